@@ -1,0 +1,62 @@
+"""Declarative base, naming convention and the column helpers every model shares."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+# Stable constraint names, so Alembic batch migrations on SQLite can find them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> dt.datetime:
+    """The current time in UTC, without tzinfo (stored the same way on SQLite and PostgreSQL)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def enum_type(enum_cls: type[StrEnum]) -> sa.Enum:
+    """A portable enum column: stored as its value string, checked in Python on write.
+
+    No database CHECK constraint is created, so adding a value later needs no table
+    rebuild; the ORM refuses unknown strings before they reach the database.
+    """
+    return sa.Enum(
+        enum_cls,
+        native_enum=False,
+        create_constraint=False,
+        validate_strings=True,
+        length=40,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+class Versioned:
+    """Optimistic locking: every UPDATE checks and bumps ``version``.
+
+    A second writer whose copy is stale gets ``StaleDataError`` from SQLAlchemy, which
+    the services turn into a "changed by X at T" conflict for the user.
+    """
+
+    version: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=1)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime, nullable=False, default=utcnow, onupdate=utcnow
+    )
+    updated_by: Mapped[str | None] = mapped_column(sa.String(80))
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.version}  # type: ignore[attr-defined]

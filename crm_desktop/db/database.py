@@ -1,0 +1,292 @@
+"""Opening a database: checks, migration, first-start data, sessions and write retries.
+
+``open_database`` is the one entry point the CLI, the desktop program and the tests use.
+It refuses, with a message that says what to do and without touching the file, a
+database it cannot safely use: unreachable, not a SQLite file, made by a newer version
+of the program, or read-only.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from crm_desktop.db import migrate
+from crm_desktop.db.engine import (
+    default_database_path,
+    describe_url,
+    make_engine,
+    parse_url,
+    sqlite_file,
+    sqlite_mode,
+    write_engine,
+)
+from crm_desktop.errors import ConflictError, DatabaseBusyError, DatabaseError
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+WRITE_ATTEMPTS = 5
+NETWORK_WARNING = (
+    "This database file is on a network drive. SQLite cannot guarantee safe sharing "
+    "there; for a team, ask IT to move the data to PostgreSQL."
+)
+
+
+@dataclass
+class Database:
+    """An open, migrated database and the two session factories over it."""
+
+    url: str
+    engine: Engine
+    read_sessions: sessionmaker[Session]
+    write_sessions: sessionmaker[Session]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @property
+    def display_url(self) -> str:
+        return describe_url(self.url)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session for reading (one per user action); rolled back at the end."""
+        with self.read_sessions() as session:
+            yield session
+
+    def write(self, work: Callable[[Session], T], *, attempts: int = WRITE_ATTEMPTS) -> T:
+        """Run ``work`` in one write transaction and commit; retry briefly if locked.
+
+        On SQLite the transaction begins with ``BEGIN IMMEDIATE``, so a second writer
+        waits at the start (busy timeout) rather than failing half-way. If the database
+        stays locked, the work is retried a few times with back-off, each attempt from a
+        clean rollback, then the user is told the database is busy; nothing is half
+        written. A stale optimistic-lock version becomes a :class:`ConflictError`.
+        """
+        delay = 0.05
+        for attempt in range(1, attempts + 1):
+            session = self.write_sessions()
+            try:
+                result = work(session)
+                session.commit()
+                return result
+            except StaleDataError:
+                session.rollback()
+                raise ConflictError(
+                    "Someone else changed this record after you opened it. "
+                    "Reload it to see their change, then make yours again."
+                ) from None
+            except sa.exc.OperationalError as exc:
+                session.rollback()
+                if not _is_locked(exc):
+                    raise
+                if attempt == attempts:
+                    raise DatabaseBusyError(
+                        "The database is busy with another user's change. Nothing was "
+                        "saved; try again in a moment."
+                    ) from None
+                time.sleep(delay)
+                delay *= 2
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _is_locked(exc: sa.exc.OperationalError) -> bool:
+    text = str(exc.orig).lower()
+    return "database is locked" in text or "database is busy" in text
+
+
+def open_database(url: str, *, upgrade: bool = True, load_reference_data: bool = True) -> Database:
+    """Check, create or upgrade, and open the database at ``url``.
+
+    A new SQLite file is created and brought to the current schema; an older schema is
+    upgraded (a SQLite file is first copied beside itself as a safety backup).
+    """
+    parsed = parse_url(url)
+    path = sqlite_file(parsed)
+    if path is not None:
+        _check_sqlite_file(path, create_folder=path == default_database_path())
+    engine = make_engine(url)
+    try:
+        with _friendly_errors(url, path):
+            warnings = _prepare(engine, path, upgrade=upgrade)
+            read_sessions = sessionmaker(engine, expire_on_commit=False)
+            write_sessions = sessionmaker(write_engine(engine), expire_on_commit=False)
+            database = Database(url, engine, read_sessions, write_sessions, warnings)
+            if load_reference_data:
+                from crm_desktop.db.reference_data import ensure_reference_data
+
+                database.write(ensure_reference_data)
+            return database
+    except BaseException:
+        engine.dispose()
+        raise
+
+
+def _check_sqlite_file(path: Path, *, create_folder: bool) -> None:
+    if path.is_dir():
+        raise DatabaseError(f"{path} is a folder, not a database file. Give the path of a file.")
+    if not path.parent.exists():
+        if create_folder:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        else:
+            raise DatabaseError(
+                f"The folder {path.parent} does not exist. Create it first or choose "
+                "another place for the database."
+            )
+    if path.exists() and path.stat().st_size > 0:
+        try:
+            with path.open("rb") as handle:
+                header = handle.read(len(SQLITE_HEADER))
+        except OSError as exc:
+            raise DatabaseError(
+                f"Cannot read {path}: {exc.strerror}. Check you have access to it."
+            ) from None
+        if header != SQLITE_HEADER:
+            raise DatabaseError(
+                f"{path} is not a CRM Desktop database (it is not a SQLite file). "
+                "Choose the right file, or give a new file name to start a new database."
+            )
+        _check_schema_read_only(path)
+
+
+def _check_schema_read_only(path: Path) -> None:
+    """Refuse a newer schema before anything is written (opened read-only)."""
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    try:
+        connection = sqlite3.connect(uri, uri=True)
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"Cannot open {path}: {exc}. Check you have access to it.") from None
+    try:
+        revision_rows = connection.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name='alembic_version'"
+        ).fetchall()
+        if revision_rows:
+            row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+            _check_known_revision(row[0] if row else None, str(path))
+        else:
+            tables = connection.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type='table'"
+            ).fetchone()[0]
+            if tables:
+                raise DatabaseError(
+                    f"{path} is a SQLite database but not a CRM Desktop one. Choose the "
+                    "right file, or give a new file name to start a new database."
+                )
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(
+            f"{path} cannot be read as a database ({exc}). It may be damaged: restore it "
+            "from a backup, or give a new file name to start a new database."
+        ) from None
+    finally:
+        connection.close()
+
+
+def _check_known_revision(revision: str | None, where: str) -> None:
+    if revision is not None and revision not in migrate.known_revisions():
+        raise DatabaseError(
+            f"The database at {where} was made by a newer version of CRM Desktop "
+            f"(schema {revision}). Install the newer version, or open another database."
+        )
+
+
+def _prepare(engine: Engine, path: Path | None, *, upgrade: bool) -> list[str]:
+    warnings: list[str] = []
+    mode = sqlite_mode(engine)
+    if mode is not None and mode.on_network:
+        warnings.append(NETWORK_WARNING)
+    with engine.connect() as connection:
+        current = migrate.current_revision(connection)
+    _check_known_revision(current, describe_url(str(engine.url)))
+    head = migrate.head_revision()
+    if current != head:
+        if not upgrade:
+            raise DatabaseError(
+                "The database needs upgrading before use. Run: crm-desktop db upgrade"
+            )
+        if current is not None and path is not None:
+            _backup_before_upgrade(engine, path, current)
+        migrate.upgrade(engine)
+    elif path is not None:
+        _probe_writable(engine)
+    return warnings
+
+
+def _probe_writable(engine: Engine) -> None:
+    """Fail now, not at the first save, if the file cannot be written (nothing is kept)."""
+    with write_engine(engine).connect() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = version_num")
+        connection.rollback()
+
+
+def _backup_before_upgrade(engine: Engine, path: Path, revision: str) -> None:
+    target = path.with_name(f"{path.stem}.before-upgrade-{revision}{path.suffix}")
+    source = sqlite3.connect(str(path))
+    try:
+        destination = sqlite3.connect(str(target))
+        try:
+            source.backup(destination)
+        finally:
+            destination.close()
+    finally:
+        source.close()
+    log.info("Backed up %s to %s before upgrading", path, target)
+    shutil.copymode(path, target)
+
+
+@contextmanager
+def _friendly_errors(url: str, path: Path | None) -> Iterator[None]:
+    """Turn the environment's database errors into messages that say what to do."""
+    where = str(path) if path is not None else describe_url(url)
+    try:
+        yield
+    except sa.exc.OperationalError as exc:
+        text = str(exc.orig)
+        lower = text.lower()
+        if "readonly" in lower or "read-only" in lower:
+            raise DatabaseError(
+                f"{where} is read-only. Ask IT for write access to the file and its "
+                "folder, or copy it somewhere you can write."
+            ) from None
+        if "unable to open database" in lower:
+            raise DatabaseError(
+                f"Cannot open {where}. Check the folder exists and you can write to it."
+            ) from None
+        if "is not a database" in lower:
+            raise DatabaseError(
+                f"{where} is not a CRM Desktop database (it is not a SQLite file). "
+                "Choose the right file, or give a new file name to start a new database."
+            ) from None
+        if "database is locked" in lower:
+            raise DatabaseBusyError(
+                f"{where} is in use by someone else's long change. Try again in a moment."
+            ) from None
+        first_line = text.strip().splitlines()[0] if text.strip() else "no answer"
+        raise DatabaseError(
+            f"Cannot connect to the database at {where}: {first_line}. Check the server "
+            "is running and the address is right."
+        ) from None

@@ -1,0 +1,220 @@
+"""Engine factory: one place decides how we talk to SQLite and PostgreSQL.
+
+SQLite (sqlite.org's advice, applied):
+- ``foreign_keys=ON`` on every connection and a busy timeout;
+- reads begin a deferred transaction, writes ``BEGIN IMMEDIATE`` (so two writers queue
+  at the start rather than fail half-way), see :func:`write_engine`;
+- WAL on a local disk; the rollback journal when the file is on a network path, where
+  WAL's shared memory does not work.
+
+PostgreSQL goes through psycopg 3.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine.url import URL
+
+from crm_desktop.errors import DatabaseError
+
+APP_NAME = "CRM Desktop"
+DATABASE_ENV = "CRM_DATABASE_URL"
+JOURNAL_ENV = "CRM_SQLITE_JOURNAL"  # force "wal" or "delete" (tests, odd file systems)
+BUSY_TIMEOUT_MS = 5000
+WRITE_OPTION = "crm_write"
+
+NETWORK_FILESYSTEMS = frozenset(
+    {
+        "nfs",
+        "nfs4",
+        "cifs",
+        "smb",
+        "smb2",
+        "smb3",
+        "smbfs",
+        "9p",
+        "afs",
+        "ncpfs",
+        "glusterfs",
+        "ceph",
+        "fuse.sshfs",
+        "sshfs",
+        "davfs",
+        "fuse.davfs2",
+        "lustre",
+        "gpfs",
+        "fuse.smbnetfs",
+    }
+)
+
+
+def default_database_path() -> Path:
+    """The embedded default: a SQLite file in the user's data folder."""
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "crm-desktop.db"
+
+
+def resolve_database_url(explicit: str | None = None) -> str:
+    """``--database`` wins, then ``CRM_DATABASE_URL``, then the default file."""
+    if explicit:
+        return explicit
+    from_env = os.environ.get(DATABASE_ENV)
+    if from_env:
+        return from_env
+    return f"sqlite:///{default_database_path()}"
+
+
+def parse_url(url: str) -> URL:
+    try:
+        parsed = make_url(url)
+    except sa.exc.ArgumentError:
+        raise DatabaseError(
+            f"'{url}' is not a database address. Use sqlite:///path/to/file.db or "
+            "postgresql+psycopg://user@host/database."
+        ) from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise DatabaseError(
+            f"CRM Desktop works with SQLite or PostgreSQL, not '{parsed.get_backend_name()}'. "
+            "Use sqlite:///path/to/file.db or postgresql+psycopg://user@host/database."
+        )
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def sqlite_file(url: URL) -> Path | None:
+    """The file behind a SQLite URL, or None for an in-memory database."""
+    if url.get_backend_name() != "sqlite":
+        return None
+    database = url.database or ""
+    if database in ("", ":memory:") or database.startswith("file::memory:"):
+        return None
+    if database.startswith("file:"):
+        database = database[len("file:") :].split("?", 1)[0]
+    return Path(database)
+
+
+def is_network_path(path: Path) -> bool:
+    """True when ``path`` lives on a network file system (where WAL is unsafe)."""
+    text = str(path)
+    if text.startswith(("\\\\", "//")):
+        return True
+    if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+        import ctypes
+
+        drive = os.path.splitdrive(os.path.abspath(text))[0]
+        if drive:
+            drive_remote = 4
+            return int(ctypes.windll.kernel32.GetDriveTypeW(drive + "\\")) == drive_remote
+        return False
+    return _filesystem_type(path) in NETWORK_FILESYSTEMS
+
+
+def _filesystem_type(path: Path) -> str | None:
+    """The file system type of the mount holding ``path`` (Linux: /proc/self/mounts)."""
+    try:
+        mounts = Path("/proc/self/mounts").read_text().splitlines()
+    except OSError:
+        return None
+    target = os.path.realpath(path.parent if not path.exists() else path)
+    best: tuple[int, str] | None = None
+    for line in mounts:
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        mount_point = fields[1].replace("\\040", " ")
+        inside = target == mount_point or target.startswith(mount_point.rstrip("/") + "/")
+        if inside and (best is None or len(mount_point) > best[0]):
+            best = (len(mount_point), fields[2])
+    return best[1] if best else None
+
+
+@dataclass(frozen=True)
+class SqliteMode:
+    journal_mode: str  # "wal" or "delete"
+    on_network: bool
+
+
+def choose_journal_mode(path: Path | None) -> SqliteMode:
+    forced = os.environ.get(JOURNAL_ENV, "").lower()
+    on_network = path is not None and is_network_path(path)
+    if forced in ("wal", "delete"):
+        return SqliteMode(forced, on_network)
+    if path is None or on_network:
+        return SqliteMode("delete", on_network)
+    return SqliteMode("wal", on_network)
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """Create an engine for ``url``; nothing is connected or written yet."""
+    parsed = parse_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed, echo=echo)
+    return sa.create_engine(parsed, echo=echo, pool_pre_ping=True)
+
+
+def _sqlite_engine(url: URL, *, echo: bool) -> Engine:
+    path = sqlite_file(url)
+    mode = choose_journal_mode(path)
+    connect_args: dict[str, Any] = {"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+    if (url.database or "").startswith("file:"):
+        connect_args["uri"] = True
+    kwargs: dict[str, Any] = {}
+    if path is None:
+        # One shared in-memory database per engine.
+        kwargs["poolclass"] = sa.pool.StaticPool
+    engine = sa.create_engine(url, echo=echo, connect_args=connect_args, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+        # Let SQLAlchemy's "begin" event below issue BEGIN itself.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            if path is not None:
+                cursor.execute(f"PRAGMA journal_mode = {mode.journal_mode}")
+                cursor.execute(
+                    "PRAGMA synchronous = " + ("NORMAL" if mode.journal_mode == "wal" else "FULL")
+                )
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        if conn.get_execution_options().get(WRITE_OPTION):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def write_engine(engine: Engine) -> Engine:
+    """The same engine, but its transactions start with ``BEGIN IMMEDIATE`` on SQLite."""
+    return engine.execution_options(**{WRITE_OPTION: True})
+
+
+def sqlite_mode(engine: Engine) -> SqliteMode | None:
+    """How a SQLite engine keeps its journal (None for PostgreSQL)."""
+    if engine.url.get_backend_name() != "sqlite":
+        return None
+    return choose_journal_mode(sqlite_file(engine.url))
+
+
+def describe_url(url: str) -> str:
+    """The URL with any password hidden, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return url

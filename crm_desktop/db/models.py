@@ -1,0 +1,713 @@
+"""The data model: everything PRODUCT.md describes, as SQLAlchemy 2 typed mappings.
+
+Conventions:
+- Every record a user can edit carries ``version`` (optimistic locking), ``updated_at``
+  and ``updated_by`` through :class:`Versioned`.
+- Enumerations are stored as their value strings (see ``domain.enums``).
+- Money is held in whole pence (``*_pence``), so sums are exact on every database.
+- Dates a procedure counts by are ``Date``; moments are naive UTC ``DateTime``.
+- Schema changes go through Alembic migrations only (``db/migrations``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm_desktop.db.base import Base, Versioned, enum_type, utcnow
+from crm_desktop.domain.enums import (
+    AssignmentRole,
+    AssignmentStatus,
+    CaseStatus,
+    Channel,
+    CorrespondenceChannel,
+    CorrespondenceDirection,
+    Kind,
+    KpiDirection,
+    LgscoDecision,
+    Outcome,
+    PartyRole,
+    Procedure,
+    StageCode,
+    StageStatus,
+    SuspensionReason,
+    TimescaleRule,
+    TimescaleUnit,
+    UserRole,
+)
+
+# --------------------------------------------------------------------------------------
+# Reference data
+# --------------------------------------------------------------------------------------
+
+
+class Directorate(Versioned, Base):
+    __tablename__ = "directorate"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    short_name: Mapped[str | None] = mapped_column(sa.String(40))
+    active: Mapped[bool] = mapped_column(default=True)
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+    service_areas: Mapped[list[ServiceArea]] = relationship(back_populates="directorate")
+
+
+class ServiceArea(Versioned, Base):
+    """A service area of one procedure; corporate ones sit within a directorate.
+
+    ``for_compliments`` marks the areas compliments are reported by, which in the
+    source document are a different list from the areas complaints are counted by.
+    """
+
+    __tablename__ = "service_area"
+    __table_args__ = (sa.UniqueConstraint("procedure", "directorate_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure: Mapped[Procedure] = mapped_column(enum_type(Procedure))
+    directorate_id: Mapped[int | None] = mapped_column(sa.ForeignKey("directorate.id"))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    for_complaints: Mapped[bool] = mapped_column(default=True)
+    for_compliments: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+    directorate: Mapped[Directorate | None] = relationship(back_populates="service_areas")
+
+
+class Team(Versioned, Base):
+    """A team (children's social care reports complaints by team)."""
+
+    __tablename__ = "team"
+    __table_args__ = (sa.UniqueConstraint("procedure", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure: Mapped[Procedure] = mapped_column(enum_type(Procedure))
+    service_area_id: Mapped[int | None] = mapped_column(sa.ForeignKey("service_area.id"))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+
+class Nature(Versioned, Base):
+    """A nature of complaint, per procedure (reports count complaint points by nature)."""
+
+    __tablename__ = "nature"
+    __table_args__ = (sa.UniqueConstraint("procedure", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure: Mapped[Procedure] = mapped_column(enum_type(Procedure))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+
+class ServiceCategory(Versioned, Base):
+    """Adult social care's "Number of complaints by service" categories."""
+
+    __tablename__ = "service_category"
+    __table_args__ = (sa.UniqueConstraint("procedure", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure: Mapped[Procedure] = mapped_column(enum_type(Procedure))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+
+class OutcomeCode(Versioned, Base):
+    """Labels and report grouping for stage and point outcomes."""
+
+    __tablename__ = "outcome_code"
+
+    code: Mapped[Outcome] = mapped_column(enum_type(Outcome), primary_key=True)
+    label: Mapped[str] = mapped_column(sa.String(80))
+    sort_order: Mapped[int] = mapped_column(default=0)
+    # True for upheld and partially upheld: the council was at fault at least in part.
+    is_upheld: Mapped[bool] = mapped_column(default=False)
+
+
+class StageTimescale(Versioned, Base):
+    """One timescale of a procedure's stage (defaults from PRODUCT.md)."""
+
+    __tablename__ = "stage_timescale"
+    __table_args__ = (sa.UniqueConstraint("procedure", "stage", "rule"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure: Mapped[Procedure] = mapped_column(enum_type(Procedure))
+    stage: Mapped[StageCode] = mapped_column(enum_type(StageCode))
+    rule: Mapped[TimescaleRule] = mapped_column(enum_type(TimescaleRule))
+    value: Mapped[int] = mapped_column()
+    unit: Mapped[TimescaleUnit] = mapped_column(enum_type(TimescaleUnit))
+    description: Mapped[str] = mapped_column(sa.String(300), default="")
+
+
+class ReportBucket(Versioned, Base):
+    """A timescale bucket of a report table: "within N working days" up to ``upper_days``.
+
+    Buckets of one table are contiguous: each covers (previous upper, upper]; the last
+    has ``upper_days`` NULL and covers everything beyond.
+    """
+
+    __tablename__ = "report_bucket"
+    __table_args__ = (sa.UniqueConstraint("table_key", "sort_order"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    table_key: Mapped[str] = mapped_column(sa.String(80))
+    procedure: Mapped[Procedure] = mapped_column(enum_type(Procedure))
+    stage: Mapped[StageCode] = mapped_column(enum_type(StageCode))
+    label: Mapped[str] = mapped_column(sa.String(120))
+    upper_days: Mapped[int | None] = mapped_column()
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+
+class KpiDefinition(Versioned, Base):
+    """A key performance indicator with its target and direction."""
+
+    __tablename__ = "kpi_definition"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    label: Mapped[str] = mapped_column(sa.String(300))
+    # What is measured: "in_timescale", "progressed_to_next_stage", "progressed_to_lgsco".
+    measure: Mapped[str] = mapped_column(sa.String(60))
+    procedure: Mapped[Procedure] = mapped_column(enum_type(Procedure))
+    stage: Mapped[StageCode | None] = mapped_column(enum_type(StageCode))
+    directorate_id: Mapped[int | None] = mapped_column(sa.ForeignKey("directorate.id"))
+    threshold_days: Mapped[int | None] = mapped_column()
+    threshold_unit: Mapped[TimescaleUnit | None] = mapped_column(enum_type(TimescaleUnit))
+    target_percent: Mapped[float] = mapped_column(sa.Float)
+    direction: Mapped[KpiDirection] = mapped_column(enum_type(KpiDirection))
+    active: Mapped[bool] = mapped_column(default=True)
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+
+class ClosureDay(Versioned, Base):
+    """A council closure day: not a working day for any deadline."""
+
+    __tablename__ = "closure_day"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(sa.Date, unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+
+
+class BaselineFigure(Versioned, Base):
+    """A figure of a year that is not in the system as cases, for the annual report."""
+
+    __tablename__ = "baseline_figure"
+    __table_args__ = (sa.UniqueConstraint("financial_year", "procedure", "table_key", "row_label"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    financial_year: Mapped[int] = mapped_column()  # 2021 means 2021/22
+    procedure: Mapped[Procedure] = mapped_column(enum_type(Procedure))
+    table_key: Mapped[str] = mapped_column(sa.String(80))
+    row_label: Mapped[str] = mapped_column(sa.String(300))
+    value: Mapped[float] = mapped_column(sa.Float)
+
+
+class Setting(Versioned, Base):
+    """A site setting (escalation contacts, reminder lead times, letterhead, ...)."""
+
+    __tablename__ = "setting"
+
+    key: Mapped[str] = mapped_column(sa.String(120), primary_key=True)
+    value: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+# --------------------------------------------------------------------------------------
+# People and users
+# --------------------------------------------------------------------------------------
+
+
+class Person(Versioned, Base):
+    """Anyone the system knows: complainants, people cases are about, staff, investigators.
+
+    The investigator eligibility attributes (PRODUCT.md, "Investigators and Independent
+    Persons") live here because they are facts about the person, whatever role they hold.
+    """
+
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str | None] = mapped_column(sa.String(20))
+    full_name: Mapped[str] = mapped_column(sa.String(200), index=True)
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    phone: Mapped[str | None] = mapped_column(sa.String(40))
+    address: Mapped[str | None] = mapped_column(sa.Text)
+    postcode: Mapped[str | None] = mapped_column(sa.String(12))
+    date_of_birth: Mapped[dt.date | None] = mapped_column(sa.Date)
+    # Vexatious or persistent complainant (para. 47-48): a warning, never a block.
+    vexatious: Mapped[bool] = mapped_column(default=False)
+    vexatious_review_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    contact_arrangements: Mapped[str | None] = mapped_column(sa.Text)
+    # Investigator and Independent Person attributes.
+    is_investigator: Mapped[bool] = mapped_column(default=False, index=True)
+    is_employee: Mapped[bool] = mapped_column(default=False)
+    home_service_area_id: Mapped[int | None] = mapped_column(sa.ForeignKey("service_area.id"))
+    left_employment_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    is_elected_member: Mapped[bool] = mapped_column(default=False)
+    is_partner_of_member_or_officer: Mapped[bool] = mapped_column(default=False)
+    available: Mapped[bool] = mapped_column(default=True)
+    unavailable_until: Mapped[dt.date | None] = mapped_column(sa.Date)
+    daily_fee_pence: Mapped[int | None] = mapped_column()
+    hourly_fee_pence: Mapped[int | None] = mapped_column()
+    notes: Mapped[str | None] = mapped_column(sa.Text)
+    anonymised_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow)
+
+
+class Role(Versioned, Base):
+    """A user role and its description; permissions are enforced in the services."""
+
+    __tablename__ = "role"
+
+    code: Mapped[UserRole] = mapped_column(enum_type(UserRole), primary_key=True)
+    label: Mapped[str] = mapped_column(sa.String(80))
+    description: Mapped[str] = mapped_column(sa.String(300), default="")
+
+
+class User(Versioned, Base):
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(200))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    role: Mapped[UserRole] = mapped_column(enum_type(UserRole), sa.ForeignKey("role.code"))
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    windows_account: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
+    # An investigator's user account is linked to their pool record.
+    person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"))
+    # A service responder answers the cases of their service area.
+    service_area_id: Mapped[int | None] = mapped_column(sa.ForeignKey("service_area.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_sign_ins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(sa.DateTime)
+    last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow)
+
+
+# --------------------------------------------------------------------------------------
+# Cases
+# --------------------------------------------------------------------------------------
+
+
+class ReferenceCounter(Base):
+    """The last number issued for a reference prefix and year (CSC-2024-00017).
+
+    Incremented inside the transaction that creates the case, so two officers saving
+    at the same moment never get the same number.
+    """
+
+    __tablename__ = "reference_counter"
+
+    prefix: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last_number: Mapped[int] = mapped_column(default=0)
+
+
+class Case(Versioned, Base):
+    """A representation: a complaint, a compliment or a comment."""
+
+    __tablename__ = "representation"
+    __table_args__ = (
+        sa.Index("ix_representation_received_on_id", "received_on", "id"),
+        sa.Index("ix_representation_procedure_received_on", "procedure", "received_on"),
+        sa.Index("ix_representation_status_owner", "status", "owner_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    kind: Mapped[Kind] = mapped_column(enum_type(Kind))
+    procedure: Mapped[Procedure] = mapped_column(enum_type(Procedure))
+    channel: Mapped[Channel | None] = mapped_column(enum_type(Channel))
+    received_on: Mapped[dt.date] = mapped_column(sa.Date)
+    # The date of the events complained about (complaints over 12 months later are flagged).
+    events_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    late_complaint_decision: Mapped[str | None] = mapped_column(sa.Text)
+    directorate_id: Mapped[int | None] = mapped_column(sa.ForeignKey("directorate.id"))
+    service_area_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("service_area.id"), index=True
+    )
+    team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("team.id"), index=True)
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    desired_outcome: Mapped[str | None] = mapped_column(sa.Text)
+    status: Mapped[CaseStatus] = mapped_column(enum_type(CaseStatus), default=CaseStatus.OPEN)
+    closed_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    # The officer who owns the case ("my open cases").
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("app_user.id"))
+    # Display name of the main complainant, kept for the case list and quick search.
+    complainant_name: Mapped[str | None] = mapped_column(sa.String(200), index=True)
+    # Comments: the directorate's reply.
+    reply_text: Mapped[str | None] = mapped_column(sa.Text)
+    reply_received_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    legal_hold: Mapped[bool] = mapped_column(default=False)
+    anonymised_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime)
+    imported: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(sa.String(80))
+
+    stages: Mapped[list[Stage]] = relationship(
+        back_populates="case", order_by="Stage.seq", cascade="all, delete-orphan"
+    )
+    points: Mapped[list[ComplaintPoint]] = relationship(
+        back_populates="case", order_by="ComplaintPoint.seq", cascade="all, delete-orphan"
+    )
+    parties: Mapped[list[CaseParty]] = relationship(cascade="all, delete-orphan")
+
+
+class CaseParty(Versioned, Base):
+    """A person's connection to a case: complainant, subject, advocate, named staff."""
+
+    __tablename__ = "case_party"
+    __table_args__ = (sa.UniqueConstraint("case_id", "person_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("representation.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), index=True)
+    role: Mapped[PartyRole] = mapped_column(enum_type(PartyRole))
+
+    person: Mapped[Person] = relationship()
+
+
+class CaseServiceCategory(Base):
+    """Adult social care cases count under one or more service categories."""
+
+    __tablename__ = "case_service_category"
+
+    case_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("representation.id", ondelete="CASCADE"), primary_key=True
+    )
+    service_category_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("service_category.id"), primary_key=True
+    )
+
+
+class ComplaintPoint(Versioned, Base):
+    """One point of a complaint, with its nature; outcomes are recorded per stage."""
+
+    __tablename__ = "complaint_point"
+    __table_args__ = (sa.UniqueConstraint("case_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("representation.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column()
+    nature_id: Mapped[int | None] = mapped_column(sa.ForeignKey("nature.id"), index=True)
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+
+    case: Mapped[Case] = relationship(back_populates="points")
+    outcomes: Mapped[list[PointOutcome]] = relationship(cascade="all, delete-orphan")
+
+
+class Stage(Versioned, Base):
+    """One stage of a case's procedure, with its clock.
+
+    ``due_on`` is the current due date; it is derived from ``started_on``, the stage's
+    timescale, its suspensions and its extensions by the deadline engine, and stored so
+    queues can sort by it in SQL. Every change to it is a :class:`DueDateChange`.
+    """
+
+    __tablename__ = "stage"
+    __table_args__ = (
+        sa.UniqueConstraint("case_id", "seq"),
+        sa.Index("ix_stage_status_due_on", "status", "due_on"),
+        sa.Index("ix_stage_closed_on", "closed_on"),
+        sa.Index("ix_stage_code_closed_on", "stage", "closed_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("representation.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column()  # 1, 2, ... in the order the stages happened
+    stage: Mapped[StageCode] = mapped_column(enum_type(StageCode))
+    previous_stage_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stage.id"))
+    status: Mapped[StageStatus] = mapped_column(enum_type(StageStatus), default=StageStatus.OPEN)
+    requested_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    acknowledged_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    acknowledge_due_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    # Children's Stage 2: the clock runs from the agreed statement of complaint.
+    statement_agreed_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    started_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    timescale_days: Mapped[int | None] = mapped_column()
+    extended_days: Mapped[int] = mapped_column(default=0)
+    suspended_days: Mapped[int] = mapped_column(default=0)
+    due_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    # Adult complaints: the statutory outer limit (6 calendar months).
+    outer_limit_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    closed_on: Mapped[dt.date | None] = mapped_column(sa.Date)  # the response was sent
+    outcome: Mapped[Outcome | None] = mapped_column(enum_type(Outcome))
+    outcome_override_reason: Mapped[str | None] = mapped_column(sa.Text)
+    next_stage_requested_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    next_stage_window_override: Mapped[str | None] = mapped_column(sa.Text)
+    # Children's Stage 3 review panel.
+    panel_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    panel_report_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    council_response_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    handler_id: Mapped[int | None] = mapped_column(sa.ForeignKey("app_user.id"))
+    responder_id: Mapped[int | None] = mapped_column(sa.ForeignKey("app_user.id"))
+    notes: Mapped[str | None] = mapped_column(sa.Text)
+
+    case: Mapped[Case] = relationship(back_populates="stages")
+    suspensions: Mapped[list[StageSuspension]] = relationship(
+        cascade="all, delete-orphan", order_by="StageSuspension.starts_on"
+    )
+    extensions: Mapped[list[StageExtension]] = relationship(cascade="all, delete-orphan")
+    lgsco: Mapped[LgscoDetail | None] = relationship(cascade="all, delete-orphan")
+
+
+class PointOutcome(Versioned, Base):
+    """The outcome of one complaint point at one stage."""
+
+    __tablename__ = "point_outcome"
+    __table_args__ = (sa.UniqueConstraint("point_id", "stage_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    point_id: Mapped[int] = mapped_column(sa.ForeignKey("complaint_point.id", ondelete="CASCADE"))
+    stage_id: Mapped[int] = mapped_column(sa.ForeignKey("stage.id", ondelete="CASCADE"), index=True)
+    outcome: Mapped[Outcome] = mapped_column(enum_type(Outcome))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class StageGrading(Base):
+    """An adult complaint's grading and every regrading (append-only)."""
+
+    __tablename__ = "stage_grading"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stage_id: Mapped[int] = mapped_column(sa.ForeignKey("stage.id", ondelete="CASCADE"))
+    from_grade: Mapped[StageCode | None] = mapped_column(enum_type(StageCode))
+    to_grade: Mapped[StageCode] = mapped_column(enum_type(StageCode))
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    changed_by: Mapped[str | None] = mapped_column(sa.String(80))
+    changed_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow)
+
+
+class StageSuspension(Versioned, Base):
+    """The clock stopped from ``starts_on`` and resumed on ``ends_on`` (open while NULL)."""
+
+    __tablename__ = "stage_suspension"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stage_id: Mapped[int] = mapped_column(sa.ForeignKey("stage.id", ondelete="CASCADE"), index=True)
+    starts_on: Mapped[dt.date] = mapped_column(sa.Date)
+    ends_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    reason: Mapped[SuspensionReason] = mapped_column(enum_type(SuspensionReason))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    created_by: Mapped[str | None] = mapped_column(sa.String(80))
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow)
+
+
+class StageExtension(Versioned, Base):
+    __tablename__ = "stage_extension"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stage_id: Mapped[int] = mapped_column(sa.ForeignKey("stage.id", ondelete="CASCADE"), index=True)
+    working_days: Mapped[int] = mapped_column()
+    reason: Mapped[str] = mapped_column(sa.Text)
+    agreed_with_complainant: Mapped[bool] = mapped_column(default=False)
+    created_by: Mapped[str | None] = mapped_column(sa.String(80))
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow)
+
+
+class DueDateChange(Base):
+    """Every change to a stage's due date: who, when, why, before and after (append-only)."""
+
+    __tablename__ = "due_date_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stage_id: Mapped[int] = mapped_column(sa.ForeignKey("stage.id", ondelete="CASCADE"), index=True)
+    # Which date changed: "due", "acknowledge due", "outer limit", "remedy deadline", ...
+    field: Mapped[str] = mapped_column(sa.String(40), default="due")
+    cause: Mapped[str] = mapped_column(sa.String(40))  # start, suspend, resume, extend, ...
+    before: Mapped[dt.date | None] = mapped_column(sa.Date)
+    after: Mapped[dt.date | None] = mapped_column(sa.Date)
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    changed_by: Mapped[str | None] = mapped_column(sa.String(80))
+    changed_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow)
+
+
+# --------------------------------------------------------------------------------------
+# Investigators, panels
+# --------------------------------------------------------------------------------------
+
+
+class Assignment(Versioned, Base):
+    """A person appointed to a stage as IO, IP or panel member.
+
+    Replacing someone keeps their row (status ``replaced``) and links the new one.
+    """
+
+    __tablename__ = "assignment"
+    __table_args__ = (sa.Index("ix_assignment_person_status", "person_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stage_id: Mapped[int] = mapped_column(sa.ForeignKey("stage.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"))
+    role: Mapped[AssignmentRole] = mapped_column(enum_type(AssignmentRole))
+    status: Mapped[AssignmentStatus] = mapped_column(
+        enum_type(AssignmentStatus), default=AssignmentStatus.OFFERED
+    )
+    offered_on: Mapped[dt.date] = mapped_column(sa.Date)
+    responded_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    report_due_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    report_received_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    replaced_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("assignment.id"))
+    end_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # A manager's override of an eligibility warning.
+    override_reason: Mapped[str | None] = mapped_column(sa.Text)
+    overridden_by: Mapped[str | None] = mapped_column(sa.String(80))
+    hours: Mapped[float | None] = mapped_column(sa.Float)
+    fee_pence: Mapped[int | None] = mapped_column()
+    progress_note: Mapped[str | None] = mapped_column(sa.Text)
+
+
+# --------------------------------------------------------------------------------------
+# The Ombudsman
+# --------------------------------------------------------------------------------------
+
+
+class LgscoDetail(Versioned, Base):
+    """The Ombudsman's handling of an ``lgsco`` stage."""
+
+    __tablename__ = "lgsco_detail"
+
+    stage_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("stage.id", ondelete="CASCADE"), primary_key=True
+    )
+    lgsco_reference: Mapped[str | None] = mapped_column(sa.String(40))
+    enquiry_received_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    enquiry_response_due_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    enquiry_responded_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    decision: Mapped[LgscoDecision | None] = mapped_column(enum_type(LgscoDecision))
+    decision_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    public_report: Mapped[bool] = mapped_column(default=False)
+    # Imported total paid, where individual payments are not known.
+    imported_payment_pence: Mapped[int | None] = mapped_column()
+
+    remedies: Mapped[list[LgscoRemedy]] = relationship(cascade="all, delete-orphan")
+    payments: Mapped[list[LgscoPayment]] = relationship(cascade="all, delete-orphan")
+
+
+class LgscoRemedy(Versioned, Base):
+    __tablename__ = "lgsco_remedy"
+    __table_args__ = (sa.Index("ix_lgsco_remedy_open_deadline", "completed_on", "deadline_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stage_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("lgsco_detail.stage_id", ondelete="CASCADE"), index=True
+    )
+    description: Mapped[str] = mapped_column(sa.Text)
+    agreed_on: Mapped[dt.date] = mapped_column(sa.Date)
+    deadline_on: Mapped[dt.date] = mapped_column(sa.Date)
+    completed_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    evidence_sent_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    late: Mapped[bool] = mapped_column(default=False)
+    escalation_level: Mapped[int] = mapped_column(default=0)
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("app_user.id"))
+
+
+class LgscoPayment(Versioned, Base):
+    __tablename__ = "lgsco_payment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stage_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("lgsco_detail.stage_id", ondelete="CASCADE"), index=True
+    )
+    remedy_id: Mapped[int | None] = mapped_column(sa.ForeignKey("lgsco_remedy.id"))
+    amount_pence: Mapped[int] = mapped_column()
+    paid_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    payee: Mapped[str | None] = mapped_column(sa.String(200))
+
+
+# --------------------------------------------------------------------------------------
+# Learning, correspondence, attachments
+# --------------------------------------------------------------------------------------
+
+
+class ActionItem(Versioned, Base):
+    """An action-plan item from an upheld complaint (learning from complaints)."""
+
+    __tablename__ = "action_item"
+    __table_args__ = (sa.Index("ix_action_item_open_due", "done_on", "due_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("representation.id", ondelete="CASCADE"), index=True
+    )
+    stage_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stage.id"))
+    action: Mapped[str] = mapped_column(sa.Text)
+    owner: Mapped[str] = mapped_column(sa.String(200), default="")
+    agreed_with: Mapped[str | None] = mapped_column(sa.String(200))  # Assistant Director
+    due_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    done_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    evidence: Mapped[str | None] = mapped_column(sa.Text)
+    learning_example: Mapped[bool] = mapped_column(default=False)
+
+
+class Correspondence(Versioned, Base):
+    __tablename__ = "correspondence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("representation.id", ondelete="CASCADE"), index=True
+    )
+    stage_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stage.id"))
+    direction: Mapped[CorrespondenceDirection] = mapped_column(enum_type(CorrespondenceDirection))
+    channel: Mapped[CorrespondenceChannel] = mapped_column(enum_type(CorrespondenceChannel))
+    template_key: Mapped[str | None] = mapped_column(sa.String(80))
+    recipient: Mapped[str | None] = mapped_column(sa.String(300))
+    subject: Mapped[str] = mapped_column(sa.String(300), default="")
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    sent_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime)
+    created_by: Mapped[str | None] = mapped_column(sa.String(80))
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow)
+
+
+class Attachment(Base):
+    """A file kept in the attachment store under a generated name."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("representation.id", ondelete="CASCADE"), index=True
+    )
+    correspondence_id: Mapped[int | None] = mapped_column(sa.ForeignKey("correspondence.id"))
+    assignment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("assignment.id"))
+    original_name: Mapped[str] = mapped_column(sa.String(255))
+    stored_name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(sa.String(120), default="application/octet-stream")
+    size_bytes: Mapped[int] = mapped_column(sa.BigInteger)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    uploaded_by: Mapped[str | None] = mapped_column(sa.String(80))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow)
+
+
+# --------------------------------------------------------------------------------------
+# Audit
+# --------------------------------------------------------------------------------------
+
+
+class AuditEvent(Base):
+    """An append-only record of a change: who, when, what, before and after.
+
+    ``hash`` chains each event to the one before it (``prev_hash``), so an edited,
+    deleted or reordered event can be found.
+    """
+
+    __tablename__ = "audit_event"
+    __table_args__ = (sa.Index("ix_audit_event_case_id", "case_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow)
+    username: Mapped[str | None] = mapped_column(sa.String(80))
+    action: Mapped[str] = mapped_column(sa.String(80))
+    entity: Mapped[str] = mapped_column(sa.String(80))
+    entity_id: Mapped[str | None] = mapped_column(sa.String(80))
+    case_id: Mapped[int | None] = mapped_column()
+    before: Mapped[str | None] = mapped_column(sa.Text)  # JSON
+    after: Mapped[str | None] = mapped_column(sa.Text)  # JSON
+    prev_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    hash: Mapped[str | None] = mapped_column(sa.String(64))

@@ -1,0 +1,47 @@
+"""Throwaway PostgreSQL databases, for tests, benchmarks and self-checks.
+
+Each call creates a database with a unique name on the server of ``admin_url`` and drops
+it afterwards, so two runs on one server never collide.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+ADMIN_URL_ENV = "CRM_TEST_POSTGRES_URL"
+DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def postgres_admin_url() -> str:
+    return os.environ.get(ADMIN_URL_ENV, DEFAULT_ADMIN_URL)
+
+
+@contextmanager
+def scratch_postgres_database(
+    admin_url: str | None = None, prefix: str = "crm_scratch"
+) -> Iterator[str]:
+    """Create an empty database, yield its URL, drop it (and its connections) afterwards."""
+    admin = make_url(admin_url or postgres_admin_url())
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        try:
+            yield admin.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with engine.connect() as connection:
+                connection.exec_driver_sql(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = %s AND pid <> pg_backend_pid()",
+                    (name,),
+                )
+                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+    finally:
+        engine.dispose()

@@ -1,0 +1,217 @@
+"""The fixed vocabularies of the representations procedures.
+
+Values are stored in the database as the enum *value* strings, which are also the
+spellings the historical import file uses (see IMPORT_FORMAT.md), so one list serves
+both. Labels are the plain English an officer sees.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    COMPLAINT = "complaint"
+    COMPLIMENT = "compliment"
+    COMMENT = "comment"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class Procedure(StrEnum):
+    CHILDREN = "children"
+    ADULT = "adult"
+    CORPORATE = "corporate"
+
+    @property
+    def label(self) -> str:
+        return {
+            Procedure.CHILDREN: "Children's social care",
+            Procedure.ADULT: "Adult social care",
+            Procedure.CORPORATE: "Corporate",
+        }[self]
+
+    @property
+    def reference_prefix(self) -> str:
+        return {
+            Procedure.CHILDREN: "CSC",
+            Procedure.ADULT: "ASC",
+            Procedure.CORPORATE: "COR",
+        }[self]
+
+
+class Channel(StrEnum):
+    ONLINE_FORM = "online form"
+    EMAIL = "email"
+    PHONE = "phone"
+    LETTER = "letter"
+    IN_PERSON = "in person"
+    STAFF_SUBMITTED = "staff-submitted"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class StageCode(StrEnum):
+    """A stage of a procedure. Children: 1, 2, 3; corporate: 1, 2; adult: one stage
+    graded low, moderate-high or informal; any procedure: the Ombudsman (LGSCO)."""
+
+    STAGE_1 = "1"
+    STAGE_2 = "2"
+    STAGE_3 = "3"
+    LOW = "low"
+    MODERATE_HIGH = "moderate-high"
+    INFORMAL = "informal"
+    LGSCO = "lgsco"
+
+    @property
+    def label(self) -> str:
+        return {
+            StageCode.STAGE_1: "Stage 1",
+            StageCode.STAGE_2: "Stage 2",
+            StageCode.STAGE_3: "Stage 3",
+            StageCode.LOW: "Low risk",
+            StageCode.MODERATE_HIGH: "Moderate/High risk",
+            StageCode.INFORMAL: "Informal",
+            StageCode.LGSCO: "Ombudsman (LGSCO)",
+        }[self]
+
+
+STAGES_BY_PROCEDURE: dict[Procedure, tuple[StageCode, ...]] = {
+    Procedure.CHILDREN: (StageCode.STAGE_1, StageCode.STAGE_2, StageCode.STAGE_3, StageCode.LGSCO),
+    Procedure.ADULT: (StageCode.LOW, StageCode.MODERATE_HIGH, StageCode.INFORMAL, StageCode.LGSCO),
+    Procedure.CORPORATE: (StageCode.STAGE_1, StageCode.STAGE_2, StageCode.LGSCO),
+}
+
+
+class StageStatus(StrEnum):
+    OPEN = "open"
+    SUSPENDED = "suspended"
+    CLOSED = "closed"
+
+
+class CaseStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Outcome(StrEnum):
+    UPHELD = "upheld"
+    PARTIALLY_UPHELD = "partially upheld"
+    NOT_UPHELD = "not upheld"
+    NO_FINDING = "no finding"
+    DISCONTINUED = "discontinued"
+    WITHDRAWN = "withdrawn"
+    REDIRECTED = "redirected"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class LgscoDecision(StrEnum):
+    OUT_OF_JURISDICTION = "out of jurisdiction"
+    CLOSED_NO_FURTHER_ACTION = "closed no further action"
+    PREMATURE = "premature"
+    NOT_UPHELD = "not upheld"
+    UPHELD_NO_FURTHER_ACTION = "upheld no further action"
+    UPHELD_MALADMINISTRATION_INJUSTICE = "upheld maladministration and injustice"
+    PUBLIC_REPORT = "public report"
+
+    @property
+    def label(self) -> str:
+        return {
+            LgscoDecision.OUT_OF_JURISDICTION: "Closed after initial enquiries: out of jurisdiction",
+            LgscoDecision.CLOSED_NO_FURTHER_ACTION: (
+                "Closed after initial enquiries: no further action"
+            ),
+            LgscoDecision.PREMATURE: "Closed after initial enquiries: premature",
+            LgscoDecision.NOT_UPHELD: "Not upheld",
+            LgscoDecision.UPHELD_NO_FURTHER_ACTION: "Upheld: no further action",
+            LgscoDecision.UPHELD_MALADMINISTRATION_INJUSTICE: (
+                "Upheld: maladministration and injustice"
+            ),
+            LgscoDecision.PUBLIC_REPORT: "Public report",
+        }[self]
+
+
+class PartyRole(StrEnum):
+    """How a person is connected to a case."""
+
+    COMPLAINANT = "complainant"
+    SUBJECT = "subject"  # the person the representation is about
+    ON_BEHALF_OF = "on behalf of"
+    ADVOCATE = "advocate"
+    NAMED_STAFF = "named staff"  # staff named in a compliment or complaint
+
+
+class AssignmentRole(StrEnum):
+    INVESTIGATING_OFFICER = "investigating officer"
+    INDEPENDENT_PERSON = "independent person"
+    PANEL_MEMBER = "panel member"
+    PANEL_CHAIR = "panel chair"
+
+
+class AssignmentStatus(StrEnum):
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    REPLACED = "replaced"
+    REPORT_RECEIVED = "report received"
+
+
+class UserRole(StrEnum):
+    OFFICER = "officer"
+    INVESTIGATOR = "investigator"
+    SERVICE_RESPONDER = "service responder"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+class SuspensionReason(StrEnum):
+    AWAITING_INFORMATION = "awaiting information"
+    COURT_PROCEEDINGS = "court proceedings"
+    ADVOCATE_APPOINTMENT = "advocate being appointed"
+    OTHER = "other"
+
+
+class TimescaleRule(StrEnum):
+    """A kind of timescale held in reference data for a procedure and stage."""
+
+    DURATION = "duration"  # working days to respond
+    EXTENSION_LIMIT = "extension limit"  # the most working days the stage may run to
+    ACKNOWLEDGE = "acknowledge"  # working days to acknowledge
+    NEXT_STAGE_WINDOW = "next stage window"  # working days to ask for the next stage
+    OUTER_LIMIT_MONTHS = "outer limit months"  # calendar months (adult: 6)
+    PANEL_MEETING = "panel meeting"  # Stage 3: panel meets within N of the request
+    PANEL_REPORT = "panel report"  # Stage 3: report within N of the panel
+    COUNCIL_RESPONSE = "council response"  # Stage 3: council responds within N of the report
+    LGSCO_ENQUIRY_RESPONSE = "lgsco enquiry response"  # working days to answer an enquiry
+    REMEDY_ESCALATION_PERCENT = "remedy escalation percent"  # share of time before escalation
+
+
+class TimescaleUnit(StrEnum):
+    WORKING_DAYS = "working days"
+    CALENDAR_MONTHS = "calendar months"
+    PERCENT = "percent"
+
+
+class KpiDirection(StrEnum):
+    HIGHER_IS_BETTER = "higher"
+    LOWER_IS_BETTER = "lower"
+
+
+class CorrespondenceDirection(StrEnum):
+    INCOMING = "incoming"
+    OUTGOING = "outgoing"
+
+
+class CorrespondenceChannel(StrEnum):
+    LETTER = "letter"
+    EMAIL = "email"
+    PHONE = "phone"
+    MEETING = "meeting"
+    NOTE = "note"

@@ -1,0 +1,27 @@
+"""How the core shows dates and counts to people.
+
+One place for this so that every message, letter and explanation reads the same way:
+dates as ``14 Mar 2024`` (day without a leading zero), counts as ``1 working day`` /
+``3 working days``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+__all__ = ["format_date", "working_days_text"]
+
+# The same text as f"{d.day} {d:%b %Y}" in the C or an English locale, but fixed: %b follows
+# the process locale, and Qt sets that from the user's environment at start-up, so a PC set
+# to another language would otherwise put "14 mars 2024" in an English letter.
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def format_date(d: date) -> str:
+    """Show a date the way the council writes it: ``14 Mar 2024``, ``3 Jan 2023``."""
+    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+
+
+def working_days_text(n: int) -> str:
+    """``1 working day``, ``0 working days``, ``25 working days``."""
+    return f"{n} working day" if n == 1 else f"{n} working days"
