@@ -339,6 +339,10 @@ class Case(Versioned, Base):
     closed_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     # The officer who owns the case ("my open cases").
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("app_user.id"))
+    # The stage the case is at now (its latest stage), kept so the case list can show,
+    # sort and filter by stage and due date in SQL. No foreign key: stage also refers
+    # to this table, and the workflow services keep the two in step.
+    current_stage_id: Mapped[int | None] = mapped_column(index=True)
     # Display name of the main complainant, kept for the case list and quick search.
     complainant_name: Mapped[str | None] = mapped_column(sa.String(200), index=True)
     # Comments: the directorate's reply.

@@ -58,7 +58,7 @@ def ensure_reference_data(session: Session) -> bool:
 
 
 def load_reference_data(session: Session, data: dict[str, Any]) -> None:
-    for order, role in enumerate(data["roles"]):
+    for role in data["roles"]:
         session.merge(
             Role(code=UserRole(role["code"]), label=role["label"], description=role["description"])
         )

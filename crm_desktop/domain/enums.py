@@ -124,7 +124,9 @@ class LgscoDecision(StrEnum):
     @property
     def label(self) -> str:
         return {
-            LgscoDecision.OUT_OF_JURISDICTION: "Closed after initial enquiries: out of jurisdiction",
+            LgscoDecision.OUT_OF_JURISDICTION: (
+                "Closed after initial enquiries: out of jurisdiction"
+            ),
             LgscoDecision.CLOSED_NO_FURTHER_ACTION: (
                 "Closed after initial enquiries: no further action"
             ),

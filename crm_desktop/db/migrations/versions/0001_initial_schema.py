@@ -12,7 +12,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -545,6 +544,7 @@ def upgrade() -> None:
         ),
         sa.Column("closed_on", sa.Date(), nullable=True),
         sa.Column("owner_id", sa.Integer(), nullable=True),
+        sa.Column("current_stage_id", sa.Integer(), nullable=True),
         sa.Column("complainant_name", sa.String(length=200), nullable=True),
         sa.Column("reply_text", sa.Text(), nullable=True),
         sa.Column("reply_received_on", sa.Date(), nullable=True),
@@ -578,6 +578,9 @@ def upgrade() -> None:
     with op.batch_alter_table("representation", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_representation_complainant_name"), ["complainant_name"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_representation_current_stage_id"), ["current_stage_id"], unique=False
         )
         batch_op.create_index(
             "ix_representation_procedure_received_on", ["procedure", "received_on"], unique=False
@@ -1283,6 +1286,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_representation_service_area_id"))
         batch_op.drop_index("ix_representation_received_on_id")
         batch_op.drop_index("ix_representation_procedure_received_on")
+        batch_op.drop_index(batch_op.f("ix_representation_current_stage_id"))
         batch_op.drop_index(batch_op.f("ix_representation_complainant_name"))
 
     op.drop_table("representation")

@@ -1,0 +1,175 @@
+"""The ``crm-desktop`` command.
+
+With no subcommand it starts the desktop program. Errors the user can fix are printed as
+one line on standard error with a non-zero exit status; nothing is left half done.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib
+import sys
+import time
+from collections.abc import Callable, Sequence
+
+from crm_desktop import __version__
+from crm_desktop.db.database import Database, open_database
+from crm_desktop.db.engine import resolve_database_url
+from crm_desktop.errors import UserFacingError
+
+Handler = Callable[[argparse.Namespace], int]
+
+# Modules that add their own commands: each has ``register(subparsers)`` and sets
+# ``handler`` on its parsers.
+COMMAND_MODULES: tuple[str, ...] = ()
+
+
+def parse_date(text: str) -> dt.date:
+    """``YYYY-MM-DD`` or ``DD/MM/YYYY``."""
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(
+        f"'{text}' is not a date; write it as 2024-03-14 or 14/03/2024"
+    )
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{value} must be 1 or more")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="crm-desktop",
+        description="Complaints, compliments and comments for a council's consumer relations "
+        "team. With no command, starts the desktop program.",
+    )
+    parser.add_argument("--version", action="version", version=f"crm-desktop {__version__}")
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="database URL: sqlite:///path/to/file.db or postgresql+psycopg://user@host/db "
+        "(default: $CRM_DATABASE_URL, else a file in your data folder)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    db = commands.add_parser("db", help="database upkeep")
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_commands.add_parser("upgrade", help="create or upgrade the database schema").set_defaults(
+        handler=cmd_db_upgrade
+    )
+    db_commands.add_parser(
+        "check", help="check the database for damage (exit status 1 if any is found)"
+    ).set_defaults(handler=cmd_db_check)
+    db_commands.add_parser("where", help="print the database in use").set_defaults(
+        handler=cmd_db_where
+    )
+
+    demo = commands.add_parser("demo", help="fill the database with realistic made-up cases")
+    demo.add_argument("--cases", type=positive_int, default=5000, help="how many (default 5000)")
+    demo.add_argument("--seed", type=int, default=1, help="random seed (same seed, same data)")
+    demo.add_argument(
+        "--end",
+        type=parse_date,
+        default=None,
+        help="last day of the data (default: today); the same seed and end give the same data",
+    )
+    demo.set_defaults(handler=cmd_demo)
+
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(commands)
+    return parser
+
+
+def open_for_command(args: argparse.Namespace) -> Database:
+    """Open the database named by --database (or the default) and print its warnings."""
+    database = open_database(resolve_database_url(args.database))
+    for warning in database.warnings:
+        print(f"crm-desktop: warning: {warning}", file=sys.stderr)
+    return database
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    database = open_for_command(args)
+    try:
+        print(f"Database is at the current schema: {database.display_url}")
+    finally:
+        database.dispose()
+    return 0
+
+
+def cmd_db_where(args: argparse.Namespace) -> int:
+    from crm_desktop.db.engine import describe_url
+
+    print(describe_url(resolve_database_url(args.database)))
+    return 0
+
+
+def cmd_db_check(args: argparse.Namespace) -> int:
+    from crm_desktop.services.maintenance import check_database
+
+    database = open_for_command(args)
+    try:
+        report = check_database(database)
+    finally:
+        database.dispose()
+    for line in report.checked:
+        print(f"checked: {line}")
+    if report.ok:
+        print("Database is healthy.")
+        return 0
+    for problem in report.problems:
+        print(f"problem: {problem}", file=sys.stderr)
+    print(
+        "The database has problems: restore the latest backup, or ask IT for help.",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from crm_desktop.services.demo import generate_demo
+
+    database = open_for_command(args)
+    end = args.end or dt.date.today()
+    started = time.perf_counter()
+
+    def progress(done: int, total: int) -> None:
+        print(f"\r  {done:,} of {total:,} cases", end="", file=sys.stderr, flush=True)
+
+    try:
+        summary = generate_demo(database, args.cases, args.seed, end, progress)
+    finally:
+        database.dispose()
+    print(file=sys.stderr)
+    elapsed = time.perf_counter() - started
+    print(f"Created {summary.cases:,} demo cases in {elapsed:.1f} s ({summary.open_cases:,} open).")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    try:
+        if handler is None:
+            from ui.app import run_gui  # the desktop program; imported only when wanted
+
+            exit_code: int = run_gui(resolve_database_url(args.database))
+            return exit_code
+        return handler(args)
+    except UserFacingError as exc:
+        print(f"crm-desktop: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("crm-desktop: stopped.", file=sys.stderr)
+        return 130

@@ -1,0 +1,221 @@
+"""The case list as a Qt table model over SQL, fetched a page at a time.
+
+The model holds only the rows the user has scrolled to. Sorting, quick search and
+filters go back to SQL (``services.case_list``); nothing is sorted in Python. Each page
+is fetched by the runner off the GUI thread; a result that arrives after the query has
+changed is dropped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+
+from crm_desktop.db.database import Database
+from crm_desktop.domain.enums import CaseStatus, Kind, Procedure, StageCode
+from crm_desktop.domain.formatting import format_date
+from crm_desktop.services.case_list import (
+    COLUMNS,
+    CaseListQuery,
+    CaseListRow,
+    count_cases,
+    fetch_case_page,
+)
+from ui.runner import Runner
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def _label(enum_cls: Any, value: str | None) -> str:
+    if value is None:
+        return ""
+    try:
+        return str(enum_cls(value).label)
+    except ValueError:
+        return value
+
+
+def display_value(row: CaseListRow, key: str) -> str:
+    """The text an officer sees in one cell."""
+    match key:
+        case "reference":
+            return row.reference
+        case "kind":
+            return _label(Kind, row.kind)
+        case "procedure":
+            return _label(Procedure, row.procedure)
+        case "received":
+            return format_date(row.received_on)
+        case "complainant":
+            return row.complainant or ""
+        case "service_area":
+            return row.service_area or ""
+        case "stage":
+            return _label(StageCode, row.stage)
+        case "status":
+            return "Open" if row.status == CaseStatus.OPEN else "Closed"
+        case "due":
+            return format_date(row.due_on) if row.due_on and row.status == "open" else ""
+    raise KeyError(key)
+
+
+class CaseTableModel(QAbstractTableModel):
+    PAGE_SIZE = 200
+
+    loading_changed = Signal(bool)
+    total_changed = Signal(int)
+    failed = Signal(object)  # the exception
+
+    def __init__(self, runner: Runner, database: Database | None = None) -> None:
+        super().__init__()
+        self._runner = runner
+        self._database = database
+        self._query = CaseListQuery()
+        self._rows: list[CaseListRow] = []
+        self._total = 0
+        self._generation = 0
+        self._loading = False
+
+    # -- what the view asks ----------------------------------------------------------
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        key = COLUMNS[index.column()].key
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return display_value(row, key)
+        if role == CASE_ID_ROLE:
+            return row.id
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{COLUMNS[index.column()].title}: {display_value(row, key)}"
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            role == Qt.ItemDataRole.DisplayRole
+            and orientation == Qt.Orientation.Horizontal
+            and 0 <= section < len(COLUMNS)
+        ):
+            return COLUMNS[section].title
+        return None
+
+    def canFetchMore(self, parent: ModelIndex = QModelIndex()) -> bool:  # noqa: B008
+        if parent.isValid() or self._database is None:
+            return False
+        return not self._loading and len(self._rows) < self._total
+
+    def fetchMore(self, parent: ModelIndex = QModelIndex()) -> None:  # noqa: B008
+        if not self.canFetchMore(parent):
+            return
+        self._load(offset=len(self._rows), with_count=False)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(COLUMNS):
+            return
+        self._query = dataclasses.replace(
+            self._query,
+            sort=COLUMNS[column].key,
+            descending=order == Qt.SortOrder.DescendingOrder,
+        )
+        self.refresh()
+
+    # -- what the window asks --------------------------------------------------------
+
+    @property
+    def query(self) -> CaseListQuery:
+        return self._query
+
+    @property
+    def total(self) -> int:
+        return self._total
+
+    @property
+    def loading(self) -> bool:
+        return self._loading
+
+    def case_id(self, row: int) -> int | None:
+        return self._rows[row].id if 0 <= row < len(self._rows) else None
+
+    def set_database(self, database: Database | None) -> None:
+        self._database = database
+        self.refresh()
+
+    def set_search(self, text: str) -> None:
+        if text != self._query.search:
+            self._query = dataclasses.replace(self._query, search=text)
+            self.refresh()
+
+    def set_filters(self, filters: dict[str, str]) -> None:
+        self._query = dataclasses.replace(self._query, filters=dict(filters))
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Start again from the first page (after a sort, search or data change)."""
+        self._generation += 1
+        self.beginResetModel()
+        self._rows = []
+        self._total = 0
+        self._set_loading(False)
+        self.endResetModel()
+        if self._database is not None:
+            self._load(offset=0, with_count=True)
+
+    # -- loading ---------------------------------------------------------------------
+
+    def _load(self, *, offset: int, with_count: bool) -> None:
+        database = self._database
+        if database is None:
+            return
+        query = self._query
+        generation = self._generation
+        limit = self.PAGE_SIZE
+
+        def work() -> tuple[int | None, list[CaseListRow]]:
+            with database.session() as session:
+                total = count_cases(session, query) if with_count else None
+                return total, fetch_case_page(session, query, offset, limit)
+
+        def done(result: tuple[int | None, list[CaseListRow]]) -> None:
+            if generation != self._generation:
+                return  # the query changed while this page was loading
+            total, rows = result
+            self._set_loading(False)
+            if total is not None:
+                self._total = total
+                self.total_changed.emit(total)
+            if rows:
+                first = len(self._rows)
+                self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+                self._rows.extend(rows)
+                self.endInsertRows()
+
+        def error(exc: BaseException) -> None:
+            if generation == self._generation:
+                self._set_loading(False)
+                self.failed.emit(exc)
+
+        self._set_loading(True)
+        self._runner.submit(work, done, error)
+
+    def _set_loading(self, loading: bool) -> None:
+        if loading != self._loading:
+            self._loading = loading
+            self.loading_changed.emit(loading)
