@@ -197,15 +197,17 @@ class CaseTableModel(QAbstractTableModel):
             if generation != self._generation:
                 return  # the query changed while this page was loading
             total, rows = result
-            self._set_loading(False)
             if total is not None:
                 self._total = total
-                self.total_changed.emit(total)
             if rows:
                 first = len(self._rows)
                 self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
                 self._rows.extend(rows)
                 self.endInsertRows()
+            # Only now: a view asking for more during the insertion must wait its turn.
+            self._set_loading(False)
+            if total is not None:
+                self.total_changed.emit(total)
 
         def error(exc: BaseException) -> None:
             if generation == self._generation:

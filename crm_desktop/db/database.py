@@ -219,7 +219,7 @@ def _prepare(engine: Engine, path: Path | None, *, upgrade: bool) -> list[str]:
     mode = sqlite_mode(engine)
     if mode is not None and mode.on_network:
         warnings.append(NETWORK_WARNING)
-    with engine.connect() as connection:
+    with _connection_errors(str(engine.url), path), engine.connect() as connection:
         current = migrate.current_revision(connection)
     _check_known_revision(current, describe_url(str(engine.url)))
     head = migrate.head_revision()
@@ -260,13 +260,15 @@ def _backup_before_upgrade(engine: Engine, path: Path, revision: str) -> None:
 
 @contextmanager
 def _friendly_errors(url: str, path: Path | None) -> Iterator[None]:
-    """Turn the environment's database errors into messages that say what to do."""
+    """Turn the environment's database errors into messages that say what to do.
+
+    Anything not recognised here is a bug and goes on up as it is.
+    """
     where = str(path) if path is not None else describe_url(url)
     try:
         yield
     except sa.exc.OperationalError as exc:
-        text = str(exc.orig)
-        lower = text.lower()
+        lower = str(exc.orig).lower()
         if "readonly" in lower or "read-only" in lower:
             raise DatabaseError(
                 f"{where} is read-only. Ask IT for write access to the file and its "
@@ -285,8 +287,20 @@ def _friendly_errors(url: str, path: Path | None) -> Iterator[None]:
             raise DatabaseBusyError(
                 f"{where} is in use by someone else's long change. Try again in a moment."
             ) from None
-        first_line = text.strip().splitlines()[0] if text.strip() else "no answer"
+        raise
+
+
+@contextmanager
+def _connection_errors(url: str, path: Path | None) -> Iterator[None]:
+    """A server that does not answer, or refuses us, at the first connection."""
+    try:
+        yield
+    except sa.exc.OperationalError as exc:
+        if path is not None:
+            raise  # SQLite: _friendly_errors names the file problem
+        text = str(exc.orig).strip()
+        first_line = text.splitlines()[0] if text else "no answer"
         raise DatabaseError(
-            f"Cannot connect to the database at {where}: {first_line}. Check the server "
-            "is running and the address is right."
+            f"Cannot connect to the database at {describe_url(url)}: {first_line}. Check the "
+            "server is running and the address is right."
         ) from None

@@ -1,0 +1,121 @@
+"""The working-day calendar and the timescale rules, as the database holds them.
+
+The calendar is England and Wales's (see :mod:`crm_desktop.domain.calendar`) plus the
+council closure days a manager has added (the ``closure_day`` table). Building a calendar
+takes a moment, so it is built once per distinct set of closure days and shared: a call
+costs one small query.
+
+The timescale rules of a procedure's stage come from the ``stage_timescale`` reference
+data (defaults from PRODUCT.md, editable by a manager).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from crm_desktop.db.models import ClosureDay, StageTimescale
+from crm_desktop.domain.calendar import (
+    CalendarError,
+    WorkingCalendar,
+    england_and_wales_calendar,
+)
+from crm_desktop.domain.enums import Procedure, StageCode, TimescaleRule
+from crm_desktop.errors import ValidationError
+
+__all__ = [
+    "StageTimescales",
+    "closure_days_statement",
+    "timescales",
+    "working_calendar",
+]
+
+
+def closure_days_statement() -> sa.Select[dt.date, str]:
+    """The query for the council closure days, in date order."""
+    return sa.select(ClosureDay.day, ClosureDay.name).order_by(ClosureDay.day)
+
+
+def working_calendar(session: Session) -> WorkingCalendar:
+    """England and Wales's working days with this council's closure days.
+
+    Cached by the set of closure days: after a manager adds or removes one, the next
+    call builds (once) and returns a calendar that includes the change.
+    """
+    rows = session.execute(closure_days_statement()).all()
+    key = tuple((day, str(name)) for day, name in rows)
+    try:
+        return england_and_wales_calendar(key)
+    except CalendarError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+@dataclass(frozen=True, slots=True)
+class StageTimescales:
+    """Every timescale rule of one procedure's stage; None where the stage has no such rule.
+
+    All are working days except ``outer_limit_months`` (calendar months) and
+    ``remedy_escalation_percent`` (a percentage).
+    """
+
+    procedure: Procedure
+    stage: StageCode
+    duration: int | None = None
+    extension_limit: int | None = None
+    acknowledge: int | None = None
+    next_stage_window: int | None = None
+    outer_limit_months: int | None = None
+    panel_meeting: int | None = None
+    panel_report: int | None = None
+    council_response: int | None = None
+    lgsco_enquiry_response: int | None = None
+    remedy_escalation_percent: int | None = None
+
+
+def _procedure(value: Procedure | str) -> Procedure:
+    try:
+        return Procedure(value)
+    except ValueError:
+        names = ", ".join(p.value for p in Procedure)
+        raise ValidationError(
+            f"'{value}' is not a procedure; use one of: {names}.", "procedure"
+        ) from None
+
+
+def _stage(value: StageCode | str) -> StageCode:
+    try:
+        return StageCode(value)
+    except ValueError:
+        names = ", ".join(s.value for s in StageCode)
+        raise ValidationError(f"'{value}' is not a stage; use one of: {names}.", "stage") from None
+
+
+def timescales(
+    session: Session, procedure: Procedure | str, stage: StageCode | str
+) -> StageTimescales:
+    """The timescale rules of ``procedure``'s ``stage`` from the reference data."""
+    proc = _procedure(procedure)
+    code = _stage(stage)
+    rows = session.execute(
+        sa.select(StageTimescale.rule, StageTimescale.value).where(
+            StageTimescale.procedure == proc, StageTimescale.stage == code
+        )
+    ).all()
+    values: dict[TimescaleRule, int] = {TimescaleRule(rule): int(value) for rule, value in rows}
+    return StageTimescales(
+        procedure=proc,
+        stage=code,
+        duration=values.get(TimescaleRule.DURATION),
+        extension_limit=values.get(TimescaleRule.EXTENSION_LIMIT),
+        acknowledge=values.get(TimescaleRule.ACKNOWLEDGE),
+        next_stage_window=values.get(TimescaleRule.NEXT_STAGE_WINDOW),
+        outer_limit_months=values.get(TimescaleRule.OUTER_LIMIT_MONTHS),
+        panel_meeting=values.get(TimescaleRule.PANEL_MEETING),
+        panel_report=values.get(TimescaleRule.PANEL_REPORT),
+        council_response=values.get(TimescaleRule.COUNCIL_RESPONSE),
+        lgsco_enquiry_response=values.get(TimescaleRule.LGSCO_ENQUIRY_RESPONSE),
+        remedy_escalation_percent=values.get(TimescaleRule.REMEDY_ESCALATION_PERCENT),
+    )

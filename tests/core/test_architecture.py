@@ -1,0 +1,51 @@
+"""The core never imports Qt: the CLI, the reports and these tests run without a screen."""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import crm_desktop
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_no_module_in_crm_desktop_imports_pyside6() -> None:
+    modules = sorted(
+        name
+        for _, name, _ in pkgutil.walk_packages(crm_desktop.__path__, "crm_desktop.")
+        if ".migrations." not in name and name != "crm_desktop.__main__"
+    )
+    assert "crm_desktop.cli" in modules and "crm_desktop.db.models" in modules
+    script = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6'))\n"
+        "print(','.join(loaded))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert result.stdout.strip() == ""
+
+
+def test_no_source_file_in_crm_desktop_mentions_pyside6_imports() -> None:
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "crm_desktop").rglob("*.py")
+        if any(
+            line.lstrip().startswith(("import PySide6", "from PySide6"))
+            for line in path.read_text(encoding="utf-8").splitlines()
+        )
+    ]
+    assert offenders == []
+
+
+def test_version_is_defined_once() -> None:
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert 'dynamic = ["version"]' in pyproject
+    assert 'version = { attr = "crm_desktop.__version__" }' in pyproject
+    assert crm_desktop.__version__.count(".") == 2

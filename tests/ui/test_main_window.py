@@ -1,0 +1,72 @@
+"""The first window: opens the database off the GUI thread and shows the case list."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from sqlalchemy.orm import Session
+
+from crm_desktop.db.database import open_database
+from tests.factories import add_case
+from ui.app import start_main_window
+from ui.notifier import RecordingNotifier
+from ui.runner import Runner
+
+
+def test_window_shows_the_case_list(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path / 'crm.db'}"
+    db = open_database(url)
+
+    def build(session: Session) -> None:
+        for i in range(3):
+            add_case(session, reference=f"COR-2024-{i + 1:05d}",
+                     received_on=dt.date(2024, 5, 1 + i))
+
+    db.write(build)
+    db.dispose()
+    runner = Runner(synchronous=True)
+    notifier = RecordingNotifier()
+    window = start_main_window(url, runner, notifier)
+    qtbot.addWidget(window)
+    try:
+        assert window.case_model.rowCount() == 3
+        assert window.count_label.text() == "3 cases"
+        assert window.case_table.model().data(window.case_table.model().index(0, 0)) == (
+            "COR-2024-00003"
+        )
+        assert notifier.messages == []
+        window.search_box.setText("00002")
+        window.search_box.returnPressed.emit()
+        assert window.count_label.text() == "1 case found"
+        window.search_box.clear()
+        assert window.case_model.rowCount() == 3
+        # Ctrl+F puts the cursor in the search box.
+        with qtbot.waitActive(window):
+            window.activateWindow()
+        window.case_table.setFocus()
+        qtbot.keyClick(window.case_table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+        QApplication.processEvents()
+        assert window.search_box.hasFocus()
+    finally:
+        window.close()
+        if window.database is not None:
+            window.database.dispose()
+
+
+def test_a_bad_database_is_explained(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "notes.db"
+    path.write_text("shopping list\n" * 30)
+    notifier = RecordingNotifier()
+    failed: list[bool] = []
+    window = start_main_window(
+        f"sqlite:///{path}", Runner(synchronous=True), notifier, lambda: failed.append(True)
+    )
+    qtbot.addWidget(window)
+    assert failed == [True]
+    assert notifier.messages[0][0] == "error"
+    assert "not a CRM Desktop database" in notifier.messages[0][2]
+    assert window.count_label.text() == "No database open."
+    window.close()
