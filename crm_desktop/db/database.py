@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from crm_desktop.db import migrate
+from crm_desktop.db import audit, migrate
 from crm_desktop.db.engine import (
     default_database_path,
     describe_url,
@@ -41,6 +41,7 @@ T = TypeVar("T")
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 WRITE_ATTEMPTS = 5
+SYSTEM_ACTOR = "system"
 NETWORK_WARNING = (
     "This database file is on a network drive. SQLite cannot guarantee safe sharing "
     "there; for a team, ask IT to move the data to PostgreSQL."
@@ -71,7 +72,13 @@ class Database:
         with self.read_sessions() as session:
             yield session
 
-    def write(self, work: Callable[[Session], T], *, attempts: int = WRITE_ATTEMPTS) -> T:
+    def write(
+        self,
+        work: Callable[[Session], T],
+        *,
+        actor: str | None = None,
+        attempts: int = WRITE_ATTEMPTS,
+    ) -> T:
         """Run ``work`` in one write transaction and commit; retry briefly if locked.
 
         On SQLite the transaction begins with ``BEGIN IMMEDIATE``, so a second writer
@@ -79,10 +86,12 @@ class Database:
         stays locked, the work is retried a few times with back-off, each attempt from a
         clean rollback, then the user is told the database is busy; nothing is half
         written. A stale optimistic-lock version becomes a :class:`ConflictError`.
+        Every change is recorded in the audit trail under ``actor``.
         """
         delay = 0.05
         for attempt in range(1, attempts + 1):
             session = self.write_sessions()
+            session.info[audit.ACTOR_KEY] = actor
             try:
                 result = work(session)
                 session.commit()
@@ -136,11 +145,13 @@ def open_database(url: str, *, upgrade: bool = True, load_reference_data: bool =
             warnings = _prepare(engine, path, upgrade=upgrade)
             read_sessions = sessionmaker(engine, expire_on_commit=False)
             write_sessions = sessionmaker(write_engine(engine), expire_on_commit=False)
+            audit.install(read_sessions)
+            audit.install(write_sessions)
             database = Database(url, engine, read_sessions, write_sessions, warnings)
             if load_reference_data:
                 from crm_desktop.db.reference_data import ensure_reference_data
 
-                database.write(ensure_reference_data)
+                database.write(ensure_reference_data, actor=SYSTEM_ACTOR)
             return database
     except BaseException:
         engine.dispose()

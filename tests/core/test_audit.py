@@ -1,0 +1,127 @@
+"""Every change is an append-only, hash-chained audit event, written with the change."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from crm_desktop.db.audit import verify_chain
+from crm_desktop.db.database import Database
+from crm_desktop.db.models import AuditEvent, Directorate, StageSuspension
+from crm_desktop.domain.enums import SuspensionReason
+from tests.factories import add_case
+
+
+def events(db: Database, **where: object) -> list[AuditEvent]:
+    with db.session() as session:
+        query = sa.select(AuditEvent).order_by(AuditEvent.id)
+        for key, value in where.items():
+            query = query.where(getattr(AuditEvent, key) == value)
+        return list(session.scalars(query))
+
+
+def test_create_update_delete_are_recorded_with_who_before_and_after(
+    any_database: Database,
+) -> None:
+    directorate_id = any_database.write(
+        lambda s: _add(s, Directorate(name="Resources")), actor="manager"
+    )
+
+    def rename(session: Session) -> None:
+        row = session.get(Directorate, directorate_id)
+        assert row is not None
+        row.name = "Resources and Finance"
+
+    any_database.write(rename, actor="officer1")
+    any_database.write(
+        lambda s: s.execute(sa.delete(Directorate).where(Directorate.id == -1)), actor="x"
+    )
+
+    def remove(session: Session) -> None:
+        row = session.get(Directorate, directorate_id)
+        session.delete(row)
+
+    any_database.write(remove, actor="admin")
+    trail = events(any_database, entity="directorate", entity_id=str(directorate_id))
+    assert [(e.action, e.username) for e in trail] == [
+        ("create", "manager"), ("update", "officer1"), ("delete", "admin"),
+    ]
+    assert json.loads(trail[0].after or "")["name"] == "Resources"
+    assert json.loads(trail[1].before or "") == {"name": "Resources", "version": 1}
+    assert json.loads(trail[1].after or "") == {"name": "Resources and Finance", "version": 2}
+    assert json.loads(trail[2].before or "")["name"] == "Resources and Finance"
+    assert trail[2].after is None
+    with any_database.session() as session:
+        assert verify_chain(session) == []
+
+
+def _add(session: Session, row: Directorate) -> int:
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def test_events_carry_the_case_even_for_stage_records(database: Database) -> None:
+    def build(session: Session) -> tuple[int, int]:
+        case = add_case(session)
+        assert case.current_stage_id is not None
+        import datetime as dt
+
+        session.add(
+            StageSuspension(
+                stage_id=case.current_stage_id,
+                starts_on=dt.date(2024, 3, 20),
+                reason=SuspensionReason.AWAITING_INFORMATION,
+            )
+        )
+        return case.id, case.current_stage_id
+
+    case_id, _ = database.write(build, actor="officer1")
+    entities = {e.entity for e in events(database, case_id=case_id)}
+    assert {"representation", "stage", "stage_suspension"} <= entities
+
+
+def test_a_failed_change_leaves_no_event(database: Database) -> None:
+    before = len(events(database))
+
+    def fails(session: Session) -> None:
+        session.add(Directorate(name="Half done"))
+        session.flush()
+        raise RuntimeError("the user's change broke half-way")
+
+    with pytest.raises(RuntimeError):
+        database.write(fails, actor="officer1")
+    assert len(events(database)) == before
+
+
+@pytest.mark.parametrize("tamper", ["edit", "delete", "reorder"])
+def test_tampering_is_found_and_named(database: Database, tamper: str) -> None:
+    for name in ("One", "Two", "Three"):
+        database.write(lambda s, name=name: s.add(Directorate(name=name)), actor="officer1")
+    trail = events(database, entity="directorate")[-3:]
+    first, second, third = (e.id for e in trail)
+    with database.engine.begin() as connection:
+        if tamper == "edit":
+            connection.execute(
+                sa.update(AuditEvent).where(AuditEvent.id == second).values(username="someone")
+            )
+        elif tamper == "delete":
+            connection.execute(sa.delete(AuditEvent).where(AuditEvent.id == second))
+        else:
+            table = AuditEvent.__table__
+            rows = {
+                r.id: dict(r._mapping)
+                for r in connection.execute(sa.select(table).where(table.c.id.in_([second, third])))
+            }
+            for event_id, other in ((second, third), (third, second)):
+                values = {k: v for k, v in rows[other].items() if k != "id"}
+                connection.execute(sa.update(table).where(table.c.id == event_id).values(**values))
+    with database.session() as session:
+        problems = verify_chain(session)
+    assert problems, "tampering went unnoticed"
+    expected = {"edit": second, "delete": third, "reorder": second}[tamper]
+    assert problems[0].event_id == expected
+    assert first not in {p.event_id for p in problems}
