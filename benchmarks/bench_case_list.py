@@ -1,6 +1,6 @@
 """Case list, first page: our service against the same SQL through raw sqlite3.
 
-    python benchmarks/bench_case_list.py      (CRM_BENCH_CASES=100000 by default)
+python benchmarks/bench_case_list.py      (CRM_BENCH_CASES=100000 by default)
 """
 
 from __future__ import annotations

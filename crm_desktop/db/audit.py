@@ -63,8 +63,9 @@ def _changes(obj: Base) -> tuple[dict[str, Any], dict[str, Any]]:
             before[key] = _jsonable(history.deleted[0]) if history.deleted else None
             after[key] = _jsonable(history.added[0]) if history.added else None
     version = getattr(obj, "version", None)
-    if after and isinstance(version, int):
-        # The optimistic-lock counter is bumped by the flush itself, outside the history.
+    if isinstance(version, int):
+        # The optimistic-lock counter is bumped by the flush itself, outside the history;
+        # an update that touched only the bookkeeping columns still bumped it.
         before["version"], after["version"] = version - 1, version
     return before, after
 

@@ -47,7 +47,9 @@ def test_create_update_delete_are_recorded_with_who_before_and_after(
     any_database.write(remove, actor="admin")
     trail = events(any_database, entity="directorate", entity_id=str(directorate_id))
     assert [(e.action, e.username) for e in trail] == [
-        ("create", "manager"), ("update", "officer1"), ("delete", "admin"),
+        ("create", "manager"),
+        ("update", "officer1"),
+        ("delete", "admin"),
     ]
     assert json.loads(trail[0].after or "")["name"] == "Resources"
     assert json.loads(trail[1].before or "") == {"name": "Resources", "version": 1}

@@ -24,7 +24,10 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 def test_version_from_python_dash_m() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "crm_desktop", "--version"],
-        capture_output=True, text=True, cwd=ROOT, check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
     )
     assert result.stdout.strip() == f"crm-desktop {__version__}"
 

@@ -100,7 +100,7 @@ def test_older_schema_is_upgraded_on_start_with_a_backup(tmp_path: Path) -> None
         f'down_revision = "{migrate.head_revision()}"\nbranch_labels = None\n'
         "depends_on = None\n\n\ndef upgrade() -> None:\n"
         '    op.create_table("release_marker", sa.Column("id", sa.Integer, primary_key=True))\n'
-        "\n\ndef downgrade() -> None:\n    op.drop_table(\"release_marker\")\n"
+        '\n\ndef downgrade() -> None:\n    op.drop_table("release_marker")\n'
     )
     try:
         db = open_database(f"sqlite:///{path}")
@@ -271,9 +271,12 @@ def test_a_write_blocked_by_another_writer_is_retried_then_reported(
         blocker.close()
     assert len(attempts) == WRITE_ATTEMPTS  # bounded retry, each from a clean rollback
     with database.session() as session:
-        assert session.scalar(
-            sa.select(sa.func.count()).where(Directorate.name == "Should not be saved")
-        ) == 0
+        assert (
+            session.scalar(
+                sa.select(sa.func.count()).where(Directorate.name == "Should not be saved")
+            )
+            == 0
+        )
 
 
 def test_two_writers_queue_instead_of_failing(database: Database) -> None:
@@ -282,9 +285,7 @@ def test_two_writers_queue_instead_of_failing(database: Database) -> None:
     def add_many(prefix: str) -> None:
         try:
             for i in range(20):
-                database.write(
-                    lambda session, i=i: session.add(Directorate(name=f"{prefix} {i}"))
-                )
+                database.write(lambda session, i=i: session.add(Directorate(name=f"{prefix} {i}")))
         except BaseException as exc:  # pragma: no cover - the assertion reports it
             errors.append(exc)
 

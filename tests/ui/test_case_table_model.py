@@ -31,7 +31,9 @@ def many_cases(database: Database) -> Database:
 
 
 def test_empty_filled_and_reset_models_pass_the_model_tester(
-    qtmodeltester, runner: Runner, many_cases: Database  # type: ignore[no-untyped-def]
+    qtmodeltester,
+    runner: Runner,
+    many_cases: Database,  # type: ignore[no-untyped-def]
 ) -> None:
     empty = CaseTableModel(runner)
     qtmodeltester.check(empty)
@@ -73,8 +75,15 @@ def test_cells_are_plain_english(runner: Runner, many_cases: Database) -> None:
     assert model.total == 1
     cells = [model.data(model.index(0, c)) for c in range(model.columnCount())]
     assert cells == [
-        "COR-2024-00002", "Complaint", "Corporate", "2 Jan 2024", "Person 001",
-        "Contact Centre", "Stage 1", "Open", "1 Sep 2024",
+        "COR-2024-00002",
+        "Complaint",
+        "Corporate",
+        "2 Jan 2024",
+        "Person 001",
+        "Contact Centre",
+        "Stage 1",
+        "Open",
+        "1 Sep 2024",
     ]
     headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(9)]
     assert headers[0] == "Reference" and headers[3] == "Received"

@@ -22,8 +22,9 @@ def test_window_shows_the_case_list(qtbot, tmp_path: Path) -> None:  # type: ign
 
     def build(session: Session) -> None:
         for i in range(3):
-            add_case(session, reference=f"COR-2024-{i + 1:05d}",
-                     received_on=dt.date(2024, 5, 1 + i))
+            add_case(
+                session, reference=f"COR-2024-{i + 1:05d}", received_on=dt.date(2024, 5, 1 + i)
+            )
 
     db.write(build)
     db.dispose()

@@ -1,0 +1,29 @@
+"""Who is acting, and what their role lets them do. Enforced in the services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crm_desktop.domain.enums import UserRole
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in user a service acts for."""
+
+    username: str
+    role: UserRole
+    user_id: int | None = None
+    display_name: str = ""
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role in (UserRole.MANAGER, UserRole.ADMIN)
+
+    @property
+    def can_work_cases(self) -> bool:
+        """Officers and managers record and move any case."""
+        return self.role in (UserRole.OFFICER, UserRole.MANAGER, UserRole.ADMIN)
+
+
+SYSTEM = Actor("system", UserRole.ADMIN)

@@ -1,0 +1,344 @@
+"""The workflow of each procedure as explicit transition tables.
+
+Every action an officer can take on a case is looked up here: for the procedure, the
+stage the case is at and the state of that stage, the table says which actions are
+allowed and the state each one leads to. Nothing else in the program decides whether
+an action is allowed in a state; the services add only the guards that need data the
+table cannot see (points without outcomes, investigators, panel members, windows).
+
+States are derived from a stage's recorded facts by :func:`stage_state`, so the table
+and the data can never drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from crm_desktop.domain.enums import Kind, Outcome, Procedure, StageCode
+
+
+class Action(StrEnum):
+    ACKNOWLEDGE = "acknowledge"
+    SUSPEND = "suspend"
+    RESUME = "resume"
+    EXTEND = "extend"
+    START_INVESTIGATION = "start investigation"  # children's Stage 2: statement agreed
+    HOLD_PANEL = "hold panel"  # children's Stage 3 review panel
+    RESPOND = "respond"
+    WITHDRAW = "withdraw"
+    DISCONTINUE = "discontinue"
+    REDIRECT = "redirect"
+    REGRADE = "regrade"  # adult: Low / Moderate-High / Informal
+    REQUEST_NEXT_STAGE = "request next stage"
+    ESCALATE = "escalate"  # open the next stage of the procedure
+    ESCALATE_TO_LGSCO = "escalate to lgsco"
+    RECORD_LGSCO_DECISION = "record lgsco decision"
+    RECORD_REPLY = "record reply"  # comments: the directorate's reply
+    CLOSE_CASE = "close case"
+    REOPEN = "reopen"
+
+    @property
+    def label(self) -> str:
+        return {
+            Action.ESCALATE_TO_LGSCO: "Escalate to the Ombudsman",
+            Action.RECORD_LGSCO_DECISION: "Record the Ombudsman's decision",
+            Action.REQUEST_NEXT_STAGE: "Record a request for the next stage",
+            Action.ESCALATE: "Open the next stage",
+        }.get(self, self.value.capitalize())
+
+
+class State(StrEnum):
+    """Where a case stands, from the facts recorded on its current stage."""
+
+    AWAITING_ACKNOWLEDGEMENT = "awaiting acknowledgement"
+    AWAITING_START = "awaiting start"  # children's Stage 2: statement not yet agreed
+    IN_PROGRESS = "in progress"
+    SUSPENDED = "suspended"
+    PANEL_HELD = "panel held"  # children's Stage 3
+    RESPONDED = "responded"
+    ENDED = "ended"  # withdrawn, discontinued or redirected: cannot escalate
+    NEXT_STAGE_REQUESTED = "next stage requested"
+    LGSCO_OPEN = "with the Ombudsman"
+    LGSCO_DECIDED = "Ombudsman decided"
+    RECEIVED = "received"  # compliments and comments
+    REPLIED = "replied"  # comments
+    CLOSED = "closed"  # the case is closed
+    # A target only: after reopening, the stage runs again in whichever running state
+    # its recorded facts give (one of RUNNING_STATES).
+    REOPENED = "reopened"
+
+
+RUNNING_STATES = frozenset(
+    {
+        State.AWAITING_ACKNOWLEDGEMENT,
+        State.AWAITING_START,
+        State.IN_PROGRESS,
+        State.PANEL_HELD,
+        State.LGSCO_OPEN,
+        State.LGSCO_DECIDED,
+        State.RECEIVED,
+        State.REPLIED,
+    }
+)
+
+
+ENDING_OUTCOMES: Mapping[Action, Outcome] = {
+    Action.WITHDRAW: Outcome.WITHDRAWN,
+    Action.DISCONTINUE: Outcome.DISCONTINUED,
+    Action.REDIRECT: Outcome.REDIRECTED,
+}
+ENDED_OUTCOMES = frozenset(ENDING_OUTCOMES.values())
+FINDING_OUTCOMES = frozenset(
+    {Outcome.UPHELD, Outcome.PARTIALLY_UPHELD, Outcome.NOT_UPHELD, Outcome.NO_FINDING}
+)
+
+# The next stage of each stage that has one.
+NEXT_STAGE: Mapping[Procedure, Mapping[StageCode, StageCode]] = {
+    Procedure.CHILDREN: {
+        StageCode.STAGE_1: StageCode.STAGE_2,
+        StageCode.STAGE_2: StageCode.STAGE_3,
+    },
+    Procedure.CORPORATE: {StageCode.STAGE_1: StageCode.STAGE_2},
+    Procedure.ADULT: {},
+}
+FIRST_STAGES: Mapping[Procedure, frozenset[StageCode]] = {
+    Procedure.CHILDREN: frozenset({StageCode.STAGE_1}),
+    Procedure.CORPORATE: frozenset({StageCode.STAGE_1}),
+    Procedure.ADULT: frozenset({StageCode.LOW, StageCode.MODERATE_HIGH, StageCode.INFORMAL}),
+}
+ADULT_GRADES = FIRST_STAGES[Procedure.ADULT]
+
+Table = Mapping[State, Mapping[Action, State]]
+
+A, S = Action, State
+
+# The running part of a stage, shared by every complaint stage of every procedure.
+_RUNNING: Mapping[Action, State] = {
+    A.SUSPEND: S.SUSPENDED,
+    A.EXTEND: S.IN_PROGRESS,
+    A.RESPOND: S.RESPONDED,
+    A.WITHDRAW: S.ENDED,
+    A.DISCONTINUE: S.ENDED,
+    A.REDIRECT: S.ENDED,
+}
+_SUSPENDED: Mapping[Action, State] = {
+    A.RESUME: S.IN_PROGRESS,
+    A.EXTEND: S.SUSPENDED,
+    A.WITHDRAW: S.ENDED,
+    A.DISCONTINUE: S.ENDED,
+    A.REDIRECT: S.ENDED,
+}
+_AWAITING_ACK: Mapping[Action, State] = {
+    A.ACKNOWLEDGE: S.IN_PROGRESS,
+    A.WITHDRAW: S.ENDED,
+    A.DISCONTINUE: S.ENDED,
+    A.REDIRECT: S.ENDED,
+}
+_CLOSED_CASE: Mapping[Action, State] = {A.REOPEN: S.REOPENED}
+
+
+def _responded(*, has_next: bool) -> Mapping[Action, State]:
+    table: dict[Action, State] = {
+        A.ESCALATE_TO_LGSCO: S.LGSCO_OPEN,
+        A.CLOSE_CASE: S.CLOSED,
+        A.REOPEN: S.REOPENED,
+    }
+    if has_next:
+        table[A.REQUEST_NEXT_STAGE] = S.NEXT_STAGE_REQUESTED
+    return table
+
+
+_ENDED: Mapping[Action, State] = {A.CLOSE_CASE: S.CLOSED, A.REOPEN: S.REOPENED}
+_NEXT_REQUESTED: Mapping[Action, State] = {
+    A.ESCALATE: S.AWAITING_ACKNOWLEDGEMENT,
+    A.CLOSE_CASE: S.CLOSED,
+}
+
+# ---------------------------------------------------------------------------- tables
+
+CHILDREN: Mapping[StageCode, Table] = {
+    StageCode.STAGE_1: {
+        S.AWAITING_ACKNOWLEDGEMENT: {**_AWAITING_ACK, A.RESPOND: S.RESPONDED},
+        S.IN_PROGRESS: _RUNNING,
+        S.SUSPENDED: _SUSPENDED,
+        S.RESPONDED: _responded(has_next=True),
+        S.NEXT_STAGE_REQUESTED: _NEXT_REQUESTED,
+        S.ENDED: _ENDED,
+        S.CLOSED: _CLOSED_CASE,
+    },
+    StageCode.STAGE_2: {
+        S.AWAITING_ACKNOWLEDGEMENT: {**_AWAITING_ACK, A.ACKNOWLEDGE: S.AWAITING_START},
+        S.AWAITING_START: {
+            A.START_INVESTIGATION: S.IN_PROGRESS,
+            A.WITHDRAW: S.ENDED,
+            A.DISCONTINUE: S.ENDED,
+            A.REDIRECT: S.ENDED,
+        },
+        S.IN_PROGRESS: _RUNNING,
+        S.SUSPENDED: _SUSPENDED,
+        S.RESPONDED: _responded(has_next=True),
+        S.NEXT_STAGE_REQUESTED: _NEXT_REQUESTED,
+        S.ENDED: _ENDED,
+        S.CLOSED: _CLOSED_CASE,
+    },
+    StageCode.STAGE_3: {
+        S.AWAITING_ACKNOWLEDGEMENT: _AWAITING_ACK,
+        S.IN_PROGRESS: {
+            A.HOLD_PANEL: S.PANEL_HELD,
+            A.SUSPEND: S.SUSPENDED,
+            A.EXTEND: S.IN_PROGRESS,
+            A.WITHDRAW: S.ENDED,
+            A.DISCONTINUE: S.ENDED,
+        },
+        S.SUSPENDED: _SUSPENDED,
+        S.PANEL_HELD: {A.RESPOND: S.RESPONDED, A.WITHDRAW: S.ENDED, A.DISCONTINUE: S.ENDED},
+        S.RESPONDED: _responded(has_next=False),
+        S.ENDED: _ENDED,
+        S.CLOSED: _CLOSED_CASE,
+    },
+}
+
+_ADULT_STAGE: Table = {
+    S.AWAITING_ACKNOWLEDGEMENT: {
+        **_AWAITING_ACK,
+        A.RESPOND: S.RESPONDED,
+        A.REGRADE: S.AWAITING_ACKNOWLEDGEMENT,
+    },
+    S.IN_PROGRESS: {**_RUNNING, A.REGRADE: S.IN_PROGRESS},
+    S.SUSPENDED: {**_SUSPENDED, A.REGRADE: S.SUSPENDED},
+    S.RESPONDED: _responded(has_next=False),
+    S.ENDED: _ENDED,
+    S.CLOSED: _CLOSED_CASE,
+}
+ADULT: Mapping[StageCode, Table] = {grade: _ADULT_STAGE for grade in ADULT_GRADES}
+
+CORPORATE: Mapping[StageCode, Table] = {
+    StageCode.STAGE_1: {
+        S.AWAITING_ACKNOWLEDGEMENT: {**_AWAITING_ACK, A.RESPOND: S.RESPONDED},
+        S.IN_PROGRESS: _RUNNING,
+        S.SUSPENDED: _SUSPENDED,
+        S.RESPONDED: _responded(has_next=True),
+        S.NEXT_STAGE_REQUESTED: _NEXT_REQUESTED,
+        S.ENDED: _ENDED,
+        S.CLOSED: _CLOSED_CASE,
+    },
+    StageCode.STAGE_2: {
+        S.AWAITING_ACKNOWLEDGEMENT: {**_AWAITING_ACK, A.RESPOND: S.RESPONDED},
+        S.IN_PROGRESS: _RUNNING,
+        S.SUSPENDED: _SUSPENDED,
+        S.RESPONDED: _responded(has_next=False),
+        S.ENDED: _ENDED,
+        S.CLOSED: _CLOSED_CASE,
+    },
+}
+
+LGSCO: Table = {
+    S.LGSCO_OPEN: {A.RECORD_LGSCO_DECISION: S.LGSCO_DECIDED},
+    S.LGSCO_DECIDED: {A.CLOSE_CASE: S.CLOSED},
+    S.CLOSED: {A.REOPEN: S.REOPENED},
+}
+
+COMPLAINTS: Mapping[Procedure, Mapping[StageCode, Table]] = {
+    Procedure.CHILDREN: {**CHILDREN, StageCode.LGSCO: LGSCO},
+    Procedure.ADULT: {**ADULT, StageCode.LGSCO: LGSCO},
+    Procedure.CORPORATE: {**CORPORATE, StageCode.LGSCO: LGSCO},
+}
+
+COMPLIMENT: Table = {
+    S.RECEIVED: {A.CLOSE_CASE: S.CLOSED},
+    S.CLOSED: {A.REOPEN: S.REOPENED},
+}
+COMMENT: Table = {
+    S.RECEIVED: {A.RECORD_REPLY: S.REPLIED, A.CLOSE_CASE: S.CLOSED},
+    S.REPLIED: {A.RECORD_REPLY: S.REPLIED, A.CLOSE_CASE: S.CLOSED},
+    S.CLOSED: {A.REOPEN: S.REOPENED},
+}
+
+MANAGER_ONLY = frozenset({Action.REOPEN})
+NEEDS_REASON = frozenset({Action.REOPEN, Action.EXTEND, Action.REGRADE})
+
+
+def table_for(kind: Kind, procedure: Procedure, stage: StageCode | None) -> Table:
+    if kind == Kind.COMPLIMENT:
+        return COMPLIMENT
+    if kind == Kind.COMMENT:
+        return COMMENT
+    if stage is None:
+        raise ValueError("a complaint always has a stage")
+    try:
+        return COMPLAINTS[procedure][stage]
+    except KeyError:
+        raise ValueError(f"{procedure.label} complaints have no {stage.label}") from None
+
+
+def allowed_actions(
+    kind: Kind, procedure: Procedure, stage: StageCode | None, state: State
+) -> Mapping[Action, State]:
+    return table_for(kind, procedure, stage).get(state, {})
+
+
+# ---------------------------------------------------------------------- state facts
+
+
+@dataclass(frozen=True)
+class StageFacts:
+    """What :func:`stage_state` needs to know about a case and its current stage."""
+
+    kind: Kind
+    case_closed: bool
+    stage: StageCode | None = None
+    acknowledged: bool = False
+    started: bool = False
+    suspended: bool = False
+    closed: bool = False
+    outcome: Outcome | None = None
+    next_stage_requested: bool = False
+    panel_held: bool = False
+    lgsco_decided: bool = False
+    replied: bool = False
+
+
+def stage_state(facts: StageFacts) -> State:
+    if facts.case_closed:
+        return State.CLOSED
+    if facts.kind == Kind.COMPLIMENT:
+        return State.RECEIVED
+    if facts.kind == Kind.COMMENT:
+        return State.REPLIED if facts.replied else State.RECEIVED
+    if facts.stage == StageCode.LGSCO:
+        return State.LGSCO_DECIDED if facts.lgsco_decided else State.LGSCO_OPEN
+    if facts.closed:
+        if facts.outcome in ENDED_OUTCOMES:
+            return State.ENDED
+        return State.NEXT_STAGE_REQUESTED if facts.next_stage_requested else State.RESPONDED
+    if facts.suspended:
+        return State.SUSPENDED
+    if not facts.acknowledged:
+        return State.AWAITING_ACKNOWLEDGEMENT
+    if facts.stage == StageCode.STAGE_2 and not facts.started:
+        return State.AWAITING_START
+    if facts.stage == StageCode.STAGE_3 and facts.panel_held:
+        return State.PANEL_HELD
+    return State.IN_PROGRESS
+
+
+# ----------------------------------------------------------------------- outcomes
+
+
+def outcome_from_points(point_outcomes: list[Outcome]) -> Outcome:
+    """The stage outcome that follows from its points' outcomes.
+
+    All upheld: upheld. Any upheld or partially upheld (but not all upheld): partially
+    upheld. All "no finding": no finding. Otherwise (none upheld): not upheld.
+    """
+    if not point_outcomes:
+        raise ValueError("a stage outcome needs at least one point outcome")
+    if all(o == Outcome.UPHELD for o in point_outcomes):
+        return Outcome.UPHELD
+    if any(o in (Outcome.UPHELD, Outcome.PARTIALLY_UPHELD) for o in point_outcomes):
+        return Outcome.PARTIALLY_UPHELD
+    if all(o == Outcome.NO_FINDING for o in point_outcomes):
+        return Outcome.NO_FINDING
+    return Outcome.NOT_UPHELD

@@ -1,0 +1,544 @@
+"""Recording representations: create and edit complaints, compliments and comments.
+
+Every function takes the session of the caller's write transaction and the acting user,
+checks its input completely before it changes anything, and returns plain data.
+The case then moves through its procedure with :mod:`crm_desktop.services.workflow`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from crm_desktop.db.base import Base, utcnow
+from crm_desktop.db.models import (
+    Case,
+    CaseParty,
+    CaseServiceCategory,
+    ComplaintPoint,
+    Person,
+    PointOutcome,
+    ReferenceCounter,
+    ServiceArea,
+    Stage,
+)
+from crm_desktop.domain.access import Actor
+from crm_desktop.domain.calendar import add_calendar_months
+from crm_desktop.domain.enums import (
+    CaseStatus,
+    Channel,
+    Kind,
+    PartyRole,
+    Procedure,
+    StageCode,
+    StageStatus,
+)
+from crm_desktop.domain.formatting import format_date
+from crm_desktop.domain.workflow import FIRST_STAGES
+from crm_desktop.errors import ConflictError, ValidationError
+from crm_desktop.services import clock
+from crm_desktop.services import reference_lookup as ref
+
+LATE_COMPLAINT_MONTHS = 12
+
+
+# ------------------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True)
+class PersonInput:
+    full_name: str
+    email: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    postcode: str | None = None
+    person_id: int | None = None  # an existing person, instead of a new record
+
+
+@dataclass(frozen=True)
+class PointInput:
+    nature: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class NewCase:
+    kind: Kind
+    procedure: Procedure
+    received_on: dt.date
+    service_area: str
+    summary: str = ""
+    channel: Channel | None = None
+    directorate: str | None = None
+    team: str | None = None
+    desired_outcome: str | None = None
+    events_on: dt.date | None = None  # when the events complained about happened
+    complainant: PersonInput | None = None
+    on_behalf_of: PersonInput | None = None
+    points: Sequence[PointInput] = ()
+    grade: StageCode | None = None  # adult complaints: low, moderate-high or informal
+    service_categories: Sequence[str] = ()  # adult complaints
+    named_staff: Sequence[str] = ()  # compliments (and complaints) naming staff
+    owner_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CreatedCase:
+    case_id: int
+    reference: str
+    stage_id: int | None
+    version: int
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CaseEdit:
+    """Fields of a case's details; None leaves a field as it is."""
+
+    summary: str | None = None
+    desired_outcome: str | None = None
+    channel: Channel | None = None
+    service_area: str | None = None
+    directorate: str | None = None
+    team: str | None = None
+    events_on: dt.date | None = None
+    owner_id: int | None = None
+
+
+# ------------------------------------------------------------------------- checks
+
+
+def check_not_future(on: dt.date, today: dt.date, what: str) -> None:
+    if on > today:
+        raise ValidationError(
+            f"The {what} ({format_date(on)}) is in the future. Enter the date it happened.",
+            what,
+        )
+
+
+def load_case(session: Session, case_id: int, expected_version: int | None = None) -> Case:
+    """The case, refusing if someone else changed it since the user opened it."""
+    case = session.get(Case, case_id)
+    if case is None:
+        raise ValidationError(f"There is no case with id {case_id}.", "case")
+    if expected_version is not None and case.version != expected_version:
+        who = case.updated_by or "another user"
+        local = case.updated_at.replace(tzinfo=dt.UTC).astimezone()
+        when = local.strftime("%H:%M") + " on " + format_date(local.date())
+        raise ConflictError(
+            f"{case.reference} was changed by {who} at {when}, after you opened it. "
+            "Reload it to see their change; what you typed is kept."
+        )
+    return case
+
+
+def touch(case: Case, actor: Actor) -> None:
+    """Mark the case changed by ``actor`` (bumps its version: a concurrent move conflicts)."""
+    case.updated_by = actor.username
+    case.updated_at = utcnow()
+
+
+def _require_worker(actor: Actor) -> None:
+    if not actor.can_work_cases:
+        raise ValidationError(
+            f"Your role ({actor.role.value}) cannot record or change cases. Ask an officer."
+        )
+
+
+# ---------------------------------------------------------------------- references
+
+
+def next_reference(session: Session, procedure: Procedure, year: int) -> str:
+    """The next free reference for the procedure and year, e.g. ``CSC-2024-00017``.
+
+    The counter is incremented with one atomic upsert inside the caller's transaction,
+    so two officers saving at the same moment never get the same number.
+    """
+    prefix = procedure.reference_prefix
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = Base.metadata.tables[ReferenceCounter.__tablename__]
+    while True:
+        statement = (
+            insert(table)
+            .values(prefix=prefix, year=year, last_number=1)
+            .on_conflict_do_update(
+                index_elements=["prefix", "year"],
+                set_={"last_number": table.c.last_number + 1},
+            )
+            .returning(table.c.last_number)
+        )
+        number = int(session.execute(statement).scalar_one())
+        reference = f"{prefix}-{year}-{number:05d}"
+        taken = session.scalar(sa.select(Case.id).where(Case.reference == reference))
+        if taken is None:
+            return reference
+
+
+# ---------------------------------------------------------------------- people
+
+
+def _person(session: Session, given: PersonInput) -> Person:
+    if given.person_id is not None:
+        person = session.get(Person, given.person_id)
+        if person is None:
+            raise ValidationError(f"There is no person with id {given.person_id}.", "person")
+        return person
+    name = given.full_name.strip()
+    if not name:
+        raise ValidationError("Enter the person's name.", "complainant")
+    person = Person(
+        full_name=name,
+        email=(given.email or "").strip() or None,
+        phone=(given.phone or "").strip() or None,
+        address=given.address,
+        postcode=(given.postcode or "").strip().upper() or None,
+    )
+    session.add(person)
+    return person
+
+
+def vexatious_warnings(session: Session, given: PersonInput | None) -> list[str]:
+    """A warning for each flagged person this input is (or looks like): never a block."""
+    if given is None:
+        return []
+    query = sa.select(Person).where(Person.vexatious.is_(True))
+    if given.person_id is not None:
+        query = query.where(Person.id == given.person_id)
+    else:
+        conditions = [sa.func.lower(Person.full_name) == given.full_name.strip().lower()]
+        if given.email:
+            conditions.append(sa.func.lower(Person.email) == given.email.strip().lower())
+        query = query.where(sa.or_(*conditions))
+    warnings = []
+    for person in session.scalars(query):
+        review = (
+            f" (review due {format_date(person.vexatious_review_on)})"
+            if person.vexatious_review_on
+            else ""
+        )
+        arrangements = (
+            f" Contact arrangements: {person.contact_arrangements}"
+            if person.contact_arrangements
+            else ""
+        )
+        warnings.append(
+            f"{person.full_name} is flagged as a persistent or vexatious complainant{review}. "
+            f"The complaint is still recorded.{arrangements}"
+        )
+    return warnings
+
+
+def is_late_complaint(received_on: dt.date, events_on: dt.date | None) -> bool:
+    """Made more than 12 months after the events: flagged for a decision."""
+    if events_on is None:
+        return False
+    return received_on > add_calendar_months(events_on, LATE_COMPLAINT_MONTHS)
+
+
+# ---------------------------------------------------------------------- creating
+
+
+def create_case(session: Session, new: NewCase, actor: Actor, today: dt.date) -> CreatedCase:
+    """Record a new complaint, compliment or comment; a complaint opens its first stage."""
+    _require_worker(actor)
+    check_not_future(new.received_on, today, "received date")
+    if new.events_on is not None:
+        check_not_future(new.events_on, today, "date of the events")
+        if new.events_on > new.received_on:
+            raise ValidationError(
+                "The events complained about cannot be after the date it was received.",
+                "events_on",
+            )
+    index = ref.load_index(session)
+    directorate = ref.directorate_id(index, new.directorate) if new.directorate else None
+    if new.procedure == Procedure.CORPORATE and new.kind != Kind.COMPLIMENT and directorate is None:
+        raise ValidationError("Choose the directorate for a corporate case.", "directorate")
+    area = ref.service_area_id(index, new.procedure, new.service_area, directorate)
+    if directorate is None and new.procedure == Procedure.CORPORATE:
+        directorate = session.scalar(
+            sa.select(ServiceArea.directorate_id).where(ServiceArea.id == area)
+        )
+    team = ref.team_id(index, new.procedure, new.team) if new.team else None
+    natures = [ref.nature_id(index, new.procedure, p.nature) for p in new.points]
+    if new.service_categories and new.procedure != Procedure.ADULT:
+        raise ValidationError(
+            "Service categories are for adult social care cases.", "service_categories"
+        )
+    categories = [ref.service_category_id(index, new.procedure, c) for c in new.service_categories]
+    first_stage: StageCode | None = None
+    if new.kind == Kind.COMPLAINT:
+        if not new.points:
+            raise ValidationError(
+                "A complaint needs at least one complaint point with its nature.", "points"
+            )
+        if new.procedure == Procedure.ADULT:
+            if new.grade not in FIRST_STAGES[Procedure.ADULT]:
+                raise ValidationError(
+                    "Grade the adult complaint: Low risk, Moderate/High risk or Informal.",
+                    "grade",
+                )
+            first_stage = new.grade
+        else:
+            first_stage = StageCode.STAGE_1
+    elif new.points:
+        raise ValidationError(f"A {new.kind.value} has no complaint points.", "points")
+    if new.kind == Kind.COMPLAINT and new.complainant is None:
+        raise ValidationError("Enter who made the complaint.", "complainant")
+    warnings = vexatious_warnings(session, new.complainant)
+    if is_late_complaint(new.received_on, new.events_on):
+        assert new.events_on is not None
+        warnings.append(
+            f"This complaint was made more than {LATE_COMPLAINT_MONTHS} months after the "
+            f"events ({format_date(new.events_on)}). Record a decision on whether to "
+            "consider it."
+        )
+
+    case = Case(
+        reference=next_reference(session, new.procedure, new.received_on.year),
+        kind=new.kind,
+        procedure=new.procedure,
+        channel=new.channel,
+        received_on=new.received_on,
+        events_on=new.events_on,
+        directorate_id=directorate,
+        service_area_id=area,
+        team_id=team,
+        summary=new.summary,
+        desired_outcome=new.desired_outcome,
+        status=CaseStatus.OPEN,
+        owner_id=new.owner_id or actor.user_id,
+        complainant_name=new.complainant.full_name.strip() if new.complainant else None,
+        created_by=actor.username,
+        updated_by=actor.username,
+    )
+    session.add(case)
+    session.flush()
+    if new.complainant is not None:
+        person = _person(session, new.complainant)
+        case.complainant_name = person.full_name
+        session.add(CaseParty(case_id=case.id, person=person, role=PartyRole.COMPLAINANT))
+    if new.on_behalf_of is not None:
+        session.add(
+            CaseParty(
+                case_id=case.id,
+                person=_person(session, new.on_behalf_of),
+                role=PartyRole.ON_BEHALF_OF,
+            )
+        )
+    for staff in new.named_staff:
+        if staff.strip():
+            session.add(
+                CaseParty(
+                    case_id=case.id,
+                    person=_person(session, PersonInput(staff)),
+                    role=PartyRole.NAMED_STAFF,
+                )
+            )
+    for seq, (point, nature) in enumerate(zip(new.points, natures, strict=True), start=1):
+        session.add(
+            ComplaintPoint(
+                case_id=case.id, seq=seq, nature_id=nature, description=point.description
+            )
+        )
+    for category in dict.fromkeys(categories):
+        session.add(CaseServiceCategory(case_id=case.id, service_category_id=category))
+    stage_id = None
+    if first_stage is not None:
+        stage = Stage(case_id=case.id, seq=1, stage=first_stage, requested_on=new.received_on)
+        session.add(stage)
+        session.flush()
+        case.current_stage_id = stage.id
+        clock.start_clock(session, stage.id, new.received_on, actor.username)
+        stage_id = stage.id
+    session.flush()
+    return CreatedCase(case.id, case.reference, stage_id, case.version, tuple(warnings))
+
+
+# ---------------------------------------------------------------------- editing
+
+
+def edit_case(
+    session: Session,
+    case_id: int,
+    expected_version: int,
+    edit: CaseEdit,
+    actor: Actor,
+    today: dt.date,
+) -> int:
+    """Change a case's details; returns its new version."""
+    _require_worker(actor)
+    case = load_case(session, case_id, expected_version)
+    index = ref.load_index(session)
+    directorate = case.directorate_id
+    if edit.directorate is not None:
+        directorate = ref.directorate_id(index, edit.directorate) if edit.directorate else None
+    area = case.service_area_id
+    if edit.service_area is not None:
+        area = ref.service_area_id(index, Procedure(case.procedure), edit.service_area, directorate)
+    team = case.team_id
+    if edit.team is not None:
+        team = ref.team_id(index, Procedure(case.procedure), edit.team) if edit.team else None
+    if edit.events_on is not None:
+        check_not_future(edit.events_on, today, "date of the events")
+    case.directorate_id, case.service_area_id, case.team_id = directorate, area, team
+    if edit.summary is not None:
+        case.summary = edit.summary
+    if edit.desired_outcome is not None:
+        case.desired_outcome = edit.desired_outcome
+    if edit.channel is not None:
+        case.channel = edit.channel
+    if edit.events_on is not None:
+        case.events_on = edit.events_on
+    if edit.owner_id is not None:
+        case.owner_id = edit.owner_id
+    touch(case, actor)
+    session.flush()
+    return case.version
+
+
+def record_late_complaint_decision(
+    session: Session, case_id: int, expected_version: int, decision: str, actor: Actor
+) -> int:
+    _require_worker(actor)
+    case = load_case(session, case_id, expected_version)
+    if not is_late_complaint(case.received_on, case.events_on):
+        raise ValidationError(
+            "This complaint was made within 12 months of the events: no decision is needed."
+        )
+    if not decision.strip():
+        raise ValidationError("Write down the decision and why.", "decision")
+    case.late_complaint_decision = decision.strip()
+    touch(case, actor)
+    session.flush()
+    return case.version
+
+
+# ---------------------------------------------------------------------- points
+
+
+def add_point(
+    session: Session,
+    case_id: int,
+    expected_version: int,
+    point: PointInput,
+    actor: Actor,
+) -> int:
+    """Add a complaint point; returns its id."""
+    _require_worker(actor)
+    case = load_case(session, case_id, expected_version)
+    if case.kind != Kind.COMPLAINT:
+        raise ValidationError(f"A {case.kind.value} has no complaint points.", "points")
+    nature = ref.nature_id(ref.load_index(session), Procedure(case.procedure), point.nature)
+    seq = (
+        session.scalar(
+            sa.select(sa.func.max(ComplaintPoint.seq)).where(ComplaintPoint.case_id == case.id)
+        )
+        or 0
+    ) + 1
+    row = ComplaintPoint(case_id=case.id, seq=seq, nature_id=nature, description=point.description)
+    session.add(row)
+    touch(case, actor)
+    session.flush()
+    return row.id
+
+
+def remove_point(
+    session: Session, case_id: int, expected_version: int, point_id: int, actor: Actor
+) -> None:
+    _require_worker(actor)
+    case = load_case(session, case_id, expected_version)
+    point = session.get(ComplaintPoint, point_id)
+    if point is None or point.case_id != case.id:
+        raise ValidationError("That complaint point is not part of this case.", "points")
+    if point.outcomes:
+        raise ValidationError(
+            f"Point {point.seq} already has an outcome, so it cannot be removed. "
+            "Change its outcome instead."
+        )
+    remaining = session.scalar(sa.select(sa.func.count()).where(ComplaintPoint.case_id == case.id))
+    if remaining == 1:
+        raise ValidationError("A complaint needs at least one complaint point.", "points")
+    session.delete(point)
+    touch(case, actor)
+    session.flush()
+
+
+def set_point_outcome(
+    session: Session,
+    case_id: int,
+    expected_version: int,
+    point_id: int,
+    outcome: str,
+    actor: Actor,
+    note: str | None = None,
+) -> None:
+    """Record a point's outcome at the case's current stage (before the stage responds)."""
+    from crm_desktop.domain.enums import Outcome
+    from crm_desktop.domain.workflow import FINDING_OUTCOMES
+
+    _require_worker(actor)
+    case = load_case(session, case_id, expected_version)
+    point = session.get(ComplaintPoint, point_id)
+    if point is None or point.case_id != case.id:
+        raise ValidationError("That complaint point is not part of this case.", "points")
+    try:
+        value = Outcome(outcome)
+    except ValueError:
+        raise ValidationError(f"'{outcome}' is not an outcome.", "outcome") from None
+    if value not in FINDING_OUTCOMES:
+        raise ValidationError(
+            "A point's finding is upheld, partially upheld, not upheld or no finding. To "
+            "withdraw, discontinue or redirect, use that action on the stage.",
+            "outcome",
+        )
+    stage = session.get(Stage, case.current_stage_id) if case.current_stage_id else None
+    if stage is None or stage.stage == StageCode.LGSCO:
+        raise ValidationError("Point outcomes are recorded at a stage of the council's procedure.")
+    if stage.status == StageStatus.CLOSED:
+        raise ValidationError(
+            f"{stage.stage.label} has already responded; a manager can reopen it first."
+        )
+    existing = session.scalar(
+        sa.select(PointOutcome).where(
+            PointOutcome.point_id == point.id, PointOutcome.stage_id == stage.id
+        )
+    )
+    if existing is None:
+        session.add(PointOutcome(point_id=point.id, stage_id=stage.id, outcome=value, note=note))
+    else:
+        existing.outcome = value
+        existing.note = note
+    touch(case, actor)
+    session.flush()
+
+
+# ---------------------------------------------------------------------- people flags
+
+
+def set_vexatious(
+    session: Session,
+    person_id: int,
+    flagged: bool,
+    actor: Actor,
+    review_on: dt.date | None = None,
+    contact_arrangements: str | None = None,
+) -> None:
+    """Flag (or clear) a persistent or vexatious complainant; the flag warns, never blocks."""
+    if not actor.is_manager and not actor.can_work_cases:
+        raise ValidationError("Your role cannot change complainant flags.")
+    person = session.get(Person, person_id)
+    if person is None:
+        raise ValidationError(f"There is no person with id {person_id}.", "person")
+    if flagged and review_on is None:
+        raise ValidationError("Set a date to review the flag.", "review_on")
+    person.vexatious = flagged
+    person.vexatious_review_on = review_on if flagged else None
+    person.contact_arrangements = contact_arrangements if flagged else None
+    person.updated_by = actor.username
+    session.flush()

@@ -1,0 +1,144 @@
+"""One timeline per case: every recorded event, in order, in plain English.
+
+Built from the audit trail, which holds every change to the case and its records and
+every workflow action, so the timeline cannot miss an event or disagree with the data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from crm_desktop.db.models import AuditEvent, Nature
+from crm_desktop.domain.enums import StageCode
+from crm_desktop.domain.formatting import format_date
+from crm_desktop.domain.workflow import Action
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    event_id: int
+    at: dt.datetime  # UTC
+    who: str
+    text: str
+
+
+def _date(value: Any) -> str:
+    if not value:
+        return "none"
+    try:
+        return format_date(dt.date.fromisoformat(str(value)[:10]))
+    except ValueError:
+        return str(value)
+
+
+def _load(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {}
+    loaded = json.loads(text)
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def _workflow_text(action: str, details: dict[str, Any]) -> str:
+    try:
+        label = Action(action).label
+    except ValueError:
+        label = action.capitalize()
+    parts = [f"{label} on {_date(details.get('on'))}"]
+    for key, title in (
+        ("suspension_reason", "reason"),
+        ("working_days", "working days"),
+        ("grade", "new grade"),
+        ("outcome_override", "outcome set to"),
+        ("lgsco_decision", "decision"),
+        ("reason", "why"),
+        ("note", "note"),
+    ):
+        if key in details:
+            value = details[key]
+            if key == "grade":
+                value = StageCode(value).label
+            parts.append(f"{title}: {value}")
+    return "; ".join(parts)
+
+
+def _describe(event: AuditEvent, natures: dict[int, str]) -> str | None:
+    before, after = _load(event.before), _load(event.after)
+    if event.entity == "workflow":
+        return _workflow_text(event.action, after)
+    if event.entity == "representation" and event.action == "create":
+        return (
+            f"Case {after.get('reference')} recorded ({after.get('kind')}, received "
+            f"{_date(after.get('received_on'))})"
+        )
+    if event.entity == "due_date_change" and event.action == "create":
+        why = f": {after['reason']}" if after.get("reason") else ""
+        return (
+            f"{str(after.get('field', 'due')).capitalize()} date "
+            f"{_date(after.get('before'))} → {_date(after.get('after'))} "
+            f"({after.get('cause')}){why}"
+        )
+    if event.entity == "complaint_point" and event.action == "create":
+        nature = natures.get(int(after["nature_id"])) if after.get("nature_id") else None
+        return f"Complaint point {after.get('seq')} added" + (f": {nature}" if nature else "")
+    if event.entity == "point_outcome":
+        outcome = after.get("outcome")
+        if event.action in ("create", "update") and outcome:
+            return f"Complaint point outcome recorded: {outcome}"
+    if event.entity == "assignment" and event.action == "create":
+        return f"{str(after.get('role', '')).capitalize()} offered the case"
+    if event.entity == "assignment" and event.action == "update" and "status" in after:
+        return f"Appointment {after['status']}"
+    if event.entity == "lgsco_remedy" and event.action == "create":
+        return (
+            f"Ombudsman remedy agreed, due {_date(after.get('deadline_on'))}: "
+            f"{after.get('description')}"
+        )
+    if event.entity == "lgsco_remedy" and event.action == "update" and after.get("completed_on"):
+        late = " (late)" if after.get("late") else ""
+        return f"Ombudsman remedy completed on {_date(after.get('completed_on'))}{late}"
+    if event.entity == "lgsco_payment" and event.action == "create":
+        pence = int(after.get("amount_pence") or 0)
+        return f"Payment of £{pence / 100:,.2f} recorded"
+    if event.entity == "action_item" and event.action == "create":
+        return f"Action-plan item added: {after.get('action')}"
+    if event.entity == "representation" and event.action == "update":
+        changed = [
+            k
+            for k in after
+            if k
+            not in (
+                "version",
+                "current_stage_id",
+                "status",
+                "closed_on",
+                "reply_text",
+                "reply_received_on",
+            )
+        ]
+        if changed:
+            return "Case details changed: " + ", ".join(k.replace("_", " ") for k in changed)
+        return None
+    _ = before
+    return None
+
+
+def case_timeline(session: Session, case_id: int) -> list[TimelineEntry]:
+    """Every event of the case, oldest first."""
+    natures: dict[int, str] = {
+        row.id: row.name for row in session.execute(sa.select(Nature.id, Nature.name))
+    }
+    events = session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.id)
+    )
+    entries = []
+    for event in events:
+        text = _describe(event, natures)
+        if text is not None:
+            entries.append(TimelineEntry(event.id, event.occurred_at, event.username or "", text))
+    return entries

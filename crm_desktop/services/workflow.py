@@ -1,0 +1,968 @@
+"""Moving a case through its procedure: one entry point, :func:`perform`.
+
+``perform`` finds the case's state, asks the procedure's transition table
+(:mod:`crm_desktop.domain.workflow`) whether the action is allowed, applies the guards
+that need data, makes the change (clock changes through the deadline engine in
+:mod:`crm_desktop.services.clock`), records a workflow event in the audit trail, and
+checks that the case landed in the state the table promised. Any refusal is raised
+before anything is changed, and ``Database.write`` rolls the transaction back, so a
+refused action leaves the case exactly as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from crm_desktop.db.audit import ACTOR_KEY, record_events
+from crm_desktop.db.base import utcnow
+from crm_desktop.db.models import (
+    ActionItem,
+    Assignment,
+    Case,
+    ComplaintPoint,
+    LgscoDetail,
+    LgscoPayment,
+    LgscoRemedy,
+    PointOutcome,
+    Stage,
+    StageGrading,
+)
+from crm_desktop.domain.access import Actor
+from crm_desktop.domain.enums import (
+    AssignmentRole,
+    AssignmentStatus,
+    CaseStatus,
+    Kind,
+    LgscoDecision,
+    Outcome,
+    Procedure,
+    StageCode,
+    StageStatus,
+    SuspensionReason,
+)
+from crm_desktop.domain.formatting import format_date
+from crm_desktop.domain.workflow import (
+    ADULT_GRADES,
+    ENDING_OUTCOMES,
+    MANAGER_ONLY,
+    NEXT_STAGE,
+    RUNNING_STATES,
+    Action,
+    StageFacts,
+    State,
+    allowed_actions,
+    outcome_from_points,
+    stage_state,
+)
+from crm_desktop.errors import ValidationError
+from crm_desktop.services import clock
+from crm_desktop.services.calendar_service import timescales, working_calendar
+from crm_desktop.services.cases import check_not_future, load_case, touch
+
+PANEL_SIZE = 3
+
+
+@dataclass(frozen=True)
+class ActionInput:
+    """What the officer entered for an action; each action uses the fields it needs."""
+
+    on: dt.date  # the date it happened
+    reason: str = ""
+    note: str | None = None
+    working_days: int | None = None  # extend
+    agreed_with_complainant: bool = False  # extend
+    suspension_reason: SuspensionReason | None = None  # suspend
+    grade: StageCode | None = None  # regrade
+    outcome_override: Outcome | None = None  # respond: overrides the points' outcome
+    panel_report_on: dt.date | None = None  # respond at children's Stage 3
+    lgsco_decision: LgscoDecision | None = None
+    lgsco_reference: str | None = None
+    reply_text: str | None = None  # comments
+    override_window: bool = False  # a manager accepting a late request for the next stage
+
+
+@dataclass(frozen=True)
+class TransitionResult:
+    case_id: int
+    action: Action
+    state: State
+    stage_id: int | None
+    version: int
+    warnings: tuple[str, ...] = ()
+
+
+# --------------------------------------------------------------------------- state
+
+
+def _facts(session: Session, case: Case, stage: Stage | None) -> StageFacts:
+    if stage is None:
+        return StageFacts(
+            kind=Kind(case.kind),
+            case_closed=case.status == CaseStatus.CLOSED,
+            replied=case.reply_received_on is not None,
+        )
+    decided = False
+    if stage.stage == StageCode.LGSCO:
+        detail = session.get(LgscoDetail, stage.id)
+        decided = detail is not None and detail.decision is not None
+    return StageFacts(
+        kind=Kind(case.kind),
+        case_closed=case.status == CaseStatus.CLOSED,
+        stage=StageCode(stage.stage),
+        acknowledged=stage.acknowledged_on is not None,
+        started=stage.started_on is not None,
+        suspended=stage.status == StageStatus.SUSPENDED,
+        closed=stage.status == StageStatus.CLOSED,
+        outcome=Outcome(stage.outcome) if stage.outcome else None,
+        next_stage_requested=stage.next_stage_requested_on is not None,
+        panel_held=stage.panel_on is not None,
+        lgsco_decided=decided,
+    )
+
+
+def current_stage(session: Session, case: Case) -> Stage | None:
+    return session.get(Stage, case.current_stage_id) if case.current_stage_id else None
+
+
+def case_state(session: Session, case: Case) -> State:
+    return stage_state(_facts(session, case, current_stage(session, case)))
+
+
+def available_actions(session: Session, case_id: int, actor: Actor) -> list[Action]:
+    """The actions the table allows now, less those the actor's role may not take."""
+    case = load_case(session, case_id)
+    stage = current_stage(session, case)
+    table = allowed_actions(
+        Kind(case.kind),
+        Procedure(case.procedure),
+        StageCode(stage.stage) if stage else None,
+        case_state(session, case),
+    )
+    return [a for a in table if actor.is_manager or a not in MANAGER_ONLY]
+
+
+# ------------------------------------------------------------------------ perform
+
+
+def perform(
+    session: Session,
+    case_id: int,
+    expected_version: int,
+    action: Action,
+    data: ActionInput,
+    actor: Actor,
+    today: dt.date,
+) -> TransitionResult:
+    """Take ``action`` on the case, if its procedure's table allows it now."""
+    if not actor.can_work_cases:
+        raise ValidationError(
+            f"Your role ({actor.role.value}) cannot move cases through their procedure."
+        )
+    case = load_case(session, case_id, expected_version)
+    stage = current_stage(session, case)
+    kind, procedure = Kind(case.kind), Procedure(case.procedure)
+    state = stage_state(_facts(session, case, stage))
+    code = StageCode(stage.stage) if stage else None
+    allowed = allowed_actions(kind, procedure, code, state)
+    if action not in allowed:
+        where = f"{code.label}: " if code else ""
+        options = (
+            ", ".join(a.label.lower() for a in allowed if actor.is_manager or a not in MANAGER_ONLY)
+            or "nothing"
+        )
+        raise ValidationError(
+            f"You cannot {action.value} this case now ({where}{state.value}). "
+            f"What can be done now: {options}."
+        )
+    if action in MANAGER_ONLY and not actor.is_manager:
+        raise ValidationError(f"Only a manager can {action.value} a case.")
+    check_not_future(data.on, today, "date")
+    if data.on < case.received_on:
+        raise ValidationError(
+            f"The date ({format_date(data.on)}) is before the case was received "
+            f"({format_date(case.received_on)}).",
+            "on",
+        )
+    warnings: list[str] = []
+    handler = _HANDLERS[action]
+    stage_id = handler(session, case, stage, data, actor, warnings)
+    touch(case, actor)
+    session.flush()
+    _record_workflow_event(session, case, action, data, actor, stage_id)
+    new_state = case_state(session, case)
+    expected = allowed[action]
+    if expected == State.REOPENED:
+        assert new_state in RUNNING_STATES, (action, new_state)
+    else:
+        assert new_state == expected, (action, state, new_state, expected)
+    return TransitionResult(
+        case.id, action, new_state, case.current_stage_id, case.version, tuple(warnings)
+    )
+
+
+def _record_workflow_event(
+    session: Session,
+    case: Case,
+    action: Action,
+    data: ActionInput,
+    actor: Actor,
+    stage_id: int | None,
+) -> None:
+    details: dict[str, object] = {"on": data.on.isoformat()}
+    for key in ("reason", "note", "working_days", "lgsco_reference", "reply_text"):
+        value = getattr(data, key)
+        if value not in (None, ""):
+            details[key] = value
+    for key in ("suspension_reason", "grade", "outcome_override", "lgsco_decision"):
+        value = getattr(data, key)
+        if value is not None:
+            details[key] = value.value
+    if data.override_window:
+        details["override_window"] = True
+    session.info.setdefault(ACTOR_KEY, actor.username)
+    record_events(
+        session,
+        [
+            {
+                "occurred_at": utcnow(),
+                "username": actor.username,
+                "action": action.value,
+                "entity": "workflow",
+                "entity_id": str(stage_id) if stage_id else None,
+                "case_id": case.id,
+                "before": None,
+                "after": json.dumps(details, sort_keys=True, ensure_ascii=False),
+            }
+        ],
+    )
+
+
+# ------------------------------------------------------------------------ handlers
+# Each handler gets the case, its current stage, the input and the actor; it checks its
+# guards first, then changes the case, and returns the id of the stage it worked on.
+
+
+def _stage(stage: Stage | None) -> Stage:
+    assert stage is not None, "the table only allows this action on a stage"
+    return stage
+
+
+def _acknowledge(
+    session: Session,
+    case: Case,
+    stage: Stage | None,
+    data: ActionInput,
+    actor: Actor,
+    warnings: list[str],
+) -> int:
+    stage = _stage(stage)
+    since = stage.requested_on or stage.started_on or case.received_on
+    if data.on < since:
+        raise ValidationError(
+            f"The acknowledgement ({format_date(data.on)}) cannot be before the stage was "
+            f"asked for ({format_date(since)}).",
+            "on",
+        )
+    stage.acknowledged_on = data.on
+    if stage.acknowledge_due_on and data.on > stage.acknowledge_due_on:
+        warnings.append(f"Acknowledged after it was due ({format_date(stage.acknowledge_due_on)}).")
+    return stage.id
+
+
+def _suspend(
+    session: Session,
+    case: Case,
+    stage: Stage | None,
+    data: ActionInput,
+    actor: Actor,
+    warnings: list[str],
+) -> int:
+    stage = _stage(stage)
+    if data.suspension_reason is None:
+        raise ValidationError(
+            "Say why the clock is suspended: awaiting information, court proceedings, an "
+            "advocate being appointed, or other.",
+            "suspension_reason",
+        )
+    clock.suspend_clock(
+        session, stage.id, data.on, data.suspension_reason, data.note, actor.username
+    )
+    return stage.id
+
+
+def _resume(
+    session: Session,
+    case: Case,
+    stage: Stage | None,
+    data: ActionInput,
+    actor: Actor,
+    warnings: list[str],
+) -> int:
+    stage = _stage(stage)
+    clock.resume_clock(session, stage.id, data.on, actor.username)
+    return stage.id
+
+
+def _extend(
+    session: Session,
+    case: Case,
+    stage: Stage | None,
+    data: ActionInput,
+    actor: Actor,
+    warnings: list[str],
+) -> int:
+    stage = _stage(stage)
+    if data.working_days is None:
+        raise ValidationError("Enter how many working days to extend by.", "working_days")
+    clock.extend_clock(
+        session,
+        stage.id,
+        data.working_days,
+        data.reason,
+        actor.username,
+        data.agreed_with_complainant,
+    )
+    return stage.id
+
+
+def _accepted(
+    session: Session, stage_id: int, roles: tuple[AssignmentRole, ...]
+) -> list[Assignment]:
+    return list(
+        session.scalars(
+            sa.select(Assignment).where(
+                Assignment.stage_id == stage_id,
+                Assignment.role.in_(roles),
+                Assignment.status.in_(
+                    (AssignmentStatus.ACCEPTED, AssignmentStatus.REPORT_RECEIVED)
+                ),
+            )
+        )
+    )
+
+
+def _start_investigation(
+    session: Session,
+    case: Case,
+    stage: Stage | None,
+    data: ActionInput,
+    actor: Actor,
+    warnings: list[str],
+) -> int:
+    stage = _stage(stage)
+    has_io = _accepted(session, stage.id, (AssignmentRole.INVESTIGATING_OFFICER,))
+    has_ip = _accepted(session, stage.id, (AssignmentRole.INDEPENDENT_PERSON,))
+    missing = [
+        label
+        for label, found in (
+            ("an Investigating Officer", has_io),
+            ("an Independent Person", has_ip),
+        )
+        if not found
+    ]
+    if missing:
+        raise ValidationError(
+            "A Stage 2 investigation needs both an Investigating Officer and an Independent "
+            f"Person who have accepted. Still missing: {' and '.join(missing)}."
+        )
+    if stage.acknowledged_on and data.on < stage.acknowledged_on:
+        raise ValidationError(
+            "The statement of complaint cannot be agreed before the request was acknowledged.",
+            "on",
+        )
+    stage.statement_agreed_on = data.on
+    clock.start_clock(session, stage.id, data.on, actor.username)
+    return stage.id
+
+
+def _hold_panel(
+    session: Session,
+    case: Case,
+    stage: Stage | None,
+    data: ActionInput,
+    actor: Actor,
+    warnings: list[str],
+) -> int:
+    stage = _stage(stage)
+    panel = _accepted(session, stage.id, (AssignmentRole.PANEL_MEMBER, AssignmentRole.PANEL_CHAIR))
+    if len(panel) < PANEL_SIZE:
+        raise ValidationError(
+            f"A review panel needs {PANEL_SIZE} panel members who have accepted; "
+            f"{len(panel)} {'has' if len(panel) == 1 else 'have'} so far."
+        )
+    if stage.previous_stage_id is not None:
+        stage_two_ips = {
+            a.person_id
+            for a in _accepted(
+                session, stage.previous_stage_id, (AssignmentRole.INDEPENDENT_PERSON,)
+            )
+        }
+        if stage_two_ips & {a.person_id for a in panel}:
+            raise ValidationError(
+                "The Independent Person from Stage 2 cannot sit on the review panel."
+            )
+    if stage.started_on and data.on < stage.started_on:
+        raise ValidationError("The panel cannot meet before the review was asked for.", "on")
+    stage.panel_on = data.on
+    return stage.id
+
+
+def _point_outcomes(session: Session, case: Case, stage: Stage) -> dict[int, Outcome | None]:
+    rows = session.execute(
+        sa.select(ComplaintPoint.seq, PointOutcome.outcome)
+        .outerjoin(
+            PointOutcome,
+            sa.and_(PointOutcome.point_id == ComplaintPoint.id, PointOutcome.stage_id == stage.id),
+        )
+        .where(ComplaintPoint.case_id == case.id)
+        .order_by(ComplaintPoint.seq)
+    ).all()
+    return {seq: (Outcome(outcome) if outcome else None) for seq, outcome in rows}
+
+
+def _respond(
+    session: Session,
+    case: Case,
+    stage: Stage | None,
+    data: ActionInput,
+    actor: Actor,
+    warnings: list[str],
+) -> int:
+    stage = _stage(stage)
+    outcomes = _point_outcomes(session, case, stage)
+    missing = [str(seq) for seq, outcome in outcomes.items() if outcome is None]
+    if missing:
+        noun = "point" if len(missing) == 1 else "points"
+        raise ValidationError(
+            f"Record an outcome for complaint {noun} {', '.join(missing)} before the "
+            f"{stage.stage.label} response.",
+            "points",
+        )
+    derived = outcome_from_points([o for o in outcomes.values() if o is not None])
+    outcome = derived
+    if data.outcome_override is not None and data.outcome_override != derived:
+        if data.outcome_override in ENDING_OUTCOMES.values():
+            raise ValidationError(
+                "To withdraw, discontinue or redirect, use that action instead of respond.",
+                "outcome_override",
+            )
+        if not data.reason.strip():
+            raise ValidationError(
+                f"The points give '{derived.value}'. Say why the stage outcome should be "
+                f"'{data.outcome_override.value}' instead.",
+                "reason",
+            )
+        outcome = data.outcome_override
+        stage.outcome_override_reason = data.reason.strip()
+    if stage.stage == StageCode.STAGE_3:
+        if data.panel_report_on is not None:
+            if stage.panel_on and data.panel_report_on < stage.panel_on:
+                raise ValidationError("The panel report cannot be before the panel met.")
+            stage.panel_report_on = data.panel_report_on
+        stage.council_response_on = data.on
+    clock.close_clock(session, stage.id, data.on, actor.username)
+    stage.outcome = outcome
+    return stage.id
+
+
+def _end(
+    session: Session,
+    case: Case,
+    stage: Stage | None,
+    data: ActionInput,
+    actor: Actor,
+    warnings: list[str],
+    outcome: Outcome,
+) -> int:
+    stage = _stage(stage)
+    if not data.reason.strip():
+        raise ValidationError(f"Say why the complaint is {outcome.value}.", "reason")
+    for point in session.scalars(
+        sa.select(ComplaintPoint).where(ComplaintPoint.case_id == case.id)
+    ):
+        existing = session.scalar(
+            sa.select(PointOutcome).where(
+                PointOutcome.point_id == point.id, PointOutcome.stage_id == stage.id
+            )
+        )
+        if existing is None:
+            session.add(PointOutcome(point_id=point.id, stage_id=stage.id, outcome=outcome))
+        else:
+            existing.outcome = outcome
+    clock.close_clock(session, stage.id, data.on, actor.username)
+    stage.outcome = outcome
+    stage.notes = _append_note(stage.notes, data.on, f"{outcome.label}: {data.reason.strip()}")
+    return stage.id
+
+
+def _append_note(existing: str | None, on: dt.date, text: str) -> str:
+    line = f"{format_date(on)}: {text}"
+    return f"{existing}\n{line}" if existing else line
+
+
+def _regrade(
+    session: Session,
+    case: Case,
+    stage: Stage | None,
+    data: ActionInput,
+    actor: Actor,
+    warnings: list[str],
+) -> int:
+    stage = _stage(stage)
+    if data.grade not in ADULT_GRADES:
+        raise ValidationError(
+            "Choose the new grade: Low risk, Moderate/High risk or Informal.", "grade"
+        )
+    assert data.grade is not None
+    if data.grade == stage.stage:
+        raise ValidationError(f"The complaint is already graded {data.grade.label}.", "grade")
+    if not data.reason.strip():
+        raise ValidationError("Say why the complaint is regraded.", "reason")
+    session.add(
+        StageGrading(
+            stage_id=stage.id,
+            from_grade=stage.stage,
+            to_grade=data.grade,
+            reason=data.reason.strip(),
+            changed_by=actor.username,
+        )
+    )
+    stage.stage = data.grade
+    return stage.id
+
+
+def _request_next_stage(
+    session: Session,
+    case: Case,
+    stage: Stage | None,
+    data: ActionInput,
+    actor: Actor,
+    warnings: list[str],
+) -> int:
+    stage = _stage(stage)
+    assert stage.closed_on is not None
+    if data.on < stage.closed_on:
+        raise ValidationError(
+            f"The request cannot be before the {stage.stage.label} response "
+            f"({format_date(stage.closed_on)}).",
+            "on",
+        )
+    window = timescales(
+        session, Procedure(case.procedure), StageCode(stage.stage)
+    ).next_stage_window
+    if window is not None:
+        last_day = working_calendar(session).add_working_days(stage.closed_on, window)
+        if data.on > last_day:
+            late = (
+                f"The request came on {format_date(data.on)}, after the window closed on "
+                f"{format_date(last_day)} ({window} working days after the response)."
+            )
+            if not (data.override_window and actor.is_manager):
+                raise ValidationError(
+                    late + " A manager can accept it with a reason.", "override_window"
+                )
+            if not data.reason.strip():
+                raise ValidationError(late + " Say why it is accepted.", "reason")
+            stage.next_stage_window_override = f"{actor.username}: {data.reason.strip()}"
+            warnings.append(late + " Accepted by a manager.")
+    stage.next_stage_requested_on = data.on
+    return stage.id
+
+
+def _open_stage(
+    session: Session, case: Case, previous: Stage, code: StageCode, requested_on: dt.date
+) -> Stage:
+    seq = (
+        session.scalar(sa.select(sa.func.max(Stage.seq)).where(Stage.case_id == case.id)) or 0
+    ) + 1
+    stage = Stage(
+        case_id=case.id,
+        seq=seq,
+        stage=code,
+        previous_stage_id=previous.id,
+        requested_on=requested_on,
+    )
+    session.add(stage)
+    session.flush()
+    case.current_stage_id = stage.id
+    return stage
+
+
+def _escalate(
+    session: Session,
+    case: Case,
+    stage: Stage | None,
+    data: ActionInput,
+    actor: Actor,
+    warnings: list[str],
+) -> int:
+    stage = _stage(stage)
+    procedure = Procedure(case.procedure)
+    code = NEXT_STAGE[procedure][StageCode(stage.stage)]
+    assert stage.next_stage_requested_on is not None
+    if data.on < stage.next_stage_requested_on:
+        raise ValidationError("The next stage cannot open before it was asked for.", "on")
+    new = _open_stage(session, case, stage, code, stage.next_stage_requested_on)
+    if procedure == Procedure.CHILDREN and code == StageCode.STAGE_2:
+        # The Stage 2 clock starts when the statement of complaint is agreed; until
+        # then only the acknowledgement is due.
+        ack = timescales(session, procedure, code).acknowledge
+        if ack is not None:
+            new.acknowledge_due_on = working_calendar(session).add_working_days(
+                new.requested_on or data.on, ack
+            )
+    else:
+        clock.start_clock(session, new.id, new.requested_on or data.on, actor.username)
+    return new.id
+
+
+def _escalate_to_lgsco(
+    session: Session,
+    case: Case,
+    stage: Stage | None,
+    data: ActionInput,
+    actor: Actor,
+    warnings: list[str],
+) -> int:
+    stage = _stage(stage)
+    new = _open_stage(session, case, stage, StageCode.LGSCO, data.on)
+    new.started_on = data.on
+    rules = timescales(session, Procedure(case.procedure), StageCode.LGSCO)
+    due = (
+        working_calendar(session).add_working_days(data.on, rules.lgsco_enquiry_response)
+        if rules.lgsco_enquiry_response is not None
+        else None
+    )
+    session.add(
+        LgscoDetail(
+            stage_id=new.id,
+            lgsco_reference=(data.lgsco_reference or "").strip() or None,
+            enquiry_received_on=data.on,
+            enquiry_response_due_on=due,
+        )
+    )
+    return new.id
+
+
+def _record_lgsco_decision(
+    session: Session,
+    case: Case,
+    stage: Stage | None,
+    data: ActionInput,
+    actor: Actor,
+    warnings: list[str],
+) -> int:
+    stage = _stage(stage)
+    if data.lgsco_decision is None:
+        raise ValidationError("Choose the Ombudsman's decision.", "lgsco_decision")
+    detail = session.get(LgscoDetail, stage.id)
+    if detail is None:
+        detail = LgscoDetail(stage_id=stage.id)
+        session.add(detail)
+    if stage.started_on and data.on < stage.started_on:
+        raise ValidationError("The decision cannot be before the Ombudsman's enquiry.", "on")
+    detail.decision = data.lgsco_decision
+    detail.decision_on = data.on
+    detail.public_report = data.lgsco_decision == LgscoDecision.PUBLIC_REPORT
+    stage.closed_on = data.on
+    stage.status = StageStatus.CLOSED
+    return stage.id
+
+
+def _record_reply(
+    session: Session,
+    case: Case,
+    stage: Stage | None,
+    data: ActionInput,
+    actor: Actor,
+    warnings: list[str],
+) -> int | None:
+    if not (data.reply_text or "").strip():
+        raise ValidationError("Enter the directorate's reply.", "reply_text")
+    case.reply_text = (data.reply_text or "").strip()
+    case.reply_received_on = data.on
+    return None
+
+
+def _close_case(
+    session: Session,
+    case: Case,
+    stage: Stage | None,
+    data: ActionInput,
+    actor: Actor,
+    warnings: list[str],
+) -> int | None:
+    if stage is not None and stage.closed_on and data.on < stage.closed_on:
+        raise ValidationError(
+            f"The case cannot close before its last stage did ({format_date(stage.closed_on)}).",
+            "on",
+        )
+    case.status = CaseStatus.CLOSED
+    case.closed_on = data.on
+    return stage.id if stage else None
+
+
+def _reopen(
+    session: Session,
+    case: Case,
+    stage: Stage | None,
+    data: ActionInput,
+    actor: Actor,
+    warnings: list[str],
+) -> int | None:
+    if not data.reason.strip():
+        raise ValidationError("Say why the case is reopened.", "reason")
+    case.status = CaseStatus.OPEN
+    case.closed_on = None
+    if stage is not None and stage.stage != StageCode.LGSCO and stage.closed_on is not None:
+        stage.notes = _append_note(
+            stage.notes,
+            data.on,
+            f"Reopened by {actor.username} (was "
+            f"{stage.outcome.value if stage.outcome else 'closed'} on "
+            f"{format_date(stage.closed_on)}): {data.reason.strip()}",
+        )
+        stage.closed_on = None
+        stage.outcome = None
+        stage.outcome_override_reason = None
+        stage.next_stage_requested_on = None
+        stage.next_stage_window_override = None
+        stage.status = StageStatus.OPEN
+        if stage.panel_on is not None and stage.stage == StageCode.STAGE_3:
+            stage.council_response_on = None
+        # Outcomes the ending gave every point go; findings the officer recorded stay.
+        for ended in session.scalars(
+            sa.select(PointOutcome).where(
+                PointOutcome.stage_id == stage.id,
+                PointOutcome.outcome.in_(tuple(ENDING_OUTCOMES.values())),
+            )
+        ):
+            session.delete(ended)
+    return stage.id if stage else None
+
+
+_HANDLERS = {
+    Action.ACKNOWLEDGE: _acknowledge,
+    Action.SUSPEND: _suspend,
+    Action.RESUME: _resume,
+    Action.EXTEND: _extend,
+    Action.START_INVESTIGATION: _start_investigation,
+    Action.HOLD_PANEL: _hold_panel,
+    Action.RESPOND: _respond,
+    Action.WITHDRAW: lambda s, c, st, d, a, w: _end(s, c, st, d, a, w, Outcome.WITHDRAWN),
+    Action.DISCONTINUE: lambda s, c, st, d, a, w: _end(s, c, st, d, a, w, Outcome.DISCONTINUED),
+    Action.REDIRECT: lambda s, c, st, d, a, w: _end(s, c, st, d, a, w, Outcome.REDIRECTED),
+    Action.REGRADE: _regrade,
+    Action.REQUEST_NEXT_STAGE: _request_next_stage,
+    Action.ESCALATE: _escalate,
+    Action.ESCALATE_TO_LGSCO: _escalate_to_lgsco,
+    Action.RECORD_LGSCO_DECISION: _record_lgsco_decision,
+    Action.RECORD_REPLY: _record_reply,
+    Action.CLOSE_CASE: _close_case,
+    Action.REOPEN: _reopen,
+}
+assert set(_HANDLERS) == set(Action), "every action has a handler"
+
+
+# ------------------------------------------------------------------- the Ombudsman
+
+
+def _lgsco_stage(session: Session, stage_id: int) -> tuple[Stage, LgscoDetail]:
+    stage = session.get(Stage, stage_id)
+    if stage is None or stage.stage != StageCode.LGSCO:
+        raise ValidationError("That is not an Ombudsman stage.", "stage")
+    detail = session.get(LgscoDetail, stage.id)
+    if detail is None:
+        detail = LgscoDetail(stage_id=stage.id)
+        session.add(detail)
+        session.flush()
+    return stage, detail
+
+
+def record_enquiry_response(
+    session: Session, stage_id: int, responded_on: dt.date, actor: Actor, today: dt.date
+) -> None:
+    _stage_row, detail = _lgsco_stage(session, stage_id)
+    check_not_future(responded_on, today, "response date")
+    if detail.enquiry_received_on and responded_on < detail.enquiry_received_on:
+        raise ValidationError("The response cannot be before the enquiry arrived.", "on")
+    detail.enquiry_responded_on = responded_on
+    detail.updated_by = actor.username
+    session.flush()
+
+
+def add_remedy(
+    session: Session,
+    stage_id: int,
+    description: str,
+    agreed_on: dt.date,
+    deadline_on: dt.date,
+    actor: Actor,
+    today: dt.date,
+) -> int:
+    """A remedy the council agreed with the Ombudsman, with its deadline."""
+    stage, _detail = _lgsco_stage(session, stage_id)
+    if not description.strip():
+        raise ValidationError("Describe the remedy.", "description")
+    check_not_future(agreed_on, today, "agreed date")
+    if deadline_on < agreed_on:
+        raise ValidationError("The remedy's deadline cannot be before it was agreed.", "deadline")
+    remedy = LgscoRemedy(
+        stage_id=stage.id,
+        description=description.strip(),
+        agreed_on=agreed_on,
+        deadline_on=deadline_on,
+        owner_id=actor.user_id,
+        updated_by=actor.username,
+    )
+    session.add(remedy)
+    session.flush()
+    return remedy.id
+
+
+def complete_remedy(
+    session: Session,
+    remedy_id: int,
+    completed_on: dt.date,
+    evidence_sent_on: dt.date | None,
+    actor: Actor,
+    today: dt.date,
+) -> bool:
+    """Record a remedy done (and the evidence sent); returns whether it was late."""
+    remedy = session.get(LgscoRemedy, remedy_id)
+    if remedy is None:
+        raise ValidationError(f"There is no remedy with id {remedy_id}.", "remedy")
+    check_not_future(completed_on, today, "completion date")
+    if completed_on < remedy.agreed_on:
+        raise ValidationError("A remedy cannot be completed before it was agreed.", "on")
+    if evidence_sent_on is not None:
+        check_not_future(evidence_sent_on, today, "evidence date")
+        if evidence_sent_on < completed_on:
+            raise ValidationError(
+                "The evidence cannot be sent before the remedy was completed.", "evidence"
+            )
+    remedy.completed_on = completed_on
+    remedy.evidence_sent_on = evidence_sent_on
+    # Late when the evidence reached the Ombudsman (or, without it, the remedy was
+    # completed) after the agreed deadline.
+    remedy.late = (evidence_sent_on or completed_on) > remedy.deadline_on
+    remedy.updated_by = actor.username
+    session.flush()
+    return remedy.late
+
+
+def add_payment(
+    session: Session,
+    stage_id: int,
+    amount_pence: int,
+    paid_on: dt.date | None,
+    actor: Actor,
+    today: dt.date,
+    payee: str | None = None,
+    remedy_id: int | None = None,
+) -> int:
+    stage, _detail = _lgsco_stage(session, stage_id)
+    if amount_pence <= 0:
+        raise ValidationError("A payment must be more than £0.00.", "amount")
+    if paid_on is not None:
+        check_not_future(paid_on, today, "payment date")
+    if remedy_id is not None:
+        remedy = session.get(LgscoRemedy, remedy_id)
+        if remedy is None or remedy.stage_id != stage.id:
+            raise ValidationError("That remedy is not part of this Ombudsman case.", "remedy")
+    payment = LgscoPayment(
+        stage_id=stage.id,
+        remedy_id=remedy_id,
+        amount_pence=amount_pence,
+        paid_on=paid_on,
+        payee=payee,
+        updated_by=actor.username,
+    )
+    session.add(payment)
+    session.flush()
+    return payment.id
+
+
+# ------------------------------------------------------------ learning from complaints
+
+
+def add_action_item(
+    session: Session,
+    case_id: int,
+    action: str,
+    owner: str,
+    actor: Actor,
+    agreed_with: str | None = None,
+    due_on: dt.date | None = None,
+) -> int:
+    """An action-plan item; only an upheld or partially upheld complaint carries them."""
+    case = load_case(session, case_id)
+    upheld = session.scalar(
+        sa.select(sa.func.count()).where(
+            Stage.case_id == case.id,
+            Stage.outcome.in_((Outcome.UPHELD, Outcome.PARTIALLY_UPHELD)),
+        )
+    )
+    lgsco_upheld = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(LgscoDetail)
+        .join(Stage, Stage.id == LgscoDetail.stage_id)
+        .where(
+            Stage.case_id == case.id,
+            LgscoDetail.decision.in_(
+                (
+                    LgscoDecision.UPHELD_NO_FURTHER_ACTION,
+                    LgscoDecision.UPHELD_MALADMINISTRATION_INJUSTICE,
+                    LgscoDecision.PUBLIC_REPORT,
+                )
+            ),
+        )
+    )
+    if not upheld and not lgsco_upheld:
+        raise ValidationError(
+            "Action-plan items belong to an upheld or partially upheld complaint; this one "
+            "has no such outcome yet."
+        )
+    if not action.strip():
+        raise ValidationError("Describe the action.", "action")
+    if not owner.strip():
+        raise ValidationError("Say who owns the action.", "owner")
+    item = ActionItem(
+        case_id=case.id,
+        stage_id=case.current_stage_id,
+        action=action.strip(),
+        owner=owner.strip(),
+        agreed_with=(agreed_with or "").strip() or None,
+        due_on=due_on,
+        updated_by=actor.username,
+    )
+    session.add(item)
+    session.flush()
+    return item.id
+
+
+def complete_action_item(
+    session: Session,
+    item_id: int,
+    done_on: dt.date,
+    evidence: str,
+    actor: Actor,
+    today: dt.date,
+    learning_example: bool = False,
+) -> None:
+    item = session.get(ActionItem, item_id)
+    if item is None:
+        raise ValidationError(f"There is no action item with id {item_id}.", "action")
+    check_not_future(done_on, today, "done date")
+    if not evidence.strip():
+        raise ValidationError("Record the evidence that the action was done.", "evidence")
+    item.done_on = done_on
+    item.evidence = evidence.strip()
+    item.learning_example = learning_example
+    item.updated_by = actor.username
+    session.flush()

@@ -1,0 +1,772 @@
+"""Case workflow: creation, guards, outcomes, the Ombudsman, continuity, audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from crm_desktop.db.audit import verify_chain
+from crm_desktop.db.database import Database
+from crm_desktop.db.models import (
+    ActionItem,
+    AuditEvent,
+    Case,
+    CaseParty,
+    ComplaintPoint,
+    LgscoDetail,
+    LgscoRemedy,
+    Person,
+    PointOutcome,
+    Stage,
+    StageGrading,
+)
+from crm_desktop.domain.enums import (
+    AssignmentRole,
+    Kind,
+    LgscoDecision,
+    Outcome,
+    PartyRole,
+    Procedure,
+    StageCode,
+    SuspensionReason,
+)
+from crm_desktop.domain.workflow import ENDING_OUTCOMES, Action, State, outcome_from_points
+from crm_desktop.errors import ConflictError, ValidationError
+from crm_desktop.services.cases import (
+    NewCase,
+    PersonInput,
+    PointInput,
+    create_case,
+    record_late_complaint_decision,
+    set_vexatious,
+)
+from crm_desktop.services.timeline import case_timeline
+from crm_desktop.services.workflow import (
+    ActionInput,
+    add_action_item,
+    add_payment,
+    add_remedy,
+    available_actions,
+    complete_remedy,
+)
+from tests.workflow_driver import (
+    MANAGER,
+    OFFICER,
+    STARTS,
+    TODAY,
+    Driver,
+    snapshot,
+)
+
+CHILDREN, CORPORATE = STARTS[0], STARTS[1]
+ADULT_LOW = next(s for s in STARTS if s.grade == StageCode.LOW)
+
+
+@pytest.fixture
+def driver(database: Database) -> Driver:
+    return Driver(database)
+
+
+def refused(driver: Driver, handle, action: Action, match: str, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    before = snapshot(driver.db, handle.case_id)
+    with pytest.raises(ValidationError, match=match):
+        driver.do(handle, action, **kwargs)
+    assert snapshot(driver.db, handle.case_id) == before
+
+
+# -- creating cases ----------------------------------------------------------------
+
+
+def test_references_per_procedure_and_year(driver: Driver) -> None:
+    first = driver.create(CHILDREN)
+    second = driver.create(CHILDREN)
+    corporate = driver.create(CORPORATE)
+    later = driver.create(CHILDREN, received=dt.date(2025, 1, 6))
+    with driver.db.session() as session:
+        refs = [session.get(Case, h.case_id).reference for h in (first, second, corporate, later)]  # type: ignore[union-attr]
+    assert refs == ["CSC-2024-00001", "CSC-2024-00002", "COR-2024-00001", "CSC-2025-00001"]
+
+
+def test_references_are_unique_when_officers_save_at_once(any_database: Database) -> None:
+    driver = Driver(any_database)
+    errors: list[BaseException] = []
+
+    def save_many() -> None:
+        try:
+            for _ in range(8):
+                driver.create(CORPORATE)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=save_many) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with any_database.session() as session:
+        refs = session.scalars(sa.select(Case.reference)).all()
+    assert len(refs) == 24 == len(set(refs))
+    assert sorted(refs) == [f"COR-2024-{n:05d}" for n in range(1, 25)]
+
+
+def test_the_counter_skips_references_already_taken(driver: Driver) -> None:
+    driver.create(CORPORATE)
+    with driver.db.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "UPDATE representation SET reference = 'COR-2024-00002' "
+            "WHERE reference = 'COR-2024-00001'"
+        )
+    handle = driver.create(CORPORATE)
+    with driver.db.session() as session:
+        assert session.get(Case, handle.case_id).reference == "COR-2024-00003"  # type: ignore[union-attr]
+
+
+def _new(**changes: object) -> NewCase:
+    base: dict[str, object] = {
+        "kind": Kind.COMPLAINT,
+        "procedure": Procedure.CORPORATE,
+        "received_on": dt.date(2024, 3, 1),
+        "service_area": "Contact Centre",
+        "directorate": "COaCH",
+        "complainant": PersonInput("A. Example"),
+        "points": [PointInput("Communication")],
+    }
+    base.update(changes)
+    return NewCase(**base)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"service_area": "Moon Base"}, "no corporate service area called 'Moon Base'"),
+        ({"directorate": "Ministry of Magic"}, "no directorate called"),
+        ({"directorate": None}, "Choose the directorate"),
+        ({"points": [PointInput("Astrology")]}, "'Astrology' is not a nature of complaint"),
+        ({"points": []}, "at least one complaint point"),
+        ({"received_on": TODAY + dt.timedelta(days=1)}, "is in the future"),
+        (
+            {
+                "procedure": Procedure.ADULT,
+                "service_area": "Urgent Care",
+                "directorate": None,
+                "points": [PointInput("Direct Payments")],
+            },
+            "Grade the adult complaint",
+        ),
+        ({"service_categories": ["Finance"]}, "Service categories are for adult"),
+        ({"team": "Nonexistent Team"}, "no corporate team"),
+        ({"events_on": dt.date(2024, 4, 1)}, "cannot be after the date it was received"),
+    ],
+)
+def test_bad_new_cases_are_refused_and_nothing_is_saved(
+    database: Database, changes: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ValidationError, match=message):
+        database.write(lambda s: create_case(s, _new(**changes), OFFICER, TODAY))
+    with database.session() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+
+
+def test_reference_names_match_ignoring_case_and_spaces(database: Database) -> None:
+    created = database.write(
+        lambda s: create_case(
+            s,
+            _new(
+                service_area="  contact centre ",
+                directorate="coach",
+                points=[PointInput("COMMUNICATION")],
+            ),
+            OFFICER,
+            TODAY,
+        )
+    )
+    assert created.reference.startswith("COR-2024-")
+
+
+def test_a_late_complaint_is_flagged_and_its_decision_recorded(database: Database) -> None:
+    created = database.write(
+        lambda s: create_case(s, _new(events_on=dt.date(2023, 2, 28)), OFFICER, TODAY)
+    )
+    assert any("more than 12 months after" in w for w in created.warnings)
+    on_time = database.write(
+        lambda s: create_case(s, _new(events_on=dt.date(2023, 3, 1)), OFFICER, TODAY)
+    )
+    assert on_time.warnings == ()
+    with pytest.raises(ValidationError, match="no decision is needed"):
+        database.write(
+            lambda s: record_late_complaint_decision(
+                s, on_time.case_id, on_time.version, "Consider it", OFFICER
+            )
+        )
+    database.write(
+        lambda s: record_late_complaint_decision(
+            s, created.case_id, created.version, "Considered: ongoing effect", MANAGER
+        )
+    )
+    with database.session() as session:
+        case = session.get(Case, created.case_id)
+        assert case is not None and case.late_complaint_decision == "Considered: ongoing effect"
+
+
+def test_a_vexatious_complainant_is_warned_about_never_blocked(database: Database) -> None:
+    first = database.write(lambda s: create_case(s, _new(), OFFICER, TODAY))
+    with database.session() as session:
+        person_id = session.scalars(
+            sa.select(Person.id).where(Person.full_name == "A. Example")
+        ).one()
+    database.write(
+        lambda s: set_vexatious(
+            s, person_id, True, MANAGER, dt.date(2024, 9, 1), "Letters only, to the team"
+        )
+    )
+    second = database.write(
+        lambda s: create_case(
+            s, _new(complainant=PersonInput("", person_id=person_id)), OFFICER, TODAY
+        )
+    )
+    third = database.write(
+        lambda s: create_case(s, _new(complainant=PersonInput("a. example")), OFFICER, TODAY)
+    )
+    for created in (second, third):
+        assert created.reference != first.reference
+        assert any(
+            "flagged as a persistent or vexatious complainant (review due 1 Sep 2024)" in w
+            and "Letters only" in w
+            for w in created.warnings
+        )
+
+
+def test_compliments_name_staff_and_comments_record_the_reply(driver: Driver) -> None:
+    compliment = driver.db.write(
+        lambda s: create_case(
+            s,
+            _new(
+                kind=Kind.COMPLIMENT,
+                points=[],
+                directorate=None,
+                named_staff=["Jo Bloggs", "Sam Smith"],
+            ),
+            OFFICER,
+            TODAY,
+        )
+    )
+    comment = driver.create(next(s for s in STARTS if s.kind == Kind.COMMENT))
+    driver.do(
+        comment,
+        Action.RECORD_REPLY,
+        ActionInput(on=dt.date(2024, 3, 8), reply_text="Passed to Highways."),
+    )
+    with driver.db.session() as session:
+        staff = session.scalars(
+            sa.select(Person.full_name)
+            .join(CaseParty, CaseParty.person_id == Person.id)
+            .where(CaseParty.case_id == compliment.case_id, CaseParty.role == PartyRole.NAMED_STAFF)
+            .order_by(Person.full_name)
+        ).all()
+        case = session.get(Case, comment.case_id)
+    assert staff == ["Jo Bloggs", "Sam Smith"]
+    assert case is not None and case.reply_text == "Passed to Highways."
+    assert case.reply_received_on == dt.date(2024, 3, 8)
+
+
+# -- guards ------------------------------------------------------------------------
+
+
+def test_responding_needs_every_point_to_have_an_outcome(driver: Driver) -> None:
+    handle = driver.create(CORPORATE)
+    driver.do(handle, Action.ACKNOWLEDGE)
+    refused(
+        driver,
+        handle,
+        Action.RESPOND,
+        r"Record an outcome for complaint points 1, 2",
+        prepare=False,
+    )
+    with driver.db.session() as session:
+        point = session.scalars(
+            sa.select(ComplaintPoint.id)
+            .where(ComplaintPoint.case_id == handle.case_id)
+            .order_by(ComplaintPoint.seq)
+        ).first()
+    assert point is not None
+    from crm_desktop.services.cases import set_point_outcome
+
+    driver.db.write(
+        lambda s: set_point_outcome(s, handle.case_id, handle.version, point, "upheld", OFFICER)
+    )
+    driver.refresh(handle)
+    refused(driver, handle, Action.RESPOND, r"complaint point 2 before", prepare=False)
+
+
+def test_stage_outcome_follows_the_points_or_an_override_with_reason(driver: Driver) -> None:
+    assert outcome_from_points([Outcome.UPHELD, Outcome.UPHELD]) == Outcome.UPHELD
+    assert outcome_from_points([Outcome.NOT_UPHELD, Outcome.NOT_UPHELD]) == Outcome.NOT_UPHELD
+    assert outcome_from_points([Outcome.UPHELD, Outcome.NOT_UPHELD]) == Outcome.PARTIALLY_UPHELD
+    assert outcome_from_points([Outcome.PARTIALLY_UPHELD]) == Outcome.PARTIALLY_UPHELD
+    assert outcome_from_points([Outcome.NO_FINDING, Outcome.NO_FINDING]) == Outcome.NO_FINDING
+    assert outcome_from_points([Outcome.NO_FINDING, Outcome.NOT_UPHELD]) == Outcome.NOT_UPHELD
+
+    handle = driver.create(CORPORATE)
+    driver.do(handle, Action.ACKNOWLEDGE)
+    driver.give_point_outcomes(handle, ["upheld", "not upheld"])
+    refused(
+        driver,
+        handle,
+        Action.RESPOND,
+        "Say why the stage outcome should be 'upheld'",
+        data=ActionInput(on=dt.date(2024, 3, 8), outcome_override=Outcome.UPHELD),
+        prepare=False,
+    )
+    driver.do(
+        handle,
+        Action.RESPOND,
+        ActionInput(
+            on=dt.date(2024, 3, 8),
+            outcome_override=Outcome.UPHELD,
+            reason="The main point was upheld in full",
+        ),
+        prepare=False,
+    )
+    with driver.db.session() as session:
+        stage = session.scalars(sa.select(Stage).where(Stage.case_id == handle.case_id)).one()
+    assert stage.outcome == Outcome.UPHELD
+    assert stage.outcome_override_reason == "The main point was upheld in full"
+
+    plain = driver.create(CORPORATE)
+    driver.do(plain, Action.ACKNOWLEDGE)
+    driver.do(plain, Action.RESPOND)  # gives upheld + not upheld
+    with driver.db.session() as session:
+        stage = session.scalars(sa.select(Stage).where(Stage.case_id == plain.case_id)).one()
+    assert stage.outcome == Outcome.PARTIALLY_UPHELD and stage.outcome_override_reason is None
+
+
+@pytest.mark.parametrize("ending", [Action.WITHDRAW, Action.DISCONTINUE])
+def test_a_withdrawn_or_discontinued_stage_cannot_escalate(driver: Driver, ending: Action) -> None:
+    handle = driver.create(CHILDREN)
+    driver.do(handle, Action.ACKNOWLEDGE)
+    driver.do(handle, ending)
+    for action in (Action.REQUEST_NEXT_STAGE, Action.ESCALATE, Action.ESCALATE_TO_LGSCO):
+        refused(driver, handle, action, "You cannot", prepare=False)
+    with driver.db.session() as session:
+        outcomes = session.scalars(
+            sa.select(PointOutcome.outcome)
+            .join(Stage, Stage.id == PointOutcome.stage_id)
+            .where(Stage.case_id == handle.case_id)
+        ).all()
+    assert len(outcomes) == 2 and set(outcomes) == {ENDING_OUTCOMES[ending]}
+
+
+def _to_children_stage_2(driver: Driver):  # type: ignore[no-untyped-def]
+    handle = driver.create(CHILDREN)
+    for action in (
+        Action.ACKNOWLEDGE,
+        Action.RESPOND,
+        Action.REQUEST_NEXT_STAGE,
+        Action.ESCALATE,
+        Action.ACKNOWLEDGE,
+    ):
+        driver.do(handle, action)
+    return handle
+
+
+def test_stage_2_needs_both_an_io_and_an_ip(driver: Driver) -> None:
+    handle = _to_children_stage_2(driver)
+    refused(
+        driver,
+        handle,
+        Action.START_INVESTIGATION,
+        "Still missing: an Investigating Officer and an Independent Person",
+        prepare=False,
+    )
+    driver.appoint(handle, AssignmentRole.INVESTIGATING_OFFICER)
+    refused(
+        driver,
+        handle,
+        Action.START_INVESTIGATION,
+        r"Still missing: an Independent Person\.$",
+        prepare=False,
+    )
+    driver.appoint(handle, AssignmentRole.INDEPENDENT_PERSON)
+    result = driver.do(handle, Action.START_INVESTIGATION, prepare=False)
+    assert result.state == State.IN_PROGRESS
+    with driver.db.session() as session:
+        stage = session.get(Stage, result.stage_id)
+        assert stage is not None and stage.statement_agreed_on == stage.started_on
+        # Stage 2 runs 25 working days from the agreed statement.
+        from crm_desktop.services.calendar_service import working_calendar
+
+        assert stage.due_on == working_calendar(session).add_working_days(stage.started_on, 25)  # type: ignore[arg-type]
+
+
+def test_a_review_panel_needs_three_members_and_not_the_stage_2_ip(driver: Driver) -> None:
+    handle = _to_children_stage_2(driver)
+    driver.appoint(handle, AssignmentRole.INVESTIGATING_OFFICER)
+    ip = driver.appoint(handle, AssignmentRole.INDEPENDENT_PERSON)[0]
+    for action in (
+        Action.START_INVESTIGATION,
+        Action.RESPOND,
+        Action.REQUEST_NEXT_STAGE,
+        Action.ESCALATE,
+        Action.ACKNOWLEDGE,
+    ):
+        driver.do(handle, action, prepare=action == Action.RESPOND)
+    refused(
+        driver,
+        handle,
+        Action.HOLD_PANEL,
+        "needs 3 panel members who have accepted; 0 have",
+        prepare=False,
+    )
+    driver.appoint(handle, AssignmentRole.PANEL_MEMBER, 2)
+
+    from crm_desktop.db.models import Assignment
+    from crm_desktop.domain.enums import AssignmentStatus
+
+    def seat_the_stage_2_ip(session):  # type: ignore[no-untyped-def]
+        case = session.get(Case, handle.case_id)
+        session.add(
+            Assignment(
+                stage_id=case.current_stage_id,
+                person_id=ip,
+                role=AssignmentRole.PANEL_MEMBER,
+                status=AssignmentStatus.ACCEPTED,
+                offered_on=handle.day,
+            )
+        )
+
+    driver.db.write(seat_the_stage_2_ip)
+    driver.refresh(handle)
+    refused(
+        driver,
+        handle,
+        Action.HOLD_PANEL,
+        "Independent Person from Stage 2 cannot sit",
+        prepare=False,
+    )
+
+
+def test_a_late_request_for_the_next_stage_needs_a_manager_and_a_reason(driver: Driver) -> None:
+    handle = driver.create(CHILDREN)
+    driver.do(handle, Action.ACKNOWLEDGE)
+    driver.do(handle, Action.RESPOND, ActionInput(on=dt.date(2024, 3, 8)))
+    # 20 working days after Fri 8 Mar 2024, skipping Good Friday and Easter Monday.
+    late = ActionInput(on=dt.date(2024, 4, 10))
+    refused(
+        driver,
+        handle,
+        Action.REQUEST_NEXT_STAGE,
+        "after the window closed on 9 Apr 2024 .* A manager can accept it",
+        data=late,
+    )
+    refused(
+        driver,
+        handle,
+        Action.REQUEST_NEXT_STAGE,
+        "Say why it is accepted",
+        data=ActionInput(on=dt.date(2024, 4, 10), override_window=True),
+        actor=MANAGER,
+    )
+    result = driver.do(
+        handle,
+        Action.REQUEST_NEXT_STAGE,
+        ActionInput(
+            on=dt.date(2024, 4, 10), override_window=True, reason="Complainant was in hospital"
+        ),
+        actor=MANAGER,
+    )
+    assert result.state == State.NEXT_STAGE_REQUESTED
+    assert "Accepted by a manager" in result.warnings[0]
+
+    on_time = driver.create(CHILDREN)
+    driver.do(on_time, Action.ACKNOWLEDGE)
+    driver.do(on_time, Action.RESPOND, ActionInput(on=dt.date(2024, 3, 8)))
+    ok = driver.do(on_time, Action.REQUEST_NEXT_STAGE, ActionInput(on=dt.date(2024, 4, 9)))
+    assert ok.warnings == ()
+
+
+def test_only_a_manager_reopens_and_says_why(driver: Driver) -> None:
+    handle = driver.create(CORPORATE)
+    for action in (Action.ACKNOWLEDGE, Action.RESPOND, Action.CLOSE_CASE):
+        driver.do(handle, action)
+    refused(driver, handle, Action.REOPEN, "Only a manager can reopen", actor=OFFICER)
+    refused(
+        driver,
+        handle,
+        Action.REOPEN,
+        "Say why the case is reopened",
+        data=ActionInput(on=dt.date(2024, 4, 1)),
+        actor=MANAGER,
+    )
+    result = driver.do(
+        handle,
+        Action.REOPEN,
+        ActionInput(on=dt.date(2024, 4, 1), reason="Response sent to wrong address"),
+    )
+    assert result.state == State.IN_PROGRESS
+    with driver.db.session() as session:
+        assert Action.REOPEN not in available_actions(session, handle.case_id, OFFICER)
+        assert Action.RESPOND in available_actions(session, handle.case_id, OFFICER)
+
+
+@pytest.mark.parametrize(
+    ("action", "data", "message"),
+    [
+        (Action.ACKNOWLEDGE, ActionInput(on=TODAY + dt.timedelta(days=1)), "in the future"),
+        (Action.ACKNOWLEDGE, ActionInput(on=dt.date(2024, 2, 1)), "before the case was received"),
+        (Action.SUSPEND, ActionInput(on=dt.date(2024, 3, 5)), "Say why the clock is suspended"),
+        (
+            Action.EXTEND,
+            ActionInput(on=dt.date(2024, 3, 5), working_days=30, reason="Complex"),
+            "limit",
+        ),
+        (Action.EXTEND, ActionInput(on=dt.date(2024, 3, 5), working_days=5), "reason"),
+    ],
+)
+def test_bad_action_input_is_refused_and_nothing_changes(
+    driver: Driver, action: Action, data: ActionInput, message: str
+) -> None:
+    handle = driver.create(CHILDREN)
+    if action != Action.ACKNOWLEDGE:
+        driver.do(handle, Action.ACKNOWLEDGE, ActionInput(on=dt.date(2024, 3, 4)))
+    refused(driver, handle, action, message, data=data, prepare=False)
+
+
+def test_a_stage_cannot_close_before_it_started(driver: Driver) -> None:
+    handle = _to_children_stage_2(driver)
+    with driver.db.session() as session:
+        stage_2 = session.get(Case, handle.case_id).current_stage_id  # type: ignore[union-attr]
+        requested = session.get(Stage, stage_2).requested_on  # type: ignore[union-attr]
+    assert requested is not None
+    driver.do(handle, Action.START_INVESTIGATION)
+    driver.give_point_outcomes(handle)
+    refused(driver, handle, Action.RESPOND, "before", data=ActionInput(on=requested), prepare=False)
+
+
+def test_two_officers_moving_one_case_at_once(any_database: Database) -> None:
+    driver = Driver(any_database)
+    handle = driver.create(CORPORATE)
+    opened_at = handle.version
+    driver.do(handle, Action.ACKNOWLEDGE)
+    before = snapshot(any_database, handle.case_id)
+    from crm_desktop.services.workflow import perform
+
+    with pytest.raises(ConflictError, match="was changed by officer1 at"):
+        any_database.write(
+            lambda s: perform(
+                s,
+                handle.case_id,
+                opened_at,
+                Action.WITHDRAW,
+                ActionInput(on=dt.date(2024, 3, 5), reason="x"),
+                OFFICER,
+                TODAY,
+            )
+        )
+    assert snapshot(any_database, handle.case_id) == before
+
+
+def test_regrading_an_adult_complaint_is_recorded(driver: Driver) -> None:
+    handle = driver.create(ADULT_LOW)
+    driver.do(
+        handle,
+        Action.REGRADE,
+        ActionInput(
+            on=dt.date(2024, 3, 4), grade=StageCode.MODERATE_HIGH, reason="Several teams involved"
+        ),
+    )
+    with driver.db.session() as session:
+        grading = session.scalars(sa.select(StageGrading)).one()
+        stage = session.scalars(sa.select(Stage).where(Stage.case_id == handle.case_id)).one()
+    assert (grading.from_grade, grading.to_grade) == (StageCode.LOW, StageCode.MODERATE_HIGH)
+    assert grading.reason == "Several teams involved" and grading.changed_by == "officer1"
+    assert stage.stage == StageCode.MODERATE_HIGH
+    # The adult outer limit is 6 calendar months from the start.
+    assert stage.outer_limit_on == dt.date(2024, 9, 1)
+
+
+# -- the Ombudsman -------------------------------------------------------------------
+
+
+def test_ombudsman_stage_decision_remedies_and_payments(driver: Driver) -> None:
+    handle = driver.create(CORPORATE)
+    for action in (Action.ACKNOWLEDGE, Action.RESPOND):
+        driver.do(handle, action)
+    result = driver.do(
+        handle,
+        Action.ESCALATE_TO_LGSCO,
+        ActionInput(on=dt.date(2024, 5, 1), lgsco_reference="23 012 345"),
+    )
+    lgsco_stage = result.stage_id
+    assert lgsco_stage is not None and result.state == State.LGSCO_OPEN
+    driver.do(
+        handle,
+        Action.RECORD_LGSCO_DECISION,
+        ActionInput(on=dt.date(2024, 7, 1), lgsco_decision=LgscoDecision.PUBLIC_REPORT),
+    )
+    db = driver.db
+    on_time = db.write(
+        lambda s: add_remedy(
+            s, lgsco_stage, "Apologise", dt.date(2024, 7, 1), dt.date(2024, 8, 1), OFFICER, TODAY
+        )
+    )
+    late = db.write(
+        lambda s: add_remedy(
+            s, lgsco_stage, "Pay £3,000", dt.date(2024, 7, 1), dt.date(2024, 8, 1), OFFICER, TODAY
+        )
+    )
+    assert (
+        db.write(
+            lambda s: complete_remedy(
+                s, on_time, dt.date(2024, 7, 20), dt.date(2024, 8, 1), OFFICER, TODAY
+            )
+        )
+        is False
+    )
+    assert (
+        db.write(
+            lambda s: complete_remedy(
+                s, late, dt.date(2024, 7, 30), dt.date(2024, 8, 2), OFFICER, TODAY
+            )
+        )
+        is True
+    )
+    db.write(
+        lambda s: add_payment(
+            s, lgsco_stage, 300000, dt.date(2024, 7, 30), OFFICER, TODAY, remedy_id=late
+        )
+    )
+    with pytest.raises(ValidationError, match=r"more than £0\.00"):
+        db.write(lambda s: add_payment(s, lgsco_stage, 0, None, OFFICER, TODAY))
+    with pytest.raises(ValidationError, match="deadline cannot be before"):
+        db.write(
+            lambda s: add_remedy(
+                s, lgsco_stage, "x", dt.date(2024, 7, 1), dt.date(2024, 6, 1), OFFICER, TODAY
+            )
+        )
+    with db.session() as session:
+        detail = session.get(LgscoDetail, lgsco_stage)
+        stage = session.get(Stage, lgsco_stage)
+        remedies = session.scalars(sa.select(LgscoRemedy).order_by(LgscoRemedy.id)).all()
+    assert detail is not None and stage is not None
+    assert detail.decision == LgscoDecision.PUBLIC_REPORT and detail.public_report
+    assert detail.lgsco_reference == "23 012 345"
+    # The Ombudsman stage links back to the complaint's earlier stage.
+    assert stage.previous_stage_id is not None and stage.closed_on == dt.date(2024, 7, 1)
+    assert [r.late for r in remedies] == [False, True]
+
+
+# -- continuity, learning, timeline ---------------------------------------------------
+
+
+def test_later_stages_link_back_and_the_timeline_shows_every_event(driver: Driver) -> None:
+    handle = driver.create(CHILDREN)
+    driver.do(handle, Action.ACKNOWLEDGE)
+    driver.do(
+        handle,
+        Action.SUSPEND,
+        ActionInput(on=dt.date(2024, 3, 5), suspension_reason=SuspensionReason.COURT_PROCEEDINGS),
+    )
+    driver.do(handle, Action.RESUME, ActionInput(on=dt.date(2024, 3, 12)))
+    driver.do(handle, Action.RESPOND)
+    driver.do(handle, Action.REQUEST_NEXT_STAGE)
+    driver.do(handle, Action.ESCALATE)
+    with driver.db.session() as session:
+        stages = session.scalars(
+            sa.select(Stage).where(Stage.case_id == handle.case_id).order_by(Stage.seq)
+        ).all()
+        timeline = case_timeline(session, handle.case_id)
+    assert [s.stage for s in stages] == [StageCode.STAGE_1, StageCode.STAGE_2]
+    assert stages[1].previous_stage_id == stages[0].id
+    texts = [entry.text for entry in timeline]
+    assert texts[0].startswith("Case CSC-2024-")
+    order = [
+        next(i for i, t in enumerate(texts) if t.startswith(prefix))
+        for prefix in (
+            "Case CSC",
+            "Acknowledge on",
+            "Suspend on 5 Mar 2024; reason: court",
+            "Resume on 12 Mar 2024",
+            "Respond on",
+            "Record a request",
+            "Open the next stage",
+        )
+    ]
+    assert order == sorted(order)
+    assert any("(resume)" in t and "Due date" in t for t in texts)
+    assert [e.event_id for e in timeline] == sorted(e.event_id for e in timeline)
+
+
+def test_action_items_only_on_upheld_complaints(driver: Driver) -> None:
+    not_upheld = driver.create(CORPORATE)
+    driver.do(not_upheld, Action.ACKNOWLEDGE)
+    driver.give_point_outcomes(not_upheld, ["not upheld"])
+    driver.do(not_upheld, Action.RESPOND, prepare=False)
+    with pytest.raises(ValidationError, match="upheld or partially upheld"):
+        driver.db.write(
+            lambda s: add_action_item(s, not_upheld.case_id, "Train staff", "Team leader", OFFICER)
+        )
+    upheld = driver.create(CORPORATE)
+    driver.do(upheld, Action.ACKNOWLEDGE)
+    driver.do(upheld, Action.RESPOND)
+    item = driver.db.write(
+        lambda s: add_action_item(
+            s,
+            upheld.case_id,
+            "Update the leaflet",
+            "Head of Service",
+            OFFICER,
+            agreed_with="Assistant Director, Highways",
+            due_on=dt.date(2024, 6, 1),
+        )
+    )
+    from crm_desktop.services.workflow import complete_action_item
+
+    driver.db.write(
+        lambda s: complete_action_item(
+            s,
+            item,
+            dt.date(2024, 5, 20),
+            "New leaflet published",
+            OFFICER,
+            TODAY,
+            learning_example=True,
+        )
+    )
+    with driver.db.session() as session:
+        row = session.get(ActionItem, item)
+    assert row is not None and row.agreed_with == "Assistant Director, Highways"
+    assert row.done_on == dt.date(2024, 5, 20) and row.learning_example
+
+
+def test_every_change_is_audited_through_one_mechanism(driver: Driver) -> None:
+    handle = driver.create(CORPORATE)
+    driver.do(handle, Action.ACKNOWLEDGE)
+    with driver.db.session() as session:
+        events = session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.case_id == handle.case_id)
+        ).all()
+        assert verify_chain(session) == []
+    entities = {e.entity for e in events}
+    assert {
+        "representation",
+        "stage",
+        "complaint_point",
+        "case_party",
+        "due_date_change",
+        "workflow",
+    } <= entities
+    workflow = [e for e in events if e.entity == "workflow"]
+    assert [(e.action, e.username) for e in workflow] == [("acknowledge", "officer1")]
+    assert json.loads(workflow[0].after or "{}")["on"] == "2024-03-02"
+    ack = next(
+        e
+        for e in events
+        if e.entity == "stage" and e.action == "update" and "acknowledged_on" in (e.after or "")
+    )
+    assert json.loads(ack.before or "{}")["acknowledged_on"] is None
+    assert json.loads(ack.after or "{}")["acknowledged_on"] == "2024-03-02"
