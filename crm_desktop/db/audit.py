@@ -28,6 +28,8 @@ from crm_desktop.db.base import Base, utcnow
 from crm_desktop.db.models import AuditEvent, Stage
 
 ACTOR_KEY = "actor"
+# PostgreSQL advisory lock taken by every write transaction (see Database.write).
+WRITE_LOCK_KEY = 727274
 # Bookkeeping columns that change on every update and say nothing of their own.
 SKIPPED_COLUMNS = frozenset({"updated_at", "updated_by"})
 NOT_AUDITED: frozenset[type[Base]] = frozenset({AuditEvent})
@@ -124,7 +126,7 @@ def record_events(session: Session, rows: list[dict[str, Any]]) -> None:
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         # One writer at a time extends the chain (SQLite's BEGIN IMMEDIATE does this).
-        connection.exec_driver_sql("SELECT pg_advisory_xact_lock(727274)")
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
     table = AUDIT_TABLE
     prev_hash = connection.execute(
         sa.select(table.c.hash).order_by(table.c.id.desc()).limit(1)

@@ -93,6 +93,13 @@ class Database:
             session = self.write_sessions()
             session.info[audit.ACTOR_KEY] = actor
             try:
+                if not self.is_sqlite:
+                    # One writer at a time, as BEGIN IMMEDIATE gives on SQLite: the audit
+                    # chain stays linear and two moves of one case meet as a clear
+                    # conflict, never as a deadlock half-way.
+                    session.execute(
+                        sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": audit.WRITE_LOCK_KEY}
+                    )
                 result = work(session)
                 session.commit()
                 return result
@@ -125,8 +132,14 @@ class Database:
 
 
 def _is_locked(exc: sa.exc.OperationalError) -> bool:
+    """Another writer was in the way: worth a clean retry."""
     text = str(exc.orig).lower()
-    return "database is locked" in text or "database is busy" in text
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    return (
+        "database is locked" in text
+        or "database is busy" in text
+        or sqlstate in ("40001", "40P01")  # serialization failure, deadlock detected
+    )
 
 
 def open_database(url: str, *, upgrade: bool = True, load_reference_data: bool = True) -> Database:

@@ -770,3 +770,109 @@ def test_every_change_is_audited_through_one_mechanism(driver: Driver) -> None:
     )
     assert json.loads(ack.before or "{}")["acknowledged_on"] is None
     assert json.loads(ack.after or "{}")["acknowledged_on"] == "2024-03-02"
+
+
+def test_two_officers_moving_one_case_at_the_same_moment(any_database: Database) -> None:
+    from crm_desktop.services.workflow import perform
+
+    driver = Driver(any_database)
+    handle = driver.create(CORPORATE)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def move(action: Action, data: ActionInput) -> None:
+        barrier.wait()
+        try:
+            any_database.write(
+                lambda s: perform(s, handle.case_id, handle.version, action, data, OFFICER, TODAY)
+            )
+            outcomes.append("moved")
+        except ConflictError:
+            outcomes.append("conflict")
+
+    threads = [
+        threading.Thread(
+            target=move, args=(Action.ACKNOWLEDGE, ActionInput(on=dt.date(2024, 3, 4)))
+        ),
+        threading.Thread(
+            target=move,
+            args=(
+                Action.WITHDRAW,
+                ActionInput(on=dt.date(2024, 3, 4), reason="Complainant withdrew"),
+            ),
+        ),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["conflict", "moved"]
+    with any_database.session() as session:
+        workflow_events = session.scalars(
+            sa.select(AuditEvent.action).where(
+                AuditEvent.case_id == handle.case_id, AuditEvent.entity == "workflow"
+            )
+        ).all()
+    assert len(workflow_events) == 1
+
+
+def test_editing_details_checks_names_and_versions(driver: Driver) -> None:
+    from crm_desktop.services.cases import CaseEdit, edit_case
+
+    handle = driver.create(CORPORATE)
+    new_version = driver.db.write(
+        lambda s: edit_case(
+            s,
+            handle.case_id,
+            handle.version,
+            CaseEdit(service_area="Legal & Democratic", summary="Updated summary"),
+            OFFICER,
+            TODAY,
+        )
+    )
+    assert new_version > handle.version
+    with pytest.raises(ConflictError):
+        driver.db.write(
+            lambda s: edit_case(
+                s, handle.case_id, handle.version, CaseEdit(summary="Stale"), OFFICER, TODAY
+            )
+        )
+    with pytest.raises(ValidationError, match="no corporate service area called 'Nowhere'"):
+        driver.db.write(
+            lambda s: edit_case(
+                s, handle.case_id, new_version, CaseEdit(service_area="Nowhere"), OFFICER, TODAY
+            )
+        )
+    with driver.db.session() as session:
+        case = session.get(Case, handle.case_id)
+        assert case is not None and case.summary == "Updated summary"
+        from crm_desktop.db.models import ServiceArea
+
+        area = session.get(ServiceArea, case.service_area_id)
+        assert area is not None and area.name == "Legal & Democratic"
+
+
+def test_the_ombudsman_enquiry_has_a_response_due_date(driver: Driver) -> None:
+    from crm_desktop.services.workflow import record_enquiry_response
+
+    handle = driver.create(CORPORATE)
+    for action in (Action.ACKNOWLEDGE, Action.RESPOND):
+        driver.do(handle, action)
+    result = driver.do(handle, Action.ESCALATE_TO_LGSCO, ActionInput(on=dt.date(2024, 5, 1)))
+    assert result.stage_id is not None
+    with driver.db.session() as session:
+        detail = session.get(LgscoDetail, result.stage_id)
+    # 20 working days after Wed 1 May 2024, skipping the 6 and 27 May bank holidays.
+    assert detail is not None and detail.enquiry_response_due_on == dt.date(2024, 5, 31)
+    with pytest.raises(ValidationError, match="before the enquiry arrived"):
+        driver.db.write(
+            lambda s: record_enquiry_response(
+                s, result.stage_id, dt.date(2024, 4, 1), OFFICER, TODAY
+            )
+        )
+    driver.db.write(
+        lambda s: record_enquiry_response(s, result.stage_id, dt.date(2024, 5, 20), OFFICER, TODAY)
+    )
+    with driver.db.session() as session:
+        detail = session.get(LgscoDetail, result.stage_id)
+        assert detail is not None and detail.enquiry_responded_on == dt.date(2024, 5, 20)
