@@ -143,14 +143,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
     end = args.end or dt.date.today()
     started = time.perf_counter()
 
+    interactive = sys.stderr.isatty()
+    shown = {"quarter": -1}
+
     def progress(done: int, total: int) -> None:
-        print(f"\r  {done:,} of {total:,} cases", end="", file=sys.stderr, flush=True)
+        if interactive:
+            print(f"\r  {done:,} of {total:,} cases", end="", file=sys.stderr, flush=True)
+            return
+        quarter = 4 * done // max(total, 1)
+        if quarter > shown["quarter"]:
+            shown["quarter"] = quarter
+            print(f"  {done:,} of {total:,} cases", file=sys.stderr, flush=True)
 
     try:
         summary = generate_demo(database, args.cases, args.seed, end, progress)
     finally:
         database.dispose()
-    print(file=sys.stderr)
+    if interactive:
+        print(file=sys.stderr)
     elapsed = time.perf_counter() - started
     print(f"Created {summary.cases:,} demo cases in {elapsed:.1f} s ({summary.open_cases:,} open).")
     return 0
