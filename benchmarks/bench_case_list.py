@@ -45,7 +45,7 @@ def benchmark() -> list[Row]:
 
             ours()
             raw()
-            ours_s, raw_s = best_of(ours, 15), best_of(raw, 15)
+            ours_s, raw_s = best_of(ours, 50), best_of(raw, 50)
             raw_connection.close()
             ratio = ours_s / raw_s
             rows.append(

@@ -12,6 +12,7 @@ data (defaults from PRODUCT.md, editable by a manager).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -34,6 +35,7 @@ __all__ = [
 ]
 
 
+@functools.cache
 def closure_days_statement() -> sa.Select[dt.date, str]:
     """The query for the council closure days, in date order."""
     return sa.select(ClosureDay.day, ClosureDay.name).order_by(ClosureDay.day)
@@ -45,7 +47,7 @@ def working_calendar(session: Session) -> WorkingCalendar:
     Cached by the set of closure days: after a manager adds or removes one, the next
     call builds (once) and returns a calendar that includes the change.
     """
-    rows = session.execute(closure_days_statement()).all()
+    rows = session.connection().execute(closure_days_statement()).all()
     key = tuple((day, str(name)) for day, name in rows)
     try:
         return england_and_wales_calendar(key)

@@ -16,14 +16,21 @@ Which stages count:
 - "awaiting investigator" is children's Stage 2, which must have an Investigating
   Officer and an Independent Person (PRODUCT.md); corporate Stage 2 and adult
   Moderate/High risk complaints *may* have an IO, so they are never waiting for one.
+
+Speed: a queue runs one query (plus the small closure-day query of the calendar, and the
+user look-up for "my open cases"). Statements are built once with bound parameters, run
+on the session's connection without the ORM's row loading, and codes are read as plain
+strings; the work per row is one small dataclass.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from enum import StrEnum
+from typing import Any, NamedTuple
 
 import numpy as np
 import sqlalchemy as sa
@@ -40,7 +47,6 @@ from crm_desktop.db.models import (
     User,
 )
 from crm_desktop.domain.calendar import CalendarError, WorkingCalendar
-from crm_desktop.domain.deadlines import DeadlineError, clock_status
 from crm_desktop.domain.enums import (
     AssignmentRole,
     AssignmentStatus,
@@ -58,37 +64,53 @@ __all__ = [
     "DEFAULT_ESCALATION_PERCENT",
     "DEFAULT_WITHIN",
     "QUEUES",
+    "EscalationPoint",
     "QueueRow",
     "QueueSpec",
     "action_items_due",
     "awaiting_acknowledgement",
     "awaiting_investigator",
     "due_within",
+    "escalation_points",
     "lgsco_remedies",
     "my_open_cases",
     "overdue",
     "queue_names",
     "queue_statement",
     "run_queue",
+    "working_days_left",
 ]
 
 DEFAULT_WITHIN = 5  # working days, for "due soon" and action items
 DEFAULT_ESCALATION_PERCENT = 75
 
 Statement = sa.Select[*tuple[Any, ...]]
+Rows = Sequence[sa.Row[*tuple[Any, ...]]]
 
 _owner = aliased(User, name="owner_user")
 _remedy_owner = aliased(User, name="remedy_owner_user")
 _action_stage = aliased(Stage, name="action_stage")
+_current = aliased(Stage, name="current_stage")
 
 _HELD = (AssignmentStatus.ACCEPTED, AssignmentStatus.REPORT_RECEIVED)
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+# Bound parameters shared by the cached statements.
+_AS_OF = sa.bindparam("as_of", type_=sa.Date)
+_CUTOFF = sa.bindparam("cutoff", type_=sa.Date)
+_USER_ID = sa.bindparam("user_id", type_=sa.Integer)
+_LIMIT = sa.bindparam("limit", type_=sa.Integer)
 
 
-@dataclass(frozen=True, slots=True)
-class QueueRow:
+class QueueRow(NamedTuple):
     """One line of a queue. ``procedure`` and ``stage`` are the stored codes ("children",
     "2"); ``working_days_left`` is negative when overdue and None when it cannot be counted
-    (no date, or a clock that is suspended)."""
+    (no date, or a clock that is suspended).
+
+    Immutable plain data like the other services' frozen dataclasses, but a named tuple:
+    a queue can return thousands of rows, and a named tuple is made about three times
+    faster than a frozen dataclass (which sets each field through ``object.__setattr__``).
+    """
 
     case_id: int
     reference: str
@@ -113,10 +135,6 @@ def _check_within(within: int) -> None:
         raise ValidationError(
             f"'Due within' must be 0 working days or more (got {within}).", "within"
         )
-
-
-def _with_limit(statement: Statement, limit: int | None) -> Statement:
-    return statement if limit is None else statement.limit(limit)
 
 
 def _cutoff(cal: WorkingCalendar, as_of: dt.date, within: int) -> dt.date:
@@ -149,17 +167,21 @@ def working_days_left(
     vectorised pass. None for a missing date or one outside the calendar's years."""
     if not dates:
         return []
-    first, last = cal.first_day, cal.last_day
-    known = [d is not None and first <= d <= last for d in dates]
-    marker = np.datetime64(as_of, "D")
-    days = np.array(
-        [d if ok else as_of for d, ok in zip(dates, known, strict=True)], dtype="datetime64[D]"
-    )
-    lo = np.minimum(days, marker)
-    hi = np.maximum(days, marker)
+    first, last = cal.first_day.toordinal(), cal.last_day.toordinal()
+    base = as_of.toordinal()
+    ordinals = [base if d is None else d.toordinal() for d in dates]
+    known = [d is not None and first <= o <= last for d, o in zip(dates, ordinals, strict=True)]
+    if not all(known):
+        ordinals = [o if ok else base for o, ok in zip(ordinals, known, strict=True)]
+    days = np.array(ordinals, dtype=np.int64) - _EPOCH_ORDINAL
+    marker = base - _EPOCH_ORDINAL
+    lo = np.minimum(days, marker).view("datetime64[D]")
+    hi = np.maximum(days, marker).view("datetime64[D]")
     counts = cal.working_days_between_array(lo, hi)
-    signed = np.where(days >= marker, counts, -counts).tolist()
-    return [int(n) if ok else None for n, ok in zip(signed, known, strict=True)]
+    signed: list[int] = np.where(days >= marker, counts, -counts).tolist()
+    if all(known):
+        return list(signed)
+    return [n if ok else None for n, ok in zip(signed, known, strict=True)]
 
 
 def _label(code: object) -> str:
@@ -169,29 +191,74 @@ def _label(code: object) -> str:
         return str(code)
 
 
-def _text(value: object) -> str:
-    return "" if value is None else str(value)
+@functools.lru_cache(maxsize=1024)
+def _left_text(days: int | None) -> str:
+    if days is None:
+        return ""
+    if days < 0:
+        return f"{working_days_text(-days)} overdue"
+    if days == 0:
+        return "Due today"
+    return f"{working_days_text(days)} left"
+
+
+@functools.cache
+def _user_statement() -> Statement:
+    return sa.select(User.id).where(User.username == sa.bindparam("username", type_=sa.String))
 
 
 def _user_id(session: Session, user: str) -> int:
     name = user.strip() if isinstance(user, str) else ""
     if not name:
         raise ValidationError("Say whose cases to show: give a user name.", "user")
-    user_id = session.scalar(sa.select(User.id).where(User.username == name))
+    user_id = session.connection().execute(_user_statement(), {"username": name}).scalar()
     if user_id is None:
         raise ValidationError(f"There is no user called '{name}'.", "user")
     return int(user_id)
 
 
+def _run(
+    session: Session, statement: Statement, params: Mapping[str, Any], limit: int | None
+) -> Rows:
+    values = dict(params)
+    if limit is not None:
+        values["limit"] = limit
+    return session.connection().execute(statement, values).all()
+
+
+def _const(value: StrEnum) -> sa.ColumnElement[Any]:
+    """A fixed code written into the SQL itself, not bound on every run: fewer parameters
+    to process, and the planner sees the value (the codes are our own enum values, which
+    hold no quotes)."""
+    text = str(value.value)
+    if "'" in text:  # pragma: no cover - a guard for a future enum value
+        raise ValueError(f"cannot write {text!r} into SQL")
+    return sa.literal_column(f"'{text}'")
+
+
+def _in(column: Any, values: Sequence[StrEnum]) -> sa.ColumnElement[bool]:
+    return sa.or_(*(column == _const(value) for value in values))
+
+
+def _code(column: Any) -> Any:
+    """A code column read as its stored string (no enum conversion per row)."""
+    return sa.type_coerce(column, sa.String())
+
+
 # --------------------------------------------------------------------------- statements
+# Each is built once per (with a limit, without one) and reused with new parameters.
+
+
+def _limited(statement: Statement, limited: bool) -> Statement:
+    return statement.limit(_LIMIT) if limited else statement
 
 
 def _stage_columns() -> tuple[Any, ...]:
     return (
         Case.id,
         Case.reference,
-        Case.procedure,
-        Stage.stage,
+        _code(Case.procedure),
+        _code(Stage.stage),
         Stage.due_on,
         _owner.display_name,
     )
@@ -203,67 +270,79 @@ def _running_stages(where: sa.ColumnElement[bool]) -> Statement:
         .select_from(Stage)
         .join(Case, Case.id == Stage.case_id)
         .outerjoin(_owner, _owner.id == Case.owner_id)
-        .where(Stage.status == StageStatus.OPEN, where)
+        .where(Stage.status == _const(StageStatus.OPEN), where)
         .order_by(Stage.due_on, Case.received_on, Case.id)
     )
 
 
-def my_open_cases_statement(user_id: int, limit: int | None = None) -> Statement:
-    current = aliased(Stage, name="current_stage")
-    running = current.status != StageStatus.CLOSED
-    due = sa.case((running, current.due_on), else_=None)
+@functools.cache
+def _my_open_statement(limited: bool) -> Statement:
+    running = _current.status != _const(StageStatus.CLOSED)
+    due = sa.case((running, _current.due_on), else_=None)
     statement = (
         sa.select(
             Case.id,
             Case.reference,
-            Case.procedure,
-            current.stage,
+            _code(Case.procedure),
+            _code(_current.stage),
             due.label("due"),
             _owner.display_name,
-            current.status,
-            current.closed_on,
-            current.id,
+            _code(_current.status),
+            _current.closed_on,
+            _current.id,
         )
         .select_from(Case)
-        .outerjoin(current, current.id == Case.current_stage_id)
+        .outerjoin(_current, _current.id == Case.current_stage_id)
         .outerjoin(_owner, _owner.id == Case.owner_id)
-        .where(Case.status == CaseStatus.OPEN, Case.owner_id == user_id)
+        .where(Case.status == _const(CaseStatus.OPEN), Case.owner_id == _USER_ID)
         .order_by(due.is_(None), due, Case.received_on, Case.id)
     )
-    return _with_limit(statement, limit)
+    return _limited(statement, limited)
 
 
-def due_within_statement(as_of: dt.date, cutoff: dt.date, limit: int | None = None) -> Statement:
-    statement = _running_stages(sa.and_(Stage.due_on >= as_of, Stage.due_on < cutoff))
-    return _with_limit(statement, limit)
+@functools.cache
+def _open_suspensions_statement() -> Statement:
+    return sa.select(
+        StageSuspension.stage_id, StageSuspension.starts_on, _code(StageSuspension.reason)
+    ).where(
+        StageSuspension.stage_id.in_(sa.bindparam("stage_ids", expanding=True)),
+        StageSuspension.ends_on.is_(None),
+    )
 
 
-def overdue_statement(as_of: dt.date, limit: int | None = None) -> Statement:
-    return _with_limit(_running_stages(Stage.due_on < as_of), limit)
+@functools.cache
+def _due_within_statement(limited: bool) -> Statement:
+    where = sa.and_(Stage.due_on >= _AS_OF, Stage.due_on < _CUTOFF)
+    return _limited(_running_stages(where), limited)
 
 
-def awaiting_acknowledgement_statement(limit: int | None = None) -> Statement:
+@functools.cache
+def _overdue_statement(limited: bool) -> Statement:
+    return _limited(_running_stages(Stage.due_on < _AS_OF), limited)
+
+
+@functools.cache
+def _awaiting_acknowledgement_statement(limited: bool) -> Statement:
     statement = (
         sa.select(
             Case.id,
             Case.reference,
-            Case.procedure,
-            Stage.stage,
+            _code(Case.procedure),
+            _code(Stage.stage),
             Stage.acknowledge_due_on,
             _owner.display_name,
-            Case.received_on,
         )
         .select_from(Stage)
         .join(Case, Case.id == Stage.case_id)
         .outerjoin(_owner, _owner.id == Case.owner_id)
         .where(
-            Stage.status.in_((StageStatus.OPEN, StageStatus.SUSPENDED)),
+            _in(Stage.status, (StageStatus.OPEN, StageStatus.SUSPENDED)),
             Stage.acknowledged_on.is_(None),
             Stage.acknowledge_due_on.is_not(None),
         )
         .order_by(Stage.acknowledge_due_on, Case.received_on, Case.id)
     )
-    return _with_limit(statement, limit)
+    return _limited(statement, limited)
 
 
 def _holds(role: AssignmentRole, statuses: Sequence[AssignmentStatus]) -> sa.Exists:
@@ -271,14 +350,15 @@ def _holds(role: AssignmentRole, statuses: Sequence[AssignmentStatus]) -> sa.Exi
         sa.select(Assignment.id)
         .where(
             Assignment.stage_id == Stage.id,
-            Assignment.role == role,
-            Assignment.status.in_(statuses),
+            Assignment.role == _const(role),
+            _in(Assignment.status, statuses),
         )
         .exists()
     )
 
 
-def awaiting_investigator_statement(limit: int | None = None) -> Statement:
+@functools.cache
+def _awaiting_investigator_statement(limited: bool) -> Statement:
     has_io = _holds(AssignmentRole.INVESTIGATING_OFFICER, _HELD)
     has_ip = _holds(AssignmentRole.INDEPENDENT_PERSON, _HELD)
     io_offered = _holds(AssignmentRole.INVESTIGATING_OFFICER, (AssignmentStatus.OFFERED,))
@@ -295,10 +375,10 @@ def awaiting_investigator_statement(limit: int | None = None) -> Statement:
         .join(Case, Case.id == Stage.case_id)
         .outerjoin(_owner, _owner.id == Case.owner_id)
         .where(
-            Stage.stage == StageCode.STAGE_2,
+            Stage.stage == _const(StageCode.STAGE_2),
             Stage.closed_on.is_(None),
-            Stage.status != StageStatus.CLOSED,
-            Case.procedure == Procedure.CHILDREN,
+            Stage.status != _const(StageStatus.CLOSED),
+            Case.procedure == _const(Procedure.CHILDREN),
             sa.not_(sa.and_(has_io, has_ip)),
         )
         .order_by(
@@ -309,16 +389,17 @@ def awaiting_investigator_statement(limit: int | None = None) -> Statement:
             Case.id,
         )
     )
-    return _with_limit(statement, limit)
+    return _limited(statement, limited)
 
 
-def lgsco_remedies_statement(limit: int | None = None) -> Statement:
+@functools.cache
+def _lgsco_remedies_statement(limited: bool) -> Statement:
     percent = (
         sa.select(StageTimescale.value)
         .where(
             StageTimescale.procedure == Case.procedure,
-            StageTimescale.stage == StageCode.LGSCO,
-            StageTimescale.rule == TimescaleRule.REMEDY_ESCALATION_PERCENT,
+            StageTimescale.stage == _const(StageCode.LGSCO),
+            StageTimescale.rule == _const(TimescaleRule.REMEDY_ESCALATION_PERCENT),
         )
         .scalar_subquery()
     )
@@ -326,8 +407,8 @@ def lgsco_remedies_statement(limit: int | None = None) -> Statement:
         sa.select(
             Case.id,
             Case.reference,
-            Case.procedure,
-            Stage.stage,
+            _code(Case.procedure),
+            _code(Stage.stage),
             LgscoRemedy.deadline_on,
             sa.func.coalesce(_remedy_owner.display_name, _owner.display_name),
             LgscoRemedy.agreed_on,
@@ -343,16 +424,17 @@ def lgsco_remedies_statement(limit: int | None = None) -> Statement:
         .where(LgscoRemedy.completed_on.is_(None))
         .order_by(LgscoRemedy.deadline_on, LgscoRemedy.agreed_on, LgscoRemedy.id)
     )
-    return _with_limit(statement, limit)
+    return _limited(statement, limited)
 
 
-def action_items_due_statement(cutoff: dt.date, limit: int | None = None) -> Statement:
+@functools.cache
+def _action_items_statement(limited: bool) -> Statement:
     statement = (
         sa.select(
             Case.id,
             Case.reference,
-            Case.procedure,
-            _action_stage.stage,
+            _code(Case.procedure),
+            _code(_action_stage.stage),
             ActionItem.due_on,
             ActionItem.owner,
             ActionItem.action,
@@ -360,10 +442,10 @@ def action_items_due_statement(cutoff: dt.date, limit: int | None = None) -> Sta
         .select_from(ActionItem)
         .join(Case, Case.id == ActionItem.case_id)
         .outerjoin(_action_stage, _action_stage.id == ActionItem.stage_id)
-        .where(ActionItem.done_on.is_(None), ActionItem.due_on < cutoff)
+        .where(ActionItem.done_on.is_(None), ActionItem.due_on < _CUTOFF)
         .order_by(ActionItem.due_on, Case.received_on, ActionItem.id)
     )
-    return _with_limit(statement, limit)
+    return _limited(statement, limited)
 
 
 # --------------------------------------------------------------------------- queues
@@ -377,28 +459,30 @@ def my_open_cases(
     _check_limit(limit)
     cal = _calendar(session, as_of)
     user_id = _user_id(session, user)
-    rows = session.execute(my_open_cases_statement(user_id, limit)).all()
-    suspended_ids = [row[8] for row in rows if row[6] == StageStatus.SUSPENDED]
+    rows = _run(session, _my_open_statement(limit is not None), {"user_id": user_id}, limit)
+    open_status, suspended, closed = StageStatus.OPEN, StageStatus.SUSPENDED, StageStatus.CLOSED
+    suspended_ids = [row[8] for row in rows if row[6] == suspended]
     since: dict[int, tuple[dt.date, str]] = {}
     if suspended_ids:
-        for stage_id, starts_on, reason in session.execute(
-            sa.select(
-                StageSuspension.stage_id, StageSuspension.starts_on, StageSuspension.reason
-            ).where(StageSuspension.stage_id.in_(suspended_ids), StageSuspension.ends_on.is_(None))
-        ):
-            since[stage_id] = (starts_on, str(reason))
-    running = [row[4] if row[6] == StageStatus.OPEN else None for row in rows]
-    left = working_days_left(cal, as_of, running)
+        found = session.connection().execute(
+            _open_suspensions_statement(), {"stage_ids": suspended_ids}
+        )
+        since = {stage_id: (starts_on, reason) for stage_id, starts_on, reason in found}
+    left = working_days_left(
+        cal, as_of, [row[4] if row[6] == open_status else None for row in rows]
+    )
     result: list[QueueRow] = []
-    for row, days in zip(rows, left, strict=True):
-        status = row[6]
+    for (case_id, reference, procedure, code, due, owner, status, closed_on, stage_id), days in zip(
+        rows, left, strict=True
+    ):
         if status is None:
             detail = "No stage yet"
-        elif status == StageStatus.CLOSED:
-            closed = f" on {format_date(row[7])}" if row[7] else ""
-            detail = f"{_label(row[3])} closed{closed}"
-        elif status == StageStatus.SUSPENDED:
-            started = since.get(row[8])
+        elif status == closed:
+            detail = f"{_label(code)} closed" + (
+                f" on {format_date(closed_on)}" if closed_on else ""
+            )
+        elif status == suspended:
+            started = since.get(stage_id)
             detail = (
                 f"Clock suspended since {format_date(started[0])} ({started[1]})"
                 if started
@@ -406,36 +490,25 @@ def my_open_cases(
             )
         else:
             detail = _left_text(days)
-        result.append(
-            QueueRow(row[0], row[1], str(row[2]), _text(row[3]), row[4], days, row[5], detail)
-        )
+        result.append(QueueRow(case_id, reference, procedure, code or "", due, days, owner, detail))
     return result
 
 
-def _left_text(days: int | None) -> str:
-    if days is None:
-        return ""
-    if days < 0:
-        return f"{working_days_text(-days)} overdue"
-    if days == 0:
-        return "Due today"
-    return f"{working_days_text(days)} left"
-
-
 def _stage_rows(
-    cal: WorkingCalendar, as_of: dt.date, rows: Sequence[sa.Row[*tuple[Any, ...]]], *, overdue: bool
+    cal: WorkingCalendar, as_of: dt.date, rows: Rows, *, overdue: bool
 ) -> list[QueueRow]:
     left = working_days_left(cal, as_of, [row[4] for row in rows])
     result: list[QueueRow] = []
-    for row, days in zip(rows, left, strict=True):
-        detail = _left_text(days)
-        if overdue and days == 0:
-            detail = "Overdue (due on the last working day)"
-        if row[6]:
-            detail += f"; extended by {working_days_text(row[6])}"
-        result.append(
-            QueueRow(row[0], row[1], str(row[2]), _text(row[3]), row[4], days, row[5], detail)
+    append = result.append
+    for (case_id, reference, procedure, code, due, owner, extended), days in zip(
+        rows, left, strict=True
+    ):
+        detail = (
+            "Overdue (due on the last working day)" if overdue and days == 0 else _left_text(days)
         )
+        if extended:
+            detail = f"{detail}; extended by {working_days_text(extended)}"
+        append(QueueRow(case_id, reference, procedure, code, due, days, owner, detail))
     return result
 
 
@@ -446,8 +519,8 @@ def due_within(
     _check_limit(limit)
     _check_within(within)
     cal = _calendar(session, as_of)
-    cutoff = _cutoff(cal, as_of, within)
-    rows = session.execute(due_within_statement(as_of, cutoff, limit)).all()
+    params = {"as_of": as_of, "cutoff": _cutoff(cal, as_of, within)}
+    rows = _run(session, _due_within_statement(limit is not None), params, limit)
     return _stage_rows(cal, as_of, rows, overdue=False)
 
 
@@ -455,7 +528,7 @@ def overdue(session: Session, as_of: dt.date, limit: int | None = None) -> list[
     """Running clocks whose due date is before ``as_of``, most overdue first."""
     _check_limit(limit)
     cal = _calendar(session, as_of)
-    rows = session.execute(overdue_statement(as_of, limit)).all()
+    rows = _run(session, _overdue_statement(limit is not None), {"as_of": as_of}, limit)
     return _stage_rows(cal, as_of, rows, overdue=True)
 
 
@@ -465,20 +538,22 @@ def awaiting_acknowledgement(
     """Stages not closed and not yet acknowledged, by acknowledgement due date."""
     _check_limit(limit)
     cal = _calendar(session, as_of)
-    rows = session.execute(awaiting_acknowledgement_statement(limit)).all()
+    rows = _run(session, _awaiting_acknowledgement_statement(limit is not None), {}, limit)
     left = working_days_left(cal, as_of, [row[4] for row in rows])
     return [
         QueueRow(
-            row[0],
-            row[1],
-            str(row[2]),
-            _text(row[3]),
-            row[4],
+            case_id,
+            reference,
+            procedure,
+            code,
+            due,
             days,
-            row[5],
-            f"Acknowledgement {_left_text(days).lower()}" if days is not None else "",
+            owner,
+            "Acknowledgement due"
+            if days is None
+            else f"Acknowledgement {_left_text(days).lower()}",
         )
-        for row, days in zip(rows, left, strict=True)
+        for (case_id, reference, procedure, code, due, owner), days in zip(rows, left, strict=True)
     ]
 
 
@@ -499,14 +574,14 @@ def awaiting_investigator(
     started (longest waiting first)."""
     _check_limit(limit)
     cal = _calendar(session, as_of)
-    rows = session.execute(awaiting_investigator_statement(limit)).all()
+    rows = _run(session, _awaiting_investigator_statement(limit is not None), {}, limit)
     left = working_days_left(cal, as_of, [row[4] for row in rows])
     return [
         QueueRow(
             row[0],
             row[1],
-            str(row[2]),
-            _text(row[3]),
+            row[2],
+            row[3],
             row[4],
             days,
             row[5],
@@ -516,32 +591,77 @@ def awaiting_investigator(
     ]
 
 
-def _remedy_detail(
+@dataclass(frozen=True, slots=True)
+class EscalationPoint:
+    """When a remedy's escalation share of time is reached, and whether it has been."""
+
+    point: dt.date  # the working day the share is reached
+    past: bool  # on ``as_of``, the share has been reached
+
+
+def escalation_points(
     cal: WorkingCalendar,
     as_of: dt.date,
-    agreed_on: dt.date,
+    starts: Sequence[dt.date],
+    deadlines: Sequence[dt.date],
+    percents: Sequence[int],
+) -> list[EscalationPoint | None]:
+    """:func:`~crm_desktop.domain.deadlines.clock_status`'s 75% point (``point_75``,
+    ``past_75``) for many clocks at once, at any percentage.
+
+    With ``total`` working days from start to deadline and ``elapsed`` from the start to
+    ``as_of``: the point is the ceil(percent * total / 100)-th working day after the start,
+    and it has passed when 100 * elapsed >= percent * total (for a zero-day clock, when
+    ``as_of`` is on or after the deadline); at 75% these are exactly ``clock_status``'s
+    answers. None for a clock that cannot be counted (a date outside the calendar, or a
+    deadline before its start).
+    """
+    n = len(starts)
+    if not n:
+        return []
+    first, last = cal.first_day, cal.last_day
+    ok = [first <= a <= d <= last for a, d in zip(starts, deadlines, strict=True)]
+    a_ord = np.array(
+        [a.toordinal() if good else as_of.toordinal() for a, good in zip(starts, ok, strict=True)],
+        dtype=np.int64,
+    )
+    d_ord = np.array(
+        [
+            d.toordinal() if good else as_of.toordinal()
+            for d, good in zip(deadlines, ok, strict=True)
+        ],
+        dtype=np.int64,
+    )
+    pct = np.asarray(percents, dtype=np.int64)
+    base = as_of.toordinal()
+    start = (a_ord - _EPOCH_ORDINAL).view("datetime64[D]")
+    total = cal.working_days_between_array(start, (d_ord - _EPOCH_ORDINAL).view("datetime64[D]"))
+    upto = (np.maximum(a_ord, base) - _EPOCH_ORDINAL).view("datetime64[D]")
+    elapsed = cal.working_days_between_array(start, upto)
+    past = np.where(total > 0, 100 * elapsed >= pct * total, base >= d_ord).tolist()
+    points = cal.add_working_days_array(start, (pct * total + 99) // 100)
+    point_ords = (points.view(np.int64) + _EPOCH_ORDINAL).tolist()
+    return [
+        EscalationPoint(dt.date.fromordinal(o), bool(p)) if good else None
+        for o, p, good in zip(point_ords, past, ok, strict=True)
+    ]
+
+
+def _remedy_detail(
+    as_of: dt.date,
     deadline_on: dt.date,
     percent: int,
+    escalation: EscalationPoint | None,
     escalation_level: int,
 ) -> str:
-    if not (cal.knows(agreed_on) and cal.knows(deadline_on) and agreed_on <= deadline_on):
-        return "Deadline cannot be counted"
-    try:
-        status = clock_status(cal, agreed_on, deadline_on, as_of)
-    except (CalendarError, DeadlineError):
-        return "Deadline cannot be counted"
-    total, elapsed = status.total_working_days, status.working_days_elapsed
-    if percent == DEFAULT_ESCALATION_PERCENT:
-        past, point = status.past_75, status.point_75
-    else:
-        past = 100 * elapsed >= percent * total if total else as_of >= deadline_on
-        point = cal.add_working_days(agreed_on, (percent * total + 99) // 100)
-    if status.overdue:
+    if escalation is None:
+        text = "Deadline cannot be counted"
+    elif as_of > deadline_on:
         text = "Deadline passed: late"
-    elif past:
-        text = f"{percent}% of the time passed on {format_date(point)}: escalate"
+    elif escalation.past:
+        text = f"{percent}% of the time passed on {format_date(escalation.point)}: escalate"
     else:
-        text = f"Escalate on {format_date(point)} ({percent}% of the time)"
+        text = f"Escalate on {format_date(escalation.point)} ({percent}% of the time)"
     if escalation_level:
         text += f"; escalated (level {escalation_level})"
     return text
@@ -550,28 +670,27 @@ def _remedy_detail(
 def lgsco_remedies(session: Session, as_of: dt.date, limit: int | None = None) -> list[QueueRow]:
     """Ombudsman remedies not yet completed, earliest deadline first, each marked when the
     escalation share (reference data, default 75%) of the time from agreement to deadline
-    has passed."""
+    has passed (see :func:`escalation_points`)."""
     _check_limit(limit)
     cal = _calendar(session, as_of)
-    rows = session.execute(lgsco_remedies_statement(limit)).all()
-    left = working_days_left(cal, as_of, [row[4] for row in rows])
-    result: list[QueueRow] = []
-    for row, days in zip(rows, left, strict=True):
-        percent = DEFAULT_ESCALATION_PERCENT if row[9] is None else int(row[9])
-        detail = _remedy_detail(cal, as_of, row[6], row[4], percent, row[8] or 0)
-        result.append(
-            QueueRow(
-                row[0],
-                row[1],
-                str(row[2]),
-                _text(row[3]),
-                row[4],
-                days,
-                row[5],
-                f"{detail}. {row[7]}",
-            )
+    rows = _run(session, _lgsco_remedies_statement(limit is not None), {}, limit)
+    deadlines = [row[4] for row in rows]
+    left = working_days_left(cal, as_of, deadlines)
+    percents = [DEFAULT_ESCALATION_PERCENT if row[9] is None else int(row[9]) for row in rows]
+    points = escalation_points(cal, as_of, [row[6] for row in rows], deadlines, percents)
+    return [
+        QueueRow(
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            row[4],
+            days,
+            row[5],
+            f"{_remedy_detail(as_of, row[4], percent, point, row[8] or 0)}. {row[7]}",
         )
-    return result
+        for row, days, percent, point in zip(rows, left, percents, points, strict=True)
+    ]
 
 
 def action_items_due(
@@ -581,21 +700,23 @@ def action_items_due(
     _check_limit(limit)
     _check_within(within)
     cal = _calendar(session, as_of)
-    cutoff = _cutoff(cal, as_of, within)
-    rows = session.execute(action_items_due_statement(cutoff, limit)).all()
+    params = {"cutoff": _cutoff(cal, as_of, within)}
+    rows = _run(session, _action_items_statement(limit is not None), params, limit)
     left = working_days_left(cal, as_of, [row[4] for row in rows])
     return [
         QueueRow(
-            row[0],
-            row[1],
-            str(row[2]),
-            _text(row[3]),
-            row[4],
+            case_id,
+            reference,
+            procedure,
+            code or "",
+            due,
             days,
-            row[5] or None,
-            f"{_left_text(days)}. {row[6]}",
+            owner or None,
+            f"{_left_text(days)}. {action}",
         )
-        for row, days in zip(rows, left, strict=True)
+        for (case_id, reference, procedure, code, due, owner, action), days in zip(
+            rows, left, strict=True
+        )
     ]
 
 
@@ -675,21 +796,32 @@ def queue_statement(
     within: int | None = None,
     limit: int | None = None,
 ) -> Statement:
-    """The SQL a queue runs, for benchmarks that time it without the service around it."""
+    """The SQL a queue runs, with its parameters bound, for benchmarks that time it
+    without the service around it (compile it with ``literal_binds``)."""
     spec = _spec(name)
     days = DEFAULT_WITHIN if within is None else within
+    limited = limit is not None
+    params: dict[str, Any] = {} if limit is None else {"limit": limit}
+    statement: Statement
     if name == "my-open":
-        return my_open_cases_statement(_user_id(session, user or ""), limit)
-    if name == "due-soon":
-        return due_within_statement(as_of, _cutoff(_calendar(session, as_of), as_of, days), limit)
-    if name == "overdue":
-        return overdue_statement(as_of, limit)
-    if name == "awaiting-acknowledgement":
-        return awaiting_acknowledgement_statement(limit)
-    if name == "awaiting-investigator":
-        return awaiting_investigator_statement(limit)
-    if name == "lgsco-remedies":
-        return lgsco_remedies_statement(limit)
-    if name == "action-items":
-        return action_items_due_statement(_cutoff(_calendar(session, as_of), as_of, days), limit)
-    raise AssertionError(f"no statement for {spec.name}")  # pragma: no cover
+        statement = _my_open_statement(limited)
+        params["user_id"] = _user_id(session, user or "")
+    elif name == "due-soon":
+        statement = _due_within_statement(limited)
+        params["as_of"] = as_of
+        params["cutoff"] = _cutoff(_calendar(session, as_of), as_of, days)
+    elif name == "overdue":
+        statement = _overdue_statement(limited)
+        params["as_of"] = as_of
+    elif name == "awaiting-acknowledgement":
+        statement = _awaiting_acknowledgement_statement(limited)
+    elif name == "awaiting-investigator":
+        statement = _awaiting_investigator_statement(limited)
+    elif name == "lgsco-remedies":
+        statement = _lgsco_remedies_statement(limited)
+    elif name == "action-items":
+        statement = _action_items_statement(limited)
+        params["cutoff"] = _cutoff(_calendar(session, as_of), as_of, days)
+    else:  # pragma: no cover - every name in QUEUES is handled above
+        raise AssertionError(f"no statement for {spec.name}")
+    return statement.params(params) if params else statement
