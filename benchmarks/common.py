@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `python benchmarks/x.py` from a checkout
@@ -30,15 +32,19 @@ def best_of(run: Callable[[], object], repeats: int = 7) -> float:
     return best
 
 
-def demo_sqlite_file(cases: int, seed: int = 1) -> Path:
-    """A demo database of ``cases`` cases, built once and kept in benchmarks/out/."""
-    import datetime as dt
+def demo_sqlite_file(cases: int, seed: int = 1, open_cases: int | None = None) -> Path:
+    """A demo database of ``cases`` cases, built once and kept in benchmarks/out/.
+
+    With ``open_cases``, the most recently received closed complaints are reopened (see
+    :func:`top_up_open_cases`) until that many cases are open.
+    """
 
     from crm_desktop.db.database import open_database
     from crm_desktop.services.demo import generate_demo
 
     OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / f"demo-{cases}-{seed}.db"
+    suffix = f"-open{open_cases}" if open_cases else ""
+    path = OUT / f"demo-{cases}-{seed}{suffix}.db"
     done = path.with_suffix(".done")
     if path.exists() and done.exists():
         return path
@@ -46,11 +52,59 @@ def demo_sqlite_file(cases: int, seed: int = 1) -> Path:
         stale.unlink(missing_ok=True)
     database = open_database(f"sqlite:///{path}")
     try:
-        generate_demo(database, cases, seed, dt.date(2026, 11, 26))
+        generate_demo(database, cases, seed, DEMO_END)
+        if open_cases:
+            top_up_open_cases(database, open_cases)
     finally:
         database.dispose()
     done.write_text("ok\n")
     return path
+
+
+DEMO_END = dt.date(2026, 11, 26)
+
+
+def top_up_open_cases(database: Any, target: int) -> int:
+    """Reopen the latest closed complaints until ``target`` cases are open.
+
+    The demo data keeps a realistic few per cent of cases open; the queue targets are
+    set for a database with 10,000 open cases in 100,000, so the benchmark makes one by
+    taking the stage each of the latest closed complaints is at back to open (its
+    response, outcome and point outcomes removed), as a reopened case would be.
+    Returns how many cases are open afterwards.
+    """
+    import sqlalchemy as sa
+
+    from crm_desktop.db.models import Case, PointOutcome, Stage
+
+    def work(session: Any) -> int:
+        open_now = session.scalar(sa.select(sa.func.count()).where(Case.status == "open"))
+        need = target - int(open_now or 0)
+        if need <= 0:
+            return int(open_now or 0)
+        picks = session.execute(
+            sa.select(Case.id, Case.current_stage_id)
+            .join(Stage, Stage.id == Case.current_stage_id)
+            .where(Case.status == "closed", Case.kind == "complaint", Stage.stage != "lgsco")
+            .order_by(Case.received_on.desc(), Case.id.desc())
+            .limit(need)
+        ).all()
+        case_ids = [row[0] for row in picks]
+        stage_ids = [row[1] for row in picks]
+        for chunk in range(0, len(case_ids), 1000):
+            cases, stages = case_ids[chunk : chunk + 1000], stage_ids[chunk : chunk + 1000]
+            session.execute(sa.delete(PointOutcome).where(PointOutcome.stage_id.in_(stages)))
+            session.execute(
+                sa.update(Stage)
+                .where(Stage.id.in_(stages))
+                .values(status="open", closed_on=None, outcome=None, next_stage_requested_on=None)
+            )
+            session.execute(
+                sa.update(Case).where(Case.id.in_(cases)).values(status="open", closed_on=None)
+            )
+        return int(open_now or 0) + len(case_ids)
+
+    return int(database.write(work, actor="benchmark"))
 
 
 def print_table(rows: list[Row]) -> None:

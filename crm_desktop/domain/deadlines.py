@@ -19,7 +19,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from crm_desktop.domain.calendar import WorkingCalendar
+import numpy as np
+
+from crm_desktop.domain.calendar import DateArray, IntArray, WorkingCalendar
 from crm_desktop.domain.formatting import format_date, working_days_text
 
 __all__ = [
@@ -299,3 +301,35 @@ def responded_in_time(
     if suspended_days < 0:
         raise DeadlineError(f"Suspended working days must be 0 or more (got {suspended_days}).")
     return responded_on <= cal.add_working_days(start, base + suspended_days)
+
+
+def working_days_taken(cal: WorkingCalendar, start: date, responded_on: date) -> int:
+    """The fewest working days N for which a response on ``responded_on`` is "within N
+    working days" of ``start``: the smallest N with ``responded_on`` on or before the
+    N-th working day after ``start``.
+
+    A response on a working day counts the working days after the start up to and
+    including it; one sent on a weekend or holiday counts up to the next working day.
+    So ``working_days_taken(...) <= N`` exactly when :func:`responded_in_time` is true.
+    """
+    if responded_on < start:
+        raise DeadlineError(
+            f"The response ({format_date(responded_on)}) is before the start "
+            f"({format_date(start)})."
+        )
+    counted = cal.working_days_between(start, responded_on)
+    if responded_on > start and not cal.is_working_day(responded_on):
+        counted += 1
+    return counted
+
+
+def working_days_taken_array(
+    cal: WorkingCalendar, starts: DateArray, responded: DateArray
+) -> IntArray:
+    """:func:`working_days_taken` for many stages at once (reports)."""
+    counted = cal.working_days_between_array(starts, responded)
+    one_day = np.timedelta64(1, "D")
+    # A day is a working day when the count from the day before to it is one.
+    on_working_day = cal.working_days_between_array(responded - one_day, responded) == 1
+    taken: IntArray = counted + ((responded > starts) & ~on_working_day).astype(np.int64)
+    return taken
