@@ -234,7 +234,7 @@ def _count_rows(
 
 
 def _percent(part: float, whole: float) -> float | None:
-    return None if not whole else round(100.0 * part / whole, 2)
+    return None if not whole else 100.0 * part / whole
 
 
 @dataclass
@@ -445,7 +445,7 @@ class _Builder:
                 shares.append(_percent(int(((taken > lower) & (taken <= top)).sum()), total))
                 lower = top
             values.append(shares)
-            averages.append(round(float(taken.mean()), 2) if total else None)
+            averages.append(float(taken.mean()) if total else None)
         for index, (label, _) in enumerate(buckets):
             rows.append(
                 (Cell(label, Format.TEXT), *(Cell(v[index], Format.PERCENT) for v in values))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -433,3 +434,44 @@ def test_clock_status_properties(start: date, days: int, as_of_offset: int) -> N
     else:
         assert status.working_days_left <= 0
         assert status.working_days_elapsed - days == -status.working_days_left
+
+
+# -- working days taken (reports) ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("start", "responded", "taken"),
+    [
+        (date(2022, 12, 20), date(2023, 1, 20), 20),  # the 20th working day: in time
+        (date(2022, 12, 20), date(2023, 1, 23), 21),  # the next working day
+        (date(2022, 7, 1), date(2022, 7, 29), 20),  # Fri to Fri, four weeks
+        (date(2022, 7, 1), date(2022, 7, 30), 21),  # a Saturday response counts to Monday
+        (date(2022, 7, 1), date(2022, 7, 1), 0),  # the same day
+        (date(2022, 7, 2), date(2022, 7, 3), 1),  # Saturday start, Sunday response
+        (date(2022, 4, 1), date(2022, 5, 11), 25),  # across Easter and May Day 2022
+    ],
+)
+def test_working_days_taken(start: date, responded: date, taken: int) -> None:
+    from crm_desktop.domain.deadlines import working_days_taken, working_days_taken_array
+
+    cal = england_and_wales_calendar()
+    assert working_days_taken(cal, start, responded) == taken
+    assert working_days_taken_array(
+        cal, np.array([start], dtype="datetime64[D]"), np.array([responded], dtype="datetime64[D]")
+    ).tolist() == [taken]
+
+
+@given(
+    start=st.dates(date(2010, 1, 1), date(2040, 1, 1)),
+    n=st.integers(0, 80),
+    extra=st.integers(0, 6),
+)
+def test_taken_agrees_with_responded_in_time(start: date, n: int, extra: int) -> None:
+    from crm_desktop.domain.deadlines import working_days_taken
+
+    cal = england_and_wales_calendar()
+    responded = cal.add_working_days(start, n) + timedelta(days=extra)
+    taken = working_days_taken(cal, start, responded)
+    assert responded_in_time(cal, start, taken, responded)
+    if taken:
+        assert not responded_in_time(cal, start, taken - 1, responded)

@@ -1,0 +1,482 @@
+"""Annual report figures on hand-built data with known answers.
+
+Every expected number here is worked out by hand from the dates below (working days
+counted on the calendar, holidays named), not taken from the program.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from crm_desktop.db.database import Database
+from crm_desktop.db.models import (
+    BaselineFigure,
+    Case,
+    CaseServiceCategory,
+    ComplaintPoint,
+    LgscoDetail,
+    LgscoPayment,
+    LgscoRemedy,
+    Setting,
+    Stage,
+)
+from crm_desktop.domain.enums import (
+    CaseStatus,
+    Kind,
+    KpiDirection,
+    LgscoDecision,
+    Procedure,
+    StageCode,
+    StageStatus,
+)
+from crm_desktop.reports.figures import annual_report, financial_year, rag
+from crm_desktop.reports.model import AnnualReport, Rag
+from crm_desktop.services import reference_lookup as ref
+
+_numbers = itertools.count(1)
+
+
+class Builder:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+        self.index = ref.load_index(session)
+
+    def case(
+        self,
+        procedure: Procedure,
+        received: dt.date,
+        *,
+        kind: Kind = Kind.COMPLAINT,
+        area: str | None = None,
+        directorate: str | None = None,
+        team: str | None = None,
+        natures: tuple[str, ...] = (),
+        categories: tuple[str, ...] = (),
+    ) -> Case:
+        directorate_id = ref.directorate_id(self.index, directorate) if directorate else None
+        case = Case(
+            reference=f"T-{next(_numbers):05d}",
+            kind=kind,
+            procedure=procedure,
+            received_on=received,
+            directorate_id=directorate_id,
+            service_area_id=ref.service_area_id(self.index, procedure, area, directorate_id)
+            if area
+            else None,
+            team_id=ref.team_id(self.index, procedure, team) if team else None,
+            status=CaseStatus.OPEN,
+        )
+        self.s.add(case)
+        self.s.flush()
+        for seq, nature in enumerate(natures, start=1):
+            self.s.add(
+                ComplaintPoint(
+                    case_id=case.id, seq=seq, nature_id=ref.nature_id(self.index, procedure, nature)
+                )
+            )
+        for category in categories:
+            self.s.add(
+                CaseServiceCategory(
+                    case_id=case.id,
+                    service_category_id=ref.service_category_id(self.index, procedure, category),
+                )
+            )
+        return case
+
+    def stage(
+        self,
+        case: Case,
+        code: StageCode,
+        started: dt.date,
+        closed: dt.date | None = None,
+        outcome: str | None = None,
+        suspended: int = 0,
+    ) -> Stage:
+        seq = len([s for s in self.s.new if isinstance(s, Stage) and s.case_id == case.id])
+        seq += self.s.scalar(sa.select(sa.func.count()).where(Stage.case_id == case.id)) or 0
+        stage = Stage(
+            case_id=case.id,
+            seq=seq + 1,
+            stage=code,
+            started_on=started,
+            closed_on=closed,
+            outcome=outcome,
+            suspended_days=suspended,
+            status=StageStatus.CLOSED if closed else StageStatus.OPEN,
+        )
+        self.s.add(stage)
+        self.s.flush()
+        case.current_stage_id = stage.id
+        return stage
+
+
+FY21 = dt.date(2021, 6, 1)  # a day in 2021/22
+FY22 = dt.date(2022, 6, 1)  # a day in 2022/23
+
+
+@pytest.fixture
+def report(database: Database) -> AnnualReport:
+    def build(session: Session) -> None:
+        b = Builder(session)
+        # -- children's: three complaints in 2022/23, one in 2021/22 ------------------
+        # Stage 1 started Tue 20 Dec 2022: the 20th working day after is Fri 20 Jan 2023
+        # (skipping Boxing Day, 27 Dec (Christmas observed) and 2 Jan (New Year observed)).
+        on_due_day = b.case(
+            Procedure.CHILDREN,
+            dt.date(2022, 12, 20),
+            team="Through Care",
+            area="Through Care",
+            natures=("Decision Making", "Staff Attitude / Behaviour"),
+        )
+        b.stage(
+            on_due_day, StageCode.STAGE_1, dt.date(2022, 12, 20), dt.date(2023, 1, 20), "upheld"
+        )
+        day_after = b.case(
+            Procedure.CHILDREN,
+            dt.date(2022, 12, 20),
+            team="Family Front Door",
+            area="Family Front Door",
+            natures=("Decision Making",),
+        )
+        b.stage(
+            day_after, StageCode.STAGE_1, dt.date(2022, 12, 20), dt.date(2023, 1, 23), "not upheld"
+        )
+        # The Ombudsman decided on day_after in 2022/23: £500 imported plus a £250 payment,
+        # one of two remedies late.
+        lgsco = b.stage(day_after, StageCode.LGSCO, dt.date(2023, 2, 1), dt.date(2023, 3, 15))
+        b.s.add(
+            LgscoDetail(
+                stage_id=lgsco.id,
+                decision=LgscoDecision.UPHELD_MALADMINISTRATION_INJUSTICE,
+                decision_on=dt.date(2023, 3, 15),
+                imported_payment_pence=50000,
+            )
+        )
+        b.s.flush()
+        b.s.add(LgscoPayment(stage_id=lgsco.id, amount_pence=25000))
+        b.s.add(
+            LgscoRemedy(
+                stage_id=lgsco.id,
+                description="Apologise",
+                agreed_on=dt.date(2023, 3, 15),
+                deadline_on=dt.date(2023, 3, 20),
+                completed_on=dt.date(2023, 3, 24),
+                late=True,
+            )
+        )
+        b.s.add(
+            LgscoRemedy(
+                stage_id=lgsco.id,
+                description="Pay",
+                agreed_on=dt.date(2023, 3, 15),
+                deadline_on=dt.date(2023, 3, 20),
+                completed_on=dt.date(2023, 3, 17),
+                late=False,
+            )
+        )
+        withdrawn = b.case(
+            Procedure.CHILDREN,
+            dt.date(2022, 4, 4),
+            team="Through Care",
+            area="Through Care",
+            natures=("Decision Making",),
+        )
+        b.stage(withdrawn, StageCode.STAGE_1, dt.date(2022, 4, 4), dt.date(2022, 4, 8), "withdrawn")
+        # Received in 2021/22; their Stage 2s ran across Easter 2022. From Fri 1 Apr 2022,
+        # skipping Good Friday 15 Apr, Easter Monday 18 Apr and May Day 2 May, the 25th
+        # working day is Wed 11 May 2022.
+        for received, closed, outcome, nature in (
+            (
+                dt.date(2022, 2, 1),
+                dt.date(2022, 5, 11),
+                "partially upheld",
+                "Practice Non-Compliant",
+            ),
+            (
+                dt.date(2022, 3, 1),
+                dt.date(2022, 5, 12),
+                "not upheld",
+                "Lack or delay in providing assessed service",
+            ),
+        ):
+            case = b.case(
+                Procedure.CHILDREN,
+                received,
+                team="Through Care",
+                area="Through Care",
+                natures=(nature,),
+            )
+            b.stage(
+                case, StageCode.STAGE_1, received, received + dt.timedelta(days=13), "not upheld"
+            )
+            b.stage(case, StageCode.STAGE_2, dt.date(2022, 4, 1), closed, outcome)
+        last_year = b.case(
+            Procedure.CHILDREN,
+            FY21,
+            team="Through Care",
+            area="Through Care",
+            natures=("Discrimination",),
+        )
+        b.stage(last_year, StageCode.STAGE_1, FY21, dt.date(2021, 6, 10), "upheld")
+        b.case(Procedure.CHILDREN, FY22, kind=Kind.COMPLIMENT, area="Safeguarding Area")
+        b.case(Procedure.CHILDREN, FY22, kind=Kind.COMPLIMENT, area="Safeguarding Area")
+
+        # -- corporate: Fri 1 Jul 2022 + 20 working days is Fri 29 Jul 2022 -------------
+        for closed, outcome, suspended in (
+            (dt.date(2022, 7, 29), "upheld", 0),  # on the due day: within 20 (20 days)
+            (dt.date(2022, 7, 30), "not upheld", 0),  # Saturday after it: after 20 (21)
+            (dt.date(2022, 8, 3), "not upheld", 3),  # 23 days less 3 suspended: within 20
+        ):
+            case = b.case(
+                Procedure.CORPORATE,
+                dt.date(2022, 7, 1),
+                area="Contact Centre",
+                directorate="COaCH",
+                natures=("Communication",),
+            )
+            b.stage(case, StageCode.STAGE_1, dt.date(2022, 7, 1), closed, outcome, suspended)
+        highways = b.case(
+            Procedure.CORPORATE,
+            dt.date(2022, 7, 1),
+            area="Network Control",
+            directorate="Economy & Infrastructure",
+            natures=("Transport", "Communication"),
+        )
+        b.stage(
+            highways,
+            StageCode.STAGE_1,
+            dt.date(2022, 7, 1),
+            dt.date(2022, 7, 15),
+            "partially upheld",
+        )
+        b.stage(highways, StageCode.STAGE_2, dt.date(2022, 8, 1))  # still open
+        # -- adult: one low risk in each year; 6 months from 1 Sep 2022 is 1 Mar 2023 -------
+        adult = b.case(
+            Procedure.ADULT,
+            dt.date(2022, 9, 1),
+            area="Urgent Care",
+            natures=("Direct Payments",),
+            categories=("Finance", "Decision Making"),
+        )
+        b.stage(adult, StageCode.LOW, dt.date(2022, 9, 1), dt.date(2023, 3, 2), "upheld")
+        adult_ok = b.case(
+            Procedure.ADULT,
+            dt.date(2022, 9, 1),
+            area="Urgent Care",
+            natures=("Direct Payments",),
+            categories=("Finance",),
+        )
+        b.stage(
+            adult_ok,
+            StageCode.MODERATE_HIGH,
+            dt.date(2022, 9, 1),
+            dt.date(2023, 3, 1),
+            "not upheld",
+        )
+        b.s.add(
+            Setting(
+                key="report.commentary.2022.children",
+                value="More complaints about <b>delay</b> & contact.",
+            )
+        )
+
+    database.write(build)
+    with database.session() as session:
+        return annual_report(session, 2022)
+
+
+def test_financial_year() -> None:
+    assert financial_year(2022) == (dt.date(2022, 4, 1), dt.date(2023, 3, 31))
+
+
+def test_children_received_by_stage_counts_cases_by_received_date(report: AnnualReport) -> None:
+    table = report.table("children_received_by_stage")
+    assert table.columns == ("Children Services Complaints", "2021/22", "2022/23")
+    # 2022/23: three complaints received (20 Dec x2, 4 Apr), one went to the Ombudsman.
+    # The two received in Feb and Mar 2022 count in 2021/22, though their Stage 2s ran
+    # in 2022/23: received counts go by the received date.
+    assert table.value("Local / Stage 1 Complaints", "2022/23") == 3
+    assert table.value("Formal / Stage 2 Complaints", "2022/23") == 0
+    assert table.value("Local Government and Social Care Ombudsman", "2022/23") == 1
+    assert table.value("Total", "2022/23") == 4
+    assert table.value("Local / Stage 1 Complaints", "2021/22") == 3
+    assert table.value("Formal / Stage 2 Complaints", "2021/22") == 2
+    assert table.value("Total", "2021/22") == 5
+
+
+def test_children_team_nature_and_compliments(report: AnnualReport) -> None:
+    team = report.table("children_by_team")
+    assert team.value("Through Care", "2022/23") == 2
+    assert team.value("Family Front Door", "2022/23") == 1
+    assert team.value("Total", "2022/23") == 3
+    nature = report.table("children_nature")
+    # Points, not cases: 2 + 1 + 1 points in 2022/23.
+    assert nature.value("Decision Making", "2022/23") == 3
+    assert nature.value("Staff Attitude / Behaviour", "2022/23") == 1
+    assert nature.value("Discrimination", "2021/22") == 1
+    assert nature.value("Total", "2022/23") == 4
+    compliments = report.table("children_compliments")
+    assert compliments.value("Safeguarding Area", "2022/23") == 2
+
+
+def test_outcomes_go_by_the_date_the_stage_closed(report: AnnualReport) -> None:
+    stage1 = report.table("children_stage1_outcomes")
+    # Closed in 2022/23: 20 Jan 2023 upheld, 23 Jan 2023 not upheld, 8 Apr 2022 withdrawn.
+    assert stage1.value("Upheld", "2022/23") == 1
+    assert stage1.value("Not upheld", "2022/23") == 1
+    assert stage1.value("Withdrawn", "2022/23") == 1
+    assert stage1.value("Total", "2022/23") == 3
+    # Closed in 2021/22: 10 Jun 2021 upheld, 14 Feb and 14 Mar 2022 not upheld.
+    assert stage1.value("Total", "2021/22") == 3
+    assert stage1.value("Not upheld", "2021/22") == 2
+    stage2 = report.table("children_stage2_outcomes")
+    assert stage2.value("Partially upheld", "2022/23") == 1
+    assert stage2.value("Not upheld", "2022/23") == 1
+
+
+def test_a_response_on_the_due_day_is_in_time_and_the_day_after_is_not(
+    report: AnnualReport,
+) -> None:
+    stage1 = report.table("children_stage1_timescales")
+    # 20 Jan 2023 (20th working day after 20 Dec 2022): within 20. 23 Jan: 21 days.
+    # 8 Apr 2022 (4 days after 4 Apr): within 20.
+    assert stage1.value("Within 20 working days", "2022/23") == pytest.approx(200 / 3)
+    assert stage1.value("Within 40 working days", "2022/23") == pytest.approx(100 / 3)
+    assert stage1.value("After 40 working days", "2022/23") == 0
+    assert stage1.value("Responses", "2022/23") == 3
+    stage2 = report.table("children_stage2_timescales")
+    # Across Easter 2022: 11 May is the 25th working day after 1 Apr, 12 May the 26th.
+    assert stage2.value("Within 25 working days", "2022/23") == 50
+    assert stage2.value("Within 65 working days", "2022/23") == 50
+
+
+def test_corporate_timescales_weekend_response_and_suspension(report: AnnualReport) -> None:
+    table = report.table("corporate_stage1_timescales")
+    # 29 Jul (20 days) in time; Sat 30 Jul after 20; 3 Aug is 23 days less 3 suspended;
+    # 15 Jul is 10 days.
+    assert table.value("Within 20 days", "2022/23") == 75
+    assert table.value("After 20 days", "2022/23") == 25
+    assert table.value("Average response time (working days)", "2022/23") == pytest.approx(
+        (20 + 21 + 20 + 10) / 4
+    )
+    directorate = report.table("corporate_by_directorate")
+    assert directorate.value("COaCH", "2022/23") == 3
+    assert directorate.value("Economy & Infrastructure", "2022/23") == 1
+    areas = report.table("corporate_areas_coach")
+    assert areas.value("Contact Centre", "2022/23") == 3
+    nature = report.table("corporate_nature")
+    assert nature.value("Communication", "2022/23") == 4
+
+
+def test_adult_tables_and_the_six_month_kpi(report: AnnualReport) -> None:
+    level = report.table("adult_received_by_level")
+    assert level.value("Low Risk", "2022/23") == 1
+    assert level.value("Moderate /High Risk", "2022/23") == 1
+    categories = report.table("adult_by_service_category")
+    assert categories.value("Finance", "2022/23") == 2
+    assert categories.value("Decision Making", "2022/23") == 1
+    assert categories.value("Total", "2022/23") == 3
+    kpis = report.table("kpis")
+    # 6 calendar months from 1 Sep 2022 is 1 Mar 2023: one on the day, one a day late.
+    label = "Adult Social Care complaints completed in timescale (within 6 months)"
+    assert kpis.value(label, "2022/23") == 50
+    assert kpis.value(label, "Target") == 100
+
+
+def test_kpis_progression_and_rag(report: AnnualReport) -> None:
+    kpis = report.table("kpis")
+    corporate = "Corporate Stage 1 complaints completed in timescale (within 20 days)"
+    assert kpis.value(corporate, "2022/23") == pytest.approx(75)
+    row = next(r for r in kpis.rows if r[0].value == corporate)
+    assert row[3].rag == Rag.RED  # 75% against 90%: more than 10% short
+    progression = "Corporate complaints that progress from Stage 1 to Stage 2"
+    assert kpis.value(progression, "2022/23") == 25  # 1 of 4 corporate complaints
+    row = next(r for r in kpis.rows if r[0].value == progression)
+    assert row[3].rag == Rag.GREEN  # lower is better: 25% meets a 25% target
+    children = "Children’s Social Care complaints that progress from Stage 1 to Stage 2"
+    assert kpis.value(children, "2022/23") == 0
+    assert kpis.value(children, "2021/22") == pytest.approx(200 / 3)
+    stage2 = "Children’s Social Care Stage 2 complaints completed in 65 days"
+    assert kpis.value(stage2, "2022/23") == 100
+    # E&I: one stage 1 response, in 10 working days.
+    assert (
+        kpis.value("E&I Stage 1 complaints completed in timescale (within 20 days)", "2022/23")
+        == 100
+    )
+
+
+def test_rag_respects_each_kpis_direction() -> None:
+    higher, lower = KpiDirection.HIGHER_IS_BETTER, KpiDirection.LOWER_IS_BETTER
+    assert rag(90, 90, higher) == Rag.GREEN
+    assert rag(81, 90, higher) == Rag.AMBER
+    assert rag(80.9, 90, higher) == Rag.RED
+    assert rag(25, 25, lower) == Rag.GREEN
+    assert rag(27.5, 25, lower) == Rag.AMBER
+    assert rag(27.6, 25, lower) == Rag.RED
+    assert rag(None, 90, higher) is None
+
+
+def test_ombudsman_section(report: AnnualReport) -> None:
+    sent = report.table("lgsco_sent")
+    assert sent.value("Children's social care", "2022/23 sent to the LGSCO") == 1
+    assert sent.value("Children's social care", "2022/23 complaints") == 3
+    assert sent.value("Children's social care", "2022/23 share") == pytest.approx(100 / 3)
+    assert sent.value("Total", "2022/23 complaints") == 9
+    decisions = report.table("lgsco_decisions")
+    assert (
+        decisions.value(
+            "Children's social care: Upheld: maladministration and injustice", "2022/23"
+        )
+        == 1
+    )
+    payments = report.table("lgsco_payments")
+    assert payments.value("Children's social care", "2022/23 paid") == 750.0
+    assert payments.value("Total", "2022/23 complainants paid") == 1
+    late = report.table("lgsco_remedies_late")
+    assert late.value("Children's social care", "2022/23 late") == 1
+    assert late.value("Children's social care", "2022/23 remedies") == 2
+
+
+def test_commentary_is_kept_as_written(report: AnnualReport) -> None:
+    section = next(s for s in report.sections if s.key == "children")
+    assert section.commentary == "More complaints about <b>delay</b> & contact."
+
+
+def test_baseline_figures_fill_a_previous_year_without_cases(database: Database) -> None:
+    def build(session: Session) -> None:
+        b = Builder(session)
+        case = b.case(
+            Procedure.CORPORATE,
+            FY22,
+            area="Contact Centre",
+            directorate="COaCH",
+            natures=("Communication",),
+        )
+        b.stage(case, StageCode.STAGE_1, FY22, FY22 + dt.timedelta(days=7), "upheld")
+        for label, value in (("COaCH", 23.0), ("People", 32.0)):
+            session.add(
+                BaselineFigure(
+                    financial_year=2021,
+                    procedure=Procedure.CORPORATE,
+                    table_key="corporate_by_directorate",
+                    row_label=label,
+                    value=value,
+                )
+            )
+
+    database.write(build)
+    with database.session() as session:
+        report = annual_report(session, 2022, [Procedure.CORPORATE])
+    table = report.table("corporate_by_directorate")
+    assert table.baseline_columns == ("2021/22",)
+    assert table.value("COaCH", "2021/22") == 23
+    assert table.value("People", "2021/22") == 32
+    assert table.value("Total", "2021/22") == 55
+    assert table.value("COaCH", "2022/23") == 1
+    assert any("baseline" in note for note in table.notes)
+    assert [s.key for s in report.sections] == ["corporate", "kpis", "lgsco", "learning"]
