@@ -403,6 +403,7 @@ class _Builder:
             columns=(header, *self.columns),
             rows=_count_rows(names, counts, total_label="Total" if total else None),
             chart=chart,
+            accepts_baseline=True,
             notes=tuple(notes)
             + (
                 (f"{self.columns[0]} figures are baseline figures, not cases.",)

@@ -55,6 +55,7 @@ class Table:
     notes: tuple[str, ...] = ()
     chart: bool = False  # draw the year-on-year comparison as a bar chart
     baseline_columns: tuple[str, ...] = ()
+    accepts_baseline: bool = False  # a previous year without cases can come from baseline
 
     def value(self, row_label: str, column: str) -> float | int | str | None:
         """The value in a row (by its label) and a column (by its heading)."""
