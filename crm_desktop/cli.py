@@ -22,7 +22,11 @@ Handler = Callable[[argparse.Namespace], int]
 
 # Modules that add their own commands: each has ``register(subparsers)`` and sets
 # ``handler`` on its parsers.
-COMMAND_MODULES: tuple[str, ...] = ("crm_desktop.cli_deadlines", "crm_desktop.cli_exports")
+COMMAND_MODULES: tuple[str, ...] = (
+    "crm_desktop.cli_deadlines",
+    "crm_desktop.cli_exports",
+    "crm_desktop.cli_users",
+)
 
 
 def parse_date(text: str) -> dt.date:
