@@ -1,0 +1,73 @@
+"""``crm-desktop backup``, ``restore`` and ``audit verify``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from crm_desktop.cli import open_for_command
+from crm_desktop.db.engine import resolve_database_url
+
+
+def register(commands: Any) -> None:
+    backup = commands.add_parser(
+        "backup", help="copy the database to a new file while others keep working (SQLite)"
+    )
+    backup.add_argument("out", type=Path)
+    backup.set_defaults(handler=cmd_backup)
+    restore = commands.add_parser(
+        "restore", help="replace the database with a backup (everyone must close the program)"
+    )
+    restore.add_argument("file", type=Path)
+    restore.set_defaults(handler=cmd_restore)
+    audit = commands.add_parser("audit", help="the tamper-evident history of changes")
+    actions = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    actions.add_parser(
+        "verify", help="check no event was edited, deleted or reordered (exit 1 if any was)"
+    ).set_defaults(handler=cmd_audit_verify)
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from crm_desktop.services.backup import backup
+
+    result = backup(resolve_database_url(args.database), args.out)
+    print(f"Backed up {result.pages:,} pages ({result.size_bytes / 1e6:.1f} MB) to {result.path}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from crm_desktop.services.backup import restore
+
+    kept = restore(args.file, resolve_database_url(args.database))
+    if kept is not None:
+        print(f"The database it replaced is kept as {kept}")
+    print(f"Restored {args.file}")
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    import sqlalchemy as sa
+
+    from crm_desktop.db.audit import verify_chain
+    from crm_desktop.db.models import AuditEvent
+
+    database = open_for_command(args)
+    try:
+        with database.session() as session:
+            problems = verify_chain(session)
+            count = session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
+    finally:
+        database.dispose()
+    if not problems:
+        print(f"The audit trail is intact: {count:,} events, each linked to the one before.")
+        return 0
+    for problem in problems:
+        print(f"event {problem.event_id} {problem.problem}", file=sys.stderr)
+    print(
+        f"The audit trail has been tampered with ({len(problems)} problems). Keep this "
+        "database as evidence and restore the latest good backup.",
+        file=sys.stderr,
+    )
+    return 1

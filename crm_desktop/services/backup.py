@@ -1,0 +1,133 @@
+"""Backups while others keep working, and restores.
+
+SQLite: the online backup API copies a consistent snapshot page by page while other
+users go on writing (sqlite.org: "Using the SQLite Online Backup API"); the copy is
+checked (``PRAGMA integrity_check``) before it is kept. PostgreSQL: use ``pg_dump``
+(see README); this module refuses rather than pretend.
+
+A restore replaces the database file with a checked backup, keeping the file it
+replaces beside it, and only when no one else has it open for writing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from crm_desktop.db.engine import describe_url, parse_url, sqlite_file
+from crm_desktop.errors import DatabaseError, ValidationError
+
+PAGES_PER_STEP = 1024
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    path: Path
+    size_bytes: int
+    pages: int
+
+
+def _source_file(url: str) -> Path:
+    path = sqlite_file(parse_url(url))
+    if path is None:
+        raise ValidationError(
+            f"{describe_url(url)} is not a SQLite file. Back up PostgreSQL with pg_dump "
+            "(see the README)."
+        )
+    if not path.exists():
+        raise DatabaseError(f"There is no database at {path}.")
+    return path
+
+
+def _check(path: Path) -> None:
+    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        result = connection.execute("PRAGMA integrity_check").fetchall()
+        tables = {r[0] for r in connection.execute("SELECT name FROM sqlite_master")}
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{path} is not a usable backup ({exc}).") from None
+    finally:
+        connection.close()
+    if result != [("ok",)]:
+        raise DatabaseError(f"{path} failed its integrity check: {result[0][0]}")
+    if "alembic_version" not in tables:
+        raise DatabaseError(f"{path} is not a CRM Desktop database.")
+
+
+def backup(url: str, out: Path, progress: Callable[[int, int], None] | None = None) -> BackupResult:
+    """Copy the live database to ``out`` (a new file), then check the copy."""
+    source_path = _source_file(url)
+    if out.exists():
+        raise ValidationError(f"{out} already exists. Choose a new file name.", "out")
+    if not out.parent.is_dir():
+        raise ValidationError(f"The folder {out.parent} does not exist.", "out")
+    partial = out.with_name(f".{out.name}.partial")
+    source = sqlite3.connect(f"{source_path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    try:
+        target = sqlite3.connect(partial)
+        try:
+
+            def step(status: int, remaining: int, total: int) -> None:
+                if progress is not None:
+                    progress(total - remaining, total)
+
+            source.backup(target, pages=PAGES_PER_STEP, progress=step)
+            pages = target.execute("PRAGMA page_count").fetchone()[0]
+            # A backup is one self-contained file: no WAL beside it.
+            target.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            target.close()
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    finally:
+        source.close()
+    try:
+        _check(partial)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.replace(out)
+    return BackupResult(out, out.stat().st_size, int(pages))
+
+
+def restore(backup_file: Path, url: str) -> Path | None:
+    """Put ``backup_file`` in place of the database; returns where the old file was kept."""
+    target = sqlite_file(parse_url(url))
+    if target is None:
+        raise ValidationError("Restore works on a SQLite file; restore PostgreSQL with pg_restore.")
+    _check(backup_file)
+    kept: Path | None = None
+    if target.exists():
+        # Make sure no one is writing: take the write lock for the moment of the swap.
+        guard = sqlite3.connect(target, timeout=5, isolation_level=None)
+        try:
+            try:
+                guard.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError:
+                raise DatabaseError(
+                    f"{target} is in use. Ask everyone to close CRM Desktop, then restore."
+                ) from None
+            stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+            kept = target.with_name(f"{target.stem}.replaced-{stamp}{target.suffix}")
+            source = sqlite3.connect(target)
+            try:
+                keep = sqlite3.connect(kept)
+                try:
+                    source.backup(keep)
+                finally:
+                    keep.close()
+            finally:
+                source.close()
+            guard.execute("ROLLBACK")
+        finally:
+            guard.close()
+        for side in ("-wal", "-shm"):
+            Path(f"{target}{side}").unlink(missing_ok=True)
+    shutil.copyfile(backup_file, target)
+    _check(target)
+    return kept
