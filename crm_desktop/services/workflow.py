@@ -61,6 +61,7 @@ from crm_desktop.domain.workflow import (
 )
 from crm_desktop.errors import ValidationError
 from crm_desktop.services import clock
+from crm_desktop.services.access import require_case_access, require_staff
 from crm_desktop.services.calendar_service import timescales, working_calendar
 from crm_desktop.services.cases import check_not_future, load_case, touch
 
@@ -135,6 +136,7 @@ def case_state(session: Session, case: Case) -> State:
 
 def available_actions(session: Session, case_id: int, actor: Actor) -> list[Action]:
     """The actions the table allows now, less those the actor's role may not take."""
+    require_case_access(session, actor, case_id)
     case = load_case(session, case_id)
     stage = current_stage(session, case)
     table = allowed_actions(
@@ -787,6 +789,7 @@ def _lgsco_stage(session: Session, stage_id: int) -> tuple[Stage, LgscoDetail]:
 def record_enquiry_response(
     session: Session, stage_id: int, responded_on: dt.date, actor: Actor, today: dt.date
 ) -> None:
+    require_staff(actor)
     _stage_row, detail = _lgsco_stage(session, stage_id)
     check_not_future(responded_on, today, "response date")
     if detail.enquiry_received_on and responded_on < detail.enquiry_received_on:
@@ -806,6 +809,7 @@ def add_remedy(
     today: dt.date,
 ) -> int:
     """A remedy the council agreed with the Ombudsman, with its deadline."""
+    require_staff(actor)
     stage, _detail = _lgsco_stage(session, stage_id)
     if not description.strip():
         raise ValidationError("Describe the remedy.", "description")
@@ -834,6 +838,7 @@ def complete_remedy(
     today: dt.date,
 ) -> bool:
     """Record a remedy done (and the evidence sent); returns whether it was late."""
+    require_staff(actor)
     remedy = session.get(LgscoRemedy, remedy_id)
     if remedy is None:
         raise ValidationError(f"There is no remedy with id {remedy_id}.", "remedy")
@@ -866,6 +871,7 @@ def add_payment(
     payee: str | None = None,
     remedy_id: int | None = None,
 ) -> int:
+    require_staff(actor)
     stage, _detail = _lgsco_stage(session, stage_id)
     if amount_pence <= 0:
         raise ValidationError("A payment must be more than £0.00.", "amount")
@@ -901,6 +907,7 @@ def add_action_item(
     due_on: dt.date | None = None,
 ) -> int:
     """An action-plan item; only an upheld or partially upheld complaint carries them."""
+    require_staff(actor)
     case = load_case(session, case_id)
     upheld = session.scalar(
         sa.select(sa.func.count()).where(
@@ -955,6 +962,7 @@ def complete_action_item(
     today: dt.date,
     learning_example: bool = False,
 ) -> None:
+    require_staff(actor)
     item = session.get(ActionItem, item_id)
     if item is None:
         raise ValidationError(f"There is no action item with id {item_id}.", "action")

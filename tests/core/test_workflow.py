@@ -876,3 +876,18 @@ def test_the_ombudsman_enquiry_has_a_response_due_date(driver: Driver) -> None:
     with driver.db.session() as session:
         detail = session.get(LgscoDetail, result.stage_id)
         assert detail is not None and detail.enquiry_responded_on == dt.date(2024, 5, 20)
+
+
+def test_investigators_cannot_use_the_officers_services(driver: Driver) -> None:
+    from crm_desktop.domain.access import Actor
+    from crm_desktop.domain.enums import UserRole
+    from crm_desktop.services.access import AccessRefused
+
+    investigator = Actor("io1", UserRole.INVESTIGATOR)
+    handle = driver.create(CORPORATE)
+    with driver.db.session() as session, pytest.raises(AccessRefused, match="assigned to you"):
+        available_actions(session, handle.case_id, investigator)
+    with pytest.raises(AccessRefused):
+        driver.db.write(lambda s: add_action_item(s, handle.case_id, "x", "y", investigator))
+    with pytest.raises(ValidationError, match="cannot move cases"):
+        driver.do(handle, Action.ACKNOWLEDGE, actor=investigator)

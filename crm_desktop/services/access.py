@@ -1,0 +1,345 @@
+"""Investigator access, enforced in the services whatever the screen does.
+
+An investigator (IO, IP or panel member with a user account of role ``investigator``,
+linked to their pool record by ``User.person_id``) sees only the cases they are assigned
+to, and of those only what they need. A case is assigned to them while they hold an
+appointment on any stage of it whose status is offered, accepted or report received; a
+declined offer or a replaced appointment no longer opens the case.
+
+Every other role (officer, service responder, manager, admin) passes
+:func:`require_case_access`; what those roles may change is checked by the services
+themselves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from crm_desktop.db.models import (
+    Assignment,
+    Case,
+    ComplaintPoint,
+    Nature,
+    Person,
+    ServiceArea,
+    Stage,
+    User,
+)
+from crm_desktop.domain.access import Actor
+from crm_desktop.domain.eligibility import LIVE_STATUSES, role_label
+from crm_desktop.domain.enums import (
+    AssignmentRole,
+    AssignmentStatus,
+    Kind,
+    Procedure,
+    StageCode,
+    UserRole,
+)
+from crm_desktop.errors import UserFacingError
+
+if TYPE_CHECKING:
+    from crm_desktop.services.investigators import AssignmentView
+
+__all__ = [
+    "NOT_ASSIGNED",
+    "AccessRefused",
+    "InvestigatorAssignment",
+    "InvestigatorCase",
+    "InvestigatorCaseDetail",
+    "InvestigatorPoint",
+    "actor_person_id",
+    "assigned_case_ids",
+    "filter_assigned",
+    "investigator_case_detail",
+    "investigator_cases",
+    "is_restricted",
+    "record_report",
+    "require_case_access",
+    "require_own_assignment",
+    "require_staff",
+]
+
+NOT_ASSIGNED = "You can only open the cases assigned to you."
+STAFF_ONLY = (
+    "Investigators see their own cases in their workspace only. Ask the consumer relations "
+    "team for anything else."
+)
+
+
+class AccessRefused(UserFacingError):
+    """The actor may not see or change this case (or this appointment)."""
+
+
+# ----------------------------------------------------------------------- who is asking
+
+
+def is_restricted(actor: Actor) -> bool:
+    """True for an investigator: they see only the cases assigned to them."""
+    return actor.role == UserRole.INVESTIGATOR
+
+
+def actor_person_id(session: Session, actor: Actor) -> int | None:
+    """The pool record the actor's user account is linked to, if any."""
+    if actor.user_id is not None:
+        query = sa.select(User.person_id).where(User.id == actor.user_id)
+    else:
+        query = sa.select(User.person_id).where(User.username == actor.username.strip().lower())
+    person_id: int | None = session.scalar(query)
+    return person_id
+
+
+def assigned_case_ids(session: Session, actor: Actor) -> frozenset[int]:
+    """The cases the actor's pool record holds an offered, accepted or report received
+    appointment on (any stage); empty when the account is not linked to the pool.
+
+    For any role: an officer who also investigates gets their own appointments too. Use
+    :func:`is_restricted` to know whether these are *all* the cases the actor may open.
+    """
+    person_id = actor_person_id(session, actor)
+    if person_id is None:
+        return frozenset()
+    rows = session.scalars(
+        sa.select(Stage.case_id)
+        .join(Assignment, Assignment.stage_id == Stage.id)
+        .where(Assignment.person_id == person_id, Assignment.status.in_(LIVE_STATUSES))
+        .distinct()
+    )
+    return frozenset(rows)
+
+
+def require_case_access(session: Session, actor: Actor, case_id: int) -> None:
+    """Refuse an investigator asking for a case not assigned to them; staff pass.
+
+    The refusal is the same whether the case exists or not, so it tells nothing.
+    """
+    if not is_restricted(actor):
+        return
+    if case_id not in assigned_case_ids(session, actor):
+        raise AccessRefused(NOT_ASSIGNED)
+
+
+def require_staff(actor: Actor) -> None:
+    """Refuse an investigator a service that shows or changes whole cases (the case list,
+    queues, timelines, exports): they use their workspace (:func:`investigator_cases`)."""
+    if is_restricted(actor):
+        raise AccessRefused(STAFF_ONLY)
+
+
+def require_own_assignment(session: Session, actor: Actor, assignment_id: int) -> Assignment:
+    """The appointment, if it is the actor's own; otherwise :class:`AccessRefused`."""
+    person_id = actor_person_id(session, actor)
+    assignment = session.get(Assignment, assignment_id)
+    if assignment is None or person_id is None or assignment.person_id != person_id:
+        raise AccessRefused("You can only work on your own appointments.")
+    return assignment
+
+
+# ----------------------------------------------------------------------- what they see
+
+
+@dataclass(frozen=True)
+class InvestigatorCase:
+    """One appointment in an investigator's list: only what they need to plan their work."""
+
+    case_id: int
+    assignment_id: int
+    reference: str
+    procedure: Procedure
+    stage: StageCode
+    stage_label: str
+    role: AssignmentRole
+    role_label: str
+    status: AssignmentStatus
+    offered_on: dt.date
+    report_due_on: dt.date | None
+    report_received_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class InvestigatorPoint:
+    seq: int
+    nature: str
+    description: str
+
+
+@dataclass(frozen=True)
+class InvestigatorAssignment:
+    """The investigator's own appointment on the case (their own notes and hours only)."""
+
+    id: int
+    stage: StageCode
+    role: AssignmentRole
+    status: AssignmentStatus
+    offered_on: dt.date
+    responded_on: dt.date | None
+    report_due_on: dt.date | None
+    report_received_on: dt.date | None
+    hours: float | None
+    progress_note: str | None
+
+
+@dataclass(frozen=True)
+class InvestigatorCaseDetail:
+    """What an investigator sees of a case: no complainant or contact details, no other
+    people's notes, no correspondence, no history."""
+
+    case_id: int
+    reference: str
+    kind: Kind
+    procedure: Procedure
+    received_on: dt.date
+    service_area: str | None
+    summary: str
+    desired_outcome: str | None
+    points: tuple[InvestigatorPoint, ...]
+    stage: StageCode | None  # the case's current stage
+    assignment: InvestigatorAssignment | None  # None only for staff with no appointment
+    colleagues: tuple[tuple[str, str], ...]  # (name, role) of the others appointed
+
+
+def investigator_cases(session: Session, actor: Actor) -> list[InvestigatorCase]:
+    """The actor's own appointments (offered, accepted, report received), soonest report
+    due first; empty when the account is not linked to the pool."""
+    person_id = actor_person_id(session, actor)
+    if person_id is None:
+        return []
+    rows = session.execute(
+        sa.select(Assignment, Case.id, Case.reference, Case.procedure, Stage.stage)
+        .join(Stage, Stage.id == Assignment.stage_id)
+        .join(Case, Case.id == Stage.case_id)
+        .where(Assignment.person_id == person_id, Assignment.status.in_(LIVE_STATUSES))
+        .order_by(Assignment.report_due_on.is_(None), Assignment.report_due_on, Case.reference)
+    ).all()
+    result = []
+    for assignment, case_id, reference, procedure, code in rows:
+        role = AssignmentRole(assignment.role)
+        result.append(
+            InvestigatorCase(
+                case_id=case_id,
+                assignment_id=assignment.id,
+                reference=reference,
+                procedure=Procedure(procedure),
+                stage=StageCode(code),
+                stage_label=StageCode(code).label,
+                role=role,
+                role_label=role_label(role),
+                status=AssignmentStatus(assignment.status),
+                offered_on=assignment.offered_on,
+                report_due_on=assignment.report_due_on,
+                report_received_on=assignment.report_received_on,
+            )
+        )
+    return result
+
+
+def _own_assignment(
+    session: Session, person_id: int | None, case_id: int
+) -> tuple[Assignment, StageCode] | None:
+    if person_id is None:
+        return None
+    row = session.execute(
+        sa.select(Assignment, Stage.stage)
+        .join(Stage, Stage.id == Assignment.stage_id)
+        .where(
+            Stage.case_id == case_id,
+            Assignment.person_id == person_id,
+            Assignment.status.in_(LIVE_STATUSES),
+        )
+        .order_by(Stage.seq.desc(), Assignment.id.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else (row[0], StageCode(row[1]))
+
+
+def investigator_case_detail(
+    session: Session, actor: Actor, case_id: int
+) -> InvestigatorCaseDetail:
+    """The case as the investigator needs it: summary, points and their natures, the
+    current stage and their own appointment. Refused unless the case is assigned to them."""
+    require_case_access(session, actor, case_id)
+    case = session.get(Case, case_id)
+    if case is None:
+        raise AccessRefused(NOT_ASSIGNED)
+    area = session.get(ServiceArea, case.service_area_id) if case.service_area_id else None
+    points = tuple(
+        InvestigatorPoint(seq, nature or "", description or "")
+        for seq, nature, description in session.execute(
+            sa.select(ComplaintPoint.seq, Nature.name, ComplaintPoint.description)
+            .outerjoin(Nature, Nature.id == ComplaintPoint.nature_id)
+            .where(ComplaintPoint.case_id == case.id)
+            .order_by(ComplaintPoint.seq)
+        )
+    )
+    current = session.get(Stage, case.current_stage_id) if case.current_stage_id else None
+    person_id = actor_person_id(session, actor)
+    own = _own_assignment(session, person_id, case.id)
+    mine = None
+    if own is not None:
+        row, code = own
+        mine = InvestigatorAssignment(
+            id=row.id,
+            stage=code,
+            role=AssignmentRole(row.role),
+            status=AssignmentStatus(row.status),
+            offered_on=row.offered_on,
+            responded_on=row.responded_on,
+            report_due_on=row.report_due_on,
+            report_received_on=row.report_received_on,
+            hours=row.hours,
+            progress_note=row.progress_note,
+        )
+    others = (
+        sa.select(Person.full_name, Assignment.role)
+        .join(Assignment, Assignment.person_id == Person.id)
+        .join(Stage, Stage.id == Assignment.stage_id)
+        .where(Stage.case_id == case.id, Assignment.status.in_(LIVE_STATUSES))
+        .order_by(Stage.seq, Assignment.id)
+    )
+    if person_id is not None:
+        others = others.where(Assignment.person_id != person_id)
+    colleagues = tuple(
+        (name, role_label(AssignmentRole(role))) for name, role in session.execute(others)
+    )
+    return InvestigatorCaseDetail(
+        case_id=case.id,
+        reference=case.reference,
+        kind=Kind(case.kind),
+        procedure=Procedure(case.procedure),
+        received_on=case.received_on,
+        service_area=area.name if area else None,
+        summary=case.summary,
+        desired_outcome=case.desired_outcome,
+        points=points,
+        stage=StageCode(current.stage) if current else None,
+        assignment=mine,
+        colleagues=colleagues,
+    )
+
+
+def record_report(
+    session: Session,
+    actor: Actor,
+    assignment_id: int,
+    received_on: dt.date,
+    today: dt.date,
+) -> AssignmentView:
+    """An investigator records their own report as received (the file itself is a later
+    issue: attachments). Anyone else's appointment is refused."""
+    from crm_desktop.services import investigators
+
+    require_own_assignment(session, actor, assignment_id)
+    return investigators.record_report(session, assignment_id, received_on, actor, today)
+
+
+def filter_assigned(session: Session, actor: Actor, case_ids: Sequence[int]) -> list[int]:
+    """The given cases the actor may open, in the given order (all of them for staff)."""
+    if not is_restricted(actor):
+        return list(case_ids)
+    allowed = assigned_case_ids(session, actor)
+    return [case_id for case_id in case_ids if case_id in allowed]

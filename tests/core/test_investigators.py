@@ -1,0 +1,956 @@
+"""The investigator pool, eligibility over the database, suggestions, the appointment
+lifecycle (with replacement keeping the history) and the costs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from typing import TypeVar
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from crm_desktop.db.database import Database
+from crm_desktop.db.models import Assignment, AuditEvent, Case, Person, ServiceArea, Stage
+from crm_desktop.domain.access import Actor
+from crm_desktop.domain.calendar import add_calendar_months
+from crm_desktop.domain.eligibility import Eligibility
+from crm_desktop.domain.enums import (
+    AssignmentRole,
+    AssignmentStatus,
+    Kind,
+    Procedure,
+    StageCode,
+    UserRole,
+)
+from crm_desktop.domain.workflow import Action, State
+from crm_desktop.errors import ConflictError, ValidationError
+from crm_desktop.services import investigators as inv
+from crm_desktop.services.access import AccessRefused
+from crm_desktop.services.calendar_service import working_calendar
+from crm_desktop.services.investigators import PoolMemberInput
+from crm_desktop.services.users import add_user
+from tests import factories
+from tests.workflow_driver import MANAGER, OFFICER, Driver, Handle, Start, snapshot
+
+T = TypeVar("T")
+
+IO = AssignmentRole.INVESTIGATING_OFFICER
+IP = AssignmentRole.INDEPENDENT_PERSON
+MEMBER = AssignmentRole.PANEL_MEMBER
+CHAIR = AssignmentRole.PANEL_CHAIR
+CHILDREN = Start(Kind.COMPLAINT, Procedure.CHILDREN)
+CORPORATE = Start(Kind.COMPLAINT, Procedure.CORPORATE)
+ADULT_HIGH = Start(Kind.COMPLAINT, Procedure.ADULT, StageCode.MODERATE_HIGH)
+RESPONDER = Actor("responder", UserRole.SERVICE_RESPONDER)
+DAY = dt.date(2024, 6, 3)
+
+TO_CHILDREN_STAGE_2 = [
+    Action.RESPOND,
+    Action.REQUEST_NEXT_STAGE,
+    Action.ESCALATE,
+    Action.ACKNOWLEDGE,
+]
+
+
+# ------------------------------------------------------------------------- helpers
+
+
+def write(db: Database, work: Callable[[Session], T], actor: Actor = OFFICER) -> T:
+    return db.write(work, actor=actor.username)
+
+
+def pool(db: Database, name: str, **details: object) -> int:
+    data = PoolMemberInput(full_name=name, **details)  # type: ignore[arg-type]
+    return write(db, lambda s: inv.add_to_pool(s, data, OFFICER, DAY).id)
+
+
+def area_id(db: Database, procedure: Procedure, name: str) -> int:
+    with db.session() as session:
+        return factories.service_area(session, procedure, name).id
+
+
+def other_area_id(db: Database, procedure: Procedure, not_name: str) -> int:
+    with db.session() as session:
+        found = session.scalar(
+            sa.select(ServiceArea.id)
+            .where(ServiceArea.procedure == procedure, ServiceArea.name != not_name)
+            .order_by(ServiceArea.id)
+            .limit(1)
+        )
+        assert found is not None
+        return found
+
+
+def stage_of(db: Database, handle: Handle) -> int:
+    with db.session() as session:
+        case = session.get(Case, handle.case_id)
+        assert case is not None and case.current_stage_id is not None
+        return case.current_stage_id
+
+
+def children_stage_two(driver: Driver) -> Handle:
+    """A children's complaint at Stage 2, acknowledged, statement not yet agreed."""
+    return driver.walk(CHILDREN, TO_CHILDREN_STAGE_2)
+
+
+def quick_stage(
+    db: Database,
+    procedure: Procedure = Procedure.CORPORATE,
+    stage: StageCode = StageCode.STAGE_2,
+    area: str = "Contact Centre",
+) -> tuple[int, int]:
+    """A case at a stage, built directly (no workflow): (case id, stage id)."""
+
+    def work(session: Session) -> tuple[int, int]:
+        case = factories.add_case(
+            session, procedure=procedure, stage=stage, area=area, received_on=dt.date(2024, 1, 8)
+        )
+        assert case.current_stage_id is not None
+        return case.id, case.current_stage_id
+
+    return write(db, work)
+
+
+def add_row(
+    db: Database, stage_id: int, person_id: int, role: AssignmentRole, **fields: object
+) -> int:
+    """An appointment written directly, for history the lifecycle would take long to build."""
+
+    def work(session: Session) -> int:
+        values: dict[str, object] = {"status": AssignmentStatus.ACCEPTED, "offered_on": DAY}
+        values.update(fields)
+        row = Assignment(stage_id=stage_id, person_id=person_id, role=role, **values)
+        session.add(row)
+        session.flush()
+        return row.id
+
+    return write(db, work)
+
+
+def investigator_actor(db: Database, username: str, person_id: int) -> Actor:
+    user = write(
+        db,
+        lambda s: add_user(
+            s,
+            username,
+            UserRole.INVESTIGATOR,
+            windows_account=f"council\\{username}",
+            person_id=person_id,
+        ),
+    )
+    return Actor(user.username, UserRole.INVESTIGATOR, user.id)
+
+
+def rows(db: Database, stage_id: int) -> list[tuple[int, str]]:
+    with db.session() as session:
+        return [
+            (a.person_id, a.status.value)
+            for a in session.scalars(
+                sa.select(Assignment).where(Assignment.stage_id == stage_id).order_by(Assignment.id)
+            )
+        ]
+
+
+# ------------------------------------------------------------------------- the pool
+
+
+def test_add_edit_and_list_the_pool(database: Database) -> None:
+    other = other_area_id(database, Procedure.CHILDREN, "Through Care")
+    data = PoolMemberInput(
+        full_name="  Alex Reed ",
+        email="alex.reed@example.org",
+        is_employee=True,
+        home_service_area_id=other,
+        hourly_fee_pence=None,
+        notes="Fostering team manager",
+    )
+    member = write(database, lambda s: inv.add_to_pool(s, data, OFFICER, DAY))
+    assert member.full_name == "Alex Reed" and member.is_employee
+    assert member.home_service_area_id == other and member.home_service_area
+    assert member.open_assignments == 0
+
+    changed = PoolMemberInput(
+        full_name="Alex Reed",
+        left_employment_on=DAY - dt.timedelta(days=10),
+        hourly_fee_pence=5500,
+        daily_fee_pence=38500,
+    )
+    edited = write(
+        database,
+        lambda s: inv.edit_pool_member(s, member.id, member.version, changed, OFFICER, DAY),
+    )
+    assert not edited.is_employee and edited.hourly_fee_pence == 5500
+    assert edited.version == member.version + 1
+    with pytest.raises(ConflictError, match="changed by officer1 after you opened it"):
+        write(
+            database,
+            lambda s: inv.edit_pool_member(s, member.id, member.version, changed, OFFICER, DAY),
+        )
+    pool(database, "Bea Adams")
+    with database.session() as session:
+        assert [m.full_name for m in inv.list_pool(session)] == ["Alex Reed", "Bea Adams"]
+
+
+@pytest.mark.parametrize(
+    ("details", "message"),
+    [
+        ({"full_name": " "}, "Enter the person's name."),
+        ({"email": "not an address"}, "is not an email address"),
+        ({"hourly_fee_pence": -1}, "cannot be less than £0.00"),
+        ({"daily_fee_pence": 12.5}, "whole number of pence"),
+        ({"home_service_area_id": 999_999}, "no service area with id 999999"),
+        (
+            {"is_employee": True, "left_employment_on": DAY},
+            "left the council on 3 Jun 2024: untick 'employee'",
+        ),
+        (
+            {"left_employment_on": DAY + dt.timedelta(days=1)},
+            "is still to come, so Pat is still an employee",
+        ),
+    ],
+)
+def test_pool_details_are_checked_and_nothing_is_added_on_refusal(
+    database: Database, details: dict[str, object], message: str
+) -> None:
+    values: dict[str, object] = {"full_name": "Pat"}
+    values.update(details)
+    data = PoolMemberInput(**values)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match=message):
+        write(database, lambda s: inv.add_to_pool(s, data, OFFICER, DAY))
+    with database.session() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Person)) == 0
+
+
+def test_only_staff_manage_the_pool(database: Database) -> None:
+    data = PoolMemberInput(full_name="Pat")
+    for actor in (Actor("inv", UserRole.INVESTIGATOR), RESPONDER):
+        with pytest.raises(ValidationError, match="cannot manage the investigator pool"):
+            write(database, lambda s, a=actor: inv.add_to_pool(s, data, a, DAY))
+
+
+def test_availability_and_fees(database: Database) -> None:
+    pid = pool(database, "Chris Lowe")
+    back = DAY + dt.timedelta(days=14)
+    with pytest.raises(ValidationError, match="untick 'available' or clear the date"):
+        write(database, lambda s: inv.set_availability(s, pid, True, back, OFFICER, DAY))
+    member = write(database, lambda s: inv.set_availability(s, pid, False, back, OFFICER, DAY))
+    assert not member.available and member.unavailable_until == back
+    member = write(database, lambda s: inv.set_fees(s, pid, 6000, None, OFFICER))
+    assert member.hourly_fee_pence == 6000 and member.daily_fee_pence is None
+    with pytest.raises(ValidationError, match="cannot be less than"):
+        write(database, lambda s: inv.set_fees(s, pid, -5, None, OFFICER))
+
+
+def test_removing_someone_with_open_appointments_is_refused(database: Database) -> None:
+    _case_id, stage_id = quick_stage(database)
+    pid = pool(database, "Dana Fox")
+    write(database, lambda s: inv.offer(s, stage_id, pid, IO, OFFICER, DAY))
+    with pytest.raises(ValidationError, match="has 1 open appointment: replace them"):
+        write(database, lambda s: inv.remove_from_pool(s, pid, OFFICER))
+    other = pool(database, "Eli Moss")
+    write(database, lambda s: inv.remove_from_pool(s, other, OFFICER))
+    with database.session() as session:
+        assert [m.full_name for m in inv.list_pool(session)] == ["Dana Fox"]
+        assert inv.current_load(session) == {pid: 1}
+
+
+# ------------------------------------------------------------- eligibility and offers
+
+
+def test_an_io_from_the_service_complained_about_is_refused_and_nothing_is_written(
+    database: Database,
+) -> None:
+    driver = Driver(database)
+    handle = children_stage_two(driver)
+    stage_id = stage_of(database, handle)
+    same = pool(
+        database,
+        "Fran Hill",
+        is_employee=True,
+        home_service_area_id=area_id(database, Procedure.CHILDREN, "Through Care"),
+    )
+    elsewhere = pool(
+        database,
+        "Gus Hale",
+        is_employee=True,
+        home_service_area_id=other_area_id(database, Procedure.CHILDREN, "Through Care"),
+    )
+    with database.session() as session:
+        verdict = inv.eligibility(session, same, handle.case_id, IO, DAY)
+        assert verdict.outcome == Eligibility.REFUSED
+        assert verdict.reasons == (
+            "Fran Hill works in Through Care, the service complained about.",
+        )
+        assert inv.eligibility(session, elsewhere, handle.case_id, IO, DAY).is_allowed
+    before = snapshot(database, handle.case_id)
+    with pytest.raises(ValidationError, match="Fran Hill as Investigating Officer is not allowed"):
+        write(
+            database, lambda s: inv.offer(s, stage_id, same, IO, MANAGER, DAY, override_reason="x")
+        )
+    assert snapshot(database, handle.case_id) == before
+    offered = write(database, lambda s: inv.offer(s, stage_id, elsewhere, IO, OFFICER, DAY))
+    assert offered.status == AssignmentStatus.OFFERED and offered.override_reason is None
+
+
+def test_a_members_spouse_is_refused_as_independent_person(database: Database) -> None:
+    driver = Driver(database)
+    handle = children_stage_two(driver)
+    stage_id = stage_of(database, handle)
+    spouse = pool(database, "Hana Cole", is_partner_of_member_or_officer=True)
+    before = snapshot(database, handle.case_id)
+    with pytest.raises(ValidationError, match="spouse or civil partner of a member or officer"):
+        write(
+            database,
+            lambda s: inv.offer(s, stage_id, spouse, IP, MANAGER, DAY, override_reason="x"),
+        )
+    assert snapshot(database, handle.case_id) == before
+    # ... but may be the IO (only the IP must be independent of members and officers).
+    assert write(database, lambda s: inv.offer(s, stage_id, spouse, IO, OFFICER, DAY)).id
+
+
+def test_someone_holding_another_role_on_the_complaint_is_refused(database: Database) -> None:
+    driver = Driver(database)
+    handle = children_stage_two(driver)
+    stage_id = stage_of(database, handle)
+    pid = pool(database, "Ivy Lane")
+    write(database, lambda s: inv.offer(s, stage_id, pid, IO, OFFICER, DAY))
+    with pytest.raises(
+        ValidationError, match="Ivy Lane has been offered the role of the Investigating"
+    ):
+        write(database, lambda s: inv.offer(s, stage_id, pid, IP, OFFICER, DAY))
+    assert rows(database, stage_id) == [(pid, "offered")]
+
+
+def test_the_complainant_cannot_be_appointed(database: Database) -> None:
+    driver = Driver(database)
+    handle = children_stage_two(driver)
+    stage_id = stage_of(database, handle)
+    with database.session() as session:
+        complainant = session.scalar(sa.select(Person).where(Person.full_name == "C. O'Neil"))
+        assert complainant is not None
+        complainant_id, version = complainant.id, complainant.version
+    write(
+        database,
+        lambda s: inv.add_to_pool(s, PoolMemberInput("C. O'Neil"), OFFICER, DAY, complainant_id),
+    )
+    assert version >= 1
+    with pytest.raises(ValidationError, match=r"C\. O'Neil is the complainant on this case"):
+        write(database, lambda s: inv.offer(s, stage_id, complainant_id, IP, OFFICER, DAY))
+
+
+def test_someone_not_in_the_pool_is_refused(database: Database) -> None:
+    _case_id, stage_id = quick_stage(database)
+    person_id = write(database, lambda s: _plain_person(s, "Jo Park"))
+    with pytest.raises(ValidationError, match="Jo Park is not in the investigator pool"):
+        write(database, lambda s: inv.offer(s, stage_id, person_id, IO, OFFICER, DAY))
+
+
+def _plain_person(session: Session, name: str) -> int:
+    person = Person(full_name=name)
+    session.add(person)
+    session.flush()
+    return person.id
+
+
+def test_a_role_the_stage_does_not_have_is_refused(database: Database) -> None:
+    _case_id, stage_id = quick_stage(database, stage=StageCode.STAGE_1)
+    pid = pool(database, "Kit Rowe")
+    with pytest.raises(ValidationError, match="Corporate Stage 1 has no Investigating Officer"):
+        write(database, lambda s: inv.offer(s, stage_id, pid, IO, OFFICER, DAY))
+
+
+# ----------------------------------------------------------------------- overrides
+
+
+def test_a_recent_former_employee_as_ip_needs_a_manager_and_a_reason(database: Database) -> None:
+    driver = Driver(database)
+    handle = children_stage_two(driver)
+    stage_id = stage_of(database, handle)
+    left = add_calendar_months(DAY, -12)
+    pid = pool(database, "Lee Shaw", left_employment_on=left)
+    before = snapshot(database, handle.case_id)
+    with pytest.raises(ValidationError, match="needs a manager's override") as refused:
+        write(
+            database, lambda s: inv.offer(s, stage_id, pid, IP, OFFICER, DAY, override_reason="ok")
+        )
+    assert "left the council's employment on 3 Jun 2023" in refused.value.message
+    assert refused.value.field == "override_reason"
+    for blank in (None, "", "   "):
+        with pytest.raises(ValidationError, match="needs a reason for the override"):
+            write(
+                database,
+                lambda s, b=blank: inv.offer(s, stage_id, pid, IP, MANAGER, DAY, override_reason=b),
+                MANAGER,
+            )
+    assert snapshot(database, handle.case_id) == before
+
+    reason = "Left from an unrelated service (highways); no contact with children's services"
+    offered = write(
+        database,
+        lambda s: inv.offer(s, stage_id, pid, IP, MANAGER, DAY, override_reason=f" {reason} "),
+        MANAGER,
+    )
+    assert offered.override_reason == reason
+    assert offered.overridden_by == "manager"
+    with database.session() as session:
+        event = session.scalar(
+            sa.select(AuditEvent).where(
+                AuditEvent.entity == "assignment", AuditEvent.action == "create"
+            )
+        )
+        assert event is not None and event.username == "manager"
+        assert event.case_id == handle.case_id
+        assert json.loads(event.after or "{}")["override_reason"] == reason
+
+
+def test_exactly_three_years_after_leaving_no_override_is_needed(database: Database) -> None:
+    driver = Driver(database)
+    handle = children_stage_two(driver)
+    stage_id = stage_of(database, handle)
+    day_before = pool(database, "Max Dunn", left_employment_on=dt.date(2021, 6, 4))
+    on_the_day = pool(database, "Nia Dunn", left_employment_on=dt.date(2021, 6, 3))
+    with database.session() as session:
+        assert inv.eligibility(session, day_before, handle.case_id, IP, DAY).needs_override
+        assert inv.eligibility(session, on_the_day, handle.case_id, IP, DAY).is_allowed
+    offered = write(database, lambda s: inv.offer(s, stage_id, on_the_day, IP, OFFICER, DAY))
+    assert offered.override_reason is None and offered.overridden_by is None
+
+
+def test_an_override_reason_on_an_allowed_offer_is_not_recorded(database: Database) -> None:
+    _case_id, stage_id = quick_stage(database)
+    pid = pool(database, "Ola Kent")
+    offered = write(
+        database,
+        lambda s: inv.offer(s, stage_id, pid, IO, MANAGER, DAY, override_reason="why"),
+        MANAGER,
+    )
+    assert offered.override_reason is None and offered.overridden_by is None
+
+
+# ----------------------------------------------------------------------- lifecycle
+
+
+def test_children_stage_two_lifecycle_feeds_the_workflow_and_the_panel(database: Database) -> None:
+    driver = Driver(database)
+    handle = children_stage_two(driver)
+    stage_two = stage_of(database, handle)
+    io = pool(database, "Iris Owens", hourly_fee_pence=5000)
+    ip = pool(database, "Ian Price", daily_fee_pence=35000)
+    day = handle.tick()
+    offered_io = write(database, lambda s: inv.offer(s, stage_two, io, IO, OFFICER, day))
+    offered_ip = write(database, lambda s: inv.offer(s, stage_two, ip, IP, OFFICER, day))
+    with database.session() as session:
+        # Before the statement is agreed the stage has no due date: 25 working days.
+        expected = working_calendar(session).add_working_days(day, 25)
+    assert offered_io.report_due_on == expected == offered_ip.report_due_on
+    assert offered_io.offered_on == day and offered_io.reference.startswith("CSC-")
+
+    # The workflow's guard reads accepted appointments: an offer is not enough.
+    with pytest.raises(ValidationError, match="Still missing: an Investigating Officer and an"):
+        driver.do(handle, Action.START_INVESTIGATION, prepare=False)
+    answered = handle.tick()
+    accepted = write(database, lambda s: inv.accept(s, offered_io.id, OFFICER, answered))
+    assert accepted.status == AssignmentStatus.ACCEPTED and accepted.responded_on == answered
+    write(database, lambda s: inv.accept(s, offered_ip.id, OFFICER, answered))
+    driver.do(handle, Action.START_INVESTIGATION, prepare=False)
+    assert driver.state(handle) == (StageCode.STAGE_2, State.IN_PROGRESS)
+
+    progress_day = handle.tick()
+    noted = write(
+        database,
+        lambda s: inv.record_progress(
+            s, offered_io.id, "Interviews arranged", 6, OFFICER, progress_day
+        ),
+    )
+    assert noted.progress_note is not None and noted.progress_note.endswith(
+        "(officer1): Interviews arranged"
+    )
+    assert noted.hours == 6.0 and noted.fee_pence == 30_000
+    report_day = handle.tick()
+    for aid in (offered_io.id, offered_ip.id):
+        done = write(
+            database, lambda s, a=aid: inv.record_report(s, a, report_day, OFFICER, report_day)
+        )
+        assert done.status == AssignmentStatus.REPORT_RECEIVED
+        assert done.report_received_on == report_day
+
+    # On to Stage 3: the review panel.
+    for action in (Action.RESPOND, Action.REQUEST_NEXT_STAGE, Action.ESCALATE, Action.ACKNOWLEDGE):
+        driver.do(handle, action)
+    stage_three = stage_of(database, handle)
+    day = handle.tick()
+    with pytest.raises(ValidationError, match="Ian Price was the Independent Person at Stage 2"):
+        write(
+            database,
+            lambda s: inv.offer(s, stage_three, ip, MEMBER, MANAGER, day, override_reason="x"),
+            MANAGER,
+        )
+    with pytest.raises(ValidationError, match="Iris Owens is the Investigating Officer at Stage 2"):
+        write(database, lambda s: inv.offer(s, stage_three, io, CHAIR, OFFICER, day))
+    chair = pool(database, "Pam Chair")
+    members = [pool(database, f"Panel Member {n}") for n in (1, 2)]
+    ids = [write(database, lambda s: inv.offer(s, stage_three, chair, CHAIR, OFFICER, day)).id]
+    for member in members:
+        ids.append(
+            write(
+                database, lambda s, m=member: inv.offer(s, stage_three, m, MEMBER, OFFICER, day)
+            ).id
+        )
+    extra = pool(database, "One Too Many")
+    with pytest.raises(ValidationError, match="already has 3 members"):
+        write(database, lambda s: inv.offer(s, stage_three, extra, MEMBER, OFFICER, day))
+    with database.session() as session:
+        stage = session.get(Stage, stage_three)
+        assert stage is not None and stage.started_on is not None
+        panel_due = working_calendar(session).add_working_days(stage.started_on, 30 + 5)
+        assert session.get(Assignment, ids[0]).report_due_on == panel_due  # type: ignore[union-attr]
+    for aid in ids:
+        write(database, lambda s, a=aid: inv.accept(s, a, OFFICER, day))
+    driver.do(handle, Action.HOLD_PANEL, prepare=False)
+    assert driver.state(handle) == (StageCode.STAGE_3, State.PANEL_HELD)
+
+
+def test_report_due_defaults_to_the_stage_due_date_when_its_clock_runs(database: Database) -> None:
+    driver = Driver(database)
+    handle = driver.create(ADULT_HIGH)
+    stage_id = stage_of(database, handle)
+    pid = pool(database, "Quin Adler")
+    day = handle.tick()
+    with database.session() as session:
+        stage = session.get(Stage, stage_id)
+        assert stage is not None and stage.due_on is not None
+        due = stage.due_on
+    offered = write(database, lambda s: inv.offer(s, stage_id, pid, IO, OFFICER, day))
+    assert offered.report_due_on == due
+
+
+def test_an_explicit_report_due_date_may_not_be_in_the_past(database: Database) -> None:
+    _case_id, stage_id = quick_stage(database)
+    pid = pool(database, "Sol Vance")
+    with pytest.raises(ValidationError, match=r"report due date \(2 Jun 2024\) is before today"):
+        write(
+            database,
+            lambda s: inv.offer(
+                s, stage_id, pid, IO, OFFICER, DAY, report_due_on=DAY - dt.timedelta(days=1)
+            ),
+        )
+    chosen = DAY + dt.timedelta(days=30)
+    assert (
+        write(
+            database, lambda s: inv.offer(s, stage_id, pid, IO, OFFICER, DAY, chosen)
+        ).report_due_on
+        == chosen
+    )
+
+
+def test_a_declined_offer_keeps_its_reason_and_frees_the_place(database: Database) -> None:
+    case_id, stage_id = quick_stage(database)
+    first, second = pool(database, "Tess Moor"), pool(database, "Uma Reid")
+    offered = write(database, lambda s: inv.offer(s, stage_id, first, IO, OFFICER, DAY))
+    before = snapshot(database, case_id)
+    with pytest.raises(ValidationError, match="Say why the offer was declined"):
+        write(database, lambda s: inv.decline(s, offered.id, "  ", OFFICER, DAY))
+    with pytest.raises(ValidationError, match="Investigating Officer: Tess Moor has been offered"):
+        write(database, lambda s: inv.offer(s, stage_id, second, IO, OFFICER, DAY))
+    assert snapshot(database, case_id) == before
+    declined = write(
+        database, lambda s: inv.decline(s, offered.id, "No capacity until July", OFFICER, DAY)
+    )
+    assert (
+        declined.status == AssignmentStatus.DECLINED
+        and declined.end_reason == "No capacity until July"
+    )
+    with pytest.raises(ValidationError, match="is declined, so you cannot accept it"):
+        write(database, lambda s: inv.accept(s, offered.id, OFFICER, DAY))
+    write(database, lambda s: inv.offer(s, stage_id, second, IO, OFFICER, DAY))
+    assert rows(database, stage_id) == [(first, "declined"), (second, "offered")]
+
+
+def test_lifecycle_refusals_change_nothing(database: Database) -> None:
+    case_id, stage_id = quick_stage(database)
+    pid = pool(database, "Vic Lamb")
+    offered = write(database, lambda s: inv.offer(s, stage_id, pid, IO, OFFICER, DAY))
+    before = snapshot(database, case_id)
+    attempts: list[tuple[Callable[[Session], object], str]] = [
+        (
+            lambda s: inv.record_report(s, offered.id, DAY, OFFICER, DAY),
+            "is offered, so you cannot record a report",
+        ),
+        (
+            lambda s: inv.accept(s, offered.id, OFFICER, DAY, on=DAY - dt.timedelta(days=1)),
+            "cannot be before the offer",
+        ),
+        (
+            lambda s: inv.accept(s, offered.id, OFFICER, DAY, on=DAY + dt.timedelta(days=1)),
+            "is in the future",
+        ),
+        (
+            lambda s: inv.record_progress(s, offered.id, "note", None, OFFICER, DAY),
+            "is offered, so you cannot record progress",
+        ),
+        (lambda s: inv.replace(s, offered.id, pid, "ill", OFFICER, DAY), "Choose someone else"),
+        (
+            lambda s: inv.replace(s, offered.id, pid, " ", OFFICER, DAY),
+            "Say why the person is being replaced",
+        ),
+        (lambda s: inv.offer(s, stage_id, pid, "chief", OFFICER, DAY), "'chief' is not a role"),
+        (lambda s: inv.accept(s, 999_999, OFFICER, DAY), "no appointment with id 999999"),
+    ]
+    for attempt, message in attempts:
+        with pytest.raises(ValidationError, match=message):
+            write(database, attempt)
+    write(database, lambda s: inv.accept(s, offered.id, OFFICER, DAY))
+    accepted = snapshot(database, case_id)
+    later = DAY + dt.timedelta(days=5)
+    for attempt, message in [
+        (
+            lambda s: inv.record_progress(s, offered.id, "x", -1, OFFICER, later),
+            "cannot be less than 0",
+        ),
+        (
+            lambda s: inv.record_progress(s, offered.id, " ", None, OFFICER, later),
+            "Write a progress note",
+        ),
+        (
+            lambda s: inv.record_report(
+                s, offered.id, later + dt.timedelta(days=1), OFFICER, later
+            ),
+            "in the future",
+        ),
+        (
+            lambda s: inv.record_report(s, offered.id, DAY - dt.timedelta(days=1), OFFICER, later),
+            "cannot be before",
+        ),
+    ]:
+        with pytest.raises(ValidationError, match=message):
+            write(database, attempt)
+    assert snapshot(database, case_id) == accepted
+    assert before != accepted
+
+
+def test_no_appointments_on_a_closed_stage(database: Database) -> None:
+    def work(session: Session) -> int:
+        case = factories.add_case(session, stage=StageCode.STAGE_2, closed_on=dt.date(2024, 2, 1))
+        assert case.current_stage_id is not None
+        return case.current_stage_id
+
+    stage_id = write(database, work)
+    pid = pool(database, "Wes Nash")
+    with pytest.raises(ValidationError, match="is closed; reopen it first"):
+        write(database, lambda s: inv.offer(s, stage_id, pid, IO, OFFICER, DAY))
+
+
+def test_who_may_appoint_and_answer(database: Database) -> None:
+    _case_id, stage_id = quick_stage(database)
+    mine, theirs = pool(database, "Xan Ford"), pool(database, "Yas Grey")
+    investigator = investigator_actor(database, "xford", mine)
+    for actor in (investigator, RESPONDER):
+        with pytest.raises(
+            ValidationError, match=f"Your role \\({actor.role.value}\\) cannot appoint"
+        ):
+            write(database, lambda s, a=actor: inv.offer(s, stage_id, mine, IO, a, DAY), actor)
+    own = write(database, lambda s: inv.offer(s, stage_id, mine, IO, OFFICER, DAY))
+    _other_case, other_stage = quick_stage(database)
+    other = write(database, lambda s: inv.offer(s, other_stage, theirs, IO, OFFICER, DAY))
+    with pytest.raises(AccessRefused, match="only work on your own appointments"):
+        write(database, lambda s: inv.accept(s, other.id, investigator, DAY), investigator)
+    with pytest.raises(ValidationError, match="cannot record an answer"):
+        write(database, lambda s: inv.accept(s, other.id, RESPONDER, DAY), RESPONDER)
+    accepted = write(database, lambda s: inv.accept(s, own.id, investigator, DAY), investigator)
+    assert accepted.status == AssignmentStatus.ACCEPTED
+    noted = write(
+        database,
+        lambda s: inv.record_progress(s, own.id, "Read the file", 2.5, investigator, DAY),
+        investigator,
+    )
+    assert noted.progress_note == "3 Jun 2024 (xford): Read the file"
+    with pytest.raises(ValidationError, match="cannot replace investigators"):
+        write(
+            database, lambda s: inv.replace(s, own.id, theirs, "x", investigator, DAY), investigator
+        )
+    with (
+        pytest.raises(ValidationError, match="cannot see the appointments"),
+        database.session() as session,
+    ):
+        inv.case_assignments(session, _case_id, investigator)
+
+
+# --------------------------------------------------------------------- replacement
+
+
+def test_replacing_an_io_at_80_percent_keeps_the_history(database: Database) -> None:
+    """Para. 37: an external IO stopped with the investigation 80% done; a new one was
+    commissioned. The first IO's row, hours and fee stay."""
+    driver = Driver(database)
+    handle = driver.create(ADULT_HIGH)
+    stage_id = stage_of(database, handle)
+    first = pool(database, "Zoe Hart", hourly_fee_pence=5000)
+    second = pool(database, "Amir Khan", hourly_fee_pence=6000)
+    day = handle.tick()
+    offered = write(database, lambda s: inv.offer(s, stage_id, first, IO, OFFICER, day))
+    write(database, lambda s: inv.accept(s, offered.id, OFFICER, day))
+    day = handle.tick()
+    write(database, lambda s: inv.record_progress(s, offered.id, "80% complete", 28, OFFICER, day))
+    day = handle.tick()
+    reason = "Had to stop for health reasons with the investigation 80% complete"
+    new_due = day + dt.timedelta(days=42)
+    swap = write(
+        database,
+        lambda s: inv.replace(s, offered.id, second, reason, OFFICER, day, report_due_on=new_due),
+    )
+    assert swap.old.status == AssignmentStatus.REPLACED
+    assert swap.old.end_reason == reason and swap.old.replaced_by_id == swap.new.id
+    assert swap.old.hours == 28.0 and swap.old.fee_pence == 140_000
+    assert swap.old.progress_note is not None and "80% complete" in swap.old.progress_note
+    assert swap.new.status == AssignmentStatus.OFFERED and swap.new.person_id == second
+    assert swap.new.report_due_on == new_due and swap.new.offered_on == day
+    assert swap.new.role == IO
+
+    with pytest.raises(ValidationError, match="is replaced, so you cannot replace it"):
+        write(database, lambda s: inv.replace(s, offered.id, second, reason, OFFICER, day))
+    write(database, lambda s: inv.accept(s, swap.new.id, OFFICER, day))
+    write(database, lambda s: inv.record_progress(s, swap.new.id, "Finished", 12, OFFICER, day))
+    done = write(database, lambda s: inv.record_report(s, swap.new.id, day, OFFICER, day))
+    assert done.status == AssignmentStatus.REPORT_RECEIVED
+    # The stopped IO may record their final hours (staff do it for them).
+    write(database, lambda s: inv.record_progress(s, offered.id, "Final invoice", 30, OFFICER, day))
+
+    with database.session() as session:
+        history = inv.case_assignments(session, handle.case_id, OFFICER)
+        assert [(a.person_name, a.status) for a in history] == [
+            ("Zoe Hart", AssignmentStatus.REPLACED),
+            ("Amir Khan", AssignmentStatus.REPORT_RECEIVED),
+        ]
+        report = inv.costs(session, case_id=handle.case_id)
+        assert [line.fee_pence for line in report.lines] == [150_000, 72_000]
+        assert report.total_pence == 222_000 and report.total_hours == 42.0
+        assert inv.current_load(session) == {}
+
+
+def test_the_replacement_is_checked_like_an_offer_and_may_need_an_override(
+    database: Database,
+) -> None:
+    driver = Driver(database)
+    handle = children_stage_two(driver)
+    stage_id = stage_of(database, handle)
+    io = pool(database, "Bo Dale")
+    ip = pool(database, "Cy Dale")
+    recent = pool(database, "Di Dale", left_employment_on=add_calendar_months(DAY, -6))
+    write(database, lambda s: inv.offer(s, stage_id, io, IO, OFFICER, DAY))
+    ip_offer = write(database, lambda s: inv.offer(s, stage_id, ip, IP, OFFICER, DAY))
+    before = snapshot(database, handle.case_id)
+    with pytest.raises(
+        ValidationError, match="Bo Dale has been offered the role of the Investigating"
+    ):
+        write(database, lambda s: inv.replace(s, ip_offer.id, io, "unwell", OFFICER, DAY))
+    with pytest.raises(ValidationError, match="needs a manager's override"):
+        write(database, lambda s: inv.replace(s, ip_offer.id, recent, "unwell", OFFICER, DAY))
+    assert snapshot(database, handle.case_id) == before
+    swap = write(
+        database,
+        lambda s: inv.replace(
+            s, ip_offer.id, recent, "unwell", MANAGER, DAY, override_reason="Only IP free"
+        ),
+        MANAGER,
+    )
+    assert swap.new.override_reason == "Only IP free" and swap.new.overridden_by == "manager"
+    # The replaced IP still held the role on this complaint: they cannot come back as IO.
+    with database.session() as session:
+        verdict = inv.eligibility(session, ip, handle.case_id, IO, DAY)
+        assert verdict.is_refused
+        assert "was the Independent Person at Stage 2 (since replaced)" in verdict.reasons[-1]
+
+
+# --------------------------------------------------------------------- suggestions
+
+
+def test_suggestions_rank_by_load_availability_and_on_time_record(database: Database) -> None:
+    driver = Driver(database)
+    handle = children_stage_two(driver)
+    _elsewhere, other_stage = quick_stage(database)
+    a = pool(database, "Ann Able")
+    g = pool(database, "Gil Late")
+    b = pool(database, "Ben New")
+    c = pool(database, "Cat Busy")
+    f = pool(database, "Fay Former", left_employment_on=add_calendar_months(DAY, -24))
+    d = pool(database, "Dev Away", available=False)
+    pool(database, "Eve Staff", is_employee=True)
+    add_row(database, other_stage, a, IO, status=AssignmentStatus.REPORT_RECEIVED,
+            report_due_on=dt.date(2024, 5, 1), report_received_on=dt.date(2024, 5, 1))  # fmt: skip
+    add_row(database, other_stage, g, IO, status=AssignmentStatus.REPORT_RECEIVED,
+            report_due_on=dt.date(2024, 5, 1), report_received_on=dt.date(2024, 5, 2))  # fmt: skip
+    add_row(database, other_stage, c, IO, status=AssignmentStatus.OFFERED)
+    add_row(database, other_stage, b, IO, status=AssignmentStatus.DECLINED)
+
+    with database.session() as session:
+        found = inv.suggestions(session, handle.case_id, IP, DAY)
+        assert [s.name for s in found] == [
+            "Ann Able",
+            "Gil Late",
+            "Ben New",
+            "Cat Busy",
+            "Fay Former",
+            "Dev Away",
+        ]
+        by_name = {s.name: s for s in found}
+        assert by_name["Ann Able"].reasons == (
+            "No open appointments.",
+            "Available (as of 3 Jun 2024).",
+            "1 of 1 reports on time (100%).",
+        )
+        assert by_name["Ann Able"].on_time_rate == 1.0
+        assert by_name["Gil Late"].reasons[-1] == "0 of 1 reports on time (0%)."
+        assert by_name["Ben New"].on_time_rate is None
+        assert by_name["Ben New"].reasons[-1] == "No reports yet, so no on-time record."
+        assert by_name["Cat Busy"].reasons[0] == "1 open appointment."
+        assert by_name["Fay Former"].verdict.outcome == Eligibility.WARNING
+        assert by_name["Fay Former"].reasons[0].startswith("Fay Former left the council's")
+        assert by_name["Dev Away"].reasons[0] == "Dev Away is marked as unavailable."
+        assert not by_name["Dev Away"].available
+        assert [
+            s.person_id for s in inv.suggestions(session, handle.case_id, IP, DAY, limit=2)
+        ] == [a, g]
+        assert {s.person_id for s in found} == {a, g, b, c, f, d}
+        with pytest.raises(ValidationError, match="at least one"):
+            inv.suggestions(session, handle.case_id, IP, DAY, limit=0)
+
+
+def test_suggestions_leave_out_the_refused(database: Database) -> None:
+    driver = Driver(database)
+    handle = children_stage_two(driver)
+    stage_id = stage_of(database, handle)
+    ok = pool(database, "Kim Free")
+    write(database, lambda s: inv.offer(s, stage_id, ok, IO, OFFICER, DAY))
+    with database.session() as session:
+        assert inv.suggestions(session, handle.case_id, IO, DAY) == []  # the place is taken
+        assert inv.suggestions(session, handle.case_id, IP, DAY) == []  # Kim is the IO
+
+
+# --------------------------------------------------------------------------- costs
+
+
+@pytest.mark.parametrize(
+    ("hours", "hourly", "daily", "fee"),
+    [
+        (30, 5000, None, 150_000),
+        (30, 5000, 35_000, 150_000),  # the hourly fee wins
+        (14, None, 35_000, 70_000),  # 2 days
+        (3.5, None, 35_000, 17_500),  # half a day
+        (1, None, 1000, 143),  # 142.857... pence
+        (1.5, 3333, None, 5000),  # 4999.5 pence: half a penny up
+        (0.1, 3, None, 0),
+        (None, 5000, None, None),
+        (10, None, None, None),
+    ],
+)
+def test_the_fee_rule(
+    hours: float | None, hourly: int | None, daily: int | None, fee: int | None
+) -> None:
+    assert inv.fee_for(hours, hourly, daily) == fee
+
+
+def test_financial_years_run_april_to_march() -> None:
+    assert inv.financial_year_of(dt.date(2025, 3, 31)) == 2024
+    assert inv.financial_year_of(dt.date(2025, 4, 1)) == 2025
+
+
+def test_costs_per_case_and_per_financial_year(database: Database) -> None:
+    case_one, stage_one = quick_stage(database)
+    case_two, stage_two = quick_stage(database, Procedure.CHILDREN, area="Through Care")
+    hourly = pool(database, "Hal Hourly", hourly_fee_pence=5000)
+    older = pool(database, "Old Rate", hourly_fee_pence=4000)
+    daily = pool(database, "Day Rate", daily_fee_pence=35_000)
+    staff = pool(database, "Stu Staff", is_employee=True)
+    declined = pool(database, "Dee Clined", hourly_fee_pence=9000)
+    received = AssignmentStatus.REPORT_RECEIVED
+    new = add_row(
+        database,
+        stage_one,
+        hourly,
+        IO,
+        status=received,
+        hours=30.0,
+        offered_on=dt.date(2025, 2, 3),
+        report_received_on=dt.date(2025, 4, 1),
+    )
+    add_row(
+        database,
+        stage_one,
+        older,
+        IO,
+        status=AssignmentStatus.REPLACED,
+        hours=10.0,
+        fee_pence=40_000,
+        offered_on=dt.date(2025, 1, 6),
+        replaced_by_id=new,
+    )
+    add_row(database, stage_two, daily, IP, hours=14.0, offered_on=dt.date(2024, 4, 1))
+    add_row(database, stage_two, staff, IO, hours=20.0, offered_on=dt.date(2024, 4, 1))
+    add_row(database, stage_two, declined, IO, status=AssignmentStatus.DECLINED)
+
+    with database.session() as session:
+        everything = inv.costs(session)
+        assert everything.total_pence == 260_000
+        assert [(c.case_id, c.fee_pence) for c in everything.by_case] == [
+            (case_one, 190_000),  # COR-... before CSC-...
+            (case_two, 70_000),
+        ]
+        assert [(y.label, y.fee_pence, y.hours) for y in everything.by_year] == [
+            ("2024/25", 110_000, 44.0),
+            ("2025/26", 150_000, 30.0),
+        ]
+        lines = {line.person_name: line for line in everything.lines}
+        assert "Dee Clined" not in lines
+        assert lines["Old Rate"].charged_on == dt.date(2025, 2, 3)  # the replacement's offer
+        assert lines["Old Rate"].basis == "fee recorded with the hours"
+        assert lines["Hal Hourly"].basis == "30 hours × £50.00 an hour"
+        assert lines["Day Rate"].basis == "14 hours = 2 days × £350.00 a day"
+        assert lines["Stu Staff"].fee_pence == 0
+        assert lines["Stu Staff"].basis == "no fee (no hourly or daily fee in the pool)"
+
+        one_year = inv.costs(session, year=2025)
+        assert [line.person_name for line in one_year.lines] == ["Hal Hourly"]
+        one_case = inv.costs(session, case_id=case_two)
+        assert one_case.total_pence == 70_000 and one_case.total_hours == 34.0
+        assert inv.costs(session, case_id=case_two, year=2025).lines == ()
+
+
+def test_a_fee_keeps_the_rate_of_the_day_its_hours_were_recorded(database: Database) -> None:
+    case_id, stage_id = quick_stage(database)
+    pid = pool(database, "Ray Rate", hourly_fee_pence=5000)
+    offered = write(database, lambda s: inv.offer(s, stage_id, pid, IO, OFFICER, DAY))
+    write(database, lambda s: inv.accept(s, offered.id, OFFICER, DAY))
+    write(database, lambda s: inv.record_progress(s, offered.id, "", 3, OFFICER, DAY))
+    write(database, lambda s: inv.set_fees(s, pid, 9000, None, OFFICER))
+    with database.session() as session:
+        assert inv.costs(session, case_id=case_id).total_pence == 15_000
+
+
+# ------------------------------------------------------------------ on PostgreSQL too
+
+
+def test_lifecycle_and_costs_on_every_database(any_database: Database) -> None:
+    case_id, stage_id = quick_stage(any_database)
+    first = pool(any_database, "Pia Post", hourly_fee_pence=4550)
+    second = pool(any_database, "Gus Gres", daily_fee_pence=31_500)
+    offered = write(any_database, lambda s: inv.offer(s, stage_id, first, IO, OFFICER, DAY))
+    write(any_database, lambda s: inv.accept(s, offered.id, OFFICER, DAY))
+    write(
+        any_database, lambda s: inv.record_progress(s, offered.id, "Half way", 10.5, OFFICER, DAY)
+    )
+    swap = write(
+        any_database, lambda s: inv.replace(s, offered.id, second, "Moved away", OFFICER, DAY)
+    )
+    write(any_database, lambda s: inv.accept(s, swap.new.id, OFFICER, DAY))
+    write(any_database, lambda s: inv.record_progress(s, swap.new.id, "Done", 7, OFFICER, DAY))
+    write(any_database, lambda s: inv.record_report(s, swap.new.id, DAY, OFFICER, DAY))
+    with any_database.session() as session:
+        report = inv.costs(session, case_id=case_id)
+        assert [line.fee_pence for line in report.lines] == [47_775, 31_500]
+        assert [(y.financial_year, y.fee_pence) for y in report.by_year] == [(2024, 79_275)]
+        assert inv.current_load(session) == {}
+        found = inv.suggestions(session, case_id, IO, DAY)
+        assert found == []  # the stage has its IO (report received)
