@@ -32,6 +32,13 @@ def register(commands: Any) -> None:
         parser = actions.add_parser(name, help=f"{name} a user (and clear any lock)")
         parser.add_argument("username")
         parser.set_defaults(handler=cmd_set_active, active=active)
+    login = actions.add_parser(
+        "db-login",
+        help="PostgreSQL: give a user their own login role (row-level security applies to it)",
+    )
+    login.add_argument("username")
+    login.add_argument("--password-stdin", action="store_true")
+    login.set_defaults(handler=cmd_db_login)
     password = actions.add_parser("password", help="set a user's password")
     password.add_argument("username")
     password.add_argument("--password-stdin", action="store_true")
@@ -119,4 +126,19 @@ def cmd_password(args: argparse.Namespace) -> int:
     finally:
         database.dispose()
     print(f"The password of {args.username} is changed.")
+    return 0
+
+
+def cmd_db_login(args: argparse.Namespace) -> int:
+    from crm_desktop.services.db_roles import grant_login
+
+    password = _read_password(args.password_stdin) if args.password_stdin else None
+    database = open_for_command(args)
+    try:
+        role = database.write(
+            lambda session: grant_login(session, args.username, password), actor="admin"
+        )
+    finally:
+        database.dispose()
+    print(f"{args.username} connects to PostgreSQL as the role {role}.")
     return 0

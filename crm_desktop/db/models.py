@@ -279,6 +279,8 @@ class User(Versioned, Base):
     role: Mapped[UserRole] = mapped_column(enum_type(UserRole), sa.ForeignKey("role.code"))
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     windows_account: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
+    # PostgreSQL: the user's own login role, which row-level security checks.
+    db_role: Mapped[str | None] = mapped_column(sa.String(63), unique=True)
     # An investigator's user account is linked to their pool record.
     person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"))
     # A service responder answers the cases of their service area.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 import sqlite3
 import threading
 from pathlib import Path
@@ -90,35 +91,40 @@ def test_reference_data_loaded_once_and_edits_survive_restart(sqlite_url: str) -
         db.dispose()
 
 
-def test_older_schema_is_upgraded_on_start_with_a_backup(tmp_path: Path) -> None:
+def test_older_schema_is_upgraded_on_start_with_a_backup(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "old.db"
-    open_database(f"sqlite:///{path}").dispose()  # made by "this" release, at 0001
-    # The next release adds a migration step; opening the old file must apply it.
-    step = migrate.MIGRATIONS_DIR / "versions" / "9001_test_next_release.py"
-    step.write_text(
-        'import sqlalchemy as sa\nfrom alembic import op\n\nrevision = "9001_test"\n'
-        f'down_revision = "{migrate.head_revision()}"\nbranch_labels = None\n'
+    open_database(f"sqlite:///{path}").dispose()  # made by "this" release
+    this_release = migrate.head_revision()
+    # The next release adds a migration step (in a copy of the migrations, so the
+    # program's own folder is never touched); opening the old file must apply it.
+    migrations = tmp_path / "migrations"
+    shutil.copytree(
+        migrate.MIGRATIONS_DIR, migrations, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    (migrations / "versions" / "9001_next_release.py").write_text(
+        'import sqlalchemy as sa\nfrom alembic import op\n\nrevision = "9001"\n'
+        f'down_revision = "{this_release}"\nbranch_labels = None\n'
         "depends_on = None\n\n\ndef upgrade() -> None:\n"
         '    op.create_table("release_marker", sa.Column("id", sa.Integer, primary_key=True))\n'
         '\n\ndef downgrade() -> None:\n    op.drop_table("release_marker")\n'
     )
+    monkeypatch.setattr(migrate, "MIGRATIONS_DIR", migrations)
+    db = open_database(f"sqlite:///{path}")
     try:
-        db = open_database(f"sqlite:///{path}")
-        try:
-            assert "release_marker" in sa.inspect(db.engine).get_table_names()
-            with db.engine.connect() as connection:
-                assert migrate.current_revision(connection) == "9001_test"
-        finally:
-            db.dispose()
+        assert "release_marker" in sa.inspect(db.engine).get_table_names()
+        with db.engine.connect() as connection:
+            assert migrate.current_revision(connection) == "9001"
     finally:
-        step.unlink()
-        for cached in (step.parent / "__pycache__").glob("9001_test_next_release*"):
-            cached.unlink()
-    backup = tmp_path / "old.before-upgrade-0001.db"
+        db.dispose()
+    backup = tmp_path / f"old.before-upgrade-{this_release}.db"
     assert backup.exists()
     check = sqlite3.connect(backup)
     try:
-        assert check.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+        assert check.execute("SELECT version_num FROM alembic_version").fetchone() == (
+            this_release,
+        )
     finally:
         check.close()
 

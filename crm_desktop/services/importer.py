@@ -1,0 +1,1901 @@
+"""Historical case import: the one file format of ``IMPORT_FORMAT.md``, CSV or XLSX.
+
+Three steps, each usable on its own:
+
+- :func:`read_rows` reads a file into :class:`RawRow` values (the header is row 1, the
+  first data row is row 2, as a spreadsheet shows them). A file that cannot be read at
+  all raises :class:`ImportFileError` (one line for the user).
+- :func:`check_import` checks the whole file against every rule of the format and the
+  database (reference data, references already there) and returns an
+  :class:`ImportPlan`: the cases it would write, and every error with its row, column
+  and reason. Nothing is written.
+- :func:`import_rows` / :func:`run_import` check and, when there is no error at all and
+  this is not a dry run, write every case in one transaction (``Database.write``).
+
+Errors are *returned*, never raised: :class:`ImportResult` carries them, and a result
+with errors means nothing was written. A dry run checks exactly as a real run does (on
+a read session, against the same database) and reports the same counts and errors.
+
+What an imported case looks like is what the workflow would have recorded (see
+``services.cases``, ``services.workflow`` and ``services.clock``): the first stage opens
+with the case, each later stage is linked to the one before, a stage followed by another
+council stage records when that one was asked for, a closed council stage gives every
+complaint point the stage's outcome, the Ombudsman's stage carries its
+:class:`~crm_desktop.db.models.LgscoDetail`, and each clock's due dates are recorded as
+due-date changes. The stage and outcome rules are the workflow's own
+(``domain.workflow``), applied here, not copied.
+
+Where IMPORT_FORMAT.md is silent, this module decides:
+
+- The rows of a case may be anywhere in the file; their order in the file is the order
+  of the stages, which must be the workflow's (``FIRST_STAGES``, ``NEXT_STAGE``). A stage
+  followed by another must be closed, with an outcome that can escalate (not one of
+  ``ENDED_OUTCOMES``), and the next may not start before it closed. The window for
+  asking for the next stage is not enforced on history.
+- Columns required "always" (and ``directorate`` for corporate cases, compliments and
+  comments too) are required on every row; rows of one case must agree on them (names
+  compared as reference data is). Team, complainant, email and summary may be on any
+  one row; two rows giving different values is an error. Natures from every row become
+  one complaint point per distinct nature, in file order; a complaint without natures
+  has no points (the format makes them optional).
+- A conditionally required column missing from the header is one error at row 1.
+  Blank rows anywhere are skipped; row numbers stay the spreadsheet's.
+- An ``lgsco`` row may close without a decision (the format does not require one), but
+  a decision needs ``stage_closed`` (its date); it has no outcome and no suspended days.
+  ``lgsco_payment`` may be written ``£1,250.00``.
+- A service area that exists only under another directorate is an error even with
+  the option that adds missing reference data (the directorate is more likely wrong),
+  unless the directorate itself is new. New service areas are marked for complaints
+  and for compliments by the kinds of the cases that use them.
+- Imported council stages are acknowledged on the day their clock started (the file
+  has no acknowledgement date, and the workflow's states need one: an open children's
+  Stage 2 with its statement agreed is past acknowledgement). Suspended working days
+  are added to the due date and stored as ``suspended_days``, without suspension rows
+  (their dates are unknown). No owner, channel or comment reply is set; each case gets
+  its own complainant record. References are matched exactly, as the database does.
+- An XLSX formula gives the value Excel saved with it (what a CSV export shows); a
+  formula without a saved value is refused rather than read as empty.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+import zipfile
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from crm_desktop.db.database import Database
+from crm_desktop.db.models import (
+    Case,
+    CaseParty,
+    CaseServiceCategory,
+    ComplaintPoint,
+    Directorate,
+    DueDateChange,
+    LgscoDetail,
+    Nature,
+    Person,
+    PointOutcome,
+    ServiceArea,
+    ServiceCategory,
+    Stage,
+    Team,
+)
+from crm_desktop.domain.calendar import CalendarError, WorkingCalendar, add_calendar_months
+from crm_desktop.domain.deadlines import DeadlineError, compute_due_date
+from crm_desktop.domain.enums import (
+    STAGES_BY_PROCEDURE,
+    CaseStatus,
+    Kind,
+    LgscoDecision,
+    Outcome,
+    PartyRole,
+    Procedure,
+    StageCode,
+    StageStatus,
+)
+from crm_desktop.domain.formatting import format_date, working_days_text
+from crm_desktop.domain.workflow import (
+    ENDED_OUTCOMES,
+    FINDING_OUTCOMES,
+    FIRST_STAGES,
+    NEXT_STAGE,
+    outcome_from_points,
+)
+from crm_desktop.errors import UserFacingError, ValidationError
+from crm_desktop.services import reference_lookup as ref
+from crm_desktop.services.calendar_service import StageTimescales, timescales, working_calendar
+from crm_desktop.services.clock import (
+    FIELD_ACKNOWLEDGE_DUE,
+    FIELD_DUE,
+    FIELD_OUTER_LIMIT,
+    _base_timescale,
+)
+
+__all__ = [
+    "ALWAYS_REQUIRED",
+    "COLUMNS",
+    "Cell",
+    "ImportError",
+    "ImportFileError",
+    "ImportPlan",
+    "ImportResult",
+    "ImportRowError",
+    "NewReference",
+    "PlannedCase",
+    "PlannedStage",
+    "RawRow",
+    "RawRows",
+    "check_import",
+    "import_rows",
+    "read_rows",
+    "run_import",
+]
+
+# The columns of the format, in the order the format lists them.
+COLUMNS: tuple[str, ...] = (
+    "reference",
+    "kind",
+    "procedure",
+    "received",
+    "directorate",
+    "service_area",
+    "team",
+    "stage",
+    "stage_started",
+    "stage_closed",
+    "outcome",
+    "suspended_working_days",
+    "natures",
+    "service_categories",
+    "lgsco_decision",
+    "lgsco_payment",
+    "complainant_name",
+    "complainant_email",
+    "summary",
+)
+# Required on every row: a file without one of these columns is refused at row 1.
+ALWAYS_REQUIRED: tuple[str, ...] = ("reference", "kind", "procedure", "received", "service_area")
+# Columns of a stage: compliments and comments leave them empty.
+STAGE_COLUMNS: tuple[str, ...] = (
+    "stage",
+    "stage_started",
+    "stage_closed",
+    "outcome",
+    "suspended_working_days",
+    "lgsco_decision",
+    "lgsco_payment",
+)
+_COLUMN_ORDER = {name: i for i, name in enumerate(COLUMNS)}
+
+# Sizes of the database columns the import fills from free text.
+_REFERENCE_MAX = 40
+_NAME_MAX = 200  # person and reference data names
+_EMAIL_MAX = 254
+# Cases written per flush: the audit trail records each batch's rows in one insert.
+BATCH_CASES = 400
+
+ACTION_IMPORT = "import"  # the cause of the due-date changes an import records
+
+# A cell: text, or a real date from a spreadsheet (a datetime is a date with a time).
+Cell = str | dt.date
+
+
+# ------------------------------------------------------------------------ errors
+
+
+class ImportFileError(UserFacingError):
+    """The file cannot be read at all: missing, unreadable, not CSV or XLSX, no header."""
+
+
+@dataclass(frozen=True, order=True)
+class ImportRowError:
+    """One problem in the file: ``row N, COLUMN: reason``.
+
+    ``row`` is the spreadsheet's row number (the header is row 1); ``column`` is the
+    column's name in the format (or ``column T`` for a column without a name).
+    """
+
+    row: int
+    column_order: int = field(repr=False)  # sorts a row's errors in the format's order
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, {self.column}: {self.reason}"
+
+
+# The name the design uses. It shadows the builtin ``ImportError`` only where it is
+# imported by that name; prefer ``ImportRowError``.
+ImportError = ImportRowError
+
+
+def _row_error(row: int, column: str, reason: str) -> ImportRowError:
+    return ImportRowError(row, _COLUMN_ORDER.get(column, len(COLUMNS)), column, reason)
+
+
+# ------------------------------------------------------------------------ reading
+
+
+@dataclass(frozen=True)
+class RawRow:
+    """One non-blank data row: its spreadsheet row number and its cells by column name.
+
+    Column names are normalised (``Service Area`` -> ``service_area``); every column of
+    the header is present, empty cells as ``""``.
+    """
+
+    row: int
+    values: Mapping[str, Cell]
+
+    def text(self, column: str) -> str:
+        """The cell as text: a real date as ``YYYY-MM-DD``, an empty cell as ``""``."""
+        value = self.values.get(column, "")
+        if isinstance(value, dt.datetime):
+            return value.isoformat(sep=" ")
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return value
+
+
+class RawRows(list[RawRow]):
+    """The rows of a file, with its header: normalised column names in file order.
+
+    ``header`` holds ``""`` for a column without a name, and ``labels`` what the errors
+    call each column (the format's name, or ``column T``).
+    """
+
+    def __init__(
+        self,
+        rows: Iterable[RawRow] = (),
+        header: Sequence[str] = (),
+        header_row: int = 1,
+        unnamed: Mapping[int, int] | None = None,
+    ) -> None:
+        super().__init__(rows)
+        self.header: tuple[str, ...] = tuple(header)
+        self.header_row = header_row
+        # Columns without a name that hold values: column index -> first row with one.
+        self.unnamed: dict[int, int] = dict(unnamed or {})
+
+
+def column_key(name: str) -> str:
+    """A header name as the format spells it: case-insensitive; spaces, hyphens and
+    underscores equivalent (``Service Area``, ``service-area``, ``SERVICE_AREA``)."""
+    return re.sub(r"[\s_\-]+", "_", name.strip().casefold()).strip("_")
+
+
+def column_letter(index: int) -> str:
+    """``A`` for the first column (index 0), ``Z``, ``AA``, ..."""
+    letters = ""
+    n = index + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(ord("A") + rem) + letters
+    return letters
+
+
+def read_rows(path: str | Path) -> RawRows:
+    """The rows of a CSV or XLSX file in the import format.
+
+    CSV: UTF-8 with or without a byte-order mark, comma-separated, quoted as Excel
+    writes it. XLSX: the sheet named ``cases`` (any case), else the first sheet; real
+    date cells stay dates, whole numbers lose their ``.0``, formulas give the value
+    Excel saved for them. Blank rows are left out (row numbers stay the spreadsheet's).
+    The header's problems (unknown, missing, repeated columns) are reported by
+    :func:`check_import`. Raises :class:`ImportFileError` when the file cannot be read.
+    """
+    file = Path(path)
+    if not file.exists():
+        raise ImportFileError(f"There is no file {file}. Check the name and the folder.")
+    if file.is_dir():
+        raise ImportFileError(f"{file} is a folder, not a file. Give the CSV or XLSX file.")
+    try:
+        with file.open("rb") as handle:
+            start = handle.read(8)
+    except OSError as exc:
+        raise ImportFileError(
+            f"Cannot read {file}: {exc.strerror or exc}. Check you have access to it."
+        ) from None
+    suffix = file.suffix.casefold()
+    is_zip = start.startswith(b"PK\x03\x04")
+    if suffix == ".xls" or start.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ImportFileError(
+            f"{file} is an old Excel 97-2003 workbook (.xls). Save it as .xlsx or as CSV "
+            "UTF-8 and import that."
+        )
+    if suffix in (".xlsx", ".xlsm") or (is_zip and suffix != ".csv"):
+        if not is_zip:
+            raise ImportFileError(
+                f"{file} is not an XLSX workbook (its content is not a spreadsheet). Save "
+                "it from Excel as .xlsx, or as CSV UTF-8."
+            )
+        grid = _read_xlsx(file)
+    elif suffix in (".csv", ".txt") or not suffix:
+        if is_zip or start.startswith(b"%PDF"):
+            raise ImportFileError(
+                f"{file} is not a CSV file (it is a binary file). Save the data as CSV UTF-8 "
+                "or .xlsx."
+            )
+        grid = _read_csv(file)
+    else:
+        raise ImportFileError(
+            f"{file} is not a CSV or XLSX file (its name ends in {file.suffix}). Save the "
+            "data as CSV UTF-8 (.csv) or as an Excel workbook (.xlsx)."
+        )
+    return _rows_from_grid(file, grid)
+
+
+def _read_csv(file: Path) -> list[tuple[int, list[Cell]]]:
+    try:
+        with file.open(encoding="utf-8-sig", newline="") as handle:
+            return [(n, list(cells)) for n, cells in enumerate(csv.reader(handle), start=1)]
+    except UnicodeDecodeError:
+        raise ImportFileError(
+            f"{file} is not UTF-8 text. In Excel, save it as 'CSV UTF-8 (Comma delimited)' "
+            "and import that."
+        ) from None
+    except csv.Error as exc:
+        raise ImportFileError(f"{file} cannot be read as CSV: {exc}.") from None
+    except OSError as exc:
+        raise ImportFileError(
+            f"Cannot read {file}: {exc.strerror or exc}. Check you have access to it."
+        ) from None
+
+
+def _cell_value(value: Any) -> Cell:
+    """A spreadsheet cell as import text, or a date for a real date cell."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        return value.date() if value.time() == dt.time() else value
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+    if isinstance(value, dt.time | dt.timedelta):
+        return str(value)
+    return str(value)
+
+
+def _read_xlsx(file: Path) -> list[tuple[int, list[Cell]]]:
+    import openpyxl
+
+    def open_book(data_only: bool) -> Any:
+        try:
+            return openpyxl.load_workbook(file, read_only=True, data_only=data_only)
+        except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as exc:
+            raise ImportFileError(
+                f"{file} cannot be read as an XLSX workbook ({exc}). Open it in Excel and "
+                "save it again as .xlsx, or save it as CSV UTF-8."
+            ) from None
+        except Exception as exc:  # openpyxl's own InvalidFileException and friends
+            raise ImportFileError(
+                f"{file} cannot be read as an XLSX workbook ({exc}). Open it in Excel and "
+                "save it again as .xlsx, or save it as CSV UTF-8."
+            ) from None
+
+    def sheet_of(book: Any) -> Any:
+        for sheet in book.worksheets:
+            if str(sheet.title).strip().casefold() == "cases":
+                return sheet
+        if not book.worksheets:
+            raise ImportFileError(f"{file} has no worksheets.")
+        return book.worksheets[0]
+
+    book = open_book(data_only=False)
+    grid: list[tuple[int, list[Cell]]] = []
+    formulas: dict[tuple[int, int], None] = {}
+    try:
+        sheet = sheet_of(book)
+        for n, cells in enumerate(sheet.iter_rows(), start=1):
+            values: list[Cell] = []
+            for c, cell in enumerate(cells):
+                if getattr(cell, "data_type", None) == "f":
+                    formulas[(n, c)] = None
+                    values.append("")
+                else:
+                    values.append(_cell_value(cell.value))
+            grid.append((n, values))
+    finally:
+        book.close()
+    if formulas:
+        # A formula's value is what Excel saved with it (as a CSV export would show).
+        cached = open_book(data_only=True)
+        try:
+            for n, cells in enumerate(sheet_of(cached).iter_rows(values_only=True), start=1):
+                for c, value in enumerate(cells):
+                    if (n, c) in formulas:
+                        if value is None:
+                            raise ImportFileError(
+                                f"{file}: the cell {column_letter(c)}{n} holds a formula whose "
+                                "value was never saved. Open the file in Excel and save it "
+                                "again (or paste the values), then import it."
+                            )
+                        grid[n - 1][1][c] = _cell_value(value)
+        finally:
+            cached.close()
+    return grid
+
+
+def _blank(cells: Sequence[Cell]) -> bool:
+    return all(isinstance(c, str) and not c.strip() for c in cells)
+
+
+def _rows_from_grid(file: Path, grid: list[tuple[int, list[Cell]]]) -> RawRows:
+    lines = [(n, cells) for n, cells in grid if not _blank(cells)]
+    if not lines:
+        raise ImportFileError(
+            f"{file} is empty: the first row should name the columns (reference, kind, "
+            "procedure, received, ...)."
+        )
+    header_row, header_cells = lines[0]
+    header = [column_key(c) if isinstance(c, str) else column_key(str(c)) for c in header_cells]
+    while header and not header[-1]:
+        header.pop()
+    rows: list[RawRow] = []
+    unnamed: dict[int, int] = {}
+    for n, cells in lines[1:]:
+        values: dict[str, Cell] = {}
+        for i, cell in enumerate(cells):
+            name = header[i] if i < len(header) else ""
+            if not name:
+                if not (isinstance(cell, str) and not cell.strip()):
+                    unnamed.setdefault(i, n)
+                continue
+            values.setdefault(name, cell)
+        for name in header:
+            if name:
+                values.setdefault(name, "")
+        rows.append(RawRow(n, values))
+    return RawRows(rows, header, header_row, unnamed)
+
+
+# ------------------------------------------------------------------------ the plan
+
+
+@dataclass(frozen=True, eq=False)
+class NewReference:
+    """A reference data name the import adds (with the option that adds missing ones).
+
+    ``table``: ``directorate``, ``service area``, ``team``, ``nature`` or ``service
+    category``. ``parent``: a corporate service area's directorate, or a team's service
+    area (an id, or another new name). Compared by identity: the check makes one object
+    per name. A new service area is marked for complaints and for compliments by the
+    kinds of the cases that use it.
+    """
+
+    table: str
+    procedure: Procedure | None
+    name: str
+    parent: int | NewReference | None = None
+
+    def describe(self) -> str:
+        where = f" ({self.procedure.value})" if self.procedure is not None else ""
+        if isinstance(self.parent, NewReference):
+            where += f" in {self.parent.table} '{self.parent.name}'"
+        return f"{self.table} '{self.name}'{where}"
+
+
+RefId = int | NewReference
+
+
+@dataclass(frozen=True)
+class PlannedStage:
+    """One stage as it will be written (every date already computed)."""
+
+    row: int
+    seq: int
+    stage: StageCode
+    started_on: dt.date
+    closed_on: dt.date | None
+    outcome: Outcome | None
+    suspended_days: int
+    timescale_days: int | None
+    due_on: dt.date | None
+    acknowledge_due_on: dt.date | None
+    outer_limit_on: dt.date | None
+    statement_agreed_on: dt.date | None
+    council_response_on: dt.date | None
+    next_stage_requested_on: dt.date | None
+    lgsco_decision: LgscoDecision | None = None
+    lgsco_payment_pence: int | None = None
+    enquiry_response_due_on: dt.date | None = None
+
+    @property
+    def closed(self) -> bool:
+        return self.closed_on is not None
+
+
+@dataclass(frozen=True)
+class PlannedCase:
+    """One case as it will be written."""
+
+    row: int  # its first row
+    reference: str
+    kind: Kind
+    procedure: Procedure
+    received_on: dt.date
+    directorate: RefId | None
+    service_area: RefId
+    team: RefId | None
+    natures: tuple[RefId, ...]  # one complaint point each, in file order
+    service_categories: tuple[RefId, ...]
+    complainant_name: str | None
+    complainant_email: str | None
+    summary: str
+    stages: tuple[PlannedStage, ...]
+    status: CaseStatus
+    closed_on: dt.date | None
+
+    def point_outcomes(self, stage: PlannedStage) -> list[Outcome]:
+        """The outcome each complaint point gets at ``stage`` (empty while it is open).
+
+        The stage's outcome on every point: a finding then gives the same stage outcome
+        back through the workflow's ``outcome_from_points``; an ending (withdrawn,
+        discontinued, redirected) is given to every point, as the workflow does.
+        """
+        if stage.stage == StageCode.LGSCO or stage.outcome is None or not self.natures:
+            return []
+        outcomes = [stage.outcome] * len(self.natures)
+        if stage.outcome in FINDING_OUTCOMES:
+            assert outcome_from_points(outcomes) == stage.outcome
+        return outcomes
+
+
+@dataclass
+class ImportPlan:
+    """What :func:`check_import` found: the cases to write, the skipped references,
+    the reference data to add, and every error. Write only when ``errors`` is empty."""
+
+    cases: list[PlannedCase]
+    errors: list[ImportRowError]
+    skipped: list[str]
+    new_reference_data: list[NewReference]
+    rows: int  # non-blank data rows read
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def cases_by_type(self) -> dict[tuple[Kind, Procedure], int]:
+        return dict(Counter((c.kind, c.procedure) for c in self.cases))
+
+    @property
+    def stage_count(self) -> int:
+        return sum(len(c.stages) for c in self.cases)
+
+    @property
+    def point_count(self) -> int:
+        return sum(len(c.natures) for c in self.cases)
+
+    @property
+    def lgsco_decisions(self) -> int:
+        return sum(1 for c in self.cases for s in c.stages if s.lgsco_decision is not None)
+
+    @property
+    def lgsco_payments_pence(self) -> int:
+        return sum(s.lgsco_payment_pence or 0 for c in self.cases for s in c.stages)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did (or, in a dry run, would do).
+
+    With ``errors`` nothing was written and every count is 0; ``skipped`` lists the
+    references already in the database that were left as they are.
+    """
+
+    source: str
+    dry_run: bool
+    cases_by_type: dict[tuple[Kind, Procedure], int]
+    stages: int
+    points: int
+    lgsco_decisions: int
+    lgsco_payments_pence: int
+    skipped: tuple[str, ...]
+    added_reference_data: tuple[str, ...]
+    errors: tuple[ImportRowError, ...]
+    rows: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def cases(self) -> int:
+        return sum(self.cases_by_type.values())
+
+    def cases_of(self, kind: Kind, procedure: Procedure | None = None) -> int:
+        return sum(
+            n
+            for (k, p), n in self.cases_by_type.items()
+            if k == kind and (procedure is None or p == procedure)
+        )
+
+
+# ------------------------------------------------------------------------ checking
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _choices(enum_values: Iterable[str]) -> str:
+    values = list(enum_values)
+    return ", ".join(values[:-1]) + " or " + values[-1] if len(values) > 1 else values[0]
+
+
+_KINDS = {_words(k.value): k for k in Kind}
+_PROCEDURES = {_words(p.value): p for p in Procedure}
+_STAGES = {_words(s.value): s for s in StageCode}
+_OUTCOMES = {_words(o.value): o for o in Outcome}
+_DECISIONS = {_words(d.value): d for d in LgscoDecision}
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+_WHOLE = re.compile(r"^\d+(\.0*)?$")
+_MONEY = re.compile(r"^(\d+|\d{1,3}(,\d{3})+)(\.\d{1,2})?$")
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _as_date(value: Cell) -> dt.date | None:
+    """A real date cell, or text as ``YYYY-MM-DD`` or ``DD/MM/YYYY``; None otherwise."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = value.strip()
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+@dataclass
+class _Row:
+    """One data row, parsed. ``None`` where the cell was empty or could not be read."""
+
+    n: int
+    reference: str
+    kind: Kind | None = None
+    procedure: Procedure | None = None
+    received: dt.date | None = None
+    directorate: str = ""
+    service_area: str = ""
+    team: str = ""
+    stage: StageCode | None = None
+    started: dt.date | None = None
+    closed: dt.date | None = None
+    outcome: Outcome | None = None
+    suspended: int = 0
+    natures: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    decision: LgscoDecision | None = None
+    payment_pence: int | None = None
+    complainant_name: str = ""
+    complainant_email: str = ""
+    summary: str = ""
+    # Columns holding something the import could not read (later checks skip them).
+    bad: set[str] = field(default_factory=set)
+
+
+def _stage_name(procedure: Procedure | None, stage: StageCode) -> str:
+    if stage == StageCode.LGSCO:
+        return "the lgsco stage"
+    if stage in (StageCode.STAGE_1, StageCode.STAGE_2, StageCode.STAGE_3):
+        return f"stage {stage.value}"
+    return f"the {stage.value} stage"
+
+
+def _first_stages(procedure: Procedure) -> str:
+    """``1``, or ``low, moderate-high or informal``: the stages a complaint starts at."""
+    return _choices(s.value for s in STAGES_BY_PROCEDURE[procedure] if s in FIRST_STAGES[procedure])
+
+
+def _procedure_noun(procedure: Procedure) -> str:
+    return {
+        Procedure.CHILDREN: "a children's",
+        Procedure.ADULT: "an adult",
+        Procedure.CORPORATE: "a corporate",
+    }[procedure]
+
+
+class _Checker:
+    def __init__(
+        self, session: Session, *, skip_existing: bool, add_missing: bool, today: dt.date
+    ) -> None:
+        self.session = session
+        self.skip_existing = skip_existing
+        self.add_missing = add_missing
+        self.today = today
+        self.index = ref.load_index(session)
+        # Errors by the reference they belong to (None: the file as a whole).
+        self.errors: dict[str | None, list[ImportRowError]] = {}
+        self.header: set[str] = set()
+        # A conditionally required column missing from the header: its first use.
+        self.needed_columns: dict[str, tuple[int, str]] = {}
+        self.new_refs: dict[tuple[Any, ...], NewReference] = {}
+        self._rules: dict[tuple[Procedure, StageCode], StageTimescales] = {}
+        self._calendar: WorkingCalendar | None = None
+
+    # -------------------------------------------------------------- error helpers
+
+    def error(self, reference: str | None, row: int, column: str, reason: str) -> None:
+        self.errors.setdefault(reference or None, []).append(_row_error(row, column, reason))
+
+    def required(self, r: _Row, column: str, why: str) -> None:
+        if column not in self.header:
+            # Reported once, at the header: the column itself is missing.
+            if column not in ALWAYS_REQUIRED:
+                self.needed_columns.setdefault(column, (r.n, why))
+        else:
+            self.error(r.reference, r.n, column, f"required {why}")
+
+    # -------------------------------------------------------------- the whole file
+
+    def run(self, rows: Sequence[RawRow]) -> ImportPlan:
+        header = self._check_header(rows)
+        self.header = set(header)
+        parsed = [self._parse(raw) for raw in rows]
+        groups: dict[str, list[_Row]] = {}
+        for r in parsed:
+            if r.reference:
+                groups.setdefault(r.reference, []).append(r)
+        for column, (row, why) in self.needed_columns.items():
+            self.error(
+                None,
+                self._header_row(rows),
+                column,
+                f"the column is missing; it is required {why} (first needed at row {row})",
+            )
+        existing = self._existing(list(groups))
+        skipped: list[str] = []
+        cases: list[PlannedCase] = []
+        for reference, case_rows in groups.items():
+            if reference in existing:
+                if self.skip_existing:
+                    skipped.append(reference)
+                    self.errors.pop(reference, None)
+                    continue
+                self.error(
+                    reference,
+                    case_rows[0].n,
+                    "reference",
+                    f"{reference} is already in the database (use the option that skips "
+                    "existing cases to import the rest)",
+                )
+            planned = self._case(reference, case_rows)
+            if planned is not None:
+                cases.append(planned)
+        errors = sorted(e for group in self.errors.values() for e in group)
+        used = self._used_new_refs(cases) if not errors else []
+        return ImportPlan(cases, errors, skipped, used, len(rows))
+
+    def _header_row(self, rows: Sequence[RawRow]) -> int:
+        return rows.header_row if isinstance(rows, RawRows) else 1
+
+    def _check_header(self, rows: Sequence[RawRow]) -> list[str]:
+        if isinstance(rows, RawRows):
+            header = list(rows.header)
+            at = rows.header_row
+            for index, first in sorted(rows.unnamed.items()):
+                self.error(
+                    None,
+                    first,
+                    f"column {column_letter(index)}",
+                    "this column has values but no name in the header row; name it or clear it",
+                )
+        else:
+            header = list(dict.fromkeys(name for raw in rows for name in raw.values))
+            at = 1
+        seen: dict[str, int] = {}
+        for index, name in enumerate(header):
+            if not name:
+                continue
+            if name in seen:
+                self.error(
+                    None,
+                    at,
+                    name,
+                    f"the column appears twice (columns {column_letter(seen[name])} and "
+                    f"{column_letter(index)}); keep one",
+                )
+                continue
+            seen[name] = index
+            if name not in _COLUMN_ORDER:
+                hint = ""
+                if ";" in name:
+                    hint = (
+                        "; the file seems to use ';' between values: save it comma-separated "
+                        "(CSV UTF-8)"
+                    )
+                self.error(
+                    None,
+                    at,
+                    name,
+                    f"'{name}' is not a column of the import format{hint}. The columns are: "
+                    + ", ".join(COLUMNS),
+                )
+        for name in ALWAYS_REQUIRED:
+            if name not in seen:
+                self.error(None, at, name, "the column is missing; every file needs it")
+        return [name for name in header if name]
+
+    def _existing(self, references: list[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(references), 500):
+            chunk = references[start : start + 500]
+            found.update(
+                self.session.scalars(sa.select(Case.reference).where(Case.reference.in_(chunk)))
+            )
+        return found
+
+    # -------------------------------------------------------------- one row
+
+    def _date(self, r: _Row, raw: RawRow, column: str) -> dt.date | None:
+        value = raw.values.get(column, "")
+        parsed = _as_date(value)
+        if parsed is None:
+            text = value.strip() if isinstance(value, str) else ""
+            if text:
+                r.bad.add(column)
+                self.error(
+                    r.reference, r.n, column, f"{text} is not a date; use 2024-03-14 or 14/03/2024"
+                )
+            return None
+        if parsed > self.today:
+            r.bad.add(column)
+            self.error(
+                r.reference,
+                r.n,
+                column,
+                f"{parsed.isoformat()} is in the future (today is {self.today.isoformat()})",
+            )
+            return None
+        return parsed
+
+    def _choice(
+        self, r: _Row, raw: RawRow, column: str, values: Mapping[str, Any], what: str
+    ) -> Any:
+        text = raw.text(column)
+        if not text.strip():
+            return None
+        found = values.get(_words(text))
+        if found is None:
+            r.bad.add(column)
+            self.error(
+                r.reference,
+                r.n,
+                column,
+                f"'{text.strip()}' is not {what}; use {_choices(v.value for v in values.values())}",
+            )
+        return found
+
+    def _name(self, r: _Row, raw: RawRow, column: str, limit: int = _NAME_MAX) -> str:
+        text = raw.text(column).strip()
+        if "\x00" in text:
+            r.bad.add(column)
+            self.error(r.reference, r.n, column, "contains a NUL character; remove it")
+            return ""
+        if len(text) > limit:
+            r.bad.add(column)
+            self.error(
+                r.reference,
+                r.n,
+                column,
+                f"is {len(text)} characters long; the most is {limit}",
+            )
+            return ""
+        return text
+
+    def _list(self, r: _Row, raw: RawRow, column: str) -> list[str]:
+        text = raw.text(column)
+        names: list[str] = []
+        for piece in text.split(";"):
+            name = piece.strip()
+            if not name:
+                continue
+            if len(name) > _NAME_MAX or "\x00" in name:
+                r.bad.add(column)
+                self.error(
+                    r.reference,
+                    r.n,
+                    column,
+                    f"'{name[:40]}…' is not a name (too long, or a NUL character)",
+                )
+                continue
+            names.append(name)
+        return names
+
+    def _parse(self, raw: RawRow) -> _Row:
+        reference = raw.text("reference").strip()
+        r = _Row(n=raw.row, reference=reference)
+        if not reference:
+            self.required(r, "reference", "on every row")
+        elif len(reference) > _REFERENCE_MAX or "\x00" in reference:
+            self.error(
+                None,
+                r.n,
+                "reference",
+                f"'{reference[:60]}' is not a reference (at most {_REFERENCE_MAX} characters)",
+            )
+            r.reference = ""
+        r.kind = self._choice(r, raw, "kind", _KINDS, "a kind")
+        r.procedure = self._choice(r, raw, "procedure", _PROCEDURES, "a procedure")
+        r.received = self._date(r, raw, "received")
+        r.directorate = self._name(r, raw, "directorate")
+        r.service_area = self._name(r, raw, "service_area")
+        r.team = self._name(r, raw, "team")
+        r.stage = self._choice(r, raw, "stage", _STAGES, "a stage")
+        r.started = self._date(r, raw, "stage_started")
+        r.closed = self._date(r, raw, "stage_closed")
+        r.outcome = self._choice(r, raw, "outcome", _OUTCOMES, "an outcome")
+        r.decision = self._choice(r, raw, "lgsco_decision", _DECISIONS, "an Ombudsman decision")
+        r.natures = self._list(r, raw, "natures")
+        r.categories = self._list(r, raw, "service_categories")
+        r.complainant_name = self._name(r, raw, "complainant_name")
+        r.complainant_email = self._name(r, raw, "complainant_email", _EMAIL_MAX)
+        r.summary = raw.text("summary")  # exactly as written
+        if "\x00" in r.summary:
+            self.error(r.reference, r.n, "summary", "contains a NUL character; remove it")
+        self._numbers(r, raw)
+        for column, parsed in (
+            ("kind", r.kind),
+            ("procedure", r.procedure),
+            ("received", r.received),
+        ):
+            if parsed is None and column not in r.bad:
+                self.required(r, column, "on every row")
+        if not r.service_area and "service_area" not in r.bad:
+            self.required(r, "service_area", "on every row")
+        if r.procedure == Procedure.CORPORATE and not r.directorate and "directorate" not in r.bad:
+            self.required(r, "directorate", "for corporate cases")
+        if r.complainant_email:
+            if "@" not in r.complainant_email or " " in r.complainant_email:
+                self.error(
+                    r.reference,
+                    r.n,
+                    "complainant_email",
+                    f"'{r.complainant_email}' is not an email address",
+                )
+            if not r.complainant_name and "complainant_name" not in r.bad:
+                self.error(
+                    r.reference,
+                    r.n,
+                    "complainant_email",
+                    "given without complainant_name; give the complainant's name too",
+                )
+        if r.categories and r.procedure not in (None, Procedure.ADULT):
+            self.error(
+                r.reference,
+                r.n,
+                "service_categories",
+                "service categories are for adult social care cases only; leave it empty",
+            )
+        if r.kind == Kind.COMPLAINT:
+            self._complaint_row(r, raw)
+        elif r.kind is not None:
+            for column in (*STAGE_COLUMNS, "natures"):
+                if raw.text(column).strip() and column not in r.bad:
+                    self.error(
+                        r.reference,
+                        r.n,
+                        column,
+                        f"a {r.kind.value} has no stages or complaint points; leave {column} empty",
+                    )
+        return r
+
+    def _numbers(self, r: _Row, raw: RawRow) -> None:
+        text = raw.text("suspended_working_days").strip()
+        if text:
+            if _WHOLE.match(text):
+                r.suspended = int(Decimal(text))
+            else:
+                r.bad.add("suspended_working_days")
+                self.error(
+                    r.reference,
+                    r.n,
+                    "suspended_working_days",
+                    f"{text} is not a whole number of working days (0 or more)",
+                )
+        text = raw.text("lgsco_payment").strip()
+        if text:
+            amount = text[1:].strip() if text.startswith("£") else text
+            if _MONEY.match(amount):
+                try:
+                    pence = Decimal(amount.replace(",", "")) * 100
+                except InvalidOperation:  # pragma: no cover - the pattern rules it out
+                    pence = Decimal(-1)
+                r.payment_pence = int(pence)
+            else:
+                r.bad.add("lgsco_payment")
+                self.error(
+                    r.reference,
+                    r.n,
+                    "lgsco_payment",
+                    f"{text} is not an amount in pounds; write it like 1250.00 (0 or more, at "
+                    "most 2 decimals)",
+                )
+
+    def _complaint_row(self, r: _Row, raw: RawRow) -> None:
+        if r.stage is None and "stage" not in r.bad:
+            self.required(r, "stage", "for complaints")
+        if r.started is None and "stage_started" not in r.bad:
+            self.required(r, "stage_started", "for complaints")
+        if r.stage is not None and r.procedure is not None:
+            allowed = STAGES_BY_PROCEDURE[r.procedure]
+            if r.stage not in allowed:
+                r.bad.add("stage")
+                self.error(
+                    r.reference,
+                    r.n,
+                    "stage",
+                    f"'{r.stage.value}' is not a stage of {_procedure_noun(r.procedure)} "
+                    f"complaint; use {_choices(s.value for s in allowed)}",
+                )
+        lgsco = r.stage == StageCode.LGSCO
+        if lgsco:
+            if r.outcome is not None:
+                self.error(
+                    r.reference,
+                    r.n,
+                    "outcome",
+                    "an lgsco row has no outcome; put the Ombudsman's decision in lgsco_decision",
+                )
+            if r.decision is not None and r.closed is None and "stage_closed" not in r.bad:
+                self.error(
+                    r.reference,
+                    r.n,
+                    "lgsco_decision",
+                    "a decision needs the date it was made in stage_closed",
+                )
+            if r.suspended:
+                self.error(
+                    r.reference,
+                    r.n,
+                    "suspended_working_days",
+                    "the Ombudsman's stage has no clock of the council's to suspend; leave it "
+                    "empty",
+                )
+        else:
+            if r.closed is not None and r.outcome is None and "outcome" not in r.bad:
+                self.required(r, "outcome", "when stage_closed is set")
+            if r.outcome is not None and r.closed is None and "stage_closed" not in r.bad:
+                self.error(
+                    r.reference,
+                    r.n,
+                    "outcome",
+                    "given without stage_closed; a stage has an outcome once it has closed",
+                )
+            if r.stage is not None or "stage" in r.bad:
+                for column, value in (
+                    ("lgsco_decision", r.decision),
+                    ("lgsco_payment", r.payment_pence),
+                ):
+                    if value is not None:
+                        self.error(
+                            r.reference,
+                            r.n,
+                            column,
+                            f"only an lgsco row has {column.replace('_', ' ')}; leave it empty",
+                        )
+        if r.started is not None and r.closed is not None and r.closed < r.started:
+            self.error(
+                r.reference,
+                r.n,
+                "stage_closed",
+                f"{r.closed.isoformat()} is before the stage started ({r.started.isoformat()})",
+            )
+        if r.received is not None and r.started is not None and r.started < r.received:
+            self.error(
+                r.reference,
+                r.n,
+                "stage_started",
+                f"{r.started.isoformat()} is before the case was received "
+                f"({r.received.isoformat()})",
+            )
+
+    # -------------------------------------------------------------- one case
+
+    def _same(self, reference: str, rows: list[_Row], column: str, label: str) -> None:
+        first = rows[0]
+        value = getattr(first, label)
+        if value is None:
+            return
+        for r in rows[1:]:
+            other = getattr(r, label)
+            if other is not None and other != value:
+                shown = value.isoformat() if isinstance(value, dt.date) else value.value
+                self.error(
+                    reference,
+                    r.n,
+                    column,
+                    f"{reference} has {column} {shown} on row {first.n}; every row of a case "
+                    f"must have the same {column}",
+                )
+
+    def _one_name(
+        self, reference: str, rows: list[_Row], column: str, *, names: bool = True
+    ) -> tuple[str, int]:
+        """The case's value of a per-case column: the first row that gives one; a row
+        giving a different one is an error. ``names`` compare as reference data names
+        do; other text compares without its surrounding spaces (and is kept as given)."""
+        chosen, at = "", 0
+        for r in rows:
+            value: str = getattr(r, column)
+            if not value.strip():
+                continue
+            if not chosen:
+                chosen, at = value, r.n
+                continue
+            if names:
+                same = ref.normalise(value) == ref.normalise(chosen)
+            else:
+                same = value.strip() == chosen.strip()
+            if not same:
+                self.error(
+                    reference,
+                    r.n,
+                    column,
+                    f"'{_short(value)}' differs from '{_short(chosen)}' on row {at}; every row "
+                    f"of a case must have the same {column} (or leave it empty)",
+                )
+        return chosen, at
+
+    def _case(self, reference: str, rows: list[_Row]) -> PlannedCase | None:
+        for column in ("kind", "procedure", "received"):
+            self._same(reference, rows, column, column)
+        first = rows[0]
+        kind, procedure, received = first.kind, first.procedure, first.received
+        if kind is not None and kind != Kind.COMPLAINT and len(rows) > 1:
+            for r in rows[1:]:
+                self.error(
+                    reference,
+                    r.n,
+                    "reference",
+                    f"{reference} is a {kind.value} (row {first.n}), which has exactly one row",
+                )
+        directorate_name, directorate_row = self._one_name(reference, rows, "directorate")
+        area_name, area_row = self._one_name(reference, rows, "service_area")
+        team_name, team_row = self._one_name(reference, rows, "team")
+        name, _ = self._one_name(reference, rows, "complainant_name", names=False)
+        email, _ = self._one_name(reference, rows, "complainant_email", names=False)
+        summary, _ = self._one_name(reference, rows, "summary", names=False)
+        consistent = all((r.kind, r.procedure) == (kind, procedure) for r in rows)
+        if kind == Kind.COMPLAINT and procedure is not None and consistent:
+            self._stage_order(reference, procedure, rows)
+        if procedure is None or kind is None:
+            return None
+        directorate: RefId | None = None
+        if directorate_name:
+            directorate = self._directorate(reference, directorate_row, directorate_name)
+        area: RefId | None = None
+        if area_name:
+            area = self._service_area(
+                reference, area_row, procedure, area_name, directorate, directorate_name
+            )
+        team: RefId | None = None
+        if team_name:
+            team = self._team(reference, team_row, procedure, team_name, area)
+        natures = self._names(reference, rows, procedure, "natures")
+        categories: list[RefId] = []
+        if procedure == Procedure.ADULT:  # elsewhere already an error on its row
+            categories = self._names(reference, rows, procedure, "service_categories")
+        # A case with any error is not planned (nothing is written when there is one).
+        if self.errors.get(reference) or received is None or area is None:
+            return None
+        stages = self._stages(reference, procedure, rows) if kind == Kind.COMPLAINT else ()
+        if self.errors.get(reference):
+            return None
+        if kind == Kind.COMPLAINT:
+            last = stages[-1]
+            status = CaseStatus.CLOSED if last.closed else CaseStatus.OPEN
+            closed_on = last.closed_on
+        else:
+            status, closed_on = CaseStatus.CLOSED, received
+        return PlannedCase(
+            row=first.n,
+            reference=reference,
+            kind=kind,
+            procedure=procedure,
+            received_on=received,
+            directorate=directorate,
+            service_area=area,
+            team=team,
+            natures=tuple(natures),
+            service_categories=tuple(categories),
+            complainant_name=name or None,
+            complainant_email=email or None,
+            summary=summary,
+            stages=tuple(stages),
+            status=status,
+            closed_on=closed_on,
+        )
+
+    def _stage_order(self, reference: str, procedure: Procedure, rows: list[_Row]) -> None:
+        """The workflow's order: a first stage, each next stage the one after it, at most
+        one Ombudsman stage and it comes last; an earlier stage closed, with an outcome
+        that can escalate, and closed before the next one started."""
+        previous: _Row | None = None
+        lgsco_row: _Row | None = None
+        for r in rows:
+            if r.stage is None or "stage" in r.bad:
+                return  # already reported on its row
+            if lgsco_row is not None:
+                self.error(
+                    reference,
+                    r.n,
+                    "stage",
+                    f"the lgsco row (row {lgsco_row.n}) must be the last row of {reference}; "
+                    f"row {r.n} comes after it",
+                )
+                return
+            if r.stage == StageCode.LGSCO:
+                lgsco_row = r
+                if previous is None:
+                    firsts = _first_stages(procedure)
+                    self.error(
+                        reference,
+                        r.n,
+                        "stage",
+                        f"{reference} starts with the lgsco stage; the Ombudsman looks at a "
+                        f"complaint after the council's stage {firsts}, so give that row first",
+                    )
+                    return
+            elif previous is None:
+                if r.stage not in FIRST_STAGES[procedure]:
+                    firsts = _first_stages(procedure)
+                    self.error(
+                        reference,
+                        r.n,
+                        "stage",
+                        f"{reference} starts at {_stage_name(procedure, r.stage)}; "
+                        f"{_procedure_noun(procedure)} complaint starts at {firsts}",
+                    )
+                    return
+            else:
+                assert previous.stage is not None
+                expected = NEXT_STAGE[procedure].get(previous.stage)
+                if r.stage != expected:
+                    if expected is None:
+                        reason = (
+                            f"{_stage_name(procedure, previous.stage)} (row {previous.n}) is "
+                            f"the last council stage of {_procedure_noun(procedure)} "
+                            "complaint; only an lgsco row can follow it"
+                        )
+                    else:
+                        reason = (
+                            f"after {_stage_name(procedure, previous.stage)} (row {previous.n}) "
+                            f"comes {_stage_name(procedure, expected)}, not "
+                            f"{_stage_name(procedure, r.stage)}; stages go in order without "
+                            "gaps, each once"
+                        )
+                    self.error(reference, r.n, "stage", reason)
+                    return
+            if previous is not None:
+                self._follows(reference, previous, r)
+            previous = r
+
+    def _follows(self, reference: str, previous: _Row, r: _Row) -> None:
+        assert previous.stage is not None and r.stage is not None
+        name = _stage_name(None, previous.stage)
+        if previous.closed is None:
+            if "stage_closed" not in previous.bad:
+                self.error(
+                    reference,
+                    previous.n,
+                    "stage_closed",
+                    f"{name} is followed by {_stage_name(None, r.stage)} (row {r.n}), so it "
+                    "must have closed: give the date",
+                )
+            return
+        if previous.outcome in ENDED_OUTCOMES:
+            self.error(
+                reference,
+                previous.n,
+                "outcome",
+                f"a {previous.outcome.value} stage cannot be escalated, but "
+                f"{_stage_name(None, r.stage)} (row {r.n}) follows it",
+            )
+        if r.started is not None and r.started < previous.closed:
+            self.error(
+                reference,
+                r.n,
+                "stage_started",
+                f"{r.started.isoformat()} is before {name} closed "
+                f"({previous.closed.isoformat()}, row {previous.n})",
+            )
+
+    # -------------------------------------------------------------- reference data
+
+    def _new(self, key: tuple[Any, ...], new: NewReference) -> NewReference:
+        found = self.new_refs.get(key)
+        if found is None:
+            self.new_refs[key] = found = new
+        return found
+
+    def _missing(self, reason: str) -> str:
+        return (
+            f"{reason.rstrip('.')}; check the spelling, or import with the option that adds "
+            "missing reference data"
+        )
+
+    def _directorate(self, reference: str, row: int, name: str) -> RefId | None:
+        try:
+            return ref.directorate_id(self.index, name)
+        except ValidationError as exc:
+            if self.add_missing:
+                return self._new(
+                    ("directorate", ref.normalise(name)), NewReference("directorate", None, name)
+                )
+            self.error(reference, row, "directorate", self._missing(exc.message))
+            return None
+
+    def _service_area(
+        self,
+        reference: str,
+        row: int,
+        procedure: Procedure,
+        name: str,
+        directorate: RefId | None,
+        directorate_name: str,
+    ) -> RefId | None:
+        key = ref.normalise(name)
+        known = (procedure, key) in self.index.service_areas
+        corporate = procedure == Procedure.CORPORATE
+        if corporate and directorate is None:
+            if directorate_name and not known and not self.add_missing:
+                self.error(
+                    reference,
+                    row,
+                    "service_area",
+                    self._missing(
+                        f"There is no {procedure.label.lower()} service area called '{name}'"
+                    ),
+                )
+            return None
+        within = directorate if corporate else None
+        if isinstance(within, NewReference):
+            # A new directorate has no service areas yet: this one is new too.
+            return self._new_area(procedure, name, within)
+        try:
+            area = ref.service_area_id(self.index, procedure, name, within)
+        except ValidationError as exc:
+            if self.add_missing and not known:
+                return self._new_area(procedure, name, within)
+            reason = exc.message if known else self._missing(exc.message)
+            self.error(reference, row, "service_area", reason)
+            return None
+        return area
+
+    def _new_area(self, procedure: Procedure, name: str, directorate: RefId | None) -> NewReference:
+        key = ("service area", procedure, directorate, ref.normalise(name))
+        return self._new(key, NewReference("service area", procedure, name, directorate))
+
+    def _team(
+        self, reference: str, row: int, procedure: Procedure, name: str, area: RefId | None
+    ) -> RefId | None:
+        try:
+            return ref.team_id(self.index, procedure, name)
+        except ValidationError as exc:
+            if self.add_missing:
+                return self._new(
+                    ("team", procedure, ref.normalise(name)),
+                    NewReference("team", procedure, name, area),
+                )
+            self.error(reference, row, "team", self._missing(exc.message))
+            return None
+
+    def _names(
+        self, reference: str, rows: list[_Row], procedure: Procedure, column: str
+    ) -> list[RefId]:
+        found: dict[Any, RefId] = {}
+        table = "nature" if column == "natures" else "service category"
+        lookup = ref.nature_id if column == "natures" else ref.service_category_id
+        for r in rows:
+            for name in r.natures if column == "natures" else r.categories:
+                key = ref.normalise(name)
+                if key in found:
+                    continue
+                try:
+                    found[key] = lookup(self.index, procedure, name)
+                except ValidationError as exc:
+                    if self.add_missing:
+                        found[key] = self._new(
+                            (table, procedure, key), NewReference(table, procedure, name)
+                        )
+                    else:
+                        self.error(reference, r.n, column, self._missing(exc.message))
+        return list(found.values())
+
+    def _used_new_refs(self, cases: list[PlannedCase]) -> list[NewReference]:
+        """The new names the planned cases use, parents first, each once."""
+        order = {"directorate": 0, "service area": 1, "team": 2, "nature": 3, "service category": 4}
+        used: dict[int, NewReference] = {}
+
+        def visit(value: RefId | None) -> None:
+            if isinstance(value, NewReference) and id(value) not in used:
+                visit(value.parent)
+                used[id(value)] = value
+
+        for case in cases:
+            for value in (case.directorate, case.service_area, case.team):
+                visit(value)
+            for value in (*case.natures, *case.service_categories):
+                visit(value)
+        return sorted(used.values(), key=lambda n: order[n.table])
+
+    # -------------------------------------------------------------- stages and clocks
+
+    def _timescales(self, procedure: Procedure, stage: StageCode) -> StageTimescales:
+        key = (procedure, stage)
+        if key not in self._rules:
+            self._rules[key] = timescales(self.session, procedure, stage)
+        return self._rules[key]
+
+    @property
+    def calendar(self) -> WorkingCalendar:
+        if self._calendar is None:
+            self._calendar = working_calendar(self.session)
+        return self._calendar
+
+    def _stages(
+        self, reference: str, procedure: Procedure, rows: list[_Row]
+    ) -> tuple[PlannedStage, ...]:
+        planned: list[PlannedStage] = []
+        for seq, r in enumerate(rows, start=1):
+            assert r.stage is not None and r.started is not None
+            following = rows[seq] if seq < len(rows) else None
+            next_requested = None
+            if following is not None and following.stage != StageCode.LGSCO:
+                next_requested = following.started
+            rules = self._timescales(procedure, r.stage)
+            try:
+                stage = self._stage(procedure, r, seq, rules, next_requested)
+            except ValidationError as exc:
+                self.error(reference, r.n, "stage", exc.message)
+                continue
+            except (CalendarError, DeadlineError) as exc:
+                self.error(reference, r.n, "stage_started", str(exc))
+                continue
+            planned.append(stage)
+        return tuple(planned)
+
+    def _stage(
+        self,
+        procedure: Procedure,
+        r: _Row,
+        seq: int,
+        rules: StageTimescales,
+        next_requested: dt.date | None,
+    ) -> PlannedStage:
+        assert r.stage is not None and r.started is not None
+        cal = self.calendar
+        start = r.started
+        if r.stage == StageCode.LGSCO:
+            # As the workflow's escalation: no council clock; the enquiry answer is due.
+            enquiry_due = (
+                cal.add_working_days(start, rules.lgsco_enquiry_response)
+                if rules.lgsco_enquiry_response is not None
+                else None
+            )
+            return PlannedStage(
+                row=r.n,
+                seq=seq,
+                stage=r.stage,
+                started_on=start,
+                closed_on=r.closed,
+                outcome=None,
+                suspended_days=0,
+                timescale_days=None,
+                due_on=None,
+                acknowledge_due_on=None,
+                outer_limit_on=None,
+                statement_agreed_on=None,
+                council_response_on=None,
+                next_stage_requested_on=None,
+                lgsco_decision=r.decision,
+                lgsco_payment_pence=r.payment_pence,
+                enquiry_response_due_on=enquiry_due,
+            )
+        # As services.clock.start_clock, with the suspended working days the file gives.
+        base = _base_timescale(rules)
+        if not cal.knows(start):
+            raise CalendarError(
+                f"{start.isoformat()} is outside the years the calendar knows "
+                f"({cal.first_year} to {cal.last_year})"
+            )
+        due = compute_due_date(cal, start, base + r.suspended)
+        ack_due = None
+        if rules.acknowledge is not None:
+            ack_due = cal.add_working_days(start, rules.acknowledge)
+        outer = (
+            add_calendar_months(start, rules.outer_limit_months)
+            if rules.outer_limit_months is not None
+            else None
+        )
+        children = procedure == Procedure.CHILDREN
+        return PlannedStage(
+            row=r.n,
+            seq=seq,
+            stage=r.stage,
+            started_on=start,
+            closed_on=r.closed,
+            outcome=r.outcome if r.closed is not None else None,
+            suspended_days=r.suspended,
+            timescale_days=base,
+            due_on=due,
+            acknowledge_due_on=ack_due,
+            outer_limit_on=outer,
+            statement_agreed_on=start if children and r.stage == StageCode.STAGE_2 else None,
+            council_response_on=(r.closed if children and r.stage == StageCode.STAGE_3 else None),
+            next_stage_requested_on=next_requested,
+        )
+
+
+def check_import(
+    session: Session,
+    rows: Sequence[RawRow],
+    *,
+    skip_existing: bool,
+    add_missing_reference_data: bool,
+    today: dt.date,
+) -> ImportPlan:
+    """Check every row and column of the file; nothing is written.
+
+    ``rows`` from :func:`read_rows` (its header is checked too) or any list of
+    :class:`RawRow`. Returns the plan: the cases to write (complete only when there is
+    no error), the references skipped (``skip_existing``), the reference data to add
+    (``add_missing_reference_data``) and every error, in row order.
+    """
+    checker = _Checker(
+        session, skip_existing=skip_existing, add_missing=add_missing_reference_data, today=today
+    )
+    return checker.run(rows)
+
+
+# ------------------------------------------------------------------------ writing
+
+
+class _Writer:
+    def __init__(self, session: Session, actor: str) -> None:
+        self.session = session
+        self.actor = actor
+        self.ids: dict[int, int] = {}  # id(NewReference) -> its new row's id
+
+    def resolve(self, value: RefId) -> int:
+        return value if isinstance(value, int) else self.ids[id(value)]
+
+    def maybe(self, value: RefId | None) -> int | None:
+        return None if value is None else self.resolve(value)
+
+    def reference_data(self, new: list[NewReference], cases: Sequence[PlannedCase]) -> None:
+        """Add the new names; a new service area is for complaints and for compliments as
+        the cases that use it are."""
+        complaint_areas = {id(c.service_area) for c in cases if c.kind != Kind.COMPLIMENT}
+        compliment_areas = {id(c.service_area) for c in cases if c.kind == Kind.COMPLIMENT}
+        models: dict[str, Any] = {
+            "directorate": Directorate,
+            "service area": ServiceArea,
+            "team": Team,
+            "nature": Nature,
+            "service category": ServiceCategory,
+        }
+        for table in ("directorate", "service area", "team", "nature", "service category"):
+            group = [n for n in new if n.table == table]
+            if not group:
+                continue
+            model = models[table]
+            last = self.session.scalar(sa.select(sa.func.max(model.sort_order))) or 0
+            rows: list[Any] = []
+            for i, item in enumerate(group, start=1):
+                common: dict[str, Any] = {
+                    "name": item.name,
+                    "sort_order": int(last) + i,
+                    "updated_by": self.actor,
+                }
+                if table == "directorate":
+                    rows.append(Directorate(**common))
+                elif table == "service area":
+                    assert item.procedure is not None
+                    rows.append(
+                        ServiceArea(
+                            procedure=item.procedure,
+                            directorate_id=self.maybe(item.parent),
+                            for_complaints=id(item) in complaint_areas,
+                            for_compliments=id(item) in compliment_areas,
+                            **common,
+                        )
+                    )
+                elif table == "team":
+                    rows.append(
+                        Team(
+                            procedure=item.procedure,
+                            service_area_id=self.maybe(item.parent),
+                            **common,
+                        )
+                    )
+                else:
+                    rows.append(model(procedure=item.procedure, **common))
+            self.session.add_all(rows)
+            self.session.flush()
+            for item, row in zip(group, rows, strict=True):
+                self.ids[id(item)] = row.id
+
+    def cases(self, planned: Sequence[PlannedCase]) -> None:
+        for start in range(0, len(planned), BATCH_CASES):
+            self._batch(planned[start : start + BATCH_CASES])
+            self.session.expunge_all()
+
+    def _batch(self, batch: Sequence[PlannedCase]) -> None:
+        session, actor = self.session, self.actor
+        cases = [
+            Case(
+                reference=p.reference,
+                kind=p.kind,
+                procedure=p.procedure,
+                received_on=p.received_on,
+                directorate_id=self.maybe(p.directorate),
+                service_area_id=self.resolve(p.service_area),
+                team_id=self.maybe(p.team),
+                summary=p.summary,
+                status=p.status,
+                closed_on=p.closed_on,
+                complainant_name=p.complainant_name,
+                imported=True,
+                created_by=actor,
+                updated_by=actor,
+            )
+            for p in batch
+        ]
+        session.add_all(cases)
+        session.flush()
+
+        extra: list[Any] = []
+        points: list[list[ComplaintPoint]] = []
+        for p, case in zip(batch, cases, strict=True):
+            if p.complainant_name is not None:
+                person = Person(
+                    full_name=p.complainant_name, email=p.complainant_email, updated_by=actor
+                )
+                extra.append(person)
+                extra.append(
+                    CaseParty(
+                        case_id=case.id,
+                        person=person,
+                        role=PartyRole.COMPLAINANT,
+                        updated_by=actor,
+                    )
+                )
+            case_points = [
+                ComplaintPoint(case_id=case.id, seq=seq, nature_id=self.resolve(nature))
+                for seq, nature in enumerate(p.natures, start=1)
+            ]
+            for point in case_points:
+                point.updated_by = actor
+            points.append(case_points)
+            extra.extend(case_points)
+            extra.extend(
+                CaseServiceCategory(case_id=case.id, service_category_id=self.resolve(c))
+                for c in p.service_categories
+            )
+        session.add_all(extra)
+
+        # Stages level by level, so each links to the one before it.
+        stage_rows: list[list[Stage]] = [[] for _ in batch]
+        depth = max((len(p.stages) for p in batch), default=0)
+        for level in range(depth):
+            added: list[Stage] = []
+            for i, (p, case) in enumerate(zip(batch, cases, strict=True)):
+                if level >= len(p.stages):
+                    continue
+                s = p.stages[level]
+                previous = stage_rows[i][-1].id if stage_rows[i] else None
+                row = Stage(
+                    case_id=case.id,
+                    seq=s.seq,
+                    stage=s.stage,
+                    previous_stage_id=previous,
+                    status=StageStatus.CLOSED if s.closed else StageStatus.OPEN,
+                    requested_on=s.started_on,
+                    acknowledged_on=None if s.stage == StageCode.LGSCO else s.started_on,
+                    acknowledge_due_on=s.acknowledge_due_on,
+                    statement_agreed_on=s.statement_agreed_on,
+                    started_on=s.started_on,
+                    timescale_days=s.timescale_days,
+                    suspended_days=s.suspended_days,
+                    due_on=s.due_on,
+                    outer_limit_on=s.outer_limit_on,
+                    closed_on=s.closed_on,
+                    outcome=s.outcome,
+                    next_stage_requested_on=s.next_stage_requested_on,
+                    council_response_on=s.council_response_on,
+                    updated_by=actor,
+                )
+                stage_rows[i].append(row)
+                added.append(row)
+            session.add_all(added)
+            session.flush()
+
+        last: list[Any] = []
+        for p, case, rows, case_points in zip(batch, cases, stage_rows, points, strict=True):
+            for s, row in zip(p.stages, rows, strict=True):
+                last.extend(self._stage_records(p, s, row, case_points))
+            if rows:
+                case.current_stage_id = rows[-1].id
+        session.add_all(last)
+        session.flush()
+
+    def _stage_records(
+        self, p: PlannedCase, s: PlannedStage, row: Stage, points: list[ComplaintPoint]
+    ) -> list[Any]:
+        actor = self.actor
+        records: list[Any] = []
+        if s.stage == StageCode.LGSCO:
+            records.append(
+                LgscoDetail(
+                    stage_id=row.id,
+                    enquiry_received_on=s.started_on,
+                    enquiry_response_due_on=s.enquiry_response_due_on,
+                    decision=s.lgsco_decision,
+                    decision_on=s.closed_on if s.lgsco_decision is not None else None,
+                    public_report=s.lgsco_decision == LgscoDecision.PUBLIC_REPORT,
+                    imported_payment_pence=s.lgsco_payment_pence,
+                    updated_by=actor,
+                )
+            )
+            return records
+        for point, outcome in zip(points, p.point_outcomes(s), strict=False):
+            records.append(
+                PointOutcome(point_id=point.id, stage_id=row.id, outcome=outcome, updated_by=actor)
+            )
+        why = (
+            f"Imported: the clock started on {format_date(s.started_on)} with "
+            f"{working_days_text(s.timescale_days or 0)}"
+        )
+        if s.suspended_days:
+            why += f", and was suspended for {working_days_text(s.suspended_days)}"
+        why += "."
+        for name, value in (
+            (FIELD_DUE, s.due_on),
+            (FIELD_ACKNOWLEDGE_DUE, s.acknowledge_due_on),
+            (FIELD_OUTER_LIMIT, s.outer_limit_on),
+        ):
+            if value is not None:
+                records.append(
+                    DueDateChange(
+                        stage_id=row.id,
+                        field=name,
+                        cause=ACTION_IMPORT,
+                        before=None,
+                        after=value,
+                        reason=why,
+                        changed_by=actor,
+                    )
+                )
+        return records
+
+
+# ------------------------------------------------------------------------ running
+
+
+def _result(source: str, dry_run: bool, plan: ImportPlan) -> ImportResult:
+    if plan.errors:
+        return ImportResult(
+            source=source,
+            dry_run=dry_run,
+            cases_by_type={},
+            stages=0,
+            points=0,
+            lgsco_decisions=0,
+            lgsco_payments_pence=0,
+            skipped=tuple(plan.skipped),
+            added_reference_data=(),
+            errors=tuple(plan.errors),
+            rows=plan.rows,
+        )
+    return ImportResult(
+        source=source,
+        dry_run=dry_run,
+        cases_by_type=plan.cases_by_type,
+        stages=plan.stage_count,
+        points=plan.point_count,
+        lgsco_decisions=plan.lgsco_decisions,
+        lgsco_payments_pence=plan.lgsco_payments_pence,
+        skipped=tuple(plan.skipped),
+        added_reference_data=tuple(n.describe() for n in plan.new_reference_data),
+        errors=(),
+        rows=plan.rows,
+    )
+
+
+def import_rows(
+    database: Database,
+    rows: Sequence[RawRow],
+    *,
+    dry_run: bool,
+    skip_existing: bool,
+    add_missing_reference_data: bool,
+    actor: str,
+    today: dt.date,
+    source: str = "",
+) -> ImportResult:
+    """Check the rows and, unless there is an error or this is a dry run, import them.
+
+    All or nothing: the check and the writing run in one write transaction, and with
+    any error nothing is written. A dry run makes the same check on a read session and
+    returns the same result a real run would, without writing.
+    """
+
+    def check(session: Session) -> ImportPlan:
+        return check_import(
+            session,
+            rows,
+            skip_existing=skip_existing,
+            add_missing_reference_data=add_missing_reference_data,
+            today=today,
+        )
+
+    if dry_run:
+        with database.session() as session:
+            return _result(source, True, check(session))
+
+    def work(session: Session) -> ImportResult:
+        plan = check(session)
+        if plan.errors:
+            return _result(source, False, plan)
+        writer = _Writer(session, actor)
+        writer.reference_data(plan.new_reference_data, plan.cases)
+        writer.cases(plan.cases)
+        return _result(source, False, plan)
+
+    return database.write(work, actor=actor)
+
+
+def run_import(
+    database: Database,
+    path: str | Path,
+    *,
+    dry_run: bool,
+    skip_existing: bool,
+    add_missing_reference_data: bool,
+    actor: str,
+    today: dt.date,
+) -> ImportResult:
+    """Read ``path`` (:func:`read_rows`) and import it (:func:`import_rows`).
+
+    A file that cannot be read raises :class:`ImportFileError`; everything wrong inside
+    the file comes back in the result's ``errors`` (and then nothing was written).
+    """
+    rows = read_rows(path)
+    return import_rows(
+        database,
+        rows,
+        dry_run=dry_run,
+        skip_existing=skip_existing,
+        add_missing_reference_data=add_missing_reference_data,
+        actor=actor,
+        today=today,
+        source=str(path),
+    )
