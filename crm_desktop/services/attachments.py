@@ -1,0 +1,203 @@
+"""Attachments: files kept in a store beside the database, under generated names.
+
+The name a user gives a file is kept only as a label: the file itself is stored as a
+random name inside the store folder, so no name a user gives can reach outside it
+(``../../etc/passwd``, an absolute path, a device name). Each file has a size limit and
+its SHA-256 is recorded when it is stored and checked when it is opened.
+
+Where the store is: ``CRM_ATTACHMENTS`` if set, else the ``attachments.folder`` setting,
+else a folder beside a SQLite file (``crm.db`` -> ``crm.attachments/``), else (for
+PostgreSQL without a setting) the user's data folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import BinaryIO
+
+import platformdirs
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from crm_desktop.db.engine import APP_NAME, parse_url, sqlite_file
+from crm_desktop.db.models import Attachment, Case, Setting
+from crm_desktop.domain.access import Actor
+from crm_desktop.errors import UserFacingError, ValidationError
+from crm_desktop.services.access import require_case_access
+
+STORE_ENV = "CRM_ATTACHMENTS"
+FOLDER_SETTING = "attachments.folder"
+LIMIT_SETTING = "attachments.max_bytes"
+DEFAULT_LIMIT = 25 * 1024 * 1024
+CHUNK = 1024 * 1024
+
+
+class AttachmentDamaged(UserFacingError):
+    """The stored file is missing or no longer matches what was stored."""
+
+
+@dataclass(frozen=True)
+class AttachmentView:
+    id: int
+    case_id: int
+    name: str
+    size_bytes: int
+    sha256: str
+    content_type: str
+    uploaded_by: str | None
+
+
+def store_folder(session: Session, database_url: str) -> Path:
+    from_env = os.environ.get(STORE_ENV)
+    if from_env:
+        return Path(from_env)
+    setting = session.get(Setting, FOLDER_SETTING)
+    if setting is not None and setting.value.strip():
+        return Path(setting.value.strip())
+    path = sqlite_file(parse_url(database_url))
+    if path is not None:
+        return path.with_name(f"{path.stem}.attachments")
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "attachments"
+
+
+def size_limit(session: Session) -> int:
+    setting = session.get(Setting, LIMIT_SETTING)
+    try:
+        return int(setting.value) if setting is not None else DEFAULT_LIMIT
+    except ValueError:
+        return DEFAULT_LIMIT
+
+
+def display_name(name: str) -> str:
+    """The last part of whatever path the user's file had, with control characters gone:
+    a label for people to read, never used to find the file."""
+    base = PureWindowsPath(PurePosixPath(name).name).name
+    cleaned = "".join(c for c in base if unicodedata.category(c)[0] != "C").strip()
+    return cleaned[:200] or "attachment"
+
+
+def _inside(store: Path, stored_name: str) -> Path:
+    folder = store.resolve()
+    path = (folder / stored_name).resolve()
+    if path.parent != folder:
+        raise AttachmentDamaged("That attachment's record points outside the store.")
+    return path
+
+
+def add_attachment(
+    session: Session,
+    store: Path,
+    case_id: int,
+    source: BinaryIO,
+    original_name: str,
+    actor: Actor,
+    content_type: str = "application/octet-stream",
+) -> AttachmentView:
+    """Copy ``source`` into the store and record it on the case.
+
+    The file is written under a new random name, hashed as it is copied, and refused
+    (nothing kept) when it is over the size limit. If the database write fails, the
+    caller's rollback leaves a file nobody points at; :func:`remove_orphans` tidies it.
+    """
+    require_case_access(session, actor, case_id)
+    if not actor.can_work_cases:
+        raise ValidationError("Your role cannot add attachments to cases.")
+    if session.get(Case, case_id) is None:
+        raise ValidationError(f"There is no case with id {case_id}.", "case")
+    limit = size_limit(session)
+    store.mkdir(parents=True, exist_ok=True)
+    stored_name = secrets.token_hex(16)
+    target = _inside(store, stored_name)
+    partial = target.with_name(f".{stored_name}.partial")
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with partial.open("xb") as out:
+            while chunk := source.read(CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise ValidationError(
+                        f"The file is larger than the limit of {limit / 1024 / 1024:.0f} MB. "
+                        "Make it smaller (a PDF of the pages that matter) and add it again.",
+                        "file",
+                    )
+                digest.update(chunk)
+                out.write(chunk)
+        partial.replace(target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    row = Attachment(
+        case_id=case_id,
+        original_name=display_name(original_name),
+        stored_name=stored_name,
+        content_type=content_type,
+        size_bytes=size,
+        sha256=digest.hexdigest(),
+        uploaded_by=actor.username,
+    )
+    session.add(row)
+    session.flush()
+    return _view(row)
+
+
+def _view(row: Attachment) -> AttachmentView:
+    return AttachmentView(
+        row.id,
+        row.case_id,
+        row.original_name,
+        row.size_bytes,
+        row.sha256,
+        row.content_type,
+        row.uploaded_by,
+    )
+
+
+def list_attachments(session: Session, case_id: int, actor: Actor) -> list[AttachmentView]:
+    require_case_access(session, actor, case_id)
+    rows = session.scalars(
+        sa.select(Attachment).where(Attachment.case_id == case_id).order_by(Attachment.id)
+    )
+    return [_view(row) for row in rows]
+
+
+def open_attachment(session: Session, store: Path, attachment_id: int, actor: Actor) -> Path:
+    """The stored file, after checking its hash; refused if it changed or is missing."""
+    row = session.get(Attachment, attachment_id)
+    if row is None:
+        raise ValidationError(f"There is no attachment with id {attachment_id}.", "attachment")
+    require_case_access(session, actor, row.case_id)
+    path = _inside(store, row.stored_name)
+    if not path.is_file():
+        raise AttachmentDamaged(
+            f"The file for '{row.original_name}' is missing from the store. Restore the "
+            "attachment store from a backup."
+        )
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    if digest.hexdigest() != row.sha256:
+        raise AttachmentDamaged(
+            f"The file for '{row.original_name}' has changed since it was stored. Restore "
+            "the attachment store from a backup."
+        )
+    return path
+
+
+def remove_orphans(session: Session, store: Path) -> list[str]:
+    """Delete files in the store that no attachment record points at (after a failed save)."""
+    if not store.is_dir():
+        return []
+    known = set(session.scalars(sa.select(Attachment.stored_name)))
+    removed = []
+    for path in store.iterdir():
+        if path.is_file() and path.name not in known and not path.name.startswith("."):
+            path.unlink()
+            removed.append(path.name)
+    return removed
