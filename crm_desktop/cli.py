@@ -24,8 +24,11 @@ Handler = Callable[[argparse.Namespace], int]
 # ``handler`` on its parsers.
 COMMAND_MODULES: tuple[str, ...] = (
     "crm_desktop.cli_deadlines",
+    "crm_desktop.cli_import",
     "crm_desktop.cli_exports",
     "crm_desktop.cli_users",
+    "crm_desktop.cli_maintenance",
+    "crm_desktop.cli_reports",
 )
 
 

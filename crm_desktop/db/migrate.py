@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -38,10 +39,32 @@ def current_revision(connection: sa.Connection) -> str | None:
 
 
 def upgrade(engine: Engine, target: str = "head") -> None:
-    with engine.begin() as connection:
-        command.upgrade(alembic_config(connection), target)
+    _run(engine, lambda config: command.upgrade(config, target))
 
 
 def downgrade(engine: Engine, target: str) -> None:
-    with engine.begin() as connection:
-        command.downgrade(alembic_config(connection), target)
+    _run(engine, lambda config: command.downgrade(config, target))
+
+
+def _run(engine: Engine, step: Callable[[Config], None]) -> None:
+    """Run migration steps in one transaction.
+
+    On SQLite, batch mode rebuilds a table by copying it and dropping the old one, which
+    foreign keys would refuse while other tables point at it. As sqlite.org advises for
+    schema changes, foreign keys are switched off for the migration (outside the
+    transaction, where the pragma takes effect), checked afterwards, and switched on.
+    """
+    with engine.connect() as connection:
+        raw = connection.connection.driver_connection if engine.dialect.name == "sqlite" else None
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with connection.begin():
+                step(alembic_config(connection))
+                if raw is not None:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"a migration broke links between tables: {broken[:5]}")
+        finally:
+            if raw is not None:
+                raw.execute("PRAGMA foreign_keys = ON")

@@ -280,7 +280,7 @@ class User(Versioned, Base):
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     windows_account: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
     # PostgreSQL: the user's own login role, which row-level security checks.
-    db_role: Mapped[str | None] = mapped_column(sa.String(63), unique=True)
+    db_role: Mapped[str | None] = mapped_column(sa.String(63), unique=True, index=True)
     # An investigator's user account is linked to their pool record.
     person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"))
     # A service responder answers the cases of their service area.
@@ -717,3 +717,7 @@ class AuditEvent(Base):
     after: Mapped[str | None] = mapped_column(sa.Text)  # JSON
     prev_hash: Mapped[str | None] = mapped_column(sa.String(64))
     hash: Mapped[str | None] = mapped_column(sa.String(64))
+
+
+from crm_desktop.db import models_correspondence as _correspondence  # noqa: E402, F401
+from crm_desktop.db import models_privacy as _privacy  # noqa: E402, F401

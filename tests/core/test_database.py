@@ -333,3 +333,26 @@ def test_stale_edit_is_a_conflict_not_an_overwrite(any_database: Database) -> No
         assert row is not None
         assert row.name == "People Directorate"
         assert row.version == opened_at + 1
+
+
+def test_each_migration_runs_on_a_database_full_of_cases(any_database: Database) -> None:
+    """Every step down and back up again, with cases, users and links in place."""
+    from crm_desktop.services.users import add_user
+    from tests.factories import add_case
+
+    def fill(session: sa.orm.Session) -> None:
+        user = add_user(session, "officer1", "officer", password="a long password")
+        for _ in range(3):
+            add_case(session).owner_id = user.id
+
+    any_database.write(fill)
+    revisions = [r for r in sorted(migrate.known_revisions()) if r != migrate.head_revision()]
+    for revision in reversed(revisions):
+        migrate.downgrade(any_database.engine, revision)
+    migrate.upgrade(any_database.engine)
+    assert _schema_differences(any_database) == []
+    with any_database.engine.connect() as connection:
+        owners = connection.exec_driver_sql(
+            "SELECT count(*) FROM representation WHERE owner_id IS NOT NULL"
+        ).scalar()
+    assert owners == 3

@@ -74,9 +74,9 @@ OTHER = ("representation", "person", "app_user", "audit_event")
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("app_user", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("db_role", sa.String(length=63), nullable=True))
-        batch_op.create_unique_constraint(batch_op.f("uq_app_user_db_role"), ["db_role"])
+    # A plain ADD COLUMN and a unique index: no table rebuild, on either database.
+    op.add_column("app_user", sa.Column("db_role", sa.String(length=63), nullable=True))
+    op.create_index(op.f("ix_app_user_db_role"), "app_user", ["db_role"], unique=True)
     if op.get_bind().dialect.name != "postgresql":
         return
     for group in (STAFF, INVESTIGATOR):
@@ -183,6 +183,6 @@ def downgrade() -> None:
         for function in ("crm_assigned_cases()", "crm_own_person()", "crm_case_of_stage(integer)"):
             op.execute(f"DROP FUNCTION IF EXISTS {function}")
         # The group roles are cluster-wide and may serve other databases: they stay.
+    op.drop_index(op.f("ix_app_user_db_role"), table_name="app_user")
     with op.batch_alter_table("app_user", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("uq_app_user_db_role"), type_="unique")
         batch_op.drop_column("db_role")

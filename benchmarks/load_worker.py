@@ -1,0 +1,191 @@
+"""One writer for the load and crash tests: creates, edits and moves cases until told to stop.
+
+    python benchmarks/load_worker.py URL SECONDS WORKER SEED OUT.json
+
+Every operation goes through the program's own services in ``Database.write``. A
+conflict (someone else moved the case first) and a refusal (the workflow's guards) are
+expected and counted; anything else is an unhandled error. Each successful edit appends
+a token to the case's summary and reports it, so the parent can check that no update
+was lost. SECONDS 0 means run until killed (the crash test).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import sys
+import time
+import traceback
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import sqlalchemy as sa  # noqa: E402
+
+from crm_desktop.db.database import open_database  # noqa: E402
+from crm_desktop.db.models import Case, ComplaintPoint  # noqa: E402
+from crm_desktop.domain.access import Actor  # noqa: E402
+from crm_desktop.domain.enums import (  # noqa: E402
+    Channel,
+    Kind,
+    LgscoDecision,
+    Procedure,
+    SuspensionReason,
+    UserRole,
+)
+from crm_desktop.domain.workflow import Action  # noqa: E402
+from crm_desktop.errors import ConflictError, DatabaseBusyError, ValidationError  # noqa: E402
+from crm_desktop.services.cases import (  # noqa: E402
+    CaseEdit,
+    NewCase,
+    PersonInput,
+    PointInput,
+    create_case,
+    edit_case,
+    set_point_outcome,
+)
+from crm_desktop.services.workflow import (  # noqa: E402
+    ActionInput,
+    available_actions,
+    perform,
+)
+
+MANAGER = Actor("load-manager", UserRole.MANAGER)
+
+
+def action_input(action: Action, today: dt.date) -> ActionInput:
+    extra: dict[str, object] = {}
+    if action == Action.SUSPEND:
+        extra["suspension_reason"] = SuspensionReason.AWAITING_INFORMATION
+    elif action == Action.EXTEND:
+        extra.update(working_days=1, reason="Load test extension")
+    elif action in (Action.WITHDRAW, Action.DISCONTINUE, Action.REDIRECT, Action.REOPEN):
+        extra["reason"] = "Load test"
+    elif action == Action.RECORD_LGSCO_DECISION:
+        extra["lgsco_decision"] = LgscoDecision.NOT_UPHELD
+    return ActionInput(on=today, **extra)  # type: ignore[arg-type]
+
+
+def main(argv: list[str]) -> int:
+    url, seconds, worker, seed, out = argv[0], float(argv[1]), int(argv[2]), int(argv[3]), argv[4]
+    rng = random.Random(seed)
+    today = dt.date.today()
+    actor = MANAGER
+    database = open_database(url)
+    stats: dict[str, object] = {}
+    counts = {"ok": 0, "conflict": 0, "refused": 0, "busy": 0, "unhandled": 0}
+    moves_ok = 0
+    latencies: list[float] = []
+    tokens: list[tuple[int, str]] = []
+    deadline = time.monotonic() + seconds if seconds > 0 else float("inf")
+    n = 0
+
+    def pick_open_case() -> tuple[int, int] | None:
+        with database.session() as session:
+            row = session.execute(
+                sa.select(Case.id, Case.version)
+                .where(Case.status == "open", Case.procedure == "corporate")
+                .order_by(sa.func.random())
+                .limit(1)
+            ).first()
+        return (row[0], row[1]) if row else None
+
+    while time.monotonic() < deadline:
+        n += 1
+        choice = rng.random()
+        started = time.perf_counter()
+        kind = "create" if choice < 0.25 else ("edit" if choice < 0.5 else "move")
+        try:
+            if kind == "create":
+                new = NewCase(
+                    kind=Kind.COMPLAINT,
+                    procedure=Procedure.CORPORATE,
+                    received_on=today,
+                    service_area="Contact Centre",
+                    directorate="COaCH",
+                    channel=Channel.EMAIL,
+                    complainant=PersonInput(f"Load Person {worker}-{n}"),
+                    points=[PointInput("Communication"), PointInput("Decision Making")],
+                    summary="",
+                )
+                database.write(lambda s: create_case(s, new, actor, today), actor=actor.username)
+            else:
+                picked = pick_open_case()
+                if picked is None:
+                    continue
+                case_id, version = picked
+                if kind == "edit":
+                    token = f"[w{worker}:{n}]"
+                    with database.session() as session:
+                        summary = session.get(Case, case_id).summary  # type: ignore[union-attr]
+
+                    def edit(s: sa.orm.Session) -> int:
+                        return edit_case(
+                            s, case_id, version, CaseEdit(summary=summary + token), actor, today
+                        )
+
+                    database.write(edit, actor=actor.username)
+                    tokens.append((case_id, token))
+                else:
+                    with database.session() as session:
+                        actions = [
+                            a
+                            for a in available_actions(session, case_id, actor)
+                            if a not in (Action.REOPEN,)
+                        ]
+                    if not actions:
+                        continue
+                    action = rng.choice(actions)
+                    if action == Action.RESPOND:
+                        with database.session() as session:
+                            points = session.scalars(
+                                sa.select(ComplaintPoint.id).where(
+                                    ComplaintPoint.case_id == case_id
+                                )
+                            ).all()
+
+                        def outcomes(s: sa.orm.Session) -> None:
+                            for point in points:
+                                set_point_outcome(s, case_id, version, point, "upheld", actor)
+
+                        database.write(outcomes, actor=actor.username)
+                        with database.session() as session:
+                            version = session.get(Case, case_id).version  # type: ignore[union-attr]
+                    data = action_input(action, today)
+                    database.write(
+                        lambda s: perform(s, case_id, version, action, data, actor, today),
+                        actor=actor.username,
+                    )
+                    moves_ok += 1
+            counts["ok"] += 1
+        except ConflictError:
+            counts["conflict"] += 1
+        except ValidationError:
+            counts["refused"] += 1
+        except DatabaseBusyError:
+            counts["busy"] += 1
+        except Exception:
+            counts["unhandled"] += 1
+            traceback.print_exc()
+        latencies.append(time.perf_counter() - started)
+        if seconds <= 0:
+            # The crash test reads progress as it goes.
+            Path(out).write_text(json.dumps({"ops": n}))
+    database.dispose()
+    latencies.sort()
+    stats.update(
+        counts,
+        ops=n,
+        moves_ok=moves_ok,
+        tokens=tokens,
+        p95_ms=1000 * latencies[int(0.95 * (len(latencies) - 1))] if latencies else 0.0,
+    )
+    Path(out).write_text(json.dumps(stats))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
