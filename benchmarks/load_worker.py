@@ -93,74 +93,74 @@ def main(argv: list[str]) -> int:
             ).first()
         return (row[0], row[1]) if row else None
 
+    def operation(n: int, kind: str) -> bool:
+        """One create, edit or move; False when there was nothing to do."""
+        if kind == "create":
+            new = NewCase(
+                kind=Kind.COMPLAINT,
+                procedure=Procedure.CORPORATE,
+                received_on=today,
+                service_area="Contact Centre",
+                directorate="COaCH",
+                channel=Channel.EMAIL,
+                complainant=PersonInput(f"Load Person {worker}-{n}"),
+                points=[PointInput("Communication"), PointInput("Decision Making")],
+                summary="",
+            )
+            database.write(lambda s: create_case(s, new, actor, today), actor=actor.username)
+            return True
+        picked = pick_open_case()
+        if picked is None:
+            return False
+        case_id, version = picked
+        if kind == "edit":
+            token = f"[w{worker}:{n}]"
+            with database.session() as session:
+                summary = session.get(Case, case_id).summary  # type: ignore[union-attr]
+            database.write(
+                lambda s: edit_case(
+                    s, case_id, version, CaseEdit(summary=summary + token), actor, today
+                ),
+                actor=actor.username,
+            )
+            tokens.append((case_id, token))
+            return True
+        with database.session() as session:
+            actions = [a for a in available_actions(session, case_id, actor) if a != Action.REOPEN]
+        if not actions:
+            return False
+        action = rng.choice(actions)
+        if action == Action.RESPOND:
+            with database.session() as session:
+                points = session.scalars(
+                    sa.select(ComplaintPoint.id).where(ComplaintPoint.case_id == case_id)
+                ).all()
+
+            def outcomes(s: sa.orm.Session) -> None:
+                for point in points:
+                    set_point_outcome(s, case_id, version, point, "upheld", actor)
+
+            database.write(outcomes, actor=actor.username)
+            with database.session() as session:
+                version = session.get(Case, case_id).version  # type: ignore[union-attr]
+        data = action_input(action, today)
+        database.write(
+            lambda s: perform(s, case_id, version, action, data, actor, today),
+            actor=actor.username,
+        )
+        return True
+
     while time.monotonic() < deadline:
         n += 1
         choice = rng.random()
         started = time.perf_counter()
         kind = "create" if choice < 0.25 else ("edit" if choice < 0.5 else "move")
         try:
-            if kind == "create":
-                new = NewCase(
-                    kind=Kind.COMPLAINT,
-                    procedure=Procedure.CORPORATE,
-                    received_on=today,
-                    service_area="Contact Centre",
-                    directorate="COaCH",
-                    channel=Channel.EMAIL,
-                    complainant=PersonInput(f"Load Person {worker}-{n}"),
-                    points=[PointInput("Communication"), PointInput("Decision Making")],
-                    summary="",
-                )
-                database.write(lambda s: create_case(s, new, actor, today), actor=actor.username)
-            else:
-                picked = pick_open_case()
-                if picked is None:
-                    continue
-                case_id, version = picked
-                if kind == "edit":
-                    token = f"[w{worker}:{n}]"
-                    with database.session() as session:
-                        summary = session.get(Case, case_id).summary  # type: ignore[union-attr]
-
-                    def edit(s: sa.orm.Session) -> int:
-                        return edit_case(
-                            s, case_id, version, CaseEdit(summary=summary + token), actor, today
-                        )
-
-                    database.write(edit, actor=actor.username)
-                    tokens.append((case_id, token))
-                else:
-                    with database.session() as session:
-                        actions = [
-                            a
-                            for a in available_actions(session, case_id, actor)
-                            if a not in (Action.REOPEN,)
-                        ]
-                    if not actions:
-                        continue
-                    action = rng.choice(actions)
-                    if action == Action.RESPOND:
-                        with database.session() as session:
-                            points = session.scalars(
-                                sa.select(ComplaintPoint.id).where(
-                                    ComplaintPoint.case_id == case_id
-                                )
-                            ).all()
-
-                        def outcomes(s: sa.orm.Session) -> None:
-                            for point in points:
-                                set_point_outcome(s, case_id, version, point, "upheld", actor)
-
-                        database.write(outcomes, actor=actor.username)
-                        with database.session() as session:
-                            version = session.get(Case, case_id).version  # type: ignore[union-attr]
-                    data = action_input(action, today)
-                    database.write(
-                        lambda s: perform(s, case_id, version, action, data, actor, today),
-                        actor=actor.username,
-                    )
-                    moves_ok += 1
+            if not operation(n, kind):
+                continue
             counts["ok"] += 1
+            if kind == "move":
+                moves_ok += 1
         except ConflictError:
             counts["conflict"] += 1
         except ValidationError:

@@ -70,7 +70,8 @@ from crm_desktop.services.workflow import ActionInput, available_actions, case_s
 # The design's example file (shared/design/examples), kept with the tests.
 EXAMPLE = Path(
     os.environ.get(
-        "CRM_IMPORT_EXAMPLE", str(Path(__file__).resolve().parents[1] / "data" / "cases-example.csv")
+        "CRM_IMPORT_EXAMPLE",
+        str(Path(__file__).resolve().parents[1] / "data" / "cases-example.csv"),
     )
 )
 TODAY = dt.date(2026, 1, 15)
