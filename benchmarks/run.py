@@ -14,7 +14,16 @@ import traceback
 
 from common import Row, print_table
 
-BENCHMARKS = ("demo", "case_list", "calendar", "queues")
+BENCHMARKS = (
+    "demo",
+    "case_list",
+    "calendar",
+    "queues",
+    "import",
+    "report",
+    "ui",
+    "load",
+)
 
 
 def main(names: list[str]) -> int:
@@ -24,7 +33,7 @@ def main(names: list[str]) -> int:
         try:
             module = importlib.import_module(f"bench_{name}")
         except ModuleNotFoundError:
-            rows.append({"benchmark": name, "result": "not built yet", "target": ""})
+            rows.append({"benchmark": name, "result": "no such benchmark", "target": ""})
             continue
         try:
             rows.extend(module.benchmark())

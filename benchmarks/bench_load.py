@@ -1,0 +1,54 @@
+"""Ten writers on one database for a minute (SQLite, then PostgreSQL), and 50 writers
+killed with SIGKILL in the middle of their work. Issue 8's load and crash figures.
+
+    python benchmarks/bench_load.py       (CRM_LOAD_SECONDS, CRM_LOAD_WORKERS, CRM_CRASH_KILLS)
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from common import Row, print_table
+from load_harness import crash_run, run_load
+
+
+def benchmark() -> list[Row]:
+    from crm_desktop.db.scratch import scratch_postgres_database
+
+    seconds = float(os.environ.get("CRM_LOAD_SECONDS", 60))
+    workers = int(os.environ.get("CRM_LOAD_WORKERS", 10))
+    kills = int(os.environ.get("CRM_CRASH_KILLS", 50))
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory() as folder:
+        results = [("SQLite", run_load(f"sqlite:///{Path(folder) / 'load.db'}", workers, seconds))]
+        with scratch_postgres_database(prefix="crm_bench_load") as url:
+            results.append(("PostgreSQL", run_load(url, workers, seconds)))
+        for name, result in results:
+            t = result.totals
+            rows.append(
+                {
+                    "benchmark": f"load: {workers} processes for {seconds:.0f} s, {name}",
+                    "result": f"{result.ops_per_second:.1f} ops/s, p95 {result.p95_ms:.0f} ms; "
+                    f"{t['ok']} saved, {t['conflict']} conflicts reported, {t['refused']} "
+                    f"refused by guards, {t['busy']} busy, {t['unhandled']} unhandled; "
+                    + ("no lost update" if not result.problems else "; ".join(result.problems)),
+                    "target": "0 lost updates, 0 unhandled errors",
+                }
+            )
+        problems = crash_run(f"sqlite:///{Path(folder) / 'crash.db'}", kills)
+        rows.append(
+            {
+                "benchmark": f"crash: kill -9 a writer mid-transition, {kills} times, SQLite",
+                "result": "db check passes, nothing half-moved"
+                if not problems
+                else "; ".join(problems[:5]),
+                "target": "db check passes, no case half-moved",
+            }
+        )
+    return rows
+
+
+if __name__ == "__main__":
+    print_table(benchmark())
