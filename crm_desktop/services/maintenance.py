@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from crm_desktop.db import migrate
-from crm_desktop.db.base import Base
+from crm_desktop.db.base import Base, utcnow
 from crm_desktop.db.database import Database
-from crm_desktop.db.models import Case, Stage
+from crm_desktop.db.models import Case, Setting, Stage
 
 
 @dataclass
@@ -57,4 +59,34 @@ def check_database(database: Database) -> CheckReport:
         if orphans:
             report.problems.append(f"{orphans} cases point at a current stage that is not theirs")
         report.checked.append("each case's current stage")
+    return report
+
+
+LAST_CHECK_KEY = "maintenance.last_check"
+CHECK_EVERY = dt.timedelta(days=1)
+
+
+def periodic_check(database: Database, now: dt.datetime | None = None) -> CheckReport | None:
+    """Run :func:`check_database` when the last check is more than a day old.
+
+    The desktop program calls this in the background at start; the time of the last
+    check is kept in the database, so one check a day serves the whole team. Returns
+    the report when a check ran, None when it was not yet due.
+    """
+    now = now or utcnow()
+    with database.session() as session:
+        setting = session.get(Setting, LAST_CHECK_KEY)
+        last = dt.datetime.fromisoformat(setting.value) if setting and setting.value else None
+    if last is not None and now - last < CHECK_EVERY:
+        return None
+    report = check_database(database)
+
+    def remember(session: Session) -> None:
+        row = session.get(Setting, LAST_CHECK_KEY)
+        if row is None:
+            session.add(Setting(key=LAST_CHECK_KEY, value=now.isoformat()))
+        else:
+            row.value = now.isoformat()
+
+    database.write(remember, actor="system")
     return report

@@ -132,3 +132,20 @@ def test_db_upgrade_on_postgres(postgres_url: str, capsys: pytest.CaptureFixture
     assert run(["--database", postgres_url, "db", "upgrade"], capsys)[0] == 0
     code, out, _ = run(["--database", postgres_url, "db", "check"], capsys)
     assert code == 0 and "Database is healthy." in out
+
+
+def test_the_periodic_check_runs_once_a_day(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from crm_desktop.db.database import open_database
+    from crm_desktop.services.maintenance import periodic_check
+
+    db = open_database(f"sqlite:///{tmp_path / 'daily.db'}")
+    try:
+        morning = dt.datetime(2024, 3, 14, 9, 0)
+        first = periodic_check(db, morning)
+        assert first is not None and first.ok
+        assert periodic_check(db, morning + dt.timedelta(hours=5)) is None
+        assert periodic_check(db, morning + dt.timedelta(days=1, minutes=1)) is not None
+    finally:
+        db.dispose()
