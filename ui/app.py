@@ -1,17 +1,21 @@
-"""Starting the desktop program: the application object, the window, the database."""
+"""Starting the desktop program: the application object, sign-in, the window, the database."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 from PySide6.QtWidgets import QApplication
 
 from crm_desktop import __version__
 from crm_desktop.db.database import Database, open_database
+from crm_desktop.domain.access import Actor
 from crm_desktop.errors import UserFacingError
+from ui.context import AppContext
 from ui.main_window import MainWindow
 from ui.notifier import Notifier
 from ui.runner import Runner
+from ui.sign_in import SignInDialog, windows_account
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
@@ -25,29 +29,34 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+def _open_failure(exc: BaseException) -> str:
+    if isinstance(exc, UserFacingError):
+        return exc.message
+    return f"The database could not be opened ({exc.__class__.__name__}: {exc})."
+
+
 def start_main_window(
-    url: str, runner: Runner, notifier: Notifier, on_failure: object = None
+    url: str,
+    runner: Runner,
+    notifier: Notifier,
+    on_failure: Callable[[], None] | None = None,
+    actor: Actor | None = None,
 ) -> MainWindow:
-    """Show the window at once and open (create, migrate) the database off the GUI thread."""
-    window = MainWindow(runner, notifier)
+    """Show the window at once and open (create, migrate) the database off the GUI thread.
+
+    For a user already signed in (or for tests): :func:`run_gui` signs in first.
+    """
+    context = AppContext(runner, notifier, actor=actor)
+    window = MainWindow(context=context)
     window.show()
     notifier.parent = window
 
-    def opened(database: Database) -> None:
-        window.set_database(database)
-
     def failed(exc: BaseException) -> None:
-        message = (
-            exc.message
-            if isinstance(exc, UserFacingError)
-            else f"The database could not be opened ({exc.__class__.__name__}: {exc})."
-        )
-        window.count_label.setText("No database open.")
-        notifier.error("Cannot open the database", message)
-        if callable(on_failure):
+        window.database_failed(_open_failure(exc))
+        if on_failure is not None:
             on_failure()
 
-    runner.submit(lambda: open_database(url), opened, failed)
+    runner.submit(lambda: open_database(url), window.set_database, failed)
     return window
 
 
@@ -55,15 +64,36 @@ def run_gui(url: str) -> int:
     app = create_application()
     runner = Runner(app)
     notifier = Notifier()
-    exit_code = {"value": 0}
+    context = AppContext(runner, notifier)
+    dialog = SignInDialog(context, windows_account())
+    notifier.parent = dialog
+    state: dict[str, object] = {"window": None, "code": 0}
 
-    def give_up() -> None:
-        exit_code["value"] = 2
-        app.quit()
+    def opened(database: Database) -> None:
+        dialog.set_database(database)
 
-    window = start_main_window(url, runner, notifier, give_up)
+    def failed(exc: BaseException) -> None:
+        dialog.database_failed(_open_failure(exc))
+        state["code"] = 2
+
+    def signed_in(_actor: Actor) -> None:
+        window = MainWindow(context=context)
+        notifier.parent = window
+        state["window"] = window
+        window.show()
+        assert context.database is not None
+        window.set_database(context.database)
+
+    def closed_without_signing_in() -> None:
+        if state["window"] is None:
+            app.quit()
+
+    dialog.signed_in.connect(signed_in)
+    dialog.rejected.connect(closed_without_signing_in)
+    dialog.show()
+    runner.submit(lambda: open_database(url), opened, failed)
     result = app.exec()
     runner.wait()
-    if window.database is not None:
-        window.database.dispose()
-    return exit_code["value"] or result
+    if context.database is not None:
+        context.database.dispose()
+    return int(state["code"]) if state["window"] is None and state["code"] else result

@@ -1,127 +1,278 @@
-"""The main window: for now, the case list over the whole database."""
+"""The main window: navigation on the left, one page at a time, open cases in their own
+windows. Pages reload themselves when the runner announces a change they care about."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
     QLabel,
-    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QMainWindow,
-    QTableView,
+    QProgressBar,
+    QSplitter,
+    QStackedWidget,
     QToolBar,
     QWidget,
 )
 
 from crm_desktop import __version__
 from crm_desktop.db.database import Database
-from crm_desktop.errors import UserFacingError
-from ui.case_table_model import CaseTableModel
+from crm_desktop.domain.access import Actor
+from ui.admin_page import AdminPage
+from ui.case_form import CaseDialog
+from ui.cases_page import CasesPage
+from ui.context import AppContext
+from ui.dashboard_page import DashboardPage
+from ui.new_case import NewCaseDialog
 from ui.notifier import Notifier
+from ui.pages import Page
+from ui.queues_page import MyWorkPage, OmbudsmanPage, QueuesPage
 from ui.runner import Runner
+from ui.widgets import NotBuiltPage
+
+PAGE_KEY = "main_window/page"
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, runner: Runner, notifier: Notifier, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        runner: Runner | None = None,
+        notifier: Notifier | None = None,
+        parent: QWidget | None = None,
+        *,
+        context: AppContext | None = None,
+    ) -> None:
         super().__init__(parent)
-        self.runner = runner
-        self.notifier = notifier
-        self.database: Database | None = None
-        self.setWindowTitle("CRM Desktop")
+        if context is None:
+            assert runner is not None and notifier is not None
+            context = AppContext(runner, notifier)
+        self.context = context
+        self.runner = context.runner
+        self.notifier = context.notifier
+        self.case_windows: dict[int, CaseDialog] = {}
+        self.new_case_dialog: NewCaseDialog | None = None
         self.setObjectName("MainWindow")
 
-        self.case_model = CaseTableModel(runner)
-        self.case_table = QTableView(self)
-        self.case_table.setObjectName("CaseTable")
-        self.case_table.setAccessibleName("Cases")
-        self.case_table.setModel(self.case_model)
-        self.case_table.setSortingEnabled(True)
-        self.case_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.case_table.setAlternatingRowColors(True)
-        self.case_table.verticalHeader().setVisible(False)
-        self.case_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.case_table.horizontalHeader().setStretchLastSection(True)
-        self.case_table.horizontalHeader().setSortIndicator(3, Qt.SortOrder.DescendingOrder)
-        self.setCentralWidget(self.case_table)
+        self.nav = QListWidget(self)
+        self.nav.setObjectName("Navigation")
+        self.nav.setAccessibleName("Navigation")
+        self.stack = QStackedWidget(self)
+        self.stack.setObjectName("Pages")
+        self.pages: dict[str, QWidget] = {}
+        self.dashboard = DashboardPage(context, self)
+        self.my_work = MyWorkPage(context, self)
+        self.queues = QueuesPage(context, self)
+        self.cases = CasesPage(context, self)
+        self.ombudsman = OmbudsmanPage(context, self)
+        self._add_page("Dashboard", self.dashboard)
+        self._add_page("My work", self.my_work)
+        self._add_page("Queues", self.queues)
+        self._add_page("Cases", self.cases)
+        self._add_page(
+            "Investigators",
+            NotBuiltPage(
+                "Investigators",
+                "The pool of Investigating Officers and Independent Persons: their "
+                "availability, eligibility checks, appointments offered and accepted, report "
+                "deadlines and fees.",
+            ),
+        )
+        self._add_page("Ombudsman", self.ombudsman)
+        self._add_page(
+            "Reports",
+            NotBuiltPage(
+                "Reports",
+                "The one-click annual report for a financial year (PDF for the panel and the "
+                "same figures as a spreadsheet), exports and baseline figures.",
+            ),
+        )
+        self.admin: AdminPage | None = None
+        if context.signed_in.is_manager and context.actor is not None:
+            self.admin = AdminPage(context, self)
+            self._add_page("Admin", self.admin)
+        for page in self.pages.values():
+            if isinstance(page, Page):
+                page.open_case.connect(self.open_case)
 
-        toolbar = QToolBar("Search", self)
-        toolbar.setObjectName("SearchToolbar")
+        splitter = QSplitter(self)
+        splitter.setObjectName("MainSplitter")
+        splitter.addWidget(self.nav)
+        splitter.addWidget(self.stack)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+        width = self.fontMetrics().horizontalAdvance("M") * 11
+        splitter.setSizes([width, width * 8])
+        self.splitter = splitter
+        self.setCentralWidget(splitter)
+        self.nav.currentRowChanged.connect(self._page_chosen)
+
+        toolbar = QToolBar("Main", self)
+        toolbar.setObjectName("MainToolbar")
         toolbar.setMovable(False)
-        self.search_box = QLineEdit(toolbar)
-        self.search_box.setObjectName("QuickSearch")
-        self.search_box.setPlaceholderText("Search by reference, name or text  (Ctrl+F)")
-        self.search_box.setAccessibleName("Quick search")
-        self.search_box.setClearButtonEnabled(True)
-        self.search_box.setMinimumWidth(360)
-        self.search_box.returnPressed.connect(self._search)
-        self.search_box.textChanged.connect(self._search_cleared)
-        toolbar.addWidget(QLabel("  Cases  ", toolbar))
-        toolbar.addWidget(self.search_box)
+        self.new_case_action = QAction("New case", self)
+        self.new_case_action.setShortcut(QKeySequence.StandardKey.New)
+        self.new_case_action.setToolTip("Record a new complaint, compliment or comment (Ctrl+N)")
+        self.new_case_action.triggered.connect(self.new_case)
+        self.new_case_action.setEnabled(context.signed_in.can_work_cases)
+        toolbar.addAction(self.new_case_action)
+        self.refresh_action = QAction("Refresh", self)
+        self.refresh_action.setShortcut(QKeySequence.StandardKey.Refresh)
+        self.refresh_action.setToolTip("Load this page again (F5)")
+        self.refresh_action.triggered.connect(self.refresh)
+        toolbar.addAction(self.refresh_action)
         self.addToolBar(toolbar)
-        QShortcut(QKeySequence.StandardKey.Find, self, self._focus_search)
+        QShortcut(QKeySequence.StandardKey.Find, self, self.focus_search)
+        for number, name in enumerate(self.pages, start=1):
+            QShortcut(QKeySequence(f"Ctrl+{number}"), self, lambda n=name: self.show_page(n))
 
-        self.count_label = QLabel("Opening the database…", self)
-        self.statusBar().addWidget(self.count_label, 1)
+        self.busy = QProgressBar(self)
+        self.busy.setObjectName("BusyIndicator")
+        self.busy.setAccessibleName("Working")
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(self.fontMetrics().horizontalAdvance("M") * 8)
+        self.busy.setVisible(False)
+        self.busy_label = QLabel("", self)
+        self.statusBar().addWidget(self.busy_label)
+        self.statusBar().addWidget(self.busy)
+        self.status_text = QLabel("Opening the database…", self)
+        self.statusBar().addWidget(self.status_text, 1)
+        self.user_label = QLabel("", self)
+        self.user_label.setObjectName("UserLabel")
+        self.statusBar().addPermanentWidget(self.user_label)
         self.database_label = QLabel("", self)
         self.statusBar().addPermanentWidget(self.database_label)
-
-        self.case_model.total_changed.connect(self._show_total)
-        self.case_model.loading_changed.connect(self._show_loading)
-        self.case_model.failed.connect(self._show_failure)
-        runner.changed.connect(self._data_changed)
+        self.runner.busy_changed.connect(self._show_busy)
+        self.runner.changed.connect(self._data_changed)
+        self._show_actor(context.actor)
         self._restore_layout()
 
-    # -- database --------------------------------------------------------------------
+    # -- pages -------------------------------------------------------------------------
+
+    def _add_page(self, name: str, page: QWidget) -> None:
+        self.pages[name] = page
+        self.stack.addWidget(page)
+        item = QListWidgetItem(name, self.nav)
+        item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{name} page")
+
+    def show_page(self, name: str) -> QWidget:
+        names = list(self.pages)
+        self.nav.setCurrentRow(names.index(name))
+        return self.pages[name]
+
+    @property
+    def current_page(self) -> QWidget:
+        return self.stack.currentWidget()
+
+    def _page_chosen(self, row: int) -> None:
+        if row < 0:
+            return
+        previous = self.stack.currentWidget()
+        if isinstance(previous, Page):
+            previous.deactivate()
+        page = list(self.pages.values())[row]
+        self.stack.setCurrentWidget(page)
+        if isinstance(page, Page):
+            page.activate()
+        QSettings().setValue(PAGE_KEY, list(self.pages)[row])
+
+    def refresh(self) -> None:
+        page = self.stack.currentWidget()
+        if isinstance(page, Page) and self.context.database is not None:
+            page.stale = True
+            page.activate()
+
+    def focus_search(self) -> None:
+        self.show_page("Cases")
+        self.cases.focus_search()
+
+    # -- compatibility: the case list's widgets ----------------------------------------
+
+    @property
+    def case_model(self):  # type: ignore[no-untyped-def]
+        return self.cases.case_model
+
+    @property
+    def case_table(self):  # type: ignore[no-untyped-def]
+        return self.cases.case_table
+
+    @property
+    def search_box(self):  # type: ignore[no-untyped-def]
+        return self.cases.search_box
+
+    @property
+    def count_label(self) -> QLabel:
+        return self.cases.count_label
+
+    @property
+    def database(self) -> Database | None:
+        return self.context.database
+
+    # -- database and user -------------------------------------------------------------
 
     def set_database(self, database: Database) -> None:
-        self.database = database
+        self.context.database = database
         self.database_label.setText(f"{database.display_url}  ·  version {__version__}")
+        self.status_text.setText("")
         for warning in database.warnings:
             self.notifier.warning("Shared database", warning)
-        self.case_model.set_database(database)
+        page = self.stack.currentWidget()
+        if isinstance(page, Page):
+            page.activate()
+
+    def database_failed(self, message: str) -> None:
+        self.status_text.setText("No database open.")
+        self.count_label.setText("No database open.")
+        self.notifier.error("Cannot open the database", message)
+
+    def _show_actor(self, actor: Actor | None) -> None:
+        if actor is None:
+            self.setWindowTitle("CRM Desktop")
+            return
+        name = actor.display_name or actor.username
+        self.setWindowTitle(f"CRM Desktop – {name}")
+        self.user_label.setText(f"Signed in as {name} ({actor.role.value})")
 
     def _data_changed(self, what: str) -> None:
-        if what == "cases":
-            self.case_model.refresh()
+        for page in self.pages.values():
+            if isinstance(page, Page):
+                page.data_changed(what)
 
-    # -- search ----------------------------------------------------------------------
+    def _show_busy(self, busy: bool) -> None:
+        self.busy.setVisible(busy)
+        self.busy_label.setText("Working…" if busy else "")
 
-    def _focus_search(self) -> None:
-        self.search_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.search_box.selectAll()
+    # -- cases -------------------------------------------------------------------------
 
-    def _search(self) -> None:
-        self.case_model.set_search(self.search_box.text())
+    def open_case(self, case_id: int) -> CaseDialog | None:
+        if self.context.database is None:
+            return None
+        dialog = self.case_windows.get(case_id)
+        if dialog is not None and dialog.isVisible():
+            dialog.raise_()
+            dialog.activateWindow()
+            return dialog
+        dialog = CaseDialog(self.context, case_id, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.destroyed.connect(lambda _=None, c=case_id: self.case_windows.pop(c, None))
+        self.case_windows[case_id] = dialog
+        dialog.show()
+        return dialog
 
-    def _search_cleared(self, text: str) -> None:
-        if not text:
-            self.case_model.set_search("")
+    def new_case(self) -> NewCaseDialog | None:
+        if self.context.database is None or not self.context.signed_in.can_work_cases:
+            return None
+        if self.new_case_dialog is not None and self.new_case_dialog.isVisible():
+            self.new_case_dialog.raise_()
+            return self.new_case_dialog
+        dialog = NewCaseDialog(self.context, self)
+        dialog.created.connect(lambda created: self.open_case(created.case_id))
+        self.new_case_dialog = dialog
+        dialog.open()
+        return dialog
 
-    # -- status ----------------------------------------------------------------------
-
-    def _show_total(self, total: int) -> None:
-        noun = "case" if total == 1 else "cases"
-        searched = " found" if self.case_model.query.search else ""
-        self.count_label.setText(f"{total:,} {noun}{searched}")
-
-    def _show_loading(self, loading: bool) -> None:
-        if loading and not self.case_model.rowCount():
-            self.count_label.setText("Loading cases…")
-
-    def _show_failure(self, exc: BaseException) -> None:
-        if isinstance(exc, UserFacingError):
-            self.notifier.error("Cannot load the cases", exc.message)
-        else:
-            self.notifier.error(
-                "Cannot load the cases",
-                f"Something went wrong loading the case list ({exc.__class__.__name__}). "
-                "Try again; if it keeps happening, tell IT.",
-            )
-        self.count_label.setText("The case list could not be loaded.")
-
-    # -- layout ----------------------------------------------------------------------
+    # -- layout ------------------------------------------------------------------------
 
     def _restore_layout(self) -> None:
         settings = QSettings()
@@ -129,15 +280,31 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1200, 760)
-        header_state = settings.value("main_window/case_table_header")
-        if header_state is not None:
-            self.case_table.horizontalHeader().restoreState(header_state)
+            metrics = self.fontMetrics()
+            self.resize(metrics.horizontalAdvance("M") * 100, metrics.height() * 48)
+        state = settings.value("main_window/state")
+        if state is not None:
+            self.restoreState(state)
+        splitter = settings.value("main_window/splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+        page = str(settings.value(PAGE_KEY, "Dashboard"))
+        self.nav.blockSignals(True)
+        self.nav.setCurrentRow(list(self.pages).index(page) if page in self.pages else 0)
+        self.nav.blockSignals(False)
+        self.stack.setCurrentIndex(self.nav.currentRow())
+        current = self.stack.currentWidget()
+        if isinstance(current, Page):
+            current.active = True
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        for dialog in list(self.case_windows.values()):
+            if not dialog.close():
+                event.ignore()
+                return
         settings = QSettings()
         settings.setValue("main_window/geometry", self.saveGeometry())
-        settings.setValue(
-            "main_window/case_table_header", self.case_table.horizontalHeader().saveState()
-        )
+        settings.setValue("main_window/state", self.saveState())
+        settings.setValue("main_window/splitter", self.splitter.saveState())
+        self.cases.save_layout()
         super().closeEvent(event)

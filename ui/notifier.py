@@ -20,13 +20,24 @@ class Notifier:
     def info(self, title: str, message: str) -> None:
         QMessageBox.information(self.parent, title, message)
 
+    def confirm(self, title: str, message: str, yes: str = "Yes", no: str = "No") -> bool:
+        """Ask a yes/no question; True for yes."""
+        box = QMessageBox(QMessageBox.Icon.Question, title, message, parent=self.parent)
+        yes_button = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
+        no_button = box.addButton(no, QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(no_button)
+        box.setEscapeButton(no_button)
+        box.exec()
+        return box.clickedButton() is yes_button
+
 
 class RecordingNotifier(Notifier):
     """Keeps messages instead of showing them (tests, offscreen rendering)."""
 
-    def __init__(self) -> None:
+    def __init__(self, answer: bool = True) -> None:
         super().__init__(None)
         self.messages: list[tuple[str, str, str]] = []
+        self.answer = answer  # what confirm() answers
 
     def error(self, title: str, message: str) -> None:
         self.messages.append(("error", title, message))
@@ -36,3 +47,7 @@ class RecordingNotifier(Notifier):
 
     def info(self, title: str, message: str) -> None:
         self.messages.append(("info", title, message))
+
+    def confirm(self, title: str, message: str, yes: str = "Yes", no: str = "No") -> bool:
+        self.messages.append(("confirm", title, message))
+        return self.answer

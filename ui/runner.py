@@ -5,6 +5,13 @@
 data, ``Runner.announce(what)`` emits ``changed``; screens listen and decide whether to
 reload, so widgets never call each other to refresh. Tests use ``synchronous=True``,
 which runs the work at once on the calling thread.
+
+Long work goes through ``Runner.submit_job(work, on_done, on_error, on_progress)``:
+``work(job)`` may call ``job.report(done, total, text)`` (delivered to ``on_progress``
+on the GUI thread) and ``job.check()`` between steps, which stops the work once the
+user has pressed Cancel. A cancelled job's result is never delivered. Python cannot
+interrupt a running database call, so cancelling a single long query means the screen
+stops waiting for it and drops its answer.
 """
 
 from __future__ import annotations
@@ -19,6 +26,29 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 log = logging.getLogger(__name__)
 
 
+class Cancelled(Exception):
+    """Raised by :meth:`Job.check` in the worker after the user cancelled the job."""
+
+
+class Job:
+    """A handle on submitted work: cancel it, or (in the worker) report progress."""
+
+    def __init__(self) -> None:
+        self.cancelled = False
+        self._report: Callable[[int, int, str], None] | None = None
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+    def check(self) -> None:
+        if self.cancelled:
+            raise Cancelled()
+
+    def report(self, done: int, total: int, text: str = "") -> None:
+        if self._report is not None:
+            self._report(done, total, text)
+
+
 class _Relay(QObject):
     """Carries a finished job's result back to the GUI thread.
 
@@ -27,6 +57,7 @@ class _Relay(QObject):
     """
 
     finished = Signal(object, object)  # result, exception
+    progressed = Signal(int, int, str)
 
     def __init__(self, deliver: Callable[[_Relay, Any, BaseException | None], None]) -> None:
         super().__init__()
@@ -59,7 +90,7 @@ class _Job(QRunnable):
 def _is_expected(exc: BaseException) -> bool:
     from crm_desktop.errors import UserFacingError
 
-    return isinstance(exc, UserFacingError)
+    return isinstance(exc, UserFacingError | Cancelled)
 
 
 class Runner(QObject):
@@ -81,33 +112,56 @@ class Runner(QObject):
         work: Callable[[], Any],
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
-    ) -> None:
+    ) -> Job:
+        return self.submit_job(lambda _job: work(), on_done, on_error)
+
+    def submit_job(
+        self,
+        work: Callable[[Job], Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        on_progress: Callable[[int, int, str], None] | None = None,
+    ) -> Job:
+        job = Job()
         if self.synchronous:
+            job._report = on_progress
             try:
-                result = work()
+                result = work(job)
             except BaseException as exc:
-                self._deliver(None, exc, on_done, on_error)
+                self._deliver(job, None, exc, on_done, on_error)
             else:
-                self._deliver(result, None, on_done, on_error)
-            return
+                self._deliver(job, result, None, on_done, on_error)
+            return job
 
         def finished(relay: _Relay, result: Any, exc: BaseException | None) -> None:
             self._relays.discard(relay)
             self._set_pending(self._pending - 1)
-            self._deliver(result, exc, on_done, on_error)
+            self._deliver(job, result, exc, on_done, on_error)
 
         relay = _Relay(finished)
+        if on_progress is not None:
+
+            def progressed(done: int, total: int, text: str) -> None:
+                if not job.cancelled:
+                    on_progress(done, total, text)
+
+            relay.progressed.connect(progressed)
+            job._report = relay.progressed.emit
         self._relays.add(relay)
         self._set_pending(self._pending + 1)
-        self._pool.start(_Job(work, relay))
+        self._pool.start(_Job(lambda: work(job), relay))
+        return job
 
     def _deliver(
         self,
+        job: Job,
         result: Any,
         exc: BaseException | None,
         on_done: Callable[[Any], None] | None,
         on_error: Callable[[BaseException], None] | None,
     ) -> None:
+        if job.cancelled or isinstance(exc, Cancelled):
+            return
         if exc is None:
             if on_done is not None:
                 on_done(result)
@@ -124,6 +178,10 @@ class Runner(QObject):
 
     def announce(self, what: str) -> None:
         self.changed.emit(what)
+
+    @property
+    def busy(self) -> bool:
+        return self._pending > 0
 
     def wait(self, msecs: int = 30000) -> bool:
         """Wait for running work to finish (shutdown and tests)."""

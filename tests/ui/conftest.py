@@ -1,10 +1,79 @@
 from __future__ import annotations
 
-import pytest
+import datetime as dt
+from collections.abc import Iterator
 
+import pytest
+from PySide6.QtCore import QSettings, QtMsgType
+
+from crm_desktop.db.database import Database
+from crm_desktop.domain.access import Actor
+from crm_desktop.domain.enums import UserRole
+from crm_desktop.services.users import add_user
+from ui.context import AppContext
+from ui.notifier import RecordingNotifier
 from ui.runner import Runner
+
+TODAY = dt.date(2025, 6, 2)
+PASSWORD = "correct horse 1"
+# Messages the offscreen platform prints about itself, not about our widgets.
+IGNORED_QT_MESSAGES = ("This plugin does not support",)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings(qapp) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """Each test starts with empty settings (window layout, saved filters, last page)."""
+    QSettings().clear()
+    yield
+    QSettings().clear()
+
+
+@pytest.fixture(autouse=True)
+def _qt_warnings_fail(qtlog) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """A Qt warning (or worse) during a UI test fails it."""
+    yield
+    bad = [
+        record.message
+        for record in qtlog.records
+        if record.type in (QtMsgType.QtWarningMsg, QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg)
+        and not record.message.startswith(IGNORED_QT_MESSAGES)
+    ]
+    if bad:
+        pytest.fail("Qt warnings: " + "; ".join(bad))
 
 
 @pytest.fixture
 def runner(qapp) -> Runner:  # type: ignore[no-untyped-def]
     return Runner(synchronous=True)
+
+
+@pytest.fixture
+def people(database: Database) -> dict[str, Actor]:
+    """An officer and a manager who can sign in with PASSWORD."""
+
+    def build(session):  # type: ignore[no-untyped-def]
+        officer = add_user(
+            session, "officer1", UserRole.OFFICER, display_name="Priya Raman", password=PASSWORD
+        )
+        manager = add_user(
+            session, "boss", UserRole.MANAGER, display_name="Morag Ellison", password=PASSWORD
+        )
+        return {
+            "officer": Actor(officer.username, officer.role, officer.id, officer.display_name),
+            "manager": Actor(manager.username, manager.role, manager.id, manager.display_name),
+        }
+
+    return database.write(build, actor="system")
+
+
+@pytest.fixture
+def context(runner: Runner, database: Database, people: dict[str, Actor]) -> AppContext:
+    return AppContext(
+        runner, RecordingNotifier(), database=database, actor=people["officer"], today=lambda: TODAY
+    )
+
+
+@pytest.fixture
+def manager_context(context: AppContext, people: dict[str, Actor]) -> AppContext:
+    context.actor = people["manager"]
+    return context

@@ -33,6 +33,7 @@ def test_window_shows_the_case_list(qtbot, tmp_path: Path) -> None:  # type: ign
     window = start_main_window(url, runner, notifier)
     qtbot.addWidget(window)
     try:
+        window.show_page("Cases")
         assert window.case_model.rowCount() == 3
         assert window.count_label.text() == "3 cases"
         assert window.case_table.model().data(window.case_table.model().index(0, 0)) == (

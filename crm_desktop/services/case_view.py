@@ -1,0 +1,498 @@
+"""Everything the case form shows about one case, read in one session as plain data.
+
+The desktop program's runner calls :func:`load_case_detail` off the GUI thread and the
+case form gets frozen dataclasses, never live ORM objects. It reads through the other
+services where they exist (workflow state and actions, the clock, the timeline) and
+reads the case's own rows directly otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from crm_desktop.db.models import (
+    ActionItem,
+    Assignment,
+    AuditEvent,
+    Case,
+    CaseParty,
+    ComplaintPoint,
+    Directorate,
+    LgscoDetail,
+    Nature,
+    Person,
+    PointOutcome,
+    ServiceArea,
+    Stage,
+    StageSuspension,
+    Team,
+    User,
+)
+from crm_desktop.domain.access import Actor
+from crm_desktop.domain.enums import (
+    AssignmentRole,
+    AssignmentStatus,
+    CaseStatus,
+    Channel,
+    Kind,
+    LgscoDecision,
+    Outcome,
+    PartyRole,
+    Procedure,
+    StageCode,
+    StageStatus,
+)
+from crm_desktop.domain.formatting import format_date, working_days_text
+from crm_desktop.domain.workflow import Action, State
+from crm_desktop.errors import UserFacingError, ValidationError
+from crm_desktop.services import clock
+from crm_desktop.services.cases import is_late_complaint
+from crm_desktop.services.timeline import TimelineEntry, case_timeline
+from crm_desktop.services.workflow import available_actions, case_state
+
+DUE_SOON = 5  # working days
+
+
+@dataclass(frozen=True)
+class PointView:
+    id: int
+    seq: int
+    nature: str
+    description: str
+    outcome: str  # the outcome at the current stage (label), "" if none yet
+    earlier: str  # outcomes at earlier stages, e.g. "Stage 1: Upheld"
+
+
+@dataclass(frozen=True)
+class PartyView:
+    person_id: int
+    role: str
+    name: str
+    email: str
+    phone: str
+    flag: str  # "Persistent/vexatious (review 1 Jan 2025)" or ""
+
+
+@dataclass(frozen=True)
+class AssignmentView:
+    stage: str
+    role: str
+    person: str
+    status: str
+    offered_on: dt.date
+    report_due_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class ActionItemView:
+    id: int
+    action: str
+    owner: str
+    agreed_with: str
+    due_on: dt.date | None
+    done_on: dt.date | None
+    evidence: str
+
+
+@dataclass(frozen=True)
+class HistoryView:
+    at: str  # local time, "14 Mar 2024 10:31"
+    who: str
+    what: str
+    details: str
+
+
+@dataclass(frozen=True)
+class StageView:
+    id: int
+    code: str
+    label: str
+    state: str
+    status: str
+    requested_on: dt.date | None
+    acknowledged_on: dt.date | None
+    acknowledge_due_on: dt.date | None
+    started_on: dt.date | None
+    due_on: dt.date | None
+    outer_limit_on: dt.date | None
+    closed_on: dt.date | None
+    outcome: str
+    days_left: int | None
+    clock_text: str  # "3 working days left", "2 working days overdue", "Clock suspended ..."
+    tone: str | None  # "overdue", "due soon", "suspended" or None
+    lgsco: str  # the Ombudsman's reference and decision, for an Ombudsman stage
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    id: int
+    reference: str
+    kind: str
+    procedure: str
+    channel: str | None
+    received_on: dt.date
+    events_on: dt.date | None
+    directorate: str | None
+    service_area: str | None
+    team: str | None
+    summary: str
+    desired_outcome: str
+    status: str
+    closed_on: dt.date | None
+    owner: str
+    version: int
+    updated_by: str
+    late_complaint: bool
+    late_decision: str
+    reply_text: str
+    stage: StageView | None
+    stages: tuple[StageView, ...]
+    actions: tuple[Action, ...]
+    points: tuple[PointView, ...]
+    parties: tuple[PartyView, ...]
+    assignments: tuple[AssignmentView, ...]
+    action_items: tuple[ActionItemView, ...]
+    timeline: tuple[TimelineEntry, ...]
+    history: tuple[HistoryView, ...]
+
+    @property
+    def kind_label(self) -> str:
+        return Kind(self.kind).label
+
+    @property
+    def procedure_label(self) -> str:
+        return Procedure(self.procedure).label
+
+    @property
+    def is_complaint(self) -> bool:
+        return self.kind == Kind.COMPLAINT.value
+
+    @property
+    def title(self) -> str:
+        return f"{self.reference} · {self.kind_label} · {self.procedure_label}"
+
+
+def _local(moment: dt.datetime) -> str:
+    local = moment.replace(tzinfo=dt.UTC).astimezone()
+    return f"{format_date(local.date())} {local:%H:%M}"
+
+
+def _stage_view(session: Session, stage: Stage, case: Case, today: dt.date) -> StageView:
+    code = StageCode(stage.stage)
+    state = case_state(session, case).value if case.current_stage_id == stage.id else ""
+    days_left: int | None = None
+    tone: str | None = None
+    if stage.status == StageStatus.SUSPENDED:
+        since = session.scalar(
+            sa.select(StageSuspension)
+            .where(StageSuspension.stage_id == stage.id, StageSuspension.ends_on.is_(None))
+            .limit(1)
+        )
+        clock_text = (
+            f"Clock suspended since {format_date(since.starts_on)} ({since.reason})"
+            if since
+            else "Clock suspended"
+        )
+        tone = "suspended"
+    elif stage.closed_on is not None:
+        clock_text = f"Responded on {format_date(stage.closed_on)}"
+        if stage.due_on is not None:
+            clock_text += " (in time)" if stage.closed_on <= stage.due_on else " (late)"
+    elif stage.started_on is None or stage.due_on is None:
+        clock_text = "The clock has not started"
+        if code == StageCode.STAGE_2 and case.procedure == Procedure.CHILDREN:
+            clock_text += ": it starts when the statement of complaint is agreed"
+    else:
+        try:
+            status = clock.stage_clock_status(session, stage.id, today)
+        except UserFacingError:
+            status = None
+        if status is None:
+            clock_text = ""
+        else:
+            days_left = status.working_days_left
+            if status.overdue:
+                clock_text = f"Overdue by {working_days_text(-days_left)}"
+                if days_left == 0:
+                    clock_text = "Overdue (it was due on the last working day)"
+                tone = "overdue"
+            elif days_left == 0:
+                clock_text = "Due today"
+                tone = "due soon"
+            else:
+                clock_text = f"{working_days_text(days_left)} left"
+                if status.due_soon or days_left <= DUE_SOON:
+                    tone = "due soon"
+    lgsco = ""
+    if code == StageCode.LGSCO:
+        detail = session.get(LgscoDetail, stage.id)
+        if detail is not None:
+            parts = []
+            if detail.lgsco_reference:
+                parts.append(f"Ombudsman reference {detail.lgsco_reference}")
+            if detail.enquiry_response_due_on:
+                parts.append(f"enquiry response due {format_date(detail.enquiry_response_due_on)}")
+            if detail.decision:
+                parts.append(f"decision: {LgscoDecision(detail.decision).label}")
+            lgsco = "; ".join(parts)
+    return StageView(
+        id=stage.id,
+        code=code.value,
+        label=code.label,
+        state=state,
+        status=StageStatus(stage.status).value,
+        requested_on=stage.requested_on,
+        acknowledged_on=stage.acknowledged_on,
+        acknowledge_due_on=stage.acknowledge_due_on,
+        started_on=stage.started_on,
+        due_on=stage.due_on,
+        outer_limit_on=stage.outer_limit_on,
+        closed_on=stage.closed_on,
+        outcome=Outcome(stage.outcome).label if stage.outcome else "",
+        days_left=days_left,
+        clock_text=clock_text,
+        tone=tone,
+        lgsco=lgsco,
+    )
+
+
+_ENTITY_WORDS = {
+    "representation": "Case",
+    "stage": "Stage",
+    "complaint_point": "Complaint point",
+    "point_outcome": "Point outcome",
+    "case_party": "Person on the case",
+    "person": "Person",
+    "due_date_change": "Due date change",
+    "stage_suspension": "Suspension",
+    "stage_extension": "Extension",
+    "stage_grading": "Grading",
+    "assignment": "Appointment",
+    "lgsco_detail": "Ombudsman details",
+    "lgsco_remedy": "Ombudsman remedy",
+    "lgsco_payment": "Ombudsman payment",
+    "action_item": "Action-plan item",
+    "correspondence": "Correspondence",
+    "attachment": "Attachment",
+    "workflow": "Action",
+}
+_SKIP_KEYS = {
+    "version",
+    "updated_at",
+    "updated_by",
+    "created_at",
+    "created_by",
+    "changed_at",
+    "changed_by",
+    "id",
+    "case_id",
+    "stage_id",
+    "point_id",
+    "person_id",
+}
+_VERBS = {"create": "added", "update": "changed", "delete": "removed"}
+
+
+def _value(value: object) -> str:
+    if value is None or value == "":
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    text = str(value)
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:
+            return format_date(dt.date.fromisoformat(text))
+        except ValueError:
+            return text
+    return text
+
+
+def _history(session: Session, case_id: int) -> list[HistoryView]:
+    rows = []
+    for event in session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.id.desc())
+    ):
+        entity = _ENTITY_WORDS.get(event.entity, event.entity.replace("_", " ").capitalize())
+        try:
+            after = json.loads(event.after) if event.after else {}
+            before = json.loads(event.before) if event.before else {}
+        except ValueError:
+            after, before = {}, {}
+        if event.entity == "workflow":
+            try:
+                what = Action(event.action).label
+            except ValueError:
+                what = event.action.capitalize()
+            details = "; ".join(
+                f"{k.replace('_', ' ')}: {_value(v)}" for k, v in sorted(after.items())
+            )
+        else:
+            verb = _VERBS.get(event.action)
+            what = f"{entity} {verb}" if verb else f"{entity}: {event.action}"
+            if event.action == "update" and isinstance(after, dict):
+                changes = []
+                for key in sorted(k for k in after if k not in _SKIP_KEYS):
+                    old = before.get(key) if isinstance(before, dict) else None
+                    changes.append(f"{key.replace('_', ' ')}: {_value(old)} → {_value(after[key])}")
+                if not changes:
+                    continue  # only its version moved on: nothing a person changed
+                details = "; ".join(changes)
+            elif isinstance(after, dict):
+                details = "; ".join(
+                    f"{k.replace('_', ' ')}: {_value(v)}"
+                    for k, v in sorted(after.items())
+                    if k not in _SKIP_KEYS and v not in (None, "", [])
+                )
+            else:
+                details = ""
+        rows.append(HistoryView(_local(event.occurred_at), event.username or "", what, details))
+    return rows
+
+
+def load_case_detail(session: Session, case_id: int, actor: Actor, today: dt.date) -> CaseDetail:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise ValidationError(f"There is no case with id {case_id}; it may have been deleted.")
+    names = {
+        "directorate": session.get(Directorate, case.directorate_id)
+        if case.directorate_id
+        else None,
+        "area": session.get(ServiceArea, case.service_area_id) if case.service_area_id else None,
+        "team": session.get(Team, case.team_id) if case.team_id else None,
+        "owner": session.get(User, case.owner_id) if case.owner_id else None,
+    }
+    stage_rows = list(
+        session.scalars(sa.select(Stage).where(Stage.case_id == case.id).order_by(Stage.seq))
+    )
+    stages = [_stage_view(session, s, case, today) for s in stage_rows]
+    current = next((s for s in stages if s.id == case.current_stage_id), None)
+    stage_labels = {s.id: s.label for s in stages}
+
+    natures = dict(session.execute(sa.select(Nature.id, Nature.name)).all())
+    points = []
+    for point in session.scalars(
+        sa.select(ComplaintPoint)
+        .where(ComplaintPoint.case_id == case.id)
+        .order_by(ComplaintPoint.seq)
+    ):
+        outcomes = list(
+            session.scalars(sa.select(PointOutcome).where(PointOutcome.point_id == point.id))
+        )
+        now = next((o for o in outcomes if o.stage_id == case.current_stage_id), None)
+        earlier = "; ".join(
+            f"{stage_labels.get(o.stage_id, 'Stage')}: {Outcome(o.outcome).label}"
+            for o in outcomes
+            if o.stage_id != case.current_stage_id
+        )
+        points.append(
+            PointView(
+                point.id,
+                point.seq,
+                natures.get(point.nature_id, "") if point.nature_id else "",
+                point.description or "",
+                Outcome(now.outcome).label if now else "",
+                earlier,
+            )
+        )
+
+    parties = []
+    for party, person in session.execute(
+        sa.select(CaseParty, Person)
+        .join(Person, Person.id == CaseParty.person_id)
+        .where(CaseParty.case_id == case.id)
+        .order_by(CaseParty.id)
+    ):
+        flag = ""
+        if person.vexatious:
+            flag = "Persistent or vexatious complainant"
+            if person.vexatious_review_on:
+                flag += f" (review {format_date(person.vexatious_review_on)})"
+            if person.contact_arrangements:
+                flag += f". Contact: {person.contact_arrangements}"
+        parties.append(
+            PartyView(
+                person.id,
+                PartyRole(party.role).value.capitalize(),
+                person.full_name,
+                person.email or "",
+                person.phone or "",
+                flag,
+            )
+        )
+
+    assignments = [
+        AssignmentView(
+            stage_labels.get(a.stage_id, ""),
+            AssignmentRole(a.role).value.capitalize(),
+            person.full_name,
+            AssignmentStatus(a.status).value.capitalize(),
+            a.offered_on,
+            a.report_due_on,
+        )
+        for a, person in session.execute(
+            sa.select(Assignment, Person)
+            .join(Person, Person.id == Assignment.person_id)
+            .join(Stage, Stage.id == Assignment.stage_id)
+            .where(Stage.case_id == case.id)
+            .order_by(Stage.seq, Assignment.id)
+        )
+    ]
+    items = [
+        ActionItemView(
+            i.id, i.action, i.owner, i.agreed_with or "", i.due_on, i.done_on, i.evidence or ""
+        )
+        for i in session.scalars(
+            sa.select(ActionItem).where(ActionItem.case_id == case.id).order_by(ActionItem.id)
+        )
+    ]
+    try:
+        actions = tuple(available_actions(session, case.id, actor))
+    except UserFacingError:
+        actions = ()
+    if not actor.can_work_cases:
+        actions = ()
+    directorate = names["directorate"]
+    area = names["area"]
+    team = names["team"]
+    owner = names["owner"]
+    return CaseDetail(
+        id=case.id,
+        reference=case.reference,
+        kind=Kind(case.kind).value,
+        procedure=Procedure(case.procedure).value,
+        channel=Channel(case.channel).value if case.channel else None,
+        received_on=case.received_on,
+        events_on=case.events_on,
+        directorate=directorate.name if isinstance(directorate, Directorate) else None,
+        service_area=area.name if isinstance(area, ServiceArea) else None,
+        team=team.name if isinstance(team, Team) else None,
+        summary=case.summary or "",
+        desired_outcome=case.desired_outcome or "",
+        status=CaseStatus(case.status).value,
+        closed_on=case.closed_on,
+        owner=owner.display_name if isinstance(owner, User) else "",
+        version=case.version,
+        updated_by=case.updated_by or "",
+        late_complaint=is_late_complaint(case.received_on, case.events_on),
+        late_decision=case.late_complaint_decision or "",
+        reply_text=case.reply_text or "",
+        stage=current,
+        stages=tuple(stages),
+        actions=actions,
+        points=tuple(points),
+        parties=tuple(parties),
+        assignments=tuple(assignments),
+        action_items=tuple(items),
+        timeline=tuple(reversed(case_timeline(session, case.id))),
+        history=tuple(_history(session, case.id)),
+    )
+
+
+def state_label(state: str) -> str:
+    """A state as the stage panel shows it: 'Awaiting acknowledgement'."""
+    return State(state).value.capitalize() if state else ""

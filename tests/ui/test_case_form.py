@@ -1,0 +1,235 @@
+"""The case form: details with messages beside the field, conflicts that keep what was typed,
+closing with unsaved changes, points, action items, not-built tabs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import Qt
+
+from crm_desktop.db.database import Database
+from crm_desktop.db.models import Case
+from crm_desktop.domain.access import Actor
+from crm_desktop.domain.enums import Kind, Procedure
+from crm_desktop.domain.workflow import Action
+from crm_desktop.services.cases import (
+    CaseEdit,
+    NewCase,
+    PersonInput,
+    PointInput,
+    create_case,
+    edit_case,
+)
+from crm_desktop.services.workflow import ActionInput, perform
+from tests.ui.conftest import TODAY
+from ui.case_form import CaseDialog
+from ui.context import AppContext
+from ui.notifier import RecordingNotifier
+from ui.widgets import to_qdate
+
+
+@pytest.fixture
+def case_id(database: Database, people: dict[str, Actor]) -> int:
+    new = NewCase(
+        kind=Kind.COMPLAINT,
+        procedure=Procedure.CORPORATE,
+        received_on=dt.date(2025, 5, 1),
+        service_area="Contact Centre",
+        directorate="COaCH",
+        summary="Bins not collected",
+        complainant=PersonInput("Ann Other"),
+        points=[PointInput("Communication", "Nobody called back")],
+    )
+    created = database.write(
+        lambda s: create_case(s, new, people["officer"], TODAY), actor="officer1"
+    )
+    return created.case_id
+
+
+def _version(database: Database, case_id: int) -> int:
+    with database.session() as session:
+        case = session.get(Case, case_id)
+        assert case is not None
+        return case.version
+
+
+def _open(qtbot, context: AppContext, case_id: int) -> CaseDialog:  # type: ignore[no-untyped-def]
+    dialog = CaseDialog(context, case_id)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.detail is not None, dialog.error.text()
+    return dialog
+
+
+def test_the_form_shows_the_case(qtbot, context: AppContext, case_id: int) -> None:  # type: ignore[no-untyped-def]
+    dialog = _open(qtbot, context, case_id)
+    assert dialog.heading.text().startswith("COR-2025-")
+    assert dialog.summary.toPlainText() == "Bins not collected"
+    assert dialog.service_area.currentData() == "Contact Centre"
+    assert dialog.directorate.currentData() == "COaCH"
+    assert not dialog.save_button.isEnabled()
+    assert dialog.stage_values["stage"].text() == "Stage 1"
+    assert dialog.stage_values["state"].text() == "Awaiting acknowledgement"
+    # 20 working days after 1 May 2025, skipping the two May bank holidays.
+    assert dialog.stage_values["due"].text() == "2 Jun 2025"
+    assert dialog.stage_values["clock"].text() == "Due today"
+    assert dialog.stage_values["clock"].accessibleName() == "Clock: Due today (due soon)"
+    assert dialog.points_model.rowCount() == 1
+    assert dialog.parties_model.data(dialog.parties_model.index(0, 1)) == "Ann Other"
+    tabs = [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())]
+    assert tabs[-2:] == ["Correspondence", "Attachments"]
+    not_built = dialog.tabs.widget(tabs.index("Correspondence"))
+    assert "not built yet" in not_built.findChild(type(dialog.heading), "NotBuiltText").text()
+    for widget in (dialog.summary, dialog.service_area, dialog.channel, dialog.explain_button):
+        assert widget.accessibleName()
+
+
+def test_saving_details_and_messages_beside_the_field(
+    qtbot,  # type: ignore[no-untyped-def]
+    context: AppContext,
+    case_id: int,
+    database: Database,
+) -> None:
+    dialog = _open(qtbot, context, case_id)
+    dialog.summary.setPlainText("Bins not collected for three weeks")
+    assert dialog.save_button.isEnabled()
+    dialog.events_known.setChecked(True)
+    dialog.events_on.setDate(to_qdate(dt.date(2025, 6, 1)))
+    dialog.service_area.setCurrentIndex(0)  # "Choose…"
+    with qtbot.waitActive(dialog):
+        dialog.activateWindow()
+    qtbot.keyClick(dialog.summary, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert dialog.field_errors["service_area"].text() == "Choose the service area."
+    dialog.service_area.setCurrentIndex(dialog.service_area.findData("Contact Centre"))
+    dialog.save()
+    assert dialog.field_errors["service_area"].text() == ""
+    with database.session() as session:
+        case = session.get(Case, case_id)
+        assert case is not None
+        assert case.summary == "Bins not collected for three weeks"
+        assert case.events_on == dt.date(2025, 6, 1)
+    assert not dialog.dirty and dialog.detail is not None
+    assert dialog.detail.version == _version(database, case_id)
+
+
+def test_a_conflicting_save_keeps_what_was_typed(
+    qtbot,  # type: ignore[no-untyped-def]
+    context: AppContext,
+    case_id: int,
+    database: Database,
+    people: dict[str, Actor],
+) -> None:
+    dialog = _open(qtbot, context, case_id)
+    opened = _version(database, case_id)
+    # Someone else changes the case after it was opened.
+    database.write(
+        lambda s: edit_case(
+            s, case_id, opened, CaseEdit(desired_outcome="An apology"), people["manager"], TODAY
+        ),
+        actor="boss",
+    )
+    dialog.summary.setPlainText("My own careful wording")
+    dialog.save()
+    assert dialog.conflict.isVisible()
+    message = dialog.conflict_text.text()
+    assert "was changed by boss at" in message and "what you typed is kept" in message
+    dialog.reload_button.click()
+    assert not dialog.conflict.isVisible()
+    assert dialog.summary.toPlainText() == "My own careful wording"  # kept
+    assert dialog.detail is not None and dialog.detail.version == opened + 1  # refreshed
+    dialog.save()
+    with database.session() as session:
+        case = session.get(Case, case_id)
+        assert case is not None
+        assert (case.summary, case.desired_outcome) == ("My own careful wording", "An apology")
+
+
+def test_a_conflicting_action_is_reloaded_and_can_be_sent_again(
+    qtbot,  # type: ignore[no-untyped-def]
+    context: AppContext,
+    case_id: int,
+    database: Database,
+    people: dict[str, Actor],
+) -> None:
+    dialog = _open(qtbot, context, case_id)
+    opened = _version(database, case_id)
+    database.write(
+        lambda s: edit_case(
+            s, case_id, opened, CaseEdit(summary="Changed"), people["manager"], TODAY
+        ),
+        actor="boss",
+    )
+    action = dialog.open_action(Action.ACKNOWLEDGE)
+    action.on.setDate(to_qdate(dt.date(2025, 5, 2)))
+    action.ok_button.click()
+    assert action.result_value is None
+    assert "changed by boss" in action.error.text()
+    assert dialog.detail is not None and dialog.detail.version == opened + 1
+    action.ok_button.click()  # the same input, now with the fresh version
+    assert action.result_value is not None
+    assert dialog.stage_values["acknowledged"].text() == "2 May 2025"
+
+
+def test_closing_with_unsaved_changes_asks(qtbot, context: AppContext, case_id: int) -> None:  # type: ignore[no-untyped-def]
+    notifier = context.notifier
+    assert isinstance(notifier, RecordingNotifier)
+    dialog = _open(qtbot, context, case_id)
+    dialog.summary.setPlainText("Half typed")
+    notifier.answer = False
+    dialog.reject()  # Esc
+    assert dialog.isVisible()
+    assert notifier.messages[-1][1] == "Unsaved changes"
+    notifier.answer = True
+    dialog.reject()
+    assert not dialog.isVisible()
+
+
+def test_points_outcomes_and_action_items(
+    qtbot,  # type: ignore[no-untyped-def]
+    context: AppContext,
+    case_id: int,
+    database: Database,
+    people: dict[str, Actor],
+) -> None:
+    dialog = _open(qtbot, context, case_id)
+    dialog.new_point_nature.setCurrentIndex(dialog.new_point_nature.findData("Decision Making"))
+    dialog.new_point_text.setText("Wrong decision on the assisted collection")
+    dialog.add_point()
+    assert dialog.points_model.rowCount() == 2
+    dialog.select_point(1)
+    dialog.remove_point()
+    assert dialog.points_model.rowCount() == 1
+    dialog.select_point(0)
+    dialog.remove_point()  # the last point cannot go
+    assert "at least one complaint point" in dialog.points_error.text()
+    # Action items belong to upheld complaints.
+    dialog.item_action.setText("Retrain the crew")
+    dialog.item_owner.setText("Waste manager")
+    dialog.add_item()
+    assert "upheld" in dialog.items_error.text()
+    dialog.select_point(0)
+    dialog.point_outcome.setCurrentIndex(dialog.point_outcome.findData("upheld"))
+    dialog.record_point_outcome()
+    version = dialog.detail.version if dialog.detail else 0
+    database.write(
+        lambda s: perform(
+            s,
+            case_id,
+            version,
+            Action.RESPOND,
+            ActionInput(on=dt.date(2025, 5, 20)),
+            people["officer"],
+            TODAY,
+        ),
+        actor="officer1",
+    )
+    dialog.load()
+    dialog.add_item()
+    assert dialog.items_error.text() == ""
+    assert dialog.items_model.rowCount() == 1
+    dialog.items_view.selectRow(0)
+    dialog.item_evidence.setText("Training record 12")
+    dialog.item_learning.setChecked(True)
+    dialog.complete_item()
+    assert dialog.items_model.row_at(0).done_on == TODAY

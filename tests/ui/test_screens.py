@@ -1,0 +1,321 @@
+"""Each screen of the main window on demo data: it loads, shows real figures, opens cases,
+and every model behind it passes the model tester (empty, filled and reset)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import QApplication, QLabel
+
+from crm_desktop.db.database import Database
+from crm_desktop.domain.access import Actor
+from crm_desktop.domain.enums import Kind, Procedure
+from crm_desktop.services import queues
+from crm_desktop.services.cases import NewCase, PersonInput, PointInput, create_case, set_vexatious
+from crm_desktop.services.dashboard import dashboard_figures, open_ombudsman_stages
+from crm_desktop.services.demo import generate_demo
+from ui.cases_page import load_saved_filters
+from ui.context import AppContext
+from ui.main_window import MainWindow
+from ui.notifier import RecordingNotifier
+from ui.queues_page import queue_tone
+from ui.widgets import ROW_ROLE, BarChart, Column, RowsModel
+
+DEMO_END = dt.date(2025, 6, 2)
+
+
+@pytest.fixture
+def demo(database: Database, people: dict[str, Actor]) -> Database:
+    generate_demo(database, 400, 7, DEMO_END)
+    return database
+
+
+@pytest.fixture
+def window(qtbot, context: AppContext, demo: Database) -> MainWindow:  # type: ignore[no-untyped-def]
+    window = MainWindow(context=context)
+    qtbot.addWidget(window)
+    window.show()
+    window.set_database(demo)
+    return window
+
+
+def _texts(window: MainWindow) -> list[str]:
+    return [label.text() for label in window.current_page.findChildren(QLabel)]
+
+
+def test_navigation_has_every_page_and_admin_only_for_managers(
+    qtbot,  # type: ignore[no-untyped-def]
+    window: MainWindow,
+    context: AppContext,
+    people: dict[str, Actor],
+) -> None:
+    names = [window.nav.item(i).text() for i in range(window.nav.count())]
+    assert names == [
+        "Dashboard",
+        "My work",
+        "Queues",
+        "Cases",
+        "Investigators",
+        "Ombudsman",
+        "Reports",
+    ]
+    context.actor = people["manager"]
+    manager_window = MainWindow(context=context)
+    qtbot.addWidget(manager_window)
+    assert manager_window.nav.item(manager_window.nav.count() - 1).text() == "Admin"
+    assert "Morag Ellison" in manager_window.windowTitle()
+
+
+def test_pages_not_built_yet_say_so(window: MainWindow) -> None:
+    for name in ("Investigators", "Reports"):
+        window.show_page(name)
+        text = " ".join(_texts(window))
+        assert "not built yet" in text
+        assert "Nothing here is real data" in text
+
+
+def test_dashboard(window: MainWindow, demo: Database, context: AppContext) -> None:
+    page = window.show_page("Dashboard")
+    assert page is window.dashboard
+    with demo.session() as session:
+        expected = dashboard_figures(session, context.today())
+    assert window.dashboard.figures == expected
+    assert window.dashboard.overdue_tile.number.text() == f"{expected.overdue:,}"
+    assert window.dashboard.by_month.bars == [
+        (c.label, c.value) for c in expected.received_by_month
+    ]
+    assert window.dashboard.by_month.accessibleDescription().startswith("Apr 25:")
+    assert window.dashboard.kpis is not None
+    assert window.dashboard.kpi_model.rowCount() == len(window.dashboard.kpis.kpis) > 0
+    rag = window.dashboard.kpi_model.data(window.dashboard.kpi_model.index(0, 3))
+    assert rag in ("Green: met", "Amber: within 10%", "Red: missed", "No cases yet")
+    assert not window.dashboard.kpi_progress.isVisible()
+
+
+def test_queues_counts_colours_and_opening(window: MainWindow, demo: Database) -> None:
+    window.show_page("Queues")
+    page = window.queues
+    counts = {row.name: row.count for row in page.counts_model.rows}
+    with demo.session() as session:
+        assert counts["overdue"] == len(queues.overdue(session, DEMO_END))
+        assert counts["due-soon"] == len(queues.due_within(session, DEMO_END))
+    assert set(counts) == set(queues.QUEUES)
+    page.counts_view.selectRow(list(queues.QUEUES).index("overdue"))
+    assert page.current_queue == "overdue"
+    assert page.rows_model.rowCount() == counts["overdue"] > 0
+    first = page.rows_model.index(0, 1)
+    assert page.rows_model.data(first) == "Overdue"
+    assert page.rows_model.data(first, Qt.ItemDataRole.BackgroundRole) is not None
+    assert page.rows_model.data(first, Qt.ItemDataRole.AccessibleTextRole) == "Status: Overdue"
+    row = page.rows_model.data(first, ROW_ROLE)
+    page.rows_view.setCurrentIndex(first)
+    page.rows_view.doubleClicked.emit(first)
+    assert row.case_id in window.case_windows
+    window.case_windows[row.case_id].close()
+
+
+def test_my_work_is_the_signed_in_users(window: MainWindow, demo: Database) -> None:
+    window.show_page("My work")
+    with demo.session() as session:
+        mine = queues.my_open_cases(session, DEMO_END, "officer1")
+    assert window.my_work.mine_model.rows == mine
+    assert all(queue_tone(r) in ("overdue", "due soon") for r in window.my_work.urgent_model.rows)
+    assert "Priya Raman" in window.my_work.heading.text()
+
+
+def test_cases_filters_search_and_saved_filters(window: MainWindow, demo: Database) -> None:
+    window.show_page("Cases")
+    page = window.cases
+    total = page.case_model.total
+    assert total == 400 and page.count_label.text() == "400 cases"
+    page.filter_boxes["procedure"].setCurrentIndex(
+        page.filter_boxes["procedure"].findData("children")
+    )
+    page.filter_boxes["status"].setCurrentIndex(page.filter_boxes["status"].findData("open"))
+    assert page.case_model.query.filters == {"procedure": "children", "status": "open"}
+    children_open = page.case_model.total
+    assert 0 < children_open < total
+    for row in range(page.case_model.rowCount()):
+        assert page.case_model.data(page.case_model.index(row, 2)) == "Children's social care"
+        assert page.case_model.data(page.case_model.index(row, 7)) == "Open"
+    page.filter_name.setText("Children open")
+    page.save_filter()
+    assert load_saved_filters()["Children open"]["filters"] == {
+        "procedure": "children",
+        "status": "open",
+    }
+    page.clear_filters()
+    assert page.case_model.total == total
+    page.saved.setCurrentIndex(page.saved.findData("Children open"))
+    page.apply_saved("Children open")
+    assert page.case_model.total == children_open
+    assert page.filter_boxes["procedure"].currentData() == "children"
+    page.delete_filter()
+    assert "Children open" not in load_saved_filters()
+    page.clear_filters()
+    page.filter_boxes["stage"].setCurrentIndex(page.filter_boxes["stage"].findData("2"))
+    assert all(
+        page.case_model.data(page.case_model.index(r, 6)) == "Stage 2"
+        for r in range(page.case_model.rowCount())
+    )
+    # Enter on a row opens the case.
+    page.case_table.setFocus()
+    page.case_table.setCurrentIndex(page.case_model.index(0, 0))
+    case_id = page.case_model.case_id(0)
+    page.case_table.activated.emit(page.case_model.index(0, 0))
+    assert case_id in window.case_windows
+    window.case_windows[case_id].close()
+
+
+def test_keyboard_shortcuts(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    QApplication.processEvents()
+    assert window.current_page is window.cases and window.search_box.hasFocus()
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert window.new_case_dialog is not None and window.new_case_dialog.isVisible()
+    qtbot.keyClick(window.new_case_dialog, Qt.Key.Key_Escape)
+    assert not window.new_case_dialog.isVisible()
+    qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_page is window.dashboard
+
+
+def test_ombudsman_page(window: MainWindow, demo: Database) -> None:
+    window.show_page("Ombudsman")
+    page = window.ombudsman
+    with demo.session() as session:
+        assert page.stages_model.rows == open_ombudsman_stages(session, DEMO_END)
+        assert page.remedies_model.rows == queues.lgsco_remedies(session, DEMO_END)
+    assert page.message.text().endswith("remedies not yet completed.")
+
+
+def test_window_layout_is_remembered(qtbot, context: AppContext, demo: Database) -> None:  # type: ignore[no-untyped-def]
+    first = MainWindow(context=context)
+    qtbot.addWidget(first)
+    first.show()
+    first.set_database(demo)
+    first.show_page("Queues")
+    first.resize(700, 500)
+    first.close()
+    second = MainWindow(context=context)
+    qtbot.addWidget(second)
+    assert second.current_page is second.queues
+    assert (second.width(), second.height()) == (700, 500)
+
+
+def test_new_case_checks_beside_the_field_and_warns(
+    qtbot,  # type: ignore[no-untyped-def]
+    window: MainWindow,
+    demo: Database,
+    people: dict[str, Actor],
+) -> None:
+    dialog = window.new_case()
+    assert dialog is not None
+    dialog.save_button.click()
+    assert dialog.field_errors["service_area"].text() == "Choose the service area."
+    assert "name" in dialog.field_errors["complainant"].text()
+    assert "at least one point" in dialog.field_errors["points"].text()
+    assert dialog.result_case is None
+    # A flagged complainant and a late complaint: recorded, with warnings shown.
+    created = demo.write(
+        lambda s: create_case(
+            s,
+            NewCase(
+                Kind.COMPLAINT,
+                Procedure.CORPORATE,
+                dt.date(2025, 5, 1),
+                "Contact Centre",
+                directorate="COaCH",
+                complainant=PersonInput("Vic Persistent"),
+                points=[PointInput("Communication")],
+            ),
+            people["officer"],
+            DEMO_END,
+        ),
+        actor="officer1",
+    )
+    with demo.session() as session:
+        from crm_desktop.db.models import CaseParty
+
+        person_id = session.query(CaseParty.person_id).filter_by(case_id=created.case_id).scalar()
+    demo.write(
+        lambda s: set_vexatious(s, person_id, True, people["manager"], dt.date(2025, 12, 1)),
+        actor="boss",
+    )
+    dialog.directorate.setCurrentIndex(dialog.directorate.findData("COaCH"))
+    dialog.service_area.setCurrentIndex(dialog.service_area.findData("Contact Centre"))
+    dialog.person_name.setText("Vic Persistent")
+    dialog.events_known.setChecked(True)
+    dialog.events_on.setDate(dialog.events_on.date().addYears(-2))
+    editor = dialog.point_editors[0]
+    editor.nature.setCurrentIndex(editor.nature.findData("Communication"))
+    dialog.save_button.click()
+    assert dialog.result_case is not None, dialog.error.text()
+    notifier = window.notifier
+    assert isinstance(notifier, RecordingNotifier)
+    kind, title, message = notifier.messages[-1]
+    assert kind == "warning" and title.endswith("please note")
+    assert "persistent or vexatious" in message and "more than 12 months" in message
+    assert dialog.result_case.case_id in window.case_windows
+    window.case_windows[dialog.result_case.case_id].close()
+
+
+def test_every_custom_model_passes_the_model_tester(qtmodeltester, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    columns = [Column("A", lambda r: r[0]), Column("B", lambda r: r[1], align_right=True)]
+    empty = RowsModel(columns, tone=lambda r: "overdue" if r[1] < 0 else None)
+    qtmodeltester.check(empty)
+    empty.set_rows([("x", 1), ("y", -2)])
+    qtmodeltester.check(empty)
+    empty.set_rows([])
+    qtmodeltester.check(empty)
+    for name in ("Dashboard", "My work", "Queues", "Cases", "Ombudsman"):
+        window.show_page(name)
+    models = [
+        window.dashboard.kpi_model,
+        window.my_work.mine_model,
+        window.my_work.urgent_model,
+        window.queues.counts_model,
+        window.queues.rows_model,
+        window.ombudsman.stages_model,
+        window.ombudsman.remedies_model,
+        window.case_model,
+    ]
+    for model in models:
+        qtmodeltester.check(model)  # filled
+    window.queues.reload()
+    window.case_model.refresh()
+    for model in models:
+        qtmodeltester.check(model)  # reset
+    case = window.open_case(window.case_model.case_id(0) or 0)
+    assert case is not None
+    for model in (
+        case.points_model,
+        case.stages_model,
+        case.parties_model,
+        case.assignments_model,
+        case.items_model,
+        case.timeline_model,
+        case.history_model,
+    ):
+        qtmodeltester.check(model)
+    case.close()
+
+
+def test_bar_chart_paints_with_and_without_bars(qtbot) -> None:  # type: ignore[no-untyped-def]
+    for horizontal in (False, True):
+        chart = BarChart("Test", horizontal=horizontal)
+        qtbot.addWidget(chart)
+        chart.resize(400, 300)
+        assert not chart.grab().isNull()
+        chart.set_bars([("A very long label indeed", 3), ("B", 0), ("C", 12)])
+        assert chart.grab().width() > 0
+        assert chart.accessibleDescription() == "A very long label indeed: 3; B: 0; C: 12"
+
+
+def test_a_row_without_an_index_has_no_data() -> None:
+    model = RowsModel([Column("A", lambda r: r)])
+    assert model.data(QModelIndex()) is None
+    assert model.row_at(5) is None

@@ -1,0 +1,218 @@
+"""Signing in (password, Windows account, the first manager) and the Admin page."""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import Qt
+
+from crm_desktop.db.database import Database
+from crm_desktop.domain.access import Actor
+from crm_desktop.errors import ValidationError
+from crm_desktop.services import reference_admin as ra
+from tests.ui.conftest import PASSWORD
+from ui.admin_page import AdminPage, NaturesSection, TimescalesSection, UsersSection
+from ui.context import AppContext
+from ui.notifier import RecordingNotifier
+from ui.runner import Cancelled, Runner
+from ui.sign_in import SignInDialog
+
+
+def test_first_run_creates_the_first_manager(qtbot, database: Database, runner: Runner) -> None:  # type: ignore[no-untyped-def]
+    context = AppContext(runner, RecordingNotifier(), database=database)
+    dialog = SignInDialog(context)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.first_run
+    dialog.new_username.setText("Morag")
+    dialog.new_name.setText("Morag Ellison")
+    dialog.new_password.setText("long enough 1")
+    dialog.new_confirm.setText("long enough 2")
+    dialog.create_button.click()
+    assert "not the same" in dialog.error.text() and dialog.actor is None
+    dialog.new_confirm.setText("long enough 1")
+    dialog.create_button.click()
+    assert dialog.actor is not None and dialog.actor.is_manager
+    assert context.actor == dialog.actor
+    second = SignInDialog(AppContext(runner, RecordingNotifier(), database=database))
+    qtbot.addWidget(second)
+    assert not second.first_run
+
+
+def test_sign_in_errors_show_in_the_dialog(
+    qtbot, database: Database, runner: Runner, people
+) -> None:  # type: ignore[no-untyped-def]
+    context = AppContext(runner, RecordingNotifier(), database=database)
+    dialog = SignInDialog(context)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert not dialog.first_run
+    assert not dialog.windows_button.isVisible()  # no Windows account offered here
+    dialog.sign_in_button.click()
+    assert dialog.error.text() == "Enter your username and password."
+    dialog.username.setText("officer1")
+    dialog.password.setText("wrong password")
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    assert "not right" in dialog.error.text() and dialog.isVisible()
+    dialog.password.setText(PASSWORD)
+    dialog.sign_in_button.click()
+    assert dialog.actor is not None and dialog.actor.username == "officer1"
+    assert not dialog.isVisible()
+
+
+def test_windows_account_sign_in(qtbot, database: Database, runner: Runner, people) -> None:  # type: ignore[no-untyped-def]
+    account = "council\\praman"
+    unknown = SignInDialog(AppContext(runner, RecordingNotifier(), database=database), account)
+    qtbot.addWidget(unknown)
+    unknown.show()
+    assert unknown.windows_button.isVisible() and account in unknown.windows_button.text()
+    unknown.windows_button.click()
+    assert "No CRM Desktop user is set up for the Windows account" in unknown.error.text()
+    manager: Actor = people["manager"]
+    with database.session() as session:
+        officer = next(u for u in ra.list_user_rows(session) if u.username == "officer1")
+    database.write(
+        lambda s: ra.update_user(
+            s,
+            manager,
+            officer.id,
+            officer.version,
+            display_name=officer.display_name,
+            role="officer",
+            active=True,
+            windows_account=account,
+        ),
+        actor="boss",
+    )
+    unknown.windows_button.click()
+    assert unknown.actor is not None and unknown.actor.username == "officer1"
+
+
+def test_a_database_that_cannot_open_is_explained(qtbot, runner: Runner) -> None:  # type: ignore[no-untyped-def]
+    dialog = SignInDialog(AppContext(runner, RecordingNotifier()))
+    qtbot.addWidget(dialog)
+    assert not dialog.sign_in_button.isEnabled()
+    dialog.database_failed("The file is not a CRM Desktop database.")
+    assert dialog.error.text() == "The file is not a CRM Desktop database."
+
+
+def _section(page: AdminPage, kind: type) -> object:
+    return next(s for s in page.sections if isinstance(s, kind))
+
+
+def test_admin_edits_reference_data_with_conflicts(
+    qtbot,  # type: ignore[no-untyped-def]
+    manager_context: AppContext,
+    database: Database,
+    people: dict[str, Actor],
+) -> None:
+    page = AdminPage(manager_context)
+    qtbot.addWidget(page)
+    page.show()
+    page.activate()
+    natures = _section(page, NaturesSection)
+    assert isinstance(natures, NaturesSection)
+    assert natures.model.rowCount() > 20
+    natures.view.selectRow(0)
+    first = natures.current_row()
+    assert natures.edit_name.text() == first.name
+    # Another manager renames it meanwhile.
+    database.write(
+        lambda s: ra.update_nature(
+            s, people["manager"], first.id, first.version, name="Renamed", active=True
+        ),
+        actor="other",
+    )
+    natures.edit_name.setText("My wording")
+    natures.save()
+    assert "changed by boss" in natures.message.text()
+    assert natures.reload_button.isVisible()
+    natures.reload_button.click()
+    assert natures.edit_name.text() == "My wording"  # kept
+    natures.save()
+    assert natures.message.text() == "Saved."
+    with database.session() as session:
+        assert any(n.name == "My wording" for n in ra.list_natures(session))
+    natures.new_name.setText("Noise")
+    natures.add()
+    assert any(r.name == "Noise" for r in natures.model.rows)
+
+    timescales = _section(page, TimescalesSection)
+    assert isinstance(timescales, TimescalesSection)
+    row = next(
+        i
+        for i, r in enumerate(timescales.model.rows)
+        if (r.procedure, r.stage, r.rule) == ("children", "1", "duration")
+    )
+    timescales.view.selectRow(row)
+    timescales.edit_value.setValue(25)
+    timescales.save()
+    assert "cannot be longer than its extension limit" in timescales.message.text()
+
+
+def test_admin_users(qtbot, manager_context: AppContext, database: Database) -> None:  # type: ignore[no-untyped-def]
+    page = AdminPage(manager_context)
+    qtbot.addWidget(page)
+    page.activate()
+    users = _section(page, UsersSection)
+    assert isinstance(users, UsersSection)
+    assert [r.username for r in users.model.rows] == ["boss", "officer1"]
+    users.new_username.setText("tom")
+    users.new_name.setText("Tom Hadley")
+    users.new_password.setText("long enough 1")
+    users.new_confirm.setText("long enough 1")
+    users.add()
+    assert users.message.text() == "Added tom."
+    users.view.selectRow(0)  # boss, the only manager
+    users.edit_role.setCurrentIndex(users.edit_role.findData("officer"))
+    users.save()
+    assert "last active manager" in users.message.text()
+
+
+def test_an_officer_cannot_change_reference_data(database: Database, people) -> None:  # type: ignore[no-untyped-def]
+    try:
+        database.write(lambda s: ra.add_nature(s, people["officer"], "adult", "X"))
+    except ValidationError as exc:
+        assert "Only a manager" in exc.message
+    else:  # pragma: no cover
+        raise AssertionError("an officer changed reference data")
+
+
+def test_jobs_run_off_the_gui_thread_report_progress_and_cancel(qtbot) -> None:  # type: ignore[no-untyped-def]
+    runner = Runner()
+    gui = threading.get_ident()
+    seen: dict[str, object] = {}
+    progress: list[tuple[int, int, str]] = []
+    release = threading.Event()
+
+    def work(job) -> int:  # type: ignore[no-untyped-def]
+        seen["thread"] = threading.get_ident()
+        job.report(1, 2, "half way")
+        release.wait(5)
+        job.check()
+        return 42
+
+    with qtbot.waitSignal(runner.busy_changed, timeout=5000):
+        job = runner.submit_job(
+            work, lambda r: seen.setdefault("result", r), None, lambda *a: progress.append(a)
+        )
+    assert runner.busy
+    qtbot.waitUntil(lambda: progress == [(1, 2, "half way")], timeout=5000)
+    release.set()
+    qtbot.waitUntil(lambda: "result" in seen, timeout=5000)
+    assert seen["result"] == 42 and seen["thread"] != gui and job is not None
+    # A cancelled job's result is never delivered.
+    release.clear()
+    delivered: list[object] = []
+    cancelled = runner.submit_job(work, delivered.append, delivered.append)
+    cancelled.cancel()
+    release.set()
+    runner.wait()
+    qtbot.waitUntil(lambda: not runner.busy, timeout=5000)
+    assert delivered == []
+    sync = Runner(synchronous=True)
+    stopped = sync.submit_job(
+        lambda job: (job.cancel(), job.check()), delivered.append, delivered.append
+    )
+    assert stopped.cancelled and delivered == []
+    assert issubclass(Cancelled, Exception)

@@ -1,0 +1,292 @@
+"""The Cases page: every case, a page of rows at a time, sorted, filtered and searched in SQL,
+with named filters kept in the user's settings."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QSettings, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from crm_desktop.domain.enums import CaseStatus, Kind, Procedure, StageCode
+from crm_desktop.services.case_list import COLUMNS
+from ui.case_table_model import CASE_ID_ROLE, CaseTableModel
+from ui.context import AppContext
+from ui.pages import Page
+from ui.widgets import compact_combo, error_text
+
+SAVED_FILTERS_KEY = "case_list/saved_filters"
+FILTERS: tuple[tuple[str, str, list[tuple[str, str]]], ...] = (
+    ("procedure", "Procedure", [(p.label, p.value) for p in Procedure]),
+    ("kind", "Kind", [(k.label, k.value) for k in Kind]),
+    ("status", "Status", [("Open", CaseStatus.OPEN.value), ("Closed", CaseStatus.CLOSED.value)]),
+    ("stage", "Stage", [(s.label, s.value) for s in StageCode]),
+)
+
+
+class CaseTable(QTableView):
+    """The case table; Enter opens the selected case."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.activated.emit(self.currentIndex())
+            return
+        super().keyPressEvent(event)
+
+
+def load_saved_filters() -> dict[str, dict[str, Any]]:
+    raw = QSettings().value(SAVED_FILTERS_KEY, "")
+    try:
+        loaded = json.loads(str(raw)) if raw else {}
+    except ValueError:
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def store_saved_filters(filters: dict[str, dict[str, Any]]) -> None:
+    QSettings().setValue(SAVED_FILTERS_KEY, json.dumps(filters, sort_keys=True))
+
+
+class CasesPage(Page):
+    title = "Cases"
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.setObjectName("CasesPage")
+        layout = QVBoxLayout(self)
+
+        self.search_box = QLineEdit(self)
+        self.search_box.setObjectName("QuickSearch")
+        self.search_box.setPlaceholderText("Search by reference, name or text  (Ctrl+F)")
+        self.search_box.setAccessibleName("Quick search")
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.returnPressed.connect(self._search)
+        self.search_box.textChanged.connect(self._search_cleared)
+        layout.addWidget(self.search_box)
+
+        # Filters in a grid that stays narrow (two per row), so the page fits a small or
+        # highly scaled screen.
+        filters = QGridLayout()
+        self.filter_boxes: dict[str, QComboBox] = {}
+        for i, (key, title, options) in enumerate(FILTERS):
+            label = QLabel(title, self)
+            combo = compact_combo(QComboBox(self), 12)
+            combo.setObjectName(f"{title}Filter")
+            combo.setAccessibleName(f"{title} filter")
+            combo.addItem(f"Any {title.lower()}", "")
+            for text, value in options:
+                combo.addItem(text, value)
+            combo.currentIndexChanged.connect(self._filters_changed)
+            label.setBuddy(combo)
+            filters.addWidget(label, i // 2, (i % 2) * 2)
+            filters.addWidget(combo, i // 2, (i % 2) * 2 + 1)
+            self.filter_boxes[key] = combo
+        filters.setColumnStretch(1, 1)
+        filters.setColumnStretch(3, 1)
+        clear = QPushButton("Clear filters", self)
+        clear.setObjectName("ClearFiltersButton")
+        clear.clicked.connect(self.clear_filters)
+        filters.addWidget(clear, 0, 4)
+        layout.addLayout(filters)
+
+        saved_row = QHBoxLayout()
+        self.saved = compact_combo(QComboBox(self), 12)
+        self.saved.setObjectName("SavedFilters")
+        self.saved.setAccessibleName("Saved filters")
+        self.saved.activated.connect(self._apply_saved)
+        saved_row.addWidget(self.saved, 1)
+        self.filter_name = QLineEdit(self)
+        self.filter_name.setObjectName("FilterName")
+        self.filter_name.setAccessibleName("Name for this filter")
+        self.filter_name.setPlaceholderText("Name this filter")
+        saved_row.addWidget(self.filter_name, 1)
+        self.save_filter_button = QPushButton("Save filter", self)
+        self.save_filter_button.setObjectName("SaveFilterButton")
+        self.save_filter_button.clicked.connect(self.save_filter)
+        saved_row.addWidget(self.save_filter_button)
+        self.delete_filter_button = QPushButton("Delete", self)
+        self.delete_filter_button.setObjectName("DeleteFilterButton")
+        self.delete_filter_button.setAccessibleName("Delete the saved filter")
+        self.delete_filter_button.clicked.connect(self.delete_filter)
+        saved_row.addWidget(self.delete_filter_button)
+        layout.addLayout(saved_row)
+
+        self.case_model = CaseTableModel(context.runner)
+        table = CaseTable(self)
+        self.case_table = table
+        table.setObjectName("CaseTable")
+        table.setAccessibleName("Cases")
+        table.setModel(self.case_model)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSortingEnabled(True)
+        table.setAlternatingRowColors(True)
+        table.setTabKeyNavigation(False)
+        table.setWordWrap(False)
+        table.verticalHeader().setVisible(False)
+        table.horizontalHeader().setStretchLastSection(True)
+        table.horizontalHeader().setSortIndicator(3, Qt.SortOrder.DescendingOrder)
+        table.activated.connect(self._open)
+        table.doubleClicked.connect(self._open)
+        layout.addWidget(table, 1)
+
+        self.count_label = QLabel("Opening the database…", self)
+        self.count_label.setObjectName("CaseCount")
+        layout.addWidget(self.count_label)
+
+        self.case_model.total_changed.connect(self._show_total)
+        self.case_model.loading_changed.connect(self._show_loading)
+        self.case_model.failed.connect(self._show_failure)
+        self._refresh_saved()
+        header = QSettings().value("main_window/case_table_header")
+        if header is not None:
+            table.horizontalHeader().restoreState(header)
+        else:  # first start: widths from the font, so they suit any display scaling
+            em = table.fontMetrics().horizontalAdvance("M")
+            widths = (11, 8, 10, 9.5, 11, 13, 8, 5, 9)
+            for column, width in enumerate(widths):
+                table.setColumnWidth(column, int(em * width))
+
+    # -- loading -----------------------------------------------------------------------
+
+    def reload(self) -> None:
+        if self.case_model._database is not self.context.database:
+            self.case_model.set_database(self.context.database)
+        else:
+            self.case_model.refresh()
+
+    def save_layout(self) -> None:
+        QSettings().setValue(
+            "main_window/case_table_header", self.case_table.horizontalHeader().saveState()
+        )
+
+    # -- search and filters ------------------------------------------------------------
+
+    def focus_search(self) -> None:
+        self.search_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_box.selectAll()
+
+    def _search(self) -> None:
+        self.case_model.set_search(self.search_box.text())
+
+    def _search_cleared(self, text: str) -> None:
+        if not text:
+            self.case_model.set_search("")
+
+    def current_filters(self) -> dict[str, str]:
+        return {
+            key: str(combo.currentData())
+            for key, combo in self.filter_boxes.items()
+            if combo.currentData()
+        }
+
+    def _filters_changed(self) -> None:
+        if self.context.database is not None:
+            self.case_model.set_filters(self.current_filters())
+
+    def set_filters(self, filters: dict[str, str]) -> None:
+        for key, combo in self.filter_boxes.items():
+            combo.blockSignals(True)
+            combo.setCurrentIndex(max(0, combo.findData(filters.get(key, ""))))
+            combo.blockSignals(False)
+        self._filters_changed()
+
+    def clear_filters(self) -> None:
+        self.search_box.clear()
+        self.set_filters({})
+
+    # -- saved filters -----------------------------------------------------------------
+
+    def _refresh_saved(self) -> None:
+        self.saved.blockSignals(True)
+        self.saved.clear()
+        self.saved.addItem("Saved filters…", "")
+        for name in sorted(load_saved_filters(), key=str.casefold):
+            self.saved.addItem(name, name)
+        self.saved.blockSignals(False)
+
+    def save_filter(self) -> None:
+        name = self.filter_name.text().strip() or self.saved.currentData()
+        if not name:
+            self.count_label.setText("Type a name for the filter first.")
+            self.filter_name.setFocus()
+            return
+        filters = load_saved_filters()
+        query = self.case_model.query
+        filters[name] = {
+            "search": self.search_box.text().strip(),
+            "filters": self.current_filters(),
+            "sort": query.sort,
+            "descending": query.descending,
+        }
+        store_saved_filters(filters)
+        self.filter_name.clear()
+        self._refresh_saved()
+        self.saved.setCurrentIndex(self.saved.findData(name))
+        self.count_label.setText(f"Filter '{name}' saved.")
+
+    def delete_filter(self) -> None:
+        name = self.saved.currentData()
+        if not name:
+            return
+        filters = load_saved_filters()
+        filters.pop(name, None)
+        store_saved_filters(filters)
+        self._refresh_saved()
+
+    def apply_saved(self, name: str) -> None:
+        saved = load_saved_filters().get(name)
+        if not saved:
+            return
+        self.search_box.blockSignals(True)
+        self.search_box.setText(str(saved.get("search", "")))
+        self.search_box.blockSignals(False)
+        self.case_model.set_search(self.search_box.text())
+        sort, descending = saved.get("sort"), bool(saved.get("descending", True))
+        for column in range(self.case_model.columnCount()):
+            if COLUMNS[column].key == sort:
+                order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+                self.case_table.horizontalHeader().setSortIndicator(column, order)
+        self.set_filters(dict(saved.get("filters", {})))
+
+    def _apply_saved(self, index: int) -> None:
+        name = self.saved.itemData(index)
+        if name:
+            self.apply_saved(name)
+
+    # -- opening -----------------------------------------------------------------------
+
+    def _open(self, index: QModelIndex) -> None:
+        case_id = self.case_model.data(self.case_model.index(index.row(), 0), CASE_ID_ROLE)
+        if case_id is not None:
+            self.open_case.emit(int(case_id))
+
+    # -- status ------------------------------------------------------------------------
+
+    def _show_total(self, total: int) -> None:
+        noun = "case" if total == 1 else "cases"
+        query = self.case_model.query
+        searched = " found" if query.search or query.filters else ""
+        self.count_label.setText(f"{total:,} {noun}{searched}")
+
+    def _show_loading(self, loading: bool) -> None:
+        if loading and not self.case_model.rowCount():
+            self.count_label.setText("Loading cases…")
+
+    def _show_failure(self, exc: BaseException) -> None:
+        self.context.notifier.error("Cannot load the cases", error_text(exc, "loading the cases"))
+        self.count_label.setText("The case list could not be loaded.")

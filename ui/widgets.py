@@ -1,0 +1,440 @@
+"""Small pieces every screen shares: a table model over plain rows, a bar chart drawn with
+QPainter, state colours readable in light and dark schemes, date and error helpers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QDate,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRectF,
+    QSize,
+    Qt,
+)
+from PySide6.QtGui import QColor, QFont, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QHeaderView,
+    QLabel,
+    QSizePolicy,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from crm_desktop.domain.formatting import format_date
+from crm_desktop.errors import UserFacingError
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+ROW_ROLE = Qt.ItemDataRole.UserRole + 2  # the plain row object behind a table row
+
+# --------------------------------------------------------------------------- colours
+# The only fixed colours in the program: states (overdue, due soon) and RAG. Each is a
+# pair (background, text) chosen to read well whatever the system scheme, because both
+# are set together; the meaning is also always written as text beside the colour.
+
+TONES: dict[str, tuple[str, str]] = {
+    "overdue": ("#f4c7c3", "#5c0b06"),
+    "red": ("#f4c7c3", "#5c0b06"),
+    "due soon": ("#fde9b0", "#4a3600"),
+    "amber": ("#fde9b0", "#4a3600"),
+    "green": ("#c7e8cf", "#0b3d1a"),
+    "suspended": ("#d6e2f3", "#0d2a4d"),
+}
+
+
+def tone_colours(tone: str | None) -> tuple[QColor, QColor] | None:
+    if tone is None or tone not in TONES:
+        return None
+    background, text = TONES[tone]
+    return QColor(background), QColor(text)
+
+
+def tone_style(tone: str) -> str:
+    """A style sheet for a label showing a state (background and text set together)."""
+    background, text = TONES[tone]
+    return f"QLabel {{ background: {background}; color: {text}; padding: 2px 6px; }}"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def to_qdate(day: dt.date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def from_qdate(day: QDate) -> dt.date:
+    return dt.date(day.year(), day.month(), day.day())
+
+
+def date_edit(day: dt.date, name: str, parent: QWidget | None = None) -> QDateEdit:
+    edit = QDateEdit(to_qdate(day), parent)
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("d MMM yyyy")
+    edit.setAccessibleName(name)
+    edit.setObjectName(name.title().replace(" ", "").replace("'", ""))
+    return edit
+
+
+def date_text(day: dt.date | None) -> str:
+    return format_date(day) if day else ""
+
+
+def error_text(exc: BaseException, doing: str) -> str:
+    """What to tell the user about a failure: their error's own words, or a bug's class."""
+    if isinstance(exc, UserFacingError):
+        return exc.message
+    return (
+        f"Something went wrong {doing} ({exc.__class__.__name__}: {exc}). Nothing was saved. "
+        "Try again; if it keeps happening, tell IT."
+    )
+
+
+def error_label(name: str, parent: QWidget | None = None) -> QLabel:
+    """A message shown beside a field or at the top of a dialog; hidden while empty."""
+    label = QLabel(parent)
+    label.setObjectName(name)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setAccessibleName(name.replace("Error", " message"))
+    label.setStyleSheet(tone_style("red"))
+    label.setVisible(False)
+    return label
+
+
+def show_error(label: QLabel, text: str) -> None:
+    label.setText(text)
+    label.setVisible(bool(text))
+
+
+# ------------------------------------------------------------------------ rows model
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    text: Callable[[Any], object]
+    align_right: bool = False
+
+
+class RowsModel(QAbstractTableModel):
+    """A read-only table over a list of plain rows (dataclasses or named tuples).
+
+    For lists that are small or already chosen and ordered in SQL (queues, a case's
+    points, reference data): the rows arrive whole from a service call made by the
+    runner, and ``set_rows`` swaps them in with a model reset. ``tone(row)`` may give a
+    state ("overdue", "due soon", "green", ...) that colours the row.
+    """
+
+    def __init__(
+        self,
+        columns: Sequence[Column],
+        parent: QWidget | None = None,
+        *,
+        tone: Callable[[Any], str | None] | None = None,
+        tone_column: int | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._columns = list(columns)
+        self._rows: list[Any] = []
+        self._tone = tone
+        self._tone_column = tone_column  # colour one cell, or (None) the whole row
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._columns)
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        column = self._columns[index.column()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            value = column.text(row)
+            return "" if value is None else str(value)
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            value = column.text(row)
+            return f"{column.title}: {'' if value is None else value}"
+        if role == ROW_ROLE:
+            return row
+        if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole):
+            if self._tone is None or (
+                self._tone_column is not None and index.column() != self._tone_column
+            ):
+                return None
+            colours = tone_colours(self._tone(row))
+            if colours is None:
+                return None
+            return colours[0] if role == Qt.ItemDataRole.BackgroundRole else colours[1]
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            role == Qt.ItemDataRole.DisplayRole
+            and orientation == Qt.Orientation.Horizontal
+            and 0 <= section < len(self._columns)
+        ):
+            return self._columns[section].title
+        return None
+
+    # -- what screens ask --------------------------------------------------------------
+
+    def set_rows(self, rows: Sequence[Any]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def row_at(self, row: int) -> Any:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    @property
+    def rows(self) -> list[Any]:
+        return list(self._rows)
+
+
+def table_view(
+    model: QAbstractTableModel,
+    name: str,
+    parent: QWidget | None = None,
+    view: QTableView | None = None,
+    *,
+    fit: bool = True,
+) -> QTableView:
+    """A read-only table of whole rows, set up the same way everywhere."""
+    view = view if view is not None else QTableView(parent)
+    view.setObjectName(name.title().replace(" ", ""))
+    view.setAccessibleName(name)
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    view.verticalHeader().setVisible(False)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    view.setTabKeyNavigation(False)
+    metrics = view.fontMetrics()
+    view.verticalHeader().setDefaultSectionSize(int(metrics.height() * 1.6))
+    header = view.horizontalHeader()
+    header.setMaximumSectionSize(metrics.horizontalAdvance("M") * 30)
+    header.setMinimumSectionSize(metrics.horizontalAdvance("M") * 3)
+
+    def fit_columns() -> None:
+        if model.rowCount():
+            view.resizeColumnsToContents()
+
+    if fit:
+        model.modelReset.connect(fit_columns)
+    return view
+
+
+def compact_combo(combo: QComboBox, characters: int = 18) -> QComboBox:
+    """A combo box sized by a few characters, not by its longest item (long reference
+    names would otherwise push a form wider than the window)."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(characters)
+    combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+    return combo
+
+
+def selected_row(view: QTableView) -> Any:
+    """The plain row behind the view's current selection, or None."""
+    indexes = view.selectionModel().selectedRows() if view.selectionModel() else []
+    if not indexes:
+        index = view.currentIndex()
+        if not index.isValid():
+            return None
+    else:
+        index = indexes[0]
+    return view.model().data(view.model().index(index.row(), 0), ROW_ROLE)
+
+
+# ------------------------------------------------------------------------- bar chart
+
+
+class BarChart(QWidget):
+    """Vertical bars with their values and labels, drawn with the palette's colours.
+
+    QtCharts is not part of PySide6-Essentials; a council dashboard needs no more than
+    this. Sizes come from the font, so the chart scales with the display.
+    """
+
+    def __init__(
+        self, title: str, parent: QWidget | None = None, *, horizontal: bool = False
+    ) -> None:
+        super().__init__(parent)
+        self._title = title
+        self._horizontal = horizontal
+        self._bars: list[tuple[str, int]] = []
+        self.setAccessibleName(title)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # reachable, so its description is read
+
+    def set_bars(self, bars: Sequence[tuple[str, int]]) -> None:
+        self._bars = [(str(label), int(value)) for label, value in bars]
+        description = "; ".join(f"{label}: {value:,}" for label, value in self._bars)
+        self.setAccessibleDescription(description)
+        self.setToolTip(description)
+        self.updateGeometry()
+        self.update()
+
+    @property
+    def bars(self) -> list[tuple[str, int]]:
+        return list(self._bars)
+
+    def sizeHint(self) -> QSize:
+        metrics = self.fontMetrics()
+        if self._horizontal:
+            rows = max(len(self._bars), 3)
+            return QSize(
+                metrics.horizontalAdvance("M") * 40, int(metrics.height() * (2.2 + rows * 1.6))
+            )
+        return QSize(metrics.horizontalAdvance("M") * 40, metrics.height() * 14)
+
+    def minimumSizeHint(self) -> QSize:
+        metrics = self.fontMetrics()
+        if self._horizontal:
+            rows = max(len(self._bars), 3)
+            return QSize(
+                metrics.horizontalAdvance("M") * 16, int(metrics.height() * (2.2 + rows * 1.5))
+            )
+        return QSize(metrics.horizontalAdvance("M") * 16, metrics.height() * 9)
+
+    def paintEvent(self, event: Any) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = self.palette()
+        text_colour = palette.color(QPalette.ColorRole.WindowText)
+        bar_colour = palette.color(QPalette.ColorRole.Highlight)
+        metrics = self.fontMetrics()
+        line = metrics.height()
+        rect = QRectF(self.rect()).adjusted(line * 0.5, line * 0.3, -line * 0.5, -line * 0.3)
+        title_font = QFont(self.font())
+        title_font.setBold(True)
+        painter.setFont(title_font)
+        painter.setPen(text_colour)
+        painter.drawText(
+            QRectF(rect.left(), rect.top(), rect.width(), line * 1.4),
+            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+            self._title,
+        )
+        painter.setFont(self.font())
+        if not self._bars:
+            painter.drawText(rect, int(Qt.AlignmentFlag.AlignCenter), "Nothing to show yet")
+            painter.end()
+            return
+        if self._horizontal:
+            self._paint_horizontal(painter, rect, text_colour, bar_colour)
+            painter.end()
+            return
+        top = rect.top() + line * 1.8  # below the title, room for value labels
+        labels_height = line * 1.3
+        # Labels that do not fit side by side are drawn on two alternating rows.
+        count = len(self._bars)
+        slot = rect.width() / count
+        widest = max(metrics.horizontalAdvance(label) for label, _ in self._bars)
+        staggered = widest + line * 0.5 > slot
+        if staggered:
+            labels_height = line * 2.4
+        bottom = rect.bottom() - labels_height
+        chart_height = max(1.0, bottom - top - line * 1.2)
+        highest = max(value for _, value in self._bars) or 1
+        painter.setPen(palette.color(QPalette.ColorRole.Mid))
+        painter.drawLine(int(rect.left()), int(bottom), int(rect.right()), int(bottom))
+        for i, (label, value) in enumerate(self._bars):
+            x = rect.left() + i * slot
+            bar_width = slot * 0.62
+            height = chart_height * value / highest
+            bar = QRectF(x + (slot - bar_width) / 2, bottom - height, bar_width, height)
+            painter.fillRect(bar, bar_colour)
+            painter.setPen(text_colour)
+            painter.drawText(
+                QRectF(x, bar.top() - line * 1.2, slot, line * 1.1),
+                int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom),
+                f"{value:,}",
+            )
+            label_top = bottom + line * 0.15 + (line * 1.05 if staggered and i % 2 else 0)
+            painter.drawText(
+                QRectF(x - slot / 2, label_top, slot * 2, line * 1.1),
+                int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop),
+                label,
+            )
+        painter.end()
+
+    def _paint_horizontal(
+        self, painter: QPainter, rect: QRectF, text_colour: QColor, bar_colour: QColor
+    ) -> None:
+        metrics = self.fontMetrics()
+        line = metrics.height()
+        top = rect.top() + line * 1.8
+        row = min(line * 1.8, (rect.bottom() - top) / len(self._bars))
+        label_width = min(
+            max(metrics.horizontalAdvance(label) for label, _ in self._bars) + line,
+            rect.width() * 0.45,
+        )
+        value_width = max(metrics.horizontalAdvance(f"{v:,}") for _, v in self._bars) + line
+        room = max(1.0, rect.width() - label_width - value_width)
+        highest = max(value for _, value in self._bars) or 1
+        for i, (label, value) in enumerate(self._bars):
+            y = top + i * row
+            painter.setPen(text_colour)
+            shown = metrics.elidedText(
+                label, Qt.TextElideMode.ElideRight, int(label_width - line * 0.5)
+            )
+            painter.drawText(
+                QRectF(rect.left(), y, label_width - line * 0.6, row),
+                int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+                shown,
+            )
+            width = room * value / highest
+            bar = QRectF(rect.left() + label_width, y + row * 0.18, width, row * 0.64)
+            painter.fillRect(bar, bar_colour)
+            painter.drawText(
+                QRectF(bar.right() + line * 0.3, y, value_width, row),
+                int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                f"{value:,}",
+            )
+
+
+# ------------------------------------------------------------------------ not built
+
+
+class NotBuiltPage(QWidget):
+    """A page for a part of the program other work will build: says so, plainly."""
+
+    def __init__(self, title: str, holds: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(title.replace(" ", "") + "Page")
+        layout = QVBoxLayout(self)
+        heading = QLabel(title, self)
+        font = heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        heading.setFont(font)
+        body = QLabel(
+            f"{holds}\n\nThis part of CRM Desktop is not built yet. Nothing here is "
+            "real data, and nothing is missing from your cases: it will appear here when "
+            "it is built.",
+            self,
+        )
+        body.setWordWrap(True)
+        body.setObjectName("NotBuiltText")
+        body.setAccessibleName(f"{title}: not built yet")
+        layout.addWidget(heading)
+        layout.addWidget(body)
+        layout.addStretch(1)
