@@ -138,7 +138,7 @@ def cmd_calendar_add(args: argparse.Namespace) -> int:
         answer = cal.add_working_days(start, n)
     except CalendarError as exc:
         raise _refuse(exc) from None
-    print(human_date(answer))
+    print(answer.isoformat())
     return 0
 
 
