@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable
 
@@ -60,6 +61,26 @@ def start_main_window(
     return window
 
 
+def run_daily_check(database: Database, runner: Runner, notifier: Notifier) -> None:
+    """The once-a-day integrity check, in the background; a problem is reported."""
+    from crm_desktop.services.maintenance import periodic_check
+
+    def done(report: object) -> None:
+        problems = getattr(report, "problems", None)
+        if problems:
+            notifier.warning(
+                "Database check",
+                "The daily check found problems with the database:\n\n"
+                + "\n".join(problems[:10])
+                + "\n\nTell IT; the latest backup may need restoring.",
+            )
+
+    def failed(exc: BaseException) -> None:
+        logging.getLogger(__name__).warning("The daily database check could not run: %s", exc)
+
+    runner.submit(lambda: periodic_check(database), done, failed)
+
+
 def run_gui(url: str) -> int:
     app = create_application()
     runner = Runner(app)
@@ -83,6 +104,7 @@ def run_gui(url: str) -> int:
         window.show()
         assert context.database is not None
         window.set_database(context.database)
+        run_daily_check(context.database, runner, notifier)
 
     def closed_without_signing_in() -> None:
         if state["window"] is None:
