@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 from crm_desktop.domain.enums import Channel, Outcome, Procedure
 from crm_desktop.domain.workflow import FINDING_OUTCOMES, Action
 from crm_desktop.errors import ConflictError, ValidationError
+from crm_desktop.privacy.access_log import record_case_opened
 from crm_desktop.services.case_view import CaseDetail, load_case_detail, state_label
 from crm_desktop.services.cases import (
     CaseEdit,
@@ -841,8 +842,14 @@ class CaseDialog(QDialog):
         database = self.context.require_database()
         actor, today, case_id = self.context.signed_in, self.context.today(), self.case_id
         need_choices = self.choices is None
+        first_open = self.detail is None
 
         def work() -> tuple[CaseDetail, ReferenceChoices | None]:
+            if first_open:
+                # Who opened which case and when (data protection: the access log).
+                database.write(
+                    lambda s: record_case_opened(s, actor, case_id), actor=actor.username
+                )
             with database.session() as session:
                 detail = load_case_detail(session, case_id, actor, today)
                 return detail, reference_choices(session) if need_choices else None

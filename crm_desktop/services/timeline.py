@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from crm_desktop.db.models import AuditEvent, Nature
+from crm_desktop.db.models import AuditEvent, Case, Nature
 from crm_desktop.domain.enums import StageCode
 from crm_desktop.domain.formatting import format_date
 from crm_desktop.domain.workflow import Action
@@ -67,8 +67,14 @@ def _workflow_text(action: str, details: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def _describe(event: AuditEvent, natures: dict[int, str]) -> str | None:
+def _describe(event: AuditEvent, natures: dict[int, str], masked: bool = False) -> str | None:
     before, after = _load(event.before), _load(event.after)
+    if masked:
+        # An anonymised case: the trail keeps what was written, the timeline does not show it.
+        from crm_desktop.privacy.personal_data import mask_values
+
+        before = mask_values(event.entity, before) or {}
+        after = mask_values(event.entity, after) or {}
     if event.entity == "workflow":
         return _workflow_text(event.action, after)
     if event.entity == "representation" and event.action == "create":
@@ -136,9 +142,11 @@ def case_timeline(session: Session, case_id: int) -> list[TimelineEntry]:
     events = session.scalars(
         sa.select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.id)
     )
+    case = session.get(Case, case_id)
+    masked = case is None or case.anonymised_at is not None
     entries = []
     for event in events:
-        text = _describe(event, natures)
+        text = _describe(event, natures, masked)
         if text is not None:
             entries.append(TimelineEntry(event.id, event.occurred_at, event.username or "", text))
     return entries

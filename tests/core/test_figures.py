@@ -479,4 +479,6 @@ def test_baseline_figures_fill_a_previous_year_without_cases(database: Database)
     assert table.value("Total", "2021/22") == 55
     assert table.value("COaCH", "2022/23") == 1
     assert any("baseline" in note for note in table.notes)
-    assert [s.key for s in report.sections] == ["corporate", "kpis", "lgsco", "learning"]
+    assert [s.key for s in report.sections] == [
+        "corporate", "kpis", "lgsco", "learning", "equality"
+    ]

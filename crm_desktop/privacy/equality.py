@@ -1,0 +1,442 @@
+"""Equality monitoring (para. 54): optional answers, and the disproportionality table.
+
+The answers are special category data (UK GDPR Art. 9), so:
+
+- they are kept apart from the case, one row per person (``equality_monitoring``), and
+  every question is optional, each with "Prefer not to say";
+- only managers may record, read or erase them (:func:`record_equality`,
+  :func:`equality_of`, :func:`erase_equality`); on PostgreSQL the investigators' group
+  role has no grant on the table at all;
+- they are written with SQL statements, not through the ORM, so the values never enter
+  the audit trail: the trail records that answers were recorded (which questions), not
+  what they were;
+- they are deleted when the person is anonymised (:mod:`~crm_desktop.privacy.retention`).
+
+The annual report's section (:func:`equality_section`) compares the complainants of the
+year with the population shares a manager enters per category
+(:func:`set_population_share`), with small cells suppressed
+(:mod:`~crm_desktop.privacy.suppression`; threshold in the setting
+``equality.suppression_threshold``, default 5).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, fields
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from crm_desktop.db.base import Base
+from crm_desktop.db.models import Case, CaseParty, Person, Setting
+from crm_desktop.db.models_privacy import Characteristic, EqualityCategory, EqualityMonitoring
+from crm_desktop.domain.access import Actor
+from crm_desktop.domain.enums import Kind, PartyRole, Procedure
+from crm_desktop.errors import ValidationError
+from crm_desktop.privacy.common import (
+    audit,
+    bind_actor,
+    execute_count,
+    moment,
+    require_manager,
+    require_reason,
+)
+from crm_desktop.privacy.suppression import DEFAULT_THRESHOLD, suppress
+from crm_desktop.reports.model import Cell, Format, Section, Table, year_label
+
+__all__ = [
+    "NOT_RECORDED",
+    "PREFER_NOT_TO_SAY",
+    "THRESHOLD_SETTING",
+    "CategoryView",
+    "EqualityAnswers",
+    "categories",
+    "disproportionality_tables",
+    "equality_of",
+    "equality_section",
+    "erase_equality",
+    "record_equality",
+    "set_population_share",
+    "suppression_threshold",
+]
+
+PREFER_NOT_TO_SAY = "Prefer not to say"
+NOT_RECORDED = "Not recorded"
+THRESHOLD_SETTING = "equality.suppression_threshold"
+HIDDEN = "*"
+_TABLE: sa.Table = Base.metadata.tables[EqualityMonitoring.__tablename__]
+
+
+@dataclass(frozen=True)
+class EqualityAnswers:
+    """One person's answers; None where the question was not answered."""
+
+    age_band: str | None = None
+    sex: str | None = None
+    gender_identity: str | None = None
+    ethnicity: str | None = None
+    disability: str | None = None
+    religion: str | None = None
+    sexual_orientation: str | None = None
+    recorded_on: dt.date | None = None
+
+    def answer(self, characteristic: Characteristic) -> str | None:
+        value: str | None = getattr(self, characteristic.value)
+        return value
+
+    @property
+    def answered(self) -> list[Characteristic]:
+        return [c for c in Characteristic if self.answer(c) is not None]
+
+
+@dataclass(frozen=True)
+class CategoryView:
+    id: int
+    characteristic: Characteristic
+    label: str
+    population_percent: float | None
+    is_prefer_not_to_say: bool
+    sort_order: int
+
+
+def categories(session: Session) -> dict[Characteristic, list[CategoryView]]:
+    """The answers offered to each question (active ones), in their order."""
+    result: dict[Characteristic, list[CategoryView]] = {c: [] for c in Characteristic}
+    for row in session.scalars(
+        sa.select(EqualityCategory)
+        .where(EqualityCategory.active.is_(True))
+        .order_by(EqualityCategory.sort_order, EqualityCategory.id)
+    ):
+        characteristic = Characteristic(row.characteristic)
+        result[characteristic].append(
+            CategoryView(
+                row.id,
+                characteristic,
+                row.label,
+                row.population_percent,
+                row.is_prefer_not_to_say,
+                row.sort_order,
+            )
+        )
+    return result
+
+
+def _canonical(
+    offered: dict[Characteristic, list[CategoryView]], characteristic: Characteristic, given: str
+) -> str:
+    wanted = " ".join(given.split()).casefold()
+    for category in offered[characteristic]:
+        if category.label.casefold() == wanted:
+            return category.label
+    options = "; ".join(c.label for c in offered[characteristic])
+    raise ValidationError(
+        f"'{given}' is not an answer to the {characteristic.label.lower()} question. "
+        f"Choose one of: {options}.",
+        characteristic.value,
+    )
+
+
+def _person_exists(session: Session, person_id: int) -> None:
+    row = session.execute(
+        sa.select(Person.id, Person.anonymised_at).where(Person.id == person_id)
+    ).first()
+    if row is None:
+        raise ValidationError(f"There is no person with id {person_id}.", "person")
+    if row.anonymised_at is not None:
+        raise ValidationError("That person's record has been anonymised.", "person")
+
+
+def record_equality(
+    session: Session,
+    actor: Actor,
+    person_id: int,
+    answers: EqualityAnswers,
+    now: dt.datetime | None = None,
+) -> EqualityAnswers:
+    """Record (or replace) a person's answers (managers only). Every question is
+    optional; an answer must be one of the categories offered, "Prefer not to say"
+    included. All questions unanswered erases the record."""
+    require_manager(actor, "record equality monitoring answers")
+    _person_exists(session, person_id)
+    at = moment(now)
+    offered = categories(session)
+    values: dict[str, str | None] = {}
+    for characteristic in Characteristic:
+        given = answers.answer(characteristic)
+        values[characteristic.value] = (
+            _canonical(offered, characteristic, given) if given and given.strip() else None
+        )
+    clean = EqualityAnswers(**values, recorded_on=answers.recorded_on)
+    exists = session.scalar(sa.select(_TABLE.c.person_id).where(_TABLE.c.person_id == person_id))
+    if not clean.answered:
+        if exists is not None:
+            session.execute(sa.delete(_TABLE).where(_TABLE.c.person_id == person_id))
+    elif exists is None:
+        session.execute(
+            sa.insert(_TABLE).values(
+                person_id=person_id, **asdict(clean), updated_at=at, updated_by=actor.username
+            )
+        )
+    else:
+        session.execute(
+            sa.update(_TABLE)
+            .where(_TABLE.c.person_id == person_id)
+            .values(**asdict(clean), updated_at=at, updated_by=actor.username)
+        )
+    audit(
+        session,
+        actor,
+        "record" if clean.answered else "erase",
+        "equality_monitoring",
+        entity_id=person_id,
+        details={"questions_answered": [c.value for c in clean.answered]},
+        at=at,
+    )
+    return clean
+
+
+def equality_of(session: Session, actor: Actor, person_id: int) -> EqualityAnswers | None:
+    """A person's answers (managers only); None when none were recorded."""
+    require_manager(actor, "see equality monitoring answers")
+    row = session.execute(sa.select(_TABLE).where(_TABLE.c.person_id == person_id)).first()
+    if row is None:
+        return None
+    names = {f.name for f in fields(EqualityAnswers)}
+    return EqualityAnswers(**{k: v for k, v in row._mapping.items() if k in names})
+
+
+def erase_equality(
+    session: Session, actor: Actor, person_id: int, reason: str, now: dt.datetime | None = None
+) -> bool:
+    """Delete a person's answers (they withdrew consent, say); True if there were any."""
+    require_manager(actor, "erase equality monitoring answers")
+    why = require_reason(reason, "erasing the answers")
+    removed = execute_count(session, sa.delete(_TABLE).where(_TABLE.c.person_id == person_id))
+    if removed:
+        audit(
+            session,
+            actor,
+            "erase",
+            "equality_monitoring",
+            entity_id=person_id,
+            details={"reason": why},
+            at=moment(now),
+        )
+    return bool(removed)
+
+
+def set_population_share(
+    session: Session,
+    actor: Actor,
+    characteristic: Characteristic,
+    label: str,
+    percent: float | None,
+) -> CategoryView:
+    """The share of the council's population in a category (None: not known)."""
+    require_manager(actor, "change population figures")
+    bind_actor(session, actor)
+    if percent is not None and not 0 <= percent <= 100:
+        raise ValidationError("A population share is a percentage from 0 to 100.", "percent")
+    canonical = _canonical(categories(session), characteristic, label)
+    row = session.scalar(
+        sa.select(EqualityCategory).where(
+            EqualityCategory.characteristic == characteristic, EqualityCategory.label == canonical
+        )
+    )
+    assert row is not None
+    if row.is_prefer_not_to_say and percent is not None:
+        raise ValidationError(
+            f"'{canonical}' is not compared with the population.", "population_percent"
+        )
+    row.population_percent = percent
+    row.updated_by = actor.username
+    session.flush()
+    return CategoryView(
+        row.id, characteristic, row.label, percent, row.is_prefer_not_to_say, row.sort_order
+    )
+
+
+def suppression_threshold(session: Session) -> int:
+    """Counts below this (and above 0) are not shown (setting; default 5)."""
+    setting = session.get(Setting, THRESHOLD_SETTING)
+    try:
+        value = int(setting.value) if setting is not None else DEFAULT_THRESHOLD
+    except ValueError:
+        return DEFAULT_THRESHOLD
+    return max(value, 1)
+
+
+# ------------------------------------------------------------------------ the report
+
+
+def _financial_year(year: int) -> tuple[dt.date, dt.date]:
+    return dt.date(year, 4, 1), dt.date(year + 1, 3, 31)
+
+
+def complainant_answers(
+    session: Session, year: int, procedures: Sequence[Procedure] | None = None
+) -> list[EqualityAnswers]:
+    """The answers of each person who made a complaint received in the financial year
+    (each person once; an empty record for those who gave none)."""
+    start, end = _financial_year(year)
+    chosen = tuple(procedures or tuple(Procedure))
+    people = (
+        sa.select(CaseParty.person_id)
+        .join(Case, Case.id == CaseParty.case_id)
+        .where(
+            CaseParty.role == PartyRole.COMPLAINANT,
+            Case.kind == Kind.COMPLAINT,
+            Case.received_on.between(start, end),
+            Case.procedure.in_(chosen),
+        )
+        .distinct()
+        .subquery()
+    )
+    columns = [_TABLE.c[c.value] for c in Characteristic]
+    rows = session.execute(
+        sa.select(people.c.person_id, *columns)
+        .outerjoin(_TABLE, _TABLE.c.person_id == people.c.person_id)
+        .order_by(people.c.person_id)
+    )
+    return [
+        EqualityAnswers(**{c.value: row._mapping[c.value] for c in Characteristic}) for row in rows
+    ]
+
+
+def _count_cell(count: int, primary: bool, hidden: bool, threshold: int) -> Cell:
+    if primary:
+        return Cell(f"<{threshold}", Format.TEXT)
+    if hidden:
+        return Cell(HIDDEN, Format.TEXT)
+    return Cell(count, Format.COUNT)
+
+
+def disproportionality_table(
+    characteristic: Characteristic,
+    offered: Sequence[CategoryView],
+    answers: Sequence[EqualityAnswers],
+    threshold: int,
+    year: int,
+) -> Table:
+    """One characteristic: complainants per category against the population."""
+    counts = Counter(a.answer(characteristic) for a in answers)
+    stated = [c for c in offered if not c.is_prefer_not_to_say]
+    declined = [c for c in offered if c.is_prefer_not_to_say]
+    known = {c.label for c in offered}
+    extra = sorted(str(k) for k in counts if k is not None and k not in known)
+    labels = [c.label for c in stated] + extra + [c.label for c in declined] + [NOT_RECORDED]
+    population = {c.label: c.population_percent for c in offered}
+    values = [counts.get(label, 0) for label in labels[:-1]] + [counts.get(None, 0)]
+    stated_rows = list(range(len(stated) + len(extra)))
+    result = suppress(values, [stated_rows], threshold)
+    stated_total = sum(values[i] for i in stated_rows)
+    rows: list[tuple[Cell, ...]] = []
+    for index, label in enumerate(labels):
+        primary, hidden = index in result.primary, result.hidden(index)
+        count = _count_cell(values[index], primary, hidden, threshold)
+        share: Cell = Cell(None, Format.PERCENT)
+        ratio: Cell = Cell(None, Format.DAYS)
+        pop = population.get(label)
+        if index in stated_rows:
+            if hidden:
+                share, ratio = Cell(HIDDEN, Format.TEXT), Cell(HIDDEN, Format.TEXT)
+            elif stated_total:
+                percent = 100.0 * values[index] / stated_total
+                share = Cell(percent, Format.PERCENT)
+                if pop:
+                    ratio = Cell(percent / pop, Format.DAYS)
+        rows.append((Cell(label, Format.TEXT), count, share, Cell(pop, Format.PERCENT), ratio))
+    total = sum(values)
+    total_cell = (
+        Cell(f"<{threshold}", Format.TEXT)
+        if 0 < total < threshold
+        else Cell(HIDDEN, Format.TEXT)
+        if result.total_hidden
+        else Cell(total, Format.COUNT)
+    )
+    rows.append(
+        (
+            Cell("Total", Format.TEXT),
+            total_cell,
+            Cell(None, Format.PERCENT),
+            Cell(None, Format.PERCENT),
+            Cell(None, Format.DAYS),
+        )
+    )
+    return Table(
+        key=f"equality_{characteristic.value}",
+        title=f"{characteristic.label} of complainants, {year_label(year)}",
+        columns=(
+            characteristic.label,
+            "Complainants",
+            "Share of those who answered",
+            "Population share",
+            "Ratio to population",
+        ),
+        rows=tuple(rows),
+        notes=(
+            "Share: of the complainants who gave an answer other than "
+            f"'{PREFER_NOT_TO_SAY}'. Ratio: share of complainants divided by population "
+            "share; above 1, the group complains more than its share of the population.",
+            f"<{threshold}: fewer than {threshold} people, not shown so that no one can be "
+            f"identified. {HIDDEN}: not shown so that a small figure cannot be worked out "
+            "from the total.",
+        ),
+    )
+
+
+def disproportionality_tables(
+    session: Session,
+    year: int,
+    procedures: Sequence[Procedure] | None = None,
+    threshold: int | None = None,
+) -> list[Table]:
+    """One table per characteristic for the complainants of the financial year."""
+    limit = threshold if threshold is not None else suppression_threshold(session)
+    answers = complainant_answers(session, year, procedures)
+    offered = categories(session)
+    return [disproportionality_table(c, offered[c], answers, limit, year) for c in Characteristic]
+
+
+def equality_section(
+    session: Session,
+    year: int,
+    procedures: Sequence[Procedure] | None = None,
+    threshold: int | None = None,
+) -> Section:
+    """The annual report's equality monitoring section (aggregates only: no actor
+    check is needed to show it, and small cells are suppressed)."""
+    limit = threshold if threshold is not None else suppression_threshold(session)
+    answers = complainant_answers(session, year, procedures)
+    offered = categories(session)
+    tables = tuple(
+        disproportionality_table(c, offered[c], answers, limit, year) for c in Characteristic
+    )
+    total = len(answers)
+    answered = sum(1 for a in answers if a.answered)
+
+    def amount(n: int) -> str:
+        return f"fewer than {limit}" if 0 < n < limit else f"{n:,}"
+
+    if 0 < total < limit:
+        commentary = (
+            f"Fewer than {limit} people made a complaint in {year_label(year)}: "
+            "their equality monitoring figures are not shown."
+        )
+    elif 0 < total - answered < limit:
+        commentary = (
+            f"All but fewer than {limit} of the {total:,} people who made a complaint in "
+            f"{year_label(year)} answered at least one equality monitoring question. "
+            "Population shares are the council's figures for its area, entered as "
+            "reference data; '–' where none was entered."
+        )
+    else:
+        commentary = (
+            f"{amount(answered)} of the {amount(total)} people who made a complaint in "
+            f"{year_label(year)} answered at least one equality monitoring question. "
+            "Population shares are the council's figures for its area, entered as "
+            "reference data; '–' where none was entered."
+        )
+    return Section("equality", "Equality monitoring", tables, commentary)

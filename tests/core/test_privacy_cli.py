@@ -1,0 +1,86 @@
+"""``crm-desktop privacy ...`` end to end on a SQLite file."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from crm_desktop.cli import main
+from crm_desktop.db.database import Database
+from crm_desktop.db.models import Case
+from crm_desktop.domain.enums import UserRole
+from crm_desktop.privacy.access_log import record_case_opened
+from crm_desktop.services.users import add_user
+from tests.core.test_privacy_support import OFFICER, add_closed_case, add_person, someone
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_review_hold_anonymise_sar_and_access_log(
+    database: Database, sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    who = someone("V")
+
+    def build(session: sa.orm.Session) -> tuple[str, str, int]:
+        person = add_person(session, who)
+        first = add_closed_case(session, person)
+        second = add_closed_case(session, add_person(session, someone("W")))
+        add_user(session, "boss", UserRole.MANAGER, password="a long password")
+        add_user(session, "clerk", UserRole.OFFICER, password="a long password")
+        return first.reference, second.reference, person.id
+
+    first, second, person_id = database.write(build)
+    with database.session() as session:
+        first_id = session.scalars(sa.select(Case.id).where(Case.reference == first)).one()
+    database.write(lambda s: record_case_opened(s, OFFICER, first_id))
+    db = ["--database", sqlite_url, "privacy"]
+
+    code, out, _ = run([*db, "review", "--as-of", "2030-01-15"], capsys)
+    assert code == 0 and first in out and second in out and "2 due" in out
+
+    code, out, _ = run(
+        [*db, "hold", second, "--reason", "Ombudsman review", "--as", "boss"], capsys
+    )
+    assert code == 0 and "legal hold" in out
+    code, out, _ = run([*db, "review", "--as-of", "2030-01-15"], capsys)
+    assert "ON HOLD: Ombudsman review" in out
+
+    code, _, err = run([*db, "anonymise", first, "--reason", "Due", "--as", "clerk"], capsys)
+    assert code != 0 and "Only a manager" in err
+
+    out_zip = tmp_path / "sar.zip"
+    code, out, _ = run([*db, "sar", str(person_id), "--out", str(out_zip), "--as", "boss"], capsys)
+    assert code == 0 and "Wrote" in out
+    with zipfile.ZipFile(out_zip) as archive:
+        assert "index.pdf" in archive.namelist()
+        assert first in archive.read("data/cases.csv").decode("utf-8-sig")
+
+    code, out, _ = run(
+        [*db, "purge", "--as-of", "2030-01-15", "--reason", "Annual", "--dry-run"], capsys
+    )
+    assert code == 0 and f"{second}: kept (legal hold)" in out and "nothing was changed" in out
+    code, out, _ = run([*db, "anonymise", first, "--reason", "Retention ended"], capsys)
+    assert code == 0 and f"Anonymised {first}" in out
+    code, out, _ = run([*db, "purge", "--as-of", "2030-01-15", "--reason", "Annual"], capsys)
+    assert code == 0 and "0 cases done, 1 kept on legal hold" in out
+    code, out, _ = run(
+        [*db, "release", second, "--reason", "Review closed", "--as", "boss"], capsys
+    )
+    assert code == 0
+
+    code, out, _ = run([*db, "access-log", "--case", first, "--as", "boss"], capsys)
+    assert code == 0 and "officer1" in out and first in out
+    code, _, err = run([*db, "access-log", "--as", "clerk"], capsys)
+    assert code != 0
+
+    code, out, _ = run([*db, "population", "sex", "female", "50.5"], capsys)
+    assert code == 0 and "Female: population share 50.5%" in out
+    code, _, err = run([*db, "population", "height", "tall", "3"], capsys)
+    assert code != 0 and "characteristic" in err
