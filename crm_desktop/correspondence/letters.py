@@ -1,0 +1,392 @@
+"""Letters and emails about a case: preview, then send; either is recorded.
+
+For the desktop program:
+
+- :func:`preview` (a read session) fills in a template for a case and returns the
+  text, who it goes to, the fields that are empty for this case, and warnings. A
+  template with an unknown field is refused here, before anything can be sent.
+- :func:`letter_pdf` (a read session) is the same letter as PDF bytes, to show.
+- :func:`send_letter` (the :class:`~crm_desktop.db.database.Database`) records the
+  letter in the case's correspondence and returns its PDF to print or save.
+- :func:`send_email` (the Database) records the email in the case's correspondence and
+  in the outbox in one transaction, then sends it at once (no transaction is open
+  while the mail server is talked to). If the server cannot take it now the email
+  stays queued and ``crm-desktop reminders run`` retries it with back-off.
+- :func:`send` does one or the other by ``channel``.
+
+Every one takes a :class:`LetterRequest`: the case, the template, optionally the stage,
+appointment or remedy it is about, text the officer typed for ``{{ letter.text }}``,
+and, after a preview, the officer's edits of the filled-in subject and body (sent as
+typed, and still escaped on the PDF).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from typing import Any
+
+import sqlalchemy as sa
+from markupsafe import escape
+from sqlalchemy.orm import Session
+
+from crm_desktop.correspondence.dates import format_date_long
+from crm_desktop.correspondence.fields import CaseContext, Contact, case_context
+from crm_desktop.correspondence.letter_pdf import LetterContent, render_letter_pdf
+from crm_desktop.correspondence.mail import Transport, new_message_id, transport_for
+from crm_desktop.correspondence.outbox import NewMessage, deliver, enqueue
+from crm_desktop.correspondence.rendering import render, used_fields
+from crm_desktop.correspondence.settings import CorrespondenceSettings, load_settings
+from crm_desktop.correspondence.templates import (
+    Audience,
+    ensure_templates,
+    load_template,
+    spec,
+)
+from crm_desktop.db.base import utcnow
+from crm_desktop.db.database import Database
+from crm_desktop.db.models import Case, Correspondence, User
+from crm_desktop.db.models_correspondence import OutboxMessage
+from crm_desktop.domain.access import Actor
+from crm_desktop.domain.enums import CorrespondenceChannel, CorrespondenceDirection, UserRole
+from crm_desktop.errors import ValidationError
+from crm_desktop.services.access import AccessRefused, require_case_access
+
+__all__ = [
+    "EmailResult",
+    "LetterRequest",
+    "LetterResult",
+    "Preview",
+    "letter_pdf",
+    "preview",
+    "send",
+    "send_email",
+    "send_letter",
+]
+
+MAX_TEXT = 20_000
+
+
+@dataclass(frozen=True)
+class LetterRequest:
+    case_id: int
+    template_key: str
+    stage_id: int | None = None
+    assignment_id: int | None = None  # appointment letters: which appointment
+    remedy_id: int | None = None
+    text: str = ""  # what the officer types for {{ letter.text }}
+    to: str | None = None  # email: another address than the recipient's own
+    subject: str | None = None  # the officer's edit of the filled-in subject
+    body: str | None = None  # the officer's edit of the filled-in body
+
+
+@dataclass(frozen=True)
+class Preview:
+    template_key: str
+    subject: str
+    body: str
+    recipient_name: str
+    recipient_email: str | None
+    recipient_address: tuple[str, ...]
+    fields_used: tuple[str, ...]
+    empty_fields: tuple[str, ...]  # used by the template but empty for this case
+    warnings: tuple[str, ...]
+    stage_id: int | None
+
+
+@dataclass(frozen=True)
+class LetterResult:
+    correspondence_id: int
+    pdf: bytes
+    file_name: str
+    preview: Preview
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EmailResult:
+    correspondence_id: int
+    outbox_id: int
+    status: str  # "sent", or "queued" (will be retried by reminders run), or "failed"
+    to: str
+    via: str | None  # "smtp host:port" or the .eml file written
+    error: str | None
+    preview: Preview
+
+
+def _require_sender(session: Session, actor: Actor, case_id: int) -> None:
+    if not (actor.can_work_cases or actor.role == UserRole.SERVICE_RESPONDER):
+        raise AccessRefused(
+            "Letters and emails are sent by the consumer relations team and service responders."
+        )
+    require_case_access(session, actor, case_id)
+
+
+def _value(context: dict[str, Any], path: str) -> object:
+    value: object = context
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else getattr(value, part, None)
+    return value
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    preview: Preview
+    context: CaseContext
+    subject_source: str
+    body_source: str
+    recipient: Contact
+
+
+def _prepare(
+    session: Session,
+    request: LetterRequest,
+    actor: Actor,
+    today: dt.date,
+    settings: CorrespondenceSettings,
+) -> _Prepared:
+    _require_sender(session, actor, request.case_id)
+    template = spec(request.template_key)
+    if template.audience == Audience.STAFF:
+        raise ValidationError(
+            f"'{template.name}' is sent by the reminders, not as a letter.", "template"
+        )
+    if len(request.text) > MAX_TEXT:
+        raise ValidationError(f"The text is longer than {MAX_TEXT} characters.", "text")
+    text = load_template(session, request.template_key)
+    fields = used_fields(text.subject, template.groups, "subject")
+    fields += [f for f in used_fields(text.body, template.groups, "body") if f not in fields]
+    officer = session.get(User, actor.user_id) if actor.user_id is not None else None
+    context = case_context(
+        session,
+        request.case_id,
+        today=today,
+        settings=settings,
+        officer=officer,
+        stage_id=request.stage_id,
+        assignment_id=request.assignment_id,
+        remedy_id=request.remedy_id,
+        text=request.text,
+    )
+    subject = render(text.subject, context.values).strip()
+    body = render(text.body, context.values)
+    warnings: list[str] = []
+    if template.audience == Audience.INVESTIGATOR:
+        if context.investigator is None:
+            raise ValidationError(
+                "This stage has no Investigating Officer or Independent Person appointed.",
+                "assignment",
+            )
+        recipient = context.investigator
+    else:
+        recipient = context.complainant
+    empty = tuple(f for f in fields if _value(context.values, f) in ("", None))
+    if empty:
+        warnings.append(
+            "These fields are empty for this case: "
+            + ", ".join("{{ " + f + " }}" for f in empty)
+            + "."
+        )
+    if request.subject is not None:
+        subject = " ".join(request.subject.split())
+    if request.body is not None:
+        body = request.body
+    if not subject:
+        raise ValidationError("The subject is empty.", "subject")
+    if len(subject) > 300:
+        raise ValidationError("The subject is longer than 300 characters.", "subject")
+    email = (request.to or "").strip() or recipient.email
+    result = Preview(
+        request.template_key,
+        subject,
+        body,
+        recipient.name,
+        email,
+        recipient.address_lines,
+        tuple(fields),
+        empty,
+        tuple(warnings),
+        context.stage_id,
+    )
+    return _Prepared(result, context, text.subject, text.body, recipient)
+
+
+def preview(session: Session, request: LetterRequest, actor: Actor, today: dt.date) -> Preview:
+    """The filled-in template for the case; :class:`TemplateProblem` for a bad template."""
+    return _prepare(session, request, actor, today, load_settings(session)).preview
+
+
+def _pdf(
+    prepared: _Prepared, request: LetterRequest, settings: CorrespondenceSettings, today: dt.date
+) -> tuple[bytes, list[str]]:
+    values = prepared.context.values
+    if request.subject is not None:
+        subject_markup = str(escape(prepared.preview.subject))
+    else:
+        subject_markup = render(prepared.subject_source, values, markup=True).strip()
+    if request.body is not None:
+        body_markup = str(escape(prepared.preview.body))
+    else:
+        body_markup = render(prepared.body_source, values, markup=True)
+    content = LetterContent(
+        recipient_name=prepared.recipient.name,
+        recipient_address=prepared.recipient.address_lines,
+        date_text=format_date_long(today),
+        reference=values["case"].reference,
+        subject_markup=subject_markup,
+        body_markup=body_markup,
+    )
+    return render_letter_pdf(settings, content)
+
+
+def letter_pdf(session: Session, request: LetterRequest, actor: Actor, today: dt.date) -> bytes:
+    """The letter as PDF bytes, for a preview (nothing is recorded)."""
+    settings = load_settings(session)
+    prepared = _prepare(session, request, actor, today, settings)
+    return _pdf(prepared, request, settings, today)[0]
+
+
+def _record(
+    session: Session,
+    prepared: _Prepared,
+    request: LetterRequest,
+    actor: Actor,
+    channel: CorrespondenceChannel,
+    recipient: str,
+    sent_at: dt.datetime | None,
+) -> Correspondence:
+    row = Correspondence(
+        case_id=request.case_id,
+        stage_id=prepared.preview.stage_id,
+        direction=CorrespondenceDirection.OUTGOING,
+        channel=channel,
+        template_key=request.template_key,
+        recipient=recipient[:300],
+        subject=prepared.preview.subject[:300],
+        body=prepared.preview.body,
+        sent_at=sent_at,
+        created_by=actor.username,
+        updated_by=actor.username,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def send_letter(
+    database: Database,
+    request: LetterRequest,
+    actor: Actor,
+    today: dt.date,
+    *,
+    now: dt.datetime | None = None,
+) -> LetterResult:
+    """Record the letter in the case's correspondence; its PDF to print or save."""
+
+    def work(session: Session) -> LetterResult:
+        ensure_templates(session)
+        settings = load_settings(session)
+        prepared = _prepare(session, request, actor, today, settings)
+        pdf, warnings = _pdf(prepared, request, settings, today)
+        address = ", ".join([prepared.recipient.name, *prepared.recipient.address_lines])
+        row = _record(
+            session,
+            prepared,
+            request,
+            actor,
+            CorrespondenceChannel.LETTER,
+            address,
+            now or utcnow(),
+        )
+        reference = session.get(Case, request.case_id)
+        name = f"{reference.reference if reference else request.case_id}-{request.template_key}"
+        return LetterResult(
+            row.id,
+            pdf,
+            f"{name}-{row.id}.pdf",
+            prepared.preview,
+            prepared.preview.warnings + tuple(warnings),
+        )
+
+    return database.write(work, actor=actor.username)
+
+
+def send_email(
+    database: Database,
+    request: LetterRequest,
+    actor: Actor,
+    today: dt.date,
+    *,
+    transport: Transport | None = None,
+    now: dt.datetime | None = None,
+) -> EmailResult:
+    """Record the email and queue it in one transaction, then try to send it at once."""
+
+    def work(session: Session) -> tuple[EmailResult, str]:
+        ensure_templates(session)
+        settings = load_settings(session)
+        if transport is None and not settings.email_configured:
+            raise ValidationError(
+                "Email is not set up: a manager sets the mail server (SMTP) or a folder "
+                "for .eml files in the settings."
+            )
+        prepared = _prepare(session, request, actor, today, settings)
+        to = prepared.preview.recipient_email
+        if not to:
+            raise ValidationError(
+                f"{prepared.recipient.name or 'The recipient'} has no email address. Add one, "
+                "give another address, or send a letter.",
+                "to",
+            )
+        when = now or utcnow()
+        row = _record(session, prepared, request, actor, CorrespondenceChannel.EMAIL, to, None)
+        sender = settings.sender or "crm-desktop@localhost"
+        key = f"letter:{row.id}:{to.lower()}"
+        enqueue(
+            session,
+            [
+                NewMessage(
+                    key,
+                    "letter",
+                    to,
+                    prepared.preview.subject,
+                    prepared.preview.body,
+                    new_message_id(sender),
+                    case_id=request.case_id,
+                    correspondence_id=row.id,
+                )
+            ],
+            when,
+        )
+        outbox_id = session.scalar(
+            sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)
+        )
+        assert outbox_id is not None
+        result = EmailResult(row.id, outbox_id, "queued", to, None, None, prepared.preview)
+        return result, sender
+
+    queued, sender = database.write(work, actor=actor.username)
+    if transport is None:
+        with database.session() as session:
+            transport = transport_for(load_settings(session))
+        assert transport is not None
+    report = deliver(database, transport, sender, only_id=queued.outbox_id, limit=1)
+    if report.sent:
+        return replace(queued, status="sent", via=report.via.get(queued.outbox_id))
+    status = "failed" if report.failed else "queued"
+    return replace(queued, status=status, error="; ".join(report.errors) or None)
+
+
+def send(
+    database: Database,
+    request: LetterRequest,
+    channel: CorrespondenceChannel,
+    actor: Actor,
+    today: dt.date,
+) -> LetterResult | EmailResult:
+    """:func:`send_letter` or :func:`send_email`."""
+    if channel == CorrespondenceChannel.LETTER:
+        return send_letter(database, request, actor, today)
+    if channel == CorrespondenceChannel.EMAIL:
+        return send_email(database, request, actor, today)
+    raise ValidationError("Letters go by post (letter) or by email.", "channel")

@@ -1,0 +1,349 @@
+"""Letter and email templates: the catalogue, the defaults, and a manager's edits.
+
+Each template has a fixed key and purpose (:data:`TEMPLATES`) and a subject and body a
+manager can change. The defaults are the files in ``resources/templates/KEY.txt``
+(a ``Subject:`` line, a blank line, the body); they are copied into the
+``correspondence_template`` table the first time a write needs them
+(:func:`ensure_templates`), and until then reading falls back to the file. A manager's
+save is checked first (:func:`~crm_desktop.correspondence.rendering.check_template`),
+so a template with an unknown merge field never reaches the database, and names the
+version the manager opened: a template someone else saved since is a conflict, never
+silently overwritten.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from crm_desktop.correspondence.rendering import (
+    MergeField,
+    TemplateProblem,
+    check_template,
+    fields_of,
+    render,
+    sample_context,
+)
+from crm_desktop.db.models_correspondence import CorrespondenceTemplate
+from crm_desktop.domain.access import Actor
+from crm_desktop.domain.formatting import format_date
+from crm_desktop.errors import ConflictError, ValidationError
+from crm_desktop.paths import resource_path
+
+__all__ = [
+    "TEMPLATES",
+    "Audience",
+    "RenderedText",
+    "TemplateSpec",
+    "TemplateText",
+    "TemplateView",
+    "default_text",
+    "ensure_templates",
+    "list_templates",
+    "load_template",
+    "preview_sample",
+    "reset_template",
+    "save_template",
+    "spec",
+]
+
+MAX_SUBJECT = 300
+MAX_BODY = 20_000
+
+
+class Audience(StrEnum):
+    """Who a template writes to, and so whose address a message goes to."""
+
+    COMPLAINANT = "complainant"
+    INVESTIGATOR = "investigator"
+    STAFF = "staff"
+
+
+CASE_GROUPS = ("today", "council", "case", "complainant", "officer", "stage", "letter")
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateSpec:
+    key: str
+    name: str
+    purpose: str
+    audience: Audience
+    groups: tuple[str, ...]
+
+    @property
+    def fields(self) -> list[MergeField]:
+        return fields_of(self.groups)
+
+
+def _spec(key: str, name: str, purpose: str, audience: Audience, *extra: str) -> TemplateSpec:
+    groups = (*CASE_GROUPS, *extra) if audience != Audience.STAFF else extra
+    return TemplateSpec(key, name, purpose, audience, groups)
+
+
+TEMPLATES: dict[str, TemplateSpec] = {
+    s.key: s
+    for s in (
+        _spec(
+            "acknowledgement",
+            "Acknowledgement",
+            "Acknowledge a new complaint, compliment or comment.",
+            Audience.COMPLAINANT,
+        ),
+        _spec(
+            "extension",
+            "Extension",
+            "Tell the complainant the response will take longer, and until when.",
+            Audience.COMPLAINANT,
+        ),
+        _spec(
+            "suspension",
+            "Suspension",
+            "Tell the complainant the clock is on hold, and why.",
+            Audience.COMPLAINANT,
+        ),
+        _spec(
+            "stage_response",
+            "Stage response",
+            "The response at the end of a stage, with the right to ask for the next.",
+            Audience.COMPLAINANT,
+        ),
+        _spec(
+            "next_stage_acknowledgement",
+            "Acknowledgement of a request for Stage 2 or 3",
+            "Acknowledge a request for the next stage.",
+            Audience.COMPLAINANT,
+        ),
+        _spec(
+            "investigator_appointment",
+            "Appointment of IO or IP",
+            "Confirm an Investigating Officer's or Independent Person's appointment.",
+            Audience.INVESTIGATOR,
+            "investigator",
+        ),
+        _spec(
+            "compliment_thanks",
+            "Thanks for a compliment",
+            "Thank someone for a compliment.",
+            Audience.COMPLAINANT,
+        ),
+        _spec(
+            "lgsco_remedy_reminder",
+            "LGSCO remedy reminder",
+            "Remind the responsible officer of an Ombudsman remedy's deadline.",
+            Audience.STAFF,
+            "today",
+            "council",
+            "case",
+            "recipient",
+            "remedy",
+        ),
+        _spec(
+            "lgsco_remedy_escalation",
+            "LGSCO remedy escalation",
+            "Escalate an Ombudsman remedy to senior officers, then to the director and chief "
+            "executive.",
+            Audience.STAFF,
+            "today",
+            "council",
+            "case",
+            "recipient",
+            "remedy",
+            "escalation",
+        ),
+        _spec(
+            "deadline_reminder",
+            "Deadline reminder",
+            "Remind the person responsible of a deadline a few working days ahead.",
+            Audience.STAFF,
+            "today",
+            "council",
+            "case",
+            "stage",
+            "recipient",
+            "deadline",
+        ),
+        _spec(
+            "daily_digest",
+            "Daily digest",
+            "The daily email of a user's deadlines due soon or overdue.",
+            Audience.STAFF,
+            "today",
+            "council",
+            "recipient",
+            "digest",
+            "items",
+        ),
+    )
+}
+
+
+def spec(key: str) -> TemplateSpec:
+    found = TEMPLATES.get(key)
+    if found is None:
+        raise ValidationError(
+            f"There is no template called '{key}'. Templates: {', '.join(TEMPLATES)}.",
+            "template",
+        )
+    return found
+
+
+# --------------------------------------------------------------------------- defaults
+
+
+@functools.cache
+def default_text(key: str) -> tuple[str, str]:
+    """The subject and body shipped in ``resources/templates/KEY.txt``."""
+    spec(key)
+    text = resource_path("templates", f"{key}.txt").read_text(encoding="utf-8")
+    first, _, rest = text.partition("\n")
+    if not first.startswith("Subject:"):
+        raise ValueError(f"resources/templates/{key}.txt must start with a Subject: line")
+    return first.removeprefix("Subject:").strip(), rest.lstrip("\n").rstrip() + "\n"
+
+
+def ensure_templates(session: Session) -> None:
+    """Copy the default of every template not yet in the database (inside a write)."""
+    have = set(session.scalars(sa.select(CorrespondenceTemplate.key)))
+    for key, template in TEMPLATES.items():
+        if key in have:
+            continue
+        subject, body = default_text(key)
+        session.add(
+            CorrespondenceTemplate(
+                key=key, name=template.name, subject=subject, body=body, updated_by="system"
+            )
+        )
+    session.flush()
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateText:
+    """A template's current text; ``version`` 0 while only the default file exists."""
+
+    key: str
+    name: str
+    subject: str
+    body: str
+    version: int
+    customised: bool  # differs from the shipped default
+    updated_by: str | None
+    updated_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateView:
+    """A template as the manager's editor shows it."""
+
+    text: TemplateText
+    spec: TemplateSpec
+    fields: tuple[MergeField, ...]
+
+
+def load_template(session: Session, key: str) -> TemplateText:
+    template = spec(key)
+    row = session.get(CorrespondenceTemplate, key)
+    default_subject, default_body = default_text(key)
+    if row is None:
+        return TemplateText(key, template.name, default_subject, default_body, 0, False, None, None)
+    customised = (row.subject, row.body) != (default_subject, default_body)
+    return TemplateText(
+        key,
+        template.name,
+        row.subject,
+        row.body,
+        row.version,
+        customised,
+        row.updated_by,
+        row.updated_at,
+    )
+
+
+def list_templates(session: Session) -> list[TemplateView]:
+    return [
+        TemplateView(load_template(session, key), template, tuple(template.fields))
+        for key, template in TEMPLATES.items()
+    ]
+
+
+# --------------------------------------------------------------------------- editing
+
+
+def _require_manager(actor: Actor) -> None:
+    if not actor.is_manager:
+        raise ValidationError(
+            f"Only a manager can change letter and email templates (you are signed in as "
+            f"{actor.role.value})."
+        )
+
+
+def _conflict(row: CorrespondenceTemplate) -> ConflictError:
+    who = row.updated_by or "another user"
+    local = row.updated_at.replace(tzinfo=dt.UTC).astimezone()
+    return ConflictError(
+        f"The template '{row.name}' was changed by {who} at {local:%H:%M} on "
+        f"{format_date(local.date())}, after you opened it. Reload to see their change; "
+        "what you typed is kept."
+    )
+
+
+def save_template(
+    session: Session,
+    key: str,
+    subject: str,
+    body: str,
+    actor: Actor,
+    expected_version: int,
+) -> TemplateText:
+    """Save a manager's text, checked first; ``expected_version`` is the version opened
+    (0 for a template still at its default file)."""
+    _require_manager(actor)
+    template = spec(key)
+    subject = subject.strip()
+    if len(subject) > MAX_SUBJECT:
+        raise TemplateProblem(f"The subject is {len(subject)} characters; the most is 300.")
+    if len(body) > MAX_BODY:
+        raise TemplateProblem(f"The text is {len(body)} characters; the most is {MAX_BODY}.")
+    check_template(subject, body, template.groups)
+    ensure_templates(session)
+    row = session.get(CorrespondenceTemplate, key)
+    assert row is not None
+    # Version 1 is the default as copied in, which a manager who opened the file saw too.
+    if expected_version != row.version and not (expected_version == 0 and row.version == 1):
+        raise _conflict(row)
+    row.subject = subject
+    row.body = body
+    row.updated_by = actor.username
+    session.flush()
+    return load_template(session, key)
+
+
+def reset_template(session: Session, key: str, actor: Actor, expected_version: int) -> TemplateText:
+    """Put the shipped default text back."""
+    subject, body = default_text(key)
+    return save_template(session, key, subject, body, actor, expected_version)
+
+
+# --------------------------------------------------------------------------- preview
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedText:
+    subject: str
+    body: str
+
+
+def preview_sample(key: str, subject: str, body: str) -> RenderedText:
+    """``subject`` and ``body`` (as typed in the editor) filled in with example values,
+    for a manager to see before saving; :class:`TemplateProblem` if they cannot be."""
+    template = spec(key)
+    check_template(subject, body, template.groups)
+    context = sample_context(template.groups)
+    return RenderedText(render(subject, context).strip(), render(body, context))

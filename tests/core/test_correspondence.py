@@ -1,0 +1,421 @@
+"""Templates, the sandbox, letters (PDF) and emails (a real SMTP server on loopback)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import io
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from pypdf import PdfReader
+
+from crm_desktop.correspondence import rendering
+from crm_desktop.correspondence.dates import format_date_long, format_date_long_with_day
+from crm_desktop.correspondence.letters import (
+    LetterRequest,
+    letter_pdf,
+    preview,
+    send_email,
+    send_letter,
+)
+from crm_desktop.correspondence.rendering import TemplateProblem, check_template, render
+from crm_desktop.correspondence.settings import load_settings, save_settings
+from crm_desktop.correspondence.templates import (
+    TEMPLATES,
+    default_text,
+    ensure_templates,
+    list_templates,
+    load_template,
+    preview_sample,
+    reset_template,
+    save_template,
+)
+from crm_desktop.db.database import Database
+from crm_desktop.db.models import Correspondence
+from crm_desktop.db.models_correspondence import CorrespondenceTemplate, OutboxMessage
+from crm_desktop.domain.enums import CorrespondenceChannel
+from crm_desktop.errors import ConflictError, ValidationError
+from crm_desktop.services.access import AccessRefused
+from tests.core.test_correspondence_support import (
+    Built,
+    SmtpSink,
+    appoint,
+    build_case,
+    configure,
+    manager,
+    officer,
+    smtp_server,
+)
+
+TODAY = dt.date(2024, 3, 18)
+CASE_GROUPS = TEMPLATES["acknowledgement"].groups
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+@pytest.fixture
+def built(database: Database) -> Built:
+    configure(database, None)
+    return database.write(build_case)
+
+
+# --------------------------------------------------------------------------- dates
+
+
+def test_dates_are_written_out_in_full() -> None:
+    assert format_date_long(dt.date(2024, 3, 14)) == "14 March 2024"
+    assert format_date_long(dt.date(2023, 1, 3)) == "3 January 2023"
+    assert format_date_long(None) == ""
+    assert format_date_long_with_day(dt.date(2024, 3, 14)) == "Thursday 14 March 2024"
+
+
+# --------------------------------------------------------------------------- sandbox
+
+
+def test_an_unknown_field_is_named_with_the_fields_that_can_be_used() -> None:
+    with pytest.raises(TemplateProblem) as caught:
+        check_template(
+            "Subject", "Dear {{ complainant.name }}, ref {{ case.refrence }}", CASE_GROUPS
+        )
+    message = caught.value.message
+    assert message.startswith("The template uses {{ case.refrence }}")
+    assert "which is not a merge field (did you mean {{ case.reference }}?)" in message
+    assert "Fields you can use: today, council.name" in message
+    assert "case.reference" in message
+
+
+def test_a_field_of_another_template_is_refused_and_a_group_is_not_a_field() -> None:
+    with pytest.raises(TemplateProblem, match=r"\{\{ remedy.deadline_on \}\}.*not a merge field"):
+        check_template("s", "{{ remedy.deadline_on }}", CASE_GROUPS)
+    with pytest.raises(TemplateProblem, match=r"group of fields.*case.reference"):
+        check_template("s", "{{ case }}", CASE_GROUPS)
+    with pytest.raises(TemplateProblem, match="not a merge field"):
+        check_template("{{ case.nope }}", "body", CASE_GROUPS)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ ''.__class__ }}",
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+        "{{ case.__dict__ }}",
+        "{{ case['__class__'] }}",
+        "{{ complainant.name.__class__ }}",
+    ],
+)
+def test_the_sandbox_refuses_internals_when_checked_and_when_rendered(source: str) -> None:
+    with pytest.raises(TemplateProblem, match="templates may not use"):
+        check_template("s", source, CASE_GROUPS)
+    # Even bypassing the check, the sandbox itself refuses.
+    with pytest.raises(TemplateProblem):
+        render(source, rendering.sample_context(CASE_GROUPS))
+
+
+def test_globals_and_methods_are_not_there() -> None:
+    for source in ("{{ range(10) }}", "{{ lipsum() }}", "{{ namespace() }}"):
+        with pytest.raises(TemplateProblem, match="not a merge field"):
+            check_template("s", source, CASE_GROUPS)
+    with pytest.raises(TemplateProblem, match="does not exist"):
+        render("{{ case.items() }}", rendering.sample_context(CASE_GROUPS))
+
+
+def test_syntax_errors_and_unknown_filters_name_the_line() -> None:
+    with pytest.raises(TemplateProblem, match="Line 2 of the body cannot be read"):
+        check_template("s", "Dear\n{% if %}", CASE_GROUPS)
+    with pytest.raises(TemplateProblem, match="No filter named 'shout'"):
+        check_template("s", "{{ case.reference | shout }}", CASE_GROUPS)
+
+
+def test_markup_path_escapes_values_and_template_text() -> None:
+    context = rendering.sample_context(CASE_GROUPS)
+    context["letter"] = rendering.namespace({"text": '<img src="/etc/passwd"/>'})
+    out = render("<b>{{ letter.text }}</b> & more", context, markup=True)
+    assert out == "&lt;b&gt;&lt;img src=&#34;/etc/passwd&#34;/&gt;&lt;/b&gt; &amp; more"
+    plain = render("<b>{{ letter.text }}</b> & more", context)
+    assert plain == '<b><img src="/etc/passwd"/></b> & more'
+
+
+# --------------------------------------------------------------------------- templates
+
+
+def test_every_default_template_checks_and_renders_with_example_values() -> None:
+    for key in TEMPLATES:
+        subject, body = default_text(key)
+        shown = preview_sample(key, subject, body)
+        assert shown.subject and "{{" not in shown.body and "None" not in shown.body
+
+
+def test_defaults_load_on_first_use_and_a_manager_edits_them(
+    database: Database, built: Built
+) -> None:
+    with database.session() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(CorrespondenceTemplate)) == 0
+        first = load_template(session, "acknowledgement")
+        assert first.version == 0 and not first.customised
+        assert {v.spec.key for v in list_templates(session)} == set(TEMPLATES)
+    database.write(ensure_templates)
+    with database.session() as session:
+        assert session.scalar(
+            sa.select(sa.func.count()).select_from(CorrespondenceTemplate)
+        ) == len(TEMPLATES)
+    body = "Dear {{ complainant.salutation }},\nWe got it: {{ case.reference }}.\n"
+    saved = database.write(
+        lambda s: save_template(s, "acknowledgement", "Got it", body, manager(built), 0)
+    )
+    assert saved.customised and saved.body == body and saved.updated_by == "mary"
+    # A second manager who opened version 0 conflicts instead of overwriting.
+    with pytest.raises(ConflictError, match="changed by mary"):
+        database.write(
+            lambda s: save_template(s, "acknowledgement", "Mine", body, manager(built), 0)
+        )
+    reset = database.write(
+        lambda s: reset_template(s, "acknowledgement", manager(built), saved.version)
+    )
+    assert not reset.customised
+
+
+def test_saving_checks_fields_and_needs_a_manager(database: Database, built: Built) -> None:
+    with pytest.raises(TemplateProblem, match=r"\{\{ case.refrence \}\}"):
+        database.write(
+            lambda s: save_template(s, "extension", "s", "{{ case.refrence }}", manager(built), 0)
+        )
+    with pytest.raises(ValidationError, match="Only a manager"):
+        database.write(lambda s: save_template(s, "extension", "s", "b", officer(built), 0))
+    with database.session() as session:
+        assert session.get(CorrespondenceTemplate, "extension") is None
+
+
+# --------------------------------------------------------------------------- preview
+
+
+def test_preview_fills_in_the_case(database: Database, built: Built) -> None:
+    request = LetterRequest(built.case_id, "acknowledgement", text="We will call you.")
+    with database.session() as session:
+        shown = preview(session, request, officer(built), TODAY)
+    assert shown.subject == "Your complaint COR-2024-00017: acknowledgement"
+    assert shown.body.startswith("Dear Ms Smith,\n")
+    assert "on 14 March 2024" in shown.body
+    assert "respond in full by 12 April 2024" in shown.body
+    assert "We will call you." in shown.body
+    assert "Yours sincerely,\n\nAlice Officer" in shown.body
+    assert shown.recipient_email == "jane.smith@example.org"
+    assert shown.recipient_address == ("1 High Street", "Worcester", "WR1 1AA")
+
+
+def test_preview_refuses_a_template_with_an_unknown_field_before_sending(
+    database: Database, built: Built
+) -> None:
+    # A bad template that got into the table by another route is still refused.
+    def corrupt(session: sa.orm.Session) -> None:
+        ensure_templates(session)
+        row = session.get(CorrespondenceTemplate, "extension")
+        assert row is not None
+        row.body = "Dear {{ complainant.nmae }}"
+
+    database.write(corrupt)
+    request = LetterRequest(built.case_id, "extension")
+    with (
+        database.session() as session,
+        pytest.raises(TemplateProblem, match=r"did you mean \{\{ complainant\.name \}\}"),
+    ):
+        preview(session, request, officer(built), TODAY)
+    with pytest.raises(TemplateProblem):
+        send_letter(database, request, officer(built), TODAY)
+    with database.session() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Correspondence)) == 0
+
+
+def test_investigators_cannot_send_letters(database: Database, built: Built) -> None:
+    from crm_desktop.domain.access import Actor
+    from crm_desktop.domain.enums import UserRole
+
+    investigator = Actor("sam", UserRole.INVESTIGATOR, None)
+    with database.session() as session, pytest.raises(AccessRefused):
+        preview(session, LetterRequest(built.case_id, "acknowledgement"), investigator, TODAY)
+
+
+# --------------------------------------------------------------------------- letters
+
+
+def test_letter_pdf_has_the_letterhead_merged_text_and_user_text_literally(
+    database: Database,
+) -> None:
+    configure(database, None)
+    nasty = 'Bins <img src="/etc/passwd"/> & <font size=40>big</font>'
+    built = database.write(lambda s: build_case(s, summary=nasty))
+    request = LetterRequest(
+        built.case_id, "acknowledgement", text='Officer typed <img src="/etc/passwd"/> too'
+    )
+    result = send_letter(database, request, officer(built), TODAY)
+    text = pdf_text(result.pdf)
+    flat = " ".join(text.split())
+    assert "Worcestershire County Council" in flat
+    assert "Spetchley Road" in flat
+    assert "Dear Ms Smith," in flat
+    assert "Our reference: COR-2024-00017" in flat
+    assert "18 March 2024" in flat
+    assert 'Bins <img src="/etc/passwd"/> & <font size=40>big</font>' in flat
+    assert 'Officer typed <img src="/etc/passwd"/> too' in flat
+    assert result.file_name.startswith("COR-2024-00017-acknowledgement")
+    with database.session() as session:
+        row = session.get(Correspondence, result.correspondence_id)
+        assert row is not None
+        assert row.channel == CorrespondenceChannel.LETTER
+        assert row.template_key == "acknowledgement"
+        assert row.body == result.preview.body and nasty in row.body
+        assert row.sent_at is not None and row.created_by == "alice"
+        assert row.recipient == "Jane Smith, 1 High Street, Worcester, WR1 1AA"
+
+
+def test_a_managers_template_text_is_escaped_on_the_pdf_too(
+    database: Database, built: Built
+) -> None:
+    body = 'Dear {{ complainant.name }}, <img src="/etc/passwd"/> is shown & kept.\n'
+    database.write(lambda s: save_template(s, "suspension", "On hold", body, manager(built), 0))
+    with database.session() as session:
+        data = letter_pdf(
+            session, LetterRequest(built.case_id, "suspension"), officer(built), TODAY
+        )
+    assert 'Dear Jane Smith, <img src="/etc/passwd"/> is shown & kept.' in " ".join(
+        pdf_text(data).split()
+    )
+
+
+def test_an_edited_body_is_sent_as_typed_and_escaped(database: Database, built: Built) -> None:
+    request = LetterRequest(
+        built.case_id, "stage_response", subject="Our reply", body="Line one <b>\n\nLine two"
+    )
+    result = send_letter(database, request, officer(built), TODAY)
+    flat = " ".join(pdf_text(result.pdf).split())
+    assert "Our reply" in flat and "Line one <b>" in flat and "Line two" in flat
+    assert result.preview.body == "Line one <b>\n\nLine two"
+
+
+def test_a_missing_logo_is_a_warning_not_a_failure(
+    database: Database, built: Built, tmp_path: Path
+) -> None:
+    configure(database, None, letter__logo_path=str(tmp_path / "missing.png"))
+    result = send_letter(
+        database, LetterRequest(built.case_id, "acknowledgement"), officer(built), TODAY
+    )
+    assert any("logo" in w for w in result.warnings)
+    assert result.pdf.startswith(b"%PDF")
+
+
+# --------------------------------------------------------------------------- emails
+
+
+def test_email_arrives_as_the_template_says_and_is_recorded(database: Database) -> None:
+    sink = SmtpSink()
+    with smtp_server(sink) as port:
+        configure(database, port)
+        built = database.write(build_case)
+        request = LetterRequest(built.case_id, "acknowledgement", text="Ring me on 01905 1.")
+        with database.session() as session:
+            shown = preview(session, request, officer(built), TODAY)
+        result = send_email(database, request, officer(built), TODAY)
+    assert result.status == "sent", result.error
+    [message] = sink.received()
+    assert message["To"] == "jane.smith@example.org"
+    assert message["From"] == "complaints@council.example"
+    assert message["Subject"] == shown.subject
+    body = message.get_content()
+    assert body.replace("\r\n", "\n").rstrip("\n") == shown.body.rstrip("\n")
+    with database.session() as session:
+        row = session.get(Correspondence, result.correspondence_id)
+        assert row is not None and row.channel == CorrespondenceChannel.EMAIL
+        assert row.sent_at is not None and row.body == shown.body
+        assert row.recipient == "jane.smith@example.org"
+        sent = session.get(OutboxMessage, result.outbox_id)
+        assert sent is not None and sent.status == "sent" and sent.attempts == 1
+
+
+def test_appointment_email_goes_to_the_investigator(database: Database) -> None:
+    sink = SmtpSink()
+    with smtp_server(sink) as port:
+        configure(database, port)
+        built = database.write(build_case)
+        assignment = database.write(
+            lambda s: appoint(s, built.stage_id, "Sam Investigator", "sam@example.org")
+        )
+        request = LetterRequest(built.case_id, "investigator_appointment", assignment_id=assignment)
+        result = send_email(database, request, officer(built), TODAY)
+    assert result.status == "sent"
+    [message] = sink.received()
+    assert message["To"] == "sam@example.org"
+    assert message["Subject"] == "Appointment as Investigating Officer: COR-2024-00017"
+    assert "Please send us your report by 3 May 2024." in message.get_content()
+
+
+def test_without_smtp_the_email_is_an_eml_file_for_outlook(
+    database: Database, tmp_path: Path
+) -> None:
+    folder = tmp_path / "outlook"
+    configure(database, None, email__eml_folder=str(folder))
+    built = database.write(build_case)
+    result = send_email(
+        database, LetterRequest(built.case_id, "compliment_thanks"), officer(built), TODAY
+    )
+    assert result.status == "sent" and result.via is not None
+    [file] = list(folder.glob("*.eml"))
+    assert str(file) == result.via
+    parsed = email.message_from_bytes(file.read_bytes(), policy=email.policy.default)
+    assert parsed["X-Unsent"] == "1"
+    assert parsed["To"] == "jane.smith@example.org"
+    assert parsed["Subject"] == "Thank you for your compliment (COR-2024-00017)"
+
+
+def test_email_needs_a_setup_and_an_address(database: Database) -> None:
+    configure(database, None)
+    built = database.write(lambda s: build_case(s, complainant_email=None))
+    request = LetterRequest(built.case_id, "acknowledgement")
+    with pytest.raises(ValidationError, match="Email is not set up"):
+        send_email(database, request, officer(built), TODAY)
+    configure(database, None, email__eml_folder="/tmp/unused-crm-eml")
+    with pytest.raises(ValidationError, match="has no email address"):
+        send_email(database, request, officer(built), TODAY)
+    with database.session() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Correspondence)) == 0
+
+
+def test_an_unreachable_server_leaves_the_email_queued(database: Database) -> None:
+    from tests.core.test_correspondence_support import free_port
+
+    configure(database, free_port())  # nothing listens there
+    built = database.write(build_case)
+    result = send_email(
+        database, LetterRequest(built.case_id, "acknowledgement"), officer(built), TODAY
+    )
+    assert result.status == "queued" and result.error and "Cannot reach" in result.error
+    with database.session() as session:
+        row = session.get(OutboxMessage, result.outbox_id)
+        assert row is not None and row.status == "pending" and row.attempts == 1
+        assert row.next_attempt_at > row.created_at
+        letter = session.get(Correspondence, result.correspondence_id)
+        assert letter is not None and letter.sent_at is None
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def test_settings_round_trip_and_are_checked(database: Database, built: Built) -> None:
+    with database.session() as session:
+        settings = load_settings(session)
+    assert settings.senior_officers == ("head.it@council.example", "ad.legal@council.example")
+    changed = database.write(
+        lambda s: save_settings(s, replace(settings, lead_working_days=5), manager(built))
+    )
+    assert changed.lead_working_days == 5
+    assert changed.senior_officers == settings.senior_officers
+    with pytest.raises(ValidationError, match="not an email address"):
+        database.write(
+            lambda s: save_settings(s, replace(settings, directors=("nobody",)), manager(built))
+        )
+    with pytest.raises(ValidationError, match="Only a manager"):
+        database.write(lambda s: save_settings(s, settings, officer(built)))
