@@ -29,6 +29,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "crm_desktop.cli_users",
     "crm_desktop.cli_maintenance",
     "crm_desktop.cli_reports",
+    "crm_desktop.cli_selfcheck",
+    "crm_desktop.cli_reminders",
+    "crm_desktop.cli_privacy",
 )
 
 

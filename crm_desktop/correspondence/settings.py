@@ -175,6 +175,7 @@ def load_settings(session: Session) -> CorrespondenceSettings:
         else:
             values[name] = raw.strip() if name != "council_address" else raw.strip("\n")
     settings = replace(base, **values)  # type: ignore[arg-type]
+    settings = _with_site_smtp(settings)
     password = os.environ.get(PASSWORD_ENV)
     if password:
         settings = replace(settings, smtp_password=password)
@@ -240,3 +241,23 @@ def save_settings(
             row.updated_by = actor.username
     session.flush()
     return load_settings(session)
+
+
+def _with_site_smtp(settings: CorrespondenceSettings) -> CorrespondenceSettings:
+    """The mail server IT set in the machine-wide site settings (``[smtp]``) wins over the
+    one saved in the database: IT, not the team, decides how the council sends mail."""
+    from crm_desktop.site_config import load_site_config
+
+    smtp = load_site_config().smtp
+    changes: dict[str, object] = {}
+    for name, value in (
+        ("smtp_host", smtp.host),
+        ("smtp_port", smtp.port),
+        ("smtp_starttls", smtp.starttls),
+        ("smtp_user", smtp.user),
+        ("smtp_from", smtp.sender),
+        ("smtp_timeout_seconds", smtp.timeout_seconds),
+    ):
+        if value is not None:
+            changes[name] = value
+    return replace(settings, **changes) if changes else settings  # type: ignore[arg-type]

@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.engine.url import URL
 
 from crm_desktop.errors import DatabaseError
+from crm_desktop.site_config import load_site_config
 
 APP_NAME = "CRM Desktop"
 DATABASE_ENV = "CRM_DATABASE_URL"
@@ -64,12 +65,21 @@ def default_database_path() -> Path:
 
 
 def resolve_database_url(explicit: str | None = None) -> str:
-    """``--database`` wins, then ``CRM_DATABASE_URL``, then the default file."""
+    """``--database`` wins, then ``CRM_DATABASE_URL``, then the machine-wide site settings
+    (``[database] url``, see :mod:`crm_desktop.site_config`), then the default file.
+
+    A site settings file that cannot be used raises
+    :class:`~crm_desktop.site_config.SiteConfigError` naming the file and line; it is
+    read only when neither of the first two gives a URL.
+    """
     if explicit:
         return explicit
     from_env = os.environ.get(DATABASE_ENV)
     if from_env:
         return from_env
+    site_url = load_site_config().database_url
+    if site_url:
+        return site_url
     return f"sqlite:///{default_database_path()}"
 
 

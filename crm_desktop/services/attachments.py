@@ -5,7 +5,8 @@ random name inside the store folder, so no name a user gives can reach outside i
 (``../../etc/passwd``, an absolute path, a device name). Each file has a size limit and
 its SHA-256 is recorded when it is stored and checked when it is opened.
 
-Where the store is: ``CRM_ATTACHMENTS`` if set, else the ``attachments.folder`` setting,
+Where the store is: ``CRM_ATTACHMENTS`` if set, else the machine-wide site settings
+``[attachments] folder``, else the ``attachments.folder`` setting,
 else a folder beside a SQLite file (``crm.db`` -> ``crm.attachments/``), else (for
 PostgreSQL without a setting) the user's data folder.
 """
@@ -56,6 +57,11 @@ def store_folder(session: Session, database_url: str) -> Path:
     from_env = os.environ.get(STORE_ENV)
     if from_env:
         return Path(from_env)
+    from crm_desktop.site_config import load_site_config
+
+    site_folder = load_site_config().attachments_folder
+    if site_folder is not None:
+        return site_folder
     setting = session.get(Setting, FOLDER_SETTING)
     if setting is not None and setting.value.strip():
         return Path(setting.value.strip())
