@@ -68,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--database",
         metavar="URL",
         help="database URL: sqlite:///path/to/file.db or postgresql+psycopg://user@host/db "
-        "(default: $CRM_DATABASE_URL, else a file in your data folder)",
+        "(default: $CRM_DATABASE_URL, else the site settings, else a file in your data "
+        "folder)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
