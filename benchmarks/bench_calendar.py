@@ -8,13 +8,12 @@ Run on demand (not part of the test suite):
 from __future__ import annotations
 
 import random
-import sys
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
-from pathlib import Path
 
 import numpy as np
+from common import print_table
 
 REPEATS = 5
 SCALAR_CALLS = 100_000
@@ -86,15 +85,5 @@ def benchmark() -> list[dict[str, str]]:
     ]
 
 
-def _print_table(rows: list[dict[str, str]]) -> None:
-    keys = ["benchmark", "result", "target"]
-    widths = {k: max(len(k), *(len(row[k]) for row in rows)) for k in keys}
-    print("  ".join(k.ljust(widths[k]) for k in keys).rstrip())
-    print("  ".join("-" * widths[k] for k in keys))
-    for row in rows:
-        print("  ".join(row[k].ljust(widths[k]) for k in keys).rstrip())
-
-
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    _print_table(benchmark())
+    print_table(benchmark())

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from common import print_table
 
 CASES_ENV = "CRM_BENCH_CASES"
 DEFAULT_CASES = 100_000
@@ -74,15 +75,5 @@ def benchmark() -> list[dict[str, str]]:
     return rows
 
 
-def _print_table(rows: list[dict[str, str]]) -> None:
-    keys = ["benchmark", "result", "target"]
-    widths = {k: max(len(k), *(len(row[k]) for row in rows)) for k in keys}
-    print("  ".join(k.ljust(widths[k]) for k in keys).rstrip())
-    print("  ".join("-" * widths[k] for k in keys))
-    for row in rows:
-        print("  ".join(row[k].ljust(widths[k]) for k in keys).rstrip())
-
-
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    _print_table(benchmark())
+    print_table(benchmark())

@@ -936,28 +936,53 @@ def offer(
     :func:`default_report_due`.
     """
     _require_staff(actor, "appoint investigators")
-    code = _role(role)
     case, stage = _open_stage(session, stage_id)
+    row = _checked_offer(
+        session,
+        case,
+        stage,
+        person_id,
+        _role(role),
+        actor,
+        today,
+        report_due_on,
+        override_reason,
+    )
+    return _view(session, row)
+
+
+def _checked_offer(
+    session: Session,
+    case: Case,
+    stage: Stage,
+    person_id: int,
+    role: AssignmentRole,
+    actor: Actor,
+    today: dt.date,
+    report_due_on: dt.date | None,
+    override_reason: str | None,
+    ending: int | None = None,
+) -> Assignment:
+    """A new ``offered`` appointment, once the eligibility verdict allows it (a warning
+    with a manager's recorded override); ``ending`` is an appointment being replaced."""
     areas = _area_names(session)
     person = _person(session, person_id)
-    verdict = rules.check(
-        _candidate(person, areas), code, _case_facts(session, case, stage, areas), today
-    )
+    facts = _case_facts(session, case, stage, areas, ending=ending)
+    verdict = rules.check(_candidate(person, areas), role, facts, today)
     why, by = _approve(verdict, actor, override_reason)
-    due = _report_due(session, stage, code, today, report_due_on)
     row = Assignment(
         stage_id=stage.id,
         person_id=person.id,
-        role=code,
+        role=role,
         status=AssignmentStatus.OFFERED,
         offered_on=today,
-        report_due_on=due,
+        report_due_on=_report_due(session, stage, role, today, report_due_on),
         override_reason=why,
         overridden_by=by,
         updated_by=actor.username,
     )
     session.add(row)
-    return _view(session, row)
+    return row
 
 
 def _response_day(a: Assignment, on: dt.date | None, today: dt.date) -> dt.date:
@@ -1103,26 +1128,19 @@ def replace(
         raise ValidationError("Say why the person is being replaced.", "reason")
     if new_person_id == old.person_id:
         raise ValidationError("Choose someone else to replace them.", "person")
-    role = AssignmentRole(old.role)
     case, stage = _open_stage(session, old.stage_id)
-    areas = _area_names(session)
-    person = _person(session, new_person_id)
-    facts = _case_facts(session, case, stage, areas, ending=old.id)
-    verdict = rules.check(_candidate(person, areas), role, facts, today)
-    override, by = _approve(verdict, actor, override_reason)
-    due = _report_due(session, stage, role, today, report_due_on)
-    new = Assignment(
-        stage_id=stage.id,
-        person_id=person.id,
-        role=role,
-        status=AssignmentStatus.OFFERED,
-        offered_on=today,
-        report_due_on=due,
-        override_reason=override,
-        overridden_by=by,
-        updated_by=actor.username,
+    new = _checked_offer(
+        session,
+        case,
+        stage,
+        new_person_id,
+        AssignmentRole(old.role),
+        actor,
+        today,
+        report_due_on,
+        override_reason,
+        ending=old.id,
     )
-    session.add(new)
     session.flush()
     old.status = AssignmentStatus.REPLACED
     old.end_reason = why
