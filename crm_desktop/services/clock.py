@@ -55,6 +55,7 @@ __all__ = [
     "ClockView",
     "ExtensionView",
     "SuspensionView",
+    "base_timescale",
     "close_clock",
     "explain_stage_due_date",
     "extend_clock",
@@ -234,7 +235,7 @@ def stage_label(procedure: Procedure, stage: StageCode | str) -> str:
     return f"{label[0].lower()}{label[1:]} {StageCode(stage).label}"
 
 
-def _base_timescale(rules: StageTimescales) -> int:
+def base_timescale(rules: StageTimescales) -> int:
     if rules.duration is not None:
         return rules.duration
     panel = (rules.panel_meeting, rules.panel_report, rules.council_response)
@@ -355,7 +356,7 @@ def start_clock(
     base = (
         stage.timescale_days
         if restarting and stage.timescale_days is not None
-        else _base_timescale(rules)
+        else base_timescale(rules)
     )
     cal = working_calendar(session)
     _require_known(cal, started_on, "start date")

@@ -118,7 +118,7 @@ from crm_desktop.services.clock import (
     FIELD_ACKNOWLEDGE_DUE,
     FIELD_DUE,
     FIELD_OUTER_LIMIT,
-    _base_timescale,
+    base_timescale,
 )
 
 __all__ = [
@@ -1520,7 +1520,7 @@ class _Checker:
                 enquiry_response_due_on=enquiry_due,
             )
         # As services.clock.start_clock, with the suspended working days the file gives.
-        base = _base_timescale(rules)
+        base = base_timescale(rules)
         if not cal.knows(start):
             raise CalendarError(
                 f"{start.isoformat()} is outside the years the calendar knows "
