@@ -4,7 +4,8 @@ Tabs: details (edited and saved with Ctrl+S, messages beside the field), complai
 points (nature, description, outcome at the current stage), the stage panel (stage,
 state, due date with its explanation one click away, the clock, and only the actions
 the workflow allows now), people and appointments, action items, the timeline and the
-change history. Correspondence and attachments are other work: their tabs say so.
+change history, correspondence (letters and emails, ``ui.correspondence_tab``) and
+attachments.
 
 Every read and write goes through the runner. A save that meets someone else's change
 shows who changed the case and when, and offers to reload: the reload refreshes
@@ -55,10 +56,11 @@ from crm_desktop.services.cases import (
 from crm_desktop.services.reference_admin import ReferenceChoices, reference_choices
 from crm_desktop.services.workflow import add_action_item, complete_action_item
 from ui.action_dialog import ActionDialog, ExplainDialog
+from ui.assign_dialog import AssignDialog
 from ui.context import AppContext
+from ui.correspondence_tab import AttachmentsTab, CorrespondenceTab
 from ui.widgets import (
     Column,
-    NotBuiltPage,
     RowsModel,
     compact_combo,
     date_edit,
@@ -114,6 +116,7 @@ class CaseDialog(QDialog):
         self._filling = False
         self.action_dialog: ActionDialog | None = None
         self.explain_dialog: ExplainDialog | None = None
+        self.assign_dialog: AssignDialog | None = None
         self.setObjectName("CaseDialog")
         self.setWindowTitle("Case")
         self.setModal(False)
@@ -162,20 +165,13 @@ class CaseDialog(QDialog):
         self._build_action_items()
         self._build_timeline()
         self._build_history()
-        self.tabs.addTab(
-            NotBuiltPage(
-                "Correspondence",
-                "Letters and emails sent and received for this case, from the templates "
-                "(acknowledgement, extension, stage response, appointments, remedy reminders).",
-            ),
-            "Correspondence",
-        )
-        self.tabs.addTab(
-            NotBuiltPage(
-                "Attachments", "Files kept with this case: reports, evidence, signed letters."
-            ),
-            "Attachments",
-        )
+        self.correspondence_tab = CorrespondenceTab(context, case_id, self)
+        self.correspondence_tab.sent.connect(lambda: self.load(keep_typing=True))
+        self.tabs.addTab(self.correspondence_tab, "Correspondence")
+        self.attachments_tab = AttachmentsTab(context, case_id, self)
+        self.tabs.addTab(self.attachments_tab, "Attachments")
+        self.correspondence_tab.load()
+        self.attachments_tab.load()
 
         buttons = QHBoxLayout()
         self.status = QLabel("", self)
@@ -692,14 +688,37 @@ class CaseDialog(QDialog):
         )
         layout.addWidget(QLabel("Investigators, Independent Persons and panel members", page))
         layout.addWidget(table_view(self.assignments_model, "Appointments", page), 1)
+        appoint_row = QHBoxLayout()
         note = QLabel(
-            "Appointing investigators is done from the Investigators page, which is not built "
-            "yet; appointments recorded elsewhere show here.",
+            "Appoint an Investigating Officer, Independent Person or panel member to the "
+            "current stage: Appoint… shows who may take the role and why.",
             page,
         )
         note.setWordWrap(True)
-        layout.addWidget(note)
+        appoint_row.addWidget(note, 1)
+        self.appoint_button = QPushButton("Appoint…", page)
+        self.appoint_button.setObjectName("AppointButton")
+        self.appoint_button.setEnabled(self.context.signed_in.can_work_cases)
+        self.appoint_button.clicked.connect(self.appoint)
+        appoint_row.addWidget(self.appoint_button)
+        layout.addLayout(appoint_row)
         self.tabs.addTab(page, "People")
+
+    def appoint(self) -> AssignDialog | None:
+        if self.detail is None:
+            return None
+        dialog = AssignDialog(
+            self.context,
+            self.case_id,
+            self.detail.reference,
+            self.detail.procedure,
+            self.detail.stage,
+            self,
+        )
+        dialog.changed.connect(lambda: self.load(keep_typing=True))
+        self.assign_dialog = dialog
+        dialog.open()
+        return dialog
 
     # ----------------------------------------------------------------- action items tab
 

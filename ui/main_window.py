@@ -20,17 +20,21 @@ from PySide6.QtWidgets import (
 from crm_desktop import __version__
 from crm_desktop.db.database import Database
 from crm_desktop.domain.access import Actor
+from crm_desktop.services.access import is_restricted
 from ui.admin_page import AdminPage
 from ui.case_form import CaseDialog
 from ui.cases_page import CasesPage
 from ui.context import AppContext
 from ui.dashboard_page import DashboardPage
+from ui.investigators_page import InvestigatorsPage
 from ui.new_case import NewCaseDialog
+from ui.notifications import NotificationButton
 from ui.notifier import Notifier
 from ui.pages import Page
 from ui.queues_page import MyWorkPage, OmbudsmanPage, QueuesPage
+from ui.reports_page import ReportsPage
 from ui.runner import Runner
-from ui.widgets import NotBuiltPage
+from ui.workspace import InvestigatorWorkspace
 
 PAGE_KEY = "main_window/page"
 
@@ -54,6 +58,10 @@ class MainWindow(QMainWindow):
         self.case_windows: dict[int, CaseDialog] = {}
         self.new_case_dialog: NewCaseDialog | None = None
         self.setObjectName("MainWindow")
+        self.workspace: InvestigatorWorkspace | None = None
+        if is_restricted(context.signed_in):
+            self._build_workspace()  # an investigator sees their own cases and nothing else
+            return
 
         self.nav = QListWidget(self)
         self.nav.setObjectName("Navigation")
@@ -70,24 +78,11 @@ class MainWindow(QMainWindow):
         self._add_page("My work", self.my_work)
         self._add_page("Queues", self.queues)
         self._add_page("Cases", self.cases)
-        self._add_page(
-            "Investigators",
-            NotBuiltPage(
-                "Investigators",
-                "The pool of Investigating Officers and Independent Persons: their "
-                "availability, eligibility checks, appointments offered and accepted, report "
-                "deadlines and fees.",
-            ),
-        )
+        self.investigators = InvestigatorsPage(context, self)
+        self._add_page("Investigators", self.investigators)
         self._add_page("Ombudsman", self.ombudsman)
-        self._add_page(
-            "Reports",
-            NotBuiltPage(
-                "Reports",
-                "The one-click annual report for a financial year (PDF for the panel and the "
-                "same figures as a spreadsheet), exports and baseline figures.",
-            ),
-        )
+        self.reports = ReportsPage(context, self)
+        self._add_page("Reports", self.reports)
         self.admin: AdminPage | None = None
         if context.signed_in.is_manager and context.actor is not None:
             self.admin = AdminPage(context, self)
@@ -122,6 +117,9 @@ class MainWindow(QMainWindow):
         self.refresh_action.setToolTip("Load this page again (F5)")
         self.refresh_action.triggered.connect(self.refresh)
         toolbar.addAction(self.refresh_action)
+        self.notifications = NotificationButton(context, self)
+        self.notifications.open_case.connect(self.open_case)
+        toolbar.addWidget(self.notifications)
         self.addToolBar(toolbar)
         QShortcut(QKeySequence.StandardKey.Find, self, self.focus_search)
         for number, name in enumerate(self.pages, start=1):
@@ -155,6 +153,44 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(page)
         item = QListWidgetItem(name, self.nav)
         item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{name} page")
+
+    def _build_workspace(self) -> None:
+        """The window of an investigator: their workspace only, no navigation."""
+        self.workspace = InvestigatorWorkspace(self.context, self)
+        self.pages = {"My cases": self.workspace}
+        self.stack = QStackedWidget(self)
+        self.stack.setObjectName("Pages")
+        self.stack.addWidget(self.workspace)
+        self.setCentralWidget(self.stack)
+        self.workspace.active = True
+        toolbar = QToolBar("Main", self)
+        toolbar.setObjectName("MainToolbar")
+        toolbar.setMovable(False)
+        self.refresh_action = QAction("Refresh", self)
+        self.refresh_action.setShortcut(QKeySequence.StandardKey.Refresh)
+        self.refresh_action.setToolTip("Load your cases again (F5)")
+        self.refresh_action.triggered.connect(self.refresh)
+        toolbar.addAction(self.refresh_action)
+        self.addToolBar(toolbar)
+        self.busy = QProgressBar(self)
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(self.fontMetrics().horizontalAdvance("M") * 8)
+        self.busy.setVisible(False)
+        self.busy_label = QLabel("", self)
+        self.statusBar().addWidget(self.busy_label)
+        self.statusBar().addWidget(self.busy)
+        self.status_text = QLabel("Opening the database…", self)
+        self.statusBar().addWidget(self.status_text, 1)
+        self.user_label = QLabel("", self)
+        self.user_label.setObjectName("UserLabel")
+        self.statusBar().addPermanentWidget(self.user_label)
+        self.database_label = QLabel("", self)
+        self.statusBar().addPermanentWidget(self.database_label)
+        self.runner.busy_changed.connect(self._show_busy)
+        self.runner.changed.connect(self._data_changed)
+        self._show_actor(self.context.actor)
+        metrics = self.fontMetrics()
+        self.resize(metrics.horizontalAdvance("M") * 100, metrics.height() * 44)
 
     def show_page(self, name: str) -> QWidget:
         names = list(self.pages)
@@ -217,13 +253,17 @@ class MainWindow(QMainWindow):
         self.status_text.setText("")
         for warning in database.warnings:
             self.notifier.warning("Shared database", warning)
+        notifications = getattr(self, "notifications", None)
+        if notifications is not None:
+            notifications.refresh()
         page = self.stack.currentWidget()
         if isinstance(page, Page):
             page.activate()
 
     def database_failed(self, message: str) -> None:
         self.status_text.setText("No database open.")
-        self.count_label.setText("No database open.")
+        if self.workspace is None:
+            self.count_label.setText("No database open.")
         self.notifier.error("Cannot open the database", message)
 
     def _show_actor(self, actor: Actor | None) -> None:
@@ -298,6 +338,9 @@ class MainWindow(QMainWindow):
             current.active = True
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.workspace is not None:
+            super().closeEvent(event)
+            return
         for dialog in list(self.case_windows.values()):
             if not dialog.close():
                 event.ignore()

@@ -161,6 +161,8 @@ class PoolMember:
     title: str | None
     email: str | None
     phone: str | None
+    address: str | None
+    postcode: str | None
     is_employee: bool
     home_service_area_id: int | None
     home_service_area: str | None
@@ -340,6 +342,8 @@ def _member(person: Person, areas: dict[int, str], load: dict[int, int]) -> Pool
         title=person.title,
         email=person.email,
         phone=person.phone,
+        address=person.address,
+        postcode=person.postcode,
         is_employee=person.is_employee,
         home_service_area_id=person.home_service_area_id,
         home_service_area=(

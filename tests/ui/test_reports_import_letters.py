@@ -1,0 +1,577 @@
+"""The Reports page (annual report PDF, commentary, exports, baseline), the import wizard,
+the case form's Correspondence and Attachments tabs, and the notification centre."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from pypdf import PdfReader
+from PySide6.QtWidgets import QWizard
+
+from crm_desktop.correspondence.notifications import notify
+from crm_desktop.db.database import Database
+from crm_desktop.db.models import Attachment, BaselineFigure, Case, Correspondence, Setting
+from crm_desktop.domain.access import Actor
+from crm_desktop.domain.enums import Kind, Procedure
+from crm_desktop.services.cases import NewCase, PersonInput, PointInput, create_case
+from tests.factories import add_case
+from tests.ui.conftest import TODAY
+from ui.case_form import CaseDialog
+from ui.context import AppContext
+from ui.import_wizard import ImportWizard
+from ui.main_window import MainWindow
+from ui.notifier import RecordingNotifier
+from ui.reports_page import ReportsPage, last_complete_year
+from ui.runner import Job, Runner
+from ui.widgets import RowsModel
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "cases-example.csv"
+
+
+def _count(database: Database, model: type) -> int:
+    with database.session() as session:
+        return int(session.scalar(sa.select(sa.func.count()).select_from(model)) or 0)
+
+
+def _pdf_text(path: Path) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(path.read_bytes())).pages)
+
+
+def _check_model(qtmodeltester: Any, model: RowsModel, rows: list[Any]) -> None:
+    """Empty, filled and reset, whatever the screen left in it."""
+    kept = model.rows
+    model.set_rows([])
+    qtmodeltester.check(model)
+    model.set_rows(rows)
+    qtmodeltester.check(model)
+    model.set_rows([])
+    qtmodeltester.check(model)
+    model.set_rows(kept)
+
+
+@pytest.fixture
+def cases(database: Database) -> Database:
+    def build(session: Any) -> None:
+        for i in range(4):
+            add_case(session, received_on=dt.date(2024, 5, 1) + dt.timedelta(days=i * 20))
+        add_case(session, received_on=dt.date(2023, 6, 1), procedure=Procedure.CORPORATE)
+
+    database.write(build)
+    return database
+
+
+@pytest.fixture
+def out(tmp_path: Path) -> Path:
+    """A folder for what the screens write (the test's database is in tmp_path)."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def page(qtbot, manager_context: AppContext, cases: Database) -> ReportsPage:  # type: ignore[no-untyped-def]
+    page = ReportsPage(manager_context)
+    qtbot.addWidget(page)
+    page.opened = []  # type: ignore[attr-defined]
+    page.open_file = page.opened.append  # type: ignore[attr-defined]
+    page.show()
+    page.activate()
+    return page
+
+
+# ----------------------------------------------------------------------- annual report
+
+
+def test_the_year_defaults_to_the_last_complete_financial_year() -> None:
+    assert last_complete_year(dt.date(2025, 6, 2)) == 2024
+    assert last_complete_year(dt.date(2025, 3, 31)) == 2023
+    assert last_complete_year(dt.date(2025, 4, 1)) == 2024
+
+
+def test_make_the_pdf_writes_the_report_with_its_commentary_and_opens_it(
+    page: ReportsPage, cases: Database, out: Path
+) -> None:
+    tmp_path = out
+    assert page.chosen_year == 2024
+    assert page.pdf_path.text().endswith("annual-report-2024-25.pdf")
+    assert page.commentary_year == 2024
+    page.commentary["children"].setPlainText("Fewer complaints <img src='x'> than before.")
+    assert page.save_commentary_button.isEnabled()
+    page.procedure.setCurrentIndex(page.procedure.findData("corporate"))
+    target = tmp_path / "report.pdf"
+    page.pdf_path.setText(str(target))
+    page.with_xlsx.setChecked(True)
+    progress: list[tuple[int, int, str]] = []
+    page.report_progress.progress = lambda d, t, x: progress.append((d, t, x))  # type: ignore[method-assign]
+    page.make_button.click()
+    assert page.report_error.text() == ""
+    assert page.opened == [target]  # type: ignore[attr-defined]
+    assert target.read_bytes().startswith(b"%PDF")
+    assert (tmp_path / "report.xlsx").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.pdf", "report.xlsx"]
+    assert progress[0][2].startswith("Counting the figures")
+    assert progress[-1][0] == progress[-1][1] == 100
+    assert "saved as" in page.report_status.text()
+    assert page.make_button.isEnabled() and not page.report_progress.isVisible()
+    # The unsaved commentary was saved first (a manager's), for that year.
+    with cases.session() as session:
+        setting = session.get(Setting, "report.commentary.2024.children")
+        assert setting is not None and "Fewer complaints" in setting.value
+    assert not page.save_commentary_button.isEnabled()
+    text = _pdf_text(target)
+    assert "2024/25" in text and "Corporate" in text
+    # A corporate-only report has no children's section: its commentary is not shown.
+    page.procedure.setCurrentIndex(page.procedure.findData("all"))
+    page.pdf_path.setText(str(target))
+    page.with_xlsx.setChecked(False)
+    page.make_report()
+    assert "Fewer complaints <img src='x'> than before." in " ".join(_pdf_text(target).split())
+
+
+def test_cancel_leaves_no_file_and_errors_are_shown(
+    page: ReportsPage, runner: Runner, out: Path
+) -> None:
+    tmp_path = out
+    original = runner.submit_job
+    jobs: list[Job] = []
+
+    def cancelling(
+        work: Callable[[Job], Any], on_done: Any = None, on_error: Any = None, _p: Any = None
+    ) -> Job:
+        def remember(job: Job) -> Any:
+            jobs.append(job)
+            return work(job)
+
+        return original(remember, on_done, on_error, lambda *_a: jobs[-1].cancel())
+
+    runner.submit_job = cancelling  # type: ignore[method-assign]
+    page.pdf_path.setText(str(tmp_path / "cancelled.pdf"))
+    page.make_report()
+    runner.submit_job = original  # type: ignore[method-assign]
+    assert jobs and jobs[0].cancelled
+    assert list(tmp_path.iterdir()) == []
+    assert page.opened == []  # type: ignore[attr-defined]
+    page.report_progress.cancel_button.click()
+    assert page.make_button.isEnabled()
+    assert "Cancelled" in page.report_status.text()
+
+    page.pdf_path.setText(str(tmp_path / "no such folder" / "report.pdf"))
+    page.make_report()
+    assert page.report_error.isVisibleTo(page)
+    assert "does not exist" in page.report_error.text()
+    assert page.opened == []  # type: ignore[attr-defined]
+
+
+def test_an_officer_reads_the_commentary_but_cannot_change_it(
+    qtbot,  # type: ignore[no-untyped-def]
+    context: AppContext,
+    cases: Database,
+) -> None:
+    page = ReportsPage(context)
+    qtbot.addWidget(page)
+    page.activate()
+    assert page.make_button.isEnabled()
+    assert page.commentary["kpis"].isReadOnly()
+    assert not page.save_commentary_button.isVisibleTo(page)
+    assert not page.import_button.isEnabled() and not page.load_baseline_button.isEnabled()
+
+
+def test_changing_year_with_unsaved_commentary_asks_first(page: ReportsPage) -> None:
+    notifier = page.context.notifier
+    assert isinstance(notifier, RecordingNotifier)
+    page.commentary["adult"].setPlainText("Draft")
+    notifier.answer = False
+    page.year.setCurrentIndex(page.year.findData(2023))
+    assert page.chosen_year == 2024 and page.commentary["adult"].toPlainText() == "Draft"
+    notifier.answer = True
+    page.year.setCurrentIndex(page.year.findData(2023))
+    assert page.commentary_year == 2023 and page.commentary["adult"].toPlainText() == ""
+    assert page.pdf_path.text().endswith("annual-report-2023-24.pdf")
+
+
+# ----------------------------------------------------------------------- exports, baseline
+
+
+def test_exports_with_a_date_range(page: ReportsPage, tmp_path: Path) -> None:
+    page.export_from.setDate(page.export_from.date().fromString("2024-04-01", "yyyy-MM-dd"))
+    page.export_to.setDate(page.export_to.date().fromString("2025-03-31", "yyyy-MM-dd"))
+    page.ask_save_path = lambda *_a: str(tmp_path / "cases")
+    page.choose_export()
+    out = tmp_path / "cases.csv"
+    assert out.is_file()
+    assert len(out.read_text(encoding="utf-8-sig").strip().splitlines()) == 1 + 4
+    assert page.export_status.text().startswith("Exported 4 cases")
+    page.export_all_dates.setChecked(True)
+    page.export_what.setCurrentIndex(page.export_what.findData("stages"))
+    page.export_format.setCurrentIndex(page.export_format.findData(".xlsx"))
+    page.ask_save_path = lambda *_a: str(tmp_path / "stages.xlsx")
+    page.choose_export()
+    assert (tmp_path / "stages.xlsx").is_file()
+    assert page.export_status.text().startswith("Exported 5 stages")
+    page.export_all_dates.setChecked(False)
+    page.export_to.setDate(page.export_from.date().addDays(-1))
+    page.export_to_file(tmp_path / "never.csv")
+    assert "before" in page.export_error.text() and not (tmp_path / "never.csv").exists()
+
+
+def test_baseline_template_and_load_with_errors_listed(
+    qtmodeltester,  # type: ignore[no-untyped-def]
+    page: ReportsPage,
+    cases: Database,
+    tmp_path: Path,
+) -> None:
+    page.baseline_year.setCurrentIndex(page.baseline_year.findData(2022))
+    page.ask_save_path = lambda *_a: str(tmp_path / "baseline.csv")
+    page.choose_template_path()
+    template = (tmp_path / "baseline.csv").read_text(encoding="utf-8").splitlines()
+    assert template[0] == "financial_year,table,row,value"
+    assert all(line.startswith("2022/23,") for line in template[1:])
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        template[0]
+        + "\n"
+        + template[1]
+        + "12\n2022/23,no_such_table,Row,3\n"
+        + template[2]
+        + "lots\n",
+        encoding="utf-8",
+    )
+    page.ask_open_path = lambda *_a: str(bad)
+    page.choose_baseline_file()
+    assert page.baseline_errors_view.isVisibleTo(page)
+    assert [(e.row, e.column) for e in page.baseline_errors_model.rows] == [
+        (3, "table"),
+        (4, "value"),
+    ]
+    assert "Nothing was loaded" in page.baseline_error.text()
+    assert _count(cases, BaselineFigure) == 0
+    _check_model(qtmodeltester, page.baseline_errors_model, page.baseline_errors_model.rows)
+    good = tmp_path / "good.csv"
+    good.write_text(template[0] + "\n" + template[1] + "12\n", encoding="utf-8")
+    page.load_baseline(good)
+    assert not page.baseline_errors_view.isVisibleTo(page)
+    assert page.baseline_status.text().startswith("Loaded 1 baseline figures for 1 table")
+    assert _count(cases, BaselineFigure) == 1
+
+
+# ------------------------------------------------------------------------ import wizard
+
+
+def _wizard(qtbot, page: ReportsPage, path: Path) -> ImportWizard:  # type: ignore[no-untyped-def]
+    wizard = page.open_import_wizard()
+    assert isinstance(wizard, ImportWizard)
+    qtbot.addWidget(wizard)
+    wizard.ask_open_path = lambda *_a: str(path)
+    wizard.file_page.choose()
+    assert wizard.file_page.path.text() == str(path)
+    wizard.next()
+    assert wizard.currentPage() is wizard.check_page
+    return wizard
+
+
+def test_a_bad_file_shows_every_error_and_imports_nothing(
+    qtbot,  # type: ignore[no-untyped-def]
+    qtmodeltester,
+    page: ReportsPage,
+    cases: Database,
+    tmp_path: Path,
+) -> None:
+    before = _count(cases, Case)
+    bad = tmp_path / "bad.csv"
+    lines = EXAMPLE.read_text(encoding="utf-8-sig").splitlines()
+    bad.write_text(
+        "\n".join([lines[0], lines[1].replace("2021-04-06", "06/13/2021", 1), *lines[2:]]),
+        encoding="utf-8",
+    )
+    wizard = _wizard(qtbot, page, bad)
+    check = wizard.check_page
+    assert check.errors_view.isVisibleTo(wizard) and not check.counts_view.isVisibleTo(wizard)
+    errors = check.errors_model.rows
+    assert errors and errors[0].row == 2 and errors[0].column == "received"
+    assert "error" in check.verdict.text()
+    assert not check.isComplete()
+    assert not wizard.button(QWizard.WizardButton.CommitButton).isEnabled()
+    wizard.next()
+    assert wizard.currentPage() is check
+    assert _count(cases, Case) == before
+    _check_model(qtmodeltester, check.errors_model, errors)
+    # A file that is not there is refused on the first page.
+    wizard.back()
+    wizard.file_page.path.setText(str(tmp_path / "missing.csv"))
+    wizard.next()
+    assert wizard.currentPage() is wizard.file_page
+    assert "There is no file" in wizard.file_page.message.text()
+
+
+def test_a_good_file_is_previewed_then_imported(
+    qtbot,  # type: ignore[no-untyped-def]
+    qtmodeltester,
+    page: ReportsPage,
+    cases: Database,
+) -> None:
+    before = _count(cases, Case)
+    changes: list[str] = []
+    page.context.runner.changed.connect(changes.append)
+    wizard = _wizard(qtbot, page, EXAMPLE)
+    check = wizard.check_page
+    if not check.isComplete():  # the example names reference data the defaults lack
+        check.add_missing.setChecked(True)
+    assert check.isComplete(), check.verdict.text()
+    assert check.result is not None and check.result.dry_run
+    assert _count(cases, Case) == before  # the check wrote nothing
+    counts = check.counts_model.rows
+    assert counts[-1].kind == "Total" and counts[-1].cases == check.result.cases > 0
+    assert check.verdict.text().startswith("Would import")
+    _check_model(qtmodeltester, check.counts_model, counts)
+    wizard.next()
+    run = wizard.import_page
+    assert wizard.currentPage() is run
+    assert run.result is not None and run.result.ok, run.message.text()
+    assert run.summary.text().startswith("Imported")
+    assert _count(cases, Case) == before + check.result.cases
+    assert "cases" in changes
+    assert run.isComplete()
+    wizard.accept()  # Finish
+    # Importing the same file again: every reference is there already.
+    again = _wizard(qtbot, page, EXAMPLE)
+    again.check_page.add_missing.setChecked(True)
+    assert not again.check_page.isComplete()
+    again.check_page.skip_existing.setChecked(True)
+    assert again.check_page.result is not None and again.check_page.result.cases == 0
+    assert "nothing new" in again.check_page.verdict.text()
+    assert "skipped" in again.check_page.details.text()
+
+
+# --------------------------------------------------------------- correspondence, files
+
+
+@pytest.fixture
+def case_id(database: Database, people: dict[str, Actor]) -> int:
+    new = NewCase(
+        kind=Kind.COMPLAINT,
+        procedure=Procedure.CORPORATE,
+        received_on=dt.date(2025, 5, 1),
+        service_area="Contact Centre",
+        directorate="COaCH",
+        summary="Bins not collected",
+        complainant=PersonInput("Ann Other", email="ann@example.org"),
+        points=[PointInput("Communication", "Nobody called back")],
+    )
+    created = database.write(
+        lambda s: create_case(s, new, people["officer"], TODAY), actor="officer1"
+    )
+    return created.case_id
+
+
+def _dialog(qtbot, context: AppContext, case_id: int) -> CaseDialog:  # type: ignore[no-untyped-def]
+    dialog = CaseDialog(context, case_id)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    return dialog
+
+
+def test_a_letter_is_previewed_edited_saved_and_recorded(
+    qtbot,  # type: ignore[no-untyped-def]
+    qtmodeltester,
+    context: AppContext,
+    database: Database,
+    case_id: int,
+    tmp_path: Path,
+) -> None:
+    dialog = _dialog(qtbot, context, case_id)
+    tab = dialog.correspondence_tab
+    assert tab.model.rowCount() == 0 and "No letters" in tab.count_label.text()
+    opened: list[Path] = []
+    tab.open_file = opened.append
+    tab.ask_save_path = lambda *_a: str(tmp_path / "letter")
+    letter = tab.write_letter()
+    qtbot.addWidget(letter)
+    letter.template.setCurrentIndex(letter.template.findData("acknowledgement"))
+    assert not letter.send_button.isEnabled()  # preview first
+    letter.make_preview()
+    assert letter.error.text() == ""
+    assert letter.subject.text() and "Ann Other" in letter.recipient.text()
+    letter.body.setPlainText(letter.body.toPlainText() + "\n\nWe will call you on Friday.")
+    letter.send()
+    saved = tmp_path / "letter.pdf"
+    assert opened == [saved] and saved.read_bytes().startswith(b"%PDF")
+    assert "We will call you on Friday." in " ".join(_pdf_text(saved).split())
+    assert "recorded" in letter.status.text()
+    rows = tab.model.rows
+    assert len(rows) == 1 and rows[0].channel == "letter"
+    assert rows[0].body.endswith("We will call you on Friday.")
+    tab.view.selectRow(0)
+    tab._show_selected()
+    assert "Friday" in tab.text.toPlainText()
+    # Email is not set up here: said plainly, nothing recorded.
+    letter.as_email.setChecked(True)
+    letter.make_preview()
+    letter.send()
+    assert "Email is not set up" in letter.error.text()
+    assert _count(database, Correspondence) == 1
+    # A changed template choice needs a new preview.
+    letter.template.setCurrentIndex(letter.template.findData("extension"))
+    assert not letter.send_button.isEnabled()
+    _check_model(qtmodeltester, tab.model, rows)
+
+
+def test_a_template_with_an_unknown_field_is_refused_at_preview(
+    qtbot,  # type: ignore[no-untyped-def]
+    context: AppContext,
+    database: Database,
+    case_id: int,
+) -> None:
+    from crm_desktop.db.models_correspondence import CorrespondenceTemplate
+
+    database.write(
+        lambda s: s.add(
+            CorrespondenceTemplate(
+                key="acknowledgement",
+                name="Acknowledgement",
+                subject="Hello {{ case.nonsense }}",
+                body="Body",
+            )
+        )
+    )
+    letter = _dialog(qtbot, context, case_id).correspondence_tab.write_letter()
+    qtbot.addWidget(letter)
+    letter.template.setCurrentIndex(letter.template.findData("acknowledgement"))
+    letter.make_preview()
+    assert "nonsense" in letter.error.text()
+    assert not letter.send_button.isEnabled()
+
+
+def test_attachments_add_open_and_a_changed_file_is_refused(
+    qtbot,  # type: ignore[no-untyped-def]
+    qtmodeltester,
+    context: AppContext,
+    database: Database,
+    case_id: int,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store = tmp_path / "store"
+    monkeypatch.setenv("CRM_ATTACHMENTS", str(store))
+    tab = _dialog(qtbot, context, case_id).attachments_tab
+    assert tab.model.rowCount() == 0 and "No files" in tab.count_label.text()
+    evidence = tmp_path / "evidence.txt"
+    evidence.write_text("Photo of the bins", encoding="utf-8")
+    tab.ask_open_path = lambda *_a: str(evidence)
+    tab.choose_file()
+    assert tab.model.rowCount() == 1 and tab.model.rows[0].name == "evidence.txt"
+    assert tab.model.rows[0].content_type == "text/plain"
+    opened: list[Path] = []
+    tab.open_file = opened.append
+    tab.open_selected()
+    assert "Select the file" in tab.error.text()
+    tab.view.selectRow(0)
+    tab.open_selected()
+    assert tab.error.text() == ""
+    assert opened[0].name == "evidence.txt"
+    assert opened[0].read_text(encoding="utf-8") == "Photo of the bins"
+    with database.session() as session:
+        stored = store / session.scalars(sa.select(Attachment.stored_name)).one()
+    stored.write_text("Tampered", encoding="utf-8")
+    tab.open_selected()
+    assert "has changed since it was stored" in tab.error.text()
+    assert len(opened) == 1
+    tab.add_file(tmp_path / "gone.txt")
+    assert "There is no file" in tab.error.text()
+    _check_model(qtmodeltester, tab.model, tab.model.rows)
+
+
+# ------------------------------------------------------------------------ notifications
+
+
+def test_notification_centre_counts_marks_read_and_opens_cases(
+    qtbot,  # type: ignore[no-untyped-def]
+    qtmodeltester,
+    context: AppContext,
+    database: Database,
+    people: dict[str, Actor],
+    case_id: int,
+) -> None:
+    officer_id = people["officer"].user_id
+    assert officer_id is not None
+
+    def build(session: Any) -> None:
+        notify(
+            session,
+            officer_id,
+            "Stage 1 response due in 3 working days",
+            case_id=case_id,
+            kind="reminder",
+            due_on=TODAY,
+        )
+        notify(session, officer_id, "Welcome to CRM Desktop")
+        notify(session, people["manager"].user_id, "Not for the officer")
+
+    database.write(build)
+    window = MainWindow(context=context)
+    qtbot.addWidget(window)
+    window.set_database(database)
+    button = window.notifications
+    assert button.text() == "Notifications (2)"
+    dialog = button.show_list()
+    qtbot.addWidget(dialog)
+    rows = dialog.model.rows
+    assert [r.text for r in rows] == [
+        "Welcome to CRM Desktop",
+        "Stage 1 response due in 3 working days",
+    ]
+    assert dialog.summary.text() == "2 unread"
+    dialog.view.selectRow(0)
+    dialog.mark_selected_read()
+    assert button.text() == "Notifications (1)"
+    assert dialog.model.rows[0].read and not dialog.model.rows[1].read
+    dialog.open_row(dialog.model.index(0, 0))
+    assert "not about a case" in dialog.error.text()
+    dialog.view.doubleClicked.emit(dialog.model.index(1, 0))
+    assert case_id in window.case_windows
+    assert button.text() == "Notifications"
+    assert not dialog.all_read_button.isEnabled()
+    dialog.unread_only.setChecked(True)
+    assert dialog.model.rowCount() == 0
+    dialog.unread_only.setChecked(False)
+    _check_model(qtmodeltester, dialog.model, rows)
+    window.case_windows[case_id].close()
+    window.close()
+
+
+def test_mark_all_read(
+    qtbot,  # type: ignore[no-untyped-def]
+    context: AppContext,
+    database: Database,
+    people: dict[str, Actor],
+) -> None:
+    officer_id = people["officer"].user_id
+    database.write(lambda s: [notify(s, officer_id, f"Note {i}") for i in range(3)])
+    window = MainWindow(context=context)
+    qtbot.addWidget(window)
+    window.set_database(database)
+    assert window.notifications.unread == 3
+    dialog = window.notifications.show_list()
+    qtbot.addWidget(dialog)
+    dialog.mark_everything_read()
+    assert window.notifications.unread == 0
+    assert all(r.read for r in dialog.model.rows)
+    window.close()
+
+
+def test_the_main_window_shows_the_reports_page(
+    qtbot,  # type: ignore[no-untyped-def]
+    manager_context: AppContext,
+    cases: Database,
+) -> None:
+    window = MainWindow(context=manager_context)
+    qtbot.addWidget(window)
+    window.set_database(cases)
+    assert window.show_page("Reports") is window.reports
+    assert window.reports.commentary_year == 2024
+    window.close()

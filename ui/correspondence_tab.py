@@ -1,0 +1,604 @@
+"""The case form's Correspondence and Attachments tabs.
+
+Correspondence: the letters and emails recorded on the case, newest first, with the
+selected one's text below; "Write a letter or email…" opens :class:`LetterDialog`:
+choose the template (and, if it asks for one, a sentence of your own), preview it, edit
+the filled-in subject and body, then send it as a PDF letter (saved where you say, and
+recorded) or as an email (sent, or queued to be retried, and recorded). Anything wrong
+(an unknown merge field, no email address, email not set up) is said plainly.
+
+Attachments: the files kept with the case; add a file, open a file. Opening checks the
+stored file's hash first; a missing or changed file is refused with the reason.
+
+``open_file`` and the file choosers are attributes, so tests replace them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import mimetypes
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QSizePolicy,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from crm_desktop.correspondence.case_correspondence import CorrespondenceRow, list_correspondence
+from crm_desktop.correspondence.letters import (
+    EmailResult,
+    LetterRequest,
+    LetterResult,
+    Preview,
+    preview,
+    send_email,
+    send_letter,
+)
+from crm_desktop.correspondence.templates import TEMPLATES, Audience
+from crm_desktop.domain.enums import CorrespondenceChannel
+from crm_desktop.services.attachments import (
+    AttachmentView,
+    add_attachment,
+    list_attachments,
+    open_attachment,
+    store_folder,
+)
+from ui.context import AppContext
+from ui.reports_page import AskPath, ask_open_path, ask_save_path, documents_folder
+from ui.reports_page import open_with_system as default_open_file
+from ui.widgets import (
+    Column,
+    RowsModel,
+    error_label,
+    error_text,
+    selected_row,
+    show_error,
+    table_view,
+)
+
+CHANNEL_WORDS = {
+    "letter": "Letter",
+    "email": "Email",
+    "phone": "Phone call",
+    "meeting": "Meeting",
+    "note": "Note",
+}
+
+
+def _local_text(moment: dt.datetime) -> str:
+    local = moment.replace(tzinfo=dt.UTC).astimezone()
+    return f"{local:%d %b %Y %H:%M}".lstrip("0")
+
+
+def _size_text(size: int) -> str:
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+def viewing_copy(stored: Path, attachment_id: int, name: str) -> Path:
+    """A copy of a checked attachment under its own name, for the system to open.
+
+    The store keeps files under random names without an ending, which no program knows
+    how to open; the copy (in the user's temporary folder) is what the viewer gets, so
+    nothing it does can change the stored file.
+    """
+    folder = Path(tempfile.gettempdir()) / "crm-desktop-attachments" / str(attachment_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    copy = folder / name  # name is display_name()'d by the service: no folders in it
+    shutil.copyfile(stored, copy)
+    return copy
+
+
+def letter_templates() -> list[tuple[str, str, str]]:
+    """(key, name, purpose) of the templates an officer sends about a case."""
+    return [
+        (key, spec.name, spec.purpose)
+        for key, spec in TEMPLATES.items()
+        if spec.audience != Audience.STAFF
+    ]
+
+
+# ----------------------------------------------------------------------- correspondence
+
+
+class CorrespondenceTab(QWidget):
+    sent = Signal()  # a letter or email was recorded on the case
+
+    def __init__(self, context: AppContext, case_id: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.case_id = case_id
+        self.open_file: Callable[[Path], None] = default_open_file
+        self.ask_save_path: AskPath = ask_save_path
+        self.letter_dialog: LetterDialog | None = None
+        self.setObjectName("CorrespondenceTab")
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        self.count_label = QLabel("", self)
+        self.count_label.setObjectName("CorrespondenceCount")
+        top.addWidget(self.count_label, 1)
+        self.write_button = QPushButton("Write a letter or email…", self)
+        self.write_button.setObjectName("WriteLetterButton")
+        self.write_button.clicked.connect(self.write_letter)
+        self.write_button.setEnabled(context.signed_in.can_work_cases)
+        top.addWidget(self.write_button)
+        layout.addLayout(top)
+        self.error = error_label("CorrespondenceError", self)
+        layout.addWidget(self.error)
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.model = RowsModel(
+            [
+                Column("When", lambda r: _local_text(r.created_at)),
+                Column("How", lambda r: CHANNEL_WORDS.get(r.channel, r.channel)),
+                Column("In or out", lambda r: "Received" if r.direction == "incoming" else "Sent"),
+                Column("To or from", lambda r: r.recipient),
+                Column("Subject", lambda r: r.subject),
+                Column("State", lambda r: r.status),
+                Column("By", lambda r: r.created_by or ""),
+            ],
+            self,
+            tone=lambda r: "red" if r.status.startswith("Not sent") else None,
+            tone_column=5,
+        )
+        self.model.setObjectName("CorrespondenceModel")
+        self.view = table_view(self.model, "Correspondence", splitter)
+        self.view.clicked.connect(self._show_selected)
+        self.view.activated.connect(self._show_selected)
+        splitter.addWidget(self.view)
+        self.text = QPlainTextEdit(splitter)
+        self.text.setObjectName("CorrespondenceText")
+        self.text.setAccessibleName("The selected letter or email")
+        self.text.setReadOnly(True)
+        self.text.setPlaceholderText("Select a letter or email to read it here.")
+        splitter.addWidget(self.text)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 1)
+        layout.addWidget(splitter, 1)
+
+    def load(self) -> None:
+        database = self.context.require_database()
+        actor, case_id = self.context.signed_in, self.case_id
+
+        def work() -> list[CorrespondenceRow]:
+            with database.session() as session:
+                return list_correspondence(session, case_id, actor)
+
+        def failed(exc: BaseException) -> None:
+            show_error(self.error, error_text(exc, "loading the correspondence"))
+
+        self.context.runner.submit(work, self.apply, failed)
+
+    def apply(self, rows: list[CorrespondenceRow]) -> None:
+        show_error(self.error, "")
+        self.model.set_rows(rows)
+        count = len(rows)
+        self.count_label.setText(
+            "No letters or emails are recorded on this case yet."
+            if not rows
+            else f"{count} letter{'s' * (count != 1)} or email{'s' * (count != 1)}"
+        )
+        self.text.clear()
+
+    def _show_selected(self, *_args: Any) -> None:
+        row = selected_row(self.view)
+        if row is None:
+            self.text.clear()
+            return
+        self.text.setPlainText(f"{row.subject}\n\n{row.body}")
+
+    def write_letter(self) -> LetterDialog:
+        if self.letter_dialog is not None and self.letter_dialog.isVisible():
+            self.letter_dialog.raise_()
+            return self.letter_dialog
+        dialog = LetterDialog(self.context, self.case_id, self)
+        dialog.open_file = self.open_file
+        dialog.ask_save_path = self.ask_save_path
+        dialog.recorded.connect(self._recorded)
+        self.letter_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _recorded(self) -> None:
+        self.load()
+        self.sent.emit()
+        self.context.runner.announce("correspondence")
+
+
+class LetterDialog(QDialog):
+    """Choose a template, preview it, edit it, send it as a letter or an email."""
+
+    recorded = Signal()
+
+    def __init__(self, context: AppContext, case_id: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.case_id = case_id
+        self.open_file: Callable[[Path], None] = default_open_file
+        self.ask_save_path: AskPath = ask_save_path
+        self.preview_result: Preview | None = None
+        self.result: LetterResult | EmailResult | None = None
+        self.saved_to: Path | None = None
+        self.setObjectName("LetterDialog")
+        self.setWindowTitle("Write a letter or email")
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.template = QComboBox(self)
+        self.template.setObjectName("LetterTemplate")
+        self.template.setAccessibleName("Template")
+        for key, name, purpose in letter_templates():
+            self.template.addItem(name, key)
+            self.template.setItemData(
+                self.template.count() - 1, purpose, Qt.ItemDataRole.ToolTipRole
+            )
+        form.addRow("Template", self.template)
+        self.purpose = QLabel("", self)
+        self.purpose.setWordWrap(True)
+        form.addRow("", self.purpose)
+        self.own_text = QPlainTextEdit(self)
+        self.own_text.setObjectName("LetterOwnText")
+        self.own_text.setAccessibleName("Your own words for the letter")
+        self.own_text.setPlaceholderText(
+            "Optional: words of your own, for templates that have a place for them"
+        )
+        self.own_text.setTabChangesFocus(True)
+        self.own_text.setMaximumHeight(self.fontMetrics().height() * 4)
+        form.addRow("Your words", self.own_text)
+        channels = QWidget(self)
+        channel_row = QHBoxLayout(channels)
+        channel_row.setContentsMargins(0, 0, 0, 0)
+        self.as_letter = QRadioButton("Letter (PDF, to print and post)", channels)
+        self.as_letter.setObjectName("SendAsLetter")
+        self.as_email = QRadioButton("Email", channels)
+        self.as_email.setObjectName("SendAsEmail")
+        self.as_letter.setChecked(True)
+        group = QButtonGroup(self)
+        group.addButton(self.as_letter)
+        group.addButton(self.as_email)
+        channel_row.addWidget(self.as_letter)
+        channel_row.addWidget(self.as_email)
+        channel_row.addStretch(1)
+        form.addRow("Send as", channels)
+        self.email_to = QLineEdit(self)
+        self.email_to.setObjectName("EmailTo")
+        self.email_to.setAccessibleName("Email to (if not the usual address)")
+        self.email_to.setPlaceholderText("The recipient's own address unless you give another")
+        form.addRow("Email to", self.email_to)
+        self.preview_button = QPushButton("Preview", self)
+        self.preview_button.setObjectName("PreviewLetterButton")
+        self.preview_button.clicked.connect(self.make_preview)
+        form.addRow("", self.preview_button)
+        layout.addLayout(form)
+
+        self.recipient = QLabel("", self)
+        self.recipient.setObjectName("LetterRecipient")
+        self.recipient.setWordWrap(True)
+        self.recipient.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(self.recipient)
+        self.warnings = QLabel("", self)
+        self.warnings.setObjectName("LetterWarnings")
+        self.warnings.setWordWrap(True)
+        self.warnings.setTextFormat(Qt.TextFormat.PlainText)
+        self.warnings.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        layout.addWidget(self.warnings)
+        self.subject = QLineEdit(self)
+        self.subject.setObjectName("LetterSubject")
+        self.subject.setAccessibleName("Subject")
+        self.subject.setPlaceholderText("Preview to fill in the subject")
+        layout.addWidget(self.subject)
+        self.body = QPlainTextEdit(self)
+        self.body.setObjectName("LetterBody")
+        self.body.setAccessibleName("Body")
+        self.body.setPlaceholderText("Preview to fill in the letter; then change it as you need")
+        layout.addWidget(self.body, 1)
+        self.error = error_label("LetterError", self)
+        layout.addWidget(self.error)
+        self.status = QLabel("", self)
+        self.status.setObjectName("LetterStatus")
+        self.status.setWordWrap(True)
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(self.status)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.send_button = QPushButton("Send", self)
+        self.send_button.setObjectName("SendLetterButton")
+        self.send_button.setEnabled(False)
+        self.send_button.clicked.connect(self.send)
+        buttons.addWidget(self.send_button)
+        close = QPushButton("Close", self)
+        close.setObjectName("CloseLetterButton")
+        close.clicked.connect(self.reject)
+        buttons.addWidget(close)
+        layout.addLayout(buttons)
+
+        self.template.currentIndexChanged.connect(self._changed)
+        self.own_text.textChanged.connect(self._changed)
+        self.as_letter.toggled.connect(self._channel_changed)
+        self._channel_changed()
+        self._changed()
+        metrics = self.fontMetrics()
+        self.resize(metrics.horizontalAdvance("M") * 64, metrics.height() * 42)
+
+    @property
+    def channel(self) -> CorrespondenceChannel:
+        return (
+            CorrespondenceChannel.LETTER
+            if self.as_letter.isChecked()
+            else (CorrespondenceChannel.EMAIL)
+        )
+
+    def _channel_changed(self, *_args: Any) -> None:
+        self.email_to.setEnabled(self.as_email.isChecked())
+        self.send_button.setText(
+            "Save the PDF and record it…" if self.as_letter.isChecked() else "Send the email"
+        )
+
+    def _changed(self, *_args: Any) -> None:
+        """The template or the officer's words changed: the preview must be made again."""
+        key = self.template.currentData()
+        self.purpose.setText(TEMPLATES[key].purpose if key in TEMPLATES else "")
+        self.preview_result = None
+        self.send_button.setEnabled(False)
+
+    def request(self, *, edited: bool) -> LetterRequest:
+        return LetterRequest(
+            self.case_id,
+            str(self.template.currentData()),
+            text=self.own_text.toPlainText(),
+            to=self.email_to.text().strip() or None
+            if self.channel == CorrespondenceChannel.EMAIL
+            else None,
+            subject=self.subject.text() if edited else None,
+            body=self.body.toPlainText() if edited else None,
+        )
+
+    def make_preview(self) -> None:
+        database = self.context.require_database()
+        request = self.request(edited=False)
+        actor, today = self.context.signed_in, self.context.today()
+        show_error(self.error, "")
+        self.status.setText("")
+
+        def work() -> Preview:
+            with database.session() as session:
+                return preview(session, request, actor, today)
+
+        def failed(exc: BaseException) -> None:
+            self.preview_result = None
+            self.send_button.setEnabled(False)
+            show_error(self.error, error_text(exc, "filling in the template"))
+
+        self.context.runner.submit(work, self._previewed, failed)
+
+    def _previewed(self, result: Preview) -> None:
+        self.preview_result = result
+        self.subject.setText(result.subject)
+        self.body.setPlainText(result.body)
+        to = [result.recipient_name or "(no name)"]
+        if result.recipient_email:
+            to.append(result.recipient_email)
+        to += list(result.recipient_address)
+        self.recipient.setText("To: " + ", ".join(to))
+        self.warnings.setText("\n".join(result.warnings))  # empty merge fields among them
+        self.send_button.setEnabled(True)
+
+    def send(self) -> None:
+        if self.preview_result is None:
+            show_error(self.error, "Preview the letter first.")
+            return
+        show_error(self.error, "")
+        database = self.context.require_database()
+        request = self.request(edited=True)
+        actor, today = self.context.signed_in, self.context.today()
+        if self.channel == CorrespondenceChannel.LETTER:
+            name = f"{request.template_key}-{today.isoformat()}.pdf"
+            chosen = self.ask_save_path(
+                self, "Save the letter as", str(documents_folder() / name), "PDF files (*.pdf)"
+            )
+            if not chosen:
+                return
+            target = Path(chosen)
+            if target.suffix.lower() != ".pdf":
+                target = target.with_name(target.name + ".pdf")
+
+            def write_letter() -> tuple[LetterResult, Path]:
+                from crm_desktop.cli_reports import check_target, staged
+
+                checked = check_target(target)
+                result = send_letter(database, request, actor, today)
+                with staged([checked]) as (temporary,):
+                    temporary.write_bytes(result.pdf)
+                return result, checked
+
+            self.send_button.setEnabled(False)
+            self.context.runner.submit(write_letter, self._letter_sent, self._send_failed)
+            return
+
+        def write_email() -> EmailResult:
+            return send_email(database, request, actor, today)
+
+        self.send_button.setEnabled(False)
+        self.context.runner.submit(write_email, self._email_sent, self._send_failed)
+
+    def _letter_sent(self, outcome: tuple[LetterResult, Path]) -> None:
+        result, path = outcome
+        self.result, self.saved_to = result, path
+        text = f"The letter is recorded on the case and saved as {path}."
+        if result.warnings:
+            text += " " + " ".join(result.warnings)
+        self.status.setText(text)
+        self.recorded.emit()
+        self.open_file(path)
+
+    def _email_sent(self, result: EmailResult) -> None:
+        self.result = result
+        if result.status == "sent":
+            text = f"The email to {result.to} is sent ({result.via}) and recorded on the case."
+        elif result.status == "queued":
+            text = (
+                f"The email to {result.to} is recorded on the case but could not be sent yet"
+                + (f" ({result.error})" if result.error else "")
+                + ". It will be tried again by the reminders run."
+            )
+        else:
+            text = (
+                f"The email to {result.to} is recorded on the case but could not be sent"
+                + (f": {result.error}" if result.error else "")
+                + "."
+            )
+            show_error(self.error, text)
+        self.status.setText(text)
+        self.recorded.emit()
+
+    def _send_failed(self, exc: BaseException) -> None:
+        self.send_button.setEnabled(self.preview_result is not None)
+        show_error(self.error, error_text(exc, "sending"))
+
+
+# -------------------------------------------------------------------------- attachments
+
+
+class AttachmentsTab(QWidget):
+    def __init__(self, context: AppContext, case_id: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.case_id = case_id
+        self.open_file: Callable[[Path], None] = default_open_file
+        self.ask_open_path: AskPath = ask_open_path
+        self.setObjectName("AttachmentsTab")
+        layout = QVBoxLayout(self)
+        self.count_label = QLabel("", self)
+        self.count_label.setObjectName("AttachmentsCount")
+        self.count_label.setWordWrap(True)
+        layout.addWidget(self.count_label)
+        self.model = RowsModel(
+            [
+                Column("File", lambda a: a.name),
+                Column("Size", lambda a: _size_text(a.size_bytes), True),
+                Column("Type", lambda a: a.content_type),
+                Column("Added by", lambda a: a.uploaded_by or ""),
+            ],
+            self,
+        )
+        self.model.setObjectName("AttachmentsModel")
+        self.view = table_view(self.model, "Attachments", self)
+        self.view.doubleClicked.connect(lambda _i: self.open_selected())
+        layout.addWidget(self.view, 1)
+        self.error = error_label("AttachmentsError", self)
+        layout.addWidget(self.error)
+        self.status = QLabel("", self)
+        self.status.setObjectName("AttachmentsStatus")
+        self.status.setWordWrap(True)
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(self.status)
+        buttons = QHBoxLayout()
+        self.add_button = QPushButton("Add a file…", self)
+        self.add_button.setObjectName("AddAttachmentButton")
+        self.add_button.clicked.connect(self.choose_file)
+        self.add_button.setEnabled(context.signed_in.can_work_cases)
+        buttons.addWidget(self.add_button)
+        self.open_button = QPushButton("Open", self)
+        self.open_button.setObjectName("OpenAttachmentButton")
+        self.open_button.clicked.connect(self.open_selected)
+        buttons.addWidget(self.open_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+
+    def load(self) -> None:
+        database = self.context.require_database()
+        actor, case_id = self.context.signed_in, self.case_id
+
+        def work() -> list[AttachmentView]:
+            with database.session() as session:
+                return list_attachments(session, case_id, actor)
+
+        def failed(exc: BaseException) -> None:
+            show_error(self.error, error_text(exc, "loading the attachments"))
+
+        self.context.runner.submit(work, self.apply, failed)
+
+    def apply(self, rows: list[AttachmentView]) -> None:
+        self.model.set_rows(rows)
+        count = len(rows)
+        self.count_label.setText(
+            "No files are kept with this case yet. Add reports, evidence or signed letters."
+            if not rows
+            else f"{count} file{'s' * (count != 1)} kept with this case. Double-click to open."
+        )
+
+    def choose_file(self) -> None:
+        chosen = self.ask_open_path(self, "Add a file to the case", "", "All files (*)")
+        if chosen:
+            self.add_file(Path(chosen))
+
+    def add_file(self, path: Path) -> None:
+        database = self.context.require_database()
+        actor, case_id = self.context.signed_in, self.case_id
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        show_error(self.error, "")
+        self.status.setText("")
+
+        def work() -> AttachmentView:
+            def add(session: Any) -> AttachmentView:
+                store = store_folder(session, database.url)
+                with path.open("rb") as source:
+                    return add_attachment(
+                        session, store, case_id, source, path.name, actor, content_type
+                    )
+
+            try:
+                return database.write(add, actor=actor.username)
+            except FileNotFoundError:
+                from crm_desktop.errors import ValidationError
+
+                raise ValidationError(f"There is no file {path}.") from None
+
+        def done(view: AttachmentView) -> None:
+            self.status.setText(f"'{view.name}' is kept with the case.")
+            self.context.runner.announce("attachments")
+            self.load()
+
+        def failed(exc: BaseException) -> None:
+            show_error(self.error, error_text(exc, "adding the file"))
+
+        self.context.runner.submit(work, done, failed)
+
+    def open_selected(self) -> None:
+        row = selected_row(self.view)
+        if row is None:
+            show_error(self.error, "Select the file to open.")
+            return
+        database = self.context.require_database()
+        actor = self.context.signed_in
+        show_error(self.error, "")
+
+        def work() -> Path:
+            with database.session() as session:
+                stored = open_attachment(
+                    session, store_folder(session, database.url), row.id, actor
+                )
+            return viewing_copy(stored, row.id, row.name)
+
+        def failed(exc: BaseException) -> None:
+            show_error(self.error, error_text(exc, "opening the file"))
+
+        self.context.runner.submit(work, self.open_file, failed)

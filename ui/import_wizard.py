@@ -1,0 +1,395 @@
+"""The historical import as a wizard: choose the file, see what it holds, import, see the
+summary.
+
+1. **The file** (CSV or XLSX in IMPORT_FORMAT.md's format).
+2. **Check**: the whole file is checked off the GUI thread, exactly as the import will
+   (a dry run). The page shows the cases it would import by kind and procedure, the
+   reference data it would add and the references it would skip, or, when anything is
+   wrong, every error (row, column, reason) in a table, and Import stays disabled. The
+   two options (skip cases already here, add missing reference data) are on this page,
+   because they change what the check finds: ticking one checks the file again.
+3. **Import**: all or nothing, with progress, then the summary.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
+
+from crm_desktop.cli_import import summary
+from crm_desktop.domain.enums import Kind, Procedure
+from crm_desktop.services.importer import ImportResult, run_import
+from ui.context import AppContext
+from ui.runner import Job
+from ui.widgets import Column, RowsModel, error_label, error_text, show_error, table_view
+
+
+@dataclass(frozen=True)
+class CountRow:
+    kind: str
+    procedure: str
+    cases: int
+
+
+def count_rows(result: ImportResult) -> list[CountRow]:
+    """Cases by kind and procedure, in the enums' order, with a total row."""
+    rows = [
+        CountRow(kind.value.title(), procedure.label, result.cases_of(kind, procedure))
+        for kind in Kind
+        for procedure in Procedure
+        if result.cases_of(kind, procedure)
+    ]
+    if rows:
+        rows.append(CountRow("Total", "", result.cases))
+    return rows
+
+
+def _note(text: str, parent: QWidget) -> QLabel:
+    label = QLabel(text, parent)
+    label.setWordWrap(True)
+    return label
+
+
+class FilePage(QWizardPage):
+    def __init__(self, wizard: ImportWizard) -> None:
+        super().__init__(wizard)
+        self.setObjectName("ImportFilePage")
+        self.setTitle("Choose the file")
+        self.setSubTitle(
+            "A CSV (UTF-8) or XLSX file in the import format: one row per stage of a case, "
+            "with a header row. Nothing is imported until you have seen what the file holds."
+        )
+        layout = QVBoxLayout(self)
+        row = QHBoxLayout()
+        self.path = QLineEdit(self)
+        self.path.setObjectName("ImportPath")
+        self.path.setAccessibleName("The file to import")
+        self.path.textChanged.connect(self.completeChanged)
+        row.addWidget(self.path, 1)
+        choose = QPushButton("Choose…", self)
+        choose.setObjectName("ChooseImportFile")
+        choose.clicked.connect(self.choose)
+        row.addWidget(choose)
+        layout.addLayout(row)
+        self.message = error_label("ImportFileError", self)
+        layout.addWidget(self.message)
+        layout.addStretch(1)
+
+    def choose(self) -> None:
+        wizard = self.wizard()
+        assert isinstance(wizard, ImportWizard)
+        chosen = wizard.ask_open_path(
+            self, "Import cases from", self.path.text(), "Spreadsheets (*.csv *.xlsx)"
+        )
+        if chosen:
+            self.path.setText(chosen)
+
+    def isComplete(self) -> bool:
+        return bool(self.path.text().strip())
+
+    def validatePage(self) -> bool:
+        path = Path(self.path.text().strip()).expanduser()
+        if not path.is_file():
+            show_error(self.message, f"There is no file {path}. Choose the file again.")
+            return False
+        show_error(self.message, "")
+        return True
+
+
+class CheckPage(QWizardPage):
+    """The dry run: what the file holds, or every error; the options."""
+
+    def __init__(self, wizard: ImportWizard) -> None:
+        super().__init__(wizard)
+        self.setObjectName("ImportCheckPage")
+        self.setTitle("Check the file")
+        self.setCommitPage(True)
+        self.setButtonText(QWizard.WizardButton.CommitButton, "Import")
+        self.result: ImportResult | None = None
+        self._checking = False
+        self._job: Job | None = None
+        layout = QVBoxLayout(self)
+        self.skip_existing = QCheckBox(
+            "Skip cases whose reference is already in the database (leave them as they are)",
+            self,
+        )
+        self.skip_existing.setObjectName("SkipExisting")
+        self.add_missing = QCheckBox(
+            "Add directorates, service areas, teams, natures and service categories the file "
+            "names but the database does not have",
+            self,
+        )
+        self.add_missing.setObjectName("AddMissingReferenceData")
+        for box in (self.skip_existing, self.add_missing):
+            box.toggled.connect(self.check)
+            layout.addWidget(box)
+        self.progress = QProgressBar(self)
+        self.progress.setObjectName("ImportCheckProgress")
+        self.progress.setAccessibleName("Checking the file")
+        self.progress.setRange(0, 0)
+        self.progress.setVisible(False)
+        layout.addWidget(self.progress)
+        self.verdict = _note("", self)
+        self.verdict.setObjectName("ImportVerdict")
+        layout.addWidget(self.verdict)
+        self.message = error_label("ImportCheckError", self)
+        layout.addWidget(self.message)
+        self.counts_model = RowsModel(
+            [
+                Column("Kind", lambda r: r.kind),
+                Column("Procedure", lambda r: r.procedure),
+                Column("Cases", lambda r: f"{r.cases:,}", True),
+            ],
+            self,
+        )
+        self.counts_model.setObjectName("ImportCounts")
+        self.counts_view = table_view(self.counts_model, "Cases to import", self)
+        layout.addWidget(self.counts_view, 1)
+        self.details = _note("", self)
+        self.details.setObjectName("ImportDetails")
+        layout.addWidget(self.details)
+        self.errors_model = RowsModel(
+            [
+                Column("Row", lambda e: e.row, True),
+                Column("Column", lambda e: e.column),
+                Column("Reason", lambda e: e.reason),
+            ],
+            self,
+            tone=lambda _e: "red",
+            tone_column=0,
+        )
+        self.errors_model.setObjectName("ImportErrors")
+        self.errors_view = table_view(self.errors_model, "Errors in the file", self)
+        self.errors_view.setWordWrap(True)
+        layout.addWidget(self.errors_view, 2)
+        self.errors_view.setVisible(False)
+
+    def initializePage(self) -> None:
+        self.check()
+
+    def check(self) -> None:
+        wizard = self.wizard()
+        assert isinstance(wizard, ImportWizard)
+        if self._job is not None:
+            self._job.cancel()  # its answer is for other options: drop it
+        self.result = None
+        self.completeChanged.emit()
+        show_error(self.message, "")
+        self.verdict.setText("Checking every row of the file…")
+        self.progress.setVisible(True)
+        self.counts_model.set_rows([])
+        self.errors_model.set_rows([])
+        self.errors_view.setVisible(False)
+        self.details.setText("")
+        database = wizard.context.require_database()
+        path, today = wizard.path, wizard.context.today()
+        skip, add = self.skip_existing.isChecked(), self.add_missing.isChecked()
+        username = wizard.context.username
+
+        def work(job: Job) -> ImportResult:
+            job.check()
+            return run_import(
+                database,
+                path,
+                dry_run=True,
+                skip_existing=skip,
+                add_missing_reference_data=add,
+                actor=username,
+                today=today,
+            )
+
+        self._checking = True
+        self._job = self.wizard_context.runner.submit_job(work, self.checked, self.failed)
+
+    @property
+    def wizard_context(self) -> AppContext:
+        wizard = self.wizard()
+        assert isinstance(wizard, ImportWizard)
+        return wizard.context
+
+    def checked(self, result: ImportResult) -> None:
+        self._checking = False
+        self._job = None
+        self.progress.setVisible(False)
+        self.result = result
+        self.counts_model.set_rows(count_rows(result))
+        details: list[str] = []
+        if result.added_reference_data:
+            details.append(
+                "New reference data to add: " + "; ".join(result.added_reference_data) + "."
+            )
+        if result.skipped:
+            shown = ", ".join(result.skipped[:20])
+            more = len(result.skipped) - 20
+            details.append(
+                f"Already in the database, skipped ({len(result.skipped):,}): {shown}"
+                + (f" and {more:,} more" if more > 0 else "")
+                + "."
+            )
+        self.details.setText("\n".join(details))
+        if result.errors:
+            count = len(result.errors)
+            self.errors_model.set_rows(result.errors)
+            self.errors_view.setVisible(True)
+            self.counts_view.setVisible(False)
+            self.verdict.setText(
+                f"{count:,} error{'s' * (count != 1)} in the file ({result.rows:,} rows read). "
+                "Nothing can be imported until every one is put right: correct the file and "
+                "choose it again, or tick an option above if it fits."
+            )
+        else:
+            self.counts_view.setVisible(True)
+            self.verdict.setText(
+                summary(result)
+                + (" Press Import to import them." if result.cases else " There is nothing new.")
+            )
+        self.completeChanged.emit()
+
+    def failed(self, exc: BaseException) -> None:
+        self._checking = False
+        self._job = None
+        self.progress.setVisible(False)
+        self.verdict.setText("")
+        show_error(self.message, error_text(exc, "checking the file"))
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:
+        return self.result is not None and self.result.ok and self.result.cases > 0
+
+    def validatePage(self) -> bool:
+        return self.isComplete()
+
+
+class ImportPage(QWizardPage):
+    """The import itself, then what it did."""
+
+    def __init__(self, wizard: ImportWizard) -> None:
+        super().__init__(wizard)
+        self.setObjectName("ImportRunPage")
+        self.setTitle("Import")
+        self.result: ImportResult | None = None
+        self._running = False
+        layout = QVBoxLayout(self)
+        self.progress = QProgressBar(self)
+        self.progress.setObjectName("ImportProgress")
+        self.progress.setAccessibleName("Importing")
+        self.progress.setRange(0, 0)
+        layout.addWidget(self.progress)
+        self.summary = _note("", self)
+        self.summary.setObjectName("ImportSummary")
+        layout.addWidget(self.summary)
+        self.message = error_label("ImportRunError", self)
+        layout.addWidget(self.message)
+        self.errors_model = RowsModel(
+            [
+                Column("Row", lambda e: e.row, True),
+                Column("Column", lambda e: e.column),
+                Column("Reason", lambda e: e.reason),
+            ],
+            self,
+        )
+        self.errors_view = table_view(self.errors_model, "Errors found when importing", self)
+        self.errors_view.setVisible(False)
+        layout.addWidget(self.errors_view, 1)
+        layout.addStretch(1)
+
+    def initializePage(self) -> None:
+        wizard = self.wizard()
+        assert isinstance(wizard, ImportWizard)
+        check = wizard.check_page
+        database = wizard.context.require_database()
+        path, today, username = wizard.path, wizard.context.today(), wizard.context.username
+        skip, add = check.skip_existing.isChecked(), check.add_missing.isChecked()
+        self.summary.setText("Importing the cases in one go: all of them, or none…")
+        self.progress.setVisible(True)
+
+        def work() -> ImportResult:
+            return run_import(
+                database,
+                path,
+                dry_run=False,
+                skip_existing=skip,
+                add_missing_reference_data=add,
+                actor=f"import:{username}",
+                today=today,
+            )
+
+        self._running = True
+        wizard.context.runner.submit(work, self.done, self.failed)
+
+    def done(self, result: ImportResult) -> None:
+        self._running = False
+        self.progress.setVisible(False)
+        self.result = result
+        wizard = self.wizard()
+        if result.errors:
+            # The database changed since the check (someone added a case): nothing written.
+            self.errors_model.set_rows(result.errors)
+            self.errors_view.setVisible(True)
+            show_error(
+                self.message,
+                "Nothing was imported: the database changed since the file was checked. "
+                "Run the import again.",
+            )
+            self.summary.setText("")
+        else:
+            self.summary.setText(summary(result))
+            if isinstance(wizard, ImportWizard):
+                wizard.context.runner.announce("cases")
+                if result.added_reference_data:
+                    wizard.context.runner.announce("reference data")
+        self.completeChanged.emit()
+
+    def failed(self, exc: BaseException) -> None:
+        self._running = False
+        self.progress.setVisible(False)
+        self.summary.setText("")
+        show_error(self.message, error_text(exc, "importing the cases"))
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:
+        return not self._running
+
+
+class ImportWizard(QWizard):
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.setObjectName("ImportWizard")
+        self.setWindowTitle("Import historical cases")
+        self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
+        self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
+        from ui.reports_page import ask_open_path
+
+        self.ask_open_path = ask_open_path
+        self.file_page = FilePage(self)
+        self.check_page = CheckPage(self)
+        self.import_page = ImportPage(self)
+        self.addPage(self.file_page)
+        self.addPage(self.check_page)
+        self.addPage(self.import_page)
+        metrics = self.fontMetrics()
+        self.resize(metrics.horizontalAdvance("M") * 70, metrics.height() * 34)
+
+    @property
+    def path(self) -> Path:
+        return Path(self.file_page.path.text().strip()).expanduser()
+
+    @property
+    def today(self) -> dt.date:
+        return self.context.today()

@@ -1,0 +1,735 @@
+"""The Reports page: the one-click annual report, its commentary, exports, baseline figures
+and the historical import.
+
+The annual report: choose the financial year (the last complete one to start with) and
+the procedure, press "Make the PDF". The figures are counted and the PDF (and, if asked,
+the XLSX workbook) written off the GUI thread with a progress bar and Cancel; the files
+are written beside their targets and renamed into place only when complete (the same
+``staged`` the command line uses), then the PDF opens. ``open_file`` and the file
+choosers are attributes so tests can replace them without patching Qt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QStandardPaths, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from crm_desktop.cli_reports import FIRST_YEAR, check_target, staged
+from crm_desktop.domain.enums import Procedure
+from crm_desktop.reports.baseline import BaselineResult, baseline_template, load_baseline_csv
+from crm_desktop.reports.commentary import SECTIONS, load_commentary, save_commentary
+from crm_desktop.reports.exports import export
+from crm_desktop.reports.figures import annual_report
+from crm_desktop.reports.model import year_label
+from crm_desktop.reports.pdf import render_pdf
+from crm_desktop.reports.xlsx import render_xlsx
+from ui.context import AppContext
+from ui.pages import Page
+from ui.queues_page import ProgressStrip
+from ui.runner import Job
+from ui.widgets import (
+    Column,
+    RowsModel,
+    date_edit,
+    error_label,
+    error_text,
+    from_qdate,
+    show_error,
+    table_view,
+)
+
+PROCEDURE_CHOICES: tuple[tuple[str, str], ...] = (
+    ("all", "All procedures"),
+    (Procedure.CHILDREN.value, "Children's social care"),
+    (Procedure.ADULT.value, "Adult social care"),
+    (Procedure.CORPORATE.value, "Corporate"),
+)
+SHORT_TITLES = {
+    "children": "Children's",
+    "adult": "Adult",
+    "corporate": "Corporate",
+    "kpis": "KPIs",
+    "lgsco": "Ombudsman",
+    "learning": "Learning",
+}
+EXPORT_CHOICES = (("cases", "Cases"), ("points", "Complaint points"), ("stages", "Stages"))
+
+# Ask for a file: (title, suggested path, filter) -> the chosen path, or "" when cancelled.
+AskPath = Callable[[QWidget, str, str, str], str]
+
+
+def open_with_system(path: Path) -> None:
+    """Open a file in the program the system uses for it (the PDF reader)."""
+    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
+def ask_save_path(parent: QWidget, title: str, suggested: str, filters: str) -> str:
+    return QFileDialog.getSaveFileName(parent, title, suggested, filters)[0]
+
+
+def ask_open_path(parent: QWidget, title: str, suggested: str, filters: str) -> str:
+    return QFileDialog.getOpenFileName(parent, title, suggested, filters)[0]
+
+
+def documents_folder() -> Path:
+    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return Path(folder) if folder else Path.home()
+
+
+def last_complete_year(today: dt.date) -> int:
+    """The financial year that ended most recently: on 2 June 2025, 2024 (2024/25)."""
+    current = today.year if today >= dt.date(today.year, 4, 1) else today.year - 1
+    return current - 1
+
+
+def _heading(text: str, parent: QWidget) -> QLabel:
+    label = QLabel(text, parent)
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * 1.4)
+    font.setBold(True)
+    label.setFont(font)
+    return label
+
+
+def _note(text: str, parent: QWidget) -> QLabel:
+    label = QLabel(text, parent)
+    label.setWordWrap(True)
+    return label
+
+
+class ReportsPage(Page):
+    title = "Reports"
+    cares_about = frozenset({"report commentary"})
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.setObjectName("ReportsPage")
+        self.open_file: Callable[[Path], None] = open_with_system
+        self.ask_save_path: AskPath = ask_save_path
+        self.ask_open_path: AskPath = ask_open_path
+        self.import_wizard: Any = None
+        self.last_report: Path | None = None
+        self.last_workbook: Path | None = None
+        self.commentary_year: int | None = None
+        self._commentary_dirty = False
+        self._filling = False
+        self._chosen_pdf = False  # the user chose the PDF's name: keep it
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        outer.addWidget(scroll)
+        body = QWidget(scroll)
+        scroll.setWidget(body)
+        column = QVBoxLayout(body)
+        column.addWidget(_heading("Reports", body))
+        column.addWidget(self._build_annual(body))
+        column.addWidget(self._build_commentary(body))
+        column.addWidget(self._build_exports(body))
+        column.addWidget(self._build_import(body))
+        column.addWidget(self._build_baseline(body))
+        column.addStretch(1)
+        self._suggest_pdf()
+
+    # ------------------------------------------------------------------ annual report
+
+    def _build_annual(self, parent: QWidget) -> QGroupBox:
+        box = QGroupBox("Annual report", parent)
+        box.setObjectName("AnnualReportBox")
+        form = QFormLayout(box)
+        today = self.context.today()
+        newest = last_complete_year(today) + 1  # the year in progress, for a look so far
+        self.year = QComboBox(box)
+        self.year.setObjectName("ReportYear")
+        self.year.setAccessibleName("Financial year")
+        for year in range(newest, FIRST_YEAR - 1, -1):
+            suffix = " (so far)" if year == newest else ""
+            self.year.addItem(f"{year_label(year)}{suffix}", year)
+        self.year.setCurrentIndex(self.year.findData(last_complete_year(today)))
+        form.addRow("Financial year", self.year)
+        self.procedure = QComboBox(box)
+        self.procedure.setObjectName("ReportProcedure")
+        self.procedure.setAccessibleName("Procedure")
+        for value, label in PROCEDURE_CHOICES:
+            self.procedure.addItem(label, value)
+        form.addRow("Procedure", self.procedure)
+        where = QWidget(box)
+        where_row = QHBoxLayout(where)
+        where_row.setContentsMargins(0, 0, 0, 0)
+        self.pdf_path = QLineEdit(where)
+        self.pdf_path.setObjectName("ReportPdfPath")
+        self.pdf_path.setAccessibleName("Where to save the PDF")
+        self.pdf_path.textEdited.connect(self._pdf_named)
+        where_row.addWidget(self.pdf_path, 1)
+        choose = QPushButton("Choose…", where)
+        choose.setObjectName("ChooseReportPath")
+        choose.setAccessibleName("Choose where to save the PDF")
+        choose.clicked.connect(self.choose_pdf_path)
+        where_row.addWidget(choose)
+        form.addRow("Save the PDF as", where)
+        self.with_xlsx = QCheckBox("Also save the figures as a spreadsheet (XLSX) beside it", box)
+        self.with_xlsx.setObjectName("ReportWithXlsx")
+        form.addRow("", self.with_xlsx)
+        buttons = QHBoxLayout()
+        self.make_button = QPushButton("Make the PDF", box)
+        self.make_button.setObjectName("MakeReportButton")
+        self.make_button.setDefault(True)
+        self.make_button.setToolTip(
+            "Count the figures for the year and the year before, write the PDF and open it"
+        )
+        self.make_button.clicked.connect(self.make_report)
+        self.make_button.setEnabled(self._may_report())
+        buttons.addWidget(self.make_button)
+        buttons.addStretch(1)
+        form.addRow(buttons)
+        self.report_progress = ProgressStrip("Annual report", box)
+        self.report_progress.cancel_button.clicked.connect(self._report_cancelled)
+        form.addRow(self.report_progress)
+        self.report_status = _note("", box)
+        self.report_status.setObjectName("ReportStatus")
+        form.addRow(self.report_status)
+        self.report_error = error_label("ReportError", box)
+        form.addRow(self.report_error)
+        self.year.currentIndexChanged.connect(self._year_changed)
+        self.procedure.currentIndexChanged.connect(self._suggest_pdf)
+        return box
+
+    def _may_report(self) -> bool:
+        actor = self.context.signed_in
+        return actor.can_work_cases or actor.is_manager
+
+    @property
+    def chosen_year(self) -> int:
+        return int(self.year.currentData())
+
+    @property
+    def chosen_procedures(self) -> list[Procedure] | None:
+        value = self.procedure.currentData()
+        return None if value == "all" else [Procedure(value)]
+
+    def _pdf_named(self, _text: str) -> None:
+        self._chosen_pdf = True
+
+    def _suggest_pdf(self) -> None:
+        if self._chosen_pdf and self.pdf_path.text().strip():
+            folder = Path(self.pdf_path.text().strip()).parent
+        else:
+            folder = documents_folder()
+        name = f"annual-report-{year_label(self.chosen_year).replace('/', '-')}"
+        if self.procedure.currentData() != "all":
+            name += f"-{self.procedure.currentData()}"
+        self.pdf_path.setText(str(folder / f"{name}.pdf"))
+
+    def choose_pdf_path(self) -> None:
+        chosen = self.ask_save_path(
+            self, "Save the annual report as", self.pdf_path.text(), "PDF files (*.pdf)"
+        )
+        if chosen:
+            if not chosen.lower().endswith(".pdf"):
+                chosen += ".pdf"
+            self.pdf_path.setText(chosen)
+            self._chosen_pdf = True
+
+    def make_report(self) -> None:
+        """Count, lay out and write the report off the GUI thread, then open the PDF."""
+        show_error(self.report_error, "")
+        if self.context.database is None or not self._may_report():
+            return
+        text = self.pdf_path.text().strip()
+        if not text:
+            show_error(self.report_error, "Say where to save the PDF.")
+            return
+        pdf = Path(text).expanduser()
+        if pdf.suffix.lower() != ".pdf":
+            pdf = pdf.with_name(pdf.name + ".pdf")
+        workbook = pdf.with_suffix(".xlsx") if self.with_xlsx.isChecked() else None
+        if self._commentary_dirty and self.context.signed_in.is_manager:
+            # What the manager typed belongs in the report: save it first, then make it.
+            self.save_commentary(then=lambda: self._make(pdf, workbook))
+            return
+        self._make(pdf, workbook)
+
+    def _make(self, pdf: Path, workbook: Path | None) -> None:
+        database = self.context.require_database()
+        year, procedures = self.chosen_year, self.chosen_procedures
+
+        def work(job: Job) -> tuple[Path, Path | None]:
+            targets = [check_target(pdf)]
+            if workbook is not None:
+                targets.append(check_target(workbook))
+            job.report(0, 100, f"Counting the figures for {year_label(year)}…")
+            with database.session() as session:
+                report = annual_report(session, year, procedures)
+            job.check()
+            pdf_share = 80 if workbook is not None else 90
+
+            def pdf_step(done: int, total: int) -> None:
+                job.check()
+                job.report(10 + pdf_share * done // max(total, 1), 100, "Laying out the PDF…")
+
+            def xlsx_step(done: int, total: int) -> None:
+                job.check()
+                job.report(90 + 10 * done // max(total, 1), 100, "Writing the spreadsheet…")
+
+            with staged(targets) as temporaries:
+                render_pdf(report, temporaries[0], pdf_step)
+                if workbook is not None:
+                    render_xlsx(report, temporaries[1], xlsx_step)
+                job.check()
+            return targets[0], (targets[1] if workbook is not None else None)
+
+        self._report_running = True
+        self.make_button.setEnabled(False)
+        self.report_status.setText("")
+        job = self.context.runner.submit_job(
+            work, self._report_made, self._report_failed, self.report_progress.progress
+        )
+        if self._report_running:
+            self.report_progress.start(job, f"Counting the figures for {year_label(year)}…")
+
+    def _report_made(self, paths: tuple[Path, Path | None]) -> None:
+        self._report_running = False
+        self.report_progress.finish()
+        self.make_button.setEnabled(True)
+        pdf, workbook = paths
+        self.last_report, self.last_workbook = pdf, workbook
+        text = f"The annual report {year_label(self.chosen_year)} is saved as {pdf}"
+        if workbook is not None:
+            text += f", and its figures as {workbook}"
+        self.report_status.setText(text + ".")
+        self.open_file(pdf)
+
+    def _report_failed(self, exc: BaseException) -> None:
+        self._report_running = False
+        self.report_progress.finish()
+        self.make_button.setEnabled(True)
+        show_error(self.report_error, error_text(exc, "making the annual report"))
+
+    def _report_cancelled(self) -> None:
+        self._report_running = False
+        self.make_button.setEnabled(True)
+        self.report_status.setText("Cancelled: no report was saved.")
+
+    # --------------------------------------------------------------------- commentary
+
+    def _build_commentary(self, parent: QWidget) -> QGroupBox:
+        box = QGroupBox("Commentary", parent)
+        box.setObjectName("CommentaryBox")
+        layout = QVBoxLayout(box)
+        manager = self.context.signed_in.is_manager
+        self.commentary_note = _note(
+            "A paragraph at the start of each section of the report, kept for the year chosen "
+            "above. It is printed exactly as typed."
+            + ("" if manager else " Only a manager can change it."),
+            box,
+        )
+        layout.addWidget(self.commentary_note)
+        self.commentary_tabs = QTabWidget(box)
+        self.commentary_tabs.setObjectName("CommentaryTabs")
+        self.commentary: dict[str, QPlainTextEdit] = {}
+        for key, title in SECTIONS.items():
+            edit = QPlainTextEdit(self.commentary_tabs)
+            edit.setObjectName(f"Commentary_{key}")
+            edit.setAccessibleName(f"Commentary: {title}")
+            edit.setTabChangesFocus(True)
+            edit.setReadOnly(not manager)
+            edit.textChanged.connect(self._commentary_typed)
+            self.commentary[key] = edit
+            self.commentary_tabs.addTab(edit, SHORT_TITLES.get(key, title))
+            self.commentary_tabs.setTabToolTip(self.commentary_tabs.count() - 1, title)
+        self.commentary_tabs.setMinimumHeight(self.fontMetrics().height() * 12)
+        layout.addWidget(self.commentary_tabs, 1)
+        row = QHBoxLayout()
+        self.commentary_status = QLabel("", box)
+        self.commentary_status.setObjectName("CommentaryStatus")
+        row.addWidget(self.commentary_status, 1)
+        self.save_commentary_button = QPushButton("Save commentary", box)
+        self.save_commentary_button.setObjectName("SaveCommentaryButton")
+        self.save_commentary_button.setEnabled(False)
+        self.save_commentary_button.setVisible(manager)
+        self.save_commentary_button.clicked.connect(lambda: self.save_commentary())
+        row.addWidget(self.save_commentary_button)
+        layout.addLayout(row)
+        self.commentary_error = error_label("CommentaryError", box)
+        layout.addWidget(self.commentary_error)
+        return box
+
+    def _commentary_typed(self) -> None:
+        if not self._filling:
+            self._commentary_dirty = True
+            self.save_commentary_button.setEnabled(True)
+            self.commentary_status.setText("Not saved yet")
+
+    def _year_changed(self) -> None:
+        self._suggest_pdf()
+        if self.commentary_year == self.chosen_year:
+            return
+        if self._commentary_dirty and not self.context.notifier.confirm(
+            "Commentary not saved",
+            f"You have changed the commentary for {year_label(self.commentary_year or 0)} "
+            "without saving it. Show another year and lose those changes?",
+            yes="Lose the changes",
+            no="Keep editing",
+        ):
+            self.year.blockSignals(True)
+            self.year.setCurrentIndex(self.year.findData(self.commentary_year))
+            self.year.blockSignals(False)
+            self._suggest_pdf()
+            return
+        self._commentary_dirty = False
+        self.reload()
+
+    def reload(self) -> None:
+        """Load the chosen year's commentary."""
+        database = self.context.database
+        if database is None:
+            return
+        year = self.chosen_year
+        if self._commentary_dirty and year == self.commentary_year:
+            return  # never throw away what the manager is typing
+
+        def work() -> dict[str, str]:
+            with database.session() as session:
+                return load_commentary(session, year)
+
+        def failed(exc: BaseException) -> None:
+            show_error(self.commentary_error, error_text(exc, "loading the commentary"))
+
+        self.context.runner.submit(work, lambda texts: self._fill_commentary(year, texts), failed)
+
+    def _fill_commentary(self, year: int, texts: dict[str, str]) -> None:
+        self._filling = True
+        try:
+            for key, edit in self.commentary.items():
+                edit.setPlainText(texts.get(key, ""))
+        finally:
+            self._filling = False
+        self.commentary_year = year
+        self._commentary_dirty = False
+        self.save_commentary_button.setEnabled(False)
+        show_error(self.commentary_error, "")
+        self.commentary_status.setText(f"Commentary for {year_label(year)}")
+
+    def save_commentary(self, then: Callable[[], None] | None = None) -> None:
+        database = self.context.database
+        if database is None or self.commentary_year is None:
+            return
+        year, actor = self.commentary_year, self.context.signed_in
+        texts = {key: edit.toPlainText() for key, edit in self.commentary.items()}
+        show_error(self.commentary_error, "")
+
+        def work() -> dict[str, str]:
+            return database.write(
+                lambda s: save_commentary(s, year, texts, actor), actor=actor.username
+            )
+
+        def done(saved: dict[str, str]) -> None:
+            self._fill_commentary(year, saved)
+            self.commentary_status.setText(f"Commentary for {year_label(year)} saved")
+            if then is not None:
+                then()
+
+        def failed(exc: BaseException) -> None:
+            show_error(self.commentary_error, error_text(exc, "saving the commentary"))
+
+        self.context.runner.submit(work, done, failed)
+
+    # ------------------------------------------------------------------------ exports
+
+    def _build_exports(self, parent: QWidget) -> QGroupBox:
+        box = QGroupBox("Exports for Power BI and other tools", parent)
+        box.setObjectName("ExportsBox")
+        form = QFormLayout(box)
+        self.export_what = QComboBox(box)
+        self.export_what.setObjectName("ExportWhat")
+        self.export_what.setAccessibleName("What to export")
+        for value, label in EXPORT_CHOICES:
+            self.export_what.addItem(label, value)
+        form.addRow("Export", self.export_what)
+        self.export_format = QComboBox(box)
+        self.export_format.setObjectName("ExportFormat")
+        self.export_format.setAccessibleName("File type")
+        self.export_format.addItem("CSV (UTF-8)", ".csv")
+        self.export_format.addItem("Excel workbook (XLSX)", ".xlsx")
+        form.addRow("As", self.export_format)
+        today = self.context.today()
+        self.export_all_dates = QCheckBox("Every case, whenever received", box)
+        self.export_all_dates.setObjectName("ExportAllDates")
+        form.addRow("Received", self.export_all_dates)
+        dates = QWidget(box)
+        dates_row = QHBoxLayout(dates)
+        dates_row.setContentsMargins(0, 0, 0, 0)
+        start = dt.date(last_complete_year(today), 4, 1)
+        self.export_from = date_edit(start, "Export from", dates)
+        self.export_to = date_edit(dt.date(start.year + 1, 3, 31), "Export to", dates)
+        dates_row.addWidget(QLabel("from", dates))
+        dates_row.addWidget(self.export_from, 1)
+        dates_row.addWidget(QLabel("to", dates))
+        dates_row.addWidget(self.export_to, 1)
+        form.addRow("", dates)
+        self.export_all_dates.toggled.connect(lambda on: dates.setEnabled(not on))
+        self.export_button = QPushButton("Export…", box)
+        self.export_button.setObjectName("ExportButton")
+        self.export_button.clicked.connect(self.choose_export)
+        self.export_button.setEnabled(self._may_report())
+        form.addRow("", self.export_button)
+        self.export_progress = ProgressStrip("Export", box)
+        self.export_progress.cancel_button.clicked.connect(self._export_cancelled)
+        form.addRow(self.export_progress)
+        self.export_status = _note("", box)
+        self.export_status.setObjectName("ExportStatus")
+        form.addRow(self.export_status)
+        self.export_error = error_label("ExportError", box)
+        form.addRow(self.export_error)
+        return box
+
+    def choose_export(self) -> None:
+        what, suffix = self.export_what.currentData(), self.export_format.currentData()
+        kind = "CSV files (*.csv)" if suffix == ".csv" else "Excel workbooks (*.xlsx)"
+        suggested = documents_folder() / f"{what}-{self.context.today().isoformat()}{suffix}"
+        chosen = self.ask_save_path(self, f"Export {what} as", str(suggested), kind)
+        if chosen:
+            path = Path(chosen)
+            if path.suffix.lower() != suffix:
+                path = path.with_name(path.name + suffix)
+            self.export_to_file(path)
+
+    def export_to_file(self, path: Path) -> None:
+        database = self.context.database
+        if database is None:
+            return
+        show_error(self.export_error, "")
+        what = str(self.export_what.currentData())
+        start = end = None
+        if not self.export_all_dates.isChecked():
+            start, end = from_qdate(self.export_from.date()), from_qdate(self.export_to.date())
+            if end < start:
+                show_error(self.export_error, "The 'to' date is before the 'from' date.")
+                return
+
+        def work(job: Job) -> int:
+            def step(count: int) -> None:
+                job.check()
+                job.report(0, 0, f"{count:,} {what} written…")
+
+            with database.session() as session:
+                return export(session, what, path, start=start, end=end, progress=step)
+
+        def done(count: int) -> None:
+            self._export_running = False
+            self.export_progress.finish()
+            self.export_button.setEnabled(True)
+            self.export_status.setText(f"Exported {count:,} {what} to {path}.")
+
+        def failed(exc: BaseException) -> None:
+            self._export_running = False
+            self.export_progress.finish()
+            self.export_button.setEnabled(True)
+            show_error(self.export_error, error_text(exc, f"exporting the {what}"))
+
+        self._export_running = True
+        self.export_button.setEnabled(False)
+        job = self.context.runner.submit_job(work, done, failed, self.export_progress.progress)
+        if self._export_running:
+            self.export_progress.start(job, f"Exporting the {what}…")
+
+    def _export_cancelled(self) -> None:
+        self._export_running = False
+        self.export_button.setEnabled(True)
+        self.export_status.setText("Cancelled: nothing was exported.")
+
+    # ------------------------------------------------------------------------- import
+
+    def _build_import(self, parent: QWidget) -> QGroupBox:
+        box = QGroupBox("Historical cases", parent)
+        box.setObjectName("ImportBox")
+        layout = QVBoxLayout(box)
+        layout.addWidget(
+            _note(
+                "Bring last years' cases in from a spreadsheet (CSV or XLSX, one row per "
+                "stage). The whole file is checked first and you see what it holds; nothing "
+                "is imported while anything in it is wrong.",
+                box,
+            )
+        )
+        self.import_button = QPushButton("Import cases from a file…", box)
+        self.import_button.setObjectName("ImportButton")
+        self.import_button.clicked.connect(self.open_import_wizard)
+        manager = self.context.signed_in.is_manager
+        self.import_button.setEnabled(manager)
+        if not manager:
+            self.import_button.setToolTip("Only a manager can import cases.")
+        layout.addWidget(self.import_button)
+        return box
+
+    def open_import_wizard(self) -> Any:
+        from ui.import_wizard import ImportWizard
+
+        if self.context.database is None or not self.context.signed_in.is_manager:
+            return None
+        if self.import_wizard is not None and self.import_wizard.isVisible():
+            self.import_wizard.raise_()
+            return self.import_wizard
+        wizard = ImportWizard(self.context, self)
+        wizard.ask_open_path = self.ask_open_path
+        self.import_wizard = wizard
+        wizard.open()
+        return wizard
+
+    # ----------------------------------------------------------------------- baseline
+
+    def _build_baseline(self, parent: QWidget) -> QGroupBox:
+        box = QGroupBox("Baseline figures", parent)
+        box.setObjectName("BaselineBox")
+        layout = QVBoxLayout(box)
+        layout.addWidget(
+            _note(
+                "For a year before the council used CRM Desktop: its published tables, used "
+                "in the report's comparison columns and marked as baseline. Save the "
+                "template, fill in the values, and load it. Nothing is loaded while the file "
+                "has an error.",
+                box,
+            )
+        )
+        row = QHBoxLayout()
+        self.baseline_year = QComboBox(box)
+        self.baseline_year.setObjectName("BaselineYear")
+        self.baseline_year.setAccessibleName("Year of the baseline figures")
+        for year in range(last_complete_year(self.context.today()), FIRST_YEAR - 1, -1):
+            self.baseline_year.addItem(year_label(year), year)
+        self.baseline_year.setCurrentIndex(1)
+        row.addWidget(QLabel("Year", box))
+        row.addWidget(self.baseline_year)
+        self.template_button = QPushButton("Save the template…", box)
+        self.template_button.setObjectName("BaselineTemplateButton")
+        self.template_button.clicked.connect(self.choose_template_path)
+        row.addWidget(self.template_button)
+        self.load_baseline_button = QPushButton("Load a filled-in file…", box)
+        self.load_baseline_button.setObjectName("LoadBaselineButton")
+        self.load_baseline_button.clicked.connect(self.choose_baseline_file)
+        manager = self.context.signed_in.is_manager
+        self.load_baseline_button.setEnabled(manager)
+        if not manager:
+            self.load_baseline_button.setToolTip("Only a manager can load baseline figures.")
+        row.addWidget(self.load_baseline_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.baseline_status = _note("", box)
+        self.baseline_status.setObjectName("BaselineStatus")
+        layout.addWidget(self.baseline_status)
+        self.baseline_error = error_label("BaselineError", box)
+        layout.addWidget(self.baseline_error)
+        self.baseline_errors_model = RowsModel(
+            [
+                Column("Row", lambda e: e.row, True),
+                Column("Column", lambda e: e.column),
+                Column("Reason", lambda e: e.reason),
+            ],
+            box,
+        )
+        self.baseline_errors_model.setObjectName("BaselineErrors")
+        self.baseline_errors_view: QTableView = table_view(
+            self.baseline_errors_model, "Baseline file errors", box
+        )
+        self.baseline_errors_view.setVisible(False)
+        layout.addWidget(self.baseline_errors_view, 1)
+        return box
+
+    def choose_template_path(self) -> None:
+        year = int(self.baseline_year.currentData())
+        suggested = documents_folder() / f"baseline-{year_label(year).replace('/', '-')}.csv"
+        chosen = self.ask_save_path(
+            self, "Save the baseline template as", str(suggested), "CSV files (*.csv)"
+        )
+        if chosen:
+            self.save_template(Path(chosen), year)
+
+    def save_template(self, path: Path, year: int) -> None:
+        database = self.context.database
+        if database is None:
+            return
+        show_error(self.baseline_error, "")
+
+        def work() -> Path:
+            with database.session() as session:
+                text = baseline_template(session, year)
+            target = check_target(path)
+            with staged([target]) as (temporary,):
+                temporary.write_text(text, encoding="utf-8")
+            return target
+
+        def done(target: Path) -> None:
+            self.baseline_status.setText(
+                f"The template for {year_label(year)} is saved as {target}. Fill in the values "
+                "(leave a row empty where there is no figure) and load it."
+            )
+
+        def failed(exc: BaseException) -> None:
+            show_error(self.baseline_error, error_text(exc, "saving the template"))
+
+        self.context.runner.submit(work, done, failed)
+
+    def choose_baseline_file(self) -> None:
+        chosen = self.ask_open_path(
+            self, "Load baseline figures", str(documents_folder()), "CSV files (*.csv)"
+        )
+        if chosen:
+            self.load_baseline(Path(chosen))
+
+    def load_baseline(self, path: Path) -> None:
+        database = self.context.database
+        if database is None or not self.context.signed_in.is_manager:
+            return
+        show_error(self.baseline_error, "")
+        username = self.context.username
+
+        def work() -> BaselineResult:
+            return database.write(lambda s: load_baseline_csv(s, path), actor=username)
+
+        def done(result: BaselineResult) -> None:
+            self.baseline_errors_model.set_rows(result.errors)
+            self.baseline_errors_view.setVisible(bool(result.errors))
+            if result.errors:
+                count = len(result.errors)
+                show_error(
+                    self.baseline_error,
+                    f"Nothing was loaded: {count} error{'s' * (count != 1)} in {path.name}, "
+                    "listed below. Correct the file and load it again.",
+                )
+                self.baseline_status.setText("")
+                return
+            self.baseline_status.setText(
+                f"Loaded {result.loaded:,} baseline figures for {len(result.tables)} "
+                f"table{'s' * (len(result.tables) != 1)} from {path.name}."
+            )
+            self.context.runner.announce("reports")
+
+        def failed(exc: BaseException) -> None:
+            show_error(self.baseline_error, error_text(exc, "loading the baseline figures"))
+
+        self.context.runner.submit(work, done, failed)
