@@ -101,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
         ("Queues", "queues"),
         ("Cases", "cases"),
         ("Ombudsman", "ombudsman"),
-        ("Investigators", "investigators-not-built"),
+        ("Investigators", "investigators"),
+        ("Reports", "reports"),
         ("Admin", "admin"),
     ):
         shot(window, file, lambda n=name: window.show_page(n))

@@ -1,5 +1,5 @@
 """The case form: details with messages beside the field, conflicts that keep what was typed,
-closing with unsaved changes, points, action items, not-built tabs."""
+closing with unsaved changes, points, action items, correspondence and attachments tabs."""
 
 from __future__ import annotations
 
