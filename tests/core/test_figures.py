@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from crm_desktop.db.database import Database
 from crm_desktop.db.models import (
+    ActionItem,
     BaselineFigure,
     Case,
     CaseServiceCategory,
@@ -278,6 +279,45 @@ def report(database: Database) -> AnnualReport:
             dt.date(2023, 3, 1),
             "not upheld",
         )
+        # Low risk from Mon 3 Oct 2022: the 35th working day after is Mon 21 Nov 2022.
+        for closed, outcome in (
+            (dt.date(2022, 11, 21), "partially upheld"),
+            (dt.date(2022, 11, 22), "withdrawn"),
+        ):
+            low = b.case(
+                Procedure.ADULT,
+                dt.date(2022, 10, 3),
+                area="Mental Health",
+                natures=("Lack of Service",),
+            )
+            b.stage(low, StageCode.LOW, dt.date(2022, 10, 3), closed, outcome)
+        b.case(Procedure.ADULT, FY22, kind=Kind.COMPLIMENT, area="Urgent Care")
+        b.case(
+            Procedure.CORPORATE,
+            FY22,
+            kind=Kind.COMPLIMENT,
+            area="Contact Centre",
+            directorate="COaCH",
+        )
+        learnt = b.case(
+            Procedure.CORPORATE,
+            dt.date(2022, 6, 1),
+            area="Contact Centre",
+            directorate="COaCH",
+            natures=("Communication",),
+        )
+        b.stage(learnt, StageCode.STAGE_1, dt.date(2022, 6, 1), dt.date(2022, 6, 10), "upheld")
+        b.s.add(
+            ActionItem(
+                case_id=learnt.id,
+                action="Call back <within> 2 days & log it",
+                owner="Team leader",
+                due_on=dt.date(2022, 7, 1),
+                done_on=dt.date(2022, 7, 1),
+                evidence="New procedure",
+                learning_example=True,
+            )
+        )
         b.s.add(
             Setting(
                 key="report.commentary.2022.children",
@@ -358,46 +398,47 @@ def test_a_response_on_the_due_day_is_in_time_and_the_day_after_is_not(
 def test_corporate_timescales_weekend_response_and_suspension(report: AnnualReport) -> None:
     table = report.table("corporate_stage1_timescales")
     # 29 Jul (20 days) in time; Sat 30 Jul after 20; 3 Aug is 23 days less 3 suspended;
-    # 15 Jul is 10 days.
-    assert table.value("Within 20 days", "2022/23") == 75
-    assert table.value("After 20 days", "2022/23") == 25
+    # 15 Jul is 10 days; 1 to 10 Jun 2022 is 5 (2 and 3 Jun, the Jubilee holidays, skipped).
+    assert table.value("Within 20 days", "2022/23") == 80
+    assert table.value("After 20 days", "2022/23") == 20
     assert table.value("Average response time (working days)", "2022/23") == pytest.approx(
-        (20 + 21 + 20 + 10) / 4
+        (20 + 21 + 20 + 10 + 5) / 5
     )
     directorate = report.table("corporate_by_directorate")
-    assert directorate.value("COaCH", "2022/23") == 3
+    assert directorate.value("COaCH", "2022/23") == 4
     assert directorate.value("Economy & Infrastructure", "2022/23") == 1
     areas = report.table("corporate_areas_coach")
-    assert areas.value("Contact Centre", "2022/23") == 3
+    assert areas.value("Contact Centre", "2022/23") == 4
     nature = report.table("corporate_nature")
-    assert nature.value("Communication", "2022/23") == 4
+    assert nature.value("Communication", "2022/23") == 5
 
 
 def test_adult_tables_and_the_six_month_kpi(report: AnnualReport) -> None:
     level = report.table("adult_received_by_level")
-    assert level.value("Low Risk", "2022/23") == 1
+    assert level.value("Low Risk", "2022/23") == 3
     assert level.value("Moderate /High Risk", "2022/23") == 1
     categories = report.table("adult_by_service_category")
     assert categories.value("Finance", "2022/23") == 2
     assert categories.value("Decision Making", "2022/23") == 1
     assert categories.value("Total", "2022/23") == 3
     kpis = report.table("kpis")
-    # 6 calendar months from 1 Sep 2022 is 1 Mar 2023: one on the day, one a day late.
+    # 6 calendar months from 1 Sep 2022 is 1 Mar 2023: one on the day, one a day late;
+    # the two started on 3 Oct 2022 took seven weeks.
     label = "Adult Social Care complaints completed in timescale (within 6 months)"
-    assert kpis.value(label, "2022/23") == 50
+    assert kpis.value(label, "2022/23") == 75
     assert kpis.value(label, "Target") == 100
 
 
 def test_kpis_progression_and_rag(report: AnnualReport) -> None:
     kpis = report.table("kpis")
     corporate = "Corporate Stage 1 complaints completed in timescale (within 20 days)"
-    assert kpis.value(corporate, "2022/23") == pytest.approx(75)
+    assert kpis.value(corporate, "2022/23") == pytest.approx(80)
     row = next(r for r in kpis.rows if r[0].value == corporate)
-    assert row[3].rag == Rag.RED  # 75% against 90%: more than 10% short
+    assert row[3].rag == Rag.RED  # 80% against 90%: more than 10% short
     progression = "Corporate complaints that progress from Stage 1 to Stage 2"
-    assert kpis.value(progression, "2022/23") == 25  # 1 of 4 corporate complaints
+    assert kpis.value(progression, "2022/23") == 20  # 1 of 5 corporate complaints
     row = next(r for r in kpis.rows if r[0].value == progression)
-    assert row[3].rag == Rag.GREEN  # lower is better: 25% meets a 25% target
+    assert row[3].rag == Rag.GREEN  # lower is better: 20% meets a 25% target
     children = "Children’s Social Care complaints that progress from Stage 1 to Stage 2"
     assert kpis.value(children, "2022/23") == 0
     assert kpis.value(children, "2021/22") == pytest.approx(200 / 3)
@@ -426,7 +467,7 @@ def test_ombudsman_section(report: AnnualReport) -> None:
     assert sent.value("Children's social care", "2022/23 sent to the LGSCO") == 1
     assert sent.value("Children's social care", "2022/23 complaints") == 3
     assert sent.value("Children's social care", "2022/23 share") == pytest.approx(100 / 3)
-    assert sent.value("Total", "2022/23 complaints") == 9
+    assert sent.value("Total", "2022/23 complaints") == 12
     decisions = report.table("lgsco_decisions")
     assert (
         decisions.value(
@@ -480,5 +521,40 @@ def test_baseline_figures_fill_a_previous_year_without_cases(database: Database)
     assert table.value("COaCH", "2022/23") == 1
     assert any("baseline" in note for note in table.notes)
     assert [s.key for s in report.sections] == [
-        "corporate", "kpis", "lgsco", "learning", "equality"
+        "corporate",
+        "kpis",
+        "lgsco",
+        "learning",
+        "equality",
+    ]
+
+
+def test_adult_outcomes_and_timescales_by_level(report: AnnualReport) -> None:
+    low = report.table("adult_low_outcomes")
+    assert low.value("Upheld", "2022/23") == 1
+    assert low.value("Partially upheld", "2022/23") == 1
+    assert low.value("Withdrawn", "2022/23") == 1
+    assert low.value("Total", "2022/23") == 3
+    high = report.table("adult_moderate_high_outcomes")
+    assert high.value("Not upheld", "2022/23") == 1 and high.value("Total", "2022/23") == 1
+    timescales = report.table("adult_low_timescales")
+    # 21 Nov 2022 is the 35th working day after 3 Oct: within 35; 22 Nov is the 36th:
+    # within 45; 1 Sep 2022 to 2 Mar 2023 is over 65.
+    assert timescales.value("Within 35 days", "2022/23") == pytest.approx(100 / 3)
+    assert timescales.value("Within 45 days", "2022/23") == pytest.approx(100 / 3)
+    assert timescales.value("Within 55 days", "2022/23") == 0
+    assert timescales.value("Within 65 days", "2022/23") == 0
+    assert timescales.value("Over 65 days", "2022/23") == pytest.approx(100 / 3)
+    assert report.table("adult_moderate_high_timescales").value("Over 65 days", "2022/23") == 100
+    areas = report.table("adult_by_service_area")
+    assert areas.value("Mental Health", "2022/23") == 2
+    assert areas.value("Urgent Care", "2022/23") == 2
+    assert report.table("adult_compliments").value("Urgent Care", "2022/23") == 1
+    assert report.table("corporate_compliments").value("Contact Centre", "2022/23") == 1
+
+
+def test_learning_examples_are_listed_as_written(report: AnnualReport) -> None:
+    table = report.table("learning_examples")
+    assert [(row[1].value, row[2].value) for row in table.rows] == [
+        ("Call back <within> 2 days & log it", "New procedure")
     ]
