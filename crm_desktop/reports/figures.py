@@ -104,7 +104,9 @@ def _as_dates(frame: pd.DataFrame, *columns: str) -> None:
         frame[column] = pd.to_datetime(frame[column]).to_numpy(dtype="datetime64[D]")
 
 
-def _load(session: Session, start: dt.date, end: dt.date) -> _Data:
+def _load(
+    session: Session, start: dt.date, end: dt.date, only_cases_and_stages: bool = False
+) -> _Data:
     directorate = sa.orm.aliased(Directorate)
     cases = _frame(
         session,
@@ -143,6 +145,10 @@ def _load(session: Session, start: dt.date, end: dt.date) -> _Data:
         ).where(Stage.case_id.in_(ids)),
     )
     _as_dates(stages, "started", "closed")
+    if only_cases_and_stages:
+        # The KPIs need nothing else (the dashboard asks for them often).
+        empty = pd.DataFrame()
+        return _Data(cases, stages, empty, empty, empty, empty)
     points = _frame(
         session,
         sa.select(ComplaintPoint.case_id, Nature.name.label("nature"))
@@ -983,6 +989,18 @@ def load_baseline(session: Session, year: int) -> dict[tuple[str, str], dict[str
 def commentary(session: Session, year: int, section: str) -> str:
     setting = session.get(Setting, COMMENTARY_KEY.format(year=year, section=section))
     return setting.value if setting else ""
+
+
+def annual_kpis(session: Session, year: int) -> Table:
+    """Only the KPI table of the annual report (the dashboard's figures), computed the
+    same way but without the data the other tables need."""
+    start, _ = financial_year(year - 1)
+    _, end = financial_year(year)
+    data = _load(session, start, end, only_cases_and_stages=True)
+    builder = _Builder(
+        data, _reference(session), working_calendar(session), year, load_baseline(session, year - 1)
+    )
+    return builder.kpis()
 
 
 def annual_report(

@@ -2,8 +2,8 @@
 
 Counts come straight from SQL (one grouped query each), so the dashboard opens quickly on
 a large database; the KPIs are the annual report's KPI table for the current financial
-year (:func:`crm_desktop.reports.figures.annual_report`), so the dashboard and the report
-can never disagree.
+year (:func:`crm_desktop.reports.figures.annual_kpis`, computed as the report computes
+it), so the dashboard and the report can never disagree.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from crm_desktop.domain.enums import (
     StageStatus,
 )
 from crm_desktop.domain.formatting import format_date
-from crm_desktop.reports.figures import annual_report, financial_year
+from crm_desktop.reports.figures import annual_kpis, financial_year
 from crm_desktop.reports.model import year_label
 from crm_desktop.services.calendar_service import working_calendar
 
@@ -183,8 +183,7 @@ class KpiSummary:
 def dashboard_kpis(session: Session, as_of: dt.date) -> KpiSummary:
     """This financial year's KPIs with RAG against their targets, from the annual report."""
     year = financial_year_of(as_of)
-    report = annual_report(session, year)
-    table = report.table("kpis")
+    table = annual_kpis(session, year)
     figures = []
     for row in table.rows:
         label, target, previous, current = row[0], row[1], row[2], row[3]

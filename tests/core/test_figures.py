@@ -558,3 +558,12 @@ def test_learning_examples_are_listed_as_written(report: AnnualReport) -> None:
     assert [(row[1].value, row[2].value) for row in table.rows] == [
         ("Call back <within> 2 days & log it", "New procedure")
     ]
+
+
+def test_the_dashboards_kpis_are_the_reports(database: Database, report: AnnualReport) -> None:
+    from crm_desktop.reports.figures import annual_kpis
+
+    with database.session() as session:
+        kpis = annual_kpis(session, 2022)
+    assert kpis.rows == report.table("kpis").rows
+    assert kpis.columns == report.table("kpis").columns
