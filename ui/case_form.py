@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crm_desktop.domain.enums import Channel, Outcome, Procedure
+from crm_desktop.domain.enums import Channel, Outcome, PartyRole, Procedure
 from crm_desktop.domain.workflow import FINDING_OUTCOMES, Action
 from crm_desktop.errors import ConflictError, ValidationError
 from crm_desktop.privacy.access_log import record_case_opened
@@ -59,6 +59,7 @@ from ui.action_dialog import ActionDialog, ExplainDialog
 from ui.assign_dialog import AssignDialog
 from ui.context import AppContext
 from ui.correspondence_tab import AttachmentsTab, CorrespondenceTab
+from ui.equality_dialog import EqualityDialog
 from ui.widgets import (
     Column,
     RowsModel,
@@ -117,6 +118,7 @@ class CaseDialog(QDialog):
         self.action_dialog: ActionDialog | None = None
         self.explain_dialog: ExplainDialog | None = None
         self.assign_dialog: AssignDialog | None = None
+        self.equality_dialog: EqualityDialog | None = None
         self.setObjectName("CaseDialog")
         self.setWindowTitle("Case")
         self.setModal(False)
@@ -701,8 +703,30 @@ class CaseDialog(QDialog):
         self.appoint_button.setEnabled(self.context.signed_in.can_work_cases)
         self.appoint_button.clicked.connect(self.appoint)
         appoint_row.addWidget(self.appoint_button)
+        self.equality_button = QPushButton("Equality monitoring…", page)
+        self.equality_button.setObjectName("EqualityButton")
+        self.equality_button.setToolTip("The complainant's optional equality answers (managers)")
+        self.equality_button.setVisible(self.context.signed_in.is_manager)
+        self.equality_button.clicked.connect(self.equality_monitoring)
+        appoint_row.addWidget(self.equality_button)
         layout.addLayout(appoint_row)
         self.tabs.addTab(page, "People")
+
+    def equality_monitoring(self) -> EqualityDialog | None:
+        """The complainant's equality monitoring answers (managers only)."""
+        if self.detail is None or not self.context.signed_in.is_manager:
+            return None
+        complainant = next(
+            (p for p in self.detail.parties if p.role == PartyRole.COMPLAINANT.value.capitalize()),
+            None,
+        )
+        if complainant is None:
+            show_error(self.error, "This case has no complainant to record answers for.")
+            return None
+        dialog = EqualityDialog(self.context, complainant.person_id, complainant.name, self)
+        self.equality_dialog = dialog
+        dialog.open()
+        return dialog
 
     def appoint(self) -> AssignDialog | None:
         if self.detail is None:

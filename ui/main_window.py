@@ -31,6 +31,7 @@ from ui.new_case import NewCaseDialog
 from ui.notifications import NotificationButton
 from ui.notifier import Notifier
 from ui.pages import Page
+from ui.privacy_page import PrivacyPage
 from ui.queues_page import MyWorkPage, OmbudsmanPage, QueuesPage
 from ui.reports_page import ReportsPage
 from ui.runner import Runner
@@ -84,7 +85,10 @@ class MainWindow(QMainWindow):
         self.reports = ReportsPage(context, self)
         self._add_page("Reports", self.reports)
         self.admin: AdminPage | None = None
+        self.privacy: PrivacyPage | None = None
         if context.signed_in.is_manager and context.actor is not None:
+            self.privacy = PrivacyPage(context, self)
+            self._add_page("Data protection", self.privacy)
             self.admin = AdminPage(context, self)
             self._add_page("Admin", self.admin)
         for page in self.pages.values():

@@ -1,0 +1,399 @@
+"""The Data protection page (managers): the retention review, subject access exports and
+the access log.
+
+- The retention review lists the closed cases whose retention period has ended today,
+  those on legal hold included and marked. Anonymise…, Delete…, Legal hold… and Release
+  hold… each ask for a reason; a refusal (a hold, an open case) is shown as the service
+  words it, and the list reloads after every change. Attachment files of an anonymised
+  or deleted case are removed only after the transaction has committed.
+- A subject access export: a person's id, then where to save the ZIP; it is written off
+  the GUI thread.
+- The access log: who opened which case and when, optionally for one case reference.
+
+``ask_reason`` and ``ask_save_path`` are attributes so tests can replace the dialogs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from crm_desktop.privacy.access_log import AccessLogEntry, access_log
+from crm_desktop.privacy.common import case_id_for_reference
+from crm_desktop.privacy.retention import (
+    RetentionResult,
+    ReviewItem,
+    anonymise_case,
+    delete_case,
+    place_legal_hold,
+    release_legal_hold,
+    remove_stored_files,
+    retention_review,
+)
+from crm_desktop.privacy.subject_access import SubjectAccessResult, subject_access_export
+from crm_desktop.services.attachments import store_folder
+from ui.context import AppContext
+from ui.pages import Page
+from ui.reports_page import AskPath, ask_save_path, documents_folder
+from ui.widgets import (
+    Column,
+    RowsModel,
+    date_text,
+    error_label,
+    error_text,
+    selected_row,
+    show_error,
+    table_view,
+)
+
+# Ask for a reason: (parent, title, prompt) -> the reason typed, or None when cancelled.
+AskReason = Callable[[QWidget, str, str], str | None]
+
+
+def ask_reason(parent: QWidget, title: str, prompt: str) -> str | None:
+    text, ok = QInputDialog.getText(parent, title, prompt)
+    return text if ok else None
+
+
+def _heading(text: str, parent: QWidget) -> QLabel:
+    label = QLabel(text, parent)
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * 1.4)
+    font.setBold(True)
+    label.setFont(font)
+    return label
+
+
+def _note(text: str, parent: QWidget) -> QLabel:
+    label = QLabel(text, parent)
+    label.setWordWrap(True)
+    return label
+
+
+def _hold_text(item: ReviewItem) -> str:
+    if not item.legal_hold:
+        return "No"
+    return f"Yes: {item.hold_reason}" if item.hold_reason else "Yes"
+
+
+def _opened_text(when: dt.datetime) -> str:
+    return when.strftime("%d %b %Y %H:%M")
+
+
+# Each retention action: (button label, what the reason is for, the service, done text).
+_ACTIONS: dict[str, tuple[str, str, Callable[..., Any], str]] = {
+    "anonymise": ("Anonymise…", "Anonymise {ref}", anonymise_case, "{ref} was anonymised."),
+    "delete": ("Delete…", "Delete {ref} permanently", delete_case, "{ref} was deleted."),
+    "hold": ("Legal hold…", "Place {ref} on legal hold", place_legal_hold, "{ref} is on hold."),
+    "release": (
+        "Release hold…",
+        "Release the legal hold on {ref}",
+        release_legal_hold,
+        "The legal hold on {ref} was released.",
+    ),
+}
+
+
+class PrivacyPage(Page):
+    title = "Data protection"
+    cares_about = frozenset({"cases", "privacy"})
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.setObjectName("PrivacyPage")
+        self.ask_reason: AskReason = ask_reason
+        self.ask_save_path: AskPath = ask_save_path
+        self.last_export: SubjectAccessResult | None = None
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        outer.addWidget(scroll)
+        body = QWidget(scroll)
+        scroll.setWidget(body)
+        column = QVBoxLayout(body)
+        column.addWidget(_heading("Data protection", body))
+        column.addWidget(self._build_retention(body), 2)
+        column.addWidget(self._build_subject_access(body))
+        column.addWidget(self._build_access_log(body), 1)
+
+    # ------------------------------------------------------------------- retention
+
+    def _build_retention(self, parent: QWidget) -> QGroupBox:
+        box = QGroupBox("Retention review", parent)
+        box.setObjectName("RetentionBox")
+        layout = QVBoxLayout(box)
+        self.review_note = _note("", box)
+        layout.addWidget(self.review_note)
+        self.review_model = RowsModel(
+            [
+                Column("Case", lambda r: r.reference),
+                Column("Kind", lambda r: r.kind.value.capitalize()),
+                Column("Closed", lambda r: date_text(r.closed_on)),
+                Column("Due since", lambda r: date_text(r.due_on)),
+                Column("Then", lambda r: r.method.value),
+                Column("On hold", _hold_text),
+            ],
+            box,
+            tone=lambda r: "suspended" if r.legal_hold else None,
+        )
+        self.review_table = table_view(self.review_model, "Cases due for review", box)
+        layout.addWidget(self.review_table, 1)
+        buttons = QHBoxLayout()
+        self.action_buttons: dict[str, QPushButton] = {}
+        for key, (label, *_rest) in _ACTIONS.items():
+            button = QPushButton(label, box)
+            button.setObjectName(f"{key.title()}Button")
+            button.clicked.connect(lambda _=False, k=key: self.act(k))
+            buttons.addWidget(button)
+            self.action_buttons[key] = button
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self.review_error = error_label("RetentionError", box)
+        layout.addWidget(self.review_error)
+        self.review_status = _note("", box)
+        self.review_status.setObjectName("RetentionStatus")
+        layout.addWidget(self.review_status)
+        return box
+
+    def reload(self) -> None:
+        self.load_review()
+        self.load_access_log()
+
+    def load_review(self) -> None:
+        database = self.context.database
+        if database is None:
+            return
+        actor, today = self.context.signed_in, self.context.today()
+
+        def work() -> list[ReviewItem]:
+            with database.session() as session:
+                return retention_review(session, actor, today)
+
+        def done(rows: list[ReviewItem]) -> None:
+            self.review_model.set_rows(rows)
+            due = len(rows)
+            held = sum(1 for r in rows if r.legal_hold)
+            self.review_note.setText(
+                f"As of {date_text(today)}: {due} closed case{'s' if due != 1 else ''} past "
+                f"{'their' if due != 1 else 'its'} retention period"
+                + (f", {held} on legal hold." if held else ".")
+            )
+
+        def failed(exc: BaseException) -> None:
+            show_error(self.review_error, error_text(exc, "loading the retention review"))
+
+        self.context.runner.submit(work, done, failed)
+
+    def act(self, key: str) -> None:
+        """Anonymise, delete, place or release a hold on the chosen case, with a reason."""
+        database = self.context.database
+        if database is None:
+            return
+        show_error(self.review_error, "")
+        self.review_status.setText("")
+        item: ReviewItem | None = selected_row(self.review_table)
+        if item is None:
+            show_error(self.review_error, "Choose a case in the list first.")
+            return
+        _label, title, service, done_text = _ACTIONS[key]
+        reason = self.ask_reason(
+            self, title.format(ref=item.reference), "Why? (recorded with the change)"
+        )
+        if reason is None:
+            return
+        actor = self.context.signed_in
+        case_id = item.case_id
+
+        def work() -> Any:
+            result = database.write(
+                lambda s: service(s, actor, case_id, reason), actor=actor.username
+            )
+            if isinstance(result, RetentionResult) and result.files_to_remove:
+                with database.session() as session:
+                    store = store_folder(session, database.url)
+                remove_stored_files(store, result.files_to_remove)
+            return result
+
+        def done(_result: Any) -> None:
+            self.review_status.setText(done_text.format(ref=item.reference))
+            self.stale = True
+            self.context.runner.announce("cases")  # its data changed too
+            if self.stale:  # not showing: reload this list now all the same
+                self.stale = False
+                self.reload()
+
+        def failed(exc: BaseException) -> None:
+            show_error(self.review_error, error_text(exc, "changing the case"))
+            self.load_review()
+
+        self.context.runner.submit(work, done, failed)
+
+    # --------------------------------------------------------------- subject access
+
+    def _build_subject_access(self, parent: QWidget) -> QGroupBox:
+        box = QGroupBox("Subject access request", parent)
+        box.setObjectName("SubjectAccessBox")
+        form = QFormLayout(box)
+        form.addRow(
+            _note(
+                "Everything held about one person (cases, points, correspondence, notes, "
+                "attachments, history) as a ZIP with a PDF index; other people's details "
+                "are redacted and the redactions recorded.",
+                box,
+            )
+        )
+        self.person_id = QLineEdit(box)
+        self.person_id.setObjectName("SarPersonId")
+        self.person_id.setAccessibleName("Person id")
+        self.person_id.setPlaceholderText("The person's id number")
+        form.addRow("Person id", self.person_id)
+        self.sar_reference = QLineEdit(box)
+        self.sar_reference.setObjectName("SarReference")
+        self.sar_reference.setAccessibleName("Request reference")
+        self.sar_reference.setPlaceholderText("Optional: your reference for the request")
+        form.addRow("Request reference", self.sar_reference)
+        self.sar_button = QPushButton("Export to a ZIP…", box)
+        self.sar_button.setObjectName("SarButton")
+        self.sar_button.clicked.connect(self.choose_sar_path)
+        form.addRow("", self.sar_button)
+        self.sar_error = error_label("SarError", box)
+        form.addRow(self.sar_error)
+        self.sar_status = _note("", box)
+        self.sar_status.setObjectName("SarStatus")
+        form.addRow(self.sar_status)
+        return box
+
+    def _person(self) -> int | None:
+        text = self.person_id.text().strip()
+        if not text.isdigit() or int(text) <= 0:
+            show_error(self.sar_error, "Give the person's id: a whole number, such as 42.")
+            return None
+        return int(text)
+
+    def choose_sar_path(self) -> None:
+        show_error(self.sar_error, "")
+        person_id = self._person()
+        if person_id is None:
+            return
+        suggested = str(documents_folder() / f"subject-access-{person_id}.zip")
+        path = self.ask_save_path(self, "Save the subject access export", suggested, "ZIP (*.zip)")
+        if path:
+            self.export_subject_access(Path(path))
+
+    def export_subject_access(self, path: Path) -> None:
+        database = self.context.database
+        if database is None:
+            return
+        show_error(self.sar_error, "")
+        person_id = self._person()
+        if person_id is None:
+            return
+        if path.suffix.lower() != ".zip":
+            path = path.with_name(path.name + ".zip")
+        actor = self.context.signed_in
+        reference = self.sar_reference.text().strip() or None
+
+        def work() -> SubjectAccessResult:
+            def export(session: Any) -> SubjectAccessResult:
+                return subject_access_export(
+                    session,
+                    actor,
+                    person_id,
+                    path,
+                    store=store_folder(session, database.url),
+                    request_reference=reference,
+                )
+
+            return database.write(export, actor=actor.username)
+
+        def done(result: SubjectAccessResult) -> None:
+            self.sar_button.setEnabled(True)
+            self.last_export = result
+            cases = len(result.cases)
+            text = (
+                f"Saved as {result.path}: {cases} case{'s' if cases != 1 else ''}, "
+                f"{result.redactions} redaction{'s' if result.redactions != 1 else ''}."
+            )
+            if result.attachments_not_included:
+                text += f" {len(result.attachments_not_included)} attachment(s) not included."
+            self.sar_status.setText(text)
+            self.load_access_log()
+
+        def failed(exc: BaseException) -> None:
+            self.sar_button.setEnabled(True)
+            show_error(self.sar_error, error_text(exc, "writing the subject access export"))
+
+        self.sar_button.setEnabled(False)
+        self.sar_status.setText("Writing the export…")
+        self.context.runner.submit(work, done, failed)
+
+    # ------------------------------------------------------------------- access log
+
+    def _build_access_log(self, parent: QWidget) -> QGroupBox:
+        box = QGroupBox("Access log: who opened which case", parent)
+        box.setObjectName("AccessLogBox")
+        layout = QVBoxLayout(box)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Case reference", box))
+        self.log_reference = QLineEdit(box)
+        self.log_reference.setObjectName("AccessLogReference")
+        self.log_reference.setAccessibleName("Case reference")
+        self.log_reference.setPlaceholderText("All cases")
+        self.log_reference.returnPressed.connect(self.load_access_log)
+        row.addWidget(self.log_reference, 1)
+        self.log_button = QPushButton("Show", box)
+        self.log_button.setObjectName("AccessLogShow")
+        self.log_button.clicked.connect(self.load_access_log)
+        row.addWidget(self.log_button)
+        layout.addLayout(row)
+        self.log_model = RowsModel(
+            [
+                Column("Opened (UTC)", lambda e: _opened_text(e.opened_at)),
+                Column("Case", lambda e: e.reference or f"(deleted, id {e.case_id})"),
+                Column("Who", lambda e: e.username),
+                Column("Role", lambda e: e.role),
+            ],
+            box,
+        )
+        self.log_table = table_view(self.log_model, "Access log", box)
+        layout.addWidget(self.log_table, 1)
+        self.log_error = error_label("AccessLogError", box)
+        layout.addWidget(self.log_error)
+        return box
+
+    def load_access_log(self) -> None:
+        database = self.context.database
+        if database is None:
+            return
+        show_error(self.log_error, "")
+        actor = self.context.signed_in
+        reference = self.log_reference.text().strip()
+
+        def work() -> list[AccessLogEntry]:
+            with database.session() as session:
+                case_id = case_id_for_reference(session, reference) if reference else None
+                return access_log(session, actor, case_id=case_id)
+
+        def failed(exc: BaseException) -> None:
+            self.log_model.set_rows([])
+            show_error(self.log_error, error_text(exc, "loading the access log"))
+
+        self.context.runner.submit(work, self.log_model.set_rows, failed)
