@@ -110,6 +110,10 @@ class SignInDialog(QDialog):
             first,
         )
         intro.setWordWrap(True)
+        # A wrapped label's height follows its width: give it one, so the page is laid
+        # out tall enough for every line (it was clipped at the top and bottom).
+        intro.setMinimumWidth(intro.fontMetrics().horizontalAdvance("M") * 26)
+        intro.setMinimumHeight(intro.heightForWidth(intro.minimumWidth()))
         first_form.addRow(intro)
         self.new_username = QLineEdit(first)
         self.new_username.setObjectName("NewUsername")
@@ -163,6 +167,8 @@ class SignInDialog(QDialog):
 
         def checked(any_users: bool) -> None:
             self.pages.setCurrentIndex(0 if any_users else 1)
+            self.pages.currentWidget().adjustSize()
+            self.adjustSize()
             self._set_enabled(True)
             (self.username if any_users else self.new_username).setFocus()
 
