@@ -6,8 +6,10 @@ through the database driver's own cursor, on SQLite and on PostgreSQL.
 Targets (issue 3): every queue at most 200 ms on 100,000 cases, and at most 2x the raw
 SQL fetching the same rows. "Ours" is the whole service call as the program makes it: a
 read session (``Database.session()``), the calendar's closure-day query, the queue's
-query and the working-day counting. "Raw" is the same SQL (parameters written in)
-executed on an open DB-API connection (sqlite3; psycopg in autocommit).
+query and the working-day counting (the LGSCO remedies queue counts its working days in
+the query itself, from the database's calendar table, and needs no closure-day query).
+"Raw" is the same SQL (parameters written in) executed on an open DB-API connection
+(sqlite3; psycopg in autocommit).
 
 The SQLite database is the shared demo file (benchmarks/out/, built once by
 ``generate_demo``); the PostgreSQL one is a throwaway database filled the same way.

@@ -8,6 +8,7 @@ of the program, or read-only.
 
 from __future__ import annotations
 
+import functools
 import logging
 import shutil
 import sqlite3
@@ -23,7 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from crm_desktop.db import audit, migrate
+from crm_desktop.db import audit, calendar_table, migrate
 from crm_desktop.db.engine import (
     default_database_path,
     describe_url,
@@ -169,15 +170,26 @@ def open_database(url: str, *, upgrade: bool = True, load_reference_data: bool =
             write_sessions = sessionmaker(write_engine(engine), expire_on_commit=False)
             audit.install(read_sessions)
             audit.install(write_sessions)
+            calendar_table.install(write_sessions)
             database = Database(url, engine, read_sessions, write_sessions, warnings)
-            if load_reference_data:
-                from crm_desktop.db.reference_data import ensure_reference_data
-
-                database.write(ensure_reference_data, actor=SYSTEM_ACTOR)
+            database.write(
+                functools.partial(_first_start, load_reference_data=load_reference_data),
+                actor=SYSTEM_ACTOR,
+            )
             return database
     except BaseException:
         engine.dispose()
         raise
+
+
+def _first_start(session: Session, *, load_reference_data: bool) -> None:
+    """The default reference data on a new database, and the calendar table in line
+    with this version of the program's bank holidays and the closure days."""
+    if load_reference_data:
+        from crm_desktop.db.reference_data import ensure_reference_data
+
+        ensure_reference_data(session)
+    calendar_table.sync_calendar_table(session)
 
 
 def _check_sqlite_file(path: Path, *, create_folder: bool) -> None:

@@ -194,6 +194,26 @@ class ClosureDay(Versioned, Base):
     name: Mapped[str] = mapped_column(sa.String(120))
 
 
+class CalendarDay(Base):
+    """One day of the working-day calendar, kept in the database so that queries can count
+    working days in SQL (see :mod:`crm_desktop.services.calendar_service`).
+
+    Derived data, never edited by hand: rebuilt from England and Wales's bank holidays and
+    the ``closure_day`` table whenever a closure day changes or the program's list of
+    bank holidays does. ``working_count`` is the number of working days from the
+    calendar's first day up to and including this one, so the working days after ``a``
+    up to and including ``b`` are ``working_count(b) - working_count(a)``, and the N-th
+    working day after ``a`` is the first day whose count is ``working_count(a) + N``.
+    """
+
+    __tablename__ = "calendar_day"
+    __table_args__ = (sa.Index("ix_calendar_day_working_count", "working_count", "day"),)
+
+    day: Mapped[dt.date] = mapped_column(sa.Date, primary_key=True)
+    working_count: Mapped[int] = mapped_column()
+    is_working: Mapped[bool] = mapped_column()
+
+
 class BaselineFigure(Versioned, Base):
     """A figure of a year that is not in the system as cases, for the annual report."""
 

@@ -5,54 +5,36 @@ council closure days a manager has added (the ``closure_day`` table). Building a
 takes a moment, so it is built once per distinct set of closure days and shared: a call
 costs one small query.
 
+The database also holds a copy of the calendar, one row a day, so that a query can
+count working days itself (see :mod:`crm_desktop.db.calendar_table`).
+
 The timescale rules of a procedure's stage come from the ``stage_timescale`` reference
 data (defaults from PRODUCT.md, editable by a manager).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from crm_desktop.db.models import ClosureDay, StageTimescale
-from crm_desktop.domain.calendar import (
-    CalendarError,
-    WorkingCalendar,
-    england_and_wales_calendar,
+from crm_desktop.db.calendar_table import (
+    closure_days_statement,
+    sync_calendar_table,
+    working_calendar,
 )
+from crm_desktop.db.models import StageTimescale
 from crm_desktop.domain.enums import Procedure, StageCode, TimescaleRule
 from crm_desktop.errors import ValidationError
 
 __all__ = [
     "StageTimescales",
     "closure_days_statement",
+    "sync_calendar_table",
     "timescales",
     "working_calendar",
 ]
-
-
-@functools.cache
-def closure_days_statement() -> sa.Select[dt.date, str]:
-    """The query for the council closure days, in date order."""
-    return sa.select(ClosureDay.day, ClosureDay.name).order_by(ClosureDay.day)
-
-
-def working_calendar(session: Session) -> WorkingCalendar:
-    """England and Wales's working days with this council's closure days.
-
-    Cached by the set of closure days: after a manager adds or removes one, the next
-    call builds (once) and returns a calendar that includes the change.
-    """
-    rows = session.connection().execute(closure_days_statement()).all()
-    key = tuple((day, str(name)) for day, name in rows)
-    try:
-        return england_and_wales_calendar(key)
-    except CalendarError as exc:
-        raise ValidationError(str(exc)) from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session, aliased
 from crm_desktop.db.models import (
     ActionItem,
     Assignment,
+    CalendarDay,
     Case,
     LgscoRemedy,
     Stage,
@@ -46,7 +47,12 @@ from crm_desktop.db.models import (
     StageTimescale,
     User,
 )
-from crm_desktop.domain.calendar import CalendarError, WorkingCalendar
+from crm_desktop.domain.calendar import (
+    DEFAULT_FIRST_YEAR,
+    DEFAULT_LAST_YEAR,
+    CalendarError,
+    WorkingCalendar,
+)
 from crm_desktop.domain.enums import (
     AssignmentRole,
     AssignmentStatus,
@@ -158,6 +164,15 @@ def _calendar(session: Session, as_of: dt.date) -> WorkingCalendar:
             f"({cal.first_year} to {cal.last_year})."
         )
     return cal
+
+
+def _check_known(as_of: dt.date) -> None:
+    """Refuse a day outside the calendar's years without building the calendar."""
+    if not DEFAULT_FIRST_YEAR <= as_of.year <= DEFAULT_LAST_YEAR:
+        raise ValidationError(
+            f"{format_date(as_of)} is outside the years the calendar knows "
+            f"({DEFAULT_FIRST_YEAR} to {DEFAULT_LAST_YEAR})."
+        )
 
 
 def working_days_left(
@@ -394,14 +409,40 @@ def _awaiting_investigator_statement(limited: bool) -> Statement:
 
 @functools.cache
 def _lgsco_remedies_statement(limited: bool) -> Statement:
-    percent = (
-        sa.select(StageTimescale.value)
-        .where(
-            StageTimescale.procedure == Case.procedure,
-            StageTimescale.stage == _const(StageCode.LGSCO),
-            StageTimescale.rule == _const(TimescaleRule.REMEDY_ESCALATION_PERCENT),
-        )
-        .scalar_subquery()
+    """Open remedies with their working days counted in SQL from the calendar table:
+    working days left to the deadline, whether the escalation share of the time has
+    passed on ``as_of`` and the day it is reached (both NULL where the remedy cannot be
+    counted), as :func:`escalation_points` defines them."""
+    deadline_day = aliased(CalendarDay, name="deadline_day")
+    agreed_day = aliased(CalendarDay, name="agreed_day")
+    as_of_day = aliased(CalendarDay, name="as_of_day")
+    point_day = aliased(CalendarDay, name="point_day")
+    rule = aliased(StageTimescale, name="escalation_rule")
+    percent = sa.func.coalesce(rule.value, DEFAULT_ESCALATION_PERCENT)
+    total = deadline_day.working_count - agreed_day.working_count
+    elapsed = sa.case(
+        (LgscoRemedy.agreed_on < _AS_OF, as_of_day.working_count - agreed_day.working_count),
+        else_=0,
+    )
+    share = (percent * total + 99) // 100  # ceil(percent * total / 100)
+    countable = sa.and_(
+        agreed_day.day.is_not(None),
+        deadline_day.day.is_not(None),
+        LgscoRemedy.agreed_on <= LgscoRemedy.deadline_on,
+    )
+    past = sa.case(
+        (sa.not_(countable), sa.null()),
+        (total > 0, 100 * elapsed >= percent * total),
+        else_=LgscoRemedy.deadline_on <= _AS_OF,
+    )
+    point = sa.case(
+        (sa.not_(countable), sa.null()),
+        (share == 0, LgscoRemedy.agreed_on),
+        else_=(
+            sa.select(sa.func.min(point_day.day))
+            .where(point_day.working_count == agreed_day.working_count + share)
+            .scalar_subquery()
+        ),
     )
     statement = (
         sa.select(
@@ -411,16 +452,29 @@ def _lgsco_remedies_statement(limited: bool) -> Statement:
             _code(Stage.stage),
             LgscoRemedy.deadline_on,
             sa.func.coalesce(_remedy_owner.display_name, _owner.display_name),
-            LgscoRemedy.agreed_on,
+            deadline_day.working_count - as_of_day.working_count,
             LgscoRemedy.description,
             LgscoRemedy.escalation_level,
-            percent.label("escalation_percent"),
+            percent,
+            sa.type_coerce(past, sa.Boolean()),
+            sa.type_coerce(point, sa.Date()),
         )
         .select_from(LgscoRemedy)
         .join(Stage, Stage.id == LgscoRemedy.stage_id)
         .join(Case, Case.id == Stage.case_id)
         .outerjoin(_remedy_owner, _remedy_owner.id == LgscoRemedy.owner_id)
         .outerjoin(_owner, _owner.id == Case.owner_id)
+        .outerjoin(
+            rule,
+            sa.and_(
+                rule.procedure == Case.procedure,
+                rule.stage == _const(StageCode.LGSCO),
+                rule.rule == _const(TimescaleRule.REMEDY_ESCALATION_PERCENT),
+            ),
+        )
+        .outerjoin(deadline_day, deadline_day.day == LgscoRemedy.deadline_on)
+        .outerjoin(agreed_day, agreed_day.day == LgscoRemedy.agreed_on)
+        .outerjoin(as_of_day, as_of_day.day == _AS_OF)
         .where(LgscoRemedy.completed_on.is_(None))
         .order_by(LgscoRemedy.deadline_on, LgscoRemedy.agreed_on, LgscoRemedy.id)
     )
@@ -651,45 +705,61 @@ def _remedy_detail(
     as_of: dt.date,
     deadline_on: dt.date,
     percent: int,
-    escalation: EscalationPoint | None,
-    escalation_level: int,
+    past: bool | None,
+    point: dt.date | None,
+    escalation_level: int | None,
+    description: str,
 ) -> str:
-    if escalation is None:
+    """The queue's words for a remedy; ``past`` and ``point`` as :class:`EscalationPoint`
+    has them, None when the remedy cannot be counted."""
+    if past is None or point is None:
         text = "Deadline cannot be counted"
     elif as_of > deadline_on:
         text = "Deadline passed: late"
-    elif escalation.past:
-        text = f"{percent}% of the time passed on {format_date(escalation.point)}: escalate"
+    elif past:
+        text = f"{percent}% of the time passed on {format_date(point)}: escalate"
     else:
-        text = f"Escalate on {format_date(escalation.point)} ({percent}% of the time)"
+        text = f"Escalate on {format_date(point)} ({percent}% of the time)"
     if escalation_level:
-        text += f"; escalated (level {escalation_level})"
-    return text
+        return f"{text}; escalated (level {escalation_level}). {description}"
+    return f"{text}. {description}"
 
 
 def lgsco_remedies(session: Session, as_of: dt.date, limit: int | None = None) -> list[QueueRow]:
     """Ombudsman remedies not yet completed, earliest deadline first, each marked when the
     escalation share (reference data, default 75%) of the time from agreement to deadline
-    has passed (see :func:`escalation_points`)."""
+    has passed (see :func:`escalation_points`).
+
+    The working days are counted by the query itself, from the database's copy of the
+    calendar (:mod:`crm_desktop.db.calendar_table`), so the rows need no counting here."""
     _check_limit(limit)
-    cal = _calendar(session, as_of)
-    rows = _run(session, _lgsco_remedies_statement(limit is not None), {}, limit)
-    deadlines = [row[4] for row in rows]
-    left = working_days_left(cal, as_of, deadlines)
-    percents = [DEFAULT_ESCALATION_PERCENT if row[9] is None else int(row[9]) for row in rows]
-    points = escalation_points(cal, as_of, [row[6] for row in rows], deadlines, percents)
+    _check_known(as_of)
+    rows = _run(session, _lgsco_remedies_statement(limit is not None), {"as_of": as_of}, limit)
     return [
         QueueRow(
-            row[0],
-            row[1],
-            row[2],
-            row[3],
-            row[4],
-            days,
-            row[5],
-            f"{_remedy_detail(as_of, row[4], percent, point, row[8] or 0)}. {row[7]}",
+            case_id,
+            reference,
+            procedure,
+            stage,
+            deadline,
+            left,
+            owner,
+            _remedy_detail(as_of, deadline, percent, past, point, level, description),
         )
-        for row, days, percent, point in zip(rows, left, percents, points, strict=True)
+        for (
+            case_id,
+            reference,
+            procedure,
+            stage,
+            deadline,
+            owner,
+            left,
+            description,
+            level,
+            percent,
+            past,
+            point,
+        ) in rows
     ]
 
 
@@ -818,7 +888,9 @@ def queue_statement(
     elif name == "awaiting-investigator":
         statement = _awaiting_investigator_statement(limited)
     elif name == "lgsco-remedies":
+        _check_known(as_of)
         statement = _lgsco_remedies_statement(limited)
+        params["as_of"] = as_of
     elif name == "action-items":
         statement = _action_items_statement(limited)
         params["cutoff"] = _cutoff(_calendar(session, as_of), as_of, days)

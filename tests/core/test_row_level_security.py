@@ -151,3 +151,36 @@ def test_logins_are_for_postgresql_only(database: Database) -> None:
     database.write(lambda s: add_user(s, "someone", UserRole.OFFICER, password="a long password"))
     with pytest.raises(ValidationError, match="for PostgreSQL"):
         database.write(lambda s: grant_login(s, "someone", None))
+
+
+def test_the_calendar_copy_is_kept_by_staff_and_read_by_investigators(setting, caplog) -> None:  # type: ignore[no-untyped-def]
+    from crm_desktop.db.calendar_table import first_wrong_day
+    from crm_desktop.db.database import open_database
+    from crm_desktop.db.models import CalendarDay
+    from crm_desktop.services.queues import lgsco_remedies
+
+    db, _refs, (investigator, officer) = setting
+    table = CalendarDay.__table__
+    db.write(
+        lambda s: s.execute(
+            sa.update(table).where(table.c.day == dt.date(2030, 1, 2)).values(is_working=False)
+        )
+    )
+    # An investigator's login may read the copy but not rewrite it: the program opens,
+    # says so in the log, and leaves the copy for staff to put right.
+    own = open_database(make_url(db.url).set(username=investigator).render_as_string(False))
+    try:
+        assert "this login may not update it" in caplog.text
+        with own.session() as session:
+            assert first_wrong_day(session) == dt.date(2030, 1, 2)
+            assert lgsco_remedies(session, dt.date(2024, 3, 28)) == []
+        with own.engine.connect() as connection, pytest.raises(sa.exc.ProgrammingError):
+            connection.exec_driver_sql("DELETE FROM calendar_day")
+    finally:
+        own.dispose()
+    staff = open_database(make_url(db.url).set(username=officer).render_as_string(False))
+    try:
+        with staff.session() as session:
+            assert first_wrong_day(session) is None
+    finally:
+        staff.dispose()

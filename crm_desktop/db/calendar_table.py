@@ -1,0 +1,145 @@
+"""The working-day calendar as the database holds it.
+
+The calendar is England and Wales's (see :mod:`crm_desktop.domain.calendar`) plus the
+council closure days a manager has added (the ``closure_day`` table). Building a calendar
+takes a moment, so it is built once per distinct set of closure days and shared: a call
+of :func:`working_calendar` costs one small query.
+
+The database also keeps a copy of the calendar, one row a day (``calendar_day``, see
+:class:`~crm_desktop.db.models.CalendarDay`), so that a query can count working days
+itself. The copy is derived data: :func:`sync_calendar_table` brings it in line when a
+database is opened (new bank holidays come with a new version of the program) and,
+through :func:`install`, in the same transaction as any change to the closure days, so
+every user's queries see a change as soon as it is saved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session, sessionmaker
+
+from crm_desktop.db.models import CalendarDay, ClosureDay
+from crm_desktop.domain.calendar import (
+    CalendarError,
+    WorkingCalendar,
+    england_and_wales_calendar,
+)
+from crm_desktop.errors import ValidationError
+
+__all__ = [
+    "closure_days_statement",
+    "first_wrong_day",
+    "install",
+    "sync_calendar_table",
+    "working_calendar",
+]
+
+log = logging.getLogger(__name__)
+
+_CALENDAR_DAY: sa.Table = CalendarDay.__table__  # type: ignore[assignment]
+_INSERT_BATCH = 2000
+
+
+@functools.cache
+def closure_days_statement() -> sa.Select[dt.date, str]:
+    """The query for the council closure days, in date order."""
+    return sa.select(ClosureDay.day, ClosureDay.name).order_by(ClosureDay.day)
+
+
+def working_calendar(session: Session) -> WorkingCalendar:
+    """England and Wales's working days with this council's closure days.
+
+    Cached by the set of closure days: after a manager adds or removes one, the next
+    call builds (once) and returns a calendar that includes the change.
+    """
+    rows = session.connection().execute(closure_days_statement()).all()
+    key = tuple((day, str(name)) for day, name in rows)
+    try:
+        return england_and_wales_calendar(key)
+    except CalendarError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+def _may_write_calendar(connection: sa.Connection) -> bool:
+    """False for a PostgreSQL login that may not change the calendar table (an
+    investigator's): it reads the copy staff keep up to date."""
+    if connection.dialect.name != "postgresql":
+        return True
+    return bool(
+        connection.exec_driver_sql(
+            "SELECT has_table_privilege('calendar_day', 'INSERT') "
+            "AND has_table_privilege('calendar_day', 'DELETE')"
+        ).scalar()
+    )
+
+
+def first_wrong_day(session: Session) -> dt.date | None:
+    """The first day on which the calendar table disagrees with the working calendar
+    (a day missing or extra, or a different count or working-day flag); None when the
+    two agree on every day."""
+    expected = working_calendar(session).day_rows()
+    stored = session.connection().execute(
+        sa.select(CalendarDay.day, CalendarDay.working_count, CalendarDay.is_working).order_by(
+            CalendarDay.day
+        )
+    )
+    for want, have in zip(expected, stored, strict=False):
+        if want != tuple(have):
+            return min(want[0], have[0])
+    count = session.connection().execute(sa.select(sa.func.count()).select_from(CalendarDay))
+    have_count = int(count.scalar_one())
+    if have_count < len(expected):
+        return expected[have_count][0]
+    if have_count > len(expected):
+        extra = session.connection().execute(
+            sa.select(sa.func.min(CalendarDay.day)).where(CalendarDay.day > expected[-1][0])
+        )
+        return extra.scalar_one()
+    return None
+
+
+def sync_calendar_table(session: Session) -> int:
+    """Bring the database's copy of the calendar (``calendar_day``) in line with the
+    working calendar, rewriting only the days from the first one that differs.
+
+    Returns the number of rows written (0 when the copy was already right).
+    """
+    start = first_wrong_day(session)
+    if start is None:
+        return 0
+    connection = session.connection()
+    if not _may_write_calendar(connection):
+        log.warning(
+            "The calendar table differs from the working calendar from %s, and this "
+            "login may not update it; a member of staff opening the program will.",
+            start,
+        )
+        return 0
+    cal = working_calendar(session)
+    days = cal.day_rows(max(start, cal.first_day)) if start <= cal.last_day else []
+    rows = [
+        {"day": day, "working_count": count, "is_working": working} for day, count, working in days
+    ]
+    connection.execute(sa.delete(_CALENDAR_DAY).where(_CALENDAR_DAY.c.day >= start))
+    for chunk in range(0, len(rows), _INSERT_BATCH):
+        connection.execute(sa.insert(_CALENDAR_DAY), rows[chunk : chunk + _INSERT_BATCH])
+    log.info("Calendar table rewritten from %s (%d days)", start, len(rows))
+    return len(rows)
+
+
+def _after_flush(session: Session, _flush_context: Any) -> None:
+    changed = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(obj, ClosureDay) for obj in changed):
+        sync_calendar_table(session)
+
+
+def install(factory: sessionmaker[Session]) -> None:
+    """Keep the calendar table in step with every change to the closure days made
+    through sessions from ``factory`` (in the same transaction)."""
+    event.listen(factory, "after_flush", _after_flush)

@@ -1,0 +1,263 @@
+"""The database's copy of the working-day calendar (``calendar_day``) and the LGSCO
+remedies queue that counts working days from it in SQL.
+
+The copy must agree with the Python calendar on every day, on SQLite and PostgreSQL:
+after the database is created, after a closure day is added or removed (in the same
+transaction), and after the copy is damaged (the next open rewrites it). The queue's
+SQL counting must give exactly :func:`escalation_points` and :func:`working_days_left`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from crm_desktop.db.calendar_table import first_wrong_day, sync_calendar_table
+from crm_desktop.db.database import Database, open_database
+from crm_desktop.db.models import (
+    CalendarDay,
+    Case,
+    ClosureDay,
+    LgscoDetail,
+    LgscoRemedy,
+    Stage,
+    StageTimescale,
+)
+from crm_desktop.domain.access import Actor
+from crm_desktop.domain.calendar import (
+    DEFAULT_FIRST_YEAR,
+    DEFAULT_LAST_YEAR,
+    england_and_wales_calendar,
+)
+from crm_desktop.domain.enums import (
+    CaseStatus,
+    Kind,
+    Procedure,
+    StageCode,
+    StageStatus,
+    TimescaleRule,
+    UserRole,
+)
+from crm_desktop.errors import ValidationError
+from crm_desktop.services.calendar_service import working_calendar
+from crm_desktop.services.maintenance import check_database
+from crm_desktop.services.queues import (
+    escalation_points,
+    lgsco_remedies,
+    queue_statement,
+    working_days_left,
+)
+from crm_desktop.services.reference_admin import add_closure_day, remove_closure_day
+
+MANAGER = Actor(username="manager", role=UserRole.MANAGER)
+
+
+def _stored(database: Database) -> list[tuple[date, int, bool]]:
+    with database.session() as session:
+        rows = session.execute(
+            sa.select(CalendarDay.day, CalendarDay.working_count, CalendarDay.is_working).order_by(
+                CalendarDay.day
+            )
+        ).all()
+    return [tuple(row) for row in rows]  # type: ignore[misc]
+
+
+def test_a_new_database_holds_every_day_of_the_calendar(any_database: Database) -> None:
+    stored = _stored(any_database)
+    assert stored == england_and_wales_calendar().day_rows()
+    assert stored[0][0] == date(DEFAULT_FIRST_YEAR, 1, 1)
+    assert stored[-1][0] == date(DEFAULT_LAST_YEAR, 12, 31)
+    by_day = {day: (count, working) for day, count, working in stored}
+    # The Coronation bank holiday (Mon 8 May 2023) is not a working day; Tue 9 May is
+    # the first working day after Fri 5 May.
+    assert by_day[date(2023, 5, 8)][1] is False
+    assert by_day[date(2023, 5, 9)][0] == by_day[date(2023, 5, 5)][0] + 1
+    with any_database.session() as session:
+        assert first_wrong_day(session) is None
+        assert sync_calendar_table(session) == 0  # already right: nothing written
+
+
+def test_a_closure_day_reaches_the_table_in_the_same_save(any_database: Database) -> None:
+    closure = date(2024, 3, 5)  # a Tuesday
+
+    def count_on(day: date) -> tuple[int, bool]:
+        return next((c, w) for d, c, w in _stored(any_database) if d == day)
+
+    before = count_on(date(2024, 3, 29))
+    added = any_database.write(
+        lambda s: add_closure_day(s, MANAGER, closure, "Staff training"), actor="manager"
+    )
+    assert count_on(closure) == (count_on(date(2024, 3, 4))[0], False)
+    assert count_on(date(2024, 3, 29))[0] == before[0] - 1
+    with any_database.session() as session:
+        assert first_wrong_day(session) is None
+    any_database.write(
+        lambda s: remove_closure_day(s, MANAGER, added.id, added.version), actor="manager"
+    )
+    assert count_on(closure)[1] is True
+    assert count_on(date(2024, 3, 29)) == before
+    with any_database.session() as session:
+        assert first_wrong_day(session) is None
+
+
+def test_a_failed_save_leaves_the_table_as_it_was(database: Database) -> None:
+    before = _stored(database)
+
+    def add_then_fail(session: Session) -> None:
+        session.add(ClosureDay(day=date(2024, 3, 5), name="Staff training"))
+        session.flush()
+        raise RuntimeError("the save went wrong")
+
+    with pytest.raises(RuntimeError):
+        database.write(add_then_fail)
+    assert _stored(database) == before
+
+
+@pytest.mark.parametrize("damage", ["count", "flag", "missing", "extra"])
+def test_a_damaged_table_is_reported_and_rewritten_on_the_next_open(
+    sqlite_url: str, damage: str
+) -> None:
+    database = open_database(sqlite_url)
+    table = CalendarDay.__table__
+    day = date(2031, 7, 15)
+    try:
+        expected = _stored(database)
+
+        def spoil(session: Session) -> None:
+            if damage == "count":
+                session.execute(sa.update(table).where(table.c.day == day).values(working_count=1))
+            elif damage == "flag":
+                session.execute(sa.update(table).where(table.c.day == day).values(is_working=False))
+            elif damage == "missing":
+                session.execute(sa.delete(table).where(table.c.day >= day))
+            else:
+                session.execute(
+                    sa.insert(table).values(day=date(2046, 1, 1), working_count=1, is_working=True)
+                )
+
+        database.write(spoil)
+        with database.session() as session:
+            wrong = first_wrong_day(session)
+        assert wrong == (date(2046, 1, 1) if damage == "extra" else day)
+        report = check_database(database)
+        assert any("working-day calendar is wrong from" in p for p in report.problems)
+    finally:
+        database.dispose()
+    reopened = open_database(sqlite_url)
+    try:
+        assert _stored(reopened) == expected
+        assert not check_database(reopened).problems
+    finally:
+        reopened.dispose()
+
+
+def _add_remedies(
+    session: Session, pairs: list[tuple[date, date]], percent: int | None = None
+) -> None:
+    case = Case(
+        reference="COR-1",
+        kind=Kind.COMPLAINT,
+        procedure=Procedure.CORPORATE,
+        received_on=date(2023, 1, 3),
+        status=CaseStatus.OPEN,
+    )
+    session.add(case)
+    session.flush()
+    stage = Stage(case_id=case.id, seq=1, stage=StageCode.LGSCO, status=StageStatus.OPEN)
+    session.add(stage)
+    session.flush()
+    case.current_stage_id = stage.id
+    session.add(LgscoDetail(stage_id=stage.id))
+    session.flush()
+    for n, (agreed, deadline) in enumerate(pairs):
+        session.add(
+            LgscoRemedy(
+                stage_id=stage.id,
+                description=f"Remedy {n}",
+                agreed_on=agreed,
+                deadline_on=deadline,
+                escalation_level=n % 3,
+            )
+        )
+    if percent is not None:
+        session.execute(
+            sa.update(StageTimescale)
+            .where(
+                StageTimescale.procedure == Procedure.CORPORATE,
+                StageTimescale.stage == StageCode.LGSCO,
+                StageTimescale.rule == TimescaleRule.REMEDY_ESCALATION_PERCENT,
+            )
+            .values(value=percent)
+        )
+
+
+def _pairs() -> list[tuple[date, date]]:
+    """Remedies over Easter, Christmas and the 2022-23 one-off holidays, of every length
+    from none to two months, a deadline before its agreement, and dates the calendar
+    does not know."""
+    starts = [
+        date(2022, 9, 16),  # before the Queen's state funeral (Mon 19 Sep 2022)
+        date(2023, 4, 6),  # before Good Friday and Easter Monday 2023
+        date(2023, 5, 5),  # before the Coronation (Mon 8 May 2023)
+        date(2023, 12, 22),  # before Christmas
+        date(2024, 3, 28),
+        date(2024, 6, 8),  # a Saturday
+    ]
+    lengths = [0, 1, 2, 3, 4, 7, 13, 20, 33, 61]
+    pairs = [(s, s + timedelta(days=n)) for s, n in itertools.product(starts, lengths)]
+    pairs += [
+        (date(2024, 3, 5), date(2024, 3, 1)),  # deadline before agreement
+        (date(1999, 12, 1), date(2000, 1, 31)),  # agreed before the calendar's years
+        (date(2045, 12, 1), date(2046, 1, 31)),  # deadline after them
+    ]
+    return pairs
+
+
+@pytest.mark.parametrize("percent", [None, 50, 100])
+def test_the_queue_counts_in_sql_as_the_calendar_does(
+    any_database: Database, percent: int | None
+) -> None:
+    pairs = _pairs()
+    any_database.write(lambda s: _add_remedies(s, pairs, percent))
+    any_database.write(
+        lambda s: s.add(ClosureDay(day=date(2023, 12, 27), name="Council closure")),
+        actor="manager",
+    )
+    share = 75 if percent is None else percent
+    for as_of in (date(2022, 9, 20), date(2023, 5, 9), date(2023, 12, 29), date(2024, 4, 30)):
+        with any_database.session() as session:
+            rows = lgsco_remedies(session, as_of)
+            cal = working_calendar(session)
+        assert date(2023, 12, 27) in cal.closure_days
+        order = sorted(range(len(pairs)), key=lambda i: (pairs[i][1], pairs[i][0], i))
+        agreed = [pairs[i][0] for i in order]
+        deadlines = [pairs[i][1] for i in order]
+        points = escalation_points(cal, as_of, agreed, deadlines, [share] * len(order))
+        assert [r.due for r in rows] == deadlines
+        assert [r.working_days_left for r in rows] == working_days_left(cal, as_of, deadlines)
+        for row, i, point in zip(rows, order, points, strict=True):
+            level = i % 3
+            if point is None:
+                words = "Deadline cannot be counted"
+            elif as_of > pairs[i][1]:
+                words = "Deadline passed: late"
+            elif point.past:
+                words = f"{share}% of the time passed on {point.point:%-d %b %Y}: escalate"
+            else:
+                words = f"Escalate on {point.point:%-d %b %Y} ({share}% of the time)"
+            if level:
+                words += f"; escalated (level {level})"
+            assert row.detail == f"{words}. Remedy {i}"
+
+
+def test_the_queue_refuses_a_day_the_calendar_does_not_know(database: Database) -> None:
+    with database.session() as session:
+        for as_of in (date(1999, 12, 31), date(2046, 1, 1)):
+            with pytest.raises(ValidationError, match="outside the years the calendar knows"):
+                lgsco_remedies(session, as_of)
+            with pytest.raises(ValidationError, match="outside the years the calendar knows"):
+                queue_statement(session, "lgsco-remedies", as_of)
