@@ -3,7 +3,7 @@
 Each queue is ``fn(session, as_of, ..., limit=None) -> list[QueueRow]``. The rows are
 chosen and ordered in SQL from stored dates (``stage.due_on``, ``stage.acknowledge_due_on``,
 ``lgsco_remedy.deadline_on``, ``action_item.due_on``), using their indexes; only the
-rows returned are counted in working days, in one vectorised call of the calendar.
+rows returned are counted in working days (see "Counting" below).
 
 Order ("risk of breach"): the earliest date first (working days left never decrease as a
 date gets later, so this is fewest working days left first, most overdue at the top),
@@ -17,10 +17,17 @@ Which stages count:
   Officer and an Independent Person (PRODUCT.md); corporate Stage 2 and adult
   Moderate/High risk complaints *may* have an IO, so they are never waiting for one.
 
-Speed: a queue runs one query (plus the small closure-day query of the calendar, and the
-user look-up for "my open cases"). Statements are built once with bound parameters, run
-on the session's connection without the ORM's row loading, and codes are read as plain
-strings; the work per row is one small dataclass.
+Counting: the working days left are counted by the query itself, from the database's
+copy of the calendar (:mod:`crm_desktop.db.calendar_table`): the day's count of working
+days at the due date less the count at ``as_of``. That is exactly
+:func:`working_days_left`, the vectorised count the reminders use, and the tests hold
+the two to the same answers.
+
+Speed: a queue runs one query (plus, for the two "due within N working days" queues,
+the small closure-day query of the calendar that finds the cut-off day, and the user
+look-up for "my open cases"). Statements are built once with bound parameters, run on
+the session's connection without the ORM's row loading, and codes are read as plain
+strings; the work per row is one small named tuple.
 """
 
 from __future__ import annotations
@@ -279,8 +286,27 @@ def _stage_columns() -> tuple[Any, ...]:
     )
 
 
-def _running_stages(where: sa.ColumnElement[bool]) -> Statement:
+def _counted(
+    statement: Statement, date: Any, only_if: sa.ColumnElement[bool] | None = None
+) -> Statement:
+    """``statement`` with one more column, last: the working days from ``as_of`` to
+    ``date``, counted in SQL from the database's copy of the calendar (negative for a
+    date already past; NULL for no date, a date outside the calendar's years, or a row
+    where ``only_if`` is false)."""
+    day = aliased(CalendarDay, name="counted_day")
+    as_of_day = aliased(CalendarDay, name="as_of_day")
+    left: Any = day.working_count - as_of_day.working_count
+    if only_if is not None:
+        left = sa.case((only_if, left), else_=sa.null())
     return (
+        statement.add_columns(left)
+        .outerjoin(day, day.day == date)
+        .outerjoin(as_of_day, as_of_day.day == _AS_OF)
+    )
+
+
+def _running_stages(where: sa.ColumnElement[bool]) -> Statement:
+    statement = (
         sa.select(*_stage_columns(), Stage.extended_days)
         .select_from(Stage)
         .join(Case, Case.id == Stage.case_id)
@@ -288,6 +314,7 @@ def _running_stages(where: sa.ColumnElement[bool]) -> Statement:
         .where(Stage.status == _const(StageStatus.OPEN), where)
         .order_by(Stage.due_on, Case.received_on, Case.id)
     )
+    return _counted(statement, Stage.due_on)
 
 
 @functools.cache
@@ -312,7 +339,8 @@ def _my_open_statement(limited: bool) -> Statement:
         .where(Case.status == _const(CaseStatus.OPEN), Case.owner_id == _USER_ID)
         .order_by(due.is_(None), due, Case.received_on, Case.id)
     )
-    return _limited(statement, limited)
+    counted = _counted(statement, _current.due_on, _current.status == _const(StageStatus.OPEN))
+    return _limited(counted, limited)
 
 
 @functools.cache
@@ -357,7 +385,7 @@ def _awaiting_acknowledgement_statement(limited: bool) -> Statement:
         )
         .order_by(Stage.acknowledge_due_on, Case.received_on, Case.id)
     )
-    return _limited(statement, limited)
+    return _limited(_counted(statement, Stage.acknowledge_due_on), limited)
 
 
 def _holds(role: AssignmentRole, statuses: Sequence[AssignmentStatus]) -> sa.Exists:
@@ -404,7 +432,7 @@ def _awaiting_investigator_statement(limited: bool) -> Statement:
             Case.id,
         )
     )
-    return _limited(statement, limited)
+    return _limited(_counted(statement, Stage.due_on), limited)
 
 
 @functools.cache
@@ -499,7 +527,7 @@ def _action_items_statement(limited: bool) -> Statement:
         .where(ActionItem.done_on.is_(None), ActionItem.due_on < _CUTOFF)
         .order_by(ActionItem.due_on, Case.received_on, ActionItem.id)
     )
-    return _limited(statement, limited)
+    return _limited(_counted(statement, ActionItem.due_on), limited)
 
 
 # --------------------------------------------------------------------------- queues
@@ -511,10 +539,11 @@ def my_open_cases(
     """Open cases owned by ``user`` (a username), soonest due first; cases whose current
     stage has no running clock come last."""
     _check_limit(limit)
-    cal = _calendar(session, as_of)
+    _check_known(as_of)
     user_id = _user_id(session, user)
-    rows = _run(session, _my_open_statement(limit is not None), {"user_id": user_id}, limit)
-    open_status, suspended, closed = StageStatus.OPEN, StageStatus.SUSPENDED, StageStatus.CLOSED
+    params = {"user_id": user_id, "as_of": as_of}
+    rows = _run(session, _my_open_statement(limit is not None), params, limit)
+    suspended, closed = StageStatus.SUSPENDED, StageStatus.CLOSED
     suspended_ids = [row[8] for row in rows if row[6] == suspended]
     since: dict[int, tuple[dt.date, str]] = {}
     if suspended_ids:
@@ -522,13 +551,8 @@ def my_open_cases(
             _open_suspensions_statement(), {"stage_ids": suspended_ids}
         )
         since = {stage_id: (starts_on, reason) for stage_id, starts_on, reason in found}
-    left = working_days_left(
-        cal, as_of, [row[4] if row[6] == open_status else None for row in rows]
-    )
     result: list[QueueRow] = []
-    for (case_id, reference, procedure, code, due, owner, status, closed_on, stage_id), days in zip(
-        rows, left, strict=True
-    ):
+    for case_id, reference, procedure, code, due, owner, status, closed_on, stage_id, days in rows:
         if status is None:
             detail = "No stage yet"
         elif status == closed:
@@ -548,15 +572,10 @@ def my_open_cases(
     return result
 
 
-def _stage_rows(
-    cal: WorkingCalendar, as_of: dt.date, rows: Rows, *, overdue: bool
-) -> list[QueueRow]:
-    left = working_days_left(cal, as_of, [row[4] for row in rows])
+def _stage_rows(rows: Rows, *, overdue: bool) -> list[QueueRow]:
     result: list[QueueRow] = []
     append = result.append
-    for (case_id, reference, procedure, code, due, owner, extended), days in zip(
-        rows, left, strict=True
-    ):
+    for case_id, reference, procedure, code, due, owner, extended, days in rows:
         detail = (
             "Overdue (due on the last working day)" if overdue and days == 0 else _left_text(days)
         )
@@ -575,15 +594,15 @@ def due_within(
     cal = _calendar(session, as_of)
     params = {"as_of": as_of, "cutoff": _cutoff(cal, as_of, within)}
     rows = _run(session, _due_within_statement(limit is not None), params, limit)
-    return _stage_rows(cal, as_of, rows, overdue=False)
+    return _stage_rows(rows, overdue=False)
 
 
 def overdue(session: Session, as_of: dt.date, limit: int | None = None) -> list[QueueRow]:
     """Running clocks whose due date is before ``as_of``, most overdue first."""
     _check_limit(limit)
-    cal = _calendar(session, as_of)
+    _check_known(as_of)
     rows = _run(session, _overdue_statement(limit is not None), {"as_of": as_of}, limit)
-    return _stage_rows(cal, as_of, rows, overdue=True)
+    return _stage_rows(rows, overdue=True)
 
 
 def awaiting_acknowledgement(
@@ -591,9 +610,9 @@ def awaiting_acknowledgement(
 ) -> list[QueueRow]:
     """Stages not closed and not yet acknowledged, by acknowledgement due date."""
     _check_limit(limit)
-    cal = _calendar(session, as_of)
-    rows = _run(session, _awaiting_acknowledgement_statement(limit is not None), {}, limit)
-    left = working_days_left(cal, as_of, [row[4] for row in rows])
+    _check_known(as_of)
+    params = {"as_of": as_of}
+    rows = _run(session, _awaiting_acknowledgement_statement(limit is not None), params, limit)
     return [
         QueueRow(
             case_id,
@@ -607,7 +626,7 @@ def awaiting_acknowledgement(
             if days is None
             else f"Acknowledgement {_left_text(days).lower()}",
         )
-        for (case_id, reference, procedure, code, due, owner), days in zip(rows, left, strict=True)
+        for case_id, reference, procedure, code, due, owner, days in rows
     ]
 
 
@@ -627,9 +646,9 @@ def awaiting_investigator(
     and an accepted Independent Person; soonest due first, then those whose clock has not
     started (longest waiting first)."""
     _check_limit(limit)
-    cal = _calendar(session, as_of)
-    rows = _run(session, _awaiting_investigator_statement(limit is not None), {}, limit)
-    left = working_days_left(cal, as_of, [row[4] for row in rows])
+    _check_known(as_of)
+    params = {"as_of": as_of}
+    rows = _run(session, _awaiting_investigator_statement(limit is not None), params, limit)
     return [
         QueueRow(
             row[0],
@@ -637,11 +656,11 @@ def awaiting_investigator(
             row[2],
             row[3],
             row[4],
-            days,
+            row[10],
             row[5],
             _investigator_detail(bool(row[6]), bool(row[7]), bool(row[8]), bool(row[9])),
         )
-        for row, days in zip(rows, left, strict=True)
+        for row in rows
     ]
 
 
@@ -770,9 +789,8 @@ def action_items_due(
     _check_limit(limit)
     _check_within(within)
     cal = _calendar(session, as_of)
-    params = {"cutoff": _cutoff(cal, as_of, within)}
+    params = {"as_of": as_of, "cutoff": _cutoff(cal, as_of, within)}
     rows = _run(session, _action_items_statement(limit is not None), params, limit)
-    left = working_days_left(cal, as_of, [row[4] for row in rows])
     return [
         QueueRow(
             case_id,
@@ -784,9 +802,7 @@ def action_items_due(
             owner or None,
             f"{_left_text(days)}. {action}",
         )
-        for (case_id, reference, procedure, code, due, owner, action), days in zip(
-            rows, left, strict=True
-        )
+        for case_id, reference, procedure, code, due, owner, action, days in rows
     ]
 
 
@@ -871,29 +887,28 @@ def queue_statement(
     spec = _spec(name)
     days = DEFAULT_WITHIN if within is None else within
     limited = limit is not None
-    params: dict[str, Any] = {} if limit is None else {"limit": limit}
+    _check_known(as_of)
+    params: dict[str, Any] = {"as_of": as_of}
+    if limit is not None:
+        params["limit"] = limit
     statement: Statement
     if name == "my-open":
         statement = _my_open_statement(limited)
         params["user_id"] = _user_id(session, user or "")
     elif name == "due-soon":
         statement = _due_within_statement(limited)
-        params["as_of"] = as_of
         params["cutoff"] = _cutoff(_calendar(session, as_of), as_of, days)
     elif name == "overdue":
         statement = _overdue_statement(limited)
-        params["as_of"] = as_of
     elif name == "awaiting-acknowledgement":
         statement = _awaiting_acknowledgement_statement(limited)
     elif name == "awaiting-investigator":
         statement = _awaiting_investigator_statement(limited)
     elif name == "lgsco-remedies":
-        _check_known(as_of)
         statement = _lgsco_remedies_statement(limited)
-        params["as_of"] = as_of
     elif name == "action-items":
         statement = _action_items_statement(limited)
         params["cutoff"] = _cutoff(_calendar(session, as_of), as_of, days)
     else:  # pragma: no cover - every name in QUEUES is handled above
         raise AssertionError(f"no statement for {spec.name}")
-    return statement.params(params) if params else statement
+    return statement.params(params)

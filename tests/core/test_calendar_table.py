@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from crm_desktop.db.calendar_table import first_wrong_day, sync_calendar_table
 from crm_desktop.db.database import Database, open_database
 from crm_desktop.db.models import (
+    ActionItem,
     CalendarDay,
     Case,
     ClosureDay,
@@ -46,9 +47,11 @@ from crm_desktop.errors import ValidationError
 from crm_desktop.services.calendar_service import working_calendar
 from crm_desktop.services.maintenance import check_database
 from crm_desktop.services.queues import (
+    QUEUES,
     escalation_points,
     lgsco_remedies,
     queue_statement,
+    run_queue,
     working_days_left,
 )
 from crm_desktop.services.reference_admin import add_closure_day, remove_closure_day
@@ -261,3 +264,47 @@ def test_the_queue_refuses_a_day_the_calendar_does_not_know(database: Database) 
                 lgsco_remedies(session, as_of)
             with pytest.raises(ValidationError, match="outside the years the calendar knows"):
                 queue_statement(session, "lgsco-remedies", as_of)
+
+
+def test_every_queue_counts_working_days_left_as_the_calendar_does(
+    any_database: Database,
+) -> None:
+    """A clock due on every day from 1 Mar to 31 May 2024 (Easter, the May bank
+    holidays and a council closure day on Wed 10 Apr): each queue's working days left,
+    counted in SQL, equal :func:`working_days_left` on the Python calendar."""
+    from tests.core.test_queues import add_case, add_user
+
+    def build(session: Session) -> None:
+        alice = add_user(session, "alice", "Alice Able")
+        day = date(2024, 3, 1)
+        while day <= date(2024, 5, 31):
+            stage = add_case(
+                session,
+                f"R{day:%m%d}",
+                procedure=Procedure.CHILDREN,
+                stage=StageCode.STAGE_2,
+                owner_id=alice,
+                due_on=day,
+                acknowledge_due_on=day,
+            )
+            session.add(
+                ActionItem(case_id=stage.case_id, stage_id=stage.id, action="Act", due_on=day)
+            )
+            day += timedelta(days=1)
+        session.add(ClosureDay(day=date(2024, 4, 10), name="Office move"))
+
+    any_database.write(build)
+    for as_of in (date(2024, 3, 29), date(2024, 4, 6), date(2024, 4, 10), date(2024, 5, 7)):
+        with any_database.session() as session:
+            cal = working_calendar(session)
+            results = {
+                name: run_queue(session, name, as_of, user="alice", within=10)
+                for name in QUEUES
+                if name != "lgsco-remedies"
+            }
+        for name, rows in results.items():
+            assert rows, name
+            expected = working_days_left(cal, as_of, [r.due for r in rows])
+            assert [r.working_days_left for r in rows] == expected, (name, as_of)
+    assert len(results["my-open"]) == 92
+    assert len(results["awaiting-investigator"]) == 92
