@@ -12,9 +12,9 @@ Targets (issue 7):
   shown beside.
 - the 100,000-case demo database, all procedures, figures + PDF + XLSX in at most 20 s
   with peak memory at most 500 MB. Run in a fresh Python process so that the peak is the
-  report's and not this script's: the peak is that process's maximum resident set size
-  (``resource.getrusage(RUSAGE_SELF).ru_maxrss``, read by the child at its end), which
-  counts the interpreter, pandas, numpy and reportlab as well as the report itself.
+  report's and not this script's: the peak is that process's own maximum resident set
+  size (``peak_rss_kib`` from common.py, read by the child at its end), which counts the
+  interpreter, pandas, numpy and reportlab as well as the report itself.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import ROOT, Row, best_of, demo_sqlite_file, print_table
+from common import PEAK_RSS_SOURCE, ROOT, Row, best_of, demo_sqlite_file, print_table
 
 YEAR = 2025  # 2025/26 beside 2024/25: the demo data (ending 26 Nov 2026) covers both
 SMALL_CASES = 6_600
@@ -51,8 +51,8 @@ pdf = time.perf_counter()
 render_xlsx(report, out + ".xlsx")
 done = time.perf_counter()
 database.dispose()
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-scale = 1 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB on Linux
+peak = peak_rss_kib()
+scale = 1024
 print(json.dumps({
     "figures": figures - started, "pdf": pdf - figures, "xlsx": done - pdf,
     "total": done - started, "peak_mb": peak * scale / 1e6,
@@ -112,7 +112,7 @@ def bench_big_database() -> list[Row]:
     path = demo_sqlite_file(BIG_CASES)
     out = ROOT / "benchmarks" / "out" / "bench-report-100k"
     result = subprocess.run(
-        [sys.executable, "-c", _CHILD, f"sqlite:///{path}", str(YEAR), str(out)],
+        [sys.executable, "-c", PEAK_RSS_SOURCE + _CHILD, f"sqlite:///{path}", str(YEAR), str(out)],
         capture_output=True,
         text=True,
         check=True,

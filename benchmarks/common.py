@@ -18,6 +18,25 @@ OUT = ROOT / "benchmarks" / "out"
 Row = dict[str, str]
 
 
+# Python source for the benchmarks' child processes: ``peak_rss_kib()``, the child's own
+# peak resident size in KiB. Linux carries ru_maxrss across execve, so a child started
+# from a big parent (fork or vfork, then exec) would report the parent's peak; VmHWM in
+# /proc/self/status is the peak of the child's own memory map. Elsewhere, ru_maxrss.
+PEAK_RSS_SOURCE = """
+def peak_rss_kib():
+    import resource, sys
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak // 1024 if sys.platform == "darwin" else peak
+"""
+
+
 def bench_cases(default: int = 100_000) -> int:
     return int(os.environ.get("CRM_BENCH_CASES", default))
 
