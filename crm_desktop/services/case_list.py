@@ -203,21 +203,29 @@ def fetch_case_page(
         raise ValidationError("A page needs an offset of 0 or more and a positive size.")
     params = query.parameters()
     params["offset"], params["limit"] = offset, limit
-    result = session.connection().execute(_page_statement(query.shape), params)
+    # .all() fetches the page in one call of the driver; iterating the result would fetch
+    # it a row at a time, which costs about as much again as the query.
+    connection = session.connection()
+    rows = connection.execute(_page_statement(query.shape), params).all()
+    # SQLite hands dates over as ISO text; other drivers as dates (or text: _date).
+    day = dt.date.fromisoformat if connection.dialect.name == "sqlite" else _date
+    make = CaseListRow._make
     return [
-        CaseListRow(
-            id,
-            reference,
-            kind,
-            procedure,
-            _date(received),
-            complainant,
-            area,
-            stage,
-            status,
-            None if due is None else _date(due),
+        make(
+            (
+                id,
+                reference,
+                kind,
+                procedure,
+                day(received),
+                complainant,
+                area,
+                stage,
+                status,
+                None if due is None else day(due),
+            )
         )
         for (id, reference, kind, procedure, received, complainant, area, stage, status, due) in (
-            result
+            rows
         )
     ]
