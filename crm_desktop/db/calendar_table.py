@@ -68,13 +68,15 @@ def working_calendar(session: Session) -> WorkingCalendar:
 
 def _may_write_calendar(connection: sa.Connection) -> bool:
     """False for a PostgreSQL login that may not change the calendar table (an
-    investigator's): it reads the copy staff keep up to date."""
+    investigator's) or whose transactions are read-only (a reporting login): it reads
+    the copy staff keep up to date."""
     if connection.dialect.name != "postgresql":
         return True
     return bool(
         connection.exec_driver_sql(
             "SELECT has_table_privilege('calendar_day', 'INSERT') "
-            "AND has_table_privilege('calendar_day', 'DELETE')"
+            "AND has_table_privilege('calendar_day', 'DELETE') "
+            "AND current_setting('transaction_read_only') = 'off'"
         ).scalar()
     )
 

@@ -34,7 +34,7 @@ from crm_desktop.db.engine import (
     sqlite_mode,
     write_engine,
 )
-from crm_desktop.errors import ConflictError, DatabaseBusyError, DatabaseError
+from crm_desktop.errors import ConflictError, DatabaseBusyError, DatabaseError, ValidationError
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +173,7 @@ def open_database(url: str, *, upgrade: bool = True, load_reference_data: bool =
             calendar_table.install(write_sessions)
             database = Database(url, engine, read_sessions, write_sessions, warnings)
             database.write(
-                functools.partial(_first_start, load_reference_data=load_reference_data),
+                functools.partial(_on_open, load_reference_data=load_reference_data),
                 actor=SYSTEM_ACTOR,
             )
             return database
@@ -182,14 +182,23 @@ def open_database(url: str, *, upgrade: bool = True, load_reference_data: bool =
         raise
 
 
-def _first_start(session: Session, *, load_reference_data: bool) -> None:
-    """The default reference data on a new database, and the calendar table in line
-    with this version of the program's bank holidays and the closure days."""
+def _on_open(session: Session, *, load_reference_data: bool) -> None:
+    """On every open: the default reference data if the database has none yet, and the
+    calendar table in line with this version of the program's bank holidays and the
+    closure days.
+
+    A closure day the calendar cannot hold (put in by hand, outside its years) does not
+    stop the database opening: the calendar table is left as it is, the log says why,
+    and ``db check`` reports it, so a manager can open the program and remove the day.
+    """
     if load_reference_data:
         from crm_desktop.db.reference_data import ensure_reference_data
 
         ensure_reference_data(session)
-    calendar_table.sync_calendar_table(session)
+    try:
+        calendar_table.sync_calendar_table(session)
+    except ValidationError as exc:
+        log.warning("The calendar table was not brought up to date: %s", exc)
 
 
 def _check_sqlite_file(path: Path, *, create_folder: bool) -> None:

@@ -196,7 +196,7 @@ class ClosureDay(Versioned, Base):
 
 class CalendarDay(Base):
     """One day of the working-day calendar, kept in the database so that queries can count
-    working days in SQL (see :mod:`crm_desktop.services.calendar_service`).
+    working days in SQL (see :mod:`crm_desktop.db.calendar_table`).
 
     Derived data, never edited by hand: rebuilt from England and Wales's bank holidays and
     the ``closure_day`` table whenever a closure day changes or the program's list of

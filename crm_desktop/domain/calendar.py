@@ -345,11 +345,6 @@ class WorkingCalendar:
         hi = bisect_right(ords, b.toordinal())
         return [(date.fromordinal(o), self._reason(o)) for o in ords[lo:hi]]
 
-    def non_working_dates(self) -> list[date]:
-        """Every day of the calendar's years that is not a working day, weekends
-        included, in order."""
-        return [date.fromordinal(o) for o in self._non_working_ords]
-
     def day_rows(self, start: date | None = None) -> list[tuple[date, int, bool]]:
         """Every day from ``start`` (default: the calendar's first day) to its last, as
         ``(day, working_count, is_working)``: ``working_count`` is the number of working

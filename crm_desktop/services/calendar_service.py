@@ -19,11 +19,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from crm_desktop.db.calendar_table import (
-    closure_days_statement,
-    sync_calendar_table,
-    working_calendar,
-)
+from crm_desktop.db.calendar_table import closure_days_statement, working_calendar
 from crm_desktop.db.models import StageTimescale
 from crm_desktop.domain.enums import Procedure, StageCode, TimescaleRule
 from crm_desktop.errors import ValidationError
@@ -31,7 +27,6 @@ from crm_desktop.errors import ValidationError
 __all__ = [
     "StageTimescales",
     "closure_days_statement",
-    "sync_calendar_table",
     "timescales",
     "working_calendar",
 ]

@@ -13,6 +13,7 @@ from crm_desktop.db.base import Base, utcnow
 from crm_desktop.db.database import Database
 from crm_desktop.db.models import Case, Setting, Stage
 from crm_desktop.domain.formatting import format_date
+from crm_desktop.errors import ValidationError
 
 
 @dataclass
@@ -60,13 +61,18 @@ def check_database(database: Database) -> CheckReport:
         if orphans:
             report.problems.append(f"{orphans} cases point at a current stage that is not theirs")
         report.checked.append("each case's current stage")
-    with database.session() as session:
-        wrong = calendar_table.first_wrong_day(session)
-    if wrong is not None:
-        report.problems.append(
-            "The database's copy of the working-day calendar is wrong from "
-            f"{format_date(wrong)}. Open the database with the program again to rewrite it."
-        )
+    try:
+        with database.session() as session:
+            wrong = calendar_table.first_wrong_day(session)
+    except ValidationError as exc:
+        report.problems.append(f"The working-day calendar cannot be built: {exc}")
+    else:
+        if wrong is not None:
+            report.problems.append(
+                "The database's copy of the working-day calendar is wrong from "
+                f"{format_date(wrong)}. Open the database with the program as a member of "
+                "staff to rewrite it."
+            )
     report.checked.append("the calendar table matches the working calendar")
     return report
 

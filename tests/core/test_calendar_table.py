@@ -10,7 +10,7 @@ SQL counting must give exactly :func:`escalation_points` and :func:`working_days
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -308,3 +308,61 @@ def test_every_queue_counts_working_days_left_as_the_calendar_does(
             assert [r.working_days_left for r in rows] == expected, (name, as_of)
     assert len(results["my-open"]) == 92
     assert len(results["awaiting-investigator"]) == 92
+
+
+def test_a_closure_day_outside_the_calendar_does_not_stop_the_database_opening(
+    sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Put in by hand (the program refuses such a day): the database still opens,
+    `db check` names the problem, and a manager can remove the day."""
+    database = open_database(sqlite_url)
+    table = ClosureDay.__table__
+    try:
+        database.write(
+            lambda s: s.execute(
+                sa.insert(table).values(
+                    day=date(2050, 1, 3),
+                    name="Far away",
+                    version=1,
+                    updated_at=datetime(2026, 1, 1),
+                )
+            )
+        )
+    finally:
+        database.dispose()
+    reopened = open_database(sqlite_url)
+    try:
+        assert "The calendar table was not brought up to date" in caplog.text
+        problems = check_database(reopened).problems
+        assert any("calendar cannot be built" in p and "3 Jan 2050" in p for p in problems)
+        with reopened.session() as session:
+            closure_id, version = session.execute(sa.select(table.c.id, table.c.version)).one()
+        reopened.write(
+            lambda s: remove_closure_day(s, MANAGER, closure_id, version), actor="manager"
+        )
+        assert not check_database(reopened).problems
+    finally:
+        reopened.dispose()
+
+
+@pytest.mark.postgres
+def test_a_read_only_login_opens_a_database_whose_copy_is_out_of_date(
+    postgres_database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    from sqlalchemy.engine import make_url
+
+    table = CalendarDay.__table__
+    postgres_database.write(
+        lambda s: s.execute(
+            sa.update(table).where(table.c.day == date(2030, 1, 2)).values(is_working=False)
+        )
+    )
+    url = make_url(postgres_database.url)
+    read_only = url.set(query={**url.query, "options": "-c default_transaction_read_only=on"})
+    own = open_database(read_only.render_as_string(hide_password=False))
+    try:
+        assert "this login may not update it" in caplog.text
+        with own.session() as session:
+            assert first_wrong_day(session) == date(2030, 1, 2)
+    finally:
+        own.dispose()

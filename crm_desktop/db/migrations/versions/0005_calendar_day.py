@@ -1,7 +1,7 @@
 """The working-day calendar as a table, so that queries can count working days in SQL.
 
 The rows are derived data: the program fills the table when it opens a database and
-rewrites it whenever a council closure day changes (``calendar_service``). Here the
+rewrites it whenever a council closure day changes (``db/calendar_table.py``). Here the
 table is only created; on PostgreSQL staff may rewrite it and everyone may read it.
 
 Revision ID: 0005
