@@ -81,29 +81,28 @@ def _may_write_calendar(connection: sa.Connection) -> bool:
     )
 
 
+def _first_wrong_day(session: Session, cal: WorkingCalendar) -> dt.date | None:
+    expected = cal.day_rows()
+    statement = sa.select(
+        CalendarDay.day, CalendarDay.working_count, CalendarDay.is_working
+    ).order_by(CalendarDay.day)
+    stored: list[tuple[dt.date, int, bool]] = [
+        (day, count, working) for day, count, working in session.connection().execute(statement)
+    ]
+    for want, have in zip(expected, stored, strict=False):
+        if want != have:
+            return min(want[0], have[0])
+    if len(stored) == len(expected):
+        return None
+    longer = expected if len(expected) > len(stored) else stored
+    return longer[min(len(expected), len(stored))][0]
+
+
 def first_wrong_day(session: Session) -> dt.date | None:
     """The first day on which the calendar table disagrees with the working calendar
     (a day missing or extra, or a different count or working-day flag); None when the
     two agree on every day."""
-    expected = working_calendar(session).day_rows()
-    stored = session.connection().execute(
-        sa.select(CalendarDay.day, CalendarDay.working_count, CalendarDay.is_working).order_by(
-            CalendarDay.day
-        )
-    )
-    for want, have in zip(expected, stored, strict=False):
-        if want != tuple(have):
-            return min(want[0], have[0])
-    count = session.connection().execute(sa.select(sa.func.count()).select_from(CalendarDay))
-    have_count = int(count.scalar_one())
-    if have_count < len(expected):
-        return expected[have_count][0]
-    if have_count > len(expected):
-        extra = session.connection().execute(
-            sa.select(sa.func.min(CalendarDay.day)).where(CalendarDay.day > expected[-1][0])
-        )
-        return extra.scalar_one()
-    return None
+    return _first_wrong_day(session, working_calendar(session))
 
 
 def sync_calendar_table(session: Session) -> int:
@@ -112,7 +111,8 @@ def sync_calendar_table(session: Session) -> int:
 
     Returns the number of rows written (0 when the copy was already right).
     """
-    start = first_wrong_day(session)
+    cal = working_calendar(session)
+    start = _first_wrong_day(session, cal)
     if start is None:
         return 0
     connection = session.connection()
@@ -123,7 +123,6 @@ def sync_calendar_table(session: Session) -> int:
             start,
         )
         return 0
-    cal = working_calendar(session)
     days = cal.day_rows(max(start, cal.first_day)) if start <= cal.last_day else []
     rows = [
         {"day": day, "working_count": count, "is_working": working} for day, count, working in days

@@ -8,7 +8,6 @@ of the program, or read-only.
 
 from __future__ import annotations
 
-import functools
 import logging
 import shutil
 import sqlite3
@@ -172,31 +171,31 @@ def open_database(url: str, *, upgrade: bool = True, load_reference_data: bool =
             audit.install(write_sessions)
             calendar_table.install(write_sessions)
             database = Database(url, engine, read_sessions, write_sessions, warnings)
-            database.write(
-                functools.partial(_on_open, load_reference_data=load_reference_data),
-                actor=SYSTEM_ACTOR,
-            )
+            if load_reference_data:
+                from crm_desktop.db.reference_data import ensure_reference_data
+
+                database.write(ensure_reference_data, actor=SYSTEM_ACTOR)
+            _bring_calendar_table_up_to_date(database)
             return database
     except BaseException:
         engine.dispose()
         raise
 
 
-def _on_open(session: Session, *, load_reference_data: bool) -> None:
-    """On every open: the default reference data if the database has none yet, and the
-    calendar table in line with this version of the program's bank holidays and the
-    closure days.
+def _bring_calendar_table_up_to_date(database: Database) -> None:
+    """Compare the calendar table with this version of the program's bank holidays and
+    the closure days (a read), and rewrite it only when it differs, so an ordinary open
+    does not hold the write lock for the comparison.
 
     A closure day the calendar cannot hold (put in by hand, outside its years) does not
     stop the database opening: the calendar table is left as it is, the log says why,
     and ``db check`` reports it, so a manager can open the program and remove the day.
     """
-    if load_reference_data:
-        from crm_desktop.db.reference_data import ensure_reference_data
-
-        ensure_reference_data(session)
     try:
-        calendar_table.sync_calendar_table(session)
+        with database.session() as session:
+            wrong = calendar_table.first_wrong_day(session)
+        if wrong is not None:
+            database.write(calendar_table.sync_calendar_table, actor=SYSTEM_ACTOR)
     except ValidationError as exc:
         log.warning("The calendar table was not brought up to date: %s", exc)
 

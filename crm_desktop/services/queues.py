@@ -163,23 +163,19 @@ def _cutoff(cal: WorkingCalendar, as_of: dt.date, within: int) -> dt.date:
         raise ValidationError(str(exc)) from None
 
 
-def _calendar(session: Session, as_of: dt.date) -> WorkingCalendar:
-    cal = working_calendar(session)
-    if not cal.knows(as_of):
-        raise ValidationError(
-            f"{format_date(as_of)} is outside the years the calendar knows "
-            f"({cal.first_year} to {cal.last_year})."
-        )
-    return cal
-
-
 def _check_known(as_of: dt.date) -> None:
-    """Refuse a day outside the calendar's years without building the calendar."""
+    """Refuse a day outside the calendar's years (the shared calendar always spans the
+    default years) without building the calendar."""
     if not DEFAULT_FIRST_YEAR <= as_of.year <= DEFAULT_LAST_YEAR:
         raise ValidationError(
             f"{format_date(as_of)} is outside the years the calendar knows "
             f"({DEFAULT_FIRST_YEAR} to {DEFAULT_LAST_YEAR})."
         )
+
+
+def _calendar(session: Session, as_of: dt.date) -> WorkingCalendar:
+    _check_known(as_of)
+    return working_calendar(session)
 
 
 def working_days_left(
