@@ -65,7 +65,10 @@ def check_database(database: Database) -> CheckReport:
         with database.session() as session:
             wrong = calendar_table.first_wrong_day(session)
     except ValidationError as exc:
-        report.problems.append(f"The working-day calendar cannot be built: {exc}")
+        report.problems.append(
+            f"The working-day calendar cannot be built: {exc} Remove that day in Admin, "
+            "Closure days."
+        )
     else:
         if wrong is not None:
             report.problems.append(
