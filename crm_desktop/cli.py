@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -194,3 +195,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("crm-desktop: stopped.", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`crm-desktop queue overdue | head`): stop quietly, with
+        # standard output pointed at nothing so Python's own flush at exit cannot fail.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -149,3 +150,17 @@ def test_the_periodic_check_runs_once_a_day(tmp_path: Path) -> None:
         assert periodic_check(db, morning + dt.timedelta(days=1, minutes=1)) is not None
     finally:
         db.dispose()
+
+
+def test_output_cut_short_by_its_reader_ends_quietly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`crm-desktop calendar holidays 2024 | head -0`: the reader has gone, so writing
+    fails with a broken pipe; the command stops with status 1 and no traceback."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    with open(write_end, "w", buffering=1) as cut_short:
+        monkeypatch.setattr(sys, "stdout", cut_short)
+        url = f"sqlite:///{tmp_path / 'crm.db'}"
+        assert main(["--database", url, "calendar", "holidays", "2024"]) == 1
+        monkeypatch.undo()
