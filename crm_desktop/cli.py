@@ -18,6 +18,7 @@ from crm_desktop import __version__
 from crm_desktop.db.database import Database, open_database
 from crm_desktop.db.engine import resolve_database_url
 from crm_desktop.errors import UserFacingError
+from crm_desktop.logs import configure_logging, excepthook_for_command_line
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -182,6 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler | None = getattr(args, "handler", None)
+    configure_logging()
     try:
         if handler is None:
             from ui.app import run_gui  # the desktop program; imported only when wanted
@@ -201,3 +203,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
+    except Exception as exc:  # a bug: logged with its traceback, one line for the user
+        return excepthook_for_command_line(exc)

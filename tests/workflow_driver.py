@@ -43,6 +43,7 @@ from crm_desktop.domain.workflow import (
     State,
     allowed_actions,
 )
+from crm_desktop.operations import run_operation, workflow
 from crm_desktop.services.cases import (
     NewCase,
     PersonInput,
@@ -50,7 +51,7 @@ from crm_desktop.services.cases import (
     create_case,
     set_point_outcome,
 )
-from crm_desktop.services.workflow import ActionInput, TransitionResult, case_state, perform
+from crm_desktop.services.workflow import ActionInput, TransitionResult, case_state
 
 TODAY = dt.date(2026, 6, 30)
 RECEIVED = dt.date(2024, 3, 1)
@@ -255,10 +256,9 @@ class Driver:
             self.prepare(handle, action, code)
         data = data or self.standard_input(handle, action, code)
         who = actor or (MANAGER if action == Action.REOPEN else OFFICER)
-        result = self.db.write(
-            lambda s: perform(s, handle.case_id, handle.version, action, data, who, TODAY),
-            actor=who.username,
-        )
+        result = run_operation(
+            self.db, who, TODAY, workflow.perform, handle.case_id, handle.version, action, data
+        ).value
         handle.version = result.version
         handle.results.append(result)
         return result

@@ -30,8 +30,9 @@ from PySide6.QtWidgets import (
 from crm_desktop.domain.enums import LgscoDecision, Outcome, StageCode, SuspensionReason
 from crm_desktop.domain.workflow import ADULT_GRADES, FINDING_OUTCOMES, Action
 from crm_desktop.errors import ConflictError, ValidationError
-from crm_desktop.services.clock import explain_stage_due_date
-from crm_desktop.services.workflow import ActionInput, TransitionResult, perform
+from crm_desktop.operations import workflow
+from crm_desktop.operations.policy import Permission
+from crm_desktop.services.workflow import ActionInput, TransitionResult
 from ui.context import AppContext
 from ui.widgets import date_edit, error_label, error_text, from_qdate, show_error
 
@@ -202,7 +203,7 @@ class ActionDialog(QDialog):
             add("reply_text", "The directorate's reply", self.reply)
 
         self.override_window: QCheckBox | None = None
-        if action == Action.REQUEST_NEXT_STAGE and context.signed_in.is_manager:
+        if action == Action.REQUEST_NEXT_STAGE and context.allows(Permission.MANAGER_DECISIONS):
             self.override_window = QCheckBox("Accept it even if it came after the window", self)
             add("override_window", "Late request", self.override_window)
 
@@ -304,23 +305,10 @@ class ActionDialog(QDialog):
         if not self._check():
             return
         data = self.action_input()
-        database = self.context.require_database()
-        actor = self.context.signed_in
-        case_id, version, action, today = (
-            self.case_id,
-            self._version(),
-            self.action,
-            self.context.today(),
-        )
         self.ok_button.setEnabled(False)
-
-        def work() -> TransitionResult:
-            return database.write(
-                lambda s: perform(s, case_id, version, action, data, actor, today),
-                actor=actor.username,
-            )
-
-        self.context.runner.submit(work, self._done, self._failed)
+        self.context.op(
+            workflow.perform, self.case_id, self._version(), self.action, data
+        ).on_done(self._done).on_error(self._failed).run()
 
     def _done(self, result: TransitionResult) -> None:
         self.ok_button.setEnabled(True)
@@ -328,7 +316,6 @@ class ActionDialog(QDialog):
         if result.warnings:
             self.context.notifier.warning(self.action.label, "\n\n".join(result.warnings))
         self.performed.emit(result)
-        self.context.runner.announce("cases")
         self.accept()
 
     def _failed(self, exc: BaseException) -> None:
@@ -370,17 +357,13 @@ class ExplainDialog(QDialog):
         layout.addWidget(buttons)
         self.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 36)
         self.lines: list[str] = []
-        database = context.require_database()
-        today = context.today()
-
-        def work() -> list[str]:
-            with database.session() as session:
-                return explain_stage_due_date(session, stage_id, today)
 
         def failed(exc: BaseException) -> None:
             self.text.setText(error_text(exc, "explaining the due date"))
 
-        context.runner.submit(work, self._show, failed)
+        context.op(workflow.explain_due_date, stage_id).on_done(self._show).on_error(
+            failed
+        ).run()
 
     def _show(self, lines: list[str]) -> None:
         self.lines = lines

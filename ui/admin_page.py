@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from crm_desktop.domain.enums import Procedure, StageCode, UserRole
 from crm_desktop.errors import ConflictError
+from crm_desktop.operations.core import Change, OpChanges
 from crm_desktop.services import reference_admin as ra
 from ui.context import AppContext
 from ui.pages import Page
@@ -170,7 +171,9 @@ class Section(QWidget):
 
         def done(_result: Any) -> None:
             self.say(done_text)
-            self.context.runner.announce("reference data")
+            self.context.runner.announce(
+                OpChanges.of(Change.REFERENCE_DATA, Change.USERS, Change.CALENDAR)
+            )
             self.reload()
 
         def failed(exc: BaseException) -> None:
@@ -592,7 +595,9 @@ class UsersSection(Section):
 
 class AdminPage(Page):
     title = "Admin"
-    cares_about = frozenset({"reference data"})
+    cares_about = frozenset(
+        {Change.REFERENCE_DATA, Change.USERS, Change.CALENDAR, Change.TEMPLATES}
+    )
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)

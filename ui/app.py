@@ -12,7 +12,9 @@ from crm_desktop import __version__
 from crm_desktop.db.database import Database, open_database
 from crm_desktop.domain.access import Actor
 from crm_desktop.errors import UserFacingError
+from crm_desktop.logs import configure_logging, record_bug
 from ui.context import AppContext
+from ui.crash import install as install_crash_handling
 from ui.main_window import MainWindow
 from ui.notifier import Notifier
 from ui.runner import Runner
@@ -33,7 +35,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
 def _open_failure(exc: BaseException) -> str:
     if isinstance(exc, UserFacingError):
         return exc.message
-    return f"The database could not be opened ({exc.__class__.__name__}: {exc})."
+    return record_bug(exc, "opening the database").message
 
 
 def start_main_window(
@@ -82,9 +84,11 @@ def run_daily_check(database: Database, runner: Runner, notifier: Notifier) -> N
 
 
 def run_gui(url: str) -> int:
+    configure_logging()
     app = create_application()
     runner = Runner(app)
     notifier = Notifier()
+    install_crash_handling(notifier.crash)
     context = AppContext(runner, notifier)
     dialog = SignInDialog(context, windows_account())
     notifier.parent = dialog

@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 from crm_desktop.domain.eligibility import Eligibility, Verdict, role_label, roles_at
 from crm_desktop.domain.enums import AssignmentRole, AssignmentStatus, Procedure, StageCode
 from crm_desktop.errors import ConflictError
+from crm_desktop.operations.core import Change, OpChanges
 from crm_desktop.services import investigators as inv
 from crm_desktop.services.case_view import StageView
 from crm_desktop.services.investigators import AssignmentView
@@ -456,8 +457,8 @@ class AssignDialog(QDialog):
         def done(_result: object) -> None:
             if then is not None:
                 then()
-            self.context.runner.announce("cases")
-            self.context.runner.announce("investigators")
+            self.context.runner.announce(OpChanges.of(Change.CASES))
+            self.context.runner.announce(OpChanges.of(Change.POOL, Change.APPOINTMENTS))
             self.changed.emit()
             self.reload()
 

@@ -16,6 +16,7 @@ goes through.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, Signal
@@ -42,24 +43,18 @@ from PySide6.QtWidgets import (
 from crm_desktop.domain.enums import Channel, Outcome, PartyRole, Procedure
 from crm_desktop.domain.workflow import FINDING_OUTCOMES, Action
 from crm_desktop.errors import ConflictError, ValidationError
-from crm_desktop.privacy.access_log import record_case_opened
-from crm_desktop.services.case_view import CaseDetail, load_case_detail, state_label
-from crm_desktop.services.cases import (
-    CaseEdit,
-    PointInput,
-    add_point,
-    edit_case,
-    record_late_complaint_decision,
-    remove_point,
-    set_point_outcome,
-)
-from crm_desktop.services.reference_admin import ReferenceChoices, reference_choices
-from crm_desktop.services.workflow import add_action_item, complete_action_item
+from crm_desktop.operations import cases, workflow
+from crm_desktop.operations.core import Change, OpChanges
+from crm_desktop.operations.policy import Permission
+from crm_desktop.services.case_view import CaseDetail, state_label
+from crm_desktop.services.cases import CaseEdit, PointInput
+from crm_desktop.services.reference_admin import ReferenceChoices
 from ui.action_dialog import ActionDialog, ExplainDialog
 from ui.assign_dialog import AssignDialog
 from ui.context import AppContext
 from ui.correspondence_tab import AttachmentsTab, CorrespondenceTab
 from ui.equality_dialog import EqualityDialog
+from ui.ops import PendingOp
 from ui.widgets import (
     Column,
     RowsModel,
@@ -106,6 +101,9 @@ class CaseDialog(QDialog):
     """One open case."""
 
     changed = Signal()  # the case was saved or moved (the window's lists reload on runner.changed)
+    cares_about = frozenset(
+        {Change.CASES, Change.APPOINTMENTS, Change.CORRESPONDENCE, Change.ATTACHMENTS}
+    )
 
     def __init__(self, context: AppContext, case_id: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -114,6 +112,7 @@ class CaseDialog(QDialog):
         self.detail: CaseDetail | None = None
         self.choices: ReferenceChoices | None = None
         self.dirty = False
+        self._opened = False
         self._filling = False
         self.action_dialog: ActionDialog | None = None
         self.explain_dialog: ExplainDialog | None = None
@@ -168,7 +167,6 @@ class CaseDialog(QDialog):
         self._build_timeline()
         self._build_history()
         self.correspondence_tab = CorrespondenceTab(context, case_id, self)
-        self.correspondence_tab.sent.connect(lambda: self.load(keep_typing=True))
         self.tabs.addTab(self.correspondence_tab, "Correspondence")
         self.attachments_tab = AttachmentsTab(context, case_id, self)
         self.tabs.addTab(self.attachments_tab, "Attachments")
@@ -198,6 +196,7 @@ class CaseDialog(QDialog):
         else:
             metrics = self.fontMetrics()
             self.resize(metrics.horizontalAdvance("M") * 84, metrics.height() * 46)
+        context.runner.changed.connect(self.data_changed)
         self.load()
 
     # ----------------------------------------------------------------------- details tab
@@ -471,8 +470,8 @@ class CaseDialog(QDialog):
         outcome = self.point_outcome.currentData()
         note = self.point_note.text().strip() or None
         self._write(
-            lambda s, v: set_point_outcome(
-                s, self.case_id, v, point.id, outcome, self.context.signed_in, note
+            lambda v: self.context.op(
+                cases.set_point_outcome, self.case_id, v, point.id, outcome, note
             ),
             self.points_error,
             "recording the outcome",
@@ -489,7 +488,7 @@ class CaseDialog(QDialog):
             self.new_point_text.clear()
 
         self._write(
-            lambda s, v: add_point(s, self.case_id, v, point, self.context.signed_in),
+            lambda v: self.context.op(cases.add_point, self.case_id, v, point),
             self.points_error,
             "adding the point",
             then=done,
@@ -505,7 +504,7 @@ class CaseDialog(QDialog):
         ):
             return
         self._write(
-            lambda s, v: remove_point(s, self.case_id, v, point.id, self.context.signed_in),
+            lambda v: self.context.op(cases.remove_point, self.case_id, v, point.id),
             self.points_error,
             "removing the point",
         )
@@ -619,7 +618,7 @@ class CaseDialog(QDialog):
             widget.deleteLater()
         self._action_widgets = []
         self.action_buttons = {}
-        can_work = self.context.signed_in.can_work_cases
+        can_work = self.context.allows(Permission.WORK_CASES)
         for i, action in enumerate(detail.actions):
             button = QPushButton(action.label + "…", self)
             button.setObjectName("Action" + action.value.title().replace(" ", ""))
@@ -644,7 +643,6 @@ class CaseDialog(QDialog):
             self.detail.stage.code if self.detail.stage else None,
             self,
         )
-        dialog.performed.connect(lambda _result: self.load())
         dialog.conflicted.connect(lambda _message: self.load(keep_typing=True))
         self.action_dialog = dialog
         dialog.open()
@@ -700,13 +698,13 @@ class CaseDialog(QDialog):
         appoint_row.addWidget(note, 1)
         self.appoint_button = QPushButton("Appoint…", page)
         self.appoint_button.setObjectName("AppointButton")
-        self.appoint_button.setEnabled(self.context.signed_in.can_work_cases)
+        self.appoint_button.setEnabled(self.context.allows(Permission.APPOINT_INVESTIGATORS))
         self.appoint_button.clicked.connect(self.appoint)
         appoint_row.addWidget(self.appoint_button)
         self.equality_button = QPushButton("Equality monitoring…", page)
         self.equality_button.setObjectName("EqualityButton")
         self.equality_button.setToolTip("The complainant's optional equality answers (managers)")
-        self.equality_button.setVisible(self.context.signed_in.is_manager)
+        self.equality_button.setVisible(self.context.allows(Permission.SEE_EQUALITY))
         self.equality_button.clicked.connect(self.equality_monitoring)
         appoint_row.addWidget(self.equality_button)
         layout.addLayout(appoint_row)
@@ -714,7 +712,7 @@ class CaseDialog(QDialog):
 
     def equality_monitoring(self) -> EqualityDialog | None:
         """The complainant's equality monitoring answers (managers only)."""
-        if self.detail is None or not self.context.signed_in.is_manager:
+        if self.detail is None or not self.context.allows(Permission.SEE_EQUALITY):
             return None
         complainant = next(
             (p for p in self.detail.parties if p.role == PartyRole.COMPLAINANT.value.capitalize()),
@@ -739,7 +737,6 @@ class CaseDialog(QDialog):
             self.detail.stage,
             self,
         )
-        dialog.changed.connect(lambda: self.load(keep_typing=True))
         self.assign_dialog = dialog
         dialog.open()
         return dialog
@@ -808,8 +805,8 @@ class CaseDialog(QDialog):
             self.item_agreed.clear()
 
         self._write(
-            lambda s, _v: add_action_item(
-                s, self.case_id, action, owner, self.context.signed_in, agreed, due
+            lambda _v: self.context.op(
+                workflow.add_action_item, self.case_id, action, owner, agreed, due
             ),
             self.items_error,
             "adding the item",
@@ -823,10 +820,10 @@ class CaseDialog(QDialog):
             show_error(self.items_error, "Select the item that was done.")
             return
         done_on, evidence = from_qdate(self.item_done_on.date()), self.item_evidence.text()
-        learning, today = self.item_learning.isChecked(), self.context.today()
+        learning = self.item_learning.isChecked()
         self._write(
-            lambda s, _v: complete_action_item(
-                s, item.id, done_on, evidence, self.context.signed_in, today, learning
+            lambda _v: self.context.op(
+                workflow.complete_action_item, item.id, done_on, evidence, learning
             ),
             self.items_error,
             "recording the item done",
@@ -882,34 +879,42 @@ class CaseDialog(QDialog):
     # ---------------------------------------------------------------------- loading
 
     def load(self, keep_typing: bool = False) -> None:
-        database = self.context.require_database()
-        actor, today, case_id = self.context.signed_in, self.context.today(), self.case_id
-        need_choices = self.choices is None
-        first_open = self.detail is None
-
-        def work() -> tuple[CaseDetail, ReferenceChoices | None]:
-            if first_open:
-                # Who opened which case and when (data protection: the access log).
-                database.write(
-                    lambda s: record_case_opened(s, actor, case_id), actor=actor.username
-                )
-            with database.session() as session:
-                detail = load_case_detail(session, case_id, actor, today)
-                return detail, reference_choices(session) if need_choices else None
+        """Read the case (the first time: open it, which the access log records)."""
 
         def failed(exc: BaseException) -> None:
             show_error(self.error, error_text(exc, "loading the case"))
 
-        self.context.runner.submit(work, lambda result: self.apply(*result, keep_typing), failed)
+        if self.choices is None:
+            self.context.op(cases.reference_choices).on_done(self._choices_loaded).on_error(
+                failed
+            ).run()
+        load = cases.open_case if self.detail is None and not self._opened else cases.case_detail
+        self._opened = True
+        self.context.op(load, self.case_id).on_done(
+            lambda detail: self.apply(detail, None, keep_typing)
+        ).on_error(failed).run()
+
+    def _choices_loaded(self, choices: ReferenceChoices) -> None:
+        self.choices = choices
+        if self.detail is not None:
+            natures = list(choices.natures.get(self.detail.procedure, ()))
+            _fill(self.new_point_nature, natures, None, blank="Choose the nature…")
+
+    def data_changed(self, changes: OpChanges) -> None:
+        """Another operation changed what this window shows: read the case again,
+        keeping what is being typed."""
+        if self.detail is not None and changes.touches(self.cares_about):
+            self.load(keep_typing=True)
 
     def apply(
         self, detail: CaseDetail, choices: ReferenceChoices | None, keep_typing: bool = False
     ) -> None:
+        first = self.detail is None
+        self.detail = detail
         if choices is not None:
             self.choices = choices
-            natures = list(choices.natures.get(detail.procedure, ()))
-            _fill(self.new_point_nature, natures, None, blank="Choose the nature…")
-        self.detail = detail
+        if first and self.choices is not None:
+            self._choices_loaded(self.choices)
         self.setWindowTitle(f"{detail.reference} – CRM Desktop")
         self.heading.setText(detail.title)
         status = "Open" if detail.status == "open" else f"Closed on {date_text(detail.closed_on)}"
@@ -965,28 +970,15 @@ class CaseDialog(QDialog):
             self.service_area.setFocus()
             return
         edit = self.case_edit()
-        database = self.context.require_database()
-        actor, today, case_id, version = (
-            self.context.signed_in,
-            self.context.today(),
-            self.case_id,
-            self.detail.version,
-        )
         self.save_button.setEnabled(False)
-
-        def work() -> int:
-            return database.write(
-                lambda s: edit_case(s, case_id, version, edit, actor, today),
-                actor=actor.username,
-            )
 
         def done(_version: int) -> None:
             self.dirty = False
-            self.context.runner.announce("cases")
             self.changed.emit()
-            self.load()
 
-        self.context.runner.submit(work, done, self._save_failed)
+        self.context.op(cases.edit_case, self.case_id, self.detail.version, edit).on_done(
+            done
+        ).on_error(self._save_failed).run()
 
     def _save_failed(self, exc: BaseException) -> None:
         self.save_button.setEnabled(True)
@@ -1009,38 +1001,29 @@ class CaseDialog(QDialog):
     def record_late_decision(self) -> None:
         text = self.late_decision.text()
         self._write(
-            lambda s, v: record_late_complaint_decision(
-                s, self.case_id, v, text, self.context.signed_in
-            ),
+            lambda v: self.context.op(cases.record_late_decision, self.case_id, v, text),
             self.error,
             "recording the decision",
         )
 
     def _write(
         self,
-        change: Any,
+        change: Callable[[int], PendingOp[Any]],
         error: QLabel,
         doing: str,
-        then: Any = None,
+        then: Callable[[], None] | None = None,
         versioned: bool = True,
     ) -> None:
-        """Run a change of this case (given the session and the case's version)."""
+        """Run an operation on this case, given the case's version as it was read; the
+        window reloads when the runner announces the change."""
         if self.detail is None:
             return
         show_error(error, "")
-        database = self.context.require_database()
-        version = self.detail.version
-        username = self.context.username
-
-        def work() -> object:
-            return database.write(lambda s: change(s, version), actor=username)
 
         def done(_result: object) -> None:
             if then is not None:
                 then()
-            self.context.runner.announce("cases")
             self.changed.emit()
-            self.load(keep_typing=True)
 
         def failed(exc: BaseException) -> None:
             if isinstance(exc, ConflictError) and versioned:
@@ -1048,7 +1031,7 @@ class CaseDialog(QDialog):
                 return
             show_error(error, error_text(exc, doing))
 
-        self.context.runner.submit(work, done, failed)
+        change(self.detail.version).on_done(done).on_error(failed).run()
 
     # ---------------------------------------------------------------------- closing
 

@@ -22,14 +22,9 @@ from PySide6.QtCore import (
 from crm_desktop.db.database import Database
 from crm_desktop.domain.enums import CaseStatus, Kind, Procedure, StageCode
 from crm_desktop.domain.formatting import format_date
-from crm_desktop.services.case_list import (
-    COLUMNS,
-    CaseListQuery,
-    CaseListRow,
-    count_cases,
-    fetch_case_page,
-)
-from ui.runner import Runner
+from crm_desktop.operations import cases
+from crm_desktop.services.case_list import COLUMNS, CaseListQuery, CaseListRow
+from ui.context import AppContext
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -75,9 +70,9 @@ class CaseTableModel(QAbstractTableModel):
     total_changed = Signal(int)
     failed = Signal(object)  # the exception
 
-    def __init__(self, runner: Runner, database: Database | None = None) -> None:
+    def __init__(self, context: AppContext, database: Database | None = None) -> None:
         super().__init__()
-        self._runner = runner
+        self._context = context
         self._database = database
         self._query = CaseListQuery()
         self._rows: list[CaseListRow] = []
@@ -181,17 +176,11 @@ class CaseTableModel(QAbstractTableModel):
     # -- loading ---------------------------------------------------------------------
 
     def _load(self, *, offset: int, with_count: bool) -> None:
-        database = self._database
-        if database is None:
+        if self._database is None:
             return
         query = self._query
         generation = self._generation
         limit = self.PAGE_SIZE
-
-        def work() -> tuple[int | None, list[CaseListRow]]:
-            with database.session() as session:
-                total = count_cases(session, query) if with_count else None
-                return total, fetch_case_page(session, query, offset, limit)
 
         def done(result: tuple[int | None, list[CaseListRow]]) -> None:
             if generation != self._generation:
@@ -215,7 +204,9 @@ class CaseTableModel(QAbstractTableModel):
                 self.failed.emit(exc)
 
         self._set_loading(True)
-        self._runner.submit(work, done, error)
+        self._context.op(cases.case_page, query, offset, limit, with_count).on_done(
+            done
+        ).on_error(error).run()
 
     def _set_loading(self, loading: bool) -> None:
         if loading != self._loading:

@@ -124,7 +124,7 @@ class CasesPage(Page):
         saved_row.addWidget(self.delete_filter_button)
         layout.addLayout(saved_row)
 
-        self.case_model = CaseTableModel(context.runner)
+        self.case_model = CaseTableModel(context)
         table = CaseTable(self)
         self.case_table = table
         table.setObjectName("CaseTable")

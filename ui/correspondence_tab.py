@@ -53,6 +53,7 @@ from crm_desktop.correspondence.letters import (
 )
 from crm_desktop.correspondence.templates import TEMPLATES, Audience
 from crm_desktop.domain.enums import CorrespondenceChannel
+from crm_desktop.operations.core import Change, OpChanges
 from crm_desktop.services.attachments import (
     AttachmentView,
     add_attachment,
@@ -221,7 +222,7 @@ class CorrespondenceTab(QWidget):
     def _recorded(self) -> None:
         self.load()
         self.sent.emit()
-        self.context.runner.announce("correspondence")
+        self.context.runner.announce(OpChanges.of(Change.CORRESPONDENCE))
 
 
 class LetterDialog(QDialog):
@@ -574,7 +575,7 @@ class AttachmentsTab(QWidget):
 
         def done(view: AttachmentView) -> None:
             self.status.setText(f"'{view.name}' is kept with the case.")
-            self.context.runner.announce("attachments")
+            self.context.runner.announce(OpChanges.of(Change.ATTACHMENTS))
             self.load()
 
         def failed(exc: BaseException) -> None:

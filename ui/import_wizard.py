@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from crm_desktop.cli_import import summary
 from crm_desktop.domain.enums import Kind, Procedure
+from crm_desktop.operations.core import Change, OpChanges
 from crm_desktop.services.importer import ImportResult, run_import
 from ui.context import AppContext
 from ui.runner import Job
@@ -349,9 +350,9 @@ class ImportPage(QWizardPage):
         else:
             self.summary.setText(summary(result))
             if isinstance(wizard, ImportWizard):
-                wizard.context.runner.announce("cases")
+                wizard.context.runner.announce(OpChanges.of(Change.CASES))
                 if result.added_reference_data:
-                    wizard.context.runner.announce("reference data")
+                    wizard.context.runner.announce(OpChanges.of(Change.REFERENCE_DATA))
         self.completeChanged.emit()
 
     def failed(self, exc: BaseException) -> None:

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from crm_desktop.errors import ConflictError, ValidationError
+from crm_desktop.operations.core import Change, OpChanges
 from crm_desktop.services import investigators as inv
 from crm_desktop.services.investigators import CostReport, PoolMember, PoolMemberInput
 from crm_desktop.services.reference_admin import ServiceAreaRow, list_service_areas
@@ -189,7 +190,7 @@ class FormDialog(QDialog):
         self.save_button.setEnabled(False)
 
         def done(result: object) -> None:
-            self.context.runner.announce("investigators")
+            self.context.runner.announce(OpChanges.of(Change.POOL, Change.APPOINTMENTS))
             self.saved.emit(result)
             self.accept()
 
@@ -412,7 +413,7 @@ class InvestigatorsPage(Page):
     """The pool and its costs."""
 
     title = "Investigators"
-    cares_about = frozenset({"investigators", "cases"})
+    cares_about = frozenset({Change.POOL, Change.APPOINTMENTS, Change.CASES})
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)

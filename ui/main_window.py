@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from crm_desktop import __version__
 from crm_desktop.db.database import Database
 from crm_desktop.domain.access import Actor
+from crm_desktop.operations.core import OpChanges
 from crm_desktop.services.access import is_restricted
 from ui.admin_page import AdminPage
 from ui.case_form import CaseDialog
@@ -278,10 +279,10 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"CRM Desktop – {name}")
         self.user_label.setText(f"Signed in as {name} ({actor.role.value})")
 
-    def _data_changed(self, what: str) -> None:
+    def _data_changed(self, changes: OpChanges) -> None:
         for page in self.pages.values():
             if isinstance(page, Page):
-                page.data_changed(what)
+                page.data_changed(changes)
 
     def _show_busy(self, busy: bool) -> None:
         self.busy.setVisible(busy)

@@ -28,8 +28,9 @@ from PySide6.QtWidgets import (
 
 from crm_desktop.domain.enums import Channel, Kind, Procedure, StageCode
 from crm_desktop.errors import ValidationError
-from crm_desktop.services.cases import CreatedCase, NewCase, PersonInput, PointInput, create_case
-from crm_desktop.services.reference_admin import ReferenceChoices, reference_choices
+from crm_desktop.operations import cases
+from crm_desktop.services.cases import CreatedCase, NewCase, PersonInput, PointInput
+from crm_desktop.services.reference_admin import ReferenceChoices
 from ui.context import AppContext
 from ui.widgets import compact_combo, date_edit, error_label, error_text, from_qdate, show_error
 
@@ -225,16 +226,12 @@ class NewCaseDialog(QDialog):
     # -- reference lists ---------------------------------------------------------------
 
     def _load_choices(self) -> None:
-        database = self.context.require_database()
-
-        def work() -> ReferenceChoices:
-            with database.session() as session:
-                return reference_choices(session)
-
         def failed(exc: BaseException) -> None:
             show_error(self.error, error_text(exc, "loading the lists"))
 
-        self.context.runner.submit(work, self._choices_loaded, failed)
+        self.context.op(cases.reference_choices).on_done(self._choices_loaded).on_error(
+            failed
+        ).run()
 
     def _choices_loaded(self, choices: ReferenceChoices) -> None:
         self.choices = choices
@@ -382,14 +379,10 @@ class NewCaseDialog(QDialog):
         new = self.new_case()
         if not self._check(new):
             return
-        database = self.context.require_database()
-        actor, today = self.context.signed_in, self.context.today()
         self.save_button.setEnabled(False)
-
-        def work() -> CreatedCase:
-            return database.write(lambda s: create_case(s, new, actor, today), actor=actor.username)
-
-        self.context.runner.submit(work, self._created, self._failed)
+        self.context.op(cases.create_case, new).on_done(self._created).on_error(
+            self._failed
+        ).run()
 
     def _created(self, created: CreatedCase) -> None:
         self.save_button.setEnabled(True)
@@ -398,7 +391,6 @@ class NewCaseDialog(QDialog):
             self.context.notifier.warning(
                 f"{created.reference} recorded: please note", "\n\n".join(created.warnings)
             )
-        self.context.runner.announce("cases")
         self.created.emit(created)
         self.accept()
 

@@ -32,6 +32,7 @@ from crm_desktop.correspondence.notifications import (
     unread_count,
 )
 from crm_desktop.domain.formatting import format_date
+from crm_desktop.operations.core import Change, OpChanges
 from ui.context import AppContext
 from ui.widgets import ROW_ROLE, Column, RowsModel, error_label, error_text, show_error, table_view
 
@@ -75,8 +76,10 @@ class NotificationButton(QToolButton):
         self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self.refresh)
 
-    def _changed(self, what: str) -> None:
-        if what in ("notifications", "all", "cases"):
+    cares_about = frozenset({Change.NOTIFICATIONS, Change.CASES, Change.APPOINTMENTS})
+
+    def _changed(self, changes: OpChanges) -> None:
+        if changes.touches(self.cares_about):
             self.refresh()
 
     def refresh(self) -> None:
@@ -224,7 +227,7 @@ class NotificationsDialog(QDialog):
             return int(database.write(lambda s: change(s, actor), actor=actor.username))
 
         def done(_count: int) -> None:
-            self.context.runner.announce("notifications")
+            self.context.runner.announce(OpChanges.of(Change.NOTIFICATIONS))
             self.load()
 
         def failed(exc: BaseException) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from crm_desktop.logs import BugReport
+
 
 class Notifier:
     """Shows messages to the user with standard dialogs."""
@@ -19,6 +21,12 @@ class Notifier:
 
     def info(self, title: str, message: str) -> None:
         QMessageBox.information(self.parent, title, message)
+
+    def crash(self, report: BugReport) -> None:
+        """Show a bug: the log's path and the details to copy for IT."""
+        from ui.crash import CrashDialog
+
+        CrashDialog(report, self.parent).exec()
 
     def confirm(self, title: str, message: str, yes: str = "Yes", no: str = "No") -> bool:
         """Ask a yes/no question; True for yes."""
@@ -47,6 +55,9 @@ class RecordingNotifier(Notifier):
 
     def info(self, title: str, message: str) -> None:
         self.messages.append(("info", title, message))
+
+    def crash(self, report: BugReport) -> None:
+        self.messages.append(("crash", report.summary, report.message))
 
     def confirm(self, title: str, message: str, yes: str = "Yes", no: str = "No") -> bool:
         self.messages.append(("confirm", title, message))

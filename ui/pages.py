@@ -5,16 +5,18 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
+from crm_desktop.operations.core import Change, OpChanges
 from ui.context import AppContext
 
 
 class Page(QWidget):
-    """A page of the main window. It loads when first shown, and again when the runner
-    announces a change it cares about (at once if it is showing, else when next shown)."""
+    """A page of the main window. It loads when first shown, and again when an
+    operation changed a kind of data in ``cares_about`` (at once if it is showing, else
+    when next shown)."""
 
     open_case = Signal(int)
     title = "Page"
-    cares_about: frozenset[str] = frozenset({"cases"})
+    cares_about: frozenset[Change] = frozenset({Change.CASES})
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -31,8 +33,8 @@ class Page(QWidget):
     def deactivate(self) -> None:
         self.active = False
 
-    def data_changed(self, what: str) -> None:
-        if what in self.cares_about or what == "all":
+    def data_changed(self, changes: OpChanges) -> None:
+        if changes.touches(self.cares_about):
             self.stale = True
             if self.active:
                 self.activate()

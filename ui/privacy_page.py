@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from crm_desktop.operations.core import Change, OpChanges
 from crm_desktop.privacy.access_log import AccessLogEntry, access_log
 from crm_desktop.privacy.common import case_id_for_reference
 from crm_desktop.privacy.retention import (
@@ -112,7 +113,7 @@ _ACTIONS: dict[str, tuple[str, str, Callable[..., Any], str]] = {
 
 class PrivacyPage(Page):
     title = "Data protection"
-    cares_about = frozenset({"cases", "privacy"})
+    cares_about = frozenset({Change.CASES, Change.PRIVACY, Change.ACCESS_LOG})
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
@@ -235,7 +236,7 @@ class PrivacyPage(Page):
         def done(_result: Any) -> None:
             self.review_status.setText(done_text.format(ref=item.reference))
             self.stale = True
-            self.context.runner.announce("cases")  # its data changed too
+            self.context.runner.announce(OpChanges.of(Change.CASES))  # its data changed too
             if self.stale:  # not showing: reload this list now all the same
                 self.stale = False
                 self.reload()

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from crm_desktop.cli_reports import FIRST_YEAR, check_target, staged
 from crm_desktop.domain.enums import Procedure
+from crm_desktop.operations.core import Change, OpChanges
 from crm_desktop.reports.baseline import BaselineResult, baseline_template, load_baseline_csv
 from crm_desktop.reports.commentary import SECTIONS, load_commentary, save_commentary
 from crm_desktop.reports.exports import export
@@ -122,7 +123,7 @@ def _note(text: str, parent: QWidget) -> QLabel:
 
 class ReportsPage(Page):
     title = "Reports"
-    cares_about = frozenset({"report commentary"})
+    cares_about = frozenset({Change.REPORT_INPUTS})
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
@@ -727,7 +728,7 @@ class ReportsPage(Page):
                 f"Loaded {result.loaded:,} baseline figures for {len(result.tables)} "
                 f"table{'s' * (len(result.tables) != 1)} from {path.name}."
             )
-            self.context.runner.announce("reports")
+            self.context.runner.announce(OpChanges.of(Change.REPORT_INPUTS))
 
         def failed(exc: BaseException) -> None:
             show_error(self.baseline_error, error_text(exc, "loading the baseline figures"))

@@ -1,10 +1,12 @@
 """The one way screens run database and report work: off the GUI thread.
 
 ``Runner.submit(work, on_done, on_error)`` runs ``work()`` on a worker thread and calls
-``on_done(result)`` or ``on_error(exc)`` back on the GUI thread. After work that changes
-data, ``Runner.announce(what)`` emits ``changed``; screens listen and decide whether to
-reload, so widgets never call each other to refresh. Tests use ``synchronous=True``,
-which runs the work at once on the calling thread.
+``on_done(result)`` or ``on_error(exc)`` back on the GUI thread. Screens do not call it
+for use cases: they run operations through ``AppContext.op`` (:mod:`ui.ops`), which
+announces what each operation changed with ``changed`` (an ``OpChanges``); screens
+listen and decide whether to reload, so widgets never call each other to refresh and
+no screen announces anything by hand. Tests use ``synchronous=True``, which runs the
+work at once on the calling thread.
 
 Long work goes through ``Runner.submit_job(work, on_done, on_error, on_progress)``:
 ``work(job)`` may call ``job.report(done, total, text)`` (delivered to ``on_progress``
@@ -23,11 +25,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
+from crm_desktop.operations.core import Cancelled, OpChanges
+
 log = logging.getLogger(__name__)
-
-
-class Cancelled(Exception):
-    """Raised by :meth:`Job.check` in the worker after the user cancelled the job."""
 
 
 class Job:
@@ -96,7 +96,7 @@ def _is_expected(exc: BaseException) -> bool:
 class Runner(QObject):
     """Runs work off the GUI thread; announces data changes with ``changed``."""
 
-    changed = Signal(str)  # what changed: "cases", "reference data", ...
+    changed = Signal(object)  # OpChanges: what an operation changed
     busy_changed = Signal(bool)
 
     def __init__(self, parent: QObject | None = None, *, synchronous: bool = False) -> None:
@@ -176,8 +176,10 @@ class Runner(QObject):
         if was_busy != (count > 0):
             self.busy_changed.emit(count > 0)
 
-    def announce(self, what: str) -> None:
-        self.changed.emit(what)
+    def announce(self, changes: OpChanges) -> None:
+        """Tell every screen what an operation changed (only :mod:`ui.ops` calls it)."""
+        if changes:
+            self.changed.emit(changes)
 
     @property
     def busy(self) -> bool:

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from crm_desktop.domain.eligibility import role_label
 from crm_desktop.domain.enums import AssignmentStatus
 from crm_desktop.errors import ValidationError
+from crm_desktop.operations.core import Change, OpChanges
 from crm_desktop.services import access
 from crm_desktop.services import investigators as inv
 from crm_desktop.services.access import InvestigatorCase, InvestigatorCaseDetail
@@ -137,7 +138,7 @@ class InvestigatorWorkspace(Page):
     """An investigator's own cases, and what they record on them."""
 
     title = "My cases"
-    cares_about = frozenset({"cases", "investigators"})
+    cares_about = frozenset({Change.CASES, Change.APPOINTMENTS, Change.ATTACHMENTS})
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
@@ -346,7 +347,7 @@ class InvestigatorWorkspace(Page):
 
         def done(_result: object) -> None:
             then()
-            self.context.runner.announce("investigators")
+            self.context.runner.announce(OpChanges.of(Change.POOL, Change.APPOINTMENTS))
             self.reload()
 
         def failed(exc: BaseException) -> None:

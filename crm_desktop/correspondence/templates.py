@@ -31,8 +31,7 @@ from crm_desktop.correspondence.rendering import (
 )
 from crm_desktop.db.models_correspondence import CorrespondenceTemplate
 from crm_desktop.domain.access import Actor
-from crm_desktop.domain.formatting import format_date
-from crm_desktop.errors import ConflictError, ValidationError
+from crm_desktop.errors import ConflictError, ValidationError, conflict_message
 from crm_desktop.paths import resource_path
 
 __all__ = [
@@ -285,13 +284,8 @@ def _require_manager(actor: Actor) -> None:
 
 
 def _conflict(row: CorrespondenceTemplate) -> ConflictError:
-    who = row.updated_by or "another user"
-    local = row.updated_at.replace(tzinfo=dt.UTC).astimezone()
-    return ConflictError(
-        f"The template '{row.name}' was changed by {who} at {local:%H:%M} on "
-        f"{format_date(local.date())}, after you opened it. Reload to see their change; "
-        "what you typed is kept."
-    )
+    what = f"The template '{row.name}'"
+    return ConflictError(conflict_message(what, row.updated_by, row.updated_at))
 
 
 def save_template(

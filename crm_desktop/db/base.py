@@ -9,6 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
+from crm_desktop.errors import ConflictError, conflict_message
+
 # Stable constraint names, so Alembic batch migrations on SQLite can find them.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -60,3 +62,9 @@ class Versioned:
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:
         return {"version_id_col": cls.version}
+
+    def check_version(self, expected: int | None, what: str) -> None:
+        """Refuse a save made from a copy older than this row (``expected`` None: no
+        check), naming who changed it and when."""
+        if expected is not None and self.version != expected:
+            raise ConflictError(conflict_message(what, self.updated_by, self.updated_at))

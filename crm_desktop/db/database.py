@@ -33,7 +33,14 @@ from crm_desktop.db.engine import (
     sqlite_mode,
     write_engine,
 )
-from crm_desktop.errors import ConflictError, DatabaseBusyError, DatabaseError, ValidationError
+from crm_desktop.db.errors import BUSY_MESSAGE, classified, is_retryable
+from crm_desktop.errors import (
+    ConflictError,
+    DatabaseBusyError,
+    DatabaseError,
+    ValidationError,
+    conflict_message,
+)
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +73,12 @@ class Database:
     def display_url(self) -> str:
         return describe_url(self.url)
 
+    @property
+    def where(self) -> str:
+        """The database as messages name it: the file, or the server address."""
+        path = sqlite_file(self.engine.url)
+        return str(path) if path is not None else self.display_url
+
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session for reading (one per user action).
@@ -73,8 +86,9 @@ class Database:
         It ends with a commit when nothing was changed in it (cheaper than a rollback
         on PostgreSQL, where psycopg forgets its prepared statements on ROLLBACK), and
         with a rollback otherwise: changes are only ever saved through :meth:`write`.
+        Errors the environment causes come out typed (:mod:`crm_desktop.db.errors`).
         """
-        with self.read_sessions() as session:
+        with classified(self.where), self.read_sessions() as session:
             yield session
             if session.new or session.dirty or session.deleted:
                 session.rollback()
@@ -94,9 +108,14 @@ class Database:
         waits at the start (busy timeout) rather than failing half-way. If the database
         stays locked, the work is retried a few times with back-off, each attempt from a
         clean rollback, then the user is told the database is busy; nothing is half
-        written. A stale optimistic-lock version becomes a :class:`ConflictError`.
+        written. A stale optimistic-lock version becomes a :class:`ConflictError`;
+        other errors the environment causes come out typed (:mod:`crm_desktop.db.errors`).
         Every change is recorded in the audit trail under ``actor``.
         """
+        with classified(self.where):
+            return self._write(work, actor, attempts)
+
+    def _write(self, work: Callable[[Session], T], actor: str | None, attempts: int) -> T:
         delay = 0.05
         for attempt in range(1, attempts + 1):
             session = self.write_sessions()
@@ -114,19 +133,13 @@ class Database:
                 return result
             except StaleDataError:
                 session.rollback()
-                raise ConflictError(
-                    "Someone else changed this record after you opened it. "
-                    "Reload it to see their change, then make yours again."
-                ) from None
-            except sa.exc.OperationalError as exc:
+                raise ConflictError(conflict_message("This record", None, None)) from None
+            except sa.exc.DBAPIError as exc:
                 session.rollback()
-                if not _is_locked(exc):
+                if not is_retryable(exc):
                     raise
                 if attempt == attempts:
-                    raise DatabaseBusyError(
-                        "The database is busy with another user's change. Nothing was "
-                        "saved; try again in a moment."
-                    ) from None
+                    raise DatabaseBusyError(BUSY_MESSAGE) from None
                 time.sleep(delay)
                 delay *= 2
             except BaseException:
@@ -138,17 +151,6 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
-
-
-def _is_locked(exc: sa.exc.OperationalError) -> bool:
-    """Another writer was in the way: worth a clean retry."""
-    text = str(exc.orig).lower()
-    sqlstate = getattr(exc.orig, "sqlstate", None)
-    return (
-        "database is locked" in text
-        or "database is busy" in text
-        or sqlstate in ("40001", "40P01")  # serialization failure, deadlock detected
-    )
 
 
 def open_database(url: str, *, upgrade: bool = True, load_reference_data: bool = True) -> Database:

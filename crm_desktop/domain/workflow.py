@@ -256,7 +256,6 @@ COMMENT: Table = {
     S.CLOSED: {A.REOPEN: S.REOPENED},
 }
 
-MANAGER_ONLY = frozenset({Action.REOPEN})
 NEEDS_REASON = frozenset({Action.REOPEN, Action.EXTEND, Action.REGRADE})
 
 

@@ -12,6 +12,7 @@ and rows are read as plain values: the cost over the bare SQL stays small.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Mapping
@@ -180,6 +181,14 @@ def _page_statement(shape: tuple[str, bool, bool, tuple[str, ...]]) -> Page:
         )
         .order_by(order, tiebreak)
     )
+
+
+def restrict_to(query: CaseListQuery, service_area: str | None) -> CaseListQuery:
+    """The query limited to one service area's cases (a service responder's list);
+    unchanged when ``service_area`` is None (staff see every case)."""
+    if service_area is None:
+        return query
+    return dataclasses.replace(query, filters={**query.filters, "service_area": service_area})
 
 
 def count_cases(session: Session, query: CaseListQuery) -> int:

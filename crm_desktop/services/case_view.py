@@ -33,7 +33,6 @@ from crm_desktop.db.models import (
     Team,
     User,
 )
-from crm_desktop.domain.access import Actor
 from crm_desktop.domain.enums import (
     AssignmentRole,
     AssignmentStatus,
@@ -49,7 +48,7 @@ from crm_desktop.domain.enums import (
 )
 from crm_desktop.domain.formatting import format_date, working_days_text
 from crm_desktop.domain.workflow import Action, State
-from crm_desktop.errors import UserFacingError, ValidationError
+from crm_desktop.errors import NotFound, UserFacingError
 from crm_desktop.services import clock
 from crm_desktop.services.cases import is_late_complaint
 from crm_desktop.services.timeline import TimelineEntry, case_timeline
@@ -354,10 +353,12 @@ def _history(session: Session, case_id: int) -> list[HistoryView]:
     return rows
 
 
-def load_case_detail(session: Session, case_id: int, actor: Actor, today: dt.date) -> CaseDetail:
+def load_case_detail(session: Session, case_id: int, today: dt.date) -> CaseDetail:
+    """Everything the case window shows; ``actions`` are those the procedure's table
+    allows now (the access policy takes away what the reader's role may not do)."""
     case = session.get(Case, case_id)
     if case is None:
-        raise ValidationError(f"There is no case with id {case_id}; it may have been deleted.")
+        raise NotFound("That case no longer exists; it may have been deleted.")
     names = {
         "directorate": session.get(Directorate, case.directorate_id)
         if case.directorate_id
@@ -450,12 +451,7 @@ def load_case_detail(session: Session, case_id: int, actor: Actor, today: dt.dat
             sa.select(ActionItem).where(ActionItem.case_id == case.id).order_by(ActionItem.id)
         )
     ]
-    try:
-        actions = tuple(available_actions(session, case.id, actor))
-    except UserFacingError:
-        actions = ()
-    if not actor.can_work_cases:
-        actions = ()
+    actions = tuple(available_actions(session, case.id))
     directorate = names["directorate"]
     area = names["area"]
     team = names["team"]

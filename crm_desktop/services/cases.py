@@ -40,7 +40,7 @@ from crm_desktop.domain.enums import (
 )
 from crm_desktop.domain.formatting import format_date
 from crm_desktop.domain.workflow import FIRST_STAGES
-from crm_desktop.errors import ConflictError, ValidationError
+from crm_desktop.errors import NotFound, ValidationError
 from crm_desktop.services import clock
 from crm_desktop.services import reference_lookup as ref
 
@@ -125,15 +125,8 @@ def load_case(session: Session, case_id: int, expected_version: int | None = Non
     """The case, refusing if someone else changed it since the user opened it."""
     case = session.get(Case, case_id)
     if case is None:
-        raise ValidationError(f"There is no case with id {case_id}.", "case")
-    if expected_version is not None and case.version != expected_version:
-        who = case.updated_by or "another user"
-        local = case.updated_at.replace(tzinfo=dt.UTC).astimezone()
-        when = local.strftime("%H:%M") + " on " + format_date(local.date())
-        raise ConflictError(
-            f"{case.reference} was changed by {who} at {when}, after you opened it. "
-            "Reload it to see their change; what you typed is kept."
-        )
+        raise NotFound("That case no longer exists; it may have been deleted.")
+    case.check_version(expected_version, case.reference)
     return case
 
 
@@ -141,13 +134,6 @@ def touch(case: Case, actor: Actor) -> None:
     """Mark the case changed by ``actor`` (bumps its version: a concurrent move conflicts)."""
     case.updated_by = actor.username
     case.updated_at = utcnow()
-
-
-def _require_worker(actor: Actor) -> None:
-    if not actor.can_work_cases:
-        raise ValidationError(
-            f"Your role ({actor.role.value}) cannot record or change cases. Ask an officer."
-        )
 
 
 # ---------------------------------------------------------------------- references
@@ -246,7 +232,6 @@ def is_late_complaint(received_on: dt.date, events_on: dt.date | None) -> bool:
 
 def create_case(session: Session, new: NewCase, actor: Actor, today: dt.date) -> CreatedCase:
     """Record a new complaint, compliment or comment; a complaint opens its first stage."""
-    _require_worker(actor)
     check_not_future(new.received_on, today, "received date")
     if new.events_on is not None:
         check_not_future(new.events_on, today, "date of the events")
@@ -372,7 +357,6 @@ def edit_case(
     today: dt.date,
 ) -> int:
     """Change a case's details; returns its new version."""
-    _require_worker(actor)
     case = load_case(session, case_id, expected_version)
     index = ref.load_index(session)
     directorate = case.directorate_id
@@ -405,7 +389,6 @@ def edit_case(
 def record_late_complaint_decision(
     session: Session, case_id: int, expected_version: int, decision: str, actor: Actor
 ) -> int:
-    _require_worker(actor)
     case = load_case(session, case_id, expected_version)
     if not is_late_complaint(case.received_on, case.events_on):
         raise ValidationError(
@@ -430,7 +413,6 @@ def add_point(
     actor: Actor,
 ) -> int:
     """Add a complaint point; returns its id."""
-    _require_worker(actor)
     case = load_case(session, case_id, expected_version)
     if case.kind != Kind.COMPLAINT:
         raise ValidationError(f"A {case.kind.value} has no complaint points.", "points")
@@ -451,7 +433,6 @@ def add_point(
 def remove_point(
     session: Session, case_id: int, expected_version: int, point_id: int, actor: Actor
 ) -> None:
-    _require_worker(actor)
     case = load_case(session, case_id, expected_version)
     point = session.get(ComplaintPoint, point_id)
     if point is None or point.case_id != case.id:
@@ -482,7 +463,6 @@ def set_point_outcome(
     from crm_desktop.domain.enums import Outcome
     from crm_desktop.domain.workflow import FINDING_OUTCOMES
 
-    _require_worker(actor)
     case = load_case(session, case_id, expected_version)
     point = session.get(ComplaintPoint, point_id)
     if point is None or point.case_id != case.id:
@@ -523,18 +503,23 @@ def set_point_outcome(
 
 def set_vexatious(
     session: Session,
+    case_id: int,
     person_id: int,
     flagged: bool,
     actor: Actor,
     review_on: dt.date | None = None,
     contact_arrangements: str | None = None,
 ) -> None:
-    """Flag (or clear) a persistent or vexatious complainant; the flag warns, never blocks."""
-    if not actor.is_manager and not actor.can_work_cases:
-        raise ValidationError("Your role cannot change complainant flags.")
+    """Flag (or clear) a persistent or vexatious complainant, one of the people on the
+    case; the flag warns, never blocks."""
     person = session.get(Person, person_id)
-    if person is None:
-        raise ValidationError(f"There is no person with id {person_id}.", "person")
+    on_case = session.scalar(
+        sa.select(CaseParty.id).where(
+            CaseParty.case_id == case_id, CaseParty.person_id == person_id
+        )
+    )
+    if person is None or on_case is None:
+        raise NotFound("That person is not one of the people on this case.")
     if flagged and review_on is None:
         raise ValidationError("Set a date to review the flag.", "review_on")
     person.vexatious = flagged

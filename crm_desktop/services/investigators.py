@@ -84,7 +84,7 @@ from crm_desktop.domain.enums import (
     StageStatus,
 )
 from crm_desktop.domain.formatting import format_date
-from crm_desktop.errors import ConflictError, ValidationError
+from crm_desktop.errors import ValidationError
 from crm_desktop.services.access import AccessRefused, actor_person_id, is_restricted
 from crm_desktop.services.calendar_service import timescales, working_calendar
 
@@ -304,12 +304,7 @@ def _pool_person(session: Session, person_id: int) -> Person:
 
 
 def _check_version(person: Person, expected_version: int | None) -> None:
-    if expected_version is not None and person.version != expected_version:
-        who = person.updated_by or "another user"
-        raise ConflictError(
-            f"{person.full_name}'s pool record was changed by {who} after you opened it. "
-            "Reload it to see their change; what you typed is kept."
-        )
+    person.check_version(expected_version, f"{person.full_name}'s pool record")
 
 
 def _check_not_future(on: dt.date, today: dt.date, what: str, field: str) -> None:

@@ -42,7 +42,7 @@ from crm_desktop.domain.enums import (
     UserRole,
 )
 from crm_desktop.domain.formatting import format_date
-from crm_desktop.errors import ConflictError, ValidationError
+from crm_desktop.errors import ValidationError
 from crm_desktop.services import users as user_service
 from crm_desktop.services.calendar_service import working_calendar
 
@@ -62,6 +62,8 @@ class _Versioned(Protocol):
     updated_by: str | None
     updated_at: dt.datetime
 
+    def check_version(self, expected: int | None, what: str) -> None: ...
+
 
 def require_manager(actor: Actor) -> None:
     if not actor.is_manager:
@@ -69,21 +71,6 @@ def require_manager(actor: Actor) -> None:
             f"Only a manager can change reference data and users (you are signed in as "
             f"{actor.role.value})."
         )
-
-
-def _changed_by(row: _Versioned, what: str) -> ConflictError:
-    who = row.updated_by or "another user"
-    local = row.updated_at.replace(tzinfo=dt.UTC).astimezone()
-    when = local.strftime("%H:%M") + " on " + format_date(local.date())
-    return ConflictError(
-        f"{what} was changed by {who} at {when}, after you opened it. Reload to see "
-        "their change; what you typed is kept."
-    )
-
-
-def _check_version(row: _Versioned, expected: int, what: str) -> None:
-    if row.version != expected:
-        raise _changed_by(row, what)
 
 
 def _name(value: str, what: str, field: str = "name") -> str:
@@ -248,7 +235,7 @@ def update_nature(
     """Rename a nature or retire it (retired natures stay on old cases and in reports)."""
     require_manager(actor)
     row = _get(session, Nature, nature_id, "nature")
-    _check_version(row, version, f"The nature '{row.name}'")
+    row.check_version(version, f"The nature '{row.name}'")
     text = _name(name, "nature")
     _unique_nature(session, Procedure(row.procedure), text, row.id)
     row.name, row.active = text, bool(active)
@@ -399,7 +386,7 @@ def update_service_area(
 ) -> ServiceAreaRow:
     require_manager(actor)
     area = _get(session, ServiceArea, area_id, "service area")
-    _check_version(area, version, f"The service area '{area.name}'")
+    area.check_version(version, f"The service area '{area.name}'")
     text = _name(name, "service area")
     _check_area(
         session,
@@ -462,7 +449,7 @@ def set_timescale(
     require_manager(actor)
     row = _get(session, StageTimescale, timescale_id, "timescale")
     what = f"The timescale '{row.description or row.rule}'"
-    _check_version(row, version, what)
+    row.check_version(version, what)
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError("Enter a whole number.", "value")
     unit = TimescaleUnit(row.unit)
@@ -557,7 +544,7 @@ def set_kpi_target(
 ) -> KpiRow:
     require_manager(actor)
     row = _get(session, KpiDefinition, kpi_id, "KPI")
-    _check_version(row, version, f"The KPI '{row.label}'")
+    row.check_version(version, f"The KPI '{row.label}'")
     try:
         target = float(target_percent)
     except (TypeError, ValueError):
@@ -618,7 +605,7 @@ def add_closure_day(session: Session, actor: Actor, day: dt.date, name: str) -> 
 def remove_closure_day(session: Session, actor: Actor, closure_id: int, version: int) -> None:
     require_manager(actor)
     row = _get(session, ClosureDay, closure_id, "closure day")
-    _check_version(row, version, f"The closure day {format_date(row.day)}")
+    row.check_version(version, f"The closure day {format_date(row.day)}")
     session.delete(row)
     session.flush()
 
@@ -747,7 +734,7 @@ def update_user(
     """Change a user's name, role, Windows account or whether they can sign in."""
     require_manager(actor)
     user = _get(session, User, user_id, "user")
-    _check_version(user, version, f"The user {user.username}")
+    user.check_version(version, f"The user {user.username}")
     new_role = _role(role)
     if not display_name.strip():
         raise ValidationError("Enter the user's name as colleagues should see it.", "display_name")
@@ -800,7 +787,7 @@ def reset_password(
     """Set a user's password (and unlock the account)."""
     require_manager(actor)
     user = _get(session, User, user_id, "user")
-    _check_version(user, version, f"The user {user.username}")
+    user.check_version(version, f"The user {user.username}")
     if password != confirm:
         raise ValidationError("The two passwords are not the same. Type them again.", "confirm")
     user_service.set_password(session, user.username, password)

@@ -49,7 +49,6 @@ from crm_desktop.domain.formatting import format_date
 from crm_desktop.domain.workflow import (
     ADULT_GRADES,
     ENDING_OUTCOMES,
-    MANAGER_ONLY,
     NEXT_STAGE,
     RUNNING_STATES,
     Action,
@@ -59,9 +58,8 @@ from crm_desktop.domain.workflow import (
     outcome_from_points,
     stage_state,
 )
-from crm_desktop.errors import ValidationError
+from crm_desktop.errors import IllegalTransition, NotFound, ValidationError
 from crm_desktop.services import clock
-from crm_desktop.services.access import require_case_access, require_staff
 from crm_desktop.services.calendar_service import timescales, working_calendar
 from crm_desktop.services.cases import check_not_future, load_case, touch
 
@@ -134,9 +132,9 @@ def case_state(session: Session, case: Case) -> State:
     return stage_state(_facts(session, case, current_stage(session, case)))
 
 
-def available_actions(session: Session, case_id: int, actor: Actor) -> list[Action]:
-    """The actions the table allows now, less those the actor's role may not take."""
-    require_case_access(session, actor, case_id)
+def available_actions(session: Session, case_id: int) -> list[Action]:
+    """The actions the procedure's table allows now (the access policy then takes away
+    what the actor's role may not do)."""
     case = load_case(session, case_id)
     stage = current_stage(session, case)
     table = allowed_actions(
@@ -145,7 +143,7 @@ def available_actions(session: Session, case_id: int, actor: Actor) -> list[Acti
         StageCode(stage.stage) if stage else None,
         case_state(session, case),
     )
-    return [a for a in table if actor.is_manager or a not in MANAGER_ONLY]
+    return list(table)
 
 
 # ------------------------------------------------------------------------ perform
@@ -161,10 +159,6 @@ def perform(
     today: dt.date,
 ) -> TransitionResult:
     """Take ``action`` on the case, if its procedure's table allows it now."""
-    if not actor.can_work_cases:
-        raise ValidationError(
-            f"Your role ({actor.role.value}) cannot move cases through their procedure."
-        )
     case = load_case(session, case_id, expected_version)
     stage = current_stage(session, case)
     kind, procedure = Kind(case.kind), Procedure(case.procedure)
@@ -173,16 +167,11 @@ def perform(
     allowed = allowed_actions(kind, procedure, code, state)
     if action not in allowed:
         where = f"{code.label}: " if code else ""
-        options = (
-            ", ".join(a.label.lower() for a in allowed if actor.is_manager or a not in MANAGER_ONLY)
-            or "nothing"
-        )
-        raise ValidationError(
+        options = ", ".join(a.label.lower() for a in allowed) or "nothing"
+        raise IllegalTransition(
             f"You cannot {action.value} this case now ({where}{state.value}). "
             f"What can be done now: {options}."
         )
-    if action in MANAGER_ONLY and not actor.is_manager:
-        raise ValidationError(f"Only a manager can {action.value} a case.")
     check_not_future(data.on, today, "date")
     if data.on < case.received_on:
         raise ValidationError(
@@ -564,7 +553,7 @@ def _request_next_stage(
                 f"The request came on {format_date(data.on)}, after the window closed on "
                 f"{format_date(last_day)} ({window} working days after the response)."
             )
-            if not (data.override_window and actor.is_manager):
+            if not data.override_window:
                 raise ValidationError(
                     late + " A manager can accept it with a reason.", "override_window"
                 )
@@ -777,7 +766,7 @@ assert set(_HANDLERS) == set(Action), "every action has a handler"
 def _lgsco_stage(session: Session, stage_id: int) -> tuple[Stage, LgscoDetail]:
     stage = session.get(Stage, stage_id)
     if stage is None or stage.stage != StageCode.LGSCO:
-        raise ValidationError("That is not an Ombudsman stage.", "stage")
+        raise NotFound("That is not an Ombudsman stage.")
     detail = session.get(LgscoDetail, stage.id)
     if detail is None:
         detail = LgscoDetail(stage_id=stage.id)
@@ -789,7 +778,6 @@ def _lgsco_stage(session: Session, stage_id: int) -> tuple[Stage, LgscoDetail]:
 def record_enquiry_response(
     session: Session, stage_id: int, responded_on: dt.date, actor: Actor, today: dt.date
 ) -> None:
-    require_staff(actor)
     _stage_row, detail = _lgsco_stage(session, stage_id)
     check_not_future(responded_on, today, "response date")
     if detail.enquiry_received_on and responded_on < detail.enquiry_received_on:
@@ -809,7 +797,6 @@ def add_remedy(
     today: dt.date,
 ) -> int:
     """A remedy the council agreed with the Ombudsman, with its deadline."""
-    require_staff(actor)
     stage, _detail = _lgsco_stage(session, stage_id)
     if not description.strip():
         raise ValidationError("Describe the remedy.", "description")
@@ -838,10 +825,9 @@ def complete_remedy(
     today: dt.date,
 ) -> bool:
     """Record a remedy done (and the evidence sent); returns whether it was late."""
-    require_staff(actor)
     remedy = session.get(LgscoRemedy, remedy_id)
     if remedy is None:
-        raise ValidationError(f"There is no remedy with id {remedy_id}.", "remedy")
+        raise NotFound("That remedy no longer exists.")
     check_not_future(completed_on, today, "completion date")
     if completed_on < remedy.agreed_on:
         raise ValidationError("A remedy cannot be completed before it was agreed.", "on")
@@ -871,7 +857,6 @@ def add_payment(
     payee: str | None = None,
     remedy_id: int | None = None,
 ) -> int:
-    require_staff(actor)
     stage, _detail = _lgsco_stage(session, stage_id)
     if amount_pence <= 0:
         raise ValidationError("A payment must be more than £0.00.", "amount")
@@ -907,7 +892,6 @@ def add_action_item(
     due_on: dt.date | None = None,
 ) -> int:
     """An action-plan item; only an upheld or partially upheld complaint carries them."""
-    require_staff(actor)
     case = load_case(session, case_id)
     upheld = session.scalar(
         sa.select(sa.func.count()).where(
@@ -962,10 +946,9 @@ def complete_action_item(
     today: dt.date,
     learning_example: bool = False,
 ) -> None:
-    require_staff(actor)
     item = session.get(ActionItem, item_id)
     if item is None:
-        raise ValidationError(f"There is no action item with id {item_id}.", "action")
+        raise NotFound("That action-plan item no longer exists.")
     check_not_future(done_on, today, "done date")
     if not evidence.strip():
         raise ValidationError("Record the evidence that the action was done.", "evidence")

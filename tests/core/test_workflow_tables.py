@@ -18,7 +18,7 @@ from crm_desktop.domain.workflow import (
     State,
     allowed_actions,
 )
-from crm_desktop.errors import ValidationError
+from crm_desktop.errors import IllegalTransition
 from tests.workflow_driver import STARTS, Driver, Start, next_code, paths, snapshot
 
 CASES = [
@@ -75,7 +75,7 @@ def test_each_state_allows_exactly_what_its_table_says(
     for action in Action:
         if action in allowed:
             continue
-        with pytest.raises(ValidationError):
+        with pytest.raises(IllegalTransition):
             driver.do(handle, action, prepare=False)
         assert snapshot(driver.db, handle.case_id) == before, action
 

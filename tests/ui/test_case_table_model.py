@@ -9,8 +9,10 @@ from PySide6.QtCore import QModelIndex, Qt
 from sqlalchemy.orm import Session
 
 from crm_desktop.db.database import Database
+from crm_desktop.errors import PermissionRefused
 from tests.factories import add_case
 from ui.case_table_model import CASE_ID_ROLE, CaseTableModel
+from ui.context import AppContext
 from ui.runner import Runner
 
 
@@ -32,20 +34,20 @@ def many_cases(database: Database) -> Database:
 
 def test_empty_filled_and_reset_models_pass_the_model_tester(
     qtmodeltester,
-    runner: Runner,
+    context: AppContext,
     many_cases: Database,  # type: ignore[no-untyped-def]
 ) -> None:
-    empty = CaseTableModel(runner)
+    empty = CaseTableModel(context)
     qtmodeltester.check(empty)
-    model = CaseTableModel(runner, None)
+    model = CaseTableModel(context, None)
     model.set_database(many_cases)
     qtmodeltester.check(model)
     model.refresh()
     qtmodeltester.check(model)
 
 
-def test_first_page_then_more_on_demand(runner: Runner, many_cases: Database) -> None:
-    model = CaseTableModel(runner)
+def test_first_page_then_more_on_demand(context: AppContext, many_cases: Database) -> None:
+    model = CaseTableModel(context)
     model.set_database(many_cases)
     assert model.total == 450
     assert model.rowCount() == CaseTableModel.PAGE_SIZE
@@ -58,8 +60,8 @@ def test_first_page_then_more_on_demand(runner: Runner, many_cases: Database) ->
     assert len(set(ids)) == 450
 
 
-def test_sorting_goes_to_sql(runner: Runner, many_cases: Database) -> None:
-    model = CaseTableModel(runner)
+def test_sorting_goes_to_sql(context: AppContext, many_cases: Database) -> None:
+    model = CaseTableModel(context)
     model.set_database(many_cases)
     model.sort(0, Qt.SortOrder.AscendingOrder)
     assert model.data(model.index(0, 0)) == "COR-2024-00001"
@@ -68,8 +70,8 @@ def test_sorting_goes_to_sql(runner: Runner, many_cases: Database) -> None:
     assert model.rowCount() == CaseTableModel.PAGE_SIZE  # still only one page loaded
 
 
-def test_cells_are_plain_english(runner: Runner, many_cases: Database) -> None:
-    model = CaseTableModel(runner)
+def test_cells_are_plain_english(context: AppContext, many_cases: Database) -> None:
+    model = CaseTableModel(context)
     model.set_database(many_cases)
     model.set_search("COR-2024-00002")
     assert model.total == 1
@@ -89,27 +91,23 @@ def test_cells_are_plain_english(runner: Runner, many_cases: Database) -> None:
     assert headers[0] == "Reference" and headers[3] == "Received"
 
 
-def test_a_failing_load_is_reported_not_raised(runner: Runner, many_cases: Database) -> None:
-    model = CaseTableModel(runner)
+def test_a_failing_load_is_reported_not_raised(context: AppContext, many_cases: Database) -> None:
+    """Nobody signed in: the page operation is refused, and the model says so."""
+    context.actor = None
+    model = CaseTableModel(context)
     failures: list[BaseException] = []
     model.failed.connect(failures.append)
-    many_cases.dispose()
     model.set_database(many_cases)
-    many_cases.engine.dispose()
-
-    def broken() -> None:
-        raise RuntimeError("disk went away")
-
-    runner.submit(broken, None, model.failed.emit)
-    assert failures and isinstance(failures[-1], RuntimeError)
+    assert failures and isinstance(failures[-1], PermissionRefused)
     assert model.loading is False
+    assert model.rowCount() == 0
 
 
-def test_pages_load_off_the_gui_thread(qtbot, many_cases: Database) -> None:  # type: ignore[no-untyped-def]
-    runner = Runner()  # a real worker thread
-    model = CaseTableModel(runner)
+def test_pages_load_off_the_gui_thread(qtbot, context: AppContext, many_cases: Database) -> None:  # type: ignore[no-untyped-def]
+    context.runner = Runner()  # a real worker thread
+    model = CaseTableModel(context)
     with qtbot.waitSignal(model.total_changed, timeout=10000):
         model.set_database(many_cases)
     qtbot.waitUntil(lambda: model.rowCount() == CaseTableModel.PAGE_SIZE, timeout=10000)
     assert model.total == 450
-    runner.wait()
+    context.runner.wait()

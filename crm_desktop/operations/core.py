@@ -1,0 +1,291 @@
+"""Operations: the one door every use case passes through.
+
+An operation is a function ``op(ctx, ...)`` registered with :func:`operation`, which
+declares
+
+- the :class:`~crm_desktop.operations.policy.Permission` it needs,
+- whether it writes (a write transaction, audited under the actor) or only reads,
+- the kinds of data it changes (:class:`Change`), which the desktop program announces
+  so that every screen showing that data reloads (Anki's ``OpChanges``),
+- and, through the types of its arguments (``CaseId``, ``StageId``, ...), which
+  arguments identify records that belong to a case.
+
+:func:`run_operation` opens the session, builds the :class:`OpContext`, refuses an
+actor without the permission *before* the database is touched, refuses a record the
+actor may not see before the operation reads anything, runs the operation and returns
+an :class:`OpResult`: its plain value and what changed. The desktop program's runner
+and the command line call operations only through it. An operation may call another
+one with ``other(ctx, ...)``: the same checks run, in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import inspect
+import typing
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Concatenate, Generic, ParamSpec, Protocol, TypeVar
+
+from sqlalchemy.orm import Session
+
+from crm_desktop.domain.access import Actor
+from crm_desktop.errors import PermissionRefused
+from crm_desktop.operations.policy import NOT_SIGNED_IN, Authoriser, Permission, Scope
+
+if typing.TYPE_CHECKING:
+    from crm_desktop.db.database import Database
+
+__all__ = [
+    "NO_PROGRESS",
+    "REGISTRY",
+    "Cancelled",
+    "Change",
+    "OpChanges",
+    "OpContext",
+    "OpResult",
+    "Operation",
+    "Progress",
+    "operation",
+    "run_operation",
+]
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class Cancelled(Exception):
+    """The user cancelled long work; nothing of it was kept."""
+
+
+class Progress(Protocol):
+    """How long work tells how far it has got, and learns it was cancelled."""
+
+    def report(self, done: int, total: int, text: str = "") -> None: ...
+
+    def check(self) -> None:
+        """Raise :class:`Cancelled` once the user has cancelled."""
+
+
+class _NoProgress:
+    def report(self, done: int, total: int, text: str = "") -> None:
+        pass
+
+    def check(self) -> None:
+        pass
+
+
+NO_PROGRESS: Progress = _NoProgress()
+
+
+class Change(StrEnum):
+    """A kind of data an operation can change; screens reload on the kinds they show."""
+
+    CASES = "cases"  # cases, stages, points, outcomes, action items, the Ombudsman's details
+    APPOINTMENTS = "appointments"  # investigators offered, accepted, reports received
+    POOL = "investigator pool"
+    CORRESPONDENCE = "correspondence"
+    ATTACHMENTS = "attachments"
+    REFERENCE_DATA = "reference data"  # natures, areas, teams, timescales, KPI targets
+    CALENDAR = "closure days"
+    USERS = "users"
+    TEMPLATES = "letters and mail settings"
+    REPORT_INPUTS = "report inputs"  # commentary, baseline and population figures
+    PRIVACY = "retention and legal holds"
+    EQUALITY = "equality monitoring"
+    ACCESS_LOG = "access log"
+    NOTIFICATIONS = "notifications"
+
+
+@dataclass(frozen=True)
+class OpChanges:
+    """What an operation changed (empty for one that only reads)."""
+
+    kinds: frozenset[Change] = frozenset()
+
+    def __contains__(self, kind: object) -> bool:
+        return kind in self.kinds
+
+    def __bool__(self) -> bool:
+        return bool(self.kinds)
+
+    def touches(self, kinds: frozenset[Change]) -> bool:
+        """True when any of ``kinds`` changed."""
+        return not self.kinds.isdisjoint(kinds)
+
+    @classmethod
+    def of(cls, *kinds: Change) -> OpChanges:
+        return cls(frozenset(kinds))
+
+    def __or__(self, other: OpChanges) -> OpChanges:
+        return OpChanges(self.kinds | other.kinds)
+
+
+@dataclass(frozen=True)
+class OpResult(Generic[T]):
+    """An operation's plain result and what it changed."""
+
+    value: T
+    changes: OpChanges
+
+
+@dataclass
+class OpContext:
+    """What an operation receives: the session, who acts, today, and the authoriser
+    that applies the access policy to that actor."""
+
+    session: Session
+    actor: Actor
+    today: dt.date
+    authoriser: Authoriser = field(init=False)
+    database: Database | None = None
+
+    def __post_init__(self) -> None:
+        self.authoriser = Authoriser(self.session, self.actor)
+
+
+@dataclass(frozen=True)
+class Operation(Generic[P, T]):
+    """A registered use case. Call it with a context (inside another operation or a
+    test) or hand it to :func:`run_operation`."""
+
+    name: str
+    function: Callable[Concatenate[OpContext, P], T]
+    permission: Permission
+    changes: OpChanges
+    writes: bool
+    scoped: tuple[tuple[str, Scope], ...]
+    description: str
+
+    def __call__(self, ctx: OpContext, *args: P.args, **kwargs: P.kwargs) -> T:
+        self.check(ctx, *args, **kwargs)
+        return self.function(ctx, *args, **kwargs)
+
+    def check(self, ctx: OpContext, *args: Any, **kwargs: Any) -> None:
+        """The policy's checks: the permission first, then every scoped argument."""
+        ctx.authoriser.require(self.permission)
+        if not self.scoped:
+            return
+        bound = self._signature.bind(ctx, *args, **kwargs)
+        for name, scope in self.scoped:
+            value = bound.arguments.get(name)
+            if value is None:
+                continue
+            values = value if isinstance(value, list | tuple | frozenset | set) else (value,)
+            for one in values:
+                ctx.authoriser.require_scope(scope, one)
+
+    @functools.cached_property
+    def _signature(self) -> inspect.Signature:
+        return inspect.signature(self.function)
+
+
+REGISTRY: dict[str, Operation[Any, Any]] = {}
+"""Every operation, by name (module.function): what the tests walk."""
+
+
+def _scoped_parameters(function: Callable[..., Any]) -> tuple[tuple[str, Scope], ...]:
+    hints = typing.get_type_hints(function, include_extras=True)
+    found: list[tuple[str, Scope]] = []
+    for name in inspect.signature(function).parameters:
+        scope = _scope_of(hints.get(name))
+        if scope is not None:
+            found.append((name, scope))
+    return tuple(found)
+
+
+def _scope_of(hint: Any) -> Scope | None:
+    """The :class:`Scope` in ``Annotated[int, Scope.X]``, also inside ``X | None`` and
+    sequences of such ids."""
+    if hint is None:
+        return None
+    if typing.get_origin(hint) is typing.Annotated:
+        for extra in hint.__metadata__:
+            if isinstance(extra, Scope):
+                return extra
+        return None
+    for argument in typing.get_args(hint):
+        scope = _scope_of(argument)
+        if scope is not None:
+            return scope
+    return None
+
+
+def operation(
+    permission: Permission,
+    *,
+    changes: tuple[Change, ...] = (),
+    writes: bool | None = None,
+) -> Callable[[Callable[Concatenate[OpContext, P], T]], Operation[P, T]]:
+    """Register ``function`` as an operation needing ``permission``.
+
+    ``writes`` defaults to whether it declares ``changes``: an operation that changes
+    nothing runs in a read session.
+    """
+
+    def register(function: Callable[Concatenate[OpContext, P], T]) -> Operation[P, T]:
+        name = f"{function.__module__.rsplit('.', 1)[-1]}.{function.__name__}"
+        if name in REGISTRY:
+            raise RuntimeError(f"operation {name} is registered twice")
+        op = Operation(
+            name=name,
+            function=function,
+            permission=permission,
+            changes=OpChanges(frozenset(changes)),
+            writes=bool(changes) if writes is None else writes,
+            scoped=_scoped_parameters(function),
+            description=(inspect.getdoc(function) or "").split("\n", 1)[0],
+        )
+        REGISTRY[name] = op
+        return op
+
+    return register
+
+
+def run_operation(
+    database: Database,
+    actor: Actor | None,
+    today: dt.date,
+    op: Operation[P, T],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> OpResult[T]:
+    """Run ``op`` for ``actor``: the permission is checked before the database is
+    touched; a write runs in one audited transaction (retried while another user's
+    write is in the way), a read in a read session."""
+    if actor is None:
+        raise PermissionRefused(NOT_SIGNED_IN)
+    # The role check needs no database: refuse before opening a transaction.
+    from crm_desktop.operations.policy import require
+
+    require(actor, op.permission)
+    signed_in = actor
+
+    def work(session: Session) -> T:
+        ctx = OpContext(session, signed_in, today, database=database)
+        return op(ctx, *args, **kwargs)
+
+    if op.writes:
+        value = database.write(work, actor=actor.username)
+    else:
+        with database.session() as session:
+            value = work(session)
+    return OpResult(value, op.changes)
+
+
+def operations() -> Mapping[str, Operation[Any, Any]]:
+    """Every registered operation (importing every operations module first)."""
+    from crm_desktop.operations import load_all
+
+    load_all()
+    return REGISTRY
+
+
+def by_permission() -> Iterator[tuple[Permission, list[str]]]:
+    """For documentation: which operations each permission opens."""
+    table: dict[Permission, list[str]] = {}
+    for name, op in operations().items():
+        table.setdefault(op.permission, []).append(name)
+    yield from sorted(table.items())
