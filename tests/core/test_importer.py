@@ -456,7 +456,7 @@ def test_an_imported_open_case_moves_on_through_the_workflow(
         points = session.scalars(
             sa.select(ComplaintPoint.id).where(ComplaintPoint.case_id == case_id)
         ).all()
-        assert Action.RESPOND in available_actions(session, case_id, OFFICER)
+        assert Action.RESPOND in available_actions(session, case_id)
     for point, outcome in zip(points, ("upheld", "not upheld"), strict=True):
         database.write(
             lambda s, p=point, o=outcome, v=version: set_point_outcome(
