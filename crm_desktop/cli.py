@@ -13,14 +13,19 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from typing import ParamSpec, TypeVar
 
 from crm_desktop import __version__
 from crm_desktop.db.database import Database, open_database
 from crm_desktop.db.engine import resolve_database_url
+from crm_desktop.domain.access import Actor
 from crm_desktop.errors import UserFacingError
 from crm_desktop.logs import configure_logging, excepthook_for_command_line
+from crm_desktop.operations.core import Operation, run_operation
 
 Handler = Callable[[argparse.Namespace], int]
+P = ParamSpec("P")
+T = TypeVar("T")
 
 # Modules that add their own commands: each has ``register(subparsers)`` and sets
 # ``handler`` on its parsers.
@@ -67,6 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"crm-desktop {__version__}")
     parser.add_argument(
+        "--as",
+        dest="as_user",
+        metavar="USERNAME",
+        help="act as this CRM Desktop user (default: the user whose database login you "
+        "connect with; on a SQLite file, the file's administrator)",
+    )
+    parser.add_argument(
         "--database",
         metavar="URL",
         help="database URL: sqlite:///path/to/file.db or postgresql+psycopg://user@host/db "
@@ -109,6 +121,30 @@ def open_for_command(args: argparse.Namespace) -> Database:
     for warning in database.warnings:
         print(f"crm-desktop: warning: {warning}", file=sys.stderr)
     return database
+
+
+def command_actor(database: Database, args: argparse.Namespace) -> Actor:
+    """Who a command acts as: ``--as USERNAME`` (an active user), else the CRM Desktop
+    user whose own PostgreSQL login the command connected with, else the command-line
+    administrator (whoever may open the SQLite file, or the database's owner login).
+    Never a made-up user: a name that is not an active user is refused."""
+    from crm_desktop.services.users import command_line_actor
+
+    with database.session() as session:
+        return command_line_actor(session, getattr(args, "as_user", None))
+
+
+def run_command(
+    database: Database,
+    args: argparse.Namespace,
+    op: Operation[P, T],
+    *op_args: P.args,
+    **op_kwargs: P.kwargs,
+) -> T:
+    """Run one operation for the command's actor; its plain value."""
+    today: dt.date = getattr(args, "as_of", None) or dt.date.today()
+    actor = command_actor(database, args)
+    return run_operation(database, actor, today, op, *op_args, **op_kwargs).value
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:

@@ -229,6 +229,8 @@ def operation(
         name = f"{function.__module__.rsplit('.', 1)[-1]}.{function.__name__}"
         if name in REGISTRY:
             raise RuntimeError(f"operation {name} is registered twice")
+        if changes and writes is False:
+            raise RuntimeError(f"operation {name} changes data, so it must write")
         op = Operation(
             name=name,
             function=function,

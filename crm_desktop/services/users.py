@@ -10,6 +10,7 @@ password. The messages never say whether a username exists.
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import re
 from dataclasses import dataclass
 
@@ -23,7 +24,7 @@ from crm_desktop.db.database import Database
 from crm_desktop.db.models import Person, User
 from crm_desktop.domain.access import Actor
 from crm_desktop.domain.enums import UserRole
-from crm_desktop.errors import UserFacingError, ValidationError
+from crm_desktop.errors import PermissionRefused, UserFacingError, ValidationError
 
 MAX_FAILURES = 5
 LOCKOUT = dt.timedelta(minutes=15)
@@ -222,3 +223,45 @@ def authenticate_windows(session: Session, account: str) -> Actor:
     user.last_sign_in_at = utcnow()
     session.flush()
     return actor_for(user)
+
+
+def command_line_actor(session: Session, username: str | None = None) -> Actor:
+    """Who a ``crm-desktop`` command acts as.
+
+    ``username`` (``--as``) must be an active user. Otherwise, on PostgreSQL, the user
+    whose own login the command connected with; failing that (SQLite, or the database
+    owner's login) the command-line administrator, named after the operating-system
+    login, since whoever can open a SQLite file, or owns the database, has everything.
+    """
+    if username:
+        user = session.scalar(sa.select(User).where(User.username == username.strip().lower()))
+        if user is None:
+            raise ValidationError(f"There is no user called {username}.", "as")
+        if not user.active:
+            raise ValidationError(f"The user {user.username} is disabled.", "as")
+        return actor_for(user)
+    if session.get_bind().dialect.name == "postgresql":
+        login = session.scalar(sa.text("SELECT current_user"))
+        user = session.scalar(sa.select(User).where(User.db_role == login))
+        if user is not None:
+            if not user.active:
+                raise PermissionRefused(
+                    f"The account {user.username} is disabled. Ask an administrator."
+                )
+            return actor_for(user)
+        owner = session.scalar(
+            sa.text(
+                "SELECT r.rolsuper OR d.datdba = r.oid FROM pg_roles r, pg_database d "
+                "WHERE r.rolname = current_user AND d.datname = current_database()"
+            )
+        )
+        if not owner:
+            raise PermissionRefused(
+                f"The database login {login} belongs to no CRM Desktop user. Ask an "
+                "administrator to link it (crm-desktop user db-login)."
+            )
+    try:
+        login = getpass.getuser()
+    except (OSError, KeyError):
+        login = ""
+    return Actor(f"cli:{login}" if login else "cli", UserRole.ADMIN, display_name="Command line")
