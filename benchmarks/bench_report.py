@@ -77,8 +77,8 @@ def _complaints_in_year(path: Path, year: int) -> int:
 
 def bench_year_to_pdf() -> list[Row]:
     from crm_desktop.db.database import open_database
+    from crm_desktop.domain.financial_year import FinancialYear
     from crm_desktop.reports.figures import annual_report
-    from crm_desktop.reports.model import year_label
     from crm_desktop.reports.pdf import render_pdf
 
     path = demo_sqlite_file(SMALL_CASES)
@@ -100,7 +100,7 @@ def bench_year_to_pdf() -> list[Row]:
         database.dispose()
     return [
         {
-            "benchmark": f"report: {complaints:,} complaints in {year_label(YEAR)} "
+            "benchmark": f"report: {complaints:,} complaints in {FinancialYear(YEAR).label} "
             f"({SMALL_CASES:,}-case demo), figures + PDF",
             "result": f"{seconds:.2f} s (PDF alone {pdf_only['best']:.2f} s)",
             "target": "<= 3 s",

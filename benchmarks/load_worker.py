@@ -37,21 +37,17 @@ from crm_desktop.domain.enums import (  # noqa: E402
     UserRole,
 )
 from crm_desktop.domain.workflow import Action  # noqa: E402
-from crm_desktop.errors import ConflictError, DatabaseBusyError, ValidationError  # noqa: E402
-from crm_desktop.services.cases import (  # noqa: E402
-    CaseEdit,
-    NewCase,
-    PersonInput,
-    PointInput,
-    create_case,
-    edit_case,
-    set_point_outcome,
+from crm_desktop.errors import (  # noqa: E402
+    ConflictError,
+    DatabaseBusyError,
+    IllegalTransition,
+    ValidationError,
 )
-from crm_desktop.services.workflow import (  # noqa: E402
-    ActionInput,
-    available_actions,
-    perform,
-)
+from crm_desktop.operations import cases as case_ops  # noqa: E402
+from crm_desktop.operations import run_operation  # noqa: E402
+from crm_desktop.operations import workflow as flow_ops  # noqa: E402
+from crm_desktop.services.cases import CaseEdit, NewCase, PersonInput, PointInput  # noqa: E402
+from crm_desktop.services.workflow import ActionInput  # noqa: E402
 
 MANAGER = Actor("load-manager", UserRole.MANAGER)
 
@@ -107,7 +103,7 @@ def main(argv: list[str]) -> int:
                 points=[PointInput("Communication"), PointInput("Decision Making")],
                 summary="",
             )
-            database.write(lambda s: create_case(s, new, actor, today), actor=actor.username)
+            run_operation(database, actor, today, case_ops.create_case, new)
             return True
         picked = pick_open_case()
         if picked is None:
@@ -117,16 +113,12 @@ def main(argv: list[str]) -> int:
             token = f"[w{worker}:{n}]"
             with database.session() as session:
                 summary = session.get(Case, case_id).summary  # type: ignore[union-attr]
-            database.write(
-                lambda s: edit_case(
-                    s, case_id, version, CaseEdit(summary=summary + token), actor, today
-                ),
-                actor=actor.username,
-            )
+            edit = CaseEdit(summary=summary + token)
+            run_operation(database, actor, today, case_ops.edit_case, case_id, version, edit)
             tokens.append((case_id, token))
             return True
-        with database.session() as session:
-            actions = [a for a in available_actions(session, case_id, actor) if a != Action.REOPEN]
+        offered = run_operation(database, actor, today, flow_ops.available_actions, case_id)
+        actions = [a for a in offered.value if a != Action.REOPEN]
         if not actions:
             return False
         action = rng.choice(actions)
@@ -136,18 +128,21 @@ def main(argv: list[str]) -> int:
                     sa.select(ComplaintPoint.id).where(ComplaintPoint.case_id == case_id)
                 ).all()
 
-            def outcomes(s: sa.orm.Session) -> None:
-                for point in points:
-                    set_point_outcome(s, case_id, version, point, "upheld", actor)
-
-            database.write(outcomes, actor=actor.username)
-            with database.session() as session:
-                version = session.get(Case, case_id).version  # type: ignore[union-attr]
+            for point in points:
+                run_operation(
+                    database,
+                    actor,
+                    today,
+                    case_ops.set_point_outcome,
+                    case_id,
+                    version,
+                    point,
+                    "upheld",
+                )
+                with database.session() as session:
+                    version = session.get(Case, case_id).version  # type: ignore[union-attr]
         data = action_input(action, today)
-        database.write(
-            lambda s: perform(s, case_id, version, action, data, actor, today),
-            actor=actor.username,
-        )
+        run_operation(database, actor, today, flow_ops.perform, case_id, version, action, data)
         return True
 
     while time.monotonic() < deadline:
@@ -163,7 +158,7 @@ def main(argv: list[str]) -> int:
                 moves_ok += 1
         except ConflictError:
             counts["conflict"] += 1
-        except ValidationError:
+        except (ValidationError, IllegalTransition):
             counts["refused"] += 1
         except DatabaseBusyError:
             counts["busy"] += 1

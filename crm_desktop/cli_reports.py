@@ -21,6 +21,7 @@ from typing import Any, BinaryIO
 
 from crm_desktop.cli import open_for_command
 from crm_desktop.domain.enums import Procedure
+from crm_desktop.domain.financial_year import FinancialYear
 from crm_desktop.errors import UserFacingError, ValidationError
 
 __all__ = ["FIRST_YEAR", "LAST_YEAR", "register"]
@@ -146,7 +147,6 @@ def staged(targets: list[Path]) -> Iterator[list[Path]]:
 
 def cmd_report_annual(args: argparse.Namespace) -> int:
     from crm_desktop.reports.figures import annual_report
-    from crm_desktop.reports.model import year_label
     from crm_desktop.reports.pdf import render_pdf
     from crm_desktop.reports.xlsx import render_xlsx
 
@@ -172,7 +172,7 @@ def cmd_report_annual(args: argparse.Namespace) -> int:
             write(report, temporary)
 
     which = "all procedures" if procedures is None else procedures[0].label
-    print(f"Annual report {year_label(year)} ({which}) written to {targets[0]}")
+    print(f"Annual report {FinancialYear(year).label} ({which}) written to {targets[0]}")
     if len(targets) > 1:
         print(f"Workbook written to {targets[1]}")
     return 0

@@ -97,3 +97,7 @@ class DamagedDatabase(DatabaseError):
 
 class DiskFull(EnvironmentProblem):
     """The disk (or the database server's disk) has no room left."""
+
+
+class FileProblem(EnvironmentProblem):
+    """A file or folder the user chose cannot be read or written."""

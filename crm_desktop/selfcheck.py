@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from crm_desktop import __version__
+from crm_desktop.domain.access import Actor
 
 __all__ = ["DEFAULT_CASES", "StepResult", "run_selfcheck"]
 
@@ -138,7 +139,8 @@ def _window(state: _State) -> str:
 
     notifier_class = getattr(notifier_module, "RecordingNotifier", notifier_module.Notifier)
     runner = runner_module.Runner(app)
-    context = context_module.AppContext(runner, notifier_class())
+    # The window as the command-line administrator sees it (no one signs in here).
+    context = context_module.AppContext(runner, notifier_class(), actor=_selfcheck_actor())
     window = window_module.MainWindow(context=context)
     window.show()
     app.processEvents()
@@ -151,6 +153,12 @@ def _window(state: _State) -> str:
         wait()
     platform_name = app.platformName()
     return f"Qt {qt_core.qVersion()}, {platform_name} platform, '{title}' created and closed"
+
+
+def _selfcheck_actor() -> Actor:
+    from crm_desktop.domain.enums import UserRole
+
+    return Actor("selfcheck", UserRole.ADMIN, display_name="Self-check")
 
 
 def run_selfcheck(

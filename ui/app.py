@@ -42,8 +42,8 @@ def start_main_window(
     url: str,
     runner: Runner,
     notifier: Notifier,
+    actor: Actor,
     on_failure: Callable[[], None] | None = None,
-    actor: Actor | None = None,
 ) -> MainWindow:
     """Show the window at once and open (create, migrate) the database off the GUI thread.
 

@@ -39,12 +39,12 @@ from PySide6.QtWidgets import (
 
 from crm_desktop.cli_reports import FIRST_YEAR, check_target, staged
 from crm_desktop.domain.enums import Procedure
+from crm_desktop.domain.financial_year import FinancialYear
 from crm_desktop.operations.core import Change, OpChanges
 from crm_desktop.reports.baseline import BaselineResult, baseline_template, load_baseline_csv
 from crm_desktop.reports.commentary import SECTIONS, load_commentary, save_commentary
 from crm_desktop.reports.exports import export
 from crm_desktop.reports.figures import annual_report
-from crm_desktop.reports.model import year_label
 from crm_desktop.reports.pdf import render_pdf
 from crm_desktop.reports.xlsx import render_xlsx
 from ui.context import AppContext
@@ -170,7 +170,7 @@ class ReportsPage(Page):
         self.year.setAccessibleName("Financial year")
         for year in range(newest, FIRST_YEAR - 1, -1):
             suffix = " (so far)" if year == newest else ""
-            self.year.addItem(f"{year_label(year)}{suffix}", year)
+            self.year.addItem(f"{FinancialYear(year).label}{suffix}", year)
         self.year.setCurrentIndex(self.year.findData(last_complete_year(today)))
         form.addRow("Financial year", self.year)
         self.procedure = QComboBox(box)
@@ -241,7 +241,7 @@ class ReportsPage(Page):
             folder = Path(self.pdf_path.text().strip()).parent
         else:
             folder = documents_folder()
-        name = f"annual-report-{year_label(self.chosen_year).replace('/', '-')}"
+        name = f"annual-report-{FinancialYear(self.chosen_year).label.replace('/', '-')}"
         if self.procedure.currentData() != "all":
             name += f"-{self.procedure.currentData()}"
         self.pdf_path.setText(str(folder / f"{name}.pdf"))
@@ -283,7 +283,7 @@ class ReportsPage(Page):
             targets = [check_target(pdf)]
             if workbook is not None:
                 targets.append(check_target(workbook))
-            job.report(0, 100, f"Counting the figures for {year_label(year)}…")
+            job.report(0, 100, f"Counting the figures for {FinancialYear(year).label}…")
             with database.session() as session:
                 report = annual_report(session, year, procedures)
             job.check()
@@ -311,7 +311,8 @@ class ReportsPage(Page):
             work, self._report_made, self._report_failed, self.report_progress.progress
         )
         if self._report_running:
-            self.report_progress.start(job, f"Counting the figures for {year_label(year)}…")
+            counting = f"Counting the figures for {FinancialYear(year).label}…"
+            self.report_progress.start(job, counting)
 
     def _report_made(self, paths: tuple[Path, Path | None]) -> None:
         self._report_running = False
@@ -319,7 +320,7 @@ class ReportsPage(Page):
         self.make_button.setEnabled(True)
         pdf, workbook = paths
         self.last_report, self.last_workbook = pdf, workbook
-        text = f"The annual report {year_label(self.chosen_year)} is saved as {pdf}"
+        text = f"The annual report {FinancialYear(self.chosen_year).label} is saved as {pdf}"
         if workbook is not None:
             text += f", and its figures as {workbook}"
         self.report_status.setText(text + ".")
@@ -392,7 +393,7 @@ class ReportsPage(Page):
             return
         if self._commentary_dirty and not self.context.notifier.confirm(
             "Commentary not saved",
-            f"You have changed the commentary for {year_label(self.commentary_year or 0)} "
+            f"You have changed the commentary for {FinancialYear(self.commentary_year or 0).label} "
             "without saving it. Show another year and lose those changes?",
             yes="Lose the changes",
             no="Keep editing",
@@ -434,7 +435,7 @@ class ReportsPage(Page):
         self._commentary_dirty = False
         self.save_commentary_button.setEnabled(False)
         show_error(self.commentary_error, "")
-        self.commentary_status.setText(f"Commentary for {year_label(year)}")
+        self.commentary_status.setText(f"Commentary for {FinancialYear(year).label}")
 
     def save_commentary(self, then: Callable[[], None] | None = None) -> None:
         database = self.context.database
@@ -451,7 +452,7 @@ class ReportsPage(Page):
 
         def done(saved: dict[str, str]) -> None:
             self._fill_commentary(year, saved)
-            self.commentary_status.setText(f"Commentary for {year_label(year)} saved")
+            self.commentary_status.setText(f"Commentary for {FinancialYear(year).label} saved")
             if then is not None:
                 then()
 
@@ -622,7 +623,7 @@ class ReportsPage(Page):
         self.baseline_year.setObjectName("BaselineYear")
         self.baseline_year.setAccessibleName("Year of the baseline figures")
         for year in range(last_complete_year(self.context.today()), FIRST_YEAR - 1, -1):
-            self.baseline_year.addItem(year_label(year), year)
+            self.baseline_year.addItem(FinancialYear(year).label, year)
         self.baseline_year.setCurrentIndex(1)
         row.addWidget(QLabel("Year", box))
         row.addWidget(self.baseline_year)
@@ -663,7 +664,8 @@ class ReportsPage(Page):
 
     def choose_template_path(self) -> None:
         year = int(self.baseline_year.currentData())
-        suggested = documents_folder() / f"baseline-{year_label(year).replace('/', '-')}.csv"
+        label = FinancialYear(year).label.replace("/", "-")
+        suggested = documents_folder() / f"baseline-{label}.csv"
         chosen = self.ask_save_path(
             self, "Save the baseline template as", str(suggested), "CSV files (*.csv)"
         )
@@ -686,8 +688,8 @@ class ReportsPage(Page):
 
         def done(target: Path) -> None:
             self.baseline_status.setText(
-                f"The template for {year_label(year)} is saved as {target}. Fill in the values "
-                "(leave a row empty where there is no figure) and load it."
+                f"The template for {FinancialYear(year).label} is saved as {target}. Fill "
+                "in the values (leave a row empty where there is no figure) and load it."
             )
 
         def failed(exc: BaseException) -> None:

@@ -34,7 +34,19 @@ __all__ = [
     "run_operation",
 ]
 
-MODULES: tuple[str, ...] = ("cases", "workflow")
+MODULES: tuple[str, ...] = (
+    "cases",
+    "workflow",
+    "deadlines",
+    "investigators",
+    "correspondence",
+    "attachments",
+    "privacy",
+    "reports",
+    "imports",
+    "admin",
+    "maintenance",
+)
 """Every module that registers operations."""
 
 

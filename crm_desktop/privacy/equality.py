@@ -34,6 +34,7 @@ from crm_desktop.db.models import Case, CaseParty, Person, Setting
 from crm_desktop.db.models_privacy import Characteristic, EqualityCategory, EqualityMonitoring
 from crm_desktop.domain.access import Actor
 from crm_desktop.domain.enums import Kind, PartyRole, Procedure
+from crm_desktop.domain.financial_year import FinancialYear
 from crm_desktop.errors import ValidationError
 from crm_desktop.privacy.common import (
     audit,
@@ -44,7 +45,7 @@ from crm_desktop.privacy.common import (
     require_reason,
 )
 from crm_desktop.privacy.suppression import DEFAULT_THRESHOLD, suppress
-from crm_desktop.reports.model import Cell, Format, Section, Table, year_label
+from crm_desktop.reports.model import Cell, Format, Section, Table
 
 __all__ = [
     "NOT_RECORDED",
@@ -271,8 +272,6 @@ def suppression_threshold(session: Session) -> int:
 # ------------------------------------------------------------------------ the report
 
 
-def _financial_year(year: int) -> tuple[dt.date, dt.date]:
-    return dt.date(year, 4, 1), dt.date(year + 1, 3, 31)
 
 
 def complainant_answers(
@@ -280,7 +279,7 @@ def complainant_answers(
 ) -> list[EqualityAnswers]:
     """The answers of each person who made a complaint received in the financial year
     (each person once; an empty record for those who gave none)."""
-    start, end = _financial_year(year)
+    start, end = FinancialYear(year).start, FinancialYear(year).end
     chosen = tuple(procedures or tuple(Procedure))
     people = (
         sa.select(CaseParty.person_id)
@@ -367,7 +366,7 @@ def disproportionality_table(
     )
     return Table(
         key=f"equality_{characteristic.value}",
-        title=f"{characteristic.label} of complainants, {year_label(year)}",
+        title=f"{characteristic.label} of complainants, {FinancialYear(year).label}",
         columns=(
             characteristic.label,
             "Complainants",
@@ -422,20 +421,20 @@ def equality_section(
 
     if 0 < total < limit:
         commentary = (
-            f"Fewer than {limit} people made a complaint in {year_label(year)}: "
+            f"Fewer than {limit} people made a complaint in {FinancialYear(year).label}: "
             "their equality monitoring figures are not shown."
         )
     elif 0 < total - answered < limit:
         commentary = (
             f"All but fewer than {limit} of the {total:,} people who made a complaint in "
-            f"{year_label(year)} answered at least one equality monitoring question. "
+            f"{FinancialYear(year).label} answered at least one equality monitoring question. "
             "Population shares are the council's figures for its area, entered as "
             "reference data; '–' where none was entered."
         )
     else:
         commentary = (
             f"{amount(answered)} of the {amount(total)} people who made a complaint in "
-            f"{year_label(year)} answered at least one equality monitoring question. "
+            f"{FinancialYear(year).label} answered at least one equality monitoring question. "
             "Population shares are the council's figures for its area, entered as "
             "reference data; '–' where none was entered."
         )

@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 
 from crm_desktop.db.models import BaselineFigure
 from crm_desktop.domain.enums import Procedure
+from crm_desktop.domain.financial_year import FinancialYear
 from crm_desktop.reports.figures import annual_report
-from crm_desktop.reports.model import year_label
 
 HEADER = ("financial_year", "table", "row", "value")
 
@@ -68,7 +68,7 @@ def baseline_template(session: Session, year: int) -> str:
     writer.writerow(HEADER)
     for key, (_procedure, rows) in baseline_tables(session).items():
         for row in rows:
-            writer.writerow((year_label(year), key, row, ""))
+            writer.writerow((FinancialYear(year).label, key, row, ""))
     return out.getvalue()
 
 

@@ -59,6 +59,7 @@ from crm_desktop.domain.enums import (
     StageCode,
     TimescaleUnit,
 )
+from crm_desktop.domain.financial_year import FinancialYear
 from crm_desktop.reports.model import (
     AnnualReport,
     Cell,
@@ -66,7 +67,6 @@ from crm_desktop.reports.model import (
     Rag,
     Section,
     Table,
-    year_label,
 )
 from crm_desktop.services.calendar_service import working_calendar
 
@@ -75,8 +75,6 @@ COMMENTARY_KEY = "report.commentary.{year}.{section}"
 AMBER_BAND = 0.10
 
 
-def financial_year(year: int) -> tuple[dt.date, dt.date]:
-    return dt.date(year, 4, 1), dt.date(year + 1, 3, 31)
 
 
 # --------------------------------------------------------------------------- data
@@ -215,7 +213,7 @@ class _Year:
 
     @classmethod
     def of(cls, year: int) -> _Year:
-        start, end = financial_year(year)
+        start, end = FinancialYear(year).start, FinancialYear(year).end
         return cls(year, np.datetime64(start, "D"), np.datetime64(end, "D"))
 
     def within(self, dates: pd.Series) -> pd.Series:
@@ -336,7 +334,7 @@ class _Builder:
         self.ref = reference
         self.cal = calendar
         self.years = (_Year.of(year - 1), _Year.of(year))
-        self.columns = (year_label(year - 1), year_label(year))
+        self.columns = (FinancialYear(year - 1).label, FinancialYear(year).label)
         self.baseline = baseline
         cases = data.cases
         self.complaints = cases[cases["kind"] == "complaint"]
@@ -994,8 +992,8 @@ def commentary(session: Session, year: int, section: str) -> str:
 def annual_kpis(session: Session, year: int) -> Table:
     """Only the KPI table of the annual report (the dashboard's figures), computed the
     same way but without the data the other tables need."""
-    start, _ = financial_year(year - 1)
-    _, end = financial_year(year)
+    start = FinancialYear(year - 1).start
+    end = FinancialYear(year).end
     data = _load(session, start, end, only_cases_and_stages=True)
     builder = _Builder(
         data, _reference(session), working_calendar(session), year, load_baseline(session, year - 1)
@@ -1011,8 +1009,8 @@ def annual_report(
 ) -> AnnualReport:
     """Every table of the annual report for the financial year ``year`` (and the one before)."""
     chosen = tuple(procedures or tuple(Procedure))
-    start, _ = financial_year(year - 1)
-    _, end = financial_year(year)
+    start = FinancialYear(year - 1).start
+    end = FinancialYear(year).end
     data = _load(session, start, end)
     builder = _Builder(
         data, _reference(session), working_calendar(session), year, load_baseline(session, year - 1)

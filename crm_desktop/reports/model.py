@@ -12,6 +12,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from crm_desktop.domain.financial_year import FinancialYear
+
 
 class Format(StrEnum):
     COUNT = "count"
@@ -89,7 +91,8 @@ class AnnualReport:
 
     @property
     def title(self) -> str:
-        return f"Comments, compliments and complaints: annual report {year_label(self.year)}"
+        label = FinancialYear(self.year).label
+        return f"Comments, compliments and complaints: annual report {label}"
 
     def table(self, key: str) -> Table:
         for section in self.sections:
@@ -103,9 +106,6 @@ class AnnualReport:
         return [table for section in self.sections for table in section.tables]
 
 
-def year_label(year: int) -> str:
-    """2022 -> '2022/23'."""
-    return f"{year}/{(year + 1) % 100:02d}"
 
 
 def format_value(value: float | int | str | None, fmt: Format) -> str:

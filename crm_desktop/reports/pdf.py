@@ -62,8 +62,9 @@ from reportlab.platypus import Table as RLTable
 from reportlab.platypus.tableofcontents import TableOfContents
 
 from crm_desktop.domain.enums import Procedure
+from crm_desktop.domain.financial_year import FinancialYear
 from crm_desktop.domain.formatting import format_date
-from crm_desktop.reports.model import AnnualReport, Cell, Format, Rag, Table, year_label
+from crm_desktop.reports.model import AnnualReport, Cell, Format, Rag, Table
 
 __all__ = ["RAG_WORDS", "markup", "plain_text", "render_pdf"]
 
@@ -591,7 +592,7 @@ class _ReportDocument(BaseDocTemplate):  # type: ignore[misc]
             bottomMargin=MARGIN_BOTTOM,
             title=report.title,
             author=report.council_name or "CRM Desktop",
-            subject=f"Financial year {year_label(report.year)}",
+            subject=f"Financial year {FinancialYear(report.year).label}",
             creator="CRM Desktop",
         )
         self._on_table = on_table
@@ -698,11 +699,11 @@ def _cover(report: AnnualReport, st: _Styles) -> list[Any]:
         Paragraph("Comments, compliments and complaints", st.cover_title),
         Paragraph("Annual report", st.cover_title),
         Spacer(1, 18),
-        Paragraph(escape(year_label(year)), st.cover_year),
+        Paragraph(escape(FinancialYear(year).label), st.cover_year),
         Spacer(1, 30),
         Paragraph(
             f"Financial year 1 April {year} to 31 March {year + 1}, "
-            f"with {escape(year_label(year - 1))} beside it for comparison.",
+            f"with {escape(FinancialYear(year - 1).label)} beside it for comparison.",
             st.cover_detail,
         ),
         Paragraph(

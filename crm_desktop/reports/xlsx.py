@@ -26,8 +26,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from crm_desktop.domain.enums import Procedure
+from crm_desktop.domain.financial_year import FinancialYear
 from crm_desktop.domain.formatting import format_date
-from crm_desktop.reports.model import AnnualReport, Cell, Format, Rag, Section, Table, year_label
+from crm_desktop.reports.model import AnnualReport, Cell, Format, Rag, Section, Table
 from crm_desktop.reports.safe_cells import spreadsheet_text
 
 __all__ = ["CONTENTS_SHEET", "HEADER_ROW", "NUMBER_FORMATS", "render_xlsx", "sheet_names"]
@@ -269,8 +270,8 @@ def _write_contents(
     lines = [
         report.title,
         report.council_name.strip(),
-        f"Financial year {year_label(year)} (1 April {year} to 31 March {year + 1}), "
-        f"with {year_label(year - 1)} beside it",
+        f"Financial year {FinancialYear(year).label} (1 April {year} to 31 March {year + 1}), "
+        f"with {FinancialYear(year - 1).label} beside it",
         f"Procedures covered: {_procedure_names(report.procedures)}",
         f"Generated {format_date(report.generated_at.date())}",
         *report.notes,

@@ -23,9 +23,9 @@ from crm_desktop.domain.enums import (
     StageCode,
     StageStatus,
 )
+from crm_desktop.domain.financial_year import FinancialYear
 from crm_desktop.domain.formatting import format_date
-from crm_desktop.reports.figures import annual_kpis, financial_year
-from crm_desktop.reports.model import year_label
+from crm_desktop.reports.figures import annual_kpis
 from crm_desktop.services.calendar_service import working_calendar
 
 DUE_SOON_WITHIN = 5  # working days, as the "due soon" queue
@@ -53,9 +53,6 @@ class DashboardFigures:
     awaiting_acknowledgement: int
 
 
-def financial_year_of(day: dt.date) -> int:
-    """The financial year (1 April to 31 March) ``day`` falls in: 2024 for 2024/25."""
-    return day.year if day.month >= 4 else day.year - 1
 
 
 def _received(session: Session, start: dt.date, end: dt.date) -> list[tuple[int, int, str, str]]:
@@ -84,8 +81,8 @@ def _received(session: Session, start: dt.date, end: dt.date) -> list[tuple[int,
 
 def dashboard_figures(session: Session, as_of: dt.date) -> DashboardFigures:
     """This financial year's intake and today's open work, on ``as_of``."""
-    year = financial_year_of(as_of)
-    start, _end = financial_year(year)
+    year = FinancialYear.of(as_of).start_year
+    start = FinancialYear(year).start
     received = _received(session, start, as_of)
     by_month: dict[int, int] = {}
     by_procedure: dict[str, int] = {p.value: 0 for p in Procedure}
@@ -144,7 +141,7 @@ def dashboard_figures(session: Session, as_of: dt.date) -> DashboardFigures:
     return DashboardFigures(
         as_of=as_of,
         year=year,
-        year_label=year_label(year),
+        year_label=FinancialYear(year).label,
         received_by_month=tuple(months),
         received_by_procedure=tuple(
             Count(Procedure(p).label, by_procedure[p]) for p in by_procedure
@@ -182,7 +179,7 @@ class KpiSummary:
 
 def dashboard_kpis(session: Session, as_of: dt.date) -> KpiSummary:
     """This financial year's KPIs with RAG against their targets, from the annual report."""
-    year = financial_year_of(as_of)
+    year = FinancialYear.of(as_of).start_year
     table = annual_kpis(session, year)
     figures = []
     for row in table.rows:
@@ -199,8 +196,8 @@ def dashboard_kpis(session: Session, as_of: dt.date) -> KpiSummary:
         )
     return KpiSummary(
         year=year,
-        year_label=year_label(year),
-        previous_label=year_label(year - 1),
+        year_label=FinancialYear(year).label,
+        previous_label=FinancialYear(year - 1).label,
         kpis=tuple(figures),
         note=table.notes[0] if table.notes else "",
     )

@@ -83,6 +83,7 @@ from crm_desktop.domain.enums import (
     StageCode,
     StageStatus,
 )
+from crm_desktop.domain.financial_year import FinancialYear
 from crm_desktop.domain.formatting import format_date
 from crm_desktop.errors import ValidationError
 from crm_desktop.services.access import AccessRefused, actor_person_id, is_restricted
@@ -110,7 +111,6 @@ __all__ = [
     "edit_pool_member",
     "eligibility",
     "fee_for",
-    "financial_year_of",
     "get_pool_member",
     "list_pool",
     "offer",
@@ -1185,9 +1185,6 @@ def _basis(hours: float | None, stored: int | None, hourly: int | None, daily: i
     return "no fee (no hourly or daily fee in the pool)"
 
 
-def financial_year_of(day: dt.date) -> int:
-    """The financial year (1 April to 31 March) a day falls in: 2023 means 2023/24."""
-    return day.year if day.month >= 4 else day.year - 1
 
 
 def costs(session: Session, case_id: int | None = None, year: int | None = None) -> CostReport:
@@ -1221,7 +1218,7 @@ def costs(session: Session, case_id: int | None = None, year: int | None = None)
     for a, row_case_id, reference, name, hourly, daily, replaced_on in session.execute(query):
         fee = a.fee_pence if a.fee_pence is not None else fee_for(a.hours, hourly, daily)
         charged_on = a.report_received_on or replaced_on or a.offered_on
-        fy = financial_year_of(charged_on)
+        fy = FinancialYear.of(charged_on).start_year
         if year is not None and fy != year:
             continue
         lines.append(

@@ -9,13 +9,13 @@ from sqlalchemy.orm import Session
 
 from crm_desktop.db.database import Database
 from crm_desktop.domain.enums import Kind, LgscoDecision, Procedure, StageCode
+from crm_desktop.domain.financial_year import FinancialYear
 from crm_desktop.domain.workflow import Action
 from crm_desktop.reports.figures import annual_report
 from crm_desktop.services import queues
 from crm_desktop.services.dashboard import (
     dashboard_figures,
     dashboard_kpis,
-    financial_year_of,
     open_ombudsman_stages,
 )
 from crm_desktop.services.demo import generate_demo
@@ -25,8 +25,8 @@ from tests.workflow_driver import OFFICER, TODAY, Driver, Start
 
 
 def test_financial_year() -> None:
-    assert financial_year_of(dt.date(2025, 3, 31)) == 2024
-    assert financial_year_of(dt.date(2025, 4, 1)) == 2025
+    assert FinancialYear.of(dt.date(2025, 3, 31)).start_year == 2024
+    assert FinancialYear.of(dt.date(2025, 4, 1)).start_year == 2025
 
 
 def test_counts_by_month_procedure_kind_and_stage(database: Database) -> None:

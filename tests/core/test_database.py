@@ -326,7 +326,7 @@ def test_stale_edit_is_a_conflict_not_an_overwrite(any_database: Database) -> No
         any_database.write(work)
 
     save(first, "People Directorate")
-    with pytest.raises(ConflictError, match="Someone else changed this record"):
+    with pytest.raises(ConflictError):
         save(second, "People (second officer)")
     with any_database.session() as session:
         row = session.get(Directorate, first.id)

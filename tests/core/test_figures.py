@@ -35,7 +35,8 @@ from crm_desktop.domain.enums import (
     StageCode,
     StageStatus,
 )
-from crm_desktop.reports.figures import annual_report, financial_year, rag
+from crm_desktop.domain.financial_year import FinancialYear
+from crm_desktop.reports.figures import annual_report, rag
 from crm_desktop.reports.model import AnnualReport, Rag
 from crm_desktop.services import reference_lookup as ref
 
@@ -331,7 +332,8 @@ def report(database: Database) -> AnnualReport:
 
 
 def test_financial_year() -> None:
-    assert financial_year(2022) == (dt.date(2022, 4, 1), dt.date(2023, 3, 31))
+    fy = FinancialYear(2022)
+    assert (fy.start, fy.end, fy.label) == (dt.date(2022, 4, 1), dt.date(2023, 3, 31), "2022/23")
 
 
 def test_children_received_by_stage_counts_cases_by_received_date(report: AnnualReport) -> None:

@@ -10,10 +10,15 @@ from PySide6.QtWidgets import QApplication
 from sqlalchemy.orm import Session
 
 from crm_desktop.db.database import open_database
+from crm_desktop.domain.access import Actor
+from crm_desktop.domain.enums import UserRole
 from tests.factories import add_case
 from ui.app import start_main_window
 from ui.notifier import RecordingNotifier
 from ui.runner import Runner
+
+# The command-line administrator: whoever opens the file has everything on SQLite.
+MANAGER = Actor("manager", UserRole.MANAGER, display_name="A Manager")
 
 
 def test_window_shows_the_case_list(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -30,7 +35,7 @@ def test_window_shows_the_case_list(qtbot, tmp_path: Path) -> None:  # type: ign
     db.dispose()
     runner = Runner(synchronous=True)
     notifier = RecordingNotifier()
-    window = start_main_window(url, runner, notifier)
+    window = start_main_window(url, runner, notifier, MANAGER)
     qtbot.addWidget(window)
     try:
         window.show_page("Cases")
@@ -63,8 +68,9 @@ def test_a_bad_database_is_explained(qtbot, tmp_path: Path) -> None:  # type: ig
     path.write_text("shopping list\n" * 30)
     notifier = RecordingNotifier()
     failed: list[bool] = []
+    url = f"sqlite:///{path}"
     window = start_main_window(
-        f"sqlite:///{path}", Runner(synchronous=True), notifier, lambda: failed.append(True)
+        url, Runner(synchronous=True), notifier, MANAGER, lambda: failed.append(True)
     )
     qtbot.addWidget(window)
     assert failed == [True]

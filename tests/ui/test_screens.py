@@ -12,8 +12,9 @@ from PySide6.QtWidgets import QApplication, QLabel
 from crm_desktop.db.database import Database
 from crm_desktop.domain.access import Actor
 from crm_desktop.domain.enums import Kind, Procedure
+from crm_desktop.operations import cases, run_operation
 from crm_desktop.services import queues
-from crm_desktop.services.cases import NewCase, PersonInput, PointInput, create_case, set_vexatious
+from crm_desktop.services.cases import NewCase, PersonInput, PointInput, create_case
 from crm_desktop.services.dashboard import dashboard_figures, open_ombudsman_stages
 from crm_desktop.services.demo import generate_demo
 from ui.cases_page import load_saved_filters
@@ -239,9 +240,15 @@ def test_new_case_checks_beside_the_field_and_warns(
         from crm_desktop.db.models import CaseParty
 
         person_id = session.query(CaseParty.person_id).filter_by(case_id=created.case_id).scalar()
-    demo.write(
-        lambda s: set_vexatious(s, person_id, True, people["manager"], dt.date(2025, 12, 1)),
-        actor="boss",
+    run_operation(
+        demo,
+        people["manager"],
+        DEMO_END,
+        cases.set_vexatious,
+        created.case_id,
+        person_id,
+        True,
+        dt.date(2025, 12, 1),
     )
     dialog.directorate.setCurrentIndex(dialog.directorate.findData("COaCH"))
     dialog.service_area.setCurrentIndex(dialog.service_area.findData("Contact Centre"))

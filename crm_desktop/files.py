@@ -1,0 +1,108 @@
+"""Writing files so that a reader never sees half of one.
+
+Every file the program writes for the user (reports, exports, backups, subject access
+ZIPs, letters, e-mails saved for Outlook, stored attachments) is written to a temporary
+file beside its target, under a name no other writer can share (two officers exporting
+to the same name each get their own), then renamed into place in one step. If anything
+fails, the temporary file is removed and the target is left as it was. A failure the
+machine causes becomes a :class:`~crm_desktop.errors.FileProblem` (or
+:class:`~crm_desktop.errors.DiskFull`) that says what to do.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import secrets
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from crm_desktop.errors import DiskFull, FileProblem, UserFacingError
+
+__all__ = ["TEMPORARY_SUFFIX", "atomic_write", "atomic_writes", "file_problem", "remove_leftovers"]
+
+TEMPORARY_SUFFIX = ".partial"
+
+
+def temporary_beside(target: Path) -> Path:
+    """A new, unique, empty file beside ``target`` (created with O_EXCL, with the user's
+    usual permissions rather than mkstemp's owner-only ones)."""
+    for _ in range(8):
+        candidate = target.with_name(f".{target.name}.{secrets.token_hex(6)}{TEMPORARY_SUFFIX}")
+        try:
+            os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        return candidate
+    raise FileProblem(f"Cannot find a free temporary name beside {target}.")  # pragma: no cover
+
+
+def file_problem(exc: OSError, target: Path) -> UserFacingError:
+    """What to tell the user when the machine refused to write ``target``."""
+    if exc.errno == errno.ENOSPC or exc.errno == getattr(errno, "EDQUOT", None):
+        return DiskFull(
+            f"There is no room left on the disk for {target}. Nothing was saved: free some "
+            "space (or choose another drive), then try again."
+        )
+    if exc.errno == errno.EROFS:
+        return FileProblem(
+            f"{target.parent} is on a read-only drive. Choose another folder, or ask IT to "
+            "make it writable."
+        )
+    if isinstance(exc, PermissionError):
+        return FileProblem(
+            f"Cannot write {target}: you do not have permission, or the file is open in "
+            "another program. Close it or choose another folder, then try again."
+        )
+    return FileProblem(f"Cannot write {target}: {exc.strerror or exc}. Nothing was saved.")
+
+
+@contextmanager
+def atomic_writes(targets: Sequence[Path]) -> Iterator[list[Path]]:
+    """Yield one temporary path per target; when the block ends without an error each is
+    renamed onto its target, otherwise all are removed and no target is touched."""
+    temporaries: list[Path] = []
+    try:
+        try:
+            for target in targets:
+                if not target.parent.is_dir():
+                    raise FileProblem(
+                        f"The folder {target.parent} does not exist. Choose another folder."
+                    )
+                temporaries.append(temporary_beside(target))
+            yield temporaries
+            for temporary, target in zip(temporaries, targets, strict=True):
+                os.replace(temporary, target)
+        except OSError as exc:
+            raise file_problem(exc, Path(exc.filename or targets[0])) from exc
+    finally:
+        for temporary in temporaries:
+            temporary.unlink(missing_ok=True)
+
+
+@contextmanager
+def atomic_write(target: Path) -> Iterator[Path]:
+    """:func:`atomic_writes` for one file."""
+    with atomic_writes([target]) as (temporary,):
+        yield temporary
+
+
+def remove_leftovers(folder: Path, older_than_seconds: float = 3600.0) -> int:
+    """Remove temporary files that a killed writer left in ``folder`` (those older than
+    ``older_than_seconds``, so a writer still at work keeps its own); how many."""
+    removed = 0
+    cutoff = time.time() - older_than_seconds
+    try:
+        candidates = list(folder.glob(f".*{TEMPORARY_SUFFIX}"))
+    except OSError:
+        return 0
+    for path in candidates:
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except OSError:
+            continue
+    return removed

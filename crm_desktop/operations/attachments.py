@@ -1,0 +1,3 @@
+"""Documents attached to cases."""
+
+from __future__ import annotations

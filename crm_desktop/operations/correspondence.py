@@ -1,0 +1,3 @@
+"""Letters, emails, templates, mail settings, reminders and notifications."""
+
+from __future__ import annotations

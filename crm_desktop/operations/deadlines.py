@@ -1,0 +1,3 @@
+"""Deadline queues, the dashboard and working-day arithmetic."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Importing historical cases."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Backups, restores, database checks and demo data."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""The annual report, exports, baseline figures and commentary."""
+
+from __future__ import annotations
