@@ -303,3 +303,43 @@ def test_the_outbox_status_is_plain_rows(database: Database, built: Built) -> No
     [waiting] = status.waiting
     assert (waiting.status, waiting.to_address, waiting.attempts) == ("pending", "a@example.org", 0)
     assert dataclasses.is_dataclass(waiting)  # plain data, not a row of the session
+
+
+# --------------------------------------------------------------------------- own transactions
+
+
+def test_operations_with_their_own_transactions_hold_no_read_lock_while_writing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite's rollback journal (a network share) a reader's lock keeps a writer from
+    committing: an operation that writes for itself must have ended its reads first, or
+    it would wait on itself until the busy timeout and fail."""
+    from crm_desktop.db.database import open_database
+
+    monkeypatch.setenv("CRM_SQLITE_JOURNAL", "delete")
+    database = open_database(f"sqlite:///{tmp_path / 'share.db'}")
+    try:
+        configure(database, None, email__eml_folder=str(tmp_path / "eml"))
+        built = database.write(build_case)
+        result = run_operation(
+            database,
+            officer(built),
+            TODAY,
+            ops.send_email,
+            built.case_id,
+            Letter("acknowledgement"),
+        ).value
+        assert result.status == "sent"
+        report = run_operation(database, manager(built), TODAY, ops.run_reminders).value
+        assert report.outbox["failed"] == 0
+    finally:
+        database.dispose()
+
+
+def test_only_an_operation_declared_so_writes_for_itself(database: Database, built: Built) -> None:
+    from crm_desktop.operations import OpContext
+
+    with database.session() as session:
+        ctx = OpContext(session, manager(built), TODAY, database=database)
+        with pytest.raises(RuntimeError):
+            ctx.write(lambda s: None)
