@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from crm_desktop.cli import main
 from crm_desktop.correspondence.case_correspondence import CorrespondenceEntry
-from crm_desktop.correspondence.letters import Letter
+from crm_desktop.correspondence.letters import Letter, LetterResult
 from crm_desktop.correspondence.notifications import notify
 from crm_desktop.correspondence.templates import TEMPLATES, letter_templates
 from crm_desktop.db.database import Database
@@ -30,6 +29,7 @@ from crm_desktop.operations import correspondence as ops
 from crm_desktop.operations import run_operation
 from crm_desktop.services.users import add_user
 from tests.core.test_correspondence_support import Built, build_case, configure, manager, officer
+from tests.core.test_privacy_cli import run as run_cli
 from tests.factories import add_case
 
 TODAY = dt.date(2024, 3, 18)
@@ -149,8 +149,9 @@ def test_the_letter_pdf_is_saved_where_asked_and_a_bad_place_records_nothing(
     database: Database, built: Built, tmp_path: Path
 ) -> None:
     target = tmp_path / "out" / "ack.pdf"
-    with pytest.raises(FileProblem):  # the folder does not exist
-        run_operation(
+
+    def send() -> LetterResult:
+        return run_operation(
             database,
             officer(built),
             TODAY,
@@ -158,18 +159,13 @@ def test_the_letter_pdf_is_saved_where_asked_and_a_bad_place_records_nothing(
             built.case_id,
             Letter("acknowledgement"),
             target,
-        )
+        ).value
+
+    with pytest.raises(FileProblem):  # the folder does not exist
+        send()
     assert _count(database, Correspondence) == 0
     target.parent.mkdir()
-    result = run_operation(
-        database,
-        officer(built),
-        TODAY,
-        ops.send_letter,
-        built.case_id,
-        Letter("acknowledgement"),
-        target,
-    ).value
+    result = send()
     assert result.saved_to == target and target.read_bytes() == result.pdf
     assert [p.name for p in target.parent.iterdir()] == ["ack.pdf"]  # no temporary left
     assert _count(database, Correspondence) == 1
@@ -260,12 +256,6 @@ def test_each_user_reads_and_marks_only_their_own_notifications(
 # --------------------------------------------------------------------------- reminders
 
 
-def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = main(argv)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_reminders_commands_are_a_managers_and_say_what_they_did(
     database: Database, sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -273,18 +263,22 @@ def test_reminders_commands_are_a_managers_and_say_what_they_did(
     database.write(lambda s: build_case(s, due_on=dt.date(2024, 3, 20)))
     db = ["--database", sqlite_url]
 
-    code, _, err = _run([*db, "--as", "alice", "reminders", "run", "--as-of", "2024-03-18"], capsys)
+    code, _, err = run_cli(
+        [*db, "--as", "alice", "reminders", "run", "--as-of", "2024-03-18"], capsys
+    )
     assert code == 2 and err.count("\n") == 1
     assert _count(database, OutboxMessage) == 0 and _count(database, Notification) == 0
 
-    code, out, _ = _run([*db, "--as", "mary", "reminders", "run", "--as-of", "2024-03-18"], capsys)
+    code, out, _ = run_cli(
+        [*db, "--as", "mary", "reminders", "run", "--as-of", "2024-03-18"], capsys
+    )
     assert code == 0 and out.startswith("Reminders for 2024-03-18:")
     assert _count(database, Notification) > 0
-    code, out, _ = _run([*db, "reminders", "status"], capsys)  # the file's administrator
+    code, out, _ = run_cli([*db, "reminders", "status"], capsys)  # the file's administrator
     assert code == 0 and out.startswith("Outbox: 0 waiting")
-    code, out, _ = _run([*db, "reminders", "retry-failed"], capsys)
+    code, out, _ = run_cli([*db, "reminders", "retry-failed"], capsys)
     assert code == 0 and out == "0 failed emails put back in the queue.\n"
-    code, _, err = _run([*db, "--as", "alice", "reminders", "status"], capsys)
+    code, _, err = run_cli([*db, "--as", "alice", "reminders", "status"], capsys)
     assert code == 2
 
 
