@@ -12,7 +12,8 @@ import importlib
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import ParamSpec, TypeVar
 
 from crm_desktop import __version__
@@ -121,6 +122,16 @@ def open_for_command(args: argparse.Namespace) -> Database:
     for warning in database.warnings:
         print(f"crm-desktop: warning: {warning}", file=sys.stderr)
     return database
+
+
+@contextmanager
+def command_database(args: argparse.Namespace) -> Iterator[Database]:
+    """:func:`open_for_command`, disposed of when the command is done with it."""
+    database = open_for_command(args)
+    try:
+        yield database
+    finally:
+        database.dispose()
 
 
 def command_actor(database: Database, args: argparse.Namespace) -> Actor:
