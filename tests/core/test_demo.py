@@ -139,7 +139,7 @@ FINGERPRINT: dict[str, tuple[int, str]] = {
     "case_party": (1944, "5df2e368db159f14"),
     "case_service_category": (343, "87a2a65b184d9df9"),
     "complaint_point": (1752, "16b0e2c73e74921e"),
-    "stage": (1141, "8814cba15794ad71"),
+    "stage": (1141, "8611b79d21320acc"),
     "point_outcome": (1806, "4a94a723b31d42ac"),
     "stage_grading": (279, "f5c40c10a0a4da89"),
     "stage_suspension": (28, "b3fbc5ef69ec224a"),

@@ -398,6 +398,10 @@ class _Stager:
         level.ack_due = self.draws.add_where(has, level.requested, days)
         lag = self.draws.choice(n, data.ACKNOWLEDGE_LAG_WEIGHTS)
         acked = self.draws.add_where(has, level.requested, lag)
+        # Only an acknowledged stage's clock can be stopped, or its investigation started
+        # (the tables allow neither while it awaits acknowledgement): acknowledged by then.
+        for before in (level.susp_start, level.statement):
+            acked = np.where(has & (before != NONE), np.minimum(acked, before), acked)
         acked = np.where((level.closed != NONE) & (acked > level.closed), level.closed, acked)
         level.acked = np.where(has & (acked <= self.end), acked, NONE)
 
@@ -547,8 +551,11 @@ class _Stager:
             panel_on = draws.add(level.started, panel)
             report_on = draws.add(panel_on, report)
             council_on = draws.add(report_on, response)
-            level.panel_on = np.where(panel_on <= end, panel_on, NONE)
-            level.panel_report_on = np.where(report_on <= end, report_on, NONE)
+            # A panel cannot meet while the stage's clock is stopped (nor the clock stop
+            # once it has met): a stage suspended on the end date is still waiting.
+            waiting = level.status == STATUS_SUSPENDED
+            level.panel_on = np.where((panel_on <= end) & ~waiting, panel_on, NONE)
+            level.panel_report_on = np.where((report_on <= end) & ~waiting, report_on, NONE)
             level.council_on = np.where(level.status == STATUS_CLOSED, council_on, NONE)
         else:
             started = draws.add(requested, rng.integers(*data.NEXT_STAGE_START_DAYS, m))
