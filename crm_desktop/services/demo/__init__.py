@@ -23,6 +23,11 @@ The package, in the order a run uses it:
   involved, investigations, the Ombudsman's remedies, learning;
 - :mod:`.rows` and :mod:`.writer`: ids, table rows and the bulk inserts.
 
+The demo's cases are owned by five accounts (:mod:`.accounts`) it creates when they are
+not there yet: a manager (``manager``) and four officers (``officer1`` to ``officer4``),
+all with one password, :data:`DEMO_PASSWORD` unless the caller gives another. An account
+already there is used as it is: its password is not changed.
+
 No Qt here: the CLI (``crm-desktop demo``) and the desktop program both call it.
 """
 
@@ -38,6 +43,7 @@ from sqlalchemy.orm import Session
 from crm_desktop.db.database import Database
 from crm_desktop.errors import ValidationError
 from crm_desktop.services.demo import data
+from crm_desktop.services.demo.accounts import DEMO_PASSWORD, DemoAccount
 from crm_desktop.services.demo.cases import make_cases
 from crm_desktop.services.demo.casework import make_casework
 from crm_desktop.services.demo.draws import NONE, Draws, Period, date, day
@@ -53,8 +59,9 @@ from crm_desktop.services.demo.points import make_points
 from crm_desktop.services.demo.reference import load_reference
 from crm_desktop.services.demo.rows import Rows
 from crm_desktop.services.demo.writer import Writer
+from crm_desktop.services.users import check_password_rules
 
-__all__ = ["DemoSummary", "Progress", "generate_demo"]
+__all__ = ["DEMO_PASSWORD", "DemoAccount", "DemoSummary", "Progress", "generate_demo"]
 
 Progress = Callable[[int, int], None]
 
@@ -80,6 +87,7 @@ class DemoSummary:
     assignments: int
     action_items: int
     users_created: int
+    accounts: tuple[DemoAccount, ...]  # every demo account, manager first
     first_received: dt.date
     last_received: dt.date
     rows: int
@@ -91,13 +99,17 @@ def generate_demo(
     seed: int,
     end: dt.date,
     progress: Progress | None = None,
+    *,
+    password: str = DEMO_PASSWORD,
 ) -> DemoSummary:
     """Add ``cases`` made-up representations received up to ``end`` (see module doc).
 
     Runs in one write transaction: all of it is saved or none. Existing cases are left
     alone; references continue after the numbers already used. ``progress(done, total)``
-    is called as rows are written, in cases.
+    is called as rows are written, in cases. The demo accounts it creates get
+    ``password``, which must keep the password rules.
     """
+    check_password_rules(password)
     if cases < 1:
         raise ValidationError("Ask for at least one demo case.", "cases")
     if not 2006 <= end.year <= 2044:
@@ -108,13 +120,18 @@ def generate_demo(
         )
 
     def work(session: Session) -> DemoSummary:
-        return _run(session, cases, seed, end, progress)
+        return _run(session, cases, seed, end, progress, password)
 
     return database.write(work, actor=DEMO_ACTOR)
 
 
 def _run(
-    session: Session, n: int, seed: int, end: dt.date, progress: Progress | None
+    session: Session,
+    n: int,
+    seed: int,
+    end: dt.date,
+    progress: Progress | None,
+    password: str,
 ) -> DemoSummary:
     # The order of these calls is the order of the random draws: changing it changes
     # the data every seed gives.
@@ -131,7 +148,18 @@ def _run(
 
     writer = Writer(session)
     rows = Rows(
-        writer, draws, ref, period, DEMO_ACTOR, cases, replies, stages, points, people, work
+        writer,
+        draws,
+        ref,
+        period,
+        DEMO_ACTOR,
+        password,
+        cases,
+        replies,
+        stages,
+        points,
+        people,
+        work,
     )
     tables = rows.build()
     written = writer.insert(tables, n, progress)
@@ -173,7 +201,8 @@ def _run(
         people=people.count,
         assignments=len(work.assignments["stage"]),
         action_items=len(work.actions),
-        users_created=rows.new_users,
+        users_created=sum(1 for account in rows.accounts if account.created),
+        accounts=rows.accounts,
         first_received=date(int(cases.received.min())),
         last_received=date(int(cases.received.max())),
         rows=written,

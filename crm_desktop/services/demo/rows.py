@@ -30,10 +30,10 @@ from crm_desktop.db.models import (
     StageExtension,
     StageGrading,
     StageSuspension,
-    User,
 )
 from crm_desktop.domain.enums import CaseStatus, PartyRole
 from crm_desktop.services.demo import data
+from crm_desktop.services.demo.accounts import DemoAccount, demo_accounts
 from crm_desktop.services.demo.cases import Cases, officers
 from crm_desktop.services.demo.casework import Casework
 from crm_desktop.services.demo.draws import (
@@ -64,6 +64,7 @@ class Rows:
         ref: Reference,
         period: Period,
         actor: str,
+        password: str,
         cases: Cases,
         replies: Replies,
         stages: Stages,
@@ -76,6 +77,7 @@ class Rows:
         self.ref = ref
         self.period = period
         self.actor = actor
+        self.password = password
         self.cases = cases
         self.replies = replies
         self.stages = stages
@@ -83,49 +85,10 @@ class Rows:
         self.people = people
         self.work = work
         self.tables: list[Table] = []
-        self.new_users = 0
+        self.accounts: tuple[DemoAccount, ...] = ()
         self.counters: dict[tuple[str, int], int] = {}
 
     # ------------------------------------------------------------------ ids
-
-    def _reserve_users(self) -> list[int]:
-        """The demo users' ids (manager first), creating the user rows that are missing."""
-        existing = self.ref.existing_users
-        missing = sum(1 for user in data.DEMO_USERS if user[0] not in existing)
-        max_id = self.writer.reserve(table_of(User), missing) if missing else 0
-        rows: list[dict[str, Any]] = []
-        ids: list[int] = []
-        stamp = dt.datetime.combine(date(self.period.start), dt.time(9, 0))
-        for username, display_name, role in data.DEMO_USERS:
-            user_id = existing.get(username)
-            if user_id is None:
-                max_id += 1
-                user_id = max_id
-                rows.append(
-                    {
-                        "id": user_id,
-                        "username": username,
-                        "display_name": display_name,
-                        "email": f"{username}@council.example",
-                        "role": role.value,
-                        "password_hash": None,
-                        "windows_account": None,
-                        "person_id": None,
-                        "service_area_id": None,
-                        "active": True,
-                        "failed_sign_ins": 0,
-                        "locked_until": None,
-                        "last_sign_in_at": None,
-                        "created_at": stamp,
-                        "version": 1,
-                        "updated_at": stamp,
-                        "updated_by": self.actor,
-                    }
-                )
-            ids.append(user_id)
-        self.new_users = len(rows)
-        self.user_rows = rows
-        return ids
 
     def _reserve_ids(self) -> None:
         """The id before each table's new rows."""
@@ -162,16 +125,17 @@ class Rows:
     # ------------------------------------------------------------------ tables
 
     def build(self) -> list[Table]:
-        user_ids = self._reserve_users()
-        officer_ids = user_ids[1:]
+        created_at = dt.datetime.combine(date(self.period.start), dt.time(9, 0))
+        users = demo_accounts(
+            self.writer, self.ref.existing_users, created_at, self.actor, self.password
+        )
+        self.accounts = users.accounts
+        officer_ids = users.ids[1:]
         assert len(officer_ids) == len(officers())
         self.owner_id = [officer_ids[i] for i in self.cases.owner.tolist()]
         self._reserve_ids()
-        if self.user_rows:
-            users = Table(table_of(User), len(self.user_rows))
-            for key in self.user_rows[0]:
-                users.columns[key] = [u[key] for u in self.user_rows]
-            self.tables.append(users)
+        if users.table is not None:
+            self.tables.append(users.table)
         self._people()
         self._cases()
         self._parties_and_categories()
