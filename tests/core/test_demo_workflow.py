@@ -231,4 +231,5 @@ def test_the_demo_data_covers_what_the_workflow_allows() -> None:
     }
     assert panels == {(Procedure.CHILDREN, StageCode.STAGE_3)}
     assert set(data.RESPONSE_BUCKETS) == council_stages - panels
+    assert not panels & set(data.SUSPENSION_CHANCE)
     assert all(len(weights) == len(Outcome) for weights in data.OUTCOME_WEIGHTS.values())

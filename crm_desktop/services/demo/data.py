@@ -146,6 +146,9 @@ DEFAULT_TIMESCALE: Final = {
     (Procedure.CORPORATE, StageCode.STAGE_1): 20,
     (Procedure.CORPORATE, StageCode.STAGE_2): 25,
 }
+# A closed stage whose clock was stopped on the way. None for the review panel's stage:
+# its panel, report and response dates do not allow for a stopped clock. (Any open stage
+# may be suspended on the end date: OPEN_SUSPENDED and STUCK_SUSPENDED above.)
 SUSPENSION_CHANCE: Final = {
     (Procedure.CHILDREN, StageCode.STAGE_1): 0.03,
     (Procedure.CHILDREN, StageCode.STAGE_2): 0.08,
