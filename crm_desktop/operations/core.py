@@ -16,6 +16,13 @@ actor may not see before the operation reads anything, runs the operation and re
 an :class:`OpResult`: its plain value and what changed. The desktop program's runner
 and the command line call operations only through it. An operation may call another
 one with ``other(ctx, ...)``: the same checks run, in the same transaction.
+
+An operation whose changes depend on its input (an import that found errors changed
+nothing; one that added no reference data did not change it) declares every kind it
+may change and says what one run did change with :meth:`OpContext.report_changes`.
+An operation that must open its own transactions (demo data written in one large
+transaction of its own, a backup, a restore) declares ``own_transactions=True``: it
+gets a read session for the policy's checks and works through ``ctx.database``.
 """
 
 from __future__ import annotations
@@ -49,6 +56,7 @@ __all__ = [
     "Operation",
     "Progress",
     "operation",
+    "reporting",
     "run_operation",
 ]
 
@@ -78,6 +86,18 @@ class _NoProgress:
 
 
 NO_PROGRESS: Progress = _NoProgress()
+
+
+def reporting(progress: Progress) -> Callable[[int, int, str], None]:
+    """A plain ``step(done, total, text)`` callback for the core's long work (which does
+    not know about operations): it stops the work once the user has cancelled, then
+    reports how far it has got."""
+
+    def step(done: int, total: int, text: str = "") -> None:
+        progress.check()
+        progress.report(done, total, text)
+
+    return step
 
 
 class Change(StrEnum):
@@ -141,9 +161,21 @@ class OpContext:
     today: dt.date
     authoriser: Authoriser = field(init=False)
     database: Database | None = None
+    reported: frozenset[Change] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.authoriser = Authoriser(self.session, self.actor)
+
+    def report_changes(self, *kinds: Change) -> None:
+        """What this run changed, when it is less than the operation declares (nothing,
+        when called with no kinds). Kinds the operation does not declare are ignored."""
+        self.reported = frozenset(kinds)
+
+    def require_database(self) -> Database:
+        """The database the operation runs on (operations with their own transactions)."""
+        if self.database is None:
+            raise RuntimeError("this operation needs the database it runs on")
+        return self.database
 
 
 @dataclass(frozen=True)
@@ -158,6 +190,7 @@ class Operation(Generic[P, T]):
     writes: bool
     scoped: tuple[tuple[str, Scope], ...]
     description: str
+    own_transactions: bool = False
 
     def __call__(self, ctx: OpContext, *args: P.args, **kwargs: P.kwargs) -> T:
         self.check(ctx, *args, **kwargs)
@@ -218,27 +251,32 @@ def operation(
     *,
     changes: tuple[Change, ...] = (),
     writes: bool | None = None,
+    own_transactions: bool = False,
 ) -> Callable[[Callable[Concatenate[OpContext, P], T]], Operation[P, T]]:
     """Register ``function`` as an operation needing ``permission``.
 
     ``writes`` defaults to whether it declares ``changes``: an operation that changes
-    nothing runs in a read session.
+    nothing runs in a read session. ``own_transactions`` marks one that opens its own
+    transactions through ``ctx.database``: it runs in a read session whatever it changes.
     """
 
     def register(function: Callable[Concatenate[OpContext, P], T]) -> Operation[P, T]:
         name = f"{function.__module__.rsplit('.', 1)[-1]}.{function.__name__}"
         if name in REGISTRY:
             raise RuntimeError(f"operation {name} is registered twice")
-        if changes and writes is False:
+        if changes and writes is False and not own_transactions:
             raise RuntimeError(f"operation {name} changes data, so it must write")
+        if own_transactions and writes:
+            raise RuntimeError(f"operation {name} writes in its own transactions")
         op = Operation(
             name=name,
             function=function,
             permission=permission,
             changes=OpChanges(frozenset(changes)),
-            writes=bool(changes) if writes is None else writes,
+            writes=(bool(changes) and not own_transactions) if writes is None else writes,
             scoped=_scoped_parameters(function),
             description=(inspect.getdoc(function) or "").split("\n", 1)[0],
+            own_transactions=own_transactions,
         )
         REGISTRY[name] = op
         return op
@@ -264,9 +302,11 @@ def run_operation(
 
     require(actor, op.permission)
     signed_in = actor
+    contexts: list[OpContext] = []
 
     def work(session: Session) -> T:
         ctx = OpContext(session, signed_in, today, database=database)
+        contexts[:] = [ctx]  # a retried write starts again with a new context
         return op(ctx, *args, **kwargs)
 
     if op.writes:
@@ -274,7 +314,10 @@ def run_operation(
     else:
         with database.session() as session:
             value = work(session)
-    return OpResult(value, op.changes)
+    reported = contexts[0].reported if contexts else None
+    if reported is None:
+        return OpResult(value, op.changes)
+    return OpResult(value, OpChanges(op.changes.kinds & reported))
 
 
 def operations() -> Mapping[str, Operation[Any, Any]]:
