@@ -422,11 +422,11 @@ class LetterDialog(QDialog):
                 target = target.with_name(target.name + ".pdf")
 
             def write_letter() -> tuple[LetterResult, Path]:
-                from crm_desktop.cli_reports import check_target, staged
+                from crm_desktop.files import atomic_write, check_target
 
-                checked = check_target(target)
+                checked = check_target(target, "the letter")
                 result = send_letter(database, request, actor, today)
-                with staged([checked]) as (temporary,):
+                with atomic_write(checked) as temporary:
                     temporary.write_bytes(result.pdf)
                 return result, checked
 
