@@ -245,12 +245,16 @@ def export(
 
             book = Workbook(write_only=True)
             sheet = book.create_sheet(spec.name)
-            sheet.append(list(spec.columns))
-            for row in _rows(session, spec, start, end):
-                sheet.append([_cell(v) for v in row])
-                count += 1
-                if progress and count % BATCH == 0:
-                    progress(count)
+            try:
+                sheet.append(list(spec.columns))
+                for row in _rows(session, spec, start, end):
+                    sheet.append([_cell(v) for v in row])
+                    count += 1
+                    if progress and count % BATCH == 0:
+                        progress(count)
+            except BaseException:
+                sheet.close()  # end openpyxl's own file for the sheet; the export is dropped
+                raise
             book.save(temporary)
     return count
 
