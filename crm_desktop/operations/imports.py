@@ -55,15 +55,7 @@ def check_rows(
     progress: Progress = NO_PROGRESS,
 ) -> importer.ImportResult:
     """Check rows read from a file as the import would (a dry run); nothing is written."""
-    return importer.check_rows(
-        ctx.session,
-        rows,
-        skip_existing=skip_existing,
-        add_missing_reference_data=add_missing_reference_data,
-        today=ctx.today,
-        source=source,
-        progress=reporting(progress),
-    )
+    return _run(ctx, rows, source, skip_existing, add_missing_reference_data, progress, True)
 
 
 @operation(Permission.IMPORT_CASES, changes=(Change.CASES, Change.REFERENCE_DATA))
@@ -76,16 +68,7 @@ def import_rows(
     progress: Progress = NO_PROGRESS,
 ) -> importer.ImportResult:
     """Import historical cases: every row of the file, or nothing when any row is wrong."""
-    result = importer.write_rows(
-        ctx.session,
-        rows,
-        skip_existing=skip_existing,
-        add_missing_reference_data=add_missing_reference_data,
-        actor=f"import:{ctx.actor.username}",
-        today=ctx.today,
-        source=source,
-        progress=reporting(progress),
-    )
+    result = _run(ctx, rows, source, skip_existing, add_missing_reference_data, progress, False)
     changed = []
     if result.ok and result.cases:
         changed.append(Change.CASES)
@@ -93,3 +76,25 @@ def import_rows(
         changed.append(Change.REFERENCE_DATA)
     ctx.report_changes(*changed)
     return result
+
+
+def _run(
+    ctx: OpContext,
+    rows: importer.RawRows,
+    source: str,
+    skip_existing: bool,
+    add_missing_reference_data: bool,
+    progress: Progress,
+    dry_run: bool,
+) -> importer.ImportResult:
+    return importer.import_in_session(
+        ctx.session,
+        rows,
+        dry_run=dry_run,
+        skip_existing=skip_existing,
+        add_missing_reference_data=add_missing_reference_data,
+        actor=f"import:{ctx.actor.username}",
+        today=ctx.today,
+        source=source,
+        progress=reporting(progress),
+    )

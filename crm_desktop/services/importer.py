@@ -9,10 +9,11 @@ Three steps, each usable on its own:
   database (reference data, references already there) and returns an
   :class:`ImportPlan`: the cases it would write, and every error with its row, column
   and reason. Nothing is written.
-- :func:`check_rows` (a dry run) and :func:`write_rows` (check, then write every case
-  when there is no error at all) work in the caller's session: the operations
-  (``operations.imports``) run them in a read session and in one write transaction;
-  :func:`import_rows` / :func:`run_import` do the same on a :class:`Database`.
+- :func:`import_in_session` checks and, when there is no error at all and this is not a
+  dry run, writes every case, in the caller's session: the operations
+  (``operations.imports``) run a dry run in a read session and an import in one write
+  transaction; :func:`import_rows` / :func:`run_import` do the same on a
+  :class:`Database`.
 - :func:`summary` says in one paragraph what a result imported (or would import).
 
 Errors are *returned*, never raised: :class:`ImportResult` carries them, and a result
@@ -140,12 +141,11 @@ __all__ = [
     "RawRows",
     "Step",
     "check_import",
-    "check_rows",
+    "import_in_session",
     "import_rows",
     "read_rows",
     "run_import",
     "summary",
-    "write_rows",
 ]
 
 # The columns of the format, in the order the format lists them.
@@ -1861,32 +1861,11 @@ def _result(source: str, dry_run: bool, plan: ImportPlan) -> ImportResult:
     )
 
 
-def check_rows(
+def import_in_session(
     session: Session,
     rows: Sequence[RawRow],
     *,
-    skip_existing: bool,
-    add_missing_reference_data: bool,
-    today: dt.date,
-    source: str = "",
-    progress: Step | None = None,
-) -> ImportResult:
-    """A dry run in ``session``: what importing the rows would do; nothing is written."""
-    plan = check_import(
-        session,
-        rows,
-        skip_existing=skip_existing,
-        add_missing_reference_data=add_missing_reference_data,
-        today=today,
-        progress=progress,
-    )
-    return _result(source, True, plan)
-
-
-def write_rows(
-    session: Session,
-    rows: Sequence[RawRow],
-    *,
+    dry_run: bool,
     skip_existing: bool,
     add_missing_reference_data: bool,
     actor: str,
@@ -1894,9 +1873,9 @@ def write_rows(
     source: str = "",
     progress: Step | None = None,
 ) -> ImportResult:
-    """Check the rows and, when there is no error at all, write them in ``session`` (the
-    caller's write transaction, so the check and the writing see the same database).
-    With any error nothing is written. ``actor`` is recorded as who made each row."""
+    """Check the rows and, unless this is a dry run or there is any error, write them in
+    ``session`` (the caller's write transaction, so the check and the writing see the
+    same database). ``actor`` is recorded as who made each row."""
     plan = check_import(
         session,
         rows,
@@ -1905,8 +1884,8 @@ def write_rows(
         today=today,
         progress=progress,
     )
-    if plan.errors:
-        return _result(source, False, plan)
+    if dry_run or plan.errors:
+        return _result(source, dry_run, plan)
     writer = _Writer(session, actor)
     writer.reference_data(plan.new_reference_data, plan.cases)
     writer.cases(plan.cases, progress)
@@ -1930,18 +1909,22 @@ def import_rows(
     any error nothing is written. A dry run makes the same check on a read session and
     returns the same result a real run would, without writing.
     """
-    options: dict[str, Any] = {
-        "skip_existing": skip_existing,
-        "add_missing_reference_data": add_missing_reference_data,
-        "today": today,
-        "source": source,
-    }
+    def work(session: Session) -> ImportResult:
+        return import_in_session(
+            session,
+            rows,
+            dry_run=dry_run,
+            skip_existing=skip_existing,
+            add_missing_reference_data=add_missing_reference_data,
+            actor=actor,
+            today=today,
+            source=source,
+        )
+
     if dry_run:
         with database.session() as session:
-            return check_rows(session, rows, **options)
-    return database.write(
-        lambda session: write_rows(session, rows, actor=actor, **options), actor=actor
-    )
+            return work(session)
+    return database.write(work, actor=actor)
 
 
 def run_import(
