@@ -192,11 +192,11 @@ def cmd_db_where(args: argparse.Namespace) -> int:
 
 
 def cmd_db_check(args: argparse.Namespace) -> int:
-    from crm_desktop.services.maintenance import check_database
+    from crm_desktop.operations import maintenance
 
     database = open_for_command(args)
     try:
-        report = check_database(database)
+        report = run_command(database, args, maintenance.check_database)
     finally:
         database.dispose()
     for line in report.checked:
@@ -213,34 +213,57 @@ def cmd_db_check(args: argparse.Namespace) -> int:
     return 1
 
 
+class PrintedProgress:
+    """How far long work has got, on standard error: one line rewritten in a terminal,
+    a line at each quarter otherwise (a log keeps four lines, not thousands)."""
+
+    def __init__(self, unit: str) -> None:
+        self.unit = unit
+        self.interactive = sys.stderr.isatty()
+        self.quarter = -1
+
+    def report(self, done: int, total: int, text: str = "") -> None:
+        line = f"{done:,} of {total:,} {self.unit}"
+        if self.interactive:
+            print(f"\r  {line}", end="", file=sys.stderr, flush=True)
+            return
+        quarter = 4 * done // max(total, 1)
+        if quarter > self.quarter:
+            self.quarter = quarter
+            print(f"  {line}", file=sys.stderr, flush=True)
+
+    def check(self) -> None:
+        """Work on the command line stops with Ctrl+C, not through here."""
+
+    def end(self) -> None:
+        if self.interactive:
+            print(file=sys.stderr)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
-    from crm_desktop.services.demo import DEMO_PASSWORD, generate_demo
+    from crm_desktop.operations import maintenance
+    from crm_desktop.services.demo import DEMO_PASSWORD
     from crm_desktop.services.users import check_password_rules
 
     password = read_password(True) if args.password_stdin else DEMO_PASSWORD
     check_password_rules(password)  # before the database is opened or created
     database = open_for_command(args)
-    end = args.end or dt.date.today()
     started = time.perf_counter()
-
-    interactive = sys.stderr.isatty()
-    shown = {"quarter": -1}
-
-    def progress(done: int, total: int) -> None:
-        if interactive:
-            print(f"\r  {done:,} of {total:,} cases", end="", file=sys.stderr, flush=True)
-            return
-        quarter = 4 * done // max(total, 1)
-        if quarter > shown["quarter"]:
-            shown["quarter"] = quarter
-            print(f"  {done:,} of {total:,} cases", file=sys.stderr, flush=True)
-
+    progress = PrintedProgress("cases")
     try:
-        summary = generate_demo(database, args.cases, args.seed, end, progress, password=password)
+        summary = run_command(
+            database,
+            args,
+            maintenance.load_demo_data,
+            args.cases,
+            args.seed,
+            args.end,
+            progress=progress,
+            password=password,
+        )
     finally:
         database.dispose()
-    if interactive:
-        print(file=sys.stderr)
+    progress.end()
     elapsed = time.perf_counter() - started
     print(f"Created {summary.cases:,} demo cases in {elapsed:.1f} s ({summary.open_cases:,} open).")
     made = [a for a in summary.accounts if a.created]

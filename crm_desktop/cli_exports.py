@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from crm_desktop.cli import open_for_command, parse_date
+from crm_desktop.cli import open_for_command, parse_date, run_command
 
 
 def register(commands: Any) -> None:
@@ -34,12 +34,13 @@ def register(commands: Any) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from crm_desktop.reports.exports import export
+    from crm_desktop.operations import reports
 
     database = open_for_command(args)
     try:
-        with database.session() as session:
-            count = export(session, args.what, args.out, start=args.start, end=args.end)
+        count = run_command(
+            database, args, reports.export_data, args.what, args.out, args.start, args.end
+        )
     finally:
         database.dispose()
     print(f"Exported {count:,} {args.what} to {args.out}")
@@ -47,27 +48,23 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_baseline_template(args: argparse.Namespace) -> int:
-    from crm_desktop.reports.baseline import baseline_template
+    from crm_desktop.operations import reports
 
     database = open_for_command(args)
     try:
-        with database.session() as session:
-            text = baseline_template(session, args.year)
+        written = run_command(database, args, reports.save_baseline_template, args.year, args.out)
     finally:
         database.dispose()
-    args.out.write_text(text, encoding="utf-8")
-    print(f"Wrote the baseline template for {args.year} to {args.out}")
+    print(f"Wrote the baseline template for {args.year} to {written}")
     return 0
 
 
 def cmd_baseline_load(args: argparse.Namespace) -> int:
-    from crm_desktop.reports.baseline import BaselineResult, load_baseline_csv
+    from crm_desktop.operations import reports
 
     database = open_for_command(args)
     try:
-        result: BaselineResult = database.write(
-            lambda session: load_baseline_csv(session, args.file), actor="baseline"
-        )
+        result = run_command(database, args, reports.load_baseline, args.file)
     finally:
         database.dispose()
     if result.errors:

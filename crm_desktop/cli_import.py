@@ -14,19 +14,15 @@ not opened.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import getpass
 import sys
 from typing import Any
 
-from crm_desktop.cli import open_for_command
-from crm_desktop.domain.enums import Kind, Procedure
-from crm_desktop.services.importer import ImportResult, import_rows, read_rows
+from crm_desktop.cli import open_for_command, run_command
+from crm_desktop.services.importer import read_rows, summary
 
-__all__ = ["register", "summary"]
+__all__ = ["register"]
 
 EXIT_REFUSED = 2
-_SHOWN_SKIPPED = 10
 
 
 def register(subparsers: Any) -> None:
@@ -64,27 +60,21 @@ def register(subparsers: Any) -> None:
     cases.set_defaults(handler=cmd_import_cases)
 
 
-def _actor() -> str:
-    try:
-        user = getpass.getuser()
-    except (OSError, KeyError):  # no login name in this environment
-        user = ""
-    return f"import:{user}" if user else "import"
-
-
 def cmd_import_cases(args: argparse.Namespace) -> int:
+    from crm_desktop.operations import imports
+
     rows = read_rows(args.file)  # an unreadable file stops here, before the database opens
+    op = imports.check_rows if args.dry_run else imports.import_rows
     database = open_for_command(args)
     try:
-        result = import_rows(
+        result = run_command(
             database,
+            args,
+            op,
             rows,
-            dry_run=args.dry_run,
-            skip_existing=args.skip_existing,
-            add_missing_reference_data=args.add_missing_reference_data,
-            actor=_actor(),
-            today=dt.date.today(),
-            source=args.file,
+            args.file,
+            args.skip_existing,
+            args.add_missing_reference_data,
         )
     finally:
         database.dispose()
@@ -100,60 +90,3 @@ def cmd_import_cases(args: argparse.Namespace) -> int:
         return EXIT_REFUSED
     print(summary(result))
     return 0
-
-
-def _plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n:,} {one if n == 1 else (many or one + 's')}"
-
-
-def _breakdown(result: ImportResult) -> str:
-    parts: list[str] = []
-    for kind in Kind:
-        total = result.cases_of(kind)
-        if not total:
-            continue
-        by_procedure = ", ".join(
-            f"{result.cases_of(kind, p):,} {p.value}" for p in Procedure if result.cases_of(kind, p)
-        )
-        parts.append(f"{_plural(total, kind.value)} ({by_procedure})")
-    return "; ".join(parts)
-
-
-def summary(result: ImportResult) -> str:
-    """One paragraph: what was (or would be) imported, and what was skipped."""
-    verb = "Would import" if result.dry_run else "Imported"
-    text = f"{verb} {_plural(result.cases, 'case')} from {result.source}"
-    if result.cases:
-        text += f": {_breakdown(result)}"
-    text += (
-        f", with {_plural(result.stages, 'stage')} and {_plural(result.points, 'complaint point')}"
-    )
-    if result.lgsco_decisions or result.lgsco_payments_pence:
-        pounds = result.lgsco_payments_pence / 100
-        text += (
-            f" ({_plural(result.lgsco_decisions, 'Ombudsman decision')}, "
-            f"£{pounds:,.2f} in Ombudsman payments)"
-        )
-    text += "."
-    if result.skipped:
-        shown = ", ".join(result.skipped[:_SHOWN_SKIPPED])
-        more = len(result.skipped) - _SHOWN_SKIPPED
-        if more > 0:
-            shown += f" and {more:,} more"
-        was = "would be" if result.dry_run else "were"
-        text += (
-            f" {_plural(len(result.skipped), 'case')} already in the database {was} skipped: "
-            f"{shown}."
-        )
-    else:
-        text += " No cases were skipped."
-    if result.added_reference_data:
-        added = "would be added" if result.dry_run else "were added"
-        text += (
-            f" {_plural(len(result.added_reference_data), 'reference data name')} {added}: "
-            + ", ".join(result.added_reference_data)
-            + "."
-        )
-    if result.dry_run:
-        text += " This was a dry run: nothing was written."
-    return text

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from crm_desktop.cli import open_for_command
+from crm_desktop.cli import open_for_command, run_command
+from crm_desktop.db.database import attach_database
 from crm_desktop.db.engine import resolve_database_url
 
 
@@ -30,17 +31,27 @@ def register(commands: Any) -> None:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from crm_desktop.services.backup import backup
+    from crm_desktop.operations import maintenance
 
-    result = backup(resolve_database_url(args.database), args.out)
+    # The file as it is: a backup neither upgrades nor changes the database first.
+    database = attach_database(resolve_database_url(args.database))
+    try:
+        result = run_command(database, args, maintenance.back_up, args.out)
+    finally:
+        database.dispose()
     print(f"Backed up {result.pages:,} pages ({result.size_bytes / 1e6:.1f} MB) to {result.path}")
     return 0
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from crm_desktop.services.backup import restore
+    from crm_desktop.operations import maintenance
 
-    kept = restore(args.file, resolve_database_url(args.database))
+    # Not opened: the database being replaced may be damaged, or missing.
+    database = attach_database(resolve_database_url(args.database))
+    try:
+        kept = run_command(database, args, maintenance.restore_backup, args.file)
+    finally:
+        database.dispose()
     if kept is not None:
         print(f"The database it replaced is kept as {kept}")
     print(f"Restored {args.file}")
@@ -48,25 +59,22 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    import sqlalchemy as sa
-
-    from crm_desktop.db.audit import verify_chain
-    from crm_desktop.db.models import AuditEvent
+    from crm_desktop.operations import maintenance
 
     database = open_for_command(args)
     try:
-        with database.session() as session:
-            problems = verify_chain(session)
-            count = session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
+        trail = run_command(database, args, maintenance.check_audit_trail)
     finally:
         database.dispose()
-    if not problems:
-        print(f"The audit trail is intact: {count:,} events, each linked to the one before.")
+    if not trail.problems:
+        print(
+            f"The audit trail is intact: {trail.events:,} events, each linked to the one before."
+        )
         return 0
-    for problem in problems:
+    for problem in trail.problems:
         print(f"event {problem.event_id} {problem.problem}", file=sys.stderr)
     print(
-        f"The audit trail has been tampered with ({len(problems)} problems). Keep this "
+        f"The audit trail has been tampered with ({len(trail.problems)} problems). Keep this "
         "database as evidence and restore the latest good backup.",
         file=sys.stderr,
     )

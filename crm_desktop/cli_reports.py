@@ -4,35 +4,27 @@
         [--procedure children|adult|corporate|all] --out FILE.pdf [--xlsx FILE.xlsx]
 
 ``--year 2022`` is the financial year 2022/23 (1 April 2022 to 31 March 2023), shown
-beside 2021/22 (IMPORT_FORMAT.md). Each file is written to a temporary file beside it
-and renamed into place only when every file asked for is complete, so a failure never
-leaves a half-written report and never spoils an earlier one of the same name.
+beside 2021/22 (IMPORT_FORMAT.md). The report is written by the same operation the
+Reports page uses (:func:`crm_desktop.operations.reports.write_annual_report`): each
+file is written to a temporary file beside it and renamed into place only when every
+file asked for is complete, so a failure never leaves a half-written report and never
+spoils an earlier one of the same name.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
-import secrets
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
-from crm_desktop.cli import open_for_command
+from crm_desktop.cli import open_for_command, run_command
 from crm_desktop.domain.enums import Procedure
-from crm_desktop.domain.financial_year import FinancialYear
-from crm_desktop.errors import UserFacingError, ValidationError
+from crm_desktop.errors import ValidationError
+from crm_desktop.reports.annual import FIRST_YEAR, LAST_YEAR
 
-__all__ = ["FIRST_YEAR", "LAST_YEAR", "register"]
+__all__ = ["register"]
 
-FIRST_YEAR = 2000
-LAST_YEAR = 2044  # 2044/45 ends in 2045, the last year of the working-day calendar
 PROCEDURE_CHOICES = ("children", "adult", "corporate", "all")
-
-
-class ReportWriteError(UserFacingError):
-    """The report could not be written where it was asked for."""
 
 
 def register(subparsers: Any) -> None:
@@ -95,84 +87,19 @@ def parse_procedures(text: str) -> list[Procedure] | None:
     return None if choice == "all" else [Procedure(choice)]
 
 
-def check_target(path: Path) -> Path:
-    """Refuse, before any work, a target that cannot be written."""
-    path = path.expanduser()
-    folder = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise ReportWriteError(f"{path} is a folder; give a file name for the report.")
-    if not folder.is_dir():
-        raise ReportWriteError(
-            f"The folder {folder} does not exist. Create it first or choose another place."
-        )
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise ReportWriteError(
-            f"Cannot write to the folder {folder}: permission denied. Choose a folder you "
-            "can write to."
-        )
-    return path
-
-
-@contextlib.contextmanager
-def staged(targets: list[Path]) -> Iterator[list[Path]]:
-    """Temporary files beside each target, renamed onto them when the block succeeds.
-
-    If the block fails, the temporary files are removed and the targets are untouched.
-    """
-    temporaries: list[Path] = []
-    try:
-        for target in targets:
-            # os.open rather than mkstemp: the file gets the user's usual permissions
-            # (mkstemp's are owner-only), and O_EXCL still refuses to reuse a name.
-            temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
-            os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-            temporaries.append(temporary)
-        yield temporaries
-        for temporary, target in zip(temporaries, targets, strict=True):
-            try:
-                os.replace(temporary, target)
-            except PermissionError:
-                raise ReportWriteError(
-                    f"Cannot replace {target}: it may be open in another program. Close "
-                    "it and try again."
-                ) from None
-    except OSError as exc:
-        raise ReportWriteError(
-            f"Cannot write the report beside {exc.filename or targets[0]}: {exc.strerror or exc}."
-        ) from None
-    finally:
-        for temporary in temporaries:
-            temporary.unlink(missing_ok=True)
-
-
 def cmd_report_annual(args: argparse.Namespace) -> int:
-    from crm_desktop.reports.figures import annual_report
-    from crm_desktop.reports.pdf import render_pdf
-    from crm_desktop.reports.xlsx import render_xlsx
+    from crm_desktop.operations import reports
 
     year = parse_year(str(args.year))
     procedures = parse_procedures(str(args.procedure))
-    targets = [check_target(args.out)]
-    writers: list[Callable[[Any, Path | BinaryIO], None]] = [render_pdf]
-    if args.xlsx is not None:
-        targets.append(check_target(args.xlsx))
-        writers.append(render_xlsx)
-        if targets[0].resolve() == targets[1].resolve():
-            raise ValidationError("--out and --xlsx name the same file; give two names.")
-
     database = open_for_command(args)
     try:
-        with database.session() as session:
-            report = annual_report(session, year, procedures)
+        written = run_command(
+            database, args, reports.write_annual_report, year, procedures, args.out, args.xlsx
+        )
     finally:
         database.dispose()
-
-    with staged(targets) as temporaries:
-        for write, temporary in zip(writers, temporaries, strict=True):
-            write(report, temporary)
-
-    which = "all procedures" if procedures is None else procedures[0].label
-    print(f"Annual report {FinancialYear(year).label} ({which}) written to {targets[0]}")
-    if len(targets) > 1:
-        print(f"Workbook written to {targets[1]}")
+    print(f"Annual report {written.year.label} ({written.which}) written to {written.pdf}")
+    if written.workbook is not None:
+        print(f"Workbook written to {written.workbook}")
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from crm_desktop.cli import open_for_command, read_password
+from crm_desktop.cli import open_for_command, read_password, run_command
 from crm_desktop.domain.enums import UserRole
 from crm_desktop.domain.formatting import format_date
 
@@ -43,59 +43,53 @@ def register(commands: Any) -> None:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    from crm_desktop.services.users import add_user
+    from crm_desktop.operations import admin
 
     password = None
     if args.password_stdin or not args.windows_account:
         password = read_password(args.password_stdin)
     database = open_for_command(args)
     try:
-        user = database.write(
-            lambda session: add_user(
-                session,
-                args.username,
-                args.role,
-                display_name=args.name,
-                password=password,
-                email=args.email,
-                windows_account=args.windows_account,
-                person_id=args.person_id,
-            ),
-            actor="admin",
+        user = run_command(
+            database,
+            args,
+            admin.add_user,
+            args.username,
+            args.role,
+            display_name=args.name or args.username,
+            password=password,
+            confirm=password,
+            windows_account=args.windows_account,
+            email=args.email,
+            person_id=args.person_id,
         )
     finally:
         database.dispose()
-    print(f"Added {user.username} ({user.role.value}).")
+    print(f"Added {user.username} ({user.role}).")
     return 0
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from crm_desktop.services.users import list_users
+    from crm_desktop.operations import admin
 
     database = open_for_command(args)
     try:
-        with database.session() as session:
-            users = list_users(session)
+        users = run_command(database, args, admin.user_accounts)
     finally:
         database.dispose()
     for user in users:
         state = "active" if user.active else "disabled"
         last = format_date(user.last_sign_in_at.date()) if user.last_sign_in_at else "never"
-        print(
-            f"{user.username}\t{user.role.value}\t{state}\tlast signed in {last}\t"
-            f"{user.display_name}"
-        )
+        print(f"{user.username}\t{user.role}\t{state}\tlast signed in {last}\t{user.display_name}")
     return 0
 
 
 def cmd_set_active(args: argparse.Namespace) -> int:
-    from crm_desktop.services.users import set_active
+    from crm_desktop.operations import admin
 
     database = open_for_command(args)
     try:
-        user = database.write(
-            lambda session: set_active(session, args.username, args.active), actor="admin"
-        )
+        user = run_command(database, args, admin.set_user_active, args.username, args.active)
     finally:
         database.dispose()
     print(f"{user.username} is now {'enabled' if user.active else 'disabled'}.")
@@ -103,14 +97,12 @@ def cmd_set_active(args: argparse.Namespace) -> int:
 
 
 def cmd_password(args: argparse.Namespace) -> int:
-    from crm_desktop.services.users import set_password
+    from crm_desktop.operations import admin
 
     password = read_password(args.password_stdin)
     database = open_for_command(args)
     try:
-        database.write(
-            lambda session: set_password(session, args.username, password), actor="admin"
-        )
+        run_command(database, args, admin.set_password, args.username, password)
     finally:
         database.dispose()
     print(f"The password of {args.username} is changed.")
@@ -118,14 +110,12 @@ def cmd_password(args: argparse.Namespace) -> int:
 
 
 def cmd_db_login(args: argparse.Namespace) -> int:
-    from crm_desktop.services.db_roles import grant_login
+    from crm_desktop.operations import admin
 
     password = read_password(args.password_stdin) if args.password_stdin else None
     database = open_for_command(args)
     try:
-        role = database.write(
-            lambda session: grant_login(session, args.username, password), actor="admin"
-        )
+        role = run_command(database, args, admin.grant_database_login, args.username, password)
     finally:
         database.dispose()
     print(f"{args.username} connects to PostgreSQL as the role {role}.")

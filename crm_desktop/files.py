@@ -21,7 +21,14 @@ from pathlib import Path
 
 from crm_desktop.errors import DiskFull, FileProblem, UserFacingError
 
-__all__ = ["TEMPORARY_SUFFIX", "atomic_write", "atomic_writes", "file_problem", "remove_leftovers"]
+__all__ = [
+    "TEMPORARY_SUFFIX",
+    "atomic_write",
+    "atomic_writes",
+    "check_target",
+    "file_problem",
+    "remove_leftovers",
+]
 
 TEMPORARY_SUFFIX = ".partial"
 
@@ -57,6 +64,24 @@ def file_problem(exc: OSError, target: Path) -> UserFacingError:
             "another program. Close it or choose another folder, then try again."
         )
     return FileProblem(f"Cannot write {target}: {exc.strerror or exc}. Nothing was saved.")
+
+
+def check_target(path: Path, what: str = "the file") -> Path:
+    """Refuse, before any work, a file that cannot be written; the path to write."""
+    path = path.expanduser()
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise FileProblem(f"{path} is a folder; give a file name for {what}.")
+    if not folder.is_dir():
+        raise FileProblem(
+            f"The folder {folder} does not exist. Create it first or choose another place."
+        )
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise FileProblem(
+            f"Cannot write to the folder {folder}: permission denied. Choose a folder you "
+            "can write to."
+        )
+    return path
 
 
 @contextmanager

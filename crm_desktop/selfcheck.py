@@ -6,7 +6,8 @@ Each step is printed with ``ok`` or ``FAILED`` and how long it took:
 2. a throwaway SQLite database is created in a temporary folder and migrated to the
    newest schema (this needs the migration files shipped beside the program);
 3. demo data is loaded into it (a few hundred cases);
-4. the annual report is rendered to PDF, and the file is checked to be a PDF with pages;
+4. the annual report is written to PDF (by the operation the Reports page and ``report
+   annual`` use), and the file is checked to be a PDF with pages;
 5. Qt starts (offscreen unless ``QT_QPA_PLATFORM`` says otherwise) just far enough to
    create the main window and close it.
 
@@ -92,22 +93,30 @@ def _database(state: _State) -> str:
 
 
 def _demo(state: _State, cases: int) -> str:
-    from crm_desktop.services.demo import generate_demo
+    from crm_desktop.operations import maintenance, run_operation
 
-    summary = generate_demo(state.database, cases, DEMO_SEED, DEMO_END)
+    summary = run_operation(
+        state.database, _selfcheck_actor(), DEMO_END, maintenance.load_demo_data, cases, DEMO_SEED
+    ).value
     if summary.cases != cases:
         raise SelfCheckFailed(f"made {summary.cases} cases, expected {cases}")
     return f"{summary.cases:,} cases, {summary.stages:,} stages"
 
 
 def _report(state: _State) -> str:
-    from crm_desktop.reports.figures import annual_report
-    from crm_desktop.reports.pdf import render_pdf
+    from crm_desktop.operations import reports, run_operation
 
-    with state.database.session() as session:
-        report = annual_report(session, REPORT_YEAR, now=dt.datetime(2024, 4, 1, 9, 0))
     out = state.folder / "annual-report.pdf"
-    render_pdf(report, out)
+    # The operation the Reports page and `report annual` use.
+    run_operation(
+        state.database,
+        _selfcheck_actor(),
+        DEMO_END,
+        reports.write_annual_report,
+        REPORT_YEAR,
+        None,
+        out,
+    )
     data = out.read_bytes()
     if not data.startswith(b"%PDF-"):
         raise SelfCheckFailed(f"{out.name} does not start with %PDF-")
@@ -156,6 +165,8 @@ def _window(state: _State) -> str:
 
 
 def _selfcheck_actor() -> Actor:
+    """Who the self-check acts as: the administrator of its own throwaway database (as
+    the command line acts for whoever can open a SQLite file)."""
     from crm_desktop.domain.enums import UserRole
 
     return Actor("selfcheck", UserRole.ADMIN, display_name="Self-check")

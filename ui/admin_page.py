@@ -1,14 +1,14 @@
-"""Admin (managers only): reference data and users.
+"""Admin: reference data and users.
 
-Each section is a list (a Qt model over the rows ``services.reference_admin`` returns)
-and an editor for the selected row. Saving sends the row's version: if another manager
-saved it meanwhile, the section says who and when and offers to reload the list while
-keeping what was typed in the editor.
+Each section is a list (a Qt model over the rows an ``operations.admin`` operation
+returns) and an editor for the selected row; every load and change is an operation, so
+the access policy decides who may use each section. Saving sends the row's version: if
+another manager saved it meanwhile, the section says who and when and offers to reload
+the list while keeping what was typed in the editor.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QModelIndex
@@ -29,13 +29,14 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.orm import Session
 
 from crm_desktop.domain.enums import Procedure, StageCode, UserRole
 from crm_desktop.errors import ConflictError
-from crm_desktop.operations.core import Change, OpChanges
+from crm_desktop.operations import admin
+from crm_desktop.operations.core import Change, Operation
 from crm_desktop.services import reference_admin as ra
 from ui.context import AppContext
+from ui.ops import PendingOp
 from ui.pages import Page
 from ui.widgets import (
     Column,
@@ -65,6 +66,7 @@ class Section(QWidget):
     """A list of one kind of reference data with an editor for the selected row."""
 
     name = "Section"
+    lister: Operation[..., list[Any]]  # the operation that lists the rows
 
     def __init__(self, context: AppContext, columns: list[Column], parent: QWidget) -> None:
         super().__init__(parent)
@@ -99,16 +101,13 @@ class Section(QWidget):
 
     # -- what sections fill in ---------------------------------------------------------
 
-    def load_rows(self, session: Session) -> list[Any]:
-        raise NotImplementedError
-
     def build_editor(self, form: QFormLayout) -> None:
         raise NotImplementedError
 
     def fill_editor(self, row: Any) -> None:
         raise NotImplementedError
 
-    def change(self, row: Any) -> Callable[[Session], Any]:
+    def change(self, row: Any) -> PendingOp[Any]:
         raise NotImplementedError
 
     # -- plumbing ----------------------------------------------------------------------
@@ -119,17 +118,11 @@ class Section(QWidget):
         self.message.setVisible(bool(text))
 
     def reload(self, keep_typing: bool = False) -> None:
-        database = self.context.require_database()
         self.keep_typing = keep_typing
         self.reload_button.setVisible(False)
-
-        def work() -> list[Any]:
-            with database.session() as session:
-                return self.load_rows(session)
-
-        self.context.runner.submit(
-            work, self._loaded, lambda exc: self.say(error_text(exc, "loading the list"), "red")
-        )
+        self.context.op(self.lister).on_done(self._loaded).on_error(
+            lambda exc: self.say(error_text(exc, "loading the list"), "red")
+        ).run()
 
     def _loaded(self, rows: list[Any]) -> None:
         keep = self.current_id
@@ -162,18 +155,12 @@ class Section(QWidget):
             return
         self.run(self.change(row), "Saved.")
 
-    def run(self, change: Callable[[Session], Any], done_text: str) -> None:
-        database = self.context.require_database()
-        username = self.context.username
-
-        def work() -> Any:
-            return database.write(change, actor=username)
+    def run(self, change: PendingOp[Any], done_text: str) -> None:
+        """Run a change, then show the list again (the runner announces the change to
+        the other screens)."""
 
         def done(_result: Any) -> None:
             self.say(done_text)
-            self.context.runner.announce(
-                OpChanges.of(Change.REFERENCE_DATA, Change.USERS, Change.CALENDAR)
-            )
             self.reload()
 
         def failed(exc: BaseException) -> None:
@@ -184,7 +171,7 @@ class Section(QWidget):
             self.say(error_text(exc, "saving"), "red")
 
         self.say("")
-        self.context.runner.submit(work, done, failed)
+        change.on_done(done).on_error(failed).run()
 
 
 # ------------------------------------------------------------------------------ natures
@@ -192,6 +179,7 @@ class Section(QWidget):
 
 class NaturesSection(Section):
     name = "Natures of complaint"
+    lister = admin.natures
 
     def __init__(self, context: AppContext, parent: QWidget) -> None:
         super().__init__(
@@ -220,8 +208,6 @@ class NaturesSection(Section):
         form.addWidget(add)
         self.layout().addWidget(adder)
 
-    def load_rows(self, session: Session) -> list[Any]:
-        return ra.list_natures(session)
 
     def build_editor(self, form: QFormLayout) -> None:
         self.edit_name = QLineEdit(self)
@@ -235,22 +221,14 @@ class NaturesSection(Section):
         self.edit_name.setText(row.name)
         self.edit_active.setChecked(row.active)
 
-    def change(self, row: ra.NatureRow) -> Callable[[Session], Any]:
-        name, active, actor = (
-            self.edit_name.text(),
-            self.edit_active.isChecked(),
-            self.context.signed_in,
-        )
-        return lambda s: ra.update_nature(s, actor, row.id, row.version, name=name, active=active)
+    def change(self, row: ra.NatureRow) -> PendingOp[Any]:
+        name, active = self.edit_name.text(), self.edit_active.isChecked()
+        return self.context.op(admin.update_nature, row.id, row.version, name, active)
 
     def add(self) -> None:
-        procedure, name, actor = (
-            self.new_procedure.currentData(),
-            self.new_name.text(),
-            self.context.signed_in,
-        )
+        procedure, name = self.new_procedure.currentData(), self.new_name.text()
         self.new_name.clear() if name.strip() else None
-        self.run(lambda s: ra.add_nature(s, actor, procedure, name), f"Added '{name.strip()}'.")
+        self.run(self.context.op(admin.add_nature, procedure, name), f"Added '{name.strip()}'.")
 
 
 # ------------------------------------------------------------------------ service areas
@@ -258,6 +236,7 @@ class NaturesSection(Section):
 
 class AreasSection(Section):
     name = "Service areas"
+    lister = admin.service_areas
 
     def __init__(self, context: AppContext, parent: QWidget) -> None:
         super().__init__(
@@ -273,8 +252,6 @@ class AreasSection(Section):
             parent,
         )
 
-    def load_rows(self, session: Session) -> list[Any]:
-        return ra.list_service_areas(session)
 
     def build_editor(self, form: QFormLayout) -> None:
         self.edit_name = QLineEdit(self)
@@ -293,15 +270,16 @@ class AreasSection(Section):
         self.edit_compliments.setChecked(row.for_compliments)
         self.edit_active.setChecked(row.active)
 
-    def change(self, row: ra.ServiceAreaRow) -> Callable[[Session], Any]:
-        values = {
-            "name": self.edit_name.text(),
-            "active": self.edit_active.isChecked(),
-            "for_complaints": self.edit_complaints.isChecked(),
-            "for_compliments": self.edit_compliments.isChecked(),
-        }
-        actor = self.context.signed_in
-        return lambda s: ra.update_service_area(s, actor, row.id, row.version, **values)
+    def change(self, row: ra.ServiceAreaRow) -> PendingOp[Any]:
+        return self.context.op(
+            admin.update_service_area,
+            row.id,
+            row.version,
+            self.edit_name.text(),
+            self.edit_active.isChecked(),
+            self.edit_complaints.isChecked(),
+            self.edit_compliments.isChecked(),
+        )
 
 
 # --------------------------------------------------------------------------- timescales
@@ -309,6 +287,7 @@ class AreasSection(Section):
 
 class TimescalesSection(Section):
     name = "Timescales and extension limits"
+    lister = admin.timescales
 
     def __init__(self, context: AppContext, parent: QWidget) -> None:
         super().__init__(
@@ -330,8 +309,6 @@ class TimescalesSection(Section):
         note.setWordWrap(True)
         self.layout().addWidget(note)
 
-    def load_rows(self, session: Session) -> list[Any]:
-        return ra.list_timescales(session)
 
     def build_editor(self, form: QFormLayout) -> None:
         self.edit_value = QSpinBox(self)
@@ -344,9 +321,8 @@ class TimescalesSection(Section):
         self.edit_value.setValue(row.value)
         self.edit_value.setSuffix(f" {row.unit}")
 
-    def change(self, row: ra.TimescaleRow) -> Callable[[Session], Any]:
-        value, actor = self.edit_value.value(), self.context.signed_in
-        return lambda s: ra.set_timescale(s, actor, row.id, row.version, value)
+    def change(self, row: ra.TimescaleRow) -> PendingOp[Any]:
+        return self.context.op(admin.set_timescale, row.id, row.version, self.edit_value.value())
 
 
 # --------------------------------------------------------------------------------- KPIs
@@ -354,6 +330,7 @@ class TimescalesSection(Section):
 
 class KpisSection(Section):
     name = "KPI targets"
+    lister = admin.kpis
 
     def __init__(self, context: AppContext, parent: QWidget) -> None:
         super().__init__(
@@ -367,8 +344,6 @@ class KpisSection(Section):
             parent,
         )
 
-    def load_rows(self, session: Session) -> list[Any]:
-        return ra.list_kpis(session)
 
     def build_editor(self, form: QFormLayout) -> None:
         self.edit_target = QDoubleSpinBox(self)
@@ -384,13 +359,9 @@ class KpisSection(Section):
         self.edit_target.setValue(row.target_percent)
         self.edit_active.setChecked(row.active)
 
-    def change(self, row: ra.KpiRow) -> Callable[[Session], Any]:
-        target, active, actor = (
-            self.edit_target.value(),
-            self.edit_active.isChecked(),
-            self.context.signed_in,
-        )
-        return lambda s: ra.set_kpi_target(s, actor, row.id, row.version, target, active)
+    def change(self, row: ra.KpiRow) -> PendingOp[Any]:
+        target, active = self.edit_target.value(), self.edit_active.isChecked()
+        return self.context.op(admin.set_kpi_target, row.id, row.version, target, active)
 
 
 # ------------------------------------------------------------------------ closure days
@@ -398,6 +369,7 @@ class KpisSection(Section):
 
 class ClosureDaysSection(Section):
     name = "Closure days"
+    lister = admin.closure_days
 
     def __init__(self, context: AppContext, parent: QWidget) -> None:
         super().__init__(
@@ -421,8 +393,6 @@ class ClosureDaysSection(Section):
         form.addWidget(add)
         self.layout().addWidget(adder)
 
-    def load_rows(self, session: Session) -> list[Any]:
-        return ra.list_closure_days(session)
 
     def build_editor(self, form: QFormLayout) -> None:
         self.chosen = QLabel("", self)
@@ -431,9 +401,8 @@ class ClosureDaysSection(Section):
     def fill_editor(self, row: ra.ClosureDayRow) -> None:
         self.chosen.setText(f"{date_text(row.day)}: {row.name}")
 
-    def change(self, row: ra.ClosureDayRow) -> Callable[[Session], Any]:
-        actor = self.context.signed_in
-        return lambda s: ra.remove_closure_day(s, actor, row.id, row.version)
+    def change(self, row: ra.ClosureDayRow) -> PendingOp[Any]:
+        return self.context.op(admin.remove_closure_day, row.id, row.version)
 
     def save(self) -> None:
         row = self.current_row()
@@ -444,12 +413,8 @@ class ClosureDaysSection(Section):
         self.run(self.change(row), f"Removed {date_text(row.day)}.")
 
     def add(self) -> None:
-        day, name, actor = (
-            from_qdate(self.new_day.date()),
-            self.new_name.text(),
-            self.context.signed_in,
-        )
-        self.run(lambda s: ra.add_closure_day(s, actor, day, name), f"Added {date_text(day)}.")
+        day, name = from_qdate(self.new_day.date()), self.new_name.text()
+        self.run(self.context.op(admin.add_closure_day, day, name), f"Added {date_text(day)}.")
 
 
 # -------------------------------------------------------------------------------- users
@@ -457,6 +422,7 @@ class ClosureDaysSection(Section):
 
 class UsersSection(Section):
     name = "Users and roles"
+    lister = admin.user_accounts
 
     def __init__(self, context: AppContext, parent: QWidget) -> None:
         super().__init__(
@@ -510,8 +476,6 @@ class UsersSection(Section):
             combo.addItem(role.value.capitalize(), role.value)
         return combo
 
-    def load_rows(self, session: Session) -> list[Any]:
-        return ra.list_user_rows(session)
 
     def build_editor(self, form: QFormLayout) -> None:
         self.edit_name = QLineEdit(self)
@@ -549,48 +513,44 @@ class UsersSection(Section):
         self.edit_active.setChecked(row.active)
         self.edit_windows.setText(row.windows_account or "")
 
-    def change(self, row: ra.UserRow) -> Callable[[Session], Any]:
-        values = {
-            "display_name": self.edit_name.text(),
-            "role": self.edit_role.currentData(),
-            "active": self.edit_active.isChecked(),
-            "windows_account": self.edit_windows.text(),
-        }
-        actor = self.context.signed_in
-        return lambda s: ra.update_user(s, actor, row.id, row.version, **values)
+    def change(self, row: ra.UserRow) -> PendingOp[Any]:
+        return self.context.op(
+            admin.update_user,
+            row.id,
+            row.version,
+            self.edit_name.text(),
+            self.edit_role.currentData(),
+            self.edit_active.isChecked(),
+            self.edit_windows.text(),
+        )
 
     def set_password(self) -> None:
         row = self.current_row()
         if row is None:
             self.say("Select the user first.")
             return
-        password, confirm, actor = (
-            self.edit_password.text(),
-            self.edit_confirm.text(),
-            self.context.signed_in,
-        )
+        password, confirm = self.edit_password.text(), self.edit_confirm.text()
         self.edit_password.clear()
         self.edit_confirm.clear()
         self.run(
-            lambda s: ra.reset_password(s, actor, row.id, row.version, password, confirm),
+            self.context.op(admin.reset_password, row.id, row.version, password, confirm),
             f"Password set for {row.username}.",
         )
 
     def add(self) -> None:
-        actor = self.context.signed_in
-        values = {
-            "display_name": self.new_name.text(),
-            "password": self.new_password.text() or None,
-            "confirm": self.new_confirm.text(),
-            "windows_account": self.new_windows.text(),
-        }
         username, role = self.new_username.text(), self.new_role.currentData()
+        change = self.context.op(
+            admin.add_user,
+            username,
+            role,
+            self.new_name.text(),
+            password=self.new_password.text() or None,
+            confirm=self.new_confirm.text(),
+            windows_account=self.new_windows.text(),
+        )
         self.new_password.clear()
         self.new_confirm.clear()
-        self.run(
-            lambda s: ra.add_user_account(s, actor, username, role, **values),
-            f"Added {username.strip().lower()}.",
-        )
+        self.run(change, f"Added {username.strip().lower()}.")
 
 
 class AdminPage(Page):

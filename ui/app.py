@@ -13,6 +13,7 @@ from crm_desktop.db.database import Database, open_database
 from crm_desktop.domain.access import Actor
 from crm_desktop.errors import UserFacingError
 from crm_desktop.logs import configure_logging, record_bug
+from crm_desktop.services.maintenance import CheckReport
 from ui.context import AppContext
 from ui.crash import install as install_crash_handling
 from ui.main_window import MainWindow
@@ -63,24 +64,24 @@ def start_main_window(
     return window
 
 
-def run_daily_check(database: Database, runner: Runner, notifier: Notifier) -> None:
-    """The once-a-day integrity check, in the background; a problem is reported."""
-    from crm_desktop.services.maintenance import periodic_check
+def run_daily_check(context: AppContext) -> None:
+    """The once-a-day integrity check, in the background, for the user who signed in; a
+    problem is reported to them."""
+    from crm_desktop.operations import maintenance
 
-    def done(report: object) -> None:
-        problems = getattr(report, "problems", None)
-        if problems:
-            notifier.warning(
+    def done(report: CheckReport | None) -> None:
+        if report is not None and report.problems:
+            context.notifier.warning(
                 "Database check",
                 "The daily check found problems with the database:\n\n"
-                + "\n".join(problems[:10])
+                + "\n".join(report.problems[:10])
                 + "\n\nTell IT; the latest backup may need restoring.",
             )
 
     def failed(exc: BaseException) -> None:
         logging.getLogger(__name__).warning("The daily database check could not run: %s", exc)
 
-    runner.submit(lambda: periodic_check(database), done, failed)
+    context.op(maintenance.daily_check).on_done(done).on_error(failed).run()
 
 
 def run_gui(url: str) -> int:
@@ -108,7 +109,7 @@ def run_gui(url: str) -> int:
         window.show()
         assert context.database is not None
         window.set_database(context.database)
-        run_daily_check(context.database, runner, notifier)
+        run_daily_check(context)
 
     def closed_without_signing_in() -> None:
         if state["window"] is None:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from crm_desktop.operations.core import Change
 from crm_desktop.reports.model import Format, format_value
 from crm_desktop.services.dashboard import (
     DashboardFigures,
@@ -67,6 +68,7 @@ class Tile(QFrame):
 
 class DashboardPage(Page):
     title = "Dashboard"
+    cares_about = frozenset({Change.CASES, Change.REFERENCE_DATA, Change.REPORT_INPUTS})
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)

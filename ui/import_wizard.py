@@ -2,13 +2,15 @@
 summary.
 
 1. **The file** (CSV or XLSX in IMPORT_FORMAT.md's format).
-2. **Check**: the whole file is checked off the GUI thread, exactly as the import will
-   (a dry run). The page shows the cases it would import by kind and procedure, the
-   reference data it would add and the references it would skip, or, when anything is
-   wrong, every error (row, column, reason) in a table, and Import stays disabled. The
-   two options (skip cases already here, add missing reference data) are on this page,
-   because they change what the check finds: ticking one checks the file again.
-3. **Import**: all or nothing, with progress, then the summary.
+2. **Check**: the whole file is read and checked off the GUI thread, exactly as the
+   import will (a dry run, ``operations.imports.check_file``). The page shows the cases
+   it would import by kind and procedure, the reference data it would add and the
+   references it would skip, or, when anything is wrong, every error (row, column,
+   reason) in a table, and Import stays disabled. The two options (skip cases already
+   here, add missing reference data) are on this page, because they change what the
+   check finds: ticking one checks the file again.
+3. **Import**: the rows that were checked (not the file read again), all or nothing,
+   with progress, then the summary.
 """
 
 from __future__ import annotations
@@ -30,10 +32,9 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from crm_desktop.cli_import import summary
 from crm_desktop.domain.enums import Kind, Procedure
-from crm_desktop.operations.core import Change, OpChanges
-from crm_desktop.services.importer import ImportResult, run_import
+from crm_desktop.operations import imports
+from crm_desktop.services.importer import ImportResult, RawRows, summary
 from ui.context import AppContext
 from ui.runner import Job
 from ui.widgets import Column, RowsModel, error_label, error_text, show_error, table_view
@@ -57,6 +58,12 @@ def count_rows(result: ImportResult) -> list[CountRow]:
     if rows:
         rows.append(CountRow("Total", "", result.cases))
     return rows
+
+
+def _show(bar: QProgressBar, done: int, total: int) -> None:
+    """How far the work has got (a busy bar while the total is not known)."""
+    bar.setRange(0, max(total, 0))
+    bar.setValue(done)
 
 
 def _note(text: str, parent: QWidget) -> QLabel:
@@ -121,6 +128,7 @@ class CheckPage(QWizardPage):
         self.setCommitPage(True)
         self.setButtonText(QWizard.WizardButton.CommitButton, "Import")
         self.result: ImportResult | None = None
+        self.rows: RawRows | None = None
         self._checking = False
         self._job: Job | None = None
         layout = QVBoxLayout(self)
@@ -188,45 +196,32 @@ class CheckPage(QWizardPage):
         if self._job is not None:
             self._job.cancel()  # its answer is for other options: drop it
         self.result = None
+        self.rows = None
         self.completeChanged.emit()
         show_error(self.message, "")
         self.verdict.setText("Checking every row of the file…")
+        self.progress.setRange(0, 0)
         self.progress.setVisible(True)
         self.counts_model.set_rows([])
         self.errors_model.set_rows([])
         self.errors_view.setVisible(False)
         self.details.setText("")
-        database = wizard.context.require_database()
-        path, today = wizard.path, wizard.context.today()
         skip, add = self.skip_existing.isChecked(), self.add_missing.isChecked()
-        username = wizard.context.username
-
-        def work(job: Job) -> ImportResult:
-            job.check()
-            return run_import(
-                database,
-                path,
-                dry_run=True,
-                skip_existing=skip,
-                add_missing_reference_data=add,
-                actor=username,
-                today=today,
-            )
-
         self._checking = True
-        self._job = self.wizard_context.runner.submit_job(work, self.checked, self.failed)
+        self._job = (
+            wizard.context.op(imports.check_file, wizard.path, skip, add)
+            .with_progress(lambda done, total, _text: _show(self.progress, done, total))
+            .on_done(self.checked)
+            .on_error(self.failed)
+            .run()
+        )
 
-    @property
-    def wizard_context(self) -> AppContext:
-        wizard = self.wizard()
-        assert isinstance(wizard, ImportWizard)
-        return wizard.context
-
-    def checked(self, result: ImportResult) -> None:
+    def checked(self, checked: imports.CheckedFile) -> None:
         self._checking = False
         self._job = None
         self.progress.setVisible(False)
-        self.result = result
+        result = checked.result
+        self.result, self.rows = result, checked.rows
         self.counts_model.set_rows(count_rows(result))
         details: list[str] = []
         if result.added_reference_data:
@@ -312,31 +307,21 @@ class ImportPage(QWizardPage):
         wizard = self.wizard()
         assert isinstance(wizard, ImportWizard)
         check = wizard.check_page
-        database = wizard.context.require_database()
-        path, today, username = wizard.path, wizard.context.today(), wizard.context.username
+        rows = check.rows
+        assert rows is not None  # the check page is complete only with its rows
         skip, add = check.skip_existing.isChecked(), check.add_missing.isChecked()
         self.summary.setText("Importing the cases in one go: all of them, or none…")
+        self.progress.setRange(0, 0)
         self.progress.setVisible(True)
-
-        def work() -> ImportResult:
-            return run_import(
-                database,
-                path,
-                dry_run=False,
-                skip_existing=skip,
-                add_missing_reference_data=add,
-                actor=f"import:{username}",
-                today=today,
-            )
-
         self._running = True
-        wizard.context.runner.submit(work, self.done, self.failed)
+        wizard.context.op(imports.import_rows, rows, str(wizard.path), skip, add).with_progress(
+            lambda done, total, _text: _show(self.progress, done, total)
+        ).on_done(self.done).on_error(self.failed).run()
 
     def done(self, result: ImportResult) -> None:
         self._running = False
         self.progress.setVisible(False)
         self.result = result
-        wizard = self.wizard()
         if result.errors:
             # The database changed since the check (someone added a case): nothing written.
             self.errors_model.set_rows(result.errors)
@@ -349,10 +334,6 @@ class ImportPage(QWizardPage):
             self.summary.setText("")
         else:
             self.summary.setText(summary(result))
-            if isinstance(wizard, ImportWizard):
-                wizard.context.runner.announce(OpChanges.of(Change.CASES))
-                if result.added_reference_data:
-                    wizard.context.runner.announce(OpChanges.of(Change.REFERENCE_DATA))
         self.completeChanged.emit()
 
     def failed(self, exc: BaseException) -> None:

@@ -1,5 +1,7 @@
 """The main window: navigation on the left, one page at a time, open cases in their own
-windows. Pages reload themselves when the runner announces a change they care about."""
+windows. Pages reload themselves when the runner announces a change they care about.
+Which pages and actions there are is the access policy's answer for the signed-in user
+(``context.allows``), never a test of their role."""
 
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from crm_desktop import __version__
 from crm_desktop.db.database import Database
 from crm_desktop.domain.access import Actor
 from crm_desktop.operations.core import OpChanges
-from crm_desktop.services.access import is_restricted
+from crm_desktop.operations.policy import Permission
 from ui.admin_page import AdminPage
 from ui.case_form import CaseDialog
 from ui.cases_page import CasesPage
@@ -61,8 +63,9 @@ class MainWindow(QMainWindow):
         self.new_case_dialog: NewCaseDialog | None = None
         self.setObjectName("MainWindow")
         self.workspace: InvestigatorWorkspace | None = None
-        if is_restricted(context.signed_in):
-            self._build_workspace()  # an investigator sees their own cases and nothing else
+        if not context.allows(Permission.SEE_CASES):
+            # An investigator works from their own appointments and sees nothing else.
+            self._build_workspace()
             return
 
         self.nav = QListWidget(self)
@@ -87,9 +90,12 @@ class MainWindow(QMainWindow):
         self._add_page("Reports", self.reports)
         self.admin: AdminPage | None = None
         self.privacy: PrivacyPage | None = None
-        if context.signed_in.is_manager and context.actor is not None:
+        if context.allows(Permission.MANAGE_PRIVACY):
             self.privacy = PrivacyPage(context, self)
             self._add_page("Data protection", self.privacy)
+        if context.allows(Permission.MANAGE_REFERENCE_DATA) or context.allows(
+            Permission.MANAGE_USERS
+        ):
             self.admin = AdminPage(context, self)
             self._add_page("Admin", self.admin)
         for page in self.pages.values():
@@ -115,7 +121,7 @@ class MainWindow(QMainWindow):
         self.new_case_action.setShortcut(QKeySequence.StandardKey.New)
         self.new_case_action.setToolTip("Record a new complaint, compliment or comment (Ctrl+N)")
         self.new_case_action.triggered.connect(self.new_case)
-        self.new_case_action.setEnabled(context.signed_in.can_work_cases)
+        self.new_case_action.setEnabled(context.allows(Permission.WORK_CASES))
         toolbar.addAction(self.new_case_action)
         self.refresh_action = QAction("Refresh", self)
         self.refresh_action.setShortcut(QKeySequence.StandardKey.Refresh)
@@ -306,7 +312,7 @@ class MainWindow(QMainWindow):
         return dialog
 
     def new_case(self) -> NewCaseDialog | None:
-        if self.context.database is None or not self.context.signed_in.can_work_cases:
+        if self.context.database is None or not self.context.allows(Permission.WORK_CASES):
             return None
         if self.new_case_dialog is not None and self.new_case_dialog.isVisible():
             self.new_case_dialog.raise_()

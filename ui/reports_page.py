@@ -3,10 +3,12 @@ and the historical import.
 
 The annual report: choose the financial year (the last complete one to start with) and
 the procedure, press "Make the PDF". The figures are counted and the PDF (and, if asked,
-the XLSX workbook) written off the GUI thread with a progress bar and Cancel; the files
-are written beside their targets and renamed into place only when complete (the same
-``staged`` the command line uses), then the PDF opens. ``open_file`` and the file
-choosers are attributes so tests can replace them without patching Qt.
+the XLSX workbook) written off the GUI thread with a progress bar and Cancel, by the
+operation the command line uses too (``operations.reports.write_annual_report``): the
+files are written beside their targets and renamed into place only when complete, then
+the PDF opens. What the signed-in user may do here (make reports, write the commentary,
+load baseline figures, import) is the access policy's answer. ``open_file`` and the
+file choosers are attributes so tests can replace them without patching Qt.
 """
 
 from __future__ import annotations
@@ -37,20 +39,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crm_desktop.cli_reports import FIRST_YEAR, check_target, staged
 from crm_desktop.domain.enums import Procedure
 from crm_desktop.domain.financial_year import FinancialYear
-from crm_desktop.operations.core import Change, OpChanges
-from crm_desktop.reports.baseline import BaselineResult, baseline_template, load_baseline_csv
-from crm_desktop.reports.commentary import SECTIONS, load_commentary, save_commentary
-from crm_desktop.reports.exports import export
-from crm_desktop.reports.figures import annual_report
-from crm_desktop.reports.pdf import render_pdf
-from crm_desktop.reports.xlsx import render_xlsx
+from crm_desktop.operations import reports
+from crm_desktop.operations.core import Change
+from crm_desktop.operations.policy import Permission
+from crm_desktop.reports.annual import FIRST_YEAR, ReportFiles
+from crm_desktop.reports.baseline import BaselineResult
+from crm_desktop.reports.commentary import SECTIONS
 from ui.context import AppContext
 from ui.pages import Page
 from ui.queues_page import ProgressStrip
-from ui.runner import Job
 from ui.widgets import (
     Column,
     RowsModel,
@@ -123,7 +122,7 @@ def _note(text: str, parent: QWidget) -> QLabel:
 
 class ReportsPage(Page):
     title = "Reports"
-    cares_about = frozenset({Change.REPORT_INPUTS})
+    cares_about = frozenset({Change.REPORT_INPUTS, Change.CASES})
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
@@ -221,8 +220,10 @@ class ReportsPage(Page):
         return box
 
     def _may_report(self) -> bool:
-        actor = self.context.signed_in
-        return actor.can_work_cases or actor.is_manager
+        return self.context.allows(Permission.RUN_REPORTS)
+
+    def _may_edit_inputs(self) -> bool:
+        return self.context.allows(Permission.EDIT_REPORT_INPUTS)
 
     @property
     def chosen_year(self) -> int:
@@ -269,62 +270,38 @@ class ReportsPage(Page):
         if pdf.suffix.lower() != ".pdf":
             pdf = pdf.with_name(pdf.name + ".pdf")
         workbook = pdf.with_suffix(".xlsx") if self.with_xlsx.isChecked() else None
-        if self._commentary_dirty and self.context.signed_in.is_manager:
+        if self._commentary_dirty and self._may_edit_inputs():
             # What the manager typed belongs in the report: save it first, then make it.
             self.save_commentary(then=lambda: self._make(pdf, workbook))
             return
         self._make(pdf, workbook)
 
     def _make(self, pdf: Path, workbook: Path | None) -> None:
-        database = self.context.require_database()
         year, procedures = self.chosen_year, self.chosen_procedures
-
-        def work(job: Job) -> tuple[Path, Path | None]:
-            targets = [check_target(pdf)]
-            if workbook is not None:
-                targets.append(check_target(workbook))
-            job.report(0, 100, f"Counting the figures for {FinancialYear(year).label}…")
-            with database.session() as session:
-                report = annual_report(session, year, procedures)
-            job.check()
-            pdf_share = 80 if workbook is not None else 90
-
-            def pdf_step(done: int, total: int) -> None:
-                job.check()
-                job.report(10 + pdf_share * done // max(total, 1), 100, "Laying out the PDF…")
-
-            def xlsx_step(done: int, total: int) -> None:
-                job.check()
-                job.report(90 + 10 * done // max(total, 1), 100, "Writing the spreadsheet…")
-
-            with staged(targets) as temporaries:
-                render_pdf(report, temporaries[0], pdf_step)
-                if workbook is not None:
-                    render_xlsx(report, temporaries[1], xlsx_step)
-                job.check()
-            return targets[0], (targets[1] if workbook is not None else None)
-
         self._report_running = True
         self.make_button.setEnabled(False)
         self.report_status.setText("")
-        job = self.context.runner.submit_job(
-            work, self._report_made, self._report_failed, self.report_progress.progress
+        job = (
+            self.context.op(reports.write_annual_report, year, procedures, pdf, workbook)
+            .with_progress(self.report_progress.progress)
+            .on_done(self._report_made)
+            .on_error(self._report_failed)
+            .run()
         )
         if self._report_running:
             counting = f"Counting the figures for {FinancialYear(year).label}…"
             self.report_progress.start(job, counting)
 
-    def _report_made(self, paths: tuple[Path, Path | None]) -> None:
+    def _report_made(self, files: ReportFiles) -> None:
         self._report_running = False
         self.report_progress.finish()
         self.make_button.setEnabled(True)
-        pdf, workbook = paths
-        self.last_report, self.last_workbook = pdf, workbook
-        text = f"The annual report {FinancialYear(self.chosen_year).label} is saved as {pdf}"
-        if workbook is not None:
-            text += f", and its figures as {workbook}"
+        self.last_report, self.last_workbook = files.pdf, files.workbook
+        text = f"The annual report {files.year.label} is saved as {files.pdf}"
+        if files.workbook is not None:
+            text += f", and its figures as {files.workbook}"
         self.report_status.setText(text + ".")
-        self.open_file(pdf)
+        self.open_file(files.pdf)
 
     def _report_failed(self, exc: BaseException) -> None:
         self._report_running = False
@@ -343,11 +320,11 @@ class ReportsPage(Page):
         box = QGroupBox("Commentary", parent)
         box.setObjectName("CommentaryBox")
         layout = QVBoxLayout(box)
-        manager = self.context.signed_in.is_manager
+        manager = self._may_edit_inputs()
         self.commentary_note = _note(
             "A paragraph at the start of each section of the report, kept for the year chosen "
             "above. It is printed exactly as typed."
-            + ("" if manager else " Only a manager can change it."),
+            + ("" if manager else " Your role cannot change it."),
             box,
         )
         layout.addWidget(self.commentary_note)
@@ -408,21 +385,18 @@ class ReportsPage(Page):
 
     def reload(self) -> None:
         """Load the chosen year's commentary."""
-        database = self.context.database
-        if database is None:
+        if self.context.database is None:
             return
         year = self.chosen_year
         if self._commentary_dirty and year == self.commentary_year:
             return  # never throw away what the manager is typing
 
-        def work() -> dict[str, str]:
-            with database.session() as session:
-                return load_commentary(session, year)
-
         def failed(exc: BaseException) -> None:
             show_error(self.commentary_error, error_text(exc, "loading the commentary"))
 
-        self.context.runner.submit(work, lambda texts: self._fill_commentary(year, texts), failed)
+        self.context.op(reports.commentary_for, year).on_done(
+            lambda texts: self._fill_commentary(year, texts)
+        ).on_error(failed).run()
 
     def _fill_commentary(self, year: int, texts: dict[str, str]) -> None:
         self._filling = True
@@ -438,17 +412,11 @@ class ReportsPage(Page):
         self.commentary_status.setText(f"Commentary for {FinancialYear(year).label}")
 
     def save_commentary(self, then: Callable[[], None] | None = None) -> None:
-        database = self.context.database
-        if database is None or self.commentary_year is None:
+        if self.context.database is None or self.commentary_year is None:
             return
-        year, actor = self.commentary_year, self.context.signed_in
+        year = self.commentary_year
         texts = {key: edit.toPlainText() for key, edit in self.commentary.items()}
         show_error(self.commentary_error, "")
-
-        def work() -> dict[str, str]:
-            return database.write(
-                lambda s: save_commentary(s, year, texts, actor), actor=actor.username
-            )
 
         def done(saved: dict[str, str]) -> None:
             self._fill_commentary(year, saved)
@@ -459,7 +427,7 @@ class ReportsPage(Page):
         def failed(exc: BaseException) -> None:
             show_error(self.commentary_error, error_text(exc, "saving the commentary"))
 
-        self.context.runner.submit(work, done, failed)
+        self.context.op(reports.save_commentary, year, texts).on_done(done).on_error(failed).run()
 
     # ------------------------------------------------------------------------ exports
 
@@ -522,8 +490,7 @@ class ReportsPage(Page):
             self.export_to_file(path)
 
     def export_to_file(self, path: Path) -> None:
-        database = self.context.database
-        if database is None:
+        if self.context.database is None:
             return
         show_error(self.export_error, "")
         what = str(self.export_what.currentData())
@@ -533,14 +500,6 @@ class ReportsPage(Page):
             if end < start:
                 show_error(self.export_error, "The 'to' date is before the 'from' date.")
                 return
-
-        def work(job: Job) -> int:
-            def step(count: int) -> None:
-                job.check()
-                job.report(0, 0, f"{count:,} {what} written…")
-
-            with database.session() as session:
-                return export(session, what, path, start=start, end=end, progress=step)
 
         def done(count: int) -> None:
             self._export_running = False
@@ -556,7 +515,13 @@ class ReportsPage(Page):
 
         self._export_running = True
         self.export_button.setEnabled(False)
-        job = self.context.runner.submit_job(work, done, failed, self.export_progress.progress)
+        job = (
+            self.context.op(reports.export_data, what, path, start, end)
+            .with_progress(self.export_progress.progress)
+            .on_done(done)
+            .on_error(failed)
+            .run()
+        )
         if self._export_running:
             self.export_progress.start(job, f"Exporting the {what}…")
 
@@ -582,17 +547,17 @@ class ReportsPage(Page):
         self.import_button = QPushButton("Import cases from a file…", box)
         self.import_button.setObjectName("ImportButton")
         self.import_button.clicked.connect(self.open_import_wizard)
-        manager = self.context.signed_in.is_manager
-        self.import_button.setEnabled(manager)
-        if not manager:
-            self.import_button.setToolTip("Only a manager can import cases.")
+        may_import = self.context.allows(Permission.IMPORT_CASES)
+        self.import_button.setEnabled(may_import)
+        if not may_import:
+            self.import_button.setToolTip("Your role cannot import cases.")
         layout.addWidget(self.import_button)
         return box
 
     def open_import_wizard(self) -> Any:
         from ui.import_wizard import ImportWizard
 
-        if self.context.database is None or not self.context.signed_in.is_manager:
+        if self.context.database is None or not self.context.allows(Permission.IMPORT_CASES):
             return None
         if self.import_wizard is not None and self.import_wizard.isVisible():
             self.import_wizard.raise_()
@@ -634,10 +599,11 @@ class ReportsPage(Page):
         self.load_baseline_button = QPushButton("Load a filled-in file…", box)
         self.load_baseline_button.setObjectName("LoadBaselineButton")
         self.load_baseline_button.clicked.connect(self.choose_baseline_file)
-        manager = self.context.signed_in.is_manager
-        self.load_baseline_button.setEnabled(manager)
-        if not manager:
-            self.load_baseline_button.setToolTip("Only a manager can load baseline figures.")
+        may_load = self._may_edit_inputs()
+        for button in (self.template_button, self.load_baseline_button):
+            button.setEnabled(may_load)
+            if not may_load:
+                button.setToolTip("Your role cannot change baseline figures.")
         row.addWidget(self.load_baseline_button)
         row.addStretch(1)
         layout.addLayout(row)
@@ -673,18 +639,9 @@ class ReportsPage(Page):
             self.save_template(Path(chosen), year)
 
     def save_template(self, path: Path, year: int) -> None:
-        database = self.context.database
-        if database is None:
+        if self.context.database is None:
             return
         show_error(self.baseline_error, "")
-
-        def work() -> Path:
-            with database.session() as session:
-                text = baseline_template(session, year)
-            target = check_target(path)
-            with staged([target]) as (temporary,):
-                temporary.write_text(text, encoding="utf-8")
-            return target
 
         def done(target: Path) -> None:
             self.baseline_status.setText(
@@ -695,7 +652,9 @@ class ReportsPage(Page):
         def failed(exc: BaseException) -> None:
             show_error(self.baseline_error, error_text(exc, "saving the template"))
 
-        self.context.runner.submit(work, done, failed)
+        self.context.op(reports.save_baseline_template, year, path).on_done(done).on_error(
+            failed
+        ).run()
 
     def choose_baseline_file(self) -> None:
         chosen = self.ask_open_path(
@@ -705,14 +664,9 @@ class ReportsPage(Page):
             self.load_baseline(Path(chosen))
 
     def load_baseline(self, path: Path) -> None:
-        database = self.context.database
-        if database is None or not self.context.signed_in.is_manager:
+        if self.context.database is None or not self._may_edit_inputs():
             return
         show_error(self.baseline_error, "")
-        username = self.context.username
-
-        def work() -> BaselineResult:
-            return database.write(lambda s: load_baseline_csv(s, path), actor=username)
 
         def done(result: BaselineResult) -> None:
             self.baseline_errors_model.set_rows(result.errors)
@@ -730,9 +684,8 @@ class ReportsPage(Page):
                 f"Loaded {result.loaded:,} baseline figures for {len(result.tables)} "
                 f"table{'s' * (len(result.tables) != 1)} from {path.name}."
             )
-            self.context.runner.announce(OpChanges.of(Change.REPORT_INPUTS))
 
         def failed(exc: BaseException) -> None:
             show_error(self.baseline_error, error_text(exc, "loading the baseline figures"))
 
-        self.context.runner.submit(work, done, failed)
+        self.context.op(reports.load_baseline, path).on_done(done).on_error(failed).run()

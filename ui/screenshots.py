@@ -47,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     from crm_desktop.domain.access import Actor
     from crm_desktop.domain.enums import UserRole
     from crm_desktop.domain.workflow import Action
-    from crm_desktop.services.case_list import CaseListQuery, fetch_case_page
+    from crm_desktop.operations import cases, run_operation
+    from crm_desktop.services.case_list import CaseListQuery
     from crm_desktop.services.demo import DEMO_PASSWORD, generate_demo
     from ui.app import create_application
     from ui.context import AppContext
@@ -120,13 +121,15 @@ def main(argv: list[str] | None = None) -> int:
         window.admin.tabs.setCurrentIndex(5)
         shot(window, "admin-users")
 
-    with database.session() as session:
-        rows = fetch_case_page(
-            session,
-            CaseListQuery(sort="due", descending=False, filters={"stage": "2", "status": "open"}),
-            0,
-            20,
-        )
+    _total, rows = run_operation(
+        database,
+        context.actor,
+        today,
+        cases.case_page,
+        CaseListQuery(sort="due", descending=False, filters={"stage": "2", "status": "open"}),
+        0,
+        20,
+    ).value
     chosen = next((r for r in rows if r.due_on is not None), rows[0] if rows else None)
     if chosen is not None:
         case = window.open_case(chosen.id)

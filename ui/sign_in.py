@@ -1,5 +1,11 @@
 """Signing in: username and password, or the Windows account; the first manager on a new
-database. Every refusal is shown inside the dialog, in the service's own words."""
+database. Every refusal is shown inside the dialog, in the service's own words.
+
+These are the one documented exception to "screens call only operations": signing in
+and creating the first manager of a new database establish who acts, so there is no
+actor yet for an operation to check. They are plain service calls, run off the GUI
+thread by the runner; everything after sign-in is an operation.
+"""
 
 from __future__ import annotations
 

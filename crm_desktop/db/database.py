@@ -184,6 +184,22 @@ def open_database(url: str, *, upgrade: bool = True, load_reference_data: bool =
         raise
 
 
+def attach_database(url: str) -> Database:
+    """The database at ``url`` as it is: no checks, no migration, no first-start data,
+    nothing connected or written yet.
+
+    For the maintenance commands that work on the file itself and must not change it
+    first: a backup while others keep working, a restore over a damaged or missing
+    file. Everything else opens the database with :func:`open_database`.
+    """
+    engine = make_engine(url)
+    read_sessions = sessionmaker(engine, expire_on_commit=False)
+    write_sessions = sessionmaker(write_engine(engine), expire_on_commit=False)
+    audit.install(read_sessions)
+    audit.install(write_sessions)
+    return Database(url, engine, read_sessions, write_sessions)
+
+
 def _bring_calendar_table_up_to_date(database: Database) -> None:
     """Compare the calendar table with this version of the program's bank holidays and
     the closure days (a read), and rewrite it only when it differs, so an ordinary open

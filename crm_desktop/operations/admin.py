@@ -1,3 +1,244 @@
-"""Reference data, closure days, timescales, KPI targets and user accounts."""
+"""Reference data, closure days, timescales, KPI targets and user accounts.
+
+Signing in and creating the first manager of a new database are not operations: they
+establish who acts (``services.users.sign_in``, ``services.reference_admin
+.create_first_manager``). Everything an administrator does after that is one of these.
+"""
 
 from __future__ import annotations
+
+import datetime as dt
+
+from crm_desktop.domain.enums import Procedure, UserRole
+from crm_desktop.operations.core import Change, OpContext, operation
+from crm_desktop.operations.policy import Permission
+from crm_desktop.services import db_roles, users
+from crm_desktop.services import reference_admin as ra
+
+__all__ = [
+    "add_closure_day",
+    "add_nature",
+    "add_service_area",
+    "add_user",
+    "closure_days",
+    "grant_database_login",
+    "kpis",
+    "natures",
+    "remove_closure_day",
+    "reset_password",
+    "service_areas",
+    "set_kpi_target",
+    "set_password",
+    "set_timescale",
+    "set_user_active",
+    "timescales",
+    "update_nature",
+    "update_service_area",
+    "update_user",
+    "user_accounts",
+]
+
+_REFERENCE = Permission.MANAGE_REFERENCE_DATA
+_USERS = Permission.MANAGE_USERS
+
+
+# --------------------------------------------------------------------- reference data
+
+
+@operation(_REFERENCE)
+def natures(ctx: OpContext, procedure: Procedure | None = None) -> list[ra.NatureRow]:
+    """Every nature of complaint, in use or retired (of one procedure, if given)."""
+    return ra.list_natures(ctx.session, procedure)
+
+
+@operation(_REFERENCE, changes=(Change.REFERENCE_DATA,))
+def add_nature(ctx: OpContext, procedure: Procedure | str, name: str) -> ra.NatureRow:
+    """Add a nature of complaint to a procedure."""
+    return ra.add_nature(ctx.session, ctx.actor, procedure, name)
+
+
+@operation(_REFERENCE, changes=(Change.REFERENCE_DATA,))
+def update_nature(
+    ctx: OpContext, nature_id: int, version: int, name: str, active: bool
+) -> ra.NatureRow:
+    """Rename a nature of complaint, or retire it (old cases keep it)."""
+    return ra.update_nature(ctx.session, ctx.actor, nature_id, version, name=name, active=active)
+
+
+@operation(_REFERENCE)
+def service_areas(ctx: OpContext) -> list[ra.ServiceAreaRow]:
+    """Every service area, in use or retired."""
+    return ra.list_service_areas(ctx.session)
+
+
+@operation(_REFERENCE, changes=(Change.REFERENCE_DATA,))
+def add_service_area(
+    ctx: OpContext,
+    procedure: Procedure | str,
+    name: str,
+    directorate: str | None = None,
+    for_complaints: bool = True,
+    for_compliments: bool = False,
+) -> ra.ServiceAreaRow:
+    """Add a service area (a corporate one within its directorate)."""
+    return ra.add_service_area(
+        ctx.session,
+        ctx.actor,
+        procedure,
+        name,
+        directorate=directorate,
+        for_complaints=for_complaints,
+        for_compliments=for_compliments,
+    )
+
+
+@operation(_REFERENCE, changes=(Change.REFERENCE_DATA,))
+def update_service_area(
+    ctx: OpContext,
+    area_id: int,
+    version: int,
+    name: str,
+    active: bool,
+    for_complaints: bool,
+    for_compliments: bool,
+) -> ra.ServiceAreaRow:
+    """Rename a service area, say what it is used for, or retire it."""
+    return ra.update_service_area(
+        ctx.session,
+        ctx.actor,
+        area_id,
+        version,
+        name=name,
+        active=active,
+        for_complaints=for_complaints,
+        for_compliments=for_compliments,
+    )
+
+
+@operation(_REFERENCE)
+def timescales(ctx: OpContext) -> list[ra.TimescaleRow]:
+    """Every stage's timescales and extension limits."""
+    return ra.list_timescales(ctx.session)
+
+
+@operation(_REFERENCE, changes=(Change.REFERENCE_DATA,))
+def set_timescale(ctx: OpContext, timescale_id: int, version: int, value: int) -> ra.TimescaleRow:
+    """Change a timescale or extension limit (for clocks started from now on)."""
+    return ra.set_timescale(ctx.session, ctx.actor, timescale_id, version, value)
+
+
+@operation(_REFERENCE)
+def kpis(ctx: OpContext) -> list[ra.KpiRow]:
+    """Every key performance indicator and its target."""
+    return ra.list_kpis(ctx.session)
+
+
+@operation(_REFERENCE, changes=(Change.REFERENCE_DATA,))
+def set_kpi_target(
+    ctx: OpContext, kpi_id: int, version: int, target_percent: float, active: bool | None = None
+) -> ra.KpiRow:
+    """Change a KPI's target, or whether the report and dashboard show it."""
+    return ra.set_kpi_target(ctx.session, ctx.actor, kpi_id, version, target_percent, active)
+
+
+@operation(_REFERENCE)
+def closure_days(ctx: OpContext) -> list[ra.ClosureDayRow]:
+    """The council's closure days (not working days for deadlines)."""
+    return ra.list_closure_days(ctx.session)
+
+
+@operation(_REFERENCE, changes=(Change.CALENDAR,))
+def add_closure_day(ctx: OpContext, day: dt.date, name: str) -> ra.ClosureDayRow:
+    """Add a council closure day: not a working day for deadlines counted from now on."""
+    return ra.add_closure_day(ctx.session, ctx.actor, day, name)
+
+
+@operation(_REFERENCE, changes=(Change.CALENDAR,))
+def remove_closure_day(ctx: OpContext, closure_id: int, version: int) -> None:
+    """Remove a council closure day."""
+    ra.remove_closure_day(ctx.session, ctx.actor, closure_id, version)
+
+
+# ------------------------------------------------------------------------------ users
+
+
+@operation(_USERS)
+def user_accounts(ctx: OpContext) -> list[ra.UserRow]:
+    """Every user account, enabled or not."""
+    return ra.list_user_rows(ctx.session)
+
+
+@operation(_USERS, changes=(Change.USERS,))
+def add_user(
+    ctx: OpContext,
+    username: str,
+    role: UserRole | str,
+    display_name: str,
+    password: str | None = None,
+    confirm: str | None = None,
+    windows_account: str | None = None,
+    email: str | None = None,
+    person_id: int | None = None,
+) -> ra.UserRow:
+    """Add a user account with a password, a Windows account, or both."""
+    return ra.add_user_account(
+        ctx.session,
+        ctx.actor,
+        username,
+        role,
+        display_name=display_name,
+        password=password,
+        confirm=confirm,
+        windows_account=windows_account,
+        email=email,
+        person_id=person_id,
+    )
+
+
+@operation(_USERS, changes=(Change.USERS,))
+def update_user(
+    ctx: OpContext,
+    user_id: int,
+    version: int,
+    display_name: str,
+    role: UserRole | str,
+    active: bool,
+    windows_account: str | None = None,
+) -> ra.UserRow:
+    """Change a user's name, role, Windows account or whether they can sign in."""
+    return ra.update_user(
+        ctx.session,
+        ctx.actor,
+        user_id,
+        version,
+        display_name=display_name,
+        role=role,
+        active=active,
+        windows_account=windows_account,
+    )
+
+
+@operation(_USERS, changes=(Change.USERS,))
+def reset_password(
+    ctx: OpContext, user_id: int, version: int, password: str, confirm: str
+) -> ra.UserRow:
+    """Set a user's password (typed twice) and unlock their account."""
+    return ra.reset_password(ctx.session, ctx.actor, user_id, version, password, confirm)
+
+
+@operation(_USERS, changes=(Change.USERS,))
+def set_user_active(ctx: OpContext, username: str, active: bool) -> users.UserView:
+    """Enable a user's account (clearing any lock), or disable it."""
+    return users.set_active(ctx.session, username, active)
+
+
+@operation(_USERS, changes=(Change.USERS,))
+def set_password(ctx: OpContext, username: str, password: str) -> None:
+    """Set a user's password, by username, and unlock their account."""
+    users.set_password(ctx.session, username, password)
+
+
+@operation(_USERS, changes=(Change.USERS,))
+def grant_database_login(ctx: OpContext, username: str, password: str | None = None) -> str:
+    """Give a user their own PostgreSQL login (row-level security applies to it)."""
+    return db_roles.grant_login(ctx.session, username, password)

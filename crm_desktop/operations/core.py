@@ -19,6 +19,13 @@ actor may not see before the operation reads anything, runs the operation and re
 an :class:`OpResult`: its plain value and what changed. The desktop program's runner
 and the command line call operations only through it. An operation may call another
 one with ``other(ctx, ...)``: the same checks run, in the same transaction.
+
+An operation whose changes depend on its input (an import that found errors changed
+nothing; one that added no reference data did not change it) declares every kind it
+may change and says what one run did change with :meth:`OpContext.report_changes`.
+An operation that must open its own transactions (demo data written in one large
+transaction of its own, a backup, a restore) declares ``own_transactions=True``: it
+gets a read session for the policy's checks and works through ``ctx.database``.
 """
 
 from __future__ import annotations
@@ -52,6 +59,7 @@ __all__ = [
     "Operation",
     "Progress",
     "operation",
+    "reporting",
     "run_operation",
 ]
 
@@ -81,6 +89,18 @@ class _NoProgress:
 
 
 NO_PROGRESS: Progress = _NoProgress()
+
+
+def reporting(progress: Progress) -> Callable[[int, int, str], None]:
+    """A plain ``step(done, total, text)`` callback for the core's long work (which does
+    not know about operations): it stops the work once the user has cancelled, then
+    reports how far it has got."""
+
+    def step(done: int, total: int, text: str = "") -> None:
+        progress.check()
+        progress.report(done, total, text)
+
+    return step
 
 
 class Change(StrEnum):
@@ -145,13 +165,15 @@ class OpContext:
     authoriser: Authoriser = field(init=False)
     database: Database | None = None
     own_transactions: bool = False
+    reported: frozenset[Change] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.authoriser = Authoriser(self.session, self.actor)
 
     def require_database(self) -> Database:
+        """The database the operation runs on (operations with their own transactions)."""
         if self.database is None:
-            raise RuntimeError("this operation needs the database itself, not only a session")
+            raise RuntimeError("this operation needs the database it runs on")
         return self.database
 
     def write(self, work: Callable[[Session], T]) -> T:
@@ -169,6 +191,11 @@ class OpContext:
         this before long work, such as talking to a mail server)."""
         if self.own_transactions and self.session.in_transaction():
             self.session.commit()
+
+    def report_changes(self, *kinds: Change) -> None:
+        """What this run changed, when it is less than the operation declares (nothing,
+        when called with no kinds). Kinds the operation does not declare are ignored."""
+        self.reported = frozenset(kinds)
 
 
 @dataclass(frozen=True)
@@ -264,10 +291,10 @@ def operation(
         name = f"{function.__module__.rsplit('.', 1)[-1]}.{function.__name__}"
         if name in REGISTRY:
             raise RuntimeError(f"operation {name} is registered twice")
-        if own_transactions and writes:
-            raise RuntimeError(f"operation {name} opens its own transactions: it cannot write")
         if changes and writes is False and not own_transactions:
             raise RuntimeError(f"operation {name} changes data, so it must write")
+        if own_transactions and writes:
+            raise RuntimeError(f"operation {name} writes in its own transactions")
         op = Operation(
             name=name,
             function=function,
@@ -302,11 +329,13 @@ def run_operation(
 
     require(actor, op.permission)
     signed_in = actor
+    contexts: list[OpContext] = []
 
     def work(session: Session) -> T:
         ctx = OpContext(
             session, signed_in, today, database=database, own_transactions=op.own_transactions
         )
+        contexts[:] = [ctx]  # a retried write starts again with a new context
         return op(ctx, *args, **kwargs)
 
     if op.writes:
@@ -314,7 +343,10 @@ def run_operation(
     else:
         with database.session() as session:
             value = work(session)
-    return OpResult(value, op.changes)
+    reported = contexts[0].reported if contexts else None
+    if reported is None:
+        return OpResult(value, op.changes)
+    return OpResult(value, OpChanges(op.changes.kinds & reported))
 
 
 def operations() -> Mapping[str, Operation[Any, Any]]:

@@ -94,6 +94,7 @@ class Permission(StrEnum):
     MAINTAIN_DATABASE = "back up, restore or check the database"
     RUN_REMINDERS = "run reminders or the outbox"
     SEE_NOTIFICATIONS = "see notifications"
+    DAILY_CHECK = "start the daily database check"  # the program's own, at sign-in
 
 
 _OFFICER = frozenset(
@@ -107,6 +108,7 @@ _OFFICER = frozenset(
         Permission.OWN_APPOINTMENTS,
         Permission.RUN_REPORTS,
         Permission.SEE_NOTIFICATIONS,
+        Permission.DAILY_CHECK,
     }
 )
 _MANAGER = _OFFICER | {
@@ -129,12 +131,18 @@ ROLE_PERMISSIONS: Mapping[UserRole, frozenset[Permission]] = {
             Permission.SEND_CORRESPONDENCE,
             Permission.ADD_ATTACHMENTS,
             Permission.SEE_NOTIFICATIONS,
+            Permission.DAILY_CHECK,
         }
     ),
     UserRole.MANAGER: _MANAGER,
     UserRole.ADMIN: _MANAGER | {Permission.MAINTAIN_DATABASE},
     UserRole.INVESTIGATOR: frozenset(
-        {Permission.OWN_APPOINTMENTS, Permission.ADD_ATTACHMENTS, Permission.SEE_NOTIFICATIONS}
+        {
+            Permission.OWN_APPOINTMENTS,
+            Permission.ADD_ATTACHMENTS,
+            Permission.SEE_NOTIFICATIONS,
+            Permission.DAILY_CHECK,
+        }
     ),
 }
 """What each role may do. The one table: operations, screens and tests read it."""

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from crm_desktop.db.models import BaselineFigure
 from crm_desktop.domain.enums import Procedure
 from crm_desktop.domain.financial_year import FinancialYear
+from crm_desktop.files import atomic_write, check_target
 from crm_desktop.reports.figures import annual_report
 
 HEADER = ("financial_year", "table", "row", "value")
@@ -70,6 +71,16 @@ def baseline_template(session: Session, year: int) -> str:
         for row in rows:
             writer.writerow((FinancialYear(year).label, key, row, ""))
     return out.getvalue()
+
+
+def write_baseline_template(session: Session, year: int, out: Path) -> Path:
+    """Save :func:`baseline_template` for ``year`` as the CSV file ``out`` (written beside
+    it and renamed into place); the path written."""
+    target = check_target(out, "the template")
+    text = baseline_template(session, year)
+    with atomic_write(target) as temporary:
+        temporary.write_text(text, encoding="utf-8")
+    return target
 
 
 def _year(text: str) -> int | None:

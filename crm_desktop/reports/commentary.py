@@ -2,8 +2,9 @@
 
 Kept as settings (``report.commentary.{year}.{section}``), the key the figures read
 (:data:`~crm_desktop.reports.figures.COMMENTARY_KEY`), so the PDF shows what was saved
-here. Reading is open to anyone who can make the report; writing is for managers. The
-text is stored exactly as typed: the PDF escapes it (``reports.pdf.markup``).
+here. Who may read and write it is the access policy's to say
+(:mod:`crm_desktop.operations.reports`). The text is stored exactly as typed: the PDF
+escapes it (``reports.pdf.markup``).
 """
 
 from __future__ import annotations
@@ -53,16 +54,11 @@ def load_commentary(session: Session, year: int) -> dict[str, str]:
 def save_commentary(
     session: Session, year: int, texts: Mapping[str, str], actor: Actor
 ) -> dict[str, str]:
-    """Save the commentary of the sections in ``texts`` for ``year`` (a manager only).
+    """Save the commentary of the sections in ``texts`` for ``year``, as ``actor``.
 
     A section left out of ``texts`` is left as it is; empty text clears a section.
     Everything is checked before anything is changed. Returns every section's text.
     """
-    if not actor.is_manager:
-        raise ValidationError(
-            "Only a manager can write the annual report's commentary (you are signed in as "
-            f"{actor.role.value})."
-        )
     keys = {section: _key(year, section) for section in texts}
     for section, text in texts.items():
         if len(text) > MAX_COMMENTARY:

@@ -31,6 +31,7 @@ from crm_desktop.db.models import (
     Team,
 )
 from crm_desktop.errors import ValidationError
+from crm_desktop.files import atomic_write
 from crm_desktop.reports.safe_cells import neutralise, spreadsheet_text
 
 BATCH = 5000
@@ -215,6 +216,8 @@ def export(
 
     The format follows the file's ending: ``.csv`` or ``.xlsx``. The file is written
     beside ``out`` and renamed at the end, so a failure never leaves half a file.
+    ``progress(rows)`` is called every few thousand rows; it may raise to stop the
+    export, and then nothing is saved.
     """
     spec = EXPORTS.get(what)
     if spec is None:
@@ -226,11 +229,10 @@ def export(
         raise ValidationError("Export to a file ending in .csv or .xlsx.", "out")
     if not out.parent.is_dir():
         raise ValidationError(f"The folder {out.parent} does not exist.", "out")
-    partial = out.with_name(f".{out.name}.partial")
     count = 0
-    try:
+    with atomic_write(out) as temporary:
         if suffix == ".csv":
-            with partial.open("w", encoding="utf-8-sig", newline="") as handle:
+            with temporary.open("w", encoding="utf-8-sig", newline="") as handle:
                 writer = csv.writer(handle)
                 writer.writerow(spec.columns)
                 for row in _rows(session, spec, start, end):
@@ -243,17 +245,17 @@ def export(
 
             book = Workbook(write_only=True)
             sheet = book.create_sheet(spec.name)
-            sheet.append(list(spec.columns))
-            for row in _rows(session, spec, start, end):
-                sheet.append([_cell(v) for v in row])
-                count += 1
-                if progress and count % BATCH == 0:
-                    progress(count)
-            book.save(partial)
-        partial.replace(out)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+            try:
+                sheet.append(list(spec.columns))
+                for row in _rows(session, spec, start, end):
+                    sheet.append([_cell(v) for v in row])
+                    count += 1
+                    if progress and count % BATCH == 0:
+                        progress(count)
+            except BaseException:
+                sheet.close()  # end openpyxl's own file for the sheet; the export is dropped
+                raise
+            book.save(temporary)
     return count
 
 

@@ -6,7 +6,9 @@ checked (``PRAGMA integrity_check``) before it is kept. PostgreSQL: use ``pg_dum
 (see README); this module refuses rather than pretend.
 
 A restore replaces the database file with a checked backup, keeping the file it
-replaces beside it, and only when no one else has it open for writing.
+replaces beside it, and only when no one else has it open for writing. Both write
+through :mod:`crm_desktop.files`: a temporary file beside the target, renamed into place
+once complete and checked.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 
 from crm_desktop.db.engine import describe_url, parse_url, sqlite_file
 from crm_desktop.errors import DatabaseError, ValidationError
+from crm_desktop.files import atomic_write
 
 PAGES_PER_STEP = 1024
 
@@ -59,51 +62,55 @@ def _check(path: Path) -> None:
 
 
 def backup(url: str, out: Path, progress: Callable[[int, int], None] | None = None) -> BackupResult:
-    """Copy the live database to ``out`` (a new file), then check the copy."""
+    """Copy the live database to ``out`` (a new file), then check the copy.
+
+    The copy is made in a temporary file beside ``out`` and renamed into place once
+    checked, so ``out`` is never a half-made or unchecked backup. ``progress(done,
+    total)`` is told the pages copied; it may raise to stop the backup.
+    """
     source_path = _source_file(url)
     if out.exists():
         raise ValidationError(f"{out} already exists. Choose a new file name.", "out")
     if not out.parent.is_dir():
         raise ValidationError(f"The folder {out.parent} does not exist.", "out")
-    partial = out.with_name(f".{out.name}.partial")
     source = sqlite3.connect(f"{source_path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
     try:
-        target = sqlite3.connect(partial)
-        try:
+        with atomic_write(out) as temporary:
+            target = sqlite3.connect(temporary)
+            try:
 
-            def step(status: int, remaining: int, total: int) -> None:
-                if progress is not None:
-                    progress(total - remaining, total)
+                def step(status: int, remaining: int, total: int) -> None:
+                    if progress is not None:
+                        progress(total - remaining, total)
 
-            source.backup(target, pages=PAGES_PER_STEP, progress=step)
-            pages = target.execute("PRAGMA page_count").fetchone()[0]
-            # A backup is one self-contained file: no WAL beside it.
-            target.execute("PRAGMA journal_mode = DELETE")
-        finally:
-            target.close()
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+                source.backup(target, pages=PAGES_PER_STEP, progress=step)
+                pages = target.execute("PRAGMA page_count").fetchone()[0]
+                # A backup is one self-contained file: no WAL beside it.
+                target.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                target.close()
+            _check(temporary)
     finally:
         source.close()
-    try:
-        _check(partial)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    partial.replace(out)
     return BackupResult(out, out.stat().st_size, int(pages))
 
 
 def restore(backup_file: Path, url: str) -> Path | None:
-    """Put ``backup_file`` in place of the database; returns where the old file was kept."""
+    """Put ``backup_file`` in place of the database; returns where the old file was kept.
+
+    The database file may be damaged (that is often why it is restored): it is then
+    kept as it is, byte for byte. The backup is copied beside the database and renamed
+    onto it in one step, so the database is never half a backup.
+    """
     target = sqlite_file(parse_url(url))
     if target is None:
         raise ValidationError("Restore works on a SQLite file; restore PostgreSQL with pg_restore.")
     _check(backup_file)
     kept: Path | None = None
     if target.exists():
-        # Make sure no one is writing: take the write lock for the moment of the swap.
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        kept = target.with_name(f"{target.stem}.replaced-{stamp}{target.suffix}")
+        # Make sure no one is writing: take the write lock for the moment of the copy.
         guard = sqlite3.connect(target, timeout=5, isolation_level=None)
         try:
             try:
@@ -112,22 +119,28 @@ def restore(backup_file: Path, url: str) -> Path | None:
                 raise DatabaseError(
                     f"{target} is in use. Ask everyone to close CRM Desktop, then restore."
                 ) from None
-            stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-            kept = target.with_name(f"{target.stem}.replaced-{stamp}{target.suffix}")
-            source = sqlite3.connect(target)
-            try:
-                keep = sqlite3.connect(kept)
+            except sqlite3.DatabaseError:
+                damaged = True  # not a database any more: nobody can be using it
+            else:
+                damaged = False
+            if damaged:
+                shutil.copy2(target, kept)
+            else:
+                source = sqlite3.connect(target)
                 try:
-                    source.backup(keep)
+                    keep = sqlite3.connect(kept)
+                    try:
+                        source.backup(keep)
+                    finally:
+                        keep.close()
                 finally:
-                    keep.close()
-            finally:
-                source.close()
-            guard.execute("ROLLBACK")
+                    source.close()
+                guard.execute("ROLLBACK")
         finally:
             guard.close()
         for side in ("-wal", "-shm"):
             Path(f"{target}{side}").unlink(missing_ok=True)
-    shutil.copyfile(backup_file, target)
-    _check(target)
+    with atomic_write(target) as temporary:
+        shutil.copyfile(backup_file, temporary)
+        _check(temporary)
     return kept

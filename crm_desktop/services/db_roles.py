@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from crm_desktop.db.models import User
 from crm_desktop.domain.enums import UserRole
-from crm_desktop.errors import ValidationError
+from crm_desktop.errors import NotFound, ValidationError
 
 STAFF_GROUP = "crm_staff"
 INVESTIGATOR_GROUP = "crm_investigator"
@@ -42,7 +42,7 @@ def grant_login(session: Session, username: str, password: str | None) -> str:
         )
     user = session.scalar(sa.select(User).where(User.username == username.strip().lower()))
     if user is None:
-        raise ValidationError(f"There is no user called {username}.", "username")
+        raise NotFound(f"There is no user called {username}.")
     role = role_name(user.username)
     group = group_for(UserRole(user.role))
     other = STAFF_GROUP if group == INVESTIGATOR_GROUP else INVESTIGATOR_GROUP

@@ -9,8 +9,12 @@ Three steps, each usable on its own:
   database (reference data, references already there) and returns an
   :class:`ImportPlan`: the cases it would write, and every error with its row, column
   and reason. Nothing is written.
-- :func:`import_rows` / :func:`run_import` check and, when there is no error at all and
-  this is not a dry run, write every case in one transaction (``Database.write``).
+- :func:`import_in_session` checks and, when there is no error at all and this is not a
+  dry run, writes every case, in the caller's session: the operations
+  (``operations.imports``) run a dry run in a read session and an import in one write
+  transaction; :func:`import_rows` / :func:`run_import` do the same on a
+  :class:`Database`.
+- :func:`summary` says in one paragraph what a result imported (or would import).
 
 Errors are *returned*, never raised: :class:`ImportResult` carries them, and a result
 with errors means nothing was written. A dry run checks exactly as a real run does (on
@@ -64,7 +68,7 @@ import datetime as dt
 import re
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -135,10 +139,13 @@ __all__ = [
     "PlannedStage",
     "RawRow",
     "RawRows",
+    "Step",
     "check_import",
+    "import_in_session",
     "import_rows",
     "read_rows",
     "run_import",
+    "summary",
 ]
 
 # The columns of the format, in the order the format lists them.
@@ -183,6 +190,11 @@ _NAME_MAX = 200  # person and reference data names
 _EMAIL_MAX = 254
 # Cases written per flush: the audit trail records each batch's rows in one insert.
 BATCH_CASES = 400
+PROGRESS_EVERY = 500  # rows checked between reports of how far the check has got
+
+Step = Callable[[int, int, str], None]
+"""``step(done, total, text)``: how far the import has got; it may raise to stop it (the
+user cancelled), and then nothing is written."""
 
 ACTION_IMPORT = "import"  # the cause of the due-date changes an import records
 
@@ -723,12 +735,19 @@ def _procedure_noun(procedure: Procedure) -> str:
 
 class _Checker:
     def __init__(
-        self, session: Session, *, skip_existing: bool, add_missing: bool, today: dt.date
+        self,
+        session: Session,
+        *,
+        skip_existing: bool,
+        add_missing: bool,
+        today: dt.date,
+        progress: Step | None = None,
     ) -> None:
         self.session = session
         self.skip_existing = skip_existing
         self.add_missing = add_missing
         self.today = today
+        self.progress = progress
         self.index = ref.load_index(session)
         # Errors by the reference they belong to (None: the file as a whole).
         self.errors: dict[str | None, list[ImportRowError]] = {}
@@ -757,7 +776,11 @@ class _Checker:
     def run(self, rows: Sequence[RawRow]) -> ImportPlan:
         header = self._check_header(rows)
         self.header = set(header)
-        parsed = [self._parse(raw) for raw in rows]
+        parsed: list[_Row] = []
+        for number, raw in enumerate(rows):
+            if self.progress is not None and number % PROGRESS_EVERY == 0:
+                self.progress(number, len(rows), f"Checking row {number + 1:,} of {len(rows):,}…")
+            parsed.append(self._parse(raw))
         groups: dict[str, list[_Row]] = {}
         for r in parsed:
             if r.reference:
@@ -1561,6 +1584,7 @@ def check_import(
     skip_existing: bool,
     add_missing_reference_data: bool,
     today: dt.date,
+    progress: Step | None = None,
 ) -> ImportPlan:
     """Check every row and column of the file; nothing is written.
 
@@ -1570,7 +1594,11 @@ def check_import(
     (``add_missing_reference_data``) and every error, in row order.
     """
     checker = _Checker(
-        session, skip_existing=skip_existing, add_missing=add_missing_reference_data, today=today
+        session,
+        skip_existing=skip_existing,
+        add_missing=add_missing_reference_data,
+        today=today,
+        progress=progress,
     )
     return checker.run(rows)
 
@@ -1643,8 +1671,11 @@ class _Writer:
             for item, row in zip(group, rows, strict=True):
                 self.ids[id(item)] = row.id
 
-    def cases(self, planned: Sequence[PlannedCase]) -> None:
-        for start in range(0, len(planned), BATCH_CASES):
+    def cases(self, planned: Sequence[PlannedCase], progress: Step | None = None) -> None:
+        total = len(planned)
+        for start in range(0, total, BATCH_CASES):
+            if progress is not None:
+                progress(start, total, f"Writing case {start + 1:,} of {total:,}…")
             self._batch(planned[start : start + BATCH_CASES])
             self.session.expunge_all()
 
@@ -1830,6 +1861,37 @@ def _result(source: str, dry_run: bool, plan: ImportPlan) -> ImportResult:
     )
 
 
+def import_in_session(
+    session: Session,
+    rows: Sequence[RawRow],
+    *,
+    dry_run: bool,
+    skip_existing: bool,
+    add_missing_reference_data: bool,
+    actor: str,
+    today: dt.date,
+    source: str = "",
+    progress: Step | None = None,
+) -> ImportResult:
+    """Check the rows and, unless this is a dry run or there is any error, write them in
+    ``session`` (the caller's write transaction, so the check and the writing see the
+    same database). ``actor`` is recorded as who made each row."""
+    plan = check_import(
+        session,
+        rows,
+        skip_existing=skip_existing,
+        add_missing_reference_data=add_missing_reference_data,
+        today=today,
+        progress=progress,
+    )
+    if dry_run or plan.errors:
+        return _result(source, dry_run, plan)
+    writer = _Writer(session, actor)
+    writer.reference_data(plan.new_reference_data, plan.cases)
+    writer.cases(plan.cases, progress)
+    return _result(source, False, plan)
+
+
 def import_rows(
     database: Database,
     rows: Sequence[RawRow],
@@ -1847,29 +1909,21 @@ def import_rows(
     any error nothing is written. A dry run makes the same check on a read session and
     returns the same result a real run would, without writing.
     """
-
-    def check(session: Session) -> ImportPlan:
-        return check_import(
+    def work(session: Session) -> ImportResult:
+        return import_in_session(
             session,
             rows,
+            dry_run=dry_run,
             skip_existing=skip_existing,
             add_missing_reference_data=add_missing_reference_data,
+            actor=actor,
             today=today,
+            source=source,
         )
 
     if dry_run:
         with database.session() as session:
-            return _result(source, True, check(session))
-
-    def work(session: Session) -> ImportResult:
-        plan = check(session)
-        if plan.errors:
-            return _result(source, False, plan)
-        writer = _Writer(session, actor)
-        writer.reference_data(plan.new_reference_data, plan.cases)
-        writer.cases(plan.cases)
-        return _result(source, False, plan)
-
+            return work(session)
     return database.write(work, actor=actor)
 
 
@@ -1899,3 +1953,66 @@ def run_import(
         today=today,
         source=str(path),
     )
+
+
+# ------------------------------------------------------------------------ summary
+
+
+_SHOWN_SKIPPED = 10
+
+
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
+def _breakdown(result: ImportResult) -> str:
+    parts: list[str] = []
+    for kind in Kind:
+        total = result.cases_of(kind)
+        if not total:
+            continue
+        by_procedure = ", ".join(
+            f"{result.cases_of(kind, p):,} {p.value}" for p in Procedure if result.cases_of(kind, p)
+        )
+        parts.append(f"{_plural(total, kind.value)} ({by_procedure})")
+    return "; ".join(parts)
+
+
+def summary(result: ImportResult) -> str:
+    """One paragraph: what was (or would be) imported, and what was skipped."""
+    verb = "Would import" if result.dry_run else "Imported"
+    text = f"{verb} {_plural(result.cases, 'case')} from {result.source}"
+    if result.cases:
+        text += f": {_breakdown(result)}"
+    text += (
+        f", with {_plural(result.stages, 'stage')} and {_plural(result.points, 'complaint point')}"
+    )
+    if result.lgsco_decisions or result.lgsco_payments_pence:
+        pounds = result.lgsco_payments_pence / 100
+        text += (
+            f" ({_plural(result.lgsco_decisions, 'Ombudsman decision')}, "
+            f"£{pounds:,.2f} in Ombudsman payments)"
+        )
+    text += "."
+    if result.skipped:
+        shown = ", ".join(result.skipped[:_SHOWN_SKIPPED])
+        more = len(result.skipped) - _SHOWN_SKIPPED
+        if more > 0:
+            shown += f" and {more:,} more"
+        was = "would be" if result.dry_run else "were"
+        text += (
+            f" {_plural(len(result.skipped), 'case')} already in the database {was} skipped: "
+            f"{shown}."
+        )
+    else:
+        text += " No cases were skipped."
+    if result.added_reference_data:
+        added = "would be added" if result.dry_run else "were added"
+        text += (
+            f" {_plural(len(result.added_reference_data), 'reference data name')} {added}: "
+            + ", ".join(result.added_reference_data)
+            + "."
+        )
+    if result.dry_run:
+        text += " This was a dry run: nothing was written."
+    return text

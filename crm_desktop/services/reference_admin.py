@@ -1,8 +1,10 @@
 """Reference data and users, as a manager edits them (and as the forms list them).
 
-Every change takes the session of the caller's write transaction, the acting user (a
-manager or an administrator) and the values typed; it checks them completely before it
-changes anything, refuses with a plain message, and returns the row as plain data.
+Every change takes the session of the caller's write transaction, the acting user (whom
+the change is recorded under) and the values typed; it checks them completely before it
+changes anything, refuses with a plain message, and returns the row as plain data. Who
+may make these changes is the access policy's to say (``operations.admin``), not this
+module's.
 Each change of an existing row names the version the user saw: if someone else saved
 the row since, the change is refused with who changed it and when (optimistic locking),
 never silently overwritten.
@@ -42,7 +44,7 @@ from crm_desktop.domain.enums import (
     UserRole,
 )
 from crm_desktop.domain.formatting import format_date
-from crm_desktop.errors import ValidationError
+from crm_desktop.errors import NotFound, ValidationError
 from crm_desktop.services import users as user_service
 from crm_desktop.services.calendar_service import working_calendar
 
@@ -63,14 +65,6 @@ class _Versioned(Protocol):
     updated_at: dt.datetime
 
     def check_version(self, expected: int | None, what: str) -> None: ...
-
-
-def require_manager(actor: Actor) -> None:
-    if not actor.is_manager:
-        raise ValidationError(
-            f"Only a manager can change reference data and users (you are signed in as "
-            f"{actor.role.value})."
-        )
 
 
 def _name(value: str, what: str, field: str = "name") -> str:
@@ -94,7 +88,7 @@ def _procedure(value: Procedure | str) -> Procedure:
 def _get(session: Session, model: type[_T], row_id: object, what: str) -> _T:
     row = session.get(model, row_id)
     if row is None:
-        raise ValidationError(f"That {what} no longer exists. Reload the list.", "id")
+        raise NotFound(f"That {what} no longer exists. Reload the list.")
     return row
 
 
@@ -218,7 +212,6 @@ def _unique_nature(session: Session, procedure: Procedure, name: str, own_id: in
 
 
 def add_nature(session: Session, actor: Actor, procedure: Procedure | str, name: str) -> NatureRow:
-    require_manager(actor)
     proc = _procedure(procedure)
     text = _name(name, "nature")
     _unique_nature(session, proc, text, None)
@@ -233,7 +226,6 @@ def update_nature(
     session: Session, actor: Actor, nature_id: int, version: int, *, name: str, active: bool
 ) -> NatureRow:
     """Rename a nature or retire it (retired natures stay on old cases and in reports)."""
-    require_manager(actor)
     row = _get(session, Nature, nature_id, "nature")
     row.check_version(version, f"The nature '{row.name}'")
     text = _name(name, "nature")
@@ -339,7 +331,6 @@ def add_service_area(
     for_complaints: bool = True,
     for_compliments: bool = False,
 ) -> ServiceAreaRow:
-    require_manager(actor)
     proc = _procedure(procedure)
     text = _name(name, "service area")
     directorate_id = None
@@ -384,7 +375,6 @@ def update_service_area(
     for_complaints: bool,
     for_compliments: bool,
 ) -> ServiceAreaRow:
-    require_manager(actor)
     area = _get(session, ServiceArea, area_id, "service area")
     area.check_version(version, f"The service area '{area.name}'")
     text = _name(name, "service area")
@@ -446,7 +436,6 @@ def set_timescale(
     session: Session, actor: Actor, timescale_id: int, version: int, value: int
 ) -> TimescaleRow:
     """Change one timescale. New clocks use it; clocks already running keep their dates."""
-    require_manager(actor)
     row = _get(session, StageTimescale, timescale_id, "timescale")
     what = f"The timescale '{row.description or row.rule}'"
     row.check_version(version, what)
@@ -542,7 +531,6 @@ def set_kpi_target(
     target_percent: float,
     active: bool | None = None,
 ) -> KpiRow:
-    require_manager(actor)
     row = _get(session, KpiDefinition, kpi_id, "KPI")
     row.check_version(version, f"The KPI '{row.label}'")
     try:
@@ -579,7 +567,6 @@ def list_closure_days(session: Session) -> list[ClosureDayRow]:
 
 def add_closure_day(session: Session, actor: Actor, day: dt.date, name: str) -> ClosureDayRow:
     """A council closure day: not a working day for deadlines counted from now on."""
-    require_manager(actor)
     text = _name(name, "closure day")
     if day.weekday() >= 5:
         raise ValidationError(
@@ -603,7 +590,6 @@ def add_closure_day(session: Session, actor: Actor, day: dt.date, name: str) -> 
 
 
 def remove_closure_day(session: Session, actor: Actor, closure_id: int, version: int) -> None:
-    require_manager(actor)
     row = _get(session, ClosureDay, closure_id, "closure day")
     row.check_version(version, f"The closure day {format_date(row.day)}")
     session.delete(row)
@@ -698,8 +684,10 @@ def add_user_account(
     password: str | None = None,
     confirm: str | None = None,
     windows_account: str | None = None,
+    email: str | None = None,
+    person_id: int | None = None,
 ) -> UserRow:
-    require_manager(actor)
+    """Add a user account (an investigator's is linked to their record in the pool)."""
     if not display_name.strip():
         raise ValidationError("Enter the user's name as colleagues should see it.", "display_name")
     password = password or None
@@ -712,6 +700,8 @@ def add_user_account(
         display_name=display_name,
         password=password,
         windows_account=(windows_account or "").strip() or None,
+        email=(email or "").strip() or None,
+        person_id=person_id,
     )
     user = session.get(User, view.id)
     assert user is not None
@@ -732,7 +722,6 @@ def update_user(
     windows_account: str | None = None,
 ) -> UserRow:
     """Change a user's name, role, Windows account or whether they can sign in."""
-    require_manager(actor)
     user = _get(session, User, user_id, "user")
     user.check_version(version, f"The user {user.username}")
     new_role = _role(role)
@@ -785,7 +774,6 @@ def reset_password(
     session: Session, actor: Actor, user_id: int, version: int, password: str, confirm: str
 ) -> UserRow:
     """Set a user's password (and unlock the account)."""
-    require_manager(actor)
     user = _get(session, User, user_id, "user")
     user.check_version(version, f"The user {user.username}")
     if password != confirm:
@@ -819,7 +807,6 @@ __all__: Sequence[str] = (
     "list_user_rows",
     "reference_choices",
     "remove_closure_day",
-    "require_manager",
     "reset_password",
     "set_kpi_target",
     "set_timescale",

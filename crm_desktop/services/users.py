@@ -24,7 +24,7 @@ from crm_desktop.db.database import Database
 from crm_desktop.db.models import Person, User
 from crm_desktop.domain.access import Actor
 from crm_desktop.domain.enums import UserRole
-from crm_desktop.errors import PermissionRefused, UserFacingError, ValidationError
+from crm_desktop.errors import NotFound, PermissionRefused, UserFacingError, ValidationError
 
 MAX_FAILURES = 5
 LOCKOUT = dt.timedelta(minutes=15)
@@ -115,7 +115,7 @@ def add_user(
             "An investigator's account must be linked to their record in the pool.", "person"
         )
     if person_id is not None and session.get(Person, person_id) is None:
-        raise ValidationError(f"There is no person with id {person_id}.", "person")
+        raise NotFound("That investigator's record in the pool no longer exists.")
     user = User(
         username=name,
         display_name=display_name.strip() or name,
@@ -137,7 +137,7 @@ def list_users(session: Session) -> list[UserView]:
 def _user(session: Session, username: str) -> User:
     user = session.scalar(sa.select(User).where(User.username == username.strip().lower()))
     if user is None:
-        raise ValidationError(f"There is no user called {username}.", "username")
+        raise NotFound(f"There is no user called {username}.")
     return user
 
 

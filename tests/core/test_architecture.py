@@ -49,3 +49,41 @@ def test_version_is_defined_once() -> None:
     assert 'dynamic = ["version"]' in pyproject
     assert 'version = { attr = "crm_desktop.__version__" }' in pyproject
     assert crm_desktop.__version__.count(".") == 2
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Every module a source file imports, at the top or inside a function."""
+    import ast
+
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def _is_command_line_module(name: str) -> bool:
+    parts = name.split(".")
+    return (
+        len(parts) >= 2
+        and parts[0] == "crm_desktop"
+        and (parts[1] == "cli" or parts[1].startswith("cli_"))
+    )
+
+
+def test_the_screens_never_import_the_command_line() -> None:
+    """Helpers the screens and the commands share live in the core, not in ``cli*``."""
+    assert _is_command_line_module("crm_desktop.cli_reports.staged")
+    assert _is_command_line_module("crm_desktop.cli")
+    assert not _is_command_line_module("crm_desktop.client_settings")
+    assert not _is_command_line_module("crm_desktop.reports.annual")
+    offenders = sorted(
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in (ROOT / "ui").rglob("*.py")
+        for name in _imported_modules(path)
+        if _is_command_line_module(name)
+    )
+    assert offenders == []

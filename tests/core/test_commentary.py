@@ -14,14 +14,15 @@ from crm_desktop.db.models import Setting
 from crm_desktop.domain.access import Actor
 from crm_desktop.domain.enums import UserRole
 from crm_desktop.errors import PermissionRefused, ValidationError
+from crm_desktop.operations import Change, reports, run_operation
 from crm_desktop.operations import correspondence as ops
-from crm_desktop.operations import run_operation
 from crm_desktop.reports.commentary import SECTIONS, load_commentary, save_commentary
 from crm_desktop.reports.figures import annual_report
 from tests.core.test_correspondence_support import build_case, configure, officer
 
 MANAGER = Actor("boss", UserRole.MANAGER)
 OFFICER = Actor("officer1", UserRole.OFFICER)
+TODAY = dt.date(2024, 6, 3)
 
 
 def test_commentary_is_saved_per_year_and_shown_in_the_report(database: Database) -> None:
@@ -47,14 +48,21 @@ def test_commentary_is_saved_per_year_and_shown_in_the_report(database: Database
 
 
 def test_only_a_manager_writes_commentary_and_sections_are_checked(database: Database) -> None:
-    with pytest.raises(ValidationError, match="Only a manager"):
-        database.write(lambda s: save_commentary(s, 2023, {"children": "x"}, OFFICER))
+    with pytest.raises(PermissionRefused):
+        run_operation(database, OFFICER, TODAY, reports.save_commentary, 2023, {"children": "x"})
+    # An officer reads it, as the report does.
+    read = run_operation(database, OFFICER, TODAY, reports.commentary_for, 2023)
+    assert read.value == dict.fromkeys(SECTIONS, "") and not read.changes
     with pytest.raises(ValidationError, match="not a section"):
-        database.write(lambda s: save_commentary(s, 2023, {"gossip": "x"}, MANAGER))
+        run_operation(database, MANAGER, TODAY, reports.save_commentary, 2023, {"gossip": "x"})
     with pytest.raises(ValidationError, match="longer than"):
-        database.write(lambda s: save_commentary(s, 2023, {"adult": "x" * 10_001}, MANAGER))
+        run_operation(
+            database, MANAGER, TODAY, reports.save_commentary, 2023, {"adult": "x" * 10_001}
+        )
     with database.session() as session:
         assert load_commentary(session, 2023) == dict.fromkeys(SECTIONS, "")
+    saved = run_operation(database, MANAGER, TODAY, reports.save_commentary, 2023, {"kpis": "Met"})
+    assert saved.value["kpis"] == "Met" and Change.REPORT_INPUTS in saved.changes
 
 
 def test_a_cases_correspondence_is_listed_newest_first(database: Database) -> None:

@@ -14,13 +14,15 @@ from crm_desktop.db.database import Database
 from crm_desktop.db.models import AuditEvent
 from crm_desktop.domain.access import Actor
 from crm_desktop.domain.enums import Procedure, UserRole
-from crm_desktop.errors import ConflictError, ValidationError
+from crm_desktop.errors import ConflictError, PermissionRefused, ValidationError
+from crm_desktop.operations import admin, run_operation
 from crm_desktop.services import reference_admin as ra
 from crm_desktop.services.calendar_service import timescales, working_calendar
 from crm_desktop.services.users import sign_in
 
 MANAGER = Actor("boss", UserRole.MANAGER, display_name="The Boss")
 OFFICER = Actor("officer1", UserRole.OFFICER)
+TODAY = dt.date(2024, 6, 3)
 
 
 def _one(rows: list[Any], **match: object) -> Any:
@@ -52,8 +54,10 @@ def test_natures_add_rename_retire_with_locking(database: Database) -> None:
         database.write(lambda s: ra.add_nature(s, MANAGER, "corporate", "noise nuisance"))
     with pytest.raises(ValidationError, match="name"):
         database.write(lambda s: ra.add_nature(s, MANAGER, "corporate", "   "))
-    with pytest.raises(ValidationError, match="Only a manager"):
-        database.write(lambda s: ra.add_nature(s, OFFICER, "corporate", "Parking"))
+    with pytest.raises(PermissionRefused):
+        run_operation(database, OFFICER, TODAY, admin.add_nature, "corporate", "Parking")
+    with database.session() as session:
+        assert all(n.name != "Parking" for n in ra.list_natures(session))
     renamed = database.write(
         lambda s: ra.update_nature(s, MANAGER, row.id, row.version, name="Noise", active=False),
         actor="boss",
@@ -193,12 +197,30 @@ def test_users_roles_and_the_last_manager(database: Database) -> None:
         lambda s: ra.create_first_manager(s, "boss", "Boss", "long enough 1", "long enough 1")
     )
     me = Actor("boss", UserRole.MANAGER, boss.id)
-    with pytest.raises(ValidationError, match="Only a manager"):
-        database.write(
-            lambda s: ra.add_user_account(
-                s, OFFICER, "x1", "officer", display_name="X", password="long enough 1"
+    for refused in (
+        OFFICER,
+        Actor("io", UserRole.INVESTIGATOR),
+        Actor("sr", UserRole.SERVICE_RESPONDER),
+    ):
+        with pytest.raises(PermissionRefused):
+            run_operation(
+                database, refused, TODAY, admin.add_user, "x1", "officer", "X", "long enough 1"
             )
-        )
+        with pytest.raises(PermissionRefused):
+            run_operation(
+                database,
+                refused,
+                TODAY,
+                admin.update_user,
+                boss.id,
+                boss.version,
+                "B",
+                "officer",
+                True,
+            )
+    with database.session() as session:
+        assert [u.username for u in ra.list_user_rows(session)] == ["boss"]
+        assert ra.list_user_rows(session)[0].version == boss.version
     officer = database.write(
         lambda s: ra.add_user_account(
             s,

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from PySide6.QtCore import Qt
 
 from crm_desktop.db.database import Database
 from crm_desktop.domain.access import Actor
-from crm_desktop.errors import ValidationError
+from crm_desktop.errors import PermissionRefused
+from crm_desktop.operations import admin, run_operation
 from crm_desktop.services import reference_admin as ra
-from tests.ui.conftest import PASSWORD
+from tests.ui.conftest import PASSWORD, TODAY
 from ui.admin_page import AdminPage, NaturesSection, TimescalesSection, UsersSection
 from ui.context import AppContext
+from ui.main_window import MainWindow
 from ui.notifier import RecordingNotifier
 from ui.runner import Cancelled, Runner
 from ui.sign_in import SignInDialog
@@ -170,12 +173,30 @@ def test_admin_users(qtbot, manager_context: AppContext, database: Database) -> 
 
 
 def test_an_officer_cannot_change_reference_data(database: Database, people) -> None:  # type: ignore[no-untyped-def]
-    try:
-        database.write(lambda s: ra.add_nature(s, people["officer"], "adult", "X"))
-    except ValidationError as exc:
-        assert "Only a manager" in exc.message
-    else:  # pragma: no cover
-        raise AssertionError("an officer changed reference data")
+    with database.session() as session:
+        before = ra.list_natures(session)
+    with pytest.raises(PermissionRefused):
+        run_operation(database, people["officer"], TODAY, admin.add_nature, "adult", "X")
+    with database.session() as session:
+        assert ra.list_natures(session) == before
+
+
+def test_an_officer_has_no_admin_page_and_its_sections_refuse_them(  # type: ignore[no-untyped-def]
+    qtbot, context: AppContext, database: Database
+) -> None:
+    window = MainWindow(context=context)
+    qtbot.addWidget(window)
+    assert window.admin is None and "Admin" not in window.pages
+    page = AdminPage(context)  # even built by hand, every list is refused by the policy
+    qtbot.addWidget(page)
+    page.activate()
+    natures = _section(page, NaturesSection)
+    assert isinstance(natures, NaturesSection)
+    assert natures.model.rowCount() == 0 and natures.message.isVisibleTo(page)
+    natures.new_name.setText("Officer's nature")
+    natures.add()
+    with database.session() as session:
+        assert all(n.name != "Officer's nature" for n in ra.list_natures(session))
 
 
 def test_jobs_run_off_the_gui_thread_report_progress_and_cancel(qtbot) -> None:  # type: ignore[no-untyped-def]
