@@ -35,6 +35,21 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from crm_desktop.db.database import Database, open_database  # noqa: E402
 from crm_desktop.db.scratch import postgres_admin_url, scratch_postgres_database  # noqa: E402
 
+# -- passwords --------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id with its smallest cost: the program's own parameters (64 MiB, three
+    passes) take a fifth of a second a hash, and the tests make hundreds of accounts.
+    Hashes stay Argon2id, salted, and checked the same way; no test measures the cost."""
+    from argon2 import PasswordHasher
+
+    from crm_desktop.services import users
+
+    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
 # -- SQLite ---------------------------------------------------------------------------
 
 
