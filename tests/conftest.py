@@ -19,6 +19,7 @@ import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -31,9 +32,12 @@ os.environ["XDG_DATA_HOME"] = os.path.join(_settings_home, "data")
 os.environ.pop("CRM_DATABASE_URL", None)
 
 from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
 
 from crm_desktop.db.database import Database, open_database  # noqa: E402
 from crm_desktop.db.scratch import postgres_admin_url, scratch_postgres_database  # noqa: E402
+
+T = TypeVar("T")
 
 # -- passwords --------------------------------------------------------------------------
 
@@ -59,15 +63,20 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     its write-ahead log folded into the file, so a copy of the file is the database."""
     path = tmp_path_factory.mktemp("template") / "template.db"
     open_database(f"sqlite:///{path}").dispose()
+    _checkpoint(path)
+    return path
+
+
+def _checkpoint(path: Path) -> None:
+    """Fold a closed database's write-ahead log into its file; check nothing is left."""
     connection = sqlite3.connect(path)
     try:
         busy, _, _ = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
     finally:
         connection.close()
-    assert busy == 0, "the template database is still in use"
+    assert busy == 0, f"{path} is still in use"
     for side in (Path(f"{path}-wal"), Path(f"{path}-journal")):
         assert not side.exists() or side.stat().st_size == 0, f"{side} is not empty"
-    return path
 
 
 def copy_sqlite_template(template: Path, target: Path) -> str:
@@ -97,6 +106,54 @@ def database(migrated_sqlite_url: str) -> Iterator[Database]:
         yield db
     finally:
         db.dispose()
+
+
+@pytest.fixture(scope="session")
+def _filled_templates() -> dict[str, tuple[Path, object]]:
+    return {}
+
+
+@pytest.fixture
+def filled_database(
+    sqlite_url: str,
+    sqlite_template: Path,
+    _filled_templates: dict[str, tuple[Path, object]],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[[Callable[[Session], T]], tuple[Database, T]]]:
+    """``filled_database(build)``: this test's database (at ``sqlite_url``) with the
+    rows that ``build(session)`` writes, and what ``build`` returned.
+
+    For data that many tests start from and that takes a while to write: ``build``
+    runs once per test process, in a copy of the template that is then kept as a
+    template of its own, and each test gets a copy of that. ``build`` must be a
+    module-level function whose result depends on nothing else (it is the cache key),
+    and what it returns must be plain values (it is shared by the tests).
+    """
+    opened: list[Database] = []
+    target = Path(make_url(sqlite_url).database or "")
+
+    def make(build: Callable[[Session], T]) -> tuple[Database, T]:
+        key = f"{build.__module__}.{build.__qualname__}"
+        assert "<locals>" not in key, f"{key}: give filled_database a module-level function"
+        if key not in _filled_templates:
+            path = tmp_path_factory.mktemp("filled") / "template.db"
+            db = open_database(copy_sqlite_template(sqlite_template, path))
+            try:
+                result = db.write(build)
+            finally:
+                db.dispose()
+            _checkpoint(path)
+            _filled_templates[key] = (path, result)
+        path, result = _filled_templates[key]
+        db = open_database(copy_sqlite_template(path, target))
+        opened.append(db)
+        return db, result  # type: ignore[return-value]
+
+    try:
+        yield make
+    finally:
+        for db in opened:
+            db.dispose()
 
 
 @pytest.fixture

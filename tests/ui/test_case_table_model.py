@@ -14,19 +14,21 @@ from ui.case_table_model import CASE_ID_ROLE, CaseTableModel
 from ui.runner import Runner
 
 
-@pytest.fixture
-def many_cases(database: Database) -> Database:
-    def build(session: Session) -> None:
-        for i in range(450):
-            add_case(
-                session,
-                reference=f"COR-2024-{i + 1:05d}",
-                received_on=dt.date(2024, 1, 1) + dt.timedelta(days=i % 200),
-                complainant=f"Person {i:03d}",
-                due_on=dt.date(2024, 9, 1) if i % 3 else None,
-            )
+def add_many_cases(session: Session) -> None:
+    for i in range(450):
+        add_case(
+            session,
+            reference=f"COR-2024-{i + 1:05d}",
+            received_on=dt.date(2024, 1, 1) + dt.timedelta(days=i % 200),
+            complainant=f"Person {i:03d}",
+            due_on=dt.date(2024, 9, 1) if i % 3 else None,
+        )
 
-    database.write(build)
+
+@pytest.fixture
+def many_cases(filled_database) -> Database:  # type: ignore[no-untyped-def]
+    """450 cases (written once per test process, copied for each test)."""
+    database, _ = filled_database(add_many_cases)
     return database
 
 
