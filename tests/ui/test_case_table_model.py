@@ -26,9 +26,15 @@ def add_many_cases(session: Session) -> None:
 
 
 @pytest.fixture
-def many_cases(filled_database) -> Database:  # type: ignore[no-untyped-def]
-    """450 cases (written once per test process, copied for each test)."""
-    database, _ = filled_database(add_many_cases)
+def database(filled_database) -> Database:  # type: ignore[no-untyped-def]
+    """In this module the test's database holds 450 cases (written once per test
+    process and copied for each test); everything else made for the test goes on top."""
+    db, _ = filled_database(add_many_cases)
+    return db
+
+
+@pytest.fixture
+def many_cases(database: Database) -> Database:
     return database
 
 
