@@ -127,7 +127,9 @@ def filled_database(
     runs once per test process, in a copy of the template that is then kept as a
     template of its own, and each test gets a copy of that. ``build`` must be a
     module-level function whose result depends on nothing else (it is the cache key),
-    and what it returns must be plain values (it is shared by the tests).
+    and what it returns must be plain values (it is shared by the tests). A module
+    whose tests all start from such data can override ``database`` with it, so that
+    fixtures built on ``database`` (the UI's ``people`` and ``context``) share it.
     """
     opened: list[Database] = []
     target = Path(make_url(sqlite_url).database or "")
