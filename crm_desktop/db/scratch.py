@@ -7,6 +7,7 @@ it afterwards, so two runs on one server never collide.
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +17,10 @@ from sqlalchemy.engine import make_url
 
 ADMIN_URL_ENV = "CRM_TEST_POSTGRES_URL"
 DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+# CREATE DATABASE ... TEMPLATE refuses while anyone is connected to the template; a
+# backend that a client has just left may still be on its way out for a moment.
+OBJECT_IN_USE = "55006"
+TEMPLATE_ATTEMPTS = 50
 
 
 def postgres_admin_url() -> str:
@@ -24,15 +29,19 @@ def postgres_admin_url() -> str:
 
 @contextmanager
 def scratch_postgres_database(
-    admin_url: str | None = None, prefix: str = "crm_scratch"
+    admin_url: str | None = None, prefix: str = "crm_scratch", template: str | None = None
 ) -> Iterator[str]:
-    """Create an empty database, yield its URL, drop it (and its connections) afterwards."""
+    """Create a database, yield its URL, drop it (and its connections) afterwards.
+
+    The database is empty, or, given ``template`` (the name of a database on the same
+    server that nobody is connected to), a copy of that database.
+    """
     admin = make_url(admin_url or postgres_admin_url())
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            _create_database(connection, name, template)
         try:
             yield admin.set(database=name).render_as_string(hide_password=False)
         finally:
@@ -45,3 +54,18 @@ def scratch_postgres_database(
                 connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
     finally:
         engine.dispose()
+
+
+def _create_database(connection: sa.Connection, name: str, template: str | None) -> None:
+    if template is None:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        return
+    for attempt in range(1, TEMPLATE_ATTEMPTS + 1):
+        try:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+            return
+        except sa.exc.OperationalError as exc:
+            in_use = getattr(exc.orig, "sqlstate", None) == OBJECT_IN_USE
+            if not in_use or attempt == TEMPLATE_ATTEMPTS:
+                raise
+            time.sleep(0.02 * attempt)

@@ -69,8 +69,8 @@ def _stored(database: Database) -> list[tuple[date, int, bool]]:
     return [tuple(row) for row in rows]  # type: ignore[misc]
 
 
-def test_a_new_database_holds_every_day_of_the_calendar(any_database: Database) -> None:
-    stored = _stored(any_database)
+def test_a_new_database_holds_every_day_of_the_calendar(created_any_database: Database) -> None:
+    stored = _stored(created_any_database)
     assert stored == england_and_wales_calendar().day_rows()
     assert stored[0][0] == date(DEFAULT_FIRST_YEAR, 1, 1)
     assert stored[-1][0] == date(DEFAULT_LAST_YEAR, 12, 31)
@@ -79,7 +79,7 @@ def test_a_new_database_holds_every_day_of_the_calendar(any_database: Database) 
     # the first working day after Fri 5 May.
     assert by_day[date(2023, 5, 8)][1] is False
     assert by_day[date(2023, 5, 9)][0] == by_day[date(2023, 5, 5)][0] + 1
-    with any_database.session() as session:
+    with created_any_database.session() as session:
         assert first_wrong_day(session) is None
         assert sync_calendar_table(session) == 0  # already right: nothing written
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
@@ -17,8 +16,8 @@ from crm_desktop.domain.enums import CaseStatus, Kind, Procedure, StageCode, Use
 
 
 @pytest.fixture
-def url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 't.db'}"
+def url(migrated_sqlite_url: str) -> str:
+    return migrated_sqlite_url
 
 
 def run(url: str, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -13,16 +13,15 @@ which is 127 working days after 4 Mar (checked against the calendar below).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 from typing import TypeVar
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from crm_desktop.db.database import Database, open_database
+from crm_desktop.db.database import Database
 from crm_desktop.db.models import (
     Case,
     ClosureDay,
@@ -61,12 +60,8 @@ _numbers = itertools.count(1)
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = open_database(f"sqlite:///{tmp_path / 't.db'}")
-    try:
-        yield database
-    finally:
-        database.dispose()
+def db(database: Database) -> Database:
+    return database
 
 
 def make_stage(

@@ -6,7 +6,7 @@ import csv
 import datetime as dt
 import os
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -525,13 +525,12 @@ def write_xlsx(path: Path, rows: Sequence[Mapping[str, str]], sheet: str = "Case
     return path
 
 
-def test_xlsx_round_trip_gives_the_same_cases(tmp_path: Path, database: Database) -> None:
-    from_csv = open_database(f"sqlite:///{tmp_path / 'csv.db'}")
-    try:
-        csv_result = do_import(from_csv, EXAMPLE)
-        expected = snapshot(from_csv)
-    finally:
-        from_csv.dispose()
+def test_xlsx_round_trip_gives_the_same_cases(
+    tmp_path: Path, database: Database, new_database: Callable[[str], Database]
+) -> None:
+    from_csv = new_database("csv.db")
+    csv_result = do_import(from_csv, EXAMPLE)
+    expected = snapshot(from_csv)
     path = write_xlsx(tmp_path / "cases.xlsx", example_rows())
     xlsx_result = do_import(database, path)
     assert xlsx_result.ok, [str(e) for e in xlsx_result.errors]

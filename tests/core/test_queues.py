@@ -17,16 +17,14 @@ LGSCO remedies (escalate at 75% of the working days from agreement to deadline):
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from crm_desktop.db.database import Database, open_database
+from crm_desktop.db.database import Database
 from crm_desktop.db.models import (
     ActionItem,
     Assignment,
@@ -74,13 +72,9 @@ _numbers = itertools.count(1)
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = open_database(f"sqlite:///{tmp_path / 't.db'}")
-    try:
-        database.write(build)
-        yield database
-    finally:
-        database.dispose()
+def db(database: Database) -> Database:
+    database.write(build)
+    return database
 
 
 @dataclass
@@ -513,13 +507,9 @@ def test_registry_runs_every_queue(db: Database) -> None:
 
 
 @pytest.mark.postgres
-def test_every_queue_on_postgresql(postgres_url: str) -> None:
-    """The same database on PostgreSQL gives the same queues (``postgres_url`` is a
-    throwaway database from ``scratch_postgres_database``, see tests/conftest.py)."""
-    database = open_database(postgres_url)
-    try:
-        database.write(build)
-        results = run_all(database)
-    finally:
-        database.dispose()
+def test_every_queue_on_postgresql(postgres_database: Database) -> None:
+    """The same database on PostgreSQL gives the same queues (``postgres_database`` is a
+    throwaway database, see tests/conftest.py)."""
+    postgres_database.write(build)
+    results = run_all(postgres_database)
     assert {name: brief(rows) for name, rows in results.items()} == EXPECTED

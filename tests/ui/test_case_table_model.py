@@ -16,19 +16,27 @@ from ui.context import AppContext
 from ui.runner import Runner
 
 
+def add_many_cases(session: Session) -> None:
+    for i in range(450):
+        add_case(
+            session,
+            reference=f"COR-2024-{i + 1:05d}",
+            received_on=dt.date(2024, 1, 1) + dt.timedelta(days=i % 200),
+            complainant=f"Person {i:03d}",
+            due_on=dt.date(2024, 9, 1) if i % 3 else None,
+        )
+
+
+@pytest.fixture
+def database(filled_database) -> Database:  # type: ignore[no-untyped-def]
+    """In this module the test's database holds 450 cases (written once per test
+    process and copied for each test); everything else made for the test goes on top."""
+    db, _ = filled_database(add_many_cases)
+    return db
+
+
 @pytest.fixture
 def many_cases(database: Database) -> Database:
-    def build(session: Session) -> None:
-        for i in range(450):
-            add_case(
-                session,
-                reference=f"COR-2024-{i + 1:05d}",
-                received_on=dt.date(2024, 1, 1) + dt.timedelta(days=i % 200),
-                complainant=f"Person {i:03d}",
-                due_on=dt.date(2024, 9, 1) if i % 3 else None,
-            )
-
-    database.write(build)
     return database
 
 

@@ -21,8 +21,8 @@ from ui.runner import Runner
 MANAGER = Actor("manager", UserRole.MANAGER, display_name="A Manager")
 
 
-def test_window_shows_the_case_list(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    url = f"sqlite:///{tmp_path / 'crm.db'}"
+def test_window_shows_the_case_list(qtbot, migrated_sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
+    url = migrated_sqlite_url
     db = open_database(url)
 
     def build(session: Session) -> None:
