@@ -9,6 +9,8 @@ from typing import Any
 
 from crm_desktop.cli import open_for_command
 from crm_desktop.db.engine import resolve_database_url
+from crm_desktop.db.witness import parse_witness
+from crm_desktop.errors import ValidationError
 
 
 def register(commands: Any) -> None:
@@ -24,16 +26,29 @@ def register(commands: Any) -> None:
     restore.set_defaults(handler=cmd_restore)
     audit = commands.add_parser("audit", help="the tamper-evident history of changes")
     actions = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
-    actions.add_parser(
-        "verify", help="check no event was edited, deleted or reordered (exit 1 if any was)"
-    ).set_defaults(handler=cmd_audit_verify)
+    verify = actions.add_parser(
+        "verify",
+        help="check no event was edited, deleted or reordered, against the chain and every "
+        "witness kept of it (exit 1 if any was)",
+    )
+    verify.add_argument(
+        "--witness",
+        action="append",
+        default=[],
+        metavar="SEQ:HASH",
+        help="a head printed in an annual report or by a backup: the trail must still have "
+        "that event (may be given more than once)",
+    )
+    verify.set_defaults(handler=cmd_audit_verify)
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    from crm_desktop.db.audit import describe_head
     from crm_desktop.services.backup import backup
 
     result = backup(resolve_database_url(args.database), args.out)
     print(f"Backed up {result.pages:,} pages ({result.size_bytes / 1e6:.1f} MB) to {result.path}")
+    print(f"The copy holds {describe_head(result.audit_head)}.")
     return 0
 
 
@@ -48,25 +63,34 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    import sqlalchemy as sa
+    from crm_desktop.services.maintenance import verify_audit_trail
 
-    from crm_desktop.db.audit import verify_chain
-    from crm_desktop.db.models import AuditEvent
-
+    try:
+        given = [parse_witness(text) for text in args.witness]
+    except ValueError as exc:
+        raise ValidationError(
+            f"--witness {exc} is not a head: give it as the event number, a colon and the "
+            "64-letter fingerprint, as a report or backup prints it (1234:0a1b...).",
+            "witness",
+        ) from None
     database = open_for_command(args)
     try:
-        with database.session() as session:
-            problems = verify_chain(session)
-            count = session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
+        result = verify_audit_trail(database, given)
     finally:
         database.dispose()
-    if not problems:
-        print(f"The audit trail is intact: {count:,} events, each linked to the one before.")
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if not result.problems:
+        checked = f", checked against {result.witnesses} witnesses" if result.witnesses else ""
+        print(
+            f"The audit trail is intact: {result.events:,} events, each linked to the one "
+            f"before{checked}."
+        )
         return 0
-    for problem in problems:
-        print(f"event {problem.event_id} {problem.problem}", file=sys.stderr)
+    for problem in result.problems:
+        print(problem.describe(), file=sys.stderr)
     print(
-        f"The audit trail has been tampered with ({len(problems)} problems). Keep this "
+        f"The audit trail has been tampered with ({len(result.problems)} problems). Keep this "
         "database as evidence and restore the latest good backup.",
         file=sys.stderr,
     )

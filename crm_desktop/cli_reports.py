@@ -160,16 +160,25 @@ def cmd_report_annual(args: argparse.Namespace) -> int:
         if targets[0].resolve() == targets[1].resolve():
             raise ValidationError("--out and --xlsx name the same file; give two names.")
 
+    from crm_desktop.db import witness
+    from crm_desktop.db.audit import chain_head
+    from crm_desktop.db.engine import sqlite_file
+
     database = open_for_command(args)
     try:
         with database.session() as session:
             report = annual_report(session, year, procedures)
+            head = chain_head(session)
+        source = sqlite_file(database.engine.url)
     finally:
         database.dispose()
 
     with staged(targets) as temporaries:
         for write, temporary in zip(writers, temporaries, strict=True):
             write(report, temporary)
+    if source is not None and head is not None:
+        # The report prints the head it was made from; this account keeps it too.
+        witness.note_report(source, head, targets[0])
 
     which = "all procedures" if procedures is None else procedures[0].label
     print(f"Annual report {FinancialYear(year).label} ({which}) written to {targets[0]}")

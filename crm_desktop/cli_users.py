@@ -1,16 +1,26 @@
-"""``crm-desktop user``: add, list, disable and enable users, set passwords."""
+"""``crm-desktop user``: add, list, disable and enable users, set passwords, logins.
+
+Every change is made as the command's user (``--as``, else the user whose own
+PostgreSQL login is connected, else the command-line administrator) and needs the
+permission to manage users; on PostgreSQL the database refuses it to any other login.
+"""
 
 from __future__ import annotations
 
 import argparse
 import getpass
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from crm_desktop.cli import open_for_command
+from sqlalchemy.orm import Session
+
+from crm_desktop.cli import command_actor, open_for_command
 from crm_desktop.domain.enums import UserRole
 from crm_desktop.domain.formatting import format_date
 from crm_desktop.errors import ValidationError
+
+T = TypeVar("T")
 
 
 def register(commands: Any) -> None:
@@ -29,12 +39,17 @@ def register(commands: Any) -> None:
     add.set_defaults(handler=cmd_add)
     actions.add_parser("list", help="list users").set_defaults(handler=cmd_list)
     for name, active in (("disable", False), ("enable", True)):
-        parser = actions.add_parser(name, help=f"{name} a user (and clear any lock)")
+        parser = actions.add_parser(
+            name,
+            help=f"{name} a user (and clear any lock); on PostgreSQL their own login is "
+            + ("signed out and can no longer connect" if not active else "able to connect again"),
+        )
         parser.add_argument("username")
         parser.set_defaults(handler=cmd_set_active, active=active)
     login = actions.add_parser(
         "db-login",
-        help="PostgreSQL: give a user their own login role (row-level security applies to it)",
+        help="PostgreSQL: give a user their own login role, in their role's group of this "
+        "database (the database enforces their rights on it); run with the owner's login",
     )
     login.add_argument("username")
     login.add_argument("--password-stdin", action="store_true")
@@ -54,29 +69,37 @@ def _read_password(from_stdin: bool) -> str:
     return first
 
 
+def _write_as_manager(args: argparse.Namespace, work: Callable[[Session], T]) -> T:
+    """Run ``work`` as the command's user, who must be allowed to manage users."""
+    from crm_desktop.operations.policy import Permission, require
+
+    database = open_for_command(args)
+    try:
+        actor = require(command_actor(database, args), Permission.MANAGE_USERS)
+        return database.write(work, actor=actor.username)
+    finally:
+        database.dispose()
+
+
 def cmd_add(args: argparse.Namespace) -> int:
     from crm_desktop.services.users import add_user
 
     password = None
     if args.password_stdin or not args.windows_account:
         password = _read_password(args.password_stdin)
-    database = open_for_command(args)
-    try:
-        user = database.write(
-            lambda session: add_user(
-                session,
-                args.username,
-                args.role,
-                display_name=args.name,
-                password=password,
-                email=args.email,
-                windows_account=args.windows_account,
-                person_id=args.person_id,
-            ),
-            actor="admin",
-        )
-    finally:
-        database.dispose()
+    user = _write_as_manager(
+        args,
+        lambda session: add_user(
+            session,
+            args.username,
+            args.role,
+            display_name=args.name,
+            password=password,
+            email=args.email,
+            windows_account=args.windows_account,
+            person_id=args.person_id,
+        ),
+    )
     print(f"Added {user.username} ({user.role.value}).")
     return 0
 
@@ -103,14 +126,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_set_active(args: argparse.Namespace) -> int:
     from crm_desktop.services.users import set_active
 
-    database = open_for_command(args)
-    try:
-        user = database.write(
-            lambda session: set_active(session, args.username, args.active), actor="admin"
-        )
-    finally:
-        database.dispose()
-    print(f"{user.username} is now {'enabled' if user.active else 'disabled'}.")
+    user = _write_as_manager(args, lambda session: set_active(session, args.username, args.active))
+    state = "enabled" if user.active else "disabled"
+    print(f"{user.username} is now {state}.")
     return 0
 
 
@@ -118,13 +136,7 @@ def cmd_password(args: argparse.Namespace) -> int:
     from crm_desktop.services.users import set_password
 
     password = _read_password(args.password_stdin)
-    database = open_for_command(args)
-    try:
-        database.write(
-            lambda session: set_password(session, args.username, password), actor="admin"
-        )
-    finally:
-        database.dispose()
+    _write_as_manager(args, lambda session: set_password(session, args.username, password))
     print(f"The password of {args.username} is changed.")
     return 0
 
@@ -133,12 +145,6 @@ def cmd_db_login(args: argparse.Namespace) -> int:
     from crm_desktop.services.db_roles import grant_login
 
     password = _read_password(args.password_stdin) if args.password_stdin else None
-    database = open_for_command(args)
-    try:
-        role = database.write(
-            lambda session: grant_login(session, args.username, password), actor="admin"
-        )
-    finally:
-        database.dispose()
-    print(f"{args.username} connects to PostgreSQL as the role {role}.")
+    role = _write_as_manager(args, lambda session: grant_login(session, args.username, password))
+    print(f"{args.username} connects to PostgreSQL as the login {role}.")
     return 0

@@ -47,9 +47,8 @@ def _postgres_reachable() -> str | None:
     return None
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A throwaway PostgreSQL database; fails (not skips) when the server is missing."""
+def require_postgres() -> None:
+    """Fail (not skip) when the PostgreSQL server is missing, unless told to skip."""
     problem = _postgres_reachable()
     if problem is not None:
         if os.environ.get("CRM_SKIP_POSTGRES") == "1":
@@ -58,6 +57,12 @@ def postgres_url() -> Iterator[str]:
             f"PostgreSQL at {postgres_admin_url()} is not reachable ({problem}). Start it "
             "(.ci/run does), point CRM_TEST_POSTGRES_URL at one, or set CRM_SKIP_POSTGRES=1."
         )
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A throwaway PostgreSQL database; fails (not skips) when the server is missing."""
+    require_postgres()
     with scratch_postgres_database(prefix="crm_test") as url:
         yield url
 

@@ -26,7 +26,8 @@ def postgres_admin_url() -> str:
 def scratch_postgres_database(
     admin_url: str | None = None, prefix: str = "crm_scratch"
 ) -> Iterator[str]:
-    """Create an empty database, yield its URL, drop it (and its connections) afterwards."""
+    """Create an empty database, yield its URL, drop it (and its connections)
+    afterwards, with the server-wide roles CRM Desktop made for it."""
     admin = make_url(admin_url or postgres_admin_url())
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
@@ -43,5 +44,8 @@ def scratch_postgres_database(
                     (name,),
                 )
                 connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+                from crm_desktop.db.pg_security import drop_database_roles
+
+                drop_database_roles(connection, name)
     finally:
         engine.dispose()
