@@ -321,10 +321,8 @@ def values_withheld(session: Session) -> Iterator[None]:
         return
     set_mode = sa.text("SELECT set_config('crm.audit_values', :mode, true)")
     session.execute(set_mode, {"mode": "withheld"})
-    try:
-        yield
-    finally:
-        session.execute(set_mode, {"mode": ""})
+    yield  # on an error the transaction is rolled back, and the setting with it
+    session.execute(set_mode, {"mode": ""})
 
 
 @contextmanager
@@ -338,10 +336,8 @@ def rows_not_audited(session: Session) -> Iterator[None]:
         return
     set_mode = sa.text("SELECT set_config('crm.audit_rows', :mode, true)")
     session.execute(set_mode, {"mode": "off"})
-    try:
-        yield
-    finally:
-        session.execute(set_mode, {"mode": ""})
+    yield  # on an error the transaction is rolled back, and the setting with it
+    session.execute(set_mode, {"mode": ""})
 
 
 def seal(session: Session, *, wait: bool = True) -> int:

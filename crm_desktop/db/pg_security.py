@@ -388,10 +388,19 @@ RULES: Mapping[str, Rules] = {
         delete=(OFFICER,),
         policies=_stage_rows(),
     ),
+    # Append-only for officers; managers clear their personal text on anonymisation.
     "due_date_change": Rules(
-        select=(OFFICER, RESPONDER), insert=(OFFICER,), policies=_stage_rows()
+        select=(OFFICER, RESPONDER),
+        insert=(OFFICER,),
+        update={MANAGER: ALL},
+        policies=_stage_rows(),
     ),
-    "stage_grading": Rules(select=(OFFICER, RESPONDER), insert=(OFFICER,), policies=_stage_rows()),
+    "stage_grading": Rules(
+        select=(OFFICER, RESPONDER),
+        insert=(OFFICER,),
+        update={MANAGER: ALL},
+        policies=_stage_rows(),
+    ),
     "lgsco_detail": Rules(
         select=(OFFICER, RESPONDER),
         insert=(OFFICER,),
