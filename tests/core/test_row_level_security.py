@@ -21,11 +21,25 @@ from sqlalchemy.engine import make_url
 
 from crm_desktop.db.base import Base
 from crm_desktop.db.database import Database, open_database
-from crm_desktop.db.models import Assignment, Case, Person, ServiceArea, Setting, Stage
+from crm_desktop.db.models import (
+    Assignment,
+    Case,
+    Correspondence,
+    Person,
+    ServiceArea,
+    Setting,
+    Stage,
+)
 from crm_desktop.db.models_correspondence import CorrespondenceTemplate
 from crm_desktop.db.pg_security import GROUPS, group_name, role_prefix
 from crm_desktop.db.scratch import scratch_postgres_database
-from crm_desktop.domain.enums import AssignmentRole, AssignmentStatus, UserRole
+from crm_desktop.domain.enums import (
+    AssignmentRole,
+    AssignmentStatus,
+    CorrespondenceChannel,
+    CorrespondenceDirection,
+    UserRole,
+)
 from crm_desktop.errors import ValidationError
 from crm_desktop.services.db_roles import grant_login
 from crm_desktop.services.users import add_user, set_active
@@ -100,6 +114,14 @@ def build(db: Database) -> World:
         }
         session.add_all(rows.values())
         session.add(Setting(key="smtp.password", value="mail server secret"))
+        session.add(
+            Correspondence(
+                case_id=mine.id,
+                direction=CorrespondenceDirection.OUTGOING,
+                channel=CorrespondenceChannel.LETTER,
+                subject="Acknowledgement",
+            )
+        )
         session.flush()
         names: dict[UserRole, str] = {}
         for role in ROLES:
@@ -258,6 +280,8 @@ NOT_A_MANAGER_REFUSED = [
     "SELECT * FROM retention_event",
     "SELECT * FROM case_access",
     "SELECT crm_delete_case(1, 'tidying up')",
+    # Re-pointing another user's notifications at oneself.
+    "UPDATE notification SET user_id = crm_own_user_id()",
 ]
 RESTRICTED_REFUSED = [
     # Investigators and service responders: no case work, no letters to others' cases.
@@ -283,6 +307,11 @@ def test_each_role_is_refused_what_it_must_not_do(world: World, role: UserRole) 
             attempts += NOT_A_MANAGER_REFUSED
         if role in (UserRole.INVESTIGATOR, UserRole.SERVICE_RESPONDER):
             attempts += RESTRICTED_REFUSED
+        if role == UserRole.SERVICE_RESPONDER:
+            # Re-pointing a letter of their own area's case at another area's case.
+            attempts.append(
+                f"UPDATE correspondence SET case_id = {world.other} WHERE case_id = {world.mine}"
+            )
         if role == UserRole.INVESTIGATOR:
             attempts += [
                 "SELECT * FROM audit_event",
