@@ -996,6 +996,17 @@ FUNCTION_GRANTS: Mapping[str, tuple[str, ...]] = {
 # -- installing ------------------------------------------------------------------------
 
 
+def may_read(connection: sa.Connection, table: str) -> bool:
+    """True unless this is a PostgreSQL login that may read no column of ``table``."""
+    if connection.dialect.name != "postgresql":
+        return True
+    return bool(
+        connection.exec_driver_sql(
+            "SELECT has_any_column_privilege(%s, 'SELECT')", (table,)
+        ).scalar()
+    )
+
+
 def may_write(connection: sa.Connection, table: str) -> bool:
     """True unless this is a PostgreSQL login that may not insert into and update
     ``table``, or whose transactions are read-only (a reporting login)."""

@@ -14,7 +14,7 @@ from crm_desktop.db.base import Base, utcnow
 from crm_desktop.db.database import Database
 from crm_desktop.db.engine import sqlite_file
 from crm_desktop.db.models import AuditEvent, Case, Setting, Stage
-from crm_desktop.db.pg_security import may_write
+from crm_desktop.db.pg_security import may_read, may_write
 from crm_desktop.domain.formatting import format_date
 from crm_desktop.errors import PermissionRefused, ValidationError
 
@@ -51,7 +51,7 @@ def check_database(database: Database) -> CheckReport:
                 "run crm-desktop db upgrade."
             )
         report.checked.append("schema version")
-        readable = [t for t in Base.metadata.sorted_tables if _may_read(connection, t.name)]
+        readable = [t for t in Base.metadata.sorted_tables if may_read(connection, t.name)]
         for table in readable:
             connection.execute(sa.select(sa.func.count()).select_from(table)).scalar()
         everything = len(Base.metadata.sorted_tables)
@@ -87,16 +87,6 @@ def check_database(database: Database) -> CheckReport:
             )
     report.checked.append("the calendar table matches the working calendar")
     return report
-
-
-def _may_read(connection: sa.Connection, table: str) -> bool:
-    if connection.dialect.name != "postgresql":
-        return True
-    return bool(
-        connection.exec_driver_sql(
-            "SELECT has_any_column_privilege(%s, 'SELECT')", (table,)
-        ).scalar()
-    )
 
 
 @dataclass(frozen=True)

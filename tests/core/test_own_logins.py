@@ -232,6 +232,7 @@ def test_staff_work_under_their_own_logins(
     from crm_desktop.correspondence.templates import load_template, save_template
     from crm_desktop.privacy.equality import EqualityAnswers, equality_of, record_equality
     from crm_desktop.privacy.retention import anonymise_case, delete_case
+    from crm_desktop.reports.figures import annual_report
     from tests.workflow_driver import STARTS, Driver
 
     def actor(role: UserRole, db: Database) -> Actor:
@@ -248,6 +249,13 @@ def test_staff_work_under_their_own_logins(
             officer_db, LetterRequest(handle.case_id, "acknowledgement"), officer, TODAY
         )
         assert result.pdf.startswith(b"%PDF")
+        # The annual report works over an officer's login; the equality answers, which
+        # only managers may read, are left out of it and it says so.
+        with officer_db.session() as session:
+            report = annual_report(session, 2024)
+        (equality,) = [s for s in report.sections if s.key == "equality"]
+        assert equality.tables == () and "when a manager makes it" in equality.commentary
+        assert report.notes and "audit trail up to event" in report.notes[0]
         # A manager's decision, made past the program's own checks: the database refuses
         # it, in the program's words.
         with pytest.raises(PermissionRefused, match="database login is not allowed"):
@@ -283,6 +291,10 @@ def test_staff_work_under_their_own_logins(
         with manager_db.session() as session:
             answers = equality_of(session, manager, person)
             assert answers is not None and answers.sex == "Female"
+            (equality,) = [
+                s for s in annual_report(session, 2024).sections if s.key == "equality"
+            ]
+            assert equality.tables
         with team.db.session() as session:
             before_retention = session.scalar(sa.select(sa.func.max(AuditEvent.id)))
         manager_db.write(
