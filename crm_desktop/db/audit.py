@@ -83,6 +83,13 @@ SECRET_SETTINGS = frozenset({"smtp.password"})
 KEPT_WHEN_WITHHELD = frozenset({"id", "version", "case_id", "stage_id", "person_id"})
 HASH_VERSION = 2
 AUDIT_TABLE: sa.Table = Base.metadata.tables["audit_event"]
+# The last event of the chain (SQLite; PostgreSQL asks crm_audit_head()).
+_HEAD = (
+    sa.select(AUDIT_TABLE.c.chain_seq, AUDIT_TABLE.c.hash)
+    .where(AUDIT_TABLE.c.chain_seq.is_not(None))
+    .order_by(AUDIT_TABLE.c.chain_seq.desc())
+    .limit(1)
+)
 
 
 def _jsonable(value: Any) -> Any:
@@ -241,12 +248,7 @@ def record_events(session: Session, rows: list[dict[str, Any]]) -> None:
         )
         return
     table = AUDIT_TABLE
-    head = connection.execute(
-        sa.select(table.c.chain_seq, table.c.hash)
-        .where(table.c.chain_seq.is_not(None))
-        .order_by(table.c.chain_seq.desc())
-        .limit(1)
-    ).first()
+    head = connection.execute(_HEAD).first()
     seq, prev_hash = (int(head[0]), head[1]) if head is not None else (0, None)
     next_id = int(connection.execute(sa.select(sa.func.max(table.c.id))).scalar() or 0)
     for row in rows:
@@ -308,6 +310,19 @@ def install(factory: sessionmaker[Session]) -> None:
 
 
 @contextmanager
+def _transaction_setting(session: Session, name: str, value: str) -> Iterator[None]:
+    """PostgreSQL: ``name`` is ``value`` for what runs inside (this transaction only);
+    nothing on SQLite."""
+    if not _is_postgres(session):
+        yield
+        return
+    statement = sa.text("SELECT set_config(:name, :value, true)")
+    session.execute(statement, {"name": name, "value": value})
+    yield  # on an error the transaction is rolled back, and the setting with it
+    session.execute(statement, {"name": name, "value": ""})
+
+
+@contextmanager
 def values_withheld(session: Session) -> Iterator[None]:
     """Changes made inside are recorded (who, when, which record and columns) without
     their values: anonymising or deleting personal data must not copy it into the trail.
@@ -316,13 +331,8 @@ def values_withheld(session: Session) -> Iterator[None]:
     database owner; on SQLite the changes made with Core statements inside are not
     seen by the ORM's audit at all, and the caller records one event of its own.
     """
-    if not _is_postgres(session):
+    with _transaction_setting(session, "crm.audit_values", "withheld"):
         yield
-        return
-    set_mode = sa.text("SELECT set_config('crm.audit_values', :mode, true)")
-    session.execute(set_mode, {"mode": "withheld"})
-    yield  # on an error the transaction is rolled back, and the setting with it
-    session.execute(set_mode, {"mode": ""})
 
 
 @contextmanager
@@ -331,13 +341,8 @@ def rows_not_audited(session: Session) -> Iterator[None]:
     own; the caller records one event for the whole batch. PostgreSQL honours it for the
     owner only (whose login can switch the triggers off anyway); on SQLite, bulk Core
     statements are never seen by the ORM's audit."""
-    if not _is_postgres(session):
+    with _transaction_setting(session, "crm.audit_rows", "off"):
         yield
-        return
-    set_mode = sa.text("SELECT set_config('crm.audit_rows', :mode, true)")
-    session.execute(set_mode, {"mode": "off"})
-    yield  # on an error the transaction is rolled back, and the setting with it
-    session.execute(set_mode, {"mode": ""})
 
 
 def seal(session: Session, *, wait: bool = True) -> int:
@@ -377,13 +382,7 @@ def chain_head(session: Session) -> ChainHead | None:
     if _is_postgres(session):
         row = session.execute(sa.text("SELECT seq, hash FROM crm_audit_head()")).first()
     else:
-        table = AUDIT_TABLE
-        row = session.execute(
-            sa.select(table.c.chain_seq, table.c.hash)
-            .where(table.c.chain_seq.is_not(None))
-            .order_by(table.c.chain_seq.desc())
-            .limit(1)
-        ).first()
+        row = session.execute(_HEAD).first()
     return ChainHead(int(row[0]), str(row[1])) if row is not None else None
 
 

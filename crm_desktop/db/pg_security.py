@@ -225,6 +225,39 @@ def _reference(readers: tuple[str, ...] = EVERYONE) -> Rules:
     return Rules(select=readers, insert=(MANAGER,), update={MANAGER: ALL}, delete=(MANAGER,))
 
 
+def _case_work(
+    table: str,
+    *,
+    readers: tuple[str, ...] = (OFFICER, RESPONDER),
+    officers_delete: bool = False,
+    updated_by: str = OFFICER,
+) -> Rules:
+    """A table of a case's records: read by ``readers`` (restricted groups their own
+    cases' rows), written by officers (managers and administrators with them);
+    ``updated_by`` managers only for officers' append-only records."""
+    by_stage = table not in CASE_LINKED
+    return Rules(
+        select=readers,
+        insert=(OFFICER,),
+        update={updated_by: ALL},
+        delete=(OFFICER,) if officers_delete else (),
+        policies=_stage_rows() if by_stage else _everyone_sees(table),
+    )
+
+
+# Tables whose rows belong to a case by their own case_id (the others, by stage_id).
+CASE_LINKED = frozenset(
+    {
+        "representation",
+        "case_party",
+        "case_service_category",
+        "complaint_point",
+        "stage",
+        "action_item",
+        "correspondence",
+        "attachment",
+    }
+)
 OWN_USER = "user_id = crm_own_user_id()"
 OWN_ACCOUNT = "db_role = session_user"
 
@@ -298,45 +331,16 @@ RULES: Mapping[str, Rules] = {
         select=(MANAGER,), insert=(MANAGER,), update={MANAGER: ALL}, delete=(MANAGER,)
     ),
     # -- cases
-    "representation": Rules(
-        select=EVERYONE,
-        insert=(OFFICER,),
-        update={OFFICER: ALL},  # legal hold and anonymisation: managers (see below)
-        policies=_everyone_sees("representation"),
+    # Legal hold and anonymisation are managers' (MANAGER_ONLY_COLUMNS below); nobody
+    # deletes a case but crm_delete_case.
+    "representation": _case_work("representation", readers=EVERYONE),
+    "case_party": _case_work("case_party", readers=EVERYONE, officers_delete=True),
+    "case_service_category": _case_work(
+        "case_service_category", readers=EVERYONE, officers_delete=True
     ),
-    "case_party": Rules(
-        select=EVERYONE,
-        insert=(OFFICER,),
-        update={OFFICER: ALL},
-        delete=(OFFICER,),
-        policies=_everyone_sees("case_party"),
-    ),
-    "case_service_category": Rules(
-        select=EVERYONE,
-        insert=(OFFICER,),
-        update={OFFICER: ALL},
-        delete=(OFFICER,),
-        policies=_everyone_sees("case_service_category"),
-    ),
-    "complaint_point": Rules(
-        select=EVERYONE,
-        insert=(OFFICER,),
-        update={OFFICER: ALL},
-        delete=(OFFICER,),
-        policies=_everyone_sees("complaint_point"),
-    ),
-    "stage": Rules(
-        select=EVERYONE,
-        insert=(OFFICER,),
-        update={OFFICER: ALL},
-        policies=_everyone_sees("stage"),
-    ),
-    "action_item": Rules(
-        select=(OFFICER, RESPONDER),
-        insert=(OFFICER,),
-        update={OFFICER: ALL},
-        policies=_everyone_sees("action_item"),
-    ),
+    "complaint_point": _case_work("complaint_point", readers=EVERYONE, officers_delete=True),
+    "stage": _case_work("stage", readers=EVERYONE),
+    "action_item": _case_work("action_item"),
     "correspondence": Rules(
         select=(OFFICER, RESPONDER),
         insert=(OFFICER, RESPONDER),
@@ -367,58 +371,15 @@ RULES: Mapping[str, Rules] = {
             ),
         ),
     ),
-    "point_outcome": Rules(
-        select=EVERYONE,
-        insert=(OFFICER,),
-        update={OFFICER: ALL},
-        delete=(OFFICER,),
-        policies=_stage_rows(),
-    ),
-    "stage_suspension": Rules(
-        select=(OFFICER, RESPONDER),
-        insert=(OFFICER,),
-        update={OFFICER: ALL},
-        delete=(OFFICER,),
-        policies=_stage_rows(),
-    ),
-    "stage_extension": Rules(
-        select=(OFFICER, RESPONDER),
-        insert=(OFFICER,),
-        update={OFFICER: ALL},
-        delete=(OFFICER,),
-        policies=_stage_rows(),
-    ),
+    "point_outcome": _case_work("point_outcome", readers=EVERYONE, officers_delete=True),
+    "stage_suspension": _case_work("stage_suspension", officers_delete=True),
+    "stage_extension": _case_work("stage_extension", officers_delete=True),
     # Append-only for officers; managers clear their personal text on anonymisation.
-    "due_date_change": Rules(
-        select=(OFFICER, RESPONDER),
-        insert=(OFFICER,),
-        update={MANAGER: ALL},
-        policies=_stage_rows(),
-    ),
-    "stage_grading": Rules(
-        select=(OFFICER, RESPONDER),
-        insert=(OFFICER,),
-        update={MANAGER: ALL},
-        policies=_stage_rows(),
-    ),
-    "lgsco_detail": Rules(
-        select=(OFFICER, RESPONDER),
-        insert=(OFFICER,),
-        update={OFFICER: ALL},
-        policies=_stage_rows(),
-    ),
-    "lgsco_remedy": Rules(
-        select=(OFFICER, RESPONDER),
-        insert=(OFFICER,),
-        update={OFFICER: ALL},
-        policies=_stage_rows(),
-    ),
-    "lgsco_payment": Rules(
-        select=(OFFICER, RESPONDER),
-        insert=(OFFICER,),
-        update={OFFICER: ALL},
-        policies=_stage_rows(),
-    ),
+    "due_date_change": _case_work("due_date_change", updated_by=MANAGER),
+    "stage_grading": _case_work("stage_grading", updated_by=MANAGER),
+    "lgsco_detail": _case_work("lgsco_detail"),
+    "lgsco_remedy": _case_work("lgsco_remedy"),
+    "lgsco_payment": _case_work("lgsco_payment"),
     "assignment": Rules(
         select=EVERYONE,
         insert=(OFFICER,),
