@@ -281,10 +281,19 @@ def authenticate(
     return actor_for(user)
 
 
+def own_login_user(session: Session) -> User | None:
+    """PostgreSQL: the user whose own login this session is connected with, if any."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    return session.scalar(sa.select(User).where(User.db_role == sa.literal_column("session_user")))
+
+
 def authenticate_windows(session: Session, account: str) -> Actor:
-    """Sign in as the Windows account the program runs under, where one is configured."""
+    """Sign in as the Windows account the program runs under, where one is configured
+    (over a user's own PostgreSQL login, only as that user)."""
     user = session.scalar(sa.select(User).where(User.windows_account == account.strip().lower()))
-    if user is None:
+    own = own_login_user(session)
+    if user is None or (own is not None and own.id != user.id):
         raise SignInRefused(
             f"No CRM Desktop user is set up for the Windows account {account}. Sign in "
             "with your username and password, or ask an administrator."
@@ -306,11 +315,10 @@ def command_line_actor(session: Session, username: str | None = None) -> Actor:
     A user's own login acts as that user only: ``--as`` may name no one else (the
     database would record and allow the login's own user whatever the program said).
     """
-    own: User | None = None
+    own = own_login_user(session)
     login: str | None = None
     if session.get_bind().dialect.name == "postgresql":
         login = session.scalar(sa.text("SELECT session_user"))
-        own = session.scalar(sa.select(User).where(User.db_role == login))
         if own is not None and not own.active:
             raise PermissionRefused(
                 f"The account {own.username} is disabled. Ask an administrator."

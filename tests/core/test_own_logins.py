@@ -338,3 +338,26 @@ def test_staff_work_under_their_own_logins(
     finally:
         responder_db.dispose()
     assert "intact" in audit_verify_as_owner(team, capsys)
+
+
+def test_windows_sign_in_over_an_own_login_is_that_user_only(team: Team) -> None:
+    from crm_desktop.services.users import authenticate_windows
+
+    with team.db.engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE app_user SET windows_account = :a WHERE username = :u"),
+            {"a": "council\\boss", "u": team.names[UserRole.MANAGER]},
+        )
+    officer_db = open_database(team.urls[UserRole.OFFICER])
+    try:
+        with officer_db.session() as session, pytest.raises(SignInRefused):
+            authenticate_windows(session, "council\\boss")
+    finally:
+        officer_db.dispose()
+    manager_db = open_database(team.urls[UserRole.MANAGER])
+    try:
+        with manager_db.session() as session:
+            actor = authenticate_windows(session, "council\\boss")
+        assert actor.username == team.names[UserRole.MANAGER]
+    finally:
+        manager_db.dispose()
