@@ -33,7 +33,7 @@ from crm_desktop.db.engine import (
     sqlite_mode,
     write_engine,
 )
-from crm_desktop.db.errors import BUSY_MESSAGE, classified, is_retryable
+from crm_desktop.db.errors import BUSY_MESSAGE, classified, is_race, is_retryable
 from crm_desktop.errors import (
     ConflictError,
     DatabaseBusyError,
@@ -151,6 +151,8 @@ class Database:
                 if not is_retryable(exc):
                     raise
                 if attempt == attempts:
+                    if is_race(exc):
+                        raise
                     raise DatabaseBusyError(BUSY_MESSAGE) from None
                 time.sleep(delay)
                 delay *= 2

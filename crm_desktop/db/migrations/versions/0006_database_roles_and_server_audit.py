@@ -25,6 +25,7 @@ Create Date: 2026-12-06
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -69,6 +70,16 @@ def downgrade() -> None:
         from crm_desktop.db import pg_security
 
         pg_security.uninstall(bind)
+        # Back to the rights of version 0005: the server-wide groups, as 0002 to 0005
+        # set them up.
+        for earlier in (
+            "0002_row_level_security",
+            "0003_data_protection",
+            "0004_correspondence",
+            "0005_calendar_day",
+        ):
+            module = importlib.import_module(f"crm_desktop.db.migrations.versions.{earlier}")
+            module.secure()
     op.drop_index("ix_audit_event_unsealed", table_name="audit_event")
     op.drop_index("ix_audit_event_chain_seq", table_name="audit_event")
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
