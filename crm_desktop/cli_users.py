@@ -8,17 +8,14 @@ permission to manage users; on PostgreSQL the database refuses it to any other l
 from __future__ import annotations
 
 import argparse
-import getpass
-import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
-from crm_desktop.cli import command_actor, open_for_command
+from crm_desktop.cli import command_actor, open_for_command, read_password
 from crm_desktop.domain.enums import UserRole
 from crm_desktop.domain.formatting import format_date
-from crm_desktop.errors import ValidationError
 
 T = TypeVar("T")
 
@@ -60,15 +57,6 @@ def register(commands: Any) -> None:
     password.set_defaults(handler=cmd_password)
 
 
-def _read_password(from_stdin: bool) -> str:
-    if from_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    first = getpass.getpass("New password: ")
-    if getpass.getpass("Type it again: ") != first:
-        raise ValidationError("The two passwords are not the same. Nothing was changed.")
-    return first
-
-
 def _write_as_manager(args: argparse.Namespace, work: Callable[[Session], T]) -> T:
     """Run ``work`` as the command's user, who must be allowed to manage users."""
     from crm_desktop.operations.policy import Permission, require
@@ -86,7 +74,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
     password = None
     if args.password_stdin or not args.windows_account:
-        password = _read_password(args.password_stdin)
+        password = read_password(args.password_stdin)
     user = _write_as_manager(
         args,
         lambda session: add_user(
@@ -135,7 +123,7 @@ def cmd_set_active(args: argparse.Namespace) -> int:
 def cmd_password(args: argparse.Namespace) -> int:
     from crm_desktop.services.users import set_password
 
-    password = _read_password(args.password_stdin)
+    password = read_password(args.password_stdin)
     _write_as_manager(args, lambda session: set_password(session, args.username, password))
     print(f"The password of {args.username} is changed.")
     return 0
@@ -144,7 +132,7 @@ def cmd_password(args: argparse.Namespace) -> int:
 def cmd_db_login(args: argparse.Namespace) -> int:
     from crm_desktop.services.db_roles import grant_login
 
-    password = _read_password(args.password_stdin) if args.password_stdin else None
+    password = read_password(args.password_stdin) if args.password_stdin else None
     role = _write_as_manager(args, lambda session: grant_login(session, args.username, password))
     print(f"{args.username} connects to PostgreSQL as the login {role}.")
     return 0
