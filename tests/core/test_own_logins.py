@@ -168,9 +168,7 @@ def test_an_investigator_works_under_their_own_login(
             ),
             actor=name,
         )
-        own.write(
-            lambda s: access.record_report(s, me, team.accepted, TODAY, TODAY), actor=name
-        )
+        own.write(lambda s: access.record_report(s, me, team.accepted, TODAY, TODAY), actor=name)
     finally:
         own.dispose()
     with team.db.session() as session:
@@ -185,9 +183,7 @@ def test_an_investigator_works_under_their_own_login(
                 )
             )
         ) | set(
-            session.scalars(
-                sa.select(AuditEvent.username).where(AuditEvent.entity == "attachment")
-            )
+            session.scalars(sa.select(AuditEvent.username).where(AuditEvent.entity == "attachment"))
         )
     assert who == {name}
     assert "The audit trail is intact" in audit_verify_as_owner(team, capsys)
@@ -204,8 +200,9 @@ def test_commands_with_a_users_own_login_act_as_that_user(
         reference = session.scalar(sa.select(Case.reference).where(Case.id == team.mine))
     assert reference is not None and reference in out
     # Acting as someone else over one's own login is refused, in one line.
-    assert main(["--database", officer, "--as", team.names[UserRole.MANAGER], "queue",
-                 "my-open"]) == 2
+    assert (
+        main(["--database", officer, "--as", team.names[UserRole.MANAGER], "queue", "my-open"]) == 2
+    )
     err = capsys.readouterr().err
     assert "own database login" in err and err.count("\n") == 1
     # Managing users is not an officer's work: refused before anything is written.
@@ -228,10 +225,11 @@ def test_commands_with_a_users_own_login_act_as_that_user(
 def test_staff_work_under_their_own_logins(
     team: Team, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from crm_desktop.correspondence.letters import LetterRequest, send_letter
-    from crm_desktop.correspondence.templates import load_template, save_template
-    from crm_desktop.privacy.equality import EqualityAnswers, equality_of, record_equality
-    from crm_desktop.privacy.retention import anonymise_case, delete_case
+    from crm_desktop.correspondence.letters import Letter
+    from crm_desktop.operations import correspondence as mail_ops
+    from crm_desktop.operations import privacy as privacy_ops
+    from crm_desktop.operations import run_operation
+    from crm_desktop.privacy.equality import EqualityAnswers
     from crm_desktop.reports.figures import annual_report
     from tests.workflow_driver import STARTS, Driver
 
@@ -245,9 +243,14 @@ def test_staff_work_under_their_own_logins(
         driver = Driver(officer_db)
         handle = driver.create(STARTS[1])
         driver.give_point_outcomes(handle)
-        result = send_letter(
-            officer_db, LetterRequest(handle.case_id, "acknowledgement"), officer, TODAY
-        )
+        result = run_operation(
+            officer_db,
+            officer,
+            TODAY,
+            mail_ops.send_letter,
+            handle.case_id,
+            Letter("acknowledgement"),
+        ).value
         assert result.pdf.startswith(b"%PDF")
         # The annual report works over an officer's login; the equality answers, which
         # only managers may read, are left out of it and it says so.
@@ -272,38 +275,45 @@ def test_staff_work_under_their_own_logins(
     manager_db = open_database(team.urls[UserRole.MANAGER])
     try:
         manager = actor(UserRole.MANAGER, manager_db)
-        with manager_db.session() as session:
-            version = load_template(session, "acknowledgement").version
-        manager_db.write(
-            lambda s: save_template(
-                s, "acknowledgement", "Thank you", "Dear {{ complainant.name }},\n", manager,
-                version,
-            ),
-            actor=manager.username,
+        (template,) = [
+            t.text
+            for t in run_operation(manager_db, manager, TODAY, mail_ops.templates_for_editing).value
+            if t.text.key == "acknowledgement"
+        ]
+        run_operation(
+            manager_db,
+            manager,
+            TODAY,
+            mail_ops.save_template,
+            "acknowledgement",
+            "Thank you",
+            "Dear {{ complainant.name }},\n",
+            template.version,
         )
         with manager_db.session() as session:
             person = session.scalar(sa.select(Person.id).order_by(Person.id))
-        assert person is not None
-        manager_db.write(
-            lambda s: record_equality(s, manager, person, EqualityAnswers(sex="Female")),
-            actor=manager.username,
+            closed = session.scalar(sa.select(Case.reference).where(Case.id == team.closed))
+        assert person is not None and closed is not None
+        run_operation(
+            manager_db,
+            manager,
+            TODAY,
+            privacy_ops.save_equality_answers,
+            person,
+            EqualityAnswers(sex="Female"),
         )
+        form = run_operation(manager_db, manager, TODAY, privacy_ops.equality_answers, person).value
+        assert form.answers is not None and form.answers.sex == "Female"
         with manager_db.session() as session:
-            answers = equality_of(session, manager, person)
-            assert answers is not None and answers.sex == "Female"
-            (equality,) = [
-                s for s in annual_report(session, 2024).sections if s.key == "equality"
-            ]
+            (equality,) = [s for s in annual_report(session, 2024).sections if s.key == "equality"]
             assert equality.tables
         with team.db.session() as session:
             before_retention = session.scalar(sa.select(sa.func.max(AuditEvent.id)))
-        manager_db.write(
-            lambda s: anonymise_case(s, manager, team.closed, "Six years passed"),
-            actor=manager.username,
+        run_operation(
+            manager_db, manager, TODAY, privacy_ops.anonymise_case, closed, "Six years passed"
         )
-        manager_db.write(
-            lambda s: delete_case(s, manager, team.closed, "Six years passed"),
-            actor=manager.username,
+        run_operation(
+            manager_db, manager, TODAY, privacy_ops.delete_case, closed, "Six years passed"
         )
     finally:
         manager_db.dispose()
@@ -331,9 +341,14 @@ def test_staff_work_under_their_own_logins(
         area = every[team.mine]
         assert seen == {case for case, where in every.items() if where == area}
         assert len(every) > len(seen)
-        result = send_letter(
-            responder_db, LetterRequest(team.mine, "acknowledgement"), responder, TODAY
-        )
+        result = run_operation(
+            responder_db,
+            responder,
+            TODAY,
+            mail_ops.send_letter,
+            team.mine,
+            Letter("acknowledgement"),
+        ).value
         assert result.pdf.startswith(b"%PDF")
     finally:
         responder_db.dispose()
