@@ -57,8 +57,7 @@ PG_SERVER_GONE = frozenset({"57P01", "57P02", "57P03", "53300"})
 PG_DAMAGED = frozenset({"XX001", "XX002"})
 
 BUSY_MESSAGE = (
-    "The database is busy with another user's change. Nothing was saved; try again in a "
-    "moment."
+    "The database is busy with another user's change. Nothing was saved; try again in a moment."
 )
 
 
@@ -155,8 +154,7 @@ def _classify_sqlite(error: sqlite3.Error, where: str) -> UserFacingError | None
         )
     if code == SQLITE_NOMEM:
         return DatabaseError(
-            "The computer ran out of memory. Nothing was saved: close other programs and "
-            "try again."
+            "The computer ran out of memory. Nothing was saved: close other programs and try again."
         )
     return None
 
