@@ -19,7 +19,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from crm_desktop.cli import open_for_command, parse_date
+from crm_desktop.cli import command_actor, open_for_command, parse_date
 from crm_desktop.domain.calendar import CalendarError, WorkingCalendar
 from crm_desktop.domain.enums import Procedure, StageCode
 from crm_desktop.domain.formatting import format_date
@@ -241,8 +241,6 @@ def cmd_queue(args: argparse.Namespace) -> int:
         raise ValidationError(
             f"There is no queue called '{name}'. The queues are: {', '.join(QUEUES)}."
         )
-    if spec.needs_user and not args.user:
-        raise ValidationError(f"The '{name}' queue needs --user USERNAME.")
     if args.within is not None and args.within < 0:
         raise ValidationError(f"--within must be 0 working days or more (got {args.within}).")
     if args.limit is not None and args.limit < 1:
@@ -250,10 +248,15 @@ def cmd_queue(args: argparse.Namespace) -> int:
     as_of: dt.date = args.as_of or dt.date.today()
     database = open_for_command(args)
     try:
+        user = args.user
+        if spec.needs_user and not user:
+            # The command's own user: --as, or the user whose own login is connected.
+            actor = command_actor(database, args)
+            if actor.user_id is None:
+                raise ValidationError(f"The '{name}' queue needs --user USERNAME.")
+            user = actor.username
         with database.session() as session:
-            rows = run_queue(
-                session, name, as_of, user=args.user, within=args.within, limit=args.limit
-            )
+            rows = run_queue(session, name, as_of, user=user, within=args.within, limit=args.limit)
     finally:
         database.dispose()
     if args.format == "csv":

@@ -10,6 +10,8 @@ from typing import Any
 from crm_desktop.cli import open_for_command, run_command
 from crm_desktop.db.database import attach_database
 from crm_desktop.db.engine import resolve_database_url
+from crm_desktop.db.witness import parse_witness
+from crm_desktop.errors import ValidationError
 
 
 def register(commands: Any) -> None:
@@ -25,12 +27,24 @@ def register(commands: Any) -> None:
     restore.set_defaults(handler=cmd_restore)
     audit = commands.add_parser("audit", help="the tamper-evident history of changes")
     actions = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
-    actions.add_parser(
-        "verify", help="check no event was edited, deleted or reordered (exit 1 if any was)"
-    ).set_defaults(handler=cmd_audit_verify)
+    verify = actions.add_parser(
+        "verify",
+        help="check no event was edited, deleted or reordered, against the chain and every "
+        "witness kept of it (exit 1 if any was)",
+    )
+    verify.add_argument(
+        "--witness",
+        action="append",
+        default=[],
+        metavar="SEQ:HASH",
+        help="a head printed in an annual report or by a backup: the trail must still have "
+        "that event (may be given more than once)",
+    )
+    verify.set_defaults(handler=cmd_audit_verify)
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    from crm_desktop.db.audit import describe_head
     from crm_desktop.operations import maintenance
 
     # The file as it is: a backup neither upgrades nor changes the database first.
@@ -40,6 +54,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     finally:
         database.dispose()
     print(f"Backed up {result.pages:,} pages ({result.size_bytes / 1e6:.1f} MB) to {result.path}")
+    print(f"The copy holds {describe_head(result.audit_head)}.")
     return 0
 
 
@@ -61,20 +76,32 @@ def cmd_restore(args: argparse.Namespace) -> int:
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     from crm_desktop.operations import maintenance
 
+    try:
+        given = [parse_witness(text) for text in args.witness]
+    except ValueError as exc:
+        raise ValidationError(
+            f"--witness {exc} is not a head: give it as the event number, a colon and the "
+            "64-letter fingerprint, as a report or backup prints it (1234:0a1b...).",
+            "witness",
+        ) from None
     database = open_for_command(args)
     try:
-        trail = run_command(database, args, maintenance.check_audit_trail)
+        result = run_command(database, args, maintenance.check_audit_trail, given)
     finally:
         database.dispose()
-    if not trail.problems:
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if not result.problems:
+        checked = f", checked against {result.witnesses} witnesses" if result.witnesses else ""
         print(
-            f"The audit trail is intact: {trail.events:,} events, each linked to the one before."
+            f"The audit trail is intact: {result.events:,} events, each linked to the one "
+            f"before{checked}."
         )
         return 0
-    for problem in trail.problems:
-        print(f"event {problem.event_id} {problem.problem}", file=sys.stderr)
+    for problem in result.problems:
+        print(problem.describe(), file=sys.stderr)
     print(
-        f"The audit trail has been tampered with ({len(trail.problems)} problems). Keep this "
+        f"The audit trail has been tampered with ({len(result.problems)} problems). Keep this "
         "database as evidence and restore the latest good backup.",
         file=sys.stderr,
     )

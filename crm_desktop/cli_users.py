@@ -1,4 +1,9 @@
-"""``crm-desktop user``: add, list, disable and enable users, set passwords."""
+"""``crm-desktop user``: add, list, disable and enable users, set passwords, logins.
+
+Every change is made as the command's user (``--as``, else the user whose own
+PostgreSQL login is connected, else the command-line administrator) and needs the
+permission to manage users; on PostgreSQL the database refuses it to any other login.
+"""
 
 from __future__ import annotations
 
@@ -26,12 +31,17 @@ def register(commands: Any) -> None:
     add.set_defaults(handler=cmd_add)
     actions.add_parser("list", help="list users").set_defaults(handler=cmd_list)
     for name, active in (("disable", False), ("enable", True)):
-        parser = actions.add_parser(name, help=f"{name} a user (and clear any lock)")
+        parser = actions.add_parser(
+            name,
+            help=f"{name} a user (and clear any lock); on PostgreSQL their own login is "
+            + ("signed out and can no longer connect" if not active else "able to connect again"),
+        )
         parser.add_argument("username")
         parser.set_defaults(handler=cmd_set_active, active=active)
     login = actions.add_parser(
         "db-login",
-        help="PostgreSQL: give a user their own login role (row-level security applies to it)",
+        help="PostgreSQL: give a user their own login role, in their role's group of this "
+        "database (the database enforces their rights on it); run with the owner's login",
     )
     login.add_argument("username")
     login.add_argument("--password-stdin", action="store_true")
@@ -118,5 +128,5 @@ def cmd_db_login(args: argparse.Namespace) -> int:
         role = run_command(database, args, admin.grant_database_login, args.username, password)
     finally:
         database.dispose()
-    print(f"{args.username} connects to PostgreSQL as the role {role}.")
+    print(f"{args.username} connects to PostgreSQL as the login {role}.")
     return 0

@@ -192,7 +192,7 @@ def _postgres_problem() -> str | None:
     return None
 
 
-def _require_postgres() -> None:
+def require_postgres() -> None:
     """Fail (not skip) when the server is missing, unless CRM_SKIP_POSTGRES=1."""
     problem = _postgres_problem()
     if problem is None:
@@ -209,7 +209,7 @@ def _require_postgres() -> None:
 def postgres_template() -> Iterator[str]:
     """The name of a database made by ``open_database`` once per test process, with no
     connections left to it (PostgreSQL copies only such a database); dropped at the end."""
-    _require_postgres()
+    require_postgres()
     with scratch_postgres_database(prefix="crm_template") as url:
         open_database(url).dispose()
         yield make_url(url).database or ""
@@ -219,7 +219,7 @@ def postgres_template() -> Iterator[str]:
 def postgres_url() -> Iterator[str]:
     """A throwaway, empty PostgreSQL database; fails (not skips) when the server is
     missing."""
-    _require_postgres()
+    require_postgres()
     with scratch_postgres_database(prefix="crm_test") as url:
         yield url
 

@@ -30,7 +30,7 @@ from crm_desktop import __version__
 from crm_desktop.db.database import Database
 from crm_desktop.domain.access import Actor
 from crm_desktop.services.reference_admin import create_first_manager, has_users
-from crm_desktop.services.users import authenticate_windows, sign_in
+from crm_desktop.services.users import MIN_PASSWORD_LENGTH, authenticate_windows, sign_in
 from ui.context import AppContext
 from ui.widgets import error_label, error_text, show_error
 
@@ -139,7 +139,9 @@ class SignInDialog(QDialog):
         self.new_confirm.setAccessibleName("Password again")
         self.new_confirm.setEchoMode(QLineEdit.EchoMode.Password)
         first_form.addRow("Password again", self.new_confirm)
-        hint = QLabel("At least 10 characters.", first)
+        hint = QLabel(
+            f"At least {MIN_PASSWORD_LENGTH} characters, and not a common password.", first
+        )
         first_form.addRow("", hint)
         self.create_button = QPushButton("Create the manager account and sign in", first)
         self.create_button.setObjectName("CreateManagerButton")

@@ -207,7 +207,14 @@ def default_text(key: str) -> tuple[str, str]:
 
 
 def ensure_templates(session: Session) -> None:
-    """Copy the default of every template not yet in the database (inside a write)."""
+    """Copy the default of every template not yet in the database (inside a write).
+
+    On PostgreSQL only a manager's login may add templates: anyone else's reads the
+    shipped default of a template not yet copied (see :func:`load_template`)."""
+    from crm_desktop.db.pg_security import may_write
+
+    if not may_write(session.connection(), CorrespondenceTemplate.__tablename__):
+        return
     have = set(session.scalars(sa.select(CorrespondenceTemplate.key)))
     for key, template in TEMPLATES.items():
         if key in have:

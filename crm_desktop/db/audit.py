@@ -1,12 +1,26 @@
 """One mechanism records every change: who, when, what, before and after.
 
-A session event turns each flushed insert, update and delete of a mapped record into an
-append-only ``audit_event`` row, written in the same transaction as the change itself,
-so the trail can never disagree with the data. Events are hash-chained: each one's
-``hash`` covers its content and the previous event's hash, so an edited, deleted or
-reordered event breaks the chain (see :func:`verify_chain`).
+Every insert, update and delete of an audited record becomes an append-only
+``audit_event`` row, written in the same transaction as the change itself, so the trail
+can never disagree with the data. Events are hash-chained: each one's ``hash`` covers
+its content, its place in the chain (``chain_seq``) and the previous event's hash, so an
+edited, deleted, moved or reordered event breaks the chain (see :func:`verify_chain`).
 
-The user is taken from ``session.info["actor"]`` (``Database.write(work, actor=...)``).
+Who writes the events depends on the database:
+
+- **PostgreSQL**: the database itself. A trigger on every audited table
+  (:mod:`crm_desktop.db.pg_security`) writes the event, taking the user from the
+  session's own login, so no login can write, change or delete an event, nor put an
+  event in someone else's name. Events are written unchained and numbered by a
+  sequence, so writers never wait for one another; :func:`seal` (a database function)
+  then links them into the chain in one short step, a moment later.
+- **SQLite**: this module, from the ORM's flush (``session.info["actor"]``, set by
+  ``Database.write(work, actor=...)``). SQLite lets one writer in at a time, so the chain
+  is extended as the events are written. Whoever holds the file can rewrite it, so the
+  chain is also checked against witnesses kept elsewhere (:mod:`crm_desktop.db.witness`).
+
+Secrets never reach the trail: a password hash, the mail server's password and the
+equality monitoring answers are recorded as changed, with the value withheld.
 """
 
 from __future__ import annotations
@@ -15,7 +29,8 @@ import datetime as dt
 import enum
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,15 +40,56 @@ from sqlalchemy.orm import Session, UOWTransaction, sessionmaker
 from sqlalchemy.orm.attributes import get_history
 
 from crm_desktop.db.base import Base, utcnow
-from crm_desktop.db.models import AuditEvent, Stage
+from crm_desktop.db.models import Stage
 
 ACTOR_KEY = "actor"
-# PostgreSQL advisory lock taken by every write transaction (see Database.write).
-WRITE_LOCK_KEY = 727274
+HEAD_KEY = "audit_head"  # (chain_seq, hash) of the last event this session wrote (SQLite)
 # Bookkeeping columns that change on every update and say nothing of their own.
 SKIPPED_COLUMNS = frozenset({"updated_at", "updated_by"})
-NOT_AUDITED: frozenset[type[Base]] = frozenset({AuditEvent})
+# Tables whose rows are not audited one by one: the trail itself, derived data, the
+# program's own bookkeeping, and logs that are records of their own.
+NOT_AUDITED_TABLES = frozenset(
+    {
+        "audit_event",
+        "calendar_day",
+        "case_access",
+        "notification",
+        "outbox_message",
+        "redaction_log",
+        "reference_counter",
+        "retention_event",
+        "subject_access_request",
+    }
+)
+# Values never copied into the trail: the event says the column changed, not to what.
+WITHHELD = "[withheld]"
+SECRET_COLUMNS: Mapping[str, frozenset[str]] = {
+    "app_user": frozenset({"password_hash"}),
+    "equality_monitoring": frozenset(
+        {
+            "age_band",
+            "sex",
+            "gender_identity",
+            "ethnicity",
+            "disability",
+            "religion",
+            "sexual_orientation",
+        }
+    ),
+}
+# Settings whose value is a credential (the ``setting`` row's ``value`` is withheld).
+SECRET_SETTINGS = frozenset({"smtp.password"})
+# Columns whose values stay even when a privacy change withholds the rest (ids, version).
+KEPT_WHEN_WITHHELD = frozenset({"id", "version", "case_id", "stage_id", "person_id"})
+HASH_VERSION = 2
 AUDIT_TABLE: sa.Table = Base.metadata.tables["audit_event"]
+# The last event of the chain (SQLite; PostgreSQL asks crm_audit_head()).
+_HEAD = (
+    sa.select(AUDIT_TABLE.c.chain_seq, AUDIT_TABLE.c.hash)
+    .where(AUDIT_TABLE.c.chain_seq.is_not(None))
+    .order_by(AUDIT_TABLE.c.chain_seq.desc())
+    .limit(1)
+)
 
 
 def _jsonable(value: Any) -> Any:
@@ -44,6 +100,19 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, bytes):
         return value.hex()
     return value
+
+
+def secret_columns(table: str, row: Mapping[str, Any]) -> frozenset[str]:
+    """The columns of this row whose values the trail never holds."""
+    secret = SECRET_COLUMNS.get(table, frozenset())
+    if table == "setting" and row.get("key") in SECRET_SETTINGS:
+        secret = secret | {"value"}
+    return secret
+
+
+def _masked(values: dict[str, Any], secret: Iterable[str]) -> dict[str, Any]:
+    hidden = set(secret)
+    return {key: WITHHELD if key in hidden else value for key, value in values.items()}
 
 
 def _columns(obj: Base) -> list[str]:
@@ -96,8 +165,11 @@ def _case_id(session: Session, obj: Base) -> int | None:
     return None
 
 
-def event_hash(prev_hash: str | None, row: dict[str, Any]) -> str:
-    """The hash of one event: its content and the hash of the event before it."""
+# -- the chain ---------------------------------------------------------------------------
+
+
+def _legacy_hash(prev_hash: str | None, row: Mapping[str, Any]) -> str:
+    """The hash of an event written before version 2 (kept to check old events)."""
     content = {
         "prev": prev_hash,
         "occurred_at": _jsonable(row["occurred_at"]),
@@ -113,28 +185,79 @@ def event_hash(prev_hash: str | None, row: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def _field(value: str | None) -> str:
+    return "~," if value is None else f"{len(value)}:{value},"
+
+
+def moment_text(moment: dt.datetime) -> str:
+    """An event's time as the hash covers it (PostgreSQL's ``to_char`` gives the same)."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def event_hash(prev_hash: str | None, row: Mapping[str, Any]) -> str:
+    """The hash of one event: its id, place in the chain and content, and the hash of
+    the event before it. PostgreSQL's ``crm_event_hash`` computes exactly the same."""
+    if (row.get("hash_version") or 1) < HASH_VERSION:
+        return _legacy_hash(prev_hash, row)
+    case_id = row["case_id"]
+    fields = (
+        str(row["chain_seq"]),
+        str(row["id"]),
+        moment_text(row["occurred_at"]),
+        row["username"],
+        row["action"],
+        row["entity"],
+        row["entity_id"],
+        None if case_id is None else str(case_id),
+        row["before"],
+        row["after"],
+    )
+    text = f"crm-audit-{HASH_VERSION}\n{prev_hash or ''}\n" + "".join(_field(f) for f in fields)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def _dump(values: dict[str, Any] | None) -> str | None:
     if values is None:
         return None
     return json.dumps(values, sort_keys=True, ensure_ascii=False, default=str)
 
 
+def _is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def record_events(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Append events (dicts of AuditEvent columns without hashes) to the chain."""
+    """Append events (dicts of AuditEvent columns without ids or hashes) to the chain.
+
+    On PostgreSQL the database writes them (``crm_audit_note``), in the name of the
+    session's own login and at the server's time, whatever ``username`` and
+    ``occurred_at`` say; on SQLite they are chained here.
+    """
     if not rows:
         return
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        # One writer at a time extends the chain (SQLite's BEGIN IMMEDIATE does this).
-        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
+        notes = [
+            {key: row.get(key) for key in ("action", "entity", "entity_id", "case_id")}
+            | {"before": row.get("before"), "after": row.get("after")}
+            for row in rows
+        ]
+        connection.execute(
+            sa.text("SELECT crm_audit_note(CAST(:events AS jsonb))"),
+            {"events": json.dumps(notes, ensure_ascii=False)},
+        )
+        return
     table = AUDIT_TABLE
-    prev_hash = connection.execute(
-        sa.select(table.c.hash).order_by(table.c.id.desc()).limit(1)
-    ).scalar()
+    head = connection.execute(_HEAD).first()
+    seq, prev_hash = (int(head[0]), head[1]) if head is not None else (0, None)
+    next_id = int(connection.execute(sa.select(sa.func.max(table.c.id))).scalar() or 0)
     for row in rows:
-        row["prev_hash"] = prev_hash
+        seq += 1
+        next_id += 1
+        row.update(id=next_id, chain_seq=seq, prev_hash=prev_hash, hash_version=HASH_VERSION)
         row["hash"] = prev_hash = event_hash(prev_hash, row)
     connection.execute(sa.insert(table), rows)
+    session.info[HEAD_KEY] = (seq, prev_hash)
 
 
 def _after_flush(session: Session, _flush_context: UOWTransaction) -> None:
@@ -145,16 +268,18 @@ def _after_flush(session: Session, _flush_context: UOWTransaction) -> None:
     def add(
         action: str, obj: Base, before: dict[str, Any] | None, after: dict[str, Any] | None
     ) -> None:
+        table = type(obj).__tablename__
+        secret = secret_columns(table, {"key": getattr(obj, "key", None)})
         rows.append(
             {
                 "occurred_at": now,
                 "username": actor,
                 "action": action,
-                "entity": type(obj).__tablename__,
+                "entity": table,
                 "entity_id": _entity_id(obj),
                 "case_id": _case_id(session, obj),
-                "before": _dump(before),
-                "after": _dump(after),
+                "before": _dump(None if before is None else _masked(before, secret)),
+                "after": _dump(None if after is None else _masked(after, secret)),
             }
         )
 
@@ -171,33 +296,141 @@ def _after_flush(session: Session, _flush_context: UOWTransaction) -> None:
 
 
 def _audited(objects: Iterable[object]) -> list[Base]:
-    return [obj for obj in objects if isinstance(obj, Base) and type(obj) not in NOT_AUDITED]
+    return [
+        obj
+        for obj in objects
+        if isinstance(obj, Base) and type(obj).__tablename__ not in NOT_AUDITED_TABLES
+    ]
 
 
 def install(factory: sessionmaker[Session]) -> None:
-    """Record every change made through sessions from ``factory``."""
+    """Record every change made through sessions from ``factory`` (SQLite: on
+    PostgreSQL the database's own triggers do it)."""
     event.listen(factory, "after_flush", _after_flush)
+
+
+@contextmanager
+def _transaction_setting(session: Session, name: str, value: str) -> Iterator[None]:
+    """PostgreSQL: ``name`` is ``value`` for what runs inside (this transaction only);
+    nothing on SQLite."""
+    if not _is_postgres(session):
+        yield
+        return
+    statement = sa.text("SELECT set_config(:name, :value, true)")
+    session.execute(statement, {"name": name, "value": value})
+    yield  # on an error the transaction is rolled back, and the setting with it
+    session.execute(statement, {"name": name, "value": ""})
+
+
+@contextmanager
+def values_withheld(session: Session) -> Iterator[None]:
+    """Changes made inside are recorded (who, when, which record and columns) without
+    their values: anonymising or deleting personal data must not copy it into the trail.
+
+    On PostgreSQL the triggers honour this only for managers, administrators and the
+    database owner; on SQLite the changes made with Core statements inside are not
+    seen by the ORM's audit at all, and the caller records one event of its own.
+    """
+    with _transaction_setting(session, "crm.audit_values", "withheld"):
+        yield
+
+
+@contextmanager
+def rows_not_audited(session: Session) -> Iterator[None]:
+    """A bulk load by the database owner (demo data): the rows get no events of their
+    own; the caller records one event for the whole batch. PostgreSQL honours it for the
+    owner only (whose login can switch the triggers off anyway); on SQLite, bulk Core
+    statements are never seen by the ORM's audit."""
+    with _transaction_setting(session, "crm.audit_rows", "off"):
+        yield
+
+
+def seal(session: Session, *, wait: bool = True) -> int:
+    """PostgreSQL: link the events written since the last seal into the chain; the
+    number linked (-1 when another session was sealing and ``wait`` is false). SQLite
+    chains as it writes: 0."""
+    if not _is_postgres(session):
+        return 0
+    return int(
+        session.execute(sa.text("SELECT crm_audit_seal(:wait)"), {"wait": wait}).scalar_one()
+    )
 
 
 # -- reading and checking the trail ----------------------------------------------------
 
 
 @dataclass(frozen=True)
+class ChainHead:
+    """The last event of the chain: its place and hash (what a witness keeps)."""
+
+    seq: int
+    hash: str
+
+
+@dataclass(frozen=True)
 class ChainProblem:
-    event_id: int
+    event_id: int | None
     problem: str
+
+    def describe(self) -> str:
+        return self.problem if self.event_id is None else f"event {self.event_id} {self.problem}"
+
+
+def chain_head(session: Session) -> ChainHead | None:
+    """The last event of the chain (on PostgreSQL, of what is sealed so far, whichever
+    events the login may read)."""
+    if _is_postgres(session):
+        row = session.execute(sa.text("SELECT seq, hash FROM crm_audit_head()")).first()
+    else:
+        row = session.execute(_HEAD).first()
+    return ChainHead(int(row[0]), str(row[1])) if row is not None else None
+
+
+def describe_head(head: ChainHead | None) -> str:
+    """A head as reports and backups print it, and ``audit verify --witness`` reads it
+    back (``SEQ:HASH``)."""
+    if head is None:
+        return "the audit trail had no events yet"
+    return f"the audit trail up to event {head.seq:,} ({head.seq}:{head.hash})"
+
+
+def event_at(session: Session, seq: int) -> tuple[int, str | None] | None:
+    """(id, hash) of the event at place ``seq`` of the chain, if there is one."""
+    table = AUDIT_TABLE
+    row = session.execute(
+        sa.select(table.c.id, table.c.hash).where(table.c.chain_seq == seq)
+    ).first()
+    return (int(row[0]), row[1]) if row is not None else None
+
+
+def unsealed_count(session: Session) -> int:
+    table = AUDIT_TABLE
+    return int(
+        session.scalar(
+            sa.select(sa.func.count()).select_from(table).where(table.c.chain_seq.is_(None))
+        )
+        or 0
+    )
 
 
 def verify_chain(session: Session, batch: int = 5000) -> list[ChainProblem]:
-    """Walk the trail in order; report each event whose hash or link does not hold."""
+    """Walk the chain in order; report each event whose hash, link or place does not
+    hold, in the order of the events' ids. On PostgreSQL the events written since the
+    last seal are sealed first (the owner's login may; others check what is sealed)."""
+    if _is_postgres(session):
+        seal(session)
     table = AUDIT_TABLE
     problems: list[ChainProblem] = []
     expected_prev: str | None = None
-    last_id = 0
+    expected_seq = 1
+    last_seq = 0
     while True:
         rows = (
             session.execute(
-                sa.select(table).where(table.c.id > last_id).order_by(table.c.id).limit(batch)
+                sa.select(table)
+                .where(table.c.chain_seq > last_seq)
+                .order_by(table.c.chain_seq)
+                .limit(batch)
             )
             .mappings()
             .all()
@@ -206,7 +439,17 @@ def verify_chain(session: Session, batch: int = 5000) -> list[ChainProblem]:
             break
         for row in rows:
             data = dict(row)
-            if data["prev_hash"] != expected_prev:
+            seq = int(data["chain_seq"])
+            if seq != expected_seq:
+                missing = (
+                    f"event {expected_seq} of the trail is"
+                    if seq == expected_seq + 1
+                    else f"events {expected_seq} to {seq - 1} of the trail are"
+                )
+                problems.append(
+                    ChainProblem(data["id"], f"comes after a gap: {missing} missing (deleted)")
+                )
+            elif data["prev_hash"] != expected_prev:
                 problems.append(
                     ChainProblem(
                         data["id"],
@@ -216,5 +459,6 @@ def verify_chain(session: Session, batch: int = 5000) -> list[ChainProblem]:
             if event_hash(data["prev_hash"], data) != data["hash"]:
                 problems.append(ChainProblem(data["id"], "was changed after it was written"))
             expected_prev = data["hash"]
-            last_id = data["id"]
-    return problems
+            expected_seq = seq + 1
+            last_seq = seq
+    return sorted(problems, key=lambda p: p.event_id or 0)

@@ -67,16 +67,15 @@ def working_calendar(session: Session) -> WorkingCalendar:
 
 
 def _may_write_calendar(connection: sa.Connection) -> bool:
-    """False for a PostgreSQL login that may not change the calendar table (an
-    investigator's) or whose transactions are read-only (a reporting login): it reads
-    the copy staff keep up to date."""
-    if connection.dialect.name != "postgresql":
-        return True
-    return bool(
-        connection.exec_driver_sql(
-            "SELECT has_table_privilege('calendar_day', 'INSERT') "
-            "AND has_table_privilege('calendar_day', 'DELETE') "
-            "AND current_setting('transaction_read_only') = 'off'"
+    """False for a PostgreSQL login that may not change the calendar table (anyone but
+    a manager's) or whose transactions are read-only (a reporting login): it reads the
+    copy managers keep up to date."""
+    from crm_desktop.db.pg_security import may_write
+
+    return may_write(connection, "calendar_day") and bool(
+        connection.dialect.name != "postgresql"
+        or connection.exec_driver_sql(
+            "SELECT has_table_privilege('calendar_day', 'DELETE')"
         ).scalar()
     )
 
@@ -119,7 +118,7 @@ def sync_calendar_table(session: Session) -> int:
     if not _may_write_calendar(connection):
         log.warning(
             "The calendar table differs from the working calendar from %s, and this "
-            "login may not update it; a member of staff opening the program will.",
+            "login may not update it; a manager opening the program will.",
             start,
         )
         return 0

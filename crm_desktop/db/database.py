@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from crm_desktop.db import audit, calendar_table, migrate
+from crm_desktop.db import audit, calendar_table, migrate, witness
 from crm_desktop.db.engine import (
     default_database_path,
     describe_url,
@@ -33,7 +33,7 @@ from crm_desktop.db.engine import (
     sqlite_mode,
     write_engine,
 )
-from crm_desktop.db.errors import BUSY_MESSAGE, classified, is_retryable
+from crm_desktop.db.errors import BUSY_MESSAGE, classified, is_race, is_retryable
 from crm_desktop.errors import (
     ConflictError,
     DatabaseBusyError,
@@ -49,6 +49,9 @@ T = TypeVar("T")
 SQLITE_HEADER = b"SQLite format 3\x00"
 WRITE_ATTEMPTS = 5
 SYSTEM_ACTOR = "system"
+# PostgreSQL: how often (seconds) a program that writes links new audit events into the
+# chain; sealing never holds up a write (it is skipped while another session seals).
+SEAL_INTERVAL = 1.0
 NETWORK_WARNING = (
     "This database file is on a network drive. SQLite cannot guarantee safe sharing "
     "there; for a team, ask IT to move the data to PostgreSQL."
@@ -64,6 +67,7 @@ class Database:
     read_sessions: sessionmaker[Session]
     write_sessions: sessionmaker[Session]
     warnings: list[str] = field(default_factory=list)
+    _last_seal: float = field(default=0.0, repr=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -105,15 +109,23 @@ class Database:
         """Run ``work`` in one write transaction and commit; retry briefly if locked.
 
         On SQLite the transaction begins with ``BEGIN IMMEDIATE``, so a second writer
-        waits at the start (busy timeout) rather than failing half-way. If the database
-        stays locked, the work is retried a few times with back-off, each attempt from a
-        clean rollback, then the user is told the database is busy; nothing is half
-        written. A stale optimistic-lock version becomes a :class:`ConflictError`;
-        other errors the environment causes come out typed (:mod:`crm_desktop.db.errors`).
-        Every change is recorded in the audit trail under ``actor``.
+        waits at the start (busy timeout) rather than failing half-way. On PostgreSQL
+        writers do not wait for one another: two changes of one record meet at its row
+        (the second is a conflict, or, on a deadlock, retried). If the database stays
+        locked, the work is retried a few times with back-off, each attempt from a clean
+        rollback, then the user is told the database is busy; nothing is half written.
+        A stale optimistic-lock version becomes a :class:`ConflictError`; other errors
+        the environment causes come out typed (:mod:`crm_desktop.db.errors`).
+
+        Every change is recorded in the audit trail: on SQLite under ``actor``; on
+        PostgreSQL under the CRM Desktop user whose own login is connected (``actor``
+        counts only for the database owner's login, which could write anything anyway).
         """
         with classified(self.where):
-            return self._write(work, actor, attempts)
+            result = self._write(work, actor, attempts)
+        if not self.is_sqlite:
+            self._seal_now_and_then()
+        return result
 
     def _write(self, work: Callable[[Session], T], actor: str | None, attempts: int) -> T:
         delay = 0.05
@@ -121,15 +133,15 @@ class Database:
             session = self.write_sessions()
             session.info[audit.ACTOR_KEY] = actor
             try:
-                if not self.is_sqlite:
-                    # One writer at a time, as BEGIN IMMEDIATE gives on SQLite: the audit
-                    # chain stays linear and two moves of one case meet as a clear
-                    # conflict, never as a deadlock half-way.
+                if not self.is_sqlite and actor:
                     session.execute(
-                        sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": audit.WRITE_LOCK_KEY}
+                        sa.text("SELECT set_config('crm.actor', :actor, true)"), {"actor": actor}
                     )
                 result = work(session)
                 session.commit()
+                head = session.info.get(audit.HEAD_KEY)
+                if head is not None:
+                    witness.note_written(self.engine.url, audit.ChainHead(*head))
                 return result
             except StaleDataError:
                 session.rollback()
@@ -139,6 +151,8 @@ class Database:
                 if not is_retryable(exc):
                     raise
                 if attempt == attempts:
+                    if is_race(exc):
+                        raise
                     raise DatabaseBusyError(BUSY_MESSAGE) from None
                 time.sleep(delay)
                 delay *= 2
@@ -149,7 +163,38 @@ class Database:
                 session.close()
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _seal_now_and_then(self) -> None:
+        """Link the audit events written lately into the chain, at most once every
+        :data:`SEAL_INTERVAL` seconds, never waiting for another session's seal."""
+        now = time.monotonic()
+        if now - self._last_seal < SEAL_INTERVAL:
+            return
+        self._last_seal = now
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(sa.text("SELECT crm_audit_seal(false)"))
+        except sa.exc.DBAPIError as exc:
+            # Whoever writes next, or `audit verify`, seals them: nothing is lost.
+            log.warning("The audit trail was not sealed just now: %s", exc.orig)
+
+    def seal_audit(self) -> int:
+        """Link every audit event written so far into the chain (PostgreSQL); the
+        number linked."""
+        if self.is_sqlite:
+            return 0
+        with classified(self.where), self.engine.begin() as connection:
+            return int(connection.execute(sa.text("SELECT crm_audit_seal(true)")).scalar_one())
+
     def dispose(self) -> None:
+        if not self.is_sqlite and self._last_seal:
+            # Seal what this program wrote since its last seal, so the chain is whole
+            # when it closes.
+            self._last_seal = 0.0
+            try:
+                with self.engine.begin() as connection:
+                    connection.execute(sa.text("SELECT crm_audit_seal(false)"))
+            except sa.exc.DBAPIError as exc:
+                log.warning("The audit trail was not sealed at close: %s", exc.orig)
         self.engine.dispose()
 
 
@@ -169,8 +214,10 @@ def open_database(url: str, *, upgrade: bool = True, load_reference_data: bool =
             warnings = _prepare(engine, path, upgrade=upgrade)
             read_sessions = sessionmaker(engine, expire_on_commit=False)
             write_sessions = sessionmaker(write_engine(engine), expire_on_commit=False)
-            audit.install(read_sessions)
-            audit.install(write_sessions)
+            if path is not None or engine.dialect.name == "sqlite":
+                # PostgreSQL's own triggers record the changes (db/pg_security.py).
+                audit.install(read_sessions)
+                audit.install(write_sessions)
             calendar_table.install(write_sessions)
             database = Database(url, engine, read_sessions, write_sessions, warnings)
             if load_reference_data:
@@ -304,7 +351,25 @@ def _prepare(engine: Engine, path: Path | None, *, upgrade: bool) -> list[str]:
         migrate.upgrade(engine)
     elif path is not None:
         _probe_writable(engine)
+    else:
+        _secure_copied_database(engine)
     return warnings
+
+
+def _secure_copied_database(engine: Engine) -> None:
+    """A PostgreSQL database copied under a new name (``CREATE DATABASE ... TEMPLATE``,
+    or ``pg_restore`` into another database) still holds the rights of the roles made
+    for the database it was copied from, and none for its own. When the owner opens it,
+    its own roles and rights are installed (nothing happens for anyone else, or when
+    they are already there)."""
+    from crm_desktop.db import pg_security
+
+    with engine.connect() as connection:
+        if pg_security.is_installed(connection) or not pg_security.is_owner(connection):
+            return
+    with engine.begin() as connection:
+        pg_security.install(connection)
+        log.info("Installed this database's own roles and rights (it was copied)")
 
 
 def _probe_writable(engine: Engine) -> None:

@@ -30,7 +30,7 @@ from crm_desktop.errors import (
     UserFacingError,
 )
 
-__all__ = ["BUSY_MESSAGE", "classified", "classify", "is_retryable"]
+__all__ = ["BUSY_MESSAGE", "classified", "classify", "is_race", "is_retryable"]
 
 # SQLite primary result codes (sqlite.org/rescode.html).
 SQLITE_PERM = 3
@@ -47,6 +47,9 @@ SQLITE_NOTADB = 26
 
 # PostgreSQL SQLSTATEs (postgresql.org/docs/current/errcodes-appendix.html).
 PG_RETRYABLE = frozenset({"40001", "40P01", "55P03"})  # serialization, deadlock, lock
+# Two writers added the same key at once (both looked, neither found it): PostgreSQL lets
+# writers run side by side, so the one that lost tries again and finds the other's row.
+PG_RACE = frozenset({"23505"})  # unique violation
 PG_DISK_FULL = frozenset({"53100"})
 PG_READ_ONLY = frozenset({"25006"})
 PG_NO_PRIVILEGE = frozenset({"42501"})
@@ -54,8 +57,7 @@ PG_SERVER_GONE = frozenset({"57P01", "57P02", "57P03", "53300"})
 PG_DAMAGED = frozenset({"XX001", "XX002"})
 
 BUSY_MESSAGE = (
-    "The database is busy with another user's change. Nothing was saved; try again in a "
-    "moment."
+    "The database is busy with another user's change. Nothing was saved; try again in a moment."
 )
 
 
@@ -85,7 +87,14 @@ def is_retryable(exc: BaseException) -> bool:
     orig = exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc
     if isinstance(orig, sqlite3.Error):
         return _sqlite_code(orig) in (SQLITE_BUSY, SQLITE_LOCKED)
-    return getattr(orig, "sqlstate", None) in PG_RETRYABLE
+    return getattr(orig, "sqlstate", None) in PG_RETRYABLE | PG_RACE
+
+
+def is_race(exc: BaseException) -> bool:
+    """A key two writers added at once (PostgreSQL): retried, but if it persists it is
+    no race, and is reported as what it is rather than as a busy database."""
+    orig = exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc
+    return getattr(orig, "sqlstate", None) in PG_RACE
 
 
 def classify(exc: BaseException, where: str) -> UserFacingError | None:
@@ -145,8 +154,7 @@ def _classify_sqlite(error: sqlite3.Error, where: str) -> UserFacingError | None
         )
     if code == SQLITE_NOMEM:
         return DatabaseError(
-            "The computer ran out of memory. Nothing was saved: close other programs and "
-            "try again."
+            "The computer ran out of memory. Nothing was saved: close other programs and try again."
         )
     return None
 

@@ -297,7 +297,9 @@ class User(Versioned, Base):
     display_name: Mapped[str] = mapped_column(sa.String(200))
     email: Mapped[str | None] = mapped_column(sa.String(254))
     role: Mapped[UserRole] = mapped_column(enum_type(UserRole), sa.ForeignKey("role.code"))
-    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    # Deferred: loaded only when asked for. On PostgreSQL no login but the owner may read
+    # it (sign-in asks the database for the signing-in account's own hash only).
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255), deferred=True)
     windows_account: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
     # PostgreSQL: the user's own login role, which row-level security checks.
     db_role: Mapped[str | None] = mapped_column(sa.String(63), unique=True, index=True)
@@ -719,12 +721,24 @@ class Attachment(Base):
 class AuditEvent(Base):
     """An append-only record of a change: who, when, what, before and after.
 
-    ``hash`` chains each event to the one before it (``prev_hash``), so an edited,
-    deleted or reordered event can be found.
+    ``hash`` chains each event to the one before it (``prev_hash``), in the order of
+    ``chain_seq``, so an edited, deleted or reordered event can be found. On PostgreSQL
+    an event is written with ``chain_seq`` empty and linked into the chain a moment
+    later (see :mod:`crm_desktop.db.audit`). ``hash_version`` says how the hash was
+    computed (empty: the first version, before events were numbered in the chain).
     """
 
     __tablename__ = "audit_event"
-    __table_args__ = (sa.Index("ix_audit_event_case_id", "case_id", "id"),)
+    __table_args__ = (
+        sa.Index("ix_audit_event_case_id", "case_id", "id"),
+        sa.Index("ix_audit_event_chain_seq", "chain_seq", unique=True),
+        sa.Index(
+            "ix_audit_event_unsealed",
+            "id",
+            postgresql_where=sa.text("chain_seq IS NULL"),
+            sqlite_where=sa.text("chain_seq IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow)
@@ -737,6 +751,8 @@ class AuditEvent(Base):
     after: Mapped[str | None] = mapped_column(sa.Text)  # JSON
     prev_hash: Mapped[str | None] = mapped_column(sa.String(64))
     hash: Mapped[str | None] = mapped_column(sa.String(64))
+    chain_seq: Mapped[int | None] = mapped_column(sa.BigInteger)
+    hash_version: Mapped[int | None] = mapped_column(sa.SmallInteger)
 
 
 from crm_desktop.db import models_correspondence as _correspondence  # noqa: E402, F401

@@ -31,7 +31,8 @@ def postgres_admin_url() -> str:
 def scratch_postgres_database(
     admin_url: str | None = None, prefix: str = "crm_scratch", template: str | None = None
 ) -> Iterator[str]:
-    """Create a database, yield its URL, drop it (and its connections) afterwards.
+    """Create a database, yield its URL, drop it (and its connections) afterwards, with
+    the server-wide roles CRM Desktop made for it.
 
     The database is empty, or, given ``template`` (the name of a database on the same
     server that nobody is connected to), a copy of that database.
@@ -52,6 +53,9 @@ def scratch_postgres_database(
                     (name,),
                 )
                 connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+                from crm_desktop.db.pg_security import drop_database_roles
+
+                drop_database_roles(connection, name)
     finally:
         engine.dispose()
 

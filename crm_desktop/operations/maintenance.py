@@ -8,13 +8,9 @@ data is written in one large transaction.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 
-import sqlalchemy as sa
-
-from crm_desktop.db.audit import ChainProblem, verify_chain
-from crm_desktop.db.models import AuditEvent
+from crm_desktop.db import witness
 from crm_desktop.operations.core import (
     NO_PROGRESS,
     Change,
@@ -28,7 +24,6 @@ from crm_desktop.services import backup, maintenance
 from crm_desktop.services.demo import DEMO_PASSWORD, DemoSummary, generate_demo
 
 __all__ = [
-    "AuditTrailCheck",
     "back_up",
     "check_audit_trail",
     "check_database",
@@ -38,14 +33,6 @@ __all__ = [
 ]
 
 _MAINTAIN = Permission.MAINTAIN_DATABASE
-
-
-@dataclass(frozen=True)
-class AuditTrailCheck:
-    """How many events the audit trail holds, and every one found tampered with."""
-
-    events: int
-    problems: tuple[ChainProblem, ...]
 
 
 @operation(_MAINTAIN)
@@ -60,12 +47,13 @@ def daily_check(ctx: OpContext) -> maintenance.CheckReport | None:
     return maintenance.periodic_check(ctx.require_database())
 
 
-@operation(_MAINTAIN)
-def check_audit_trail(ctx: OpContext) -> AuditTrailCheck:
-    """Check that no event of the audit trail was edited, deleted or reordered."""
-    problems = verify_chain(ctx.session)
-    count = ctx.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) or 0
-    return AuditTrailCheck(int(count), tuple(problems))
+@operation(_MAINTAIN, own_transactions=True)
+def check_audit_trail(
+    ctx: OpContext, witnesses: list[witness.Witness] | None = None
+) -> maintenance.AuditVerification:
+    """Check that no event of the audit trail was edited, deleted, reordered or cut off,
+    against every witness of it that can be found."""
+    return maintenance.verify_audit_trail(ctx.require_database(), witnesses)
 
 
 @operation(_MAINTAIN, own_transactions=True)

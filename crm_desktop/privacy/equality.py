@@ -400,7 +400,20 @@ def equality_section(
     threshold: int | None = None,
 ) -> Section:
     """The annual report's equality monitoring section (aggregates only: no actor
-    check is needed to show it, and small cells are suppressed)."""
+    check is needed to show it, and small cells are suppressed).
+
+    On PostgreSQL only a manager's login may read the answers: a report made over
+    anyone else's says where the figures are instead of showing them."""
+    from crm_desktop.db.pg_security import may_read
+
+    if not may_read(session.connection(), _TABLE.name):
+        return Section(
+            "equality",
+            "Equality monitoring",
+            (),
+            "Equality monitoring figures are shown in this report when a manager makes it: "
+            "only managers may read the answers.",
+        )
     limit = threshold if threshold is not None else suppression_threshold(session)
     answers = complainant_answers(session, year, procedures)
     offered = categories(session)

@@ -39,6 +39,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from crm_desktop.db.audit import values_withheld
 from crm_desktop.db.base import Base
 from crm_desktop.db.models import Assignment, Case, CaseParty, Person, User
 from crm_desktop.db.models_privacy import (
@@ -549,8 +550,11 @@ def anonymise_case(
         )
     _check_can_remove(row, "anonymised")
     people = _parties(session, case_id)
-    counts, files = _clear_case(session, case_id, actor, at)
-    anonymised, _deleted, unlinked = _settle_people(session, case_id, people, actor, at)
+    # The rows' events say what changed, never the personal values (PostgreSQL records
+    # every row; see audit.values_withheld).
+    with values_withheld(session):
+        counts, files = _clear_case(session, case_id, actor, at)
+        anonymised, _deleted, unlinked = _settle_people(session, case_id, people, actor, at)
     details = {
         "method": RetentionMethod.ANONYMISE.value,
         "rows_cleared": counts,
@@ -591,12 +595,9 @@ def delete_case(
     _check_can_remove(row, "deleted")
     people = _parties(session, case_id)
     files = _stored_files(session, case_id)
-    counts: dict[str, int] = {}
-    for table in reversed(pd.case_tables()):
-        result = execute_count(session, sa.delete(table).where(pd.rows_of_cases(table, [case_id])))
-        if result:
-            counts[table.name] = result
-    anonymised, deleted, unlinked = _settle_people(session, case_id, people, actor, at)
+    with values_withheld(session):
+        counts = _delete_case_rows(session, case_id, why)
+        anonymised, deleted, unlinked = _settle_people(session, case_id, people, actor, at)
     details = {
         "method": RetentionMethod.DELETE.value,
         "kind": Kind(row.kind).value,
@@ -619,6 +620,32 @@ def delete_case(
         rows_cleared=counts,
         files_to_remove=files,
     )
+
+
+def _delete_case_rows(session: Session, case_id: int, why: str) -> dict[str, int]:
+    """Delete every record of the case; the number of rows per table.
+
+    On PostgreSQL no login may delete a case itself: the database's ``crm_delete_case``
+    does it (managers only; closed, not on legal hold) and its records go with it."""
+    counts: dict[str, int] = {}
+    if session.get_bind().dialect.name == "postgresql":
+        for table in pd.case_tables():
+            found = session.scalar(
+                sa.select(sa.func.count())
+                .select_from(table)
+                .where(pd.rows_of_cases(table, [case_id]))
+            )
+            if found:
+                counts[table.name] = int(found)
+        session.execute(
+            sa.text("SELECT crm_delete_case(:case_id, :why)"), {"case_id": case_id, "why": why}
+        )
+        return counts
+    for table in reversed(pd.case_tables()):
+        result = execute_count(session, sa.delete(table).where(pd.rows_of_cases(table, [case_id])))
+        if result:
+            counts[table.name] = result
+    return counts
 
 
 def place_legal_hold(

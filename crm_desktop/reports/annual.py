@@ -18,6 +18,9 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from crm_desktop.db import witness
+from crm_desktop.db.audit import chain_head
+from crm_desktop.db.engine import sqlite_file
 from crm_desktop.domain.enums import Procedure
 from crm_desktop.domain.financial_year import FinancialYear
 from crm_desktop.errors import ValidationError
@@ -117,6 +120,11 @@ def write_annual_report(
         if workbook is not None:
             xlsx_module.render_xlsx(report, temporaries[1], xlsx_step)
         step(100, 100, "Saving…")
+    source = sqlite_file(session.get_bind().engine.url)
+    head = chain_head(session)
+    if source is not None and head is not None:
+        # The report prints the head it was made from; this account keeps it too.
+        witness.note_report(source, head, targets[0])
     return ReportFiles(
         financial_year, chosen, targets[0], targets[1] if workbook is not None else None
     )

@@ -75,8 +75,6 @@ COMMENTARY_KEY = "report.commentary.{year}.{section}"
 AMBER_BAND = 0.10
 
 
-
-
 # --------------------------------------------------------------------------- data
 
 
@@ -1044,10 +1042,14 @@ def annual_report(
 
     sections.append(equality_section(session, year, chosen))
     council = session.get(Setting, COUNCIL_NAME_KEY)
+    from crm_desktop.db.audit import chain_head, describe_head
+
     return AnnualReport(
         year=year,
         procedures=tuple(p.value for p in chosen),
         generated_at=now or dt.datetime.now(),
         council_name=council.value if council else "",
         sections=tuple(sections),
+        # What the figures were made from: `audit verify --witness` can check it later.
+        notes=(f"Made from {describe_head(chain_head(session))}.",),
     )

@@ -9,6 +9,10 @@ A restore replaces the database file with a checked backup, keeping the file it
 replaces beside it, and only when no one else has it open for writing. Both write
 through :mod:`crm_desktop.files`: a temporary file beside the target, renamed into place
 once complete and checked.
+
+Both are recorded as witnesses of the audit trail (:mod:`crm_desktop.db.witness`): a
+backup keeps the head of the trail it copied, so ``audit verify`` can later tell if
+events it held went missing; a restore says which later events it put aside.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from crm_desktop.db import witness
+from crm_desktop.db.audit import ChainHead
 from crm_desktop.db.engine import describe_url, parse_url, sqlite_file
 from crm_desktop.errors import DatabaseError, ValidationError
 from crm_desktop.files import atomic_write
@@ -32,6 +38,7 @@ class BackupResult:
     path: Path
     size_bytes: int
     pages: int
+    audit_head: ChainHead | None = None
 
 
 def _source_file(url: str) -> Path:
@@ -92,7 +99,10 @@ def backup(url: str, out: Path, progress: Callable[[int, int], None] | None = No
             _check(temporary)
     finally:
         source.close()
-    return BackupResult(out, out.stat().st_size, int(pages))
+    head = witness.file_head(out)
+    if head is not None:
+        witness.note_backup(source_path, head, out)
+    return BackupResult(out, out.stat().st_size, int(pages), head)
 
 
 def restore(backup_file: Path, url: str) -> Path | None:
@@ -143,4 +153,5 @@ def restore(backup_file: Path, url: str) -> Path | None:
     with atomic_write(target) as temporary:
         shutil.copyfile(backup_file, temporary)
         _check(temporary)
+    witness.note_restored(target, witness.file_head(target), backup_file)
     return kept

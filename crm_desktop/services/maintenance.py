@@ -8,12 +8,15 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from crm_desktop.db import calendar_table, migrate
+from crm_desktop.db import calendar_table, migrate, witness
+from crm_desktop.db.audit import ChainProblem, chain_head, verify_chain
 from crm_desktop.db.base import Base, utcnow
 from crm_desktop.db.database import Database
-from crm_desktop.db.models import Case, Setting, Stage
+from crm_desktop.db.engine import sqlite_file
+from crm_desktop.db.models import AuditEvent, Case, Setting, Stage
+from crm_desktop.db.pg_security import may_read, may_write
 from crm_desktop.domain.formatting import format_date
-from crm_desktop.errors import ValidationError
+from crm_desktop.errors import PermissionRefused, ValidationError
 
 
 @dataclass
@@ -48,9 +51,15 @@ def check_database(database: Database) -> CheckReport:
                 "run crm-desktop db upgrade."
             )
         report.checked.append("schema version")
-        for table in Base.metadata.sorted_tables:
+        readable = [t for t in Base.metadata.sorted_tables if may_read(connection, t.name)]
+        for table in readable:
             connection.execute(sa.select(sa.func.count()).select_from(table)).scalar()
-        report.checked.append(f"every table readable ({len(Base.metadata.sorted_tables)})")
+        everything = len(Base.metadata.sorted_tables)
+        report.checked.append(
+            f"every table readable ({everything})"
+            if len(readable) == everything
+            else f"every table this login may read ({len(readable)} of {everything})"
+        )
         orphans = connection.execute(
             sa.select(sa.func.count())
             .select_from(Case)
@@ -73,11 +82,55 @@ def check_database(database: Database) -> CheckReport:
         if wrong is not None:
             report.problems.append(
                 "The database's copy of the working-day calendar is wrong from "
-                f"{format_date(wrong)}. Open the database with the program as a member of "
-                "staff to rewrite it."
+                f"{format_date(wrong)}. Open the database with the program as a manager to "
+                "rewrite it."
             )
     report.checked.append("the calendar table matches the working calendar")
     return report
+
+
+@dataclass(frozen=True)
+class AuditVerification:
+    """What ``audit verify`` found: the events walked, the problems, notes that are not
+    problems (events a restore lost), and how many witnesses were compared."""
+
+    events: int
+    problems: list[ChainProblem]
+    notes: list[str]
+    witnesses: int
+
+
+def verify_audit_trail(
+    database: Database, given: list[witness.Witness] | None = None
+) -> AuditVerification:
+    """Check the chain, and the trail against every witness found: ``given`` (heads from
+    reports or backups) and, for a SQLite file, those kept in this user's data folder.
+    A trail found whole becomes this user's witness of it.
+
+    On PostgreSQL only the owner's login reads every event (and seals the newest first):
+    anyone else is refused, since a check of the events they may see proves nothing.
+    """
+    if not database.is_sqlite:
+        with database.session() as session:
+            owner = bool(session.scalar(sa.text("SELECT crm_is_owner()")))
+        if not owner:
+            raise PermissionRefused(
+                "Only the database owner's login can check the whole audit trail. Run "
+                "audit verify with it (ask IT)."
+            )
+    path = sqlite_file(database.engine.url)
+    found = list(given or [])
+    if path is not None:
+        found += witness.witnesses(path)
+    with database.session() as session:
+        problems = verify_chain(session)
+        more, notes = witness.check(session, found)
+        events = int(session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) or 0)
+        head = chain_head(session)
+    problems += more
+    if path is not None and not problems:
+        witness.note_verified(path, head)
+    return AuditVerification(events, problems, notes, len(found))
 
 
 LAST_CHECK_KEY = "maintenance.last_check"
@@ -93,6 +146,8 @@ def periodic_check(database: Database, now: dt.datetime | None = None) -> CheckR
     """
     now = now or utcnow()
     with database.session() as session:
+        if not may_write(session.connection(), "setting"):
+            return None  # on PostgreSQL, a manager's program checks for the team
         setting = session.get(Setting, LAST_CHECK_KEY)
         last = dt.datetime.fromisoformat(setting.value) if setting and setting.value else None
     if last is not None and now - last < CHECK_EVERY:

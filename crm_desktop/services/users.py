@@ -2,17 +2,30 @@
 
 Passwords are hashed with Argon2id (argon2-cffi's defaults, RFC 9106's second
 recommended profile); a hash made with older parameters is upgraded at the next
-successful sign-in. After ``MAX_FAILURES`` wrong passwords in a row the account is
-locked for ``LOCKOUT`` and every attempt in that time is refused without checking the
-password. The messages never say whether a username exists.
+successful sign-in. A password has at least ``MIN_PASSWORD_LENGTH`` characters and is
+not one of the 100,000 most common passwords (the NCSC's deny-list approach; the list
+is shipped in ``resources/passwords``).
+
+Sign-in tells nothing about an account to someone who does not know its password: every
+refusal has the same words and takes the same time (``REFUSAL_SECONDS``), whether the
+username exists, the account is disabled or locked, or the password is wrong. Only
+after the right password does it say the account is disabled, or locked after
+``MAX_FAILURES`` wrong passwords in a row (for ``LOCKOUT``).
+
+On PostgreSQL no login but the owner reads password hashes: the signing-in account's
+own hash comes from the database function ``crm_sign_in_account``, which gives a user's
+own login their own account's hash only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import getpass
+import gzip
 import re
+import time
 from dataclasses import dataclass
+from functools import cache
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -25,13 +38,22 @@ from crm_desktop.db.models import Person, User
 from crm_desktop.domain.access import Actor
 from crm_desktop.domain.enums import UserRole
 from crm_desktop.errors import NotFound, PermissionRefused, UserFacingError, ValidationError
+from crm_desktop.paths import resource_path
 
 MAX_FAILURES = 5
 LOCKOUT = dt.timedelta(minutes=15)
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = 12
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
+COMMON_PASSWORDS = ("passwords", "ncsc-100k-most-used.txt.gz")
+# Every refused sign-in takes this long, whatever the reason (the right password for a
+# disabled account included), so its timing tells nothing about the account.
+REFUSAL_SECONDS = 1.0
+REFUSED = "The username or password is not right. Check them and try again."
 
 _hasher = PasswordHasher()
+# Seams for the tests: the clock a refusal is timed by, and how it waits.
+_clock = time.monotonic
+_pause = time.sleep
 
 
 class SignInRefused(UserFacingError):
@@ -67,13 +89,33 @@ def actor_for(user: User) -> Actor:
     return Actor(user.username, UserRole(user.role), user.id, user.display_name)
 
 
+@cache
+def common_passwords() -> frozenset[str]:
+    """The common passwords long enough to pass the length rule, in lower case (the
+    shorter ones are refused by their length anyway)."""
+    with gzip.open(resource_path(*COMMON_PASSWORDS), "rt", encoding="utf-8") as lines:
+        return frozenset(
+            word
+            for word in (line.strip().lower() for line in lines)
+            if len(word) >= MIN_PASSWORD_LENGTH
+        )
+
+
 def check_password_rules(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationError(
-            f"A password needs at least {MIN_PASSWORD_LENGTH} characters.", "password"
+            f"A password needs at least {MIN_PASSWORD_LENGTH} characters. Three or four "
+            "random words together make a good one.",
+            "password",
         )
     if password.strip() != password:
         raise ValidationError("A password cannot start or end with a space.", "password")
+    if password.lower() in common_passwords():
+        raise ValidationError(
+            "That password is one of the most common passwords, so it is easy to guess. "
+            "Choose another: three or four random words together make a good one.",
+            "password",
+        )
 
 
 def hash_password(password: str) -> str:
@@ -165,14 +207,35 @@ def sign_in(
 ) -> Actor:
     """Sign in: the actor for a right password, else :class:`SignInRefused`.
 
-    The failure count is saved even when the sign-in is refused.
+    The failure count is saved even when the sign-in is refused, and every refusal
+    takes :data:`REFUSAL_SECONDS` from the moment it was asked.
     """
+    started = _clock()
     outcome = database.write(
         lambda session: authenticate(session, username, password, now), actor=username
     )
     if isinstance(outcome, SignInRefused):
+        _pause(max(0.0, started + REFUSAL_SECONDS - _clock()))
         raise outcome
     return outcome
+
+
+@cache
+def _stand_in_hash() -> str:
+    """A hash no password matches in practice: checked instead of a missing account's,
+    so a refusal takes as long whether the account exists or not."""
+    return _hasher.hash("no such account: a stand-in")
+
+
+def _password_hash(session: Session, user: User) -> str | None:
+    """The account's hash. On PostgreSQL only the database owner's login and the user's
+    own login may have it (``crm_sign_in_account``); None for anyone else."""
+    if session.get_bind().dialect.name != "postgresql":
+        return user.password_hash
+    found: str | None = session.scalar(
+        sa.text("SELECT password_hash FROM crm_sign_in_account(:name)"), {"name": user.username}
+    )
+    return found
 
 
 def authenticate(
@@ -181,32 +244,40 @@ def authenticate(
     """Check a username and password; count failures and lock after too many.
 
     Returns the refusal rather than raising it, so the caller's transaction can save
-    the failure count (see :func:`sign_in`).
+    the failure count (see :func:`sign_in`). The password is checked before anything
+    about the account is looked at, and the account's state (disabled, locked) is told
+    only to someone who gave its right password.
     """
     now = now or utcnow()
-    refused = SignInRefused("The username or password is not right. Check them and try again.")
+    refused = SignInRefused(REFUSED)
     user = session.scalar(sa.select(User).where(User.username == username.strip().lower()))
-    if user is None or user.password_hash is None:
-        _hasher.hash(password)  # take as long as a real check, so timing tells nothing
+    stored = _password_hash(session, user) if user is not None else None
+    try:
+        _hasher.verify(stored or _stand_in_hash(), password)
+        right = stored is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        right = False
+    if user is None or stored is None:
+        return refused
+    locked = user.locked_until is not None and user.locked_until > now
+    if not right:
+        if user.active and not locked:
+            user.failed_sign_ins += 1
+            if user.failed_sign_ins >= MAX_FAILURES:
+                user.locked_until = now + LOCKOUT
+                user.failed_sign_ins = 0
+            session.flush()
         return refused
     if not user.active:
         return SignInRefused("This account is disabled. Ask an administrator to enable it.")
-    if user.locked_until is not None and user.locked_until > now:
+    if locked:
+        assert user.locked_until is not None
         minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
         return SignInRefused(
             f"This account is locked after {MAX_FAILURES} wrong passwords. Try again in "
             f"{minutes} minutes, or ask an administrator to unlock it."
         )
-    try:
-        _hasher.verify(user.password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        user.failed_sign_ins += 1
-        if user.failed_sign_ins >= MAX_FAILURES:
-            user.locked_until = now + LOCKOUT
-            user.failed_sign_ins = 0
-        session.flush()
-        return refused
-    if _hasher.check_needs_rehash(user.password_hash):
+    if _hasher.check_needs_rehash(stored):
         user.password_hash = _hasher.hash(password)
     user.failed_sign_ins = 0
     user.locked_until = None
@@ -215,10 +286,19 @@ def authenticate(
     return actor_for(user)
 
 
+def own_login_user(session: Session) -> User | None:
+    """PostgreSQL: the user whose own login this session is connected with, if any."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    return session.scalar(sa.select(User).where(User.db_role == sa.literal_column("session_user")))
+
+
 def authenticate_windows(session: Session, account: str) -> Actor:
-    """Sign in as the Windows account the program runs under, where one is configured."""
+    """Sign in as the Windows account the program runs under, where one is configured
+    (over a user's own PostgreSQL login, only as that user)."""
     user = session.scalar(sa.select(User).where(User.windows_account == account.strip().lower()))
-    if user is None:
+    own = own_login_user(session)
+    if user is None or (own is not None and own.id != user.id):
         raise SignInRefused(
             f"No CRM Desktop user is set up for the Windows account {account}. Sign in "
             "with your username and password, or ask an administrator."
@@ -237,23 +317,33 @@ def command_line_actor(session: Session, username: str | None = None) -> Actor:
     whose own login the command connected with; failing that (SQLite, or the database
     owner's login) the command-line administrator, named after the operating-system
     login, since whoever can open a SQLite file, or owns the database, has everything.
+    A user's own login acts as that user only: ``--as`` may name no one else (the
+    database would record and allow the login's own user whatever the program said).
     """
+    own = own_login_user(session)
+    login: str | None = None
+    if session.get_bind().dialect.name == "postgresql":
+        login = session.scalar(sa.text("SELECT session_user"))
+        if own is not None and not own.active:
+            raise PermissionRefused(
+                f"The account {own.username} is disabled. Ask an administrator."
+            )
     if username:
         user = session.scalar(sa.select(User).where(User.username == username.strip().lower()))
         if user is None:
             raise ValidationError(f"There is no user called {username}.", "as")
         if not user.active:
             raise ValidationError(f"The user {user.username} is disabled.", "as")
+        if own is not None and own.id != user.id:
+            raise PermissionRefused(
+                f"You are connected with {own.username}'s own database login, so commands "
+                f"act as {own.username}. Leave out --as, or connect with the other user's "
+                "login."
+            )
         return actor_for(user)
-    if session.get_bind().dialect.name == "postgresql":
-        login = session.scalar(sa.text("SELECT current_user"))
-        user = session.scalar(sa.select(User).where(User.db_role == login))
-        if user is not None:
-            if not user.active:
-                raise PermissionRefused(
-                    f"The account {user.username} is disabled. Ask an administrator."
-                )
-            return actor_for(user)
+    if login is not None:
+        if own is not None:
+            return actor_for(own)
         owner = session.scalar(
             sa.text(
                 "SELECT r.rolsuper OR d.datdba = r.oid FROM pg_roles r, pg_database d "

@@ -383,7 +383,7 @@ def test_only_an_administrator_maintains_the_database(
     assert not made.changes
     assert run_operation(database, ADMIN, TODAY, maintenance.check_database).value.ok
     trail = run_operation(database, ADMIN, TODAY, maintenance.check_audit_trail).value
-    assert trail.events > 0 and trail.problems == ()
+    assert trail.events > 0 and not trail.problems
 
 
 def test_everyone_may_start_the_daily_check_once_a_day(database: Database) -> None:

@@ -1,5 +1,6 @@
 """PostgreSQL grants on the data protection tables: investigators never see equality
-answers or the privacy logs; nobody but the owner rewrites a log."""
+answers or the privacy logs; nobody but the owner rewrites a log. Only managers read
+the answers and the logs."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy.engine import make_url
 from crm_desktop.db.database import Database
 from crm_desktop.db.models import Assignment, Case, Person, User
 from crm_desktop.domain.enums import AssignmentRole, AssignmentStatus, UserRole
+from crm_desktop.errors import PermissionRefused
 from crm_desktop.privacy import retention
 from crm_desktop.privacy.equality import EqualityAnswers, record_equality
 from crm_desktop.services.db_roles import grant_login
@@ -52,6 +54,7 @@ def logins(postgres_database: Database) -> Iterator[tuple[Database, dict[str, in
             person_id=investigator.id,
         )
         add_user(session, f"officer{suffix}", UserRole.OFFICER, password="a long password")
+        add_user(session, f"manager{suffix}", UserRole.MANAGER, password="a long password")
         record_equality(session, MANAGER, investigator.id, EqualityAnswers(sex="Female"))
         session.flush()
         user_id = session.scalars(sa.select(User.id).where(User.username == f"io{suffix}")).one()
@@ -62,6 +65,7 @@ def logins(postgres_database: Database) -> Iterator[tuple[Database, dict[str, in
     roles = [
         db.write(lambda s: grant_login(s, f"io{suffix}", None)),
         db.write(lambda s: grant_login(s, f"officer{suffix}", None)),
+        db.write(lambda s: grant_login(s, f"manager{suffix}", None)),
     ]
     try:
         yield db, ids, roles
@@ -82,7 +86,7 @@ def _engine(db: Database, role: str) -> sa.Engine:
 
 
 def test_an_investigator_sees_no_equality_answers_nor_privacy_logs(logins) -> None:  # type: ignore[no-untyped-def]
-    db, ids, (investigator, _officer) = logins
+    db, ids, (investigator, _officer, _manager) = logins
     engine = _engine(db, investigator)
     try:
         for table in (
@@ -116,9 +120,9 @@ def test_an_investigator_sees_no_equality_answers_nor_privacy_logs(logins) -> No
         engine.dispose()
 
 
-def test_staff_read_but_never_rewrite_the_privacy_logs(logins) -> None:  # type: ignore[no-untyped-def]
-    db, _ids, (_investigator, officer) = logins
-    engine = _engine(db, officer)
+def test_managers_read_but_never_rewrite_the_privacy_logs(logins) -> None:  # type: ignore[no-untyped-def]
+    db, _ids, (_investigator, officer, manager) = logins
+    engine = _engine(db, manager)
     try:
         with engine.connect() as connection:
             assert connection.exec_driver_sql("SELECT count(*) FROM retention_event").scalar() == 1
@@ -137,15 +141,33 @@ def test_staff_read_but_never_rewrite_the_privacy_logs(logins) -> None:  # type:
                 connection.exec_driver_sql(statement)
     finally:
         engine.dispose()
+    # Officers read neither the equality answers nor the privacy logs.
+    engine = _engine(db, officer)
+    try:
+        for table in ("equality_monitoring", "retention_event", "case_access"):
+            with (
+                engine.connect() as connection,
+                pytest.raises(sa.exc.ProgrammingError, match="permission denied"),
+            ):
+                connection.exec_driver_sql(f"SELECT count(*) FROM {table}")
+    finally:
+        engine.dispose()
 
 
 def test_a_manager_on_their_own_login_can_anonymise(logins) -> None:  # type: ignore[no-untyped-def]
     from crm_desktop.db.database import open_database
 
-    db, ids, (_investigator, officer) = logins
-    # Officers and managers share the crm_staff group: the database grants what the
-    # services then restrict to managers.
+    db, ids, (_investigator, officer, manager) = logins
+    # An officer's login may not: the database refuses what the services also refuse.
     own = open_database(make_url(db.url).set(username=officer).render_as_string(False))
+    try:
+        with pytest.raises(PermissionRefused):
+            own.write(
+                lambda s: retention.anonymise_case(s, MANAGER, ids["mine"], "Retention ended")
+            )
+    finally:
+        own.dispose()
+    own = open_database(make_url(db.url).set(username=manager).render_as_string(False))
     try:
         result = own.write(
             lambda s: retention.anonymise_case(s, MANAGER, ids["mine"], "Retention ended")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
@@ -13,24 +14,59 @@ from crm_desktop.db.database import Database
 from crm_desktop.db.models import User
 from crm_desktop.domain.enums import UserRole
 from crm_desktop.errors import ValidationError
+from crm_desktop.services import users
 from crm_desktop.services.users import (
     MAX_FAILURES,
+    REFUSAL_SECONDS,
+    REFUSED,
     SignInRefused,
     add_user,
     authenticate_windows,
+    check_password_rules,
     set_active,
+    set_password,
     sign_in,
 )
 
 PASSWORD = "correct horse battery"
 
 
+class FakeClock:
+    """Time that passes only when sign-in waits: what a refusal takes, measured."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def pause(self, seconds: float) -> None:
+        assert seconds >= 0
+        self.now += seconds
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    fake = FakeClock()
+    monkeypatch.setattr(users, "_clock", fake)
+    monkeypatch.setattr(users, "_pause", fake.pause)
+    return fake
+
+
+def timed(clock: FakeClock, attempt: Callable[[], object]) -> tuple[str, float]:
+    """The message of a refused sign-in and how long it took."""
+    started = clock.now
+    with pytest.raises(SignInRefused) as refused:
+        attempt()
+    return refused.value.message, clock.now - started
+
+
 def test_passwords_are_stored_as_argon2id_hashes(database: Database) -> None:
     database.write(lambda s: add_user(s, "Officer1", UserRole.OFFICER, password=PASSWORD))
     with database.session() as session:
-        user = session.scalars(sa.select(User).where(User.username == "officer1")).one()
-    assert user.password_hash is not None and user.password_hash.startswith("$argon2id$")
-    assert PASSWORD not in user.password_hash
+        stored = session.scalar(sa.select(User.password_hash).where(User.username == "officer1"))
+    assert stored is not None and stored.startswith("$argon2id$")
+    assert PASSWORD not in stored
     actor = sign_in(database, "OFFICER1 ", PASSWORD)
     assert (actor.username, actor.role) == ("officer1", UserRole.OFFICER)
 
@@ -72,7 +108,9 @@ def test_windows_account_sign_in(database: Database) -> None:
     [
         ({"username": "x", "role": "officer", "password": PASSWORD}, "2 to 80"),
         ({"username": "ok1", "role": "wizard", "password": PASSWORD}, "'wizard' is not a role"),
-        ({"username": "ok2", "role": "officer", "password": "short"}, "at least 10"),
+        ({"username": "ok2", "role": "officer", "password": "short"}, "at least 12"),
+        ({"username": "ok2", "role": "officer", "password": "eleven char"}, "at least 12"),
+        ({"username": "ok5", "role": "officer", "password": "password1234"}, "most common"),
         ({"username": "ok3", "role": "officer"}, "password or a Windows account"),
         ({"username": "ok4", "role": "investigator", "password": PASSWORD}, "linked to their"),
     ],
@@ -125,3 +163,66 @@ def test_user_command(
     )
     assert code == 2
     assert "already a user called manager1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["1234567890", "aaaaaaaaaa", "qwertyuiop12", "Password1234", "iloveyou1234", " padded pass "],
+)
+def test_short_common_and_padded_passwords_are_refused(password: str) -> None:
+    with pytest.raises(ValidationError, match=r"at least 12|most common|start or end"):
+        check_password_rules(password)
+
+
+def test_the_common_password_list_is_the_one_shipped() -> None:
+    common = users.common_passwords()
+    # Only the entries long enough to pass the length rule are kept in memory.
+    assert all(len(word) >= users.MIN_PASSWORD_LENGTH for word in common)
+    assert {"password1234", "qwertyuiop12", "1q2w3e4r5t6y"} <= common
+    check_password_rules("correct horse battery staple")
+
+
+def test_every_refusal_says_the_same_and_takes_as_long(
+    database: Database, clock: FakeClock
+) -> None:
+    """Whoever asks without the right password learns nothing about the account: not
+    whether it exists, is disabled or is locked, from the words or from the time."""
+    now = dt.datetime(2024, 3, 14, 9, 0)
+    for name in ("active1", "leaver1", "locked1"):
+        database.write(lambda s, n=name: add_user(s, n, UserRole.OFFICER, password=PASSWORD))
+    database.write(lambda s: set_active(s, "leaver1", False))
+    for _ in range(MAX_FAILURES):
+        timed(clock, lambda: sign_in(database, "locked1", "wrong password!", now))
+    wrong = [
+        timed(clock, lambda n=name: sign_in(database, n, "wrong password!", now))
+        for name in ("nobody", "active1", "leaver1", "locked1")
+    ]
+    assert wrong == [(REFUSED, REFUSAL_SECONDS)] * 4
+    # The account's state is said only to someone who gave its right password (and
+    # still takes the same time).
+    disabled = timed(clock, lambda: sign_in(database, "leaver1", PASSWORD, now))
+    locked = timed(clock, lambda: sign_in(database, "locked1", PASSWORD, now))
+    assert disabled == ("This account is disabled. Ask an administrator to enable it.", 1.0)
+    assert locked[0].startswith("This account is locked") and locked[1] == REFUSAL_SECONDS
+    started = clock.now
+    assert sign_in(database, "active1", PASSWORD, now).username == "active1"
+    assert clock.now == started  # a right password does not wait
+
+
+def test_password_hashes_never_reach_the_audit_trail(database: Database) -> None:
+    from crm_desktop.db.models import AuditEvent
+
+    database.write(lambda s: add_user(s, "hashless", UserRole.OFFICER, password=PASSWORD))
+    database.write(lambda s: set_password(s, "hashless", "another long password"))
+    with database.session() as session:
+        stored = session.scalar(sa.select(User.password_hash).where(User.username == "hashless"))
+        trail = session.execute(
+            sa.select(AuditEvent.action, AuditEvent.before, AuditEvent.after).where(
+                AuditEvent.entity == "app_user"
+            )
+        ).all()
+    assert stored is not None and trail
+    text = " ".join(f"{b} {a}" for _, b, a in trail)
+    assert "$argon2" not in text and stored not in text
+    changed = [a for action, _, a in trail if action == "update"]
+    assert changed and '"password_hash": "[withheld]"' in changed[-1]

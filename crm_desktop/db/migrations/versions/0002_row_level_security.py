@@ -77,8 +77,12 @@ def upgrade() -> None:
     # A plain ADD COLUMN and a unique index: no table rebuild, on either database.
     op.add_column("app_user", sa.Column("db_role", sa.String(length=63), nullable=True))
     op.create_index(op.f("ix_app_user_db_role"), "app_user", ["db_role"], unique=True)
-    if op.get_bind().dialect.name != "postgresql":
-        return
+    if op.get_bind().dialect.name == "postgresql":
+        secure()
+
+
+def secure() -> None:
+    """The groups, functions, grants and policies of this version (PostgreSQL)."""
     for group in (STAFF, INVESTIGATOR):
         op.execute(
             f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{group}') "

@@ -287,10 +287,11 @@ def upgrade() -> None:
     op.bulk_insert(equality_category, rows)
 
     if op.get_bind().dialect.name == "postgresql":
-        _grant()
+        secure()
 
 
-def _grant() -> None:
+def secure() -> None:
+    """The grants and policies of this version's tables (PostgreSQL)."""
     op.execute(f"GRANT SELECT ON retention_rule TO {STAFF}, {INVESTIGATOR}")
     op.execute(f"GRANT INSERT, UPDATE, DELETE ON retention_rule TO {STAFF}")
     op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON equality_category TO {STAFF}")

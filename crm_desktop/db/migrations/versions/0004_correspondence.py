@@ -117,8 +117,12 @@ def upgrade() -> None:
             "ix_outbox_message_status_next", ["status", "next_attempt_at"], unique=False
         )
 
-    if op.get_bind().dialect.name != "postgresql":
-        return
+    if op.get_bind().dialect.name == "postgresql":
+        secure()
+
+
+def secure() -> None:
+    """The grants and policies of this version's tables (PostgreSQL)."""
     op.execute(f"GRANT SELECT ON correspondence_template TO {STAFF}, {INVESTIGATOR}")
     op.execute(f"GRANT INSERT, UPDATE, DELETE ON correspondence_template TO {STAFF}")
     op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON outbox_message TO {STAFF}")

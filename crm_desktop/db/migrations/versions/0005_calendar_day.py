@@ -37,8 +37,12 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_calendar_day_working_count", ["working_count", "day"], unique=False
         )
-    if op.get_bind().dialect.name != "postgresql":
-        return
+    if op.get_bind().dialect.name == "postgresql":
+        secure()
+
+
+def secure() -> None:
+    """The grants of this version's table (PostgreSQL)."""
     op.execute(f"GRANT SELECT ON calendar_day TO {STAFF}, {INVESTIGATOR}")
     op.execute(f"GRANT INSERT, UPDATE, DELETE ON calendar_day TO {STAFF}")
 

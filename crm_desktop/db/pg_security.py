@@ -1,0 +1,1306 @@
+"""PostgreSQL: every role's rights kept by the database itself, and the audit trail.
+
+The program's own checks (:mod:`crm_desktop.operations.policy`) decide what the screens
+offer; this module makes the database refuse the rest, whatever SQL a user's own login
+runs. :func:`install` (called by the migrations, idempotent) sets up one database:
+
+**Group roles, per database.** One NOLOGIN group for each application role, named after
+the database (``<db>_role_officer``, ``_responder``, ``_manager``, ``_admin``,
+``_investigator``), so a login granted here has no rights in another database on the
+same server. Managers are members of the officers' group and administrators of the
+managers', as the permission table has it. Each user's own login (``<db>_u_<username>``,
+:mod:`crm_desktop.services.db_roles`) is a member of the one group for their role, and
+the connection to the database is granted to the groups only.
+
+**Least privilege, table by table and column by column** (:data:`RULES`): what each
+group may read, insert, update (which columns) and delete. Nobody but the owner reads a
+password hash (:data:`HIDDEN_COLUMNS`; sign-in asks ``crm_sign_in_account``, which
+answers a login about its own account only). Only managers and administrators change
+users, read equality answers and edit templates, settings and reference data. Nobody
+deletes a case: ``crm_delete_case`` (managers) checks it is closed and not on legal hold
+and records its own event.
+
+**Rows** (row-level security, every policy with ``WITH CHECK``): officers, managers and
+administrators every case; a service responder the cases of their own service area; an
+investigator the cases they hold a live appointment on, their own appointments and
+their own person record. An investigator may update only their own appointment's
+progress columns; a trigger (``crm_assignment_guard``) lets its status move only as an
+investigator may move it (accept or decline an offer, record the report) and its fee
+only as the hours times their own rates, so no UPDATE can move an appointment, re-open
+a declined one, or change a fee.
+
+**The audit trail** is written by triggers (``crm_audit_row``) in the name of the
+session's own login, never by a login directly; see :mod:`crm_desktop.db.audit`.
+
+**Logins follow their user**: disabling a user makes their login NOLOGIN and ends its
+open sessions, enabling makes it LOGIN again, and changing a user's role moves their
+login to the other group (``crm_login_sync``, a trigger on ``app_user``). The owner
+needs CREATEROLE for that, and pg_signal_backend (or to be a superuser) to end sessions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from crm_desktop.db import audit
+from crm_desktop.db.base import Base
+from crm_desktop.domain.enums import AssignmentStatus, CaseStatus, UserRole
+
+__all__ = [
+    "GROUPS",
+    "HIDDEN_COLUMNS",
+    "RULES",
+    "drop_database_roles",
+    "group_name",
+    "install",
+    "login_name",
+    "role_prefix",
+    "uninstall",
+]
+
+# -- names ---------------------------------------------------------------------------
+
+GROUPS: Mapping[UserRole, str] = {
+    UserRole.OFFICER: "officer",
+    UserRole.SERVICE_RESPONDER: "responder",
+    UserRole.MANAGER: "manager",
+    UserRole.ADMIN: "admin",
+    UserRole.INVESTIGATOR: "investigator",
+}
+# Group memberships that carry one role's rights into another (the permission table's
+# "managers can do what officers can", "administrators what managers can").
+INHERITS: Mapping[str, str] = {"manager": "officer", "admin": "manager"}
+MAX_NAME = 63
+TAG = "crm-desktop"
+SEAL_LOCK_KEY = 727275
+OLD_GROUPS = ("crm_staff", "crm_investigator")
+
+
+def role_prefix(database: str) -> str:
+    """The start of every role name made for ``database``: the name itself when it is
+    short and plain, else a shortened form with a hash of the full name."""
+    plain = re.sub(r"[^a-z0-9_]", "_", database.lower())
+    if plain == database and len(plain) <= 24 and plain[:1].isalpha():
+        return plain
+    digest = hashlib.sha256(database.encode("utf-8")).hexdigest()[:6]
+    start = plain.strip("_")[:16] or "crm"
+    if not start[0].isalpha():
+        start = "crm_" + start[:12]
+    return f"{start}_{digest}"
+
+
+def group_name(prefix: str, group: str) -> str:
+    return f"{prefix}_role_{group}"
+
+
+def login_name(prefix: str, username: str) -> str | None:
+    """The login role for ``username`` (kept as it is, dots and hyphens too, so no two
+    usernames share a login); None when it would be longer than PostgreSQL allows."""
+    name = f"{prefix}_u_{username}"
+    return name if len(name) <= MAX_NAME else None
+
+
+def tag(database: str, kind: str, detail: str) -> str:
+    """The comment that marks a role as made by CRM Desktop for ``database``."""
+    return f"{TAG} database={database} {kind}={detail}"
+
+
+def identifier(name: str) -> str:
+    """A name quoted for SQL."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    """A string quoted for SQL (standard_conforming_strings, PostgreSQL's default)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+_ident = identifier
+_literal = literal
+
+
+# -- the rules -------------------------------------------------------------------------
+
+OFFICER, RESPONDER, MANAGER, ADMIN, INVESTIGATOR = (
+    "officer",
+    "responder",
+    "manager",
+    "admin",
+    "investigator",
+)
+EVERYONE = (OFFICER, RESPONDER, INVESTIGATOR)  # managers and admins inherit officers'
+ALL = None  # every column (except the hidden and protected ones)
+
+# Columns nobody but the owner reads.
+HIDDEN_COLUMNS: Mapping[str, frozenset[str]] = {"app_user": frozenset({"password_hash"})}
+# Columns nobody but the owner changes (whatever a group's update list says).
+PROTECTED_COLUMNS: Mapping[str, frozenset[str]] = {"app_user": frozenset({"db_role", "id"})}
+# What every login may change of its own account: the sign-in counters, its own password.
+OWN_ACCOUNT_COLUMNS = (
+    "failed_sign_ins",
+    "locked_until",
+    "last_sign_in_at",
+    "password_hash",
+    "version",
+    "updated_at",
+    "updated_by",
+)
+# What an investigator may change of their own appointment (the guard trigger checks
+# status and fee): their answer to the offer, their progress, hours and report.
+INVESTIGATOR_ASSIGNMENT_COLUMNS = (
+    "status",
+    "responded_on",
+    "end_reason",
+    "report_received_on",
+    "hours",
+    "fee_pence",
+    "progress_note",
+    "version",
+    "updated_at",
+    "updated_by",
+)
+# Row scopes (SQL, with the helper functions below).
+OWN_CASES = {
+    RESPONDER: "{case} IN (SELECT crm_area_cases())",
+    INVESTIGATOR: "{case} IN (SELECT crm_assigned_cases())",
+}
+OWN_STAGES = {
+    RESPONDER: "stage_id IN (SELECT crm_area_stages())",
+    INVESTIGATOR: "stage_id IN (SELECT crm_assigned_stages())",
+}
+
+
+@dataclass(frozen=True)
+class Policy:
+    group: str
+    command: str  # ALL, SELECT, INSERT, UPDATE, DELETE
+    using: str | None  # None for INSERT
+    check: str | None  # None for SELECT and DELETE
+
+
+@dataclass(frozen=True)
+class Rules:
+    """One table: who may read, insert, update (which columns) and delete it, and, when
+    its rows are secured, the policies that say which rows."""
+
+    select: tuple[str, ...] = ()
+    insert: tuple[str, ...] = ()
+    update: Mapping[str, tuple[str, ...] | None] = field(default_factory=dict)
+    delete: tuple[str, ...] = ()
+    policies: tuple[Policy, ...] = ()
+
+    @property
+    def row_secured(self) -> bool:
+        return bool(self.policies)
+
+
+def _everyone_sees(table: str) -> tuple[Policy, ...]:
+    """Policies for a case table every staff group sees whole and the restricted groups
+    see the rows of their own cases."""
+    column = "id" if table == "representation" else "case_id"
+    return (
+        Policy(OFFICER, "ALL", "true", "true"),
+        *(
+            Policy(group, "ALL", scope.format(case=column), scope.format(case=column))
+            for group, scope in OWN_CASES.items()
+        ),
+    )
+
+
+def _stage_rows() -> tuple[Policy, ...]:
+    return (
+        Policy(OFFICER, "ALL", "true", "true"),
+        *(Policy(group, "ALL", scope, scope) for group, scope in OWN_STAGES.items()),
+    )
+
+
+def _reference(readers: tuple[str, ...] = EVERYONE) -> Rules:
+    """Reference data: read by the given groups, kept by managers."""
+    return Rules(select=readers, insert=(MANAGER,), update={MANAGER: ALL}, delete=(MANAGER,))
+
+
+def _case_work(
+    table: str,
+    *,
+    readers: tuple[str, ...] = (OFFICER, RESPONDER),
+    officers_delete: bool = False,
+    updated_by: str = OFFICER,
+) -> Rules:
+    """A table of a case's records: read by ``readers`` (restricted groups their own
+    cases' rows), written by officers (managers and administrators with them);
+    ``updated_by`` managers only for officers' append-only records."""
+    by_stage = table not in CASE_LINKED
+    return Rules(
+        select=readers,
+        insert=(OFFICER,),
+        update={updated_by: ALL},
+        delete=(OFFICER,) if officers_delete else (),
+        policies=_stage_rows() if by_stage else _everyone_sees(table),
+    )
+
+
+# Tables whose rows belong to a case by their own case_id (the others, by stage_id).
+CASE_LINKED = frozenset(
+    {
+        "representation",
+        "case_party",
+        "case_service_category",
+        "complaint_point",
+        "stage",
+        "action_item",
+        "correspondence",
+        "attachment",
+    }
+)
+OWN_USER = "user_id = crm_own_user_id()"
+OWN_ACCOUNT = "db_role = session_user"
+
+RULES: Mapping[str, Rules] = {
+    # -- reference data and settings
+    "alembic_version": Rules(select=EVERYONE),
+    "role": Rules(select=EVERYONE),
+    "directorate": _reference(),
+    "service_area": _reference(),
+    "team": _reference(),
+    "nature": _reference(),
+    "service_category": _reference(),
+    "outcome_code": _reference(),
+    "stage_timescale": _reference(),
+    "report_bucket": _reference(),
+    "kpi_definition": _reference((OFFICER, RESPONDER)),
+    "closure_day": _reference(),
+    "calendar_day": Rules(
+        select=EVERYONE, insert=(MANAGER,), update={MANAGER: ALL}, delete=(MANAGER,)
+    ),
+    "baseline_figure": _reference((OFFICER,)),
+    "retention_rule": _reference((OFFICER,)),
+    "equality_category": _reference((OFFICER,)),
+    "correspondence_template": _reference((OFFICER, RESPONDER)),
+    "setting": Rules(
+        select=EVERYONE,
+        insert=(MANAGER,),
+        update={MANAGER: ALL},
+        delete=(MANAGER,),
+        policies=(
+            Policy(OFFICER, "SELECT", "true", None),
+            Policy(RESPONDER, "SELECT", "true", None),
+            # An investigator never sees a credential (the mail server's password).
+            Policy(INVESTIGATOR, "SELECT", "NOT crm_secret_setting(key)", None),
+            Policy(MANAGER, "ALL", "true", "true"),
+        ),
+    ),
+    "reference_counter": Rules(
+        select=(OFFICER,), insert=(OFFICER,), update={OFFICER: ("last_number",)}
+    ),
+    # -- people and users
+    "person": Rules(
+        select=EVERYONE,
+        insert=(OFFICER,),
+        update={OFFICER: ALL},
+        delete=(MANAGER,),
+        policies=(
+            Policy(OFFICER, "ALL", "true", "true"),
+            Policy(RESPONDER, "SELECT", "id IN (SELECT crm_area_persons())", None),
+            Policy(INVESTIGATOR, "SELECT", "id = crm_own_person()", None),
+        ),
+    ),
+    "app_user": Rules(
+        select=EVERYONE,
+        insert=(MANAGER,),
+        update={
+            OFFICER: OWN_ACCOUNT_COLUMNS,
+            RESPONDER: OWN_ACCOUNT_COLUMNS,
+            INVESTIGATOR: OWN_ACCOUNT_COLUMNS,
+            MANAGER: ALL,
+        },
+        policies=(
+            Policy(OFFICER, "SELECT", "true", None),
+            Policy(RESPONDER, "SELECT", "true", None),
+            Policy(INVESTIGATOR, "SELECT", OWN_ACCOUNT, None),
+            *(Policy(g, "UPDATE", OWN_ACCOUNT, OWN_ACCOUNT) for g in EVERYONE),
+            Policy(MANAGER, "ALL", "true", "true"),
+        ),
+    ),
+    "equality_monitoring": Rules(
+        select=(MANAGER,), insert=(MANAGER,), update={MANAGER: ALL}, delete=(MANAGER,)
+    ),
+    # -- cases
+    # Legal hold and anonymisation are managers' (MANAGER_ONLY_COLUMNS below); nobody
+    # deletes a case but crm_delete_case.
+    "representation": _case_work("representation", readers=EVERYONE),
+    "case_party": _case_work("case_party", readers=EVERYONE, officers_delete=True),
+    "case_service_category": _case_work(
+        "case_service_category", readers=EVERYONE, officers_delete=True
+    ),
+    "complaint_point": _case_work("complaint_point", readers=EVERYONE, officers_delete=True),
+    "stage": _case_work("stage", readers=EVERYONE),
+    "action_item": _case_work("action_item"),
+    "correspondence": Rules(
+        select=(OFFICER, RESPONDER),
+        insert=(OFFICER, RESPONDER),
+        update={OFFICER: ALL, RESPONDER: ALL},
+        policies=_everyone_sees("correspondence"),
+    ),
+    "attachment": Rules(
+        select=EVERYONE,
+        insert=EVERYONE,
+        delete=(MANAGER,),
+        policies=(
+            Policy(OFFICER, "ALL", "true", "true"),
+            Policy(
+                RESPONDER,
+                "ALL",
+                OWN_CASES[RESPONDER].format(case="case_id"),
+                OWN_CASES[RESPONDER].format(case="case_id"),
+            ),
+            Policy(INVESTIGATOR, "SELECT", OWN_CASES[INVESTIGATOR].format(case="case_id"), None),
+            # An investigator adds documents to their own cases, on their own appointment.
+            Policy(
+                INVESTIGATOR,
+                "INSERT",
+                None,
+                OWN_CASES[INVESTIGATOR].format(case="case_id")
+                + " AND (assignment_id IS NULL OR assignment_id IN "
+                "(SELECT id FROM assignment WHERE person_id = crm_own_person()))",
+            ),
+        ),
+    ),
+    "point_outcome": _case_work("point_outcome", readers=EVERYONE, officers_delete=True),
+    "stage_suspension": _case_work("stage_suspension", officers_delete=True),
+    "stage_extension": _case_work("stage_extension", officers_delete=True),
+    # Append-only for officers; managers clear their personal text on anonymisation.
+    "due_date_change": _case_work("due_date_change", updated_by=MANAGER),
+    "stage_grading": _case_work("stage_grading", updated_by=MANAGER),
+    "lgsco_detail": _case_work("lgsco_detail"),
+    "lgsco_remedy": _case_work("lgsco_remedy"),
+    "lgsco_payment": _case_work("lgsco_payment"),
+    "assignment": Rules(
+        select=EVERYONE,
+        insert=(OFFICER,),
+        update={OFFICER: ALL, INVESTIGATOR: INVESTIGATOR_ASSIGNMENT_COLUMNS},
+        policies=(
+            Policy(OFFICER, "ALL", "true", "true"),
+            Policy(RESPONDER, "SELECT", OWN_STAGES[RESPONDER], None),
+            # Their own appointments only: not a colleague's notes, hours or fee.
+            Policy(INVESTIGATOR, "SELECT", "person_id = crm_own_person()", None),
+            Policy(
+                INVESTIGATOR,
+                "UPDATE",
+                "person_id = crm_own_person()",
+                "person_id = crm_own_person() AND stage_id IN (SELECT crm_assigned_stages())",
+            ),
+        ),
+    ),
+    # -- letters, notifications, the outbox
+    "notification": Rules(
+        select=EVERYONE,
+        insert=(OFFICER,),
+        update={g: ("read_at",) for g in EVERYONE} | {MANAGER: ALL},
+        delete=(MANAGER,),
+        policies=(
+            *(Policy(g, "SELECT", OWN_USER, None) for g in EVERYONE),
+            *(Policy(g, "UPDATE", OWN_USER, OWN_USER) for g in EVERYONE),
+            Policy(OFFICER, "INSERT", None, "true"),
+            Policy(MANAGER, "ALL", "true", "true"),
+        ),
+    ),
+    "outbox_message": Rules(
+        select=(OFFICER, RESPONDER),
+        insert=(OFFICER, RESPONDER),
+        update={OFFICER: ALL, RESPONDER: ALL},
+        delete=(MANAGER,),
+        policies=(
+            Policy(OFFICER, "ALL", "true", "true"),
+            Policy(
+                RESPONDER,
+                "ALL",
+                "case_id IN (SELECT crm_area_cases())",
+                "case_id IN (SELECT crm_area_cases())",
+            ),
+        ),
+    ),
+    # -- logs
+    "audit_event": Rules(
+        select=(OFFICER, RESPONDER),
+        policies=(
+            # Events about user accounts (which once held password hashes): managers.
+            Policy(OFFICER, "SELECT", "entity <> 'app_user'", None),
+            Policy(RESPONDER, "SELECT", "case_id IN (SELECT crm_area_cases())", None),
+            Policy(MANAGER, "SELECT", "true", None),
+        ),
+    ),
+    "case_access": Rules(
+        select=(MANAGER,),
+        insert=EVERYONE,
+        delete=(MANAGER,),
+        policies=(
+            *(
+                Policy(g, "INSERT", None, f"{OWN_USER} AND crm_may_open_case(case_id)")
+                for g in EVERYONE
+            ),
+            Policy(MANAGER, "ALL", "true", "true"),
+        ),
+    ),
+    "retention_event": Rules(select=(MANAGER,), insert=(MANAGER,)),
+    "subject_access_request": Rules(select=(MANAGER,), insert=(MANAGER,)),
+    "redaction_log": Rules(select=(MANAGER,), insert=(MANAGER,)),
+}
+# Managers' own extra columns on a case (legal hold, anonymisation) are in officers'
+# ALL; they are taken out of officers' grant here.
+MANAGER_ONLY_COLUMNS: Mapping[str, frozenset[str]] = {
+    "representation": frozenset({"legal_hold", "anonymised_at"}),
+    "person": frozenset({"anonymised_at"}),
+}
+
+
+def audited_tables() -> list[str]:
+    """The tables whose every row change the database records in the trail."""
+    return sorted(set(_tables()) - audit.NOT_AUDITED_TABLES)
+
+
+def _tables() -> dict[str, sa.Table]:
+    return dict(Base.metadata.tables)
+
+
+# -- functions and triggers --------------------------------------------------------------
+
+
+def _functions(prefix: str, database: str) -> list[str]:
+    groups = {g: group_name(prefix, g) for g in GROUPS.values()}
+    group_of_role = " ".join(
+        f"WHEN {_literal(role.value)} THEN {_literal(groups[g])}" for role, g in GROUPS.items()
+    )
+    all_groups = "ARRAY[" + ", ".join(_literal(n) for n in groups.values()) + "]::text[]"
+    live = ", ".join(
+        _literal(s.value)
+        for s in (
+            AssignmentStatus.OFFERED,
+            AssignmentStatus.ACCEPTED,
+            AssignmentStatus.REPORT_RECEIVED,
+        )
+    )
+    secrets = "ARRAY[" + ", ".join(_literal(k) for k in sorted(audit.SECRET_SETTINGS)) + "]"
+    kept = "ARRAY[" + ", ".join(_literal(k) for k in sorted(audit.KEPT_WHEN_WITHHELD)) + "]"
+    definer = "SECURITY DEFINER SET search_path = public, pg_temp"
+    from crm_desktop.services.investigators import HOURS_PER_DAY
+
+    transitions = " OR ".join(
+        f"(OLD.status = {_literal(a.value)} AND NEW.status = {_literal(b.value)})"
+        for a, b in (
+            (AssignmentStatus.OFFERED, AssignmentStatus.ACCEPTED),
+            (AssignmentStatus.OFFERED, AssignmentStatus.DECLINED),
+            (AssignmentStatus.ACCEPTED, AssignmentStatus.REPORT_RECEIVED),
+        )
+    )
+    return [
+        # ---- who is connected
+        f"""
+        CREATE OR REPLACE FUNCTION crm_is_owner() RETURNS boolean
+        LANGUAGE sql STABLE {definer} AS $$
+            SELECT coalesce((SELECT rolsuper FROM pg_roles WHERE rolname = session_user), false)
+                OR pg_has_role(session_user,
+                               (SELECT relowner FROM pg_class
+                                WHERE oid = 'public.audit_event'::regclass), 'MEMBER')
+        $$""",
+        f"""
+        CREATE OR REPLACE FUNCTION crm_own_user_id() RETURNS integer
+        LANGUAGE sql STABLE {definer} AS $$
+            SELECT id FROM app_user WHERE db_role = session_user AND active
+        $$""",
+        f"""
+        CREATE OR REPLACE FUNCTION crm_own_person() RETURNS integer
+        LANGUAGE sql STABLE {definer} AS $$
+            SELECT person_id FROM app_user WHERE db_role = session_user AND active
+        $$""",
+        f"""
+        CREATE OR REPLACE FUNCTION crm_own_role() RETURNS text
+        LANGUAGE sql STABLE {definer} AS $$
+            SELECT role FROM app_user WHERE db_role = session_user AND active
+        $$""",
+        f"""
+        CREATE OR REPLACE FUNCTION crm_assigned_stages() RETURNS SETOF integer
+        LANGUAGE sql STABLE {definer} AS $$
+            SELECT s2.id FROM stage s2 WHERE s2.case_id IN (
+                SELECT s.case_id FROM stage s JOIN assignment a ON a.stage_id = s.id
+                WHERE a.person_id = crm_own_person() AND a.status IN ({live}))
+        $$""",
+        f"""
+        CREATE OR REPLACE FUNCTION crm_assigned_cases() RETURNS SETOF integer
+        LANGUAGE sql STABLE {definer} AS $$
+            SELECT DISTINCT s.case_id FROM stage s JOIN assignment a ON a.stage_id = s.id
+            WHERE a.person_id = crm_own_person() AND a.status IN ({live})
+        $$""",
+        f"""
+        CREATE OR REPLACE FUNCTION crm_area_cases() RETURNS SETOF integer
+        LANGUAGE sql STABLE {definer} AS $$
+            SELECT r.id FROM representation r
+            WHERE r.service_area_id = (SELECT service_area_id FROM app_user
+                                       WHERE db_role = session_user AND active)
+        $$""",
+        f"""
+        CREATE OR REPLACE FUNCTION crm_area_stages() RETURNS SETOF integer
+        LANGUAGE sql STABLE {definer} AS $$
+            SELECT s.id FROM stage s WHERE s.case_id IN (SELECT crm_area_cases())
+        $$""",
+        f"""
+        CREATE OR REPLACE FUNCTION crm_area_persons() RETURNS SETOF integer
+        LANGUAGE sql STABLE {definer} AS $$
+            SELECT p.person_id FROM case_party p WHERE p.case_id IN (SELECT crm_area_cases())
+        $$""",
+        f"""
+        CREATE OR REPLACE FUNCTION crm_may_open_case(case_id integer) RETURNS boolean
+        LANGUAGE sql STABLE {definer} AS $$
+            SELECT CASE crm_own_role()
+                WHEN 'investigator' THEN case_id IN (SELECT crm_assigned_cases())
+                WHEN 'service responder' THEN case_id IN (SELECT crm_area_cases())
+                ELSE crm_own_role() IS NOT NULL END
+        $$""",
+        f"""
+        CREATE OR REPLACE FUNCTION crm_secret_setting(key text) RETURNS boolean
+        LANGUAGE sql IMMUTABLE AS $$ SELECT key = ANY ({secrets}) $$""",
+        f"""
+        CREATE OR REPLACE FUNCTION crm_group_for(role text) RETURNS text
+        LANGUAGE sql IMMUTABLE AS $$ SELECT CASE role {group_of_role} END $$""",
+        # ---- the audit trail
+        f"""
+        CREATE OR REPLACE FUNCTION crm_actor() RETURNS text
+        LANGUAGE sql STABLE {definer} AS $$
+            SELECT coalesce(
+                (SELECT username FROM app_user WHERE db_role = session_user),
+                CASE WHEN crm_is_owner() THEN coalesce(
+                    nullif(current_setting('crm.actor', true), ''), session_user::text) END,
+                'login:' || session_user)
+        $$""",
+        f"""
+        CREATE OR REPLACE FUNCTION crm_may_withhold() RETURNS boolean
+        LANGUAGE sql STABLE {definer} AS $$
+            SELECT crm_is_owner() OR coalesce(crm_own_role() IN ('manager', 'admin'), false)
+        $$""",
+        f"""
+        CREATE OR REPLACE FUNCTION crm_audit_mask(data jsonb, masked text[], withheld boolean)
+        RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+            SELECT CASE WHEN data IS NULL THEN NULL ELSE coalesce(
+                (SELECT jsonb_object_agg(k, CASE
+                     WHEN k = ANY (masked) THEN to_jsonb({_literal(audit.WITHHELD)}::text)
+                     WHEN withheld AND v <> 'null'::jsonb AND NOT k = ANY ({kept})
+                         THEN to_jsonb({_literal(audit.WITHHELD)}::text)
+                     ELSE v END)
+                 FROM jsonb_each(data) AS e(k, v)), '{{}}'::jsonb) END
+        $$""",
+        f"""
+        CREATE OR REPLACE FUNCTION crm_audit_row() RETURNS trigger
+        LANGUAGE plpgsql {definer} AS $fn$
+        DECLARE
+            keys text[] := string_to_array(TG_ARGV[0], ',');
+            masked text[] := string_to_array(coalesce(TG_ARGV[1], ''), ',');
+            old_row jsonb; new_row jsonb; row_data jsonb;
+            before_data jsonb; after_data jsonb;
+            column_name text; the_case integer; the_id text; withheld boolean;
+        BEGIN
+            IF current_setting('crm.audit_rows', true) = 'off' AND crm_is_owner() THEN
+                RETURN NULL;
+            END IF;
+            IF TG_OP <> 'INSERT' THEN
+                old_row := to_jsonb(OLD) - 'updated_at' - 'updated_by';
+            END IF;
+            IF TG_OP <> 'DELETE' THEN
+                new_row := to_jsonb(NEW) - 'updated_at' - 'updated_by';
+            END IF;
+            IF TG_OP = 'UPDATE' THEN
+                before_data := '{{}}'::jsonb;
+                after_data := '{{}}'::jsonb;
+                FOR column_name IN SELECT jsonb_object_keys(new_row) LOOP
+                    IF new_row -> column_name IS DISTINCT FROM old_row -> column_name THEN
+                        before_data := before_data
+                            || jsonb_build_object(column_name, old_row -> column_name);
+                        after_data := after_data
+                            || jsonb_build_object(column_name, new_row -> column_name);
+                    END IF;
+                END LOOP;
+                IF before_data = '{{}}'::jsonb THEN
+                    RETURN NULL;
+                END IF;
+            ELSIF TG_OP = 'INSERT' THEN
+                after_data := new_row;
+            ELSE
+                before_data := old_row;
+            END IF;
+            row_data := coalesce(new_row, old_row);
+            IF TG_TABLE_NAME = 'setting' AND crm_secret_setting(row_data ->> 'key') THEN
+                masked := masked || ARRAY['value'];
+            END IF;
+            withheld := coalesce(current_setting('crm.audit_values', true), '') = 'withheld'
+                AND crm_may_withhold();
+            IF withheld OR cardinality(masked) > 0 THEN
+                before_data := crm_audit_mask(before_data, masked, withheld);
+                after_data := crm_audit_mask(after_data, masked, withheld);
+            END IF;
+            SELECT string_agg(row_data ->> k, ':' ORDER BY n) INTO the_id
+            FROM unnest(keys) WITH ORDINALITY AS u(k, n);
+            IF TG_TABLE_NAME = 'representation' THEN
+                the_case := (row_data ->> 'id')::integer;
+            ELSIF row_data ? 'case_id' THEN
+                the_case := (row_data ->> 'case_id')::integer;
+            ELSIF row_data ? 'stage_id' THEN
+                SELECT s.case_id INTO the_case FROM stage s
+                WHERE s.id = (row_data ->> 'stage_id')::integer;
+            END IF;
+            INSERT INTO audit_event
+                (occurred_at, username, action, entity, entity_id, case_id, before, after)
+            VALUES (
+                clock_timestamp() AT TIME ZONE 'UTC', crm_actor(),
+                CASE TG_OP WHEN 'INSERT' THEN 'create' WHEN 'UPDATE' THEN 'update'
+                           ELSE 'delete' END,
+                TG_TABLE_NAME, the_id, the_case, before_data::text, after_data::text);
+            RETURN NULL;
+        END
+        $fn$""",
+        f"""
+        CREATE OR REPLACE FUNCTION crm_audit_note(events jsonb) RETURNS integer
+        LANGUAGE sql VOLATILE {definer} AS $$
+            WITH added AS (
+                INSERT INTO audit_event
+                    (occurred_at, username, action, entity, entity_id, case_id, before, after)
+                SELECT clock_timestamp() AT TIME ZONE 'UTC', crm_actor(), e ->> 'action',
+                       e ->> 'entity', e ->> 'entity_id', (e ->> 'case_id')::integer,
+                       e ->> 'before', e ->> 'after'
+                FROM jsonb_array_elements(events) AS e
+                RETURNING 1)
+            SELECT count(*)::integer FROM added
+        $$""",
+        """
+        CREATE OR REPLACE FUNCTION crm_audit_field(value text) RETURNS text
+        LANGUAGE sql IMMUTABLE AS $$
+            SELECT CASE WHEN value IS NULL THEN '~,'
+                        ELSE length(value)::text || ':' || value || ',' END
+        $$""",
+        f"""
+        CREATE OR REPLACE FUNCTION crm_event_hash(
+            prev text, seq bigint, event_id bigint, occurred_at timestamp, username text,
+            action text, entity text, entity_id text, case_id integer, before text, after text)
+        RETURNS text LANGUAGE sql IMMUTABLE AS $$
+            SELECT encode(sha256(convert_to(
+                'crm-audit-{audit.HASH_VERSION}' || chr(10) || coalesce(prev, '') || chr(10)
+                || crm_audit_field(seq::text) || crm_audit_field(event_id::text)
+                || crm_audit_field(to_char(occurred_at, 'YYYY-MM-DD"T"HH24:MI:SS.US'))
+                || crm_audit_field(username) || crm_audit_field(action)
+                || crm_audit_field(entity) || crm_audit_field(entity_id)
+                || crm_audit_field(case_id::text) || crm_audit_field(before)
+                || crm_audit_field(after), 'UTF8')), 'hex')
+        $$""",
+        f"""
+        CREATE OR REPLACE FUNCTION crm_audit_seal(wait boolean DEFAULT true) RETURNS integer
+        LANGUAGE plpgsql {definer} AS $fn$
+        DECLARE
+            last_seq bigint; last_hash text; sealed integer := 0; ev record; digest text;
+        BEGIN
+            IF wait THEN
+                PERFORM pg_advisory_xact_lock({SEAL_LOCK_KEY});
+            ELSIF NOT pg_try_advisory_xact_lock({SEAL_LOCK_KEY}) THEN
+                RETURN -1;
+            END IF;
+            SELECT chain_seq, hash INTO last_seq, last_hash FROM audit_event
+            WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1;
+            last_seq := coalesce(last_seq, 0);
+            FOR ev IN SELECT * FROM audit_event WHERE chain_seq IS NULL ORDER BY id LOOP
+                last_seq := last_seq + 1;
+                digest := crm_event_hash(last_hash, last_seq, ev.id, ev.occurred_at,
+                    ev.username, ev.action, ev.entity, ev.entity_id,
+                    ev.case_id, ev.before, ev.after);
+                UPDATE audit_event
+                SET chain_seq = last_seq, prev_hash = last_hash, hash = digest,
+                    hash_version = {audit.HASH_VERSION}
+                WHERE id = ev.id;
+                last_hash := digest;
+                sealed := sealed + 1;
+            END LOOP;
+            RETURN sealed;
+        END
+        $fn$""",
+        f"""
+        CREATE OR REPLACE FUNCTION crm_audit_head() RETURNS TABLE (seq bigint, hash text)
+        LANGUAGE sql STABLE {definer} AS $$
+            SELECT chain_seq, hash::text FROM audit_event WHERE chain_seq IS NOT NULL
+            ORDER BY chain_seq DESC LIMIT 1
+        $$""",
+        """
+        CREATE OR REPLACE FUNCTION crm_audit_guard() RETURNS trigger
+        LANGUAGE plpgsql AS $fn$
+        BEGIN
+            IF TG_OP = 'UPDATE' THEN
+                IF OLD.chain_seq IS NULL AND NEW.chain_seq IS NOT NULL
+                   AND (NEW.id, NEW.occurred_at, NEW.username, NEW.action, NEW.entity,
+                        NEW.entity_id, NEW.case_id, NEW.before, NEW.after)
+                       IS NOT DISTINCT FROM
+                       (OLD.id, OLD.occurred_at, OLD.username, OLD.action, OLD.entity,
+                        OLD.entity_id, OLD.case_id, OLD.before, OLD.after) THEN
+                    RETURN NEW;
+                END IF;
+            END IF;
+            RAISE EXCEPTION 'The audit trail is append-only: its events are never changed '
+                'or deleted.' USING ERRCODE = '42501';
+        END
+        $fn$""",
+        # ---- sign-in, logins, deleting a case
+        f"""
+        CREATE OR REPLACE FUNCTION crm_sign_in_account(name text)
+        RETURNS TABLE (user_id integer, password_hash text)
+        LANGUAGE sql STABLE {definer} AS $$
+            SELECT u.id, u.password_hash::text FROM app_user u
+            WHERE u.username = lower(btrim(name))
+              AND (crm_is_owner() OR u.db_role = session_user)
+        $$""",
+        f"""
+        CREATE OR REPLACE FUNCTION crm_revoke_groups(login text, keep text) RETURNS void
+        LANGUAGE plpgsql {definer} AS $fn$
+        DECLARE
+            group_role text;
+        BEGIN
+            FOREACH group_role IN ARRAY {all_groups} LOOP
+                IF group_role IS DISTINCT FROM keep AND EXISTS (
+                        SELECT 1 FROM pg_auth_members m
+                        JOIN pg_roles g ON g.oid = m.roleid
+                        JOIN pg_roles u ON u.oid = m.member
+                        WHERE g.rolname = group_role AND u.rolname = login) THEN
+                    EXECUTE format('REVOKE %I FROM %I', group_role, login);
+                END IF;
+            END LOOP;
+        END
+        $fn$""",
+        f"""
+        CREATE OR REPLACE FUNCTION crm_apply_login(login text, role text, active boolean)
+        RETURNS void LANGUAGE plpgsql {definer} AS $fn$
+        DECLARE
+            wanted text := crm_group_for(role);
+        BEGIN
+            IF login IS NULL OR NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = login) THEN
+                RETURN;
+            END IF;
+            PERFORM crm_revoke_groups(login, wanted);
+            IF wanted IS NOT NULL AND NOT EXISTS (
+                    SELECT 1 FROM pg_auth_members m
+                    JOIN pg_roles g ON g.oid = m.roleid
+                    JOIN pg_roles u ON u.oid = m.member
+                    WHERE g.rolname = wanted AND u.rolname = login) THEN
+                EXECUTE format('GRANT %I TO %I', wanted, login);
+            END IF;
+            IF active THEN
+                EXECUTE format('ALTER ROLE %I LOGIN', login);
+            ELSE
+                EXECUTE format('ALTER ROLE %I NOLOGIN', login);
+                BEGIN
+                    PERFORM pg_terminate_backend(pid) FROM pg_stat_activity
+                    WHERE usename = login AND pid <> pg_backend_pid();
+                EXCEPTION WHEN insufficient_privilege THEN
+                    RAISE EXCEPTION 'The login % cannot be signed out of the database: the '
+                        'database owner needs to be a member of pg_signal_backend.',
+                        login USING ERRCODE = '42501';
+                END;
+            END IF;
+        END
+        $fn$""",
+        f"""
+        CREATE OR REPLACE FUNCTION crm_login_sync() RETURNS trigger
+        LANGUAGE plpgsql {definer} AS $fn$
+        BEGIN
+            IF TG_OP = 'UPDATE' AND OLD.db_role IS NOT NULL
+               AND OLD.db_role IS DISTINCT FROM NEW.db_role THEN
+                -- A login no longer linked to this user keeps nothing here.
+                PERFORM crm_revoke_groups(OLD.db_role, NULL);
+                IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = OLD.db_role) THEN
+                    EXECUTE format('ALTER ROLE %I NOLOGIN', OLD.db_role);
+                END IF;
+            END IF;
+            IF TG_OP = 'UPDATE' AND NEW.role IS NOT DISTINCT FROM OLD.role
+               AND NEW.active IS NOT DISTINCT FROM OLD.active
+               AND NEW.db_role IS NOT DISTINCT FROM OLD.db_role THEN
+                RETURN NULL;
+            END IF;
+            PERFORM crm_apply_login(NEW.db_role, NEW.role, NEW.active);
+            RETURN NULL;
+        END
+        $fn$""",
+        f"""
+        CREATE OR REPLACE FUNCTION crm_assignment_guard() RETURNS trigger
+        LANGUAGE plpgsql {definer} SET extra_float_digits = 1 AS $fn$
+        DECLARE
+            hourly integer; daily integer; fee bigint;
+        BEGIN
+            IF crm_is_owner() OR pg_has_role(session_user, {_literal(groups[OFFICER])},
+                                             'MEMBER') THEN
+                RETURN NEW;
+            END IF;
+            IF (NEW.stage_id, NEW.person_id, NEW.role, NEW.offered_on, NEW.report_due_on,
+                NEW.replaced_by_id, NEW.override_reason, NEW.overridden_by)
+               IS DISTINCT FROM
+               (OLD.stage_id, OLD.person_id, OLD.role, OLD.offered_on, OLD.report_due_on,
+                OLD.replaced_by_id, OLD.override_reason, OLD.overridden_by) THEN
+                RAISE EXCEPTION 'An investigator cannot move or re-assign an appointment.'
+                    USING ERRCODE = '42501';
+            END IF;
+            IF NEW.status IS DISTINCT FROM OLD.status AND NOT ({transitions}) THEN
+                RAISE EXCEPTION 'An investigator cannot change an appointment from % to %.',
+                    OLD.status, NEW.status USING ERRCODE = '42501';
+            END IF;
+            IF NEW.status IS DISTINCT FROM OLD.status AND OLD.status <> 'offered'
+               AND NEW.status = 'declined' THEN
+                RAISE EXCEPTION 'Only an offer can be declined.' USING ERRCODE = '42501';
+            END IF;
+            IF NEW.fee_pence IS DISTINCT FROM OLD.fee_pence
+               OR NEW.hours IS DISTINCT FROM OLD.hours THEN
+                SELECT p.hourly_fee_pence, p.daily_fee_pence INTO hourly, daily
+                FROM person p WHERE p.id = NEW.person_id;
+                fee := CASE
+                    WHEN NEW.hours IS NULL THEN NULL
+                    WHEN hourly IS NOT NULL THEN round(NEW.hours::text::numeric * hourly)
+                    WHEN daily IS NOT NULL
+                        THEN round(NEW.hours::text::numeric / {HOURS_PER_DAY} * daily)
+                    END;
+                IF NEW.fee_pence IS DISTINCT FROM fee THEN
+                    RAISE EXCEPTION 'A fee is worked out from the hours and the agreed rates; '
+                        'an investigator cannot set it.' USING ERRCODE = '42501';
+                END IF;
+            END IF;
+            RETURN NEW;
+        END
+        $fn$""",
+        f"""
+        CREATE OR REPLACE FUNCTION crm_delete_case(the_case integer, reason text)
+        RETURNS integer LANGUAGE plpgsql {definer} AS $fn$
+        DECLARE
+            target record; removed integer;
+        BEGIN
+            IF NOT (crm_is_owner() OR coalesce(crm_own_role() IN ('manager', 'admin'), false))
+            THEN
+                RAISE EXCEPTION 'Only a manager can delete a case.' USING ERRCODE = '42501';
+            END IF;
+            IF coalesce(btrim(reason), '') = '' THEN
+                RAISE EXCEPTION 'Give the reason for deleting the case.'
+                    USING ERRCODE = '22023';
+            END IF;
+            SELECT id, reference, status, legal_hold INTO target FROM representation
+            WHERE id = the_case FOR UPDATE;
+            IF NOT FOUND THEN
+                RETURN 0;
+            END IF;
+            IF target.legal_hold THEN
+                RAISE EXCEPTION '% is on legal hold, so it cannot be deleted.', target.reference
+                    USING ERRCODE = '42501';
+            END IF;
+            IF target.status <> {_literal(CaseStatus.CLOSED.value)} THEN
+                RAISE EXCEPTION '% is still open, so it cannot be deleted.', target.reference
+                    USING ERRCODE = '42501';
+            END IF;
+            PERFORM set_config('crm.audit_values', 'withheld', true);
+            DELETE FROM representation WHERE id = the_case;
+            GET DIAGNOSTICS removed = ROW_COUNT;
+            PERFORM set_config('crm.audit_values', '', true);
+            PERFORM crm_audit_note(jsonb_build_array(jsonb_build_object(
+                'action', 'delete case', 'entity', 'representation',
+                'entity_id', the_case::text, 'case_id', the_case,
+                'after', jsonb_build_object('reference', target.reference,
+                                            'reason', btrim(reason))::text)));
+            RETURN removed;
+        END
+        $fn$""",
+        f"""
+        CREATE OR REPLACE FUNCTION crm_login_prefix() RETURNS text
+        LANGUAGE sql IMMUTABLE AS $$ SELECT {_literal(prefix)}::text $$""",
+        f"""
+        CREATE OR REPLACE FUNCTION crm_database_name() RETURNS text
+        LANGUAGE sql IMMUTABLE AS $$ SELECT {_literal(database)}::text $$""",
+    ]
+
+
+FUNCTION_GRANTS: Mapping[str, tuple[str, ...]] = {
+    # The helpers row-level security calls need EXECUTE by every group.
+    "crm_is_owner()": EVERYONE,
+    "crm_own_user_id()": EVERYONE,
+    "crm_own_person()": EVERYONE,
+    "crm_own_role()": EVERYONE,
+    "crm_assigned_stages()": EVERYONE,
+    "crm_assigned_cases()": EVERYONE,
+    "crm_area_cases()": EVERYONE,
+    "crm_area_stages()": EVERYONE,
+    "crm_area_persons()": EVERYONE,
+    "crm_may_open_case(integer)": EVERYONE,
+    "crm_secret_setting(text)": EVERYONE,
+    "crm_group_for(text)": (),
+    "crm_actor()": (),
+    "crm_may_withhold()": (),
+    "crm_audit_mask(jsonb, text[], boolean)": (),
+    "crm_audit_row()": (),
+    "crm_audit_note(jsonb)": (OFFICER,),
+    "crm_audit_field(text)": (),
+    "crm_event_hash(text, bigint, bigint, timestamp, text, text, text, text, integer, text, "
+    "text)": (),
+    "crm_audit_seal(boolean)": EVERYONE,
+    "crm_audit_head()": EVERYONE,
+    "crm_audit_guard()": (),
+    "crm_sign_in_account(text)": EVERYONE,
+    "crm_revoke_groups(text, text)": (),
+    "crm_apply_login(text, text, boolean)": (),
+    "crm_login_sync()": (),
+    "crm_assignment_guard()": (),
+    "crm_delete_case(integer, text)": (MANAGER,),
+    "crm_login_prefix()": EVERYONE,
+    "crm_database_name()": EVERYONE,
+}
+
+
+# -- installing ------------------------------------------------------------------------
+
+
+def may_read(connection: sa.Connection, table: str) -> bool:
+    """True unless this is a PostgreSQL login that may read no column of ``table``."""
+    if connection.dialect.name != "postgresql":
+        return True
+    return bool(
+        connection.exec_driver_sql(
+            "SELECT has_any_column_privilege(%s, 'SELECT')", (table,)
+        ).scalar()
+    )
+
+
+def may_write(connection: sa.Connection, table: str) -> bool:
+    """True unless this is a PostgreSQL login that may not insert into and update
+    ``table``, or whose transactions are read-only (a reporting login)."""
+    if connection.dialect.name != "postgresql":
+        return True
+    return bool(
+        connection.exec_driver_sql(
+            "SELECT has_table_privilege(%s, 'INSERT') AND has_table_privilege(%s, 'UPDATE') "
+            "AND current_setting('transaction_read_only') = 'off'",
+            (table, table),
+        ).scalar()
+    )
+
+
+def runner(connection: sa.Connection) -> Any:
+    """``exec_driver_sql`` for statements with or without parameters (psycopg reads
+    ``%`` as a placeholder even when none is given: PL/pgSQL's own ``%`` is doubled)."""
+
+    def run(statement: str, parameters: tuple[Any, ...] | None = None) -> Any:
+        if parameters is None:
+            return connection.exec_driver_sql(statement.replace("%", "%%"))
+        return connection.exec_driver_sql(statement, parameters)
+
+    return run
+
+
+def _existing_tables(connection: sa.Connection) -> set[str]:
+    return set(
+        connection.exec_driver_sql(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+        ).scalars()
+    )
+
+
+def _columns_of(connection: sa.Connection, table: str) -> list[str]:
+    return list(
+        connection.exec_driver_sql(
+            "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass "
+            "AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+            (f'public."{table}"',),
+        ).scalars()
+    )
+
+
+def _ensure_group(connection: sa.Connection, name: str, comment: str) -> None:
+    exists = connection.exec_driver_sql(
+        "SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = %s", (name,)
+    ).first()
+    if exists is None:
+        connection.exec_driver_sql(f"CREATE ROLE {_ident(name)} NOLOGIN")
+    elif exists[0] != comment:
+        raise RuntimeError(
+            f"The database role {name} already exists on this server and was not made by "
+            "CRM Desktop for this database. Rename the database, or drop that role."
+        )
+    connection.exec_driver_sql(f"COMMENT ON ROLE {_ident(name)} IS {_literal(comment)}")
+
+
+def is_installed(connection: sa.Connection) -> bool:
+    """True when this database's own group roles exist (it was not copied from another)."""
+    database = str(connection.exec_driver_sql("SELECT current_database()").scalar())
+    officer = group_name(role_prefix(database), OFFICER)
+    return connection.exec_driver_sql(
+        "SELECT 1 FROM pg_roles WHERE rolname = %s", (officer,)
+    ).first() is not None
+
+
+def is_owner(connection: sa.Connection) -> bool:
+    """True for the database owner's login (or a superuser)."""
+    return bool(
+        connection.exec_driver_sql(
+            "SELECT r.rolsuper OR d.datdba = r.oid FROM pg_roles r, pg_database d "
+            "WHERE r.rolname = current_user AND d.datname = current_database()"
+        ).scalar()
+    )
+
+
+def _forget_other_databases(connection: sa.Connection, database: str) -> None:
+    """Take away every right here of the roles CRM Desktop made for other databases (a
+    copied database keeps the rights of the roles of the one it was copied from)."""
+    run = runner(connection)
+    own = f"{TAG} database={database} "
+    rows = run(
+        "SELECT r.rolname FROM pg_roles r "
+        "WHERE shobj_description(r.oid, 'pg_authid') LIKE %s "
+        "AND shobj_description(r.oid, 'pg_authid') NOT LIKE %s "
+        "AND EXISTS (SELECT 1 FROM pg_shdepend d JOIN pg_database db ON db.oid = d.dbid "
+        "WHERE d.refobjid = r.oid AND db.datname = current_database())",
+        (f"{TAG} database=%", own.replace("%", "\\%").replace("_", "\\_") + "%"),
+    ).scalars()
+    for role in rows:
+        run(f"DROP OWNED BY {_ident(role)}")
+
+
+def install(connection: sa.Connection) -> None:
+    """Set up (or bring up to date) the roles, rights, policies, functions and triggers
+    of the database ``connection`` is in. Run by the owner, inside a migration."""
+    database = str(connection.exec_driver_sql("SELECT current_database()").scalar())
+    prefix = role_prefix(database)
+    groups = {g: group_name(prefix, g) for g in GROUPS.values()}
+    q = {g: _ident(n) for g, n in groups.items()}
+    run = runner(connection)
+
+    for group, name in groups.items():
+        _ensure_group(connection, name, tag(database, "group", group))
+    for member, parent in INHERITS.items():
+        run(f"GRANT {q[parent]} TO {q[member]}")
+
+    # Nobody connects or makes objects here unless granted: a login of another database
+    # on the same server cannot even connect.
+    run(f"REVOKE CONNECT, TEMPORARY ON DATABASE {_ident(database)} FROM PUBLIC")
+    run(f"GRANT CONNECT ON DATABASE {_ident(database)} TO {', '.join(q.values())}")
+    run("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+    run(f"GRANT USAGE ON SCHEMA public TO {', '.join(q.values())}")
+    run("ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC")
+
+    existing = _existing_tables(connection)
+    _forget_old_groups(connection, existing)
+    _forget_other_databases(connection, database)
+    for statement in _functions(prefix, database):
+        run(statement)
+    for function, grantees in FUNCTION_GRANTS.items():
+        run(f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC")
+        if grantees:
+            run(f"GRANT EXECUTE ON FUNCTION {function} TO {', '.join(q[g] for g in grantees)}")
+
+    everyone = ", ".join(q.values())
+    for table in sorted(existing):
+        rules = RULES.get(table)
+        run(f"REVOKE ALL ON {_ident(table)} FROM PUBLIC, {everyone}")
+        sequence = run(
+            "SELECT pg_get_serial_sequence(%s, attname) FROM pg_attribute "
+            "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped "
+            "AND pg_get_serial_sequence(%s, attname) IS NOT NULL",
+            (f'public."{table}"', f'public."{table}"', f'public."{table}"'),
+        ).scalar()
+        if sequence is not None:
+            run(f"REVOKE ALL ON SEQUENCE {sequence} FROM PUBLIC, {everyone}")
+        for policy in run(
+            "SELECT policyname FROM pg_policies WHERE schemaname = 'public' AND tablename = %s",
+            (table,),
+        ).scalars():
+            run(f"DROP POLICY {_ident(policy)} ON {_ident(table)}")
+        if rules is None:
+            run(f"ALTER TABLE {_ident(table)} DISABLE ROW LEVEL SECURITY")
+            continue
+        _grant_table(connection, table, rules, q, sequence)
+    _install_triggers(connection, existing)
+
+
+def _grant_table(
+    connection: sa.Connection,
+    table: str,
+    rules: Rules,
+    q: Mapping[str, str],
+    sequence: str | None,
+) -> None:
+    run = runner(connection)
+    name = _ident(table)
+    columns = _columns_of(connection, table)
+    hidden = HIDDEN_COLUMNS.get(table, frozenset())
+    protected = PROTECTED_COLUMNS.get(table, frozenset())
+    readable = [c for c in columns if c not in hidden]
+
+    def cols(names: Iterable[str]) -> str:
+        return ", ".join(_ident(c) for c in names)
+
+    for group in rules.select:
+        if hidden:
+            run(f"GRANT SELECT ({cols(readable)}) ON {name} TO {q[group]}")
+        else:
+            run(f"GRANT SELECT ON {name} TO {q[group]}")
+    for group in rules.insert:
+        if protected:
+            insertable = [c for c in columns if c not in protected]
+            run(f"GRANT INSERT ({cols(insertable)}) ON {name} TO {q[group]}")
+        else:
+            run(f"GRANT INSERT ON {name} TO {q[group]}")
+        if sequence is not None:
+            run(f"GRANT USAGE ON SEQUENCE {sequence} TO {q[group]}")
+    for group, allowed in rules.update.items():
+        chosen = [c for c in columns if c not in protected] if allowed is None else list(allowed)
+        if group == OFFICER:
+            chosen = [c for c in chosen if c not in MANAGER_ONLY_COLUMNS.get(table, ())]
+        chosen = [c for c in chosen if c in columns]
+        if chosen == columns:
+            run(f"GRANT UPDATE ON {name} TO {q[group]}")
+        else:
+            run(f"GRANT UPDATE ({cols(chosen)}) ON {name} TO {q[group]}")
+    for group in rules.delete:
+        run(f"GRANT DELETE ON {name} TO {q[group]}")
+    if table in MANAGER_ONLY_COLUMNS and MANAGER not in rules.update:
+        extra = [c for c in columns if c in MANAGER_ONLY_COLUMNS[table]]
+        run(f"GRANT UPDATE ({cols(extra)}) ON {name} TO {q[MANAGER]}")
+    if not rules.row_secured:
+        run(f"ALTER TABLE {name} DISABLE ROW LEVEL SECURITY")
+        return
+    run(f"ALTER TABLE {name} ENABLE ROW LEVEL SECURITY")
+    for number, policy in enumerate(rules.policies, start=1):
+        clause = f"CREATE POLICY crm_{policy.group}_{number} ON {name} FOR {policy.command} "
+        clause += f"TO {q[policy.group]}"
+        if policy.using is not None:
+            clause += f" USING ({policy.using})"
+        if policy.check is not None:
+            clause += f" WITH CHECK ({policy.check})"
+        run(clause)
+
+
+def _install_triggers(connection: sa.Connection, existing: set[str]) -> None:
+    run = runner(connection)
+    tables = _tables()
+    for name in sorted(existing):
+        run(f"DROP TRIGGER IF EXISTS crm_audit ON {_ident(name)}")
+        if name not in tables or name in audit.NOT_AUDITED_TABLES:
+            continue
+        keys = ",".join(c.name for c in tables[name].primary_key.columns)
+        masked = ",".join(sorted(audit.SECRET_COLUMNS.get(name, ())))
+        run(
+            f"CREATE TRIGGER crm_audit AFTER INSERT OR UPDATE OR DELETE ON {_ident(name)} "
+            f"FOR EACH ROW EXECUTE FUNCTION crm_audit_row({_literal(keys)}, {_literal(masked)})"
+        )
+    if "audit_event" in existing:
+        run("DROP TRIGGER IF EXISTS crm_audit_guard ON audit_event")
+        run("DROP TRIGGER IF EXISTS crm_audit_no_truncate ON audit_event")
+        run(
+            "CREATE TRIGGER crm_audit_guard BEFORE UPDATE OR DELETE ON audit_event "
+            "FOR EACH ROW EXECUTE FUNCTION crm_audit_guard()"
+        )
+        run(
+            "CREATE TRIGGER crm_audit_no_truncate BEFORE TRUNCATE ON audit_event "
+            "FOR EACH STATEMENT EXECUTE FUNCTION crm_audit_guard()"
+        )
+    if "app_user" in existing:
+        run("DROP TRIGGER IF EXISTS crm_login_sync ON app_user")
+        run(
+            "CREATE TRIGGER crm_login_sync AFTER INSERT OR UPDATE ON app_user "
+            "FOR EACH ROW EXECUTE FUNCTION crm_login_sync()"
+        )
+    if "assignment" in existing:
+        run("DROP TRIGGER IF EXISTS crm_assignment_guard ON assignment")
+        run(
+            "CREATE TRIGGER crm_assignment_guard BEFORE UPDATE ON assignment "
+            "FOR EACH ROW EXECUTE FUNCTION crm_assignment_guard()"
+        )
+
+
+def _forget_old_groups(connection: sa.Connection, existing: set[str]) -> None:
+    """Take every right of the old server-wide groups (``crm_staff``,
+    ``crm_investigator``) in this database away; their members keep nothing here."""
+    run = runner(connection)
+    present = [
+        g
+        for g in OLD_GROUPS
+        if run("SELECT 1 FROM pg_roles WHERE rolname = %s", (g,)).first() is not None
+    ]
+    if not present:
+        return
+    names = ", ".join(_ident(g) for g in present)
+    for table in sorted(existing):
+        run(f"REVOKE ALL ON {_ident(table)} FROM {names}")
+    run(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {names}")
+    run(f"REVOKE ALL ON ALL FUNCTIONS IN SCHEMA public FROM {names}")
+    run(f"REVOKE ALL ON SCHEMA public FROM {names}")
+    run("DROP FUNCTION IF EXISTS crm_case_of_stage(integer) CASCADE")
+
+
+def link_existing_logins(connection: sa.Connection) -> None:
+    """Logins linked to users before the groups were per database: mark them as this
+    database's and put each in its user's group (a disabled user's login NOLOGIN)."""
+    run = runner(connection)
+    database = str(run("SELECT current_database()").scalar())
+    rows = run(
+        "SELECT u.username, u.db_role, shobj_description(r.oid, 'pg_authid') FROM app_user u "
+        "JOIN pg_roles r ON r.rolname = u.db_role"
+    ).all()
+    for username, login, comment in rows:
+        if comment is None:
+            run(f"COMMENT ON ROLE {_ident(login)} IS {_literal(tag(database, 'login', username))}")
+    run("SELECT crm_apply_login(db_role, role, active) FROM app_user WHERE db_role IS NOT NULL")
+
+
+def uninstall(connection: sa.Connection) -> None:
+    """Undo :func:`install` (a downgrade): policies, triggers, functions and grants go;
+    the group roles stay until the database is dropped (see :func:`drop_database_roles`)."""
+    run = runner(connection)
+    database = str(run("SELECT current_database()").scalar())
+    prefix = role_prefix(database)
+    names = ", ".join(_ident(group_name(prefix, g)) for g in GROUPS.values())
+    existing = _existing_tables(connection)
+    for table in sorted(existing):
+        for policy in run(
+            "SELECT policyname FROM pg_policies WHERE schemaname = 'public' AND tablename = %s",
+            (table,),
+        ).scalars():
+            run(f"DROP POLICY {_ident(policy)} ON {_ident(table)}")
+        run(f"ALTER TABLE {_ident(table)} DISABLE ROW LEVEL SECURITY")
+        run(f"REVOKE ALL ON {_ident(table)} FROM {names}")
+        for trigger in (
+            "crm_audit",
+            "crm_audit_guard",
+            "crm_audit_no_truncate",
+            "crm_login_sync",
+            "crm_assignment_guard",
+        ):
+            run(f"DROP TRIGGER IF EXISTS {trigger} ON {_ident(table)}")
+    run(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {names}")
+    for function in FUNCTION_GRANTS:
+        run(f"DROP FUNCTION IF EXISTS {function} CASCADE")
+    run(f"REVOKE ALL ON SCHEMA public FROM {names}")
+    run(f"GRANT CONNECT, TEMPORARY ON DATABASE {_ident(database)} TO PUBLIC")
+
+
+def database_roles(connection: sa.Connection, database: str) -> list[str]:
+    """Every role CRM Desktop made for ``database``: its groups and its users' logins."""
+    marker = f"{TAG} database={database} "
+    return list(
+        connection.exec_driver_sql(
+            "SELECT rolname FROM pg_roles WHERE starts_with("
+            "coalesce(shobj_description(oid, 'pg_authid'), ''), %s) ORDER BY rolname",
+            (marker,),
+        ).scalars()
+    )
+
+
+def drop_database_roles(connection: sa.Connection, database: str) -> list[str]:
+    """After ``database`` was dropped: drop the roles made for it (they are server-wide).
+    ``connection`` must be in another database, allowed to drop roles."""
+    dropped = []
+    for name in database_roles(connection, database):
+        connection.exec_driver_sql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s",
+            (name,),
+        )
+        connection.exec_driver_sql(f"DROP ROLE IF EXISTS {_ident(name)}")
+        dropped.append(name)
+    return dropped

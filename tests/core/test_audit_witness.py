@@ -1,0 +1,195 @@
+"""SQLite: a trail cut short, emptied, or rewritten and chained again is caught.
+
+Whoever holds the file can do all three, and the chain alone then looks whole. Each is
+caught by ``audit verify`` run where the events were written, against the witnesses
+kept there (the last event written, every backup), or against a head printed in a
+report and given on the command line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from crm_desktop.cli import main
+from crm_desktop.db import witness
+from crm_desktop.db.audit import HASH_VERSION, event_hash
+from crm_desktop.db.database import Database, open_database
+from crm_desktop.db.models import Directorate
+
+EVENTS = 60
+
+
+@pytest.fixture
+def written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Database, Path]]:
+    """A database written to from this account: its data folder keeps the witness."""
+    monkeypatch.setattr(witness, "witness_folder", lambda: tmp_path / "my data" / "witnesses")
+    path = tmp_path / "shared" / "crm.db"
+    path.parent.mkdir()
+    db = open_database(f"sqlite:///{path}")
+    for n in range(EVENTS):
+        db.write(lambda s, n=n: s.add(Directorate(name=f"Directorate {n}")), actor="officer1")
+    try:
+        yield db, path
+    finally:
+        db.dispose()
+
+
+def verify(path: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str]:
+    capsys.readouterr()
+    code = main(["--database", f"sqlite:///{path}", "audit", "verify", *extra])
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def last_seq(path: Path) -> int:
+    with sqlite3.connect(path) as connection:
+        return int(connection.execute("SELECT max(chain_seq) FROM audit_event").fetchone()[0])
+
+
+def tamper(path: Path, *statements: str) -> None:
+    """What anyone holding the file can do, with any SQLite tool."""
+    connection = sqlite3.connect(path)
+    try:
+        for statement in statements:
+            connection.execute(statement)
+        connection.commit()
+    finally:
+        connection.close()
+
+
+def rechain(path: Path) -> None:
+    """Rewrite the trail as a careful tamperer would: every hash computed again, so the
+    chain itself holds."""
+    connection = sqlite3.connect(path, detect_types=sqlite3.PARSE_DECLTYPES)
+    connection.row_factory = sqlite3.Row
+    try:
+        rows = connection.execute("SELECT * FROM audit_event ORDER BY chain_seq").fetchall()
+        prev = None
+        for row in rows:
+            data = dict(row)
+            data["occurred_at"] = dt.datetime.fromisoformat(str(data["occurred_at"]))
+            data["hash_version"] = HASH_VERSION
+            digest = event_hash(prev, data)
+            connection.execute(
+                "UPDATE audit_event SET prev_hash = ?, hash = ?, hash_version = ? WHERE id = ?",
+                (prev, digest, HASH_VERSION, data["id"]),
+            )
+            prev = digest
+        connection.commit()
+    finally:
+        connection.close()
+
+
+def test_an_untouched_trail_is_intact_against_its_witness(
+    written: tuple[Database, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _db, path = written
+    code, text = verify(path, capsys)
+    assert code == 0 and "checked against 1 witnesses" in text
+
+
+@pytest.mark.parametrize("cut", [1, 50])
+def test_cutting_the_tail_is_caught(
+    written: tuple[Database, Path], capsys: pytest.CaptureFixture[str], cut: int
+) -> None:
+    _db, path = written
+    end = last_seq(path)
+    tamper(path, f"DELETE FROM audit_event WHERE chain_seq > {end - cut}")
+    code, text = verify(path, capsys)
+    assert code == 1
+    missing = f"event {end:,}" if cut == 1 else f"events {end - cut + 1:,} to {end:,}"
+    assert f"{missing} of the trail" in text and "missing" in text
+
+
+def test_deleting_every_event_is_caught(
+    written: tuple[Database, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _db, path = written
+    end = last_seq(path)
+    tamper(path, "DELETE FROM audit_event")
+    code, text = verify(path, capsys)
+    assert code == 1 and f"all {end:,} events of the trail are missing" in text
+
+
+def test_rewriting_and_chaining_again_is_caught(
+    written: tuple[Database, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _db, path = written
+    tamper(path, "UPDATE audit_event SET username = 'someone else' WHERE chain_seq = 3")
+    rechain(path)
+    # The chain alone now holds: only a witness can tell.
+    db, _path = written
+    from crm_desktop.db.audit import verify_chain
+
+    with db.session() as session:
+        assert verify_chain(session) == []
+    code, text = verify(path, capsys)
+    assert code == 1
+    assert "is not the one" in text and "rewritten" in text
+
+
+def test_a_backup_is_a_witness_too(
+    written: tuple[Database, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _db, path = written
+    copy = tmp_path / "nightly.db"
+    capsys.readouterr()
+    assert main(["--database", f"sqlite:///{path}", "backup", str(copy)]) == 0
+    printed = capsys.readouterr().out
+    end = last_seq(path)
+    assert f"up to event {end:,}" in printed
+    # Without this account's own head (as on a machine that only made the backup), the
+    # backup it recorded is witness enough.
+    (record,) = witness.witness_folder().glob("*.json")
+    kept = json.loads(record.read_text())
+    del kept["head"]
+    record.write_text(json.dumps(kept))
+    tamper(path, f"DELETE FROM audit_event WHERE chain_seq > {end - 5}")
+    code, text = verify(path, capsys)
+    assert code == 1 and "the backup" in text and "from this account" not in text
+
+
+def test_a_restore_says_which_events_it_lost_without_calling_it_tampering(
+    written: tuple[Database, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db, path = written
+    copy = tmp_path / "before.db"
+    assert main(["--database", f"sqlite:///{path}", "backup", str(copy)]) == 0
+    db.write(lambda s: s.add(Directorate(name="After the backup")), actor="officer1")
+    db.dispose()
+    assert main(["--database", f"sqlite:///{path}", "restore", str(copy)]) == 0
+    code, text = verify(path, capsys)
+    assert code == 0, text
+    assert "note:" in text and "restored" in text and "lost" in text
+
+
+def test_a_head_printed_in_a_report_is_checked_on_any_machine(
+    written: tuple[Database, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from crm_desktop.db.audit import chain_head, describe_head
+
+    db, path = written
+    with db.session() as session:
+        head = chain_head(session)
+    printed = describe_head(head)
+    assert head is not None and f"({head.seq}:{head.hash})" in printed
+    tamper(path, "UPDATE audit_event SET action = 'nothing' WHERE chain_seq = 2")
+    rechain(path)
+    # On a machine that never wrote to the file: no witness of its own...
+    monkeypatch.setattr(witness, "witness_folder", lambda: tmp_path / "elsewhere")
+    code, _text = verify(path, capsys)
+    assert code == 0  # what SQLite alone cannot tell (README, "The audit trail")
+    # ... but the head from the report is one.
+    code, text = verify(path, capsys, "--witness", f"{head.seq}:{head.hash}")
+    assert code == 1 and "rewritten" in text
+    code, text = verify(path, capsys, "--witness", "12:not-a-hash")
+    assert code == 2 and "is not a head" in text

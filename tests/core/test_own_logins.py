@@ -1,0 +1,378 @@
+"""The program works under each user's own PostgreSQL login, end to end.
+
+An investigator signs in over their own login, sees their cases, records progress and
+hours, uploads their report and records it received; commands run with a user's own
+login act as that user (``queue my-open`` needs no ``--user``); officers, managers and
+service responders do their own work over theirs. Afterwards the owner's ``audit
+verify`` finds the trail intact, every event in the name of the login that made it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from crm_desktop.cli import main
+from crm_desktop.db.database import Database, open_database
+from crm_desktop.db.models import Assignment, AuditEvent, Case, Person, ServiceArea, Stage
+from crm_desktop.domain.access import Actor
+from crm_desktop.domain.enums import AssignmentRole, AssignmentStatus, UserRole
+from crm_desktop.errors import PermissionRefused
+from crm_desktop.services import access
+from crm_desktop.services import investigators as inv
+from crm_desktop.services.attachments import add_attachment
+from crm_desktop.services.db_roles import grant_login
+from crm_desktop.services.users import SignInRefused, add_user, sign_in
+from tests.factories import add_case
+
+pytestmark = pytest.mark.postgres
+
+PASSWORD = "a long password"
+TODAY = dt.date(2025, 6, 2)
+
+
+@dataclasses.dataclass
+class Team:
+    db: Database
+    urls: dict[UserRole, str]
+    names: dict[UserRole, str]
+    mine: int
+    closed: int
+    accepted: int  # the investigator's accepted appointment on `mine`
+    offered: int  # an offer to the investigator, on the same case
+
+
+@pytest.fixture
+def team(postgres_database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Team]:
+    from crm_desktop.services import users
+
+    monkeypatch.setattr(users, "_pause", lambda seconds: None)
+    db = postgres_database
+
+    def work(session: sa.orm.Session) -> dict[str, object]:
+        area = session.scalar(sa.select(ServiceArea).where(ServiceArea.name == "Contact Centre"))
+        assert area is not None
+        mine = add_case(session, summary="Mine", area="Contact Centre")
+        add_case(session, summary="Elsewhere", area="Network Control")
+        closed = add_case(
+            session, summary="Closed", area="Network Control", closed_on=dt.date(2018, 1, 8)
+        )
+        person = Person(full_name="Ivy Investigator", is_investigator=True, hourly_fee_pence=5000)
+        session.add(person)
+        session.flush()
+        stage = session.scalar(sa.select(Stage.id).where(Stage.case_id == mine.id))
+        accepted = Assignment(
+            stage_id=stage,
+            person_id=person.id,
+            role=AssignmentRole.INVESTIGATING_OFFICER,
+            status=AssignmentStatus.ACCEPTED,
+            offered_on=dt.date(2025, 5, 1),
+            responded_on=dt.date(2025, 5, 2),
+        )
+        offered = Assignment(
+            stage_id=stage,
+            person_id=person.id,
+            role=AssignmentRole.INDEPENDENT_PERSON,
+            status=AssignmentStatus.OFFERED,
+            offered_on=dt.date(2025, 5, 1),
+        )
+        session.add_all([accepted, offered])
+        names = {}
+        for role in UserRole:
+            name = f"{role.value.replace(' ', '')}.one"
+            user = add_user(
+                session,
+                name,
+                role,
+                password=PASSWORD,
+                person_id=person.id if role == UserRole.INVESTIGATOR else None,
+            )
+            names[role] = name
+            if role == UserRole.OFFICER:
+                mine.owner_id = user.id
+            if role == UserRole.SERVICE_RESPONDER:
+                session.execute(
+                    sa.text("UPDATE app_user SET service_area_id = :a WHERE id = :u"),
+                    {"a": area.id, "u": user.id},
+                )
+        session.flush()
+        return {
+            "mine": mine.id,
+            "closed": closed.id,
+            "accepted": accepted.id,
+            "offered": offered.id,
+            "names": names,
+        }
+
+    made = db.write(work, actor="builder")
+    names: dict[UserRole, str] = made["names"]  # type: ignore[assignment]
+    urls = {}
+    for role, name in names.items():
+        login = db.write(lambda s, n=name: grant_login(s, n, None))
+        urls[role] = make_url(db.url).set(username=login).render_as_string(hide_password=False)
+    yield Team(
+        db,
+        urls,
+        names,
+        int(made["mine"]),  # type: ignore[call-overload]
+        int(made["closed"]),  # type: ignore[call-overload]
+        int(made["accepted"]),  # type: ignore[call-overload]
+        int(made["offered"]),  # type: ignore[call-overload]
+    )
+
+
+def audit_verify_as_owner(team: Team, capsys: pytest.CaptureFixture[str]) -> str:
+    capsys.readouterr()
+    code = main(["--database", team.db.url, "audit", "verify"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    return out.out
+
+
+def test_an_investigator_works_under_their_own_login(
+    team: Team, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = team.names[UserRole.INVESTIGATOR]
+    own = open_database(team.urls[UserRole.INVESTIGATOR])
+    try:
+        # Signing in: someone else's name, or a wrong password, is refused alike.
+        with pytest.raises(SignInRefused, match="not right"):
+            sign_in(own, team.names[UserRole.MANAGER], PASSWORD)
+        with pytest.raises(SignInRefused, match="not right"):
+            sign_in(own, name, "not the password")
+        me = sign_in(own, name, PASSWORD)
+        assert (me.username, me.role) == (name, UserRole.INVESTIGATOR)
+        # My cases, and the one case's detail.
+        with own.session() as session:
+            cases = access.investigator_cases(session, me)
+            assert {c.case_id for c in cases} == {team.mine}
+            detail = access.investigator_case_detail(session, me, team.mine)
+            assert detail.summary == "Mine" and detail.assignment is not None
+        # Answering an offer, progress and hours, the report uploaded and received.
+        own.write(lambda s: inv.accept(s, team.offered, me, TODAY), actor=name)
+        own.write(
+            lambda s: inv.record_progress(s, team.accepted, "Met the team", 6.5, me, TODAY),
+            actor=name,
+        )
+        report = io.BytesIO(b"%PDF-1.4 the investigation report")
+        own.write(
+            lambda s: add_attachment(
+                s, tmp_path, team.mine, report, "Report.pdf", me, "application/pdf"
+            ),
+            actor=name,
+        )
+        own.write(lambda s: access.record_report(s, me, team.accepted, TODAY, TODAY), actor=name)
+    finally:
+        own.dispose()
+    with team.db.session() as session:
+        row = session.get(Assignment, team.accepted)
+        assert row is not None
+        assert (row.status, row.hours, row.fee_pence) == ("report received", 6.5, 32500)
+        who = set(
+            session.scalars(
+                sa.select(AuditEvent.username).where(
+                    AuditEvent.entity.in_(["assignment", "attachment"]),
+                    AuditEvent.action != "create",
+                )
+            )
+        ) | set(
+            session.scalars(sa.select(AuditEvent.username).where(AuditEvent.entity == "attachment"))
+        )
+    assert who == {name}
+    assert "The audit trail is intact" in audit_verify_as_owner(team, capsys)
+
+
+def test_commands_with_a_users_own_login_act_as_that_user(
+    team: Team, capsys: pytest.CaptureFixture[str]
+) -> None:
+    officer = team.urls[UserRole.OFFICER]
+    # `queue my-open` needs no --user: the login says who.
+    assert main(["--database", officer, "queue", "my-open", "--format", "csv"]) == 0
+    out = capsys.readouterr().out
+    with team.db.session() as session:
+        reference = session.scalar(sa.select(Case.reference).where(Case.id == team.mine))
+    assert reference is not None and reference in out
+    # Acting as someone else over one's own login is refused, in one line.
+    assert (
+        main(["--database", officer, "--as", team.names[UserRole.MANAGER], "queue", "my-open"]) == 2
+    )
+    err = capsys.readouterr().err
+    assert "own database login" in err and err.count("\n") == 1
+    # Managing users is not an officer's work: refused before anything is written.
+    assert main(["--database", officer, "user", "disable", team.names[UserRole.MANAGER]]) == 2
+    assert "cannot manage user accounts" in capsys.readouterr().err
+    # A manager's own login may, and the event is in the manager's name.
+    manager = team.urls[UserRole.MANAGER]
+    target = team.names[UserRole.SERVICE_RESPONDER]
+    assert main(["--database", manager, "user", "disable", target]) == 0
+    with team.db.session() as session:
+        who = session.scalar(
+            sa.select(AuditEvent.username)
+            .where(AuditEvent.entity == "app_user", AuditEvent.after.like('%"active": false%'))
+            .order_by(AuditEvent.id.desc())
+        )
+    assert who == team.names[UserRole.MANAGER]
+    assert "intact" in audit_verify_as_owner(team, capsys)
+
+
+def test_staff_work_under_their_own_logins(
+    team: Team, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from crm_desktop.correspondence.letters import Letter
+    from crm_desktop.operations import correspondence as mail_ops
+    from crm_desktop.operations import privacy as privacy_ops
+    from crm_desktop.operations import run_operation
+    from crm_desktop.privacy.equality import EqualityAnswers
+    from crm_desktop.reports.figures import annual_report
+    from tests.workflow_driver import STARTS, Driver
+
+    def actor(role: UserRole, db: Database) -> Actor:
+        return sign_in(db, team.names[role], PASSWORD)
+
+    # An officer records and moves a case, and writes a letter.
+    officer_db = open_database(team.urls[UserRole.OFFICER])
+    try:
+        officer = actor(UserRole.OFFICER, officer_db)
+        driver = Driver(officer_db)
+        handle = driver.create(STARTS[1])
+        driver.give_point_outcomes(handle)
+        result = run_operation(
+            officer_db,
+            officer,
+            TODAY,
+            mail_ops.send_letter,
+            handle.case_id,
+            Letter("acknowledgement"),
+        ).value
+        assert result.pdf.startswith(b"%PDF")
+        # The annual report works over an officer's login; the equality answers, which
+        # only managers may read, are left out of it and it says so.
+        with officer_db.session() as session:
+            report = annual_report(session, 2024)
+        (equality,) = [s for s in report.sections if s.key == "equality"]
+        assert equality.tables == () and "when a manager makes it" in equality.commentary
+        assert report.notes and "audit trail up to event" in report.notes[0]
+        # A manager's decision, made past the program's own checks: the database refuses
+        # it, in the program's words.
+        with pytest.raises(PermissionRefused, match="database login is not allowed"):
+            officer_db.write(
+                lambda s: s.execute(
+                    sa.update(Case).where(Case.id == team.closed).values(legal_hold=True)
+                ),
+                actor=officer.username,
+            )
+    finally:
+        officer_db.dispose()
+
+    # A manager edits a template, records equality answers and runs the retention path.
+    manager_db = open_database(team.urls[UserRole.MANAGER])
+    try:
+        manager = actor(UserRole.MANAGER, manager_db)
+        (template,) = [
+            t.text
+            for t in run_operation(manager_db, manager, TODAY, mail_ops.templates_for_editing).value
+            if t.text.key == "acknowledgement"
+        ]
+        run_operation(
+            manager_db,
+            manager,
+            TODAY,
+            mail_ops.save_template,
+            "acknowledgement",
+            "Thank you",
+            "Dear {{ complainant.name }},\n",
+            template.version,
+        )
+        with manager_db.session() as session:
+            person = session.scalar(sa.select(Person.id).order_by(Person.id))
+            closed = session.scalar(sa.select(Case.reference).where(Case.id == team.closed))
+        assert person is not None and closed is not None
+        run_operation(
+            manager_db,
+            manager,
+            TODAY,
+            privacy_ops.save_equality_answers,
+            person,
+            EqualityAnswers(sex="Female"),
+        )
+        form = run_operation(manager_db, manager, TODAY, privacy_ops.equality_answers, person).value
+        assert form.answers is not None and form.answers.sex == "Female"
+        with manager_db.session() as session:
+            (equality,) = [s for s in annual_report(session, 2024).sections if s.key == "equality"]
+            assert equality.tables
+        with team.db.session() as session:
+            before_retention = session.scalar(sa.select(sa.func.max(AuditEvent.id)))
+        run_operation(
+            manager_db, manager, TODAY, privacy_ops.anonymise_case, closed, "Six years passed"
+        )
+        run_operation(
+            manager_db, manager, TODAY, privacy_ops.delete_case, closed, "Six years passed"
+        )
+    finally:
+        manager_db.dispose()
+    with team.db.session() as session:
+        assert session.get(Case, team.closed) is None
+        trail = " ".join(
+            f"{b} {a}"
+            for b, a in session.execute(
+                sa.select(AuditEvent.before, AuditEvent.after).where(
+                    AuditEvent.case_id == team.closed, AuditEvent.id > before_retention
+                )
+            )
+        )
+    # The retention path recorded the rows it cleared and deleted, never their values.
+    assert "Closed" not in trail and "A. Example" not in trail and "[withheld]" in trail
+
+    # A service responder sees and writes to their own area's cases only.
+    responder_db = open_database(team.urls[UserRole.SERVICE_RESPONDER])
+    try:
+        responder = actor(UserRole.SERVICE_RESPONDER, responder_db)
+        with responder_db.session() as session:
+            seen = set(session.scalars(sa.select(Case.id)))
+        with team.db.session() as session:
+            every = dict(session.execute(sa.select(Case.id, Case.service_area_id)).all())
+        area = every[team.mine]
+        assert seen == {case for case, where in every.items() if where == area}
+        assert len(every) > len(seen)
+        result = run_operation(
+            responder_db,
+            responder,
+            TODAY,
+            mail_ops.send_letter,
+            team.mine,
+            Letter("acknowledgement"),
+        ).value
+        assert result.pdf.startswith(b"%PDF")
+    finally:
+        responder_db.dispose()
+    assert "intact" in audit_verify_as_owner(team, capsys)
+
+
+def test_windows_sign_in_over_an_own_login_is_that_user_only(team: Team) -> None:
+    from crm_desktop.services.users import authenticate_windows
+
+    with team.db.engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE app_user SET windows_account = :a WHERE username = :u"),
+            {"a": "council\\boss", "u": team.names[UserRole.MANAGER]},
+        )
+    officer_db = open_database(team.urls[UserRole.OFFICER])
+    try:
+        with officer_db.session() as session, pytest.raises(SignInRefused):
+            authenticate_windows(session, "council\\boss")
+    finally:
+        officer_db.dispose()
+    manager_db = open_database(team.urls[UserRole.MANAGER])
+    try:
+        with manager_db.session() as session:
+            actor = authenticate_windows(session, "council\\boss")
+        assert actor.username == team.names[UserRole.MANAGER]
+    finally:
+        manager_db.dispose()
