@@ -53,7 +53,7 @@ from crm_desktop.domain.enums import (
     TimescaleRule,
     UserRole,
 )
-from crm_desktop.errors import ValidationError
+from crm_desktop.errors import NotFound, ValidationError
 from crm_desktop.services.queues import (
     QUEUES,
     QueueRow,
@@ -498,7 +498,7 @@ def test_my_open_cases(db: Database) -> None:
         assert details["Q"] == "Stage 1 closed on 20 Mar 2024"
         assert details["F"] == "3 working days overdue"
         assert [r.reference for r in my_open_cases(session, AS_OF, "bob")] == ["B"]
-        with pytest.raises(ValidationError, match="There is no user called 'zoe'"):
+        with pytest.raises(NotFound):
             my_open_cases(session, AS_OF, "zoe")
 
 
