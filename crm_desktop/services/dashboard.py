@@ -26,7 +26,13 @@ from crm_desktop.domain.financial_year import FinancialYear
 from crm_desktop.domain.formatting import format_date
 from crm_desktop.domain.workflow import State
 from crm_desktop.reports.figures import annual_kpis
-from crm_desktop.services.queues import DEFAULT_WITHIN, Where, count_queue
+from crm_desktop.services.queues import (
+    DEFAULT_WITHIN,
+    QueueRow,
+    Where,
+    count_queue,
+    lgsco_remedies,
+)
 from crm_desktop.services.stage_states import current_stage, in_states
 
 DUE_SOON_WITHIN = DEFAULT_WITHIN  # working days, as the "due soon" queue
@@ -299,3 +305,18 @@ def open_ombudsman_stages(
             )
         )
     return result
+
+
+@dataclass(frozen=True)
+class OmbudsmanWork:
+    """The Ombudsman page: open Ombudsman stages and the remedies not yet completed."""
+
+    stages: tuple[OmbudsmanRow, ...]
+    remedies: tuple[QueueRow, ...]
+
+
+def ombudsman_work(session: Session, as_of: dt.date, where: Where = None) -> OmbudsmanWork:
+    return OmbudsmanWork(
+        tuple(open_ombudsman_stages(session, as_of, where)),
+        tuple(lgsco_remedies(session, as_of, where=where)),
+    )
