@@ -21,7 +21,7 @@ from crm_desktop import __version__
 from crm_desktop.db.database import Database
 from crm_desktop.domain.access import Actor
 from crm_desktop.operations.core import OpChanges
-from crm_desktop.services.access import is_restricted
+from crm_desktop.operations.policy import Permission
 from ui.admin_page import AdminPage
 from ui.case_form import CaseDialog
 from ui.cases_page import CasesPage
@@ -61,7 +61,7 @@ class MainWindow(QMainWindow):
         self.new_case_dialog: NewCaseDialog | None = None
         self.setObjectName("MainWindow")
         self.workspace: InvestigatorWorkspace | None = None
-        if is_restricted(context.signed_in):
+        if context.actor is not None and not context.allows(Permission.SEE_CASES):
             self._build_workspace()  # an investigator sees their own cases and nothing else
             return
 
