@@ -40,8 +40,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from crm_desktop.domain.appointments import Step, allowed_steps
 from crm_desktop.domain.eligibility import Eligibility, role_label, roles_at
-from crm_desktop.domain.enums import AssignmentRole, AssignmentStatus, Procedure, StageCode
+from crm_desktop.domain.enums import AssignmentRole, Procedure, StageCode
 from crm_desktop.errors import ConflictError
 from crm_desktop.operations import investigators
 from crm_desktop.operations.core import Change, OpChanges, Operation
@@ -74,7 +75,6 @@ VERDICT_TEXT = {
     Eligibility.WARNING: "Needs a manager's override",
     Eligibility.REFUSED: "Refused",
 }
-OPEN = (AssignmentStatus.OFFERED, AssignmentStatus.ACCEPTED)
 
 
 def on_time(candidate: Candidate) -> str:
@@ -389,11 +389,11 @@ class AssignDialog(QDialog):
             can_offer = can_offer and may_override and bool(self.override.text().strip())
         self.offer_button.setEnabled(can_offer)
         picked = selected_row(self.assignments_view)
-        status = picked.status if picked is not None else None
-        self.accept_button.setEnabled(staff and status == AssignmentStatus.OFFERED)
-        self.decline_button.setEnabled(staff and status == AssignmentStatus.OFFERED)
-        self.report_button.setEnabled(staff and status == AssignmentStatus.ACCEPTED)
-        self.replace_button.setEnabled(staff and status in OPEN)
+        steps = allowed_steps(picked.status) if picked is not None and staff else {}
+        self.accept_button.setEnabled(Step.ACCEPT in steps)
+        self.decline_button.setEnabled(Step.DECLINE in steps)
+        self.report_button.setEnabled(Step.RECORD_REPORT in steps)
+        self.replace_button.setEnabled(Step.REPLACE in steps)
 
     # -- writing ---------------------------------------------------------------------
 

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from crm_desktop.domain.appointments import Step, allowed_steps
 from crm_desktop.domain.eligibility import role_label
 from crm_desktop.domain.enums import AssignmentStatus
 from crm_desktop.errors import ValidationError
@@ -314,10 +315,9 @@ class InvestigatorWorkspace(Page):
     def _update_buttons(self) -> None:
         row = self.selected_case()
         status = row.status if row is not None else None
-        self.progress_button.setEnabled(
-            status in (AssignmentStatus.ACCEPTED, AssignmentStatus.REPORT_RECEIVED)
-        )
-        self.upload_button.setEnabled(status == AssignmentStatus.ACCEPTED)
+        steps = allowed_steps(status) if status is not None else {}
+        self.progress_button.setEnabled(Step.RECORD_PROGRESS in steps)
+        self.upload_button.setEnabled(Step.RECORD_REPORT in steps)
         if status == AssignmentStatus.OFFERED:
             tip = "Tell the consumer relations team whether you accept the offer first."
         else:

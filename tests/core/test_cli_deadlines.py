@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from crm_desktop.cli import main
 from crm_desktop.db.database import open_database
-from crm_desktop.db.models import Case, ClosureDay, Person, Stage, User
+from crm_desktop.db.models import Case, ClosureDay, Stage, User
 from crm_desktop.domain.enums import CaseStatus, Kind, Procedure, StageCode, UserRole
-from tests.factories import service_area
+from tests.factories import restricted_accounts, service_area
 
 
 @pytest.fixture
@@ -234,25 +234,9 @@ def test_queue_table(url: str, capsys: pytest.CaptureFixture[str]) -> None:
 def _fill_with_roles(session: Session) -> None:
     fill(session)
     through_care = service_area(session, Procedure.CHILDREN, "Through Care")
-    elsewhere = service_area(session, Procedure.CORPORATE, "Contact Centre")
     child = session.scalars(sa.select(Case).where(Case.reference == "CSC-2024-00001")).one()
     child.service_area_id = through_care.id
-    person = Person(full_name="Ivy Vance", is_investigator=True)
-    session.add(person)
-    session.flush()
-    for username, role, area in (
-        ("carer", UserRole.SERVICE_RESPONDER, through_care),
-        ("contact", UserRole.SERVICE_RESPONDER, elsewhere),
-        ("ivy", UserRole.INVESTIGATOR, None),
-    ):
-        user = User(
-            username=username,
-            display_name=username.title(),
-            role=role,
-            service_area_id=area.id if area else None,
-            person_id=person.id if role == UserRole.INVESTIGATOR else None,
-        )
-        session.add(user)
+    restricted_accounts(session, through_care)
 
 
 def test_queue_as_a_user(url: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -271,15 +255,15 @@ def test_queue_as_a_user(url: str, capsys: pytest.CaptureFixture[str]) -> None:
         "ASC-2024-00003",
         "COR-2024-00002",
     ]
-    code, out, _ = run(url, capsys, "--as", "carer", "queue", "overdue", *csv_args)
+    code, out, _ = run(url, capsys, "--as", "responder", "queue", "overdue", *csv_args)
     assert out.splitlines()[1:] == ["CSC-2024-00001,children,2,2024-03-25,-3"]
-    code, out, _ = run(url, capsys, "--as", "contact", "queue", "overdue", *csv_args)
+    code, out, _ = run(url, capsys, "--as", "noarea", "queue", "overdue", *csv_args)
     assert (code, out.splitlines()[1:]) == (0, [])
     # Someone else's open cases, as far as the responder may see them.
     code, out, _ = run(
-        url, capsys, "--as", "carer", "queue", "my-open", "--user", "alice", *csv_args
+        url, capsys, "--as", "responder", "queue", "my-open", "--user", "alice", *csv_args
     )
     assert [line.split(",")[0] for line in out.splitlines()[1:]] == ["CSC-2024-00001"]
-    code, out, err = run(url, capsys, "--as", "ivy", "queue", "overdue", *csv_args)
+    code, out, err = run(url, capsys, "--as", "investigator", "queue", "overdue", *csv_args)
     assert (code, out) == (2, "")
     assert err.count("\n") == 1 and "you cannot see cases" in err

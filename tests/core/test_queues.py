@@ -70,7 +70,7 @@ from crm_desktop.services.queues import (
     run_queue,
     working_days_left,
 )
-from tests.factories import service_area
+from tests.factories import restricted_accounts, service_area
 
 AS_OF = date(2024, 3, 28)
 _numbers = itertools.count(1)
@@ -544,27 +544,14 @@ def _roles(db: Database) -> Roles:
         through_care = service_area(session, Procedure.CHILDREN, "Through Care")
         case_b = session.scalars(sa.select(Case).where(Case.reference == "B")).one()
         case_b.service_area_id = through_care.id
-        person = Person(full_name="Ivy Vance", is_investigator=True)
-        session.add(person)
-        session.flush()
         alice = session.scalars(sa.select(User).where(User.username == "alice")).one()
-        made = []
-        for username, role, area, person_id in (
-            ("carer", UserRole.SERVICE_RESPONDER, through_care.id, None),
-            ("nobody", UserRole.SERVICE_RESPONDER, None, None),
-            ("ivy", UserRole.INVESTIGATOR, None, person.id),
-        ):
-            user = User(
-                username=username,
-                display_name=username.title(),
-                role=role,
-                service_area_id=area,
-                person_id=person_id,
-            )
-            session.add(user)
-            session.flush()
-            made.append(Actor(user.username, role, user.id))
-        return Roles(Actor("alice", UserRole.OFFICER, alice.id), *made)
+        made = restricted_accounts(session, through_care)
+        return Roles(
+            Actor("alice", UserRole.OFFICER, alice.id),
+            made["responder"],
+            made["no-area"],
+            made["investigator"],
+        )
 
     return db.write(work)
 
