@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from crm_desktop.errors import NotFound, ValidationError
+from crm_desktop.errors import ValidationError
 from crm_desktop.operations.core import NO_PROGRESS, OpContext, Progress, operation
 from crm_desktop.operations.policy import Permission
 from crm_desktop.services import calendar_service, dashboard, queues
@@ -32,29 +32,26 @@ def _visible(ctx: OpContext) -> Where:
     return None if ctx.authoriser.sees_every_case else ctx.authoriser.case_filter()
 
 
+def _whose(ctx: OpContext, user: str | None) -> str | None:
+    """Whose "my open cases": ``user`` if given, else the actor's own (None when the
+    actor has no user account: the command line's administrator)."""
+    if user:
+        return user
+    return ctx.actor.username if queues.user_exists(ctx.session, ctx.actor.username) else None
+
+
 def _queue(
     ctx: OpContext, name: str, within: int | None, limit: int | None, user: str | None
 ) -> list[QueueRow]:
-    spec = queues.queue_spec(name)
-    whose = user if user else ctx.actor.username
-    try:
-        return queues.run_queue(
-            ctx.session,
-            name,
-            ctx.today,
-            user=whose if spec.needs_user else None,
-            within=within,
-            limit=limit,
-            where=_visible(ctx),
-        )
-    except NotFound:
-        if spec.needs_user and not user:
-            raise ValidationError(
-                f"The '{name}' queue needs --user USERNAME here: you act as the command "
-                "line's administrator, who has no cases of their own.",
-                "user",
-            ) from None
-        raise
+    return queues.run_queue(
+        ctx.session,
+        name,
+        ctx.today,
+        user=user,
+        within=within,
+        limit=limit,
+        where=_visible(ctx),
+    )
 
 
 @operation(Permission.SEE_CASES)
@@ -67,7 +64,16 @@ def queue(
 ) -> list[QueueRow]:
     """One deadline queue on today's date, most at risk of a breach first ("my open
     cases" are the signed-in user's, or ``user``'s)."""
-    return _queue(ctx, name, within, limit, user)
+    whose = None
+    if queues.queue_spec(name).needs_user:
+        whose = _whose(ctx, user)
+        if whose is None:
+            raise ValidationError(
+                f"The '{name}' queue needs --user USERNAME here: you act as the command "
+                "line's administrator, who has no cases of their own.",
+                "user",
+            )
+    return _queue(ctx, name, within, limit, whose)
 
 
 @operation(Permission.SEE_CASES)
@@ -77,15 +83,14 @@ def all_queues(
     """Every deadline queue at once, for the Queues page."""
     names = queues.queue_names()
     found: dict[str, list[QueueRow]] = {}
+    own = _whose(ctx, None)
     for done, name in enumerate(names):
         progress.check()
         progress.report(done, len(names), f"Counting {queues.QUEUES[name].title.lower()}…")
-        try:
-            found[name] = _queue(ctx, name, within, None, None)
-        except ValidationError as exc:
-            if exc.field != "user":
-                raise
+        if queues.QUEUES[name].needs_user and own is None:
             found[name] = []  # no user account, so no cases of one's own
+            continue
+        found[name] = _queue(ctx, name, within, None, own)
     return found
 
 

@@ -113,6 +113,7 @@ __all__ = [
     "queue_names",
     "queue_statement",
     "run_queue",
+    "user_exists",
     "working_days_left",
 ]
 
@@ -255,6 +256,12 @@ def _user_id(session: Session, user: str) -> int:
     if user_id is None:
         raise NotFound(f"There is no user called '{name}'.")
     return int(user_id)
+
+
+def user_exists(session: Session, user: str) -> bool:
+    """Whether there is a user account called ``user`` (whose open cases can be listed)."""
+    found = session.connection().execute(_user_statement(), {"username": user.strip()})
+    return found.scalar() is not None
 
 
 def _run(
