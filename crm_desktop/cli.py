@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
 import importlib
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import ParamSpec, TypeVar
 
 from crm_desktop import __version__
 from crm_desktop.db.database import Database, open_database
 from crm_desktop.db.engine import resolve_database_url
 from crm_desktop.domain.access import Actor
-from crm_desktop.errors import UserFacingError
+from crm_desktop.errors import UserFacingError, ValidationError
 from crm_desktop.logs import configure_logging, excepthook_for_command_line
 from crm_desktop.operations.core import Operation, run_operation
 
@@ -108,11 +110,27 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="last day of the data (default: today); the same seed and end give the same data",
     )
+    demo.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the demo accounts' password from standard input (default: the documented "
+        "demo password)",
+    )
     demo.set_defaults(handler=cmd_demo)
 
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).register(commands)
     return parser
+
+
+def read_password(from_stdin: bool) -> str:
+    """A new password: one line of standard input, or typed twice at the terminal."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("New password: ")
+    if getpass.getpass("Type it again: ") != first:
+        raise ValidationError("The two passwords are not the same. Nothing was changed.")
+    return first
 
 
 def open_for_command(args: argparse.Namespace) -> Database:
@@ -121,6 +139,16 @@ def open_for_command(args: argparse.Namespace) -> Database:
     for warning in database.warnings:
         print(f"crm-desktop: warning: {warning}", file=sys.stderr)
     return database
+
+
+@contextmanager
+def command_database(args: argparse.Namespace) -> Iterator[Database]:
+    """:func:`open_for_command`, disposed of when the command is done with it."""
+    database = open_for_command(args)
+    try:
+        yield database
+    finally:
+        database.dispose()
 
 
 def command_actor(database: Database, args: argparse.Namespace) -> Actor:
@@ -186,8 +214,11 @@ def cmd_db_check(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from crm_desktop.services.demo import generate_demo
+    from crm_desktop.services.demo import DEMO_PASSWORD, generate_demo
+    from crm_desktop.services.users import check_password_rules
 
+    password = read_password(True) if args.password_stdin else DEMO_PASSWORD
+    check_password_rules(password)  # before the database is opened or created
     database = open_for_command(args)
     end = args.end or dt.date.today()
     started = time.perf_counter()
@@ -205,13 +236,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
             print(f"  {done:,} of {total:,} cases", file=sys.stderr, flush=True)
 
     try:
-        summary = generate_demo(database, args.cases, args.seed, end, progress)
+        summary = generate_demo(database, args.cases, args.seed, end, progress, password=password)
     finally:
         database.dispose()
     if interactive:
         print(file=sys.stderr)
     elapsed = time.perf_counter() - started
     print(f"Created {summary.cases:,} demo cases in {elapsed:.1f} s ({summary.open_cases:,} open).")
+    made = [a for a in summary.accounts if a.created]
+    kept = [a for a in summary.accounts if not a.created]
+    if made:
+        given = "the password you gave" if args.password_stdin else f"the password {password}"
+        print(f"Sign in as one of these demo accounts, with {given}:")
+        width = max(len(a.username) for a in made)
+        for account in made:
+            print(f"  {account.username:<{width}}  {account.display_name} ({account.role.value})")
+    if kept:
+        names = ", ".join(a.username for a in kept)
+        print(f"These demo accounts were there already; their passwords are as they were: {names}.")
     return 0
 
 

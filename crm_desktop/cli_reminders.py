@@ -9,6 +9,11 @@ Scheduler): a reminder is sent once however often, and however many at a time, i
 runs; a run that is killed half-way is picked up by the next one; a failed send is
 retried with back-off. The daily digest goes from the first run at or after the
 ``reminders.digest_time`` setting (default 07:00), or whenever ``--as-of`` is given.
+
+Each is one operation (:mod:`crm_desktop.operations.correspondence`) for the command's
+user (``crm-desktop --as USERNAME reminders ...``; a scheduled run without ``--as`` acts
+as the command-line administrator, or the user of its PostgreSQL login): a manager's or
+administrator's work.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import datetime as dt
 import sys
 from typing import Any
 
-from crm_desktop.cli import open_for_command, parse_date, positive_int
+from crm_desktop.cli import command_database, parse_date, positive_int, run_command
 
 __all__ = ["register"]
 
@@ -61,42 +66,28 @@ def register(subparsers: Any) -> None:
     retry.set_defaults(handler=cmd_retry_failed)
 
 
-def _digest_due(args: argparse.Namespace, digest_time: dt.time) -> bool:
-    if args.no_digest:
-        return False
-    if args.as_of is not None:
-        return True
-    return dt.datetime.now().time() >= digest_time
+def _outbox_line(counts: dict[str, int]) -> str:
+    return (
+        f"Outbox: {counts['pending']} waiting, {counts['sending']} being sent, "
+        f"{counts['failed']} failed, {counts['sent']} sent."
+    )
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from crm_desktop.correspondence.reminders import run_reminders
-    from crm_desktop.correspondence.settings import load_settings
+    from crm_desktop.operations.correspondence import run_reminders
 
+    # --as-of (the day the run counts from) also sends that day's digest.
     as_of: dt.date = args.as_of or dt.date.today()
-    database = open_for_command(args)
-    try:
-        with database.session() as session:
-            settings = load_settings(session)
-        report = run_reminders(
-            database,
-            as_of,
-            digest=_digest_due(args, settings.digest_time),
-            limit=args.max_messages,
-        )
-    finally:
-        database.dispose()
+    digest = False if args.no_digest else True if args.as_of is not None else None
+    with command_database(args) as database:
+        report = run_command(database, args, run_reminders, digest, args.max_messages)
     plan, sent = report.plan, report.delivery
     print(
         f"Reminders for {as_of.isoformat()}: {plan.notifications} notifications, "
         f"{plan.emails} emails queued ({plan.escalations} escalations, {plan.digests} "
         f"digests); sent {sent.sent}, retrying {sent.retrying}, failed {sent.failed}."
     )
-    waiting = report.outbox
-    print(
-        f"Outbox: {waiting['pending']} waiting, {waiting['sending']} being sent, "
-        f"{waiting['failed']} failed, {waiting['sent']} sent."
-    )
+    print(_outbox_line(report.outbox))
     for warning in plan.warnings:
         print(f"crm-desktop: warning: {warning}", file=sys.stderr)
     for error in sent.errors:
@@ -110,21 +101,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from crm_desktop.correspondence.outbox import outbox_counts
-    from crm_desktop.correspondence.reminders import pending_outbox
+    from crm_desktop.operations.correspondence import outbox_status
 
-    database = open_for_command(args)
-    try:
-        with database.session() as session:
-            counts = outbox_counts(session)
-            waiting = pending_outbox(session)
-    finally:
-        database.dispose()
-    print(
-        f"Outbox: {counts['pending']} waiting, {counts['sending']} being sent, "
-        f"{counts['failed']} failed, {counts['sent']} sent."
-    )
-    for row in waiting:
+    with command_database(args) as database:
+        status = run_command(database, args, outbox_status)
+    print(_outbox_line(status.counts))
+    for row in status.waiting:
         line = f"{row.status:8} {row.kind:10} {row.to_address}  {row.subject}"
         if row.status != "sending":
             line += f"  (attempts {row.attempts}, next {row.next_attempt_at:%Y-%m-%d %H:%M} UTC)"
@@ -135,13 +117,9 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_retry_failed(args: argparse.Namespace) -> int:
-    from crm_desktop.correspondence.outbox import RUNNER, retry_failed
-    from crm_desktop.db.base import utcnow
+    from crm_desktop.operations.correspondence import retry_failed_emails
 
-    database = open_for_command(args)
-    try:
-        count = database.write(lambda s: retry_failed(s, utcnow()), actor=RUNNER)
-    finally:
-        database.dispose()
+    with command_database(args) as database:
+        count = run_command(database, args, retry_failed_emails)
     print(f"{count} failed email{'s' * (count != 1)} put back in the queue.")
     return 0

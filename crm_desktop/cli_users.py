@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import getpass
-import sys
 from typing import Any
 
-from crm_desktop.cli import open_for_command
+from crm_desktop.cli import open_for_command, read_password
 from crm_desktop.domain.enums import UserRole
 from crm_desktop.domain.formatting import format_date
-from crm_desktop.errors import ValidationError
 
 
 def register(commands: Any) -> None:
@@ -45,21 +42,12 @@ def register(commands: Any) -> None:
     password.set_defaults(handler=cmd_password)
 
 
-def _read_password(from_stdin: bool) -> str:
-    if from_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    first = getpass.getpass("New password: ")
-    if getpass.getpass("Type it again: ") != first:
-        raise ValidationError("The two passwords are not the same. Nothing was changed.")
-    return first
-
-
 def cmd_add(args: argparse.Namespace) -> int:
     from crm_desktop.services.users import add_user
 
     password = None
     if args.password_stdin or not args.windows_account:
-        password = _read_password(args.password_stdin)
+        password = read_password(args.password_stdin)
     database = open_for_command(args)
     try:
         user = database.write(
@@ -117,7 +105,7 @@ def cmd_set_active(args: argparse.Namespace) -> int:
 def cmd_password(args: argparse.Namespace) -> int:
     from crm_desktop.services.users import set_password
 
-    password = _read_password(args.password_stdin)
+    password = read_password(args.password_stdin)
     database = open_for_command(args)
     try:
         database.write(
@@ -132,7 +120,7 @@ def cmd_password(args: argparse.Namespace) -> int:
 def cmd_db_login(args: argparse.Namespace) -> int:
     from crm_desktop.services.db_roles import grant_login
 
-    password = _read_password(args.password_stdin) if args.password_stdin else None
+    password = read_password(args.password_stdin) if args.password_stdin else None
     database = open_for_command(args)
     try:
         role = database.write(

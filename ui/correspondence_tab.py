@@ -1,24 +1,25 @@
 """The case form's Correspondence and Attachments tabs.
 
-Correspondence: the letters and emails recorded on the case, newest first, with the
-selected one's text below; "Write a letter or email…" opens :class:`LetterDialog`:
-choose the template (and, if it asks for one, a sentence of your own), preview it, edit
-the filled-in subject and body, then send it as a PDF letter (saved where you say, and
-recorded) or as an email (sent, or queued to be retried, and recorded). Anything wrong
-(an unknown merge field, no email address, email not set up) is said plainly.
+Correspondence: the letters, emails, calls and notes recorded on the case, newest
+first, with the selected one's text below; "Write a letter or email…" opens
+:class:`LetterDialog`: choose the template (and, if it asks for one, a sentence of your
+own), preview it, edit the filled-in subject and body, then send it as a PDF letter
+(saved where you say, and recorded) or as an email (sent, or queued to be retried, and
+recorded). "Record received or a note…" opens :class:`RecordDialog` for a letter or
+email that came in, a phone call, a meeting or a note. Anything wrong (an unknown merge
+field, no email address, email not set up) is said plainly.
 
 Attachments: the files kept with the case; add a file, open a file. Opening checks the
 stored file's hash first; a missing or changed file is refused with the reason.
 
-``open_file`` and the file choosers are attributes, so tests replace them.
+Everything runs as an operation (:mod:`crm_desktop.operations.correspondence`,
+:mod:`crm_desktop.operations.attachments`); each tab reloads when an operation changed
+what it shows. ``open_file`` and the file choosers are attributes, so tests replace them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import mimetypes
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
     QDialog,
+    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -41,34 +43,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crm_desktop.correspondence.case_correspondence import CorrespondenceRow, list_correspondence
-from crm_desktop.correspondence.letters import (
-    EmailResult,
-    LetterRequest,
-    LetterResult,
-    Preview,
-    preview,
-    send_email,
-    send_letter,
-)
-from crm_desktop.correspondence.templates import TEMPLATES, Audience
-from crm_desktop.domain.enums import CorrespondenceChannel
+from crm_desktop.correspondence.case_correspondence import CorrespondenceEntry, CorrespondenceRow
+from crm_desktop.correspondence.letters import EmailResult, Letter, LetterResult, Preview
+from crm_desktop.correspondence.templates import TEMPLATES, letter_templates
+from crm_desktop.domain.enums import CorrespondenceChannel, CorrespondenceDirection
+from crm_desktop.operations import attachments as attachment_ops
+from crm_desktop.operations import correspondence as ops
 from crm_desktop.operations.core import Change, OpChanges
-from crm_desktop.services.attachments import (
-    AttachmentView,
-    add_attachment,
-    list_attachments,
-    open_attachment,
-    store_folder,
-)
+from crm_desktop.operations.policy import Permission
+from crm_desktop.services.attachments import AttachmentView
 from ui.context import AppContext
 from ui.reports_page import AskPath, ask_open_path, ask_save_path, documents_folder
 from ui.reports_page import open_with_system as default_open_file
 from ui.widgets import (
     Column,
     RowsModel,
+    date_edit,
+    date_text,
     error_label,
     error_text,
+    from_qdate,
     selected_row,
     show_error,
     table_view,
@@ -96,52 +90,57 @@ def _size_text(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
-def viewing_copy(stored: Path, attachment_id: int, name: str) -> Path:
-    """A copy of a checked attachment under its own name, for the system to open.
+class CaseTab(QWidget):
+    """A tab of the case window that loads its own rows, and again whenever an
+    operation changed a kind of data in ``cares_about``."""
 
-    The store keeps files under random names without an ending, which no program knows
-    how to open; the copy (in the user's temporary folder) is what the viewer gets, so
-    nothing it does can change the stored file.
-    """
-    folder = Path(tempfile.gettempdir()) / "crm-desktop-attachments" / str(attachment_id)
-    folder.mkdir(parents=True, exist_ok=True)
-    copy = folder / name  # name is display_name()'d by the service: no folders in it
-    shutil.copyfile(stored, copy)
-    return copy
-
-
-def letter_templates() -> list[tuple[str, str, str]]:
-    """(key, name, purpose) of the templates an officer sends about a case."""
-    return [
-        (key, spec.name, spec.purpose)
-        for key, spec in TEMPLATES.items()
-        if spec.audience != Audience.STAFF
-    ]
-
-
-# ----------------------------------------------------------------------- correspondence
-
-
-class CorrespondenceTab(QWidget):
-    sent = Signal()  # a letter or email was recorded on the case
+    cares_about: frozenset[Change] = frozenset()
 
     def __init__(self, context: AppContext, case_id: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
         self.case_id = case_id
+        context.runner.changed.connect(self.data_changed)
+
+    def data_changed(self, changes: OpChanges) -> None:
+        if changes.touches(self.cares_about):
+            self.load()
+
+    def load(self) -> None:  # pragma: no cover - every tab has its own
+        raise NotImplementedError
+
+
+# ----------------------------------------------------------------------- correspondence
+
+
+class CorrespondenceTab(CaseTab):
+    cares_about = frozenset({Change.CORRESPONDENCE})
+
+    def __init__(self, context: AppContext, case_id: int, parent: QWidget | None = None) -> None:
+        super().__init__(context, case_id, parent)
         self.open_file: Callable[[Path], None] = default_open_file
         self.ask_save_path: AskPath = ask_save_path
         self.letter_dialog: LetterDialog | None = None
+        self.record_dialog: RecordDialog | None = None
         self.setObjectName("CorrespondenceTab")
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
         self.count_label = QLabel("", self)
         self.count_label.setObjectName("CorrespondenceCount")
         top.addWidget(self.count_label, 1)
+        may_send = context.allows(Permission.SEND_CORRESPONDENCE)
+        self.record_button = QPushButton("Record received or a note…", self)
+        self.record_button.setObjectName("RecordCorrespondenceButton")
+        self.record_button.setToolTip(
+            "A letter or email that came in, a phone call, a meeting or a note"
+        )
+        self.record_button.clicked.connect(self.record_entry)
+        self.record_button.setEnabled(may_send)
+        top.addWidget(self.record_button)
         self.write_button = QPushButton("Write a letter or email…", self)
         self.write_button.setObjectName("WriteLetterButton")
         self.write_button.clicked.connect(self.write_letter)
-        self.write_button.setEnabled(context.signed_in.can_work_cases)
+        self.write_button.setEnabled(may_send)
         top.addWidget(self.write_button)
         layout.addLayout(top)
         self.error = error_label("CorrespondenceError", self)
@@ -149,7 +148,8 @@ class CorrespondenceTab(QWidget):
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.model = RowsModel(
             [
-                Column("When", lambda r: _local_text(r.created_at)),
+                Column("Recorded", lambda r: _local_text(r.created_at)),
+                Column("Dated", lambda r: date_text(r.sent_at.date()) if r.sent_at else ""),
                 Column("How", lambda r: CHANNEL_WORDS.get(r.channel, r.channel)),
                 Column("In or out", lambda r: "Received" if r.direction == "incoming" else "Sent"),
                 Column("To or from", lambda r: r.recipient),
@@ -159,7 +159,7 @@ class CorrespondenceTab(QWidget):
             ],
             self,
             tone=lambda r: "red" if r.status.startswith("Not sent") else None,
-            tone_column=5,
+            tone_column=6,
         )
         self.model.setObjectName("CorrespondenceModel")
         self.view = table_view(self.model, "Correspondence", splitter)
@@ -177,26 +177,21 @@ class CorrespondenceTab(QWidget):
         layout.addWidget(splitter, 1)
 
     def load(self) -> None:
-        database = self.context.require_database()
-        actor, case_id = self.context.signed_in, self.case_id
-
-        def work() -> list[CorrespondenceRow]:
-            with database.session() as session:
-                return list_correspondence(session, case_id, actor)
-
         def failed(exc: BaseException) -> None:
             show_error(self.error, error_text(exc, "loading the correspondence"))
 
-        self.context.runner.submit(work, self.apply, failed)
+        self.context.op(ops.case_correspondence, self.case_id).on_done(self.apply).on_error(
+            failed
+        ).run()
 
     def apply(self, rows: list[CorrespondenceRow]) -> None:
         show_error(self.error, "")
         self.model.set_rows(rows)
         count = len(rows)
         self.count_label.setText(
-            "No letters or emails are recorded on this case yet."
+            "No letters, emails or notes are recorded on this case yet."
             if not rows
-            else f"{count} letter{'s' * (count != 1)} or email{'s' * (count != 1)}"
+            else f"{count:,} recorded: letters, emails, calls and notes"
         )
         self.text.clear()
 
@@ -214,21 +209,26 @@ class CorrespondenceTab(QWidget):
         dialog = LetterDialog(self.context, self.case_id, self)
         dialog.open_file = self.open_file
         dialog.ask_save_path = self.ask_save_path
-        dialog.recorded.connect(self._recorded)
         self.letter_dialog = dialog
         dialog.open()
         return dialog
 
-    def _recorded(self) -> None:
-        self.load()
-        self.sent.emit()
-        self.context.runner.announce(OpChanges.of(Change.CORRESPONDENCE))
+    def record_entry(self) -> RecordDialog:
+        if self.record_dialog is not None and self.record_dialog.isVisible():
+            self.record_dialog.raise_()
+            return self.record_dialog
+        dialog = RecordDialog(self.context, self.case_id, self)
+        self.record_dialog = dialog
+        dialog.open()
+        return dialog
 
 
 class LetterDialog(QDialog):
     """Choose a template, preview it, edit it, send it as a letter or an email."""
 
     recorded = Signal()
+    # A preview made from a template a manager changed since is made again.
+    cares_about = frozenset({Change.TEMPLATES})
 
     def __init__(self, context: AppContext, case_id: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -237,7 +237,7 @@ class LetterDialog(QDialog):
         self.open_file: Callable[[Path], None] = default_open_file
         self.ask_save_path: AskPath = ask_save_path
         self.preview_result: Preview | None = None
-        self.result: LetterResult | EmailResult | None = None
+        self.outcome: LetterResult | EmailResult | None = None
         self.saved_to: Path | None = None
         self.setObjectName("LetterDialog")
         self.setWindowTitle("Write a letter or email")
@@ -246,10 +246,10 @@ class LetterDialog(QDialog):
         self.template = QComboBox(self)
         self.template.setObjectName("LetterTemplate")
         self.template.setAccessibleName("Template")
-        for key, name, purpose in letter_templates():
-            self.template.addItem(name, key)
+        for template in letter_templates():
+            self.template.addItem(template.name, template.key)
             self.template.setItemData(
-                self.template.count() - 1, purpose, Qt.ItemDataRole.ToolTipRole
+                self.template.count() - 1, template.purpose, Qt.ItemDataRole.ToolTipRole
             )
         form.addRow("Template", self.template)
         self.purpose = QLabel("", self)
@@ -338,6 +338,12 @@ class LetterDialog(QDialog):
         self._changed()
         metrics = self.fontMetrics()
         self.resize(metrics.horizontalAdvance("M") * 64, metrics.height() * 42)
+        context.runner.changed.connect(self.data_changed)
+
+    def data_changed(self, changes: OpChanges) -> None:
+        if changes.touches(self.cares_about) and self.preview_result is not None:
+            self._changed()
+            self.status.setText("The template was changed: preview the letter again.")
 
     @property
     def channel(self) -> CorrespondenceChannel:
@@ -360,9 +366,8 @@ class LetterDialog(QDialog):
         self.preview_result = None
         self.send_button.setEnabled(False)
 
-    def request(self, *, edited: bool) -> LetterRequest:
-        return LetterRequest(
-            self.case_id,
+    def letter(self, *, edited: bool) -> Letter:
+        return Letter(
             str(self.template.currentData()),
             text=self.own_text.toPlainText(),
             to=self.email_to.text().strip() or None
@@ -373,22 +378,17 @@ class LetterDialog(QDialog):
         )
 
     def make_preview(self) -> None:
-        database = self.context.require_database()
-        request = self.request(edited=False)
-        actor, today = self.context.signed_in, self.context.today()
         show_error(self.error, "")
         self.status.setText("")
-
-        def work() -> Preview:
-            with database.session() as session:
-                return preview(session, request, actor, today)
 
         def failed(exc: BaseException) -> None:
             self.preview_result = None
             self.send_button.setEnabled(False)
             show_error(self.error, error_text(exc, "filling in the template"))
 
-        self.context.runner.submit(work, self._previewed, failed)
+        self.context.op(ops.preview_letter, self.case_id, self.letter(edited=False)).on_done(
+            self._previewed
+        ).on_error(failed).run()
 
     def _previewed(self, result: Preview) -> None:
         self.preview_result = result
@@ -407,51 +407,39 @@ class LetterDialog(QDialog):
             show_error(self.error, "Preview the letter first.")
             return
         show_error(self.error, "")
-        database = self.context.require_database()
-        request = self.request(edited=True)
-        actor, today = self.context.signed_in, self.context.today()
+        letter = self.letter(edited=True)
         if self.channel == CorrespondenceChannel.LETTER:
-            name = f"{request.template_key}-{today.isoformat()}.pdf"
+            name = f"{letter.template_key}-{self.context.today().isoformat()}.pdf"
             chosen = self.ask_save_path(
                 self, "Save the letter as", str(documents_folder() / name), "PDF files (*.pdf)"
             )
             if not chosen:
                 return
-            target = Path(chosen)
+            target = Path(chosen).expanduser()
             if target.suffix.lower() != ".pdf":
                 target = target.with_name(target.name + ".pdf")
-
-            def write_letter() -> tuple[LetterResult, Path]:
-                from crm_desktop.cli_reports import check_target, staged
-
-                checked = check_target(target)
-                result = send_letter(database, request, actor, today)
-                with staged([checked]) as (temporary,):
-                    temporary.write_bytes(result.pdf)
-                return result, checked
-
             self.send_button.setEnabled(False)
-            self.context.runner.submit(write_letter, self._letter_sent, self._send_failed)
+            self.context.op(ops.send_letter, self.case_id, letter, target).on_done(
+                self._letter_sent
+            ).on_error(self._send_failed).run()
             return
-
-        def write_email() -> EmailResult:
-            return send_email(database, request, actor, today)
-
         self.send_button.setEnabled(False)
-        self.context.runner.submit(write_email, self._email_sent, self._send_failed)
+        self.context.op(ops.send_email, self.case_id, letter).on_done(self._email_sent).on_error(
+            self._send_failed
+        ).run()
 
-    def _letter_sent(self, outcome: tuple[LetterResult, Path]) -> None:
-        result, path = outcome
-        self.result, self.saved_to = result, path
-        text = f"The letter is recorded on the case and saved as {path}."
+    def _letter_sent(self, result: LetterResult) -> None:
+        self.outcome, self.saved_to = result, result.saved_to
+        text = f"The letter is recorded on the case and saved as {result.saved_to}."
         if result.warnings:
             text += " " + " ".join(result.warnings)
         self.status.setText(text)
         self.recorded.emit()
-        self.open_file(path)
+        if result.saved_to is not None:
+            self.open_file(result.saved_to)
 
     def _email_sent(self, result: EmailResult) -> None:
-        self.result = result
+        self.outcome = result
         if result.status == "sent":
             text = f"The email to {result.to} is sent ({result.via}) and recorded on the case."
         elif result.status == "queued":
@@ -475,14 +463,120 @@ class LetterDialog(QDialog):
         show_error(self.error, error_text(exc, "sending"))
 
 
-# -------------------------------------------------------------------------- attachments
+ENTRY_CHANNELS = (
+    (CorrespondenceChannel.LETTER, "Letter"),
+    (CorrespondenceChannel.EMAIL, "Email"),
+    (CorrespondenceChannel.PHONE, "Phone call"),
+    (CorrespondenceChannel.MEETING, "Meeting"),
+    (CorrespondenceChannel.NOTE, "Note"),
+)
 
 
-class AttachmentsTab(QWidget):
+class RecordDialog(QDialog):
+    """Record a letter or email received, a phone call, a meeting or a note."""
+
     def __init__(self, context: AppContext, case_id: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
         self.case_id = case_id
+        self.recorded: CorrespondenceRow | None = None
+        self.setObjectName("RecordDialog")
+        self.setWindowTitle("Record correspondence or a note")
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.channel = QComboBox(self)
+        self.channel.setObjectName("RecordChannel")
+        self.channel.setAccessibleName("What it was")
+        for channel, words in ENTRY_CHANNELS:
+            self.channel.addItem(words, channel.value)
+        form.addRow("What", self.channel)
+        directions = QWidget(self)
+        direction_row = QHBoxLayout(directions)
+        direction_row.setContentsMargins(0, 0, 0, 0)
+        self.received = QRadioButton("Received (from them)", directions)
+        self.received.setObjectName("RecordReceived")
+        self.received.setChecked(True)
+        self.sent_out = QRadioButton("Sent or made (by us)", directions)
+        self.sent_out.setObjectName("RecordSent")
+        group = QButtonGroup(self)
+        group.addButton(self.received)
+        group.addButton(self.sent_out)
+        direction_row.addWidget(self.received)
+        direction_row.addWidget(self.sent_out)
+        direction_row.addStretch(1)
+        form.addRow("Direction", directions)
+        self.on = date_edit(context.today(), "Date", self)
+        self.on.setMaximumDate(self.on.date())
+        form.addRow("Date", self.on)
+        self.who = QLineEdit(self)
+        self.who.setObjectName("RecordWho")
+        self.who.setAccessibleName("Who from or to")
+        self.who.setPlaceholderText("Name, email address or phone number")
+        form.addRow("Who", self.who)
+        self.subject = QLineEdit(self)
+        self.subject.setObjectName("RecordSubject")
+        self.subject.setAccessibleName("Subject")
+        self.subject.setPlaceholderText("A few words that say what it was about")
+        form.addRow("Subject", self.subject)
+        layout.addLayout(form)
+        self.body = QPlainTextEdit(self)
+        self.body.setObjectName("RecordBody")
+        self.body.setAccessibleName("What was said or written")
+        self.body.setPlaceholderText("What was said or written (optional)")
+        self.body.setTabChangesFocus(True)
+        layout.addWidget(self.body, 1)
+        self.error = error_label("RecordError", self)
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
+        self.save_button = QPushButton("Record", self)
+        self.save_button.setObjectName("RecordSaveButton")
+        buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.save_button.clicked.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        metrics = self.fontMetrics()
+        self.resize(metrics.horizontalAdvance("M") * 56, metrics.height() * 28)
+
+    def entry(self) -> CorrespondenceEntry:
+        return CorrespondenceEntry(
+            direction=(
+                CorrespondenceDirection.INCOMING
+                if self.received.isChecked()
+                else CorrespondenceDirection.OUTGOING
+            ),
+            channel=CorrespondenceChannel(str(self.channel.currentData())),
+            subject=self.subject.text(),
+            body=self.body.toPlainText(),
+            who=self.who.text(),
+            on=from_qdate(self.on.date()),
+        )
+
+    def save(self) -> None:
+        show_error(self.error, "")
+
+        def done(row: CorrespondenceRow) -> None:
+            self.recorded = row
+            self.save_button.setEnabled(True)
+            self.accept()
+
+        def failed(exc: BaseException) -> None:
+            self.save_button.setEnabled(True)
+            show_error(self.error, error_text(exc, "recording it"))
+
+        self.save_button.setEnabled(False)
+        self.context.op(ops.record_correspondence, self.case_id, self.entry()).on_done(
+            done
+        ).on_error(failed).run()
+
+
+# -------------------------------------------------------------------------- attachments
+
+
+class AttachmentsTab(CaseTab):
+    cares_about = frozenset({Change.ATTACHMENTS})
+
+    def __init__(self, context: AppContext, case_id: int, parent: QWidget | None = None) -> None:
+        super().__init__(context, case_id, parent)
         self.open_file: Callable[[Path], None] = default_open_file
         self.ask_open_path: AskPath = ask_open_path
         self.setObjectName("AttachmentsTab")
@@ -515,7 +609,7 @@ class AttachmentsTab(QWidget):
         self.add_button = QPushButton("Add a file…", self)
         self.add_button.setObjectName("AddAttachmentButton")
         self.add_button.clicked.connect(self.choose_file)
-        self.add_button.setEnabled(context.signed_in.can_work_cases)
+        self.add_button.setEnabled(context.allows(Permission.ADD_ATTACHMENTS))
         buttons.addWidget(self.add_button)
         self.open_button = QPushButton("Open", self)
         self.open_button.setObjectName("OpenAttachmentButton")
@@ -525,17 +619,12 @@ class AttachmentsTab(QWidget):
         layout.addLayout(buttons)
 
     def load(self) -> None:
-        database = self.context.require_database()
-        actor, case_id = self.context.signed_in, self.case_id
-
-        def work() -> list[AttachmentView]:
-            with database.session() as session:
-                return list_attachments(session, case_id, actor)
-
         def failed(exc: BaseException) -> None:
             show_error(self.error, error_text(exc, "loading the attachments"))
 
-        self.context.runner.submit(work, self.apply, failed)
+        self.context.op(attachment_ops.case_attachments, self.case_id).on_done(self.apply).on_error(
+            failed
+        ).run()
 
     def apply(self, rows: list[AttachmentView]) -> None:
         self.model.set_rows(rows)
@@ -552,54 +641,29 @@ class AttachmentsTab(QWidget):
             self.add_file(Path(chosen))
 
     def add_file(self, path: Path) -> None:
-        database = self.context.require_database()
-        actor, case_id = self.context.signed_in, self.case_id
-        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         show_error(self.error, "")
         self.status.setText("")
 
-        def work() -> AttachmentView:
-            def add(session: Any) -> AttachmentView:
-                store = store_folder(session, database.url)
-                with path.open("rb") as source:
-                    return add_attachment(
-                        session, store, case_id, source, path.name, actor, content_type
-                    )
-
-            try:
-                return database.write(add, actor=actor.username)
-            except FileNotFoundError:
-                from crm_desktop.errors import ValidationError
-
-                raise ValidationError(f"There is no file {path}.") from None
-
         def done(view: AttachmentView) -> None:
             self.status.setText(f"'{view.name}' is kept with the case.")
-            self.context.runner.announce(OpChanges.of(Change.ATTACHMENTS))
-            self.load()
 
         def failed(exc: BaseException) -> None:
             show_error(self.error, error_text(exc, "adding the file"))
 
-        self.context.runner.submit(work, done, failed)
+        self.context.op(attachment_ops.add_attachment, self.case_id, path).on_done(done).on_error(
+            failed
+        ).run()
 
     def open_selected(self) -> None:
         row = selected_row(self.view)
         if row is None:
             show_error(self.error, "Select the file to open.")
             return
-        database = self.context.require_database()
-        actor = self.context.signed_in
         show_error(self.error, "")
-
-        def work() -> Path:
-            with database.session() as session:
-                stored = open_attachment(
-                    session, store_folder(session, database.url), row.id, actor
-                )
-            return viewing_copy(stored, row.id, row.name)
 
         def failed(exc: BaseException) -> None:
             show_error(self.error, error_text(exc, "opening the file"))
 
-        self.context.runner.submit(work, self.open_file, failed)
+        self.context.op(attachment_ops.open_attachment, row.id).on_done(self.open_file).on_error(
+            failed
+        ).run()

@@ -1,8 +1,9 @@
 """Equality monitoring answers for one person (managers only; special category data).
 
 Each question is a combo of the categories offered, "Prefer not to say" included, and
-"Not answered". The answers are kept apart from the case by the service
-(:mod:`crm_desktop.privacy.equality`), which refuses anyone but a manager.
+"Not answered". The answers are kept apart from the case
+(:mod:`crm_desktop.privacy.equality`); the operations that read and save them
+(:mod:`crm_desktop.operations.privacy`) refuse anyone whose role may not see them.
 """
 
 from __future__ import annotations
@@ -22,14 +23,9 @@ from PySide6.QtWidgets import (
 )
 
 from crm_desktop.db.models_privacy import Characteristic
-from crm_desktop.privacy.equality import (
-    PREFER_NOT_TO_SAY,
-    CategoryView,
-    EqualityAnswers,
-    categories,
-    equality_of,
-    record_equality,
-)
+from crm_desktop.operations import privacy as ops
+from crm_desktop.operations.core import Change, OpChanges
+from crm_desktop.privacy.equality import PREFER_NOT_TO_SAY, CategoryView, EqualityAnswers
 from ui.context import AppContext
 from ui.widgets import compact_combo, date_text, error_label, error_text, show_error
 
@@ -47,6 +43,7 @@ def answers_text(answers: EqualityAnswers | None) -> str:
 
 class EqualityDialog(QDialog):
     saved = Signal()
+    cares_about = frozenset({Change.EQUALITY})
 
     def __init__(
         self, context: AppContext, person_id: int, person_name: str, parent: QWidget | None = None
@@ -94,21 +91,21 @@ class EqualityDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.save_button.setEnabled(False)
+        context.runner.changed.connect(self.data_changed)
         self.load()
 
+    def data_changed(self, changes: OpChanges) -> None:
+        """Someone saved answers (this person's, perhaps): show what is recorded now."""
+        if changes.touches(self.cares_about):
+            self.load()
+
     def load(self) -> None:
-        database = self.context.require_database()
-        actor, person_id = self.context.signed_in, self.person_id
-
-        def work() -> tuple[dict[Characteristic, list[CategoryView]], EqualityAnswers | None]:
-            with database.session() as session:
-                answers = equality_of(session, actor, person_id)  # refuses a non-manager
-                return categories(session), answers
-
         def failed(exc: BaseException) -> None:
             show_error(self.error, error_text(exc, "loading the equality answers"))
 
-        self.context.runner.submit(work, lambda result: self._fill(*result), failed)
+        self.context.op(ops.equality_answers, self.person_id).on_done(
+            lambda form: self._fill(form.offered, form.answers)
+        ).on_error(failed).run()
 
     def _fill(
         self,
@@ -141,15 +138,8 @@ class EqualityDialog(QDialog):
         return EqualityAnswers(**values, recorded_on=self.context.today())
 
     def save(self) -> None:
-        database = self.context.require_database()
-        actor, person_id, answers = self.context.signed_in, self.person_id, self.chosen()
         show_error(self.error, "")
         self.status.setText("")
-
-        def work() -> EqualityAnswers:
-            return database.write(
-                lambda s: record_equality(s, actor, person_id, answers), actor=actor.username
-            )
 
         def done(saved: EqualityAnswers) -> None:
             self._show(saved)
@@ -159,4 +149,6 @@ class EqualityDialog(QDialog):
         def failed(exc: BaseException) -> None:
             show_error(self.error, error_text(exc, "saving the equality answers"))
 
-        self.context.runner.submit(work, done, failed)
+        self.context.op(ops.save_equality_answers, self.person_id, self.chosen()).on_done(
+            done
+        ).on_error(failed).run()

@@ -2,9 +2,11 @@
 
 What the reminders tell a user (deadlines coming, overdue work, Ombudsman remedies
 escalated) and anything else the program notifies. The count is read when the database
-opens, when the runner announces a change, and every few minutes (the reminders run on
-a schedule, outside this program). The list marks one, several or all read; opening a
-notification about a case opens the case and marks it read.
+opens, when an operation changed notifications (or the cases and appointments they are
+about), and every few minutes (the reminders run on a schedule, outside this program).
+The list marks one, several or all read; opening a notification about a case opens the
+case and marks it read. Each user sees and marks only their own (the operations in
+:mod:`crm_desktop.operations.correspondence` work on the signed-in user's rows only).
 """
 
 from __future__ import annotations
@@ -24,15 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crm_desktop.correspondence.notifications import (
-    NotificationView,
-    list_notifications,
-    mark_all_read,
-    mark_read,
-    unread_count,
-)
+from crm_desktop.correspondence.notifications import NotificationView
 from crm_desktop.domain.formatting import format_date
+from crm_desktop.operations import correspondence as ops
 from crm_desktop.operations.core import Change, OpChanges
+from crm_desktop.operations.policy import Permission
 from ui.context import AppContext
 from ui.widgets import ROW_ROLE, Column, RowsModel, error_label, error_text, show_error, table_view
 
@@ -70,7 +68,7 @@ class NotificationButton(QToolButton):
         self.setToolTip("Reminders and messages for you")
         self.setAccessibleName("Notifications")
         self.clicked.connect(self.show_list)
-        self.setEnabled(context.actor is not None and context.actor.user_id is not None)
+        self.setEnabled(context.allows(Permission.SEE_NOTIFICATIONS))
         context.runner.changed.connect(self._changed)
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
@@ -83,21 +81,15 @@ class NotificationButton(QToolButton):
             self.refresh()
 
     def refresh(self) -> None:
-        database = self.context.database
-        actor = self.context.actor
-        if database is None or actor is None or actor.user_id is None:
+        if self.context.database is None or not self.context.allows(Permission.SEE_NOTIFICATIONS):
             return
         if not self.timer.isActive():
             self.timer.start()
 
-        def work() -> int:
-            with database.session() as session:
-                return unread_count(session, actor)
-
         def failed(_exc: BaseException) -> None:
             self.setToolTip("The notifications could not be read just now.")
 
-        self.context.runner.submit(work, self.show_count, failed)
+        self.context.op(ops.unread_notifications).on_done(self.show_count).on_error(failed).run()
 
     def show_count(self, count: int) -> None:
         self.unread = count
@@ -123,10 +115,12 @@ class NotificationButton(QToolButton):
 class NotificationsDialog(QDialog):
     open_case = Signal(int)
     count_changed = Signal(int)
+    cares_about = frozenset({Change.NOTIFICATIONS})
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
+        context.runner.changed.connect(self.data_changed)
         self.setObjectName("NotificationsDialog")
         self.setWindowTitle("Notifications")
         self.setModal(False)
@@ -182,21 +176,19 @@ class NotificationsDialog(QDialog):
         self.resize(metrics.horizontalAdvance("M") * 70, metrics.height() * 26)
 
     def load(self) -> None:
-        database = self.context.database
-        actor = self.context.actor
-        if database is None or actor is None:
+        if self.context.database is None:
             return
-        unread_only = self.unread_only.isChecked()
-
-        def work() -> tuple[list[NotificationView], int]:
-            with database.session() as session:
-                rows = list_notifications(session, actor, unread_only=unread_only, limit=500)
-                return rows, unread_count(session, actor)
 
         def failed(exc: BaseException) -> None:
             show_error(self.error, error_text(exc, "loading the notifications"))
 
-        self.context.runner.submit(work, lambda result: self.apply(*result), failed)
+        self.context.op(ops.my_notifications, self.unread_only.isChecked()).on_done(
+            lambda found: self.apply(found.rows, found.unread)
+        ).on_error(failed).run()
+
+    def data_changed(self, changes: OpChanges) -> None:
+        if changes.touches(self.cares_about) and self.isVisible():
+            self.load()
 
     def apply(self, rows: list[NotificationView], unread: int) -> None:
         show_error(self.error, "")
@@ -219,31 +211,27 @@ class NotificationsDialog(QDialog):
                 rows.append(row)
         return rows
 
-    def _write(self, change: Any, doing: str) -> None:
-        database = self.context.require_database()
-        actor = self.context.signed_in
-
-        def work() -> int:
-            return int(database.write(lambda s: change(s, actor), actor=actor.username))
-
-        def done(_count: int) -> None:
-            self.context.runner.announce(OpChanges.of(Change.NOTIFICATIONS))
-            self.load()
-
+    def _failed(self, doing: str) -> Any:
         def failed(exc: BaseException) -> None:
             show_error(self.error, error_text(exc, doing))
 
-        self.context.runner.submit(work, done, failed)
+        return failed
+
+    def mark_read(self, ids: list[int], doing: str) -> None:
+        # The runner announces the change: the button and this list reload.
+        self.context.op(ops.mark_notifications_read, ids).on_error(self._failed(doing)).run()
 
     def mark_selected_read(self) -> None:
         ids = [row.id for row in self.selected() if not row.read]
         if not ids:
             show_error(self.error, "Select the notifications to mark read.")
             return
-        self._write(lambda s, actor: mark_read(s, actor, ids), "marking them read")
+        self.mark_read(ids, "marking them read")
 
     def mark_everything_read(self) -> None:
-        self._write(mark_all_read, "marking them all read")
+        self.context.op(ops.mark_all_notifications_read).on_error(
+            self._failed("marking them all read")
+        ).run()
 
     def open_row(self, index: Any) -> None:
         if not index.isValid():
@@ -256,5 +244,5 @@ class NotificationsDialog(QDialog):
             show_error(self.error, "This notification is not about a case.")
             return
         if not row.read:
-            self._write(lambda s, actor: mark_read(s, actor, [row.id]), "marking it read")
+            self.mark_read([row.id], "marking it read")
         self.open_case.emit(row.case_id)

@@ -3,13 +3,15 @@ the access log.
 
 - The retention review lists the closed cases whose retention period has ended today,
   those on legal hold included and marked. Anonymise…, Delete…, Legal hold… and Release
-  hold… each ask for a reason; a refusal (a hold, an open case) is shown as the service
-  words it, and the list reloads after every change. Attachment files of an anonymised
-  or deleted case are removed only after the transaction has committed.
+  hold… each ask for a reason; a refusal (a hold, an open case) is shown as the
+  operation words it, and the page reloads when an operation changed what it shows.
+  Attachment files of an anonymised or deleted case are removed only once the change is
+  saved.
 - A subject access export: a person's id, then where to save the ZIP; it is written off
   the GUI thread.
 - The access log: who opened which case and when, optionally for one case reference.
 
+Everything is an operation of :mod:`crm_desktop.operations.privacy`.
 ``ask_reason`` and ``ask_save_path`` are attributes so tests can replace the dialogs.
 """
 
@@ -34,21 +36,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crm_desktop.operations.core import Change, OpChanges
-from crm_desktop.privacy.access_log import AccessLogEntry, access_log
-from crm_desktop.privacy.common import case_id_for_reference
-from crm_desktop.privacy.retention import (
-    RetentionResult,
-    ReviewItem,
-    anonymise_case,
-    delete_case,
-    place_legal_hold,
-    release_legal_hold,
-    remove_stored_files,
-    retention_review,
-)
-from crm_desktop.privacy.subject_access import SubjectAccessResult, subject_access_export
-from crm_desktop.services.attachments import store_folder
+from crm_desktop.operations import privacy as ops
+from crm_desktop.operations.core import Change, Operation
+from crm_desktop.privacy.access_log import AccessLogEntry
+from crm_desktop.privacy.retention import ReviewItem
+from crm_desktop.privacy.subject_access import SubjectAccessResult
 from ui.context import AppContext
 from ui.pages import Page
 from ui.reports_page import AskPath, ask_save_path, documents_folder
@@ -97,15 +89,20 @@ def _opened_text(when: dt.datetime) -> str:
     return when.strftime("%d %b %Y %H:%M")
 
 
-# Each retention action: (button label, what the reason is for, the service, done text).
-_ACTIONS: dict[str, tuple[str, str, Callable[..., Any], str]] = {
-    "anonymise": ("Anonymise…", "Anonymise {ref}", anonymise_case, "{ref} was anonymised."),
-    "delete": ("Delete…", "Delete {ref} permanently", delete_case, "{ref} was deleted."),
-    "hold": ("Legal hold…", "Place {ref} on legal hold", place_legal_hold, "{ref} is on hold."),
+# Each retention action: (button label, what the reason is for, the operation, done text).
+_ACTIONS: dict[str, tuple[str, str, Operation[Any, Any], str]] = {
+    "anonymise": ("Anonymise…", "Anonymise {ref}", ops.anonymise_case, "{ref} was anonymised."),
+    "delete": ("Delete…", "Delete {ref} permanently", ops.delete_case, "{ref} was deleted."),
+    "hold": (
+        "Legal hold…",
+        "Place {ref} on legal hold",
+        ops.place_legal_hold,
+        "{ref} is on hold.",
+    ),
     "release": (
         "Release hold…",
         "Release the legal hold on {ref}",
-        release_legal_hold,
+        ops.release_legal_hold,
         "The legal hold on {ref} was released.",
     ),
 }
@@ -113,6 +110,7 @@ _ACTIONS: dict[str, tuple[str, str, Callable[..., Any], str]] = {
 
 class PrivacyPage(Page):
     title = "Data protection"
+    # Closed and anonymised cases, holds and the purge, and every opening of a case.
     cares_about = frozenset({Change.CASES, Change.PRIVACY, Change.ACCESS_LOG})
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
@@ -179,14 +177,9 @@ class PrivacyPage(Page):
         self.load_access_log()
 
     def load_review(self) -> None:
-        database = self.context.database
-        if database is None:
+        if self.context.database is None:
             return
-        actor, today = self.context.signed_in, self.context.today()
-
-        def work() -> list[ReviewItem]:
-            with database.session() as session:
-                return retention_review(session, actor, today)
+        today = self.context.today()
 
         def done(rows: list[ReviewItem]) -> None:
             self.review_model.set_rows(rows)
@@ -201,12 +194,11 @@ class PrivacyPage(Page):
         def failed(exc: BaseException) -> None:
             show_error(self.review_error, error_text(exc, "loading the retention review"))
 
-        self.context.runner.submit(work, done, failed)
+        self.context.op(ops.retention_review).on_done(done).on_error(failed).run()
 
     def act(self, key: str) -> None:
         """Anonymise, delete, place or release a hold on the chosen case, with a reason."""
-        database = self.context.database
-        if database is None:
+        if self.context.database is None:
             return
         show_error(self.review_error, "")
         self.review_status.setText("")
@@ -214,38 +206,23 @@ class PrivacyPage(Page):
         if item is None:
             show_error(self.review_error, "Choose a case in the list first.")
             return
-        _label, title, service, done_text = _ACTIONS[key]
+        _label, title, op, done_text = _ACTIONS[key]
         reason = self.ask_reason(
             self, title.format(ref=item.reference), "Why? (recorded with the change)"
         )
         if reason is None:
             return
-        actor = self.context.signed_in
-        case_id = item.case_id
-
-        def work() -> Any:
-            result = database.write(
-                lambda s: service(s, actor, case_id, reason), actor=actor.username
-            )
-            if isinstance(result, RetentionResult) and result.files_to_remove:
-                with database.session() as session:
-                    store = store_folder(session, database.url)
-                remove_stored_files(store, result.files_to_remove)
-            return result
 
         def done(_result: Any) -> None:
+            # The runner then announces the change: this page reloads with every other
+            # screen that shows the case.
             self.review_status.setText(done_text.format(ref=item.reference))
-            self.stale = True
-            self.context.runner.announce(OpChanges.of(Change.CASES))  # its data changed too
-            if self.stale:  # not showing: reload this list now all the same
-                self.stale = False
-                self.reload()
 
         def failed(exc: BaseException) -> None:
             show_error(self.review_error, error_text(exc, "changing the case"))
             self.load_review()
 
-        self.context.runner.submit(work, done, failed)
+        self.context.op(op, item.reference, reason).on_done(done).on_error(failed).run()
 
     # --------------------------------------------------------------- subject access
 
@@ -300,8 +277,7 @@ class PrivacyPage(Page):
             self.export_subject_access(Path(path))
 
     def export_subject_access(self, path: Path) -> None:
-        database = self.context.database
-        if database is None:
+        if self.context.database is None:
             return
         show_error(self.sar_error, "")
         person_id = self._person()
@@ -309,21 +285,7 @@ class PrivacyPage(Page):
             return
         if path.suffix.lower() != ".zip":
             path = path.with_name(path.name + ".zip")
-        actor = self.context.signed_in
         reference = self.sar_reference.text().strip() or None
-
-        def work() -> SubjectAccessResult:
-            def export(session: Any) -> SubjectAccessResult:
-                return subject_access_export(
-                    session,
-                    actor,
-                    person_id,
-                    path,
-                    store=store_folder(session, database.url),
-                    request_reference=reference,
-                )
-
-            return database.write(export, actor=actor.username)
 
         def done(result: SubjectAccessResult) -> None:
             self.sar_button.setEnabled(True)
@@ -336,7 +298,6 @@ class PrivacyPage(Page):
             if result.attachments_not_included:
                 text += f" {len(result.attachments_not_included)} attachment(s) not included."
             self.sar_status.setText(text)
-            self.load_access_log()
 
         def failed(exc: BaseException) -> None:
             self.sar_button.setEnabled(True)
@@ -344,7 +305,9 @@ class PrivacyPage(Page):
 
         self.sar_button.setEnabled(False)
         self.sar_status.setText("Writing the export…")
-        self.context.runner.submit(work, done, failed)
+        self.context.op(ops.subject_access_export, person_id, path, reference).on_done(
+            done
+        ).on_error(failed).run()
 
     # ------------------------------------------------------------------- access log
 
@@ -381,20 +344,16 @@ class PrivacyPage(Page):
         return box
 
     def load_access_log(self) -> None:
-        database = self.context.database
-        if database is None:
+        if self.context.database is None:
             return
         show_error(self.log_error, "")
-        actor = self.context.signed_in
-        reference = self.log_reference.text().strip()
+        reference = self.log_reference.text().strip() or None
 
-        def work() -> list[AccessLogEntry]:
-            with database.session() as session:
-                case_id = case_id_for_reference(session, reference) if reference else None
-                return access_log(session, actor, case_id=case_id)
+        def done(entries: list[AccessLogEntry]) -> None:
+            self.log_model.set_rows(entries)
 
         def failed(exc: BaseException) -> None:
             self.log_model.set_rows([])
             show_error(self.log_error, error_text(exc, "loading the access log"))
 
-        self.context.runner.submit(work, self.log_model.set_rows, failed)
+        self.context.op(ops.access_log, reference).on_done(done).on_error(failed).run()

@@ -3,7 +3,7 @@
     python -m ui.screenshots --out DIR [--cases N] [--scale 1.5]
 
 Makes a throwaway SQLite database in a temporary folder, fills it with demo data ending
-today, gives the demo manager a password, signs in as the manager and renders each
+today, signs in as the demo manager (the demo's own password) and renders each
 screen offscreen with ``QWidget.grab()``. Nothing touches the user's own database or
 settings.
 """
@@ -17,8 +17,6 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-
-PASSWORD = "demo password 1"
 
 
 def _settle(app: object) -> None:
@@ -50,8 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     from crm_desktop.domain.enums import UserRole
     from crm_desktop.domain.workflow import Action
     from crm_desktop.services.case_list import CaseListQuery, fetch_case_page
-    from crm_desktop.services.demo import generate_demo
-    from crm_desktop.services.users import set_password
+    from crm_desktop.services.demo import DEMO_PASSWORD, generate_demo
     from ui.app import create_application
     from ui.context import AppContext
     from ui.main_window import MainWindow
@@ -64,7 +61,6 @@ def main(argv: list[str] | None = None) -> int:
     database = open_database(f"sqlite:///{work / 'demo.db'}")
     print(f"Making {args.cases:,} demo cases in {work} …", file=sys.stderr)
     generate_demo(database, args.cases, args.seed, today)
-    database.write(lambda s: set_password(s, "manager", PASSWORD), actor="system")
 
     app = create_application()
     QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(work))
@@ -85,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
 
     sign_in = SignInDialog(context, account="council\\mellison")
     sign_in.username.setText("manager")
-    sign_in.password.setText(PASSWORD)
+    sign_in.password.setText(DEMO_PASSWORD)
     shot(sign_in, "sign-in")
     sign_in.sign_in()
     assert context.actor is not None, notifier.messages

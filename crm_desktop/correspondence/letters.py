@@ -1,29 +1,31 @@
 """Letters and emails about a case: preview, then send; either is recorded.
 
-For the desktop program:
+For the operations (:mod:`crm_desktop.operations.correspondence`):
 
 - :func:`preview` (a read session) fills in a template for a case and returns the
   text, who it goes to, the fields that are empty for this case, and warnings. A
   template with an unknown field is refused here, before anything can be sent.
 - :func:`letter_pdf` (a read session) is the same letter as PDF bytes, to show.
-- :func:`send_letter` (the :class:`~crm_desktop.db.database.Database`) records the
-  letter in the case's correspondence and returns its PDF to print or save.
-- :func:`send_email` (the Database) records the email in the case's correspondence and
-  in the outbox in one transaction, then sends it at once (no transaction is open
-  while the mail server is talked to). If the server cannot take it now the email
-  stays queued and ``crm-desktop reminders run`` retries it with back-off.
-- :func:`send` does one or the other by ``channel``.
+- :func:`send_letter` (a write session) records the letter in the case's
+  correspondence and returns its PDF to print or save.
+- :func:`send_email` (the :class:`~crm_desktop.db.database.Database`) records the
+  email in the case's correspondence and in the outbox in one transaction, then sends
+  it at once (no transaction is open while the mail server is talked to). If the
+  server cannot take it now the email stays queued and ``crm-desktop reminders run``
+  retries it with back-off.
 
-Every one takes a :class:`LetterRequest`: the case, the template, optionally the stage,
-appointment or remedy it is about, text the officer typed for ``{{ letter.text }}``,
-and, after a preview, the officer's edits of the filled-in subject and body (sent as
-typed, and still escaped on the PDF).
+Every one takes the case and a :class:`Letter`: the template, text the officer typed
+for ``{{ letter.text }}``, and, after a preview, the officer's edits of the filled-in
+subject and body (sent as typed, and still escaped on the PDF); and, as arguments of
+their own, the stage, appointment or remedy the letter is about (:class:`About`).
+Who may send what is the access policy's business, not this module's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -48,18 +50,17 @@ from crm_desktop.db.database import Database
 from crm_desktop.db.models import Case, Correspondence, User
 from crm_desktop.db.models_correspondence import OutboxMessage
 from crm_desktop.domain.access import Actor
-from crm_desktop.domain.enums import CorrespondenceChannel, CorrespondenceDirection, UserRole
+from crm_desktop.domain.enums import CorrespondenceChannel, CorrespondenceDirection
 from crm_desktop.errors import ValidationError
-from crm_desktop.services.access import AccessRefused, require_case_access
 
 __all__ = [
+    "About",
     "EmailResult",
-    "LetterRequest",
+    "Letter",
     "LetterResult",
     "Preview",
     "letter_pdf",
     "preview",
-    "send",
     "send_email",
     "send_letter",
 ]
@@ -68,16 +69,24 @@ MAX_TEXT = 20_000
 
 
 @dataclass(frozen=True)
-class LetterRequest:
-    case_id: int
+class Letter:
+    """What the officer chose and typed."""
+
     template_key: str
-    stage_id: int | None = None
-    assignment_id: int | None = None  # appointment letters: which appointment
-    remedy_id: int | None = None
     text: str = ""  # what the officer types for {{ letter.text }}
     to: str | None = None  # email: another address than the recipient's own
     subject: str | None = None  # the officer's edit of the filled-in subject
     body: str | None = None  # the officer's edit of the filled-in body
+
+
+@dataclass(frozen=True)
+class About:
+    """The case a letter is about, and the stage, appointment or remedy within it."""
+
+    case: int
+    stage: int | None = None  # None: the case's current stage
+    assignment: int | None = None  # appointment letters: which appointment
+    remedy: int | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +110,7 @@ class LetterResult:
     file_name: str
     preview: Preview
     warnings: tuple[str, ...]
+    saved_to: Path | None = None  # where its PDF was saved, when it was
 
 
 @dataclass(frozen=True)
@@ -112,14 +122,6 @@ class EmailResult:
     via: str | None  # "smtp host:port" or the .eml file written
     error: str | None
     preview: Preview
-
-
-def _require_sender(session: Session, actor: Actor, case_id: int) -> None:
-    if not (actor.can_work_cases or actor.role == UserRole.SERVICE_RESPONDER):
-        raise AccessRefused(
-            "Letters and emails are sent by the consumer relations team and service responders."
-        )
-    require_case_access(session, actor, case_id)
 
 
 def _value(context: dict[str, Any], path: str) -> object:
@@ -140,12 +142,12 @@ class _Prepared:
 
 def _prepare(
     session: Session,
-    request: LetterRequest,
+    about: About,
+    request: Letter,
     actor: Actor,
     today: dt.date,
     settings: CorrespondenceSettings,
 ) -> _Prepared:
-    _require_sender(session, actor, request.case_id)
     template = spec(request.template_key)
     if template.audience == Audience.STAFF:
         raise ValidationError(
@@ -159,13 +161,13 @@ def _prepare(
     officer = session.get(User, actor.user_id) if actor.user_id is not None else None
     context = case_context(
         session,
-        request.case_id,
+        about.case,
         today=today,
         settings=settings,
         officer=officer,
-        stage_id=request.stage_id,
-        assignment_id=request.assignment_id,
-        remedy_id=request.remedy_id,
+        stage_id=about.stage,
+        assignment_id=about.assignment,
+        remedy_id=about.remedy,
         text=request.text,
     )
     subject = render(text.subject, context.values).strip()
@@ -211,13 +213,15 @@ def _prepare(
     return _Prepared(result, context, text.subject, text.body, recipient)
 
 
-def preview(session: Session, request: LetterRequest, actor: Actor, today: dt.date) -> Preview:
+def preview(
+    session: Session, about: About, letter: Letter, actor: Actor, today: dt.date
+) -> Preview:
     """The filled-in template for the case; :class:`TemplateProblem` for a bad template."""
-    return _prepare(session, request, actor, today, load_settings(session)).preview
+    return _prepare(session, about, letter, actor, today, load_settings(session)).preview
 
 
 def _pdf(
-    prepared: _Prepared, request: LetterRequest, settings: CorrespondenceSettings, today: dt.date
+    prepared: _Prepared, request: Letter, settings: CorrespondenceSettings, today: dt.date
 ) -> tuple[bytes, list[str]]:
     values = prepared.context.values
     if request.subject is not None:
@@ -239,24 +243,27 @@ def _pdf(
     return render_letter_pdf(settings, content)
 
 
-def letter_pdf(session: Session, request: LetterRequest, actor: Actor, today: dt.date) -> bytes:
+def letter_pdf(
+    session: Session, about: About, letter: Letter, actor: Actor, today: dt.date
+) -> bytes:
     """The letter as PDF bytes, for a preview (nothing is recorded)."""
     settings = load_settings(session)
-    prepared = _prepare(session, request, actor, today, settings)
-    return _pdf(prepared, request, settings, today)[0]
+    prepared = _prepare(session, about, letter, actor, today, settings)
+    return _pdf(prepared, letter, settings, today)[0]
 
 
 def _record(
     session: Session,
     prepared: _Prepared,
-    request: LetterRequest,
+    about: About,
+    request: Letter,
     actor: Actor,
     channel: CorrespondenceChannel,
     recipient: str,
     sent_at: dt.datetime | None,
 ) -> Correspondence:
     row = Correspondence(
-        case_id=request.case_id,
+        case_id=about.case,
         stage_id=prepared.preview.stage_id,
         direction=CorrespondenceDirection.OUTGOING,
         channel=channel,
@@ -274,46 +281,46 @@ def _record(
 
 
 def send_letter(
-    database: Database,
-    request: LetterRequest,
+    session: Session,
+    about: About,
+    letter: Letter,
     actor: Actor,
     today: dt.date,
     *,
     now: dt.datetime | None = None,
 ) -> LetterResult:
-    """Record the letter in the case's correspondence; its PDF to print or save."""
-
-    def work(session: Session) -> LetterResult:
-        ensure_templates(session)
-        settings = load_settings(session)
-        prepared = _prepare(session, request, actor, today, settings)
-        pdf, warnings = _pdf(prepared, request, settings, today)
-        address = ", ".join([prepared.recipient.name, *prepared.recipient.address_lines])
-        row = _record(
-            session,
-            prepared,
-            request,
-            actor,
-            CorrespondenceChannel.LETTER,
-            address,
-            now or utcnow(),
-        )
-        reference = session.get(Case, request.case_id)
-        name = f"{reference.reference if reference else request.case_id}-{request.template_key}"
-        return LetterResult(
-            row.id,
-            pdf,
-            f"{name}-{row.id}.pdf",
-            prepared.preview,
-            prepared.preview.warnings + tuple(warnings),
-        )
-
-    return database.write(work, actor=actor.username)
+    """Record the letter in the case's correspondence (inside a write transaction); its
+    PDF to print or save."""
+    ensure_templates(session)
+    settings = load_settings(session)
+    prepared = _prepare(session, about, letter, actor, today, settings)
+    pdf, warnings = _pdf(prepared, letter, settings, today)
+    address = ", ".join([prepared.recipient.name, *prepared.recipient.address_lines])
+    row = _record(
+        session,
+        prepared,
+        about,
+        letter,
+        actor,
+        CorrespondenceChannel.LETTER,
+        address,
+        now or utcnow(),
+    )
+    reference = session.get(Case, about.case)
+    name = f"{reference.reference if reference else about.case}-{letter.template_key}"
+    return LetterResult(
+        row.id,
+        pdf,
+        f"{name}-{row.id}.pdf",
+        prepared.preview,
+        prepared.preview.warnings + tuple(warnings),
+    )
 
 
 def send_email(
     database: Database,
-    request: LetterRequest,
+    about: About,
+    request: Letter,
     actor: Actor,
     today: dt.date,
     *,
@@ -330,7 +337,7 @@ def send_email(
                 "Email is not set up: a manager sets the mail server (SMTP) or a folder "
                 "for .eml files in the settings."
             )
-        prepared = _prepare(session, request, actor, today, settings)
+        prepared = _prepare(session, about, request, actor, today, settings)
         to = prepared.preview.recipient_email
         if not to:
             raise ValidationError(
@@ -339,7 +346,9 @@ def send_email(
                 "to",
             )
         when = now or utcnow()
-        row = _record(session, prepared, request, actor, CorrespondenceChannel.EMAIL, to, None)
+        row = _record(
+            session, prepared, about, request, actor, CorrespondenceChannel.EMAIL, to, None
+        )
         sender = settings.sender or "crm-desktop@localhost"
         key = f"letter:{row.id}:{to.lower()}"
         enqueue(
@@ -352,7 +361,7 @@ def send_email(
                     prepared.preview.subject,
                     prepared.preview.body,
                     new_message_id(sender),
-                    case_id=request.case_id,
+                    case_id=about.case,
                     correspondence_id=row.id,
                 )
             ],
@@ -375,18 +384,3 @@ def send_email(
         return replace(queued, status="sent", via=report.via.get(queued.outbox_id))
     status = "failed" if report.failed else "queued"
     return replace(queued, status=status, error="; ".join(report.errors) or None)
-
-
-def send(
-    database: Database,
-    request: LetterRequest,
-    channel: CorrespondenceChannel,
-    actor: Actor,
-    today: dt.date,
-) -> LetterResult | EmailResult:
-    """:func:`send_letter` or :func:`send_email`."""
-    if channel == CorrespondenceChannel.LETTER:
-        return send_letter(database, request, actor, today)
-    if channel == CorrespondenceChannel.EMAIL:
-        return send_email(database, request, actor, today)
-    raise ValidationError("Letters go by post (letter) or by email.", "channel")

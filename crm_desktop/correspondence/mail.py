@@ -17,10 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import email.policy
 import hashlib
-import os
 import smtplib
 import ssl
-import tempfile
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -28,6 +26,8 @@ from pathlib import Path
 from typing import Protocol
 
 from crm_desktop.correspondence.settings import CorrespondenceSettings
+from crm_desktop.errors import EnvironmentProblem
+from crm_desktop.files import atomic_write
 
 # CRLF line ends (as SMTP and .eml files want) and headers folded only past 998
 # characters: a folded Subject comes back with a leading space from some readers.
@@ -155,19 +155,15 @@ class EmlFolderTransport:
             message["X-Unsent"] = "1"
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            handle, temp = tempfile.mkstemp(dir=self.folder, prefix=".writing-", suffix=".eml")
-            try:
-                with os.fdopen(handle, "wb") as out:
-                    out.write(message.as_bytes())
-                os.replace(temp, target)
-            except BaseException:
-                Path(temp).unlink(missing_ok=True)
-                raise
+            with atomic_write(target) as temporary:
+                temporary.write_bytes(message.as_bytes())
         except OSError as exc:
             raise SendError(
                 f"Cannot write the email to {self.folder} ({exc.strerror or exc}).",
                 unreachable=True,
             ) from None
+        except EnvironmentProblem as exc:
+            raise SendError(exc.message, unreachable=True) from None
         return str(target)
 
 

@@ -3,6 +3,10 @@
 Rows are written with Core statements (bookkeeping, not audited; see
 :mod:`crm_desktop.db.models_correspondence`). A notification made by a reminder has a
 ``dedupe_key``, so however often the reminders run, it is made once.
+
+Each user reads and marks only their own: every function here works on the actor's own
+user account's rows. An actor without an account (the command-line administrator) has
+none.
 """
 
 from __future__ import annotations
@@ -20,7 +24,6 @@ from crm_desktop.db.base import utcnow
 from crm_desktop.db.models import Case
 from crm_desktop.db.models_correspondence import Notification
 from crm_desktop.domain.access import Actor
-from crm_desktop.errors import ValidationError
 
 __all__ = [
     "NotificationView",
@@ -47,10 +50,11 @@ class NotificationView:
     read: bool
 
 
-def _user_id(actor: Actor) -> int:
+def _mine(actor: Actor) -> sa.ColumnElement[bool]:
+    """The actor's own notifications (none for an actor without a user account)."""
     if actor.user_id is None:
-        raise ValidationError("Sign in as a user to see notifications.")
-    return actor.user_id
+        return sa.false()
+    return TABLE.c.user_id == actor.user_id
 
 
 def add_notifications(session: Session, rows: Sequence[dict[str, Any]]) -> int:
@@ -94,7 +98,7 @@ def list_notifications(
             t.id, t.case_id, Case.reference, t.kind, t.text, t.due_on, t.created_at, t.read_at
         )
         .outerjoin(Case, Case.id == t.case_id)
-        .where(t.user_id == _user_id(actor))
+        .where(_mine(actor))
         .order_by(t.created_at.desc(), t.id.desc())
         .limit(limit)
     )
@@ -108,9 +112,7 @@ def list_notifications(
 
 def unread_count(session: Session, actor: Actor) -> int:
     t = TABLE.c
-    count = session.scalar(
-        sa.select(sa.func.count()).where(t.user_id == _user_id(actor), t.read_at.is_(None))
-    )
+    count = session.scalar(sa.select(sa.func.count()).where(_mine(actor), t.read_at.is_(None)))
     return int(count or 0)
 
 
@@ -121,7 +123,7 @@ def mark_read(session: Session, actor: Actor, ids: Sequence[int]) -> int:
     t = TABLE.c
     result = session.execute(
         sa.update(TABLE)
-        .where(t.user_id == _user_id(actor), t.id.in_(list(ids)), t.read_at.is_(None))
+        .where(_mine(actor), t.id.in_(list(ids)), t.read_at.is_(None))
         .values(read_at=utcnow())
     )
     return changed(result)
@@ -130,8 +132,6 @@ def mark_read(session: Session, actor: Actor, ids: Sequence[int]) -> int:
 def mark_all_read(session: Session, actor: Actor) -> int:
     t = TABLE.c
     result = session.execute(
-        sa.update(TABLE)
-        .where(t.user_id == _user_id(actor), t.read_at.is_(None))
-        .values(read_at=utcnow())
+        sa.update(TABLE).where(_mine(actor), t.read_at.is_(None)).values(read_at=utcnow())
     )
     return changed(result)

@@ -104,7 +104,9 @@ __all__ = [
     "PlanReport",
     "Recipient",
     "RunReport",
+    "WaitingMessage",
     "collect_deadlines",
+    "digest_due",
     "pending_outbox",
     "plan_reminders",
     "run_reminders",
@@ -735,12 +737,42 @@ def run_reminders(
     return RunReport(plan, delivery, counts)
 
 
-def pending_outbox(session: Session) -> list[OutboxMessage]:
-    """Messages not yet sent (for the status command)."""
-    return list(
-        session.scalars(
-            sa.select(OutboxMessage)
-            .where(OutboxMessage.status != outbox.SENT)
-            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+def digest_due(session: Session, local_now: dt.datetime) -> bool:
+    """Whether the daily digest is due at ``local_now`` (from ``reminders.digest_time``)."""
+    return local_now.time() >= load_settings(session).digest_time
+
+
+@dataclass(frozen=True, slots=True)
+class WaitingMessage:
+    """An email in the outbox not yet sent."""
+
+    id: int
+    status: str
+    kind: str
+    to_address: str
+    subject: str
+    attempts: int
+    next_attempt_at: dt.datetime  # UTC
+    last_error: str | None
+
+
+def pending_outbox(session: Session) -> list[WaitingMessage]:
+    """Messages not yet sent (for the status command), the next to be tried first."""
+    t = OutboxMessage
+    return [
+        WaitingMessage(*row)
+        for row in session.execute(
+            sa.select(
+                t.id,
+                t.status,
+                t.kind,
+                t.to_address,
+                t.subject,
+                t.attempts,
+                t.next_attempt_at,
+                t.last_error,
+            )
+            .where(t.status != outbox.SENT)
+            .order_by(t.next_attempt_at, t.id)
         )
-    )
+    ]

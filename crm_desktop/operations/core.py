@@ -4,7 +4,10 @@ An operation is a function ``op(ctx, ...)`` registered with :func:`operation`, w
 declares
 
 - the :class:`~crm_desktop.operations.policy.Permission` it needs,
-- whether it writes (a write transaction, audited under the actor) or only reads,
+- whether it writes (a write transaction, audited under the actor), only reads, or
+  opens its own write transactions (``own_transactions``: work that must hold no
+  transaction open while it talks to a mail server, or that removes files only once a
+  change is saved),
 - the kinds of data it changes (:class:`Change`), which the desktop program announces
   so that every screen showing that data reloads (Anki's ``OpChanges``),
 - and, through the types of its arguments (``CaseId``, ``StageId``, ...), which
@@ -141,9 +144,31 @@ class OpContext:
     today: dt.date
     authoriser: Authoriser = field(init=False)
     database: Database | None = None
+    own_transactions: bool = False
 
     def __post_init__(self) -> None:
         self.authoriser = Authoriser(self.session, self.actor)
+
+    def require_database(self) -> Database:
+        if self.database is None:
+            raise RuntimeError("this operation needs the database itself, not only a session")
+        return self.database
+
+    def write(self, work: Callable[[Session], T]) -> T:
+        """For an operation declared with ``own_transactions``: ``work`` in a write
+        transaction of its own, audited under the actor. The operation's read session
+        is ended first, so the write never waits for it (on SQLite's rollback journal a
+        reader holding its lock would keep the writer from committing)."""
+        if not self.own_transactions:
+            raise RuntimeError("only an operation declared with own_transactions writes itself")
+        self.end_reads()
+        return self.require_database().write(work, actor=self.actor.username)
+
+    def end_reads(self) -> None:
+        """End the read session's transaction (an ``own_transactions`` operation calls
+        this before long work, such as talking to a mail server)."""
+        if self.own_transactions and self.session.in_transaction():
+            self.session.commit()
 
 
 @dataclass(frozen=True)
@@ -158,9 +183,12 @@ class Operation(Generic[P, T]):
     writes: bool
     scoped: tuple[tuple[str, Scope], ...]
     description: str
+    own_transactions: bool = False
 
     def __call__(self, ctx: OpContext, *args: P.args, **kwargs: P.kwargs) -> T:
         self.check(ctx, *args, **kwargs)
+        if self.own_transactions:
+            ctx.end_reads()  # the checks' reads are over: hold nothing while it works
         return self.function(ctx, *args, **kwargs)
 
     def check(self, ctx: OpContext, *args: Any, **kwargs: Any) -> None:
@@ -218,27 +246,37 @@ def operation(
     *,
     changes: tuple[Change, ...] = (),
     writes: bool | None = None,
+    own_transactions: bool = False,
 ) -> Callable[[Callable[Concatenate[OpContext, P], T]], Operation[P, T]]:
     """Register ``function`` as an operation needing ``permission``.
 
     ``writes`` defaults to whether it declares ``changes``: an operation that changes
     nothing runs in a read session.
+
+    ``own_transactions``: the policy's checks run in a read session, then the operation
+    writes through :meth:`OpContext.write` (or services given ``ctx.database``), each
+    write a transaction of its own. For work that must not hold a transaction open
+    while it talks to a mail server, or that removes files only once a change is saved.
+    It may declare ``changes`` without running in one write transaction.
     """
 
     def register(function: Callable[Concatenate[OpContext, P], T]) -> Operation[P, T]:
         name = f"{function.__module__.rsplit('.', 1)[-1]}.{function.__name__}"
         if name in REGISTRY:
             raise RuntimeError(f"operation {name} is registered twice")
-        if changes and writes is False:
+        if own_transactions and writes:
+            raise RuntimeError(f"operation {name} opens its own transactions: it cannot write")
+        if changes and writes is False and not own_transactions:
             raise RuntimeError(f"operation {name} changes data, so it must write")
         op = Operation(
             name=name,
             function=function,
             permission=permission,
             changes=OpChanges(frozenset(changes)),
-            writes=bool(changes) if writes is None else writes,
+            writes=False if own_transactions else bool(changes) if writes is None else writes,
             scoped=_scoped_parameters(function),
             description=(inspect.getdoc(function) or "").split("\n", 1)[0],
+            own_transactions=own_transactions,
         )
         REGISTRY[name] = op
         return op
@@ -266,7 +304,9 @@ def run_operation(
     signed_in = actor
 
     def work(session: Session) -> T:
-        ctx = OpContext(session, signed_in, today, database=database)
+        ctx = OpContext(
+            session, signed_in, today, database=database, own_transactions=op.own_transactions
+        )
         return op(ctx, *args, **kwargs)
 
     if op.writes:

@@ -371,6 +371,11 @@ class Authoriser:
         if case_id is None:
             if not self.sees_every_case:
                 raise self._refusal()
+            if scope == Scope.CASE_REFERENCE:
+                raise NotFound(
+                    f"There is no case with the reference {str(value).strip().upper()}. "
+                    "Check the reference and try again."
+                )
             raise NotFound(f"That {scope.value} no longer exists; it may have been deleted.")
         if not self.may_see_case(case_id):
             raise self._refusal()

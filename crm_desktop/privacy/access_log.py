@@ -1,10 +1,11 @@
 """The access log: who opened which case, and when.
 
-The screen that opens a case calls :func:`record_case_opened` in a write transaction of
-its own (``database.write(lambda s: record_case_opened(s, actor, case_id), actor=...)``).
-Entries are written with a SQL statement, not through the ORM, so they do not fill the
-audit trail; on PostgreSQL nobody but the owner can change one, and staff can delete
-them only as the retention purge does. Managers read the log (:func:`access_log`).
+The operation that opens a case (:func:`crm_desktop.operations.cases.open_case`) calls
+:func:`record_case_opened` in its own transaction. Entries are written with a SQL
+statement, not through the ORM, so they do not fill the audit trail; on PostgreSQL
+nobody but the owner can change one, and staff can delete them only as the retention
+purge does. Managers read the log (:func:`access_log`, through
+:func:`crm_desktop.operations.privacy.access_log`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 from crm_desktop.db.models import Case, User
 from crm_desktop.db.models_privacy import CaseAccess
 from crm_desktop.domain.access import Actor
-from crm_desktop.privacy.common import moment, require_manager
+from crm_desktop.privacy.common import moment
 
 __all__ = ["AccessLogEntry", "access_log", "record_case_opened"]
 
@@ -57,7 +58,6 @@ def record_case_opened(
 
 def access_log(
     session: Session,
-    actor: Actor,
     *,
     case_id: int | None = None,
     username: str | None = None,
@@ -65,8 +65,7 @@ def access_log(
     until: dt.datetime | None = None,
     limit: int = DEFAULT_LIMIT,
 ) -> list[AccessLogEntry]:
-    """Who opened which case, newest first (managers only)."""
-    require_manager(actor, "see who opened which case")
+    """Who opened which case, newest first."""
     query = (
         sa.select(
             CaseAccess.id,

@@ -1,4 +1,6 @@
-"""What the privacy services share: the manager check, the clock, one audit event."""
+"""What the privacy services share: the clock, one audit event, finding a case by its
+reference. Who may use them is the access policy's business
+(:mod:`crm_desktop.operations.privacy`)."""
 
 from __future__ import annotations
 
@@ -13,16 +15,7 @@ from crm_desktop.db.audit import ACTOR_KEY, record_events
 from crm_desktop.db.base import utcnow
 from crm_desktop.db.models import Case
 from crm_desktop.domain.access import Actor
-from crm_desktop.errors import ValidationError
-from crm_desktop.services.access import AccessRefused
-
-MANAGERS_ONLY = "Only a manager can {doing}."
-
-
-def require_manager(actor: Actor, doing: str) -> None:
-    """Refuse anyone but a manager or an administrator."""
-    if not actor.is_manager:
-        raise AccessRefused(MANAGERS_ONLY.format(doing=doing))
+from crm_desktop.errors import NotFound, ValidationError
 
 
 def bind_actor(session: Session, actor: Actor) -> None:
@@ -87,5 +80,5 @@ def case_id_for_reference(session: Session, reference: str) -> int:
         sa.select(Case.id).where(sa.func.upper(Case.reference) == text.upper())
     )
     if case_id is None:
-        raise ValidationError(f"There is no case with the reference {text}.", "case")
+        raise NotFound(f"There is no case with the reference {text.upper()}.")
     return case_id

@@ -5,8 +5,9 @@ The answers are special category data (UK GDPR Art. 9), so:
 - they are kept apart from the case, one row per person (``equality_monitoring``), and
   every question is optional, each with "Prefer not to say";
 - only managers may record, read or erase them (:func:`record_equality`,
-  :func:`equality_of`, :func:`erase_equality`); on PostgreSQL the investigators' group
-  role has no grant on the table at all;
+  :func:`equality_of`, :func:`erase_equality`; the access policy's
+  ``Permission.SEE_EQUALITY``, see :mod:`crm_desktop.operations.privacy`); on
+  PostgreSQL the investigators' group role has no grant on the table at all;
 - they are written with SQL statements, not through the ORM, so the values never enter
   the audit trail: the trail records that answers were recorded (which questions), not
   what they were;
@@ -35,13 +36,12 @@ from crm_desktop.db.models_privacy import Characteristic, EqualityCategory, Equa
 from crm_desktop.domain.access import Actor
 from crm_desktop.domain.enums import Kind, PartyRole, Procedure
 from crm_desktop.domain.financial_year import FinancialYear
-from crm_desktop.errors import ValidationError
+from crm_desktop.errors import NotFound, ValidationError
 from crm_desktop.privacy.common import (
     audit,
     bind_actor,
     execute_count,
     moment,
-    require_manager,
     require_reason,
 )
 from crm_desktop.privacy.suppression import DEFAULT_THRESHOLD, suppress
@@ -144,7 +144,7 @@ def _person_exists(session: Session, person_id: int) -> None:
         sa.select(Person.id, Person.anonymised_at).where(Person.id == person_id)
     ).first()
     if row is None:
-        raise ValidationError(f"There is no person with id {person_id}.", "person")
+        raise NotFound("That person's record no longer exists; it may have been deleted.")
     if row.anonymised_at is not None:
         raise ValidationError("That person's record has been anonymised.", "person")
 
@@ -156,10 +156,9 @@ def record_equality(
     answers: EqualityAnswers,
     now: dt.datetime | None = None,
 ) -> EqualityAnswers:
-    """Record (or replace) a person's answers (managers only). Every question is
+    """Record (or replace) a person's answers. Every question is
     optional; an answer must be one of the categories offered, "Prefer not to say"
     included. All questions unanswered erases the record."""
-    require_manager(actor, "record equality monitoring answers")
     _person_exists(session, person_id)
     at = moment(now)
     offered = categories(session)
@@ -198,9 +197,8 @@ def record_equality(
     return clean
 
 
-def equality_of(session: Session, actor: Actor, person_id: int) -> EqualityAnswers | None:
-    """A person's answers (managers only); None when none were recorded."""
-    require_manager(actor, "see equality monitoring answers")
+def equality_of(session: Session, person_id: int) -> EqualityAnswers | None:
+    """A person's answers; None when none were recorded."""
     row = session.execute(sa.select(_TABLE).where(_TABLE.c.person_id == person_id)).first()
     if row is None:
         return None
@@ -212,7 +210,6 @@ def erase_equality(
     session: Session, actor: Actor, person_id: int, reason: str, now: dt.datetime | None = None
 ) -> bool:
     """Delete a person's answers (they withdrew consent, say); True if there were any."""
-    require_manager(actor, "erase equality monitoring answers")
     why = require_reason(reason, "erasing the answers")
     removed = execute_count(session, sa.delete(_TABLE).where(_TABLE.c.person_id == person_id))
     if removed:
@@ -236,7 +233,6 @@ def set_population_share(
     percent: float | None,
 ) -> CategoryView:
     """The share of the council's population in a category (None: not known)."""
-    require_manager(actor, "change population figures")
     bind_actor(session, actor)
     if percent is not None and not 0 <= percent <= 100:
         raise ValidationError("A population share is a percentage from 0 to 100.", "percent")
@@ -270,8 +266,6 @@ def suppression_threshold(session: Session) -> int:
 
 
 # ------------------------------------------------------------------------ the report
-
-
 
 
 def complainant_answers(

@@ -7,8 +7,9 @@
 - A case is due on the same day N years after it closed (29 February: the 28th). Open
   cases are never due.
 - :func:`retention_review` lists what is due on a date; :func:`anonymise_case`,
-  :func:`delete_case` and :func:`purge` act on it. Managers only, always with a reason,
-  recorded in ``retention_event`` and in the audit trail (without personal values).
+  :func:`delete_case` and :func:`purge` act on it, always with a reason, recorded in
+  ``retention_event`` and in the audit trail (without personal values). Who may is the
+  access policy's business (managers: :mod:`crm_desktop.operations.privacy`).
 - A case on legal hold (:func:`place_legal_hold`) can be neither anonymised nor deleted;
   the purge passes it by and says so.
 
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,14 +54,13 @@ from crm_desktop.domain.access import Actor
 from crm_desktop.domain.calendar import add_calendar_months
 from crm_desktop.domain.enums import CaseStatus, Kind, Procedure
 from crm_desktop.domain.formatting import format_date
-from crm_desktop.errors import ValidationError
+from crm_desktop.errors import IllegalTransition, NotFound, ValidationError
 from crm_desktop.privacy import personal_data as pd
 from crm_desktop.privacy.common import (
     audit,
     bind_actor,
     execute_count,
     moment,
-    require_manager,
     require_reason,
 )
 
@@ -84,6 +85,7 @@ __all__ = [
     "set_rule",
 ]
 
+_log = logging.getLogger(__name__)
 DEFAULT_YEARS = 6
 DEFAULT_METHOD = RetentionMethod.ANONYMISE
 _EVENTS: sa.Table = Base.metadata.tables["retention_event"]
@@ -125,6 +127,7 @@ class RetentionResult:
     links_removed: int = 0
     rows_cleared: dict[str, int] = field(default_factory=dict)
     files_to_remove: tuple[str, ...] = ()
+    files_removed: int = 0  # once the change was saved
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,7 @@ class PurgeResult:
     done: tuple[RetentionResult, ...]
     held: tuple[ReviewItem, ...]  # due, but on legal hold: left as they are
     access_entries_deleted: int
+    files_removed: int = 0  # once the change was saved
 
     @property
     def files_to_remove(self) -> tuple[str, ...]:
@@ -200,8 +204,7 @@ def set_rule(
     procedure: Procedure | None = None,
     description: str = "",
 ) -> RuleView:
-    """Add or change a rule of the schedule (managers only; audited like any setting)."""
-    require_manager(actor, "change the retention schedule")
+    """Add or change a rule of the schedule (audited like any setting)."""
     bind_actor(session, actor)
     if not 1 <= years <= 100:
         raise ValidationError("Keep records for between 1 and 100 years.", "years")
@@ -306,10 +309,9 @@ def _review(session: Session, as_of: dt.date, case_ids: Sequence[int] | None) ->
     ]
 
 
-def retention_review(session: Session, actor: Actor, as_of: dt.date) -> list[ReviewItem]:
+def retention_review(session: Session, as_of: dt.date) -> list[ReviewItem]:
     """Every closed case whose retention period has ended on ``as_of``, earliest closed
     first, those on legal hold included (and marked) so their holds can be reviewed."""
-    require_manager(actor, "review records due for anonymisation or deletion")
     return _review(session, as_of, None)
 
 
@@ -330,21 +332,18 @@ def _case_row(session: Session, case_id: int) -> Any:
         ).where(Case.id == case_id)
     ).first()
     if row is None:
-        raise ValidationError(f"There is no case with id {case_id}.", "case")
+        raise NotFound("That case no longer exists; it may have been deleted.")
     return row
 
 
 def _check_can_remove(row: sa.Row[Any], doing: str) -> None:
     if row.legal_hold:
-        raise ValidationError(
+        raise IllegalTransition(
             f"{row.reference} is on legal hold, so it cannot be {doing}. Release the hold "
-            "(with a reason) first, if it is no longer needed.",
-            "legal_hold",
+            "(with a reason) first, if it is no longer needed."
         )
     if row.status != CaseStatus.CLOSED:
-        raise ValidationError(
-            f"{row.reference} is still open. Close it before it is {doing}.", "status"
-        )
+        raise IllegalTransition(f"{row.reference} is still open. Close it before it is {doing}.")
 
 
 def _record(
@@ -536,18 +535,17 @@ def anonymise_case(
     reason: str,
     now: dt.datetime | None = None,
 ) -> RetentionResult:
-    """Remove the personal data of a closed case and keep its figures (managers only).
+    """Remove the personal data of a closed case and keep its figures.
 
     Refused for a case on legal hold, an open case, or one already anonymised.
     """
-    require_manager(actor, "anonymise a case")
     why = require_reason(reason, "anonymising the case")
     at = moment(now)
     session.flush()
     row = _case_row(session, case_id)
     if row.anonymised_at is not None:
-        raise ValidationError(
-            f"{row.reference} was anonymised on {format_date(row.anonymised_at.date())}.", "case"
+        raise IllegalTransition(
+            f"{row.reference} was anonymised on {format_date(row.anonymised_at.date())}."
         )
     _check_can_remove(row, "anonymised")
     people = _parties(session, case_id)
@@ -580,13 +578,12 @@ def delete_case(
     reason: str,
     now: dt.datetime | None = None,
 ) -> RetentionResult:
-    """Delete a closed case and every record of it (managers only); its people go too
-    when nothing else keeps them. It then no longer counts in any report.
+    """Delete a closed case and every record of it; its people go too when nothing else
+    keeps them. It then no longer counts in any report.
 
     Refused for a case on legal hold or an open case. What remains is the retention
     event (reference, who, when, why) and the audit trail.
     """
-    require_manager(actor, "delete a case")
     why = require_reason(reason, "deleting the case")
     at = moment(now)
     session.flush()
@@ -628,15 +625,14 @@ def place_legal_hold(
     session: Session, actor: Actor, case_id: int, reason: str, now: dt.datetime | None = None
 ) -> None:
     """Stop the case from being anonymised or deleted until the hold is released."""
-    require_manager(actor, "place a legal hold")
     bind_actor(session, actor)
     why = require_reason(reason, "the legal hold")
     at = moment(now)
     case = session.get(Case, case_id)
     if case is None:
-        raise ValidationError(f"There is no case with id {case_id}.", "case")
+        raise NotFound("That case no longer exists; it may have been deleted.")
     if case.legal_hold:
-        raise ValidationError(f"{case.reference} is already on legal hold.", "legal_hold")
+        raise IllegalTransition(f"{case.reference} is already on legal hold.")
     case.legal_hold = True
     case.updated_by = actor.username
     session.flush()
@@ -647,15 +643,14 @@ def release_legal_hold(
     session: Session, actor: Actor, case_id: int, reason: str, now: dt.datetime | None = None
 ) -> None:
     """Release a legal hold; the case follows the retention schedule again."""
-    require_manager(actor, "release a legal hold")
     bind_actor(session, actor)
     why = require_reason(reason, "releasing the legal hold")
     at = moment(now)
     case = session.get(Case, case_id)
     if case is None:
-        raise ValidationError(f"There is no case with id {case_id}.", "case")
+        raise NotFound("That case no longer exists; it may have been deleted.")
     if not case.legal_hold:
-        raise ValidationError(f"{case.reference} is not on legal hold.", "legal_hold")
+        raise IllegalTransition(f"{case.reference} is not on legal hold.")
     case.legal_hold = False
     case.updated_by = actor.username
     session.flush()
@@ -672,7 +667,6 @@ def purge(
     """Apply the schedule on ``as_of``: anonymise or delete every case due (cases on
     legal hold are left as they are and listed), and delete access log entries older
     than their retention period."""
-    require_manager(actor, "apply the retention schedule")
     why = require_reason(reason, "applying the retention schedule")
     at = moment(now)
     items = _review(session, as_of, None)
@@ -707,11 +701,8 @@ def purge(
     return PurgeResult(as_of, tuple(done), tuple(held), removed)
 
 
-def retention_events(
-    session: Session, actor: Actor, case_id: int | None = None
-) -> list[RetentionEventView]:
+def retention_events(session: Session, case_id: int | None = None) -> list[RetentionEventView]:
     """The retention log (newest first), of one case or of all."""
-    require_manager(actor, "see the retention log")
     query = sa.select(RetentionEvent).order_by(RetentionEvent.id.desc())
     if case_id is not None:
         query = query.where(RetentionEvent.case_id == case_id)
@@ -740,6 +731,10 @@ def remove_stored_files(store: Path, names: Sequence[str]) -> list[str]:
         path = (folder / name).resolve()
         if path.parent != folder or not path.is_file():
             continue
-        path.unlink()
+        try:
+            path.unlink()
+        except OSError as exc:  # the records are gone: the file is an orphan to tidy later
+            _log.warning("could not remove the attachment file %s: %s", path, exc)
+            continue
         removed.append(name)
     return removed

@@ -32,7 +32,6 @@ import datetime as dt
 import hashlib
 import io
 import json
-import os
 import re
 import zipfile
 from collections import Counter
@@ -69,9 +68,10 @@ from crm_desktop.db.models_privacy import SubjectAccessRequest
 from crm_desktop.domain.access import Actor
 from crm_desktop.domain.enums import StageCode
 from crm_desktop.domain.formatting import format_date
-from crm_desktop.errors import ValidationError
+from crm_desktop.errors import NotFound, ValidationError
+from crm_desktop.files import atomic_write, file_problem
 from crm_desktop.privacy import equality
-from crm_desktop.privacy.common import audit, moment, require_manager
+from crm_desktop.privacy.common import audit, moment
 from crm_desktop.privacy.personal_data import Identifier, identifiers_of
 from crm_desktop.reports.safe_cells import neutralise
 
@@ -672,23 +672,15 @@ def _index_pdf(
     return buffer.getvalue()
 
 
-def _write_zip(path: Path, members: list[tuple[str, bytes]], at: dt.datetime) -> str:
-    """Write the ZIP beside ``path`` and rename it into place; its SHA-256."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
+def _write_zip(temporary: Path, members: list[tuple[str, bytes]], at: dt.datetime) -> str:
+    """Write the ZIP to ``temporary`` (renamed into place by the caller); its SHA-256."""
     stamp = (max(at.year, 1980), at.month, at.day, at.hour, at.minute, at.second)
-    try:
-        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for name, content in members:
-                info = zipfile.ZipInfo(name, date_time=stamp)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                archive.writestr(info, content)
-        digest = hashlib.sha256(partial.read_bytes()).hexdigest()
-        os.replace(partial, path)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    return digest
+    with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, content)
+    return hashlib.sha256(temporary.read_bytes()).hexdigest()
 
 
 # ---------------------------------------------------------------------------- export
@@ -705,13 +697,13 @@ def subject_access_export(
     now: dt.datetime | None = None,
 ) -> SubjectAccessResult:
     """Write everything held about the person to ``out`` (a ZIP) and log the request and
-    its redactions (managers only). ``store`` is the attachment store; without it the
-    attachments are listed but their files are not included."""
-    require_manager(actor, "produce a subject access export")
+    its redactions. ``store`` is the attachment store; without it the attachments are
+    listed but their files are not included. The ZIP is written under a temporary name
+    and renamed into place only once the request is logged."""
     at = moment(now)
     subject = session.get(Person, person_id)
     if subject is None:
-        raise ValidationError(f"There is no person with id {person_id}.", "person")
+        raise NotFound(f"There is no person with the id {person_id}. Check the id.")
     if subject.anonymised_at is not None:
         raise ValidationError(
             "That person's record has been anonymised: nothing identifiable is held.", "person"
@@ -722,7 +714,7 @@ def subject_access_export(
     identifiers, others = _third_parties(session, subject, case_ids)
     collector = _Collector(identifiers)
     data = _collect(session, subject, case_ids, collector)
-    answers = equality.equality_of(session, actor, person_id)
+    answers = equality.equality_of(session, person_id)
     data["equality"] = (
         [{"question": k, "answer": v} for k, v in _plain_answers(answers).items()]
         if answers
@@ -745,9 +737,7 @@ def subject_access_export(
             from crm_desktop.services.attachments import AttachmentDamaged, open_attachment
 
             try:
-                members.append(
-                    (member, open_attachment(session, store, row.id, actor).read_bytes())
-                )
+                members.append((member, open_attachment(session, store, row.id).read_bytes()))
                 included = True
             except AttachmentDamaged:
                 pass
@@ -794,14 +784,15 @@ def subject_access_export(
         not_included,
         [refs[i] for i in case_ids],
     )
-    digest = _write_zip(out, [("index.pdf", index), *data_members, *members], at)
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise file_problem(exc, out) from None
+    with atomic_write(out) as temporary:
+        digest = _write_zip(temporary, [("index.pdf", index), *data_members, *members], at)
         request_id = _log(
             session, actor, subject.id, request_reference, out, digest, files, collector, at
         )
-    except BaseException:
-        out.unlink(missing_ok=True)
-        raise
     return SubjectAccessResult(
         request_id,
         out,

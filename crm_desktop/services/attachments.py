@@ -9,6 +9,10 @@ Where the store is: ``CRM_ATTACHMENTS`` if set, else the machine-wide site setti
 ``[attachments] folder``, else the ``attachments.folder`` setting,
 else a folder beside a SQLite file (``crm.db`` -> ``crm.attachments/``), else (for
 PostgreSQL without a setting) the user's data folder.
+
+Files are written with :func:`crm_desktop.files.atomic_write`: under a temporary name no
+other writer shares, renamed into place once whole. Who may add or open what is the
+access policy's business (:mod:`crm_desktop.operations.attachments`).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -28,8 +33,8 @@ from sqlalchemy.orm import Session
 from crm_desktop.db.engine import APP_NAME, parse_url, sqlite_file
 from crm_desktop.db.models import Attachment, Case, Setting
 from crm_desktop.domain.access import Actor
-from crm_desktop.errors import UserFacingError, ValidationError
-from crm_desktop.services.access import is_restricted, require_case_access
+from crm_desktop.errors import NotFound, UserFacingError, ValidationError
+from crm_desktop.files import atomic_write, file_problem
 
 STORE_ENV = "CRM_ATTACHMENTS"
 FOLDER_SETTING = "attachments.folder"
@@ -110,34 +115,28 @@ def add_attachment(
     (nothing kept) when it is over the size limit. If the database write fails, the
     caller's rollback leaves a file nobody points at; :func:`remove_orphans` tidies it.
     """
-    require_case_access(session, actor, case_id)
-    if not actor.can_work_cases and not is_restricted(actor):
-        raise ValidationError("Your role cannot add attachments to cases.")
     if session.get(Case, case_id) is None:
-        raise ValidationError(f"There is no case with id {case_id}.", "case")
+        raise NotFound("That case no longer exists; it may have been deleted.")
     limit = size_limit(session)
-    store.mkdir(parents=True, exist_ok=True)
+    try:
+        store.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise file_problem(exc, store) from None
     stored_name = secrets.token_hex(16)
     target = _inside(store, stored_name)
-    partial = target.with_name(f".{stored_name}.partial")
     digest = hashlib.sha256()
     size = 0
-    try:
-        with partial.open("xb") as out:
-            while chunk := source.read(CHUNK):
-                size += len(chunk)
-                if size > limit:
-                    raise ValidationError(
-                        f"The file is larger than the limit of {limit / 1024 / 1024:.0f} MB. "
-                        "Make it smaller (a PDF of the pages that matter) and add it again.",
-                        "file",
-                    )
-                digest.update(chunk)
-                out.write(chunk)
-        partial.replace(target)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+    with atomic_write(target) as temporary, temporary.open("wb") as out:
+        while chunk := source.read(CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise ValidationError(
+                    f"The file is larger than the limit of {limit / 1024 / 1024:.0f} MB. "
+                    "Make it smaller (a PDF of the pages that matter) and add it again.",
+                    "file",
+                )
+            digest.update(chunk)
+            out.write(chunk)
     row = Attachment(
         case_id=case_id,
         original_name=display_name(original_name),
@@ -164,20 +163,26 @@ def _view(row: Attachment) -> AttachmentView:
     )
 
 
-def list_attachments(session: Session, case_id: int, actor: Actor) -> list[AttachmentView]:
-    require_case_access(session, actor, case_id)
+def list_attachments(session: Session, case_id: int) -> list[AttachmentView]:
+    """The files kept with the case, in the order they were added."""
     rows = session.scalars(
         sa.select(Attachment).where(Attachment.case_id == case_id).order_by(Attachment.id)
     )
     return [_view(row) for row in rows]
 
 
-def open_attachment(session: Session, store: Path, attachment_id: int, actor: Actor) -> Path:
+def attachment(session: Session, attachment_id: int) -> AttachmentView:
+    row = session.get(Attachment, attachment_id)
+    if row is None:
+        raise NotFound("That attachment no longer exists; it may have been deleted.")
+    return _view(row)
+
+
+def open_attachment(session: Session, store: Path, attachment_id: int) -> Path:
     """The stored file, after checking its hash; refused if it changed or is missing."""
     row = session.get(Attachment, attachment_id)
     if row is None:
-        raise ValidationError(f"There is no attachment with id {attachment_id}.", "attachment")
-    require_case_access(session, actor, row.case_id)
+        raise NotFound("That attachment no longer exists; it may have been deleted.")
     path = _inside(store, row.stored_name)
     if not path.is_file():
         raise AttachmentDamaged(
@@ -194,6 +199,29 @@ def open_attachment(session: Session, store: Path, attachment_id: int, actor: Ac
             "the attachment store from a backup."
         )
     return path
+
+
+def viewing_copy(stored: Path, attachment_id: int, name: str) -> Path:
+    """A copy of a checked attachment under its own name, for the system to open.
+
+    The store keeps files under random names without an ending, which no program knows
+    how to open; the copy (in the user's temporary folder) is what the viewer gets, so
+    nothing it does can change the stored file.
+    """
+    folder = Path(tempfile.gettempdir()) / "crm-desktop-attachments" / str(attachment_id)
+    copy = folder / display_name(name)  # a label only: no folders can come through it
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with (
+            atomic_write(copy) as temporary,
+            stored.open("rb") as source,
+            temporary.open("wb") as out,
+        ):
+            while chunk := source.read(CHUNK):
+                out.write(chunk)
+    except OSError as exc:
+        raise file_problem(exc, copy) from None
+    return copy
 
 
 def remove_orphans(session: Session, store: Path) -> list[str]:

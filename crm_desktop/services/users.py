@@ -76,6 +76,12 @@ def check_password_rules(password: str) -> None:
         raise ValidationError("A password cannot start or end with a space.", "password")
 
 
+def hash_password(password: str) -> str:
+    """The Argon2id hash of a password that keeps the rules (else ``ValidationError``)."""
+    check_password_rules(password)
+    return _hasher.hash(password)
+
+
 def add_user(
     session: Session,
     username: str,
@@ -103,8 +109,7 @@ def add_user(
         raise ValidationError(f"There is already a user called {name}.", "username")
     if password is None and windows_account is None:
         raise ValidationError("Give the user a password or a Windows account.", "password")
-    if password is not None:
-        check_password_rules(password)
+    password_hash = hash_password(password) if password is not None else None
     if role == UserRole.INVESTIGATOR and person_id is None:
         raise ValidationError(
             "An investigator's account must be linked to their record in the pool.", "person"
@@ -116,7 +121,7 @@ def add_user(
         display_name=display_name.strip() or name,
         email=email,
         role=role,
-        password_hash=_hasher.hash(password) if password is not None else None,
+        password_hash=password_hash,
         windows_account=windows_account.strip().lower() if windows_account else None,
         person_id=person_id,
     )
@@ -147,9 +152,9 @@ def set_active(session: Session, username: str, active: bool) -> UserView:
 
 
 def set_password(session: Session, username: str, password: str) -> None:
-    check_password_rules(password)
+    password_hash = hash_password(password)
     user = _user(session, username)
-    user.password_hash = _hasher.hash(password)
+    user.password_hash = password_hash
     user.failed_sign_ins = 0
     user.locked_until = None
     session.flush()

@@ -1,7 +1,9 @@
-"""Attachments: generated names inside the store, size limit, hash checked on opening."""
+"""Attachments: generated names inside the store, size limit, hash checked on opening;
+who may add, list and open them (through the operations)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 
@@ -9,23 +11,25 @@ import pytest
 import sqlalchemy as sa
 
 from crm_desktop.db.database import Database
-from crm_desktop.db.models import Attachment, Setting
+from crm_desktop.db.models import Assignment, Attachment, Case, Person, Setting
 from crm_desktop.domain.access import Actor
-from crm_desktop.domain.enums import UserRole
-from crm_desktop.errors import ValidationError
-from crm_desktop.services.access import AccessRefused
+from crm_desktop.domain.enums import AssignmentRole, AssignmentStatus, UserRole
+from crm_desktop.errors import FileProblem, PermissionRefused, ValidationError
+from crm_desktop.operations import attachments as ops
+from crm_desktop.operations import run_operation
 from crm_desktop.services.attachments import (
     AttachmentDamaged,
     add_attachment,
     display_name,
-    list_attachments,
     open_attachment,
     remove_orphans,
     store_folder,
 )
+from crm_desktop.services.users import add_user
 from tests.factories import add_case
 
 OFFICER = Actor("officer1", UserRole.OFFICER)
+TODAY = dt.date(2024, 3, 18)
 
 
 @pytest.fixture
@@ -58,7 +62,7 @@ def test_no_name_a_user_gives_reaches_outside_the_store(
     assert files[0].name != name and "/" not in view.name and "\\" not in view.name
     assert "\x00" not in view.name
     with database.session() as session:
-        path = open_attachment(session, store, view.id, OFFICER)
+        path = open_attachment(session, store, view.id)
     assert path.read_bytes() == b"evidence"
 
 
@@ -90,20 +94,99 @@ def test_a_changed_or_missing_file_is_refused(
     stored = next(store.iterdir())
     stored.write_bytes(b"altered!")
     with database.session() as session, pytest.raises(AttachmentDamaged, match="has changed"):
-        open_attachment(session, store, view.id, OFFICER)
+        open_attachment(session, store, view.id)
     stored.unlink()
     with database.session() as session, pytest.raises(AttachmentDamaged, match="missing"):
-        open_attachment(session, store, view.id, OFFICER)
+        open_attachment(session, store, view.id)
 
 
-def test_investigators_only_see_their_cases_attachments(
-    database: Database, case_id: int, tmp_path: Path
+def _count(database: Database) -> int:
+    with database.session() as session:
+        return int(session.scalar(sa.select(sa.func.count()).select_from(Attachment)) or 0)
+
+
+def _investigator(database: Database, case_id: int) -> Actor:
+    """An investigator with an accepted appointment on the case."""
+
+    def build(session: sa.orm.Session) -> Actor:
+        person = Person(full_name="Ivy Investigator", is_investigator=True)
+        session.add(person)
+        session.flush()
+        user = add_user(
+            session,
+            "ivy",
+            UserRole.INVESTIGATOR,
+            password="a long password",
+            person_id=person.id,
+        )
+        case = session.get(Case, case_id)
+        assert case is not None and case.current_stage_id is not None
+        session.add(
+            Assignment(
+                stage_id=case.current_stage_id,
+                person_id=person.id,
+                role=AssignmentRole.INVESTIGATING_OFFICER,
+                status=AssignmentStatus.ACCEPTED,
+                offered_on=TODAY,
+            )
+        )
+        return Actor(user.username, UserRole.INVESTIGATOR, user.id)
+
+    return database.write(build)
+
+
+def test_an_investigator_adds_to_their_own_case_only_and_lists_nothing(
+    database: Database, case_id: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CRM_ATTACHMENTS", str(tmp_path / "store"))
+    other_case = database.write(lambda s: add_case(s).id)
+    ivy = _investigator(database, case_id)
+    report = tmp_path / "IO report.pdf"
+    report.write_bytes(b"%PDF-1.4 findings")
+    with pytest.raises(PermissionRefused):
+        run_operation(database, ivy, TODAY, ops.add_attachment, other_case, report)
+    assert _count(database) == 0
+    added = run_operation(database, ivy, TODAY, ops.add_attachment, case_id, report).value
+    assert added.name == "IO report.pdf" and added.uploaded_by == "ivy"
+    assert added.content_type == "application/pdf"
+    # Seeing the case's files (the complainant's letters among them) is for staff.
+    with pytest.raises(PermissionRefused):
+        run_operation(database, ivy, TODAY, ops.case_attachments, case_id)
+    with pytest.raises(PermissionRefused):
+        run_operation(database, ivy, TODAY, ops.open_attachment, added.id)
+    stranger = Actor("io9", UserRole.INVESTIGATOR)
+    with pytest.raises(PermissionRefused):
+        run_operation(database, stranger, TODAY, ops.add_attachment, case_id, report)
+    assert _count(database) == 1
+    listed = run_operation(database, OFFICER, TODAY, ops.case_attachments, case_id).value
+    assert [a.name for a in listed] == ["IO report.pdf"]
+
+
+def test_an_officer_adds_and_opens_a_copy_under_its_own_name(
+    database: Database, case_id: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = tmp_path / "store"
-    database.write(lambda s: add_attachment(s, store, case_id, io.BytesIO(b"x"), "a.txt", OFFICER))
-    stranger = Actor("io9", UserRole.INVESTIGATOR)
-    with database.session() as session, pytest.raises(AccessRefused):
-        list_attachments(session, case_id, stranger)
+    monkeypatch.setenv("CRM_ATTACHMENTS", str(store))
+    letter = tmp_path / "letter.txt"
+    letter.write_bytes(b"Dear Sir")
+    first = run_operation(database, OFFICER, TODAY, ops.add_attachment, case_id, letter).value
+    second = run_operation(database, OFFICER, TODAY, ops.add_attachment, case_id, letter).value
+    stored = sorted(p.name for p in store.iterdir())
+    assert len(stored) == 2 and stored[0] != stored[1]  # the same file, two stored copies
+    assert not [name for name in stored if name.startswith(".")]  # no temporary left
+    copy = run_operation(database, OFFICER, TODAY, ops.open_attachment, second.id).value
+    assert copy.name == "letter.txt" and copy.read_bytes() == b"Dear Sir"
+    assert copy.parent.name == str(second.id) and first.id != second.id
+
+
+def test_a_file_that_cannot_be_read_is_refused_and_nothing_kept(
+    database: Database, case_id: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CRM_ATTACHMENTS", str(tmp_path / "store"))
+    for path in (tmp_path / "gone.pdf", tmp_path):  # missing, and a folder
+        with pytest.raises(FileProblem):
+            run_operation(database, OFFICER, TODAY, ops.add_attachment, case_id, path)
+    assert _count(database) == 0
 
 
 def test_the_store_sits_beside_the_database_file(

@@ -7,16 +7,17 @@ import datetime as dt
 
 import pytest
 
-from crm_desktop.correspondence.case_correspondence import list_correspondence
-from crm_desktop.correspondence.letters import LetterRequest, send_letter
+from crm_desktop.correspondence.case_correspondence import CorrespondenceRow
+from crm_desktop.correspondence.letters import Letter
 from crm_desktop.db.database import Database
 from crm_desktop.db.models import Setting
 from crm_desktop.domain.access import Actor
 from crm_desktop.domain.enums import UserRole
-from crm_desktop.errors import ValidationError
+from crm_desktop.errors import PermissionRefused, ValidationError
+from crm_desktop.operations import correspondence as ops
+from crm_desktop.operations import run_operation
 from crm_desktop.reports.commentary import SECTIONS, load_commentary, save_commentary
 from crm_desktop.reports.figures import annual_report
-from crm_desktop.services.access import AccessRefused
 from tests.core.test_correspondence_support import build_case, configure, officer
 
 MANAGER = Actor("boss", UserRole.MANAGER)
@@ -59,17 +60,19 @@ def test_only_a_manager_writes_commentary_and_sections_are_checked(database: Dat
 def test_a_cases_correspondence_is_listed_newest_first(database: Database) -> None:
     built = database.write(build_case)
     configure(database, None)
-    with database.session() as session:
-        assert list_correspondence(session, built.case_id, officer(built)) == []
     today = dt.date(2024, 3, 18)
+
+    def listed(actor: Actor) -> list[CorrespondenceRow]:
+        return run_operation(database, actor, today, ops.case_correspondence, built.case_id).value
+
+    assert listed(officer(built)) == []
     for key in ("acknowledgement", "extension"):
-        send_letter(database, LetterRequest(built.case_id, key), officer(built), today)
-    with database.session() as session:
-        rows = list_correspondence(session, built.case_id, officer(built))
-        assert [r.template_key for r in rows] == ["extension", "acknowledgement"]
-        assert rows[0].channel == "letter" and rows[0].status == "Recorded"
-        assert rows[0].recipient.startswith("Jane Smith")
-        assert rows[0].created_by == "alice"
-        investigator = Actor("io", UserRole.INVESTIGATOR, 999)
-        with pytest.raises(AccessRefused):
-            list_correspondence(session, built.case_id, investigator)
+        run_operation(database, officer(built), today, ops.send_letter, built.case_id, Letter(key))
+    rows = listed(officer(built))
+    assert [r.template_key for r in rows] == ["extension", "acknowledgement"]
+    assert rows[0].channel == "letter" and rows[0].status == "Recorded"
+    assert rows[0].recipient.startswith("Jane Smith")
+    assert rows[0].created_by == "alice"
+    investigator = Actor("io", UserRole.INVESTIGATOR, 999)
+    with pytest.raises(PermissionRefused):
+        listed(investigator)

@@ -16,11 +16,12 @@ from pypdf import PdfReader
 from crm_desktop.correspondence import rendering
 from crm_desktop.correspondence.dates import format_date_long, format_date_long_with_day
 from crm_desktop.correspondence.letters import (
-    LetterRequest,
+    About,
+    EmailResult,
+    Letter,
+    LetterResult,
     letter_pdf,
     preview,
-    send_email,
-    send_letter,
 )
 from crm_desktop.correspondence.rendering import TemplateProblem, check_template, render
 from crm_desktop.correspondence.settings import load_settings, save_settings
@@ -35,11 +36,13 @@ from crm_desktop.correspondence.templates import (
     save_template,
 )
 from crm_desktop.db.database import Database
-from crm_desktop.db.models import Correspondence
+from crm_desktop.db.models import Correspondence, Setting
 from crm_desktop.db.models_correspondence import CorrespondenceTemplate, OutboxMessage
-from crm_desktop.domain.enums import CorrespondenceChannel
-from crm_desktop.errors import ConflictError, ValidationError
-from crm_desktop.services.access import AccessRefused
+from crm_desktop.domain.access import Actor
+from crm_desktop.domain.enums import CorrespondenceChannel, UserRole
+from crm_desktop.errors import ConflictError, PermissionRefused, ValidationError
+from crm_desktop.operations import correspondence as ops
+from crm_desktop.operations import run_operation
 from tests.core.test_correspondence_support import (
     Built,
     SmtpSink,
@@ -57,6 +60,27 @@ CASE_GROUPS = TEMPLATES["acknowledgement"].groups
 
 def pdf_text(data: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def send_letter(database: Database, built: Built, letter: Letter) -> LetterResult:
+    """The officer sends ``letter`` about the case, as the desktop program does."""
+    return run_operation(
+        database, officer(built), TODAY, ops.send_letter, built.case_id, letter
+    ).value
+
+
+def send_email(
+    database: Database, built: Built, letter: Letter, assignment_id: int | None = None
+) -> EmailResult:
+    return run_operation(
+        database,
+        officer(built),
+        TODAY,
+        ops.send_email,
+        built.case_id,
+        letter,
+        assignment_id=assignment_id,
+    ).value
 
 
 @pytest.fixture
@@ -185,19 +209,26 @@ def test_saving_checks_fields_and_needs_a_manager(database: Database, built: Bui
         database.write(
             lambda s: save_template(s, "extension", "s", "{{ case.refrence }}", manager(built), 0)
         )
-    with pytest.raises(ValidationError, match="Only a manager"):
-        database.write(lambda s: save_template(s, "extension", "s", "b", officer(built), 0))
+    with pytest.raises(PermissionRefused):
+        run_operation(database, officer(built), TODAY, ops.save_template, "extension", "s", "b", 0)
+    with pytest.raises(PermissionRefused):
+        run_operation(database, officer(built), TODAY, ops.reset_template, "extension", 0)
     with database.session() as session:
         assert session.get(CorrespondenceTemplate, "extension") is None
+    # A manager saves through the operation.
+    saved = run_operation(
+        database, manager(built), TODAY, ops.save_template, "extension", "s", "b", 0
+    ).value
+    assert saved.subject == "s" and saved.updated_by == "mary"
 
 
 # --------------------------------------------------------------------------- preview
 
 
 def test_preview_fills_in_the_case(database: Database, built: Built) -> None:
-    request = LetterRequest(built.case_id, "acknowledgement", text="We will call you.")
+    letter = Letter("acknowledgement", text="We will call you.")
     with database.session() as session:
-        shown = preview(session, request, officer(built), TODAY)
+        shown = preview(session, About(built.case_id), letter, officer(built), TODAY)
     assert shown.subject == "Your complaint COR-2024-00017: acknowledgement"
     assert shown.body.startswith("Dear Ms Smith,\n")
     assert "on 14 March 2024" in shown.body
@@ -219,25 +250,28 @@ def test_preview_refuses_a_template_with_an_unknown_field_before_sending(
         row.body = "Dear {{ complainant.nmae }}"
 
     database.write(corrupt)
-    request = LetterRequest(built.case_id, "extension")
+    letter = Letter("extension")
     with (
         database.session() as session,
         pytest.raises(TemplateProblem, match=r"did you mean \{\{ complainant\.name \}\}"),
     ):
-        preview(session, request, officer(built), TODAY)
+        preview(session, About(built.case_id), letter, officer(built), TODAY)
     with pytest.raises(TemplateProblem):
-        send_letter(database, request, officer(built), TODAY)
+        send_letter(database, built, letter)
     with database.session() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(Correspondence)) == 0
 
 
 def test_investigators_cannot_send_letters(database: Database, built: Built) -> None:
-    from crm_desktop.domain.access import Actor
-    from crm_desktop.domain.enums import UserRole
-
     investigator = Actor("sam", UserRole.INVESTIGATOR, None)
-    with database.session() as session, pytest.raises(AccessRefused):
-        preview(session, LetterRequest(built.case_id, "acknowledgement"), investigator, TODAY)
+    letter = Letter("acknowledgement")
+    for op in (ops.preview_letter, ops.letter_pdf, ops.send_letter, ops.send_email):
+        with pytest.raises(PermissionRefused):
+            run_operation(database, investigator, TODAY, op, built.case_id, letter)
+    with pytest.raises(PermissionRefused):
+        run_operation(database, investigator, TODAY, ops.case_correspondence, built.case_id)
+    with database.session() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Correspondence)) == 0
 
 
 # --------------------------------------------------------------------------- letters
@@ -249,10 +283,8 @@ def test_letter_pdf_has_the_letterhead_merged_text_and_user_text_literally(
     configure(database, None)
     nasty = 'Bins <img src="/etc/passwd"/> & <font size=40>big</font>'
     built = database.write(lambda s: build_case(s, summary=nasty))
-    request = LetterRequest(
-        built.case_id, "acknowledgement", text='Officer typed <img src="/etc/passwd"/> too'
-    )
-    result = send_letter(database, request, officer(built), TODAY)
+    letter = Letter("acknowledgement", text='Officer typed <img src="/etc/passwd"/> too')
+    result = send_letter(database, built, letter)
     text = pdf_text(result.pdf)
     flat = " ".join(text.split())
     assert "Worcestershire County Council" in flat
@@ -280,7 +312,7 @@ def test_a_managers_template_text_is_escaped_on_the_pdf_too(
     database.write(lambda s: save_template(s, "suspension", "On hold", body, manager(built), 0))
     with database.session() as session:
         data = letter_pdf(
-            session, LetterRequest(built.case_id, "suspension"), officer(built), TODAY
+            session, About(built.case_id), Letter("suspension"), officer(built), TODAY
         )
     assert 'Dear Jane Smith, <img src="/etc/passwd"/> is shown & kept.' in " ".join(
         pdf_text(data).split()
@@ -288,10 +320,8 @@ def test_a_managers_template_text_is_escaped_on_the_pdf_too(
 
 
 def test_an_edited_body_is_sent_as_typed_and_escaped(database: Database, built: Built) -> None:
-    request = LetterRequest(
-        built.case_id, "stage_response", subject="Our reply", body="Line one <b>\n\nLine two"
-    )
-    result = send_letter(database, request, officer(built), TODAY)
+    letter = Letter("stage_response", subject="Our reply", body="Line one <b>\n\nLine two")
+    result = send_letter(database, built, letter)
     flat = " ".join(pdf_text(result.pdf).split())
     assert "Our reply" in flat and "Line one <b>" in flat and "Line two" in flat
     assert result.preview.body == "Line one <b>\n\nLine two"
@@ -301,9 +331,7 @@ def test_a_missing_logo_is_a_warning_not_a_failure(
     database: Database, built: Built, tmp_path: Path
 ) -> None:
     configure(database, None, letter__logo_path=str(tmp_path / "missing.png"))
-    result = send_letter(
-        database, LetterRequest(built.case_id, "acknowledgement"), officer(built), TODAY
-    )
+    result = send_letter(database, built, Letter("acknowledgement"))
     assert any("logo" in w for w in result.warnings)
     assert result.pdf.startswith(b"%PDF")
 
@@ -316,10 +344,10 @@ def test_email_arrives_as_the_template_says_and_is_recorded(database: Database) 
     with smtp_server(sink) as port:
         configure(database, port)
         built = database.write(build_case)
-        request = LetterRequest(built.case_id, "acknowledgement", text="Ring me on 01905 1.")
+        letter = Letter("acknowledgement", text="Ring me on 01905 1.")
         with database.session() as session:
-            shown = preview(session, request, officer(built), TODAY)
-        result = send_email(database, request, officer(built), TODAY)
+            shown = preview(session, About(built.case_id), letter, officer(built), TODAY)
+        result = send_email(database, built, letter)
     assert result.status == "sent", result.error
     [message] = sink.received()
     assert message["To"] == "jane.smith@example.org"
@@ -344,8 +372,7 @@ def test_appointment_email_goes_to_the_investigator(database: Database) -> None:
         assignment = database.write(
             lambda s: appoint(s, built.stage_id, "Sam Investigator", "sam@example.org")
         )
-        request = LetterRequest(built.case_id, "investigator_appointment", assignment_id=assignment)
-        result = send_email(database, request, officer(built), TODAY)
+        result = send_email(database, built, Letter("investigator_appointment"), assignment)
     assert result.status == "sent"
     [message] = sink.received()
     assert message["To"] == "sam@example.org"
@@ -359,9 +386,7 @@ def test_without_smtp_the_email_is_an_eml_file_for_outlook(
     folder = tmp_path / "outlook"
     configure(database, None, email__eml_folder=str(folder))
     built = database.write(build_case)
-    result = send_email(
-        database, LetterRequest(built.case_id, "compliment_thanks"), officer(built), TODAY
-    )
+    result = send_email(database, built, Letter("compliment_thanks"))
     assert result.status == "sent" and result.via is not None
     [file] = list(folder.glob("*.eml"))
     assert str(file) == result.via
@@ -374,12 +399,12 @@ def test_without_smtp_the_email_is_an_eml_file_for_outlook(
 def test_email_needs_a_setup_and_an_address(database: Database) -> None:
     configure(database, None)
     built = database.write(lambda s: build_case(s, complainant_email=None))
-    request = LetterRequest(built.case_id, "acknowledgement")
+    letter = Letter("acknowledgement")
     with pytest.raises(ValidationError, match="Email is not set up"):
-        send_email(database, request, officer(built), TODAY)
+        send_email(database, built, letter)
     configure(database, None, email__eml_folder="/tmp/unused-crm-eml")
     with pytest.raises(ValidationError, match="has no email address"):
-        send_email(database, request, officer(built), TODAY)
+        send_email(database, built, letter)
     with database.session() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(Correspondence)) == 0
 
@@ -389,9 +414,7 @@ def test_an_unreachable_server_leaves_the_email_queued(database: Database) -> No
 
     configure(database, free_port())  # nothing listens there
     built = database.write(build_case)
-    result = send_email(
-        database, LetterRequest(built.case_id, "acknowledgement"), officer(built), TODAY
-    )
+    result = send_email(database, built, Letter("acknowledgement"))
     assert result.status == "queued" and result.error and "Cannot reach" in result.error
     with database.session() as session:
         row = session.get(OutboxMessage, result.outbox_id)
@@ -417,5 +440,18 @@ def test_settings_round_trip_and_are_checked(database: Database, built: Built) -
         database.write(
             lambda s: save_settings(s, replace(settings, directors=("nobody",)), manager(built))
         )
-    with pytest.raises(ValidationError, match="Only a manager"):
-        database.write(lambda s: save_settings(s, settings, officer(built)))
+
+    def stored(session: sa.orm.Session) -> dict[str, str]:
+        return {key: value for key, value in session.execute(sa.select(Setting.key, Setting.value))}
+
+    with database.session() as session:
+        before = stored(session)
+    with pytest.raises(PermissionRefused):
+        run_operation(database, officer(built), TODAY, ops.save_mail_settings, settings)
+    with pytest.raises(PermissionRefused):
+        run_operation(database, officer(built), TODAY, ops.mail_settings)
+    with database.session() as session:
+        assert stored(session) == before
+    # The settings hold the mail server's password: only a manager reads them.
+    shown = run_operation(database, manager(built), TODAY, ops.mail_settings).value
+    assert shown.lead_working_days == 5

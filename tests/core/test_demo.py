@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
+import hashlib
 import itertools
 import re
 from collections import Counter, defaultdict
@@ -15,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from crm_desktop.db.audit import verify_chain
+from crm_desktop.db.base import Base
 from crm_desktop.db.database import Database, open_database
 from crm_desktop.db.models import (
     ActionItem,
@@ -98,6 +101,103 @@ def test_same_seed_same_rows_and_another_seed_differs(tmp_path: Path) -> None:
     finally:
         for db in (first, second, other):
             db.dispose()
+
+
+# The tables a demo writes. Their rows are fingerprinted below, ordered by primary key,
+# over the columns that hold a value (so a column a later migration adds, empty in demo
+# rows, leaves the fingerprint alone), but for the password hash (a new salt each time).
+WRITTEN_TABLES = (
+    "app_user",
+    "person",
+    "representation",
+    "case_party",
+    "case_service_category",
+    "complaint_point",
+    "stage",
+    "point_outcome",
+    "stage_grading",
+    "stage_suspension",
+    "stage_extension",
+    "due_date_change",
+    "assignment",
+    "lgsco_detail",
+    "lgsco_remedy",
+    "lgsco_payment",
+    "action_item",
+    "reference_counter",
+)
+# A small demo's fingerprint: (rows, first 16 hex digits of the SHA-256 of the rows) per
+# table. It changes only when the generated data does. If that was meant (a new
+# distribution, a fix), check the other tests here still pass and paste the new figures
+# from the failure message; a new numpy (its random streams) or new reference data can
+# change it too.
+FINGERPRINT_RUN = (1500, 7, dt.date(2024, 3, 31))
+FINGERPRINT: dict[str, tuple[int, str]] = {
+    "app_user": (5, "8143cc9e6d9fc55d"),
+    "person": (1797, "6b286daf1c9f35da"),
+    "representation": (1500, "70276be9fd81c703"),
+    "case_party": (1944, "5df2e368db159f14"),
+    "case_service_category": (343, "87a2a65b184d9df9"),
+    "complaint_point": (1752, "16b0e2c73e74921e"),
+    "stage": (1141, "8611b79d21320acc"),
+    "point_outcome": (1806, "4a94a723b31d42ac"),
+    "stage_grading": (279, "f5c40c10a0a4da89"),
+    "stage_suspension": (28, "b3fbc5ef69ec224a"),
+    "stage_extension": (209, "9358b6e6c1d9e2ca"),
+    "due_date_change": (1328, "5b147e313e67bac0"),
+    "assignment": (133, "1ab46906212cb29a"),
+    "lgsco_detail": (50, "732e68a08e544035"),
+    "lgsco_remedy": (15, "f749cf11e88b3fe4"),
+    "lgsco_payment": (6, "b36ea4b2b3fdfc69"),
+    "action_item": (123, "370c2e8a40a5def5"),
+    "reference_counter": (18, "9b4608bd8599a128"),
+    "audit_event (demo)": (1, "b74ec3eda4834d97"),
+}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dt.date):  # and datetimes
+        return value.isoformat()
+    return value
+
+
+def fingerprint(db: Database) -> dict[str, tuple[int, str]]:
+    result: dict[str, tuple[int, str]] = {}
+    with db.engine.connect() as connection:
+        for name in WRITTEN_TABLES:
+            table = Base.metadata.tables[name]
+            digest = hashlib.sha256()
+            count = 0
+            query = sa.select(table).order_by(*table.primary_key.columns)
+            for row in connection.execute(query).mappings():
+                values = sorted(
+                    (k, _plain(v))
+                    for k, v in row.items()
+                    if v is not None and (name, k) != ("app_user", "password_hash")
+                )
+                digest.update(repr(values).encode())
+                count += 1
+            result[name] = (count, digest.hexdigest()[:16])
+        demo_events = connection.execute(
+            sa.select(AuditEvent.username, AuditEvent.after)
+            .where(AuditEvent.action == "generate demo data")
+            .order_by(AuditEvent.id)
+        ).all()
+    digest = hashlib.sha256(repr([tuple(e) for e in demo_events]).encode())
+    result["audit_event (demo)"] = (len(demo_events), digest.hexdigest()[:16])
+    return result
+
+
+def test_a_small_demo_is_exactly_the_one_it_always_was(any_database: Database) -> None:
+    """The same arguments give the same data, on SQLite and PostgreSQL alike, and from
+    one version to the next unless the generator was changed on purpose."""
+    generate_demo(any_database, *FINGERPRINT_RUN)
+    found = fingerprint(any_database)
+    differ = sorted(name for name in found if found[name] != FINGERPRINT.get(name))
+    lines = "".join(f'    "{name}": ({n}, "{digest}"),\n' for name, (n, digest) in found.items())
+    assert not differ, f"Demo data changed in {differ}. The new fingerprint:\n{{\n{lines}}}"
 
 
 def test_summary_matches_the_database(demo: tuple[Database, DemoSummary]) -> None:

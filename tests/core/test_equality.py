@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from functools import partial
 
 import pytest
 import sqlalchemy as sa
@@ -16,7 +15,9 @@ from crm_desktop.db.models import AuditEvent, Setting
 from crm_desktop.db.models_privacy import Characteristic
 from crm_desktop.domain.access import Actor
 from crm_desktop.domain.enums import PartyRole, UserRole
-from crm_desktop.errors import ValidationError
+from crm_desktop.errors import NotFound, PermissionRefused, ValidationError
+from crm_desktop.operations import privacy as ops
+from crm_desktop.operations import run_operation
 from crm_desktop.privacy import equality
 from crm_desktop.privacy.equality import EqualityAnswers
 from crm_desktop.privacy.suppression import suppress
@@ -24,7 +25,6 @@ from crm_desktop.reports.figures import annual_report
 from crm_desktop.reports.model import AnnualReport
 from crm_desktop.reports.pdf import render_pdf
 from crm_desktop.reports.xlsx import render_xlsx
-from crm_desktop.services.access import AccessRefused
 from tests.core.test_privacy_support import (
     INVESTIGATOR,
     MANAGER,
@@ -42,23 +42,41 @@ def _person(database: Database) -> int:
     return database.write(lambda s: add_person(s, someone("Q")).id)
 
 
+TODAY = dt.date(2025, 6, 2)
+
+
 def test_only_managers_record_and_read_answers(database: Database) -> None:
     person_id = _person(database)
     answers = EqualityAnswers(sex="female", religion="PREFER NOT TO SAY", age_band="25 to 34")
+
+    def recorded() -> EqualityAnswers | None:
+        with database.session() as session:
+            return equality.equality_of(session, person_id)
+
     for actor in (OFFICER, INVESTIGATOR, RESPONDER):
-        with pytest.raises(AccessRefused):
-            database.write(
-                partial(equality.record_equality, actor=actor, person_id=person_id, answers=answers)
-            )
-        with database.session() as session, pytest.raises(AccessRefused):
-            equality.equality_of(session, actor, person_id)
-    stored = database.write(lambda s: equality.record_equality(s, MANAGER, person_id, answers))
+        with pytest.raises(PermissionRefused):
+            run_operation(database, actor, TODAY, ops.save_equality_answers, person_id, answers)
+        with pytest.raises(PermissionRefused):
+            run_operation(database, actor, TODAY, ops.equality_answers, person_id)
+        assert recorded() is None
+    stored = run_operation(
+        database, MANAGER, TODAY, ops.save_equality_answers, person_id, answers
+    ).value
     assert (stored.sex, stored.religion, stored.ethnicity) == ("Female", "Prefer not to say", None)
-    with database.session() as session:
-        assert equality.equality_of(session, ADMIN, person_id) == stored
-    assert database.write(lambda s: equality.erase_equality(s, MANAGER, person_id, "Withdrawn"))
-    with database.session() as session:
-        assert equality.equality_of(session, MANAGER, person_id) is None
+    form = run_operation(database, ADMIN, TODAY, ops.equality_answers, person_id).value
+    assert form.answers == stored and set(form.offered) == set(Characteristic)
+    for actor in (OFFICER, INVESTIGATOR, RESPONDER):
+        with pytest.raises(PermissionRefused):
+            run_operation(
+                database, actor, TODAY, ops.erase_equality_answers, person_id, "Withdrawn"
+            )
+    assert recorded() == stored
+    assert run_operation(
+        database, MANAGER, TODAY, ops.erase_equality_answers, person_id, "Withdrawn"
+    ).value
+    assert recorded() is None
+    with pytest.raises(NotFound):
+        run_operation(database, MANAGER, TODAY, ops.save_equality_answers, 999_999, answers)
 
 
 def test_an_answer_must_be_one_offered(database: Database) -> None:
@@ -229,3 +247,29 @@ def test_the_section_renders_in_the_annual_report(database: Database, tmp_path) 
     render_xlsx(extended, workbook)
     assert workbook.stat().st_size > 0
     assert extended.table("equality_ethnicity").value("White", "Complainants") == 6
+
+
+def test_population_shares_are_read_by_staff_and_set_by_managers(database: Database) -> None:
+    def share() -> float | None:
+        shares = run_operation(database, OFFICER, TODAY, ops.population_shares).value
+        return next(c for c in shares[Characteristic.SEX] if c.label == "Female").population_percent
+
+    assert share() is None
+    for actor in (OFFICER, INVESTIGATOR, RESPONDER):
+        with pytest.raises(PermissionRefused):
+            run_operation(
+                database, actor, TODAY, ops.set_population_share, Characteristic.SEX, "Female", 51
+            )
+    assert share() is None
+    with pytest.raises(PermissionRefused):
+        run_operation(database, INVESTIGATOR, TODAY, ops.population_shares)
+    set_to = run_operation(
+        database, MANAGER, TODAY, ops.set_population_share, Characteristic.SEX, "female", 51.5
+    ).value
+    assert (set_to.label, set_to.population_percent) == ("Female", 51.5)
+    assert share() == 51.5
+    with pytest.raises(ValidationError):
+        run_operation(
+            database, MANAGER, TODAY, ops.set_population_share, Characteristic.SEX, "Female", 101
+        )
+    assert share() == 51.5

@@ -41,22 +41,27 @@ def test_review_hold_anonymise_sar_and_access_log(
         first_id = session.scalars(sa.select(Case.id).where(Case.reference == first)).one()
     database.write(lambda s: record_case_opened(s, OFFICER, first_id))
     db = ["--database", sqlite_url, "privacy"]
+    boss = ["--as", "boss", "--database", sqlite_url, "privacy"]
+    clerk = ["--as", "clerk", "--database", sqlite_url, "privacy"]
 
     code, out, _ = run([*db, "review", "--as-of", "2030-01-15"], capsys)
     assert code == 0 and first in out and second in out and "2 due" in out
 
-    code, out, _ = run(
-        [*db, "hold", second, "--reason", "Ombudsman review", "--as", "boss"], capsys
-    )
+    code, out, _ = run([*boss, "hold", second, "--reason", "Ombudsman review"], capsys)
     assert code == 0 and "legal hold" in out
     code, out, _ = run([*db, "review", "--as-of", "2030-01-15"], capsys)
     assert "ON HOLD: Ombudsman review" in out
 
-    code, _, err = run([*db, "anonymise", first, "--reason", "Due", "--as", "clerk"], capsys)
-    assert code != 0 and "Only a manager" in err
+    code, _, err = run([*clerk, "anonymise", first, "--reason", "Due"], capsys)
+    assert code == 2 and err.count("\n") == 1  # one line: refused
+    with database.session() as session:
+        assert session.get(Case, first_id) is not None
+        assert session.scalar(sa.select(Case.anonymised_at).where(Case.id == first_id)) is None
+    code, _, err = run([*db, "hold", "NOPE-2024-1", "--reason", "x"], capsys)
+    assert code == 2 and "NOPE-2024-1" in err
 
     out_zip = tmp_path / "sar.zip"
-    code, out, _ = run([*db, "sar", str(person_id), "--out", str(out_zip), "--as", "boss"], capsys)
+    code, out, _ = run([*boss, "sar", str(person_id), "--out", str(out_zip)], capsys)
     assert code == 0 and "Wrote" in out
     with zipfile.ZipFile(out_zip) as archive:
         assert "index.pdf" in archive.namelist()
@@ -70,17 +75,21 @@ def test_review_hold_anonymise_sar_and_access_log(
     assert code == 0 and f"Anonymised {first}" in out
     code, out, _ = run([*db, "purge", "--as-of", "2030-01-15", "--reason", "Annual"], capsys)
     assert code == 0 and "0 cases done, 1 kept on legal hold" in out
-    code, out, _ = run(
-        [*db, "release", second, "--reason", "Review closed", "--as", "boss"], capsys
-    )
+    code, out, _ = run([*boss, "release", second, "--reason", "Review closed"], capsys)
     assert code == 0
 
-    code, out, _ = run([*db, "access-log", "--case", first, "--as", "boss"], capsys)
+    code, out, _ = run([*boss, "access-log", "--case", first], capsys)
     assert code == 0 and "officer1" in out and first in out
-    code, _, err = run([*db, "access-log", "--as", "clerk"], capsys)
-    assert code != 0
+    code, _, err = run([*clerk, "access-log"], capsys)
+    assert code == 2 and err.count("\n") == 1
 
     code, out, _ = run([*db, "population", "sex", "female", "50.5"], capsys)
     assert code == 0 and "Female: population share 50.5%" in out
     code, _, err = run([*db, "population", "height", "tall", "3"], capsys)
     assert code != 0 and "characteristic" in err
+    code, _, err = run([*clerk, "population", "sex", "female", "20"], capsys)
+    assert code == 2
+    code, out, _ = run([*clerk, "population"], capsys)  # officers read them
+    assert code == 0 and "Sex, Female: 50.5%" in out and "Sex, Male: not set" in out
+    code, _, err = run([*db, "population", "sex"], capsys)
+    assert code == 2 and "percentage" in err

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from functools import partial
 from pathlib import Path
 
 import pytest
@@ -22,13 +21,14 @@ from crm_desktop.db.models_privacy import (
     RetentionMethod,
 )
 from crm_desktop.domain.enums import CaseStatus, Procedure
-from crm_desktop.errors import ValidationError
+from crm_desktop.errors import IllegalTransition, PermissionRefused, ValidationError
+from crm_desktop.operations import privacy as ops
+from crm_desktop.operations import run_operation
 from crm_desktop.privacy import personal_data as pd
 from crm_desktop.privacy import retention
 from crm_desktop.privacy.access_log import access_log, record_case_opened
 from crm_desktop.privacy.equality import EqualityAnswers, record_equality
 from crm_desktop.reports.figures import annual_report
-from crm_desktop.services.access import AccessRefused
 from tests.core.test_privacy_support import (
     INVESTIGATOR,
     MANAGER,
@@ -117,7 +117,7 @@ def test_an_anonymised_case_keeps_its_figures_but_no_personal_data(
         assert details["reason"] == "Retention period ended"
         assert details["rows_cleared"]["representation"] == 1
         # The history as staff see it is masked; the raw trail still holds the name.
-        history = pd.masked_history(session, MANAGER, case_id)
+        history = pd.masked_history(session, case_id)
         shown = json.dumps([(h.before, h.after) for h in history], ensure_ascii=False)
         assert who.name not in shown and who.email not in shown
         assert holding(session, who.name, skip=()) == [("audit_event", "after")]
@@ -128,7 +128,35 @@ def test_an_anonymised_case_keeps_its_figures_but_no_personal_data(
             case_id,
         )
         # The access log still shows who opened it, not who it was about.
-        assert [e.username for e in access_log(session, MANAGER, case_id=case_id)] == ["officer1"]
+        assert [e.username for e in access_log(session, case_id=case_id)] == ["officer1"]
+
+
+def test_the_files_go_only_once_the_change_is_saved(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = tmp_path / "store"
+    monkeypatch.setenv("CRM_ATTACHMENTS", str(store))
+
+    def build(session: sa.orm.Session) -> tuple[int, str, int, str]:
+        first = add_closed_case(session, add_person(session, someone("P")))
+        second = add_closed_case(session, add_person(session, someone("Q")))
+        return first.id, first.reference, second.id, second.reference
+
+    first_id, first, second_id, second = database.write(build)
+    kept = attach(database, store, first_id, b"letter", "letter.pdf")
+    gone = attach(database, store, second_id, b"photo", "photo.jpg")
+    run_operation(database, MANAGER, AS_OF, ops.place_legal_hold, first, "Claim")
+    with pytest.raises(IllegalTransition):
+        run_operation(database, MANAGER, AS_OF, ops.anonymise_case, first, "Due")
+    with pytest.raises(IllegalTransition):
+        run_operation(database, MANAGER, AS_OF, ops.delete_case, first, "Due")
+    assert (store / kept).read_bytes() == b"letter"  # refused: the file stays
+    result = run_operation(database, MANAGER, AS_OF, ops.delete_case, second, "Due").value
+    assert result.files_to_remove == (gone,) and result.files_removed == 1
+    assert not (store / gone).exists() and (store / kept).exists()
+    purged = run_operation(database, MANAGER, AS_OF, ops.purge, "Annual").value
+    assert purged.done == () and [i.case_id for i in purged.held] == [first_id]
+    assert purged.files_removed == 0 and (store / kept).exists()
 
 
 def test_learning_is_kept_with_the_peoples_identifiers_removed(database: Database) -> None:
@@ -185,20 +213,27 @@ def test_review_lists_what_is_due_on_the_day_and_not_before(database: Database) 
     with database.session() as session:
 
         def due(on: dt.date) -> list[int]:
-            return [i.case_id for i in retention.retention_review(session, MANAGER, on)]
+            return [i.case_id for i in retention.retention_review(session, on)]
 
         assert due(dt.date(2022, 2, 27)) == []
         assert due(dt.date(2022, 2, 28)) == [ids["leap"]]  # 29 Feb + 6 years
         assert due(dt.date(2023, 6, 19)) == [ids["leap"]]
         assert due(dt.date(2023, 6, 20)) == [ids["leap"], ids["plain"]]
-        item = retention.retention_review(session, MANAGER, dt.date(2023, 6, 20))[1]
+        item = retention.retention_review(session, dt.date(2023, 6, 20))[1]
         assert (item.due_on, item.method, item.years) == (
             dt.date(2023, 6, 20),
             RetentionMethod.ANONYMISE,
             6,
         )
-        with pytest.raises(AccessRefused):
-            retention.retention_review(session, OFFICER, AS_OF)
+    for actor in (OFFICER, INVESTIGATOR):
+        with pytest.raises(PermissionRefused):
+            run_operation(database, actor, AS_OF, ops.retention_review)
+    assert [
+        i.case_id for i in run_operation(database, MANAGER, AS_OF, ops.retention_review).value
+    ] == [
+        ids["leap"],
+        ids["plain"],
+    ]
 
 
 def test_the_schedule_is_reference_data_with_per_procedure_rules(database: Database) -> None:
@@ -209,18 +244,24 @@ def test_the_schedule_is_reference_data_with_per_procedure_rules(database: Datab
         )
     )
     with database.session() as session:
-        assert retention.retention_review(session, MANAGER, dt.date(2027, 6, 19)) == []
-        item = retention.retention_review(session, MANAGER, dt.date(2027, 6, 20))[0]
+        assert retention.retention_review(session, dt.date(2027, 6, 19)) == []
+        item = retention.retention_review(session, dt.date(2027, 6, 20))[0]
         assert (item.case_id, item.method, item.years) == (case_id, RetentionMethod.DELETE, 10)
         schedule = retention.rules(session)
         general = retention.rule_for(schedule, RecordType.COMPLAINT, Procedure.ADULT)
         assert (general.years, general.method) == (6, RetentionMethod.ANONYMISE)
-    with pytest.raises(AccessRefused):
-        database.write(
-            lambda s: retention.set_rule(
-                s, OFFICER, RecordType.COMPLAINT, 1, RetentionMethod.DELETE
-            )
+    with pytest.raises(PermissionRefused):
+        run_operation(
+            database,
+            OFFICER,
+            AS_OF,
+            ops.set_retention_rule,
+            RecordType.COMPLAINT,
+            1,
+            RetentionMethod.DELETE,
         )
+    with database.session() as session:
+        assert retention.rules(session) == schedule  # unchanged
 
 
 def test_a_case_on_legal_hold_survives_a_purge(database: Database) -> None:
@@ -237,10 +278,12 @@ def test_a_case_on_legal_hold_survives_a_purge(database: Database) -> None:
             s, MANAGER, held_id, "Claim issued in the county court"
         )
     )
-    with pytest.raises(ValidationError, match="legal hold"):
+    with pytest.raises(IllegalTransition):
         database.write(lambda s: retention.anonymise_case(s, MANAGER, held_id, "Due"))
-    with pytest.raises(ValidationError, match="legal hold"):
+    with pytest.raises(IllegalTransition):
         database.write(lambda s: retention.delete_case(s, MANAGER, held_id, "Due"))
+    with pytest.raises(IllegalTransition):  # held already
+        database.write(lambda s: retention.place_legal_hold(s, MANAGER, held_id, "Again"))
 
     result = database.write(lambda s: retention.purge(s, MANAGER, AS_OF, "Annual purge", now=NOW))
     assert [r.case_id for r in result.done] == [due_id]
@@ -258,7 +301,7 @@ def test_a_case_on_legal_hold_survives_a_purge(database: Database) -> None:
     again = database.write(lambda s: retention.purge(s, MANAGER, AS_OF, "Annual purge", now=NOW))
     assert [r.case_id for r in again.done] == [held_id] and again.held == ()
     with database.session() as session:
-        kinds = [e.kind for e in retention.retention_events(session, MANAGER, case_id=held_id)]
+        kinds = [e.kind for e in retention.retention_events(session, case_id=held_id)]
         assert kinds == [
             RetentionEventKind.ANONYMISED,
             RetentionEventKind.HOLD_RELEASED,
@@ -296,9 +339,7 @@ def test_deleting_a_case_removes_it_and_the_people_only_it_held(database: Databa
         event = session.scalars(sa.select(RetentionEvent)).one()
         assert (event.case_reference, event.reason) == (reference, "Duplicate record")
         assert verify_chain(session) == []
-        shown = json.dumps(
-            [(h.before, h.after) for h in pd.masked_history(session, MANAGER, case_id)]
-        )
+        shown = json.dumps([(h.before, h.after) for h in pd.masked_history(session, case_id)])
         assert who.name not in shown
 
 
@@ -311,22 +352,40 @@ def test_only_managers_with_a_reason_may_anonymise_and_open_cases_are_refused(
         return closed.id, live.id
 
     closed_id, open_id = database.write(build)
+    with database.session() as session:
+        closed, still_open = (
+            session.scalars(sa.select(Case.reference).where(Case.id == i)).one()
+            for i in (closed_id, open_id)
+        )
+
+    def state() -> list[tuple[object, ...]]:
+        with database.session() as session:
+            return [
+                tuple(row)
+                for row in session.execute(
+                    sa.select(Case.id, Case.anonymised_at, Case.legal_hold, Case.summary)
+                )
+            ] + [(session.scalar(sa.select(sa.func.count()).select_from(RetentionEvent)),)]
+
+    before = state()
     for actor in (OFFICER, INVESTIGATOR):
-        with pytest.raises(AccessRefused):
-            database.write(
-                partial(retention.anonymise_case, actor=actor, case_id=closed_id, reason="Due")
-            )
-        with pytest.raises(AccessRefused):
-            database.write(
-                partial(retention.place_legal_hold, actor=actor, case_id=closed_id, reason="x")
-            )
-    with pytest.raises(ValidationError, match="reason"):
-        database.write(lambda s: retention.anonymise_case(s, MANAGER, closed_id, "  "))
-    with pytest.raises(ValidationError, match="still open"):
-        database.write(lambda s: retention.anonymise_case(s, MANAGER, open_id, "Due"))
-    database.write(lambda s: retention.anonymise_case(s, MANAGER, closed_id, "Due", now=NOW))
-    with pytest.raises(ValidationError, match="was anonymised"):
-        database.write(lambda s: retention.anonymise_case(s, MANAGER, closed_id, "Again"))
+        for op in (ops.anonymise_case, ops.delete_case, ops.place_legal_hold):
+            with pytest.raises(PermissionRefused):
+                run_operation(database, actor, AS_OF, op, closed, "Due")
+        with pytest.raises(PermissionRefused):
+            run_operation(database, actor, AS_OF, ops.purge, "Due")
+    assert state() == before
+    with pytest.raises(ValidationError) as no_reason:
+        run_operation(database, MANAGER, AS_OF, ops.anonymise_case, closed, "  ")
+    assert no_reason.value.field == "reason"
+    with pytest.raises(IllegalTransition):
+        run_operation(database, MANAGER, AS_OF, ops.anonymise_case, still_open, "Due")
+    with pytest.raises(IllegalTransition):
+        run_operation(database, MANAGER, AS_OF, ops.release_legal_hold, closed, "Not held")
+    assert state() == before
+    run_operation(database, MANAGER, AS_OF, ops.anonymise_case, closed.lower(), "Due")
+    with pytest.raises(IllegalTransition):
+        run_operation(database, MANAGER, AS_OF, ops.anonymise_case, closed, "Again")
 
 
 def test_the_access_log_is_for_managers_and_is_purged_on_schedule(database: Database) -> None:
@@ -338,19 +397,20 @@ def test_the_access_log_is_for_managers_and_is_purged_on_schedule(database: Data
         lambda s: record_case_opened(s, MANAGER, case_id, now=dt.datetime(2029, 1, 2, 9, 0))
     )
     with database.session() as session:
-        entries = access_log(session, MANAGER, case_id=case_id)
+        entries = access_log(session, case_id=case_id)
         assert [(e.username, e.role) for e in entries] == [
             ("manager1", "manager"),
             ("officer1", "officer"),
         ]
         assert entries[0].reference is not None
-        with pytest.raises(AccessRefused):
-            access_log(session, OFFICER)
+    for actor in (OFFICER, INVESTIGATOR):
+        with pytest.raises(PermissionRefused):
+            run_operation(database, actor, AS_OF, ops.access_log)
     database.write(lambda s: retention.place_legal_hold(s, MANAGER, case_id, "Claim"))
     result = database.write(lambda s: retention.purge(s, MANAGER, AS_OF, "Annual", now=NOW))
     assert result.access_entries_deleted == 1
     with database.session() as session:
-        assert [e.username for e in access_log(session, MANAGER)] == ["manager1"]
+        assert [e.username for e in access_log(session)] == ["manager1"]
 
 
 def test_every_text_column_of_the_case_tables_is_classified() -> None:

@@ -20,10 +20,13 @@ from crm_desktop.db.database import Database
 from crm_desktop.db.models import AuditEvent, Case
 from crm_desktop.db.models_privacy import RedactionLog, SubjectAccessRequest
 from crm_desktop.domain.enums import PartyRole
+from crm_desktop.errors import NotFound, PermissionRefused
+from crm_desktop.operations import privacy as ops
+from crm_desktop.operations import run_operation
 from crm_desktop.privacy.equality import EqualityAnswers, record_equality
 from crm_desktop.privacy.subject_access import REDACTED, subject_access_export
-from crm_desktop.services.access import AccessRefused
 from tests.core.test_privacy_support import (
+    INVESTIGATOR,
     MANAGER,
     NOW,
     OFFICER,
@@ -33,6 +36,8 @@ from tests.core.test_privacy_support import (
     attach,
     someone,
 )
+
+TODAY = dt.date(2030, 1, 15)
 
 
 def _read(path: Path) -> dict[str, bytes]:
@@ -210,6 +215,17 @@ def test_the_index_is_escaped_and_the_csv_is_safe_to_open(
 
 
 def test_only_managers_may_export(database: Database, people: People, tmp_path: Path) -> None:
-    with pytest.raises(AccessRefused):
-        database.write(lambda s: subject_access_export(s, OFFICER, people.me, tmp_path / "x.zip"))
-    assert not (tmp_path / "x.zip").exists()
+    out = tmp_path / "x.zip"
+    for actor in (OFFICER, INVESTIGATOR):
+        with pytest.raises(PermissionRefused):
+            run_operation(database, actor, TODAY, ops.subject_access_export, people.me, out)
+    assert not out.exists()
+    with database.session() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(SubjectAccessRequest)) == 0
+    with pytest.raises(NotFound):
+        run_operation(database, MANAGER, TODAY, ops.subject_access_export, 999_999, out)
+    result = run_operation(
+        database, MANAGER, TODAY, ops.subject_access_export, people.me, out, "SAR-1"
+    ).value
+    assert result.path == out and zipfile.is_zipfile(out)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from crm_desktop.correspondence.letters import LetterRequest, send_email
+from crm_desktop.correspondence.letters import About, Letter, send_email
 from crm_desktop.correspondence.notifications import notify
 from crm_desktop.correspondence.reminders import run_reminders
 from crm_desktop.db.database import Database, open_database
@@ -119,7 +119,8 @@ def test_an_officers_own_login_sends_email_and_runs_reminders(
             actor = Actor(str(ids["officer"]), UserRole.OFFICER, int(ids["officer_id"]))
             result = send_email(
                 own,
-                LetterRequest(int(ids["case"]), "acknowledgement"),
+                About(int(ids["case"])),
+                Letter("acknowledgement"),
                 actor,
                 dt.date(2024, 3, 28),
             )

@@ -511,7 +511,7 @@ def test_uploading_a_report_keeps_the_file_and_records_the_report(
     assert _texts(workspace.cases_model, 4) == ["Report received 2 Jun 2025"]
     assert not workspace.upload_button.isEnabled()
     with database.session() as session:
-        files = list_attachments(session, case_id, people["officer"])
+        files = list_attachments(session, case_id)
     assert [f.name for f in files] == ["IO report.pdf"]
     assert context.notifier.messages[-1][0] == "info"  # type: ignore[attr-defined]
 
@@ -542,7 +542,7 @@ def test_a_refused_upload_records_nothing_and_says_why(
     assert workspace.report_error.text()
     assert _texts(workspace.cases_model, 4)[0].startswith("Accepted")  # not recorded
     with database.session() as session:
-        assert list_attachments(session, case_id, people["officer"]) == []
+        assert list_attachments(session, case_id) == []
     workspace.choose_file = lambda: None  # cancelled: nothing happens
     workspace.report_error.clear()
     workspace.upload_report()

@@ -60,6 +60,8 @@ def page(qtbot, manager_context: AppContext, closed: dict[str, int]) -> PrivacyP
         return "Retention period ended"
 
     page.ask_reason = reason
+    # As the main window does: the page hears what each operation changed.
+    manager_context.runner.changed.connect(page.data_changed)
     page.show()
     page.activate()
     return page
@@ -225,7 +227,7 @@ def test_the_equality_dialog_saves_the_complainants_answers(
     assert dialog.status.text() == "Saved."
     assert "Sex: Prefer not to say" in dialog.current.text()
     with database.session() as session:
-        answers = equality_of(session, MANAGER, closed["person"])
+        answers = equality_of(session, closed["person"])
     assert answers is not None
     assert answers.sex == "Prefer not to say" and answers.age_band == chosen_age
     assert answers.ethnicity is None
@@ -248,11 +250,14 @@ def test_a_non_manager_cannot_open_the_equality_dialog(
     case.show()
     assert case.equality_button.isHidden()
     assert case.equality_monitoring() is None
-    # Even built directly, the service refuses it: nothing shown, nothing saved.
+    # Even built directly, the operation refuses it: nothing shown, nothing saved.
     dialog = EqualityDialog(context, closed["person"], "A")
     qtbot.addWidget(dialog)
-    assert "Only a manager" in dialog.error.text()
+    assert dialog.error.text() and not dialog.error.isHidden()
     assert not dialog.save_button.isEnabled()
+    dialog.save()  # and saving is refused too
+    with database.session() as session:
+        assert equality_of(session, closed["person"]) is None
     database.write(
         lambda s: record_equality(s, MANAGER, closed["person"], EqualityAnswers(sex="Female")),
         actor="manager1",

@@ -487,6 +487,54 @@ def test_attachments_add_open_and_a_changed_file_is_refused(
     _check_model(qtmodeltester, tab.model, tab.model.rows)
 
 
+def test_a_letter_received_is_recorded_and_every_window_of_the_case_shows_it(
+    qtbot,  # type: ignore[no-untyped-def]
+    context: AppContext,
+    database: Database,
+    case_id: int,
+) -> None:
+    first = _dialog(qtbot, context, case_id).correspondence_tab
+    second = _dialog(qtbot, context, case_id).correspondence_tab
+    assert first.record_button.isEnabled()
+    record = first.record_entry()
+    qtbot.addWidget(record)
+    record.save()  # no subject
+    assert record.error.text() and record.isVisible()
+    assert _count(database, Correspondence) == 0
+    record.subject.setText("Photos of the bins")
+    record.who.setText("Ann Other")
+    record.body.setPlainText("Three photos by email.")
+    record.channel.setCurrentIndex(record.channel.findData("email"))
+    record.save()
+    assert record.result() == record.DialogCode.Accepted
+    assert record.recorded is not None and record.recorded.status == "Received"
+    for tab in (first, second):  # the other window reloaded on the announced change
+        [row] = tab.model.rows
+        assert (row.channel, row.direction, row.subject) == (
+            "email",
+            "incoming",
+            "Photos of the bins",
+        )
+        assert tab.model.data(tab.model.index(0, 1)) == "2 Jun 2025"  # dated today
+
+
+def test_a_file_added_in_one_window_of_a_case_shows_in_the_other(
+    qtbot,  # type: ignore[no-untyped-def]
+    context: AppContext,
+    case_id: int,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CRM_ATTACHMENTS", str(tmp_path / "store"))
+    first = _dialog(qtbot, context, case_id).attachments_tab
+    second = _dialog(qtbot, context, case_id).attachments_tab
+    report = tmp_path / "report.pdf"
+    report.write_bytes(b"%PDF-1.4 report")
+    first.add_file(report)
+    assert [row.name for row in second.model.rows] == ["report.pdf"]
+    assert not list((tmp_path / "store").glob(".*"))  # no temporary file left behind
+
+
 # ------------------------------------------------------------------------ notifications
 
 
