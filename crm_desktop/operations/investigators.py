@@ -288,10 +288,10 @@ def upload_report(
 @operation(Permission.OWN_APPOINTMENTS)
 def my_cases(ctx: OpContext) -> list[access.InvestigatorCase]:
     """The signed-in user's own appointments, soonest report due first."""
-    return access.investigator_cases(ctx.session, ctx.actor)
+    return access.investigator_cases(ctx.session, ctx.authoriser.person_id)
 
 
 @operation(Permission.OWN_APPOINTMENTS)
 def my_case(ctx: OpContext, case_id: CaseId) -> access.InvestigatorCaseDetail:
     """A case assigned to the signed-in user, as far as they need it."""
-    return access.investigator_case_detail(ctx.session, ctx.actor, case_id)
+    return access.investigator_case_detail(ctx.session, ctx.authoriser.person_id, case_id)
