@@ -4,12 +4,12 @@ through the database driver's own cursor, on SQLite and on PostgreSQL.
     python benchmarks/bench_queues.py         (CRM_BENCH_CASES=100000 by default)
 
 Targets (issue 3): every queue at most 200 ms on 100,000 cases, and at most 2x the raw
-SQL fetching the same rows. "Ours" is the whole service call as the program makes it: a
-read session (``Database.session()``), the calendar's closure-day query, the queue's
-query and the working-day counting (the LGSCO remedies queue counts its working days in
-the query itself, from the database's calendar table, and needs no closure-day query).
-"Raw" is the same SQL (parameters written in) executed on an open DB-API connection
-(sqlite3; psycopg in autocommit).
+SQL fetching the same rows. "Ours" is the whole operation as the program runs it
+(``run_operation(..., deadlines.queue, name)`` for the officer with the most open cases):
+the access policy's check, a read session (``Database.session()``), the calendar's
+closure-day query, the queue's query with its working days counted in SQL, and the rows
+made. "Raw" is the same SQL (parameters written in) executed on an open DB-API
+connection (sqlite3; psycopg in autocommit).
 
 The SQLite database is the shared demo file (benchmarks/out/, built once by
 ``generate_demo``); the PostgreSQL one is a throwaway database filled the same way.
@@ -65,36 +65,39 @@ def _postgres_demo(cases: int) -> Iterator[str]:
         yield url
 
 
-def _busiest_user(database: Any) -> tuple[str, int]:
-    """The officer with the most open cases (for "my open cases"), and how many cases
-    are open in all."""
+def _busiest_user(database: Any) -> tuple[Any, int]:
+    """The user with the most open cases (who runs the queues, and whose "my open cases"
+    they are), and how many cases are open in all."""
     import sqlalchemy as sa
 
     from crm_desktop.db.models import Case, User
+    from crm_desktop.domain.access import Actor
 
     with database.session() as session:
-        name = session.scalar(
-            sa.select(User.username)
+        row = session.execute(
+            sa.select(User.username, User.role, User.id)
             .join(Case, Case.owner_id == User.id)
             .where(Case.status == "open")
-            .group_by(User.username)
+            .group_by(User.username, User.role, User.id)
             .order_by(sa.func.count().desc(), User.username)
             .limit(1)
-        )
+        ).first()
         open_cases = session.scalar(
             sa.select(sa.func.count()).select_from(Case).where(Case.status == "open")
         )
-    if name is None:
+    if row is None:
         raise RuntimeError("The benchmark database has no open case with an owner.")
-    return str(name), int(open_cases or 0)
+    return Actor(row[0], row[1], row[2]), int(open_cases or 0)
 
 
 def _time_queues(
     database: Any, backend: str, cases: int, raw_connect: Callable[[], Any]
 ) -> list[Row]:
-    from crm_desktop.services.queues import QUEUES, queue_statement, run_queue
+    from crm_desktop.operations import deadlines, run_operation
+    from crm_desktop.services.queues import QUEUES, queue_statement
 
-    user, open_cases = _busiest_user(database)
+    actor, open_cases = _busiest_user(database)
+    user = actor.username
     rows: list[Row] = []
     raw = raw_connect()
     try:
@@ -108,8 +111,8 @@ def _time_queues(
             )
 
             def ours(name: str = name) -> int:
-                with database.session() as session:
-                    return len(run_queue(session, name, END, user=user, within=WITHIN))
+                found = run_operation(database, actor, END, deadlines.queue, name, within=WITHIN)
+                return len(found.value)
 
             def fetch(sql: str = sql) -> int:
                 cursor = raw.cursor()

@@ -8,6 +8,11 @@ queues on the command line.
 
 The first token of ``calendar add`` and every date in CSV output are ``YYYY-MM-DD`` so
 scripts can read them. Council closure days come from the database.
+
+Each command runs one operation (:mod:`crm_desktop.operations.deadlines`) as the
+command's user (``--as``, the user of the PostgreSQL login, or the command line's
+administrator): a queue holds only the cases that user may see, and ``queue my-open``
+lists that user's own cases unless ``--user`` names someone else.
 """
 
 from __future__ import annotations
@@ -19,11 +24,12 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from crm_desktop.cli import command_actor, open_for_command, parse_date
-from crm_desktop.domain.calendar import CalendarError, WorkingCalendar
+from crm_desktop.cli import open_for_command, parse_date, run_command
 from crm_desktop.domain.enums import Procedure, StageCode
 from crm_desktop.domain.formatting import format_date
 from crm_desktop.errors import ValidationError
+from crm_desktop.operations import deadlines
+from crm_desktop.operations.core import Operation
 
 __all__ = ["CSV_COLUMNS", "human_date", "register"]
 
@@ -96,7 +102,11 @@ def register(subparsers: Any) -> None:
         metavar="DATE",
         help="the day to count from (default: today)",
     )
-    queue.add_argument("--user", metavar="USERNAME", help="whose cases (needed for my-open)")
+    queue.add_argument(
+        "--user",
+        metavar="USERNAME",
+        help="whose open cases my-open lists (default: the user the command acts as)",
+    )
     queue.add_argument(
         "--within",
         type=_whole_number,
@@ -111,61 +121,26 @@ def register(subparsers: Any) -> None:
     queue.set_defaults(handler=cmd_queue)
 
 
-def _calendar(args: argparse.Namespace) -> WorkingCalendar:
-    from crm_desktop.services.calendar_service import working_calendar
-
+def _run(args: argparse.Namespace, op: Operation[..., Any], *op_args: Any, **kw: Any) -> Any:
     database = open_for_command(args)
     try:
-        with database.session() as session:
-            return working_calendar(session)
+        return run_command(database, args, op, *op_args, **kw)
     finally:
         database.dispose()
 
 
-def _refuse(exc: CalendarError) -> ValidationError:
-    return ValidationError(str(exc))
-
-
 def cmd_calendar_add(args: argparse.Namespace) -> int:
-    start: dt.date = args.date
-    n: int = args.n
-    if n < 0:
-        raise ValidationError(
-            f"Cannot count back: the number of working days must be 0 or more (got {n})."
-        )
-    cal = _calendar(args)
-    try:
-        answer = cal.add_working_days(start, n)
-    except CalendarError as exc:
-        raise _refuse(exc) from None
-    print(answer.isoformat())
+    print(_run(args, deadlines.add_working_days, args.date, args.n).isoformat())
     return 0
 
 
 def cmd_calendar_between(args: argparse.Namespace) -> int:
-    start: dt.date = args.start
-    end: dt.date = args.end
-    if end < start:
-        raise ValidationError(
-            f"Cannot count working days from {format_date(start)} to {format_date(end)}: "
-            "the end date is before the start date."
-        )
-    cal = _calendar(args)
-    try:
-        count = cal.working_days_between(start, end)
-    except CalendarError as exc:
-        raise _refuse(exc) from None
-    print(count)
+    print(_run(args, deadlines.working_days_between, args.start, args.end))
     return 0
 
 
 def cmd_calendar_holidays(args: argparse.Namespace) -> int:
-    cal = _calendar(args)
-    try:
-        days = cal.non_working_days(args.year)
-    except CalendarError as exc:
-        raise _refuse(exc) from None
-    for day, name in days:
+    for day, name in _run(args, deadlines.non_working_days, args.year):
         print(f"{human_date(day)}  {name}")
     return 0
 
@@ -233,42 +208,20 @@ def _write_table(title: str, as_of: dt.date, rows: Sequence[Any], out: TextIO) -
 
 
 def cmd_queue(args: argparse.Namespace) -> int:
-    from crm_desktop.services.queues import QUEUES, run_queue
+    from crm_desktop.services.queues import queue_spec
 
-    name: str = args.name
-    spec = QUEUES.get(name)
-    if spec is None:
-        raise ValidationError(
-            f"There is no queue called '{name}'. The queues are: {', '.join(QUEUES)}."
-        )
+    spec = queue_spec(args.name)
+    # Said with the option's name, before the database is opened.
     if args.within is not None and args.within < 0:
         raise ValidationError(f"--within must be 0 working days or more (got {args.within}).")
     if args.limit is not None and args.limit < 1:
         raise ValidationError(f"--limit must be 1 or more (got {args.limit}).")
     as_of: dt.date = args.as_of or dt.date.today()
-    database = open_for_command(args)
-    try:
-        user = args.user
-        if spec.needs_user and not user:
-            # The command's own user: --as, or the user whose own login is connected.
-            actor = command_actor(database, args)
-            if actor.user_id is None:
-                raise ValidationError(f"The '{name}' queue needs --user USERNAME.")
-            user = actor.username
-        with database.session() as session:
-            rows = run_queue(session, name, as_of, user=user, within=args.within, limit=args.limit)
-    finally:
-        database.dispose()
+    rows = _run(
+        args, deadlines.queue, spec.name, within=args.within, limit=args.limit, user=args.user
+    )
     if args.format == "csv":
         _write_csv(rows, sys.stdout)
     else:
-        title = spec.title
-        if spec.takes_within:
-            from crm_desktop.services.queues import DEFAULT_WITHIN
-
-            within = DEFAULT_WITHIN if args.within is None else args.within
-            title = title.replace("N working days", f"{within} working days")
-            if name == "action-items":
-                title += f" within {within} working days or overdue"
-        _write_table(title, as_of, rows, sys.stdout)
+        _write_table(spec.heading(args.within), as_of, rows, sys.stdout)
     return 0

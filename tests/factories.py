@@ -8,8 +8,16 @@ import itertools
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from crm_desktop.db.models import Case, ServiceArea, Stage
-from crm_desktop.domain.enums import CaseStatus, Kind, Procedure, StageCode, StageStatus
+from crm_desktop.db.models import Case, Person, ServiceArea, Stage, User
+from crm_desktop.domain.access import Actor
+from crm_desktop.domain.enums import (
+    CaseStatus,
+    Kind,
+    Procedure,
+    StageCode,
+    StageStatus,
+    UserRole,
+)
 
 _numbers = itertools.count(1)
 
@@ -20,6 +28,32 @@ def service_area(session: Session, procedure: Procedure, name: str) -> ServiceAr
     )
     assert area is not None, f"no service area {name!r} for {procedure}"
     return area
+
+
+def restricted_accounts(session: Session, area: ServiceArea) -> dict[str, Actor]:
+    """The roles that see only some cases: ``responder`` (a service responder of
+    ``area``), ``no-area`` (a responder whose account names no area) and
+    ``investigator`` (in the pool, appointed to nothing)."""
+    person = Person(full_name="Ivy Vance", is_investigator=True)
+    session.add(person)
+    session.flush()
+    made: dict[str, Actor] = {}
+    for key, role, area_id, person_id in (
+        ("responder", UserRole.SERVICE_RESPONDER, area.id, None),
+        ("no-area", UserRole.SERVICE_RESPONDER, None, None),
+        ("investigator", UserRole.INVESTIGATOR, None, person.id),
+    ):
+        user = User(
+            username=key.replace("-", ""),
+            display_name=key.title(),
+            role=role,
+            service_area_id=area_id,
+            person_id=person_id,
+        )
+        session.add(user)
+        session.flush()
+        made[key] = Actor(user.username, role, user.id, user.display_name)
+    return made
 
 
 def add_case(

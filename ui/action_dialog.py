@@ -1,10 +1,11 @@
 """Small dialogs of the stage panel: one per workflow action, and the due-date explanation.
 
-An action dialog asks only for what its action needs (the date, defaulting to today; a
-reason; working days; the suspension reason; the new grade; ...), sends it through
-``workflow.perform`` with the case's version, and stays open showing the refusal in
-plain words, beside the field it concerns, if the workflow says no. Nothing the officer
-typed is lost: on a conflict the case is reloaded and the dialog keeps its values.
+An action dialog asks for what its action needs, as the workflow's table of inputs says
+(:data:`crm_desktop.domain.workflow.ACTION_FORMS`: the date, defaulting to today, and the
+inputs, some required), sends it through ``workflow.perform`` with the case's version,
+and stays open showing the refusal in plain words, beside the field it concerns, if the
+workflow says no. Nothing the officer typed is lost: on a conflict the case is reloaded
+and the dialog keeps its values.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -28,54 +30,13 @@ from PySide6.QtWidgets import (
 )
 
 from crm_desktop.domain.enums import LgscoDecision, Outcome, StageCode, SuspensionReason
-from crm_desktop.domain.workflow import ADULT_GRADES, FINDING_OUTCOMES, Action
+from crm_desktop.domain.workflow import ADULT_GRADES, FINDING_OUTCOMES, Action, action_form
 from crm_desktop.errors import ConflictError, ValidationError
 from crm_desktop.operations import workflow
 from crm_desktop.operations.policy import Permission
 from crm_desktop.services.workflow import ActionInput, TransitionResult
 from ui.context import AppContext
 from ui.widgets import date_edit, error_label, error_text, from_qdate, show_error
-
-DATE_LABELS = {
-    Action.ACKNOWLEDGE: "Acknowledged on",
-    Action.SUSPEND: "Clock suspended from",
-    Action.RESUME: "Clock resumed on",
-    Action.EXTEND: "Extension agreed on",
-    Action.START_INVESTIGATION: "Statement of complaint agreed on",
-    Action.HOLD_PANEL: "Review panel met on",
-    Action.RESPOND: "Response sent on",
-    Action.WITHDRAW: "Withdrawn on",
-    Action.DISCONTINUE: "Discontinued on",
-    Action.REDIRECT: "Redirected on",
-    Action.REGRADE: "Regraded on",
-    Action.REQUEST_NEXT_STAGE: "Request received on",
-    Action.ESCALATE: "Next stage opened on",
-    Action.ESCALATE_TO_LGSCO: "Ombudsman's enquiry received on",
-    Action.RECORD_LGSCO_DECISION: "Decision dated",
-    Action.RECORD_REPLY: "Reply received on",
-    Action.CLOSE_CASE: "Case closed on",
-    Action.REOPEN: "Reopened on",
-}
-REASON_REQUIRED = {
-    Action.EXTEND,
-    Action.REOPEN,
-    Action.REGRADE,
-    Action.WITHDRAW,
-    Action.DISCONTINUE,
-    Action.REDIRECT,
-}
-EXPLANATIONS = {
-    Action.ACKNOWLEDGE: "Record that the complainant was told the complaint was received.",
-    Action.SUSPEND: "Stop the clock. The due date moves by the working days it is stopped.",
-    Action.RESUME: "Start the clock again; the due date moves later by the days it was stopped.",
-    Action.EXTEND: "Give the stage more working days, within the procedure's limit.",
-    Action.START_INVESTIGATION: "The Stage 2 clock starts when the statement is agreed.",
-    Action.RESPOND: "The stage's outcome follows from the complaint points' outcomes.",
-    Action.ESCALATE_TO_LGSCO: "Open an Ombudsman stage for this case.",
-    Action.REQUEST_NEXT_STAGE: "The complainant asked for the next stage of the procedure.",
-    Action.ESCALATE: "Open the next stage; the earlier stage and its history are kept.",
-    Action.REOPEN: "Only a manager can reopen a case.",
-}
 
 
 def _enum(cls: Any, value: object) -> Any:
@@ -106,8 +67,9 @@ class ActionDialog(QDialog):
         self.setWindowTitle(action.label)
         self.setObjectName("ActionDialog")
         self.setModal(True)
+        form_spec = action_form(action)
         layout = QVBoxLayout(self)
-        intro = QLabel(EXPLANATIONS.get(action, f"{action.label} this case."), self)
+        intro = QLabel(form_spec.explanation or f"{action.label} this case.", self)
         intro.setWordWrap(True)
         layout.addWidget(intro)
         self.error = error_label("ActionError", self)
@@ -131,101 +93,30 @@ class ActionDialog(QDialog):
             form.addRow(label, holder)
 
         today = context.today()
-        self.on = date_edit(today, DATE_LABELS.get(action, "Date"), self)
+        self.on = date_edit(today, form_spec.date_label, self)
         self.on.setMaximumDate(self.on.date())  # nothing is recorded in the future
-        add("on", DATE_LABELS.get(action, "Date"), self.on)
+        add("on", form_spec.date_label, self.on)
 
         self.suspension_reason: QComboBox | None = None
-        if action == Action.SUSPEND:
-            combo = QComboBox(self)
-            for reason in SuspensionReason:
-                combo.addItem(reason.value.capitalize(), reason)
-            self.suspension_reason = combo
-            add("suspension_reason", "Why the clock stops", combo)
-
         self.working_days: QSpinBox | None = None
         self.agreed: QCheckBox | None = None
-        if action == Action.EXTEND:
-            spin = QSpinBox(self)
-            spin.setRange(1, 250)
-            spin.setValue(5)
-            spin.setSuffix(" working days")
-            self.working_days = spin
-            add("working_days", "Extend by", spin)
-            self.agreed = QCheckBox("Agreed with the complainant", self)
-            add("agreed_with_complainant", "", self.agreed)
-
         self.grade: QComboBox | None = None
-        if action == Action.REGRADE:
-            combo = QComboBox(self)
-            for grade in sorted(ADULT_GRADES):
-                if grade.value != stage_code:
-                    combo.addItem(grade.label, grade)
-            self.grade = combo
-            add("grade", "New grade", combo)
-
         self.outcome: QComboBox | None = None
         self.panel_report: QCheckBox | None = None
-        self.panel_report_on = None
-        if action == Action.RESPOND:
-            combo = QComboBox(self)
-            combo.addItem("As the complaint points give", None)
-            for outcome in Outcome:
-                if outcome in FINDING_OUTCOMES:
-                    combo.addItem(outcome.label, outcome)
-            self.outcome = combo
-            add("outcome_override", "Stage outcome", combo)
-            if stage_code == StageCode.STAGE_3.value:
-                self.panel_report = QCheckBox("The panel's report was received", self)
-                add("panel_report", "", self.panel_report)
-                self.panel_report_on = date_edit(today, "Panel report received on", self)
-                add("panel_report_on", "Panel report received on", self.panel_report_on)
-
+        self.panel_report_on: QDateEdit | None = None
         self.lgsco_reference: QLineEdit | None = None
-        if action == Action.ESCALATE_TO_LGSCO:
-            self.lgsco_reference = QLineEdit(self)
-            self.lgsco_reference.setPlaceholderText("e.g. 23 012 345")
-            add("lgsco_reference", "Ombudsman's reference", self.lgsco_reference)
-
         self.decision: QComboBox | None = None
-        if action == Action.RECORD_LGSCO_DECISION:
-            combo = QComboBox(self)
-            combo.addItem("Choose the decision…", None)
-            for decision in LgscoDecision:
-                combo.addItem(decision.label, decision)
-            self.decision = combo
-            add("lgsco_decision", "The Ombudsman's decision", combo)
-
         self.reply: QPlainTextEdit | None = None
-        if action == Action.RECORD_REPLY:
-            self.reply = QPlainTextEdit(self)
-            self.reply.setTabChangesFocus(True)
-            add("reply_text", "The directorate's reply", self.reply)
-
         self.override_window: QCheckBox | None = None
-        if action == Action.REQUEST_NEXT_STAGE and context.allows(Permission.MANAGER_DECISIONS):
-            self.override_window = QCheckBox("Accept it even if it came after the window", self)
-            add("override_window", "Late request", self.override_window)
-
         self.reason: QPlainTextEdit | None = None
-        if action in REASON_REQUIRED or action in (Action.RESPOND, Action.REQUEST_NEXT_STAGE):
-            self.reason = QPlainTextEdit(self)
-            self.reason.setTabChangesFocus(True)
-            lines = self.reason.fontMetrics().lineSpacing()
-            self.reason.setMinimumHeight(lines * 3)
-            self.reason.setMaximumHeight(lines * 6)
-            required = action in REASON_REQUIRED
-            title = "Reason"
-            if action == Action.RESPOND:
-                title = "Reason (only if you change the outcome)"
-            elif not required:
-                title = "Reason (only if you accept a late request)"
-            add("reason", title, self.reason)
-
         self.note: QLineEdit | None = None
-        if action in (Action.SUSPEND, Action.RESPOND, Action.ACKNOWLEDGE):
-            self.note = QLineEdit(self)
-            add("note", "Note (optional)" if action != Action.SUSPEND else "Note", self.note)
+        self.asked = tuple(
+            item
+            for item in form_spec.asks(StageCode(stage_code) if stage_code else None)
+            if not item.manager_decision or context.allows(Permission.MANAGER_DECISIONS)
+        )
+        for item in self.asked:
+            self._add_input(item.name, item.label, stage_code, add)
 
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
@@ -238,6 +129,81 @@ class ActionDialog(QDialog):
         layout.addWidget(buttons)
         self.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 34)
         self.result_value: TransitionResult | None = None
+
+    def _add_input(
+        self,
+        name: str,
+        label: str,
+        stage_code: str | None,
+        add: Callable[[str, str, QWidget], None],
+    ) -> None:
+        """The widget for one input of the table, by the kind of value it takes."""
+        if name == "suspension_reason":
+            combo = QComboBox(self)
+            for reason in SuspensionReason:
+                combo.addItem(reason.value.capitalize(), reason)
+            self.suspension_reason = combo
+            add(name, label, combo)
+        elif name == "working_days":
+            spin = QSpinBox(self)
+            spin.setRange(1, 250)
+            spin.setValue(5)
+            spin.setSuffix(" working days")
+            self.working_days = spin
+            add(name, label, spin)
+        elif name == "agreed_with_complainant":
+            self.agreed = QCheckBox(label, self)
+            add(name, "", self.agreed)
+        elif name == "grade":
+            combo = QComboBox(self)
+            for grade in sorted(ADULT_GRADES):
+                if grade.value != stage_code:
+                    combo.addItem(grade.label, grade)
+            self.grade = combo
+            add(name, label, combo)
+        elif name == "outcome_override":
+            combo = QComboBox(self)
+            combo.addItem("As the complaint points give", None)
+            for outcome in Outcome:
+                if outcome in FINDING_OUTCOMES:
+                    combo.addItem(outcome.label, outcome)
+            self.outcome = combo
+            add(name, label, combo)
+        elif name == "panel_report_on":
+            self.panel_report = QCheckBox("The panel's report was received", self)
+            add("panel_report", "", self.panel_report)
+            self.panel_report_on = date_edit(self.context.today(), label, self)
+            add(name, label, self.panel_report_on)
+        elif name == "lgsco_reference":
+            self.lgsco_reference = QLineEdit(self)
+            self.lgsco_reference.setPlaceholderText("e.g. 23 012 345")
+            add(name, label, self.lgsco_reference)
+        elif name == "lgsco_decision":
+            combo = QComboBox(self)
+            combo.addItem("Choose the decision…", None)
+            for decision in LgscoDecision:
+                combo.addItem(decision.label, decision)
+            self.decision = combo
+            add(name, label, combo)
+        elif name in ("reason", "reply_text"):
+            text = QPlainTextEdit(self)
+            text.setTabChangesFocus(True)
+            lines = text.fontMetrics().lineSpacing()
+            text.setMinimumHeight(lines * 3)
+            text.setMaximumHeight(lines * 6)
+            if name == "reason":
+                self.reason = text
+            else:
+                self.reply = text
+            add(name, label, text)
+        elif name == "override_window":
+            self.override_window = QCheckBox(label, self)
+            add(name, "Late request", self.override_window)
+        elif name == "note":
+            self.note = QLineEdit(self)
+            add(name, label, self.note)
+        else:  # pragma: no cover - every input of the table has a widget above
+            raise AssertionError(f"no widget for the input {name}")
 
     # -- input -------------------------------------------------------------------------
 
@@ -271,18 +237,16 @@ class ActionDialog(QDialog):
         return ActionInput(**values)  # type: ignore[arg-type]
 
     def _check(self) -> bool:
-        """What can be said before asking the database: required fields."""
-        reason = self.reason
-        if (
-            self.action in REASON_REQUIRED
-            and reason is not None
-            and not reason.toPlainText().strip()
-        ):
-            self._field_error("reason", "Say why: the reason is kept with the case.")
-            return False
-        if self.decision is not None and self.decision.currentData() is None:
-            self._field_error("lgsco_decision", "Choose the Ombudsman's decision.")
-            return False
+        """What can be said before asking the database: the required inputs, as the
+        workflow's table has them (the service checks them again)."""
+        values = self.action_input()
+        for item in self.asked:
+            if item.missing is None:
+                continue
+            value = getattr(values, item.name)
+            if value is None or (isinstance(value, str) and not value.strip()):
+                self._field_error(item.name, item.missing)
+                return False
         return True
 
     def _field_error(self, key: str, message: str) -> None:
@@ -306,9 +270,9 @@ class ActionDialog(QDialog):
             return
         data = self.action_input()
         self.ok_button.setEnabled(False)
-        self.context.op(
-            workflow.perform, self.case_id, self._version(), self.action, data
-        ).on_done(self._done).on_error(self._failed).run()
+        self.context.op(workflow.perform, self.case_id, self._version(), self.action, data).on_done(
+            self._done
+        ).on_error(self._failed).run()
 
     def _done(self, result: TransitionResult) -> None:
         self.ok_button.setEnabled(True)
@@ -361,9 +325,7 @@ class ExplainDialog(QDialog):
         def failed(exc: BaseException) -> None:
             self.text.setText(error_text(exc, "explaining the due date"))
 
-        context.op(workflow.explain_due_date, stage_id).on_done(self._show).on_error(
-            failed
-        ).run()
+        context.op(workflow.explain_due_date, stage_id).on_done(self._show).on_error(failed).run()
 
     def _show(self, lines: list[str]) -> None:
         self.lines = lines

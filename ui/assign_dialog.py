@@ -3,17 +3,18 @@ member to the case's current stage, and record what happens to each appointment.
 
 Opened from the case form (People tab, "Appoint…"). The roles offered are those the
 stage appoints (``eligibility.roles_at``). For the role chosen it lists everyone in the
-pool with their verdict: the suggestions (``investigators.suggestions``: allowed first,
-then those needing a manager's override, by load, availability and on-time record), and
-below them the people who are refused (``investigators.eligibility``, which the
-suggestions leave out), each with the plain reasons and the rules they come from.
+pool with their verdict (the operation ``investigators.appointment_choices``): the
+suggestions (allowed first, then those needing a manager's override, by load,
+availability and on-time record), and below them the people who are refused, each with
+the plain reasons and the rules they come from.
 
 - Allowed: Offer is enabled.
-- Needs a manager's override (a warning): Offer is enabled only for a manager who has
-  written the reason for the override (recorded on the appointment).
+- Needs a manager's override (a warning): Offer is enabled only for whoever the access
+  policy lets take a manager's decisions, once they have written the reason for the
+  override (recorded on the appointment).
 - Refused: shown, with why, but Offer stays disabled.
 
-The services check everything again: the dialog only saves a round trip. The
+The operations check everything again: the dialog only saves a round trip. The
 appointments already made are listed with Accepted, Declined…, Report received and
 Replace… (the replaced appointment stays, with its reason, hours and fee).
 """
@@ -21,7 +22,7 @@ Replace… (the replaced appointment stays, with its reason, hours and fee).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -39,13 +40,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crm_desktop.domain.eligibility import Eligibility, Verdict, role_label, roles_at
-from crm_desktop.domain.enums import AssignmentRole, AssignmentStatus, Procedure, StageCode
+from crm_desktop.domain.appointments import Step, allowed_steps
+from crm_desktop.domain.eligibility import Eligibility, role_label, roles_at
+from crm_desktop.domain.enums import AssignmentRole, Procedure, StageCode
 from crm_desktop.errors import ConflictError
-from crm_desktop.operations.core import Change, OpChanges
-from crm_desktop.services import investigators as inv
+from crm_desktop.operations import investigators
+from crm_desktop.operations.core import Change, OpChanges, Operation
+from crm_desktop.operations.policy import Permission
 from crm_desktop.services.case_view import StageView
-from crm_desktop.services.investigators import AssignmentView
+from crm_desktop.services.investigators import AppointmentChoices, AssignmentView, Candidate
 from ui.context import AppContext
 from ui.investigators_page import _optional_date, on_time_text
 from ui.widgets import (
@@ -72,40 +75,15 @@ VERDICT_TEXT = {
     Eligibility.WARNING: "Needs a manager's override",
     Eligibility.REFUSED: "Refused",
 }
-OPEN = (AssignmentStatus.OFFERED, AssignmentStatus.ACCEPTED)
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A pool member for the role: their verdict and why they rank where they do."""
-
-    person_id: int
-    name: str
-    verdict: Verdict
-    open_assignments: int
-    on_time: str
-    notes: tuple[str, ...]  # the ranking reasons (load, availability, on-time record)
-
-    @property
-    def outcome(self) -> Eligibility:
-        return self.verdict.outcome
-
-    @property
-    def why(self) -> str:
-        """The reasons behind the verdict, in one line (the table's last column)."""
-        return " ".join(self.verdict.reasons) or "No objection under any rule."
-
-    @property
-    def only_place_taken(self) -> bool:
-        """Refused only because the role is filled: a replacement may still be them."""
-        refusals = self.verdict.refusals
-        return bool(refusals) and all("replace them" in f.reason for f in refusals)
+def on_time(candidate: Candidate) -> str:
+    return on_time_text(candidate.reports_on_time, candidate.reports_completed)
 
 
-@dataclass(frozen=True)
-class AssignData:
-    candidates: list[Candidate]
-    assignments: list[AssignmentView]
+def why(candidate: Candidate) -> str:
+    """The reasons behind the verdict, in one line (the table's last column)."""
+    return " ".join(candidate.verdict.reasons) or "No objection under any rule."
 
 
 def candidate_text(candidate: Candidate) -> str:
@@ -140,7 +118,8 @@ def _assignment_notes(a: AssignmentView) -> str:
 class AssignDialog(QDialog):
     """Appointments on one case's current stage."""
 
-    changed = Signal()  # an appointment was made or recorded: the case form reloads
+    changed = Signal()  # an appointment was made or recorded
+    cares_about = frozenset({Change.APPOINTMENTS, Change.POOL, Change.CASES})
 
     def __init__(
         self,
@@ -207,8 +186,8 @@ class AssignDialog(QDialog):
                 Column("Name", lambda c: c.name),
                 Column("Verdict", lambda c: VERDICT_TEXT[c.outcome]),
                 Column("Open appointments", lambda c: c.open_assignments, align_right=True),
-                Column("On-time record", lambda c: c.on_time),
-                Column("Why", lambda c: c.why),
+                Column("On-time record", on_time),
+                Column("Why", why),
             ],
             choose,
             tone=lambda c: VERDICT_TONES[c.outcome],
@@ -323,7 +302,14 @@ class AssignDialog(QDialog):
         metrics = self.fontMetrics()
         self.resize(metrics.horizontalAdvance("M") * 90, metrics.height() * 44)
         self._update_buttons()
+        context.runner.changed.connect(self.data_changed)
         self.reload()
+
+    def data_changed(self, changes: OpChanges) -> None:
+        """An operation (here or in another window) changed appointments or the pool:
+        read them again."""
+        if changes.touches(self.cares_about):
+            self.reload()
 
     # -- loading ---------------------------------------------------------------------
 
@@ -333,59 +319,22 @@ class AssignDialog(QDialog):
         return AssignmentRole(value) if value else None
 
     def reload(self) -> None:
-        database = self.context.require_database()
-        case_id, today, actor = self.case_id, self.context.today(), self.context.signed_in
-        role = self.current_role
-        stage_id = self.stage.id if self.stage is not None else None
-
-        def work() -> AssignData:
-            with database.session() as session:
-                assignments = inv.case_assignments(session, case_id, actor)
-                if role is None or stage_id is None:
-                    return AssignData([], assignments)
-                record = inv._on_time(session)
-                found = inv.suggestions(session, case_id, role, today, 1000, stage_id)
-                candidates = [
-                    Candidate(
-                        s.person_id,
-                        s.name,
-                        s.verdict,
-                        s.open_assignments,
-                        on_time_text(s.reports_on_time, s.reports_completed),
-                        tuple(r for r in s.reasons if r not in s.verdict.reasons),
-                    )
-                    for s in found
-                ]
-                seen = {c.person_id for c in candidates}
-                for member in inv.list_pool(session):
-                    if member.id in seen:
-                        continue
-                    verdict = inv.eligibility(session, member.id, case_id, role, today, stage_id)
-                    candidates.append(
-                        Candidate(
-                            member.id,
-                            member.full_name,
-                            verdict,
-                            member.open_assignments,
-                            on_time_text(*record.get(member.id, (0, 0))),
-                            (),
-                        )
-                    )
-                return AssignData(candidates, assignments)
-
         def failed(exc: BaseException) -> None:
             show_error(self.error, error_text(exc, "loading the candidates"))
 
-        self.context.runner.submit(work, self.apply, failed)
+        stage_id = self.stage.id if self.stage is not None else None
+        self.context.op(
+            investigators.appointment_choices, self.case_id, stage_id, self.current_role
+        ).on_done(self.apply).on_error(failed).run()
 
-    def apply(self, data: AssignData) -> None:
+    def apply(self, data: AppointmentChoices) -> None:
         chosen = self.selected_candidate()
-        self.candidates = data.candidates
-        self.candidates_model.set_rows(data.candidates)
+        self.candidates = list(data.candidates)
+        self.candidates_model.set_rows(self.candidates)
         picked = selected_row(self.assignments_view)
-        self.assignments_model.set_rows(data.assignments)
+        self.assignments_model.set_rows(list(data.appointments))
         if picked is not None:
-            for row, a in enumerate(data.assignments):
+            for row, a in enumerate(data.appointments):
                 if a.id == picked.id:
                     self.assignments_view.selectRow(row)
         if chosen is not None:
@@ -418,12 +367,12 @@ class AssignDialog(QDialog):
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        actor = self.context.signed_in
         candidate = self.selected_candidate()
-        staff = actor.can_work_cases
+        staff = self.context.allows(Permission.APPOINT_INVESTIGATORS)
+        may_override = self.context.allows(Permission.MANAGER_DECISIONS)
         needs_override = candidate is not None and candidate.outcome == Eligibility.WARNING
-        self.override.setEnabled(needs_override and actor.is_manager)
-        if needs_override and not actor.is_manager:
+        self.override.setEnabled(needs_override and may_override)
+        if needs_override and not may_override:
             show_error(
                 self.override_error,
                 f"{candidate.name if candidate else ''} needs a manager's override: ask a "
@@ -437,30 +386,32 @@ class AssignDialog(QDialog):
         if candidate is not None and candidate.outcome == Eligibility.REFUSED:
             can_offer = False
         if needs_override:
-            can_offer = can_offer and actor.is_manager and bool(self.override.text().strip())
+            can_offer = can_offer and may_override and bool(self.override.text().strip())
         self.offer_button.setEnabled(can_offer)
         picked = selected_row(self.assignments_view)
-        status = picked.status if picked is not None else None
-        self.accept_button.setEnabled(staff and status == AssignmentStatus.OFFERED)
-        self.decline_button.setEnabled(staff and status == AssignmentStatus.OFFERED)
-        self.report_button.setEnabled(staff and status == AssignmentStatus.ACCEPTED)
-        self.replace_button.setEnabled(staff and status in OPEN)
+        steps = allowed_steps(picked.status) if picked is not None and staff else {}
+        self.accept_button.setEnabled(Step.ACCEPT in steps)
+        self.decline_button.setEnabled(Step.DECLINE in steps)
+        self.report_button.setEnabled(Step.RECORD_REPORT in steps)
+        self.replace_button.setEnabled(Step.REPLACE in steps)
 
     # -- writing ---------------------------------------------------------------------
 
-    def _write(self, change: Any, error: QLabel, doing: str, then: Any = None) -> None:
+    def _write(
+        self,
+        op: Operation[..., Any],
+        args: tuple[Any, ...],
+        error: QLabel,
+        doing: str,
+        then: Callable[[], None] | None = None,
+    ) -> None:
         show_error(self.error, "")
         show_error(self.record_error, "")
-        database = self.context.require_database()
-        username = self.context.username
 
         def done(_result: object) -> None:
             if then is not None:
                 then()
-            self.context.runner.announce(OpChanges.of(Change.CASES))
-            self.context.runner.announce(OpChanges.of(Change.POOL, Change.APPOINTMENTS))
-            self.changed.emit()
-            self.reload()
+            self.changed.emit()  # the runner then announces the change: data_changed
 
         def failed(exc: BaseException) -> None:
             if isinstance(exc, ConflictError):
@@ -469,7 +420,7 @@ class AssignDialog(QDialog):
                 return
             show_error(error, error_text(exc, doing))
 
-        self.context.runner.submit(lambda: database.write(change, actor=username), done, failed)
+        self.context.op(op, *args).on_done(done).on_error(failed).run()
 
     def _override_reason(self, candidate: Candidate) -> str | None:
         if not candidate.verdict.needs_override:
@@ -485,11 +436,11 @@ class AssignDialog(QDialog):
         if candidate.outcome == Eligibility.REFUSED:
             show_error(self.error, candidate_text(candidate))
             return
-        actor, today = self.context.signed_in, self.context.today()
-        why = self._override_reason(candidate)
+        reason = self._override_reason(candidate)
         due = from_qdate(self.due.date()) if self.due_set.isChecked() else None
         self._write(
-            lambda s: inv.offer(s, stage.id, candidate.person_id, role, actor, today, due, why),
+            investigators.offer,
+            (stage.id, candidate.person_id, role, due, reason),
             self.error,
             "offering the role",
             then=self.override.clear,
@@ -505,9 +456,9 @@ class AssignDialog(QDialog):
         picked = self._picked()
         if picked is None:
             return
-        actor, today, on = self.context.signed_in, self.context.today(), from_qdate(self.on.date())
         self._write(
-            lambda s: inv.accept(s, picked.id, actor, today, on),
+            investigators.accept,
+            (picked.id, from_qdate(self.on.date())),
             self.record_error,
             "recording the acceptance",
         )
@@ -521,9 +472,9 @@ class AssignDialog(QDialog):
             show_error(self.record_error, "Write why they declined in Reason first.")
             self.reason.setFocus()
             return
-        actor, today, on = self.context.signed_in, self.context.today(), from_qdate(self.on.date())
         self._write(
-            lambda s: inv.decline(s, picked.id, reason, actor, today, on),
+            investigators.decline,
+            (picked.id, reason, from_qdate(self.on.date())),
             self.record_error,
             "recording the refusal",
             then=self.reason.clear,
@@ -533,9 +484,9 @@ class AssignDialog(QDialog):
         picked = self._picked()
         if picked is None:
             return
-        actor, today, on = self.context.signed_in, self.context.today(), from_qdate(self.on.date())
         self._write(
-            lambda s: inv.record_report(s, picked.id, on, actor, today),
+            investigators.record_report,
+            (picked.id, from_qdate(self.on.date())),
             self.record_error,
             "recording the report",
         )
@@ -569,8 +520,7 @@ class AssignDialog(QDialog):
             show_error(self.record_error, "Write why they are being replaced in Reason first.")
             self.reason.setFocus()
             return
-        actor, today = self.context.signed_in, self.context.today()
-        why = self._override_reason(candidate)
+        override = self._override_reason(candidate)
         due = from_qdate(self.due.date()) if self.due_set.isChecked() else None
 
         def cleared() -> None:
@@ -578,9 +528,8 @@ class AssignDialog(QDialog):
             self.override.clear()
 
         self._write(
-            lambda s: inv.replace(
-                s, picked.id, candidate.person_id, reason, actor, today, due, why
-            ),
+            investigators.replace,
+            (picked.id, candidate.person_id, reason, due, override),
             self.record_error,
             "replacing them",
             then=cleared,

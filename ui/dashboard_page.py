@@ -18,19 +18,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from crm_desktop.operations import deadlines
 from crm_desktop.operations.core import Change
+from crm_desktop.operations.policy import Permission
 from crm_desktop.reports.model import Format, format_value
-from crm_desktop.services.dashboard import (
-    DashboardFigures,
-    KpiFigure,
-    KpiSummary,
-    dashboard_figures,
-    dashboard_kpis,
-)
+from crm_desktop.services.dashboard import DUE_SOON_WITHIN, DashboardFigures, KpiFigure, KpiSummary
+from crm_desktop.services.queues import QUEUES
 from ui.context import AppContext
 from ui.pages import Page
-from ui.queues_page import ProgressStrip
-from ui.runner import Job
+from ui.queues_page import DEADLINES, ProgressStrip
 from ui.widgets import BarChart, Column, RowsModel, error_text, table_view, tone_style
 
 RAG_WORDS = {"green": "Green: met", "amber": "Amber: within 10%", "red": "Red: missed"}
@@ -68,7 +64,8 @@ class Tile(QFrame):
 
 class DashboardPage(Page):
     title = "Dashboard"
-    cares_about = frozenset({Change.CASES, Change.REFERENCE_DATA, Change.REPORT_INPUTS})
+    # The KPIs also follow the report's inputs (targets, baseline figures).
+    cares_about = DEADLINES | {Change.REPORT_INPUTS}
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
@@ -97,7 +94,7 @@ class DashboardPage(Page):
         tiles = QHBoxLayout()
         self.open_tile = Tile("Open cases", body)
         self.overdue_tile = Tile("Overdue", body)
-        self.due_tile = Tile("Due within 5 working days", body)
+        self.due_tile = Tile(QUEUES["due-soon"].heading(DUE_SOON_WITHIN), body)
         self.ack_tile = Tile("Awaiting acknowledgement", body)
         for tile in (self.open_tile, self.overdue_tile, self.due_tile, self.ack_tile):
             tiles.addWidget(tile)
@@ -150,27 +147,21 @@ class DashboardPage(Page):
         layout.addWidget(self.kpi_note)
 
     def reload(self) -> None:
-        database = self.context.require_database()
-        today = self.context.today()
-
-        def counts() -> DashboardFigures:
-            with database.session() as session:
-                return dashboard_figures(session, today)
-
         def failed(exc: BaseException) -> None:
             self.message.setText(error_text(exc, "loading the dashboard"))
 
-        self.context.runner.submit(counts, self._show_figures, failed)
+        self.context.op(deadlines.dashboard_figures).on_done(self._show_figures).on_error(
+            failed
+        ).run()
         self.load_kpis()
 
     def load_kpis(self) -> None:
-        database = self.context.require_database()
-        today = self.context.today()
-
-        def work(job: Job) -> KpiSummary:
-            job.check()
-            with database.session() as session:
-                return dashboard_kpis(session, today)
+        # The KPIs are the whole council's figures, from the annual report.
+        shown = self.context.allows(Permission.RUN_REPORTS)
+        for widget in (self.kpi_heading, self.kpi_view, self.kpi_note):
+            widget.setVisible(shown)
+        if not shown:
+            return
 
         def failed(exc: BaseException) -> None:
             self._kpis_done = True
@@ -180,7 +171,12 @@ class DashboardPage(Page):
         if self.kpi_progress.job is not None:
             self.kpi_progress.job.cancel()
         self._kpis_done = False
-        job = self.context.runner.submit_job(work, self._show_kpis, failed)
+        job = (
+            self.context.op(deadlines.dashboard_kpis)
+            .on_done(self._show_kpis)
+            .on_error(failed)
+            .run()
+        )
         if not self._kpis_done:
             self.kpi_progress.start(job, "Calculating this year's KPIs…")
 

@@ -3,9 +3,9 @@ and panel members, and what they cost.
 
 The pool is a table (name, employee or external, home service area, available, current
 load, fees, on-time record) with Add…, Edit…, Availability… and Fees…, each a small
-dialog that sends its values to ``services.investigators`` through the runner and shows
-a refusal beside the field it concerns. Below it, the costs: one row per financial year,
-and the appointments charged to the year chosen.
+dialog that sends its values through an operation (:mod:`crm_desktop.operations.investigators`)
+and shows a refusal beside the field it concerns. Below it, the costs: one row per
+financial year, and the appointments charged to the year chosen.
 
 Appointing someone to a case is done from the case (People tab, "Appoint…"): the assign
 dialog, ``ui.assign_dialog``.
@@ -37,10 +37,11 @@ from PySide6.QtWidgets import (
 )
 
 from crm_desktop.errors import ConflictError, ValidationError
-from crm_desktop.operations.core import Change, OpChanges
-from crm_desktop.services import investigators as inv
+from crm_desktop.operations import investigators
+from crm_desktop.operations.core import Change, Operation
+from crm_desktop.operations.policy import Permission
 from crm_desktop.services.investigators import CostReport, PoolMember, PoolMemberInput
-from crm_desktop.services.reference_admin import ServiceAreaRow, list_service_areas
+from crm_desktop.services.reference_admin import ServiceAreaRow
 from ui.context import AppContext
 from ui.pages import Page
 from ui.widgets import (
@@ -104,19 +105,10 @@ def on_time_text(good: int, total: int) -> str:
 
 @dataclass(frozen=True)
 class PoolRow:
-    """A pool member with their on-time record, as the table shows them."""
+    """A pool member as the table shows them."""
 
     member: PoolMember
     available_text: str
-    reports_on_time: int
-    reports_completed: int
-
-
-@dataclass(frozen=True)
-class PoolData:
-    rows: list[PoolRow]
-    costs: CostReport
-    areas: list[ServiceAreaRow]
 
 
 # --------------------------------------------------------------------------- dialogs
@@ -125,7 +117,7 @@ class PoolData:
 class FormDialog(QDialog):
     """A small form whose refusals show beside the field they concern."""
 
-    saved = Signal(object)  # what the service returned
+    saved = Signal(object)  # what the operation returned
 
     def __init__(self, context: AppContext, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -183,14 +175,11 @@ class FormDialog(QDialog):
     def submit(self) -> None:  # pragma: no cover - each dialog has its own
         raise NotImplementedError
 
-    def run(self, change: Callable[[Any], Any], doing: str) -> None:
-        """Write ``change(session)`` through the runner; close on success."""
-        database = self.context.require_database()
-        username = self.context.username
+    def run(self, op: Operation[..., Any], *args: Any, doing: str) -> None:
+        """Run ``op`` with ``args``; close on success."""
         self.save_button.setEnabled(False)
 
         def done(result: object) -> None:
-            self.context.runner.announce(OpChanges.of(Change.POOL, Change.APPOINTMENTS))
             self.saved.emit(result)
             self.accept()
 
@@ -204,7 +193,7 @@ class FormDialog(QDialog):
                 show_error(self.error, error_text(exc, doing))
             self.fit()
 
-        self.context.runner.submit(lambda: database.write(change, actor=username), done, failed)
+        self.context.op(op, *args).on_done(done).on_error(failed).run()
 
 
 def _optional_date(
@@ -335,13 +324,16 @@ class PoolMemberDialog(FormDialog):
         data = self.data()
         if data is None:
             return
-        actor, today, member = self.context.signed_in, self.context.today(), self.member
+        member = self.member
         if member is None:
-            self.run(lambda s: inv.add_to_pool(s, data, actor, today), "adding to the pool")
+            self.run(investigators.add_to_pool, data, doing="adding to the pool")
         else:
             self.run(
-                lambda s: inv.edit_pool_member(s, member.id, member.version, data, actor, today),
-                "saving the pool member",
+                investigators.edit_pool_member,
+                member.id,
+                member.version,
+                data,
+                doing="saving the pool member",
             )
 
 
@@ -363,10 +355,12 @@ class AvailabilityDialog(FormDialog):
         self.clear_errors()
         available = self.available.isChecked()
         until = from_qdate(self.until.date()) if self.until_set.isChecked() else None
-        actor, today, person_id = self.context.signed_in, self.context.today(), self.member.id
         self.run(
-            lambda s: inv.set_availability(s, person_id, available, until, actor, today),
-            "saving the availability",
+            investigators.set_availability,
+            self.member.id,
+            available,
+            until,
+            doing="saving the availability",
         )
 
 
@@ -402,8 +396,7 @@ class FeesDialog(FormDialog):
         except ValueError as exc:
             self.field_error("daily_fee_pence", str(exc))
             return
-        actor, person_id = self.context.signed_in, self.member.id
-        self.run(lambda s: inv.set_fees(s, person_id, hourly, daily, actor), "saving the fees")
+        self.run(investigators.set_fees, self.member.id, hourly, daily, doing="saving the fees")
 
 
 # --------------------------------------------------------------------------- the page
@@ -413,7 +406,7 @@ class InvestigatorsPage(Page):
     """The pool and its costs."""
 
     title = "Investigators"
-    cares_about = frozenset({Change.POOL, Change.APPOINTMENTS, Change.CASES})
+    cares_about = frozenset({Change.POOL, Change.APPOINTMENTS, Change.CASES, Change.REFERENCE_DATA})
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
@@ -457,7 +450,7 @@ class InvestigatorsPage(Page):
             self.availability_button,
             self.fees_button,
         ):
-            button.setEnabled(context.signed_in.can_work_cases)
+            button.setEnabled(context.allows(Permission.MANAGE_POOL))
             buttons.addWidget(button)
         buttons.addStretch(1)
         self.count_label = QLabel("", self)
@@ -476,7 +469,7 @@ class InvestigatorsPage(Page):
                 Column("Fees", lambda r: fees_text(r.member)),
                 Column(
                     "On-time record",
-                    lambda r: on_time_text(r.reports_on_time, r.reports_completed),
+                    lambda r: on_time_text(r.member.reports_on_time, r.member.reports_completed),
                 ),
             ],
             self,
@@ -538,42 +531,43 @@ class InvestigatorsPage(Page):
     # -- loading ---------------------------------------------------------------------
 
     def reload(self) -> None:
-        database = self.context.require_database()
-        today = self.context.today()
+        def failed(doing: str) -> Callable[[BaseException], None]:
+            return lambda exc: show_error(self.error, error_text(exc, doing))
 
-        def work() -> PoolData:
-            with database.session() as session:
-                pool = inv.list_pool(session)
-                # The same on-time record the suggestions rank by.
-                record = inv._on_time(session)
-                rows = [
-                    PoolRow(m, availability_text(m, today), *record.get(m.id, (0, 0))) for m in pool
-                ]
-                return PoolData(rows, inv.costs(session), list_service_areas(session))
-
-        def failed(exc: BaseException) -> None:
-            show_error(self.error, error_text(exc, "loading the pool"))
-
-        self.context.runner.submit(work, self.apply, failed)
-
-    def apply(self, data: PoolData) -> None:
         show_error(self.error, "")
+        self.context.op(investigators.pool).on_done(self.show_pool).on_error(
+            failed("loading the pool")
+        ).run()
+        self.context.op(investigators.costs).on_done(self.show_costs).on_error(
+            failed("loading the costs")
+        ).run()
+        self.context.op(investigators.pool_areas).on_done(self._areas_loaded).on_error(
+            failed("loading the service areas")
+        ).run()
+
+    def _areas_loaded(self, areas: list[ServiceAreaRow]) -> None:
+        self.areas = areas
+
+    def show_pool(self, members: list[PoolMember]) -> None:
+        today = self.context.today()
+        rows = [PoolRow(m, availability_text(m, today)) for m in members]
         chosen = selected_row(self.pool_view)
-        self.pool_model.set_rows(data.rows)
+        self.pool_model.set_rows(rows)
         if chosen is not None:
-            for row, item in enumerate(data.rows):
+            for row, item in enumerate(rows):
                 if item.member.id == chosen.member.id:
                     self.pool_view.selectRow(row)
-        count = len(data.rows)
+        count = len(rows)
         self.count_label.setText(f"{count} {'person' if count == 1 else 'people'} in the pool")
-        self.areas = data.areas
-        self.costs = data.costs
-        self.years_model.set_rows(data.costs.by_year)
+
+    def show_costs(self, costs: CostReport) -> None:
+        self.costs = costs
+        self.years_model.set_rows(costs.by_year)
         current = self.year.currentData()
         self.year.blockSignals(True)
         self.year.clear()
         self.year.addItem("All years", None)
-        for year in reversed(data.costs.by_year):
+        for year in reversed(costs.by_year):
             self.year.addItem(year.label, year.financial_year)
         index = self.year.findData(current)
         self.year.setCurrentIndex(max(index, 0))

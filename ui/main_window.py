@@ -63,9 +63,8 @@ class MainWindow(QMainWindow):
         self.new_case_dialog: NewCaseDialog | None = None
         self.setObjectName("MainWindow")
         self.workspace: InvestigatorWorkspace | None = None
-        if not context.allows(Permission.SEE_CASES):
-            # An investigator works from their own appointments and sees nothing else.
-            self._build_workspace()
+        if context.actor is not None and not context.allows(Permission.SEE_CASES):
+            self._build_workspace()  # an investigator sees their own cases and nothing else
             return
 
         self.nav = QListWidget(self)

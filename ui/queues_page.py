@@ -24,8 +24,10 @@ from PySide6.QtWidgets import (
 )
 
 from crm_desktop.domain.enums import Procedure, StageCode
-from crm_desktop.services.dashboard import OmbudsmanRow, open_ombudsman_stages
-from crm_desktop.services.queues import DEFAULT_WITHIN, QUEUES, QueueRow, run_queue
+from crm_desktop.operations import deadlines
+from crm_desktop.operations.core import Change
+from crm_desktop.services.dashboard import OmbudsmanRow, OmbudsmanWork
+from crm_desktop.services.queues import DEFAULT_WITHIN, QUEUES, QueueRow
 from ui.context import AppContext
 from ui.pages import Page
 from ui.runner import Job
@@ -104,10 +106,12 @@ def opening_table(model: RowsModel, name: str, page: Page) -> OpeningTable:
 
 
 def queue_title(name: str) -> str:
-    title = QUEUES[name].title.replace("N working days", f"{DEFAULT_WITHIN} working days")
-    if name == "action-items":
-        title += f" (within {DEFAULT_WITHIN} working days)"
-    return title
+    return QUEUES[name].heading()
+
+
+# What the deadline pages show: cases, appointments (awaiting an investigator), the
+# closure days (working days left) and reference data (the escalation share).
+DEADLINES = frozenset({Change.CASES, Change.APPOINTMENTS, Change.CALENDAR, Change.REFERENCE_DATA})
 
 
 @dataclass(frozen=True)
@@ -161,6 +165,7 @@ class ProgressStrip(QWidget):
 
 class QueuesPage(Page):
     title = "Queues"
+    cares_about = DEADLINES
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
@@ -211,26 +216,19 @@ class QueuesPage(Page):
         layout.addWidget(splitter, 1)
 
     def reload(self) -> None:
-        database = self.context.require_database()
-        today, username = self.context.today(), self.context.username
-        names = list(QUEUES)
-
-        def work(job: Job) -> dict[str, list[QueueRow]]:
-            results = {}
-            with database.session() as session:
-                for i, name in enumerate(names):
-                    job.check()
-                    job.report(i, len(names), f"Counting {QUEUES[name].title.lower()}…")
-                    results[name] = run_queue(session, name, today, user=username)
-            return results
-
         def failed(exc: BaseException) -> None:
             self._finished = True
             self.progress.finish()
             self.message.setText(error_text(exc, "loading the queues"))
 
         self._finished = False
-        job = self.context.runner.submit_job(work, self._loaded, failed, self.progress.progress)
+        job = (
+            self.context.op(deadlines.all_queues)
+            .with_progress(self.progress.progress)
+            .on_done(self._loaded)
+            .on_error(failed)
+            .run()
+        )
         if not self._finished:  # still running: show progress, offer Cancel
             self.progress.start(job, "Counting the queues…")
 
@@ -262,6 +260,7 @@ class QueuesPage(Page):
 
 class MyWorkPage(Page):
     title = "My work"
+    cares_about = DEADLINES
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
@@ -286,18 +285,14 @@ class MyWorkPage(Page):
         layout.addWidget(self.mine_view, 2)
 
     def reload(self) -> None:
-        database = self.context.require_database()
-        today, actor = self.context.today(), self.context.signed_in
-        self.heading.setText(f"My work: {actor.display_name or actor.username}")
-
-        def work() -> list[QueueRow]:
-            with database.session() as session:
-                return run_queue(session, "my-open", today, user=actor.username)
+        actor = self.context.actor
+        if actor is not None:
+            self.heading.setText(f"My work: {actor.display_name or actor.username}")
 
         def failed(exc: BaseException) -> None:
             self.message.setText(error_text(exc, "loading your cases"))
 
-        self.context.runner.submit(work, self._loaded, failed)
+        self.context.op(deadlines.queue, "my-open").on_done(self._loaded).on_error(failed).run()
 
     def _loaded(self, rows: list[QueueRow]) -> None:
         self.mine_model.set_rows(rows)
@@ -317,6 +312,7 @@ def _ombudsman_tone(row: OmbudsmanRow) -> str | None:
 
 class OmbudsmanPage(Page):
     title = "Ombudsman"
+    cares_about = DEADLINES
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
@@ -354,22 +350,13 @@ class OmbudsmanPage(Page):
         layout.addWidget(self.remedies_view, 1)
 
     def reload(self) -> None:
-        database = self.context.require_database()
-        today = self.context.today()
-
-        def work() -> tuple[list[OmbudsmanRow], list[QueueRow]]:
-            with database.session() as session:
-                return open_ombudsman_stages(session, today), run_queue(
-                    session, "lgsco-remedies", today
-                )
-
         def failed(exc: BaseException) -> None:
             self.message.setText(error_text(exc, "loading the Ombudsman cases"))
 
-        self.context.runner.submit(work, self._loaded, failed)
+        self.context.op(deadlines.ombudsman_work).on_done(self._loaded).on_error(failed).run()
 
-    def _loaded(self, result: tuple[list[OmbudsmanRow], list[QueueRow]]) -> None:
-        stages, remedies = result
+    def _loaded(self, result: OmbudsmanWork) -> None:
+        stages, remedies = result.stages, result.remedies
         self.stages_model.set_rows(stages)
         self.remedies_model.set_rows(remedies)
         self.message.setText(

@@ -1,14 +1,14 @@
 """The investigator's workspace: all an investigator sees when they sign in.
 
-Their own appointments (``access.investigator_cases``) as a list coloured by the report
-deadline (overdue, due soon), the case as they need it (``access.investigator_case_detail``:
-summary, points, their own appointment and notes, who else is appointed; no complainant
-details, correspondence or history), and two things to do: record progress (a note and
-the hours worked so far) and upload their report (the file goes into the attachment
-store, then the report is recorded as received, in one transaction).
+Their own appointments (the operation ``investigators.my_cases``) as a list coloured by
+the report deadline (overdue, due soon), the case as they need it (``my_case``: summary,
+points, their own appointment and notes, who else is appointed; no complainant details,
+correspondence or history), and two things to do: record progress (a note and the hours
+worked so far) and upload their report (the report is recorded as received and the file
+goes into the attachment store, in one transaction).
 
-The services enforce the limits whatever this screen does; a refusal (``AccessRefused``)
-is shown as it is worded.
+The operations enforce the limits whatever this screen does; a refusal is shown as it
+is worded.
 """
 
 from __future__ import annotations
@@ -34,14 +34,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from crm_desktop.domain.appointments import Step, allowed_steps
 from crm_desktop.domain.eligibility import role_label
 from crm_desktop.domain.enums import AssignmentStatus
 from crm_desktop.errors import ValidationError
-from crm_desktop.operations.core import Change, OpChanges
-from crm_desktop.services import access
-from crm_desktop.services import investigators as inv
+from crm_desktop.operations import investigators
+from crm_desktop.operations.core import Change, Operation
 from crm_desktop.services.access import InvestigatorCase, InvestigatorCaseDetail
-from crm_desktop.services.attachments import add_attachment, store_folder
 from ui.context import AppContext
 from ui.pages import Page
 from ui.widgets import (
@@ -258,17 +257,10 @@ class InvestigatorWorkspace(Page):
     # -- loading ---------------------------------------------------------------------
 
     def reload(self) -> None:
-        database = self.context.require_database()
-        actor = self.context.signed_in
-
-        def work() -> list[InvestigatorCase]:
-            with database.session() as session:
-                return access.investigator_cases(session, actor)
-
         def failed(exc: BaseException) -> None:
             show_error(self.error, error_text(exc, "loading your cases"))
 
-        self.context.runner.submit(work, self.apply, failed)
+        self.context.op(investigators.my_cases).on_done(self.apply).on_error(failed).run()
 
     def apply(self, rows: list[InvestigatorCase]) -> None:
         show_error(self.error, "")
@@ -301,16 +293,10 @@ class InvestigatorWorkspace(Page):
         self.deadline.setText(report_state(row, self.context.today()))
         self.deadline.setStyleSheet(tone_style(tone) if tone else "")
         self.deadline.setVisible(True)
-        self.open_case(row.case_id)
+        self.show_case(row.case_id)
 
-    def open_case(self, case_id: int) -> None:
+    def show_case(self, case_id: int) -> None:
         """Show the case (refused plainly unless it is assigned to the investigator)."""
-        database = self.context.require_database()
-        actor = self.context.signed_in
-
-        def work() -> InvestigatorCaseDetail:
-            with database.session() as session:
-                return access.investigator_case_detail(session, actor, case_id)
 
         def done(detail: InvestigatorCaseDetail) -> None:
             show_error(self.error, "")
@@ -324,15 +310,14 @@ class InvestigatorWorkspace(Page):
             self._update_buttons()
             show_error(self.error, error_text(exc, "opening the case"))
 
-        self.context.runner.submit(work, done, failed)
+        self.context.op(investigators.my_case, case_id).on_done(done).on_error(failed).run()
 
     def _update_buttons(self) -> None:
         row = self.selected_case()
         status = row.status if row is not None else None
-        self.progress_button.setEnabled(
-            status in (AssignmentStatus.ACCEPTED, AssignmentStatus.REPORT_RECEIVED)
-        )
-        self.upload_button.setEnabled(status == AssignmentStatus.ACCEPTED)
+        steps = allowed_steps(status) if status is not None else {}
+        self.progress_button.setEnabled(Step.RECORD_PROGRESS in steps)
+        self.upload_button.setEnabled(Step.RECORD_REPORT in steps)
         if status == AssignmentStatus.OFFERED:
             tip = "Tell the consumer relations team whether you accept the offer first."
         else:
@@ -341,14 +326,16 @@ class InvestigatorWorkspace(Page):
 
     # -- recording -------------------------------------------------------------------
 
-    def _write(self, change: Callable[[Any], Any], error: QLabel, doing: str, then: Any) -> None:
-        database = self.context.require_database()
-        username = self.context.username
-
+    def _write(
+        self,
+        op: Operation[..., Any],
+        args: tuple[Any, ...],
+        error: QLabel,
+        doing: str,
+        then: Callable[[], None],
+    ) -> None:
         def done(_result: object) -> None:
-            then()
-            self.context.runner.announce(OpChanges.of(Change.POOL, Change.APPOINTMENTS))
-            self.reload()
+            then()  # the runner then announces the change, and the page reloads
 
         def failed(exc: BaseException) -> None:
             if isinstance(exc, ValidationError) and exc.field == "hours":
@@ -358,7 +345,7 @@ class InvestigatorWorkspace(Page):
             else:
                 show_error(error, error_text(exc, doing))
 
-        self.context.runner.submit(lambda: database.write(change, actor=username), done, failed)
+        self.context.op(op, *args).on_done(done).on_error(failed).run()
 
     def record_progress(self) -> None:
         for label in (self.note_error, self.hours_error, self.report_error, self.error):
@@ -377,18 +364,14 @@ class InvestigatorWorkspace(Page):
                 self.hours.setFocus()
                 return
         note = self.note.toPlainText()
-        actor, today, assignment_id = (
-            self.context.signed_in,
-            self.context.today(),
-            row.assignment_id,
-        )
 
         def cleared() -> None:
             self.note.clear()
             self.hours.clear()
 
         self._write(
-            lambda s: inv.record_progress(s, assignment_id, note, hours, actor, today),
+            investigators.record_progress,
+            (row.assignment_id, note, hours),
             self.error,
             "recording your progress",
             cleared,
@@ -414,21 +397,18 @@ class InvestigatorWorkspace(Page):
         if not path.is_file():
             show_error(self.report_error, f"{path.name} is not a file that can be read.")
             return
-        database = self.context.require_database()
-        actor, today = self.context.signed_in, self.context.today()
         sent_on = from_qdate(self.report_on.date())
-        case_id, assignment_id = row.case_id, row.assignment_id
-
-        def change(session: Any) -> object:
-            # The file and the report recorded together: a refusal keeps neither.
-            store = store_folder(session, database.url)
-            with path.open("rb") as handle:
-                add_attachment(session, store, case_id, handle, path.name, actor)
-            return access.record_report(session, actor, assignment_id, sent_on, today)
 
         def done() -> None:
             self.context.notifier.info(
                 "Report received", f"{path.name} is kept with {row.reference}; thank you."
             )
 
-        self._write(change, self.report_error, "uploading your report", done)
+        # The file and the report recorded together: a refusal keeps neither.
+        self._write(
+            investigators.upload_report,
+            (row.assignment_id, path, sent_on),
+            self.report_error,
+            "uploading your report",
+            done,
+        )

@@ -86,7 +86,6 @@ from crm_desktop.domain.enums import (
     CorrespondenceChannel,
     CorrespondenceDirection,
     StageCode,
-    StageStatus,
     TimescaleRule,
 )
 from crm_desktop.domain.formatting import format_date
@@ -97,6 +96,7 @@ from crm_desktop.services.queues import (
     escalation_points,
     working_days_left,
 )
+from crm_desktop.services.stage_states import acknowledgement_owed, current_stage, running_clock
 
 __all__ = [
     "OVERDUE_NOTICE_DAYS",
@@ -196,11 +196,15 @@ def collect_deadlines(
     low = since or dt.date.min
     found: list[tuple[str, int, int, str, int | None, dt.date, str, tuple[Recipient, ...]]] = []
 
-    running = sa.and_(Stage.status == StageStatus.OPEN, Stage.closed_on.is_(None))
     for stage, case in session.execute(
         sa.select(Stage, Case)
-        .join(Case, Case.id == Stage.case_id)
-        .where(running, Stage.due_on.is_not(None), Stage.due_on < cutoff, Stage.due_on >= low)
+        .join(Case, current_stage())
+        .where(
+            running_clock(),
+            Stage.due_on.is_not(None),
+            Stage.due_on < cutoff,
+            Stage.due_on >= low,
+        )
     ):
         assert stage.due_on is not None
         who = _merge(
@@ -213,11 +217,9 @@ def collect_deadlines(
 
     for stage, case in session.execute(
         sa.select(Stage, Case)
-        .join(Case, Case.id == Stage.case_id)
+        .join(Case, current_stage())
         .where(
-            Stage.status.in_((StageStatus.OPEN, StageStatus.SUSPENDED)),
-            Stage.acknowledged_on.is_(None),
-            Stage.acknowledge_due_on.is_not(None),
+            acknowledgement_owed(),
             Stage.acknowledge_due_on < cutoff,
             Stage.acknowledge_due_on >= low,
         )

@@ -45,7 +45,7 @@ paras. 49-52; the Children Act 1989 Representations Procedure (England) Regulati
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -60,12 +60,14 @@ from crm_desktop.domain.enums import (
 from crm_desktop.domain.formatting import format_date
 
 __all__ = [
+    "ACCEPTED_STATUSES",
     "FORMER_EMPLOYEE_YEARS",
     "HELD_STATUSES",
     "INDEPENDENT_ROLES",
     "LIVE_STATUSES",
     "PANEL_ROLES",
     "PANEL_SIZE",
+    "REQUIRED_ROLES",
     "CandidateFacts",
     "CaseFacts",
     "CaseParty",
@@ -75,8 +77,11 @@ __all__ = [
     "Verdict",
     "check",
     "former_employee_clear_on",
+    "required_roles",
     "role_label",
+    "role_short_label",
     "roles_at",
+    "with_article",
 ]
 
 REGULATIONS = "Children Act 1989 Representations Procedure (England) Regulations 2006"
@@ -136,6 +141,22 @@ LIVE_STATUSES = frozenset(
 # Appointments that count as a role held on the complaint: live ones and replaced ones
 # (the person took part, as in para. 37). A declined offer is no role.
 HELD_STATUSES = LIVE_STATUSES | {AssignmentStatus.REPLACED}
+# Appointments the person has accepted (and may have reported on): the role is filled.
+ACCEPTED_STATUSES = frozenset({AssignmentStatus.ACCEPTED, AssignmentStatus.REPORT_RECEIVED})
+
+RULE_REQUIRED_ROLES = (
+    "At children's Stage 2 an Independent Person is required, together with an "
+    f"Investigating Officer (para. 50; {REGULATIONS}, reg. 17); adult Moderate/High risk "
+    "and corporate Stage 2 complaints may have an Investigating Officer (para. 52)"
+)
+REQUIRED_ROLES: Mapping[tuple[Procedure, StageCode], tuple[AssignmentRole, ...]] = {
+    (Procedure.CHILDREN, StageCode.STAGE_2): (
+        AssignmentRole.INVESTIGATING_OFFICER,
+        AssignmentRole.INDEPENDENT_PERSON,
+    ),
+}
+"""The roles a stage's investigation cannot start without, each accepted: the one
+definition the workflow's guard and the "awaiting investigator" queue both read."""
 
 _ROLE_STAGES: dict[AssignmentRole, frozenset[tuple[Procedure, StageCode]]] = {
     AssignmentRole.INVESTIGATING_OFFICER: frozenset(
@@ -157,6 +178,13 @@ _ROLE_LABELS = {
     AssignmentRole.PANEL_CHAIR: "review panel chair",
 }
 
+_ROLE_SHORT_LABELS = {
+    AssignmentRole.INVESTIGATING_OFFICER: "IO",
+    AssignmentRole.INDEPENDENT_PERSON: "IP",
+    AssignmentRole.PANEL_MEMBER: "panel member",
+    AssignmentRole.PANEL_CHAIR: "panel chair",
+}
+
 _PARTY_LABELS = {
     PartyRole.COMPLAINANT: "the complainant",
     PartyRole.SUBJECT: "the person the complaint is about",
@@ -171,9 +199,19 @@ def role_label(role: AssignmentRole) -> str:
     return _ROLE_LABELS[role]
 
 
+def role_short_label(role: AssignmentRole) -> str:
+    """``IO``, ``IP``, ``panel member``, ``panel chair``: for a queue's narrow column."""
+    return _ROLE_SHORT_LABELS[role]
+
+
 def roles_at(procedure: Procedure, stage: StageCode) -> tuple[AssignmentRole, ...]:
     """The roles a stage of a procedure appoints (none for most stages)."""
     return tuple(role for role in AssignmentRole if (procedure, stage) in _ROLE_STAGES[role])
+
+
+def required_roles(procedure: Procedure, stage: StageCode) -> tuple[AssignmentRole, ...]:
+    """The roles the stage's investigation needs accepted (see :data:`REQUIRED_ROLES`)."""
+    return REQUIRED_ROLES.get((procedure, stage), ())
 
 
 def former_employee_clear_on(left_on: dt.date) -> dt.date:
@@ -336,7 +374,8 @@ def _family(role: AssignmentRole) -> str:
     return "panel" if role in PANEL_ROLES else role.value
 
 
-def _a(label: str) -> str:
+def with_article(label: str) -> str:
+    """``an Investigating Officer``, ``a review panel member``."""
     return f"an {label}" if label[:1].lower() in "aeiou" else f"a {label}"
 
 
@@ -420,7 +459,7 @@ def _stage_places(c: CandidateFacts, role: AssignmentRole, case: CaseFacts) -> I
     if same:
         yield Finding(
             Eligibility.REFUSED,
-            f"{case.stage.label} already has {_a(role_label(role))}: {same[0].name} "
+            f"{case.stage.label} already has {with_article(role_label(role))}: {same[0].name} "
             f"{_held_text(same[0])}. To change them, replace them.",
             RULE_ONE_PER_STAGE,
         )
@@ -438,7 +477,7 @@ def _independence(c: CandidateFacts, role: AssignmentRole, today: dt.date) -> It
         refused = True
         yield Finding(
             Eligibility.REFUSED,
-            f"{c.name} is an elected member of the council, so cannot be {_a(what)}.",
+            f"{c.name} is an elected member of the council, so cannot be {with_article(what)}.",
             rule,
         )
     still_employed = c.left_employment_on is not None and c.left_employment_on > today
@@ -451,7 +490,7 @@ def _independence(c: CandidateFacts, role: AssignmentRole, today: dt.date) -> It
         )
         yield Finding(
             Eligibility.REFUSED,
-            f"{c.name} is employed by the council{until}, so cannot be {_a(what)}.",
+            f"{c.name} is employed by the council{until}, so cannot be {with_article(what)}.",
             rule,
         )
     if c.is_partner_of_member_or_officer:
@@ -459,7 +498,7 @@ def _independence(c: CandidateFacts, role: AssignmentRole, today: dt.date) -> It
         yield Finding(
             Eligibility.REFUSED,
             f"{c.name} is the spouse or civil partner of a member or officer of the council, "
-            f"so cannot be {_a(what)}.",
+            f"so cannot be {with_article(what)}.",
             rule,
         )
     if (
@@ -553,7 +592,7 @@ def _other_roles(c: CandidateFacts, role: AssignmentRole, case: CaseFacts) -> It
             )
     seen: set[tuple[AssignmentRole, int]] = set()
     label = role_label(role)
-    target = _a(label) if role in PANEL_ROLES else f"its {label}"
+    target = with_article(label) if role in PANEL_ROLES else f"its {label}"
     for held in case.held:
         if (
             held.person_id != c.person_id

@@ -256,7 +256,159 @@ COMMENT: Table = {
     S.CLOSED: {A.REOPEN: S.REOPENED},
 }
 
-NEEDS_REASON = frozenset({Action.REOPEN, Action.EXTEND, Action.REGRADE})
+# ------------------------------------------------------------------ what actions ask
+
+
+@dataclass(frozen=True)
+class Input:
+    """One thing an action asks the officer for: the name of its field of the service's
+    ``ActionInput``, its label, and, when it is required, what to say if it is missing.
+
+    ``only_at``: asked only at that stage. ``manager_decision``: offered only to whoever
+    may take decisions reserved to a manager (the access policy says who)."""
+
+    name: str
+    label: str
+    missing: str | None = None  # None: optional
+    only_at: StageCode | None = None
+    manager_decision: bool = False
+
+    @property
+    def required(self) -> bool:
+        return self.missing is not None
+
+
+@dataclass(frozen=True)
+class ActionForm:
+    """What an action asks for, besides the date it happened (always asked, labelled
+    ``date_label``); ``explanation`` is one line saying what the action does."""
+
+    date_label: str
+    inputs: tuple[Input, ...] = ()
+    explanation: str = ""
+
+    def asks(self, stage: StageCode | None) -> tuple[Input, ...]:
+        """The inputs asked for at ``stage``."""
+        return tuple(i for i in self.inputs if i.only_at is None or i.only_at == stage)
+
+    @property
+    def required(self) -> tuple[Input, ...]:
+        return tuple(i for i in self.inputs if i.required)
+
+    @property
+    def inputs_by_name(self) -> Mapping[str, Input]:
+        return {i.name: i for i in self.inputs}
+
+
+def _why(what: str) -> Input:
+    return Input("reason", "Reason", f"Say why {what}.")
+
+
+_NOTE = Input("note", "Note (optional)")
+
+ACTION_FORMS: Mapping[Action, ActionForm] = {
+    A.ACKNOWLEDGE: ActionForm(
+        "Acknowledged on",
+        (_NOTE,),
+        "Record that the complainant was told the complaint was received.",
+    ),
+    A.SUSPEND: ActionForm(
+        "Clock suspended from",
+        (
+            Input(
+                "suspension_reason",
+                "Why the clock stops",
+                "Say why the clock is suspended: awaiting information, court proceedings, an "
+                "advocate being appointed, or other.",
+            ),
+            Input("note", "Note"),
+        ),
+        "Stop the clock. The due date moves by the working days it is stopped.",
+    ),
+    A.RESUME: ActionForm(
+        "Clock resumed on",
+        explanation="Start the clock again; the due date moves later by the days it was stopped.",
+    ),
+    A.EXTEND: ActionForm(
+        "Extension agreed on",
+        (
+            Input("working_days", "Extend by", "Enter how many working days to extend by."),
+            Input("agreed_with_complainant", "Agreed with the complainant"),
+            _why("the stage is extended"),
+        ),
+        "Give the stage more working days, within the procedure's limit.",
+    ),
+    A.START_INVESTIGATION: ActionForm(
+        "Statement of complaint agreed on",
+        explanation="The Stage 2 clock starts when the statement is agreed.",
+    ),
+    A.HOLD_PANEL: ActionForm("Review panel met on"),
+    A.RESPOND: ActionForm(
+        "Response sent on",
+        (
+            Input("outcome_override", "Stage outcome"),
+            Input("panel_report_on", "Panel report received on", only_at=StageCode.STAGE_3),
+            Input("reason", "Reason (only if you change the outcome)"),
+            _NOTE,
+        ),
+        "The stage's outcome follows from the complaint points' outcomes.",
+    ),
+    A.WITHDRAW: ActionForm("Withdrawn on", (_why("the complaint is withdrawn"),)),
+    A.DISCONTINUE: ActionForm("Discontinued on", (_why("the complaint is discontinued"),)),
+    A.REDIRECT: ActionForm("Redirected on", (_why("the complaint is redirected"),)),
+    A.REGRADE: ActionForm(
+        "Regraded on",
+        (
+            Input(
+                "grade",
+                "New grade",
+                "Choose the new grade: Low risk, Moderate/High risk or Informal.",
+            ),
+            _why("the complaint is regraded"),
+        ),
+    ),
+    A.REQUEST_NEXT_STAGE: ActionForm(
+        "Request received on",
+        (
+            Input(
+                "override_window",
+                "Accept it even if it came after the window",
+                manager_decision=True,
+            ),
+            Input("reason", "Reason (only if you accept a late request)", manager_decision=True),
+        ),
+        "The complainant asked for the next stage of the procedure.",
+    ),
+    A.ESCALATE: ActionForm(
+        "Next stage opened on",
+        explanation="Open the next stage; the earlier stage and its history are kept.",
+    ),
+    A.ESCALATE_TO_LGSCO: ActionForm(
+        "Ombudsman's enquiry received on",
+        (Input("lgsco_reference", "Ombudsman's reference"),),
+        "Open an Ombudsman stage for this case.",
+    ),
+    A.RECORD_LGSCO_DECISION: ActionForm(
+        "Decision dated",
+        (Input("lgsco_decision", "The Ombudsman's decision", "Choose the Ombudsman's decision."),),
+    ),
+    A.RECORD_REPLY: ActionForm(
+        "Reply received on",
+        (Input("reply_text", "The directorate's reply", "Enter the directorate's reply."),),
+    ),
+    A.CLOSE_CASE: ActionForm("Case closed on"),
+    A.REOPEN: ActionForm(
+        "Reopened on",
+        (_why("the case is reopened"),),
+        "Only a manager can reopen a case.",
+    ),
+}
+"""What each action asks for: the one table the service checks required inputs against
+and the action dialog builds its form from."""
+
+
+def action_form(action: Action) -> ActionForm:
+    return ACTION_FORMS[action]
 
 
 def table_for(kind: Kind, procedure: Procedure, stage: StageCode | None) -> Table:

@@ -1,22 +1,20 @@
-"""Investigator access, enforced in the services whatever the screen does.
+"""What an investigator sees of their own work: their appointments and, of each case,
+only what they need.
 
 An investigator (IO, IP or panel member with a user account of role ``investigator``,
-linked to their pool record by ``User.person_id``) sees only the cases they are assigned
-to, and of those only what they need. A case is assigned to them while they hold an
-appointment on any stage of it whose status is offered, accepted or report received; a
-declined offer or a replaced appointment no longer opens the case.
-
-Every other role (officer, service responder, manager, admin) passes
-:func:`require_case_access`; what those roles may change is checked by the services
-themselves.
+linked to their pool record by ``User.person_id``) works on the cases they are assigned
+to: a case is assigned to them while they hold an appointment on any stage of it whose
+status is offered, accepted or report received; a declined offer or a replaced
+appointment no longer opens the case. Who may open which case, and which pool record
+the signed-in user is, are the access policy's
+(:class:`crm_desktop.operations.policy.Authoriser`); the functions here only read, for
+the pool record (``person_id``) they are given.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -29,9 +27,7 @@ from crm_desktop.db.models import (
     Person,
     ServiceArea,
     Stage,
-    User,
 )
-from crm_desktop.domain.access import Actor
 from crm_desktop.domain.eligibility import LIVE_STATUSES, role_label
 from crm_desktop.domain.enums import (
     AssignmentRole,
@@ -39,106 +35,17 @@ from crm_desktop.domain.enums import (
     Kind,
     Procedure,
     StageCode,
-    UserRole,
 )
-from crm_desktop.errors import UserFacingError
-
-if TYPE_CHECKING:
-    from crm_desktop.services.investigators import AssignmentView
+from crm_desktop.errors import NotFound
 
 __all__ = [
-    "NOT_ASSIGNED",
-    "AccessRefused",
     "InvestigatorAssignment",
     "InvestigatorCase",
     "InvestigatorCaseDetail",
     "InvestigatorPoint",
-    "actor_person_id",
-    "assigned_case_ids",
-    "filter_assigned",
     "investigator_case_detail",
     "investigator_cases",
-    "is_restricted",
-    "record_report",
-    "require_case_access",
-    "require_own_assignment",
-    "require_staff",
 ]
-
-NOT_ASSIGNED = "You can only open the cases assigned to you."
-STAFF_ONLY = (
-    "Investigators see their own cases in their workspace only. Ask the consumer relations "
-    "team for anything else."
-)
-
-
-class AccessRefused(UserFacingError):
-    """The actor may not see or change this case (or this appointment)."""
-
-
-# ----------------------------------------------------------------------- who is asking
-
-
-def is_restricted(actor: Actor) -> bool:
-    """True for an investigator: they see only the cases assigned to them."""
-    return actor.role == UserRole.INVESTIGATOR
-
-
-def actor_person_id(session: Session, actor: Actor) -> int | None:
-    """The pool record the actor's user account is linked to, if any."""
-    if actor.user_id is not None:
-        query = sa.select(User.person_id).where(User.id == actor.user_id)
-    else:
-        query = sa.select(User.person_id).where(User.username == actor.username.strip().lower())
-    person_id: int | None = session.scalar(query)
-    return person_id
-
-
-def assigned_case_ids(session: Session, actor: Actor) -> frozenset[int]:
-    """The cases the actor's pool record holds an offered, accepted or report received
-    appointment on (any stage); empty when the account is not linked to the pool.
-
-    For any role: an officer who also investigates gets their own appointments too. Use
-    :func:`is_restricted` to know whether these are *all* the cases the actor may open.
-    """
-    person_id = actor_person_id(session, actor)
-    if person_id is None:
-        return frozenset()
-    rows = session.scalars(
-        sa.select(Stage.case_id)
-        .join(Assignment, Assignment.stage_id == Stage.id)
-        .where(Assignment.person_id == person_id, Assignment.status.in_(LIVE_STATUSES))
-        .distinct()
-    )
-    return frozenset(rows)
-
-
-def require_case_access(session: Session, actor: Actor, case_id: int) -> None:
-    """Refuse an investigator asking for a case not assigned to them; staff pass.
-
-    The refusal is the same whether the case exists or not, so it tells nothing.
-    """
-    if not is_restricted(actor):
-        return
-    if case_id not in assigned_case_ids(session, actor):
-        raise AccessRefused(NOT_ASSIGNED)
-
-
-def require_staff(actor: Actor) -> None:
-    """Refuse an investigator a service that shows or changes whole cases (the case list,
-    queues, timelines, exports): they use their workspace (:func:`investigator_cases`)."""
-    if is_restricted(actor):
-        raise AccessRefused(STAFF_ONLY)
-
-
-def require_own_assignment(session: Session, actor: Actor, assignment_id: int) -> Assignment:
-    """The appointment, if it is the actor's own; otherwise :class:`AccessRefused`."""
-    person_id = actor_person_id(session, actor)
-    assignment = session.get(Assignment, assignment_id)
-    if assignment is None or person_id is None or assignment.person_id != person_id:
-        raise AccessRefused("You can only work on your own appointments.")
-    return assignment
-
 
 # ----------------------------------------------------------------------- what they see
 
@@ -203,10 +110,9 @@ class InvestigatorCaseDetail:
     colleagues: tuple[tuple[str, str], ...]  # (name, role) of the others appointed
 
 
-def investigator_cases(session: Session, actor: Actor) -> list[InvestigatorCase]:
+def investigator_cases(session: Session, person_id: int | None) -> list[InvestigatorCase]:
     """The actor's own appointments (offered, accepted, report received), soonest report
     due first; empty when the account is not linked to the pool."""
-    person_id = actor_person_id(session, actor)
     if person_id is None:
         return []
     rows = session.execute(
@@ -258,14 +164,14 @@ def _own_assignment(
 
 
 def investigator_case_detail(
-    session: Session, actor: Actor, case_id: int
+    session: Session, person_id: int | None, case_id: int
 ) -> InvestigatorCaseDetail:
     """The case as the investigator needs it: summary, points and their natures, the
-    current stage and their own appointment. Refused unless the case is assigned to them."""
-    require_case_access(session, actor, case_id)
+    current stage and their own appointment (whether they may open it is the access
+    policy's question, asked first)."""
     case = session.get(Case, case_id)
     if case is None:
-        raise AccessRefused(NOT_ASSIGNED)
+        raise NotFound("That case no longer exists; it may have been deleted.")
     area = session.get(ServiceArea, case.service_area_id) if case.service_area_id else None
     points = tuple(
         InvestigatorPoint(seq, nature or "", description or "")
@@ -277,7 +183,6 @@ def investigator_case_detail(
         )
     )
     current = session.get(Stage, case.current_stage_id) if case.current_stage_id else None
-    person_id = actor_person_id(session, actor)
     own = _own_assignment(session, person_id, case.id)
     mine = None
     if own is not None:
@@ -320,26 +225,3 @@ def investigator_case_detail(
         assignment=mine,
         colleagues=colleagues,
     )
-
-
-def record_report(
-    session: Session,
-    actor: Actor,
-    assignment_id: int,
-    received_on: dt.date,
-    today: dt.date,
-) -> AssignmentView:
-    """An investigator records their own report as received (the file itself is a later
-    issue: attachments). Anyone else's appointment is refused."""
-    from crm_desktop.services import investigators
-
-    require_own_assignment(session, actor, assignment_id)
-    return investigators.record_report(session, assignment_id, received_on, actor, today)
-
-
-def filter_assigned(session: Session, actor: Actor, case_ids: Sequence[int]) -> list[int]:
-    """The given cases the actor may open, in the given order (all of them for staff)."""
-    if not is_restricted(actor):
-        return list(case_ids)
-    allowed = assigned_case_ids(session, actor)
-    return [case_id for case_id in case_ids if case_id in allowed]

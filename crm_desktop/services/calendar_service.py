@@ -14,22 +14,31 @@ data (defaults from PRODUCT.md, editable by a manager).
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from crm_desktop.db.calendar_table import closure_days_statement, working_calendar
 from crm_desktop.db.models import StageTimescale
+from crm_desktop.domain.calendar import CalendarError, WorkingCalendar
 from crm_desktop.domain.enums import Procedure, StageCode, TimescaleRule
 from crm_desktop.errors import ValidationError
 
 __all__ = [
     "StageTimescales",
+    "add_working_days",
     "closure_days_statement",
+    "non_working_days",
     "timescales",
     "working_calendar",
+    "working_days_between",
 ]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,3 +107,30 @@ def timescales(
         lgsco_enquiry_response=values.get(TimescaleRule.LGSCO_ENQUIRY_RESPONSE),
         remedy_escalation_percent=values.get(TimescaleRule.REMEDY_ESCALATION_PERCENT),
     )
+
+
+# ----------------------------------------------------------------- working-day arithmetic
+
+
+def _asked(question: Callable[[WorkingCalendar], T], session: Session) -> T:
+    """Ask the database's calendar; a question it refuses is the user's to correct."""
+    try:
+        return question(working_calendar(session))
+    except CalendarError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+def add_working_days(session: Session, start: dt.date, n: int) -> dt.date:
+    """The ``n``-th working day after ``start`` (``start`` itself is day 0)."""
+    return _asked(lambda cal: cal.add_working_days(start, n), session)
+
+
+def working_days_between(session: Session, start: dt.date, end: dt.date) -> int:
+    """The working days after ``start`` up to and including ``end``."""
+    return _asked(lambda cal: cal.working_days_between(start, end), session)
+
+
+def non_working_days(session: Session, year: int) -> list[tuple[dt.date, str]]:
+    """The weekdays of ``year`` that are not working days (bank holidays, Christmas Day,
+    Good Friday, council closure days), with their names."""
+    return _asked(lambda cal: cal.non_working_days(year), session)

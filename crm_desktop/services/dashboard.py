@@ -1,34 +1,42 @@
 """The figures of the desktop program's dashboard and Ombudsman page, as plain data.
 
 Counts come straight from SQL (one grouped query each), so the dashboard opens quickly on
-a large database; the KPIs are the annual report's KPI table for the current financial
-year (:func:`crm_desktop.reports.figures.annual_kpis`, computed as the report computes
-it), so the dashboard and the report can never disagree.
+a large database; the overdue, due-soon and awaiting-acknowledgement counts are the
+queues' own conditions counted (:func:`crm_desktop.services.queues.count_queue`), so a
+tile and its queue can never disagree. The KPIs are the annual report's KPI table for the
+current financial year (:func:`crm_desktop.reports.figures.annual_kpis`, computed as the
+report computes it), so the dashboard and the report can never disagree either.
+
+``where`` (a condition on ``Case``) limits the figures and lists to the cases the actor
+may see; None for an actor who sees every case.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from crm_desktop.db.models import Case, LgscoDetail, LgscoRemedy, Stage
-from crm_desktop.domain.enums import (
-    CaseStatus,
-    Kind,
-    LgscoDecision,
-    Procedure,
-    StageCode,
-    StageStatus,
-)
+from crm_desktop.domain.enums import Kind, LgscoDecision, Procedure, StageCode
 from crm_desktop.domain.financial_year import FinancialYear
 from crm_desktop.domain.formatting import format_date
+from crm_desktop.domain.workflow import State
 from crm_desktop.reports.figures import annual_kpis
-from crm_desktop.services.calendar_service import working_calendar
+from crm_desktop.services.queues import (
+    DEFAULT_WITHIN,
+    QueueRow,
+    Where,
+    count_queue,
+    lgsco_remedies,
+)
+from crm_desktop.services.stage_states import current_stage, in_states
 
-DUE_SOON_WITHIN = 5  # working days, as the "due soon" queue
+DUE_SOON_WITHIN = DEFAULT_WITHIN  # working days, as the "due soon" queue
+OPEN_CASE = set(State) - {State.CLOSED}
 MONTHS = ("Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Jan", "Feb", "Mar")
 
 
@@ -53,10 +61,17 @@ class DashboardFigures:
     awaiting_acknowledgement: int
 
 
+_Q = TypeVar("_Q", bound="sa.Select[*tuple[Any, ...]]")
 
 
-def _received(session: Session, start: dt.date, end: dt.date) -> list[tuple[int, int, str, str]]:
-    rows = session.execute(
+def _visible(query: _Q, where: Where) -> _Q:
+    return query if where is None else query.where(where)
+
+
+def _received(
+    session: Session, start: dt.date, end: dt.date, where: Where
+) -> list[tuple[int, int, str, str]]:
+    query = (
         sa.select(
             sa.extract("year", Case.received_on),
             sa.extract("month", Case.received_on),
@@ -71,7 +86,8 @@ def _received(session: Session, start: dt.date, end: dt.date) -> list[tuple[int,
             Case.procedure,
             Case.kind,
         )
-    ).all()
+    )
+    rows = session.execute(_visible(query, where)).all()
     # (year * 100 + month, count, procedure, kind)
     return [
         (int(year) * 100 + int(month), int(count), str(procedure), str(kind))
@@ -79,11 +95,11 @@ def _received(session: Session, start: dt.date, end: dt.date) -> list[tuple[int,
     ]
 
 
-def dashboard_figures(session: Session, as_of: dt.date) -> DashboardFigures:
+def dashboard_figures(session: Session, as_of: dt.date, where: Where = None) -> DashboardFigures:
     """This financial year's intake and today's open work, on ``as_of``."""
     year = FinancialYear.of(as_of).start_year
     start = FinancialYear(year).start
-    received = _received(session, start, as_of)
+    received = _received(session, start, as_of, where)
     by_month: dict[int, int] = {}
     by_procedure: dict[str, int] = {p.value: 0 for p in Procedure}
     by_kind: dict[str, int] = {k.value: 0 for k in Kind}
@@ -99,11 +115,14 @@ def dashboard_figures(session: Session, as_of: dt.date) -> DashboardFigures:
 
     stage_code = sa.type_coerce(Stage.stage, sa.String())
     open_rows = session.execute(
-        sa.select(stage_code, sa.func.count())
-        .select_from(Case)
-        .outerjoin(Stage, Stage.id == Case.current_stage_id)
-        .where(Case.status == CaseStatus.OPEN)
-        .group_by(stage_code)
+        _visible(
+            sa.select(stage_code, sa.func.count())
+            .select_from(Case)
+            .outerjoin(Stage, current_stage())
+            .where(in_states(OPEN_CASE))
+            .group_by(stage_code),
+            where,
+        )
     ).all()
     open_counts = {code: int(count) for code, count in open_rows}
     order = [
@@ -119,25 +138,9 @@ def dashboard_figures(session: Session, as_of: dt.date) -> DashboardFigures:
     no_stage = open_counts.get(None, 0)  # type: ignore[call-overload]
     open_by_stage.append(Count("Compliments and comments", no_stage))
 
-    running = Stage.status == StageStatus.OPEN
-    overdue = session.scalar(
-        sa.select(sa.func.count()).select_from(Stage).where(running, Stage.due_on < as_of)
-    )
-    cutoff = working_calendar(session).add_working_days(as_of, DUE_SOON_WITHIN + 1)
-    due_soon = session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Stage)
-        .where(running, Stage.due_on >= as_of, Stage.due_on < cutoff)
-    )
-    awaiting_ack = session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Stage)
-        .where(
-            Stage.status.in_((StageStatus.OPEN, StageStatus.SUSPENDED)),
-            Stage.acknowledged_on.is_(None),
-            Stage.acknowledge_due_on.is_not(None),
-        )
-    )
+    overdue = count_queue(session, "overdue", as_of, where=where)
+    due_soon = count_queue(session, "due-soon", as_of, within=DUE_SOON_WITHIN, where=where)
+    awaiting_ack = count_queue(session, "awaiting-acknowledgement", as_of, where=where)
     return DashboardFigures(
         as_of=as_of,
         year=year,
@@ -149,9 +152,9 @@ def dashboard_figures(session: Session, as_of: dt.date) -> DashboardFigures:
         received_by_kind=tuple(Count(Kind(k).label, by_kind[k]) for k in by_kind),
         open_by_stage=tuple(open_by_stage),
         open_cases=sum(open_counts.values()),
-        overdue=int(overdue or 0),
-        due_soon=int(due_soon or 0),
-        awaiting_acknowledgement=int(awaiting_ack or 0),
+        overdue=overdue,
+        due_soon=due_soon,
+        awaiting_acknowledgement=awaiting_ack,
     )
 
 
@@ -222,14 +225,16 @@ class OmbudsmanRow:
     status: str  # one line for the officer
 
 
-def open_ombudsman_stages(session: Session, as_of: dt.date) -> list[OmbudsmanRow]:
+def open_ombudsman_stages(
+    session: Session, as_of: dt.date, where: Where = None
+) -> list[OmbudsmanRow]:
     """Open cases at the Ombudsman, the ones whose enquiry response is due first at the top."""
     open_remedies = (
         sa.select(sa.func.count())
         .where(LgscoRemedy.stage_id == Stage.id, LgscoRemedy.completed_on.is_(None))
         .scalar_subquery()
     )
-    rows = session.execute(
+    query = (
         sa.select(
             Case.id,
             Stage.id,
@@ -244,9 +249,9 @@ def open_ombudsman_stages(session: Session, as_of: dt.date) -> list[OmbudsmanRow
             open_remedies,
         )
         .select_from(Case)
-        .join(Stage, Stage.id == Case.current_stage_id)
+        .join(Stage, current_stage())
         .outerjoin(LgscoDetail, LgscoDetail.stage_id == Stage.id)
-        .where(Case.status == CaseStatus.OPEN, Stage.stage == StageCode.LGSCO)
+        .where(in_states({State.LGSCO_OPEN, State.LGSCO_DECIDED}))
         .order_by(
             LgscoDetail.decision.is_not(None),
             LgscoDetail.enquiry_responded_on.is_not(None),
@@ -255,7 +260,8 @@ def open_ombudsman_stages(session: Session, as_of: dt.date) -> list[OmbudsmanRow
             Case.received_on,
             Case.id,
         )
-    ).all()
+    )
+    rows = session.execute(_visible(query, where)).all()
     result = []
     for (
         case_id,
@@ -299,3 +305,18 @@ def open_ombudsman_stages(session: Session, as_of: dt.date) -> list[OmbudsmanRow
             )
         )
     return result
+
+
+@dataclass(frozen=True)
+class OmbudsmanWork:
+    """The Ombudsman page: open Ombudsman stages and the remedies not yet completed."""
+
+    stages: tuple[OmbudsmanRow, ...]
+    remedies: tuple[QueueRow, ...]
+
+
+def ombudsman_work(session: Session, as_of: dt.date, where: Where = None) -> OmbudsmanWork:
+    return OmbudsmanWork(
+        tuple(open_ombudsman_stages(session, as_of, where)),
+        tuple(lgsco_remedies(session, as_of, where=where)),
+    )

@@ -2,16 +2,18 @@
 suggestions, the appointment lifecycle and the costs.
 
 Every function takes the session of the caller's write (or read) transaction, checks its
-input completely and raises :class:`ValidationError` (or :class:`AccessRefused`) with a
-plain message *before* it changes anything, and returns plain data. ``Database.write``
-records every change in the audit trail.
+input completely and raises a typed error (:class:`ValidationError` for bad input,
+:class:`NotFound`, :class:`IllegalTransition` for a step the lifecycle does not allow)
+with a plain message *before* it changes anything, and returns plain data.
+``Database.write`` records every change in the audit trail.
 
-**Who may do what.** Officers and managers (``actor.can_work_cases``) manage the pool and
-make, record and replace appointments. Overriding an eligibility warning needs a manager
-and a reason. An investigator may accept or decline their own offers, record their own
-progress and hours, and record their own report as received; nothing else.
+**Who may do what** is the access policy's (:mod:`crm_desktop.operations.investigators`
+applies it): officers and managers manage the pool and make, record and replace
+appointments; overriding an eligibility warning is a manager's decision, with a reason
+recorded here; an investigator works only on their own appointments.
 
-**Lifecycle.** :func:`offer` creates an appointment (status ``offered``); the person
+**Lifecycle** (the table :data:`crm_desktop.domain.appointments.LIFECYCLE` allows or
+refuses each step). :func:`offer` creates an appointment (status ``offered``); the person
 :func:`accept`\\ s or :func:`decline`\\ s it; :func:`record_progress` keeps a dated progress
 note and the hours worked so far; :func:`record_report` closes it (``report received``).
 :func:`replace` ends an offered or accepted appointment (status ``replaced``, the reason
@@ -47,7 +49,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -64,6 +66,7 @@ from crm_desktop.db.models import (
 )
 from crm_desktop.domain import eligibility as rules
 from crm_desktop.domain.access import Actor
+from crm_desktop.domain.appointments import LIFECYCLE, Step, next_status
 from crm_desktop.domain.eligibility import (
     HELD_STATUSES,
     PANEL_ROLES,
@@ -85,14 +88,16 @@ from crm_desktop.domain.enums import (
 )
 from crm_desktop.domain.financial_year import FinancialYear
 from crm_desktop.domain.formatting import format_date
-from crm_desktop.errors import ValidationError
-from crm_desktop.services.access import AccessRefused, actor_person_id, is_restricted
+from crm_desktop.errors import IllegalTransition, NotFound, ValidationError
 from crm_desktop.services.calendar_service import timescales, working_calendar
+from crm_desktop.services.reference_admin import ServiceAreaRow, list_service_areas
 
 __all__ = [
     "DEFAULT_REPORT_WORKING_DAYS",
     "HOURS_PER_DAY",
+    "AppointmentChoices",
     "AssignmentView",
+    "Candidate",
     "CaseCost",
     "CostLine",
     "CostReport",
@@ -103,7 +108,11 @@ __all__ = [
     "YearCost",
     "accept",
     "add_to_pool",
+    "appointment_choices",
+    "appointment_status",
+    "appointment_verdict",
     "case_assignments",
+    "case_of_appointment",
     "costs",
     "current_load",
     "decline",
@@ -114,10 +123,12 @@ __all__ = [
     "get_pool_member",
     "list_pool",
     "offer",
+    "pool_areas",
     "record_progress",
     "record_report",
     "remove_from_pool",
     "replace",
+    "replacement_verdict",
     "set_availability",
     "set_fees",
     "suggestions",
@@ -175,6 +186,8 @@ class PoolMember:
     hourly_fee_pence: int | None
     notes: str | None
     open_assignments: int  # offered or accepted: their current load
+    reports_on_time: int = 0  # reports received by their due date ...
+    reports_completed: int = 0  # ... of all their reports received with a due date
 
 
 @dataclass(frozen=True)
@@ -280,11 +293,6 @@ class CostReport:
 # --------------------------------------------------------------------------- helpers
 
 
-def _require_staff(actor: Actor, doing: str) -> None:
-    if not actor.can_work_cases:
-        raise ValidationError(f"Your role ({actor.role.value}) cannot {doing}.")
-
-
 def _text(value: str | None) -> str | None:
     return (value or "").strip() or None
 
@@ -292,7 +300,7 @@ def _text(value: str | None) -> str | None:
 def _person(session: Session, person_id: int) -> Person:
     person = session.get(Person, person_id)
     if person is None:
-        raise ValidationError(f"There is no person with id {person_id}.", "person")
+        raise NotFound("That person is no longer recorded; they may have been removed.")
     return person
 
 
@@ -329,7 +337,13 @@ def current_load(session: Session) -> dict[int, int]:
     return {person_id: int(count) for person_id, count in rows}
 
 
-def _member(person: Person, areas: dict[int, str], load: dict[int, int]) -> PoolMember:
+def _member(
+    person: Person,
+    areas: dict[int, str],
+    load: dict[int, int],
+    on_time: dict[int, tuple[int, int]],
+) -> PoolMember:
+    good, total = on_time.get(person.id, (0, 0))
     return PoolMember(
         id=person.id,
         version=person.version,
@@ -353,12 +367,14 @@ def _member(person: Person, areas: dict[int, str], load: dict[int, int]) -> Pool
         hourly_fee_pence=person.hourly_fee_pence,
         notes=person.notes,
         open_assignments=load.get(person.id, 0),
+        reports_on_time=good,
+        reports_completed=total,
     )
 
 
 def _member_view(session: Session, person: Person) -> PoolMember:
     session.flush()
-    return _member(person, _area_names(session), current_load(session))
+    return _member(person, _area_names(session), current_load(session), _on_time(session))
 
 
 # --------------------------------------------------------------------------- the pool
@@ -433,7 +449,6 @@ def add_to_pool(
 ) -> PoolMember:
     """Add someone to the pool: a new person, or (``person_id``) one already recorded,
     for example a member of staff, whose details are then replaced by ``data``."""
-    _require_staff(actor, "manage the investigator pool")
     _check_input(session, data, today)
     if person_id is not None:
         person = _person(session, person_id)
@@ -457,7 +472,6 @@ def edit_pool_member(
     today: dt.date,
 ) -> PoolMember:
     """Change a pool member's details (all of them, as on the form)."""
-    _require_staff(actor, "manage the investigator pool")
     person = _pool_person(session, person_id)
     _check_version(person, expected_version)
     _check_input(session, data, today)
@@ -470,7 +484,6 @@ def remove_from_pool(session: Session, person_id: int, actor: Actor) -> None:
 
     Their record and past appointments stay (the history and the costs need them).
     """
-    _require_staff(actor, "manage the investigator pool")
     person = _pool_person(session, person_id)
     open_count = current_load(session).get(person.id, 0)
     if open_count:
@@ -493,7 +506,6 @@ def set_availability(
 ) -> PoolMember:
     """Mark someone available or not. ``unavailable_until`` is the day they are back
     (no warning from that day); with ``available`` off and no date, until further notice."""
-    _require_staff(actor, "manage the investigator pool")
     person = _pool_person(session, person_id)
     if available and unavailable_until is not None and unavailable_until > today:
         raise ValidationError(
@@ -515,7 +527,6 @@ def set_fees(
     actor: Actor,
 ) -> PoolMember:
     """Set someone's fees (pence; None: no fee). Fees already worked out stay as they were."""
-    _require_staff(actor, "manage the investigator pool")
     _check_fee(hourly_fee_pence, "hourly fee", "hourly_fee_pence")
     _check_fee(daily_fee_pence, "daily fee", "daily_fee_pence")
     person = _pool_person(session, person_id)
@@ -532,13 +543,18 @@ def list_pool(session: Session, *, available_only: bool = False) -> list[PoolMem
     )
     if available_only:
         query = query.where(Person.available.is_(True))
-    areas, load = _area_names(session), current_load(session)
+    areas, load, on_time = _area_names(session), current_load(session), _on_time(session)
     people = session.scalars(query.order_by(Person.full_name, Person.id))
-    return [_member(p, areas, load) for p in people]
+    return [_member(p, areas, load, on_time) for p in people]
 
 
 def get_pool_member(session: Session, person_id: int) -> PoolMember:
     return _member_view(session, _pool_person(session, person_id))
+
+
+def pool_areas(session: Session) -> list[ServiceAreaRow]:
+    """The service areas a pool member's home service area is chosen from."""
+    return list_service_areas(session)
 
 
 # --------------------------------------------------------------------------- facts
@@ -623,7 +639,7 @@ def _case_facts(
 def _case_and_stage(session: Session, case_id: int, stage_id: int | None) -> tuple[Case, Stage]:
     case = session.get(Case, case_id)
     if case is None:
-        raise ValidationError(f"There is no case with id {case_id}.", "case")
+        raise NotFound("That case no longer exists; it may have been deleted.")
     chosen = stage_id if stage_id is not None else case.current_stage_id
     stage = session.get(Stage, chosen) if chosen is not None else None
     if stage is None or stage.case_id != case.id:
@@ -651,11 +667,44 @@ def eligibility(
     ``stage_id``), with every reason and the rule it comes from."""
     code = _role(role)
     case, stage = _case_and_stage(session, case_id, stage_id)
+    return _verdict(session, case, stage, _person(session, person_id), code, today)
+
+
+def _verdict(
+    session: Session,
+    case: Case,
+    stage: Stage,
+    person: Person,
+    role: AssignmentRole,
+    today: dt.date,
+    ending: int | None = None,
+) -> Verdict:
     areas = _area_names(session)
-    person = _person(session, person_id)
-    return rules.check(
-        _candidate(person, areas), code, _case_facts(session, case, stage, areas), today
-    )
+    facts = _case_facts(session, case, stage, areas, ending=ending)
+    return rules.check(_candidate(person, areas), role, facts, today)
+
+
+def appointment_verdict(
+    session: Session,
+    stage_id: int,
+    person_id: int,
+    role: AssignmentRole | str,
+    today: dt.date,
+) -> Verdict:
+    """The verdict :func:`offer` will act on: whether it needs an override, say."""
+    code = _role(role)
+    case, stage = _open_stage(session, stage_id)
+    return _verdict(session, case, stage, _person(session, person_id), code, today)
+
+
+def replacement_verdict(
+    session: Session, assignment_id: int, new_person_id: int, today: dt.date
+) -> Verdict:
+    """The verdict :func:`replace` will act on for the person taking over."""
+    old = _assignment(session, assignment_id)
+    case, stage = _open_stage(session, old.stage_id)
+    person = _person(session, new_person_id)
+    return _verdict(session, case, stage, person, AssignmentRole(old.role), today, old.id)
 
 
 # --------------------------------------------------------------------------- suggestions
@@ -753,6 +802,86 @@ def suggestions(
     return found[:limit]
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """A pool member for a role on a stage: their verdict and why they rank where they do
+    (``notes``: load, availability, on-time record; none for the refused)."""
+
+    person_id: int
+    name: str
+    verdict: Verdict
+    open_assignments: int
+    reports_on_time: int
+    reports_completed: int
+    notes: tuple[str, ...]
+
+    @property
+    def outcome(self) -> Eligibility:
+        return self.verdict.outcome
+
+    @property
+    def only_place_taken(self) -> bool:
+        """Refused only because the role is filled: they may still replace whoever holds it."""
+        refusals = self.verdict.refusals
+        return bool(refusals) and all("replace them" in f.reason for f in refusals)
+
+
+@dataclass(frozen=True)
+class AppointmentChoices:
+    """What the assign dialog shows: everyone in the pool for the role (suggestions
+    first, the refused last), and the appointments already made on the case."""
+
+    candidates: tuple[Candidate, ...]
+    appointments: tuple[AssignmentView, ...]
+
+
+def appointment_choices(
+    session: Session,
+    case_id: int,
+    stage_id: int | None,
+    role: AssignmentRole | str | None,
+    today: dt.date,
+) -> AppointmentChoices:
+    """Every pool member's verdict for ``role`` on the stage, and the case's appointments
+    (no candidates when there is no role or stage to appoint to)."""
+    appointments = tuple(case_assignments(session, case_id))
+    if role is None or stage_id is None:
+        return AppointmentChoices((), appointments)
+    code = _role(role)
+    candidates = [
+        Candidate(
+            s.person_id,
+            s.name,
+            s.verdict,
+            s.open_assignments,
+            s.reports_on_time,
+            s.reports_completed,
+            tuple(r for r in s.reasons if r not in s.verdict.reasons),
+        )
+        for s in suggestions(session, case_id, code, today, 1_000_000, stage_id)
+    ]
+    seen = {c.person_id for c in candidates}
+    case, stage = _case_and_stage(session, case_id, stage_id)
+    areas = _area_names(session)
+    facts = _case_facts(session, case, stage, areas)
+    for member in list_pool(session):
+        if member.id in seen:
+            continue
+        person = _person(session, member.id)
+        candidates.append(
+            Candidate(
+                member.id,
+                member.full_name,
+                rules.check(_candidate(person, areas), code, facts, today),
+                member.open_assignments,
+                member.reports_on_time,
+                member.reports_completed,
+                (),
+            )
+        )
+    return AppointmentChoices(tuple(candidates), appointments)
+
+
 # --------------------------------------------------------------------------- lifecycle
 
 
@@ -798,43 +927,45 @@ def _view(session: Session, assignment: Assignment) -> AssignmentView:
     return _view_rows(session, Assignment.id == assignment.id)[0]
 
 
-def case_assignments(session: Session, case_id: int, actor: Actor) -> list[AssignmentView]:
+def case_assignments(session: Session, case_id: int) -> list[AssignmentView]:
     """Every appointment on the case, replaced and declined ones included, in order."""
-    _require_staff(actor, "see the appointments of a case")
     return _view_rows(session, Stage.case_id == case_id)
 
 
 def _assignment(session: Session, assignment_id: int) -> Assignment:
     row = session.get(Assignment, assignment_id)
     if row is None:
-        raise ValidationError(f"There is no appointment with id {assignment_id}.", "assignment")
+        raise NotFound("That appointment no longer exists; it may have been removed.")
     return row
 
 
-def _authorise(
-    session: Session, actor: Actor, assignment: Assignment, doing: str, own_allowed: bool
-) -> None:
-    """Staff may; an investigator only on their own appointment, where ``own_allowed``."""
-    if actor.can_work_cases:
-        return
-    if own_allowed and is_restricted(actor):
-        if actor_person_id(session, actor) == assignment.person_id:
-            return
-        raise AccessRefused("You can only work on your own appointments.")
-    raise ValidationError(f"Your role ({actor.role.value}) cannot {doing}.")
+def appointment_status(session: Session, assignment_id: int) -> AssignmentStatus:
+    return AssignmentStatus(_assignment(session, assignment_id).status)
 
 
-def _status_text(a: Assignment) -> str:
-    return AssignmentStatus(a.status).value
+def case_of_appointment(session: Session, assignment_id: int) -> tuple[int, str]:
+    """(case id, reference) of the case the appointment is on."""
+    row = session.execute(
+        sa.select(Case.id, Case.reference)
+        .join(Stage, Stage.case_id == Case.id)
+        .join(Assignment, Assignment.stage_id == Stage.id)
+        .where(Assignment.id == assignment_id)
+    ).first()
+    if row is None:
+        raise NotFound("That appointment no longer exists; it may have been removed.")
+    return int(row[0]), str(row[1])
 
 
-def _require_status(a: Assignment, allowed: Iterable[AssignmentStatus], doing: str) -> None:
-    allowed = tuple(allowed)
-    if a.status not in allowed:
-        names = " or ".join(s.value for s in allowed)
-        raise ValidationError(
-            f"This appointment is {_status_text(a)}, so you cannot {doing} it (only when {names})."
+def _step(a: Assignment, step: Step) -> AssignmentStatus:
+    """The status ``step`` takes the appointment to, if the lifecycle allows it now."""
+    target = next_status(AssignmentStatus(a.status), step)
+    if target is None:
+        allowed = " or ".join(s.value for s, steps in LIFECYCLE.items() if step in steps)
+        raise IllegalTransition(
+            f"This appointment is {AssignmentStatus(a.status).value}, so you cannot "
+            f"{step.value} it (only when {allowed})."
         )
+    return target
 
 
 def default_report_due(
@@ -858,8 +989,8 @@ def default_report_due(
 def _approve(
     verdict: Verdict, actor: Actor, override_reason: str | None
 ) -> tuple[str | None, str | None]:
-    """Refuse a refused verdict; for a warning, need a manager and a reason. Returns
-    (override_reason, overridden_by) to record."""
+    """Refuse a refused verdict; for a warning, need a reason (whoever may override: the
+    access policy's question, asked before). Returns (override_reason, overridden_by)."""
     what = f"{verdict.name} as {role_label(verdict.role)}"
     if verdict.is_refused:
         reasons = " ".join(f.text for f in verdict.refusals)
@@ -867,12 +998,6 @@ def _approve(
     if not verdict.needs_override:
         return None, None
     reasons = " ".join(f.text for f in verdict.warnings)
-    if not actor.is_manager:
-        raise ValidationError(
-            f"{what} needs a manager's override. {reasons} Ask a manager to make the "
-            "appointment with a reason.",
-            "override_reason",
-        )
     why = _text(override_reason)
     if why is None:
         raise ValidationError(
@@ -886,16 +1011,15 @@ def _approve(
 def _open_stage(session: Session, stage_id: int) -> tuple[Case, Stage]:
     stage = session.get(Stage, stage_id)
     if stage is None:
-        raise ValidationError(f"There is no stage with id {stage_id}.", "stage")
+        raise NotFound("That stage no longer exists; it may have been deleted.")
     case = session.get(Case, stage.case_id)
     assert case is not None
     if case.status == CaseStatus.CLOSED:
-        raise ValidationError(f"{case.reference} is closed; reopen it first.", "stage")
+        raise IllegalTransition(f"{case.reference} is closed; reopen it first.")
     if stage.status == StageStatus.CLOSED:
-        raise ValidationError(
+        raise IllegalTransition(
             f"{StageCode(stage.stage).label} of {case.reference} has responded; nobody "
-            "can be appointed to it now.",
-            "stage",
+            "can be appointed to it now."
         )
     return case, stage
 
@@ -929,12 +1053,12 @@ def offer(
 ) -> AssignmentView:
     """Offer the role on the stage to the person (status ``offered``, offered today).
 
-    A refused verdict is a :class:`ValidationError` with its reasons. A warning needs a
-    manager and ``override_reason``, both recorded on the appointment
-    (``override_reason``, ``overridden_by``). ``report_due_on`` defaults to
-    :func:`default_report_due`.
+    A refused verdict is a :class:`ValidationError` with its reasons. A warning needs
+    ``override_reason``, recorded on the appointment with who overrode it
+    (``override_reason``, ``overridden_by``); whether the actor may override is the
+    access policy's (:func:`appointment_verdict` tells the caller beforehand).
+    ``report_due_on`` defaults to :func:`default_report_due`.
     """
-    _require_staff(actor, "appoint investigators")
     case, stage = _open_stage(session, stage_id)
     row = _checked_offer(
         session,
@@ -964,10 +1088,8 @@ def _checked_offer(
 ) -> Assignment:
     """A new ``offered`` appointment, once the eligibility verdict allows it (a warning
     with a manager's recorded override); ``ending`` is an appointment being replaced."""
-    areas = _area_names(session)
     person = _person(session, person_id)
-    facts = _case_facts(session, case, stage, areas, ending=ending)
-    verdict = rules.check(_candidate(person, areas), role, facts, today)
+    verdict = _verdict(session, case, stage, person, role, today, ending)
     why, by = _approve(verdict, actor, override_reason)
     row = Assignment(
         stage_id=stage.id,
@@ -1005,10 +1127,9 @@ def accept(
 ) -> AssignmentView:
     """Record that the person accepted the offer (on ``on``, default today)."""
     row = _assignment(session, assignment_id)
-    _authorise(session, actor, row, "record an answer to an offer", own_allowed=True)
-    _require_status(row, (AssignmentStatus.OFFERED,), "accept")
+    status = _step(row, Step.ACCEPT)
     row.responded_on = _response_day(row, on, today)
-    row.status = AssignmentStatus.ACCEPTED
+    row.status = status
     row.updated_by = actor.username
     return _view(session, row)
 
@@ -1023,13 +1144,12 @@ def decline(
 ) -> AssignmentView:
     """Record that the person declined the offer, and why (kept in ``end_reason``)."""
     row = _assignment(session, assignment_id)
-    _authorise(session, actor, row, "record an answer to an offer", own_allowed=True)
-    _require_status(row, (AssignmentStatus.OFFERED,), "decline")
+    status = _step(row, Step.DECLINE)
     why = _text(reason)
     if why is None:
         raise ValidationError("Say why the offer was declined.", "reason")
     row.responded_on = _response_day(row, on, today)
-    row.status = AssignmentStatus.DECLINED
+    row.status = status
     row.end_reason = why
     row.updated_by = actor.username
     return _view(session, row)
@@ -1044,8 +1164,7 @@ def record_report(
 ) -> AssignmentView:
     """Record the report received on ``received_on``: the appointment is done."""
     row = _assignment(session, assignment_id)
-    _authorise(session, actor, row, "record a report", own_allowed=True)
-    _require_status(row, (AssignmentStatus.ACCEPTED,), "record a report on")
+    status = _step(row, Step.RECORD_REPORT)
     _check_not_future(received_on, today, "date the report was received", "received_on")
     since = row.responded_on or row.offered_on
     if received_on < since:
@@ -1055,7 +1174,7 @@ def record_report(
             "received_on",
         )
     row.report_received_on = received_on
-    row.status = AssignmentStatus.REPORT_RECEIVED
+    row.status = status
     row.updated_by = actor.username
     return _view(session, row)
 
@@ -1071,16 +1190,11 @@ def record_progress(
     """Add a dated progress note and/or set the hours worked so far (a running total, not
     an addition), which works out the fee at today's rates (:func:`fee_for`).
 
-    The investigator may do this on their own accepted appointment (and after the report,
-    for their final hours); staff also on a replaced one (the hours of someone who
-    stopped part way).
+    Allowed on an accepted appointment, after the report (the final hours) and on a
+    replaced one (the hours of someone who stopped part way).
     """
     row = _assignment(session, assignment_id)
-    _authorise(session, actor, row, "record progress", own_allowed=True)
-    allowed = [AssignmentStatus.ACCEPTED, AssignmentStatus.REPORT_RECEIVED]
-    if actor.can_work_cases:
-        allowed.append(AssignmentStatus.REPLACED)
-    _require_status(row, allowed, "record progress on")
+    _step(row, Step.RECORD_PROGRESS)
     text = _text(note)
     if text is None and hours is None:
         raise ValidationError("Write a progress note or enter the hours worked.", "note")
@@ -1119,9 +1233,8 @@ def replace(
     person is checked as for :func:`offer` (the person replaced no longer counts towards
     the stage's places, but still holds their role on the complaint).
     """
-    _require_staff(actor, "replace investigators")
     old = _assignment(session, assignment_id)
-    _require_status(old, OPEN_STATUSES, "replace")
+    status = _step(old, Step.REPLACE)
     why = _text(reason)
     if why is None:
         raise ValidationError("Say why the person is being replaced.", "reason")
@@ -1141,7 +1254,7 @@ def replace(
         ending=old.id,
     )
     session.flush()
-    old.status = AssignmentStatus.REPLACED
+    old.status = status
     old.end_reason = why
     old.replaced_by_id = new.id
     old.updated_by = actor.username
@@ -1183,8 +1296,6 @@ def _basis(hours: float | None, stored: int | None, hourly: int | None, daily: i
             f"{hours:g} hours = {hours / float(HOURS_PER_DAY):g} days × £{daily / 100:,.2f} a day"
         )
     return "no fee (no hourly or daily fee in the pool)"
-
-
 
 
 def costs(session: Session, case_id: int | None = None, year: int | None = None) -> CostReport:

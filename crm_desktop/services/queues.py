@@ -9,13 +9,19 @@ Order ("risk of breach"): the earliest date first (working days left never decre
 date gets later, so this is fewest working days left first, most overdue at the top),
 then the oldest case (received first), then the case id, so the order is stable.
 
-Which stages count:
+Which stages count (by the workflow's states, written in SQL once in
+:mod:`crm_desktop.services.stage_states`; only a case's current stage):
 - a clock that is suspended is not running: it is in "my open cases" (marked
   suspended) and awaiting acknowledgement or an investigator, but never due soon or
   overdue;
-- "awaiting investigator" is children's Stage 2, which must have an Investigating
-  Officer and an Independent Person (PRODUCT.md); corporate Stage 2 and adult
-  Moderate/High risk complaints *may* have an IO, so they are never waiting for one.
+- "awaiting investigator" is a stage whose investigation needs roles it has not all
+  got accepted (:data:`crm_desktop.domain.eligibility.REQUIRED_ROLES`: children's
+  Stage 2 needs an Investigating Officer and an Independent Person); corporate Stage 2
+  and adult Moderate/High risk complaints *may* have an IO, so they never wait for one.
+
+Who sees what: every queue takes ``where``, a condition on ``Case`` that the operation
+adds for an actor who may see only some cases (a service responder: their service
+area's); None for everyone else.
 
 Counting: the working days left are counted by the query itself, from the database's
 copy of the calendar (:mod:`crm_desktop.db.calendar_table`): the day's count of working
@@ -34,9 +40,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -60,18 +65,34 @@ from crm_desktop.domain.calendar import (
     CalendarError,
     WorkingCalendar,
 )
+from crm_desktop.domain.eligibility import (
+    ACCEPTED_STATUSES,
+    REQUIRED_ROLES,
+    required_roles,
+    role_short_label,
+    with_article,
+)
 from crm_desktop.domain.enums import (
     AssignmentRole,
     AssignmentStatus,
-    CaseStatus,
     Procedure,
     StageCode,
     StageStatus,
     TimescaleRule,
 )
 from crm_desktop.domain.formatting import format_date, working_days_text
-from crm_desktop.errors import ValidationError
+from crm_desktop.domain.workflow import State
+from crm_desktop.errors import NotFound, ValidationError
 from crm_desktop.services.calendar_service import working_calendar
+from crm_desktop.services.stage_states import (
+    UNANSWERED,
+    acknowledgement_owed,
+    const,
+    current_stage,
+    in_states,
+    one_of,
+    running_clock,
+)
 
 __all__ = [
     "DEFAULT_ESCALATION_PERCENT",
@@ -83,6 +104,7 @@ __all__ = [
     "action_items_due",
     "awaiting_acknowledgement",
     "awaiting_investigator",
+    "count_queue",
     "due_within",
     "escalation_points",
     "lgsco_remedies",
@@ -91,6 +113,7 @@ __all__ = [
     "queue_names",
     "queue_statement",
     "run_queue",
+    "user_exists",
     "working_days_left",
 ]
 
@@ -99,13 +122,13 @@ DEFAULT_ESCALATION_PERCENT = 75
 
 Statement = sa.Select[*tuple[Any, ...]]
 Rows = Sequence[sa.Row[*tuple[Any, ...]]]
+Where = sa.ColumnElement[bool] | None  # which cases the actor may see (None: every case)
 
 _owner = aliased(User, name="owner_user")
 _remedy_owner = aliased(User, name="remedy_owner_user")
 _action_stage = aliased(Stage, name="action_stage")
 _current = aliased(Stage, name="current_stage")
 
-_HELD = (AssignmentStatus.ACCEPTED, AssignmentStatus.REPORT_RECEIVED)
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 # Bound parameters shared by the cached statements.
@@ -231,31 +254,29 @@ def _user_id(session: Session, user: str) -> int:
         raise ValidationError("Say whose cases to show: give a user name.", "user")
     user_id = session.connection().execute(_user_statement(), {"username": name}).scalar()
     if user_id is None:
-        raise ValidationError(f"There is no user called '{name}'.", "user")
+        raise NotFound(f"There is no user called '{name}'.")
     return int(user_id)
 
 
+def user_exists(session: Session, user: str) -> bool:
+    """Whether there is a user account called ``user`` (whose open cases can be listed)."""
+    found = session.connection().execute(_user_statement(), {"username": user.strip()})
+    return found.scalar() is not None
+
+
 def _run(
-    session: Session, statement: Statement, params: Mapping[str, Any], limit: int | None
+    session: Session,
+    statement: Statement,
+    params: Mapping[str, Any],
+    limit: int | None,
+    where: Where = None,
 ) -> Rows:
     values = dict(params)
     if limit is not None:
         values["limit"] = limit
+    if where is not None:
+        statement = statement.where(where)
     return session.connection().execute(statement, values).all()
-
-
-def _const(value: StrEnum) -> sa.ColumnElement[Any]:
-    """A fixed code written into the SQL itself, not bound on every run: fewer parameters
-    to process, and the planner sees the value (the codes are our own enum values, which
-    hold no quotes)."""
-    text = str(value.value)
-    if "'" in text:  # pragma: no cover - a guard for a future enum value
-        raise ValueError(f"cannot write {text!r} into SQL")
-    return sa.literal_column(f"'{text}'")
-
-
-def _in(column: Any, values: Sequence[StrEnum]) -> sa.ColumnElement[bool]:
-    return sa.or_(*(column == _const(value) for value in values))
 
 
 def _code(column: Any) -> Any:
@@ -301,13 +322,33 @@ def _counted(
     )
 
 
+def _stages() -> sa.FromClause:
+    """Stages joined to their case, where the stage is the case's current one."""
+    return sa.join(Stage, Case, current_stage())
+
+
+def _due_within_where() -> sa.ColumnElement[bool]:
+    return sa.and_(running_clock(), Stage.due_on >= _AS_OF, Stage.due_on < _CUTOFF)
+
+
+def _overdue_where() -> sa.ColumnElement[bool]:
+    return sa.and_(running_clock(), Stage.due_on < _AS_OF)
+
+
+_STAGE_QUEUES: Mapping[str, Callable[[], sa.ColumnElement[bool]]] = {
+    "due-soon": _due_within_where,
+    "overdue": _overdue_where,
+    "awaiting-acknowledgement": acknowledgement_owed,
+}
+"""The queues of stages by a condition alone: their rows, and the dashboard's counts."""
+
+
 def _running_stages(where: sa.ColumnElement[bool]) -> Statement:
     statement = (
         sa.select(*_stage_columns(), Stage.extended_days)
-        .select_from(Stage)
-        .join(Case, Case.id == Stage.case_id)
+        .select_from(_stages())
         .outerjoin(_owner, _owner.id == Case.owner_id)
-        .where(Stage.status == _const(StageStatus.OPEN), where)
+        .where(where)
         .order_by(Stage.due_on, Case.received_on, Case.id)
     )
     return _counted(statement, Stage.due_on)
@@ -315,7 +356,7 @@ def _running_stages(where: sa.ColumnElement[bool]) -> Statement:
 
 @functools.cache
 def _my_open_statement(limited: bool) -> Statement:
-    running = _current.status != _const(StageStatus.CLOSED)
+    running = _current.status != const(StageStatus.CLOSED)
     due = sa.case((running, _current.due_on), else_=None)
     statement = (
         sa.select(
@@ -332,10 +373,10 @@ def _my_open_statement(limited: bool) -> Statement:
         .select_from(Case)
         .outerjoin(_current, _current.id == Case.current_stage_id)
         .outerjoin(_owner, _owner.id == Case.owner_id)
-        .where(Case.status == _const(CaseStatus.OPEN), Case.owner_id == _USER_ID)
+        .where(in_states(set(State) - {State.CLOSED}, Case, _current), Case.owner_id == _USER_ID)
         .order_by(due.is_(None), due, Case.received_on, Case.id)
     )
-    counted = _counted(statement, _current.due_on, _current.status == _const(StageStatus.OPEN))
+    counted = _counted(statement, _current.due_on, _current.status == const(StageStatus.OPEN))
     return _limited(counted, limited)
 
 
@@ -351,13 +392,12 @@ def _open_suspensions_statement() -> Statement:
 
 @functools.cache
 def _due_within_statement(limited: bool) -> Statement:
-    where = sa.and_(Stage.due_on >= _AS_OF, Stage.due_on < _CUTOFF)
-    return _limited(_running_stages(where), limited)
+    return _limited(_running_stages(_due_within_where()), limited)
 
 
 @functools.cache
 def _overdue_statement(limited: bool) -> Statement:
-    return _limited(_running_stages(Stage.due_on < _AS_OF), limited)
+    return _limited(_running_stages(_overdue_where()), limited)
 
 
 @functools.cache
@@ -371,55 +411,55 @@ def _awaiting_acknowledgement_statement(limited: bool) -> Statement:
             Stage.acknowledge_due_on,
             _owner.display_name,
         )
-        .select_from(Stage)
-        .join(Case, Case.id == Stage.case_id)
+        .select_from(_stages())
         .outerjoin(_owner, _owner.id == Case.owner_id)
-        .where(
-            _in(Stage.status, (StageStatus.OPEN, StageStatus.SUSPENDED)),
-            Stage.acknowledged_on.is_(None),
-            Stage.acknowledge_due_on.is_not(None),
-        )
+        .where(acknowledgement_owed())
         .order_by(Stage.acknowledge_due_on, Case.received_on, Case.id)
     )
     return _limited(_counted(statement, Stage.acknowledge_due_on), limited)
 
 
-def _holds(role: AssignmentRole, statuses: Sequence[AssignmentStatus]) -> sa.Exists:
+def _holds(role: AssignmentRole, statuses: Iterable[AssignmentStatus]) -> sa.Exists:
     return (
         sa.select(Assignment.id)
         .where(
             Assignment.stage_id == Stage.id,
-            Assignment.role == _const(role),
-            _in(Assignment.status, statuses),
+            Assignment.role == const(role),
+            one_of(Assignment.status, statuses),
         )
         .exists()
     )
 
 
+# Every role some stage's investigation needs, in the enum's order (IO, IP, ...).
+_NEEDED_ROLES = tuple(
+    role for role in AssignmentRole if any(role in roles for roles in REQUIRED_ROLES.values())
+)
+
+
 @functools.cache
 def _awaiting_investigator_statement(limited: bool) -> Statement:
-    has_io = _holds(AssignmentRole.INVESTIGATING_OFFICER, _HELD)
-    has_ip = _holds(AssignmentRole.INDEPENDENT_PERSON, _HELD)
-    io_offered = _holds(AssignmentRole.INVESTIGATING_OFFICER, (AssignmentStatus.OFFERED,))
-    ip_offered = _holds(AssignmentRole.INDEPENDENT_PERSON, (AssignmentStatus.OFFERED,))
+    held = {role: _holds(role, ACCEPTED_STATUSES) for role in _NEEDED_ROLES}
+    offered = {role: _holds(role, (AssignmentStatus.OFFERED,)) for role in _NEEDED_ROLES}
+    short_of_roles = sa.or_(
+        *(
+            sa.and_(
+                Case.procedure == const(procedure),
+                Stage.stage == const(code),
+                sa.not_(sa.and_(*(held[role] for role in roles))),
+            )
+            for (procedure, code), roles in REQUIRED_ROLES.items()
+        )
+    )
     statement = (
         sa.select(
             *_stage_columns(),
-            has_io.label("has_io"),
-            has_ip.label("has_ip"),
-            io_offered.label("io_offered"),
-            ip_offered.label("ip_offered"),
+            *(held[role].label(f"holds_{i}") for i, role in enumerate(_NEEDED_ROLES)),
+            *(offered[role].label(f"offered_{i}") for i, role in enumerate(_NEEDED_ROLES)),
         )
-        .select_from(Stage)
-        .join(Case, Case.id == Stage.case_id)
+        .select_from(_stages())
         .outerjoin(_owner, _owner.id == Case.owner_id)
-        .where(
-            Stage.stage == _const(StageCode.STAGE_2),
-            Stage.closed_on.is_(None),
-            Stage.status != _const(StageStatus.CLOSED),
-            Case.procedure == _const(Procedure.CHILDREN),
-            sa.not_(sa.and_(has_io, has_ip)),
-        )
+        .where(in_states(UNANSWERED), short_of_roles)
         .order_by(
             Stage.due_on.is_(None),
             Stage.due_on,
@@ -492,8 +532,8 @@ def _lgsco_remedies_statement(limited: bool) -> Statement:
             rule,
             sa.and_(
                 rule.procedure == Case.procedure,
-                rule.stage == _const(StageCode.LGSCO),
-                rule.rule == _const(TimescaleRule.REMEDY_ESCALATION_PERCENT),
+                rule.stage == const(StageCode.LGSCO),
+                rule.rule == const(TimescaleRule.REMEDY_ESCALATION_PERCENT),
             ),
         )
         .outerjoin(deadline_day, deadline_day.day == LgscoRemedy.deadline_on)
@@ -530,7 +570,7 @@ def _action_items_statement(limited: bool) -> Statement:
 
 
 def my_open_cases(
-    session: Session, as_of: dt.date, user: str, limit: int | None = None
+    session: Session, as_of: dt.date, user: str, limit: int | None = None, where: Where = None
 ) -> list[QueueRow]:
     """Open cases owned by ``user`` (a username), soonest due first; cases whose current
     stage has no running clock come last."""
@@ -538,7 +578,7 @@ def my_open_cases(
     _check_known(as_of)
     user_id = _user_id(session, user)
     params = {"user_id": user_id, "as_of": as_of}
-    rows = _run(session, _my_open_statement(limit is not None), params, limit)
+    rows = _run(session, _my_open_statement(limit is not None), params, limit, where)
     suspended, closed = StageStatus.SUSPENDED, StageStatus.CLOSED
     suspended_ids = [row[8] for row in rows if row[6] == suspended]
     since: dict[int, tuple[dt.date, str]] = {}
@@ -581,34 +621,44 @@ def _stage_rows(rows: Rows, *, overdue: bool) -> list[QueueRow]:
     return result
 
 
+def _cutoff_params(session: Session, as_of: dt.date, within: int) -> dict[str, Any]:
+    _check_within(within)
+    return {"as_of": as_of, "cutoff": _cutoff(_calendar(session, as_of), as_of, within)}
+
+
 def due_within(
-    session: Session, as_of: dt.date, within: int = DEFAULT_WITHIN, limit: int | None = None
+    session: Session,
+    as_of: dt.date,
+    within: int = DEFAULT_WITHIN,
+    limit: int | None = None,
+    where: Where = None,
 ) -> list[QueueRow]:
     """Running clocks due from ``as_of`` to ``within`` working days after it (not overdue)."""
     _check_limit(limit)
-    _check_within(within)
-    cal = _calendar(session, as_of)
-    params = {"as_of": as_of, "cutoff": _cutoff(cal, as_of, within)}
-    rows = _run(session, _due_within_statement(limit is not None), params, limit)
+    params = _cutoff_params(session, as_of, within)
+    rows = _run(session, _due_within_statement(limit is not None), params, limit, where)
     return _stage_rows(rows, overdue=False)
 
 
-def overdue(session: Session, as_of: dt.date, limit: int | None = None) -> list[QueueRow]:
+def overdue(
+    session: Session, as_of: dt.date, limit: int | None = None, where: Where = None
+) -> list[QueueRow]:
     """Running clocks whose due date is before ``as_of``, most overdue first."""
     _check_limit(limit)
     _check_known(as_of)
-    rows = _run(session, _overdue_statement(limit is not None), {"as_of": as_of}, limit)
+    rows = _run(session, _overdue_statement(limit is not None), {"as_of": as_of}, limit, where)
     return _stage_rows(rows, overdue=True)
 
 
 def awaiting_acknowledgement(
-    session: Session, as_of: dt.date, limit: int | None = None
+    session: Session, as_of: dt.date, limit: int | None = None, where: Where = None
 ) -> list[QueueRow]:
-    """Stages not closed and not yet acknowledged, by acknowledgement due date."""
+    """Stages whose acknowledgement is still owed, by acknowledgement due date."""
     _check_limit(limit)
     _check_known(as_of)
     params = {"as_of": as_of}
-    rows = _run(session, _awaiting_acknowledgement_statement(limit is not None), params, limit)
+    statement = _awaiting_acknowledgement_statement(limit is not None)
+    rows = _run(session, statement, params, limit, where)
     return [
         QueueRow(
             case_id,
@@ -626,25 +676,34 @@ def awaiting_acknowledgement(
     ]
 
 
-def _investigator_detail(has_io: bool, has_ip: bool, io_offered: bool, ip_offered: bool) -> str:
+def _investigator_detail(
+    procedure: str, code: str, held: Sequence[Any], offered: Sequence[Any]
+) -> str:
+    """What the stage still needs, role by role (the roles in :data:`_NEEDED_ROLES`'s
+    order, as the query's columns)."""
+    needed = required_roles(Procedure(procedure), StageCode(code))
     parts = []
-    if not has_io:
-        parts.append("IO offered, no reply yet" if io_offered else "Needs an IO")
-    if not has_ip:
-        parts.append("IP offered, no reply yet" if ip_offered else "Needs an IP")
+    for role, has, asked in zip(_NEEDED_ROLES, held, offered, strict=True):
+        if role in needed and not has:
+            short = role_short_label(role)
+            parts.append(
+                f"{short} offered, no reply yet" if asked else f"Needs {with_article(short)}"
+            )
     return "; ".join(parts)
 
 
 def awaiting_investigator(
-    session: Session, as_of: dt.date, limit: int | None = None
+    session: Session, as_of: dt.date, limit: int | None = None, where: Where = None
 ) -> list[QueueRow]:
-    """Children's Stage 2 investigations still without an accepted Investigating Officer
-    and an accepted Independent Person; soonest due first, then those whose clock has not
-    started (longest waiting first)."""
+    """Investigations still short of a role they need accepted (children's Stage 2: an
+    Investigating Officer and an Independent Person); soonest due first, then those
+    whose clock has not started (longest waiting first)."""
     _check_limit(limit)
     _check_known(as_of)
     params = {"as_of": as_of}
-    rows = _run(session, _awaiting_investigator_statement(limit is not None), params, limit)
+    statement = _awaiting_investigator_statement(limit is not None)
+    rows = _run(session, statement, params, limit, where)
+    n = len(_NEEDED_ROLES)
     return [
         QueueRow(
             row[0],
@@ -652,9 +711,9 @@ def awaiting_investigator(
             row[2],
             row[3],
             row[4],
-            row[10],
+            row[-1],
             row[5],
-            _investigator_detail(bool(row[6]), bool(row[7]), bool(row[8]), bool(row[9])),
+            _investigator_detail(row[2], row[3], row[6 : 6 + n], row[6 + n : 6 + 2 * n]),
         )
         for row in rows
     ]
@@ -740,7 +799,9 @@ def _remedy_detail(
     return f"{text}. {description}"
 
 
-def lgsco_remedies(session: Session, as_of: dt.date, limit: int | None = None) -> list[QueueRow]:
+def lgsco_remedies(
+    session: Session, as_of: dt.date, limit: int | None = None, where: Where = None
+) -> list[QueueRow]:
     """Ombudsman remedies not yet completed, earliest deadline first, each marked when the
     escalation share (reference data, default 75%) of the time from agreement to deadline
     has passed (see :func:`escalation_points`).
@@ -749,7 +810,8 @@ def lgsco_remedies(session: Session, as_of: dt.date, limit: int | None = None) -
     calendar (:mod:`crm_desktop.db.calendar_table`), so the rows need no counting here."""
     _check_limit(limit)
     _check_known(as_of)
-    rows = _run(session, _lgsco_remedies_statement(limit is not None), {"as_of": as_of}, limit)
+    statement = _lgsco_remedies_statement(limit is not None)
+    rows = _run(session, statement, {"as_of": as_of}, limit, where)
     return [
         QueueRow(
             case_id,
@@ -779,14 +841,16 @@ def lgsco_remedies(session: Session, as_of: dt.date, limit: int | None = None) -
 
 
 def action_items_due(
-    session: Session, as_of: dt.date, within: int = DEFAULT_WITHIN, limit: int | None = None
+    session: Session,
+    as_of: dt.date,
+    within: int = DEFAULT_WITHIN,
+    limit: int | None = None,
+    where: Where = None,
 ) -> list[QueueRow]:
     """Action-plan items not done and due within ``within`` working days or overdue."""
     _check_limit(limit)
-    _check_within(within)
-    cal = _calendar(session, as_of)
-    params = {"as_of": as_of, "cutoff": _cutoff(cal, as_of, within)}
-    rows = _run(session, _action_items_statement(limit is not None), params, limit)
+    params = _cutoff_params(session, as_of, within)
+    rows = _run(session, _action_items_statement(limit is not None), params, limit, where)
     return [
         QueueRow(
             case_id,
@@ -807,29 +871,63 @@ def action_items_due(
 
 @dataclass(frozen=True, slots=True)
 class QueueSpec:
-    """A queue as the command line and the desktop program offer it."""
+    """A queue as the command line and the desktop program offer it: its rows
+    (``function``) and its cached SQL (``statement(limited)``)."""
 
     name: str
     title: str
     function: Callable[..., list[QueueRow]]
+    statement: Callable[[bool], Statement]
     needs_user: bool = False
     takes_within: bool = False
+
+    def heading(self, within: int | None = None) -> str:
+        """The title as people read it, with the working days of a queue that takes them."""
+        if not self.takes_within:
+            return self.title
+        days = working_days_text(DEFAULT_WITHIN if within is None else within)
+        if "N working days" in self.title:
+            return self.title.replace("N working days", days)
+        return f"{self.title} within {days} or overdue"
 
 
 QUEUES: dict[str, QueueSpec] = {
     spec.name: spec
     for spec in (
-        QueueSpec("my-open", "My open cases", my_open_cases, needs_user=True),
-        QueueSpec("due-soon", "Due within N working days", due_within, takes_within=True),
-        QueueSpec("overdue", "Overdue", overdue),
-        QueueSpec("awaiting-acknowledgement", "Awaiting acknowledgement", awaiting_acknowledgement),
+        QueueSpec("my-open", "My open cases", my_open_cases, _my_open_statement, needs_user=True),
+        QueueSpec(
+            "due-soon",
+            "Due within N working days",
+            due_within,
+            _due_within_statement,
+            takes_within=True,
+        ),
+        QueueSpec("overdue", "Overdue", overdue, _overdue_statement),
+        QueueSpec(
+            "awaiting-acknowledgement",
+            "Awaiting acknowledgement",
+            awaiting_acknowledgement,
+            _awaiting_acknowledgement_statement,
+        ),
         QueueSpec(
             "awaiting-investigator",
             "Awaiting Investigating Officer / Independent Person",
             awaiting_investigator,
+            _awaiting_investigator_statement,
         ),
-        QueueSpec("lgsco-remedies", "Ombudsman (LGSCO) remedies due", lgsco_remedies),
-        QueueSpec("action-items", "Action-plan items due", action_items_due, takes_within=True),
+        QueueSpec(
+            "lgsco-remedies",
+            "Ombudsman (LGSCO) remedies due",
+            lgsco_remedies,
+            _lgsco_remedies_statement,
+        ),
+        QueueSpec(
+            "action-items",
+            "Action-plan items due",
+            action_items_due,
+            _action_items_statement,
+            takes_within=True,
+        ),
     )
 }
 
@@ -838,7 +936,8 @@ def queue_names() -> list[str]:
     return list(QUEUES)
 
 
-def _spec(name: str) -> QueueSpec:
+def queue_spec(name: str) -> QueueSpec:
+    """The queue called ``name``; refused, listing the queues, when there is none."""
     spec = QUEUES.get(name)
     if spec is None:
         raise ValidationError(
@@ -855,18 +954,41 @@ def run_queue(
     user: str | None = None,
     within: int | None = None,
     limit: int | None = None,
+    where: Where = None,
 ) -> list[QueueRow]:
-    """Run the queue called ``name`` (see :data:`QUEUES`) with the options it takes."""
-    spec = _spec(name)
+    """Run the queue called ``name`` (see :data:`QUEUES`) with the options it takes;
+    ``where`` limits it to the cases the actor may see."""
+    spec = queue_spec(name)
     if spec.needs_user:
         if not user:
             raise ValidationError(f"The '{name}' queue needs a user name (--user).", "user")
-        return spec.function(session, as_of, user, limit=limit)
+        return spec.function(session, as_of, user, limit=limit, where=where)
     if spec.takes_within:
-        return spec.function(
-            session, as_of, DEFAULT_WITHIN if within is None else within, limit=limit
-        )
-    return spec.function(session, as_of, limit=limit)
+        days = DEFAULT_WITHIN if within is None else within
+        return spec.function(session, as_of, days, limit=limit, where=where)
+    return spec.function(session, as_of, limit=limit, where=where)
+
+
+def count_queue(
+    session: Session,
+    name: str,
+    as_of: dt.date,
+    *,
+    within: int | None = None,
+    where: Where = None,
+) -> int:
+    """How many stages the queue of stages called ``name`` (due soon, overdue, awaiting
+    acknowledgement) holds, by the same condition as its rows, counted in SQL."""
+    condition = _STAGE_QUEUES[name]()
+    if where is not None:
+        condition = sa.and_(condition, where)
+    params: dict[str, Any] = {"as_of": as_of}
+    if queue_spec(name).takes_within:
+        params = _cutoff_params(session, as_of, DEFAULT_WITHIN if within is None else within)
+    else:
+        _check_known(as_of)
+    statement = sa.select(sa.func.count()).select_from(_stages()).where(condition)
+    return int(session.connection().execute(statement, params).scalar() or 0)
 
 
 def queue_statement(
@@ -877,34 +999,20 @@ def queue_statement(
     user: str | None = None,
     within: int | None = None,
     limit: int | None = None,
+    where: Where = None,
 ) -> Statement:
     """The SQL a queue runs, with its parameters bound, for benchmarks that time it
     without the service around it (compile it with ``literal_binds``)."""
-    spec = _spec(name)
-    days = DEFAULT_WITHIN if within is None else within
-    limited = limit is not None
+    spec = queue_spec(name)
     _check_known(as_of)
     params: dict[str, Any] = {"as_of": as_of}
+    if spec.takes_within:
+        params = _cutoff_params(session, as_of, DEFAULT_WITHIN if within is None else within)
+    if spec.needs_user:
+        params["user_id"] = _user_id(session, user or "")
     if limit is not None:
         params["limit"] = limit
-    statement: Statement
-    if name == "my-open":
-        statement = _my_open_statement(limited)
-        params["user_id"] = _user_id(session, user or "")
-    elif name == "due-soon":
-        statement = _due_within_statement(limited)
-        params["cutoff"] = _cutoff(_calendar(session, as_of), as_of, days)
-    elif name == "overdue":
-        statement = _overdue_statement(limited)
-    elif name == "awaiting-acknowledgement":
-        statement = _awaiting_acknowledgement_statement(limited)
-    elif name == "awaiting-investigator":
-        statement = _awaiting_investigator_statement(limited)
-    elif name == "lgsco-remedies":
-        statement = _lgsco_remedies_statement(limited)
-    elif name == "action-items":
-        statement = _action_items_statement(limited)
-        params["cutoff"] = _cutoff(_calendar(session, as_of), as_of, days)
-    else:  # pragma: no cover - every name in QUEUES is handled above
-        raise AssertionError(f"no statement for {spec.name}")
+    statement = spec.statement(limit is not None)
+    if where is not None:
+        statement = statement.where(where)
     return statement.params(params)

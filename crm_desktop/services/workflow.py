@@ -11,8 +11,10 @@ refused action leaves the case exactly as it was.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -33,9 +35,16 @@ from crm_desktop.db.models import (
     StageGrading,
 )
 from crm_desktop.domain.access import Actor
+from crm_desktop.domain.eligibility import (
+    ACCEPTED_STATUSES,
+    PANEL_ROLES,
+    PANEL_SIZE,
+    required_roles,
+    role_label,
+    with_article,
+)
 from crm_desktop.domain.enums import (
     AssignmentRole,
-    AssignmentStatus,
     CaseStatus,
     Kind,
     LgscoDecision,
@@ -47,6 +56,7 @@ from crm_desktop.domain.enums import (
 )
 from crm_desktop.domain.formatting import format_date
 from crm_desktop.domain.workflow import (
+    ACTION_FORMS,
     ADULT_GRADES,
     ENDING_OUTCOMES,
     NEXT_STAGE,
@@ -62,8 +72,6 @@ from crm_desktop.errors import IllegalTransition, NotFound, ValidationError
 from crm_desktop.services import clock
 from crm_desktop.services.calendar_service import timescales, working_calendar
 from crm_desktop.services.cases import check_not_future, load_case, touch
-
-PANEL_SIZE = 3
 
 
 @dataclass(frozen=True)
@@ -83,6 +91,25 @@ class ActionInput:
     lgsco_reference: str | None = None
     reply_text: str | None = None  # comments
     override_window: bool = False  # a manager accepting a late request for the next stage
+
+
+_FIELDS = frozenset(f.name for f in dataclasses.fields(ActionInput))
+assert all(i.name in _FIELDS for form in ACTION_FORMS.values() for i in form.inputs), (
+    "every input an action asks for is a field of ActionInput"
+)
+
+
+def _missing(data: ActionInput, name: str) -> bool:
+    value = getattr(data, name)
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def check_required_inputs(action: Action, data: ActionInput, stage: StageCode | None) -> None:
+    """Refuse an input the action requires (:data:`ACTION_FORMS`) that is missing, naming
+    the field."""
+    for item in ACTION_FORMS[action].asks(stage):
+        if item.missing is not None and _missing(data, item.name):
+            raise ValidationError(item.missing, item.name)
 
 
 @dataclass(frozen=True)
@@ -172,6 +199,7 @@ def perform(
             f"You cannot {action.value} this case now ({where}{state.value}). "
             f"What can be done now: {options}."
         )
+    check_required_inputs(action, data, code)
     check_not_future(data.on, today, "date")
     if data.on < case.received_on:
         raise ValidationError(
@@ -274,12 +302,7 @@ def _suspend(
     warnings: list[str],
 ) -> int:
     stage = _stage(stage)
-    if data.suspension_reason is None:
-        raise ValidationError(
-            "Say why the clock is suspended: awaiting information, court proceedings, an "
-            "advocate being appointed, or other.",
-            "suspension_reason",
-        )
+    assert data.suspension_reason is not None  # required: checked by perform
     clock.suspend_clock(
         session, stage.id, data.on, data.suspension_reason, data.note, actor.username
     )
@@ -308,8 +331,7 @@ def _extend(
     warnings: list[str],
 ) -> int:
     stage = _stage(stage)
-    if data.working_days is None:
-        raise ValidationError("Enter how many working days to extend by.", "working_days")
+    assert data.working_days is not None  # required: checked by perform
     clock.extend_clock(
         session,
         stage.id,
@@ -321,17 +343,13 @@ def _extend(
     return stage.id
 
 
-def _accepted(
-    session: Session, stage_id: int, roles: tuple[AssignmentRole, ...]
-) -> list[Assignment]:
+def _accepted(session: Session, stage_id: int, roles: Iterable[AssignmentRole]) -> list[Assignment]:
     return list(
         session.scalars(
             sa.select(Assignment).where(
                 Assignment.stage_id == stage_id,
-                Assignment.role.in_(roles),
-                Assignment.status.in_(
-                    (AssignmentStatus.ACCEPTED, AssignmentStatus.REPORT_RECEIVED)
-                ),
+                Assignment.role.in_(tuple(roles)),
+                Assignment.status.in_(ACCEPTED_STATUSES),
             )
         )
     )
@@ -346,20 +364,14 @@ def _start_investigation(
     warnings: list[str],
 ) -> int:
     stage = _stage(stage)
-    has_io = _accepted(session, stage.id, (AssignmentRole.INVESTIGATING_OFFICER,))
-    has_ip = _accepted(session, stage.id, (AssignmentRole.INDEPENDENT_PERSON,))
-    missing = [
-        label
-        for label, found in (
-            ("an Investigating Officer", has_io),
-            ("an Independent Person", has_ip),
-        )
-        if not found
-    ]
+    needed = required_roles(Procedure(case.procedure), StageCode(stage.stage))
+    held = {AssignmentRole(a.role) for a in _accepted(session, stage.id, needed)}
+    missing = [with_article(role_label(role)) for role in needed if role not in held]
     if missing:
         raise ValidationError(
-            "A Stage 2 investigation needs both an Investigating Officer and an Independent "
-            f"Person who have accepted. Still missing: {' and '.join(missing)}."
+            f"A {StageCode(stage.stage).label} investigation needs "
+            f"{' and '.join(with_article(role_label(role)) for role in needed)} who have accepted. "
+            f"Still missing: {' and '.join(missing)}."
         )
     if stage.acknowledged_on and data.on < stage.acknowledged_on:
         raise ValidationError(
@@ -380,7 +392,7 @@ def _hold_panel(
     warnings: list[str],
 ) -> int:
     stage = _stage(stage)
-    panel = _accepted(session, stage.id, (AssignmentRole.PANEL_MEMBER, AssignmentRole.PANEL_CHAIR))
+    panel = _accepted(session, stage.id, PANEL_ROLES)
     if len(panel) < PANEL_SIZE:
         raise ValidationError(
             f"A review panel needs {PANEL_SIZE} panel members who have accepted; "
@@ -471,8 +483,6 @@ def _end(
     outcome: Outcome,
 ) -> int:
     stage = _stage(stage)
-    if not data.reason.strip():
-        raise ValidationError(f"Say why the complaint is {outcome.value}.", "reason")
     for point in session.scalars(
         sa.select(ComplaintPoint).where(ComplaintPoint.case_id == case.id)
     ):
@@ -505,15 +515,15 @@ def _regrade(
     warnings: list[str],
 ) -> int:
     stage = _stage(stage)
+    assert data.grade is not None  # required: checked by perform
     if data.grade not in ADULT_GRADES:
         raise ValidationError(
-            "Choose the new grade: Low risk, Moderate/High risk or Informal.", "grade"
+            f"{data.grade.label} is not a grade of adult complaints: choose Low risk, "
+            "Moderate/High risk or Informal.",
+            "grade",
         )
-    assert data.grade is not None
     if data.grade == stage.stage:
         raise ValidationError(f"The complaint is already graded {data.grade.label}.", "grade")
-    if not data.reason.strip():
-        raise ValidationError("Say why the complaint is regraded.", "reason")
     session.add(
         StageGrading(
             stage_id=stage.id,
@@ -649,8 +659,7 @@ def _record_lgsco_decision(
     warnings: list[str],
 ) -> int:
     stage = _stage(stage)
-    if data.lgsco_decision is None:
-        raise ValidationError("Choose the Ombudsman's decision.", "lgsco_decision")
+    assert data.lgsco_decision is not None  # required: checked by perform
     detail = session.get(LgscoDetail, stage.id)
     if detail is None:
         detail = LgscoDetail(stage_id=stage.id)
@@ -673,8 +682,6 @@ def _record_reply(
     actor: Actor,
     warnings: list[str],
 ) -> int | None:
-    if not (data.reply_text or "").strip():
-        raise ValidationError("Enter the directorate's reply.", "reply_text")
     case.reply_text = (data.reply_text or "").strip()
     case.reply_received_on = data.on
     return None
@@ -706,8 +713,6 @@ def _reopen(
     actor: Actor,
     warnings: list[str],
 ) -> int | None:
-    if not data.reason.strip():
-        raise ValidationError("Say why the case is reopened.", "reason")
     case.status = CaseStatus.OPEN
     case.closed_on = None
     if stage is not None and stage.stage != StageCode.LGSCO and stage.closed_on is not None:

@@ -7,12 +7,14 @@ import io
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from crm_desktop.cli import main
 from crm_desktop.db.database import open_database
 from crm_desktop.db.models import Case, ClosureDay, Stage, User
 from crm_desktop.domain.enums import CaseStatus, Kind, Procedure, StageCode, UserRole
+from tests.factories import restricted_accounts, service_area
 
 
 @pytest.fixture
@@ -226,3 +228,41 @@ def test_queue_table(url: str, capsys: pytest.CaptureFixture[str]) -> None:
     ]
     assert "CSC-2024-00001" in out
     assert "Needs an IO; Needs an IP" in out
+
+
+def _fill_with_roles(session: Session) -> None:
+    fill(session)
+    through_care = service_area(session, Procedure.CHILDREN, "Through Care")
+    child = session.scalars(sa.select(Case).where(Case.reference == "CSC-2024-00001")).one()
+    child.service_area_id = through_care.id
+    restricted_accounts(session, through_care)
+
+
+def test_queue_as_a_user(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--as``: my-open lists the user's own cases without --user; a service responder
+    sees their own service area's cases only; an investigator has no queues."""
+    database = open_database(url)
+    try:
+        database.write(_fill_with_roles)
+    finally:
+        database.dispose()
+    csv_args = ("--as-of", "2024-03-28", "--format", "csv")
+    code, out, err = run(url, capsys, "--as", "alice", "queue", "my-open", *csv_args)
+    assert (code, err) == (0, "")
+    assert [line.split(",")[0] for line in out.splitlines()[1:]] == [
+        "CSC-2024-00001",
+        "ASC-2024-00003",
+        "COR-2024-00002",
+    ]
+    code, out, _ = run(url, capsys, "--as", "responder", "queue", "overdue", *csv_args)
+    assert out.splitlines()[1:] == ["CSC-2024-00001,children,2,2024-03-25,-3"]
+    code, out, _ = run(url, capsys, "--as", "noarea", "queue", "overdue", *csv_args)
+    assert (code, out.splitlines()[1:]) == (0, [])
+    # Someone else's open cases, as far as the responder may see them.
+    code, out, _ = run(
+        url, capsys, "--as", "responder", "queue", "my-open", "--user", "alice", *csv_args
+    )
+    assert [line.split(",")[0] for line in out.splitlines()[1:]] == ["CSC-2024-00001"]
+    code, out, err = run(url, capsys, "--as", "investigator", "queue", "overdue", *csv_args)
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and "you cannot see cases" in err

@@ -7,16 +7,16 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 from crm_desktop.db.database import Database
 from crm_desktop.db.models import Assignment, Case
 from crm_desktop.domain.access import Actor
 from crm_desktop.domain.enums import AssignmentStatus, StageCode, UserRole
-from crm_desktop.errors import UserFacingError
-from crm_desktop.services import access
+from crm_desktop.errors import PermissionRefused
+from crm_desktop.operations import investigators as ops
+from crm_desktop.operations import run_operation
+from crm_desktop.operations.policy import Authoriser
 from crm_desktop.services import investigators as inv
-from crm_desktop.services.access import NOT_ASSIGNED, AccessRefused
 from crm_desktop.services.users import add_user
 from tests.core.test_investigators import (
     CHILDREN,
@@ -73,40 +73,53 @@ def world(database: Database) -> World:
     return build(database)
 
 
+def _assigned(database: Database, actor: Actor) -> frozenset[int]:
+    with database.session() as session:
+        return Authoriser(session, actor).assigned_case_ids()
+
+
+def _refused(database: Database, actor: Actor, op, *args) -> PermissionRefused:  # type: ignore[no-untyped-def]
+    with pytest.raises(PermissionRefused) as refused:
+        run_operation(database, actor, DAY, op, *args)
+    return refused.value
+
+
 def test_an_investigator_opens_their_own_case_and_no_other(
     database: Database, world: World
 ) -> None:
-    with database.session() as session:
-        assert access.assigned_case_ids(session, world.me) == {world.mine}
-        access.require_case_access(session, world.me, world.mine)
-        for other in (world.theirs, 999_999):  # someone else's, and one that does not exist
-            with pytest.raises(AccessRefused) as refused:
-                access.require_case_access(session, world.me, other)
-            assert refused.value.message == "You can only open the cases assigned to you."
-            assert isinstance(refused.value, UserFacingError)
-            with pytest.raises(AccessRefused, match=NOT_ASSIGNED):
-                access.investigator_case_detail(session, world.me, other)
+    assert _assigned(database, world.me) == {world.mine}
+    assert run_operation(database, world.me, DAY, ops.my_case, world.mine).value.case_id == (
+        world.mine
+    )
+    # Someone else's case and one that does not exist: refused alike, telling nothing.
+    theirs = _refused(database, world.me, ops.my_case, world.theirs)
+    missing = _refused(database, world.me, ops.my_case, 999_999)
+    assert theirs.message == missing.message
 
 
-def test_staff_roles_pass(database: Database, world: World) -> None:
+def test_staff_roles_see_any_case_and_investigators_only_theirs(
+    database: Database, world: World
+) -> None:
+    for actor in STAFF:
+        with database.session() as session:
+            authoriser = Authoriser(session, actor)
+            assert authoriser.visible([world.theirs, world.mine]) == (
+                [world.theirs, world.mine]
+                if actor.role != UserRole.SERVICE_RESPONDER
+                else []  # their account names no service area
+            )
+        assert _assigned(database, actor) == frozenset()
     with database.session() as session:
-        for actor in STAFF:
-            for case_id in (world.mine, world.theirs):
-                access.require_case_access(session, actor, case_id)
-            access.require_staff(actor)
-            assert access.assigned_case_ids(session, actor) == frozenset()
-        assert access.filter_assigned(session, OFFICER, [world.theirs, world.mine]) == [
-            world.theirs,
-            world.mine,
-        ]
-        assert access.filter_assigned(session, world.me, [world.theirs, world.mine]) == [world.mine]
-        with pytest.raises(AccessRefused, match="own cases in their workspace only"):
-            access.require_staff(world.me)
+        assert Authoriser(session, world.me).visible([world.theirs, world.mine]) == [world.mine]
+    for actor in (OFFICER, MANAGER, Actor("admin", UserRole.ADMIN)):
+        detail = run_operation(database, actor, DAY, ops.my_case, world.theirs).value
+        assert detail.assignment is None  # staff with no appointment of their own
+    _refused(database, RESPONDER, ops.my_case, world.mine)  # no appointments of their own
 
 
 def test_the_investigators_list_holds_only_what_they_need(database: Database, world: World) -> None:
+    cases = run_operation(database, world.me, DAY, ops.my_cases).value
     with database.session() as session:
-        cases = access.investigator_cases(session, world.me)
         reference = session.get(Case, world.mine).reference  # type: ignore[union-attr]
     assert len(cases) == 1
     (row,) = cases
@@ -122,8 +135,7 @@ def test_the_investigators_list_holds_only_what_they_need(database: Database, wo
 def test_the_case_detail_has_no_complainant_details_nor_other_peoples_notes(
     database: Database, world: World
 ) -> None:
-    with database.session() as session:
-        detail = access.investigator_case_detail(session, world.me, world.mine)
+    detail = run_operation(database, world.me, DAY, ops.my_case, world.mine).value
     assert detail.summary == "Test case"
     assert [(p.seq, p.nature) for p in detail.points] == [
         (1, "Decision Making"),
@@ -137,8 +149,7 @@ def test_the_case_detail_has_no_complainant_details_nor_other_peoples_notes(
     for secret in ("O'Neil", "example.org", "Private IP note"):
         assert secret not in shown
     # The colleague sees their own note.
-    with database.session() as session:
-        theirs = access.investigator_case_detail(session, world.colleague, world.mine)
+    theirs = run_operation(database, world.colleague, DAY, ops.my_case, world.mine).value
     assert theirs.assignment is not None
     assert theirs.assignment.progress_note is not None
     assert theirs.assignment.progress_note.endswith("Private IP note")
@@ -146,79 +157,46 @@ def test_the_case_detail_has_no_complainant_details_nor_other_peoples_notes(
 
 def test_an_investigator_records_their_own_report_only(database: Database, world: World) -> None:
     before = snapshot(database, world.theirs)
-    with pytest.raises(AccessRefused, match="only work on your own appointments"):
-        write(
-            database,
-            lambda s: access.record_report(s, world.me, world.their_assignment, DAY, DAY),
-            world.me,
-        )
-    with pytest.raises(AccessRefused):
-        write(
-            database,
-            lambda s: inv.record_progress(s, world.their_assignment, "x", 1, world.me, DAY),
-            world.me,
-        )
+    _refused(database, world.me, ops.record_report, world.their_assignment, DAY)
+    _refused(database, world.me, ops.record_progress, world.their_assignment, "x", 1.0)
     assert snapshot(database, world.theirs) == before
     later = DAY + dt.timedelta(days=20)
-    done = write(
-        database,
-        lambda s: access.record_report(s, world.me, world.my_assignment, later, later),
-        world.me,
-    )
-    assert done.status == AssignmentStatus.REPORT_RECEIVED and done.report_received_on == later
-    with database.session() as session:  # a report received still opens the case
-        access.require_case_access(session, world.me, world.mine)
+    done = run_operation(database, world.me, later, ops.record_report, world.my_assignment, later)
+    assert done.value.status == AssignmentStatus.REPORT_RECEIVED
+    assert done.value.report_received_on == later
+    # A report received still opens the case.
+    assert run_operation(database, world.me, later, ops.my_case, world.mine).value.assignment
 
 
 def test_replaced_and_declined_investigators_lose_access(database: Database, world: World) -> None:
     newcomer = pool(database, "Nat New")
-    write(
-        database,
-        lambda s: inv.replace(s, world.my_assignment, newcomer, "Stopped at 80%", OFFICER, DAY),
+    run_operation(
+        database, OFFICER, DAY, ops.replace, world.my_assignment, newcomer, "Stopped at 80%"
     )
-    with database.session() as session:
-        assert access.assigned_case_ids(session, world.me) == frozenset()
-        assert access.investigator_cases(session, world.me) == []
-        with pytest.raises(AccessRefused):
-            access.require_case_access(session, world.me, world.mine)
+    assert _assigned(database, world.me) == frozenset()
+    assert run_operation(database, world.me, DAY, ops.my_cases).value == []
+    _refused(database, world.me, ops.my_case, world.mine)
 
-    def stage_id(session: Session) -> int:
-        found = session.scalar(
+    with database.session() as session:
+        theirs_stage = session.scalar(
             sa.select(Assignment.stage_id).where(Assignment.id == world.their_assignment)
         )
-        assert found is not None
-        return found
-
-    with database.session() as session:
-        theirs_stage = stage_id(session)
+        person_id = Authoriser(session, world.me).person_id
+    assert theirs_stage is not None and person_id is not None
     # Offered a new case: they may open it to decide; declining closes it again.
-    offer = write(
-        database, lambda s: inv.offer(s, theirs_stage, _pid(s, world.me), IP, OFFICER, DAY)
-    )
-    with database.session() as session:
-        access.require_case_access(session, world.me, world.theirs)
-    write(
-        database, lambda s: inv.decline(s, offer.id, "Too far to travel", world.me, DAY), world.me
-    )
-    with database.session() as session, pytest.raises(AccessRefused):
-        access.require_case_access(session, world.me, world.theirs)
-
-
-def _pid(session: Session, actor: Actor) -> int:
-    found = access.actor_person_id(session, actor)
-    assert found is not None
-    return found
+    offer = run_operation(database, OFFICER, DAY, ops.offer, theirs_stage, person_id, IP).value
+    assert run_operation(database, world.me, DAY, ops.my_case, world.theirs).value.assignment
+    run_operation(database, world.me, DAY, ops.decline, offer.id, "Too far to travel")
+    _refused(database, world.me, ops.my_case, world.theirs)
 
 
 def test_an_investigator_account_without_a_pool_record_sees_nothing(database: Database) -> None:
     driver = Driver(database)
     handle = driver.create(CHILDREN)
     stray = Actor("stray", UserRole.INVESTIGATOR)  # no user row at all
-    with database.session() as session:
-        assert access.assigned_case_ids(session, stray) == frozenset()
-        assert access.investigator_cases(session, stray) == []
-        with pytest.raises(AccessRefused):
-            access.require_case_access(session, stray, handle.case_id)
+    assert _assigned(database, stray) == frozenset()
+    assert run_operation(database, stray, DAY, ops.my_cases).value == []
+    _refused(database, stray, ops.my_case, handle.case_id)
 
 
 def test_staff_who_also_investigate_see_their_appointments(
@@ -237,21 +215,18 @@ def test_staff_who_also_investigate_see_their_appointments(
             sa.select(Assignment.stage_id).where(Assignment.id == world.their_assignment)
         )
         assert stage is not None
-    write(database, lambda s: inv.offer(s, stage, officer_person, IP, OFFICER, DAY))
-    with database.session() as session:
-        assert access.assigned_case_ids(session, officer) == {world.theirs}
-        assert [c.case_id for c in access.investigator_cases(session, officer)] == [world.theirs]
-        detail = access.investigator_case_detail(session, officer, world.mine)  # staff: passes
-        assert detail.assignment is None
+    run_operation(database, OFFICER, DAY, ops.offer, stage, officer_person, IP)
+    assert _assigned(database, officer) == {world.theirs}
+    mine = run_operation(database, officer, DAY, ops.my_cases).value
+    assert [c.case_id for c in mine] == [world.theirs]
+    detail = run_operation(database, officer, DAY, ops.my_case, world.mine).value  # staff: passes
+    assert detail.assignment is None
 
 
 def test_access_is_the_same_on_every_database(any_database: Database) -> None:
     world = build(any_database)
-    with any_database.session() as session:
-        assert access.assigned_case_ids(session, world.me) == {world.mine}
-        access.require_case_access(session, world.me, world.mine)
-        with pytest.raises(AccessRefused, match=NOT_ASSIGNED):
-            access.require_case_access(session, world.me, world.theirs)
-        assert [c.case_id for c in access.investigator_cases(session, world.me)] == [world.mine]
-        with pytest.raises(AccessRefused):
-            access.investigator_case_detail(session, world.me, world.theirs)
+    assert _assigned(any_database, world.me) == {world.mine}
+    run_operation(any_database, world.me, DAY, ops.my_case, world.mine)
+    _refused(any_database, world.me, ops.my_case, world.theirs)
+    mine = run_operation(any_database, world.me, DAY, ops.my_cases).value
+    assert [c.case_id for c in mine] == [world.mine]

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from crm_desktop.db.database import Database
 from crm_desktop.db.models import Assignment, AuditEvent, Case, Person, ServiceArea, Stage
 from crm_desktop.domain.access import Actor
+from crm_desktop.domain.appointments import LIFECYCLE, Step, next_status
 from crm_desktop.domain.calendar import add_calendar_months
 from crm_desktop.domain.eligibility import Eligibility
 from crm_desktop.domain.enums import (
@@ -27,9 +28,16 @@ from crm_desktop.domain.enums import (
 )
 from crm_desktop.domain.financial_year import FinancialYear
 from crm_desktop.domain.workflow import Action, State
-from crm_desktop.errors import ConflictError, ValidationError
+from crm_desktop.errors import (
+    ConflictError,
+    IllegalTransition,
+    NotFound,
+    PermissionRefused,
+    ValidationError,
+)
+from crm_desktop.operations import investigators as ops
+from crm_desktop.operations import run_operation
 from crm_desktop.services import investigators as inv
-from crm_desktop.services.access import AccessRefused
 from crm_desktop.services.calendar_service import working_calendar
 from crm_desktop.services.investigators import PoolMemberInput
 from crm_desktop.services.users import add_user
@@ -227,9 +235,23 @@ def test_pool_details_are_checked_and_nothing_is_added_on_refusal(
 
 def test_only_staff_manage_the_pool(database: Database) -> None:
     data = PoolMemberInput(full_name="Pat")
+    pid = pool(database, "Pam Pool")
     for actor in (Actor("inv", UserRole.INVESTIGATOR), RESPONDER):
-        with pytest.raises(ValidationError, match="cannot manage the investigator pool"):
-            write(database, lambda s, a=actor: inv.add_to_pool(s, data, a, DAY))
+        for op, args in (
+            (ops.add_to_pool, (data,)),
+            (ops.set_fees, (pid, 1, None)),
+            (ops.set_availability, (pid, False, None)),
+            (ops.remove_from_pool, (pid,)),
+            (ops.pool, ()),
+            (ops.costs, ()),
+        ):
+            with pytest.raises(PermissionRefused):
+                run_operation(database, actor, DAY, op, *args)  # type: ignore[arg-type]
+    with database.session() as session:
+        assert [m.full_name for m in inv.list_pool(session)] == ["Pam Pool"]
+        assert inv.get_pool_member(session, pid).hourly_fee_pence is None
+    added = run_operation(database, OFFICER, DAY, ops.add_to_pool, data)
+    assert added.value.full_name == "Pat" and "investigator pool" in added.changes
 
 
 def test_availability_and_fees(database: Database) -> None:
@@ -373,27 +395,20 @@ def test_a_recent_former_employee_as_ip_needs_a_manager_and_a_reason(database: D
     left = add_calendar_months(DAY, -12)
     pid = pool(database, "Lee Shaw", left_employment_on=left)
     before = snapshot(database, handle.case_id)
-    with pytest.raises(ValidationError, match="needs a manager's override") as refused:
-        write(
-            database, lambda s: inv.offer(s, stage_id, pid, IP, OFFICER, DAY, override_reason="ok")
-        )
-    assert "left the council's employment on 3 Jun 2023" in refused.value.message
-    assert refused.value.field == "override_reason"
+    # Overriding the warning is a manager's decision: an officer is refused.
+    with pytest.raises(PermissionRefused):
+        run_operation(database, OFFICER, DAY, ops.offer, stage_id, pid, IP, override_reason="ok")
     for blank in (None, "", "   "):
-        with pytest.raises(ValidationError, match="needs a reason for the override"):
-            write(
-                database,
-                lambda s, b=blank: inv.offer(s, stage_id, pid, IP, MANAGER, DAY, override_reason=b),
-                MANAGER,
-            )
+        with pytest.raises(ValidationError) as refused:
+            run_operation(database, MANAGER, DAY, ops.offer, stage_id, pid, IP, None, blank)
+        assert refused.value.field == "override_reason"
+    assert "left the council's employment on 3 Jun 2023" in refused.value.message
     assert snapshot(database, handle.case_id) == before
 
     reason = "Left from an unrelated service (highways); no contact with children's services"
-    offered = write(
-        database,
-        lambda s: inv.offer(s, stage_id, pid, IP, MANAGER, DAY, override_reason=f" {reason} "),
-        MANAGER,
-    )
+    offered = run_operation(
+        database, MANAGER, DAY, ops.offer, stage_id, pid, IP, override_reason=f" {reason} "
+    ).value
     assert offered.override_reason == reason
     assert offered.overridden_by == "manager"
     with database.session() as session:
@@ -564,7 +579,7 @@ def test_a_declined_offer_keeps_its_reason_and_frees_the_place(database: Databas
         declined.status == AssignmentStatus.DECLINED
         and declined.end_reason == "No capacity until July"
     )
-    with pytest.raises(ValidationError, match="is declined, so you cannot accept it"):
+    with pytest.raises(IllegalTransition):
         write(database, lambda s: inv.accept(s, offered.id, OFFICER, DAY))
     write(database, lambda s: inv.offer(s, stage_id, second, IO, OFFICER, DAY))
     assert rows(database, stage_id) == [(first, "declined"), (second, "offered")]
@@ -575,11 +590,15 @@ def test_lifecycle_refusals_change_nothing(database: Database) -> None:
     pid = pool(database, "Vic Lamb")
     offered = write(database, lambda s: inv.offer(s, stage_id, pid, IO, OFFICER, DAY))
     before = snapshot(database, case_id)
+    for step in (
+        lambda s: inv.record_report(s, offered.id, DAY, OFFICER, DAY),
+        lambda s: inv.record_progress(s, offered.id, "note", None, OFFICER, DAY),
+    ):
+        with pytest.raises(IllegalTransition):
+            write(database, step)
+    with pytest.raises(NotFound):
+        write(database, lambda s: inv.accept(s, 999_999, OFFICER, DAY))
     attempts: list[tuple[Callable[[Session], object], str]] = [
-        (
-            lambda s: inv.record_report(s, offered.id, DAY, OFFICER, DAY),
-            "is offered, so you cannot record a report",
-        ),
         (
             lambda s: inv.accept(s, offered.id, OFFICER, DAY, on=DAY - dt.timedelta(days=1)),
             "cannot be before the offer",
@@ -588,17 +607,12 @@ def test_lifecycle_refusals_change_nothing(database: Database) -> None:
             lambda s: inv.accept(s, offered.id, OFFICER, DAY, on=DAY + dt.timedelta(days=1)),
             "is in the future",
         ),
-        (
-            lambda s: inv.record_progress(s, offered.id, "note", None, OFFICER, DAY),
-            "is offered, so you cannot record progress",
-        ),
         (lambda s: inv.replace(s, offered.id, pid, "ill", OFFICER, DAY), "Choose someone else"),
         (
             lambda s: inv.replace(s, offered.id, pid, " ", OFFICER, DAY),
             "Say why the person is being replaced",
         ),
         (lambda s: inv.offer(s, stage_id, pid, "chief", OFFICER, DAY), "'chief' is not a role"),
-        (lambda s: inv.accept(s, 999_999, OFFICER, DAY), "no appointment with id 999999"),
     ]
     for attempt, message in attempts:
         with pytest.raises(ValidationError, match=message):
@@ -640,43 +654,88 @@ def test_no_appointments_on_a_closed_stage(database: Database) -> None:
 
     stage_id = write(database, work)
     pid = pool(database, "Wes Nash")
-    with pytest.raises(ValidationError, match="is closed; reopen it first"):
+    with pytest.raises(IllegalTransition):
         write(database, lambda s: inv.offer(s, stage_id, pid, IO, OFFICER, DAY))
 
 
 def test_who_may_appoint_and_answer(database: Database) -> None:
-    _case_id, stage_id = quick_stage(database)
+    case_id, stage_id = quick_stage(database)
     mine, theirs = pool(database, "Xan Ford"), pool(database, "Yas Grey")
     investigator = investigator_actor(database, "xford", mine)
+    before = snapshot(database, case_id)
     for actor in (investigator, RESPONDER):
-        with pytest.raises(
-            ValidationError, match=f"Your role \\({actor.role.value}\\) cannot appoint"
-        ):
-            write(database, lambda s, a=actor: inv.offer(s, stage_id, mine, IO, a, DAY), actor)
-    own = write(database, lambda s: inv.offer(s, stage_id, mine, IO, OFFICER, DAY))
+        with pytest.raises(PermissionRefused):
+            run_operation(database, actor, DAY, ops.offer, stage_id, mine, IO)
+    assert snapshot(database, case_id) == before
+    own = run_operation(database, OFFICER, DAY, ops.offer, stage_id, mine, IO).value
     _other_case, other_stage = quick_stage(database)
-    other = write(database, lambda s: inv.offer(s, other_stage, theirs, IO, OFFICER, DAY))
-    with pytest.raises(AccessRefused, match="only work on your own appointments"):
-        write(database, lambda s: inv.accept(s, other.id, investigator, DAY), investigator)
-    with pytest.raises(ValidationError, match="cannot record an answer"):
-        write(database, lambda s: inv.accept(s, other.id, RESPONDER, DAY), RESPONDER)
-    accepted = write(database, lambda s: inv.accept(s, own.id, investigator, DAY), investigator)
+    other = run_operation(database, OFFICER, DAY, ops.offer, other_stage, theirs, IO).value
+    for actor in (investigator, RESPONDER):
+        with pytest.raises(PermissionRefused):
+            run_operation(database, actor, DAY, ops.accept, other.id)
+    accepted = run_operation(database, investigator, DAY, ops.accept, own.id).value
     assert accepted.status == AssignmentStatus.ACCEPTED
-    noted = write(
-        database,
-        lambda s: inv.record_progress(s, own.id, "Read the file", 2.5, investigator, DAY),
-        investigator,
-    )
+    noted = run_operation(
+        database, investigator, DAY, ops.record_progress, own.id, "Read the file", 2.5
+    ).value
     assert noted.progress_note == "3 Jun 2024 (xford): Read the file"
-    with pytest.raises(ValidationError, match="cannot replace investigators"):
-        write(
-            database, lambda s: inv.replace(s, own.id, theirs, "x", investigator, DAY), investigator
-        )
-    with (
-        pytest.raises(ValidationError, match="cannot see the appointments"),
-        database.session() as session,
+    with pytest.raises(PermissionRefused):
+        run_operation(database, investigator, DAY, ops.replace, own.id, theirs, "x")
+    with pytest.raises(PermissionRefused):
+        run_operation(database, investigator, DAY, ops.case_appointments, case_id)
+    staff_view = run_operation(database, OFFICER, DAY, ops.case_appointments, case_id).value
+    assert [a.person_name for a in staff_view] == ["Xan Ford"]
+
+
+def test_an_investigator_works_on_their_own_appointment_only(database: Database) -> None:
+    """On a case assigned to them, a colleague's appointment is still not theirs."""
+    case_id, stage_id = quick_stage(database, Procedure.CHILDREN, area="Through Care")
+    io, ip = pool(database, "Ida Owen"), pool(database, "Ian Parr")
+    investigator = investigator_actor(database, "iowen", io)
+    mine = run_operation(database, OFFICER, DAY, ops.offer, stage_id, io, IO).value
+    colleague = run_operation(database, OFFICER, DAY, ops.offer, stage_id, ip, IP).value
+    before = snapshot(database, case_id)
+    for op, args in (
+        (ops.accept, (colleague.id,)),
+        (ops.decline, (colleague.id, "Too busy")),
+        (ops.record_report, (colleague.id, DAY)),
+        (ops.record_progress, (colleague.id, "note", 1.0)),
     ):
-        inv.case_assignments(session, _case_id, investigator)
+        with pytest.raises(PermissionRefused):
+            run_operation(database, investigator, DAY, op, *args)  # type: ignore[arg-type]
+    assert snapshot(database, case_id) == before
+    declined = run_operation(database, investigator, DAY, ops.decline, mine.id, "Too far")
+    assert declined.value.status == AssignmentStatus.DECLINED
+    # Declined: the case is no longer theirs, so the appointment is refused too.
+    with pytest.raises(PermissionRefused):
+        run_operation(database, investigator, DAY, ops.accept, mine.id)
+
+
+def test_only_staff_record_the_hours_of_someone_replaced(database: Database) -> None:
+    case_id, stage_id = quick_stage(database)
+    first, second = pool(database, "Fay First"), pool(database, "Sam Second")
+    officer_person = pool(database, "Olly Officer")
+    user = write(
+        database,
+        lambda s: add_user(
+            s,
+            "oofficer",
+            UserRole.OFFICER,
+            windows_account="council\\oo",
+            person_id=officer_person,
+        ),
+    )
+    officer = Actor(user.username, UserRole.OFFICER, user.id)
+    offered = run_operation(database, OFFICER, DAY, ops.offer, stage_id, first, IO).value
+    run_operation(database, OFFICER, DAY, ops.accept, offered.id)
+    run_operation(database, OFFICER, DAY, ops.replace, offered.id, second, "Unwell")
+    done = run_operation(database, officer, DAY, ops.record_progress, offered.id, "Final", 9.0)
+    assert done.value.hours == 9.0 and done.value.status == AssignmentStatus.REPLACED
+    investigator = investigator_actor(database, "ffirst", first)
+    before = snapshot(database, case_id)
+    with pytest.raises(PermissionRefused):  # their case is no longer theirs
+        run_operation(database, investigator, DAY, ops.record_progress, offered.id, "x", 10.0)
+    assert snapshot(database, case_id) == before
 
 
 # --------------------------------------------------------------------- replacement
@@ -710,7 +769,7 @@ def test_replacing_an_io_at_80_percent_keeps_the_history(database: Database) -> 
     assert swap.new.report_due_on == new_due and swap.new.offered_on == day
     assert swap.new.role == IO
 
-    with pytest.raises(ValidationError, match="is replaced, so you cannot replace it"):
+    with pytest.raises(IllegalTransition):
         write(database, lambda s: inv.replace(s, offered.id, second, reason, OFFICER, day))
     write(database, lambda s: inv.accept(s, swap.new.id, OFFICER, day))
     write(database, lambda s: inv.record_progress(s, swap.new.id, "Finished", 12, OFFICER, day))
@@ -720,7 +779,7 @@ def test_replacing_an_io_at_80_percent_keeps_the_history(database: Database) -> 
     write(database, lambda s: inv.record_progress(s, offered.id, "Final invoice", 30, OFFICER, day))
 
     with database.session() as session:
-        history = inv.case_assignments(session, handle.case_id, OFFICER)
+        history = inv.case_assignments(session, handle.case_id)
         assert [(a.person_name, a.status) for a in history] == [
             ("Zoe Hart", AssignmentStatus.REPLACED),
             ("Amir Khan", AssignmentStatus.REPORT_RECEIVED),
@@ -747,16 +806,22 @@ def test_the_replacement_is_checked_like_an_offer_and_may_need_an_override(
         ValidationError, match="Bo Dale has been offered the role of the Investigating"
     ):
         write(database, lambda s: inv.replace(s, ip_offer.id, io, "unwell", OFFICER, DAY))
-    with pytest.raises(ValidationError, match="needs a manager's override"):
-        write(database, lambda s: inv.replace(s, ip_offer.id, recent, "unwell", OFFICER, DAY))
+    with pytest.raises(PermissionRefused):  # the override is a manager's decision
+        run_operation(database, OFFICER, DAY, ops.replace, ip_offer.id, recent, "unwell")
+    with pytest.raises(ValidationError) as no_reason:
+        run_operation(database, MANAGER, DAY, ops.replace, ip_offer.id, recent, "unwell")
+    assert no_reason.value.field == "override_reason"
     assert snapshot(database, handle.case_id) == before
-    swap = write(
+    swap = run_operation(
         database,
-        lambda s: inv.replace(
-            s, ip_offer.id, recent, "unwell", MANAGER, DAY, override_reason="Only IP free"
-        ),
         MANAGER,
-    )
+        DAY,
+        ops.replace,
+        ip_offer.id,
+        recent,
+        "unwell",
+        override_reason="Only IP free",
+    ).value
     assert swap.new.override_reason == "Only IP free" and swap.new.overridden_by == "manager"
     # The replaced IP still held the role on this complaint: they cannot come back as IO.
     with database.session() as session:
@@ -955,3 +1020,65 @@ def test_lifecycle_and_costs_on_every_database(any_database: Database) -> None:
         assert inv.current_load(session) == {}
         found = inv.suggestions(session, case_id, IO, DAY)
         assert found == []  # the stage has its IO (report received)
+
+
+# ------------------------------------------------------------------ the lifecycle table
+
+
+def _take(step: Step, assignment_id: int, other: int) -> Callable[[Session], object]:
+    return {
+        Step.ACCEPT: lambda s: inv.accept(s, assignment_id, OFFICER, DAY),
+        Step.DECLINE: lambda s: inv.decline(s, assignment_id, "No time", OFFICER, DAY),
+        Step.RECORD_REPORT: lambda s: inv.record_report(s, assignment_id, DAY, OFFICER, DAY),
+        Step.REPLACE: lambda s: inv.replace(s, assignment_id, other, "Unwell", OFFICER, DAY),
+        Step.RECORD_PROGRESS: lambda s: inv.record_progress(
+            s, assignment_id, "Going well", 3.0, OFFICER, DAY
+        ),
+    }[step]
+
+
+@pytest.mark.parametrize("status", list(AssignmentStatus), ids=lambda s: s.name.lower())
+def test_every_step_in_every_status_is_as_the_lifecycle_table_says(
+    database: Database, status: AssignmentStatus
+) -> None:
+    assert set(LIFECYCLE) == set(AssignmentStatus)
+    for step in Step:
+        case_id, stage_id = quick_stage(database)
+        person, other = pool(database, f"{step.name} One"), pool(database, f"{step.name} Two")
+        fields: dict[str, object] = {"status": status, "offered_on": DAY}
+        if status == AssignmentStatus.REPORT_RECEIVED:
+            fields["report_received_on"] = DAY
+        assignment_id = add_row(database, stage_id, person, IO, **fields)
+        target = next_status(status, step)
+        before = snapshot(database, case_id)
+        if target is None:
+            with pytest.raises(IllegalTransition):
+                write(database, _take(step, assignment_id, other))
+            assert snapshot(database, case_id) == before, (status, step)
+            continue
+        write(database, _take(step, assignment_id, other))
+        with database.session() as session:
+            row = session.get(Assignment, assignment_id)
+            assert row is not None and row.status == target, (status, step)
+
+
+def test_the_lifecycle_table_is_the_products() -> None:
+    """Offered -> accepted or declined; accepted -> report received; offered or accepted
+    -> replaced. Progress is recorded without changing the status."""
+    S = AssignmentStatus
+    moves = {
+        (status, step, target)
+        for status, steps in LIFECYCLE.items()
+        for step, target in steps.items()
+        if target != status
+    }
+    assert moves == {
+        (S.OFFERED, Step.ACCEPT, S.ACCEPTED),
+        (S.OFFERED, Step.DECLINE, S.DECLINED),
+        (S.OFFERED, Step.REPLACE, S.REPLACED),
+        (S.ACCEPTED, Step.RECORD_REPORT, S.REPORT_RECEIVED),
+        (S.ACCEPTED, Step.REPLACE, S.REPLACED),
+    }
+    stays = {status for status, steps in LIFECYCLE.items() if Step.RECORD_PROGRESS in steps}
+    assert stays == {S.ACCEPTED, S.REPORT_RECEIVED, S.REPLACED}
+    assert LIFECYCLE[S.DECLINED] == {}

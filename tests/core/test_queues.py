@@ -37,6 +37,7 @@ from crm_desktop.db.models import (
     StageTimescale,
     User,
 )
+from crm_desktop.domain.access import Actor
 from crm_desktop.domain.calendar import england_and_wales_calendar
 from crm_desktop.domain.deadlines import clock_status
 from crm_desktop.domain.enums import (
@@ -51,7 +52,8 @@ from crm_desktop.domain.enums import (
     TimescaleRule,
     UserRole,
 )
-from crm_desktop.errors import ValidationError
+from crm_desktop.errors import NotFound, PermissionRefused, ValidationError
+from crm_desktop.operations import Operation, deadlines, run_operation
 from crm_desktop.services.queues import (
     QUEUES,
     QueueRow,
@@ -66,6 +68,7 @@ from crm_desktop.services.queues import (
     run_queue,
     working_days_left,
 )
+from tests.factories import restricted_accounts, service_area
 
 AS_OF = date(2024, 3, 28)
 _numbers = itertools.count(1)
@@ -492,7 +495,7 @@ def test_my_open_cases(db: Database) -> None:
         assert details["Q"] == "Stage 1 closed on 20 Mar 2024"
         assert details["F"] == "3 working days overdue"
         assert [r.reference for r in my_open_cases(session, AS_OF, "bob")] == ["B"]
-        with pytest.raises(ValidationError, match="There is no user called 'zoe'"):
+        with pytest.raises(NotFound):
             my_open_cases(session, AS_OF, "zoe")
 
 
@@ -513,3 +516,107 @@ def test_every_queue_on_postgresql(postgres_database: Database) -> None:
     postgres_database.write(build)
     results = run_all(postgres_database)
     assert {name: brief(rows) for name, rows in results.items()} == EXPECTED
+
+
+# ------------------------------------------------------------ through the operations
+
+
+@dataclass
+class Roles:
+    alice: Actor  # an officer, who owns cases
+    carer: Actor  # a service responder of Through Care (case B)
+    nobody: Actor  # a service responder whose account has no service area
+    investigator: Actor
+
+
+def _roles(db: Database) -> Roles:
+    def work(session: Session) -> Roles:
+        through_care = service_area(session, Procedure.CHILDREN, "Through Care")
+        case_b = session.scalars(sa.select(Case).where(Case.reference == "B")).one()
+        case_b.service_area_id = through_care.id
+        alice = session.scalars(sa.select(User).where(User.username == "alice")).one()
+        made = restricted_accounts(session, through_care)
+        return Roles(
+            Actor("alice", UserRole.OFFICER, alice.id),
+            made["responder"],
+            made["no-area"],
+            made["investigator"],
+        )
+
+    return db.write(work)
+
+
+def test_queues_through_operations_show_only_the_cases_the_actor_may_see(db: Database) -> None:
+    roles = _roles(db)
+    everything = run_operation(db, roles.alice, AS_OF, deadlines.all_queues, within=3).value
+    assert {name: brief(rows) for name, rows in everything.items()} == EXPECTED  # my-open: own
+    mine = run_operation(db, roles.alice, AS_OF, deadlines.queue, "my-open").value
+    assert brief(mine) == EXPECTED["my-open"]
+
+    # A service responder: their own service area's cases only, in every queue.
+    theirs = run_operation(db, roles.carer, AS_OF, deadlines.all_queues, within=3).value
+    assert {name: [r.reference for r in rows] for name, rows in theirs.items()} == {
+        "my-open": [],
+        "due-soon": ["B"],
+        "overdue": [],
+        "awaiting-acknowledgement": ["B"],
+        "awaiting-investigator": [],
+        "lgsco-remedies": [],
+        "action-items": [],
+    }
+    bobs = run_operation(db, roles.carer, AS_OF, deadlines.queue, "my-open", user="bob")
+    assert [r.reference for r in bobs.value] == ["B"]
+    alices = run_operation(db, roles.carer, AS_OF, deadlines.queue, "my-open", user="alice")
+    assert alices.value == []
+    stray = run_operation(db, roles.nobody, AS_OF, deadlines.all_queues, within=3).value
+    assert all(rows == [] for rows in stray.values())
+    figures = run_operation(db, roles.carer, AS_OF, deadlines.dashboard_figures).value
+    assert (figures.open_cases, figures.due_soon, figures.awaiting_acknowledgement) == (1, 1, 1)
+    ombudsman = run_operation(db, roles.carer, AS_OF, deadlines.ombudsman_work).value
+    assert ombudsman.stages == () and ombudsman.remedies == ()
+    everyone = run_operation(db, roles.alice, AS_OF, deadlines.ombudsman_work).value
+    assert [r.reference for r in everyone.stages] == ["P"] and len(everyone.remedies) == 3
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        deadlines.all_queues,
+        deadlines.dashboard_figures,
+        deadlines.dashboard_kpis,
+        deadlines.ombudsman_work,
+    ],
+    ids=lambda op: op.name,
+)
+def test_an_investigator_has_no_queues(db: Database, op: Operation[..., object]) -> None:
+    roles = _roles(db)
+    with pytest.raises(PermissionRefused):
+        run_operation(db, roles.investigator, AS_OF, op)
+    for name in QUEUES:
+        with pytest.raises(PermissionRefused):
+            run_operation(db, roles.investigator, AS_OF, deadlines.queue, name)
+
+
+def test_the_kpis_are_for_those_who_run_reports(db: Database) -> None:
+    roles = _roles(db)
+    with pytest.raises(PermissionRefused):
+        run_operation(db, roles.carer, AS_OF, deadlines.dashboard_kpis)
+    assert run_operation(db, roles.alice, AS_OF, deadlines.dashboard_kpis).value.kpis
+
+
+def test_working_days_through_operations(db: Database) -> None:
+    roles = _roles(db)
+    assert run_operation(
+        db, roles.alice, AS_OF, deadlines.add_working_days, date(2024, 3, 28), 1
+    ).value == date(2024, 4, 2)
+    between = run_operation(
+        db, roles.carer, AS_OF, deadlines.working_days_between, date(2024, 3, 28), date(2024, 4, 2)
+    )
+    assert between.value == 1
+    holidays = run_operation(db, roles.alice, AS_OF, deadlines.non_working_days, 2024).value
+    assert (date(2024, 3, 29), "Good Friday") in holidays
+    with pytest.raises(ValidationError) as refused:
+        run_operation(db, roles.alice, AS_OF, deadlines.add_working_days, AS_OF, -1)
+    assert refused.value.field is None
+    with pytest.raises(PermissionRefused):
+        run_operation(db, roles.investigator, AS_OF, deadlines.non_working_days, 2024)

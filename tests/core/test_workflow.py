@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import threading
@@ -34,7 +35,14 @@ from crm_desktop.domain.enums import (
     StageCode,
     SuspensionReason,
 )
-from crm_desktop.domain.workflow import ENDING_OUTCOMES, Action, State, outcome_from_points
+from crm_desktop.domain.workflow import (
+    ACTION_FORMS,
+    ENDING_OUTCOMES,
+    Action,
+    State,
+    allowed_actions,
+    outcome_from_points,
+)
 from crm_desktop.errors import (
     ConflictError,
     IllegalTransition,
@@ -65,6 +73,8 @@ from tests.workflow_driver import (
     STARTS,
     TODAY,
     Driver,
+    Start,
+    paths,
     snapshot,
 )
 
@@ -540,7 +550,11 @@ def test_only_a_manager_reopens_and_says_why(driver: Driver) -> None:
             ActionInput(on=dt.date(2024, 3, 5), working_days=30, reason="Complex"),
             "limit",
         ),
-        (Action.EXTEND, ActionInput(on=dt.date(2024, 3, 5), working_days=5), "reason"),
+        (
+            Action.EXTEND,
+            ActionInput(on=dt.date(2024, 3, 5), working_days=5),
+            "Say why the stage is extended",
+        ),
     ],
 )
 def test_bad_action_input_is_refused_and_nothing_changes(
@@ -904,9 +918,58 @@ def test_investigators_cannot_use_the_officers_services(driver: Driver) -> None:
     with pytest.raises(PermissionRefused):
         run_operation(driver.db, investigator, TODAY, ops.available_actions, handle.case_id)
     with pytest.raises(PermissionRefused):
-        run_operation(
-            driver.db, investigator, TODAY, ops.add_action_item, handle.case_id, "x", "y"
-        )
+        run_operation(driver.db, investigator, TODAY, ops.add_action_item, handle.case_id, "x", "y")
     with pytest.raises(PermissionRefused):
         driver.do(handle, Action.ACKNOWLEDGE, actor=investigator)
     assert snapshot(driver.db, handle.case_id) == before
+
+
+def _where_allowed(action: Action) -> tuple[Start, list[Action]]:
+    """A start and the shortest path to a node whose table allows ``action``."""
+    for start in STARTS:
+        for (code, state), path in sorted(paths(start).items(), key=lambda item: len(item[1])):
+            if action in allowed_actions(start.kind, start.procedure, code, state):
+                return start, path
+    raise AssertionError(f"no table allows {action}")
+
+
+REQUIRED = [
+    (action, item.name)
+    for action, form in ACTION_FORMS.items()
+    for item in form.inputs
+    if item.required
+]
+
+
+def test_the_inputs_table_names_the_reason_for_every_ending_and_exception() -> None:
+    reason_needed = {action for action, name in REQUIRED if name == "reason"}
+    assert reason_needed == {
+        Action.EXTEND,
+        Action.REOPEN,
+        Action.REGRADE,
+        Action.WITHDRAW,
+        Action.DISCONTINUE,
+        Action.REDIRECT,
+    }
+    assert all(form.date_label for form in ACTION_FORMS.values())
+    assert set(ACTION_FORMS) == set(Action)
+
+
+@pytest.mark.parametrize(("action", "name"), REQUIRED, ids=lambda v: str(v).replace(" ", "-"))
+def test_perform_refuses_a_missing_required_input_naming_it(
+    driver: Driver, action: Action, name: str
+) -> None:
+    start, path = _where_allowed(action)
+    handle = driver.walk(start, path)
+    code, _state = driver.state(handle)
+    driver.prepare(handle, action, code)
+    complete = driver.standard_input(handle, action, code)
+    blank = "" if isinstance(getattr(complete, name), str) else None
+    data = dataclasses.replace(complete, **{name: blank})
+    before = snapshot(driver.db, handle.case_id)
+    with pytest.raises(ValidationError) as refused_input:
+        driver.do(handle, action, data, prepare=False)
+    assert refused_input.value.field == name
+    assert refused_input.value.message == ACTION_FORMS[action].inputs_by_name[name].missing
+    assert snapshot(driver.db, handle.case_id) == before
+    driver.do(handle, action, complete, prepare=False)  # and with it, the action is taken

@@ -27,6 +27,7 @@ from crm_desktop.domain.enums import StageCode, StageStatus
 from crm_desktop.domain.workflow import Action, allowed_actions
 from crm_desktop.errors import ValidationError
 from crm_desktop.services.calendar_service import working_calendar
+from tests.core.test_stage_states import sql_states
 from tests.workflow_driver import MANAGER, STARTS, Driver, Handle, snapshot
 
 AUDITED = (
@@ -55,6 +56,9 @@ def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Driver]:
 
 
 def check_invariants(driver: Driver, handle: Handle) -> None:
+    state = driver.state(handle)[1]
+    in_sql = sql_states(driver.db, handle.case_id)[handle.case_id]
+    assert in_sql == {state}, "the state's SQL condition disagrees with stage_state"
     with driver.db.session() as session:
         stages = session.scalars(
             sa.select(Stage).where(Stage.case_id == handle.case_id).order_by(Stage.seq)

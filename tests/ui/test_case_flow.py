@@ -10,6 +10,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QPlainTextEdit
 from sqlalchemy.orm import Session
 
 from crm_desktop.db.database import Database
@@ -23,7 +24,7 @@ from crm_desktop.domain.enums import (
     Procedure,
     StageCode,
 )
-from crm_desktop.domain.workflow import Action
+from crm_desktop.domain.workflow import ACTION_FORMS, Action
 from crm_desktop.services.reference_admin import reference_choices
 from tests.ui.conftest import PASSWORD, TODAY
 from ui.action_dialog import ActionDialog
@@ -233,3 +234,41 @@ def test_a_complaint_from_logging_to_the_ombudsman(qtbot, database: Database, pe
     assert [m for m in notifier.messages if m[0] == "error"] == []
     case.close()
     window.close()
+
+
+def test_each_action_dialog_asks_what_the_workflow_table_says(
+    qtbot, manager_context: AppContext, people: dict[str, Actor]
+) -> None:  # type: ignore[no-untyped-def]
+    """The form is built from the one table the service checks: the date and each input,
+    a manager's decision only for a manager, a Stage 3 input only at Stage 3; a required
+    input left empty is refused beside its field before anything is sent."""
+    officer = AppContext(
+        manager_context.runner,
+        manager_context.notifier,
+        manager_context.database,
+        people["officer"],
+        manager_context.today,
+    )
+    for action, form in ACTION_FORMS.items():
+        for who, code in ((officer, StageCode.STAGE_1.value), (manager_context, "3")):
+            dialog = ActionDialog(who, 1, lambda: 1, action, code)
+            qtbot.addWidget(dialog)
+            expected = {"on"} | {
+                item.name
+                for item in form.asks(StageCode(code))
+                if not item.manager_decision or who is manager_context
+            }
+            if "panel_report_on" in expected:
+                expected.add("panel_report")
+            assert set(dialog.fields) == expected, (action, code)
+            for item in form.required:
+                widget = dialog.fields[item.name]
+                if isinstance(widget, QPlainTextEdit):
+                    widget.setPlainText("  ")
+                elif isinstance(widget, QComboBox) and widget.findData(None) >= 0:
+                    widget.setCurrentIndex(widget.findData(None))
+                else:
+                    continue  # a spin box or a list without a blank always has a value
+                dialog.ok_button.click()
+                assert dialog.field_errors[item.name].text() == item.missing
+                assert dialog.result_value is None

@@ -1,0 +1,62 @@
+"""The lifecycle of an appointment (an investigator, Independent Person or panel member
+on a stage) as an explicit transition table, like the stages' in
+:mod:`crm_desktop.domain.workflow`.
+
+An offer creates an appointment as ``offered``. From there:
+
+    offered          accept -> accepted; decline -> declined; replace -> replaced
+    accepted         record a report -> report received; replace -> replaced;
+                     record progress (stays accepted)
+    report received  record progress (their final hours; stays report received)
+    replaced         record progress (the hours of someone who stopped part way, para. 37)
+    declined         nothing
+
+Nothing else in the program decides whether a step is allowed in a status: the
+services ask :func:`next_status` and refuse what the table does not have.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+
+from crm_desktop.domain.enums import AssignmentStatus
+
+__all__ = ["LIFECYCLE", "Step", "allowed_steps", "next_status"]
+
+
+class Step(StrEnum):
+    """A step of an appointment's lifecycle; the value completes "you cannot ... it"."""
+
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    RECORD_REPORT = "record a report on"
+    REPLACE = "replace"
+    RECORD_PROGRESS = "record progress on"
+
+
+_S, _St = AssignmentStatus, Step
+
+LIFECYCLE: Mapping[AssignmentStatus, Mapping[Step, AssignmentStatus]] = {
+    _S.OFFERED: {_St.ACCEPT: _S.ACCEPTED, _St.DECLINE: _S.DECLINED, _St.REPLACE: _S.REPLACED},
+    _S.ACCEPTED: {
+        _St.RECORD_PROGRESS: _S.ACCEPTED,
+        _St.RECORD_REPORT: _S.REPORT_RECEIVED,
+        _St.REPLACE: _S.REPLACED,
+    },
+    _S.REPORT_RECEIVED: {_St.RECORD_PROGRESS: _S.REPORT_RECEIVED},
+    _S.REPLACED: {_St.RECORD_PROGRESS: _S.REPLACED},
+    _S.DECLINED: {},
+}
+"""For each status, the steps allowed and the status each leads to."""
+
+assert set(LIFECYCLE) == set(AssignmentStatus), "every status has a row"
+
+
+def allowed_steps(status: AssignmentStatus) -> Mapping[Step, AssignmentStatus]:
+    return LIFECYCLE[AssignmentStatus(status)]
+
+
+def next_status(status: AssignmentStatus, step: Step) -> AssignmentStatus | None:
+    """The status ``step`` leads to from ``status``; None when the table does not allow it."""
+    return allowed_steps(status).get(step)
