@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import io
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,9 +24,8 @@ from crm_desktop.db.models import Assignment, AuditEvent, Case, Person, ServiceA
 from crm_desktop.domain.access import Actor
 from crm_desktop.domain.enums import AssignmentRole, AssignmentStatus, UserRole
 from crm_desktop.errors import PermissionRefused
-from crm_desktop.services import access
-from crm_desktop.services import investigators as inv
-from crm_desktop.services.attachments import add_attachment
+from crm_desktop.operations import investigators as inv_ops
+from crm_desktop.operations import run_operation
 from crm_desktop.services.db_roles import grant_login
 from crm_desktop.services.users import SignInRefused, add_user, sign_in
 from tests.factories import add_case
@@ -149,26 +147,19 @@ def test_an_investigator_works_under_their_own_login(
             sign_in(own, name, "not the password")
         me = sign_in(own, name, PASSWORD)
         assert (me.username, me.role) == (name, UserRole.INVESTIGATOR)
-        # My cases, and the one case's detail.
-        with own.session() as session:
-            cases = access.investigator_cases(session, me)
-            assert {c.case_id for c in cases} == {team.mine}
-            detail = access.investigator_case_detail(session, me, team.mine)
-            assert detail.summary == "Mine" and detail.assignment is not None
+        # My cases, and the one case's detail, all through the operations.
+        def run(op, *args):  # type: ignore[no-untyped-def]
+            return run_operation(own, me, TODAY, op, *args).value
+
+        assert {c.case_id for c in run(inv_ops.my_cases)} == {team.mine}
+        detail = run(inv_ops.my_case, team.mine)
+        assert detail.summary == "Mine" and detail.assignment is not None
         # Answering an offer, progress and hours, the report uploaded and received.
-        own.write(lambda s: inv.accept(s, team.offered, me, TODAY), actor=name)
-        own.write(
-            lambda s: inv.record_progress(s, team.accepted, "Met the team", 6.5, me, TODAY),
-            actor=name,
-        )
-        report = io.BytesIO(b"%PDF-1.4 the investigation report")
-        own.write(
-            lambda s: add_attachment(
-                s, tmp_path, team.mine, report, "Report.pdf", me, "application/pdf"
-            ),
-            actor=name,
-        )
-        own.write(lambda s: access.record_report(s, me, team.accepted, TODAY, TODAY), actor=name)
+        run(inv_ops.accept, team.offered)
+        run(inv_ops.record_progress, team.accepted, "Met the team", 6.5)
+        report = tmp_path / "Report.pdf"
+        report.write_bytes(b"%PDF-1.4 the investigation report")
+        run(inv_ops.upload_report, team.accepted, report, TODAY)
     finally:
         own.dispose()
     with team.db.session() as session:

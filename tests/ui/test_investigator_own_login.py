@@ -73,9 +73,9 @@ def test_the_workspace_works_over_the_investigators_own_login(
     assert isinstance(workspace, InvestigatorWorkspace)
     assert workspace.cases_model.rowCount() == 1
     assert workspace.cases_model.row_at(0).case_id == case_id
-    workspace.open_case(other_id)
+    workspace.show_case(other_id)
     assert workspace.error.text() == "You can only open the cases assigned to you."
-    workspace.open_case(case_id)
+    workspace.show_case(case_id)
     workspace.cases_view.selectRow(0)
     workspace.note.setPlainText("Met the family")
     workspace.hours.setText("7.5")
