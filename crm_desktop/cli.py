@@ -20,6 +20,7 @@ from typing import ParamSpec, TypeVar
 from crm_desktop import __version__
 from crm_desktop.db.database import Database, open_database
 from crm_desktop.db.engine import resolve_database_url
+from crm_desktop.desktop import Loader
 from crm_desktop.domain.access import Actor
 from crm_desktop.errors import UserFacingError, ValidationError
 from crm_desktop.logs import configure_logging, excepthook_for_command_line
@@ -280,16 +281,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, desktop: Loader | None = None) -> int:
+    """The ``crm-desktop`` command; ``desktop`` loads the desktop program (the launcher
+    gives it: the core never imports the screens)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.desktop = desktop
     handler: Handler | None = getattr(args, "handler", None)
     configure_logging()
     try:
         if handler is None:
-            from ui.app import run_gui  # the desktop program; imported only when wanted
-
-            exit_code: int = run_gui(resolve_database_url(args.database))
+            if desktop is None:
+                raise UserFacingError(
+                    "Give a command (crm-desktop --help lists them); the desktop program "
+                    "starts with crm-desktop on its own."
+                )
+            exit_code: int = desktop().run(resolve_database_url(args.database))
             return exit_code
         return handler(args)
     except UserFacingError as exc:

@@ -41,5 +41,10 @@ def register(subparsers: Any) -> None:
 
 
 def cmd_selfcheck(args: argparse.Namespace) -> int:
-    results = run_selfcheck(args.cases, window=not args.no_window)
+    desktop = args.desktop() if args.desktop is not None and not args.no_window else None
+    results = run_selfcheck(
+        args.cases,
+        window=not args.no_window,
+        window_check=desktop.window_check if desktop is not None else None,
+    )
     return 0 if all(result.ok for result in results) else 1

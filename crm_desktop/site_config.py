@@ -255,8 +255,8 @@ def _is_absolute(text: str) -> bool:
 
 
 def _check_database_url(path: Path, url: str, line: int) -> str:
-    from crm_desktop.db.engine import parse_url, sqlite_file
     from crm_desktop.errors import DatabaseError
+    from crm_desktop.urls import parse_url, sqlite_file
 
     try:
         parsed = parse_url(url)

@@ -17,4 +17,5 @@ export QT_QPA_PLATFORM=offscreen
 unset PYTHONDONTWRITEBYTECODE
 echo "== ruff" && .venv/bin/ruff check .
 echo "== mypy (strict, crm_desktop/)" && .venv/bin/mypy
+echo "== mypy (ui/ and the launcher)" && .venv/bin/mypy ui crm_desktop_launcher.py
 echo "== pytest" && exec .venv/bin/pytest -n auto --dist worksteal "$@"

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QScrollArea,
@@ -60,6 +61,12 @@ def _procedure(code: str) -> str:
 
 def _stage(code: str | None) -> str:
     return StageCode(code).label if code else ""
+
+
+def _layout_of(widget: QWidget) -> QLayout:
+    layout = widget.layout()
+    assert layout is not None, widget
+    return layout
 
 
 class Section(QWidget):
@@ -206,7 +213,7 @@ class NaturesSection(Section):
         add.setObjectName("AddNatureButton")
         add.clicked.connect(self.add)
         form.addWidget(add)
-        self.layout().addWidget(adder)
+        _layout_of(self).addWidget(adder)
 
 
     def build_editor(self, form: QFormLayout) -> None:
@@ -307,7 +314,7 @@ class TimescalesSection(Section):
             self,
         )
         note.setWordWrap(True)
-        self.layout().addWidget(note)
+        _layout_of(self).addWidget(note)
 
 
     def build_editor(self, form: QFormLayout) -> None:
@@ -391,7 +398,7 @@ class ClosureDaysSection(Section):
         add.setObjectName("AddClosureDayButton")
         add.clicked.connect(self.add)
         form.addWidget(add)
-        self.layout().addWidget(adder)
+        _layout_of(self).addWidget(adder)
 
 
     def build_editor(self, form: QFormLayout) -> None:
@@ -462,7 +469,7 @@ class UsersSection(Section):
         add.setObjectName("AddUserButton")
         add.clicked.connect(self.add)
         form.addRow("", add)
-        self.layout().addWidget(adder)
+        _layout_of(self).addWidget(adder)
 
     def _roles(self, parent: QWidget) -> QComboBox:
         combo = QComboBox(parent)

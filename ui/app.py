@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtWidgets import QApplication
 
@@ -93,7 +94,7 @@ def run_gui(url: str) -> int:
     context = AppContext(runner, notifier)
     dialog = SignInDialog(context, windows_account())
     notifier.parent = dialog
-    state: dict[str, object] = {"window": None, "code": 0}
+    state: dict[str, Any] = {"window": None, "code": 0}
 
     def opened(database: Database) -> None:
         dialog.set_database(database)

@@ -447,7 +447,7 @@ class AssignDialog(QDialog):
         )
 
     def _picked(self) -> AssignmentView | None:
-        picked = selected_row(self.assignments_view)
+        picked: AssignmentView | None = selected_row(self.assignments_view)
         if picked is None:
             show_error(self.record_error, "Select the appointment in the list first.")
         return picked

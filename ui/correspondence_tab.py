@@ -53,8 +53,8 @@ from crm_desktop.operations.core import Change, OpChanges
 from crm_desktop.operations.policy import Permission
 from crm_desktop.services.attachments import AttachmentView
 from ui.context import AppContext
-from ui.reports_page import AskPath, ask_open_path, ask_save_path, documents_folder
-from ui.reports_page import open_with_system as default_open_file
+from ui.files import AskPath, ask_open_path, ask_save_path, documents_folder
+from ui.files import open_with_system as default_open_file
 from ui.widgets import (
     Column,
     RowsModel,

@@ -1,6 +1,6 @@
 """The dashboard: today's open work, this year's intake as charts, and this year's KPIs.
 
-The counts are quick SQL (``services.dashboard``); the KPIs are the annual report's KPI
+The counts are quick SQL (``reports.dashboard``); the KPIs are the annual report's KPI
 table for the current financial year, which takes longer on a big database, so they load
 on their own with progress and a Cancel button while the rest of the page is usable.
 """
@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
 from crm_desktop.operations import deadlines
 from crm_desktop.operations.core import Change
 from crm_desktop.operations.policy import Permission
+from crm_desktop.reports.dashboard import DUE_SOON_WITHIN, DashboardFigures, KpiFigure, KpiSummary
 from crm_desktop.reports.model import Format, format_value
-from crm_desktop.services.dashboard import DUE_SOON_WITHIN, DashboardFigures, KpiFigure, KpiSummary
 from crm_desktop.services.queues import QUEUES
 from ui.context import AppContext
 from ui.pages import Page

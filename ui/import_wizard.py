@@ -36,6 +36,7 @@ from crm_desktop.domain.enums import Kind, Procedure
 from crm_desktop.operations import imports
 from crm_desktop.services.importer import ImportResult, RawRows, summary
 from ui.context import AppContext
+from ui.files import AskPath, ask_open_path
 from ui.runner import Job
 from ui.widgets import Column, RowsModel, error_label, error_text, show_error, table_view
 
@@ -356,9 +357,8 @@ class ImportWizard(QWizard):
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
         self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
-        from ui.reports_page import ask_open_path
 
-        self.ask_open_path = ask_open_path
+        self.ask_open_path: AskPath = ask_open_path
         self.file_page = FilePage(self)
         self.check_page = CheckPage(self)
         self.import_page = ImportPage(self)

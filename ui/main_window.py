@@ -208,7 +208,7 @@ class MainWindow(QMainWindow):
         return self.pages[name]
 
     @property
-    def current_page(self) -> QWidget:
+    def current_page(self) -> QWidget | None:
         return self.stack.currentWidget()
 
     def _page_chosen(self, row: int) -> None:

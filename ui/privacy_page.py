@@ -42,8 +42,8 @@ from crm_desktop.privacy.access_log import AccessLogEntry
 from crm_desktop.privacy.retention import ReviewItem
 from crm_desktop.privacy.subject_access import SubjectAccessResult
 from ui.context import AppContext
+from ui.files import AskPath, ask_save_path, documents_folder
 from ui.pages import Page
-from ui.reports_page import AskPath, ask_save_path, documents_folder
 from ui.widgets import (
     Column,
     RowsModel,

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from crm_desktop.domain.enums import Procedure, StageCode
 from crm_desktop.operations import deadlines
 from crm_desktop.operations.core import Change
-from crm_desktop.services.dashboard import OmbudsmanRow, OmbudsmanWork
+from crm_desktop.reports.dashboard import OmbudsmanRow, OmbudsmanWork
 from crm_desktop.services.queues import DEFAULT_WITHIN, QUEUES, QueueRow
 from ui.context import AppContext
 from ui.pages import Page

@@ -18,12 +18,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QStandardPaths, QUrl
-from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QFrame,
     QGroupBox,
@@ -48,6 +45,7 @@ from crm_desktop.reports.annual import FIRST_YEAR, ReportFiles
 from crm_desktop.reports.baseline import BaselineResult
 from crm_desktop.reports.commentary import SECTIONS
 from ui.context import AppContext
+from ui.files import AskPath, ask_open_path, ask_save_path, documents_folder, open_with_system
 from ui.pages import Page
 from ui.queues_page import ProgressStrip
 from ui.widgets import (
@@ -76,28 +74,6 @@ SHORT_TITLES = {
     "learning": "Learning",
 }
 EXPORT_CHOICES = (("cases", "Cases"), ("points", "Complaint points"), ("stages", "Stages"))
-
-# Ask for a file: (title, suggested path, filter) -> the chosen path, or "" when cancelled.
-AskPath = Callable[[QWidget, str, str, str], str]
-
-
-def open_with_system(path: Path) -> None:
-    """Open a file in the program the system uses for it (the PDF reader)."""
-    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
-
-
-def ask_save_path(parent: QWidget, title: str, suggested: str, filters: str) -> str:
-    return QFileDialog.getSaveFileName(parent, title, suggested, filters)[0]
-
-
-def ask_open_path(parent: QWidget, title: str, suggested: str, filters: str) -> str:
-    return QFileDialog.getOpenFileName(parent, title, suggested, filters)[0]
-
-
-def documents_folder() -> Path:
-    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    return Path(folder) if folder else Path.home()
-
 
 def last_complete_year(today: dt.date) -> int:
     """The financial year that ended most recently: on 2 June 2025, 2024 (2024/25)."""

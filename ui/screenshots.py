@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import os
 import sys
 import tempfile
@@ -70,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     context = AppContext(runner, notifier, database=database, today=lambda: today)
     written: list[Path] = []
 
-    def shot(widget: QWidget, name: str, prepare: Callable[[], None] | None = None) -> None:
+    def shot(widget: QWidget, name: str, prepare: Callable[[], object] | None = None) -> None:
         if prepare is not None:
             prepare()
         widget.show()
@@ -102,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         ("Reports", "reports"),
         ("Admin", "admin"),
     ):
-        shot(window, file, lambda n=name: window.show_page(n))
+        shot(window, file, functools.partial(window.show_page, name))
     # My work of an officer who owns cases (the demo manager owns none).
     officer = AppContext(
         runner,

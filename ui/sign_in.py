@@ -175,7 +175,9 @@ class SignInDialog(QDialog):
 
         def checked(any_users: bool) -> None:
             self.pages.setCurrentIndex(0 if any_users else 1)
-            self.pages.currentWidget().adjustSize()
+            page = self.pages.currentWidget()
+            if page is not None:
+                page.adjustSize()
             self.adjustSize()
             self._set_enabled(True)
             (self.username if any_users else self.new_username).setFocus()

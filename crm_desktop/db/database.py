@@ -28,8 +28,6 @@ from crm_desktop.db.engine import (
     default_database_path,
     describe_url,
     make_engine,
-    parse_url,
-    sqlite_file,
     sqlite_mode,
     write_engine,
 )
@@ -41,6 +39,7 @@ from crm_desktop.errors import (
     ValidationError,
     conflict_message,
 )
+from crm_desktop.urls import parse_url, sqlite_file
 
 log = logging.getLogger(__name__)
 

@@ -25,8 +25,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.engine.url import URL
 
-from crm_desktop.errors import DatabaseError
 from crm_desktop.site_config import load_site_config
+from crm_desktop.urls import parse_url, sqlite_file
 
 APP_NAME = "CRM Desktop"
 DATABASE_ENV = "CRM_DATABASE_URL"
@@ -81,36 +81,6 @@ def resolve_database_url(explicit: str | None = None) -> str:
     if site_url:
         return site_url
     return f"sqlite:///{default_database_path()}"
-
-
-def parse_url(url: str) -> URL:
-    try:
-        parsed = make_url(url)
-    except sa.exc.ArgumentError:
-        raise DatabaseError(
-            f"'{url}' is not a database address. Use sqlite:///path/to/file.db or "
-            "postgresql+psycopg://user@host/database."
-        ) from None
-    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
-        raise DatabaseError(
-            f"CRM Desktop works with SQLite or PostgreSQL, not '{parsed.get_backend_name()}'. "
-            "Use sqlite:///path/to/file.db or postgresql+psycopg://user@host/database."
-        )
-    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    return parsed
-
-
-def sqlite_file(url: URL) -> Path | None:
-    """The file behind a SQLite URL, or None for an in-memory database."""
-    if url.get_backend_name() != "sqlite":
-        return None
-    database = url.database or ""
-    if database in ("", ":memory:") or database.startswith("file::memory:"):
-        return None
-    if database.startswith("file:"):
-        database = database[len("file:") :].split("?", 1)[0]
-    return Path(database)
 
 
 def is_network_path(path: Path) -> bool:

@@ -488,7 +488,7 @@ def _functions(prefix: str, database: str) -> list[str]:
     secrets = "ARRAY[" + ", ".join(_literal(k) for k in sorted(audit.SECRET_SETTINGS)) + "]"
     kept = "ARRAY[" + ", ".join(_literal(k) for k in sorted(audit.KEPT_WHEN_WITHHELD)) + "]"
     definer = "SECURITY DEFINER SET search_path = public, pg_temp"
-    from crm_desktop.services.investigators import HOURS_PER_DAY
+    from crm_desktop.domain.appointments import HOURS_PER_DAY
 
     transitions = " OR ".join(
         f"(OLD.status = {_literal(a.value)} AND NEW.status = {_literal(b.value)})"

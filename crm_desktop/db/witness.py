@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +35,10 @@ from sqlalchemy.orm import Session
 
 from crm_desktop.db.audit import ChainHead, ChainProblem, chain_head, event_at
 from crm_desktop.db.base import utcnow
-from crm_desktop.db.engine import APP_NAME, sqlite_file
+from crm_desktop.db.engine import APP_NAME
+from crm_desktop.errors import UserFacingError
+from crm_desktop.files import atomic_write
+from crm_desktop.urls import sqlite_file
 
 log = logging.getLogger(__name__)
 
@@ -89,10 +91,9 @@ def _save(database: Path, data: dict[str, Any]) -> None:
     path = _record_path(database)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
-        os.replace(temporary, path)
-    except OSError as exc:
+        with atomic_write(path) as temporary:
+            temporary.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+    except (OSError, UserFacingError) as exc:
         log.warning("The audit witness for %s could not be written: %s", database, exc)
 
 

@@ -18,11 +18,15 @@ services ask :func:`next_status` and refuse what the table does not have.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from enum import StrEnum
 
 from crm_desktop.domain.enums import AssignmentStatus
 
 __all__ = ["LIFECYCLE", "Step", "allowed_steps", "next_status"]
+
+HOURS_PER_DAY = Decimal(7)
+"""A day of an investigator's time, for fees charged by the day."""
 
 
 class Step(StrEnum):

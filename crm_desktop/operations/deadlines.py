@@ -12,7 +12,8 @@ import datetime as dt
 from crm_desktop.errors import ValidationError
 from crm_desktop.operations.core import NO_PROGRESS, OpContext, Progress, operation
 from crm_desktop.operations.policy import Permission
-from crm_desktop.services import calendar_service, dashboard, queues
+from crm_desktop.reports import dashboard
+from crm_desktop.services import calendar_service, queues
 from crm_desktop.services.queues import QueueRow, Where
 
 __all__ = [

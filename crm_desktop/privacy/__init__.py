@@ -6,9 +6,9 @@
   with a PDF index, third-party data redacted and the redactions logged.
 - :mod:`~crm_desktop.privacy.equality`: optional equality monitoring answers (managers
   only) and the disproportionality section of the annual report, with small cells
-  suppressed (:mod:`~crm_desktop.privacy.suppression`).
+  suppressed (:mod:`~crm_desktop.reports.suppression`).
 - :mod:`~crm_desktop.privacy.access_log`: who opened which case, and when.
-- :mod:`~crm_desktop.privacy.personal_data`: what counts as personal data in the case
+- :mod:`~crm_desktop.services.personal_data`: what counts as personal data in the case
   tables, and finding known identifiers in free text.
 
 The audit trail and personal data
@@ -25,7 +25,7 @@ it is the evidence of how a complaint was handled. What this package does about 
    what was cleared (tables, columns, counts) and why, never the values.
 2. Equality answers, access log entries and the privacy logs are written the same way,
    so special category data never enters the trail at all.
-3. :func:`~crm_desktop.privacy.personal_data.masked_history` reads a case's trail with
+3. :func:`~crm_desktop.services.personal_data.masked_history` reads a case's trail with
    the personal fields of an anonymised case masked; screens and exports that show the
    history of a case use it. The raw trail is for ``crm-desktop audit verify`` and for
    an auditor with access to the database.

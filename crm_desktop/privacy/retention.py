@@ -15,7 +15,7 @@
 
 Anonymising keeps everything reports count (kind, procedure, dates, stages, outcomes,
 natures, service areas, Ombudsman decisions and payments) and clears the personal data
-(:mod:`~crm_desktop.privacy.personal_data`). The people linked to the case are
+(:mod:`~crm_desktop.services.personal_data`). The people linked to the case are
 anonymised too when no other live case and no role (investigator, user account) keeps
 them; a person who stays is unlinked from the anonymised case. Their equality answers
 are deleted with them: special category data about an identifiable reference is not
@@ -56,7 +56,6 @@ from crm_desktop.domain.calendar import add_calendar_months
 from crm_desktop.domain.enums import CaseStatus, Kind, Procedure
 from crm_desktop.domain.formatting import format_date
 from crm_desktop.errors import IllegalTransition, NotFound, ValidationError
-from crm_desktop.privacy import personal_data as pd
 from crm_desktop.privacy.common import (
     audit,
     bind_actor,
@@ -64,6 +63,7 @@ from crm_desktop.privacy.common import (
     moment,
     require_reason,
 )
+from crm_desktop.services import personal_data as pd
 
 __all__ = [
     "DEFAULT_METHOD",

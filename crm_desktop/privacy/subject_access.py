@@ -72,8 +72,8 @@ from crm_desktop.errors import NotFound, ValidationError
 from crm_desktop.files import atomic_write, file_problem
 from crm_desktop.privacy import equality
 from crm_desktop.privacy.common import audit, moment
-from crm_desktop.privacy.personal_data import Identifier, identifiers_of
 from crm_desktop.reports.safe_cells import neutralise
+from crm_desktop.services.personal_data import Identifier, identifiers_of
 
 __all__ = ["REDACTED", "SubjectAccessResult", "subject_access_export"]
 

@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session
 
 from crm_desktop.db import witness
 from crm_desktop.db.audit import chain_head
-from crm_desktop.db.engine import sqlite_file
 from crm_desktop.domain.enums import Procedure
 from crm_desktop.domain.financial_year import FinancialYear
 from crm_desktop.errors import ValidationError
 from crm_desktop.files import atomic_writes, check_target
+from crm_desktop.urls import sqlite_file
 
 __all__ = [
     "FIRST_YEAR",

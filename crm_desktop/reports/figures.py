@@ -1038,7 +1038,7 @@ def annual_report(
         Section(s.key, s.title, s.tables, commentary(session, year, s.key)) for s in sections
     ]
     # Equality monitoring (optional; small cells suppressed), with its own commentary.
-    from crm_desktop.privacy.equality import equality_section
+    from crm_desktop.reports.equality import equality_section
 
     sections.append(equality_section(session, year, chosen))
     council = session.get(Setting, COUNCIL_NAME_KEY)

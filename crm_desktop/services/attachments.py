@@ -30,11 +30,12 @@ import platformdirs
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from crm_desktop.db.engine import APP_NAME, parse_url, sqlite_file
+from crm_desktop.db.engine import APP_NAME
 from crm_desktop.db.models import Attachment, Case, Setting
 from crm_desktop.domain.access import Actor
 from crm_desktop.errors import NotFound, UserFacingError, ValidationError
 from crm_desktop.files import atomic_write, file_problem
+from crm_desktop.urls import parse_url, sqlite_file
 
 STORE_ENV = "CRM_ATTACHMENTS"
 FOLDER_SETTING = "attachments.folder"

@@ -26,9 +26,10 @@ from pathlib import Path
 
 from crm_desktop.db import witness
 from crm_desktop.db.audit import ChainHead
-from crm_desktop.db.engine import describe_url, parse_url, sqlite_file
+from crm_desktop.db.engine import describe_url
 from crm_desktop.errors import DatabaseError, ValidationError
 from crm_desktop.files import atomic_write
+from crm_desktop.urls import parse_url, sqlite_file
 
 PAGES_PER_STEP = 1024
 

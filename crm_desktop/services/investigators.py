@@ -66,7 +66,7 @@ from crm_desktop.db.models import (
 )
 from crm_desktop.domain import eligibility as rules
 from crm_desktop.domain.access import Actor
-from crm_desktop.domain.appointments import LIFECYCLE, Step, next_status
+from crm_desktop.domain.appointments import HOURS_PER_DAY, LIFECYCLE, Step, next_status
 from crm_desktop.domain.eligibility import (
     HELD_STATUSES,
     PANEL_ROLES,
@@ -135,7 +135,6 @@ __all__ = [
 ]
 
 DEFAULT_REPORT_WORKING_DAYS = 25
-HOURS_PER_DAY = Decimal(7)
 OPEN_STATUSES = (AssignmentStatus.OFFERED, AssignmentStatus.ACCEPTED)
 
 

@@ -12,11 +12,11 @@ from crm_desktop.db import calendar_table, migrate, witness
 from crm_desktop.db.audit import ChainProblem, chain_head, verify_chain
 from crm_desktop.db.base import Base, utcnow
 from crm_desktop.db.database import Database
-from crm_desktop.db.engine import sqlite_file
 from crm_desktop.db.models import AuditEvent, Case, Setting, Stage
 from crm_desktop.db.pg_security import may_read, may_write
 from crm_desktop.domain.formatting import format_date
 from crm_desktop.errors import PermissionRefused, ValidationError
+from crm_desktop.urls import sqlite_file
 
 
 @dataclass

@@ -71,7 +71,7 @@ def _describe(event: AuditEvent, natures: dict[int, str], masked: bool = False) 
     before, after = _load(event.before), _load(event.after)
     if masked:
         # An anonymised case: the trail keeps what was written, the timeline does not show it.
-        from crm_desktop.privacy.personal_data import mask_values
+        from crm_desktop.services.personal_data import mask_values
 
         before = mask_values(event.entity, before) or {}
         after = mask_values(event.entity, after) or {}

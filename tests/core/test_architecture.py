@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pkgutil
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -87,3 +88,78 @@ def test_the_screens_never_import_the_command_line() -> None:
         if _is_command_line_module(name)
     )
     assert offenders == []
+
+
+def test_the_core_never_imports_the_screens() -> None:
+    """Only the launcher (``crm_desktop_launcher.py``) knows both the core and the screens."""
+    offenders = sorted(
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in (ROOT / "crm_desktop").rglob("*.py")
+        for name in _imported_modules(path)
+        if name == "ui" or name.startswith("ui.")
+    )
+    assert offenders == []
+    # importlib with a module name in a string would escape the check above.
+    by_name = sorted(
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "crm_desktop").rglob("*.py")
+        if re.search(r"""import_module\(\s*["']ui[."']""", path.read_text(encoding="utf-8"))
+    )
+    assert by_name == []
+
+
+def _package_of(module: str) -> str | None:
+    """``crm_desktop.services.cases`` -> ``services``; a top-level module is its own."""
+    parts = module.split(".")
+    return parts[1] if parts[0] == "crm_desktop" and len(parts) > 1 else None
+
+
+def _package_graph() -> dict[str, set[str]]:
+    """Which of the core's packages (and top-level modules) import which."""
+    units = {p.stem for p in (ROOT / "crm_desktop").iterdir() if not p.name.startswith("_")}
+    graph: dict[str, set[str]] = {}
+    for path in (ROOT / "crm_desktop").rglob("*.py"):
+        relative = path.relative_to(ROOT).with_suffix("")
+        if "migrations" in relative.parts or len(relative.parts) < 2:
+            continue
+        source = relative.parts[1]
+        for name in _imported_modules(path):
+            target = _package_of(name)
+            if target in units and target != source:
+                graph.setdefault(source, set()).add(target)
+    return graph
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One cycle of the graph, or None."""
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*stack[stack.index(nxt) :], nxt]
+            if nxt not in state:
+                found = visit(nxt)
+                if found:
+                    return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state:
+            found = visit(node)
+            if found:
+                return found
+    return None
+
+
+def test_no_import_cycle_between_the_cores_packages() -> None:
+    graph = _package_graph()
+    # The check sees the layering: operations use services, services use the database.
+    assert "services" in graph["operations"] and "db" in graph["services"]
+    assert _cycle({"a": {"b"}, "b": {"a"}}) == ["a", "b", "a"]
+    assert _cycle(graph) is None

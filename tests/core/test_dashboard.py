@@ -11,13 +11,13 @@ from crm_desktop.db.database import Database
 from crm_desktop.domain.enums import Kind, LgscoDecision, Procedure, StageCode
 from crm_desktop.domain.financial_year import FinancialYear
 from crm_desktop.domain.workflow import Action
-from crm_desktop.reports.figures import annual_report
-from crm_desktop.services import queues
-from crm_desktop.services.dashboard import (
+from crm_desktop.reports.dashboard import (
     dashboard_figures,
     dashboard_kpis,
     open_ombudsman_stages,
 )
+from crm_desktop.reports.figures import annual_report
+from crm_desktop.services import queues
 from crm_desktop.services.demo import generate_demo
 from crm_desktop.services.workflow import ActionInput, add_remedy
 from tests.factories import add_case

@@ -20,10 +20,10 @@ from crm_desktop.operations import privacy as ops
 from crm_desktop.operations import run_operation
 from crm_desktop.privacy import equality
 from crm_desktop.privacy.equality import EqualityAnswers
-from crm_desktop.privacy.suppression import suppress
 from crm_desktop.reports.figures import annual_report
 from crm_desktop.reports.model import AnnualReport
 from crm_desktop.reports.pdf import render_pdf
+from crm_desktop.reports.suppression import suppress
 from crm_desktop.reports.xlsx import render_xlsx
 from tests.core.test_privacy_support import (
     INVESTIGATOR,

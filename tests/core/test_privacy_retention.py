@@ -24,11 +24,11 @@ from crm_desktop.domain.enums import CaseStatus, Procedure
 from crm_desktop.errors import IllegalTransition, PermissionRefused, ValidationError
 from crm_desktop.operations import privacy as ops
 from crm_desktop.operations import run_operation
-from crm_desktop.privacy import personal_data as pd
 from crm_desktop.privacy import retention
 from crm_desktop.privacy.access_log import access_log, record_case_opened
 from crm_desktop.privacy.equality import EqualityAnswers, record_equality
 from crm_desktop.reports.figures import annual_report
+from crm_desktop.services import personal_data as pd
 from tests.core.test_privacy_support import (
     INVESTIGATOR,
     MANAGER,

@@ -1,7 +1,7 @@
 """``crm-desktop selfcheck``: every step, what it prints, what it leaves behind.
 
 The desktop-window step needs Qt; core tests never import it, so that step runs here
-only in a child process (``python -m crm_desktop selfcheck``), as the built program does.
+only in a child process (``python -m crm_desktop_launcher selfcheck``), as the built program does.
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ def test_the_whole_check_with_the_window_offscreen(tmp_path: Path) -> None:
     child_temp.mkdir()
     env["TMPDIR"] = str(child_temp)
     result = subprocess.run(
-        [sys.executable, "-m", "crm_desktop", "selfcheck", "--cases", "40"],
+        [sys.executable, "-m", "crm_desktop_launcher", "selfcheck", "--cases", "40"],
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -13,9 +13,9 @@ from crm_desktop.db.database import Database
 from crm_desktop.domain.access import Actor
 from crm_desktop.domain.enums import Kind, Procedure
 from crm_desktop.operations import cases, run_operation
+from crm_desktop.reports.dashboard import dashboard_figures, open_ombudsman_stages
 from crm_desktop.services import queues
 from crm_desktop.services.cases import NewCase, PersonInput, PointInput, create_case
-from crm_desktop.services.dashboard import dashboard_figures, open_ombudsman_stages
 from crm_desktop.services.demo import generate_demo
 from ui.cases_page import load_saved_filters
 from ui.context import AppContext

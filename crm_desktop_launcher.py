@@ -1,7 +1,11 @@
-"""Entry point of the built program (PyInstaller, see build_installer.spec).
+"""The ``crm-desktop`` program: the console script and the built program's entry point
+(PyInstaller, see build_installer.spec).
 
-It runs ``crm_desktop.cli.main``: the desktop program when no command is given, the
-console commands otherwise (``crm-desktop --version``, ``crm-desktop selfcheck``...).
+It runs ``crm_desktop.cli.main`` with the desktop program (``ui.desktop``) to hand: the
+window when no command is given, the console commands otherwise (``crm-desktop
+--version``, ``crm-desktop selfcheck``...). It is the one place that knows both the core
+and the screens, so that ``crm_desktop/`` never imports ``ui/`` and ``ui/`` never
+imports the command line.
 
 On Windows the installer also ships ``crm-desktop-gui.exe``, the same program built
 without a console window, for the Start menu shortcut. That one has no standard error
@@ -13,6 +17,11 @@ from __future__ import annotations
 
 import io
 import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from crm_desktop.desktop import DesktopProgram
 
 # Never write __pycache__ beside the installed files (Alembic compiles the migration
 # scripts it reads from disk): the install folder is read-only for users, and the
@@ -24,12 +33,24 @@ def _show_error(text: str) -> None:  # pragma: no cover - Windows, no console
     import ctypes
 
     message_box_iconerror = 0x10
-    ctypes.windll.user32.MessageBoxW(None, text, "CRM Desktop", message_box_iconerror)
+    ctypes.windll.user32.MessageBoxW(None, text, "CRM Desktop", message_box_iconerror)  # type: ignore[attr-defined]
+
+
+def _desktop() -> DesktopProgram:
+    from ui.desktop import DESKTOP
+
+    return DESKTOP
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``crm-desktop [COMMAND]``."""
+    from crm_desktop.cli import main as command_line
+
+    return command_line(argv, desktop=_desktop)
 
 
 def run() -> int:
-    from crm_desktop.cli import main
-
+    """The built program: :func:`main`, with a message box for a windowed build."""
     if sys.platform != "win32" or sys.stderr is not None:
         return main()
     # Built without a console: keep what would have gone to stderr and show it.

@@ -1,0 +1,34 @@
+"""Choosing files and folders: the dialogs every screen uses, replaceable in tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+__all__ = ["AskPath", "ask_open_path", "ask_save_path", "documents_folder", "open_with_system"]
+
+# Ask for a file: (parent, title, suggested path, filter) -> the chosen path, or "" when
+# cancelled. Screens keep one as an attribute, so tests answer without a dialog.
+AskPath = Callable[[QWidget, str, str, str], str]
+
+
+def open_with_system(path: Path) -> None:
+    """Open a file in the program the system uses for it (the PDF reader)."""
+    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
+def ask_save_path(parent: QWidget, title: str, suggested: str, filters: str) -> str:
+    return QFileDialog.getSaveFileName(parent, title, suggested, filters)[0]
+
+
+def ask_open_path(parent: QWidget, title: str, suggested: str, filters: str) -> str:
+    return QFileDialog.getOpenFileName(parent, title, suggested, filters)[0]
+
+
+def documents_folder() -> Path:
+    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return Path(folder) if folder else Path.home()
