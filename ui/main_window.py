@@ -135,6 +135,13 @@ class MainWindow(QMainWindow):
         for number, name in enumerate(self.pages, start=1):
             QShortcut(QKeySequence(f"Ctrl+{number}"), self, lambda n=name: self.show_page(n))
 
+        self._build_status_bar()
+        self._restore_layout()
+
+    def _build_status_bar(self) -> None:
+        """Work in progress, what the window is doing, who is signed in, which database:
+        the same for every kind of user."""
+        bar = self.statusBar()
         self.busy = QProgressBar(self)
         self.busy.setObjectName("BusyIndicator")
         self.busy.setAccessibleName("Working")
@@ -142,19 +149,18 @@ class MainWindow(QMainWindow):
         self.busy.setMaximumWidth(self.fontMetrics().horizontalAdvance("M") * 8)
         self.busy.setVisible(False)
         self.busy_label = QLabel("", self)
-        self.statusBar().addWidget(self.busy_label)
-        self.statusBar().addWidget(self.busy)
+        bar.addWidget(self.busy_label)
+        bar.addWidget(self.busy)
         self.status_text = QLabel("Opening the database…", self)
-        self.statusBar().addWidget(self.status_text, 1)
+        bar.addWidget(self.status_text, 1)
         self.user_label = QLabel("", self)
         self.user_label.setObjectName("UserLabel")
-        self.statusBar().addPermanentWidget(self.user_label)
+        bar.addPermanentWidget(self.user_label)
         self.database_label = QLabel("", self)
-        self.statusBar().addPermanentWidget(self.database_label)
+        bar.addPermanentWidget(self.database_label)
         self.runner.busy_changed.connect(self._show_busy)
         self.runner.changed.connect(self._data_changed)
-        self._show_actor(context.actor)
-        self._restore_layout()
+        self._show_actor(self.context.actor)
 
     # -- pages -------------------------------------------------------------------------
 
@@ -182,23 +188,7 @@ class MainWindow(QMainWindow):
         self.refresh_action.triggered.connect(self.refresh)
         toolbar.addAction(self.refresh_action)
         self.addToolBar(toolbar)
-        self.busy = QProgressBar(self)
-        self.busy.setRange(0, 0)
-        self.busy.setMaximumWidth(self.fontMetrics().horizontalAdvance("M") * 8)
-        self.busy.setVisible(False)
-        self.busy_label = QLabel("", self)
-        self.statusBar().addWidget(self.busy_label)
-        self.statusBar().addWidget(self.busy)
-        self.status_text = QLabel("Opening the database…", self)
-        self.statusBar().addWidget(self.status_text, 1)
-        self.user_label = QLabel("", self)
-        self.user_label.setObjectName("UserLabel")
-        self.statusBar().addPermanentWidget(self.user_label)
-        self.database_label = QLabel("", self)
-        self.statusBar().addPermanentWidget(self.database_label)
-        self.runner.busy_changed.connect(self._show_busy)
-        self.runner.changed.connect(self._data_changed)
-        self._show_actor(self.context.actor)
+        self._build_status_bar()
         metrics = self.fontMetrics()
         self.resize(metrics.horizontalAdvance("M") * 100, metrics.height() * 44)
 
