@@ -975,7 +975,7 @@ def default_report_due(
     case = session.get(Case, stage.case_id)
     assert case is not None
     rules_ = timescales(session, Procedure(case.procedure), StageCode(stage.stage))
-    calendar = working_calendar(session)
+    calendar = working_calendar(session, case.procedure)
     if role in PANEL_ROLES:
         days = (rules_.panel_meeting or 0) + (rules_.panel_report or 0)
         start = stage.started_on or stage.requested_on or today
