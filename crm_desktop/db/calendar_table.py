@@ -51,9 +51,7 @@ def closure_days_statement() -> sa.Select[dt.date, str]:
     return sa.select(ClosureDay.day, ClosureDay.name).order_by(ClosureDay.day)
 
 
-def working_calendar(
-    session: Session, procedure: Procedure | str | None = None
-) -> WorkingCalendar:
+def working_calendar(session: Session, procedure: Procedure | str | None = None) -> WorkingCalendar:
     """The working days ``procedure``'s clocks count in (None: corporate).
 
     Corporate: England and Wales's working days less this council's closure days, cached

@@ -280,9 +280,7 @@ class Person(Versioned, Base):
     # Where the person sits in a service's management line: heads (or manages within) a
     # directorate, manages a service area.
     manages_directorate_id: Mapped[int | None] = mapped_column(sa.ForeignKey("directorate.id"))
-    manages_service_area_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("service_area.id")
-    )
+    manages_service_area_id: Mapped[int | None] = mapped_column(sa.ForeignKey("service_area.id"))
     available: Mapped[bool] = mapped_column(default=True)
     unavailable_until: Mapped[dt.date | None] = mapped_column(sa.Date)
     daily_fee_pence: Mapped[int | None] = mapped_column()

@@ -1911,6 +1911,7 @@ def import_rows(
     any error nothing is written. A dry run makes the same check on a read session and
     returns the same result a real run would, without writing.
     """
+
     def work(session: Session) -> ImportResult:
         return import_in_session(
             session,

@@ -673,9 +673,7 @@ def _cutoff_params(session: Session, as_of: dt.date, within: int) -> dict[str, A
     return {
         "as_of": as_of,
         "cutoff": _cutoff(_calendar(session, as_of), as_of, within),
-        "cutoff_statutory": _cutoff(
-            _calendar(session, as_of, Procedure.CHILDREN), as_of, within
-        ),
+        "cutoff_statutory": _cutoff(_calendar(session, as_of, Procedure.CHILDREN), as_of, within),
     }
 
 
