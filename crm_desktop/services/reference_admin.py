@@ -249,6 +249,7 @@ class ServiceAreaRow:
     for_compliments: bool
     active: bool
     version: int
+    directorate_id: int | None = None
 
 
 def list_service_areas(
@@ -271,6 +272,7 @@ def list_service_areas(
             a.for_compliments,
             a.active,
             a.version,
+            a.directorate_id,
         )
         for a, directorate in session.execute(query)
     ]
@@ -291,6 +293,7 @@ def _area_row(session: Session, area: ServiceArea) -> ServiceAreaRow:
         area.for_compliments,
         area.active,
         area.version,
+        area.directorate_id,
     )
 
 
