@@ -81,7 +81,11 @@ from crm_desktop.domain.enums import (
     TimescaleRule,
 )
 from crm_desktop.domain.formatting import format_date, working_days_text
-from crm_desktop.domain.statutory import STATUTORY_PROCEDURES, skips_closure_days
+from crm_desktop.domain.statutory import (
+    STATUTORY_PROCEDURES,
+    review_panel_step,
+    skips_closure_days,
+)
 from crm_desktop.domain.workflow import State
 from crm_desktop.errors import NotFound, ValidationError
 from crm_desktop.services.calendar_service import working_calendar
@@ -392,7 +396,7 @@ _STAGE_QUEUES: Mapping[str, Callable[[], sa.ColumnElement[bool]]] = {
 
 def _running_stages(where: sa.ColumnElement[bool]) -> Statement:
     statement = (
-        sa.select(*_stage_columns(), Stage.extended_days)
+        sa.select(*_stage_columns(), Stage.extended_days, Stage.panel_on, Stage.panel_report_on)
         .select_from(_stages())
         .outerjoin(_owner, _owner.id == Case.owner_id)
         .where(where)
@@ -658,12 +662,15 @@ def my_open_cases(
 def _stage_rows(rows: Rows, *, overdue: bool) -> list[QueueRow]:
     result: list[QueueRow] = []
     append = result.append
-    for case_id, reference, procedure, code, due, owner, extended, days in rows:
+    for case_id, reference, procedure, code, due, owner, extended, panel, report, days in rows:
         detail = (
             "Overdue (due on the last working day)" if overdue and days == 0 else _left_text(days)
         )
         if extended:
             detail = f"{detail}; extended by {working_days_text(extended)}"
+        if procedure == Procedure.CHILDREN.value and code == StageCode.STAGE_3.value:
+            # The review panel's clock that is running (SI 2006/1738 regs. 19-21).
+            detail = f"{review_panel_step(panel, report)}: {detail}"
         append(QueueRow(case_id, reference, procedure, code, due, days, owner, detail))
     return result
 

@@ -533,7 +533,11 @@ def set_kpi_target(
     version: int,
     target_percent: float,
     active: bool | None = None,
+    threshold_days: int | None = None,
 ) -> KpiRow:
+    """A KPI's target (a percentage), whether it is shown, and for a KPI measured in
+    working days (such as the days from a children's Stage 2 request to its start) the
+    number of working days it counts within."""
     row = _get(session, KpiDefinition, kpi_id, "KPI")
     row.check_version(version, f"The KPI '{row.label}'")
     try:
@@ -545,6 +549,16 @@ def set_kpi_target(
     row.target_percent = round(target, 1)
     if active is not None:
         row.active = bool(active)
+    if threshold_days is not None:
+        if row.threshold_unit != TimescaleUnit.WORKING_DAYS:
+            raise ValidationError(
+                f"The KPI '{row.label}' is not counted in working days.", "threshold_days"
+            )
+        if isinstance(threshold_days, bool) or not 0 <= int(threshold_days) <= 250:
+            raise ValidationError(
+                "Enter the working days as a whole number from 0 to 250.", "threshold_days"
+            )
+        row.threshold_days = int(threshold_days)
     _touch(row, actor)
     session.flush()
     return _kpi_row(row)
