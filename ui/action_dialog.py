@@ -119,6 +119,7 @@ class ActionDialog(QDialog):
         self.override_window: QCheckBox | None = None
         self.reason: QPlainTextEdit | None = None
         self.note: QLineEdit | None = None
+        self.beyond_limit: QPlainTextEdit | None = None
         # Other dates an action asks for: the widget, and for an optional one the box
         # that says it is given.
         self.dates: dict[str, tuple[QCheckBox | None, QDateEdit]] = {}
@@ -197,7 +198,7 @@ class ActionDialog(QDialog):
                 combo.addItem(decision.label, decision)
             self.decision = combo
             add(name, label, combo)
-        elif name in ("reason", "reply_text"):
+        elif name in ("reason", "reply_text", "beyond_limit_reason"):
             text = QPlainTextEdit(self)
             text.setTabChangesFocus(True)
             lines = text.fontMetrics().lineSpacing()
@@ -205,8 +206,10 @@ class ActionDialog(QDialog):
             text.setMaximumHeight(lines * 6)
             if name == "reason":
                 self.reason = text
-            else:
+            elif name == "reply_text":
                 self.reply = text
+            else:
+                self.beyond_limit = text
             add(name, label, text)
         elif name == "override_window":
             self.override_window = QCheckBox(label, self)
@@ -256,6 +259,8 @@ class ActionDialog(QDialog):
             values["reply_text"] = self.reply.toPlainText().strip()
         if self.override_window is not None:
             values["override_window"] = self.override_window.isChecked()
+        if self.beyond_limit is not None and self.beyond_limit.toPlainText().strip():
+            values["beyond_limit_reason"] = self.beyond_limit.toPlainText().strip()
         for name, (given, day) in self.dates.items():
             if given is None or given.isChecked():
                 values[name] = from_qdate(day.date())

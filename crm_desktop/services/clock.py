@@ -62,11 +62,11 @@ from crm_desktop.domain.formatting import format_date, working_days_text
 from crm_desktop.domain.statutory import (
     COUNCIL_RESPONSE_DAYS,
     PANEL_REPORT_DAYS,
-    extendable,
     six_months_beginning_with,
 )
 from crm_desktop.errors import ValidationError
 from crm_desktop.services.calendar_service import StageTimescales, timescales, working_calendar
+from crm_desktop.services.extension_limits import extension_limit
 
 __all__ = [
     "ClockView",
@@ -535,6 +535,7 @@ def extend_clock(
     reason: str,
     actor: str,
     agreed_with_complainant: bool = False,
+    beyond_limit_reason: str | None = None,
 ) -> ClockView:
     """Add ``working_days`` to the stage's timescale, with a reason.
 
@@ -557,7 +558,8 @@ def extend_clock(
     stage, procedure = _load(session, stage_id)
     _require_not_closed(stage, "extended")
     _require_started(stage, "extended")
-    if not extendable(procedure, stage.stage):
+    limit = extension_limit(session, procedure, stage.stage)
+    if not limit.extendable:
         raise ValidationError(
             "The review panel's time limits are set by the regulations (SI 2006/1738 "
             "regs. 19-21: the panel meets within 30 working days of the request, reports "
@@ -565,18 +567,29 @@ def extend_clock(
             "of them can be extended."
         )
     assert stage.timescale_days is not None
-    rules = timescales(session, procedure, stage.stage)
     existing = _extensions(stage)
     already = sum(e.working_days for e in existing)
     label = stage_label(procedure, stage.stage)
-    if rules.extension_limit is not None:
-        with _domain_errors():
-            check_extension(stage.timescale_days, already, days, rules.extension_limit, label)
+    beyond = (beyond_limit_reason or "").strip()
+    if limit.days is not None:
+        try:
+            check_extension(stage.timescale_days, already, days, limit.days, label)
+        except DeadlineError as exc:
+            if limit.statutory:
+                raise ValidationError(f"{exc} The regulations set that limit.") from None
+            if not beyond:
+                raise ValidationError(
+                    f"{exc} A manager can extend beyond it, recording why.",
+                    "beyond_limit_reason",
+                ) from None
+            why = f"{why} (beyond the limit of {working_days_text(limit.days)}: {beyond})"
+        else:
+            beyond = ""
     cal = working_calendar(session, procedure)
     extensions = [*_domain_extensions(existing), Extension(days, why)]
     due, _ = _recompute_due(cal, stage, _domain_suspensions(_suspensions(stage)), extensions)
     limit_on = stage.agreed_period_ends_on or stage.outer_limit_on
-    if rules.extension_limit is None and limit_on is not None and due > limit_on:
+    if limit.days is None and limit_on is not None and due > limit_on:
         what = (
             "the period agreed with the complainant, which ends on"
             if stage.agreed_period_ends_on

@@ -84,6 +84,7 @@ class ActionInput:
     note: str | None = None
     working_days: int | None = None  # extend
     agreed_with_complainant: bool = False  # extend
+    beyond_limit_reason: str | None = None  # extend: a manager's reason to pass the limit
     suspension_reason: SuspensionReason | None = None  # suspend
     grade: StageCode | None = None  # regrade
     outcome_override: Outcome | None = None  # respond: overrides the points' outcome
@@ -237,7 +238,14 @@ def _record_workflow_event(
     stage_id: int | None,
 ) -> None:
     details: dict[str, object] = {"on": data.on.isoformat()}
-    for key in ("reason", "note", "working_days", "lgsco_reference", "reply_text"):
+    for key in (
+        "reason",
+        "note",
+        "working_days",
+        "lgsco_reference",
+        "reply_text",
+        "beyond_limit_reason",
+    ):
         value = getattr(data, key)
         if value not in (None, ""):
             details[key] = value
@@ -352,6 +360,7 @@ def _extend(
         data.reason,
         actor.username,
         data.agreed_with_complainant,
+        data.beyond_limit_reason,
     )
     return stage.id
 
