@@ -25,9 +25,12 @@ area's); None for everyone else.
 
 Counting: the working days left are counted by the query itself, from the database's
 copy of the calendar (:mod:`crm_desktop.db.calendar_table`): the day's count of working
-days at the due date less the count at ``as_of``. That is exactly
-:func:`working_days_left`, the vectorised count the reminders use, and the tests hold
-the two to the same answers.
+days at the due date less the count at ``as_of``, in the calendar of the case's
+procedure (``statutory_count`` for the children's and adult's clocks, which count
+closure days as working days; ``working_count`` for corporate ones). That is exactly
+:func:`working_days_left_by_procedure`, the vectorised count the reminders use, and the
+tests hold the two to the same answers. "Due within N working days" has a cut-off per
+calendar (the statutory one is never later than the corporate one).
 
 Speed: a queue runs one query (plus, for the two "due within N working days" queues,
 the small closure-day query of the calendar that finds the cut-off day, and the user
