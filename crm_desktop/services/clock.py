@@ -799,6 +799,22 @@ def close_clock(session: Session, stage_id: int, closed_on: date, actor: str) ->
 # --------------------------------------------------------------------------- reading
 
 
+def _running_panel_clock(
+    session: Session, stage: Stage, procedure: Procedure
+) -> tuple[date, int, str] | None:
+    """For a review panel that has met: the running clock's start, working days and name
+    (the panel's report from the meeting; the council's response from the report). None
+    for any other stage, and for a panel not yet held (its clock is the stage's own)."""
+    if not _is_review_panel(procedure, stage.stage) or stage.panel_on is None:
+        return None
+    rules = timescales(session, procedure, stage.stage)
+    if stage.panel_report_on is None:
+        days = rules.panel_report if rules.panel_report is not None else PANEL_REPORT_DAYS
+        return stage.panel_on, days, "The review panel met"
+    days = rules.council_response if rules.council_response is not None else COUNCIL_RESPONSE_DAYS
+    return stage.panel_report_on, days, "The panel's report was received"
+
+
 def _current_due(
     cal: WorkingCalendar, stage: Stage, as_of: date
 ) -> tuple[date, list[Suspension], list[Extension]]:
@@ -819,11 +835,24 @@ def explain_stage_due_date(session: Session, stage_id: int, as_of: date) -> list
     if stage.started_on is None or stage.timescale_days is None:
         return ["The clock of this stage has not started, so it has no due date yet."]
     cal = working_calendar(session, procedure)
-    due, suspensions, extensions = _current_due(cal, stage, as_of)
-    with _domain_errors():
-        lines = explain_due_date(
-            cal, stage.started_on, stage.timescale_days, suspensions, extensions, as_of
-        )
+    panel = _running_panel_clock(session, stage, procedure)
+    if panel is not None:
+        start, days, what = panel
+        with _domain_errors():
+            due = cal.add_working_days(start, days)
+            lines = [
+                f"The review panel was due to meet by {format_date(stage.panel_due_on)}."
+                if stage.panel_due_on
+                else "The review panel met.",
+                f"{what} on {format_date(start)}.",
+                *explain_due_date(cal, start, days)[1:],
+            ]
+    else:
+        due, suspensions, extensions = _current_due(cal, stage, as_of)
+        with _domain_errors():
+            lines = explain_due_date(
+                cal, stage.started_on, stage.timescale_days, suspensions, extensions, as_of
+            )
     if stage.outer_limit_on is not None:
         lines.append(f"Statutory outer limit: {format_date(stage.outer_limit_on)}.")
     if stage.closed_on is not None:
@@ -844,6 +873,12 @@ def stage_clock_status(session: Session, stage_id: int, as_of: date) -> ClockSta
     stage, procedure = _load(session, stage_id)
     start = _require_started(stage, "measured")
     cal = working_calendar(session, procedure)
-    due, _, _ = _current_due(cal, stage, as_of)
+    panel = _running_panel_clock(session, stage, procedure)
+    if panel is not None:  # the review panel's report, then the council's response
+        start, days, _ = panel
+        with _domain_errors():
+            due = cal.add_working_days(start, days)
+    else:
+        due, _, _ = _current_due(cal, stage, as_of)
     with _domain_errors():
         return clock_status(cal, start, due, as_of)

@@ -251,3 +251,19 @@ def test_a_manager_sets_the_stage_2_start_target(driver: Driver) -> None:
     row = next(r for r in table.rows if r[0].value == label)
     assert row[1].value == 80  # the target
     assert row[-1].value == 0  # 2 working days is more than 1
+
+
+def test_the_explanation_and_status_follow_the_running_clock(driver: Driver) -> None:
+    from crm_desktop.services import clock
+
+    handle = _to_stage_3(driver)
+    driver.do(handle, Action.HOLD_PANEL, ActionInput(on=dt.date(2025, 1, 20)), prepare=False)
+    stage_id = _stage(driver, handle).id
+    with driver.db.session() as session:
+        lines = clock.explain_stage_due_date(session, stage_id, dt.date(2025, 1, 22))
+        status = clock.stage_clock_status(session, stage_id, dt.date(2025, 1, 22))
+    assert lines[0] == "The review panel was due to meet by 20 Jan 2025."
+    assert lines[1] == "The review panel met on 20 Jan 2025."
+    assert lines[-1] == "Due date: 27 Jan 2025."
+    assert status.due == dt.date(2025, 1, 27)
+    assert status.working_days_left == 3  # 23, 24, 27 Jan
