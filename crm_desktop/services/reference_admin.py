@@ -501,6 +501,8 @@ class KpiRow:
     direction: str
     active: bool
     version: int
+    threshold_days: int | None = None  # for a KPI counted in working days: within how many
+    in_working_days: bool = False
 
 
 def _kpi_row(k: KpiDefinition) -> KpiRow:
@@ -514,6 +516,8 @@ def _kpi_row(k: KpiDefinition) -> KpiRow:
         KpiDirection(k.direction).value,
         k.active,
         k.version,
+        k.threshold_days,
+        k.threshold_unit == TimescaleUnit.WORKING_DAYS,
     )
 
 
