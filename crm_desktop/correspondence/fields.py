@@ -45,6 +45,7 @@ from crm_desktop.domain.enums import (
     StageCode,
 )
 from crm_desktop.domain.formatting import working_days_text
+from crm_desktop.domain.statutory import response_received_on
 from crm_desktop.domain.workflow import NEXT_STAGE
 from crm_desktop.errors import ValidationError
 from crm_desktop.services.calendar_service import timescales, working_calendar
@@ -196,7 +197,10 @@ def _stage_fields(session: Session, case: Case, stage: Stage | None, today: dt.d
         if window is not None:
             try:
                 next_by = format_date_long(
-                    working_calendar(session).add_working_days(stage.closed_on or today, window)
+                    working_calendar(session, procedure).add_working_days(
+                        response_received_on(stage.closed_on or today, stage.response_received_on),
+                        window,
+                    )
                 )
             except CalendarError:
                 next_by = ""
@@ -292,11 +296,11 @@ def remedy_fields(
 
     detail = session.get(LgscoDetail, remedy.stage_id)
     owner = _user(session, remedy.owner_id)
+    stage = session.get(Stage, remedy.stage_id)
+    case = session.get(Case, stage.case_id) if stage else None
     if owner is None:
-        stage = session.get(Stage, remedy.stage_id)
-        case = session.get(Case, stage.case_id) if stage else None
         owner = _user(session, case.owner_id if case else None)
-    cal = working_calendar(session)
+    cal = working_calendar(session, case.procedure if case else None)
     days = working_days_left(cal, today, [remedy.deadline_on])[0] if cal.knows(today) else None
     return namespace(
         {

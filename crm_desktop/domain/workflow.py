@@ -26,6 +26,9 @@ class Action(StrEnum):
     EXTEND = "extend"
     START_INVESTIGATION = "start investigation"  # children's Stage 2: statement agreed
     HOLD_PANEL = "hold panel"  # children's Stage 3 review panel
+    RECORD_PANEL_REPORT = "record panel report"  # children's Stage 3: the report arrived
+    RECORD_RESPONSE_RECEIVED = "record response received"  # the next stage's window
+    AGREE_PERIOD = "agree period"  # adult: a longer period agreed (SI 2009/309 reg. 14)
     RESPOND = "respond"
     WITHDRAW = "withdraw"
     DISCONTINUE = "discontinue"
@@ -45,6 +48,9 @@ class Action(StrEnum):
             Action.ESCALATE_TO_LGSCO: "Escalate to the Ombudsman",
             Action.RECORD_LGSCO_DECISION: "Record the Ombudsman's decision",
             Action.REQUEST_NEXT_STAGE: "Record a request for the next stage",
+            Action.RECORD_PANEL_REPORT: "Record the panel's report",
+            Action.RECORD_RESPONSE_RECEIVED: "Record when the complainant received the response",
+            Action.AGREE_PERIOD: "Record a longer period agreed with the complainant",
             Action.ESCALATE: "Open the next stage",
         }.get(self, self.value.capitalize())
 
@@ -141,6 +147,7 @@ _CLOSED_CASE: Mapping[Action, State] = {A.REOPEN: S.REOPENED}
 
 def _responded(*, has_next: bool) -> Mapping[Action, State]:
     table: dict[Action, State] = {
+        A.RECORD_RESPONSE_RECEIVED: S.RESPONDED,
         A.ESCALATE_TO_LGSCO: S.LGSCO_OPEN,
         A.CLOSE_CASE: S.CLOSED,
         A.REOPEN: S.REOPENED,
@@ -185,15 +192,21 @@ CHILDREN: Mapping[StageCode, Table] = {
     },
     StageCode.STAGE_3: {
         S.AWAITING_ACKNOWLEDGEMENT: _AWAITING_ACK,
+        # The review panel's three clocks are the regulations' (regs. 19-21): no
+        # extension moves them.
         S.IN_PROGRESS: {
             A.HOLD_PANEL: S.PANEL_HELD,
             A.SUSPEND: S.SUSPENDED,
-            A.EXTEND: S.IN_PROGRESS,
             A.WITHDRAW: S.ENDED,
             A.DISCONTINUE: S.ENDED,
         },
-        S.SUSPENDED: _SUSPENDED,
-        S.PANEL_HELD: {A.RESPOND: S.RESPONDED, A.WITHDRAW: S.ENDED, A.DISCONTINUE: S.ENDED},
+        S.SUSPENDED: {k: v for k, v in _SUSPENDED.items() if k != A.EXTEND},
+        S.PANEL_HELD: {
+            A.RECORD_PANEL_REPORT: S.PANEL_HELD,
+            A.RESPOND: S.RESPONDED,
+            A.WITHDRAW: S.ENDED,
+            A.DISCONTINUE: S.ENDED,
+        },
         S.RESPONDED: _responded(has_next=False),
         S.ENDED: _ENDED,
         S.CLOSED: _CLOSED_CASE,
@@ -205,9 +218,10 @@ _ADULT_STAGE: Table = {
         **_AWAITING_ACK,
         A.RESPOND: S.RESPONDED,
         A.REGRADE: S.AWAITING_ACKNOWLEDGEMENT,
+        A.AGREE_PERIOD: S.AWAITING_ACKNOWLEDGEMENT,
     },
-    S.IN_PROGRESS: {**_RUNNING, A.REGRADE: S.IN_PROGRESS},
-    S.SUSPENDED: {**_SUSPENDED, A.REGRADE: S.SUSPENDED},
+    S.IN_PROGRESS: {**_RUNNING, A.REGRADE: S.IN_PROGRESS, A.AGREE_PERIOD: S.IN_PROGRESS},
+    S.SUSPENDED: {**_SUSPENDED, A.REGRADE: S.SUSPENDED, A.AGREE_PERIOD: S.SUSPENDED},
     S.RESPONDED: _responded(has_next=False),
     S.ENDED: _ENDED,
     S.CLOSED: _CLOSED_CASE,
@@ -335,6 +349,11 @@ ACTION_FORMS: Mapping[Action, ActionForm] = {
             Input("working_days", "Extend by", "Enter how many working days to extend by."),
             Input("agreed_with_complainant", "Agreed with the complainant"),
             _why("the stage is extended"),
+            Input(
+                "beyond_limit_reason",
+                "Why it may go beyond the council's limit (a manager's decision)",
+                manager_decision=True,
+            ),
         ),
         "Give the stage more working days, within the procedure's limit.",
     ),
@@ -342,16 +361,50 @@ ACTION_FORMS: Mapping[Action, ActionForm] = {
         "Statement of complaint agreed on",
         explanation="The Stage 2 clock starts when the statement is agreed.",
     ),
-    A.HOLD_PANEL: ActionForm("Review panel met on"),
+    A.HOLD_PANEL: ActionForm(
+        "Review panel met on",
+        explanation="The panel must meet within 30 working days of the request (reg. 19(4)); "
+        "its report is then due within 5 working days.",
+    ),
+    A.RECORD_PANEL_REPORT: ActionForm(
+        "Panel report received on",
+        explanation="The council must respond within 15 working days of receiving the "
+        "panel's report (reg. 21(1)).",
+    ),
     A.RESPOND: ActionForm(
         "Response sent on",
         (
             Input("outcome_override", "Stage outcome"),
-            Input("panel_report_on", "Panel report received on", only_at=StageCode.STAGE_3),
+            Input(
+                "panel_report_on",
+                "Panel report received on (if not recorded already)",
+                only_at=StageCode.STAGE_3,
+            ),
             Input("reason", "Reason (only if you change the outcome)"),
+            Input(
+                "response_received_on",
+                "Complainant received it on (default: the day after it was sent)",
+            ),
             _NOTE,
         ),
         "The stage's outcome follows from the complaint points' outcomes.",
+    ),
+    A.RECORD_RESPONSE_RECEIVED: ActionForm(
+        "Complainant received the response on",
+        explanation="The window to ask for the next stage counts from this day.",
+    ),
+    A.AGREE_PERIOD: ActionForm(
+        "Agreed with the complainant on",
+        (
+            Input(
+                "agreed_until",
+                "The agreed period ends on",
+                "Enter the last day of the period agreed with the complainant.",
+            ),
+            _NOTE,
+        ),
+        "The regulations allow a period longer than six months if it is agreed with the "
+        "complainant before the six months expire (SI 2009/309 reg. 14).",
     ),
     A.WITHDRAW: ActionForm("Withdrawn on", (_why("the complaint is withdrawn"),)),
     A.DISCONTINUE: ActionForm("Discontinued on", (_why("the complaint is discontinued"),)),
@@ -385,7 +438,13 @@ ACTION_FORMS: Mapping[Action, ActionForm] = {
     ),
     A.ESCALATE_TO_LGSCO: ActionForm(
         "Ombudsman's enquiry received on",
-        (Input("lgsco_reference", "Ombudsman's reference"),),
+        (
+            Input("lgsco_reference", "Ombudsman's reference"),
+            Input(
+                "lgsco_response_due_on",
+                "The Ombudsman's response date (if given; else 20 working days)",
+            ),
+        ),
         "Open an Ombudsman stage for this case.",
     ),
     A.RECORD_LGSCO_DECISION: ActionForm(

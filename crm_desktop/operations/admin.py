@@ -25,6 +25,7 @@ __all__ = [
     "kpis",
     "natures",
     "remove_closure_day",
+    "remove_closure_day_on",
     "reset_password",
     "service_areas",
     "set_kpi_target",
@@ -135,10 +136,18 @@ def kpis(ctx: OpContext) -> list[ra.KpiRow]:
 
 @operation(_REFERENCE, changes=(Change.REFERENCE_DATA,))
 def set_kpi_target(
-    ctx: OpContext, kpi_id: int, version: int, target_percent: float, active: bool | None = None
+    ctx: OpContext,
+    kpi_id: int,
+    version: int,
+    target_percent: float,
+    active: bool | None = None,
+    threshold_days: int | None = None,
 ) -> ra.KpiRow:
-    """Change a KPI's target, or whether the report and dashboard show it."""
-    return ra.set_kpi_target(ctx.session, ctx.actor, kpi_id, version, target_percent, active)
+    """Change a KPI's target, whether the report and dashboard show it, or (for a KPI
+    counted in working days) the working days it counts within."""
+    return ra.set_kpi_target(
+        ctx.session, ctx.actor, kpi_id, version, target_percent, active, threshold_days
+    )
 
 
 @operation(_REFERENCE)
@@ -157,6 +166,12 @@ def add_closure_day(ctx: OpContext, day: dt.date, name: str) -> ra.ClosureDayRow
 def remove_closure_day(ctx: OpContext, closure_id: int, version: int) -> None:
     """Remove a council closure day."""
     ra.remove_closure_day(ctx.session, ctx.actor, closure_id, version)
+
+
+@operation(_REFERENCE, changes=(Change.CALENDAR,))
+def remove_closure_day_on(ctx: OpContext, day: dt.date) -> ra.ClosureDayRow:
+    """Remove the council closure day on a date (the command line's way)."""
+    return ra.remove_closure_day_on(ctx.session, ctx.actor, day)
 
 
 # ------------------------------------------------------------------------------ users

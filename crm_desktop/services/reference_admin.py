@@ -249,6 +249,7 @@ class ServiceAreaRow:
     for_compliments: bool
     active: bool
     version: int
+    directorate_id: int | None = None
 
 
 def list_service_areas(
@@ -271,6 +272,7 @@ def list_service_areas(
             a.for_compliments,
             a.active,
             a.version,
+            a.directorate_id,
         )
         for a, directorate in session.execute(query)
     ]
@@ -291,6 +293,7 @@ def _area_row(session: Session, area: ServiceArea) -> ServiceAreaRow:
         area.for_compliments,
         area.active,
         area.version,
+        area.directorate_id,
     )
 
 
@@ -498,6 +501,8 @@ class KpiRow:
     direction: str
     active: bool
     version: int
+    threshold_days: int | None = None  # for a KPI counted in working days: within how many
+    in_working_days: bool = False
 
 
 def _kpi_row(k: KpiDefinition) -> KpiRow:
@@ -511,6 +516,8 @@ def _kpi_row(k: KpiDefinition) -> KpiRow:
         KpiDirection(k.direction).value,
         k.active,
         k.version,
+        k.threshold_days,
+        k.threshold_unit == TimescaleUnit.WORKING_DAYS,
     )
 
 
@@ -530,7 +537,11 @@ def set_kpi_target(
     version: int,
     target_percent: float,
     active: bool | None = None,
+    threshold_days: int | None = None,
 ) -> KpiRow:
+    """A KPI's target (a percentage), whether it is shown, and for a KPI measured in
+    working days (such as the days from a children's Stage 2 request to its start) the
+    number of working days it counts within."""
     row = _get(session, KpiDefinition, kpi_id, "KPI")
     row.check_version(version, f"The KPI '{row.label}'")
     try:
@@ -542,6 +553,16 @@ def set_kpi_target(
     row.target_percent = round(target, 1)
     if active is not None:
         row.active = bool(active)
+    if threshold_days is not None:
+        if row.threshold_unit != TimescaleUnit.WORKING_DAYS:
+            raise ValidationError(
+                f"The KPI '{row.label}' is not counted in working days.", "threshold_days"
+            )
+        if isinstance(threshold_days, bool) or not 0 <= int(threshold_days) <= 250:
+            raise ValidationError(
+                "Enter the working days as a whole number from 0 to 250.", "threshold_days"
+            )
+        row.threshold_days = int(threshold_days)
     _touch(row, actor)
     session.flush()
     return _kpi_row(row)
@@ -566,8 +587,15 @@ def list_closure_days(session: Session) -> list[ClosureDayRow]:
 
 
 def add_closure_day(session: Session, actor: Actor, day: dt.date, name: str) -> ClosureDayRow:
-    """A council closure day: not a working day for deadlines counted from now on."""
+    """A council closure day: not a working day for corporate deadlines counted from now
+    on. The statutory children's and adult's clocks count it as a working day (the
+    regulations know no closure days)."""
     text = _name(name, "closure day")
+    existing = session.scalar(sa.select(ClosureDay).where(ClosureDay.day == day))
+    if existing is not None:
+        raise ValidationError(
+            f"{format_date(day)} is already a closure day ({existing.name}).", "day"
+        )
     if day.weekday() >= 5:
         raise ValidationError(
             f"{format_date(day)} is a {day:%A}: it is not a working day already.", "day"
@@ -594,6 +622,21 @@ def remove_closure_day(session: Session, actor: Actor, closure_id: int, version:
     row.check_version(version, f"The closure day {format_date(row.day)}")
     session.delete(row)
     session.flush()
+
+
+def remove_closure_day_on(session: Session, actor: Actor, day: dt.date) -> ClosureDayRow:
+    """Remove the closure day on ``day``; returns what was removed."""
+    row = session.scalar(sa.select(ClosureDay).where(ClosureDay.day == day))
+    if row is None:
+        raise ValidationError(
+            f"{format_date(day)} is not a closure day; 'calendar closure list' shows them.",
+            "day",
+        )
+    removed = ClosureDayRow(row.id, row.day, row.name, row.version)
+    row.updated_by = actor.username
+    session.delete(row)
+    session.flush()
+    return removed
 
 
 # ---------------------------------------------------------------------------- users

@@ -55,6 +55,7 @@ from crm_desktop.domain.enums import (
     SuspensionReason,
 )
 from crm_desktop.domain.formatting import format_date
+from crm_desktop.domain.statutory import response_received_on
 from crm_desktop.domain.workflow import (
     ACTION_FORMS,
     ADULT_GRADES,
@@ -83,10 +84,14 @@ class ActionInput:
     note: str | None = None
     working_days: int | None = None  # extend
     agreed_with_complainant: bool = False  # extend
+    beyond_limit_reason: str | None = None  # extend: a manager's reason to pass the limit
     suspension_reason: SuspensionReason | None = None  # suspend
     grade: StageCode | None = None  # regrade
     outcome_override: Outcome | None = None  # respond: overrides the points' outcome
     panel_report_on: dt.date | None = None  # respond at children's Stage 3
+    response_received_on: dt.date | None = None  # respond: the complainant received it
+    agreed_until: dt.date | None = None  # agree period (adult): its last day
+    lgsco_response_due_on: dt.date | None = None  # the Ombudsman's own response date
     lgsco_decision: LgscoDecision | None = None
     lgsco_reference: str | None = None
     reply_text: str | None = None  # comments
@@ -233,7 +238,14 @@ def _record_workflow_event(
     stage_id: int | None,
 ) -> None:
     details: dict[str, object] = {"on": data.on.isoformat()}
-    for key in ("reason", "note", "working_days", "lgsco_reference", "reply_text"):
+    for key in (
+        "reason",
+        "note",
+        "working_days",
+        "lgsco_reference",
+        "reply_text",
+        "beyond_limit_reason",
+    ):
         value = getattr(data, key)
         if value not in (None, ""):
             details[key] = value
@@ -241,6 +253,15 @@ def _record_workflow_event(
         value = getattr(data, key)
         if value is not None:
             details[key] = value.value
+    for key in (
+        "panel_report_on",
+        "response_received_on",
+        "agreed_until",
+        "lgsco_response_due_on",
+    ):
+        day = getattr(data, key)
+        if day is not None:
+            details[key] = day.isoformat()
     if data.override_window:
         details["override_window"] = True
     session.info.setdefault(ACTOR_KEY, actor.username)
@@ -339,6 +360,7 @@ def _extend(
         data.reason,
         actor.username,
         data.agreed_with_complainant,
+        data.beyond_limit_reason,
     )
     return stage.id
 
@@ -409,10 +431,47 @@ def _hold_panel(
             raise ValidationError(
                 "The Independent Person from Stage 2 cannot sit on the review panel."
             )
-    if stage.started_on and data.on < stage.started_on:
-        raise ValidationError("The panel cannot meet before the review was asked for.", "on")
-    stage.panel_on = data.on
+    step = clock.record_panel(session, stage.id, data.on, actor.username)
+    if step.late_by:
+        assert step.due is not None
+        warnings.append(
+            f"The panel met {step.late_by} working day{'s' * (step.late_by != 1)} after it was "
+            f"due ({format_date(step.due)}): the regulations give 30 working days from the "
+            "request (reg. 19(4))."
+        )
     return stage.id
+
+
+def _record_panel_report(
+    session: Session,
+    case: Case,
+    stage: Stage | None,
+    data: ActionInput,
+    actor: Actor,
+    warnings: list[str],
+) -> int:
+    stage = _stage(stage)
+    if stage.panel_report_on is not None:
+        raise ValidationError(
+            f"The panel's report was already recorded as received on "
+            f"{format_date(stage.panel_report_on)}.",
+            "on",
+        )
+    _panel_report_received(stage, data.on, actor, warnings, session)
+    return stage.id
+
+
+def _panel_report_received(
+    stage: Stage, on: dt.date, actor: Actor, warnings: list[str], session: Session
+) -> None:
+    step = clock.record_panel_report(session, stage.id, on, actor.username)
+    if step.late_by:
+        assert step.due is not None
+        warnings.append(
+            f"The panel's report came {step.late_by} working day"
+            f"{'s' * (step.late_by != 1)} after it was due ({format_date(step.due)}): the "
+            "regulations give 5 working days from the meeting (reg. 20(2))."
+        )
 
 
 def _point_outcomes(session: Session, case: Case, stage: Stage) -> dict[int, Outcome | None]:
@@ -463,13 +522,71 @@ def _respond(
         outcome = data.outcome_override
         stage.outcome_override_reason = data.reason.strip()
     if stage.stage == StageCode.STAGE_3:
-        if data.panel_report_on is not None:
-            if stage.panel_on and data.panel_report_on < stage.panel_on:
-                raise ValidationError("The panel report cannot be before the panel met.")
-            stage.panel_report_on = data.panel_report_on
+        if stage.panel_report_on is None:
+            if data.panel_report_on is None:
+                raise ValidationError(
+                    "Enter the day the panel's report was received: the council's response "
+                    "is due within 15 working days of it (reg. 21(1)).",
+                    "panel_report_on",
+                )
+            _panel_report_received(stage, data.panel_report_on, actor, warnings, session)
+        elif data.panel_report_on not in (None, stage.panel_report_on):
+            raise ValidationError(
+                f"The panel's report was already recorded as received on "
+                f"{format_date(stage.panel_report_on)}.",
+                "panel_report_on",
+            )
+        assert stage.panel_report_on is not None
+        if data.on < stage.panel_report_on:
+            raise ValidationError(
+                "The council's response cannot be before the panel's report was received.",
+                "on",
+            )
         stage.council_response_on = data.on
     clock.close_clock(session, stage.id, data.on, actor.username)
     stage.outcome = outcome
+    if data.response_received_on is not None and data.response_received_on < data.on:
+        raise ValidationError(
+            "The complainant cannot have received the response before it was sent.",
+            "response_received_on",
+        )
+    stage.response_received_on = response_received_on(data.on, data.response_received_on)
+    return stage.id
+
+
+def _record_response_received(
+    session: Session,
+    case: Case,
+    stage: Stage | None,
+    data: ActionInput,
+    actor: Actor,
+    warnings: list[str],
+) -> int:
+    stage = _stage(stage)
+    assert stage.closed_on is not None
+    if data.on < stage.closed_on:
+        raise ValidationError(
+            f"The complainant cannot have received the response before it was sent "
+            f"({format_date(stage.closed_on)}).",
+            "on",
+        )
+    stage.response_received_on = data.on
+    return stage.id
+
+
+def _agree_period(
+    session: Session,
+    case: Case,
+    stage: Stage | None,
+    data: ActionInput,
+    actor: Actor,
+    warnings: list[str],
+) -> int:
+    stage = _stage(stage)
+    assert data.agreed_until is not None  # required: checked by perform
+    clock.agree_period(
+        session, stage.id, data.on, data.agreed_until, actor.username, data.note or ""
+    )
     return stage.id
 
 
@@ -557,11 +674,14 @@ def _request_next_stage(
         session, Procedure(case.procedure), StageCode(stage.stage)
     ).next_stage_window
     if window is not None:
-        last_day = working_calendar(session).add_working_days(stage.closed_on, window)
+        # The window counts from the day the complainant received the response.
+        received = response_received_on(stage.closed_on, stage.response_received_on)
+        last_day = working_calendar(session, case.procedure).add_working_days(received, window)
         if data.on > last_day:
             late = (
                 f"The request came on {format_date(data.on)}, after the window closed on "
-                f"{format_date(last_day)} ({window} working days after the response)."
+                f"{format_date(last_day)} ({window} working days after the complainant "
+                f"received the response on {format_date(received)})."
             )
             if not data.override_window:
                 raise ValidationError(
@@ -614,7 +734,7 @@ def _escalate(
         # then only the acknowledgement is due.
         ack = timescales(session, procedure, code).acknowledge
         if ack is not None:
-            new.acknowledge_due_on = working_calendar(session).add_working_days(
+            new.acknowledge_due_on = working_calendar(session, procedure).add_working_days(
                 new.requested_on or data.on, ack
             )
     else:
@@ -634,17 +754,27 @@ def _escalate_to_lgsco(
     new = _open_stage(session, case, stage, StageCode.LGSCO, data.on)
     new.started_on = data.on
     rules = timescales(session, Procedure(case.procedure), StageCode.LGSCO)
-    due = (
-        working_calendar(session).add_working_days(data.on, rules.lgsco_enquiry_response)
-        if rules.lgsco_enquiry_response is not None
-        else None
-    )
+    if data.lgsco_response_due_on is not None:
+        # The Ombudsman's own response date wins.
+        if data.lgsco_response_due_on < data.on:
+            raise ValidationError(
+                "The Ombudsman's response date cannot be before the enquiry arrived.",
+                "lgsco_response_due_on",
+            )
+        due: dt.date | None = data.lgsco_response_due_on
+    elif rules.lgsco_enquiry_response is not None:
+        due = working_calendar(session, case.procedure).add_working_days(
+            data.on, rules.lgsco_enquiry_response
+        )
+    else:
+        due = None
     session.add(
         LgscoDetail(
             stage_id=new.id,
             lgsco_reference=(data.lgsco_reference or "").strip() or None,
             enquiry_received_on=data.on,
             enquiry_response_due_on=due,
+            enquiry_due_from_ombudsman=data.lgsco_response_due_on is not None,
         )
     )
     return new.id
@@ -728,6 +858,7 @@ def _reopen(
         stage.outcome_override_reason = None
         stage.next_stage_requested_on = None
         stage.next_stage_window_override = None
+        stage.response_received_on = None
         stage.status = StageStatus.OPEN
         if stage.panel_on is not None and stage.stage == StageCode.STAGE_3:
             stage.council_response_on = None
@@ -749,6 +880,9 @@ _HANDLERS = {
     Action.EXTEND: _extend,
     Action.START_INVESTIGATION: _start_investigation,
     Action.HOLD_PANEL: _hold_panel,
+    Action.RECORD_PANEL_REPORT: _record_panel_report,
+    Action.RECORD_RESPONSE_RECEIVED: _record_response_received,
+    Action.AGREE_PERIOD: _agree_period,
     Action.RESPOND: _respond,
     Action.WITHDRAW: lambda s, c, st, d, a, w: _end(s, c, st, d, a, w, Outcome.WITHDRAWN),
     Action.DISCONTINUE: lambda s, c, st, d, a, w: _end(s, c, st, d, a, w, Outcome.DISCONTINUED),
