@@ -1003,7 +1003,8 @@ class _Builder:
         from_baseline: list[str] = []
         for index, year in enumerate(self.years):
             frame = values(year).reindex(columns=counted).fillna(0)
-            frame = frame[frame.index.map(lambda a: _area_procedure(a) in procedures)]
+            keep = np.array([_area_procedure(str(a)) in procedures for a in frame.index], bool)
+            frame = frame.loc[keep].copy()
             if index == 0:
                 for area in areas:
                     figures = self.fallback(key, _area_procedure(area))
@@ -1017,7 +1018,7 @@ class _Builder:
         rows: list[tuple[Cell, ...]] = []
 
         def sums(frame: pd.DataFrame, which: Callable[[str], bool]) -> pd.Series:
-            chosen = frame[[which(a) for a in frame.index]]
+            chosen = frame.loc[np.array([which(str(a)) for a in frame.index], bool)]
             return chosen.sum(axis=0) if not chosen.empty else pd.Series(0.0, index=counted)
 
         def one(area: str) -> Callable[[str], bool]:
