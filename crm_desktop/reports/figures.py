@@ -36,6 +36,7 @@ from crm_desktop.db.models import (
     ActionItem,
     BaselineFigure,
     Case,
+    CaseParty,
     CaseServiceCategory,
     ComplaintPoint,
     Directorate,
@@ -45,6 +46,7 @@ from crm_desktop.db.models import (
     LgscoRemedy,
     Nature,
     OutcomeCode,
+    Person,
     ReportBucket,
     ServiceArea,
     ServiceCategory,
@@ -56,8 +58,12 @@ from crm_desktop.domain.calendar import WorkingCalendar, add_calendar_months
 from crm_desktop.domain.deadlines import working_days_taken_array
 from crm_desktop.domain.enums import (
     DECISION_ORDER,
+    STAGES_BY_PROCEDURE,
+    ComplainantType,
     KpiDirection,
     LgscoDecision,
+    NotAcceptedReason,
+    Ombudsman,
     Procedure,
     StageCode,
     TimescaleUnit,
@@ -71,7 +77,7 @@ from crm_desktop.reports.model import (
     Section,
     Table,
 )
-from crm_desktop.services.calendar_service import working_calendar
+from crm_desktop.services.calendar_service import StageTimescales, timescales, working_calendar
 
 COUNCIL_NAME_KEY = "council.name"
 COMMENTARY_KEY = "report.commentary.{year}.{section}"
@@ -93,6 +99,10 @@ LETTER_SIMILAR = "similar authorities"
 
 AVERAGE_LABEL = "Average response time (working days)"
 RESPONSES_LABEL = "Responses"
+
+NOT_RECORDED = "Not recorded"
+COMMENTS_LABEL = "Comments received"
+UNREASONABLE_LABEL = "People treated under the unreasonable-behaviour policy"
 
 # The basis of each table, written under it.
 BASIS_RECEIVED = "By the date the complaint was received."
@@ -130,6 +140,7 @@ class _Data:
     lgsco: pd.DataFrame  # Ombudsman stages with decision, payments and late remedies
     learning: pd.DataFrame  # action items marked as learning examples
     remedies: pd.DataFrame  # the Ombudsman's remedies: stage, deadline, completed
+    people: pd.DataFrame  # people under the unreasonable-behaviour policy, by procedure
 
 
 def _frame(session: Session, statement: sa.Select[*tuple[object, ...]]) -> pd.DataFrame:
@@ -177,13 +188,18 @@ def _load(
             directorate.name.label("directorate"),
             ServiceArea.name.label("service_area"),
             Team.name.label("team"),
+            sa.type_coerce(Case.complainant_type, sa.String()).label("complainant_type"),
+            Case.advocacy_provided,
+            Case.well_founded,
+            sa.type_coerce(Case.not_accepted_reason, sa.String()).label("not_accepted"),
+            Case.not_accepted_on,
         )
         .join(chosen, chosen.c.id == Case.id)
         .outerjoin(directorate, directorate.id == Case.directorate_id)
         .outerjoin(ServiceArea, ServiceArea.id == Case.service_area_id)
         .outerjoin(Team, Team.id == Case.team_id),
     )
-    _as_dates(cases, "received")
+    _as_dates(cases, "received", "not_accepted_on")
     stages = _frame(
         session,
         sa.select(
@@ -195,16 +211,34 @@ def _load(
             Stage.closed_on.label("closed"),
             sa.type_coerce(Stage.outcome, sa.String()).label("outcome"),
             Stage.suspended_days,
+            Stage.extended_days,
+            Stage.acknowledged_on.label("acknowledged"),
+            Stage.due_on.label("due"),
+            Stage.panel_on.label("panel"),
+            Stage.panel_report_on.label("panel_report"),
+            Stage.council_response_on.label("council_response"),
             LgscoDetail.enquiry_received_on.label("enquiry"),
+            sa.type_coerce(LgscoDetail.ombudsman, sa.String()).label("ombudsman"),
         )
         .join(chosen, chosen.c.id == Stage.case_id)
         .outerjoin(LgscoDetail, LgscoDetail.stage_id == Stage.id),
     )
-    _as_dates(stages, "requested", "started", "closed", "enquiry")
+    _as_dates(
+        stages,
+        "requested",
+        "started",
+        "closed",
+        "enquiry",
+        "acknowledged",
+        "due",
+        "panel",
+        "panel_report",
+        "council_response",
+    )
     if only_cases_and_stages:
         # The KPIs need nothing else (the dashboard asks for them often).
         empty = pd.DataFrame()
-        return _Data(cases, stages, empty, empty, empty, empty, empty)
+        return _Data(cases, stages, empty, empty, empty, empty, empty, empty)
     points = _frame(
         session,
         sa.select(ComplaintPoint.case_id, Nature.name.label("nature"))
@@ -258,7 +292,22 @@ def _load(
         .where(ActionItem.learning_example.is_(True), ActionItem.done_on.between(start, end))
         .order_by(ActionItem.done_on, ActionItem.id),
     )
-    return _Data(cases, stages, points, categories, lgsco, learning, remedies)
+    # People the unreasonable-behaviour policy was applied to in the years, with the
+    # procedures of the cases they complained in.
+    people = _frame(
+        session,
+        sa.select(
+            Person.id.label("person_id"),
+            Person.vexatious_since.label("since"),
+            sa.type_coerce(Case.procedure, sa.String()).label("procedure"),
+        )
+        .join(CaseParty, CaseParty.person_id == Person.id)
+        .join(Case, Case.id == CaseParty.case_id)
+        .where(Person.vexatious_since.between(start, end))
+        .distinct(),
+    )
+    _as_dates(people, "since")
+    return _Data(cases, stages, points, categories, lgsco, learning, remedies, people)
 
 
 # ------------------------------------------------------------------------- helpers
@@ -337,6 +386,7 @@ class _Reference:
     buckets: dict[str, list[tuple[str, int | None]]]
     kpis: list[KpiDefinition]
     directorate_names: dict[int, str]
+    limits: dict[tuple[str, str], StageTimescales]  # (procedure, stage): its timescales
 
 
 def _reference(session: Session) -> _Reference:
@@ -397,6 +447,11 @@ def _reference(session: Session) -> _Reference:
         ),
         directorate_names={
             row.id: row.name for row in session.execute(sa.select(Directorate.id, Directorate.name))
+        },
+        limits={
+            (p.value, code.value): timescales(session, p, code)
+            for p in Procedure
+            for code in STAGES_BY_PROCEDURE[p]
         },
     )
 
@@ -604,6 +659,309 @@ class _Builder:
             baseline_rows=tuple((label, "", procedure) for label in labels),
         )
 
+    # -- the statutory annual reports' contents ---------------------------------------
+
+    def ratio_table(
+        self,
+        key: str,
+        title: str,
+        procedure: str,
+        lines: Sequence[tuple[str, Callable[[_Year], tuple[int, int | None]]]],
+        notes: Sequence[str],
+    ) -> Table:
+        """A table of figures a year, each with what it is out of (None: a plain count)
+        and the share; the previous year from baseline figures where it has no cases."""
+        values = [[line(year) for _, line in lines] for year in self.years]
+        figures = self.fallback(key, procedure)
+        if figures is not None:
+            values[0] = [
+                (
+                    int(figures.get((label, "number"), 0)),
+                    None if whole is None else int(figures.get((label, "out of"), 0)),
+                )
+                for (label, _), (_, whole) in zip(lines, values[1], strict=True)
+            ]
+        rows = []
+        for index, (label, _) in enumerate(lines):
+            cells: list[Cell] = [Cell(label, Format.TEXT)]
+            for year_values in values:
+                part, whole = year_values[index]
+                cells += [
+                    Cell(part),
+                    Cell(whole),
+                    Cell(None if whole is None else _percent(part, whole), Format.PERCENT),
+                ]
+            rows.append(tuple(cells))
+        columns = (
+            "Measure",
+            *(f"{year} {name}" for year in self.columns for name in ("number", "out of", "share")),
+        )
+        return Table(
+            key,
+            title,
+            columns,
+            tuple(rows),
+            has_total=False,
+            notes=tuple(notes)
+            + ((f"{self.columns[0]} figures are baseline figures, not cases.",) if figures else ()),
+            baseline_columns=tuple(
+                c for c in columns[1:] if figures and c.startswith(self.columns[0])
+            ),
+            baseline_rows=tuple(
+                (label, measure, procedure)
+                for (label, _), (_, whole) in zip(lines, values[1], strict=True)
+                for measure in (("number",) if whole is None else ("number", "out of"))
+            ),
+        )
+
+    def _working_days(self, starts: pd.Series, ends: pd.Series) -> np.ndarray:
+        begin = starts.to_numpy().astype("datetime64[D]")
+        finish = ends.to_numpy().astype("datetime64[D]")
+        if not len(begin):
+            return np.zeros(0, dtype=np.int64)
+        return working_days_taken_array(self.cal, begin, np.maximum(finish, begin))
+
+    def children_time_limits(self) -> Table:
+        p = Procedure.CHILDREN.value
+        one = self.ref.limits[(p, StageCode.STAGE_1.value)]
+        two = self.ref.limits[(p, StageCode.STAGE_2.value)]
+        three = self.ref.limits[(p, StageCode.STAGE_3.value)]
+
+        def responses(code: str, year: _Year) -> pd.DataFrame:
+            stages = self.closed_in(self.closed, year)
+            return stages[(stages["procedure"] == p) & (stages["stage"] == code)]
+
+        def within(code: str, days: int | None) -> Callable[[_Year], tuple[int, int | None]]:
+            def line(year: _Year) -> tuple[int, int | None]:
+                stages = responses(code, year)
+                if days is None:
+                    return 0, len(stages)
+                return int((stages["taken"] <= days).sum()), len(stages)
+
+            return line
+
+        def extended(code: str) -> Callable[[_Year], tuple[int, int | None]]:
+            def line(year: _Year) -> tuple[int, int | None]:
+                stages = responses(code, year)
+                return int((stages["extended_days"].fillna(0) > 0).sum()), len(stages)
+
+            return line
+
+        def panel_clock(
+            start: str, end: str, days: int | None
+        ) -> Callable[[_Year], tuple[int, int | None]]:
+            # Stage 3's clocks, by the date the clock stopped (the panel met, the report
+            # came, the council responded) in the year.
+            def line(year: _Year) -> tuple[int, int | None]:
+                stages = self.stages[
+                    (self.stages["procedure"] == p) & (self.stages["stage"] == "3")
+                ]
+                stages = stages[stages[end].notna() & year.within(stages[end])]
+                begun = stages[start].fillna(stages["started"])
+                stages, begun = stages[begun.notna()], begun[begun.notna()]
+                if days is None:
+                    return 0, len(stages)
+                taken = self._working_days(begun, stages[end])
+                return int((taken <= days).sum()), len(stages)
+
+            return line
+
+        def days(n: int | None) -> str:
+            return f"{n} working days" if n is not None else "the time limit"
+
+        lines: list[tuple[str, Callable[[_Year], tuple[int, int | None]]]] = [
+            (f"Stage 1 responses within {days(one.duration)}", within("1", one.duration)),
+            (
+                f"Stage 1 responses within {days(one.extension_limit)} (extended)",
+                within("1", one.extension_limit),
+            ),
+            ("Stage 1 responses after an extension", extended("1")),
+            (f"Stage 2 responses within {days(two.duration)}", within("2", two.duration)),
+            (
+                f"Stage 2 responses within {days(two.extension_limit)} (extended)",
+                within("2", two.extension_limit),
+            ),
+            ("Stage 2 responses after an extension", extended("2")),
+            (
+                f"Stage 3 panels held within {days(three.panel_meeting)} of the request",
+                panel_clock("requested", "panel", three.panel_meeting),
+            ),
+            (
+                f"Stage 3 panel reports within {days(three.panel_report)} of the panel",
+                panel_clock("panel", "panel_report", three.panel_report),
+            ),
+            (
+                f"Stage 3 council responses within {days(three.council_response)} of the report",
+                panel_clock("panel_report", "council_response", three.council_response),
+            ),
+        ]
+        return self.ratio_table(
+            "children_time_limits",
+            "Compliance with the time limits",
+            p,
+            lines,
+            (
+                "Stage 1 and Stage 2: responses sent in the year, in working days from the "
+                "start of the stage less suspensions. Stage 3: each clock by the date it "
+                "stopped (the panel met, its report came, the council responded).",
+            ),
+        )
+
+    def children_who_complained(self) -> list[Table]:
+        p = Procedure.CHILDREN.value
+
+        def complaints(year: _Year) -> pd.DataFrame:
+            frame = self.received(self.complaints, year)
+            frame = frame[frame["procedure"] == p]
+            return frame[frame["not_accepted"].isna()]
+
+        labels = {t.value: t.label for t in ComplainantType}
+
+        def who(year: _Year) -> pd.Series:
+            return (
+                complaints(year)["complainant_type"].map(labels).fillna(NOT_RECORDED).value_counts()
+            )
+
+        def advocacy(year: _Year) -> pd.Series:
+            answer = complaints(year)["advocacy_provided"]
+            return (
+                answer.map({True: "Advocacy provided", False: "No advocacy"})
+                .fillna(NOT_RECORDED)
+                .value_counts()
+            )
+
+        return [
+            self.table(
+                "children_who_complained",
+                "Who complained",
+                "Complainant",
+                p,
+                [*labels.values(), NOT_RECORDED],
+                who,
+                notes=(BASIS_RECEIVED,),
+            ),
+            self.table(
+                "children_advocacy",
+                "Advocacy",
+                "Advocacy",
+                p,
+                ["Advocacy provided", "No advocacy", NOT_RECORDED],
+                advocacy,
+                notes=(BASIS_RECEIVED,),
+            ),
+        ]
+
+    def adult_statutory(self) -> Table:
+        p = Procedure.ADULT.value
+        levels = (StageCode.LOW.value, StageCode.MODERATE_HIGH.value, StageCode.INFORMAL.value)
+        acknowledge = self.ref.limits[(p, StageCode.LOW.value)].acknowledge
+
+        def received(year: _Year) -> tuple[int, int | None]:
+            frame = self.received(self.complaints, year)
+            frame = frame[(frame["procedure"] == p) & frame["not_accepted"].isna()]
+            return len(frame), None
+
+        def answered(year: _Year) -> pd.DataFrame:
+            stages = self.closed_in(self.stages, year)
+            return stages[(stages["procedure"] == p) & stages["stage"].isin(levels)]
+
+        def well_founded(year: _Year) -> tuple[int, int | None]:
+            stages = answered(year).drop_duplicates("case_id")
+            cases = self.d.cases.set_index("case_id")["well_founded"]
+            decided = stages["case_id"].map(cases)
+            return int((decided == True).sum()), len(stages)  # noqa: E712
+
+        def referred(body: Ombudsman) -> Callable[[_Year], tuple[int, int | None]]:
+            def line(year: _Year) -> tuple[int, int | None]:
+                stages = self.requested_in(self.stages, year)
+                stages = stages[
+                    (stages["procedure"] == p)
+                    & (stages["stage"] == StageCode.LGSCO.value)
+                    & (stages["ombudsman"].fillna(Ombudsman.LGSCO.value) == body.value)
+                ]
+                return stages["case_id"].nunique(), None
+
+            return line
+
+        def acknowledged(year: _Year) -> tuple[int, int | None]:
+            stages = self.requested_in(self.stages, year)
+            stages = stages[(stages["procedure"] == p) & stages["stage"].isin(levels)]
+            stages = stages.drop_duplicates("case_id")
+            if acknowledge is None:
+                return 0, len(stages)
+            done = stages[stages["acknowledged"].notna()]
+            taken = self._working_days(done["received"], done["acknowledged"])
+            return int((taken <= acknowledge).sum()), len(stages)
+
+        def agreed(year: _Year) -> tuple[int, int | None]:
+            stages = answered(year)
+            stages = stages[stages["due"].notna()]
+            return int((stages["closed"] <= stages["due"]).sum()), len(stages)
+
+        return self.ratio_table(
+            "adult_statutory",
+            "Complaints received, well-founded and referred to an Ombudsman",
+            p,
+            (
+                ("Complaints received", received),
+                ("Decided well-founded", well_founded),
+                (
+                    "Referred to the Local Government and Social Care Ombudsman",
+                    referred(Ombudsman.LGSCO),
+                ),
+                ("Referred to the Health Service Ombudsman", referred(Ombudsman.HEALTH_SERVICE)),
+                (
+                    f"Acknowledged within {acknowledge if acknowledge is not None else '?'} "
+                    "working days",
+                    acknowledged,
+                ),
+                ("Responses within the period agreed", agreed),
+            ),
+            (
+                "Complaints received and acknowledged: by the date received (not counting "
+                "those not accepted). Well-founded and within the period agreed: responses "
+                "sent in the year (the period agreed is the response due date, with the "
+                "extensions agreed with the complainant). Referrals: by the date of the "
+                "Ombudsman's enquiry. The subject matter is in the nature of complaints "
+                "and complaints by service tables.",
+            ),
+        )
+
+    def other_representations(self, procedure: str) -> Table:
+        reasons = {r.value: r.label for r in NotAcceptedReason}
+
+        def count(year: _Year) -> pd.Series:
+            cases = self.d.cases[self.d.cases["procedure"] == procedure]
+            comments = int((self.received(cases, year)["kind"] == "comment").sum())
+            refused = cases[cases["not_accepted"].notna()]
+            when = refused["not_accepted_on"].fillna(refused["received"])
+            refused = refused[year.within(when)]
+            by_reason = refused["not_accepted"].map(reasons).value_counts()
+            people = self.d.people
+            people = people[(people["procedure"] == procedure) & year.within(people["since"])]
+            figures = {COMMENTS_LABEL: comments, UNREASONABLE_LABEL: people["person_id"].nunique()}
+            figures |= {f"Not accepted: {label}": int(n) for label, n in by_reason.items()}
+            return pd.Series(figures)
+
+        return self.table(
+            f"{procedure}_other_representations",
+            "Comments, complaints not accepted and unreasonable behaviour",
+            "Representations",
+            procedure,
+            [
+                COMMENTS_LABEL,
+                *(f"Not accepted: {label}" for label in reasons.values()),
+                UNREASONABLE_LABEL,
+            ],
+            count,
+            total=False,
+            notes=(
+                "Comments by the date received; complaints not accepted by the date of the "
+                "decision; people by the date the unreasonable-behaviour policy was applied "
+                "to them.",
+            ),
+        )
+
     # -- sections --------------------------------------------------------------------
 
     def children(self) -> Section:
@@ -673,7 +1031,10 @@ class _Builder:
                     p,
                     ["2"],
                 ),
+                self.children_time_limits(),
+                *self.children_who_complained(),
                 self.compliments_table("children_compliments", p),
+                self.other_representations(p),
             ),
         )
 
@@ -798,7 +1159,9 @@ class _Builder:
                     p,
                     ["moderate-high"],
                 ),
+                self.adult_statutory(),
                 self.compliments_table("adult_compliments", p),
+                self.other_representations(p),
             ),
         )
 
@@ -861,6 +1224,7 @@ class _Builder:
                 average=True,
             ),
             self.compliments_table("corporate_compliments", p),
+            self.other_representations(p),
         ]
         return Section("corporate", "Corporate", tuple(tables))
 
