@@ -26,6 +26,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,8 +36,16 @@ from sqlalchemy.orm import Session
 from crm_desktop.db.models import BaselineFigure
 from crm_desktop.domain.enums import Procedure
 from crm_desktop.domain.financial_year import FinancialYear
+from crm_desktop.errors import ValidationError
 from crm_desktop.files import atomic_write, check_target
-from crm_desktop.reports.figures import annual_report
+from crm_desktop.reports.figures import (
+    LETTER_BASE,
+    LETTER_KEY,
+    LETTER_MEASURES,
+    LETTER_OMBUDSMAN,
+    LETTER_SIMILAR,
+    annual_report,
+)
 
 HEADER = ("financial_year", "table", "row", "measure", "value")
 OLD_HEADER = ("financial_year", "table", "row", "value")
@@ -209,3 +218,54 @@ def save_figures(
                     )
                 )
     session.flush()
+
+
+# ------------------------------------------------ the Ombudsman's annual review letter
+
+LETTER_COLUMNS = (LETTER_OMBUDSMAN, LETTER_BASE, LETTER_SIMILAR)
+
+
+def letter_figures(session: Session, year: int) -> dict[tuple[str, str], float]:
+    """The Ombudsman's published figures entered for a financial year: (measure, one of
+    :data:`LETTER_COLUMNS`): value."""
+    return {
+        (row.row_label, row.measure): row.value
+        for row in session.scalars(
+            sa.select(BaselineFigure).where(
+                BaselineFigure.financial_year == year, BaselineFigure.table_key == LETTER_KEY
+            )
+        )
+    }
+
+
+def save_letter_figures(
+    session: Session, year: int, figures: Mapping[tuple[str, str], float | None]
+) -> int:
+    """Replace the Ombudsman's published figures for a financial year with ``figures``
+    (an empty one is left out); how many were saved. Percentages are 0 to 100, bases
+    whole numbers."""
+    FinancialYear(year)  # a year the report can show
+    saved: dict[tuple[int, str, str, str], float] = {}
+    for (measure, column), value in figures.items():
+        if measure not in LETTER_MEASURES or column not in LETTER_COLUMNS:
+            raise ValidationError(f"'{measure}: {column}' is not a figure of the letter.")
+        if value is None:
+            continue
+        field = f"{measure}: {column}"
+        if value < 0:
+            raise ValidationError(f"{field} cannot be negative.", field)
+        if column == LETTER_BASE and value != int(value):
+            raise ValidationError(f"{field} is a number of cases: a whole number.", field)
+        if column != LETTER_BASE and value > 100:
+            raise ValidationError(f"{field} is a percentage: at most 100.", field)
+        saved[(year, LETTER_KEY, measure, column)] = float(value)
+    for old in session.scalars(
+        sa.select(BaselineFigure).where(
+            BaselineFigure.financial_year == year, BaselineFigure.table_key == LETTER_KEY
+        )
+    ):
+        session.delete(old)
+    session.flush()
+    if saved:
+        save_figures(session, {LETTER_KEY: {}}, saved)
+    return len(saved)
