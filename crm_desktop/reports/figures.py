@@ -1714,6 +1714,7 @@ class _Builder:
                     ("Case", "Action", "Evidence"),
                     rows,
                     has_total=False,
+                    notes=("Actions completed in the year.",),
                 ),
             ),
         )

@@ -15,6 +15,7 @@ from crm_desktop.domain.access import Actor
 from crm_desktop.domain.enums import (
     ComplainantType,
     Kind,
+    LgscoDecision,
     NotAcceptedReason,
     Ombudsman,
     PartyRole,
@@ -223,3 +224,52 @@ def test_the_ombudsmans_published_figures(database: Database) -> None:
     assert table.value(f"{upheld}: the Ombudsman's figure", "2022/23") == 92
     assert table.value(f"{upheld}: the Ombudsman's figure", "2022/23 out of") == 24
     assert table.value(f"{upheld}: similar authorities' average", "2022/23") == 80
+
+
+def test_migration_0007c2_down_and_up_with_the_new_facts(any_database: Database) -> None:
+    """Down to 0006: the figures and decisions the earlier schema cannot hold are dropped,
+    the rest kept; up again: the schema is the models'."""
+    from crm_desktop.db import migrate
+    from crm_desktop.db.models import BaselineFigure
+
+    ids = any_database.write(_cases)
+    _record(any_database, ids["child"], StatutoryFacts(complainant_type=ComplainantType.PARENT))
+
+    def figures(session: Session) -> None:
+        session.add(
+            BaselineFigure(
+                financial_year=2021,
+                procedure=Procedure.CHILDREN,
+                table_key="children_by_team",
+                row_label="Through Care",
+                value=40,
+            )
+        )
+        session.add(
+            BaselineFigure(
+                financial_year=2021,
+                procedure=None,
+                table_key="lgsco_letter",
+                row_label="Detailed investigations upheld",
+                measure="Ombudsman's figure",
+                value=92,
+            )
+        )
+        detail = session.query(LgscoDetail).one()
+        detail.decision = LgscoDecision.UPHELD_REMEDY_PROVIDED
+
+    any_database.write(figures)
+    migrate.downgrade(any_database.engine, "0006")
+    with any_database.engine.connect() as connection:
+        kept = connection.exec_driver_sql(
+            "SELECT table_key, row_label, value FROM baseline_figure"
+        ).all()
+        decision = connection.exec_driver_sql("SELECT decision FROM lgsco_detail").scalar()
+    assert [tuple(r) for r in kept] == [("children_by_team", "Through Care", 40.0)]
+    assert decision is None
+    migrate.upgrade(any_database.engine)
+    with any_database.session() as session:
+        figure = session.query(BaselineFigure).one()
+        assert (figure.measure, figure.procedure) == ("", Procedure.CHILDREN)
+        case = session.get(Case, ids["child"])
+        assert case is not None and case.complainant_type is None  # the column was dropped
