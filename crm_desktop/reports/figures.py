@@ -145,7 +145,12 @@ class _Data:
 
 def _frame(session: Session, statement: sa.Select[*tuple[object, ...]]) -> pd.DataFrame:
     result = session.execute(statement)
-    return pd.DataFrame(result.all(), columns=list(result.keys()))
+    keys = list(result.keys())
+    rows = result.all()
+    if not rows:
+        return pd.DataFrame(columns=keys)
+    # Column by column: far quicker than pandas reading a list of row objects.
+    return pd.DataFrame(dict(zip(keys, (list(c) for c in zip(*rows, strict=True)), strict=True)))
 
 
 def _as_dates(frame: pd.DataFrame, *columns: str) -> None:
@@ -475,6 +480,8 @@ class _Builder:
         self.columns = (FinancialYear(year - 1).label, FinancialYear(year).label)
         self.baseline = baseline
         self._previous_cases: dict[str, bool] = {}
+        # Selections by year, kept with their frame (so an id reused is never confused).
+        self._selections: dict[tuple[int, str, int], tuple[pd.DataFrame, pd.DataFrame]] = {}
         cases = data.cases
         self.complaints = cases[cases["kind"] == "complaint"]
         stages = data.stages.merge(
@@ -502,17 +509,28 @@ class _Builder:
 
     # -- per-year selections -------------------------------------------------------
 
+    def _in_year(self, frame: pd.DataFrame, column: str, year: _Year) -> pd.DataFrame:
+        """``frame``'s rows whose ``column`` falls in the year; the builder's own frames'
+        selections are made once (every table asks for them)."""
+        key = (id(frame), column, year.year)
+        cached = self._selections.get(key)
+        if cached is not None and cached[0] is frame:
+            return cached[1]
+        chosen = frame[year.within(frame[column])]
+        self._selections[key] = (frame, chosen)
+        return chosen
+
     def received(self, frame: pd.DataFrame, year: _Year) -> pd.DataFrame:
-        return frame[year.within(frame["received"])]
+        return self._in_year(frame, "received", year)
 
     def requested_in(self, frame: pd.DataFrame, year: _Year) -> pd.DataFrame:
         """The stages counted in the year: first stages by the date the complaint was
         received, later ones by the date they were requested, the Ombudsman's by its
         enquiry (:func:`_counting_dates`)."""
-        return frame[year.within(frame["counted"])]
+        return self._in_year(frame, "counted", year)
 
     def closed_in(self, frame: pd.DataFrame, year: _Year) -> pd.DataFrame:
-        return frame[year.within(frame["closed"])]
+        return self._in_year(frame, "closed", year)
 
     def per_year(self, count: Callable[[_Year], pd.Series]) -> list[pd.Series]:
         return [count(year) for year in self.years]
