@@ -54,7 +54,11 @@ from crm_desktop.db.models import (
     Stage,
     Team,
 )
-from crm_desktop.domain.calendar import WorkingCalendar, add_calendar_months
+from crm_desktop.domain.calendar import (
+    WorkingCalendar,
+    add_calendar_months,
+    england_and_wales_calendar,
+)
 from crm_desktop.domain.deadlines import working_days_taken_array
 from crm_desktop.domain.enums import (
     DECISION_ORDER,
@@ -476,6 +480,10 @@ class _Builder:
         self.d = data
         self.ref = reference
         self.cal = calendar
+        # The statutory procedures' clocks count council closure days as working days
+        # (SI 2006/1738 reg 2: only weekends, Christmas Day, Good Friday and bank
+        # holidays are not); corporate clocks skip them.
+        self.statutory_cal = england_and_wales_calendar(())
         self.years = (_Year.of(year - 1), _Year.of(year))
         self.columns = (FinancialYear(year - 1).label, FinancialYear(year).label)
         self.baseline = baseline
@@ -501,9 +509,7 @@ class _Builder:
         if stages.empty:
             stages["taken"] = pd.Series(dtype="int64")
             return stages
-        starts = stages["started"].to_numpy().astype("datetime64[D]")
-        closed = stages["closed"].to_numpy().astype("datetime64[D]")
-        taken = working_days_taken_array(self.cal, starts, np.maximum(closed, starts))
+        taken = self._working_days(stages["started"], stages["closed"], stages["procedure"])
         stages["taken"] = taken - stages["suspended_days"].fillna(0).to_numpy().astype(np.int64)
         return stages
 
@@ -732,12 +738,30 @@ class _Builder:
             ),
         )
 
-    def _working_days(self, starts: pd.Series, ends: pd.Series) -> np.ndarray:
+    def _working_days(
+        self, starts: pd.Series, ends: pd.Series, procedures: pd.Series | str
+    ) -> np.ndarray:
+        """Working days from each start to its end (an end before the start: none), on
+        the calendar of each row's procedure."""
         begin = starts.to_numpy().astype("datetime64[D]")
-        finish = ends.to_numpy().astype("datetime64[D]")
+        finish = np.maximum(ends.to_numpy().astype("datetime64[D]"), begin)
         if not len(begin):
             return np.zeros(0, dtype=np.int64)
-        return working_days_taken_array(self.cal, begin, np.maximum(finish, begin))
+        corporate = (
+            np.full(len(begin), procedures == Procedure.CORPORATE.value)
+            if isinstance(procedures, str)
+            else (procedures == Procedure.CORPORATE.value).to_numpy(dtype=bool)
+        )
+        taken = np.zeros(len(begin), dtype=np.int64)
+        if corporate.any():
+            taken[corporate] = working_days_taken_array(
+                self.cal, begin[corporate], finish[corporate]
+            )
+        if (~corporate).any():
+            taken[~corporate] = working_days_taken_array(
+                self.statutory_cal, begin[~corporate], finish[~corporate]
+            )
+        return taken
 
     def children_time_limits(self) -> Table:
         p = Procedure.CHILDREN.value
@@ -779,7 +803,7 @@ class _Builder:
                 stages, begun = stages[begun.notna()], begun[begun.notna()]
                 if days is None:
                     return 0, len(stages)
-                taken = self._working_days(begun, stages[end])
+                taken = self._working_days(begun, stages[end], p)
                 return int((taken <= days).sum()), len(stages)
 
             return line
@@ -908,7 +932,7 @@ class _Builder:
             if acknowledge is None:
                 return 0, len(stages)
             done = stages[stages["acknowledged"].notna()]
-            taken = self._working_days(done["received"], done["acknowledged"])
+            taken = self._working_days(done["received"], done["acknowledged"], p)
             return int((taken <= acknowledge).sum()), len(stages)
 
         def agreed(year: _Year) -> tuple[int, int | None]:
@@ -1305,7 +1329,7 @@ class _Builder:
 
     def _months_due(self, started: dt.date, months: int, suspended: int) -> dt.date:
         due = add_calendar_months(started, months)
-        return self.cal.add_working_days(due, suspended) if suspended else due
+        return self.statutory_cal.add_working_days(due, suspended) if suspended else due
 
     def kpis(self) -> Table:
         rows = []
@@ -1707,7 +1731,7 @@ class _Builder:
             last=("deadline", "max"), done=("completed", "max"), open=("completed", _any_na)
         )
         cases = cases[year.within(cases["last"])]
-        complied = (~cases["open"]) & (cases["done"] <= year.end)
+        complied = ~cases["open"].astype(bool) & (cases["done"] <= year.end)
         return int(complied.sum()), len(cases)
 
     def learning(self, procedures: Sequence[str]) -> Section:

@@ -407,3 +407,38 @@ def test_a_first_year_shows_last_years_published_figures_in_every_table(
     assert payments.value(CORPORATE, f"{prev} complainants paid") == 2
     late = report.table("lgsco_remedies_late")
     assert late.value(CORPORATE, f"{prev} cases with a late remedy") == 1
+
+
+def test_a_closure_day_counts_for_the_statutory_clocks_not_the_corporate(
+    any_database: Database,
+) -> None:
+    """Closed on Thu 29 Dec 2022. From Tue 20 Dec 2022 to Mon 23 Jan 2023 are 21 working
+    days on the statutory calendar (26 and 27 Dec and 2 Jan are bank holidays) and 20 on
+    the council's, which skips the closure day too."""
+
+    def build(session: Session) -> None:
+        from crm_desktop.db.models import ClosureDay
+
+        session.add(ClosureDay(day=D(2022, 12, 29), name="Council closure"))
+        b = Builder(session)
+        child = b.case(
+            Procedure.CHILDREN, D(2022, 12, 20), team="Through Care", area="Through Care"
+        )
+        b.stage(child, StageCode.STAGE_1, D(2022, 12, 20), D(2023, 1, 23), "upheld")
+        corporate = b.case(
+            Procedure.CORPORATE, D(2022, 12, 20), area="Contact Centre", directorate="COaCH"
+        )
+        b.stage(corporate, StageCode.STAGE_1, D(2022, 12, 20), D(2023, 1, 23), "upheld")
+
+    any_database.write(build)
+    report = _report(any_database, 2022)
+    children = report.table("children_stage1_timescales")
+    assert children.value("Within 20 working days", "2022/23") == 0
+    assert children.value("Within 40 working days", "2022/23") == 100
+    corporate = report.table("corporate_stage1_timescales")
+    assert corporate.value("Within 20 days", "2022/23") == 100
+    assert corporate.value("Average response time (working days)", "2022/23") == 20
+    limits = report.table("children_time_limits")
+    assert (
+        limits.value("Stage 1 responses within 20 working days (extended)", "2022/23 number") == 0
+    )
