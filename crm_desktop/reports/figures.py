@@ -161,7 +161,16 @@ def _frame(session: Session, statement: sa.Select[*tuple[object, ...]]) -> pd.Da
 
 def _as_dates(frame: pd.DataFrame, *columns: str) -> None:
     for column in columns:
-        frame[column] = pd.to_datetime(frame[column]).to_numpy(dtype="datetime64[D]")
+        frame[column] = pd.to_datetime(frame[column], format="ISO8601").to_numpy(
+            dtype="datetime64[D]"
+        )
+
+
+def _day(column: sa.orm.InstrumentedAttribute[Any], label: str) -> sa.Label[Any]:
+    """A date column read as the database gives it (SQLite: ISO text; PostgreSQL: a
+    date), for pandas to convert all at once (:func:`_as_dates`): reading a hundred
+    thousand stages' dates one by one into Python dates takes seconds."""
+    return sa.type_coerce(column, sa.String()).label(label)
 
 
 def _load(
@@ -199,7 +208,7 @@ def _load(
             Case.id.label("case_id"),
             sa.type_coerce(Case.kind, sa.String()).label("kind"),
             sa.type_coerce(Case.procedure, sa.String()).label("procedure"),
-            Case.received_on.label("received"),
+            _day(Case.received_on, "received"),
             directorate.name.label("directorate"),
             ServiceArea.name.label("service_area"),
             Team.name.label("team"),
@@ -207,7 +216,7 @@ def _load(
             Case.advocacy_provided,
             Case.well_founded,
             sa.type_coerce(Case.not_accepted_reason, sa.String()).label("not_accepted"),
-            Case.not_accepted_on,
+            _day(Case.not_accepted_on, "not_accepted_on"),
         )
         .join(chosen, chosen.c.id == Case.id)
         .outerjoin(directorate, directorate.id == Case.directorate_id)
@@ -221,23 +230,23 @@ def _load(
             Stage.id.label("stage_id"),
             Stage.case_id,
             sa.type_coerce(Stage.stage, sa.String()).label("stage"),
-            Stage.requested_on.label("requested"),
-            Stage.started_on.label("started"),
-            Stage.closed_on.label("closed"),
+            _day(Stage.requested_on, "requested"),
+            _day(Stage.started_on, "started"),
+            _day(Stage.closed_on, "closed"),
             sa.type_coerce(Stage.outcome, sa.String()).label("outcome"),
             Stage.suspended_days,
-            Stage.agreed_period_ends_on.label("agreed_until"),
+            _day(Stage.agreed_period_ends_on, "agreed_until"),
             Stage.extended_days,
-            Stage.acknowledged_on.label("acknowledged"),
-            Stage.due_on.label("due"),
+            _day(Stage.acknowledged_on, "acknowledged"),
+            _day(Stage.due_on, "due"),
             # The statutory clocks' own dates (children's Stage 2 start, Stage 3's three).
-            Stage.panel_on.label("panel"),
-            Stage.panel_due_on.label("panel_due"),
-            Stage.panel_report_on.label("panel_report"),
-            Stage.panel_report_due_on.label("report_due"),
-            Stage.council_response_on.label("council_response"),
-            Stage.council_response_due_on.label("response_due"),
-            LgscoDetail.enquiry_received_on.label("enquiry"),
+            _day(Stage.panel_on, "panel"),
+            _day(Stage.panel_due_on, "panel_due"),
+            _day(Stage.panel_report_on, "panel_report"),
+            _day(Stage.panel_report_due_on, "report_due"),
+            _day(Stage.council_response_on, "council_response"),
+            _day(Stage.council_response_due_on, "response_due"),
+            _day(LgscoDetail.enquiry_received_on, "enquiry"),
             sa.type_coerce(LgscoDetail.ombudsman, sa.String()).label("ombudsman"),
         )
         .join(chosen, chosen.c.id == Stage.case_id)
