@@ -139,14 +139,16 @@ FINGERPRINT: dict[str, tuple[int, str]] = {
     "case_party": (1944, "5df2e368db159f14"),
     "case_service_category": (343, "87a2a65b184d9df9"),
     "complaint_point": (1752, "16b0e2c73e74921e"),
-    "stage": (1141, "8611b79d21320acc"),
+    # Changed by issue 18: the review panel's three due dates (SI 2006/1738 regs. 19-21).
+    "stage": (1141, "8902417d10594063"),
     "point_outcome": (1806, "4a94a723b31d42ac"),
     "stage_grading": (279, "f5c40c10a0a4da89"),
     "stage_suspension": (28, "b3fbc5ef69ec224a"),
     "stage_extension": (209, "9358b6e6c1d9e2ca"),
     "due_date_change": (1328, "5b147e313e67bac0"),
     "assignment": (133, "1ab46906212cb29a"),
-    "lgsco_detail": (50, "732e68a08e544035"),
+    # Changed by issue 18: whether the enquiry's date is the Ombudsman's own (column).
+    "lgsco_detail": (50, "f40b3f083965fc47"),
     "lgsco_remedy": (15, "f749cf11e88b3fe4"),
     "lgsco_payment": (6, "b36ea4b2b3fdfc69"),
     "action_item": (123, "370c2e8a40a5def5"),

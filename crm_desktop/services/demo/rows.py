@@ -336,8 +336,8 @@ class Rows:
         panel = _review_panel_clocks(
             col("code"), col("requested"), started, col("panel_on"), col("panel_report_on")
         )
-        due = np.where(panel.running != NONE, panel.running, col("due"))
-        timescale = np.where(panel.panel_due != NONE, PANEL_MEETING_DAYS, col("timescale"))
+        # The demo's stage clock and due-date history are still its own lifecycle's (one
+        # clock to the council's response); the three due dates are the regulations'.
         outcome = col("outcome")
         override = col("next_override")
         stages = Table(table_of(Stage), n_stages)
@@ -354,10 +354,10 @@ class Rows:
                 "acknowledge_due_on": dates(col("ack_due")),
                 "statement_agreed_on": dates(col("statement")),
                 "started_on": dates(started),
-                "timescale_days": [None if t == NONE else t for t in timescale.tolist()],
+                "timescale_days": [None if t == NONE else t for t in col("timescale").tolist()],
                 "extended_days": col("ext").tolist(),
                 "suspended_days": col("susp_days").tolist(),
-                "due_on": dates(due),
+                "due_on": dates(col("due")),
                 "outer_limit_on": dates(col("outer")),
                 "closed_on": dates(closed),
                 "outcome": [
@@ -597,18 +597,13 @@ class Rows:
 
 
 class _PanelClocks:
-    """The review panel's three due dates (SI 2006/1738 regs. 19-21) and the running
-    one's, per stage (NONE for other stages and steps not reached)."""
+    """The review panel's three due dates (SI 2006/1738 regs. 19-21), per stage (NONE for
+    other stages and steps not reached)."""
 
     def __init__(self, panel_due: I64, report_due: I64, response_due: I64) -> None:
         self.panel_due = panel_due
         self.report_due = report_due
         self.response_due = response_due
-        self.running = np.where(
-            response_due != NONE,
-            response_due,
-            np.where(report_due != NONE, report_due, panel_due),
-        )
 
 
 def _review_panel_clocks(
