@@ -135,25 +135,23 @@ FINGERPRINT_RUN = (1500, 7, dt.date(2024, 3, 31))
 FINGERPRINT: dict[str, tuple[int, str]] = {
     "app_user": (5, "8143cc9e6d9fc55d"),
     "person": (1797, "6b286daf1c9f35da"),
-    "representation": (1500, "70276be9fd81c703"),
+    "representation": (1500, "403ef6d5066cf9d5"),
     "case_party": (1944, "5df2e368db159f14"),
     "case_service_category": (343, "87a2a65b184d9df9"),
     "complaint_point": (1752, "16b0e2c73e74921e"),
-    # Changed by issue 18: the review panel's three due dates (SI 2006/1738 regs. 19-21).
-    "stage": (1141, "8902417d10594063"),
+    "stage": (1141, "bd11ba7174851017"),
     "point_outcome": (1806, "4a94a723b31d42ac"),
     "stage_grading": (279, "f5c40c10a0a4da89"),
     "stage_suspension": (28, "b3fbc5ef69ec224a"),
     "stage_extension": (209, "9358b6e6c1d9e2ca"),
     "due_date_change": (1328, "5b147e313e67bac0"),
     "assignment": (133, "1ab46906212cb29a"),
-    # Changed by issue 18: whether the enquiry's date is the Ombudsman's own (column).
-    "lgsco_detail": (50, "f40b3f083965fc47"),
-    "lgsco_remedy": (15, "f749cf11e88b3fe4"),
-    "lgsco_payment": (6, "b36ea4b2b3fdfc69"),
-    "action_item": (123, "370c2e8a40a5def5"),
+    "lgsco_detail": (50, "caa35075f01d8c0a"),
+    "lgsco_remedy": (11, "f7064525dd9b9a1d"),
+    "lgsco_payment": (4, "fbb798a3e85fb372"),
+    "action_item": (131, "132adf03dbdb4d99"),
     "reference_counter": (18, "9b4608bd8599a128"),
-    "audit_event (demo)": (1, "b74ec3eda4834d97"),
+    "audit_event (demo)": (1, "c9a418712651c85b"),
 }
 
 
