@@ -835,12 +835,24 @@ class MainWindow(QMainWindow):
         self.nav.blockSignals(True)
         self.nav.setCurrentRow(row)
         self.nav.blockSignals(False)
-        current = self.page(list(self.pages)[row])
+        self.stack.setCurrentIndex(row)  # built when the window is shown
+
+    def _build_current(self) -> None:
+        """Build the page on show (the restored page, unless another was chosen first)."""
+        if self.workspace is not None or self.nav.currentRow() < 0:
+            return
+        name = list(self.pages)[self.nav.currentRow()]
+        if self.built_page(name) is not None:
+            return
+        current = self.page(name)
         self.stack.setCurrentWidget(current)
         if isinstance(current, Page):
             current.active = True
+            if self.context.database is not None:
+                current.activate()
 
     def showEvent(self, event: Any) -> None:
+        self._build_current()
         super().showEvent(event)
         fit_on_screen(self)
 
