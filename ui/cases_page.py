@@ -40,6 +40,39 @@ FILTERS: tuple[tuple[str, str, list[tuple[str, str]]], ...] = (
 )
 
 
+# What each column can hold, to size it on first start: the longest label of a list of
+# choices, a sample of a fixed-format value, or a number of characters for free text (a
+# longer value is elided, and its tooltip shows it whole).
+COLUMN_SAMPLES: dict[str, list[str] | int] = {
+    "reference": ["COR-2025-00001"],
+    "kind": [k.label for k in Kind],
+    "procedure": [p.label for p in Procedure],
+    "received": ["30 Sep 2025"],
+    "complainant": 16,
+    "service_area": 18,
+    "stage": [s.label for s in StageCode],
+    "status": ["Suspended", "Closed", "Open"],
+    "due": ["Suspended since 30 Sep 2025"],
+    "owner": 14,
+}
+
+
+def default_widths(view: QTableView) -> list[int]:
+    metrics = view.fontMetrics()
+    em = metrics.horizontalAdvance("M")
+    header = view.horizontalHeader().fontMetrics()
+    widths = []
+    for column in COLUMNS:
+        sample = COLUMN_SAMPLES.get(column.key, 10)
+        if isinstance(sample, int):
+            content = metrics.horizontalAdvance("n") * sample
+        else:
+            content = max(metrics.horizontalAdvance(text) for text in sample)
+        title = header.horizontalAdvance(column.title) + em * 2  # room for the sort arrow
+        widths.append(max(content + em, title))
+    return widths
+
+
 class CaseTable(QTableView):
     """The case table; Enter opens the selected case."""
 
@@ -166,11 +199,9 @@ class CasesPage(Page):
             section = table.horizontalHeader().sortIndicatorSection()
             order = table.horizontalHeader().sortIndicatorOrder()
             self.case_model.sort(section, order)
-        else:  # first start: widths from the font, so they suit any display scaling
-            em = table.fontMetrics().horizontalAdvance("M")
-            widths = (11, 8, 10, 9.5, 11, 13, 8, 5, 9)
-            for column, width in enumerate(widths):
-                table.setColumnWidth(column, int(em * width))
+        else:  # first start: widths from what the columns hold, at any display scaling
+            for column, width in enumerate(default_widths(table)):
+                table.setColumnWidth(column, width)
         self._restore_current()
 
     # -- loading -----------------------------------------------------------------------

@@ -596,6 +596,7 @@ class MainWindow(QMainWindow):
 
     @property
     def current_page(self) -> QWidget | None:
+        self._build_current()
         return self.stack.currentWidget()
 
     def _page_chosen(self, row: int) -> None:

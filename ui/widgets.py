@@ -84,6 +84,12 @@ def date_edit(day: dt.date, name: str, parent: QWidget | None = None) -> QDateEd
     return edit
 
 
+def first_capital(text: str) -> str:
+    """A label at the start of a table cell: its first letter a capital, the rest as
+    written ("Investigating Officer", "Review panel member", "Report received")."""
+    return text[:1].upper() + text[1:]
+
+
 def date_text(day: dt.date | None) -> str:
     return format_date(day) if day else ""
 
