@@ -31,6 +31,9 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName("CRM Desktop")
     app.setOrganizationName("CRM Desktop")
     app.setApplicationVersion(__version__)
+    from ui import fit
+
+    app.setProperty("screen_fitter", fit.install(app))
     return app
 
 

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -112,7 +113,14 @@ class CaseDialog(QDialog):
 
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("CaseTabs")
-        layout.addWidget(self.tabs, 1)
+        self.tabs.setUsesScrollButtons(True)
+        # On a small or highly scaled screen the tabs scroll; the buttons below stay put.
+        holder = QScrollArea(self)
+        holder.setObjectName("CaseTabsScroll")
+        holder.setWidgetResizable(True)
+        holder.setFrameShape(QFrame.Shape.NoFrame)
+        holder.setWidget(self.tabs)
+        layout.addWidget(holder, 1)
         self.details_tab = DetailsTab(self, self)
         self.details_tab.edited.connect(self._typed)
         self.tabs.addTab(self.details_tab, "Details")

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from PySide6.QtCore import QByteArray, QRect, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
@@ -32,6 +32,7 @@ from crm_desktop.operations.core import OpChanges
 from crm_desktop.operations.policy import Permission
 from ui import theme
 from ui.context import AppContext
+from ui.fit import fit_on_screen
 from ui.icons import icon
 from ui.notifier import Notifier
 from ui.pages import Page
@@ -153,37 +154,6 @@ class PendingPage(QWidget):
         self.setObjectName(name.title().replace(" ", "") + "Pending")
 
 
-def on_screen(geometry: QRect) -> bool:
-    """Whether enough of a window saved at ``geometry`` is on some screen to grab it:
-    its title bar (the top 40 pixels, at least 120 wide) must be on a screen."""
-    title = QRect(geometry.x(), geometry.y(), geometry.width(), min(40, geometry.height()))
-    for screen in QGuiApplication.screens():
-        seen = screen.availableGeometry().intersected(title)
-        if seen.width() >= min(120, geometry.width()) and seen.height() >= min(20, title.height()):
-            return True
-    return False
-
-
-def fit_on_screen(window: QWidget) -> None:
-    """Bring a window restored off-screen (a screen unplugged, the scaling changed) back
-    onto the screen, no larger than the screen."""
-    screen = window.screen() or QGuiApplication.primaryScreen()
-    if screen is None:
-        return
-    available = screen.availableGeometry()
-    frame = window.frameGeometry()
-    if frame.width() > available.width() or frame.height() > available.height():
-        window.resize(
-            min(window.width(), available.width() - (frame.width() - window.width())),
-            min(window.height(), available.height() - (frame.height() - window.height())),
-        )
-        frame = window.frameGeometry()
-    if not on_screen(frame) or not available.contains(frame):
-        x = min(max(frame.x(), available.x()), available.right() - frame.width() + 1)
-        y = min(max(frame.y(), available.y()), available.bottom() - frame.height() + 1)
-        window.move(max(x, available.x()), max(y, available.y()))
-
-
 class MainWindow(QMainWindow):
     sign_out_requested = Signal()
     switch_user_requested = Signal()
@@ -237,8 +207,19 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.stack)
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
-        width = self.fontMetrics().horizontalAdvance("M") * 12
-        splitter.setSizes([width, width * 8])
+        # The navigation as wide as its longest name with its icon, at any scaling.
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.nav.setTextElideMode(Qt.TextElideMode.ElideNone)
+        metrics = self.nav.fontMetrics()
+        icon_size = self.nav.style().pixelMetric(self.nav.style().PixelMetric.PM_SmallIconSize)
+        width = (
+            max(metrics.horizontalAdvance(name) for name in self.pages)
+            + icon_size
+            + metrics.horizontalAdvance("M") * 2
+            + self.nav.frameWidth() * 2
+        )
+        self.nav.setMinimumWidth(width)
+        splitter.setSizes([width, width * 6])
         self.splitter = splitter
         self.setCentralWidget(splitter)
         self.nav.currentRowChanged.connect(self._page_chosen)
@@ -255,6 +236,7 @@ class MainWindow(QMainWindow):
 
         self.notifications: NotificationButton = NotificationButton(context, self)
         self.notifications.open_case.connect(self.open_case)
+        self.notifications.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self._remember_icon(self.notifications, "bell")
         toolbar.addWidget(self.notifications)
         self.addToolBar(toolbar)

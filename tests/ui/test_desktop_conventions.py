@@ -18,9 +18,10 @@ from tests.ui.conftest import PASSWORD
 from ui import theme
 from ui.app import SignInFlow
 from ui.context import AppContext
+from ui.fit import on_screen
 from ui.help import AboutDialog, GuideDialog, ShortcutsDialog
 from ui.icons import icon, icon_names
-from ui.main_window import PAGES, MainWindow, on_screen
+from ui.main_window import PAGES, MainWindow
 from ui.notifier import RecordingNotifier
 from ui.runner import Runner
 from ui.sign_in import SignInDialog
