@@ -566,6 +566,7 @@ class AdminPage(Page):
         layout = QVBoxLayout(self)
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("AdminTabs")
+        self.tabs.setAccessibleName("Admin sections")
         layout.addWidget(self.tabs)
         self.sections: list[Section] = [
             NaturesSection(context, self),
@@ -578,6 +579,7 @@ class AdminPage(Page):
         for section in self.sections:
             scroll = QScrollArea(self)
             scroll.setWidgetResizable(True)
+            scroll.setAccessibleName(section.name)
             scroll.setFrameShape(QFrame.Shape.NoFrame)
             scroll.setWidget(section)
             self.tabs.addTab(scroll, section.name)

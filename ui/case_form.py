@@ -113,10 +113,12 @@ class CaseDialog(QDialog):
 
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("CaseTabs")
+        self.tabs.setAccessibleName("Case sections")
         self.tabs.setUsesScrollButtons(True)
         # On a small or highly scaled screen the tabs scroll; the buttons below stay put.
         holder = QScrollArea(self)
         holder.setObjectName("CaseTabsScroll")
+        holder.setAccessibleName("Case")
         holder.setWidgetResizable(True)
         holder.setFrameShape(QFrame.Shape.NoFrame)
         holder.setWidget(self.tabs)

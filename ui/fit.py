@@ -59,6 +59,7 @@ def make_scrollable(dialog: QWidget) -> bool:
         _move(item, body_layout, stretch)
     scroll = QScrollArea(dialog)
     scroll.setObjectName("DialogScroll")
+    scroll.setAccessibleName(dialog.windowTitle() or "Contents")
     scroll.setWidgetResizable(True)
     scroll.setFrameShape(QFrame.Shape.NoFrame)
     scroll.setWidget(body)

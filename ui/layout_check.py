@@ -127,8 +127,86 @@ def _problems(window: Any, name: str) -> list[str]:
     return found
 
 
+def _accessibility_problems(window: Any, name: str) -> list[str]:
+    """Every control a user can reach has a name a screen reader reads (its own, or its
+    label's); Tab reaches every such control and no control keeps Tab to itself."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QAccessible
+    from PySide6.QtWidgets import (
+        QAbstractItemView,
+        QAbstractSpinBox,
+        QComboBox,
+        QPlainTextEdit,
+        QRadioButton,
+        QTabBar,
+        QTextEdit,
+        QWidget,
+    )
+
+    found: list[str] = []
+
+    def reachable(widget: QWidget) -> bool:
+        return (
+            widget.isVisibleTo(window)
+            and widget.isEnabled()
+            and bool(widget.focusPolicy() & Qt.FocusPolicy.TabFocus)
+            and widget.window() is window
+        )
+
+    def inner(widget: QWidget) -> bool:
+        """A part of another control (a combo box's line edit, a spin box's editor)."""
+        parent = widget.parentWidget()
+        return isinstance(parent, QComboBox | QAbstractSpinBox) or (
+            parent is not None and isinstance(parent.parentWidget(), QAbstractItemView)
+        )
+
+    controls = [w for w in window.findChildren(QWidget) if reachable(w) and not inner(w)]
+    for widget in controls:
+        interface = QAccessible.queryAccessibleInterface(widget)
+        spoken = interface.text(QAccessible.Text.Name) if interface is not None else ""
+        if not spoken.strip() and not isinstance(widget, QTabBar):
+            found.append(
+                f"{name}: {type(widget).__name__} '{widget.objectName()}' has no accessible name"
+            )
+        if (
+            isinstance(widget, QPlainTextEdit | QTextEdit)
+            and not widget.isReadOnly()
+            and not widget.tabChangesFocus()
+        ):
+            found.append(f"{name}: text box '{widget.accessibleName()}' keeps Tab")
+        if isinstance(widget, QAbstractItemView) and widget.tabKeyNavigation():
+            found.append(f"{name}: table '{widget.accessibleName()}' keeps Tab")
+    # Walk the tab order from the first control round to where it started.
+    if controls:
+        controls[0].setFocus(Qt.FocusReason.TabFocusReason)
+        start = window.focusWidget()
+        seen: set[int] = set()
+        for _ in range(len(controls) * 3 + 10):
+            window.focusNextPrevChild(True)
+            current = window.focusWidget()
+            if current is None:
+                break
+            seen.add(id(current))
+            if current is start:
+                break
+        for widget in controls:
+            proxy = widget.focusProxy() or widget
+            if isinstance(widget, QRadioButton) and not widget.isChecked():
+                continue  # in a group Tab stops at the chosen one; arrows move between them
+            if id(widget) not in seen and id(proxy) not in seen and not isinstance(widget, QTabBar):
+                found.append(
+                    f"{name}: Tab never reaches {type(widget).__name__} "
+                    f"'{widget.accessibleName() or widget.objectName()}'"
+                )
+    return found
+
+
 def run(
-    screen: tuple[int, int], scale: float, database_file: Path | None, shots: Path | None
+    screen: tuple[int, int],
+    scale: float,
+    database_file: Path | None,
+    shots: Path | None,
+    accessibility: bool = False,
 ) -> list[str]:
     work = Path(tempfile.mkdtemp(prefix="crm-layout-"))
     config = _screen_config(work, *screen)
@@ -187,6 +265,8 @@ def run(
         settle()
         count += 1
         problems.extend(_problems(window, name))
+        if accessibility:
+            problems.extend(_accessibility_problems(window, name))
         if shots is not None:
             shots.mkdir(parents=True, exist_ok=True)
             window.grab().save(str(shots / f"{count:02d}-{name}.png"))
@@ -284,9 +364,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="display scaling, e.g. 1.5")
     parser.add_argument("--database", type=Path, help="a demo database to copy (else one made)")
     parser.add_argument("--shots", type=Path, help="save each window as a PNG here")
+    parser.add_argument(
+        "--accessibility",
+        action="store_true",
+        help="also check accessible names and the tab order of every window",
+    )
     args = parser.parse_args(argv)
     width, height = (int(part) for part in args.screen.lower().split("x"))
-    problems = run((width, height), args.scale, args.database, args.shots)
+    problems = run((width, height), args.scale, args.database, args.shots, args.accessibility)
     for problem in problems:
         print(problem)
     return 1 if problems else 0

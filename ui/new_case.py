@@ -95,6 +95,7 @@ class NewCaseDialog(QDialog):
         outer.addWidget(self.error)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
+        scroll.setAccessibleName("New case")
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         page = QWidget(scroll)
         scroll.setWidget(page)

@@ -198,6 +198,7 @@ class InvestigatorWorkspace(Page):
         right_layout.addWidget(self.deadline)
         scroll = QScrollArea(right)
         scroll.setWidgetResizable(True)
+        scroll.setAccessibleName("The selected case")
         self.detail_label = QLabel("Select a case to see it.", scroll)
         self.detail_label.setObjectName("CaseDetailText")
         self.detail_label.setWordWrap(True)
