@@ -181,6 +181,9 @@ def run_gui(url: str) -> int:
     configure_logging()
     app = create_application()
     app.setQuitOnLastWindowClosed(False)  # signing out closes the window, not the program
+    from ui import theme
+
+    theme.apply(theme.SYSTEM)  # until someone signs in and their own choice applies
     runner = Runner(app)
     notifier = Notifier()
     install_crash_handling(notifier.crash)

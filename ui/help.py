@@ -149,11 +149,17 @@ class ShortcutsDialog(QDialog):
         self.setWindowTitle("Keyboard shortcuts")
         self.rows = rows
         layout = QVBoxLayout(self)
-        self.table = _table(["Where", "Command", "Keys"], rows, "Keyboard shortcuts", self)
+        shown = [(command, keys, where) for where, command, keys in rows]
+        self.table = _table(["Command", "Keys", "Where"], shown, "Keyboard shortcuts", self)
         layout.addWidget(self.table, 1)
         layout.addWidget(_close_buttons(self))
         metrics = self.fontMetrics()
-        self.resize(metrics.horizontalAdvance("M") * 44, metrics.height() * 32)
+        header = self.table.horizontalHeader()
+        width = sum(header.sectionSize(c) for c in range(header.count()))
+        width += (
+            self.table.verticalScrollBar().sizeHint().width() + metrics.horizontalAdvance("M") * 3
+        )
+        self.resize(max(width, metrics.horizontalAdvance("M") * 40), metrics.height() * 32)
 
 
 class GuideDialog(QDialog):

@@ -5,11 +5,12 @@ brought back on screen, signing out and switching user, Enter on the first-run s
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QByteArray, QRect, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QPalette
-from PySide6.QtWidgets import QApplication, QMenu
+from PySide6.QtWidgets import QApplication, QMenu, QWidget
 
 from crm_desktop import __version__
 from crm_desktop.db.database import Database
@@ -18,6 +19,7 @@ from tests.ui.conftest import PASSWORD
 from ui import theme
 from ui.app import SignInFlow
 from ui.context import AppContext
+from ui.files import remember_folder, remembered_start
 from ui.fit import on_screen
 from ui.help import AboutDialog, GuideDialog, ShortcutsDialog
 from ui.icons import icon, icon_names
@@ -262,3 +264,22 @@ def test_sign_out_and_switch_user(qtbot, database: Database, people: dict[str, A
     assert flow.dialog is not None and flow.dialog.isVisible()
     flow.dialog.reject()
     assert quits == [True]
+
+
+def test_the_last_folder_is_remembered_per_user_and_dialog(
+    qtbot,  # type: ignore[no-untyped-def]
+    manager_context: AppContext,
+    people: dict[str, Actor],
+    tmp_path: Path,
+) -> None:
+    screen = QWidget()
+    qtbot.addWidget(screen)
+    screen.context = manager_context  # type: ignore[attr-defined]
+    chosen = tmp_path / "letters" / "COR-2025-00001-letter-2025-06-02.pdf"
+    chosen.parent.mkdir()
+    assert remembered_start(screen, "Save the letter", "x.pdf") == "x.pdf"
+    remember_folder(screen, "Save the letter", str(chosen))
+    assert remembered_start(screen, "Save the letter", "y.pdf") == str(chosen.parent / "y.pdf")
+    assert remembered_start(screen, "Export", "y.xlsx") == "y.xlsx"  # another dialog
+    manager_context.actor = people["officer"]
+    assert remembered_start(screen, "Save the letter", "y.pdf") == "y.pdf"  # another user
