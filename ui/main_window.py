@@ -574,7 +574,12 @@ class MainWindow(QMainWindow):
         names = list(self.pages)
         if self.workspace is None:
             self.nav.setCurrentRow(names.index(name))
-        return self.page(name)
+        page = self.page(name)
+        if self.stack.currentWidget() is not page:
+            self.stack.setCurrentWidget(page)
+        if isinstance(page, Page):
+            page.activate()  # loads it if it has not been (it was chosen before it was built)
+        return page
 
     @property
     def current_page(self) -> QWidget | None:

@@ -283,3 +283,14 @@ def test_the_last_folder_is_remembered_per_user_and_dialog(
     assert remembered_start(screen, "Export", "y.xlsx") == "y.xlsx"  # another dialog
     manager_context.actor = people["officer"]
     assert remembered_start(screen, "Save the letter", "y.pdf") == "y.pdf"  # another user
+
+
+def test_a_page_built_late_still_loads(qtbot, manager_context: AppContext) -> None:  # type: ignore[no-untyped-def]
+    window = MainWindow(context=manager_context)
+    qtbot.addWidget(window)
+    window.set_database(manager_context.require_database())  # before the window is shown
+    assert window.built_page("Dashboard") is None  # nothing built yet
+    page = window.show_page("Dashboard")  # the page it was already on
+    assert not page.stale  # type: ignore[attr-defined]
+    window.show()
+    assert window.show_page("Cases") is window.cases and not window.cases.stale
