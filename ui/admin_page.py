@@ -215,7 +215,6 @@ class NaturesSection(Section):
         form.addWidget(add)
         _layout_of(self).addWidget(adder)
 
-
     def build_editor(self, form: QFormLayout) -> None:
         self.edit_name = QLineEdit(self)
         self.edit_name.setAccessibleName("Nature name")
@@ -258,7 +257,6 @@ class AreasSection(Section):
             ],
             parent,
         )
-
 
     def build_editor(self, form: QFormLayout) -> None:
         self.edit_name = QLineEdit(self)
@@ -316,7 +314,6 @@ class TimescalesSection(Section):
         note.setWordWrap(True)
         _layout_of(self).addWidget(note)
 
-
     def build_editor(self, form: QFormLayout) -> None:
         self.edit_value = QSpinBox(self)
         self.edit_value.setRange(0, 1000)
@@ -350,7 +347,6 @@ class KpisSection(Section):
             ],
             parent,
         )
-
 
     def build_editor(self, form: QFormLayout) -> None:
         self.edit_target = QDoubleSpinBox(self)
@@ -412,7 +408,6 @@ class ClosureDaysSection(Section):
         add.clicked.connect(self.add)
         form.addWidget(add)
         _layout_of(self).addWidget(adder)
-
 
     def build_editor(self, form: QFormLayout) -> None:
         self.chosen = QLabel("", self)
@@ -495,7 +490,6 @@ class UsersSection(Section):
         ):
             combo.addItem(role.value.capitalize(), role.value)
         return combo
-
 
     def build_editor(self, form: QFormLayout) -> None:
         self.edit_name = QLineEdit(self)
@@ -585,6 +579,7 @@ class AdminPage(Page):
         layout = QVBoxLayout(self)
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("AdminTabs")
+        self.tabs.setAccessibleName("Admin sections")
         layout.addWidget(self.tabs)
         self.sections: list[Section] = [
             NaturesSection(context, self),
@@ -597,6 +592,7 @@ class AdminPage(Page):
         for section in self.sections:
             scroll = QScrollArea(self)
             scroll.setWidgetResizable(True)
+            scroll.setAccessibleName(section.name)
             scroll.setFrameShape(QFrame.Shape.NoFrame)
             scroll.setWidget(section)
             self.tabs.addTab(scroll, section.name)

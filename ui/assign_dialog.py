@@ -59,6 +59,7 @@ from ui.widgets import (
     date_text,
     error_label,
     error_text,
+    first_capital,
     from_qdate,
     selected_row,
     show_error,
@@ -235,9 +236,9 @@ class AssignDialog(QDialog):
         self.assignments_model = RowsModel(
             [
                 Column("Stage", lambda a: a.stage.label),
-                Column("Role", lambda a: a.role_label),
+                Column("Role", lambda a: first_capital(a.role_label)),
                 Column("Person", lambda a: a.person_name),
-                Column("Status", lambda a: a.status.value),
+                Column("Status", lambda a: first_capital(a.status.value)),
                 Column("Offered", lambda a: date_text(a.offered_on)),
                 Column("Answered", lambda a: date_text(a.responded_on)),
                 Column("Report due", lambda a: date_text(a.report_due_on)),

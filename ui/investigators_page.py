@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from crm_desktop.domain.eligibility import role_label
 from crm_desktop.errors import ConflictError, ValidationError
 from crm_desktop.operations import investigators
 from crm_desktop.operations.core import Change, Operation
@@ -52,6 +53,7 @@ from ui.widgets import (
     date_text,
     error_label,
     error_text,
+    first_capital,
     from_qdate,
     selected_row,
     show_error,
@@ -553,8 +555,8 @@ class InvestigatorsPage(Page):
             [
                 Column("Case", lambda c: c.reference),
                 Column("Person", lambda c: c.person_name),
-                Column("Role", lambda c: c.role.value),
-                Column("Status", lambda c: c.status.value),
+                Column("Role", lambda c: first_capital(role_label(c.role))),
+                Column("Status", lambda c: first_capital(c.status.value)),
                 Column("Hours", lambda c: "" if c.hours is None else f"{c.hours:g}"),
                 Column("Fee", lambda c: money(c.fee_pence), align_right=True),
                 Column("How worked out", lambda c: c.basis),

@@ -120,6 +120,7 @@ class ReportsPage(Page):
         outer.setContentsMargins(0, 0, 0, 0)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
+        scroll.setAccessibleName("Reports")
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         outer.addWidget(scroll)
         body = QWidget(scroll)
@@ -312,6 +313,7 @@ class ReportsPage(Page):
         layout.addWidget(self.commentary_note)
         self.commentary_tabs = QTabWidget(box)
         self.commentary_tabs.setObjectName("CommentaryTabs")
+        self.commentary_tabs.setAccessibleName("Commentary sections")
         self.commentary: dict[str, QPlainTextEdit] = {}
         for key, title in SECTIONS.items():
             edit = QPlainTextEdit(self.commentary_tabs)

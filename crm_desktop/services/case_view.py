@@ -33,6 +33,7 @@ from crm_desktop.db.models import (
     Team,
     User,
 )
+from crm_desktop.domain.eligibility import role_label
 from crm_desktop.domain.enums import (
     AssignmentRole,
     AssignmentStatus,
@@ -429,7 +430,7 @@ def load_case_detail(session: Session, case_id: int, today: dt.date) -> CaseDeta
     assignments = [
         AssignmentView(
             stage_labels.get(a.stage_id, ""),
-            AssignmentRole(a.role).value.capitalize(),
+            _first_capital(role_label(AssignmentRole(a.role))),
             person.full_name,
             AssignmentStatus(a.status).value.capitalize(),
             a.offered_on,
@@ -492,3 +493,9 @@ def load_case_detail(session: Session, case_id: int, today: dt.date) -> CaseDeta
 def state_label(state: str) -> str:
     """A state as the stage panel shows it: 'Awaiting acknowledgement'."""
     return State(state).value.capitalize() if state else ""
+
+
+def _first_capital(text: str) -> str:
+    """A label at the start of a table cell: its first letter a capital, the rest as
+    written ("Investigating Officer", "Review panel member")."""
+    return text[:1].upper() + text[1:]

@@ -141,7 +141,7 @@ def test_cases_filters_search_and_saved_filters(window: MainWindow, demo: Databa
         assert page.case_model.data(page.case_model.index(row, 7)) == "Open"
     page.filter_name.setText("Children open")
     page.save_filter()
-    assert load_saved_filters()["Children open"]["filters"] == {
+    assert load_saved_filters(page.state)["Children open"]["filters"] == {
         "procedure": "children",
         "status": "open",
     }
@@ -152,7 +152,7 @@ def test_cases_filters_search_and_saved_filters(window: MainWindow, demo: Databa
     assert page.case_model.total == children_open
     assert page.filter_boxes["procedure"].currentData() == "children"
     page.delete_filter()
-    assert "Children open" not in load_saved_filters()
+    assert "Children open" not in load_saved_filters(page.state)
     page.clear_filters()
     page.filter_boxes["stage"].setCurrentIndex(page.filter_boxes["stage"].findData("2"))
     assert all(
@@ -297,13 +297,13 @@ def test_every_custom_model_passes_the_model_tester(qtmodeltester, window: MainW
     case = window.open_case(window.case_model.case_id(0) or 0)
     assert case is not None
     for model in (
-        case.points_model,
-        case.stages_model,
-        case.parties_model,
-        case.assignments_model,
-        case.items_model,
-        case.timeline_model,
-        case.history_model,
+        case.points_tab.points_model,
+        case.stage_tab.stages_model,
+        case.people_tab.parties_model,
+        case.people_tab.assignments_model,
+        case.items_tab.items_model,
+        case.timeline_tab.timeline_model,
+        case.history_tab.history_model,
     ):
         qtmodeltester.check(model)
     case.close()
