@@ -84,6 +84,8 @@ class ActionDialog(QDialog):
         self.error = error_label("ActionError", self)
         layout.addWidget(self.error)
         form = QFormLayout()
+        # A label too long to sit beside its field goes above it (never cut off).
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         layout.addLayout(form)
         self.fields: dict[str, QWidget] = {}
