@@ -281,8 +281,41 @@ class PoolMemberDialog(FormDialog):
         self.notes.setTabChangesFocus(True)
         self.notes.setMaximumHeight(self.fontMetrics().height() * 4)
         self.add("notes", "Notes", self.notes)
+        self.sign_in: QCheckBox | None = None
+        if member is None and context.allows(Permission.MANAGE_USERS):
+            self._build_sign_in()
         metrics = self.fontMetrics()
         self.resize(metrics.horizontalAdvance("M") * 40, self.sizeHint().height())
+
+    def _build_sign_in(self) -> None:
+        """A new investigator's own sign-in, made with their pool record (managers)."""
+        self.sign_in = QCheckBox("Give them their own sign-in to this program", self)
+        self.sign_in.setObjectName("GiveSignIn")
+        self.add("sign_in", "Sign-in", self.sign_in)
+        self.username = QLineEdit(self)
+        self.username.setObjectName("SignInUsername")
+        self.add("username", "Username", self.username)
+        self.password = QLineEdit(self)
+        self.password.setObjectName("SignInPassword")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.add("password", "Password", self.password)
+        self.confirm = QLineEdit(self)
+        self.confirm.setObjectName("SignInConfirm")
+        self.confirm.setEchoMode(QLineEdit.EchoMode.Password)
+        self.add("confirm", "Password again", self.confirm)
+        note = QLabel(
+            "They will see only the cases they are appointed to, and only what they need of them.",
+            self,
+        )
+        note.setWordWrap(True)
+        self.form.addRow(note)
+
+        def toggled(on: bool) -> None:
+            for widget in (self.username, self.password, self.confirm):
+                widget.setEnabled(on)
+
+        self.sign_in.toggled.connect(toggled)
+        toggled(False)
 
     def data(self) -> PoolMemberInput | None:
         """The values typed, or None (with the message beside the field) if a fee is not
@@ -325,7 +358,16 @@ class PoolMemberDialog(FormDialog):
         if data is None:
             return
         member = self.member
-        if member is None:
+        if member is None and self.sign_in is not None and self.sign_in.isChecked():
+            self.run(
+                investigators.add_to_pool_with_sign_in,
+                data,
+                self.username.text(),
+                self.password.text() or None,
+                self.confirm.text(),
+                doing="adding to the pool",
+            )
+        elif member is None:
             self.run(investigators.add_to_pool, data, doing="adding to the pool")
         else:
             self.run(

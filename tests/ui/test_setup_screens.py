@@ -1,0 +1,157 @@
+"""Set-up done inside the program: accounts of every role, investigators' own sign-ins,
+the letterhead, templates, mail settings and closure days, driven as a manager would."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from crm_desktop.db.database import Database
+from crm_desktop.db.models import ServiceArea, User
+from crm_desktop.domain.enums import UserRole
+from crm_desktop.services import investigators as inv
+from tests.ui.conftest import PASSWORD
+from ui.admin_page import AdminPage, UsersSection
+from ui.context import AppContext
+from ui.investigators_page import InvestigatorsPage, PoolMemberDialog
+
+
+def _users(page: AdminPage) -> UsersSection:
+    section = next(s for s in page.sections if isinstance(s, UsersSection))
+    assert isinstance(section, UsersSection)
+    return section
+
+
+def _user(database: Database, username: str) -> User | None:
+    with database.session() as session:
+        user = session.scalar(sa.select(User).where(User.username == username))
+        if user is not None:
+            session.expunge(user)
+        return user
+
+
+def _pool_member(database: Database, name: str) -> int:
+    def build(session):  # type: ignore[no-untyped-def]
+        actor = __import__("crm_desktop.domain.access", fromlist=["Actor"]).Actor(
+            "boss", UserRole.MANAGER
+        )
+        import datetime as dt
+
+        return inv.add_to_pool(
+            session, inv.PoolMemberInput(full_name=name), actor, dt.date(2025, 6, 2)
+        ).id
+
+    return int(database.write(build, actor="boss"))
+
+
+def test_admin_adds_an_investigator_chosen_by_name_and_a_responder_with_their_area(
+    qtbot, manager_context: AppContext, database: Database
+) -> None:  # type: ignore[no-untyped-def]
+    ada = _pool_member(database, "Ada Lovell")
+    page = AdminPage(manager_context)
+    qtbot.addWidget(page)
+    page.activate()
+    users = _users(page)
+    roles = [users.new_role.itemText(i) for i in range(users.new_role.count())]
+    assert "Investigator" in roles and "Service area responder" in roles
+    assert users.new_link.isHidden()  # an officer is linked to nothing
+
+    users.new_role.setCurrentIndex(users.new_role.findData("investigator"))
+    assert not users.new_link.isHidden()
+    names = [users.new_link.combo.itemText(i) for i in range(users.new_link.combo.count())]
+    assert names == ["Ada Lovell"]  # by name, never by number
+    assert users.new_name.text() == "Ada Lovell"
+    users.new_username.setText("alovell")
+    users.new_password.setText(PASSWORD)
+    users.new_confirm.setText(PASSWORD)
+    users.add()
+    assert users.message.text() == "Added alovell (investigator)."
+    made = _user(database, "alovell")
+    assert made is not None and made.role == UserRole.INVESTIGATOR and made.person_id == ada
+    row = next(r for r in users.model.rows if r.username == "alovell")
+    assert row.linked_to == "Ada Lovell"
+    # She has a sign-in now, and the list says so; a second one is refused.
+    users.new_role.setCurrentIndex(users.new_role.findData("investigator"))
+    assert users.new_link.combo.itemText(0) == "Ada Lovell (signs in as alovell)"
+    users.new_username.setText("ada2")
+    users.new_name.setText("Ada again")
+    users.new_password.setText(PASSWORD)
+    users.new_confirm.setText(PASSWORD)
+    users.add()
+    assert "already signs in as alovell" in users.message.text()
+    assert _user(database, "ada2") is None
+
+    users.new_role.setCurrentIndex(users.new_role.findData("service responder"))
+    with database.session() as session:
+        area = session.scalars(sa.select(ServiceArea).where(ServiceArea.active)).first()
+        assert area is not None
+        area_id, area_name = area.id, area.name
+    combo = users.new_link.combo
+    combo.setCurrentIndex(combo.findData(area_id))
+    assert combo.currentText().startswith(area_name)
+    users.new_username.setText("resp")
+    users.new_name.setText("Rhys Pugh")
+    users.new_password.setText(PASSWORD)
+    users.new_confirm.setText(PASSWORD)
+    users.add()
+    responder = _user(database, "resp")
+    assert responder is not None and responder.service_area_id == area_id
+
+
+def test_an_investigator_account_needs_their_pool_record(
+    qtbot, manager_context: AppContext, database: Database
+) -> None:  # type: ignore[no-untyped-def]
+    page = AdminPage(manager_context)
+    qtbot.addWidget(page)
+    page.activate()
+    users = _users(page)
+    users.new_role.setCurrentIndex(users.new_role.findData("investigator"))
+    assert "Nobody in the pool yet" in users.new_link.combo.currentText()
+    users.new_username.setText("nobody")
+    users.new_name.setText("No Body")
+    users.new_password.setText(PASSWORD)
+    users.new_confirm.setText(PASSWORD)
+    users.add()
+    assert "record in the pool" in users.message.text()
+    assert _user(database, "nobody") is None
+
+
+def test_add_person_on_the_investigators_page_can_create_their_sign_in(
+    qtbot, manager_context: AppContext, database: Database
+) -> None:  # type: ignore[no-untyped-def]
+    page = InvestigatorsPage(manager_context)
+    qtbot.addWidget(page)
+    page.activate()
+    dialog = page.add_member()
+    assert isinstance(dialog, PoolMemberDialog) and dialog.sign_in is not None
+    assert not dialog.username.isEnabled()
+    dialog.full_name.setText("Grace Hopkins")
+    dialog.email.setText("grace@example.org")
+    dialog.sign_in.setChecked(True)
+    dialog.username.setText("ghopkins")
+    dialog.password.setText("too short")
+    dialog.confirm.setText("too short")
+    dialog.submit()
+    assert dialog.result() != dialog.DialogCode.Accepted
+    with database.session() as session:  # neither the record nor the account was saved
+        assert inv.list_pool(session) == []
+    assert _user(database, "ghopkins") is None
+    dialog.password.setText(PASSWORD)
+    dialog.confirm.setText(PASSWORD)
+    dialog.submit()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    user = _user(database, "ghopkins")
+    assert user is not None and user.role == UserRole.INVESTIGATOR
+    with database.session() as session:
+        (member,) = inv.list_pool(session)
+    assert user.person_id == member.id and user.display_name == "Grace Hopkins"
+
+
+def test_an_officer_adds_to_the_pool_without_a_sign_in(
+    qtbot, context: AppContext, database: Database
+) -> None:  # type: ignore[no-untyped-def]
+    page = InvestigatorsPage(context)
+    qtbot.addWidget(page)
+    page.activate()
+    dialog = page.add_member()
+    assert isinstance(dialog, PoolMemberDialog)
+    assert dialog.sign_in is None  # an officer may not create accounts
