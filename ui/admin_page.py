@@ -1,4 +1,4 @@
-"""Admin: reference data and users.
+"""Admin: reference data, users, the letterhead, letter templates and mail settings.
 
 Each section is a list (a Qt model over the rows an ``operations.admin`` operation
 returns) and an editor for the selected row; every load and change is an operation, so
@@ -38,6 +38,7 @@ from crm_desktop.operations.core import Change, Operation
 from crm_desktop.operations.policy import ROLE_NAMES
 from crm_desktop.services import reference_admin as ra
 from ui.context import AppContext
+from ui.letters_setup import LetterheadSection, MailSection, TemplatesSection
 from ui.ops import PendingOp
 from ui.pages import Page
 from ui.widgets import (
@@ -692,13 +693,20 @@ class AdminPage(Page):
             ClosureDaysSection(context, self),
             UsersSection(context, self),
         ]
-        for section in self.sections:
+        self.letterhead = LetterheadSection(context, self)
+        self.templates = TemplatesSection(context, self)
+        self.mail = MailSection(context, self)
+        tabs: list[QWidget] = [*self.sections, self.letterhead, self.templates, self.mail]
+        for section in tabs:
             scroll = QScrollArea(self)
             scroll.setWidgetResizable(True)
             scroll.setFrameShape(QFrame.Shape.NoFrame)
             scroll.setWidget(section)
-            self.tabs.addTab(scroll, section.name)
+            self.tabs.addTab(scroll, getattr(section, "name", ""))
 
     def reload(self) -> None:
         for section in self.sections:
             section.reload()
+        self.letterhead.reload()
+        self.templates.reload()
+        self.mail.reload()

@@ -37,7 +37,7 @@ from crm_desktop.correspondence.fields import CaseContext, Contact, case_context
 from crm_desktop.correspondence.letter_pdf import LetterContent, render_letter_pdf
 from crm_desktop.correspondence.mail import Transport, new_message_id, transport_for
 from crm_desktop.correspondence.outbox import NewMessage, deliver, enqueue
-from crm_desktop.correspondence.rendering import render, used_fields
+from crm_desktop.correspondence.rendering import describe_field, render, used_fields
 from crm_desktop.correspondence.settings import CorrespondenceSettings, load_settings
 from crm_desktop.correspondence.templates import (
     Audience,
@@ -185,9 +185,9 @@ def _prepare(
     empty = tuple(f for f in fields if _value(context.values, f) in ("", None))
     if empty:
         warnings.append(
-            "These fields are empty for this case: "
-            + ", ".join("{{ " + f + " }}" for f in empty)
-            + "."
+            "Nothing is filled in for "
+            + "; ".join(describe_field(f) for f in empty)
+            + ": add it to the case, or type it into the letter."
         )
     if request.subject is not None:
         subject = " ".join(request.subject.split())

@@ -3,7 +3,13 @@ the letterhead, templates, mail settings and closure days, driven as a manager w
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import sqlalchemy as sa
+from PySide6.QtGui import QColor, QPixmap
+
+from crm_desktop.correspondence.settings import CorrespondenceSettings, load_settings
+from crm_desktop.correspondence.templates import load_template
 
 from crm_desktop.db.database import Database
 from crm_desktop.db.models import ServiceArea, User
@@ -155,3 +161,134 @@ def test_an_officer_adds_to_the_pool_without_a_sign_in(
     dialog = page.add_member()
     assert isinstance(dialog, PoolMemberDialog)
     assert dialog.sign_in is None  # an officer may not create accounts
+
+
+# ------------------------------------------------------------------ letters and mail
+
+
+def _settings(database: Database) -> CorrespondenceSettings:
+    with database.session() as session:
+        return load_settings(session)
+
+
+def test_letterhead_saved_from_its_tab_and_a_missing_logo_refused(
+    qtbot, manager_context: AppContext, database: Database, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    page = AdminPage(manager_context)
+    qtbot.addWidget(page)
+    page.activate()
+    tab = page.letterhead
+    tab.council_name.setText("Malvern Hills Council")
+    tab.council_address.setPlainText("Council House\nAvenue Road\nMalvern WR14 3AF")
+    tab.council_email.setText("complaints@malvern.example")
+    tab.logo_path.setText(str(tmp_path / "missing.png"))
+    tab.save_button.click()
+    assert "There is no file" in tab.message.text()
+    assert _settings(database).council_name == ""  # nothing saved on a refusal
+    logo = tmp_path / "logo.png"
+    picture = QPixmap(40, 20)
+    picture.fill(QColor("navy"))
+    assert picture.save(str(logo))
+    tab.ask_open = lambda *_args: str(logo)
+    tab.choose_logo()
+    assert tab.logo.pixmap() is not None and not tab.logo.pixmap().isNull()
+    tab.save_button.click()
+    assert tab.message.text().startswith("Saved")
+    saved = _settings(database)
+    assert saved.council_name == "Malvern Hills Council"
+    assert saved.council_address == "Council House\nAvenue Road\nMalvern WR14 3AF"
+    assert saved.logo_path == str(logo)
+    # The mail tab saves only its own settings: the letterhead stays.
+    page.mail.lead.setValue(5)
+    page.mail.save_button.click()
+    saved = _settings(database)
+    assert saved.lead_working_days == 5 and saved.council_name == "Malvern Hills Council"
+
+
+def test_mail_settings_send_a_test_email_as_typed_then_save(
+    qtbot, manager_context: AppContext, database: Database, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    page = AdminPage(manager_context)
+    qtbot.addWidget(page)
+    page.activate()
+    mail = page.mail
+    mail.test_to.setText("morag@council.example")
+    mail.test_button.click()
+    assert "mail server, or a folder" in mail.message.text()
+    folder = tmp_path / "outbox"
+    mail.ask_folder = lambda *_args: str(folder)
+    mail.choose_folder()
+    mail.smtp_from.setText("complaints@council.example")
+    mail.test_to.setText("not an address")
+    mail.test_button.click()
+    assert "email address to send the test to" in mail.message.text()
+    mail.test_to.setText("morag@council.example")
+    mail.test_button.click()
+    (written,) = folder.glob("*.eml")
+    assert "morag@council.example" in mail.message.text() and str(written) in mail.message.text()
+    message = written.read_text()
+    assert "Subject: Test email from CRM Desktop" in message
+    assert "To: morag@council.example" in message
+    assert _settings(database).eml_folder == ""  # tried as typed, not saved
+    mail.senior_officers.setText("head@council.example, not-an-address")
+    mail.save_button.click()
+    assert "'not-an-address' is not an email address" in mail.message.text()
+    mail.senior_officers.setText("head@council.example; deputy@council.example")
+    mail.save_button.click()
+    saved = _settings(database)
+    assert saved.eml_folder == str(folder)
+    assert saved.senior_officers == ("head@council.example", "deputy@council.example")
+
+
+def test_template_preview_shows_example_values_and_saving_changes_the_letter(
+    qtbot, manager_context: AppContext, database: Database
+) -> None:  # type: ignore[no-untyped-def]
+    page = AdminPage(manager_context)
+    qtbot.addWidget(page)
+    page.activate()
+    tab = page.templates
+    names = [tab.list.item(i).text() for i in range(tab.list.count())]
+    assert "Acknowledgement" in names
+    tab.list.setCurrentRow(names.index("Acknowledgement"))
+    preview = tab.preview.toPlainText()
+    assert preview.startswith("Subject: ") and "COR-2024-00017" in preview
+    assert "{{" not in preview and "}}" not in preview
+    fields = [tab.fields.item(i).text() for i in range(tab.fields.count())]
+    assert any(f.startswith("the case reference") for f in fields)
+    assert all("{{" not in f for f in fields)  # described in words; the code goes in
+    tab.body.setPlainText("Dear {{ complainant.salutation }},\n\nThank you.")
+    tab.update_preview()
+    assert "Dear Ms Smith," in tab.preview.toPlainText()
+    tab.body.setPlainText("Dear {{ complainant.shoe_size }}")
+    tab.update_preview()
+    assert tab.preview.toPlainText().startswith("The template cannot be filled in yet")
+    tab.save_button.click()
+    assert tab.message.text() and not tab.message.text().startswith("Saved")
+    with database.session() as session:
+        assert "shoe_size" not in load_template(session, "acknowledgement").body
+    tab.body.setPlainText("Dear {{ complainant.salutation }},\n\nThank you.")
+    tab.save_button.click()
+    assert tab.message.text() == "Saved the template 'Acknowledgement'."
+    with database.session() as session:
+        assert load_template(session, "acknowledgement").body.startswith("Dear {{ complainant")
+    assert tab.list.currentItem().text() == "Acknowledgement (changed)"
+    assert tab.reset_button.isEnabled()
+    tab.reset_button.click()
+    with database.session() as session:
+        assert not load_template(session, "acknowledgement").customised
+
+
+def test_an_officer_cannot_change_letters_or_mail_settings(
+    qtbot, context: AppContext, database: Database
+) -> None:  # type: ignore[no-untyped-def]
+    page = AdminPage(context)  # built by hand: an officer's window has no Admin page
+    qtbot.addWidget(page)
+    page.activate()
+    assert "cannot change letter templates" in page.letterhead.message.text()
+    page.letterhead.council_name.setText("Officer's council")
+    page.letterhead.save_button.click()
+    assert "cannot change letter templates" in page.letterhead.message.text()
+    page.mail.test_to.setText("x@example.org")
+    page.mail.test_button.click()
+    assert "cannot change letter templates" in page.mail.message.text()
+    assert _settings(database).council_name == ""
