@@ -10,7 +10,6 @@ from PySide6.QtGui import QColor, QPixmap
 
 from crm_desktop.correspondence.settings import CorrespondenceSettings, load_settings
 from crm_desktop.correspondence.templates import load_template
-
 from crm_desktop.db.database import Database
 from crm_desktop.db.models import ServiceArea, User
 from crm_desktop.domain.enums import UserRole
