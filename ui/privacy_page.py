@@ -7,8 +7,8 @@ the access log.
   operation words it, and the page reloads when an operation changed what it shows.
   Attachment files of an anonymised or deleted case are removed only once the change is
   saved.
-- A subject access export: a person's id, then where to save the ZIP; it is written off
-  the GUI thread.
+- A subject access export: the person, found by name, email, postcode or case reference,
+  then where to save the ZIP; it is written off the GUI thread.
 - The access log: who opened which case and when, optionally for one case reference.
 
 Everything is an operation of :mod:`crm_desktop.operations.privacy`.
@@ -44,6 +44,7 @@ from crm_desktop.privacy.subject_access import SubjectAccessResult
 from ui.context import AppContext
 from ui.files import AskPath, ask_save_path, documents_folder
 from ui.pages import Page
+from ui.person_chooser import PersonChooser
 from ui.widgets import (
     Column,
     RowsModel,
@@ -238,11 +239,8 @@ class PrivacyPage(Page):
                 box,
             )
         )
-        self.person_id = QLineEdit(box)
-        self.person_id.setObjectName("SarPersonId")
-        self.person_id.setAccessibleName("Person id")
-        self.person_id.setPlaceholderText("The person's id number")
-        form.addRow("Person id", self.person_id)
+        self.person = PersonChooser(self.context, ops.find_people, "SarPerson", box)
+        form.addRow("Whose data", self.person)
         self.sar_reference = QLineEdit(box)
         self.sar_reference.setObjectName("SarReference")
         self.sar_reference.setAccessibleName("Request reference")
@@ -260,18 +258,23 @@ class PrivacyPage(Page):
         return box
 
     def _person(self) -> int | None:
-        text = self.person_id.text().strip()
-        if not text.isdigit() or int(text) <= 0:
-            show_error(self.sar_error, "Give the person's id: a whole number, such as 42.")
-            return None
-        return int(text)
+        person_id = self.person.person_id()
+        if person_id is None:
+            show_error(
+                self.sar_error,
+                "Find the person first: type part of their name (or a case reference) and "
+                "choose them from the list.",
+            )
+        return person_id
 
     def choose_sar_path(self) -> None:
         show_error(self.sar_error, "")
         person_id = self._person()
         if person_id is None:
             return
-        suggested = str(documents_folder() / f"subject-access-{person_id}.zip")
+        name = "-".join(self.person.person_name().lower().split()) or "person"
+        safe = "".join(c for c in name if c.isalnum() or c == "-")
+        suggested = str(documents_folder() / f"subject-access-{safe}.zip")
         path = self.ask_save_path(self, "Save the subject access export", suggested, "ZIP (*.zip)")
         if path:
             self.export_subject_access(Path(path))

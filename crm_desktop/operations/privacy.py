@@ -29,6 +29,7 @@ __all__ = [
     "delete_case",
     "equality_answers",
     "erase_equality_answers",
+    "find_people",
     "place_legal_hold",
     "population_shares",
     "purge",
@@ -133,6 +134,13 @@ def retention_log(ctx: OpContext) -> list[retention.RetentionEventView]:
 
 
 # ------------------------------------------------------------------ subject access
+
+
+@operation(Permission.MANAGE_PRIVACY)
+def find_people(ctx: OpContext, text: str, limit: int = 50) -> list[subject_access.PersonMatch]:
+    """People whose name, email or postcode contains ``text``, or who are a party to the
+    case with that reference, to choose whose data to export."""
+    return subject_access.find_people(ctx.session, text, limit)
 
 
 @operation(Permission.MANAGE_PRIVACY, changes=(Change.PRIVACY,))

@@ -75,7 +75,7 @@ from crm_desktop.privacy.common import audit, moment
 from crm_desktop.reports.safe_cells import neutralise
 from crm_desktop.services.personal_data import Identifier, identifiers_of
 
-__all__ = ["REDACTED", "SubjectAccessResult", "subject_access_export"]
+__all__ = ["REDACTED", "PersonMatch", "SubjectAccessResult", "find_people", "subject_access_export"]
 
 REDACTED = "[redacted: third party]"
 REASONS = {
@@ -91,6 +91,84 @@ LEGAL_BASIS = (
 )
 _TITLES = ("Mr", "Mrs", "Ms", "Miss", "Mx", "Dr")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
+
+
+@dataclass(frozen=True)
+class PersonMatch:
+    """Someone the council holds a record of, as a chooser lists them: enough to tell two
+    people of the same name apart (the id is kept by the screen, never shown)."""
+
+    id: int
+    name: str
+    postcode: str
+    email: str
+    cases: int
+    references: tuple[str, ...]  # their latest few cases
+
+    @property
+    def detail(self) -> str:
+        parts = [p for p in (self.postcode, self.email) if p]
+        if self.cases:
+            shown = ", ".join(self.references)
+            more = (
+                f" and {self.cases - len(self.references)} more"
+                if self.cases > len(self.references)
+                else ""
+            )
+            parts.append(f"{self.cases} case{'s' if self.cases != 1 else ''}: {shown}{more}")
+        else:
+            parts.append("no cases")
+        return "; ".join(parts)
+
+
+def find_people(session: Session, text: str, limit: int = 50) -> list[PersonMatch]:
+    """People whose name, email address or postcode contains ``text`` (any case), or who
+    are a party to the case with that reference; anonymised records are left out."""
+    words = " ".join(text.split())
+    if len(words) < 2:
+        return []
+    pattern = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    by_case = (
+        sa.select(CaseParty.person_id)
+        .join(Case, Case.id == CaseParty.case_id)
+        .where(sa.func.upper(Case.reference) == words.upper())
+    )
+    people = session.scalars(
+        sa.select(Person)
+        .where(
+            Person.anonymised_at.is_(None),
+            sa.or_(
+                Person.full_name.ilike(pattern, escape="\\"),
+                Person.email.ilike(pattern, escape="\\"),
+                Person.postcode.ilike(pattern, escape="\\"),
+                Person.id.in_(by_case),
+            ),
+        )
+        .order_by(Person.full_name, Person.id)
+        .limit(limit)
+    ).all()
+    references: dict[int, list[str]] = {p.id: [] for p in people}
+    if people:
+        rows = session.execute(
+            sa.select(CaseParty.person_id, Case.reference)
+            .join(Case, Case.id == CaseParty.case_id)
+            .where(CaseParty.person_id.in_(list(references)))
+            .order_by(Case.received_on.desc(), Case.id.desc())
+        ).all()
+        for person_id, reference in rows:
+            if reference not in references[person_id]:
+                references[person_id].append(reference)
+    return [
+        PersonMatch(
+            p.id,
+            p.full_name,
+            p.postcode or "",
+            p.email or "",
+            len(references[p.id]),
+            tuple(references[p.id][:3]),
+        )
+        for p in people
+    ]
 
 
 @dataclass(frozen=True)

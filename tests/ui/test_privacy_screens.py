@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from crm_desktop.db.database import Database
-from crm_desktop.db.models import Case
+from crm_desktop.db.models import Case, Person
 from crm_desktop.privacy.equality import EqualityAnswers, equality_of, record_equality
 from tests.core.test_privacy_support import MANAGER, add_closed_case, add_person, someone
 from ui.case_form import CaseDialog
@@ -133,7 +133,7 @@ def test_an_action_without_a_chosen_case_or_with_a_cancelled_reason_does_nothing
 
 
 def test_a_subject_access_export_writes_a_zip(
-    page: PrivacyPage, closed: dict[str, int], tmp_path: Path
+    page: PrivacyPage, closed: dict[str, int], tmp_path: Path, database: Database
 ) -> None:
     target = tmp_path / "out" / "sar.zip"
     target.parent.mkdir()
@@ -144,14 +144,28 @@ def test_a_subject_access_export_writes_a_zip(
         return str(target)
 
     page.ask_save_path = save_path
-    page.person_id.setText("abc")
     page.sar_button.click()
-    assert "whole number" in page.sar_error.text()
+    assert "Find the person first" in page.sar_error.text()
     assert asked == []
-    page.person_id.setText(str(closed["person"]))
+    page.person.search.setText("zelda")  # both people of the fixture, by name
+    page.person.look_up()
+    found = [page.person.results.item(i).text() for i in range(page.person.results.count())]
+    assert len(found) == 2 and all(text.startswith("Zelda") for text in found)
+    assert all("1 case: " in text for text in found)  # what tells them apart
+    assert not any(str(closed["person"]) == text for text in found)
+    page.sar_button.click()
+    assert "Find the person first" in page.sar_error.text()  # two found, none chosen
+    with database.session() as session:
+        first = session.get(Person, closed["person"])
+        assert first is not None
+        name, postcode = first.full_name, first.postcode
+    page.person.search.setText(postcode or "")  # by postcode: one found, chosen at once
+    page.person.look_up()
+    assert page.person.person_id() == closed["person"] and page.person.person_name() == name
     page.sar_button.click()
     assert page.sar_error.text() == ""
-    assert asked and asked[0].endswith(f"subject-access-{closed['person']}.zip")
+    slug = "-".join(name.lower().split())
+    assert asked and asked[0].endswith(f"subject-access-{slug}.zip")
     assert zipfile.is_zipfile(target)
     with zipfile.ZipFile(target) as archive:
         assert any(name.lower().endswith(".pdf") for name in archive.namelist())
