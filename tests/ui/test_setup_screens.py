@@ -3,19 +3,24 @@ the letterhead, templates, mail settings and closure days, driven as a manager w
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import sqlalchemy as sa
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QColor, QPixmap
+from PySide6.QtWidgets import QPushButton
 
 from crm_desktop.correspondence.settings import CorrespondenceSettings, load_settings
 from crm_desktop.correspondence.templates import load_template
 from crm_desktop.db.database import Database
 from crm_desktop.db.models import ServiceArea, User
+from crm_desktop.domain.access import Actor
 from crm_desktop.domain.enums import UserRole
 from crm_desktop.services import investigators as inv
-from tests.ui.conftest import PASSWORD
-from ui.admin_page import AdminPage, UsersSection
+from crm_desktop.services import reference_admin as ra
+from tests.ui.conftest import PASSWORD, TODAY
+from ui.admin_page import AdminPage, ClosureDaysSection, UsersSection
 from ui.context import AppContext
 from ui.investigators_page import InvestigatorsPage, PoolMemberDialog
 
@@ -35,17 +40,13 @@ def _user(database: Database, username: str) -> User | None:
 
 
 def _pool_member(database: Database, name: str) -> int:
-    def build(session):  # type: ignore[no-untyped-def]
-        actor = __import__("crm_desktop.domain.access", fromlist=["Actor"]).Actor(
-            "boss", UserRole.MANAGER
+    manager = Actor("boss", UserRole.MANAGER)
+    return int(
+        database.write(
+            lambda s: inv.add_to_pool(s, inv.PoolMemberInput(full_name=name), manager, TODAY).id,
+            actor="boss",
         )
-        import datetime as dt
-
-        return inv.add_to_pool(
-            session, inv.PoolMemberInput(full_name=name), actor, dt.date(2025, 6, 2)
-        ).id
-
-    return int(database.write(build, actor="boss"))
+    )
 
 
 def test_admin_adds_an_investigator_chosen_by_name_and_a_responder_with_their_area(
@@ -291,3 +292,45 @@ def test_an_officer_cannot_change_letters_or_mail_settings(
     page.mail.test_button.click()
     assert "cannot change letter templates" in page.mail.message.text()
     assert _settings(database).council_name == ""
+
+
+# ------------------------------------------------------------------------ closure days
+
+
+def test_closure_days_added_and_removed_on_the_admin_page(
+    qtbot, manager_context: AppContext, database: Database
+) -> None:  # type: ignore[no-untyped-def]
+    page = AdminPage(manager_context)
+    qtbot.addWidget(page)
+    page.activate()
+    section = next(s for s in page.sections if isinstance(s, ClosureDaysSection))
+    assert isinstance(section, ClosureDaysSection)
+    section.new_day.setDate(QDate(2025, 6, 4))
+    section.new_name.setText("Staff training")
+    qtbot.mouseClick(
+        section.findChild(QPushButton, "AddClosureDayButton"), Qt.MouseButton.LeftButton
+    )
+    assert section.message.text() == "Added 4 Jun 2025."
+    with database.session() as session:
+        assert [(r.day, r.name) for r in ra.list_closure_days(session)] == [
+            (dt.date(2025, 6, 4), "Staff training")
+        ]
+    assert [section.model.index(0, c).data() for c in (0, 1)] == ["4 Jun 2025", "Staff training"]
+    section.view.selectRow(0)
+    section.save_button.click()
+    assert section.message.text() == "Removed 4 Jun 2025."
+    with database.session() as session:
+        assert ra.list_closure_days(session) == []
+
+
+def test_an_officer_cannot_add_closure_days(qtbot, context: AppContext, database: Database) -> None:  # type: ignore[no-untyped-def]
+    page = AdminPage(context)
+    qtbot.addWidget(page)
+    page.activate()
+    section = next(s for s in page.sections if isinstance(s, ClosureDaysSection))
+    assert isinstance(section, ClosureDaysSection)
+    section.new_name.setText("Officer's day off")
+    section.add()
+    assert "cannot change reference data" in section.message.text()
+    with database.session() as session:
+        assert ra.list_closure_days(session) == []
