@@ -7,12 +7,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 # Qt's X11 (xcb) platform needs two Debian libraries a fresh machine lacks.
 if [ "$(uname -s)" = "Linux" ] && [ "${QT_QPA_PLATFORM:-xcb}" = "xcb" ]; then
-    missing=()
-    for lib in libxcb-icccm4:libxcb-icccm.so.4 libxcb-keysyms1:libxcb-keysyms.so.1; do
-        if ! /sbin/ldconfig -p 2>/dev/null | grep -q "${lib#*:}"; then
-            missing+=("${lib%%:*}")
-        fi
-    done
+    mapfile -t missing < <("$root/scripts/qt-libraries.sh")
     if [ ${#missing[@]} -gt 0 ]; then
         if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
             echo "Installing ${missing[*]} for Qt's X11 support ..." >&2

@@ -138,8 +138,8 @@ def main(argv: list[str] | None = None) -> int:
         case.resize(metrics.horizontalAdvance("M") * 80, metrics.height() * 46)
         # Record an extension through the stage panel, as an officer would, so the
         # timeline and history have something to show.
-        if Action.EXTEND in case.action_buttons:
-            extend = case.open_action(Action.EXTEND)
+        if Action.EXTEND in case.stage_tab.action_buttons:
+            extend = case.stage_tab.open_action(Action.EXTEND)
             assert extend.reason is not None and extend.working_days is not None
             extend.working_days.setValue(10)
             extend.reason.setPlainText("Waiting for the school's records; agreed by phone.")
@@ -150,13 +150,13 @@ def main(argv: list[str] | None = None) -> int:
         shot(case, "case-stage-2-stage-panel", lambda: case.tabs.setCurrentIndex(2))
         shot(case, "case-stage-2-timeline", lambda: case.tabs.setCurrentIndex(5))
         shot(case, "case-stage-2-history", lambda: case.tabs.setCurrentIndex(6))
-        explain = case.explain_due_date()
+        explain = case.stage_tab.explain_due_date()
         if explain is not None:
             shot(explain, "explain-due-date")
             explain.close()
         for action in (Action.SUSPEND, Action.RESPOND):
-            if action in case.action_buttons:
-                dialog = case.open_action(action)
+            if action in case.stage_tab.action_buttons:
+                dialog = case.stage_tab.open_action(action)
                 shot(dialog, f"action-{action.value.replace(' ', '-')}")
                 dialog.reject()
         case.dirty = False

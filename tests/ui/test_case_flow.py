@@ -49,9 +49,9 @@ def _sign_in(qtbot, context: AppContext, username: str) -> Actor:  # type: ignor
 
 
 def _act(case: CaseDialog, action: Action, on: dt.date, **fill: object) -> ActionDialog:
-    assert action in case.action_buttons, (action, list(case.action_buttons))
-    case.action_buttons[action].click()
-    dialog = case.action_dialog
+    assert action in case.stage_tab.action_buttons, (action, list(case.stage_tab.action_buttons))
+    case.stage_tab.action_buttons[action].click()
+    dialog = case.stage_tab.action_dialog
     assert dialog is not None and dialog.action == action
     dialog.on.setDate(to_qdate(on))
     if "reason" in fill:
@@ -71,10 +71,12 @@ def _act(case: CaseDialog, action: Action, on: dt.date, **fill: object) -> Actio
 def _record_outcomes(case: CaseDialog, outcomes: list[Outcome]) -> None:
     case.tabs.setCurrentWidget(case.points_tab)
     for row, outcome in enumerate(outcomes):
-        case.select_point(row)
-        case.point_outcome.setCurrentIndex(case.point_outcome.findData(outcome.value))
-        case.record_outcome_button.click()
-        assert not case.points_error.isVisible(), case.points_error.text()
+        case.points_tab.select_point(row)
+        case.points_tab.point_outcome.setCurrentIndex(
+            case.points_tab.point_outcome.findData(outcome.value)
+        )
+        case.points_tab.record_outcome_button.click()
+        assert not case.points_tab.points_error.isVisible(), case.points_tab.points_error.text()
 
 
 def _stage(database: Database, case_id: int) -> tuple[str, str, str | None]:
@@ -128,7 +130,7 @@ def test_a_complaint_from_logging_to_the_ombudsman(qtbot, database: Database, pe
     assert case.detail.reference.startswith("CSC-2025-")
     assert _stage(database, case_id) == ("1", "open", None)
     # Only the actions the workflow allows are offered.
-    assert set(case.action_buttons) == {
+    assert set(case.stage_tab.action_buttons) == {
         Action.ACKNOWLEDGE,
         Action.RESPOND,
         Action.WITHDRAW,
@@ -138,10 +140,10 @@ def test_a_complaint_from_logging_to_the_ombudsman(qtbot, database: Database, pe
 
     # -- Stage 1 -------------------------------------------------------------------------
     _act(case, Action.ACKNOWLEDGE, dt.date(2025, 3, 4))
-    assert case.stage_values["state"].text() == "In progress"
+    assert case.stage_tab.stage_values["state"].text() == "In progress"
     # Responding before the points have outcomes is refused, in the dialog.
-    case.action_buttons[Action.RESPOND].click()
-    refused = case.action_dialog
+    case.stage_tab.action_buttons[Action.RESPOND].click()
+    refused = case.stage_tab.action_dialog
     assert refused is not None
     refused.on.setDate(to_qdate(dt.date(2025, 3, 14)))
     refused.ok_button.click()
@@ -154,9 +156,9 @@ def test_a_complaint_from_logging_to_the_ombudsman(qtbot, database: Database, pe
     assert _stage(database, case_id) == ("1", "open", "partially upheld")
     _act(case, Action.REQUEST_NEXT_STAGE, dt.date(2025, 3, 20))
     _act(case, Action.ESCALATE, dt.date(2025, 3, 21))
-    assert case.stage_values["stage"].text() == "Stage 2"
+    assert case.stage_tab.stage_values["stage"].text() == "Stage 2"
     _act(case, Action.ACKNOWLEDGE, dt.date(2025, 3, 24))
-    assert case.stage_values["state"].text() == "Awaiting start"
+    assert case.stage_tab.stage_values["state"].text() == "Awaiting start"
 
     # -- appoint an IO and an IP (no investigator screen yet: straight to the database) --
     def appoint(session: Session) -> None:
@@ -188,11 +190,13 @@ def test_a_complaint_from_logging_to_the_ombudsman(qtbot, database: Database, pe
     due_before = case.detail.stage.due_on if case.detail.stage else None
     assert due_before is not None
     _act(case, Action.SUSPEND, dt.date(2025, 4, 7))
-    assert case.stage_values["state"].text() == "Suspended"
-    assert case.stage_values["clock"].text().startswith("Clock suspended since 7 Apr 2025")
+    assert case.stage_tab.stage_values["state"].text() == "Suspended"
+    assert (
+        case.stage_tab.stage_values["clock"].text().startswith("Clock suspended since 7 Apr 2025")
+    )
     _act(case, Action.RESUME, dt.date(2025, 4, 14))
     assert case.detail.stage is not None and case.detail.stage.due_on > due_before
-    explain = case.explain_due_date()
+    explain = case.stage_tab.explain_due_date()
     assert explain is not None
     assert any("suspen" in line.lower() for line in explain.lines), explain.lines
     explain.close()
@@ -201,18 +205,18 @@ def test_a_complaint_from_logging_to_the_ombudsman(qtbot, database: Database, pe
     assert _stage(database, case_id) == ("2", "open", "partially upheld")
     _act(case, Action.CLOSE_CASE, dt.date(2025, 5, 21))
     assert _stage(database, case_id)[1] == "closed"
-    assert set(case.action_buttons) == set()  # an officer cannot reopen
+    assert set(case.stage_tab.action_buttons) == set()  # an officer cannot reopen
 
     # -- reopen as a manager, respond again, send to the Ombudsman -------------------------
     context.actor = _sign_in(qtbot, context, "boss")
     case.load()
-    assert set(case.action_buttons) == {Action.REOPEN}
+    assert set(case.stage_tab.action_buttons) == {Action.REOPEN}
     _act(case, Action.REOPEN, dt.date(2025, 5, 22), reason="The complainant sent new evidence")
     assert _stage(database, case_id) == ("2", "open", None)
     _act(case, Action.RESPOND, dt.date(2025, 5, 28))
     _act(case, Action.ESCALATE_TO_LGSCO, dt.date(2025, 6, 2), lgsco_reference="25 001 234")
     assert _stage(database, case_id) == (StageCode.LGSCO.value, CaseStatus.OPEN.value, None)
-    assert "25 001 234" in case.stage_values["lgsco"].text()
+    assert "25 001 234" in case.stage_tab.stage_values["lgsco"].text()
 
     # The timeline and the history show what was done, by whom.
     texts = [entry.text for entry in case.detail.timeline]

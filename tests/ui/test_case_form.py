@@ -65,22 +65,30 @@ def _open(qtbot, context: AppContext, case_id: int) -> CaseDialog:  # type: igno
 def test_the_form_shows_the_case(qtbot, context: AppContext, case_id: int) -> None:  # type: ignore[no-untyped-def]
     dialog = _open(qtbot, context, case_id)
     assert dialog.heading.text().startswith("COR-2025-")
-    assert dialog.summary.toPlainText() == "Bins not collected"
-    assert dialog.service_area.currentData() == "Contact Centre"
-    assert dialog.directorate.currentData() == "COaCH"
+    assert dialog.details_tab.summary.toPlainText() == "Bins not collected"
+    assert dialog.details_tab.service_area.currentData() == "Contact Centre"
+    assert dialog.details_tab.directorate.currentData() == "COaCH"
     assert not dialog.save_button.isEnabled()
-    assert dialog.stage_values["stage"].text() == "Stage 1"
-    assert dialog.stage_values["state"].text() == "Awaiting acknowledgement"
+    assert dialog.stage_tab.stage_values["stage"].text() == "Stage 1"
+    assert dialog.stage_tab.stage_values["state"].text() == "Awaiting acknowledgement"
     # 20 working days after 1 May 2025, skipping the two May bank holidays.
-    assert dialog.stage_values["due"].text() == "2 Jun 2025"
-    assert dialog.stage_values["clock"].text() == "Due today"
-    assert dialog.stage_values["clock"].accessibleName() == "Clock: Due today (due soon)"
-    assert dialog.points_model.rowCount() == 1
-    assert dialog.parties_model.data(dialog.parties_model.index(0, 1)) == "Ann Other"
+    assert dialog.stage_tab.stage_values["due"].text() == "2 Jun 2025"
+    assert dialog.stage_tab.stage_values["clock"].text() == "Due today"
+    assert dialog.stage_tab.stage_values["clock"].accessibleName() == "Clock: Due today (due soon)"
+    assert dialog.points_tab.points_model.rowCount() == 1
+    assert (
+        dialog.people_tab.parties_model.data(dialog.people_tab.parties_model.index(0, 1))
+        == "Ann Other"
+    )
     tabs = [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())]
     assert tabs[-2:] == ["Correspondence", "Attachments"]
     assert dialog.tabs.widget(tabs.index("Correspondence")) is dialog.correspondence_tab
-    for widget in (dialog.summary, dialog.service_area, dialog.channel, dialog.explain_button):
+    for widget in (
+        dialog.details_tab.summary,
+        dialog.details_tab.service_area,
+        dialog.details_tab.channel,
+        dialog.stage_tab.explain_button,
+    ):
         assert widget.accessibleName()
 
 
@@ -91,18 +99,20 @@ def test_saving_details_and_messages_beside_the_field(
     database: Database,
 ) -> None:
     dialog = _open(qtbot, context, case_id)
-    dialog.summary.setPlainText("Bins not collected for three weeks")
+    dialog.details_tab.summary.setPlainText("Bins not collected for three weeks")
     assert dialog.save_button.isEnabled()
-    dialog.events_known.setChecked(True)
-    dialog.events_on.setDate(to_qdate(dt.date(2025, 6, 1)))
-    dialog.service_area.setCurrentIndex(0)  # "Choose…"
+    dialog.details_tab.events_known.setChecked(True)
+    dialog.details_tab.events_on.setDate(to_qdate(dt.date(2025, 6, 1)))
+    dialog.details_tab.service_area.setCurrentIndex(0)  # "Choose…"
     with qtbot.waitActive(dialog):
         dialog.activateWindow()
-    qtbot.keyClick(dialog.summary, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
-    assert dialog.field_errors["service_area"].text() == "Choose the service area."
-    dialog.service_area.setCurrentIndex(dialog.service_area.findData("Contact Centre"))
+    qtbot.keyClick(dialog.details_tab.summary, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert dialog.details_tab.field_errors["service_area"].text() == "Choose the service area."
+    dialog.details_tab.service_area.setCurrentIndex(
+        dialog.details_tab.service_area.findData("Contact Centre")
+    )
     dialog.save()
-    assert dialog.field_errors["service_area"].text() == ""
+    assert dialog.details_tab.field_errors["service_area"].text() == ""
     with database.session() as session:
         case = session.get(Case, case_id)
         assert case is not None
@@ -128,14 +138,14 @@ def test_a_conflicting_save_keeps_what_was_typed(
         ),
         actor="boss",
     )
-    dialog.summary.setPlainText("My own careful wording")
+    dialog.details_tab.summary.setPlainText("My own careful wording")
     dialog.save()
     assert dialog.conflict.isVisible()
     message = dialog.conflict_text.text()
     assert "was changed by boss at" in message and "what you typed is kept" in message
     dialog.reload_button.click()
     assert not dialog.conflict.isVisible()
-    assert dialog.summary.toPlainText() == "My own careful wording"  # kept
+    assert dialog.details_tab.summary.toPlainText() == "My own careful wording"  # kept
     assert dialog.detail is not None and dialog.detail.version == opened + 1  # refreshed
     dialog.save()
     with database.session() as session:
@@ -159,7 +169,7 @@ def test_a_conflicting_action_is_reloaded_and_can_be_sent_again(
         ),
         actor="boss",
     )
-    action = dialog.open_action(Action.ACKNOWLEDGE)
+    action = dialog.stage_tab.open_action(Action.ACKNOWLEDGE)
     action.on.setDate(to_qdate(dt.date(2025, 5, 2)))
     action.ok_button.click()
     assert action.result_value is None
@@ -167,14 +177,14 @@ def test_a_conflicting_action_is_reloaded_and_can_be_sent_again(
     assert dialog.detail is not None and dialog.detail.version == opened + 1
     action.ok_button.click()  # the same input, now with the fresh version
     assert action.result_value is not None
-    assert dialog.stage_values["acknowledged"].text() == "2 May 2025"
+    assert dialog.stage_tab.stage_values["acknowledged"].text() == "2 May 2025"
 
 
 def test_closing_with_unsaved_changes_asks(qtbot, context: AppContext, case_id: int) -> None:  # type: ignore[no-untyped-def]
     notifier = context.notifier
     assert isinstance(notifier, RecordingNotifier)
     dialog = _open(qtbot, context, case_id)
-    dialog.summary.setPlainText("Half typed")
+    dialog.details_tab.summary.setPlainText("Half typed")
     notifier.answer = False
     dialog.reject()  # Esc
     assert dialog.isVisible()
@@ -192,24 +202,28 @@ def test_points_outcomes_and_action_items(
     people: dict[str, Actor],
 ) -> None:
     dialog = _open(qtbot, context, case_id)
-    dialog.new_point_nature.setCurrentIndex(dialog.new_point_nature.findData("Decision Making"))
-    dialog.new_point_text.setText("Wrong decision on the assisted collection")
-    dialog.add_point()
-    assert dialog.points_model.rowCount() == 2
-    dialog.select_point(1)
-    dialog.remove_point()
-    assert dialog.points_model.rowCount() == 1
-    dialog.select_point(0)
-    dialog.remove_point()  # the last point cannot go
-    assert "at least one complaint point" in dialog.points_error.text()
+    dialog.points_tab.new_point_nature.setCurrentIndex(
+        dialog.points_tab.new_point_nature.findData("Decision Making")
+    )
+    dialog.points_tab.new_point_text.setText("Wrong decision on the assisted collection")
+    dialog.points_tab.add_point()
+    assert dialog.points_tab.points_model.rowCount() == 2
+    dialog.points_tab.select_point(1)
+    dialog.points_tab.remove_point()
+    assert dialog.points_tab.points_model.rowCount() == 1
+    dialog.points_tab.select_point(0)
+    dialog.points_tab.remove_point()  # the last point cannot go
+    assert "at least one complaint point" in dialog.points_tab.points_error.text()
     # Action items belong to upheld complaints.
-    dialog.item_action.setText("Retrain the crew")
-    dialog.item_owner.setText("Waste manager")
-    dialog.add_item()
-    assert "upheld" in dialog.items_error.text()
-    dialog.select_point(0)
-    dialog.point_outcome.setCurrentIndex(dialog.point_outcome.findData("upheld"))
-    dialog.record_point_outcome()
+    dialog.items_tab.item_action.setText("Retrain the crew")
+    dialog.items_tab.item_owner.setText("Waste manager")
+    dialog.items_tab.add_item()
+    assert "upheld" in dialog.items_tab.items_error.text()
+    dialog.points_tab.select_point(0)
+    dialog.points_tab.point_outcome.setCurrentIndex(
+        dialog.points_tab.point_outcome.findData("upheld")
+    )
+    dialog.points_tab.record_point_outcome()
     version = dialog.detail.version if dialog.detail else 0
     database.write(
         lambda s: perform(
@@ -224,11 +238,11 @@ def test_points_outcomes_and_action_items(
         actor="officer1",
     )
     dialog.load()
-    dialog.add_item()
-    assert dialog.items_error.text() == ""
-    assert dialog.items_model.rowCount() == 1
-    dialog.items_view.selectRow(0)
-    dialog.item_evidence.setText("Training record 12")
-    dialog.item_learning.setChecked(True)
-    dialog.complete_item()
-    assert dialog.items_model.row_at(0).done_on == TODAY
+    dialog.items_tab.add_item()
+    assert dialog.items_tab.items_error.text() == ""
+    assert dialog.items_tab.items_model.rowCount() == 1
+    dialog.items_tab.items_view.selectRow(0)
+    dialog.items_tab.item_evidence.setText("Training record 12")
+    dialog.items_tab.item_learning.setChecked(True)
+    dialog.items_tab.complete_item()
+    assert dialog.items_tab.items_model.row_at(0).done_on == TODAY

@@ -219,8 +219,8 @@ def test_parse_money() -> None:
 def _assign(qtbot, context: AppContext, case_id: int) -> AssignDialog:  # type: ignore[no-untyped-def]
     form = CaseDialog(context, case_id)
     qtbot.addWidget(form)
-    assert form.appoint_button.isEnabled()
-    dialog = form.appoint()
+    assert form.people_tab.appoint_button.isEnabled()
+    dialog = form.people_tab.appoint()
     assert dialog is not None
     qtbot.addWidget(dialog)
     return dialog

@@ -224,9 +224,9 @@ def test_the_equality_dialog_saves_the_complainants_answers(
     case = CaseDialog(manager_context, closed["one"])
     qtbot.addWidget(case)
     case.show()
-    assert not case.equality_button.isHidden()
-    case.equality_button.click()
-    dialog = case.equality_dialog
+    assert not case.people_tab.equality_button.isHidden()
+    case.people_tab.equality_button.click()
+    dialog = case.people_tab.equality_dialog
     assert isinstance(dialog, EqualityDialog) and dialog.person_id == closed["person"]
     assert dialog.current.text() == "No answers recorded."
     sex = dialog.combos[next(c for c in dialog.combos if c.value == "sex")]
@@ -262,8 +262,8 @@ def test_a_non_manager_cannot_open_the_equality_dialog(
     case = CaseDialog(context, closed["one"])  # signed in as an officer
     qtbot.addWidget(case)
     case.show()
-    assert case.equality_button.isHidden()
-    assert case.equality_monitoring() is None
+    assert case.people_tab.equality_button.isHidden()
+    assert case.people_tab.equality_monitoring() is None
     # Even built directly, the operation refuses it: nothing shown, nothing saved.
     dialog = EqualityDialog(context, closed["person"], "A")
     qtbot.addWidget(dialog)

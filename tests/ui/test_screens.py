@@ -297,13 +297,13 @@ def test_every_custom_model_passes_the_model_tester(qtmodeltester, window: MainW
     case = window.open_case(window.case_model.case_id(0) or 0)
     assert case is not None
     for model in (
-        case.points_model,
-        case.stages_model,
-        case.parties_model,
-        case.assignments_model,
-        case.items_model,
-        case.timeline_model,
-        case.history_model,
+        case.points_tab.points_model,
+        case.stage_tab.stages_model,
+        case.people_tab.parties_model,
+        case.people_tab.assignments_model,
+        case.items_tab.items_model,
+        case.timeline_tab.timeline_model,
+        case.history_tab.history_model,
     ):
         qtmodeltester.check(model)
     case.close()

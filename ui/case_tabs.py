@@ -1,0 +1,895 @@
+"""The case form's tabs, one class each.
+
+Details (the fields edited and saved with Ctrl+S, messages beside the field), Points
+(nature, description, outcome at the current stage), Stage (stage, state, due date
+with its explanation one click away, the clock, and only the actions the workflow
+allows now), People (parties and appointments), Action items, Timeline and History.
+Correspondence and Attachments live in :mod:`ui.correspondence_tab`.
+
+Each tab is given the case window as its *host* (:class:`CaseHost`): the tab reads the
+case from ``host.detail``, runs its changes through ``host.write`` (which passes the
+case's version as it was read and shows a conflict in the window's banner) and shows a
+case-wide error in ``host.error``. The window calls each tab's ``fill`` after a load.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from crm_desktop.domain.enums import Channel, Outcome, PartyRole, Procedure
+from crm_desktop.domain.workflow import FINDING_OUTCOMES, Action
+from crm_desktop.errors import ValidationError
+from crm_desktop.operations import cases, workflow
+from crm_desktop.operations.policy import Permission
+from crm_desktop.services.case_view import CaseDetail, state_label
+from crm_desktop.services.cases import CaseEdit, PointInput
+from crm_desktop.services.reference_admin import ReferenceChoices
+from ui.action_dialog import ActionDialog, ExplainDialog
+from ui.assign_dialog import AssignDialog
+from ui.context import AppContext
+from ui.equality_dialog import EqualityDialog
+from ui.ops import PendingOp
+from ui.widgets import (
+    Column,
+    RowsModel,
+    compact_combo,
+    date_edit,
+    date_text,
+    error_label,
+    from_qdate,
+    selected_row,
+    show_error,
+    table_view,
+    to_qdate,
+    tone_style,
+)
+
+NONE = "(none)"
+
+
+class CaseHost(Protocol):
+    """What a tab needs from the case window."""
+
+    context: AppContext
+    case_id: int
+    detail: CaseDetail | None
+    error: QLabel
+
+    def write(
+        self,
+        change: Callable[[int], PendingOp[Any]],
+        error: QLabel,
+        doing: str,
+        then: Callable[[], None] | None = None,
+        versioned: bool = True,
+    ) -> None: ...
+
+    def load(self, keep_typing: bool = False) -> None: ...
+
+
+def combo(name: str, parent: QWidget) -> QComboBox:
+    box = compact_combo(QComboBox(parent))
+    box.setAccessibleName(name)
+    box.setObjectName(name.title().replace(" ", ""))
+    return box
+
+
+def fill_combo(
+    box: QComboBox, items: list[str], current: str | None, blank: str | None = None
+) -> None:
+    box.blockSignals(True)
+    box.clear()
+    if blank is not None:
+        box.addItem(blank, "")
+    for item in items:
+        box.addItem(item, item)
+    if current and box.findData(current) < 0:
+        box.addItem(current, current)  # a retired name still on this case
+    index = box.findData(current or "")
+    box.setCurrentIndex(max(index, 0))
+    box.blockSignals(False)
+
+
+def local_text(moment: dt.datetime) -> str:
+    local = moment.replace(tzinfo=dt.UTC).astimezone()
+    return f"{date_text(local.date())} {local:%H:%M}"
+
+
+# ------------------------------------------------------------------------------ details
+
+
+class DetailsTab(QScrollArea):
+    """The case's own fields. ``edited`` is emitted when the officer types (not when
+    the window fills the fields); ``snapshot``/``typed_changes``/``restore`` let the
+    window send only what was changed and keep it across a reload."""
+
+    edited = Signal()
+
+    def __init__(self, host: CaseHost, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.host = host
+        self.detail: CaseDetail | None = None
+        self.choices: ReferenceChoices | None = None
+        self._filling = False
+        self._baseline: dict[str, object] = {}
+        self.setWidgetResizable(True)
+        page = QWidget(self)
+        page.setObjectName("DetailsTab")
+        self.setWidget(page)
+        form = QFormLayout(page)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        self.field_errors: dict[str, QLabel] = {}
+        self.fields: dict[str, QWidget] = {}
+
+        def row(key: str, label: str, widget: QWidget) -> None:
+            holder = QWidget(page)
+            box = QVBoxLayout(holder)
+            box.setContentsMargins(0, 0, 0, 0)
+            box.addWidget(widget)
+            message = error_label(f"{key.title().replace('_', '')}Error", holder)
+            box.addWidget(message)
+            self.field_errors[key] = message
+            self.fields[key] = widget
+            if not widget.accessibleName():
+                widget.setAccessibleName(label)
+            form.addRow(label, holder)
+
+        self.received_label = QLabel(page)
+        form.addRow("Received", self.received_label)
+        self.channel = combo("Channel", page)
+        row("channel", "How it came in", self.channel)
+        self.directorate = combo("Directorate", page)
+        row("directorate", "Directorate", self.directorate)
+        self.service_area = combo("Service area", page)
+        row("service_area", "Service area", self.service_area)
+        self.team = combo("Team", page)
+        row("team", "Team", self.team)
+        events = QWidget(page)
+        events_box = QHBoxLayout(events)
+        events_box.setContentsMargins(0, 0, 0, 0)
+        self.events_known = QCheckBox("Known", events)
+        self.events_known.setAccessibleName("Date of the events is known")
+        self.events_on = date_edit(host.context.today(), "Date of the events", events)
+        events_box.addWidget(self.events_known)
+        events_box.addWidget(self.events_on, 1)
+        row("events_on", "Events complained about", events)
+        self.summary = QPlainTextEdit(page)
+        self.summary.setObjectName("Summary")
+        self.summary.setTabChangesFocus(True)
+        row("summary", "Summary", self.summary)
+        self.desired = QPlainTextEdit(page)
+        self.desired.setObjectName("DesiredOutcome")
+        self.desired.setTabChangesFocus(True)
+        row("desired_outcome", "Desired outcome", self.desired)
+        self.owner_label = QLabel(page)
+        form.addRow("Owner", self.owner_label)
+
+        self.late_box = QGroupBox("Made more than 12 months after the events", page)
+        late_layout = QHBoxLayout(self.late_box)
+        self.late_decision = QLineEdit(self.late_box)
+        self.late_decision.setObjectName("LateDecision")
+        self.late_decision.setAccessibleName("Decision on the late complaint")
+        self.late_decision.setPlaceholderText("Decision on whether to consider it, and why")
+        late_layout.addWidget(self.late_decision, 1)
+        self.late_button = QPushButton("Record decision", self.late_box)
+        self.late_button.clicked.connect(self.record_late_decision)
+        late_layout.addWidget(self.late_button)
+        form.addRow(self.late_box)
+        self.late_box.setVisible(False)
+
+        for widget in (self.channel, self.directorate, self.service_area, self.team):
+            widget.currentIndexChanged.connect(self._typed)
+        self.directorate.currentIndexChanged.connect(self._directorate_changed)
+        self.events_known.toggled.connect(self._typed)
+        self.events_known.toggled.connect(self.events_on.setEnabled)
+        self.events_on.dateChanged.connect(self._typed)
+        self.summary.textChanged.connect(self._typed)
+        self.desired.textChanged.connect(self._typed)
+
+    def _typed(self, *_args: Any) -> None:
+        if not self._filling:
+            self.edited.emit()
+
+    def _directorate_changed(self) -> None:
+        if self._filling or self.detail is None or self.choices is None:
+            return
+        current = self.service_area.currentData()
+        areas = self.choices.areas(
+            self.detail.procedure, self.directorate.currentData() or None, kind=self.detail.kind
+        )
+        fill_combo(self.service_area, areas, current if current in areas else None, "Choose…")
+
+    def fill(self, detail: CaseDetail, choices: ReferenceChoices) -> None:
+        self.detail = detail
+        self.choices = choices
+        self.received_label.setText(date_text(detail.received_on))
+        self.owner_label.setText(detail.owner or "Nobody")
+        self.late_box.setVisible(detail.late_complaint)
+        self._filling = True
+        try:
+            fill_combo(
+                self.channel,
+                [c.label for c in Channel],
+                Channel(detail.channel).label if detail.channel else None,
+                blank="Not recorded",
+            )
+            corporate = detail.procedure == Procedure.CORPORATE.value
+            fill_combo(self.directorate, list(choices.directorates), detail.directorate, NONE)
+            self.directorate.setEnabled(corporate)
+            areas = choices.areas(
+                detail.procedure, detail.directorate if corporate else None, kind=detail.kind
+            )
+            fill_combo(self.service_area, areas, detail.service_area, blank="Choose…")
+            teams = list(choices.teams.get(detail.procedure, ()))
+            fill_combo(self.team, teams, detail.team, blank=NONE)
+            self.team.setEnabled(bool(teams))
+            self.events_known.setChecked(detail.events_on is not None)
+            self.events_on.setEnabled(detail.events_on is not None)
+            if detail.events_on:
+                self.events_on.setDate(to_qdate(detail.events_on))
+            self.summary.setPlainText(detail.summary)
+            self.desired.setPlainText(detail.desired_outcome)
+            self.late_decision.setText(detail.late_decision)
+        finally:
+            self._filling = False
+        self._baseline = self.snapshot()
+
+    # What the officer has typed, field by field, compared with what was loaded: a save
+    # sends only the fields they changed, and a reload after a conflict refreshes the
+    # others while keeping theirs.
+
+    def snapshot(self) -> dict[str, object]:
+        return {
+            "channel": self.channel.currentData(),
+            "directorate": self.directorate.currentData(),
+            "service_area": self.service_area.currentData(),
+            "team": self.team.currentData(),
+            "events_on": from_qdate(self.events_on.date())
+            if self.events_known.isChecked()
+            else None,
+            "summary": self.summary.toPlainText(),
+            "desired_outcome": self.desired.toPlainText(),
+        }
+
+    def typed_changes(self) -> dict[str, object]:
+        baseline = self._baseline
+        return {k: v for k, v in self.snapshot().items() if baseline.get(k) != v}
+
+    def restore(self, changes: dict[str, object]) -> None:
+        combos = {
+            "channel": self.channel,
+            "directorate": self.directorate,
+            "service_area": self.service_area,
+            "team": self.team,
+        }
+        self._filling = True
+        try:
+            for key, value in changes.items():
+                if key in combos:
+                    box = combos[key]
+                    if key == "service_area" and "directorate" in changes:
+                        self._filling = False
+                        self._directorate_changed()
+                        self._filling = True
+                    index = box.findData(value)
+                    if index < 0:
+                        box.addItem(str(value), value)
+                        index = box.findData(value)
+                    box.setCurrentIndex(index)
+                elif key == "events_on":
+                    self.events_known.setChecked(value is not None)
+                    if isinstance(value, dt.date):
+                        self.events_on.setDate(to_qdate(value))
+                elif key == "summary":
+                    self.summary.setPlainText(str(value))
+                elif key == "desired_outcome":
+                    self.desired.setPlainText(str(value))
+        finally:
+            self._filling = False
+
+    def case_edit(self) -> CaseEdit:
+        """The fields the officer changed (None leaves a field as it is in the database)."""
+        changes = self.typed_changes()
+        channel = next((c for c in Channel if c.label == changes.get("channel")), None)
+        area = changes.get("service_area")
+        if "directorate" in changes and area is None:
+            area = self.service_area.currentData() or None  # re-check it in the new directorate
+        return CaseEdit(
+            summary=str(changes["summary"]).strip() if "summary" in changes else None,
+            desired_outcome=str(changes["desired_outcome"]).strip()
+            if "desired_outcome" in changes
+            else None,
+            channel=channel,
+            service_area=str(area) if area else None,
+            directorate=str(changes["directorate"] or "") if "directorate" in changes else None,
+            team=str(changes["team"] or "") if "team" in changes else None,
+            events_on=changes.get("events_on")  # type: ignore[arg-type]
+            if isinstance(changes.get("events_on"), dt.date)
+            else None,
+        )
+
+    def clear_errors(self) -> None:
+        for label in self.field_errors.values():
+            show_error(label, "")
+
+    def check(self) -> bool:
+        """Whether the fields may be sent; if not, the message is beside the field."""
+        if self.service_area.isEnabled() and not self.service_area.currentData():
+            show_error(self.field_errors["service_area"], "Choose the service area.")
+            self.service_area.setFocus()
+            return False
+        return True
+
+    def show_field_error(self, exc: BaseException) -> bool:
+        """Show a refused save beside its field; False if it belongs to no field."""
+        if isinstance(exc, ValidationError) and exc.field in self.field_errors:
+            show_error(self.field_errors[exc.field], exc.message)
+            self.fields[exc.field].setFocus()
+            return True
+        if isinstance(exc, ValidationError) and exc.field == "date of the events":
+            show_error(self.field_errors["events_on"], exc.message)
+            return True
+        return False
+
+    def record_late_decision(self) -> None:
+        text = self.late_decision.text()
+        host = self.host
+        host.write(
+            lambda v: host.context.op(cases.record_late_decision, host.case_id, v, text),
+            host.error,
+            "recording the decision",
+        )
+
+
+# ------------------------------------------------------------------------------- points
+
+
+class PointsTab(QWidget):
+    """The complaint points, their outcomes at the current stage, adding and removing."""
+
+    def __init__(self, host: CaseHost, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.host = host
+        self.setObjectName("PointsTab")
+        layout = QVBoxLayout(self)
+        self.points_model = RowsModel(
+            [
+                Column("Point", lambda p: p.seq, align_right=True),
+                Column("Nature", lambda p: p.nature),
+                Column("Description", lambda p: p.description),
+                Column("Outcome at this stage", lambda p: p.outcome or "Not recorded yet"),
+                Column("Earlier stages", lambda p: p.earlier),
+            ],
+            self,
+        )
+        self.points_view = table_view(self.points_model, "Complaint points", self)
+        layout.addWidget(self.points_view, 1)
+        self.points_error = error_label("PointsError", self)
+        layout.addWidget(self.points_error)
+
+        outcome_box = QGroupBox("Outcome of the selected point at the current stage", self)
+        outcome_layout = QHBoxLayout(outcome_box)
+        self.point_outcome = combo("Point outcome", outcome_box)
+        for outcome in Outcome:
+            if outcome in FINDING_OUTCOMES:
+                self.point_outcome.addItem(outcome.label, outcome.value)
+        outcome_layout.addWidget(self.point_outcome, 1)
+        self.point_note = QLineEdit(outcome_box)
+        self.point_note.setAccessibleName("Outcome note")
+        self.point_note.setPlaceholderText("Note (optional)")
+        outcome_layout.addWidget(self.point_note, 2)
+        self.record_outcome_button = QPushButton("Record outcome", outcome_box)
+        self.record_outcome_button.setObjectName("RecordOutcomeButton")
+        self.record_outcome_button.clicked.connect(self.record_point_outcome)
+        outcome_layout.addWidget(self.record_outcome_button)
+        layout.addWidget(outcome_box)
+
+        add_box = QGroupBox("Add a complaint point", self)
+        add_layout = QHBoxLayout(add_box)
+        self.new_point_nature = combo("New point nature", add_box)
+        add_layout.addWidget(self.new_point_nature, 1)
+        self.new_point_text = QLineEdit(add_box)
+        self.new_point_text.setAccessibleName("New point description")
+        self.new_point_text.setPlaceholderText("What the complainant says went wrong")
+        add_layout.addWidget(self.new_point_text, 2)
+        self.add_point_button = QPushButton("Add point", add_box)
+        self.add_point_button.setObjectName("AddPointButton")
+        self.add_point_button.clicked.connect(self.add_point)
+        add_layout.addWidget(self.add_point_button)
+        self.remove_point_button = QPushButton("Remove selected point", add_box)
+        self.remove_point_button.setObjectName("RemovePointButton")
+        self.remove_point_button.clicked.connect(self.remove_point)
+        add_layout.addWidget(self.remove_point_button)
+        layout.addWidget(add_box)
+
+    def set_natures(self, natures: list[str]) -> None:
+        fill_combo(self.new_point_nature, natures, None, blank="Choose the nature…")
+
+    def fill(self, detail: CaseDetail) -> None:
+        self.points_model.set_rows(detail.points)
+
+    def select_point(self, row: int) -> None:
+        self.points_view.selectRow(row)
+
+    def record_point_outcome(self) -> None:
+        point = selected_row(self.points_view)
+        if point is None:
+            show_error(self.points_error, "Select the complaint point first.")
+            return
+        outcome = self.point_outcome.currentData()
+        note = self.point_note.text().strip() or None
+        host = self.host
+        host.write(
+            lambda v: host.context.op(
+                cases.set_point_outcome, host.case_id, v, point.id, outcome, note
+            ),
+            self.points_error,
+            "recording the outcome",
+        )
+
+    def add_point(self) -> None:
+        nature = self.new_point_nature.currentData()
+        if not nature:
+            show_error(self.points_error, "Choose the nature of the new point.")
+            return
+        point = PointInput(nature, self.new_point_text.text().strip())
+        host = self.host
+
+        def done() -> None:
+            self.new_point_text.clear()
+
+        host.write(
+            lambda v: host.context.op(cases.add_point, host.case_id, v, point),
+            self.points_error,
+            "adding the point",
+            then=done,
+        )
+
+    def remove_point(self) -> None:
+        point = selected_row(self.points_view)
+        if point is None:
+            show_error(self.points_error, "Select the complaint point to remove.")
+            return
+        host = self.host
+        if not host.context.notifier.confirm(
+            "Remove complaint point", f"Remove point {point.seq} ({point.nature})?"
+        ):
+            return
+        host.write(
+            lambda v: host.context.op(cases.remove_point, host.case_id, v, point.id),
+            self.points_error,
+            "removing the point",
+        )
+
+
+# -------------------------------------------------------------------------------- stage
+
+
+class StageTab(QWidget):
+    """The current stage, the actions the workflow allows now, and every stage."""
+
+    def __init__(self, host: CaseHost, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.host = host
+        self.action_dialog: ActionDialog | None = None
+        self.explain_dialog: ExplainDialog | None = None
+        self.setObjectName("StageTab")
+        layout = QVBoxLayout(self)
+        panel = QGroupBox("Current stage", self)
+        panel.setObjectName("StagePanel")
+        grid = QGridLayout(panel)
+        self.stage_values: dict[str, QLabel] = {}
+        self.stage_names: dict[str, QLabel] = {}
+        rows = [
+            ("stage", "Stage"),
+            ("state", "State"),
+            ("requested", "Asked for on"),
+            ("acknowledged", "Acknowledged"),
+            ("started", "Clock started"),
+            ("due", "Due"),
+            ("clock", "Clock"),
+            ("outer", "Statutory outer limit"),
+            ("outcome", "Outcome"),
+            ("lgsco", "Ombudsman"),
+        ]
+        for i, (key, title) in enumerate(rows):
+            name = QLabel(title, panel)
+            value = QLabel("", panel)
+            value.setObjectName(f"Stage{key.title()}")
+            value.setAccessibleName(title)
+            value.setWordWrap(True)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            name.setBuddy(value)
+            grid.addWidget(name, i, 0, Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(value, i, 1)
+            self.stage_values[key] = value
+            self.stage_names[key] = name
+        self.explain_button = QPushButton("Explain…", panel)
+        self.explain_button.setObjectName("ExplainButton")
+        self.explain_button.setAccessibleName("Explain the due date")
+        self.explain_button.setToolTip("How the due date was worked out")
+        self.explain_button.clicked.connect(self.explain_due_date)
+        grid.addWidget(self.explain_button, 5, 2)
+        grid.setColumnStretch(1, 1)
+        layout.addWidget(panel)
+
+        actions = QGroupBox("What can be done now", self)
+        actions.setObjectName("ActionsBox")
+        self.actions_layout = QGridLayout(actions)
+        self.action_buttons: dict[Action, QPushButton] = {}
+        self._action_widgets: list[QWidget] = []
+        layout.addWidget(actions)
+
+        self.stages_model = RowsModel(
+            [
+                Column("Stage", lambda s: s.label),
+                Column("Asked for", lambda s: date_text(s.requested_on)),
+                Column("Started", lambda s: date_text(s.started_on)),
+                Column("Due", lambda s: date_text(s.due_on)),
+                Column("Responded", lambda s: date_text(s.closed_on)),
+                Column("Outcome", lambda s: s.outcome),
+            ],
+            self,
+        )
+        layout.addWidget(QLabel("Every stage of this case", self))
+        self.stages_view = table_view(self.stages_model, "Stages of the case", self)
+        layout.addWidget(self.stages_view, 1)
+
+    def fill(self, detail: CaseDetail) -> None:
+        stage = detail.stage
+        values = self.stage_values
+        if stage is None:
+            for label in values.values():
+                label.setText("")
+            values["stage"].setText("No stage: " + detail.kind_label.lower() + "s have no stages")
+            values["state"].setText("Closed" if detail.status == "closed" else "Open")
+            self.explain_button.setEnabled(False)
+        else:
+            values["stage"].setText(stage.label)
+            values["state"].setText(state_label(stage.state))
+            values["requested"].setText(date_text(stage.requested_on))
+            ack = date_text(stage.acknowledged_on)
+            if not ack and stage.acknowledge_due_on:
+                ack = f"Not yet (due {date_text(stage.acknowledge_due_on)})"
+            values["acknowledged"].setText(ack)
+            values["started"].setText(date_text(stage.started_on) or "Not started")
+            values["due"].setText(date_text(stage.due_on) or "No due date yet")
+            values["clock"].setText(stage.clock_text)
+            values["clock"].setStyleSheet(tone_style(stage.tone) if stage.tone else "")
+            clock_name = stage.clock_text
+            if stage.tone:
+                clock_name = f"{stage.clock_text} ({stage.tone})"
+            values["clock"].setAccessibleName(f"Clock: {clock_name}")
+            values["outer"].setText(date_text(stage.outer_limit_on))
+            values["outcome"].setText(stage.outcome)
+            values["lgsco"].setText(stage.lgsco)
+            self.explain_button.setEnabled(stage.started_on is not None)
+        for key, value in values.items():
+            shown = bool(value.text()) or key in ("stage", "state", "due")
+            value.setVisible(shown)
+            self.stage_names[key].setVisible(shown)
+        self.stages_model.set_rows(detail.stages)
+        for widget in self._action_widgets:
+            self.actions_layout.removeWidget(widget)
+            widget.hide()
+            widget.setParent(None)
+            widget.deleteLater()
+        self._action_widgets = []
+        self.action_buttons = {}
+        can_work = self.host.context.allows(Permission.WORK_CASES)
+        for i, action in enumerate(detail.actions):
+            button = QPushButton(action.label + "…", self)
+            button.setObjectName("Action" + action.value.title().replace(" ", ""))
+            button.setAccessibleName(action.label)
+            button.setEnabled(can_work)
+            button.clicked.connect(lambda _=False, a=action: self.open_action(a))
+            self.actions_layout.addWidget(button, i // 3, i % 3)
+            self.action_buttons[action] = button
+            self._action_widgets.append(button)
+        if not detail.actions:
+            note = QLabel("Nothing can be done to this case in its state.", self)
+            self.actions_layout.addWidget(note, 0, 0)
+            self._action_widgets.append(note)
+
+    def open_action(self, action: Action) -> ActionDialog:
+        host = self.host
+        assert host.detail is not None
+        dialog = ActionDialog(
+            host.context,
+            host.case_id,
+            lambda: host.detail.version if host.detail else 0,
+            action,
+            host.detail.stage.code if host.detail.stage else None,
+            self,
+        )
+        dialog.conflicted.connect(lambda _message: host.load(keep_typing=True))
+        self.action_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def explain_due_date(self) -> ExplainDialog | None:
+        detail = self.host.detail
+        if detail is None or detail.stage is None:
+            return None
+        dialog = ExplainDialog(self.host.context, detail.stage.id, detail.reference, self)
+        self.explain_dialog = dialog
+        dialog.open()
+        return dialog
+
+
+# ------------------------------------------------------------------------------- people
+
+
+class PeopleTab(QWidget):
+    """The people on the case and the appointments to its stages."""
+
+    def __init__(self, host: CaseHost, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.host = host
+        context = host.context
+        self.assign_dialog: AssignDialog | None = None
+        self.equality_dialog: EqualityDialog | None = None
+        layout = QVBoxLayout(self)
+        self.parties_model = RowsModel(
+            [
+                Column("Role", lambda p: p.role),
+                Column("Name", lambda p: p.name),
+                Column("Email", lambda p: p.email),
+                Column("Phone", lambda p: p.phone),
+                Column("Flag", lambda p: p.flag),
+            ],
+            self,
+            tone=lambda p: "amber" if p.flag else None,
+            tone_column=4,
+        )
+        layout.addWidget(QLabel("People on the case", self))
+        layout.addWidget(table_view(self.parties_model, "People on the case", self), 1)
+        self.assignments_model = RowsModel(
+            [
+                Column("Stage", lambda a: a.stage),
+                Column("Role", lambda a: a.role),
+                Column("Person", lambda a: a.person),
+                Column("Status", lambda a: a.status),
+                Column("Offered", lambda a: date_text(a.offered_on)),
+                Column("Report due", lambda a: date_text(a.report_due_on)),
+            ],
+            self,
+        )
+        layout.addWidget(QLabel("Investigators, Independent Persons and panel members", self))
+        layout.addWidget(table_view(self.assignments_model, "Appointments", self), 1)
+        appoint_row = QHBoxLayout()
+        note = QLabel(
+            "Appoint an Investigating Officer, Independent Person or panel member to the "
+            "current stage: Appoint… shows who may take the role and why.",
+            self,
+        )
+        note.setWordWrap(True)
+        appoint_row.addWidget(note, 1)
+        self.appoint_button = QPushButton("Appoint…", self)
+        self.appoint_button.setObjectName("AppointButton")
+        self.appoint_button.setEnabled(context.allows(Permission.APPOINT_INVESTIGATORS))
+        self.appoint_button.clicked.connect(self.appoint)
+        appoint_row.addWidget(self.appoint_button)
+        self.equality_button = QPushButton("Equality monitoring…", self)
+        self.equality_button.setObjectName("EqualityButton")
+        self.equality_button.setToolTip("The complainant's optional equality answers (managers)")
+        self.equality_button.setVisible(context.allows(Permission.SEE_EQUALITY))
+        self.equality_button.clicked.connect(self.equality_monitoring)
+        appoint_row.addWidget(self.equality_button)
+        layout.addLayout(appoint_row)
+
+    def fill(self, detail: CaseDetail) -> None:
+        self.parties_model.set_rows(detail.parties)
+        self.assignments_model.set_rows(detail.assignments)
+
+    def equality_monitoring(self) -> EqualityDialog | None:
+        """The complainant's equality monitoring answers (managers only)."""
+        host = self.host
+        if host.detail is None or not host.context.allows(Permission.SEE_EQUALITY):
+            return None
+        complainant = next(
+            (p for p in host.detail.parties if p.role == PartyRole.COMPLAINANT.value.capitalize()),
+            None,
+        )
+        if complainant is None:
+            show_error(host.error, "This case has no complainant to record answers for.")
+            return None
+        dialog = EqualityDialog(host.context, complainant.person_id, complainant.name, self)
+        self.equality_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def appoint(self) -> AssignDialog | None:
+        host = self.host
+        if host.detail is None:
+            return None
+        dialog = AssignDialog(
+            host.context,
+            host.case_id,
+            host.detail.reference,
+            host.detail.procedure,
+            host.detail.stage,
+            self,
+        )
+        self.assign_dialog = dialog
+        dialog.open()
+        return dialog
+
+
+# ------------------------------------------------------------------------- action items
+
+
+class ActionItemsTab(QWidget):
+    """The action plan of an upheld complaint: add an item, mark one done."""
+
+    def __init__(self, host: CaseHost, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.host = host
+        today = host.context.today()
+        layout = QVBoxLayout(self)
+        self.items_model = RowsModel(
+            [
+                Column("Action", lambda i: i.action),
+                Column("Owner", lambda i: i.owner),
+                Column("Agreed with", lambda i: i.agreed_with),
+                Column("Due", lambda i: date_text(i.due_on)),
+                Column("Done", lambda i: date_text(i.done_on)),
+                Column("Evidence", lambda i: i.evidence),
+            ],
+            self,
+        )
+        self.items_view = table_view(self.items_model, "Action-plan items", self)
+        layout.addWidget(self.items_view, 1)
+        self.items_error = error_label("ItemsError", self)
+        layout.addWidget(self.items_error)
+        add_box = QGroupBox("Add an action-plan item (upheld complaints)", self)
+        add_form = QFormLayout(add_box)
+        self.item_action = QLineEdit(add_box)
+        self.item_action.setAccessibleName("Action")
+        add_form.addRow("Action", self.item_action)
+        self.item_owner = QLineEdit(add_box)
+        self.item_owner.setAccessibleName("Owner")
+        add_form.addRow("Owner", self.item_owner)
+        self.item_agreed = QLineEdit(add_box)
+        self.item_agreed.setAccessibleName("Agreed with (Assistant Director)")
+        add_form.addRow("Agreed with", self.item_agreed)
+        self.item_due = date_edit(today + dt.timedelta(days=28), "Item due", add_box)
+        add_form.addRow("Due", self.item_due)
+        add_button = QPushButton("Add item", add_box)
+        add_button.setObjectName("AddItemButton")
+        add_button.clicked.connect(self.add_item)
+        add_form.addRow("", add_button)
+        layout.addWidget(add_box)
+        done_box = QGroupBox("Mark the selected item done", self)
+        done_form = QFormLayout(done_box)
+        self.item_done_on = date_edit(today, "Done on", done_box)
+        done_form.addRow("Done on", self.item_done_on)
+        self.item_evidence = QLineEdit(done_box)
+        self.item_evidence.setAccessibleName("Evidence")
+        done_form.addRow("Evidence", self.item_evidence)
+        self.item_learning = QCheckBox("Use as a learning example in the annual report", done_box)
+        done_form.addRow("", self.item_learning)
+        done_button = QPushButton("Mark done", done_box)
+        done_button.setObjectName("CompleteItemButton")
+        done_button.clicked.connect(self.complete_item)
+        done_form.addRow("", done_button)
+        layout.addWidget(done_box)
+
+    def fill(self, detail: CaseDetail) -> None:
+        self.items_model.set_rows(detail.action_items)
+
+    def add_item(self) -> None:
+        action, owner = self.item_action.text(), self.item_owner.text()
+        agreed, due = self.item_agreed.text(), from_qdate(self.item_due.date())
+        host = self.host
+
+        def done() -> None:
+            self.item_action.clear()
+            self.item_owner.clear()
+            self.item_agreed.clear()
+
+        host.write(
+            lambda _v: host.context.op(
+                workflow.add_action_item, host.case_id, action, owner, agreed, due
+            ),
+            self.items_error,
+            "adding the item",
+            then=done,
+            versioned=False,
+        )
+
+    def complete_item(self) -> None:
+        item = selected_row(self.items_view)
+        if item is None:
+            show_error(self.items_error, "Select the item that was done.")
+            return
+        done_on, evidence = from_qdate(self.item_done_on.date()), self.item_evidence.text()
+        learning = self.item_learning.isChecked()
+        host = self.host
+        host.write(
+            lambda _v: host.context.op(
+                workflow.complete_action_item, item.id, done_on, evidence, learning
+            ),
+            self.items_error,
+            "recording the item done",
+            versioned=False,
+        )
+
+
+# -------------------------------------------------------------------- timeline, history
+
+
+class TimelineTab(QWidget):
+    """What happened to the case, in order."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.timeline_model = RowsModel(
+            [
+                Column("When", lambda e: local_text(e.at)),
+                Column("Who", lambda e: e.who),
+                Column("What happened", lambda e: e.text),
+            ],
+            self,
+        )
+        layout = QVBoxLayout(self)
+        self.timeline_empty = QLabel(
+            "No events are recorded for this case yet. (Cases made as demo data or loaded "
+            "from an old system have no history from before they arrived here.)",
+            self,
+        )
+        self.timeline_empty.setWordWrap(True)
+        layout.addWidget(self.timeline_empty)
+        layout.addWidget(table_view(self.timeline_model, "Timeline", self), 1)
+
+    def fill(self, detail: CaseDetail) -> None:
+        self.timeline_model.set_rows(detail.timeline)
+        self.timeline_empty.setVisible(not detail.timeline)
+
+
+class HistoryTab(QWidget):
+    """Every change made to the case, who made it and when."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.history_model = RowsModel(
+            [
+                Column("When", lambda h: h.at),
+                Column("Who", lambda h: h.who),
+                Column("Change", lambda h: h.what),
+                Column("Details", lambda h: h.details),
+            ],
+            self,
+        )
+        layout = QVBoxLayout(self)
+        self.history_empty = QLabel(
+            "No changes are recorded for this case yet: every change made here is kept, "
+            "with who made it and when.",
+            self,
+        )
+        self.history_empty.setWordWrap(True)
+        layout.addWidget(self.history_empty)
+        layout.addWidget(table_view(self.history_model, "Change history", self), 1)
+
+    def fill(self, detail: CaseDetail) -> None:
+        self.history_model.set_rows(detail.history)
+        self.history_empty.setVisible(not detail.history)
