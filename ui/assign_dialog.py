@@ -237,7 +237,7 @@ class AssignDialog(QDialog):
                 Column("Stage", lambda a: a.stage.label),
                 Column("Role", lambda a: a.role_label),
                 Column("Person", lambda a: a.person_name),
-                Column("Status", lambda a: a.status.value),
+                Column("Status", lambda a: a.status.label),
                 Column("Offered", lambda a: date_text(a.offered_on)),
                 Column("Answered", lambda a: date_text(a.responded_on)),
                 Column("Report due", lambda a: date_text(a.report_due_on)),

@@ -555,8 +555,8 @@ class InvestigatorsPage(Page):
             [
                 Column("Case", lambda c: c.reference),
                 Column("Person", lambda c: c.person_name),
-                Column("Role", lambda c: c.role.value),
-                Column("Status", lambda c: c.status.value),
+                Column("Role", lambda c: c.role.label),
+                Column("Status", lambda c: c.status.label),
                 Column("Hours", lambda c: "" if c.hours is None else f"{c.hours:g}"),
                 Column("Fee", lambda c: money(c.fee_pence), align_right=True),
                 Column("How worked out", lambda c: c.basis),

@@ -50,6 +50,7 @@ from crm_desktop.domain.formatting import format_date, working_days_text
 from crm_desktop.domain.workflow import Action, State
 from crm_desktop.errors import NotFound, UserFacingError
 from crm_desktop.services import clock
+from crm_desktop.services.audit_words import AuditWords, describe_fields, field_label
 from crm_desktop.services.cases import is_late_complaint
 from crm_desktop.services.timeline import TimelineEntry, case_timeline
 from crm_desktop.services.workflow import available_actions, case_state
@@ -289,29 +290,12 @@ _SKIP_KEYS = {
     "changed_at",
     "changed_by",
     "id",
-    "case_id",
-    "stage_id",
-    "point_id",
-    "person_id",
 }
 _VERBS = {"create": "added", "update": "changed", "delete": "removed"}
 
 
-def _value(value: object) -> str:
-    if value is None or value == "":
-        return "none"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    text = str(value)
-    if len(text) == 10 and text[4] == "-" and text[7] == "-":
-        try:
-            return format_date(dt.date.fromisoformat(text))
-        except ValueError:
-            return text
-    return text
-
-
 def _history(session: Session, case_id: int) -> list[HistoryView]:
+    words = AuditWords(session)
     rows = []
     for event in session.scalars(
         sa.select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.id.desc())
@@ -322,34 +306,45 @@ def _history(session: Session, case_id: int) -> list[HistoryView]:
             before = json.loads(event.before) if event.before else {}
         except ValueError:
             after, before = {}, {}
+        if not isinstance(after, dict):
+            after = {}
+        if not isinstance(before, dict):
+            before = {}
         if event.entity == "workflow":
             try:
                 what = Action(event.action).label
             except ValueError:
                 what = event.action.capitalize()
             details = "; ".join(
-                f"{k.replace('_', ' ')}: {_value(v)}" for k, v in sorted(after.items())
+                f"{label}: {text}"
+                for label, text in describe_fields(words, sorted(after.items()), _SKIP_KEYS)
             )
         else:
             verb = _VERBS.get(event.action)
             what = f"{entity} {verb}" if verb else f"{entity}: {event.action}"
-            if event.action == "update" and isinstance(after, dict):
+            if event.action == "update":
                 changes = []
                 for key in sorted(k for k in after if k not in _SKIP_KEYS):
-                    old = before.get(key) if isinstance(before, dict) else None
-                    changes.append(f"{key.replace('_', ' ')}: {_value(old)} → {_value(after[key])}")
+                    new = words.value(key, after[key])
+                    if new is None:
+                        continue
+                    old = words.value(key, before.get(key))
+                    changes.append(f"{field_label(key).capitalize()}: {old} → {new}")
                 if not changes:
-                    continue  # only its version moved on: nothing a person changed
+                    continue  # only its version or a link moved on: nothing a person changed
                 details = "; ".join(changes)
-            elif isinstance(after, dict):
-                details = "; ".join(
-                    f"{k.replace('_', ' ')}: {_value(v)}"
-                    for k, v in sorted(after.items())
-                    if k not in _SKIP_KEYS and v not in (None, "", [])
-                )
             else:
-                details = ""
-        rows.append(HistoryView(_local(event.occurred_at), event.username or "", what, details))
+                details = "; ".join(
+                    f"{label.capitalize()}: {text}"
+                    for label, text in describe_fields(
+                        words,
+                        sorted((k, v) for k, v in after.items() if v not in (None, "", [])),
+                        _SKIP_KEYS,
+                    )
+                )
+        rows.append(
+            HistoryView(_local(event.occurred_at), words.who(event.username), what, details)
+        )
     return rows
 
 
@@ -429,9 +424,9 @@ def load_case_detail(session: Session, case_id: int, today: dt.date) -> CaseDeta
     assignments = [
         AssignmentView(
             stage_labels.get(a.stage_id, ""),
-            AssignmentRole(a.role).value.capitalize(),
+            AssignmentRole(a.role).label,
             person.full_name,
-            AssignmentStatus(a.status).value.capitalize(),
+            AssignmentStatus(a.status).label,
             a.offered_on,
             a.report_due_on,
         )

@@ -223,7 +223,13 @@ def test_a_complaint_from_logging_to_the_ombudsman(qtbot, database: Database, pe
     assert any(t.startswith("Escalate to the Ombudsman on 2 Jun 2025") for t in texts)
     assert any(t.startswith("Reopen on 22 May 2025") for t in texts)
     assert any(t.startswith("Suspend on 7 Apr 2025") for t in texts)
-    assert {h.who for h in case.detail.history} >= {"officer1", "boss"}
+    # Names, not usernames: who did it as colleagues know them.
+    assert {h.who for h in case.detail.history} >= {"Priya Raman", "Morag Ellison"}
+    assert not {h.who for h in case.detail.history} & {"officer1", "boss"}
+    details = [f"{h.what}: {h.details}" for h in case.detail.history]
+    assert not [d for d in details if " id" in d or "_id" in d], details  # no internal ids
+    assert any("Current stage: Stage 1 → Stage 2" in d for d in details), details
+    assert not [t for t in texts if "_" in t or " id" in t], texts
 
     # The Ombudsman page lists it; the Cases page finds it.
     window.show_page("Ombudsman")
