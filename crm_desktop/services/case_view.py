@@ -203,10 +203,19 @@ def _stage_view(session: Session, stage: Stage, case: Case, today: dt.date) -> S
         clock_text = f"Responded on {format_date(stage.closed_on)}"
         if stage.due_on is not None:
             clock_text += " (in time)" if stage.closed_on <= stage.due_on else " (late)"
-    elif stage.started_on is None or stage.due_on is None:
+    elif stage.started_on is None:
         clock_text = "The clock has not started"
         if code == StageCode.STAGE_2 and case.procedure == Procedure.CHILDREN:
             clock_text += ": it starts when the statement of complaint is agreed"
+    elif stage.due_on is None:
+        # Started, with no response deadline of the council's: the Ombudsman's stage,
+        # whose dates the Ombudsman sets (its enquiry response date is shown with it).
+        clock_text = f"Running since {format_date(stage.started_on)}"
+        if code == StageCode.LGSCO:
+            clock_text = (
+                f"With the Ombudsman since {format_date(stage.started_on)}: the Ombudsman "
+                "sets the dates"
+            )
     else:
         try:
             status = clock.stage_clock_status(session, stage.id, today)

@@ -217,6 +217,12 @@ def test_a_complaint_from_logging_to_the_ombudsman(qtbot, database: Database, pe
     _act(case, Action.ESCALATE_TO_LGSCO, dt.date(2025, 6, 2), lgsco_reference="25 001 234")
     assert _stage(database, case_id) == (StageCode.LGSCO.value, CaseStatus.OPEN.value, None)
     assert "25 001 234" in case.stage_tab.stage_values["lgsco"].text()
+    # The Ombudsman's stage has started, with no deadline of ours: said once, not both.
+    values = case.stage_tab.stage_values
+    assert values["started"].text() == "2 Jun 2025"
+    assert values["clock"].text() == (
+        "With the Ombudsman since 2 Jun 2025: the Ombudsman sets the dates"
+    )
 
     # The timeline and the history show what was done, by whom.
     texts = [entry.text for entry in case.detail.timeline]

@@ -22,6 +22,7 @@ from crm_desktop.services import reference_admin as ra
 from tests.ui.conftest import PASSWORD, TODAY
 from ui.admin_page import AdminPage, ClosureDaysSection, UsersSection
 from ui.context import AppContext
+from ui.dashboard_page import DashboardPage
 from ui.investigators_page import InvestigatorsPage, PoolMemberDialog
 
 
@@ -334,3 +335,20 @@ def test_an_officer_cannot_add_closure_days(qtbot, context: AppContext, database
     assert "cannot change reference data" in section.message.text()
     with database.session() as session:
         assert ra.list_closure_days(session) == []
+
+
+# -------------------------------------------------------------- a new database's dashboard
+
+
+def test_kpis_over_no_cases_say_so_and_claim_no_rating(
+    qtbot, manager_context: AppContext
+) -> None:  # type: ignore[no-untyped-def]
+    page = DashboardPage(manager_context)
+    qtbot.addWidget(page)
+    page.activate()
+    model = page.kpi_model
+    assert model.rowCount() > 0
+    for row in range(model.rowCount()):
+        this_year, rating, last_year = (model.index(row, c).data() for c in (2, 3, 4))
+        assert (this_year, rating, last_year) == ("–", "No cases yet", "–")
+        assert model.index(row, 3).data(Qt.ItemDataRole.BackgroundRole) is None
