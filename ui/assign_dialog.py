@@ -28,7 +28,6 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -50,6 +49,7 @@ from crm_desktop.operations.policy import Permission
 from crm_desktop.services.case_view import StageView
 from crm_desktop.services.investigators import AppointmentChoices, AssignmentView, Candidate
 from ui.context import AppContext
+from ui.discard import KeepsTypedWork
 from ui.investigators_page import _optional_date, on_time_text
 from ui.widgets import (
     Column,
@@ -115,7 +115,7 @@ def _assignment_notes(a: AssignmentView) -> str:
     return "; ".join(parts)
 
 
-class AssignDialog(QDialog):
+class AssignDialog(KeepsTypedWork):
     """Appointments on one case's current stage."""
 
     changed = Signal()  # an appointment was made or recorded

@@ -23,7 +23,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -43,6 +42,7 @@ from crm_desktop.operations.policy import Permission
 from crm_desktop.services.investigators import CostReport, PoolMember, PoolMemberInput
 from crm_desktop.services.reference_admin import ServiceAreaRow
 from ui.context import AppContext
+from ui.discard import KeepsTypedWork
 from ui.pages import Page
 from ui.widgets import (
     Column,
@@ -114,7 +114,7 @@ class PoolRow:
 # --------------------------------------------------------------------------- dialogs
 
 
-class FormDialog(QDialog):
+class FormDialog(KeepsTypedWork):
     """A small form whose refusals show beside the field they concern."""
 
     saved = Signal(object)  # what the operation returned

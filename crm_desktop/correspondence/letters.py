@@ -101,6 +101,7 @@ class Preview:
     empty_fields: tuple[str, ...]  # used by the template but empty for this case
     warnings: tuple[str, ...]
     stage_id: int | None
+    reference: str = ""  # the case's reference, for the letter's file name
 
 
 @dataclass(frozen=True)
@@ -209,8 +210,13 @@ def _prepare(
         empty,
         tuple(warnings),
         context.stage_id,
+        _reference(session, about.case),
     )
     return _Prepared(result, context, text.subject, text.body, recipient)
+
+
+def _reference(session: Session, case_id: int) -> str:
+    return session.scalar(sa.select(Case.reference).where(Case.id == case_id)) or ""
 
 
 def preview(
