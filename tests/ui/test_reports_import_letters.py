@@ -155,18 +155,50 @@ def test_cancel_leaves_no_file_and_errors_are_shown(
     page.pdf_path.setText(str(tmp_path / "cancelled.pdf"))
     page.make_report()
     runner.submit_job = original  # type: ignore[method-assign]
-    assert jobs and jobs[0].cancelled
+    assert jobs and jobs[-1].cancelled  # the report's job (the first counts the cases)
     assert list(tmp_path.iterdir()) == []
     assert page.opened == []  # type: ignore[attr-defined]
     page.report_progress.cancel_button.click()
     assert page.make_button.isEnabled()
     assert "Cancelled" in page.report_status.text()
 
+    # A folder that does not exist (a new profile's): asked, then made, or not.
+    notifier = page.context.notifier
+    assert isinstance(notifier, RecordingNotifier)
+    notifier.answer = False
     page.pdf_path.setText(str(tmp_path / "no such folder" / "report.pdf"))
     page.make_report()
     assert page.report_error.isVisibleTo(page)
     assert "does not exist" in page.report_error.text()
+    assert notifier.messages[-1][:2] == ("confirm", "Make the folder?")
     assert page.opened == []  # type: ignore[attr-defined]
+    assert not (tmp_path / "no such folder").exists()
+    notifier.answer = True
+    page.make_report()
+    made = tmp_path / "no such folder" / "report.pdf"
+    assert page.opened == [made] and made.read_bytes().startswith(b"%PDF")  # type: ignore[attr-defined]
+    # The folder is remembered for this user: the next report is suggested there.
+    assert page.remembered_folder() == made.parent
+    page.year.setCurrentIndex(page.year.findData(2023))
+    assert Path(page.pdf_path.text()).parent == made.parent
+
+
+def test_a_year_without_cases_is_said_before_24_pages_of_zeros(
+    page: ReportsPage, out: Path
+) -> None:
+    notifier = page.context.notifier
+    assert isinstance(notifier, RecordingNotifier)
+    notifier.answer = False
+    page.year.setCurrentIndex(page.year.findData(2010))
+    page.pdf_path.setText(str(out / "empty.pdf"))
+    page.make_report()
+    assert notifier.messages[-1][:2] == ("confirm", "No cases in this year")
+    assert "2010/11" in notifier.messages[-1][2]
+    assert page.report_status.text() == "No report made: 2010/11 has no cases."
+    assert list(out.iterdir()) == [] and page.opened == []  # type: ignore[attr-defined]
+    notifier.answer = True  # "Make it anyway"
+    page.make_report()
+    assert (out / "empty.pdf").read_bytes().startswith(b"%PDF")
 
 
 def test_an_officer_reads_the_commentary_but_cannot_change_it(
