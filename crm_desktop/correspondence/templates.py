@@ -43,6 +43,7 @@ __all__ = [
     "TemplateView",
     "default_text",
     "ensure_templates",
+    "letter_after",
     "letter_templates",
     "list_templates",
     "load_template",
@@ -278,6 +279,31 @@ def list_templates(session: Session) -> list[TemplateView]:
         TemplateView(load_template(session, key), template, tuple(template.fields))
         for key, template in TEMPLATES.items()
     ]
+
+
+def letter_after(action: str, kind: str, stage: str | None) -> str | None:
+    """The template of the letter that usually follows a workflow action, if one does:
+    the acknowledgement after Acknowledge (of a request for Stage 2 or 3 at those
+    stages; thanks for a compliment), the extension and suspension letters, the stage
+    response after Respond."""
+    from crm_desktop.domain.enums import Kind, StageCode
+    from crm_desktop.domain.workflow import Action
+
+    if action == Action.ACKNOWLEDGE:
+        if kind == Kind.COMPLIMENT:
+            return "compliment_thanks"
+        if stage in (StageCode.STAGE_2, StageCode.STAGE_3):
+            return "next_stage_acknowledgement"
+        return "acknowledgement"
+    return (
+        {
+            Action.EXTEND: "extension",
+            Action.SUSPEND: "suspension",
+            Action.RESPOND: "stage_response",
+        }.get(Action(action))
+        if action in {a.value for a in Action}
+        else None
+    )
 
 
 def letter_templates() -> list[TemplateSpec]:

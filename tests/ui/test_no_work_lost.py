@@ -11,7 +11,8 @@ from PySide6.QtCore import QStandardPaths, Qt
 
 from crm_desktop.db.database import Database
 from crm_desktop.domain.access import Actor
-from crm_desktop.domain.enums import Kind, Procedure
+from crm_desktop.domain.enums import Kind, Outcome, Procedure
+from crm_desktop.domain.workflow import Action
 from crm_desktop.services.cases import NewCase, PersonInput, PointInput, create_case
 from tests.ui.conftest import TODAY
 from ui.case_form import CaseDialog
@@ -20,6 +21,7 @@ from ui.files import documents_folder, letter_file_name
 from ui.investigators_page import InvestigatorsPage
 from ui.new_case import NewCaseDialog
 from ui.notifier import RecordingNotifier
+from ui.widgets import to_qdate
 
 
 def _confirms(context: AppContext) -> list[str]:
@@ -122,3 +124,51 @@ def test_letter_file_names_are_safe() -> None:
     )
     assert letter_file_name("A/B 1", dt.date(2026, 1, 2)) == "A-B-1-letter-2026-01-02.pdf"
     assert letter_file_name("", dt.date(2026, 1, 2)) == "case-letter-2026-01-02.pdf"
+
+
+def test_after_acknowledge_and_respond_the_letter_is_offered(
+    qtbot, context: AppContext, case_id: int, database: Database
+) -> None:  # type: ignore[no-untyped-def]
+    notifier = context.notifier
+    assert isinstance(notifier, RecordingNotifier)
+    case = CaseDialog(context, case_id)
+    qtbot.addWidget(case)
+    case.show()
+    notifier.answer = False  # "Not now": nothing opens
+    case.stage_tab.action_buttons[Action.ACKNOWLEDGE].click()
+    dialog = case.stage_tab.action_dialog
+    assert dialog is not None
+    dialog.on.setDate(to_qdate(dt.date(2025, 5, 2)))
+    dialog.ok_button.click()
+    assert dialog.result_value is not None, dialog.error.text()
+    offered = [m for m in notifier.messages if m[:2] == ("confirm", "Send the letter?")]
+    assert len(offered) == 1 and "(Acknowledgement)" in offered[0][2]
+    assert case.correspondence_tab.letter_dialog is None
+
+    # Responding, with "Write the letter": the letter window opens on the response,
+    # already filled in for this case.
+    case.points_tab.select_point(0)
+    case.points_tab.point_outcome.setCurrentIndex(
+        case.points_tab.point_outcome.findData(Outcome.UPHELD.value)
+    )
+    case.points_tab.record_outcome_button.click()
+    notifier.answer = True
+    case.stage_tab.action_buttons[Action.RESPOND].click()
+    dialog = case.stage_tab.action_dialog
+    assert dialog is not None
+    dialog.on.setDate(to_qdate(dt.date(2025, 5, 20)))
+    dialog.ok_button.click()
+    assert dialog.result_value is not None, dialog.error.text()
+    letter = case.correspondence_tab.letter_dialog
+    assert letter is not None and letter.isVisible()
+    assert letter.template.currentData() == "stage_response"
+    assert letter.preview_result is not None and "Ann Other" in letter.recipient.text()
+    assert case.tabs.currentWidget() is case.correspondence_tab
+
+
+def test_an_action_without_a_letter_offers_none(qtbot, context: AppContext, case_id: int) -> None:  # type: ignore[no-untyped-def]
+    case = CaseDialog(context, case_id)
+    qtbot.addWidget(case)
+    case.show()
+    assert not case.stage_tab.offer_letter(Action.WITHDRAW)
+    assert not [m for m in context.notifier.messages if m[0] == "confirm"]  # type: ignore[attr-defined]
