@@ -45,6 +45,7 @@ from ui.context import AppContext
 from ui.files import AskPath, ask_save_path, documents_folder
 from ui.pages import Page
 from ui.person_chooser import PersonChooser
+from ui.queues_page import ProgressStrip
 from ui.widgets import (
     Column,
     RowsModel,
@@ -120,6 +121,7 @@ class PrivacyPage(Page):
         self.ask_reason: AskReason = ask_reason
         self.ask_save_path: AskPath = ask_save_path
         self.last_export: SubjectAccessResult | None = None
+        self._sar_running = False
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         scroll = QScrollArea(self)
@@ -250,6 +252,9 @@ class PrivacyPage(Page):
         self.sar_button.setObjectName("SarButton")
         self.sar_button.clicked.connect(self.choose_sar_path)
         form.addRow("", self.sar_button)
+        self.sar_progress = ProgressStrip("Subject access export", box)
+        self.sar_progress.cancel_button.clicked.connect(self._sar_cancelled)
+        form.addRow(self.sar_progress)
         self.sar_error = error_label("SarError", box)
         form.addRow(self.sar_error)
         self.sar_status = _note("", box)
@@ -291,6 +296,8 @@ class PrivacyPage(Page):
         reference = self.sar_reference.text().strip() or None
 
         def done(result: SubjectAccessResult) -> None:
+            self._sar_running = False
+            self.sar_progress.finish()
             self.sar_button.setEnabled(True)
             self.last_export = result
             cases = len(result.cases)
@@ -303,14 +310,28 @@ class PrivacyPage(Page):
             self.sar_status.setText(text)
 
         def failed(exc: BaseException) -> None:
+            self._sar_running = False
+            self.sar_progress.finish()
             self.sar_button.setEnabled(True)
             show_error(self.sar_error, error_text(exc, "writing the subject access export"))
 
         self.sar_button.setEnabled(False)
-        self.sar_status.setText("Writing the export…")
-        self.context.op(ops.subject_access_export, person_id, path, reference).on_done(
-            done
-        ).on_error(failed).run()
+        self.sar_status.setText("")
+        self._sar_running = True
+        job = (
+            self.context.op(ops.subject_access_export, person_id, path, reference)
+            .with_progress(self.sar_progress.progress)
+            .on_done(done)
+            .on_error(failed)
+            .run()
+        )
+        if self._sar_running:  # not finished already (the runner may run it at once)
+            self.sar_progress.start(job, "Writing the export…")
+
+    def _sar_cancelled(self) -> None:
+        self._sar_running = False
+        self.sar_button.setEnabled(True)
+        self.sar_status.setText("Cancelled: no export was saved and nothing was logged.")
 
     # ------------------------------------------------------------------- access log
 

@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session
 from crm_desktop.db.models_privacy import Characteristic, RecordType, RetentionMethod
 from crm_desktop.domain.enums import Procedure
 from crm_desktop.operations.attachments import store
-from crm_desktop.operations.core import Change, OpContext, operation
+from crm_desktop.operations.core import (
+    NO_PROGRESS,
+    Change,
+    OpContext,
+    Progress,
+    operation,
+    reporting,
+)
 from crm_desktop.operations.policy import CaseReference, Permission
 from crm_desktop.privacy import access_log as log
 from crm_desktop.privacy import equality, retention, subject_access
@@ -145,7 +152,11 @@ def find_people(ctx: OpContext, text: str, limit: int = 50) -> list[subject_acce
 
 @operation(Permission.MANAGE_PRIVACY, changes=(Change.PRIVACY,))
 def subject_access_export(
-    ctx: OpContext, person_id: int, out: Path, request_reference: str | None = None
+    ctx: OpContext,
+    person_id: int,
+    out: Path,
+    request_reference: str | None = None,
+    progress: Progress = NO_PROGRESS,
 ) -> subject_access.SubjectAccessResult:
     """Everything held about one person, as a ZIP with a PDF index; other people's
     details redacted and every redaction logged."""
@@ -156,6 +167,7 @@ def subject_access_export(
         out,
         store=store(ctx),
         request_reference=request_reference,
+        progress=reporting(progress),
     )
 
 

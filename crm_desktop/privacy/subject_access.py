@@ -35,7 +35,7 @@ import json
 import re
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -773,11 +773,15 @@ def subject_access_export(
     store: Path | None = None,
     request_reference: str | None = None,
     now: dt.datetime | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> SubjectAccessResult:
     """Write everything held about the person to ``out`` (a ZIP) and log the request and
     its redactions. ``store`` is the attachment store; without it the attachments are
     listed but their files are not included. The ZIP is written under a temporary name
-    and renamed into place only once the request is logged."""
+    and renamed into place only once the request is logged. ``progress(done, total,
+    text)`` hears how far it has got (and may stop it, by raising, before the ZIP is
+    written)."""
+    step = progress or (lambda _done, _total, _text: None)
     at = moment(now)
     subject = session.get(Person, person_id)
     if subject is None:
@@ -789,9 +793,17 @@ def subject_access_export(
     case_ids = sorted(
         set(session.scalars(sa.select(CaseParty.case_id).where(CaseParty.person_id == person_id)))
     )
+    attachments = list(
+        session.scalars(
+            sa.select(Attachment).where(Attachment.case_id.in_(case_ids)).order_by(Attachment.id)
+        )
+    )
+    total = len(attachments) + 4
+    step(0, total, f"Collecting what is held in {len(case_ids)} case(s)…")
     identifiers, others = _third_parties(session, subject, case_ids)
     collector = _Collector(identifiers)
     data = _collect(session, subject, case_ids, collector)
+    step(1, total, "Collecting the attachments…")
     answers = equality.equality_of(session, person_id)
     data["equality"] = (
         [{"question": k, "answer": v} for k, v in _plain_answers(answers).items()]
@@ -805,9 +817,8 @@ def subject_access_export(
     members: list[tuple[str, bytes]] = []
     attachment_rows: list[dict[str, Any]] = []
     not_included: list[str] = []
-    for row in session.scalars(
-        sa.select(Attachment).where(Attachment.case_id.in_(case_ids)).order_by(Attachment.id)
-    ):
+    for number, row in enumerate(attachments, start=1):
+        step(1 + number, total, f"Attachment {number} of {len(attachments)}…")
         shown = collector.text(row.original_name, "attachment", row.id, "original_name")
         member = f"attachments/{row.id}-{_safe_file_name(shown)}"
         included = False
@@ -833,6 +844,7 @@ def subject_access_export(
             }
         )
     data["attachments"] = attachment_rows
+    step(total - 2, total, "Collecting the history…")
     data["history"] = _history(session, subject, case_ids, refs, others, collector)
 
     order: tuple[str, ...] = ("person", "equality", "cases", "points", "stages")
@@ -862,6 +874,7 @@ def subject_access_export(
         not_included,
         [refs[i] for i in case_ids],
     )
+    step(total - 1, total, "Writing the ZIP…")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -871,6 +884,7 @@ def subject_access_export(
         request_id = _log(
             session, actor, subject.id, request_reference, out, digest, files, collector, at
         )
+    step(total, total, "Done.")
     return SubjectAccessResult(
         request_id,
         out,
