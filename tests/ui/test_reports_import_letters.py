@@ -342,6 +342,40 @@ def test_a_bad_file_shows_every_error_and_imports_nothing(
     assert "There is no file" in wizard.file_page.message.text()
 
 
+def test_an_import_can_be_cancelled_and_keeps_nothing(
+    qtbot,  # type: ignore[no-untyped-def]
+    page: ReportsPage,
+    cases: Database,
+    runner: Runner,
+) -> None:
+    before = _count(cases, Case)
+    wizard = _wizard(qtbot, page, EXAMPLE)
+    check = wizard.check_page
+    check.add_missing.setChecked(True)
+    assert check.isComplete(), check.verdict.text()
+    original = runner.submit_job
+    jobs: list[Job] = []
+
+    def cancelling(
+        work: Callable[[Job], Any], on_done: Any = None, on_error: Any = None, _p: Any = None
+    ) -> Job:
+        def remember(job: Job) -> Any:
+            jobs.append(job)
+            return work(job)
+
+        return original(remember, on_done, on_error, lambda *_a: jobs[-1].cancel())
+
+    runner.submit_job = cancelling  # type: ignore[method-assign]
+    wizard.next()  # the import starts; the user cancels as soon as it reports progress
+    runner.submit_job = original  # type: ignore[method-assign]
+    run = wizard.import_page
+    assert jobs and jobs[-1].cancelled and run.result is None
+    assert _count(cases, Case) == before  # one transaction: nothing of it kept
+    run.cancel()  # what the Cancel button does while it runs
+    assert run.summary.text() == "Cancelled: nothing was imported."
+    assert run.isComplete() and not run.cancel_button.isVisible()
+
+
 def test_a_good_file_is_previewed_then_imported(
     qtbot,  # type: ignore[no-untyped-def]
     qtmodeltester,
