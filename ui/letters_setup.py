@@ -327,7 +327,7 @@ class MailSection(_SettingsTab):
         self.senior_officers = _line(
             escalation, "SeniorOfficers", "Senior officers' emails", "Emails, separated by commas"
         )
-        form.addRow("First (75% of the time)", self.senior_officers)
+        form.addRow("First (at 75% of the time)", self.senior_officers)
         self.directors = _line(escalation, "Directors", "Directors' emails", "Emails")
         form.addRow("Second: directors", self.directors)
         self.chief_executive = _line(
@@ -407,6 +407,13 @@ class MailSection(_SettingsTab):
 # ----------------------------------------------------------------------- templates
 
 
+def _wrapping(view: QListWidget) -> None:
+    """Long names wrap onto a second line rather than being cut off."""
+    view.setWordWrap(True)
+    view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    view.setResizeMode(QListWidget.ResizeMode.Adjust)
+
+
 class TemplatesSection(_SetupTab):
     """Every letter and email template: its text, the fields it may use, and a preview
     filled in with example values."""
@@ -424,6 +431,8 @@ class TemplatesSection(_SetupTab):
         self.list.setObjectName("TemplateList")
         self.list.setAccessibleName("Templates")
         self.list.currentRowChanged.connect(self._chosen)
+        _wrapping(self.list)
+        self.list.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 14)
         splitter.addWidget(self.list)
 
         editor = QWidget(splitter)
@@ -446,6 +455,7 @@ class TemplatesSection(_SetupTab):
         self.fields.setObjectName("TemplateFields")
         self.fields.setAccessibleName("Fields the template can use")
         self.fields.itemDoubleClicked.connect(self._insert_field)
+        _wrapping(self.fields)
         box.addWidget(self.fields, 2)
         buttons = QHBoxLayout()
         self.reset_button = QPushButton("Put the original text back", editor)
@@ -516,7 +526,9 @@ class TemplatesSection(_SetupTab):
         self.body.setPlainText(view.text.body)
         self.fields.clear()
         for field in view.fields:
-            item = QListWidgetItem(f"{field.description} (for example: {field.example})")
+            example = field.example.replace("\n", ", ")
+            item = QListWidgetItem(f"{field.description} (for example: {example})")
+            item.setToolTip(f"{field.description}\nFor example: {example}")
             item.setData(Qt.ItemDataRole.UserRole, field.placeholder)
             self.fields.addItem(item)
         self.loading = False

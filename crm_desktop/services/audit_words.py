@@ -146,6 +146,8 @@ class AuditWords:
             return AssignmentRole(value).label
         if key == "status" and value in {s.value for s in AssignmentStatus}:
             return AssignmentStatus(value).label
+        if key in ("stage", "grade") and value in {c.value for c in StageCode}:
+            return StageCode(value).label
         if key == "amount_pence" and isinstance(value, int):
             return f"£{value / 100:,.2f}"
         return plain(value)

@@ -146,7 +146,7 @@ class CaseDetail:
     closed_on: dt.date | None
     owner: str
     version: int
-    updated_by: str
+    updated_by: str  # who last changed it, by the name colleagues know them by
     late_complaint: bool
     late_decision: str
     reply_text: str
@@ -325,7 +325,7 @@ def _history(session: Session, case_id: int) -> list[HistoryView]:
             except ValueError:
                 what = event.action.capitalize()
             details = "; ".join(
-                f"{label}: {text}"
+                f"{label.capitalize()}: {text}"
                 for label, text in describe_fields(words, sorted(after.items()), _SKIP_KEYS)
             )
         else:
@@ -477,7 +477,7 @@ def load_case_detail(session: Session, case_id: int, today: dt.date) -> CaseDeta
         closed_on=case.closed_on,
         owner=owner.display_name if isinstance(owner, User) else "",
         version=case.version,
-        updated_by=case.updated_by or "",
+        updated_by=AuditWords(session).who(case.updated_by),  # the name, not the username
         late_complaint=is_late_complaint(case.received_on, case.events_on),
         late_decision=case.late_complaint_decision or "",
         reply_text=case.reply_text or "",
@@ -495,4 +495,7 @@ def load_case_detail(session: Session, case_id: int, today: dt.date) -> CaseDeta
 
 def state_label(state: str) -> str:
     """A state as the stage panel shows it: 'Awaiting acknowledgement'."""
-    return State(state).value.capitalize() if state else ""
+    if not state:
+        return ""
+    text = State(state).value
+    return text[:1].upper() + text[1:]  # "With the Ombudsman": names keep their capital
