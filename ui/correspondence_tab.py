@@ -414,7 +414,10 @@ class LetterDialog(KeepsTypedWork):
         if self.channel == CorrespondenceChannel.LETTER:
             name = letter_file_name(self.preview_result.reference, self.context.today())
             chosen = self.ask_save_path(
-                self, "Save the letter as", str(documents_folder() / name), "PDF files (*.pdf)"
+                self,
+                "Save the letter as",
+                str(documents_folder(create=True) / name),
+                "PDF files (*.pdf)",
             )
             if not chosen:
                 return

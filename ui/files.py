@@ -37,13 +37,15 @@ def ask_open_path(parent: QWidget, title: str, suggested: str, filters: str) -> 
     return QFileDialog.getOpenFileName(parent, title, suggested, filters)[0]
 
 
-def documents_folder() -> Path:
-    """The user's documents folder, made if a new profile has none yet (the home folder
-    if it cannot be made)."""
+def documents_folder(create: bool = False) -> Path:
+    """The user's documents folder; with ``create`` (about to save there), made if a new
+    profile has none yet (the home folder if it cannot be made)."""
     folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
     if not folder:
         return Path.home()
     path = Path(folder)
+    if not create:
+        return path
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError:

@@ -279,7 +279,7 @@ class PrivacyPage(Page):
             return
         name = "-".join(self.person.person_name().lower().split()) or "person"
         safe = "".join(c for c in name if c.isalnum() or c == "-")
-        suggested = str(documents_folder() / f"subject-access-{safe}.zip")
+        suggested = str(documents_folder(create=True) / f"subject-access-{safe}.zip")
         path = self.ask_save_path(self, "Save the subject access export", suggested, "ZIP (*.zip)")
         if path:
             self.export_subject_access(Path(path))

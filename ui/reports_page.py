@@ -258,6 +258,8 @@ class ReportsPage(Page):
         if pdf.suffix.lower() != ".pdf":
             pdf = pdf.with_name(pdf.name + ".pdf")
         workbook = pdf.with_suffix(".xlsx") if self.with_xlsx.isChecked() else None
+        if pdf.parent == documents_folder():
+            documents_folder(create=True)  # the default: a new profile may have none yet
         if not pdf.parent.is_dir() and not self._make_folder(pdf.parent):
             return
         year, procedures = self.chosen_year, self.chosen_procedures
@@ -514,7 +516,8 @@ class ReportsPage(Page):
     def choose_export(self) -> None:
         what, suffix = self.export_what.currentData(), self.export_format.currentData()
         kind = "CSV files (*.csv)" if suffix == ".csv" else "Excel workbooks (*.xlsx)"
-        suggested = documents_folder() / f"{what}-{self.context.today().isoformat()}{suffix}"
+        name = f"{what}-{self.context.today().isoformat()}{suffix}"
+        suggested = documents_folder(create=True) / name
         chosen = self.ask_save_path(self, f"Export {what} as", str(suggested), kind)
         if chosen:
             path = Path(chosen)
@@ -664,7 +667,7 @@ class ReportsPage(Page):
     def choose_template_path(self) -> None:
         year = int(self.baseline_year.currentData())
         label = FinancialYear(year).label.replace("/", "-")
-        suggested = documents_folder() / f"baseline-{label}.csv"
+        suggested = documents_folder(create=True) / f"baseline-{label}.csv"
         chosen = self.ask_save_path(
             self, "Save the baseline template as", str(suggested), "CSV files (*.csv)"
         )

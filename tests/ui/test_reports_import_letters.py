@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
+from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QWizard
 
 from crm_desktop.correspondence.notifications import notify
@@ -690,3 +691,21 @@ def test_the_main_window_shows_the_reports_page(
     assert window.show_page("Reports") is window.reports
     assert window.reports.commentary_year == 2024
     window.close()
+
+
+def test_the_one_click_report_works_on_a_new_profile_without_a_documents_folder(
+    page: ReportsPage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    documents = tmp_path / "new profile" / "Documents"
+    monkeypatch.setattr(
+        QStandardPaths, "writableLocation", staticmethod(lambda _which: str(documents))
+    )
+    page._suggest_pdf()
+    assert Path(page.pdf_path.text()).parent == documents and not documents.exists()
+    page.make_button.click()
+    notifier = page.context.notifier
+    assert isinstance(notifier, RecordingNotifier)
+    assert not [m for m in notifier.messages if m[:2] == ("confirm", "Make the folder?")]
+    assert page.report_error.text() == ""
+    (made,) = documents.iterdir()
+    assert made.name == "annual-report-2024-25.pdf" and page.opened == [made]  # type: ignore[attr-defined]
