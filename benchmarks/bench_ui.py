@@ -34,11 +34,11 @@ from common import (
     print_table,
 )
 
-START_TARGET_S = 2.0
+START_TARGET_S = 1.0  # issue 20: was 2.0
 FIRST_PAGE_TARGET_MS = 100.0
 SORT_FILTER_TARGET_MS = 200.0
 RATIO_TARGET = 2.0
-MEMORY_TARGET_MB = 300.0
+MEMORY_TARGET_MB = 200.0  # issue 20: was 300
 
 _CHILD = textwrap.dedent(
     """
@@ -69,6 +69,8 @@ _CHILD = textwrap.dedent(
         time.sleep(0.001)
     window.case_table.viewport().repaint()
     ready = time.time()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime
     scroll = int(sys.argv[1])
     while model.rowCount() < scroll and model.canFetchMore():
         model.fetchMore()
@@ -78,7 +80,8 @@ _CHILD = textwrap.dedent(
     window.case_table.scrollToBottom()
     window.case_table.viewport().repaint()
     rss_kb = peak_rss_kib()
-    print(json.dumps({{"ready": ready, "rows": model.rowCount(), "rss_kb": rss_kb}}), flush=True)
+    found = {{"ready": ready, "cpu": cpu, "rows": model.rowCount(), "rss_kb": rss_kb}}
+    print(json.dumps(found), flush=True)
     runner.wait()
     window.close()
     """
@@ -127,12 +130,15 @@ def benchmark() -> list[Row]:
 
     # -- start-up and memory, each in a fresh process -----------------------------------
     _child(url, 200)  # warm the operating system's file cache
-    startups = [_child(url, 200)["startup_s"] for _ in range(3)]
+    runs = [_child(url, 200) for _ in range(3)]
+    startups = [run["startup_s"] for run in runs]
     startup = min(startups)
+    cpu = min(run["cpu"] for run in runs)
     rows.append(
         {
             "benchmark": f"main window usable after start (case list shown), {cases:,} cases",
-            "result": f"{startup:.2f} s (best of 3; {', '.join(f'{s:.2f}' for s in startups)})",
+            "result": f"{startup:.2f} s (best of 3; {', '.join(f'{s:.2f}' for s in startups)}); "
+            f"{cpu:.2f} s of CPU in the process (best of 3: steadier on a busy machine)",
             "target": f"<= {START_TARGET_S:g} s"
             + (" (met)" if startup <= START_TARGET_S else " (MISSED)"),
         }

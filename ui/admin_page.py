@@ -684,6 +684,7 @@ class AdminPage(Page):
         layout = QVBoxLayout(self)
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("AdminTabs")
+        self.tabs.setAccessibleName("Admin sections")
         layout.addWidget(self.tabs)
         self.sections: list[Section] = [
             NaturesSection(context, self),
@@ -700,6 +701,7 @@ class AdminPage(Page):
         for section in tabs:
             scroll = QScrollArea(self)
             scroll.setWidgetResizable(True)
+            scroll.setAccessibleName(getattr(section, "name", ""))
             scroll.setFrameShape(QFrame.Shape.NoFrame)
             scroll.setWidget(section)
             self.tabs.addTab(scroll, getattr(section, "name", ""))

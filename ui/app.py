@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
-from typing import Any
 
+from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QApplication
 
 from crm_desktop import __version__
@@ -31,6 +31,9 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName("CRM Desktop")
     app.setOrganizationName("CRM Desktop")
     app.setApplicationVersion(__version__)
+    from ui import fit
+
+    app.setProperty("screen_fitter", fit.install(app))
     return app
 
 
@@ -85,43 +88,110 @@ def run_daily_check(context: AppContext) -> None:
     context.op(maintenance.daily_check).on_done(done).on_error(failed).run()
 
 
+class SignInFlow(QObject):
+    """Who is signed in and their window: signing in, signing out, switching user.
+
+    Each sign-in has its own context, so a window never acts for the next person. On
+    switching user, the first window stays until the other person has signed in, and
+    closes only if it may (it asks about unsaved work first); if it may not, the new
+    sign-in is dropped and the first user carries on.
+    """
+
+    def __init__(
+        self,
+        runner: Runner,
+        notifier: Notifier,
+        account: str | None,
+        quit_program: Callable[[], None],
+    ) -> None:
+        super().__init__()
+        self.runner = runner
+        self.notifier = notifier
+        self.account = account
+        self.quit_program = quit_program
+        self.database: Database | None = None
+        self.window: MainWindow | None = None
+        self.dialog: SignInDialog | None = None
+        self.failure: str | None = None
+
+    def database_opened(self, database: Database) -> None:
+        self.database = database
+        if self.dialog is not None:
+            self.dialog.set_database(database)
+
+    def database_failed(self, exc: BaseException) -> None:
+        self.failure = _open_failure(exc)
+        if self.dialog is not None:
+            self.dialog.database_failed(self.failure)
+
+    def ask(self, switching: bool = False) -> SignInDialog:
+        """Show the sign-in screen (for another user when ``switching``)."""
+        context = AppContext(self.runner, self.notifier, database=self.database)
+        dialog = SignInDialog(context, self.account)
+        if switching:
+            dialog.setWindowTitle("Switch user – CRM Desktop")
+        elif self.failure is not None:
+            dialog.database_failed(self.failure)
+        dialog.signed_in.connect(lambda _actor: self._signed_in(context))
+        dialog.rejected.connect(lambda: self._not_signed_in(switching))
+        self.dialog = dialog
+        if self.window is None:
+            self.notifier.parent = dialog
+        dialog.show()
+        return dialog
+
+    def _signed_in(self, context: AppContext) -> None:
+        self.dialog = None
+        old = self.window
+        if old is not None:
+            old.replacing = True
+            if not old.close():
+                old.replacing = False
+                self.notifier.info(
+                    "Still signed in",
+                    f"{old.context.username} has unsaved changes, so they are still signed in. "
+                    "Save or close their work, then switch user again.",
+                )
+                return
+        window = MainWindow(context=context)
+        window.sign_out_requested.connect(self.ask)
+        window.switch_user_requested.connect(lambda: self.ask(switching=True))
+        window.closed.connect(lambda w=window: self._window_closed(w))
+        self.notifier.parent = window
+        self.window = window
+        window.show()
+        if context.database is not None:
+            window.set_database(context.database)
+            run_daily_check(context)
+
+    def _window_closed(self, window: MainWindow) -> None:
+        if window is not self.window or window.replacing:
+            return
+        self.window = None
+        if not window.signing_out:
+            self.quit_program()
+
+    def _not_signed_in(self, switching: bool) -> None:
+        self.dialog = None
+        if not switching and self.window is None:
+            self.quit_program()
+
+
 def run_gui(url: str) -> int:
     configure_logging()
     app = create_application()
+    app.setQuitOnLastWindowClosed(False)  # signing out closes the window, not the program
+    from ui import theme
+
+    theme.apply(theme.SYSTEM)  # until someone signs in and their own choice applies
     runner = Runner(app)
     notifier = Notifier()
     install_crash_handling(notifier.crash)
-    context = AppContext(runner, notifier)
-    dialog = SignInDialog(context, windows_account())
-    notifier.parent = dialog
-    state: dict[str, Any] = {"window": None, "code": 0}
-
-    def opened(database: Database) -> None:
-        dialog.set_database(database)
-
-    def failed(exc: BaseException) -> None:
-        dialog.database_failed(_open_failure(exc))
-        state["code"] = 2
-
-    def signed_in(_actor: Actor) -> None:
-        window = MainWindow(context=context)
-        notifier.parent = window
-        state["window"] = window
-        window.show()
-        assert context.database is not None
-        window.set_database(context.database)
-        run_daily_check(context)
-
-    def closed_without_signing_in() -> None:
-        if state["window"] is None:
-            app.quit()
-
-    dialog.signed_in.connect(signed_in)
-    dialog.rejected.connect(closed_without_signing_in)
-    dialog.show()
-    runner.submit(lambda: open_database(url), opened, failed)
+    flow = SignInFlow(runner, notifier, windows_account(), app.quit)
+    flow.ask()
+    runner.submit(lambda: open_database(url), flow.database_opened, flow.database_failed)
     result = app.exec()
     runner.wait()
-    if context.database is not None:
-        context.database.dispose()
-    return int(state["code"]) if state["window"] is None and state["code"] else result
+    if flow.database is not None:
+        flow.database.dispose()
+    return 2 if flow.failure is not None and flow.window is None else result

@@ -59,6 +59,7 @@ from ui.widgets import (
     date_text,
     error_label,
     error_text,
+    first_capital,
     from_qdate,
     selected_row,
     show_error,
@@ -235,7 +236,7 @@ class AssignDialog(KeepsTypedWork):
         self.assignments_model = RowsModel(
             [
                 Column("Stage", lambda a: a.stage.label),
-                Column("Role", lambda a: a.role_label),
+                Column("Role", lambda a: first_capital(a.role_label)),
                 Column("Person", lambda a: a.person_name),
                 Column("Status", lambda a: a.status.label),
                 Column("Offered", lambda a: date_text(a.offered_on)),

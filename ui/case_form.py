@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -50,7 +51,10 @@ from ui.case_tabs import (
 from ui.context import AppContext
 from ui.correspondence_tab import AttachmentsTab, CorrespondenceTab, LetterDialog
 from ui.ops import PendingOp
+from ui.user_state import UserState
 from ui.widgets import date_text, error_label, error_text, show_error, tone_style
+
+GEOMETRY_KEY = "case_dialog/geometry"
 
 
 class CaseDialog(QDialog):
@@ -109,7 +113,16 @@ class CaseDialog(QDialog):
 
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("CaseTabs")
-        layout.addWidget(self.tabs, 1)
+        self.tabs.setAccessibleName("Case sections")
+        self.tabs.setUsesScrollButtons(True)
+        # On a small or highly scaled screen the tabs scroll; the buttons below stay put.
+        holder = QScrollArea(self)
+        holder.setObjectName("CaseTabsScroll")
+        holder.setAccessibleName("Case")
+        holder.setWidgetResizable(True)
+        holder.setFrameShape(QFrame.Shape.NoFrame)
+        holder.setWidget(self.tabs)
+        layout.addWidget(holder, 1)
         self.details_tab = DetailsTab(self, self)
         self.details_tab.edited.connect(self._typed)
         self.tabs.addTab(self.details_tab, "Details")
@@ -149,10 +162,8 @@ class CaseDialog(QDialog):
         layout.addLayout(buttons)
         QShortcut(QKeySequence.StandardKey.Save, self, self.save)
 
-        geometry = QSettings().value("case_dialog/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
+        geometry = UserState.of(context).value(GEOMETRY_KEY)
+        if not isinstance(geometry, QByteArray) or not self.restoreGeometry(geometry):
             metrics = self.fontMetrics()
             self.resize(metrics.horizontalAdvance("M") * 84, metrics.height() * 46)
         context.runner.changed.connect(self.data_changed)
@@ -323,7 +334,7 @@ class CaseDialog(QDialog):
         ):
             return False
         self.dirty = False
-        QSettings().setValue("case_dialog/geometry", self.saveGeometry())
+        UserState.of(self.context).set_value(GEOMETRY_KEY, self.saveGeometry())
         return True
 
     def closeEvent(self, event: QCloseEvent) -> None:

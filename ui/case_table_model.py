@@ -25,6 +25,7 @@ from crm_desktop.domain.formatting import format_date
 from crm_desktop.operations import cases
 from crm_desktop.services.case_list import COLUMNS, CaseListQuery, CaseListRow
 from ui.context import AppContext
+from ui.widgets import tone_colours
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -57,10 +58,38 @@ def display_value(row: CaseListRow, key: str) -> str:
         case "stage":
             return _label(StageCode, row.stage)
         case "status":
-            return "Open" if row.status == CaseStatus.OPEN else "Closed"
+            if row.status != CaseStatus.OPEN:
+                return "Closed"
+            return "Suspended" if row.stage_status == "suspended" else "Open"
         case "due":
-            return format_date(row.due_on) if row.due_on and row.status == "open" else ""
+            if row.status != "open":
+                return ""
+            if row.stage_status == "suspended":
+                since = f" since {format_date(row.suspended_since)}" if row.suspended_since else ""
+                return f"Suspended{since}"
+            return format_date(row.due_on) if row.due_on else ""
+        case "owner":
+            return row.owner or ""
     raise KeyError(key)
+
+
+TONE_WORDS = {"overdue": "overdue", "due soon": "due soon", "suspended": "clock suspended"}
+
+
+def tooltip(row: CaseListRow, key: str) -> str:
+    """The whole cell, with what its colour means (the colour is never the only sign)."""
+    text = display_value(row, key)
+    if key == "due" and row.tone == "suspended":
+        return (
+            f"{text}. The due date moves on by the days the clock is stopped, "
+            "and is shown again when the clock restarts."
+        )
+    if key == "due" and row.tone:
+        return f"{text} ({TONE_WORDS[row.tone]})"
+    return text
+
+
+TONED = frozenset({"due", "status"})  # the cells coloured for overdue, due soon, suspended
 
 
 class CaseTableModel(QAbstractTableModel):
@@ -93,19 +122,33 @@ class CaseTableModel(QAbstractTableModel):
             return None
         row = self._rows[index.row()]
         key = COLUMNS[index.column()].key
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        if role == Qt.ItemDataRole.DisplayRole:
             return display_value(row, key)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return tooltip(row, key)
         if role == CASE_ID_ROLE:
             return row.id
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{COLUMNS[index.column()].title}: {display_value(row, key)}"
+            return f"{COLUMNS[index.column()].title}: {tooltip(row, key)}"
+        if (
+            key in TONED
+            and row.tone
+            and role
+            in (
+                Qt.ItemDataRole.BackgroundRole,
+                Qt.ItemDataRole.ForegroundRole,
+            )
+        ):
+            colours = tone_colours(row.tone)
+            if colours is not None:
+                return colours[0] if role == Qt.ItemDataRole.BackgroundRole else colours[1]
         return None
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if (
-            role == Qt.ItemDataRole.DisplayRole
+            role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole)
             and orientation == Qt.Orientation.Horizontal
             and 0 <= section < len(COLUMNS)
         ):
@@ -204,9 +247,9 @@ class CaseTableModel(QAbstractTableModel):
                 self.failed.emit(exc)
 
         self._set_loading(True)
-        self._context.op(cases.case_page, query, offset, limit, with_count).on_done(
-            done
-        ).on_error(error).run()
+        self._context.op(cases.case_page, query, offset, limit, with_count).on_done(done).on_error(
+            error
+        ).run()
 
     def _set_loading(self, loading: bool) -> None:
         if loading != self._loading:

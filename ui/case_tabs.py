@@ -135,6 +135,7 @@ class DetailsTab(QScrollArea):
         self._filling = False
         self._baseline: dict[str, object] = {}
         self.setWidgetResizable(True)
+        self.setAccessibleName("Case details")
         page = QWidget(self)
         page.setObjectName("DetailsTab")
         self.setWidget(page)

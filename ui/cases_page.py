@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QSettings, Qt
+from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -26,15 +26,51 @@ from crm_desktop.services.case_list import COLUMNS
 from ui.case_table_model import CASE_ID_ROLE, CaseTableModel
 from ui.context import AppContext
 from ui.pages import Page
+from ui.user_state import UserState
 from ui.widgets import compact_combo, error_text
 
 SAVED_FILTERS_KEY = "case_list/saved_filters"
+HEADER_KEY = "case_list/header"  # column widths and order, the sort
+CURRENT_KEY = "case_list/current"  # the search and filters in use when last changed
 FILTERS: tuple[tuple[str, str, list[tuple[str, str]]], ...] = (
     ("procedure", "Procedure", [(p.label, p.value) for p in Procedure]),
     ("kind", "Kind", [(k.label, k.value) for k in Kind]),
     ("status", "Status", [("Open", CaseStatus.OPEN.value), ("Closed", CaseStatus.CLOSED.value)]),
     ("stage", "Stage", [(s.label, s.value) for s in StageCode]),
 )
+
+
+# What each column can hold, to size it on first start: the longest label of a list of
+# choices, a sample of a fixed-format value, or a number of characters for free text (a
+# longer value is elided, and its tooltip shows it whole).
+COLUMN_SAMPLES: dict[str, list[str] | int] = {
+    "reference": ["COR-2025-00001"],
+    "kind": [k.label for k in Kind],
+    "procedure": [p.label for p in Procedure],
+    "received": ["30 Sep 2025"],
+    "complainant": 16,
+    "service_area": 18,
+    "stage": [s.label for s in StageCode],
+    "status": ["Suspended", "Closed", "Open"],
+    "due": ["Suspended since 30 Sep 2025"],
+    "owner": 14,
+}
+
+
+def default_widths(view: QTableView) -> list[int]:
+    metrics = view.fontMetrics()
+    em = metrics.horizontalAdvance("M")
+    header = view.horizontalHeader().fontMetrics()
+    widths = []
+    for column in COLUMNS:
+        sample = COLUMN_SAMPLES.get(column.key, 10)
+        if isinstance(sample, int):
+            content = metrics.horizontalAdvance("n") * sample
+        else:
+            content = max(metrics.horizontalAdvance(text) for text in sample)
+        title = header.horizontalAdvance(column.title) + em * 2  # room for the sort arrow
+        widths.append(max(content + em, title))
+    return widths
 
 
 class CaseTable(QTableView):
@@ -47,8 +83,9 @@ class CaseTable(QTableView):
         super().keyPressEvent(event)
 
 
-def load_saved_filters() -> dict[str, dict[str, Any]]:
-    raw = QSettings().value(SAVED_FILTERS_KEY, "")
+def load_saved_filters(state: UserState | None = None) -> dict[str, dict[str, Any]]:
+    """The user's saved filters (everyone's shared list when no user is given)."""
+    raw = state.value(SAVED_FILTERS_KEY, "") if state else QSettings().value(SAVED_FILTERS_KEY, "")
     try:
         loaded = json.loads(str(raw)) if raw else {}
     except ValueError:
@@ -56,8 +93,12 @@ def load_saved_filters() -> dict[str, dict[str, Any]]:
     return loaded if isinstance(loaded, dict) else {}
 
 
-def store_saved_filters(filters: dict[str, dict[str, Any]]) -> None:
-    QSettings().setValue(SAVED_FILTERS_KEY, json.dumps(filters, sort_keys=True))
+def store_saved_filters(filters: dict[str, dict[str, Any]], state: UserState | None = None) -> None:
+    text = json.dumps(filters, sort_keys=True)
+    if state is not None:
+        state.set_value(SAVED_FILTERS_KEY, text)
+    else:
+        QSettings().setValue(SAVED_FILTERS_KEY, text)
 
 
 class CasesPage(Page):
@@ -66,6 +107,7 @@ class CasesPage(Page):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         self.setObjectName("CasesPage")
+        self.state = UserState.of(context)
         layout = QVBoxLayout(self)
 
         self.search_box = QLineEdit(self)
@@ -152,14 +194,15 @@ class CasesPage(Page):
         self.case_model.loading_changed.connect(self._show_loading)
         self.case_model.failed.connect(self._show_failure)
         self._refresh_saved()
-        header = QSettings().value("main_window/case_table_header")
-        if header is not None:
-            table.horizontalHeader().restoreState(header)
-        else:  # first start: widths from the font, so they suit any display scaling
-            em = table.fontMetrics().horizontalAdvance("M")
-            widths = (11, 8, 10, 9.5, 11, 13, 8, 5, 9)
-            for column, width in enumerate(widths):
-                table.setColumnWidth(column, int(em * width))
+        header = self.state.value(HEADER_KEY)
+        if isinstance(header, QByteArray) and table.horizontalHeader().restoreState(header):
+            section = table.horizontalHeader().sortIndicatorSection()
+            order = table.horizontalHeader().sortIndicatorOrder()
+            self.case_model.sort(section, order)
+        else:  # first start: widths from what the columns hold, at any display scaling
+            for column, width in enumerate(default_widths(table)):
+                table.setColumnWidth(column, width)
+        self._restore_current()
 
     # -- loading -----------------------------------------------------------------------
 
@@ -170,9 +213,7 @@ class CasesPage(Page):
             self.case_model.refresh()
 
     def save_layout(self) -> None:
-        QSettings().setValue(
-            "main_window/case_table_header", self.case_table.horizontalHeader().saveState()
-        )
+        self.state.set_value(HEADER_KEY, self.case_table.horizontalHeader().saveState())
 
     # -- search and filters ------------------------------------------------------------
 
@@ -182,10 +223,36 @@ class CasesPage(Page):
 
     def _search(self) -> None:
         self.case_model.set_search(self.search_box.text())
+        self._remember_current()
 
     def _search_cleared(self, text: str) -> None:
         if not text:
             self.case_model.set_search("")
+            self._remember_current()
+
+    def _remember_current(self) -> None:
+        """Keep the search and filters for this user's next start."""
+        current = {"search": self.case_model.query.search, "filters": self.current_filters()}
+        self.state.set_value(CURRENT_KEY, json.dumps(current, sort_keys=True))
+
+    def _restore_current(self) -> None:
+        try:
+            current = json.loads(str(self.state.value(CURRENT_KEY, "") or "{}"))
+        except ValueError:
+            return
+        if not isinstance(current, dict):
+            return
+        filters = current.get("filters", {})
+        for key, combo in self.filter_boxes.items():
+            combo.blockSignals(True)
+            combo.setCurrentIndex(max(0, combo.findData(filters.get(key, ""))))
+            combo.blockSignals(False)
+        search = str(current.get("search", ""))
+        self.search_box.blockSignals(True)
+        self.search_box.setText(search)
+        self.search_box.blockSignals(False)
+        self.case_model.set_search(search)
+        self.case_model.set_filters(self.current_filters())
 
     def current_filters(self) -> dict[str, str]:
         return {
@@ -197,6 +264,7 @@ class CasesPage(Page):
     def _filters_changed(self) -> None:
         if self.context.database is not None:
             self.case_model.set_filters(self.current_filters())
+        self._remember_current()
 
     def set_filters(self, filters: dict[str, str]) -> None:
         for key, combo in self.filter_boxes.items():
@@ -215,7 +283,7 @@ class CasesPage(Page):
         self.saved.blockSignals(True)
         self.saved.clear()
         self.saved.addItem("Saved filters…", "")
-        for name in sorted(load_saved_filters(), key=str.casefold):
+        for name in sorted(load_saved_filters(self.state), key=str.casefold):
             self.saved.addItem(name, name)
         self.saved.blockSignals(False)
 
@@ -225,7 +293,7 @@ class CasesPage(Page):
             self.count_label.setText("Type a name for the filter first.")
             self.filter_name.setFocus()
             return
-        filters = load_saved_filters()
+        filters = load_saved_filters(self.state)
         query = self.case_model.query
         filters[name] = {
             "search": self.search_box.text().strip(),
@@ -233,7 +301,7 @@ class CasesPage(Page):
             "sort": query.sort,
             "descending": query.descending,
         }
-        store_saved_filters(filters)
+        store_saved_filters(filters, self.state)
         self.filter_name.clear()
         self._refresh_saved()
         self.saved.setCurrentIndex(self.saved.findData(name))
@@ -243,13 +311,13 @@ class CasesPage(Page):
         name = self.saved.currentData()
         if not name:
             return
-        filters = load_saved_filters()
+        filters = load_saved_filters(self.state)
         filters.pop(name, None)
-        store_saved_filters(filters)
+        store_saved_filters(filters, self.state)
         self._refresh_saved()
 
     def apply_saved(self, name: str) -> None:
-        saved = load_saved_filters().get(name)
+        saved = load_saved_filters(self.state).get(name)
         if not saved:
             return
         self.search_box.blockSignals(True)

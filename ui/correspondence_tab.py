@@ -309,6 +309,7 @@ class LetterDialog(KeepsTypedWork):
         self.body = QPlainTextEdit(self)
         self.body.setObjectName("LetterBody")
         self.body.setAccessibleName("Body")
+        self.body.setTabChangesFocus(True)  # Tab goes on to the next field
         self.body.setPlaceholderText("Preview to fill in the letter; then change it as you need")
         layout.addWidget(self.body, 1)
         self.error = error_label("LetterError", self)

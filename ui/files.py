@@ -10,6 +10,9 @@ from PySide6.QtCore import QStandardPaths, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from ui.context import AppContext
+from ui.user_state import UserState
+
 __all__ = [
     "AskPath",
     "ask_open_path",
@@ -22,6 +25,7 @@ __all__ = [
 # Ask for a file: (parent, title, suggested path, filter) -> the chosen path, or "" when
 # cancelled. Screens keep one as an attribute, so tests answer without a dialog.
 AskPath = Callable[[QWidget, str, str, str], str]
+FOLDERS_KEY = "last_folders"  # per user, by the dialog's title
 
 
 def open_with_system(path: Path) -> None:
@@ -29,12 +33,45 @@ def open_with_system(path: Path) -> None:
     QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
 
+def _user_state(widget: QWidget | None) -> UserState | None:
+    """The signed-in user's remembered state, found through the screen asking."""
+    while widget is not None:
+        context = getattr(widget, "context", None)
+        if isinstance(context, AppContext) and context.actor is not None:
+            return UserState.of(context)
+        widget = widget.parentWidget()
+    return None
+
+
+def remembered_start(parent: QWidget | None, title: str, suggested: str) -> str:
+    """Where a file dialog opens: the folder this user last chose in a dialog with the
+    same title (if it still exists), with the suggested file name."""
+    state = _user_state(parent)
+    folder = state.value(f"{FOLDERS_KEY}/{title}") if state is not None else None
+    if folder and Path(str(folder)).is_dir():
+        name = Path(suggested).name if suggested else ""
+        return str(Path(str(folder)) / name) if name else str(folder)
+    return suggested
+
+
+def remember_folder(parent: QWidget | None, title: str, chosen: str) -> None:
+    state = _user_state(parent)
+    if chosen and state is not None:
+        state.set_value(f"{FOLDERS_KEY}/{title}", str(Path(chosen).parent))
+
+
 def ask_save_path(parent: QWidget, title: str, suggested: str, filters: str) -> str:
-    return QFileDialog.getSaveFileName(parent, title, suggested, filters)[0]
+    start = remembered_start(parent, title, suggested)
+    chosen = QFileDialog.getSaveFileName(parent, title, start, filters)[0]
+    remember_folder(parent, title, chosen)
+    return chosen
 
 
 def ask_open_path(parent: QWidget, title: str, suggested: str, filters: str) -> str:
-    return QFileDialog.getOpenFileName(parent, title, suggested, filters)[0]
+    start = remembered_start(parent, title, suggested)
+    chosen = QFileDialog.getOpenFileName(parent, title, start, filters)[0]
+    remember_folder(parent, title, chosen)
+    return chosen
 
 
 def documents_folder(create: bool = False) -> Path:

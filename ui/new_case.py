@@ -95,6 +95,7 @@ class NewCaseDialog(KeepsTypedWork):
         outer.addWidget(self.error)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
+        scroll.setAccessibleName("New case")
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         page = QWidget(scroll)
         scroll.setWidget(page)
@@ -380,9 +381,7 @@ class NewCaseDialog(KeepsTypedWork):
         if not self._check(new):
             return
         self.save_button.setEnabled(False)
-        self.context.op(cases.create_case, new).on_done(self._created).on_error(
-            self._failed
-        ).run()
+        self.context.op(cases.create_case, new).on_done(self._created).on_error(self._failed).run()
 
     def _created(self, created: CreatedCase) -> None:
         self.save_button.setEnabled(True)

@@ -18,7 +18,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -49,6 +48,7 @@ from ui.context import AppContext
 from ui.files import AskPath, ask_open_path, ask_save_path, documents_folder, open_with_system
 from ui.pages import Page
 from ui.queues_page import ProgressStrip
+from ui.user_state import UserState
 from ui.widgets import (
     Column,
     RowsModel,
@@ -120,6 +120,7 @@ class ReportsPage(Page):
         outer.setContentsMargins(0, 0, 0, 0)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
+        scroll.setAccessibleName("Reports")
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         outer.addWidget(scroll)
         body = QWidget(scroll)
@@ -215,13 +216,13 @@ class ReportsPage(Page):
     def _pdf_named(self, _text: str) -> None:
         self._chosen_pdf = True
 
-    def _folder_key(self) -> str:
-        actor = self.context.actor
-        return f"reports/folder/{actor.username if actor else ''}"
+    REPORT_FOLDER_KEY = "annual_report_folder"
 
     def remembered_folder(self) -> Path | None:
         """The folder this user last saved an annual report in, if it is still there."""
-        value = QSettings().value(self._folder_key(), "")
+        if self.context.actor is None:
+            return None
+        value = UserState.of(self.context).value(self.REPORT_FOLDER_KEY, "")
         folder = Path(str(value)) if value else None
         return folder if folder is not None and folder.is_dir() else None
 
@@ -331,7 +332,8 @@ class ReportsPage(Page):
         self.report_progress.finish()
         self.make_button.setEnabled(True)
         self.last_report, self.last_workbook = files.pdf, files.workbook
-        QSettings().setValue(self._folder_key(), str(files.pdf.parent))
+        if self.context.actor is not None:
+            UserState.of(self.context).set_value(self.REPORT_FOLDER_KEY, str(files.pdf.parent))
         text = f"The annual report {files.year.label} is saved as {files.pdf}"
         if files.workbook is not None:
             text += f", and its figures as {files.workbook}"
@@ -365,6 +367,7 @@ class ReportsPage(Page):
         layout.addWidget(self.commentary_note)
         self.commentary_tabs = QTabWidget(box)
         self.commentary_tabs.setObjectName("CommentaryTabs")
+        self.commentary_tabs.setAccessibleName("Commentary sections")
         self.commentary: dict[str, QPlainTextEdit] = {}
         for key, title in SECTIONS.items():
             edit = QPlainTextEdit(self.commentary_tabs)

@@ -175,6 +175,9 @@ class SignInDialog(QDialog):
 
         def checked(any_users: bool) -> None:
             self.pages.setCurrentIndex(0 if any_users else 1)
+            # Enter presses the page's own button: sign in, or create the first manager.
+            self.sign_in_button.setDefault(any_users)
+            self.create_button.setDefault(not any_users)
             page = self.pages.currentWidget()
             if page is not None:
                 page.adjustSize()

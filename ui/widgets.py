@@ -84,6 +84,12 @@ def date_edit(day: dt.date, name: str, parent: QWidget | None = None) -> QDateEd
     return edit
 
 
+def first_capital(text: str) -> str:
+    """A label at the start of a table cell: its first letter a capital, the rest as
+    written ("Investigating Officer", "Review panel member", "Report received")."""
+    return text[:1].upper() + text[1:]
+
+
 def date_text(day: dt.date | None) -> str:
     return format_date(day) if day else ""
 
@@ -184,7 +190,7 @@ class RowsModel(QAbstractTableModel):
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if (
-            role == Qt.ItemDataRole.DisplayRole
+            role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole)
             and orientation == Qt.Orientation.Horizontal
             and 0 <= section < len(self._columns)
         ):

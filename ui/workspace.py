@@ -50,6 +50,7 @@ from ui.widgets import (
     date_text,
     error_label,
     error_text,
+    first_capital,
     from_qdate,
     selected_row,
     show_error,
@@ -168,7 +169,7 @@ class InvestigatorWorkspace(Page):
             [
                 Column("Reference", lambda r: r.reference),
                 Column("Stage", lambda r: r.stage_label),
-                Column("Role", lambda r: r.role_label),
+                Column("Role", lambda r: first_capital(r.role_label)),
                 Column("Report due", lambda r: date_text(r.report_due_on)),
                 Column("Status", lambda r: report_state(r, self.context.today())),
             ],
@@ -197,6 +198,7 @@ class InvestigatorWorkspace(Page):
         right_layout.addWidget(self.deadline)
         scroll = QScrollArea(right)
         scroll.setWidgetResizable(True)
+        scroll.setAccessibleName("The selected case")
         self.detail_label = QLabel("Select a case to see it.", scroll)
         self.detail_label.setObjectName("CaseDetailText")
         self.detail_label.setWordWrap(True)

@@ -34,7 +34,6 @@ from sqlalchemy.orm import Session
 
 from crm_desktop.correspondence.dates import format_date_long
 from crm_desktop.correspondence.fields import CaseContext, Contact, case_context
-from crm_desktop.correspondence.letter_pdf import LetterContent, render_letter_pdf
 from crm_desktop.correspondence.mail import Transport, new_message_id, transport_for
 from crm_desktop.correspondence.outbox import NewMessage, deliver, enqueue
 from crm_desktop.correspondence.rendering import describe_field, render, used_fields
@@ -238,6 +237,9 @@ def _pdf(
         body_markup = str(escape(prepared.preview.body))
     else:
         body_markup = render(prepared.body_source, values, markup=True)
+    # reportlab is loaded when the first letter is made, not when the program starts.
+    from crm_desktop.correspondence.letter_pdf import LetterContent, render_letter_pdf
+
     content = LetterContent(
         recipient_name=prepared.recipient.name,
         recipient_address=prepared.recipient.address_lines,

@@ -1,21 +1,37 @@
-"""Schema versions through Alembic, driven from code (no alembic.ini to find at run time)."""
+"""Schema versions through Alembic, driven from code (no alembic.ini to find at run time).
+
+Opening a database only needs to know which revision it is at and which revisions this
+program ships: both are read without loading Alembic (a plain query of the version
+table, and the ``revision``/``down_revision`` lines of the migration files), so a
+start-up on an up-to-date database does not pay for Alembic and Mako. Alembic is
+loaded to upgrade or downgrade; ``tests/core/test_database.py`` checks that both ways
+agree with Alembic's own answer.
+"""
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+VERSION_TABLE = "alembic_version"
+_LINE = re.compile(
+    r"^(down_revision|revision)\s*(?::[^=]+)?=\s*(None|[\"']([^\"']+)[\"'])\s*$", re.M
+)
 
 
 def alembic_config(connection: sa.Connection | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if connection is not None:
@@ -23,26 +39,51 @@ def alembic_config(connection: sa.Connection | None = None) -> Config:
     return config
 
 
+def _revisions() -> dict[str, str | None]:
+    return _revisions_in(MIGRATIONS_DIR)
+
+
+@functools.cache
+def _revisions_in(directory: Path) -> dict[str, str | None]:
+    """revision -> down_revision, read from the migration files' own lines."""
+    found: dict[str, str | None] = {}
+    for path in sorted((directory / "versions").glob("*.py")):
+        values: dict[str, str | None] = {}
+        for match in _LINE.finditer(path.read_text(encoding="utf-8")):
+            values[match.group(1)] = match.group(3)
+        if values.get("revision"):
+            found[str(values["revision"])] = values.get("down_revision")
+    return found
+
+
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None, "the program ships at least one migration"
-    return head
+    revisions = _revisions()
+    parents = {down for down in revisions.values() if down is not None}
+    heads = [revision for revision in revisions if revision not in parents]
+    assert len(heads) == 1, f"the migrations must have one head, not {heads}"
+    return heads[0]
 
 
 def known_revisions() -> set[str]:
-    script = ScriptDirectory.from_config(alembic_config())
-    return {rev.revision for rev in script.walk_revisions()}
+    return set(_revisions())
 
 
 def current_revision(connection: sa.Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
+    if not sa.inspect(connection).has_table(VERSION_TABLE):
+        return None
+    row = connection.exec_driver_sql(f"SELECT version_num FROM {VERSION_TABLE}").first()
+    return None if row is None else str(row[0])
 
 
 def upgrade(engine: Engine, target: str = "head") -> None:
+    from alembic import command
+
     _run(engine, lambda config: command.upgrade(config, target))
 
 
 def downgrade(engine: Engine, target: str) -> None:
+    from alembic import command
+
     _run(engine, lambda config: command.downgrade(config, target))
 
 

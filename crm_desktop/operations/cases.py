@@ -8,7 +8,7 @@ import datetime as dt
 from crm_desktop.operations.core import Change, OpContext, operation
 from crm_desktop.operations.policy import CaseId, Permission, PointId, permitted_actions
 from crm_desktop.privacy.access_log import record_case_opened
-from crm_desktop.services import case_list, case_view, cases, reference_admin
+from crm_desktop.services import case_list, case_view, cases, queues, reference_admin
 
 __all__ = [
     "add_point",
@@ -42,7 +42,11 @@ def case_page(
     """One page of the case list (and the number of cases it holds, when asked)."""
     query = case_list.restrict_to(query, ctx.authoriser.service_area_name())
     total = case_list.count_cases(ctx.session, query) if with_count else None
-    return total, case_list.fetch_case_page(ctx.session, query, offset, limit)
+    rows = case_list.fetch_case_page(ctx.session, query, offset, limit)
+    if any(row.status == "open" for row in rows):
+        soon_before = queues.due_soon_before(ctx.session, ctx.today)
+        rows = case_list.mark_due(rows, ctx.today, soon_before)
+    return total, rows
 
 
 def _detail(ctx: OpContext, case_id: int) -> case_view.CaseDetail:

@@ -25,7 +25,6 @@ from crm_desktop.domain.enums import Kind, LgscoDecision, Procedure, StageCode
 from crm_desktop.domain.financial_year import FinancialYear
 from crm_desktop.domain.formatting import format_date
 from crm_desktop.domain.workflow import State
-from crm_desktop.reports.figures import annual_kpis
 from crm_desktop.services.queues import (
     DEFAULT_WITHIN,
     QueueRow,
@@ -183,6 +182,9 @@ class KpiSummary:
 def dashboard_kpis(session: Session, as_of: dt.date) -> KpiSummary:
     """This financial year's KPIs with RAG against their targets, from the annual report."""
     year = FinancialYear.of(as_of).start_year
+    # pandas is loaded when the figures are first worked out, not when the program starts.
+    from crm_desktop.reports.figures import annual_kpis
+
     table = annual_kpis(session, year)
     figures = []
     for row in table.rows:

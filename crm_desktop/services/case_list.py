@@ -28,6 +28,8 @@ from crm_desktop.errors import ValidationError
 _case = Base.metadata.tables["representation"]
 _area = Base.metadata.tables["service_area"]
 _stage = Base.metadata.tables["stage"].alias("current_stage")
+_owner = Base.metadata.tables["app_user"].alias("owner_user")
+_suspension = Base.metadata.tables["stage_suspension"]
 
 Page = sa.Select[*tuple[Any, ...]]
 
@@ -54,7 +56,19 @@ COLUMNS: tuple[CaseListColumn, ...] = (
     CaseListColumn("service_area", "Service area", _area.c.name, nullable=True),
     CaseListColumn("stage", "Stage", _stage.c.stage, nullable=True),
     CaseListColumn("status", "Status", _case.c.status),
-    CaseListColumn("due", "Due", _stage.c.due_on, nullable=True),
+    # A closed case's last due date is not shown, so it sorts with the blanks, last.
+    CaseListColumn(
+        "due",
+        "Due",
+        sa.case((_plain(_case.c.status) == "open", _stage.c.due_on), else_=None),
+        nullable=True,
+    ),
+    CaseListColumn(
+        "owner",
+        "Owner",
+        sa.func.coalesce(_owner.c.display_name, _owner.c.username),
+        nullable=True,
+    ),
 )
 COLUMN_BY_KEY: dict[str, CaseListColumn] = {column.key: column for column in COLUMNS}
 FILTERABLE = ("kind", "procedure", "status", "stage", "service_area")
@@ -94,7 +108,12 @@ class CaseListQuery:
 
 
 class CaseListRow(NamedTuple):
-    """One row of the list (a named tuple: pages are built often and must be cheap)."""
+    """One row of the list (a named tuple: pages are built often and must be cheap).
+
+    ``stage_status`` is the current stage's ("open", "suspended", "closed");
+    ``suspended_since`` the day an open suspension began; ``tone`` is set by
+    :func:`mark_due`: "overdue", "due soon", "suspended" or None.
+    """
 
     id: int
     reference: str
@@ -106,6 +125,10 @@ class CaseListRow(NamedTuple):
     stage: str | None
     status: str
     due_on: dt.date | None
+    owner: str | None = None
+    stage_status: str | None = None
+    suspended_since: dt.date | None = None
+    tone: str | None = None
 
 
 def _where(
@@ -117,6 +140,8 @@ def _where(
     source: sa.FromClause = _case
     if "service_area" in used:
         source = source.outerjoin(_area, _area.c.id == _case.c.service_area_id)
+    if "owner" in used:
+        source = source.outerjoin(_owner, _owner.c.id == _case.c.owner_id)
     if used & {"stage", "due"}:
         source = source.outerjoin(_stage, _stage.c.id == _case.c.current_stage_id)
     select = select.select_from(source)
@@ -173,11 +198,22 @@ def _page_statement(shape: tuple[str, bool, bool, tuple[str, ...]]) -> Page:
             _plain(_stage.c.stage),
             _plain(_case.c.status),
             _plain(_stage.c.due_on),
+            sa.func.coalesce(_owner.c.display_name, _owner.c.username),
+            _plain(_stage.c.status),
+            _plain(
+                sa.select(sa.func.min(_suspension.c.starts_on))
+                .where(
+                    _suspension.c.stage_id == _stage.c.id,
+                    _suspension.c.ends_on.is_(None),
+                )
+                .scalar_subquery()
+            ),
         )
         .select_from(
             page.join(_case, _case.c.id == page.c.id)
             .outerjoin(_area, _area.c.id == _case.c.service_area_id)
             .outerjoin(_stage, _stage.c.id == _case.c.current_stage_id)
+            .outerjoin(_owner, _owner.c.id == _case.c.owner_id)
         )
         .order_by(order, tiebreak)
     )
@@ -232,9 +268,44 @@ def fetch_case_page(
                 stage,
                 status,
                 None if due is None else day(due),
+                owner,
+                stage_status,
+                None if since is None else day(since),
+                None,
             )
         )
-        for (id, reference, kind, procedure, received, complainant, area, stage, status, due) in (
-            rows
-        )
+        for (
+            id,
+            reference,
+            kind,
+            procedure,
+            received,
+            complainant,
+            area,
+            stage,
+            status,
+            due,
+            owner,
+            stage_status,
+            since,
+        ) in rows
     ]
+
+
+def mark_due(rows: list[CaseListRow], as_of: dt.date, soon_before: dt.date) -> list[CaseListRow]:
+    """Each open case's tone as the queues give it: "overdue" (due before ``as_of``),
+    "due soon" (due before ``soon_before``, the first day more than the "due soon"
+    number of working days away), "suspended" (its clock is stopped)."""
+    marked = []
+    for row in rows:
+        tone = None
+        if row.status == "open":
+            if row.stage_status == "suspended":
+                tone = "suspended"
+            elif row.due_on is not None and row.stage_status == "open":
+                if row.due_on < as_of:
+                    tone = "overdue"
+                elif row.due_on < soon_before:
+                    tone = "due soon"
+        marked.append(row._replace(tone=tone) if tone else row)
+    return marked

@@ -105,6 +105,7 @@ __all__ = [
     "awaiting_acknowledgement",
     "awaiting_investigator",
     "count_queue",
+    "due_soon_before",
     "due_within",
     "escalation_points",
     "lgsco_remedies",
@@ -619,6 +620,12 @@ def _stage_rows(rows: Rows, *, overdue: bool) -> list[QueueRow]:
             detail = f"{detail}; extended by {working_days_text(extended)}"
         append(QueueRow(case_id, reference, procedure, code, due, days, owner, detail))
     return result
+
+
+def due_soon_before(session: Session, as_of: dt.date, within: int = DEFAULT_WITHIN) -> dt.date:
+    """The first date more than ``within`` working days after ``as_of``: a clock due
+    before it (and not before ``as_of``) is "due soon", as in the due-soon queue."""
+    return _cutoff(_calendar(session, as_of), as_of, within)
 
 
 def _cutoff_params(session: Session, as_of: dt.date, within: int) -> dict[str, Any]:

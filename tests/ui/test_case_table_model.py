@@ -94,7 +94,12 @@ def test_cells_are_plain_english(context: AppContext, many_cases: Database) -> N
         "Stage 1",
         "Open",
         "1 Sep 2024",
+        "",
     ]
+    # Due before today: coloured as overdue, and the tooltip says so in words.
+    due = model.index(0, 8)
+    assert model.data(due, Qt.ItemDataRole.ToolTipRole) == "1 Sep 2024 (overdue)"
+    assert model.data(due, Qt.ItemDataRole.BackgroundRole) is not None
     headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(9)]
     assert headers[0] == "Reference" and headers[3] == "Received"
 

@@ -141,7 +141,7 @@ def test_cases_filters_search_and_saved_filters(window: MainWindow, demo: Databa
         assert page.case_model.data(page.case_model.index(row, 7)) == "Open"
     page.filter_name.setText("Children open")
     page.save_filter()
-    assert load_saved_filters()["Children open"]["filters"] == {
+    assert load_saved_filters(page.state)["Children open"]["filters"] == {
         "procedure": "children",
         "status": "open",
     }
@@ -152,7 +152,7 @@ def test_cases_filters_search_and_saved_filters(window: MainWindow, demo: Databa
     assert page.case_model.total == children_open
     assert page.filter_boxes["procedure"].currentData() == "children"
     page.delete_filter()
-    assert "Children open" not in load_saved_filters()
+    assert "Children open" not in load_saved_filters(page.state)
     page.clear_filters()
     page.filter_boxes["stage"].setCurrentIndex(page.filter_boxes["stage"].findData("2"))
     assert all(
