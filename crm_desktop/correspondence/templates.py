@@ -26,6 +26,7 @@ from crm_desktop.correspondence.rendering import (
     TemplateProblem,
     check_template,
     fields_of,
+    namespace,
     render,
     sample_context,
 )
@@ -364,10 +365,18 @@ class RenderedText:
     body: str
 
 
-def preview_sample(key: str, subject: str, body: str) -> RenderedText:
+def preview_sample(
+    key: str, subject: str, body: str, council: dict[str, str] | None = None
+) -> RenderedText:
     """``subject`` and ``body`` (as typed in the editor) filled in with example values,
-    for a manager to see before saving; :class:`TemplateProblem` if they cannot be."""
+    for a manager to see before saving; :class:`TemplateProblem` if they cannot be.
+    ``council``: the letterhead's own values (name, address, phone, email), used in
+    place of the examples where they are set."""
     template = spec(key)
     check_template(subject, body, template.groups)
     context = sample_context(template.groups)
+    if council and "council" in context:
+        values = dict(vars(context["council"]))
+        values.update({k: v for k, v in council.items() if v and k in values})
+        context["council"] = namespace(values)
     return RenderedText(render(subject, context).strip(), render(body, context))

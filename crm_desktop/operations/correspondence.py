@@ -167,8 +167,16 @@ def templates_for_editing(ctx: OpContext) -> list[templates.TemplateView]:
 
 @operation(Permission.MANAGE_TEMPLATES)
 def preview_template(ctx: OpContext, key: str, subject: str, body: str) -> templates.RenderedText:
-    """A template's text as typed, filled in with example values (nothing is saved)."""
-    return templates.preview_sample(key, subject, body)
+    """A template's text as typed, filled in with example values and the letterhead's
+    own (nothing is saved)."""
+    settings = load_settings(ctx.session)
+    council = {
+        "name": settings.council_name,
+        "address": settings.council_address,
+        "phone": settings.council_phone,
+        "email": settings.council_email,
+    }
+    return templates.preview_sample(key, subject, body, council)
 
 
 @operation(Permission.MANAGE_TEMPLATES, changes=(Change.TEMPLATES,))

@@ -260,6 +260,12 @@ def test_template_preview_shows_example_values_and_saving_changes_the_letter(
     tab.body.setPlainText("Dear {{ complainant.salutation }},\n\nThank you.")
     tab.update_preview()
     assert "Dear Ms Smith," in tab.preview.toPlainText()
+    # The letterhead's own name, once set, in place of the example's.
+    page.letterhead.council_name.setText("Malvern Hills Council")
+    page.letterhead.save_button.click()
+    tab.body.setPlainText("{{ council.name }} thanks {{ complainant.salutation }}.")
+    tab.update_preview()
+    assert "Malvern Hills Council thanks Ms Smith." in tab.preview.toPlainText()
     tab.body.setPlainText("Dear {{ complainant.shoe_size }}")
     tab.update_preview()
     assert tab.preview.toPlainText().startswith("The template cannot be filled in yet")
