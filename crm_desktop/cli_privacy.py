@@ -6,6 +6,7 @@
     crm-desktop privacy hold CASE_REF --reason TEXT
     crm-desktop privacy release CASE_REF --reason TEXT
     crm-desktop privacy purge [--as-of DATE] --reason TEXT [--dry-run]
+    crm-desktop privacy people TEXT
     crm-desktop privacy sar PERSON_ID --out FILE.zip [--reference REF]
     crm-desktop privacy access-log [--case REF] [--user USERNAME] [--limit N]
     crm-desktop privacy population [CHARACTERISTIC CATEGORY PERCENT|none]
@@ -64,6 +65,14 @@ def register(subparsers: Any) -> None:
     purge.add_argument("--reason", required=True)
     purge.add_argument("--dry-run", action="store_true", help="list what would be done")
     purge.set_defaults(handler=cmd_purge)
+
+    people = actions.add_parser(
+        "people",
+        help="find a person (part of a name, email, postcode, or a case reference) and "
+        "their PERSON_ID for sar",
+    )
+    people.add_argument("text")
+    people.set_defaults(handler=cmd_people)
 
     sar = actions.add_parser("sar", help="subject access: everything held about a person, as a ZIP")
     sar.add_argument("person_id", type=positive_int, metavar="PERSON_ID")
@@ -184,6 +193,19 @@ def cmd_purge(args: argparse.Namespace) -> int:
         f"{result.access_entries_deleted} access log entries deleted, "
         f"{result.files_removed} attachment files removed."
     )
+    return 0
+
+
+def cmd_people(args: argparse.Namespace) -> int:
+    from crm_desktop.operations.privacy import find_people
+
+    with command_database(args) as database:
+        found = run_command(database, args, find_people, args.text)
+    if not found:
+        print("Nobody found: try part of the name, or a case reference.")
+        return 0
+    for person in found:
+        print(f"{person.id}\t{person.name}\t{person.detail}")
     return 0
 
 

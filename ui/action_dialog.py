@@ -36,6 +36,7 @@ from crm_desktop.operations import workflow
 from crm_desktop.operations.policy import Permission
 from crm_desktop.services.workflow import ActionInput, TransitionResult
 from ui.context import AppContext
+from ui.discard import KeepsTypedWork
 from ui.widgets import date_edit, error_label, error_text, from_qdate, show_error
 
 
@@ -53,7 +54,7 @@ _OPTIONAL_DATES = {
 _DATES = frozenset({"agreed_until"})
 
 
-class ActionDialog(QDialog):
+class ActionDialog(KeepsTypedWork):
     """Ask for what one action needs and perform it."""
 
     performed = Signal(object)  # TransitionResult

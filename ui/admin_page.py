@@ -1,4 +1,4 @@
-"""Admin: reference data and users.
+"""Admin: reference data, users, the letterhead, letter templates and mail settings.
 
 Each section is a list (a Qt model over the rows an ``operations.admin`` operation
 returns) and an editor for the selected row; every load and change is an operation, so
@@ -35,8 +35,10 @@ from crm_desktop.domain.enums import Procedure, StageCode, UserRole
 from crm_desktop.errors import ConflictError
 from crm_desktop.operations import admin
 from crm_desktop.operations.core import Change, Operation
+from crm_desktop.operations.policy import ROLE_NAMES
 from crm_desktop.services import reference_admin as ra
 from ui.context import AppContext
+from ui.letters_setup import LetterheadSection, MailSection, TemplatesSection
 from ui.ops import PendingOp
 from ui.pages import Page
 from ui.widgets import (
@@ -435,6 +437,78 @@ class ClosureDaysSection(Section):
 # -------------------------------------------------------------------------------- users
 
 
+def role_label(role: str) -> str:
+    """A role as people say it: "Consumer relations officer", "Investigator"."""
+    try:
+        return ROLE_NAMES[UserRole(role)].capitalize()
+    except ValueError:
+        return role
+
+
+class LinkChooser(QWidget):
+    """The record an account is linked to, chosen by name: an investigator's pool record
+    or a service responder's service area (hidden for the other roles)."""
+
+    def __init__(self, role: QComboBox, name: str, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.role = role
+        self.choices = ra.AccountChoices([], [])
+        box = QHBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        self.label = QLabel("", self)
+        self.combo = QComboBox(self)
+        self.combo.setObjectName(name)
+        self.combo.setAccessibleName("Linked to")
+        self.combo.setMinimumContentsLength(24)
+        self.combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        box.addWidget(self.label)
+        box.addWidget(self.combo, 1)
+        role.currentIndexChanged.connect(lambda _i: self.refill())
+        self.refill()
+
+    def set_choices(self, choices: ra.AccountChoices) -> None:
+        self.choices = choices
+        self.refill()
+
+    def refill(self, keep: int | None = None) -> None:
+        role = self.role.currentData()
+        current = keep if keep is not None else self.combo.currentData()
+        self.combo.clear()
+        if role == UserRole.INVESTIGATOR.value:
+            self.label.setText("Their record in the pool")
+            self.combo.setAccessibleName("Investigator's record in the pool")
+            for choice in self.choices.people:
+                text = choice.name + (f" ({choice.detail})" if choice.detail else "")
+                self.combo.addItem(text, choice.id)
+            if not self.choices.people:
+                self.combo.addItem(
+                    "Nobody in the pool yet: add them on the Investigators page", None
+                )
+        elif role == UserRole.SERVICE_RESPONDER.value:
+            self.label.setText("Answers the cases of")
+            self.combo.setAccessibleName("Responder's service area")
+            for choice in self.choices.service_areas:
+                self.combo.addItem(f"{choice.name} ({choice.detail})", choice.id)
+        index = self.combo.findData(current) if current is not None else -1
+        if index >= 0:
+            self.combo.setCurrentIndex(index)
+        self.setVisible(role in (UserRole.INVESTIGATOR.value, UserRole.SERVICE_RESPONDER.value))
+
+    def chosen(self) -> int | None:
+        value = self.combo.currentData()
+        return int(value) if isinstance(value, int) else None
+
+    def person_id(self) -> int | None:
+        return self.chosen() if self.role.currentData() == UserRole.INVESTIGATOR.value else None
+
+    def service_area_id(self) -> int | None:
+        if self.role.currentData() == UserRole.SERVICE_RESPONDER.value:
+            return self.chosen()
+        return None
+
+
 class UsersSection(Section):
     name = "Users and roles"
     lister = admin.user_accounts
@@ -445,7 +519,8 @@ class UsersSection(Section):
             [
                 Column("Username", lambda r: r.username),
                 Column("Name", lambda r: r.display_name),
-                Column("Role", lambda r: r.role.capitalize()),
+                Column("Role", lambda r: role_label(r.role)),
+                Column("Linked to", lambda r: r.linked_to),
                 Column("Can sign in", lambda r: _yes(r.active) + (" (locked)" if r.locked else "")),
                 Column("Windows account", lambda r: r.windows_account or ""),
             ],
@@ -454,18 +529,27 @@ class UsersSection(Section):
         adder = QGroupBox("Add a user", self)
         form = QFormLayout(adder)
         self.new_username = QLineEdit(adder)
+        self.new_username.setObjectName("NewUsername")
         self.new_username.setAccessibleName("New user's username")
         form.addRow("Username", self.new_username)
         self.new_name = QLineEdit(adder)
+        self.new_name.setObjectName("NewUserName")
         self.new_name.setAccessibleName("New user's name")
         form.addRow("Name", self.new_name)
         self.new_role = self._roles(adder)
+        self.new_role.setObjectName("NewUserRole")
         form.addRow("Role", self.new_role)
+        self.new_link = LinkChooser(self.new_role, "NewUserLink", adder)
+        self.new_role.currentIndexChanged.connect(self._pool_person_chosen)
+        self.new_link.combo.currentIndexChanged.connect(self._pool_person_chosen)
+        form.addRow("", self.new_link)
         self.new_password = QLineEdit(adder)
+        self.new_password.setObjectName("NewUserPassword")
         self.new_password.setEchoMode(QLineEdit.EchoMode.Password)
         self.new_password.setAccessibleName("New user's password")
         form.addRow("Password", self.new_password)
         self.new_confirm = QLineEdit(adder)
+        self.new_confirm.setObjectName("NewUserConfirm")
         self.new_confirm.setEchoMode(QLineEdit.EchoMode.Password)
         self.new_confirm.setAccessibleName("New user's password again")
         form.addRow("Password again", self.new_confirm)
@@ -485,19 +569,48 @@ class UsersSection(Section):
         for role in (
             UserRole.OFFICER,
             UserRole.SERVICE_RESPONDER,
+            UserRole.INVESTIGATOR,
             UserRole.MANAGER,
             UserRole.ADMIN,
         ):
-            combo.addItem(role.value.capitalize(), role.value)
+            combo.addItem(role_label(role.value), role.value)
         return combo
+
+    def _pool_person_chosen(self, *_args: object) -> None:
+        """An investigator's name is their name in the pool, unless one was typed."""
+        if self.new_link.person_id() is None or self.new_name.text().strip():
+            return
+        for choice in self.new_link.choices.people:
+            if choice.id == self.new_link.person_id():
+                self.new_name.setText(choice.name)
+
+    def reload(self, keep_typing: bool = False) -> None:
+        super().reload(keep_typing)
+        self.context.op(admin.account_choices).on_done(self._choices_loaded).on_error(
+            lambda exc: self.say(error_text(exc, "loading the pool and service areas"), "red")
+        ).run()
+
+    def _choices_loaded(self, choices: ra.AccountChoices) -> None:
+        self.new_link.set_choices(choices)
+        row = self.current_row()
+        self.edit_link.choices = choices
+        self.edit_link.refill(keep=self._linked_id(row) if row is not None else None)
+
+    @staticmethod
+    def _linked_id(row: ra.UserRow) -> int | None:
+        if row.role == UserRole.INVESTIGATOR.value:
+            return row.person_id
+        return row.service_area_id
 
     def build_editor(self, form: QFormLayout) -> None:
         self.edit_name = QLineEdit(self)
         self.edit_name.setAccessibleName("User's name")
         form.addRow("Name", self.edit_name)
         self.edit_role = self._roles(self)
-        self.edit_role.addItem("Investigator", UserRole.INVESTIGATOR.value)
+        self.edit_role.setObjectName("EditUserRole")
         form.addRow("Role", self.edit_role)
+        self.edit_link = LinkChooser(self.edit_role, "EditUserLink", self)
+        form.addRow("", self.edit_link)
         self.edit_active = QCheckBox("Can sign in", self)
         form.addRow("", self.edit_active)
         self.edit_windows = QLineEdit(self)
@@ -524,6 +637,7 @@ class UsersSection(Section):
     def fill_editor(self, row: ra.UserRow) -> None:
         self.edit_name.setText(row.display_name)
         self.edit_role.setCurrentIndex(max(0, self.edit_role.findData(row.role)))
+        self.edit_link.refill(keep=self._linked_id(row))
         self.edit_active.setChecked(row.active)
         self.edit_windows.setText(row.windows_account or "")
 
@@ -536,6 +650,8 @@ class UsersSection(Section):
             self.edit_role.currentData(),
             self.edit_active.isChecked(),
             self.edit_windows.text(),
+            person_id=self.edit_link.person_id(),
+            service_area_id=self.edit_link.service_area_id(),
         )
 
     def set_password(self) -> None:
@@ -548,7 +664,7 @@ class UsersSection(Section):
         self.edit_confirm.clear()
         self.run(
             self.context.op(admin.reset_password, row.id, row.version, password, confirm),
-            f"Password set for {row.username}.",
+            f"Password set for {row.display_name}.",
         )
 
     def add(self) -> None:
@@ -561,10 +677,12 @@ class UsersSection(Section):
             password=self.new_password.text() or None,
             confirm=self.new_confirm.text(),
             windows_account=self.new_windows.text(),
+            person_id=self.new_link.person_id(),
+            service_area_id=self.new_link.service_area_id(),
         )
         self.new_password.clear()
         self.new_confirm.clear()
-        self.run(change, f"Added {username.strip().lower()}.")
+        self.run(change, f"Added {username.strip().lower()} ({role_label(role).lower()}).")
 
 
 class AdminPage(Page):
@@ -589,14 +707,21 @@ class AdminPage(Page):
             ClosureDaysSection(context, self),
             UsersSection(context, self),
         ]
-        for section in self.sections:
+        self.letterhead = LetterheadSection(context, self)
+        self.templates = TemplatesSection(context, self)
+        self.mail = MailSection(context, self)
+        tabs: list[QWidget] = [*self.sections, self.letterhead, self.templates, self.mail]
+        for section in tabs:
             scroll = QScrollArea(self)
             scroll.setWidgetResizable(True)
-            scroll.setAccessibleName(section.name)
+            scroll.setAccessibleName(getattr(section, "name", ""))
             scroll.setFrameShape(QFrame.Shape.NoFrame)
             scroll.setWidget(section)
-            self.tabs.addTab(scroll, section.name)
+            self.tabs.addTab(scroll, getattr(section, "name", ""))
 
     def reload(self) -> None:
         for section in self.sections:
             section.reload()
+        self.letterhead.reload()
+        self.templates.reload()
+        self.mail.reload()

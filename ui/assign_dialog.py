@@ -28,7 +28,6 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -50,6 +49,7 @@ from crm_desktop.operations.policy import Permission
 from crm_desktop.services.case_view import StageView
 from crm_desktop.services.investigators import AppointmentChoices, AssignmentView, Candidate
 from ui.context import AppContext
+from ui.discard import KeepsTypedWork
 from ui.investigators_page import _optional_date, on_time_text
 from ui.widgets import (
     Column,
@@ -116,7 +116,7 @@ def _assignment_notes(a: AssignmentView) -> str:
     return "; ".join(parts)
 
 
-class AssignDialog(QDialog):
+class AssignDialog(KeepsTypedWork):
     """Appointments on one case's current stage."""
 
     changed = Signal()  # an appointment was made or recorded
@@ -238,7 +238,7 @@ class AssignDialog(QDialog):
                 Column("Stage", lambda a: a.stage.label),
                 Column("Role", lambda a: first_capital(a.role_label)),
                 Column("Person", lambda a: a.person_name),
-                Column("Status", lambda a: first_capital(a.status.value)),
+                Column("Status", lambda a: a.status.label),
                 Column("Offered", lambda a: date_text(a.offered_on)),
                 Column("Answered", lambda a: date_text(a.responded_on)),
                 Column("Report due", lambda a: date_text(a.report_due_on)),

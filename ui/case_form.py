@@ -49,7 +49,7 @@ from ui.case_tabs import (
     TimelineTab,
 )
 from ui.context import AppContext
-from ui.correspondence_tab import AttachmentsTab, CorrespondenceTab
+from ui.correspondence_tab import AttachmentsTab, CorrespondenceTab, LetterDialog
 from ui.ops import PendingOp
 from ui.user_state import UserState
 from ui.widgets import date_text, error_label, error_text, show_error, tone_style
@@ -310,6 +310,17 @@ class CaseDialog(QDialog):
             show_error(error, error_text(exc, doing))
 
         change(self.detail.version).on_done(done).on_error(failed).run()
+
+    def write_letter(self, template_key: str | None = None) -> LetterDialog:
+        """Open the letter window on the Correspondence tab (with ``template_key``
+        chosen and previewed, when given)."""
+        self.tabs.setCurrentWidget(self.correspondence_tab)
+        dialog = self.correspondence_tab.write_letter()
+        index = dialog.template.findData(template_key) if template_key else -1
+        if index >= 0:
+            dialog.template.setCurrentIndex(index)
+            dialog.make_preview()
+        return dialog
 
     # ---------------------------------------------------------------------- closing
 

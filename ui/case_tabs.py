@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from crm_desktop.correspondence.templates import TEMPLATES, letter_after
 from crm_desktop.domain.enums import Channel, Outcome, PartyRole, Procedure
 from crm_desktop.domain.workflow import FINDING_OUTCOMES, Action
 from crm_desktop.errors import ValidationError
@@ -85,6 +86,8 @@ class CaseHost(Protocol):
     ) -> None: ...
 
     def load(self, keep_typing: bool = False) -> None: ...
+
+    def write_letter(self, template_key: str | None = None) -> object: ...
 
 
 def combo(name: str, parent: QWidget) -> QComboBox:
@@ -624,9 +627,31 @@ class StageTab(QWidget):
             self,
         )
         dialog.conflicted.connect(lambda _message: host.load(keep_typing=True))
+        dialog.performed.connect(lambda _result: self.offer_letter(action))
         self.action_dialog = dialog
         dialog.open()
         return dialog
+
+    def offer_letter(self, action: Action) -> bool:
+        """After an action that has a letter (Acknowledge, Extend, Suspend, Respond), offer
+        to write it; True when the letter window was opened."""
+        host = self.host
+        detail = host.detail
+        if detail is None or not host.context.allows(Permission.SEND_CORRESPONDENCE):
+            return False
+        key = letter_after(action.value, detail.kind, detail.stage.code if detail.stage else None)
+        if key is None:
+            return False
+        if not host.context.notifier.confirm(
+            "Send the letter?",
+            f"'{action.label}' is recorded. Write the letter that goes with it "
+            f"({TEMPLATES[key].name}) now?",
+            yes="Write the letter",
+            no="Not now",
+        ):
+            return False
+        host.write_letter(key)
+        return True
 
     def explain_due_date(self) -> ExplainDialog | None:
         detail = self.host.detail

@@ -28,7 +28,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -53,7 +52,8 @@ from crm_desktop.operations.core import Change, OpChanges
 from crm_desktop.operations.policy import Permission
 from crm_desktop.services.attachments import AttachmentView
 from ui.context import AppContext
-from ui.files import AskPath, ask_open_path, ask_save_path, documents_folder
+from ui.discard import KeepsTypedWork
+from ui.files import AskPath, ask_open_path, ask_save_path, documents_folder, letter_file_name
 from ui.files import open_with_system as default_open_file
 from ui.widgets import (
     Column,
@@ -223,7 +223,7 @@ class CorrespondenceTab(CaseTab):
         return dialog
 
 
-class LetterDialog(QDialog):
+class LetterDialog(KeepsTypedWork):
     """Choose a template, preview it, edit it, send it as a letter or an email."""
 
     recorded = Signal()
@@ -393,8 +393,11 @@ class LetterDialog(QDialog):
 
     def _previewed(self, result: Preview) -> None:
         self.preview_result = result
+        typed = self.has_typed_work()
         self.subject.setText(result.subject)
         self.body.setPlainText(result.body)
+        if not typed:
+            self.mark_clean()  # the template's text, not the officer's typing
         to = [result.recipient_name or "(no name)"]
         if result.recipient_email:
             to.append(result.recipient_email)
@@ -410,9 +413,12 @@ class LetterDialog(QDialog):
         show_error(self.error, "")
         letter = self.letter(edited=True)
         if self.channel == CorrespondenceChannel.LETTER:
-            name = f"{letter.template_key}-{self.context.today().isoformat()}.pdf"
+            name = letter_file_name(self.preview_result.reference, self.context.today())
             chosen = self.ask_save_path(
-                self, "Save the letter as", str(documents_folder() / name), "PDF files (*.pdf)"
+                self,
+                "Save the letter as",
+                str(documents_folder(create=True) / name),
+                "PDF files (*.pdf)",
             )
             if not chosen:
                 return
@@ -435,6 +441,7 @@ class LetterDialog(QDialog):
         if result.warnings:
             text += " " + " ".join(result.warnings)
         self.status.setText(text)
+        self.mark_clean()  # recorded: nothing left to lose
         self.recorded.emit()
         if result.saved_to is not None:
             self.open_file(result.saved_to)
@@ -457,6 +464,7 @@ class LetterDialog(QDialog):
             )
             show_error(self.error, text)
         self.status.setText(text)
+        self.mark_clean()
         self.recorded.emit()
 
     def _send_failed(self, exc: BaseException) -> None:
@@ -473,7 +481,7 @@ ENTRY_CHANNELS = (
 )
 
 
-class RecordDialog(QDialog):
+class RecordDialog(KeepsTypedWork):
     """Record a letter or email received, a phone call, a meeting or a note."""
 
     def __init__(self, context: AppContext, case_id: int, parent: QWidget | None = None) -> None:

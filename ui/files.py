@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,7 +13,14 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 from ui.context import AppContext
 from ui.user_state import UserState
 
-__all__ = ["AskPath", "ask_open_path", "ask_save_path", "documents_folder", "open_with_system"]
+__all__ = [
+    "AskPath",
+    "ask_open_path",
+    "ask_save_path",
+    "documents_folder",
+    "letter_file_name",
+    "open_with_system",
+]
 
 # Ask for a file: (parent, title, suggested path, filter) -> the chosen path, or "" when
 # cancelled. Screens keep one as an attribute, so tests answer without a dialog.
@@ -66,6 +74,23 @@ def ask_open_path(parent: QWidget, title: str, suggested: str, filters: str) -> 
     return chosen
 
 
-def documents_folder() -> Path:
+def documents_folder(create: bool = False) -> Path:
+    """The user's documents folder; with ``create`` (about to save there), made if a new
+    profile has none yet (the home folder if it cannot be made)."""
     folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    return Path(folder) if folder else Path.home()
+    if not folder:
+        return Path.home()
+    path = Path(folder)
+    if not create:
+        return path
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return Path.home()
+    return path
+
+
+def letter_file_name(reference: str, day: dt.date) -> str:
+    """``COR-2024-00017-letter-2026-12-06.pdf``: the case it is about, and the day."""
+    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in reference) or "case"
+    return f"{safe}-letter-{day.isoformat()}.pdf"

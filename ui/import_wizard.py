@@ -280,12 +280,21 @@ class ImportPage(QWizardPage):
         self.setTitle("Import")
         self.result: ImportResult | None = None
         self._running = False
+        self._job: Job | None = None
         layout = QVBoxLayout(self)
+        running = QHBoxLayout()
         self.progress = QProgressBar(self)
         self.progress.setObjectName("ImportProgress")
         self.progress.setAccessibleName("Importing")
         self.progress.setRange(0, 0)
-        layout.addWidget(self.progress)
+        running.addWidget(self.progress, 1)
+        self.cancel_button = QPushButton("Cancel the import", self)
+        self.cancel_button.setObjectName("CancelImportButton")
+        self.cancel_button.setToolTip("Stop now: nothing is imported")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_button.setVisible(False)
+        running.addWidget(self.cancel_button)
+        layout.addLayout(running)
         self.summary = _note("", self)
         self.summary.setObjectName("ImportSummary")
         layout.addWidget(self.summary)
@@ -315,12 +324,32 @@ class ImportPage(QWizardPage):
         self.progress.setRange(0, 0)
         self.progress.setVisible(True)
         self._running = True
-        wizard.context.op(imports.import_rows, rows, str(wizard.path), skip, add).with_progress(
-            lambda done, total, _text: _show(self.progress, done, total)
-        ).on_done(self.done).on_error(self.failed).run()
+        job = (
+            wizard.context.op(imports.import_rows, rows, str(wizard.path), skip, add)
+            .with_progress(lambda done, total, _text: _show(self.progress, done, total))
+            .on_done(self.done)
+            .on_error(self.failed)
+            .run()
+        )
+        if self._running:  # not finished already (the runner may run it at once)
+            self._job = job
+            self.cancel_button.setVisible(True)
+
+    def cancel(self) -> None:
+        """Stop the import: it is one transaction, so nothing of it is kept."""
+        if self._job is not None:
+            self._job.cancel()
+        self._job = None
+        self._running = False
+        self.cancel_button.setVisible(False)
+        self.progress.setVisible(False)
+        self.summary.setText("Cancelled: nothing was imported.")
+        self.completeChanged.emit()
 
     def done(self, result: ImportResult) -> None:
         self._running = False
+        self._job = None
+        self.cancel_button.setVisible(False)
         self.progress.setVisible(False)
         self.result = result
         if result.errors:
@@ -339,6 +368,8 @@ class ImportPage(QWizardPage):
 
     def failed(self, exc: BaseException) -> None:
         self._running = False
+        self._job = None
+        self.cancel_button.setVisible(False)
         self.progress.setVisible(False)
         self.summary.setText("")
         show_error(self.message, error_text(exc, "importing the cases"))
@@ -367,6 +398,14 @@ class ImportWizard(QWizard):
         self.addPage(self.import_page)
         metrics = self.fontMetrics()
         self.resize(metrics.horizontalAdvance("M") * 70, metrics.height() * 34)
+
+    def reject(self) -> None:
+        """Closing stops a check or an import still running (an import keeps nothing)."""
+        if self.check_page._job is not None:
+            self.check_page._job.cancel()
+        if self.import_page._running:
+            self.import_page.cancel()
+        super().reject()
 
     @property
     def path(self) -> Path:

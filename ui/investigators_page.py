@@ -23,7 +23,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -36,7 +35,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crm_desktop.domain.eligibility import role_label
 from crm_desktop.errors import ConflictError, ValidationError
 from crm_desktop.operations import investigators
 from crm_desktop.operations.core import Change, Operation
@@ -44,6 +42,7 @@ from crm_desktop.operations.policy import Permission
 from crm_desktop.services.investigators import CostReport, PoolMember, PoolMemberInput
 from crm_desktop.services.reference_admin import ServiceAreaRow
 from ui.context import AppContext
+from ui.discard import KeepsTypedWork
 from ui.pages import Page
 from ui.widgets import (
     Column,
@@ -53,7 +52,6 @@ from ui.widgets import (
     date_text,
     error_label,
     error_text,
-    first_capital,
     from_qdate,
     selected_row,
     show_error,
@@ -116,7 +114,7 @@ class PoolRow:
 # --------------------------------------------------------------------------- dialogs
 
 
-class FormDialog(QDialog):
+class FormDialog(KeepsTypedWork):
     """A small form whose refusals show beside the field they concern."""
 
     saved = Signal(object)  # what the operation returned
@@ -318,8 +316,41 @@ class PoolMemberDialog(FormDialog):
         self.notes.setTabChangesFocus(True)
         self.notes.setMaximumHeight(self.fontMetrics().height() * 4)
         self.add("notes", "Notes", self.notes)
+        self.sign_in: QCheckBox | None = None
+        if member is None and context.allows(Permission.MANAGE_USERS):
+            self._build_sign_in()
         metrics = self.fontMetrics()
         self.resize(metrics.horizontalAdvance("M") * 40, self.sizeHint().height())
+
+    def _build_sign_in(self) -> None:
+        """A new investigator's own sign-in, made with their pool record (managers)."""
+        self.sign_in = QCheckBox("Give them their own sign-in to this program", self)
+        self.sign_in.setObjectName("GiveSignIn")
+        self.add("sign_in", "Sign-in", self.sign_in)
+        self.username = QLineEdit(self)
+        self.username.setObjectName("SignInUsername")
+        self.add("username", "Username", self.username)
+        self.password = QLineEdit(self)
+        self.password.setObjectName("SignInPassword")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.add("password", "Password", self.password)
+        self.confirm = QLineEdit(self)
+        self.confirm.setObjectName("SignInConfirm")
+        self.confirm.setEchoMode(QLineEdit.EchoMode.Password)
+        self.add("confirm", "Password again", self.confirm)
+        note = QLabel(
+            "They will see only the cases they are appointed to, and only what they need of them.",
+            self,
+        )
+        note.setWordWrap(True)
+        self.form.addRow(note)
+
+        def toggled(on: bool) -> None:
+            for widget in (self.username, self.password, self.confirm):
+                widget.setEnabled(on)
+
+        self.sign_in.toggled.connect(toggled)
+        toggled(False)
 
     def data(self) -> PoolMemberInput | None:
         """The values typed, or None (with the message beside the field) if a fee is not
@@ -367,7 +398,16 @@ class PoolMemberDialog(FormDialog):
         if data is None:
             return
         member = self.member
-        if member is None:
+        if member is None and self.sign_in is not None and self.sign_in.isChecked():
+            self.run(
+                investigators.add_to_pool_with_sign_in,
+                data,
+                self.username.text(),
+                self.password.text() or None,
+                self.confirm.text(),
+                doing="adding to the pool",
+            )
+        elif member is None:
             self.run(investigators.add_to_pool, data, doing="adding to the pool")
         else:
             self.run(
@@ -555,8 +595,8 @@ class InvestigatorsPage(Page):
             [
                 Column("Case", lambda c: c.reference),
                 Column("Person", lambda c: c.person_name),
-                Column("Role", lambda c: first_capital(role_label(c.role))),
-                Column("Status", lambda c: first_capital(c.status.value)),
+                Column("Role", lambda c: c.role.label),
+                Column("Status", lambda c: c.status.label),
                 Column("Hours", lambda c: "" if c.hours is None else f"{c.hours:g}"),
                 Column("Fee", lambda c: money(c.fee_pence), align_right=True),
                 Column("How worked out", lambda c: c.basis),

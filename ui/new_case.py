@@ -12,7 +12,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
@@ -32,6 +31,7 @@ from crm_desktop.operations import cases
 from crm_desktop.services.cases import CreatedCase, NewCase, PersonInput, PointInput
 from crm_desktop.services.reference_admin import ReferenceChoices
 from ui.context import AppContext
+from ui.discard import KeepsTypedWork
 from ui.widgets import compact_combo, date_edit, error_label, error_text, from_qdate, show_error
 
 GRADES = (StageCode.LOW, StageCode.MODERATE_HIGH, StageCode.INFORMAL)
@@ -80,7 +80,7 @@ class PointEditor(QWidget):
         return PointInput(nature, self.description.text().strip()) if nature else None
 
 
-class NewCaseDialog(QDialog):
+class NewCaseDialog(KeepsTypedWork):
     created = Signal(object)  # CreatedCase
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:

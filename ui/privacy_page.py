@@ -7,8 +7,8 @@ the access log.
   operation words it, and the page reloads when an operation changed what it shows.
   Attachment files of an anonymised or deleted case are removed only once the change is
   saved.
-- A subject access export: a person's id, then where to save the ZIP; it is written off
-  the GUI thread.
+- A subject access export: the person, found by name, email, postcode or case reference,
+  then where to save the ZIP; it is written off the GUI thread.
 - The access log: who opened which case and when, optionally for one case reference.
 
 Everything is an operation of :mod:`crm_desktop.operations.privacy`.
@@ -44,6 +44,8 @@ from crm_desktop.privacy.subject_access import SubjectAccessResult
 from ui.context import AppContext
 from ui.files import AskPath, ask_save_path, documents_folder
 from ui.pages import Page
+from ui.person_chooser import PersonChooser
+from ui.queues_page import ProgressStrip
 from ui.widgets import (
     Column,
     RowsModel,
@@ -119,6 +121,7 @@ class PrivacyPage(Page):
         self.ask_reason: AskReason = ask_reason
         self.ask_save_path: AskPath = ask_save_path
         self.last_export: SubjectAccessResult | None = None
+        self._sar_running = False
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         scroll = QScrollArea(self)
@@ -239,11 +242,8 @@ class PrivacyPage(Page):
                 box,
             )
         )
-        self.person_id = QLineEdit(box)
-        self.person_id.setObjectName("SarPersonId")
-        self.person_id.setAccessibleName("Person id")
-        self.person_id.setPlaceholderText("The person's id number")
-        form.addRow("Person id", self.person_id)
+        self.person = PersonChooser(self.context, ops.find_people, "SarPerson", box)
+        form.addRow("Whose data", self.person)
         self.sar_reference = QLineEdit(box)
         self.sar_reference.setObjectName("SarReference")
         self.sar_reference.setAccessibleName("Request reference")
@@ -253,6 +253,9 @@ class PrivacyPage(Page):
         self.sar_button.setObjectName("SarButton")
         self.sar_button.clicked.connect(self.choose_sar_path)
         form.addRow("", self.sar_button)
+        self.sar_progress = ProgressStrip("Subject access export", box)
+        self.sar_progress.cancel_button.clicked.connect(self._sar_cancelled)
+        form.addRow(self.sar_progress)
         self.sar_error = error_label("SarError", box)
         form.addRow(self.sar_error)
         self.sar_status = _note("", box)
@@ -261,18 +264,23 @@ class PrivacyPage(Page):
         return box
 
     def _person(self) -> int | None:
-        text = self.person_id.text().strip()
-        if not text.isdigit() or int(text) <= 0:
-            show_error(self.sar_error, "Give the person's id: a whole number, such as 42.")
-            return None
-        return int(text)
+        person_id = self.person.person_id()
+        if person_id is None:
+            show_error(
+                self.sar_error,
+                "Find the person first: type part of their name (or a case reference) and "
+                "choose them from the list.",
+            )
+        return person_id
 
     def choose_sar_path(self) -> None:
         show_error(self.sar_error, "")
         person_id = self._person()
         if person_id is None:
             return
-        suggested = str(documents_folder() / f"subject-access-{person_id}.zip")
+        name = "-".join(self.person.person_name().lower().split()) or "person"
+        safe = "".join(c for c in name if c.isalnum() or c == "-")
+        suggested = str(documents_folder(create=True) / f"subject-access-{safe}.zip")
         path = self.ask_save_path(self, "Save the subject access export", suggested, "ZIP (*.zip)")
         if path:
             self.export_subject_access(Path(path))
@@ -289,6 +297,8 @@ class PrivacyPage(Page):
         reference = self.sar_reference.text().strip() or None
 
         def done(result: SubjectAccessResult) -> None:
+            self._sar_running = False
+            self.sar_progress.finish()
             self.sar_button.setEnabled(True)
             self.last_export = result
             cases = len(result.cases)
@@ -301,14 +311,28 @@ class PrivacyPage(Page):
             self.sar_status.setText(text)
 
         def failed(exc: BaseException) -> None:
+            self._sar_running = False
+            self.sar_progress.finish()
             self.sar_button.setEnabled(True)
             show_error(self.sar_error, error_text(exc, "writing the subject access export"))
 
         self.sar_button.setEnabled(False)
-        self.sar_status.setText("Writing the export…")
-        self.context.op(ops.subject_access_export, person_id, path, reference).on_done(
-            done
-        ).on_error(failed).run()
+        self.sar_status.setText("")
+        self._sar_running = True
+        job = (
+            self.context.op(ops.subject_access_export, person_id, path, reference)
+            .with_progress(self.sar_progress.progress)
+            .on_done(done)
+            .on_error(failed)
+            .run()
+        )
+        if self._sar_running:  # not finished already (the runner may run it at once)
+            self.sar_progress.start(job, "Writing the export…")
+
+    def _sar_cancelled(self) -> None:
+        self._sar_running = False
+        self.sar_button.setEnabled(True)
+        self.sar_status.setText("Cancelled: no export was saved and nothing was logged.")
 
     # ------------------------------------------------------------------- access log
 

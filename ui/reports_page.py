@@ -49,6 +49,7 @@ from ui.files import AskPath, ask_open_path, ask_save_path, documents_folder, op
 from ui.ombudsman_letter import OmbudsmanLetterBox
 from ui.pages import Page
 from ui.queues_page import ProgressStrip
+from ui.user_state import UserState
 from ui.widgets import (
     Column,
     RowsModel,
@@ -220,11 +221,21 @@ class ReportsPage(Page):
     def _pdf_named(self, _text: str) -> None:
         self._chosen_pdf = True
 
+    REPORT_FOLDER_KEY = "annual_report_folder"
+
+    def remembered_folder(self) -> Path | None:
+        """The folder this user last saved an annual report in, if it is still there."""
+        if self.context.actor is None:
+            return None
+        value = UserState.of(self.context).value(self.REPORT_FOLDER_KEY, "")
+        folder = Path(str(value)) if value else None
+        return folder if folder is not None and folder.is_dir() else None
+
     def _suggest_pdf(self) -> None:
         if self._chosen_pdf and self.pdf_path.text().strip():
             folder = Path(self.pdf_path.text().strip()).parent
         else:
-            folder = documents_folder()
+            folder = self.remembered_folder() or documents_folder()
         name = f"annual-report-{FinancialYear(self.chosen_year).label.replace('/', '-')}"
         if self.procedure.currentData() != "all":
             name += f"-{self.procedure.currentData()}"
@@ -253,11 +264,57 @@ class ReportsPage(Page):
         if pdf.suffix.lower() != ".pdf":
             pdf = pdf.with_name(pdf.name + ".pdf")
         workbook = pdf.with_suffix(".xlsx") if self.with_xlsx.isChecked() else None
-        if self._commentary_dirty and self._may_edit_inputs():
-            # What the manager typed belongs in the report: save it first, then make it.
-            self.save_commentary(then=lambda: self._make(pdf, workbook))
+        if pdf.parent == documents_folder():
+            documents_folder(create=True)  # the default: a new profile may have none yet
+        if not pdf.parent.is_dir() and not self._make_folder(pdf.parent):
             return
-        self._make(pdf, workbook)
+        year, procedures = self.chosen_year, self.chosen_procedures
+
+        def counted(cases: int) -> None:
+            label = FinancialYear(year).label
+            if cases == 0 and not self.context.notifier.confirm(
+                "No cases in this year",
+                f"No case was received or responded to in {label}"
+                + ("" if procedures is None else f" ({self.procedure.currentText()})")
+                + ", so every table of the report would be empty or zero. Make it anyway?",
+                yes="Make it anyway",
+                no="Choose another year",
+            ):
+                self.report_status.setText(f"No report made: {label} has no cases.")
+                return
+            if self._commentary_dirty and self._may_edit_inputs():
+                # What the manager typed belongs in the report: save it first, then make it.
+                self.save_commentary(then=lambda: self._make(pdf, workbook))
+                return
+            self._make(pdf, workbook)
+
+        self.context.op(reports.cases_in_year, year, procedures).on_done(counted).on_error(
+            lambda exc: show_error(self.report_error, error_text(exc, "counting the cases"))
+        ).run()
+
+    def _make_folder(self, folder: Path) -> bool:
+        """A folder that does not exist yet: made, if the user agrees."""
+        if not self.context.notifier.confirm(
+            "Make the folder?",
+            f"The folder {folder} does not exist. Make it and save the report there?",
+            yes="Make the folder",
+            no="Cancel",
+        ):
+            show_error(
+                self.report_error,
+                f"The folder {folder} does not exist. Choose another folder, or let the "
+                "program make it.",
+            )
+            return False
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            show_error(
+                self.report_error,
+                f"The folder {folder} cannot be made ({exc.strerror or exc}). Choose another.",
+            )
+            return False
+        return True
 
     def _make(self, pdf: Path, workbook: Path | None) -> None:
         year, procedures = self.chosen_year, self.chosen_procedures
@@ -280,6 +337,8 @@ class ReportsPage(Page):
         self.report_progress.finish()
         self.make_button.setEnabled(True)
         self.last_report, self.last_workbook = files.pdf, files.workbook
+        if self.context.actor is not None:
+            UserState.of(self.context).set_value(self.REPORT_FOLDER_KEY, str(files.pdf.parent))
         text = f"The annual report {files.year.label} is saved as {files.pdf}"
         if files.workbook is not None:
             text += f", and its figures as {files.workbook}"
@@ -466,7 +525,8 @@ class ReportsPage(Page):
     def choose_export(self) -> None:
         what, suffix = self.export_what.currentData(), self.export_format.currentData()
         kind = "CSV files (*.csv)" if suffix == ".csv" else "Excel workbooks (*.xlsx)"
-        suggested = documents_folder() / f"{what}-{self.context.today().isoformat()}{suffix}"
+        name = f"{what}-{self.context.today().isoformat()}{suffix}"
+        suggested = documents_folder(create=True) / name
         chosen = self.ask_save_path(self, f"Export {what} as", str(suggested), kind)
         if chosen:
             path = Path(chosen)
@@ -616,7 +676,7 @@ class ReportsPage(Page):
     def choose_template_path(self) -> None:
         year = int(self.baseline_year.currentData())
         label = FinancialYear(year).label.replace("/", "-")
-        suggested = documents_folder() / f"baseline-{label}.csv"
+        suggested = documents_folder(create=True) / f"baseline-{label}.csv"
         chosen = self.ask_save_path(
             self, "Save the baseline template as", str(suggested), "CSV files (*.csv)"
         )

@@ -36,7 +36,7 @@ from crm_desktop.correspondence.dates import format_date_long
 from crm_desktop.correspondence.fields import CaseContext, Contact, case_context
 from crm_desktop.correspondence.mail import Transport, new_message_id, transport_for
 from crm_desktop.correspondence.outbox import NewMessage, deliver, enqueue
-from crm_desktop.correspondence.rendering import render, used_fields
+from crm_desktop.correspondence.rendering import describe_field, render, used_fields
 from crm_desktop.correspondence.settings import CorrespondenceSettings, load_settings
 from crm_desktop.correspondence.templates import (
     Audience,
@@ -100,6 +100,7 @@ class Preview:
     empty_fields: tuple[str, ...]  # used by the template but empty for this case
     warnings: tuple[str, ...]
     stage_id: int | None
+    reference: str = ""  # the case's reference, for the letter's file name
 
 
 @dataclass(frozen=True)
@@ -184,9 +185,9 @@ def _prepare(
     empty = tuple(f for f in fields if _value(context.values, f) in ("", None))
     if empty:
         warnings.append(
-            "These fields are empty for this case: "
-            + ", ".join("{{ " + f + " }}" for f in empty)
-            + "."
+            "Nothing is filled in for "
+            + "; ".join(describe_field(f) for f in empty)
+            + ": add it to the case, or type it into the letter."
         )
     if request.subject is not None:
         subject = " ".join(request.subject.split())
@@ -208,8 +209,13 @@ def _prepare(
         empty,
         tuple(warnings),
         context.stage_id,
+        _reference(session, about.case),
     )
     return _Prepared(result, context, text.subject, text.body, recipient)
+
+
+def _reference(session: Session, case_id: int) -> str:
+    return session.scalar(sa.select(Case.reference).where(Case.id == case_id)) or ""
 
 
 def preview(

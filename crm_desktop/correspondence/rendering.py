@@ -175,6 +175,13 @@ _BY_PATH: dict[str, MergeField] = {f.path: f for f in FIELDS}
 _ALWAYS = frozenset({"loop"})  # Jinja's own loop variable
 
 
+def describe_field(path: str) -> str:
+    """What a merge field holds, in words ("the sending officer's email address"), for
+    messages to users, who never see the field's code."""
+    field = _BY_PATH.get(path)
+    return field.description if field else path.replace("_", " ").replace(".", " ")
+
+
 def fields_of(groups: Sequence[str]) -> list[MergeField]:
     """The fields of ``groups`` (``"today"`` is a group of one), in catalogue order."""
     wanted = set(groups)

@@ -26,6 +26,7 @@ from crm_desktop.correspondence.rendering import (
     TemplateProblem,
     check_template,
     fields_of,
+    namespace,
     render,
     sample_context,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "TemplateView",
     "default_text",
     "ensure_templates",
+    "letter_after",
     "letter_templates",
     "list_templates",
     "load_template",
@@ -280,6 +282,31 @@ def list_templates(session: Session) -> list[TemplateView]:
     ]
 
 
+def letter_after(action: str, kind: str, stage: str | None) -> str | None:
+    """The template of the letter that usually follows a workflow action, if one does:
+    the acknowledgement after Acknowledge (of a request for Stage 2 or 3 at those
+    stages; thanks for a compliment), the extension and suspension letters, the stage
+    response after Respond."""
+    from crm_desktop.domain.enums import Kind, StageCode
+    from crm_desktop.domain.workflow import Action
+
+    if action == Action.ACKNOWLEDGE:
+        if kind == Kind.COMPLIMENT:
+            return "compliment_thanks"
+        if stage in (StageCode.STAGE_2, StageCode.STAGE_3):
+            return "next_stage_acknowledgement"
+        return "acknowledgement"
+    return (
+        {
+            Action.EXTEND: "extension",
+            Action.SUSPEND: "suspension",
+            Action.RESPOND: "stage_response",
+        }.get(Action(action))
+        if action in {a.value for a in Action}
+        else None
+    )
+
+
 def letter_templates() -> list[TemplateSpec]:
     """The templates an officer sends about a case (the reminders' own are left out)."""
     return [template for template in TEMPLATES.values() if template.audience != Audience.STAFF]
@@ -338,10 +365,18 @@ class RenderedText:
     body: str
 
 
-def preview_sample(key: str, subject: str, body: str) -> RenderedText:
+def preview_sample(
+    key: str, subject: str, body: str, council: dict[str, str] | None = None
+) -> RenderedText:
     """``subject`` and ``body`` (as typed in the editor) filled in with example values,
-    for a manager to see before saving; :class:`TemplateProblem` if they cannot be."""
+    for a manager to see before saving; :class:`TemplateProblem` if they cannot be.
+    ``council``: the letterhead's own values (name, address, phone, email), used in
+    place of the examples where they are set."""
     template = spec(key)
     check_template(subject, body, template.groups)
     context = sample_context(template.groups)
+    if council and "council" in context:
+        values = dict(vars(context["council"]))
+        values.update({k: v for k, v in council.items() if v and k in values})
+        context["council"] = namespace(values)
     return RenderedText(render(subject, context).strip(), render(body, context))

@@ -88,19 +88,20 @@ __all__ = [
 
 REGULATIONS = "Children Act 1989 Representations Procedure (England) Regulations 2006"
 
-RULE_POOL = "Appointments are made from the council's investigator pool (para. 50)"
+RULE_POOL = "Appointments are made from the council's investigator pool"
 RULE_ROLE_AT_STAGE = (
-    "IOs serve children's Stage 2, adult Moderate/High risk and corporate Stage 2 "
-    "complaints; an IP serves children's Stage 2; a review panel children's Stage 3 "
-    f"(paras. 50-52; {REGULATIONS}, reg. 17 and 19)"
+    "Investigating Officers serve children's Stage 2, adult Moderate/High risk and "
+    "corporate Stage 2 complaints; an Independent Person children's Stage 2; a review "
+    "panel children's Stage 3 "
+    f"({REGULATIONS}, reg. 17 and 19)"
 )
 RULE_ONE_PER_STAGE = (
     "One Investigating Officer and one Independent Person at a time on a stage; to change "
-    "one, replace them (para. 37)"
+    "one, replace them"
 )
 RULE_IP_INDEPENDENT = (
     "Independent Person: not a member or officer of the council, nor the spouse or civil "
-    f"partner of one ({REGULATIONS}, reg. 2; para. 51)"
+    f"partner of one ({REGULATIONS}, reg. 2)"
 )
 RULE_PANEL_INDEPENDENT = (
     "Review panel: three independent persons, one of whom chairs; none a member or "
@@ -109,28 +110,29 @@ RULE_PANEL_INDEPENDENT = (
 )
 RULE_FORMER_EMPLOYEE = (
     "Independent people: not a former employee who left less than 3 years ago, nor the "
-    "spouse or civil partner of one (para. 51)"
+    "spouse or civil partner of one"
 )
 RULE_PANEL_NOT_STAGE_TWO_IP = (
     f"Review panel: the Stage 2 Independent Person may not sit on it ({REGULATIONS}, reg. 19(3))"
 )
 RULE_IP_NO_OTHER_ROLE = (
-    "Independent Person: holds no other role on the same complaint (para. 51; PRODUCT.md)"
+    "Independent Person: holds no other role on the same complaint"
 )
 RULE_ONE_ROLE = (
     "One person, one role on a complaint: the investigation and its review stay separate "
-    "(para. 51: the IO and IP speak to their reports at the review panel)"
+    "(the Investigating Officer and the Independent Person speak to their reports at the "
+    "review panel)"
 )
 RULE_NO_PART = (
-    "Whoever investigates or reviews a complaint must be impartial, with no part in it (para. 51)"
+    "Whoever investigates or reviews a complaint must be impartial, with no part in it"
 )
 RULE_IO_SERVICE = (
     "Investigating Officer: may be an employee of the council, but not from the service "
-    "complained about (para. 50)"
+    "complained about"
 )
 RULE_IO_LINE = (
     "Investigating Officer: not in the line management of the service complained about "
-    "(its service area or the directorate it belongs to) (para. 50)"
+    "(its service area or the directorate it belongs to)"
 )
 RULE_AVAILABILITY = "Availability recorded in the investigator pool"
 
@@ -152,8 +154,8 @@ ACCEPTED_STATUSES = frozenset({AssignmentStatus.ACCEPTED, AssignmentStatus.REPOR
 
 RULE_REQUIRED_ROLES = (
     "At children's Stage 2 an Independent Person is required, together with an "
-    f"Investigating Officer (para. 50; {REGULATIONS}, reg. 17); adult Moderate/High risk "
-    "and corporate Stage 2 complaints may have an Investigating Officer (para. 52)"
+    f"Investigating Officer ({REGULATIONS}, reg. 17); adult Moderate/High risk "
+    "and corporate Stage 2 complaints may have an Investigating Officer"
 )
 REQUIRED_ROLES: Mapping[tuple[Procedure, StageCode], tuple[AssignmentRole, ...]] = {
     (Procedure.CHILDREN, StageCode.STAGE_2): (

@@ -253,6 +253,17 @@ class AssignmentRole(StrEnum):
     PANEL_MEMBER = "panel member"
     PANEL_CHAIR = "panel chair"
 
+    @property
+    def label(self) -> str:
+        """As a heading or the start of a sentence: "Investigating Officer", "Review
+        panel member"."""
+        return {
+            "investigating officer": "Investigating Officer",
+            "independent person": "Independent Person",
+            "panel member": "Review panel member",
+            "panel chair": "Review panel chair",
+        }[self.value]
+
 
 class AssignmentStatus(StrEnum):
     OFFERED = "offered"
@@ -260,6 +271,11 @@ class AssignmentStatus(StrEnum):
     DECLINED = "declined"
     REPLACED = "replaced"
     REPORT_RECEIVED = "report received"
+
+    @property
+    def label(self) -> str:
+        """"Offered", "Accepted", "Report received"."""
+        return self.value.capitalize()
 
 
 class UserRole(StrEnum):

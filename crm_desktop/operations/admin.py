@@ -16,6 +16,7 @@ from crm_desktop.services import db_roles, users
 from crm_desktop.services import reference_admin as ra
 
 __all__ = [
+    "account_choices",
     "add_closure_day",
     "add_nature",
     "add_service_area",
@@ -178,6 +179,12 @@ def remove_closure_day_on(ctx: OpContext, day: dt.date) -> ra.ClosureDayRow:
 
 
 @operation(_USERS)
+def account_choices(ctx: OpContext) -> ra.AccountChoices:
+    """The pool records and service areas a new or changed account can be linked to."""
+    return ra.account_choices(ctx.session)
+
+
+@operation(_USERS)
 def user_accounts(ctx: OpContext) -> list[ra.UserRow]:
     """Every user account, enabled or not."""
     return ra.list_user_rows(ctx.session)
@@ -194,8 +201,10 @@ def add_user(
     windows_account: str | None = None,
     email: str | None = None,
     person_id: int | None = None,
+    service_area_id: int | None = None,
 ) -> ra.UserRow:
-    """Add a user account with a password, a Windows account, or both."""
+    """Add a user account with a password, a Windows account, or both (an investigator's
+    linked to their pool record, a service responder's to their service area)."""
     return ra.add_user_account(
         ctx.session,
         ctx.actor,
@@ -207,6 +216,7 @@ def add_user(
         windows_account=windows_account,
         email=email,
         person_id=person_id,
+        service_area_id=service_area_id,
     )
 
 
@@ -219,8 +229,11 @@ def update_user(
     role: UserRole | str,
     active: bool,
     windows_account: str | None = None,
+    person_id: int | None = None,
+    service_area_id: int | None = None,
 ) -> ra.UserRow:
-    """Change a user's name, role, Windows account or whether they can sign in."""
+    """Change a user's name, role, Windows account or whether they can sign in (and an
+    investigator's pool record or a service responder's service area)."""
     return ra.update_user(
         ctx.session,
         ctx.actor,
@@ -230,6 +243,8 @@ def update_user(
         role=role,
         active=active,
         windows_account=windows_account,
+        person_id=person_id,
+        service_area_id=service_area_id,
     )
 
 

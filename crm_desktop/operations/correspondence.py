@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from crm_desktop.correspondence import case_correspondence as records
-from crm_desktop.correspondence import letters, notifications, outbox, reminders, templates
+from crm_desktop.correspondence import letters, mail, notifications, outbox, reminders, templates
 from crm_desktop.correspondence.settings import (
     CorrespondenceSettings,
     load_settings,
     save_settings,
 )
 from crm_desktop.db.base import utcnow
+from crm_desktop.errors import ValidationError
 from crm_desktop.files import atomic_write
 from crm_desktop.operations.core import Change, OpContext, operation
 from crm_desktop.operations.policy import (
@@ -25,9 +28,11 @@ from crm_desktop.operations.policy import (
 )
 
 __all__ = [
+    "MailCheck",
     "NotificationList",
     "OutboxStatus",
     "case_correspondence",
+    "change_settings",
     "letter_pdf",
     "mail_settings",
     "mark_all_notifications_read",
@@ -44,6 +49,7 @@ __all__ = [
     "save_template",
     "send_email",
     "send_letter",
+    "send_test_email",
     "templates_for_editing",
     "unread_notifications",
 ]
@@ -51,6 +57,7 @@ __all__ = [
 # Every kind of data the reminders change: notifications, the escalation emails recorded
 # in cases' correspondence, and the escalation level recorded on Ombudsman remedies.
 REMINDER_CHANGES = (Change.NOTIFICATIONS, Change.CORRESPONDENCE, Change.CASES)
+_EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 
 
 # ------------------------------------------------------------------ correspondence
@@ -160,8 +167,16 @@ def templates_for_editing(ctx: OpContext) -> list[templates.TemplateView]:
 
 @operation(Permission.MANAGE_TEMPLATES)
 def preview_template(ctx: OpContext, key: str, subject: str, body: str) -> templates.RenderedText:
-    """A template's text as typed, filled in with example values (nothing is saved)."""
-    return templates.preview_sample(key, subject, body)
+    """A template's text as typed, filled in with example values and the letterhead's
+    own (nothing is saved)."""
+    settings = load_settings(ctx.session)
+    council = {
+        "name": settings.council_name,
+        "address": settings.council_address,
+        "phone": settings.council_phone,
+        "email": settings.council_email,
+    }
+    return templates.preview_sample(key, subject, body, council)
 
 
 @operation(Permission.MANAGE_TEMPLATES, changes=(Change.TEMPLATES,))
@@ -188,6 +203,88 @@ def mail_settings(ctx: OpContext) -> CorrespondenceSettings:
 def save_mail_settings(ctx: OpContext, settings: CorrespondenceSettings) -> CorrespondenceSettings:
     """Save the letterhead, mail server, reminder and escalation settings (checked first)."""
     return save_settings(ctx.session, settings, ctx.actor)
+
+
+def settings_with(
+    settings: CorrespondenceSettings, changes: Mapping[str, object]
+) -> CorrespondenceSettings:
+    """``settings`` with ``changes`` (field name -> value) made; an unknown name is a
+    mistake of the caller's."""
+    names = {f.name for f in fields(CorrespondenceSettings)}
+    unknown = sorted(set(changes) - names)
+    if unknown:
+        raise ValueError(f"not a letter or mail setting: {', '.join(unknown)}")
+    return replace(settings, **changes)  # type: ignore[arg-type]
+
+
+@operation(Permission.MANAGE_TEMPLATES, changes=(Change.TEMPLATES,))
+def change_settings(ctx: OpContext, changes: Mapping[str, object]) -> CorrespondenceSettings:
+    """Change some of the letterhead, mail server, reminder and escalation settings (the
+    others stay as saved, whoever saved them), checked first."""
+    settings = settings_with(load_settings(ctx.session), changes)
+    logo = settings.logo_path.strip()
+    if "logo_path" in changes and logo and not Path(logo).is_file():
+        raise ValidationError(
+            f"There is no file {logo}. Choose a PNG or JPEG file every user can open, "
+            "for example on a shared drive.",
+            "logo_path",
+        )
+    if "logo_path" in changes and logo and Path(logo).suffix.lower() not in _LOGO_TYPES:
+        raise ValidationError("The logo must be a PNG or JPEG picture.", "logo_path")
+    return save_settings(ctx.session, settings, ctx.actor)
+
+
+_LOGO_TYPES = (".png", ".jpg", ".jpeg")
+
+
+@dataclass(frozen=True)
+class MailCheck:
+    to: str
+    where: str  # "the mail server smtp.example.org" or the .eml file written
+
+
+@operation(Permission.MANAGE_TEMPLATES, own_transactions=True)
+def send_test_email(
+    ctx: OpContext, to: str, changes: Mapping[str, object] | None = None
+) -> MailCheck:
+    """Send a short test email to ``to`` with the mail settings as saved, or as typed
+    (``changes``, not saved), to check them. Nothing is recorded on any case."""
+    settings = settings_with(load_settings(ctx.session), changes or {})
+    ctx.end_reads()  # no transaction is held while the mail server is talked to
+    to = to.strip()
+    if not _EMAIL.match(to):
+        raise ValidationError("Give the email address to send the test to.", "test_to")
+    transport = mail.transport_for(settings)
+    if transport is None:
+        raise ValidationError(
+            "Give the mail server, or a folder for emails to be saved in, first.", "smtp_host"
+        )
+    sender = settings.sender
+    if not sender:
+        raise ValidationError(
+            "Give the From address (or the team's email address) first.", "smtp_from"
+        )
+    message = mail.build_message(
+        sender=sender,
+        to=to,
+        subject="Test email from CRM Desktop",
+        body=(
+            f"This is a test email sent by {ctx.actor.display_name or ctx.actor.username} "
+            "to check the mail settings of CRM Desktop.\n\nIf it has arrived, emails to "
+            "complainants, investigators and staff can be sent. Nothing needs doing.\n"
+        ),
+        message_id=mail.new_message_id(sender),
+        created=utcnow(),
+    )
+    try:
+        result = transport.send(message)
+    except mail.SendError as exc:
+        raise ValidationError(
+            f"The test email was not sent: {str(exc).rstrip('.')}. Check the mail settings.",
+            "smtp_host",
+        ) from None
+    where = f"the mail server {settings.smtp_host}" if settings.smtp_host else result
+    return MailCheck(to, where)
 
 
 # ------------------------------------------------------------------ notifications

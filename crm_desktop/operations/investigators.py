@@ -14,8 +14,9 @@ import datetime as dt
 from pathlib import Path
 
 from crm_desktop.domain.eligibility import Verdict
-from crm_desktop.domain.enums import AssignmentRole, AssignmentStatus
+from crm_desktop.domain.enums import AssignmentRole, AssignmentStatus, UserRole
 from crm_desktop.errors import FileProblem
+from crm_desktop.operations import admin
 from crm_desktop.operations.core import Change, OpContext, operation
 from crm_desktop.operations.policy import AssignmentId, CaseId, Permission, StageId
 from crm_desktop.services import access, attachments
@@ -25,6 +26,7 @@ from crm_desktop.services.reference_admin import ServiceAreaRow
 __all__ = [
     "accept",
     "add_to_pool",
+    "add_to_pool_with_sign_in",
     "appointment_choices",
     "case_appointments",
     "costs",
@@ -86,6 +88,32 @@ def add_to_pool(
 ) -> inv.PoolMember:
     """Add someone to the investigator pool (a new person, or one already recorded)."""
     return inv.add_to_pool(ctx.session, data, ctx.actor, ctx.today, person_id)
+
+
+@operation(Permission.MANAGE_USERS, changes=(Change.POOL, Change.USERS))
+def add_to_pool_with_sign_in(
+    ctx: OpContext,
+    data: inv.PoolMemberInput,
+    username: str,
+    password: str | None = None,
+    confirm: str | None = None,
+    windows_account: str | None = None,
+) -> inv.PoolMember:
+    """Add someone to the pool and give them their own sign-in as an investigator, in one
+    transaction: both are saved, or neither."""
+    member = add_to_pool(ctx, data)
+    admin.add_user(
+        ctx,
+        username,
+        UserRole.INVESTIGATOR,
+        data.full_name,
+        password=password,
+        confirm=confirm,
+        windows_account=windows_account,
+        email=data.email,
+        person_id=member.id,
+    )
+    return member
 
 
 @operation(Permission.MANAGE_POOL, changes=(Change.POOL,))

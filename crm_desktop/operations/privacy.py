@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session
 from crm_desktop.db.models_privacy import Characteristic, RecordType, RetentionMethod
 from crm_desktop.domain.enums import Procedure
 from crm_desktop.operations.attachments import store
-from crm_desktop.operations.core import Change, OpContext, operation
+from crm_desktop.operations.core import (
+    NO_PROGRESS,
+    Change,
+    OpContext,
+    Progress,
+    operation,
+    reporting,
+)
 from crm_desktop.operations.policy import CaseReference, Permission
 from crm_desktop.privacy import access_log as log
 from crm_desktop.privacy import equality, retention, subject_access
@@ -29,6 +36,7 @@ __all__ = [
     "delete_case",
     "equality_answers",
     "erase_equality_answers",
+    "find_people",
     "place_legal_hold",
     "population_shares",
     "purge",
@@ -135,9 +143,20 @@ def retention_log(ctx: OpContext) -> list[retention.RetentionEventView]:
 # ------------------------------------------------------------------ subject access
 
 
+@operation(Permission.MANAGE_PRIVACY)
+def find_people(ctx: OpContext, text: str, limit: int = 50) -> list[subject_access.PersonMatch]:
+    """People whose name, email or postcode contains ``text``, or who are a party to the
+    case with that reference, to choose whose data to export."""
+    return subject_access.find_people(ctx.session, text, limit)
+
+
 @operation(Permission.MANAGE_PRIVACY, changes=(Change.PRIVACY,))
 def subject_access_export(
-    ctx: OpContext, person_id: int, out: Path, request_reference: str | None = None
+    ctx: OpContext,
+    person_id: int,
+    out: Path,
+    request_reference: str | None = None,
+    progress: Progress = NO_PROGRESS,
 ) -> subject_access.SubjectAccessResult:
     """Everything held about one person, as a ZIP with a PDF index; other people's
     details redacted and every redaction logged."""
@@ -148,6 +167,7 @@ def subject_access_export(
         out,
         store=store(ctx),
         request_reference=request_reference,
+        progress=reporting(progress),
     )
 
 

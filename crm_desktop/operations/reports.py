@@ -19,6 +19,7 @@ from crm_desktop.operations.policy import Permission
 from crm_desktop.reports import annual, baseline, commentary, exports
 
 __all__ = [
+    "cases_in_year",
     "commentary_for",
     "export_data",
     "load_baseline",
@@ -28,6 +29,12 @@ __all__ = [
     "save_ombudsman_letter",
     "write_annual_report",
 ]
+
+
+@operation(Permission.RUN_REPORTS)
+def cases_in_year(ctx: OpContext, year: int, procedures: Sequence[Procedure] | None) -> int:
+    """How many cases the annual report for a financial year would count."""
+    return annual.cases_in_year(ctx.session, year, procedures)
 
 
 @operation(Permission.RUN_REPORTS)

@@ -35,7 +35,7 @@ import json
 import re
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,7 +75,7 @@ from crm_desktop.privacy.common import audit, moment
 from crm_desktop.reports.safe_cells import neutralise
 from crm_desktop.services.personal_data import Identifier, identifiers_of
 
-__all__ = ["REDACTED", "SubjectAccessResult", "subject_access_export"]
+__all__ = ["REDACTED", "PersonMatch", "SubjectAccessResult", "find_people", "subject_access_export"]
 
 REDACTED = "[redacted: third party]"
 REASONS = {
@@ -91,6 +91,84 @@ LEGAL_BASIS = (
 )
 _TITLES = ("Mr", "Mrs", "Ms", "Miss", "Mx", "Dr")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
+
+
+@dataclass(frozen=True)
+class PersonMatch:
+    """Someone the council holds a record of, as a chooser lists them: enough to tell two
+    people of the same name apart (the id is kept by the screen, never shown)."""
+
+    id: int
+    name: str
+    postcode: str
+    email: str
+    cases: int
+    references: tuple[str, ...]  # their latest few cases
+
+    @property
+    def detail(self) -> str:
+        parts = [p for p in (self.postcode, self.email) if p]
+        if self.cases:
+            shown = ", ".join(self.references)
+            more = (
+                f" and {self.cases - len(self.references)} more"
+                if self.cases > len(self.references)
+                else ""
+            )
+            parts.append(f"{self.cases} case{'s' if self.cases != 1 else ''}: {shown}{more}")
+        else:
+            parts.append("no cases")
+        return "; ".join(parts)
+
+
+def find_people(session: Session, text: str, limit: int = 50) -> list[PersonMatch]:
+    """People whose name, email address or postcode contains ``text`` (any case), or who
+    are a party to the case with that reference; anonymised records are left out."""
+    words = " ".join(text.split())
+    if len(words) < 2:
+        return []
+    pattern = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    by_case = (
+        sa.select(CaseParty.person_id)
+        .join(Case, Case.id == CaseParty.case_id)
+        .where(sa.func.upper(Case.reference) == words.upper())
+    )
+    people = session.scalars(
+        sa.select(Person)
+        .where(
+            Person.anonymised_at.is_(None),
+            sa.or_(
+                Person.full_name.ilike(pattern, escape="\\"),
+                Person.email.ilike(pattern, escape="\\"),
+                Person.postcode.ilike(pattern, escape="\\"),
+                Person.id.in_(by_case),
+            ),
+        )
+        .order_by(Person.full_name, Person.id)
+        .limit(limit)
+    ).all()
+    references: dict[int, list[str]] = {p.id: [] for p in people}
+    if people:
+        rows = session.execute(
+            sa.select(CaseParty.person_id, Case.reference)
+            .join(Case, Case.id == CaseParty.case_id)
+            .where(CaseParty.person_id.in_(list(references)))
+            .order_by(Case.received_on.desc(), Case.id.desc())
+        ).all()
+        for person_id, reference in rows:
+            if reference not in references[person_id]:
+                references[person_id].append(reference)
+    return [
+        PersonMatch(
+            p.id,
+            p.full_name,
+            p.postcode or "",
+            p.email or "",
+            len(references[p.id]),
+            tuple(references[p.id][:3]),
+        )
+        for p in people
+    ]
 
 
 @dataclass(frozen=True)
@@ -695,11 +773,15 @@ def subject_access_export(
     store: Path | None = None,
     request_reference: str | None = None,
     now: dt.datetime | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> SubjectAccessResult:
     """Write everything held about the person to ``out`` (a ZIP) and log the request and
     its redactions. ``store`` is the attachment store; without it the attachments are
     listed but their files are not included. The ZIP is written under a temporary name
-    and renamed into place only once the request is logged."""
+    and renamed into place only once the request is logged. ``progress(done, total,
+    text)`` hears how far it has got (and may stop it, by raising, before the ZIP is
+    written)."""
+    step = progress or (lambda _done, _total, _text: None)
     at = moment(now)
     subject = session.get(Person, person_id)
     if subject is None:
@@ -711,9 +793,17 @@ def subject_access_export(
     case_ids = sorted(
         set(session.scalars(sa.select(CaseParty.case_id).where(CaseParty.person_id == person_id)))
     )
+    attachments = list(
+        session.scalars(
+            sa.select(Attachment).where(Attachment.case_id.in_(case_ids)).order_by(Attachment.id)
+        )
+    )
+    total = len(attachments) + 4
+    step(0, total, f"Collecting what is held in {len(case_ids)} case(s)…")
     identifiers, others = _third_parties(session, subject, case_ids)
     collector = _Collector(identifiers)
     data = _collect(session, subject, case_ids, collector)
+    step(1, total, "Collecting the attachments…")
     answers = equality.equality_of(session, person_id)
     data["equality"] = (
         [{"question": k, "answer": v} for k, v in _plain_answers(answers).items()]
@@ -727,9 +817,8 @@ def subject_access_export(
     members: list[tuple[str, bytes]] = []
     attachment_rows: list[dict[str, Any]] = []
     not_included: list[str] = []
-    for row in session.scalars(
-        sa.select(Attachment).where(Attachment.case_id.in_(case_ids)).order_by(Attachment.id)
-    ):
+    for number, row in enumerate(attachments, start=1):
+        step(1 + number, total, f"Attachment {number} of {len(attachments)}…")
         shown = collector.text(row.original_name, "attachment", row.id, "original_name")
         member = f"attachments/{row.id}-{_safe_file_name(shown)}"
         included = False
@@ -755,6 +844,7 @@ def subject_access_export(
             }
         )
     data["attachments"] = attachment_rows
+    step(total - 2, total, "Collecting the history…")
     data["history"] = _history(session, subject, case_ids, refs, others, collector)
 
     order: tuple[str, ...] = ("person", "equality", "cases", "points", "stages")
@@ -784,6 +874,7 @@ def subject_access_export(
         not_included,
         [refs[i] for i in case_ids],
     )
+    step(total - 1, total, "Writing the ZIP…")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -793,6 +884,7 @@ def subject_access_export(
         request_id = _log(
             session, actor, subject.id, request_reference, out, digest, files, collector, at
         )
+    step(total, total, "Done.")
     return SubjectAccessResult(
         request_id,
         out,

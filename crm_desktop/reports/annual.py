@@ -16,10 +16,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from crm_desktop.db import witness
 from crm_desktop.db.audit import chain_head
+from crm_desktop.db.models import Case, Stage
 from crm_desktop.domain.enums import Procedure
 from crm_desktop.domain.financial_year import FinancialYear
 from crm_desktop.errors import ValidationError
@@ -31,6 +33,7 @@ __all__ = [
     "LAST_YEAR",
     "ReportFiles",
     "Step",
+    "cases_in_year",
     "check_year",
     "write_annual_report",
 ]
@@ -128,3 +131,17 @@ def write_annual_report(
     return ReportFiles(
         financial_year, chosen, targets[0], targets[1] if workbook is not None else None
     )
+
+
+def cases_in_year(session: Session, year: int, procedures: Sequence[Procedure] | None) -> int:
+    """How many cases the report for ``year`` counts: received in the financial year, or
+    with a stage closed in it (of ``procedures``, or all). Zero: the report would be
+    tables of zeros, which the person asking should hear before it is made."""
+    fy = FinancialYear(year)
+    closed_in_year = sa.select(Stage.case_id).where(Stage.closed_on.between(fy.start, fy.end))
+    query = sa.select(sa.func.count(Case.id)).where(
+        sa.or_(Case.received_on.between(fy.start, fy.end), Case.id.in_(closed_in_year))
+    )
+    if procedures:
+        query = query.where(Case.procedure.in_([Procedure(p) for p in procedures]))
+    return int(session.scalar(query) or 0)

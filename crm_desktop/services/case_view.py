@@ -33,7 +33,6 @@ from crm_desktop.db.models import (
     Team,
     User,
 )
-from crm_desktop.domain.eligibility import role_label
 from crm_desktop.domain.enums import (
     AssignmentRole,
     AssignmentStatus,
@@ -51,6 +50,7 @@ from crm_desktop.domain.formatting import format_date, working_days_text
 from crm_desktop.domain.workflow import Action, State
 from crm_desktop.errors import NotFound, UserFacingError
 from crm_desktop.services import clock
+from crm_desktop.services.audit_words import AuditWords, describe_fields, field_label
 from crm_desktop.services.cases import is_late_complaint
 from crm_desktop.services.timeline import TimelineEntry, case_timeline
 from crm_desktop.services.workflow import available_actions, case_state
@@ -146,7 +146,7 @@ class CaseDetail:
     closed_on: dt.date | None
     owner: str
     version: int
-    updated_by: str
+    updated_by: str  # who last changed it, by the name colleagues know them by
     late_complaint: bool
     late_decision: str
     reply_text: str
@@ -203,10 +203,19 @@ def _stage_view(session: Session, stage: Stage, case: Case, today: dt.date) -> S
         clock_text = f"Responded on {format_date(stage.closed_on)}"
         if stage.due_on is not None:
             clock_text += " (in time)" if stage.closed_on <= stage.due_on else " (late)"
-    elif stage.started_on is None or stage.due_on is None:
+    elif stage.started_on is None:
         clock_text = "The clock has not started"
         if code == StageCode.STAGE_2 and case.procedure == Procedure.CHILDREN:
             clock_text += ": it starts when the statement of complaint is agreed"
+    elif stage.due_on is None:
+        # Started, with no response deadline of the council's: the Ombudsman's stage,
+        # whose dates the Ombudsman sets (its enquiry response date is shown with it).
+        clock_text = f"Running since {format_date(stage.started_on)}"
+        if code == StageCode.LGSCO:
+            clock_text = (
+                f"With the Ombudsman since {format_date(stage.started_on)}: the Ombudsman "
+                "sets the dates"
+            )
     else:
         try:
             status = clock.stage_clock_status(session, stage.id, today)
@@ -290,29 +299,12 @@ _SKIP_KEYS = {
     "changed_at",
     "changed_by",
     "id",
-    "case_id",
-    "stage_id",
-    "point_id",
-    "person_id",
 }
 _VERBS = {"create": "added", "update": "changed", "delete": "removed"}
 
 
-def _value(value: object) -> str:
-    if value is None or value == "":
-        return "none"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    text = str(value)
-    if len(text) == 10 and text[4] == "-" and text[7] == "-":
-        try:
-            return format_date(dt.date.fromisoformat(text))
-        except ValueError:
-            return text
-    return text
-
-
 def _history(session: Session, case_id: int) -> list[HistoryView]:
+    words = AuditWords(session)
     rows = []
     for event in session.scalars(
         sa.select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.id.desc())
@@ -323,34 +315,45 @@ def _history(session: Session, case_id: int) -> list[HistoryView]:
             before = json.loads(event.before) if event.before else {}
         except ValueError:
             after, before = {}, {}
+        if not isinstance(after, dict):
+            after = {}
+        if not isinstance(before, dict):
+            before = {}
         if event.entity == "workflow":
             try:
                 what = Action(event.action).label
             except ValueError:
                 what = event.action.capitalize()
             details = "; ".join(
-                f"{k.replace('_', ' ')}: {_value(v)}" for k, v in sorted(after.items())
+                f"{label.capitalize()}: {text}"
+                for label, text in describe_fields(words, sorted(after.items()), _SKIP_KEYS)
             )
         else:
             verb = _VERBS.get(event.action)
             what = f"{entity} {verb}" if verb else f"{entity}: {event.action}"
-            if event.action == "update" and isinstance(after, dict):
+            if event.action == "update":
                 changes = []
                 for key in sorted(k for k in after if k not in _SKIP_KEYS):
-                    old = before.get(key) if isinstance(before, dict) else None
-                    changes.append(f"{key.replace('_', ' ')}: {_value(old)} → {_value(after[key])}")
+                    new = words.value(key, after[key])
+                    if new is None:
+                        continue
+                    old = words.value(key, before.get(key))
+                    changes.append(f"{field_label(key).capitalize()}: {old} → {new}")
                 if not changes:
-                    continue  # only its version moved on: nothing a person changed
+                    continue  # only its version or a link moved on: nothing a person changed
                 details = "; ".join(changes)
-            elif isinstance(after, dict):
-                details = "; ".join(
-                    f"{k.replace('_', ' ')}: {_value(v)}"
-                    for k, v in sorted(after.items())
-                    if k not in _SKIP_KEYS and v not in (None, "", [])
-                )
             else:
-                details = ""
-        rows.append(HistoryView(_local(event.occurred_at), event.username or "", what, details))
+                details = "; ".join(
+                    f"{label.capitalize()}: {text}"
+                    for label, text in describe_fields(
+                        words,
+                        sorted((k, v) for k, v in after.items() if v not in (None, "", [])),
+                        _SKIP_KEYS,
+                    )
+                )
+        rows.append(
+            HistoryView(_local(event.occurred_at), words.who(event.username), what, details)
+        )
     return rows
 
 
@@ -430,9 +433,9 @@ def load_case_detail(session: Session, case_id: int, today: dt.date) -> CaseDeta
     assignments = [
         AssignmentView(
             stage_labels.get(a.stage_id, ""),
-            _first_capital(role_label(AssignmentRole(a.role))),
+            AssignmentRole(a.role).label,
             person.full_name,
-            AssignmentStatus(a.status).value.capitalize(),
+            AssignmentStatus(a.status).label,
             a.offered_on,
             a.report_due_on,
         )
@@ -474,7 +477,7 @@ def load_case_detail(session: Session, case_id: int, today: dt.date) -> CaseDeta
         closed_on=case.closed_on,
         owner=owner.display_name if isinstance(owner, User) else "",
         version=case.version,
-        updated_by=case.updated_by or "",
+        updated_by=AuditWords(session).who(case.updated_by),  # the name, not the username
         late_complaint=is_late_complaint(case.received_on, case.events_on),
         late_decision=case.late_complaint_decision or "",
         reply_text=case.reply_text or "",
@@ -492,10 +495,7 @@ def load_case_detail(session: Session, case_id: int, today: dt.date) -> CaseDeta
 
 def state_label(state: str) -> str:
     """A state as the stage panel shows it: 'Awaiting acknowledgement'."""
-    return State(state).value.capitalize() if state else ""
-
-
-def _first_capital(text: str) -> str:
-    """A label at the start of a table cell: its first letter a capital, the rest as
-    written ("Investigating Officer", "Review panel member")."""
-    return text[:1].upper() + text[1:]
+    if not state:
+        return ""
+    text = State(state).value
+    return text[:1].upper() + text[1:]  # "With the Ombudsman": names keep their capital

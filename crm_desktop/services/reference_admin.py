@@ -28,6 +28,7 @@ from crm_desktop.db.models import (
     Directorate,
     KpiDefinition,
     Nature,
+    Person,
     ServiceArea,
     ServiceCategory,
     StageTimescale,
@@ -653,10 +654,22 @@ class UserRow:
     last_sign_in_at: dt.datetime | None
     locked: bool
     version: int
+    person_id: int | None = None  # an investigator's record in the pool
+    person_name: str = ""
+    service_area_id: int | None = None  # a service responder's service area
+    service_area_name: str = ""
+
+    @property
+    def linked_to(self) -> str:
+        """Whose pool record or which service area the account answers for, if any."""
+        return self.person_name or self.service_area_name
 
 
 def _user_row(u: User, now: dt.datetime | None = None) -> UserRow:
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    session = sa.inspect(u).session
+    person = session.get(Person, u.person_id) if session and u.person_id else None
+    area = session.get(ServiceArea, u.service_area_id) if session and u.service_area_id else None
     return UserRow(
         u.id,
         u.username,
@@ -667,11 +680,93 @@ def _user_row(u: User, now: dt.datetime | None = None) -> UserRow:
         u.last_sign_in_at,
         u.locked_until is not None and u.locked_until > now,
         u.version,
+        u.person_id,
+        person.full_name if person else "",
+        u.service_area_id,
+        area.name if area else "",
     )
 
 
 def list_user_rows(session: Session) -> list[UserRow]:
     return [_user_row(u) for u in session.scalars(sa.select(User).order_by(User.username))]
+
+
+def _check_links(
+    session: Session, role: UserRole, person_id: int | None, service_area_id: int | None
+) -> None:
+    """An investigator's account is linked to their pool record; a service responder's to
+    the service area whose cases they answer."""
+    if role == UserRole.INVESTIGATOR:
+        if person_id is None:
+            raise ValidationError(
+                "Choose the investigator's record in the pool: their account is linked to it.",
+                "person",
+            )
+        person = session.get(Person, person_id)
+        if person is None or not person.is_investigator:
+            raise ValidationError(
+                "That person is not in the investigator pool. Add them on the Investigators "
+                "page first.",
+                "person",
+            )
+        clash = session.scalar(
+            sa.select(User.username).where(
+                User.person_id == person_id, User.role == UserRole.INVESTIGATOR
+            )
+        )
+        if clash is not None:
+            raise ValidationError(f"{person.full_name} already signs in as {clash}.", "person")
+    if role == UserRole.SERVICE_RESPONDER:
+        if service_area_id is None:
+            raise ValidationError(
+                "Choose the service area whose cases this responder answers.", "service_area"
+            )
+        if session.get(ServiceArea, service_area_id) is None:
+            raise NotFound("That service area no longer exists. Reload the list.")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A record chosen by name (an id the screens keep, never show)."""
+
+    id: int
+    name: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class AccountChoices:
+    """What a user account can be linked to: the investigator pool (for an investigator's
+    sign-in; those who already have one say so) and the service areas in use (for a
+    service responder)."""
+
+    people: list[Choice]
+    service_areas: list[Choice]
+
+
+def account_choices(session: Session) -> AccountChoices:
+    signed_in = dict(
+        session.execute(
+            sa.select(User.person_id, User.username).where(
+                User.person_id.is_not(None), User.role == UserRole.INVESTIGATOR
+            )
+        ).all()
+    )
+    people = [
+        Choice(p.id, p.full_name, f"signs in as {signed_in[p.id]}" if p.id in signed_in else "")
+        for p in session.scalars(
+            sa.select(Person)
+            .where(Person.is_investigator.is_(True), Person.anonymised_at.is_(None))
+            .order_by(Person.full_name)
+        )
+    ]
+    areas = [
+        Choice(a.id, a.name, Procedure(a.procedure).label)
+        for a in session.scalars(
+            sa.select(ServiceArea).where(ServiceArea.active.is_(True)).order_by(ServiceArea.name)
+        )
+    ]
+    return AccountChoices(people, areas)
 
 
 def has_users(session: Session) -> bool:
@@ -729,13 +824,22 @@ def add_user_account(
     windows_account: str | None = None,
     email: str | None = None,
     person_id: int | None = None,
+    service_area_id: int | None = None,
 ) -> UserRow:
-    """Add a user account (an investigator's is linked to their record in the pool)."""
+    """Add a user account (an investigator's is linked to their record in the pool, a
+    service responder's to their service area)."""
     if not display_name.strip():
         raise ValidationError("Enter the user's name as colleagues should see it.", "display_name")
     password = password or None
     if password is not None and password != (confirm or ""):
         raise ValidationError("The two passwords are not the same. Type them again.", "confirm")
+    new_role = _role(role)
+    _check_links(
+        session,
+        new_role,
+        person_id if new_role == UserRole.INVESTIGATOR else None,
+        service_area_id if new_role == UserRole.SERVICE_RESPONDER else None,
+    )
     view = user_service.add_user(
         session,
         username,
@@ -744,10 +848,12 @@ def add_user_account(
         password=password,
         windows_account=(windows_account or "").strip() or None,
         email=(email or "").strip() or None,
-        person_id=person_id,
+        person_id=person_id if new_role == UserRole.INVESTIGATOR else None,
     )
     user = session.get(User, view.id)
     assert user is not None
+    if new_role == UserRole.SERVICE_RESPONDER:
+        user.service_area_id = service_area_id
     user.updated_by = actor.username
     session.flush()
     return _user_row(user)
@@ -763,8 +869,12 @@ def update_user(
     role: UserRole | str,
     active: bool,
     windows_account: str | None = None,
+    person_id: int | None = None,
+    service_area_id: int | None = None,
 ) -> UserRow:
-    """Change a user's name, role, Windows account or whether they can sign in."""
+    """Change a user's name, role, Windows account or whether they can sign in (and, for
+    an investigator or a service responder, their pool record or service area; None
+    keeps the one they have)."""
     user = _get(session, User, user_id, "user")
     user.check_version(version, f"The user {user.username}")
     new_role = _role(role)
@@ -781,12 +891,14 @@ def update_user(
             "role first, or nobody could change settings and users.",
             "role",
         )
-    if new_role == UserRole.INVESTIGATOR and user.person_id is None:
-        raise ValidationError(
-            "An investigator's account must be linked to their record in the pool; "
-            "create it from the investigator's record.",
-            "role",
-        )
+    person = person_id if person_id is not None else user.person_id
+    area = service_area_id if service_area_id is not None else user.service_area_id
+    if new_role == UserRole.INVESTIGATOR and (
+        person != user.person_id or UserRole(user.role) != UserRole.INVESTIGATOR
+    ):
+        _check_links(session, new_role, person, None)
+    if new_role == UserRole.SERVICE_RESPONDER:
+        _check_links(session, new_role, None, area)
     account = (windows_account or "").strip().lower() or None
     if account is not None:
         clash = session.scalar(
@@ -804,6 +916,10 @@ def update_user(
     user.display_name = display_name.strip()
     user.role = new_role
     user.windows_account = account
+    if new_role == UserRole.INVESTIGATOR:
+        user.person_id = person
+    if new_role == UserRole.SERVICE_RESPONDER:
+        user.service_area_id = area
     if active and not user.active:
         user.failed_sign_ins = 0
         user.locked_until = None
@@ -828,7 +944,9 @@ def reset_password(
 
 
 __all__: Sequence[str] = (
+    "AccountChoices",
     "AreaChoice",
+    "Choice",
     "ClosureDayRow",
     "KpiRow",
     "NatureRow",
@@ -836,6 +954,7 @@ __all__: Sequence[str] = (
     "ServiceAreaRow",
     "TimescaleRow",
     "UserRow",
+    "account_choices",
     "add_closure_day",
     "add_nature",
     "add_service_area",

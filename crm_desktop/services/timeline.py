@@ -18,6 +18,7 @@ from crm_desktop.db.models import AuditEvent, Case, Nature
 from crm_desktop.domain.enums import StageCode
 from crm_desktop.domain.formatting import format_date
 from crm_desktop.domain.workflow import Action
+from crm_desktop.services.audit_words import AuditWords, field_label
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,9 @@ def _workflow_text(action: str, details: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def _describe(event: AuditEvent, natures: dict[int, str], masked: bool = False) -> str | None:
+def _describe(
+    event: AuditEvent, natures: dict[int, str], words: AuditWords, masked: bool = False
+) -> str | None:
     before, after = _load(event.before), _load(event.after)
     if masked:
         # An anonymised case: the trail keeps what was written, the timeline does not show it.
@@ -97,9 +100,16 @@ def _describe(event: AuditEvent, natures: dict[int, str], masked: bool = False) 
         if event.action in ("create", "update") and outcome:
             return f"Complaint point outcome recorded: {outcome}"
     if event.entity == "assignment" and event.action == "create":
-        return f"{str(after.get('role', '')).capitalize()} offered the case"
+        role = words.value("role", after.get("role")) or "Someone"
+        person = words.value("person_id", after.get("person_id"))
+        who = (
+            f" ({person})" if person and person not in ("none", "(removed)") and not masked else ""
+        )
+        return f"{role}{who} offered the case"
     if event.entity == "assignment" and event.action == "update" and "status" in after:
-        return f"Appointment {after['status']}"
+        status = words.value("status", after["status"]) or str(after["status"])
+        person = "" if masked else words.assignment_person(event.entity_id)
+        return f"Appointment {status.lower()}" + (f" by {person}" if person else "")
     if event.entity == "lgsco_remedy" and event.action == "create":
         return (
             f"Ombudsman remedy agreed, due {_date(after.get('deadline_on'))}: "
@@ -128,7 +138,16 @@ def _describe(event: AuditEvent, natures: dict[int, str], masked: bool = False) 
             )
         ]
         if changed:
-            return "Case details changed: " + ", ".join(k.replace("_", " ") for k in changed)
+            shown = []
+            for key in changed:
+                value = words.value(key, after[key])
+                if value is None:
+                    continue
+                if key.endswith("_id"):
+                    shown.append(f"{field_label(key)} now {value}")
+                else:
+                    shown.append(field_label(key))
+            return "Case details changed: " + ", ".join(shown) if shown else None
         return None
     _ = before
     return None
@@ -144,9 +163,12 @@ def case_timeline(session: Session, case_id: int) -> list[TimelineEntry]:
     )
     case = session.get(Case, case_id)
     masked = case is None or case.anonymised_at is not None
+    words = AuditWords(session)
     entries = []
     for event in events:
-        text = _describe(event, natures, masked)
+        text = _describe(event, natures, words, masked)
         if text is not None:
-            entries.append(TimelineEntry(event.id, event.occurred_at, event.username or "", text))
+            entries.append(
+                TimelineEntry(event.id, event.occurred_at, words.who(event.username), text)
+            )
     return entries

@@ -60,6 +60,12 @@ def test_review_hold_anonymise_sar_and_access_log(
     code, _, err = run([*db, "hold", "NOPE-2024-1", "--reason", "x"], capsys)
     assert code == 2 and "NOPE-2024-1" in err
 
+    code, out, _ = run([*boss, "people", who.postcode], capsys)
+    assert code == 0 and out.startswith(f"{person_id}\t{who.name}\t") and first in out
+    code, out, _ = run([*boss, "people", first.lower()], capsys)  # by case reference
+    assert out.splitlines()[0].startswith(f"{person_id}\t")
+    code, _, err = run([*clerk, "people", who.name], capsys)
+    assert code == 2 and "cannot" in err
     out_zip = tmp_path / "sar.zip"
     code, out, _ = run([*boss, "sar", str(person_id), "--out", str(out_zip)], capsys)
     assert code == 0 and "Wrote" in out

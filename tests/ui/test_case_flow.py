@@ -217,13 +217,25 @@ def test_a_complaint_from_logging_to_the_ombudsman(qtbot, database: Database, pe
     _act(case, Action.ESCALATE_TO_LGSCO, dt.date(2025, 6, 2), lgsco_reference="25 001 234")
     assert _stage(database, case_id) == (StageCode.LGSCO.value, CaseStatus.OPEN.value, None)
     assert "25 001 234" in case.stage_tab.stage_values["lgsco"].text()
+    # The Ombudsman's stage has started, with no deadline of ours: said once, not both.
+    values = case.stage_tab.stage_values
+    assert values["started"].text() == "2 Jun 2025"
+    assert values["clock"].text() == (
+        "With the Ombudsman since 2 Jun 2025: the Ombudsman sets the dates"
+    )
 
     # The timeline and the history show what was done, by whom.
     texts = [entry.text for entry in case.detail.timeline]
     assert any(t.startswith("Escalate to the Ombudsman on 2 Jun 2025") for t in texts)
     assert any(t.startswith("Reopen on 22 May 2025") for t in texts)
     assert any(t.startswith("Suspend on 7 Apr 2025") for t in texts)
-    assert {h.who for h in case.detail.history} >= {"officer1", "boss"}
+    # Names, not usernames: who did it as colleagues know them.
+    assert {h.who for h in case.detail.history} >= {"Priya Raman", "Morag Ellison"}
+    assert not {h.who for h in case.detail.history} & {"officer1", "boss"}
+    details = [f"{h.what}: {h.details}" for h in case.detail.history]
+    assert not [d for d in details if " id" in d or "_id" in d], details  # no internal ids
+    assert any("Current stage: Stage 1 → Stage 2" in d for d in details), details
+    assert not [t for t in texts if "_" in t or " id" in t], texts
 
     # The Ombudsman page lists it; the Cases page finds it.
     window.show_page("Ombudsman")

@@ -4,6 +4,7 @@ equality monitoring dialog of the case form."""
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,8 @@ import pytest
 import sqlalchemy as sa
 
 from crm_desktop.db.database import Database
-from crm_desktop.db.models import Case
+from crm_desktop.db.models import Case, Person
+from crm_desktop.db.models_privacy import SubjectAccessRequest
 from crm_desktop.privacy.equality import EqualityAnswers, equality_of, record_equality
 from tests.core.test_privacy_support import MANAGER, add_closed_case, add_person, someone
 from ui.case_form import CaseDialog
@@ -19,6 +21,7 @@ from ui.context import AppContext
 from ui.equality_dialog import NOT_ANSWERED, EqualityDialog
 from ui.main_window import MainWindow
 from ui.privacy_page import PrivacyPage
+from ui.runner import Job, Runner
 from ui.widgets import RowsModel
 
 
@@ -133,7 +136,7 @@ def test_an_action_without_a_chosen_case_or_with_a_cancelled_reason_does_nothing
 
 
 def test_a_subject_access_export_writes_a_zip(
-    page: PrivacyPage, closed: dict[str, int], tmp_path: Path
+    page: PrivacyPage, closed: dict[str, int], tmp_path: Path, database: Database
 ) -> None:
     target = tmp_path / "out" / "sar.zip"
     target.parent.mkdir()
@@ -144,14 +147,28 @@ def test_a_subject_access_export_writes_a_zip(
         return str(target)
 
     page.ask_save_path = save_path
-    page.person_id.setText("abc")
     page.sar_button.click()
-    assert "whole number" in page.sar_error.text()
+    assert "Find the person first" in page.sar_error.text()
     assert asked == []
-    page.person_id.setText(str(closed["person"]))
+    page.person.search.setText("zelda")  # both people of the fixture, by name
+    page.person.look_up()
+    found = [page.person.results.item(i).text() for i in range(page.person.results.count())]
+    assert len(found) == 2 and all(text.startswith("Zelda") for text in found)
+    assert all("1 case: " in text for text in found)  # what tells them apart
+    assert not any(str(closed["person"]) == text for text in found)
+    page.sar_button.click()
+    assert "Find the person first" in page.sar_error.text()  # two found, none chosen
+    with database.session() as session:
+        first = session.get(Person, closed["person"])
+        assert first is not None
+        name, postcode = first.full_name, first.postcode
+    page.person.search.setText(postcode or "")  # by postcode: one found, chosen at once
+    page.person.look_up()
+    assert page.person.person_id() == closed["person"] and page.person.person_name() == name
     page.sar_button.click()
     assert page.sar_error.text() == ""
-    assert asked and asked[0].endswith(f"subject-access-{closed['person']}.zip")
+    slug = "-".join(name.lower().split())
+    assert asked and asked[0].endswith(f"subject-access-{slug}.zip")
     assert zipfile.is_zipfile(target)
     with zipfile.ZipFile(target) as archive:
         assert any(name.lower().endswith(".pdf") for name in archive.namelist())
@@ -265,3 +282,49 @@ def test_a_non_manager_cannot_open_the_equality_dialog(
     hidden = EqualityDialog(context, closed["person"], "A")
     qtbot.addWidget(hidden)
     assert "Female" not in hidden.current.text()
+
+
+def test_a_subject_access_export_shows_progress_and_cancelling_keeps_nothing(
+    page: PrivacyPage, closed: dict[str, int], tmp_path: Path, database: Database, runner: Runner
+) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    target = folder / "sar.zip"
+    page.ask_save_path = lambda *_args: str(target)
+    page.person.search.setText("zelda")
+    page.person.look_up()
+    page.person.results.setCurrentRow(0)
+    original = runner.submit_job
+    jobs: list[Job] = []
+    seen: list[tuple[int, int, str]] = []
+
+    def cancelling(
+        work: Callable[[Job], Any], on_done: Any = None, on_error: Any = None, shown: Any = None
+    ) -> Job:
+        def remember(job: Job) -> Any:
+            jobs.append(job)
+            return work(job)
+
+        def progress(done: int, total: int, text: str) -> None:
+            seen.append((done, total, text))
+            if shown is not None:
+                shown(done, total, text)
+            if done >= 1:
+                jobs[-1].cancel()  # the user presses Cancel while it collects
+
+        return original(remember, on_done, on_error, progress)
+
+    runner.submit_job = cancelling  # type: ignore[method-assign]
+    page.sar_button.click()
+    runner.submit_job = original  # type: ignore[method-assign]
+    assert jobs and jobs[-1].cancelled
+    assert seen[0][2].startswith("Collecting what is held")
+    assert list(folder.iterdir()) == []  # no ZIP, no temporary file left
+    with database.session() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(SubjectAccessRequest)) == 0
+    page.sar_progress.cancel_button.click()
+    assert page.sar_button.isEnabled()
+    assert page.sar_status.text().startswith("Cancelled")
+    page.sar_button.click()  # not cancelled: written, with its progress to the end
+    assert target.is_file() and page.last_export is not None
+    assert not page.sar_progress.isVisible()

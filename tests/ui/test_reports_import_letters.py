@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
+from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QWizard
 
 from crm_desktop.correspondence.notifications import notify
@@ -155,18 +156,50 @@ def test_cancel_leaves_no_file_and_errors_are_shown(
     page.pdf_path.setText(str(tmp_path / "cancelled.pdf"))
     page.make_report()
     runner.submit_job = original  # type: ignore[method-assign]
-    assert jobs and jobs[0].cancelled
+    assert jobs and jobs[-1].cancelled  # the report's job (the first counts the cases)
     assert list(tmp_path.iterdir()) == []
     assert page.opened == []  # type: ignore[attr-defined]
     page.report_progress.cancel_button.click()
     assert page.make_button.isEnabled()
     assert "Cancelled" in page.report_status.text()
 
+    # A folder that does not exist (a new profile's): asked, then made, or not.
+    notifier = page.context.notifier
+    assert isinstance(notifier, RecordingNotifier)
+    notifier.answer = False
     page.pdf_path.setText(str(tmp_path / "no such folder" / "report.pdf"))
     page.make_report()
     assert page.report_error.isVisibleTo(page)
     assert "does not exist" in page.report_error.text()
+    assert notifier.messages[-1][:2] == ("confirm", "Make the folder?")
     assert page.opened == []  # type: ignore[attr-defined]
+    assert not (tmp_path / "no such folder").exists()
+    notifier.answer = True
+    page.make_report()
+    made = tmp_path / "no such folder" / "report.pdf"
+    assert page.opened == [made] and made.read_bytes().startswith(b"%PDF")  # type: ignore[attr-defined]
+    # The folder is remembered for this user: the next report is suggested there.
+    assert page.remembered_folder() == made.parent
+    page.year.setCurrentIndex(page.year.findData(2023))
+    assert Path(page.pdf_path.text()).parent == made.parent
+
+
+def test_a_year_without_cases_is_said_before_24_pages_of_zeros(
+    page: ReportsPage, out: Path
+) -> None:
+    notifier = page.context.notifier
+    assert isinstance(notifier, RecordingNotifier)
+    notifier.answer = False
+    page.year.setCurrentIndex(page.year.findData(2010))
+    page.pdf_path.setText(str(out / "empty.pdf"))
+    page.make_report()
+    assert notifier.messages[-1][:2] == ("confirm", "No cases in this year")
+    assert "2010/11" in notifier.messages[-1][2]
+    assert page.report_status.text() == "No report made: 2010/11 has no cases."
+    assert list(out.iterdir()) == [] and page.opened == []  # type: ignore[attr-defined]
+    notifier.answer = True  # "Make it anyway"
+    page.make_report()
+    assert (out / "empty.pdf").read_bytes().startswith(b"%PDF")
 
 
 def test_an_officer_reads_the_commentary_but_cannot_change_it(
@@ -308,6 +341,40 @@ def test_a_bad_file_shows_every_error_and_imports_nothing(
     wizard.next()
     assert wizard.currentPage() is wizard.file_page
     assert "There is no file" in wizard.file_page.message.text()
+
+
+def test_an_import_can_be_cancelled_and_keeps_nothing(
+    qtbot,  # type: ignore[no-untyped-def]
+    page: ReportsPage,
+    cases: Database,
+    runner: Runner,
+) -> None:
+    before = _count(cases, Case)
+    wizard = _wizard(qtbot, page, EXAMPLE)
+    check = wizard.check_page
+    check.add_missing.setChecked(True)
+    assert check.isComplete(), check.verdict.text()
+    original = runner.submit_job
+    jobs: list[Job] = []
+
+    def cancelling(
+        work: Callable[[Job], Any], on_done: Any = None, on_error: Any = None, _p: Any = None
+    ) -> Job:
+        def remember(job: Job) -> Any:
+            jobs.append(job)
+            return work(job)
+
+        return original(remember, on_done, on_error, lambda *_a: jobs[-1].cancel())
+
+    runner.submit_job = cancelling  # type: ignore[method-assign]
+    wizard.next()  # the import starts; the user cancels as soon as it reports progress
+    runner.submit_job = original  # type: ignore[method-assign]
+    run = wizard.import_page
+    assert jobs and jobs[-1].cancelled and run.result is None
+    assert _count(cases, Case) == before  # one transaction: nothing of it kept
+    run.cancel()  # what the Cancel button does while it runs
+    assert run.summary.text() == "Cancelled: nothing was imported."
+    assert run.isComplete() and not run.cancel_button.isVisible()
 
 
 def test_a_good_file_is_previewed_then_imported(
@@ -624,3 +691,21 @@ def test_the_main_window_shows_the_reports_page(
     assert window.show_page("Reports") is window.reports
     assert window.reports.commentary_year == 2024
     window.close()
+
+
+def test_the_one_click_report_works_on_a_new_profile_without_a_documents_folder(
+    page: ReportsPage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    documents = tmp_path / "new profile" / "Documents"
+    monkeypatch.setattr(
+        QStandardPaths, "writableLocation", staticmethod(lambda _which: str(documents))
+    )
+    page._suggest_pdf()
+    assert Path(page.pdf_path.text()).parent == documents and not documents.exists()
+    page.make_button.click()
+    notifier = page.context.notifier
+    assert isinstance(notifier, RecordingNotifier)
+    assert not [m for m in notifier.messages if m[:2] == ("confirm", "Make the folder?")]
+    assert page.report_error.text() == ""
+    (made,) = documents.iterdir()
+    assert made.name == "annual-report-2024-25.pdf" and page.opened == [made]  # type: ignore[attr-defined]

@@ -165,7 +165,7 @@ def test_admin_users(qtbot, manager_context: AppContext, database: Database) -> 
     users.new_password.setText("long enough 1")
     users.new_confirm.setText("long enough 1")
     users.add()
-    assert users.message.text() == "Added tom."
+    assert users.message.text() == "Added tom (consumer relations officer)."
     users.view.selectRow(0)  # boss, the only manager
     users.edit_role.setCurrentIndex(users.edit_role.findData("officer"))
     users.save()

@@ -1,0 +1,360 @@
+"""Set-up done inside the program: accounts of every role, investigators' own sign-ins,
+the letterhead, templates, mail settings and closure days, driven as a manager would."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import sqlalchemy as sa
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QColor, QPixmap
+from PySide6.QtWidgets import QPushButton
+
+from crm_desktop.correspondence.settings import CorrespondenceSettings, load_settings
+from crm_desktop.correspondence.templates import load_template
+from crm_desktop.db.database import Database
+from crm_desktop.db.models import ServiceArea, User
+from crm_desktop.domain.access import Actor
+from crm_desktop.domain.enums import UserRole
+from crm_desktop.services import investigators as inv
+from crm_desktop.services import reference_admin as ra
+from tests.ui.conftest import PASSWORD, TODAY
+from ui.admin_page import AdminPage, ClosureDaysSection, UsersSection
+from ui.context import AppContext
+from ui.dashboard_page import DashboardPage
+from ui.investigators_page import InvestigatorsPage, PoolMemberDialog
+
+
+def _users(page: AdminPage) -> UsersSection:
+    section = next(s for s in page.sections if isinstance(s, UsersSection))
+    assert isinstance(section, UsersSection)
+    return section
+
+
+def _user(database: Database, username: str) -> User | None:
+    with database.session() as session:
+        user = session.scalar(sa.select(User).where(User.username == username))
+        if user is not None:
+            session.expunge(user)
+        return user
+
+
+def _pool_member(database: Database, name: str) -> int:
+    manager = Actor("boss", UserRole.MANAGER)
+    return int(
+        database.write(
+            lambda s: inv.add_to_pool(s, inv.PoolMemberInput(full_name=name), manager, TODAY).id,
+            actor="boss",
+        )
+    )
+
+
+def test_admin_adds_an_investigator_chosen_by_name_and_a_responder_with_their_area(
+    qtbot, manager_context: AppContext, database: Database
+) -> None:  # type: ignore[no-untyped-def]
+    ada = _pool_member(database, "Ada Lovell")
+    page = AdminPage(manager_context)
+    qtbot.addWidget(page)
+    page.activate()
+    users = _users(page)
+    roles = [users.new_role.itemText(i) for i in range(users.new_role.count())]
+    assert "Investigator" in roles and "Service area responder" in roles
+    assert users.new_link.isHidden()  # an officer is linked to nothing
+
+    users.new_role.setCurrentIndex(users.new_role.findData("investigator"))
+    assert not users.new_link.isHidden()
+    names = [users.new_link.combo.itemText(i) for i in range(users.new_link.combo.count())]
+    assert names == ["Ada Lovell"]  # by name, never by number
+    assert users.new_name.text() == "Ada Lovell"
+    users.new_username.setText("alovell")
+    users.new_password.setText(PASSWORD)
+    users.new_confirm.setText(PASSWORD)
+    users.add()
+    assert users.message.text() == "Added alovell (investigator)."
+    made = _user(database, "alovell")
+    assert made is not None and made.role == UserRole.INVESTIGATOR and made.person_id == ada
+    row = next(r for r in users.model.rows if r.username == "alovell")
+    assert row.linked_to == "Ada Lovell"
+    # She has a sign-in now, and the list says so; a second one is refused.
+    users.new_role.setCurrentIndex(users.new_role.findData("investigator"))
+    assert users.new_link.combo.itemText(0) == "Ada Lovell (signs in as alovell)"
+    users.new_username.setText("ada2")
+    users.new_name.setText("Ada again")
+    users.new_password.setText(PASSWORD)
+    users.new_confirm.setText(PASSWORD)
+    users.add()
+    assert "already signs in as alovell" in users.message.text()
+    assert _user(database, "ada2") is None
+
+    users.new_role.setCurrentIndex(users.new_role.findData("service responder"))
+    with database.session() as session:
+        area = session.scalars(sa.select(ServiceArea).where(ServiceArea.active)).first()
+        assert area is not None
+        area_id, area_name = area.id, area.name
+    combo = users.new_link.combo
+    combo.setCurrentIndex(combo.findData(area_id))
+    assert combo.currentText().startswith(area_name)
+    users.new_username.setText("resp")
+    users.new_name.setText("Rhys Pugh")
+    users.new_password.setText(PASSWORD)
+    users.new_confirm.setText(PASSWORD)
+    users.add()
+    responder = _user(database, "resp")
+    assert responder is not None and responder.service_area_id == area_id
+
+
+def test_an_investigator_account_needs_their_pool_record(
+    qtbot, manager_context: AppContext, database: Database
+) -> None:  # type: ignore[no-untyped-def]
+    page = AdminPage(manager_context)
+    qtbot.addWidget(page)
+    page.activate()
+    users = _users(page)
+    users.new_role.setCurrentIndex(users.new_role.findData("investigator"))
+    assert "Nobody in the pool yet" in users.new_link.combo.currentText()
+    users.new_username.setText("nobody")
+    users.new_name.setText("No Body")
+    users.new_password.setText(PASSWORD)
+    users.new_confirm.setText(PASSWORD)
+    users.add()
+    assert "record in the pool" in users.message.text()
+    assert _user(database, "nobody") is None
+
+
+def test_add_person_on_the_investigators_page_can_create_their_sign_in(
+    qtbot, manager_context: AppContext, database: Database
+) -> None:  # type: ignore[no-untyped-def]
+    page = InvestigatorsPage(manager_context)
+    qtbot.addWidget(page)
+    page.activate()
+    dialog = page.add_member()
+    assert isinstance(dialog, PoolMemberDialog) and dialog.sign_in is not None
+    assert not dialog.username.isEnabled()
+    dialog.full_name.setText("Grace Hopkins")
+    dialog.email.setText("grace@example.org")
+    dialog.sign_in.setChecked(True)
+    dialog.username.setText("ghopkins")
+    dialog.password.setText("too short")
+    dialog.confirm.setText("too short")
+    dialog.submit()
+    assert dialog.result() != dialog.DialogCode.Accepted
+    with database.session() as session:  # neither the record nor the account was saved
+        assert inv.list_pool(session) == []
+    assert _user(database, "ghopkins") is None
+    dialog.password.setText(PASSWORD)
+    dialog.confirm.setText(PASSWORD)
+    dialog.submit()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    user = _user(database, "ghopkins")
+    assert user is not None and user.role == UserRole.INVESTIGATOR
+    with database.session() as session:
+        (member,) = inv.list_pool(session)
+    assert user.person_id == member.id and user.display_name == "Grace Hopkins"
+
+
+def test_an_officer_adds_to_the_pool_without_a_sign_in(
+    qtbot, context: AppContext, database: Database
+) -> None:  # type: ignore[no-untyped-def]
+    page = InvestigatorsPage(context)
+    qtbot.addWidget(page)
+    page.activate()
+    dialog = page.add_member()
+    assert isinstance(dialog, PoolMemberDialog)
+    assert dialog.sign_in is None  # an officer may not create accounts
+
+
+# ------------------------------------------------------------------ letters and mail
+
+
+def _settings(database: Database) -> CorrespondenceSettings:
+    with database.session() as session:
+        return load_settings(session)
+
+
+def test_letterhead_saved_from_its_tab_and_a_missing_logo_refused(
+    qtbot, manager_context: AppContext, database: Database, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    page = AdminPage(manager_context)
+    qtbot.addWidget(page)
+    page.activate()
+    tab = page.letterhead
+    tab.council_name.setText("Malvern Hills Council")
+    tab.council_address.setPlainText("Council House\nAvenue Road\nMalvern WR14 3AF")
+    tab.council_email.setText("complaints@malvern.example")
+    tab.logo_path.setText(str(tmp_path / "missing.png"))
+    tab.save_button.click()
+    assert "There is no file" in tab.message.text()
+    assert _settings(database).council_name == ""  # nothing saved on a refusal
+    logo = tmp_path / "logo.png"
+    picture = QPixmap(40, 20)
+    picture.fill(QColor("navy"))
+    assert picture.save(str(logo))
+    tab.ask_open = lambda *_args: str(logo)
+    tab.choose_logo()
+    assert tab.logo.pixmap() is not None and not tab.logo.pixmap().isNull()
+    tab.save_button.click()
+    assert tab.message.text().startswith("Saved")
+    saved = _settings(database)
+    assert saved.council_name == "Malvern Hills Council"
+    assert saved.council_address == "Council House\nAvenue Road\nMalvern WR14 3AF"
+    assert saved.logo_path == str(logo)
+    # The mail tab saves only its own settings: the letterhead stays.
+    page.mail.lead.setValue(5)
+    page.mail.save_button.click()
+    saved = _settings(database)
+    assert saved.lead_working_days == 5 and saved.council_name == "Malvern Hills Council"
+
+
+def test_mail_settings_send_a_test_email_as_typed_then_save(
+    qtbot, manager_context: AppContext, database: Database, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    page = AdminPage(manager_context)
+    qtbot.addWidget(page)
+    page.activate()
+    mail = page.mail
+    mail.test_to.setText("morag@council.example")
+    mail.test_button.click()
+    assert "mail server, or a folder" in mail.message.text()
+    folder = tmp_path / "outbox"
+    mail.ask_folder = lambda *_args: str(folder)
+    mail.choose_folder()
+    mail.smtp_from.setText("complaints@council.example")
+    mail.test_to.setText("not an address")
+    mail.test_button.click()
+    assert "email address to send the test to" in mail.message.text()
+    mail.test_to.setText("morag@council.example")
+    mail.test_button.click()
+    (written,) = folder.glob("*.eml")
+    assert "morag@council.example" in mail.message.text() and str(written) in mail.message.text()
+    message = written.read_text()
+    assert "Subject: Test email from CRM Desktop" in message
+    assert "To: morag@council.example" in message
+    assert _settings(database).eml_folder == ""  # tried as typed, not saved
+    mail.senior_officers.setText("head@council.example, not-an-address")
+    mail.save_button.click()
+    assert "'not-an-address' is not an email address" in mail.message.text()
+    mail.senior_officers.setText("head@council.example; deputy@council.example")
+    mail.save_button.click()
+    saved = _settings(database)
+    assert saved.eml_folder == str(folder)
+    assert saved.senior_officers == ("head@council.example", "deputy@council.example")
+
+
+def test_template_preview_shows_example_values_and_saving_changes_the_letter(
+    qtbot, manager_context: AppContext, database: Database
+) -> None:  # type: ignore[no-untyped-def]
+    page = AdminPage(manager_context)
+    qtbot.addWidget(page)
+    page.activate()
+    tab = page.templates
+    names = [tab.list.item(i).text() for i in range(tab.list.count())]
+    assert "Acknowledgement" in names
+    tab.list.setCurrentRow(names.index("Acknowledgement"))
+    preview = tab.preview.toPlainText()
+    assert preview.startswith("Subject: ") and "COR-2024-00017" in preview
+    assert "{{" not in preview and "}}" not in preview
+    fields = [tab.fields.item(i).text() for i in range(tab.fields.count())]
+    assert any(f.startswith("the case reference") for f in fields)
+    assert all("{{" not in f for f in fields)  # described in words; the code goes in
+    tab.body.setPlainText("Dear {{ complainant.salutation }},\n\nThank you.")
+    tab.update_preview()
+    assert "Dear Ms Smith," in tab.preview.toPlainText()
+    # The letterhead's own name, once set, in place of the example's.
+    page.letterhead.council_name.setText("Malvern Hills Council")
+    page.letterhead.save_button.click()
+    tab.body.setPlainText("{{ council.name }} thanks {{ complainant.salutation }}.")
+    tab.update_preview()
+    assert "Malvern Hills Council thanks Ms Smith." in tab.preview.toPlainText()
+    tab.body.setPlainText("Dear {{ complainant.shoe_size }}")
+    tab.update_preview()
+    assert tab.preview.toPlainText().startswith("The template cannot be filled in yet")
+    tab.save_button.click()
+    assert tab.message.text() and not tab.message.text().startswith("Saved")
+    with database.session() as session:
+        assert "shoe_size" not in load_template(session, "acknowledgement").body
+    tab.body.setPlainText("Dear {{ complainant.salutation }},\n\nThank you.")
+    tab.save_button.click()
+    assert tab.message.text() == "Saved the template 'Acknowledgement'."
+    with database.session() as session:
+        assert load_template(session, "acknowledgement").body.startswith("Dear {{ complainant")
+    assert tab.list.currentItem().text() == "Acknowledgement (changed)"
+    assert tab.reset_button.isEnabled()
+    tab.reset_button.click()
+    with database.session() as session:
+        assert not load_template(session, "acknowledgement").customised
+
+
+def test_an_officer_cannot_change_letters_or_mail_settings(
+    qtbot, context: AppContext, database: Database
+) -> None:  # type: ignore[no-untyped-def]
+    page = AdminPage(context)  # built by hand: an officer's window has no Admin page
+    qtbot.addWidget(page)
+    page.activate()
+    assert "cannot change letter templates" in page.letterhead.message.text()
+    page.letterhead.council_name.setText("Officer's council")
+    page.letterhead.save_button.click()
+    assert "cannot change letter templates" in page.letterhead.message.text()
+    page.mail.test_to.setText("x@example.org")
+    page.mail.test_button.click()
+    assert "cannot change letter templates" in page.mail.message.text()
+    assert _settings(database).council_name == ""
+
+
+# ------------------------------------------------------------------------ closure days
+
+
+def test_closure_days_added_and_removed_on_the_admin_page(
+    qtbot, manager_context: AppContext, database: Database
+) -> None:  # type: ignore[no-untyped-def]
+    page = AdminPage(manager_context)
+    qtbot.addWidget(page)
+    page.activate()
+    section = next(s for s in page.sections if isinstance(s, ClosureDaysSection))
+    assert isinstance(section, ClosureDaysSection)
+    section.new_day.setDate(QDate(2025, 6, 4))
+    section.new_name.setText("Staff training")
+    qtbot.mouseClick(
+        section.findChild(QPushButton, "AddClosureDayButton"), Qt.MouseButton.LeftButton
+    )
+    assert section.message.text() == "Added 4 Jun 2025."
+    with database.session() as session:
+        assert [(r.day, r.name) for r in ra.list_closure_days(session)] == [
+            (dt.date(2025, 6, 4), "Staff training")
+        ]
+    assert [section.model.index(0, c).data() for c in (0, 1)] == ["4 Jun 2025", "Staff training"]
+    section.view.selectRow(0)
+    section.save_button.click()
+    assert section.message.text() == "Removed 4 Jun 2025."
+    with database.session() as session:
+        assert ra.list_closure_days(session) == []
+
+
+def test_an_officer_cannot_add_closure_days(qtbot, context: AppContext, database: Database) -> None:  # type: ignore[no-untyped-def]
+    page = AdminPage(context)
+    qtbot.addWidget(page)
+    page.activate()
+    section = next(s for s in page.sections if isinstance(s, ClosureDaysSection))
+    assert isinstance(section, ClosureDaysSection)
+    section.new_name.setText("Officer's day off")
+    section.add()
+    assert "cannot change reference data" in section.message.text()
+    with database.session() as session:
+        assert ra.list_closure_days(session) == []
+
+
+# -------------------------------------------------------------- a new database's dashboard
+
+
+def test_kpis_over_no_cases_say_so_and_claim_no_rating(
+    qtbot, manager_context: AppContext
+) -> None:  # type: ignore[no-untyped-def]
+    page = DashboardPage(manager_context)
+    qtbot.addWidget(page)
+    page.activate()
+    model = page.kpi_model
+    assert model.rowCount() > 0
+    for row in range(model.rowCount()):
+        this_year, rating, last_year = (model.index(row, c).data() for c in (2, 3, 4))
+        assert (this_year, rating, last_year) == ("–", "No cases yet", "–")
+        assert model.index(row, 3).data(Qt.ItemDataRole.BackgroundRole) is None
