@@ -75,6 +75,7 @@ SHORT_TITLES = {
 }
 EXPORT_CHOICES = (("cases", "Cases"), ("points", "Complaint points"), ("stages", "Stages"))
 
+
 def last_complete_year(today: dt.date) -> int:
     """The financial year that ended most recently: on 2 June 2025, 2024 (2024/25)."""
     current = today.year if today >= dt.date(today.year, 4, 1) else today.year - 1
