@@ -602,3 +602,41 @@ def test_the_2023_procedure_does_not_ask_for_a_different_stage_2_responder(
         db, olive, TODAY, policy_ops.set_stage_responder, old, _version(db, old), olive.user_id
     )
     assert _stage(db, old).responder_id == olive.user_id
+
+
+# ----------------------------------------------------------------------- command line
+
+
+def test_the_policy_commands(
+    migrated_sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from crm_desktop.cli import main
+
+    url = migrated_sqlite_url
+    assert main(["--database", url, "policy", "list", "--procedure", "corporate"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 2
+    assert "Corporate complaints procedure 2023 -- cases received up to 31 Mar 2026" in out[0]
+    assert "Complaint Handling Code" in out[1] and "cases received from 1 Apr 2026" in out[1]
+    code_id = out[1].split()[0]
+    assert main(["--database", url, "policy", "show", code_id]) == 0
+    shown = capsys.readouterr().out
+    assert "Stage 1: acknowledge within 5 working days; respond within 10 working days of " in (
+        shown
+    )
+    assert main(["--database", url, "policy", "show", code_id, "--json"]) == 0
+    rules = tmp_path / "rules.json"
+    rules.write_text(capsys.readouterr().out, encoding="utf-8")
+    assert rules_from_json(rules.read_text(encoding="utf-8")) == COMPLAINT_HANDLING_CODE
+    start = _next_month(dt.date.today())
+    assert main(["--database", url, "policy", "preview", "corporate", start.isoformat()]) == 0
+    assert capsys.readouterr().out.startswith("Applies to no existing case")
+    command = ["policy", "add", "corporate", "Next", start.isoformat(), str(rules)]
+    assert main(["--database", url, *command]) == 0
+    assert "Added Next" in capsys.readouterr().out
+    # Dated today: refused, with the reason, nothing added.
+    today = dt.date.today().isoformat()
+    assert main(["--database", url, "policy", "add", "corporate", "Now", today, str(rules)]) == 2
+    assert "must take effect after today" in capsys.readouterr().err
+    assert main(["--database", url, "policy", "list"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 3
