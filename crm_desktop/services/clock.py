@@ -80,6 +80,7 @@ __all__ = [
     "SuspensionView",
     "acknowledge_clock",
     "acknowledgement_check",
+    "agree_period",
     "base_timescale",
     "close_clock",
     "explain_stage_due_date",
@@ -96,6 +97,7 @@ __all__ = [
 FIELD_DUE = "due"
 FIELD_ACKNOWLEDGE_DUE = "acknowledge due"
 FIELD_OUTER_LIMIT = "outer limit"
+FIELD_AGREED_PERIOD = "agreed period"
 
 
 # --------------------------------------------------------------------------- views
@@ -765,15 +767,16 @@ def extend_clock(
     cal = working_calendar(session, procedure)
     extensions = [*_domain_extensions(existing), Extension(days, why)]
     due, _ = _recompute_due(cal, stage, _domain_suspensions(_suspensions(stage)), extensions)
-    if (
-        rules.extension_limit is None
-        and stage.outer_limit_on is not None
-        and due > stage.outer_limit_on
-    ):
+    limit_on = stage.agreed_period_ends_on or stage.outer_limit_on
+    if rules.extension_limit is None and limit_on is not None and due > limit_on:
+        what = (
+            "the period agreed with the complainant, which ends on"
+            if stage.agreed_period_ends_on
+            else "its statutory outer limit of"
+        )
         raise ValidationError(
             f"An extension of {working_days_text(days)} would make this stage due on "
-            f"{format_date(due)}, after its statutory outer limit of "
-            f"{format_date(stage.outer_limit_on)}."
+            f"{format_date(due)}, after {what} {format_date(limit_on)}."
         )
 
     before = stage.due_on
@@ -793,6 +796,45 @@ def extend_clock(
     agreed = " (agreed with the complainant)" if agreed_with_complainant else ""
     text = f"Extended by {working_days_text(days)}{agreed}: {why}"
     _record(session, stage, FIELD_DUE, "extend", before, due, text, actor)
+    session.flush()
+    return _view(stage, procedure)
+
+
+def agree_period(
+    session: Session, stage_id: int, agreed_on: date, until: date, actor: str, note: str = ""
+) -> ClockView:
+    """Record a response period longer than the six months, agreed with the complainant on
+    ``agreed_on`` and ending on ``until``: allowed only when agreed before the six months
+    expired (SI 2009/309 reg. 14(4)(b)). The six months themselves do not move; the
+    agreed period is what the response is measured against."""
+    actor = _actor(actor)
+    stage, procedure = _load(session, stage_id)
+    _require_not_closed(stage, "given a longer period")
+    outer = stage.outer_limit_on
+    if outer is None:
+        raise ValidationError(
+            "Only an adult social care complaint has a six-month period to agree a longer one for.",
+        )
+    if agreed_on > outer:
+        raise ValidationError(
+            f"A longer period must be agreed before the six months expire (on "
+            f"{format_date(outer)}); {format_date(agreed_on)} is after that.",
+            "on",
+        )
+    if until <= outer:
+        raise ValidationError(
+            f"The agreed period must end after the six months do ({format_date(outer)}).",
+            "agreed_until",
+        )
+    before = stage.agreed_period_ends_on
+    stage.agreed_period_ends_on = until
+    stage.agreed_period_on = agreed_on
+    stage.updated_by = actor
+    text = (note or "").strip()
+    why = f"Longer period agreed with the complainant on {format_date(agreed_on)}" + (
+        f": {text}" if text else "."
+    )
+    _record(session, stage, FIELD_AGREED_PERIOD, "agreed", before, until, why, actor)
     session.flush()
     return _view(stage, procedure)
 

@@ -57,6 +57,7 @@ from crm_desktop.domain.enums import (
 )
 from crm_desktop.domain.formatting import format_date
 from crm_desktop.domain.procedure_policy import StageRules
+from crm_desktop.domain.statutory import response_received_on
 from crm_desktop.domain.workflow import (
     ACTION_FORMS,
     ADULT_GRADES,
@@ -89,6 +90,9 @@ class ActionInput:
     grade: StageCode | None = None  # regrade
     outcome_override: Outcome | None = None  # respond: overrides the points' outcome
     panel_report_on: dt.date | None = None  # respond at children's Stage 3
+    response_received_on: dt.date | None = None  # respond: the complainant received it
+    agreed_until: dt.date | None = None  # agree period (adult): its last day
+    lgsco_response_due_on: dt.date | None = None  # the Ombudsman's own response date
     lgsco_decision: LgscoDecision | None = None
     lgsco_reference: str | None = None
     reply_text: str | None = None  # comments
@@ -244,6 +248,15 @@ def _record_workflow_event(
         value = getattr(data, key)
         if value is not None:
             details[key] = value.value
+    for key in (
+        "panel_report_on",
+        "response_received_on",
+        "agreed_until",
+        "lgsco_response_due_on",
+    ):
+        day = getattr(data, key)
+        if day is not None:
+            details[key] = day.isoformat()
     if data.override_window:
         details["override_window"] = True
     session.info.setdefault(ACTOR_KEY, actor.username)
@@ -528,6 +541,48 @@ def _respond(
     _record_responder(session, case, stage, actor)
     clock.close_clock(session, stage.id, data.on, actor.username)
     stage.outcome = outcome
+    if data.response_received_on is not None and data.response_received_on < data.on:
+        raise ValidationError(
+            "The complainant cannot have received the response before it was sent.",
+            "response_received_on",
+        )
+    stage.response_received_on = response_received_on(data.on, data.response_received_on)
+    return stage.id
+
+
+def _record_response_received(
+    session: Session,
+    case: Case,
+    stage: Stage | None,
+    data: ActionInput,
+    actor: Actor,
+    warnings: list[str],
+) -> int:
+    stage = _stage(stage)
+    assert stage.closed_on is not None
+    if data.on < stage.closed_on:
+        raise ValidationError(
+            f"The complainant cannot have received the response before it was sent "
+            f"({format_date(stage.closed_on)}).",
+            "on",
+        )
+    stage.response_received_on = data.on
+    return stage.id
+
+
+def _agree_period(
+    session: Session,
+    case: Case,
+    stage: Stage | None,
+    data: ActionInput,
+    actor: Actor,
+    warnings: list[str],
+) -> int:
+    stage = _stage(stage)
+    assert data.agreed_until is not None  # required: checked by perform
+    clock.agree_period(
+        session, stage.id, data.on, data.agreed_until, actor.username, data.note or ""
+    )
     return stage.id
 
 
@@ -615,13 +670,14 @@ def _request_next_stage(
         session, Procedure(case.procedure), StageCode(stage.stage), case.received_on
     ).next_stage_window
     if window is not None:
-        last_day = working_calendar(session, case.procedure).add_working_days(
-            stage.closed_on, window
-        )
+        # The window counts from the day the complainant received the response.
+        received = response_received_on(stage.closed_on, stage.response_received_on)
+        last_day = working_calendar(session, case.procedure).add_working_days(received, window)
         if data.on > last_day:
             late = (
                 f"The request came on {format_date(data.on)}, after the window closed on "
-                f"{format_date(last_day)} ({window} working days after the response)."
+                f"{format_date(last_day)} ({window} working days after the complainant "
+                f"received the response on {format_date(received)})."
             )
             if not data.override_window:
                 raise ValidationError(
@@ -694,19 +750,27 @@ def _escalate_to_lgsco(
     new = _open_stage(session, case, stage, StageCode.LGSCO, data.on)
     new.started_on = data.on
     rules = timescales(session, Procedure(case.procedure), StageCode.LGSCO, case.received_on)
-    due = (
-        working_calendar(session, case.procedure).add_working_days(
+    if data.lgsco_response_due_on is not None:
+        # The Ombudsman's own response date wins.
+        if data.lgsco_response_due_on < data.on:
+            raise ValidationError(
+                "The Ombudsman's response date cannot be before the enquiry arrived.",
+                "lgsco_response_due_on",
+            )
+        due: dt.date | None = data.lgsco_response_due_on
+    elif rules.lgsco_enquiry_response is not None:
+        due = working_calendar(session, case.procedure).add_working_days(
             data.on, rules.lgsco_enquiry_response
         )
-        if rules.lgsco_enquiry_response is not None
-        else None
-    )
+    else:
+        due = None
     session.add(
         LgscoDetail(
             stage_id=new.id,
             lgsco_reference=(data.lgsco_reference or "").strip() or None,
             enquiry_received_on=data.on,
             enquiry_response_due_on=due,
+            enquiry_due_from_ombudsman=data.lgsco_response_due_on is not None,
         )
     )
     return new.id
@@ -790,6 +854,7 @@ def _reopen(
         stage.outcome_override_reason = None
         stage.next_stage_requested_on = None
         stage.next_stage_window_override = None
+        stage.response_received_on = None
         stage.status = StageStatus.OPEN
         if stage.panel_on is not None and stage.stage == StageCode.STAGE_3:
             stage.council_response_on = None
@@ -812,6 +877,8 @@ _HANDLERS = {
     Action.START_INVESTIGATION: _start_investigation,
     Action.HOLD_PANEL: _hold_panel,
     Action.RECORD_PANEL_REPORT: _record_panel_report,
+    Action.RECORD_RESPONSE_RECEIVED: _record_response_received,
+    Action.AGREE_PERIOD: _agree_period,
     Action.RESPOND: _respond,
     Action.WITHDRAW: lambda s, c, st, d, a, w: _end(s, c, st, d, a, w, Outcome.WITHDRAWN),
     Action.DISCONTINUE: lambda s, c, st, d, a, w: _end(s, c, st, d, a, w, Outcome.DISCONTINUED),
