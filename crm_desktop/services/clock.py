@@ -999,6 +999,32 @@ def _current_due(
     return due, suspensions, extensions
 
 
+def _policy_lines(session: Session, stage: Stage, procedure: Procedure) -> list[str]:
+    """What the case's procedure policy says about this clock, when it counts from the
+    acknowledgement (the Complaint Handling Code)."""
+    rules = timescales(session, procedure, stage.stage, stage.case.received_on)
+    if rules.policy is None or rules.policy_stage is None or not rules.from_acknowledgement:
+        return []
+    where = rules.policy_stage.provision("response")
+    cited = f" ({where})" if where else ""
+    lines = [
+        f"The case follows '{rules.policy.name}' (received on "
+        f"{format_date(stage.case.received_on)}): the response is due "
+        f"{working_days_text(stage.timescale_days or 0)} after the acknowledgement{cited}."
+    ]
+    if stage.acknowledged_on is not None:
+        lines.append(f"Acknowledged on {format_date(stage.acknowledged_on)}.")
+    elif stage.closed_on is not None and stage.started_on == stage.closed_on:
+        lines.append("It ended before it was acknowledged: counted from the day it ended.")
+    elif stage.acknowledge_due_on is not None:
+        lines.append(
+            "Not acknowledged yet: counted provisionally from "
+            f"{format_date(stage.acknowledge_due_on)}, the last day the acknowledgement "
+            "is allowed; the due date moves when the acknowledgement is recorded."
+        )
+    return lines
+
+
 def explain_stage_due_date(session: Session, stage_id: int, as_of: date) -> list[str]:
     """The stage's due date in plain English, one line per step (see
     :func:`crm_desktop.domain.deadlines.explain_due_date`); an open suspension counts up to
@@ -1012,6 +1038,7 @@ def explain_stage_due_date(session: Session, stage_id: int, as_of: date) -> list
         lines = explain_due_date(
             cal, stage.started_on, stage.timescale_days, suspensions, extensions, as_of
         )
+    lines[:0] = _policy_lines(session, stage, procedure)
     if stage.outer_limit_on is not None:
         lines.append(f"Statutory outer limit: {format_date(stage.outer_limit_on)}.")
     if stage.closed_on is not None:

@@ -217,11 +217,27 @@ def test_the_2023_and_the_code_deadlines_through_the_workflow(db: Database) -> N
         _date("2026-04-24"),
     )
 
+    explained = run_operation(db, olive, TODAY, flow_ops.explain_due_date, b.id).value
+    assert explained[1].startswith("Not acknowledged yet: counted provisionally from 10 Apr 2026")
+    assert explained[-1] == "Due date: 24 Apr 2026."
+    assert (
+        not run_operation(db, olive, TODAY, flow_ops.explain_due_date, a.id)
+        .value[0]
+        .startswith("The case follows")
+    )
+
     assert _do(db, old, Action.ACKNOWLEDGE, olive, on=_date("2026-04-02")) == []
     assert _do(db, new, Action.ACKNOWLEDGE, olive, on=_date("2026-04-08")) == []
     a, b = _stage(db, old), _stage(db, new)
     assert a.due_on == _date("2026-04-30")  # the 2023 clock counts from receipt
     assert (b.started_on, b.due_on) == (_date("2026-04-08"), _date("2026-04-22"))
+    explained = run_operation(db, olive, TODAY, flow_ops.explain_due_date, b.id).value
+    assert explained[:2] == [
+        "The case follows 'Complaint Handling Code (Local Government and Social Care "
+        "Ombudsman)' (received on 1 Apr 2026): the response is due 10 working days after "
+        "the acknowledgement (paragraph 6.3 of the Complaint Handling Code).",
+        "Acknowledged on 8 Apr 2026.",
+    ]
     with db.session() as session:
         change = session.scalars(
             sa.select(DueDateChange).where(
