@@ -656,3 +656,41 @@ def test_the_policy_commands(
     assert "must take effect after today" in capsys.readouterr().err
     assert main(["--database", url, "policy", "list"]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 3
+
+
+# ------------------------------------------------------------------------------ demo
+
+
+def test_demo_cases_follow_the_policy_of_the_day_they_were_received(database: Database) -> None:
+    from crm_desktop.domain.calendar import england_and_wales_calendar
+    from crm_desktop.services.demo import generate_demo
+
+    end = dt.date(2026, 11, 30)
+    generate_demo(database, 1500, 11, end)
+    cal = england_and_wales_calendar()
+    with database.session() as session:
+        rows = session.execute(
+            sa.select(Stage, Case.received_on)
+            .join(Case, Case.id == Stage.case_id)
+            .where(Case.procedure == Procedure.CORPORATE, Stage.stage.in_(("1", "2")))
+        ).all()
+    code = [(s, r) for s, r in rows if r >= NEW]
+    old = [(s, r) for s, r in rows if r < NEW]
+    assert len(code) > 50 and len(old) > 50
+    for stage, _received in old:
+        assert stage.timescale_days == (20 if stage.stage == StageCode.STAGE_1 else 25)
+        assert stage.acknowledge_due_on == cal.add_working_days(stage.requested_on, 3)
+    provisional = 0
+    for stage, _received in code:
+        assert stage.timescale_days == (10 if stage.stage == StageCode.STAGE_1 else 20)
+        assert stage.acknowledge_due_on == cal.add_working_days(stage.requested_on, 5)
+        # The clock counts from the acknowledgement, or provisionally from its last day.
+        if stage.acknowledged_on is not None:
+            assert stage.started_on == stage.acknowledged_on
+        else:
+            assert stage.started_on == stage.acknowledge_due_on and stage.closed_on is None
+            provisional += 1
+        assert stage.extended_days <= (10 if stage.stage == StageCode.STAGE_1 else 20)
+        days = stage.timescale_days + stage.extended_days + stage.suspended_days
+        assert stage.due_on == cal.add_working_days(stage.started_on, days)
+    assert provisional > 0
