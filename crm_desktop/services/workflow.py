@@ -54,6 +54,7 @@ from crm_desktop.domain.enums import (
     StageCode,
     StageStatus,
     SuspensionReason,
+    UserRole,
 )
 from crm_desktop.domain.formatting import format_date
 from crm_desktop.domain.procedure_policy import StageRules
@@ -942,6 +943,41 @@ def _record_responder(session: Session, case: Case, stage: Stage, actor: Actor) 
                 "responder",
             )
         stage.responder_id = actor.user_id
+
+
+@dataclass(frozen=True)
+class ResponderChoice:
+    """Someone who may be chosen to respond at the case's current stage; ``problem`` says
+    why not (the previous stage's responder where the policy forbids it), so that only a
+    manager, with a reason, may choose them."""
+
+    user_id: int
+    name: str
+    current: bool  # the stage's responder now
+    problem: str | None
+
+
+def responder_choices(session: Session, case_id: int) -> list[ResponderChoice]:
+    """The active staff (not investigators) who could respond at the case's current
+    stage, with the rule each breaks, if any."""
+    case = load_case(session, case_id)
+    stage = current_stage(session, case)
+    if stage is None or stage.stage == StageCode.LGSCO or stage.closed_on is not None:
+        return []
+    users = session.scalars(
+        sa.select(User)
+        .where(User.active.is_(True), User.role != UserRole.INVESTIGATOR)
+        .order_by(User.display_name, User.id)
+    )
+    return [
+        ResponderChoice(
+            user.id,
+            user.display_name or user.username,
+            user.id == stage.responder_id,
+            same_responder_problem(session, case, stage, user.id),
+        )
+        for user in users
+    ]
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from crm_desktop.db.database import Database
-from crm_desktop.domain.enums import StageCode
+from crm_desktop.db.models import Case, Stage
+from crm_desktop.domain.enums import StageCode, StageStatus
 from crm_desktop.services.procedure_policies import list_policies
 from tests.factories import add_case
 from ui.admin_page import AdminPage, PoliciesSection
+from ui.case_form import CaseDialog
 from ui.context import AppContext
 from ui.widgets import to_qdate
 
@@ -56,3 +58,73 @@ def test_a_version_in_use_is_refused_and_a_new_one_is_previewed_and_added(  # ty
     stage_1 = added.rules.stage(StageCode.STAGE_1)
     assert stage_1 is not None and stage_1.response_days == 15
     assert not added.in_use
+
+
+def _stage_2_case(database: Database, stage_1_responder: int) -> int:
+    """A Code case (received 1 Apr 2026) at Stage 2, whose Stage 1 someone answered."""
+
+    def build(session) -> int:  # type: ignore[no-untyped-def]
+        case = add_case(session, received_on=dt.date(2026, 4, 1), closed_on=None)
+        first = session.get(Stage, case.current_stage_id)
+        first.closed_on = dt.date(2026, 4, 15)
+        first.status = StageStatus.CLOSED
+        first.responder_id = stage_1_responder
+        second = Stage(
+            case_id=case.id,
+            seq=2,
+            stage=StageCode.STAGE_2,
+            previous_stage_id=first.id,
+            requested_on=dt.date(2026, 4, 20),
+        )
+        session.add(second)
+        session.flush()
+        case.current_stage_id = second.id
+        return int(case.id)
+
+    return database.write(build, actor="setup")
+
+
+def test_the_stage_2_responder_dialog(  # type: ignore[no-untyped-def]
+    qtbot, context: AppContext, database: Database, people
+) -> None:
+    officer, manager = people["officer"], people["manager"]
+    case_id = _stage_2_case(database, officer.user_id)
+    form = CaseDialog(context, case_id)
+    qtbot.addWidget(form)
+    assert form.responder_button.isEnabled()
+    dialog = form.choose_responder()
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    names = [dialog.combo.itemText(i) for i in range(dialog.combo.count())]
+    assert names == ["Morag Ellison", "Priya Raman (needs a manager's reason)"]
+    assert not dialog.reason.isVisibleTo(dialog)  # an officer cannot allow it
+    dialog.combo.setCurrentIndex(1)
+    assert "Priya Raman responded at Stage 1; Stage 2 must be considered by someone else" in (
+        dialog.problem.text()
+    )
+    dialog.save()
+    assert "Stage 2 must be considered by someone else" in dialog.error.text()
+    with database.session() as session:
+        assert session.get(Stage, _current(session, case_id)).responder_id is None
+
+    context.actor = manager
+    managed = CaseDialog(context, case_id)
+    qtbot.addWidget(managed)
+    dialog = managed.choose_responder()
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    assert dialog.reason.isVisibleTo(dialog)
+    dialog.combo.setCurrentIndex(1)
+    dialog.reason.setText("The only officer who knows this service; checked by the director")
+    dialog.save()
+    assert dialog.status.text() == "Saved, with the manager's reason."
+    with database.session() as session:
+        stage = session.get(Stage, _current(session, case_id))
+        assert stage.responder_id == officer.user_id
+        assert "The only officer who knows this service" in (stage.notes or "")
+
+
+def _current(session, case_id: int) -> int:  # type: ignore[no-untyped-def]
+    case = session.get(Case, case_id)
+    assert case is not None and case.current_stage_id is not None
+    return int(case.current_stage_id)
