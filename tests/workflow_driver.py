@@ -232,6 +232,9 @@ class Driver:
             extra["lgsco_decision"] = LgscoDecision.UPHELD_MALADMINISTRATION_INJUSTICE
         elif action == Action.RECORD_REPLY:
             extra["reply_text"] = "Thank you; passed to the service."
+        elif action == Action.AGREE_PERIOD:
+            # Well after the six months beginning with the day received end.
+            extra["agreed_until"] = on + dt.timedelta(days=200)
         elif action == Action.RESPOND and code == StageCode.STAGE_3:
             # The council's response clock runs from the panel's report (reg. 21(1)).
             with self.db.session() as session:
