@@ -25,7 +25,15 @@ import sqlalchemy as sa
 
 from crm_desktop.correspondence.reminders import collect_deadlines
 from crm_desktop.db.database import Database
-from crm_desktop.db.models import Case, ComplaintPoint, DueDateChange, ProcedurePolicy, Stage, User
+from crm_desktop.db.models import (
+    AuditEvent,
+    Case,
+    ComplaintPoint,
+    DueDateChange,
+    ProcedurePolicy,
+    Stage,
+    User,
+)
 from crm_desktop.domain.access import Actor
 from crm_desktop.domain.enums import Kind, Outcome, Procedure, StageCode, UserRole
 from crm_desktop.domain.procedure_policy import (
@@ -362,7 +370,8 @@ def test_the_kpi_and_report_buckets_measure_each_case_against_its_own_policy(
     assert row[-1].value == 50.0  # one of two in time, each by its own policy
     assert any(
         "Corporate timescale KPIs measure each response against the response time of the "
-        "procedure policy its case follows" in note
+        "procedure policy its case follows"
+        in note
         and "Corporate complaints procedure 2023; Complaint Handling Code" in note
         for note in kpis.notes
     )
@@ -513,6 +522,15 @@ def test_a_new_version_dated_next_month_changes_no_existing_case(db: Database) -
     ).value  # fmt: skip
     assert not added.in_use and added.effective_from == start
     assert dates() == before
+    with db.session() as session:  # the new version is in the audit trail
+        created = session.scalars(
+            sa.select(AuditEvent).where(
+                AuditEvent.entity == "procedure_policy",
+                AuditEvent.entity_id == str(added.id),
+                AuditEvent.action == "create",
+            )
+        ).all()
+        assert len(created) == 1 and "Stricter" in (created[0].after or "")
     with db.session() as session:
         for case in session.scalars(sa.select(Case)):
             followed = policy_for(session, case.procedure, case.received_on)
