@@ -46,7 +46,7 @@ def preview_procedure_policy(
 ) -> policies.PolicyPreview:
     """How many existing cases a new version from that date would apply to (none, when it
     may be added)."""
-    return policies.preview_policy(ctx.session, procedure, effective_from)
+    return policies.preview_policy(ctx.session, procedure, effective_from, ctx.today)
 
 
 @operation(Permission.MANAGE_REFERENCE_DATA, changes=(Change.REFERENCE_DATA,))

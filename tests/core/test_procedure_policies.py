@@ -513,6 +513,15 @@ def test_a_new_version_dated_next_month_changes_no_existing_case(db: Database) -
     ).value
     assert (preview.cases, preview.open_cases) == (0, 0)
     assert preview.message.startswith("Applies to no existing case (0 open cases)")
+    too_soon = run_operation(
+        db, MANAGER, today, policy_ops.preview_procedure_policy, "corporate", today
+    ).value
+    assert too_soon.message.startswith("A new version must take effect after today")
+    in_use = run_operation(
+        db, MANAGER, today, policy_ops.preview_procedure_policy, "corporate", NEW
+    ).value
+    assert (in_use.cases, in_use.open_cases) == (2, 2)
+    assert in_use.message.startswith("2 cases (2 open) received on or after 1 Apr 2026")
     stricter = COMPLAINT_HANDLING_CODE.with_stage(
         replace(COMPLAINT_HANDLING_CODE.stage(StageCode.STAGE_1), response_days=8)  # type: ignore[type-var]
     )
