@@ -110,6 +110,7 @@ class ActionDialog(QDialog):
         self.override_window: QCheckBox | None = None
         self.reason: QPlainTextEdit | None = None
         self.note: QLineEdit | None = None
+        self.good_reason: QLineEdit | None = None
         self.asked = tuple(
             item
             for item in form_spec.asks(StageCode(stage_code) if stage_code else None)
@@ -202,6 +203,13 @@ class ActionDialog(QDialog):
         elif name == "note":
             self.note = QLineEdit(self)
             add(name, label, self.note)
+        elif name == "good_reason":
+            # Only needed past what the procedure allows without one (the Complaint
+            # Handling Code: 10 working days at Stage 1, 20 at Stage 2); kept with the
+            # extension's reason.
+            self.good_reason = QLineEdit(self)
+            self.good_reason.setPlaceholderText("Only if the extension goes past the limit")
+            add(name, label, self.good_reason)
         else:  # pragma: no cover - every input of the table has a widget above
             raise AssertionError(f"no widget for the input {name}")
 
@@ -234,6 +242,8 @@ class ActionDialog(QDialog):
             values["reply_text"] = self.reply.toPlainText().strip()
         if self.override_window is not None:
             values["override_window"] = self.override_window.isChecked()
+        if self.good_reason is not None:
+            values["good_reason"] = self.good_reason.text().strip()
         return ActionInput(**values)  # type: ignore[arg-type]
 
     def _check(self) -> bool:
