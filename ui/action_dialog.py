@@ -44,6 +44,15 @@ def _enum(cls: Any, value: object) -> Any:
     return None if value in (None, "") else cls(value)
 
 
+# Dates an action may ask for besides its own: optional ones (a box says they are given)
+# and required ones.
+_OPTIONAL_DATES = {
+    "response_received_on": "The complainant received it on another day than the next",
+    "lgsco_response_due_on": "The Ombudsman gave a date for the response",
+}
+_DATES = frozenset({"agreed_until"})
+
+
 class ActionDialog(QDialog):
     """Ask for what one action needs and perform it."""
 
@@ -110,7 +119,10 @@ class ActionDialog(QDialog):
         self.override_window: QCheckBox | None = None
         self.reason: QPlainTextEdit | None = None
         self.note: QLineEdit | None = None
-        self.good_reason: QLineEdit | None = None
+        self.beyond_limit: QPlainTextEdit | None = None
+        # Other dates an action asks for: the widget, and for an optional one the box
+        # that says it is given.
+        self.dates: dict[str, tuple[QCheckBox | None, QDateEdit]] = {}
         self.asked = tuple(
             item
             for item in form_spec.asks(StageCode(stage_code) if stage_code else None)
@@ -186,7 +198,7 @@ class ActionDialog(QDialog):
                 combo.addItem(decision.label, decision)
             self.decision = combo
             add(name, label, combo)
-        elif name in ("reason", "reply_text"):
+        elif name in ("reason", "reply_text", "beyond_limit_reason"):
             text = QPlainTextEdit(self)
             text.setTabChangesFocus(True)
             lines = text.fontMetrics().lineSpacing()
@@ -194,8 +206,10 @@ class ActionDialog(QDialog):
             text.setMaximumHeight(lines * 6)
             if name == "reason":
                 self.reason = text
-            else:
+            elif name == "reply_text":
                 self.reply = text
+            else:
+                self.beyond_limit = text
             add(name, label, text)
         elif name == "override_window":
             self.override_window = QCheckBox(label, self)
@@ -203,13 +217,16 @@ class ActionDialog(QDialog):
         elif name == "note":
             self.note = QLineEdit(self)
             add(name, label, self.note)
-        elif name == "good_reason":
-            # Only needed past what the procedure allows without one (the Complaint
-            # Handling Code: 10 working days at Stage 1, 20 at Stage 2); kept with the
-            # extension's reason.
-            self.good_reason = QLineEdit(self)
-            self.good_reason.setPlaceholderText("Only if the extension goes past the limit")
-            add(name, label, self.good_reason)
+        elif name in _OPTIONAL_DATES:
+            given = QCheckBox(_OPTIONAL_DATES[name], self)
+            add(f"{name}_given", "", given)
+            day = date_edit(self.context.today(), label, self)
+            add(name, label, day)
+            self.dates[name] = (given, day)
+        elif name in _DATES:
+            day = date_edit(self.context.today(), label, self)
+            add(name, label, day)
+            self.dates[name] = (None, day)
         else:  # pragma: no cover - every input of the table has a widget above
             raise AssertionError(f"no widget for the input {name}")
 
@@ -242,8 +259,11 @@ class ActionDialog(QDialog):
             values["reply_text"] = self.reply.toPlainText().strip()
         if self.override_window is not None:
             values["override_window"] = self.override_window.isChecked()
-        if self.good_reason is not None:
-            values["good_reason"] = self.good_reason.text().strip()
+        if self.beyond_limit is not None and self.beyond_limit.toPlainText().strip():
+            values["beyond_limit_reason"] = self.beyond_limit.toPlainText().strip()
+        for name, (given, day) in self.dates.items():
+            if given is None or given.isChecked():
+                values[name] = from_qdate(day.date())
         return ActionInput(**values)  # type: ignore[arg-type]
 
     def _check(self) -> bool:

@@ -361,14 +361,25 @@ class KpisSection(Section):
         form.addRow("Target", self.edit_target)
         self.edit_active = QCheckBox("Show it in the annual report and dashboard", self)
         form.addRow("In use", self.edit_active)
+        # A KPI counted in working days (such as a children's Stage 2 started within N
+        # working days of the request): the N a manager sets.
+        self.edit_within = QSpinBox(self)
+        self.edit_within.setRange(0, 250)
+        self.edit_within.setSuffix(" working days")
+        self.edit_within.setAccessibleName("KPI working days")
+        self.edit_within.setObjectName("KpiWithin")
+        form.addRow("Within", self.edit_within)
 
     def fill_editor(self, row: ra.KpiRow) -> None:
         self.edit_target.setValue(row.target_percent)
         self.edit_active.setChecked(row.active)
+        self.edit_within.setEnabled(row.in_working_days)
+        self.edit_within.setValue(row.threshold_days or 0)
 
     def change(self, row: ra.KpiRow) -> PendingOp[Any]:
         target, active = self.edit_target.value(), self.edit_active.isChecked()
-        return self.context.op(admin.set_kpi_target, row.id, row.version, target, active)
+        within = self.edit_within.value() if row.in_working_days else None
+        return self.context.op(admin.set_kpi_target, row.id, row.version, target, active, within)
 
 
 # ------------------------------------------------------------------------ closure days

@@ -262,6 +262,39 @@ class PoolMemberDialog(FormDialog):
         self.partner = QCheckBox("Spouse or civil partner of a member or officer", self)
         self.partner.setChecked(bool(member and member.is_partner_of_member_or_officer))
         self.add("is_partner_of_member_or_officer", "Partner", self.partner)
+        holder, self.partner_left_set, self.partner_left_on = _optional_date(
+            self,
+            "Spouse or civil partner of a former employee who left on",
+            member.partner_left_employment_on if member else None,
+            today,
+        )
+        self.add("partner_left_employment_on", "Partner left the council on", holder)
+        # The management line: an Investigating Officer may not investigate a service
+        # they manage, or one in a directorate whose management line they are in.
+        self.manages_area = compact_combo(QComboBox(self), 24)
+        self.manages_area.setObjectName("ManagesServiceArea")
+        self.manages_area.addItem("(none)", None)
+        directorates: dict[int, str] = {}
+        for area in areas:
+            if area.directorate_id is not None and area.directorate:
+                directorates[area.directorate_id] = area.directorate
+            if area.active or (member and member.manages_service_area_id == area.id):
+                self.manages_area.addItem(f"{area.name} ({area.procedure})", area.id)
+        if member and member.manages_service_area_id is not None:
+            self.manages_area.setCurrentIndex(
+                max(self.manages_area.findData(member.manages_service_area_id), 0)
+            )
+        self.add("manages_service_area_id", "Manages service area", self.manages_area)
+        self.manages_directorate = compact_combo(QComboBox(self), 24)
+        self.manages_directorate.setObjectName("ManagesDirectorate")
+        self.manages_directorate.addItem("(none)", None)
+        for directorate_id, name in sorted(directorates.items(), key=lambda item: item[1]):
+            self.manages_directorate.addItem(name, directorate_id)
+        if member and member.manages_directorate_id is not None:
+            self.manages_directorate.setCurrentIndex(
+                max(self.manages_directorate.findData(member.manages_directorate_id), 0)
+            )
+        self.add("manages_directorate_id", "In the management line of", self.manages_directorate)
         self.available = QCheckBox("Available for new appointments", self)
         self.available.setChecked(member.available if member else True)
         self.add("available", "Available", self.available)
@@ -312,6 +345,11 @@ class PoolMemberDialog(FormDialog):
             else None,
             is_elected_member=self.elected.isChecked(),
             is_partner_of_member_or_officer=self.partner.isChecked(),
+            partner_left_employment_on=from_qdate(self.partner_left_on.date())
+            if self.partner_left_set.isChecked()
+            else None,
+            manages_service_area_id=self.manages_area.currentData(),
+            manages_directorate_id=self.manages_directorate.currentData(),
             available=self.available.isChecked(),
             unavailable_until=from_qdate(self.until.date()) if self.until_set.isChecked() else None,
             daily_fee_pence=fees["daily_fee_pence"],

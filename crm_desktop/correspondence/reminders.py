@@ -90,7 +90,7 @@ from crm_desktop.domain.enums import (
     TimescaleRule,
 )
 from crm_desktop.domain.formatting import format_date
-from crm_desktop.domain.statutory import skips_closure_days
+from crm_desktop.domain.statutory import review_panel_step, skips_closure_days
 from crm_desktop.errors import ValidationError
 from crm_desktop.services.calendar_service import working_calendar
 from crm_desktop.services.queues import (
@@ -214,7 +214,11 @@ def collect_deadlines(
         who = _merge(
             people.first(stage.handler_id, case.owner_id), people.first(stage.responder_id)
         )
-        what = f"{StageCode(stage.stage).label} response"
+        what = (
+            review_panel_step(stage.panel_on, stage.panel_report_on)
+            if case.procedure == Procedure.CHILDREN and stage.stage == StageCode.STAGE_3
+            else f"{StageCode(stage.stage).label} response"
+        )
         procedures.append(str(case.procedure))
         found.append(
             ("stage-due", stage.id, case.id, case.reference, stage.id, stage.due_on, what, who)

@@ -53,7 +53,6 @@ __all__ = [
     "PolicyError",
     "PolicyRules",
     "StageRules",
-    "extension_check",
     "late_acknowledgement_text",
     "policy_in_force",
     "rules_from_json",
@@ -329,41 +328,6 @@ def policy_in_force(versions: Sequence[tuple[dt.date, Any]], received_on: dt.dat
         if effective_from <= received_on and (chosen_from is None or effective_from > chosen_from):
             chosen, chosen_from = policy, effective_from
     return chosen
-
-
-def extension_check(
-    rules: StageRules,
-    already_extended: int,
-    requested: int,
-    good_reason: str,
-    label: str,
-) -> str | None:
-    """Refuse an extension the stage's rules do not allow; returns the note to record with
-    an extension past the limit that a good reason allows (None when within the limit).
-
-    Within ``extension_days`` in total: allowed. Past it: refused, unless the rules let a
-    recorded good reason allow more and one is given.
-    """
-    if rules.extension_days is None:
-        return None
-    total = already_extended + requested
-    if total <= rules.extension_days:
-        return None
-    where = rules.provision("extension")
-    cited = f" ({where})" if where else ""
-    limit = working_days_text(rules.extension_days)
-    if not rules.beyond_needs_good_reason:
-        raise PolicyError(
-            f"An extension of {working_days_text(requested)} would extend {label} by "
-            f"{working_days_text(total)} in all; the limit is {limit}{cited}."
-        )
-    if not good_reason.strip():
-        raise PolicyError(
-            f"An extension of {working_days_text(requested)} would extend {label} by "
-            f"{working_days_text(total)} in all, more than the {limit} allowed without good "
-            f"reason{cited}. Record the good reason to go further."
-        )
-    return f"Beyond the {limit} allowed without good reason{cited}: {good_reason.strip()}"
 
 
 def _code_stage(

@@ -50,6 +50,7 @@ __all__ = [
     "calendar_for",
     "extendable",
     "response_received_on",
+    "review_panel_step",
     "six_months_beginning_with",
     "skips_closure_days",
 ]
@@ -96,6 +97,15 @@ def calendar_for(
 def extendable(procedure: Procedure | str, stage: StageCode | str) -> bool:
     """Whether an extension may move this stage's clock (not children's Stage 3)."""
     return (Procedure(procedure), StageCode(stage)) not in NOT_EXTENDABLE
+
+
+def review_panel_step(panel_on: dt.date | None, report_on: dt.date | None) -> str:
+    """Which of the review panel's clocks is running, in plain English."""
+    if panel_on is None:
+        return "Review panel meeting"
+    if report_on is None:
+        return "Review panel's report"
+    return "Response to the review panel"
 
 
 def response_received_on(sent_on: dt.date, received_on: dt.date | None) -> dt.date:

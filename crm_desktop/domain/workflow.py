@@ -349,7 +349,11 @@ ACTION_FORMS: Mapping[Action, ActionForm] = {
             Input("working_days", "Extend by", "Enter how many working days to extend by."),
             Input("agreed_with_complainant", "Agreed with the complainant"),
             _why("the stage is extended"),
-            Input("good_reason", "Good reason (only beyond what the procedure allows)"),
+            Input(
+                "beyond_limit_reason",
+                "Why it may go beyond the council's limit (a manager's decision)",
+                manager_decision=True,
+            ),
         ),
         "Give the stage more working days, within the procedure's limit.",
     ),

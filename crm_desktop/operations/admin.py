@@ -136,10 +136,18 @@ def kpis(ctx: OpContext) -> list[ra.KpiRow]:
 
 @operation(_REFERENCE, changes=(Change.REFERENCE_DATA,))
 def set_kpi_target(
-    ctx: OpContext, kpi_id: int, version: int, target_percent: float, active: bool | None = None
+    ctx: OpContext,
+    kpi_id: int,
+    version: int,
+    target_percent: float,
+    active: bool | None = None,
+    threshold_days: int | None = None,
 ) -> ra.KpiRow:
-    """Change a KPI's target, or whether the report and dashboard show it."""
-    return ra.set_kpi_target(ctx.session, ctx.actor, kpi_id, version, target_percent, active)
+    """Change a KPI's target, whether the report and dashboard show it, or (for a KPI
+    counted in working days) the working days it counts within."""
+    return ra.set_kpi_target(
+        ctx.session, ctx.actor, kpi_id, version, target_percent, active, threshold_days
+    )
 
 
 @operation(_REFERENCE)

@@ -44,7 +44,7 @@ def perform(
 ) -> flow.TransitionResult:
     """Take one step of the case's procedure (acknowledge, suspend, respond, ...)."""
     ctx.authoriser.require(action_permission(action))
-    if data.override_window:
+    if data.override_window or (data.beyond_limit_reason or "").strip():
         ctx.authoriser.require(Permission.MANAGER_DECISIONS)
     return flow.perform(ctx.session, case_id, version, action, data, ctx.actor, ctx.today)
 

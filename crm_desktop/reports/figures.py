@@ -107,6 +107,18 @@ def _as_dates(frame: pd.DataFrame, *columns: str) -> None:
         frame[column] = pd.to_datetime(frame[column]).to_numpy(dtype="datetime64[D]")
 
 
+def _stages_in(start: dt.date, end: dt.date) -> sa.Select[int]:
+    """Cases with a stage closed in the years, or a statutory clock's step in them (a
+    Stage 2 started, a review panel held or its report received): the statutory KPIs
+    count those by the year the step happened."""
+    return sa.select(Stage.case_id).where(
+        Stage.closed_on.between(start, end)
+        | Stage.started_on.between(start, end)
+        | Stage.panel_on.between(start, end)
+        | Stage.panel_report_on.between(start, end)
+    )
+
+
 def _load(
     session: Session, start: dt.date, end: dt.date, only_cases_and_stages: bool = False
 ) -> _Data:
@@ -125,15 +137,11 @@ def _load(
         .outerjoin(directorate, directorate.id == Case.directorate_id)
         .outerjoin(ServiceArea, ServiceArea.id == Case.service_area_id)
         .outerjoin(Team, Team.id == Case.team_id)
-        .where(
-            Case.received_on.between(start, end)
-            | Case.id.in_(sa.select(Stage.case_id).where(Stage.closed_on.between(start, end)))
-        ),
+        .where(Case.received_on.between(start, end) | Case.id.in_(_stages_in(start, end))),
     )
     _as_dates(cases, "received")
     ids = sa.select(Case.id).where(
-        Case.received_on.between(start, end)
-        | Case.id.in_(sa.select(Stage.case_id).where(Stage.closed_on.between(start, end)))
+        Case.received_on.between(start, end) | Case.id.in_(_stages_in(start, end))
     )
     stages = _frame(
         session,
@@ -146,9 +154,27 @@ def _load(
             sa.type_coerce(Stage.outcome, sa.String()).label("outcome"),
             Stage.suspended_days,
             Stage.agreed_period_ends_on.label("agreed_until"),
+            # The statutory clocks' own dates (children's Stage 2 start, Stage 3's three).
+            Stage.requested_on.label("requested"),
+            Stage.panel_on.label("panel"),
+            Stage.panel_due_on.label("panel_due"),
+            Stage.panel_report_on.label("report"),
+            Stage.panel_report_due_on.label("report_due"),
+            Stage.council_response_due_on.label("response_due"),
         ).where(Stage.case_id.in_(ids)),
     )
-    _as_dates(stages, "started", "closed", "agreed_until")
+    _as_dates(
+        stages,
+        "started",
+        "closed",
+        "agreed_until",
+        "requested",
+        "panel",
+        "panel_due",
+        "report",
+        "report_due",
+        "response_due",
+    )
     if only_cases_and_stages:
         # The KPIs need nothing else (the dashboard asks for them often).
         empty = pd.DataFrame()
@@ -209,6 +235,14 @@ def _load(
 
 
 # ------------------------------------------------------------------------- helpers
+
+# KPI measures of the statutory clocks: the column of the step and of its due date.
+_STATUTORY_MEASURES: dict[str, tuple[str, str | None]] = {
+    "panel_in_time": ("panel", "panel_due"),
+    "panel_report_in_time": ("report", "report_due"),
+    "council_response_in_time": ("closed", "response_due"),
+    "started_within": ("started", None),
+}
 
 
 @dataclass(frozen=True)
@@ -936,6 +970,33 @@ class _Builder:
             return _percent(sum("lgsco" in stages for stages in has), len(has))
         raise ValueError(f"unknown KPI measure {kpi.measure!r}")
 
+    def statutory_kpi(self, kpi: KpiDefinition, year: _Year) -> float | None:
+        """The statutory clocks' own KPIs: the review panel's three clocks (each by the
+        year its step happened, against its own due date; SI 2006/1738 regs. 19-21) and
+        the children's Stage 2 start (working days from the request to the start, against
+        the KPI's threshold, by the year it started)."""
+        stages = self.stages[self.stages["procedure"] == kpi.procedure.value]
+        if kpi.stage is not None:
+            stages = stages[stages["stage"] == kpi.stage.value]
+        step, due = _STATUTORY_MEASURES[kpi.measure]
+        if kpi.measure == "started_within":
+            stages = stages[year.within(stages["started"]) & stages["requested"].notna()]
+            if stages.empty or kpi.threshold_days is None:
+                return None
+            taken = self.statutory_cal.working_days_between_array(
+                stages["requested"].to_numpy().astype("datetime64[D]"),
+                np.maximum(
+                    stages["started"].to_numpy().astype("datetime64[D]"),
+                    stages["requested"].to_numpy().astype("datetime64[D]"),
+                ),
+            )
+            return _percent(int((taken <= kpi.threshold_days).sum()), len(stages))
+        assert due is not None
+        stages = stages[year.within(stages[step]) & stages[due].notna()]
+        if stages.empty:
+            return None
+        return _percent(int((stages[step] <= stages[due]).sum()), len(stages))
+
     def _months_due(self, started: dt.date, months: int, agreed: Any) -> dt.date:
         due = six_months_beginning_with(started, months)
         if agreed is not None and not pd.isna(agreed):
@@ -945,7 +1006,8 @@ class _Builder:
     def kpis(self) -> Table:
         rows = []
         for kpi in self.ref.kpis:
-            values = [self.kpi_value(kpi, year) for year in self.years]
+            measure = self.statutory_kpi if kpi.measure in _STATUTORY_MEASURES else self.kpi_value
+            values = [measure(kpi, year) for year in self.years]
             rows.append(
                 (
                     Cell(kpi.label, Format.TEXT),

@@ -60,18 +60,16 @@ from crm_desktop.domain.deadlines import (
 from crm_desktop.domain.enums import Procedure, StageCode, StageStatus, SuspensionReason
 from crm_desktop.domain.formatting import format_date, working_days_text
 from crm_desktop.domain.procedure_policy import (
-    PolicyError,
-    extension_check,
     late_acknowledgement_text,
 )
 from crm_desktop.domain.statutory import (
     COUNCIL_RESPONSE_DAYS,
     PANEL_REPORT_DAYS,
-    extendable,
     six_months_beginning_with,
 )
 from crm_desktop.errors import ValidationError
 from crm_desktop.services.calendar_service import StageTimescales, timescales, working_calendar
+from crm_desktop.services.extension_limits import extension_limit
 
 __all__ = [
     "AcknowledgementCheck",
@@ -714,18 +712,18 @@ def extend_clock(
     reason: str,
     actor: str,
     agreed_with_complainant: bool = False,
-    good_reason: str = "",
+    beyond_limit_reason: str | None = None,
 ) -> ClockView:
     """Add ``working_days`` to the stage's timescale, with a reason.
 
-    A stage its procedure policy covers: refused past the policy's extension limit,
-    unless the policy lets a recorded ``good_reason`` allow more (the Complaint Handling
-    Code, 6.4: no more than 10 working days without good reason), which is then kept
-    with the extension's reason. Otherwise refused past the procedure's extension limit
-    (rule ``extension limit``: the most working days the stage may run to). A stage
-    without that rule but with a statutory outer limit (adult social care) may be
-    extended up to the outer limit date. A stage with neither may be extended by
-    agreement without limit.
+    Refused past the stage's extension limit (:func:`~crm_desktop.services
+    .extension_limits.extension_limit`: the most working days the stage may run to). A
+    statutory limit nobody may pass; the council's policy limit (the Complaint Handling
+    Code, 6.4: no more than 10 working days of extension without good reason, Stage 2: 20)
+    a manager may pass with a recorded reason, kept with the extension's reason. A stage
+    without a limit but with a statutory outer limit (adult social care) may be extended
+    up to the outer limit date. A stage with neither may be extended by agreement without
+    limit.
     """
     actor = _actor(actor)
     try:
@@ -741,7 +739,8 @@ def extend_clock(
     stage, procedure = _load(session, stage_id)
     _require_not_closed(stage, "extended")
     _require_started(stage, "extended")
-    if not extendable(procedure, stage.stage):
+    limit = extension_limit(session, procedure, stage.stage, stage.case.received_on)
+    if not limit.extendable:
         raise ValidationError(
             "The review panel's time limits are set by the regulations (SI 2006/1738 "
             "regs. 19-21: the panel meets within 30 working days of the request, reports "
@@ -749,26 +748,34 @@ def extend_clock(
             "of them can be extended."
         )
     assert stage.timescale_days is not None
-    rules = timescales(session, procedure, stage.stage, stage.case.received_on)
     existing = _extensions(stage)
     already = sum(e.working_days for e in existing)
     label = stage_label(procedure, stage.stage)
-    beyond: str | None = None
-    if rules.policy_stage is not None:
+    beyond = (beyond_limit_reason or "").strip()
+    if limit.days is not None:
         try:
-            beyond = extension_check(rules.policy_stage, already, days, good_reason, label)
-        except PolicyError as exc:
-            raise ValidationError(str(exc), "good_reason") from None
-        if beyond is not None:
-            why = f"{why} ({beyond})"
-    elif rules.extension_limit is not None:
-        with _domain_errors():
-            check_extension(stage.timescale_days, already, days, rules.extension_limit, label)
+            check_extension(stage.timescale_days, already, days, limit.days, label)
+        except DeadlineError as exc:
+            if limit.statutory:
+                if limit.source.startswith("SI "):
+                    raise ValidationError(f"{exc} The regulations set that limit.") from None
+                raise ValidationError(
+                    f"{exc} The limit is set by {limit.source}; no one can go beyond it."
+                ) from None
+            if not beyond:
+                raise ValidationError(
+                    f"{exc} The limit is set by {limit.source}; a manager can extend beyond "
+                    "it, recording why.",
+                    "beyond_limit_reason",
+                ) from None
+            why = f"{why} (beyond the limit of {working_days_text(limit.days)}: {beyond})"
+        else:
+            beyond = ""
     cal = working_calendar(session, procedure)
     extensions = [*_domain_extensions(existing), Extension(days, why)]
     due, _ = _recompute_due(cal, stage, _domain_suspensions(_suspensions(stage)), extensions)
     limit_on = stage.agreed_period_ends_on or stage.outer_limit_on
-    if rules.extension_limit is None and limit_on is not None and due > limit_on:
+    if limit.days is None and limit_on is not None and due > limit_on:
         what = (
             "the period agreed with the complainant, which ends on"
             if stage.agreed_period_ends_on
@@ -987,6 +994,22 @@ def close_clock(session: Session, stage_id: int, closed_on: date, actor: str) ->
 # --------------------------------------------------------------------------- reading
 
 
+def _running_panel_clock(
+    session: Session, stage: Stage, procedure: Procedure
+) -> tuple[date, int, str] | None:
+    """For a review panel that has met: the running clock's start, working days and name
+    (the panel's report from the meeting; the council's response from the report). None
+    for any other stage, and for a panel not yet held (its clock is the stage's own)."""
+    if not _is_review_panel(procedure, stage.stage) or stage.panel_on is None:
+        return None
+    rules = timescales(session, procedure, stage.stage, stage.case.received_on)
+    if stage.panel_report_on is None:
+        days = rules.panel_report if rules.panel_report is not None else PANEL_REPORT_DAYS
+        return stage.panel_on, days, "The review panel met"
+    days = rules.council_response if rules.council_response is not None else COUNCIL_RESPONSE_DAYS
+    return stage.panel_report_on, days, "The panel's report was received"
+
+
 def _current_due(
     cal: WorkingCalendar, stage: Stage, as_of: date
 ) -> tuple[date, list[Suspension], list[Extension]]:
@@ -1033,11 +1056,24 @@ def explain_stage_due_date(session: Session, stage_id: int, as_of: date) -> list
     if stage.started_on is None or stage.timescale_days is None:
         return ["The clock of this stage has not started, so it has no due date yet."]
     cal = working_calendar(session, procedure)
-    due, suspensions, extensions = _current_due(cal, stage, as_of)
-    with _domain_errors():
-        lines = explain_due_date(
-            cal, stage.started_on, stage.timescale_days, suspensions, extensions, as_of
-        )
+    panel = _running_panel_clock(session, stage, procedure)
+    if panel is not None:
+        start, days, what = panel
+        with _domain_errors():
+            due = cal.add_working_days(start, days)
+            lines = [
+                f"The review panel was due to meet by {format_date(stage.panel_due_on)}."
+                if stage.panel_due_on
+                else "The review panel met.",
+                f"{what} on {format_date(start)}.",
+                *explain_due_date(cal, start, days)[1:],
+            ]
+    else:
+        due, suspensions, extensions = _current_due(cal, stage, as_of)
+        with _domain_errors():
+            lines = explain_due_date(
+                cal, stage.started_on, stage.timescale_days, suspensions, extensions, as_of
+            )
     lines[:0] = _policy_lines(session, stage, procedure)
     if stage.outer_limit_on is not None:
         lines.append(f"Statutory outer limit: {format_date(stage.outer_limit_on)}.")
@@ -1059,6 +1095,12 @@ def stage_clock_status(session: Session, stage_id: int, as_of: date) -> ClockSta
     stage, procedure = _load(session, stage_id)
     start = _require_started(stage, "measured")
     cal = working_calendar(session, procedure)
-    due, _, _ = _current_due(cal, stage, as_of)
+    panel = _running_panel_clock(session, stage, procedure)
+    if panel is not None:  # the review panel's report, then the council's response
+        start, days, _ = panel
+        with _domain_errors():
+            due = cal.add_working_days(start, days)
+    else:
+        due, _, _ = _current_due(cal, stage, as_of)
     with _domain_errors():
         return clock_status(cal, start, due, as_of)

@@ -25,9 +25,12 @@ area's); None for everyone else.
 
 Counting: the working days left are counted by the query itself, from the database's
 copy of the calendar (:mod:`crm_desktop.db.calendar_table`): the day's count of working
-days at the due date less the count at ``as_of``. That is exactly
-:func:`working_days_left`, the vectorised count the reminders use, and the tests hold
-the two to the same answers.
+days at the due date less the count at ``as_of``, in the calendar of the case's
+procedure (``statutory_count`` for the children's and adult's clocks, which count
+closure days as working days; ``working_count`` for corporate ones). That is exactly
+:func:`working_days_left_by_procedure`, the vectorised count the reminders use, and the
+tests hold the two to the same answers. "Due within N working days" has a cut-off per
+calendar (the statutory one is never later than the corporate one).
 
 Speed: a queue runs one query (plus, for the two "due within N working days" queues,
 the small closure-day query of the calendar that finds the cut-off day, and the user
@@ -81,7 +84,11 @@ from crm_desktop.domain.enums import (
     TimescaleRule,
 )
 from crm_desktop.domain.formatting import format_date, working_days_text
-from crm_desktop.domain.statutory import STATUTORY_PROCEDURES, skips_closure_days
+from crm_desktop.domain.statutory import (
+    STATUTORY_PROCEDURES,
+    review_panel_step,
+    skips_closure_days,
+)
 from crm_desktop.domain.workflow import State
 from crm_desktop.errors import NotFound, ValidationError
 from crm_desktop.services.calendar_service import working_calendar
@@ -404,7 +411,13 @@ def _provisional() -> sa.ColumnElement[bool]:
 
 def _running_stages(where: sa.ColumnElement[bool]) -> Statement:
     statement = (
-        sa.select(*_stage_columns(), Stage.extended_days, _provisional())
+        sa.select(
+            *_stage_columns(),
+            Stage.extended_days,
+            Stage.panel_on,
+            Stage.panel_report_on,
+            _provisional(),
+        )
         .select_from(_stages())
         .outerjoin(_owner, _owner.id == Case.owner_id)
         .where(where)
@@ -673,12 +686,27 @@ def my_open_cases(
 def _stage_rows(rows: Rows, *, overdue: bool) -> list[QueueRow]:
     result: list[QueueRow] = []
     append = result.append
-    for case_id, reference, procedure, code, due, owner, extended, provisional, days in rows:
+    for (
+        case_id,
+        reference,
+        procedure,
+        code,
+        due,
+        owner,
+        extended,
+        panel,
+        report,
+        provisional,
+        days,
+    ) in rows:
         detail = (
             "Overdue (due on the last working day)" if overdue and days == 0 else _left_text(days)
         )
         if extended:
             detail = f"{detail}; extended by {working_days_text(extended)}"
+        if procedure == Procedure.CHILDREN.value and code == StageCode.STAGE_3.value:
+            # The review panel's clock that is running (SI 2006/1738 regs. 19-21).
+            detail = f"{review_panel_step(panel, report)}: {detail}"
         if provisional:
             detail = f"{detail}; provisional until acknowledged"
         append(QueueRow(case_id, reference, procedure, code, due, days, owner, detail))

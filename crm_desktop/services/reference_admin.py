@@ -250,6 +250,7 @@ class ServiceAreaRow:
     for_compliments: bool
     active: bool
     version: int
+    directorate_id: int | None = None
 
 
 def list_service_areas(
@@ -272,6 +273,7 @@ def list_service_areas(
             a.for_compliments,
             a.active,
             a.version,
+            a.directorate_id,
         )
         for a, directorate in session.execute(query)
     ]
@@ -292,6 +294,7 @@ def _area_row(session: Session, area: ServiceArea) -> ServiceAreaRow:
         area.for_compliments,
         area.active,
         area.version,
+        area.directorate_id,
     )
 
 
@@ -537,6 +540,8 @@ class KpiRow:
     direction: str
     active: bool
     version: int
+    threshold_days: int | None = None  # for a KPI counted in working days: within how many
+    in_working_days: bool = False
 
 
 def _kpi_row(k: KpiDefinition) -> KpiRow:
@@ -550,6 +555,8 @@ def _kpi_row(k: KpiDefinition) -> KpiRow:
         KpiDirection(k.direction).value,
         k.active,
         k.version,
+        k.threshold_days,
+        k.threshold_unit == TimescaleUnit.WORKING_DAYS,
     )
 
 
@@ -569,7 +576,11 @@ def set_kpi_target(
     version: int,
     target_percent: float,
     active: bool | None = None,
+    threshold_days: int | None = None,
 ) -> KpiRow:
+    """A KPI's target (a percentage), whether it is shown, and for a KPI measured in
+    working days (such as the days from a children's Stage 2 request to its start) the
+    number of working days it counts within."""
     row = _get(session, KpiDefinition, kpi_id, "KPI")
     row.check_version(version, f"The KPI '{row.label}'")
     try:
@@ -581,6 +592,16 @@ def set_kpi_target(
     row.target_percent = round(target, 1)
     if active is not None:
         row.active = bool(active)
+    if threshold_days is not None:
+        if row.threshold_unit != TimescaleUnit.WORKING_DAYS:
+            raise ValidationError(
+                f"The KPI '{row.label}' is not counted in working days.", "threshold_days"
+            )
+        if isinstance(threshold_days, bool) or not 0 <= int(threshold_days) <= 250:
+            raise ValidationError(
+                "Enter the working days as a whole number from 0 to 250.", "threshold_days"
+            )
+        row.threshold_days = int(threshold_days)
     _touch(row, actor)
     session.flush()
     return _kpi_row(row)

@@ -87,6 +87,7 @@ class ActionInput:
     note: str | None = None
     working_days: int | None = None  # extend
     agreed_with_complainant: bool = False  # extend
+    beyond_limit_reason: str | None = None  # extend: a manager's reason to pass the limit
     suspension_reason: SuspensionReason | None = None  # suspend
     grade: StageCode | None = None  # regrade
     outcome_override: Outcome | None = None  # respond: overrides the points' outcome
@@ -98,7 +99,6 @@ class ActionInput:
     lgsco_reference: str | None = None
     reply_text: str | None = None  # comments
     override_window: bool = False  # a manager accepting a late request for the next stage
-    good_reason: str = ""  # extend: beyond what the procedure allows without good reason
 
 
 _FIELDS = frozenset(f.name for f in dataclasses.fields(ActionInput))
@@ -241,7 +241,14 @@ def _record_workflow_event(
     stage_id: int | None,
 ) -> None:
     details: dict[str, object] = {"on": data.on.isoformat()}
-    for key in ("reason", "note", "working_days", "lgsco_reference", "reply_text", "good_reason"):
+    for key in (
+        "reason",
+        "note",
+        "working_days",
+        "lgsco_reference",
+        "reply_text",
+        "beyond_limit_reason",
+    ):
         value = getattr(data, key)
         if value not in (None, ""):
             details[key] = value
@@ -356,7 +363,7 @@ def _extend(
         data.reason,
         actor.username,
         data.agreed_with_complainant,
-        data.good_reason,
+        data.beyond_limit_reason,
     )
     return stage.id
 

@@ -473,7 +473,7 @@ def test_extend_within_the_limit_and_refused_past_it(db: Database) -> None:
     )
     assert message == (
         "An extension of 1 working day would take this stage to 21 working days; "
-        "the limit for children's social care Stage 1 is 20."
+        "the limit for children's social care Stage 1 is 20. The regulations set that limit."
     )
     assert changes(db, stage_id)[-2:] == [
         ("due", "extend", date(2024, 3, 18), date(2024, 3, 26)),

@@ -70,7 +70,7 @@ def test_reference_data_loaded_once_and_edits_survive_restart(sqlite_url: str) -
         )
         assert "Practice Non-Compliant" in children
         kpis = session.scalars(sa.select(KpiDefinition)).all()
-        assert len(kpis) == 10
+        assert len(kpis) == 14  # 10 from the report, 4 of the statutory clocks
         assert {k.direction.value for k in kpis} == {"higher", "lower"}
 
     def rename_transport(session: sa.orm.Session) -> None:

@@ -41,7 +41,6 @@ from crm_desktop.domain.procedure_policy import (
     ClockFrom,
     PolicyError,
     StageRules,
-    extension_check,
     policy_in_force,
     rules_from_json,
     rules_to_json,
@@ -56,6 +55,7 @@ from crm_desktop.reports.figures import annual_kpis, annual_report
 from crm_desktop.services import queues
 from crm_desktop.services.cases import NewCase, PersonInput, PointInput, set_point_outcome
 from crm_desktop.services.code_compliance import acknowledgement_records, summarise
+from crm_desktop.services.extension_limits import extension_limit
 from crm_desktop.services.importer import run_import
 from crm_desktop.services.procedure_policies import policy_for
 from crm_desktop.services.workflow import ActionInput
@@ -181,14 +181,16 @@ def test_the_codes_rules_round_trip_and_say_what_they_are() -> None:
         rules_from_json("{")
 
 
-def test_an_extension_past_the_codes_ten_days_needs_a_good_reason() -> None:
-    rules = COMPLAINT_HANDLING_CODE.stage(StageCode.STAGE_1)
-    assert rules is not None
-    assert extension_check(rules, 4, 6, "", "Stage 1") is None  # 10 in all: allowed
-    with pytest.raises(PolicyError, match=r"paragraph 6\.4 .*Record the good reason"):
-        extension_check(rules, 4, 7, "", "Stage 1")
-    note = extension_check(rules, 4, 7, "Awaiting a court's decision", "Stage 1")
-    assert note is not None and "Awaiting a court's decision" in note
+def test_the_codes_extension_limit_and_the_2023_procedures_none(db: Database) -> None:
+    with db.session() as session:
+        code = extension_limit(session, Procedure.CORPORATE, StageCode.STAGE_1, NEW)
+        code_2 = extension_limit(session, Procedure.CORPORATE, StageCode.STAGE_2, NEW)
+        old = extension_limit(session, Procedure.CORPORATE, StageCode.STAGE_1, OLD)
+    # 10 working days to respond plus 10 of extension without good reason (6.4).
+    assert (code.days, code.statutory) == (20, False)
+    assert code.source == "paragraph 6.4 of the Complaint Handling Code"
+    assert (code_2.days, code_2.statutory) == (40, False)
+    assert old.days is None
 
 
 # ----------------------------------------------------------------------- the workflow
@@ -256,22 +258,22 @@ def test_the_2023_and_the_code_deadlines_through_the_workflow(db: Database) -> N
         assert "paragraph 6.3" in change.reason
 
     # An extension: the 2023 procedure sets no limit; the Code allows 10 without good
-    # reason (6.4) and more with one.
+    # reason (6.4); more needs a manager's recorded reason.
     _do(db, old, Action.EXTEND, olive, on=_date("2026-04-09"), working_days=15, reason="Complex")
-    with pytest.raises(ValidationError, match=r"paragraph 6\.4"):
+    with pytest.raises(ValidationError, match=r"paragraph 6\.4 .*a manager can extend beyond"):
         _do(
-            db, new, Action.EXTEND, olive, on=_date("2026-04-09"), working_days=11, reason="Complex"
-        )
+            db, new, Action.EXTEND, olive, on=_date("2026-04-09"), working_days=11,
+            reason="Complex",
+        )  # fmt: skip
+    with pytest.raises(PermissionRefused):
+        _do(
+            db, new, Action.EXTEND, olive, on=_date("2026-04-09"), working_days=11,
+            reason="Complex", beyond_limit_reason="A witness is in hospital until May",
+        )  # fmt: skip
     _do(
-        db,
-        new,
-        Action.EXTEND,
-        olive,
-        on=_date("2026-04-09"),
-        working_days=11,
-        reason="Complex",
-        good_reason="A witness is in hospital until May",
-    )
+        db, new, Action.EXTEND, users["mona"], on=_date("2026-04-09"), working_days=11,
+        reason="Complex", beyond_limit_reason="A witness is in hospital until May",
+    )  # fmt: skip
     assert _stage(db, new).due_on == _date("2026-05-08")
 
 

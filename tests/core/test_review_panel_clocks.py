@@ -182,4 +182,88 @@ def test_each_clock_in_turn_is_the_queue_entry(driver: Driver) -> None:
     with driver.db.session() as session:
         overdue = queues.overdue(session, dt.date(2025, 1, 28))
     assert [r.due for r in overdue] == [dt.date(2025, 1, 27)]
+    assert overdue[0].detail.startswith("Review panel's report: ")
     assert rows is not None
+
+
+def test_each_clock_has_its_kpi(driver: Driver) -> None:
+    from crm_desktop.reports.figures import annual_kpis
+
+    handle = _to_stage_3(driver)
+    driver.do(handle, Action.HOLD_PANEL, ActionInput(on=dt.date(2025, 1, 20)), prepare=False)
+    driver.do(
+        handle, Action.RECORD_PANEL_REPORT, ActionInput(on=dt.date(2025, 1, 28)), prepare=False
+    )
+    driver.give_point_outcomes(handle)
+    driver.do(handle, Action.RESPOND, ActionInput(on=dt.date(2025, 2, 18)), prepare=False)
+    with driver.db.session() as session:
+        table = annual_kpis(session, 2024)  # 2024/25
+    values = {str(row[0].value): row[-1].value for row in table.rows}
+    # The panel on its 30th working day: in time; the report a day late; the response on
+    # its 15th working day: in time. Stage 2 started 2 working days after the request.
+    assert (
+        values["Children’s Social Care review panels held within 30 working days of the request"]
+        == 100
+    )
+    assert (
+        values["Children’s Social Care review panel reports within 5 working days of the panel"]
+        == 0
+    )
+    assert (
+        values["Children’s Social Care responses within 15 working days of the panel’s report"]
+        == 100
+    )
+    assert (
+        values[
+            "Children’s Social Care Stage 2 investigations started within 10 working days of "
+            "the request"
+        ]
+        == 100
+    )
+
+
+def test_a_manager_sets_the_stage_2_start_target(driver: Driver) -> None:
+    from crm_desktop.db.models import KpiDefinition
+    from crm_desktop.operations import admin, run_operation
+    from crm_desktop.reports.figures import annual_kpis
+    from tests.workflow_driver import MANAGER, OFFICER
+
+    _to_stage_3(driver)  # Stage 2 asked for on 12 Sep 2024, started on 16 Sep: 2 days
+    with driver.db.session() as session:
+        kpi = session.scalar(
+            sa.select(KpiDefinition).where(KpiDefinition.code == "children_stage2_started_within")
+        )
+        assert kpi is not None
+        kpi_id, version, label = kpi.id, kpi.version, kpi.label
+    from crm_desktop.errors import PermissionRefused
+
+    with pytest.raises(PermissionRefused):
+        run_operation(
+            driver.db, OFFICER, REQUEST, admin.set_kpi_target, kpi_id, version, 80, None, 1
+        )
+    with pytest.raises(ValidationError, match="whole number from 0 to 250"):
+        run_operation(
+            driver.db, MANAGER, REQUEST, admin.set_kpi_target, kpi_id, version, 80, None, -1
+        )
+    run_operation(driver.db, MANAGER, REQUEST, admin.set_kpi_target, kpi_id, version, 80, None, 1)
+    with driver.db.session() as session:
+        table = annual_kpis(session, 2024)
+    row = next(r for r in table.rows if r[0].value == label)
+    assert row[1].value == 80  # the target
+    assert row[-1].value == 0  # 2 working days is more than 1
+
+
+def test_the_explanation_and_status_follow_the_running_clock(driver: Driver) -> None:
+    from crm_desktop.services import clock
+
+    handle = _to_stage_3(driver)
+    driver.do(handle, Action.HOLD_PANEL, ActionInput(on=dt.date(2025, 1, 20)), prepare=False)
+    stage_id = _stage(driver, handle).id
+    with driver.db.session() as session:
+        lines = clock.explain_stage_due_date(session, stage_id, dt.date(2025, 1, 22))
+        status = clock.stage_clock_status(session, stage_id, dt.date(2025, 1, 22))
+    assert lines[0] == "The review panel was due to meet by 20 Jan 2025."
+    assert lines[1] == "The review panel met on 20 Jan 2025."
+    assert lines[-1] == "Due date: 27 Jan 2025."
+    assert status.due == dt.date(2025, 1, 27)
+    assert status.working_days_left == 3  # 23, 24, 27 Jan

@@ -311,3 +311,27 @@ def test_the_closure_commands_are_a_managers(
     )
     assert code != 0
     assert err.startswith("crm-desktop: ")
+
+
+def test_the_migration_adds_the_statutory_kpis_to_a_database_in_use(
+    any_database: Database,
+) -> None:
+    from crm_desktop.db import migrate
+    from crm_desktop.db.models import KpiDefinition
+
+    def codes() -> set[str]:
+        with any_database.engine.connect() as connection:
+            return set(connection.execute(sa.select(KpiDefinition.code)).scalars())
+
+    statutory = {
+        "children_stage2_started_within",
+        "children_stage3_panel_in_time",
+        "children_stage3_report_in_time",
+        "children_stage3_response_in_time",
+    }
+    assert statutory <= codes()
+    migrate.downgrade(any_database.engine, "0006")
+    assert not statutory & codes()
+    assert "children_stage1_in_timescale" in codes()
+    migrate.upgrade(any_database.engine)
+    assert statutory <= codes()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import sqlalchemy as sa
 
 from crm_desktop.db.database import Database
 from crm_desktop.db.models import Case, ClosureDay, LgscoDetail, Stage
@@ -212,3 +213,71 @@ def test_the_ombudsman_enquiry_date(driver: Driver, given: dt.date | None, due: 
         assert detail is not None
         assert detail.enquiry_response_due_on == due
         assert detail.enquiry_due_from_ombudsman is (given is not None)
+
+
+# ------------------------------------------------------------- extension limits (item 3)
+
+
+def test_extension_limits_statutory_hard_corporate_a_managers_decision(driver: Driver) -> None:
+    from crm_desktop.db.models import StageExtension, StageTimescale
+    from crm_desktop.domain.enums import TimescaleRule, TimescaleUnit
+    from crm_desktop.errors import PermissionRefused
+    from crm_desktop.operations import run_operation
+    from crm_desktop.operations import workflow as ops
+    from crm_desktop.services.extension_limits import extension_limit
+    from tests.workflow_driver import MANAGER, OFFICER, STARTS, TODAY
+
+    corporate = next(
+        s for s in STARTS if s.procedure == Procedure.CORPORATE and s.kind.value == "complaint"
+    )
+    # The council's policy: corporate Stage 1 may run to 30 working days.
+    driver.db.write(
+        lambda s: s.add(
+            StageTimescale(
+                procedure=Procedure.CORPORATE,
+                stage=StageCode.STAGE_1,
+                rule=TimescaleRule.EXTENSION_LIMIT,
+                value=30,
+                unit=TimescaleUnit.WORKING_DAYS,
+            )
+        )
+    )
+    with driver.db.session() as session:
+        assert extension_limit(session, Procedure.CORPORATE, StageCode.STAGE_1).days == 30
+        assert not extension_limit(session, Procedure.CORPORATE, StageCode.STAGE_1).statutory
+        assert extension_limit(session, Procedure.CHILDREN, StageCode.STAGE_1).statutory
+        assert not extension_limit(session, Procedure.CHILDREN, StageCode.STAGE_3).extendable
+
+    handle = driver.create(corporate, received=dt.date(2024, 12, 2))
+    _do(driver, handle, Action.ACKNOWLEDGE, on=dt.date(2024, 12, 3))
+
+    def extend(who: object, days: int, beyond: str | None) -> object:
+        data = ActionInput(
+            on=dt.date(2024, 12, 4), working_days=days, reason="Complex", beyond_limit_reason=beyond
+        )
+        result = run_operation(
+            driver.db, who, TODAY, ops.perform, handle.case_id, handle.version, Action.EXTEND, data
+        ).value
+        handle.version = result.version
+        return result
+
+    with pytest.raises(ValidationError) as refused:
+        extend(OFFICER, 11, None)  # 20 + 11 = 31 > 30
+    assert refused.value.field == "beyond_limit_reason"
+    assert "A manager can extend beyond it" in refused.value.message
+    with pytest.raises(PermissionRefused):
+        extend(OFFICER, 11, "Officer wants it")
+    extend(MANAGER, 11, "Awaiting a contractor's records, agreed with the complainant")
+    with driver.db.session() as session:
+        reasons = session.scalars(sa.select(StageExtension.reason)).all()
+    assert reasons == [
+        "Complex (beyond the limit of 30 working days: Awaiting a contractor's records, "
+        "agreed with the complainant)"
+    ]
+
+    # Children's Stage 1: the regulations' limit (20 working days); nobody goes beyond.
+    children = driver.create(CHILDREN, received=dt.date(2024, 12, 2))
+    _do(driver, children, Action.ACKNOWLEDGE, on=dt.date(2024, 12, 3))
+    handle = children
+    with pytest.raises(ValidationError, match="The regulations set that limit"):
+        extend(MANAGER, 11, "Manager's reason")

@@ -260,6 +260,9 @@ def test_each_action_dialog_asks_what_the_workflow_table_says(
             }
             if "panel_report_on" in expected:
                 expected.add("panel_report")
+            for optional in ("response_received_on", "lgsco_response_due_on"):
+                if optional in expected:  # a box says the date is given
+                    expected.add(f"{optional}_given")
             assert set(dialog.fields) == expected, (action, code)
             for item in form.required:
                 widget = dialog.fields[item.name]
@@ -272,3 +275,34 @@ def test_each_action_dialog_asks_what_the_workflow_table_says(
                 dialog.ok_button.click()
                 assert dialog.field_errors[item.name].text() == item.missing
                 assert dialog.result_value is None
+
+
+def test_the_action_dialog_records_the_statutory_dates(qtbot, manager_context: AppContext) -> None:  # type: ignore[no-untyped-def]
+    """The received-response date, the agreed period and the Ombudsman's own date are
+    entered in the action dialog and reach the operation's input."""
+    respond = ActionDialog(manager_context, 1, lambda: 1, Action.RESPOND, "1")
+    qtbot.addWidget(respond)
+    assert respond.action_input().response_received_on is None  # default: the day after
+    given, day = respond.dates["response_received_on"]
+    assert given is not None
+    given.setChecked(True)
+    day.setDate(to_qdate(dt.date(2025, 3, 17)))
+    assert respond.action_input().response_received_on == dt.date(2025, 3, 17)
+
+    agree = ActionDialog(manager_context, 1, lambda: 1, Action.AGREE_PERIOD, "low")
+    qtbot.addWidget(agree)
+    agree.dates["agreed_until"][1].setDate(to_qdate(dt.date(2025, 9, 30)))
+    assert agree.action_input().agreed_until == dt.date(2025, 9, 30)
+
+    lgsco = ActionDialog(manager_context, 1, lambda: 1, Action.ESCALATE_TO_LGSCO, "1")
+    qtbot.addWidget(lgsco)
+    assert lgsco.action_input().lgsco_response_due_on is None
+    box, when = lgsco.dates["lgsco_response_due_on"]
+    assert box is not None
+    box.setChecked(True)
+    when.setDate(to_qdate(dt.date(2025, 4, 30)))
+    assert lgsco.action_input().lgsco_response_due_on == dt.date(2025, 4, 30)
+
+    panel = ActionDialog(manager_context, 1, lambda: 1, Action.RECORD_PANEL_REPORT, "3")
+    qtbot.addWidget(panel)
+    assert set(panel.fields) == {"on"}  # the date is all it asks

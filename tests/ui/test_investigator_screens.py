@@ -36,7 +36,7 @@ from ui.case_form import CaseDialog
 from ui.context import AppContext
 from ui.investigators_page import InvestigatorsPage, parse_money
 from ui.main_window import MainWindow
-from ui.widgets import RowsModel
+from ui.widgets import RowsModel, to_qdate
 from ui.workspace import InvestigatorWorkspace
 
 IO = AssignmentRole.INVESTIGATING_OFFICER
@@ -272,7 +272,7 @@ def test_assign_dialog_shows_every_verdict_with_reasons_and_rules(
         zip(_texts(dialog.candidates_model, 0), _texts(dialog.candidates_model, 4), strict=True)
     )
     assert "elected member" in why["Rex Reeve"]
-    assert "left the council" in why["Wendy Walsh"]
+    assert "marked as unavailable" in why["Wendy Walsh"]
 
     # A refused candidate: shown with the rule, and Offer stays disabled.
     _choose(dialog, "Rex Reeve")
@@ -286,7 +286,7 @@ def test_assign_dialog_shows_every_verdict_with_reasons_and_rules(
 
     # A warning, for an officer: no override possible, Offer disabled.
     _choose(dialog, "Wendy Walsh")
-    assert "Rule: Independent people" in dialog.verdict_text.text()
+    assert "Rule: Availability recorded in the investigator pool" in dialog.verdict_text.text()
     assert not dialog.override.isEnabled()
     assert "needs a manager's override" in dialog.override_error.text()
     assert not dialog.offer_button.isEnabled()
@@ -569,3 +569,32 @@ def test_workspace_with_no_cases_says_so(
     assert not workspace.empty.isHidden()
     assert not workspace.upload_button.isEnabled()
     assert not workspace.progress_button.isEnabled()
+
+
+def test_the_pool_form_records_a_partner_and_a_management_line(
+    qtbot,  # type: ignore[no-untyped-def]
+    context: AppContext,
+    database: Database,
+) -> None:
+    """What the appointment rules need: a partner who left the council, and the service
+    area or directorate someone manages."""
+    page = InvestigatorsPage(context)
+    qtbot.addWidget(page)
+    page.activate()
+    dialog = page.add_member()
+    assert dialog is not None
+    dialog.full_name.setText("Mo Line")
+    dialog.partner_left_set.setChecked(True)
+    dialog.partner_left_on.setDate(to_qdate(TODAY - dt.timedelta(days=400)))
+    dialog.manages_area.setCurrentIndex(1)
+    area_id = dialog.manages_area.currentData()
+    assert dialog.manages_directorate.count() > 1  # the corporate directorates
+    dialog.manages_directorate.setCurrentIndex(1)
+    directorate_id = dialog.manages_directorate.currentData()
+    dialog.submit()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    with database.session() as session:
+        (member,) = inv.list_pool(session)
+    assert member.partner_left_employment_on == TODAY - dt.timedelta(days=400)
+    assert member.manages_service_area_id == area_id
+    assert member.manages_directorate_id == directorate_id

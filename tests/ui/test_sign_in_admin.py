@@ -237,3 +237,34 @@ def test_jobs_run_off_the_gui_thread_report_progress_and_cancel(qtbot) -> None: 
     )
     assert stopped.cancelled and delivered == []
     assert issubclass(Cancelled, Exception)
+
+
+def test_a_manager_sets_a_kpis_working_days(
+    qtbot,  # type: ignore[no-untyped-def]
+    manager_context: AppContext,
+    database: Database,
+) -> None:
+    """The children's Stage 2 start KPI counts within N working days a manager sets; a
+    KPI not counted in working days has no such field."""
+    from ui.admin_page import KpisSection
+
+    page = AdminPage(manager_context)
+    qtbot.addWidget(page)
+    page.show()
+    page.activate()
+    kpis = _section(page, KpisSection)
+    assert isinstance(kpis, KpisSection)
+    rows = kpis.model.rows
+    start = next(i for i, r in enumerate(rows) if r.code == "children_stage2_started_within")
+    kpis.view.selectRow(start)
+    assert kpis.edit_within.isEnabled() and kpis.edit_within.value() == 10
+    kpis.edit_within.setValue(15)
+    kpis.edit_target.setValue(85)
+    kpis.save()
+    assert kpis.message.text() == "Saved."
+    with database.session() as session:
+        saved = next(r for r in ra.list_kpis(session) if r.code == "children_stage2_started_within")
+    assert (saved.threshold_days, saved.target_percent) == (15, 85)
+    lgsco = next(i for i, r in enumerate(kpis.model.rows) if r.code == "adult_to_lgsco")
+    kpis.view.selectRow(lgsco)
+    assert not kpis.edit_within.isEnabled()

@@ -24,6 +24,7 @@ Create Date: 2026-12-06
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -78,17 +79,165 @@ def upgrade() -> None:
             ["manages_service_area_id"],
             ["id"],
         )
-    # Stage 3 clocks already running: the panel is due 30 working days after the
-    # request; the program recounts the dates as the stages move (the calendar table is
-    # refilled when the program opens the database, so no count is made here).
+    _review_panel_dates(bind)
+    _statutory_kpis(bind)
     if bind.dialect.name == "postgresql":
         from crm_desktop.db import pg_security
 
         pg_security.install(bind)
 
 
+def _review_panel_dates(bind: sa.Connection) -> None:
+    """Children's Stage 3 stages already started: their three clocks' due dates (regs.
+    19-21), counted in the statutory calendar (closure days are working days), and the
+    running clock's as the stage's due date while it is open."""
+    from crm_desktop.domain.calendar import CalendarError
+    from crm_desktop.domain.enums import Procedure
+    from crm_desktop.domain.statutory import (
+        COUNCIL_RESPONSE_DAYS,
+        PANEL_MEETING_DAYS,
+        PANEL_REPORT_DAYS,
+        calendar_for,
+    )
+
+    cal = calendar_for(Procedure.CHILDREN)
+    stage = sa.table(
+        "stage",
+        sa.column("id", sa.Integer),
+        sa.column("case_id", sa.Integer),
+        sa.column("stage", sa.String),
+        sa.column("status", sa.String),
+        sa.column("requested_on", sa.Date),
+        sa.column("started_on", sa.Date),
+        sa.column("panel_on", sa.Date),
+        sa.column("panel_report_on", sa.Date),
+        sa.column("due_on", sa.Date),
+        sa.column("timescale_days", sa.Integer),
+        sa.column("panel_due_on", sa.Date),
+        sa.column("panel_report_due_on", sa.Date),
+        sa.column("council_response_due_on", sa.Date),
+    )
+    case = sa.table("representation", sa.column("id", sa.Integer), sa.column("procedure"))
+    rows = bind.execute(
+        sa.select(
+            stage.c.id,
+            stage.c.status,
+            stage.c.requested_on,
+            stage.c.started_on,
+            stage.c.panel_on,
+            stage.c.panel_report_on,
+        )
+        .join(case, case.c.id == stage.c.case_id)
+        .where(case.c.procedure == "children", stage.c.stage == "3")
+        .where(stage.c.started_on.is_not(None))
+    ).all()
+    for stage_id, status, requested, started, panel, report in rows:
+        try:
+            panel_due = cal.add_working_days(requested or started, PANEL_MEETING_DAYS)
+            report_due = cal.add_working_days(panel, PANEL_REPORT_DAYS) if panel else None
+            response_due = cal.add_working_days(report, COUNCIL_RESPONSE_DAYS) if report else None
+        except CalendarError:
+            continue
+        values: dict[str, object] = {
+            "panel_due_on": panel_due,
+            "panel_report_due_on": report_due,
+            "council_response_due_on": response_due,
+            "timescale_days": PANEL_MEETING_DAYS,
+        }
+        if status != "closed":
+            values["due_on"] = response_due or report_due or panel_due
+        bind.execute(sa.update(stage).where(stage.c.id == stage_id).values(**values))
+
+
+_KPIS = (
+    (
+        "children_stage2_started_within",
+        "Children’s Social Care Stage 2 investigations started within 10 working days of "
+        "the request",
+        "started_within",
+        "2",
+        10,
+        90.0,
+    ),
+    (
+        "children_stage3_panel_in_time",
+        "Children’s Social Care review panels held within 30 working days of the request",
+        "panel_in_time",
+        "3",
+        30,
+        100.0,
+    ),
+    (
+        "children_stage3_report_in_time",
+        "Children’s Social Care review panel reports within 5 working days of the panel",
+        "panel_report_in_time",
+        "3",
+        5,
+        100.0,
+    ),
+    (
+        "children_stage3_response_in_time",
+        "Children’s Social Care responses within 15 working days of the panel’s report",
+        "council_response_in_time",
+        "3",
+        15,
+        100.0,
+    ),
+)
+
+
+def _statutory_kpis(bind: sa.Connection) -> None:
+    """The statutory clocks' KPIs for a database whose reference data is loaded already (a
+    new one gets them with the rest of its reference data)."""
+    kpi = sa.table(
+        "kpi_definition",
+        sa.column("code", sa.String),
+        sa.column("label", sa.String),
+        sa.column("measure", sa.String),
+        sa.column("procedure", sa.String),
+        sa.column("stage", sa.String),
+        sa.column("threshold_days", sa.Integer),
+        sa.column("threshold_unit", sa.String),
+        sa.column("target_percent", sa.Float),
+        sa.column("direction", sa.String),
+        sa.column("active", sa.Boolean),
+        sa.column("sort_order", sa.Integer),
+        sa.column("version", sa.Integer),
+        sa.column("updated_at", sa.DateTime),
+        sa.column("updated_by", sa.String),
+    )
+    existing = set(bind.execute(sa.select(kpi.c.code)).scalars())
+    if not existing:
+        return
+    order = bind.execute(sa.select(sa.func.max(kpi.c.sort_order))).scalar() or 0
+    for code, label, measure, stage, days, target in _KPIS:
+        if code in existing:
+            continue
+        order += 1
+        bind.execute(
+            sa.insert(kpi).values(
+                code=code,
+                label=label,
+                measure=measure,
+                procedure="children",
+                stage=stage,
+                threshold_days=days,
+                threshold_unit="working days",
+                target_percent=target,
+                direction="higher",
+                active=True,
+                sort_order=order,
+                version=1,
+                updated_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                updated_by="migration 0007b",
+            )
+        )
+
+
 def downgrade() -> None:
     bind = op.get_bind()
+    kpi = sa.table("kpi_definition", sa.column("code", sa.String))
+    bind.execute(sa.delete(kpi).where(kpi.c.code.in_([row[0] for row in _KPIS])))
     with op.batch_alter_table("person", schema=None) as batch_op:
         batch_op.drop_constraint(
             op.f("fk_person_manages_service_area_id_service_area"), type_="foreignkey"
