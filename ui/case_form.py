@@ -56,6 +56,7 @@ from ui.correspondence_tab import AttachmentsTab, CorrespondenceTab
 from ui.equality_dialog import EqualityDialog
 from ui.ops import PendingOp
 from ui.responder_dialog import ResponderDialog
+from ui.statutory_dialog import StatutoryDialog
 from ui.widgets import (
     Column,
     RowsModel,
@@ -120,6 +121,7 @@ class CaseDialog(QDialog):
         self.assign_dialog: AssignDialog | None = None
         self.responder_dialog: ResponderDialog | None = None
         self.equality_dialog: EqualityDialog | None = None
+        self.statutory_dialog: StatutoryDialog | None = None
         self.setObjectName("CaseDialog")
         self.setWindowTitle("Case")
         self.setModal(False)
@@ -751,6 +753,14 @@ class CaseDialog(QDialog):
         self.equality_button.setVisible(self.context.allows(Permission.SEE_EQUALITY))
         self.equality_button.clicked.connect(self.equality_monitoring)
         appoint_row.addWidget(self.equality_button)
+        self.statutory_button = QPushButton("Statutory report…", page)
+        self.statutory_button.setObjectName("StatutoryButton")
+        self.statutory_button.setToolTip(
+            "Who complained, advocacy, well-founded, not accepted, which Ombudsman"
+        )
+        self.statutory_button.setEnabled(self.context.allows(Permission.WORK_CASES))
+        self.statutory_button.clicked.connect(self.statutory_report)
+        appoint_row.addWidget(self.statutory_button)
         layout.addLayout(appoint_row)
         self.tabs.addTab(page, "People")
 
@@ -767,6 +777,16 @@ class CaseDialog(QDialog):
             return None
         dialog = EqualityDialog(self.context, complainant.person_id, complainant.name, self)
         self.equality_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def statutory_report(self) -> StatutoryDialog | None:
+        """The complaint's facts for the statutory annual report."""
+        if self.detail is None:
+            return None
+        dialog = StatutoryDialog(self.context, self.case_id, self.detail.reference, self)
+        dialog.saved.connect(self.changed.emit)
+        self.statutory_dialog = dialog
         dialog.open()
         return dialog
 

@@ -46,6 +46,7 @@ from crm_desktop.reports.baseline import BaselineResult
 from crm_desktop.reports.commentary import SECTIONS
 from ui.context import AppContext
 from ui.files import AskPath, ask_open_path, ask_save_path, documents_folder, open_with_system
+from ui.ombudsman_letter import OmbudsmanLetterBox
 from ui.pages import Page
 from ui.queues_page import ProgressStrip
 from ui.widgets import (
@@ -130,6 +131,10 @@ class ReportsPage(Page):
         column.addWidget(self._build_exports(body))
         column.addWidget(self._build_import(body))
         column.addWidget(self._build_baseline(body))
+        self.letter = OmbudsmanLetterBox(
+            self.context, last_complete_year(self.context.today()), body
+        )
+        column.addWidget(self.letter)
         column.addStretch(1)
         self._suggest_pdf()
 
@@ -361,9 +366,10 @@ class ReportsPage(Page):
         self.reload()
 
     def reload(self) -> None:
-        """Load the chosen year's commentary."""
+        """Load the chosen year's commentary (and the Ombudsman's figures entered)."""
         if self.context.database is None:
             return
+        self.letter.load()
         year = self.chosen_year
         if self._commentary_dirty and year == self.commentary_year:
             return  # never throw away what the manager is typing

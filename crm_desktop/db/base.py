@@ -30,7 +30,7 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def enum_type(enum_cls: type[StrEnum]) -> sa.Enum:
+def enum_type(enum_cls: type[StrEnum], length: int = 40) -> sa.Enum:
     """A portable enum column: stored as its value string, checked in Python on write.
 
     No database CHECK constraint is created, so adding a value later needs no table
@@ -41,7 +41,7 @@ def enum_type(enum_cls: type[StrEnum]) -> sa.Enum:
         native_enum=False,
         create_constraint=False,
         validate_strings=True,
-        length=40,
+        length=length,
         values_callable=lambda e: [m.value for m in e],
     )
 

@@ -22,11 +22,14 @@ from crm_desktop.domain.enums import (
     AssignmentStatus,
     CaseStatus,
     Channel,
+    ComplainantType,
     CorrespondenceChannel,
     CorrespondenceDirection,
     Kind,
     KpiDirection,
     LgscoDecision,
+    NotAcceptedReason,
+    Ombudsman,
     Outcome,
     PartyRole,
     Procedure,
@@ -242,13 +245,18 @@ class BaselineFigure(Versioned, Base):
     """A figure of a year that is not in the system as cases, for the annual report."""
 
     __tablename__ = "baseline_figure"
-    __table_args__ = (sa.UniqueConstraint("financial_year", "procedure", "table_key", "row_label"),)
+    __table_args__ = (sa.UniqueConstraint("financial_year", "table_key", "row_label", "measure"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     financial_year: Mapped[int] = mapped_column()  # 2021 means 2021/22
-    procedure: Mapped[Procedure] = mapped_column(enum_type(Procedure))
+    # The procedure whose cases the row counts; None for figures not counted from cases
+    # (the Ombudsman's own published figures).
+    procedure: Mapped[Procedure | None] = mapped_column(enum_type(Procedure))
     table_key: Mapped[str] = mapped_column(sa.String(80))
     row_label: Mapped[str] = mapped_column(sa.String(300))
+    # Which of a row's figures, for a table with more than one a year ("complaints");
+    # "" for a table with one.
+    measure: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
     value: Mapped[float] = mapped_column(sa.Float)
 
 
@@ -286,6 +294,9 @@ class Person(Versioned, Base):
     # Vexatious or persistent complainant (para. 47-48): a warning, never a block.
     vexatious: Mapped[bool] = mapped_column(default=False)
     vexatious_review_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    # When the unreasonable-behaviour policy was applied (the statutory annual report
+    # counts the people it was applied to in the year).
+    vexatious_since: Mapped[dt.date | None] = mapped_column(sa.Date)
     contact_arrangements: Mapped[str | None] = mapped_column(sa.Text)
     # Investigator and Independent Person attributes.
     is_investigator: Mapped[bool] = mapped_column(default=False, index=True)
@@ -399,6 +410,16 @@ class Case(Versioned, Base):
     current_stage_id: Mapped[int | None] = mapped_column(index=True)
     # Display name of the main complainant, kept for the case list and quick search.
     complainant_name: Mapped[str | None] = mapped_column(sa.String(200), index=True)
+    # The statutory annual reports' facts: who made a children's complaint and whether
+    # advocacy was provided; whether the council decided an adult complaint was
+    # well-founded; a representation not accepted as a complaint, why and when.
+    complainant_type: Mapped[ComplainantType | None] = mapped_column(enum_type(ComplainantType))
+    advocacy_provided: Mapped[bool | None] = mapped_column()
+    well_founded: Mapped[bool | None] = mapped_column()
+    not_accepted_reason: Mapped[NotAcceptedReason | None] = mapped_column(
+        enum_type(NotAcceptedReason)
+    )
+    not_accepted_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     # Comments: the directorate's reply.
     reply_text: Mapped[str | None] = mapped_column(sa.Text)
     reply_received_on: Mapped[dt.date | None] = mapped_column(sa.Date)
@@ -653,7 +674,11 @@ class LgscoDetail(Versioned, Base):
     enquiry_responded_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     # The response date is the Ombudsman's own (else 20 working days after the enquiry).
     enquiry_due_from_ombudsman: Mapped[bool] = mapped_column(default=False)
-    decision: Mapped[LgscoDecision | None] = mapped_column(enum_type(LgscoDecision))
+    decision: Mapped[LgscoDecision | None] = mapped_column(enum_type(LgscoDecision, 60))
+    # Which Ombudsman: the LGSCO, or for an adult complaint the Health Service Ombudsman.
+    ombudsman: Mapped[Ombudsman] = mapped_column(
+        enum_type(Ombudsman), default=Ombudsman.LGSCO, server_default=Ombudsman.LGSCO.value
+    )
     decision_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     public_report: Mapped[bool] = mapped_column(default=False)
     # Imported total paid, where individual payments are not known.

@@ -120,6 +120,22 @@ class LgscoDecision(StrEnum):
     UPHELD_NO_FURTHER_ACTION = "upheld no further action"
     UPHELD_MALADMINISTRATION_INJUSTICE = "upheld maladministration and injustice"
     PUBLIC_REPORT = "public report"
+    # The Ombudsman's annual review letters also count these.
+    UPHELD_REMEDY_PROVIDED = "upheld satisfactory remedy provided by the council"
+    UPHELD_FAULT_NO_INJUSTICE = "upheld fault but no injustice"
+    ADVICE_GIVEN = "advice given"
+    REFERRED_BACK = "referred back for local resolution"
+
+    @property
+    def upheld(self) -> bool:
+        """The Ombudsman found fault: an upheld detailed investigation."""
+        return self in UPHELD_DECISIONS
+
+    @property
+    def investigated(self) -> bool:
+        """A detailed investigation (upheld or not), as the annual review letter counts
+        them; decisions after initial enquiries, advice and referrals back are not."""
+        return self in UPHELD_DECISIONS or self == LgscoDecision.NOT_UPHELD
 
     @property
     def label(self) -> str:
@@ -137,6 +153,87 @@ class LgscoDecision(StrEnum):
                 "Upheld: maladministration and injustice"
             ),
             LgscoDecision.PUBLIC_REPORT: "Public report",
+            LgscoDecision.UPHELD_REMEDY_PROVIDED: (
+                "Upheld: satisfactory remedy provided by the council"
+            ),
+            LgscoDecision.UPHELD_FAULT_NO_INJUSTICE: "Upheld: fault but no injustice",
+            LgscoDecision.ADVICE_GIVEN: "Advice given",
+            LgscoDecision.REFERRED_BACK: "Referred back for local resolution",
+        }[self]
+
+
+UPHELD_DECISIONS: frozenset[LgscoDecision] = frozenset(
+    {
+        LgscoDecision.UPHELD_NO_FURTHER_ACTION,
+        LgscoDecision.UPHELD_MALADMINISTRATION_INJUSTICE,
+        LgscoDecision.PUBLIC_REPORT,
+        LgscoDecision.UPHELD_REMEDY_PROVIDED,
+        LgscoDecision.UPHELD_FAULT_NO_INJUSTICE,
+    }
+)
+# The order the report lists the Ombudsman's decisions in.
+DECISION_ORDER: tuple[LgscoDecision, ...] = (
+    LgscoDecision.OUT_OF_JURISDICTION,
+    LgscoDecision.CLOSED_NO_FURTHER_ACTION,
+    LgscoDecision.PREMATURE,
+    LgscoDecision.ADVICE_GIVEN,
+    LgscoDecision.REFERRED_BACK,
+    LgscoDecision.NOT_UPHELD,
+    LgscoDecision.UPHELD_NO_FURTHER_ACTION,
+    LgscoDecision.UPHELD_FAULT_NO_INJUSTICE,
+    LgscoDecision.UPHELD_REMEDY_PROVIDED,
+    LgscoDecision.UPHELD_MALADMINISTRATION_INJUSTICE,
+    LgscoDecision.PUBLIC_REPORT,
+)
+
+
+class ComplainantType(StrEnum):
+    """Who made a children's complaint, as the statutory annual report counts them."""
+
+    CHILD = "child or young person"
+    PARENT = "parent"
+    CARER = "carer"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class NotAcceptedReason(StrEnum):
+    """Why a representation was not accepted as a complaint under the procedure."""
+
+    TOO_LATE = "made too late"
+    NOT_ELIGIBLE = "not made by someone who may complain"
+    ALREADY_DEALT_WITH = "already dealt with"
+    LEGAL_PROCEEDINGS = "legal proceedings"
+    OUTSIDE_PROCEDURE = "outside the procedure"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            NotAcceptedReason.TOO_LATE: "Made too late",
+            NotAcceptedReason.NOT_ELIGIBLE: "Not made by someone who may complain",
+            NotAcceptedReason.ALREADY_DEALT_WITH: "Already dealt with",
+            NotAcceptedReason.LEGAL_PROCEEDINGS: "Would prejudice legal proceedings",
+            NotAcceptedReason.OUTSIDE_PROCEDURE: "Outside the procedure",
+            NotAcceptedReason.OTHER: "Other",
+        }[self]
+
+
+class Ombudsman(StrEnum):
+    """Which Ombudsman a complaint went to: adult complaints about health and social care
+    together can go to the Health Service Ombudsman."""
+
+    LGSCO = "lgsco"
+    HEALTH_SERVICE = "health service ombudsman"
+
+    @property
+    def label(self) -> str:
+        return {
+            Ombudsman.LGSCO: "Local Government and Social Care Ombudsman",
+            Ombudsman.HEALTH_SERVICE: "Health Service Ombudsman",
         }[self]
 
 

@@ -8,7 +8,7 @@ import datetime as dt
 from crm_desktop.operations.core import Change, OpContext, operation
 from crm_desktop.operations.policy import CaseId, Permission, PointId, permitted_actions
 from crm_desktop.privacy.access_log import record_case_opened
-from crm_desktop.services import case_list, case_view, cases, reference_admin
+from crm_desktop.services import case_list, case_view, cases, reference_admin, statutory
 
 __all__ = [
     "add_point",
@@ -18,10 +18,12 @@ __all__ = [
     "edit_case",
     "open_case",
     "record_late_decision",
+    "record_statutory_facts",
     "reference_choices",
     "remove_point",
     "set_point_outcome",
     "set_vexatious",
+    "statutory_facts",
 ]
 
 
@@ -114,8 +116,34 @@ def set_vexatious(
     flagged: bool,
     review_on: dt.date | None = None,
     contact_arrangements: str | None = None,
+    since: dt.date | None = None,
 ) -> None:
-    """Flag (or clear) a persistent or vexatious complainant on a case."""
+    """Flag (or clear) a persistent or vexatious complainant on a case; ``since``: when
+    the unreasonable-behaviour policy was applied (today, unless said)."""
     cases.set_vexatious(
-        ctx.session, case_id, person_id, flagged, ctx.actor, review_on, contact_arrangements
+        ctx.session,
+        case_id,
+        person_id,
+        flagged,
+        ctx.actor,
+        review_on,
+        contact_arrangements,
+        since or ctx.today,
+    )
+
+
+@operation(Permission.SEE_CASES)
+def statutory_facts(ctx: OpContext, case_id: CaseId) -> statutory.CaseStatutoryFacts:
+    """A complaint's facts for the statutory annual report (who complained, advocacy,
+    well-founded, not accepted, which Ombudsman)."""
+    return statutory.statutory_facts(ctx.session, case_id)
+
+
+@operation(Permission.WORK_CASES, changes=(Change.CASES,))
+def record_statutory_facts(
+    ctx: OpContext, case_id: CaseId, version: int, facts: statutory.StatutoryFacts
+) -> int:
+    """Record a complaint's facts for the statutory annual report; the case's new version."""
+    return statutory.record_statutory_facts(
+        ctx.session, case_id, version, facts, ctx.actor, ctx.today
     )

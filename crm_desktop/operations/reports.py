@@ -22,8 +22,10 @@ __all__ = [
     "commentary_for",
     "export_data",
     "load_baseline",
+    "ombudsman_letter",
     "save_baseline_template",
     "save_commentary",
+    "save_ombudsman_letter",
     "write_annual_report",
 ]
 
@@ -89,3 +91,18 @@ def load_baseline(ctx: OpContext, path: Path) -> baseline.BaselineResult:
     if result.errors:
         ctx.report_changes()
     return result
+
+
+@operation(Permission.RUN_REPORTS)
+def ombudsman_letter(ctx: OpContext, year: int) -> dict[tuple[str, str], float]:
+    """The Ombudsman's published figures entered for a financial year (its annual review
+    letter): (measure, figure): value."""
+    return baseline.letter_figures(ctx.session, year)
+
+
+@operation(Permission.EDIT_REPORT_INPUTS, changes=(Change.REPORT_INPUTS,))
+def save_ombudsman_letter(
+    ctx: OpContext, year: int, figures: Mapping[tuple[str, str], float | None]
+) -> int:
+    """Save the Ombudsman's published figures for a financial year; how many."""
+    return baseline.save_letter_figures(ctx.session, year, figures)

@@ -21,8 +21,9 @@ Definitions (IMPORT_FORMAT.md and PRODUCT.md, to the letter):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,7 @@ from crm_desktop.db.models import (
     ActionItem,
     BaselineFigure,
     Case,
+    CaseParty,
     CaseServiceCategory,
     ComplaintPoint,
     Directorate,
@@ -44,6 +46,7 @@ from crm_desktop.db.models import (
     LgscoRemedy,
     Nature,
     OutcomeCode,
+    Person,
     ReportBucket,
     ServiceArea,
     ServiceCategory,
@@ -51,18 +54,24 @@ from crm_desktop.db.models import (
     Stage,
     Team,
 )
-from crm_desktop.domain.calendar import WorkingCalendar
+from crm_desktop.domain.calendar import (
+    WorkingCalendar,
+)
 from crm_desktop.domain.deadlines import working_days_taken_array
 from crm_desktop.domain.enums import (
+    DECISION_ORDER,
+    STAGES_BY_PROCEDURE,
+    ComplainantType,
     KpiDirection,
     LgscoDecision,
+    NotAcceptedReason,
+    Ombudsman,
     Procedure,
     StageCode,
     TimescaleUnit,
 )
 from crm_desktop.domain.financial_year import FinancialYear
 from crm_desktop.domain.statutory import (
-    STATUTORY_PROCEDURES,
     calendar_for,
     six_months_beginning_with,
 )
@@ -74,15 +83,57 @@ from crm_desktop.reports.model import (
     Section,
     Table,
 )
-from crm_desktop.services.calendar_service import working_calendar
+from crm_desktop.services.calendar_service import StageTimescales, timescales, working_calendar
 from crm_desktop.services.procedure_policies import PolicyBook, policy_book
 
 COUNCIL_NAME_KEY = "council.name"
 COMMENTARY_KEY = "report.commentary.{year}.{section}"
 AMBER_BAND = 0.10
 
+AREA_LABELS = {"children": "Children's social care", "adult": "Adult social care"}
+CORPORATE_AREA = "Corporate: "
+CORPORATE_SUBTOTAL = "Corporate: all directorates"
+LETTER_KEY = "lgsco_letter"
+LETTER_MEASURES = (
+    "Detailed investigations upheld",
+    "Compliance with the Ombudsman's recommendations",
+    "Upheld cases where the council had already provided a satisfactory remedy",
+)
+LETTER_SOURCES = ("ours", "the Ombudsman's figure", "similar authorities' average")
+LETTER_OMBUDSMAN = "Ombudsman's figure"
+LETTER_BASE = "Ombudsman's base"
+LETTER_SIMILAR = "similar authorities"
+
+AVERAGE_LABEL = "Average response time (working days)"
+RESPONSES_LABEL = "Responses"
+
+NOT_RECORDED = "Not recorded"
+COMMENTS_LABEL = "Comments received"
+UNREASONABLE_LABEL = "People treated under the unreasonable-behaviour policy"
+
+# The basis of each table, written under it.
+BASIS_RECEIVED = "By the date the complaint was received."
+BASIS_CLOSED = "By the date the stage's response was sent."
+BASIS_BY_STAGE = (
+    "Stage 1 by the date the complaint was received; Stage 2 and Stage 3 by the date the "
+    "stage was requested; the Ombudsman by the date of its enquiry. A complaint counts once "
+    "at each stage it reaches, in the year that stage was asked for."
+)
+BASIS_BY_LEVEL = (
+    "Levels by the date the complaint was received; the Ombudsman by the date of its enquiry."
+)
+BASIS_KPIS = (
+    "Timescale KPIs: responses sent in the year. Progress from Stage 1 to Stage 2: Stage 2 "
+    "requests in the year as a share of the Stage 1 complaints closed in the year. Progress "
+    "to the Ombudsman: the Ombudsman's enquiries in the year as a share of the complaints "
+    "received in the year."
+)
+
 
 # --------------------------------------------------------------------------- data
+
+# Baseline figures: financial year -> table key -> (row label, measure) -> value.
+Baseline = dict[int, dict[str, dict[tuple[str, str], float]]]
 
 
 @dataclass
@@ -95,11 +146,18 @@ class _Data:
     categories: pd.DataFrame  # adult service categories of the cases
     lgsco: pd.DataFrame  # Ombudsman stages with decision, payments and late remedies
     learning: pd.DataFrame  # action items marked as learning examples
+    remedies: pd.DataFrame  # the Ombudsman's remedies: stage, deadline, completed
+    people: pd.DataFrame  # people under the unreasonable-behaviour policy, by procedure
 
 
 def _frame(session: Session, statement: sa.Select[*tuple[object, ...]]) -> pd.DataFrame:
     result = session.execute(statement)
-    return pd.DataFrame(result.all(), columns=list(result.keys()))
+    keys = list(result.keys())
+    rows = result.all()
+    if not rows:
+        return pd.DataFrame(columns=keys)
+    # Column by column: far quicker than pandas reading a list of row objects.
+    return pd.DataFrame(dict(zip(keys, (list(c) for c in zip(*rows, strict=True)), strict=True)))
 
 
 def _as_dates(frame: pd.DataFrame, *columns: str) -> None:
@@ -107,22 +165,35 @@ def _as_dates(frame: pd.DataFrame, *columns: str) -> None:
         frame[column] = pd.to_datetime(frame[column]).to_numpy(dtype="datetime64[D]")
 
 
-def _stages_in(start: dt.date, end: dt.date) -> sa.Select[int]:
-    """Cases with a stage closed in the years, or a statutory clock's step in them (a
-    Stage 2 started, a review panel held or its report received): the statutory KPIs
-    count those by the year the step happened."""
-    return sa.select(Stage.case_id).where(
-        Stage.closed_on.between(start, end)
-        | Stage.started_on.between(start, end)
-        | Stage.panel_on.between(start, end)
-        | Stage.panel_report_on.between(start, end)
-    )
-
-
 def _load(
     session: Session, start: dt.date, end: dt.date, only_cases_and_stages: bool = False
 ) -> _Data:
     directorate = sa.orm.aliased(Directorate)
+
+    def within(column: sa.orm.InstrumentedAttribute[Any]) -> sa.ColumnElement[bool]:
+        return column.between(start, end)
+
+    # Every case a table of either year counts: received in the years, or with a stage
+    # requested, started or closed in them, an Ombudsman enquiry or decision in them, or
+    # a remedy that fell due in them (a complaint received years ago can be escalated,
+    # decided or remedied now).
+    chosen = sa.union(
+        sa.select(Case.id).where(within(Case.received_on)),
+        sa.select(Stage.case_id).where(
+            within(Stage.closed_on)
+            | within(Stage.requested_on)
+            | within(Stage.started_on)
+            | within(Stage.panel_on)
+            | within(Stage.panel_report_on)
+        ),
+        sa.select(Stage.case_id)
+        .join(LgscoDetail, LgscoDetail.stage_id == Stage.id)
+        .where(within(LgscoDetail.enquiry_received_on) | within(LgscoDetail.decision_on)),
+        sa.select(Stage.case_id)
+        .join(LgscoRemedy, LgscoRemedy.stage_id == Stage.id)
+        .where(within(LgscoRemedy.deadline_on)),
+    ).subquery()
+    ids = sa.select(chosen.c.id)
     cases = _frame(
         session,
         sa.select(
@@ -133,52 +204,66 @@ def _load(
             directorate.name.label("directorate"),
             ServiceArea.name.label("service_area"),
             Team.name.label("team"),
+            sa.type_coerce(Case.complainant_type, sa.String()).label("complainant_type"),
+            Case.advocacy_provided,
+            Case.well_founded,
+            sa.type_coerce(Case.not_accepted_reason, sa.String()).label("not_accepted"),
+            Case.not_accepted_on,
         )
+        .join(chosen, chosen.c.id == Case.id)
         .outerjoin(directorate, directorate.id == Case.directorate_id)
         .outerjoin(ServiceArea, ServiceArea.id == Case.service_area_id)
-        .outerjoin(Team, Team.id == Case.team_id)
-        .where(Case.received_on.between(start, end) | Case.id.in_(_stages_in(start, end))),
+        .outerjoin(Team, Team.id == Case.team_id),
     )
-    _as_dates(cases, "received")
-    ids = sa.select(Case.id).where(
-        Case.received_on.between(start, end) | Case.id.in_(_stages_in(start, end))
-    )
+    _as_dates(cases, "received", "not_accepted_on")
     stages = _frame(
         session,
         sa.select(
             Stage.id.label("stage_id"),
             Stage.case_id,
             sa.type_coerce(Stage.stage, sa.String()).label("stage"),
+            Stage.requested_on.label("requested"),
             Stage.started_on.label("started"),
             Stage.closed_on.label("closed"),
             sa.type_coerce(Stage.outcome, sa.String()).label("outcome"),
             Stage.suspended_days,
             Stage.agreed_period_ends_on.label("agreed_until"),
+            Stage.extended_days,
+            Stage.acknowledged_on.label("acknowledged"),
+            Stage.due_on.label("due"),
             # The statutory clocks' own dates (children's Stage 2 start, Stage 3's three).
-            Stage.requested_on.label("requested"),
             Stage.panel_on.label("panel"),
             Stage.panel_due_on.label("panel_due"),
-            Stage.panel_report_on.label("report"),
+            Stage.panel_report_on.label("panel_report"),
             Stage.panel_report_due_on.label("report_due"),
+            Stage.council_response_on.label("council_response"),
             Stage.council_response_due_on.label("response_due"),
-        ).where(Stage.case_id.in_(ids)),
+            LgscoDetail.enquiry_received_on.label("enquiry"),
+            sa.type_coerce(LgscoDetail.ombudsman, sa.String()).label("ombudsman"),
+        )
+        .join(chosen, chosen.c.id == Stage.case_id)
+        .outerjoin(LgscoDetail, LgscoDetail.stage_id == Stage.id),
     )
     _as_dates(
         stages,
+        "requested",
         "started",
         "closed",
         "agreed_until",
-        "requested",
+        "enquiry",
+        "acknowledged",
+        "due",
         "panel",
         "panel_due",
-        "report",
+        "panel_report",
         "report_due",
+        "council_response",
         "response_due",
     )
     if only_cases_and_stages:
         # The KPIs need nothing else (the dashboard asks for them often).
         empty = pd.DataFrame()
-        return _Data(cases, stages, empty, empty, empty, empty)
+        return _Data(cases, stages, empty, empty, empty, empty, empty, empty)
     points = _frame(
         session,
         sa.select(ComplaintPoint.case_id, Nature.name.label("nature"))
@@ -196,14 +281,6 @@ def _load(
         .where(LgscoPayment.stage_id == LgscoDetail.stage_id)
         .scalar_subquery()
     )
-    late = (
-        sa.select(sa.func.count())
-        .where(LgscoRemedy.stage_id == LgscoDetail.stage_id, LgscoRemedy.late.is_(True))
-        .scalar_subquery()
-    )
-    remedies = (
-        sa.select(sa.func.count()).where(LgscoRemedy.stage_id == LgscoDetail.stage_id)
-    ).scalar_subquery()
     lgsco = _frame(
         session,
         sa.select(
@@ -211,13 +288,22 @@ def _load(
             sa.type_coerce(LgscoDetail.decision, sa.String()).label("decision"),
             LgscoDetail.decision_on,
             (sa.func.coalesce(LgscoDetail.imported_payment_pence, 0) + payments).label("pence"),
-            late.label("late_remedies"),
-            remedies.label("remedies"),
         )
         .join(Stage, Stage.id == LgscoDetail.stage_id)
         .where(Stage.case_id.in_(ids)),
     )
     _as_dates(lgsco, "decision_on")
+    remedies = _frame(
+        session,
+        sa.select(
+            LgscoRemedy.stage_id,
+            LgscoRemedy.deadline_on.label("deadline"),
+            LgscoRemedy.completed_on.label("completed"),
+        )
+        .join(Stage, Stage.id == LgscoRemedy.stage_id)
+        .where(Stage.case_id.in_(ids)),
+    )
+    _as_dates(remedies, "deadline", "completed")
     learning = _frame(
         session,
         sa.select(
@@ -231,7 +317,22 @@ def _load(
         .where(ActionItem.learning_example.is_(True), ActionItem.done_on.between(start, end))
         .order_by(ActionItem.done_on, ActionItem.id),
     )
-    return _Data(cases, stages, points, categories, lgsco, learning)
+    # People the unreasonable-behaviour policy was applied to in the years, with the
+    # procedures of the cases they complained in.
+    people = _frame(
+        session,
+        sa.select(
+            Person.id.label("person_id"),
+            Person.vexatious_since.label("since"),
+            sa.type_coerce(Case.procedure, sa.String()).label("procedure"),
+        )
+        .join(CaseParty, CaseParty.person_id == Person.id)
+        .join(Case, Case.id == CaseParty.case_id)
+        .where(Person.vexatious_since.between(start, end))
+        .distinct(),
+    )
+    _as_dates(people, "since")
+    return _Data(cases, stages, points, categories, lgsco, learning, remedies, people)
 
 
 # ------------------------------------------------------------------------- helpers
@@ -239,10 +340,34 @@ def _load(
 # KPI measures of the statutory clocks: the column of the step and of its due date.
 _STATUTORY_MEASURES: dict[str, tuple[str, str | None]] = {
     "panel_in_time": ("panel", "panel_due"),
-    "panel_report_in_time": ("report", "report_due"),
+    "panel_report_in_time": ("panel_report", "report_due"),
     "council_response_in_time": ("closed", "response_due"),
     "started_within": ("started", None),
 }
+
+FIRST_STAGES = frozenset(
+    {
+        StageCode.STAGE_1.value,
+        StageCode.LOW.value,
+        StageCode.MODERATE_HIGH.value,
+        StageCode.INFORMAL.value,
+    }
+)
+
+
+def _counting_dates(stages: pd.DataFrame) -> pd.Series:
+    """The date each stage counts by in the "received" tables: Stage 1 (and an adult
+    complaint at any level) the date the complaint was received; Stage 2 and Stage 3 the
+    date the stage was requested (the date it started, where no request was recorded);
+    the Ombudsman the date of its enquiry (else the date the stage was opened). A
+    complaint received in March and escalated in May counts in the new year's Stage 2
+    figure, and the year before keeps its published figures."""
+    requested = stages["requested"].fillna(stages["started"])
+    lgsco = stages["enquiry"].fillna(requested)
+    first = stages["stage"].isin(FIRST_STAGES)
+    return requested.where(stages["stage"] != StageCode.LGSCO.value, lgsco).where(
+        ~first, stages["received"]
+    )
 
 
 @dataclass(frozen=True)
@@ -294,6 +419,7 @@ class _Reference:
     buckets: dict[str, list[tuple[str, int | None]]]
     kpis: list[KpiDefinition]
     directorate_names: dict[int, str]
+    limits: dict[tuple[str, str], StageTimescales]  # (procedure, stage): its timescales
     policies: PolicyBook
 
 
@@ -356,6 +482,11 @@ def _reference(session: Session) -> _Reference:
         directorate_names={
             row.id: row.name for row in session.execute(sa.select(Directorate.id, Directorate.name))
         },
+        limits={
+            (p.value, code.value): timescales(session, p, code, None)
+            for p in Procedure
+            for code in STAGES_BY_PROCEDURE[p]
+        },
         policies=policy_book(session),
     )
 
@@ -370,7 +501,7 @@ class _Builder:
         reference: _Reference,
         calendar: WorkingCalendar,
         year: int,
-        baseline: dict[tuple[str, str], dict[str, float]],
+        baseline: Baseline,
     ) -> None:
         self.d = data
         self.ref = reference
@@ -379,6 +510,9 @@ class _Builder:
         self.years = (_Year.of(year - 1), _Year.of(year))
         self.columns = (FinancialYear(year - 1).label, FinancialYear(year).label)
         self.baseline = baseline
+        self._previous_cases: dict[str, bool] = {}
+        # Selections by year, kept with their frame (so an id reused is never confused).
+        self._selections: dict[tuple[int, str, int], tuple[pd.DataFrame, pd.DataFrame]] = {}
         cases = data.cases
         self.complaints = cases[cases["kind"] == "complaint"]
         stages = data.stages.merge(
@@ -386,7 +520,9 @@ class _Builder:
             on="case_id",
             how="inner",
         )
-        self.stages = stages[stages["kind"] == "complaint"]
+        stages = stages[stages["kind"] == "complaint"].copy()
+        stages["counted"] = _counting_dates(stages)
+        self.stages = stages
         self.closed = self._with_taken(self.stages[self.stages["closed"].notna()])
 
     # -- working days --------------------------------------------------------------
@@ -398,16 +534,7 @@ class _Builder:
             stages["policy"] = pd.Series(dtype="int64")
             stages["policy_days"] = pd.Series(dtype="float64")
             return stages
-        starts = stages["started"].to_numpy().astype("datetime64[D]")
-        closed = stages["closed"].to_numpy().astype("datetime64[D]")
-        ends = np.maximum(closed, starts)
-        # Each procedure's clocks count in its own calendar: the statutory ones count
-        # closure days as working days (domain.statutory).
-        statutory = stages["procedure"].isin([p.value for p in STATUTORY_PROCEDURES]).to_numpy()
-        taken = np.zeros(len(stages), dtype=np.int64)
-        for mask, cal in ((~statutory, self.cal), (statutory, self.statutory_cal)):
-            if mask.any():
-                taken[mask] = working_days_taken_array(cal, starts[mask], ends[mask])
+        taken = self._working_days(stages["started"], stages["closed"], stages["procedure"])
         stages["taken"] = taken - stages["suspended_days"].fillna(0).to_numpy().astype(np.int64)
         return self._with_policy(stages)
 
@@ -441,24 +568,57 @@ class _Builder:
 
     # -- per-year selections -------------------------------------------------------
 
+    def _in_year(self, frame: pd.DataFrame, column: str, year: _Year) -> pd.DataFrame:
+        """``frame``'s rows whose ``column`` falls in the year; the builder's own frames'
+        selections are made once (every table asks for them)."""
+        key = (id(frame), column, year.year)
+        cached = self._selections.get(key)
+        if cached is not None and cached[0] is frame:
+            return cached[1]
+        chosen = frame[year.within(frame[column])]
+        self._selections[key] = (frame, chosen)
+        return chosen
+
     def received(self, frame: pd.DataFrame, year: _Year) -> pd.DataFrame:
-        return frame[year.within(frame["received"])]
+        return self._in_year(frame, "received", year)
+
+    def requested_in(self, frame: pd.DataFrame, year: _Year) -> pd.DataFrame:
+        """The stages counted in the year: first stages by the date the complaint was
+        received, later ones by the date they were requested, the Ombudsman's by its
+        enquiry (:func:`_counting_dates`)."""
+        return self._in_year(frame, "counted", year)
 
     def closed_in(self, frame: pd.DataFrame, year: _Year) -> pd.DataFrame:
-        return frame[year.within(frame["closed"])]
+        return self._in_year(frame, "closed", year)
 
     def per_year(self, count: Callable[[_Year], pd.Series]) -> list[pd.Series]:
         return [count(year) for year in self.years]
 
-    def baseline_for(self, procedure: str, key: str) -> dict[str, float] | None:
-        """Baseline figures for the previous year, when it has no cases of the procedure."""
-        previous = self.years[0]
-        has_cases = bool(
-            (self.received(self.d.cases, previous)["procedure"] == procedure).any()
-        ) or bool((self.closed_in(self.closed, previous)["procedure"] == procedure).any())
-        if has_cases:
+    def previous_has_cases(self, procedure: str) -> bool:
+        """Whether the previous year has cases of the procedure (received, or a stage
+        asked for or closed in it); without them its figures can come from baseline."""
+        if procedure not in self._previous_cases:
+            previous = self.years[0]
+            self._previous_cases[procedure] = (
+                bool((self.received(self.d.cases, previous)["procedure"] == procedure).any())
+                or bool((self.closed_in(self.closed, previous)["procedure"] == procedure).any())
+                or bool((self.requested_in(self.stages, previous)["procedure"] == procedure).any())
+            )
+        return self._previous_cases[procedure]
+
+    def fallback(self, key: str, procedure: str) -> dict[tuple[str, str], float] | None:
+        """The previous year's baseline figures of a table, (row, measure): value, when
+        that year has no cases of the procedure and figures were loaded for it."""
+        if self.previous_has_cases(procedure):
             return None
-        return self.baseline.get((procedure, key))
+        return self.baseline.get(self.years[0].year, {}).get(key) or None
+
+    def single(self, key: str, procedure: str) -> dict[str, float] | None:
+        """:meth:`fallback` for a table with one figure a row and year, by row."""
+        figures = self.fallback(key, procedure)
+        if figures is None:
+            return None
+        return {row: value for (row, measure), value in figures.items() if not measure}
 
     def table(
         self,
@@ -474,20 +634,20 @@ class _Builder:
         total: bool = True,
     ) -> Table:
         counts = self.per_year(count)
-        baseline = self.baseline_for(procedure, key)
+        baseline = self.single(key, procedure)
         baseline_columns: tuple[str, ...] = ()
         if baseline is not None:
             counts[0] = pd.Series(
                 {k: v for k, v in baseline.items() if k != "Total"}, dtype="float64"
             )
             baseline_columns = (self.columns[0],)
+        rows = _count_rows(names, counts, total_label="Total" if total else None)
         return Table(
             key=key,
             title=title,
             columns=(header, *self.columns),
-            rows=_count_rows(names, counts, total_label="Total" if total else None),
+            rows=rows,
             chart=chart,
-            accepts_baseline=True,
             notes=tuple(notes)
             + (
                 (f"{self.columns[0]} figures are baseline figures, not cases.",)
@@ -495,6 +655,7 @@ class _Builder:
                 else ()
             ),
             baseline_columns=baseline_columns,
+            baseline_rows=tuple((name, "", procedure) for name in dict.fromkeys(names)),
         )
 
     def outcome_table(self, key: str, title: str, procedure: str, codes: Sequence[str]) -> Table:
@@ -506,7 +667,13 @@ class _Builder:
             return stages["outcome"].map(labels).value_counts()
 
         return self.table(
-            key, title, "Outcome", procedure, [label for _, label in self.ref.outcomes], count
+            key,
+            title,
+            "Outcome",
+            procedure,
+            [label for _, label in self.ref.outcomes],
+            count,
+            notes=(BASIS_CLOSED,),
         )
 
     def _policy_buckets(
@@ -564,18 +731,26 @@ class _Builder:
                 lower = top
             values.append(shares)
             averages.append(float(taken.mean()) if total else None)
-        for index, (label, _) in enumerate(buckets):
-            rows.append(
-                (Cell(label, Format.TEXT), *(Cell(v[index], Format.PERCENT) for v in values))
-            )
+        labels = [label for label, _ in buckets]
         if average:
-            rows.append(
-                (
-                    Cell("Average response time (working days)", Format.TEXT),
-                    *(Cell(a, Format.DAYS) for a in averages),
-                )
+            labels.append(AVERAGE_LABEL)
+        labels.append(RESPONSES_LABEL)
+        columns: list[list[float | None]] = [
+            [*v, *([a] if average else []), t]
+            for v, a, t in zip(values, averages, totals, strict=True)
+        ]
+        baseline = self.single(key, procedure)
+        if baseline is not None:
+            columns[0] = [baseline.get(label) for label in labels]
+        for index, label in enumerate(labels):
+            fmt = (
+                Format.DAYS
+                if label == AVERAGE_LABEL
+                else Format.COUNT
+                if label == RESPONSES_LABEL
+                else Format.PERCENT
             )
-        rows.append((Cell("Responses", Format.TEXT), *(Cell(t, Format.COUNT) for t in totals)))
+            rows.append((Cell(label, Format.TEXT), *(Cell(c[index], fmt) for c in columns)))
         return Table(
             key=key,
             title=title,
@@ -583,18 +758,24 @@ class _Builder:
             rows=tuple(rows),
             has_total=False,
             notes=(
+                BASIS_CLOSED,
                 "Working days from the start of the stage to the response, less any "
                 "time the clock was suspended.",
-                *(
-                    (
-                        f"Every response here follows '{by_policy[0][1]}', the procedure "
-                        "policy in force on the day its case was received; its clock starts "
-                        "as that policy says.",
-                    )
-                    if by_policy
-                    else ()
-                ),
+            )
+            + (
+                (
+                    f"Every response here follows '{by_policy[0][1]}', the procedure policy in "
+                    "force on the day its case was received; its clock starts as that policy "
+                    "says.",
+                )
+                if by_policy
+                else ()
+            )
+            + (
+                (f"{self.columns[0]} figures are baseline figures, not cases.",) if baseline else ()
             ),
+            baseline_columns=(self.columns[0],) if baseline is not None else (),
+            baseline_rows=tuple((label, "", procedure) for label in labels),
         )
 
     def _timescale_table_by_policy(
@@ -655,11 +836,333 @@ class _Builder:
             rows=tuple(rows),
             has_total=False,
             notes=(
+                BASIS_CLOSED,
                 "Working days from the start of the stage to the response, less any "
                 "time the clock was suspended.",
                 "These responses follow different procedure policies: each case is measured "
                 "against the policy in force on the day it was received, in that policy's "
                 "own timescales (shares are of that policy's responses).",
+            ),
+        )
+
+    # -- the statutory annual reports' contents ---------------------------------------
+
+    def ratio_table(
+        self,
+        key: str,
+        title: str,
+        procedure: str,
+        lines: Sequence[tuple[str, Callable[[_Year], tuple[int, int | None]]]],
+        notes: Sequence[str],
+    ) -> Table:
+        """A table of figures a year, each with what it is out of (None: a plain count)
+        and the share; the previous year from baseline figures where it has no cases."""
+        values = [[line(year) for _, line in lines] for year in self.years]
+        figures = self.fallback(key, procedure)
+        if figures is not None:
+            values[0] = [
+                (
+                    int(figures.get((label, "number"), 0)),
+                    None if whole is None else int(figures.get((label, "out of"), 0)),
+                )
+                for (label, _), (_, whole) in zip(lines, values[1], strict=True)
+            ]
+        rows = []
+        for index, (label, _) in enumerate(lines):
+            cells: list[Cell] = [Cell(label, Format.TEXT)]
+            for year_values in values:
+                part, whole = year_values[index]
+                cells += [
+                    Cell(part),
+                    Cell(whole),
+                    Cell(None if whole is None else _percent(part, whole), Format.PERCENT),
+                ]
+            rows.append(tuple(cells))
+        columns = (
+            "Measure",
+            *(f"{year} {name}" for year in self.columns for name in ("number", "out of", "share")),
+        )
+        return Table(
+            key,
+            title,
+            columns,
+            tuple(rows),
+            has_total=False,
+            notes=tuple(notes)
+            + ((f"{self.columns[0]} figures are baseline figures, not cases.",) if figures else ()),
+            baseline_columns=tuple(
+                c for c in columns[1:] if figures and c.startswith(self.columns[0])
+            ),
+            baseline_rows=tuple(
+                (label, measure, procedure)
+                for (label, _), (_, whole) in zip(lines, values[1], strict=True)
+                for measure in (("number",) if whole is None else ("number", "out of"))
+            ),
+        )
+
+    def _working_days(
+        self, starts: pd.Series, ends: pd.Series, procedures: pd.Series | str
+    ) -> np.ndarray:
+        """Working days from each start to its end (an end before the start: none), on
+        the calendar of each row's procedure."""
+        begin = starts.to_numpy().astype("datetime64[D]")
+        finish = np.maximum(ends.to_numpy().astype("datetime64[D]"), begin)
+        if not len(begin):
+            return np.zeros(0, dtype=np.int64)
+        corporate = (
+            np.full(len(begin), procedures == Procedure.CORPORATE.value)
+            if isinstance(procedures, str)
+            else (procedures == Procedure.CORPORATE.value).to_numpy(dtype=bool)
+        )
+        taken = np.zeros(len(begin), dtype=np.int64)
+        if corporate.any():
+            taken[corporate] = working_days_taken_array(
+                self.cal, begin[corporate], finish[corporate]
+            )
+        if (~corporate).any():
+            taken[~corporate] = working_days_taken_array(
+                self.statutory_cal, begin[~corporate], finish[~corporate]
+            )
+        return taken
+
+    def children_time_limits(self) -> Table:
+        p = Procedure.CHILDREN.value
+        one = self.ref.limits[(p, StageCode.STAGE_1.value)]
+        two = self.ref.limits[(p, StageCode.STAGE_2.value)]
+        three = self.ref.limits[(p, StageCode.STAGE_3.value)]
+
+        def responses(code: str, year: _Year) -> pd.DataFrame:
+            stages = self.closed_in(self.closed, year)
+            return stages[(stages["procedure"] == p) & (stages["stage"] == code)]
+
+        def within(code: str, days: int | None) -> Callable[[_Year], tuple[int, int | None]]:
+            def line(year: _Year) -> tuple[int, int | None]:
+                stages = responses(code, year)
+                if days is None:
+                    return 0, len(stages)
+                return int((stages["taken"] <= days).sum()), len(stages)
+
+            return line
+
+        def extended(code: str) -> Callable[[_Year], tuple[int, int | None]]:
+            def line(year: _Year) -> tuple[int, int | None]:
+                stages = responses(code, year)
+                return int((stages["extended_days"].fillna(0) > 0).sum()), len(stages)
+
+            return line
+
+        def panel_clock(
+            start: str, end: str, days: int | None
+        ) -> Callable[[_Year], tuple[int, int | None]]:
+            # Stage 3's clocks, by the date the clock stopped (the panel met, the report
+            # came, the council responded) in the year.
+            def line(year: _Year) -> tuple[int, int | None]:
+                stages = self.stages[
+                    (self.stages["procedure"] == p) & (self.stages["stage"] == "3")
+                ]
+                stages = stages[stages[end].notna() & year.within(stages[end])]
+                begun = stages[start].fillna(stages["started"])
+                stages, begun = stages[begun.notna()], begun[begun.notna()]
+                if days is None:
+                    return 0, len(stages)
+                taken = self._working_days(begun, stages[end], p)
+                return int((taken <= days).sum()), len(stages)
+
+            return line
+
+        def days(n: int | None) -> str:
+            return f"{n} working days" if n is not None else "the time limit"
+
+        lines: list[tuple[str, Callable[[_Year], tuple[int, int | None]]]] = [
+            (f"Stage 1 responses within {days(one.duration)}", within("1", one.duration)),
+            (
+                f"Stage 1 responses within {days(one.extension_limit)} (extended)",
+                within("1", one.extension_limit),
+            ),
+            ("Stage 1 responses after an extension", extended("1")),
+            (f"Stage 2 responses within {days(two.duration)}", within("2", two.duration)),
+            (
+                f"Stage 2 responses within {days(two.extension_limit)} (extended)",
+                within("2", two.extension_limit),
+            ),
+            ("Stage 2 responses after an extension", extended("2")),
+            (
+                f"Stage 3 panels held within {days(three.panel_meeting)} of the request",
+                panel_clock("requested", "panel", three.panel_meeting),
+            ),
+            (
+                f"Stage 3 panel reports within {days(three.panel_report)} of the panel",
+                panel_clock("panel", "panel_report", three.panel_report),
+            ),
+            (
+                f"Stage 3 council responses within {days(three.council_response)} of the report",
+                panel_clock("panel_report", "council_response", three.council_response),
+            ),
+        ]
+        return self.ratio_table(
+            "children_time_limits",
+            "Compliance with the time limits",
+            p,
+            lines,
+            (
+                "Stage 1 and Stage 2: responses sent in the year, in working days from the "
+                "start of the stage less suspensions. Stage 3: each clock by the date it "
+                "stopped (the panel met, its report came, the council responded).",
+            ),
+        )
+
+    def children_who_complained(self) -> list[Table]:
+        p = Procedure.CHILDREN.value
+
+        def complaints(year: _Year) -> pd.DataFrame:
+            frame = self.received(self.complaints, year)
+            frame = frame[frame["procedure"] == p]
+            return frame[frame["not_accepted"].isna()]
+
+        labels = {t.value: t.label for t in ComplainantType}
+
+        def who(year: _Year) -> pd.Series:
+            return (
+                complaints(year)["complainant_type"].map(labels).fillna(NOT_RECORDED).value_counts()
+            )
+
+        def advocacy(year: _Year) -> pd.Series:
+            answer = complaints(year)["advocacy_provided"]
+            return (
+                answer.map({True: "Advocacy provided", False: "No advocacy"})
+                .fillna(NOT_RECORDED)
+                .value_counts()
+            )
+
+        return [
+            self.table(
+                "children_who_complained",
+                "Who complained",
+                "Complainant",
+                p,
+                [*labels.values(), NOT_RECORDED],
+                who,
+                notes=(BASIS_RECEIVED,),
+            ),
+            self.table(
+                "children_advocacy",
+                "Advocacy",
+                "Advocacy",
+                p,
+                ["Advocacy provided", "No advocacy", NOT_RECORDED],
+                advocacy,
+                notes=(BASIS_RECEIVED,),
+            ),
+        ]
+
+    def adult_statutory(self) -> Table:
+        p = Procedure.ADULT.value
+        levels = (StageCode.LOW.value, StageCode.MODERATE_HIGH.value, StageCode.INFORMAL.value)
+        acknowledge = self.ref.limits[(p, StageCode.LOW.value)].acknowledge
+
+        def received(year: _Year) -> tuple[int, int | None]:
+            frame = self.received(self.complaints, year)
+            frame = frame[(frame["procedure"] == p) & frame["not_accepted"].isna()]
+            return len(frame), None
+
+        def answered(year: _Year) -> pd.DataFrame:
+            stages = self.closed_in(self.stages, year)
+            return stages[(stages["procedure"] == p) & stages["stage"].isin(levels)]
+
+        def well_founded(year: _Year) -> tuple[int, int | None]:
+            stages = answered(year).drop_duplicates("case_id")
+            cases = self.d.cases.set_index("case_id")["well_founded"]
+            decided = stages["case_id"].map(cases)
+            return int((decided == True).sum()), len(stages)  # noqa: E712
+
+        def referred(body: Ombudsman) -> Callable[[_Year], tuple[int, int | None]]:
+            def line(year: _Year) -> tuple[int, int | None]:
+                stages = self.requested_in(self.stages, year)
+                stages = stages[
+                    (stages["procedure"] == p)
+                    & (stages["stage"] == StageCode.LGSCO.value)
+                    & (stages["ombudsman"].fillna(Ombudsman.LGSCO.value) == body.value)
+                ]
+                return stages["case_id"].nunique(), None
+
+            return line
+
+        def acknowledged(year: _Year) -> tuple[int, int | None]:
+            stages = self.requested_in(self.stages, year)
+            stages = stages[(stages["procedure"] == p) & stages["stage"].isin(levels)]
+            stages = stages.drop_duplicates("case_id")
+            if acknowledge is None:
+                return 0, len(stages)
+            done = stages[stages["acknowledged"].notna()]
+            taken = self._working_days(done["received"], done["acknowledged"], p)
+            return int((taken <= acknowledge).sum()), len(stages)
+
+        def agreed(year: _Year) -> tuple[int, int | None]:
+            stages = answered(year)
+            stages = stages[stages["due"].notna()]
+            return int((stages["closed"] <= stages["due"]).sum()), len(stages)
+
+        return self.ratio_table(
+            "adult_statutory",
+            "Complaints received, well-founded and referred to an Ombudsman",
+            p,
+            (
+                ("Complaints received", received),
+                ("Decided well-founded", well_founded),
+                (
+                    "Referred to the Local Government and Social Care Ombudsman",
+                    referred(Ombudsman.LGSCO),
+                ),
+                ("Referred to the Health Service Ombudsman", referred(Ombudsman.HEALTH_SERVICE)),
+                (
+                    f"Acknowledged within {acknowledge if acknowledge is not None else '?'} "
+                    "working days",
+                    acknowledged,
+                ),
+                ("Responses within the period agreed", agreed),
+            ),
+            (
+                "Complaints received and acknowledged: by the date received (not counting "
+                "those not accepted). Well-founded and within the period agreed: responses "
+                "sent in the year (the period agreed is the response due date, with the "
+                "extensions agreed with the complainant). Referrals: by the date of the "
+                "Ombudsman's enquiry. The subject matter is in the nature of complaints "
+                "and complaints by service tables.",
+            ),
+        )
+
+    def other_representations(self, procedure: str) -> Table:
+        reasons = {r.value: r.label for r in NotAcceptedReason}
+
+        def count(year: _Year) -> pd.Series:
+            cases = self.d.cases[self.d.cases["procedure"] == procedure]
+            comments = int((self.received(cases, year)["kind"] == "comment").sum())
+            refused = cases[cases["not_accepted"].notna()]
+            when = refused["not_accepted_on"].fillna(refused["received"])
+            refused = refused[year.within(when)]
+            by_reason = refused["not_accepted"].map(reasons).value_counts()
+            people = self.d.people
+            people = people[(people["procedure"] == procedure) & year.within(people["since"])]
+            figures = {COMMENTS_LABEL: comments, UNREASONABLE_LABEL: people["person_id"].nunique()}
+            figures |= {f"Not accepted: {label}": int(n) for label, n in by_reason.items()}
+            return pd.Series(figures)
+
+        return self.table(
+            f"{procedure}_other_representations",
+            "Comments, complaints not accepted and unreasonable behaviour",
+            "Representations",
+            procedure,
+            [
+                COMMENTS_LABEL,
+                *(f"Not accepted: {label}" for label in reasons.values()),
+                UNREASONABLE_LABEL,
+            ],
+            count,
+            total=False,
+            notes=(
+                "Comments by the date received; complaints not accepted by the date of the "
+                "decision; people by the date the unreasonable-behaviour policy was applied "
+                "to them.",
             ),
         )
 
@@ -675,7 +1178,7 @@ class _Builder:
         }
 
         def by_stage(year: _Year) -> pd.Series:
-            stages = self.received(self.stages, year)
+            stages = self.requested_in(self.stages, year)
             stages = stages[stages["procedure"] == p]
             return (
                 stages.drop_duplicates(["case_id", "stage"])["stage"]
@@ -703,6 +1206,7 @@ class _Builder:
                     list(stage_labels.values()),
                     by_stage,
                     chart=True,
+                    notes=(BASIS_BY_STAGE,),
                 ),
                 self.table(
                     "children_by_team",
@@ -711,7 +1215,10 @@ class _Builder:
                     p,
                     self.ref.teams[p],
                     by_team,
-                    notes=("Complaints that go through more than one stage are counted once.",),
+                    notes=(
+                        BASIS_RECEIVED,
+                        "Complaints that go through more than one stage are counted once.",
+                    ),
                 ),
                 self.nature_table("children_nature", p),
                 self.outcome_table("children_stage1_outcomes", "Stage 1 outcomes", p, ["1"]),
@@ -728,7 +1235,10 @@ class _Builder:
                     p,
                     ["2"],
                 ),
+                self.children_time_limits(),
+                *self.children_who_complained(),
                 self.compliments_table("children_compliments", p),
+                self.other_representations(p),
             ),
         )
 
@@ -747,7 +1257,10 @@ class _Builder:
             self.ref.natures[procedure],
             count,
             chart=True,
-            notes=("Each complaint point is counted, so a complaint may count more than once.",),
+            notes=(
+                BASIS_RECEIVED,
+                "Each complaint point is counted, so a complaint may count more than once.",
+            ),
         )
 
     def compliments_table(self, key: str, procedure: str) -> Table:
@@ -763,6 +1276,7 @@ class _Builder:
             procedure,
             self.ref.compliment_areas[procedure],
             count,
+            notes=("By the date the compliment was received.",),
         )
 
     def adult(self) -> Section:
@@ -775,7 +1289,7 @@ class _Builder:
         }
 
         def by_level(year: _Year) -> pd.Series:
-            stages = self.received(self.stages, year)
+            stages = self.requested_in(self.stages, year)
             stages = stages[stages["procedure"] == p]
             return (
                 stages.drop_duplicates(["case_id", "stage"])["stage"]
@@ -807,6 +1321,7 @@ class _Builder:
                     list(level_labels.values()),
                     by_level,
                     chart=True,
+                    notes=(BASIS_BY_LEVEL,),
                 ),
                 self.table(
                     "adult_by_service_area",
@@ -815,6 +1330,7 @@ class _Builder:
                     p,
                     self.ref.complaint_areas[p],
                     by_area,
+                    notes=(BASIS_RECEIVED,),
                 ),
                 self.table(
                     "adult_by_service_category",
@@ -823,7 +1339,7 @@ class _Builder:
                     p,
                     self.ref.categories,
                     by_category,
-                    notes=("A complaint may concern more than one service.",),
+                    notes=(BASIS_RECEIVED, "A complaint may concern more than one service."),
                 ),
                 self.nature_table("adult_nature", p),
                 self.outcome_table(
@@ -847,7 +1363,9 @@ class _Builder:
                     p,
                     ["moderate-high"],
                 ),
+                self.adult_statutory(),
                 self.compliments_table("adult_compliments", p),
+                self.other_representations(p),
             ),
         )
 
@@ -870,6 +1388,7 @@ class _Builder:
                 self.ref.directorates,
                 by_directorate,
                 chart=True,
+                notes=(BASIS_RECEIVED,),
             ),
         ]
         for directorate in self.ref.directorates:
@@ -887,6 +1406,7 @@ class _Builder:
                     p,
                     self.ref.areas_by_directorate.get(directorate, []),
                     by_area,
+                    notes=(BASIS_RECEIVED,),
                 )
             )
         tables += [
@@ -908,6 +1428,7 @@ class _Builder:
                 average=True,
             ),
             self.compliments_table("corporate_compliments", p),
+            self.other_representations(p),
         ]
         return Section("corporate", "Corporate", tuple(tables))
 
@@ -949,25 +1470,32 @@ class _Builder:
                 threshold = np.where(np.isnan(own), threshold, own)
             in_time = stages["taken"].to_numpy() <= threshold
             return _percent(int(in_time.sum()), len(stages))
-        cases = self.received(self.stages, year)
-        cases = cases[cases["procedure"] == procedure]
-        if directorate is not None:
-            cases = cases[cases["directorate"] == directorate]
-        has = cases.groupby("case_id")["stage"].agg(set)
+
+        def of_kpi(frame: pd.DataFrame) -> pd.DataFrame:
+            frame = frame[frame["procedure"] == procedure]
+            if directorate is not None:
+                frame = frame[frame["directorate"] == directorate]
+            return frame
+
         if kpi.measure == "progressed_to_next_stage":
+            # Stage 2 requests in the year, as a share of Stage 1 complaints closed in it.
             assert kpi.stage is not None
             from crm_desktop.domain.workflow import NEXT_STAGE
 
             following = NEXT_STAGE[kpi.procedure].get(kpi.stage)
-            first, then = kpi.stage.value, following.value if following else None
-            base = has[[first in stages for stages in has]]
-            if then is None or base.empty:
+            if following is None:
                 return None
-            return _percent(sum(then in stages for stages in base), len(base))
+            closed = of_kpi(self.closed_in(self.stages, year))
+            base = closed[closed["stage"] == kpi.stage.value]["case_id"].nunique()
+            requested = of_kpi(self.requested_in(self.stages, year))
+            requests = requested[requested["stage"] == following.value]["case_id"].nunique()
+            return _percent(requests, base)
         if kpi.measure == "progressed_to_lgsco":
-            if has.empty:
-                return None
-            return _percent(sum("lgsco" in stages for stages in has), len(has))
+            # The Ombudsman's enquiries in the year, as a share of complaints received in it.
+            received = of_kpi(self.received(self.complaints, year))
+            requested = of_kpi(self.requested_in(self.stages, year))
+            enquiries = requested[requested["stage"] == StageCode.LGSCO.value]["case_id"].nunique()
+            return _percent(enquiries, len(received))
         raise ValueError(f"unknown KPI measure {kpi.measure!r}")
 
     def statutory_kpi(self, kpi: KpiDefinition, year: _Year) -> float | None:
@@ -1005,9 +1533,14 @@ class _Builder:
 
     def kpis(self) -> Table:
         rows = []
+        from_baseline: list[str] = []
         for kpi in self.ref.kpis:
             measure = self.statutory_kpi if kpi.measure in _STATUTORY_MEASURES else self.kpi_value
             values = [measure(kpi, year) for year in self.years]
+            baseline = self.single("kpis", kpi.procedure.value)
+            if baseline is not None and kpi.label in baseline:
+                values[0] = baseline[kpi.label]
+                from_baseline.append(kpi.label)
             rows.append(
                 (
                     Cell(kpi.label, Format.TEXT),
@@ -1027,8 +1560,19 @@ class _Builder:
             notes=(
                 "Green: target met or exceeded. Amber: within 10% of meeting the target. "
                 "Red: outside 10% of meeting the target.",
+                BASIS_KPIS,
                 *self._policy_kpi_notes(),
+            )
+            + (
+                (
+                    f"{self.columns[0]} figures for {len(from_baseline)} KPIs are baseline "
+                    "figures, not cases.",
+                )
+                if from_baseline
+                else ()
             ),
+            baseline_columns=(self.columns[0],) if from_baseline else (),
+            baseline_rows=tuple((kpi.label, "", kpi.procedure.value) for kpi in self.ref.kpis),
         )
 
     def _policy_kpi_notes(self) -> tuple[str, ...]:
@@ -1055,127 +1599,363 @@ class _Builder:
     # -- the Ombudsman -------------------------------------------------------------------
 
     def area_of(self, frame: pd.DataFrame) -> pd.Series:
-        labels = {
-            "children": "Children's social care",
-            "adult": "Adult social care",
-        }
-        corporate = "Corporate: " + frame["directorate"].fillna("Not recorded")
-        return frame["procedure"].map(labels).fillna(corporate)
+        corporate = CORPORATE_AREA + frame["directorate"].fillna("Not recorded")
+        return frame["procedure"].map(AREA_LABELS).fillna(corporate)
 
-    def lgsco(self, procedures: Sequence[str]) -> Section:
-        areas = [
-            label
-            for procedure, label in (
-                ("children", "Children's social care"),
-                ("adult", "Adult social care"),
-            )
-            if procedure in procedures
-        ]
+    def lgsco_areas(self, procedures: Sequence[str]) -> list[str]:
+        """The areas the Ombudsman tables have a row for (the corporate subtotal and the
+        total are added from them)."""
+        areas = [AREA_LABELS[p] for p in ("children", "adult") if p in procedures]
         if "corporate" in procedures:
-            areas += [f"Corporate: {d}" for d in self.ref.directorates]
+            areas += [CORPORATE_AREA + d for d in self.ref.directorates]
+        return areas
 
-        def pair_columns(*names: str) -> tuple[str, ...]:
-            return ("Area", *(f"{year} {name}" for year in self.columns for name in names))
+    def area_table(
+        self,
+        key: str,
+        title: str,
+        procedures: Sequence[str],
+        measures: Sequence[tuple[str, Format]],
+        values: Callable[[_Year], pd.DataFrame],
+        notes: Sequence[str],
+        shares: Mapping[str, tuple[str, str]] | None = None,
+    ) -> Table:
+        """An Ombudsman table: a row per area, the corporate subtotal and the total, and
+        for each year the ``measures`` (``values(year)``: a frame indexed by area with a
+        column per measure). Where the previous year has no cases of an area's
+        procedure, its figures come from baseline figures when loaded. ``shares`` are
+        measures worked out from two others (a percentage) on every row."""
+        shares = shares or {}
+        areas = self.lgsco_areas(procedures)
+        counted = [m for m, _ in measures if m not in shares]
+        per_year: list[pd.DataFrame] = []
+        from_baseline: list[str] = []
+        for index, year in enumerate(self.years):
+            frame = values(year).reindex(columns=counted).fillna(0)
+            keep = np.array([_area_procedure(str(a)) in procedures for a in frame.index], bool)
+            frame = frame.loc[keep].copy()
+            if index == 0:
+                for area in areas:
+                    figures = self.fallback(key, _area_procedure(area))
+                    if figures is None:
+                        continue
+                    from_baseline.append(area)
+                    frame.loc[area] = [figures.get((area, m), 0.0) for m in counted]
+            per_year.append(frame)
+        shown = areas + [a for f in per_year for a in f.index if a not in areas and f.loc[a].any()]
+        shown = list(dict.fromkeys(shown))
+        rows: list[tuple[Cell, ...]] = []
 
-        # Complaints sent to the Ombudsman, by the date each complaint was received.
-        sent_rows = []
-        per_year: list[tuple[pd.Series, pd.Series]] = []
-        for year in self.years:
-            complaints = self.received(self.complaints, year)
-            lgsco_cases = self.received(self.stages, year)
-            lgsco_cases = lgsco_cases[lgsco_cases["stage"] == "lgsco"].drop_duplicates("case_id")
-            per_year.append(
-                (self.area_of(lgsco_cases).value_counts(), self.area_of(complaints).value_counts())
-            )
-        for area in [*areas, "Total"]:
-            cells: list[Cell] = [Cell(area, Format.TEXT)]
-            for sent, received in per_year:
-                n = int(sent.sum()) if area == "Total" else int(sent.get(area, 0))
-                whole = int(received.sum()) if area == "Total" else int(received.get(area, 0))
-                cells += [Cell(n), Cell(whole), Cell(_percent(n, whole), Format.PERCENT)]
-            sent_rows.append(tuple(cells))
+        def sums(frame: pd.DataFrame, which: Callable[[str], bool]) -> pd.Series:
+            chosen = frame.loc[np.array([which(str(a)) for a in frame.index], bool)]
+            return chosen.sum(axis=0) if not chosen.empty else pd.Series(0.0, index=counted)
 
-        # Decisions, payments and late remedies, by the date of the decision.
-        decided = self.d.lgsco.merge(
-            self.stages[["stage_id", "procedure", "directorate"]], on="stage_id", how="inner"
+        def one(area: str) -> Callable[[str], bool]:
+            return lambda name: name == area
+
+        ordered = [a for a in shown if not a.startswith(CORPORATE_AREA)] + [
+            a for a in shown if a.startswith(CORPORATE_AREA)
+        ]
+        labels: list[tuple[str, Callable[[str], bool]]] = [(a, one(a)) for a in ordered]
+        if "corporate" in procedures:
+            labels.append((CORPORATE_SUBTOTAL, lambda name: name.startswith(CORPORATE_AREA)))
+        labels.append(("Total", lambda name: True))
+        for label, which in labels:
+            cells: list[Cell] = [Cell(label, Format.TEXT)]
+            for frame in per_year:
+                row = sums(frame, which)
+                for measure, fmt in measures:
+                    if measure in shares:
+                        part, whole = shares[measure]
+                        cells.append(Cell(_percent(float(row[part]), float(row[whole])), fmt))
+                    elif fmt == Format.MONEY:
+                        cells.append(Cell(float(row[measure]), fmt))
+                    else:
+                        cells.append(Cell(round(float(row[measure])), fmt))
+            rows.append(tuple(cells))
+        columns = (
+            "Area",
+            *(f"{year} {measure}" for year in self.columns for measure, _ in measures),
         )
-        decided["area"] = self.area_of(decided)
-        decision_labels = {d.value: d.label for d in LgscoDecision}
-        decision_rows: list[tuple[Cell, ...]] = []
-        year_totals = [0, 0]
-        for area in areas:
-            counts = [
-                decided[year.within(decided["decision_on"]) & (decided["area"] == area)]["decision"]
-                .map(decision_labels)
-                .value_counts()
-                for year in self.years
-            ]
-            if not any(int(c.sum()) for c in counts):
-                continue
-            for label in decision_labels.values():
-                values = [int(c.get(label, 0)) for c in counts]
-                if any(values):
-                    decision_rows.append(
-                        (Cell(f"{area}: {label}", Format.TEXT), *(Cell(v) for v in values))
-                    )
-            totals = [int(c.sum()) for c in counts]
-            decision_rows.append((Cell(f"{area}: total", Format.TEXT), *(Cell(v) for v in totals)))
-            year_totals = [a + b for a, b in zip(year_totals, totals, strict=True)]
-        decision_rows.append((Cell("All areas", Format.TEXT), *(Cell(v) for v in year_totals)))
-
-        pay_rows = []
-        late_rows = []
-        for area in [*areas, "Total"]:
-            pay: list[Cell] = [Cell(area, Format.TEXT)]
-            late: list[Cell] = [Cell(area, Format.TEXT)]
-            for year in self.years:
-                frame = decided[year.within(decided["decision_on"])]
-                if area != "Total":
-                    frame = frame[frame["area"] == area]
-                pence = frame["pence"].fillna(0).astype(int)
-                pay += [Cell(int(pence.sum()) / 100, Format.MONEY), Cell(int((pence > 0).sum()))]
-                late += [
-                    Cell(int(frame["late_remedies"].sum())),
-                    Cell(int(frame["remedies"].sum())),
-                ]
-            pay_rows.append(tuple(pay))
-            late_rows.append(tuple(late))
-        return Section(
-            "lgsco",
-            "Local Government and Social Care Ombudsman",
-            (
-                Table(
-                    "lgsco_sent",
-                    "Complaints sent to the Ombudsman",
-                    pair_columns("sent to the LGSCO", "complaints", "share"),
-                    tuple(sent_rows),
-                    notes=(
-                        "By the date the complaint was received; the share is of all "
-                        "complaints received in the area.",
-                    ),
-                ),
-                Table(
-                    "lgsco_decisions",
-                    "Ombudsman decisions by area",
-                    ("Area and decision", *self.columns),
-                    tuple(decision_rows),
-                    notes=("By the date of the Ombudsman's decision.",),
-                ),
-                Table(
-                    "lgsco_payments",
-                    "Payments after the Ombudsman's findings",
-                    pair_columns("paid", "complainants paid"),
-                    tuple(pay_rows),
-                ),
-                Table(
-                    "lgsco_remedies_late",
-                    "Remedies completed late",
-                    pair_columns("late", "remedies"),
-                    tuple(late_rows),
-                    notes=("Remedies agreed after the decisions made in the year.",),
-                ),
+        return Table(
+            key,
+            title,
+            columns,
+            tuple(rows),
+            notes=tuple(notes) + self.baseline_note(from_baseline),
+            baseline_columns=tuple(
+                c for c in columns[1:] if from_baseline and c.startswith(self.columns[0])
+            ),
+            baseline_rows=tuple(
+                (area, m, _area_procedure(area)) for area in areas for m in counted
             ),
         )
+
+    def baseline_note(self, areas: Sequence[str]) -> tuple[str, ...]:
+        if not areas:
+            return ()
+        return (
+            f"{self.columns[0]} figures for {', '.join(areas)} are baseline figures, not cases.",
+        )
+
+    def lgsco_decided(self) -> pd.DataFrame:
+        decided = self.d.lgsco.merge(
+            self.stages[["stage_id", "case_id", "procedure", "directorate"]],
+            on="stage_id",
+            how="inner",
+        )
+        decided["area"] = self.area_of(decided)
+        return decided
+
+    def lgsco(self, procedures: Sequence[str]) -> Section:
+        areas = self.lgsco_areas(procedures)
+        chosen_complaints = self.complaints[self.complaints["procedure"].isin(procedures)]
+        chosen_stages = self.stages[self.stages["procedure"].isin(procedures)]
+
+        # Complaints sent to the Ombudsman, by the date of its enquiry.
+        def sent(year: _Year) -> pd.DataFrame:
+            enquiries = self.requested_in(chosen_stages, year)
+            enquiries = enquiries[enquiries["stage"] == StageCode.LGSCO.value]
+            enquiries = enquiries.drop_duplicates("case_id")
+            received = self.received(chosen_complaints, year)
+            return pd.DataFrame(
+                {
+                    "sent to the LGSCO": self.area_of(enquiries).value_counts(),
+                    "complaints": self.area_of(received).value_counts(),
+                }
+            )
+
+        decided = self.lgsco_decided()
+        decided = decided[decided["procedure"].isin(procedures)]
+        order = [d.value for d in DECISION_ORDER]
+        decision_labels = {d.value: d.label for d in LgscoDecision}
+
+        # Decisions by area, by the date of the decision: a row per area and decision.
+        decision_counts: list[dict[str, pd.Series]] = []
+        from_baseline: list[str] = []
+        for index, year in enumerate(self.years):
+            frame = decided[year.within(decided["decision_on"])]
+            counts: dict[str, pd.Series] = {
+                str(area): group["decision"].value_counts() for area, group in frame.groupby("area")
+            }
+            if index == 0:
+                for area in areas:
+                    figures = self.fallback("lgsco_decisions", _area_procedure(area))
+                    if figures is None:
+                        continue
+                    from_baseline.append(area)
+                    by_label = {label: value for (label, _), value in figures.items()}
+                    counts[area] = pd.Series(
+                        {
+                            code: by_label.get(f"{area}: {decision_labels[code]}", 0.0)
+                            for code in order
+                        }
+                    )
+            decision_counts.append(counts)
+        decision_rows: list[tuple[Cell, ...]] = []
+        shown = areas + sorted(
+            {a for c in decision_counts for a in c if a not in areas and c[a].sum()}
+        )
+
+        def block(name: str, series: list[pd.Series]) -> None:
+            if not any(int(s.sum()) for s in series):
+                return
+            for code in order:
+                values = [int(s.get(code, 0)) for s in series]
+                if any(values):
+                    decision_rows.append(
+                        (
+                            Cell(f"{name}: {decision_labels[code]}", Format.TEXT),
+                            *(Cell(v) for v in values),
+                        )
+                    )
+            decision_rows.append(
+                (Cell(f"{name}: total", Format.TEXT), *(Cell(int(s.sum())) for s in series))
+            )
+
+        empty = pd.Series(dtype="float64")
+        for area in shown:
+            block(area, [c.get(area, empty) for c in decision_counts])
+        if "corporate" in procedures:
+            block(
+                CORPORATE_SUBTOTAL,
+                [
+                    pd.concat([s for a, s in c.items() if a.startswith(CORPORATE_AREA)] or [empty])
+                    .groupby(level=0)
+                    .sum()
+                    for c in decision_counts
+                ],
+            )
+        decision_rows.append(
+            (
+                Cell("All areas", Format.TEXT),
+                *(Cell(int(sum(s.sum() for s in c.values()))) for c in decision_counts),
+            )
+        )
+
+        # Payments, by the date of the decision.
+        def payments(year: _Year) -> pd.DataFrame:
+            frame = decided[year.within(decided["decision_on"])]
+            pence = frame["pence"].fillna(0).astype(int)
+            return pd.DataFrame(
+                {
+                    "paid": (pence / 100).groupby(frame["area"]).sum(),
+                    "complainants paid": (pence > 0).groupby(frame["area"]).sum(),
+                }
+            )
+
+        # Late remedies by case, by the year the remedy fell due.
+        remedies = self.d.remedies.merge(
+            decided[["stage_id", "case_id", "area"]], on="stage_id", how="inner"
+        )
+
+        def late(year: _Year) -> pd.DataFrame:
+            due = remedies[year.within(remedies["deadline"])]
+            completed = due["completed"]
+            outstanding = completed.isna() | (completed > year.end)
+            late_done = completed.notna() & (completed > due["deadline"])
+            frame = due.assign(late=outstanding | late_done, outstanding=outstanding)
+            cases = frame.groupby(["area", "case_id"])[["late", "outstanding"]].any()
+            cases["late"] = cases["late"].astype(int)
+            cases["outstanding"] = (cases["outstanding"]).astype(int)
+            cases["due"] = 1
+            return (
+                cases.groupby(level=0)
+                .sum()
+                .rename(
+                    columns={
+                        "late": "cases with a late remedy",
+                        "outstanding": "still outstanding at the year end",
+                        "due": "cases with remedies due",
+                    }
+                )
+            )
+
+        tables = [
+            self.area_table(
+                "lgsco_sent",
+                "Complaints sent to the Ombudsman",
+                procedures,
+                (
+                    ("sent to the LGSCO", Format.COUNT),
+                    ("complaints", Format.COUNT),
+                    ("share", Format.PERCENT),
+                ),
+                sent,
+                (
+                    "By the date of the Ombudsman's enquiry; the share is of all complaints "
+                    "received in the area in the year.",
+                ),
+                shares={"share": ("sent to the LGSCO", "complaints")},
+            ),
+            Table(
+                "lgsco_decisions",
+                "Ombudsman decisions by area",
+                ("Area and decision", *self.columns),
+                tuple(decision_rows),
+                notes=(
+                    "By the date of the Ombudsman's decision.",
+                    *self.baseline_note(from_baseline),
+                ),
+                baseline_columns=(self.columns[0],) if from_baseline else (),
+                baseline_rows=tuple(
+                    (f"{area}: {decision_labels[code]}", "", _area_procedure(area))
+                    for area in areas
+                    for code in order
+                ),
+            ),
+            self.area_table(
+                "lgsco_payments",
+                "Payments after the Ombudsman's findings",
+                procedures,
+                (("paid", Format.MONEY), ("complainants paid", Format.COUNT)),
+                payments,
+                ("By the date of the Ombudsman's decision.",),
+            ),
+            self.area_table(
+                "lgsco_remedies_late",
+                "Cases with remedies completed late or still outstanding",
+                procedures,
+                (
+                    ("cases with a late remedy", Format.COUNT),
+                    ("still outstanding at the year end", Format.COUNT),
+                    ("cases with remedies due", Format.COUNT),
+                ),
+                late,
+                (
+                    "By the year the remedy fell due: a case counts once when at least one of "
+                    "its remedies due in the year was completed after its deadline, or was "
+                    "not completed by the end of the year.",
+                ),
+            ),
+            self.letter_table(decided, remedies),
+        ]
+        return Section("lgsco", "Local Government and Social Care Ombudsman", tuple(tables))
+
+    def letter_table(self, decided: pd.DataFrame, remedies: pd.DataFrame) -> Table:
+        """The measures of the Ombudsman's annual review letter: ours from the cases,
+        beside the Ombudsman's own published figures and the average for similar
+        authorities where they were entered."""
+        decision = decided["decision"]
+        upheld = decision.isin([d.value for d in LgscoDecision if d.upheld])
+        investigated = decision.isin([d.value for d in LgscoDecision if d.investigated])
+        remedy_provided = decision == LgscoDecision.UPHELD_REMEDY_PROVIDED.value
+        rows: list[list[Cell]] = [
+            [Cell(f"{label}: {source}", Format.TEXT)]
+            for label in LETTER_MEASURES
+            for source in LETTER_SOURCES
+        ]
+        for year in self.years:
+            in_year = year.within(decided["decision_on"])
+            ours = [
+                (int((in_year & upheld).sum()), int((in_year & investigated).sum())),
+                self._compliance(remedies, year),
+                (int((in_year & remedy_provided).sum()), int((in_year & upheld).sum())),
+            ]
+            published = self.baseline.get(year.year, {}).get(LETTER_KEY, {})
+            for index, (label, (part, whole)) in enumerate(zip(LETTER_MEASURES, ours, strict=True)):
+                mine, theirs, similar = rows[3 * index : 3 * index + 3]
+                mine += [Cell(_percent(part, whole), Format.PERCENT), Cell(whole)]
+                theirs += [
+                    Cell(published.get((label, LETTER_OMBUDSMAN)), Format.PERCENT),
+                    Cell(published.get((label, LETTER_BASE))),
+                ]
+                similar += [
+                    Cell(published.get((label, LETTER_SIMILAR)), Format.PERCENT),
+                    Cell(None),
+                ]
+        return Table(
+            LETTER_KEY,
+            "Annual review letter measures",
+            ("Measure", *(c for year in self.columns for c in (year, f"{year} out of"))),
+            tuple(tuple(row) for row in rows),
+            has_total=False,
+            notes=(
+                "Ours: detailed investigations are the decisions upheld or not upheld (not "
+                "those closed after initial enquiries, advice or referrals back), by the "
+                "date of the decision; compliance is the cases whose remedies were all due "
+                "in the year (by the last deadline) with every remedy completed by the year "
+                "end; remedies provided by the council are a share of upheld decisions.",
+                "The Ombudsman's figures and the average for similar authorities are those "
+                "published in its annual review letter, where entered; they cover the whole "
+                "council.",
+            ),
+            baseline_rows=tuple(
+                (label, measure, "")
+                for label in LETTER_MEASURES
+                for measure in (LETTER_OMBUDSMAN, LETTER_BASE, LETTER_SIMILAR)
+            ),
+        )
+
+    def _compliance(self, remedies: pd.DataFrame, year: _Year) -> tuple[int, int]:
+        if remedies.empty:
+            return 0, 0
+        cases = remedies.groupby("case_id").agg(
+            last=("deadline", "max"), done=("completed", "max"), open=("completed", _any_na)
+        )
+        cases = cases[year.within(cases["last"])]
+        complied = ~cases["open"].astype(bool) & (cases["done"] <= year.end)
+        return int(complied.sum()), len(cases)
 
     def learning(self, procedures: Sequence[str]) -> Section:
         current = self.years[1]
@@ -1199,9 +1979,21 @@ class _Builder:
                     ("Case", "Action", "Evidence"),
                     rows,
                     has_total=False,
+                    notes=("Actions completed in the year.",),
                 ),
             ),
         )
+
+
+def _area_procedure(area: str) -> str:
+    for procedure, label in AREA_LABELS.items():
+        if area == label:
+            return procedure
+    return "corporate"
+
+
+def _any_na(values: pd.Series) -> bool:
+    return bool(values.isna().any())
 
 
 def _slug(text: str) -> str:
@@ -1224,12 +2016,15 @@ def rag(value: float | None, target: float, direction: KpiDirection) -> Rag | No
 # --------------------------------------------------------------------------- entry
 
 
-def load_baseline(session: Session, year: int) -> dict[tuple[str, str], dict[str, float]]:
-    baseline: dict[tuple[str, str], dict[str, float]] = {}
+def load_baseline(session: Session, *years: int) -> Baseline:
+    """The baseline figures loaded for the years (the Ombudsman's published figures
+    among them)."""
+    baseline: Baseline = {}
     for row in session.scalars(
-        sa.select(BaselineFigure).where(BaselineFigure.financial_year == year)
+        sa.select(BaselineFigure).where(BaselineFigure.financial_year.in_(years))
     ):
-        baseline.setdefault((row.procedure.value, row.table_key), {})[row.row_label] = row.value
+        table = baseline.setdefault(row.financial_year, {}).setdefault(row.table_key, {})
+        table[(row.row_label, row.measure)] = row.value
     return baseline
 
 
@@ -1245,7 +2040,11 @@ def annual_kpis(session: Session, year: int) -> Table:
     end = FinancialYear(year).end
     data = _load(session, start, end, only_cases_and_stages=True)
     builder = _Builder(
-        data, _reference(session), working_calendar(session), year, load_baseline(session, year - 1)
+        data,
+        _reference(session),
+        working_calendar(session),
+        year,
+        load_baseline(session, year - 1, year),
     )
     return builder.kpis()
 
@@ -1262,7 +2061,11 @@ def annual_report(
     end = FinancialYear(year).end
     data = _load(session, start, end)
     builder = _Builder(
-        data, _reference(session), working_calendar(session), year, load_baseline(session, year - 1)
+        data,
+        _reference(session),
+        working_calendar(session),
+        year,
+        load_baseline(session, year - 1, year),
     )
     sections: list[Section] = []
     for procedure, make in (
@@ -1280,7 +2083,13 @@ def annual_report(
         Section(
             "kpis",
             "Key performance indicators",
-            (Table(kpis.key, kpis.title, kpis.columns, kpi_rows, False, kpis.notes),),
+            (
+                dataclasses.replace(
+                    kpis,
+                    rows=kpi_rows,
+                    baseline_rows=tuple(r for r in kpis.baseline_rows if Procedure(r[2]) in chosen),
+                ),
+            ),
         )
     )
     sections.append(builder.lgsco([p.value for p in chosen]))

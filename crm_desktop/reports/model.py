@@ -57,7 +57,16 @@ class Table:
     notes: tuple[str, ...] = ()
     chart: bool = False  # draw the year-on-year comparison as a bar chart
     baseline_columns: tuple[str, ...] = ()
-    accepts_baseline: bool = False  # a previous year without cases can come from baseline
+    # The figures a baseline file can give for this table: (row label, measure, procedure).
+    # The measure is "" for a table with one figure a year, else the column's name after
+    # the year ("2021/22 complaints": "complaints"); the procedure is the one whose cases
+    # the row counts ("" for figures that are not counted from cases).
+    baseline_rows: tuple[tuple[str, str, str], ...] = ()
+
+    @property
+    def accepts_baseline(self) -> bool:
+        """A previous year without cases can come from baseline figures."""
+        return bool(self.baseline_rows)
 
     def value(self, row_label: str, column: str) -> float | int | str | None:
         """The value in a row (by its label) and a column (by its heading)."""

@@ -723,11 +723,16 @@ def _about(report: AnnualReport, st: _Styles) -> list[Any]:
         Spacer(1, 14),
         Paragraph("About these figures", st.h2),
         Paragraph(
-            "Complaints received are counted by the date each was received; outcomes and "
-            "timescales by the date the stage closed; the Ombudsman's decisions by the date "
-            "of the decision. Complaints that go through more than one stage are counted "
-            "once; the nature of complaints counts each complaint point. RAG ratings are "
-            "shown as a colour and as a word (Green, Amber, Red).",
+            "Complaints received (Stage 1, adult levels, teams, areas, natures, "
+            "compliments) are counted by the date each was received; Stage 2 and Stage 3 "
+            "by the date the stage was requested, and the Ombudsman by the date of its "
+            "enquiry, so a year's published figures never change when a complaint is "
+            "escalated later; outcomes and timescales by the date the stage closed; the "
+            "Ombudsman's decisions by the date of the decision; late remedies by the year "
+            "the remedy fell due. Each table states its basis under it. Complaints that go "
+            "through more than one stage are counted once in the tables by team and area; "
+            "the nature of complaints counts each complaint point. RAG ratings are shown as "
+            "a colour and as a word (Green, Amber, Red).",
             st.body,
         ),
     ]

@@ -270,43 +270,55 @@ def test_every_queue_counts_working_days_left_as_the_calendar_does(
     any_database: Database,
 ) -> None:
     """A clock due on every day from 1 Mar to 31 May 2024 (Easter, the May bank
-    holidays and a council closure day on Wed 10 Apr): each queue's working days left,
-    counted in SQL, equal :func:`working_days_left` on the Python calendar."""
+    holidays and a council closure day on Wed 10 Apr), for a children's and a corporate
+    case: each queue's working days left, counted in SQL, equal :func:`working_days_left`
+    on the Python calendar of the case's procedure (the children's clock counts the
+    closure day as a working day, the corporate one skips it)."""
     from tests.core.test_queues import add_case, add_user
 
     def build(session: Session) -> None:
         alice = add_user(session, "alice", "Alice Able")
         day = date(2024, 3, 1)
         while day <= date(2024, 5, 31):
-            stage = add_case(
-                session,
-                f"R{day:%m%d}",
-                procedure=Procedure.CHILDREN,
-                stage=StageCode.STAGE_2,
-                owner_id=alice,
-                due_on=day,
-                acknowledge_due_on=day,
-            )
-            session.add(
-                ActionItem(case_id=stage.case_id, stage_id=stage.id, action="Act", due_on=day)
-            )
+            for prefix, procedure, code in (
+                ("R", Procedure.CHILDREN, StageCode.STAGE_2),
+                ("C", Procedure.CORPORATE, StageCode.STAGE_1),
+            ):
+                stage = add_case(
+                    session,
+                    f"{prefix}{day:%m%d}",
+                    procedure=procedure,
+                    stage=code,
+                    owner_id=alice,
+                    due_on=day,
+                    acknowledge_due_on=day,
+                )
+                session.add(
+                    ActionItem(case_id=stage.case_id, stage_id=stage.id, action="Act", due_on=day)
+                )
             day += timedelta(days=1)
         session.add(ClosureDay(day=date(2024, 4, 10), name="Office move"))
 
     any_database.write(build)
     for as_of in (date(2024, 3, 29), date(2024, 4, 6), date(2024, 4, 10), date(2024, 5, 7)):
         with any_database.session() as session:
-            cal = working_calendar(session)
+            calendars = {p.value: working_calendar(session, p) for p in Procedure}
             results = {
                 name: run_queue(session, name, as_of, user="alice", within=10)
                 for name in QUEUES
                 if name != "lgsco-remedies"
             }
+        assert calendars["children"].is_working_day(date(2024, 4, 10))
+        assert not calendars["corporate"].is_working_day(date(2024, 4, 10))
         for name, rows in results.items():
             assert rows, name
-            expected = working_days_left(cal, as_of, [r.due for r in rows])
+            expected = [working_days_left(calendars[r.procedure], as_of, [r.due])[0] for r in rows]
             assert [r.working_days_left for r in rows] == expected, (name, as_of)
-    assert len(results["my-open"]) == 92
+            both = {r.procedure for r in rows}
+            assert both == (
+                {"children"} if name == "awaiting-investigator" else {"children", "corporate"}
+            )
+    assert len(results["my-open"]) == 2 * 92
     assert len(results["awaiting-investigator"]) == 92
 
 

@@ -203,8 +203,12 @@ def test_baseline_template_and_load_on_the_command_line(
         == 0
     )
     lines = template.read_text().splitlines()
-    assert lines[0] == "financial_year,table,row,value"
-    assert "2021/22,corporate_by_directorate,COaCH," in lines
+    assert lines[0] == "financial_year,table,row,measure,value"
+    assert "2021/22,corporate_by_directorate,COaCH,," in lines
+    # Every table takes a baseline: timescales, KPIs and the Ombudsman's tables too.
+    assert "2021/22,corporate_stage1_timescales,Within 20 days,," in lines
+    assert "2021/22,lgsco_sent,Adult social care,complaints," in lines
+    assert "2021/22,lgsco_letter,Detailed investigations upheld,similar authorities," in lines
     filled = [
         line + "5" if line.startswith("2021/22,corporate_by_directorate,") else line
         for line in lines

@@ -231,14 +231,14 @@ def test_baseline_template_and_load_with_errors_listed(
     page.ask_save_path = lambda *_a: str(tmp_path / "baseline.csv")
     page.choose_template_path()
     template = (tmp_path / "baseline.csv").read_text(encoding="utf-8").splitlines()
-    assert template[0] == "financial_year,table,row,value"
+    assert template[0] == "financial_year,table,row,measure,value"
     assert all(line.startswith("2022/23,") for line in template[1:])
     bad = tmp_path / "bad.csv"
     bad.write_text(
         template[0]
         + "\n"
         + template[1]
-        + "12\n2022/23,no_such_table,Row,3\n"
+        + "12\n2022/23,no_such_table,Row,,3\n"
         + template[2]
         + "lots\n",
         encoding="utf-8",

@@ -94,7 +94,10 @@ TO_LGSCO: Final = {  # from the last stage of a complaint; ~5% of complaints ove
 LGSCO_DECISIONS: Final = tuple(LgscoDecision)
 # Paragraphs 11-13: 9 out of jurisdiction, 21 no further action, 5 premature, 2 upheld
 # no further action, 13 maladministration and injustice, 1 public report (plus not upheld).
-LGSCO_DECISION_WEIGHTS: Final = (9.0, 21.0, 5.0, 5.0, 3.0, 14.0, 1.5)
+# Then the annual review letter's other decisions: upheld with a satisfactory remedy
+# already provided by the council, upheld with fault but no injustice, advice given and
+# referred back for local resolution.
+LGSCO_DECISION_WEIGHTS: Final = (9.0, 21.0, 5.0, 5.0, 3.0, 14.0, 1.5, 1.5, 1.5, 1.0, 1.0)
 POINTS_PER_COMPLAINT: Final = {  # 1 to 4; children's are recorded point by point (para. 24)
     Procedure.CHILDREN: (0.2, 0.3, 0.3, 0.2),
     Procedure.ADULT: (0.75, 0.18, 0.05, 0.02),

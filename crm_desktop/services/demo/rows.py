@@ -31,7 +31,13 @@ from crm_desktop.db.models import (
     StageGrading,
     StageSuspension,
 )
-from crm_desktop.domain.enums import CaseStatus, PartyRole
+from crm_desktop.domain.enums import CaseStatus, PartyRole, Procedure, StageCode
+from crm_desktop.domain.statutory import (
+    COUNCIL_RESPONSE_DAYS,
+    PANEL_MEETING_DAYS,
+    PANEL_REPORT_DAYS,
+    calendar_for,
+)
 from crm_desktop.services.demo import data
 from crm_desktop.services.demo.accounts import DemoAccount, demo_accounts
 from crm_desktop.services.demo.cases import Cases, officers
@@ -327,6 +333,11 @@ class Rows:
             prev_ids[i] = sid
         owner = [self.owner_id[c] for c in cases.tolist()]
         owner_name = [self.cases.owner_name[c] for c in cases.tolist()]
+        panel = _review_panel_clocks(
+            col("code"), col("requested"), started, col("panel_on"), col("panel_report_on")
+        )
+        # The demo's stage clock and due-date history are still its own lifecycle's (one
+        # clock to the council's response); the three due dates are the regulations'.
         outcome = col("outcome")
         override = col("next_override")
         stages = Table(table_of(Stage), n_stages)
@@ -361,6 +372,9 @@ class Rows:
                 "panel_on": dates(col("panel_on")),
                 "panel_report_on": dates(col("panel_report_on")),
                 "council_response_on": dates(col("council_on")),
+                "panel_due_on": dates(panel.panel_due),
+                "panel_report_due_on": dates(panel.report_due),
+                "council_response_due_on": dates(panel.response_due),
                 "handler_id": owner,
                 "responder_id": None,
                 "notes": None,
@@ -580,3 +594,38 @@ class Rows:
         ]
         table.columns["updated_by"] = [owner_name[r["case"]] for r in rows]
         self.tables.append(table)
+
+
+class _PanelClocks:
+    """The review panel's three due dates (SI 2006/1738 regs. 19-21), per stage (NONE for
+    other stages and steps not reached)."""
+
+    def __init__(self, panel_due: I64, report_due: I64, response_due: I64) -> None:
+        self.panel_due = panel_due
+        self.report_due = report_due
+        self.response_due = response_due
+
+
+def _review_panel_clocks(
+    codes: I64, requested: I64, started: I64, panel_on: I64, report_on: I64
+) -> _PanelClocks:
+    """As the workflow counts them, in the statutory calendar (closure days are working
+    days): the panel 30 working days after the request, the report 5 after the panel,
+    the council's response 15 after the report."""
+    cal = calendar_for(Procedure.CHILDREN)
+    review = np.array([data.STAGE_CODES[k] == StageCode.STAGE_3 for k in codes.tolist()])
+    review = review.astype(bool) if review.size else np.zeros(codes.shape, dtype=bool)
+    base = np.where(requested != NONE, requested, started)
+
+    def add(mask: Any, start: I64, n: int) -> I64:
+        out = np.full(start.shape, NONE, dtype=np.int64)
+        if mask.any():
+            days = cal.add_working_days_array(start[mask].view("datetime64[D]"), n)
+            out[mask] = days.view(np.int64)
+        return out
+
+    return _PanelClocks(
+        add(review & (started != NONE) & (base != NONE), base, PANEL_MEETING_DAYS),
+        add(review & (panel_on != NONE), panel_on, PANEL_REPORT_DAYS),
+        add(review & (report_on != NONE), report_on, COUNCIL_RESPONSE_DAYS),
+    )
