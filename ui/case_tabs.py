@@ -49,6 +49,7 @@ from ui.assign_dialog import AssignDialog
 from ui.context import AppContext
 from ui.equality_dialog import EqualityDialog
 from ui.ops import PendingOp
+from ui.responder_dialog import ResponderDialog
 from ui.statutory_dialog import StatutoryDialog
 from ui.widgets import (
     Column,
@@ -497,6 +498,7 @@ class StageTab(QWidget):
         self.host = host
         self.action_dialog: ActionDialog | None = None
         self.explain_dialog: ExplainDialog | None = None
+        self.responder_dialog: ResponderDialog | None = None
         self.setObjectName("StageTab")
         layout = QVBoxLayout(self)
         panel = QGroupBox("Current stage", self)
@@ -515,6 +517,8 @@ class StageTab(QWidget):
             ("outer", "Statutory outer limit"),
             ("outcome", "Outcome"),
             ("lgsco", "Ombudsman"),
+            ("policy", "Procedure policy"),
+            ("responder", "Responder"),
         ]
         for i, (key, title) in enumerate(rows):
             name = QLabel(title, panel)
@@ -534,6 +538,12 @@ class StageTab(QWidget):
         self.explain_button.setToolTip("How the due date was worked out")
         self.explain_button.clicked.connect(self.explain_due_date)
         grid.addWidget(self.explain_button, 5, 2)
+        self.responder_button = QPushButton("Responder…", panel)
+        self.responder_button.setObjectName("ResponderButton")
+        self.responder_button.setAccessibleName("Choose who responds at this stage")
+        self.responder_button.setEnabled(host.context.allows(Permission.WORK_CASES))
+        self.responder_button.clicked.connect(self.choose_responder)
+        grid.addWidget(self.responder_button, 11, 2)
         grid.setColumnStretch(1, 1)
         layout.addWidget(panel)
 
@@ -568,6 +578,7 @@ class StageTab(QWidget):
             values["stage"].setText("No stage: " + detail.kind_label.lower() + "s have no stages")
             values["state"].setText("Closed" if detail.status == "closed" else "Open")
             self.explain_button.setEnabled(False)
+            self.responder_button.setEnabled(False)
         else:
             values["stage"].setText(stage.label)
             values["state"].setText(state_label(stage.state))
@@ -575,9 +586,21 @@ class StageTab(QWidget):
             ack = date_text(stage.acknowledged_on)
             if not ack and stage.acknowledge_due_on:
                 ack = f"Not yet (due {date_text(stage.acknowledge_due_on)})"
+            if stage.acknowledgement_late:
+                # A late acknowledgement says so in words (a breach of 6.2 under the Code).
+                ack = stage.acknowledgement
             values["acknowledged"].setText(ack)
+            values["acknowledged"].setStyleSheet(
+                tone_style("overdue") if stage.acknowledgement_late else ""
+            )
             values["started"].setText(date_text(stage.started_on) or "Not started")
-            values["due"].setText(date_text(stage.due_on) or "No due date yet")
+            due = date_text(stage.due_on) or "No due date yet"
+            if stage.due_provisional:
+                due += (
+                    " (provisional: counted from the last day the acknowledgement is allowed "
+                    "until it is recorded)"
+                )
+            values["due"].setText(due)
             values["clock"].setText(stage.clock_text)
             values["clock"].setStyleSheet(tone_style(stage.tone) if stage.tone else "")
             clock_name = stage.clock_text
@@ -587,7 +610,14 @@ class StageTab(QWidget):
             values["outer"].setText(date_text(stage.outer_limit_on))
             values["outcome"].setText(stage.outcome)
             values["lgsco"].setText(stage.lgsco)
+            values["policy"].setText(stage.policy)
+            values["responder"].setText(stage.responder)
             self.explain_button.setEnabled(stage.started_on is not None)
+            self.responder_button.setEnabled(
+                self.host.context.allows(Permission.WORK_CASES)
+                and stage.code != "lgsco"
+                and stage.closed_on is None
+            )
         for key, value in values.items():
             shown = bool(value.text()) or key in ("stage", "state", "due")
             value.setVisible(shown)
@@ -652,6 +682,21 @@ class StageTab(QWidget):
             return False
         host.write_letter(key)
         return True
+
+    def choose_responder(self) -> ResponderDialog | None:
+        host = self.host
+        if host.detail is None or host.detail.stage is None:
+            return None
+        dialog = ResponderDialog(
+            host.context,
+            host.case_id,
+            lambda: host.detail.version if host.detail else 0,
+            host.detail.stage.label,
+            self,
+        )
+        self.responder_dialog = dialog
+        dialog.open()
+        return dialog
 
     def explain_due_date(self) -> ExplainDialog | None:
         detail = self.host.detail

@@ -294,9 +294,7 @@ class PoolMemberDialog(FormDialog):
             self.manages_directorate.setCurrentIndex(
                 max(self.manages_directorate.findData(member.manages_directorate_id), 0)
             )
-        self.add(
-            "manages_directorate_id", "In the management line of", self.manages_directorate
-        )
+        self.add("manages_directorate_id", "In the management line of", self.manages_directorate)
         self.available = QCheckBox("Available for new appointments", self)
         self.available.setChecked(member.available if member else True)
         self.add("available", "Available", self.available)

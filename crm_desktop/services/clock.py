@@ -59,6 +59,9 @@ from crm_desktop.domain.deadlines import (
 )
 from crm_desktop.domain.enums import Procedure, StageCode, StageStatus, SuspensionReason
 from crm_desktop.domain.formatting import format_date, working_days_text
+from crm_desktop.domain.procedure_policy import (
+    late_acknowledgement_text,
+)
 from crm_desktop.domain.statutory import (
     COUNCIL_RESPONSE_DAYS,
     PANEL_REPORT_DAYS,
@@ -69,9 +72,12 @@ from crm_desktop.services.calendar_service import StageTimescales, timescales, w
 from crm_desktop.services.extension_limits import extension_limit
 
 __all__ = [
+    "AcknowledgementCheck",
     "ClockView",
     "ExtensionView",
     "SuspensionView",
+    "acknowledge_clock",
+    "acknowledgement_check",
     "agree_period",
     "base_timescale",
     "close_clock",
@@ -332,6 +338,98 @@ def _recompute_due(
         return due, suspended_working_days(cal, closed)
 
 
+def _from_acknowledgement_text(
+    stage: Stage, received: date, ack_due: date | None, day0: date, base: int
+) -> str:
+    if stage.acknowledged_on is not None:
+        return (
+            f"Acknowledged on {format_date(stage.acknowledged_on)}: the response is due "
+            f"{working_days_text(base)} after it."
+        )
+    return (
+        f"Received on {format_date(received)}; acknowledgement due by "
+        f"{format_date(ack_due) if ack_due else 'its limit'}. Until it is acknowledged the "
+        f"response is provisionally due {working_days_text(base)} after "
+        f"{format_date(day0)}, the last day the acknowledgement is allowed."
+    )
+
+
+def _close_before_acknowledgement(
+    session: Session, stage: Stage, procedure: Procedure, closed_on: date
+) -> date | None:
+    """A stage whose clock counts from its acknowledgement and that ends before it was
+    acknowledged (and before the provisional start): its clock counts from the day it
+    ended. Returns the due date it had (None: nothing moved)."""
+    if (
+        stage.acknowledged_on is not None
+        or stage.started_on is None
+        or stage.timescale_days is None
+        or closed_on >= stage.started_on
+        or stage.suspensions
+    ):
+        return None
+    rules = timescales(session, procedure, stage.stage, stage.case.received_on)
+    if not rules.from_acknowledgement:
+        return None
+    ask_from = stage.requested_on or stage.case.received_on
+    if closed_on < ask_from:
+        return None  # refused by the caller: before the clock could start
+    cal = working_calendar(session, procedure)
+    before = stage.due_on
+    with _domain_errors():
+        stage.due_on = compute_due_date(
+            cal, closed_on, stage.timescale_days, (), _domain_extensions(_extensions(stage))
+        )
+    stage.started_on = closed_on
+    return before
+
+
+@dataclass(frozen=True, slots=True)
+class AcknowledgementCheck:
+    """Whether a stage was (or is being) acknowledged in time, as the case screen and
+    the Complaint Handling Code report show it."""
+
+    stage_id: int
+    due: date
+    acknowledged_on: date | None
+    late: bool  # acknowledged after ``due``, or still not acknowledged after it
+    provision: str | None  # the rule it breaches when late ("paragraph 6.2 of ...")
+    text: str
+
+
+def acknowledgement_check(
+    session: Session, stage_id: int, as_of: date
+) -> AcknowledgementCheck | None:
+    """The stage's acknowledgement against its due date on ``as_of`` (None: the stage has
+    no acknowledgement due date). Under the Complaint Handling Code a late one is a
+    breach of 6.2 (Stage 1)."""
+    stage, procedure = _load(session, stage_id)
+    due = stage.acknowledge_due_on
+    if due is None:
+        return None
+    rules = timescales(session, procedure, stage.stage, stage.case.received_on)
+    acknowledged = stage.acknowledged_on
+    late = acknowledged > due if acknowledged is not None else as_of > due
+    provision = rules.policy_stage.provision("acknowledge") if rules.policy_stage else None
+    if late:
+        if rules.policy_stage is not None:
+            text = late_acknowledgement_text(rules.policy_stage, due, acknowledged)
+        elif acknowledged is not None:
+            text = (
+                f"Acknowledged on {format_date(acknowledged)}, after it was due on "
+                f"{format_date(due)}."
+            )
+        else:
+            text = f"Not acknowledged by {format_date(due)}."
+    elif acknowledged is not None:
+        text = f"Acknowledged on {format_date(acknowledged)}, in time (due {format_date(due)})."
+    else:
+        text = f"Acknowledgement due by {format_date(due)}."
+    return AcknowledgementCheck(
+        stage.id, due, acknowledged, late, provision if late else None, text
+    )
+
+
 # --------------------------------------------------------------------------- operations
 
 
@@ -356,7 +454,7 @@ def start_clock(
     actor = _actor(actor)
     stage, procedure = _load(session, stage_id)
     _require_not_closed(stage, "started")
-    rules = timescales(session, procedure, stage.stage)
+    rules = timescales(session, procedure, stage.stage, stage.case.received_on)
     restarting = stage.started_on is not None
     why = reason.strip()
     if restarting:
@@ -387,15 +485,27 @@ def start_clock(
     suspensions = _domain_suspensions(_suspensions(stage))
     extensions = _domain_extensions(_extensions(stage))
     ack_from = stage.requested_on if stage.requested_on is not None else started_on
+    received = started_on
     with _domain_errors():
-        closed = [s for s in suspensions if s.ends_on is not None]
-        due = compute_due_date(cal, started_on, base, closed, extensions)
-        suspended = suspended_working_days(cal, closed)
         ack_due = (
             cal.add_working_days(ack_from, rules.acknowledge)
             if rules.acknowledge is not None
             else stage.acknowledge_due_on
         )
+        if rules.from_acknowledgement:
+            # The response clock counts from the acknowledgement; until there is one,
+            # provisionally from the last day the acknowledgement is allowed.
+            assert ack_due is not None  # a policy counting from it says when it is due
+            started_on = stage.acknowledged_on or ack_due
+            earliest = min((s.starts_on for s in stage.suspensions), default=None)
+            if earliest is not None and started_on > earliest:
+                raise ValidationError(
+                    f"The clock cannot count from {format_date(started_on)}: it was "
+                    f"suspended on {format_date(earliest)}, before that."
+                )
+        closed = [s for s in suspensions if s.ends_on is not None]
+        due = compute_due_date(cal, started_on, base, closed, extensions)
+        suspended = suspended_working_days(cal, closed)
         # "the period of six months beginning on the day on which the complaint was
         # received" (SI 2009/309 reg. 14(4)): it ends the day before the same date six
         # months later, and nothing (no suspension) moves it.
@@ -408,6 +518,8 @@ def start_clock(
     cause = "restart" if restarting else "start"
     if not why:
         why = f"Clock started on {format_date(started_on)} with {working_days_text(base)}."
+        if rules.from_acknowledgement:
+            why = _from_acknowledgement_text(stage, received, ack_due, started_on, base)
     before = (stage.due_on, stage.acknowledge_due_on, stage.outer_limit_on)
     stage.started_on = started_on
     stage.timescale_days = base
@@ -423,6 +535,71 @@ def start_clock(
     _record(session, stage, FIELD_OUTER_LIMIT, cause, before[2], outer, why, actor)
     session.flush()
     return _view(stage, procedure)
+
+
+def acknowledge_clock(
+    session: Session, stage_id: int, acknowledged_on: date, actor: str
+) -> tuple[ClockView, str | None]:
+    """Record the stage's acknowledgement on ``acknowledged_on``; returns the clock and,
+    when it came after it was due, the line saying so (under the Complaint Handling Code
+    a breach of 6.2).
+
+    Where the case's procedure policy counts the response from the acknowledgement (the
+    Code: 10 working days, Stage 2: 20), the provisional start (the last day the
+    acknowledgement was allowed) becomes the acknowledgement date and the due date moves
+    with it, recorded as a due date change.
+    """
+    actor = _actor(actor)
+    stage, procedure = _load(session, stage_id)
+    rules = timescales(session, procedure, stage.stage, stage.case.received_on)
+    warning: str | None = None
+    due_by = stage.acknowledge_due_on
+    if due_by is not None and acknowledged_on > due_by:
+        warning = (
+            late_acknowledgement_text(rules.policy_stage, due_by, acknowledged_on)
+            if rules.policy_stage is not None
+            else f"Acknowledged after it was due ({format_date(due_by)})."
+        )
+    stage.acknowledged_on = acknowledged_on
+    stage.updated_by = actor
+    if (
+        rules.from_acknowledgement
+        and stage.started_on is not None
+        and stage.timescale_days is not None
+        and stage.closed_on is None
+        and stage.started_on != acknowledged_on
+    ):
+        earliest = min((s.starts_on for s in stage.suspensions), default=None)
+        if earliest is not None and earliest < acknowledged_on:
+            raise ValidationError(
+                f"The clock was suspended on {format_date(earliest)}, before this "
+                f"acknowledgement ({format_date(acknowledged_on)}); the response clock counts "
+                "from the acknowledgement, so record it on or before that day."
+            )
+        cal = working_calendar(session, procedure)
+        _require_known(cal, acknowledged_on, "acknowledgement date")
+        stage.started_on = acknowledged_on
+        due, suspended = _recompute_due(
+            cal,
+            stage,
+            _domain_suspensions(_suspensions(stage)),
+            _domain_extensions(_extensions(stage)),
+        )
+        before = stage.due_on
+        stage.due_on = due
+        stage.suspended_days = suspended
+        why = (
+            f"Acknowledged on {format_date(acknowledged_on)}: the response is due "
+            f"{working_days_text(stage.timescale_days)} after it"
+            + (
+                f" ({rules.policy_stage.provision('response')})."
+                if rules.policy_stage and rules.policy_stage.provision("response")
+                else "."
+            )
+        )
+        _record(session, stage, FIELD_DUE, "acknowledge", before, due, why, actor)
+    session.flush()
+    return _view(stage, procedure), warning
 
 
 def suspend_clock(
@@ -539,10 +716,14 @@ def extend_clock(
 ) -> ClockView:
     """Add ``working_days`` to the stage's timescale, with a reason.
 
-    Refused past the procedure's extension limit (rule ``extension limit``: the most
-    working days the stage may run to). A stage without that rule but with a statutory
-    outer limit (adult social care) may be extended up to the outer limit date. A stage
-    with neither may be extended by agreement without limit.
+    Refused past the stage's extension limit (:func:`~crm_desktop.services
+    .extension_limits.extension_limit`: the most working days the stage may run to). A
+    statutory limit nobody may pass; the council's policy limit (the Complaint Handling
+    Code, 6.4: no more than 10 working days of extension without good reason, Stage 2: 20)
+    a manager may pass with a recorded reason, kept with the extension's reason. A stage
+    without a limit but with a statutory outer limit (adult social care) may be extended
+    up to the outer limit date. A stage with neither may be extended by agreement without
+    limit.
     """
     actor = _actor(actor)
     try:
@@ -558,7 +739,7 @@ def extend_clock(
     stage, procedure = _load(session, stage_id)
     _require_not_closed(stage, "extended")
     _require_started(stage, "extended")
-    limit = extension_limit(session, procedure, stage.stage)
+    limit = extension_limit(session, procedure, stage.stage, stage.case.received_on)
     if not limit.extendable:
         raise ValidationError(
             "The review panel's time limits are set by the regulations (SI 2006/1738 "
@@ -576,10 +757,15 @@ def extend_clock(
             check_extension(stage.timescale_days, already, days, limit.days, label)
         except DeadlineError as exc:
             if limit.statutory:
-                raise ValidationError(f"{exc} The regulations set that limit.") from None
+                if limit.source.startswith("SI "):
+                    raise ValidationError(f"{exc} The regulations set that limit.") from None
+                raise ValidationError(
+                    f"{exc} The limit is set by {limit.source}; no one can go beyond it."
+                ) from None
             if not beyond:
                 raise ValidationError(
-                    f"{exc} A manager can extend beyond it, recording why.",
+                    f"{exc} The limit is set by {limit.source}; a manager can extend beyond "
+                    "it, recording why.",
                     "beyond_limit_reason",
                 ) from None
             why = f"{why} (beyond the limit of {working_days_text(limit.days)}: {beyond})"
@@ -692,7 +878,7 @@ def record_panel(session: Session, stage_id: int, panel_on: date, actor: str) ->
         raise ValidationError("The panel cannot meet before the review was asked for.", "on")
     cal = working_calendar(session, procedure)
     _require_known(cal, panel_on, "panel date")
-    rules = timescales(session, procedure, stage.stage)
+    rules = timescales(session, procedure, stage.stage, stage.case.received_on)
     days = rules.panel_report if rules.panel_report is not None else PANEL_REPORT_DAYS
     due = stage.panel_due_on or stage.due_on
     with _domain_errors():
@@ -724,7 +910,7 @@ def record_panel_report(session: Session, stage_id: int, report_on: date, actor:
         raise ValidationError("The panel report cannot be before the panel met.", "on")
     cal = working_calendar(session, procedure)
     _require_known(cal, report_on, "report date")
-    rules = timescales(session, procedure, stage.stage)
+    rules = timescales(session, procedure, stage.stage, stage.case.received_on)
     days = rules.council_response if rules.council_response is not None else COUNCIL_RESPONSE_DAYS
     due = stage.panel_report_due_on
     with _domain_errors():
@@ -755,6 +941,7 @@ def close_clock(session: Session, stage_id: int, closed_on: date, actor: str) ->
     if stage.status == StageStatus.CLOSED or stage.closed_on is not None:
         when = f" on {format_date(stage.closed_on)}" if stage.closed_on else ""
         raise ValidationError(f"This stage was already closed{when}.")
+    moved_start = _close_before_acknowledgement(session, stage, procedure, closed_on)
     if stage.started_on is not None and closed_on < stage.started_on:
         raise ValidationError(
             f"A stage cannot close on {format_date(closed_on)}, before its clock started on "
@@ -791,6 +978,14 @@ def close_clock(session: Session, stage_id: int, closed_on: date, actor: str) ->
     stage.status = StageStatus.CLOSED
     stage.updated_by = actor
     why = f"Stage closed on {format_date(closed_on)} while its clock was suspended."
+    if moved_start is not None:
+        before, why = (
+            moved_start,
+            (
+                f"Stage closed on {format_date(closed_on)}, before it was acknowledged: the "
+                "response clock counts from that day."
+            ),
+        )
     _record(session, stage, FIELD_DUE, "close", before, due, why, actor)
     session.flush()
     return _view(stage, procedure)
@@ -807,7 +1002,7 @@ def _running_panel_clock(
     for any other stage, and for a panel not yet held (its clock is the stage's own)."""
     if not _is_review_panel(procedure, stage.stage) or stage.panel_on is None:
         return None
-    rules = timescales(session, procedure, stage.stage)
+    rules = timescales(session, procedure, stage.stage, stage.case.received_on)
     if stage.panel_report_on is None:
         days = rules.panel_report if rules.panel_report is not None else PANEL_REPORT_DAYS
         return stage.panel_on, days, "The review panel met"
@@ -825,6 +1020,32 @@ def _current_due(
     with _domain_errors():
         due = compute_due_date(cal, start, stage.timescale_days, suspensions, extensions, as_of)
     return due, suspensions, extensions
+
+
+def _policy_lines(session: Session, stage: Stage, procedure: Procedure) -> list[str]:
+    """What the case's procedure policy says about this clock, when it counts from the
+    acknowledgement (the Complaint Handling Code)."""
+    rules = timescales(session, procedure, stage.stage, stage.case.received_on)
+    if rules.policy is None or rules.policy_stage is None or not rules.from_acknowledgement:
+        return []
+    where = rules.policy_stage.provision("response")
+    cited = f" ({where})" if where else ""
+    lines = [
+        f"The case follows '{rules.policy.name}' (received on "
+        f"{format_date(stage.case.received_on)}): the response is due "
+        f"{working_days_text(stage.timescale_days or 0)} after the acknowledgement{cited}."
+    ]
+    if stage.acknowledged_on is not None:
+        lines.append(f"Acknowledged on {format_date(stage.acknowledged_on)}.")
+    elif stage.closed_on is not None and stage.started_on == stage.closed_on:
+        lines.append("It ended before it was acknowledged: counted from the day it ended.")
+    elif stage.acknowledge_due_on is not None:
+        lines.append(
+            "Not acknowledged yet: counted provisionally from "
+            f"{format_date(stage.acknowledge_due_on)}, the last day the acknowledgement "
+            "is allowed; the due date moves when the acknowledgement is recorded."
+        )
+    return lines
 
 
 def explain_stage_due_date(session: Session, stage_id: int, as_of: date) -> list[str]:
@@ -853,6 +1074,7 @@ def explain_stage_due_date(session: Session, stage_id: int, as_of: date) -> list
             lines = explain_due_date(
                 cal, stage.started_on, stage.timescale_days, suspensions, extensions, as_of
             )
+    lines[:0] = _policy_lines(session, stage, procedure)
     if stage.outer_limit_on is not None:
         lines.append(f"Statutory outer limit: {format_date(stage.outer_limit_on)}.")
     if stage.closed_on is not None:

@@ -33,6 +33,7 @@ from crm_desktop.db.models import (
     PointOutcome,
     Stage,
     StageGrading,
+    User,
 )
 from crm_desktop.domain.access import Actor
 from crm_desktop.domain.eligibility import (
@@ -53,8 +54,10 @@ from crm_desktop.domain.enums import (
     StageCode,
     StageStatus,
     SuspensionReason,
+    UserRole,
 )
 from crm_desktop.domain.formatting import format_date
+from crm_desktop.domain.procedure_policy import StageRules
 from crm_desktop.domain.statutory import response_received_on
 from crm_desktop.domain.workflow import (
     ACTION_FORMS,
@@ -308,9 +311,9 @@ def _acknowledge(
             f"asked for ({format_date(since)}).",
             "on",
         )
-    stage.acknowledged_on = data.on
-    if stage.acknowledge_due_on and data.on > stage.acknowledge_due_on:
-        warnings.append(f"Acknowledged after it was due ({format_date(stage.acknowledge_due_on)}).")
+    _view, late = clock.acknowledge_clock(session, stage.id, data.on, actor.username)
+    if late:
+        warnings.append(late)
     return stage.id
 
 
@@ -543,6 +546,7 @@ def _respond(
                 "on",
             )
         stage.council_response_on = data.on
+    _record_responder(session, case, stage, actor)
     clock.close_clock(session, stage.id, data.on, actor.username)
     stage.outcome = outcome
     if data.response_received_on is not None and data.response_received_on < data.on:
@@ -671,7 +675,7 @@ def _request_next_stage(
             "on",
         )
     window = timescales(
-        session, Procedure(case.procedure), StageCode(stage.stage)
+        session, Procedure(case.procedure), StageCode(stage.stage), case.received_on
     ).next_stage_window
     if window is not None:
         # The window counts from the day the complainant received the response.
@@ -732,7 +736,7 @@ def _escalate(
     if procedure == Procedure.CHILDREN and code == StageCode.STAGE_2:
         # The Stage 2 clock starts when the statement of complaint is agreed; until
         # then only the acknowledgement is due.
-        ack = timescales(session, procedure, code).acknowledge
+        ack = timescales(session, procedure, code, case.received_on).acknowledge
         if ack is not None:
             new.acknowledge_due_on = working_calendar(session, procedure).add_working_days(
                 new.requested_on or data.on, ack
@@ -753,7 +757,7 @@ def _escalate_to_lgsco(
     stage = _stage(stage)
     new = _open_stage(session, case, stage, StageCode.LGSCO, data.on)
     new.started_on = data.on
-    rules = timescales(session, Procedure(case.procedure), StageCode.LGSCO)
+    rules = timescales(session, Procedure(case.procedure), StageCode.LGSCO, case.received_on)
     if data.lgsco_response_due_on is not None:
         # The Ombudsman's own response date wins.
         if data.lgsco_response_due_on < data.on:
@@ -897,6 +901,149 @@ _HANDLERS = {
     Action.REOPEN: _reopen,
 }
 assert set(_HANDLERS) == set(Action), "every action has a handler"
+
+
+# ------------------------------------------------------------------ the responder
+
+
+def _policy_stage(session: Session, case: Case, stage: Stage) -> StageRules | None:
+    if stage.stage == StageCode.LGSCO:
+        return None
+    return timescales(
+        session, Procedure(case.procedure), StageCode(stage.stage), case.received_on
+    ).policy_stage
+
+
+def same_responder_problem(
+    session: Session, case: Case, stage: Stage, responder_id: int | None
+) -> str | None:
+    """Why ``responder_id`` may not respond at ``stage`` (None: they may): under a policy
+    whose stage must be answered by someone other than the previous stage's responder
+    (the Complaint Handling Code's Stage 2), the previous stage's responder."""
+    rules = _policy_stage(session, case, stage)
+    if rules is None or not rules.different_responder or responder_id is None:
+        return None
+    previous = session.get(Stage, stage.previous_stage_id) if stage.previous_stage_id else None
+    if previous is None or previous.responder_id != responder_id:
+        return None
+    user = session.get(User, responder_id)
+    who = user.display_name or user.username if user is not None else "This person"
+    where = rules.provision("responder")
+    under = f" ({where})" if where else ""
+    return (
+        f"{who} responded at {StageCode(previous.stage).label}; {StageCode(stage.stage).label} "
+        f"must be considered by someone else{under}."
+    )
+
+
+def _record_responder(session: Session, case: Case, stage: Stage, actor: Actor) -> None:
+    """A stage its procedure policy covers records who responded: the responder chosen
+    for it, else whoever records the response."""
+    if _policy_stage(session, case, stage) is None:
+        return
+    if stage.responder_id is None:
+        problem = same_responder_problem(session, case, stage, actor.user_id)
+        if problem:
+            raise ValidationError(
+                f"{problem} Choose a different responder for this stage (a manager can "
+                "allow the same person, with a reason).",
+                "responder",
+            )
+        stage.responder_id = actor.user_id
+
+
+@dataclass(frozen=True)
+class ResponderChoice:
+    """Someone who may be chosen to respond at the case's current stage; ``problem`` says
+    why not (the previous stage's responder where the policy forbids it), so that only a
+    manager, with a reason, may choose them."""
+
+    user_id: int
+    name: str
+    current: bool  # the stage's responder now
+    problem: str | None
+
+
+def responder_choices(session: Session, case_id: int) -> list[ResponderChoice]:
+    """The active staff (not investigators) who could respond at the case's current
+    stage, with the rule each breaks, if any."""
+    case = load_case(session, case_id)
+    stage = current_stage(session, case)
+    if stage is None or stage.stage == StageCode.LGSCO or stage.closed_on is not None:
+        return []
+    users = session.scalars(
+        sa.select(User)
+        .where(User.active.is_(True), User.role != UserRole.INVESTIGATOR)
+        .order_by(User.display_name, User.id)
+    )
+    return [
+        ResponderChoice(
+            user.id,
+            user.display_name or user.username,
+            user.id == stage.responder_id,
+            same_responder_problem(session, case, stage, user.id),
+        )
+        for user in users
+    ]
+
+
+@dataclass(frozen=True)
+class ResponderResult:
+    case_id: int
+    stage_id: int
+    responder_id: int
+    version: int
+    override: str | None  # the manager's recorded reason, when one allowed the same person
+
+
+def set_responder(
+    session: Session,
+    case_id: int,
+    expected_version: int,
+    responder_id: int,
+    actor: Actor,
+    today: dt.date,
+    override_reason: str = "",
+) -> ResponderResult:
+    """Choose who responds at the case's current stage.
+
+    Refused, with the reason, when the policy says the stage must be answered by someone
+    other than the previous stage's responder and it is the same person, unless
+    ``override_reason`` is given (a manager's decision: the operation checks the role),
+    which is kept in the stage's notes and the audit trail.
+    """
+    case = load_case(session, case_id, expected_version)
+    stage = current_stage(session, case)
+    if stage is None or stage.stage == StageCode.LGSCO:
+        raise ValidationError("This case has no council stage to choose a responder for.")
+    if stage.closed_on is not None:
+        raise ValidationError(
+            f"The {StageCode(stage.stage).label} response was sent on "
+            f"{format_date(stage.closed_on)}; its responder can no longer change."
+        )
+    user = session.get(User, responder_id)
+    if user is None or not user.active:
+        raise ValidationError("Choose an active user as the responder.", "responder")
+    problem = same_responder_problem(session, case, stage, responder_id)
+    reason = override_reason.strip()
+    override = None
+    if problem:
+        if not reason:
+            raise ValidationError(
+                f"{problem} Choose someone else, or a manager can allow it with a reason.",
+                "responder",
+            )
+        override = reason
+        stage.notes = _append_note(
+            stage.notes,
+            today,
+            f"Same responder as the stage before allowed by {actor.username}: {reason}",
+        )
+    stage.responder_id = responder_id
+    stage.updated_by = actor.username
+    touch(case, actor)
+    session.flush()
+    return ResponderResult(case.id, stage.id, responder_id, case.version, override)
 
 
 # ------------------------------------------------------------------- the Ombudsman

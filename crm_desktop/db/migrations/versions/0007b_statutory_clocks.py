@@ -135,9 +135,7 @@ def _review_panel_dates(bind: sa.Connection) -> None:
         try:
             panel_due = cal.add_working_days(requested or started, PANEL_MEETING_DAYS)
             report_due = cal.add_working_days(panel, PANEL_REPORT_DAYS) if panel else None
-            response_due = (
-                cal.add_working_days(report, COUNCIL_RESPONSE_DAYS) if report else None
-            )
+            response_due = cal.add_working_days(report, COUNCIL_RESPONSE_DAYS) if report else None
         except CalendarError:
             continue
         values: dict[str, object] = {
