@@ -2,6 +2,7 @@
 
     crm-desktop --database URL report annual --year 2022
         [--procedure children|adult|corporate|all] --out FILE.pdf [--xlsx FILE.xlsx]
+        [--html FILE.html]
 
 ``--year 2022`` is the financial year 2022/23 (1 April 2022 to 31 March 2023), shown
 beside 2021/22 (IMPORT_FORMAT.md). The report is written by the same operation the
@@ -20,7 +21,7 @@ from typing import Any
 from crm_desktop.cli import open_for_command, run_command
 from crm_desktop.domain.enums import Procedure
 from crm_desktop.errors import ValidationError
-from crm_desktop.reports.annual import FIRST_YEAR, LAST_YEAR
+from crm_desktop.reports.annual import FIRST_YEAR, LAST_YEAR, ReportFiles
 
 __all__ = ["register"]
 
@@ -59,6 +60,13 @@ def register(subparsers: Any) -> None:
     annual.add_argument(
         "--xlsx", type=Path, default=None, metavar="FILE.xlsx", help="also write a workbook"
     )
+    annual.add_argument(
+        "--html",
+        type=Path,
+        default=None,
+        metavar="FILE.html",
+        help="also write the report as one accessible web page, for the council's website",
+    )
     annual.set_defaults(handler=cmd_report_annual)
 
 
@@ -95,11 +103,24 @@ def cmd_report_annual(args: argparse.Namespace) -> int:
     database = open_for_command(args)
     try:
         written = run_command(
-            database, args, reports.write_annual_report, year, procedures, args.out, args.xlsx
+            database,
+            args,
+            reports.write_annual_report,
+            year,
+            procedures,
+            args.out,
+            args.xlsx,
+            web_page=args.html,
         )
     finally:
         database.dispose()
     print(f"Annual report {written.year.label} ({written.which}) written to {written.pdf}")
+    _print_others(written)
+    return 0
+
+
+def _print_others(written: ReportFiles) -> None:
     if written.workbook is not None:
         print(f"Workbook written to {written.workbook}")
-    return 0
+    if written.web_page is not None:
+        print(f"Web page written to {written.web_page}")

@@ -75,6 +75,7 @@ SHORT_TITLES = {
 }
 EXPORT_CHOICES = (("cases", "Cases"), ("points", "Complaint points"), ("stages", "Stages"))
 
+
 def last_complete_year(today: dt.date) -> int:
     """The financial year that ended most recently: on 2 June 2025, 2024 (2024/25)."""
     current = today.year if today >= dt.date(today.year, 4, 1) else today.year - 1
@@ -109,6 +110,7 @@ class ReportsPage(Page):
         self.import_wizard: Any = None
         self.last_report: Path | None = None
         self.last_workbook: Path | None = None
+        self.last_web_page: Path | None = None
         self.commentary_year: int | None = None
         self._commentary_dirty = False
         self._filling = False
@@ -171,6 +173,11 @@ class ReportsPage(Page):
         self.with_xlsx = QCheckBox("Also save the figures as a spreadsheet (XLSX) beside it", box)
         self.with_xlsx.setObjectName("ReportWithXlsx")
         form.addRow("", self.with_xlsx)
+        self.with_html = QCheckBox(
+            "Also save it as an accessible web page (HTML) for the council's website", box
+        )
+        self.with_html.setObjectName("ReportWithHtml")
+        form.addRow("", self.with_html)
         buttons = QHBoxLayout()
         self.make_button = QPushButton("Make the PDF", box)
         self.make_button.setObjectName("MakeReportButton")
@@ -246,19 +253,22 @@ class ReportsPage(Page):
         if pdf.suffix.lower() != ".pdf":
             pdf = pdf.with_name(pdf.name + ".pdf")
         workbook = pdf.with_suffix(".xlsx") if self.with_xlsx.isChecked() else None
+        web_page = pdf.with_suffix(".html") if self.with_html.isChecked() else None
         if self._commentary_dirty and self._may_edit_inputs():
             # What the manager typed belongs in the report: save it first, then make it.
-            self.save_commentary(then=lambda: self._make(pdf, workbook))
+            self.save_commentary(then=lambda: self._make(pdf, workbook, web_page))
             return
-        self._make(pdf, workbook)
+        self._make(pdf, workbook, web_page)
 
-    def _make(self, pdf: Path, workbook: Path | None) -> None:
+    def _make(self, pdf: Path, workbook: Path | None, web_page: Path | None = None) -> None:
         year, procedures = self.chosen_year, self.chosen_procedures
         self._report_running = True
         self.make_button.setEnabled(False)
         self.report_status.setText("")
         job = (
-            self.context.op(reports.write_annual_report, year, procedures, pdf, workbook)
+            self.context.op(
+                reports.write_annual_report, year, procedures, pdf, workbook, web_page=web_page
+            )
             .with_progress(self.report_progress.progress)
             .on_done(self._report_made)
             .on_error(self._report_failed)
@@ -273,9 +283,12 @@ class ReportsPage(Page):
         self.report_progress.finish()
         self.make_button.setEnabled(True)
         self.last_report, self.last_workbook = files.pdf, files.workbook
-        text = f"The annual report {files.year.label} is saved as {files.pdf}"
+        self.last_web_page = files.web_page
+        text = f"{files.name} is saved as {files.pdf}"
         if files.workbook is not None:
-            text += f", and its figures as {files.workbook}"
+            text += f", its figures as {files.workbook}"
+        if files.web_page is not None:
+            text += f", and as a web page as {files.web_page}"
         self.report_status.setText(text + ".")
         self.open_file(files.pdf)
 
