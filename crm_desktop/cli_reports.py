@@ -68,6 +68,25 @@ def register(subparsers: Any) -> None:
         help="also write the report as one accessible web page, for the council's website",
     )
     annual.set_defaults(handler=cmd_report_annual)
+    code = kinds.add_parser(
+        "code",
+        help="the Complaint Handling Code's annual complaints performance and service "
+        "improvement report",
+        description="Write the Complaint Handling Code's annual complaints performance and "
+        "service improvement report for a financial year the Code covers (2026 or later): a "
+        "PDF, with --xlsx its tables as a workbook, with --html one accessible web page.",
+    )
+    code.add_argument(
+        "--year", required=True, metavar="YYYY", help="the year the financial year starts in"
+    )
+    code.add_argument("--out", required=True, type=Path, metavar="FILE.pdf", help="the PDF")
+    code.add_argument(
+        "--xlsx", type=Path, default=None, metavar="FILE.xlsx", help="also write a workbook"
+    )
+    code.add_argument(
+        "--html", type=Path, default=None, metavar="FILE.html", help="also write a web page"
+    )
+    code.set_defaults(handler=cmd_report_code)
 
 
 def parse_year(text: str) -> int:
@@ -115,6 +134,30 @@ def cmd_report_annual(args: argparse.Namespace) -> int:
     finally:
         database.dispose()
     print(f"Annual report {written.year.label} ({written.which}) written to {written.pdf}")
+    _print_others(written)
+    return 0
+
+
+def cmd_report_code(args: argparse.Namespace) -> int:
+    from crm_desktop.operations import reports
+
+    year = parse_year(str(args.year))
+    database = open_for_command(args)
+    try:
+        written = run_command(
+            database,
+            args,
+            reports.write_annual_report,
+            year,
+            None,
+            args.out,
+            args.xlsx,
+            web_page=args.html,
+            kind="code",
+        )
+    finally:
+        database.dispose()
+    print(f"{written.name} written to {written.pdf}")
     _print_others(written)
     return 0
 

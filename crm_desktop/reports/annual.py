@@ -38,7 +38,7 @@ __all__ = [
 FIRST_YEAR = 2000
 LAST_YEAR = 2044  # 2044/45 ends in 2045, the last year of the working-day calendar
 
-REPORT_KINDS = ("annual",)
+REPORT_KINDS = ("annual", "code")
 
 Step = Callable[[int, int, str], None]
 """``step(done, total, text)``: how far the work has got; it may raise to stop the work
@@ -113,6 +113,10 @@ def write_annual_report(
             progress(done, total, text)
 
     financial_year = check_year(year)
+    if kind == "code":
+        from crm_desktop.reports.code_report import check_code_year
+
+        check_code_year(year)
     if kind not in REPORT_KINDS:
         raise ValidationError(f"There is no report called '{kind}'.", "kind")
     chosen = tuple(procedures) if procedures else None
@@ -127,7 +131,13 @@ def write_annual_report(
             "workbook" if workbook is not None else "web_page",
         )
     step(0, 100, f"Counting the figures for {financial_year.label}…")
-    report = annual_report(session, year, chosen, now)
+    if kind == "code":
+        from crm_desktop.reports.code_report import code_report
+
+        report = code_report(session, year, now)
+        chosen = (Procedure.CORPORATE,)
+    else:
+        report = annual_report(session, year, chosen, now)
     pdf_share = 80 if workbook is not None else 90
 
     def pdf_step(done: int, total: int) -> None:
