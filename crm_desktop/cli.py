@@ -42,6 +42,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "crm_desktop.cli_selfcheck",
     "crm_desktop.cli_reminders",
     "crm_desktop.cli_privacy",
+    "crm_desktop.cli_policies",
 )
 
 

@@ -215,7 +215,6 @@ class NaturesSection(Section):
         form.addWidget(add)
         _layout_of(self).addWidget(adder)
 
-
     def build_editor(self, form: QFormLayout) -> None:
         self.edit_name = QLineEdit(self)
         self.edit_name.setAccessibleName("Nature name")
@@ -258,7 +257,6 @@ class AreasSection(Section):
             ],
             parent,
         )
-
 
     def build_editor(self, form: QFormLayout) -> None:
         self.edit_name = QLineEdit(self)
@@ -316,7 +314,6 @@ class TimescalesSection(Section):
         note.setWordWrap(True)
         _layout_of(self).addWidget(note)
 
-
     def build_editor(self, form: QFormLayout) -> None:
         self.edit_value = QSpinBox(self)
         self.edit_value.setRange(0, 1000)
@@ -350,7 +347,6 @@ class KpisSection(Section):
             ],
             parent,
         )
-
 
     def build_editor(self, form: QFormLayout) -> None:
         self.edit_target = QDoubleSpinBox(self)
@@ -399,7 +395,6 @@ class ClosureDaysSection(Section):
         add.clicked.connect(self.add)
         form.addWidget(add)
         _layout_of(self).addWidget(adder)
-
 
     def build_editor(self, form: QFormLayout) -> None:
         self.chosen = QLabel("", self)
@@ -482,7 +477,6 @@ class UsersSection(Section):
         ):
             combo.addItem(role.value.capitalize(), role.value)
         return combo
-
 
     def build_editor(self, form: QFormLayout) -> None:
         self.edit_name = QLineEdit(self)

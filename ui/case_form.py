@@ -531,6 +531,8 @@ class CaseDialog(QDialog):
             ("outer", "Statutory outer limit"),
             ("outcome", "Outcome"),
             ("lgsco", "Ombudsman"),
+            ("policy", "Procedure policy"),
+            ("responder", "Responder"),
         ]
         for i, (key, title) in enumerate(rows):
             name = QLabel(title, panel)
@@ -593,9 +595,21 @@ class CaseDialog(QDialog):
             ack = date_text(stage.acknowledged_on)
             if not ack and stage.acknowledge_due_on:
                 ack = f"Not yet (due {date_text(stage.acknowledge_due_on)})"
+            if stage.acknowledgement_late:
+                # A late acknowledgement says so in words (a breach of 6.2 under the Code).
+                ack = stage.acknowledgement
             values["acknowledged"].setText(ack)
+            values["acknowledged"].setStyleSheet(
+                tone_style("overdue") if stage.acknowledgement_late else ""
+            )
             values["started"].setText(date_text(stage.started_on) or "Not started")
-            values["due"].setText(date_text(stage.due_on) or "No due date yet")
+            due = date_text(stage.due_on) or "No due date yet"
+            if stage.due_provisional:
+                due += (
+                    " (provisional: counted from the last day the acknowledgement is allowed "
+                    "until it is recorded)"
+                )
+            values["due"].setText(due)
             values["clock"].setText(stage.clock_text)
             values["clock"].setStyleSheet(tone_style(stage.tone) if stage.tone else "")
             clock_name = stage.clock_text
@@ -605,6 +619,8 @@ class CaseDialog(QDialog):
             values["outer"].setText(date_text(stage.outer_limit_on))
             values["outcome"].setText(stage.outcome)
             values["lgsco"].setText(stage.lgsco)
+            values["policy"].setText(stage.policy)
+            values["responder"].setText(stage.responder)
             self.explain_button.setEnabled(stage.started_on is not None)
         for key, value in values.items():
             shown = bool(value.text()) or key in ("stage", "state", "due")

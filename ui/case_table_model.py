@@ -204,9 +204,9 @@ class CaseTableModel(QAbstractTableModel):
                 self.failed.emit(exc)
 
         self._set_loading(True)
-        self._context.op(cases.case_page, query, offset, limit, with_count).on_done(
-            done
-        ).on_error(error).run()
+        self._context.op(cases.case_page, query, offset, limit, with_count).on_done(done).on_error(
+            error
+        ).run()
 
     def _set_loading(self, loading: bool) -> None:
         if loading != self._loading:

@@ -380,9 +380,7 @@ class NewCaseDialog(QDialog):
         if not self._check(new):
             return
         self.save_button.setEnabled(False)
-        self.context.op(cases.create_case, new).on_done(self._created).on_error(
-            self._failed
-        ).run()
+        self.context.op(cases.create_case, new).on_done(self._created).on_error(self._failed).run()
 
     def _created(self, created: CreatedCase) -> None:
         self.save_button.setEnabled(True)

@@ -192,7 +192,7 @@ def _stage_fields(session: Session, case: Case, stage: Stage | None, today: dt.d
     next_code = NEXT_STAGE.get(procedure, {}).get(code)
     next_by = ""
     if next_code is not None:
-        window = timescales(session, procedure, code).next_stage_window
+        window = timescales(session, procedure, code, case.received_on).next_stage_window
         if window is not None:
             try:
                 next_by = format_date_long(

@@ -223,6 +223,9 @@ def open_database(url: str, *, upgrade: bool = True, load_reference_data: bool =
                 from crm_desktop.db.reference_data import ensure_reference_data
 
                 database.write(ensure_reference_data, actor=SYSTEM_ACTOR)
+                from crm_desktop.db.policy_seed import ensure_procedure_policies
+
+                database.write(ensure_procedure_policies, actor=SYSTEM_ACTOR)
             _bring_calendar_table_up_to_date(database)
             return database
     except BaseException:

@@ -194,6 +194,25 @@ class ClosureDay(Versioned, Base):
     name: Mapped[str] = mapped_column(sa.String(120))
 
 
+class ProcedurePolicy(Versioned, Base):
+    """One version of a procedure's rules, in force for cases received from
+    ``effective_from`` until the next version's date (see
+    :mod:`crm_desktop.domain.procedure_policy`; ``rules`` is its JSON form). A version
+    that cases follow is never edited, only superseded."""
+
+    __tablename__ = "procedure_policy"
+    __table_args__ = (sa.UniqueConstraint("procedure", "effective_from"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure: Mapped[Procedure] = mapped_column(enum_type(Procedure))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    effective_from: Mapped[dt.date] = mapped_column(sa.Date)
+    rules: Mapped[str] = mapped_column(sa.Text)
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(sa.String(80))
+
+
 class CalendarDay(Base):
     """One day of the working-day calendar, kept in the database so that queries can count
     working days in SQL (see :mod:`crm_desktop.db.calendar_table`).

@@ -272,6 +272,7 @@ RULES: Mapping[str, Rules] = {
     "service_category": _reference(),
     "outcome_code": _reference(),
     "stage_timescale": _reference(),
+    "procedure_policy": _reference(),
     "report_bucket": _reference(),
     "kpi_definition": _reference((OFFICER, RESPONDER)),
     "closure_day": _reference(),
@@ -1035,9 +1036,10 @@ def is_installed(connection: sa.Connection) -> bool:
     """True when this database's own group roles exist (it was not copied from another)."""
     database = str(connection.exec_driver_sql("SELECT current_database()").scalar())
     officer = group_name(role_prefix(database), OFFICER)
-    return connection.exec_driver_sql(
-        "SELECT 1 FROM pg_roles WHERE rolname = %s", (officer,)
-    ).first() is not None
+    return (
+        connection.exec_driver_sql("SELECT 1 FROM pg_roles WHERE rolname = %s", (officer,)).first()
+        is not None
+    )
 
 
 def is_owner(connection: sa.Connection) -> bool:

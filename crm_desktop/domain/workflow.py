@@ -335,6 +335,7 @@ ACTION_FORMS: Mapping[Action, ActionForm] = {
             Input("working_days", "Extend by", "Enter how many working days to extend by."),
             Input("agreed_with_complainant", "Agreed with the complainant"),
             _why("the stage is extended"),
+            Input("good_reason", "Good reason (only beyond what the procedure allows)"),
         ),
         "Give the stage more working days, within the procedure's limit.",
     ),

@@ -47,6 +47,7 @@ MODULES: tuple[str, ...] = (
     "imports",
     "admin",
     "maintenance",
+    "procedure_policies",
 )
 """Every module that registers operations."""
 

@@ -69,6 +69,7 @@ from crm_desktop.reports.model import (
     Table,
 )
 from crm_desktop.services.calendar_service import working_calendar
+from crm_desktop.services.procedure_policies import PolicyBook, policy_book
 
 COUNCIL_NAME_KEY = "council.name"
 COMMENTARY_KEY = "report.commentary.{year}.{section}"
@@ -252,6 +253,7 @@ class _Reference:
     buckets: dict[str, list[tuple[str, int | None]]]
     kpis: list[KpiDefinition]
     directorate_names: dict[int, str]
+    policies: PolicyBook
 
 
 def _reference(session: Session) -> _Reference:
@@ -313,6 +315,7 @@ def _reference(session: Session) -> _Reference:
         directorate_names={
             row.id: row.name for row in session.execute(sa.select(Directorate.id, Directorate.name))
         },
+        policies=policy_book(session),
     )
 
 
@@ -350,11 +353,41 @@ class _Builder:
         stages = stages[stages["started"].notna()].copy()
         if stages.empty:
             stages["taken"] = pd.Series(dtype="int64")
+            stages["policy"] = pd.Series(dtype="int64")
+            stages["policy_days"] = pd.Series(dtype="float64")
             return stages
         starts = stages["started"].to_numpy().astype("datetime64[D]")
         closed = stages["closed"].to_numpy().astype("datetime64[D]")
         taken = working_days_taken_array(self.cal, starts, np.maximum(closed, starts))
         stages["taken"] = taken - stages["suspended_days"].fillna(0).to_numpy().astype(np.int64)
+        return self._with_policy(stages)
+
+    def _with_policy(self, stages: pd.DataFrame) -> pd.DataFrame:
+        """Each stage's procedure policy (the version in force on the day its case was
+        received) and that policy's response time for the stage: ``policy`` (its id, -1
+        where the procedure has none) and ``policy_days`` (None where it sets none)."""
+        book = self.ref.policies
+        ids = np.full(len(stages), -1, dtype=np.int64)
+        days = np.full(len(stages), np.nan, dtype=np.float64)
+        procedures = stages["procedure"].to_numpy()
+        codes = stages["stage"].to_numpy()
+        received = stages["received"].to_numpy().astype("datetime64[D]")
+        for procedure in set(procedures.tolist()):
+            versions = book.versions(procedure)
+            if not versions:
+                continue
+            mask = procedures == procedure
+            starts = np.array([v.effective_from for v in versions], dtype="datetime64[D]")
+            chosen = np.searchsorted(starts, received[mask], side="right") - 1
+            where = np.flatnonzero(mask)
+            for index, version in enumerate(versions):
+                for rules in version.rules.stages:
+                    hit = where[(chosen == index) & (codes[mask] == rules.stage.value)]
+                    ids[hit] = version.id
+                    if rules.response_days is not None:
+                        days[hit] = rules.response_days
+        stages["policy"] = ids
+        stages["policy_days"] = days
         return stages
 
     # -- per-year selections -------------------------------------------------------
@@ -427,10 +460,43 @@ class _Builder:
             key, title, "Outcome", procedure, [label for _, label in self.ref.outcomes], count
         )
 
+    def _policy_buckets(
+        self, key: str, procedure: str, codes: Sequence[str]
+    ) -> list[tuple[int, str, list[tuple[str, int | None]]]] | None:
+        """For a procedure with policies: each policy that this table's responses follow
+        (in either year), with its own buckets (the reference data's labels where they
+        say the same). None: the procedure has no policy, or the table has no response
+        under one."""
+        if not self.ref.policies.has(procedure) or len(codes) != 1:
+            return None
+        frame = self.closed[
+            (self.closed["procedure"] == procedure) & self.closed["stage"].isin(codes)
+        ]
+        frame = frame[self.years[0].within(frame["closed"]) | self.years[1].within(frame["closed"])]
+        used = set(frame["policy"].tolist()) - {-1}
+        if not used:
+            return None
+        reference = self.ref.buckets.get(key, [])
+        result = []
+        for policy in self.ref.policies.versions(procedure):
+            rules = policy.rules.stage(codes[0])
+            if policy.id not in used or rules is None:
+                continue
+            buckets = rules.bucket_labels()
+            if [upper for _, upper in reference] == [upper for _, upper in buckets]:
+                buckets = reference
+            result.append((policy.id, policy.name, buckets))
+        return result
+
     def timescale_table(
         self, key: str, title: str, procedure: str, codes: Sequence[str], average: bool = False
     ) -> Table:
+        by_policy = self._policy_buckets(key, procedure, codes)
+        if by_policy is not None and len(by_policy) > 1:
+            return self._timescale_table_by_policy(key, title, procedure, codes, by_policy, average)
         buckets = self.ref.buckets.get(key, [])
+        if by_policy:
+            buckets = by_policy[0][2]
         rows: list[tuple[Cell, ...]] = []
         values: list[list[float | None]] = []
         averages: list[float | None] = []
@@ -470,6 +536,81 @@ class _Builder:
             notes=(
                 "Working days from the start of the stage to the response, less any "
                 "time the clock was suspended.",
+                *(
+                    (
+                        f"Every response here follows '{by_policy[0][1]}', the procedure "
+                        "policy in force on the day its case was received; its clock starts "
+                        "as that policy says.",
+                    )
+                    if by_policy
+                    else ()
+                ),
+            ),
+        )
+
+    def _timescale_table_by_policy(
+        self,
+        key: str,
+        title: str,
+        procedure: str,
+        codes: Sequence[str],
+        by_policy: list[tuple[int, str, list[tuple[str, int | None]]]],
+        average: bool,
+    ) -> Table:
+        """A year's responses under two or more policies: each policy's responses in its
+        own buckets, as shares of that policy's responses."""
+        rows: list[tuple[Cell, ...]] = []
+        for policy_id, name, buckets in by_policy:
+            values: list[list[float | None]] = []
+            averages: list[float | None] = []
+            totals: list[int] = []
+            for year in self.years:
+                stages = self.closed_in(self.closed, year)
+                stages = stages[
+                    (stages["procedure"] == procedure)
+                    & stages["stage"].isin(codes)
+                    & (stages["policy"] == policy_id)
+                ]
+                taken = stages["taken"].to_numpy()
+                total = len(taken)
+                totals.append(total)
+                shares: list[float | None] = []
+                lower: float = -np.inf
+                for _, upper in buckets:
+                    top = np.inf if upper is None else upper
+                    shares.append(_percent(int(((taken > lower) & (taken <= top)).sum()), total))
+                    lower = top
+                values.append(shares)
+                averages.append(float(taken.mean()) if total else None)
+            for index, (label, _) in enumerate(buckets):
+                rows.append(
+                    (
+                        Cell(f"{name}: {label}", Format.TEXT),
+                        *(Cell(v[index], Format.PERCENT) for v in values),
+                    )
+                )
+            if average:
+                rows.append(
+                    (
+                        Cell(f"{name}: average response time (working days)", Format.TEXT),
+                        *(Cell(a, Format.DAYS) for a in averages),
+                    )
+                )
+            rows.append(
+                (Cell(f"{name}: responses", Format.TEXT), *(Cell(t, Format.COUNT) for t in totals))
+            )
+        return Table(
+            key=key,
+            title=title,
+            columns=("Timescale", *self.columns),
+            rows=tuple(rows),
+            has_total=False,
+            notes=(
+                "Working days from the start of the stage to the response, less any "
+                "time the clock was suspended.",
+                "These responses follow different procedure policies: each case is measured "
+                "against the policy in force on the day it was received, in that policy's "
+                "own timescales (shares are of that policy's responses).",
             ),
         )
 
@@ -749,7 +890,13 @@ class _Builder:
                     )
                 ]
                 return _percent(sum(within), len(within))
-            return _percent(int((stages["taken"] <= kpi.threshold_days).sum()), len(stages))
+            threshold = np.full(len(stages), float(kpi.threshold_days))
+            if self.ref.policies.has(procedure):
+                # Each case against its own procedure policy's response time.
+                own = stages["policy_days"].to_numpy(dtype="float64")
+                threshold = np.where(np.isnan(own), threshold, own)
+            in_time = stages["taken"].to_numpy() <= threshold
+            return _percent(int(in_time.sum()), len(stages))
         cases = self.received(self.stages, year)
         cases = cases[cases["procedure"] == procedure]
         if directorate is not None:

@@ -8,8 +8,10 @@ costs one small query.
 The database also holds a copy of the calendar, one row a day, so that a query can
 count working days itself (see :mod:`crm_desktop.db.calendar_table`).
 
-The timescale rules of a procedure's stage come from the ``stage_timescale`` reference
-data (defaults from PRODUCT.md, editable by a manager).
+The timescale rules of a case's stage come from the procedure policy in force on the
+day the case was received (:mod:`crm_desktop.services.procedure_policies`), and, for a
+procedure or stage no policy covers, from the ``stage_timescale`` reference data
+(defaults from PRODUCT.md, editable by a manager).
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from crm_desktop.db.calendar_table import closure_days_statement, working_calend
 from crm_desktop.db.models import StageTimescale
 from crm_desktop.domain.calendar import CalendarError, WorkingCalendar
 from crm_desktop.domain.enums import Procedure, StageCode, TimescaleRule
+from crm_desktop.domain.procedure_policy import ClockFrom, StageRules
 from crm_desktop.errors import ValidationError
+from crm_desktop.services.procedure_policies import StoredPolicy, policy_for
 
 __all__ = [
     "StageTimescales",
@@ -61,6 +65,18 @@ class StageTimescales:
     council_response: int | None = None
     lgsco_enquiry_response: int | None = None
     remedy_escalation_percent: int | None = None
+    # From the case's procedure policy, when one covers the stage.
+    policy: StoredPolicy | None = None
+    policy_stage: StageRules | None = None
+
+    @property
+    def clock_from(self) -> ClockFrom:
+        """What the response clock counts from (receipt, unless the policy says otherwise)."""
+        return self.policy_stage.clock_from if self.policy_stage else ClockFrom.RECEIPT
+
+    @property
+    def from_acknowledgement(self) -> bool:
+        return self.clock_from == ClockFrom.ACKNOWLEDGEMENT
 
 
 def _procedure(value: Procedure | str) -> Procedure:
@@ -82,17 +98,39 @@ def _stage(value: StageCode | str) -> StageCode:
 
 
 def timescales(
-    session: Session, procedure: Procedure | str, stage: StageCode | str
+    session: Session,
+    procedure: Procedure | str,
+    stage: StageCode | str,
+    received_on: dt.date | None,
 ) -> StageTimescales:
-    """The timescale rules of ``procedure``'s ``stage`` from the reference data."""
+    """The timescale rules of ``procedure``'s ``stage`` for a case received on
+    ``received_on``: its procedure policy's where one covers the stage, the reference
+    data's otherwise (and for rules a policy does not hold, such as the Ombudsman's).
+    ``received_on`` None: the reference data's only."""
     proc = _procedure(procedure)
     code = _stage(stage)
+    policy = policy_for(session, proc, received_on) if received_on is not None else None
+    rules = policy.rules.stage(code) if policy is not None else None
     rows = session.execute(
         sa.select(StageTimescale.rule, StageTimescale.value).where(
             StageTimescale.procedure == proc, StageTimescale.stage == code
         )
     ).all()
     values: dict[TimescaleRule, int] = {TimescaleRule(rule): int(value) for rule, value in rows}
+    if rules is not None:
+        for rule in (
+            TimescaleRule.DURATION,
+            TimescaleRule.ACKNOWLEDGE,
+            TimescaleRule.EXTENSION_LIMIT,
+            TimescaleRule.NEXT_STAGE_WINDOW,
+        ):
+            values.pop(rule, None)
+        if rules.response_days is not None:
+            values[TimescaleRule.DURATION] = rules.response_days
+        if rules.acknowledge_days is not None:
+            values[TimescaleRule.ACKNOWLEDGE] = rules.acknowledge_days
+        if rules.next_stage_window_days is not None:
+            values[TimescaleRule.NEXT_STAGE_WINDOW] = rules.next_stage_window_days
     return StageTimescales(
         procedure=proc,
         stage=code,
@@ -106,6 +144,8 @@ def timescales(
         council_response=values.get(TimescaleRule.COUNCIL_RESPONSE),
         lgsco_enquiry_response=values.get(TimescaleRule.LGSCO_ENQUIRY_RESPONSE),
         remedy_escalation_percent=values.get(TimescaleRule.REMEDY_ESCALATION_PERCENT),
+        policy=policy if rules is not None else None,
+        policy_stage=rules,
     )
 
 

@@ -51,6 +51,7 @@ from crm_desktop.domain.workflow import Action, State
 from crm_desktop.errors import NotFound, UserFacingError
 from crm_desktop.services import clock
 from crm_desktop.services.cases import is_late_complaint
+from crm_desktop.services.procedure_policies import policy_for
 from crm_desktop.services.timeline import TimelineEntry, case_timeline
 from crm_desktop.services.workflow import available_actions, case_state
 
@@ -125,6 +126,14 @@ class StageView:
     clock_text: str  # "3 working days left", "2 working days overdue", "Clock suspended ..."
     tone: str | None  # "overdue", "due soon", "suspended" or None
     lgsco: str  # the Ombudsman's reference and decision, for an Ombudsman stage
+    # The acknowledgement against its due date ("... a breach of paragraph 6.2 ..." when
+    # late under the Complaint Handling Code); "" when the stage has no due date for it.
+    acknowledgement: str = ""
+    acknowledgement_late: bool = False
+    # The due date counts provisionally from the last day the acknowledgement is allowed.
+    due_provisional: bool = False
+    policy: str = ""  # the procedure policy the case follows, for a stage it covers
+    responder: str = ""  # who responds (or responded) at this stage, when recorded
 
 
 @dataclass(frozen=True)
@@ -239,6 +248,24 @@ def _stage_view(session: Session, stage: Stage, case: Case, today: dt.date) -> S
             if detail.decision:
                 parts.append(f"decision: {LgscoDecision(detail.decision).label}")
             lgsco = "; ".join(parts)
+    acknowledgement = ""
+    acknowledgement_late = False
+    if code != StageCode.LGSCO:
+        check = clock.acknowledgement_check(session, stage.id, today)
+        if check is not None:
+            acknowledgement, acknowledgement_late = check.text, check.late
+    policy = (
+        policy_for(session, case.procedure, case.received_on) if code != StageCode.LGSCO else None
+    )
+    policy_name = policy.name if policy is not None and policy.rules.stage(code) else ""
+    provisional = (
+        stage.acknowledged_on is None
+        and stage.acknowledge_due_on is not None
+        and stage.started_on == stage.acknowledge_due_on
+        and stage.closed_on is None
+        and bool(policy_name)
+    )
+    responder = session.get(User, stage.responder_id) if stage.responder_id else None
     return StageView(
         id=stage.id,
         code=code.value,
@@ -257,6 +284,11 @@ def _stage_view(session: Session, stage: Stage, case: Case, today: dt.date) -> S
         clock_text=clock_text,
         tone=tone,
         lgsco=lgsco,
+        acknowledgement=acknowledgement,
+        acknowledgement_late=acknowledgement_late,
+        due_provisional=provisional,
+        policy=policy_name,
+        responder=(responder.display_name or responder.username) if responder else "",
     )
 
 

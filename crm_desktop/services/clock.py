@@ -48,13 +48,21 @@ from crm_desktop.domain.deadlines import (
 )
 from crm_desktop.domain.enums import Procedure, StageCode, StageStatus, SuspensionReason
 from crm_desktop.domain.formatting import format_date, working_days_text
+from crm_desktop.domain.procedure_policy import (
+    PolicyError,
+    extension_check,
+    late_acknowledgement_text,
+)
 from crm_desktop.errors import ValidationError
 from crm_desktop.services.calendar_service import StageTimescales, timescales, working_calendar
 
 __all__ = [
+    "AcknowledgementCheck",
     "ClockView",
     "ExtensionView",
     "SuspensionView",
+    "acknowledge_clock",
+    "acknowledgement_check",
     "base_timescale",
     "close_clock",
     "explain_stage_due_date",
@@ -308,6 +316,98 @@ def _recompute_due(
         return due, suspended_working_days(cal, closed)
 
 
+def _from_acknowledgement_text(
+    stage: Stage, received: date, ack_due: date | None, day0: date, base: int
+) -> str:
+    if stage.acknowledged_on is not None:
+        return (
+            f"Acknowledged on {format_date(stage.acknowledged_on)}: the response is due "
+            f"{working_days_text(base)} after it."
+        )
+    return (
+        f"Received on {format_date(received)}; acknowledgement due by "
+        f"{format_date(ack_due) if ack_due else 'its limit'}. Until it is acknowledged the "
+        f"response is provisionally due {working_days_text(base)} after "
+        f"{format_date(day0)}, the last day the acknowledgement is allowed."
+    )
+
+
+def _close_before_acknowledgement(
+    session: Session, stage: Stage, procedure: Procedure, closed_on: date
+) -> date | None:
+    """A stage whose clock counts from its acknowledgement and that ends before it was
+    acknowledged (and before the provisional start): its clock counts from the day it
+    ended. Returns the due date it had (None: nothing moved)."""
+    if (
+        stage.acknowledged_on is not None
+        or stage.started_on is None
+        or stage.timescale_days is None
+        or closed_on >= stage.started_on
+        or stage.suspensions
+    ):
+        return None
+    rules = timescales(session, procedure, stage.stage, stage.case.received_on)
+    if not rules.from_acknowledgement:
+        return None
+    ask_from = stage.requested_on or stage.case.received_on
+    if closed_on < ask_from:
+        return None  # refused by the caller: before the clock could start
+    cal = working_calendar(session)
+    before = stage.due_on
+    with _domain_errors():
+        stage.due_on = compute_due_date(
+            cal, closed_on, stage.timescale_days, (), _domain_extensions(_extensions(stage))
+        )
+    stage.started_on = closed_on
+    return before
+
+
+@dataclass(frozen=True, slots=True)
+class AcknowledgementCheck:
+    """Whether a stage was (or is being) acknowledged in time, as the case screen and
+    the Complaint Handling Code report show it."""
+
+    stage_id: int
+    due: date
+    acknowledged_on: date | None
+    late: bool  # acknowledged after ``due``, or still not acknowledged after it
+    provision: str | None  # the rule it breaches when late ("paragraph 6.2 of ...")
+    text: str
+
+
+def acknowledgement_check(
+    session: Session, stage_id: int, as_of: date
+) -> AcknowledgementCheck | None:
+    """The stage's acknowledgement against its due date on ``as_of`` (None: the stage has
+    no acknowledgement due date). Under the Complaint Handling Code a late one is a
+    breach of 6.2 (Stage 1)."""
+    stage, procedure = _load(session, stage_id)
+    due = stage.acknowledge_due_on
+    if due is None:
+        return None
+    rules = timescales(session, procedure, stage.stage, stage.case.received_on)
+    acknowledged = stage.acknowledged_on
+    late = acknowledged > due if acknowledged is not None else as_of > due
+    provision = rules.policy_stage.provision("acknowledge") if rules.policy_stage else None
+    if late:
+        if rules.policy_stage is not None:
+            text = late_acknowledgement_text(rules.policy_stage, due, acknowledged)
+        elif acknowledged is not None:
+            text = (
+                f"Acknowledged on {format_date(acknowledged)}, after it was due on "
+                f"{format_date(due)}."
+            )
+        else:
+            text = f"Not acknowledged by {format_date(due)}."
+    elif acknowledged is not None:
+        text = f"Acknowledged on {format_date(acknowledged)}, in time (due {format_date(due)})."
+    else:
+        text = f"Acknowledgement due by {format_date(due)}."
+    return AcknowledgementCheck(
+        stage.id, due, acknowledged, late, provision if late else None, text
+    )
+
+
 # --------------------------------------------------------------------------- operations
 
 
@@ -332,7 +432,7 @@ def start_clock(
     actor = _actor(actor)
     stage, procedure = _load(session, stage_id)
     _require_not_closed(stage, "started")
-    rules = timescales(session, procedure, stage.stage)
+    rules = timescales(session, procedure, stage.stage, stage.case.received_on)
     restarting = stage.started_on is not None
     why = reason.strip()
     if restarting:
@@ -363,15 +463,27 @@ def start_clock(
     suspensions = _domain_suspensions(_suspensions(stage))
     extensions = _domain_extensions(_extensions(stage))
     ack_from = stage.requested_on if stage.requested_on is not None else started_on
+    received = started_on
     with _domain_errors():
-        closed = [s for s in suspensions if s.ends_on is not None]
-        due = compute_due_date(cal, started_on, base, closed, extensions)
-        suspended = suspended_working_days(cal, closed)
         ack_due = (
             cal.add_working_days(ack_from, rules.acknowledge)
             if rules.acknowledge is not None
             else stage.acknowledge_due_on
         )
+        if rules.from_acknowledgement:
+            # The response clock counts from the acknowledgement; until there is one,
+            # provisionally from the last day the acknowledgement is allowed.
+            assert ack_due is not None  # a policy counting from it says when it is due
+            started_on = stage.acknowledged_on or ack_due
+            earliest = min((s.starts_on for s in stage.suspensions), default=None)
+            if earliest is not None and started_on > earliest:
+                raise ValidationError(
+                    f"The clock cannot count from {format_date(started_on)}: it was "
+                    f"suspended on {format_date(earliest)}, before that."
+                )
+        closed = [s for s in suspensions if s.ends_on is not None]
+        due = compute_due_date(cal, started_on, base, closed, extensions)
+        suspended = suspended_working_days(cal, closed)
         outer = (
             add_calendar_months(started_on, rules.outer_limit_months)
             if rules.outer_limit_months is not None
@@ -381,6 +493,8 @@ def start_clock(
     cause = "restart" if restarting else "start"
     if not why:
         why = f"Clock started on {format_date(started_on)} with {working_days_text(base)}."
+        if rules.from_acknowledgement:
+            why = _from_acknowledgement_text(stage, received, ack_due, started_on, base)
     before = (stage.due_on, stage.acknowledge_due_on, stage.outer_limit_on)
     stage.started_on = started_on
     stage.timescale_days = base
@@ -394,6 +508,71 @@ def start_clock(
     _record(session, stage, FIELD_OUTER_LIMIT, cause, before[2], outer, why, actor)
     session.flush()
     return _view(stage, procedure)
+
+
+def acknowledge_clock(
+    session: Session, stage_id: int, acknowledged_on: date, actor: str
+) -> tuple[ClockView, str | None]:
+    """Record the stage's acknowledgement on ``acknowledged_on``; returns the clock and,
+    when it came after it was due, the line saying so (under the Complaint Handling Code
+    a breach of 6.2).
+
+    Where the case's procedure policy counts the response from the acknowledgement (the
+    Code: 10 working days, Stage 2: 20), the provisional start (the last day the
+    acknowledgement was allowed) becomes the acknowledgement date and the due date moves
+    with it, recorded as a due date change.
+    """
+    actor = _actor(actor)
+    stage, procedure = _load(session, stage_id)
+    rules = timescales(session, procedure, stage.stage, stage.case.received_on)
+    warning: str | None = None
+    due_by = stage.acknowledge_due_on
+    if due_by is not None and acknowledged_on > due_by:
+        warning = (
+            late_acknowledgement_text(rules.policy_stage, due_by, acknowledged_on)
+            if rules.policy_stage is not None
+            else f"Acknowledged after it was due ({format_date(due_by)})."
+        )
+    stage.acknowledged_on = acknowledged_on
+    stage.updated_by = actor
+    if (
+        rules.from_acknowledgement
+        and stage.started_on is not None
+        and stage.timescale_days is not None
+        and stage.closed_on is None
+        and stage.started_on != acknowledged_on
+    ):
+        earliest = min((s.starts_on for s in stage.suspensions), default=None)
+        if earliest is not None and earliest < acknowledged_on:
+            raise ValidationError(
+                f"The clock was suspended on {format_date(earliest)}, before this "
+                f"acknowledgement ({format_date(acknowledged_on)}); the response clock counts "
+                "from the acknowledgement, so record it on or before that day."
+            )
+        cal = working_calendar(session)
+        _require_known(cal, acknowledged_on, "acknowledgement date")
+        stage.started_on = acknowledged_on
+        due, suspended = _recompute_due(
+            cal,
+            stage,
+            _domain_suspensions(_suspensions(stage)),
+            _domain_extensions(_extensions(stage)),
+        )
+        before = stage.due_on
+        stage.due_on = due
+        stage.suspended_days = suspended
+        why = (
+            f"Acknowledged on {format_date(acknowledged_on)}: the response is due "
+            f"{working_days_text(stage.timescale_days)} after it"
+            + (
+                f" ({rules.policy_stage.provision('response')})."
+                if rules.policy_stage and rules.policy_stage.provision("response")
+                else "."
+            )
+        )
+        _record(session, stage, FIELD_DUE, "acknowledge", before, due, why, actor)
+    session.flush()
+    return _view(stage, procedure), warning
 
 
 def suspend_clock(
@@ -506,13 +685,18 @@ def extend_clock(
     reason: str,
     actor: str,
     agreed_with_complainant: bool = False,
+    good_reason: str = "",
 ) -> ClockView:
     """Add ``working_days`` to the stage's timescale, with a reason.
 
-    Refused past the procedure's extension limit (rule ``extension limit``: the most
-    working days the stage may run to). A stage without that rule but with a statutory
-    outer limit (adult social care) may be extended up to the outer limit date. A stage
-    with neither may be extended by agreement without limit.
+    A stage its procedure policy covers: refused past the policy's extension limit,
+    unless the policy lets a recorded ``good_reason`` allow more (the Complaint Handling
+    Code, 6.4: no more than 10 working days without good reason), which is then kept
+    with the extension's reason. Otherwise refused past the procedure's extension limit
+    (rule ``extension limit``: the most working days the stage may run to). A stage
+    without that rule but with a statutory outer limit (adult social care) may be
+    extended up to the outer limit date. A stage with neither may be extended by
+    agreement without limit.
     """
     actor = _actor(actor)
     try:
@@ -529,11 +713,19 @@ def extend_clock(
     _require_not_closed(stage, "extended")
     _require_started(stage, "extended")
     assert stage.timescale_days is not None
-    rules = timescales(session, procedure, stage.stage)
+    rules = timescales(session, procedure, stage.stage, stage.case.received_on)
     existing = _extensions(stage)
     already = sum(e.working_days for e in existing)
     label = stage_label(procedure, stage.stage)
-    if rules.extension_limit is not None:
+    beyond: str | None = None
+    if rules.policy_stage is not None:
+        try:
+            beyond = extension_check(rules.policy_stage, already, days, good_reason, label)
+        except PolicyError as exc:
+            raise ValidationError(str(exc), "good_reason") from None
+        if beyond is not None:
+            why = f"{why} ({beyond})"
+    elif rules.extension_limit is not None:
         with _domain_errors():
             check_extension(stage.timescale_days, already, days, rules.extension_limit, label)
     cal = working_calendar(session)
@@ -582,6 +774,7 @@ def close_clock(session: Session, stage_id: int, closed_on: date, actor: str) ->
     if stage.status == StageStatus.CLOSED or stage.closed_on is not None:
         when = f" on {format_date(stage.closed_on)}" if stage.closed_on else ""
         raise ValidationError(f"This stage was already closed{when}.")
+    moved_start = _close_before_acknowledgement(session, stage, procedure, closed_on)
     if stage.started_on is not None and closed_on < stage.started_on:
         raise ValidationError(
             f"A stage cannot close on {format_date(closed_on)}, before its clock started on "
@@ -618,6 +811,14 @@ def close_clock(session: Session, stage_id: int, closed_on: date, actor: str) ->
     stage.status = StageStatus.CLOSED
     stage.updated_by = actor
     why = f"Stage closed on {format_date(closed_on)} while its clock was suspended."
+    if moved_start is not None:
+        before, why = (
+            moved_start,
+            (
+                f"Stage closed on {format_date(closed_on)}, before it was acknowledged: the "
+                "response clock counts from that day."
+            ),
+        )
     _record(session, stage, FIELD_DUE, "close", before, due, why, actor)
     session.flush()
     return _view(stage, procedure)

@@ -51,12 +51,19 @@ Where IMPORT_FORMAT.md is silent, this module decides:
   the option that adds missing reference data (the directorate is more likely wrong),
   unless the directorate itself is new. New service areas are marked for complaints
   and for compliments by the kinds of the cases that use them.
-- Imported council stages are acknowledged on the day their clock started (the file
-  has no acknowledgement date, and the workflow's states need one: an open children's
-  Stage 2 with its statement agreed is past acknowledgement). Suspended working days
-  are added to the due date and stored as ``suspended_days``, without suspension rows
-  (their dates are unknown). No owner, channel or comment reply is set; each case gets
-  its own complainant record. References are matched exactly, as the database does.
+- A stage's ``acknowledged`` date is kept as given (not before the stage started, nor
+  after it closed; an ``lgsco`` row has none). Without one, a council stage is taken as
+  acknowledged on the day its clock started (the workflow's states need one: an open
+  children's Stage 2 with its statement agreed is past acknowledgement), except a stage
+  whose procedure policy counts the response from the acknowledgement (the Complaint
+  Handling Code, cases received from 1 April 2026): that stage stays unacknowledged,
+  its response provisionally due from the last day the acknowledgement was allowed.
+- Each case's stages follow the procedure policy in force on the day it was received,
+  as a case recorded in the program does (:mod:`crm_desktop.services.procedure_policies`).
+- Suspended working days are added to the due date and stored as ``suspended_days``,
+  without suspension rows (their dates are unknown). No owner, channel or comment reply
+  is set; each case gets its own complainant record. References are matched exactly, as
+  the database does.
 - An XLSX formula gives the value Excel saved with it (what a CSV export shows); a
   formula without a saved value is refused rather than read as empty.
 """
@@ -124,6 +131,7 @@ from crm_desktop.services.clock import (
     FIELD_OUTER_LIMIT,
     base_timescale,
 )
+from crm_desktop.services.procedure_policies import PolicyBook, policy_book
 
 __all__ = [
     "ALWAYS_REQUIRED",
@@ -160,6 +168,7 @@ COLUMNS: tuple[str, ...] = (
     "stage",
     "stage_started",
     "stage_closed",
+    "acknowledged",
     "outcome",
     "suspended_working_days",
     "natures",
@@ -177,6 +186,7 @@ STAGE_COLUMNS: tuple[str, ...] = (
     "stage",
     "stage_started",
     "stage_closed",
+    "acknowledged",
     "outcome",
     "suspended_working_days",
     "lgsco_decision",
@@ -514,7 +524,7 @@ class PlannedStage:
     row: int
     seq: int
     stage: StageCode
-    started_on: dt.date
+    started_on: dt.date  # the day the stage was requested (Stage 1: received)
     closed_on: dt.date | None
     outcome: Outcome | None
     suspended_days: int
@@ -528,6 +538,8 @@ class PlannedStage:
     lgsco_decision: LgscoDecision | None = None
     lgsco_payment_pence: int | None = None
     enquiry_response_due_on: dt.date | None = None
+    acknowledged_on: dt.date | None = None
+    clock_started_on: dt.date | None = None  # day 0 of the response clock, when not started_on
 
     @property
     def closed(self) -> bool:
@@ -699,6 +711,7 @@ class _Row:
     stage: StageCode | None = None
     started: dt.date | None = None
     closed: dt.date | None = None
+    acknowledged: dt.date | None = None
     outcome: Outcome | None = None
     suspended: int = 0
     natures: list[str] = field(default_factory=list)
@@ -755,8 +768,9 @@ class _Checker:
         # A conditionally required column missing from the header: its first use.
         self.needed_columns: dict[str, tuple[int, str]] = {}
         self.new_refs: dict[tuple[Any, ...], NewReference] = {}
-        self._rules: dict[tuple[Procedure, StageCode], StageTimescales] = {}
+        self._rules: dict[tuple[Procedure, StageCode, int | None], StageTimescales] = {}
         self._calendar: WorkingCalendar | None = None
+        self._policies: PolicyBook | None = None
 
     # -------------------------------------------------------------- error helpers
 
@@ -973,6 +987,7 @@ class _Checker:
         r.stage = self._choice(r, raw, "stage", _STAGES, "a stage")
         r.started = self._date(r, raw, "stage_started")
         r.closed = self._date(r, raw, "stage_closed")
+        r.acknowledged = self._date(r, raw, "acknowledged")
         r.outcome = self._choice(r, raw, "outcome", _OUTCOMES, "an outcome")
         r.decision = self._choice(r, raw, "lgsco_decision", _DECISIONS, "an Ombudsman decision")
         r.natures = self._list(r, raw, "natures")
@@ -1123,6 +1138,30 @@ class _Checker:
                             column,
                             f"only an lgsco row has {column.replace('_', ' ')}; leave it empty",
                         )
+        if r.acknowledged is not None:
+            if lgsco:
+                self.error(
+                    r.reference,
+                    r.n,
+                    "acknowledged",
+                    "the Ombudsman's stage is not acknowledged by the council; leave it empty",
+                )
+            elif r.started is not None and r.acknowledged < r.started:
+                self.error(
+                    r.reference,
+                    r.n,
+                    "acknowledged",
+                    f"{r.acknowledged.isoformat()} is before the stage started "
+                    f"({r.started.isoformat()})",
+                )
+            elif r.closed is not None and r.acknowledged > r.closed:
+                self.error(
+                    r.reference,
+                    r.n,
+                    "acknowledged",
+                    f"{r.acknowledged.isoformat()} is after the stage closed "
+                    f"({r.closed.isoformat()})",
+                )
         if r.started is not None and r.closed is not None and r.closed < r.started:
             self.error(
                 r.reference,
@@ -1471,10 +1510,17 @@ class _Checker:
 
     # -------------------------------------------------------------- stages and clocks
 
-    def _timescales(self, procedure: Procedure, stage: StageCode) -> StageTimescales:
-        key = (procedure, stage)
+    def _timescales(
+        self, procedure: Procedure, stage: StageCode, received: dt.date
+    ) -> StageTimescales:
+        """The stage's rules under the policy in force on the day the case was received
+        (read once per policy, not once per case)."""
+        if self._policies is None:
+            self._policies = policy_book(self.session)
+        policy = self._policies.policy_for(procedure, received)
+        key = (procedure, stage, policy.id if policy is not None else None)
         if key not in self._rules:
-            self._rules[key] = timescales(self.session, procedure, stage)
+            self._rules[key] = timescales(self.session, procedure, stage, received)
         return self._rules[key]
 
     @property
@@ -1493,7 +1539,8 @@ class _Checker:
             next_requested = None
             if following is not None and following.stage != StageCode.LGSCO:
                 next_requested = following.started
-            rules = self._timescales(procedure, r.stage)
+            assert r.received is not None  # the case's rows agree on it, checked before
+            rules = self._timescales(procedure, r.stage, r.received)
             try:
                 stage = self._stage(procedure, r, seq, rules, next_requested)
             except ValidationError as exc:
@@ -1549,10 +1596,20 @@ class _Checker:
                 f"{start.isoformat()} is outside the years the calendar knows "
                 f"({cal.first_year} to {cal.last_year})"
             )
-        due = compute_due_date(cal, start, base + r.suspended)
         ack_due = None
         if rules.acknowledge is not None:
             ack_due = cal.add_working_days(start, rules.acknowledge)
+        acknowledged = r.acknowledged
+        clock_start = start
+        if rules.from_acknowledgement and ack_due is not None:
+            # The Complaint Handling Code: the response is due from the acknowledgement;
+            # until there is one, from the last day it was allowed (as the workflow).
+            clock_start = acknowledged or ack_due
+            if r.closed is not None and r.closed < clock_start:
+                clock_start = r.closed
+        elif acknowledged is None:
+            acknowledged = start
+        due = compute_due_date(cal, clock_start, base + r.suspended)
         outer = (
             add_calendar_months(start, rules.outer_limit_months)
             if rules.outer_limit_months is not None
@@ -1574,6 +1631,8 @@ class _Checker:
             statement_agreed_on=start if children and r.stage == StageCode.STAGE_2 else None,
             council_response_on=(r.closed if children and r.stage == StageCode.STAGE_3 else None),
             next_stage_requested_on=next_requested,
+            acknowledged_on=acknowledged,
+            clock_started_on=clock_start if clock_start != start else None,
         )
 
 
@@ -1750,10 +1809,10 @@ class _Writer:
                     previous_stage_id=previous,
                     status=StageStatus.CLOSED if s.closed else StageStatus.OPEN,
                     requested_on=s.started_on,
-                    acknowledged_on=None if s.stage == StageCode.LGSCO else s.started_on,
+                    acknowledged_on=None if s.stage == StageCode.LGSCO else s.acknowledged_on,
                     acknowledge_due_on=s.acknowledge_due_on,
                     statement_agreed_on=s.statement_agreed_on,
-                    started_on=s.started_on,
+                    started_on=s.clock_started_on or s.started_on,
                     timescale_days=s.timescale_days,
                     suspended_days=s.suspended_days,
                     due_on=s.due_on,
@@ -1909,6 +1968,7 @@ def import_rows(
     any error nothing is written. A dry run makes the same check on a read session and
     returns the same result a real run would, without writing.
     """
+
     def work(session: Session) -> ImportResult:
         return import_in_session(
             session,

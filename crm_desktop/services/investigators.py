@@ -974,7 +974,9 @@ def default_report_due(
     module's description)."""
     case = session.get(Case, stage.case_id)
     assert case is not None
-    rules_ = timescales(session, Procedure(case.procedure), StageCode(stage.stage))
+    rules_ = timescales(
+        session, Procedure(case.procedure), StageCode(stage.stage), case.received_on
+    )
     calendar = working_calendar(session)
     if role in PANEL_ROLES:
         days = (rules_.panel_meeting or 0) + (rules_.panel_report or 0)

@@ -84,6 +84,7 @@ from crm_desktop.domain.formatting import format_date, working_days_text
 from crm_desktop.domain.workflow import State
 from crm_desktop.errors import NotFound, ValidationError
 from crm_desktop.services.calendar_service import working_calendar
+from crm_desktop.services.procedure_policies import PolicyBook, policy_book
 from crm_desktop.services.stage_states import (
     UNANSWERED,
     acknowledgement_owed,
@@ -343,9 +344,20 @@ _STAGE_QUEUES: Mapping[str, Callable[[], sa.ColumnElement[bool]]] = {
 """The queues of stages by a condition alone: their rows, and the dashboard's counts."""
 
 
+def _provisional() -> sa.ColumnElement[bool]:
+    """The stage's response clock counts from its acknowledgement (the Complaint Handling
+    Code) and, with none recorded yet, provisionally from the last day it is allowed: the
+    due date moves when the acknowledgement is recorded."""
+    return sa.and_(
+        Stage.acknowledged_on.is_(None),
+        Stage.acknowledge_due_on.is_not(None),
+        Stage.started_on == Stage.acknowledge_due_on,
+    )
+
+
 def _running_stages(where: sa.ColumnElement[bool]) -> Statement:
     statement = (
-        sa.select(*_stage_columns(), Stage.extended_days)
+        sa.select(*_stage_columns(), Stage.extended_days, _provisional())
         .select_from(_stages())
         .outerjoin(_owner, _owner.id == Case.owner_id)
         .where(where)
@@ -410,6 +422,9 @@ def _awaiting_acknowledgement_statement(limited: bool) -> Statement:
             _code(Stage.stage),
             Stage.acknowledge_due_on,
             _owner.display_name,
+            Case.received_on,
+            Stage.due_on,
+            _provisional(),
         )
         .select_from(_stages())
         .outerjoin(_owner, _owner.id == Case.owner_id)
@@ -611,12 +626,14 @@ def my_open_cases(
 def _stage_rows(rows: Rows, *, overdue: bool) -> list[QueueRow]:
     result: list[QueueRow] = []
     append = result.append
-    for case_id, reference, procedure, code, due, owner, extended, days in rows:
+    for case_id, reference, procedure, code, due, owner, extended, provisional, days in rows:
         detail = (
             "Overdue (due on the last working day)" if overdue and days == 0 else _left_text(days)
         )
         if extended:
             detail = f"{detail}; extended by {working_days_text(extended)}"
+        if provisional:
+            detail = f"{detail}; provisional until acknowledged"
         append(QueueRow(case_id, reference, procedure, code, due, days, owner, detail))
     return result
 
@@ -653,27 +670,45 @@ def overdue(
 def awaiting_acknowledgement(
     session: Session, as_of: dt.date, limit: int | None = None, where: Where = None
 ) -> list[QueueRow]:
-    """Stages whose acknowledgement is still owed, by acknowledgement due date."""
+    """Stages whose acknowledgement is still owed, by acknowledgement due date.
+
+    Under a policy whose response clock counts from the acknowledgement (the Complaint
+    Handling Code) the row also gives the response's provisional due date (counted from
+    the last day the acknowledgement is allowed), and an acknowledgement overdue names
+    the provision it breaches (6.2 at Stage 1)."""
     _check_limit(limit)
     _check_known(as_of)
     params = {"as_of": as_of}
     statement = _awaiting_acknowledgement_statement(limit is not None)
     rows = _run(session, statement, params, limit, where)
-    return [
-        QueueRow(
-            case_id,
-            reference,
-            procedure,
-            code,
-            due,
-            days,
-            owner,
-            "Acknowledgement due"
-            if days is None
-            else f"Acknowledgement {_left_text(days).lower()}",
+    book: PolicyBook | None = None
+    result: list[QueueRow] = []
+    for (
+        case_id,
+        reference,
+        procedure,
+        code,
+        due,
+        owner,
+        received,
+        response,
+        provisional,
+        days,
+    ) in rows:
+        detail = (
+            "Acknowledgement due" if days is None else f"Acknowledgement {_left_text(days).lower()}"
         )
-        for case_id, reference, procedure, code, due, owner, days in rows
-    ]
+        if provisional:
+            if book is None:
+                book = policy_book(session)
+            rules = book.stage_rules(procedure, code, received)
+            where_ = rules.provision("acknowledge") if rules is not None else None
+            if days is not None and days < 0 and where_:
+                detail = f"{detail}: a breach of {where_}"
+            if response is not None:
+                detail = f"{detail}; response provisionally due {format_date(response)}"
+        result.append(QueueRow(case_id, reference, procedure, code, due, days, owner, detail))
+    return result
 
 
 def _investigator_detail(

@@ -47,6 +47,7 @@ from crm_desktop.domain.formatting import format_date
 from crm_desktop.errors import NotFound, ValidationError
 from crm_desktop.services import users as user_service
 from crm_desktop.services.calendar_service import working_calendar
+from crm_desktop.services.procedure_policies import all_versions as policy_book_versions
 
 _T = TypeVar("_T")
 
@@ -425,10 +426,41 @@ def _timescale_row(t: StageTimescale) -> TimescaleRow:
     )
 
 
+# The rules a procedure policy holds for the stages it covers (the other rules of those
+# stages, such as the Ombudsman's, stay reference data).
+_POLICY_RULES = frozenset(
+    {
+        TimescaleRule.DURATION,
+        TimescaleRule.ACKNOWLEDGE,
+        TimescaleRule.EXTENSION_LIMIT,
+        TimescaleRule.NEXT_STAGE_WINDOW,
+    }
+)
+
+
+def _covered_by_policy(session: Session) -> set[tuple[Procedure, StageCode]]:
+    return {
+        (policy.procedure, stage.stage)
+        for policy in policy_book_versions(session)
+        for stage in policy.rules.stages
+    }
+
+
+def _is_covered(t: StageTimescale, covered: set[tuple[Procedure, StageCode]]) -> bool:
+    return (
+        TimescaleRule(t.rule) in _POLICY_RULES
+        and (Procedure(t.procedure), StageCode(t.stage)) in covered
+    )
+
+
 def list_timescales(session: Session) -> list[TimescaleRow]:
+    """The timescales kept as reference data; those of stages a procedure policy covers
+    (corporate Stages 1 and 2) are the policy's, so they are not listed."""
+    covered = _covered_by_policy(session)
     return [
         _timescale_row(t)
         for t in session.scalars(sa.select(StageTimescale).order_by(StageTimescale.id))
+        if not _is_covered(t, covered)
     ]
 
 
@@ -439,6 +471,13 @@ def set_timescale(
     row = _get(session, StageTimescale, timescale_id, "timescale")
     what = f"The timescale '{row.description or row.rule}'"
     row.check_version(version, what)
+    if _is_covered(row, _covered_by_policy(session)):
+        raise ValidationError(
+            f"{Procedure(row.procedure).label} {StageCode(row.stage).label} timescales are "
+            "set by the procedure's policy versions, each for the cases received from its "
+            "date: add a new version under Procedure policies instead.",
+            "value",
+        )
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError("Enter a whole number.", "value")
     unit = TimescaleUnit(row.unit)

@@ -33,6 +33,7 @@ from crm_desktop.db.models import (
     PointOutcome,
     Stage,
     StageGrading,
+    User,
 )
 from crm_desktop.domain.access import Actor
 from crm_desktop.domain.eligibility import (
@@ -55,6 +56,7 @@ from crm_desktop.domain.enums import (
     SuspensionReason,
 )
 from crm_desktop.domain.formatting import format_date
+from crm_desktop.domain.procedure_policy import StageRules
 from crm_desktop.domain.workflow import (
     ACTION_FORMS,
     ADULT_GRADES,
@@ -91,6 +93,7 @@ class ActionInput:
     lgsco_reference: str | None = None
     reply_text: str | None = None  # comments
     override_window: bool = False  # a manager accepting a late request for the next stage
+    good_reason: str = ""  # extend: beyond what the procedure allows without good reason
 
 
 _FIELDS = frozenset(f.name for f in dataclasses.fields(ActionInput))
@@ -233,7 +236,7 @@ def _record_workflow_event(
     stage_id: int | None,
 ) -> None:
     details: dict[str, object] = {"on": data.on.isoformat()}
-    for key in ("reason", "note", "working_days", "lgsco_reference", "reply_text"):
+    for key in ("reason", "note", "working_days", "lgsco_reference", "reply_text", "good_reason"):
         value = getattr(data, key)
         if value not in (None, ""):
             details[key] = value
@@ -287,9 +290,9 @@ def _acknowledge(
             f"asked for ({format_date(since)}).",
             "on",
         )
-    stage.acknowledged_on = data.on
-    if stage.acknowledge_due_on and data.on > stage.acknowledge_due_on:
-        warnings.append(f"Acknowledged after it was due ({format_date(stage.acknowledge_due_on)}).")
+    _view, late = clock.acknowledge_clock(session, stage.id, data.on, actor.username)
+    if late:
+        warnings.append(late)
     return stage.id
 
 
@@ -339,6 +342,7 @@ def _extend(
         data.reason,
         actor.username,
         data.agreed_with_complainant,
+        data.good_reason,
     )
     return stage.id
 
@@ -468,6 +472,7 @@ def _respond(
                 raise ValidationError("The panel report cannot be before the panel met.")
             stage.panel_report_on = data.panel_report_on
         stage.council_response_on = data.on
+    _record_responder(session, case, stage, actor)
     clock.close_clock(session, stage.id, data.on, actor.username)
     stage.outcome = outcome
     return stage.id
@@ -554,7 +559,7 @@ def _request_next_stage(
             "on",
         )
     window = timescales(
-        session, Procedure(case.procedure), StageCode(stage.stage)
+        session, Procedure(case.procedure), StageCode(stage.stage), case.received_on
     ).next_stage_window
     if window is not None:
         last_day = working_calendar(session).add_working_days(stage.closed_on, window)
@@ -612,7 +617,7 @@ def _escalate(
     if procedure == Procedure.CHILDREN and code == StageCode.STAGE_2:
         # The Stage 2 clock starts when the statement of complaint is agreed; until
         # then only the acknowledgement is due.
-        ack = timescales(session, procedure, code).acknowledge
+        ack = timescales(session, procedure, code, case.received_on).acknowledge
         if ack is not None:
             new.acknowledge_due_on = working_calendar(session).add_working_days(
                 new.requested_on or data.on, ack
@@ -633,7 +638,7 @@ def _escalate_to_lgsco(
     stage = _stage(stage)
     new = _open_stage(session, case, stage, StageCode.LGSCO, data.on)
     new.started_on = data.on
-    rules = timescales(session, Procedure(case.procedure), StageCode.LGSCO)
+    rules = timescales(session, Procedure(case.procedure), StageCode.LGSCO, case.received_on)
     due = (
         working_calendar(session).add_working_days(data.on, rules.lgsco_enquiry_response)
         if rules.lgsco_enquiry_response is not None
@@ -763,6 +768,114 @@ _HANDLERS = {
     Action.REOPEN: _reopen,
 }
 assert set(_HANDLERS) == set(Action), "every action has a handler"
+
+
+# ------------------------------------------------------------------ the responder
+
+
+def _policy_stage(session: Session, case: Case, stage: Stage) -> StageRules | None:
+    if stage.stage == StageCode.LGSCO:
+        return None
+    return timescales(
+        session, Procedure(case.procedure), StageCode(stage.stage), case.received_on
+    ).policy_stage
+
+
+def same_responder_problem(
+    session: Session, case: Case, stage: Stage, responder_id: int | None
+) -> str | None:
+    """Why ``responder_id`` may not respond at ``stage`` (None: they may): under a policy
+    whose stage must be answered by someone other than the previous stage's responder
+    (the Complaint Handling Code's Stage 2), the previous stage's responder."""
+    rules = _policy_stage(session, case, stage)
+    if rules is None or not rules.different_responder or responder_id is None:
+        return None
+    previous = session.get(Stage, stage.previous_stage_id) if stage.previous_stage_id else None
+    if previous is None or previous.responder_id != responder_id:
+        return None
+    user = session.get(User, responder_id)
+    who = user.display_name or user.username if user is not None else "This person"
+    where = rules.provision("responder")
+    under = f" ({where})" if where else ""
+    return (
+        f"{who} responded at {StageCode(previous.stage).label}; {StageCode(stage.stage).label} "
+        f"must be considered by someone else{under}."
+    )
+
+
+def _record_responder(session: Session, case: Case, stage: Stage, actor: Actor) -> None:
+    """A stage its procedure policy covers records who responded: the responder chosen
+    for it, else whoever records the response."""
+    if _policy_stage(session, case, stage) is None:
+        return
+    if stage.responder_id is None:
+        problem = same_responder_problem(session, case, stage, actor.user_id)
+        if problem:
+            raise ValidationError(
+                f"{problem} Choose a different responder for this stage (a manager can "
+                "allow the same person, with a reason).",
+                "responder",
+            )
+        stage.responder_id = actor.user_id
+
+
+@dataclass(frozen=True)
+class ResponderResult:
+    case_id: int
+    stage_id: int
+    responder_id: int
+    version: int
+    override: str | None  # the manager's recorded reason, when one allowed the same person
+
+
+def set_responder(
+    session: Session,
+    case_id: int,
+    expected_version: int,
+    responder_id: int,
+    actor: Actor,
+    today: dt.date,
+    override_reason: str = "",
+) -> ResponderResult:
+    """Choose who responds at the case's current stage.
+
+    Refused, with the reason, when the policy says the stage must be answered by someone
+    other than the previous stage's responder and it is the same person, unless
+    ``override_reason`` is given (a manager's decision: the operation checks the role),
+    which is kept in the stage's notes and the audit trail.
+    """
+    case = load_case(session, case_id, expected_version)
+    stage = current_stage(session, case)
+    if stage is None or stage.stage == StageCode.LGSCO:
+        raise ValidationError("This case has no council stage to choose a responder for.")
+    if stage.closed_on is not None:
+        raise ValidationError(
+            f"The {StageCode(stage.stage).label} response was sent on "
+            f"{format_date(stage.closed_on)}; its responder can no longer change."
+        )
+    user = session.get(User, responder_id)
+    if user is None or not user.active:
+        raise ValidationError("Choose an active user as the responder.", "responder")
+    problem = same_responder_problem(session, case, stage, responder_id)
+    reason = override_reason.strip()
+    override = None
+    if problem:
+        if not reason:
+            raise ValidationError(
+                f"{problem} Choose someone else, or a manager can allow it with a reason.",
+                "responder",
+            )
+        override = reason
+        stage.notes = _append_note(
+            stage.notes,
+            today,
+            f"Same responder as the stage before allowed by {actor.username}: {reason}",
+        )
+    stage.responder_id = responder_id
+    stage.updated_by = actor.username
+    touch(case, actor)
+    session.flush()
+    return ResponderResult(case.id, stage.id, responder_id, case.version, override)
 
 
 # ------------------------------------------------------------------- the Ombudsman

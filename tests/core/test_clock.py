@@ -168,7 +168,7 @@ def test_working_calendar_includes_closure_days_and_is_cached(db: Database) -> N
 
 def test_timescales_come_from_reference_data(db: Database) -> None:
     with db.session() as session:
-        children_1 = timescales(session, Procedure.CHILDREN, StageCode.STAGE_1)
+        children_1 = timescales(session, Procedure.CHILDREN, StageCode.STAGE_1, None)
         assert (children_1.duration, children_1.extension_limit, children_1.acknowledge) == (
             10,
             20,
@@ -176,20 +176,20 @@ def test_timescales_come_from_reference_data(db: Database) -> None:
         )
         assert children_1.next_stage_window == 20
         assert children_1.outer_limit_months is None
-        adult = timescales(session, "adult", "low")
+        adult = timescales(session, "adult", "low", None)
         assert (adult.duration, adult.extension_limit, adult.outer_limit_months) == (35, None, 6)
-        stage_3 = timescales(session, Procedure.CHILDREN, StageCode.STAGE_3)
+        stage_3 = timescales(session, Procedure.CHILDREN, StageCode.STAGE_3, None)
         assert (stage_3.panel_meeting, stage_3.panel_report, stage_3.council_response) == (
             30,
             5,
             15,
         )
         assert stage_3.duration is None
-        lgsco = timescales(session, Procedure.CORPORATE, StageCode.LGSCO)
+        lgsco = timescales(session, Procedure.CORPORATE, StageCode.LGSCO, None)
         assert lgsco.lgsco_enquiry_response == 20
         assert lgsco.remedy_escalation_percent == 75
         with pytest.raises(ValidationError, match="'housing' is not a procedure"):
-            timescales(session, "housing", "1")
+            timescales(session, "housing", "1", None)
 
 
 # ----------------------------------------------------------------------------- start

@@ -363,9 +363,7 @@ def test_roles_without_admin_rights_change_nothing(database: Database) -> None:
 # ----------------------------------------------------------------------- maintenance
 
 
-def test_only_an_administrator_maintains_the_database(
-    database: Database, tmp_path: Path
-) -> None:
+def test_only_an_administrator_maintains_the_database(database: Database, tmp_path: Path) -> None:
     out = tmp_path / "backup.db"
     for actor in (MANAGER, OFFICER, INVESTIGATOR, RESPONDER):
         with pytest.raises(PermissionRefused):

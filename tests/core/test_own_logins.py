@@ -147,6 +147,7 @@ def test_an_investigator_works_under_their_own_login(
             sign_in(own, name, "not the password")
         me = sign_in(own, name, PASSWORD)
         assert (me.username, me.role) == (name, UserRole.INVESTIGATOR)
+
         # My cases, and the one case's detail, all through the operations.
         def run(op, *args):  # type: ignore[no-untyped-def]
             return run_operation(own, me, TODAY, op, *args).value

@@ -131,7 +131,7 @@ def test_timescales_and_extension_limits(database: Database) -> None:
         lambda s: ra.set_timescale(s, MANAGER, duration.id, duration.version, 12), actor="boss"
     )
     with database.session() as session:
-        rules = timescales(session, "children", "1")
+        rules = timescales(session, "children", "1", None)
     assert (rules.duration, rules.extension_limit) == (12, 30)
     with pytest.raises(ConflictError):
         database.write(lambda s: ra.set_timescale(s, MANAGER, limit.id, limit.version, 31))
