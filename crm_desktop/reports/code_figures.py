@@ -4,11 +4,12 @@ acknowledgements and responses in time per stage, extensions and their reasons.
 A case follows the corporate procedure in force on the day it was received, for its
 whole life, and is measured against that procedure's own rules: a year that straddles
 two procedures (2025/26 cases still open after 1 April 2026, say) reports each
-procedure's cases apart. The rules (:class:`ProcedureRules`) are:
+procedure's cases apart. The rules (:class:`ProcedureRules`) are the corporate procedure policies'
+(:mod:`crm_desktop.services.procedure_policies`); as they ship:
 
 - the council's 2023 procedure, for cases received up to 31 March 2026: a response
-  within the stage's timescale (reference data: Stage 1 20, Stage 2 25 working days)
-  of the stage's start; no acknowledgement limit is measured;
+  within the stage's timescale (Stage 1 20, Stage 2 25 working days) of the stage's
+  start;
 - the Code, from 1 April 2026: acknowledge within 5 working days of receipt (Stage 2:
   of the escalation request, 6.2); respond within 10 (Stage 2: 20) working days of the
   acknowledgement (6.3), or, until it is acknowledged, of the last day the
@@ -27,32 +28,36 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from crm_desktop.db.models import Case, Stage, StageExtension
+from crm_desktop.db.policy_seed import EARLIEST
 from crm_desktop.domain.calendar import WorkingCalendar
 from crm_desktop.domain.deadlines import working_days_taken
 from crm_desktop.domain.enums import Kind, Outcome, Procedure, StageCode
 from crm_desktop.domain.financial_year import FinancialYear
 from crm_desktop.domain.formatting import format_date
-from crm_desktop.services.calendar_service import timescales, working_calendar
+from crm_desktop.domain.procedure_policy import CODE_EFFECTIVE_FROM, ClockFrom, PolicyRules
+from crm_desktop.services.calendar_service import working_calendar
+from crm_desktop.services.procedure_policies import policy_book
 
 __all__ = [
     "CODE_STARTS",
     "ProcedureRules",
     "StageFacts",
     "StageMeasures",
+    "code_keys",
     "corporate_procedures",
     "measure",
     "refusals",
     "stage_facts",
 ]
 
-CODE_STARTS = dt.date(2026, 4, 1)
+CODE_STARTS = CODE_EFFECTIVE_FROM
 STAGES = (StageCode.STAGE_1.value, StageCode.STAGE_2.value)
 NOT_RESPONSES = (Outcome.WITHDRAWN.value, Outcome.REDIRECTED.value)
 
@@ -67,13 +72,15 @@ class StageRules:
 
 @dataclass(frozen=True)
 class ProcedureRules:
-    """One version of the corporate procedure, for the cases received while it was in force."""
+    """One version of the corporate procedure (a procedure policy), for the cases
+    received while it was in force."""
 
-    key: str  # "2023", "code"
+    key: str  # "p<policy id>"
     name: str
     starts: dt.date | None
     ends: dt.date | None  # the last day of receipt it covers
     stages: dict[str, StageRules]
+    is_code: bool  # it takes effect on or after the Code's first day: the Code's rules
 
     def covers(self, received: dt.date) -> bool:
         return (self.starts is None or received >= self.starts) and (
@@ -86,35 +93,48 @@ class ProcedureRules:
             return f"cases received up to {format_date(self.ends)}"
         if self.starts is not None and self.ends is None:
             return f"cases received from {format_date(self.starts)}"
-        return "cases received " + (
-            f"from {format_date(self.starts)} to {format_date(self.ends)}"
-            if self.starts and self.ends
-            else "at any time"
-        )
+        if self.starts is not None and self.ends is not None:
+            return f"cases received from {format_date(self.starts)} to {format_date(self.ends)}"
+        return "every case"
+
+
+def _stage_rules(rules: PolicyRules, code: StageCode, fallback: int) -> StageRules:
+    stage = rules.stage(code)
+    if stage is None:
+        return StageRules(None, fallback, False, None)
+    return StageRules(
+        stage.acknowledge_days,
+        stage.response_days if stage.response_days is not None else fallback,
+        stage.clock_from == ClockFrom.ACKNOWLEDGEMENT,
+        stage.extension_days,
+    )
 
 
 def corporate_procedures(session: Session) -> tuple[ProcedureRules, ...]:
-    """The corporate procedure's versions, oldest first."""
-    stage1 = timescales(session, Procedure.CORPORATE, StageCode.STAGE_1)
-    stage2 = timescales(session, Procedure.CORPORATE, StageCode.STAGE_2)
-    council = ProcedureRules(
-        "2023",
-        "the council's 2023 corporate procedure",
-        None,
-        CODE_STARTS - dt.timedelta(days=1),
-        {
-            "1": StageRules(None, stage1.duration or 20, False, stage1.extension_limit),
-            "2": StageRules(None, stage2.duration or 25, False, stage2.extension_limit),
-        },
-    )
-    code = ProcedureRules(
-        "code",
-        "the Ombudsman's Complaint Handling Code",
-        CODE_STARTS,
-        None,
-        {"1": StageRules(5, 10, True, 10), "2": StageRules(5, 20, True, 20)},
-    )
-    return (council, code)
+    """The corporate procedure's versions (its procedure policies), oldest first."""
+    versions = policy_book(session).versions(Procedure.CORPORATE)
+    out = []
+    for index, policy in enumerate(versions):
+        following = versions[index + 1] if index + 1 < len(versions) else None
+        out.append(
+            ProcedureRules(
+                key=f"p{policy.id}",
+                name=policy.name,
+                starts=None if policy.effective_from <= EARLIEST else policy.effective_from,
+                ends=following.effective_from - dt.timedelta(days=1) if following else None,
+                stages={
+                    "1": _stage_rules(policy.rules, StageCode.STAGE_1, 20),
+                    "2": _stage_rules(policy.rules, StageCode.STAGE_2, 25),
+                },
+                is_code=policy.effective_from >= CODE_STARTS,
+            )
+        )
+    return tuple(out)
+
+
+def code_keys(procedures: Iterable[ProcedureRules]) -> frozenset[str]:
+    """The keys of the versions that follow the Code."""
+    return frozenset(p.key for p in procedures if p.is_code)
 
 
 @dataclass(frozen=True)
@@ -203,7 +223,9 @@ def stage_facts(
     ).all()
     facts = []
     for row in rows:
-        policy = next(p for p in procedures if p.covers(row.received_on))
+        policy = next((p for p in procedures if p.covers(row.received_on)), None)
+        if policy is None:  # no corporate policy covers it: nothing to measure it by
+            continue
         rules = policy.stages[row.stage]
         asked = row.received_on if row.stage == "1" else (row.requested_on or row.started_on)
         if asked is None:
@@ -272,13 +294,18 @@ def _within(day: dt.date | None, start: dt.date, end: dt.date) -> bool:
 
 
 def measure(
-    facts: Iterable[StageFacts], year: int, procedure: str, stage: str, as_of: dt.date
+    facts: Iterable[StageFacts],
+    year: int,
+    procedure: str | Collection[str],
+    stage: str,
+    as_of: dt.date,
 ) -> StageMeasures | None:
-    """The stage's figures for the financial year, for one procedure's cases; None when
-    it has none of them in the year."""
+    """The stage's figures for the financial year, for the cases of one procedure
+    version (or of several, by their keys); None when it has none of them in the year."""
     fy = FinancialYear(year)
     start, end = fy.start, fy.end
-    mine = [f for f in facts if f.procedure == procedure and f.stage == stage]
+    keys = {procedure} if isinstance(procedure, str) else set(procedure)
+    mine = [f for f in facts if f.procedure in keys and f.stage == stage]
     due = [f for f in mine if _within(f.acknowledge_due, start, end)]
     told = [(f, f.acknowledged_in_time(as_of)) for f in due]
     told = [(f, ok) for f, ok in told if ok is not None]
@@ -290,7 +317,7 @@ def measure(
     extended = [f for f in responses if f.extended_days > 0]
     any_rule = next(iter(mine))
     return StageMeasures(
-        procedure=procedure,
+        procedure=", ".join(sorted(keys)),
         stage=stage,
         acknowledgements_due=len(told),
         acknowledged_in_time=sum(1 for _, ok in told if ok),

@@ -147,7 +147,7 @@ def _performance_table(
     ]
     return Table(
         key=f"code_performance_{rules.key}",
-        title=f"Under {rules.name} ({rules.cases_described})",
+        title=f"{rules.name} ({rules.cases_described})",
         columns=("Measure", "Stage 1", "Stage 2"),
         rows=tuple(rows),
         has_total=False,

@@ -39,7 +39,13 @@ from crm_desktop.domain.financial_year import FinancialYear
 from crm_desktop.domain.formatting import format_date
 from crm_desktop.errors import ConflictError, ValidationError
 from crm_desktop.files import atomic_write, check_target
-from crm_desktop.reports.code_figures import StageMeasures, measure, stage_facts
+from crm_desktop.reports.code_figures import (
+    StageMeasures,
+    code_keys,
+    corporate_procedures,
+    measure,
+    stage_facts,
+)
 from crm_desktop.reports.safe_cells import spreadsheet_text
 
 __all__ = [
@@ -187,7 +193,8 @@ def measured_provisions(session: Session, year: int, as_of: dt.date) -> dict[str
     """What the cases show for each provision the program can measure, for the year."""
     fy = FinancialYear(year)
     facts = stage_facts(session, fy.start, fy.end)
-    figures = {s: measure(facts, year, "code", s, as_of) for s in ("1", "2")}
+    keys = code_keys(corporate_procedures(session))
+    figures = {s: measure(facts, year, keys, s, as_of) for s in ("1", "2")}
     return {
         p.key: _measured(p.measure, figures[_STAGE_OF[p.measure]])
         for p in PROVISIONS

@@ -86,16 +86,17 @@ def test_each_procedure_is_measured_by_its_own_rules_and_the_report_says_so(
     assert "more than one procedure" in performance.commentary
     assert "never added together" in performance.commentary
     old, new = performance.tables
-    assert old.title == (
-        "Under the council's 2023 corporate procedure (cases received up to 31 Mar 2026)"
-    )
+    assert old.title == "Corporate complaints procedure 2023 (cases received up to 31 Mar 2026)"
     assert _rows(old)["Responded within 20 / 25 working days of the start"] == ["0", "–"]
     assert _rows(old)["Average working days to respond"] == ["21.00", "–"]
-    assert "Acknowledgements due" not in _rows(old)
+    # Its own acknowledgement rule (3 working days at Stage 1): F's was due in 2025/26.
+    assert _rows(old)["Acknowledged within 3 working days"] == ["0", "–"]
+    assert _rows(old)["Acknowledgements due"] == ["0", "–"]
     assert "Stage 1 responded late: COR-2026-F." in old.notes
     rows = _rows(new)
     assert new.title == (
-        "Under the Ombudsman's Complaint Handling Code (cases received from 1 Apr 2026)"
+        "Complaint Handling Code (Local Government and Social Care Ombudsman) "
+        "(cases received from 1 Apr 2026)"
     )
     assert rows["Complaints received (Stage 2: escalation requests)"] == ["4", "1"]
     assert rows["Acknowledgements due"] == ["4", "1"]
@@ -114,7 +115,14 @@ def test_each_procedure_is_measured_by_its_own_rules_and_the_report_says_so(
 def test_extensions_refusals_improvements_findings_letter_and_response(cases: Database) -> None:
     with cases.session() as session:
         report = code_report(session, YEAR, NOW, AS_OF)
-    reasons = report.table("code_extensions_code")
+    extensions = {s.key: s for s in report.sections}["code_extensions"]
+    assert [t.title for t in extensions.tables] == [
+        "Extensions and their reasons: Corporate complaints procedure 2023",
+        "Extensions and their reasons: Complaint Handling Code (Local Government and Social "
+        "Care Ombudsman)",
+    ]
+    assert extensions.tables[0].rows == ()
+    reasons = extensions.tables[1]
     assert [[c.text for c in r] for r in reasons.rows] == [
         ["Complex: three services involved", "Stage 1", "1", "12"],
         ["Waiting for the contractor's records", "Stage 1", "1", "5"],

@@ -19,7 +19,12 @@ from crm_desktop.domain.enums import UserRole
 from crm_desktop.domain.financial_year import FinancialYear
 from crm_desktop.errors import ConflictError, PermissionRefused, ValidationError
 from crm_desktop.operations import code, run_operation
-from crm_desktop.reports.code_figures import measure, stage_facts
+from crm_desktop.reports.code_figures import (
+    code_keys,
+    corporate_procedures,
+    measure,
+    stage_facts,
+)
 from crm_desktop.reports.self_assessment import Answer
 from tests.code_cases import AS_OF, YEAR, build_code_cases
 
@@ -37,7 +42,10 @@ def test_the_stage_figures_are_the_hand_worked_ones(cases: Database) -> None:
     fy = FinancialYear(YEAR)
     with cases.session() as session:
         facts = stage_facts(session, fy.start, fy.end)
-    s1 = measure(facts, YEAR, "code", "1", AS_OF)
+        council, the_code = corporate_procedures(session)
+    assert (council.is_code, the_code.is_code) == (False, True)
+    assert council.ends == dt.date(2026, 3, 31) and the_code.starts == dt.date(2026, 4, 1)
+    s1 = measure(facts, YEAR, the_code.key, "1", AS_OF)
     assert s1 is not None
     assert (s1.acknowledgements_due, s1.acknowledged_in_time) == (4, 2)
     assert s1.acknowledged_late == ("COR-2026-B", "COR-2026-C")
@@ -46,24 +54,25 @@ def test_the_stage_figures_are_the_hand_worked_ones(cases: Database) -> None:
     assert s1.responded_late == ("COR-2026-B",)
     assert (s1.extended, s1.extended_beyond_limit) == (2, ("COR-2026-C",))
     assert s1.average_days_to_respond == pytest.approx(10.0)
-    s2 = measure(facts, YEAR, "code", "2", AS_OF)
+    s2 = measure(facts, YEAR, the_code.key, "2", AS_OF)
     assert s2 is not None
     assert (s2.acknowledgements_due, s2.acknowledged_in_time, s2.responses) == (1, 1, 1)
     assert (s2.responded_in_time, s2.average_days_to_respond, s2.limit) == (1, 19.0, 20)
     # The 2023 procedure's case, by its own rules: 21 working days against 20.
-    old = measure(facts, YEAR, "2023", "1", AS_OF)
+    old = measure(facts, YEAR, council.key, "1", AS_OF)
     assert old is not None
     assert (old.responses, old.responded_in_time, old.limit) == (1, 0, 20)
     assert old.acknowledgements_due == 0 and old.average_days_to_respond == 21.0
-    assert measure(facts, YEAR, "2023", "2", AS_OF) is None
+    assert measure(facts, YEAR, council.key, "2", AS_OF) is None
 
 
 def test_before_it_is_due_an_acknowledgement_is_not_counted(cases: Database) -> None:
     fy = FinancialYear(YEAR)
     with cases.session() as session:
         facts = stage_facts(session, fy.start, fy.end)
+        keys = code_keys(corporate_procedures(session))
     # On 5 June C's acknowledgement (due 8 June) is not yet late, and not yet counted.
-    early = measure(facts, YEAR, "code", "1", dt.date(2026, 6, 5))
+    early = measure(facts, YEAR, keys, "1", dt.date(2026, 6, 5))
     assert early is not None and early.acknowledgements_due == 3
 
 

@@ -8,7 +8,7 @@ with them); managers write it; the history is append-only
 (:data:`crm_desktop.db.pg_security.RULES`).
 
 Revision ID: 0007e
-Revises: 0006
+Revises: 0007c (the procedure policies; the branch began at 0006)
 Create Date: 2026-12-06
 """
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007e"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007c"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
