@@ -43,6 +43,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "crm_desktop.cli_reminders",
     "crm_desktop.cli_privacy",
     "crm_desktop.cli_policies",
+    "crm_desktop.cli_code",
 )
 
 
