@@ -27,6 +27,7 @@ from crm_desktop.operations.policy import Permission
 from ui.admin_page import AdminPage
 from ui.case_form import CaseDialog
 from ui.cases_page import CasesPage
+from ui.code_page import CodePage
 from ui.context import AppContext
 from ui.dashboard_page import DashboardPage
 from ui.investigators_page import InvestigatorsPage
@@ -87,6 +88,8 @@ class MainWindow(QMainWindow):
         self._add_page("Ombudsman", self.ombudsman)
         self.reports = ReportsPage(context, self)
         self._add_page("Reports", self.reports)
+        self.code_page = CodePage(context, self)
+        self._add_page("Complaint Handling Code", self.code_page)
         self.admin: AdminPage | None = None
         self.privacy: PrivacyPage | None = None
         if context.allows(Permission.MANAGE_PRIVACY):

@@ -73,6 +73,10 @@ SHORT_TITLES = {
     "lgsco": "Ombudsman",
     "learning": "Learning",
 }
+REPORT_CHOICES: tuple[tuple[str, str], ...] = (
+    ("annual", "Annual report"),
+    ("code", "Complaint Handling Code report (corporate complaints)"),
+)
 EXPORT_CHOICES = (("cases", "Cases"), ("points", "Complaint points"), ("stages", "Stages"))
 
 
@@ -140,6 +144,12 @@ class ReportsPage(Page):
         box = QGroupBox("Annual report", parent)
         box.setObjectName("AnnualReportBox")
         form = QFormLayout(box)
+        self.kind = QComboBox(box)
+        self.kind.setObjectName("ReportKind")
+        self.kind.setAccessibleName("Which report")
+        for value, label in REPORT_CHOICES:
+            self.kind.addItem(label, value)
+        form.addRow("Report", self.kind)
         today = self.context.today()
         newest = last_complete_year(today) + 1  # the year in progress, for a look so far
         self.year = QComboBox(box)
@@ -200,7 +210,17 @@ class ReportsPage(Page):
         form.addRow(self.report_error)
         self.year.currentIndexChanged.connect(self._year_changed)
         self.procedure.currentIndexChanged.connect(self._suggest_pdf)
+        self.kind.currentIndexChanged.connect(self._kind_changed)
         return box
+
+    @property
+    def chosen_kind(self) -> str:
+        return str(self.kind.currentData())
+
+    def _kind_changed(self) -> None:
+        # The Code's report is of corporate complaints only: no procedure to choose.
+        self.procedure.setEnabled(self.chosen_kind == "annual")
+        self._suggest_pdf()
 
     def _may_report(self) -> bool:
         return self.context.allows(Permission.RUN_REPORTS)
@@ -225,9 +245,13 @@ class ReportsPage(Page):
             folder = Path(self.pdf_path.text().strip()).parent
         else:
             folder = documents_folder()
-        name = f"annual-report-{FinancialYear(self.chosen_year).label.replace('/', '-')}"
-        if self.procedure.currentData() != "all":
-            name += f"-{self.procedure.currentData()}"
+        label = FinancialYear(self.chosen_year).label.replace("/", "-")
+        if self.chosen_kind == "code":
+            name = f"code-report-{label}"
+        else:
+            name = f"annual-report-{label}"
+            if self.procedure.currentData() != "all":
+                name += f"-{self.procedure.currentData()}"
         self.pdf_path.setText(str(folder / f"{name}.pdf"))
 
     def choose_pdf_path(self) -> None:
@@ -267,7 +291,13 @@ class ReportsPage(Page):
         self.report_status.setText("")
         job = (
             self.context.op(
-                reports.write_annual_report, year, procedures, pdf, workbook, web_page=web_page
+                reports.write_annual_report,
+                year,
+                procedures,
+                pdf,
+                workbook,
+                web_page=web_page,
+                kind=self.chosen_kind,
             )
             .with_progress(self.report_progress.progress)
             .on_done(self._report_made)
