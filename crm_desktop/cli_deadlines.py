@@ -4,10 +4,17 @@ queues on the command line.
     crm-desktop calendar add 2024-03-14 10        2024-03-28 (Thu 28 Mar 2024)
     crm-desktop calendar between 2024-03-14 2024-03-28   10
     crm-desktop calendar holidays 2024            one line per non-working weekday
+    crm-desktop calendar add 2024-12-20 5 --procedure children
+    crm-desktop calendar closure add 2024-12-27 "Council closure"
+    crm-desktop calendar closure remove 2024-12-27
+    crm-desktop calendar closure list
     crm-desktop queue overdue --as-of 2024-03-14 --format csv
 
 The first token of ``calendar add`` and every date in CSV output are ``YYYY-MM-DD`` so
-scripts can read them. Council closure days come from the database.
+scripts can read them. Council closure days come from the database; they are not working
+days for corporate clocks (``--procedure corporate``, the default) and are working days
+for the statutory children's and adult's clocks (``--procedure children`` or ``adult``),
+as the regulations count.
 
 Each command runs one operation (:mod:`crm_desktop.operations.deadlines`) as the
 command's user (``--as``, the user of the PostgreSQL login, or the command line's
@@ -28,7 +35,7 @@ from crm_desktop.cli import open_for_command, parse_date, run_command
 from crm_desktop.domain.enums import Procedure, StageCode
 from crm_desktop.domain.formatting import format_date
 from crm_desktop.errors import ValidationError
-from crm_desktop.operations import deadlines
+from crm_desktop.operations import admin, deadlines
 from crm_desktop.operations.core import Operation
 
 __all__ = ["CSV_COLUMNS", "human_date", "register"]
@@ -65,6 +72,7 @@ def register(subparsers: Any) -> None:
     )
     add.add_argument("date", type=parse_date, metavar="DATE", help="2024-03-14 or 14/03/2024")
     add.add_argument("n", type=_whole_number, metavar="N", help="working days (0 or more)")
+    _procedure_option(add)
     add.set_defaults(handler=cmd_calendar_add)
 
     between = actions.add_parser(
@@ -74,6 +82,7 @@ def register(subparsers: Any) -> None:
     )
     between.add_argument("start", type=parse_date, metavar="A", help="2024-03-14 or 14/03/2024")
     between.add_argument("end", type=parse_date, metavar="B", help="on or after A")
+    _procedure_option(between)
     between.set_defaults(handler=cmd_calendar_between)
 
     holidays = actions.add_parser(
@@ -83,7 +92,27 @@ def register(subparsers: Any) -> None:
         "days of YEAR that fall on weekdays.",
     )
     holidays.add_argument("year", type=_whole_number, metavar="YEAR")
+    _procedure_option(holidays)
     holidays.set_defaults(handler=cmd_calendar_holidays)
+
+    closure = actions.add_parser(
+        "closure",
+        help="council closure days: add, remove, list",
+        description="Council closure days (a manager's). Corporate clocks skip them; the "
+        "statutory children's and adult's clocks count them as working days.",
+    )
+    closure_actions = closure.add_subparsers(
+        dest="closure_command", metavar="ACTION", required=True
+    )
+    closure_add = closure_actions.add_parser("add", help="add a closure day")
+    closure_add.add_argument("date", type=parse_date, metavar="DATE")
+    closure_add.add_argument("name", metavar="NAME", help='e.g. "Council closure"')
+    closure_add.set_defaults(handler=cmd_closure_add)
+    closure_remove = closure_actions.add_parser("remove", help="remove a closure day")
+    closure_remove.add_argument("date", type=parse_date, metavar="DATE")
+    closure_remove.set_defaults(handler=cmd_closure_remove)
+    closure_list = closure_actions.add_parser("list", help="list the closure days")
+    closure_list.set_defaults(handler=cmd_closure_list)
 
     from crm_desktop.services.queues import DEFAULT_WITHIN, QUEUES
 
@@ -121,6 +150,16 @@ def register(subparsers: Any) -> None:
     queue.set_defaults(handler=cmd_queue)
 
 
+def _procedure_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--procedure",
+        choices=[p.value for p in Procedure],
+        default=Procedure.CORPORATE.value,
+        help="whose clocks to count for (default corporate: closure days skipped; children "
+        "and adult count closure days as working days)",
+    )
+
+
 def _run(args: argparse.Namespace, op: Operation[..., Any], *op_args: Any, **kw: Any) -> Any:
     database = open_for_command(args)
     try:
@@ -130,18 +169,38 @@ def _run(args: argparse.Namespace, op: Operation[..., Any], *op_args: Any, **kw:
 
 
 def cmd_calendar_add(args: argparse.Namespace) -> int:
-    print(_run(args, deadlines.add_working_days, args.date, args.n).isoformat())
+    procedure = Procedure(args.procedure)
+    print(_run(args, deadlines.add_working_days, args.date, args.n, procedure).isoformat())
     return 0
 
 
 def cmd_calendar_between(args: argparse.Namespace) -> int:
-    print(_run(args, deadlines.working_days_between, args.start, args.end))
+    procedure = Procedure(args.procedure)
+    print(_run(args, deadlines.working_days_between, args.start, args.end, procedure))
     return 0
 
 
 def cmd_calendar_holidays(args: argparse.Namespace) -> int:
-    for day, name in _run(args, deadlines.non_working_days, args.year):
+    for day, name in _run(args, deadlines.non_working_days, args.year, Procedure(args.procedure)):
         print(f"{human_date(day)}  {name}")
+    return 0
+
+
+def cmd_closure_add(args: argparse.Namespace) -> int:
+    row = _run(args, admin.add_closure_day, args.date, args.name)
+    print(f"Added closure day {human_date(row.day)}  {row.name}")
+    return 0
+
+
+def cmd_closure_remove(args: argparse.Namespace) -> int:
+    row = _run(args, admin.remove_closure_day_on, args.date)
+    print(f"Removed closure day {human_date(row.day)}  {row.name}")
+    return 0
+
+
+def cmd_closure_list(args: argparse.Namespace) -> int:
+    for row in _run(args, admin.closure_days):
+        print(f"{human_date(row.day)}  {row.name}")
     return 0
 
 

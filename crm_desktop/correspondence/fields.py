@@ -196,7 +196,9 @@ def _stage_fields(session: Session, case: Case, stage: Stage | None, today: dt.d
         if window is not None:
             try:
                 next_by = format_date_long(
-                    working_calendar(session).add_working_days(stage.closed_on or today, window)
+                    working_calendar(session, procedure).add_working_days(
+                        stage.closed_on or today, window
+                    )
                 )
             except CalendarError:
                 next_by = ""
@@ -292,11 +294,11 @@ def remedy_fields(
 
     detail = session.get(LgscoDetail, remedy.stage_id)
     owner = _user(session, remedy.owner_id)
+    stage = session.get(Stage, remedy.stage_id)
+    case = session.get(Case, stage.case_id) if stage else None
     if owner is None:
-        stage = session.get(Stage, remedy.stage_id)
-        case = session.get(Case, stage.case_id) if stage else None
         owner = _user(session, case.owner_id if case else None)
-    cal = working_calendar(session)
+    cal = working_calendar(session, case.procedure if case else None)
     days = working_days_left(cal, today, [remedy.deadline_on])[0] if cal.knows(today) else None
     return namespace(
         {

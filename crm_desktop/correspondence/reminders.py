@@ -85,16 +85,19 @@ from crm_desktop.domain.enums import (
     AssignmentStatus,
     CorrespondenceChannel,
     CorrespondenceDirection,
+    Procedure,
     StageCode,
     TimescaleRule,
 )
 from crm_desktop.domain.formatting import format_date
+from crm_desktop.domain.statutory import skips_closure_days
 from crm_desktop.errors import ValidationError
 from crm_desktop.services.calendar_service import working_calendar
 from crm_desktop.services.queues import (
     DEFAULT_ESCALATION_PERCENT,
+    EscalationPoint,
     escalation_points,
-    working_days_left,
+    working_days_left_by_procedure,
 )
 from crm_desktop.services.stage_states import acknowledgement_owed, current_stage, running_clock
 
@@ -195,6 +198,7 @@ def collect_deadlines(
     people = _People.load(session)
     low = since or dt.date.min
     found: list[tuple[str, int, int, str, int | None, dt.date, str, tuple[Recipient, ...]]] = []
+    procedures: list[str] = []  # each row's case's procedure: its clock's calendar
 
     for stage, case in session.execute(
         sa.select(Stage, Case)
@@ -211,6 +215,7 @@ def collect_deadlines(
             people.first(stage.handler_id, case.owner_id), people.first(stage.responder_id)
         )
         what = f"{StageCode(stage.stage).label} response"
+        procedures.append(str(case.procedure))
         found.append(
             ("stage-due", stage.id, case.id, case.reference, stage.id, stage.due_on, what, who)
         )
@@ -227,6 +232,7 @@ def collect_deadlines(
         assert stage.acknowledge_due_on is not None
         who = people.first(stage.handler_id, case.owner_id)
         what = f"{StageCode(stage.stage).label} acknowledgement"
+        procedures.append(str(case.procedure))
         found.append(
             (
                 "acknowledge",
@@ -263,6 +269,7 @@ def collect_deadlines(
         else:
             who = people.first(case.owner_id)
         what = f"{role_label(AssignmentRole(assignment.role))}'s report"
+        procedures.append(str(case.procedure))
         found.append(
             (
                 "report",
@@ -295,6 +302,7 @@ def collect_deadlines(
         )
         action = " ".join(item.action.split())
         what = f"Action: {action if len(action) <= 80 else action[:79] + '…'}"
+        procedures.append(str(case.procedure))
         found.append(
             ("action", item.id, case.id, case.reference, item.stage_id, item.due_on, what, who)
         )
@@ -310,6 +318,7 @@ def collect_deadlines(
         )
     ):
         who = people.first(remedy.owner_id, case.owner_id)
+        procedures.append(str(case.procedure))
         found.append(
             (
                 "remedy",
@@ -323,13 +332,18 @@ def collect_deadlines(
             )
         )
 
-    left = working_days_left(cal, as_of, [row[5] for row in found])
+    # The cut-off is the corporate calendar's, the later one; a statutory clock's
+    # deadline counts closure days as working days, so it may be beyond the lead.
+    left = working_days_left_by_procedure(session, as_of, [row[5] for row in found], procedures)
+    statutory_cutoff = working_calendar(session, Procedure.CHILDREN).add_working_days(
+        as_of, lead + 1
+    )
     result = [
         Deadline(kind, source, case_id, ref, stage_id, due, days, what, who)
-        for (kind, source, case_id, ref, stage_id, due, what, who), days in zip(
-            found, left, strict=True
+        for (kind, source, case_id, ref, stage_id, due, what, who), days, procedure in zip(
+            found, left, procedures, strict=True
         )
-        if days is not None
+        if days is not None and (skips_closure_days(procedure) or due < statutory_cutoff)
     ]
     result.sort(key=lambda d: (d.due_on, d.reference, d.kind, d.source_id))
     return result
@@ -488,14 +502,29 @@ def _plan_escalations(planner: _Planner, cal: WorkingCalendar) -> None:
     wanted = [
         percents.get(str(case.procedure.value), DEFAULT_ESCALATION_PERCENT) for _, _, case in rows
     ]
-    points = escalation_points(
-        cal,
+    points: list[EscalationPoint | None] = [None] * len(rows)
+    for skips in (True, False):
+        indexes = [
+            i for i, (_, _, case) in enumerate(rows) if skips_closure_days(case.procedure) == skips
+        ]
+        if not indexes:
+            continue
+        calendar = cal if skips else working_calendar(session, Procedure.CHILDREN)
+        found = escalation_points(
+            calendar,
+            as_of,
+            [rows[i][0].agreed_on for i in indexes],
+            [rows[i][0].deadline_on for i in indexes],
+            [wanted[i] for i in indexes],
+        )
+        for i, point in zip(indexes, found, strict=True):
+            points[i] = point
+    left = working_days_left_by_procedure(
+        session,
         as_of,
-        [remedy.agreed_on for remedy, _, _ in rows],
         [remedy.deadline_on for remedy, _, _ in rows],
-        wanted,
+        [case.procedure for _, _, case in rows],
     )
-    left = working_days_left(cal, as_of, [remedy.deadline_on for remedy, _, _ in rows])
     people = _People.load(session)
     missing: set[str] = set()
     for (remedy, _stage, case), point, days, percent in zip(

@@ -25,11 +25,9 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from crm_desktop.db.models import CalendarDay, ClosureDay
-from crm_desktop.domain.calendar import (
-    CalendarError,
-    WorkingCalendar,
-    england_and_wales_calendar,
-)
+from crm_desktop.domain.calendar import CalendarError, WorkingCalendar
+from crm_desktop.domain.enums import Procedure
+from crm_desktop.domain.statutory import calendar_for, skips_closure_days
 from crm_desktop.errors import ValidationError
 
 __all__ = [
@@ -43,6 +41,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 _CALENDAR_DAY: sa.Table = CalendarDay.__table__  # type: ignore[assignment]
+CalendarRow = tuple[dt.date, int, bool, int]  # day, working count, working, statutory count
 _INSERT_BATCH = 2000
 
 
@@ -52,18 +51,34 @@ def closure_days_statement() -> sa.Select[dt.date, str]:
     return sa.select(ClosureDay.day, ClosureDay.name).order_by(ClosureDay.day)
 
 
-def working_calendar(session: Session) -> WorkingCalendar:
-    """England and Wales's working days with this council's closure days.
+def working_calendar(session: Session, procedure: Procedure | str | None = None) -> WorkingCalendar:
+    """The working days ``procedure``'s clocks count in (None: corporate).
 
-    Cached by the set of closure days: after a manager adds or removes one, the next
-    call builds (once) and returns a calendar that includes the change.
+    Corporate: England and Wales's working days less this council's closure days, cached
+    by the set of closure days (after a manager adds or removes one, the next call builds,
+    once, a calendar with the change). Children's and adult's: England and Wales's
+    working days alone; the regulations know no closure days (no query is needed).
     """
+    if not skips_closure_days(procedure):
+        return calendar_for(procedure)
     rows = session.connection().execute(closure_days_statement()).all()
     key = tuple((day, str(name)) for day, name in rows)
     try:
-        return england_and_wales_calendar(key)
+        return calendar_for(procedure, key)
     except CalendarError as exc:
         raise ValidationError(str(exc)) from None
+
+
+def _expected_rows(cal: WorkingCalendar, start: dt.date | None = None) -> list[CalendarRow]:
+    """The calendar table's rows from ``start``: the corporate calendar's count and
+    working-day flag, with the statutory calendar's count beside them."""
+    statutory = calendar_for(Procedure.CHILDREN)
+    return [
+        (day, count, working, statutory_count)
+        for (day, count, working), (_, statutory_count, _) in zip(
+            cal.day_rows(start), statutory.day_rows(start), strict=True
+        )
+    ]
 
 
 def _may_write_calendar(connection: sa.Connection) -> bool:
@@ -81,12 +96,16 @@ def _may_write_calendar(connection: sa.Connection) -> bool:
 
 
 def _first_wrong_day(session: Session, cal: WorkingCalendar) -> dt.date | None:
-    expected = cal.day_rows()
+    expected = _expected_rows(cal)
     statement = sa.select(
-        CalendarDay.day, CalendarDay.working_count, CalendarDay.is_working
+        CalendarDay.day,
+        CalendarDay.working_count,
+        CalendarDay.is_working,
+        CalendarDay.statutory_count,
     ).order_by(CalendarDay.day)
-    stored: list[tuple[dt.date, int, bool]] = [
-        (day, count, working) for day, count, working in session.connection().execute(statement)
+    stored: list[CalendarRow] = [
+        (day, count, working, statutory)
+        for day, count, working, statutory in session.connection().execute(statement)
     ]
     for want, have in zip(expected, stored, strict=False):
         if want != have:
@@ -122,9 +141,10 @@ def sync_calendar_table(session: Session) -> int:
             start,
         )
         return 0
-    days = cal.day_rows(max(start, cal.first_day)) if start <= cal.last_day else []
+    days = _expected_rows(cal, max(start, cal.first_day)) if start <= cal.last_day else []
     rows = [
-        {"day": day, "working_count": count, "is_working": working} for day, count, working in days
+        {"day": day, "working_count": count, "is_working": working, "statutory_count": statutory}
+        for day, count, working, statutory in days
     ]
     connection.execute(sa.delete(_CALENDAR_DAY).where(_CALENDAR_DAY.c.day >= start))
     for chunk in range(0, len(rows), _INSERT_BATCH):

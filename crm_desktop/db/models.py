@@ -223,6 +223,10 @@ class CalendarDay(Base):
     calendar's first day up to and including this one, so the working days after ``a``
     up to and including ``b`` are ``working_count(b) - working_count(a)``, and the N-th
     working day after ``a`` is the first day whose count is ``working_count(a) + N``.
+
+    ``working_count`` skips council closure days (the corporate clocks' calendar);
+    ``statutory_count`` counts them as working days, as the children's and adult's
+    regulations do (see :mod:`crm_desktop.domain.statutory`).
     """
 
     __tablename__ = "calendar_day"
@@ -231,6 +235,7 @@ class CalendarDay(Base):
     day: Mapped[dt.date] = mapped_column(sa.Date, primary_key=True)
     working_count: Mapped[int] = mapped_column()
     is_working: Mapped[bool] = mapped_column()
+    statutory_count: Mapped[int] = mapped_column(default=0)
 
 
 class BaselineFigure(Versioned, Base):
@@ -289,6 +294,12 @@ class Person(Versioned, Base):
     left_employment_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     is_elected_member: Mapped[bool] = mapped_column(default=False)
     is_partner_of_member_or_officer: Mapped[bool] = mapped_column(default=False)
+    # The spouse or civil partner of a former employee: the day that partner left.
+    partner_left_employment_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    # Where the person sits in a service's management line: heads (or manages within) a
+    # directorate, manages a service area.
+    manages_directorate_id: Mapped[int | None] = mapped_column(sa.ForeignKey("directorate.id"))
+    manages_service_area_id: Mapped[int | None] = mapped_column(sa.ForeignKey("service_area.id"))
     available: Mapped[bool] = mapped_column(default=True)
     unavailable_until: Mapped[dt.date | None] = mapped_column(sa.Date)
     daily_fee_pence: Mapped[int | None] = mapped_column()
@@ -492,6 +503,19 @@ class Stage(Versioned, Base):
     panel_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     panel_report_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     council_response_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    # Children's Stage 3, three clocks (SI 2006/1738 regs. 19-21): the panel meets within
+    # 30 working days of the request, reports within 5 of meeting, and the council
+    # responds within 15 of receiving the report. ``due_on`` is the running one's.
+    panel_due_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    panel_report_due_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    council_response_due_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    # The day the complainant received the response (the next stage's window counts
+    # from it); None: the day after it was sent.
+    response_received_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    # Adult: a longer response period agreed with the complainant before the six months
+    # expired (SI 2009/309 reg. 14(4)(b)): its last day and the day it was agreed.
+    agreed_period_ends_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    agreed_period_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     handler_id: Mapped[int | None] = mapped_column(sa.ForeignKey("app_user.id"))
     responder_id: Mapped[int | None] = mapped_column(sa.ForeignKey("app_user.id"))
     notes: Mapped[str | None] = mapped_column(sa.Text)
@@ -627,6 +651,8 @@ class LgscoDetail(Versioned, Base):
     enquiry_received_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     enquiry_response_due_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     enquiry_responded_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    # The response date is the Ombudsman's own (else 20 working days after the enquiry).
+    enquiry_due_from_ombudsman: Mapped[bool] = mapped_column(default=False)
     decision: Mapped[LgscoDecision | None] = mapped_column(enum_type(LgscoDecision))
     decision_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     public_report: Mapped[bool] = mapped_column(default=False)

@@ -1,7 +1,10 @@
 """Working days in England and Wales, as the complaints procedures count them.
 
 A working day is Monday to Friday that is not a bank holiday in England and Wales,
-Christmas Day or Good Friday, nor a council closure day added by a manager.
+Christmas Day, Boxing Day or Good Friday, nor (for the clocks that skip them) a council
+closure day added by a manager. The statutory procedures' clocks do not skip closure
+days: the regulations define a working day without them (SI 2006/1738 reg. 2; SI
+2009/309 reg. 2); see :mod:`crm_desktop.domain.statutory` for which clock uses which.
 
 "N working days after D" is the N-th working day strictly after D: D itself is day 0,
 whether or not it is a working day. A response sent on R is within N working days of D
@@ -170,9 +173,11 @@ class WorkingCalendar:
             ordinal = day.toordinal()
             if first_ord <= ordinal <= last_ord:
                 names[ordinal] = str(name)
-        # Christmas Day and Good Friday are never working days, whatever the package says.
+        # Christmas Day, Boxing Day and Good Friday are never working days, whatever the
+        # package says (SI 2006/1738 reg. 2 names all three).
         for year in range(first_year, last_year + 1):
             names.setdefault(date(year, 12, 25).toordinal(), "Christmas Day")
+            names.setdefault(date(year, 12, 26).toordinal(), "Boxing Day")
             names.setdefault(_easter_sunday(year).toordinal() - 2, "Good Friday")
         closures: dict[date, str] = {}
         for day, name in (closure_days or {}).items():

@@ -26,6 +26,7 @@ class Action(StrEnum):
     EXTEND = "extend"
     START_INVESTIGATION = "start investigation"  # children's Stage 2: statement agreed
     HOLD_PANEL = "hold panel"  # children's Stage 3 review panel
+    RECORD_PANEL_REPORT = "record panel report"  # children's Stage 3: the report arrived
     RESPOND = "respond"
     WITHDRAW = "withdraw"
     DISCONTINUE = "discontinue"
@@ -45,6 +46,7 @@ class Action(StrEnum):
             Action.ESCALATE_TO_LGSCO: "Escalate to the Ombudsman",
             Action.RECORD_LGSCO_DECISION: "Record the Ombudsman's decision",
             Action.REQUEST_NEXT_STAGE: "Record a request for the next stage",
+            Action.RECORD_PANEL_REPORT: "Record the panel's report",
             Action.ESCALATE: "Open the next stage",
         }.get(self, self.value.capitalize())
 
@@ -185,15 +187,21 @@ CHILDREN: Mapping[StageCode, Table] = {
     },
     StageCode.STAGE_3: {
         S.AWAITING_ACKNOWLEDGEMENT: _AWAITING_ACK,
+        # The review panel's three clocks are the regulations' (regs. 19-21): no
+        # extension moves them.
         S.IN_PROGRESS: {
             A.HOLD_PANEL: S.PANEL_HELD,
             A.SUSPEND: S.SUSPENDED,
-            A.EXTEND: S.IN_PROGRESS,
             A.WITHDRAW: S.ENDED,
             A.DISCONTINUE: S.ENDED,
         },
-        S.SUSPENDED: _SUSPENDED,
-        S.PANEL_HELD: {A.RESPOND: S.RESPONDED, A.WITHDRAW: S.ENDED, A.DISCONTINUE: S.ENDED},
+        S.SUSPENDED: {k: v for k, v in _SUSPENDED.items() if k != A.EXTEND},
+        S.PANEL_HELD: {
+            A.RECORD_PANEL_REPORT: S.PANEL_HELD,
+            A.RESPOND: S.RESPONDED,
+            A.WITHDRAW: S.ENDED,
+            A.DISCONTINUE: S.ENDED,
+        },
         S.RESPONDED: _responded(has_next=False),
         S.ENDED: _ENDED,
         S.CLOSED: _CLOSED_CASE,
@@ -343,12 +351,25 @@ ACTION_FORMS: Mapping[Action, ActionForm] = {
         "Statement of complaint agreed on",
         explanation="The Stage 2 clock starts when the statement is agreed.",
     ),
-    A.HOLD_PANEL: ActionForm("Review panel met on"),
+    A.HOLD_PANEL: ActionForm(
+        "Review panel met on",
+        explanation="The panel must meet within 30 working days of the request (reg. 19(4)); "
+        "its report is then due within 5 working days.",
+    ),
+    A.RECORD_PANEL_REPORT: ActionForm(
+        "Panel report received on",
+        explanation="The council must respond within 15 working days of receiving the "
+        "panel's report (reg. 21(1)).",
+    ),
     A.RESPOND: ActionForm(
         "Response sent on",
         (
             Input("outcome_override", "Stage outcome"),
-            Input("panel_report_on", "Panel report received on", only_at=StageCode.STAGE_3),
+            Input(
+                "panel_report_on",
+                "Panel report received on (if not recorded already)",
+                only_at=StageCode.STAGE_3,
+            ),
             Input("reason", "Reason (only if you change the outcome)"),
             _NOTE,
         ),

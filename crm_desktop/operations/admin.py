@@ -25,6 +25,7 @@ __all__ = [
     "kpis",
     "natures",
     "remove_closure_day",
+    "remove_closure_day_on",
     "reset_password",
     "service_areas",
     "set_kpi_target",
@@ -157,6 +158,12 @@ def add_closure_day(ctx: OpContext, day: dt.date, name: str) -> ra.ClosureDayRow
 def remove_closure_day(ctx: OpContext, closure_id: int, version: int) -> None:
     """Remove a council closure day."""
     ra.remove_closure_day(ctx.session, ctx.actor, closure_id, version)
+
+
+@operation(_REFERENCE, changes=(Change.CALENDAR,))
+def remove_closure_day_on(ctx: OpContext, day: dt.date) -> ra.ClosureDayRow:
+    """Remove the council closure day on a date (the command line's way)."""
+    return ra.remove_closure_day_on(ctx.session, ctx.actor, day)
 
 
 # ------------------------------------------------------------------------------ users

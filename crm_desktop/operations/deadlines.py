@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from crm_desktop.domain.enums import Procedure
 from crm_desktop.errors import ValidationError
 from crm_desktop.operations.core import NO_PROGRESS, OpContext, Progress, operation
 from crm_desktop.operations.policy import Permission
@@ -114,18 +115,27 @@ def ombudsman_work(ctx: OpContext) -> dashboard.OmbudsmanWork:
 
 
 @operation(Permission.SEE_CASES)
-def add_working_days(ctx: OpContext, start: dt.date, n: int) -> dt.date:
-    """The date N working days after a date, council closure days included."""
-    return calendar_service.add_working_days(ctx.session, start, n)
+def add_working_days(
+    ctx: OpContext, start: dt.date, n: int, procedure: Procedure | str = Procedure.CORPORATE
+) -> dt.date:
+    """The date N working days after a date in a procedure's calendar (corporate: council
+    closure days skipped; children's and adult's: closure days are working days)."""
+    return calendar_service.add_working_days(ctx.session, start, n, procedure)
 
 
 @operation(Permission.SEE_CASES)
-def working_days_between(ctx: OpContext, start: dt.date, end: dt.date) -> int:
-    """The working days after one date up to and including another."""
-    return calendar_service.working_days_between(ctx.session, start, end)
+def working_days_between(
+    ctx: OpContext, start: dt.date, end: dt.date, procedure: Procedure | str = Procedure.CORPORATE
+) -> int:
+    """The working days after one date up to and including another, in a procedure's
+    calendar."""
+    return calendar_service.working_days_between(ctx.session, start, end, procedure)
 
 
 @operation(Permission.SEE_CASES)
-def non_working_days(ctx: OpContext, year: int) -> list[tuple[dt.date, str]]:
-    """The bank holidays and closure days of a year that fall on weekdays, with names."""
-    return calendar_service.non_working_days(ctx.session, year)
+def non_working_days(
+    ctx: OpContext, year: int, procedure: Procedure | str = Procedure.CORPORATE
+) -> list[tuple[dt.date, str]]:
+    """The bank holidays (and, in the corporate calendar, closure days) of a year that fall
+    on weekdays, with names."""
+    return calendar_service.non_working_days(ctx.session, year, procedure)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -50,7 +51,7 @@ from crm_desktop.db.models import (
     Stage,
     Team,
 )
-from crm_desktop.domain.calendar import WorkingCalendar, add_calendar_months
+from crm_desktop.domain.calendar import WorkingCalendar
 from crm_desktop.domain.deadlines import working_days_taken_array
 from crm_desktop.domain.enums import (
     KpiDirection,
@@ -60,6 +61,11 @@ from crm_desktop.domain.enums import (
     TimescaleUnit,
 )
 from crm_desktop.domain.financial_year import FinancialYear
+from crm_desktop.domain.statutory import (
+    STATUTORY_PROCEDURES,
+    calendar_for,
+    six_months_beginning_with,
+)
 from crm_desktop.reports.model import (
     AnnualReport,
     Cell,
@@ -139,9 +145,10 @@ def _load(
             Stage.closed_on.label("closed"),
             sa.type_coerce(Stage.outcome, sa.String()).label("outcome"),
             Stage.suspended_days,
+            Stage.agreed_period_ends_on.label("agreed_until"),
         ).where(Stage.case_id.in_(ids)),
     )
-    _as_dates(stages, "started", "closed")
+    _as_dates(stages, "started", "closed", "agreed_until")
     if only_cases_and_stages:
         # The KPIs need nothing else (the dashboard asks for them often).
         empty = pd.DataFrame()
@@ -334,6 +341,7 @@ class _Builder:
         self.d = data
         self.ref = reference
         self.cal = calendar
+        self.statutory_cal = calendar_for(Procedure.CHILDREN)
         self.years = (_Year.of(year - 1), _Year.of(year))
         self.columns = (FinancialYear(year - 1).label, FinancialYear(year).label)
         self.baseline = baseline
@@ -358,7 +366,14 @@ class _Builder:
             return stages
         starts = stages["started"].to_numpy().astype("datetime64[D]")
         closed = stages["closed"].to_numpy().astype("datetime64[D]")
-        taken = working_days_taken_array(self.cal, starts, np.maximum(closed, starts))
+        ends = np.maximum(closed, starts)
+        # Each procedure's clocks count in its own calendar: the statutory ones count
+        # closure days as working days (domain.statutory).
+        statutory = stages["procedure"].isin([p.value for p in STATUTORY_PROCEDURES]).to_numpy()
+        taken = np.zeros(len(stages), dtype=np.int64)
+        for mask, cal in ((~statutory, self.cal), (statutory, self.statutory_cal)):
+            if mask.any():
+                taken[mask] = working_days_taken_array(cal, starts[mask], ends[mask])
         stages["taken"] = taken - stages["suspended_days"].fillna(0).to_numpy().astype(np.int64)
         return self._with_policy(stages)
 
@@ -880,12 +895,15 @@ class _Builder:
             if stages.empty or kpi.threshold_days is None:
                 return None
             if kpi.threshold_unit == TimescaleUnit.CALENDAR_MONTHS:
+                # The period of N months beginning with the day the complaint was
+                # received, or the longer period agreed before it expired (SI 2009/309
+                # reg. 14(4)); the adult procedure has no suspension.
                 within = [
-                    closed <= self._months_due(started, kpi.threshold_days, suspended)
-                    for started, closed, suspended in zip(
+                    closed <= self._months_due(started, kpi.threshold_days, agreed)
+                    for started, closed, agreed in zip(
                         stages["started"].dt.date,
                         stages["closed"].dt.date,
-                        stages["suspended_days"].fillna(0).astype(int),
+                        stages["agreed_until"],
                         strict=True,
                     )
                 ]
@@ -918,9 +936,11 @@ class _Builder:
             return _percent(sum("lgsco" in stages for stages in has), len(has))
         raise ValueError(f"unknown KPI measure {kpi.measure!r}")
 
-    def _months_due(self, started: dt.date, months: int, suspended: int) -> dt.date:
-        due = add_calendar_months(started, months)
-        return self.cal.add_working_days(due, suspended) if suspended else due
+    def _months_due(self, started: dt.date, months: int, agreed: Any) -> dt.date:
+        due = six_months_beginning_with(started, months)
+        if agreed is not None and not pd.isna(agreed):
+            return max(due, pd.Timestamp(agreed).date())
+        return due
 
     def kpis(self) -> Table:
         rows = []

@@ -1,7 +1,9 @@
 """The working-day calendar and the timescale rules, as the database holds them.
 
-The calendar is England and Wales's (see :mod:`crm_desktop.domain.calendar`) plus the
-council closure days a manager has added (the ``closure_day`` table). Building a calendar
+The calendar is England and Wales's (see :mod:`crm_desktop.domain.calendar`); corporate
+clocks also skip the council closure days a manager has added (the ``closure_day``
+table), the statutory children's and adult's clocks do not
+(:mod:`crm_desktop.domain.statutory`). Building a calendar
 takes a moment, so it is built once per distinct set of closure days and shared: a call
 costs one small query.
 
@@ -152,25 +154,40 @@ def timescales(
 # ----------------------------------------------------------------- working-day arithmetic
 
 
-def _asked(question: Callable[[WorkingCalendar], T], session: Session) -> T:
-    """Ask the database's calendar; a question it refuses is the user's to correct."""
+def _asked(
+    question: Callable[[WorkingCalendar], T],
+    session: Session,
+    procedure: Procedure | str | None = None,
+) -> T:
+    """Ask the calendar of ``procedure``'s clocks (None: corporate); a question it refuses
+    is the user's to correct."""
+    proc = _procedure(procedure) if procedure is not None else None
     try:
-        return question(working_calendar(session))
+        return question(working_calendar(session, proc))
     except CalendarError as exc:
         raise ValidationError(str(exc)) from None
 
 
-def add_working_days(session: Session, start: dt.date, n: int) -> dt.date:
-    """The ``n``-th working day after ``start`` (``start`` itself is day 0)."""
-    return _asked(lambda cal: cal.add_working_days(start, n), session)
+def add_working_days(
+    session: Session, start: dt.date, n: int, procedure: Procedure | str | None = None
+) -> dt.date:
+    """The ``n``-th working day after ``start`` (``start`` itself is day 0), in the
+    calendar of ``procedure``'s clocks (default corporate: closure days skipped)."""
+    return _asked(lambda cal: cal.add_working_days(start, n), session, procedure)
 
 
-def working_days_between(session: Session, start: dt.date, end: dt.date) -> int:
-    """The working days after ``start`` up to and including ``end``."""
-    return _asked(lambda cal: cal.working_days_between(start, end), session)
+def working_days_between(
+    session: Session, start: dt.date, end: dt.date, procedure: Procedure | str | None = None
+) -> int:
+    """The working days after ``start`` up to and including ``end``, in the calendar of
+    ``procedure``'s clocks (default corporate)."""
+    return _asked(lambda cal: cal.working_days_between(start, end), session, procedure)
 
 
-def non_working_days(session: Session, year: int) -> list[tuple[dt.date, str]]:
+def non_working_days(
+    session: Session, year: int, procedure: Procedure | str | None = None
+) -> list[tuple[dt.date, str]]:
     """The weekdays of ``year`` that are not working days (bank holidays, Christmas Day,
-    Good Friday, council closure days), with their names."""
-    return _asked(lambda cal: cal.non_working_days(year), session)
+    Boxing Day, Good Friday and, for corporate clocks, council closure days), with their
+    names."""
+    return _asked(lambda cal: cal.non_working_days(year), session, procedure)

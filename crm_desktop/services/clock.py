@@ -18,8 +18,19 @@ clock was stopped. :func:`stage_clock_status` and :func:`explain_stage_due_date`
 open suspension up to the date they are asked about.
 
 Timescale of a stage (reference data, ``stage_timescale``): its ``duration`` rule; for a
-stage without one but with the three review panel rules (children's Stage 3) the sum of
-them, the latest the council's response can be due if each step takes its full time.
+stage without one but with the review panel rules (children's Stage 3) the first of the
+panel's three clocks.
+
+Children's Stage 3 runs three clocks one after another (SI 2006/1738 regs. 19-21): the
+panel meets within 30 working days of the request (``panel_due_on``, the stage's clock
+from its start), reports within 5 working days of meeting (``panel_report_due_on``, set
+by :func:`record_panel`), and the council responds within 15 working days of receiving
+the report (``council_response_due_on``, set by :func:`record_panel_report`). The stage's
+``due_on`` is always the running clock's, so the queues and reminders follow it. None of
+the three may be extended.
+
+Each clock counts in its procedure's calendar (closure days are working days for the
+children's and adult's clocks).
 """
 
 from __future__ import annotations
@@ -34,7 +45,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from crm_desktop.db.models import Case, DueDateChange, Stage, StageExtension, StageSuspension
-from crm_desktop.domain.calendar import CalendarError, WorkingCalendar, add_calendar_months
+from crm_desktop.domain.calendar import CalendarError, WorkingCalendar
 from crm_desktop.domain.deadlines import (
     ClockStatus,
     DeadlineError,
@@ -53,6 +64,12 @@ from crm_desktop.domain.procedure_policy import (
     extension_check,
     late_acknowledgement_text,
 )
+from crm_desktop.domain.statutory import (
+    COUNCIL_RESPONSE_DAYS,
+    PANEL_REPORT_DAYS,
+    extendable,
+    six_months_beginning_with,
+)
 from crm_desktop.errors import ValidationError
 from crm_desktop.services.calendar_service import StageTimescales, timescales, working_calendar
 
@@ -68,6 +85,8 @@ __all__ = [
     "explain_stage_due_date",
     "extend_clock",
     "get_clock",
+    "record_panel",
+    "record_panel_report",
     "resume_clock",
     "stage_clock_status",
     "start_clock",
@@ -246,14 +265,17 @@ def stage_label(procedure: Procedure, stage: StageCode | str) -> str:
 def base_timescale(rules: StageTimescales) -> int:
     if rules.duration is not None:
         return rules.duration
-    panel = (rules.panel_meeting, rules.panel_report, rules.council_response)
-    if all(value is not None for value in panel):
-        return sum(value for value in panel if value is not None)
+    if rules.panel_meeting is not None:  # the review panel: its first clock
+        return rules.panel_meeting
     raise ValidationError(
         f"There is no response timescale for {stage_label(rules.procedure, rules.stage)} in "
         "the reference data, so its clock cannot be started. A manager can add one in the "
         "timescale settings."
     )
+
+
+def _is_review_panel(procedure: Procedure, code: StageCode | str) -> bool:
+    return procedure == Procedure.CHILDREN and StageCode(code) == StageCode.STAGE_3
 
 
 def _require_started(stage: Stage, doing: str) -> date:
@@ -352,7 +374,7 @@ def _close_before_acknowledgement(
     ask_from = stage.requested_on or stage.case.received_on
     if closed_on < ask_from:
         return None  # refused by the caller: before the clock could start
-    cal = working_calendar(session)
+    cal = working_calendar(session, procedure)
     before = stage.due_on
     with _domain_errors():
         stage.due_on = compute_due_date(
@@ -458,7 +480,7 @@ def start_clock(
         if restarting and stage.timescale_days is not None
         else base_timescale(rules)
     )
-    cal = working_calendar(session)
+    cal = working_calendar(session, procedure)
     _require_known(cal, started_on, "start date")
     suspensions = _domain_suspensions(_suspensions(stage))
     extensions = _domain_extensions(_extensions(stage))
@@ -484,8 +506,11 @@ def start_clock(
         closed = [s for s in suspensions if s.ends_on is not None]
         due = compute_due_date(cal, started_on, base, closed, extensions)
         suspended = suspended_working_days(cal, closed)
+        # "the period of six months beginning on the day on which the complaint was
+        # received" (SI 2009/309 reg. 14(4)): it ends the day before the same date six
+        # months later, and nothing (no suspension) moves it.
         outer = (
-            add_calendar_months(started_on, rules.outer_limit_months)
+            six_months_beginning_with(stage.case.received_on, rules.outer_limit_months)
             if rules.outer_limit_months is not None
             else None
         )
@@ -502,6 +527,8 @@ def start_clock(
     stage.due_on = due
     stage.acknowledge_due_on = ack_due
     stage.outer_limit_on = outer
+    if _is_review_panel(procedure, stage.stage):
+        stage.panel_due_on = due
     stage.updated_by = actor
     _record(session, stage, FIELD_DUE, cause, before[0], due, why, actor)
     _record(session, stage, FIELD_ACKNOWLEDGE_DUE, cause, before[1], ack_due, why, actor)
@@ -549,7 +576,7 @@ def acknowledge_clock(
                 f"acknowledgement ({format_date(acknowledged_on)}); the response clock counts "
                 "from the acknowledgement, so record it on or before that day."
             )
-        cal = working_calendar(session)
+        cal = working_calendar(session, procedure)
         _require_known(cal, acknowledged_on, "acknowledgement date")
         stage.started_on = acknowledged_on
         due, suspended = _recompute_due(
@@ -622,7 +649,7 @@ def suspend_clock(
             f"The clock ran out on {format_date(stage.due_on)} (its due date), so it cannot be "
             f"suspended from {format_date(starts_on)}."
         )
-    cal = working_calendar(session)
+    cal = working_calendar(session, procedure)
     _require_known(cal, starts_on, "suspension date")
 
     row = StageSuspension(
@@ -649,7 +676,7 @@ def resume_clock(session: Session, stage_id: int, ends_on: date, actor: str) -> 
     current = _open_suspension(stage)
     if current is None:
         raise ValidationError("This stage's clock is not suspended, so it cannot be resumed.")
-    cal = working_calendar(session)
+    cal = working_calendar(session, procedure)
     _require_known(cal, ends_on, "resume date")
     with _domain_errors():
         ended = Suspension(current.starts_on, ends_on, _suspension_text(current))
@@ -712,6 +739,13 @@ def extend_clock(
     stage, procedure = _load(session, stage_id)
     _require_not_closed(stage, "extended")
     _require_started(stage, "extended")
+    if not extendable(procedure, stage.stage):
+        raise ValidationError(
+            "The review panel's time limits are set by the regulations (SI 2006/1738 "
+            "regs. 19-21: the panel meets within 30 working days of the request, reports "
+            "within 5 of meeting, and the council responds within 15 of the report); none "
+            "of them can be extended."
+        )
     assert stage.timescale_days is not None
     rules = timescales(session, procedure, stage.stage, stage.case.received_on)
     existing = _extensions(stage)
@@ -728,7 +762,7 @@ def extend_clock(
     elif rules.extension_limit is not None:
         with _domain_errors():
             check_extension(stage.timescale_days, already, days, rules.extension_limit, label)
-    cal = working_calendar(session)
+    cal = working_calendar(session, procedure)
     extensions = [*_domain_extensions(existing), Extension(days, why)]
     due, _ = _recompute_due(cal, stage, _domain_suspensions(_suspensions(stage)), extensions)
     if (
@@ -763,6 +797,90 @@ def extend_clock(
     return _view(stage, procedure)
 
 
+@dataclass(frozen=True, slots=True)
+class PanelStep:
+    """A review panel step recorded: when it was due, when it happened, and the next
+    clock's due date."""
+
+    due: date | None  # when the step was due (None: not counted)
+    happened: date
+    late_by: int  # working days after the due date (0: in time)
+    next_due: date
+
+
+def _panel_stage(session: Session, stage_id: int, doing: str) -> tuple[Stage, Procedure]:
+    stage, procedure = _load(session, stage_id)
+    if not _is_review_panel(procedure, stage.stage):
+        raise ValidationError(f"Only a children's Stage 3 review can have {doing}.")
+    _require_not_closed(stage, "changed")
+    return stage, procedure
+
+
+def record_panel(session: Session, stage_id: int, panel_on: date, actor: str) -> PanelStep:
+    """The review panel met on ``panel_on``: checked against its 30 working days from the
+    request (reg. 19(4)); the panel's report is now due 5 working days after the meeting
+    (reg. 20(2)), and that is the stage's due date."""
+    actor = _actor(actor)
+    stage, procedure = _panel_stage(session, stage_id, "a panel meeting")
+    if _open_suspension(stage) is not None:
+        raise ValidationError("This stage's clock is suspended; resume it first.")
+    start = stage.requested_on or stage.started_on
+    if start is not None and panel_on < start:
+        raise ValidationError("The panel cannot meet before the review was asked for.", "on")
+    cal = working_calendar(session, procedure)
+    _require_known(cal, panel_on, "panel date")
+    rules = timescales(session, procedure, stage.stage, stage.case.received_on)
+    days = rules.panel_report if rules.panel_report is not None else PANEL_REPORT_DAYS
+    due = stage.panel_due_on or stage.due_on
+    with _domain_errors():
+        report_due = cal.add_working_days(panel_on, days)
+        late = cal.working_days_between(due, panel_on) if due and panel_on > due else 0
+    before = stage.due_on
+    stage.panel_on = panel_on
+    stage.panel_report_due_on = report_due
+    stage.due_on = report_due
+    stage.updated_by = actor
+    why = (
+        f"The review panel met on {format_date(panel_on)}; its report is due within "
+        f"{working_days_text(days)} (reg. 20(2))."
+    )
+    _record(session, stage, FIELD_DUE, "panel held", before, report_due, why, actor)
+    session.flush()
+    return PanelStep(due, panel_on, late, report_due)
+
+
+def record_panel_report(session: Session, stage_id: int, report_on: date, actor: str) -> PanelStep:
+    """The council received the panel's report on ``report_on``: checked against its 5
+    working days from the meeting (reg. 20(2)); the council's response is now due 15
+    working days after it (reg. 21(1)), and that is the stage's due date."""
+    actor = _actor(actor)
+    stage, procedure = _panel_stage(session, stage_id, "a panel report")
+    if stage.panel_on is None:
+        raise ValidationError("Record the panel's meeting before its report.", "on")
+    if report_on < stage.panel_on:
+        raise ValidationError("The panel report cannot be before the panel met.", "on")
+    cal = working_calendar(session, procedure)
+    _require_known(cal, report_on, "report date")
+    rules = timescales(session, procedure, stage.stage, stage.case.received_on)
+    days = rules.council_response if rules.council_response is not None else COUNCIL_RESPONSE_DAYS
+    due = stage.panel_report_due_on
+    with _domain_errors():
+        response_due = cal.add_working_days(report_on, days)
+        late = cal.working_days_between(due, report_on) if due and report_on > due else 0
+    before = stage.due_on
+    stage.panel_report_on = report_on
+    stage.council_response_due_on = response_due
+    stage.due_on = response_due
+    stage.updated_by = actor
+    why = (
+        f"The panel's report was received on {format_date(report_on)}; the council's "
+        f"response is due within {working_days_text(days)} (reg. 21(1))."
+    )
+    _record(session, stage, FIELD_DUE, "panel report", before, response_due, why, actor)
+    session.flush()
+    return PanelStep(due, report_on, late, response_due)
+
+
 def close_clock(session: Session, stage_id: int, closed_on: date, actor: str) -> ClockView:
     """Stop the clock for good: the stage's response was sent on ``closed_on``.
 
@@ -789,7 +907,7 @@ def close_clock(session: Session, stage_id: int, closed_on: date, actor: str) ->
                 f"A stage cannot close on {format_date(closed_on)}, before its clock was "
                 f"suspended on {format_date(current.starts_on)}."
             )
-        cal = working_calendar(session)
+        cal = working_calendar(session, procedure)
         _require_known(cal, closed_on, "closing date")
         suspensions = [
             Suspension(
@@ -843,10 +961,10 @@ def explain_stage_due_date(session: Session, stage_id: int, as_of: date) -> list
     """The stage's due date in plain English, one line per step (see
     :func:`crm_desktop.domain.deadlines.explain_due_date`); an open suspension counts up to
     ``as_of``."""
-    stage, _procedure = _load(session, stage_id)
+    stage, procedure = _load(session, stage_id)
     if stage.started_on is None or stage.timescale_days is None:
         return ["The clock of this stage has not started, so it has no due date yet."]
-    cal = working_calendar(session)
+    cal = working_calendar(session, procedure)
     due, suspensions, extensions = _current_due(cal, stage, as_of)
     with _domain_errors():
         lines = explain_due_date(
@@ -869,9 +987,9 @@ def explain_stage_due_date(session: Session, stage_id: int, as_of: date) -> list
 def stage_clock_status(session: Session, stage_id: int, as_of: date) -> ClockStatus:
     """Working days left, share of the time used, due soon, overdue, and the 75% point, on
     ``as_of``; an open suspension counts up to ``as_of``."""
-    stage, _procedure = _load(session, stage_id)
+    stage, procedure = _load(session, stage_id)
     start = _require_started(stage, "measured")
-    cal = working_calendar(session)
+    cal = working_calendar(session, procedure)
     due, _, _ = _current_due(cal, stage, as_of)
     with _domain_errors():
         return clock_status(cal, start, due, as_of)

@@ -101,7 +101,7 @@ from crm_desktop.db.models import (
     Stage,
     Team,
 )
-from crm_desktop.domain.calendar import CalendarError, WorkingCalendar, add_calendar_months
+from crm_desktop.domain.calendar import CalendarError, WorkingCalendar
 from crm_desktop.domain.deadlines import DeadlineError, compute_due_date
 from crm_desktop.domain.enums import (
     STAGES_BY_PROCEDURE,
@@ -115,6 +115,7 @@ from crm_desktop.domain.enums import (
     StageStatus,
 )
 from crm_desktop.domain.formatting import format_date, working_days_text
+from crm_desktop.domain.statutory import six_months_beginning_with, skips_closure_days
 from crm_desktop.domain.workflow import (
     ENDED_OUTCOMES,
     FINDING_OUTCOMES,
@@ -769,7 +770,7 @@ class _Checker:
         self.needed_columns: dict[str, tuple[int, str]] = {}
         self.new_refs: dict[tuple[Any, ...], NewReference] = {}
         self._rules: dict[tuple[Procedure, StageCode, int | None], StageTimescales] = {}
-        self._calendar: WorkingCalendar | None = None
+        self._calendars: dict[bool, WorkingCalendar] = {}
         self._policies: PolicyBook | None = None
 
     # -------------------------------------------------------------- error helpers
@@ -1523,11 +1524,12 @@ class _Checker:
             self._rules[key] = timescales(self.session, procedure, stage, received)
         return self._rules[key]
 
-    @property
-    def calendar(self) -> WorkingCalendar:
-        if self._calendar is None:
-            self._calendar = working_calendar(self.session)
-        return self._calendar
+    def calendar(self, procedure: Procedure) -> WorkingCalendar:
+        """The calendar ``procedure``'s clocks count in (statutory ones: no closure days)."""
+        key = skips_closure_days(procedure)
+        if key not in self._calendars:
+            self._calendars[key] = working_calendar(self.session, procedure)
+        return self._calendars[key]
 
     def _stages(
         self, reference: str, procedure: Procedure, rows: list[_Row]
@@ -1561,7 +1563,7 @@ class _Checker:
         next_requested: dt.date | None,
     ) -> PlannedStage:
         assert r.stage is not None and r.started is not None
-        cal = self.calendar
+        cal = self.calendar(procedure)
         start = r.started
         if r.stage == StageCode.LGSCO:
             # As the workflow's escalation: no council clock; the enquiry answer is due.
@@ -1611,7 +1613,7 @@ class _Checker:
             acknowledged = start
         due = compute_due_date(cal, clock_start, base + r.suspended)
         outer = (
-            add_calendar_months(start, rules.outer_limit_months)
+            six_months_beginning_with(start, rules.outer_limit_months)
             if rules.outer_limit_months is not None
             else None
         )

@@ -977,7 +977,7 @@ def default_report_due(
     rules_ = timescales(
         session, Procedure(case.procedure), StageCode(stage.stage), case.received_on
     )
-    calendar = working_calendar(session)
+    calendar = working_calendar(session, case.procedure)
     if role in PANEL_ROLES:
         days = (rules_.panel_meeting or 0) + (rules_.panel_report or 0)
         start = stage.started_on or stage.requested_on or today

@@ -81,6 +81,7 @@ from crm_desktop.domain.enums import (
     TimescaleRule,
 )
 from crm_desktop.domain.formatting import format_date, working_days_text
+from crm_desktop.domain.statutory import STATUTORY_PROCEDURES, skips_closure_days
 from crm_desktop.domain.workflow import State
 from crm_desktop.errors import NotFound, ValidationError
 from crm_desktop.services.calendar_service import working_calendar
@@ -116,6 +117,7 @@ __all__ = [
     "run_queue",
     "user_exists",
     "working_days_left",
+    "working_days_left_by_procedure",
 ]
 
 DEFAULT_WITHIN = 5  # working days, for "due soon" and action items
@@ -135,6 +137,9 @@ _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 # Bound parameters shared by the cached statements.
 _AS_OF = sa.bindparam("as_of", type_=sa.Date)
 _CUTOFF = sa.bindparam("cutoff", type_=sa.Date)
+# The statutory clocks' cut-off: never after the corporate one (closure days are working
+# days for them, so the N-th working day comes no later).
+_CUTOFF_STATUTORY = sa.bindparam("cutoff_statutory", type_=sa.Date)
 _USER_ID = sa.bindparam("user_id", type_=sa.Integer)
 _LIMIT = sa.bindparam("limit", type_=sa.Integer)
 
@@ -197,9 +202,11 @@ def _check_known(as_of: dt.date) -> None:
         )
 
 
-def _calendar(session: Session, as_of: dt.date) -> WorkingCalendar:
+def _calendar(
+    session: Session, as_of: dt.date, procedure: Procedure | None = None
+) -> WorkingCalendar:
     _check_known(as_of)
-    return working_calendar(session)
+    return working_calendar(session, procedure)
 
 
 def working_days_left(
@@ -224,6 +231,27 @@ def working_days_left(
     if all(known):
         return list(signed)
     return [n if ok else None for n, ok in zip(signed, known, strict=True)]
+
+
+def working_days_left_by_procedure(
+    session: Session,
+    as_of: dt.date,
+    dates: Sequence[dt.date | None],
+    procedures: Sequence[Procedure | str],
+) -> list[int | None]:
+    """:func:`working_days_left`, each date counted in the calendar of its procedure
+    (the statutory procedures' calendar has no closure days): one vectorised pass per
+    calendar."""
+    result: list[int | None] = [None] * len(dates)
+    groups: dict[bool, list[int]] = {}
+    for index, procedure in enumerate(procedures):
+        groups.setdefault(skips_closure_days(procedure), []).append(index)
+    for skips, indexes in groups.items():
+        cal = working_calendar(session, None if skips else Procedure.CHILDREN)
+        left = working_days_left(cal, as_of, [dates[i] for i in indexes])
+        for i, days in zip(indexes, left, strict=True):
+            result[i] = days
+    return result
 
 
 def _label(code: object) -> str:
@@ -280,6 +308,25 @@ def _run(
     return session.connection().execute(statement, values).all()
 
 
+def _statutory(case: Any = Case) -> sa.ColumnElement[bool]:
+    """The case's clocks are statutory ones: they count closure days as working days."""
+    statutory: sa.ColumnElement[bool] = case.procedure.in_(
+        [const(p) for p in sorted(STATUTORY_PROCEDURES)]
+    )
+    return statutory
+
+
+def _count(day: Any, case: Any = Case) -> Any:
+    """The calendar table's count of working days at ``day`` in the calendar of the
+    case's procedure (statutory clocks do not skip closure days)."""
+    return sa.case((_statutory(case), day.statutory_count), else_=day.working_count)
+
+
+def _before_cutoff(date: Any) -> sa.ColumnElement[bool]:
+    """``date`` is before the cut-off of its case's procedure."""
+    return sa.and_(date < _CUTOFF, sa.or_(sa.not_(_statutory()), date < _CUTOFF_STATUTORY))
+
+
 def _code(column: Any) -> Any:
     """A code column read as its stored string (no enum conversion per row)."""
     return sa.type_coerce(column, sa.String())
@@ -313,7 +360,7 @@ def _counted(
     where ``only_if`` is false)."""
     day = aliased(CalendarDay, name="counted_day")
     as_of_day = aliased(CalendarDay, name="as_of_day")
-    left: Any = day.working_count - as_of_day.working_count
+    left: Any = _count(day) - _count(as_of_day)
     if only_if is not None:
         left = sa.case((only_if, left), else_=sa.null())
     return (
@@ -329,7 +376,7 @@ def _stages() -> sa.FromClause:
 
 
 def _due_within_where() -> sa.ColumnElement[bool]:
-    return sa.and_(running_clock(), Stage.due_on >= _AS_OF, Stage.due_on < _CUTOFF)
+    return sa.and_(running_clock(), Stage.due_on >= _AS_OF, _before_cutoff(Stage.due_on))
 
 
 def _overdue_where() -> sa.ColumnElement[bool]:
@@ -498,9 +545,9 @@ def _lgsco_remedies_statement(limited: bool) -> Statement:
     point_day = aliased(CalendarDay, name="point_day")
     rule = aliased(StageTimescale, name="escalation_rule")
     percent = sa.func.coalesce(rule.value, DEFAULT_ESCALATION_PERCENT)
-    total = deadline_day.working_count - agreed_day.working_count
+    total = _count(deadline_day) - _count(agreed_day)
     elapsed = sa.case(
-        (LgscoRemedy.agreed_on < _AS_OF, as_of_day.working_count - agreed_day.working_count),
+        (LgscoRemedy.agreed_on < _AS_OF, _count(as_of_day) - _count(agreed_day)),
         else_=0,
     )
     share = (percent * total + 99) // 100  # ceil(percent * total / 100)
@@ -519,7 +566,7 @@ def _lgsco_remedies_statement(limited: bool) -> Statement:
         (share == 0, LgscoRemedy.agreed_on),
         else_=(
             sa.select(sa.func.min(point_day.day))
-            .where(point_day.working_count == agreed_day.working_count + share)
+            .where(_count(point_day) == _count(agreed_day) + share)
             .scalar_subquery()
         ),
     )
@@ -531,7 +578,7 @@ def _lgsco_remedies_statement(limited: bool) -> Statement:
             _code(Stage.stage),
             LgscoRemedy.deadline_on,
             sa.func.coalesce(_remedy_owner.display_name, _owner.display_name),
-            deadline_day.working_count - as_of_day.working_count,
+            _count(deadline_day) - _count(as_of_day),
             LgscoRemedy.description,
             LgscoRemedy.escalation_level,
             percent,
@@ -575,7 +622,7 @@ def _action_items_statement(limited: bool) -> Statement:
         .select_from(ActionItem)
         .join(Case, Case.id == ActionItem.case_id)
         .outerjoin(_action_stage, _action_stage.id == ActionItem.stage_id)
-        .where(ActionItem.done_on.is_(None), ActionItem.due_on < _CUTOFF)
+        .where(ActionItem.done_on.is_(None), _before_cutoff(ActionItem.due_on))
         .order_by(ActionItem.due_on, Case.received_on, ActionItem.id)
     )
     return _limited(_counted(statement, ActionItem.due_on), limited)
@@ -640,7 +687,11 @@ def _stage_rows(rows: Rows, *, overdue: bool) -> list[QueueRow]:
 
 def _cutoff_params(session: Session, as_of: dt.date, within: int) -> dict[str, Any]:
     _check_within(within)
-    return {"as_of": as_of, "cutoff": _cutoff(_calendar(session, as_of), as_of, within)}
+    return {
+        "as_of": as_of,
+        "cutoff": _cutoff(_calendar(session, as_of), as_of, within),
+        "cutoff_statutory": _cutoff(_calendar(session, as_of, Procedure.CHILDREN), as_of, within),
+    }
 
 
 def due_within(

@@ -605,8 +605,15 @@ def list_closure_days(session: Session) -> list[ClosureDayRow]:
 
 
 def add_closure_day(session: Session, actor: Actor, day: dt.date, name: str) -> ClosureDayRow:
-    """A council closure day: not a working day for deadlines counted from now on."""
+    """A council closure day: not a working day for corporate deadlines counted from now
+    on. The statutory children's and adult's clocks count it as a working day (the
+    regulations know no closure days)."""
     text = _name(name, "closure day")
+    existing = session.scalar(sa.select(ClosureDay).where(ClosureDay.day == day))
+    if existing is not None:
+        raise ValidationError(
+            f"{format_date(day)} is already a closure day ({existing.name}).", "day"
+        )
     if day.weekday() >= 5:
         raise ValidationError(
             f"{format_date(day)} is a {day:%A}: it is not a working day already.", "day"
@@ -633,6 +640,21 @@ def remove_closure_day(session: Session, actor: Actor, closure_id: int, version:
     row.check_version(version, f"The closure day {format_date(row.day)}")
     session.delete(row)
     session.flush()
+
+
+def remove_closure_day_on(session: Session, actor: Actor, day: dt.date) -> ClosureDayRow:
+    """Remove the closure day on ``day``; returns what was removed."""
+    row = session.scalar(sa.select(ClosureDay).where(ClosureDay.day == day))
+    if row is None:
+        raise ValidationError(
+            f"{format_date(day)} is not a closure day; 'calendar closure list' shows them.",
+            "day",
+        )
+    removed = ClosureDayRow(row.id, row.day, row.name, row.version)
+    row.updated_by = actor.username
+    session.delete(row)
+    session.flush()
+    return removed
 
 
 # ---------------------------------------------------------------------------- users

@@ -413,10 +413,47 @@ def _hold_panel(
             raise ValidationError(
                 "The Independent Person from Stage 2 cannot sit on the review panel."
             )
-    if stage.started_on and data.on < stage.started_on:
-        raise ValidationError("The panel cannot meet before the review was asked for.", "on")
-    stage.panel_on = data.on
+    step = clock.record_panel(session, stage.id, data.on, actor.username)
+    if step.late_by:
+        assert step.due is not None
+        warnings.append(
+            f"The panel met {step.late_by} working day{'s' * (step.late_by != 1)} after it was "
+            f"due ({format_date(step.due)}): the regulations give 30 working days from the "
+            "request (reg. 19(4))."
+        )
     return stage.id
+
+
+def _record_panel_report(
+    session: Session,
+    case: Case,
+    stage: Stage | None,
+    data: ActionInput,
+    actor: Actor,
+    warnings: list[str],
+) -> int:
+    stage = _stage(stage)
+    if stage.panel_report_on is not None:
+        raise ValidationError(
+            f"The panel's report was already recorded as received on "
+            f"{format_date(stage.panel_report_on)}.",
+            "on",
+        )
+    _panel_report_received(stage, data.on, actor, warnings, session)
+    return stage.id
+
+
+def _panel_report_received(
+    stage: Stage, on: dt.date, actor: Actor, warnings: list[str], session: Session
+) -> None:
+    step = clock.record_panel_report(session, stage.id, on, actor.username)
+    if step.late_by:
+        assert step.due is not None
+        warnings.append(
+            f"The panel's report came {step.late_by} working day"
+            f"{'s' * (step.late_by != 1)} after it was due ({format_date(step.due)}): the "
+            "regulations give 5 working days from the meeting (reg. 20(2))."
+        )
 
 
 def _point_outcomes(session: Session, case: Case, stage: Stage) -> dict[int, Outcome | None]:
@@ -467,10 +504,26 @@ def _respond(
         outcome = data.outcome_override
         stage.outcome_override_reason = data.reason.strip()
     if stage.stage == StageCode.STAGE_3:
-        if data.panel_report_on is not None:
-            if stage.panel_on and data.panel_report_on < stage.panel_on:
-                raise ValidationError("The panel report cannot be before the panel met.")
-            stage.panel_report_on = data.panel_report_on
+        if stage.panel_report_on is None:
+            if data.panel_report_on is None:
+                raise ValidationError(
+                    "Enter the day the panel's report was received: the council's response "
+                    "is due within 15 working days of it (reg. 21(1)).",
+                    "panel_report_on",
+                )
+            _panel_report_received(stage, data.panel_report_on, actor, warnings, session)
+        elif data.panel_report_on not in (None, stage.panel_report_on):
+            raise ValidationError(
+                f"The panel's report was already recorded as received on "
+                f"{format_date(stage.panel_report_on)}.",
+                "panel_report_on",
+            )
+        assert stage.panel_report_on is not None
+        if data.on < stage.panel_report_on:
+            raise ValidationError(
+                "The council's response cannot be before the panel's report was received.",
+                "on",
+            )
         stage.council_response_on = data.on
     _record_responder(session, case, stage, actor)
     clock.close_clock(session, stage.id, data.on, actor.username)
@@ -562,7 +615,9 @@ def _request_next_stage(
         session, Procedure(case.procedure), StageCode(stage.stage), case.received_on
     ).next_stage_window
     if window is not None:
-        last_day = working_calendar(session).add_working_days(stage.closed_on, window)
+        last_day = working_calendar(session, case.procedure).add_working_days(
+            stage.closed_on, window
+        )
         if data.on > last_day:
             late = (
                 f"The request came on {format_date(data.on)}, after the window closed on "
@@ -619,7 +674,7 @@ def _escalate(
         # then only the acknowledgement is due.
         ack = timescales(session, procedure, code, case.received_on).acknowledge
         if ack is not None:
-            new.acknowledge_due_on = working_calendar(session).add_working_days(
+            new.acknowledge_due_on = working_calendar(session, procedure).add_working_days(
                 new.requested_on or data.on, ack
             )
     else:
@@ -640,7 +695,9 @@ def _escalate_to_lgsco(
     new.started_on = data.on
     rules = timescales(session, Procedure(case.procedure), StageCode.LGSCO, case.received_on)
     due = (
-        working_calendar(session).add_working_days(data.on, rules.lgsco_enquiry_response)
+        working_calendar(session, case.procedure).add_working_days(
+            data.on, rules.lgsco_enquiry_response
+        )
         if rules.lgsco_enquiry_response is not None
         else None
     )
@@ -754,6 +811,7 @@ _HANDLERS = {
     Action.EXTEND: _extend,
     Action.START_INVESTIGATION: _start_investigation,
     Action.HOLD_PANEL: _hold_panel,
+    Action.RECORD_PANEL_REPORT: _record_panel_report,
     Action.RESPOND: _respond,
     Action.WITHDRAW: lambda s, c, st, d, a, w: _end(s, c, st, d, a, w, Outcome.WITHDRAWN),
     Action.DISCONTINUE: lambda s, c, st, d, a, w: _end(s, c, st, d, a, w, Outcome.DISCONTINUED),

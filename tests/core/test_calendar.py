@@ -329,21 +329,24 @@ def test_england_and_wales_calendar_is_cached_per_closure_set() -> None:
     assert dict(with_closure.closure_days) == {date(2024, 12, 27): "Staff training day"}
 
 
-def test_christmas_and_good_friday_even_if_the_package_leaves_them_out(
+def test_christmas_boxing_day_and_good_friday_even_if_the_package_leaves_them_out(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """SI 2006/1738 reg. 2: a working day is "a day which is not a Saturday, Sunday,
+    Christmas Day, Boxing Day, Good Friday or a bank holiday"."""
     monkeypatch.setattr(calendar_module.holidays, "country_holidays", lambda *a, **k: {})
     cal = WorkingCalendar(2023, 2025)
     assert cal.non_working_reason(date(2023, 12, 25)) == "Christmas Day"  # a Monday
+    assert cal.non_working_reason(date(2023, 12, 26)) == "Boxing Day"  # a Tuesday
     assert cal.non_working_reason(date(2024, 3, 29)) == "Good Friday"
     assert cal.non_working_reason(date(2025, 4, 18)) == "Good Friday"
     assert cal.non_working_reason(date(2024, 12, 25)) == "Christmas Day"  # a Wednesday
-    # Only those two: Boxing Day and Easter Monday came from the package.
-    assert cal.is_working_day(date(2023, 12, 26))
+    # Only those three: Easter Monday came from the package.
     assert cal.is_working_day(date(2024, 4, 1))
     assert cal.non_working_days(2023) == [
         (date(2023, 4, 7), "Good Friday"),
         (date(2023, 12, 25), "Christmas Day"),
+        (date(2023, 12, 26), "Boxing Day"),
     ]
 
 

@@ -8,7 +8,7 @@ none. On PostgreSQL everyone reads the table and managers add versions; the audi
 trigger records every change (:func:`crm_desktop.db.pg_security.install`).
 
 Revision ID: 0007c
-Revises: 0006
+Revises: 0007b (written on 0006; follows the statutory clocks once both are in)
 Create Date: 2026-12-06
 """
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007c"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007b"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
