@@ -13,14 +13,14 @@ Wednesday; Good Friday 2025 is 18 Apr and Easter Monday 21 Apr.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TypeVar
 from datetime import date
+from typing import TypeVar
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy.orm import Session
 
 from crm_desktop.cli import main
 from crm_desktop.db.database import Database, open_database
