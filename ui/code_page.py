@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from crm_desktop.domain.code_provisions import Complies
 from crm_desktop.domain.financial_year import FinancialYear
+from crm_desktop.domain.formatting import format_date
 from crm_desktop.operations import code
 from crm_desktop.operations.core import Change
 from crm_desktop.operations.policy import Permission
@@ -96,6 +97,8 @@ class CodePage(Page):
         tabs = QTabWidget(self)
         tabs.addTab(self._build_checklist(tabs), "Self-assessment")
         tabs.addTab(self._build_inputs(tabs), "Report inputs")
+        tabs.addTab(self._build_findings(tabs), "Findings of non-compliance")
+        tabs.addTab(self._build_history(tabs), "History of answers")
         layout.addWidget(tabs, 1)
         self._set_editable(self.may_edit)
 
@@ -195,15 +198,22 @@ class CodePage(Page):
         self.context.op(code.code_year_inputs, year).on_done(self._show_inputs).on_error(
             failed
         ).run()
+        self.context.op(code.code_findings_for, year).on_done(self.findings.set_rows).on_error(
+            failed
+        ).run()
+        self.context.op(code.self_assessment_history, year).on_done(self.history.set_rows).on_error(
+            failed
+        ).run()
 
     def _show(self, assessment: SelfAssessment) -> None:
         chosen = self.current_row()
         self.assessment = assessment
         self.rows.set_rows(assessment.rows)
+        note = f" {assessment.change_note}" if assessment.change_note else ""
         self.status.setText(
             f"{assessment.answered} of {len(assessment.rows)} provisions answered for "
             f"{FinancialYear(assessment.year).label}. The figures are counted from the cases "
-            "as of today; a suggested answer is not saved until you save it."
+            f"as of today; a suggested answer is not saved until you save it.{note}"
         )
         keys = [r.provision.key for r in assessment.rows]
         index = keys.index(chosen.provision.key) if chosen is not None else 0
@@ -252,8 +262,14 @@ class CodePage(Page):
         def failed(exc: BaseException) -> None:
             show_error(self.error, error_text(exc, "saving the answer"))
 
+        def done(assessment: SelfAssessment) -> None:
+            self._show(assessment)
+            self.context.op(code.self_assessment_history, assessment.year).on_done(
+                self.history.set_rows
+            ).on_error(failed).run()
+
         self.context.op(code.save_self_assessment, self.chosen_year, [answer]).on_done(
-            self._show
+            done
         ).on_error(failed).run()
 
     # ---------------------------------------------------------------- export
@@ -399,3 +415,81 @@ class CodePage(Page):
         self.context.op(code.load_letter_figures, self.chosen_year, path).on_done(
             self._show_inputs
         ).on_error(failed).run()
+
+    # ------------------------------------------------------- findings and history
+
+    def _build_findings(self, parent: QWidget) -> QWidget:
+        page = QWidget(parent)
+        column = QVBoxLayout(page)
+        column.addWidget(
+            QLabel(
+                "What the Ombudsman found the council did not comply with in the Code, as "
+                "each decision of the year says. Record it on the case's Ombudsman decision.",
+                page,
+            )
+        )
+        self.findings = RowsModel(
+            [
+                Column("Case", lambda f: f.reference),
+                Column("Ombudsman reference", lambda f: f.lgsco_reference),
+                Column("Decision", lambda f: f.decision),
+                Column("Decided on", lambda f: format_date(f.decided_on)),
+                Column("Finding", lambda f: f.finding),
+            ],
+            page,
+        )
+        column.addWidget(table_view(self.findings, "Findings of non-compliance", page), 1)
+        form = QFormLayout()
+        self.finding_case = QLineEdit(page)
+        self.finding_case.setObjectName("FindingCase")
+        self.finding_case.setAccessibleName("Case reference")
+        form.addRow("Case reference", self.finding_case)
+        self.finding_text = self._text(page, "Finding")
+        form.addRow("Finding (empty: none)", self.finding_text)
+        self.record_finding_button = QPushButton("Record the finding", page)
+        self.record_finding_button.setObjectName("RecordFinding")
+        self.record_finding_button.clicked.connect(self.record_finding)
+        self.record_finding_button.setEnabled(self.context.allows(Permission.WORK_CASES))
+        form.addRow(self.record_finding_button)
+        column.addLayout(form)
+        return page
+
+    def record_finding(self) -> None:
+        reference = self.finding_case.text().strip()
+        if not reference:
+            show_error(self.error, "Type the case's reference.")
+            return
+        show_error(self.error, "")
+
+        def failed(exc: BaseException) -> None:
+            show_error(self.error, error_text(exc, "recording the finding"))
+
+        def done(_version: int) -> None:
+            self.status.setText(f"The finding on {reference} is recorded.")
+            self.finding_text.setPlainText("")
+            self.context.op(code.code_findings_for, self.chosen_year).on_done(
+                self.findings.set_rows
+            ).on_error(failed).run()
+
+        self.context.op(
+            code.record_code_finding, reference, self.finding_text.toPlainText()
+        ).on_done(done).on_error(failed).run()
+
+    def _build_history(self, parent: QWidget) -> QWidget:
+        page = QWidget(parent)
+        column = QVBoxLayout(page)
+        self.history = RowsModel(
+            [
+                Column("On", lambda c: format_date(c.changed_at.date())),
+                Column("By", lambda c: c.changed_by or ""),
+                Column("Provision", lambda c: c.provision),
+                Column("Complies", lambda c: (c.complies or "").capitalize()),
+                Column("Evidence", lambda c: c.evidence),
+                Column("Explanation", lambda c: c.explanation),
+                Column("Action", lambda c: c.action),
+                Column("Owner", lambda c: c.owner),
+            ],
+            page,
+        )
+        column.addWidget(table_view(self.history, "History of answers", page), 1)
+        return page

@@ -7,12 +7,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from crm_desktop.domain.financial_year import FinancialYear
 from crm_desktop.operations.core import Change, OpContext, operation
 from crm_desktop.operations.policy import Permission
 from crm_desktop.reports import code_inputs, self_assessment
 from crm_desktop.services import code_findings
 
 __all__ = [
+    "code_findings_for",
     "code_year_inputs",
     "export_self_assessment",
     "load_letter_figures",
@@ -76,6 +78,13 @@ def load_letter_figures(
     if letter_text is not None:
         inputs = code_inputs.with_letter_text(inputs, letter_text)
     return code_inputs.save_code_year(ctx.session, inputs, ctx.actor)
+
+
+@operation(Permission.RUN_REPORTS)
+def code_findings_for(ctx: OpContext, year: int) -> list[code_findings.Finding]:
+    """The findings of non-compliance with the Code on the year's Ombudsman decisions."""
+    fy = FinancialYear(year)
+    return code_findings.findings(ctx.session, fy.start, fy.end)
 
 
 @operation(Permission.WORK_CASES, changes=(Change.CASES,))

@@ -24,9 +24,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from crm_desktop.db.audit import chain_head, describe_head
-from crm_desktop.db.models import ActionItem, Case, LgscoDetail, Setting, Stage
+from crm_desktop.db.models import ActionItem, Case, Setting
 from crm_desktop.domain.code_provisions import Complies
-from crm_desktop.domain.enums import LgscoDecision, Procedure
+from crm_desktop.domain.enums import Procedure
 from crm_desktop.domain.financial_year import FinancialYear
 from crm_desktop.domain.formatting import format_date
 from crm_desktop.errors import ValidationError
@@ -35,6 +35,7 @@ from crm_desktop.reports.code_inputs import LETTER_FIGURES, load_code_year
 from crm_desktop.reports.figures import COUNCIL_NAME_KEY
 from crm_desktop.reports.model import AnnualReport, Cell, Format, Section, Table
 from crm_desktop.reports.self_assessment import load_self_assessment
+from crm_desktop.services.code_findings import findings
 
 __all__ = ["FIRST_CODE_YEAR", "check_code_year", "code_report"]
 
@@ -285,37 +286,20 @@ def _learning(session: Session, year: int) -> Section:
 
 def _findings(session: Session, year: int) -> Section:
     fy = FinancialYear(year)
-    rows = session.execute(
-        sa.select(
-            Case.reference,
-            LgscoDetail.lgsco_reference,
-            sa.type_coerce(LgscoDetail.decision, sa.String()),
-            LgscoDetail.decision_on,
-            LgscoDetail.code_finding,
-        )
-        .join(Stage, Stage.id == LgscoDetail.stage_id)
-        .join(Case, Case.id == Stage.case_id)
-        .where(
-            LgscoDetail.decision_on.between(fy.start, fy.end),
-            LgscoDetail.code_finding.is_not(None),
-            LgscoDetail.code_finding != "",
-        )
-        .order_by(LgscoDetail.decision_on, Case.reference)
-    ).all()
-    labels = {d.value: d.label for d in LgscoDecision}
+    rows = findings(session, fy.start, fy.end)
     table = Table(
         "code_findings",
         "Findings of non-compliance with the Code",
         ("Case", "Ombudsman reference", "Decision", "Decided on", "Finding"),
         tuple(
             (
-                _t(ref),
-                _t(lgsco or ""),
-                _t(labels.get(decision or "", decision or "")),
-                _t(_day(on)),
-                _t(finding or ""),
+                _t(f.reference),
+                _t(f.lgsco_reference),
+                _t(f.decision),
+                _t(format_date(f.decided_on)),
+                _t(f.finding),
             )
-            for ref, lgsco, decision, on, finding in rows
+            for f in rows
         ),
         has_total=False,
     )
@@ -387,6 +371,8 @@ def _self_assessment(session: Session, year: int, as_of: dt.date) -> Section:
         f"{counts.get('yes', 0)} complied with, {counts.get('partly', 0)} in part, "
         f"{counts.get('no', 0)} not."
     )
+    if assessment.change_note:
+        summary += "\n\n" + assessment.change_note
     return Section(
         "code_self_assessment",
         "Self-assessment against the Code",

@@ -110,6 +110,19 @@ class SelfAssessment:
     year: int
     as_of: dt.date
     rows: tuple[Row, ...]
+    # Corporate procedure versions that took effect in the year: the Code (8.3) asks for
+    # a self-assessment after a change in procedures.
+    procedure_changes: tuple[str, ...] = ()
+
+    @property
+    def change_note(self) -> str:
+        if not self.procedure_changes:
+            return ""
+        return (
+            "The corporate procedure changed in the year ("
+            + "; ".join(self.procedure_changes)
+            + "): the Code (8.3) asks for a self-assessment after a change in procedures."
+        )
 
     def row(self, key: str) -> Row:
         for row in self.rows:
@@ -212,6 +225,12 @@ def load_self_assessment(session: Session, year: int, as_of: dt.date) -> SelfAss
         )
     }
     measured = measured_provisions(session, year, as_of)
+    fy = FinancialYear(year)
+    changes = tuple(
+        f"{p.name} from {format_date(p.starts)}"
+        for p in corporate_procedures(session)
+        if p.starts is not None and fy.start <= p.starts <= fy.end
+    )
     rows = []
     for provision in PROVISIONS:
         found = saved.get(provision.key)
@@ -231,7 +250,7 @@ def load_self_assessment(session: Session, year: int, as_of: dt.date) -> SelfAss
             suggested = figures.suggested if figures is not None else None
             evidence = figures.text if figures is not None and figures.cases else ""
             rows.append(Row(provision, Answer(provision.key, suggested, evidence), False, figures))
-    return SelfAssessment(year, as_of, tuple(rows))
+    return SelfAssessment(year, as_of, tuple(rows), changes)
 
 
 def _clean(answer: Answer) -> Answer:

@@ -3,15 +3,18 @@ Ombudsman's decisions (Code 8.1: the annual report lists them)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from crm_desktop.db.models import Case, LgscoDetail, Stage
 from crm_desktop.domain.access import Actor
-from crm_desktop.domain.enums import StageCode
+from crm_desktop.domain.enums import LgscoDecision, StageCode
 from crm_desktop.errors import ConflictError, NotFound, ValidationError
 
-__all__ = ["MAX_FINDING", "record_code_finding"]
+__all__ = ["MAX_FINDING", "Finding", "findings", "record_code_finding"]
 
 MAX_FINDING = 10_000
 
@@ -60,3 +63,40 @@ def record_code_finding(
     detail.updated_by = actor.username
     session.flush()
     return detail.version
+
+
+@dataclass(frozen=True)
+class Finding:
+    reference: str
+    lgsco_reference: str
+    decision: str  # as an officer reads it
+    decided_on: dt.date
+    finding: str
+
+
+def findings(session: Session, start: dt.date, end: dt.date) -> list[Finding]:
+    """The findings of non-compliance with the Code on the Ombudsman's decisions made
+    from ``start`` to ``end``, by the date of the decision."""
+    labels = {d.value: d.label for d in LgscoDecision}
+    rows = session.execute(
+        sa.select(
+            Case.reference,
+            LgscoDetail.lgsco_reference,
+            sa.type_coerce(LgscoDetail.decision, sa.String()),
+            LgscoDetail.decision_on,
+            LgscoDetail.code_finding,
+        )
+        .join(Stage, Stage.id == LgscoDetail.stage_id)
+        .join(Case, Case.id == Stage.case_id)
+        .where(
+            LgscoDetail.decision_on.between(start, end),
+            LgscoDetail.code_finding.is_not(None),
+            LgscoDetail.code_finding != "",
+        )
+        .order_by(LgscoDetail.decision_on, Case.reference)
+    ).all()
+    return [
+        Finding(ref, lgsco or "", labels.get(decision or "", decision or ""), on, text or "")
+        for ref, lgsco, decision, on, text in rows
+        if on is not None
+    ]

@@ -83,6 +83,10 @@ def test_the_checklist_lists_every_provision_pre_filled_with_the_figures(
     assert [r.provision.key for r in assessment.rows] == [p.key for p in PROVISIONS]
     assert {r.provision.section for r in assessment.rows} == set(SECTIONS)
     assert assessment.answered == 0
+    assert assessment.procedure_changes == (
+        "Complaint Handling Code (Local Government and Social Care Ombudsman) from 1 Apr 2026",
+    )
+    assert "asks for a self-assessment after a change in procedures" in assessment.change_note
     ack = assessment.row("6.2")
     assert ack.measured is not None and not ack.saved
     assert ack.measured.text == (

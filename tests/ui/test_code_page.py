@@ -52,6 +52,8 @@ def test_a_manager_answers_a_provision_and_saves_the_years_inputs(
     row = page.assessment.row("6.2")
     assert row.saved and row.answer.complies == "no" and row.answer.owner.startswith("Head")
     assert "1 of " in page.status.text()
+    assert "8.3" in page.status.text()  # the Code took effect in 2026/27
+    assert [(c.provision, c.complies) for c in page.history.rows] == [("6.2", "no")]
     # The year's inputs: who the report goes to, a figure of the letter, its text.
     page.body.setText("Audit and Governance Committee")
     page.figures["letter_decisions"].setValue(12)
@@ -69,6 +71,23 @@ def test_a_manager_answers_a_provision_and_saves_the_years_inputs(
     sheet = openpyxl.load_workbook(out)["Self-assessment"]
     rows = {r[1]: r for r in sheet.iter_rows(min_row=5, values_only=True)}
     assert rows["6.2"][3] == "No"
+
+
+def test_a_finding_is_recorded_and_listed(
+    qtbot: Any, manager_context: AppContext, cases: Database
+) -> None:
+    page = _page(qtbot, manager_context)
+    assert page.findings.rows == []
+    page.finding_case.setText("COR-2026-B")
+    page.finding_text.setPlainText("Late acknowledgement")
+    page.record_finding_button.click()
+    assert "has not gone to the Ombudsman" in page.error.text()
+    page.finding_case.setText("COR-2026-A")
+    page.record_finding_button.click()
+    assert page.error.text() == ""
+    assert [(f.reference, f.finding) for f in page.findings.rows] == [
+        ("COR-2026-A", "Late acknowledgement")
+    ]
 
 
 def test_a_wrong_figures_file_is_refused_with_a_message(
