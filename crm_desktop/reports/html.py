@@ -8,7 +8,8 @@ inline, its charts are inline SVG. What makes it accessible:
 - the language is set (``<html lang="en-GB">``) and the page has a title;
 - landmarks (header, navigation, main, footer) and real headings in order: the report
   ``h1``, each section ``h2``, each table ``h3``, with a contents list linking to them;
-- every table has a ``<caption>``, column headings ``<th scope="col">`` (grouped year
+- every table has a ``<caption>`` (holding its ``h3``, so its name is said once),
+  column headings ``<th scope="col">`` (grouped year
   headings ``scope="colgroup"`` over their ``<colgroup>``), and each row's label is a
   ``<th scope="row">``;
 - a chart is an ``<svg role="img">`` named by its ``<title>`` and described by its
@@ -73,7 +74,8 @@ main h2 { color: var(--navy); border-bottom: 3px solid var(--accent);
   padding-bottom: .2rem; margin-top: 2.5rem; }
 main h3 { color: var(--navy); margin: 1.8rem 0 .4rem; }
 table { border-collapse: collapse; margin: .4rem 0 .3rem; max-width: 100%; }
-caption { text-align: left; font-weight: bold; padding: .2rem 0; color: var(--navy); }
+caption { text-align: left; padding: .2rem 0; }
+caption h3 { margin: 1.8rem 0 .3rem; }
 th, td { border: 1px solid var(--grid); padding: .25rem .5rem; vertical-align: top; }
 thead th { background: var(--navy); color: #fff; text-align: left; }
 thead th.num { text-align: right; }
@@ -141,11 +143,12 @@ def _heading_text(table: Table, column: str) -> str:
     return column + (" (baseline)" if column in table.baseline_columns else "")
 
 
-def _table(table: Table, caption: str) -> str:
+def _table(table: Table, ident: str) -> str:
+    """The table, its caption the table's heading (one name, said once)."""
     count = len(table.columns)
     numeric = [_numeric_column(table, i) for i in range(count)]
     groups = _year_groups(table.columns)
-    out = [f"<table>\n<caption>{_e(caption)}</caption>\n"]
+    out = [f'<table>\n<caption><h3 id="{ident}">{_e(table.title)}</h3></caption>\n']
     if groups is None:
         headings = "".join(
             f'<th scope="col"{" class=num" if numeric[i] else ""}>'
@@ -275,11 +278,11 @@ def _section(section: Section, index: int, number: list[int]) -> str:
     for table in section.tables:
         number[0] += 1
         tid = f"t{number[0]}"
-        out.append(f'<h3 id="{tid}">{_e(table.title)}</h3>\n')
         if not table.rows:
+            out.append(f'<h3 id="{tid}">{_e(table.title)}</h3>\n')
             out.append("<p>Nothing to show for this year.</p>\n")
             continue
-        out.append(_table(table, table.title))
+        out.append(_table(table, tid))
         out += [f'<p class="note">{_e(note)}</p>\n' for note in table.notes]
         if table.chart:
             out.append(_chart(table, f"{tid}-chart"))

@@ -155,9 +155,9 @@ def test_each_chart_is_described_in_words_and_follows_its_table(
                 f"{row[0].text}: {before or 0:,} in 2023/24, {now or 0:,} in 2024/25"
             ) in desc.group(1)
     # The chart comes after its table.
-    assert text.index("<caption>Number of complaints received</caption>") < text.index(
-        'id="t1-chart-t"'
-    )
+    assert text.index(
+        '<caption><h3 id="t1">Number of complaints received</h3></caption>'
+    ) < text.index('id="t1-chart-t"')
 
 
 def test_user_text_is_shown_as_typed_and_never_runs(page: Path) -> None:
