@@ -22,12 +22,14 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDoubleSpinBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QTabWidget,
     QVBoxLayout,
@@ -56,6 +58,15 @@ def _complies_text(row: Row) -> str:
         return ""
     text = Complies(row.answer.complies).label
     return text if row.saved else f"{text} (suggested)"
+
+
+def _scrolled(content: QWidget) -> QScrollArea:
+    """``content`` in a scroll area, so the page fits a small window."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(content)
+    return area
 
 
 class CodePage(Page):
@@ -95,10 +106,11 @@ class CodePage(Page):
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
         tabs = QTabWidget(self)
-        tabs.addTab(self._build_checklist(tabs), "Self-assessment")
-        tabs.addTab(self._build_inputs(tabs), "Report inputs")
-        tabs.addTab(self._build_findings(tabs), "Findings of non-compliance")
-        tabs.addTab(self._build_history(tabs), "History of answers")
+        tabs.setUsesScrollButtons(True)
+        tabs.addTab(_scrolled(self._build_checklist(tabs)), "Self-assessment")
+        tabs.addTab(_scrolled(self._build_inputs(tabs)), "Report inputs")
+        tabs.addTab(_scrolled(self._build_findings(tabs)), "Findings of non-compliance")
+        tabs.addTab(_scrolled(self._build_history(tabs)), "History of answers")
         layout.addWidget(tabs, 1)
         self._set_editable(self.may_edit)
 
@@ -421,13 +433,13 @@ class CodePage(Page):
     def _build_findings(self, parent: QWidget) -> QWidget:
         page = QWidget(parent)
         column = QVBoxLayout(page)
-        column.addWidget(
-            QLabel(
-                "What the Ombudsman found the council did not comply with in the Code, as "
-                "each decision of the year says. Record it on the case's Ombudsman decision.",
-                page,
-            )
+        intro = QLabel(
+            "What the Ombudsman found the council did not comply with in the Code, as each "
+            "decision of the year says. Record it on the case's Ombudsman decision.",
+            page,
         )
+        intro.setWordWrap(True)
+        column.addWidget(intro)
         self.findings = RowsModel(
             [
                 Column("Case", lambda f: f.reference),
