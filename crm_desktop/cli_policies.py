@@ -105,7 +105,7 @@ def cmd_policy_show(args: argparse.Namespace) -> int:
 def cmd_policy_preview(args: argparse.Namespace) -> int:
     result = _run(args, ops.preview_procedure_policy, args.procedure, args.effective_from)
     print(result.message)
-    return 0 if result.cases == 0 else 1
+    return 0 if result.message.startswith("Applies to no existing case") else 1
 
 
 def cmd_policy_add(args: argparse.Namespace) -> int:

@@ -232,6 +232,17 @@ class Driver:
             extra["lgsco_decision"] = LgscoDecision.UPHELD_MALADMINISTRATION_INJUSTICE
         elif action == Action.RECORD_REPLY:
             extra["reply_text"] = "Thank you; passed to the service."
+        elif action == Action.AGREE_PERIOD:
+            # Well after the six months beginning with the day received end.
+            extra["agreed_until"] = on + dt.timedelta(days=200)
+        elif action == Action.RESPOND and code == StageCode.STAGE_3:
+            # The council's response clock runs from the panel's report (reg. 21(1)).
+            with self.db.session() as session:
+                case = session.get(Case, handle.case_id)
+                assert case is not None
+                stage = session.get(Stage, case.current_stage_id)
+                if stage is not None and stage.panel_report_on is None:
+                    extra["panel_report_on"] = on
         return ActionInput(on=on, **extra)
 
     def prepare(self, handle: Handle, action: Action, code: StageCode | None) -> None:

@@ -9,6 +9,7 @@ the list while keeping what was typed in the editor.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QModelIndex
@@ -32,10 +33,13 @@ from PySide6.QtWidgets import (
 )
 
 from crm_desktop.domain.enums import Procedure, StageCode, UserRole
+from crm_desktop.domain.procedure_policy import PolicyRules, StageRules
 from crm_desktop.errors import ConflictError
 from crm_desktop.operations import admin
+from crm_desktop.operations import procedure_policies as policy_ops
 from crm_desktop.operations.core import Change, Operation
 from crm_desktop.services import reference_admin as ra
+from crm_desktop.services.procedure_policies import PolicyView
 from ui.context import AppContext
 from ui.ops import PendingOp
 from ui.pages import Page
@@ -419,6 +423,170 @@ class ClosureDaysSection(Section):
         self.run(self.context.op(admin.add_closure_day, day, name), f"Added {date_text(day)}.")
 
 
+# ---------------------------------------------------------------------- procedure policies
+
+
+def _days_box(parent: QWidget, name: str) -> QSpinBox:
+    """Working days, or "not set" (shown for -1: the rule is absent)."""
+    box = QSpinBox(parent)
+    box.setRange(-1, 400)
+    box.setSpecialValueText("not set")
+    box.setSuffix(" working days")
+    box.setAccessibleName(name)
+    return box
+
+
+def _days_value(box: QSpinBox) -> int | None:
+    return None if box.value() < 0 else box.value()
+
+
+class PoliciesSection(Section):
+    """Each procedure's rules as versions with the date each takes effect. A case follows
+    the version in force on the day it was received; a version that cases follow cannot
+    be changed (the operation refuses, saying why), only superseded by a new version from
+    a later date, and the preview says how many existing cases a new one would apply to."""
+
+    name = "Procedure policies"
+    lister = policy_ops.procedure_policies
+
+    def __init__(self, context: AppContext, parent: QWidget) -> None:
+        self._stage_rows: list[tuple[StageRules, QSpinBox, QSpinBox, QSpinBox, QCheckBox]] = []
+        super().__init__(
+            context,
+            [
+                Column("Procedure", lambda r: _procedure(r.procedure)),
+                Column("Version", lambda r: r.name),
+                Column("For", lambda r: r.period),
+                Column("Cases", lambda r: f"{r.cases} ({r.open_cases} open)", True),
+                Column("In use", lambda r: _yes(r.in_use)),
+            ],
+            parent,
+        )
+        self.editor.setTitle("The selected version's rules")
+        note = QLabel(
+            "A case keeps the version in force on the day it was received for its whole "
+            "life. A version that cases follow cannot be changed: change the numbers above "
+            "and add them as a new version from a later date instead.",
+            self,
+        )
+        note.setWordWrap(True)
+        _layout_of(self).addWidget(note)
+        adder = QGroupBox("Add these rules as a new version", self)
+        form = QFormLayout(adder)
+        self.new_name = QLineEdit(adder)
+        self.new_name.setObjectName("NewPolicyName")
+        self.new_name.setAccessibleName("Name of the new version")
+        form.addRow("Name", self.new_name)
+        self.new_from = date_edit(context.today(), "Takes effect for cases received from", adder)
+        self.new_from.setObjectName("NewPolicyFrom")
+        form.addRow("For cases received from", self.new_from)
+        buttons = QHBoxLayout()
+        preview = QPushButton("Preview", adder)
+        preview.setObjectName("PreviewPolicyButton")
+        preview.clicked.connect(self.preview)
+        buttons.addWidget(preview)
+        add = QPushButton("Add the new version", adder)
+        add.setObjectName("AddPolicyButton")
+        add.clicked.connect(self.add)
+        buttons.addWidget(add)
+        form.addRow("", buttons)
+        self.preview_text = QLabel("", adder)
+        self.preview_text.setObjectName("PolicyPreview")
+        self.preview_text.setWordWrap(True)
+        form.addRow("", self.preview_text)
+        _layout_of(self).addWidget(adder)
+
+    def build_editor(self, form: QFormLayout) -> None:
+        self.rules_text = QLabel("", self)
+        self.rules_text.setObjectName("PolicyRules")
+        self.rules_text.setWordWrap(True)
+        form.addRow("Rules", self.rules_text)
+        self.stage_form = QFormLayout()
+        form.addRow(self.stage_form)
+
+    def fill_editor(self, row: PolicyView) -> None:
+        self.rules_text.setText("\n".join(row.rules.describe()))
+        while self.stage_form.rowCount():
+            self.stage_form.removeRow(0)
+        self._stage_rows = []
+        for rules in row.rules.stages:
+            label = StageCode(rules.stage).label
+            box = QWidget(self)
+            line = QHBoxLayout(box)
+            line.setContentsMargins(0, 0, 0, 0)
+            ack = _days_box(box, f"{label}: working days to acknowledge")
+            respond = _days_box(box, f"{label}: working days to respond")
+            extend = _days_box(box, f"{label}: working days extensions may add")
+            good = QCheckBox("more with a recorded good reason", box)
+            good.setAccessibleName(f"{label}: more with a recorded good reason")
+            for widget, value in (
+                (ack, rules.acknowledge_days),
+                (respond, rules.response_days),
+                (extend, rules.extension_days),
+            ):
+                widget.setValue(-1 if value is None else value)
+            good.setChecked(rules.beyond_needs_good_reason)
+            for text, widget in (
+                ("acknowledge", ack),
+                (f"respond (from {rules.clock_from.label})", respond),
+                ("extend by", extend),
+            ):
+                line.addWidget(QLabel(text, box))
+                line.addWidget(widget)
+            line.addWidget(good)
+            self.stage_form.addRow(label, box)
+            self._stage_rows.append((rules, ack, respond, extend, good))
+        self.new_name.setText("")
+        self.preview_text.setText("")
+
+    def _edited_rules(self, row: PolicyView) -> PolicyRules:
+        rules = row.rules
+        for original, ack, respond, extend, good in self._stage_rows:
+            rules = rules.with_stage(
+                replace(
+                    original,
+                    acknowledge_days=_days_value(ack),
+                    response_days=_days_value(respond),
+                    extension_days=_days_value(extend),
+                    beyond_needs_good_reason=good.isChecked(),
+                )
+            )
+        return rules
+
+    def change(self, row: PolicyView) -> PendingOp[Any]:
+        return self.context.op(
+            policy_ops.update_procedure_policy, row.id, row.version, rules=self._edited_rules(row)
+        )
+
+    def preview(self) -> None:
+        row = self.current_row()
+        if row is None:
+            self.say("Select the version the new one starts from.")
+            return
+        day = from_qdate(self.new_from.date())
+        self.context.op(policy_ops.preview_procedure_policy, row.procedure, day).on_done(
+            lambda result: self.preview_text.setText(result.message)
+        ).on_error(lambda exc: self.preview_text.setText(error_text(exc, "previewing"))).run()
+
+    def add(self) -> None:
+        row = self.current_row()
+        if row is None:
+            self.say("Select the version the new one starts from.")
+            return
+        day = from_qdate(self.new_from.date())
+        name = self.new_name.text()
+        self.run(
+            self.context.op(
+                policy_ops.add_procedure_policy,
+                row.procedure,
+                name,
+                day,
+                self._edited_rules(row),
+            ),
+            f"Added '{name.strip()}' for cases received from {date_text(day)}.",
+        )
+
+
 # -------------------------------------------------------------------------------- users
 
 
@@ -572,6 +740,7 @@ class AdminPage(Page):
             AreasSection(context, self),
             TimescalesSection(context, self),
             KpisSection(context, self),
+            PoliciesSection(context, self),
             ClosureDaysSection(context, self),
             UsersSection(context, self),
         ]

@@ -55,6 +55,7 @@ from ui.context import AppContext
 from ui.correspondence_tab import AttachmentsTab, CorrespondenceTab
 from ui.equality_dialog import EqualityDialog
 from ui.ops import PendingOp
+from ui.responder_dialog import ResponderDialog
 from ui.widgets import (
     Column,
     RowsModel,
@@ -117,6 +118,7 @@ class CaseDialog(QDialog):
         self.action_dialog: ActionDialog | None = None
         self.explain_dialog: ExplainDialog | None = None
         self.assign_dialog: AssignDialog | None = None
+        self.responder_dialog: ResponderDialog | None = None
         self.equality_dialog: EqualityDialog | None = None
         self.setObjectName("CaseDialog")
         self.setWindowTitle("Case")
@@ -552,6 +554,12 @@ class CaseDialog(QDialog):
         self.explain_button.setToolTip("How the due date was worked out")
         self.explain_button.clicked.connect(self.explain_due_date)
         grid.addWidget(self.explain_button, 5, 2)
+        self.responder_button = QPushButton("Responder…", panel)
+        self.responder_button.setObjectName("ResponderButton")
+        self.responder_button.setAccessibleName("Choose who responds at this stage")
+        self.responder_button.setEnabled(self.context.allows(Permission.WORK_CASES))
+        self.responder_button.clicked.connect(self.choose_responder)
+        grid.addWidget(self.responder_button, 15, 2)
         grid.setColumnStretch(1, 1)
         layout.addWidget(panel)
 
@@ -588,6 +596,7 @@ class CaseDialog(QDialog):
             values["stage"].setText("No stage: " + detail.kind_label.lower() + "s have no stages")
             values["state"].setText("Closed" if detail.status == "closed" else "Open")
             self.explain_button.setEnabled(False)
+            self.responder_button.setEnabled(False)
         else:
             values["stage"].setText(stage.label)
             values["state"].setText(state_label(stage.state))
@@ -622,6 +631,11 @@ class CaseDialog(QDialog):
             values["policy"].setText(stage.policy)
             values["responder"].setText(stage.responder)
             self.explain_button.setEnabled(stage.started_on is not None)
+            self.responder_button.setEnabled(
+                self.context.allows(Permission.WORK_CASES)
+                and stage.code != "lgsco"
+                and stage.closed_on is None
+            )
         for key, value in values.items():
             shown = bool(value.text()) or key in ("stage", "state", "due")
             value.setVisible(shown)
@@ -661,6 +675,20 @@ class CaseDialog(QDialog):
         )
         dialog.conflicted.connect(lambda _message: self.load(keep_typing=True))
         self.action_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def choose_responder(self) -> ResponderDialog | None:
+        if self.detail is None or self.detail.stage is None:
+            return None
+        dialog = ResponderDialog(
+            self.context,
+            self.case_id,
+            lambda: self.detail.version if self.detail else 0,
+            self.detail.stage.label,
+            self,
+        )
+        self.responder_dialog = dialog
         dialog.open()
         return dialog
 

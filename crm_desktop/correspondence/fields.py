@@ -45,6 +45,7 @@ from crm_desktop.domain.enums import (
     StageCode,
 )
 from crm_desktop.domain.formatting import working_days_text
+from crm_desktop.domain.statutory import response_received_on
 from crm_desktop.domain.workflow import NEXT_STAGE
 from crm_desktop.errors import ValidationError
 from crm_desktop.services.calendar_service import timescales, working_calendar
@@ -197,7 +198,8 @@ def _stage_fields(session: Session, case: Case, stage: Stage | None, today: dt.d
             try:
                 next_by = format_date_long(
                     working_calendar(session, procedure).add_working_days(
-                        stage.closed_on or today, window
+                        response_received_on(stage.closed_on or today, stage.response_received_on),
+                        window,
                     )
                 )
             except CalendarError:

@@ -19,17 +19,19 @@ paras. 49-52; the Children Act 1989 Representations Procedure (England) Regulati
 - Independent people (IP and panel): not an elected member, not a council officer
   (an employee, or someone whose leaving date is still to come), nor the spouse or civil
   partner of a member or officer (reg. 2): refused.
-- Independent people: a former employee who left less than 3 years ago: warning.
-  **Boundary:** the warning runs up to and including the day before the third
-  anniversary of leaving, in calendar years; from the anniversary itself they are
-  allowed. Left on 14 Mar 2021: warning up to and including 13 Mar 2024, allowed from
-  14 Mar 2024. Left on 29 Feb 2020: the anniversary is 28 Feb 2023 (a year without
-  29 Feb uses the last day of February), so warning up to 27 Feb 2023, allowed from
-  28 Feb 2023.
+- Independent people: a former employee who left less than 3 years ago: refused (the
+  council's own rule, para. 51). So is the spouse or civil partner of a former employee
+  who left less than 3 years ago. **Boundary:** the refusal runs up to and including the
+  day before the third anniversary of leaving, in calendar years; from the anniversary
+  itself they are allowed. Left on 14 Mar 2021: refused up to and including 13 Mar 2024,
+  allowed from 14 Mar 2024. Left on 29 Feb 2020: the anniversary is 28 Feb 2023 (a year
+  without 29 Feb uses the last day of February), so refused up to 27 Feb 2023, allowed
+  from 28 Feb 2023.
 - The review panel: the Stage 2 IP of the complaint may not sit on it (reg. 19(3)):
   refused.
 - IO: may be an employee, but not from the service complained about (the employee's
-  home service area is the case's service area): refused. An employee whose home
+  home service area is the case's service area) nor in its line management (they manage
+  that service area, or the directorate it belongs to): refused. An employee whose home
   service area is not recorded, or a case without a service area: warning (it cannot
   be checked).
 - Nobody holds two roles on one complaint: a person who holds (or held, until they were
@@ -106,8 +108,8 @@ RULE_PANEL_INDEPENDENT = (
     f"({REGULATIONS}, reg. 19(2) and reg. 2)"
 )
 RULE_FORMER_EMPLOYEE = (
-    "Independent people: not a former employee who left less than 3 years ago, unless a "
-    "manager agrees and records why (para. 51)"
+    "Independent people: not a former employee who left less than 3 years ago, nor the "
+    "spouse or civil partner of one (para. 51)"
 )
 RULE_PANEL_NOT_STAGE_TWO_IP = (
     f"Review panel: the Stage 2 Independent Person may not sit on it ({REGULATIONS}, reg. 19(3))"
@@ -125,6 +127,10 @@ RULE_NO_PART = (
 RULE_IO_SERVICE = (
     "Investigating Officer: may be an employee of the council, but not from the service "
     "complained about (para. 50)"
+)
+RULE_IO_LINE = (
+    "Investigating Officer: not in the line management of the service complained about "
+    "(its service area or the directorate it belongs to) (para. 50)"
 )
 RULE_AVAILABILITY = "Availability recorded in the investigator pool"
 
@@ -319,6 +325,9 @@ class CandidateFacts:
     left_employment_on: dt.date | None = None
     is_elected_member: bool = False
     is_partner_of_member_or_officer: bool = False
+    partner_left_employment_on: dt.date | None = None  # the partner is a former employee
+    manages_directorate_id: int | None = None  # in that directorate's management line
+    manages_service_area_id: int | None = None  # manages that service area
     available: bool = True
     unavailable_until: dt.date | None = None
 
@@ -362,6 +371,7 @@ class CaseFacts:
     reference: str = ""
     service_area_id: int | None = None
     service_area_name: str | None = None
+    directorate_id: int | None = None  # the directorate the service complained about is in
     held: tuple[HeldRole, ...] = ()
     parties: tuple[CaseParty, ...] = ()
     stage_two_ip_ids: frozenset[int] = frozenset()
@@ -506,15 +516,33 @@ def _independence(c: CandidateFacts, role: AssignmentRole, today: dt.date) -> It
         and c.left_employment_on is not None
         and c.left_employment_on <= today < former_employee_clear_on(c.left_employment_on)
     ):
+        refused = True
         clear = former_employee_clear_on(c.left_employment_on)
         yield Finding(
-            Eligibility.WARNING,
+            Eligibility.REFUSED,
             f"{c.name} left the council's employment on {format_date(c.left_employment_on)}, "
-            f"less than {FORMER_EMPLOYEE_YEARS} years ago (no longer a concern from "
-            f"{format_date(clear)}). A manager may appoint them, recording why.",
+            f"less than {FORMER_EMPLOYEE_YEARS} years ago, so cannot be {with_article(what)} "
+            f"before {format_date(clear)}.",
             RULE_FORMER_EMPLOYEE,
         )
-    elif not refused:
+    partner_left = c.partner_left_employment_on
+    if partner_left is not None and today < former_employee_clear_on(partner_left):
+        refused = True
+        clear = former_employee_clear_on(partner_left)
+        if partner_left > today:
+            why = f"whose employment with the council ends on {format_date(partner_left)}"
+        else:
+            why = (
+                f"who left the council's employment on {format_date(partner_left)}, less "
+                f"than {FORMER_EMPLOYEE_YEARS} years ago"
+            )
+        yield Finding(
+            Eligibility.REFUSED,
+            f"{c.name} is the spouse or civil partner of someone {why}, so cannot be "
+            f"{with_article(what)} before {format_date(clear)}.",
+            RULE_FORMER_EMPLOYEE,
+        )
+    if not refused:
         yield Finding(
             Eligibility.ALLOWED,
             f"{c.name} is independent of the council: not a member or officer, nor the spouse "
@@ -576,6 +604,28 @@ def _service(c: CandidateFacts, case: CaseFacts, today: dt.date) -> Iterable[Fin
             Eligibility.ALLOWED,
             f"{c.name} is an employee from {home}, not from {area}.",
             RULE_IO_SERVICE,
+        )
+
+
+def _line_management(c: CandidateFacts, case: CaseFacts) -> Iterable[Finding]:
+    area = case.service_area_name or "the service complained about"
+    if c.manages_service_area_id is not None and c.manages_service_area_id == case.service_area_id:
+        yield Finding(
+            Eligibility.REFUSED,
+            f"{c.name} manages {area}, the service complained about.",
+            RULE_IO_LINE,
+        )
+    elif c.manages_directorate_id is not None and c.manages_directorate_id == case.directorate_id:
+        yield Finding(
+            Eligibility.REFUSED,
+            f"{c.name} is in the management line of the directorate that {area} belongs to.",
+            RULE_IO_LINE,
+        )
+    else:
+        yield Finding(
+            Eligibility.ALLOWED,
+            f"{c.name} is not in the line management of {area}.",
+            RULE_IO_LINE,
         )
 
 
@@ -663,6 +713,7 @@ def check(
     findings.extend(_stage_two_ip(candidate, role, case))
     if role == AssignmentRole.INVESTIGATING_OFFICER:
         findings.extend(_service(candidate, case, today))
+        findings.extend(_line_management(candidate, case))
     findings.extend(_other_roles(candidate, role, case))
     findings.extend(_availability(candidate, today))
     outcome = max((f.outcome for f in findings), key=lambda o: o.severity)

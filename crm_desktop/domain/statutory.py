@@ -49,6 +49,7 @@ __all__ = [
     "STATUTORY_PROCEDURES",
     "calendar_for",
     "extendable",
+    "response_received_on",
     "six_months_beginning_with",
     "skips_closure_days",
 ]
@@ -95,6 +96,12 @@ def calendar_for(
 def extendable(procedure: Procedure | str, stage: StageCode | str) -> bool:
     """Whether an extension may move this stage's clock (not children's Stage 3)."""
     return (Procedure(procedure), StageCode(stage)) not in NOT_EXTENDABLE
+
+
+def response_received_on(sent_on: dt.date, received_on: dt.date | None) -> dt.date:
+    """The day the complainant received a response: as recorded, else the day after it
+    was sent. The window to ask for the next stage counts from it."""
+    return received_on if received_on is not None else sent_on + dt.timedelta(days=1)
 
 
 def six_months_beginning_with(received: dt.date, months: int = ADULT_PERIOD_MONTHS) -> dt.date:

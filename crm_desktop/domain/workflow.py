@@ -27,6 +27,8 @@ class Action(StrEnum):
     START_INVESTIGATION = "start investigation"  # children's Stage 2: statement agreed
     HOLD_PANEL = "hold panel"  # children's Stage 3 review panel
     RECORD_PANEL_REPORT = "record panel report"  # children's Stage 3: the report arrived
+    RECORD_RESPONSE_RECEIVED = "record response received"  # the next stage's window
+    AGREE_PERIOD = "agree period"  # adult: a longer period agreed (SI 2009/309 reg. 14)
     RESPOND = "respond"
     WITHDRAW = "withdraw"
     DISCONTINUE = "discontinue"
@@ -47,6 +49,8 @@ class Action(StrEnum):
             Action.RECORD_LGSCO_DECISION: "Record the Ombudsman's decision",
             Action.REQUEST_NEXT_STAGE: "Record a request for the next stage",
             Action.RECORD_PANEL_REPORT: "Record the panel's report",
+            Action.RECORD_RESPONSE_RECEIVED: "Record when the complainant received the response",
+            Action.AGREE_PERIOD: "Record a longer period agreed with the complainant",
             Action.ESCALATE: "Open the next stage",
         }.get(self, self.value.capitalize())
 
@@ -143,6 +147,7 @@ _CLOSED_CASE: Mapping[Action, State] = {A.REOPEN: S.REOPENED}
 
 def _responded(*, has_next: bool) -> Mapping[Action, State]:
     table: dict[Action, State] = {
+        A.RECORD_RESPONSE_RECEIVED: S.RESPONDED,
         A.ESCALATE_TO_LGSCO: S.LGSCO_OPEN,
         A.CLOSE_CASE: S.CLOSED,
         A.REOPEN: S.REOPENED,
@@ -213,9 +218,10 @@ _ADULT_STAGE: Table = {
         **_AWAITING_ACK,
         A.RESPOND: S.RESPONDED,
         A.REGRADE: S.AWAITING_ACKNOWLEDGEMENT,
+        A.AGREE_PERIOD: S.AWAITING_ACKNOWLEDGEMENT,
     },
-    S.IN_PROGRESS: {**_RUNNING, A.REGRADE: S.IN_PROGRESS},
-    S.SUSPENDED: {**_SUSPENDED, A.REGRADE: S.SUSPENDED},
+    S.IN_PROGRESS: {**_RUNNING, A.REGRADE: S.IN_PROGRESS, A.AGREE_PERIOD: S.IN_PROGRESS},
+    S.SUSPENDED: {**_SUSPENDED, A.REGRADE: S.SUSPENDED, A.AGREE_PERIOD: S.SUSPENDED},
     S.RESPONDED: _responded(has_next=False),
     S.ENDED: _ENDED,
     S.CLOSED: _CLOSED_CASE,
@@ -371,9 +377,30 @@ ACTION_FORMS: Mapping[Action, ActionForm] = {
                 only_at=StageCode.STAGE_3,
             ),
             Input("reason", "Reason (only if you change the outcome)"),
+            Input(
+                "response_received_on",
+                "Complainant received it on (default: the day after it was sent)",
+            ),
             _NOTE,
         ),
         "The stage's outcome follows from the complaint points' outcomes.",
+    ),
+    A.RECORD_RESPONSE_RECEIVED: ActionForm(
+        "Complainant received the response on",
+        explanation="The window to ask for the next stage counts from this day.",
+    ),
+    A.AGREE_PERIOD: ActionForm(
+        "Agreed with the complainant on",
+        (
+            Input(
+                "agreed_until",
+                "The agreed period ends on",
+                "Enter the last day of the period agreed with the complainant.",
+            ),
+            _NOTE,
+        ),
+        "The regulations allow a period longer than six months if it is agreed with the "
+        "complainant before the six months expire (SI 2009/309 reg. 14).",
     ),
     A.WITHDRAW: ActionForm("Withdrawn on", (_why("the complaint is withdrawn"),)),
     A.DISCONTINUE: ActionForm("Discontinued on", (_why("the complaint is discontinued"),)),
@@ -407,7 +434,13 @@ ACTION_FORMS: Mapping[Action, ActionForm] = {
     ),
     A.ESCALATE_TO_LGSCO: ActionForm(
         "Ombudsman's enquiry received on",
-        (Input("lgsco_reference", "Ombudsman's reference"),),
+        (
+            Input("lgsco_reference", "Ombudsman's reference"),
+            Input(
+                "lgsco_response_due_on",
+                "The Ombudsman's response date (if given; else 20 working days)",
+            ),
+        ),
         "Open an Ombudsman stage for this case.",
     ),
     A.RECORD_LGSCO_DECISION: ActionForm(

@@ -19,6 +19,7 @@ __all__ = [
     "preview_procedure_policy",
     "procedure_policies",
     "procedure_policy",
+    "responder_choices",
     "set_stage_responder",
     "update_procedure_policy",
 ]
@@ -45,7 +46,7 @@ def preview_procedure_policy(
 ) -> policies.PolicyPreview:
     """How many existing cases a new version from that date would apply to (none, when it
     may be added)."""
-    return policies.preview_policy(ctx.session, procedure, effective_from)
+    return policies.preview_policy(ctx.session, procedure, effective_from, ctx.today)
 
 
 @operation(Permission.MANAGE_REFERENCE_DATA, changes=(Change.REFERENCE_DATA,))
@@ -85,6 +86,12 @@ def update_procedure_policy(
         rules=rules,
         note=note,
     )
+
+
+@operation(Permission.SEE_CASES)
+def responder_choices(ctx: OpContext, case_id: CaseId) -> list[flow.ResponderChoice]:
+    """Who could respond at the case's current stage, and any rule each would break."""
+    return flow.responder_choices(ctx.session, case_id)
 
 
 @operation(Permission.WORK_CASES, changes=(Change.CASES,))

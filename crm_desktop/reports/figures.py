@@ -965,8 +965,30 @@ class _Builder:
             notes=(
                 "Green: target met or exceeded. Amber: within 10% of meeting the target. "
                 "Red: outside 10% of meeting the target.",
+                *self._policy_kpi_notes(),
             ),
         )
+
+    def _policy_kpi_notes(self) -> tuple[str, ...]:
+        """Where a timescale KPI's procedure has policy versions: each case is measured
+        against the response time of the version it follows, whatever the KPI's label
+        says, and the note names the versions the years' responses followed."""
+        notes = []
+        for procedure in dict.fromkeys(
+            k.procedure.value for k in self.ref.kpis if k.measure == "in_timescale"
+        ):
+            if not self.ref.policies.has(procedure):
+                continue
+            used = set(self.closed.loc[self.closed["procedure"] == procedure, "policy"])
+            names = [v.name for v in self.ref.policies.versions(procedure) if v.id in used]
+            if not names:
+                continue
+            notes.append(
+                f"{Procedure(procedure).label} timescale KPIs measure each response against "
+                "the response time of the procedure policy its case follows (the version "
+                "in force on the day it was received): " + "; ".join(names) + "."
+            )
+        return tuple(notes)
 
     # -- the Ombudsman -------------------------------------------------------------------
 

@@ -80,6 +80,7 @@ __all__ = [
     "SuspensionView",
     "acknowledge_clock",
     "acknowledgement_check",
+    "agree_period",
     "base_timescale",
     "close_clock",
     "explain_stage_due_date",
@@ -96,6 +97,7 @@ __all__ = [
 FIELD_DUE = "due"
 FIELD_ACKNOWLEDGE_DUE = "acknowledge due"
 FIELD_OUTER_LIMIT = "outer limit"
+FIELD_AGREED_PERIOD = "agreed period"
 
 
 # --------------------------------------------------------------------------- views
@@ -765,15 +767,16 @@ def extend_clock(
     cal = working_calendar(session, procedure)
     extensions = [*_domain_extensions(existing), Extension(days, why)]
     due, _ = _recompute_due(cal, stage, _domain_suspensions(_suspensions(stage)), extensions)
-    if (
-        rules.extension_limit is None
-        and stage.outer_limit_on is not None
-        and due > stage.outer_limit_on
-    ):
+    limit_on = stage.agreed_period_ends_on or stage.outer_limit_on
+    if rules.extension_limit is None and limit_on is not None and due > limit_on:
+        what = (
+            "the period agreed with the complainant, which ends on"
+            if stage.agreed_period_ends_on
+            else "its statutory outer limit of"
+        )
         raise ValidationError(
             f"An extension of {working_days_text(days)} would make this stage due on "
-            f"{format_date(due)}, after its statutory outer limit of "
-            f"{format_date(stage.outer_limit_on)}."
+            f"{format_date(due)}, after {what} {format_date(limit_on)}."
         )
 
     before = stage.due_on
@@ -793,6 +796,45 @@ def extend_clock(
     agreed = " (agreed with the complainant)" if agreed_with_complainant else ""
     text = f"Extended by {working_days_text(days)}{agreed}: {why}"
     _record(session, stage, FIELD_DUE, "extend", before, due, text, actor)
+    session.flush()
+    return _view(stage, procedure)
+
+
+def agree_period(
+    session: Session, stage_id: int, agreed_on: date, until: date, actor: str, note: str = ""
+) -> ClockView:
+    """Record a response period longer than the six months, agreed with the complainant on
+    ``agreed_on`` and ending on ``until``: allowed only when agreed before the six months
+    expired (SI 2009/309 reg. 14(4)(b)). The six months themselves do not move; the
+    agreed period is what the response is measured against."""
+    actor = _actor(actor)
+    stage, procedure = _load(session, stage_id)
+    _require_not_closed(stage, "given a longer period")
+    outer = stage.outer_limit_on
+    if outer is None:
+        raise ValidationError(
+            "Only an adult social care complaint has a six-month period to agree a longer one for.",
+        )
+    if agreed_on > outer:
+        raise ValidationError(
+            f"A longer period must be agreed before the six months expire (on "
+            f"{format_date(outer)}); {format_date(agreed_on)} is after that.",
+            "on",
+        )
+    if until <= outer:
+        raise ValidationError(
+            f"The agreed period must end after the six months do ({format_date(outer)}).",
+            "agreed_until",
+        )
+    before = stage.agreed_period_ends_on
+    stage.agreed_period_ends_on = until
+    stage.agreed_period_on = agreed_on
+    stage.updated_by = actor
+    text = (note or "").strip()
+    why = f"Longer period agreed with the complainant on {format_date(agreed_on)}" + (
+        f": {text}" if text else "."
+    )
+    _record(session, stage, FIELD_AGREED_PERIOD, "agreed", before, until, why, actor)
     session.flush()
     return _view(stage, procedure)
 
@@ -957,6 +999,32 @@ def _current_due(
     return due, suspensions, extensions
 
 
+def _policy_lines(session: Session, stage: Stage, procedure: Procedure) -> list[str]:
+    """What the case's procedure policy says about this clock, when it counts from the
+    acknowledgement (the Complaint Handling Code)."""
+    rules = timescales(session, procedure, stage.stage, stage.case.received_on)
+    if rules.policy is None or rules.policy_stage is None or not rules.from_acknowledgement:
+        return []
+    where = rules.policy_stage.provision("response")
+    cited = f" ({where})" if where else ""
+    lines = [
+        f"The case follows '{rules.policy.name}' (received on "
+        f"{format_date(stage.case.received_on)}): the response is due "
+        f"{working_days_text(stage.timescale_days or 0)} after the acknowledgement{cited}."
+    ]
+    if stage.acknowledged_on is not None:
+        lines.append(f"Acknowledged on {format_date(stage.acknowledged_on)}.")
+    elif stage.closed_on is not None and stage.started_on == stage.closed_on:
+        lines.append("It ended before it was acknowledged: counted from the day it ended.")
+    elif stage.acknowledge_due_on is not None:
+        lines.append(
+            "Not acknowledged yet: counted provisionally from "
+            f"{format_date(stage.acknowledge_due_on)}, the last day the acknowledgement "
+            "is allowed; the due date moves when the acknowledgement is recorded."
+        )
+    return lines
+
+
 def explain_stage_due_date(session: Session, stage_id: int, as_of: date) -> list[str]:
     """The stage's due date in plain English, one line per step (see
     :func:`crm_desktop.domain.deadlines.explain_due_date`); an open suspension counts up to
@@ -970,6 +1038,7 @@ def explain_stage_due_date(session: Session, stage_id: int, as_of: date) -> list
         lines = explain_due_date(
             cal, stage.started_on, stage.timescale_days, suspensions, extensions, as_of
         )
+    lines[:0] = _policy_lines(session, stage, procedure)
     if stage.outer_limit_on is not None:
         lines.append(f"Statutory outer limit: {format_date(stage.outer_limit_on)}.")
     if stage.closed_on is not None:

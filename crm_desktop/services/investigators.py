@@ -161,6 +161,11 @@ class PoolMemberInput:
     daily_fee_pence: int | None = None
     hourly_fee_pence: int | None = None
     notes: str | None = None
+    # The spouse or civil partner of a former employee: the day that partner left.
+    partner_left_employment_on: dt.date | None = None
+    # Their place in a service's management line (an IO may not investigate it).
+    manages_directorate_id: int | None = None
+    manages_service_area_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -187,6 +192,9 @@ class PoolMember:
     open_assignments: int  # offered or accepted: their current load
     reports_on_time: int = 0  # reports received by their due date ...
     reports_completed: int = 0  # ... of all their reports received with a due date
+    partner_left_employment_on: dt.date | None = None
+    manages_directorate_id: int | None = None
+    manages_service_area_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -368,6 +376,9 @@ def _member(
         open_assignments=load.get(person.id, 0),
         reports_on_time=good,
         reports_completed=total,
+        partner_left_employment_on=person.partner_left_employment_on,
+        manages_directorate_id=person.manages_directorate_id,
+        manages_service_area_id=person.manages_service_area_id,
     )
 
 
@@ -431,6 +442,9 @@ def _apply(person: Person, data: PoolMemberInput, actor: Actor) -> None:
     person.left_employment_on = data.left_employment_on
     person.is_elected_member = data.is_elected_member
     person.is_partner_of_member_or_officer = data.is_partner_of_member_or_officer
+    person.partner_left_employment_on = data.partner_left_employment_on
+    person.manages_directorate_id = data.manages_directorate_id
+    person.manages_service_area_id = data.manages_service_area_id
     person.available = data.available
     person.unavailable_until = data.unavailable_until
     person.daily_fee_pence = data.daily_fee_pence
@@ -559,6 +573,18 @@ def pool_areas(session: Session) -> list[ServiceAreaRow]:
 # --------------------------------------------------------------------------- facts
 
 
+def _service_directorate(session: Session, case: Case) -> int | None:
+    """The directorate whose management line the service complained about sits in: its
+    service area's directorate, else the case's own."""
+    if case.service_area_id is not None:
+        found = session.scalar(
+            sa.select(ServiceArea.directorate_id).where(ServiceArea.id == case.service_area_id)
+        )
+        if found is not None:
+            return int(found)
+    return case.directorate_id
+
+
 def _candidate(person: Person, areas: dict[int, str]) -> CandidateFacts:
     return CandidateFacts(
         person_id=person.id,
@@ -572,6 +598,9 @@ def _candidate(person: Person, areas: dict[int, str]) -> CandidateFacts:
         left_employment_on=person.left_employment_on,
         is_elected_member=person.is_elected_member,
         is_partner_of_member_or_officer=person.is_partner_of_member_or_officer,
+        partner_left_employment_on=person.partner_left_employment_on,
+        manages_directorate_id=person.manages_directorate_id,
+        manages_service_area_id=person.manages_service_area_id,
         available=person.available,
         unavailable_until=person.unavailable_until,
     )
@@ -625,6 +654,7 @@ def _case_facts(
         reference=case.reference,
         service_area_id=case.service_area_id,
         service_area_name=areas.get(case.service_area_id) if case.service_area_id else None,
+        directorate_id=_service_directorate(session, case),
         held=held,
         parties=parties,
         stage_two_ip_ids=frozenset(

@@ -299,15 +299,24 @@ def _latest_received(session: Session, procedure: Procedure) -> dt.date | None:
 
 
 def preview_policy(
-    session: Session, procedure: Procedure | str, effective_from: dt.date
+    session: Session,
+    procedure: Procedure | str,
+    effective_from: dt.date,
+    today: dt.date | None = None,
 ) -> PolicyPreview:
     """How many existing cases a new version from ``effective_from`` would apply to, and
-    which version it would follow on from."""
+    which version it would follow on from (and, given ``today``, whether the date may be
+    chosen at all: a new version takes effect after today)."""
     proc = _procedure(procedure)
     cases, open_cases = _case_counts(session, proc, effective_from, None)
     before = policy_for(session, proc, effective_from)
     replaces = before.name if before is not None else None
-    if cases:
+    if today is not None and effective_from <= today and not cases:
+        message = (
+            f"A new version must take effect after today ({format_date(today)}): "
+            f"{format_date(effective_from)} is not. Choose a later date."
+        )
+    elif cases:
         message = (
             f"{cases} case{'s' if cases != 1 else ''} ({open_cases} open) received on or after "
             f"{format_date(effective_from)} already follow{'s' if cases == 1 else ''} another "

@@ -54,9 +54,11 @@ from crm_desktop.domain.enums import (
     StageCode,
     StageStatus,
     SuspensionReason,
+    UserRole,
 )
 from crm_desktop.domain.formatting import format_date
 from crm_desktop.domain.procedure_policy import StageRules
+from crm_desktop.domain.statutory import response_received_on
 from crm_desktop.domain.workflow import (
     ACTION_FORMS,
     ADULT_GRADES,
@@ -89,6 +91,9 @@ class ActionInput:
     grade: StageCode | None = None  # regrade
     outcome_override: Outcome | None = None  # respond: overrides the points' outcome
     panel_report_on: dt.date | None = None  # respond at children's Stage 3
+    response_received_on: dt.date | None = None  # respond: the complainant received it
+    agreed_until: dt.date | None = None  # agree period (adult): its last day
+    lgsco_response_due_on: dt.date | None = None  # the Ombudsman's own response date
     lgsco_decision: LgscoDecision | None = None
     lgsco_reference: str | None = None
     reply_text: str | None = None  # comments
@@ -244,6 +249,15 @@ def _record_workflow_event(
         value = getattr(data, key)
         if value is not None:
             details[key] = value.value
+    for key in (
+        "panel_report_on",
+        "response_received_on",
+        "agreed_until",
+        "lgsco_response_due_on",
+    ):
+        day = getattr(data, key)
+        if day is not None:
+            details[key] = day.isoformat()
     if data.override_window:
         details["override_window"] = True
     session.info.setdefault(ACTOR_KEY, actor.username)
@@ -528,6 +542,48 @@ def _respond(
     _record_responder(session, case, stage, actor)
     clock.close_clock(session, stage.id, data.on, actor.username)
     stage.outcome = outcome
+    if data.response_received_on is not None and data.response_received_on < data.on:
+        raise ValidationError(
+            "The complainant cannot have received the response before it was sent.",
+            "response_received_on",
+        )
+    stage.response_received_on = response_received_on(data.on, data.response_received_on)
+    return stage.id
+
+
+def _record_response_received(
+    session: Session,
+    case: Case,
+    stage: Stage | None,
+    data: ActionInput,
+    actor: Actor,
+    warnings: list[str],
+) -> int:
+    stage = _stage(stage)
+    assert stage.closed_on is not None
+    if data.on < stage.closed_on:
+        raise ValidationError(
+            f"The complainant cannot have received the response before it was sent "
+            f"({format_date(stage.closed_on)}).",
+            "on",
+        )
+    stage.response_received_on = data.on
+    return stage.id
+
+
+def _agree_period(
+    session: Session,
+    case: Case,
+    stage: Stage | None,
+    data: ActionInput,
+    actor: Actor,
+    warnings: list[str],
+) -> int:
+    stage = _stage(stage)
+    assert data.agreed_until is not None  # required: checked by perform
+    clock.agree_period(
+        session, stage.id, data.on, data.agreed_until, actor.username, data.note or ""
+    )
     return stage.id
 
 
@@ -615,13 +671,14 @@ def _request_next_stage(
         session, Procedure(case.procedure), StageCode(stage.stage), case.received_on
     ).next_stage_window
     if window is not None:
-        last_day = working_calendar(session, case.procedure).add_working_days(
-            stage.closed_on, window
-        )
+        # The window counts from the day the complainant received the response.
+        received = response_received_on(stage.closed_on, stage.response_received_on)
+        last_day = working_calendar(session, case.procedure).add_working_days(received, window)
         if data.on > last_day:
             late = (
                 f"The request came on {format_date(data.on)}, after the window closed on "
-                f"{format_date(last_day)} ({window} working days after the response)."
+                f"{format_date(last_day)} ({window} working days after the complainant "
+                f"received the response on {format_date(received)})."
             )
             if not data.override_window:
                 raise ValidationError(
@@ -694,19 +751,27 @@ def _escalate_to_lgsco(
     new = _open_stage(session, case, stage, StageCode.LGSCO, data.on)
     new.started_on = data.on
     rules = timescales(session, Procedure(case.procedure), StageCode.LGSCO, case.received_on)
-    due = (
-        working_calendar(session, case.procedure).add_working_days(
+    if data.lgsco_response_due_on is not None:
+        # The Ombudsman's own response date wins.
+        if data.lgsco_response_due_on < data.on:
+            raise ValidationError(
+                "The Ombudsman's response date cannot be before the enquiry arrived.",
+                "lgsco_response_due_on",
+            )
+        due: dt.date | None = data.lgsco_response_due_on
+    elif rules.lgsco_enquiry_response is not None:
+        due = working_calendar(session, case.procedure).add_working_days(
             data.on, rules.lgsco_enquiry_response
         )
-        if rules.lgsco_enquiry_response is not None
-        else None
-    )
+    else:
+        due = None
     session.add(
         LgscoDetail(
             stage_id=new.id,
             lgsco_reference=(data.lgsco_reference or "").strip() or None,
             enquiry_received_on=data.on,
             enquiry_response_due_on=due,
+            enquiry_due_from_ombudsman=data.lgsco_response_due_on is not None,
         )
     )
     return new.id
@@ -790,6 +855,7 @@ def _reopen(
         stage.outcome_override_reason = None
         stage.next_stage_requested_on = None
         stage.next_stage_window_override = None
+        stage.response_received_on = None
         stage.status = StageStatus.OPEN
         if stage.panel_on is not None and stage.stage == StageCode.STAGE_3:
             stage.council_response_on = None
@@ -812,6 +878,8 @@ _HANDLERS = {
     Action.START_INVESTIGATION: _start_investigation,
     Action.HOLD_PANEL: _hold_panel,
     Action.RECORD_PANEL_REPORT: _record_panel_report,
+    Action.RECORD_RESPONSE_RECEIVED: _record_response_received,
+    Action.AGREE_PERIOD: _agree_period,
     Action.RESPOND: _respond,
     Action.WITHDRAW: lambda s, c, st, d, a, w: _end(s, c, st, d, a, w, Outcome.WITHDRAWN),
     Action.DISCONTINUE: lambda s, c, st, d, a, w: _end(s, c, st, d, a, w, Outcome.DISCONTINUED),
@@ -875,6 +943,41 @@ def _record_responder(session: Session, case: Case, stage: Stage, actor: Actor) 
                 "responder",
             )
         stage.responder_id = actor.user_id
+
+
+@dataclass(frozen=True)
+class ResponderChoice:
+    """Someone who may be chosen to respond at the case's current stage; ``problem`` says
+    why not (the previous stage's responder where the policy forbids it), so that only a
+    manager, with a reason, may choose them."""
+
+    user_id: int
+    name: str
+    current: bool  # the stage's responder now
+    problem: str | None
+
+
+def responder_choices(session: Session, case_id: int) -> list[ResponderChoice]:
+    """The active staff (not investigators) who could respond at the case's current
+    stage, with the rule each breaks, if any."""
+    case = load_case(session, case_id)
+    stage = current_stage(session, case)
+    if stage is None or stage.stage == StageCode.LGSCO or stage.closed_on is not None:
+        return []
+    users = session.scalars(
+        sa.select(User)
+        .where(User.active.is_(True), User.role != UserRole.INVESTIGATOR)
+        .order_by(User.display_name, User.id)
+    )
+    return [
+        ResponderChoice(
+            user.id,
+            user.display_name or user.username,
+            user.id == stage.responder_id,
+            same_responder_problem(session, case, stage, user.id),
+        )
+        for user in users
+    ]
 
 
 @dataclass(frozen=True)

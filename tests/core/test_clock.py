@@ -6,8 +6,9 @@ a clock starting Mon 4 Mar 2024 with 20 working days runs 5-8 Mar (4), 11-15 (9)
 Continuing: 4 Apr (21), 5 Apr (22), 8 Apr (23), 9 Apr (24), 10 Apr (25).
 Acknowledgement within 3 working days of 4 Mar: Thu 7 Mar.
 Children's Stage 1 (10 working days) from 4 Mar: 5-8 (4), 11-15 (9), 18 Mar (10).
-Adult (35 working days, outer limit 6 calendar months): 4 Mar + 6 months = Wed 4 Sep 2024,
-which is 127 working days after 4 Mar (checked against the calendar below).
+Adult (35 working days, outer limit the six months beginning with the day received,
+SI 2009/309 reg. 14(4)): received 4 Mar, the six months end the day before 4 Sep: Tue 3 Sep
+2024, which is 126 working days after 4 Mar (checked against the calendar below).
 """
 
 from __future__ import annotations
@@ -230,15 +231,17 @@ def test_start_adult_sets_the_outer_limit(db: Database) -> None:
     view = db.write(lambda s: start_clock(s, stage_id, START, "alice"))
     assert view.timescale_days == 35
     assert view.due_on == date(2024, 4, 24)
-    assert view.outer_limit_on == date(2024, 9, 4)
-    assert ("outer limit", "start", None, date(2024, 9, 4)) in changes(db, stage_id)
+    assert view.outer_limit_on == date(2024, 9, 3)
+    assert ("outer limit", "start", None, date(2024, 9, 3)) in changes(db, stage_id)
 
 
-def test_start_children_stage_3_runs_to_the_council_response(db: Database) -> None:
+def test_start_children_stage_3_runs_the_panel_clock_first(db: Database) -> None:
+    # SI 2006/1738 reg. 19(4): the panel meets within 30 working days of the request; the
+    # report's and the council's response clocks start later (test_review_panel_clocks).
     stage_id = make_stage(db, Procedure.CHILDREN, StageCode.STAGE_3)
     view = db.write(lambda s: start_clock(s, stage_id, START, "alice"))
-    assert view.timescale_days == 30 + 5 + 15
-    assert view.due_on == england_and_wales_calendar().add_working_days(START, 50)
+    assert view.timescale_days == 30
+    assert view.due_on == england_and_wales_calendar().add_working_days(START, 30)
 
 
 def test_start_includes_council_closure_days(db: Database) -> None:
@@ -500,20 +503,20 @@ def get_clock_due(db: Database, stage_id: int) -> date | None:
 
 
 def test_adult_extension_stops_at_the_outer_limit(db: Database) -> None:
-    assert england_and_wales_calendar().working_days_between(START, date(2024, 9, 4)) == 127
+    assert england_and_wales_calendar().working_days_between(START, date(2024, 9, 3)) == 126
     stage_id = started(db, procedure=Procedure.ADULT, stage=StageCode.MODERATE_HIGH)
     message = refused(
         db,
         stage_id,
-        lambda s: extend_clock(s, stage_id, 93, "Awaiting health partner", "bob"),
+        lambda s: extend_clock(s, stage_id, 92, "Awaiting health partner", "bob"),
         "statutory outer limit",
     )
     assert message == (
-        "An extension of 93 working days would make this stage due on 5 Sep 2024, after "
-        "its statutory outer limit of 4 Sep 2024."
+        "An extension of 92 working days would make this stage due on 4 Sep 2024, after "
+        "its statutory outer limit of 3 Sep 2024."
     )
-    view = db.write(lambda s: extend_clock(s, stage_id, 92, "Awaiting health partner", "bob"))
-    assert view.due_on == date(2024, 9, 4)
+    view = db.write(lambda s: extend_clock(s, stage_id, 91, "Awaiting health partner", "bob"))
+    assert view.due_on == date(2024, 9, 3)
 
 
 def test_extension_without_any_limit_is_allowed(db: Database) -> None:

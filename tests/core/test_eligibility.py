@@ -187,33 +187,33 @@ def test_a_panel_member_must_be_independent_too() -> None:
 @pytest.mark.parametrize(
     ("today", "expected"),
     [
-        (dt.date(2021, 3, 14), Eligibility.WARNING),  # the day they left
-        (dt.date(2022, 6, 1), Eligibility.WARNING),
-        (dt.date(2024, 3, 13), Eligibility.WARNING),  # the day before 3 years
+        (dt.date(2021, 3, 14), Eligibility.REFUSED),  # the day they left
+        (dt.date(2022, 6, 1), Eligibility.REFUSED),
+        (dt.date(2024, 3, 13), Eligibility.REFUSED),  # the day before 3 years
         (dt.date(2024, 3, 14), Eligibility.ALLOWED),  # exactly 3 years after leaving
         (dt.date(2024, 3, 15), Eligibility.ALLOWED),
     ],
 )
-def test_a_former_employee_is_a_warning_until_three_years_after_leaving(
+def test_a_former_employee_is_refused_until_three_years_after_leaving(
     today: dt.date, expected: Eligibility
 ) -> None:
+    # The council's own rule (para. 51): refused, not a warning a manager can override.
     verdict = check(person(left_employment_on=dt.date(2021, 3, 14)), IP, stage_two(), today)
     assert verdict.outcome == expected
-    if expected == Eligibility.WARNING:
-        assert verdict.needs_override
+    if expected == Eligibility.REFUSED:
+        assert not verdict.needs_override
         assert verdict.reasons == (
-            "Pat Jones left the council's employment on 14 Mar 2021, less than 3 years ago "
-            "(no longer a concern from 14 Mar 2024). A manager may appoint them, recording "
-            "why.",
+            "Pat Jones left the council's employment on 14 Mar 2021, less than 3 years ago, "
+            "so cannot be an Independent Person before 14 Mar 2024.",
         )
-        assert verdict.warnings[0].rule == rules.RULE_FORMER_EMPLOYEE
+        assert verdict.refusals[0].rule == rules.RULE_FORMER_EMPLOYEE
 
 
 def test_leaving_on_29_february_clears_on_28_february_three_years_later() -> None:
     left = dt.date(2020, 2, 29)
     assert former_employee_clear_on(left) == dt.date(2023, 2, 28)
     candidate = person(left_employment_on=left)
-    assert check(candidate, IP, stage_two(), dt.date(2023, 2, 27)).outcome == Eligibility.WARNING
+    assert check(candidate, IP, stage_two(), dt.date(2023, 2, 27)).outcome == Eligibility.REFUSED
     assert check(candidate, IP, stage_two(), dt.date(2023, 2, 28)).outcome == Eligibility.ALLOWED
 
 
@@ -224,7 +224,7 @@ def test_the_boundary_uses_calendar_years_not_3_times_365_days() -> None:
     candidate = person(left_employment_on=left)
     day_1095 = left + dt.timedelta(days=1095)
     assert day_1095 == dt.date(2024, 2, 29)
-    assert check(candidate, IP, stage_two(), day_1095).outcome == Eligibility.WARNING
+    assert check(candidate, IP, stage_two(), day_1095).outcome == Eligibility.REFUSED
 
 
 def test_a_recent_former_employee_may_be_an_investigating_officer_without_a_warning() -> None:
@@ -232,9 +232,62 @@ def test_a_recent_former_employee_may_be_an_investigating_officer_without_a_warn
     assert check(candidate, IO, stage_two(), TODAY).outcome == Eligibility.ALLOWED
 
 
-def test_a_recent_former_employee_on_the_review_panel_is_a_warning() -> None:
+def test_a_recent_former_employee_on_the_review_panel_is_refused() -> None:
     verdict = check(person(left_employment_on=dt.date(2023, 1, 1)), MEMBER, stage_three(), TODAY)
-    assert verdict.outcome == Eligibility.WARNING
+    assert verdict.outcome == Eligibility.REFUSED
+
+
+# ------------------------------------------- spouses and civil partners (reg. 2; para. 51)
+
+
+@pytest.mark.parametrize(
+    ("partner_left", "today", "expected"),
+    [
+        (dt.date(2022, 9, 30), dt.date(2024, 6, 3), Eligibility.REFUSED),  # left 20 months ago
+        (dt.date(2021, 6, 3), dt.date(2024, 6, 2), Eligibility.REFUSED),  # the day before 3 years
+        (dt.date(2021, 6, 3), dt.date(2024, 6, 3), Eligibility.ALLOWED),  # 3 years to the day
+        (dt.date(2024, 12, 20), dt.date(2024, 6, 3), Eligibility.REFUSED),  # still employed
+    ],
+)
+def test_the_partner_of_a_recent_former_employee_is_refused(
+    partner_left: dt.date, today: dt.date, expected: Eligibility
+) -> None:
+    candidate = person(partner_left_employment_on=partner_left)
+    for role in (IP, MEMBER):
+        case = stage_two() if role == IP else stage_three()
+        verdict = check(candidate, role, case, today)
+        assert verdict.outcome == expected
+        if expected == Eligibility.REFUSED:
+            assert "spouse or civil partner" in verdict.reasons[0]
+            assert verdict.refusals[0].rule == rules.RULE_FORMER_EMPLOYEE
+
+
+def test_the_partner_of_a_member_or_officer_is_refused() -> None:
+    verdict = check(person(is_partner_of_member_or_officer=True), IP, stage_two(), TODAY)
+    assert verdict.is_refused
+
+
+# ----------------------------------------- the Investigating Officer's management line
+
+
+def test_an_io_who_manages_the_service_area_is_refused() -> None:
+    candidate = person(
+        is_employee=True, home_service_area_id=FOSTERING, manages_service_area_id=THROUGH_CARE
+    )
+    verdict = check(candidate, IO, stage_two(directorate_id=7), TODAY)
+    assert verdict.is_refused
+    assert verdict.refusals[0].rule == rules.RULE_IO_LINE
+    assert "manages Through Care" in verdict.reasons[0]
+
+
+def test_an_io_in_the_directorates_management_line_is_refused() -> None:
+    candidate = person(is_employee=True, home_service_area_id=FOSTERING, manages_directorate_id=7)
+    verdict = check(candidate, IO, stage_two(directorate_id=7), TODAY)
+    assert verdict.is_refused
+    assert "management line of the directorate" in verdict.reasons[0]
+    # Managing another directorate is no bar.
+    other = check(candidate, IO, stage_two(directorate_id=8), TODAY)
+    assert other.outcome == Eligibility.ALLOWED
 
 
 # ------------------------------------------------------------- one role per complaint

@@ -271,7 +271,7 @@ def test_example_cases_are_recorded_as_the_workflow_would(database: Database) ->
         assert two.statement_agreed_on == two.started_on
         assert one.statement_agreed_on is None and three.statement_agreed_on is None
         assert two.requested_on == two.started_on
-        assert (one.timescale_days, two.timescale_days, three.timescale_days) == (10, 25, 50)
+        assert (one.timescale_days, two.timescale_days, three.timescale_days) == (10, 25, 30)
         assert three.council_response_on == three.closed_on
         for s in stages:
             assert s.status == StageStatus.CLOSED and s.outcome is not None
@@ -326,7 +326,8 @@ def test_example_cases_are_recorded_as_the_workflow_would(database: Database) ->
         assert sorted(categories) == ["Decision Making", "Finance"]
         adult_stage = session.get(Stage, adult.current_stage_id)
         assert adult_stage is not None and adult_stage.stage == StageCode.MODERATE_HIGH
-        assert adult_stage.outer_limit_on == dt.date(2021, 10, 26)
+        # The six months beginning with the day received, 26 Apr, end on 25 Oct.
+        assert adult_stage.outer_limit_on == dt.date(2021, 10, 25)
 
         # Compliments: no stage, closed on the day received.
         compliment = session.scalar(sa.select(Case).where(Case.reference == "EXCH-00701"))

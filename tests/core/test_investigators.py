@@ -388,12 +388,33 @@ def test_a_role_the_stage_does_not_have_is_refused(database: Database) -> None:
 # ----------------------------------------------------------------------- overrides
 
 
-def test_a_recent_former_employee_as_ip_needs_a_manager_and_a_reason(database: Database) -> None:
+def test_a_recent_former_employee_as_ip_is_refused_even_for_a_manager(database: Database) -> None:
+    # The council's own rule (para. 51): refused, not a warning to override.
     driver = Driver(database)
     handle = children_stage_two(driver)
     stage_id = stage_of(database, handle)
     left = add_calendar_months(DAY, -12)
     pid = pool(database, "Lee Shaw", left_employment_on=left)
+    partner = pool(database, "Kit Shaw", partner_left_employment_on=left)
+    before = snapshot(database, handle.case_id)
+    for who in (pid, partner):
+        with pytest.raises(ValidationError, match="is not allowed"):
+            run_operation(
+                database, MANAGER, DAY, ops.offer, stage_id, who, IP, override_reason="needed"
+            )
+    assert snapshot(database, handle.case_id) == before
+    with database.session() as session:
+        verdict = inv.eligibility(session, pid, handle.case_id, IP, DAY)
+        assert verdict.is_refused
+        assert "left the council's employment on 3 Jun 2023" in verdict.reasons[0]
+        assert inv.eligibility(session, partner, handle.case_id, IP, DAY).is_refused
+
+
+def test_an_unavailable_ip_needs_a_manager_and_a_reason(database: Database) -> None:
+    driver = Driver(database)
+    handle = children_stage_two(driver)
+    stage_id = stage_of(database, handle)
+    pid = pool(database, "Lee Shaw", available=False)
     before = snapshot(database, handle.case_id)
     # Overriding the warning is a manager's decision: an officer is refused.
     with pytest.raises(PermissionRefused):
@@ -402,7 +423,7 @@ def test_a_recent_former_employee_as_ip_needs_a_manager_and_a_reason(database: D
         with pytest.raises(ValidationError) as refused:
             run_operation(database, MANAGER, DAY, ops.offer, stage_id, pid, IP, None, blank)
         assert refused.value.field == "override_reason"
-    assert "left the council's employment on 3 Jun 2023" in refused.value.message
+    assert "Lee Shaw is marked as unavailable" in refused.value.message
     assert snapshot(database, handle.case_id) == before
 
     reason = "Left from an unrelated service (highways); no contact with children's services"
@@ -422,14 +443,14 @@ def test_a_recent_former_employee_as_ip_needs_a_manager_and_a_reason(database: D
         assert json.loads(event.after or "{}")["override_reason"] == reason
 
 
-def test_exactly_three_years_after_leaving_no_override_is_needed(database: Database) -> None:
+def test_exactly_three_years_after_leaving_they_are_allowed(database: Database) -> None:
     driver = Driver(database)
     handle = children_stage_two(driver)
     stage_id = stage_of(database, handle)
     day_before = pool(database, "Max Dunn", left_employment_on=dt.date(2021, 6, 4))
     on_the_day = pool(database, "Nia Dunn", left_employment_on=dt.date(2021, 6, 3))
     with database.session() as session:
-        assert inv.eligibility(session, day_before, handle.case_id, IP, DAY).needs_override
+        assert inv.eligibility(session, day_before, handle.case_id, IP, DAY).is_refused
         assert inv.eligibility(session, on_the_day, handle.case_id, IP, DAY).is_allowed
     offered = write(database, lambda s: inv.offer(s, stage_id, on_the_day, IP, OFFICER, DAY))
     assert offered.override_reason is None and offered.overridden_by is None
@@ -798,7 +819,7 @@ def test_the_replacement_is_checked_like_an_offer_and_may_need_an_override(
     stage_id = stage_of(database, handle)
     io = pool(database, "Bo Dale")
     ip = pool(database, "Cy Dale")
-    recent = pool(database, "Di Dale", left_employment_on=add_calendar_months(DAY, -6))
+    recent = pool(database, "Di Dale", available=False)
     write(database, lambda s: inv.offer(s, stage_id, io, IO, OFFICER, DAY))
     ip_offer = write(database, lambda s: inv.offer(s, stage_id, ip, IP, OFFICER, DAY))
     before = snapshot(database, handle.case_id)
@@ -841,7 +862,7 @@ def test_suggestions_rank_by_load_availability_and_on_time_record(database: Data
     g = pool(database, "Gil Late")
     b = pool(database, "Ben New")
     c = pool(database, "Cat Busy")
-    f = pool(database, "Fay Former", left_employment_on=add_calendar_months(DAY, -24))
+    pool(database, "Fay Former", left_employment_on=add_calendar_months(DAY, -24))
     d = pool(database, "Dev Away", available=False)
     pool(database, "Eve Staff", is_employee=True)
     add_row(database, other_stage, a, IO, status=AssignmentStatus.REPORT_RECEIVED,
@@ -858,7 +879,6 @@ def test_suggestions_rank_by_load_availability_and_on_time_record(database: Data
             "Gil Late",
             "Ben New",
             "Cat Busy",
-            "Fay Former",
             "Dev Away",
         ]
         by_name = {s.name: s for s in found}
@@ -872,14 +892,14 @@ def test_suggestions_rank_by_load_availability_and_on_time_record(database: Data
         assert by_name["Ben New"].on_time_rate is None
         assert by_name["Ben New"].reasons[-1] == "No reports yet, so no on-time record."
         assert by_name["Cat Busy"].reasons[0] == "1 open appointment."
-        assert by_name["Fay Former"].verdict.outcome == Eligibility.WARNING
-        assert by_name["Fay Former"].reasons[0].startswith("Fay Former left the council's")
+        # A former employee who left 2 years ago is refused as IP: never suggested.
+        assert "Fay Former" not in by_name
         assert by_name["Dev Away"].reasons[0] == "Dev Away is marked as unavailable."
         assert not by_name["Dev Away"].available
         assert [
             s.person_id for s in inv.suggestions(session, handle.case_id, IP, DAY, limit=2)
         ] == [a, g]
-        assert {s.person_id for s in found} == {a, g, b, c, f, d}
+        assert {s.person_id for s in found} == {a, g, b, c, d}
         with pytest.raises(ValidationError, match="at least one"):
             inv.suggestions(session, handle.case_id, IP, DAY, limit=0)
 
@@ -1082,3 +1102,49 @@ def test_the_lifecycle_table_is_the_products() -> None:
     stays = {status for status, steps in LIFECYCLE.items() if Step.RECORD_PROGRESS in steps}
     assert stays == {S.ACCEPTED, S.REPORT_RECEIVED, S.REPLACED}
     assert LIFECYCLE[S.DECLINED] == {}
+
+
+def test_an_io_in_the_services_management_line_is_refused(any_database: Database) -> None:
+    """The Investigating Officer may not be in the line management of the service
+    complained about: its service area's manager, or its directorate's (para. 50)."""
+    from crm_desktop.db.models import Directorate
+
+    database = any_database
+    driver = Driver(database)
+    handle = children_stage_two(driver)
+    through_care = area_id(database, Procedure.CHILDREN, "Through Care")
+    elsewhere = other_area_id(database, Procedure.CHILDREN, "Through Care")
+
+    def put_in_a_directorate(session: Session) -> int:
+        directorate = Directorate(name="Children and Families")
+        session.add(directorate)
+        session.flush()
+        area = session.get(ServiceArea, through_care)
+        assert area is not None
+        area.directorate_id = directorate.id
+        return directorate.id
+
+    directorate_id = write(database, put_in_a_directorate)
+    area_manager = pool(
+        database,
+        "Hal Head",
+        is_employee=True,
+        home_service_area_id=elsewhere,
+        manages_service_area_id=through_care,
+    )
+    director = pool(
+        database,
+        "Dee Rector",
+        is_employee=True,
+        home_service_area_id=elsewhere,
+        manages_directorate_id=directorate_id,
+    )
+    outsider = pool(database, "Oz Side", is_employee=True, home_service_area_id=elsewhere)
+    with database.session() as session:
+        verdict = inv.eligibility(session, area_manager, handle.case_id, IO, DAY)
+        assert verdict.is_refused
+        assert "Hal Head manages Through Care, the service complained about." in verdict.reasons
+        verdict = inv.eligibility(session, director, handle.case_id, IO, DAY)
+        assert verdict.is_refused
+        assert any("management line of the directorate" in r for r in verdict.reasons)
+        assert inv.eligibility(session, outsider, handle.case_id, IO, DAY).is_allowed

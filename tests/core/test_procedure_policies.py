@@ -25,7 +25,15 @@ import sqlalchemy as sa
 
 from crm_desktop.correspondence.reminders import collect_deadlines
 from crm_desktop.db.database import Database
-from crm_desktop.db.models import Case, ComplaintPoint, DueDateChange, ProcedurePolicy, Stage, User
+from crm_desktop.db.models import (
+    AuditEvent,
+    Case,
+    ComplaintPoint,
+    DueDateChange,
+    ProcedurePolicy,
+    Stage,
+    User,
+)
 from crm_desktop.domain.access import Actor
 from crm_desktop.domain.enums import Kind, Outcome, Procedure, StageCode, UserRole
 from crm_desktop.domain.procedure_policy import (
@@ -217,11 +225,27 @@ def test_the_2023_and_the_code_deadlines_through_the_workflow(db: Database) -> N
         _date("2026-04-24"),
     )
 
+    explained = run_operation(db, olive, TODAY, flow_ops.explain_due_date, b.id).value
+    assert explained[1].startswith("Not acknowledged yet: counted provisionally from 10 Apr 2026")
+    assert explained[-1] == "Due date: 24 Apr 2026."
+    assert (
+        not run_operation(db, olive, TODAY, flow_ops.explain_due_date, a.id)
+        .value[0]
+        .startswith("The case follows")
+    )
+
     assert _do(db, old, Action.ACKNOWLEDGE, olive, on=_date("2026-04-02")) == []
     assert _do(db, new, Action.ACKNOWLEDGE, olive, on=_date("2026-04-08")) == []
     a, b = _stage(db, old), _stage(db, new)
     assert a.due_on == _date("2026-04-30")  # the 2023 clock counts from receipt
     assert (b.started_on, b.due_on) == (_date("2026-04-08"), _date("2026-04-22"))
+    explained = run_operation(db, olive, TODAY, flow_ops.explain_due_date, b.id).value
+    assert explained[:2] == [
+        "The case follows 'Complaint Handling Code (Local Government and Social Care "
+        "Ombudsman)' (received on 1 Apr 2026): the response is due 10 working days after "
+        "the acknowledgement (paragraph 6.3 of the Complaint Handling Code).",
+        "Acknowledged on 8 Apr 2026.",
+    ]
     with db.session() as session:
         change = session.scalars(
             sa.select(DueDateChange).where(
@@ -344,6 +368,13 @@ def test_the_kpi_and_report_buckets_measure_each_case_against_its_own_policy(
         report = annual_report(session, 2026, [Procedure.CORPORATE])
     row = next(r for r in kpis.rows if r[0].value and "Corporate Stage 1" in str(r[0].value))
     assert row[-1].value == 50.0  # one of two in time, each by its own policy
+    assert any(
+        "Corporate timescale KPIs measure each response against the response time of the "
+        "procedure policy its case follows"
+        in note
+        and "Corporate complaints procedure 2023; Complaint Handling Code" in note
+        for note in kpis.notes
+    )
 
     table = next(
         t for s in report.sections for t in s.tables if t.key == "corporate_stage1_timescales"
@@ -482,6 +513,15 @@ def test_a_new_version_dated_next_month_changes_no_existing_case(db: Database) -
     ).value
     assert (preview.cases, preview.open_cases) == (0, 0)
     assert preview.message.startswith("Applies to no existing case (0 open cases)")
+    too_soon = run_operation(
+        db, MANAGER, today, policy_ops.preview_procedure_policy, "corporate", today
+    ).value
+    assert too_soon.message.startswith("A new version must take effect after today")
+    in_use = run_operation(
+        db, MANAGER, today, policy_ops.preview_procedure_policy, "corporate", NEW
+    ).value
+    assert (in_use.cases, in_use.open_cases) == (2, 2)
+    assert in_use.message.startswith("2 cases (2 open) received on or after 1 Apr 2026")
     stricter = COMPLAINT_HANDLING_CODE.with_stage(
         replace(COMPLAINT_HANDLING_CODE.stage(StageCode.STAGE_1), response_days=8)  # type: ignore[type-var]
     )
@@ -491,6 +531,15 @@ def test_a_new_version_dated_next_month_changes_no_existing_case(db: Database) -
     ).value  # fmt: skip
     assert not added.in_use and added.effective_from == start
     assert dates() == before
+    with db.session() as session:  # the new version is in the audit trail
+        created = session.scalars(
+            sa.select(AuditEvent).where(
+                AuditEvent.entity == "procedure_policy",
+                AuditEvent.entity_id == str(added.id),
+                AuditEvent.action == "create",
+            )
+        ).all()
+        assert len(created) == 1 and "Stricter" in (created[0].after or "")
     with db.session() as session:
         for case in session.scalars(sa.select(Case)):
             followed = policy_for(session, case.procedure, case.received_on)
@@ -602,3 +651,79 @@ def test_the_2023_procedure_does_not_ask_for_a_different_stage_2_responder(
         db, olive, TODAY, policy_ops.set_stage_responder, old, _version(db, old), olive.user_id
     )
     assert _stage(db, old).responder_id == olive.user_id
+
+
+# ----------------------------------------------------------------------- command line
+
+
+def test_the_policy_commands(
+    migrated_sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from crm_desktop.cli import main
+
+    url = migrated_sqlite_url
+    assert main(["--database", url, "policy", "list", "--procedure", "corporate"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 2
+    assert "Corporate complaints procedure 2023 -- cases received up to 31 Mar 2026" in out[0]
+    assert "Complaint Handling Code" in out[1] and "cases received from 1 Apr 2026" in out[1]
+    code_id = out[1].split()[0]
+    assert main(["--database", url, "policy", "show", code_id]) == 0
+    shown = capsys.readouterr().out
+    assert "Stage 1: acknowledge within 5 working days; respond within 10 working days of " in (
+        shown
+    )
+    assert main(["--database", url, "policy", "show", code_id, "--json"]) == 0
+    rules = tmp_path / "rules.json"
+    rules.write_text(capsys.readouterr().out, encoding="utf-8")
+    assert rules_from_json(rules.read_text(encoding="utf-8")) == COMPLAINT_HANDLING_CODE
+    start = _next_month(dt.date.today())
+    assert main(["--database", url, "policy", "preview", "corporate", start.isoformat()]) == 0
+    assert capsys.readouterr().out.startswith("Applies to no existing case")
+    command = ["policy", "add", "corporate", "Next", start.isoformat(), str(rules)]
+    assert main(["--database", url, *command]) == 0
+    assert "Added Next" in capsys.readouterr().out
+    # Dated today: refused, with the reason, nothing added.
+    today = dt.date.today().isoformat()
+    assert main(["--database", url, "policy", "add", "corporate", "Now", today, str(rules)]) == 2
+    assert "must take effect after today" in capsys.readouterr().err
+    assert main(["--database", url, "policy", "list"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 3
+
+
+# ------------------------------------------------------------------------------ demo
+
+
+def test_demo_cases_follow_the_policy_of_the_day_they_were_received(database: Database) -> None:
+    from crm_desktop.domain.calendar import england_and_wales_calendar
+    from crm_desktop.services.demo import generate_demo
+
+    end = dt.date(2026, 11, 30)
+    generate_demo(database, 1500, 11, end)
+    cal = england_and_wales_calendar()
+    with database.session() as session:
+        rows = session.execute(
+            sa.select(Stage, Case.received_on)
+            .join(Case, Case.id == Stage.case_id)
+            .where(Case.procedure == Procedure.CORPORATE, Stage.stage.in_(("1", "2")))
+        ).all()
+    code = [(s, r) for s, r in rows if r >= NEW]
+    old = [(s, r) for s, r in rows if r < NEW]
+    assert len(code) > 50 and len(old) > 50
+    for stage, _received in old:
+        assert stage.timescale_days == (20 if stage.stage == StageCode.STAGE_1 else 25)
+        assert stage.acknowledge_due_on == cal.add_working_days(stage.requested_on, 3)
+    provisional = 0
+    for stage, _received in code:
+        assert stage.timescale_days == (10 if stage.stage == StageCode.STAGE_1 else 20)
+        assert stage.acknowledge_due_on == cal.add_working_days(stage.requested_on, 5)
+        # The clock counts from the acknowledgement, or provisionally from its last day.
+        if stage.acknowledged_on is not None:
+            assert stage.started_on == stage.acknowledged_on
+        else:
+            assert stage.started_on == stage.acknowledge_due_on and stage.closed_on is None
+            provisional += 1
+        assert stage.extended_days <= (10 if stage.stage == StageCode.STAGE_1 else 20)
+        days = stage.timescale_days + stage.extended_days + stage.suspended_days
+        assert stage.due_on == cal.add_working_days(stage.started_on, days)
+    assert provisional > 0

@@ -615,8 +615,8 @@ def test_regrading_an_adult_complaint_is_recorded(driver: Driver) -> None:
     assert (grading.from_grade, grading.to_grade) == (StageCode.LOW, StageCode.MODERATE_HIGH)
     assert grading.reason == "Several teams involved" and grading.changed_by == "officer1"
     assert stage.stage == StageCode.MODERATE_HIGH
-    # The adult outer limit is 6 calendar months from the start.
-    assert stage.outer_limit_on == dt.date(2024, 9, 1)
+    # The six months beginning with the day it was received (1 Mar) end on 31 Aug.
+    assert stage.outer_limit_on == dt.date(2024, 8, 31)
 
 
 # -- the Ombudsman -------------------------------------------------------------------

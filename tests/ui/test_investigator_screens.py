@@ -74,10 +74,8 @@ def pool(database: Database, people: dict[str, Actor]) -> dict[str, int]:
     return {
         "alice": _pool(database, officer, "Alice Allman", hourly_fee_pence=5000),
         "bob": _pool(database, officer, "Bob Baxter", daily_fee_pence=35000),
-        # Left the council a year ago: an independent role needs a manager's override.
-        "wendy": _pool(
-            database, officer, "Wendy Walsh", left_employment_on=TODAY - dt.timedelta(days=365)
-        ),
+        # Marked unavailable: an appointment needs a manager's override.
+        "wendy": _pool(database, officer, "Wendy Walsh", available=False),
         # An elected member: never an Independent Person.
         "rex": _pool(database, officer, "Rex Reeve", is_elected_member=True),
     }

@@ -33,6 +33,7 @@ from crm_desktop.domain.enums import (
     SuspensionReason,
     TimescaleRule,
 )
+from crm_desktop.domain.procedure_policy import ClockFrom
 from crm_desktop.domain.workflow import Action, StageFacts, State
 from crm_desktop.services.demo import data
 from crm_desktop.services.demo.cases import Cases
@@ -157,6 +158,13 @@ class Level:
     council_on: I64
     # What the level holds: the stage codes of each procedure.
     holds: dict[Procedure, frozenset[StageCode]] = field(default_factory=dict)
+    # Stages whose case's procedure policy counts the response from the acknowledgement
+    # (the Complaint Handling Code): its response and acknowledgement days and extension
+    # cap, and the day each was acknowledged (NONE elsewhere; None: no such stage).
+    policy_days: I64 | None = None
+    policy_ack: I64 | None = None
+    policy_cap: I64 | None = None
+    fixed_ack: I64 | None = None
 
     @staticmethod
     def empty(case: I64, seq: int, code: I64, prev: I64) -> Level:
@@ -320,6 +328,14 @@ class _Stager:
                 used[mask] = draws.bucketed(count, data.RESPONSE_BUCKETS[key], scale)
         if used_days is not None:
             used = used_days
+        if level.policy_days is not None and level.policy_cap is not None:
+            # The Code's clock: its own response time (the draws scaled to it) and cap.
+            own = level.policy_days != NONE
+            if used_days is None:
+                scaled = np.rint(used * level.policy_days / np.maximum(timescale, 1))
+                used = np.where(own, np.maximum(scaled.astype(np.int64), 1), used)
+            timescale = np.where(own, level.policy_days, timescale)
+            cap = np.where(own, level.policy_cap, cap)
         level.timescale = np.where(run, timescale, NONE)
 
         over = used - timescale
@@ -395,6 +411,8 @@ class _Stager:
     def _acknowledge(self, level: Level, days: I64) -> None:
         n = len(level.case)
         has = level.requested != NONE
+        if level.policy_ack is not None:
+            days = np.where(level.policy_ack != NONE, level.policy_ack, days)
         level.ack_due = self.draws.add_where(has, level.requested, days)
         lag = self.draws.choice(n, data.ACKNOWLEDGE_LAG_WEIGHTS)
         acked = self.draws.add_where(has, level.requested, lag)
@@ -403,7 +421,58 @@ class _Stager:
         for before in (level.susp_start, level.statement):
             acked = np.where(has & (before != NONE), np.minimum(acked, before), acked)
         acked = np.where((level.closed != NONE) & (acked > level.closed), level.closed, acked)
-        level.acked = np.where(has & (acked <= self.end), acked, NONE)
+        if level.fixed_ack is not None and level.policy_days is not None:
+            # The Code's clock started on the acknowledgement (or, with none, provisionally).
+            acked = np.where(level.policy_days != NONE, level.fixed_ack, acked)
+        level.acked = np.where(has & (acked <= self.end) & (acked != NONE), acked, NONE)
+
+    def _from_acknowledgement(
+        self, level: Level, keys: list[tuple[Procedure, StageCode]], spec: I64
+    ) -> None:
+        """Stages whose case follows a policy that counts the response from the
+        acknowledgement (the Complaint Handling Code, cases received from 1 Apr 2026):
+        acknowledged some working days after the request, the clock starting then; one
+        not acknowledged by the end date counts provisionally from the acknowledgement's
+        last day. Drawn from a stream of their own, so the stages of other cases are the
+        same as before policies."""
+        n = len(level.case)
+        days = np.full(n, NONE, dtype=np.int64)
+        ack = np.full(n, NONE, dtype=np.int64)
+        cap = np.full(n, NONE, dtype=np.int64)
+        received = self.cases.received[level.case]
+        for k, (procedure, code) in enumerate(keys):
+            versions = self.ref.policies.versions(procedure)
+            if not versions:
+                continue
+            starts = np.asarray(
+                [np.datetime64(v.effective_from, "D").astype(np.int64) for v in versions]
+            )
+            chosen = np.searchsorted(starts, received, side="right") - 1
+            for index, version in enumerate(versions):
+                rules = version.rules.stage(code)
+                if (
+                    rules is None
+                    or rules.clock_from != ClockFrom.ACKNOWLEDGEMENT
+                    or rules.acknowledge_days is None
+                    or rules.response_days is None
+                ):
+                    continue
+                rows = (spec == k) & (chosen == index) & (level.requested != NONE)
+                days[rows] = rules.response_days
+                ack[rows] = rules.acknowledge_days
+                cap[rows] = rules.extension_days or 0
+        own = days != NONE
+        if not own.any():
+            return
+        rng = np.random.default_rng([int(own.sum()), int(level.seq[0]), len(level.case)])
+        weights = np.asarray(data.ACKNOWLEDGE_LAG_WEIGHTS, dtype=np.float64)
+        lag = rng.choice(len(weights), size=n, p=weights / weights.sum()).astype(np.int64)
+        ack_at = self.draws.add_where(own, level.requested, lag)
+        ack_due = self.draws.add_where(own, level.requested, ack)
+        acked = own & (ack_at <= self.end)
+        level.fixed_ack = np.where(acked, ack_at, NONE)
+        level.started = np.where(own, np.where(acked, ack_at, ack_due), level.started)
+        level.policy_days, level.policy_ack, level.policy_cap = days, ack, cap
 
     def _outcomes(self, level: Level, keys: list[tuple[Procedure, StageCode]], spec: I64) -> None:
         closed = level.status == STATUS_CLOSED
@@ -450,6 +519,7 @@ class _Stager:
         lag = self.draws.choice(m, data.START_LAG_WEIGHTS)
         started = self.draws.add(received, lag)
         level.started = np.where(started > self.end, received, started)
+        self._from_acknowledgement(level, keys, spec)
         self._clock(level, keys, spec)
         ack = np.asarray([self.ref.acknowledge_days(*key) for key in keys])[spec]
         self._acknowledge(level, ack)
@@ -560,6 +630,7 @@ class _Stager:
         else:
             started = draws.add(requested, rng.integers(*data.NEXT_STAGE_START_DAYS, m))
             level.started = np.where(started > end, requested, started)
+            self._from_acknowledgement(level, [key], spec)
             self._clock(level, [key], spec)
         self._acknowledge(level, np.full(m, self.ref.acknowledge_days(*key), dtype=np.int64))
         self._outcomes(level, [key], np.zeros(m, dtype=np.int64))

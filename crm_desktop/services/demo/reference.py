@@ -26,6 +26,7 @@ from crm_desktop.db.models import (
 from crm_desktop.domain.calendar import WorkingCalendar, england_and_wales_calendar
 from crm_desktop.domain.enums import Procedure, StageCode, TimescaleRule
 from crm_desktop.services.demo import data
+from crm_desktop.services.procedure_policies import PolicyBook, policy_book
 
 
 @dataclass
@@ -48,6 +49,9 @@ class Reference:
     timescales: dict[tuple[Procedure, StageCode, TimescaleRule], int]
     existing_users: dict[str, int]  # username -> id
     calendar: WorkingCalendar
+    # The procedure policies: a case's stages follow the version in force on the day it
+    # was received (the Complaint Handling Code's clocks count from the acknowledgement).
+    policies: PolicyBook
 
     def rule(
         self, procedure: Procedure, stage: StageCode, rule: TimescaleRule, default: int
@@ -134,4 +138,5 @@ def load_reference(session: Session) -> Reference:
         timescales=timescales,
         existing_users=existing_users,
         calendar=calendar,
+        policies=policy_book(session),
     )
