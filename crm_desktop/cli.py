@@ -44,6 +44,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "crm_desktop.cli_privacy",
     "crm_desktop.cli_letters",
     "crm_desktop.cli_policies",
+    "crm_desktop.cli_code",
 )
 
 

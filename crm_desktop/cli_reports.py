@@ -2,6 +2,7 @@
 
     crm-desktop --database URL report annual --year 2022
         [--procedure children|adult|corporate|all] --out FILE.pdf [--xlsx FILE.xlsx]
+        [--html FILE.html]
 
 ``--year 2022`` is the financial year 2022/23 (1 April 2022 to 31 March 2023), shown
 beside 2021/22 (IMPORT_FORMAT.md). The report is written by the same operation the
@@ -20,7 +21,7 @@ from typing import Any
 from crm_desktop.cli import open_for_command, run_command
 from crm_desktop.domain.enums import Procedure
 from crm_desktop.errors import ValidationError
-from crm_desktop.reports.annual import FIRST_YEAR, LAST_YEAR
+from crm_desktop.reports.annual import FIRST_YEAR, LAST_YEAR, ReportFiles
 
 __all__ = ["register"]
 
@@ -59,7 +60,33 @@ def register(subparsers: Any) -> None:
     annual.add_argument(
         "--xlsx", type=Path, default=None, metavar="FILE.xlsx", help="also write a workbook"
     )
+    annual.add_argument(
+        "--html",
+        type=Path,
+        default=None,
+        metavar="FILE.html",
+        help="also write the report as one accessible web page, for the council's website",
+    )
     annual.set_defaults(handler=cmd_report_annual)
+    code = kinds.add_parser(
+        "code",
+        help="the Complaint Handling Code's annual complaints performance and service "
+        "improvement report",
+        description="Write the Complaint Handling Code's annual complaints performance and "
+        "service improvement report for a financial year the Code covers (2026 or later): a "
+        "PDF, with --xlsx its tables as a workbook, with --html one accessible web page.",
+    )
+    code.add_argument(
+        "--year", required=True, metavar="YYYY", help="the year the financial year starts in"
+    )
+    code.add_argument("--out", required=True, type=Path, metavar="FILE.pdf", help="the PDF")
+    code.add_argument(
+        "--xlsx", type=Path, default=None, metavar="FILE.xlsx", help="also write a workbook"
+    )
+    code.add_argument(
+        "--html", type=Path, default=None, metavar="FILE.html", help="also write a web page"
+    )
+    code.set_defaults(handler=cmd_report_code)
 
 
 def parse_year(text: str) -> int:
@@ -95,11 +122,48 @@ def cmd_report_annual(args: argparse.Namespace) -> int:
     database = open_for_command(args)
     try:
         written = run_command(
-            database, args, reports.write_annual_report, year, procedures, args.out, args.xlsx
+            database,
+            args,
+            reports.write_annual_report,
+            year,
+            procedures,
+            args.out,
+            args.xlsx,
+            web_page=args.html,
         )
     finally:
         database.dispose()
     print(f"Annual report {written.year.label} ({written.which}) written to {written.pdf}")
+    _print_others(written)
+    return 0
+
+
+def cmd_report_code(args: argparse.Namespace) -> int:
+    from crm_desktop.operations import reports
+
+    year = parse_year(str(args.year))
+    database = open_for_command(args)
+    try:
+        written = run_command(
+            database,
+            args,
+            reports.write_annual_report,
+            year,
+            None,
+            args.out,
+            args.xlsx,
+            web_page=args.html,
+            kind="code",
+        )
+    finally:
+        database.dispose()
+    print(f"{written.name} written to {written.pdf}")
+    _print_others(written)
+    return 0
+
+
+def _print_others(written: ReportFiles) -> None:
     if written.workbook is not None:
         print(f"Workbook written to {written.workbook}")
-    return 0
+    if written.web_page is not None:
+        print(f"Web page written to {written.web_page}")

@@ -17,3 +17,8 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
     .venv/bin/python -m pip install --quiet -e ".[dev]" >&2
     echo "$wanted" > "$stamp"
 fi
+# The accessibility check's tools (axe-core from npm; chromium when run as root). Not
+# fatal here: without them that one test says why it did not run.
+if [ ! -f .cache/axe/node_modules/axe-core/axe.min.js ] && command -v npm >/dev/null; then
+    ./scripts/accessibility-tools.sh >/dev/null 2>&1 || true
+fi

@@ -97,6 +97,12 @@ def _reports(context: AppContext, parent: QWidget) -> QWidget:
     return ReportsPage(context, parent)
 
 
+def _code(context: AppContext, parent: QWidget) -> QWidget:
+    from ui.code_page import CodePage
+
+    return CodePage(context, parent)
+
+
 def _privacy(context: AppContext, parent: QWidget) -> QWidget:
     from ui.privacy_page import PrivacyPage
 
@@ -131,6 +137,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("Investigators", "user-search", _investigators),
     PageSpec("Ombudsman", "scale", _ombudsman),
     PageSpec("Reports", "report-analytics", _reports),
+    PageSpec("Complaint Handling Code", "file-text", _code),
     PageSpec(
         "Data protection",
         "shield-lock",

@@ -75,6 +75,10 @@ SHORT_TITLES = {
     "lgsco": "Ombudsman",
     "learning": "Learning",
 }
+REPORT_CHOICES: tuple[tuple[str, str], ...] = (
+    ("annual", "Annual report"),
+    ("code", "Complaint Handling Code report (corporate complaints)"),
+)
 EXPORT_CHOICES = (("cases", "Cases"), ("points", "Complaint points"), ("stages", "Stages"))
 
 
@@ -112,6 +116,7 @@ class ReportsPage(Page):
         self.import_wizard: Any = None
         self.last_report: Path | None = None
         self.last_workbook: Path | None = None
+        self.last_web_page: Path | None = None
         self.commentary_year: int | None = None
         self._commentary_dirty = False
         self._filling = False
@@ -146,6 +151,12 @@ class ReportsPage(Page):
         box = QGroupBox("Annual report", parent)
         box.setObjectName("AnnualReportBox")
         form = QFormLayout(box)
+        self.kind = QComboBox(box)
+        self.kind.setObjectName("ReportKind")
+        self.kind.setAccessibleName("Which report")
+        for value, label in REPORT_CHOICES:
+            self.kind.addItem(label, value)
+        form.addRow("Report", self.kind)
         today = self.context.today()
         newest = last_complete_year(today) + 1  # the year in progress, for a look so far
         self.year = QComboBox(box)
@@ -179,6 +190,11 @@ class ReportsPage(Page):
         self.with_xlsx = QCheckBox("Also save the figures as a spreadsheet (XLSX) beside it", box)
         self.with_xlsx.setObjectName("ReportWithXlsx")
         form.addRow("", self.with_xlsx)
+        self.with_html = QCheckBox(
+            "Also save it as an accessible web page (HTML) for the council's website", box
+        )
+        self.with_html.setObjectName("ReportWithHtml")
+        form.addRow("", self.with_html)
         buttons = QHBoxLayout()
         self.make_button = QPushButton("Make the PDF", box)
         self.make_button.setObjectName("MakeReportButton")
@@ -201,7 +217,17 @@ class ReportsPage(Page):
         form.addRow(self.report_error)
         self.year.currentIndexChanged.connect(self._year_changed)
         self.procedure.currentIndexChanged.connect(self._suggest_pdf)
+        self.kind.currentIndexChanged.connect(self._kind_changed)
         return box
+
+    @property
+    def chosen_kind(self) -> str:
+        return str(self.kind.currentData())
+
+    def _kind_changed(self) -> None:
+        # The Code's report is of corporate complaints only: no procedure to choose.
+        self.procedure.setEnabled(self.chosen_kind == "annual")
+        self._suggest_pdf()
 
     def _may_report(self) -> bool:
         return self.context.allows(Permission.RUN_REPORTS)
@@ -236,9 +262,13 @@ class ReportsPage(Page):
             folder = Path(self.pdf_path.text().strip()).parent
         else:
             folder = self.remembered_folder() or documents_folder()
-        name = f"annual-report-{FinancialYear(self.chosen_year).label.replace('/', '-')}"
-        if self.procedure.currentData() != "all":
-            name += f"-{self.procedure.currentData()}"
+        label = FinancialYear(self.chosen_year).label.replace("/", "-")
+        if self.chosen_kind == "code":
+            name = f"code-report-{label}"
+        else:
+            name = f"annual-report-{label}"
+            if self.procedure.currentData() != "all":
+                name += f"-{self.procedure.currentData()}"
         self.pdf_path.setText(str(folder / f"{name}.pdf"))
 
     def choose_pdf_path(self) -> None:
@@ -268,6 +298,7 @@ class ReportsPage(Page):
             documents_folder(create=True)  # the default: a new profile may have none yet
         if not pdf.parent.is_dir() and not self._make_folder(pdf.parent):
             return
+        web_page = pdf.with_suffix(".html") if self.with_html.isChecked() else None
         year, procedures = self.chosen_year, self.chosen_procedures
 
         def counted(cases: int) -> None:
@@ -284,9 +315,9 @@ class ReportsPage(Page):
                 return
             if self._commentary_dirty and self._may_edit_inputs():
                 # What the manager typed belongs in the report: save it first, then make it.
-                self.save_commentary(then=lambda: self._make(pdf, workbook))
+                self.save_commentary(then=lambda: self._make(pdf, workbook, web_page))
                 return
-            self._make(pdf, workbook)
+            self._make(pdf, workbook, web_page)
 
         self.context.op(reports.cases_in_year, year, procedures).on_done(counted).on_error(
             lambda exc: show_error(self.report_error, error_text(exc, "counting the cases"))
@@ -316,13 +347,21 @@ class ReportsPage(Page):
             return False
         return True
 
-    def _make(self, pdf: Path, workbook: Path | None) -> None:
+    def _make(self, pdf: Path, workbook: Path | None, web_page: Path | None = None) -> None:
         year, procedures = self.chosen_year, self.chosen_procedures
         self._report_running = True
         self.make_button.setEnabled(False)
         self.report_status.setText("")
         job = (
-            self.context.op(reports.write_annual_report, year, procedures, pdf, workbook)
+            self.context.op(
+                reports.write_annual_report,
+                year,
+                procedures,
+                pdf,
+                workbook,
+                web_page=web_page,
+                kind=self.chosen_kind,
+            )
             .with_progress(self.report_progress.progress)
             .on_done(self._report_made)
             .on_error(self._report_failed)
@@ -339,9 +378,12 @@ class ReportsPage(Page):
         self.last_report, self.last_workbook = files.pdf, files.workbook
         if self.context.actor is not None:
             UserState.of(self.context).set_value(self.REPORT_FOLDER_KEY, str(files.pdf.parent))
-        text = f"The annual report {files.year.label} is saved as {files.pdf}"
+        self.last_web_page = files.web_page
+        text = f"{files.name} is saved as {files.pdf}"
         if files.workbook is not None:
-            text += f", and its figures as {files.workbook}"
+            text += f", its figures as {files.workbook}"
+        if files.web_page is not None:
+            text += f", and as a web page as {files.web_page}"
         self.report_status.setText(text + ".")
         self.open_file(files.pdf)
 

@@ -683,6 +683,9 @@ class LgscoDetail(Versioned, Base):
     public_report: Mapped[bool] = mapped_column(default=False)
     # Imported total paid, where individual payments are not known.
     imported_payment_pence: Mapped[int | None] = mapped_column()
+    # What the Ombudsman found the council did not comply with in its Complaint
+    # Handling Code, as the decision says (empty: no such finding).
+    code_finding: Mapped[str | None] = mapped_column(sa.Text)
 
     remedies: Mapped[list[LgscoRemedy]] = relationship(cascade="all, delete-orphan")
     payments: Mapped[list[LgscoPayment]] = relationship(cascade="all, delete-orphan")
@@ -825,5 +828,6 @@ class AuditEvent(Base):
     hash_version: Mapped[int | None] = mapped_column(sa.SmallInteger)
 
 
+from crm_desktop.db import models_code as _code  # noqa: E402, F401
 from crm_desktop.db import models_correspondence as _correspondence  # noqa: E402, F401
 from crm_desktop.db import models_privacy as _privacy  # noqa: E402, F401

@@ -449,6 +449,11 @@ RULES: Mapping[str, Rules] = {
         ),
     ),
     "retention_event": Rules(select=(MANAGER,), insert=(MANAGER,)),
+    # -- the Complaint Handling Code's yearly records: officers read them (the report),
+    # managers keep them; each save of the self-assessment is kept, never changed.
+    "code_year": _reference((OFFICER,)),
+    "code_self_assessment": _reference((OFFICER,)),
+    "code_self_assessment_change": Rules(select=(OFFICER,), insert=(MANAGER,)),
     "subject_access_request": Rules(select=(MANAGER,), insert=(MANAGER,)),
     "redaction_log": Rules(select=(MANAGER,), insert=(MANAGER,)),
 }

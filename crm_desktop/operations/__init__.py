@@ -43,6 +43,7 @@ MODULES: tuple[str, ...] = (
     "attachments",
     "privacy",
     "reports",
+    "code",
     "imports",
     "admin",
     "maintenance",

@@ -45,10 +45,21 @@ def write_annual_report(
     pdf: Path,
     workbook: Path | None = None,
     progress: Progress = NO_PROGRESS,
+    web_page: Path | None = None,
+    kind: str = "annual",
 ) -> annual.ReportFiles:
-    """Write the annual report for a financial year as a PDF (and a workbook, if asked)."""
+    """Write the annual report for a financial year as a PDF (and a workbook and an
+    accessible web page, if asked). ``kind`` "code": the Complaint Handling Code's
+    annual complaints performance and service improvement report."""
     return annual.write_annual_report(
-        ctx.session, year, procedures, pdf, workbook, progress=reporting(progress)
+        ctx.session,
+        year,
+        procedures,
+        pdf,
+        workbook,
+        web_page=web_page,
+        kind=kind,
+        progress=reporting(progress),
     )
 
 

@@ -41,6 +41,8 @@ __all__ = [
 FIRST_YEAR = 2000
 LAST_YEAR = 2044  # 2044/45 ends in 2045, the last year of the working-day calendar
 
+REPORT_KINDS = ("annual", "code")
+
 Step = Callable[[int, int, str], None]
 """``step(done, total, text)``: how far the work has got; it may raise to stop the work
 (the user cancelled), and then nothing is saved."""
@@ -54,6 +56,15 @@ class ReportFiles:
     procedures: tuple[Procedure, ...] | None  # None: every procedure
     pdf: Path
     workbook: Path | None
+    web_page: Path | None = None
+    kind: str = "annual"
+
+    @property
+    def name(self) -> str:
+        """What the report is called, for a message."""
+        if self.kind == "code":
+            return f"The Complaint Handling Code report {self.year.label}"
+        return f"The annual report {self.year.label}"
 
     @property
     def which(self) -> str:
@@ -81,16 +92,21 @@ def write_annual_report(
     pdf: Path,
     workbook: Path | None = None,
     *,
+    web_page: Path | None = None,
+    kind: str = "annual",
     progress: Step | None = None,
     now: dt.datetime | None = None,
 ) -> ReportFiles:
     """Write the annual report for the financial year starting in ``year`` (beside the
-    year before) as a PDF at ``pdf`` and, with ``workbook``, as an XLSX workbook too.
+    year before) as a PDF at ``pdf``; with ``workbook``, as an XLSX workbook too; with
+    ``web_page``, as one accessible HTML page too.
 
-    ``procedures`` chooses the procedures' sections (None: all). ``progress`` is told
-    how far the work has got, from 0 to 100, between steps.
+    ``kind`` "code" writes the Complaint Handling Code's annual complaints performance
+    and service improvement report instead (corporate complaints only; ``procedures`` is
+    not used). ``progress`` is told how far the work has got, from 0 to 100.
     """
     # Looked up when called, so a test can put a broken renderer in their place.
+    from crm_desktop.reports import html as html_module
     from crm_desktop.reports import pdf as pdf_module
     from crm_desktop.reports import xlsx as xlsx_module
     from crm_desktop.reports.figures import annual_report
@@ -100,16 +116,31 @@ def write_annual_report(
             progress(done, total, text)
 
     financial_year = check_year(year)
+    if kind == "code":
+        from crm_desktop.reports.code_report import check_code_year
+
+        check_code_year(year)
+    if kind not in REPORT_KINDS:
+        raise ValidationError(f"There is no report called '{kind}'.", "kind")
     chosen = tuple(procedures) if procedures else None
     targets = [check_target(pdf, "the report")]
     if workbook is not None:
         targets.append(check_target(workbook, "the workbook"))
-        if targets[0].resolve() == targets[1].resolve():
-            raise ValidationError(
-                "The PDF and the workbook have the same name; give them two names.", "workbook"
-            )
+    if web_page is not None:
+        targets.append(check_target(web_page, "the web page"))
+    if len({t.resolve() for t in targets}) < len(targets):
+        raise ValidationError(
+            "Two of the files have the same name; give each file its own name.",
+            "workbook" if workbook is not None else "web_page",
+        )
     step(0, 100, f"Counting the figures for {financial_year.label}…")
-    report = annual_report(session, year, chosen, now)
+    if kind == "code":
+        from crm_desktop.reports.code_report import code_report
+
+        report = code_report(session, year, now)
+        chosen = (Procedure.CORPORATE,)
+    else:
+        report = annual_report(session, year, chosen, now)
     pdf_share = 80 if workbook is not None else 90
 
     def pdf_step(done: int, total: int) -> None:
@@ -122,6 +153,9 @@ def write_annual_report(
         pdf_module.render_pdf(report, temporaries[0], pdf_step)
         if workbook is not None:
             xlsx_module.render_xlsx(report, temporaries[1], xlsx_step)
+        if web_page is not None:
+            step(95, 100, "Writing the web page…")
+            html_module.render_html(report, temporaries[-1])
         step(100, 100, "Saving…")
     source = sqlite_file(session.get_bind().engine.url)
     head = chain_head(session)
@@ -129,7 +163,12 @@ def write_annual_report(
         # The report prints the head it was made from; this account keeps it too.
         witness.note_report(source, head, targets[0])
     return ReportFiles(
-        financial_year, chosen, targets[0], targets[1] if workbook is not None else None
+        financial_year,
+        chosen,
+        targets[0],
+        targets[1] if workbook is not None else None,
+        targets[-1] if web_page is not None else None,
+        kind,
     )
 
 

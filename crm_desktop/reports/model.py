@@ -14,6 +14,18 @@ from enum import StrEnum
 
 from crm_desktop.domain.financial_year import FinancialYear
 
+ANNUAL_ABOUT = (
+    "Complaints received (Stage 1, adult levels, teams, areas, natures, compliments) are "
+    "counted by the date each was received; Stage 2 and Stage 3 by the date the stage was "
+    "requested, and the Ombudsman by the date of its enquiry, so a year's published "
+    "figures never change when a complaint is escalated later; outcomes and timescales by "
+    "the date the stage closed; the Ombudsman's decisions by the date of the decision; "
+    "late remedies by the year the remedy fell due. Each table states its basis under it. "
+    "Complaints that go through more than one stage are counted once in the tables by "
+    "team and area; the nature of complaints counts each complaint point. RAG ratings are "
+    "shown as a colour and as a word (Green, Amber, Red)."
+)
+
 
 class Format(StrEnum):
     COUNT = "count"
@@ -97,11 +109,44 @@ class AnnualReport:
     council_name: str
     sections: tuple[Section, ...]
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # Which report: "annual" (the statutory and corporate report, beside the year
+    # before) or "code" (the Complaint Handling Code's annual complaints performance
+    # and service improvement report, for the one year).
+    kind: str = "annual"
+    # "About these figures": how they were counted (empty: the annual report's text).
+    about_text: str = ""
+
+    @property
+    def about(self) -> str:
+        return self.about_text or ANNUAL_ABOUT
+
+    @property
+    def cover_lines(self) -> tuple[str, str]:
+        """The two lines of the report's name on its cover."""
+        if self.kind == "code":
+            return ("Complaints performance", "and service improvement report")
+        return ("Comments, compliments and complaints", "Annual report")
 
     @property
     def title(self) -> str:
         label = FinancialYear(self.year).label
+        if self.kind == "code":
+            return f"Complaints performance and service improvement report {label}"
         return f"Comments, compliments and complaints: annual report {label}"
+
+    @property
+    def period(self) -> str:
+        """The period the report covers, in a sentence."""
+        year = self.year
+        if self.kind == "code":
+            return (
+                f"Financial year 1 April {year} to 31 March {year + 1}, measured against "
+                "the Local Government and Social Care Ombudsman's Complaint Handling Code."
+            )
+        return (
+            f"Financial year 1 April {year} to 31 March {year + 1}, "
+            f"with {FinancialYear(year - 1).label} beside it for comparison."
+        )
 
     def table(self, key: str) -> Table:
         for section in self.sections:
@@ -127,3 +172,28 @@ def format_value(value: float | int | str | None, fmt: Format) -> str:
     if fmt == Format.MONEY:
         return f"£{value:,.2f}"
     return f"{value:.2f}"
+
+
+CHART_ROWS = 10
+
+
+def chart_points(table: Table) -> list[tuple[str, float, float]]:
+    """The bars of a table's year-on-year chart: ``(label, previous, current)`` for the
+    rows with a figure in either year, the largest in the current year first (at most
+    :data:`CHART_ROWS`; equal values keep the table's order)."""
+    if len(table.columns) < 3:
+        return []
+    previous, current = len(table.columns) - 2, len(table.columns) - 1
+    points: list[tuple[str, float, float]] = []
+    for row in table.body:
+        before, now = _number(row[previous].value), _number(row[current].value)
+        if before or now:
+            points.append((" ".join(row[0].text.split()), before or 0.0, now or 0.0))
+    points.sort(key=lambda p: -p[2])
+    return points[:CHART_ROWS]
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)

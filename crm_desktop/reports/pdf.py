@@ -64,9 +64,17 @@ from reportlab.platypus.tableofcontents import TableOfContents
 from crm_desktop.domain.enums import Procedure
 from crm_desktop.domain.financial_year import FinancialYear
 from crm_desktop.domain.formatting import format_date
-from crm_desktop.reports.model import AnnualReport, Cell, Format, Rag, Table
+from crm_desktop.reports.model import (
+    CHART_ROWS,
+    AnnualReport,
+    Cell,
+    Format,
+    Rag,
+    Table,
+    chart_points,
+)
 
-__all__ = ["RAG_WORDS", "markup", "plain_text", "render_pdf"]
+__all__ = ["LANGUAGE", "RAG_WORDS", "markup", "plain_text", "render_pdf"]
 
 Progress = Callable[[int, int], None]
 
@@ -91,7 +99,7 @@ _RAG_COLOURS = {  # (fill, text): the fills stay light so the word reads in grey
     Rag.RED: (colors.HexColor("#FFC7CE"), colors.HexColor("#9C0006")),
 }
 
-CHART_ROWS = 10
+LANGUAGE = "en-GB"
 KEEP_TOGETHER_ROWS = 30  # shorter tables move whole to the next page rather than split
 # A row is split across pages only when it cannot move whole (it is taller than a page,
 # such as a long learning example) and at least this much of it (points) fits on each.
@@ -491,33 +499,18 @@ def _pdf_table(table: Table, st: _Styles, width: float) -> RLTable:
 # -------------------------------------------------------------------------- charts
 
 
-def _number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
 def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def year_on_year_chart(table: Table, fonts: Fonts, width: float) -> Drawing | None:
     """Bars for the previous and the current year, the top rows by the current year."""
-    if len(table.columns) < 3:
+    chosen = chart_points(table)
+    if not chosen:
         return None
     previous, current = len(table.columns) - 2, len(table.columns) - 1
-    points: list[tuple[str, float, float]] = []
-    for row in table.body:
-        before, now = _number(row[previous].value), _number(row[current].value)
-        if before is None and now is None:
-            continue
-        if before or now:
-            label = " ".join(plain_text(row[0].text, fonts).split())
-            points.append((label, before or 0.0, now or 0.0))
-    if not points:
-        return None
-    points.sort(key=lambda p: -p[2])  # stable: equal values keep the table's order
-    top = points[:CHART_ROWS][::-1]  # a horizontal chart draws its first category lowest
+    # A horizontal chart draws its first category lowest.
+    top = [(plain_text(label, fonts), before, now) for label, before, now in chosen][::-1]
     label_width = 185.0
     bars_height = 24.0 * len(top)
     height = bars_height + 52.0
@@ -594,6 +587,7 @@ class _ReportDocument(BaseDocTemplate):  # type: ignore[misc]
             author=report.council_name or "CRM Desktop",
             subject=f"Financial year {FinancialYear(report.year).label}",
             creator="CRM Desktop",
+            lang=LANGUAGE,  # the catalog's /Lang: screen readers pick the voice from it
         )
         self._on_table = on_table
         frame = Frame(
@@ -643,6 +637,20 @@ def _canvas_class(running_head: str, generated: str, fonts: Fonts) -> type[Canva
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._held: list[dict[str, Any]] = []
+            # A reader shows the document's title (not the file name) and opens the
+            # bookmarks (the outline of sections and tables) beside the pages.
+            self.setViewerPreference("DisplayDocTitle", "true")
+            self.showOutline()
+
+        def bookmarkPage(self, key: str, **kwargs: Any) -> Any:  # reportlab's name
+            # The pages are held back until save(), so the document has not counted
+            # them yet: point the bookmark at the page being drawn, not at page 1.
+            counter = self._doc.pageCounter
+            self._doc.pageCounter = len(self._held) + 1
+            try:
+                return super().bookmarkPage(key, **kwargs)
+            finally:
+                self._doc.pageCounter = counter
 
         def showPage(self) -> None:  # reportlab's name
             self._held.append(dict(self.__dict__))
@@ -696,16 +704,11 @@ def _cover(report: AnnualReport, st: _Styles) -> list[Any]:
     if report.council_name:
         story += [Paragraph(markup(report.council_name, fonts), st.cover_council), Spacer(1, 14)]
     story += [
-        Paragraph("Comments, compliments and complaints", st.cover_title),
-        Paragraph("Annual report", st.cover_title),
+        *(Paragraph(escape(line), st.cover_title) for line in report.cover_lines),
         Spacer(1, 18),
         Paragraph(escape(FinancialYear(year).label), st.cover_year),
         Spacer(1, 30),
-        Paragraph(
-            f"Financial year 1 April {year} to 31 March {year + 1}, "
-            f"with {escape(FinancialYear(year - 1).label)} beside it for comparison.",
-            st.cover_detail,
-        ),
+        Paragraph(escape(report.period), st.cover_detail),
         Paragraph(
             "<b>Procedures covered:</b> " + markup(_procedure_names(report.procedures), fonts),
             st.cover_detail,
@@ -722,19 +725,7 @@ def _about(report: AnnualReport, st: _Styles) -> list[Any]:
     story: list[Any] = [
         Spacer(1, 14),
         Paragraph("About these figures", st.h2),
-        Paragraph(
-            "Complaints received (Stage 1, adult levels, teams, areas, natures, "
-            "compliments) are counted by the date each was received; Stage 2 and Stage 3 "
-            "by the date the stage was requested, and the Ombudsman by the date of its "
-            "enquiry, so a year's published figures never change when a complaint is "
-            "escalated later; outcomes and timescales by the date the stage closed; the "
-            "Ombudsman's decisions by the date of the decision; late remedies by the year "
-            "the remedy fell due. Each table states its basis under it. Complaints that go "
-            "through more than one stage are counted once in the tables by team and area; "
-            "the nature of complaints counts each complaint point. RAG ratings are shown as "
-            "a colour and as a word (Green, Amber, Red).",
-            st.body,
-        ),
+        *_commentary(report.about, st),
     ]
     story += [Paragraph(markup(note, st.fonts), st.body) for note in report.notes]
     return story

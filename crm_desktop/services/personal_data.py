@@ -61,6 +61,8 @@ KEPT_COLUMNS: dict[str, frozenset[str]] = {
 # Free text kept for the learning it records, with the case's people's identifiers removed.
 SCRUBBED_COLUMNS: dict[str, frozenset[str]] = {
     "action_item": frozenset({"action", "evidence"}),
+    # The Ombudsman's finding of non-compliance with the Code: the Code's report lists it.
+    "lgsco_detail": frozenset({"code_finding"}),
 }
 # Rows deleted outright when their case is anonymised.
 DELETED_TABLES = frozenset({"attachment", "notification", "outbox_message"})

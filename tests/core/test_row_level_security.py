@@ -681,3 +681,52 @@ def test_templates_settings_and_users_are_managers_work(world: World) -> None:
         manager.dispose()
     with world.db.session() as session:
         assert session.get(Case, world.other) is not None
+
+
+def test_the_codes_yearly_records_are_kept_by_managers_and_read_by_officers(
+    world: World,
+) -> None:
+    """The self-assessment and the year's Code report inputs: managers write them; the
+    history of answers is append-only even for them; officers read; investigators and
+    responders read nothing of them."""
+    insert = (
+        "INSERT INTO code_self_assessment (financial_year, provision, complies, evidence, "
+        "explanation, action, owner, version, updated_at) VALUES (2026, '{p}', 'yes', '', "
+        "'', '', '', 1, now())"
+    )
+    officer = engine_for(world, UserRole.OFFICER)
+    manager = engine_for(world, UserRole.MANAGER)
+    try:
+        assert "permission denied" in refused(officer, insert.format(p="1.4"))
+        assert "permission denied" in refused(
+            officer,
+            "INSERT INTO code_year (financial_year, governing_body, governing_body_response, "
+            "letter_text, other_reports, version, updated_at) VALUES (2026, '', '', '', '', 1, "
+            "now())",
+        )
+        with manager.begin() as connection:
+            connection.execute(sa.text(insert.format(p="2.1")))
+            connection.execute(
+                sa.text(
+                    "INSERT INTO code_self_assessment_change (financial_year, provision, "
+                    "complies, evidence, explanation, action, owner, changed_at) VALUES "
+                    "(2026, '2.1', 'yes', '', '', '', '', now())"
+                )
+            )
+        assert "permission denied" in refused(
+            manager, "UPDATE code_self_assessment_change SET complies = 'no'"
+        )
+        assert "permission denied" in refused(manager, "DELETE FROM code_self_assessment_change")
+        assert rows(officer, "SELECT provision FROM code_self_assessment") == [("2.1",)]
+        for role in (UserRole.INVESTIGATOR, UserRole.SERVICE_RESPONDER):
+            other = engine_for(world, role)
+            try:
+                assert "permission denied" in refused(other, "SELECT * FROM code_self_assessment")
+                assert "permission denied" in refused(other, "SELECT * FROM code_year")
+            finally:
+                other.dispose()
+    finally:
+        with manager.begin() as connection:
+            connection.execute(sa.text("DELETE FROM code_self_assessment"))
+        officer.dispose()
+        manager.dispose()

@@ -136,6 +136,18 @@ def test_make_the_pdf_writes_the_report_with_its_commentary_and_opens_it(
     assert "Fewer complaints <img src='x'> than before." in " ".join(_pdf_text(target).split())
 
 
+def test_the_web_page_is_saved_beside_the_pdf_when_asked(page: ReportsPage, out: Path) -> None:
+    target = out / "published.pdf"
+    page.pdf_path.setText(str(target))
+    page.with_html.setChecked(True)
+    page.make_button.click()
+    assert page.report_error.text() == ""
+    assert sorted(p.name for p in out.iterdir()) == ["published.html", "published.pdf"]
+    assert page.last_web_page == out / "published.html"
+    assert '<html lang="en-GB">' in (out / "published.html").read_text(encoding="utf-8")
+    assert "as a web page as" in page.report_status.text()
+
+
 def test_cancel_leaves_no_file_and_errors_are_shown(
     page: ReportsPage, runner: Runner, out: Path
 ) -> None:

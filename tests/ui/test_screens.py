@@ -61,6 +61,7 @@ def test_navigation_has_every_page_and_admin_only_for_managers(
         "Investigators",
         "Ombudsman",
         "Reports",
+        "Complaint Handling Code",
     ]
     context.actor = people["manager"]
     manager_window = MainWindow(context=context)
