@@ -7,7 +7,8 @@ hardly changes with other work on the machine. On PostgreSQL the server's own CP
 this writer's connections is measured too (read from /proc, so only for a server on this
 machine).
 
-    python benchmarks/bench_write_cpu.py     (CRM_CPU_OPS, default 400; CRM_CPU_PROFILE=file.prof)
+    python benchmarks/bench_write_cpu.py     (CRM_CPU_OPS, default 400;
+    CRM_CPU_BACKENDS=sqlite,postgres; CRM_CPU_PROFILE=file.prof)
 """
 
 from __future__ import annotations
@@ -55,6 +56,12 @@ def measure(url: str, ops: int) -> dict[str, float]:
         profiler = cProfile.Profile() if profile_to else None
         server_before = _server_ticks(database) if postgres else None
         saves_before, timed_before = writer.counts["ok"], len(writer.latencies)
+        statements = [0]
+
+        def count(*_: object) -> None:
+            statements[0] += 1
+
+        sa.event.listen(database.engine, "before_cursor_execute", count)
         for samples in writer.cpu.values():
             samples.clear()
         cpu, wall = time.process_time(), time.perf_counter()
@@ -65,6 +72,7 @@ def measure(url: str, ops: int) -> dict[str, float]:
         if profiler:
             profiler.disable()
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        sa.event.remove(database.engine, "before_cursor_execute", count)
         server_after = _server_ticks(database) if postgres else None
         if profiler and profile_to:
             suffix = "pg" if postgres else "sqlite"
@@ -82,6 +90,7 @@ def measure(url: str, ops: int) -> dict[str, float]:
             "server_ms": 1000 * server / max(saves, 1),
             "wall_ms": 1000 * wall / max(saves, 1),
             "unhandled": writer.counts["unhandled"],
+            "statements": statements[0] / max(saves, 1),
             **{
                 f"{kind}_ms": 1000 * sum(samples) / max(len(samples), 1)
                 for kind, samples in writer.cpu.items()
@@ -96,8 +105,12 @@ def benchmark() -> list[Row]:
 
     ops = int(os.environ.get("CRM_CPU_OPS", 400))
     rows: list[Row] = []
-    with tempfile.TemporaryDirectory() as folder:
-        results = [("SQLite", measure(f"sqlite:///{Path(folder) / 'cpu.db'}", ops))]
+    backends = os.environ.get("CRM_CPU_BACKENDS", "sqlite,postgres").split(",")
+    results = []
+    if "sqlite" in backends:
+        with tempfile.TemporaryDirectory() as folder:
+            results.append(("SQLite", measure(f"sqlite:///{Path(folder) / 'cpu.db'}", ops)))
+    if "postgres" in backends:
         with scratch_postgres_database(prefix="crm_bench_cpu") as url:
             results.append(("PostgreSQL", measure(url, ops)))
     for name, r in results:
@@ -105,7 +118,8 @@ def benchmark() -> list[Row]:
         rows.append(
             {
                 "benchmark": f"one writer, CPU per save, {name}",
-                "result": f"{r['cpu_ms']:.1f} ms in the program{server} "
+                "result": f"{r['cpu_ms']:.1f} ms in the program{server}, "
+                f"{r['statements']:.1f} SQL statements a save "
                 f"({r['saves']:.0f} saves of {r['ops']:.0f} operations; wall "
                 f"{r['wall_ms']:.1f} ms a save; {r['unhandled']:.0f} unhandled). In the "
                 f"program: create {r['create_ms']:.1f} ms, edit {r['edit_ms']:.1f} ms, "
