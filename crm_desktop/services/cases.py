@@ -335,7 +335,15 @@ def create_case(session: Session, new: NewCase, actor: Actor, today: dt.date) ->
         session.add(CaseServiceCategory(case_id=case.id, service_category_id=category))
     stage_id = None
     if first_stage is not None:
-        stage = Stage(case_id=case.id, seq=1, stage=first_stage, requested_on=new.received_on)
+        # A new stage has no suspensions or extensions: nothing to read back for them.
+        stage = Stage(
+            case_id=case.id,
+            seq=1,
+            stage=first_stage,
+            requested_on=new.received_on,
+            suspensions=[],
+            extensions=[],
+        )
         session.add(stage)
         session.flush()
         case.current_stage_id = stage.id
