@@ -8,6 +8,7 @@ of the program, or read-only.
 
 from __future__ import annotations
 
+import functools
 import logging
 import shutil
 import sqlite3
@@ -76,7 +77,7 @@ class Database:
     def display_url(self) -> str:
         return describe_url(self.url)
 
-    @property
+    @functools.cached_property
     def where(self) -> str:
         """The database as messages name it: the file, or the server address."""
         path = sqlite_file(self.engine.url)
