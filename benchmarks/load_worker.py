@@ -184,9 +184,23 @@ class Writer:
         }
 
 
+def _open(url: str, attempts: int = 5) -> Database:
+    """Open the database as a user would: the others are already writing, so opening
+    may find it busy (its own write at start-up waits up to the busy timeout); then try
+    again in a moment, as the message says. Opening is not part of what is timed."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return open_database(url)
+        except DatabaseBusyError:
+            if attempt == attempts:
+                raise
+            time.sleep(0.5 * attempt)
+    raise AssertionError("unreachable")
+
+
 def main(argv: list[str]) -> int:
     url, seconds, worker, seed, out = argv[0], float(argv[1]), int(argv[2]), int(argv[3]), argv[4]
-    database = open_database(url)
+    database = _open(url)
     writer = Writer(database, worker, seed)
     deadline = time.monotonic() + seconds if seconds > 0 else float("inf")
     while time.monotonic() < deadline:
