@@ -74,6 +74,9 @@ def run_load(url: str, workers: int, seconds: float, seed: int = 1) -> LoadResul
         ]
         errors = [p.communicate(timeout=seconds + 120)[1] for p in processes]
         result.stderr = "".join(errors)
+        for out, error in zip(outs, errors, strict=True):
+            if not out.exists():
+                raise RuntimeError(f"{out.stem} stopped without its figures:\n{error[-3000:]}")
         stats = [json.loads(out.read_text()) for out in outs]
     for key in ("ops", "ok", "conflict", "refused", "busy", "unhandled", "moves_ok"):
         result.totals[key] = sum(int(s[key]) for s in stats)

@@ -25,7 +25,7 @@ if str(ROOT) not in sys.path:
 
 import sqlalchemy as sa  # noqa: E402
 
-from crm_desktop.db.database import open_database  # noqa: E402
+from crm_desktop.db.database import Database, open_database  # noqa: E402
 from crm_desktop.db.models import Case, ComplaintPoint  # noqa: E402
 from crm_desktop.domain.access import Actor  # noqa: E402
 from crm_desktop.domain.enums import (  # noqa: E402
@@ -65,22 +65,25 @@ def action_input(action: Action, today: dt.date) -> ActionInput:
     return ActionInput(on=today, **extra)  # type: ignore[arg-type]
 
 
-def main(argv: list[str]) -> int:
-    url, seconds, worker, seed, out = argv[0], float(argv[1]), int(argv[2]), int(argv[3]), argv[4]
-    rng = random.Random(seed)
-    today = dt.date.today()
-    actor = MANAGER
-    database = open_database(url)
-    stats: dict[str, object] = {}
-    counts = {"ok": 0, "conflict": 0, "refused": 0, "busy": 0, "unhandled": 0}
-    moves_ok = 0
-    latencies: list[float] = []
-    tokens: list[tuple[int, str]] = []
-    deadline = time.monotonic() + seconds if seconds > 0 else float("inf")
-    n = 0
+class Writer:
+    """One writer's work: :meth:`step` runs one create, edit or move chosen at random and
+    counts what came of it (also used in-process by ``bench_write_cpu.py``)."""
 
-    def pick_open_case() -> tuple[int, int] | None:
-        with database.session() as session:
+    def __init__(self, database: Database, worker: int, seed: int) -> None:
+        self.database = database
+        self.worker = worker
+        self.rng = random.Random(seed)
+        self.today = dt.date.today()
+        self.actor = MANAGER
+        self.counts = {"ok": 0, "conflict": 0, "refused": 0, "busy": 0, "unhandled": 0}
+        self.moves_ok = 0
+        self.latencies: list[float] = []
+        self.cpu: dict[str, list[float]] = {"create": [], "edit": [], "move": []}
+        self.tokens: list[tuple[int, str]] = []
+        self.n = 0
+
+    def pick_open_case(self) -> tuple[int, int] | None:
+        with self.database.session() as session:
             row = session.execute(
                 sa.select(Case.id, Case.version)
                 .where(Case.status == "open", Case.procedure == "corporate")
@@ -89,8 +92,9 @@ def main(argv: list[str]) -> int:
             ).first()
         return (row[0], row[1]) if row else None
 
-    def operation(n: int, kind: str) -> bool:
+    def operation(self, n: int, kind: str) -> bool:
         """One create, edit or move; False when there was nothing to do."""
+        database, actor, today, worker = self.database, self.actor, self.today, self.worker
         if kind == "create":
             new = NewCase(
                 kind=Kind.COMPLAINT,
@@ -105,7 +109,7 @@ def main(argv: list[str]) -> int:
             )
             run_operation(database, actor, today, case_ops.create_case, new)
             return True
-        picked = pick_open_case()
+        picked = self.pick_open_case()
         if picked is None:
             return False
         case_id, version = picked
@@ -115,13 +119,13 @@ def main(argv: list[str]) -> int:
                 summary = session.get(Case, case_id).summary  # type: ignore[union-attr]
             edit = CaseEdit(summary=summary + token)
             run_operation(database, actor, today, case_ops.edit_case, case_id, version, edit)
-            tokens.append((case_id, token))
+            self.tokens.append((case_id, token))
             return True
         offered = run_operation(database, actor, today, flow_ops.available_actions, case_id)
         actions = [a for a in offered.value if a != Action.REOPEN]
         if not actions:
             return False
-        action = rng.choice(actions)
+        action = self.rng.choice(actions)
         if action == Action.RESPOND:
             with database.session() as session:
                 points = session.scalars(
@@ -145,40 +149,67 @@ def main(argv: list[str]) -> int:
         run_operation(database, actor, today, flow_ops.perform, case_id, version, action, data)
         return True
 
-    while time.monotonic() < deadline:
-        n += 1
-        choice = rng.random()
-        started = time.perf_counter()
+    def step(self) -> None:
+        """One operation, counted (an operation that found nothing to do is not timed)."""
+        self.n += 1
+        choice = self.rng.random()
+        started, cpu = time.perf_counter(), time.process_time()
         kind = "create" if choice < 0.25 else ("edit" if choice < 0.5 else "move")
         try:
-            if not operation(n, kind):
-                continue
-            counts["ok"] += 1
+            if not self.operation(self.n, kind):
+                return
+            self.counts["ok"] += 1
             if kind == "move":
-                moves_ok += 1
+                self.moves_ok += 1
         except ConflictError:
-            counts["conflict"] += 1
+            self.counts["conflict"] += 1
         except (ValidationError, IllegalTransition):
-            counts["refused"] += 1
+            self.counts["refused"] += 1
         except DatabaseBusyError:
-            counts["busy"] += 1
+            self.counts["busy"] += 1
         except Exception:
-            counts["unhandled"] += 1
+            self.counts["unhandled"] += 1
             traceback.print_exc()
-        latencies.append(time.perf_counter() - started)
+        self.latencies.append(time.perf_counter() - started)
+        self.cpu[kind].append(time.process_time() - cpu)
+
+    def stats(self) -> dict[str, object]:
+        latencies = sorted(self.latencies)
+        return {
+            **self.counts,
+            "ops": self.n,
+            "moves_ok": self.moves_ok,
+            "tokens": self.tokens,
+            "p95_ms": 1000 * latencies[int(0.95 * (len(latencies) - 1))] if latencies else 0.0,
+        }
+
+
+def _open(url: str, attempts: int = 5) -> Database:
+    """Open the database as a user would: the others are already writing, so opening
+    may find it busy (its own write at start-up waits up to the busy timeout); then try
+    again in a moment, as the message says. Opening is not part of what is timed."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return open_database(url)
+        except DatabaseBusyError:
+            if attempt == attempts:
+                raise
+            time.sleep(0.5 * attempt)
+    raise AssertionError("unreachable")
+
+
+def main(argv: list[str]) -> int:
+    url, seconds, worker, seed, out = argv[0], float(argv[1]), int(argv[2]), int(argv[3]), argv[4]
+    database = _open(url)
+    writer = Writer(database, worker, seed)
+    deadline = time.monotonic() + seconds if seconds > 0 else float("inf")
+    while time.monotonic() < deadline:
+        writer.step()
         if seconds <= 0:
             # The crash test reads progress as it goes.
-            Path(out).write_text(json.dumps({"ops": n}))
+            Path(out).write_text(json.dumps({"ops": writer.n}))
     database.dispose()
-    latencies.sort()
-    stats.update(
-        counts,
-        ops=n,
-        moves_ok=moves_ok,
-        tokens=tokens,
-        p95_ms=1000 * latencies[int(0.95 * (len(latencies) - 1))] if latencies else 0.0,
-    )
-    Path(out).write_text(json.dumps(stats))
+    Path(out).write_text(json.dumps(writer.stats()))
     return 0
 
 

@@ -23,6 +23,7 @@ BENCHMARKS = (
     "report",
     "ui",
     "load",
+    "write_cpu",
 )
 
 

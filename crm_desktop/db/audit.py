@@ -90,6 +90,14 @@ _HEAD = (
     .order_by(AUDIT_TABLE.c.chain_seq.desc())
     .limit(1)
 )
+# SQLite: the last event of the chain and the highest event id, in one statement.
+_TAIL = sa.select(
+    sa.func.coalesce(_HEAD.with_only_columns(AUDIT_TABLE.c.chain_seq).scalar_subquery(), 0),
+    _HEAD.with_only_columns(AUDIT_TABLE.c.hash).scalar_subquery(),
+    sa.select(sa.func.coalesce(sa.func.max(AUDIT_TABLE.c.id), 0)).scalar_subquery(),
+)
+# (transaction, chain_seq, hash, id) of the last event a session's transaction wrote.
+_TAIL_KEY = "audit_tail"
 
 
 def _jsonable(value: Any) -> Any:
@@ -247,17 +255,30 @@ def record_events(session: Session, rows: list[dict[str, Any]]) -> None:
             {"events": json.dumps(notes, ensure_ascii=False)},
         )
         return
-    table = AUDIT_TABLE
-    head = connection.execute(_HEAD).first()
-    seq, prev_hash = (int(head[0]), head[1]) if head is not None else (0, None)
-    next_id = int(connection.execute(sa.select(sa.func.max(table.c.id))).scalar() or 0)
+    transaction = session.get_transaction()
+    tail = session.info.get(_TAIL_KEY)
+    if tail is not None and tail[0] is transaction:
+        # This transaction wrote the last events, and nobody else can write until it
+        # ends (SQLite lets one writer in at a time): the chain ends where it left it.
+        _, seq, prev_hash, next_id = tail
+    else:
+        last_seq, last_hash, last_id = connection.execute(_TAIL).one()
+        seq, prev_hash, next_id = int(last_seq), last_hash, int(last_id)
     for row in rows:
         seq += 1
         next_id += 1
         row.update(id=next_id, chain_seq=seq, prev_hash=prev_hash, hash_version=HASH_VERSION)
         row["hash"] = prev_hash = event_hash(prev_hash, row)
-    connection.execute(sa.insert(table), rows)
+    connection.execute(sa.insert(AUDIT_TABLE), rows)
     session.info[HEAD_KEY] = (seq, prev_hash)
+    session.info[_TAIL_KEY] = (transaction, seq, prev_hash, next_id)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_tail(session: Session, _previous: object) -> None:
+    """A rollback (of the transaction or of a savepoint) may have taken events back: the
+    next event asks the database where the chain ends."""
+    session.info.pop(_TAIL_KEY, None)
 
 
 def _after_flush(session: Session, _flush_context: UOWTransaction) -> None:

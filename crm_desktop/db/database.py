@@ -8,6 +8,7 @@ of the program, or read-only.
 
 from __future__ import annotations
 
+import functools
 import logging
 import shutil
 import sqlite3
@@ -76,7 +77,7 @@ class Database:
     def display_url(self) -> str:
         return describe_url(self.url)
 
-    @property
+    @functools.cached_property
     def where(self) -> str:
         """The database as messages name it: the file, or the server address."""
         path = sqlite_file(self.engine.url)
@@ -220,12 +221,25 @@ def open_database(url: str, *, upgrade: bool = True, load_reference_data: bool =
             calendar_table.install(write_sessions)
             database = Database(url, engine, read_sessions, write_sessions, warnings)
             if load_reference_data:
-                from crm_desktop.db.reference_data import ensure_reference_data
+                from crm_desktop.db.reference_data import (
+                    ensure_reference_data,
+                    reference_data_loaded,
+                )
 
-                database.write(ensure_reference_data, actor=SYSTEM_ACTOR)
-                from crm_desktop.db.policy_seed import ensure_procedure_policies
+                # A read first: an ordinary open does not wait for the write lock.
+                with database.session() as session:
+                    loaded = reference_data_loaded(session)
+                if not loaded:
+                    database.write(ensure_reference_data, actor=SYSTEM_ACTOR)
+                from crm_desktop.db.policy_seed import (
+                    ensure_procedure_policies,
+                    procedure_policies_seeded,
+                )
 
-                database.write(ensure_procedure_policies, actor=SYSTEM_ACTOR)
+                with database.session() as session:
+                    seeded = procedure_policies_seeded(session)
+                if not seeded:
+                    database.write(ensure_procedure_policies, actor=SYSTEM_ACTOR)
             _bring_calendar_table_up_to_date(database)
             return database
     except BaseException:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,9 @@ DATABASE_ENV = "CRM_DATABASE_URL"
 JOURNAL_ENV = "CRM_SQLITE_JOURNAL"  # force "wal" or "delete" (tests, odd file systems)
 BUSY_TIMEOUT_MS = 5000
 WRITE_OPTION = "crm_write"
+# A pooled server connection idle this long is checked before use (see _ping_when_idle).
+PING_AFTER_IDLE_SECONDS = 1.0
+IDLE_SINCE = "crm_idle_since"
 
 NETWORK_FILESYSTEMS = frozenset(
     {
@@ -139,7 +143,34 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     parsed = parse_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, echo=echo)
-    return sa.create_engine(parsed, echo=echo, pool_pre_ping=True)
+    return _ping_when_idle(sa.create_engine(parsed, echo=echo))
+
+
+def _ping_when_idle(engine: Engine) -> Engine:
+    """Check a pooled server connection is still alive before it is handed out, when it
+    has been idle for :data:`PING_AFTER_IDLE_SECONDS` or more (a server restarted, a
+    network that dropped it); one used a moment ago is handed out as it is, so busy work
+    does not pay a round trip for every transaction. A connection that fails the check
+    is replaced with a new one (SQLAlchemy's "pessimistic" disconnect handling)."""
+
+    @event.listens_for(engine, "connect")
+    @event.listens_for(engine, "checkin")
+    def _idle_from_now(_dbapi_connection: Any, record: Any) -> None:
+        record.info[IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get(IDLE_SINCE)
+        if idle_since is not None and time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            if engine.dialect.is_disconnect(exc, dbapi_connection, None):
+                raise sa.exc.DisconnectionError(str(exc)) from exc
+            raise
+
+    return engine
 
 
 def _sqlite_engine(url: URL, *, echo: bool) -> Engine:

@@ -508,27 +508,41 @@ def _functions(prefix: str, database: str) -> list[str]:
         # ---- who is connected
         f"""
         CREATE OR REPLACE FUNCTION crm_is_owner() RETURNS boolean
-        LANGUAGE sql STABLE {definer} AS $$
-            SELECT coalesce((SELECT rolsuper FROM pg_roles WHERE rolname = session_user), false)
+        LANGUAGE plpgsql STABLE {definer} AS $fn$
+        BEGIN
+            RETURN coalesce((SELECT rolsuper FROM pg_roles WHERE rolname = session_user), false)
                 OR pg_has_role(session_user,
                                (SELECT relowner FROM pg_class
-                                WHERE oid = 'public.audit_event'::regclass), 'MEMBER')
-        $$""",
+                                WHERE oid = 'public.audit_event'::regclass), 'MEMBER');
+        END
+        $fn$""",
         f"""
         CREATE OR REPLACE FUNCTION crm_own_user_id() RETURNS integer
-        LANGUAGE sql STABLE {definer} AS $$
-            SELECT id FROM app_user WHERE db_role = session_user AND active
-        $$""",
+        LANGUAGE plpgsql STABLE {definer} AS $fn$
+        DECLARE result integer;
+        BEGIN
+            SELECT id INTO result FROM app_user WHERE db_role = session_user AND active;
+            RETURN result;
+        END
+        $fn$""",
         f"""
         CREATE OR REPLACE FUNCTION crm_own_person() RETURNS integer
-        LANGUAGE sql STABLE {definer} AS $$
-            SELECT person_id FROM app_user WHERE db_role = session_user AND active
-        $$""",
+        LANGUAGE plpgsql STABLE {definer} AS $fn$
+        DECLARE result integer;
+        BEGIN
+            SELECT person_id INTO result FROM app_user WHERE db_role = session_user AND active;
+            RETURN result;
+        END
+        $fn$""",
         f"""
         CREATE OR REPLACE FUNCTION crm_own_role() RETURNS text
-        LANGUAGE sql STABLE {definer} AS $$
-            SELECT role FROM app_user WHERE db_role = session_user AND active
-        $$""",
+        LANGUAGE plpgsql STABLE {definer} AS $fn$
+        DECLARE result text;
+        BEGIN
+            SELECT role INTO result FROM app_user WHERE db_role = session_user AND active;
+            RETURN result;
+        END
+        $fn$""",
         f"""
         CREATE OR REPLACE FUNCTION crm_assigned_stages() RETURNS SETOF integer
         LANGUAGE sql STABLE {definer} AS $$
@@ -576,18 +590,22 @@ def _functions(prefix: str, database: str) -> list[str]:
         # ---- the audit trail
         f"""
         CREATE OR REPLACE FUNCTION crm_actor() RETURNS text
-        LANGUAGE sql STABLE {definer} AS $$
-            SELECT coalesce(
+        LANGUAGE plpgsql STABLE {definer} AS $fn$
+        BEGIN
+            RETURN coalesce(
                 (SELECT username FROM app_user WHERE db_role = session_user),
                 CASE WHEN crm_is_owner() THEN coalesce(
                     nullif(current_setting('crm.actor', true), ''), session_user::text) END,
-                'login:' || session_user)
-        $$""",
+                'login:' || session_user);
+        END
+        $fn$""",
         f"""
         CREATE OR REPLACE FUNCTION crm_may_withhold() RETURNS boolean
-        LANGUAGE sql STABLE {definer} AS $$
-            SELECT crm_is_owner() OR coalesce(crm_own_role() IN ('manager', 'admin'), false)
-        $$""",
+        LANGUAGE plpgsql STABLE {definer} AS $fn$
+        BEGIN
+            RETURN crm_is_owner() OR coalesce(crm_own_role() IN ('manager', 'admin'), false);
+        END
+        $fn$""",
         f"""
         CREATE OR REPLACE FUNCTION crm_audit_mask(data jsonb, masked text[], withheld boolean)
         RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$

@@ -23,7 +23,13 @@ from crm_desktop.domain.procedure_policy import (
     rules_to_json,
 )
 
-__all__ = ["CODE_NAME", "CORPORATE_2023_NAME", "EARLIEST", "ensure_procedure_policies"]
+__all__ = [
+    "CODE_NAME",
+    "CORPORATE_2023_NAME",
+    "EARLIEST",
+    "ensure_procedure_policies",
+    "procedure_policies_seeded",
+]
 
 SEEDED_KEY = "procedure_policies.seeded"
 CORPORATE_2023_NAME = "Corporate complaints procedure 2023"
@@ -65,6 +71,12 @@ def _corporate_2023_from_reference(session: Session) -> PolicyRules:
             )
         )
     return rules
+
+
+def procedure_policies_seeded(session: Session) -> bool:
+    """Whether the shipped versions were added already (a read: an ordinary open of the
+    database does not wait for the write lock)."""
+    return session.get(Setting, SEEDED_KEY) is not None
 
 
 def ensure_procedure_policies(session: Session) -> bool:

@@ -46,6 +46,12 @@ def default_reference_data() -> dict[str, Any]:
     return data
 
 
+def reference_data_loaded(session: Session) -> bool:
+    """True once the defaults were loaded (a read: opening a database checks this
+    before it takes the write lock to load them)."""
+    return session.get(Setting, LOADED_KEY) is not None
+
+
 def ensure_reference_data(session: Session) -> bool:
     """Load the defaults unless they were loaded before. Returns True when loaded now."""
     if session.get(Setting, LOADED_KEY) is not None:

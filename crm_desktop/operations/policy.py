@@ -271,6 +271,7 @@ class Authoriser:
         self.actor = actor
         self._user: tuple[int | None, int | None] | None = None
         self._assigned: frozenset[int] | None = None
+        self._cases: list[Case] = []  # cases read for the checks, kept for the operation
 
     # ---------------------------------------------------------------- role checks
 
@@ -375,7 +376,16 @@ class Authoriser:
 
     def require_scope(self, scope: Scope, value: int | str) -> int:
         """The case the record belongs to, once the actor may see it; else refused."""
-        case_id: int | None = self.session.scalar(_case_of(scope, value))
+        case_id: int | None
+        if scope == Scope.CASE:
+            # The case itself, read whole: the operation reads it next, from the session.
+            case = self.session.get(Case, value)
+            case_id = case.id if case is not None else None
+            if case is not None:
+                # The session keeps only weak references to unchanged rows.
+                self._cases.append(case)
+        else:
+            case_id = self.session.scalar(_case_of(scope, value))
         if case_id is None:
             if not self.sees_every_case:
                 raise self._refusal()

@@ -335,7 +335,15 @@ def create_case(session: Session, new: NewCase, actor: Actor, today: dt.date) ->
         session.add(CaseServiceCategory(case_id=case.id, service_category_id=category))
     stage_id = None
     if first_stage is not None:
-        stage = Stage(case_id=case.id, seq=1, stage=first_stage, requested_on=new.received_on)
+        # A new stage has no suspensions or extensions: nothing to read back for them.
+        stage = Stage(
+            case_id=case.id,
+            seq=1,
+            stage=first_stage,
+            requested_on=new.received_on,
+            suspensions=[],
+            extensions=[],
+        )
         session.add(stage)
         session.flush()
         case.current_stage_id = stage.id
@@ -358,16 +366,17 @@ def edit_case(
 ) -> int:
     """Change a case's details; returns its new version."""
     case = load_case(session, case_id, expected_version)
-    index = ref.load_index(session)
-    directorate = case.directorate_id
-    if edit.directorate is not None:
-        directorate = ref.directorate_id(index, edit.directorate) if edit.directorate else None
-    area = case.service_area_id
-    if edit.service_area is not None:
-        area = ref.service_area_id(index, Procedure(case.procedure), edit.service_area, directorate)
-    team = case.team_id
-    if edit.team is not None:
-        team = ref.team_id(index, Procedure(case.procedure), edit.team) if edit.team else None
+    directorate, area, team = case.directorate_id, case.service_area_id, case.team_id
+    if edit.directorate is not None or edit.service_area is not None or edit.team is not None:
+        index = ref.load_index(session)
+        if edit.directorate is not None:
+            directorate = ref.directorate_id(index, edit.directorate) if edit.directorate else None
+        if edit.service_area is not None:
+            area = ref.service_area_id(
+                index, Procedure(case.procedure), edit.service_area, directorate
+            )
+        if edit.team is not None:
+            team = ref.team_id(index, Procedure(case.procedure), edit.team) if edit.team else None
     if edit.events_on is not None:
         check_not_future(edit.events_on, today, "date of the events")
     case.directorate_id, case.service_area_id, case.team_id = directorate, area, team

@@ -41,7 +41,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from crm_desktop.db.models import Case, DueDateChange, Stage, StageExtension, StageSuspension
@@ -212,15 +211,13 @@ def _actor(actor: str) -> str:
 
 
 def _load(session: Session, stage_id: int) -> tuple[Stage, Procedure]:
-    row = session.execute(
-        sa.select(Stage, Case.procedure)
-        .join(Case, Case.id == Stage.case_id)
-        .where(Stage.id == stage_id)
-    ).one_or_none()
-    if row is None:
+    # The stage and its case are usually in the session already (the caller has just
+    # read or made them): taken from there, without a query.
+    stage = session.get(Stage, stage_id)
+    case = session.get(Case, stage.case_id) if stage is not None else None
+    if stage is None or case is None:
         raise ValidationError(f"There is no stage with id {stage_id}.", "stage")
-    stage, procedure = row
-    return stage, Procedure(procedure)
+    return stage, Procedure(case.procedure)
 
 
 def _suspensions(stage: Stage) -> list[StageSuspension]:

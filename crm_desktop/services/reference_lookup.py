@@ -6,7 +6,9 @@ case form, the workflow and the importer agree on what a name means.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -20,9 +22,13 @@ def normalise(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-@dataclass
+@dataclass(frozen=True)
 class ReferenceIndex:
-    """Every active name of one kind of reference data, keyed by normalised name."""
+    """Every name of each kind of reference data, keyed by normalised name.
+
+    One index may be shared by every caller that read the same reference data (see
+    :func:`load_index`): read it, never change it.
+    """
 
     directorates: dict[str, int]
     service_areas: dict[tuple[Procedure, str], list[tuple[int, int | None]]]
@@ -31,36 +37,63 @@ class ReferenceIndex:
     service_categories: dict[tuple[Procedure, str], int]
 
 
+def _names(kind: str, table: type[Any], *, procedure: bool = True) -> sa.Select[Any]:
+    return sa.select(
+        sa.literal(kind).label("kind"),
+        table.id.label("id"),
+        (table.procedure if procedure else sa.null()).label("procedure"),
+        table.name.label("name"),
+        (table.short_name if kind == "directorate" else sa.null()).label("short_name"),
+        (table.directorate_id if kind == "service area" else sa.null()).label("directorate_id"),
+    )
+
+
+# Every name the index holds, in one statement (ordered, so the same data reads the same).
+_NAMES = sa.union_all(
+    _names("directorate", Directorate, procedure=False),
+    _names("service area", ServiceArea),
+    _names("team", Team),
+    _names("nature", Nature),
+    _names("service category", ServiceCategory),
+).order_by("kind", "id")
+
+# The last rows read and the index built from them: the index is built again only when
+# the reference data read differs in any way (the rows are read every time, so a change
+# another program made is seen at once).
+_last: tuple[Sequence[Any], ReferenceIndex] | None = None
+
+
 def load_index(session: Session) -> ReferenceIndex:
+    """The index of the reference data as ``session`` sees it now."""
+    global _last
+    rows = session.execute(_NAMES).all()
+    last = _last
+    if last is not None and last[0] == rows:
+        return last[1]
+    index = _build(rows)
+    _last = (rows, index)
+    return index
+
+
+def _build(rows: Sequence[Any]) -> ReferenceIndex:
     directorates: dict[str, int] = {}
-    for row in session.execute(sa.select(Directorate.id, Directorate.name, Directorate.short_name)):
-        directorates[normalise(row.name)] = row.id
-        if row.short_name:
-            directorates.setdefault(normalise(row.short_name), row.id)
-            directorates.setdefault(normalise(f"{row.name} ({row.short_name})"), row.id)
     areas: dict[tuple[Procedure, str], list[tuple[int, int | None]]] = {}
-    for area in session.execute(
-        sa.select(
-            ServiceArea.id, ServiceArea.procedure, ServiceArea.name, ServiceArea.directorate_id
-        )
-    ):
-        areas.setdefault((Procedure(area.procedure), normalise(area.name)), []).append(
-            (area.id, area.directorate_id)
-        )
-    teams = {
-        (Procedure(t.procedure), normalise(t.name)): t.id
-        for t in session.execute(sa.select(Team.id, Team.procedure, Team.name))
-    }
-    natures = {
-        (Procedure(n.procedure), normalise(n.name)): n.id
-        for n in session.execute(sa.select(Nature.id, Nature.procedure, Nature.name))
-    }
-    categories = {
-        (Procedure(c.procedure), normalise(c.name)): c.id
-        for c in session.execute(
-            sa.select(ServiceCategory.id, ServiceCategory.procedure, ServiceCategory.name)
-        )
-    }
+    teams: dict[tuple[Procedure, str], int] = {}
+    natures: dict[tuple[Procedure, str], int] = {}
+    categories: dict[tuple[Procedure, str], int] = {}
+    by_kind = {"team": teams, "nature": natures, "service category": categories}
+    for row in rows:
+        if row.kind == "directorate":
+            directorates[normalise(row.name)] = row.id
+            if row.short_name:
+                directorates.setdefault(normalise(row.short_name), row.id)
+                directorates.setdefault(normalise(f"{row.name} ({row.short_name})"), row.id)
+        elif row.kind == "service area":
+            areas.setdefault((Procedure(row.procedure), normalise(row.name)), []).append(
+                (row.id, row.directorate_id)
+            )
+        else:
+            by_kind[row.kind][(Procedure(row.procedure), normalise(row.name))] = row.id
     return ReferenceIndex(directorates, areas, teams, natures, categories)
 
 

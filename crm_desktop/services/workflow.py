@@ -711,6 +711,9 @@ def _open_stage(
         stage=code,
         previous_stage_id=previous.id,
         requested_on=requested_on,
+        # A new stage has no suspensions or extensions: nothing to read back for them.
+        suspensions=[],
+        extensions=[],
     )
     session.add(stage)
     session.flush()

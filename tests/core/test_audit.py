@@ -99,6 +99,31 @@ def test_a_failed_change_leaves_no_event(database: Database) -> None:
     assert len(events(database)) == before
 
 
+def test_events_after_a_savepoint_rolled_back_still_chain(database: Database) -> None:
+    """Several flushes in one transaction extend the chain one after another; events a
+    rolled-back savepoint took back leave no gap, and the next transaction follows on."""
+
+    def work(session: Session) -> None:
+        _add(session, Directorate(name="Kept first"))
+        _add(session, Directorate(name="Kept second"))
+        savepoint = session.begin_nested()
+        _add(session, Directorate(name="Taken back"))
+        savepoint.rollback()
+        _add(session, Directorate(name="Kept third"))
+
+    database.write(work, actor="officer1")
+    database.write(lambda s: _add(s, Directorate(name="Next transaction")), actor="officer1")
+    names = [
+        json.loads(e.after or "{}").get("name")
+        for e in events(database, entity="directorate", action="create")
+    ]
+    assert names[-4:] == ["Kept first", "Kept second", "Kept third", "Next transaction"]
+    with database.session() as session:
+        assert verify_chain(session) == []
+        seqs = session.scalars(sa.select(AuditEvent.chain_seq).order_by(AuditEvent.id)).all()
+    assert seqs == list(range(1, len(seqs) + 1))
+
+
 @pytest.mark.parametrize("tamper", ["edit", "delete", "reorder"])
 def test_tampering_is_found_and_named(database: Database, tamper: str) -> None:
     for name in ("One", "Two", "Three"):

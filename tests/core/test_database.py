@@ -175,6 +175,30 @@ def test_a_newer_schema_on_postgres_is_refused(postgres_url: str) -> None:
         open_database(postgres_url)
 
 
+@pytest.mark.postgres
+def test_a_server_connection_lost_while_idle_is_replaced(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pool checks a connection that has been idle before handing it out, and
+    replaces one the server has dropped; one used a moment ago is not checked."""
+    engine = engine_module.make_engine(postgres_url)
+    try:
+        with engine.connect() as connection:
+            first = connection.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+        with engine.connect() as connection:  # used a moment ago: the same connection
+            assert connection.execute(sa.text("SELECT pg_backend_pid()")).scalar_one() == first
+        admin = sa.create_engine(postgres_url)
+        with admin.connect() as connection:
+            connection.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        admin.dispose()
+        monkeypatch.setattr(engine_module, "PING_AFTER_IDLE_SECONDS", 0.0)
+        with engine.connect() as connection:
+            second = connection.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+        assert second != first
+    finally:
+        engine.dispose()
+
+
 def test_a_read_only_database_is_refused_untouched(tmp_path: Path) -> None:
     path = tmp_path / "shared.db"
     open_database(f"sqlite:///{path}").dispose()
