@@ -49,6 +49,7 @@ from crm_desktop.db.base import utcnow
 from crm_desktop.db.database import Database
 from crm_desktop.db.models import Correspondence
 from crm_desktop.db.models_correspondence import OutboxMessage
+from crm_desktop.errors import ConflictError
 
 __all__ = [
     "FAILED",
@@ -272,6 +273,21 @@ def mark_sent(session: Session, claimed: Claimed, now: dt.datetime, via: str) ->
             session.flush()
 
 
+def _mark_sent(database: Database, claimed: Claimed, now: dt.datetime, via: str) -> None:
+    """Record a sent message. Marking is idempotent, so a conflict (another run marked
+    the same letter sent a moment ago: a letter to two recipients is two messages) is
+    answered by marking again in a fresh transaction, which finds the letter sent."""
+    for attempt in range(2):
+        try:
+            database.write(
+                lambda s: mark_sent(s, claimed, now, via), actor=RUNNER, attempts=MARK_ATTEMPTS
+            )
+            return
+        except ConflictError:
+            if attempt:
+                raise
+
+
 def mark_failed(
     session: Session, claimed: Claimed, token: str, now: dt.datetime, error: SendError
 ) -> str:
@@ -354,11 +370,7 @@ def deliver(
                 report.stopped_early = True
                 break
             continue
-        database.write(
-            lambda s, c=claimed, v=via: mark_sent(s, c, clock(), v),  # type: ignore[misc]
-            actor=RUNNER,
-            attempts=MARK_ATTEMPTS,
-        )
+        _mark_sent(database, claimed, clock(), via)
         report.sent += 1
         report.sent_ids.append(claimed.id)
         report.via[claimed.id] = via

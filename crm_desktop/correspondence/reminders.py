@@ -703,11 +703,23 @@ def _plan_digests(planner: _Planner, deadlines: list[Deadline], lead: int) -> No
     planner.report.digests += planner.email(messages)
 
 
+# The PostgreSQL advisory lock that keeps two reminder runs' planning apart (any constant
+# other than the audit seal's, pg_security.SEAL_LOCK_KEY).
+PLANNING_LOCK_KEY = 0x43524D52  # "CRMR"
+
+
 def plan_reminders(
     session: Session, as_of: dt.date, now: dt.datetime, *, digest: bool = True
 ) -> PlanReport:
     """Plan every reminder, escalation and (if ``digest``) digest due on ``as_of``
-    (inside one write transaction); what was added."""
+    (inside one write transaction); what was added.
+
+    Two runs at once plan one after the other: SQLite's writers are serialised anyway,
+    and on PostgreSQL (where writes no longer share one lock) the planning takes a lock
+    of its own for the transaction, so the second run finds what the first planned
+    rather than updating the same rows beside it."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": PLANNING_LOCK_KEY})
     ensure_templates(session)
     settings = load_settings(session)
     planner = _Planner(session, as_of, now, settings)
