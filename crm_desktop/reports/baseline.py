@@ -29,6 +29,7 @@ from crm_desktop.domain.enums import Procedure
 from crm_desktop.domain.financial_year import FinancialYear
 from crm_desktop.files import atomic_write, check_target
 from crm_desktop.reports.figures import annual_report
+from crm_desktop.reports.safe_cells import csv_writer, read_back
 
 HEADER = ("financial_year", "table", "row", "value")
 
@@ -65,7 +66,7 @@ def baseline_tables(session: Session) -> dict[str, tuple[Procedure, list[str]]]:
 def baseline_template(session: Session, year: int) -> str:
     """A CSV to fill in: every table and row that takes a baseline, values empty."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerow(HEADER)
     for key, (_procedure, rows) in baseline_tables(session).items():
         for row in rows:
@@ -117,7 +118,7 @@ def load_baseline_csv(session: Session, path: Path) -> BaselineResult:
                 BaselineError(number, "row", f"has {len(row)} values, expected {len(HEADER)}")
             )
             continue
-        year_text, table, label, value_text = row
+        year_text, table, label, value_text = (read_back(cell) for cell in row)
         year = _year(year_text)
         if year is None:
             result.errors.append(

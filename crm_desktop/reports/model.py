@@ -106,8 +106,6 @@ class AnnualReport:
         return [table for section in self.sections for table in section.tables]
 
 
-
-
 def format_value(value: float | int | str | None, fmt: Format) -> str:
     if value is None:
         return "–"
