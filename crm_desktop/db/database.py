@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from crm_desktop.db import audit, calendar_table, migrate, witness
+from crm_desktop.db import audit, calendar_table, identity, migrate, witness
 from crm_desktop.db.engine import (
     default_database_path,
     describe_url,
@@ -304,6 +304,13 @@ def _check_schema_read_only(path: Path) -> None:
         ).fetchall()
         if revision_rows:
             row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+            if not identity.is_ours(
+                connection, migrate.known_revisions(), migrate.revision_order()
+            ):
+                raise DatabaseError(
+                    f"{path} is a SQLite database but not a CRM Desktop one. Choose the "
+                    "right file, or give a new file name to start a new database."
+                )
             _check_known_revision(row[0] if row else None, str(path))
         else:
             tables = connection.execute(

@@ -68,3 +68,9 @@ def _run(engine: Engine, step: Callable[[Config], None]) -> None:
         finally:
             if raw is not None:
                 raw.execute("PRAGMA foreign_keys = ON")
+
+
+def revision_order() -> list[str]:
+    """Every revision this program knows, oldest first."""
+    script = ScriptDirectory.from_config(alembic_config())
+    return [rev.revision for rev in reversed(list(script.walk_revisions()))]
