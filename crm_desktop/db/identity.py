@@ -39,7 +39,7 @@ def is_ours(connection: sqlite3.Connection, known_revisions: set[str], order: li
     if found != 0:
         return False
     tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
-    if not CORE_TABLES <= tables:
+    if not tables >= CORE_TABLES:
         return False
     row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
     revision = row[0] if row else None

@@ -1030,9 +1030,10 @@ def is_installed(connection: sa.Connection) -> bool:
     """True when this database's own group roles exist (it was not copied from another)."""
     database = str(connection.exec_driver_sql("SELECT current_database()").scalar())
     officer = group_name(role_prefix(database), OFFICER)
-    return connection.exec_driver_sql(
-        "SELECT 1 FROM pg_roles WHERE rolname = %s", (officer,)
-    ).first() is not None
+    return (
+        connection.exec_driver_sql("SELECT 1 FROM pg_roles WHERE rolname = %s", (officer,)).first()
+        is not None
+    )
 
 
 def is_owner(connection: sa.Connection) -> bool:

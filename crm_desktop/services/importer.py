@@ -143,6 +143,7 @@ __all__ = [
     "check_import",
     "import_in_session",
     "import_rows",
+    "listed_errors",
     "read_rows",
     "run_import",
     "summary",
@@ -188,6 +189,16 @@ _COLUMN_ORDER = {name: i for i, name in enumerate(COLUMNS)}
 _REFERENCE_MAX = 40
 _NAME_MAX = 200  # person and reference data names
 _EMAIL_MAX = 254
+# The largest amount both databases store in a pence column (PostgreSQL's integer).
+MAX_PAYMENT_PENCE = 2**31 - 1
+# A clock suspended longer than this (about eight years of working days) is a typing slip.
+MAX_SUSPENDED_DAYS = 2000
+# Bounds on what a file may make the importer read, checked before it is read.
+MAX_FILE_BYTES = 256 * 1024 * 1024  # a CSV, or an XLSX's parts once unpacked
+MAX_ROWS = 1_048_576  # Excel's own limit
+MAX_CELLS = 10_000_000
+# Errors listed to the user; the rest are counted ("and 9,950 more").
+MAX_LISTED_ERRORS = 50
 # Cases written per flush: the audit trail records each batch's rows in one insert.
 BATCH_CASES = 400
 PROGRESS_EVERY = 500  # rows checked between reports of how far the check has got
@@ -278,6 +289,8 @@ class RawRows(list[RawRow]):
         self.header_row = header_row
         # Columns without a name that hold values: column index -> first row with one.
         self.unnamed: dict[int, int] = dict(unnamed or {})
+        # Rows the file's own structure makes unreadable (CSV quoting, number of values).
+        self.problems: list[ImportRowError] = []
 
 
 def column_key(name: str) -> str:
@@ -331,37 +344,133 @@ def read_rows(path: str | Path) -> RawRows:
                 f"{file} is not an XLSX workbook (its content is not a spreadsheet). Save "
                 "it from Excel as .xlsx, or as CSV UTF-8."
             )
-        grid = _read_xlsx(file)
+        grid, problems = _read_xlsx(file), list[ImportRowError]()
     elif suffix in (".csv", ".txt") or not suffix:
         if is_zip or start.startswith(b"%PDF"):
             raise ImportFileError(
                 f"{file} is not a CSV file (it is a binary file). Save the data as CSV UTF-8 "
                 "or .xlsx."
             )
-        grid = _read_csv(file)
+        grid, problems = _read_csv(file)
     else:
         raise ImportFileError(
             f"{file} is not a CSV or XLSX file (its name ends in {file.suffix}). Save the "
             "data as CSV UTF-8 (.csv) or as an Excel workbook (.xlsx)."
         )
-    return _rows_from_grid(file, grid)
+    rows = _rows_from_grid(file, grid)
+    rows.problems.extend(problems)
+    return rows
 
 
-def _read_csv(file: Path) -> list[tuple[int, list[Cell]]]:
+# One CSV field as Excel writes it: quoted (a quote inside doubled) or without any quote.
+_CSV_FIELD = r'(?:"(?:[^"]|"")*"|[^",\r\n]*)'
+_CSV_RECORD = re.compile(rf"{_CSV_FIELD}(?:,{_CSV_FIELD})*(?:\r\n|\n|\r)?")
+
+
+def _too_large(file: Path, size: int) -> ImportFileError:
+    return ImportFileError(
+        f"{file} is too large to import ({size / 1e6:,.0f} MB of data; at most "
+        f"{MAX_FILE_BYTES / 1e6:,.0f} MB). Split it into smaller files and import each."
+    )
+
+
+def _read_csv(file: Path) -> tuple[list[tuple[int, list[Cell]]], list[ImportRowError]]:
+    """The file's records, and the rows whose quoting is wrong (a quote inside a value
+    that does not start with one, a quoted value followed by more text) or whose number
+    of values is not the header's. Those rows are left out of the grid: their values
+    cannot be trusted. A quote never closed is one error for the whole file, naming its
+    row (everything after it would otherwise be read as part of that row)."""
     try:
+        size = file.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise _too_large(file, size)
         with file.open(encoding="utf-8-sig", newline="") as handle:
-            return [(n, list(cells)) for n, cells in enumerate(csv.reader(handle), start=1)]
+            lines = handle.readlines()
     except UnicodeDecodeError:
         raise ImportFileError(
             f"{file} is not UTF-8 text. In Excel, save it as 'CSV UTF-8 (Comma delimited)' "
             "and import that."
         ) from None
-    except csv.Error as exc:
-        raise ImportFileError(f"{file} cannot be read as CSV: {exc}.") from None
     except OSError as exc:
         raise ImportFileError(
             f"Cannot read {file}: {exc.strerror or exc}. Check you have access to it."
         ) from None
+    reader = csv.reader(lines, strict=True)
+    grid: list[tuple[int, list[Cell]]] = []
+    problems: list[ImportRowError] = []
+    width: int | None = None
+    n = 0
+    while True:
+        start = reader.line_num
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            n += 1
+            if reader.line_num >= len(lines) and "end of data" in str(exc):
+                raise ImportFileError(
+                    f'{file}: row {n} (line {start + 1}) opens a quote (") that is never '
+                    "closed, so every line after it would be read as part of that row. "
+                    "Close the quote or remove it, then import the file again."
+                ) from None
+            problems.append(
+                _row_error(
+                    n,
+                    "quotes",
+                    "a quoted value is followed by more text before the next comma; put "
+                    'the whole value in quotes and double any quote inside it ("")',
+                )
+            )
+            continue
+        n += 1
+        if not cells or all(not c.strip() for c in cells):
+            grid.append((n, list(cells)))
+            continue
+        raw = "".join(lines[start : reader.line_num])
+        if '"' in raw and not _CSV_RECORD.fullmatch(raw):
+            problems.append(
+                _row_error(
+                    n,
+                    "quotes",
+                    'a quote (") inside a value that does not start with one; put the whole '
+                    'value in quotes and double the quote inside it ("")',
+                )
+            )
+            continue
+        if width is None:
+            width = len(cells)
+        elif reader.line_num - start > 1 and any(
+            line.count(",") >= width - 1 for line in lines[start + 1 : reader.line_num]
+        ):
+            problems.append(
+                _row_error(
+                    n,
+                    "quotes",
+                    f"a quoted value runs over {reader.line_num - start} lines, and the lines "
+                    'inside it look like rows of their own: a quote (") is probably missing '
+                    "or extra; check the quotes in this row",
+                )
+            )
+            continue
+        elif len(cells) != width:
+            extra = (
+                f" (column {column_letter(width)} onwards has no name)"
+                if len(cells) > width
+                else ""
+            )
+            problems.append(
+                _row_error(
+                    n,
+                    "columns",
+                    f"the row has {len(cells)} values but the header row has {width} "
+                    f"columns{extra}; check for a missing or extra comma (or a line break "
+                    "inside a value that is not in quotes)",
+                )
+            )
+            continue
+        grid.append((n, list(cells)))
+    return grid, problems
 
 
 def _cell_value(value: Any) -> Cell:
@@ -410,11 +519,15 @@ def _read_xlsx(file: Path) -> list[tuple[int, list[Cell]]]:
             raise ImportFileError(f"{file} has no worksheets.")
         return book.worksheets[0]
 
+    _check_xlsx_size(file)
     book = open_book(data_only=False)
     grid: list[tuple[int, list[Cell]]] = []
     formulas: dict[tuple[int, int], None] = {}
     try:
         sheet = sheet_of(book)
+        # The stored <dimension> may be stale (written by a tool that did not update it):
+        # read every row the sheet really holds, not only those inside it.
+        sheet.reset_dimensions()
         for n, cells in enumerate(sheet.iter_rows(), start=1):
             values: list[Cell] = []
             for c, cell in enumerate(cells):
@@ -430,7 +543,9 @@ def _read_xlsx(file: Path) -> list[tuple[int, list[Cell]]]:
         # A formula's value is what Excel saved with it (as a CSV export would show).
         cached = open_book(data_only=True)
         try:
-            for n, cells in enumerate(sheet_of(cached).iter_rows(values_only=True), start=1):
+            cached_sheet = sheet_of(cached)
+            cached_sheet.reset_dimensions()
+            for n, cells in enumerate(cached_sheet.iter_rows(values_only=True), start=1):
                 for c, value in enumerate(cells):
                     if (n, c) in formulas:
                         if value is None:
@@ -443,6 +558,57 @@ def _read_xlsx(file: Path) -> list[tuple[int, list[Cell]]]:
         finally:
             cached.close()
     return grid
+
+
+_XLSX_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s>/]")
+_XLSX_ROW = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+
+
+def _check_xlsx_size(file: Path) -> None:
+    """Refuse, before openpyxl reads anything, a workbook that unpacks to more than
+    :data:`MAX_FILE_BYTES` (the sizes its zip directory declares, then the bytes really
+    unpacked while its sheets' cells and rows are counted) or holds more than
+    :data:`MAX_ROWS` rows or :data:`MAX_CELLS` cells."""
+    try:
+        with zipfile.ZipFile(file) as archive:
+            members = archive.infolist()
+            declared = sum(m.file_size for m in members)
+            if declared > MAX_FILE_BYTES:
+                raise _too_large(file, declared)
+            cells = rows = unpacked = 0
+            for member in members:
+                if not member.filename.startswith("xl/worksheets/"):
+                    continue
+                tail = b""
+                with archive.open(member) as part:
+                    while chunk := part.read(1 << 20):
+                        unpacked += len(chunk)
+                        if unpacked > MAX_FILE_BYTES:
+                            raise _too_large(file, unpacked)
+                        data = tail + chunk
+                        cut = max(len(data) - 32, len(tail))
+                        # count the tags that start before the cut; the rest next time
+                        cells += sum(1 for m in _XLSX_CELL.finditer(data) if m.start() < cut)
+                        rows += sum(1 for m in _XLSX_ROW.finditer(data) if m.start() < cut)
+                        tail = data[cut:]
+                        if cells > MAX_CELLS or rows > MAX_ROWS:
+                            raise ImportFileError(
+                                f"{file} holds more than {MAX_CELLS:,} cells or "
+                                f"{MAX_ROWS:,} rows, more than an import can take. Split it "
+                                "into smaller files and import each."
+                            )
+                cells += len(_XLSX_CELL.findall(tail))
+                rows += len(_XLSX_ROW.findall(tail))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
+        raise ImportFileError(
+            f"{file} cannot be read as an XLSX workbook ({exc}). Open it in Excel and save "
+            "it again as .xlsx, or save it as CSV UTF-8."
+        ) from None
+    if cells > MAX_CELLS or rows > MAX_ROWS:
+        raise ImportFileError(
+            f"{file} holds more than {MAX_CELLS:,} cells or {MAX_ROWS:,} rows, more than an "
+            "import can take. Split it into smaller files and import each."
+        )
 
 
 def _blank(cells: Sequence[Cell]) -> bool:
@@ -829,6 +995,8 @@ class _Checker:
                     f"column {column_letter(index)}",
                     "this column has values but no name in the header row; name it or clear it",
                 )
+            for problem in rows.problems:
+                self.errors.setdefault(None, []).append(problem)
         else:
             header = list(dict.fromkeys(name for raw in rows for name in raw.values))
             at = 1
@@ -1032,7 +1200,16 @@ class _Checker:
     def _numbers(self, r: _Row, raw: RawRow) -> None:
         text = raw.text("suspended_working_days").strip()
         if text:
-            if _WHOLE.match(text):
+            if _WHOLE.match(text) and int(Decimal(text)) > MAX_SUSPENDED_DAYS:
+                r.bad.add("suspended_working_days")
+                self.error(
+                    r.reference,
+                    r.n,
+                    "suspended_working_days",
+                    f"{text} working days is more than a clock can be suspended for (at most "
+                    f"{MAX_SUSPENDED_DAYS:,}); check the number",
+                )
+            elif _WHOLE.match(text):
                 r.suspended = int(Decimal(text))
             else:
                 r.bad.add("suspended_working_days")
@@ -1050,7 +1227,17 @@ class _Checker:
                     pence = Decimal(amount.replace(",", "")) * 100
                 except InvalidOperation:  # pragma: no cover - the pattern rules it out
                     pence = Decimal(-1)
-                r.payment_pence = int(pence)
+                if pence > MAX_PAYMENT_PENCE:
+                    r.bad.add("lgsco_payment")
+                    self.error(
+                        r.reference,
+                        r.n,
+                        "lgsco_payment",
+                        f"{text} is more than the largest amount the database can hold "
+                        f"(£{MAX_PAYMENT_PENCE / 100:,.2f}); check the amount",
+                    )
+                else:
+                    r.payment_pence = int(pence)
             else:
                 r.bad.add("lgsco_payment")
                 self.error(
@@ -1909,6 +2096,7 @@ def import_rows(
     any error nothing is written. A dry run makes the same check on a read session and
     returns the same result a real run would, without writing.
     """
+
     def work(session: Session) -> ImportResult:
         return import_in_session(
             session,
@@ -1976,6 +2164,20 @@ def _breakdown(result: ImportResult) -> str:
         )
         parts.append(f"{_plural(total, kind.value)} ({by_procedure})")
     return "; ".join(parts)
+
+
+def listed_errors(errors: Sequence[ImportRowError]) -> tuple[list[ImportRowError], str]:
+    """The first :data:`MAX_LISTED_ERRORS` errors, and a line counting the rest (empty
+    when every error is listed)."""
+    shown = list(errors[:MAX_LISTED_ERRORS])
+    rest = len(errors) - len(shown)
+    more = (
+        f"… and {rest:,} more error{'s' * (rest != 1)} not listed (correct these first: "
+        "many of the rest are often the same mistake)."
+        if rest > 0
+        else ""
+    )
+    return shown, more
 
 
 def summary(result: ImportResult) -> str:

@@ -1035,8 +1035,11 @@ def test_a_column_without_a_name_but_with_values_is_an_error(
         encoding="utf-8",
     )
     result = do_import(database, path)
+    # A CSV row with more values than the header is a row whose commas are wrong.
     assert [str(e) for e in result.errors] == [
-        "row 2, column T: this column has values but no name in the header row; name it or clear it"
+        "row 2, columns: the row has 20 values but the header row has 19 columns (column T "
+        "onwards has no name); check for a missing or extra comma (or a line break inside a "
+        "value that is not in quotes)"
     ]
 
 
