@@ -31,7 +31,13 @@ from crm_desktop.db.engine import (
     sqlite_mode,
     write_engine,
 )
-from crm_desktop.db.errors import BUSY_MESSAGE, classified, is_race, is_retryable
+from crm_desktop.db.errors import (
+    BUSY_MESSAGE,
+    classified,
+    is_race,
+    is_retryable,
+    unreadable_file,
+)
 from crm_desktop.errors import (
     ConflictError,
     DatabaseBusyError,
@@ -297,7 +303,7 @@ def _check_schema_read_only(path: Path) -> None:
     try:
         connection = sqlite3.connect(uri, uri=True)
     except sqlite3.Error as exc:
-        raise DatabaseError(f"Cannot open {path}: {exc}. Check you have access to it.") from None
+        raise unreadable_file(path, exc) from None
     try:
         revision_rows = connection.execute(
             "SELECT name FROM sqlite_master WHERE type='table' AND name='alembic_version'"
@@ -322,10 +328,7 @@ def _check_schema_read_only(path: Path) -> None:
                     "right file, or give a new file name to start a new database."
                 )
     except sqlite3.DatabaseError as exc:
-        raise DatabaseError(
-            f"{path} cannot be read as a database ({exc}). It may be damaged: restore it "
-            "from a backup, or give a new file name to start a new database."
-        ) from None
+        raise unreadable_file(path, exc) from None
     finally:
         connection.close()
 

@@ -40,7 +40,7 @@ from pathlib import Path
 from crm_desktop.db import identity, migrate, witness
 from crm_desktop.db.audit import ChainHead
 from crm_desktop.db.engine import describe_url
-from crm_desktop.db.errors import classify
+from crm_desktop.db.errors import classify, read_only_problem, unreadable_file
 from crm_desktop.errors import (
     DamagedDatabase,
     DatabaseBusyError,
@@ -118,7 +118,12 @@ def check_backup_file(path: Path) -> str | None:
                 f"{path} was made by a newer version of CRM Desktop (schema {revision}). "
                 "Nothing was restored; install that version to restore it."
             )
-        problems = [str(r[0]) for r in connection.execute("PRAGMA integrity_check")]
+        problems = [
+            line
+            for r in connection.execute("PRAGMA integrity_check")
+            for line in str(r[0]).splitlines()
+            if line.strip() and not line.startswith("***")
+        ]
         if problems != ["ok"]:
             raise DamagedDatabase(
                 f"{path} fails the database check (storage damaged: {problems[0]}). Nothing "
@@ -158,7 +163,11 @@ def backup(url: str, out: Path, progress: Callable[[int, int], None] | None = No
     if not out.parent.is_dir():
         raise ValidationError(f"The folder {out.parent} does not exist.", "out")
     remove_leftovers(out.parent)
-    source = _read_only(source_path)
+    try:
+        source = _read_only(source_path)
+        source.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.Error as exc:
+        raise unreadable_file(source_path, exc) from None
     try:
         with atomic_write(out) as temporary:
             target = sqlite3.connect(temporary)
@@ -174,7 +183,14 @@ def backup(url: str, out: Path, progress: Callable[[int, int], None] | None = No
                 target.execute("PRAGMA journal_mode = DELETE")
             finally:
                 target.close()
-            _check(temporary)
+            try:
+                _check(temporary)
+            except DamagedDatabase as exc:
+                raise DamagedDatabase(
+                    f"The database at {source_path} is damaged (its copy fails the storage "
+                    "check). Nothing was backed up. Run 'crm-desktop db check' on it, and "
+                    "restore the latest good backup if it confirms damage."
+                ) from exc
     finally:
         source.close()
     head = witness.file_head(out)
@@ -278,6 +294,9 @@ def restore(backup_file: Path, url: str) -> Path | None:
     if not target.parent.is_dir():
         raise FileProblem(f"The folder {target.parent} does not exist. Nothing was restored.")
     check_backup_file(backup_file)
+    read_only = read_only_problem(target)
+    if read_only is not None:
+        raise read_only
     remove_leftovers(target.parent)
     if not target.exists():
         _copy_new(backup_file, target)
