@@ -395,6 +395,8 @@ def _read_csv(file: Path) -> tuple[list[tuple[int, list[Cell]]], list[ImportRowE
         raise ImportFileError(
             f"Cannot read {file}: {exc.strerror or exc}. Check you have access to it."
         ) from None
+    # Long values are the format's rule to report (with their column), not the parser's.
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
     reader = csv.reader(lines, strict=True)
     grid: list[tuple[int, list[Cell]]] = []
     problems: list[ImportRowError] = []
