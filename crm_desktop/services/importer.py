@@ -65,6 +65,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
+import json
 import re
 import zipfile
 from collections import Counter
@@ -77,6 +79,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from crm_desktop.db.audit import record_events, rows_not_audited
+from crm_desktop.db.base import utcnow
 from crm_desktop.db.database import Database
 from crm_desktop.db.models import (
     Case,
@@ -291,6 +295,8 @@ class RawRows(list[RawRow]):
         self.unnamed: dict[int, int] = dict(unnamed or {})
         # Rows the file's own structure makes unreadable (CSV quoting, number of values).
         self.problems: list[ImportRowError] = []
+        # The file's SHA-256, named by the import's audit event.
+        self.sha256: str | None = None
 
 
 def column_key(name: str) -> str:
@@ -359,7 +365,19 @@ def read_rows(path: str | Path) -> RawRows:
         )
     rows = _rows_from_grid(file, grid)
     rows.problems.extend(problems)
+    rows.sha256 = _sha256(file)
     return rows
+
+
+def _sha256(file: Path) -> str | None:
+    digest = hashlib.sha256()
+    try:
+        with file.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+    except OSError:
+        return None
+    return digest.hexdigest()
 
 
 # One CSV field as Excel writes it: quoted (a quote inside doubled) or without any quote.
@@ -1860,161 +1878,246 @@ class _Writer:
             for item, row in zip(group, rows, strict=True):
                 self.ids[id(item)] = row.id
 
-    def cases(self, planned: Sequence[PlannedCase], progress: Step | None = None) -> None:
-        total = len(planned)
-        for start in range(0, total, BATCH_CASES):
-            if progress is not None:
-                progress(start, total, f"Writing case {start + 1:,} of {total:,}…")
-            self._batch(planned[start : start + BATCH_CASES])
-            self.session.expunge_all()
+    def cases(self, planned: Sequence[PlannedCase], progress: Step | None = None) -> int:
+        """Write every planned case with bulk inserts: ids are assigned here (after the
+        rows already there and, on PostgreSQL, after what each sequence handed out), so
+        every link is known before anything is written and each table is one
+        ``executemany`` per few thousand rows. The rows get no audit events of their
+        own: :func:`write_plan` records one event per case and one for the import."""
+        from crm_desktop.services.demo.writer import Table, Writer, table_of
 
-    def _batch(self, batch: Sequence[PlannedCase]) -> None:
         session, actor = self.session, self.actor
-        cases = [
-            Case(
-                reference=p.reference,
-                kind=p.kind,
-                procedure=p.procedure,
-                received_on=p.received_on,
-                directorate_id=self.maybe(p.directorate),
-                service_area_id=self.resolve(p.service_area),
-                team_id=self.maybe(p.team),
-                summary=p.summary,
-                status=p.status,
-                closed_on=p.closed_on,
-                complainant_name=p.complainant_name,
+        bulk = Writer(session)
+        now = utcnow()
+        n_people = sum(1 for p in planned if p.complainant_name is not None)
+        n_points = sum(len(p.natures) for p in planned)
+        n_stages = sum(len(p.stages) for p in planned)
+        case_base = bulk.reserve(table_of(Case), len(planned))
+        person_base = bulk.reserve(table_of(Person), n_people)
+        party_base = bulk.reserve(table_of(CaseParty), n_people)
+        point_base = bulk.reserve(table_of(ComplaintPoint), n_points)
+        stage_base = bulk.reserve(table_of(Stage), n_stages)
+
+        cases: dict[str, list[Any]] = {k: [] for k in _CASE_COLUMNS}
+        people: dict[str, list[Any]] = {k: [] for k in ("id", "full_name", "email")}
+        parties: dict[str, list[Any]] = {k: [] for k in ("id", "case_id", "person_id")}
+        points: dict[str, list[Any]] = {k: [] for k in ("id", "case_id", "seq", "nature_id")}
+        categories: dict[str, list[Any]] = {k: [] for k in ("case_id", "service_category_id")}
+        stages: dict[str, list[Any]] = {k: [] for k in _STAGE_COLUMNS}
+        outcomes: dict[str, list[Any]] = {k: [] for k in ("point_id", "stage_id", "outcome")}
+        details: dict[str, list[Any]] = {k: [] for k in _DETAIL_COLUMNS}
+        changes: dict[str, list[Any]] = {k: [] for k in ("stage_id", "field", "after", "reason")}
+        person_id, point_id, stage_id = person_base, point_base, stage_base
+        total = len(planned)
+        for number, p in enumerate(planned):
+            if progress is not None and number % 5000 == 0:
+                progress(number, total, f"Preparing case {number + 1:,} of {total:,}…")
+            case_id = case_base + number + 1
+            if p.complainant_name is not None:
+                person_id += 1
+                people["id"].append(person_id)
+                people["full_name"].append(p.complainant_name)
+                people["email"].append(p.complainant_email)
+                parties["id"].append(party_base + len(parties["id"]) + 1)
+                parties["case_id"].append(case_id)
+                parties["person_id"].append(person_id)
+            case_points: list[int] = []
+            for seq, nature in enumerate(p.natures, start=1):
+                point_id += 1
+                case_points.append(point_id)
+                points["id"].append(point_id)
+                points["case_id"].append(case_id)
+                points["seq"].append(seq)
+                points["nature_id"].append(self.resolve(nature))
+            for category in p.service_categories:
+                categories["case_id"].append(case_id)
+                categories["service_category_id"].append(self.resolve(category))
+            previous: int | None = None
+            for s in p.stages:
+                stage_id += 1
+                self._stage(stages, stage_id, case_id, previous, s)
+                previous = stage_id
+                if s.stage == StageCode.LGSCO:
+                    for key, value in zip(
+                        _DETAIL_COLUMNS,
+                        (
+                            stage_id,
+                            s.started_on,
+                            s.enquiry_response_due_on,
+                            s.lgsco_decision,
+                            s.closed_on if s.lgsco_decision is not None else None,
+                            s.lgsco_decision == LgscoDecision.PUBLIC_REPORT,
+                            s.lgsco_payment_pence,
+                        ),
+                        strict=True,
+                    ):
+                        details[key].append(value)
+                    continue
+                for point, outcome in zip(case_points, p.point_outcomes(s), strict=False):
+                    outcomes["point_id"].append(point)
+                    outcomes["stage_id"].append(stage_id)
+                    outcomes["outcome"].append(outcome)
+                why = _clock_reason(s)
+                for name, due in (
+                    (FIELD_DUE, s.due_on),
+                    (FIELD_ACKNOWLEDGE_DUE, s.acknowledge_due_on),
+                    (FIELD_OUTER_LIMIT, s.outer_limit_on),
+                ):
+                    if due is not None:
+                        changes["stage_id"].append(stage_id)
+                        changes["field"].append(name)
+                        changes["after"].append(due)
+                        changes["reason"].append(why)
+            case_values: tuple[Any, ...] = (
+                case_id,
+                p.reference,
+                p.kind,
+                p.procedure,
+                p.received_on,
+                self.maybe(p.directorate),
+                self.resolve(p.service_area),
+                self.maybe(p.team),
+                p.summary,
+                p.status,
+                p.closed_on,
+                p.complainant_name,
+                previous,
+            )
+            for key, cell in zip(_CASE_COLUMNS, case_values, strict=True):
+                cases[key].append(cell)
+
+        def table(model: type[Any], columns: dict[str, Any], **same: Any) -> Table:
+            target = table_of(model)
+            n = len(next(iter(columns.values())))
+            known = {k: v for k, v in same.items() if k in target.c}
+            return Table(target, n, {**columns, **known})
+
+        who = {"updated_by": actor, "updated_at": now, "version": 1}
+        tables = [
+            table(
+                Case,
+                cases,
                 imported=True,
                 created_by=actor,
-                updated_by=actor,
-            )
-            for p in batch
+                created_at=now,
+                **who,
+            ),
+            table(Person, people, **who),
+            table(CaseParty, parties, role=PartyRole.COMPLAINANT, **who),
+            table(ComplaintPoint, points, description="", **who),
+            table(CaseServiceCategory, categories),
+            table(Stage, stages, updated_by=actor, updated_at=now, version=1),
+            table(PointOutcome, outcomes, **who),
+            table(LgscoDetail, details, **who),
+            table(
+                DueDateChange,
+                changes,
+                cause=ACTION_IMPORT,
+                before=None,
+                changed_by=actor,
+                changed_at=now,
+            ),
         ]
-        session.add_all(cases)
-        session.flush()
+        tables = [t for t in tables if t.n]
 
-        extra: list[Any] = []
-        points: list[list[ComplaintPoint]] = []
-        for p, case in zip(batch, cases, strict=True):
-            if p.complainant_name is not None:
-                person = Person(
-                    full_name=p.complainant_name, email=p.complainant_email, updated_by=actor
-                )
-                extra.append(person)
-                extra.append(
-                    CaseParty(
-                        case_id=case.id,
-                        person=person,
-                        role=PartyRole.COMPLAINANT,
-                        updated_by=actor,
-                    )
-                )
-            case_points = [
-                ComplaintPoint(case_id=case.id, seq=seq, nature_id=self.resolve(nature))
-                for seq, nature in enumerate(p.natures, start=1)
-            ]
-            for point in case_points:
-                point.updated_by = actor
-            points.append(case_points)
-            extra.extend(case_points)
-            extra.extend(
-                CaseServiceCategory(case_id=case.id, service_category_id=self.resolve(c))
-                for c in p.service_categories
-            )
-        session.add_all(extra)
+        def written(done: int, _total: int) -> None:
+            if progress is not None:
+                progress(done, total, f"Writing case {done:,} of {total:,}…")
 
-        # Stages level by level, so each links to the one before it.
-        stage_rows: list[list[Stage]] = [[] for _ in batch]
-        depth = max((len(p.stages) for p in batch), default=0)
-        for level in range(depth):
-            added: list[Stage] = []
-            for i, (p, case) in enumerate(zip(batch, cases, strict=True)):
-                if level >= len(p.stages):
-                    continue
-                s = p.stages[level]
-                previous = stage_rows[i][-1].id if stage_rows[i] else None
-                row = Stage(
-                    case_id=case.id,
-                    seq=s.seq,
-                    stage=s.stage,
-                    previous_stage_id=previous,
-                    status=StageStatus.CLOSED if s.closed else StageStatus.OPEN,
-                    requested_on=s.started_on,
-                    acknowledged_on=None if s.stage == StageCode.LGSCO else s.started_on,
-                    acknowledge_due_on=s.acknowledge_due_on,
-                    statement_agreed_on=s.statement_agreed_on,
-                    started_on=s.started_on,
-                    timescale_days=s.timescale_days,
-                    suspended_days=s.suspended_days,
-                    due_on=s.due_on,
-                    outer_limit_on=s.outer_limit_on,
-                    closed_on=s.closed_on,
-                    outcome=s.outcome,
-                    next_stage_requested_on=s.next_stage_requested_on,
-                    council_response_on=s.council_response_on,
-                    updated_by=actor,
-                )
-                stage_rows[i].append(row)
-                added.append(row)
-            session.add_all(added)
-            session.flush()
+        bulk.insert(tables, total, written)
+        return case_base
 
-        last: list[Any] = []
-        for p, case, rows, case_points in zip(batch, cases, stage_rows, points, strict=True):
-            for s, row in zip(p.stages, rows, strict=True):
-                last.extend(self._stage_records(p, s, row, case_points))
-            if rows:
-                case.current_stage_id = rows[-1].id
-        session.add_all(last)
-        session.flush()
-
-    def _stage_records(
-        self, p: PlannedCase, s: PlannedStage, row: Stage, points: list[ComplaintPoint]
-    ) -> list[Any]:
-        actor = self.actor
-        records: list[Any] = []
-        if s.stage == StageCode.LGSCO:
-            records.append(
-                LgscoDetail(
-                    stage_id=row.id,
-                    enquiry_received_on=s.started_on,
-                    enquiry_response_due_on=s.enquiry_response_due_on,
-                    decision=s.lgsco_decision,
-                    decision_on=s.closed_on if s.lgsco_decision is not None else None,
-                    public_report=s.lgsco_decision == LgscoDecision.PUBLIC_REPORT,
-                    imported_payment_pence=s.lgsco_payment_pence,
-                    updated_by=actor,
-                )
-            )
-            return records
-        for point, outcome in zip(points, p.point_outcomes(s), strict=False):
-            records.append(
-                PointOutcome(point_id=point.id, stage_id=row.id, outcome=outcome, updated_by=actor)
-            )
-        why = (
-            f"Imported: the clock started on {format_date(s.started_on)} with "
-            f"{working_days_text(s.timescale_days or 0)}"
-        )
-        if s.suspended_days:
-            why += f", and was suspended for {working_days_text(s.suspended_days)}"
-        why += "."
-        for name, value in (
-            (FIELD_DUE, s.due_on),
-            (FIELD_ACKNOWLEDGE_DUE, s.acknowledge_due_on),
-            (FIELD_OUTER_LIMIT, s.outer_limit_on),
+    def _stage(
+        self,
+        stages: dict[str, list[Any]],
+        stage_id: int,
+        case_id: int,
+        previous: int | None,
+        s: PlannedStage,
+    ) -> None:
+        for key, value in zip(
+            _STAGE_COLUMNS,
+            (
+                stage_id,
+                case_id,
+                s.seq,
+                s.stage,
+                previous,
+                StageStatus.CLOSED if s.closed else StageStatus.OPEN,
+                s.started_on,
+                None if s.stage == StageCode.LGSCO else s.started_on,
+                s.acknowledge_due_on,
+                s.statement_agreed_on,
+                s.started_on,
+                s.timescale_days,
+                s.suspended_days,
+                s.due_on,
+                s.outer_limit_on,
+                s.closed_on,
+                s.outcome,
+                s.next_stage_requested_on,
+                s.council_response_on,
+            ),
+            strict=True,
         ):
-            if value is not None:
-                records.append(
-                    DueDateChange(
-                        stage_id=row.id,
-                        field=name,
-                        cause=ACTION_IMPORT,
-                        before=None,
-                        after=value,
-                        reason=why,
-                        changed_by=actor,
-                    )
-                )
-        return records
+            stages[key].append(value)
+
+
+_CASE_COLUMNS = (
+    "id",
+    "reference",
+    "kind",
+    "procedure",
+    "received_on",
+    "directorate_id",
+    "service_area_id",
+    "team_id",
+    "summary",
+    "status",
+    "closed_on",
+    "complainant_name",
+    "current_stage_id",
+)
+_STAGE_COLUMNS = (
+    "id",
+    "case_id",
+    "seq",
+    "stage",
+    "previous_stage_id",
+    "status",
+    "requested_on",
+    "acknowledged_on",
+    "acknowledge_due_on",
+    "statement_agreed_on",
+    "started_on",
+    "timescale_days",
+    "suspended_days",
+    "due_on",
+    "outer_limit_on",
+    "closed_on",
+    "outcome",
+    "next_stage_requested_on",
+    "council_response_on",
+)
+_DETAIL_COLUMNS = (
+    "stage_id",
+    "enquiry_received_on",
+    "enquiry_response_due_on",
+    "decision",
+    "decision_on",
+    "public_report",
+    "imported_payment_pence",
+)
+
+
+def _clock_reason(s: PlannedStage) -> str:
+    why = (
+        f"Imported: the clock started on {format_date(s.started_on)} with "
+        f"{working_days_text(s.timescale_days or 0)}"
+    )
+    if s.suspended_days:
+        why += f", and was suspended for {working_days_text(s.suspended_days)}"
+    return why + "."
 
 
 # ------------------------------------------------------------------------ running
@@ -2075,10 +2178,85 @@ def import_in_session(
     )
     if dry_run or plan.errors:
         return _result(source, dry_run, plan)
+    write_plan(session, plan, actor, source, getattr(rows, "sha256", None), progress)
+    return _result(source, False, plan)
+
+
+def write_plan(
+    session: Session,
+    plan: ImportPlan,
+    actor: str,
+    source: str,
+    sha256: str | None,
+    progress: Step | None = None,
+) -> None:
+    """Write a checked plan (no errors) in ``session``'s transaction: the new reference
+    data (each row audited), the cases in bulk, and one audit event for the import that
+    names the file, its SHA-256 and every case reference."""
+    if not plan.cases and not plan.new_reference_data:
+        return  # every case was there already: nothing to write, nothing to record
     writer = _Writer(session, actor)
     writer.reference_data(plan.new_reference_data, plan.cases)
-    writer.cases(plan.cases, progress)
-    return _result(source, False, plan)
+    session.flush()
+    with rows_not_audited(session):
+        first_id = writer.cases(plan.cases, progress)
+    now = utcnow()
+    postgres = session.get_bind().dialect.name == "postgresql"
+    # Each case's history starts with its own event (on PostgreSQL the triggers record
+    # every row for anyone but the owner, whose bulk rows they leave to this).
+    per_case = not postgres or bool(session.scalar(sa.text("SELECT crm_is_owner()")))
+    events = [
+        {
+            "occurred_at": now,
+            "username": actor,
+            "action": "create",
+            "entity": "representation",
+            "entity_id": str(first_id + n),
+            "case_id": first_id + n,
+            "before": None,
+            "after": json.dumps(
+                {
+                    "reference": c.reference,
+                    "kind": c.kind.value,
+                    "procedure": c.procedure.value,
+                    "received_on": c.received_on.isoformat(),
+                    "imported": True,
+                    "file": source,
+                    "sha256": sha256,
+                },
+                ensure_ascii=False,
+            ),
+        }
+        for n, c in enumerate(plan.cases, start=1)
+        if per_case
+    ]
+    record_events(
+        session,
+        [
+            *events,
+            {
+                "occurred_at": now,
+                "username": actor,
+                "action": ACTION_IMPORT,
+                "entity": "representation",
+                "entity_id": None,
+                "case_id": None,
+                "before": None,
+                "after": json.dumps(
+                    {
+                        "file": source,
+                        "sha256": sha256,
+                        "cases": len(plan.cases),
+                        "references": [c.reference for c in plan.cases],
+                        "skipped": plan.skipped,
+                        "stages": plan.stage_count,
+                        "points": plan.point_count,
+                    },
+                    ensure_ascii=False,
+                ),
+            },
+        ],
+    )
 
 
 def import_rows(
