@@ -65,6 +65,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import json
 import re
@@ -861,7 +862,17 @@ def _as_date(value: Cell) -> dt.date | None:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    text = value.strip()
+    return _text_date(value.strip())
+
+
+@functools.lru_cache(maxsize=65536)
+def _text_date(text: str) -> dt.date | None:
+    """``YYYY-MM-DD`` or ``DD/MM/YYYY`` (a file repeats its dates: each is parsed once)."""
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
     for fmt in _DATE_FORMATS:
         try:
             return dt.datetime.strptime(text, fmt).date()
@@ -2020,11 +2031,16 @@ class _Writer:
         ]
         tables = [t for t in tables if t.n]
 
-        def written(done: int, _total: int) -> None:
-            if progress is not None:
-                progress(done, total, f"Writing case {done:,} of {total:,}…")
-
-        bulk.insert(tables, total, written)
+        rows_total = sum(t.n for t in tables)
+        done = 0
+        for t in tables:
+            for lo in range(0, t.n, _INSERT_CHUNK):
+                hi = min(t.n, lo + _INSERT_CHUNK)
+                _insert(session, t.table, t.columns, lo, hi)
+                done += hi - lo
+                if progress is not None:
+                    shown = total * done // max(rows_total, 1)
+                    progress(shown, total, f"Writing case {shown:,} of {total:,}…")
         return case_base
 
     def _stage(
@@ -2108,6 +2124,68 @@ _DETAIL_COLUMNS = (
     "public_report",
     "imported_payment_pence",
 )
+
+
+_INSERT_CHUNK = 20_000
+
+
+def _insert(
+    session: Session, table: sa.Table, columns: Mapping[str, Any], lo: int, hi: int
+) -> None:
+    """Rows ``lo`` to ``hi`` of ``columns`` (lists, or one value for every row) inserted
+    with the driver's own ``executemany``: values are put in the form the column's type
+    stores (an enum's value; on SQLite a date as ``YYYY-MM-DD``, a time stamp as
+    SQLAlchemy writes it, a flag as 0 or 1), so the rows read back exactly as rows the
+    ORM wrote."""
+    connection = session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    count = hi - lo
+    names: list[str] = []
+    data: list[Sequence[Any]] = []
+    columns = {**_defaults(table, columns), **columns}
+    for name, value in columns.items():
+        convert = _converter(table.c[name].type, sqlite)
+        names.append(name)
+        if isinstance(value, list):
+            part = value[lo:hi]
+            data.append(
+                part if convert is None else [None if v is None else convert(v) for v in part]
+            )
+        else:
+            one = value if convert is None or value is None else convert(value)
+            data.append([one] * count)
+    marker = "?" if sqlite else "%s"
+    quote = connection.dialect.identifier_preparer.quote
+    statement = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
+        f"VALUES ({', '.join(marker for _ in names)})"
+    )
+    connection.exec_driver_sql(statement, list(zip(*data, strict=True)))
+
+
+def _defaults(table: sa.Table, given: Mapping[str, Any]) -> dict[str, Any]:
+    """The Python-side defaults of the columns ``given`` leaves out (the ORM and Core
+    fill these in; a statement of the driver's own does not)."""
+    found: dict[str, Any] = {}
+    for column in table.columns:
+        if column.name in given or column.default is None:
+            continue
+        default = column.default
+        if isinstance(default, sa.ColumnDefault):
+            found[column.name] = default.arg(None) if default.is_callable else default.arg
+    return found
+
+
+def _converter(kind: sa.types.TypeEngine[Any], sqlite: bool) -> Callable[[Any], Any] | None:
+    if isinstance(kind, sa.Enum):
+        return lambda v: v.value if hasattr(v, "value") else v
+    if isinstance(kind, sa.DateTime):
+        return (lambda v: v.strftime("%Y-%m-%d %H:%M:%S.%f")) if sqlite else None
+    if isinstance(kind, sa.Date):
+        return (lambda v: v.isoformat()) if sqlite else None
+    if isinstance(kind, sa.Boolean):
+        return (lambda v: int(bool(v))) if sqlite else bool
+    return None
 
 
 def _clock_reason(s: PlannedStage) -> str:
