@@ -229,9 +229,9 @@ class PrintedProgress:
         self.quarter = -1
 
     def report(self, done: int, total: int, text: str = "") -> None:
-        line = f"{done:,} of {total:,} {self.unit}"
+        line = text.rstrip("…") if text else f"{done:,} of {total:,} {self.unit}"
         if self.interactive:
-            print(f"\r  {line}", end="", file=sys.stderr, flush=True)
+            print(f"\r  {line:<60}", end="", file=sys.stderr, flush=True)
             return
         quarter = 4 * done // max(total, 1)
         if quarter > self.quarter:

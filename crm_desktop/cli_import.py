@@ -18,7 +18,8 @@ import argparse
 import sys
 from typing import Any
 
-from crm_desktop.cli import open_for_command, run_command
+from crm_desktop.cli import PrintedProgress, open_for_command, run_command
+from crm_desktop.operations.core import NO_PROGRESS
 from crm_desktop.services.importer import listed_errors, read_rows, summary
 
 __all__ = ["register"]
@@ -66,6 +67,8 @@ def cmd_import_cases(args: argparse.Namespace) -> int:
 
     rows = read_rows(args.file)  # an unreadable file stops here, before the database opens
     op = imports.check_rows if args.dry_run else imports.import_rows
+    # How far it has got, in a terminal only: standard error otherwise holds the errors.
+    progress = PrintedProgress("rows") if sys.stderr.isatty() else NO_PROGRESS
     database = open_for_command(args)
     try:
         result = run_command(
@@ -76,9 +79,12 @@ def cmd_import_cases(args: argparse.Namespace) -> int:
             args.file,
             args.skip_existing,
             args.add_missing_reference_data,
+            progress=progress,
         )
     finally:
         database.dispose()
+        if isinstance(progress, PrintedProgress):
+            progress.end()
     if not result.ok:
         shown, more = listed_errors(result.errors)
         for error in shown:

@@ -318,8 +318,15 @@ class ImportPage(QWizardPage):
         self.progress.setVisible(True)
         self._running = True
         wizard.context.op(imports.import_rows, rows, str(wizard.path), skip, add).with_progress(
-            lambda done, total, _text: _show(self.progress, done, total)
+            self._progress
         ).on_done(self.done).on_error(self.failed).run()
+
+    def _progress(self, done: int, total: int, text: str) -> None:
+        """Checking row N of M, then writing case N of M (the check runs first, while
+        everyone else keeps working; the writing is one short step)."""
+        _show(self.progress, done, total)
+        if text:
+            self.summary.setText(text)
 
     def done(self, result: ImportResult) -> None:
         self._running = False

@@ -72,7 +72,7 @@ import re
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -145,10 +145,12 @@ __all__ = [
     "RawRow",
     "RawRows",
     "Step",
+    "apply_plan",
     "check_import",
     "import_in_session",
     "import_rows",
     "listed_errors",
+    "plan_result",
     "read_rows",
     "run_import",
     "summary",
@@ -204,8 +206,6 @@ MAX_ROWS = 1_048_576  # Excel's own limit
 MAX_CELLS = 10_000_000
 # Errors listed to the user; the rest are counted ("and 9,950 more").
 MAX_LISTED_ERRORS = 50
-# Cases written per flush: the audit trail records each batch's rows in one insert.
-BATCH_CASES = 400
 PROGRESS_EVERY = 500  # rows checked between reports of how far the check has got
 
 Step = Callable[[int, int, str], None]
@@ -2260,6 +2260,74 @@ def import_in_session(
     return _result(source, False, plan)
 
 
+def plan_result(source: str, plan: ImportPlan) -> ImportResult:
+    """What a checked plan would import (or, with errors, why nothing can be)."""
+    return _result(source, False, plan)
+
+
+def apply_plan(
+    session: Session,
+    plan: ImportPlan,
+    *,
+    actor: str,
+    source: str,
+    sha256: str | None,
+    progress: Step | None = None,
+) -> ImportResult:
+    """Write a plan checked earlier in another (read) transaction, in ``session``'s
+    write transaction: first, what may have changed since the check is looked at again
+    (a reference someone has since added, a new name someone has since added to the
+    reference data); if anything has, nothing is written and the result says so."""
+    errors = _changed_since_check(session, plan)
+    if errors:
+        return _result(source, False, replace(plan, errors=errors))
+    write_plan(session, plan, actor, source, sha256, progress)
+    return _result(source, False, plan)
+
+
+def _changed_since_check(session: Session, plan: ImportPlan) -> list[ImportRowError]:
+    errors: list[ImportRowError] = []
+    rows = {c.reference: c.row for c in plan.cases}
+    references = list(rows)
+    for start in range(0, len(references), 500):
+        chunk = references[start : start + 500]
+        for reference in session.scalars(
+            sa.select(Case.reference).where(Case.reference.in_(chunk))
+        ):
+            errors.append(
+                _row_error(
+                    rows[reference],
+                    "reference",
+                    f"{reference} was added to the database after the file was checked; "
+                    "run the import again",
+                )
+            )
+    models: dict[str, Any] = {
+        "directorate": Directorate,
+        "service area": ServiceArea,
+        "team": Team,
+        "nature": Nature,
+        "service category": ServiceCategory,
+    }
+    for new in plan.new_reference_data:
+        model = models[new.table]
+        found = session.scalar(
+            sa.select(sa.func.count())
+            .select_from(model)
+            .where(sa.func.lower(model.name) == new.name.strip().lower())
+        )
+        if found:
+            errors.append(
+                _row_error(
+                    1,
+                    new.table.replace(" ", "_"),
+                    f"{new.describe()} was added to the reference data after the file was "
+                    "checked; run the import again",
+                )
+            )
+    return sorted(errors)
+
+
 def write_plan(
     session: Session,
     plan: ImportPlan,
@@ -2350,9 +2418,10 @@ def import_rows(
 ) -> ImportResult:
     """Check the rows and, unless there is an error or this is a dry run, import them.
 
-    All or nothing: the check and the writing run in one write transaction, and with
-    any error nothing is written. A dry run makes the same check on a read session and
-    returns the same result a real run would, without writing.
+    All or nothing: the file is checked in a read transaction, then written in one
+    write transaction (:func:`apply_plan`), and with any error nothing is written. A
+    dry run makes the same check on a read session and returns the same result a real
+    run would, without writing.
     """
 
     def work(session: Session) -> ImportResult:
@@ -2370,7 +2439,23 @@ def import_rows(
     if dry_run:
         with database.session() as session:
             return work(session)
-    return database.write(work, actor=actor)
+    # Checked in a read transaction (others keep working meanwhile), then written in one
+    # short write transaction that first looks again at what may have changed.
+    with database.session() as session:
+        plan = check_import(
+            session,
+            rows,
+            skip_existing=skip_existing,
+            add_missing_reference_data=add_missing_reference_data,
+            today=today,
+        )
+    if plan.errors:
+        return _result(source, False, plan)
+    sha256 = getattr(rows, "sha256", None)
+    return database.write(
+        lambda session: apply_plan(session, plan, actor=actor, source=source, sha256=sha256),
+        actor=actor,
+    )
 
 
 def run_import(
