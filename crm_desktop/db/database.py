@@ -362,7 +362,21 @@ def _prepare(engine: Engine, path: Path | None, *, upgrade: bool) -> list[str]:
         _probe_writable(engine)
     else:
         _secure_copied_database(engine)
+    if path is not None:
+        _mark_as_ours(engine)
     return warnings
+
+
+def _mark_as_ours(engine: Engine) -> None:
+    """A SQLite file this program made or upgraded says so in its header (``PRAGMA
+    application_id``, see :mod:`crm_desktop.db.identity`); written once, only when it
+    is not there yet, so an ordinary open only reads it."""
+    with engine.connect() as connection:
+        found = connection.exec_driver_sql("PRAGMA application_id").scalar()
+    if found == identity.APPLICATION_ID:
+        return
+    with write_engine(engine).begin() as connection:
+        connection.exec_driver_sql(f"PRAGMA application_id = {identity.APPLICATION_ID}")
 
 
 def _secure_copied_database(engine: Engine) -> None:

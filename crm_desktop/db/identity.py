@@ -3,9 +3,10 @@
 SQLite keeps a 32-bit application id in the file's header for exactly this
 (sqlite.org/pragma.html#pragma_application_id: "Applications that use SQLite as their
 application file-format should set the Application ID integer to a unique integer so
-that utilities such as file(1) can determine the specific file type"). Migration 0007a
-sets it on every CRM Desktop database, new or upgraded; a file made before that
-version has 0, and is recognised by its schema's history and tables instead.
+that utilities such as file(1) can determine the specific file type"). Opening a database with
+this version sets it (on a new file, after an upgrade, and once on an existing file);
+a file this version has never opened has 0, and is recognised by its schema's history
+and tables instead.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ __all__ = ["APPLICATION_ID", "LAST_REVISION_WITHOUT_ID", "SQLITE_HEADER", "is_ou
 # "CRMD" in ASCII.
 APPLICATION_ID = 0x43524D44
 SQLITE_HEADER = b"SQLite format 3\x00"
-# Databases at this revision or before have no application id yet.
+# Databases at this revision or before may have no application id yet.
 LAST_REVISION_WITHOUT_ID = "0006"
 # Tables every CRM Desktop database has had since the first version.
 CORE_TABLES = frozenset(
