@@ -18,11 +18,11 @@ from contextlib import contextmanager
 from typing import ParamSpec, TypeVar
 
 from crm_desktop import __version__
-from crm_desktop.db.database import Database, open_database
+from crm_desktop.db.database import Database, attach_database, open_database
 from crm_desktop.db.engine import resolve_database_url
 from crm_desktop.desktop import Loader
 from crm_desktop.domain.access import Actor
-from crm_desktop.errors import UserFacingError, ValidationError
+from crm_desktop.errors import DamagedDatabase, UserFacingError, ValidationError
 from crm_desktop.logs import configure_logging, excepthook_for_command_line
 from crm_desktop.operations.core import Operation, run_operation
 
@@ -198,7 +198,12 @@ def cmd_db_where(args: argparse.Namespace) -> int:
 def cmd_db_check(args: argparse.Namespace) -> int:
     from crm_desktop.operations import maintenance
 
-    database = open_for_command(args)
+    try:
+        database = open_for_command(args)
+    except DamagedDatabase:
+        # Too damaged to open as usual (the calendar comparison, the upgrade): checked as
+        # the file is, so the damage is reported rather than refused.
+        database = attach_database(resolve_database_url(args.database))
     try:
         report = run_command(database, args, maintenance.check_database)
     finally:
@@ -227,9 +232,9 @@ class PrintedProgress:
         self.quarter = -1
 
     def report(self, done: int, total: int, text: str = "") -> None:
-        line = f"{done:,} of {total:,} {self.unit}"
+        line = text.rstrip("…") if text else f"{done:,} of {total:,} {self.unit}"
         if self.interactive:
-            print(f"\r  {line}", end="", file=sys.stderr, flush=True)
+            print(f"\r  {line:<60}", end="", file=sys.stderr, flush=True)
             return
         quarter = 4 * done // max(total, 1)
         if quarter > self.quarter:

@@ -25,7 +25,6 @@ lists that user's own cases unless ``--user`` names someone else.
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import sys
 from collections.abc import Sequence
@@ -37,6 +36,7 @@ from crm_desktop.domain.formatting import format_date
 from crm_desktop.errors import ValidationError
 from crm_desktop.operations import admin, deadlines
 from crm_desktop.operations.core import Operation
+from crm_desktop.reports.safe_cells import csv_writer
 
 __all__ = ["CSV_COLUMNS", "human_date", "register"]
 
@@ -219,7 +219,7 @@ def _stage_label(code: str) -> str:
 
 
 def _write_csv(rows: Sequence[Any], out: TextIO) -> None:
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for row in rows:
         writer.writerow(

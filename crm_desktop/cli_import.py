@@ -5,8 +5,9 @@
 
 The file format is IMPORT_FORMAT.md's. Exit status 0 with a one-paragraph summary on
 standard output when the file imports (or, with ``--dry-run``, would import) cleanly;
-2 with every error on standard error otherwise, one per line
-(``row N, COLUMN: reason``), then a last line saying nothing was imported. A file that
+2 with the errors on standard error otherwise, one per line
+(``row N, COLUMN: reason``; the first 50, then a line counting the rest), then a last
+line saying nothing was imported. A file that
 cannot be read at all is one line on standard error, exit status 2, and the database is
 not opened.
 """
@@ -17,8 +18,9 @@ import argparse
 import sys
 from typing import Any
 
-from crm_desktop.cli import open_for_command, run_command
-from crm_desktop.services.importer import read_rows, summary
+from crm_desktop.cli import PrintedProgress, open_for_command, run_command
+from crm_desktop.operations.core import NO_PROGRESS
+from crm_desktop.services.importer import listed_errors, read_rows, summary
 
 __all__ = ["register"]
 
@@ -65,6 +67,8 @@ def cmd_import_cases(args: argparse.Namespace) -> int:
 
     rows = read_rows(args.file)  # an unreadable file stops here, before the database opens
     op = imports.check_rows if args.dry_run else imports.import_rows
+    # How far it has got, in a terminal only: standard error otherwise holds the errors.
+    progress = PrintedProgress("rows") if sys.stderr.isatty() else NO_PROGRESS
     database = open_for_command(args)
     try:
         result = run_command(
@@ -75,12 +79,18 @@ def cmd_import_cases(args: argparse.Namespace) -> int:
             args.file,
             args.skip_existing,
             args.add_missing_reference_data,
+            progress=progress,
         )
     finally:
         database.dispose()
+        if isinstance(progress, PrintedProgress):
+            progress.end()
     if not result.ok:
-        for error in result.errors:
+        shown, more = listed_errors(result.errors)
+        for error in shown:
             print(error, file=sys.stderr)
+        if more:
+            print(more, file=sys.stderr)
         count = len(result.errors)
         print(
             f"Nothing was imported: {count} error{'s' * (count != 1)} in {args.file}. Correct "

@@ -21,7 +21,8 @@ def register(commands: Any) -> None:
     backup.add_argument("out", type=Path)
     backup.set_defaults(handler=cmd_backup)
     restore = commands.add_parser(
-        "restore", help="replace the database with a backup (everyone must close the program)"
+        "restore",
+        help="replace the database with a checked backup (the replaced one is kept beside it)",
     )
     restore.add_argument("file", type=Path)
     restore.set_defaults(handler=cmd_restore)

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import secrets
+import socket
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -33,11 +35,21 @@ __all__ = [
 TEMPORARY_SUFFIX = ".partial"
 
 
+def _owner_tag() -> str:
+    """This machine and process, as a temporary file's name carries them: a later run
+    on the same machine can tell a killed writer's leftovers from a live writer's."""
+    host = re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:24] or "host"
+    return f"{host}-{os.getpid()}"
+
+
 def temporary_beside(target: Path) -> Path:
     """A new, unique, empty file beside ``target`` (created with O_EXCL, with the user's
-    usual permissions rather than mkstemp's owner-only ones)."""
+    usual permissions rather than mkstemp's owner-only ones), named after this machine
+    and process so that :func:`remove_leftovers` knows whose it is."""
     for _ in range(8):
-        candidate = target.with_name(f".{target.name}.{secrets.token_hex(6)}{TEMPORARY_SUFFIX}")
+        candidate = target.with_name(
+            f".{target.name}.{_owner_tag()}-{secrets.token_hex(6)}{TEMPORARY_SUFFIX}"
+        )
         try:
             os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         except FileExistsError:
@@ -114,18 +126,48 @@ def atomic_write(target: Path) -> Iterator[Path]:
         yield temporary
 
 
+_LEFTOVER = re.compile(
+    r"^\..+\.(?P<host>[A-Za-z0-9]+)-(?P<pid>\d+)-[0-9a-f]{12}"
+    + re.escape(TEMPORARY_SUFFIX)
+    + r"(-journal|-wal|-shm)?$"
+)
+
+
+def _process_gone(pid: int) -> bool:
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OSError):
+        return False  # someone else's process, still running (or cannot tell)
+    return False
+
+
 def remove_leftovers(folder: Path, older_than_seconds: float = 3600.0) -> int:
-    """Remove temporary files that a killed writer left in ``folder`` (those older than
-    ``older_than_seconds``, so a writer still at work keeps its own); how many."""
+    """Remove temporary files (and SQLite's journals beside them) that a killed writer
+    left in ``folder``: those of a process of this machine that is no longer running,
+    and any older than ``older_than_seconds`` (a writer on another machine sharing the
+    folder keeps its own while it works); how many."""
     removed = 0
     cutoff = time.time() - older_than_seconds
+    here = re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:24] or "host"
     try:
-        candidates = list(folder.glob(f".*{TEMPORARY_SUFFIX}"))
+        candidates = list(folder.glob(f".*{TEMPORARY_SUFFIX}*"))
     except OSError:
         return 0
     for path in candidates:
+        match = _LEFTOVER.match(path.name)
         try:
-            if path.is_file() and path.stat().st_mtime < cutoff:
+            if not path.is_file():
+                continue
+            dead = (
+                match is not None
+                and match.group("host") == here
+                and _process_gone(int(match.group("pid")))
+            )
+            if dead or path.stat().st_mtime < cutoff:
                 path.unlink()
                 removed += 1
         except OSError:

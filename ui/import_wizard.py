@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from crm_desktop.domain.enums import Kind, Procedure
 from crm_desktop.operations import imports
-from crm_desktop.services.importer import ImportResult, RawRows, summary
+from crm_desktop.services.importer import ImportResult, RawRows, listed_errors, summary
 from ui.context import AppContext
 from ui.files import AskPath, ask_open_path
 from ui.runner import Job
@@ -240,13 +240,15 @@ class CheckPage(QWizardPage):
         self.details.setText("\n".join(details))
         if result.errors:
             count = len(result.errors)
-            self.errors_model.set_rows(result.errors)
+            listed, not_listed = listed_errors(result.errors)
+            self.errors_model.set_rows(listed)
             self.errors_view.setVisible(True)
             self.counts_view.setVisible(False)
             self.verdict.setText(
                 f"{count:,} error{'s' * (count != 1)} in the file ({result.rows:,} rows read). "
                 "Nothing can be imported until every one is put right: correct the file and "
                 "choose it again, or tick an option above if it fits."
+                + (f" {not_listed}" if not_listed else "")
             )
         else:
             self.counts_view.setVisible(True)
@@ -326,7 +328,7 @@ class ImportPage(QWizardPage):
         self._running = True
         job = (
             wizard.context.op(imports.import_rows, rows, str(wizard.path), skip, add)
-            .with_progress(lambda done, total, _text: _show(self.progress, done, total))
+            .with_progress(self._progress)
             .on_done(self.done)
             .on_error(self.failed)
             .run()
@@ -346,6 +348,13 @@ class ImportPage(QWizardPage):
         self.summary.setText("Cancelled: nothing was imported.")
         self.completeChanged.emit()
 
+    def _progress(self, done: int, total: int, text: str) -> None:
+        """Checking row N of M, then writing case N of M (the check runs first, while
+        everyone else keeps working; the writing is one short step)."""
+        _show(self.progress, done, total)
+        if text:
+            self.summary.setText(text)
+
     def done(self, result: ImportResult) -> None:
         self._running = False
         self._job = None
@@ -354,7 +363,7 @@ class ImportPage(QWizardPage):
         self.result = result
         if result.errors:
             # The database changed since the check (someone added a case): nothing written.
-            self.errors_model.set_rows(result.errors)
+            self.errors_model.set_rows(listed_errors(result.errors)[0])
             self.errors_view.setVisible(True)
             show_error(
                 self.message,

@@ -29,15 +29,21 @@ have no methods a template could call.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Mapping, Sequence
+import functools
+import math
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta, nodes
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
 from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
+from jinja2.nodes import EvalContext
+from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import escape
 
@@ -206,8 +212,147 @@ class _EscapeTemplateText(Extension):
                 yield token
 
 
+# Limits on what a template may build. A letter is a few thousand characters; these are
+# far above any real template and far below what would hurt the machine.
+MAX_SIZE = 1_000_000  # characters (or items) of any string, list or output a template makes
+_BIG_NUMBER_IN_FORMAT = re.compile(r"\d{7,}")
+
+
+def _size(value: object) -> int:
+    if isinstance(value, str | bytes | list | tuple | dict | set | frozenset):
+        return len(value)
+    return 0
+
+
+def _too_big(what: str) -> TemplateProblem:
+    return TemplateProblem(
+        f"The template makes {what} longer than {MAX_SIZE:,} characters. Shorten the "
+        "template: a letter never needs that much."
+    )
+
+
+def _check_size(value: object) -> object:
+    if _size(value) > MAX_SIZE:
+        raise _too_big("text")
+    return value
+
+
+def _check_format(text: object) -> None:
+    if isinstance(text, str) and _BIG_NUMBER_IN_FORMAT.search(text):
+        raise TemplateProblem(
+            "The template asks for a field width or precision too large to print. Use a "
+            "smaller number."
+        )
+
+
+def _check_arguments(
+    name: str, target: object, args: Sequence[object], kwargs: Mapping[str, object]
+) -> None:
+    """Refuse, before a filter or method runs, arguments that would make it build more
+    than :data:`MAX_SIZE` (widths, counts, and what ``replace``, ``join`` and ``format``
+    would produce)."""
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_SIZE:
+            raise TemplateProblem(
+                f"The template gives {name} the number {value:,}, which is too large. Use "
+                f"a number below {MAX_SIZE:,}."
+            )
+    if name in ("format", "format_map"):
+        _check_format(target)
+    if name == "replace" and isinstance(target, str) and len(args) >= 2:
+        old, new = args[0], args[1]
+        if isinstance(old, str) and isinstance(new, str):
+            hits = target.count(old) if old else len(target) + 1
+            if len(target) + hits * len(new) > MAX_SIZE:
+                raise _too_big("text")
+    if name == "join" and args:
+        # ``sep.join(items)`` (a method) or ``items|join(sep)`` (a filter)
+        sep, items = (target, args[0]) if isinstance(target, str) else (args[0], target)
+        if (
+            isinstance(items, list | tuple)
+            and isinstance(sep, str)
+            and len(sep) * len(items) + sum(_size(i) for i in items) > MAX_SIZE
+        ):
+            raise _too_big("text")
+    if name in ("expandtabs", "indent") and isinstance(target, str) and args:
+        width = args[0]
+        lines = target.count("\t" if name == "expandtabs" else "\n") + 1
+        if isinstance(width, int) and len(target) + lines * width > MAX_SIZE:
+            raise _too_big("text")
+
+
+def _huge_power(base: object, exponent: object) -> bool:
+    if not isinstance(base, int | float) or not isinstance(exponent, int | float):
+        return False
+    if abs(exponent) > 1024:
+        return True
+    return abs(base) > 1 and abs(exponent) * math.log2(abs(base)) > 1024
+
+
+class _LimitedSandbox(SandboxedEnvironment):
+    """The sandbox, with a bound on the size of anything an expression builds: ``*``,
+    ``+``, ``**`` and ``%`` are checked before they run, and every filter and method
+    call is checked before (its numbers) and after (its result)."""
+
+    intercepted_binops = frozenset({"*", "+", "**", "%"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "*":
+            for seq, count in ((left, right), (right, left)):
+                if _size(seq) and isinstance(count, int) and _size(seq) * count > MAX_SIZE:
+                    raise _too_big("text")
+        elif operator == "**":
+            if _huge_power(left, right):
+                raise TemplateProblem(
+                    f"The template raises {left} to the power {right}, which is too "
+                    "large a number. Use a smaller one."
+                )
+        elif operator == "%":
+            _check_format(left)
+        elif operator == "+" and _size(left) + _size(right) > MAX_SIZE:
+            raise _too_big("text")
+        return _check_size(super().call_binop(context, operator, left, right))
+
+    def limited(self, value: object) -> object:
+        """What ``~`` made, refused when too long (called from the generated code)."""
+        return _check_size(value)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        name = getattr(__obj, "__name__", "")
+        target = getattr(getattr(__obj, "__wrapped__", __obj), "__self__", None)
+        _check_arguments(name, target, args, kwargs)
+        return _check_size(super().call(__context, __obj, *args, **kwargs))
+
+
+class _LimitedCodeGenerator(CodeGenerator):
+    """Jinja's code generator, with every ``~`` joined text checked for size."""
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        self.write("environment.limited(")
+        super().visit_Concat(node, frame)
+        self.write(")")
+
+
+def _limited_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(function)  # keeps Jinja's pass_context / pass_eval_context marks
+    def limited(*args: Any, **kwargs: Any) -> Any:
+        values = [a for a in args if not isinstance(a, Context | EvalContext)]
+        target = values[0] if values else None
+        _check_arguments(name, target, values[1:], kwargs)
+        if name == "format":
+            _check_format(target)
+        return _check_size(function(*args, **kwargs))
+
+    return limited
+
+
+# Filters a template may not use: ``safe`` would let merged text through unescaped into
+# the letter's markup; ``attr`` reaches attributes the field check cannot see.
+REFUSED_FILTERS = frozenset({"safe", "attr", "forceescape"})
+
+
 def _environment(markup: bool) -> SandboxedEnvironment:
-    env = SandboxedEnvironment(
+    env = _LimitedSandbox(
         undefined=StrictUndefined,
         autoescape=markup,
         finalize=_finalize,
@@ -217,6 +362,12 @@ def _environment(markup: bool) -> SandboxedEnvironment:
         extensions=[_EscapeTemplateText] if markup else [],
     )
     env.globals.clear()  # no range(), dict(), namespace(), lipsum()...
+    env.filters = {
+        name: _limited_filter(name, function)
+        for name, function in env.filters.items()
+        if name not in REFUSED_FILTERS
+    }
+    env.code_generator_class = _LimitedCodeGenerator
     return env
 
 
@@ -249,7 +400,25 @@ def _chain(node: nodes.Node) -> list[str] | None:
     return None
 
 
+def _refuse_escaping_changes(ast: nodes.Template, where: str) -> None:
+    """Refuse what would let merged text into a letter's markup unescaped: the ``safe``
+    filter (and the other refused filters) and ``{% autoescape false %}``."""
+    for node in ast.find_all((nodes.EvalContextModifier,)):
+        raise TemplateProblem(
+            f"Line {node.lineno} of the {where} turns escaping on or off "
+            "({% autoescape %}), which templates may not do: remove it."
+        )
+    for found in ast.find_all((nodes.Filter,)):
+        assert isinstance(found, nodes.Filter)
+        if found.name in REFUSED_FILTERS:
+            raise TemplateProblem(
+                f"Line {found.lineno} of the {where} uses the filter '{found.name}', which "
+                "templates may not use: remove it (merged text is always shown as typed)."
+            )
+
+
 def _uses(ast: nodes.Template, where: str) -> list[_Use]:
+    _refuse_escaping_changes(ast, where)
     undeclared = meta.find_undeclared_variables(ast)
     found: list[_Use] = []
 
@@ -357,6 +526,17 @@ def check_template(subject: str, body: str, groups: Sequence[str]) -> list[str]:
                 raise TemplateProblem(
                     f"Line {exc.lineno} of the {where} cannot be read: {exc.message}."
                 ) from None
+    # Fill it in with example values of every field it may use, as an email and as a
+    # letter: what fails now would fail when a case's letter is made.
+    sample = sample_context(groups)
+    for markup in (False, True):
+        for source, where in ((subject, "subject"), (body, "body")):
+            try:
+                render(source, sample, markup=markup)
+            except TemplateProblem as exc:
+                raise TemplateProblem(
+                    f"The {where} cannot be filled in with example values: {exc.message}"
+                ) from None
     return fields
 
 
@@ -366,13 +546,23 @@ def check_template(subject: str, body: str, groups: Sequence[str]) -> list[str]:
 def render(source: str, context: Mapping[str, Any], *, markup: bool = False) -> str:
     """Render ``source`` in the sandbox (check it with :func:`check_template` first).
 
-    Anything the sandbox refuses, or a field missing at run time (a field of a list
-    item, which is only known when the list is looped over), is a
-    :class:`TemplateProblem`: nothing half rendered is returned.
+    Anything the sandbox refuses, a field missing at run time (a field of a list item,
+    which is only known when the list is looped over), a filter given the wrong kind of
+    value, or more text than :data:`MAX_SIZE` is a :class:`TemplateProblem`: nothing
+    half rendered is returned.
     """
     env = MARKUP if markup else PLAIN
     try:
-        return env.from_string(source).render(dict(context))
+        parts: list[str] = []
+        length = 0
+        for part in env.from_string(source).generate(dict(context)):
+            length += len(part)
+            if length > MAX_SIZE:
+                raise _too_big("a letter")
+            parts.append(part)
+        return "".join(parts)
+    except TemplateProblem:
+        raise
     except SecurityError as exc:
         raise TemplateProblem(
             f"The template tried to use something templates may not use ({exc})."
@@ -384,8 +574,19 @@ def render(source: str, context: Mapping[str, Any], *, markup: bool = False) -> 
         ) from None
     except TemplateSyntaxError as exc:
         raise TemplateProblem(f"Line {exc.lineno} cannot be read: {exc.message}.") from None
-    except (TypeError, ValueError, ArithmeticError, OverflowError) as exc:
-        raise TemplateProblem(f"The template could not be filled in: {exc}.") from None
+    except (MemoryError, RecursionError):
+        raise _too_big("text") from None
+    except (
+        TypeError,
+        ValueError,
+        ArithmeticError,
+        AttributeError,
+        LookupError,
+    ) as exc:
+        raise TemplateProblem(
+            f"The template could not be filled in: {exc}. Check the filters and "
+            "expressions it uses against the merge fields' values."
+        ) from None
 
 
 def namespace(values: Mapping[str, object]) -> SimpleNamespace:

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from crm_desktop.db import audit, calendar_table, migrate, witness
+from crm_desktop.db import audit, calendar_table, identity, migrate, witness
 from crm_desktop.db.engine import (
     default_database_path,
     describe_url,
@@ -32,7 +32,13 @@ from crm_desktop.db.engine import (
     sqlite_mode,
     write_engine,
 )
-from crm_desktop.db.errors import BUSY_MESSAGE, classified, is_race, is_retryable
+from crm_desktop.db.errors import (
+    BUSY_MESSAGE,
+    classified,
+    is_race,
+    is_retryable,
+    unreadable_file,
+)
 from crm_desktop.errors import (
     ConflictError,
     DatabaseBusyError,
@@ -314,13 +320,20 @@ def _check_schema_read_only(path: Path) -> None:
     try:
         connection = sqlite3.connect(uri, uri=True)
     except sqlite3.Error as exc:
-        raise DatabaseError(f"Cannot open {path}: {exc}. Check you have access to it.") from None
+        raise unreadable_file(path, exc) from None
     try:
         revision_rows = connection.execute(
             "SELECT name FROM sqlite_master WHERE type='table' AND name='alembic_version'"
         ).fetchall()
         if revision_rows:
             row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+            if not identity.is_ours(
+                connection, migrate.known_revisions(), migrate.revision_order()
+            ):
+                raise DatabaseError(
+                    f"{path} is a SQLite database but not a CRM Desktop one. Choose the "
+                    "right file, or give a new file name to start a new database."
+                )
             _check_known_revision(row[0] if row else None, str(path))
         else:
             tables = connection.execute(
@@ -332,10 +345,7 @@ def _check_schema_read_only(path: Path) -> None:
                     "right file, or give a new file name to start a new database."
                 )
     except sqlite3.DatabaseError as exc:
-        raise DatabaseError(
-            f"{path} cannot be read as a database ({exc}). It may be damaged: restore it "
-            "from a backup, or give a new file name to start a new database."
-        ) from None
+        raise unreadable_file(path, exc) from None
     finally:
         connection.close()
 
@@ -369,7 +379,21 @@ def _prepare(engine: Engine, path: Path | None, *, upgrade: bool) -> list[str]:
         _probe_writable(engine)
     else:
         _secure_copied_database(engine)
+    if path is not None:
+        _mark_as_ours(engine)
     return warnings
+
+
+def _mark_as_ours(engine: Engine) -> None:
+    """A SQLite file this program made or upgraded says so in its header (``PRAGMA
+    application_id``, see :mod:`crm_desktop.db.identity`); written once, only when it
+    is not there yet, so an ordinary open only reads it."""
+    with engine.connect() as connection:
+        found = connection.exec_driver_sql("PRAGMA application_id").scalar()
+    if found == identity.APPLICATION_ID:
+        return
+    with write_engine(engine).begin() as connection:
+        connection.exec_driver_sql(f"PRAGMA application_id = {identity.APPLICATION_ID}")
 
 
 def _secure_copied_database(engine: Engine) -> None:

@@ -13,9 +13,11 @@ anything else is a bug and goes on up unchanged, to be logged with its traceback
 from __future__ import annotations
 
 import errno
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -30,7 +32,15 @@ from crm_desktop.errors import (
     UserFacingError,
 )
 
-__all__ = ["BUSY_MESSAGE", "classified", "classify", "is_race", "is_retryable"]
+__all__ = [
+    "BUSY_MESSAGE",
+    "classified",
+    "classify",
+    "is_race",
+    "is_retryable",
+    "read_only_problem",
+    "unreadable_file",
+]
 
 # SQLite primary result codes (sqlite.org/rescode.html).
 SQLITE_PERM = 3
@@ -190,6 +200,51 @@ def _disk_full(where: str) -> DiskFull:
     return DiskFull(
         f"The disk holding {where} is full. Nothing was saved: free some space (or ask "
         "IT to), then try again."
+    )
+
+
+def read_only_problem(path: Path) -> ReadOnlyError | None:
+    """A :class:`ReadOnlyError` naming what is read-only (the drive, the folder or the
+    file) and who can change it, or None when the file and its folder can be written.
+
+    SQLite writes beside a database even to read it (its ``-wal``/``-shm`` or journal),
+    so a read-only folder stops the file opening at all: that must be told as what it
+    is, never as damage (a restore over a good file would be the wrong cure).
+    """
+    folder = path.parent
+    try:
+        flags = os.statvfs(folder).f_flag if hasattr(os, "statvfs") else 0
+    except OSError:
+        flags = 0
+    if flags & getattr(os, "ST_RDONLY", 1):
+        what = f"the drive holding {folder} is read-only"
+    elif not os.access(folder, os.W_OK | os.X_OK):
+        what = f"you cannot create files in its folder {folder}"
+    elif path.exists() and not os.access(path, os.W_OK):
+        what = "the file itself is read-only"
+    else:
+        return None
+    return ReadOnlyError(
+        f"{path} cannot be used: {what}, and CRM Desktop must write to the file and beside "
+        "it. Nothing was changed. Ask IT (whoever manages that drive or folder) for write "
+        "access to the file and its folder, or copy the file to a folder you can write."
+    )
+
+
+def unreadable_file(path: Path, exc: BaseException) -> UserFacingError:
+    """What to say when SQLite cannot open or read ``path`` at all: read-only (said as
+    such), damaged, or not reachable."""
+    read_only = read_only_problem(path)
+    if read_only is not None:
+        return read_only
+    found = classify(exc, str(path))
+    if isinstance(found, DamagedDatabase):
+        return found
+    if isinstance(found, DatabaseBusyError):
+        return found
+    return DatabaseError(
+        f"Cannot open {path} ({exc}). Check the drive is connected and you have access "
+        "to the file and its folder."
     )
 
 

@@ -109,3 +109,15 @@ def _run(engine: Engine, step: Callable[[Config], None]) -> None:
         finally:
             if raw is not None:
                 raw.execute("PRAGMA foreign_keys = ON")
+
+
+def revision_order() -> list[str]:
+    """Every revision this program knows, oldest first (from the head back along
+    ``down_revision``, read from the files as :func:`head_revision` does)."""
+    revisions = _revisions()
+    order: list[str] = []
+    revision: str | None = head_revision()
+    while revision is not None:
+        order.append(revision)
+        revision = revisions.get(revision)
+    return order[::-1]

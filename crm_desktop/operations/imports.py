@@ -58,7 +58,11 @@ def check_rows(
     return _run(ctx, rows, source, skip_existing, add_missing_reference_data, progress, True)
 
 
-@operation(Permission.IMPORT_CASES, changes=(Change.CASES, Change.REFERENCE_DATA))
+@operation(
+    Permission.IMPORT_CASES,
+    changes=(Change.CASES, Change.REFERENCE_DATA),
+    own_transactions=True,
+)
 def import_rows(
     ctx: OpContext,
     rows: importer.RawRows,
@@ -67,8 +71,30 @@ def import_rows(
     add_missing_reference_data: bool = False,
     progress: Progress = NO_PROGRESS,
 ) -> importer.ImportResult:
-    """Import historical cases: every row of the file, or nothing when any row is wrong."""
-    result = _run(ctx, rows, source, skip_existing, add_missing_reference_data, progress, False)
+    """Import historical cases: every row of the file, or nothing when any row is wrong.
+
+    The file is checked in a read transaction, so others keep working while it runs;
+    the checked cases are then written in one short write transaction, which first
+    looks again at what may have changed since the check (all or nothing still)."""
+    step = reporting(progress)
+    actor = f"import:{ctx.actor.username}"
+    plan = importer.check_import(
+        ctx.session,
+        rows,
+        skip_existing=skip_existing,
+        add_missing_reference_data=add_missing_reference_data,
+        today=ctx.today,
+        progress=step,
+    )
+    if plan.errors:
+        result = importer.plan_result(source, plan)
+    else:
+        sha256 = getattr(rows, "sha256", None)
+        result = ctx.write(
+            lambda session: importer.apply_plan(
+                session, plan, actor=actor, source=source, sha256=sha256, progress=step
+            )
+        )
     changed = []
     if result.ok and result.cases:
         changed.append(Change.CASES)

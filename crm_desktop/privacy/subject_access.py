@@ -27,7 +27,6 @@ as they are, so the index asks the officer to review them before release.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import io
@@ -72,7 +71,7 @@ from crm_desktop.errors import NotFound, ValidationError
 from crm_desktop.files import atomic_write, file_problem
 from crm_desktop.privacy import equality
 from crm_desktop.privacy.common import audit, moment
-from crm_desktop.reports.safe_cells import neutralise
+from crm_desktop.reports.safe_cells import csv_dict_writer
 from crm_desktop.services.personal_data import Identifier, identifiers_of
 
 __all__ = ["REDACTED", "PersonMatch", "SubjectAccessResult", "find_people", "subject_access_export"]
@@ -577,14 +576,12 @@ def _mentions_other(event: AuditEvent, others: set[int]) -> bool:
 def _csv(rows: list[dict[str, Any]]) -> bytes:
     out = io.StringIO()
     if rows:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\r\n")
+        writer = csv_dict_writer(out, fieldnames=list(rows[0]), lineterminator="\r\n")
         writer.writeheader()
         for row in rows:
             writer.writerow(
                 {
-                    k: neutralise(v)
-                    if isinstance(v, str)
-                    else (json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v)
+                    k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v
                     for k, v in row.items()
                 }
             )

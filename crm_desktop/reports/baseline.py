@@ -46,6 +46,7 @@ from crm_desktop.reports.figures import (
     LETTER_SIMILAR,
     annual_report,
 )
+from crm_desktop.reports.safe_cells import csv_writer, read_back
 
 HEADER = ("financial_year", "table", "row", "measure", "value")
 OLD_HEADER = ("financial_year", "table", "row", "value")
@@ -89,7 +90,7 @@ def baseline_tables(session: Session) -> BaselineTables:
 def baseline_template(session: Session, year: int) -> str:
     """A CSV to fill in: every table and figure that takes a baseline, values empty."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerow(HEADER)
     for key, figures in baseline_tables(session).items():
         for row, measure in figures:
@@ -143,10 +144,10 @@ def load_baseline_csv(session: Session, path: Path) -> BaselineResult:
             )
             continue
         if header == OLD_HEADER:
-            year_text, table, label, value_text = row
+            year_text, table, label, value_text = (read_back(cell) for cell in row)
             measure = ""
         else:
-            year_text, table, label, measure, value_text = row
+            year_text, table, label, measure, value_text = (read_back(cell) for cell in row)
         table, label, measure = table.strip(), label.strip(), measure.strip()
         year = _year(year_text)
         if year is None:

@@ -9,7 +9,6 @@ neutralised so a spreadsheet never runs it as a formula.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ from crm_desktop.db.models import (
 )
 from crm_desktop.errors import ValidationError
 from crm_desktop.files import atomic_write
-from crm_desktop.reports.safe_cells import neutralise, spreadsheet_text
+from crm_desktop.reports.safe_cells import csv_writer, new_workbook, rows_sheet, save_workbook
 
 BATCH = 5000
 
@@ -197,12 +196,6 @@ def _rows(
         yield tuple(row)
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, str):
-        return spreadsheet_text(value)
-    return value
-
-
 def export(
     session: Session,
     what: str,
@@ -233,7 +226,7 @@ def export(
     with atomic_write(out) as temporary:
         if suffix == ".csv":
             with temporary.open("w", encoding="utf-8-sig", newline="") as handle:
-                writer = csv.writer(handle)
+                writer = csv_writer(handle)
                 writer.writerow(spec.columns)
                 for row in _rows(session, spec, start, end):
                     writer.writerow([_csv_value(v) for v in row])
@@ -241,21 +234,19 @@ def export(
                     if progress and count % BATCH == 0:
                         progress(count)
         else:
-            from openpyxl import Workbook
-
-            book = Workbook(write_only=True)
-            sheet = book.create_sheet(spec.name)
+            book = new_workbook(write_only=True)
+            sheet = rows_sheet(book, spec.name)
             try:
                 sheet.append(list(spec.columns))
                 for row in _rows(session, spec, start, end):
-                    sheet.append([_cell(v) for v in row])
+                    sheet.append(row)
                     count += 1
                     if progress and count % BATCH == 0:
                         progress(count)
             except BaseException:
                 sheet.close()  # end openpyxl's own file for the sheet; the export is dropped
                 raise
-            book.save(temporary)
+            save_workbook(book, temporary)
     return count
 
 
@@ -264,6 +255,4 @@ def _csv_value(value: Any) -> Any:
         return ""
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, str):
-        return neutralise(value)
     return value

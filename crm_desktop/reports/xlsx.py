@@ -6,8 +6,10 @@ show them as :func:`~crm_desktop.reports.model.format_value` does in the PDF: co
 ``"£"#,##0.00``, working days ``0.00``. A value the report does not have is the text
 ``–``, as in the PDF.
 
-Every text cell goes through :func:`~crm_desktop.reports.safe_cells.spreadsheet_text`, so
-a label such as ``=HYPERLINK(...)`` is stored as text, never as a formula.
+Every text cell goes through :func:`~crm_desktop.reports.safe_cells.spreadsheet_text`, and
+the workbook is saved by :func:`~crm_desktop.reports.safe_cells.save_workbook`, which looks
+at every cell once more: a label such as ``=HYPERLINK(...)`` is stored as text, never as a
+formula.
 
 RAG ratings are a fill colour on the value and, in the column beside it, the word
 (Green, Amber, Red), which survives printing in black and white and filtering.
@@ -20,7 +22,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
@@ -29,7 +30,7 @@ from crm_desktop.domain.enums import Procedure
 from crm_desktop.domain.financial_year import FinancialYear
 from crm_desktop.domain.formatting import format_date
 from crm_desktop.reports.model import AnnualReport, Cell, Format, Rag, Section, Table
-from crm_desktop.reports.safe_cells import spreadsheet_text
+from crm_desktop.reports.safe_cells import new_workbook, save_workbook, spreadsheet_text
 
 __all__ = ["CONTENTS_SHEET", "HEADER_ROW", "NUMBER_FORMATS", "render_xlsx", "sheet_names"]
 
@@ -328,7 +329,7 @@ def render_xlsx(
     """
     sheets = sheet_names(report)
     total = len(sheets) + 1
-    workbook = Workbook()
+    workbook = new_workbook()
     contents = workbook.active
     contents.title = CONTENTS_SHEET
     _write_contents(contents, report, sheets)
@@ -338,6 +339,6 @@ def render_xlsx(
             progress(done, total)
     workbook.properties.title = report.title
     workbook.properties.creator = "CRM Desktop"
-    workbook.save(str(out) if isinstance(out, Path) else out)
+    save_workbook(workbook, out)
     if progress is not None:
         progress(total, total)

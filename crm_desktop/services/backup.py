@@ -1,14 +1,23 @@
-"""Backups while others keep working, and restores.
+"""Backups while others keep working, and restores that cannot corrupt the database.
 
 SQLite: the online backup API copies a consistent snapshot page by page while other
 users go on writing (sqlite.org: "Using the SQLite Online Backup API"); the copy is
 checked (``PRAGMA integrity_check``) before it is kept. PostgreSQL: use ``pg_dump``
 (see README); this module refuses rather than pretend.
 
-A restore replaces the database file with a checked backup, keeping the file it
-replaces beside it, and only when no one else has it open for writing. Both write
-through :mod:`crm_desktop.files`: a temporary file beside the target, renamed into place
-once complete and checked.
+A restore writes the backup *into* the live database through the same backup API, in
+one write transaction of the database's own: everyone else still connected sees the
+database as it was or as the backup has it, never a mix, and no journal is deleted
+from under them. Before that, the backup is checked as ``db check`` checks a database
+(storage, links between tables), and refused, in one line, when it is the live file
+itself, not a CRM Desktop database (SQLite's application id, see
+:mod:`crm_desktop.db.identity`), or made by a newer version. The database it replaces
+is kept beside it. Only a live file too damaged for SQLite to write into is replaced
+as a file, and only when no other program has it open.
+
+Temporary files are named after the machine and process that write them, so an
+interrupted backup or restore leaves nothing the next run does not remove
+(:func:`crm_desktop.files.remove_leftovers`).
 
 Both are recorded as witnesses of the audit trail (:mod:`crm_desktop.db.witness`): a
 backup keeps the head of the trail it copied, so ``audit verify`` can later tell if
@@ -17,21 +26,35 @@ events it held went missing; a restore says which later events it put aside.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 import shutil
 import sqlite3
+import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from crm_desktop.db import witness
+from crm_desktop.db import identity, migrate, witness
 from crm_desktop.db.audit import ChainHead
 from crm_desktop.db.engine import describe_url
-from crm_desktop.errors import DatabaseError, ValidationError
-from crm_desktop.files import atomic_write
+from crm_desktop.db.errors import classify, read_only_problem, unreadable_file
+from crm_desktop.errors import (
+    DamagedDatabase,
+    DatabaseBusyError,
+    DatabaseError,
+    FileProblem,
+    UserFacingError,
+    ValidationError,
+)
+from crm_desktop.files import atomic_write, file_problem, remove_leftovers
 from crm_desktop.urls import parse_url, sqlite_file
 
 PAGES_PER_STEP = 1024
+# How long a restore waits for another user's write to finish before giving up.
+RESTORE_WAIT_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -54,19 +77,77 @@ def _source_file(url: str) -> Path:
     return path
 
 
-def _check(path: Path) -> None:
-    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+def _read_only(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+
+
+def check_backup_file(path: Path) -> str | None:
+    """Refuse, in one line, a file that must not be restored; its schema revision.
+
+    The file must exist, be a SQLite file, be this program's (application id, or a
+    file from before the id with this program's tables), be of a schema this version
+    knows, and pass ``db check``'s storage checks: ``PRAGMA integrity_check`` and
+    ``PRAGMA foreign_key_check``.
+    """
+    if not path.is_file():
+        raise FileProblem(f"There is no file at {path}. Give the path of a backup.")
     try:
-        result = connection.execute("PRAGMA integrity_check").fetchall()
-        tables = {r[0] for r in connection.execute("SELECT name FROM sqlite_master")}
+        with path.open("rb") as handle:
+            header = handle.read(len(identity.SQLITE_HEADER))
+    except OSError as exc:
+        raise FileProblem(f"Cannot read {path}: {exc.strerror or exc}.") from None
+    if header != identity.SQLITE_HEADER:
+        raise DatabaseError(
+            f"{path} is not a CRM Desktop backup (it is not a SQLite file). Nothing was "
+            "restored; choose a file the backup command made."
+        )
+    try:
+        connection = _read_only(path)
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"Cannot open {path}: {exc}. Nothing was restored.") from None
+    try:
+        if not identity.is_ours(connection, migrate.known_revisions(), migrate.revision_order()):
+            raise DatabaseError(
+                f"{path} is a SQLite database but not a CRM Desktop backup. Nothing was "
+                "restored; choose a file the backup command made."
+            )
+        row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        revision = str(row[0]) if row and row[0] is not None else None
+        if revision is not None and revision not in migrate.known_revisions():
+            raise DatabaseError(
+                f"{path} was made by a newer version of CRM Desktop (schema {revision}). "
+                "Nothing was restored; install that version to restore it."
+            )
+        problems = [
+            line
+            for r in connection.execute("PRAGMA integrity_check")
+            for line in str(r[0]).splitlines()
+            if line.strip() and not line.startswith("***")
+        ]
+        if problems != ["ok"]:
+            raise DamagedDatabase(
+                f"{path} fails the database check (storage damaged: {problems[0]}). Nothing "
+                "was restored; restore an earlier backup."
+            )
+        broken = connection.execute("PRAGMA foreign_key_check").fetchone()
+        if broken is not None:
+            raise DamagedDatabase(
+                f"{path} fails the database check ({broken[0]} row {broken[1]} refers to a "
+                f"missing {broken[2]} record). Nothing was restored; restore an earlier backup."
+            )
     except sqlite3.DatabaseError as exc:
-        raise DatabaseError(f"{path} is not a usable backup ({exc}).") from None
+        raise DamagedDatabase(
+            f"{path} cannot be read as a database ({exc}). Nothing was restored; restore "
+            "an earlier backup."
+        ) from None
     finally:
         connection.close()
-    if result != [("ok",)]:
-        raise DatabaseError(f"{path} failed its integrity check: {result[0][0]}")
-    if "alembic_version" not in tables:
-        raise DatabaseError(f"{path} is not a CRM Desktop database.")
+    return revision
+
+
+def _check(path: Path) -> None:
+    """A copy just made is a whole, usable database (or the work is refused)."""
+    check_backup_file(path)
 
 
 def backup(url: str, out: Path, progress: Callable[[int, int], None] | None = None) -> BackupResult:
@@ -81,7 +162,12 @@ def backup(url: str, out: Path, progress: Callable[[int, int], None] | None = No
         raise ValidationError(f"{out} already exists. Choose a new file name.", "out")
     if not out.parent.is_dir():
         raise ValidationError(f"The folder {out.parent} does not exist.", "out")
-    source = sqlite3.connect(f"{source_path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    remove_leftovers(out.parent)
+    try:
+        source = _read_only(source_path)
+        source.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.Error as exc:
+        raise unreadable_file(source_path, exc) from None
     try:
         with atomic_write(out) as temporary:
             target = sqlite3.connect(temporary)
@@ -91,13 +177,20 @@ def backup(url: str, out: Path, progress: Callable[[int, int], None] | None = No
                     if progress is not None:
                         progress(total - remaining, total)
 
-                source.backup(target, pages=PAGES_PER_STEP, progress=step)
+                _copy(source, target, step, out, source_path)
                 pages = target.execute("PRAGMA page_count").fetchone()[0]
                 # A backup is one self-contained file: no WAL beside it.
                 target.execute("PRAGMA journal_mode = DELETE")
             finally:
                 target.close()
-            _check(temporary)
+            try:
+                _check(temporary)
+            except DamagedDatabase as exc:
+                raise DamagedDatabase(
+                    f"The database at {source_path} is damaged (its copy fails the storage "
+                    "check). Nothing was backed up. Run 'crm-desktop db check' on it, and "
+                    "restore the latest good backup if it confirms damage."
+                ) from exc
     finally:
         source.close()
     head = witness.file_head(out)
@@ -106,53 +199,213 @@ def backup(url: str, out: Path, progress: Callable[[int, int], None] | None = No
     return BackupResult(out, out.stat().st_size, int(pages), head)
 
 
-def restore(backup_file: Path, url: str) -> Path | None:
-    """Put ``backup_file`` in place of the database; returns where the old file was kept.
+def _copy(
+    source: sqlite3.Connection,
+    target: sqlite3.Connection,
+    step: Callable[[int, int, int], None],
+    out: Path,
+    database: Path,
+) -> None:
+    try:
+        source.backup(target, pages=PAGES_PER_STEP, progress=step)
+    except sqlite3.Error as exc:
+        # A full disk or a read-only folder is about the copy; damage is about the source.
+        found = classify(exc, str(out))
+        if found is not None and not isinstance(found, DamagedDatabase):
+            raise found from exc
+        found = classify(exc, str(database))
+        if found is not None:
+            raise found from exc
+        raise
+    except OSError as exc:
+        raise file_problem(exc, out) from exc
 
-    The database file may be damaged (that is often why it is restored): it is then
-    kept as it is, byte for byte. The backup is copied beside the database and renamed
-    onto it in one step, so the database is never half a backup.
+
+# --------------------------------------------------------------------------- restoring
+
+
+def holders(path: Path) -> list[str]:
+    """The other programs on this computer that have the database (or its journal) open,
+    as "process 1234 (crm-desktop, user alice)"; empty where that cannot be told."""
+    if not sys.platform.startswith("linux"):
+        return []
+    wanted = {str(path.resolve()), *(f"{path.resolve()}{side}" for side in ("-wal", "-journal"))}
+    found: list[str] = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            links = {os.readlink(fd) for fd in (entry / "fd").iterdir()}
+        except OSError:
+            continue
+        if links & wanted:
+            try:
+                command = (entry / "comm").read_text().strip()
+                user = _user_name(entry.stat().st_uid)
+            except OSError:
+                command, user = "?", "?"
+            found.append(f"process {entry.name} ({command}, user {user})")
+    return found
+
+
+def _user_name(uid: int) -> str:
+    try:
+        import pwd
+
+        return pwd.getpwuid(uid).pw_name
+    except (ImportError, KeyError):
+        return str(uid)
+
+
+def _in_use(target: Path) -> DatabaseBusyError:
+    who = holders(target)
+    named = f" ({'; '.join(who)})" if who else ""
+    return DatabaseBusyError(
+        f"{target} is in use{named}. Nothing was restored: ask everyone to close CRM "
+        "Desktop, then restore again."
+    )
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def restore(backup_file: Path, url: str) -> Path | None:
+    """Put ``backup_file`` in place of the database; returns where the old one was kept.
+
+    Nothing is changed until the backup has passed every check. The database it
+    replaces is copied beside it first (its consistent content; a damaged file byte for
+    byte). The backup then goes into the live database through SQLite's backup API in
+    one write transaction (waiting up to :data:`RESTORE_WAIT_SECONDS` for another
+    user's write to end), so a program still connected sees the old database or the
+    restored one, never a mix.
     """
     target = sqlite_file(parse_url(url))
     if target is None:
         raise ValidationError("Restore works on a SQLite file; restore PostgreSQL with pg_restore.")
-    _check(backup_file)
-    kept: Path | None = None
-    if target.exists():
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        kept = target.with_name(f"{target.stem}.replaced-{stamp}{target.suffix}")
-        # Make sure no one is writing: take the write lock for the moment of the copy.
-        guard = sqlite3.connect(target, timeout=5, isolation_level=None)
+    if _same_file(backup_file, target) or backup_file.resolve() == target.resolve():
+        raise ValidationError(
+            f"{backup_file} is the database itself, not a backup of it. Nothing was "
+            "restored; give the path of a backup file."
+        )
+    if not target.parent.is_dir():
+        raise FileProblem(f"The folder {target.parent} does not exist. Nothing was restored.")
+    check_backup_file(backup_file)
+    read_only = read_only_problem(target)
+    if read_only is not None:
+        raise read_only
+    remove_leftovers(target.parent)
+    if not target.exists():
+        _copy_new(backup_file, target)
+        witness.note_restored(target, witness.file_head(target), backup_file)
+        return None
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    kept = target.with_name(f"{target.stem}.replaced-{stamp}{target.suffix}")
+    live = sqlite3.connect(target, timeout=RESTORE_WAIT_SECONDS, isolation_level=None)
+    try:
         try:
-            try:
-                guard.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError:
-                raise DatabaseError(
-                    f"{target} is in use. Ask everyone to close CRM Desktop, then restore."
-                ) from None
-            except sqlite3.DatabaseError:
-                damaged = True  # not a database any more: nobody can be using it
-            else:
-                damaged = False
-            if damaged:
-                shutil.copy2(target, kept)
-            else:
-                source = sqlite3.connect(target)
-                try:
-                    keep = sqlite3.connect(kept)
-                    try:
-                        source.backup(keep)
-                    finally:
-                        keep.close()
-                finally:
-                    source.close()
-                guard.execute("ROLLBACK")
-        finally:
-            guard.close()
-        for side in ("-wal", "-shm"):
-            Path(f"{target}{side}").unlink(missing_ok=True)
-    with atomic_write(target) as temporary:
-        shutil.copyfile(backup_file, temporary)
-        _check(temporary)
+            live.execute("PRAGMA schema_version").fetchone()
+            damaged = False
+        except sqlite3.DatabaseError as exc:
+            found = classify(exc, str(target))
+            if not isinstance(found, DamagedDatabase):
+                raise found or exc from exc
+            damaged = True
+        if damaged:
+            live.close()
+            _replace_damaged(backup_file, target, kept)
+        else:
+            _keep_copy(live, target, kept)
+            _write_into(backup_file, live, target)
+    finally:
+        live.close()
     witness.note_restored(target, witness.file_head(target), backup_file)
     return kept
+
+
+def _copy_new(backup_file: Path, target: Path) -> None:
+    """No database there yet: the backup copied beside it, checked, renamed into place."""
+    try:
+        with atomic_write(target) as temporary:
+            shutil.copyfile(backup_file, temporary)
+            _check(temporary)
+    except OSError as exc:
+        raise file_problem(exc, target) from exc
+
+
+def _keep_copy(live: sqlite3.Connection, target: Path, kept: Path) -> None:
+    """The live database's committed content, copied beside it before it is replaced."""
+    with atomic_write(kept) as temporary:
+        copy = sqlite3.connect(temporary)
+        try:
+            _with_deadline(lambda step: live.backup(copy, progress=step), target)
+            copy.execute("PRAGMA journal_mode = DELETE")
+        except sqlite3.Error as exc:
+            found = classify(exc, str(kept))
+            raise (found or exc) from exc
+        finally:
+            copy.close()
+    with contextlib.suppress(OSError):
+        shutil.copymode(target, kept)
+
+
+def _with_deadline(run: Callable[[Callable[[int, int, int], None]], None], target: Path) -> None:
+    """Run a backup-API copy, giving up when another user holds the lock too long."""
+    deadline = time.monotonic() + RESTORE_WAIT_SECONDS
+
+    def step(status: int, remaining: int, total: int) -> None:
+        if status in (5, 6) and time.monotonic() > deadline:  # SQLITE_BUSY, SQLITE_LOCKED
+            raise _in_use(target)
+
+    run(step)
+
+
+def _write_into(backup_file: Path, live: sqlite3.Connection, target: Path) -> None:
+    """The backup's pages written into the live database in one write transaction."""
+    source = _read_only(backup_file)
+    try:
+        _with_deadline(lambda step: source.backup(live, pages=-1, progress=step), target)
+    except UserFacingError:
+        raise
+    except sqlite3.Error as exc:
+        text = str(exc).lower()
+        if "page size" in text or ("readonly" in text and "wal" in text):
+            raise DatabaseError(
+                f"{backup_file} has a different page size from {target}, so it cannot be "
+                "restored while the database is open. Ask everyone to close CRM Desktop, "
+                "then restore again."
+            ) from None
+        found = classify(exc, str(target))
+        if found is not None:
+            raise (_in_use(target) if isinstance(found, DatabaseBusyError) else found) from exc
+        raise
+    finally:
+        source.close()
+    with contextlib.suppress(sqlite3.Error):  # a reader at work: the log is folded in later
+        live.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _replace_damaged(backup_file: Path, target: Path, kept: Path) -> None:
+    """The live file is too damaged to write into: kept byte for byte (with its write-
+    ahead log), then replaced as a file, only when no other program has it open."""
+    who = holders(target)
+    if who:
+        raise DatabaseBusyError(
+            f"{target} is damaged and still open ({'; '.join(who)}). Nothing was restored: "
+            "ask everyone to close CRM Desktop, then restore again."
+        )
+    try:
+        shutil.copy2(target, kept)
+        wal = Path(f"{target}-wal")
+        if wal.exists():
+            shutil.copy2(wal, Path(f"{kept}-wal"))
+        with atomic_write(target) as temporary:
+            shutil.copyfile(backup_file, temporary)
+            _check(temporary)
+            for side in ("-wal", "-shm", "-journal"):
+                Path(f"{target}{side}").unlink(missing_ok=True)
+    except OSError as exc:
+        raise file_problem(exc, target) from exc

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -12,10 +14,11 @@ from crm_desktop.db import calendar_table, migrate, witness
 from crm_desktop.db.audit import ChainProblem, chain_head, verify_chain
 from crm_desktop.db.base import Base, utcnow
 from crm_desktop.db.database import Database
+from crm_desktop.db.errors import classify
 from crm_desktop.db.models import AuditEvent, Case, Setting, Stage
 from crm_desktop.db.pg_security import may_read, may_write
 from crm_desktop.domain.formatting import format_date
-from crm_desktop.errors import PermissionRefused, ValidationError
+from crm_desktop.errors import DamagedDatabase, PermissionRefused, ValidationError
 from crm_desktop.urls import sqlite_file
 
 
@@ -29,64 +32,129 @@ class CheckReport:
         return not self.problems
 
 
+_STORAGE = "storage integrity (PRAGMA integrity_check)"
+_LINKS = "links between tables (PRAGMA foreign_key_check)"
+
+
 def check_database(database: Database) -> CheckReport:
-    """Storage integrity (SQLite), schema version, and the links the program relies on."""
+    """Storage integrity (SQLite), schema version, and the links the program relies on.
+
+    Damaged pages are reported, never raised: each check that cannot read what it needs
+    says so as a problem, and the checks after it still run.
+    """
     report = CheckReport()
     with database.engine.connect() as connection:
         if database.is_sqlite:
-            rows = connection.exec_driver_sql("PRAGMA integrity_check").fetchall()
-            messages = [str(row[0]) for row in rows]
-            if messages != ["ok"]:
-                report.problems.extend(f"Storage damaged: {m}" for m in messages[:20])
-            report.checked.append("storage integrity (PRAGMA integrity_check)")
-            for row in connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()[:20]:
-                report.problems.append(
-                    f"Broken link: {row[0]} row {row[1]} refers to a missing {row[2]} record"
-                )
-            report.checked.append("links between tables (PRAGMA foreign_key_check)")
-        revision = migrate.current_revision(connection)
-        if revision != migrate.head_revision():
-            report.problems.append(
-                f"Schema is at {revision}, this program expects {migrate.head_revision()}: "
-                "run crm-desktop db upgrade."
+            _step(
+                report, "storage integrity (PRAGMA integrity_check)", lambda: _storage(connection)
             )
-        report.checked.append("schema version")
-        readable = [t for t in Base.metadata.sorted_tables if may_read(connection, t.name)]
-        for table in readable:
-            connection.execute(sa.select(sa.func.count()).select_from(table)).scalar()
+            _step(
+                report,
+                "links between tables (PRAGMA foreign_key_check)",
+                lambda: _links(connection),
+            )
+        _step(report, "schema version", lambda: _schema(connection))
+        readable: list[sa.Table] = []
+        _step(report, "", lambda: _tables(connection, readable))
         everything = len(Base.metadata.sorted_tables)
         report.checked.append(
             f"every table readable ({everything})"
             if len(readable) == everything
             else f"every table this login may read ({len(readable)} of {everything})"
         )
-        orphans = connection.execute(
-            sa.select(sa.func.count())
-            .select_from(Case)
-            .outerjoin(Stage, Stage.id == Case.current_stage_id)
-            .where(Case.current_stage_id.is_not(None))
-            .where(sa.or_(Stage.id.is_(None), Stage.case_id != Case.id))
-        ).scalar_one()
-        if orphans:
-            report.problems.append(f"{orphans} cases point at a current stage that is not theirs")
-        report.checked.append("each case's current stage")
+        _step(report, "each case's current stage", lambda: _current_stages(connection))
+    _step(report, "the calendar table matches the working calendar", lambda: _calendar(database))
+    return report
+
+
+def _step(report: CheckReport, name: str, check: Callable[[], list[str]]) -> None:
+    """Run one check; damage that stops it from reading is a problem it reports."""
+    try:
+        report.problems.extend(check())
+    except (sa.exc.DBAPIError, sqlite3.DatabaseError, DamagedDatabase) as exc:
+        found = classify(exc, "the database")
+        if not isinstance(found, DamagedDatabase):
+            raise
+        orig = exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc.__cause__ or exc
+        if isinstance(orig, sa.exc.DBAPIError):
+            orig = orig.orig
+        what = f" ({name})" if name else ""
+        report.problems.append(f"Storage damaged: a check{what} could not read the data: {orig}")
+    if name:
+        report.checked.append(name)
+
+
+def _storage(connection: sa.Connection) -> list[str]:
+    rows = connection.exec_driver_sql("PRAGMA integrity_check").fetchall()
+    messages = [line for row in rows for line in str(row[0]).splitlines() if line.strip()]
+    if messages == ["ok"]:
+        return []
+    shown = [f"Storage damaged: {m}" for m in messages[:20]]
+    if len(messages) > 20:
+        shown.append(f"Storage damaged: … and {len(messages) - 20:,} more findings")
+    return shown
+
+
+def _links(connection: sa.Connection) -> list[str]:
+    return [
+        f"Broken link: {row[0]} row {row[1]} refers to a missing {row[2]} record"
+        for row in connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()[:20]
+    ]
+
+
+def _schema(connection: sa.Connection) -> list[str]:
+    revision = migrate.current_revision(connection)
+    if revision != migrate.head_revision():
+        return [
+            f"Schema is at {revision}, this program expects {migrate.head_revision()}: "
+            "run crm-desktop db upgrade."
+        ]
+    return []
+
+
+def _tables(connection: sa.Connection, readable: list[sa.Table]) -> list[str]:
+    problems: list[str] = []
+    for table in Base.metadata.sorted_tables:
+        if not may_read(connection, table.name):
+            continue
+        try:
+            connection.execute(sa.select(sa.func.count()).select_from(table)).scalar()
+        except (sa.exc.DBAPIError, sqlite3.DatabaseError) as exc:
+            if not isinstance(classify(exc, "the database"), DamagedDatabase):
+                raise
+            problems.append(f"Storage damaged: the table {table.name} cannot be read")
+            continue
+        readable.append(table)
+    return problems
+
+
+def _current_stages(connection: sa.Connection) -> list[str]:
+    orphans = connection.execute(
+        sa.select(sa.func.count())
+        .select_from(Case)
+        .outerjoin(Stage, Stage.id == Case.current_stage_id)
+        .where(Case.current_stage_id.is_not(None))
+        .where(sa.or_(Stage.id.is_(None), Stage.case_id != Case.id))
+    ).scalar_one()
+    return [f"{orphans} cases point at a current stage that is not theirs"] if orphans else []
+
+
+def _calendar(database: Database) -> list[str]:
     try:
         with database.session() as session:
             wrong = calendar_table.first_wrong_day(session)
     except ValidationError as exc:
-        report.problems.append(
+        return [
             f"The working-day calendar cannot be built: {exc} Remove that day in Admin, "
             "Closure days."
-        )
-    else:
-        if wrong is not None:
-            report.problems.append(
-                "The database's copy of the working-day calendar is wrong from "
-                f"{format_date(wrong)}. Open the database with the program as a manager to "
-                "rewrite it."
-            )
-    report.checked.append("the calendar table matches the working calendar")
-    return report
+        ]
+    if wrong is not None:
+        return [
+            "The database's copy of the working-day calendar is wrong from "
+            f"{format_date(wrong)}. Open the database with the program as a manager to "
+            "rewrite it."
+        ]
+    return []
 
 
 @dataclass(frozen=True)

@@ -1036,9 +1036,12 @@ def test_a_column_without_a_name_but_with_values_is_an_error(
         encoding="utf-8",
     )
     result = do_import(database, path)
+    # A CSV row with more values than the header is a row whose commas are wrong.
     assert [str(e) for e in result.errors] == [
-        f"row 2, column {chr(ord('A') + len(COLUMNS))}: this column has values but no "
-        "name in the header row; name it or clear it"
+        f"row 2, columns: the row has {len(COLUMNS) + 1} values but the header row has "
+        f"{len(COLUMNS)} columns (column {chr(ord('A') + len(COLUMNS))} onwards has no name); "
+        "check for a missing or extra comma (or a line break inside a value that is not in "
+        "quotes)"
     ]
 
 

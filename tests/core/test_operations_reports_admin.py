@@ -277,10 +277,10 @@ def test_the_import_reports_what_it_changed_and_imports_the_rows_that_were_check
 def test_an_import_cancelled_part_way_writes_nothing(
     database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("crm_desktop.services.importer.BATCH_CASES", 4)  # 15 cases: 4 batches
+    monkeypatch.setattr("crm_desktop.services.importer._INSERT_CHUNK", 4)  # rows per insert
     checked = run_operation(database, MANAGER, TODAY, imports.check_file, EXAMPLE, False, True)
     before = {table: _count(database, table) for table in (Case, Nature, User)}
-    for at in (0, 1, 2, 4):  # before the check, before writing, after 1 and after 3 batches
+    for at in (0, 1, 2, 4):  # before the check, before writing, then part way through it
         progress = CancelAt(at)
         with pytest.raises(Cancelled):
             run_operation(
@@ -294,13 +294,9 @@ def test_an_import_cancelled_part_way_writes_nothing(
         False, True, progress=progress,
     )  # fmt: skip
     texts = [text for _d, _t, text in progress.reports]
-    assert texts == [
-        f"Checking row 1 of {len(checked.value.rows)}…",
-        "Writing case 1 of 15…",
-        "Writing case 5 of 15…",
-        "Writing case 9 of 15…",
-        "Writing case 13 of 15…",
-    ]
+    assert texts[:2] == [f"Checking row 1 of {len(checked.value.rows)}…", "Preparing case 1 of 15…"]
+    assert len(texts) > 4 and all(text.startswith("Writing case ") for text in texts[2:])
+    assert texts[-1] == "Writing case 15 of 15…"
     assert _count(database, Case) == 15
 
 

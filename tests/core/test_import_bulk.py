@@ -1,0 +1,115 @@
+"""The import at bulk speed keeps its promises: checked while others keep working,
+written in one short transaction that looks again at what changed meanwhile, all or
+nothing, and audited (an event per case, and one for the import naming the file's
+SHA-256 and every reference)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from crm_desktop.db.audit import verify_chain
+from crm_desktop.db.database import Database, open_database
+from crm_desktop.db.models import AuditEvent, Case, Directorate
+from crm_desktop.operations import imports
+from crm_desktop.operations.core import run_operation
+from crm_desktop.services.importer import read_rows
+from crm_desktop.services.users import command_line_actor
+from tests.core.test_importer import row, table_counts, write_csv
+from tests.factories import add_case
+
+TODAY = dt.date(2026, 1, 15)
+
+
+class Steps:
+    """A progress that runs ``during`` once, the first time the check reports."""
+
+    def __init__(self, during: object) -> None:
+        self.during = during
+        self.texts: list[str] = []
+
+    def report(self, done: int, total: int, text: str = "") -> None:
+        self.texts.append(text)
+        if text.startswith("Checking") and self.during is not None:
+            during, self.during = self.during, None
+            assert callable(during)
+            during()
+
+    def check(self) -> None:
+        pass
+
+
+def _import(database: Database, path: Path, progress: Steps) -> object:
+    with database.session() as session:
+        actor = command_line_actor(session)
+    rows = read_rows(path)
+    return run_operation(
+        database, actor, TODAY, imports.import_rows, rows, str(path), progress=progress
+    ).value
+
+
+def test_others_can_write_while_the_file_is_checked(database: Database, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "cases.csv", [row(reference=f"B-{n}") for n in range(30)])
+    other = open_database(str(database.engine.url))
+    wrote: list[bool] = []
+
+    def someone_else_writes() -> None:
+        other.write(lambda s: s.add(Directorate(name="Added during the check")))
+        wrote.append(True)
+
+    try:
+        steps = Steps(someone_else_writes)
+        result = _import(database, path, steps)
+    finally:
+        other.dispose()
+    assert wrote == [True]
+    assert result.ok and result.cases == 30  # type: ignore[attr-defined]
+    assert any(t.startswith("Writing case") for t in steps.texts)
+
+
+def test_a_reference_added_after_the_check_stops_the_whole_import(
+    database: Database, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "cases.csv", [row(reference=f"R-{n}") for n in range(10)])
+    other = open_database(str(database.engine.url))
+
+    def someone_adds_r5() -> None:
+        other.write(lambda s: add_case(s, reference="R-5"))
+
+    try:
+        before = table_counts(database)
+        result = _import(database, path, Steps(someone_adds_r5))
+    finally:
+        other.dispose()
+    assert not result.ok  # type: ignore[attr-defined]
+    errors = [str(e) for e in result.errors]  # type: ignore[attr-defined]
+    assert (
+        len(errors) == 1 and "R-5 was added to the database after the file was checked" in errors[0]
+    )
+    after = table_counts(database)
+    assert after["representation"] == before["representation"] + 1  # only R-5, by the other user
+
+
+def test_the_import_is_audited_with_one_event_per_case_and_one_naming_the_file(
+    database: Database, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "cases.csv", [row(reference=f"A-{n}") for n in range(25)])
+    result = _import(database, path, Steps(None))
+    assert result.ok  # type: ignore[attr-defined]
+    with database.session() as session:
+        assert verify_chain(session) == []
+        summary = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "import")).one()
+        details = json.loads(summary.after or "{}")
+        assert details["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+        assert sorted(details["references"]) == sorted(f"A-{n}" for n in range(25))
+        ids = session.scalars(sa.select(Case.id).where(Case.reference.like("A-%"))).all()
+        created = session.scalars(
+            sa.select(AuditEvent.case_id).where(
+                AuditEvent.entity == "representation", AuditEvent.action == "create"
+            )
+        ).all()
+        assert set(ids) <= set(created)

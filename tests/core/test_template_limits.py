@@ -1,0 +1,116 @@
+"""The template save check fills the template in with example values of every merge
+field, in the sandbox, with limits on what an expression may build: a template that
+passes the check cannot crash, or exhaust memory, when a letter is made."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from crm_desktop.correspondence import rendering
+from crm_desktop.correspondence.rendering import MAX_SIZE, TemplateProblem, check_template, render
+from crm_desktop.correspondence.templates import TEMPLATES, default_text, preview_sample, spec
+from crm_desktop.db.database import Database
+from crm_desktop.errors import ValidationError
+from crm_desktop.operations import correspondence as ops
+from crm_desktop.operations import run_operation
+from tests.core.test_correspondence_support import Built, build_case, configure, manager
+
+TODAY = dt.date(2024, 3, 18)
+CASE_GROUPS = TEMPLATES["acknowledgement"].groups
+
+
+@pytest.fixture
+def built(database: Database) -> Built:
+    configure(database, None)
+    return database.write(build_case)
+
+
+REFUSED_AT_SAVE = {
+    # what each refusal says
+    "{{ case.reference|xmlattr }}": "could not be filled in",
+    "{{ complainant.name|xmlattr }}": "could not be filled in",
+    "{{ 'x' * 10**11 }}": "longer than",
+    "{{ 10**11 * 'x' }}": "longer than",
+    "{{ ['x'] * 10**11 }}": "longer than",
+    "{{ 'x' * 1000000000 }}": "longer than",
+    "{{ case.reference * 100000000 }}": "longer than",
+    "{{ 2 ** 100000000 }}": "too large a number",
+    "{{ 'x'|center(10**10) }}": "too large",
+    "{{ 'x'|indent(10**10) }}": "too large",
+    "{{ 'x'|truncate(10**12) }}": "too large",
+    "{{ 'x'.ljust(99999999999) }}": "too large",
+    "{{ 'x'.zfill(99999999999) }}": "too large",
+    "{{ ('\t' * 1000).expandtabs(999999) }}": "longer than",
+    "{{ '{:>999999999}'.format(1) }}": "field width",
+    "{{ '%999999999s' % 'x' }}": "field width",
+    "{{ '%.999999999f'|format(1) }}": "field width",
+    "{% set a = 'x' * 900000 %}{% set a = a ~ a %}{{ a }}": "longer than",
+    "{% set a = 'x' * 900000 %}{{ a + a }}": "longer than",
+    "{% set a = ['x'] * 900000 %}{{ (a + a)|length }}": "longer than",
+    "{{ ('x' * 1000)|replace('x', 'y' * 1000) }}": "longer than",
+    "{{ ('x' * 1000).replace('x', 'y' * 1000) }}": "longer than",
+    "{{ (['x'] * 1000)|join('y' * 1000) }}": "longer than",
+    "{{ ('y' * 1000).join(['x'] * 1000) }}": "longer than",
+    "{% for i in 'x' * 900000 %}{{ 'abc' }}{% endfor %}": "longer than",
+    "{{ case.reference|safe }}": "filter 'safe'",
+    "{% filter safe %}{{ case.summary }}{% endfilter %}": "filter 'safe'",
+    "{{ case|attr('reference') }}": "filter 'attr'",
+    "{% autoescape false %}{{ case.summary }}{% endautoescape %}": "escaping on or off",
+    "{{ case.reference|int(1)|list }}": "could not be filled in",
+    "{{ case.reference / 0 }}": "could not be filled in",
+}
+
+
+@pytest.mark.parametrize("body", list(REFUSED_AT_SAVE))
+def test_a_template_that_would_fail_is_refused_at_save_with_a_message(body: str) -> None:
+    with pytest.raises(TemplateProblem) as caught:
+        check_template("Subject", body, CASE_GROUPS)
+    assert REFUSED_AT_SAVE[body] in caught.value.message, caught.value.message
+    assert "\n" not in caught.value.message
+
+
+def test_limits_also_hold_when_a_template_is_used_without_the_check() -> None:
+    context = rendering.sample_context(CASE_GROUPS)
+    for body in ("{{ 'x' * 10**11 }}", "{{ case.reference|xmlattr }}", "{{ 'x'|center(10**10) }}"):
+        for markup in (False, True):
+            with pytest.raises(TemplateProblem):
+                render(body, context, markup=markup)
+
+
+def test_output_is_bounded_even_when_each_piece_is_small() -> None:
+    context = rendering.sample_context(CASE_GROUPS)
+    context["case"] = rendering.namespace({"summary": "y" * 600_000})
+    with pytest.raises(TemplateProblem, match="longer than"):
+        render("{{ case.summary }}{{ case.summary }}", context)
+    assert len(render("{{ case.summary }}", context)) == 600_000 < MAX_SIZE
+
+
+def test_ordinary_templates_still_pass_and_render() -> None:
+    for body in (
+        "Dear {{ complainant.salutation }},\n{{ case.reference|upper }} {{ '%s' % case.kind }}",
+        "{{ '-' * 40 }}\n{{ case.summary|wordwrap(60) }}\n{{ case.points|indent(4) }}",
+        "{{ '{:>10}'.format(case.reference) }} {{ case.received_on|replace(' ', '\u00a0') }}",
+    ):
+        check_template("Subject {{ case.reference }}", body, CASE_GROUPS)
+    for key in TEMPLATES:
+        subject, text = default_text(key)
+        check_template(subject, text, spec(key).groups)
+        assert preview_sample(key, subject, text).body
+
+
+def test_saving_refuses_a_template_that_cannot_be_filled_in(
+    database: Database, built: Built
+) -> None:
+    with pytest.raises(ValidationError, match="cannot be filled in with example values"):
+        run_operation(
+            database,
+            manager(built),
+            TODAY,
+            ops.save_template,
+            "acknowledgement",
+            "Subject",
+            "Dear {{ complainant.name|xmlattr }}",
+            0,
+        )
