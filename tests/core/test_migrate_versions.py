@@ -16,7 +16,9 @@ def test_the_shipped_revisions_are_alembics() -> None:
     script = ScriptDirectory.from_config(migrate.alembic_config())
     assert migrate.head_revision() == script.get_current_head()
     assert migrate.known_revisions() == {rev.revision for rev in script.walk_revisions()}
-    assert migrate.revision_order() == [rev.revision for rev in reversed(list(script.walk_revisions()))]
+    assert migrate.revision_order() == [
+        rev.revision for rev in reversed(list(script.walk_revisions()))
+    ]
 
 
 def test_the_current_revision_is_alembics(migrated_sqlite_url: str, tmp_path: Path) -> None:
