@@ -761,7 +761,7 @@ def extend_clock(
                 ) from None
             if not beyond:
                 raise ValidationError(
-                    f"{exc} The limit is set by {limit.source}; a manager can extend beyond "
+                    f"{exc} That limit is set by {limit.source}. A manager can extend beyond "
                     "it, recording why.",
                     "beyond_limit_reason",
                 ) from None

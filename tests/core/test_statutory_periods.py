@@ -219,8 +219,10 @@ def test_the_ombudsman_enquiry_date(driver: Driver, given: dt.date | None, due: 
 
 
 def test_extension_limits_statutory_hard_corporate_a_managers_decision(driver: Driver) -> None:
-    from crm_desktop.db.models import StageExtension, StageTimescale
-    from crm_desktop.domain.enums import TimescaleRule, TimescaleUnit
+    from dataclasses import replace
+
+    from crm_desktop.db.models import ProcedurePolicy, StageExtension
+    from crm_desktop.domain.procedure_policy import rules_from_json, rules_to_json
     from crm_desktop.errors import PermissionRefused
     from crm_desktop.operations import run_operation
     from crm_desktop.operations import workflow as ops
@@ -230,21 +232,25 @@ def test_extension_limits_statutory_hard_corporate_a_managers_decision(driver: D
     corporate = next(
         s for s in STARTS if s.procedure == Procedure.CORPORATE and s.kind.value == "complaint"
     )
-    # The council's policy: corporate Stage 1 may run to 30 working days.
-    driver.db.write(
-        lambda s: s.add(
-            StageTimescale(
-                procedure=Procedure.CORPORATE,
-                stage=StageCode.STAGE_1,
-                rule=TimescaleRule.EXTENSION_LIMIT,
-                value=30,
-                unit=TimescaleUnit.WORKING_DAYS,
-            )
-        )
-    )
+
+    # The council's policy (its procedure policy version for cases received before 1 Apr
+    # 2026): corporate Stage 1 may run to 30 working days, more with a manager's reason.
+    def limit_30(session: sa.orm.Session) -> None:
+        row = session.scalars(
+            sa.select(ProcedurePolicy).where(ProcedurePolicy.procedure == Procedure.CORPORATE)
+        ).first()
+        assert row is not None
+        rules = rules_from_json(row.rules)
+        stage_1 = rules.stage(StageCode.STAGE_1)
+        assert stage_1 is not None and stage_1.response_days == 20
+        stage_1 = replace(stage_1, extension_days=10, beyond_needs_good_reason=True)
+        row.rules = rules_to_json(rules.with_stage(stage_1))
+
+    driver.db.write(limit_30)
+    received = dt.date(2024, 12, 2)
     with driver.db.session() as session:
-        assert extension_limit(session, Procedure.CORPORATE, StageCode.STAGE_1).days == 30
-        assert not extension_limit(session, Procedure.CORPORATE, StageCode.STAGE_1).statutory
+        corporate_limit = extension_limit(session, Procedure.CORPORATE, StageCode.STAGE_1, received)
+        assert corporate_limit.days == 30 and not corporate_limit.statutory
         assert extension_limit(session, Procedure.CHILDREN, StageCode.STAGE_1).statutory
         assert not extension_limit(session, Procedure.CHILDREN, StageCode.STAGE_3).extendable
 
