@@ -60,9 +60,10 @@ def _complies_text(row: Row) -> str:
     return text if row.saved else f"{text} (suggested)"
 
 
-def _scrolled(content: QWidget) -> QScrollArea:
+def _scrolled(content: QWidget, name: str) -> QScrollArea:
     """``content`` in a scroll area, so the page fits a small window."""
     area = QScrollArea()
+    area.setAccessibleName(name)
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.Shape.NoFrame)
     area.setWidget(content)
@@ -106,11 +107,17 @@ class CodePage(Page):
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
         tabs = QTabWidget(self)
+        tabs.setAccessibleName("Complaint Handling Code")
         tabs.setUsesScrollButtons(True)
-        tabs.addTab(_scrolled(self._build_checklist(tabs)), "Self-assessment")
-        tabs.addTab(_scrolled(self._build_inputs(tabs)), "Report inputs")
-        tabs.addTab(_scrolled(self._build_findings(tabs)), "Findings of non-compliance")
-        tabs.addTab(_scrolled(self._build_history(tabs)), "History of answers")
+        tabs.addTab(_scrolled(self._build_checklist(tabs), "Self-assessment"), "Self-assessment")
+        tabs.addTab(_scrolled(self._build_inputs(tabs), "Report inputs"), "Report inputs")
+        tabs.addTab(
+            _scrolled(self._build_findings(tabs), "Findings of non-compliance"),
+            "Findings of non-compliance",
+        )
+        tabs.addTab(
+            _scrolled(self._build_history(tabs), "History of answers"), "History of answers"
+        )
         layout.addWidget(tabs, 1)
         self._set_editable(self.may_edit)
 

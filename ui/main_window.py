@@ -6,6 +6,7 @@ Which pages and actions there are is the access policy's answer for the signed-i
 from __future__ import annotations
 
 import functools
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
@@ -53,6 +54,8 @@ if TYPE_CHECKING:  # the pages and dialogs are imported when first shown
     from ui.workspace import InvestigatorWorkspace
 
 PAGE_KEY = "main_window/page"
+# The longest line of a page name in the navigation, in characters ("Data protection").
+NAV_LINE_CHARACTERS = 15
 
 
 def _dashboard(context: AppContext, parent: QWidget) -> QWidget:
@@ -153,6 +156,14 @@ PAGES: tuple[PageSpec, ...] = (
 )
 
 
+def page_keys(number: int) -> str | None:
+    """The keys that show the page in position ``number`` (from 1): Ctrl+1 to Ctrl+9,
+    then Ctrl+0 for the tenth, as the number keys run."""
+    if number <= 9:
+        return f"Ctrl+{number}"
+    return "Ctrl+0" if number == 10 else None
+
+
 class PendingPage(QWidget):
     """Stands in the page stack for a page not built yet."""
 
@@ -214,13 +225,19 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.stack)
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
-        # The navigation as wide as its longest name with its icon, at any scaling.
+        # The navigation as wide as its longest name with its icon, at any scaling; a long
+        # name ("Complaint Handling Code") wraps onto two lines rather than widening it.
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.nav.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.nav.setWordWrap(True)
         metrics = self.nav.fontMetrics()
         icon_size = self.nav.style().pixelMetric(self.nav.style().PixelMetric.PM_SmallIconSize)
         width = (
-            max(metrics.horizontalAdvance(name) for name in self.pages)
+            max(
+                metrics.horizontalAdvance(line)
+                for name in self.pages
+                for line in textwrap.wrap(name, NAV_LINE_CHARACTERS)
+            )
             + icon_size
             + metrics.horizontalAdvance("M") * 2
             + self.nav.frameWidth() * 2
@@ -285,7 +302,8 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(placeholder)
         item = QListWidgetItem(spec.name, self.nav)
         item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{spec.name} page")
-        item.setToolTip(f"{spec.name} (Ctrl+{len(self.pages)})")
+        keys = page_keys(len(self.pages))
+        item.setToolTip(f"{spec.name} ({keys})" if keys else spec.name)
         self._remember_icon(item, spec.icon)
 
     def page(self, name: str) -> QWidget:
@@ -463,7 +481,7 @@ class MainWindow(QMainWindow):
             action = self._action(
                 name,
                 functools.partial(self.show_page, name),
-                f"Ctrl+{number}" if number <= 9 else None,
+                page_keys(number),
                 self._specs[name].icon,
                 f"Show the {name} page",
             )

@@ -22,7 +22,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import sqlalchemy as sa
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from sqlalchemy.orm import Session
 
@@ -46,7 +45,7 @@ from crm_desktop.reports.code_figures import (
     measure,
     stage_facts,
 )
-from crm_desktop.reports.safe_cells import spreadsheet_text
+from crm_desktop.reports.safe_cells import new_workbook, save_workbook, spreadsheet_text
 
 __all__ = [
     "Answer",
@@ -413,7 +412,7 @@ def write_self_assessment_xlsx(
     (:func:`~crm_desktop.reports.safe_cells.spreadsheet_text`), written whole or not at
     all."""
     target = check_target(out, "the workbook")
-    book = Workbook()
+    book = new_workbook()
     sheet = book.active
     assert sheet is not None
     sheet.title = "Self-assessment"
@@ -455,5 +454,5 @@ def write_self_assessment_xlsx(
             ]
         )
     with atomic_write(target) as temporary:
-        book.save(temporary)
+        save_workbook(book, temporary)
     return target

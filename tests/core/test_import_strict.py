@@ -67,8 +67,13 @@ def test_a_quote_closed_rows_later_is_caught_as_swallowed_rows(
     [
         (lambda line: line.replace("Case 5", 'Case "5'), "quotes", "inside a value"),
         (lambda line: line.replace(",Case 5", ',"Case" 5'), "quotes", "followed by more text"),
-        (lambda line: line.rsplit(",", 1)[0], "columns", "has 18 values but the header row has 19"),
-        (lambda line: line + ",extra", "columns", "has 20 values"),
+        (
+            lambda line: line.rsplit(",", 1)[0],
+            "columns",
+            f"has {len(importer.COLUMNS) - 1} values but the header row has "
+            f"{len(importer.COLUMNS)}",
+        ),
+        (lambda line: line + ",extra", "columns", f"has {len(importer.COLUMNS) + 1} values"),
         (lambda line: line.replace(",Case 5", ",Case\n5"), "columns", "has 1 values"),
     ],
 )

@@ -173,7 +173,7 @@ def test_baseline_template_neutralises_and_reads_its_own_cells_back(
     filled = io.StringIO()
     writer = csv.writer(filled, lineterminator="\n")  # the user's spreadsheet saving it
     for row in rows:
-        writer.writerow([*row[:3], "7"] if row is evil_rows[0] else row)
+        writer.writerow([*row[:4], "7"] if row is evil_rows[0] else row)
     template.write_text(filled.getvalue(), encoding="utf-8")
     capsys.readouterr()
     assert main(["--database", url, "baseline", "load", str(template)]) == 0

@@ -226,7 +226,7 @@ def test_the_ombudsmans_published_figures(database: Database) -> None:
     assert table.value(f"{upheld}: similar authorities' average", "2022/23") == 80
 
 
-def test_migration_0007c2_down_and_up_with_the_new_facts(any_database: Database) -> None:
+def test_migration_0008_down_and_up_with_the_new_facts(any_database: Database) -> None:
     """Down to 0006: the figures and decisions the earlier schema cannot hold are dropped,
     the rest kept; up again: the schema is the models'."""
     from crm_desktop.db import migrate

@@ -90,7 +90,7 @@ def test_the_menu_bar_has_every_command_with_its_keys(
     assert len(keys) == len(set(keys)), keys
     for number, name in enumerate(window.pages, start=1):
         action = next(a for a in actions if a.text() == name)
-        assert action.shortcut() == QKeySequence(f"Ctrl+{number}")
+        assert action.shortcut() == QKeySequence(f"Ctrl+{number % 10}")
         assert not action.icon().isNull()
     # The shortcuts list names every command that has keys, with those keys.
     listed = {(command, keys) for _where, command, keys in window.shortcut_list()}

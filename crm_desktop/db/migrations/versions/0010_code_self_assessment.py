@@ -7,8 +7,8 @@ On PostgreSQL every group reads none of it but officers (and managers, administr
 with them); managers write it; the history is append-only
 (:data:`crm_desktop.db.pg_security.RULES`).
 
-Revision ID: 0007e
-Revises: 0007c (the procedure policies; the branch began at 0006)
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-06
 """
 
@@ -19,8 +19,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007e"
-down_revision: str | None = "0007c"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

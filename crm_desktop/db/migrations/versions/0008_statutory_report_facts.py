@@ -15,8 +15,8 @@ figures for every table.
 
 On PostgreSQL the rights are brought up to date (:func:`crm_desktop.db.pg_security.install`).
 
-Revision ID: 0007c2
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-06
 """
 
@@ -27,8 +27,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007c2"
-down_revision: str | None = "0007b"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

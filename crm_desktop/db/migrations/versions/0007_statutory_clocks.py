@@ -17,7 +17,7 @@ Ombudsman's own response date and the facts the appointment rules need.
 
 On PostgreSQL the rights are installed again so the new columns get theirs.
 
-Revision ID: 0007b
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-06
 """
@@ -30,7 +30,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007b"
+revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -229,7 +229,7 @@ def _statutory_kpis(bind: sa.Connection) -> None:
                 sort_order=order,
                 version=1,
                 updated_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
-                updated_by="migration 0007b",
+                updated_by="migration 0007",
             )
         )
 

@@ -7,8 +7,8 @@ Ombudsman's Complaint Handling Code from 1 April 2026) when it opens a database 
 none. On PostgreSQL everyone reads the table and managers add versions; the audit
 trigger records every change (:func:`crm_desktop.db.pg_security.install`).
 
-Revision ID: 0007c
-Revises: 0007c2 (written on 0006; follows the statutory migrations once they are in)
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-06
 """
 
@@ -19,8 +19,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007c"
-down_revision: str | None = "0007c2"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
