@@ -233,7 +233,10 @@ class CalendarDay(Base):
     """
 
     __tablename__ = "calendar_day"
-    __table_args__ = (sa.Index("ix_calendar_day_working_count", "working_count", "day"),)
+    __table_args__ = (
+        sa.Index("ix_calendar_day_working_count", "working_count", "day"),
+        sa.Index("ix_calendar_day_statutory_count", "statutory_count", "day"),
+    )
 
     day: Mapped[dt.date] = mapped_column(sa.Date, primary_key=True)
     working_count: Mapped[int] = mapped_column()

@@ -575,12 +575,20 @@ def _lgsco_remedies_statement(limited: bool) -> Statement:
         (total > 0, 100 * elapsed >= percent * total),
         else_=LgscoRemedy.deadline_on <= _AS_OF,
     )
+    # The day the share is reached: looked up in the count column of the case's own
+    # calendar (one indexed lookup each, not a count worked out for every day).
     point = sa.case(
         (sa.not_(countable), sa.null()),
         (share == 0, LgscoRemedy.agreed_on),
+        (
+            _statutory(),
+            sa.select(sa.func.min(point_day.day))
+            .where(point_day.statutory_count == agreed_day.statutory_count + share)
+            .scalar_subquery(),
+        ),
         else_=(
             sa.select(sa.func.min(point_day.day))
-            .where(_count(point_day) == _count(agreed_day) + share)
+            .where(point_day.working_count == agreed_day.working_count + share)
             .scalar_subquery()
         ),
     )

@@ -51,6 +51,9 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("statutory_count", sa.Integer(), nullable=False, server_default="0")
         )
+        batch_op.create_index(
+            "ix_calendar_day_statutory_count", ["statutory_count", "day"], unique=False
+        )
     with op.batch_alter_table("stage", schema=None) as batch_op:
         for name in _STAGE_DATES:
             batch_op.add_column(sa.Column(name, sa.Date(), nullable=True))
@@ -254,6 +257,7 @@ def downgrade() -> None:
         for name in reversed(_STAGE_DATES):
             batch_op.drop_column(name)
     with op.batch_alter_table("calendar_day", schema=None) as batch_op:
+        batch_op.drop_index("ix_calendar_day_statutory_count")
         batch_op.drop_column("statutory_count")
     if bind.dialect.name == "postgresql":
         from crm_desktop.db import pg_security
