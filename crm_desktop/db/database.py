@@ -227,23 +227,21 @@ def open_database(url: str, *, upgrade: bool = True, load_reference_data: bool =
             calendar_table.install(write_sessions)
             database = Database(url, engine, read_sessions, write_sessions, warnings)
             if load_reference_data:
+                from crm_desktop.db.policy_seed import (
+                    ensure_procedure_policies,
+                    procedure_policies_seeded,
+                )
                 from crm_desktop.db.reference_data import (
                     ensure_reference_data,
                     reference_data_loaded,
                 )
 
-                # A read first: an ordinary open does not wait for the write lock.
+                # One read first: an ordinary open does not wait for the write lock.
                 with database.session() as session:
                     loaded = reference_data_loaded(session)
+                    seeded = procedure_policies_seeded(session)
                 if not loaded:
                     database.write(ensure_reference_data, actor=SYSTEM_ACTOR)
-                from crm_desktop.db.policy_seed import (
-                    ensure_procedure_policies,
-                    procedure_policies_seeded,
-                )
-
-                with database.session() as session:
-                    seeded = procedure_policies_seeded(session)
                 if not seeded:
                     database.write(ensure_procedure_policies, actor=SYSTEM_ACTOR)
             _bring_calendar_table_up_to_date(database)
