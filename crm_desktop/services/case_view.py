@@ -52,7 +52,7 @@ from crm_desktop.errors import NotFound, UserFacingError
 from crm_desktop.services import clock
 from crm_desktop.services.audit_words import AuditWords, describe_fields, field_label
 from crm_desktop.services.cases import is_late_complaint
-from crm_desktop.services.procedure_policies import policy_for
+from crm_desktop.services.procedure_policies import StoredPolicy, policy_for
 from crm_desktop.services.timeline import TimelineEntry, case_timeline
 from crm_desktop.services.workflow import available_actions, case_state
 
@@ -191,7 +191,10 @@ def _local(moment: dt.datetime) -> str:
     return f"{format_date(local.date())} {local:%H:%M}"
 
 
-def _stage_view(session: Session, stage: Stage, case: Case, today: dt.date) -> StageView:
+def _stage_view(
+    session: Session, stage: Stage, case: Case, today: dt.date, policy: StoredPolicy | None
+) -> StageView:
+    """One stage of the case; ``policy`` is the version the case follows (one per case)."""
     code = StageCode(stage.stage)
     state = case_state(session, case).value if case.current_stage_id == stage.id else ""
     days_left: int | None = None
@@ -264,9 +267,8 @@ def _stage_view(session: Session, stage: Stage, case: Case, today: dt.date) -> S
         check = clock.acknowledgement_check(session, stage.id, today)
         if check is not None:
             acknowledgement, acknowledgement_late = check.text, check.late
-    policy = (
-        policy_for(session, case.procedure, case.received_on) if code != StageCode.LGSCO else None
-    )
+    if code == StageCode.LGSCO:
+        policy = None
     policy_name = policy.name if policy is not None and policy.rules.stage(code) else ""
     provisional = (
         stage.acknowledged_on is None
@@ -406,7 +408,8 @@ def load_case_detail(session: Session, case_id: int, today: dt.date) -> CaseDeta
     stage_rows = list(
         session.scalars(sa.select(Stage).where(Stage.case_id == case.id).order_by(Stage.seq))
     )
-    stages = [_stage_view(session, s, case, today) for s in stage_rows]
+    policy = policy_for(session, case.procedure, case.received_on)
+    stages = [_stage_view(session, s, case, today, policy) for s in stage_rows]
     current = next((s for s in stages if s.id == case.current_stage_id), None)
     stage_labels = {s.id: s.label for s in stages}
 

@@ -168,8 +168,7 @@ def all_versions(session: Session) -> list[StoredPolicy]:
 
 
 def policy_book(session: Session) -> PolicyBook:
-    rows = session.scalars(sa.select(ProcedurePolicy).order_by(ProcedurePolicy.effective_from))
-    return PolicyBook([_stored(row) for row in rows])
+    return PolicyBook(all_versions(session))
 
 
 def policy_for(
