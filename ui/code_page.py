@@ -22,14 +22,12 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDoubleSpinBox,
     QFormLayout,
-    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QSpinBox,
     QTabWidget,
     QVBoxLayout,
@@ -48,7 +46,15 @@ from crm_desktop.reports.self_assessment import Answer, Row, SelfAssessment
 from ui.context import AppContext
 from ui.files import AskPath, ask_open_path, ask_save_path, documents_folder
 from ui.pages import Page
-from ui.widgets import Column, RowsModel, error_label, error_text, show_error, table_view
+from ui.widgets import (
+    Column,
+    RowsModel,
+    error_label,
+    error_text,
+    scrolled,
+    show_error,
+    table_view,
+)
 
 NOT_ANSWERED = "Not answered"
 
@@ -58,16 +64,6 @@ def _complies_text(row: Row) -> str:
         return ""
     text = Complies(row.answer.complies).label
     return text if row.saved else f"{text} (suggested)"
-
-
-def _scrolled(content: QWidget, name: str) -> QScrollArea:
-    """``content`` in a scroll area, so the page fits a small window."""
-    area = QScrollArea()
-    area.setAccessibleName(name)
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.Shape.NoFrame)
-    area.setWidget(content)
-    return area
 
 
 class CodePage(Page):
@@ -109,15 +105,13 @@ class CodePage(Page):
         tabs = QTabWidget(self)
         tabs.setAccessibleName("Complaint Handling Code")
         tabs.setUsesScrollButtons(True)
-        tabs.addTab(_scrolled(self._build_checklist(tabs), "Self-assessment"), "Self-assessment")
-        tabs.addTab(_scrolled(self._build_inputs(tabs), "Report inputs"), "Report inputs")
+        tabs.addTab(scrolled(self._build_checklist(tabs), "Self-assessment"), "Self-assessment")
+        tabs.addTab(scrolled(self._build_inputs(tabs), "Report inputs"), "Report inputs")
         tabs.addTab(
-            _scrolled(self._build_findings(tabs), "Findings of non-compliance"),
+            scrolled(self._build_findings(tabs), "Findings of non-compliance"),
             "Findings of non-compliance",
         )
-        tabs.addTab(
-            _scrolled(self._build_history(tabs), "History of answers"), "History of answers"
-        )
+        tabs.addTab(scrolled(self._build_history(tabs), "History of answers"), "History of answers")
         layout.addWidget(tabs, 1)
         self._set_editable(self.may_edit)
 

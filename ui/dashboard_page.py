@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -27,7 +26,7 @@ from crm_desktop.services.queues import QUEUES
 from ui.context import AppContext
 from ui.pages import Page
 from ui.queues_page import DEADLINES, ProgressStrip
-from ui.widgets import BarChart, Column, RowsModel, error_text, table_view, tone_style
+from ui.widgets import BarChart, Column, RowsModel, error_text, scrolled, table_view, tone_style
 
 RAG_WORDS = {"green": "Green: met", "amber": "Amber: within 10%", "red": "Red: missed"}
 
@@ -74,13 +73,8 @@ class DashboardPage(Page):
         self.kpis: KpiSummary | None = None
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setAccessibleName("Dashboard")
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        outer.addWidget(scroll)
-        body = QWidget(scroll)
-        scroll.setWidget(body)
+        body = QWidget(self)
+        outer.addWidget(scrolled(body, "Dashboard", self))
         layout = QVBoxLayout(body)
         self.heading = QLabel("Dashboard", body)
         font = self.heading.font()

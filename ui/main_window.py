@@ -874,10 +874,9 @@ class MainWindow(QMainWindow):
             super().closeEvent(event)
             self.closed.emit()
             return
-        for dialog in list(self.case_windows.values()):
-            if not dialog.close():
-                event.ignore()
-                return
+        if not self.close_case_windows():
+            event.ignore()
+            return
         state = self.state
         state.set_value("main_window/geometry", self.saveGeometry())
         state.set_value("main_window/state", self.saveState())

@@ -24,14 +24,12 @@ from typing import Any
 
 from PySide6.QtWidgets import (
     QFormLayout,
-    QFrame,
     QGroupBox,
     QHBoxLayout,
     QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -52,6 +50,7 @@ from ui.widgets import (
     date_text,
     error_label,
     error_text,
+    scrolled,
     selected_row,
     show_error,
     table_view,
@@ -124,13 +123,8 @@ class PrivacyPage(Page):
         self._sar_running = False
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setAccessibleName("Data protection")
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        outer.addWidget(scroll)
-        body = QWidget(scroll)
-        scroll.setWidget(body)
+        body = QWidget(self)
+        outer.addWidget(scrolled(body, "Data protection", self))
         column = QVBoxLayout(body)
         column.addWidget(_heading("Data protection", body))
         column.addWidget(self._build_retention(body), 2)

@@ -22,14 +22,12 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
-    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QTableView,
     QTabWidget,
     QVBoxLayout,
@@ -57,6 +55,7 @@ from ui.widgets import (
     error_label,
     error_text,
     from_qdate,
+    scrolled,
     show_error,
     table_view,
 )
@@ -124,13 +123,8 @@ class ReportsPage(Page):
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setAccessibleName("Reports")
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        outer.addWidget(scroll)
-        body = QWidget(scroll)
-        scroll.setWidget(body)
+        body = QWidget(self)
+        outer.addWidget(scrolled(body, "Reports", self))
         column = QVBoxLayout(body)
         column.addWidget(_heading("Reports", body))
         column.addWidget(self._build_annual(body))

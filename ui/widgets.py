@@ -22,8 +22,10 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
+    QFrame,
     QHeaderView,
     QLabel,
+    QScrollArea,
     QSizePolicy,
     QTableView,
     QVBoxLayout,
@@ -102,6 +104,17 @@ def error_text(exc: BaseException, doing: str) -> str:
         f"Something went wrong {doing} ({exc.__class__.__name__}: {exc}). Nothing was saved. "
         "Try again; if it keeps happening, tell IT."
     )
+
+
+def scrolled(content: QWidget, name: str, parent: QWidget | None = None) -> QScrollArea:
+    """``content`` in a frameless scroll area named ``name``, so a page fits a small or
+    scaled screen."""
+    area = QScrollArea(parent)
+    area.setWidgetResizable(True)
+    area.setAccessibleName(name)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(content)
+    return area
 
 
 def error_label(name: str, parent: QWidget | None = None) -> QLabel:
