@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 
 from crm_desktop.correspondence.settings import CorrespondenceSettings, parse_addresses
 from crm_desktop.correspondence.templates import RenderedText, TemplateText, TemplateView
-from crm_desktop.errors import ConflictError, ValidationError
+from crm_desktop.errors import ValidationError
 from crm_desktop.operations import correspondence as letters_ops
 from ui.context import AppContext
 from ui.files import AskPath, ask_open_path
@@ -77,10 +77,7 @@ class _SetupTab(QWidget):
 
     def failed(self, doing: str) -> Callable[[BaseException], None]:
         def show(exc: BaseException) -> None:
-            if isinstance(exc, (ValidationError, ConflictError)):
-                self.say(exc.message, "red")
-            else:
-                self.say(error_text(exc, doing), "red")
+            self.say(error_text(exc, doing), "red")
 
         return show
 
@@ -594,11 +591,4 @@ class TemplatesSection(_SetupTab):
         self._run(
             self.context.op(letters_ops.reset_template, current.key, current.version),
             f"Put back the original text of '{current.name}'.",
-        )
-
-    def has_unsaved_text(self) -> bool:
-        current = self.current
-        return current is not None and (self.subject.text(), self.body.toPlainText()) != (
-            current.subject,
-            current.body,
         )
