@@ -695,6 +695,8 @@ def my_open_cases(
 def _stage_rows(rows: Rows, *, overdue: bool) -> list[QueueRow]:
     result: list[QueueRow] = []
     append = result.append
+    # Looked up once: an enum member's value is a descriptor call each time.
+    children, stage_3 = Procedure.CHILDREN.value, StageCode.STAGE_3.value
     for (
         case_id,
         reference,
@@ -713,7 +715,7 @@ def _stage_rows(rows: Rows, *, overdue: bool) -> list[QueueRow]:
         )
         if extended:
             detail = f"{detail}; extended by {working_days_text(extended)}"
-        if procedure == Procedure.CHILDREN.value and code == StageCode.STAGE_3.value:
+        if procedure == children and code == stage_3:
             # The review panel's clock that is running (SI 2006/1738 regs. 19-21).
             detail = f"{review_panel_step(panel, report)}: {detail}"
         if provisional:
