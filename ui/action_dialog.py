@@ -50,6 +50,7 @@ def _enum(cls: Any, value: object) -> Any:
 _OPTIONAL_DATES = {
     "response_received_on": "The complainant received it on another day than the next",
     "lgsco_response_due_on": "The Ombudsman gave a date for the response",
+    "expected_resume_on": "It is known when the clock should restart",
 }
 _DATES = frozenset({"agreed_until"})
 

@@ -211,6 +211,8 @@ class CaseDialog(QDialog):
         self.setWindowTitle(f"{detail.reference} – CRM Desktop")
         self.heading.setText(detail.title)
         status = "Open" if detail.status == "open" else f"Closed on {date_text(detail.closed_on)}"
+        if detail.status == "open" and detail.stage is not None and detail.stage.suspended_label:
+            status = detail.stage.suspended_label
         self.subheading.setText(
             f"{status} · received {date_text(detail.received_on)}"
             + (f" · {detail.service_area}" if detail.service_area else "")

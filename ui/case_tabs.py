@@ -559,7 +559,7 @@ class StageTab(QWidget):
                 Column("Stage", lambda s: s.label),
                 Column("Asked for", lambda s: date_text(s.requested_on)),
                 Column("Started", lambda s: date_text(s.started_on)),
-                Column("Due", lambda s: date_text(s.due_on)),
+                Column("Due", lambda s: s.suspended_label or date_text(s.due_on)),
                 Column("Responded", lambda s: date_text(s.closed_on)),
                 Column("Outcome", lambda s: s.outcome),
             ],
@@ -599,6 +599,12 @@ class StageTab(QWidget):
                 due += (
                     " (provisional: counted from the last day the acknowledgement is allowed "
                     "until it is recorded)"
+                )
+            if stage.suspended_label:
+                # The old due date moves on when the clock restarts: not shown as if it held.
+                due = (
+                    f"{stage.suspended_label} (the due date moves on by the working days "
+                    "the clock is stopped)"
                 )
             values["due"].setText(due)
             values["clock"].setText(stage.clock_text)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from crm_desktop.domain.enums import Procedure, StageCode
+from crm_desktop.domain.formatting import suspended_text
 from crm_desktop.operations import deadlines
 from crm_desktop.operations.core import Change
 from crm_desktop.reports.dashboard import OmbudsmanRow, OmbudsmanWork
@@ -66,11 +67,19 @@ def _status(row: QueueRow, queue: str = "") -> str:
     )
 
 
+def _due(row: QueueRow) -> str:
+    """The due date; a suspended clock's old due date is not shown (it moves on when the
+    clock restarts): "Suspended until 14 Mar 2025", or "since" the day it stopped."""
+    if queue_tone(row) == "suspended":
+        return suspended_text(row.suspended_since, row.suspended_until)
+    return date_text(row.due)
+
+
 def queue_columns(queue: str = "") -> list[Column]:
     return [
         Column("Reference", lambda r: r.reference),
         Column("Status", lambda r: _status(r, queue)),
-        Column("Due", lambda r: date_text(r.due)),
+        Column("Due", _due),
         Column("Detail", lambda r: r.detail),
         Column("Procedure", lambda r: _procedure(r.procedure)),
         Column("Stage", lambda r: _stage(r.stage)),

@@ -46,7 +46,7 @@ from crm_desktop.domain.enums import (
     StageCode,
     StageStatus,
 )
-from crm_desktop.domain.formatting import format_date, working_days_text
+from crm_desktop.domain.formatting import format_date, suspended_text, working_days_text
 from crm_desktop.domain.workflow import Action, State
 from crm_desktop.errors import NotFound, UserFacingError
 from crm_desktop.services import clock
@@ -135,6 +135,17 @@ class StageView:
     due_provisional: bool = False
     policy: str = ""  # the procedure policy the case follows, for a stage it covers
     responder: str = ""  # who responds (or responded) at this stage, when recorded
+    # A suspended clock: the day it stopped, and the day it is expected to restart if given.
+    suspended_since: dt.date | None = None
+    suspended_until: dt.date | None = None
+
+    @property
+    def suspended_label(self) -> str:
+        """``Suspended until 14 Mar 2025`` (or ``since`` the day it stopped); "" when the
+        clock is not suspended."""
+        if self.status != StageStatus.SUSPENDED.value:
+            return ""
+        return suspended_text(self.suspended_since, self.suspended_until)
 
 
 @dataclass(frozen=True)
@@ -199,17 +210,18 @@ def _stage_view(
     state = case_state(session, case).value if case.current_stage_id == stage.id else ""
     days_left: int | None = None
     tone: str | None = None
+    since: StageSuspension | None = None
     if stage.status == StageStatus.SUSPENDED:
         since = session.scalar(
             sa.select(StageSuspension)
             .where(StageSuspension.stage_id == stage.id, StageSuspension.ends_on.is_(None))
             .limit(1)
         )
-        clock_text = (
-            f"Clock suspended since {format_date(since.starts_on)} ({since.reason})"
-            if since
-            else "Clock suspended"
-        )
+        clock_text = "Clock suspended"
+        if since is not None:
+            clock_text = f"Clock suspended since {format_date(since.starts_on)} ({since.reason})"
+            if since.expected_resume_on is not None:
+                clock_text += f", expected to restart on {format_date(since.expected_resume_on)}"
         tone = "suspended"
     elif stage.closed_on is not None:
         clock_text = f"Responded on {format_date(stage.closed_on)}"
@@ -301,6 +313,8 @@ def _stage_view(
         due_provisional=provisional,
         policy=policy_name,
         responder=(responder.display_name or responder.username) if responder else "",
+        suspended_since=since.starts_on if since is not None else None,
+        suspended_until=since.expected_resume_on if since is not None else None,
     )
 
 
