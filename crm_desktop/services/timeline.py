@@ -53,6 +53,7 @@ def _workflow_text(action: str, details: dict[str, Any]) -> str:
     parts = [f"{label} on {_date(details.get('on'))}"]
     for key, title in (
         ("suspension_reason", "reason"),
+        ("expected_resume_on", "expected to restart on"),
         ("working_days", "working days"),
         ("grade", "new grade"),
         ("outcome_override", "outcome set to"),
@@ -64,6 +65,8 @@ def _workflow_text(action: str, details: dict[str, Any]) -> str:
             value = details[key]
             if key == "grade":
                 value = StageCode(value).label
+            elif key == "expected_resume_on":
+                value = _date(value)
             parts.append(f"{title}: {value}")
     return "; ".join(parts)
 

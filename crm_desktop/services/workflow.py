@@ -262,6 +262,7 @@ def _record_workflow_event(
         "response_received_on",
         "agreed_until",
         "lgsco_response_due_on",
+        "expected_resume_on",
     ):
         day = getattr(data, key)
         if day is not None:

@@ -293,6 +293,9 @@ def test_a_suspension_says_until_when(
     )
     assert stages.data(stages.index(0, due_column)) == "Suspended until 16 Jun 2025"
 
+    texts = [entry.text for entry in dialog.detail.timeline]
+    assert any("expected to restart on: 16 Jun 2025" in t for t in texts), texts
+
     # The case list and the queues say the same.
     with database.session() as session:
         rows = fetch_case_page(session, CaseListQuery(sort="reference"))
