@@ -34,9 +34,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from crm_desktop.correspondence.templates import TEMPLATES
 from crm_desktop.errors import ConflictError
 from crm_desktop.operations import cases
 from crm_desktop.operations.core import Change, OpChanges
+from crm_desktop.operations.policy import Permission
 from crm_desktop.services.case_view import CaseDetail
 from crm_desktop.services.reference_admin import ReferenceChoices
 from ui.case_tabs import (
@@ -313,16 +315,35 @@ class CaseDialog(QDialog):
 
         change(self.detail.version).on_done(done).on_error(failed).run()
 
-    def write_letter(self, template_key: str | None = None) -> LetterDialog:
+    def write_letter(
+        self, template_key: str | None = None, assignment_id: int | None = None
+    ) -> LetterDialog:
         """Open the letter window on the Correspondence tab (with ``template_key``
-        chosen and previewed, when given)."""
+        chosen and previewed, when given; an appointment letter about ``assignment_id``)."""
         self.tabs.setCurrentWidget(self.correspondence_tab)
         dialog = self.correspondence_tab.write_letter()
+        dialog.assignment_id = assignment_id
         index = dialog.template.findData(template_key) if template_key else -1
         if index >= 0:
             dialog.template.setCurrentIndex(index)
             dialog.make_preview()
         return dialog
+
+    def offer_letter(self, done: str, template_key: str, assignment_id: int | None = None) -> bool:
+        """After something that has a letter (Acknowledge, Respond, an appointment, ...),
+        offer to write it: ``done`` says what was recorded. True when the letter window
+        was opened."""
+        if self.detail is None or not self.context.allows(Permission.SEND_CORRESPONDENCE):
+            return False
+        if not self.context.notifier.confirm(
+            "Send the letter?",
+            f"{done} Write the letter that goes with it ({TEMPLATES[template_key].name}) now?",
+            yes="Write the letter",
+            no="Not now",
+        ):
+            return False
+        self.write_letter(template_key, assignment_id)
+        return True
 
     # ---------------------------------------------------------------------- closing
 
