@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -50,7 +51,7 @@ from crm_desktop.domain.formatting import format_date, suspended_text, working_d
 from crm_desktop.domain.workflow import Action, State
 from crm_desktop.errors import NotFound, UserFacingError
 from crm_desktop.services import clock
-from crm_desktop.services.audit_words import AuditWords, describe_fields, field_label
+from crm_desktop.services.audit_words import AuditWords, field_label
 from crm_desktop.services.cases import is_late_complaint
 from crm_desktop.services.procedure_policies import StoredPolicy, policy_for
 from crm_desktop.services.timeline import TimelineEntry, case_timeline
@@ -351,6 +352,26 @@ _SKIP_KEYS = {
 _VERBS = {"create": "added", "update": "changed", "delete": "removed"}
 
 
+# The program's own words for a value, shown with a capital in the History tab as every
+# choice is ("Status: Open → Closed", "Closed on: None → 4 Mar 2024", "Cause: Resume").
+_PROGRAM_WORDS = frozenset({"none", "yes", "no"})
+_PROGRAM_CODES = frozenset({"cause", "field"})  # a due date change's cause and which date
+
+
+def _shown(key: str, text: str) -> str:
+    if text in _PROGRAM_WORDS or key in _PROGRAM_CODES:
+        return text[:1].upper() + text[1:]
+    return text
+
+
+def _fields_text(words: AuditWords, items: list[tuple[str, Any]]) -> str:
+    return "; ".join(
+        f"{field_label(key).capitalize()}: {_shown(key, text)}"
+        for key, value in items
+        if key not in _SKIP_KEYS and (text := words.value(key, value)) is not None
+    )
+
+
 def _history(session: Session, case_id: int) -> list[HistoryView]:
     words = AuditWords(session)
     rows = []
@@ -372,10 +393,7 @@ def _history(session: Session, case_id: int) -> list[HistoryView]:
                 what = Action(event.action).label
             except ValueError:
                 what = event.action.capitalize()
-            details = "; ".join(
-                f"{label.capitalize()}: {text}"
-                for label, text in describe_fields(words, sorted(after.items()), _SKIP_KEYS)
-            )
+            details = _fields_text(words, sorted(after.items()))
         else:
             verb = _VERBS.get(event.action)
             what = f"{entity} {verb}" if verb else f"{entity}: {event.action}"
@@ -385,19 +403,16 @@ def _history(session: Session, case_id: int) -> list[HistoryView]:
                     new = words.value(key, after[key])
                     if new is None:
                         continue
-                    old = words.value(key, before.get(key))
-                    changes.append(f"{field_label(key).capitalize()}: {old} → {new}")
+                    old = words.value(key, before.get(key)) or "none"
+                    changes.append(
+                        f"{field_label(key).capitalize()}: {_shown(key, old)} → {_shown(key, new)}"
+                    )
                 if not changes:
                     continue  # only its version or a link moved on: nothing a person changed
                 details = "; ".join(changes)
             else:
-                details = "; ".join(
-                    f"{label.capitalize()}: {text}"
-                    for label, text in describe_fields(
-                        words,
-                        sorted((k, v) for k, v in after.items() if v not in (None, "", [])),
-                        _SKIP_KEYS,
-                    )
+                details = _fields_text(
+                    words, sorted((k, v) for k, v in after.items() if v not in (None, "", []))
                 )
         rows.append(
             HistoryView(_local(event.occurred_at), words.who(event.username), what, details)

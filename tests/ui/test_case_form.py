@@ -316,6 +316,13 @@ def test_a_suspension_says_until_when(
     assert dialog.subheading.text().startswith("Open · received")
     assert values["due"].text() == "4 Jun 2025"
 
+    # The History tab says the stage's status by its label, with its capital.
+    model = dialog.history_tab.history_model
+    shown = [str(model.data(model.index(row, 3))) for row in range(model.rowCount())]
+    assert any("Status: Open → Suspended" in text for text in shown), shown
+    assert any("Status: Suspended → Open" in text for text in shown), shown
+    assert not [text for text in shown if ": open" in text or "→ open" in text], shown
+
 
 def test_a_suspension_with_no_restart_day_says_since_when(
     qtbot,  # type: ignore[no-untyped-def]
