@@ -124,10 +124,13 @@ class CorrespondenceTab(CaseTab):
         self.record_dialog: RecordDialog | None = None
         self.setObjectName("CorrespondenceTab")
         layout = QVBoxLayout(self)
-        top = QHBoxLayout()
+        # The count above its buttons, wrapped: the tab fits a narrow or scaled window.
         self.count_label = QLabel("", self)
         self.count_label.setObjectName("CorrespondenceCount")
-        top.addWidget(self.count_label, 1)
+        self.count_label.setWordWrap(True)
+        layout.addWidget(self.count_label)
+        top = QHBoxLayout()
+        top.addStretch(1)
         may_send = context.allows(Permission.SEND_CORRESPONDENCE)
         self.record_button = QPushButton("Record received or a note…", self)
         self.record_button.setObjectName("RecordCorrespondenceButton")

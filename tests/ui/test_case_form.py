@@ -85,8 +85,14 @@ def test_the_form_shows_the_case(qtbot, context: AppContext, case_id: int) -> No
         == "Ann Other"
     )
     tabs = [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())]
-    assert tabs[-2:] == ["Correspondence", "Attachments"]
-    assert dialog.tabs.widget(tabs.index("Correspondence")) is dialog.correspondence_tab
+    assert tabs[-2:] == ["Letters", "Files"]
+    letters = tabs.index("Letters")
+    assert dialog.tabs.widget(letters) is dialog.correspondence_tab
+    assert dialog.tabs.indexOf(dialog.correspondence_tab) == letters
+    # A short name says the whole in its tooltip.
+    assert dialog.tabs.tabToolTip(letters).startswith("Letters: letters and emails")
+    dialog.tabs.setCurrentWidget(dialog.attachments_tab)
+    assert dialog.tabs.currentWidget() is dialog.attachments_tab
     for widget in (
         dialog.details_tab.summary,
         dialog.details_tab.service_area,
