@@ -24,6 +24,7 @@ from ui.admin_page import AdminPage, ClosureDaysSection, UsersSection
 from ui.context import AppContext
 from ui.dashboard_page import DashboardPage
 from ui.investigators_page import InvestigatorsPage, PoolMemberDialog
+from ui.notifier import RecordingNotifier
 
 
 def _users(page: AdminPage) -> UsersSection:
@@ -283,6 +284,59 @@ def test_template_preview_shows_example_values_and_saving_changes_the_letter(
     tab.reset_button.click()
     with database.session() as session:
         assert not load_template(session, "acknowledgement").customised
+
+
+def test_choosing_another_template_asks_before_losing_typed_changes(
+    qtbot, manager_context: AppContext, database: Database
+) -> None:  # type: ignore[no-untyped-def]
+    notifier = manager_context.notifier
+    assert isinstance(notifier, RecordingNotifier)
+    page = AdminPage(manager_context)
+    qtbot.addWidget(page)
+    page.activate()
+    tab = page.templates
+    names = [tab.list.item(i).text() for i in range(tab.list.count())]
+    first, other = names.index("Acknowledgement"), names.index("Extension")
+    tab.list.setCurrentRow(first)
+    tab.list.setCurrentRow(other)  # nothing typed: no question
+    assert not [m for m in notifier.messages if m[0] == "confirm"]
+    tab.list.setCurrentRow(first)
+    tab.body.setPlainText("Half a new letter")
+
+    # "Keep editing": the same template stays, with what was typed.
+    notifier.answer = False
+    tab.list.setCurrentRow(other)
+    asked = [m for m in notifier.messages if m[0] == "confirm"]
+    assert len(asked) == 1 and asked[0][1] == "Discard what you typed?"
+    assert "'Acknowledgement' without saving" in asked[0][2]
+    assert tab.list.currentRow() == first
+    assert tab.current is not None and tab.current.key == "acknowledgement"
+    assert tab.body.toPlainText() == "Half a new letter"
+
+    # Read again (a change saved elsewhere): the typing stays.
+    page.letterhead.council_name.setText("Malvern Hills Council")
+    page.letterhead.save_button.click()
+    tab.reload()
+    assert tab.body.toPlainText() == "Half a new letter"
+
+    # "Discard": the other template is shown; nothing was saved.
+    notifier.answer = True
+    tab.list.setCurrentRow(other)
+    assert tab.current is not None and tab.current.key == "extension"
+    assert tab.body.toPlainText() != "Half a new letter"
+    with database.session() as session:
+        assert "Half a new letter" not in load_template(session, "acknowledgement").body
+
+    # After a reset the editor holds the original text again.
+    tab.body.setPlainText("Changed {{ case.reference }}")
+    tab.save_button.click()
+    assert tab.message.text() == "Saved the template 'Extension'."
+    tab.reset_button.click()
+    with database.session() as session:
+        original = load_template(session, "extension")
+    assert not original.customised
+    assert tab.body.toPlainText() == original.body
+    assert not tab.has_typed_work()
 
 
 def test_an_officer_cannot_change_letters_or_mail_settings(
