@@ -43,11 +43,18 @@ from crm_desktop.reports.annual import FIRST_YEAR, ReportFiles
 from crm_desktop.reports.baseline import BaselineResult
 from crm_desktop.reports.commentary import SECTIONS
 from ui.context import AppContext
-from ui.files import AskPath, ask_open_path, ask_save_path, documents_folder, open_with_system
+from ui.files import (
+    AskPath,
+    ask_open_path,
+    ask_save_path,
+    documents_folder,
+    open_with_system,
+    remember_folder,
+    remembered_folder,
+)
 from ui.ombudsman_letter import OmbudsmanLetterBox
 from ui.pages import Page
 from ui.queues_page import ProgressStrip
-from ui.user_state import UserState
 from ui.widgets import (
     Column,
     RowsModel,
@@ -241,15 +248,13 @@ class ReportsPage(Page):
     def _pdf_named(self, _text: str) -> None:
         self._chosen_pdf = True
 
-    REPORT_FOLDER_KEY = "annual_report_folder"
+    # The annual report's file dialog; its folder is remembered under this one title,
+    # whether chosen there or used by the one-click report.
+    REPORT_TITLE = "Save the annual report as"
 
     def remembered_folder(self) -> Path | None:
         """The folder this user last saved an annual report in, if it is still there."""
-        if self.context.actor is None:
-            return None
-        value = UserState.of(self.context).value(self.REPORT_FOLDER_KEY, "")
-        folder = Path(str(value)) if value else None
-        return folder if folder is not None and folder.is_dir() else None
+        return remembered_folder(self, self.REPORT_TITLE)
 
     def _suggest_pdf(self) -> None:
         if self._chosen_pdf and self.pdf_path.text().strip():
@@ -267,7 +272,7 @@ class ReportsPage(Page):
 
     def choose_pdf_path(self) -> None:
         chosen = self.ask_save_path(
-            self, "Save the annual report as", self.pdf_path.text(), "PDF files (*.pdf)"
+            self, self.REPORT_TITLE, self.pdf_path.text(), "PDF files (*.pdf)"
         )
         if chosen:
             if not chosen.lower().endswith(".pdf"):
@@ -370,8 +375,7 @@ class ReportsPage(Page):
         self.report_progress.finish()
         self.make_button.setEnabled(True)
         self.last_report, self.last_workbook = files.pdf, files.workbook
-        if self.context.actor is not None:
-            UserState.of(self.context).set_value(self.REPORT_FOLDER_KEY, str(files.pdf.parent))
+        remember_folder(self, self.REPORT_TITLE, str(files.pdf))
         self.last_web_page = files.web_page
         text = f"{files.name} is saved as {files.pdf}"
         if files.workbook is not None:
