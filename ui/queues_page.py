@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QKeyEvent
@@ -30,6 +31,7 @@ from crm_desktop.operations.core import Change
 from crm_desktop.reports.dashboard import OmbudsmanRow, OmbudsmanWork
 from crm_desktop.services.queues import DEFAULT_WITHIN, QUEUES, QueueRow
 from ui.context import AppContext
+from ui.ops import PendingOp
 from ui.pages import Page
 from ui.runner import Job
 from ui.widgets import ROW_ROLE, Column, RowsModel, date_text, error_text, table_view
@@ -155,6 +157,12 @@ class ProgressStrip(QWidget):
         self.label.setText(text)
         self.bar.setRange(0, 0)
         self.setVisible(job is not None)
+
+    def run(self, pending: PendingOp[Any], text: str) -> Job:
+        """Run ``pending`` with this strip showing ``text`` and Cancel while it works
+        (not at all when it finished at once); an operation that reports its progress is
+        given ``.with_progress(strip.progress)`` by its caller."""
+        return pending.run(started=lambda job: self.start(job, text))
 
     def progress(self, done: int, total: int, text: str) -> None:
         self.bar.setRange(0, max(total, 1))

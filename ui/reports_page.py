@@ -348,10 +348,9 @@ class ReportsPage(Page):
 
     def _make(self, pdf: Path, workbook: Path | None, web_page: Path | None = None) -> None:
         year, procedures = self.chosen_year, self.chosen_procedures
-        self._report_running = True
         self.make_button.setEnabled(False)
         self.report_status.setText("")
-        job = (
+        self.report_progress.run(
             self.context.op(
                 reports.write_annual_report,
                 year,
@@ -363,15 +362,11 @@ class ReportsPage(Page):
             )
             .with_progress(self.report_progress.progress)
             .on_done(self._report_made)
-            .on_error(self._report_failed)
-            .run()
+            .on_error(self._report_failed),
+            f"Counting the figures for {FinancialYear(year).label}…",
         )
-        if self._report_running:
-            counting = f"Counting the figures for {FinancialYear(year).label}…"
-            self.report_progress.start(job, counting)
 
     def _report_made(self, files: ReportFiles) -> None:
-        self._report_running = False
         self.report_progress.finish()
         self.make_button.setEnabled(True)
         self.last_report, self.last_workbook = files.pdf, files.workbook
@@ -386,13 +381,11 @@ class ReportsPage(Page):
         self.open_file(files.pdf)
 
     def _report_failed(self, exc: BaseException) -> None:
-        self._report_running = False
         self.report_progress.finish()
         self.make_button.setEnabled(True)
         show_error(self.report_error, error_text(exc, "making the annual report"))
 
     def _report_cancelled(self) -> None:
-        self._report_running = False
         self.make_button.setEnabled(True)
         self.report_status.setText("Cancelled: no report was saved.")
 
@@ -587,31 +580,25 @@ class ReportsPage(Page):
                 return
 
         def done(count: int) -> None:
-            self._export_running = False
             self.export_progress.finish()
             self.export_button.setEnabled(True)
             self.export_status.setText(f"Exported {count:,} {what} to {path}.")
 
         def failed(exc: BaseException) -> None:
-            self._export_running = False
             self.export_progress.finish()
             self.export_button.setEnabled(True)
             show_error(self.export_error, error_text(exc, f"exporting the {what}"))
 
-        self._export_running = True
         self.export_button.setEnabled(False)
-        job = (
+        self.export_progress.run(
             self.context.op(reports.export_data, what, path, start, end)
             .with_progress(self.export_progress.progress)
             .on_done(done)
-            .on_error(failed)
-            .run()
+            .on_error(failed),
+            f"Exporting the {what}…",
         )
-        if self._export_running:
-            self.export_progress.start(job, f"Exporting the {what}…")
 
     def _export_cancelled(self) -> None:
-        self._export_running = False
         self.export_button.setEnabled(True)
         self.export_status.setText("Cancelled: nothing was exported.")
 
