@@ -279,6 +279,8 @@ def test_a_suspension_says_until_when(
     assert suspend.result_value is None
     message = suspend.field_errors["expected_resume_on"].text()
     assert "before it stops on 12 May 2025" in message, message
+    label = suspend.field_errors["expected_resume_on"]
+    qtbot.waitUntil(lambda: label.height() >= label.heightForWidth(label.width()))  # every line
     assert dialog.detail is not None and dialog.detail.stage is not None
     assert dialog.detail.stage.status == "open"  # refused: nothing changed
     day.setDate(to_qdate(dt.date(2025, 6, 16)))
