@@ -400,9 +400,7 @@ def test_an_officer_cannot_add_closure_days(qtbot, context: AppContext, database
 # -------------------------------------------------------------- a new database's dashboard
 
 
-def test_kpis_over_no_cases_say_so_and_claim_no_rating(
-    qtbot, manager_context: AppContext
-) -> None:  # type: ignore[no-untyped-def]
+def test_kpis_over_no_cases_say_so_and_claim_no_rating(qtbot, manager_context: AppContext) -> None:  # type: ignore[no-untyped-def]
     page = DashboardPage(manager_context)
     qtbot.addWidget(page)
     page.activate()
