@@ -100,11 +100,12 @@ class _SettingsTab(_SetupTab):
         self.save_button.clicked.connect(self.save)
 
     def reload(self) -> None:
-        self.context.op(letters_ops.mail_settings).on_done(self._loaded).on_error(
+        self.context.op(letters_ops.mail_settings).on_done(self.apply_settings).on_error(
             self.failed("loading the settings")
         ).run()
 
-    def _loaded(self, settings: CorrespondenceSettings) -> None:
+    def apply_settings(self, settings: CorrespondenceSettings) -> None:
+        """Show ``settings`` (read or just saved)."""
         self.settings = settings
         self.fill(settings)
 
@@ -120,7 +121,7 @@ class _SettingsTab(_SetupTab):
 
         def done(settings: CorrespondenceSettings) -> None:
             self.save_button.setEnabled(True)
-            self._loaded(settings)
+            self.apply_settings(settings)
             self.say(f"Saved {dt.datetime.now():%H:%M}.")
 
         def failed(exc: BaseException) -> None:

@@ -410,3 +410,22 @@ def test_kpis_over_no_cases_say_so_and_claim_no_rating(qtbot, manager_context: A
         this_year, rating, last_year = (model.index(row, c).data() for c in (2, 3, 4))
         assert (this_year, rating, last_year) == ("–", "No cases yet", "–")
         assert model.index(row, 3).data(Qt.ItemDataRole.BackgroundRole) is None
+
+
+def test_opening_the_admin_page_reads_each_list_once(qtbot, manager_context: AppContext) -> None:  # type: ignore[no-untyped-def]
+    from collections import Counter
+
+    asked: Counter[str] = Counter()
+    original = manager_context.op
+
+    def counted(op, *args, **kwargs):  # type: ignore[no-untyped-def]
+        asked[op.name] += 1
+        return original(op, *args, **kwargs)
+
+    manager_context.op = counted  # type: ignore[method-assign]
+    page = AdminPage(manager_context)
+    qtbot.addWidget(page)
+    page.activate()
+    assert asked["correspondence.mail_settings"] == 1  # the letterhead and mail tabs share it
+    assert all(n == 1 for n in asked.values()), asked
+    assert page.letterhead.settings is page.mail.settings is not None
