@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,6 +32,8 @@ from crm_desktop.domain.statutory import calendar_for, skips_closure_days
 from crm_desktop.errors import ValidationError
 
 __all__ = [
+    "CalendarCheck",
+    "check_calendar_table",
     "closure_days_statement",
     "first_wrong_day",
     "install",
@@ -95,8 +98,8 @@ def _may_write_calendar(connection: sa.Connection) -> bool:
     )
 
 
-def _first_wrong_day(session: Session, cal: WorkingCalendar) -> dt.date | None:
-    expected = _expected_rows(cal)
+def _first_wrong(session: Session, expected: list[CalendarRow]) -> dt.date | None:
+    """The first day the table disagrees with ``expected`` on; None when it is right."""
     statement = sa.select(
         CalendarDay.day,
         CalendarDay.working_count,
@@ -116,21 +119,45 @@ def _first_wrong_day(session: Session, cal: WorkingCalendar) -> dt.date | None:
     return longer[min(len(expected), len(stored))][0]
 
 
+@dataclass(frozen=True)
+class CalendarCheck:
+    """The table compared with a calendar: the rows it should hold (built once, and
+    used again to rewrite it) and the first day it is wrong on (None: it is right)."""
+
+    calendar: WorkingCalendar
+    expected: list[CalendarRow]
+    first_wrong_day: dt.date | None
+
+
+def check_calendar_table(session: Session) -> CalendarCheck:
+    cal = working_calendar(session)
+    expected = _expected_rows(cal)
+    return CalendarCheck(cal, expected, _first_wrong(session, expected))
+
+
 def first_wrong_day(session: Session) -> dt.date | None:
     """The first day on which the calendar table disagrees with the working calendar
     (a day missing or extra, or a different count or working-day flag); None when the
     two agree on every day."""
-    return _first_wrong_day(session, working_calendar(session))
+    return check_calendar_table(session).first_wrong_day
 
 
-def sync_calendar_table(session: Session) -> int:
+def sync_calendar_table(session: Session, checked: CalendarCheck | None = None) -> int:
     """Bring the database's copy of the calendar (``calendar_day``) in line with the
     working calendar, rewriting only the days from the first one that differs.
+
+    ``checked``: a comparison made just before (in a read, on opening the database); its
+    rows are used again if the calendar is still the same (the closure days unchanged),
+    so the day rows are built once. The table itself is compared again here.
 
     Returns the number of rows written (0 when the copy was already right).
     """
     cal = working_calendar(session)
-    start = _first_wrong_day(session, cal)
+    if checked is not None and checked.calendar is cal:
+        expected = checked.expected
+    else:
+        expected = _expected_rows(cal)
+    start = _first_wrong(session, expected)
     if start is None:
         return 0
     connection = session.connection()
@@ -141,7 +168,8 @@ def sync_calendar_table(session: Session) -> int:
             start,
         )
         return 0
-    days = _expected_rows(cal, max(start, cal.first_day)) if start <= cal.last_day else []
+    # The rows from ``start`` on (the expected rows run day by day from the first).
+    days = expected[max((start - cal.first_day).days, 0) :]
     rows = [
         {"day": day, "working_count": count, "is_working": working, "statutory_count": statutory}
         for day, count, working, statutory in days

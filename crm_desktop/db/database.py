@@ -278,9 +278,14 @@ def _bring_calendar_table_up_to_date(database: Database) -> None:
     """
     try:
         with database.session() as session:
-            wrong = calendar_table.first_wrong_day(session)
-        if wrong is not None:
-            database.write(calendar_table.sync_calendar_table, actor=SYSTEM_ACTOR)
+            checked = calendar_table.check_calendar_table(session)
+        if checked.first_wrong_day is not None:
+            # The rows just compared are written (built once), unless the closure days
+            # changed in between.
+            database.write(
+                lambda session: calendar_table.sync_calendar_table(session, checked),
+                actor=SYSTEM_ACTOR,
+            )
     except ValidationError as exc:
         log.warning("The calendar table was not brought up to date: %s", exc)
 

@@ -107,6 +107,29 @@ def test_a_closure_day_reaches_the_table_in_the_same_save(any_database: Database
         assert first_wrong_day(session) is None
 
 
+def test_a_rewrite_builds_the_calendar_rows_once(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crm_desktop.db import calendar_table
+
+    built: list[date | None] = []
+    build = calendar_table._expected_rows
+
+    def counted(cal, start=None):  # type: ignore[no-untyped-def]
+        built.append(start)
+        return build(cal, start)
+
+    monkeypatch.setattr(calendar_table, "_expected_rows", counted)
+    database.write(
+        lambda s: add_closure_day(s, MANAGER, date(2024, 3, 5), "Staff training"),
+        actor="manager",
+    )
+    assert built == [None]  # compared and rewritten from the same rows
+    monkeypatch.undo()
+    with database.session() as session:
+        assert first_wrong_day(session) is None
+
+
 def test_a_failed_save_leaves_the_table_as_it_was(database: Database) -> None:
     before = _stored(database)
 
@@ -122,8 +145,10 @@ def test_a_failed_save_leaves_the_table_as_it_was(database: Database) -> None:
 
 @pytest.mark.parametrize("damage", ["count", "flag", "missing", "extra"])
 def test_a_damaged_table_is_reported_and_rewritten_on_the_next_open(
-    sqlite_url: str, damage: str
+    sqlite_url: str, damage: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from crm_desktop.db import calendar_table
+
     database = open_database(sqlite_url)
     table = CalendarDay.__table__
     day = date(2031, 7, 15)
@@ -150,7 +175,14 @@ def test_a_damaged_table_is_reported_and_rewritten_on_the_next_open(
         assert any("working-day calendar is wrong from" in p for p in report.problems)
     finally:
         database.dispose()
+    built: list[object] = []
+    build = calendar_table._expected_rows
+    monkeypatch.setattr(
+        calendar_table, "_expected_rows", lambda *args: built.append(args) or build(*args)
+    )
     reopened = open_database(sqlite_url)
+    monkeypatch.undo()
+    assert len(built) == 1  # compared (a read) and rewritten (a write) from the same rows
     try:
         assert _stored(reopened) == expected
         assert not check_database(reopened).problems
