@@ -74,6 +74,7 @@ import csv
 import datetime as dt
 import functools
 import hashlib
+import itertools
 import json
 import re
 import zipfile
@@ -1979,191 +1980,267 @@ class _Writer:
     def cases(self, planned: Sequence[PlannedCase], progress: Step | None = None) -> int:
         """Write every planned case with bulk inserts: ids are assigned here (after the
         rows already there and, on PostgreSQL, after what each sequence handed out), so
-        every link is known before anything is written and each table is one
-        ``executemany`` per few thousand rows. The rows get no audit events of their
-        own: :func:`write_plan` records one event per case and one for the import."""
-        from crm_desktop.services.demo.writer import Table, Writer, table_of
+        every link is known before anything is written. Each table's rows are made as
+        they are written (a few thousand at a time: SQLite's ``executemany``,
+        PostgreSQL's ``COPY``), never all at once. The rows get no audit events of their
+        own: :func:`write_plan` records one event for the import naming every case."""
+        from crm_desktop.services.demo.writer import Writer, table_of
 
-        session, actor = self.session, self.actor
+        session = self.session
+        sqlite = session.get_bind().dialect.name == "sqlite"
         bulk = Writer(session)
+        counts = _row_counts(planned)
+        bases = {
+            model: bulk.reserve(table_of(model), counts[model])
+            for model in (Case, Person, CaseParty, ComplaintPoint, Stage)
+        }
         now = utcnow()
-        n_people = sum(1 for p in planned if p.complainant_name is not None)
-        n_points = sum(len(p.natures) for p in planned)
-        n_stages = sum(len(p.stages) for p in planned)
-        case_base = bulk.reserve(table_of(Case), len(planned))
-        person_base = bulk.reserve(table_of(Person), n_people)
-        party_base = bulk.reserve(table_of(CaseParty), n_people)
-        point_base = bulk.reserve(table_of(ComplaintPoint), n_points)
-        stage_base = bulk.reserve(table_of(Stage), n_stages)
-
-        cases: dict[str, list[Any]] = {k: [] for k in _CASE_COLUMNS}
-        people: dict[str, list[Any]] = {k: [] for k in ("id", "full_name", "email")}
-        parties: dict[str, list[Any]] = {k: [] for k in ("id", "case_id", "person_id")}
-        points: dict[str, list[Any]] = {k: [] for k in ("id", "case_id", "seq", "nature_id")}
-        categories: dict[str, list[Any]] = {k: [] for k in ("case_id", "service_category_id")}
-        stages: dict[str, list[Any]] = {k: [] for k in _STAGE_COLUMNS}
-        outcomes: dict[str, list[Any]] = {k: [] for k in ("point_id", "stage_id", "outcome")}
-        details: dict[str, list[Any]] = {k: [] for k in _DETAIL_COLUMNS}
-        changes: dict[str, list[Any]] = {k: [] for k in ("stage_id", "field", "after", "reason")}
-        person_id, point_id, stage_id = person_base, point_base, stage_base
+        actor = self.actor
+        who = {"updated_by": actor, "updated_at": now, "version": 1}
+        rows = _Rows(self, planned, bases, sqlite)
+        tables: list[
+            tuple[
+                type[Any], tuple[str, ...], Callable[[], Iterator[tuple[Any, ...]]], dict[str, Any]
+            ]
+        ] = [
+            (
+                Case,
+                _CASE_COLUMNS,
+                rows.cases,
+                {"imported": True, "created_by": actor, "created_at": now, **who},
+            ),
+            (Person, ("id", "full_name", "email"), rows.people, who),
+            (
+                CaseParty,
+                ("id", "case_id", "person_id"),
+                rows.parties,
+                {"role": PartyRole.COMPLAINANT, **who},
+            ),
+            (
+                ComplaintPoint,
+                ("id", "case_id", "seq", "nature_id"),
+                rows.points,
+                {"description": "", **who},
+            ),
+            (CaseServiceCategory, ("case_id", "service_category_id"), rows.categories, {}),
+            (
+                Stage,
+                _STAGE_COLUMNS,
+                rows.stages,
+                {"updated_by": actor, "updated_at": now, "version": 1},
+            ),
+            (PointOutcome, ("point_id", "stage_id", "outcome"), rows.outcomes, who),
+            (LgscoDetail, _DETAIL_COLUMNS, rows.details, who),
+            (
+                DueDateChange,
+                ("stage_id", "field", "after", "reason"),
+                rows.changes,
+                {"cause": ACTION_IMPORT, "before": None, "changed_by": actor, "changed_at": now},
+            ),
+        ]
         total = len(planned)
-        for number, p in enumerate(planned):
-            if progress is not None and number % 5000 == 0:
-                progress(number, total, f"Preparing case {number + 1:,} of {total:,}…")
-            case_id = case_base + number + 1
+        rows_total = max(sum(counts.values()), 1)
+        done = 0
+
+        def written(n: int) -> None:
+            nonlocal done
+            done += n
+            if progress is not None:
+                shown = total * done // rows_total
+                progress(shown, total, f"Writing case {shown:,} of {total:,}…")
+
+        for model, names, make, same in tables:
+            if counts[model]:
+                _insert(session, table_of(model), names, make(), same, sqlite, written)
+        return bases[Case]
+
+
+def _row_counts(planned: Sequence[PlannedCase]) -> dict[type[Any], int]:
+    """How many rows each table gets."""
+    stages = points = outcomes = details = changes = people = categories = 0
+    for p in planned:
+        natures = len(p.natures)
+        points += natures
+        categories += len(p.service_categories)
+        people += p.complainant_name is not None
+        stages += len(p.stages)
+        for s in p.stages:
+            if s.stage == StageCode.LGSCO:
+                details += 1
+                continue
+            if natures and s.outcome is not None:
+                outcomes += natures
+            changes += (
+                (s.due_on is not None)
+                + (s.acknowledge_due_on is not None)
+                + (s.outer_limit_on is not None)
+            )
+    return {
+        Case: len(planned),
+        Person: people,
+        CaseParty: people,
+        ComplaintPoint: points,
+        CaseServiceCategory: categories,
+        Stage: stages,
+        PointOutcome: outcomes,
+        LgscoDetail: details,
+        DueDateChange: changes,
+    }
+
+
+class _Rows:
+    """Each table's rows for the planned cases, made one at a time in the form the
+    database's driver stores (an enum's value; on SQLite a date as ``YYYY-MM-DD``). Ids
+    follow the bases reserved for each table, in the order of the cases and stages, so
+    every table's walk over the cases gives the same ids."""
+
+    def __init__(
+        self,
+        writer: _Writer,
+        planned: Sequence[PlannedCase],
+        bases: Mapping[type[Any], int],
+        sqlite: bool,
+    ) -> None:
+        self.writer = writer
+        self.planned = planned
+        self.bases = bases
+        self.day: Callable[[dt.date | None], Any] = (
+            (lambda d: None if d is None else d.isoformat()) if sqlite else (lambda d: d)
+        )
+
+    def cases(self) -> Iterator[tuple[Any, ...]]:
+        day, maybe, resolve = self.day, self.writer.maybe, self.writer.resolve
+        case_id, stage_id = self.bases[Case], self.bases[Stage]
+        for p in self.planned:
+            case_id += 1
+            stage_id += len(p.stages)
+            yield (
+                case_id,
+                p.reference,
+                p.kind.value,
+                p.procedure.value,
+                day(p.received_on),
+                maybe(p.directorate),
+                resolve(p.service_area),
+                maybe(p.team),
+                p.summary,
+                p.status.value,
+                day(p.closed_on),
+                p.complainant_name,
+                stage_id if p.stages else None,
+            )
+
+    def people(self) -> Iterator[tuple[Any, ...]]:
+        person_id = self.bases[Person]
+        for p in self.planned:
             if p.complainant_name is not None:
                 person_id += 1
-                people["id"].append(person_id)
-                people["full_name"].append(p.complainant_name)
-                people["email"].append(p.complainant_email)
-                parties["id"].append(party_base + len(parties["id"]) + 1)
-                parties["case_id"].append(case_id)
-                parties["person_id"].append(person_id)
-            case_points: list[int] = []
+                yield (person_id, p.complainant_name, p.complainant_email)
+
+    def parties(self) -> Iterator[tuple[Any, ...]]:
+        case_id, person_id = self.bases[Case], self.bases[Person]
+        party_id = self.bases[CaseParty]
+        for p in self.planned:
+            case_id += 1
+            if p.complainant_name is not None:
+                person_id += 1
+                party_id += 1
+                yield (party_id, case_id, person_id)
+
+    def points(self) -> Iterator[tuple[Any, ...]]:
+        resolve = self.writer.resolve
+        case_id, point_id = self.bases[Case], self.bases[ComplaintPoint]
+        for p in self.planned:
+            case_id += 1
             for seq, nature in enumerate(p.natures, start=1):
                 point_id += 1
-                case_points.append(point_id)
-                points["id"].append(point_id)
-                points["case_id"].append(case_id)
-                points["seq"].append(seq)
-                points["nature_id"].append(self.resolve(nature))
+                yield (point_id, case_id, seq, resolve(nature))
+
+    def categories(self) -> Iterator[tuple[Any, ...]]:
+        resolve = self.writer.resolve
+        case_id = self.bases[Case]
+        for p in self.planned:
+            case_id += 1
             for category in p.service_categories:
-                categories["case_id"].append(case_id)
-                categories["service_category_id"].append(self.resolve(category))
+                yield (case_id, resolve(category))
+
+    def stages(self) -> Iterator[tuple[Any, ...]]:
+        day = self.day
+        case_id, stage_id = self.bases[Case], self.bases[Stage]
+        closed, still_open = StageStatus.CLOSED.value, StageStatus.OPEN.value
+        for p in self.planned:
+            case_id += 1
             previous: int | None = None
             for s in p.stages:
                 stage_id += 1
-                self._stage(stages, stage_id, case_id, previous, s)
+                lgsco = s.stage == StageCode.LGSCO
+                yield (
+                    stage_id,
+                    case_id,
+                    s.seq,
+                    s.stage.value,
+                    previous,
+                    closed if s.closed_on is not None else still_open,
+                    day(s.started_on),
+                    None if lgsco else day(s.acknowledged_on),
+                    day(s.acknowledge_due_on),
+                    day(s.statement_agreed_on),
+                    day(s.clock_started_on or s.started_on),
+                    s.timescale_days,
+                    s.suspended_days,
+                    day(s.due_on),
+                    day(s.outer_limit_on),
+                    day(s.closed_on),
+                    None if s.outcome is None else s.outcome.value,
+                    day(s.next_stage_requested_on),
+                    day(s.council_response_on),
+                )
                 previous = stage_id
-                if s.stage == StageCode.LGSCO:
-                    for key, value in zip(
-                        _DETAIL_COLUMNS,
-                        (
-                            stage_id,
-                            s.started_on,
-                            s.enquiry_response_due_on,
-                            s.lgsco_decision,
-                            s.closed_on if s.lgsco_decision is not None else None,
-                            s.lgsco_decision == LgscoDecision.PUBLIC_REPORT,
-                            s.lgsco_payment_pence,
-                        ),
-                        strict=True,
-                    ):
-                        details[key].append(value)
+
+    def outcomes(self) -> Iterator[tuple[Any, ...]]:
+        point_id, stage_id = self.bases[ComplaintPoint], self.bases[Stage]
+        for p in self.planned:
+            first_point = point_id
+            point_id += len(p.natures)
+            for s in p.stages:
+                stage_id += 1
+                for n, outcome in enumerate(p.point_outcomes(s), start=1):
+                    yield (first_point + n, stage_id, outcome.value)
+
+    def details(self) -> Iterator[tuple[Any, ...]]:
+        day = self.day
+        stage_id = self.bases[Stage]
+        for p in self.planned:
+            for s in p.stages:
+                stage_id += 1
+                if s.stage != StageCode.LGSCO:
                     continue
-                for point, outcome in zip(case_points, p.point_outcomes(s), strict=False):
-                    outcomes["point_id"].append(point)
-                    outcomes["stage_id"].append(stage_id)
-                    outcomes["outcome"].append(outcome)
+                decision = s.lgsco_decision
+                yield (
+                    stage_id,
+                    day(s.started_on),
+                    day(s.enquiry_response_due_on),
+                    None if decision is None else decision.value,
+                    day(s.closed_on) if decision is not None else None,
+                    decision == LgscoDecision.PUBLIC_REPORT,
+                    s.lgsco_payment_pence,
+                )
+
+    def changes(self) -> Iterator[tuple[Any, ...]]:
+        day = self.day
+        stage_id = self.bases[Stage]
+        for p in self.planned:
+            for s in p.stages:
+                stage_id += 1
+                if s.stage == StageCode.LGSCO:
+                    continue
                 why = _clock_reason(s)
-                for name, due in (
-                    (FIELD_DUE, s.due_on),
-                    (FIELD_ACKNOWLEDGE_DUE, s.acknowledge_due_on),
-                    (FIELD_OUTER_LIMIT, s.outer_limit_on),
-                ):
-                    if due is not None:
-                        changes["stage_id"].append(stage_id)
-                        changes["field"].append(name)
-                        changes["after"].append(due)
-                        changes["reason"].append(why)
-            case_values: tuple[Any, ...] = (
-                case_id,
-                p.reference,
-                p.kind,
-                p.procedure,
-                p.received_on,
-                self.maybe(p.directorate),
-                self.resolve(p.service_area),
-                self.maybe(p.team),
-                p.summary,
-                p.status,
-                p.closed_on,
-                p.complainant_name,
-                previous,
-            )
-            for key, cell in zip(_CASE_COLUMNS, case_values, strict=True):
-                cases[key].append(cell)
-
-        def table(model: type[Any], columns: dict[str, Any], **same: Any) -> Table:
-            target = table_of(model)
-            n = len(next(iter(columns.values())))
-            known = {k: v for k, v in same.items() if k in target.c}
-            return Table(target, n, {**columns, **known})
-
-        who = {"updated_by": actor, "updated_at": now, "version": 1}
-        tables = [
-            table(
-                Case,
-                cases,
-                imported=True,
-                created_by=actor,
-                created_at=now,
-                **who,
-            ),
-            table(Person, people, **who),
-            table(CaseParty, parties, role=PartyRole.COMPLAINANT, **who),
-            table(ComplaintPoint, points, description="", **who),
-            table(CaseServiceCategory, categories),
-            table(Stage, stages, updated_by=actor, updated_at=now, version=1),
-            table(PointOutcome, outcomes, **who),
-            table(LgscoDetail, details, **who),
-            table(
-                DueDateChange,
-                changes,
-                cause=ACTION_IMPORT,
-                before=None,
-                changed_by=actor,
-                changed_at=now,
-            ),
-        ]
-        tables = [t for t in tables if t.n]
-
-        rows_total = sum(t.n for t in tables)
-        done = 0
-        for t in tables:
-            for lo in range(0, t.n, _INSERT_CHUNK):
-                hi = min(t.n, lo + _INSERT_CHUNK)
-                _insert(session, t.table, t.columns, lo, hi)
-                done += hi - lo
-                if progress is not None:
-                    shown = total * done // max(rows_total, 1)
-                    progress(shown, total, f"Writing case {shown:,} of {total:,}…")
-        return case_base
-
-    def _stage(
-        self,
-        stages: dict[str, list[Any]],
-        stage_id: int,
-        case_id: int,
-        previous: int | None,
-        s: PlannedStage,
-    ) -> None:
-        for key, value in zip(
-            _STAGE_COLUMNS,
-            (
-                stage_id,
-                case_id,
-                s.seq,
-                s.stage,
-                previous,
-                StageStatus.CLOSED if s.closed else StageStatus.OPEN,
-                s.started_on,
-                None if s.stage == StageCode.LGSCO else s.acknowledged_on,
-                s.acknowledge_due_on,
-                s.statement_agreed_on,
-                s.clock_started_on or s.started_on,
-                s.timescale_days,
-                s.suspended_days,
-                s.due_on,
-                s.outer_limit_on,
-                s.closed_on,
-                s.outcome,
-                s.next_stage_requested_on,
-                s.council_response_on,
-            ),
-            strict=True,
-        ):
-            stages[key].append(value)
+                if s.due_on is not None:
+                    yield (stage_id, FIELD_DUE, day(s.due_on), why)
+                if s.acknowledge_due_on is not None:
+                    yield (stage_id, FIELD_ACKNOWLEDGE_DUE, day(s.acknowledge_due_on), why)
+                if s.outer_limit_on is not None:
+                    yield (stage_id, FIELD_OUTER_LIMIT, day(s.outer_limit_on), why)
 
 
 _CASE_COLUMNS = (
@@ -2217,42 +2294,56 @@ _INSERT_CHUNK = 20_000
 
 
 def _insert(
-    session: Session, table: sa.Table, columns: Mapping[str, Any], lo: int, hi: int
+    session: Session,
+    table: sa.Table,
+    names: tuple[str, ...],
+    rows: Iterator[tuple[Any, ...]],
+    same: Mapping[str, Any],
+    sqlite: bool,
+    written: Callable[[int], None],
 ) -> None:
-    """Rows ``lo`` to ``hi`` of ``columns`` (lists, or one value for every row) inserted
-    with the driver's own ``executemany``: values are put in the form the column's type
-    stores (an enum's value; on SQLite a date as ``YYYY-MM-DD``, a time stamp as
-    SQLAlchemy writes it, a flag as 0 or 1), so the rows read back exactly as rows the
-    ORM wrote."""
+    """Insert ``rows`` (values of the columns ``names``, already in the form the driver
+    stores) with the driver's own bulk statement, a chunk at a time; ``same`` gives the
+    columns every row shares (those the table does not have are left out), and columns
+    with a Python-side default get it, so the rows read back exactly as rows the ORM
+    wrote. ``written(n)`` after each chunk."""
     connection = session.connection()
-    sqlite = connection.dialect.name == "sqlite"
-    count = hi - lo
-    names: list[str] = []
-    data: list[Sequence[Any]] = []
-    columns = {**_defaults(table, columns), **columns}
-    for name, value in columns.items():
-        convert = _converter(table.c[name].type, sqlite)
-        names.append(name)
-        if isinstance(value, list):
-            part = value[lo:hi]
-            data.append(
-                part if convert is None else [None if v is None else convert(v) for v in part]
-            )
-        else:
-            one = value if convert is None or value is None else convert(value)
-            data.append([one] * count)
+    shared = {k: v for k, v in same.items() if k in table.c}
+    shared = {**_defaults(table, {**dict.fromkeys(names), **shared}), **shared}
+    tail = tuple(
+        value
+        if value is None or (convert := _converter(table.c[name].type, sqlite)) is None
+        else convert(value)
+        for name, value in shared.items()
+    )
+    columns = (*names, *shared)
     quote = connection.dialect.identifier_preparer.quote
-    target = f"{quote(table.name)} ({', '.join(quote(n) for n in names)})"
+    target = f"{quote(table.name)} ({', '.join(quote(n) for n in columns)})"
+    driver = connection.connection.driver_connection
+    assert driver is not None
     if not sqlite:
         # PostgreSQL: COPY, many times faster than one INSERT a row (psycopg 3).
-        driver = connection.connection.driver_connection
-        assert driver is not None
         with driver.cursor() as cursor, cursor.copy(f"COPY {target} FROM STDIN") as copy:
-            for values in zip(*data, strict=True):
-                copy.write_row(values)
+            n = 0
+            for values in rows:
+                copy.write_row(values + tail)
+                n += 1
+                if n == _INSERT_CHUNK:
+                    written(n)
+                    n = 0
+            written(n)
         return
-    statement = f"INSERT INTO {target} VALUES ({', '.join('?' for _ in names)})"
-    connection.exec_driver_sql(statement, list(zip(*data, strict=True)))
+    statement = f"INSERT INTO {target} VALUES ({', '.join('?' for _ in columns)})"
+    cursor = driver.cursor()
+    try:
+        while True:
+            chunk = [values + tail for values in itertools.islice(rows, _INSERT_CHUNK)]
+            if not chunk:
+                break
+            cursor.executemany(statement, chunk)
+            written(len(chunk))
+    finally:
+        cursor.close()
 
 
 def _defaults(table: sa.Table, given: Mapping[str, Any]) -> dict[str, Any]:
@@ -2438,42 +2529,11 @@ def write_plan(
     session.flush()
     with rows_not_audited(session):
         first_id = writer.cases(plan.cases, progress)
-    now = utcnow()
-    postgres = session.get_bind().dialect.name == "postgresql"
-    # Each case's history starts with its own event (on PostgreSQL the triggers record
-    # every row for anyone but the owner, whose bulk rows they leave to this).
-    per_case = not postgres or bool(session.scalar(sa.text("SELECT crm_is_owner()")))
-    events = [
-        {
-            "occurred_at": now,
-            "username": actor,
-            "action": "create",
-            "entity": "representation",
-            "entity_id": str(first_id + n),
-            "case_id": first_id + n,
-            "before": None,
-            "after": json.dumps(
-                {
-                    "reference": c.reference,
-                    "kind": c.kind.value,
-                    "procedure": c.procedure.value,
-                    "received_on": c.received_on.isoformat(),
-                    "imported": True,
-                    "file": source,
-                    "sha256": sha256,
-                },
-                ensure_ascii=False,
-            ),
-        }
-        for n, c in enumerate(plan.cases, start=1)
-        if per_case
-    ]
     record_events(
         session,
         [
-            *events,
             {
-                "occurred_at": now,
+                "occurred_at": utcnow(),
                 "username": actor,
                 "action": ACTION_IMPORT,
                 "entity": "representation",
@@ -2485,6 +2545,7 @@ def write_plan(
                         "file": source,
                         "sha256": sha256,
                         "cases": len(plan.cases),
+                        "first_case_id": first_id + 1 if plan.cases else None,
                         "references": [c.reference for c in plan.cases],
                         "skipped": plan.skipped,
                         "stages": plan.stage_count,

@@ -1,7 +1,7 @@
 """The import at bulk speed keeps its promises: checked while others keep working,
 written in one short transaction that looks again at what changed meanwhile, all or
-nothing, and audited (an event per case, and one for the import naming the file's
-SHA-256 and every reference)."""
+nothing, and audited (one event for the import naming the file's SHA-256 and every
+reference; each imported case's timeline and history still start with it)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ from crm_desktop.db.database import Database, open_database
 from crm_desktop.db.models import AuditEvent, Case, Directorate
 from crm_desktop.operations import imports
 from crm_desktop.operations.core import run_operation
+from crm_desktop.services.case_view import load_case_detail
 from crm_desktop.services.importer import read_rows
+from crm_desktop.services.timeline import case_timeline
 from crm_desktop.services.users import command_line_actor
 from tests.core.test_importer import row, table_counts, write_csv
 from tests.factories import add_case
@@ -94,7 +96,7 @@ def test_a_reference_added_after_the_check_stops_the_whole_import(
     assert after["representation"] == before["representation"] + 1  # only R-5, by the other user
 
 
-def test_the_import_is_audited_with_one_event_per_case_and_one_naming_the_file(
+def test_the_import_is_audited_with_one_event_naming_the_file_and_every_reference(
     database: Database, tmp_path: Path
 ) -> None:
     path = write_csv(tmp_path / "cases.csv", [row(reference=f"A-{n}") for n in range(25)])
@@ -106,10 +108,37 @@ def test_the_import_is_audited_with_one_event_per_case_and_one_naming_the_file(
         details = json.loads(summary.after or "{}")
         assert details["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
         assert sorted(details["references"]) == sorted(f"A-{n}" for n in range(25))
-        ids = session.scalars(sa.select(Case.id).where(Case.reference.like("A-%"))).all()
-        created = session.scalars(
-            sa.select(AuditEvent.case_id).where(
-                AuditEvent.entity == "representation", AuditEvent.action == "create"
+        assert details["file"] == str(path)
+        # The import is the one event: the cases' rows get none of their own.
+        assert session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == (
+            session.scalar(
+                sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.id < summary.id)
             )
-        ).all()
-        assert set(ids) <= set(created)
+            + 1
+        )
+
+
+def test_an_imported_case_says_in_its_timeline_and_history_that_it_was_imported(
+    database: Database, tmp_path: Path
+) -> None:
+    path = write_csv(
+        tmp_path / "cases.csv",
+        [row(reference=f"A-{n}") for n in (1, 10, 11)] + [row(reference="A_1")],
+    )
+    assert _import(database, path, Steps(None)).ok  # type: ignore[attr-defined]
+    with database.session() as session:
+        event_id = session.scalars(
+            sa.select(AuditEvent.id).where(AuditEvent.action == "import")
+        ).one()
+        case = session.scalars(sa.select(Case).where(Case.reference == "A-1")).one()
+        first = case_timeline(session, case.id)[0]
+        assert first.event_id == event_id
+        assert first.text.startswith(f"Case A-1 imported from {path} (complaint, received ")
+        history = load_case_detail(session, case.id, TODAY).history
+        assert history[-1].what == "Case imported"
+        assert f"File: {path}" in history[-1].details
+        assert hashlib.sha256(path.read_bytes()).hexdigest() in history[-1].details
+        # A case added by hand is not said to have been imported.
+        other = add_case(session, reference="BYHAND-1")
+        session.flush()
+        assert all("imported" not in e.text for e in case_timeline(session, other.id))
