@@ -266,7 +266,7 @@ def _row_error(row: int, column: str, reason: str) -> ImportRowError:
 # ------------------------------------------------------------------------ reading
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RawRow:
     """One non-blank data row: its spreadsheet row number and its cells by column name.
 
@@ -352,6 +352,7 @@ def read_rows(path: str | Path) -> RawRows:
         ) from None
     suffix = file.suffix.casefold()
     is_zip = start.startswith(b"PK\x03\x04")
+    grid: Sequence[tuple[int, Sequence[Cell]]]
     if suffix == ".xls" or start.startswith(b"\xd0\xcf\x11\xe0"):
         raise ImportFileError(
             f"{file} is an old Excel 97-2003 workbook (.xls). Save it as .xlsx or as CSV "
@@ -405,7 +406,7 @@ def _too_large(file: Path, size: int) -> ImportFileError:
     )
 
 
-def _read_csv(file: Path) -> tuple[list[tuple[int, list[Cell]]], list[ImportRowError]]:
+def _read_csv(file: Path) -> tuple[list[tuple[int, Sequence[Cell]]], list[ImportRowError]]:
     """The file's records, and the rows whose quoting is wrong (a quote inside a value
     that does not start with one, a quoted value followed by more text) or whose number
     of values is not the header's. Those rows are left out of the grid: their values
@@ -429,9 +430,10 @@ def _read_csv(file: Path) -> tuple[list[tuple[int, list[Cell]]], list[ImportRowE
     # Long values are the format's rule to report (with their column), not the parser's.
     csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
     reader = csv.reader(lines, strict=True)
-    grid: list[tuple[int, list[Cell]]] = []
+    grid: list[tuple[int, Sequence[Cell]]] = []
     problems: list[ImportRowError] = []
     width: int | None = None
+    same = dict[str, str]().setdefault
     n = 0
     while True:
         start = reader.line_num
@@ -457,8 +459,8 @@ def _read_csv(file: Path) -> tuple[list[tuple[int, list[Cell]]], list[ImportRowE
             )
             continue
         n += 1
-        if not cells or all(not c.strip() for c in cells):
-            grid.append((n, list(cells)))
+        if not "".join(cells).strip():
+            grid.append((n, ()))  # a blank row: left out, its number kept
             continue
         raw = "".join(lines[start : reader.line_num])
         if '"' in raw and not _CSV_RECORD.fullmatch(raw):
@@ -502,7 +504,8 @@ def _read_csv(file: Path) -> tuple[list[tuple[int, list[Cell]]], list[ImportRowE
                 )
             )
             continue
-        grid.append((n, list(cells)))
+        # A file repeats its values (dates, names, kinds): each kept once.
+        grid.append((n, tuple(map(same, cells, cells))))
     return grid, problems
 
 
@@ -645,17 +648,26 @@ def _check_xlsx_size(file: Path) -> None:
 
 
 def _blank(cells: Sequence[Cell]) -> bool:
-    return all(isinstance(c, str) and not c.strip() for c in cells)
+    try:
+        return not "".join(cells).strip()  # type: ignore[arg-type]
+    except TypeError:  # a date cell: not blank
+        return False
 
 
-def _rows_from_grid(file: Path, grid: list[tuple[int, list[Cell]]]) -> RawRows:
-    lines = [(n, cells) for n, cells in grid if not _blank(cells)]
+def _rows_from_grid(file: Path, grid: Sequence[tuple[int, Sequence[Cell]]]) -> RawRows:
+    """The rows of ``grid`` (emptied as they are taken: each row is kept once)."""
+    lines = list(grid)
+    if isinstance(grid, list):
+        grid.clear()
+    lines.reverse()  # taken from the end, so each row's cells are let go as they are kept
+    while lines and _blank(lines[-1][1]):
+        lines.pop()
     if not lines:
         raise ImportFileError(
             f"{file} is empty: the first row should name the columns (reference, kind, "
             "procedure, received, ...)."
         )
-    header_row, header_cells = lines[0]
+    header_row, header_cells = lines.pop()
     header = [column_key(c) if isinstance(c, str) else column_key(str(c)) for c in header_cells]
     while header and not header[-1]:
         header.pop()
@@ -665,14 +677,16 @@ def _rows_from_grid(file: Path, grid: list[tuple[int, list[Cell]]]) -> RawRows:
     for i, name in enumerate(header):
         if name:
             index.setdefault(name, i)
-    named = [bool(name) for name in header]
-    for n, cells in lines[1:]:
-        for i in range(len(cells)):
-            if i >= len(named) or not named[i]:
-                cell = cells[i]
-                if not (isinstance(cell, str) and not cell.strip()):
-                    unnamed.setdefault(i, n)
-        rows.append(RawRow(n, _Cells(index, cells)))
+    nameless = [i for i, name in enumerate(header) if not name]
+    width = len(header)
+    while lines:
+        n, cells = lines.pop()
+        if _blank(cells):
+            continue
+        for i in (*nameless, *range(width, len(cells))) if len(cells) > width else nameless:
+            if i < len(cells) and not _blank((cells[i],)):
+                unnamed.setdefault(i, n)
+        rows.append(RawRow(n, _Cells(index, tuple(cells))))
     return RawRows(rows, header, header_row, unnamed)
 
 
@@ -682,7 +696,7 @@ class _Cells(Mapping[str, Cell]):
 
     __slots__ = ("_cells", "_index")
 
-    def __init__(self, index: dict[str, int], cells: list[Cell]) -> None:
+    def __init__(self, index: dict[str, int], cells: Sequence[Cell]) -> None:
         self._index = index
         self._cells = cells
 
