@@ -76,10 +76,12 @@ import functools
 import hashlib
 import itertools
 import json
+import operator
 import re
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -279,12 +281,18 @@ class RawRow:
 
     def text(self, column: str) -> str:
         """The cell as text: a real date as ``YYYY-MM-DD``, an empty cell as ``""``."""
-        value = self.values.get(column, "")
-        if isinstance(value, dt.datetime):
-            return value.isoformat(sep=" ")
-        if isinstance(value, dt.date):
-            return value.isoformat()
+        return _text(self.values.get(column, ""))
+
+
+def _text(value: Cell) -> str:
+    """A cell as text: a real date as ``YYYY-MM-DD``."""
+    if type(value) is str:
         return value
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
 
 
 class RawRows(list[RawRow]):
@@ -746,7 +754,7 @@ class NewReference:
 RefId = int | NewReference
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlannedStage:
     """One stage as it will be written (every date already computed)."""
 
@@ -775,7 +783,7 @@ class PlannedStage:
         return self.closed_on is not None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlannedCase:
     """One case as it will be written."""
 
@@ -935,7 +943,7 @@ def _text_date(text: str) -> dt.date | None:
     return None
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     """One data row, parsed. ``None`` where the cell was empty or could not be read."""
 
@@ -953,15 +961,20 @@ class _Row:
     acknowledged: dt.date | None = None
     outcome: Outcome | None = None
     suspended: int = 0
-    natures: list[str] = field(default_factory=list)
-    categories: list[str] = field(default_factory=list)
+    natures: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
     decision: LgscoDecision | None = None
     payment_pence: int | None = None
     complainant_name: str = ""
     complainant_email: str = ""
     summary: str = ""
     # Columns holding something the import could not read (later checks skip them).
-    bad: set[str] = field(default_factory=set)
+    bad: AbstractSet[str] = frozenset()
+
+
+def _mark(r: _Row, column: str) -> None:
+    """``column`` of ``r`` could not be read (a row without problems keeps no set)."""
+    r.bad = {*r.bad, column}
 
 
 def _stage_name(procedure: Procedure | None, stage: StageCode) -> str:
@@ -1010,6 +1023,11 @@ class _Checker:
         self._rules: dict[tuple[Procedure, StageCode, int | None], StageTimescales] = {}
         self._calendars: dict[bool, WorkingCalendar] = {}
         self._policies: PolicyBook | None = None
+        # How a row of a file read here is turned into a dictionary (see _cells).
+        self._index_of: dict[str, int] | None = None
+        self._row_names: list[str] = []
+        self._getter: Callable[[Sequence[Cell]], tuple[Cell, ...]] = operator.itemgetter(0)
+        self._needed = 0
 
     # -------------------------------------------------------------- error helpers
 
@@ -1131,19 +1149,19 @@ class _Checker:
 
     # -------------------------------------------------------------- one row
 
-    def _date(self, r: _Row, raw: RawRow, column: str) -> dt.date | None:
-        value = raw.values.get(column, "")
+    def _date(self, r: _Row, cells: Mapping[str, Cell], column: str) -> dt.date | None:
+        value = cells.get(column, "")
         parsed = _as_date(value)
         if parsed is None:
             text = value.strip() if isinstance(value, str) else ""
             if text:
-                r.bad.add(column)
+                _mark(r, column)
                 self.error(
                     r.reference, r.n, column, f"{text} is not a date; use 2024-03-14 or 14/03/2024"
                 )
             return None
         if parsed > self.today:
-            r.bad.add(column)
+            _mark(r, column)
             self.error(
                 r.reference,
                 r.n,
@@ -1154,14 +1172,16 @@ class _Checker:
         return parsed
 
     def _choice(
-        self, r: _Row, raw: RawRow, column: str, values: Mapping[str, Any], what: str
+        self, r: _Row, cells: Mapping[str, Cell], column: str, values: Mapping[str, Any], what: str
     ) -> Any:
-        text = raw.text(column)
+        text = _text(cells.get(column, ""))
         if not text.strip():
             return None
-        found = values.get(_words(text))
+        found = values.get(text)  # already written as the format writes it
         if found is None:
-            r.bad.add(column)
+            found = values.get(_words(text))
+        if found is None:
+            _mark(r, column)
             self.error(
                 r.reference,
                 r.n,
@@ -1170,14 +1190,14 @@ class _Checker:
             )
         return found
 
-    def _name(self, r: _Row, raw: RawRow, column: str, limit: int = _NAME_MAX) -> str:
-        text = raw.text(column).strip()
+    def _name(self, r: _Row, cells: Mapping[str, Cell], column: str, limit: int = _NAME_MAX) -> str:
+        text = _text(cells.get(column, "")).strip()
         if "\x00" in text:
-            r.bad.add(column)
+            _mark(r, column)
             self.error(r.reference, r.n, column, "contains a NUL character; remove it")
             return ""
         if len(text) > limit:
-            r.bad.add(column)
+            _mark(r, column)
             self.error(
                 r.reference,
                 r.n,
@@ -1187,15 +1207,17 @@ class _Checker:
             return ""
         return text
 
-    def _list(self, r: _Row, raw: RawRow, column: str) -> list[str]:
-        text = raw.text(column)
+    def _list(self, r: _Row, cells: Mapping[str, Cell], column: str) -> tuple[str, ...]:
+        text = _text(cells.get(column, ""))
+        if not text:
+            return ()
         names: list[str] = []
         for piece in text.split(";"):
             name = piece.strip()
             if not name:
                 continue
             if len(name) > _NAME_MAX or "\x00" in name:
-                r.bad.add(column)
+                _mark(r, column)
                 self.error(
                     r.reference,
                     r.n,
@@ -1204,11 +1226,29 @@ class _Checker:
                 )
                 continue
             names.append(name)
-        return names
+        return tuple(names)
+
+    def _cells(self, raw: RawRow) -> Mapping[str, Cell]:
+        """The row's cells by column name: for a row of a file read here, a dictionary
+        made in one step from the row's own values."""
+        values = raw.values
+        if type(values) is _Cells:
+            if values._index is not self._index_of:
+                self._index_of = values._index
+                names = list(values._index)
+                positions = [values._index[name] for name in names]
+                self._row_names = names if len(names) > 1 else []
+                self._getter = operator.itemgetter(*positions)
+                self._needed = max(positions, default=0) + 1
+            cells = values._cells
+            if self._row_names and len(cells) >= self._needed:
+                return dict(zip(self._row_names, self._getter(cells), strict=True))
+        return values
 
     def _parse(self, raw: RawRow) -> _Row:
-        reference = raw.text("reference").strip()
-        r = _Row(n=raw.row, reference=reference)
+        cells = self._cells(raw)
+        reference = _text(cells.get("reference", "")).strip()
+        r = _Row(raw.row, reference)
         if not reference:
             self.required(r, "reference", "on every row")
         elif len(reference) > _REFERENCE_MAX or "\x00" in reference:
@@ -1219,26 +1259,26 @@ class _Checker:
                 f"'{reference[:60]}' is not a reference (at most {_REFERENCE_MAX} characters)",
             )
             r.reference = ""
-        r.kind = self._choice(r, raw, "kind", _KINDS, "a kind")
-        r.procedure = self._choice(r, raw, "procedure", _PROCEDURES, "a procedure")
-        r.received = self._date(r, raw, "received")
-        r.directorate = self._name(r, raw, "directorate")
-        r.service_area = self._name(r, raw, "service_area")
-        r.team = self._name(r, raw, "team")
-        r.stage = self._choice(r, raw, "stage", _STAGES, "a stage")
-        r.started = self._date(r, raw, "stage_started")
-        r.closed = self._date(r, raw, "stage_closed")
-        r.acknowledged = self._date(r, raw, "acknowledged")
-        r.outcome = self._choice(r, raw, "outcome", _OUTCOMES, "an outcome")
-        r.decision = self._choice(r, raw, "lgsco_decision", _DECISIONS, "an Ombudsman decision")
-        r.natures = self._list(r, raw, "natures")
-        r.categories = self._list(r, raw, "service_categories")
-        r.complainant_name = self._name(r, raw, "complainant_name")
-        r.complainant_email = self._name(r, raw, "complainant_email", _EMAIL_MAX)
-        r.summary = raw.text("summary")  # exactly as written
+        r.kind = self._choice(r, cells, "kind", _KINDS, "a kind")
+        r.procedure = self._choice(r, cells, "procedure", _PROCEDURES, "a procedure")
+        r.received = self._date(r, cells, "received")
+        r.directorate = self._name(r, cells, "directorate")
+        r.service_area = self._name(r, cells, "service_area")
+        r.team = self._name(r, cells, "team")
+        r.stage = self._choice(r, cells, "stage", _STAGES, "a stage")
+        r.started = self._date(r, cells, "stage_started")
+        r.closed = self._date(r, cells, "stage_closed")
+        r.acknowledged = self._date(r, cells, "acknowledged")
+        r.outcome = self._choice(r, cells, "outcome", _OUTCOMES, "an outcome")
+        r.decision = self._choice(r, cells, "lgsco_decision", _DECISIONS, "an Ombudsman decision")
+        r.natures = self._list(r, cells, "natures")
+        r.categories = self._list(r, cells, "service_categories")
+        r.complainant_name = self._name(r, cells, "complainant_name")
+        r.complainant_email = self._name(r, cells, "complainant_email", _EMAIL_MAX)
+        r.summary = _text(cells.get("summary", ""))  # exactly as written
         if "\x00" in r.summary:
             self.error(r.reference, r.n, "summary", "contains a NUL character; remove it")
-        self._numbers(r, raw)
+        self._numbers(r, cells)
         for column, parsed in (
             ("kind", r.kind),
             ("procedure", r.procedure),
@@ -1273,10 +1313,10 @@ class _Checker:
                 "service categories are for adult social care cases only; leave it empty",
             )
         if r.kind == Kind.COMPLAINT:
-            self._complaint_row(r, raw)
+            self._complaint_row(r, cells)
         elif r.kind is not None:
             for column in (*STAGE_COLUMNS, "natures"):
-                if raw.text(column).strip() and column not in r.bad:
+                if _text(cells.get(column, "")).strip() and column not in r.bad:
                     self.error(
                         r.reference,
                         r.n,
@@ -1285,11 +1325,11 @@ class _Checker:
                     )
         return r
 
-    def _numbers(self, r: _Row, raw: RawRow) -> None:
-        text = raw.text("suspended_working_days").strip()
+    def _numbers(self, r: _Row, cells: Mapping[str, Cell]) -> None:
+        text = _text(cells.get("suspended_working_days", "")).strip()
         if text:
             if _WHOLE.match(text) and int(Decimal(text)) > MAX_SUSPENDED_DAYS:
-                r.bad.add("suspended_working_days")
+                _mark(r, "suspended_working_days")
                 self.error(
                     r.reference,
                     r.n,
@@ -1300,14 +1340,14 @@ class _Checker:
             elif _WHOLE.match(text):
                 r.suspended = int(Decimal(text))
             else:
-                r.bad.add("suspended_working_days")
+                _mark(r, "suspended_working_days")
                 self.error(
                     r.reference,
                     r.n,
                     "suspended_working_days",
                     f"{text} is not a whole number of working days (0 or more)",
                 )
-        text = raw.text("lgsco_payment").strip()
+        text = _text(cells.get("lgsco_payment", "")).strip()
         if text:
             amount = text[1:].strip() if text.startswith("£") else text
             if _MONEY.match(amount):
@@ -1316,7 +1356,7 @@ class _Checker:
                 except InvalidOperation:  # pragma: no cover - the pattern rules it out
                     pence = Decimal(-1)
                 if pence > MAX_PAYMENT_PENCE:
-                    r.bad.add("lgsco_payment")
+                    _mark(r, "lgsco_payment")
                     self.error(
                         r.reference,
                         r.n,
@@ -1327,7 +1367,7 @@ class _Checker:
                 else:
                     r.payment_pence = int(pence)
             else:
-                r.bad.add("lgsco_payment")
+                _mark(r, "lgsco_payment")
                 self.error(
                     r.reference,
                     r.n,
@@ -1336,7 +1376,7 @@ class _Checker:
                     "most 2 decimals)",
                 )
 
-    def _complaint_row(self, r: _Row, raw: RawRow) -> None:
+    def _complaint_row(self, r: _Row, cells: Mapping[str, Cell]) -> None:
         if r.stage is None and "stage" not in r.bad:
             self.required(r, "stage", "for complaints")
         if r.started is None and "stage_started" not in r.bad:
@@ -1344,7 +1384,7 @@ class _Checker:
         if r.stage is not None and r.procedure is not None:
             allowed = STAGES_BY_PROCEDURE[r.procedure]
             if r.stage not in allowed:
-                r.bad.add("stage")
+                _mark(r, "stage")
                 self.error(
                     r.reference,
                     r.n,
