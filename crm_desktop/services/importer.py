@@ -419,13 +419,14 @@ def _read_csv(file: Path) -> tuple[list[tuple[int, Sequence[Cell]]], list[Import
     that does not start with one, a quoted value followed by more text) or whose number
     of values is not the header's. Those rows are left out of the grid: their values
     cannot be trusted. A quote never closed is one error for the whole file, naming its
-    row (everything after it would otherwise be read as part of that row)."""
+    row (everything after it would otherwise be read as part of that row). The file is
+    read a line at a time, never held whole."""
     try:
         size = file.stat().st_size
         if size > MAX_FILE_BYTES:
             raise _too_large(file, size)
         with file.open(encoding="utf-8-sig", newline="") as handle:
-            lines = handle.readlines()
+            return _parse_csv(file, handle)
     except UnicodeDecodeError:
         raise ImportFileError(
             f"{file} is not UTF-8 text. In Excel, save it as 'CSV UTF-8 (Comma delimited)' "
@@ -435,9 +436,24 @@ def _read_csv(file: Path) -> tuple[list[tuple[int, Sequence[Cell]]], list[Import
         raise ImportFileError(
             f"Cannot read {file}: {exc.strerror or exc}. Check you have access to it."
         ) from None
+
+
+def _parse_csv(
+    file: Path, handle: Iterable[str]
+) -> tuple[list[tuple[int, Sequence[Cell]]], list[ImportRowError]]:
     # Long values are the format's rule to report (with their column), not the parser's.
     csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
-    reader = csv.reader(lines, strict=True)
+    record: list[str] = []  # the lines of the record being read
+    ended = False
+
+    def lines() -> Iterator[str]:
+        nonlocal ended
+        for line in handle:
+            record.append(line)
+            yield line
+        ended = True
+
+    reader = csv.reader(lines(), strict=True)
     grid: list[tuple[int, Sequence[Cell]]] = []
     problems: list[ImportRowError] = []
     width: int | None = None
@@ -445,13 +461,14 @@ def _read_csv(file: Path) -> tuple[list[tuple[int, Sequence[Cell]]], list[Import
     n = 0
     while True:
         start = reader.line_num
+        record.clear()
         try:
             cells = next(reader)
         except StopIteration:
             break
         except csv.Error as exc:
             n += 1
-            if reader.line_num >= len(lines) and "end of data" in str(exc):
+            if ended and "end of data" in str(exc):
                 raise ImportFileError(
                     f'{file}: row {n} (line {start + 1}) opens a quote (") that is never '
                     "closed, so every line after it would be read as part of that row. "
@@ -470,7 +487,7 @@ def _read_csv(file: Path) -> tuple[list[tuple[int, Sequence[Cell]]], list[Import
         if not "".join(cells).strip():
             grid.append((n, ()))  # a blank row: left out, its number kept
             continue
-        raw = "".join(lines[start : reader.line_num])
+        raw = "".join(record)
         if '"' in raw and not _CSV_RECORD.fullmatch(raw):
             problems.append(
                 _row_error(
@@ -484,7 +501,7 @@ def _read_csv(file: Path) -> tuple[list[tuple[int, Sequence[Cell]]], list[Import
         if width is None:
             width = len(cells)
         elif reader.line_num - start > 1 and any(
-            line.count(",") >= width - 1 for line in lines[start + 1 : reader.line_num]
+            line.count(",") >= width - 1 for line in record[1:]
         ):
             problems.append(
                 _row_error(
