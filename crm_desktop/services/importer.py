@@ -952,6 +952,18 @@ def _text_date(text: str) -> dt.date | None:
             return dt.date.fromisoformat(text)
         except ValueError:
             pass
+    digits = text.replace("/", "")
+    if (
+        len(text) == 10
+        and text[2] == "/"
+        and text[5] == "/"
+        and digits.isascii()
+        and digits.isdigit()
+    ):
+        try:  # DD/MM/YYYY written in full, as strptime would read it
+            return dt.date(int(text[6:]), int(text[3:5]), int(text[:2]))
+        except ValueError:
+            return None
     for fmt in _DATE_FORMATS:
         try:
             return dt.datetime.strptime(text, fmt).date()
@@ -1038,7 +1050,7 @@ class _Checker:
         self.needed_columns: dict[str, tuple[int, str]] = {}
         self.new_refs: dict[tuple[Any, ...], NewReference] = {}
         self._rules: dict[tuple[Procedure, StageCode, int | None], StageTimescales] = {}
-        self._calendars: dict[bool, WorkingCalendar] = {}
+        self._calendars: dict[Procedure, WorkingCalendar] = {}
         self._policies: PolicyBook | None = None
         # How a row of a file read here is turned into a dictionary (see _cells).
         self._index_of: dict[str, int] | None = None
@@ -1842,10 +1854,15 @@ class _Checker:
 
     def calendar(self, procedure: Procedure) -> WorkingCalendar:
         """The calendar ``procedure``'s clocks count in (statutory ones: no closure days)."""
-        key = skips_closure_days(procedure)
-        if key not in self._calendars:
-            self._calendars[key] = working_calendar(self.session, procedure)
-        return self._calendars[key]
+        found = self._calendars.get(procedure)
+        if found is None:
+            key = skips_closure_days(procedure)
+            shared = next(
+                (c for p, c in self._calendars.items() if skips_closure_days(p) == key), None
+            )
+            found = shared or working_calendar(self.session, procedure)
+            self._calendars[procedure] = found
+        return found
 
     def _stages(
         self, reference: str, procedure: Procedure, rows: list[_Row]
