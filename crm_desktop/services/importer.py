@@ -82,6 +82,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -2599,6 +2600,52 @@ def _changed_since_check(session: Session, plan: ImportPlan) -> list[ImportRowEr
     return sorted(errors)
 
 
+_BULK_TABLES = (
+    Case,
+    Person,
+    CaseParty,
+    ComplaintPoint,
+    CaseServiceCategory,
+    Stage,
+    PointOutcome,
+    LgscoDetail,
+    DueDateChange,
+)
+
+
+@contextmanager
+def _row_triggers_off(session: Session) -> Iterator[None]:
+    """PostgreSQL, the database owner's login: the audit triggers of the tables the
+    import fills are switched off for this transaction only (and on again before it
+    commits), since for the owner's bulk rows they would only look up, row by row, that
+    they have nothing to record (``crm.audit_rows``). The import's own event records
+    them. Another login, which cannot own the tables, keeps every trigger: its rows are
+    audited one by one. Other users' writes to these tables wait for the transaction
+    (its table locks); their reads do not."""
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    from crm_desktop.services.demo.writer import table_of
+
+    names = [table_of(model).name for model in _BULK_TABLES]
+    owns = session.scalar(
+        sa.text(
+            "SELECT crm_is_owner() AND bool_and(pg_has_role(current_user, c.relowner, 'USAGE')) "
+            "FROM pg_class c WHERE c.oid = ANY(CAST(:names AS regclass[]))"
+        ),
+        {"names": names},
+    )
+    if not owns:
+        yield
+        return
+    quote = session.get_bind().dialect.identifier_preparer.quote
+    for name in names:
+        session.execute(sa.text(f"ALTER TABLE {quote(name)} DISABLE TRIGGER crm_audit"))
+    yield
+    for name in names:
+        session.execute(sa.text(f"ALTER TABLE {quote(name)} ENABLE TRIGGER crm_audit"))
+
+
 def write_plan(
     session: Session,
     plan: ImportPlan,
@@ -2615,7 +2662,7 @@ def write_plan(
     writer = _Writer(session, actor)
     writer.reference_data(plan.new_reference_data, plan.cases)
     session.flush()
-    with rows_not_audited(session):
+    with rows_not_audited(session), _row_triggers_off(session):
         first_id = writer.cases(plan.cases, progress)
     record_events(
         session,

@@ -97,12 +97,12 @@ def test_a_reference_added_after_the_check_stops_the_whole_import(
 
 
 def test_the_import_is_audited_with_one_event_naming_the_file_and_every_reference(
-    database: Database, tmp_path: Path
+    any_database: Database, tmp_path: Path
 ) -> None:
     path = write_csv(tmp_path / "cases.csv", [row(reference=f"A-{n}") for n in range(25)])
-    result = _import(database, path, Steps(None))
+    result = _import(any_database, path, Steps(None))
     assert result.ok  # type: ignore[attr-defined]
-    with database.session() as session:
+    with any_database.session() as session:
         assert verify_chain(session) == []
         summary = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "import")).one()
         details = json.loads(summary.after or "{}")
@@ -119,14 +119,14 @@ def test_the_import_is_audited_with_one_event_naming_the_file_and_every_referenc
 
 
 def test_an_imported_case_says_in_its_timeline_and_history_that_it_was_imported(
-    database: Database, tmp_path: Path
+    any_database: Database, tmp_path: Path
 ) -> None:
     path = write_csv(
         tmp_path / "cases.csv",
         [row(reference=f"A-{n}") for n in (1, 10, 11)] + [row(reference="A_1")],
     )
-    assert _import(database, path, Steps(None)).ok  # type: ignore[attr-defined]
-    with database.session() as session:
+    assert _import(any_database, path, Steps(None)).ok  # type: ignore[attr-defined]
+    with any_database.session() as session:
         event_id = session.scalars(
             sa.select(AuditEvent.id).where(AuditEvent.action == "import")
         ).one()
