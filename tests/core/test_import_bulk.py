@@ -142,3 +142,22 @@ def test_an_imported_case_says_in_its_timeline_and_history_that_it_was_imported(
         other = add_case(session, reference="BYHAND-1")
         session.flush()
         assert all("imported" not in e.text for e in case_timeline(session, other.id))
+
+
+def test_the_import_reports_its_progress_to_the_last_case(
+    database: Database, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "cases.csv", [row(reference=f"P-{n}") for n in range(1200)])
+    reported: list[tuple[int, int, str]] = []
+
+    class Recorder(Steps):
+        def report(self, done: int, total: int, text: str = "") -> None:
+            reported.append((done, total, text))
+
+    assert _import(database, path, Recorder(None)).ok  # type: ignore[attr-defined]
+    checking = [(d, t) for d, t, text in reported if text.startswith("Checking row")]
+    writing = [(d, t) for d, t, text in reported if text.startswith("Writing case")]
+    assert len(checking) >= 3 and all(t == 1200 for _, t in checking)
+    assert writing and all(t == 1200 for _, t in writing)
+    assert [d for d, _ in writing] == sorted(d for d, _ in writing)
+    assert writing[-1][0] == 1200
