@@ -705,6 +705,7 @@ def _rows_from_grid(file: Path, grid: Sequence[tuple[int, Sequence[Cell]]]) -> R
             index.setdefault(name, i)
     nameless = [i for i, name in enumerate(header) if not name]
     width = len(header)
+    same = dict[Cell, Cell]().setdefault
     while lines:
         n, cells = lines.pop()
         if _blank(cells):
@@ -712,7 +713,9 @@ def _rows_from_grid(file: Path, grid: Sequence[tuple[int, Sequence[Cell]]]) -> R
         for i in (*nameless, *range(width, len(cells))) if len(cells) > width else nameless:
             if i < len(cells) and not _blank((cells[i],)):
                 unnamed.setdefault(i, n)
-        rows.append(RawRow(n, _Cells(index, tuple(cells))))
+        if not isinstance(cells, tuple):  # a spreadsheet's row: each repeated value once
+            cells = tuple(map(same, cells, cells))
+        rows.append(RawRow(n, _Cells(index, cells)))
     return RawRows(rows, header, header_row, unnamed)
 
 
@@ -2613,6 +2616,27 @@ _BULK_TABLES = (
 )
 
 
+# SQLite's page cache while an import writes (KiB): large enough that the indexes being
+# filled stay in memory rather than spill to the journal half-way, small next to the
+# rows the import already holds. Put back as it was afterwards.
+_IMPORT_CACHE_KIB = 32 * 1024
+
+
+@contextmanager
+def _larger_cache(session: Session) -> Iterator[None]:
+    """SQLite: a larger page cache for this connection while the import writes."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    connection.exec_driver_sql(f"PRAGMA cache_size = -{_IMPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size = {int(before or -2000)}")
+
+
 @contextmanager
 def _row_triggers_off(session: Session) -> Iterator[None]:
     """PostgreSQL, the database owner's login: the audit triggers of the tables the
@@ -2662,7 +2686,7 @@ def write_plan(
     writer = _Writer(session, actor)
     writer.reference_data(plan.new_reference_data, plan.cases)
     session.flush()
-    with rows_not_audited(session), _row_triggers_off(session):
+    with rows_not_audited(session), _row_triggers_off(session), _larger_cache(session):
         first_id = writer.cases(plan.cases, progress)
     record_events(
         session,
