@@ -2180,9 +2180,22 @@ def _row_counts(planned: Sequence[PlannedCase]) -> dict[type[Any], int]:
     }
 
 
+class _Days(dict[dt.date | None, Any]):
+    """Dates as the driver stores them (on SQLite ``YYYY-MM-DD``), each made once."""
+
+    def __init__(self, sqlite: bool) -> None:
+        super().__init__({None: None})
+        self.sqlite = sqlite
+
+    def __missing__(self, day: dt.date) -> Any:
+        self[day] = stored = day.isoformat() if self.sqlite else day
+        return stored
+
+
 class _Rows:
     """Each table's rows for the planned cases, made one at a time in the form the
-    database's driver stores (an enum's value; on SQLite a date as ``YYYY-MM-DD``). Ids
+    database's driver stores (an enum as its text value, being a ``StrEnum``; on SQLite a
+    date as ``YYYY-MM-DD``). Ids
     follow the bases reserved for each table, in the order of the cases and stages, so
     every table's walk over the cases gives the same ids."""
 
@@ -2196,9 +2209,8 @@ class _Rows:
         self.writer = writer
         self.planned = planned
         self.bases = bases
-        self.day: Callable[[dt.date | None], Any] = (
-            (lambda d: None if d is None else d.isoformat()) if sqlite else (lambda d: d)
-        )
+        # A date as the driver stores it (on SQLite its text), each worked out once.
+        self.day: Callable[[dt.date | None], Any] = _Days(sqlite).__getitem__
 
     def cases(self) -> Iterator[tuple[Any, ...]]:
         day, maybe, resolve = self.day, self.writer.maybe, self.writer.resolve
@@ -2209,14 +2221,14 @@ class _Rows:
             yield (
                 case_id,
                 p.reference,
-                p.kind.value,
-                p.procedure.value,
+                p.kind,
+                p.procedure,
                 day(p.received_on),
                 maybe(p.directorate),
                 resolve(p.service_area),
                 maybe(p.team),
                 p.summary,
-                p.status.value,
+                p.status,
                 day(p.closed_on),
                 p.complainant_name,
                 stage_id if p.stages else None,
@@ -2259,7 +2271,7 @@ class _Rows:
     def stages(self) -> Iterator[tuple[Any, ...]]:
         day = self.day
         case_id, stage_id = self.bases[Case], self.bases[Stage]
-        closed, still_open = StageStatus.CLOSED.value, StageStatus.OPEN.value
+        closed, still_open = StageStatus.CLOSED, StageStatus.OPEN
         for p in self.planned:
             case_id += 1
             previous: int | None = None
@@ -2270,7 +2282,7 @@ class _Rows:
                     stage_id,
                     case_id,
                     s.seq,
-                    s.stage.value,
+                    s.stage,
                     previous,
                     closed if s.closed_on is not None else still_open,
                     day(s.started_on),
@@ -2283,7 +2295,7 @@ class _Rows:
                     day(s.due_on),
                     day(s.outer_limit_on),
                     day(s.closed_on),
-                    None if s.outcome is None else s.outcome.value,
+                    s.outcome,
                     day(s.next_stage_requested_on),
                     day(s.council_response_on),
                 )
@@ -2297,7 +2309,7 @@ class _Rows:
             for s in p.stages:
                 stage_id += 1
                 for n, outcome in enumerate(p.point_outcomes(s), start=1):
-                    yield (first_point + n, stage_id, outcome.value)
+                    yield (first_point + n, stage_id, outcome)
 
     def details(self) -> Iterator[tuple[Any, ...]]:
         day = self.day
@@ -2312,7 +2324,7 @@ class _Rows:
                     stage_id,
                     day(s.started_on),
                     day(s.enquiry_response_due_on),
-                    None if decision is None else decision.value,
+                    decision,
                     day(s.closed_on) if decision is not None else None,
                     decision == LgscoDecision.PUBLIC_REPORT,
                     s.lgsco_payment_pence,
