@@ -73,6 +73,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
+import gc
 import hashlib
 import itertools
 import json
@@ -229,6 +230,22 @@ user cancelled), and then nothing is written."""
 
 ACTION_IMPORT = "import"  # the cause of the due-date changes an import records
 
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused while a file's rows are read, checked or written:
+    those steps make hundreds of thousands of objects that live on (no cycles among
+    them), and the collector would otherwise walk them all again and again. Reference
+    counting frees as usual; the collector runs again afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 # A cell: text, or a real date from a spreadsheet (a datetime is a date with a time).
 Cell = str | dt.date
 
@@ -373,20 +390,23 @@ def read_rows(path: str | Path) -> RawRows:
                 f"{file} is not an XLSX workbook (its content is not a spreadsheet). Save "
                 "it from Excel as .xlsx, or as CSV UTF-8."
             )
-        grid, problems = _read_xlsx(file), list[ImportRowError]()
+        with _collector_paused():
+            grid, problems = _read_xlsx(file), list[ImportRowError]()
     elif suffix in (".csv", ".txt") or not suffix:
         if is_zip or start.startswith(b"%PDF"):
             raise ImportFileError(
                 f"{file} is not a CSV file (it is a binary file). Save the data as CSV UTF-8 "
                 "or .xlsx."
             )
-        grid, problems = _read_csv(file)
+        with _collector_paused():
+            grid, problems = _read_csv(file)
     else:
         raise ImportFileError(
             f"{file} is not a CSV or XLSX file (its name ends in {file.suffix}). Save the "
             "data as CSV UTF-8 (.csv) or as an Excel workbook (.xlsx)."
         )
-    rows = _rows_from_grid(file, grid)
+    with _collector_paused():
+        rows = _rows_from_grid(file, grid)
     rows.problems.extend(problems)
     rows.sha256 = _sha256(file)
     return rows
@@ -1998,7 +2018,8 @@ def check_import(
         today=today,
         progress=progress,
     )
-    return checker.run(rows)
+    with _collector_paused():
+        return checker.run(rows)
 
 
 # ------------------------------------------------------------------------ writing
@@ -2698,7 +2719,12 @@ def write_plan(
     writer = _Writer(session, actor)
     writer.reference_data(plan.new_reference_data, plan.cases)
     session.flush()
-    with rows_not_audited(session), _row_triggers_off(session), _larger_cache(session):
+    with (
+        rows_not_audited(session),
+        _row_triggers_off(session),
+        _larger_cache(session),
+        _collector_paused(),
+    ):
         first_id = writer.cases(plan.cases, progress)
     record_events(
         session,

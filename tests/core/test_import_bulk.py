@@ -6,6 +6,7 @@ reference; each imported case's timeline and history still start with it)."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import json
 from pathlib import Path
@@ -161,3 +162,19 @@ def test_the_import_reports_its_progress_to_the_last_case(
     assert writing and all(t == 1200 for _, t in writing)
     assert [d for d, _ in writing] == sorted(d for d, _ in writing)
     assert writing[-1][0] == 1200
+
+
+def test_the_cycle_collector_runs_again_after_an_import(database: Database, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "cases.csv", [row(reference=f"G-{n}") for n in range(5)])
+    assert gc.isenabled()
+    assert _import(database, path, Steps(None)).ok  # type: ignore[attr-defined]
+    assert gc.isenabled()
+    bad = write_csv(tmp_path / "bad.csv", [row(reference="G-9", kind="nonsense")])
+    assert not _import(database, bad, Steps(None)).ok  # type: ignore[attr-defined]
+    assert gc.isenabled()
+    gc.disable()
+    try:  # one that was paused already stays paused
+        read_rows(path)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
