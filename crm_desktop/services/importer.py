@@ -2593,6 +2593,16 @@ def apply_plan(
     return _result(source, False, plan)
 
 
+# The file's column that names each kind of reference data.
+_FILE_COLUMN = {
+    "directorate": "directorate",
+    "service area": "service_area",
+    "team": "team",
+    "nature": "natures",
+    "service category": "service_categories",
+}
+
+
 def _changed_since_check(session: Session, plan: ImportPlan) -> list[ImportRowError]:
     errors: list[ImportRowError] = []
     rows = {c.reference: c.row for c in plan.cases}
@@ -2617,6 +2627,42 @@ def _changed_since_check(session: Session, plan: ImportPlan) -> list[ImportRowEr
         "nature": Nature,
         "service category": ServiceCategory,
     }
+    # The reference data the cases name must still be there, and stays until this
+    # transaction ends (PostgreSQL: FOR KEY SHARE, as a foreign key check holds it).
+    used: dict[str, dict[int, int]] = {table: {} for table in models}
+    for case in plan.cases:
+        for table, value in (
+            ("directorate", case.directorate),
+            ("service area", case.service_area),
+            ("team", case.team),
+            *(("nature", n) for n in case.natures),
+            *(("service category", c) for c in case.service_categories),
+        ):
+            if isinstance(value, int):
+                used[table].setdefault(value, case.row)
+    for table, first_rows in used.items():
+        if not first_rows:
+            continue
+        model = models[table]
+        ids = sorted(first_rows)
+        found: set[int] = set()
+        for start in range(0, len(ids), 500):
+            found.update(
+                session.scalars(
+                    sa.select(model.id)
+                    .where(model.id.in_(ids[start : start + 500]))
+                    .with_for_update(read=True, key_share=True)
+                )
+            )
+        for missing in sorted(set(ids) - found):
+            errors.append(
+                _row_error(
+                    first_rows[missing],
+                    _FILE_COLUMN[table],
+                    f"a {table} this row names was removed from the reference data after "
+                    "the file was checked; run the import again",
+                )
+            )
     for new in plan.new_reference_data:
         model = models[new.table]
         found = session.scalar(
@@ -2634,19 +2680,6 @@ def _changed_since_check(session: Session, plan: ImportPlan) -> list[ImportRowEr
                 )
             )
     return sorted(errors)
-
-
-_BULK_TABLES = (
-    Case,
-    Person,
-    CaseParty,
-    ComplaintPoint,
-    CaseServiceCategory,
-    Stage,
-    PointOutcome,
-    LgscoDetail,
-    DueDateChange,
-)
 
 
 # SQLite's page cache while an import writes (KiB): large enough that the indexes being
@@ -2672,35 +2705,29 @@ def _larger_cache(session: Session) -> Iterator[None]:
 
 @contextmanager
 def _row_triggers_off(session: Session) -> Iterator[None]:
-    """PostgreSQL, the database owner's login: the audit triggers of the tables the
-    import fills are switched off for this transaction only (and on again before it
-    commits), since for the owner's bulk rows they would only look up, row by row, that
-    they have nothing to record (``crm.audit_rows``). The import's own event records
-    them. Another login, which cannot own the tables, keeps every trigger: its rows are
-    audited one by one. Other users' writes to these tables wait for the transaction
-    (its table locks); their reads do not."""
-    if session.get_bind().dialect.name != "postgresql":
+    """PostgreSQL, the database owner's login, where the server lets it set
+    ``session_replication_role`` (a superuser, or a login granted that): the triggers of
+    the tables the import fills do not fire for this transaction's bulk rows (set back
+    before it commits). For the owner's bulk rows the audit triggers would only look up,
+    row by row, that they have nothing to record (``crm.audit_rows``); the import's own
+    event records them. The foreign keys those rows have outside the import are checked
+    and held (``FOR KEY SHARE``) by :func:`_changed_since_check`; the links among the
+    import's own rows are made here, from the ids reserved for them. No table lock is
+    taken: other users' work does not wait. Any other login keeps every trigger (its
+    rows are audited one by one)."""
+    if session.get_bind().dialect.name != "postgresql" or not session.scalar(
+        sa.text("SELECT crm_is_owner()")
+    ):
         yield
         return
-    from crm_desktop.services.demo.writer import table_of
-
-    names = [table_of(model).name for model in _BULK_TABLES]
-    owns = session.scalar(
-        sa.text(
-            "SELECT crm_is_owner() AND bool_and(pg_has_role(current_user, c.relowner, 'USAGE')) "
-            "FROM pg_class c WHERE c.oid = ANY(CAST(:names AS regclass[]))"
-        ),
-        {"names": names},
-    )
-    if not owns:
+    try:
+        with session.begin_nested():
+            session.execute(sa.text("SET LOCAL session_replication_role = replica"))
+    except sa.exc.DBAPIError:  # not allowed to: the triggers stay
         yield
         return
-    quote = session.get_bind().dialect.identifier_preparer.quote
-    for name in names:
-        session.execute(sa.text(f"ALTER TABLE {quote(name)} DISABLE TRIGGER crm_audit"))
     yield
-    for name in names:
-        session.execute(sa.text(f"ALTER TABLE {quote(name)} ENABLE TRIGGER crm_audit"))
+    session.execute(sa.text("SET LOCAL session_replication_role = origin"))
 
 
 def write_plan(

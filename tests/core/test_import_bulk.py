@@ -12,10 +12,12 @@ import json
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from crm_desktop.db.audit import verify_chain
 from crm_desktop.db.database import Database, open_database
-from crm_desktop.db.models import AuditEvent, Case, Directorate
+from crm_desktop.db.models import AuditEvent, Case, Directorate, Nature
+from crm_desktop.domain.enums import Procedure
 from crm_desktop.operations import imports
 from crm_desktop.operations.core import run_operation
 from crm_desktop.services.case_view import load_case_detail
@@ -178,3 +180,43 @@ def test_the_cycle_collector_runs_again_after_an_import(database: Database, tmp_
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_reference_data_removed_after_the_check_stops_the_whole_import(
+    any_database: Database, tmp_path: Path
+) -> None:
+    with any_database.session() as session:
+        used = session.scalars(sa.select(Nature.id).where(Nature.name == "Communication")).first()
+        assert used is not None
+        spare_id = any_database.write(lambda s: _add_nature(s, "Only in this file"), actor="system")
+    path = write_csv(
+        tmp_path / "cases.csv",
+        [row(reference="N-1"), row(reference="N-2", natures="Only in this file")],
+    )
+    other = open_database(str(any_database.engine.url))
+
+    def someone_removes_it() -> None:
+        other.write(
+            lambda s: s.execute(sa.delete(Nature).where(Nature.id == spare_id)), actor="system"
+        )
+
+    try:
+        before = table_counts(any_database)
+        result = _import(any_database, path, Steps(someone_removes_it))
+    finally:
+        other.dispose()
+    assert not result.ok  # type: ignore[attr-defined]
+    errors = [str(e) for e in result.errors]  # type: ignore[attr-defined]
+    assert errors == [
+        "row 3, natures: a nature this row names was removed from the reference data after "
+        "the file was checked; run the import again"
+    ]
+    after = table_counts(any_database)
+    assert after["representation"] == before["representation"]
+
+
+def _add_nature(session: Session, name: str) -> int:
+    nature = Nature(procedure=Procedure.CORPORATE, name=name, sort_order=999)
+    session.add(nature)
+    session.flush()
+    return nature.id
