@@ -2101,6 +2101,9 @@ class _Writer:
 
         session = self.session
         sqlite = session.get_bind().dialect.name == "sqlite"
+        total = len(planned)
+        if progress is not None:  # the last moment to stop before anything is written
+            progress(0, total, f"Preparing case 1 of {total:,}…")
         bulk = Writer(session)
         counts = _row_counts(planned)
         bases = {
@@ -2151,7 +2154,6 @@ class _Writer:
                 {"cause": ACTION_IMPORT, "before": None, "changed_by": actor, "changed_at": now},
             ),
         ]
-        total = len(planned)
         rows_total = max(sum(counts.values()), 1)
         done = 0
 
