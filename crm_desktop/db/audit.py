@@ -123,10 +123,18 @@ def _masked(values: dict[str, Any], secret: Iterable[str]) -> dict[str, Any]:
     return {key: WITHHELD if key in hidden else value for key, value in values.items()}
 
 
-def _columns(obj: Base) -> list[str]:
-    return [
-        attr.key for attr in sa.inspect(type(obj)).column_attrs if attr.key not in SKIPPED_COLUMNS
-    ]
+_COLUMNS: dict[type, tuple[str, ...]] = {}
+
+
+def _columns(obj: Base) -> tuple[str, ...]:
+    """The audited columns of the record's class (worked out once per class)."""
+    kind = type(obj)
+    found = _COLUMNS.get(kind)
+    if found is None:
+        found = _COLUMNS[kind] = tuple(
+            attr.key for attr in sa.inspect(kind).column_attrs if attr.key not in SKIPPED_COLUMNS
+        )
+    return found
 
 
 def _snapshot(obj: Base) -> dict[str, Any]:

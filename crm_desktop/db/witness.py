@@ -132,7 +132,9 @@ def note_written(url: URL, head: ChainHead) -> None:
         now = time.monotonic()
         wait = _last_kept.get(database, -HEAD_INTERVAL_SECONDS) + HEAD_INTERVAL_SECONDS - now
         if wait > 0:
-            _pending[database] = (_record_path(database), head)
+            waiting = _pending.get(database)
+            record = waiting[0] if waiting is not None else _record_path(database)
+            _pending[database] = (record, head)
             _schedule(wait)
             return
         _pending.pop(database, None)
