@@ -204,7 +204,8 @@ def vexatious_warnings(session: Session, given: PersonInput | None) -> list[str]
     """A warning for each flagged person this input is (or looks like): never a block."""
     if given is None:
         return []
-    query = sa.select(Person).where(Person.vexatious.is_(True))
+    # "= true", not "IS true": the form the index of flagged people is made for.
+    query = sa.select(Person).where(Person.vexatious == sa.true())
     if given.person_id is not None:
         query = query.where(Person.id == given.person_id)
     else:
