@@ -144,7 +144,12 @@ def _snapshot(obj: Base) -> dict[str, Any]:
 def _changes(obj: Base) -> tuple[dict[str, Any], dict[str, Any]]:
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
+    # A column changed since it was loaded has its loaded value kept here: only those
+    # can have a history to record.
+    changed = sa.inspect(obj).committed_state
     for key in _columns(obj):
+        if key not in changed:
+            continue
         history = get_history(obj, key)
         if history.has_changes():
             before[key] = _jsonable(history.deleted[0]) if history.deleted else None
