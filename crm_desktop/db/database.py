@@ -174,11 +174,16 @@ class Database:
         raise AssertionError("unreachable")  # pragma: no cover
 
     @functools.cached_property
-    def _queue_at(self) -> Path | None:
-        """The SQLite file (None for PostgreSQL and a database in memory): its writers
-        queue (:mod:`crm_desktop.db.write_queue`) and its witness is kept
-        (:mod:`crm_desktop.db.witness`)."""
+    def _sqlite_path(self) -> Path | None:
+        """The SQLite file (None for PostgreSQL and a database in memory)."""
         return sqlite_file(self.engine.url) if self.is_sqlite else None
+
+    @functools.cached_property
+    def _queue_at(self) -> Path | None:
+        """The SQLite file whose writers queue (:mod:`crm_desktop.db.write_queue`): one
+        on a local disk."""
+        mode = sqlite_mode(self.engine)
+        return None if mode is None or mode.on_network else self._sqlite_path
 
     def _turn(self) -> AbstractContextManager[None]:
         if self._queue_at is None:
@@ -217,8 +222,8 @@ class Database:
                     connection.execute(sa.text("SELECT crm_audit_seal(false)"))
             except sa.exc.DBAPIError as exc:
                 log.warning("The audit trail was not sealed at close: %s", exc.orig)
-        if self._queue_at is not None:
-            witness.keep_written(self._queue_at)
+        if self._sqlite_path is not None:
+            witness.keep_written(self._sqlite_path)
         self.engine.dispose()
 
 

@@ -14,7 +14,8 @@ releases it with its process. The lock only orders this program's writers; SQLit
 lock is still what keeps the file safe, so anything that does not take the queue (an
 older version of the program, a SQLite tool) is waited for as before. Where the queue
 file cannot be used (a read-only folder, a file system without locks) writers simply
-go to SQLite's busy handling as before.
+go to SQLite's busy handling as before; so do writers to a file on a network drive,
+where each lock would be one more round trip to the file server.
 """
 
 from __future__ import annotations
@@ -123,7 +124,10 @@ else:
             pass
         except OSError:
             return False
-        waiter = _Waiter(fd)
+        try:
+            waiter = _Waiter(fd)
+        except (OSError, RuntimeError):  # no descriptor or thread to be had just now
+            return False
         return waiter.wait(timeout)
 
     class _Waiter:
