@@ -167,7 +167,8 @@ def next_reference(session: Session, procedure: Procedure, year: int) -> str:
             .returning(table.c.last_number)
         )
         if dialect == "postgresql" and isinstance(bind, Engine):
-            with bind.begin() as connection:
+            # One statement, committed by itself (no BEGIN and COMMIT to send).
+            with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                 number = int(connection.execute(statement).scalar_one())
         else:
             number = int(session.execute(statement).scalar_one())
