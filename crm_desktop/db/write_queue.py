@@ -73,6 +73,14 @@ def turn(database: Path, timeout: float) -> Iterator[None]:
 def _open(path: Path) -> int | None:
     try:
         return os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    except PermissionError:
+        pass
+    except OSError as exc:
+        log.debug("No writers' queue at %s: %s", path, exc)
+        return None
+    try:
+        # Made by another user, who may write it: locking needs only to read it.
+        return os.open(path, os.O_RDONLY)
     except OSError as exc:
         log.debug("No writers' queue at %s: %s", path, exc)
         return None
