@@ -16,6 +16,24 @@ from common import Row, print_table
 from load_harness import crash_run, run_load
 
 
+def p95(times: list[float]) -> float:
+    ordered = sorted(times)
+    return ordered[int(0.95 * (len(ordered) - 1))] if ordered else 0.0
+
+
+def by_kind(times: dict[str, list[float]]) -> str:
+    """The 95th percentile (ms) of creates, edits and moves, and of the moves that are
+    a response (every point's outcome, then the response: three saves)."""
+    moves = [t for kind, ts in times.items() if kind.startswith("move") for t in ts]
+    parts = [
+        f"create {p95(times.get('create', [])):.0f} ms",
+        f"edit {p95(times.get('edit', [])):.0f} ms",
+        f"move {p95(moves):.0f} ms",
+        f"of which respond {p95(times.get('move:respond', [])):.0f} ms",
+    ]
+    return ", ".join(parts)
+
+
 def benchmark() -> list[Row]:
     from crm_desktop.db.scratch import scratch_postgres_database
 
@@ -38,6 +56,13 @@ def benchmark() -> list[Row]:
                     f"refused by guards, {t['busy']} busy, {t['unhandled']} unhandled; "
                     + ("no lost update" if not result.problems else "; ".join(result.problems)),
                     "target": "0 lost updates, 0 unhandled errors; p95 <= 50 ms",
+                }
+            )
+            rows.append(
+                {
+                    "benchmark": f"load: {name}, p95 by operation",
+                    "result": by_kind(result.by_kind),
+                    "target": "–",
                 }
             )
         sqlite, postgres = results[0][1], results[1][1]

@@ -35,6 +35,9 @@ class LoadResult:
     p95_ms: float = 0.0
     problems: list[str] = field(default_factory=list)
     stderr: str = ""
+    # Every timed operation's wall time (ms) by what it was: "create", "edit",
+    # "move:respond" and so on.
+    by_kind: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def ops_per_second(self) -> float:
@@ -81,6 +84,9 @@ def run_load(url: str, workers: int, seconds: float, seed: int = 1) -> LoadResul
     for key in ("ops", "ok", "conflict", "refused", "busy", "unhandled", "moves_ok"):
         result.totals[key] = sum(int(s[key]) for s in stats)
     result.p95_ms = max(float(s["p95_ms"]) for s in stats)
+    for s in stats:
+        for kind, times in s.get("by_kind", {}).items():
+            result.by_kind.setdefault(kind, []).extend(times)
     tokens = [(int(case), str(token)) for s in stats for case, token in s["tokens"]]
     result.problems = verify(url, tokens=tokens, moves=result.totals["moves_ok"])
     if result.totals["unhandled"]:

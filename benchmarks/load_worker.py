@@ -81,6 +81,10 @@ class Writer:
         self.cpu: dict[str, list[float]] = {"create": [], "edit": [], "move": []}
         self.tokens: list[tuple[int, str]] = []
         self.n = 0
+        # Wall time of each timed operation by what it was ("move:respond" and so on),
+        # so a slow tail can be traced to the operations that make it.
+        self.by_kind: dict[str, list[float]] = {}
+        self.label = ""
 
     def pick_open_case(self) -> tuple[int, int] | None:
         with self.database.session() as session:
@@ -126,6 +130,7 @@ class Writer:
         if not actions:
             return False
         action = self.rng.choice(actions)
+        self.label = f"move:{action.value}"
         if action == Action.RESPOND:
             with database.session() as session:
                 points = session.scalars(
@@ -155,6 +160,7 @@ class Writer:
         choice = self.rng.random()
         started, cpu = time.perf_counter(), time.process_time()
         kind = "create" if choice < 0.25 else ("edit" if choice < 0.5 else "move")
+        self.label = kind
         try:
             if not self.operation(self.n, kind):
                 return
@@ -170,7 +176,9 @@ class Writer:
         except Exception:
             self.counts["unhandled"] += 1
             traceback.print_exc()
-        self.latencies.append(time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
+        self.latencies.append(elapsed)
+        self.by_kind.setdefault(self.label, []).append(elapsed)
         self.cpu[kind].append(time.process_time() - cpu)
 
     def stats(self) -> dict[str, object]:
@@ -181,6 +189,9 @@ class Writer:
             "moves_ok": self.moves_ok,
             "tokens": self.tokens,
             "p95_ms": 1000 * latencies[int(0.95 * (len(latencies) - 1))] if latencies else 0.0,
+            "by_kind": {
+                kind: [round(1000 * t, 2) for t in ts] for kind, ts in self.by_kind.items()
+            },
         }
 
 

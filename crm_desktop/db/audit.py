@@ -123,10 +123,18 @@ def _masked(values: dict[str, Any], secret: Iterable[str]) -> dict[str, Any]:
     return {key: WITHHELD if key in hidden else value for key, value in values.items()}
 
 
-def _columns(obj: Base) -> list[str]:
-    return [
-        attr.key for attr in sa.inspect(type(obj)).column_attrs if attr.key not in SKIPPED_COLUMNS
-    ]
+_COLUMNS: dict[type, tuple[str, ...]] = {}
+
+
+def _columns(obj: Base) -> tuple[str, ...]:
+    """The audited columns of the record's class (worked out once per class)."""
+    kind = type(obj)
+    found = _COLUMNS.get(kind)
+    if found is None:
+        found = _COLUMNS[kind] = tuple(
+            attr.key for attr in sa.inspect(kind).column_attrs if attr.key not in SKIPPED_COLUMNS
+        )
+    return found
 
 
 def _snapshot(obj: Base) -> dict[str, Any]:
@@ -136,7 +144,12 @@ def _snapshot(obj: Base) -> dict[str, Any]:
 def _changes(obj: Base) -> tuple[dict[str, Any], dict[str, Any]]:
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
+    # A column changed since it was loaded has its loaded value kept here: only those
+    # can have a history to record.
+    changed = sa.inspect(obj).committed_state
     for key in _columns(obj):
+        if key not in changed:
+            continue
         history = get_history(obj, key)
         if history.has_changes():
             before[key] = _jsonable(history.deleted[0]) if history.deleted else None

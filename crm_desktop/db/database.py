@@ -9,12 +9,13 @@ of the program, or read-only.
 from __future__ import annotations
 
 import functools
+import gc
 import logging
 import shutil
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -24,8 +25,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from crm_desktop.db import audit, calendar_table, identity, migrate, witness
+from crm_desktop.db import audit, calendar_table, identity, migrate, witness, write_queue
 from crm_desktop.db.engine import (
+    BUSY_TIMEOUT_MS,
     default_database_path,
     describe_url,
     make_engine,
@@ -139,12 +141,14 @@ class Database:
             session = self.write_sessions()
             session.info[audit.ACTOR_KEY] = actor
             try:
-                if not self.is_sqlite and actor:
-                    session.execute(
-                        sa.text("SELECT set_config('crm.actor', :actor, true)"), {"actor": actor}
-                    )
-                result = work(session)
-                session.commit()
+                with self._turn():
+                    if not self.is_sqlite and actor:
+                        session.execute(
+                            sa.text("SELECT set_config('crm.actor', :actor, true)"),
+                            {"actor": actor},
+                        )
+                    result = work(session)
+                    session.commit()
                 head = session.info.get(audit.HEAD_KEY)
                 if head is not None:
                     witness.note_written(self.engine.url, audit.ChainHead(*head))
@@ -168,6 +172,23 @@ class Database:
             finally:
                 session.close()
         raise AssertionError("unreachable")  # pragma: no cover
+
+    @functools.cached_property
+    def _sqlite_path(self) -> Path | None:
+        """The SQLite file (None for PostgreSQL and a database in memory)."""
+        return sqlite_file(self.engine.url) if self.is_sqlite else None
+
+    @functools.cached_property
+    def _queue_at(self) -> Path | None:
+        """The SQLite file whose writers queue (:mod:`crm_desktop.db.write_queue`): one
+        on a local disk."""
+        mode = sqlite_mode(self.engine)
+        return None if mode is None or mode.on_network else self._sqlite_path
+
+    def _turn(self) -> AbstractContextManager[None]:
+        if self._queue_at is None:
+            return nullcontext()
+        return write_queue.turn(self._queue_at, BUSY_TIMEOUT_MS / 1000)
 
     def _seal_now_and_then(self) -> None:
         """Link the audit events written lately into the chain, at most once every
@@ -201,6 +222,8 @@ class Database:
                     connection.execute(sa.text("SELECT crm_audit_seal(false)"))
             except sa.exc.DBAPIError as exc:
                 log.warning("The audit trail was not sealed at close: %s", exc.orig)
+        if self._sqlite_path is not None:
+            witness.keep_written(self._sqlite_path)
         self.engine.dispose()
 
 
@@ -245,10 +268,29 @@ def open_database(url: str, *, upgrade: bool = True, load_reference_data: bool =
                 if not seeded:
                     database.write(ensure_procedure_policies, actor=SYSTEM_ACTOR)
             _bring_calendar_table_up_to_date(database)
+            _freeze_what_was_loaded()
             return database
     except BaseException:
         engine.dispose()
         raise
+
+
+_frozen = False
+
+
+def _freeze_what_was_loaded() -> None:
+    """Once a process has opened its first database, the objects made by loading the
+    program and connecting (modules, classes, mappings, compiled queries: well over a
+    hundred thousand) live as long as it does. Python's garbage collector would look
+    through every one of them again in each of its full passes (tens of milliseconds
+    each, every second or two while saving steadily, and everyone else waits for a
+    writer caught in one); frozen, its passes look only at what was made since."""
+    global _frozen
+    if _frozen:
+        return
+    _frozen = True
+    gc.collect()
+    gc.freeze()
 
 
 def attach_database(url: str) -> Database:

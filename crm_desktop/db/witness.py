@@ -21,10 +21,13 @@ and the printed reports). See README "The audit trail".
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import logging
 import sqlite3
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +52,7 @@ __all__ = [
     "Witness",
     "check",
     "file_head",
+    "keep_written",
     "note_backup",
     "note_report",
     "note_restored",
@@ -77,18 +81,18 @@ def _record_path(database: Path) -> Path:
     return witness_folder() / f"{key}.json"
 
 
-def _load(database: Path) -> dict[str, Any]:
+def _load(database: Path, record: Path | None = None) -> dict[str, Any]:
     try:
-        data = json.loads(_record_path(database).read_text(encoding="utf-8"))
+        data = json.loads((record or _record_path(database)).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {"database": str(database.resolve())}
     return data if isinstance(data, dict) else {"database": str(database.resolve())}
 
 
-def _save(database: Path, data: dict[str, Any]) -> None:
+def _save(database: Path, data: dict[str, Any], record: Path | None = None) -> None:
     """Write the record (a temporary file renamed over it); a witness that cannot be
     written is logged, never a reason to refuse the user's work."""
-    path = _record_path(database)
+    path = record or _record_path(database)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_write(path) as temporary:
@@ -101,23 +105,78 @@ def _entry(head: ChainHead, **extra: str) -> dict[str, Any]:
     return {"seq": head.seq, "hash": head.hash, "at": utcnow().isoformat(), **extra}
 
 
+# The head this process last wrote to each database (lower heads need no witness).
 _written: dict[Path, int] = {}
+# A program saving steadily keeps its witness at most once a second: rewriting the
+# record (a new file renamed over the old one, which the file system flushes to disk)
+# after every save cost more than the save. The head seen since is kept a moment later
+# (a timer), when the database is closed, when the program ends, and before this
+# program reads the witnesses (``audit verify``).
+HEAD_INTERVAL_SECONDS = 1.0
+_state_lock = threading.Lock()
+_pending: dict[Path, tuple[Path, ChainHead]] = {}  # database -> (record file, head)
+_last_kept: dict[Path, float] = {}
+_timer: threading.Timer | None = None
 
 
 def note_written(url: URL, head: ChainHead) -> None:
-    """A program wrote events up to ``head``: keep it as this user's witness."""
+    """A program wrote events up to ``head``: keep it as this user's witness (at once,
+    or within :data:`HEAD_INTERVAL_SECONDS` when the last was kept less than that ago)."""
     database = sqlite_file(url)
     if database is None:
         return
-    if _written.get(database, -1) >= head.seq:
+    with _state_lock:
+        if _written.get(database, -1) >= head.seq:
+            return
+        _written[database] = head.seq
+        now = time.monotonic()
+        wait = _last_kept.get(database, -HEAD_INTERVAL_SECONDS) + HEAD_INTERVAL_SECONDS - now
+        if wait > 0:
+            waiting = _pending.get(database)
+            record = waiting[0] if waiting is not None else _record_path(database)
+            _pending[database] = (record, head)
+            _schedule(wait)
+            return
+        _pending.pop(database, None)
+        _last_kept[database] = now
+    _keep_head(database, _record_path(database), head)
+
+
+def keep_written(database: Path | None = None) -> None:
+    """Keep now the heads written but not yet kept (of ``database``, or of all)."""
+    with _state_lock:
+        if database is None:
+            due = list(_pending.items())
+            _pending.clear()
+        else:
+            one = _pending.pop(database, None)
+            due = [(database, one)] if one is not None else []
+        now = time.monotonic()
+        for path, _ in due:
+            _last_kept[path] = now
+    for path, (record, head) in due:
+        _keep_head(path, record, head)
+
+
+def _schedule(wait: float) -> None:
+    global _timer
+    if _timer is not None and _timer.is_alive():
         return
-    _written[database] = head.seq
-    data = _load(database)
+    _timer = threading.Timer(wait, keep_written)
+    _timer.daemon = True
+    _timer.start()
+
+
+def _keep_head(database: Path, record: Path, head: ChainHead) -> None:
+    data = _load(database, record)
     kept = data.get("head")
     if isinstance(kept, dict) and int(kept.get("seq", 0)) >= head.seq:
         return
     data["head"] = _entry(head)
-    _save(database, data)
+    _save(database, data, record)
+
+
+atexit.register(keep_written)
 
 
 def note_verified(database: Path, head: ChainHead | None) -> None:
@@ -152,6 +211,10 @@ def note_restored(database: Path, head: ChainHead | None, backup: Path) -> None:
     """The file was replaced by a backup: events after the backup's head are gone, and
     this user's witnesses of later events no longer have to hold (they are kept, marked,
     so ``audit verify`` can say which events the restore lost)."""
+    with _state_lock:
+        # What this program wrote before the restore is gone with it.
+        _pending.pop(database, None)
+        _written.pop(database, None)
     data = _load(database)
     stamp = utcnow().isoformat()
     reason = f"the database was restored from {backup} on {stamp[:10]}"
@@ -189,6 +252,7 @@ def file_head(path: Path) -> ChainHead | None:
 
 def witnesses(database: Path) -> list[Witness]:
     """Every witness this user's data folder has of ``database``."""
+    keep_written(database)
     data = _load(database)
     found: list[Witness] = []
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from crm_desktop.db.base import Base, utcnow
@@ -142,11 +143,17 @@ def touch(case: Case, actor: Actor) -> None:
 def next_reference(session: Session, procedure: Procedure, year: int) -> str:
     """The next free reference for the procedure and year, e.g. ``CSC-2024-00017``.
 
-    The counter is incremented with one atomic upsert inside the caller's transaction,
-    so two officers saving at the same moment never get the same number.
+    The counter is incremented with one atomic upsert, so two officers saving at the
+    same moment never get the same number. On SQLite (one writer at a time) that is
+    done inside the caller's transaction. On PostgreSQL it is done in a short
+    transaction of its own, committed at once: done inside the caller's, it would hold
+    the counter's row until the whole new case was saved, and every other officer
+    recording a case would wait for that. So there, a case that is not saved after all
+    leaves its number unused.
     """
     prefix = procedure.reference_prefix
-    dialect = session.get_bind().dialect.name
+    bind = session.get_bind()
+    dialect = bind.dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = Base.metadata.tables[ReferenceCounter.__tablename__]
     while True:
@@ -159,7 +166,12 @@ def next_reference(session: Session, procedure: Procedure, year: int) -> str:
             )
             .returning(table.c.last_number)
         )
-        number = int(session.execute(statement).scalar_one())
+        if dialect == "postgresql" and isinstance(bind, Engine):
+            # One statement, committed by itself (no BEGIN and COMMIT to send).
+            with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                number = int(connection.execute(statement).scalar_one())
+        else:
+            number = int(session.execute(statement).scalar_one())
         reference = f"{prefix}-{year}-{number:05d}"
         taken = session.scalar(sa.select(Case.id).where(Case.reference == reference))
         if taken is None:
@@ -193,7 +205,8 @@ def vexatious_warnings(session: Session, given: PersonInput | None) -> list[str]
     """A warning for each flagged person this input is (or looks like): never a block."""
     if given is None:
         return []
-    query = sa.select(Person).where(Person.vexatious.is_(True))
+    # "= true", not "IS true": the form the index of flagged people is made for.
+    query = sa.select(Person).where(Person.vexatious == sa.true())
     if given.person_id is not None:
         query = query.where(Person.id == given.person_id)
     else:

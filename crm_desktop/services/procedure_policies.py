@@ -16,6 +16,7 @@ to no case that exists (the preview says so before it is added).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -175,16 +176,30 @@ def policy_for(
     session: Session, procedure: Procedure | str, received_on: dt.date
 ) -> StoredPolicy | None:
     """The version of ``procedure`` in force on ``received_on`` (None: it has none)."""
-    row = session.scalars(
-        sa.select(ProcedurePolicy)
+    table = ProcedurePolicy
+    row = session.execute(
+        sa.select(table.id, table.procedure, table.name, table.effective_from, table.rules)
         .where(
-            ProcedurePolicy.procedure == Procedure(procedure),
-            ProcedurePolicy.effective_from <= received_on,
+            table.procedure == Procedure(procedure),
+            table.effective_from <= received_on,
         )
-        .order_by(ProcedurePolicy.effective_from.desc())
+        .order_by(table.effective_from.desc())
         .limit(1)
     ).first()
-    return None if row is None else _stored(row)
+    return None if row is None else _stored_once(*row)
+
+
+@functools.lru_cache(maxsize=64)
+def _stored_once(
+    policy_id: int, procedure: str, name: str, effective_from: dt.date, rules: str
+) -> StoredPolicy:
+    """A version as read (its rules parsed once for each text they have: saving a case
+    reads its procedure's rules every time)."""
+    try:
+        parsed = rules_from_json(rules)
+    except PolicyError as exc:
+        raise ValidationError(f"The stored policy '{name}' cannot be read: {exc}") from None
+    return StoredPolicy(policy_id, Procedure(procedure), name, effective_from, parsed)
 
 
 def stage_rules(
