@@ -114,6 +114,8 @@ def benchmark() -> list[Row]:
     from PySide6.QtWidgets import QTableView
 
     from crm_desktop.db.database import open_database
+    from crm_desktop.domain.access import Actor
+    from crm_desktop.domain.enums import UserRole
     from crm_desktop.services.case_list import (
         CaseListQuery,
         _count_statement,
@@ -121,6 +123,8 @@ def benchmark() -> list[Row]:
     )
     from ui.app import create_application
     from ui.case_table_model import CaseTableModel
+    from ui.context import AppContext
+    from ui.notifier import RecordingNotifier
     from ui.runner import Runner
 
     cases = bench_cases()
@@ -159,7 +163,15 @@ def benchmark() -> list[Row]:
     database = open_database(url)
     raw = sqlite3.connect(path)
     try:
-        model = CaseTableModel(Runner(synchronous=True))
+        # The model as the Cases page builds it: over the window's context, whose
+        # operations run for the signed-in user (synchronously here, to time them).
+        context = AppContext(
+            Runner(synchronous=True),
+            RecordingNotifier(),
+            database=database,
+            actor=Actor("manager", UserRole.MANAGER, 1, "Morag Ellison"),
+        )
+        model = CaseTableModel(context)
         view = QTableView()
         view.setModel(model)
         view.resize(1200, 800)
