@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -762,12 +762,28 @@ class MainWindow(QMainWindow):
         self.status_text.setText("")
         for warning in database.warnings:
             self.notifier.warning("Shared database", warning)
-        notifications = getattr(self, "notifications", None)
-        if notifications is not None:
-            notifications.refresh()
         page = self.stack.currentWidget()
         if isinstance(page, Page):
             page.activate()
+        notifications = getattr(self, "notifications", None)
+        if notifications is not None:
+            # The page shown first; the unread count (which loads the correspondence
+            # code) once the page's rows are in.
+            self._when_idle(notifications.refresh)
+
+    def _when_idle(self, work: Callable[[], None]) -> None:
+        """Run ``work`` now if the runner has nothing running, else from the event loop
+        once it has finished (after the finished work's answer is shown)."""
+        if not self.runner.busy:
+            work()
+            return
+
+        def idle(busy: bool) -> None:
+            if not busy:
+                self.runner.busy_changed.disconnect(idle)
+                QTimer.singleShot(0, self, work)
+
+        self.runner.busy_changed.connect(idle)
 
     def database_failed(self, message: str) -> None:
         self.status_text.setText("No database open.")

@@ -28,7 +28,6 @@ from datetime import date
 from types import MappingProxyType
 from typing import Any, Final, TypeAlias
 
-import holidays
 import numpy as np
 import numpy.typing as npt
 
@@ -166,6 +165,8 @@ class WorkingCalendar:
 
         # Names of the days that are not working days for a reason other than the weekend.
         names: dict[int, str] = {}
+        import holidays  # loads every country's rules: only when a calendar is built
+
         bank_holidays: Mapping[date, str] = holidays.country_holidays(
             "GB", subdiv="ENG", years=range(first_year, last_year + 1)
         )
