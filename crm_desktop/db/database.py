@@ -270,7 +270,9 @@ def attach_database(url: str) -> Database:
 def _bring_calendar_table_up_to_date(database: Database) -> None:
     """Compare the calendar table with this version of the program's bank holidays and
     the closure days (a read), and rewrite it only when it differs, so an ordinary open
-    does not hold the write lock for the comparison.
+    does not hold the write lock for the comparison. An open after one that found the
+    table right, with nothing changed since, compares nothing (see
+    :mod:`crm_desktop.db.calendar_table`); any other records what it found right.
 
     A closure day the calendar cannot hold (put in by hand, outside its years) does not
     stop the database opening: the calendar table is left as it is, the log says why,
@@ -278,9 +280,12 @@ def _bring_calendar_table_up_to_date(database: Database) -> None:
     """
     try:
         with database.session() as session:
+            if calendar_table.unchanged_since_checked(session):
+                return  # found right before, and nothing has changed since
             wrong = calendar_table.first_wrong_day(session)
         if wrong is not None:
             database.write(calendar_table.sync_calendar_table, actor=SYSTEM_ACTOR)
+        database.write(calendar_table.remember_checked, actor=SYSTEM_ACTOR)
     except ValidationError as exc:
         log.warning("The calendar table was not brought up to date: %s", exc)
 
