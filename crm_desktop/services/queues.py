@@ -722,9 +722,31 @@ def _stage_rows(rows: Rows, *, overdue: bool) -> list[QueueRow]:
     return result
 
 
+@functools.cache
+def _cutoff_statement() -> sa.Select[dt.date]:
+    """The (n)-th working day after ``as_of`` from the database's copy of the calendar:
+    the first day whose count of working days is ``as_of``'s count plus n."""
+    start = (
+        sa.select(CalendarDay.working_count)
+        .where(CalendarDay.day == sa.bindparam("as_of"))
+        .scalar_subquery()
+    )
+    return sa.select(sa.func.min(CalendarDay.day)).where(
+        CalendarDay.working_count == start + sa.bindparam("n")
+    )
+
+
 def due_soon_before(session: Session, as_of: dt.date, within: int = DEFAULT_WITHIN) -> dt.date:
     """The first date more than ``within`` working days after ``as_of``: a clock due
-    before it (and not before ``as_of``) is "due soon", as in the due-soon queue."""
+    before it (and not before ``as_of``) is "due soon", as in the due-soon queue.
+
+    Read from the database's copy of the calendar (one indexed query), so a page of the
+    case list needs no calendar built; the calendar answers (or says why it cannot) when
+    the copy has no answer, for a day near the end of its years."""
+    _check_known(as_of)
+    found = session.execute(_cutoff_statement(), {"as_of": as_of, "n": within + 1}).scalar()
+    if isinstance(found, dt.date):
+        return found
     return _cutoff(_calendar(session, as_of), as_of, within)
 
 

@@ -53,6 +53,7 @@ from crm_desktop.services.calendar_service import working_calendar
 from crm_desktop.services.maintenance import check_database
 from crm_desktop.services.queues import (
     QUEUES,
+    due_soon_before,
     escalation_points,
     lgsco_remedies,
     queue_statement,
@@ -161,6 +162,30 @@ def test_a_damaged_table_is_reported_and_rewritten_on_the_next_open(
         assert not check_database(reopened).problems
     finally:
         reopened.dispose()
+
+
+def test_due_soon_is_counted_from_the_table_as_the_calendar_counts_it(
+    any_database: Database,
+) -> None:
+    """The case list marks "due soon" from the table (no calendar built): the same
+    answer as the calendar's, over bank holidays, weekends and a closure day."""
+    any_database.write(
+        lambda s: add_closure_day(s, MANAGER, date(2024, 3, 5), "Staff training"),
+        actor="manager",
+    )
+    with any_database.session() as session:
+        cal = working_calendar(session)
+        for offset in range(0, 800):
+            day = date(2023, 12, 1) + timedelta(days=offset)
+            for within in (0, 5, 10):
+                assert due_soon_before(session, day, within) == cal.add_working_days(
+                    day, within + 1
+                ), (day, within)
+        # Past the end of the table the calendar says why it cannot answer.
+        with pytest.raises(ValidationError, match="last day the calendar knows"):
+            due_soon_before(session, date(DEFAULT_LAST_YEAR, 12, 28))
+        with pytest.raises(ValidationError, match="outside the years"):
+            due_soon_before(session, date(DEFAULT_FIRST_YEAR - 1, 12, 28))
 
 
 def _comparisons(monkeypatch: pytest.MonkeyPatch) -> list[date | None]:
