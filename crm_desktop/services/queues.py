@@ -47,7 +47,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
@@ -222,6 +221,8 @@ def working_days_left(
 ) -> list[int | None]:
     """Working days from ``as_of`` to each date, negative for a date already past, in one
     vectorised pass. None for a missing date or one outside the calendar's years."""
+    import numpy as np  # loaded with the first queue counted, not at start-up
+
     if not dates:
         return []
     first, last = cal.first_day.toordinal(), cal.last_day.toordinal()
@@ -895,6 +896,8 @@ def escalation_points(
     answers. None for a clock that cannot be counted (a date outside the calendar, or a
     deadline before its start).
     """
+    import numpy as np  # loaded with the first queue counted, not at start-up
+
     n = len(starts)
     if not n:
         return []

@@ -40,10 +40,10 @@ CORRESPONDENCE = (
     "jinja2",
     "smtplib",
 )
-# The bank holidays (every country's rules) are read only to build a working calendar:
-# opening a database whose calendar table was found right before builds none, and the
-# case list counts "due soon" from that table.
-CALENDAR = ("holidays",)
+# The bank holidays (every country's rules) and numpy are loaded only to build a
+# working calendar or count with one: opening a database whose calendar table was found
+# right before builds none, and the case list counts "due soon" from that table.
+CALENDAR = ("holidays", "numpy")
 
 CHILD = """
 import json, sys, time
