@@ -169,7 +169,7 @@ class SignInFlow(QObject):
         window.show()
         if context.database is not None:
             window.set_database(context.database)
-            run_daily_check(context)
+            window.when_idle(lambda: run_daily_check(context))  # after the first page
 
     def _window_closed(self, window: MainWindow) -> None:
         if window is not self.window or window.replacing:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QToolBar,
     QWidget,
 )
+from shiboken6 import isValid
 
 from crm_desktop import __version__
 from crm_desktop.db.database import Database
@@ -769,11 +770,12 @@ class MainWindow(QMainWindow):
         if notifications is not None:
             # The page shown first; the unread count (which loads the correspondence
             # code) once the page's rows are in.
-            self._when_idle(notifications.refresh)
+            self.when_idle(notifications.refresh)
 
-    def _when_idle(self, work: Callable[[], None]) -> None:
+    def when_idle(self, work: Callable[[], None]) -> None:
         """Run ``work`` now if the runner has nothing running, else from the event loop
-        once it has finished (after the finished work's answer is shown)."""
+        once it has finished (after the finished work's answer is shown): for what the
+        first screen can do without."""
         if not self.runner.busy:
             work()
             return
@@ -781,7 +783,8 @@ class MainWindow(QMainWindow):
         def idle(busy: bool) -> None:
             if not busy:
                 self.runner.busy_changed.disconnect(idle)
-                QTimer.singleShot(0, self, work)
+                if isValid(self):  # not if the window has gone in the meantime
+                    QTimer.singleShot(0, self, work)
 
         self.runner.busy_changed.connect(idle)
 

@@ -78,3 +78,33 @@ def test_a_bad_database_is_explained(qtbot, tmp_path: Path) -> None:  # type: ig
     assert "not a CRM Desktop database" in notifier.messages[0][2]
     assert window.count_label.text() == "No database open."
     window.close()
+
+
+def test_the_unread_count_is_read_once_the_first_page_is_in(  # type: ignore[no-untyped-def]
+    qtbot, database, people: dict[str, Actor]
+) -> None:
+    """Work off the GUI thread, as in the program: the case list's first page is asked
+    for first; the notification count (and its code) only once that work is done."""
+    from crm_desktop.correspondence.notifications import notify
+
+    manager = people["manager"]
+    assert manager.user_id is not None
+    database.write(lambda s: add_case(s, reference="COR-2024-00001"))
+    database.write(lambda s: notify(s, manager.user_id, "Stage 1 response due"))
+    runner = Runner()
+    window = start_main_window(database.url, runner, RecordingNotifier(), manager)
+    qtbot.addWidget(window)
+    counted_when_listed: list[str] = []
+    window.case_model.total_changed.connect(
+        lambda _total: counted_when_listed.append(window.notifications.text())
+    )
+    try:
+        window.show_page("Cases")
+        qtbot.waitUntil(lambda: window.notifications.text() == "Notifications (1)", timeout=30000)
+        assert counted_when_listed == ["Notifications"]  # the page came first
+        assert window.case_model.rowCount() == 1
+    finally:
+        runner.wait()
+        window.close()
+        if window.database is not None:
+            window.database.dispose()
