@@ -727,13 +727,14 @@ def _stage_rows(rows: Rows, *, overdue: bool) -> list[QueueRow]:
 def _cutoff_statement() -> sa.Select[dt.date]:
     """The (n)-th working day after ``as_of`` from the database's copy of the calendar:
     the first day whose count of working days is ``as_of``'s count plus n."""
+    table: sa.Table = CalendarDay.__table__  # type: ignore[assignment]
     start = (
-        sa.select(CalendarDay.working_count)
-        .where(CalendarDay.day == sa.bindparam("as_of"))
+        sa.select(table.c.working_count)
+        .where(table.c.day == sa.bindparam("as_of"))
         .scalar_subquery()
     )
-    return sa.select(sa.func.min(CalendarDay.day)).where(
-        CalendarDay.working_count == start + sa.bindparam("n")
+    return sa.select(sa.func.min(table.c.day)).where(
+        table.c.working_count == start + sa.bindparam("n")
     )
 
 
@@ -745,7 +746,12 @@ def due_soon_before(session: Session, as_of: dt.date, within: int = DEFAULT_WITH
     case list needs no calendar built; the calendar answers (or says why it cannot) when
     the copy has no answer, for a day near the end of its years."""
     _check_known(as_of)
-    found = session.execute(_cutoff_statement(), {"as_of": as_of, "n": within + 1}).scalar()
+    # A Core statement on the connection: this runs with every page of the case list.
+    found = (
+        session.connection()
+        .execute(_cutoff_statement(), {"as_of": as_of, "n": within + 1})
+        .scalar()
+    )
     if isinstance(found, dt.date):
         return found
     return _cutoff(_calendar(session, as_of), as_of, within)
