@@ -50,6 +50,7 @@ def _enum(cls: Any, value: object) -> Any:
 _OPTIONAL_DATES = {
     "response_received_on": "The complainant received it on another day than the next",
     "lgsco_response_due_on": "The Ombudsman gave a date for the response",
+    "expected_resume_on": "It is known when the clock should restart",
 }
 _DATES = frozenset({"agreed_until"})
 
@@ -289,6 +290,22 @@ class ActionDialog(KeepsTypedWork):
         else:
             show_error(label, message)
             self.fields[key].setFocus()
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Grow to show a message's every line (a wrapped label's height is not passed up
+        to the window by itself)."""
+        layout = self.layout()
+        if layout is None:
+            return
+        layout.activate()
+        needed = (
+            layout.totalHeightForWidth(self.width())
+            if layout.hasHeightForWidth()
+            else layout.totalSizeHint().height()
+        )
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     def _clear_errors(self) -> None:
         show_error(self.error, "")
@@ -321,6 +338,7 @@ class ActionDialog(KeepsTypedWork):
             show_error(
                 self.error, exc.message + " The case has been reloaded: press the button again."
             )
+            self._fit_height()
             self.conflicted.emit(exc.message)
             return
         if isinstance(exc, ValidationError) and exc.field:
@@ -329,6 +347,7 @@ class ActionDialog(KeepsTypedWork):
                 self._field_error(key, exc.message)
                 return
         show_error(self.error, error_text(exc, f"doing '{self.action.label}'"))
+        self._fit_height()
 
 
 class ExplainDialog(QDialog):

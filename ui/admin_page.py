@@ -32,10 +32,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from crm_desktop.correspondence.settings import CorrespondenceSettings
 from crm_desktop.domain.enums import Procedure, StageCode, UserRole
 from crm_desktop.domain.procedure_policy import PolicyRules, StageRules
 from crm_desktop.errors import ConflictError
 from crm_desktop.operations import admin
+from crm_desktop.operations import correspondence as letters_ops
 from crm_desktop.operations import procedure_policies as policy_ops
 from crm_desktop.operations.core import Change, Operation
 from crm_desktop.operations.policy import ROLE_NAMES
@@ -889,6 +891,14 @@ class AdminPage(Page):
     def reload(self) -> None:
         for section in self.sections:
             section.reload()
-        self.letterhead.reload()
         self.templates.reload()
-        self.mail.reload()
+        # The letterhead and mail tabs edit the same settings: read once for both.
+        letterhead, mail = self.letterhead, self.mail
+
+        def loaded(settings: CorrespondenceSettings) -> None:
+            letterhead.apply_settings(settings)
+            mail.apply_settings(settings)
+
+        self.context.op(letters_ops.mail_settings).on_done(loaded).on_error(
+            letterhead.failed("loading the settings")
+        ).run()

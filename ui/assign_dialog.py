@@ -120,6 +120,7 @@ class AssignDialog(KeepsTypedWork):
     """Appointments on one case's current stage."""
 
     changed = Signal()  # an appointment was made or recorded
+    appointed = Signal(object)  # the AssignmentView of a role just offered to someone
     cares_about = frozenset({Change.APPOINTMENTS, Change.POOL, Change.CASES})
 
     def __init__(
@@ -405,14 +406,19 @@ class AssignDialog(KeepsTypedWork):
         error: QLabel,
         doing: str,
         then: Callable[[], None] | None = None,
+        made: Callable[[Any], AssignmentView] | None = None,
     ) -> None:
+        """Run ``op``; ``made`` picks the appointment it made out of its result (an offer,
+        a replacement), announced by ``appointed`` for its letter to be offered."""
         show_error(self.error, "")
         show_error(self.record_error, "")
 
-        def done(_result: object) -> None:
+        def done(result: object) -> None:
             if then is not None:
                 then()
             self.changed.emit()  # the runner then announces the change: data_changed
+            if made is not None:
+                self.appointed.emit(made(result))
 
         def failed(exc: BaseException) -> None:
             if isinstance(exc, ConflictError):
@@ -445,6 +451,7 @@ class AssignDialog(KeepsTypedWork):
             self.error,
             "offering the role",
             then=self.override.clear,
+            made=lambda view: view,
         )
 
     def _picked(self) -> AssignmentView | None:
@@ -534,4 +541,5 @@ class AssignDialog(KeepsTypedWork):
             self.record_error,
             "replacing them",
             then=cleared,
+            made=lambda replacement: replacement.new,
         )

@@ -28,15 +28,15 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from crm_desktop.correspondence.templates import TEMPLATES
 from crm_desktop.errors import ConflictError
 from crm_desktop.operations import cases
 from crm_desktop.operations.core import Change, OpChanges
+from crm_desktop.operations.policy import Permission
 from crm_desktop.services.case_view import CaseDetail
 from crm_desktop.services.reference_admin import ReferenceChoices
 from ui.case_tabs import (
@@ -52,7 +52,7 @@ from ui.context import AppContext
 from ui.correspondence_tab import AttachmentsTab, CorrespondenceTab, LetterDialog
 from ui.ops import PendingOp
 from ui.user_state import UserState
-from ui.widgets import date_text, error_label, error_text, show_error, tone_style
+from ui.widgets import PageTabs, date_text, error_label, error_text, show_error, tone_style
 
 GEOMETRY_KEY = "case_dialog/geometry"
 
@@ -111,37 +111,36 @@ class CaseDialog(QDialog):
         self.error = error_label("CaseError", self)
         layout.addWidget(self.error)
 
-        self.tabs = QTabWidget(self)
+        # The pages scroll on a small or highly scaled screen; the tabs stay in view and
+        # fit the window (a name too long is shortened, whole in its tooltip).
+        self.tabs = PageTabs(self)
         self.tabs.setObjectName("CaseTabs")
         self.tabs.setAccessibleName("Case sections")
-        self.tabs.setUsesScrollButtons(True)
-        # On a small or highly scaled screen the tabs scroll; the buttons below stay put.
-        holder = QScrollArea(self)
-        holder.setObjectName("CaseTabsScroll")
-        holder.setAccessibleName("Case")
-        holder.setWidgetResizable(True)
-        holder.setFrameShape(QFrame.Shape.NoFrame)
-        holder.setWidget(self.tabs)
-        layout.addWidget(holder, 1)
+        layout.addWidget(self.tabs, 1)
         self.details_tab = DetailsTab(self, self)
         self.details_tab.edited.connect(self._typed)
-        self.tabs.addTab(self.details_tab, "Details")
+        self.tabs.add_page(self.details_tab, "Details")
         self.points_tab = PointsTab(self, self)
-        self.tabs.addTab(self.points_tab, "Points")
+        self.tabs.add_page(self.points_tab, "Points", "the complaint's points and their outcomes")
         self.stage_tab = StageTab(self, self)
-        self.tabs.addTab(self.stage_tab, "Stage")
+        self.tabs.add_page(self.stage_tab, "Stage", "the current stage, its clock and actions")
         self.people_tab = PeopleTab(self, self)
-        self.tabs.addTab(self.people_tab, "People")
+        self.tabs.add_page(self.people_tab, "People", "people on the case and appointments")
         self.items_tab = ActionItemsTab(self, self)
-        self.tabs.addTab(self.items_tab, "Action items")
+        self.tabs.add_page(self.items_tab, "Action items", "the action plan of an upheld complaint")
         self.timeline_tab = TimelineTab(self)
-        self.tabs.addTab(self.timeline_tab, "Timeline")
+        self.tabs.add_page(self.timeline_tab, "Timeline")
         self.history_tab = HistoryTab(self)
-        self.tabs.addTab(self.history_tab, "History")
+        self.tabs.add_page(self.history_tab, "History", "every change made to the case")
         self.correspondence_tab = CorrespondenceTab(context, case_id, self)
-        self.tabs.addTab(self.correspondence_tab, "Correspondence")
+        # Short names, so that all nine fit at 200% on a 1366×768 screen.
+        self.tabs.add_page(
+            self.correspondence_tab,
+            "Letters",
+            "letters and emails sent and received, calls, meetings and notes",
+        )
         self.attachments_tab = AttachmentsTab(context, case_id, self)
-        self.tabs.addTab(self.attachments_tab, "Attachments")
+        self.tabs.add_page(self.attachments_tab, "Files", "documents attached to the case")
         self.correspondence_tab.load()
         self.attachments_tab.load()
 
@@ -211,6 +210,8 @@ class CaseDialog(QDialog):
         self.setWindowTitle(f"{detail.reference} – CRM Desktop")
         self.heading.setText(detail.title)
         status = "Open" if detail.status == "open" else f"Closed on {date_text(detail.closed_on)}"
+        if detail.status == "open" and detail.stage is not None and detail.stage.suspended_label:
+            status = detail.stage.suspended_label
         self.subheading.setText(
             f"{status} · received {date_text(detail.received_on)}"
             + (f" · {detail.service_area}" if detail.service_area else "")
@@ -311,16 +312,35 @@ class CaseDialog(QDialog):
 
         change(self.detail.version).on_done(done).on_error(failed).run()
 
-    def write_letter(self, template_key: str | None = None) -> LetterDialog:
-        """Open the letter window on the Correspondence tab (with ``template_key``
-        chosen and previewed, when given)."""
+    def write_letter(
+        self, template_key: str | None = None, assignment_id: int | None = None
+    ) -> LetterDialog:
+        """Open the letter window on the Letters tab (with ``template_key``
+        chosen and previewed, when given; an appointment letter about ``assignment_id``)."""
         self.tabs.setCurrentWidget(self.correspondence_tab)
         dialog = self.correspondence_tab.write_letter()
+        dialog.assignment_id = assignment_id
         index = dialog.template.findData(template_key) if template_key else -1
         if index >= 0:
             dialog.template.setCurrentIndex(index)
             dialog.make_preview()
         return dialog
+
+    def offer_letter(self, done: str, template_key: str, assignment_id: int | None = None) -> bool:
+        """After something that has a letter (Acknowledge, Respond, an appointment, ...),
+        offer to write it: ``done`` says what was recorded. True when the letter window
+        was opened."""
+        if self.detail is None or not self.context.allows(Permission.SEND_CORRESPONDENCE):
+            return False
+        if not self.context.notifier.confirm(
+            "Send the letter?",
+            f"{done} Write the letter that goes with it ({TEMPLATES[template_key].name}) now?",
+            yes="Write the letter",
+            no="Not now",
+        ):
+            return False
+        self.write_letter(template_key, assignment_id)
+        return True
 
     # ---------------------------------------------------------------------- closing
 

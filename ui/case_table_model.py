@@ -21,7 +21,7 @@ from PySide6.QtCore import (
 
 from crm_desktop.db.database import Database
 from crm_desktop.domain.enums import CaseStatus, Kind, Procedure, StageCode
-from crm_desktop.domain.formatting import format_date
+from crm_desktop.domain.formatting import format_date, suspended_text
 from crm_desktop.operations import cases
 from crm_desktop.services.case_list import COLUMNS, CaseListQuery, CaseListRow
 from ui.context import AppContext
@@ -65,8 +65,7 @@ def display_value(row: CaseListRow, key: str) -> str:
             if row.status != "open":
                 return ""
             if row.stage_status == "suspended":
-                since = f" since {format_date(row.suspended_since)}" if row.suspended_since else ""
-                return f"Suspended{since}"
+                return suspended_text(row.suspended_since, row.suspended_until)
             return format_date(row.due_on) if row.due_on else ""
         case "owner":
             return row.owner or ""

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crm_desktop.correspondence.templates import TEMPLATES, letter_after
+from crm_desktop.correspondence.templates import APPOINTMENT_LETTER, letter_after
 from crm_desktop.domain.enums import Channel, Outcome, PartyRole, Procedure
 from crm_desktop.domain.workflow import FINDING_OUTCOMES, Action
 from crm_desktop.errors import ValidationError
@@ -43,6 +43,7 @@ from crm_desktop.operations import cases, workflow
 from crm_desktop.operations.policy import Permission
 from crm_desktop.services.case_view import CaseDetail, state_label
 from crm_desktop.services.cases import CaseEdit, PointInput
+from crm_desktop.services.investigators import AssignmentView
 from crm_desktop.services.reference_admin import ReferenceChoices
 from ui.action_dialog import ActionDialog, ExplainDialog
 from ui.assign_dialog import AssignDialog
@@ -88,7 +89,13 @@ class CaseHost(Protocol):
 
     def load(self, keep_typing: bool = False) -> None: ...
 
-    def write_letter(self, template_key: str | None = None) -> object: ...
+    def write_letter(
+        self, template_key: str | None = None, assignment_id: int | None = None
+    ) -> object: ...
+
+    def offer_letter(
+        self, done: str, template_key: str, assignment_id: int | None = None
+    ) -> bool: ...
 
 
 def combo(name: str, parent: QWidget) -> QComboBox:
@@ -559,7 +566,7 @@ class StageTab(QWidget):
                 Column("Stage", lambda s: s.label),
                 Column("Asked for", lambda s: date_text(s.requested_on)),
                 Column("Started", lambda s: date_text(s.started_on)),
-                Column("Due", lambda s: date_text(s.due_on)),
+                Column("Due", lambda s: s.suspended_label or date_text(s.due_on)),
                 Column("Responded", lambda s: date_text(s.closed_on)),
                 Column("Outcome", lambda s: s.outcome),
             ],
@@ -599,6 +606,12 @@ class StageTab(QWidget):
                 due += (
                     " (provisional: counted from the last day the acknowledgement is allowed "
                     "until it is recorded)"
+                )
+            if stage.suspended_label:
+                # The old due date moves on when the clock restarts: not shown as if it held.
+                due = (
+                    f"{stage.suspended_label} (the due date moves on by the working days "
+                    "the clock is stopped)"
                 )
             values["due"].setText(due)
             values["clock"].setText(stage.clock_text)
@@ -665,23 +678,13 @@ class StageTab(QWidget):
     def offer_letter(self, action: Action) -> bool:
         """After an action that has a letter (Acknowledge, Extend, Suspend, Respond), offer
         to write it; True when the letter window was opened."""
-        host = self.host
-        detail = host.detail
-        if detail is None or not host.context.allows(Permission.SEND_CORRESPONDENCE):
+        detail = self.host.detail
+        if detail is None:
             return False
         key = letter_after(action.value, detail.kind, detail.stage.code if detail.stage else None)
         if key is None:
             return False
-        if not host.context.notifier.confirm(
-            "Send the letter?",
-            f"'{action.label}' is recorded. Write the letter that goes with it "
-            f"({TEMPLATES[key].name}) now?",
-            yes="Write the letter",
-            no="Not now",
-        ):
-            return False
-        host.write_letter(key)
-        return True
+        return self.host.offer_letter(f"'{action.label}' is recorded.", key)
 
     def choose_responder(self) -> ResponderDialog | None:
         host = self.host
@@ -822,9 +825,19 @@ class PeopleTab(QWidget):
             host.detail.stage,
             self,
         )
+        dialog.appointed.connect(self.offer_appointment_letter)
         self.assign_dialog = dialog
         dialog.open()
         return dialog
+
+    def offer_appointment_letter(self, appointment: AssignmentView) -> bool:
+        """After a role is offered (or given to someone else in a replacement), offer the
+        letter confirming the appointment, about that appointment."""
+        return self.host.offer_letter(
+            f"{appointment.person_name} is offered the role of {appointment.role_label}.",
+            APPOINTMENT_LETTER,
+            appointment.id,
+        )
 
 
 # ------------------------------------------------------------------------- action items

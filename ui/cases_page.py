@@ -52,7 +52,7 @@ COLUMN_SAMPLES: dict[str, list[str] | int] = {
     "service_area": 18,
     "stage": [s.label for s in StageCode],
     "status": ["Suspended", "Closed", "Open"],
-    "due": ["Suspended since 30 Sep 2025"],
+    "due": ["Suspended since 30 Sep 2025", "Suspended until 30 Sep 2025"],
     "owner": 14,
 }
 

@@ -124,10 +124,13 @@ class CorrespondenceTab(CaseTab):
         self.record_dialog: RecordDialog | None = None
         self.setObjectName("CorrespondenceTab")
         layout = QVBoxLayout(self)
-        top = QHBoxLayout()
+        # The count above its buttons, wrapped: the tab fits a narrow or scaled window.
         self.count_label = QLabel("", self)
         self.count_label.setObjectName("CorrespondenceCount")
-        top.addWidget(self.count_label, 1)
+        self.count_label.setWordWrap(True)
+        layout.addWidget(self.count_label)
+        top = QHBoxLayout()
+        top.addStretch(1)
         may_send = context.allows(Permission.SEND_CORRESPONDENCE)
         self.record_button = QPushButton("Record received or a note…", self)
         self.record_button.setObjectName("RecordCorrespondenceButton")
@@ -237,6 +240,8 @@ class LetterDialog(KeepsTypedWork):
         self.open_file: Callable[[Path], None] = default_open_file
         self.ask_save_path: AskPath = ask_save_path
         self.preview_result: Preview | None = None
+        # The appointment an appointment letter is about (None: the stage's latest).
+        self.assignment_id: int | None = None
         self.outcome: LetterResult | EmailResult | None = None
         self.saved_to: Path | None = None
         self.setObjectName("LetterDialog")
@@ -387,9 +392,12 @@ class LetterDialog(KeepsTypedWork):
             self.send_button.setEnabled(False)
             show_error(self.error, error_text(exc, "filling in the template"))
 
-        self.context.op(ops.preview_letter, self.case_id, self.letter(edited=False)).on_done(
-            self._previewed
-        ).on_error(failed).run()
+        self.context.op(
+            ops.preview_letter,
+            self.case_id,
+            self.letter(edited=False),
+            assignment_id=self.assignment_id,
+        ).on_done(self._previewed).on_error(failed).run()
 
     def _previewed(self, result: Preview) -> None:
         self.preview_result = result
@@ -426,14 +434,14 @@ class LetterDialog(KeepsTypedWork):
             if target.suffix.lower() != ".pdf":
                 target = target.with_name(target.name + ".pdf")
             self.send_button.setEnabled(False)
-            self.context.op(ops.send_letter, self.case_id, letter, target).on_done(
-                self._letter_sent
-            ).on_error(self._send_failed).run()
+            self.context.op(
+                ops.send_letter, self.case_id, letter, target, assignment_id=self.assignment_id
+            ).on_done(self._letter_sent).on_error(self._send_failed).run()
             return
         self.send_button.setEnabled(False)
-        self.context.op(ops.send_email, self.case_id, letter).on_done(self._email_sent).on_error(
-            self._send_failed
-        ).run()
+        self.context.op(
+            ops.send_email, self.case_id, letter, assignment_id=self.assignment_id
+        ).on_done(self._email_sent).on_error(self._send_failed).run()
 
     def _letter_sent(self, result: LetterResult) -> None:
         self.outcome, self.saved_to = result, result.saved_to

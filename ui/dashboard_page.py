@@ -163,21 +163,15 @@ class DashboardPage(Page):
             return
 
         def failed(exc: BaseException) -> None:
-            self._kpis_done = True
             self.kpi_progress.finish()
             self.kpi_note.setText(error_text(exc, "calculating the KPIs"))
 
         if self.kpi_progress.job is not None:
             self.kpi_progress.job.cancel()
-        self._kpis_done = False
-        job = (
-            self.context.op(deadlines.dashboard_kpis)
-            .on_done(self._show_kpis)
-            .on_error(failed)
-            .run()
+        self.kpi_progress.run(
+            self.context.op(deadlines.dashboard_kpis).on_done(self._show_kpis).on_error(failed),
+            "Calculating this year's KPIs…",
         )
-        if not self._kpis_done:
-            self.kpi_progress.start(job, "Calculating this year's KPIs…")
 
     def _kpis_cancelled(self) -> None:
         self.kpi_note.setText(
@@ -198,7 +192,6 @@ class DashboardPage(Page):
         self.by_stage.set_bars([(c.label, c.value) for c in figures.open_by_stage if c.value])
 
     def _show_kpis(self, summary: KpiSummary) -> None:
-        self._kpis_done = True
         self.kpi_progress.finish()
         self.kpis = summary
         self.kpi_heading.setText(

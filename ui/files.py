@@ -20,6 +20,8 @@ __all__ = [
     "documents_folder",
     "letter_file_name",
     "open_with_system",
+    "remember_folder",
+    "remembered_folder",
 ]
 
 # Ask for a file: (parent, title, suggested path, filter) -> the chosen path, or "" when
@@ -43,18 +45,27 @@ def _user_state(widget: QWidget | None) -> UserState | None:
     return None
 
 
+def remembered_folder(parent: QWidget | None, title: str) -> Path | None:
+    """The folder this user last chose in a dialog with this title (or last saved in by
+    the screen that asks it), if it is still there: one setting per title."""
+    state = _user_state(parent)
+    folder = state.value(f"{FOLDERS_KEY}/{title}") if state is not None else None
+    path = Path(str(folder)) if folder else None
+    return path if path is not None and path.is_dir() else None
+
+
 def remembered_start(parent: QWidget | None, title: str, suggested: str) -> str:
     """Where a file dialog opens: the folder this user last chose in a dialog with the
     same title (if it still exists), with the suggested file name."""
-    state = _user_state(parent)
-    folder = state.value(f"{FOLDERS_KEY}/{title}") if state is not None else None
-    if folder and Path(str(folder)).is_dir():
+    folder = remembered_folder(parent, title)
+    if folder is not None:
         name = Path(suggested).name if suggested else ""
-        return str(Path(str(folder)) / name) if name else str(folder)
+        return str(folder / name) if name else str(folder)
     return suggested
 
 
 def remember_folder(parent: QWidget | None, title: str, chosen: str) -> None:
+    """Remember the folder of ``chosen`` (a file's path) for dialogs with this title."""
     state = _user_state(parent)
     if chosen and state is not None:
         state.set_value(f"{FOLDERS_KEY}/{title}", str(Path(chosen).parent))

@@ -281,8 +281,7 @@ class ImportPage(QWizardPage):
         self.setObjectName("ImportRunPage")
         self.setTitle("Import")
         self.result: ImportResult | None = None
-        self._running = False
-        self._job: Job | None = None
+        self._job: Job | None = None  # while the import runs
         layout = QVBoxLayout(self)
         running = QHBoxLayout()
         self.progress = QProgressBar(self)
@@ -325,24 +324,24 @@ class ImportPage(QWizardPage):
         self.summary.setText("Importing the cases in one go: all of them, or none…")
         self.progress.setRange(0, 0)
         self.progress.setVisible(True)
-        self._running = True
-        job = (
-            wizard.context.op(imports.import_rows, rows, str(wizard.path), skip, add)
-            .with_progress(self._progress)
-            .on_done(self.done)
-            .on_error(self.failed)
-            .run()
-        )
-        if self._running:  # not finished already (the runner may run it at once)
-            self._job = job
-            self.cancel_button.setVisible(True)
+        wizard.context.op(imports.import_rows, rows, str(wizard.path), skip, add).with_progress(
+            self._progress
+        ).on_done(self.done).on_error(self.failed).run(started=self._started)
+
+    def _started(self, job: Job) -> None:
+        self._job = job
+        self.cancel_button.setVisible(True)
+        self.completeChanged.emit()
+
+    @property
+    def running(self) -> bool:
+        return self._job is not None
 
     def cancel(self) -> None:
         """Stop the import: it is one transaction, so nothing of it is kept."""
         if self._job is not None:
             self._job.cancel()
         self._job = None
-        self._running = False
         self.cancel_button.setVisible(False)
         self.progress.setVisible(False)
         self.summary.setText("Cancelled: nothing was imported.")
@@ -356,7 +355,6 @@ class ImportPage(QWizardPage):
             self.summary.setText(text)
 
     def done(self, result: ImportResult) -> None:
-        self._running = False
         self._job = None
         self.cancel_button.setVisible(False)
         self.progress.setVisible(False)
@@ -376,7 +374,6 @@ class ImportPage(QWizardPage):
         self.completeChanged.emit()
 
     def failed(self, exc: BaseException) -> None:
-        self._running = False
         self._job = None
         self.cancel_button.setVisible(False)
         self.progress.setVisible(False)
@@ -385,7 +382,7 @@ class ImportPage(QWizardPage):
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:
-        return not self._running
+        return not self.running
 
 
 class ImportWizard(QWizard):
@@ -412,7 +409,7 @@ class ImportWizard(QWizard):
         """Closing stops a check or an import still running (an import keeps nothing)."""
         if self.check_page._job is not None:
             self.check_page._job.cancel()
-        if self.import_page._running:
+        if self.import_page.running:
             self.import_page.cancel()
         super().reject()
 

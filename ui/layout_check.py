@@ -11,7 +11,8 @@ each dialog the way a user would. For each it reports:
   area whose visible part is on the screen (it can be scrolled to);
 - a label whose text is cut (narrower or shorter than its text needs) without a tooltip
   showing the whole;
-- a table heading narrower than its title without a tooltip.
+- a table heading narrower than its title without a tooltip;
+- tabs that promise to fit (``ui.widgets.PageTabs``, the case window's) shortened to fit.
 
 Prints one line per problem and exits 1 if there are any (``tests/ui/test_layouts.py``
 runs it at 100%, 150% and 200% on 1366×768 and 1920×1080). ``--shots`` also saves each
@@ -106,6 +107,16 @@ def _problems(window: Any, name: str) -> list[str]:
                 found.append(f"{name}: label '{label.text()[:50]}' is cut at the bottom")
         elif label.sizeHint().width() > label.width() + 1:
             found.append(f"{name}: label '{label.text()[:50]}' is cut")
+    from ui.widgets import PageTabs
+
+    for tabs in window.findChildren(PageTabs):
+        # Tabs that promise to fit: every name whole, none shortened or scrolled away.
+        bar = tabs.tabBar()
+        if not bar.isVisibleTo(window):
+            continue
+        needed = sum(bar.tabSizeHint(i).width() for i in range(bar.count()) if bar.isTabVisible(i))
+        if needed > bar.width() + 1:
+            found.append(f"{name}: the tabs of '{tabs.accessibleName()}' are shortened to fit")
     for header in window.findChildren(QHeaderView):
         if header.orientation().value != 1 or not header.isVisibleTo(window):  # horizontal
             continue

@@ -42,6 +42,7 @@ from crm_desktop.correspondence.templates import RenderedText, TemplateText, Tem
 from crm_desktop.errors import ValidationError
 from crm_desktop.operations import correspondence as letters_ops
 from ui.context import AppContext
+from ui.discard import KeepsTypedWork
 from ui.files import AskPath, ask_open_path
 from ui.widgets import error_text, tone_style
 
@@ -99,11 +100,12 @@ class _SettingsTab(_SetupTab):
         self.save_button.clicked.connect(self.save)
 
     def reload(self) -> None:
-        self.context.op(letters_ops.mail_settings).on_done(self._loaded).on_error(
+        self.context.op(letters_ops.mail_settings).on_done(self.apply_settings).on_error(
             self.failed("loading the settings")
         ).run()
 
-    def _loaded(self, settings: CorrespondenceSettings) -> None:
+    def apply_settings(self, settings: CorrespondenceSettings) -> None:
+        """Show ``settings`` (read or just saved)."""
         self.settings = settings
         self.fill(settings)
 
@@ -119,7 +121,7 @@ class _SettingsTab(_SetupTab):
 
         def done(settings: CorrespondenceSettings) -> None:
             self.save_button.setEnabled(True)
-            self._loaded(settings)
+            self.apply_settings(settings)
             self.say(f"Saved {dt.datetime.now():%H:%M}.")
 
         def failed(exc: BaseException) -> None:
@@ -421,6 +423,7 @@ class TemplatesSection(_SetupTab):
         super().__init__(context, parent)
         self.views: list[TemplateView] = []
         self.current: TemplateText | None = None
+        self.shown_row = -1  # the row of the template in the editor
         self.loading = False
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.setChildrenCollapsible(False)
@@ -512,10 +515,37 @@ class TemplatesSection(_SetupTab):
         keys = [v.text.key for v in views]
         self.list.setCurrentRow(keys.index(key) if key in keys else 0)
 
+    def has_typed_work(self) -> bool:
+        """The subject or text differ from the template as last read or saved."""
+        current = self.current
+        if current is None:
+            return False
+        return (self.subject.text(), self.body.toPlainText()) != (current.subject, current.body)
+
     def _chosen(self, row: int) -> None:
         if not 0 <= row < len(self.views):
             return
         view = self.views[row]
+        current = self.current
+        if current is not None and self.has_typed_work():
+            if view.text.key == current.key:
+                # The list was read again (a save elsewhere): what is being typed stays,
+                # with the version it was opened at (saving over a newer one is refused).
+                self.shown_row = row
+                return
+            # Another template chosen: asked first, as every window with typing is.
+            if not self.context.notifier.confirm(
+                KeepsTypedWork.discard_title,
+                f"You have changed the template '{current.name}' without saving. Show "
+                f"'{view.spec.name}' and lose those changes?",
+                yes="Discard",
+                no="Keep editing",
+            ):
+                self.list.blockSignals(True)
+                self.list.setCurrentRow(self.shown_row)
+                self.list.blockSignals(False)
+                return
+        self.shown_row = row
         self.current = view.text
         self.loading = True
         self.purpose.setText(view.spec.purpose)
@@ -564,6 +594,11 @@ class TemplatesSection(_SetupTab):
 
         def done(text: TemplateText) -> None:
             self.current = text
+            # The editor holds what is now saved (the original text, after a reset).
+            self.loading = True
+            self.subject.setText(text.subject)
+            self.body.setPlainText(text.body)
+            self.loading = False
             self.say(done_text)
             self.reload()
 

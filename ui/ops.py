@@ -69,7 +69,10 @@ class PendingOp(Generic[T]):
         self.title = title
         return self
 
-    def run(self) -> Job:
+    def run(self, started: Callable[[Job], None] | None = None) -> Job:
+        """Submit the operation. ``started`` gets its job once it is under way, to show
+        progress and Cancel; it is not called when the operation finished already (the
+        runner may run it at once), so a screen needs no flag of its own for that."""
         context = self.context
         database = context.require_database()
         actor = context.actor
@@ -82,12 +85,24 @@ class PendingOp(Generic[T]):
                 kwargs["progress"] = job
             return run_operation(database, actor, today, op, *args, **kwargs)
 
+        finished = False
+
         def done(result: Any) -> None:
+            nonlocal finished
+            finished = True
             if self._done is not None:
                 self._done(result.value)
             context.runner.announce(result.changes)
 
-        return context.runner.submit_job(work, done, self._failed, self._progress)
+        def failed(exc: BaseException) -> None:
+            nonlocal finished
+            finished = True
+            self._failed(exc)
+
+        job = context.runner.submit_job(work, done, failed, self._progress)
+        if started is not None and not finished:
+            started(job)
+        return job
 
     def _failed(self, exc: BaseException) -> None:
         if not isinstance(exc, UserFacingError):

@@ -120,7 +120,6 @@ class PrivacyPage(Page):
         self.ask_reason: AskReason = ask_reason
         self.ask_save_path: AskPath = ask_save_path
         self.last_export: SubjectAccessResult | None = None
-        self._sar_running = False
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         body = QWidget(self)
@@ -291,7 +290,6 @@ class PrivacyPage(Page):
         reference = self.sar_reference.text().strip() or None
 
         def done(result: SubjectAccessResult) -> None:
-            self._sar_running = False
             self.sar_progress.finish()
             self.sar_button.setEnabled(True)
             self.last_export = result
@@ -305,26 +303,21 @@ class PrivacyPage(Page):
             self.sar_status.setText(text)
 
         def failed(exc: BaseException) -> None:
-            self._sar_running = False
             self.sar_progress.finish()
             self.sar_button.setEnabled(True)
             show_error(self.sar_error, error_text(exc, "writing the subject access export"))
 
         self.sar_button.setEnabled(False)
         self.sar_status.setText("")
-        self._sar_running = True
-        job = (
+        self.sar_progress.run(
             self.context.op(ops.subject_access_export, person_id, path, reference)
             .with_progress(self.sar_progress.progress)
             .on_done(done)
-            .on_error(failed)
-            .run()
+            .on_error(failed),
+            "Writing the export…",
         )
-        if self._sar_running:  # not finished already (the runner may run it at once)
-            self.sar_progress.start(job, "Writing the export…")
 
     def _sar_cancelled(self) -> None:
-        self._sar_running = False
         self.sar_button.setEnabled(True)
         self.sar_status.setText("Cancelled: no export was saved and nothing was logged.")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QKeyEvent
@@ -24,11 +25,13 @@ from PySide6.QtWidgets import (
 )
 
 from crm_desktop.domain.enums import Procedure, StageCode
+from crm_desktop.domain.formatting import suspended_text
 from crm_desktop.operations import deadlines
 from crm_desktop.operations.core import Change
 from crm_desktop.reports.dashboard import OmbudsmanRow, OmbudsmanWork
 from crm_desktop.services.queues import DEFAULT_WITHIN, QUEUES, QueueRow
 from ui.context import AppContext
+from ui.ops import PendingOp
 from ui.pages import Page
 from ui.runner import Job
 from ui.widgets import ROW_ROLE, Column, RowsModel, date_text, error_text, table_view
@@ -66,11 +69,19 @@ def _status(row: QueueRow, queue: str = "") -> str:
     )
 
 
+def _due(row: QueueRow) -> str:
+    """The due date; a suspended clock's old due date is not shown (it moves on when the
+    clock restarts): "Suspended until 14 Mar 2025", or "since" the day it stopped."""
+    if queue_tone(row) == "suspended":
+        return suspended_text(row.suspended_since, row.suspended_until)
+    return date_text(row.due)
+
+
 def queue_columns(queue: str = "") -> list[Column]:
     return [
         Column("Reference", lambda r: r.reference),
         Column("Status", lambda r: _status(r, queue)),
-        Column("Due", lambda r: date_text(r.due)),
+        Column("Due", _due),
         Column("Detail", lambda r: r.detail),
         Column("Procedure", lambda r: _procedure(r.procedure)),
         Column("Stage", lambda r: _stage(r.stage)),
@@ -146,6 +157,12 @@ class ProgressStrip(QWidget):
         self.label.setText(text)
         self.bar.setRange(0, 0)
         self.setVisible(job is not None)
+
+    def run(self, pending: PendingOp[Any], text: str) -> Job:
+        """Run ``pending`` with this strip showing ``text`` and Cancel while it works
+        (not at all when it finished at once); an operation that reports its progress is
+        given ``.with_progress(strip.progress)`` by its caller."""
+        return pending.run(started=lambda job: self.start(job, text))
 
     def progress(self, done: int, total: int, text: str) -> None:
         self.bar.setRange(0, max(total, 1))

@@ -43,11 +43,18 @@ from crm_desktop.reports.annual import FIRST_YEAR, ReportFiles
 from crm_desktop.reports.baseline import BaselineResult
 from crm_desktop.reports.commentary import SECTIONS
 from ui.context import AppContext
-from ui.files import AskPath, ask_open_path, ask_save_path, documents_folder, open_with_system
+from ui.files import (
+    AskPath,
+    ask_open_path,
+    ask_save_path,
+    documents_folder,
+    open_with_system,
+    remember_folder,
+    remembered_folder,
+)
 from ui.ombudsman_letter import OmbudsmanLetterBox
 from ui.pages import Page
 from ui.queues_page import ProgressStrip
-from ui.user_state import UserState
 from ui.widgets import (
     Column,
     RowsModel,
@@ -241,15 +248,13 @@ class ReportsPage(Page):
     def _pdf_named(self, _text: str) -> None:
         self._chosen_pdf = True
 
-    REPORT_FOLDER_KEY = "annual_report_folder"
+    # The annual report's file dialog; its folder is remembered under this one title,
+    # whether chosen there or used by the one-click report.
+    REPORT_TITLE = "Save the annual report as"
 
     def remembered_folder(self) -> Path | None:
         """The folder this user last saved an annual report in, if it is still there."""
-        if self.context.actor is None:
-            return None
-        value = UserState.of(self.context).value(self.REPORT_FOLDER_KEY, "")
-        folder = Path(str(value)) if value else None
-        return folder if folder is not None and folder.is_dir() else None
+        return remembered_folder(self, self.REPORT_TITLE)
 
     def _suggest_pdf(self) -> None:
         if self._chosen_pdf and self.pdf_path.text().strip():
@@ -267,7 +272,7 @@ class ReportsPage(Page):
 
     def choose_pdf_path(self) -> None:
         chosen = self.ask_save_path(
-            self, "Save the annual report as", self.pdf_path.text(), "PDF files (*.pdf)"
+            self, self.REPORT_TITLE, self.pdf_path.text(), "PDF files (*.pdf)"
         )
         if chosen:
             if not chosen.lower().endswith(".pdf"):
@@ -343,10 +348,9 @@ class ReportsPage(Page):
 
     def _make(self, pdf: Path, workbook: Path | None, web_page: Path | None = None) -> None:
         year, procedures = self.chosen_year, self.chosen_procedures
-        self._report_running = True
         self.make_button.setEnabled(False)
         self.report_status.setText("")
-        job = (
+        self.report_progress.run(
             self.context.op(
                 reports.write_annual_report,
                 year,
@@ -358,20 +362,15 @@ class ReportsPage(Page):
             )
             .with_progress(self.report_progress.progress)
             .on_done(self._report_made)
-            .on_error(self._report_failed)
-            .run()
+            .on_error(self._report_failed),
+            f"Counting the figures for {FinancialYear(year).label}…",
         )
-        if self._report_running:
-            counting = f"Counting the figures for {FinancialYear(year).label}…"
-            self.report_progress.start(job, counting)
 
     def _report_made(self, files: ReportFiles) -> None:
-        self._report_running = False
         self.report_progress.finish()
         self.make_button.setEnabled(True)
         self.last_report, self.last_workbook = files.pdf, files.workbook
-        if self.context.actor is not None:
-            UserState.of(self.context).set_value(self.REPORT_FOLDER_KEY, str(files.pdf.parent))
+        remember_folder(self, self.REPORT_TITLE, str(files.pdf))
         self.last_web_page = files.web_page
         text = f"{files.name} is saved as {files.pdf}"
         if files.workbook is not None:
@@ -382,13 +381,11 @@ class ReportsPage(Page):
         self.open_file(files.pdf)
 
     def _report_failed(self, exc: BaseException) -> None:
-        self._report_running = False
         self.report_progress.finish()
         self.make_button.setEnabled(True)
         show_error(self.report_error, error_text(exc, "making the annual report"))
 
     def _report_cancelled(self) -> None:
-        self._report_running = False
         self.make_button.setEnabled(True)
         self.report_status.setText("Cancelled: no report was saved.")
 
@@ -583,31 +580,25 @@ class ReportsPage(Page):
                 return
 
         def done(count: int) -> None:
-            self._export_running = False
             self.export_progress.finish()
             self.export_button.setEnabled(True)
             self.export_status.setText(f"Exported {count:,} {what} to {path}.")
 
         def failed(exc: BaseException) -> None:
-            self._export_running = False
             self.export_progress.finish()
             self.export_button.setEnabled(True)
             show_error(self.export_error, error_text(exc, f"exporting the {what}"))
 
-        self._export_running = True
         self.export_button.setEnabled(False)
-        job = (
+        self.export_progress.run(
             self.context.op(reports.export_data, what, path, start, end)
             .with_progress(self.export_progress.progress)
             .on_done(done)
-            .on_error(failed)
-            .run()
+            .on_error(failed),
+            f"Exporting the {what}…",
         )
-        if self._export_running:
-            self.export_progress.start(job, f"Exporting the {what}…")
 
     def _export_cancelled(self) -> None:
-        self._export_running = False
         self.export_button.setEnabled(True)
         self.export_status.setText("Cancelled: nothing was exported.")
 

@@ -14,7 +14,6 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
@@ -28,10 +27,14 @@ from crm_desktop.operations import procedure_policies as ops
 from crm_desktop.operations.policy import Permission
 from crm_desktop.services.workflow import ResponderChoice, ResponderResult
 from ui.context import AppContext
+from ui.discard import KeepsTypedWork
 from ui.widgets import compact_combo, error_label, error_text, show_error
 
 
-class ResponderDialog(QDialog):
+class ResponderDialog(KeepsTypedWork):
+    """Who responds at the stage; a manager's reason typed and not saved is not thrown
+    away without asking."""
+
     def __init__(
         self,
         context: AppContext,
@@ -116,6 +119,7 @@ class ResponderDialog(QDialog):
             self.status.setText(
                 "Saved, with the manager's reason." if result.override else "Saved."
             )
+            self.mark_clean()  # the reason is kept with the stage: nothing left to lose
             self.load()
 
         self.context.op(

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -115,6 +116,43 @@ def scrolled(content: QWidget, name: str, parent: QWidget | None = None) -> QScr
     area.setFrameShape(QFrame.Shape.NoFrame)
     area.setWidget(content)
     return area
+
+
+class PageTabs(QTabWidget):
+    """Tabs that fit a narrow or highly scaled window: each page scrolls on its own (so
+    the tab bar is only as wide as the window, never cut off or scrolled out of view)
+    and a tab's name that does not fit is shortened with "…", its whole name in its
+    tooltip. ``widget``, ``indexOf``, ``currentWidget`` and ``setCurrentWidget`` speak of
+    the pages themselves, not the scroll areas that hold them."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setUsesScrollButtons(False)
+        self.setElideMode(Qt.TextElideMode.ElideRight)
+
+    def add_page(self, page: QWidget, label: str, tooltip: str | None = None) -> int:
+        holder = scrolled(page, label, self)
+        holder.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the page's controls
+        index = self.addTab(holder, label)
+        # The whole name first: it is what a shortened tab leaves out.
+        self.setTabToolTip(index, f"{label}: {tooltip}" if tooltip else label)
+        return index
+
+    def widget(self, index: int) -> QWidget | None:
+        holder = super().widget(index)
+        page = holder.widget() if isinstance(holder, QScrollArea) else None
+        return page if page is not None else holder
+
+    def currentWidget(self) -> QWidget | None:  # type: ignore[override]
+        return self.widget(self.currentIndex())
+
+    def indexOf(self, page: QWidget) -> int:
+        return next((i for i in range(self.count()) if self.widget(i) is page), -1)
+
+    def setCurrentWidget(self, page: QWidget) -> None:
+        index = self.indexOf(page)
+        if index >= 0:
+            self.setCurrentIndex(index)
 
 
 def error_label(name: str, parent: QWidget | None = None) -> QLabel:

@@ -36,6 +36,7 @@ from crm_desktop.errors import ConflictError, ValidationError, conflict_message
 from crm_desktop.paths import resource_path
 
 __all__ = [
+    "APPOINTMENT_LETTER",
     "TEMPLATES",
     "Audience",
     "RenderedText",
@@ -182,6 +183,11 @@ TEMPLATES: dict[str, TemplateSpec] = {
         ),
     )
 }
+
+
+# The letter that confirms an Investigating Officer's or Independent Person's appointment:
+# offered after Appoint, as the letters after Acknowledge and Respond are.
+APPOINTMENT_LETTER = "investigator_appointment"
 
 
 def spec(key: str) -> TemplateSpec:

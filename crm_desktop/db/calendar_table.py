@@ -27,6 +27,7 @@ import functools
 import hashlib
 import importlib.metadata
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -42,6 +43,8 @@ from crm_desktop.errors import ValidationError
 
 __all__ = [
     "CHECKED_KEY",
+    "CalendarCheck",
+    "check_calendar_table",
     "closure_days_statement",
     "first_wrong_day",
     "install",
@@ -110,8 +113,8 @@ def _may_write_calendar(connection: sa.Connection) -> bool:
     )
 
 
-def _first_wrong_day(session: Session, cal: WorkingCalendar) -> dt.date | None:
-    expected = _expected_rows(cal)
+def _first_wrong(session: Session, expected: list[CalendarRow]) -> dt.date | None:
+    """The first day the table disagrees with ``expected`` on; None when it is right."""
     statement = sa.select(
         CalendarDay.day,
         CalendarDay.working_count,
@@ -131,11 +134,27 @@ def _first_wrong_day(session: Session, cal: WorkingCalendar) -> dt.date | None:
     return longer[min(len(expected), len(stored))][0]
 
 
+@dataclass(frozen=True)
+class CalendarCheck:
+    """The table compared with a calendar: the rows it should hold (built once, and
+    used again to rewrite it) and the first day it is wrong on (None: it is right)."""
+
+    calendar: WorkingCalendar
+    expected: list[CalendarRow]
+    first_wrong_day: dt.date | None
+
+
+def check_calendar_table(session: Session) -> CalendarCheck:
+    cal = working_calendar(session)
+    expected = _expected_rows(cal)
+    return CalendarCheck(cal, expected, _first_wrong(session, expected))
+
+
 def first_wrong_day(session: Session) -> dt.date | None:
     """The first day on which the calendar table disagrees with the working calendar
     (a day missing or extra, or a different count or working-day flag); None when the
     two agree on every day."""
-    return _first_wrong_day(session, working_calendar(session))
+    return check_calendar_table(session).first_wrong_day
 
 
 def _checked_against(session: Session) -> str | None:
@@ -178,10 +197,11 @@ def unchanged_since_checked(session: Session) -> bool:
     return stored.value == _checked_against(session)
 
 
-def remember_checked(session: Session) -> bool:
+def remember_checked(session: Session, checked: CalendarCheck | None = None) -> bool:
     """Record that the copy is right as it stands, for :func:`unchanged_since_checked`
-    (after comparing it once more, in this transaction). False, recording nothing, when
-    it is not right or this login may not change the settings."""
+    (after comparing it once more, in this transaction, with ``checked``'s rows if the
+    calendar is still the same). False, recording nothing, when it is not right or this
+    login may not change the settings."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         from crm_desktop.db.pg_security import may_write
@@ -189,7 +209,14 @@ def remember_checked(session: Session) -> bool:
         if not may_write(connection, "setting"):
             return False
     value = _checked_against(session)
-    if value is None or first_wrong_day(session) is not None:
+    if value is None:
+        return False
+    cal = working_calendar(session)
+    if checked is not None and checked.calendar is cal:
+        expected = checked.expected
+    else:
+        expected = _expected_rows(cal)
+    if _first_wrong(session, expected) is not None:
         return False
     row = session.get(Setting, CHECKED_KEY)
     if row is None:
@@ -199,14 +226,22 @@ def remember_checked(session: Session) -> bool:
     return True
 
 
-def sync_calendar_table(session: Session) -> int:
+def sync_calendar_table(session: Session, checked: CalendarCheck | None = None) -> int:
     """Bring the database's copy of the calendar (``calendar_day``) in line with the
     working calendar, rewriting only the days from the first one that differs.
+
+    ``checked``: a comparison made just before (in a read, on opening the database); its
+    rows are used again if the calendar is still the same (the closure days unchanged),
+    so the day rows are built once. The table itself is compared again here.
 
     Returns the number of rows written (0 when the copy was already right).
     """
     cal = working_calendar(session)
-    start = _first_wrong_day(session, cal)
+    if checked is not None and checked.calendar is cal:
+        expected = checked.expected
+    else:
+        expected = _expected_rows(cal)
+    start = _first_wrong(session, expected)
     if start is None:
         return 0
     connection = session.connection()
@@ -217,7 +252,8 @@ def sync_calendar_table(session: Session) -> int:
             start,
         )
         return 0
-    days = _expected_rows(cal, max(start, cal.first_day)) if start <= cal.last_day else []
+    # The rows from ``start`` on (the expected rows run day by day from the first).
+    days = expected[max((start - cal.first_day).days, 0) :]
     rows = [
         {"day": day, "working_count": count, "is_working": working, "statutory_count": statutory}
         for day, count, working, statutory in days

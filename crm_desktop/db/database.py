@@ -282,10 +282,16 @@ def _bring_calendar_table_up_to_date(database: Database) -> None:
         with database.session() as session:
             if calendar_table.unchanged_since_checked(session):
                 return  # found right before, and nothing has changed since
-            wrong = calendar_table.first_wrong_day(session)
-        if wrong is not None:
-            database.write(calendar_table.sync_calendar_table, actor=SYSTEM_ACTOR)
-        database.write(calendar_table.remember_checked, actor=SYSTEM_ACTOR)
+            checked = calendar_table.check_calendar_table(session)
+
+        def rewrite_and_remember(session: Session) -> None:
+            # The rows just compared are written (built once), unless the closure days
+            # changed in between; then what the table was found right against is kept.
+            if checked.first_wrong_day is not None:
+                calendar_table.sync_calendar_table(session, checked)
+            calendar_table.remember_checked(session, checked)
+
+        database.write(rewrite_and_remember, actor=SYSTEM_ACTOR)
     except ValidationError as exc:
         log.warning("The calendar table was not brought up to date: %s", exc)
 

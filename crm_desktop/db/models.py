@@ -580,7 +580,8 @@ class StageGrading(Base):
 
 
 class StageSuspension(Versioned, Base):
-    """The clock stopped from ``starts_on`` and resumed on ``ends_on`` (open while NULL)."""
+    """The clock stopped from ``starts_on`` and resumed on ``ends_on`` (open while NULL);
+    ``expected_resume_on``, when given, the day it is expected to restart."""
 
     __tablename__ = "stage_suspension"
 
@@ -588,6 +589,7 @@ class StageSuspension(Versioned, Base):
     stage_id: Mapped[int] = mapped_column(sa.ForeignKey("stage.id", ondelete="CASCADE"), index=True)
     starts_on: Mapped[dt.date] = mapped_column(sa.Date)
     ends_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    expected_resume_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     reason: Mapped[SuspensionReason] = mapped_column(enum_type(SuspensionReason))
     note: Mapped[str | None] = mapped_column(sa.Text)
     created_by: Mapped[str | None] = mapped_column(sa.String(80))

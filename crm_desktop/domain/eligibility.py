@@ -115,17 +115,13 @@ RULE_FORMER_EMPLOYEE = (
 RULE_PANEL_NOT_STAGE_TWO_IP = (
     f"Review panel: the Stage 2 Independent Person may not sit on it ({REGULATIONS}, reg. 19(3))"
 )
-RULE_IP_NO_OTHER_ROLE = (
-    "Independent Person: holds no other role on the same complaint"
-)
+RULE_IP_NO_OTHER_ROLE = "Independent Person: holds no other role on the same complaint"
 RULE_ONE_ROLE = (
     "One person, one role on a complaint: the investigation and its review stay separate "
     "(the Investigating Officer and the Independent Person speak to their reports at the "
     "review panel)"
 )
-RULE_NO_PART = (
-    "Whoever investigates or reviews a complaint must be impartial, with no part in it"
-)
+RULE_NO_PART = "Whoever investigates or reviews a complaint must be impartial, with no part in it"
 RULE_IO_SERVICE = (
     "Investigating Officer: may be an employee of the council, but not from the service "
     "complained about"

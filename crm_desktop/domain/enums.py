@@ -274,7 +274,7 @@ class AssignmentStatus(StrEnum):
 
     @property
     def label(self) -> str:
-        """"Offered", "Accepted", "Report received"."""
+        """ "Offered", "Accepted", "Report received"."""
         return self.value.capitalize()
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-__all__ = ["format_date", "working_days_text"]
+__all__ = ["format_date", "suspended_text", "working_days_text"]
 
 # The same text as f"{d.day} {d:%b %Y}" in the C or an English locale, but fixed: %b follows
 # the process locale, and Qt sets that from the user's environment at start-up, so a PC set
@@ -25,3 +25,13 @@ def format_date(d: date) -> str:
 def working_days_text(n: int) -> str:
     """``1 working day``, ``0 working days``, ``25 working days``."""
     return f"{n} working day" if n == 1 else f"{n} working days"
+
+
+def suspended_text(since: date | None, until: date | None) -> str:
+    """A suspended clock in a list: ``Suspended until 14 Mar 2025`` when the day it is
+    expected to restart is known, else ``Suspended since 3 Mar 2025``."""
+    if until is not None:
+        return f"Suspended until {format_date(until)}"
+    if since is not None:
+        return f"Suspended since {format_date(since)}"
+    return "Suspended"

@@ -336,6 +336,7 @@ ACTION_FORMS: Mapping[Action, ActionForm] = {
                 "advocate being appointed, or other.",
             ),
             Input("note", "Note"),
+            Input("expected_resume_on", "Expected to restart on"),
         ),
         "Stop the clock. The due date moves by the working days it is stopped.",
     ),

@@ -9,13 +9,15 @@ point belongs to) is left out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from crm_desktop.db.base import Base
 from crm_desktop.db.models import (
     Assignment,
     Directorate,
@@ -27,9 +29,16 @@ from crm_desktop.db.models import (
     Team,
     User,
 )
-from crm_desktop.domain.enums import AssignmentRole, AssignmentStatus, StageCode
+from crm_desktop.domain.enums import (
+    AssignmentRole,
+    AssignmentStatus,
+    LgscoDecision,
+    Outcome,
+    StageCode,
+    SuspensionReason,
+)
 
-__all__ = ["AuditWords", "field_label"]
+__all__ = ["AuditWords", "enum_label", "field_label"]
 
 # Links to the record an event belongs to, or to its neighbours: nothing to read.
 HIDDEN_LINKS = frozenset(
@@ -64,7 +73,38 @@ _LABELS = {
     "rag": "RAG rating",
     "seq": "number",
     "amount_pence": "amount",
+    "expected_resume_on": "expected to restart on",
 }
+
+
+def _enum_columns() -> Mapping[str, tuple[type[StrEnum], ...]]:
+    """Each column name that holds a choice (an enum) somewhere, with its enums; and the
+    workflow's details that do."""
+    found: dict[str, list[type[StrEnum]]] = {
+        "suspension_reason": [SuspensionReason],
+        "outcome_override": [Outcome],
+        "lgsco_decision": [LgscoDecision],
+    }
+    for table in Base.metadata.sorted_tables:
+        for column in table.columns:
+            enum_class = getattr(column.type, "enum_class", None)
+            if isinstance(enum_class, type) and issubclass(enum_class, StrEnum):
+                classes = found.setdefault(column.name, [])
+                if enum_class not in classes:
+                    classes.append(enum_class)
+    return {key: tuple(classes) for key, classes in found.items()}
+
+
+_ENUM_COLUMNS = _enum_columns()
+
+
+def enum_label(member: StrEnum) -> str:
+    """A choice as the screens show it: its label, else its value with a capital
+    ("Open", "Court proceedings", "Investigating Officer")."""
+    label = getattr(member, "label", None)
+    if isinstance(label, str) and label:
+        return label
+    return member.value[:1].upper() + member.value[1:]
 
 
 def field_label(key: str) -> str:
@@ -150,6 +190,10 @@ class AuditWords:
             return StageCode(value).label
         if key == "amount_pence" and isinstance(value, int):
             return f"£{value / 100:,.2f}"
+        if isinstance(value, str):
+            for enum_class in _ENUM_COLUMNS.get(key, ()):
+                if value in enum_class._value2member_map_:
+                    return enum_label(enum_class(value))
         return plain(value)
 
     def assignment_person(self, assignment_id: int | str | None) -> str:
@@ -181,17 +225,3 @@ def plain(value: object) -> str:
         except ValueError:
             return text
     return text
-
-
-def describe_fields(
-    words: AuditWords, items: Iterable[tuple[str, Any]], skip: frozenset[str] | set[str]
-) -> list[tuple[str, str]]:
-    """(label, value in words) for each field a reader may want, in the order given."""
-    out = []
-    for key, value in items:
-        if key in skip:
-            continue
-        text = words.value(key, value)
-        if text is not None:
-            out.append((field_label(key), text))
-    return out

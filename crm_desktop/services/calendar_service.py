@@ -67,9 +67,13 @@ class StageTimescales:
     council_response: int | None = None
     lgsco_enquiry_response: int | None = None
     remedy_escalation_percent: int | None = None
-    # From the case's procedure policy, when one covers the stage.
+    # The case's procedure policy, when one covers the stage.
     policy: StoredPolicy | None = None
-    policy_stage: StageRules | None = None
+
+    @property
+    def policy_stage(self) -> StageRules | None:
+        """The policy's rules for this stage (None without a policy that covers it)."""
+        return self.policy.rules.stage(self.stage) if self.policy is not None else None
 
     @property
     def clock_from(self) -> ClockFrom:
@@ -147,7 +151,6 @@ def timescales(
         lgsco_enquiry_response=values.get(TimescaleRule.LGSCO_ENQUIRY_RESPONSE),
         remedy_escalation_percent=values.get(TimescaleRule.REMEDY_ESCALATION_PERCENT),
         policy=policy if rules is not None else None,
-        policy_stage=rules,
     )
 
 

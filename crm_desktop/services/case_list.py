@@ -112,7 +112,8 @@ class CaseListRow(NamedTuple):
 
     ``stage_status`` is the current stage's ("open", "suspended", "closed");
     ``suspended_since`` the day an open suspension began; ``tone`` is set by
-    :func:`mark_due`: "overdue", "due soon", "suspended" or None.
+    :func:`mark_due`: "overdue", "due soon", "suspended" or None; ``suspended_until``
+    the day the open suspension is expected to end, when it was given.
     """
 
     id: int
@@ -129,6 +130,16 @@ class CaseListRow(NamedTuple):
     stage_status: str | None = None
     suspended_since: dt.date | None = None
     tone: str | None = None
+    suspended_until: dt.date | None = None
+
+
+def _open_suspension(column: sa.ColumnElement[Any]) -> sa.ScalarSelect[Any]:
+    """One value of the current stage's open suspension (a stage has at most one)."""
+    return (
+        sa.select(sa.func.min(column))
+        .where(_suspension.c.stage_id == _stage.c.id, _suspension.c.ends_on.is_(None))
+        .scalar_subquery()
+    )
 
 
 def _where(
@@ -200,14 +211,8 @@ def _page_statement(shape: tuple[str, bool, bool, tuple[str, ...]]) -> Page:
             _plain(_stage.c.due_on),
             sa.func.coalesce(_owner.c.display_name, _owner.c.username),
             _plain(_stage.c.status),
-            _plain(
-                sa.select(sa.func.min(_suspension.c.starts_on))
-                .where(
-                    _suspension.c.stage_id == _stage.c.id,
-                    _suspension.c.ends_on.is_(None),
-                )
-                .scalar_subquery()
-            ),
+            _plain(_open_suspension(_suspension.c.starts_on)),
+            _plain(_open_suspension(_suspension.c.expected_resume_on)),
         )
         .select_from(
             page.join(_case, _case.c.id == page.c.id)
@@ -272,6 +277,7 @@ def fetch_case_page(
                 stage_status,
                 None if since is None else day(since),
                 None,
+                None if until is None else day(until),
             )
         )
         for (
@@ -288,6 +294,7 @@ def fetch_case_page(
             owner,
             stage_status,
             since,
+            until,
         ) in rows
     ]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -46,11 +47,11 @@ from crm_desktop.domain.enums import (
     StageCode,
     StageStatus,
 )
-from crm_desktop.domain.formatting import format_date, working_days_text
+from crm_desktop.domain.formatting import format_date, suspended_text, working_days_text
 from crm_desktop.domain.workflow import Action, State
 from crm_desktop.errors import NotFound, UserFacingError
 from crm_desktop.services import clock
-from crm_desktop.services.audit_words import AuditWords, describe_fields, field_label
+from crm_desktop.services.audit_words import AuditWords, field_label
 from crm_desktop.services.cases import is_late_complaint
 from crm_desktop.services.procedure_policies import StoredPolicy, policy_for
 from crm_desktop.services.timeline import TimelineEntry, case_timeline
@@ -135,6 +136,17 @@ class StageView:
     due_provisional: bool = False
     policy: str = ""  # the procedure policy the case follows, for a stage it covers
     responder: str = ""  # who responds (or responded) at this stage, when recorded
+    # A suspended clock: the day it stopped, and the day it is expected to restart if given.
+    suspended_since: dt.date | None = None
+    suspended_until: dt.date | None = None
+
+    @property
+    def suspended_label(self) -> str:
+        """``Suspended until 14 Mar 2025`` (or ``since`` the day it stopped); "" when the
+        clock is not suspended."""
+        if self.status != StageStatus.SUSPENDED.value:
+            return ""
+        return suspended_text(self.suspended_since, self.suspended_until)
 
 
 @dataclass(frozen=True)
@@ -199,17 +211,18 @@ def _stage_view(
     state = case_state(session, case).value if case.current_stage_id == stage.id else ""
     days_left: int | None = None
     tone: str | None = None
+    since: StageSuspension | None = None
     if stage.status == StageStatus.SUSPENDED:
         since = session.scalar(
             sa.select(StageSuspension)
             .where(StageSuspension.stage_id == stage.id, StageSuspension.ends_on.is_(None))
             .limit(1)
         )
-        clock_text = (
-            f"Clock suspended since {format_date(since.starts_on)} ({since.reason})"
-            if since
-            else "Clock suspended"
-        )
+        clock_text = "Clock suspended"
+        if since is not None:
+            clock_text = f"Clock suspended since {format_date(since.starts_on)} ({since.reason})"
+            if since.expected_resume_on is not None:
+                clock_text += f", expected to restart on {format_date(since.expected_resume_on)}"
         tone = "suspended"
     elif stage.closed_on is not None:
         clock_text = f"Responded on {format_date(stage.closed_on)}"
@@ -301,6 +314,8 @@ def _stage_view(
         due_provisional=provisional,
         policy=policy_name,
         responder=(responder.display_name or responder.username) if responder else "",
+        suspended_since=since.starts_on if since is not None else None,
+        suspended_until=since.expected_resume_on if since is not None else None,
     )
 
 
@@ -337,6 +352,26 @@ _SKIP_KEYS = {
 _VERBS = {"create": "added", "update": "changed", "delete": "removed"}
 
 
+# The program's own words for a value, shown with a capital in the History tab as every
+# choice is ("Status: Open → Closed", "Closed on: None → 4 Mar 2024", "Cause: Resume").
+_PROGRAM_WORDS = frozenset({"none", "yes", "no"})
+_PROGRAM_CODES = frozenset({"cause", "field"})  # a due date change's cause and which date
+
+
+def _shown(key: str, text: str) -> str:
+    if text in _PROGRAM_WORDS or key in _PROGRAM_CODES:
+        return text[:1].upper() + text[1:]
+    return text
+
+
+def _fields_text(words: AuditWords, items: list[tuple[str, Any]]) -> str:
+    return "; ".join(
+        f"{field_label(key).capitalize()}: {_shown(key, text)}"
+        for key, value in items
+        if key not in _SKIP_KEYS and (text := words.value(key, value)) is not None
+    )
+
+
 def _history(session: Session, case_id: int) -> list[HistoryView]:
     words = AuditWords(session)
     rows = []
@@ -358,10 +393,7 @@ def _history(session: Session, case_id: int) -> list[HistoryView]:
                 what = Action(event.action).label
             except ValueError:
                 what = event.action.capitalize()
-            details = "; ".join(
-                f"{label.capitalize()}: {text}"
-                for label, text in describe_fields(words, sorted(after.items()), _SKIP_KEYS)
-            )
+            details = _fields_text(words, sorted(after.items()))
         else:
             verb = _VERBS.get(event.action)
             what = f"{entity} {verb}" if verb else f"{entity}: {event.action}"
@@ -371,19 +403,16 @@ def _history(session: Session, case_id: int) -> list[HistoryView]:
                     new = words.value(key, after[key])
                     if new is None:
                         continue
-                    old = words.value(key, before.get(key))
-                    changes.append(f"{field_label(key).capitalize()}: {old} → {new}")
+                    old = words.value(key, before.get(key)) or "none"
+                    changes.append(
+                        f"{field_label(key).capitalize()}: {_shown(key, old)} → {_shown(key, new)}"
+                    )
                 if not changes:
                     continue  # only its version or a link moved on: nothing a person changed
                 details = "; ".join(changes)
             else:
-                details = "; ".join(
-                    f"{label.capitalize()}: {text}"
-                    for label, text in describe_fields(
-                        words,
-                        sorted((k, v) for k, v in after.items() if v not in (None, "", [])),
-                        _SKIP_KEYS,
-                    )
+                details = _fields_text(
+                    words, sorted((k, v) for k, v in after.items() if v not in (None, "", []))
                 )
         rows.append(
             HistoryView(_local(event.occurred_at), words.who(event.username), what, details)

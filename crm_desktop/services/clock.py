@@ -108,6 +108,7 @@ class SuspensionView:
     reason: str  # a SuspensionReason value
     note: str | None
     created_by: str | None
+    expected_resume_on: date | None = None  # the day it is expected to restart, if given
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +155,7 @@ def _suspension_view(row: StageSuspension) -> SuspensionView:
         reason=str(row.reason),
         note=row.note,
         created_by=row.created_by,
+        expected_resume_on=row.expected_resume_on,
     )
 
 
@@ -606,8 +608,11 @@ def suspend_clock(
     reason: SuspensionReason | str,
     note: str | None,
     actor: str,
+    expected_resume_on: date | None = None,
 ) -> ClockView:
-    """Stop the stage's clock from ``starts_on``; the due date moves when it is resumed."""
+    """Stop the stage's clock from ``starts_on``; the due date moves when it is resumed.
+    ``expected_resume_on``, when known, is the day it is expected to restart (on or
+    after ``starts_on``): lists show the stage as suspended until then."""
     actor = _actor(actor)
     try:
         why = SuspensionReason(reason)
@@ -620,6 +625,13 @@ def suspend_clock(
     if why == SuspensionReason.OTHER and not text:
         raise ValidationError(
             "Say why the clock is suspended: the reason is 'other', so a note is needed.", "note"
+        )
+    if expected_resume_on is not None and expected_resume_on < starts_on:
+        raise ValidationError(
+            f"The clock cannot be expected to restart on {format_date(expected_resume_on)}, "
+            f"before it stops on {format_date(starts_on)}: give a day on or after "
+            f"{format_date(starts_on)}, or leave it out.",
+            "expected_resume_on",
         )
     stage, procedure = _load(session, stage_id)
     _require_not_closed(stage, "suspended")
@@ -653,6 +665,7 @@ def suspend_clock(
         stage_id=stage.id,
         starts_on=starts_on,
         ends_on=None,
+        expected_resume_on=expected_resume_on,
         reason=why,
         note=text or None,
         created_by=actor,

@@ -68,7 +68,15 @@ SCRUBBED_COLUMNS: dict[str, frozenset[str]] = {
 DELETED_TABLES = frozenset({"attachment", "notification", "outbox_message"})
 # Workflow events in the audit trail keep these details; the rest are masked.
 WORKFLOW_KEPT = frozenset(
-    {"on", "working_days", "suspension_reason", "grade", "outcome_override", "lgsco_decision"}
+    {
+        "on",
+        "working_days",
+        "suspension_reason",
+        "expected_resume_on",
+        "grade",
+        "outcome_override",
+        "lgsco_decision",
+    }
 )
 # The columns of the person table that are not personal (flags, links, bookkeeping).
 PERSON_KEPT = frozenset(

@@ -169,6 +169,9 @@ class QueueRow(NamedTuple):
     working_days_left: int | None
     owner: str | None
     detail: str
+    # A suspended clock: the day it stopped and the day it is expected to restart (if given).
+    suspended_since: dt.date | None = None
+    suspended_until: dt.date | None = None
 
 
 # --------------------------------------------------------------------------- helpers
@@ -457,7 +460,10 @@ def _my_open_statement(limited: bool) -> Statement:
 @functools.cache
 def _open_suspensions_statement() -> Statement:
     return sa.select(
-        StageSuspension.stage_id, StageSuspension.starts_on, _code(StageSuspension.reason)
+        StageSuspension.stage_id,
+        StageSuspension.starts_on,
+        _code(StageSuspension.reason),
+        StageSuspension.expected_resume_on,
     ).where(
         StageSuspension.stage_id.in_(sa.bindparam("stage_ids", expanding=True)),
         StageSuspension.ends_on.is_(None),
@@ -666,14 +672,16 @@ def my_open_cases(
     rows = _run(session, _my_open_statement(limit is not None), params, limit, where)
     suspended, closed = StageStatus.SUSPENDED, StageStatus.CLOSED
     suspended_ids = [row[8] for row in rows if row[6] == suspended]
-    since: dict[int, tuple[dt.date, str]] = {}
+    since: dict[int, tuple[dt.date, str, dt.date | None]] = {}
     if suspended_ids:
         found = session.connection().execute(
             _open_suspensions_statement(), {"stage_ids": suspended_ids}
         )
-        since = {stage_id: (starts_on, reason) for stage_id, starts_on, reason in found}
+        since = {row[0]: (row[1], row[2], row[3]) for row in found}
     result: list[QueueRow] = []
     for case_id, reference, procedure, code, due, owner, status, closed_on, stage_id, days in rows:
+        stopped_on: dt.date | None = None
+        until: dt.date | None = None
         if status is None:
             detail = "No stage yet"
         elif status == closed:
@@ -682,20 +690,26 @@ def my_open_cases(
             )
         elif status == suspended:
             started = since.get(stage_id)
-            detail = (
-                f"Clock suspended since {format_date(started[0])} ({started[1]})"
-                if started
-                else "Clock suspended"
-            )
+            detail = "Clock suspended"
+            if started:
+                stopped_on, reason, until = started
+                detail = f"Clock suspended since {format_date(stopped_on)} ({reason})"
+                if until is not None:
+                    detail += f", expected to restart on {format_date(until)}"
         else:
             detail = _left_text(days)
-        result.append(QueueRow(case_id, reference, procedure, code or "", due, days, owner, detail))
+        line = QueueRow(case_id, reference, procedure, code or "", due, days, owner, detail)
+        if stopped_on is not None:
+            line = line._replace(suspended_since=stopped_on, suspended_until=until)
+        result.append(line)
     return result
 
 
 def _stage_rows(rows: Rows, *, overdue: bool) -> list[QueueRow]:
     result: list[QueueRow] = []
     append = result.append
+    # Looked up once: an enum member's value is a descriptor call each time.
+    children, stage_3 = Procedure.CHILDREN.value, StageCode.STAGE_3.value
     for (
         case_id,
         reference,
@@ -714,7 +728,7 @@ def _stage_rows(rows: Rows, *, overdue: bool) -> list[QueueRow]:
         )
         if extended:
             detail = f"{detail}; extended by {working_days_text(extended)}"
-        if procedure == Procedure.CHILDREN.value and code == StageCode.STAGE_3.value:
+        if procedure == children and code == stage_3:
             # The review panel's clock that is running (SI 2006/1738 regs. 19-21).
             detail = f"{review_panel_step(panel, report)}: {detail}"
         if provisional:

@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from crm_desktop.db.models import AuditEvent, Case, Nature
-from crm_desktop.domain.enums import StageCode
 from crm_desktop.domain.formatting import format_date
 from crm_desktop.domain.workflow import Action
 from crm_desktop.services.audit_words import AuditWords, field_label
@@ -45,7 +44,7 @@ def _load(text: str | None) -> dict[str, Any]:
     return loaded if isinstance(loaded, dict) else {}
 
 
-def _workflow_text(action: str, details: dict[str, Any]) -> str:
+def _workflow_text(action: str, details: dict[str, Any], words: AuditWords) -> str:
     try:
         label = Action(action).label
     except ValueError:
@@ -53,6 +52,7 @@ def _workflow_text(action: str, details: dict[str, Any]) -> str:
     parts = [f"{label} on {_date(details.get('on'))}"]
     for key, title in (
         ("suspension_reason", "reason"),
+        ("expected_resume_on", "expected to restart on"),
         ("working_days", "working days"),
         ("grade", "new grade"),
         ("outcome_override", "outcome set to"),
@@ -62,8 +62,10 @@ def _workflow_text(action: str, details: dict[str, Any]) -> str:
     ):
         if key in details:
             value = details[key]
-            if key == "grade":
-                value = StageCode(value).label
+            # A choice in its label ("Court proceedings", "Upheld"), a date as 14 Mar 2024;
+            # the officer's own words as written.
+            if key not in ("reason", "note"):
+                value = words.value(key, value) or value
             parts.append(f"{title}: {value}")
     return "; ".join(parts)
 
@@ -79,10 +81,11 @@ def _describe(
         before = mask_values(event.entity, before) or {}
         after = mask_values(event.entity, after) or {}
     if event.entity == "workflow":
-        return _workflow_text(event.action, after)
+        return _workflow_text(event.action, after, words)
     if event.entity == "representation" and event.action == "create":
+        kind = words.value("kind", after.get("kind"))
         return (
-            f"Case {after.get('reference')} recorded ({after.get('kind')}, received "
+            f"Case {after.get('reference')} recorded ({kind}, received "
             f"{_date(after.get('received_on'))})"
         )
     if event.entity == "due_date_change" and event.action == "create":
@@ -98,7 +101,7 @@ def _describe(
     if event.entity == "point_outcome":
         outcome = after.get("outcome")
         if event.action in ("create", "update") and outcome:
-            return f"Complaint point outcome recorded: {outcome}"
+            return f"Complaint point outcome recorded: {words.value('outcome', outcome)}"
     if event.entity == "assignment" and event.action == "create":
         role = words.value("role", after.get("role")) or "Someone"
         person = words.value("person_id", after.get("person_id"))

@@ -89,6 +89,7 @@ class ActionInput:
     agreed_with_complainant: bool = False  # extend
     beyond_limit_reason: str | None = None  # extend: a manager's reason to pass the limit
     suspension_reason: SuspensionReason | None = None  # suspend
+    expected_resume_on: dt.date | None = None  # suspend: the day it should restart
     grade: StageCode | None = None  # regrade
     outcome_override: Outcome | None = None  # respond: overrides the points' outcome
     panel_report_on: dt.date | None = None  # respond at children's Stage 3
@@ -261,6 +262,7 @@ def _record_workflow_event(
         "response_received_on",
         "agreed_until",
         "lgsco_response_due_on",
+        "expected_resume_on",
     ):
         day = getattr(data, key)
         if day is not None:
@@ -328,7 +330,13 @@ def _suspend(
     stage = _stage(stage)
     assert data.suspension_reason is not None  # required: checked by perform
     clock.suspend_clock(
-        session, stage.id, data.on, data.suspension_reason, data.note, actor.username
+        session,
+        stage.id,
+        data.on,
+        data.suspension_reason,
+        data.note,
+        actor.username,
+        expected_resume_on=data.expected_resume_on,
     )
     return stage.id
 

@@ -113,6 +113,29 @@ def test_a_closure_day_reaches_the_table_in_the_same_save(any_database: Database
         assert first_wrong_day(session) is None
 
 
+def test_a_rewrite_builds_the_calendar_rows_once(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crm_desktop.db import calendar_table
+
+    built: list[date | None] = []
+    build = calendar_table._expected_rows
+
+    def counted(cal, start=None):  # type: ignore[no-untyped-def]
+        built.append(start)
+        return build(cal, start)
+
+    monkeypatch.setattr(calendar_table, "_expected_rows", counted)
+    database.write(
+        lambda s: add_closure_day(s, MANAGER, date(2024, 3, 5), "Staff training"),
+        actor="manager",
+    )
+    assert built == [None]  # compared and rewritten from the same rows
+    monkeypatch.undo()
+    with database.session() as session:
+        assert first_wrong_day(session) is None
+
+
 def test_a_failed_save_leaves_the_table_as_it_was(database: Database) -> None:
     before = _stored(database)
 
@@ -128,8 +151,10 @@ def test_a_failed_save_leaves_the_table_as_it_was(database: Database) -> None:
 
 @pytest.mark.parametrize("damage", ["count", "flag", "missing", "extra"])
 def test_a_damaged_table_is_reported_and_rewritten_on_the_next_open(
-    sqlite_url: str, damage: str
+    sqlite_url: str, damage: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from crm_desktop.db import calendar_table
+
     database = open_database(sqlite_url)
     table = CalendarDay.__table__
     day = date(2031, 7, 15)
@@ -156,7 +181,14 @@ def test_a_damaged_table_is_reported_and_rewritten_on_the_next_open(
         assert any("working-day calendar is wrong from" in p for p in report.problems)
     finally:
         database.dispose()
+    built: list[object] = []
+    build = calendar_table._expected_rows
+    monkeypatch.setattr(
+        calendar_table, "_expected_rows", lambda *args: built.append(args) or build(*args)
+    )
     reopened = open_database(sqlite_url)
+    monkeypatch.undo()
+    assert len(built) == 1  # compared (a read) and rewritten (a write) from the same rows
     try:
         assert _stored(reopened) == expected
         assert not check_database(reopened).problems
@@ -191,13 +223,13 @@ def test_due_soon_is_counted_from_the_table_as_the_calendar_counts_it(
 def _comparisons(monkeypatch: pytest.MonkeyPatch) -> list[date | None]:
     """What each day-by-day comparison of the table found, from now on."""
     found: list[date | None] = []
-    compare = calendar_table.first_wrong_day
+    compare = calendar_table._first_wrong
 
-    def counted(session: Session) -> date | None:
-        found.append(compare(session))
+    def counted(session: Session, expected: list[calendar_table.CalendarRow]) -> date | None:
+        found.append(compare(session, expected))
         return found[-1]
 
-    monkeypatch.setattr(calendar_table, "first_wrong_day", counted)
+    monkeypatch.setattr(calendar_table, "_first_wrong", counted)
     return found
 
 
@@ -245,16 +277,16 @@ def test_a_closure_day_put_in_by_hand_makes_the_next_open_compare_and_rewrite(
     comparisons = _comparisons(monkeypatch)
     reopened = open_database(sqlite_url)
     try:
-        # Found wrong from that day; rewritten; found right (in the same transaction as
-        # the record of it).
-        assert comparisons == [day, None]
+        # Found wrong from that day (on reading, and again in the write that rewrites
+        # it); found right in the same transaction as the record of it.
+        assert comparisons == [day, day, None]
         assert dict((d, w) for d, _, w in _stored(reopened))[day] is False
         with reopened.session() as session:
             assert calendar_table.unchanged_since_checked(session)
     finally:
         reopened.dispose()
     _reopen(sqlite_url)
-    assert comparisons == [day, None]  # found right and recorded: not compared again
+    assert comparisons == [day, day, None]  # found right and recorded: not compared again
 
 
 def test_another_version_of_the_bank_holidays_makes_the_next_open_compare(

@@ -1,5 +1,6 @@
 """The case list tells the truth at a glance: overdue and due soon as the queues say,
-suspended cases as suspended with the day the clock stopped, blank due dates (closed
+suspended cases as suspended with the day the clock stopped (and the day it is expected
+to restart, when given), blank due dates (closed
 cases) last whichever way the list is sorted, and the owner's name."""
 
 from __future__ import annotations
@@ -44,6 +45,18 @@ def _build(session: Session) -> None:
             reason=SuspensionReason.COURT_PROCEEDINGS,
         )
     )
+    expected = add_case(session, reference="COR-2025-00005", due_on=dt.date(2025, 5, 1))
+    stage = session.get(Stage, expected.current_stage_id)
+    assert stage is not None
+    stage.status = StageStatus.SUSPENDED
+    session.add(
+        StageSuspension(
+            stage_id=stage.id,
+            starts_on=dt.date(2025, 5, 12),
+            expected_resume_on=dt.date(2025, 6, 16),
+            reason=SuspensionReason.AWAITING_INFORMATION,
+        )
+    )
     add_case(
         session,
         reference="COR-2024-00009",
@@ -68,6 +81,11 @@ def test_tones_owner_and_suspension(database: Database) -> None:
     assert rows["COR-2025-00003"].tone is None
     stopped = rows["COR-2025-00004"]
     assert stopped.tone == "suspended" and stopped.suspended_since == dt.date(2025, 4, 7)
+    assert stopped.suspended_until is None  # no day was given for it to restart
+    expected = rows["COR-2025-00005"]
+    assert expected.tone == "suspended"
+    assert expected.suspended_since == dt.date(2025, 5, 12)
+    assert expected.suspended_until == dt.date(2025, 6, 16)
     assert rows["COR-2024-00009"].tone is None  # closed: its old due date means nothing
 
 

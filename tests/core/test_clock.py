@@ -323,6 +323,69 @@ def test_suspend_then_resume_moves_due_date_by_working_days_across_easter(
         assert "awaiting information" in row.reason
 
 
+def test_a_suspension_keeps_the_day_it_is_expected_to_restart(db: Database) -> None:
+    stage_id = started(db)
+    view = db.write(
+        lambda s: suspend_clock(
+            s,
+            stage_id,
+            date(2024, 3, 11),
+            AWAITING,
+            None,
+            "bob",
+            expected_resume_on=date(2024, 3, 22),
+        )
+    )
+    assert view.open_suspension is not None
+    assert view.open_suspension.expected_resume_on == date(2024, 3, 22)
+    # Only expected: the due date moves by the days actually stopped, when it restarts.
+    view = db.write(lambda s: resume_clock(s, stage_id, date(2024, 3, 13), "bob"))
+    assert view.suspended_days == 2
+    assert view.suspensions[0].expected_resume_on == date(2024, 3, 22)
+    # Without one it is None; and the same day as the stop is allowed.
+    view = db.write(lambda s: suspend_clock(s, stage_id, date(2024, 3, 14), AWAITING, None, "bob"))
+    assert view.open_suspension is not None and view.open_suspension.expected_resume_on is None
+
+
+def test_an_expected_restart_before_the_stop_is_refused(db: Database) -> None:
+    stage_id = started(db)
+    message = refused(
+        db,
+        stage_id,
+        lambda s: suspend_clock(
+            s,
+            stage_id,
+            date(2024, 3, 11),
+            AWAITING,
+            None,
+            "bob",
+            expected_resume_on=date(2024, 3, 8),
+        ),
+        "cannot be expected to restart on 8 Mar 2024, before it stops on 11 Mar 2024",
+    )
+    assert "on or after 11 Mar 2024, or leave it out" in message
+    with pytest.raises(ValidationError) as info:
+        db.write(
+            lambda s: suspend_clock(
+                s, stage_id, date(2024, 3, 11), AWAITING, None, "bob", date(2024, 3, 8)
+            )
+        )
+    assert info.value.field == "expected_resume_on"
+    view = db.write(
+        lambda s: suspend_clock(
+            s,
+            stage_id,
+            date(2024, 3, 11),
+            AWAITING,
+            None,
+            "bob",
+            expected_resume_on=date(2024, 3, 11),
+        )
+    )
+    assert view.open_suspension is not None
+    assert view.open_suspension.expected_resume_on == date(2024, 3, 11)
+
+
 def test_suspension_over_the_bank_holiday_alone_adds_one_day(db: Database) -> None:
     stage_id = started(db)
     db.write(lambda s: suspend_clock(s, stage_id, date(2024, 3, 28), AWAITING, None, "bob"))

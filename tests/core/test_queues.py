@@ -497,6 +497,27 @@ def test_my_open_cases(db: Database) -> None:
         assert [r.reference for r in my_open_cases(session, AS_OF, "bob")] == ["B"]
         with pytest.raises(NotFound):
             my_open_cases(session, AS_OF, "zoe")
+    suspended = next(r for r in rows if r.reference == "H")
+    assert (suspended.suspended_since, suspended.suspended_until) == (date(2024, 3, 18), None)
+    assert all(r.suspended_since is None for r in rows if r.reference != "H")
+
+
+def test_my_open_cases_say_when_a_suspended_clock_should_restart(db: Database) -> None:
+    def expect(session: Session) -> None:
+        row = session.scalars(
+            sa.select(StageSuspension).where(StageSuspension.ends_on.is_(None))
+        ).one()
+        row.expected_resume_on = date(2024, 4, 12)
+
+    db.write(expect)
+    with db.session() as session:
+        rows = my_open_cases(session, AS_OF, "alice")
+    suspended = next(r for r in rows if r.reference == "H")
+    assert suspended.suspended_since == date(2024, 3, 18)
+    assert suspended.suspended_until == date(2024, 4, 12)
+    assert suspended.detail == (
+        "Clock suspended since 18 Mar 2024 (court proceedings), expected to restart on 12 Apr 2024"
+    )
 
 
 def test_registry_runs_every_queue(db: Database) -> None:

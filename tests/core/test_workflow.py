@@ -719,7 +719,7 @@ def test_later_stages_link_back_and_the_timeline_shows_every_event(driver: Drive
         for prefix in (
             "Case CSC",
             "Acknowledge on",
-            "Suspend on 5 Mar 2024; reason: court",
+            "Suspend on 5 Mar 2024; reason: Court proceedings",
             "Resume on 12 Mar 2024",
             "Respond on",
             "Record a request",

@@ -276,7 +276,7 @@ def test_each_action_dialog_asks_what_the_workflow_table_says(
             }
             if "panel_report_on" in expected:
                 expected.add("panel_report")
-            for optional in ("response_received_on", "lgsco_response_due_on"):
+            for optional in ("response_received_on", "lgsco_response_due_on", "expected_resume_on"):
                 if optional in expected:  # a box says the date is given
                     expected.add(f"{optional}_given")
             assert set(dialog.fields) == expected, (action, code)

@@ -13,6 +13,7 @@ from crm_desktop.db.models import Case
 from crm_desktop.domain.access import Actor
 from crm_desktop.domain.enums import Kind, Procedure
 from crm_desktop.domain.workflow import Action
+from crm_desktop.services.case_list import CaseListQuery, fetch_case_page
 from crm_desktop.services.cases import (
     CaseEdit,
     NewCase,
@@ -21,11 +22,14 @@ from crm_desktop.services.cases import (
     create_case,
     edit_case,
 )
+from crm_desktop.services.queues import my_open_cases
 from crm_desktop.services.workflow import ActionInput, perform
 from tests.ui.conftest import TODAY
 from ui.case_form import CaseDialog
+from ui.case_table_model import display_value
 from ui.context import AppContext
 from ui.notifier import RecordingNotifier
+from ui.queues_page import queue_columns
 from ui.widgets import to_qdate
 
 
@@ -81,8 +85,14 @@ def test_the_form_shows_the_case(qtbot, context: AppContext, case_id: int) -> No
         == "Ann Other"
     )
     tabs = [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())]
-    assert tabs[-2:] == ["Correspondence", "Attachments"]
-    assert dialog.tabs.widget(tabs.index("Correspondence")) is dialog.correspondence_tab
+    assert tabs[-2:] == ["Letters", "Files"]
+    letters = tabs.index("Letters")
+    assert dialog.tabs.widget(letters) is dialog.correspondence_tab
+    assert dialog.tabs.indexOf(dialog.correspondence_tab) == letters
+    # A short name says the whole in its tooltip.
+    assert dialog.tabs.tabToolTip(letters).startswith("Letters: letters and emails")
+    dialog.tabs.setCurrentWidget(dialog.attachments_tab)
+    assert dialog.tabs.currentWidget() is dialog.attachments_tab
     for widget in (
         dialog.details_tab.summary,
         dialog.details_tab.service_area,
@@ -246,3 +256,99 @@ def test_points_outcomes_and_action_items(
     dialog.items_tab.item_learning.setChecked(True)
     dialog.items_tab.complete_item()
     assert dialog.items_tab.items_model.row_at(0).done_on == TODAY
+
+
+def test_a_suspension_says_until_when(
+    qtbot,  # type: ignore[no-untyped-def]
+    context: AppContext,
+    case_id: int,
+    database: Database,
+) -> None:
+    dialog = _open(qtbot, context, case_id)
+    ack = dialog.stage_tab.open_action(Action.ACKNOWLEDGE)
+    ack.on.setDate(to_qdate(dt.date(2025, 5, 2)))
+    ack.ok_button.click()
+    assert ack.result_value is not None
+    suspend = dialog.stage_tab.open_action(Action.SUSPEND)
+    suspend.on.setDate(to_qdate(dt.date(2025, 5, 12)))
+    given, day = suspend.dates["expected_resume_on"]
+    assert given is not None and not given.isChecked()  # optional: asked for only if known
+    given.setChecked(True)
+    day.setDate(to_qdate(dt.date(2025, 5, 9)))
+    suspend.ok_button.click()
+    assert suspend.result_value is None
+    message = suspend.field_errors["expected_resume_on"].text()
+    assert "before it stops on 12 May 2025" in message, message
+    label = suspend.field_errors["expected_resume_on"]
+    qtbot.waitUntil(lambda: label.height() >= label.heightForWidth(label.width()))  # every line
+    assert dialog.detail is not None and dialog.detail.stage is not None
+    assert dialog.detail.stage.status == "open"  # refused: nothing changed
+    day.setDate(to_qdate(dt.date(2025, 6, 16)))
+    suspend.ok_button.click()
+    assert suspend.result_value is not None, suspend.error.text()
+
+    # The case window: the heading line, the stage's due date and clock, the stages table.
+    assert dialog.subheading.text().startswith("Suspended until 16 Jun 2025 · received")
+    values = dialog.stage_tab.stage_values
+    assert values["due"].text().startswith("Suspended until 16 Jun 2025")
+    assert "2 Jun 2025" not in values["due"].text()  # not the old due date
+    assert values["clock"].text().endswith("expected to restart on 16 Jun 2025")
+    stages = dialog.stage_tab.stages_model
+    due_column = next(
+        i
+        for i in range(stages.columnCount())
+        if stages.headerData(i, Qt.Orientation.Horizontal) == "Due"
+    )
+    assert stages.data(stages.index(0, due_column)) == "Suspended until 16 Jun 2025"
+
+    texts = [entry.text for entry in dialog.detail.timeline]
+    assert any("expected to restart on: 16 Jun 2025" in t for t in texts), texts
+
+    # The case list and the queues say the same.
+    with database.session() as session:
+        rows = fetch_case_page(session, CaseListQuery(sort="reference"))
+        queue = my_open_cases(session, TODAY, "officer1")
+    row = next(r for r in rows if r.id == case_id)
+    assert display_value(row, "status") == "Suspended"
+    assert display_value(row, "due") == "Suspended until 16 Jun 2025"
+    queued = next(r for r in queue if r.case_id == case_id)
+    shown = {c.title: c.text(queued) for c in queue_columns("my-open")}
+    assert shown["Status"] == "Suspended"
+    assert shown["Due"] == "Suspended until 16 Jun 2025"
+
+    # Resumed: the due date again, moved on by the days stopped.
+    resume = dialog.stage_tab.open_action(Action.RESUME)
+    resume.on.setDate(to_qdate(dt.date(2025, 5, 14)))
+    resume.ok_button.click()
+    assert resume.result_value is not None
+    assert dialog.subheading.text().startswith("Open · received")
+    assert values["due"].text() == "4 Jun 2025"
+
+    # The History tab says the stage's status by its label, with its capital.
+    model = dialog.history_tab.history_model
+    shown = [str(model.data(model.index(row, 3))) for row in range(model.rowCount())]
+    assert any("Status: Open → Suspended" in text for text in shown), shown
+    assert any("Status: Suspended → Open" in text for text in shown), shown
+    assert not [text for text in shown if ": open" in text or "→ open" in text], shown
+
+
+def test_a_suspension_with_no_restart_day_says_since_when(
+    qtbot,  # type: ignore[no-untyped-def]
+    context: AppContext,
+    case_id: int,
+    database: Database,
+) -> None:
+    dialog = _open(qtbot, context, case_id)
+    ack = dialog.stage_tab.open_action(Action.ACKNOWLEDGE)
+    ack.on.setDate(to_qdate(dt.date(2025, 5, 2)))
+    ack.ok_button.click()
+    suspend = dialog.stage_tab.open_action(Action.SUSPEND)
+    suspend.on.setDate(to_qdate(dt.date(2025, 5, 12)))
+    suspend.ok_button.click()
+    assert suspend.result_value is not None, suspend.error.text()
+    assert dialog.subheading.text().startswith("Suspended since 12 May 2025 · received")
+    assert dialog.stage_tab.stage_values["due"].text().startswith("Suspended since 12 May 2025")
+    with database.session() as session:
+        rows = fetch_case_page(session, CaseListQuery(sort="reference"))
+    row = next(r for r in rows if r.id == case_id)
+    assert display_value(row, "due") == "Suspended since 12 May 2025"

@@ -36,6 +36,7 @@ from ui.case_form import CaseDialog
 from ui.context import AppContext
 from ui.investigators_page import InvestigatorsPage, parse_money
 from ui.main_window import MainWindow
+from ui.notifier import RecordingNotifier
 from ui.widgets import RowsModel, to_qdate
 from ui.workspace import InvestigatorWorkspace
 
@@ -373,6 +374,74 @@ def test_assign_flow_override_offer_accept_report_and_replace(
     notes = _texts(dialog.assignments_model, 8)
     assert "Stopped at 80% through illness" in notes[2]
     _check_model(qtmodeltester, dialog.assignments_model)
+
+
+def test_after_an_appointment_its_letter_is_offered(
+    qtbot,  # type: ignore[no-untyped-def]
+    context: AppContext,
+    database: Database,
+    people: dict[str, Actor],
+    pool: dict[str, int],
+    children: tuple[int, int],
+) -> None:
+    _pool(database, people["officer"], "Carol Cole")
+    notifier = context.notifier
+    assert isinstance(notifier, RecordingNotifier)
+    form = CaseDialog(context, case_id := children[0])
+    qtbot.addWidget(form)
+    form.show()
+    dialog = form.people_tab.appoint()
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+
+    # "Not now": the appointment is made, and no letter window opens.
+    notifier.answer = False
+    dialog.role.setCurrentIndex(dialog.role.findData(IP.value))
+    _choose(dialog, "Bob Baxter")
+    dialog.offer_button.click()
+    offered = [m for m in notifier.messages if m[:2] == ("confirm", "Send the letter?")]
+    assert len(offered) == 1, notifier.messages
+    assert offered[0][2] == (
+        "Bob Baxter is offered the role of Independent Person. Write the letter that goes with it "
+        "(Appointment of IO or IP) now?"
+    )
+    assert form.correspondence_tab.letter_dialog is None
+
+    # "Write the letter": the letter window opens on the appointment letter, filled in
+    # for the person just appointed (not the stage's other appointment).
+    notifier.answer = True
+    dialog.role.setCurrentIndex(dialog.role.findData(IO.value))
+    _choose(dialog, "Alice Allman")
+    dialog.offer_button.click()
+    letter = form.correspondence_tab.letter_dialog
+    assert letter is not None and letter.isVisible()
+    qtbot.addWidget(letter)
+    assert letter.template.currentData() == "investigator_appointment"
+    with database.session() as session:
+        alice = next(
+            a for a in inv.case_assignments(session, case_id) if a.person_name == "Alice Allman"
+        )
+    assert letter.assignment_id == alice.id
+    assert letter.preview_result is not None, letter.error.text()
+    assert "Alice Allman" in letter.recipient.text()
+    assert letter.subject.text().startswith("Appointment as Investigating Officer:")
+    assert "Dear Alice Allman" in letter.body.toPlainText()
+    letter.reject()
+
+    # A replacement is an appointment too: its letter is about the new person.
+    _pick(dialog, "Alice Allman")
+    dialog.accept_button.click()
+    _pick(dialog, "Alice Allman")
+    _choose(dialog, "Carol Cole")
+    dialog.reason.setText("Moved to another council")
+    notifier.answer = False
+    before = len(notifier.messages)
+    _pick(dialog, "Alice Allman")
+    dialog.replace_button.click()
+    assert _statuses(database, case_id)[-1] == ("Carol Cole", IO.value, "offered")
+    asked = [m for m in notifier.messages[before:] if m[:2] == ("confirm", "Send the letter?")]
+    assert len(asked) == 1
+    assert asked[0][2].startswith("Carol Cole is offered the role of Investigating Officer.")
 
 
 def test_a_stage_that_appoints_nobody_says_so(

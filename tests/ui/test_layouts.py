@@ -113,3 +113,26 @@ def test_the_check_finds_a_button_off_the_screen(qapp) -> None:  # type: ignore[
     assert "test: button 'Record the case' is outside the screen" in found
     assert any("is cut" in problem for problem in found)
     dialog.close()
+
+
+def test_the_check_finds_tabs_shortened_to_fit(qapp) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout
+
+    from ui.layout_check import _problems
+    from ui.widgets import PageTabs
+
+    dialog = QDialog()
+    layout = QVBoxLayout(dialog)
+    tabs = PageTabs(dialog)
+    tabs.setAccessibleName("Sections")
+    for name in ("Correspondence", "Attachments", "Action items", "Timeline"):
+        tabs.add_page(QLabel(name), name)
+    layout.addWidget(tabs)
+    dialog.show()
+    dialog.resize(tabs.tabBar().sizeHint().width() + 80, 200)
+    qapp.processEvents()
+    assert _problems(dialog, "test") == []
+    dialog.setFixedWidth(200)
+    qapp.processEvents()
+    assert "test: the tabs of 'Sections' are shortened to fit" in _problems(dialog, "test")
+    dialog.close()

@@ -172,3 +172,32 @@ def test_an_action_without_a_letter_offers_none(qtbot, context: AppContext, case
     case.show()
     assert not case.stage_tab.offer_letter(Action.WITHDRAW)
     assert not [m for m in context.notifier.messages if m[0] == "confirm"]  # type: ignore[attr-defined]
+
+
+def test_started_is_said_only_of_work_still_running(qtbot, context: AppContext) -> None:  # type: ignore[no-untyped-def]
+    """One way for every screen to know its long work is still under way (to show its
+    progress and Cancel): ``run(started=...)``, never called for work already finished."""
+    from crm_desktop.operations import cases as case_ops
+    from ui.queues_page import ProgressStrip
+    from ui.runner import Runner
+
+    done: list[object] = []
+    started: list[object] = []
+    # The tests' runner finishes the work inside run(): nothing is under way after it.
+    context.op(case_ops.reference_choices).on_done(done.append).run(started=started.append)
+    assert len(done) == 1 and started == []
+    strip = ProgressStrip("Test")
+    qtbot.addWidget(strip)
+    strip.run(context.op(case_ops.reference_choices).on_done(done.append), "Working…")
+    assert strip.job is None and strip.isHidden()
+
+    # A real worker thread: the work is under way when run() returns.
+    context.runner = Runner()
+    job = strip.run(
+        context.op(case_ops.reference_choices).on_done(lambda v: (done.append(v), strip.finish())),
+        "Working…",
+    )
+    assert strip.job is job and strip.label.text() == "Working…"
+    qtbot.waitUntil(lambda: len(done) == 3, timeout=10000)
+    assert strip.job is None
+    context.runner.wait()

@@ -12,6 +12,7 @@ from tests.factories import add_case
 from ui.admin_page import AdminPage, PoliciesSection
 from ui.case_form import CaseDialog
 from ui.context import AppContext
+from ui.notifier import RecordingNotifier
 from ui.widgets import to_qdate
 
 
@@ -114,10 +115,22 @@ def test_the_stage_2_responder_dialog(  # type: ignore[no-untyped-def]
     assert dialog is not None
     qtbot.addWidget(dialog)
     assert dialog.reason.isVisibleTo(dialog)
+    dialog.show()
     dialog.combo.setCurrentIndex(1)
     dialog.reason.setText("The only officer who knows this service; checked by the director")
+    # A reason typed and not saved: closing asks first.
+    notifier = context.notifier
+    assert isinstance(notifier, RecordingNotifier)
+    notifier.answer = False
+    dialog.reject()
+    assert dialog.isVisible()
+    assert notifier.messages[-1][:2] == ("confirm", "Discard what you typed?")
     dialog.save()
     assert dialog.status.text() == "Saved, with the manager's reason."
+    asked = len(notifier.messages)
+    dialog.reject()  # saved: nothing to lose, so no question
+    assert not dialog.isVisible()
+    assert len(notifier.messages) == asked
     with database.session() as session:
         stage = session.get(Stage, _current(session, case_id))
         assert stage.responder_id == officer.user_id

@@ -26,11 +26,13 @@ from tests.factories import add_case
 from tests.ui.conftest import TODAY
 from ui.case_form import CaseDialog
 from ui.context import AppContext
+from ui.files import remember_folder, remembered_start
 from ui.import_wizard import ImportWizard
 from ui.main_window import MainWindow
 from ui.notifier import RecordingNotifier
 from ui.reports_page import ReportsPage, last_complete_year
 from ui.runner import Job, Runner
+from ui.user_state import UserState
 from ui.widgets import RowsModel
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "cases-example.csv"
@@ -194,6 +196,15 @@ def test_cancel_leaves_no_file_and_errors_are_shown(
     assert page.remembered_folder() == made.parent
     page.year.setCurrentIndex(page.year.findData(2023))
     assert Path(page.pdf_path.text()).parent == made.parent
+    # One setting: the file dialog opens there too, and a folder chosen in the dialog is
+    # the one the next one-click report suggests.
+    assert remembered_start(page, page.REPORT_TITLE, "x.pdf") == str(made.parent / "x.pdf")
+    assert UserState.of(page.context).value("annual_report_folder") is None  # the old key
+    chosen = tmp_path / "chosen"
+    chosen.mkdir()
+    remember_folder(page, page.REPORT_TITLE, str(chosen / "mine.pdf"))  # as the dialog does
+    page.year.setCurrentIndex(page.year.findData(2022))
+    assert Path(page.pdf_path.text()).parent == chosen
 
 
 def test_a_year_without_cases_is_said_before_24_pages_of_zeros(

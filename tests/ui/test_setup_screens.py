@@ -24,6 +24,7 @@ from ui.admin_page import AdminPage, ClosureDaysSection, UsersSection
 from ui.context import AppContext
 from ui.dashboard_page import DashboardPage
 from ui.investigators_page import InvestigatorsPage, PoolMemberDialog
+from ui.notifier import RecordingNotifier
 
 
 def _users(page: AdminPage) -> UsersSection:
@@ -285,6 +286,59 @@ def test_template_preview_shows_example_values_and_saving_changes_the_letter(
         assert not load_template(session, "acknowledgement").customised
 
 
+def test_choosing_another_template_asks_before_losing_typed_changes(
+    qtbot, manager_context: AppContext, database: Database
+) -> None:  # type: ignore[no-untyped-def]
+    notifier = manager_context.notifier
+    assert isinstance(notifier, RecordingNotifier)
+    page = AdminPage(manager_context)
+    qtbot.addWidget(page)
+    page.activate()
+    tab = page.templates
+    names = [tab.list.item(i).text() for i in range(tab.list.count())]
+    first, other = names.index("Acknowledgement"), names.index("Extension")
+    tab.list.setCurrentRow(first)
+    tab.list.setCurrentRow(other)  # nothing typed: no question
+    assert not [m for m in notifier.messages if m[0] == "confirm"]
+    tab.list.setCurrentRow(first)
+    tab.body.setPlainText("Half a new letter")
+
+    # "Keep editing": the same template stays, with what was typed.
+    notifier.answer = False
+    tab.list.setCurrentRow(other)
+    asked = [m for m in notifier.messages if m[0] == "confirm"]
+    assert len(asked) == 1 and asked[0][1] == "Discard what you typed?"
+    assert "'Acknowledgement' without saving" in asked[0][2]
+    assert tab.list.currentRow() == first
+    assert tab.current is not None and tab.current.key == "acknowledgement"
+    assert tab.body.toPlainText() == "Half a new letter"
+
+    # Read again (a change saved elsewhere): the typing stays.
+    page.letterhead.council_name.setText("Malvern Hills Council")
+    page.letterhead.save_button.click()
+    tab.reload()
+    assert tab.body.toPlainText() == "Half a new letter"
+
+    # "Discard": the other template is shown; nothing was saved.
+    notifier.answer = True
+    tab.list.setCurrentRow(other)
+    assert tab.current is not None and tab.current.key == "extension"
+    assert tab.body.toPlainText() != "Half a new letter"
+    with database.session() as session:
+        assert "Half a new letter" not in load_template(session, "acknowledgement").body
+
+    # After a reset the editor holds the original text again.
+    tab.body.setPlainText("Changed {{ case.reference }}")
+    tab.save_button.click()
+    assert tab.message.text() == "Saved the template 'Extension'."
+    tab.reset_button.click()
+    with database.session() as session:
+        original = load_template(session, "extension")
+    assert not original.customised
+    assert tab.body.toPlainText() == original.body
+    assert not tab.has_typed_work()
+
+
 def test_an_officer_cannot_change_letters_or_mail_settings(
     qtbot, context: AppContext, database: Database
 ) -> None:  # type: ignore[no-untyped-def]
@@ -346,9 +400,7 @@ def test_an_officer_cannot_add_closure_days(qtbot, context: AppContext, database
 # -------------------------------------------------------------- a new database's dashboard
 
 
-def test_kpis_over_no_cases_say_so_and_claim_no_rating(
-    qtbot, manager_context: AppContext
-) -> None:  # type: ignore[no-untyped-def]
+def test_kpis_over_no_cases_say_so_and_claim_no_rating(qtbot, manager_context: AppContext) -> None:  # type: ignore[no-untyped-def]
     page = DashboardPage(manager_context)
     qtbot.addWidget(page)
     page.activate()
@@ -358,3 +410,22 @@ def test_kpis_over_no_cases_say_so_and_claim_no_rating(
         this_year, rating, last_year = (model.index(row, c).data() for c in (2, 3, 4))
         assert (this_year, rating, last_year) == ("–", "No cases yet", "–")
         assert model.index(row, 3).data(Qt.ItemDataRole.BackgroundRole) is None
+
+
+def test_opening_the_admin_page_reads_each_list_once(qtbot, manager_context: AppContext) -> None:  # type: ignore[no-untyped-def]
+    from collections import Counter
+
+    asked: Counter[str] = Counter()
+    original = manager_context.op
+
+    def counted(op, *args, **kwargs):  # type: ignore[no-untyped-def]
+        asked[op.name] += 1
+        return original(op, *args, **kwargs)
+
+    manager_context.op = counted  # type: ignore[method-assign]
+    page = AdminPage(manager_context)
+    qtbot.addWidget(page)
+    page.activate()
+    assert asked["correspondence.mail_settings"] == 1  # the letterhead and mail tabs share it
+    assert all(n == 1 for n in asked.values()), asked
+    assert page.letterhead.settings is page.mail.settings is not None
