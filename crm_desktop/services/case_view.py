@@ -54,7 +54,7 @@ from crm_desktop.services import clock
 from crm_desktop.services.audit_words import AuditWords, field_label
 from crm_desktop.services.cases import is_late_complaint
 from crm_desktop.services.procedure_policies import StoredPolicy, policy_for
-from crm_desktop.services.timeline import TimelineEntry, case_timeline
+from crm_desktop.services.timeline import TimelineEntry, case_import, case_timeline
 from crm_desktop.services.workflow import available_actions, case_state
 
 DUE_SOON = 5  # working days
@@ -375,9 +375,11 @@ def _fields_text(words: AuditWords, items: list[tuple[str, Any]]) -> str:
 def _history(session: Session, case_id: int) -> list[HistoryView]:
     words = AuditWords(session)
     rows = []
+    created = False
     for event in session.scalars(
         sa.select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.id.desc())
     ):
+        created = created or (event.entity == "representation" and event.action == "create")
         entity = _ENTITY_WORDS.get(event.entity, event.entity.replace("_", " ").capitalize())
         try:
             after = json.loads(event.after) if event.after else {}
@@ -416,6 +418,23 @@ def _history(session: Session, case_id: int) -> list[HistoryView]:
                 )
         rows.append(
             HistoryView(_local(event.occurred_at), words.who(event.username), what, details)
+        )
+    case = None if created else session.get(Case, case_id)
+    came_in = case_import(session, case) if case is not None else None
+    if came_in is not None:
+        # One event records the whole import; the case's history still starts with it.
+        assert case is not None
+        details = "; ".join(
+            part
+            for part in (
+                f"File: {came_in.file}" if came_in.file else "",
+                f"SHA-256: {came_in.sha256}" if came_in.sha256 else "",
+                f"Reference: {case.reference}",
+            )
+            if part
+        )
+        rows.append(
+            HistoryView(_local(came_in.at), words.who(came_in.username), "Case imported", details)
         )
     return rows
 

@@ -73,12 +73,17 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
+import gc
 import hashlib
+import itertools
 import json
+import operator
 import re
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -225,6 +230,22 @@ user cancelled), and then nothing is written."""
 
 ACTION_IMPORT = "import"  # the cause of the due-date changes an import records
 
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused while a file's rows are read, checked or written:
+    those steps make hundreds of thousands of objects that live on (no cycles among
+    them), and the collector would otherwise walk them all again and again. Reference
+    counting frees as usual; the collector runs again afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 # A cell: text, or a real date from a spreadsheet (a datetime is a date with a time).
 Cell = str | dt.date
 
@@ -265,7 +286,7 @@ def _row_error(row: int, column: str, reason: str) -> ImportRowError:
 # ------------------------------------------------------------------------ reading
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RawRow:
     """One non-blank data row: its spreadsheet row number and its cells by column name.
 
@@ -278,12 +299,18 @@ class RawRow:
 
     def text(self, column: str) -> str:
         """The cell as text: a real date as ``YYYY-MM-DD``, an empty cell as ``""``."""
-        value = self.values.get(column, "")
-        if isinstance(value, dt.datetime):
-            return value.isoformat(sep=" ")
-        if isinstance(value, dt.date):
-            return value.isoformat()
+        return _text(self.values.get(column, ""))
+
+
+def _text(value: Cell) -> str:
+    """A cell as text: a real date as ``YYYY-MM-DD``."""
+    if type(value) is str:
         return value
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
 
 
 class RawRows(list[RawRow]):
@@ -351,6 +378,7 @@ def read_rows(path: str | Path) -> RawRows:
         ) from None
     suffix = file.suffix.casefold()
     is_zip = start.startswith(b"PK\x03\x04")
+    grid: Sequence[tuple[int, Sequence[Cell]]]
     if suffix == ".xls" or start.startswith(b"\xd0\xcf\x11\xe0"):
         raise ImportFileError(
             f"{file} is an old Excel 97-2003 workbook (.xls). Save it as .xlsx or as CSV "
@@ -362,20 +390,23 @@ def read_rows(path: str | Path) -> RawRows:
                 f"{file} is not an XLSX workbook (its content is not a spreadsheet). Save "
                 "it from Excel as .xlsx, or as CSV UTF-8."
             )
-        grid, problems = _read_xlsx(file), list[ImportRowError]()
+        with _collector_paused():
+            grid, problems = _read_xlsx(file), list[ImportRowError]()
     elif suffix in (".csv", ".txt") or not suffix:
         if is_zip or start.startswith(b"%PDF"):
             raise ImportFileError(
                 f"{file} is not a CSV file (it is a binary file). Save the data as CSV UTF-8 "
                 "or .xlsx."
             )
-        grid, problems = _read_csv(file)
+        with _collector_paused():
+            grid, problems = _read_csv(file)
     else:
         raise ImportFileError(
             f"{file} is not a CSV or XLSX file (its name ends in {file.suffix}). Save the "
             "data as CSV UTF-8 (.csv) or as an Excel workbook (.xlsx)."
         )
-    rows = _rows_from_grid(file, grid)
+    with _collector_paused():
+        rows = _rows_from_grid(file, grid)
     rows.problems.extend(problems)
     rows.sha256 = _sha256(file)
     return rows
@@ -404,18 +435,19 @@ def _too_large(file: Path, size: int) -> ImportFileError:
     )
 
 
-def _read_csv(file: Path) -> tuple[list[tuple[int, list[Cell]]], list[ImportRowError]]:
+def _read_csv(file: Path) -> tuple[list[tuple[int, Sequence[Cell]]], list[ImportRowError]]:
     """The file's records, and the rows whose quoting is wrong (a quote inside a value
     that does not start with one, a quoted value followed by more text) or whose number
     of values is not the header's. Those rows are left out of the grid: their values
     cannot be trusted. A quote never closed is one error for the whole file, naming its
-    row (everything after it would otherwise be read as part of that row)."""
+    row (everything after it would otherwise be read as part of that row). The file is
+    read a line at a time, never held whole."""
     try:
         size = file.stat().st_size
         if size > MAX_FILE_BYTES:
             raise _too_large(file, size)
         with file.open(encoding="utf-8-sig", newline="") as handle:
-            lines = handle.readlines()
+            return _parse_csv(file, handle)
     except UnicodeDecodeError:
         raise ImportFileError(
             f"{file} is not UTF-8 text. In Excel, save it as 'CSV UTF-8 (Comma delimited)' "
@@ -425,22 +457,39 @@ def _read_csv(file: Path) -> tuple[list[tuple[int, list[Cell]]], list[ImportRowE
         raise ImportFileError(
             f"Cannot read {file}: {exc.strerror or exc}. Check you have access to it."
         ) from None
+
+
+def _parse_csv(
+    file: Path, handle: Iterable[str]
+) -> tuple[list[tuple[int, Sequence[Cell]]], list[ImportRowError]]:
     # Long values are the format's rule to report (with their column), not the parser's.
     csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
-    reader = csv.reader(lines, strict=True)
-    grid: list[tuple[int, list[Cell]]] = []
+    record: list[str] = []  # the lines of the record being read
+    ended = False
+
+    def lines() -> Iterator[str]:
+        nonlocal ended
+        for line in handle:
+            record.append(line)
+            yield line
+        ended = True
+
+    reader = csv.reader(lines(), strict=True)
+    grid: list[tuple[int, Sequence[Cell]]] = []
     problems: list[ImportRowError] = []
     width: int | None = None
+    same = dict[str, str]().setdefault
     n = 0
     while True:
         start = reader.line_num
+        record.clear()
         try:
             cells = next(reader)
         except StopIteration:
             break
         except csv.Error as exc:
             n += 1
-            if reader.line_num >= len(lines) and "end of data" in str(exc):
+            if ended and "end of data" in str(exc):
                 raise ImportFileError(
                     f'{file}: row {n} (line {start + 1}) opens a quote (") that is never '
                     "closed, so every line after it would be read as part of that row. "
@@ -456,10 +505,10 @@ def _read_csv(file: Path) -> tuple[list[tuple[int, list[Cell]]], list[ImportRowE
             )
             continue
         n += 1
-        if not cells or all(not c.strip() for c in cells):
-            grid.append((n, list(cells)))
+        if not "".join(cells).strip():
+            grid.append((n, ()))  # a blank row: left out, its number kept
             continue
-        raw = "".join(lines[start : reader.line_num])
+        raw = "".join(record)
         if '"' in raw and not _CSV_RECORD.fullmatch(raw):
             problems.append(
                 _row_error(
@@ -473,7 +522,7 @@ def _read_csv(file: Path) -> tuple[list[tuple[int, list[Cell]]], list[ImportRowE
         if width is None:
             width = len(cells)
         elif reader.line_num - start > 1 and any(
-            line.count(",") >= width - 1 for line in lines[start + 1 : reader.line_num]
+            line.count(",") >= width - 1 for line in record[1:]
         ):
             problems.append(
                 _row_error(
@@ -501,7 +550,8 @@ def _read_csv(file: Path) -> tuple[list[tuple[int, list[Cell]]], list[ImportRowE
                 )
             )
             continue
-        grid.append((n, list(cells)))
+        # A file repeats its values (dates, names, kinds): each kept once.
+        grid.append((n, tuple(map(same, cells, cells))))
     return grid, problems
 
 
@@ -644,17 +694,26 @@ def _check_xlsx_size(file: Path) -> None:
 
 
 def _blank(cells: Sequence[Cell]) -> bool:
-    return all(isinstance(c, str) and not c.strip() for c in cells)
+    try:
+        return not "".join(cells).strip()  # type: ignore[arg-type]
+    except TypeError:  # a date cell: not blank
+        return False
 
 
-def _rows_from_grid(file: Path, grid: list[tuple[int, list[Cell]]]) -> RawRows:
-    lines = [(n, cells) for n, cells in grid if not _blank(cells)]
+def _rows_from_grid(file: Path, grid: Sequence[tuple[int, Sequence[Cell]]]) -> RawRows:
+    """The rows of ``grid`` (emptied as they are taken: each row is kept once)."""
+    lines = list(grid)
+    if isinstance(grid, list):
+        grid.clear()
+    lines.reverse()  # taken from the end, so each row's cells are let go as they are kept
+    while lines and _blank(lines[-1][1]):
+        lines.pop()
     if not lines:
         raise ImportFileError(
             f"{file} is empty: the first row should name the columns (reference, kind, "
             "procedure, received, ...)."
         )
-    header_row, header_cells = lines[0]
+    header_row, header_cells = lines.pop()
     header = [column_key(c) if isinstance(c, str) else column_key(str(c)) for c in header_cells]
     while header and not header[-1]:
         header.pop()
@@ -664,13 +723,18 @@ def _rows_from_grid(file: Path, grid: list[tuple[int, list[Cell]]]) -> RawRows:
     for i, name in enumerate(header):
         if name:
             index.setdefault(name, i)
-    named = [bool(name) for name in header]
-    for n, cells in lines[1:]:
-        for i in range(len(cells)):
-            if i >= len(named) or not named[i]:
-                cell = cells[i]
-                if not (isinstance(cell, str) and not cell.strip()):
-                    unnamed.setdefault(i, n)
+    nameless = [i for i, name in enumerate(header) if not name]
+    width = len(header)
+    same = dict[Cell, Cell]().setdefault
+    while lines:
+        n, cells = lines.pop()
+        if _blank(cells):
+            continue
+        for i in (*nameless, *range(width, len(cells))) if len(cells) > width else nameless:
+            if i < len(cells) and not _blank((cells[i],)):
+                unnamed.setdefault(i, n)
+        if not isinstance(cells, tuple):  # a spreadsheet's row: each repeated value once
+            cells = tuple(map(same, cells, cells))
         rows.append(RawRow(n, _Cells(index, cells)))
     return RawRows(rows, header, header_row, unnamed)
 
@@ -681,7 +745,7 @@ class _Cells(Mapping[str, Cell]):
 
     __slots__ = ("_cells", "_index")
 
-    def __init__(self, index: dict[str, int], cells: list[Cell]) -> None:
+    def __init__(self, index: dict[str, int], cells: Sequence[Cell]) -> None:
         self._index = index
         self._cells = cells
 
@@ -731,7 +795,7 @@ class NewReference:
 RefId = int | NewReference
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlannedStage:
     """One stage as it will be written (every date already computed)."""
 
@@ -760,7 +824,7 @@ class PlannedStage:
         return self.closed_on is not None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlannedCase:
     """One case as it will be written."""
 
@@ -912,6 +976,18 @@ def _text_date(text: str) -> dt.date | None:
             return dt.date.fromisoformat(text)
         except ValueError:
             pass
+    digits = text.replace("/", "")
+    if (
+        len(text) == 10
+        and text[2] == "/"
+        and text[5] == "/"
+        and digits.isascii()
+        and digits.isdigit()
+    ):
+        try:  # DD/MM/YYYY written in full, as strptime would read it
+            return dt.date(int(text[6:]), int(text[3:5]), int(text[:2]))
+        except ValueError:
+            return None
     for fmt in _DATE_FORMATS:
         try:
             return dt.datetime.strptime(text, fmt).date()
@@ -920,7 +996,7 @@ def _text_date(text: str) -> dt.date | None:
     return None
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     """One data row, parsed. ``None`` where the cell was empty or could not be read."""
 
@@ -938,15 +1014,20 @@ class _Row:
     acknowledged: dt.date | None = None
     outcome: Outcome | None = None
     suspended: int = 0
-    natures: list[str] = field(default_factory=list)
-    categories: list[str] = field(default_factory=list)
+    natures: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
     decision: LgscoDecision | None = None
     payment_pence: int | None = None
     complainant_name: str = ""
     complainant_email: str = ""
     summary: str = ""
     # Columns holding something the import could not read (later checks skip them).
-    bad: set[str] = field(default_factory=set)
+    bad: AbstractSet[str] = frozenset()
+
+
+def _mark(r: _Row, column: str) -> None:
+    """``column`` of ``r`` could not be read (a row without problems keeps no set)."""
+    r.bad = {*r.bad, column}
 
 
 def _stage_name(procedure: Procedure | None, stage: StageCode) -> str:
@@ -993,8 +1074,13 @@ class _Checker:
         self.needed_columns: dict[str, tuple[int, str]] = {}
         self.new_refs: dict[tuple[Any, ...], NewReference] = {}
         self._rules: dict[tuple[Procedure, StageCode, int | None], StageTimescales] = {}
-        self._calendars: dict[bool, WorkingCalendar] = {}
+        self._calendars: dict[Procedure, WorkingCalendar] = {}
         self._policies: PolicyBook | None = None
+        # How a row of a file read here is turned into a dictionary (see _cells).
+        self._index_of: dict[str, int] | None = None
+        self._row_names: list[str] = []
+        self._getter: Callable[[Sequence[Cell]], tuple[Cell, ...]] = operator.itemgetter(0)
+        self._needed = 0
 
     # -------------------------------------------------------------- error helpers
 
@@ -1116,19 +1202,19 @@ class _Checker:
 
     # -------------------------------------------------------------- one row
 
-    def _date(self, r: _Row, raw: RawRow, column: str) -> dt.date | None:
-        value = raw.values.get(column, "")
+    def _date(self, r: _Row, cells: Mapping[str, Cell], column: str) -> dt.date | None:
+        value = cells.get(column, "")
         parsed = _as_date(value)
         if parsed is None:
             text = value.strip() if isinstance(value, str) else ""
             if text:
-                r.bad.add(column)
+                _mark(r, column)
                 self.error(
                     r.reference, r.n, column, f"{text} is not a date; use 2024-03-14 or 14/03/2024"
                 )
             return None
         if parsed > self.today:
-            r.bad.add(column)
+            _mark(r, column)
             self.error(
                 r.reference,
                 r.n,
@@ -1139,14 +1225,16 @@ class _Checker:
         return parsed
 
     def _choice(
-        self, r: _Row, raw: RawRow, column: str, values: Mapping[str, Any], what: str
+        self, r: _Row, cells: Mapping[str, Cell], column: str, values: Mapping[str, Any], what: str
     ) -> Any:
-        text = raw.text(column)
+        text = _text(cells.get(column, ""))
         if not text.strip():
             return None
-        found = values.get(_words(text))
+        found = values.get(text)  # already written as the format writes it
         if found is None:
-            r.bad.add(column)
+            found = values.get(_words(text))
+        if found is None:
+            _mark(r, column)
             self.error(
                 r.reference,
                 r.n,
@@ -1155,14 +1243,14 @@ class _Checker:
             )
         return found
 
-    def _name(self, r: _Row, raw: RawRow, column: str, limit: int = _NAME_MAX) -> str:
-        text = raw.text(column).strip()
+    def _name(self, r: _Row, cells: Mapping[str, Cell], column: str, limit: int = _NAME_MAX) -> str:
+        text = _text(cells.get(column, "")).strip()
         if "\x00" in text:
-            r.bad.add(column)
+            _mark(r, column)
             self.error(r.reference, r.n, column, "contains a NUL character; remove it")
             return ""
         if len(text) > limit:
-            r.bad.add(column)
+            _mark(r, column)
             self.error(
                 r.reference,
                 r.n,
@@ -1172,15 +1260,17 @@ class _Checker:
             return ""
         return text
 
-    def _list(self, r: _Row, raw: RawRow, column: str) -> list[str]:
-        text = raw.text(column)
+    def _list(self, r: _Row, cells: Mapping[str, Cell], column: str) -> tuple[str, ...]:
+        text = _text(cells.get(column, ""))
+        if not text:
+            return ()
         names: list[str] = []
         for piece in text.split(";"):
             name = piece.strip()
             if not name:
                 continue
             if len(name) > _NAME_MAX or "\x00" in name:
-                r.bad.add(column)
+                _mark(r, column)
                 self.error(
                     r.reference,
                     r.n,
@@ -1189,11 +1279,29 @@ class _Checker:
                 )
                 continue
             names.append(name)
-        return names
+        return tuple(names)
+
+    def _cells(self, raw: RawRow) -> Mapping[str, Cell]:
+        """The row's cells by column name: for a row of a file read here, a dictionary
+        made in one step from the row's own values."""
+        values = raw.values
+        if type(values) is _Cells:
+            if values._index is not self._index_of:
+                self._index_of = values._index
+                names = list(values._index)
+                positions = [values._index[name] for name in names]
+                self._row_names = names if len(names) > 1 else []
+                self._getter = operator.itemgetter(*positions)
+                self._needed = max(positions, default=0) + 1
+            cells = values._cells
+            if self._row_names and len(cells) >= self._needed:
+                return dict(zip(self._row_names, self._getter(cells), strict=True))
+        return values
 
     def _parse(self, raw: RawRow) -> _Row:
-        reference = raw.text("reference").strip()
-        r = _Row(n=raw.row, reference=reference)
+        cells = self._cells(raw)
+        reference = _text(cells.get("reference", "")).strip()
+        r = _Row(raw.row, reference)
         if not reference:
             self.required(r, "reference", "on every row")
         elif len(reference) > _REFERENCE_MAX or "\x00" in reference:
@@ -1204,26 +1312,26 @@ class _Checker:
                 f"'{reference[:60]}' is not a reference (at most {_REFERENCE_MAX} characters)",
             )
             r.reference = ""
-        r.kind = self._choice(r, raw, "kind", _KINDS, "a kind")
-        r.procedure = self._choice(r, raw, "procedure", _PROCEDURES, "a procedure")
-        r.received = self._date(r, raw, "received")
-        r.directorate = self._name(r, raw, "directorate")
-        r.service_area = self._name(r, raw, "service_area")
-        r.team = self._name(r, raw, "team")
-        r.stage = self._choice(r, raw, "stage", _STAGES, "a stage")
-        r.started = self._date(r, raw, "stage_started")
-        r.closed = self._date(r, raw, "stage_closed")
-        r.acknowledged = self._date(r, raw, "acknowledged")
-        r.outcome = self._choice(r, raw, "outcome", _OUTCOMES, "an outcome")
-        r.decision = self._choice(r, raw, "lgsco_decision", _DECISIONS, "an Ombudsman decision")
-        r.natures = self._list(r, raw, "natures")
-        r.categories = self._list(r, raw, "service_categories")
-        r.complainant_name = self._name(r, raw, "complainant_name")
-        r.complainant_email = self._name(r, raw, "complainant_email", _EMAIL_MAX)
-        r.summary = raw.text("summary")  # exactly as written
+        r.kind = self._choice(r, cells, "kind", _KINDS, "a kind")
+        r.procedure = self._choice(r, cells, "procedure", _PROCEDURES, "a procedure")
+        r.received = self._date(r, cells, "received")
+        r.directorate = self._name(r, cells, "directorate")
+        r.service_area = self._name(r, cells, "service_area")
+        r.team = self._name(r, cells, "team")
+        r.stage = self._choice(r, cells, "stage", _STAGES, "a stage")
+        r.started = self._date(r, cells, "stage_started")
+        r.closed = self._date(r, cells, "stage_closed")
+        r.acknowledged = self._date(r, cells, "acknowledged")
+        r.outcome = self._choice(r, cells, "outcome", _OUTCOMES, "an outcome")
+        r.decision = self._choice(r, cells, "lgsco_decision", _DECISIONS, "an Ombudsman decision")
+        r.natures = self._list(r, cells, "natures")
+        r.categories = self._list(r, cells, "service_categories")
+        r.complainant_name = self._name(r, cells, "complainant_name")
+        r.complainant_email = self._name(r, cells, "complainant_email", _EMAIL_MAX)
+        r.summary = _text(cells.get("summary", ""))  # exactly as written
         if "\x00" in r.summary:
             self.error(r.reference, r.n, "summary", "contains a NUL character; remove it")
-        self._numbers(r, raw)
+        self._numbers(r, cells)
         for column, parsed in (
             ("kind", r.kind),
             ("procedure", r.procedure),
@@ -1258,10 +1366,10 @@ class _Checker:
                 "service categories are for adult social care cases only; leave it empty",
             )
         if r.kind == Kind.COMPLAINT:
-            self._complaint_row(r, raw)
+            self._complaint_row(r, cells)
         elif r.kind is not None:
             for column in (*STAGE_COLUMNS, "natures"):
-                if raw.text(column).strip() and column not in r.bad:
+                if _text(cells.get(column, "")).strip() and column not in r.bad:
                     self.error(
                         r.reference,
                         r.n,
@@ -1270,11 +1378,11 @@ class _Checker:
                     )
         return r
 
-    def _numbers(self, r: _Row, raw: RawRow) -> None:
-        text = raw.text("suspended_working_days").strip()
+    def _numbers(self, r: _Row, cells: Mapping[str, Cell]) -> None:
+        text = _text(cells.get("suspended_working_days", "")).strip()
         if text:
             if _WHOLE.match(text) and int(Decimal(text)) > MAX_SUSPENDED_DAYS:
-                r.bad.add("suspended_working_days")
+                _mark(r, "suspended_working_days")
                 self.error(
                     r.reference,
                     r.n,
@@ -1285,14 +1393,14 @@ class _Checker:
             elif _WHOLE.match(text):
                 r.suspended = int(Decimal(text))
             else:
-                r.bad.add("suspended_working_days")
+                _mark(r, "suspended_working_days")
                 self.error(
                     r.reference,
                     r.n,
                     "suspended_working_days",
                     f"{text} is not a whole number of working days (0 or more)",
                 )
-        text = raw.text("lgsco_payment").strip()
+        text = _text(cells.get("lgsco_payment", "")).strip()
         if text:
             amount = text[1:].strip() if text.startswith("£") else text
             if _MONEY.match(amount):
@@ -1301,7 +1409,7 @@ class _Checker:
                 except InvalidOperation:  # pragma: no cover - the pattern rules it out
                     pence = Decimal(-1)
                 if pence > MAX_PAYMENT_PENCE:
-                    r.bad.add("lgsco_payment")
+                    _mark(r, "lgsco_payment")
                     self.error(
                         r.reference,
                         r.n,
@@ -1312,7 +1420,7 @@ class _Checker:
                 else:
                     r.payment_pence = int(pence)
             else:
-                r.bad.add("lgsco_payment")
+                _mark(r, "lgsco_payment")
                 self.error(
                     r.reference,
                     r.n,
@@ -1321,7 +1429,7 @@ class _Checker:
                     "most 2 decimals)",
                 )
 
-    def _complaint_row(self, r: _Row, raw: RawRow) -> None:
+    def _complaint_row(self, r: _Row, cells: Mapping[str, Cell]) -> None:
         if r.stage is None and "stage" not in r.bad:
             self.required(r, "stage", "for complaints")
         if r.started is None and "stage_started" not in r.bad:
@@ -1329,7 +1437,7 @@ class _Checker:
         if r.stage is not None and r.procedure is not None:
             allowed = STAGES_BY_PROCEDURE[r.procedure]
             if r.stage not in allowed:
-                r.bad.add("stage")
+                _mark(r, "stage")
                 self.error(
                     r.reference,
                     r.n,
@@ -1770,10 +1878,15 @@ class _Checker:
 
     def calendar(self, procedure: Procedure) -> WorkingCalendar:
         """The calendar ``procedure``'s clocks count in (statutory ones: no closure days)."""
-        key = skips_closure_days(procedure)
-        if key not in self._calendars:
-            self._calendars[key] = working_calendar(self.session, procedure)
-        return self._calendars[key]
+        found = self._calendars.get(procedure)
+        if found is None:
+            key = skips_closure_days(procedure)
+            shared = next(
+                (c for p, c in self._calendars.items() if skips_closure_days(p) == key), None
+            )
+            found = shared or working_calendar(self.session, procedure)
+            self._calendars[procedure] = found
+        return found
 
     def _stages(
         self, reference: str, procedure: Procedure, rows: list[_Row]
@@ -1905,7 +2018,8 @@ def check_import(
         today=today,
         progress=progress,
     )
-    return checker.run(rows)
+    with _collector_paused():
+        return checker.run(rows)
 
 
 # ------------------------------------------------------------------------ writing
@@ -1979,191 +2093,281 @@ class _Writer:
     def cases(self, planned: Sequence[PlannedCase], progress: Step | None = None) -> int:
         """Write every planned case with bulk inserts: ids are assigned here (after the
         rows already there and, on PostgreSQL, after what each sequence handed out), so
-        every link is known before anything is written and each table is one
-        ``executemany`` per few thousand rows. The rows get no audit events of their
-        own: :func:`write_plan` records one event per case and one for the import."""
-        from crm_desktop.services.demo.writer import Table, Writer, table_of
+        every link is known before anything is written. Each table's rows are made as
+        they are written (a few thousand at a time: SQLite's ``executemany``,
+        PostgreSQL's ``COPY``), never all at once. The rows get no audit events of their
+        own: :func:`write_plan` records one event for the import naming every case."""
+        from crm_desktop.services.demo.writer import Writer, table_of
 
-        session, actor = self.session, self.actor
-        bulk = Writer(session)
-        now = utcnow()
-        n_people = sum(1 for p in planned if p.complainant_name is not None)
-        n_points = sum(len(p.natures) for p in planned)
-        n_stages = sum(len(p.stages) for p in planned)
-        case_base = bulk.reserve(table_of(Case), len(planned))
-        person_base = bulk.reserve(table_of(Person), n_people)
-        party_base = bulk.reserve(table_of(CaseParty), n_people)
-        point_base = bulk.reserve(table_of(ComplaintPoint), n_points)
-        stage_base = bulk.reserve(table_of(Stage), n_stages)
-
-        cases: dict[str, list[Any]] = {k: [] for k in _CASE_COLUMNS}
-        people: dict[str, list[Any]] = {k: [] for k in ("id", "full_name", "email")}
-        parties: dict[str, list[Any]] = {k: [] for k in ("id", "case_id", "person_id")}
-        points: dict[str, list[Any]] = {k: [] for k in ("id", "case_id", "seq", "nature_id")}
-        categories: dict[str, list[Any]] = {k: [] for k in ("case_id", "service_category_id")}
-        stages: dict[str, list[Any]] = {k: [] for k in _STAGE_COLUMNS}
-        outcomes: dict[str, list[Any]] = {k: [] for k in ("point_id", "stage_id", "outcome")}
-        details: dict[str, list[Any]] = {k: [] for k in _DETAIL_COLUMNS}
-        changes: dict[str, list[Any]] = {k: [] for k in ("stage_id", "field", "after", "reason")}
-        person_id, point_id, stage_id = person_base, point_base, stage_base
+        session = self.session
+        sqlite = session.get_bind().dialect.name == "sqlite"
         total = len(planned)
-        for number, p in enumerate(planned):
-            if progress is not None and number % 5000 == 0:
-                progress(number, total, f"Preparing case {number + 1:,} of {total:,}…")
-            case_id = case_base + number + 1
-            if p.complainant_name is not None:
-                person_id += 1
-                people["id"].append(person_id)
-                people["full_name"].append(p.complainant_name)
-                people["email"].append(p.complainant_email)
-                parties["id"].append(party_base + len(parties["id"]) + 1)
-                parties["case_id"].append(case_id)
-                parties["person_id"].append(person_id)
-            case_points: list[int] = []
-            for seq, nature in enumerate(p.natures, start=1):
-                point_id += 1
-                case_points.append(point_id)
-                points["id"].append(point_id)
-                points["case_id"].append(case_id)
-                points["seq"].append(seq)
-                points["nature_id"].append(self.resolve(nature))
-            for category in p.service_categories:
-                categories["case_id"].append(case_id)
-                categories["service_category_id"].append(self.resolve(category))
-            previous: int | None = None
-            for s in p.stages:
-                stage_id += 1
-                self._stage(stages, stage_id, case_id, previous, s)
-                previous = stage_id
-                if s.stage == StageCode.LGSCO:
-                    for key, value in zip(
-                        _DETAIL_COLUMNS,
-                        (
-                            stage_id,
-                            s.started_on,
-                            s.enquiry_response_due_on,
-                            s.lgsco_decision,
-                            s.closed_on if s.lgsco_decision is not None else None,
-                            s.lgsco_decision == LgscoDecision.PUBLIC_REPORT,
-                            s.lgsco_payment_pence,
-                        ),
-                        strict=True,
-                    ):
-                        details[key].append(value)
-                    continue
-                for point, outcome in zip(case_points, p.point_outcomes(s), strict=False):
-                    outcomes["point_id"].append(point)
-                    outcomes["stage_id"].append(stage_id)
-                    outcomes["outcome"].append(outcome)
-                why = _clock_reason(s)
-                for name, due in (
-                    (FIELD_DUE, s.due_on),
-                    (FIELD_ACKNOWLEDGE_DUE, s.acknowledge_due_on),
-                    (FIELD_OUTER_LIMIT, s.outer_limit_on),
-                ):
-                    if due is not None:
-                        changes["stage_id"].append(stage_id)
-                        changes["field"].append(name)
-                        changes["after"].append(due)
-                        changes["reason"].append(why)
-            case_values: tuple[Any, ...] = (
+        if progress is not None:  # the last moment to stop before anything is written
+            progress(0, total, f"Preparing case 1 of {total:,}…")
+        bulk = Writer(session)
+        counts = _row_counts(planned)
+        bases = {
+            model: bulk.reserve(table_of(model), counts[model])
+            for model in (Case, Person, CaseParty, ComplaintPoint, Stage)
+        }
+        now = utcnow()
+        actor = self.actor
+        who = {"updated_by": actor, "updated_at": now, "version": 1}
+        rows = _Rows(self, planned, bases, sqlite)
+        tables: list[
+            tuple[
+                type[Any], tuple[str, ...], Callable[[], Iterator[tuple[Any, ...]]], dict[str, Any]
+            ]
+        ] = [
+            (
+                Case,
+                _CASE_COLUMNS,
+                rows.cases,
+                {"imported": True, "created_by": actor, "created_at": now, **who},
+            ),
+            (Person, ("id", "full_name", "email"), rows.people, who),
+            (
+                CaseParty,
+                ("id", "case_id", "person_id"),
+                rows.parties,
+                {"role": PartyRole.COMPLAINANT, **who},
+            ),
+            (
+                ComplaintPoint,
+                ("id", "case_id", "seq", "nature_id"),
+                rows.points,
+                {"description": "", **who},
+            ),
+            (CaseServiceCategory, ("case_id", "service_category_id"), rows.categories, {}),
+            (
+                Stage,
+                _STAGE_COLUMNS,
+                rows.stages,
+                {"updated_by": actor, "updated_at": now, "version": 1},
+            ),
+            (PointOutcome, ("point_id", "stage_id", "outcome"), rows.outcomes, who),
+            (LgscoDetail, _DETAIL_COLUMNS, rows.details, who),
+            (
+                DueDateChange,
+                ("stage_id", "field", "after", "reason"),
+                rows.changes,
+                {"cause": ACTION_IMPORT, "before": None, "changed_by": actor, "changed_at": now},
+            ),
+        ]
+        rows_total = max(sum(counts.values()), 1)
+        done = 0
+
+        def written(n: int) -> None:
+            nonlocal done
+            done += n
+            if progress is not None:
+                shown = total * done // rows_total
+                progress(shown, total, f"Writing case {shown:,} of {total:,}…")
+
+        for model, names, make, same in tables:
+            if counts[model]:
+                _insert(session, table_of(model), names, make(), same, sqlite, written)
+        return bases[Case]
+
+
+def _row_counts(planned: Sequence[PlannedCase]) -> dict[type[Any], int]:
+    """How many rows each table gets."""
+    stages = points = outcomes = details = changes = people = categories = 0
+    for p in planned:
+        natures = len(p.natures)
+        points += natures
+        categories += len(p.service_categories)
+        people += p.complainant_name is not None
+        stages += len(p.stages)
+        for s in p.stages:
+            if s.stage == StageCode.LGSCO:
+                details += 1
+                continue
+            if natures and s.outcome is not None:
+                outcomes += natures
+            changes += (
+                (s.due_on is not None)
+                + (s.acknowledge_due_on is not None)
+                + (s.outer_limit_on is not None)
+            )
+    return {
+        Case: len(planned),
+        Person: people,
+        CaseParty: people,
+        ComplaintPoint: points,
+        CaseServiceCategory: categories,
+        Stage: stages,
+        PointOutcome: outcomes,
+        LgscoDetail: details,
+        DueDateChange: changes,
+    }
+
+
+class _Days(dict[dt.date | None, Any]):
+    """Dates as the driver stores them (on SQLite ``YYYY-MM-DD``), each made once."""
+
+    def __init__(self, sqlite: bool) -> None:
+        super().__init__({None: None})
+        self.sqlite = sqlite
+
+    def __missing__(self, day: dt.date) -> Any:
+        self[day] = stored = day.isoformat() if self.sqlite else day
+        return stored
+
+
+class _Rows:
+    """Each table's rows for the planned cases, made one at a time in the form the
+    database's driver stores (an enum as its text value, being a ``StrEnum``; on SQLite a
+    date as ``YYYY-MM-DD``). Ids
+    follow the bases reserved for each table, in the order of the cases and stages, so
+    every table's walk over the cases gives the same ids."""
+
+    def __init__(
+        self,
+        writer: _Writer,
+        planned: Sequence[PlannedCase],
+        bases: Mapping[type[Any], int],
+        sqlite: bool,
+    ) -> None:
+        self.writer = writer
+        self.planned = planned
+        self.bases = bases
+        # A date as the driver stores it (on SQLite its text), each worked out once.
+        self.day: Callable[[dt.date | None], Any] = _Days(sqlite).__getitem__
+
+    def cases(self) -> Iterator[tuple[Any, ...]]:
+        day, maybe, resolve = self.day, self.writer.maybe, self.writer.resolve
+        case_id, stage_id = self.bases[Case], self.bases[Stage]
+        for p in self.planned:
+            case_id += 1
+            stage_id += len(p.stages)
+            yield (
                 case_id,
                 p.reference,
                 p.kind,
                 p.procedure,
-                p.received_on,
-                self.maybe(p.directorate),
-                self.resolve(p.service_area),
-                self.maybe(p.team),
+                day(p.received_on),
+                maybe(p.directorate),
+                resolve(p.service_area),
+                maybe(p.team),
                 p.summary,
                 p.status,
-                p.closed_on,
+                day(p.closed_on),
                 p.complainant_name,
-                previous,
+                stage_id if p.stages else None,
             )
-            for key, cell in zip(_CASE_COLUMNS, case_values, strict=True):
-                cases[key].append(cell)
 
-        def table(model: type[Any], columns: dict[str, Any], **same: Any) -> Table:
-            target = table_of(model)
-            n = len(next(iter(columns.values())))
-            known = {k: v for k, v in same.items() if k in target.c}
-            return Table(target, n, {**columns, **known})
+    def people(self) -> Iterator[tuple[Any, ...]]:
+        person_id = self.bases[Person]
+        for p in self.planned:
+            if p.complainant_name is not None:
+                person_id += 1
+                yield (person_id, p.complainant_name, p.complainant_email)
 
-        who = {"updated_by": actor, "updated_at": now, "version": 1}
-        tables = [
-            table(
-                Case,
-                cases,
-                imported=True,
-                created_by=actor,
-                created_at=now,
-                **who,
-            ),
-            table(Person, people, **who),
-            table(CaseParty, parties, role=PartyRole.COMPLAINANT, **who),
-            table(ComplaintPoint, points, description="", **who),
-            table(CaseServiceCategory, categories),
-            table(Stage, stages, updated_by=actor, updated_at=now, version=1),
-            table(PointOutcome, outcomes, **who),
-            table(LgscoDetail, details, **who),
-            table(
-                DueDateChange,
-                changes,
-                cause=ACTION_IMPORT,
-                before=None,
-                changed_by=actor,
-                changed_at=now,
-            ),
-        ]
-        tables = [t for t in tables if t.n]
+    def parties(self) -> Iterator[tuple[Any, ...]]:
+        case_id, person_id = self.bases[Case], self.bases[Person]
+        party_id = self.bases[CaseParty]
+        for p in self.planned:
+            case_id += 1
+            if p.complainant_name is not None:
+                person_id += 1
+                party_id += 1
+                yield (party_id, case_id, person_id)
 
-        rows_total = sum(t.n for t in tables)
-        done = 0
-        for t in tables:
-            for lo in range(0, t.n, _INSERT_CHUNK):
-                hi = min(t.n, lo + _INSERT_CHUNK)
-                _insert(session, t.table, t.columns, lo, hi)
-                done += hi - lo
-                if progress is not None:
-                    shown = total * done // max(rows_total, 1)
-                    progress(shown, total, f"Writing case {shown:,} of {total:,}…")
-        return case_base
+    def points(self) -> Iterator[tuple[Any, ...]]:
+        resolve = self.writer.resolve
+        case_id, point_id = self.bases[Case], self.bases[ComplaintPoint]
+        for p in self.planned:
+            case_id += 1
+            for seq, nature in enumerate(p.natures, start=1):
+                point_id += 1
+                yield (point_id, case_id, seq, resolve(nature))
 
-    def _stage(
-        self,
-        stages: dict[str, list[Any]],
-        stage_id: int,
-        case_id: int,
-        previous: int | None,
-        s: PlannedStage,
-    ) -> None:
-        for key, value in zip(
-            _STAGE_COLUMNS,
-            (
-                stage_id,
-                case_id,
-                s.seq,
-                s.stage,
-                previous,
-                StageStatus.CLOSED if s.closed else StageStatus.OPEN,
-                s.started_on,
-                None if s.stage == StageCode.LGSCO else s.acknowledged_on,
-                s.acknowledge_due_on,
-                s.statement_agreed_on,
-                s.clock_started_on or s.started_on,
-                s.timescale_days,
-                s.suspended_days,
-                s.due_on,
-                s.outer_limit_on,
-                s.closed_on,
-                s.outcome,
-                s.next_stage_requested_on,
-                s.council_response_on,
-            ),
-            strict=True,
-        ):
-            stages[key].append(value)
+    def categories(self) -> Iterator[tuple[Any, ...]]:
+        resolve = self.writer.resolve
+        case_id = self.bases[Case]
+        for p in self.planned:
+            case_id += 1
+            for category in p.service_categories:
+                yield (case_id, resolve(category))
+
+    def stages(self) -> Iterator[tuple[Any, ...]]:
+        day = self.day
+        case_id, stage_id = self.bases[Case], self.bases[Stage]
+        closed, still_open = StageStatus.CLOSED, StageStatus.OPEN
+        for p in self.planned:
+            case_id += 1
+            previous: int | None = None
+            for s in p.stages:
+                stage_id += 1
+                lgsco = s.stage == StageCode.LGSCO
+                yield (
+                    stage_id,
+                    case_id,
+                    s.seq,
+                    s.stage,
+                    previous,
+                    closed if s.closed_on is not None else still_open,
+                    day(s.started_on),
+                    None if lgsco else day(s.acknowledged_on),
+                    day(s.acknowledge_due_on),
+                    day(s.statement_agreed_on),
+                    day(s.clock_started_on or s.started_on),
+                    s.timescale_days,
+                    s.suspended_days,
+                    day(s.due_on),
+                    day(s.outer_limit_on),
+                    day(s.closed_on),
+                    s.outcome,
+                    day(s.next_stage_requested_on),
+                    day(s.council_response_on),
+                )
+                previous = stage_id
+
+    def outcomes(self) -> Iterator[tuple[Any, ...]]:
+        point_id, stage_id = self.bases[ComplaintPoint], self.bases[Stage]
+        for p in self.planned:
+            first_point = point_id
+            point_id += len(p.natures)
+            for s in p.stages:
+                stage_id += 1
+                for n, outcome in enumerate(p.point_outcomes(s), start=1):
+                    yield (first_point + n, stage_id, outcome)
+
+    def details(self) -> Iterator[tuple[Any, ...]]:
+        day = self.day
+        stage_id = self.bases[Stage]
+        for p in self.planned:
+            for s in p.stages:
+                stage_id += 1
+                if s.stage != StageCode.LGSCO:
+                    continue
+                decision = s.lgsco_decision
+                yield (
+                    stage_id,
+                    day(s.started_on),
+                    day(s.enquiry_response_due_on),
+                    decision,
+                    day(s.closed_on) if decision is not None else None,
+                    decision == LgscoDecision.PUBLIC_REPORT,
+                    s.lgsco_payment_pence,
+                )
+
+    def changes(self) -> Iterator[tuple[Any, ...]]:
+        day = self.day
+        stage_id = self.bases[Stage]
+        for p in self.planned:
+            for s in p.stages:
+                stage_id += 1
+                if s.stage == StageCode.LGSCO:
+                    continue
+                why = _clock_reason(s)
+                if s.due_on is not None:
+                    yield (stage_id, FIELD_DUE, day(s.due_on), why)
+                if s.acknowledge_due_on is not None:
+                    yield (stage_id, FIELD_ACKNOWLEDGE_DUE, day(s.acknowledge_due_on), why)
+                if s.outer_limit_on is not None:
+                    yield (stage_id, FIELD_OUTER_LIMIT, day(s.outer_limit_on), why)
 
 
 _CASE_COLUMNS = (
@@ -2217,42 +2421,56 @@ _INSERT_CHUNK = 20_000
 
 
 def _insert(
-    session: Session, table: sa.Table, columns: Mapping[str, Any], lo: int, hi: int
+    session: Session,
+    table: sa.Table,
+    names: tuple[str, ...],
+    rows: Iterator[tuple[Any, ...]],
+    same: Mapping[str, Any],
+    sqlite: bool,
+    written: Callable[[int], None],
 ) -> None:
-    """Rows ``lo`` to ``hi`` of ``columns`` (lists, or one value for every row) inserted
-    with the driver's own ``executemany``: values are put in the form the column's type
-    stores (an enum's value; on SQLite a date as ``YYYY-MM-DD``, a time stamp as
-    SQLAlchemy writes it, a flag as 0 or 1), so the rows read back exactly as rows the
-    ORM wrote."""
+    """Insert ``rows`` (values of the columns ``names``, already in the form the driver
+    stores) with the driver's own bulk statement, a chunk at a time; ``same`` gives the
+    columns every row shares (those the table does not have are left out), and columns
+    with a Python-side default get it, so the rows read back exactly as rows the ORM
+    wrote. ``written(n)`` after each chunk."""
     connection = session.connection()
-    sqlite = connection.dialect.name == "sqlite"
-    count = hi - lo
-    names: list[str] = []
-    data: list[Sequence[Any]] = []
-    columns = {**_defaults(table, columns), **columns}
-    for name, value in columns.items():
-        convert = _converter(table.c[name].type, sqlite)
-        names.append(name)
-        if isinstance(value, list):
-            part = value[lo:hi]
-            data.append(
-                part if convert is None else [None if v is None else convert(v) for v in part]
-            )
-        else:
-            one = value if convert is None or value is None else convert(value)
-            data.append([one] * count)
+    shared = {k: v for k, v in same.items() if k in table.c}
+    shared = {**_defaults(table, {**dict.fromkeys(names), **shared}), **shared}
+    tail = tuple(
+        value
+        if value is None or (convert := _converter(table.c[name].type, sqlite)) is None
+        else convert(value)
+        for name, value in shared.items()
+    )
+    columns = (*names, *shared)
     quote = connection.dialect.identifier_preparer.quote
-    target = f"{quote(table.name)} ({', '.join(quote(n) for n in names)})"
+    target = f"{quote(table.name)} ({', '.join(quote(n) for n in columns)})"
+    driver = connection.connection.driver_connection
+    assert driver is not None
     if not sqlite:
         # PostgreSQL: COPY, many times faster than one INSERT a row (psycopg 3).
-        driver = connection.connection.driver_connection
-        assert driver is not None
         with driver.cursor() as cursor, cursor.copy(f"COPY {target} FROM STDIN") as copy:
-            for values in zip(*data, strict=True):
-                copy.write_row(values)
+            n = 0
+            for values in rows:
+                copy.write_row(values + tail)
+                n += 1
+                if n == _INSERT_CHUNK:
+                    written(n)
+                    n = 0
+            written(n)
         return
-    statement = f"INSERT INTO {target} VALUES ({', '.join('?' for _ in names)})"
-    connection.exec_driver_sql(statement, list(zip(*data, strict=True)))
+    statement = f"INSERT INTO {target} VALUES ({', '.join('?' for _ in columns)})"
+    cursor = driver.cursor()
+    try:
+        while True:
+            chunk = [values + tail for values in itertools.islice(rows, _INSERT_CHUNK)]
+            if not chunk:
+                break
+            cursor.executemany(statement, chunk)
+            written(len(chunk))
+    finally:
+        cursor.close()
 
 
 def _defaults(table: sa.Table, given: Mapping[str, Any]) -> dict[str, Any]:
@@ -2377,6 +2595,16 @@ def apply_plan(
     return _result(source, False, plan)
 
 
+# The file's column that names each kind of reference data.
+_FILE_COLUMN = {
+    "directorate": "directorate",
+    "service area": "service_area",
+    "team": "team",
+    "nature": "natures",
+    "service category": "service_categories",
+}
+
+
 def _changed_since_check(session: Session, plan: ImportPlan) -> list[ImportRowError]:
     errors: list[ImportRowError] = []
     rows = {c.reference: c.row for c in plan.cases}
@@ -2401,6 +2629,44 @@ def _changed_since_check(session: Session, plan: ImportPlan) -> list[ImportRowEr
         "nature": Nature,
         "service category": ServiceCategory,
     }
+    # The reference data the cases name must still be there, and stays until this
+    # transaction ends (PostgreSQL: FOR KEY SHARE, as a foreign key check holds it).
+    used: dict[str, dict[int, int]] = {table: {} for table in models}
+    for case in plan.cases:
+        for table, value in (
+            ("directorate", case.directorate),
+            ("service area", case.service_area),
+            ("team", case.team),
+            *(("nature", n) for n in case.natures),
+            *(("service category", c) for c in case.service_categories),
+        ):
+            if isinstance(value, int):
+                used[table].setdefault(value, case.row)
+    # Held only for the owner, whose rows may be written without the foreign keys'
+    # triggers (_row_triggers_off); for anyone else those triggers hold them.
+    hold = session.get_bind().dialect.name == "postgresql" and bool(
+        session.scalar(sa.text("SELECT crm_is_owner()"))
+    )
+    for table, first_rows in used.items():
+        if not first_rows:
+            continue
+        model = models[table]
+        ids = sorted(first_rows)
+        found: set[int] = set()
+        for start in range(0, len(ids), 500):
+            query = sa.select(model.id).where(model.id.in_(ids[start : start + 500]))
+            if hold:
+                query = query.with_for_update(read=True, key_share=True)
+            found.update(session.scalars(query))
+        for missing in sorted(set(ids) - found):
+            errors.append(
+                _row_error(
+                    first_rows[missing],
+                    _FILE_COLUMN[table],
+                    f"a {table} this row names was removed from the reference data after "
+                    "the file was checked; run the import again",
+                )
+            )
     for new in plan.new_reference_data:
         model = models[new.table]
         found = session.scalar(
@@ -2420,6 +2686,54 @@ def _changed_since_check(session: Session, plan: ImportPlan) -> list[ImportRowEr
     return sorted(errors)
 
 
+# SQLite's page cache while an import writes (KiB): large enough that the indexes being
+# filled stay in memory rather than spill to the journal half-way, small next to the
+# rows the import already holds. Put back as it was afterwards.
+_IMPORT_CACHE_KIB = 32 * 1024
+
+
+@contextmanager
+def _larger_cache(session: Session) -> Iterator[None]:
+    """SQLite: a larger page cache for this connection while the import writes."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    connection.exec_driver_sql(f"PRAGMA cache_size = -{_IMPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size = {int(before or -2000)}")
+
+
+@contextmanager
+def _row_triggers_off(session: Session) -> Iterator[None]:
+    """PostgreSQL, the database owner's login, where the server lets it set
+    ``session_replication_role`` (a superuser, or a login granted that): the triggers of
+    the tables the import fills do not fire for this transaction's bulk rows (set back
+    before it commits). For the owner's bulk rows the audit triggers would only look up,
+    row by row, that they have nothing to record (``crm.audit_rows``); the import's own
+    event records them. The foreign keys those rows have outside the import are checked
+    and held (``FOR KEY SHARE``) by :func:`_changed_since_check`; the links among the
+    import's own rows are made here, from the ids reserved for them. No table lock is
+    taken: other users' work does not wait. Any other login keeps every trigger (its
+    rows are audited one by one)."""
+    if session.get_bind().dialect.name != "postgresql" or not session.scalar(
+        sa.text("SELECT crm_is_owner()")
+    ):
+        yield
+        return
+    try:
+        with session.begin_nested():
+            session.execute(sa.text("SET LOCAL session_replication_role = replica"))
+    except sa.exc.DBAPIError:  # not allowed to: the triggers stay
+        yield
+        return
+    yield
+    session.execute(sa.text("SET LOCAL session_replication_role = origin"))
+
+
 def write_plan(
     session: Session,
     plan: ImportPlan,
@@ -2436,44 +2750,18 @@ def write_plan(
     writer = _Writer(session, actor)
     writer.reference_data(plan.new_reference_data, plan.cases)
     session.flush()
-    with rows_not_audited(session):
+    with (
+        rows_not_audited(session),
+        _row_triggers_off(session),
+        _larger_cache(session),
+        _collector_paused(),
+    ):
         first_id = writer.cases(plan.cases, progress)
-    now = utcnow()
-    postgres = session.get_bind().dialect.name == "postgresql"
-    # Each case's history starts with its own event (on PostgreSQL the triggers record
-    # every row for anyone but the owner, whose bulk rows they leave to this).
-    per_case = not postgres or bool(session.scalar(sa.text("SELECT crm_is_owner()")))
-    events = [
-        {
-            "occurred_at": now,
-            "username": actor,
-            "action": "create",
-            "entity": "representation",
-            "entity_id": str(first_id + n),
-            "case_id": first_id + n,
-            "before": None,
-            "after": json.dumps(
-                {
-                    "reference": c.reference,
-                    "kind": c.kind.value,
-                    "procedure": c.procedure.value,
-                    "received_on": c.received_on.isoformat(),
-                    "imported": True,
-                    "file": source,
-                    "sha256": sha256,
-                },
-                ensure_ascii=False,
-            ),
-        }
-        for n, c in enumerate(plan.cases, start=1)
-        if per_case
-    ]
     record_events(
         session,
         [
-            *events,
             {
-                "occurred_at": now,
+                "occurred_at": utcnow(),
                 "username": actor,
                 "action": ACTION_IMPORT,
                 "entity": "representation",
@@ -2485,6 +2773,7 @@ def write_plan(
                         "file": source,
                         "sha256": sha256,
                         "cases": len(plan.cases),
+                        "first_case_id": first_id + 1 if plan.cases else None,
                         "references": [c.reference for c in plan.cases],
                         "skipped": plan.skipped,
                         "stages": plan.stage_count,

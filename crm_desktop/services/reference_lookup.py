@@ -6,6 +6,7 @@ case form, the workflow and the importer agree on what a name means.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +19,10 @@ from crm_desktop.domain.enums import Procedure
 from crm_desktop.errors import ValidationError
 
 
+@functools.lru_cache(maxsize=8192)
 def normalise(name: str) -> str:
+    """A name as names are compared: spaces collapsed, case folded (each name worked out
+    once: an import compares the same few names on every row)."""
     return " ".join(name.split()).casefold()
 
 

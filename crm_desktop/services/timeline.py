@@ -156,8 +156,58 @@ def _describe(
     return None
 
 
+@dataclass(frozen=True)
+class CaseImport:
+    """How an imported case came in: the import's audit event (one for the whole file,
+    naming every case reference) or, where it cannot be read, the case's own record of
+    who created it and when."""
+
+    event_id: int  # 0 when the import's event was not found
+    at: dt.datetime  # UTC
+    username: str | None
+    file: str
+    sha256: str
+
+    def text(self, reference: str, kind: str, received_on: dt.date) -> str:
+        source = f" from {self.file}" if self.file else " from a file"
+        return f"Case {reference} imported{source} ({kind}, received {format_date(received_on)})"
+
+
+def case_import(session: Session, case: Case) -> CaseImport | None:
+    """How ``case`` was imported, when it was (``Case.imported``). An import is recorded
+    as one audit event naming the file, its SHA-256 and every case reference; this finds
+    the one naming this case's reference."""
+    if not case.imported:
+        return None
+    quoted = json.dumps(case.reference, ensure_ascii=False)
+    escaped = quoted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    found = session.scalars(
+        sa.select(AuditEvent)
+        .where(
+            AuditEvent.case_id.is_(None),
+            AuditEvent.action == "import",
+            AuditEvent.entity == "representation",
+            AuditEvent.after.like(f"%{escaped}%", escape="\\"),
+        )
+        .order_by(AuditEvent.id.desc())
+    )
+    for event in found:
+        details = _load(event.after)
+        references = details.get("references")
+        if isinstance(references, list) and case.reference in references:
+            return CaseImport(
+                event.id,
+                event.occurred_at,
+                event.username,
+                str(details.get("file") or ""),
+                str(details.get("sha256") or ""),
+            )
+    return CaseImport(0, case.created_at, case.created_by, "", "")
+
+
 def case_timeline(session: Session, case_id: int) -> list[TimelineEntry]:
-    """Every event of the case, oldest first."""
+    """Every event of the case, oldest first. An imported case starts with its import
+    (one event for the whole file, not one per case)."""
     natures: dict[int, str] = {
         row.id: row.name for row in session.execute(sa.select(Nature.id, Nature.name))
     }
@@ -168,10 +218,23 @@ def case_timeline(session: Session, case_id: int) -> list[TimelineEntry]:
     masked = case is None or case.anonymised_at is not None
     words = AuditWords(session)
     entries = []
+    created = False
     for event in events:
+        created = created or (event.entity == "representation" and event.action == "create")
         text = _describe(event, natures, words, masked)
         if text is not None:
             entries.append(
                 TimelineEntry(event.id, event.occurred_at, words.who(event.username), text)
             )
+    came_in = case_import(session, case) if case is not None and not created else None
+    if came_in is not None and case is not None:
+        entries.insert(
+            0,
+            TimelineEntry(
+                came_in.event_id,
+                came_in.at,
+                words.who(came_in.username),
+                came_in.text(case.reference, case.kind.value, case.received_on),
+            ),
+        )
     return entries
