@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QApplication
@@ -14,13 +15,15 @@ from crm_desktop.db.database import Database, open_database
 from crm_desktop.domain.access import Actor
 from crm_desktop.errors import UserFacingError
 from crm_desktop.logs import configure_logging, record_bug
-from crm_desktop.services.maintenance import CheckReport
 from ui.context import AppContext
 from ui.crash import install as install_crash_handling
 from ui.main_window import MainWindow
 from ui.notifier import Notifier
 from ui.runner import Runner
-from ui.sign_in import SignInDialog, windows_account
+
+if TYPE_CHECKING:  # loaded when first needed: the sign-in screen, the daily check
+    from crm_desktop.services.maintenance import CheckReport
+    from ui.sign_in import SignInDialog
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
@@ -52,6 +55,8 @@ def start_main_window(
 ) -> MainWindow:
     """Show the window at once and open (create, migrate) the database off the GUI thread.
 
+    The database opens once the window is built: opening it alongside would slow both, as
+    the two threads take turns with Python's interpreter lock row by row.
     For a user already signed in (or for tests): :func:`run_gui` signs in first.
     """
     context = AppContext(runner, notifier, actor=actor)
@@ -126,6 +131,8 @@ class SignInFlow(QObject):
 
     def ask(self, switching: bool = False) -> SignInDialog:
         """Show the sign-in screen (for another user when ``switching``)."""
+        from ui.sign_in import SignInDialog
+
         context = AppContext(self.runner, self.notifier, database=self.database)
         dialog = SignInDialog(context, self.account)
         if switching:
@@ -162,7 +169,7 @@ class SignInFlow(QObject):
         window.show()
         if context.database is not None:
             window.set_database(context.database)
-            run_daily_check(context)
+            window.when_idle(lambda: run_daily_check(context))  # after the first page
 
     def _window_closed(self, window: MainWindow) -> None:
         if window is not self.window or window.replacing:
@@ -187,6 +194,8 @@ def run_gui(url: str) -> int:
     runner = Runner(app)
     notifier = Notifier()
     install_crash_handling(notifier.crash)
+    from ui.sign_in import windows_account
+
     flow = SignInFlow(runner, notifier, windows_account(), app.quit)
     flow.ask()
     runner.submit(lambda: open_database(url), flow.database_opened, flow.database_failed)

@@ -142,13 +142,17 @@ class DashboardPage(Page):
         layout.addWidget(self.kpi_note)
 
     def reload(self) -> None:
+        # The figures first, then the KPIs (the annual report's sums, which take longer):
+        # run together, the KPIs would hold up the figures.
+        def shown(figures: DashboardFigures) -> None:
+            self._show_figures(figures)
+            self.load_kpis()
+
         def failed(exc: BaseException) -> None:
             self.message.setText(error_text(exc, "loading the dashboard"))
+            self.load_kpis()
 
-        self.context.op(deadlines.dashboard_figures).on_done(self._show_figures).on_error(
-            failed
-        ).run()
-        self.load_kpis()
+        self.context.op(deadlines.dashboard_figures).on_done(shown).on_error(failed).run()
 
     def load_kpis(self) -> None:
         # The KPIs are the whole council's figures, from the annual report.

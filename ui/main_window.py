@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QToolBar,
     QWidget,
 )
+from shiboken6 import isValid
 
 from crm_desktop import __version__
 from crm_desktop.db.database import Database
@@ -762,12 +763,30 @@ class MainWindow(QMainWindow):
         self.status_text.setText("")
         for warning in database.warnings:
             self.notifier.warning("Shared database", warning)
-        notifications = getattr(self, "notifications", None)
-        if notifications is not None:
-            notifications.refresh()
         page = self.stack.currentWidget()
         if isinstance(page, Page):
             page.activate()
+        notifications = getattr(self, "notifications", None)
+        if notifications is not None:
+            # The page shown first; the unread count (which loads the correspondence
+            # code) once the page's rows are in.
+            self.when_idle(notifications.refresh)
+
+    def when_idle(self, work: Callable[[], None]) -> None:
+        """Run ``work`` now if the runner has nothing running, else from the event loop
+        once it has finished (after the finished work's answer is shown): for what the
+        first screen can do without."""
+        if not self.runner.busy:
+            work()
+            return
+
+        def idle(busy: bool) -> None:
+            if not busy:
+                self.runner.busy_changed.disconnect(idle)
+                if isValid(self):  # not if the window has gone in the meantime
+                    QTimer.singleShot(0, self, work)
+
+        self.runner.busy_changed.connect(idle)
 
     def database_failed(self, message: str) -> None:
         self.status_text.setText("No database open.")

@@ -12,7 +12,7 @@ case and marks it read. Each user sees and marks only their own (the operations 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
@@ -26,13 +26,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crm_desktop.correspondence.notifications import NotificationView
 from crm_desktop.domain.formatting import format_date
-from crm_desktop.operations import correspondence as ops
 from crm_desktop.operations.core import Change, OpChanges
 from crm_desktop.operations.policy import Permission
 from ui.context import AppContext
 from ui.widgets import ROW_ROLE, Column, RowsModel, error_label, error_text, show_error, table_view
+
+if TYPE_CHECKING:
+    from crm_desktop.correspondence.notifications import NotificationView
+
+# The notification operations live with the correspondence operations, which bring the
+# letters, templates and mail code: each method imports them when it first runs, so the
+# window opens without them.
 
 POLL_MS = 3 * 60 * 1000
 KIND_WORDS = {
@@ -88,6 +93,8 @@ class NotificationButton(QToolButton):
 
         def failed(_exc: BaseException) -> None:
             self.setToolTip("The notifications could not be read just now.")
+
+        from crm_desktop.operations import correspondence as ops
 
         self.context.op(ops.unread_notifications).on_done(self.show_count).on_error(failed).run()
 
@@ -182,6 +189,8 @@ class NotificationsDialog(QDialog):
         def failed(exc: BaseException) -> None:
             show_error(self.error, error_text(exc, "loading the notifications"))
 
+        from crm_desktop.operations import correspondence as ops
+
         self.context.op(ops.my_notifications, self.unread_only.isChecked()).on_done(
             lambda found: self.apply(found.rows, found.unread)
         ).on_error(failed).run()
@@ -219,6 +228,8 @@ class NotificationsDialog(QDialog):
 
     def mark_read(self, ids: list[int], doing: str) -> None:
         # The runner announces the change: the button and this list reload.
+        from crm_desktop.operations import correspondence as ops
+
         self.context.op(ops.mark_notifications_read, ids).on_error(self._failed(doing)).run()
 
     def mark_selected_read(self) -> None:
@@ -229,6 +240,8 @@ class NotificationsDialog(QDialog):
         self.mark_read(ids, "marking them read")
 
     def mark_everything_read(self) -> None:
+        from crm_desktop.operations import correspondence as ops
+
         self.context.op(ops.mark_all_notifications_read).on_error(
             self._failed("marking them all read")
         ).run()

@@ -11,12 +11,21 @@ itself. The copy is derived data: :func:`sync_calendar_table` brings it in line 
 database is opened (new bank holidays come with a new version of the program) and,
 through :func:`install`, in the same transaction as any change to the closure days, so
 every user's queries see a change as soon as it is saved.
+
+Comparing the copy with the calendar day by day means building the calendar (the bank
+holidays package reads every country's rules), so an open skips it when nothing that
+decides the copy has changed since the last comparison found it right: the same version
+of the program and of the bank holidays package, the same closure days, and the copy
+itself the same by its count and checksums read in SQL (:func:`unchanged_since_checked`,
+:func:`remember_checked`). ``db check`` and the daily check still compare every day.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import importlib.metadata
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -25,19 +34,23 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
-from crm_desktop.db.models import CalendarDay, ClosureDay
+from crm_desktop import __version__
+from crm_desktop.db.models import CalendarDay, ClosureDay, Setting
 from crm_desktop.domain.calendar import CalendarError, WorkingCalendar
 from crm_desktop.domain.enums import Procedure
 from crm_desktop.domain.statutory import calendar_for, skips_closure_days
 from crm_desktop.errors import ValidationError
 
 __all__ = [
+    "CHECKED_KEY",
     "CalendarCheck",
     "check_calendar_table",
     "closure_days_statement",
     "first_wrong_day",
     "install",
+    "remember_checked",
     "sync_calendar_table",
+    "unchanged_since_checked",
     "working_calendar",
 ]
 
@@ -46,6 +59,8 @@ log = logging.getLogger(__name__)
 _CALENDAR_DAY: sa.Table = CalendarDay.__table__  # type: ignore[assignment]
 CalendarRow = tuple[dt.date, int, bool, int]  # day, working count, working, statutory count
 _INSERT_BATCH = 2000
+# The setting that records what the copy was last found right against (see the module).
+CHECKED_KEY = "calendar_day.checked"
 
 
 @functools.cache
@@ -140,6 +155,75 @@ def first_wrong_day(session: Session) -> dt.date | None:
     (a day missing or extra, or a different count or working-day flag); None when the
     two agree on every day."""
     return check_calendar_table(session).first_wrong_day
+
+
+def _checked_against(session: Session) -> str | None:
+    """What decides the copy and what it holds, in one line: the program's and the bank
+    holidays package's versions, the closure days, and the copy's count and checksums
+    (a day added, removed or changed alters one of them). None when the package's
+    version cannot be read: then every open compares day by day."""
+    try:
+        package = importlib.metadata.version("holidays")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    connection = session.connection()
+    closures = connection.execute(closure_days_statement()).all()
+    closure_text = ";".join(f"{day.isoformat()}={name}" for day, name in closures)
+    closure_digest = hashlib.sha256(closure_text.encode("utf-8")).hexdigest()[:16]
+    t = _CALENDAR_DAY.c
+    summary = connection.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.min(t.day),
+            sa.func.max(t.day),
+            sa.func.sum(t.working_count),
+            sa.func.sum(t.working_count * t.working_count),
+            sa.func.sum(t.statutory_count),
+            sa.func.sum(t.statutory_count * t.statutory_count),
+            sa.func.sum(sa.case((t.is_working, 1), else_=0)),
+            sa.func.sum(sa.case((t.is_working, t.working_count), else_=0)),
+        )
+    ).one()
+    table = ",".join("" if value is None else str(value) for value in summary)
+    return f"program {__version__}; holidays {package}; closure days {closure_digest}; {table}"
+
+
+def unchanged_since_checked(session: Session) -> bool:
+    """Whether the copy was found right by an earlier comparison and nothing that decides
+    it, nor the copy itself, has changed since (a few cheap reads; no calendar built)."""
+    stored = session.get(Setting, CHECKED_KEY)
+    if stored is None or not stored.value:
+        return False
+    return stored.value == _checked_against(session)
+
+
+def remember_checked(session: Session, checked: CalendarCheck | None = None) -> bool:
+    """Record that the copy is right as it stands, for :func:`unchanged_since_checked`
+    (after comparing it once more, in this transaction, with ``checked``'s rows if the
+    calendar is still the same). False, recording nothing, when it is not right or this
+    login may not change the settings."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        from crm_desktop.db.pg_security import may_write
+
+        if not may_write(connection, "setting"):
+            return False
+    value = _checked_against(session)
+    if value is None:
+        return False
+    cal = working_calendar(session)
+    if checked is not None and checked.calendar is cal:
+        expected = checked.expected
+    else:
+        expected = _expected_rows(cal)
+    if _first_wrong(session, expected) is not None:
+        return False
+    row = session.get(Setting, CHECKED_KEY)
+    if row is None:
+        session.add(Setting(key=CHECKED_KEY, value=value))
+    elif row.value != value:
+        row.value = value
+    return True
 
 
 def sync_calendar_table(session: Session, checked: CalendarCheck | None = None) -> int:

@@ -312,7 +312,9 @@ def attach_database(url: str) -> Database:
 def _bring_calendar_table_up_to_date(database: Database) -> None:
     """Compare the calendar table with this version of the program's bank holidays and
     the closure days (a read), and rewrite it only when it differs, so an ordinary open
-    does not hold the write lock for the comparison.
+    does not hold the write lock for the comparison. An open after one that found the
+    table right, with nothing changed since, compares nothing (see
+    :mod:`crm_desktop.db.calendar_table`); any other records what it found right.
 
     A closure day the calendar cannot hold (put in by hand, outside its years) does not
     stop the database opening: the calendar table is left as it is, the log says why,
@@ -320,14 +322,18 @@ def _bring_calendar_table_up_to_date(database: Database) -> None:
     """
     try:
         with database.session() as session:
+            if calendar_table.unchanged_since_checked(session):
+                return  # found right before, and nothing has changed since
             checked = calendar_table.check_calendar_table(session)
-        if checked.first_wrong_day is not None:
+
+        def rewrite_and_remember(session: Session) -> None:
             # The rows just compared are written (built once), unless the closure days
-            # changed in between.
-            database.write(
-                lambda session: calendar_table.sync_calendar_table(session, checked),
-                actor=SYSTEM_ACTOR,
-            )
+            # changed in between; then what the table was found right against is kept.
+            if checked.first_wrong_day is not None:
+                calendar_table.sync_calendar_table(session, checked)
+            calendar_table.remember_checked(session, checked)
+
+        database.write(rewrite_and_remember, actor=SYSTEM_ACTOR)
     except ValidationError as exc:
         log.warning("The calendar table was not brought up to date: %s", exc)
 

@@ -26,11 +26,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
 from datetime import date
 from types import MappingProxyType
-from typing import Any, Final, TypeAlias
-
-import holidays
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 from crm_desktop.domain.formatting import format_date, working_days_text
 
@@ -48,8 +44,16 @@ __all__ = [
 DEFAULT_FIRST_YEAR: Final = 2000
 DEFAULT_LAST_YEAR: Final = 2045
 
-DateArray: TypeAlias = npt.NDArray[np.datetime64]
-IntArray: TypeAlias = npt.NDArray[np.int64]
+# numpy is loaded when a calendar is first built (``import numpy`` in the methods that
+# use it): the program's first screens count no working days in Python.
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    DateArray: TypeAlias = npt.NDArray[np.datetime64]
+    IntArray: TypeAlias = npt.NDArray[np.int64]
+else:
+    DateArray = IntArray = Any  # numpy arrays (datetime64[D] and int64)
 
 _EPOCH_ORDINAL: Final = date(1970, 1, 1).toordinal()  # numpy datetime64[D] counts from here
 _SATURDAY: Final = 5
@@ -143,6 +147,8 @@ class WorkingCalendar:
         last_year: int = DEFAULT_LAST_YEAR,
         closure_days: Mapping[date, str] | None = None,
     ) -> None:
+        import numpy as np
+
         first_year = operator.index(first_year)
         last_year = operator.index(last_year)
         if not (1 <= first_year <= 9999 and 1 <= last_year <= 9999):
@@ -166,6 +172,8 @@ class WorkingCalendar:
 
         # Names of the days that are not working days for a reason other than the weekend.
         names: dict[int, str] = {}
+        import holidays  # loads every country's rules: only when a calendar is built
+
         bank_holidays: Mapping[date, str] = holidays.country_holidays(
             "GB", subdiv="ENG", years=range(first_year, last_year + 1)
         )
@@ -365,6 +373,8 @@ class WorkingCalendar:
     # ----------------------------------------------------------------- vectorised forms
 
     def _epoch_to_text(self, days: int) -> str:
+        import numpy as np
+
         if days == np.iinfo(np.int64).min:
             return "A missing date (NaT)"
         ordinal = days + _EPOCH_ORDINAL
@@ -374,6 +384,8 @@ class WorkingCalendar:
 
     def _offsets(self, dates: DateArray | Any) -> IntArray:
         """Offsets of ``dates`` from the calendar's first day, checked to be in range."""
+        import numpy as np
+
         arr = np.asarray(dates)
         if arr.dtype.kind == "O":  # e.g. a list of datetime.date
             try:
@@ -410,6 +422,8 @@ class WorkingCalendar:
         Refuses the whole call (:class:`CalendarError`) if any date is outside the
         calendar, any count is negative, or any answer would fall after :attr:`last_day`.
         """
+        import numpy as np
+
         offsets = self._offsets(starts)
         n_arr = np.asarray(n)
         if n_arr.dtype.kind not in "iu":
@@ -436,6 +450,8 @@ class WorkingCalendar:
 
     def working_days_between_array(self, a: DateArray | Any, b: DateArray | Any) -> IntArray:
         """:meth:`working_days_between` for many pairs at once (broadcast), as int64."""
+        import numpy as np
+
         offsets_a = self._offsets(a)
         offsets_b = self._offsets(b)
         backwards = offsets_b < offsets_a

@@ -19,8 +19,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-import numpy as np
-
 from crm_desktop.domain.calendar import DateArray, IntArray, WorkingCalendar
 from crm_desktop.domain.formatting import format_date, working_days_text
 
@@ -327,6 +325,8 @@ def working_days_taken_array(
     cal: WorkingCalendar, starts: DateArray, responded: DateArray
 ) -> IntArray:
     """:func:`working_days_taken` for many stages at once (reports)."""
+    import numpy as np  # loaded with the first calendar, not at start-up
+
     counted = cal.working_days_between_array(starts, responded)
     one_day = np.timedelta64(1, "D")
     # A day is a working day when the count from the day before to it is one.

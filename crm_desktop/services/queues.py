@@ -47,7 +47,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
@@ -225,6 +224,8 @@ def working_days_left(
 ) -> list[int | None]:
     """Working days from ``as_of`` to each date, negative for a date already past, in one
     vectorised pass. None for a missing date or one outside the calendar's years."""
+    import numpy as np  # loaded with the first queue counted, not at start-up
+
     if not dates:
         return []
     first, last = cal.first_day.toordinal(), cal.last_day.toordinal()
@@ -736,9 +737,37 @@ def _stage_rows(rows: Rows, *, overdue: bool) -> list[QueueRow]:
     return result
 
 
+@functools.cache
+def _cutoff_statement() -> sa.Select[dt.date]:
+    """The (n)-th working day after ``as_of`` from the database's copy of the calendar:
+    the first day whose count of working days is ``as_of``'s count plus n."""
+    table: sa.Table = CalendarDay.__table__  # type: ignore[assignment]
+    start = (
+        sa.select(table.c.working_count)
+        .where(table.c.day == sa.bindparam("as_of"))
+        .scalar_subquery()
+    )
+    return sa.select(sa.func.min(table.c.day)).where(
+        table.c.working_count == start + sa.bindparam("n")
+    )
+
+
 def due_soon_before(session: Session, as_of: dt.date, within: int = DEFAULT_WITHIN) -> dt.date:
     """The first date more than ``within`` working days after ``as_of``: a clock due
-    before it (and not before ``as_of``) is "due soon", as in the due-soon queue."""
+    before it (and not before ``as_of``) is "due soon", as in the due-soon queue.
+
+    Read from the database's copy of the calendar (one indexed query), so a page of the
+    case list needs no calendar built; the calendar answers (or says why it cannot) when
+    the copy has no answer, for a day near the end of its years."""
+    _check_known(as_of)
+    # A Core statement on the connection: this runs with every page of the case list.
+    found = (
+        session.connection()
+        .execute(_cutoff_statement(), {"as_of": as_of, "n": within + 1})
+        .scalar()
+    )
+    if isinstance(found, dt.date):
+        return found
     return _cutoff(_calendar(session, as_of), as_of, within)
 
 
@@ -887,6 +916,8 @@ def escalation_points(
     answers. None for a clock that cannot be counted (a date outside the calendar, or a
     deadline before its start).
     """
+    import numpy as np  # loaded with the first queue counted, not at start-up
+
     n = len(starts)
     if not n:
         return []

@@ -26,7 +26,6 @@ from dateutil.easter import easter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crm_desktop.domain import calendar as calendar_module
 from crm_desktop.domain.calendar import (
     CalendarError,
     WorkingCalendar,
@@ -334,7 +333,9 @@ def test_christmas_boxing_day_and_good_friday_even_if_the_package_leaves_them_ou
 ) -> None:
     """SI 2006/1738 reg. 2: a working day is "a day which is not a Saturday, Sunday,
     Christmas Day, Boxing Day, Good Friday or a bank holiday"."""
-    monkeypatch.setattr(calendar_module.holidays, "country_holidays", lambda *a, **k: {})
+    import holidays  # the calendar module loads it when it builds a calendar
+
+    monkeypatch.setattr(holidays, "country_holidays", lambda *a, **k: {})
     cal = WorkingCalendar(2023, 2025)
     assert cal.non_working_reason(date(2023, 12, 25)) == "Christmas Day"  # a Monday
     assert cal.non_working_reason(date(2023, 12, 26)) == "Boxing Day"  # a Tuesday

@@ -3,12 +3,15 @@ remedies queue that counts working days from it in SQL.
 
 The copy must agree with the Python calendar on every day, on SQLite and PostgreSQL:
 after the database is created, after a closure day is added or removed (in the same
-transaction), and after the copy is damaged (the next open rewrites it). The queue's
+transaction), and after the copy is damaged (the next open rewrites it). An open compares
+the copy day by day only when something that decides it may have changed since the last
+comparison found it right. The queue's
 SQL counting must give exactly :func:`escalation_points` and :func:`working_days_left`.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import itertools
 from datetime import date, datetime, timedelta
 
@@ -16,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from crm_desktop.db import calendar_table
 from crm_desktop.db.calendar_table import first_wrong_day, sync_calendar_table
 from crm_desktop.db.database import Database, open_database
 from crm_desktop.db.models import (
@@ -25,6 +29,7 @@ from crm_desktop.db.models import (
     ClosureDay,
     LgscoDetail,
     LgscoRemedy,
+    Setting,
     Stage,
     StageTimescale,
 )
@@ -48,6 +53,7 @@ from crm_desktop.services.calendar_service import working_calendar
 from crm_desktop.services.maintenance import check_database
 from crm_desktop.services.queues import (
     QUEUES,
+    due_soon_before,
     escalation_points,
     lgsco_remedies,
     queue_statement,
@@ -188,6 +194,133 @@ def test_a_damaged_table_is_reported_and_rewritten_on_the_next_open(
         assert not check_database(reopened).problems
     finally:
         reopened.dispose()
+
+
+def test_due_soon_is_counted_from_the_table_as_the_calendar_counts_it(
+    any_database: Database,
+) -> None:
+    """The case list marks "due soon" from the table (no calendar built): the same
+    answer as the calendar's, over bank holidays, weekends and a closure day."""
+    any_database.write(
+        lambda s: add_closure_day(s, MANAGER, date(2024, 3, 5), "Staff training"),
+        actor="manager",
+    )
+    with any_database.session() as session:
+        cal = working_calendar(session)
+        for offset in range(0, 800):
+            day = date(2023, 12, 1) + timedelta(days=offset)
+            for within in (0, 5, 10):
+                assert due_soon_before(session, day, within) == cal.add_working_days(
+                    day, within + 1
+                ), (day, within)
+        # Past the end of the table the calendar says why it cannot answer.
+        with pytest.raises(ValidationError, match="last day the calendar knows"):
+            due_soon_before(session, date(DEFAULT_LAST_YEAR, 12, 28))
+        with pytest.raises(ValidationError, match="outside the years"):
+            due_soon_before(session, date(DEFAULT_FIRST_YEAR - 1, 12, 28))
+
+
+def _comparisons(monkeypatch: pytest.MonkeyPatch) -> list[date | None]:
+    """What each day-by-day comparison of the table found, from now on."""
+    found: list[date | None] = []
+    compare = calendar_table._first_wrong
+
+    def counted(session: Session, expected: list[calendar_table.CalendarRow]) -> date | None:
+        found.append(compare(session, expected))
+        return found[-1]
+
+    monkeypatch.setattr(calendar_table, "_first_wrong", counted)
+    return found
+
+
+def _reopen(url: str) -> Database:
+    database = open_database(url)
+    database.dispose()
+    return database
+
+
+def test_an_open_after_one_that_found_the_table_right_compares_nothing(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    created = open_database(sqlite_url)
+    try:
+        with created.session() as session:
+            recorded = session.get(Setting, calendar_table.CHECKED_KEY)
+            assert recorded is not None and recorded.value.startswith("program ")
+            assert calendar_table.unchanged_since_checked(session)
+    finally:
+        created.dispose()
+    comparisons = _comparisons(monkeypatch)
+    _reopen(sqlite_url)
+    _reopen(sqlite_url)
+    assert comparisons == []
+
+
+def test_a_closure_day_put_in_by_hand_makes_the_next_open_compare_and_rewrite(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Added without the program (so the table was not rewritten with it): the closure
+    days are part of what the last comparison is checked against."""
+    database = open_database(sqlite_url)
+    day = date(2031, 7, 15)  # a Tuesday
+    try:
+        database.write(
+            lambda s: s.execute(
+                sa.insert(ClosureDay.__table__).values(
+                    day=day, name="Staff training", version=1, updated_at=datetime(2026, 1, 1)
+                )
+            )
+        )
+        assert dict((d, w) for d, _, w in _stored(database))[day] is True
+    finally:
+        database.dispose()
+    comparisons = _comparisons(monkeypatch)
+    reopened = open_database(sqlite_url)
+    try:
+        # Found wrong from that day (on reading, and again in the write that rewrites
+        # it); found right in the same transaction as the record of it.
+        assert comparisons == [day, day, None]
+        assert dict((d, w) for d, _, w in _stored(reopened))[day] is False
+        with reopened.session() as session:
+            assert calendar_table.unchanged_since_checked(session)
+    finally:
+        reopened.dispose()
+    _reopen(sqlite_url)
+    assert comparisons == [day, day, None]  # found right and recorded: not compared again
+
+
+def test_another_version_of_the_bank_holidays_makes_the_next_open_compare(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _reopen(sqlite_url)
+    comparisons = _comparisons(monkeypatch)
+    version = importlib.metadata.version
+
+    def other_holidays(name: str) -> str:
+        return "0.0.1" if name == "holidays" else version(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", other_holidays)
+    _reopen(sqlite_url)
+    assert comparisons == [None, None]  # compared, then again as it was recorded
+    _reopen(sqlite_url)
+    assert comparisons == [None, None]  # recorded against that version
+
+
+def test_without_the_bank_holidays_version_every_open_compares(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build that leaves out the package's metadata cannot tell a new version of the
+    bank holidays: it compares day by day at every open, as it always did."""
+
+    def unknown(name: str) -> str:
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", unknown)
+    _reopen(sqlite_url)
+    comparisons = _comparisons(monkeypatch)
+    _reopen(sqlite_url)
+    _reopen(sqlite_url)
+    assert comparisons == [None, None]
 
 
 def _add_remedies(
