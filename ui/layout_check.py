@@ -12,6 +12,7 @@ each dialog the way a user would. For each it reports:
 - a label whose text is cut (narrower or shorter than its text needs) without a tooltip
   showing the whole;
 - a table heading narrower than its title without a tooltip;
+- a dialog whose contents, put in a scroll area for their height, scroll sideways too;
 - tabs that promise to fit (``ui.widgets.PageTabs``, the case window's) shortened to fit.
 
 Prints one line per problem and exits 1 if there are any (``tests/ui/test_layouts.py``
@@ -107,6 +108,17 @@ def _problems(window: Any, name: str) -> list[str]:
                 found.append(f"{name}: label '{label.text()[:50]}' is cut at the bottom")
         elif label.sizeHint().width() > label.width() + 1:
             found.append(f"{name}: label '{label.text()[:50]}' is cut")
+    from PySide6.QtWidgets import QScrollArea
+
+    from ui.fit import SCROLLS
+
+    if window.property(SCROLLS):
+        # A dialog whose contents scroll does so up and down only: cutting the right of
+        # every field and sending the reader sideways is a form that does not fit.
+        for area in window.findChildren(QScrollArea, "DialogScroll"):
+            bar = area.horizontalScrollBar()
+            if area.isVisibleTo(window) and bar.maximum() > 0:
+                found.append(f"{name}: its contents scroll sideways")
     from ui.widgets import PageTabs
 
     for tabs in window.findChildren(PageTabs):
