@@ -646,10 +646,10 @@ class StageTab(QWidget):
         can_work = self.host.context.allows(Permission.WORK_CASES)
         stage_code = detail.stage.code if detail.stage else None
         for i, action in enumerate(detail.actions):
-            label = action_label(action, detail.procedure, stage_code)
-            button = QPushButton(label + "…", self)
+            title = action_label(action, detail.procedure, stage_code)
+            button = QPushButton(title + "…", self)
             button.setObjectName("Action" + action.value.title().replace(" ", ""))
-            button.setAccessibleName(label)
+            button.setAccessibleName(title)
             button.setEnabled(can_work)
             button.clicked.connect(lambda _=False, a=action: self.open_action(a))
             self.actions_layout.addWidget(button, i // 3, i % 3)
