@@ -325,3 +325,23 @@ def test_a_row_without_an_index_has_no_data() -> None:
     model = RowsModel([Column("A", lambda r: r)])
     assert model.data(QModelIndex()) is None
     assert model.row_at(5) is None
+
+
+def test_on_first_start_the_name_and_service_area_columns_hold_what_they_show(
+    window: MainWindow,
+) -> None:
+    """Not "Highways Maintenanc…" beside a wide empty Owner column: the free-text
+    columns widen to their first rows' text (up to 30 characters; beyond, the tooltip)."""
+    from ui.cases_page import WIDEST, CasesPage
+
+    window.show_page("Cases")
+    page = window.page("Cases")
+    assert isinstance(page, CasesPage)
+    table, model = page.case_table, page.case_model
+    assert model.rowCount() > 0
+    metrics = table.fontMetrics()
+    widest = metrics.horizontalAdvance("n") * WIDEST
+    for column in (4, 5):  # Name, Service area
+        texts = [str(model.index(r, column).data() or "") for r in range(model.rowCount())]
+        longest = max(metrics.horizontalAdvance(text) for text in texts)
+        assert table.columnWidth(column) >= min(longest, widest - metrics.horizontalAdvance("M"))
