@@ -249,6 +249,7 @@ def run(
     from crm_desktop.operations import cases, run_operation
     from crm_desktop.services.case_list import CaseListQuery
     from crm_desktop.services.demo import generate_demo
+    from ui.action_dialog import ActionDialog
     from ui.app import create_application
     from ui.context import AppContext
     from ui.crash import CrashDialog
@@ -347,6 +348,19 @@ def run(
     ):
         for _ in dialogs(opened, name):
             pass
+    # The pool member's own dialogs: edit, availability, fees.
+    pool = window.investigators
+    window.show_page("Investigators")
+    settle()
+    if pool.pool_model.rowCount():
+        pool.pool_view.selectRow(0)
+        for opened, name in (
+            (pool.edit_member(), "investigator-edit"),
+            (pool.edit_availability(), "investigator-availability"),
+            (pool.edit_fees(), "investigator-fees"),
+        ):
+            for _ in dialogs(opened, name):
+                pass
 
     _total, rows = run_operation(
         database,
@@ -373,7 +387,20 @@ def run(
                 case.stage_tab.open_action(action), f"action-{action.value.replace(' ', '-')}"
             ):
                 pass
+        # Every other action's dialog, as it would open on this case's stage: each asks
+        # for different things (Respond, Suspend, Escalate to the Ombudsman, ...).
+        stage_code = case.detail.stage.code if case.detail and case.detail.stage else None
+        for action in Action:
+            if action in case.stage_tab.action_buttons:
+                continue
+            for _ in dialogs(
+                ActionDialog(context, chosen.id, lambda: 0, action, stage_code, case),
+                f"action-{action.value.replace(' ', '-')}",
+            ):
+                pass
         for opened, name in (
+            (case.stage_tab.choose_responder(), "responder"),
+            (case.people_tab.statutory_report(), "statutory-report"),
             (case.stage_tab.explain_due_date(), "explain-due-date"),
             (case.people_tab.appoint(), "appoint"),
             (case.people_tab.equality_monitoring(), "equality"),
