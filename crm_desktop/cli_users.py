@@ -24,7 +24,12 @@ def register(commands: Any) -> None:
     add.add_argument("--name", default="", help="the name shown in the program")
     add.add_argument("--email")
     add.add_argument("--windows-account", help="sign in as this Windows account, no password")
-    add.add_argument("--person-id", type=int, help="an investigator's record in the pool")
+    add.add_argument(
+        "--person-id",
+        type=int,
+        help="an investigator's record in the pool: the number 'privacy people NAME' shows "
+        "first (in the program, Investigators > Add person chooses them by name)",
+    )
     add.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )

@@ -69,18 +69,23 @@ class ActionDialog(KeepsTypedWork):
         action: Action,
         stage_code: str | None,
         parent: QWidget | None = None,
+        *,
+        label: str | None = None,
     ) -> None:
+        """``label`` names the action on this case ("Open Stage 2"); its general name
+        ("Open the next stage") when not given."""
         super().__init__(parent)
         self.context = context
         self.case_id = case_id
         self._version = version
         self.action = action
-        self.setWindowTitle(action.label)
+        self.label = label or action.label
+        self.setWindowTitle(self.label)
         self.setObjectName("ActionDialog")
         self.setModal(True)
         form_spec = action_form(action)
         layout = QVBoxLayout(self)
-        intro = QLabel(form_spec.explanation or f"{action.label} this case.", self)
+        intro = QLabel(form_spec.explanation or f"{self.label} this case.", self)
         intro.setWordWrap(True)
         layout.addWidget(intro)
         self.error = error_label("ActionError", self)
@@ -139,7 +144,7 @@ class ActionDialog(KeepsTypedWork):
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(action.label)
+        self.ok_button.setText(self.label)
         self.ok_button.setObjectName("PerformButton")
         buttons.accepted.connect(self.submit)
         buttons.rejected.connect(self.reject)
@@ -328,7 +333,7 @@ class ActionDialog(KeepsTypedWork):
         self.ok_button.setEnabled(True)
         self.result_value = result
         if result.warnings:
-            self.context.notifier.warning(self.action.label, "\n\n".join(result.warnings))
+            self.context.notifier.warning(self.label, "\n\n".join(result.warnings))
         self.performed.emit(result)
         self.accept()
 
@@ -346,7 +351,7 @@ class ActionDialog(KeepsTypedWork):
             if key in self.field_errors:
                 self._field_error(key, exc.message)
                 return
-        show_error(self.error, error_text(exc, f"doing '{self.action.label}'"))
+        show_error(self.error, error_text(exc, f"doing '{self.label}'"))
         self._fit_height()
 
 

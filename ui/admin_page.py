@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSpinBox,
+    QStyle,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -82,6 +83,7 @@ class Section(QWidget):
 
     name = "Section"
     lister: Operation[..., list[Any]]  # the operation that lists the rows
+    LIST_ROWS = 6  # rows the list always has room for
 
     def __init__(self, context: AppContext, columns: list[Column], parent: QWidget) -> None:
         super().__init__(parent)
@@ -93,6 +95,12 @@ class Section(QWidget):
         self.model = RowsModel(columns, self)
         self.view = table_view(self.model, self.name, self)
         self.view.selectionModel().currentRowChanged.connect(self._row_chosen)
+        # The list keeps room for several rows (the tab scrolls instead): squeezed by the
+        # editor and the add form below it, Users and roles showed two and a half.
+        header = self.view.horizontalHeader().sizeHint().height()
+        rows = self.view.verticalHeader().defaultSectionSize() * self.LIST_ROWS
+        bar = self.view.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)  # sideways
+        self.view.setMinimumHeight(header + rows + bar + 2 * self.view.frameWidth())
         layout.addWidget(self.view, 1)
         self.message = QLabel("", self)
         self.message.setObjectName("AdminMessage")

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 
 from crm_desktop.correspondence.templates import APPOINTMENT_LETTER, letter_after
 from crm_desktop.domain.enums import Channel, Outcome, PartyRole, Procedure
-from crm_desktop.domain.workflow import FINDING_OUTCOMES, Action
+from crm_desktop.domain.workflow import FINDING_OUTCOMES, Action, action_label
 from crm_desktop.errors import ValidationError
 from crm_desktop.operations import cases, workflow
 from crm_desktop.operations.policy import Permission
@@ -644,10 +644,12 @@ class StageTab(QWidget):
         self._action_widgets = []
         self.action_buttons = {}
         can_work = self.host.context.allows(Permission.WORK_CASES)
+        stage_code = detail.stage.code if detail.stage else None
         for i, action in enumerate(detail.actions):
-            button = QPushButton(action.label + "…", self)
+            title = action_label(action, detail.procedure, stage_code)
+            button = QPushButton(title + "…", self)
             button.setObjectName("Action" + action.value.title().replace(" ", ""))
-            button.setAccessibleName(action.label)
+            button.setAccessibleName(title)
             button.setEnabled(can_work)
             button.clicked.connect(lambda _=False, a=action: self.open_action(a))
             self.actions_layout.addWidget(button, i // 3, i % 3)
@@ -668,6 +670,11 @@ class StageTab(QWidget):
             action,
             host.detail.stage.code if host.detail.stage else None,
             self,
+            label=action_label(
+                action,
+                host.detail.procedure,
+                host.detail.stage.code if host.detail.stage else None,
+            ),
         )
         dialog.conflicted.connect(lambda _message: host.load(keep_typing=True))
         dialog.performed.connect(lambda _result: self.offer_letter(action))

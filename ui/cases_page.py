@@ -57,6 +57,9 @@ COLUMN_SAMPLES: dict[str, list[str] | int] = {
 }
 
 
+WIDEST = 30  # characters a free-text column widens to on first start, at most
+
+
 def default_widths(view: QTableView) -> list[int]:
     metrics = view.fontMetrics()
     em = metrics.horizontalAdvance("M")
@@ -202,7 +205,22 @@ class CasesPage(Page):
         else:  # first start: widths from what the columns hold, at any display scaling
             for column, width in enumerate(default_widths(table)):
                 table.setColumnWidth(column, width)
+            self.case_model.rowsInserted.connect(self._widen_to_content)
         self._restore_current()
+
+    def _widen_to_content(self) -> None:
+        """First start, once the first rows are in: the free-text columns (name, service
+        area) widen to hold what those rows hold, up to WIDEST characters; longer text is
+        elided, its tooltip whole. Once only: after that the widths are the user's."""
+        self.case_model.rowsInserted.disconnect(self._widen_to_content)
+        table = self.case_table
+        widest = table.fontMetrics().horizontalAdvance("n") * WIDEST
+        keys = [column.key for column in COLUMNS]
+        for key in ("complainant", "service_area"):
+            column = keys.index(key)
+            wanted = min(table.sizeHintForColumn(column), widest)
+            if wanted > table.columnWidth(column):
+                table.setColumnWidth(column, wanted)
 
     # -- loading -----------------------------------------------------------------------
 

@@ -158,7 +158,7 @@ class CorrespondenceTab(CaseTab):
                 Column("To or from", lambda r: r.recipient),
                 Column("Subject", lambda r: r.subject),
                 Column("State", lambda r: r.status),
-                Column("By", lambda r: r.created_by or ""),
+                Column("By", lambda r: r.created_by_name or r.created_by or ""),
             ],
             self,
             tone=lambda r: "red" if r.status.startswith("Not sent") else None,
@@ -607,7 +607,7 @@ class AttachmentsTab(CaseTab):
                 Column("File", lambda a: a.name),
                 Column("Size", lambda a: _size_text(a.size_bytes), True),
                 Column("Type", lambda a: a.content_type),
-                Column("Added by", lambda a: a.uploaded_by or ""),
+                Column("Added by", lambda a: a.uploaded_by_name or a.uploaded_by or ""),
             ],
             self,
         )

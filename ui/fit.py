@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QLayoutItem,
     QScrollArea,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -100,6 +101,7 @@ def fit_on_screen(window: QWidget) -> None:
         and make_scrollable(window)
         and layout is not None
     ):
+        _room_for_the_scroll_bar(window, room_w)
         layout.activate()
     if window.width() > room_w or window.height() > room_h:
         window.resize(min(window.width(), room_w), min(window.height(), room_h))
@@ -108,6 +110,22 @@ def fit_on_screen(window: QWidget) -> None:
         x = min(max(frame.x(), available.x()), available.right() - frame.width() + 1)
         y = min(max(frame.y(), available.y()), available.bottom() - frame.height() + 1)
         window.move(max(x, available.x()), max(y, available.y()))
+
+
+def _room_for_the_scroll_bar(dialog: QWidget, room_w: int) -> None:
+    """A dialog's contents put in a scroll area for their height keep their width: the
+    area is made wide enough for them and its upright scroll bar (as far as the screen
+    allows), so they scroll up and down only, not sideways too."""
+    scroll = dialog.findChild(QScrollArea, "DialogScroll")
+    body = scroll.widget() if scroll is not None else None
+    if scroll is None or body is None:
+        return
+    bar = scroll.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, scroll)
+    layout = dialog.layout()
+    margins = layout.contentsMargins() if layout is not None else None
+    beside = margins.left() + margins.right() if margins is not None else 0
+    wanted = body.minimumSizeHint().width() + bar + 2 * scroll.frameWidth()
+    scroll.setMinimumWidth(max(0, min(wanted, room_w - beside)))
 
 
 def on_screen(geometry: QRect) -> bool:

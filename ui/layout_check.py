@@ -12,6 +12,8 @@ each dialog the way a user would. For each it reports:
 - a label whose text is cut (narrower or shorter than its text needs) without a tooltip
   showing the whole;
 - a table heading narrower than its title without a tooltip;
+- a dialog whose contents, put in a scroll area for their height, scroll sideways too;
+- a main window that opens, on first start, on less than 80% of the screen;
 - tabs that promise to fit (``ui.widgets.PageTabs``, the case window's) shortened to fit.
 
 Prints one line per problem and exits 1 if there are any (``tests/ui/test_layouts.py``
@@ -107,6 +109,17 @@ def _problems(window: Any, name: str) -> list[str]:
                 found.append(f"{name}: label '{label.text()[:50]}' is cut at the bottom")
         elif label.sizeHint().width() > label.width() + 1:
             found.append(f"{name}: label '{label.text()[:50]}' is cut")
+    from PySide6.QtWidgets import QScrollArea
+
+    from ui.fit import SCROLLS
+
+    if window.property(SCROLLS):
+        # A dialog whose contents scroll does so up and down only: cutting the right of
+        # every field and sending the reader sideways is a form that does not fit.
+        for area in window.findChildren(QScrollArea, "DialogScroll"):
+            bar = area.horizontalScrollBar()
+            if area.isVisibleTo(window) and bar.maximum() > 0:
+                found.append(f"{name}: its contents scroll sideways")
     from ui.widgets import PageTabs
 
     for tabs in window.findChildren(PageTabs):
@@ -236,6 +249,7 @@ def run(
     from crm_desktop.operations import cases, run_operation
     from crm_desktop.services.case_list import CaseListQuery
     from crm_desktop.services.demo import generate_demo
+    from ui.action_dialog import ActionDialog
     from ui.app import create_application
     from ui.context import AppContext
     from ui.crash import CrashDialog
@@ -296,6 +310,15 @@ def run(
     window = MainWindow(context=context)
     window.show()
     window.set_database(database)
+    settle()
+    # On first start the window takes most of the screen: at 1,000 pixels on a 1920-wide
+    # screen the case list's Due and Owner columns and half the Admin tabs were out of view.
+    room, frame = window.screen().availableGeometry(), window.frameGeometry()
+    if frame.width() < room.width() * 8 // 10 or frame.height() < room.height() * 8 // 10:
+        problems.append(
+            f"main window: opens at {frame.width()}×{frame.height()} on a screen whose free "
+            f"area is {room.width()}×{room.height()}"
+        )
     for page in list(window.pages):
         check(
             window,
@@ -325,6 +348,19 @@ def run(
     ):
         for _ in dialogs(opened, name):
             pass
+    # The pool member's own dialogs: edit, availability, fees.
+    pool = window.investigators
+    window.show_page("Investigators")
+    settle()
+    if pool.pool_model.rowCount():
+        pool.pool_view.selectRow(0)
+        for opened, name in (
+            (pool.edit_member(), "investigator-edit"),
+            (pool.edit_availability(), "investigator-availability"),
+            (pool.edit_fees(), "investigator-fees"),
+        ):
+            for _ in dialogs(opened, name):
+                pass
 
     _total, rows = run_operation(
         database,
@@ -351,7 +387,20 @@ def run(
                 case.stage_tab.open_action(action), f"action-{action.value.replace(' ', '-')}"
             ):
                 pass
+        # Every other action's dialog, as it would open on this case's stage: each asks
+        # for different things (Respond, Suspend, Escalate to the Ombudsman, ...).
+        stage_code = case.detail.stage.code if case.detail and case.detail.stage else None
+        for action in Action:
+            if action in case.stage_tab.action_buttons:
+                continue
+            for _ in dialogs(
+                ActionDialog(context, chosen.id, lambda: 0, action, stage_code, case),
+                f"action-{action.value.replace(' ', '-')}",
+            ):
+                pass
         for opened, name in (
+            (case.stage_tab.choose_responder(), "responder"),
+            (case.people_tab.statutory_report(), "statutory-report"),
             (case.stage_tab.explain_due_date(), "explain-due-date"),
             (case.people_tab.appoint(), "appoint"),
             (case.people_tab.equality_monitoring(), "equality"),

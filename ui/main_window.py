@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
@@ -57,6 +57,7 @@ if TYPE_CHECKING:  # the pages and dialogs are imported when first shown
 PAGE_KEY = "main_window/page"
 # The longest line of a page name in the navigation, in characters ("Data protection").
 NAV_LINE_CHARACTERS = 15
+FIRST_SHARE = 90  # per cent of the screen the window takes on first start
 
 
 def _dashboard(context: AppContext, parent: QWidget) -> QWidget:
@@ -853,8 +854,17 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray) and self.restoreGeometry(geometry):
             fit_on_screen(self)
         else:
+            # First start: most of the screen (the case list's Due and Owner columns and
+            # the Admin page's tabs need the room), at least 100 by 48 characters.
             metrics = self.fontMetrics()
-            self.resize(metrics.horizontalAdvance("M") * 100, metrics.height() * 48)
+            width, height = metrics.horizontalAdvance("M") * 100, metrics.height() * 48
+            screen = self.screen() or QGuiApplication.primaryScreen()
+            if screen is not None:
+                room = screen.availableGeometry()
+                width = max(width, room.width() * FIRST_SHARE // 100)
+                height = max(height, room.height() * FIRST_SHARE // 100)
+                self.move(room.x() + (room.width() - width) // 2, room.y())
+            self.resize(width, height)
             fit_on_screen(self)
         window_state = state.value("main_window/state")
         if isinstance(window_state, QByteArray):

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialogButtonBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -45,27 +46,33 @@ FIELD_KEYS = {
 
 
 class PointEditor(QWidget):
-    """One complaint point being typed: its nature and what went wrong."""
+    """One complaint point being typed: its nature and what went wrong, each the width
+    of the form (the description on a line of its own: beside the nature it was a box
+    of 100 pixels, and the nature cut short)."""
 
     def __init__(self, number: int, natures: list[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        layout = QHBoxLayout(self)
+        layout = QGridLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.label = QLabel(f"Point {number}", self)
-        layout.addWidget(self.label)
+        layout.addWidget(self.label, 0, 0)
         self.nature = compact_combo(QComboBox(self), 16)
         self.nature.setAccessibleName(f"Point {number} nature")
         self.nature.addItem("Choose the nature…", "")
         for nature in natures:
             self.nature.addItem(nature, nature)
-        layout.addWidget(self.nature, 2)
+        layout.addWidget(self.nature, 0, 1)
+        self.remove = QPushButton("Remove", self)
+        self.remove.setAccessibleName(f"Remove point {number}")
+        layout.addWidget(self.remove, 0, 2)
         self.description = QLineEdit(self)
         self.description.setAccessibleName(f"Point {number} description")
         self.description.setPlaceholderText("What went wrong, in the complainant's words")
-        layout.addWidget(self.description, 3)
-        self.remove = QPushButton("Remove", self)
-        self.remove.setAccessibleName(f"Remove point {number}")
-        layout.addWidget(self.remove)
+        layout.addWidget(self.description, 1, 1, 1, 2)
+        layout.setColumnStretch(1, 1)
+        # Tab goes from the nature to what went wrong, then to Remove.
+        QWidget.setTabOrder(self.nature, self.description)
+        QWidget.setTabOrder(self.description, self.remove)
 
     def set_natures(self, natures: list[str]) -> None:
         current = self.nature.currentData()

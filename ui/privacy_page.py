@@ -86,6 +86,13 @@ def _hold_text(item: ReviewItem) -> str:
     return f"Yes: {item.hold_reason}" if item.hold_reason else "Yes"
 
 
+def _who(entry: AccessLogEntry) -> str:
+    """ "Priya Raman (officer1)": the name, with the account it was opened under."""
+    if entry.name and entry.name != entry.username:
+        return f"{entry.name} ({entry.username})"
+    return entry.username
+
+
 def _opened_text(when: dt.datetime) -> str:
     return when.strftime("%d %b %Y %H:%M")
 
@@ -344,7 +351,7 @@ class PrivacyPage(Page):
             [
                 Column("Opened (UTC)", lambda e: _opened_text(e.opened_at)),
                 Column("Case", lambda e: e.reference or f"(deleted, id {e.case_id})"),
-                Column("Who", lambda e: e.username),
+                Column("Who", _who),
                 Column("Role", lambda e: e.role),
             ],
             box,

@@ -11,6 +11,7 @@ rest: a letter or email received, a phone call, a meeting, a note.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ from crm_desktop.domain.access import Actor
 from crm_desktop.domain.enums import CorrespondenceChannel, CorrespondenceDirection
 from crm_desktop.domain.formatting import format_date
 from crm_desktop.errors import NotFound, ValidationError
+from crm_desktop.services.audit_words import AuditWords
 
 __all__ = [
     "CorrespondenceEntry",
@@ -53,8 +55,9 @@ class CorrespondenceRow:
     subject: str
     body: str
     status: str  # "Sent", "Received", "Recorded", "Waiting to be sent", ...
-    created_by: str | None
+    created_by: str | None  # the username
     sent_at: dt.datetime | None = None  # sent, or the day it was received or held
+    created_by_name: str = ""  # the name colleagues know them by, where listed
 
 
 def _status(letter: Correspondence, outbox_status: str | None) -> str:
@@ -97,7 +100,11 @@ def list_correspondence(session: Session, case_id: int) -> list[CorrespondenceRo
         .where(Correspondence.case_id == case_id)
         .order_by(Correspondence.created_at.desc(), Correspondence.id.desc())
     )
-    return [_row(letter, outbox_status) for letter, outbox_status in session.execute(query)]
+    words = AuditWords(session)
+    return [
+        dataclasses.replace(row, created_by_name=words.who(row.created_by))
+        for row in (_row(letter, outbox_status) for letter, outbox_status in session.execute(query))
+    ]
 
 
 @dataclass(frozen=True)

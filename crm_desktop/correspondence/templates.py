@@ -123,7 +123,7 @@ TEMPLATES: dict[str, TemplateSpec] = {
         ),
         _spec(
             "investigator_appointment",
-            "Appointment of IO or IP",
+            "Appointment of an Investigating Officer or Independent Person",
             "Confirm an Investigating Officer's or Independent Person's appointment.",
             Audience.INVESTIGATOR,
             "investigator",

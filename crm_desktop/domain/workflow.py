@@ -471,6 +471,17 @@ def action_form(action: Action) -> ActionForm:
     return ACTION_FORMS[action]
 
 
+def action_label(action: Action, procedure: str, stage: str | None) -> str:
+    """The action's name on a case of ``procedure`` at ``stage``, naming the next stage
+    where it has one: "Record a request for Stage 2", "Open Stage 2"."""
+    following = NEXT_STAGE[Procedure(procedure)].get(StageCode(stage)) if stage else None
+    if following is not None and action == Action.REQUEST_NEXT_STAGE:
+        return f"Record a request for {following.label}"
+    if following is not None and action == Action.ESCALATE:
+        return f"Open {following.label}"
+    return action.label
+
+
 def table_for(kind: Kind, procedure: Procedure, stage: StageCode | None) -> Table:
     if kind == Kind.COMPLIMENT:
         return COMPLIMENT

@@ -34,6 +34,7 @@ class AccessLogEntry:
     username: str
     role: str
     opened_at: dt.datetime  # UTC
+    name: str | None = None  # the name colleagues know the user by (None: no such user)
 
 
 def record_case_opened(
@@ -74,8 +75,10 @@ def access_log(
             CaseAccess.username,
             CaseAccess.role,
             CaseAccess.opened_at,
+            User.display_name,
         )
         .outerjoin(Case, Case.id == CaseAccess.case_id)
+        .outerjoin(User, User.username == CaseAccess.username)
         .order_by(CaseAccess.opened_at.desc(), CaseAccess.id.desc())
         .limit(limit)
     )

@@ -17,6 +17,7 @@ access policy's business (:mod:`crm_desktop.operations.attachments`).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import secrets
@@ -35,6 +36,7 @@ from crm_desktop.db.models import Attachment, Case, Setting
 from crm_desktop.domain.access import Actor
 from crm_desktop.errors import NotFound, UserFacingError, ValidationError
 from crm_desktop.files import atomic_write, file_problem
+from crm_desktop.services.audit_words import AuditWords
 from crm_desktop.urls import parse_url, sqlite_file
 
 STORE_ENV = "CRM_ATTACHMENTS"
@@ -56,7 +58,8 @@ class AttachmentView:
     size_bytes: int
     sha256: str
     content_type: str
-    uploaded_by: str | None
+    uploaded_by: str | None  # the username
+    uploaded_by_name: str = ""  # the name colleagues know them by, where listed
 
 
 def store_folder(session: Session, database_url: str) -> Path:
@@ -169,7 +172,11 @@ def list_attachments(session: Session, case_id: int) -> list[AttachmentView]:
     rows = session.scalars(
         sa.select(Attachment).where(Attachment.case_id == case_id).order_by(Attachment.id)
     )
-    return [_view(row) for row in rows]
+    words = AuditWords(session)
+    return [
+        dataclasses.replace(view, uploaded_by_name=words.who(view.uploaded_by))
+        for view in map(_view, rows)
+    ]
 
 
 def attachment(session: Session, attachment_id: int) -> AttachmentView:

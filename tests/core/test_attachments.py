@@ -116,6 +116,7 @@ def _investigator(database: Database, case_id: int) -> Actor:
             session,
             "ivy",
             UserRole.INVESTIGATOR,
+            display_name="Ivy Investigator",
             password="a long password",
             person_id=person.id,
         )
@@ -160,6 +161,8 @@ def test_an_investigator_adds_to_their_own_case_only_and_lists_nothing(
     assert _count(database) == 1
     listed = run_operation(database, OFFICER, TODAY, ops.case_attachments, case_id).value
     assert [a.name for a in listed] == ["IO report.pdf"]
+    # Who added it: the name colleagues know, not the username.
+    assert [(a.uploaded_by, a.uploaded_by_name) for a in listed] == [("ivy", "Ivy Investigator")]
 
 
 def test_an_officer_adds_and_opens_a_copy_under_its_own_name(

@@ -160,3 +160,35 @@ def test_bad_requests_are_refused() -> None:
         CaseListQuery(sort="colour")
     with pytest.raises(ValidationError, match="cannot be filtered by 'summary'"):
         CaseListQuery(filters={"summary": "x"})
+
+
+def test_each_open_case_is_toned_as_the_queues_tone_it() -> None:
+    from crm_desktop.services.case_list import CaseListRow, mark_due
+
+    today, soon_before = dt.date(2026, 11, 30), dt.date(2026, 12, 4)
+
+    def row(
+        ref: str, due: dt.date | None, status: str = "open", stage: str = "open"
+    ) -> CaseListRow:
+        return CaseListRow(
+            1, ref, "complaint", "corporate", today, None, None, "1", status, due,
+            stage_status=stage,
+        )  # fmt: skip
+
+    rows = [
+        row("late", dt.date(2026, 11, 27)),
+        row("soon", dt.date(2026, 12, 3)),
+        row("later", dt.date(2026, 12, 4)),
+        row("stopped", dt.date(2026, 11, 1), stage="suspended"),
+        row("closed", dt.date(2026, 11, 1), status="closed", stage="closed"),
+        row("no date", None),
+    ]
+    tones = {r.reference: r.tone for r in mark_due(rows, today, soon_before)}
+    assert tones == {
+        "late": "overdue",
+        "soon": "due soon",
+        "later": None,
+        "stopped": "suspended",
+        "closed": None,
+        "no date": None,
+    }

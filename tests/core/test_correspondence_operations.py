@@ -77,6 +77,11 @@ def test_a_letter_received_and_a_phone_note_are_recorded_and_listed(
         ("letter", "Further details of the missed collections", "Received"),
     ]
     assert rows[0].sent_at == dt.datetime(2024, 3, 18)  # today, when no day is given
+    # Who recorded each: the name colleagues know, not the username.
+    assert [(r.created_by, r.created_by_name) for r in rows] == [
+        ("mary", "Mary Manager"),
+        ("alice", "Alice Officer"),
+    ]
     with database.session() as session:
         stored = session.get(Correspondence, row.id)
         assert stored is not None and stored.stage_id == built.stage_id

@@ -99,3 +99,48 @@ def test_review_hold_anonymise_sar_and_access_log(
     assert code == 0 and "Sex, Female: 50.5%" in out and "Sex, Male: not set" in out
     code, _, err = run([*db, "population", "sex"], capsys)
     assert code == 2 and "percentage" in err
+
+
+def test_user_add_takes_the_investigators_number_privacy_people_shows(
+    database: Database,
+    sqlite_url: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import io
+
+    from crm_desktop.db.models import Person, User
+
+    def build(session: sa.orm.Session) -> None:
+        session.add(Person(full_name="Ivy Investigator", is_investigator=True))
+        add_user(session, "boss", UserRole.MANAGER, password="a long password")
+
+    database.write(build)
+    with pytest.raises(SystemExit):
+        main(["--database", sqlite_url, "user", "add", "--help"])
+    assert "'privacy people NAME'" in " ".join(capsys.readouterr().out.split())
+    code, out, _ = run(
+        ["--as", "boss", "--database", sqlite_url, "privacy", "people", "Ivy"], capsys
+    )
+    number = out.split("\t")[0]
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long password\n"))
+    code, out, err = run(
+        [
+            "--database",
+            sqlite_url,
+            "user",
+            "add",
+            "ivy",
+            "--role",
+            "investigator",
+            "--person-id",
+            number,
+            "--password-stdin",
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    with database.session() as session:
+        ivy = session.scalars(sa.select(User).where(User.username == "ivy")).one()
+        person = session.get(Person, ivy.person_id)
+        assert person is not None and person.full_name == "Ivy Investigator"

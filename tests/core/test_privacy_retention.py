@@ -443,3 +443,30 @@ def test_migration_0003_round_trips(any_database: Database) -> None:
     with any_database.session() as session:
         assert retention.rule_for(retention.rules(session), RecordType.COMPLAINT).description
         assert len(retention.rules(session)) == 4
+
+
+def test_the_access_log_names_who_opened_the_case(database: Database) -> None:
+    from crm_desktop.domain.access import Actor
+    from crm_desktop.domain.enums import UserRole
+    from crm_desktop.services.users import add_user
+    from tests.factories import add_case
+
+    def build(session: sa.orm.Session) -> int:
+        add_user(
+            session,
+            "officer1",
+            UserRole.OFFICER,
+            display_name="Priya Raman",
+            password="a long password",
+        )
+        return add_case(session).id
+
+    case_id = database.write(build)
+    database.write(lambda s: record_case_opened(s, OFFICER, case_id))
+    database.write(lambda s: record_case_opened(s, Actor("gone", UserRole.OFFICER), case_id))
+    with database.session() as session:
+        entries = access_log(session, case_id=case_id)
+    assert sorted((e.username, e.name) for e in entries) == [
+        ("gone", None),  # no such account (any more): the username alone
+        ("officer1", "Priya Raman"),
+    ]

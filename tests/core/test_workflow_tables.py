@@ -16,6 +16,7 @@ from crm_desktop.domain.workflow import (
     RUNNING_STATES,
     Action,
     State,
+    action_label,
     allowed_actions,
 )
 from crm_desktop.errors import IllegalTransition
@@ -156,4 +157,19 @@ def test_the_tables_follow_the_procedures() -> None:
     )
     assert A.RESPOND not in allowed_actions(
         Kind.COMPLAINT, Procedure.CHILDREN, StageCode.STAGE_3, S.IN_PROGRESS
+    )
+
+
+def test_going_to_the_next_stage_names_it() -> None:
+    assert action_label(Action.REQUEST_NEXT_STAGE, "corporate", "1") == (
+        "Record a request for Stage 2"
+    )
+    assert action_label(Action.ESCALATE, "corporate", "1") == "Open Stage 2"
+    assert action_label(Action.ESCALATE, "children", "2") == "Open Stage 3"
+    # Where there is no next stage, or no stage, the action's own name.
+    assert action_label(Action.ESCALATE, "corporate", "2") == "Open the next stage"
+    assert action_label(Action.ESCALATE, "adult", "low") == "Open the next stage"
+    assert action_label(Action.RESPOND, "corporate", "1") == "Respond"
+    assert action_label(Action.REQUEST_NEXT_STAGE, "children", None) == (
+        "Record a request for the next stage"
     )

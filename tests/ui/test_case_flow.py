@@ -154,8 +154,14 @@ def test_a_complaint_from_logging_to_the_ombudsman(qtbot, database: Database, pe
     assert [p.outcome for p in case.detail.points] == ["Upheld", "Not upheld", "Not upheld"]
     _act(case, Action.RESPOND, dt.date(2025, 3, 14))
     assert _stage(database, case_id) == ("1", "open", "partially upheld")
-    _act(case, Action.REQUEST_NEXT_STAGE, dt.date(2025, 3, 20))
-    _act(case, Action.ESCALATE, dt.date(2025, 3, 21))
+    # Going to Stage 2 says so, on the buttons and in their dialogs.
+    buttons = case.stage_tab.action_buttons
+    assert buttons[Action.REQUEST_NEXT_STAGE].text() == "Record a request for Stage 2…"
+    asked = _act(case, Action.REQUEST_NEXT_STAGE, dt.date(2025, 3, 20))
+    assert asked.windowTitle() == "Record a request for Stage 2"
+    assert case.stage_tab.action_buttons[Action.ESCALATE].text() == "Open Stage 2…"
+    opened = _act(case, Action.ESCALATE, dt.date(2025, 3, 21))
+    assert opened.ok_button.text() == "Open Stage 2"
     assert case.stage_tab.stage_values["stage"].text() == "Stage 2"
     _act(case, Action.ACKNOWLEDGE, dt.date(2025, 3, 24))
     assert case.stage_tab.stage_values["state"].text() == "Awaiting start"

@@ -294,3 +294,19 @@ def test_a_page_built_late_still_loads(qtbot, manager_context: AppContext) -> No
     assert not page.stale  # type: ignore[attr-defined]
     window.show()
     assert window.show_page("Cases") is window.cases and not window.cases.stale
+
+
+def test_the_user_guide_tells_a_manager_where_each_setting_is(
+    qtbot, manager_context: AppContext
+) -> None:  # type: ignore[no-untyped-def]
+    from crm_desktop.paths import resource_path
+    from ui.admin_page import AdminPage
+
+    guide = resource_path("guide", "user-guide.md").read_text(encoding="utf-8")
+    page = AdminPage(manager_context)
+    qtbot.addWidget(page)
+    tabs = [page.tabs.tabText(i) for i in range(page.tabs.count())]
+    assert len(tabs) >= 10
+    for name in tabs:
+        assert f"**{name}**" in guide, name
+    assert "**Add person…**" in guide and "**Send a test email**" in guide

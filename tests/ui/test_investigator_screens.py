@@ -403,7 +403,7 @@ def test_after_an_appointment_its_letter_is_offered(
     assert len(offered) == 1, notifier.messages
     assert offered[0][2] == (
         "Bob Baxter is offered the role of Independent Person. Write the letter that goes with it "
-        "(Appointment of IO or IP) now?"
+        "(Appointment of an Investigating Officer or Independent Person) now?"
     )
     assert form.correspondence_tab.letter_dialog is None
 

@@ -325,3 +325,51 @@ def test_a_row_without_an_index_has_no_data() -> None:
     model = RowsModel([Column("A", lambda r: r)])
     assert model.data(QModelIndex()) is None
     assert model.row_at(5) is None
+
+
+def test_on_first_start_the_name_and_service_area_columns_hold_what_they_show(
+    window: MainWindow,
+) -> None:
+    """Not "Highways Maintenanc…" beside a wide empty Owner column: the free-text
+    columns widen to their first rows' text (up to 30 characters; beyond, the tooltip)."""
+    from ui.cases_page import WIDEST, CasesPage
+
+    window.show_page("Cases")
+    page = window.page("Cases")
+    assert isinstance(page, CasesPage)
+    table, model = page.case_table, page.case_model
+    assert model.rowCount() > 0
+    metrics = table.fontMetrics()
+    widest = metrics.horizontalAdvance("n") * WIDEST
+    for column in (4, 5):  # Name, Service area
+        texts = [str(model.index(r, column).data() or "") for r in range(model.rowCount())]
+        longest = max(metrics.horizontalAdvance(text) for text in texts)
+        assert table.columnWidth(column) >= min(longest, widest - metrics.horizontalAdvance("M"))
+
+
+def test_new_case_points_have_room_for_their_nature_and_description(
+    qtbot, context: AppContext, demo: Database
+) -> None:  # type: ignore[no-untyped-def]
+    from ui.new_case import NewCaseDialog
+
+    dialog = NewCaseDialog(context)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.choices is not None)
+    editor = dialog.add_point()
+    longest = max(
+        (editor.nature.itemText(i) for i in range(editor.nature.count())),
+        key=editor.nature.fontMetrics().horizontalAdvance,
+    )
+    editor.nature.setCurrentIndex(editor.nature.findText(longest))
+    editor.description.setText("The service did not call back after three promises")
+    qtbot.wait(1)
+    metrics = editor.description.fontMetrics()
+    # What went wrong is a sentence: its box is wider than the nature's and holds one.
+    assert editor.description.width() >= editor.nature.width()
+    assert editor.description.width() > metrics.horizontalAdvance(editor.description.text())
+    assert editor.nature.width() >= editor.nature.sizeHint().width()
+    # Tab goes from the nature to what went wrong, then to Remove.
+    assert editor.nature.nextInFocusChain() is editor.description
+    assert editor.description.nextInFocusChain() is editor.remove
+    dialog.reject()

@@ -172,6 +172,22 @@ def test_admin_users(qtbot, manager_context: AppContext, database: Database) -> 
     assert "last active manager" in users.message.text()
 
 
+def test_each_admin_list_keeps_room_for_six_rows_on_a_small_window(  # type: ignore[no-untyped-def]
+    qtbot, manager_context: AppContext
+) -> None:
+    page = AdminPage(manager_context)
+    qtbot.addWidget(page)
+    page.resize(800, 400)  # the editor and the add form would squeeze the list
+    page.show()
+    page.activate()
+    for section in page.sections:
+        page.tabs.setCurrentWidget(section.parentWidget().parentWidget())
+        qtbot.wait(1)
+        view = section.view
+        rows_seen = view.viewport().height() // view.verticalHeader().defaultSectionSize()
+        assert rows_seen >= 6, section.name
+
+
 def test_an_officer_cannot_change_reference_data(database: Database, people) -> None:  # type: ignore[no-untyped-def]
     with database.session() as session:
         before = ra.list_natures(session)
