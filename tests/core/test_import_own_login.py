@@ -27,6 +27,7 @@ from crm_desktop.db.models import (
     Case,
     CaseParty,
     ComplaintPoint,
+    Person,
     PointOutcome,
     Stage,
 )
@@ -244,3 +245,42 @@ def test_an_import_beside_a_concurrent_case_creation_takes_no_id_of_it(
     assert ids["OTHER-1"] == made[0] and len(ids) == 21
     assert _links(database, references) == []
     assert other_stages
+
+
+@pytest.mark.postgres
+def test_ids_are_drawn_after_rows_written_with_ids_of_their_own(
+    postgres_database: Database,
+) -> None:
+    # A row given an id of its own leaves the sequence behind: it is moved on past it.
+    people = Person.__table__
+    assert isinstance(people, sa.Table)
+
+    def draw(session: sa.orm.Session) -> list[int]:
+        session.execute(sa.insert(people).values(id=5000, full_name="Given an id of its own"))
+        ids = list(Writer(session).reserve_ids(people, 3))
+        after = Person(full_name="Added the ordinary way")
+        session.add(after)
+        session.flush()
+        return [*ids, after.id]
+
+    ids = postgres_database.write(draw, actor="system")
+    assert ids[:3] == sorted(ids[:3]) and ids[0] > 5000 and len(set(ids)) == 4
+    assert ids[3] > 5000
+
+
+@pytest.mark.postgres
+def test_ids_drawn_on_two_connections_at_once_never_meet(postgres_database: Database) -> None:
+    cases = Case.__table__
+    assert isinstance(cases, sa.Table)
+    first = postgres_database.write_sessions()
+    second = postgres_database.write_sessions()
+    try:
+        a = list(Writer(first).reserve_ids(cases, 50))
+        b = list(Writer(second).reserve_ids(cases, 50))
+        c = list(Writer(first).reserve_ids(cases, 50))
+    finally:
+        first.rollback()
+        second.rollback()
+        first.close()
+        second.close()
+    assert len(set(a) | set(b) | set(c)) == 150
