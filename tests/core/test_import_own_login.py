@@ -86,7 +86,6 @@ def _verify_as_owner(database: Database, capsys: pytest.CaptureFixture[str]) -> 
 def test_a_manager_imports_a_file_over_their_own_login(
     postgres_database: Database,
     logins: dict[UserRole, tuple[str, str]],
-    tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     database = postgres_database
@@ -187,7 +186,7 @@ def _spaced_ids(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_ids_that_are_not_one_run_still_link_every_row_to_its_own_case(
-    any_database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    any_database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The example file's cases, imported with spaced ids: every row linked to its own.
     references = sorted({r["reference"] for r in example_rows()})
