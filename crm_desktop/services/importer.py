@@ -2090,10 +2090,11 @@ class _Writer:
             for item, row in zip(group, rows, strict=True):
                 self.ids[id(item)] = row.id
 
-    def cases(self, planned: Sequence[PlannedCase], progress: Step | None = None) -> int:
-        """Write every planned case with bulk inserts: ids are assigned here (after the
-        rows already there and, on PostgreSQL, after what each sequence handed out), so
-        every link is known before anything is written. Each table's rows are made as
+    def cases(self, planned: Sequence[PlannedCase], progress: Step | None = None) -> int | None:
+        """Write every planned case with bulk inserts and return the first case's id:
+        ids are taken here (after the rows already there; on PostgreSQL drawn from each
+        table's id sequence, so nobody else's rows can take one), so every link is known
+        before anything is written. Each table's rows are made as
         they are written (a few thousand at a time: SQLite's ``executemany``,
         PostgreSQL's ``COPY``), never all at once. The rows get no audit events of their
         own: :func:`write_plan` records one event for the import naming every case."""
@@ -2106,14 +2107,14 @@ class _Writer:
             progress(0, total, f"Preparing case 1 of {total:,}…")
         bulk = Writer(session)
         counts = _row_counts(planned)
-        bases = {
-            model: bulk.reserve(table_of(model), counts[model])
+        ids = {
+            model: bulk.reserve_ids(table_of(model), counts[model])
             for model in (Case, Person, CaseParty, ComplaintPoint, Stage)
         }
         now = utcnow()
         actor = self.actor
         who = {"updated_by": actor, "updated_at": now, "version": 1}
-        rows = _Rows(self, planned, bases, sqlite)
+        rows = _Rows(self, planned, ids, sqlite)
         tables: list[
             tuple[
                 type[Any], tuple[str, ...], Callable[[], Iterator[tuple[Any, ...]]], dict[str, Any]
@@ -2167,7 +2168,7 @@ class _Writer:
         for model, names, make, same in tables:
             if counts[model]:
                 _insert(session, table_of(model), names, make(), same, sqlite, written)
-        return bases[Case]
+        return ids[Case][0] if ids[Case] else None
 
 
 def _row_counts(planned: Sequence[PlannedCase]) -> dict[type[Any], int]:
@@ -2218,29 +2219,30 @@ class _Days(dict[dt.date | None, Any]):
 class _Rows:
     """Each table's rows for the planned cases, made one at a time in the form the
     database's driver stores (an enum as its text value, being a ``StrEnum``; on SQLite a
-    date as ``YYYY-MM-DD``). Ids
-    follow the bases reserved for each table, in the order of the cases and stages, so
-    every table's walk over the cases gives the same ids."""
+    date as ``YYYY-MM-DD``). Ids are the ones taken for each table, in increasing order,
+    given out in the order of the cases and stages (usually one run, but not always: a
+    row's id is always looked up, never worked out from the first), so every table's walk
+    over the cases gives the same ids."""
 
     def __init__(
         self,
         writer: _Writer,
         planned: Sequence[PlannedCase],
-        bases: Mapping[type[Any], int],
+        ids: Mapping[type[Any], Sequence[int]],
         sqlite: bool,
     ) -> None:
         self.writer = writer
         self.planned = planned
-        self.bases = bases
+        self.ids = ids
         # A date as the driver stores it (on SQLite its text), each worked out once.
         self.day: Callable[[dt.date | None], Any] = _Days(sqlite).__getitem__
 
     def cases(self) -> Iterator[tuple[Any, ...]]:
         day, maybe, resolve = self.day, self.writer.maybe, self.writer.resolve
-        case_id, stage_id = self.bases[Case], self.bases[Stage]
-        for p in self.planned:
-            case_id += 1
-            stage_id += len(p.stages)
+        stage_ids = self.ids[Stage]
+        stages = 0
+        for p, case_id in zip(self.planned, self.ids[Case], strict=True):
+            stages += len(p.stages)
             yield (
                 case_id,
                 p.reference,
@@ -2254,52 +2256,42 @@ class _Rows:
                 p.status,
                 day(p.closed_on),
                 p.complainant_name,
-                stage_id if p.stages else None,
+                stage_ids[stages - 1] if p.stages else None,
             )
 
     def people(self) -> Iterator[tuple[Any, ...]]:
-        person_id = self.bases[Person]
+        person_ids = iter(self.ids[Person])
         for p in self.planned:
             if p.complainant_name is not None:
-                person_id += 1
-                yield (person_id, p.complainant_name, p.complainant_email)
+                yield (next(person_ids), p.complainant_name, p.complainant_email)
 
     def parties(self) -> Iterator[tuple[Any, ...]]:
-        case_id, person_id = self.bases[Case], self.bases[Person]
-        party_id = self.bases[CaseParty]
-        for p in self.planned:
-            case_id += 1
+        person_ids, party_ids = iter(self.ids[Person]), iter(self.ids[CaseParty])
+        for p, case_id in zip(self.planned, self.ids[Case], strict=True):
             if p.complainant_name is not None:
-                person_id += 1
-                party_id += 1
-                yield (party_id, case_id, person_id)
+                yield (next(party_ids), case_id, next(person_ids))
 
     def points(self) -> Iterator[tuple[Any, ...]]:
         resolve = self.writer.resolve
-        case_id, point_id = self.bases[Case], self.bases[ComplaintPoint]
-        for p in self.planned:
-            case_id += 1
+        point_ids = iter(self.ids[ComplaintPoint])
+        for p, case_id in zip(self.planned, self.ids[Case], strict=True):
             for seq, nature in enumerate(p.natures, start=1):
-                point_id += 1
-                yield (point_id, case_id, seq, resolve(nature))
+                yield (next(point_ids), case_id, seq, resolve(nature))
 
     def categories(self) -> Iterator[tuple[Any, ...]]:
         resolve = self.writer.resolve
-        case_id = self.bases[Case]
-        for p in self.planned:
-            case_id += 1
+        for p, case_id in zip(self.planned, self.ids[Case], strict=True):
             for category in p.service_categories:
                 yield (case_id, resolve(category))
 
     def stages(self) -> Iterator[tuple[Any, ...]]:
         day = self.day
-        case_id, stage_id = self.bases[Case], self.bases[Stage]
+        stage_ids = iter(self.ids[Stage])
         closed, still_open = StageStatus.CLOSED, StageStatus.OPEN
-        for p in self.planned:
-            case_id += 1
+        for p, case_id in zip(self.planned, self.ids[Case], strict=True):
             previous: int | None = None
             for s in p.stages:
-                stage_id += 1
+                stage_id = next(stage_ids)
                 lgsco = s.stage == StageCode.LGSCO
                 yield (
                     stage_id,
@@ -2325,21 +2317,21 @@ class _Rows:
                 previous = stage_id
 
     def outcomes(self) -> Iterator[tuple[Any, ...]]:
-        point_id, stage_id = self.bases[ComplaintPoint], self.bases[Stage]
+        point_ids, stage_ids = self.ids[ComplaintPoint], iter(self.ids[Stage])
+        first_point = 0  # where this case's points start among the points' ids
         for p in self.planned:
-            first_point = point_id
-            point_id += len(p.natures)
             for s in p.stages:
-                stage_id += 1
-                for n, outcome in enumerate(p.point_outcomes(s), start=1):
-                    yield (first_point + n, stage_id, outcome)
+                stage_id = next(stage_ids)
+                for n, outcome in enumerate(p.point_outcomes(s)):
+                    yield (point_ids[first_point + n], stage_id, outcome)
+            first_point += len(p.natures)
 
     def details(self) -> Iterator[tuple[Any, ...]]:
         day = self.day
-        stage_id = self.bases[Stage]
+        stage_ids = iter(self.ids[Stage])
         for p in self.planned:
             for s in p.stages:
-                stage_id += 1
+                stage_id = next(stage_ids)
                 if s.stage != StageCode.LGSCO:
                     continue
                 decision = s.lgsco_decision
@@ -2355,10 +2347,10 @@ class _Rows:
 
     def changes(self) -> Iterator[tuple[Any, ...]]:
         day = self.day
-        stage_id = self.bases[Stage]
+        stage_ids = iter(self.ids[Stage])
         for p in self.planned:
             for s in p.stages:
-                stage_id += 1
+                stage_id = next(stage_ids)
                 if s.stage == StageCode.LGSCO:
                     continue
                 why = _clock_reason(s)
@@ -2430,7 +2422,9 @@ def _insert(
     written: Callable[[int], None],
 ) -> None:
     """Insert ``rows`` (values of the columns ``names``, already in the form the driver
-    stores) with the driver's own bulk statement, a chunk at a time; ``same`` gives the
+    stores) with the driver's own bulk statement, a chunk at a time (PostgreSQL's
+    ``COPY``, or, for a login the table's row-level security applies to, which ``COPY``
+    refuses, ``INSERT`` statements; SQLite's ``executemany``); ``same`` gives the
     columns every row shares (those the table does not have are left out), and columns
     with a Python-side default get it, so the rows read back exactly as rows the ORM
     wrote. ``written(n)`` after each chunk."""
@@ -2448,7 +2442,12 @@ def _insert(
     target = f"{quote(table.name)} ({', '.join(quote(n) for n in columns)})"
     driver = connection.connection.driver_connection
     assert driver is not None
-    if not sqlite:
+    if (
+        not sqlite
+        and not connection.exec_driver_sql(
+            "SELECT row_security_active(%s::regclass)", (f"public.{quote(table.name)}",)
+        ).scalar()
+    ):
         # PostgreSQL: COPY, many times faster than one INSERT a row (psycopg 3).
         with driver.cursor() as cursor, cursor.copy(f"COPY {target} FROM STDIN") as copy:
             n = 0
@@ -2460,7 +2459,8 @@ def _insert(
                     n = 0
             written(n)
         return
-    statement = f"INSERT INTO {target} VALUES ({', '.join('?' for _ in columns)})"
+    mark = "?" if sqlite else "%s"
+    statement = f"INSERT INTO {target} VALUES ({', '.join(mark for _ in columns)})"
     cursor = driver.cursor()
     try:
         while True:
@@ -2773,7 +2773,7 @@ def write_plan(
                         "file": source,
                         "sha256": sha256,
                         "cases": len(plan.cases),
-                        "first_case_id": first_id + 1 if plan.cases else None,
+                        "first_case_id": first_id,
                         "references": [c.reference for c in plan.cases],
                         "skipped": plan.skipped,
                         "stages": plan.stage_count,

@@ -2,8 +2,8 @@
 
 Rows are written with bulk Core inserts in chunks, primary keys assigned here, so
 100,000 cases take seconds rather than minutes. Ids continue after the rows already
-there and, on PostgreSQL, after what each id sequence has handed out (the sequence is
-moved past the new rows, so ordinary inserts after a demo still work).
+there; on PostgreSQL they are drawn from each table's id sequence (``nextval``), so
+ordinary inserts, meanwhile or after, never meet them.
 """
 
 from __future__ import annotations
@@ -19,9 +19,13 @@ from sqlalchemy.orm import Session
 
 from crm_desktop.db.audit import record_events
 from crm_desktop.db.base import utcnow
+from crm_desktop.db.errors import BUSY_MESSAGE
 from crm_desktop.db.models import Case, ReferenceCounter
+from crm_desktop.errors import DatabaseBusyError
 
 CHUNK_ROWS: Final = 5000
+# How many times to draw a block of consecutive ids while others draw from the same sequence.
+_CONSECUTIVE_ATTEMPTS: Final = 5
 
 Progress = Callable[[int, int], None]
 
@@ -58,20 +62,70 @@ class Writer:
         self.session = session
         self.is_postgres = session.get_bind().dialect.name == "postgresql"
 
-    def reserve(self, table: sa.Table, count: int) -> int:
-        """Room for ``count`` new rows: returns the id before the first of them."""
+    def reserve_ids(self, table: sa.Table, count: int) -> Sequence[int]:
+        """``count`` ids for new rows of ``table``, in increasing order, after every row
+        already there: on SQLite the ones after the largest id (the write transaction
+        holds the file). On PostgreSQL they are drawn from the table's id sequence
+        (``nextval``, which a login allowed to add the rows may call: nobody's login
+        needs the right to set a sequence), so no other session is ever handed one of
+        them, however it adds its rows meanwhile. They are one run (a ``range``) unless
+        another session drew from the same sequence at that very moment."""
         column = table.c.id
         current = int(self.session.scalar(sa.select(sa.func.max(column))) or 0)
-        if not self.is_postgres:
-            return current
+        if count <= 0 or not self.is_postgres:
+            return range(current + 1, current + 1 + max(count, 0))
         sequence = self.session.scalar(sa.select(sa.func.pg_get_serial_sequence(table.name, "id")))
         if sequence is None:
-            return current
-        last = self.session.execute(sa.text(f"SELECT last_value, is_called FROM {sequence}")).one()
-        used = int(last[0]) if last[1] else int(last[0]) - 1
-        base = max(current, used)
-        self.session.execute(sa.select(sa.func.setval(sequence, base + max(count, 1))))
-        return base
+            return range(current + 1, current + 1 + count)
+        ids = self._draw(sequence, count)
+        if ids[0] <= current:
+            # The sequence is behind the rows (rows written with ids of their own): it is
+            # moved on past them, forward only, and the ids drawn again.
+            self._draw(sequence, max(0, current - ids[-1]))
+            ids = self._draw(sequence, count)
+        return ids
+
+    def _draw(self, sequence: str, count: int) -> Sequence[int]:
+        """``count`` values of ``sequence`` (none when ``count`` is 0), returned by the
+        server as runs of consecutive values, so only a few numbers come back."""
+        if count <= 0:
+            return range(0)
+        runs = self.session.execute(
+            sa.text(
+                "SELECT min(v), max(v), count(*) FROM ("
+                "SELECT n.i, nextval(CAST(:sequence AS regclass)) AS v "
+                "FROM generate_series(1, :count) AS n(i)) AS drawn "
+                "GROUP BY v - i ORDER BY 1"
+            ),
+            {"sequence": sequence, "count": count},
+        ).all()
+        # Each run is whole when it holds as many values as it spans (a sequence never
+        # repeats a value); the runs are ordered, so together they are increasing.
+        if sum(int(c) for _, _, c in runs) == count and all(
+            int(hi) - int(lo) + 1 == int(c) for lo, hi, c in runs
+        ):
+            if len(runs) == 1:
+                return range(int(runs[0][0]), int(runs[0][1]) + 1)
+            return [v for lo, hi, _ in runs for v in range(int(lo), int(hi) + 1)]
+        return sorted(
+            int(v)
+            for v in self.session.scalars(
+                sa.text(
+                    "SELECT nextval(CAST(:sequence AS regclass)) FROM generate_series(1, :count)"
+                ),
+                {"sequence": sequence, "count": count},
+            )
+        )
+
+    def reserve(self, table: sa.Table, count: int) -> int:
+        """Room for ``count`` new rows with consecutive ids: returns the id before the
+        first of them (the ids of :meth:`reserve_ids`, drawn again, a few times at most,
+        while another session's rows split them; the ids left unused are gaps)."""
+        for _ in range(_CONSECUTIVE_ATTEMPTS):
+            ids = self.reserve_ids(table, count)
+            if isinstance(ids, range):
+                return ids.start - 1
+        raise DatabaseBusyError(BUSY_MESSAGE)
 
     def used_reference_numbers(self) -> dict[tuple[str, int], int]:
         """The highest number used per (prefix, year), by the counters or by cases."""
