@@ -15,7 +15,7 @@ from crm_desktop.db.models import Case
 from crm_desktop.db.models_code import CodeYear
 from crm_desktop.domain.access import Actor
 from crm_desktop.domain.enums import UserRole
-from crm_desktop.operations import code, run_operation
+from crm_desktop.operations import code, deadlines, run_operation
 from crm_desktop.operations import privacy as privacy_ops
 from crm_desktop.operations.core import Cancelled
 from crm_desktop.privacy import retention
@@ -179,3 +179,25 @@ def test_a_cancelled_retention_review_stops_and_changes_nothing(
     assert len(progress.reports) == at
     with closed_cases.session() as session:
         assert session.execute(CASES).all() == before
+
+
+# ------------------------------------------------------------------- dashboard KPIs
+
+
+def test_the_dashboard_kpis_report_their_steps_and_stop_when_cancelled(
+    code_cases: Database,
+) -> None:
+    progress = CancelAt()
+    whole = run_operation(code_cases, MANAGER, AS_OF, deadlines.dashboard_kpis).value
+    assert (
+        run_operation(code_cases, MANAGER, AS_OF, deadlines.dashboard_kpis, progress=progress).value
+        == whole
+    )
+    assert [done for done, _total, _text in progress.reports] == [0, 1, 2]
+    assert progress.reports[0][2] == "Reading the cases and stages of 2025/26 and 2026/27…"
+    assert progress.reports[2][2].startswith("Working out the KPIs from ")
+    for at in (1, 2):
+        cancelling = CancelAt(at)
+        with pytest.raises(Cancelled):
+            run_operation(code_cases, MANAGER, AS_OF, deadlines.dashboard_kpis, progress=cancelling)
+        assert len(cancelling.reports) == at
