@@ -287,12 +287,14 @@ def _review(
     )
     if case_ids is not None:
         query = query.where(Case.id.in_(case_ids))
-    total = 0
     if progress is not None:
-        total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+        progress(0, 0, "Reading the closed cases…")
+    rows = session.execute(query).all()
+    total = len(rows)
+    if progress is not None:
         progress(0, total, f"Checking closed cases 0 of {total:,}…")
     due: list[tuple[Any, ...]] = []
-    for done, row in enumerate(session.execute(query), 1):
+    for done, row in enumerate(rows, 1):
         if progress is not None and done % REVIEW_STEP == 0:
             progress(done, total, f"Checking closed cases {done:,} of {total:,}…")
         kind, procedure = Kind(row.kind), Procedure(row.procedure)

@@ -157,6 +157,7 @@ def test_the_retention_review_counts_its_cases(
     ).value
     assert len(items) == 5
     assert progress.reports == [
+        (0, 0, "Reading the closed cases…"),
         (0, 5, "Checking closed cases 0 of 5…"),
         (2, 5, "Checking closed cases 2 of 5…"),
         (4, 5, "Checking closed cases 4 of 5…"),
@@ -164,7 +165,7 @@ def test_the_retention_review_counts_its_cases(
     ]
 
 
-@pytest.mark.parametrize("at", [1, 2, 3])
+@pytest.mark.parametrize("at", [1, 2, 3, 4])
 def test_a_cancelled_retention_review_stops_and_changes_nothing(
     closed_cases: Database, monkeypatch: pytest.MonkeyPatch, at: int
 ) -> None:

@@ -201,7 +201,7 @@ def test_the_retention_review_shows_progress_and_cancel(
     assert strip.label.text() == "Checking the closed cases…"
     assert not any(b.isEnabled() for b in page.action_buttons.values())
     shown = held.run_cancelled(strip, lambda text: text.startswith("Checking closed cases"))
-    assert shown == ["Checking closed cases 0 of 3…"]
+    assert shown == ["Reading the closed cases…", "Checking closed cases 0 of 3…"]
     assert not strip.isVisible()
     assert all(b.isEnabled() for b in page.action_buttons.values())
     assert page.review_note.text().startswith("Cancelled: the review was not finished")
