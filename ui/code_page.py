@@ -110,6 +110,7 @@ class CodePage(Page):
         self.progress = ProgressStrip("Code figures", self)
         self.progress.cancel_button.clicked.connect(self._cancelled)
         self._cancel_text = ""
+        self._counting = False
         layout.addWidget(self.progress)
         tabs = QTabWidget(self)
         tabs.setAccessibleName("Complaint Handling Code")
@@ -127,15 +128,22 @@ class CodePage(Page):
     # ------------------------------------------------------------------ long work
 
     def _run_long(
-        self, pending: PendingOp[Any], text: str, cancelled: str, failed_doing: str
+        self,
+        pending: PendingOp[Any],
+        text: str,
+        cancelled: str,
+        failed_doing: str,
+        counting: bool = False,
     ) -> None:
         """Run ``pending`` with the progress strip and Cancel, the buttons disabled until
         it finishes, fails or is cancelled (then ``cancelled`` is shown). One at a time:
-        a new one cancels one still running."""
+        a new one cancels one still running (the buttons wait, so only a recount started
+        by a change elsewhere can come while another runs; see :meth:`reload`)."""
         if self.progress.job is not None:
             self.progress.job.cancel()
             self.progress.finish()
         self._cancel_text = cancelled
+        self._counting = counting
 
         def failed(exc: BaseException) -> None:
             self._stopped()
@@ -260,13 +268,20 @@ class CodePage(Page):
             self._stopped()
             self._show(assessment)
 
-        self._run_long(
-            self.context.op(code.self_assessment_for, year).on_done(counted),
-            f"Counting the figures for {FinancialYear(year).label}…",
-            "Cancelled: the figures were not counted. They are counted when you next "
-            "open this page or choose a year.",
-            "reading the self-assessment",
-        )
+        if self.progress.job is not None and not self._counting:
+            # An export or the letter's figures still running are not cancelled by a
+            # change made elsewhere: the figures are counted when the page is next shown
+            # (or at once, when the letter's figures are saved and announced).
+            self.stale = True
+        else:
+            self._run_long(
+                self.context.op(code.self_assessment_for, year).on_done(counted),
+                f"Counting the figures for {FinancialYear(year).label}…",
+                "Cancelled: the figures were not counted. They are counted when you next "
+                "open this page or choose a year.",
+                "reading the self-assessment",
+                counting=True,
+            )
         self.context.op(code.code_year_inputs, year).on_done(self._show_inputs).on_error(
             failed
         ).run()

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from crm_desktop.db.database import Database
 from crm_desktop.db.models_code import CodeYear
-from crm_desktop.operations.core import Cancelled
+from crm_desktop.operations.core import Cancelled, Change, OpChanges
 from tests.code_cases import AS_OF, build_code_cases
 from tests.core.test_privacy_support import add_closed_case, add_person, someone
 from ui.code_page import CodePage
@@ -210,3 +210,28 @@ def test_the_retention_review_shows_progress_and_cancel(
     page.activate()  # opened again: the review runs to the end
     assert len(page.review_model.rows) == 3 and not strip.isVisible()
     assert page.review_note.text().startswith("As of 2 Jun 2025: 3 closed cases")
+
+
+def test_a_change_elsewhere_does_not_cancel_loading_the_letters_figures(
+    qtbot: Any,
+    manager_context: AppContext,
+    code_cases: Database,
+    runner: Runner,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    page = _code_page(qtbot, manager_context)
+    page.activate()
+    figures = tmp_path / "letter.csv"
+    figures.write_text("letter_decisions,7\n", encoding="utf-8")
+    held = Held(runner, monkeypatch)
+    page.load_figures(figures)
+    job = page.progress.job
+    assert job is not None
+    page.data_changed(OpChanges.of(Change.CASES))  # another screen saved a case
+    assert page.progress.job is job and not job.cancelled and page.stale
+    assert len(held.held) == 1  # no recount started over it
+    work, _job = held.held.pop()
+    work(job)  # it runs to the end: saved
+    with code_cases.session() as session:
+        assert session.scalar(sa.select(CodeYear.letter_decisions)) == 7
