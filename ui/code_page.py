@@ -15,6 +15,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
@@ -45,7 +46,9 @@ from crm_desktop.reports.code_report import FIRST_CODE_YEAR
 from crm_desktop.reports.self_assessment import Answer, Row, SelfAssessment
 from ui.context import AppContext
 from ui.files import AskPath, ask_open_path, ask_save_path, documents_folder
+from ui.ops import PendingOp
 from ui.pages import Page
+from ui.queues_page import ProgressStrip
 from ui.widgets import (
     Column,
     RowsModel,
@@ -102,6 +105,13 @@ class CodePage(Page):
         self.status.setObjectName("CodeStatus")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
+        # The long work (counting the figures, the export, loading the letter's figures)
+        # shows its progress here, with Cancel; the page's buttons wait for it.
+        self.progress = ProgressStrip("Code figures", self)
+        self.progress.cancel_button.clicked.connect(self._cancelled)
+        self._cancel_text = ""
+        self._counting = False
+        layout.addWidget(self.progress)
         tabs = QTabWidget(self)
         tabs.setAccessibleName("Complaint Handling Code")
         tabs.setUsesScrollButtons(True)
@@ -114,6 +124,53 @@ class CodePage(Page):
         tabs.addTab(scrolled(self._build_history(tabs), "History of answers"), "History of answers")
         layout.addWidget(tabs, 1)
         self._set_editable(self.may_edit)
+
+    # ------------------------------------------------------------------ long work
+
+    def _run_long(
+        self,
+        pending: PendingOp[Any],
+        text: str,
+        cancelled: str,
+        failed_doing: str,
+        counting: bool = False,
+    ) -> None:
+        """Run ``pending`` with the progress strip and Cancel, the buttons disabled until
+        it finishes, fails or is cancelled (then ``cancelled`` is shown). One at a time:
+        a new one cancels one still running (the buttons wait, so only a recount started
+        by a change elsewhere can come while another runs; see :meth:`reload`)."""
+        if self.progress.job is not None:
+            self.progress.job.cancel()
+            self.progress.finish()
+        self._cancel_text = cancelled
+        self._counting = counting
+
+        def failed(exc: BaseException) -> None:
+            self._stopped()
+            show_error(self.error, error_text(exc, failed_doing))
+
+        self._set_running(True)
+        self.progress.run(pending.with_progress(self.progress.progress).on_error(failed), text)
+
+    def _stopped(self) -> None:
+        self.progress.finish()
+        self._set_running(False)
+
+    def _cancelled(self) -> None:
+        self._set_running(False)
+        self.status.setText(self._cancel_text)
+        if self.assessment is None or self.assessment.year != self.chosen_year:
+            self.stale = True  # the figures shown are not the year's: count them next time
+
+    def _set_running(self, running: bool) -> None:
+        """The page's buttons, disabled while long work runs (then as the role allows)."""
+        self.year.setEnabled(not running)
+        self.export_button.setEnabled(not running)
+        for button in (self.save_answer_button, self.save_inputs_button, self.load_figures_button):
+            button.setEnabled(not running and self.may_edit)
+        self.record_finding_button.setEnabled(
+            not running and self.context.allows(Permission.WORK_CASES)
+        )
 
     @property
     def may_edit(self) -> bool:
@@ -207,7 +264,24 @@ class CodePage(Page):
         def failed(exc: BaseException) -> None:
             show_error(self.error, error_text(exc, "reading the self-assessment"))
 
-        self.context.op(code.self_assessment_for, year).on_done(self._show).on_error(failed).run()
+        def counted(assessment: SelfAssessment) -> None:
+            self._stopped()
+            self._show(assessment)
+
+        if self.progress.job is not None and not self._counting:
+            # An export or the letter's figures still running are not cancelled by a
+            # change made elsewhere: the figures are counted when the page is next shown
+            # (or at once, when the letter's figures are saved and announced).
+            self.stale = True
+        else:
+            self._run_long(
+                self.context.op(code.self_assessment_for, year).on_done(counted),
+                f"Counting the figures for {FinancialYear(year).label}…",
+                "Cancelled: the figures were not counted. They are counted when you next "
+                "open this page or choose a year.",
+                "reading the self-assessment",
+                counting=True,
+            )
         self.context.op(code.code_year_inputs, year).on_done(self._show_inputs).on_error(
             failed
         ).run()
@@ -299,12 +373,17 @@ class CodePage(Page):
     def export_to(self, path: Path) -> None:
         show_error(self.error, "")
 
-        def failed(exc: BaseException) -> None:
-            show_error(self.error, error_text(exc, "saving the spreadsheet"))
+        def done(out: Path) -> None:
+            self._stopped()
+            self.status.setText(f"The self-assessment is saved as {out}.")
 
-        self.context.op(code.export_self_assessment, self.chosen_year, path).on_done(
-            lambda out: self.status.setText(f"The self-assessment is saved as {out}.")
-        ).on_error(failed).run()
+        self.status.setText("")
+        self._run_long(
+            self.context.op(code.export_self_assessment, self.chosen_year, path).on_done(done),
+            "Counting the figures for the spreadsheet…",
+            "Cancelled: no spreadsheet was saved.",
+            "saving the spreadsheet",
+        )
 
     # ------------------------------------------------------------ the year's inputs
 
@@ -420,14 +499,22 @@ class CodePage(Page):
             self.load_figures(Path(chosen))
 
     def load_figures(self, path: Path) -> None:
+        if not self.may_edit:
+            return
         show_error(self.error, "")
 
-        def failed(exc: BaseException) -> None:
-            show_error(self.error, error_text(exc, "loading the letter's figures"))
+        def done(inputs: CodeYearInputs) -> None:
+            self._stopped()
+            self._show_inputs(inputs)
+            self.status.setText(f"The letter's figures are loaded from {path.name} and saved.")
 
-        self.context.op(code.load_letter_figures, self.chosen_year, path).on_done(
-            self._show_inputs
-        ).on_error(failed).run()
+        self.status.setText("")
+        self._run_long(
+            self.context.op(code.load_letter_figures, self.chosen_year, path).on_done(done),
+            f"Loading the letter's figures from {path.name}…",
+            "Cancelled: the letter's figures were not loaded; nothing was saved.",
+            "loading the letter's figures",
+        )
 
     # ------------------------------------------------------- findings and history
 

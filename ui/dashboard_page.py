@@ -169,7 +169,10 @@ class DashboardPage(Page):
         if self.kpi_progress.job is not None:
             self.kpi_progress.job.cancel()
         self.kpi_progress.run(
-            self.context.op(deadlines.dashboard_kpis).on_done(self._show_kpis).on_error(failed),
+            self.context.op(deadlines.dashboard_kpis)
+            .with_progress(self.kpi_progress.progress)
+            .on_done(self._show_kpis)
+            .on_error(failed),
             "Calculating this year's KPIs…",
         )
 

@@ -159,6 +159,9 @@ class PrivacyPage(Page):
         )
         self.review_table = table_view(self.review_model, "Cases due for review", box)
         layout.addWidget(self.review_table, 1)
+        self.review_progress = ProgressStrip("Retention review", box)
+        self.review_progress.cancel_button.clicked.connect(self._review_cancelled)
+        layout.addWidget(self.review_progress)
         buttons = QHBoxLayout()
         self.action_buttons: dict[str, QPushButton] = {}
         for key, (label, *_rest) in _ACTIONS.items():
@@ -196,9 +199,41 @@ class PrivacyPage(Page):
             )
 
         def failed(exc: BaseException) -> None:
+            self._review_stopped()
             show_error(self.review_error, error_text(exc, "loading the retention review"))
 
-        self.context.op(ops.retention_review).on_done(done).on_error(failed).run()
+        def shown(rows: list[ReviewItem]) -> None:
+            self._review_stopped()
+            done(rows)
+
+        if self.review_progress.job is not None:  # a review still running: this one replaces it
+            self.review_progress.job.cancel()
+            self.review_progress.finish()
+        self._set_reviewing(True)
+        self.review_progress.run(
+            self.context.op(ops.retention_review)
+            .with_progress(self.review_progress.progress)
+            .on_done(shown)
+            .on_error(failed),
+            "Checking the closed cases…",
+        )
+
+    def _set_reviewing(self, reviewing: bool) -> None:
+        """The review's buttons wait while the review runs."""
+        for button in self.action_buttons.values():
+            button.setEnabled(not reviewing)
+
+    def _review_stopped(self) -> None:
+        self.review_progress.finish()
+        self._set_reviewing(False)
+
+    def _review_cancelled(self) -> None:
+        self._set_reviewing(False)
+        self.review_note.setText(
+            "Cancelled: the review was not finished, so the list may be out of date. It "
+            "runs again when you next open this page."
+        )
+        self.stale = True
 
     def act(self, key: str) -> None:
         """Anonymise, delete, place or release a hold on the chosen case, with a reason."""

@@ -8,7 +8,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from crm_desktop.domain.financial_year import FinancialYear
-from crm_desktop.operations.core import Change, OpContext, operation
+from crm_desktop.operations.core import (
+    NO_PROGRESS,
+    Change,
+    OpContext,
+    Progress,
+    operation,
+    reporting,
+)
 from crm_desktop.operations.policy import Permission
 from crm_desktop.reports import code_inputs, self_assessment
 from crm_desktop.services import code_findings
@@ -27,9 +34,14 @@ __all__ = [
 
 
 @operation(Permission.RUN_REPORTS)
-def self_assessment_for(ctx: OpContext, year: int) -> self_assessment.SelfAssessment:
-    """The year's self-assessment against the Code, pre-filled with what the cases show."""
-    return self_assessment.load_self_assessment(ctx.session, year, ctx.today)
+def self_assessment_for(
+    ctx: OpContext, year: int, progress: Progress = NO_PROGRESS
+) -> self_assessment.SelfAssessment:
+    """The year's self-assessment against the Code, pre-filled with what the cases show.
+    Reports each step; cancelled, it stops (it only reads)."""
+    return self_assessment.load_self_assessment(
+        ctx.session, year, ctx.today, progress=reporting(progress)
+    )
 
 
 @operation(Permission.EDIT_REPORT_INPUTS, changes=(Change.REPORT_INPUTS,))
@@ -47,10 +59,16 @@ def self_assessment_history(ctx: OpContext, year: int) -> list[self_assessment.C
 
 
 @operation(Permission.RUN_REPORTS)
-def export_self_assessment(ctx: OpContext, year: int, out: Path) -> Path:
-    """The year's self-assessment and its history as an XLSX workbook."""
-    assessment = self_assessment.load_self_assessment(ctx.session, year, ctx.today)
+def export_self_assessment(
+    ctx: OpContext, year: int, out: Path, progress: Progress = NO_PROGRESS
+) -> Path:
+    """The year's self-assessment and its history as an XLSX workbook. Reports each step;
+    cancelled before the workbook is written, no file is saved."""
+    step = reporting(progress)
+    assessment = self_assessment.load_self_assessment(ctx.session, year, ctx.today, step)
+    step(self_assessment.STEPS, self_assessment.STEPS, "Reading the history of answers…")
     changes = self_assessment.history(ctx.session, year)
+    step(self_assessment.STEPS, self_assessment.STEPS, "Writing the spreadsheet…")
     return self_assessment.write_self_assessment_xlsx(assessment, changes, out)
 
 
@@ -70,14 +88,27 @@ def save_code_year_inputs(
 
 @operation(Permission.EDIT_REPORT_INPUTS, changes=(Change.REPORT_INPUTS,))
 def load_letter_figures(
-    ctx: OpContext, year: int, path: Path, letter_text: Path | None = None
+    ctx: OpContext,
+    year: int,
+    path: Path,
+    letter_text: Path | None = None,
+    progress: Progress = NO_PROGRESS,
 ) -> code_inputs.CodeYearInputs:
-    """Load the annual letter's figures from a CSV file (and its text from a text file)."""
+    """Load the annual letter's figures from a CSV file (and its text from a text file).
+    Reports each step; cancelled, nothing is saved (the transaction is rolled back)."""
+    step = reporting(progress)
+    total = 4 if letter_text is not None else 3
+    step(0, total, "Reading the year's saved inputs…")
     inputs = code_inputs.load_code_year(ctx.session, year)
+    step(1, total, f"Reading the figures from {path.name}…")
     inputs = code_inputs.read_letter_figures(path, inputs)
     if letter_text is not None:
+        step(2, total, f"Reading the letter's text from {letter_text.name}…")
         inputs = code_inputs.with_letter_text(inputs, letter_text)
-    return code_inputs.save_code_year(ctx.session, inputs, ctx.actor)
+    step(total - 1, total, "Saving the figures…")
+    saved = code_inputs.save_code_year(ctx.session, inputs, ctx.actor)
+    step(total, total, "Saved.")
+    return saved
 
 
 @operation(Permission.RUN_REPORTS)

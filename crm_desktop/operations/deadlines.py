@@ -11,7 +11,7 @@ import datetime as dt
 
 from crm_desktop.domain.enums import Procedure
 from crm_desktop.errors import ValidationError
-from crm_desktop.operations.core import NO_PROGRESS, OpContext, Progress, operation
+from crm_desktop.operations.core import NO_PROGRESS, OpContext, Progress, operation, reporting
 from crm_desktop.operations.policy import Permission
 from crm_desktop.reports import dashboard
 from crm_desktop.services import calendar_service, queues
@@ -103,9 +103,10 @@ def dashboard_figures(ctx: OpContext) -> dashboard.DashboardFigures:
 
 
 @operation(Permission.RUN_REPORTS)
-def dashboard_kpis(ctx: OpContext) -> dashboard.KpiSummary:
-    """This financial year's KPIs against their targets, as the annual report has them."""
-    return dashboard.dashboard_kpis(ctx.session, ctx.today)
+def dashboard_kpis(ctx: OpContext, progress: Progress = NO_PROGRESS) -> dashboard.KpiSummary:
+    """This financial year's KPIs against their targets, as the annual report has them.
+    Reports each step; cancelled, it stops (it only reads)."""
+    return dashboard.dashboard_kpis(ctx.session, ctx.today, reporting(progress))
 
 
 @operation(Permission.SEE_CASES)

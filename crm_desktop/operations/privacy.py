@@ -57,9 +57,12 @@ REMOVING = (Change.CASES, Change.PRIVACY)
 
 
 @operation(Permission.MANAGE_PRIVACY)
-def retention_review(ctx: OpContext) -> list[retention.ReviewItem]:
-    """The closed cases whose retention period has ended today, those on hold included."""
-    return retention.retention_review(ctx.session, ctx.today)
+def retention_review(
+    ctx: OpContext, progress: Progress = NO_PROGRESS
+) -> list[retention.ReviewItem]:
+    """The closed cases whose retention period has ended today, those on hold included.
+    Reports how many closed cases it has checked; cancelled, it stops (it only reads)."""
+    return retention.retention_review(ctx.session, ctx.today, progress=reporting(progress))
 
 
 def _removed_after_saving(ctx: OpContext, names: tuple[str, ...]) -> int:

@@ -31,7 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,6 +89,7 @@ __all__ = [
 _log = logging.getLogger(__name__)
 DEFAULT_YEARS = 6
 DEFAULT_METHOD = RetentionMethod.ANONYMISE
+REVIEW_STEP = 2_000  # closed cases read between progress reports (and checks for Cancel)
 _EVENTS: sa.Table = Base.metadata.tables["retention_event"]
 
 
@@ -255,7 +256,12 @@ def _hold_reasons(session: Session, case_ids: Sequence[int]) -> dict[int, str]:
     return reasons
 
 
-def _review(session: Session, as_of: dt.date, case_ids: Sequence[int] | None) -> list[ReviewItem]:
+def _review(
+    session: Session,
+    as_of: dt.date,
+    case_ids: Sequence[int] | None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> list[ReviewItem]:
     schedule = rules(session)
     shortest = min(
         [r.years for r in schedule if r.record_type != RecordType.ACCESS_LOG] + [DEFAULT_YEARS]
@@ -281,8 +287,16 @@ def _review(session: Session, as_of: dt.date, case_ids: Sequence[int] | None) ->
     )
     if case_ids is not None:
         query = query.where(Case.id.in_(case_ids))
+    if progress is not None:
+        progress(0, 0, "Reading the closed cases…")
+    rows = session.execute(query).all()
+    total = len(rows)
+    if progress is not None:
+        progress(0, total, f"Checking closed cases 0 of {total:,}…")
     due: list[tuple[Any, ...]] = []
-    for row in session.execute(query):
+    for done, row in enumerate(rows, 1):
+        if progress is not None and done % REVIEW_STEP == 0:
+            progress(done, total, f"Checking closed cases {done:,} of {total:,}…")
         kind, procedure = Kind(row.kind), Procedure(row.procedure)
         rule = rule_for(schedule, RecordType(kind.value), procedure)
         on = due_date(row.closed_on, rule.years)
@@ -291,6 +305,8 @@ def _review(session: Session, as_of: dt.date, case_ids: Sequence[int] | None) ->
         if rule.method == RetentionMethod.ANONYMISE and row.anonymised_at is not None:
             continue  # done already
         due.append((row, kind, procedure, rule, on))
+    if progress is not None:
+        progress(total, total, "Reading the legal holds…")
     reasons = _hold_reasons(session, [row.id for row, *_ in due if row.legal_hold])
     return [
         ReviewItem(
@@ -310,10 +326,14 @@ def _review(session: Session, as_of: dt.date, case_ids: Sequence[int] | None) ->
     ]
 
 
-def retention_review(session: Session, as_of: dt.date) -> list[ReviewItem]:
+def retention_review(
+    session: Session, as_of: dt.date, progress: Callable[[int, int, str], None] | None = None
+) -> list[ReviewItem]:
     """Every closed case whose retention period has ended on ``as_of``, earliest closed
-    first, those on legal hold included (and marked) so their holds can be reviewed."""
-    return _review(session, as_of, None)
+    first, those on legal hold included (and marked) so their holds can be reviewed.
+    ``progress(done, total, text)`` is called every :data:`REVIEW_STEP` cases read (it
+    may raise to stop the review)."""
+    return _review(session, as_of, None, progress)
 
 
 # ------------------------------------------------------------------------- actions

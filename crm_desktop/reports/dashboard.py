@@ -14,6 +14,7 @@ may see; None for an actor who sees every case.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -179,13 +180,16 @@ class KpiSummary:
     note: str
 
 
-def dashboard_kpis(session: Session, as_of: dt.date) -> KpiSummary:
-    """This financial year's KPIs with RAG against their targets, from the annual report."""
+def dashboard_kpis(
+    session: Session, as_of: dt.date, progress: Callable[[int, int, str], None] | None = None
+) -> KpiSummary:
+    """This financial year's KPIs with RAG against their targets, from the annual report
+    (``progress`` hears of each step; it may raise to stop the work)."""
     year = FinancialYear.of(as_of).start_year
     # pandas is loaded when the figures are first worked out, not when the program starts.
     from crm_desktop.reports.figures import annual_kpis
 
-    table = annual_kpis(session, year)
+    table = annual_kpis(session, year, progress)
     figures = []
     for row in table.rows:
         label, target, previous, current = row[0], row[1], row[2], row[3]

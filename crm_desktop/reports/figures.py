@@ -2042,12 +2042,22 @@ def commentary(session: Session, year: int, section: str) -> str:
     return setting.value if setting else ""
 
 
-def annual_kpis(session: Session, year: int) -> Table:
+KPI_STEPS = 3
+
+
+def annual_kpis(
+    session: Session, year: int, progress: Callable[[int, int, str], None] | None = None
+) -> Table:
     """Only the KPI table of the annual report (the dashboard's figures), computed the
-    same way but without the data the other tables need."""
+    same way but without the data the other tables need. ``progress(done, total, text)``
+    hears of each of the :data:`KPI_STEPS` steps (it may raise to stop the work)."""
+    step = progress or (lambda _done, _total, _text: None)
     start = FinancialYear(year - 1).start
     end = FinancialYear(year).end
+    years = f"{FinancialYear(year - 1).label} and {FinancialYear(year).label}"
+    step(0, KPI_STEPS, f"Reading the cases and stages of {years}…")
     data = _load(session, start, end, only_cases_and_stages=True)
+    step(1, KPI_STEPS, "Reading the reference data, closure days and targets…")
     builder = _Builder(
         data,
         _reference(session),
@@ -2055,6 +2065,7 @@ def annual_kpis(session: Session, year: int) -> Table:
         year,
         load_baseline(session, year - 1, year),
     )
+    step(2, KPI_STEPS, f"Working out the KPIs from {len(data.cases):,} cases…")
     return builder.kpis()
 
 

@@ -17,7 +17,7 @@ none did, partly otherwise.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -201,12 +201,31 @@ _STAGE_OF = {
 }
 
 
-def measured_provisions(session: Session, year: int, as_of: dt.date) -> dict[str, Measured]:
-    """What the cases show for each provision the program can measure, for the year."""
+Step = Callable[[int, int, str], None]
+"""``step(done, total, text)``: how far long work has got (it may raise to stop it)."""
+
+
+def _no_step(done: int, total: int, text: str = "") -> None:
+    pass
+
+
+# The self-assessment's steps: the saved answers, the year's stages, each stage measured.
+STEPS = 4
+
+
+def measured_provisions(
+    session: Session, year: int, as_of: dt.date, progress: Step = _no_step
+) -> dict[str, Measured]:
+    """What the cases show for each provision the program can measure, for the year.
+    ``progress`` hears of each step (steps 1 to 3 of :data:`STEPS`)."""
     fy = FinancialYear(year)
+    progress(1, STEPS, "Reading the year's Stage 1 and Stage 2 complaints…")
     facts = stage_facts(session, fy.start, fy.end)
     keys = code_keys(corporate_procedures(session))
-    figures = {s: measure(facts, year, keys, s, as_of) for s in ("1", "2")}
+    figures: dict[str, StageMeasures | None] = {}
+    for done, stage in enumerate(("1", "2"), 2):
+        progress(done, STEPS, f"Measuring {len(facts):,} stages against Stage {stage}'s rules…")
+        figures[stage] = measure(facts, year, keys, stage, as_of)
     return {
         p.key: _measured(p.measure, figures[_STAGE_OF[p.measure]])
         for p in PROVISIONS
@@ -214,16 +233,21 @@ def measured_provisions(session: Session, year: int, as_of: dt.date) -> dict[str
     }
 
 
-def load_self_assessment(session: Session, year: int, as_of: dt.date) -> SelfAssessment:
+def load_self_assessment(
+    session: Session, year: int, as_of: dt.date, progress: Step = _no_step
+) -> SelfAssessment:
     """The year's checklist: each provision with the council's answer (or the pre-filled
-    one) and, where the cases can show it, the measured figures."""
+    one) and, where the cases can show it, the measured figures. ``progress`` hears of
+    each of the :data:`STEPS` steps."""
+    progress(0, STEPS, "Reading the saved answers…")
     saved = {
         row.provision: row
         for row in session.scalars(
             sa.select(CodeSelfAssessment).where(CodeSelfAssessment.financial_year == year)
         )
     }
-    measured = measured_provisions(session, year, as_of)
+    measured = measured_provisions(session, year, as_of, progress)
+    progress(STEPS, STEPS, "Putting the checklist together…")
     fy = FinancialYear(year)
     changes = tuple(
         f"{p.name} from {format_date(p.starts)}"
