@@ -18,17 +18,14 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
-    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLayout,
     QLineEdit,
     QPushButton,
-    QScrollArea,
     QSpinBox,
     QStyle,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -51,6 +48,7 @@ from ui.pages import Page
 from ui.widgets import (
     Column,
     RowsModel,
+    SectionList,
     date_edit,
     date_text,
     error_text,
@@ -871,9 +869,10 @@ class AdminPage(Page):
         super().__init__(context, parent)
         self.setObjectName("AdminPage")
         layout = QVBoxLayout(self)
-        self.tabs = QTabWidget(self)
+        # Sections named in a list beside the chosen one: ten tabs did not fit a 1366-wide
+        # screen, two (more when scaled) hidden behind the tab bar's scroll arrows.
+        self.tabs = SectionList("Admin sections", self)
         self.tabs.setObjectName("AdminTabs")
-        self.tabs.setAccessibleName("Admin sections")
         layout.addWidget(self.tabs)
         self.sections: list[Section] = [
             NaturesSection(context, self),
@@ -887,14 +886,9 @@ class AdminPage(Page):
         self.letterhead = LetterheadSection(context, self)
         self.templates = TemplatesSection(context, self)
         self.mail = MailSection(context, self)
-        tabs: list[QWidget] = [*self.sections, self.letterhead, self.templates, self.mail]
-        for section in tabs:
-            scroll = QScrollArea(self)
-            scroll.setWidgetResizable(True)
-            scroll.setAccessibleName(getattr(section, "name", ""))
-            scroll.setFrameShape(QFrame.Shape.NoFrame)
-            scroll.setWidget(section)
-            self.tabs.addTab(scroll, getattr(section, "name", ""))
+        pages: list[QWidget] = [*self.sections, self.letterhead, self.templates, self.mail]
+        for section in pages:
+            self.tabs.add_page(section, getattr(section, "name", ""))
 
     def reload(self) -> None:
         for section in self.sections:

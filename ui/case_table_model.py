@@ -88,6 +88,12 @@ def tooltip(row: CaseListRow, key: str) -> str:
     return text
 
 
+# How a column sorts, where it is not plain: the Due column sorts by what it shows.
+HEADER_TIPS = {
+    "due": "Due: sorted by the date shown. A suspended case sorts by the day its clock is "
+    "expected to restart; one with no such day comes after every date; blanks come last.",
+}
+
 TONED = frozenset({"due", "status"})  # the cells coloured for overdue, due soon, suspended
 
 
@@ -151,6 +157,9 @@ class CaseTableModel(QAbstractTableModel):
             and orientation == Qt.Orientation.Horizontal
             and 0 <= section < len(COLUMNS)
         ):
+            key = COLUMNS[section].key
+            if role == Qt.ItemDataRole.ToolTipRole and key in HEADER_TIPS:
+                return HEADER_TIPS[key]
             return COLUMNS[section].title
         return None
 

@@ -115,13 +115,16 @@ class CodePage(Page):
         tabs = QTabWidget(self)
         tabs.setAccessibleName("Complaint Handling Code")
         tabs.setUsesScrollButtons(True)
-        tabs.addTab(scrolled(self._build_checklist(tabs), "Self-assessment"), "Self-assessment")
-        tabs.addTab(scrolled(self._build_inputs(tabs), "Report inputs"), "Report inputs")
-        tabs.addTab(
-            scrolled(self._build_findings(tabs), "Findings of non-compliance"),
-            "Findings of non-compliance",
-        )
-        tabs.addTab(scrolled(self._build_history(tabs), "History of answers"), "History of answers")
+        # Short tab names, so every tab is in view at 200% on a 1366x768 screen; each
+        # tab's tooltip and its page's accessible name say it in full.
+        for page, name, full in (
+            (self._build_checklist(tabs), "Self-assessment", "Self-assessment"),
+            (self._build_inputs(tabs), "Report inputs", "Report inputs"),
+            (self._build_findings(tabs), "Findings", "Findings of non-compliance"),
+            (self._build_history(tabs), "History", "History of answers"),
+        ):
+            index = tabs.addTab(scrolled(page, full), name)
+            tabs.setTabToolTip(index, full)
         layout.addWidget(tabs, 1)
         self._set_editable(self.may_edit)
 

@@ -14,7 +14,10 @@ each dialog the way a user would. For each it reports:
 - a table heading narrower than its title without a tooltip;
 - a dialog whose contents, put in a scroll area for their height, scroll sideways too;
 - a main window that opens, on first start, on less than 80% of the screen;
-- tabs that promise to fit (``ui.widgets.PageTabs``, the case window's) shortened to fit.
+- tabs that promise to fit (``ui.widgets.PageTabs``, the case window's) shortened to fit;
+- any other tab bar whose tabs do not all fit (some behind its scroll arrows);
+- a list of sections (``ui.widgets.SectionList``, the Admin page's) with a name scrolled
+  out of view.
 
 Prints one line per problem and exits 1 if there are any (``tests/ui/test_layouts.py``
 runs it at 100%, 150% and 200% on 1366×768 and 1920×1080). ``--shots`` also saves each
@@ -130,6 +133,38 @@ def _problems(window: Any, name: str) -> list[str]:
         needed = sum(bar.tabSizeHint(i).width() for i in range(bar.count()) if bar.isTabVisible(i))
         if needed > bar.width() + 1:
             found.append(f"{name}: the tabs of '{tabs.accessibleName()}' are shortened to fit")
+    from PySide6.QtWidgets import QTabWidget, QToolButton
+
+    for tabs in window.findChildren(QTabWidget):
+        # Every tab's name in view: none hidden behind the tab bar's scroll arrows.
+        bar = tabs.tabBar()
+        if not bar.isVisibleTo(window) or isinstance(tabs, PageTabs):
+            continue
+        arrows = any(b.isVisibleTo(bar) for b in bar.findChildren(QToolButton))
+        outside = any(
+            bar.isTabVisible(i) and not bar.rect().contains(bar.tabRect(i))
+            for i in range(bar.count())
+        )
+        if arrows or outside:
+            found.append(
+                f"{name}: the tabs of '{tabs.accessibleName() or tabs.objectName()}' "
+                "do not all fit (some are behind scroll arrows)"
+            )
+    from ui.widgets import SectionList
+
+    for sections in window.findChildren(SectionList):
+        # A list of sections shows every name without scrolling or cutting it.
+        view = sections.list
+        if not view.isVisibleTo(window):
+            continue
+        room = view.viewport().rect()
+        for row in range(view.count()):
+            rect = view.visualRect(view.model().index(row, 0))
+            if not room.contains(rect) or rect.height() < view.fontMetrics().height():
+                found.append(
+                    f"{name}: section '{view.item(row).text()}' of "
+                    f"'{view.accessibleName()}' is out of view"
+                )
     for header in window.findChildren(QHeaderView):
         if header.orientation().value != 1 or not header.isVisibleTo(window):  # horizontal
             continue

@@ -855,7 +855,7 @@ class MainWindow(QMainWindow):
             fit_on_screen(self)
         else:
             # First start: most of the screen (the case list's Due and Owner columns and
-            # the Admin page's tabs need the room), at least 100 by 48 characters.
+            # the Admin page's sections need the room), at least 100 by 48 characters.
             metrics = self.fontMetrics()
             width, height = metrics.horizontalAdvance("M") * 100, metrics.height() * 48
             screen = self.screen() or QGuiApplication.primaryScreen()

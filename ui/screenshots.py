@@ -117,10 +117,12 @@ def main(argv: list[str] | None = None) -> int:
     shot(my_work, "my-work-officer", my_work.activate)
     my_work.close()
     if window.admin is not None:
-        window.admin.tabs.setCurrentIndex(2)
-        shot(window, "admin-timescales")
-        window.admin.tabs.setCurrentIndex(5)
-        shot(window, "admin-users")
+        from ui.admin_page import TimescalesSection, UsersSection
+
+        for kind, file in ((TimescalesSection, "admin-timescales"), (UsersSection, "admin-users")):
+            section = next(s for s in window.admin.sections if isinstance(s, kind))
+            window.admin.tabs.setCurrentWidget(section)
+            shot(window, file)
 
     _total, rows = run_operation(
         database,

@@ -4,6 +4,7 @@ QPainter, state colours readable in light and dark schemes, date and error helpe
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ from PySide6.QtCore import (
     QRectF,
     QSize,
     Qt,
+    Signal,
 )
 from PySide6.QtGui import QColor, QFont, QPainter, QPalette
 from PySide6.QtWidgets import (
@@ -23,10 +25,14 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QFrame,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QListWidget,
+    QListWidgetItem,
     QScrollArea,
     QSizePolicy,
+    QStackedWidget,
     QTableView,
     QTabWidget,
     QVBoxLayout,
@@ -153,6 +159,106 @@ class PageTabs(QTabWidget):
         index = self.indexOf(page)
         if index >= 0:
             self.setCurrentIndex(index)
+
+
+SECTION_LINE_CHARACTERS = 20  # a longer section name takes two lines, not more width
+
+
+class SectionList(QWidget):
+    """Sections named in a list on the left, the chosen one shown beside it: unlike tabs,
+    every name stays in view however narrow or scaled the window (a tab bar that runs
+    out of room hides names behind scroll arrows). The list is as wide as its longest
+    name (a long one wraps onto two lines); Up and Down move between sections and Tab
+    goes on into the chosen one. Each section scrolls on its own.
+
+    It answers as a ``QTabWidget`` does where callers need it: ``count``,
+    ``currentIndex``, ``setCurrentIndex``, ``currentChanged``, ``tabText``; ``widget``,
+    ``currentWidget``, ``indexOf`` and ``setCurrentWidget`` speak of the sections
+    themselves (``indexOf`` and ``setCurrentWidget`` also take the scroll area holding
+    one)."""
+
+    currentChanged = Signal(int)
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.list = QListWidget(self)
+        self.list.setObjectName(name.title().replace(" ", "") + "List")
+        self.list.setAccessibleName(name)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.list.setWordWrap(True)
+        self.list.setSpacing(1)
+        self.list.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
+        layout.addWidget(self.list)
+        self.stack = QStackedWidget(self)
+        layout.addWidget(self.stack, 1)
+        self.list.currentRowChanged.connect(self._row_chosen)
+
+    def add_page(self, page: QWidget, label: str, tooltip: str | None = None) -> int:
+        holder = scrolled(page, label, self.stack)
+        index = self.stack.addWidget(holder)
+        item = QListWidgetItem(label, self.list)
+        item.setData(Qt.ItemDataRole.AccessibleTextRole, label)
+        item.setToolTip(f"{label}: {tooltip}" if tooltip else label)
+        self._fit_width()
+        if self.list.currentRow() < 0:
+            self.list.setCurrentRow(0)
+        return index
+
+    def _fit_width(self) -> None:
+        metrics = self.list.fontMetrics()
+        widest = max(
+            metrics.horizontalAdvance(line)
+            for row in range(self.list.count())
+            for line in textwrap.wrap(self.list.item(row).text(), SECTION_LINE_CHARACTERS)
+        )
+        self.list.setFixedWidth(
+            widest + metrics.horizontalAdvance("M") * 2 + self.list.frameWidth() * 2
+        )
+
+    def _row_chosen(self, row: int) -> None:
+        if row >= 0 and row != self.stack.currentIndex():
+            self.stack.setCurrentIndex(row)
+            self.currentChanged.emit(row)
+
+    # -- as a QTabWidget answers ---------------------------------------------------------
+
+    def count(self) -> int:
+        return self.stack.count()
+
+    def currentIndex(self) -> int:
+        return self.stack.currentIndex()
+
+    def setCurrentIndex(self, index: int) -> None:
+        if 0 <= index < self.count():
+            self.list.setCurrentRow(index)
+
+    def tabText(self, index: int) -> str:
+        item = self.list.item(index)
+        return item.text() if item is not None else ""
+
+    def widget(self, index: int) -> QWidget | None:
+        holder = self.stack.widget(index)
+        page = holder.widget() if isinstance(holder, QScrollArea) else None
+        return page if page is not None else holder
+
+    def currentWidget(self) -> QWidget | None:
+        return self.widget(self.currentIndex())
+
+    def indexOf(self, page: QWidget) -> int:
+        return next(
+            (
+                i
+                for i in range(self.count())
+                if page is self.widget(i) or page is self.stack.widget(i)
+            ),
+            -1,
+        )
+
+    def setCurrentWidget(self, page: QWidget) -> None:
+        self.setCurrentIndex(self.indexOf(page))
 
 
 def error_label(name: str, parent: QWidget | None = None) -> QLabel:

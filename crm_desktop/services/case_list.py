@@ -41,10 +41,49 @@ def _plain(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
 
 @dataclass(frozen=True)
 class CaseListColumn:
+    """A column of the list. ``rank``, when given, sorts before ``expression`` and always
+    ascending: groups of rows that keep their place whichever way the column is sorted
+    (the Due column's dated rows, then suspended clocks with no restart day, then
+    blanks)."""
+
     key: str
     title: str
     expression: sa.ColumnElement[Any]
     nullable: bool = False
+    rank: sa.ColumnElement[Any] | None = None
+
+
+def _open_suspension(column: sa.ColumnElement[Any]) -> sa.ScalarSelect[Any]:
+    """One value of the current stage's open suspension (a stage has at most one)."""
+    return (
+        sa.select(sa.func.min(column))
+        .where(_suspension.c.stage_id == _stage.c.id, _suspension.c.ends_on.is_(None))
+        .scalar_subquery()
+    )
+
+
+_OPEN_CASE = _plain(_case.c.status) == "open"
+_SUSPENDED = _plain(_stage.c.status) == "suspended"
+_RESUMES_ON = _open_suspension(_suspension.c.expected_resume_on)
+# The Due column sorts by what it shows. An open stage by its due date; a suspended one
+# ("Suspended until 16 Jun 2025") by the day its clock is expected to restart, among the
+# dated rows; one with no such day ("Suspended since 7 Apr 2025") after every dated row,
+# by the day it stopped; blanks (a closed case, whose last due date is not shown, or a
+# case with no due date) last. Both groups stay after the dated rows either way.
+_DUE_SHOWN = sa.case(
+    (
+        _OPEN_CASE & _SUSPENDED,
+        sa.func.coalesce(_RESUMES_ON, _open_suspension(_suspension.c.starts_on)),
+    ),
+    (_OPEN_CASE, _stage.c.due_on),
+    else_=None,
+)
+_DUE_RANK = sa.case(
+    (~_OPEN_CASE, 2),
+    (_SUSPENDED, sa.case((_RESUMES_ON.is_(None), 1), else_=0)),
+    (_stage.c.due_on.is_(None), 2),
+    else_=0,
+)
 
 
 COLUMNS: tuple[CaseListColumn, ...] = (
@@ -56,13 +95,7 @@ COLUMNS: tuple[CaseListColumn, ...] = (
     CaseListColumn("service_area", "Service area", _area.c.name, nullable=True),
     CaseListColumn("stage", "Stage", _stage.c.stage, nullable=True),
     CaseListColumn("status", "Status", _case.c.status),
-    # A closed case's last due date is not shown, so it sorts with the blanks, last.
-    CaseListColumn(
-        "due",
-        "Due",
-        sa.case((_plain(_case.c.status) == "open", _stage.c.due_on), else_=None),
-        nullable=True,
-    ),
+    CaseListColumn("due", "Due", _DUE_SHOWN, nullable=True, rank=_DUE_RANK),
     CaseListColumn(
         "owner",
         "Owner",
@@ -133,15 +166,6 @@ class CaseListRow(NamedTuple):
     suspended_until: dt.date | None = None
 
 
-def _open_suspension(column: sa.ColumnElement[Any]) -> sa.ScalarSelect[Any]:
-    """One value of the current stage's open suspension (a stage has at most one)."""
-    return (
-        sa.select(sa.func.min(column))
-        .where(_suspension.c.stage_id == _stage.c.id, _suspension.c.ends_on.is_(None))
-        .scalar_subquery()
-    )
-
-
 def _where(
     select: Page, has_search: bool, filters: tuple[str, ...], sort: str | None = None
 ) -> Page:
@@ -190,9 +214,10 @@ def _page_statement(shape: tuple[str, bool, bool, tuple[str, ...]]) -> Page:
     if column.nullable:
         order = order.nulls_last()
     tiebreak = _case.c.id.desc() if descending else _case.c.id.asc()
+    orders = [order, tiebreak] if column.rank is None else [column.rank.asc(), order, tiebreak]
     page = (
         _where(sa.select(_case.c.id.label("id")), has_search, filters, sort)
-        .order_by(order, tiebreak)
+        .order_by(*orders)
         .offset(sa.bindparam("offset", type_=sa.Integer()))
         .limit(sa.bindparam("limit", type_=sa.Integer()))
         .subquery("page")
@@ -220,7 +245,7 @@ def _page_statement(shape: tuple[str, bool, bool, tuple[str, ...]]) -> Page:
             .outerjoin(_stage, _stage.c.id == _case.c.current_stage_id)
             .outerjoin(_owner, _owner.c.id == _case.c.owner_id)
         )
-        .order_by(order, tiebreak)
+        .order_by(*orders)
     )
 
 

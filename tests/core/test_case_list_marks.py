@@ -1,6 +1,6 @@
 """The case list tells the truth at a glance: overdue and due soon as the queues say,
 suspended cases as suspended with the day the clock stopped (and the day it is expected
-to restart, when given), blank due dates (closed
+to restart, when given), sorted by what the Due column shows, blank due dates (closed
 cases) last whichever way the list is sorted, and the owner's name."""
 
 from __future__ import annotations
@@ -94,8 +94,40 @@ def test_blank_due_dates_sort_last_both_ways(database: Database) -> None:
     for descending in (False, True):
         rows = _rows(database, CaseListQuery(sort="due", descending=descending))
         assert rows[-1].reference == "COR-2024-00009", descending
-        shown = [r.due_on for r in rows if r.status == "open"]
+        shown = [r.due_on for r in rows if r.status == "open" and r.stage_status == "open"]
         assert shown == sorted(shown, reverse=descending)
+
+
+def test_the_due_order_is_the_order_shown(any_database: Database) -> None:
+    """A suspended clock sorts by the day it is expected to restart (the day its cell
+    shows), not by its old due date; one with no such day after every dated row; blanks
+    last; in both directions."""
+
+    def build(session: Session) -> None:
+        _build(session)
+        add_case(session, reference="COR-2025-00006", due_on=None)  # open, no due date
+
+    any_database.write(build, actor="system")
+    up = [r.reference for r in _rows(any_database, CaseListQuery(sort="due", descending=False))]
+    assert up == [
+        "COR-2025-00001",  # due 30 May 2025
+        "COR-2025-00002",  # due 4 Jun 2025
+        "COR-2025-00005",  # Suspended until 16 Jun 2025 (its old due date: 1 May 2025)
+        "COR-2025-00003",  # due 30 Jul 2025
+        "COR-2025-00004",  # Suspended since 7 Apr 2025: no day given to restart
+        "COR-2024-00009",  # blank: closed (blanks in the order they were added)
+        "COR-2025-00006",  # blank: no due date
+    ]
+    down = [r.reference for r in _rows(any_database, CaseListQuery(sort="due", descending=True))]
+    assert down == [
+        "COR-2025-00003",
+        "COR-2025-00005",
+        "COR-2025-00002",
+        "COR-2025-00001",
+        "COR-2025-00004",
+        "COR-2025-00006",  # blanks last, the later added first as ties are
+        "COR-2024-00009",
+    ]
 
 
 def test_sorting_by_owner(database: Database) -> None:

@@ -134,7 +134,7 @@ WRITTEN_TABLES = (
 FINGERPRINT_RUN = (1500, 7, dt.date(2024, 3, 31))
 FINGERPRINT: dict[str, tuple[int, str]] = {
     "app_user": (5, "8143cc9e6d9fc55d"),
-    "person": (1797, "6b286daf1c9f35da"),
+    "person": (1797, "ce5a8970943c0943"),
     "representation": (1500, "403ef6d5066cf9d5"),
     "case_party": (1944, "5df2e368db159f14"),
     "case_service_category": (343, "87a2a65b184d9df9"),

@@ -102,6 +102,12 @@ def test_cells_are_plain_english(context: AppContext, many_cases: Database) -> N
     assert model.data(due, Qt.ItemDataRole.BackgroundRole) is not None
     headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(9)]
     assert headers[0] == "Reference" and headers[3] == "Received"
+    # The Due heading says how the column sorts: by what it shows.
+    tip = model.headerData(8, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith("Due: sorted by the date shown") and "restart" in tip
+    assert model.headerData(0, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole) == (
+        "Reference"
+    )
 
 
 def test_a_failing_load_is_reported_not_raised(context: AppContext, many_cases: Database) -> None:

@@ -174,3 +174,52 @@ def test_a_dialog_too_tall_for_the_screen_scrolls_up_and_down_only(qapp) -> None
     qapp.processEvents()
     assert "test: its contents scroll sideways" in _problems(dialog, "test")
     dialog.close()
+
+
+def test_the_check_finds_tabs_behind_scroll_arrows(qapp) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QDialog, QLabel, QTabWidget, QVBoxLayout
+
+    from ui.layout_check import _problems
+
+    dialog = QDialog()
+    layout = QVBoxLayout(dialog)
+    tabs = QTabWidget(dialog)
+    tabs.setAccessibleName("Sections")
+    tabs.setUsesScrollButtons(True)
+    for name in ("Natures of complaint", "Service areas", "KPI targets", "Users and roles"):
+        tabs.addTab(QLabel(name), name)
+    layout.addWidget(tabs)
+    dialog.show()
+    dialog.resize(tabs.tabBar().sizeHint().width() + 80, 200)
+    qapp.processEvents()
+    assert _problems(dialog, "test") == []
+    dialog.setFixedWidth(200)
+    qapp.processEvents()
+    assert (
+        "test: the tabs of 'Sections' do not all fit (some are behind scroll arrows)"
+        in _problems(dialog, "test")
+    )
+    dialog.close()
+
+
+def test_the_check_finds_a_section_name_out_of_view(qapp) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout
+
+    from ui.layout_check import _problems
+    from ui.widgets import SectionList
+
+    dialog = QDialog()
+    layout = QVBoxLayout(dialog)
+    sections = SectionList("Sections", dialog)
+    names = [f"Section {n}" for n in range(1, 13)]
+    for name in names:
+        sections.add_page(QLabel(name), name)
+    layout.addWidget(sections)
+    dialog.show()
+    dialog.resize(400, sections.list.sizeHintForRow(0) * 20 + 100)
+    qapp.processEvents()
+    assert _problems(dialog, "test") == []
+    dialog.setFixedHeight(120)
+    qapp.processEvents()
+    assert "test: section 'Section 12' of 'Sections' is out of view" in _problems(dialog, "test")
+    dialog.close()

@@ -284,3 +284,52 @@ def test_a_manager_sets_a_kpis_working_days(
     lgsco = next(i for i, r in enumerate(kpis.model.rows) if r.code == "adult_to_lgsco")
     kpis.view.selectRow(lgsco)
     assert not kpis.edit_within.isEnabled()
+
+
+def test_every_admin_section_is_named_in_view_and_chosen_from_the_keyboard(  # type: ignore[no-untyped-def]
+    qtbot, manager_context: AppContext
+) -> None:
+    from PySide6.QtGui import QAccessible
+
+    page = AdminPage(manager_context)
+    qtbot.addWidget(page)
+    page.resize(900, 600)
+    page.show()
+    page.activate()
+    listed = page.tabs.list
+    names = [listed.item(row).text() for row in range(listed.count())]
+    assert names == [
+        "Natures of complaint",
+        "Service areas",
+        "Timescales and extension limits",
+        "KPI targets",
+        "Procedure policies",
+        "Closure days",
+        "Users and roles",
+        "Letterhead",
+        "Letter templates",
+        "Mail settings",
+    ]
+    assert page.tabs.count() == len(names)
+    # Every name whole and in view: none behind scroll arrows, none wider than the list.
+    room = listed.viewport().rect()
+    for row in range(listed.count()):
+        assert room.contains(listed.visualRect(listed.model().index(row, 0))), names[row]
+    interface = QAccessible.queryAccessibleInterface(listed)
+    assert interface is not None and interface.text(QAccessible.Text.Name) == "Admin sections"
+    # Down and Up move between sections; the one shown follows.
+    listed.setFocus()
+    assert page.tabs.currentIndex() == 0
+    assert page.tabs.currentWidget() is page.sections[0]
+    qtbot.keyClick(listed, Qt.Key.Key_Down)
+    qtbot.keyClick(listed, Qt.Key.Key_Down)
+    assert page.tabs.currentIndex() == 2
+    assert isinstance(page.tabs.currentWidget(), TimescalesSection)
+    assert page.tabs.currentWidget().isVisible()
+    assert not page.sections[0].isVisible()
+    qtbot.keyClick(listed, Qt.Key.Key_Up)
+    assert page.tabs.currentWidget() is page.sections[1]
+    # Chosen by the section itself, as the screenshots do.
+    page.tabs.setCurrentWidget(page.mail)
+    assert listed.currentRow() == names.index("Mail settings")
+    assert page.mail.isVisible()

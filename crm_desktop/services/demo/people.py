@@ -298,7 +298,7 @@ class _Maker:
             home = py.choice(complaint_areas) if employee and complaint_areas else None
             hourly = None if employee else py.randrange(*data.HOURLY_FEE_PENCE)
             investigator = Investigator(local, employee, home, False, False, False, True, hourly)
-            notes = "Council employee: investigating officer only" if employee else None
+            notes = "Council employee: Investigating Officer only" if employee else None
             special = j - data.POOL_EMPLOYEES - data.POOL_EXTERNALS
             if special == 0:  # left the council recently: IP needs a manager's override
                 investigator.left_recently = True
@@ -308,11 +308,13 @@ class _Maker:
             elif special == 1:  # partner of an officer: may be an IO, never an IP
                 investigator.partner = True
                 p["is_partner_of_member_or_officer"][local] = True
-                notes = "Civil partner of a council officer: not eligible as IP"
+                notes = "Civil partner of a council officer: not eligible as an Independent Person"
             elif special == 2:  # an elected member: in the pool but never eligible as IP
                 investigator.elected = True
                 p["is_elected_member"][local] = True
-                notes = "Elected member: not eligible as IP or panel member"
+                notes = (
+                    "Elected member: not eligible as an Independent Person or review panel member"
+                )
             elif special == 3:  # unavailable for now
                 investigator.available = False
                 p["available"][local] = False
