@@ -83,7 +83,12 @@ class PendingOp(Generic[T]):
         def work(job: Job) -> Any:
             if wants_progress:
                 kwargs["progress"] = job
-            return run_operation(database, actor, today, op, *args, **kwargs)
+            result = run_operation(database, actor, today, op, *args, **kwargs)
+            if result.changes:
+                # Saved: a Cancel pressed from now on comes too late, so the screen
+                # still hears that it was saved (see Runner._deliver).
+                job.committed = True
+            return result
 
         finished = False
 

@@ -11,7 +11,10 @@ work at once on the calling thread.
 Long work goes through ``Runner.submit_job(work, on_done, on_error, on_progress)``:
 ``work(job)`` may call ``job.report(done, total, text)`` (delivered to ``on_progress``
 on the GUI thread) and ``job.check()`` between steps, which stops the work once the
-user has pressed Cancel. A cancelled job's result is never delivered. Python cannot
+user has pressed Cancel. A cancelled job's result is not delivered, unless the work had
+already saved its change when Cancel came (``job.committed``, set by :mod:`ui.ops` for
+an operation that changed data): then it is delivered, so the screen says it was
+saved and every screen hears of the change. Python cannot
 interrupt a running database call, so cancelling a single long query means the screen
 stops waiting for it and drops its answer.
 """
@@ -35,6 +38,8 @@ class Job:
 
     def __init__(self) -> None:
         self.cancelled = False
+        # Set by the worker once the work's change is committed: too late to cancel.
+        self.committed = False
         self._report: Callable[[int, int, str], None] | None = None
 
     def cancel(self) -> None:
@@ -160,7 +165,7 @@ class Runner(QObject):
         on_done: Callable[[Any], None] | None,
         on_error: Callable[[BaseException], None] | None,
     ) -> None:
-        if job.cancelled or isinstance(exc, Cancelled):
+        if isinstance(exc, Cancelled) or (job.cancelled and not job.committed):
             return
         if exc is None:
             if on_done is not None:

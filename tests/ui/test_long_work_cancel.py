@@ -151,6 +151,65 @@ def test_cancelled_letter_figures_are_not_saved(
         assert session.scalar(sa.select(sa.func.count()).select_from(CodeYear)) == 0
 
 
+def test_letter_figures_saved_as_cancel_is_pressed_are_shown_saved(
+    qtbot: Any,
+    manager_context: AppContext,
+    code_cases: Database,
+    runner: Runner,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """Cancel pressed while the change is being committed comes too late to stop it: the
+    page must say the figures were saved (they were), not that nothing was."""
+    page = _code_page(qtbot, manager_context)
+    page.activate()
+    figures = tmp_path / "letter.csv"
+    figures.write_text("letter_decisions,7\nletter_upheld_percent,50\n", encoding="utf-8")
+    original = runner.submit_job
+    captured: dict[str, Any] = {}
+
+    def submit(
+        work: Callable[[Job], Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        on_progress: Callable[[int, int, str], None] | None = None,
+    ) -> Job:
+        if on_progress is None:
+            return original(work, on_done, on_error)
+        job = Job()
+        job._report = on_progress
+        captured.update(work=work, job=job, on_done=on_done, on_error=on_error)
+        return job
+
+    monkeypatch.setattr(runner, "submit_job", submit)
+    heard: list[OpChanges] = []
+    runner.changed.connect(heard.append)
+    page.load_figures(figures)
+    job: Job = captured["job"]
+    result = captured["work"](job)  # the worker runs to its end: saved and committed
+    page.progress.cancel_button.click()  # pressed before the answer reached the page
+    assert job.cancelled
+    runner._deliver(job, result, None, captured["on_done"], captured["on_error"])
+    assert page.status.text() == "The letter's figures are loaded from letter.csv and saved."
+    assert page.figures["letter_decisions"].value() == 7
+    assert heard and heard[-1]
+    with code_cases.session() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(CodeYear)) == 1
+
+
+def test_a_cancelled_read_is_still_dropped(runner: Runner) -> None:
+    """Work that changed nothing, cancelled, is never delivered (a screen that moved on
+    must not be handed an old answer)."""
+    delivered: list[object] = []
+    job = Job()
+    job.cancel()
+    runner._deliver(job, "old answer", None, delivered.append, delivered.append)
+    assert delivered == []
+    job.committed = True
+    runner._deliver(job, "saved", None, delivered.append, delivered.append)
+    assert delivered == ["saved"]
+
+
 def test_a_cancelled_spreadsheet_is_not_saved(
     qtbot: Any,
     manager_context: AppContext,
