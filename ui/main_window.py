@@ -6,7 +6,6 @@ Which pages and actions there are is the access policy's answer for the signed-i
 from __future__ import annotations
 
 import functools
-import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
@@ -40,6 +39,7 @@ from ui.notifier import Notifier
 from ui.pages import Page
 from ui.runner import Runner
 from ui.user_state import UserState
+from ui.widgets import names_width, wrap_names
 
 if TYPE_CHECKING:  # the pages and dialogs are imported when first shown
     from ui.admin_page import AdminPage
@@ -229,21 +229,9 @@ class MainWindow(QMainWindow):
         splitter.setChildrenCollapsible(False)
         # The navigation as wide as its longest name with its icon, at any scaling; a long
         # name ("Complaint Handling Code") wraps onto two lines rather than widening it.
-        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.nav.setTextElideMode(Qt.TextElideMode.ElideNone)
-        self.nav.setWordWrap(True)
-        metrics = self.nav.fontMetrics()
+        wrap_names(self.nav)
         icon_size = self.nav.style().pixelMetric(self.nav.style().PixelMetric.PM_SmallIconSize)
-        width = (
-            max(
-                metrics.horizontalAdvance(line)
-                for name in self.pages
-                for line in textwrap.wrap(name, NAV_LINE_CHARACTERS)
-            )
-            + icon_size
-            + metrics.horizontalAdvance("M") * 2
-            + self.nav.frameWidth() * 2
-        )
+        width = names_width(self.nav, self.pages, NAV_LINE_CHARACTERS, icon_size)
         self.nav.setMinimumWidth(width)
         splitter.setSizes([width, width * 6])
         self.splitter = splitter

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -164,6 +164,28 @@ class PageTabs(QTabWidget):
 SECTION_LINE_CHARACTERS = 20  # a longer section name takes two lines, not more width
 
 
+def wrap_names(view: QListWidget) -> None:
+    """A list of names that wraps a long one onto more lines rather than eliding it or
+    scrolling sideways (the navigation, the Admin sections)."""
+    view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    view.setTextElideMode(Qt.TextElideMode.ElideNone)
+    view.setWordWrap(True)
+
+
+def names_width(
+    view: QListWidget, names: Iterable[str], line_characters: int, extra: int = 0
+) -> int:
+    """The width ``view`` needs to show its longest name wrapped at ``line_characters``,
+    plus ``extra`` (an icon), a margin and its frame, in its font at any scaling."""
+    metrics = view.fontMetrics()
+    widest = max(
+        metrics.horizontalAdvance(line)
+        for name in names
+        for line in textwrap.wrap(name, line_characters)
+    )
+    return widest + extra + metrics.horizontalAdvance("M") * 2 + view.frameWidth() * 2
+
+
 class SectionList(QWidget):
     """Sections named in a list on the left, the chosen one shown beside it: unlike tabs,
     every name stays in view however narrow or scaled the window (a tab bar that runs
@@ -186,9 +208,7 @@ class SectionList(QWidget):
         self.list = QListWidget(self)
         self.list.setObjectName(name.title().replace(" ", "") + "List")
         self.list.setAccessibleName(name)
-        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.list.setTextElideMode(Qt.TextElideMode.ElideNone)
-        self.list.setWordWrap(True)
+        wrap_names(self.list)
         self.list.setSpacing(1)
         self.list.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
         layout.addWidget(self.list)
@@ -208,15 +228,8 @@ class SectionList(QWidget):
         return index
 
     def _fit_width(self) -> None:
-        metrics = self.list.fontMetrics()
-        widest = max(
-            metrics.horizontalAdvance(line)
-            for row in range(self.list.count())
-            for line in textwrap.wrap(self.list.item(row).text(), SECTION_LINE_CHARACTERS)
-        )
-        self.list.setFixedWidth(
-            widest + metrics.horizontalAdvance("M") * 2 + self.list.frameWidth() * 2
-        )
+        names = [self.list.item(row).text() for row in range(self.list.count())]
+        self.list.setFixedWidth(names_width(self.list, names, SECTION_LINE_CHARACTERS))
 
     def _row_chosen(self, row: int) -> None:
         if row >= 0 and row != self.stack.currentIndex():
