@@ -28,8 +28,12 @@ class Held:
     sees it under way. Other work runs at once."""
 
     def __init__(self, runner: Runner, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.runner = runner
         self.original = runner.submit_job
         self.held: list[tuple[Callable[[Job], Any], Job]] = []
+        self.callbacks: dict[
+            int, tuple[Callable[[Any], None] | None, Callable[..., None] | None]
+        ] = {}
         monkeypatch.setattr(runner, "submit_job", self.submit)
 
     def submit(
@@ -44,6 +48,17 @@ class Held:
         job = Job()
         job._report = on_progress
         self.held.append((work, job))
+        self.callbacks[id(job)] = (on_done, on_error)
+        return job
+
+    def run_cancelled_late(self, strip: ProgressStrip) -> Job:
+        """Run the held work to its end (its change committed), then the user presses
+        Cancel before the answer reaches the page, which then gets it."""
+        work, job = self.held.pop()
+        on_done, on_error = self.callbacks.pop(id(job))
+        result = work(job)
+        strip.cancel_button.click()
+        self.runner._deliver(job, result, None, on_done, on_error)
         return job
 
     def run_cancelled(self, strip: ProgressStrip, when: Callable[[str], bool]) -> list[str]:
@@ -165,31 +180,12 @@ def test_letter_figures_saved_as_cancel_is_pressed_are_shown_saved(
     page.activate()
     figures = tmp_path / "letter.csv"
     figures.write_text("letter_decisions,7\nletter_upheld_percent,50\n", encoding="utf-8")
-    original = runner.submit_job
-    captured: dict[str, Any] = {}
-
-    def submit(
-        work: Callable[[Job], Any],
-        on_done: Callable[[Any], None] | None = None,
-        on_error: Callable[[BaseException], None] | None = None,
-        on_progress: Callable[[int, int, str], None] | None = None,
-    ) -> Job:
-        if on_progress is None:
-            return original(work, on_done, on_error)
-        job = Job()
-        job._report = on_progress
-        captured.update(work=work, job=job, on_done=on_done, on_error=on_error)
-        return job
-
-    monkeypatch.setattr(runner, "submit_job", submit)
+    held = Held(runner, monkeypatch)
     heard: list[OpChanges] = []
     runner.changed.connect(heard.append)
     page.load_figures(figures)
-    job: Job = captured["job"]
-    result = captured["work"](job)  # the worker runs to its end: saved and committed
-    page.progress.cancel_button.click()  # pressed before the answer reached the page
+    job = held.run_cancelled_late(page.progress)
     assert job.cancelled
-    runner._deliver(job, result, None, captured["on_done"], captured["on_error"])
     assert page.status.text() == "The letter's figures are loaded from letter.csv and saved."
     assert page.figures["letter_decisions"].value() == 7
     assert heard and heard[-1]
