@@ -122,8 +122,20 @@ def check_not_future(on: dt.date, today: dt.date, what: str) -> None:
 
 
 def load_case(session: Session, case_id: int, expected_version: int | None = None) -> Case:
-    """The case, refusing if someone else changed it since the user opened it."""
-    case = session.get(Case, case_id)
+    """The case, refusing if someone else changed it since the user opened it.
+
+    A save (``expected_version`` given) on PostgreSQL locks the case's row first and
+    reads its latest committed state: under READ COMMITTED a second officer's save
+    that started at the same moment then waits for the first to commit and is refused
+    as a conflict, instead of judging the case from a mix of its old row and the other
+    save's new stages. (SQLite's writer already holds the whole file.)
+    """
+    if expected_version is not None and session.get_bind().dialect.name == "postgresql":
+        case = session.get(
+            Case, case_id, with_for_update={"key_share": True}, populate_existing=True
+        )
+    else:
+        case = session.get(Case, case_id)
     if case is None:
         raise NotFound("That case no longer exists; it may have been deleted.")
     case.check_version(expected_version, case.reference)

@@ -9,6 +9,7 @@ import threading
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from crm_desktop.db.audit import verify_chain
 from crm_desktop.db.database import Database
@@ -846,6 +847,52 @@ def test_two_officers_moving_one_case_at_the_same_moment(any_database: Database)
             )
         ).all()
     assert len(workflow_events) == 1
+
+
+def test_a_move_that_read_the_case_before_another_save_committed_is_a_conflict(
+    postgres_database: Database,
+) -> None:
+    """The same race as above, made certain: the second save has the case in hand (as
+    the access check leaves it) from before the first save commits, and reads the
+    stages after. It must be told of the conflict, not judged on the new stages."""
+    from crm_desktop.services.workflow import perform
+
+    driver = Driver(postgres_database)
+    handle = driver.create(CORPORATE)
+
+    def second_officer(session: Session) -> object:
+        early = session.get(Case, handle.case_id)
+        assert early is not None and early.version == handle.version
+        postgres_database.write(
+            lambda s: perform(
+                s,
+                handle.case_id,
+                handle.version,
+                Action.WITHDRAW,
+                ActionInput(on=dt.date(2024, 3, 4), reason="Complainant withdrew"),
+                OFFICER,
+                TODAY,
+            )
+        )
+        return perform(
+            session,
+            handle.case_id,
+            handle.version,
+            Action.ACKNOWLEDGE,
+            ActionInput(on=dt.date(2024, 3, 4)),
+            OFFICER,
+            TODAY,
+        )
+
+    with pytest.raises(ConflictError):
+        postgres_database.write(second_officer, attempts=1)
+    with postgres_database.session() as session:
+        actions = session.scalars(
+            sa.select(AuditEvent.action).where(
+                AuditEvent.case_id == handle.case_id, AuditEvent.entity == "workflow"
+            )
+        ).all()
+    assert actions == ["withdraw"]
 
 
 def test_editing_details_checks_names_and_versions(driver: Driver) -> None:
