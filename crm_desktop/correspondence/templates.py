@@ -17,6 +17,7 @@ import datetime as dt
 import functools
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -203,15 +204,31 @@ def spec(key: str) -> TemplateSpec:
 # --------------------------------------------------------------------------- defaults
 
 
+def _read_default(path: Path) -> tuple[str, str]:
+    text = path.read_text(encoding="utf-8")
+    first, _, rest = text.partition("\n")
+    if not first.startswith("Subject:"):
+        raise ValueError(f"resources/templates/{path.name} must start with a Subject: line")
+    return first.removeprefix("Subject:").strip(), rest.lstrip("\n").rstrip() + "\n"
+
+
 @functools.cache
 def default_text(key: str) -> tuple[str, str]:
     """The subject and body shipped in ``resources/templates/KEY.txt``."""
     spec(key)
-    text = resource_path("templates", f"{key}.txt").read_text(encoding="utf-8")
-    first, _, rest = text.partition("\n")
-    if not first.startswith("Subject:"):
-        raise ValueError(f"resources/templates/{key}.txt must start with a Subject: line")
-    return first.removeprefix("Subject:").strip(), rest.lstrip("\n").rstrip() + "\n"
+    return _read_default(resource_path("templates", f"{key}.txt"))
+
+
+@functools.cache
+def earlier_defaults(key: str) -> frozenset[tuple[str, str]]:
+    """The defaults earlier versions of the program shipped for ``key``
+    (``resources/templates/earlier/KEY.N.txt``). A database copies a default in the
+    first time a write needs it, so it may hold one of these, never edited by anyone:
+    it is read as today's default (e.g. the extension letter's Ombudsman paragraph,
+    Complaint Handling Code 6.5, reaches councils whose copy predates it)."""
+    spec(key)
+    folder = resource_path("templates", "earlier")
+    return frozenset(_read_default(path) for path in sorted(folder.glob(f"{key}.*.txt")))
 
 
 def ensure_templates(session: Session) -> None:
@@ -268,12 +285,15 @@ def load_template(session: Session, key: str) -> TemplateText:
     default_subject, default_body = default_text(key)
     if row is None:
         return TemplateText(key, template.name, default_subject, default_body, 0, False, None, None)
-    customised = (row.subject, row.body) != (default_subject, default_body)
+    subject, body = row.subject, row.body
+    if (subject, body) in earlier_defaults(key):
+        subject, body = default_subject, default_body
+    customised = (subject, body) != (default_subject, default_body)
     return TemplateText(
         key,
         template.name,
-        row.subject,
-        row.body,
+        subject,
+        body,
         row.version,
         customised,
         row.updated_by,

@@ -222,6 +222,51 @@ def test_saving_checks_fields_and_needs_a_manager(database: Database, built: Bui
     assert saved.subject == "s" and saved.updated_by == "mary"
 
 
+def test_the_extension_letter_gives_the_ombudsmans_details_also_from_an_older_copy(
+    database: Database, built: Built
+) -> None:
+    """Complaint Handling Code 6.5: telling the complainant of an extension, give the
+    Ombudsman's contact details. A database that copied the earlier default (without
+    them) gets today's text; a council's own edit of it is left as the council wrote it."""
+    from crm_desktop.correspondence.templates import earlier_defaults
+
+    letter = Letter("extension")
+    ombudsman = "Local Government and Social Care Ombudsman (www.lgo.org.uk, 0300 061 0614)"
+    (old_subject, old_body), *_ = sorted(earlier_defaults("extension"))
+    assert "Ombudsman" not in old_body and ombudsman in default_text("extension")[1]
+
+    def copy_in(body: str) -> None:
+        def work(session: sa.orm.Session) -> None:
+            session.merge(
+                CorrespondenceTemplate(
+                    key="extension",
+                    name="Extension",
+                    subject=old_subject,
+                    body=body,
+                    updated_by="system",
+                )
+            )
+
+        database.write(work)
+
+    for body in (None, old_body):  # the shipped file; an older program's copy of it
+        if body is not None:
+            copy_in(body)
+        with database.session() as session:
+            shown = preview(session, About(built.case_id), letter, officer(built), TODAY)
+            text = load_template(session, "extension")
+        assert ombudsman in shown.body
+        assert not text.customised and text.body == default_text("extension")[1]
+
+    edited = old_body.replace("I am sorry for the delay.", "We apologise for the delay.")
+    copy_in(edited)
+    with database.session() as session:
+        shown = preview(session, About(built.case_id), letter, officer(built), TODAY)
+        text = load_template(session, "extension")
+    assert "We apologise for the delay." in shown.body and "Ombudsman" not in shown.body
+    assert text.customised and text.body == edited
+
+
 # --------------------------------------------------------------------------- preview
 
 
