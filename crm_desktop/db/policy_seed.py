@@ -12,8 +12,9 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from crm_desktop.db.models import ProcedurePolicy, Setting, StageTimescale
+from crm_desktop.db.models import Case, ProcedurePolicy, Setting, Stage, StageTimescale
 from crm_desktop.domain.enums import Procedure, StageCode, TimescaleRule
+from crm_desktop.domain.formatting import format_date
 from crm_desktop.domain.procedure_policy import (
     CODE_EFFECTIVE_FROM,
     COMPLAINT_HANDLING_CODE,
@@ -82,7 +83,9 @@ def procedure_policies_seeded(session: Session) -> bool:
 def ensure_procedure_policies(session: Session) -> bool:
     """Add the corporate versions that ship, once, to a database that has none: the
     council's 2023 procedure (its numbers from the corporate timescales the database
-    held) and the Complaint Handling Code from 1 April 2026. Returns True when added."""
+    held) and the Complaint Handling Code from 1 April 2026; an open corporate case
+    received from that day, timed before the database knew the Code, has its dates worked
+    out again by the Code. Returns True when added."""
     if session.get(Setting, SEEDED_KEY) is not None:
         return False
     has_corporate = session.scalar(
@@ -120,4 +123,32 @@ def ensure_procedure_policies(session: Session) -> bool:
         )
     session.add(Setting(key=SEEDED_KEY, value="1"))
     session.flush()
+    if not has_corporate:
+        _retime_open_cases_under_the_code(session)
     return True
+
+
+def _retime_open_cases_under_the_code(session: Session) -> int:
+    """Open corporate cases received from 1 April 2026 in a database that did not know
+    the Code yet were timed by the council's earlier rules; they follow the Code, so
+    their open stages' dates are worked out again (each change recorded). The number of
+    stages changed."""
+    from crm_desktop.services.clock import retime_under_policy
+
+    stage_ids = session.scalars(
+        sa.select(Stage.id)
+        .join(Case, Case.id == Stage.case_id)
+        .where(
+            Case.procedure == Procedure.CORPORATE,
+            Case.received_on >= CODE_EFFECTIVE_FROM,
+            Stage.closed_on.is_(None),
+            Stage.started_on.is_not(None),
+        )
+        .order_by(Stage.id)
+    ).all()
+    reason = (
+        f"This case was received on or after {format_date(CODE_EFFECTIVE_FROM)}, so it "
+        "follows the Complaint Handling Code; its dates had been set by the council's "
+        "earlier rules and are worked out again by the Code's."
+    )
+    return sum(retime_under_policy(session, stage_id, "system", reason) for stage_id in stage_ids)

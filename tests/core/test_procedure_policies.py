@@ -570,6 +570,77 @@ def test_a_new_version_dated_next_month_changes_no_existing_case(db: Database) -
     assert fixed.name == "Stricter (corrected)"
 
 
+def test_open_code_cases_of_a_database_that_learns_the_policies_are_timed_by_the_code(
+    db: Database,
+) -> None:
+    """A database from before procedure policies held corporate cases received from
+    1 Apr 2026 timed by the council's earlier rules (acknowledge in 3, respond in 20
+    working days from receipt). When it learns the policies, those still open are timed
+    by the Code (acknowledge in 5 working days of receipt, respond 10 after the
+    acknowledgement); closed ones and earlier cases keep their dates."""
+    from crm_desktop.db.models import Setting
+    from crm_desktop.db.policy_seed import SEEDED_KEY, ensure_procedure_policies
+
+    users = _users(db)
+    olive = users["olive"]
+
+    def forget_the_policies(session: sa.orm.Session) -> None:
+        session.execute(sa.delete(ProcedurePolicy))
+        session.execute(sa.delete(Setting).where(Setting.key == SEEDED_KEY))
+
+    db.write(forget_the_policies, actor="setup")
+    received = _date("2026-04-15")  # a Wednesday; 4 May 2026 is a bank holiday
+    waiting, acknowledged, closed = (_create(db, received, olive) for _ in range(3))
+    earlier = _create(db, OLD, olive)
+    _do(db, acknowledged, Action.ACKNOWLEDGE, olive, on=_date("2026-04-17"))
+    _respond(db, closed, _date("2026-04-20"), olive)
+    old_rules = _stage(db, waiting)
+    assert (old_rules.acknowledge_due_on, old_rules.started_on, old_rules.due_on) == (
+        _date("2026-04-20"),
+        received,
+        _date("2026-05-14"),
+    )
+    before = {case: _stage(db, case) for case in (closed, earlier)}
+
+    assert db.write(ensure_procedure_policies, actor="system") is True
+
+    w, a = _stage(db, waiting), _stage(db, acknowledged)
+    # 5 working days from 15 Apr: 22 Apr; 10 after that (4 May a bank holiday): 7 May.
+    assert (w.acknowledge_due_on, w.started_on, w.due_on) == (
+        _date("2026-04-22"),
+        _date("2026-04-22"),
+        _date("2026-05-07"),
+    )
+    # Acknowledged on 17 Apr: 10 working days after it, 1 May.
+    assert (a.acknowledged_on, a.started_on, a.due_on) == (
+        _date("2026-04-17"),
+        _date("2026-04-17"),
+        _date("2026-05-01"),
+    )
+    for case, stage in before.items():
+        now = _stage(db, case)
+        assert (now.acknowledge_due_on, now.started_on, now.due_on) == (
+            stage.acknowledge_due_on,
+            stage.started_on,
+            stage.due_on,
+        )
+    with db.session() as session:
+        changes = session.scalars(
+            sa.select(DueDateChange)
+            .where(DueDateChange.cause == "policy")
+            .order_by(DueDateChange.id)
+        ).all()
+    assert [(c.stage_id, c.field, c.before, c.after) for c in changes] == [
+        (w.id, "due", _date("2026-05-14"), _date("2026-05-07")),
+        (w.id, "acknowledge due", _date("2026-04-20"), _date("2026-04-22")),
+        (a.id, "due", _date("2026-05-14"), _date("2026-05-01")),
+        (a.id, "acknowledge due", _date("2026-04-20"), _date("2026-04-22")),
+    ]
+    assert all("Complaint Handling Code" in c.reason for c in changes)
+    # Once only: a second open changes nothing.
+    assert db.write(ensure_procedure_policies, actor="system") is False
+
+
 def test_the_corporate_timescales_are_the_policys_not_an_editable_setting(db: Database) -> None:
     from crm_desktop.db.models import StageTimescale
     from crm_desktop.services import reference_admin as ra
