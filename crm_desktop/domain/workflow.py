@@ -193,10 +193,10 @@ CHILDREN: Mapping[StageCode, Table] = {
     StageCode.STAGE_3: {
         S.AWAITING_ACKNOWLEDGEMENT: _AWAITING_ACK,
         # The review panel's three clocks are the regulations' (regs. 19-21): no
-        # extension moves them.
+        # extension or suspension moves them. (A stage suspended by an earlier version
+        # can still be resumed.)
         S.IN_PROGRESS: {
             A.HOLD_PANEL: S.PANEL_HELD,
-            A.SUSPEND: S.SUSPENDED,
             A.WITHDRAW: S.ENDED,
             A.DISCONTINUE: S.ENDED,
         },
@@ -220,7 +220,14 @@ _ADULT_STAGE: Table = {
         A.REGRADE: S.AWAITING_ACKNOWLEDGEMENT,
         A.AGREE_PERIOD: S.AWAITING_ACKNOWLEDGEMENT,
     },
-    S.IN_PROGRESS: {**_RUNNING, A.REGRADE: S.IN_PROGRESS, A.AGREE_PERIOD: S.IN_PROGRESS},
+    # No suspension (PRODUCT.md; the 2009 regulations know none): the response is due
+    # within six months beginning with the day received, or a longer period agreed.
+    # A stage suspended by an earlier version can still be resumed.
+    S.IN_PROGRESS: {
+        **{a: s for a, s in _RUNNING.items() if a != A.SUSPEND},
+        A.REGRADE: S.IN_PROGRESS,
+        A.AGREE_PERIOD: S.IN_PROGRESS,
+    },
     S.SUSPENDED: {**_SUSPENDED, A.REGRADE: S.SUSPENDED, A.AGREE_PERIOD: S.SUSPENDED},
     S.RESPONDED: _responded(has_next=False),
     S.ENDED: _ENDED,

@@ -43,7 +43,7 @@ from crm_desktop.services.demo.lifecycle import first_stage_keys
 from crm_desktop.services.workflow import case_state
 
 END = dt.date(2025, 6, 30)
-CASES, SEED = 12_000, 11
+CASES, SEED = 12_000, 12
 
 # Same-day events happen in this order.
 SAME_DAY_ORDER = (
@@ -128,10 +128,15 @@ def test_every_case_is_in_a_state_its_workflow_table_names(seen: list[Seen]) -> 
             assert (procedure, code, State.CLOSED) in states, (procedure, code)
             running = State.LGSCO_OPEN if code is StageCode.LGSCO else State.IN_PROGRESS
             assert (procedure, code, running) in states, (procedure, code)
-        assert any(p is procedure and s is State.SUSPENDED for p, _, s in states), procedure
+        if procedure is not Procedure.ADULT:
+            assert any(p is procedure and s is State.SUSPENDED for p, _, s in states), procedure
+    # No clock stopped where none may be: the adult procedure, the review panel.
+    stopped = {(p, c) for p, c, s in states if s is State.SUSPENDED}
+    assert stopped and not any(p is Procedure.ADULT for p, _ in stopped), stopped
+    assert (Procedure.CHILDREN, StageCode.STAGE_3) not in stopped
+    assert all(data.may_suspend(p, c) for p, c in stopped if c is not None), stopped
     assert (Procedure.CHILDREN, StageCode.STAGE_2, State.AWAITING_START) in states
     assert (Procedure.CHILDREN, StageCode.STAGE_3, State.PANEL_HELD) in states
-    assert (Procedure.CHILDREN, StageCode.STAGE_3, State.SUSPENDED) in states
     assert {s for _, _, s in states} >= {State.AWAITING_ACKNOWLEDGEMENT}
     # Open and extended; open at a later stage.
     assert any(c.extended and c.state is State.IN_PROGRESS for c in seen)

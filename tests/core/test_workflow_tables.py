@@ -13,6 +13,7 @@ import pytest
 
 from crm_desktop.db.database import Database, open_database
 from crm_desktop.domain.workflow import (
+    ADULT_GRADES,
     RUNNING_STATES,
     Action,
     State,
@@ -158,6 +159,22 @@ def test_the_tables_follow_the_procedures() -> None:
     assert A.RESPOND not in allowed_actions(
         Kind.COMPLAINT, Procedure.CHILDREN, StageCode.STAGE_3, S.IN_PROGRESS
     )
+    # A clock is stopped nowhere the rules allow none: the adult procedure ("no
+    # suspension": six months beginning with the day received, or a longer period
+    # agreed) and the review panel (regs. 19-21: panel, report and response dates).
+    # A stage an earlier version suspended can still be resumed.
+    no_suspension = [(Procedure.ADULT, grade) for grade in ADULT_GRADES]
+    no_suspension.append((Procedure.CHILDREN, StageCode.STAGE_3))
+    for procedure, code in no_suspension:
+        for state in (S.AWAITING_ACKNOWLEDGEMENT, S.IN_PROGRESS, S.PANEL_HELD):
+            assert A.SUSPEND not in allowed_actions(Kind.COMPLAINT, procedure, code, state)
+        assert A.RESUME in allowed_actions(Kind.COMPLAINT, procedure, code, S.SUSPENDED)
+    for procedure, code in (
+        (Procedure.CHILDREN, StageCode.STAGE_2),
+        (Procedure.CORPORATE, StageCode.STAGE_1),
+        (Procedure.CORPORATE, StageCode.STAGE_2),
+    ):
+        assert A.SUSPEND in allowed_actions(Kind.COMPLAINT, procedure, code, S.IN_PROGRESS)
 
 
 def test_going_to_the_next_stage_names_it() -> None:

@@ -24,6 +24,7 @@ from crm_desktop.domain.enums import (
     SuspensionReason,
     UserRole,
 )
+from crm_desktop.domain.workflow import COMPLAINTS, Action, State
 from crm_desktop.services.demo.draws import Bucket
 
 # ------------------------------------------------------------------ volumes and shares
@@ -37,7 +38,7 @@ STUCK: Final = 0.04  # a stage started 2 to 12 months ago left open (overdue)
 OPEN_SUSPENDED: Final = 0.04  # an open stage whose clock is stopped
 STUCK_SUSPENDED: Final = {  # ... of which this share have their clock stopped
     Procedure.CHILDREN: 0.6,  # court proceedings, an advocate being appointed
-    Procedure.ADULT: 0.4,
+    Procedure.ADULT: 0.0,  # the adult procedure has no suspension
     Procedure.CORPORATE: 0.15,
 }
 EXTEND_OPEN: Final = 0.7  # an overdue open stage that has been given an extension
@@ -149,17 +150,24 @@ DEFAULT_TIMESCALE: Final = {
     (Procedure.CORPORATE, StageCode.STAGE_1): 20,
     (Procedure.CORPORATE, StageCode.STAGE_2): 25,
 }
-# A closed stage whose clock was stopped on the way. None for the review panel's stage:
-# its panel, report and response dates do not allow for a stopped clock. (Any open stage
-# may be suspended on the end date: OPEN_SUSPENDED and STUCK_SUSPENDED above.)
+# A closed stage whose clock was stopped on the way. None for the review panel's stage
+# (its panel, report and response dates allow for no stopped clock) nor for the adult
+# procedure (no suspension). (An open stage whose clock may be stopped may be suspended
+# on the end date: OPEN_SUSPENDED and STUCK_SUSPENDED above; see may_suspend.)
 SUSPENSION_CHANCE: Final = {
     (Procedure.CHILDREN, StageCode.STAGE_1): 0.03,
     (Procedure.CHILDREN, StageCode.STAGE_2): 0.08,
-    (Procedure.ADULT, StageCode.LOW): 0.03,
-    (Procedure.ADULT, StageCode.MODERATE_HIGH): 0.06,
     (Procedure.CORPORATE, StageCode.STAGE_1): 0.01,
     (Procedure.CORPORATE, StageCode.STAGE_2): 0.03,
 }
+
+
+def may_suspend(procedure: Procedure, stage: StageCode) -> bool:
+    """Whether the stage's clock may be stopped: the workflow's own table says."""
+    running = COMPLAINTS[procedure].get(stage, {}).get(State.IN_PROGRESS, {})
+    return Action.SUSPEND in running
+
+
 ADULT_EXTENSION_CAP: Final = 90  # "extendable by agreement": no limit in reference data
 
 # ------------------------------------------------------------------ report-shaped weights

@@ -311,6 +311,7 @@ class _Stager:
         p_ext = np.zeros(n)
         p_susp = np.zeros(n)
         stuck_suspended = np.zeros(n)
+        may_suspend = np.zeros(n, dtype=bool)
         for k, key in enumerate(keys):
             mask = spec == k
             count = int(mask.sum())
@@ -323,6 +324,7 @@ class _Stager:
             p_ext[mask] = data.EXTENSION_CHANCE[key[0]]
             p_susp[mask] = data.SUSPENSION_CHANCE.get(key, 0.0)
             stuck_suspended[mask] = data.STUCK_SUSPENDED[key[0]]
+            may_suspend[mask] = data.may_suspend(*key)
             if key in data.RESPONSE_BUCKETS:
                 scale = t / data.DEFAULT_TIMESCALE[key]
                 used[mask] = draws.bucketed(count, data.RESPONSE_BUCKETS[key], scale)
@@ -367,7 +369,7 @@ class _Stager:
         fresh_chance = np.where(stuck, stuck_suspended, data.OPEN_SUSPENDED)
         fresh = (
             is_open & ~has_susp & (elapsed >= 2) & (timescale >= 2) & (rng.random(n) < fresh_chance)
-        )
+        ) & may_suspend
         latest = np.maximum(np.minimum(elapsed, timescale) - 1, 1)
         fresh_offset = 1 + (rng.random(n) * latest).astype(np.int64)
         susp_start = np.where(fresh, draws.add_where(fresh, started, fresh_offset), susp_start)
