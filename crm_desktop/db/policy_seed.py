@@ -12,17 +12,35 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from crm_desktop.db.models import Case, ProcedurePolicy, Setting, Stage, StageTimescale
+from crm_desktop.db.calendar_table import working_calendar
+from crm_desktop.db.models import (
+    Case,
+    DueDateChange,
+    ProcedurePolicy,
+    Setting,
+    Stage,
+    StageTimescale,
+)
+from crm_desktop.domain.calendar import CalendarError
+from crm_desktop.domain.deadlines import (
+    DeadlineError,
+    Extension,
+    Suspension,
+    compute_due_date,
+    suspended_working_days,
+)
 from crm_desktop.domain.enums import Procedure, StageCode, TimescaleRule
 from crm_desktop.domain.formatting import format_date
 from crm_desktop.domain.procedure_policy import (
     CODE_EFFECTIVE_FROM,
     COMPLAINT_HANDLING_CODE,
     CORPORATE_2023,
+    ClockFrom,
     PolicyRules,
     StageRules,
     rules_to_json,
 )
+from crm_desktop.errors import ValidationError
 
 __all__ = [
     "CODE_NAME",
@@ -130,13 +148,25 @@ def ensure_procedure_policies(session: Session) -> bool:
 
 def _retime_open_cases_under_the_code(session: Session) -> int:
     """Open corporate cases received from 1 April 2026 in a database that did not know
-    the Code yet were timed by the council's earlier rules; they follow the Code, so
-    their open stages' dates are worked out again (each change recorded). The number of
+    the Code yet were timed by the council's earlier rules, yet they follow the Code:
+    their open stages' dates are worked out again by it (acknowledgement due 5 working
+    days after receipt or the request, the response 10 or 20 after the acknowledgement,
+    provisionally after its last day), keeping each stage's acknowledgement, suspensions
+    and extensions, and every date that moves is recorded. A stage whose clock was
+    stopped before the day the Code's clock counts from is left as it was. The number of
     stages changed."""
-    from crm_desktop.services.clock import retime_under_policy
-
-    stage_ids = session.scalars(
-        sa.select(Stage.id)
+    try:
+        cal = working_calendar(session, Procedure.CORPORATE)
+    except ValidationError:
+        return 0  # no calendar to count in: the stages keep their dates
+    reason = (
+        f"This case was received on or after {format_date(CODE_EFFECTIVE_FROM)}, so it "
+        "follows the Complaint Handling Code; its dates had been set by the council's "
+        "earlier rules and are worked out again by the Code's."
+    )
+    changed = 0
+    stages = session.scalars(
+        sa.select(Stage)
         .join(Case, Case.id == Stage.case_id)
         .where(
             Case.procedure == Procedure.CORPORATE,
@@ -146,9 +176,50 @@ def _retime_open_cases_under_the_code(session: Session) -> int:
         )
         .order_by(Stage.id)
     ).all()
-    reason = (
-        f"This case was received on or after {format_date(CODE_EFFECTIVE_FROM)}, so it "
-        "follows the Complaint Handling Code; its dates had been set by the council's "
-        "earlier rules and are worked out again by the Code's."
-    )
-    return sum(retime_under_policy(session, stage_id, "system", reason) for stage_id in stage_ids)
+    for stage in stages:
+        rules = COMPLAINT_HANDLING_CODE.stage(StageCode(stage.stage))
+        if rules is None or rules.response_days is None or rules.acknowledge_days is None:
+            continue
+        assert rules.clock_from == ClockFrom.ACKNOWLEDGEMENT and stage.started_on is not None
+        try:
+            ack_due = cal.add_working_days(
+                stage.requested_on or stage.started_on, rules.acknowledge_days
+            )
+            start = stage.acknowledged_on or ack_due
+            if any(s.starts_on < start for s in stage.suspensions):
+                continue
+            closed = [
+                Suspension(s.starts_on, s.ends_on, str(s.reason))
+                for s in stage.suspensions
+                if s.ends_on is not None
+            ]
+            extensions = [Extension(e.working_days, e.reason) for e in stage.extensions]
+            due = compute_due_date(cal, start, rules.response_days, closed, extensions)
+            suspended = suspended_working_days(cal, closed)
+        except (CalendarError, DeadlineError, ValueError):
+            continue  # e.g. beyond the years the calendar knows: left for an officer
+        for field, before, after in (
+            ("due", stage.due_on, due),
+            ("acknowledge due", stage.acknowledge_due_on, ack_due),
+        ):
+            if before != after:
+                session.add(
+                    DueDateChange(
+                        stage_id=stage.id,
+                        field=field,
+                        cause="policy",
+                        before=before,
+                        after=after,
+                        reason=reason,
+                        changed_by="system",
+                    )
+                )
+        stage.started_on = start
+        stage.timescale_days = rules.response_days
+        stage.suspended_days = suspended
+        stage.due_on = due
+        stage.acknowledge_due_on = ack_due
+        stage.updated_by = "system"
+        changed += 1
+    session.flush()
+    return changed

@@ -536,54 +536,6 @@ def start_clock(
     return _view(stage, procedure)
 
 
-def retime_under_policy(session: Session, stage_id: int, actor: str, reason: str) -> bool:
-    """Work an open stage's dates out again by the procedure policy its case follows,
-    keeping its start, acknowledgement, suspensions and extensions; each date that moves
-    is recorded with ``reason``. For a stage timed before its database knew the policy
-    (a database upgraded after the Complaint Handling Code took effect). False when the
-    stage was left as it was: closed, its clock not started, no policy covering it, or a
-    suspension starting before the day the policy's clock would count from."""
-    actor = _actor(actor)
-    stage, procedure = _load(session, stage_id)
-    if stage.closed_on is not None or stage.started_on is None:
-        return False
-    rules = timescales(session, procedure, stage.stage, stage.case.received_on)
-    if rules.policy_stage is None:
-        return False
-    base = base_timescale(rules)
-    cal = working_calendar(session, procedure)
-    ack_from = stage.requested_on if stage.requested_on is not None else stage.started_on
-    started_on = stage.started_on
-    with _domain_errors():
-        ack_due = (
-            cal.add_working_days(ack_from, rules.acknowledge)
-            if rules.acknowledge is not None
-            else stage.acknowledge_due_on
-        )
-        if rules.from_acknowledgement:
-            assert ack_due is not None  # a policy counting from it says when it is due
-            started_on = stage.acknowledged_on or ack_due
-            earliest = min((s.starts_on for s in stage.suspensions), default=None)
-            if earliest is not None and started_on > earliest:
-                return False
-        closed = [s for s in _domain_suspensions(_suspensions(stage)) if s.ends_on is not None]
-        due = compute_due_date(
-            cal, started_on, base, closed, _domain_extensions(_extensions(stage))
-        )
-        suspended = suspended_working_days(cal, closed)
-    before = (stage.due_on, stage.acknowledge_due_on)
-    stage.started_on = started_on
-    stage.timescale_days = base
-    stage.suspended_days = suspended
-    stage.due_on = due
-    stage.acknowledge_due_on = ack_due
-    stage.updated_by = actor
-    _record(session, stage, FIELD_DUE, "policy", before[0], due, reason, actor)
-    _record(session, stage, FIELD_ACKNOWLEDGE_DUE, "policy", before[1], ack_due, reason, actor)
-    session.flush()
-    return True
-
-
 def acknowledge_clock(
     session: Session, stage_id: int, acknowledged_on: date, actor: str
 ) -> tuple[ClockView, str | None]:
