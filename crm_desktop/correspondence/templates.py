@@ -286,7 +286,8 @@ def load_template(session: Session, key: str) -> TemplateText:
     if row is None:
         return TemplateText(key, template.name, default_subject, default_body, 0, False, None, None)
     subject, body = row.subject, row.body
-    if (subject, body) in earlier_defaults(key):
+    copied_in = row.version == 1 and row.updated_by == "system"  # by ensure_templates
+    if copied_in and (subject, body) in earlier_defaults(key):
         subject, body = default_subject, default_body
     customised = (subject, body) != (default_subject, default_body)
     return TemplateText(

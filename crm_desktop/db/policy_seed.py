@@ -101,9 +101,9 @@ def procedure_policies_seeded(session: Session) -> bool:
 def ensure_procedure_policies(session: Session) -> bool:
     """Add the corporate versions that ship, once, to a database that has none: the
     council's 2023 procedure (its numbers from the corporate timescales the database
-    held) and the Complaint Handling Code from 1 April 2026; an open corporate case
-    received from that day, timed before the database knew the Code, has its dates worked
-    out again by the Code. Returns True when added."""
+    held) and the Complaint Handling Code from 1 April 2026; a corporate case received
+    from that day, timed before the database knew the Code, has its dates worked out
+    again by the Code. Returns True when added."""
     if session.get(Setting, SEEDED_KEY) is not None:
         return False
     has_corporate = session.scalar(
@@ -142,19 +142,23 @@ def ensure_procedure_policies(session: Session) -> bool:
     session.add(Setting(key=SEEDED_KEY, value="1"))
     session.flush()
     if not has_corporate:
-        _retime_open_cases_under_the_code(session)
+        _retime_cases_under_the_code(session)
     return True
 
 
-def _retime_open_cases_under_the_code(session: Session) -> int:
-    """Open corporate cases received from 1 April 2026 in a database that did not know
-    the Code yet were timed by the council's earlier rules, yet they follow the Code:
-    their open stages' dates are worked out again by it (acknowledgement due 5 working
-    days after receipt or the request, the response 10 or 20 after the acknowledgement,
-    provisionally after its last day), keeping each stage's acknowledgement, suspensions
-    and extensions, and every date that moves is recorded. A stage whose clock was
-    stopped before the day the Code's clock counts from is left as it was. The number of
-    stages changed."""
+def _retime_cases_under_the_code(session: Session) -> int:
+    """Corporate cases received from 1 April 2026 in a database that did not know the
+    Code yet were timed by the council's earlier rules, yet they follow the Code (every
+    screen, queue and the Code's report judge them by it). Each stage's dates are worked
+    out again by the Code, as the workflow and the import set them today: the
+    acknowledgement due 5 working days after receipt or the request, the response 10
+    (Stage 2: 20) after the acknowledgement, provisionally after its last day (a stage
+    closed before then: from the day it closed), keeping its suspensions and extensions.
+    Every date that moves is recorded. An imported case's stage was taken as
+    acknowledged the day it started (the earlier rules needed an acknowledgement); the
+    import now leaves a Code stage unacknowledged, and so does this. A stage whose clock
+    was stopped before the day the Code's clock counts from is left as it was. The
+    number of stages changed."""
     try:
         cal = working_calendar(session, Procedure.CORPORATE)
     except ValidationError:
@@ -165,27 +169,33 @@ def _retime_open_cases_under_the_code(session: Session) -> int:
         "earlier rules and are worked out again by the Code's."
     )
     changed = 0
-    stages = session.scalars(
-        sa.select(Stage)
+    rows = session.execute(
+        sa.select(Stage, Case.imported)
         .join(Case, Case.id == Stage.case_id)
         .where(
             Case.procedure == Procedure.CORPORATE,
             Case.received_on >= CODE_EFFECTIVE_FROM,
-            Stage.closed_on.is_(None),
             Stage.started_on.is_not(None),
         )
         .order_by(Stage.id)
     ).all()
-    for stage in stages:
+    for stage, imported in rows:
         rules = COMPLAINT_HANDLING_CODE.stage(StageCode(stage.stage))
         if rules is None or rules.response_days is None or rules.acknowledge_days is None:
             continue
         assert rules.clock_from == ClockFrom.ACKNOWLEDGEMENT and stage.started_on is not None
+        acknowledged = stage.acknowledged_on
+        if imported and acknowledged == stage.started_on:
+            acknowledged = None  # the import's stand-in, not a date anyone recorded
+        # Imported stages hold their suspended days without the suspensions' dates.
+        unrecorded = 0 if stage.suspensions else stage.suspended_days
         try:
             ack_due = cal.add_working_days(
                 stage.requested_on or stage.started_on, rules.acknowledge_days
             )
-            start = stage.acknowledged_on or ack_due
+            start = acknowledged or ack_due
+            if stage.closed_on is not None and stage.closed_on < start:
+                start = stage.closed_on
             if any(s.starts_on < start for s in stage.suspensions):
                 continue
             closed = [
@@ -194,10 +204,10 @@ def _retime_open_cases_under_the_code(session: Session) -> int:
                 if s.ends_on is not None
             ]
             extensions = [Extension(e.working_days, e.reason) for e in stage.extensions]
-            due = compute_due_date(cal, start, rules.response_days, closed, extensions)
-            suspended = suspended_working_days(cal, closed)
+            due = compute_due_date(cal, start, rules.response_days + unrecorded, closed, extensions)
+            suspended = unrecorded + suspended_working_days(cal, closed)
         except (CalendarError, DeadlineError, ValueError):
-            continue  # e.g. beyond the years the calendar knows: left for an officer
+            continue  # e.g. beyond the years the calendar knows: left as it was
         for field, before, after in (
             ("due", stage.due_on, due),
             ("acknowledge due", stage.acknowledge_due_on, ack_due),
@@ -214,6 +224,7 @@ def _retime_open_cases_under_the_code(session: Session) -> int:
                         changed_by="system",
                     )
                 )
+        stage.acknowledged_on = acknowledged
         stage.started_on = start
         stage.timescale_days = rules.response_days
         stage.suspended_days = suspended

@@ -61,7 +61,9 @@ Where IMPORT_FORMAT.md is silent, this module decides:
 - Each case's stages follow the procedure policy in force on the day it was received,
   as a case recorded in the program does (:mod:`crm_desktop.services.procedure_policies`).
 - Suspended working days are added to the due date and stored as ``suspended_days``,
-  without suspension rows (their dates are unknown). No owner, channel or comment reply
+  without suspension rows (their dates are unknown), on any council stage: history is
+  taken as it was recorded, also where the workflow no longer lets anyone stop a clock
+  (adult stages, the review panel). No owner, channel or comment reply
   is set; each case gets its own complainant record. References are matched exactly, as
   the database does.
 - An XLSX formula gives the value Excel saved with it (what a CSV export shows); a

@@ -36,10 +36,10 @@ from crm_desktop.correspondence.templates import (
     save_template,
 )
 from crm_desktop.db.database import Database
-from crm_desktop.db.models import Correspondence, Setting
+from crm_desktop.db.models import Case, Correspondence, Setting
 from crm_desktop.db.models_correspondence import CorrespondenceTemplate, OutboxMessage
 from crm_desktop.domain.access import Actor
-from crm_desktop.domain.enums import CorrespondenceChannel, UserRole
+from crm_desktop.domain.enums import CorrespondenceChannel, Procedure, UserRole
 from crm_desktop.errors import ConflictError, PermissionRefused, ValidationError
 from crm_desktop.operations import correspondence as ops
 from crm_desktop.operations import run_operation
@@ -257,6 +257,7 @@ def test_the_extension_letter_gives_the_ombudsmans_details_also_from_an_older_co
             text = load_template(session, "extension")
         assert ombudsman in shown.body
         assert not text.customised and text.body == default_text("extension")[1]
+    assert ".\n\nWe have extended the time for our response" in shown.body  # a paragraph
 
     edited = old_body.replace("I am sorry for the delay.", "We apologise for the delay.")
     copy_in(edited)
@@ -265,6 +266,28 @@ def test_the_extension_letter_gives_the_ombudsmans_details_also_from_an_older_co
         text = load_template(session, "extension")
     assert "We apologise for the delay." in shown.body and "Ombudsman" not in shown.body
     assert text.customised and text.body == edited
+    # A manager who saves the earlier text, word for word, keeps it too.
+    saved = database.write(
+        lambda s: save_template(s, "extension", old_subject, old_body, manager(built), 2)
+    )
+    assert saved.customised and saved.body == old_body
+    with database.session() as session:
+        shown = preview(session, About(built.case_id), letter, officer(built), TODAY)
+    assert "Ombudsman" not in shown.body
+
+    # A children's complainant's route is the next stage of the statutory procedure:
+    # the default letter does not send them to the Ombudsman.
+    database.write(lambda s: reset_template(s, "extension", manager(built), saved.version))
+
+    def make_childrens(session: sa.orm.Session) -> None:
+        session.execute(
+            sa.update(Case).where(Case.id == built.case_id).values(procedure=Procedure.CHILDREN)
+        )
+
+    database.write(make_childrens)
+    with database.session() as session:
+        shown = preview(session, About(built.case_id), letter, officer(built), TODAY)
+    assert "more time needed" in shown.subject and "Ombudsman" not in shown.body
 
 
 # --------------------------------------------------------------------------- preview

@@ -26,6 +26,7 @@ from crm_desktop.db.scratch import postgres_admin_url
 from crm_desktop.domain.enums import UserRole
 from crm_desktop.services.db_roles import grant_login
 from crm_desktop.services.users import add_user
+from tests.conftest import require_postgres
 from tests.core.test_importer import EXAMPLE, example_rows
 
 PASSWORD = "a long password"
@@ -34,6 +35,7 @@ PASSWORD = "a long password"
 @pytest.fixture
 def ordinary_owner() -> Iterator[str]:
     """A new database owned by a login that is not a superuser; its URL."""
+    require_postgres()
     admin = make_url(postgres_admin_url())
     tag = uuid.uuid4().hex[:10]
     owner, name = f"crm_test_owner_{tag}", f"crm_test_owned_{tag}"

@@ -570,16 +570,17 @@ def test_a_new_version_dated_next_month_changes_no_existing_case(db: Database) -
     assert fixed.name == "Stricter (corrected)"
 
 
-def test_open_code_cases_of_a_database_that_learns_the_policies_are_timed_by_the_code(
-    db: Database,
+def test_code_cases_of_a_database_that_learns_the_policies_are_timed_by_the_code(
+    db: Database, tmp_path: Path
 ) -> None:
     """A database from before procedure policies held corporate cases received from
     1 Apr 2026 timed by the council's earlier rules (acknowledge in 3, respond in 20
-    working days from receipt). When it learns the policies, those still open are timed
-    by the Code (acknowledge in 5 working days of receipt, respond 10 after the
-    acknowledgement); closed ones and earlier cases keep their dates."""
+    working days from receipt). When it learns the policies, they are timed by the Code
+    (acknowledge in 5 working days of receipt, respond 10 after the acknowledgement),
+    as the workflow and the import time them today; earlier cases keep their dates."""
     from crm_desktop.db.models import Setting
     from crm_desktop.db.policy_seed import SEEDED_KEY, ensure_procedure_policies
+    from tests.core.test_importer import row, write_csv
 
     users = _users(db)
     olive = users["olive"]
@@ -594,47 +595,85 @@ def test_open_code_cases_of_a_database_that_learns_the_policies_are_timed_by_the
     earlier = _create(db, OLD, olive)
     _do(db, acknowledged, Action.ACKNOWLEDGE, olive, on=_date("2026-04-17"))
     _respond(db, closed, _date("2026-04-20"), olive)
+    # Imported by a program that knew no policies: taken as acknowledged the day it
+    # started; 2 working days suspended, without the suspension's dates.
+    csv_file = write_csv(
+        tmp_path / "history.csv",
+        [
+            row(
+                reference="T-CODE-1",
+                received="2026-04-15",
+                stage_started="2026-04-15",
+                stage_closed="",
+                outcome="",
+                suspended_working_days="2",
+            )
+        ],
+    )
+    run_import(
+        db,
+        csv_file,
+        dry_run=False,
+        skip_existing=False,
+        add_missing_reference_data=False,
+        actor="importer",
+        today=TODAY,
+    )
+    with db.session() as session:
+        imported = session.scalars(sa.select(Case.id).where(Case.reference == "T-CODE-1")).one()
     old_rules = _stage(db, waiting)
     assert (old_rules.acknowledge_due_on, old_rules.started_on, old_rules.due_on) == (
         _date("2026-04-20"),
         received,
         _date("2026-05-14"),
     )
-    before = {case: _stage(db, case) for case in (closed, earlier)}
+    stand_in = _stage(db, imported)
+    assert (stand_in.acknowledged_on, stand_in.due_on) == (received, _date("2026-05-18"))
+    before = _stage(db, earlier)
 
     assert db.write(ensure_procedure_policies, actor="system") is True
 
-    w, a = _stage(db, waiting), _stage(db, acknowledged)
+    dates = {
+        case: (s.acknowledged_on, s.acknowledge_due_on, s.started_on, s.due_on)
+        for case in (waiting, acknowledged, closed, imported)
+        for s in [_stage(db, case)]
+    }
     # 5 working days from 15 Apr: 22 Apr; 10 after that (4 May a bank holiday): 7 May.
-    assert (w.acknowledge_due_on, w.started_on, w.due_on) == (
-        _date("2026-04-22"),
-        _date("2026-04-22"),
-        _date("2026-05-07"),
-    )
+    assert dates[waiting] == (None, _date("2026-04-22"), _date("2026-04-22"), _date("2026-05-07"))
     # Acknowledged on 17 Apr: 10 working days after it, 1 May.
-    assert (a.acknowledged_on, a.started_on, a.due_on) == (
+    assert dates[acknowledged] == (
         _date("2026-04-17"),
+        _date("2026-04-22"),
         _date("2026-04-17"),
         _date("2026-05-01"),
     )
-    for case, stage in before.items():
-        now = _stage(db, case)
-        assert (now.acknowledge_due_on, now.started_on, now.due_on) == (
-            stage.acknowledge_due_on,
-            stage.started_on,
-            stage.due_on,
-        )
+    # Answered on 20 Apr, before the acknowledgement was due: counted from that day.
+    assert dates[closed][1:] == (_date("2026-04-22"), _date("2026-04-20"), _date("2026-05-05"))
+    # The import's stand-in acknowledgement is gone; its 2 suspended days stay: 11 May.
+    assert dates[imported] == (None, _date("2026-04-22"), _date("2026-04-22"), _date("2026-05-11"))
+    assert _stage(db, imported).suspended_days == 2
+    now = _stage(db, earlier)
+    assert (now.acknowledge_due_on, now.started_on, now.due_on) == (
+        before.acknowledge_due_on,
+        before.started_on,
+        before.due_on,
+    )
     with db.session() as session:
         changes = session.scalars(
             sa.select(DueDateChange)
             .where(DueDateChange.cause == "policy")
             .order_by(DueDateChange.id)
         ).all()
+    stage_of = {case: _stage(db, case).id for case in dates}
     assert [(c.stage_id, c.field, c.before, c.after) for c in changes] == [
-        (w.id, "due", _date("2026-05-14"), _date("2026-05-07")),
-        (w.id, "acknowledge due", _date("2026-04-20"), _date("2026-04-22")),
-        (a.id, "due", _date("2026-05-14"), _date("2026-05-01")),
-        (a.id, "acknowledge due", _date("2026-04-20"), _date("2026-04-22")),
+        (stage_of[waiting], "due", _date("2026-05-14"), _date("2026-05-07")),
+        (stage_of[waiting], "acknowledge due", _date("2026-04-20"), _date("2026-04-22")),
+        (stage_of[acknowledged], "due", _date("2026-05-14"), _date("2026-05-01")),
+        (stage_of[acknowledged], "acknowledge due", _date("2026-04-20"), _date("2026-04-22")),
+        (stage_of[closed], "due", _date("2026-05-14"), _date("2026-05-05")),
+        (stage_of[closed], "acknowledge due", _date("2026-04-20"), _date("2026-04-22")),
+        (stage_of[imported], "due", _date("2026-05-18"), _date("2026-05-11")),
+        (stage_of[imported], "acknowledge due", _date("2026-04-20"), _date("2026-04-22")),
     ]
     assert all("Complaint Handling Code" in c.reason for c in changes)
     # Once only: a second open changes nothing.
