@@ -895,6 +895,31 @@ def test_a_move_that_read_the_case_before_another_save_committed_is_a_conflict(
     assert actions == ["withdraw"]
 
 
+def test_a_save_holds_the_case_row_until_it_ends_and_a_read_does_not_wait(
+    postgres_database: Database,
+) -> None:
+    """The lock behind the test above: while one save has the case in hand, a second
+    save of it waits (here: gives up after 0.2 s), and a read goes on."""
+    from crm_desktop.services.cases import load_case
+
+    handle = Driver(postgres_database).create(CORPORATE)
+    first = postgres_database.write_sessions()
+    second = postgres_database.write_sessions()
+    try:
+        assert load_case(first, handle.case_id, handle.version).id == handle.case_id
+        second.execute(sa.text("SET LOCAL lock_timeout = '200ms'"))
+        with pytest.raises(sa.exc.OperationalError, match="lock"):
+            load_case(second, handle.case_id, handle.version)
+        second.rollback()
+        with postgres_database.session() as reader:
+            assert load_case(reader, handle.case_id).version == handle.version
+        first.rollback()
+        assert load_case(second, handle.case_id, handle.version).id == handle.case_id
+    finally:
+        first.close()
+        second.close()
+
+
 def test_editing_details_checks_names_and_versions(driver: Driver) -> None:
     from crm_desktop.services.cases import CaseEdit, edit_case
 
