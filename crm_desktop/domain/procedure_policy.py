@@ -22,7 +22,9 @@ Two corporate policies ship (see :data:`CORPORATE_2023` and :data:`COMPLAINT_HAN
   procedure within five working days of the complaint being received"; 6.3 "a full
   response to stage 1 complaints within 10 working days of the complaint being
   acknowledged"; 6.4 "Any extension should be no more than 10 working days without good
-  reason"; 6.5 the extension letter gives the Ombudsman's details. At Stage 2 the request
+  reason"; 6.5 "When an organisation informs an individual about an extension to these
+  timescales, they should be provided with the details of the relevant Ombudsman" (the
+  extension letter, resources/templates/extension.txt). At Stage 2 the request
   to escalate is acknowledged within 5 working days, the final response is due within
   20 working days of the acknowledgement, an extension of no more than 20 working days
   without good reason, and the Stage 2 response is by someone other than the Stage 1
