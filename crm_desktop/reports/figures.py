@@ -1463,9 +1463,9 @@ class _Builder:
                 # received, or the longer period agreed before it expired (SI 2009/309
                 # reg. 14(4)); the adult procedure has no suspension.
                 within = [
-                    closed <= self._months_due(started, kpi.threshold_days, agreed)
-                    for started, closed, agreed in zip(
-                        stages["started"].dt.date,
+                    closed <= self._months_due(received, kpi.threshold_days, agreed)
+                    for received, closed, agreed in zip(
+                        stages["received"].dt.date,
                         stages["closed"].dt.date,
                         stages["agreed_until"],
                         strict=True,
@@ -1534,8 +1534,8 @@ class _Builder:
             return None
         return _percent(int((stages[step] <= stages[due]).sum()), len(stages))
 
-    def _months_due(self, started: dt.date, months: int, agreed: Any) -> dt.date:
-        due = six_months_beginning_with(started, months)
+    def _months_due(self, received: dt.date, months: int, agreed: Any) -> dt.date:
+        due = six_months_beginning_with(received, months)
         if agreed is not None and not pd.isna(agreed):
             return max(due, pd.Timestamp(agreed).date())
         return due

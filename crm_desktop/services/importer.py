@@ -1971,8 +1971,11 @@ class _Checker:
         elif acknowledged is None:
             acknowledged = start
         due = compute_due_date(cal, clock_start, base + r.suspended)
+        # "Six months beginning on the day on which the complaint was received" (SI
+        # 2009/309 reg. 14(4)): from the day received, whenever the stage started.
+        assert r.received is not None
         outer = (
-            six_months_beginning_with(start, rules.outer_limit_months)
+            six_months_beginning_with(r.received, rules.outer_limit_months)
             if rules.outer_limit_months is not None
             else None
         )

@@ -53,6 +53,8 @@ from crm_desktop.domain.enums import (
     StageCode,
     UserRole,
 )
+from crm_desktop.domain.statutory import six_months_beginning_with
+from crm_desktop.domain.workflow import ADULT_GRADES
 from crm_desktop.services.demo import DemoSummary, generate_demo
 
 END = dt.date(2025, 6, 30)
@@ -139,7 +141,7 @@ FINGERPRINT: dict[str, tuple[int, str]] = {
     "case_party": (1944, "5df2e368db159f14"),
     "case_service_category": (343, "87a2a65b184d9df9"),
     "complaint_point": (1752, "16b0e2c73e74921e"),
-    "stage": (1141, "1c5edb0d7da37ed5"),
+    "stage": (1141, "aabac7c8fb5a04d3"),
     "point_outcome": (1806, "2ff1a8a720e7ae0e"),
     "stage_grading": (279, "f5c40c10a0a4da89"),
     "stage_suspension": (19, "ad4ba41b9c159474"),
@@ -318,6 +320,12 @@ def test_stage_dates_are_consistent(demo: tuple[Database, DemoSummary]) -> None:
             assert stage.due_on == cal.add_working_days(stage.started_on, days)
             checked += 1
     assert checked > 1500
+    # An adult complaint's statutory outer limit: six months beginning with the day it
+    # was received (SI 2009/309 reg. 14(4)), as the clock service counts it.
+    adult = [(st, received) for st, received in rows if st.stage in ADULT_GRADES]
+    assert len(adult) > 100
+    for stage, received_on in adult:
+        assert stage.outer_limit_on == six_months_beginning_with(received_on), stage.case_id
 
 
 def test_most_stages_close_in_time_and_acknowledge_in_three_days(

@@ -345,6 +345,61 @@ def test_example_cases_are_recorded_as_the_workflow_would(database: Database) ->
         assert ACTOR in users
 
 
+def test_an_adult_stage_started_later_keeps_six_months_from_the_day_received(
+    tmp_path: Path, database: Database
+) -> None:
+    """SI 2009/309 reg. 14(4): "the period of six months beginning on the day on which
+    the complaint was received", whenever the stage's clock started."""
+    adult = row(
+        reference="T-AD-1",
+        procedure="adult",
+        directorate="",
+        service_area="Central Services",
+        stage="moderate-high",
+        received="2021-04-26",
+        stage_started="2021-04-28",
+        stage_closed="2021-07-06",
+        natures="General lack of Communication",
+    )
+    result = do_import(database, write_csv(tmp_path / "adult.csv", [adult]))
+    assert not result.errors, result.errors
+    with database.session() as session:
+        stage = session.scalars(
+            sa.select(Stage).join(Case, Case.id == Stage.case_id).where(Case.reference == "T-AD-1")
+        ).one()
+    assert stage.started_on == dt.date(2021, 4, 28)
+    # Beginning with 26 Apr 2021: the last day is 25 Oct 2021 (not 27 Oct).
+    assert stage.outer_limit_on == dt.date(2021, 10, 25)
+
+
+def test_the_adult_kpi_counts_six_months_from_the_day_received(
+    tmp_path: Path, database: Database
+) -> None:
+    """Received 1 May 2024, its stage started 3 May: the six months end on 31 Oct
+    2024 (not 2 Nov), so a response on 1 Nov is late and one on 31 Oct in time."""
+    from crm_desktop.reports.figures import annual_kpis
+
+    adult = {
+        "procedure": "adult",
+        "directorate": "",
+        "service_area": "Central Services",
+        "stage": "moderate-high",
+        "received": "2024-05-01",
+        "stage_started": "2024-05-03",
+        "natures": "General lack of Communication",
+    }
+    rows = [
+        row(adult, reference="T-AD-IN", stage_closed="2024-10-31"),
+        row(adult, reference="T-AD-LATE", stage_closed="2024-11-01"),
+    ]
+    result = do_import(database, write_csv(tmp_path / "adult.csv", rows))
+    assert not result.errors, result.errors
+    with database.session() as session:
+        table = annual_kpis(session, 2024)
+    kpi = next(r for r in table.rows if "Adult Social Care complaints completed" in str(r[0].value))
+    assert kpi[-1].value == pytest.approx(50.0)  # 1 of 2
+
+
 def test_imported_point_outcomes_agree_with_outcome_from_points(database: Database) -> None:
     assert do_import(database, EXAMPLE).ok
     with database.session() as session:

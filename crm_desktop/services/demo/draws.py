@@ -76,6 +76,22 @@ def add_months(days: I64, months: int) -> I64:
     return result
 
 
+def months_beginning_with(days: I64, months: int) -> I64:
+    """:func:`~crm_desktop.domain.statutory.six_months_beginning_with`, vectorised: the
+    last day of the period of ``months`` months beginning with each day (the day before
+    the same date ``months`` later; the end of that month where it has no such date)."""
+    later = add_months(days, months)
+
+    def day_of_month(values: I64) -> I64:
+        d = values.view("datetime64[D]")
+        result: I64 = (d - d.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64)
+        return result
+
+    same_date = day_of_month(later) == day_of_month(days)
+    result: I64 = np.where(same_date, later - 1, later)
+    return result
+
+
 def ascii_letters(text: str) -> str:
     """``Siân O'Brien`` -> ``sianobrien``: for made-up email addresses."""
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")

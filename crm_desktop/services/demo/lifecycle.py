@@ -43,9 +43,9 @@ from crm_desktop.services.demo.draws import (
     Bools,
     Draws,
     Period,
-    add_months,
     date,
     day,
+    months_beginning_with,
 )
 from crm_desktop.services.demo.reference import Reference
 
@@ -535,7 +535,9 @@ class _Stager:
         outer = np.full(m, NONE, dtype=np.int64)
         for value in sorted(set(months[adult].tolist())):
             chosen = adult & (months == value)
-            outer[chosen] = add_months(level.started[chosen], value)
+            # "Six months beginning on the day on which the complaint was received"
+            # (SI 2009/309 reg. 14(4)), as the clock service counts it.
+            outer[chosen] = months_beginning_with(received[chosen], value)
         level.outer = outer
         self.regraded = adult & (grade == 1) & (rng.random(m) < data.REGRADED)
         self._add_level(level)
