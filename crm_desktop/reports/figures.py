@@ -970,7 +970,13 @@ class _Builder:
                     (self.stages["procedure"] == p) & (self.stages["stage"] == "3")
                 ]
                 stages = stages[stages[end].notna() & year.within(stages[end])]
-                begun = stages[start].fillna(stages["started"])
+                # The request is the stage's start where it was not recorded apart; a
+                # panel or report date unknown (an imported stage) leaves the stage out.
+                begun = (
+                    stages[start].fillna(stages["started"])
+                    if start == "requested"
+                    else stages[start]
+                )
                 stages, begun = stages[begun.notna()], begun[begun.notna()]
                 if days is None:
                     return 0, len(stages)
@@ -1520,7 +1526,10 @@ class _Builder:
             stages = stages[year.within(stages["started"]) & stages["requested"].notna()]
             if stages.empty or kpi.threshold_days is None:
                 return None
-            taken = self.statutory_cal.working_days_between_array(
+            # Started within N working days of the request: on or before the N-th
+            # working day after it (a start on a weekend counts to the next working day).
+            taken = working_days_taken_array(
+                self.statutory_cal,
                 stages["requested"].to_numpy().astype("datetime64[D]"),
                 np.maximum(
                     stages["started"].to_numpy().astype("datetime64[D]"),

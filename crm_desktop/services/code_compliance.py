@@ -117,7 +117,9 @@ def acknowledgement_records(
         elif acked is not None:
             ack_late = acked > ack_due
         else:
-            ack_late = as_of > ack_due and closed is None
+            # Never acknowledged: a response by the due date stood for it; a response
+            # after it, or none yet after it, is late (as the Code's report counts it).
+            ack_late = (closed if closed is not None else as_of) > ack_due
         responded_late: bool | None
         if due is None:
             responded_late = None

@@ -277,6 +277,25 @@ def test_the_2023_and_the_code_deadlines_through_the_workflow(db: Database) -> N
     assert _stage(db, new).due_on == _date("2026-05-08")
 
 
+def test_a_response_without_an_acknowledgement_is_late_only_after_its_due_date(
+    db: Database,
+) -> None:
+    """Received 1 Apr 2026, the acknowledgement is due by 10 Apr (Good Friday and Easter
+    Monday skipped). A response on 9 Apr stood for it; one on 14 Apr came after it with
+    nothing before: late, in the stage records as in the Code's report."""
+    olive = _users(db)["olive"]
+    answered_early, answered_late = _create(db, NEW, olive), _create(db, NEW, olive)
+    _respond(db, answered_early, _date("2026-04-09"), olive)
+    _respond(db, answered_late, _date("2026-04-14"), olive)
+    with db.session() as session:
+        records = {r.case_id: r for r in acknowledgement_records(session, NEW, NEW, TODAY)}
+    assert not records[answered_early].acknowledged_late
+    assert records[answered_late].acknowledged_late
+    assert records[answered_late].acknowledgement_breach == (
+        "Late acknowledgement: a breach of paragraph 6.2 of the Complaint Handling Code."
+    )
+
+
 def test_a_late_acknowledgement_under_the_code_is_a_breach_of_6_2(db: Database) -> None:
     olive = _users(db)["olive"]
     old = _create(db, OLD, olive)

@@ -64,6 +64,13 @@ def _build(session: Session) -> None:
     three.panel_on = D(2022, 11, 16)
     three.panel_report_on = D(2022, 11, 23)
     three.council_response_on = D(2022, 12, 15)
+    # A Stage 3 as an import leaves it: the council's answer (Thu 20 Oct 2022, 13 working
+    # days after the request) but no panel or report date. Without the report's date it
+    # counts in none of the panel's lines (the case was received in 2021/22).
+    c4 = b.case(Procedure.CHILDREN, D(2021, 6, 1), team="Through Care", area="Through Care")
+    imported = b.stage(c4, StageCode.STAGE_3, D(2022, 10, 3))
+    imported.requested_on = D(2022, 10, 3)
+    imported.council_response_on = D(2022, 10, 20)
 
     def adult(well_founded: bool | None) -> Case:
         case = b.case(Procedure.ADULT, D(2022, 9, 5), area="Urgent Care")
@@ -160,3 +167,30 @@ def test_adults_statutory_figures(any_database: Database) -> None:
     assert other.value("Not accepted: Other", Y) == 0
     assert other.value("People treated under the unreasonable-behaviour policy", Y) == 1
     assert other.value("People treated under the unreasonable-behaviour policy", "2021/22") == 1
+
+
+def test_a_stage_2_started_on_a_weekend_counts_to_the_next_working_day(
+    database: Database,
+) -> None:
+    """Children's Stage 2 started "within 10 working days of the request": asked for on
+    Fri 2 Sep 2022, the 10th working day after is Fri 16 Sep. A statement agreed on Fri
+    16 Sep is in time; one agreed on Sat 17 Sep counts to the next working day, Tue 20
+    Sep (Mon 19 Sep 2022 was the bank holiday for the Queen's funeral): late."""
+    from crm_desktop.reports.figures import annual_kpis
+
+    def build(session: Session) -> None:
+        b = Builder(session)
+        for agreed in (D(2022, 9, 16), D(2022, 9, 17)):
+            case = b.case(
+                Procedure.CHILDREN, D(2022, 8, 1), team="Through Care", area="Through Care"
+            )
+            b.stage(case, StageCode.STAGE_1, D(2022, 8, 1), D(2022, 8, 12), "not upheld")
+            two = b.stage(case, StageCode.STAGE_2, agreed)
+            two.requested_on = D(2022, 9, 2)
+            two.statement_agreed_on = agreed
+
+    database.write(build)
+    with database.session() as session:
+        table = annual_kpis(session, 2022)
+    row = next(r for r in table.rows if "Stage 2 investigations started within" in str(r[0].value))
+    assert row[-1].value == 50.0  # 1 of 2
