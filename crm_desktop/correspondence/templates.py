@@ -32,7 +32,7 @@ from crm_desktop.correspondence.rendering import (
     sample_context,
 )
 from crm_desktop.db.models_correspondence import CorrespondenceTemplate
-from crm_desktop.domain.access import Actor
+from crm_desktop.domain.access import SYSTEM, Actor
 from crm_desktop.errors import ConflictError, ValidationError, conflict_message
 from crm_desktop.paths import resource_path
 
@@ -247,7 +247,7 @@ def ensure_templates(session: Session) -> None:
         subject, body = default_text(key)
         session.add(
             CorrespondenceTemplate(
-                key=key, name=template.name, subject=subject, body=body, updated_by="system"
+                key=key, name=template.name, subject=subject, body=body, updated_by=SYSTEM.username
             )
         )
     session.flush()
@@ -286,7 +286,7 @@ def load_template(session: Session, key: str) -> TemplateText:
     if row is None:
         return TemplateText(key, template.name, default_subject, default_body, 0, False, None, None)
     subject, body = row.subject, row.body
-    copied_in = row.version == 1 and row.updated_by == "system"  # by ensure_templates
+    copied_in = row.version == 1 and row.updated_by == SYSTEM.username  # ensure_templates
     if copied_in and (subject, body) in earlier_defaults(key):
         subject, body = default_subject, default_body
     customised = (subject, body) != (default_subject, default_body)

@@ -617,6 +617,13 @@ class StageExtension(Versioned, Base):
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow)
 
 
+# Which date a DueDateChange changed (its ``field``).
+FIELD_DUE = "due"
+FIELD_ACKNOWLEDGE_DUE = "acknowledge due"
+FIELD_OUTER_LIMIT = "outer limit"
+FIELD_AGREED_PERIOD = "agreed period"
+
+
 class DueDateChange(Base):
     """Every change to a stage's due date: who, when, why, before and after (append-only)."""
 

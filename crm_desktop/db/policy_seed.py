@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 
 from crm_desktop.db.calendar_table import working_calendar
 from crm_desktop.db.models import (
+    FIELD_ACKNOWLEDGE_DUE,
+    FIELD_DUE,
     Case,
     DueDateChange,
     ProcedurePolicy,
@@ -21,11 +23,13 @@ from crm_desktop.db.models import (
     Stage,
     StageTimescale,
 )
+from crm_desktop.domain.access import SYSTEM
 from crm_desktop.domain.calendar import CalendarError
 from crm_desktop.domain.deadlines import (
     DeadlineError,
     Extension,
     Suspension,
+    clock_from_acknowledgement,
     compute_due_date,
     suspended_working_days,
 )
@@ -117,8 +121,8 @@ def ensure_procedure_policies(session: Session) -> bool:
                 effective_from=EARLIEST,
                 rules=rules_to_json(_corporate_2023_from_reference(session)),
                 note="Cases received up to 31 Mar 2026.",
-                created_by="system",
-                updated_by="system",
+                created_by=SYSTEM.username,
+                updated_by=SYSTEM.username,
             )
         )
         session.add(
@@ -135,8 +139,8 @@ def ensure_procedure_policies(session: Session) -> bool:
                     "within 5 working days of the request, respond within 20 working days "
                     "of the acknowledgement, by someone other than the Stage 1 responder."
                 ),
-                created_by="system",
-                updated_by="system",
+                created_by=SYSTEM.username,
+                updated_by=SYSTEM.username,
             )
         )
     session.add(Setting(key=SEEDED_KEY, value="1"))
@@ -190,12 +194,13 @@ def _retime_cases_under_the_code(session: Session) -> int:
         # Imported stages hold their suspended days without the suspensions' dates.
         unrecorded = 0 if stage.suspensions else stage.suspended_days
         try:
-            ack_due = cal.add_working_days(
-                stage.requested_on or stage.started_on, rules.acknowledge_days
+            ack_due, start = clock_from_acknowledgement(
+                cal,
+                stage.requested_on or stage.started_on,
+                rules.acknowledge_days,
+                acknowledged,
+                stage.closed_on,
             )
-            start = acknowledged or ack_due
-            if stage.closed_on is not None and stage.closed_on < start:
-                start = stage.closed_on
             if any(s.starts_on < start for s in stage.suspensions):
                 continue
             closed = [
@@ -209,8 +214,8 @@ def _retime_cases_under_the_code(session: Session) -> int:
         except (CalendarError, DeadlineError, ValueError):
             continue  # e.g. beyond the years the calendar knows: left as it was
         for field, before, after in (
-            ("due", stage.due_on, due),
-            ("acknowledge due", stage.acknowledge_due_on, ack_due),
+            (FIELD_DUE, stage.due_on, due),
+            (FIELD_ACKNOWLEDGE_DUE, stage.acknowledge_due_on, ack_due),
         ):
             if before != after:
                 session.add(
@@ -221,7 +226,7 @@ def _retime_cases_under_the_code(session: Session) -> int:
                         before=before,
                         after=after,
                         reason=reason,
-                        changed_by="system",
+                        changed_by=SYSTEM.username,
                     )
                 )
         stage.acknowledged_on = acknowledged
@@ -230,7 +235,7 @@ def _retime_cases_under_the_code(session: Session) -> int:
         stage.suspended_days = suspended
         stage.due_on = due
         stage.acknowledge_due_on = ack_due
-        stage.updated_by = "system"
+        stage.updated_by = SYSTEM.username
         changed += 1
     session.flush()
     return changed

@@ -28,6 +28,7 @@ __all__ = [
     "Extension",
     "Suspension",
     "check_extension",
+    "clock_from_acknowledgement",
     "clock_status",
     "compute_due_date",
     "explain_due_date",
@@ -124,6 +125,25 @@ def compute_due_date(
         + suspended_working_days(cal, suspensions, as_of)
     )
     return cal.add_working_days(start, total)
+
+
+def clock_from_acknowledgement(
+    cal: WorkingCalendar,
+    requested: date,
+    acknowledge_days: int,
+    acknowledged: date | None,
+    closed: date | None,
+) -> tuple[date, date]:
+    """For a stage whose response clock counts from its acknowledgement (the Complaint
+    Handling Code): the day the acknowledgement is due, ``acknowledge_days`` working days
+    after the request, and the day the response clock starts: the acknowledgement, else
+    (provisionally) the last day it was allowed; a stage that ended before then, the day
+    it ended. As the import and an upgraded database's re-timing set them."""
+    acknowledge_due = cal.add_working_days(requested, acknowledge_days)
+    start = acknowledged or acknowledge_due
+    if closed is not None and closed < start:
+        start = closed
+    return acknowledge_due, start
 
 
 def check_extension(

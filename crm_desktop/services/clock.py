@@ -43,7 +43,17 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from crm_desktop.db.models import Case, DueDateChange, Stage, StageExtension, StageSuspension
+from crm_desktop.db.models import (
+    FIELD_ACKNOWLEDGE_DUE,
+    FIELD_AGREED_PERIOD,
+    FIELD_DUE,
+    FIELD_OUTER_LIMIT,
+    Case,
+    DueDateChange,
+    Stage,
+    StageExtension,
+    StageSuspension,
+)
 from crm_desktop.domain.calendar import CalendarError, WorkingCalendar
 from crm_desktop.domain.deadlines import (
     ClockStatus,
@@ -90,11 +100,6 @@ __all__ = [
     "start_clock",
     "suspend_clock",
 ]
-
-FIELD_DUE = "due"
-FIELD_ACKNOWLEDGE_DUE = "acknowledge due"
-FIELD_OUTER_LIMIT = "outer limit"
-FIELD_AGREED_PERIOD = "agreed period"
 
 
 # --------------------------------------------------------------------------- views

@@ -98,6 +98,9 @@ from crm_desktop.db.audit import record_events, rows_not_audited
 from crm_desktop.db.base import utcnow
 from crm_desktop.db.database import Database
 from crm_desktop.db.models import (
+    FIELD_ACKNOWLEDGE_DUE,
+    FIELD_DUE,
+    FIELD_OUTER_LIMIT,
     Case,
     CaseParty,
     CaseServiceCategory,
@@ -114,7 +117,11 @@ from crm_desktop.db.models import (
     Team,
 )
 from crm_desktop.domain.calendar import CalendarError, WorkingCalendar
-from crm_desktop.domain.deadlines import DeadlineError, compute_due_date
+from crm_desktop.domain.deadlines import (
+    DeadlineError,
+    clock_from_acknowledgement,
+    compute_due_date,
+)
 from crm_desktop.domain.enums import (
     STAGES_BY_PROCEDURE,
     CaseStatus,
@@ -138,12 +145,7 @@ from crm_desktop.domain.workflow import (
 from crm_desktop.errors import UserFacingError, ValidationError
 from crm_desktop.services import reference_lookup as ref
 from crm_desktop.services.calendar_service import StageTimescales, timescales, working_calendar
-from crm_desktop.services.clock import (
-    FIELD_ACKNOWLEDGE_DUE,
-    FIELD_DUE,
-    FIELD_OUTER_LIMIT,
-    base_timescale,
-)
+from crm_desktop.services.clock import base_timescale
 from crm_desktop.services.procedure_policies import PolicyBook, policy_book
 
 __all__ = [
@@ -1962,12 +1964,12 @@ class _Checker:
             ack_due = cal.add_working_days(start, rules.acknowledge)
         acknowledged = r.acknowledged
         clock_start = start
-        if rules.from_acknowledgement and ack_due is not None:
+        if rules.from_acknowledgement and rules.acknowledge is not None:
             # The Complaint Handling Code: the response is due from the acknowledgement;
             # until there is one, from the last day it was allowed (as the workflow).
-            clock_start = acknowledged or ack_due
-            if r.closed is not None and r.closed < clock_start:
-                clock_start = r.closed
+            ack_due, clock_start = clock_from_acknowledgement(
+                cal, start, rules.acknowledge, acknowledged, r.closed
+            )
         elif acknowledged is None:
             acknowledged = start
         due = compute_due_date(cal, clock_start, base + r.suspended)
