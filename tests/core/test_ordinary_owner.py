@@ -19,17 +19,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from crm_desktop.cli import main
-from crm_desktop.db.database import Database, open_database
+from crm_desktop.db.database import open_database
 from crm_desktop.db.models import AuditEvent, Case
 from crm_desktop.db.pg_security import drop_database_roles
 from crm_desktop.db.scratch import postgres_admin_url
 from crm_desktop.domain.enums import UserRole
-from crm_desktop.services.db_roles import grant_login
-from crm_desktop.services.users import add_user
 from tests.conftest import require_postgres
+from tests.core.test_import_own_login import _own_login
 from tests.core.test_importer import EXAMPLE, example_rows
-
-PASSWORD = "a long password"
 
 
 @pytest.fixture
@@ -60,12 +57,6 @@ def ordinary_owner() -> Iterator[str]:
         engine.dispose()
 
 
-def _own_login(database: Database, username: str, role: UserRole) -> str:
-    database.write(lambda s: add_user(s, username, role, password=PASSWORD), actor="system")
-    login = database.write(lambda s: grant_login(s, username, None))
-    return make_url(database.url).set(username=login).render_as_string(hide_password=False)
-
-
 @pytest.mark.postgres
 def test_an_owner_who_is_not_a_superuser_sets_up_imports_and_disables(
     ordinary_owner: str, capsys: pytest.CaptureFixture[str]
@@ -77,8 +68,8 @@ def test_an_owner_who_is_not_a_superuser_sets_up_imports_and_disables(
             # The import's fast path is not open to this owner: the triggers stay on.
             with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
                 connection.exec_driver_sql("SET session_replication_role = replica")
-        _own_login(database, "mary", UserRole.MANAGER)
-        officer_url = _own_login(database, "olive", UserRole.OFFICER)
+        _own_login(database, UserRole.MANAGER)
+        officer, officer_url = _own_login(database, UserRole.OFFICER)
 
         references = sorted({r["reference"] for r in example_rows()})
         capsys.readouterr()
@@ -94,9 +85,9 @@ def test_an_owner_who_is_not_a_superuser_sets_up_imports_and_disables(
 
         # The officer works over their own login; disabled, their session ends and the
         # login can no longer connect.
-        officer = sa.create_engine(officer_url, poolclass=sa.pool.NullPool)
+        officer_engine = sa.create_engine(officer_url, poolclass=sa.pool.NullPool)
         try:
-            connection = officer.connect()
+            connection = officer_engine.connect()
             assert connection.execute(sa.select(sa.func.count()).select_from(Case)).scalar() == len(
                 references
             )
@@ -104,17 +95,17 @@ def test_an_owner_who_is_not_a_superuser_sets_up_imports_and_disables(
                 connection.execute(sa.text("UPDATE app_user SET role = 'admin'"))
             connection.rollback()
             capsys.readouterr()
-            assert main(["--database", ordinary_owner, "user", "disable", "olive"]) == 0
+            assert main(["--database", ordinary_owner, "user", "disable", officer]) == 0
             with pytest.raises(sa.exc.OperationalError):
                 connection.execute(sa.select(1))
             connection.invalidate()
             with pytest.raises(sa.exc.OperationalError, match="not permitted to log in"):
-                officer.connect()
-            assert main(["--database", ordinary_owner, "user", "enable", "olive"]) == 0
-            with officer.connect() as again:
+                officer_engine.connect()
+            assert main(["--database", ordinary_owner, "user", "enable", officer]) == 0
+            with officer_engine.connect() as again:
                 assert again.execute(sa.select(1)).scalar() == 1
         finally:
-            officer.dispose()
+            officer_engine.dispose()
 
         capsys.readouterr()
         assert main(["--database", ordinary_owner, "audit", "verify"]) == 0
