@@ -163,16 +163,6 @@ def _retime_cases_under_the_code(session: Session) -> int:
     import now leaves a Code stage unacknowledged, and so does this. A stage whose clock
     was stopped before the day the Code's clock counts from is left as it was. The
     number of stages changed."""
-    try:
-        cal = working_calendar(session, Procedure.CORPORATE)
-    except ValidationError:
-        return 0  # no calendar to count in: the stages keep their dates
-    reason = (
-        f"This case was received on or after {format_date(CODE_EFFECTIVE_FROM)}, so it "
-        "follows the Complaint Handling Code; its dates had been set by the council's "
-        "earlier rules and are worked out again by the Code's."
-    )
-    changed = 0
     rows = session.execute(
         sa.select(Stage, Case.imported)
         .join(Case, Case.id == Stage.case_id)
@@ -183,6 +173,18 @@ def _retime_cases_under_the_code(session: Session) -> int:
         )
         .order_by(Stage.id)
     ).all()
+    if not rows:
+        return 0  # a new database: no calendar is built at its first start
+    try:
+        cal = working_calendar(session, Procedure.CORPORATE)
+    except ValidationError:
+        return 0  # no calendar to count in: the stages keep their dates
+    reason = (
+        f"This case was received on or after {format_date(CODE_EFFECTIVE_FROM)}, so it "
+        "follows the Complaint Handling Code; its dates had been set by the council's "
+        "earlier rules and are worked out again by the Code's."
+    )
+    changed = 0
     for stage, imported in rows:
         rules = COMPLAINT_HANDLING_CODE.stage(StageCode(stage.stage))
         if rules is None or rules.response_days is None or rules.acknowledge_days is None:
