@@ -20,25 +20,10 @@ from crm_desktop.operations import privacy as privacy_ops
 from crm_desktop.operations.core import Cancelled
 from crm_desktop.privacy import retention
 from tests.code_cases import AS_OF, YEAR, build_code_cases
+from tests.core.test_operations_reports_admin import CancelAt
 from tests.core.test_privacy_support import add_closed_case, add_person, someone
 
 MANAGER = Actor("boss", UserRole.MANAGER)
-
-
-class CancelAt:
-    """A progress that records what it was told and cancels once it has been told
-    ``at`` things (never, when ``at`` is None)."""
-
-    def __init__(self, at: int | None = None) -> None:
-        self.at = at
-        self.reports: list[tuple[int, int, str]] = []
-
-    def report(self, done: int, total: int, text: str = "") -> None:
-        self.reports.append((done, total, text))
-
-    def check(self) -> None:
-        if self.at is not None and len(self.reports) >= self.at:
-            raise Cancelled()
 
 
 @pytest.fixture
