@@ -29,6 +29,7 @@ from typing import Annotated, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from crm_desktop.db.database import WRITING
 from crm_desktop.db.models import (
     ActionItem,
     Assignment,
@@ -47,6 +48,7 @@ from crm_desktop.domain.eligibility import LIVE_STATUSES
 from crm_desktop.domain.enums import UserRole
 from crm_desktop.domain.workflow import Action
 from crm_desktop.errors import NotFound, PermissionRefused
+from crm_desktop.services.cases import lock_case
 
 __all__ = [
     "ACTION_PERMISSIONS",
@@ -379,7 +381,13 @@ class Authoriser:
         case_id: int | None
         if scope == Scope.CASE:
             # The case itself, read whole: the operation reads it next, from the session.
-            case = self.session.get(Case, value)
+            # In a staff member's save, as last committed and locked for the save (see
+            # lock_case; investigators and service responders may not lock case rows).
+            case = (
+                lock_case(self.session, int(value))
+                if self.sees_every_case and self.session.info.get(WRITING)
+                else self.session.get(Case, value)
+            )
             case_id = case.id if case is not None else None
             if case is not None:
                 # The session keeps only weak references to unchanged rows.

@@ -27,7 +27,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from crm_desktop.db.calendar_table import closure_days_statement, working_calendar
-from crm_desktop.db.models import StageTimescale
+from crm_desktop.db.models import ProcedurePolicy, StageTimescale
+from crm_desktop.db.transaction_memo import remembered
 from crm_desktop.domain.calendar import CalendarError, WorkingCalendar
 from crm_desktop.domain.enums import Procedure, StageCode, TimescaleRule
 from crm_desktop.domain.procedure_policy import ClockFrom, StageRules
@@ -112,9 +113,21 @@ def timescales(
     """The timescale rules of ``procedure``'s ``stage`` for a case received on
     ``received_on``: its procedure policy's where one covers the stage, the reference
     data's otherwise (and for rules a policy does not hold, such as the Ombudsman's).
-    ``received_on`` None: the reference data's only."""
+    ``received_on`` None: the reference data's only. Read once per transaction
+    (:mod:`crm_desktop.db.transaction_memo`)."""
     proc = _procedure(procedure)
     code = _stage(stage)
+    return remembered(
+        session,
+        ("timescales", proc, code, received_on),
+        (ProcedurePolicy.__tablename__, StageTimescale.__tablename__),
+        lambda: _read_timescales(session, proc, code, received_on),
+    )
+
+
+def _read_timescales(
+    session: Session, proc: Procedure, code: StageCode, received_on: dt.date | None
+) -> StageTimescales:
     policy = policy_for(session, proc, received_on) if received_on is not None else None
     rules = policy.rules.stage(code) if policy is not None else None
     rows = session.execute(

@@ -27,6 +27,7 @@ from crm_desktop.db.models import (
     ServiceArea,
     Stage,
 )
+from crm_desktop.db.transaction_memo import transaction_state
 from crm_desktop.domain.access import Actor
 from crm_desktop.domain.calendar import add_calendar_months
 from crm_desktop.domain.enums import (
@@ -43,6 +44,7 @@ from crm_desktop.domain.workflow import FIRST_STAGES
 from crm_desktop.errors import NotFound, ValidationError
 from crm_desktop.services import clock
 from crm_desktop.services import reference_lookup as ref
+from crm_desktop.services.calendar_service import timescales, working_calendar
 
 LATE_COMPLAINT_MONTHS = 12
 
@@ -121,19 +123,38 @@ def check_not_future(on: dt.date, today: dt.date, what: str) -> None:
         )
 
 
+def _locked_here(session: Session) -> set[int]:
+    """The cases this session's transaction has locked (none before it begins)."""
+    held = transaction_state(session, "locked cases", set[int])
+    return held if held is not None else set()
+
+
+def lock_case(session: Session, case_id: int) -> Case | None:
+    """The case as last committed, its row locked until this save commits (PostgreSQL;
+    on SQLite the writer already holds the whole file). Read once per save: the policy's
+    scope check reads the case this way in a write, so the save itself need not read
+    it again."""
+    if session.get_bind().dialect.name != "postgresql" or case_id in _locked_here(session):
+        return session.get(Case, case_id)
+    if session.dirty or session.new:
+        session.flush()  # re-reading the row must not lose a change not yet sent
+    case = session.get(Case, case_id, with_for_update={"key_share": True}, populate_existing=True)
+    if case is not None:
+        _locked_here(session).add(case_id)  # (the read may have begun the transaction)
+    return case
+
+
 def load_case(session: Session, case_id: int, expected_version: int | None = None) -> Case:
     """The case, refusing if someone else changed it since the user opened it.
 
     A save (``expected_version`` given) on PostgreSQL locks the case's row first and
-    reads its latest committed state: under READ COMMITTED a second officer's save
-    that started at the same moment then waits for the first to commit and is refused
-    as a conflict, instead of judging the case from a mix of its old row and the other
-    save's new stages. (SQLite's writer already holds the whole file.)
+    reads its latest committed state (:func:`lock_case`): under READ COMMITTED a second
+    officer's save that started at the same moment then waits for the first to commit
+    and is refused as a conflict, instead of judging the case from a mix of its old row
+    and the other save's new stages. (SQLite's writer already holds the whole file.)
     """
-    if expected_version is not None and session.get_bind().dialect.name == "postgresql":
-        case = session.get(
-            Case, case_id, with_for_update={"key_share": True}, populate_existing=True
-        )
+    if expected_version is not None:
+        case = lock_case(session, case_id)
     else:
         case = session.get(Case, case_id)
     if case is None:
@@ -303,6 +324,27 @@ def create_case(session: Session, new: NewCase, actor: Actor, today: dt.date) ->
             "consider it."
         )
 
+    # Everything that can be read or written without the case is done before the next
+    # reference number is taken: from then until the save commits, another officer's
+    # new case of this procedure and year waits at the counter.
+    read_ahead = (
+        (
+            timescales(session, new.procedure, first_stage, new.received_on),
+            working_calendar(session, new.procedure),
+        )
+        if first_stage is not None
+        else None
+    )
+    named = [
+        (new.complainant, PartyRole.COMPLAINANT),
+        (new.on_behalf_of, PartyRole.ON_BEHALF_OF),
+        *(
+            (PersonInput(staff), PartyRole.NAMED_STAFF)
+            for staff in new.named_staff
+            if staff.strip()
+        ),
+    ]
+    parties = [(_person(session, given), role) for given, role in named if given is not None]
     case = Case(
         reference=next_reference(session, new.procedure, new.received_on.year),
         kind=new.kind,
@@ -323,27 +365,10 @@ def create_case(session: Session, new: NewCase, actor: Actor, today: dt.date) ->
     )
     session.add(case)
     session.flush()
-    if new.complainant is not None:
-        person = _person(session, new.complainant)
-        case.complainant_name = person.full_name
-        session.add(CaseParty(case_id=case.id, person=person, role=PartyRole.COMPLAINANT))
-    if new.on_behalf_of is not None:
-        session.add(
-            CaseParty(
-                case_id=case.id,
-                person=_person(session, new.on_behalf_of),
-                role=PartyRole.ON_BEHALF_OF,
-            )
-        )
-    for staff in new.named_staff:
-        if staff.strip():
-            session.add(
-                CaseParty(
-                    case_id=case.id,
-                    person=_person(session, PersonInput(staff)),
-                    role=PartyRole.NAMED_STAFF,
-                )
-            )
+    for person, role in parties:
+        if role == PartyRole.COMPLAINANT:
+            case.complainant_name = person.full_name
+        session.add(CaseParty(case_id=case.id, person=person, role=role))
     for seq, (point, nature) in enumerate(zip(new.points, natures, strict=True), start=1):
         session.add(
             ComplaintPoint(
@@ -366,7 +391,7 @@ def create_case(session: Session, new: NewCase, actor: Actor, today: dt.date) ->
         session.add(stage)
         session.flush()
         case.current_stage_id = stage.id
-        clock.start_clock(session, stage.id, new.received_on, actor.username)
+        clock.start_clock(session, stage.id, new.received_on, actor.username, read_ahead=read_ahead)
         stage_id = stage.id
     session.flush()
     return CreatedCase(case.id, case.reference, stage_id, case.version, tuple(warnings))

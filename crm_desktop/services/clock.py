@@ -444,7 +444,13 @@ def get_clock(session: Session, stage_id: int) -> ClockView:
 
 
 def start_clock(
-    session: Session, stage_id: int, started_on: date, actor: str, reason: str = ""
+    session: Session,
+    stage_id: int,
+    started_on: date,
+    actor: str,
+    reason: str = "",
+    *,
+    read_ahead: tuple[StageTimescales, WorkingCalendar] | None = None,
 ) -> ClockView:
     """Start the stage's clock on ``started_on`` (day 0) with its reference timescale.
 
@@ -454,11 +460,19 @@ def start_clock(
     start) and the due date. Starting a clock that has already started changes its start
     date (a correction): that needs a reason and keeps the stage's timescale, extensions
     and suspensions.
+
+    ``read_ahead``: the stage's timescales and calendar, read by a caller that must read
+    them before it takes a lock (recording a new case reads them before it takes the
+    next reference number, so other officers' new cases wait at the counter for less).
     """
     actor = _actor(actor)
     stage, procedure = _load(session, stage_id)
     _require_not_closed(stage, "started")
-    rules = timescales(session, procedure, stage.stage, stage.case.received_on)
+    rules = (
+        read_ahead[0]
+        if read_ahead is not None
+        else timescales(session, procedure, stage.stage, stage.case.received_on)
+    )
     restarting = stage.started_on is not None
     why = reason.strip()
     if restarting:
@@ -484,7 +498,7 @@ def start_clock(
         if restarting and stage.timescale_days is not None
         else base_timescale(rules)
     )
-    cal = working_calendar(session, procedure)
+    cal = read_ahead[1] if read_ahead is not None else working_calendar(session, procedure)
     _require_known(cal, started_on, "start date")
     suspensions = _domain_suspensions(_suspensions(stage))
     extensions = _domain_extensions(_extensions(stage))
@@ -1002,7 +1016,8 @@ def close_clock(session: Session, stage_id: int, closed_on: date, actor: str) ->
             ),
         )
     _record(session, stage, FIELD_DUE, "close", before, due, why, actor)
-    session.flush()
+    # Not flushed here: the caller records the outcome next, and the stage is then
+    # written once.
     return _view(stage, procedure)
 
 

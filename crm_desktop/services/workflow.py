@@ -612,16 +612,16 @@ def _end(
     outcome: Outcome,
 ) -> int:
     stage = _stage(stage)
-    for point in session.scalars(
-        sa.select(ComplaintPoint).where(ComplaintPoint.case_id == case.id)
+    recorded = {
+        row.point_id: row
+        for row in session.scalars(sa.select(PointOutcome).where(PointOutcome.stage_id == stage.id))
+    }
+    for point_id in session.scalars(
+        sa.select(ComplaintPoint.id).where(ComplaintPoint.case_id == case.id)
     ):
-        existing = session.scalar(
-            sa.select(PointOutcome).where(
-                PointOutcome.point_id == point.id, PointOutcome.stage_id == stage.id
-            )
-        )
+        existing = recorded.get(point_id)
         if existing is None:
-            session.add(PointOutcome(point_id=point.id, stage_id=stage.id, outcome=outcome))
+            session.add(PointOutcome(point_id=point_id, stage_id=stage.id, outcome=outcome))
         else:
             existing.outcome = outcome
     clock.close_clock(session, stage.id, data.on, actor.username)
