@@ -57,8 +57,6 @@ T = TypeVar("T")
 SQLITE_HEADER = b"SQLite format 3\x00"
 WRITE_ATTEMPTS = 5
 SYSTEM_ACTOR = "system"
-# session.info: set in a session that saves (Database.write), not in one that reads.
-WRITING = "writing"
 # PostgreSQL: how often (seconds) a program that writes links new audit events into the
 # chain; sealing never holds up a write (it is skipped while another session seals).
 SEAL_INTERVAL = 1.0
@@ -142,7 +140,6 @@ class Database:
         for attempt in range(1, attempts + 1):
             session = self.write_sessions()
             session.info[audit.ACTOR_KEY] = actor
-            session.info[WRITING] = True
             try:
                 with self._turn():
                     if not self.is_sqlite and actor:

@@ -8,8 +8,11 @@ to a table a remembered answer was read from (a flush of its rows, or an insert,
 or delete run through the session) forgets every answer read from that table.
 
 The memo belongs to the session's transaction: a session that commits and goes on
-starts again with nothing remembered. A session with no transaction under way
-remembers nothing (the first read begins one; the next is remembered).
+starts again with nothing remembered, and so does one whose savepoint ends. A session
+with no transaction under way remembers nothing (the first read begins one; the next is
+remembered). A change made past the session (a statement run on its connection
+directly, a bulk save) is not seen: the rules' tables are changed only through the
+session, by the services that keep them.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 from sqlalchemy import event
-from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
 
 __all__ = ["remembered", "transaction_state"]
 
@@ -71,7 +74,7 @@ def remembered(
     memo = _memo(session)
     if memo is None:
         return read()
-    if key in memo.values:
+    if key in memo.values and not _pending(session, tables):
         value: T = memo.values[key]
         return value
     value = read()
@@ -81,6 +84,13 @@ def remembered(
         for table in tables:
             memo.tables.setdefault(table, set()).add(key)
     return value
+
+
+def _pending(session: Session, tables: tuple[str, ...]) -> bool:
+    """Whether the session holds a change to ``tables`` not yet sent (the read sends it,
+    as any query does, and then reads afresh)."""
+    changed = itertools.chain(session.new, session.dirty, session.deleted)
+    return any(getattr(o, "__tablename__", None) in tables for o in changed)
 
 
 def _forget(session: Session, tables: set[str]) -> None:
@@ -108,3 +118,12 @@ def _on_execute(state: ORMExecuteState) -> None:
         name = getattr(table, "name", None)
         if isinstance(name, str):
             _forget(state.session, {name})
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    # A savepoint rolled back takes its changes (and the row locks taken in it) with it:
+    # remember nothing from before it ended. (A savepoint released is forgotten too; it
+    # only costs a read.)
+    if transaction.nested:
+        session.info.pop(_KEY, None)

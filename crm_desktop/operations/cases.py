@@ -6,7 +6,13 @@ import dataclasses
 import datetime as dt
 
 from crm_desktop.operations.core import Change, OpContext, operation
-from crm_desktop.operations.policy import CaseId, Permission, PointId, permitted_actions
+from crm_desktop.operations.policy import (
+    CaseId,
+    CaseVersion,
+    Permission,
+    PointId,
+    permitted_actions,
+)
 from crm_desktop.privacy.access_log import record_case_opened
 from crm_desktop.services import case_list, case_view, cases, queues, reference_admin, statutory
 
@@ -76,25 +82,29 @@ def create_case(ctx: OpContext, new: cases.NewCase) -> cases.CreatedCase:
 
 
 @operation(Permission.WORK_CASES, changes=(Change.CASES,))
-def edit_case(ctx: OpContext, case_id: CaseId, version: int, edit: cases.CaseEdit) -> int:
+def edit_case(ctx: OpContext, case_id: CaseId, version: CaseVersion, edit: cases.CaseEdit) -> int:
     """Change a case's details; the case's new version."""
     return cases.edit_case(ctx.session, case_id, version, edit, ctx.actor, ctx.today)
 
 
 @operation(Permission.WORK_CASES, changes=(Change.CASES,))
-def record_late_decision(ctx: OpContext, case_id: CaseId, version: int, decision: str) -> int:
+def record_late_decision(
+    ctx: OpContext, case_id: CaseId, version: CaseVersion, decision: str
+) -> int:
     """Record why a complaint made over 12 months after the events is (not) considered."""
     return cases.record_late_complaint_decision(ctx.session, case_id, version, decision, ctx.actor)
 
 
 @operation(Permission.WORK_CASES, changes=(Change.CASES,))
-def add_point(ctx: OpContext, case_id: CaseId, version: int, point: cases.PointInput) -> int:
+def add_point(
+    ctx: OpContext, case_id: CaseId, version: CaseVersion, point: cases.PointInput
+) -> int:
     """Add a complaint point to a case; the new point's id."""
     return cases.add_point(ctx.session, case_id, version, point, ctx.actor)
 
 
 @operation(Permission.WORK_CASES, changes=(Change.CASES,))
-def remove_point(ctx: OpContext, case_id: CaseId, version: int, point_id: PointId) -> None:
+def remove_point(ctx: OpContext, case_id: CaseId, version: CaseVersion, point_id: PointId) -> None:
     """Remove a complaint point that has no outcome yet."""
     cases.remove_point(ctx.session, case_id, version, point_id, ctx.actor)
 
@@ -103,7 +113,7 @@ def remove_point(ctx: OpContext, case_id: CaseId, version: int, point_id: PointI
 def set_point_outcome(
     ctx: OpContext,
     case_id: CaseId,
-    version: int,
+    version: CaseVersion,
     point_id: PointId,
     outcome: str,
     note: str | None = None,
@@ -145,7 +155,7 @@ def statutory_facts(ctx: OpContext, case_id: CaseId) -> statutory.CaseStatutoryF
 
 @operation(Permission.WORK_CASES, changes=(Change.CASES,))
 def record_statutory_facts(
-    ctx: OpContext, case_id: CaseId, version: int, facts: statutory.StatutoryFacts
+    ctx: OpContext, case_id: CaseId, version: CaseVersion, facts: statutory.StatutoryFacts
 ) -> int:
     """Record a complaint's facts for the statutory annual report; the case's new version."""
     return statutory.record_statutory_facts(

@@ -43,7 +43,13 @@ from sqlalchemy.orm import Session
 
 from crm_desktop.domain.access import Actor
 from crm_desktop.errors import PermissionRefused
-from crm_desktop.operations.policy import NOT_SIGNED_IN, Authoriser, Permission, Scope
+from crm_desktop.operations.policy import (
+    NOT_SIGNED_IN,
+    Authoriser,
+    OpenedVersion,
+    Permission,
+    Scope,
+)
 
 if typing.TYPE_CHECKING:
     from crm_desktop.db.database import Database
@@ -211,6 +217,8 @@ class Operation(Generic[P, T]):
     scoped: tuple[tuple[str, Scope], ...]
     description: str
     own_transactions: bool = False
+    # It saves a case as the user opened it (an argument is a CaseVersion).
+    saves_case: bool = False
 
     def __call__(self, ctx: OpContext, *args: P.args, **kwargs: P.kwargs) -> T:
         self.check(ctx, *args, **kwargs)
@@ -230,7 +238,9 @@ class Operation(Generic[P, T]):
                 continue
             values = value if isinstance(value, list | tuple | frozenset | set) else (value,)
             for one in values:
-                ctx.authoriser.require_scope(scope, one)
+                ctx.authoriser.require_scope(
+                    scope, one, saving=self.saves_case and self.writes and scope == Scope.CASE
+                )
 
     @functools.cached_property
     def _signature(self) -> inspect.Signature:
@@ -249,6 +259,15 @@ def _scoped_parameters(function: Callable[..., Any]) -> tuple[tuple[str, Scope],
         if scope is not None:
             found.append((name, scope))
     return tuple(found)
+
+
+def _saves_case(function: Callable[..., Any]) -> bool:
+    """Whether an argument of ``function`` is the version of the case the user opened."""
+    hints = typing.get_type_hints(function, include_extras=True)
+    return any(
+        typing.get_origin(hint) is typing.Annotated and OpenedVersion in hint.__metadata__
+        for hint in hints.values()
+    )
 
 
 def _scope_of(hint: Any) -> Scope | None:
@@ -304,6 +323,7 @@ def operation(
             scoped=_scoped_parameters(function),
             description=(inspect.getdoc(function) or "").split("\n", 1)[0],
             own_transactions=own_transactions,
+            saves_case=_saves_case(function),
         )
         REGISTRY[name] = op
         return op

@@ -29,7 +29,6 @@ from typing import Annotated, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from crm_desktop.db.database import WRITING
 from crm_desktop.db.models import (
     ActionItem,
     Assignment,
@@ -60,6 +59,7 @@ __all__ = [
     "Authoriser",
     "CaseId",
     "CaseReference",
+    "CaseVersion",
     "CorrespondenceId",
     "PaymentId",
     "Permission",
@@ -213,6 +213,14 @@ class Scope(StrEnum):
 
 
 CaseId = Annotated[int, Scope.CASE]
+
+
+class OpenedVersion:
+    """Marks an operation's argument as the version of the case the user opened: the
+    operation saves the case, refused if someone else changed it since."""
+
+
+CaseVersion = Annotated[int, OpenedVersion]
 CaseReference = Annotated[str, Scope.CASE_REFERENCE]
 StageId = Annotated[int, Scope.STAGE]
 PointId = Annotated[int, Scope.POINT]
@@ -376,16 +384,22 @@ class Authoriser:
         if not self.may_see_case(case_id):
             raise self._refusal()
 
-    def require_scope(self, scope: Scope, value: int | str) -> int:
-        """The case the record belongs to, once the actor may see it; else refused."""
+    def require_scope(self, scope: Scope, value: int | str, *, saving: bool = False) -> int:
+        """The case the record belongs to, once the actor may see it; else refused.
+
+        ``saving``: the operation saves this case as the user opened it (it has a
+        :data:`CaseVersion`), so a staff member's case is read as last committed and
+        locked for the save (:func:`~crm_desktop.services.cases.lock_case`); the save
+        then reads it from the session. Investigators and service responders save no
+        case and may not lock case rows; opening a case, a letter or an attachment
+        locks nothing, so it never waits for another officer's save.
+        """
         case_id: int | None
         if scope == Scope.CASE:
             # The case itself, read whole: the operation reads it next, from the session.
-            # In a staff member's save, as last committed and locked for the save (see
-            # lock_case; investigators and service responders may not lock case rows).
             case = (
                 lock_case(self.session, int(value))
-                if self.sees_every_case and self.session.info.get(WRITING)
+                if saving and self.sees_every_case
                 else self.session.get(Case, value)
             )
             case_id = case.id if case is not None else None

@@ -8,7 +8,7 @@ import datetime as dt
 from crm_desktop.domain.enums import Procedure
 from crm_desktop.domain.procedure_policy import PolicyRules
 from crm_desktop.operations.core import Change, OpContext, operation
-from crm_desktop.operations.policy import CaseId, Permission
+from crm_desktop.operations.policy import CaseId, CaseVersion, Permission
 from crm_desktop.services import code_compliance
 from crm_desktop.services import procedure_policies as policies
 from crm_desktop.services import workflow as flow
@@ -96,7 +96,11 @@ def responder_choices(ctx: OpContext, case_id: CaseId) -> list[flow.ResponderCho
 
 @operation(Permission.WORK_CASES, changes=(Change.CASES,))
 def set_stage_responder(
-    ctx: OpContext, case_id: CaseId, version: int, responder_id: int, override_reason: str = ""
+    ctx: OpContext,
+    case_id: CaseId,
+    version: CaseVersion,
+    responder_id: int,
+    override_reason: str = "",
 ) -> flow.ResponderResult:
     """Choose who responds at the case's current stage; allowing the previous stage's
     responder where the policy forbids it is a manager's decision, with a reason."""

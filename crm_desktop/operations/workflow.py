@@ -9,6 +9,7 @@ from crm_desktop.operations.core import Change, OpContext, operation
 from crm_desktop.operations.policy import (
     ActionItemId,
     CaseId,
+    CaseVersion,
     Permission,
     RemedyId,
     StageId,
@@ -40,7 +41,7 @@ def available_actions(ctx: OpContext, case_id: CaseId) -> list[Action]:
 
 @operation(Permission.WORK_CASES, changes=(Change.CASES,))
 def perform(
-    ctx: OpContext, case_id: CaseId, version: int, action: Action, data: flow.ActionInput
+    ctx: OpContext, case_id: CaseId, version: CaseVersion, action: Action, data: flow.ActionInput
 ) -> flow.TransitionResult:
     """Take one step of the case's procedure (acknowledge, suspend, respond, ...)."""
     ctx.authoriser.require(action_permission(action))

@@ -5,6 +5,7 @@ its reference number."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -74,9 +75,17 @@ def test_a_move_reads_its_stage_rules_once(any_database: Database) -> None:
     assert reads_of(save, "procedure_policy") == 1
 
 
+def duration(session: Session, procedure: Procedure, stage: StageCode) -> int | None:
+    return timescales(session, procedure, stage, None).duration
+
+
 def test_a_rule_changed_in_the_same_transaction_is_read_again(any_database: Database) -> None:
     def work(session: Session) -> list[int | None]:
-        seen = [timescales(session, Procedure.CHILDREN, StageCode.STAGE_1, None).duration]
+        session.execute(sa.select(1))  # the transaction is under way: reads are remembered
+        seen = [duration(session, Procedure.CHILDREN, StageCode.STAGE_1)]
+        with statements(any_database) as sent:
+            duration(session, Procedure.CHILDREN, StageCode.STAGE_1)
+        assert sent == []  # remembered
         row = session.scalars(
             sa.select(StageTimescale).where(
                 StageTimescale.procedure == Procedure.CHILDREN,
@@ -84,17 +93,17 @@ def test_a_rule_changed_in_the_same_transaction_is_read_again(any_database: Data
                 StageTimescale.rule == TimescaleRule.DURATION,
             )
         ).one()
-        row.value = 12  # changed in the session (written at the next flush)
-        seen.append(timescales(session, Procedure.CHILDREN, StageCode.STAGE_1, None).duration)
+        row.value = 12  # changed in the session, not yet sent
+        seen.append(duration(session, Procedure.CHILDREN, StageCode.STAGE_1))
         session.execute(  # changed by a statement run through the session
             sa.update(StageTimescale)
             .where(StageTimescale.id == row.id)
             .values(value=14)
             .execution_options(synchronize_session=False)
         )
-        seen.append(timescales(session, Procedure.CHILDREN, StageCode.STAGE_1, None).duration)
-        # Read twice more without a change: the same answer.
-        seen.append(timescales(session, Procedure.CHILDREN, StageCode.STAGE_1, None).duration)
+        seen.append(duration(session, Procedure.CHILDREN, StageCode.STAGE_1))
+        # Read again without a change: the same answer.
+        seen.append(duration(session, Procedure.CHILDREN, StageCode.STAGE_1))
         return seen
 
     assert any_database.write(work) == [10, 12, 14, 14]
@@ -104,6 +113,7 @@ def test_a_policy_added_in_the_same_transaction_is_read_again(any_database: Data
     received = dt.date(2026, 6, 1)
 
     def work(session: Session) -> tuple[object, object]:
+        session.execute(sa.select(1))
         before = timescales(session, Procedure.CORPORATE, StageCode.STAGE_1, received).policy
         existing = session.scalars(
             sa.select(ProcedurePolicy).where(ProcedurePolicy.procedure == Procedure.CORPORATE)
@@ -144,6 +154,52 @@ def test_a_new_transaction_reads_the_rules_afresh(any_database: Database) -> Non
         any_database.write(change)
         second = timescales(session, Procedure.ADULT, StageCode.LOW, None).duration
     assert (first, second) == (35, 30)
+
+
+def test_a_savepoint_rolled_back_takes_its_change_with_it(any_database: Database) -> None:
+    def work(session: Session) -> list[int | None]:
+        session.execute(sa.select(1))
+        seen = [duration(session, Procedure.CHILDREN, StageCode.STAGE_2)]
+        savepoint = session.begin_nested()
+        session.execute(
+            sa.update(StageTimescale)
+            .where(
+                StageTimescale.procedure == Procedure.CHILDREN,
+                StageTimescale.stage == StageCode.STAGE_2,
+                StageTimescale.rule == TimescaleRule.DURATION,
+            )
+            .values(value=40)
+        )
+        seen.append(duration(session, Procedure.CHILDREN, StageCode.STAGE_2))
+        savepoint.rollback()
+        seen.append(duration(session, Procedure.CHILDREN, StageCode.STAGE_2))
+        return seen
+
+    assert any_database.write(work) == [25, 40, 25]
+
+
+@pytest.mark.postgres
+def test_opening_a_case_does_not_wait_for_a_save_of_it(postgres_database: Database) -> None:
+    """Only a save of the case locks it: opening it (a write, for the access log) reads
+    it as it was last committed while another officer's save is under way."""
+    handle = Driver(postgres_database).create(CORPORATE)
+    opened: list[object] = []
+    with postgres_database.engine.connect() as other:
+        other.execute(
+            sa.text("SELECT id FROM representation WHERE id = :id FOR NO KEY UPDATE"),
+            {"id": handle.case_id},
+        )
+        thread = threading.Thread(
+            target=lambda: opened.append(
+                run_operation(postgres_database, OFFICER, TODAY, case_ops.open_case, handle.case_id)
+            )
+        )
+        thread.start()
+        thread.join(timeout=10)
+        waited = thread.is_alive()
+        other.rollback()  # let a waiting open finish before the test ends
+    thread.join()
+    assert not waited and len(opened) == 1
 
 
 @pytest.mark.postgres
