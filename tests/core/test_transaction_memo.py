@@ -79,6 +79,15 @@ def duration(session: Session, procedure: Procedure, stage: StageCode) -> int | 
     return timescales(session, procedure, stage, None).duration
 
 
+def duration_rule(procedure: Procedure, stage: StageCode) -> sa.ColumnElement[bool]:
+    """The stage's duration row of the reference data."""
+    return sa.and_(
+        StageTimescale.procedure == procedure,
+        StageTimescale.stage == stage,
+        StageTimescale.rule == TimescaleRule.DURATION,
+    )
+
+
 def test_a_rule_changed_in_the_same_transaction_is_read_again(any_database: Database) -> None:
     def work(session: Session) -> list[int | None]:
         session.execute(sa.select(1))  # the transaction is under way: reads are remembered
@@ -87,11 +96,7 @@ def test_a_rule_changed_in_the_same_transaction_is_read_again(any_database: Data
             duration(session, Procedure.CHILDREN, StageCode.STAGE_1)
         assert sent == []  # remembered
         row = session.scalars(
-            sa.select(StageTimescale).where(
-                StageTimescale.procedure == Procedure.CHILDREN,
-                StageTimescale.stage == StageCode.STAGE_1,
-                StageTimescale.rule == TimescaleRule.DURATION,
-            )
+            sa.select(StageTimescale).where(duration_rule(Procedure.CHILDREN, StageCode.STAGE_1))
         ).one()
         row.value = 12  # changed in the session, not yet sent
         seen.append(duration(session, Procedure.CHILDREN, StageCode.STAGE_1))
@@ -137,22 +142,20 @@ def test_a_policy_added_in_the_same_transaction_is_read_again(any_database: Data
 
 def test_a_new_transaction_reads_the_rules_afresh(any_database: Database) -> None:
     with any_database.session() as session:
-        first = timescales(session, Procedure.ADULT, StageCode.LOW, None).duration
-        session.commit()
+        session.execute(sa.select(1))
+        first = duration(session, Procedure.ADULT, StageCode.LOW)  # remembered, then
+        session.commit()  # forgotten with its transaction
 
         def change(other: Session) -> None:
             other.execute(
                 sa.update(StageTimescale)
-                .where(
-                    StageTimescale.procedure == Procedure.ADULT,
-                    StageTimescale.stage == StageCode.LOW,
-                    StageTimescale.rule == TimescaleRule.DURATION,
-                )
+                .where(duration_rule(Procedure.ADULT, StageCode.LOW))
                 .values(value=30)
             )
 
         any_database.write(change)
-        second = timescales(session, Procedure.ADULT, StageCode.LOW, None).duration
+        session.execute(sa.select(1))
+        second = duration(session, Procedure.ADULT, StageCode.LOW)
     assert (first, second) == (35, 30)
 
 
@@ -163,11 +166,7 @@ def test_a_savepoint_rolled_back_takes_its_change_with_it(any_database: Database
         savepoint = session.begin_nested()
         session.execute(
             sa.update(StageTimescale)
-            .where(
-                StageTimescale.procedure == Procedure.CHILDREN,
-                StageTimescale.stage == StageCode.STAGE_2,
-                StageTimescale.rule == TimescaleRule.DURATION,
-            )
+            .where(duration_rule(Procedure.CHILDREN, StageCode.STAGE_2))
             .values(value=40)
         )
         seen.append(duration(session, Procedure.CHILDREN, StageCode.STAGE_2))
