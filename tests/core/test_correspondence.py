@@ -232,8 +232,11 @@ def test_the_extension_letter_gives_the_ombudsmans_details_also_from_an_older_co
 
     letter = Letter("extension")
     ombudsman = "Local Government and Social Care Ombudsman (www.lgo.org.uk, 0300 061 0614)"
-    (old_subject, old_body), *_ = sorted(earlier_defaults("extension"))
-    assert "Ombudsman" not in old_body and ombudsman in default_text("extension")[1]
+    # The first default (the later one added the Ombudsman's details).
+    old_subject, old_body = next(
+        pair for pair in sorted(earlier_defaults("extension")) if "Ombudsman" not in pair[1]
+    )
+    assert ombudsman in default_text("extension")[1]
 
     def copy_in(body: str) -> None:
         def work(session: sa.orm.Session) -> None:
@@ -288,6 +291,59 @@ def test_the_extension_letter_gives_the_ombudsmans_details_also_from_an_older_co
     with database.session() as session:
         shown = preview(session, About(built.case_id), letter, officer(built), TODAY)
     assert "more time needed" in shown.subject and "Ombudsman" not in shown.body
+
+
+@pytest.mark.parametrize(
+    ("reason", "written"),
+    [
+        (
+            "Awaiting records from the care provider",
+            "timescale because: Awaiting records from the care provider.\n",
+        ),
+        ("We are waiting for records.", "timescale because: We are waiting for records.\n"),
+        ("Could we meet first?", "timescale because: Could we meet first?\n"),
+        ("", "within the usual timescale.\n"),
+    ],
+)
+def test_the_extension_letter_ends_the_reason_with_a_full_stop(reason: str, written: str) -> None:
+    """A reason typed without a full stop ends its sentence with one; a reason that
+    ends its own sentence is left as typed."""
+    subject, body = default_text("extension")
+    groups = TEMPLATES["extension"].groups
+    check_template(subject, body, groups)
+    context = rendering.sample_context(groups)
+    context["stage"] = rendering.namespace({**vars(context["stage"]), "extension_reason": reason})
+    assert written in render(body, context)
+
+
+def test_an_unedited_copy_of_either_earlier_extension_letter_reads_as_today_s(
+    database: Database,
+) -> None:
+    from crm_desktop.correspondence.templates import earlier_defaults
+
+    earlier = sorted(earlier_defaults("extension"))
+    assert len(earlier) == 2
+    for subject, body in earlier:
+
+        def copy_in(session: sa.orm.Session, subject: str = subject, body: str = body) -> None:
+            # As that program copied it in: a new row, never saved by anyone.
+            session.execute(
+                sa.delete(CorrespondenceTemplate).where(CorrespondenceTemplate.key == "extension")
+            )
+            session.add(
+                CorrespondenceTemplate(
+                    key="extension",
+                    name="Extension",
+                    subject=subject,
+                    body=body,
+                    updated_by="system",
+                )
+            )
+
+        database.write(copy_in)
+        with database.session() as session:
+            text = load_template(session, "extension")
+        assert not text.customised and text.body == default_text("extension")[1]
 
 
 # --------------------------------------------------------------------------- preview
