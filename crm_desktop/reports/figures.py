@@ -11,8 +11,9 @@ Definitions (IMPORT_FORMAT.md and PRODUCT.md, to the letter):
 - A response sent on R is within N working days of the start D when R is on or before
   the N-th working day after D, with the stage's suspended working days added: the
   working days a response took are :func:`~crm_desktop.domain.deadlines.working_days_taken`
-  less the suspended days, and a bucket "within N" holds the responses that took at
-  most N (after the bucket before it).
+  less the suspended days (none for an adult complaint: that procedure has no
+  suspension), and a bucket "within N" holds the responses that took at most N (after
+  the bucket before it).
 - KPI RAG: green when the target is met, amber when within 10% of the target (relative:
   90% of the target for "higher is better", 110% for "lower is better"), red otherwise.
 - Where the previous year has no cases of a procedure, its columns come from baseline
@@ -544,7 +545,11 @@ class _Builder:
             stages["policy_days"] = pd.Series(dtype="float64")
             return stages
         taken = self._working_days(stages["started"], stages["closed"], stages["procedure"])
-        stages["taken"] = taken - stages["suspended_days"].fillna(0).to_numpy().astype(np.int64)
+        suspended = stages["suspended_days"].fillna(0).to_numpy().astype(np.int64)
+        # The adult procedure has "no suspension" (PRODUCT.md): days an earlier version
+        # let an officer suspend an adult clock for are not taken off.
+        adult = (stages["procedure"] == Procedure.ADULT.value).to_numpy()
+        stages["taken"] = taken - np.where(adult, 0, suspended)
         return self._with_policy(stages)
 
     def _with_policy(self, stages: pd.DataFrame) -> pd.DataFrame:

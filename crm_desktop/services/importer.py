@@ -33,9 +33,10 @@ Where IMPORT_FORMAT.md is silent, this module decides:
 
 - The rows of a case may be anywhere in the file; their order in the file is the order
   of the stages, which must be the workflow's (``FIRST_STAGES``, ``NEXT_STAGE``). A stage
-  followed by another must be closed, with an outcome that can escalate (not one of
-  ``ENDED_OUTCOMES``), and the next may not start before it closed. The window for
-  asking for the next stage is not enforced on history.
+  followed by another must be closed, not withdrawn or discontinued ("A withdrawn or
+  discontinued stage cannot escalate", PRODUCT.md; a redirected stage may be followed
+  by another in the file, as it was recorded), and the next may not start before it
+  closed. The window for asking for the next stage is not enforced on history.
 - Columns required "always" (and ``directorate`` for corporate cases, compliments and
   comments too) are required on every row; rows of one case must agree on them (names
   compared as reference data is). Team, complainant, email and summary may be on any
@@ -61,9 +62,12 @@ Where IMPORT_FORMAT.md is silent, this module decides:
 - Each case's stages follow the procedure policy in force on the day it was received,
   as a case recorded in the program does (:mod:`crm_desktop.services.procedure_policies`).
 - Suspended working days are added to the due date and stored as ``suspended_days``,
-  without suspension rows (their dates are unknown), on any council stage: history is
-  taken as it was recorded, also where the workflow no longer lets anyone stop a clock
-  (adult stages, the review panel). No owner, channel or comment reply
+  without suspension rows (their dates are unknown), on a children's or corporate
+  stage: history is taken as it was recorded, also where the workflow no longer lets
+  anyone stop a clock (the review panel). An adult stage's are not: the adult procedure
+  has "no suspension" (PRODUCT.md; SI 2009/309 reg. 14), so they neither move its due
+  date nor count in its timescales, and the due date's recorded reason says the file
+  gave them. No owner, channel or comment reply
   is set; each case gets its own complainant record. References are matched exactly, as
   the database does.
 - An XLSX formula gives the value Excel saved with it (what a CSV export shows); a
@@ -136,7 +140,6 @@ from crm_desktop.domain.enums import (
 from crm_desktop.domain.formatting import format_date, working_days_text
 from crm_desktop.domain.statutory import six_months_beginning_with, skips_closure_days
 from crm_desktop.domain.workflow import (
-    ENDED_OUTCOMES,
     FINDING_OUTCOMES,
     FIRST_STAGES,
     NEXT_STAGE,
@@ -822,6 +825,8 @@ class PlannedStage:
     enquiry_response_due_on: dt.date | None = None
     acknowledged_on: dt.date | None = None
     clock_started_on: dt.date | None = None  # day 0 of the response clock, when not started_on
+    # Suspended working days the file gave for a stage that cannot be suspended (adult).
+    not_counted_suspended_days: int = 0
 
     @property
     def closed(self) -> bool:
@@ -948,6 +953,8 @@ def _choices(enum_values: Iterable[str]) -> str:
     return ", ".join(values[:-1]) + " or " + values[-1] if len(values) > 1 else values[0]
 
 
+# "A withdrawn or discontinued stage cannot escalate" (PRODUCT.md).
+_NOT_ESCALATED = frozenset({Outcome.WITHDRAWN, Outcome.DISCONTINUED})
 _KINDS = {_words(k.value): k for k in Kind}
 _PROCEDURES = {_words(p.value): p for p in Procedure}
 _STAGES = {_words(s.value): s for s in StageCode}
@@ -1729,7 +1736,7 @@ class _Checker:
                     "must have closed: give the date",
                 )
             return
-        if previous.outcome in ENDED_OUTCOMES:
+        if previous.outcome in _NOT_ESCALATED:
             self.error(
                 reference,
                 previous.n,
@@ -1972,7 +1979,10 @@ class _Checker:
             )
         elif acknowledged is None:
             acknowledged = start
-        due = compute_due_date(cal, clock_start, base + r.suspended)
+        suspended, not_counted = r.suspended, 0
+        if procedure == Procedure.ADULT:
+            suspended, not_counted = 0, r.suspended  # "no suspension" (PRODUCT.md)
+        due = compute_due_date(cal, clock_start, base + suspended)
         # "Six months beginning on the day on which the complaint was received" (SI
         # 2009/309 reg. 14(4)): from the day received, whenever the stage started.
         assert r.received is not None
@@ -1989,7 +1999,8 @@ class _Checker:
             started_on=start,
             closed_on=r.closed,
             outcome=r.outcome if r.closed is not None else None,
-            suspended_days=r.suspended,
+            suspended_days=suspended,
+            not_counted_suspended_days=not_counted,
             timescale_days=base,
             due_on=due,
             acknowledge_due_on=ack_due,
@@ -2512,7 +2523,14 @@ def _clock_reason(s: PlannedStage) -> str:
     )
     if s.suspended_days:
         why += f", and was suspended for {working_days_text(s.suspended_days)}"
-    return why + "."
+    why += "."
+    if s.not_counted_suspended_days:
+        why += (
+            f" The file gave {working_days_text(s.not_counted_suspended_days)} suspended; "
+            "an adult social care complaint's clock cannot be suspended, so they do not "
+            "move the due date."
+        )
+    return why
 
 
 # ------------------------------------------------------------------------ running

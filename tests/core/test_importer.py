@@ -372,6 +372,74 @@ def test_an_adult_stage_started_later_keeps_six_months_from_the_day_received(
     assert stage.outer_limit_on == dt.date(2021, 10, 25)
 
 
+def test_an_adult_stage_s_suspended_days_move_nothing(
+    tmp_path: Path, any_database: Database
+) -> None:
+    """PRODUCT.md, adult social care: "no suspension". Suspended days a file gives on an
+    adult row neither move its due date nor come off the working days its response took;
+    the due date's recorded reason says the file gave them. A corporate row's still do."""
+    from crm_desktop.db.models import DueDateChange
+    from crm_desktop.reports.figures import annual_report
+
+    adult = row(
+        reference="T-AD-S",
+        procedure="adult",
+        directorate="",
+        service_area="Central Services",
+        stage="low",
+        received="2023-09-01",
+        stage_started="2023-09-01",
+        stage_closed="2023-10-27",  # the 40th working day after Fri 1 Sep 2023
+        suspended_working_days="5",
+        natures="General lack of Communication",
+    )
+    corporate = row(reference="T-CO-S", suspended_working_days="5")
+    result = do_import(any_database, write_csv(tmp_path / "s.csv", [adult, corporate]))
+    assert not result.errors, result.errors
+    with any_database.session() as session:
+        stages = {
+            reference: stage
+            for reference, stage in session.execute(
+                sa.select(Case.reference, Stage).join(Case, Case.id == Stage.case_id)
+            )
+        }
+        reasons = session.scalars(
+            sa.select(DueDateChange.reason).where(
+                DueDateChange.stage_id == stages["T-AD-S"].id, DueDateChange.field == "due"
+            )
+        ).all()
+        section = next(s for s in annual_report(session, 2023).sections if s.key == "adult")
+    # 35 working days after Fri 1 Sep 2023 (no bank holiday until Christmas): Fri 20 Oct.
+    assert (stages["T-AD-S"].due_on, stages["T-AD-S"].suspended_days) == (
+        dt.date(2023, 10, 20),
+        0,
+    )
+    assert len(reasons) == 1 and "The file gave 5 working days suspended" in reasons[0]
+    assert "cannot be suspended" in reasons[0]
+    # Corporate 2023 procedure: 20 working days after Fri 1 Mar 2024 plus 5 suspended,
+    # 25, over Good Friday (29 Mar) and Easter Monday (1 Apr): Tue 9 Apr.
+    assert (stages["T-CO-S"].due_on, stages["T-CO-S"].suspended_days) == (
+        dt.date(2024, 4, 9),
+        5,
+    )
+    (table,) = [t for t in section.tables if t.key == "adult_low_timescales"]
+    shares = {str(r[0].value): r[-1].value for r in table.rows}
+    assert shares["Within 35 days"] == 0 and shares["Within 45 days"] == pytest.approx(100.0)
+
+    # Days an earlier version let an officer suspend an adult clock for are not taken
+    # off the time its response took either.
+    def suspended_by_an_earlier_version(session: sa.orm.Session) -> None:
+        session.execute(
+            sa.update(Stage).where(Stage.id == stages["T-AD-S"].id).values(suspended_days=5)
+        )
+
+    any_database.write(suspended_by_an_earlier_version)
+    with any_database.session() as session:
+        section = next(s for s in annual_report(session, 2023).sections if s.key == "adult")
+    (table,) = [t for t in section.tables if t.key == "adult_low_timescales"]
+    assert {str(r[0].value): r[-1].value for r in table.rows} == shares
+
+
 def test_the_adult_kpi_counts_six_months_from_the_day_received(
     tmp_path: Path, database: Database
 ) -> None:
@@ -974,9 +1042,9 @@ RULES: list[tuple[str, list[dict[str, str]], dict[tuple[int, str], str]]] = [
         {(2, "outcome"): "withdrawn stage cannot be escalated"},
     ),
     (
-        "redirected stage to the Ombudsman",
-        [row(outcome="redirected"), _lgsco()],
-        {(2, "outcome"): "redirected stage cannot be escalated"},
+        "discontinued stage to the Ombudsman",
+        [row(outcome="discontinued"), _lgsco()],
+        {(2, "outcome"): "discontinued stage cannot be escalated"},
     ),
     (
         "unknown service area",
@@ -1051,7 +1119,9 @@ def test_each_rule_is_reported_with_row_and_column(
 
 
 def test_a_good_rule_file_is_good(tmp_path: Path, database: Database) -> None:
-    """The base rows the rule tests change are themselves valid."""
+    """The base rows the rule tests change are themselves valid; and a redirected stage
+    may be followed by another (PRODUCT.md bars only a withdrawn or discontinued stage
+    from escalating: the file is history as it was recorded)."""
     rows = [
         row(),
         row(stage="2", stage_started="2024-03-20", stage_closed="", outcome=""),
@@ -1059,6 +1129,17 @@ def test_a_good_rule_file_is_good(tmp_path: Path, database: Database) -> None:
         row(ADULT, reference="T-3", service_categories="Finance"),
         row(reference="T-4"),
         _lgsco(reference="T-4", lgsco_payment="£1,250.50"),
+        row(reference="T-5", outcome="redirected"),
+        _lgsco(reference="T-5"),
+        row(CHILDREN, reference="T-6", outcome="redirected"),
+        row(
+            CHILDREN,
+            reference="T-6",
+            stage="2",
+            stage_started="2024-03-25",
+            stage_closed="",
+            outcome="",
+        ),
     ]
     result = do_import(database, write_csv(tmp_path / "good.csv", rows))
     assert result.ok, [str(e) for e in result.errors]
