@@ -524,6 +524,10 @@ class Stage(Versioned, Base):
     timescale_days: Mapped[int | None] = mapped_column()
     extended_days: Mapped[int] = mapped_column(default=0)
     suspended_days: Mapped[int] = mapped_column(default=0)
+    # Of those, the days an import file gave without dates (its clock was suspended
+    # before the case came into the program): kept whenever the due date is worked out
+    # again, and shown as such in its explanation.
+    undated_suspended_days: Mapped[int] = mapped_column(default=0, server_default="0")
     due_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     # Adult complaints: the statutory outer limit (6 calendar months).
     outer_limit_on: Mapped[dt.date | None] = mapped_column(sa.Date)

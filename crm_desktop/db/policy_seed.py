@@ -194,7 +194,7 @@ def _retime_cases_under_the_code(session: Session) -> int:
         if imported and acknowledged == stage.started_on:
             acknowledged = None  # the import's stand-in, not a date anyone recorded
         # Imported stages hold their suspended days without the suspensions' dates.
-        unrecorded = 0 if stage.suspensions else stage.suspended_days
+        unrecorded = stage.undated_suspended_days
         try:
             ack_due, start = clock_from_acknowledgement(
                 cal,

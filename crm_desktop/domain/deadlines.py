@@ -116,15 +116,25 @@ def compute_due_date(
     suspensions: Sequence[Suspension] = (),
     extensions: Sequence[Extension] = (),
     as_of: date | None = None,
+    undated_suspended: int = 0,
 ) -> date:
-    """The stage's due date: ``start`` + (timescale + extensions + suspended days)."""
+    """The stage's due date: ``start`` + (timescale + extensions + suspended days);
+    ``undated_suspended``: suspended days known only by their number (an import)."""
     base = _check_timescale(working_days)
     total = (
         base
         + sum(e.working_days for e in extensions)
         + suspended_working_days(cal, suspensions, as_of)
+        + _check_suspended(undated_suspended)
     )
     return cal.add_working_days(start, total)
+
+
+def _check_suspended(days: int) -> int:
+    days = operator.index(days)
+    if days < 0:
+        raise DeadlineError(f"Suspended working days must be 0 or more (got {days}).")
+    return days
 
 
 def clock_from_acknowledgement(
@@ -181,10 +191,11 @@ def explain_due_date(
     suspensions: Sequence[Suspension] = (),
     extensions: Sequence[Extension] = (),
     as_of: date | None = None,
+    undated_suspended: int = 0,
 ) -> list[str]:
     """The due date in plain English, one line per step, for the case screen and letters."""
     base = _check_timescale(working_days)
-    due = compute_due_date(cal, start, base, suspensions, extensions, as_of)
+    due = compute_due_date(cal, start, base, suspensions, extensions, as_of, undated_suspended)
     lines = [
         f"The clock started on {format_date(start)}; that day is day 0 and counting "
         "begins the day after.",
@@ -194,7 +205,12 @@ def explain_due_date(
     for ext in extensions:
         extended += ext.working_days
         lines.append(f"Extension: {working_days_text(ext.working_days)} added ({ext.reason}).")
-    suspended = 0
+    suspended = undated_suspended
+    if undated_suspended:
+        lines.append(
+            f"Suspended for {working_days_text(undated_suspended)} before the case was "
+            "imported (the file gives no dates): added."
+        )
     for sus in suspensions:
         days = sus.working_days(cal, as_of)
         suspended += days
@@ -315,10 +331,7 @@ def responded_in_time(
 ) -> bool:
     """Whether a response on ``responded_on`` is on or before the due day."""
     base = _check_timescale(working_days)
-    suspended_days = operator.index(suspended_days)
-    if suspended_days < 0:
-        raise DeadlineError(f"Suspended working days must be 0 or more (got {suspended_days}).")
-    return responded_on <= cal.add_working_days(start, base + suspended_days)
+    return responded_on <= cal.add_working_days(start, base + _check_suspended(suspended_days))
 
 
 def working_days_taken(cal: WorkingCalendar, start: date, responded_on: date) -> int:

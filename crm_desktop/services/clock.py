@@ -337,9 +337,12 @@ def _recompute_due(
     start = _require_started(stage, "counted")
     assert stage.timescale_days is not None  # _require_started checked it
     closed = [s for s in suspensions if s.ends_on is not None]
+    undated = stage.undated_suspended_days
     with _domain_errors():
-        due = compute_due_date(cal, start, stage.timescale_days, closed, extensions)
-        return due, suspended_working_days(cal, closed)
+        due = compute_due_date(
+            cal, start, stage.timescale_days, closed, extensions, undated_suspended=undated
+        )
+        return due, undated + suspended_working_days(cal, closed)
 
 
 def _from_acknowledgement_text(
@@ -382,7 +385,12 @@ def _close_before_acknowledgement(
     before = stage.due_on
     with _domain_errors():
         stage.due_on = compute_due_date(
-            cal, closed_on, stage.timescale_days, (), _domain_extensions(_extensions(stage))
+            cal,
+            closed_on,
+            stage.timescale_days,
+            (),
+            _domain_extensions(_extensions(stage)),
+            undated_suspended=stage.undated_suspended_days,
         )
     stage.started_on = closed_on
     return before
@@ -522,8 +530,9 @@ def start_clock(
                     f"suspended on {format_date(earliest)}, before that."
                 )
         closed = [s for s in suspensions if s.ends_on is not None]
-        due = compute_due_date(cal, started_on, base, closed, extensions)
-        suspended = suspended_working_days(cal, closed)
+        undated = stage.undated_suspended_days
+        due = compute_due_date(cal, started_on, base, closed, extensions, undated_suspended=undated)
+        suspended = undated + suspended_working_days(cal, closed)
         # "the period of six months beginning on the day on which the complaint was
         # received" (SI 2009/309 reg. 14(4)): it ends the day before the same date six
         # months later, and nothing (no suspension) moves it.
@@ -1048,7 +1057,15 @@ def _current_due(
     suspensions = _domain_suspensions(_suspensions(stage))
     extensions = _domain_extensions(_extensions(stage))
     with _domain_errors():
-        due = compute_due_date(cal, start, stage.timescale_days, suspensions, extensions, as_of)
+        due = compute_due_date(
+            cal,
+            start,
+            stage.timescale_days,
+            suspensions,
+            extensions,
+            as_of,
+            undated_suspended=stage.undated_suspended_days,
+        )
     return due, suspensions, extensions
 
 
@@ -1102,7 +1119,13 @@ def explain_stage_due_date(session: Session, stage_id: int, as_of: date) -> list
         due, suspensions, extensions = _current_due(cal, stage, as_of)
         with _domain_errors():
             lines = explain_due_date(
-                cal, stage.started_on, stage.timescale_days, suspensions, extensions, as_of
+                cal,
+                stage.started_on,
+                stage.timescale_days,
+                suspensions,
+                extensions,
+                as_of,
+                undated_suspended=stage.undated_suspended_days,
             )
     lines[:0] = _policy_lines(session, stage, procedure)
     if stage.outer_limit_on is not None:

@@ -61,8 +61,9 @@ Where IMPORT_FORMAT.md is silent, this module decides:
   its response provisionally due from the last day the acknowledgement was allowed.
 - Each case's stages follow the procedure policy in force on the day it was received,
   as a case recorded in the program does (:mod:`crm_desktop.services.procedure_policies`).
-- Suspended working days are added to the due date and stored as ``suspended_days``,
-  without suspension rows (their dates are unknown), on a children's or corporate
+- Suspended working days are added to the due date and stored as ``suspended_days``
+  and ``undated_suspended_days``, without suspension rows (their dates are unknown;
+  the clock keeps them whenever it works the due date out again), on a children's or corporate
   stage: history is taken as it was recorded, also where the workflow no longer lets
   anyone stop a clock (the review panel). An adult stage's are not: the adult procedure
   has "no suspension" (PRODUCT.md; SI 2009/309 reg. 14), so they neither move its due
@@ -2325,6 +2326,7 @@ class _Rows:
                     day(s.clock_started_on or s.started_on),
                     s.timescale_days,
                     s.suspended_days,
+                    s.suspended_days,  # all of them undated: the file gives no dates
                     day(s.due_on),
                     day(s.outer_limit_on),
                     day(s.closed_on),
@@ -2409,6 +2411,7 @@ _STAGE_COLUMNS = (
     "started_on",
     "timescale_days",
     "suspended_days",
+    "undated_suspended_days",
     "due_on",
     "outer_limit_on",
     "closed_on",
