@@ -141,7 +141,7 @@ FINGERPRINT: dict[str, tuple[int, str]] = {
     "case_party": (1944, "5df2e368db159f14"),
     "case_service_category": (343, "87a2a65b184d9df9"),
     "complaint_point": (1752, "16b0e2c73e74921e"),
-    "stage": (1141, "aabac7c8fb5a04d3"),
+    "stage": (1141, "dbb1ddbff8d9d230"),
     "point_outcome": (1806, "2ff1a8a720e7ae0e"),
     "stage_grading": (279, "f5c40c10a0a4da89"),
     "stage_suspension": (19, "ad4ba41b9c159474"),
