@@ -53,12 +53,14 @@ Where IMPORT_FORMAT.md is silent, this module decides:
   unless the directorate itself is new. New service areas are marked for complaints
   and for compliments by the kinds of the cases that use them.
 - A stage's ``acknowledged`` date is kept as given (not before the stage started, nor
-  after it closed; an ``lgsco`` row has none). Without one, a council stage is taken as
-  acknowledged on the day its clock started (the workflow's states need one: an open
-  children's Stage 2 with its statement agreed is past acknowledgement), except a stage
+  after it closed; an ``lgsco`` row has none). Without one, an open stage has not been
+  acknowledged: it is awaiting its acknowledgement (and in that queue), as a case
+  recorded in the program is until someone records it. A closed stage without one is
+  taken as acknowledged on the day its clock started (it was answered), except a stage
   whose procedure policy counts the response from the acknowledgement (the Complaint
   Handling Code, cases received from 1 April 2026): that stage stays unacknowledged,
-  its response provisionally due from the last day the acknowledgement was allowed.
+  its response counted from the last day the acknowledgement was allowed (or the day it
+  closed, if earlier).
 - Each case's stages follow the procedure policy in force on the day it was received,
   as a case recorded in the program does (:mod:`crm_desktop.services.procedure_policies`).
 - Suspended working days are added to the due date and stored as ``suspended_days``
@@ -1978,8 +1980,8 @@ class _Checker:
             ack_due, clock_start = clock_from_acknowledgement(
                 cal, start, rules.acknowledge, acknowledged, r.closed
             )
-        elif acknowledged is None:
-            acknowledged = start
+        elif acknowledged is None and r.closed is not None:
+            acknowledged = start  # history: a stage answered was acknowledged
         suspended, not_counted = r.suspended, 0
         if procedure == Procedure.ADULT:
             suspended, not_counted = 0, r.suspended  # "no suspension" (PRODUCT.md)

@@ -95,6 +95,7 @@ def test_a_suspension_resumed_keeps_the_imported_days(
     any_database: Database, tmp_path: Path
 ) -> None:
     _import(any_database, tmp_path)
+    _move(any_database, "T-CH-U", Action.ACKNOWLEDGE, ActionInput(on=dt.date(2024, 11, 5)))
     _move(
         any_database,
         "T-CH-U",

@@ -561,11 +561,54 @@ def test_imported_case_state_is_consistent(tmp_path: Path, database: Database) -
             c.reference: case_state(session, c)
             for c in session.scalars(sa.select(Case).where(Case.reference.like("OPEN-%")))
         }
+    # An open stage the file gives no acknowledgement date for is awaiting one (it is in
+    # the "awaiting acknowledgement" queue); one that was answered was acknowledged.
     assert states == {
-        "OPEN-1": State.IN_PROGRESS,
-        "OPEN-2": State.IN_PROGRESS,
+        "OPEN-1": State.AWAITING_ACKNOWLEDGEMENT,
+        "OPEN-2": State.AWAITING_ACKNOWLEDGEMENT,
         "OPEN-3": State.LGSCO_OPEN,
     }
+
+
+def test_an_open_stage_without_an_acknowledgement_date_awaits_one(
+    tmp_path: Path, any_database: Database
+) -> None:
+    """The file's ``acknowledged`` is optional: an open stage without one has not been
+    acknowledged, so it is in the "awaiting acknowledgement" queue (acknowledgement due
+    3 working days after it was received); one with the date is not, and a stage that
+    was answered is taken as acknowledged."""
+    from crm_desktop.services.queues import awaiting_acknowledgement
+
+    adult = {
+        "procedure": "adult",
+        "directorate": "",
+        "service_area": "Central Services",
+        "stage": "low",
+        "natures": "General lack of Communication",
+        "received": "2025-10-31",  # a Friday
+        "stage_started": "2025-10-31",
+        "stage_closed": "",
+        "outcome": "",
+    }
+    rows = [
+        row(adult, reference="T-ACK-OWED"),
+        row(adult, reference="T-ACK-DONE", acknowledged="2025-11-03"),
+        row(adult, reference="T-ACK-ANSWERED", stage_closed="2025-11-20", outcome="upheld"),
+    ]
+    result = do_import(any_database, write_csv(tmp_path / "ack.csv", rows))
+    assert result.ok, [str(e) for e in result.errors]
+    with any_database.session() as session:
+        owed = awaiting_acknowledgement(session, dt.date(2025, 11, 10))
+        answered = session.scalars(
+            sa.select(Stage.acknowledged_on)
+            .join(Case, Case.id == Stage.case_id)
+            .where(Case.reference == "T-ACK-ANSWERED")
+        ).one()
+    # 3 working days after Fri 31 Oct 2025: Wed 5 Nov; on Mon 10 Nov, 3 days late.
+    assert [(r.reference, r.due, r.working_days_left) for r in owed] == [
+        ("T-ACK-OWED", dt.date(2025, 11, 5), -3)
+    ]
+    assert answered == dt.date(2025, 10, 31)
 
 
 def test_an_imported_open_case_moves_on_through_the_workflow(

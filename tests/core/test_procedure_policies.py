@@ -640,6 +640,15 @@ def test_code_cases_of_a_database_that_learns_the_policies_are_timed_by_the_code
     )
     with db.session() as session:
         imported = session.scalars(sa.select(Case.id).where(Case.reference == "T-CODE-1")).one()
+
+    def as_an_earlier_import_did(session: sa.orm.Session) -> None:
+        # An earlier program's import took an open stage as acknowledged the day it
+        # started (today's leaves it unacknowledged).
+        session.execute(
+            sa.update(Stage).where(Stage.case_id == imported).values(acknowledged_on=received)
+        )
+
+    db.write(as_an_earlier_import_did, actor="setup")
     old_rules = _stage(db, waiting)
     assert (old_rules.acknowledge_due_on, old_rules.started_on, old_rules.due_on) == (
         _date("2026-04-20"),
