@@ -67,6 +67,7 @@ from crm_desktop.domain.enums import (
     LgscoDecision,
     NotAcceptedReason,
     Ombudsman,
+    Outcome,
     Procedure,
     StageCode,
     TimescaleUnit,
@@ -106,6 +107,9 @@ LETTER_BASE = "Ombudsman's base"
 LETTER_SIMILAR = "similar authorities"
 
 AVERAGE_LABEL = "Average response time (working days)"
+# A response that upheld the complaint in full or in part decided it was well-founded
+# (used where the case does not record the decision).
+WELL_FOUNDED_OUTCOMES = frozenset({Outcome.UPHELD.value, Outcome.PARTIALLY_UPHELD.value})
 RESPONSES_LABEL = "Responses"
 
 NOT_RECORDED = "Not recorded"
@@ -1090,9 +1094,13 @@ class _Builder:
             return stages[(stages["procedure"] == p) & stages["stage"].isin(levels)]
 
         def well_founded(year: _Year) -> tuple[int, int | None]:
+            # The council's decision as recorded on the case; where nobody recorded
+            # it (an imported case, say), its response's: upheld or partially upheld.
             stages = answered(year).drop_duplicates("case_id")
             cases = self.d.cases.set_index("case_id")["well_founded"]
-            decided = stages["case_id"].map(cases)
+            recorded = stages["case_id"].map(cases)
+            by_outcome = stages["outcome"].isin(WELL_FOUNDED_OUTCOMES)
+            decided = recorded.where(recorded.notna(), by_outcome)
             return int((decided == True).sum()), len(stages)  # noqa: E712
 
         def referred(body: Ombudsman) -> Callable[[_Year], tuple[int, int | None]]:
@@ -1143,11 +1151,13 @@ class _Builder:
             ),
             (
                 "Complaints received and acknowledged: by the date received (not counting "
-                "those not accepted). Well-founded and within the period agreed: responses "
-                "sent in the year (the period agreed is the response due date, with the "
-                "extensions agreed with the complainant). Referrals: by the date of the "
-                "Ombudsman's enquiry. The subject matter is in the nature of complaints "
-                "and complaints by service tables.",
+                "those not accepted). Well-founded: as recorded on the case, or, where "
+                "it was not recorded, a response that upheld it in full or in part. "
+                "Well-founded and within the period agreed: responses sent in the year "
+                "(the period agreed is the response due date, with the extensions agreed "
+                "with the complainant). Referrals: by the date of the Ombudsman's enquiry. "
+                "The subject matter is in the nature of complaints and complaints by "
+                "service tables.",
             ),
         )
 

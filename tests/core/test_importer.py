@@ -440,6 +440,50 @@ def test_an_adult_stage_s_suspended_days_move_nothing(
     assert {str(r[0].value): r[-1].value for r in table.rows} == shares
 
 
+def test_imported_adult_complaints_are_well_founded_by_their_response(
+    tmp_path: Path, any_database: Database
+) -> None:
+    """The file cannot say whether the council decided a complaint was well-founded (SI
+    2009/309 reg. 18): a response upholding it in full or in part did; a decision
+    recorded on the case afterwards counts instead."""
+    from crm_desktop.reports.figures import annual_report
+
+    adult = {
+        "procedure": "adult",
+        "directorate": "",
+        "service_area": "Central Services",
+        "stage": "low",
+        "natures": "General lack of Communication",
+        "received": "2023-06-01",
+        "stage_started": "2023-06-01",
+        "stage_closed": "2023-07-03",
+    }
+    rows = [
+        row(adult, reference="T-WF-1", outcome="upheld"),
+        row(adult, reference="T-WF-2", outcome="partially upheld"),
+        row(adult, reference="T-WF-3", outcome="not upheld"),
+    ]
+    assert do_import(any_database, write_csv(tmp_path / "wf.csv", rows)).ok
+
+    def well_founded() -> tuple[object, object]:
+        with any_database.session() as session:
+            table = annual_report(session, 2023).table("adult_statutory")
+        return (
+            table.value("Decided well-founded", "2023/24 number"),
+            table.value("Decided well-founded", "2023/24 out of"),
+        )
+
+    assert well_founded() == (2, 3)
+
+    def decided_not(session: sa.orm.Session) -> None:
+        session.execute(
+            sa.update(Case).where(Case.reference == "T-WF-1").values(well_founded=False)
+        )
+
+    any_database.write(decided_not)
+    assert well_founded() == (1, 3)
+
+
 def test_the_adult_kpi_counts_six_months_from_the_day_received(
     tmp_path: Path, database: Database
 ) -> None:

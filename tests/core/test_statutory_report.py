@@ -154,7 +154,9 @@ def test_adults_statutory_figures(any_database: Database) -> None:
 
     # Four received on 5 Sep 2022, one not accepted (made too late).
     assert figures("Complaints received") == (3, None)
-    assert figures("Decided well-founded") == (1, 3)
+    # A1 recorded as well-founded; A2 recorded as not (and not upheld); A3 not recorded,
+    # its response upheld it: well-founded by its response.
+    assert figures("Decided well-founded") == (2, 3)
     assert figures("Referred to the Local Government and Social Care Ombudsman") == (1, None)
     assert figures("Referred to the Health Service Ombudsman") == (1, None)
     assert figures("Acknowledged within 3 working days") == (1, 3)
