@@ -37,6 +37,7 @@ from crm_desktop.errors import ValidationError
 from crm_desktop.operations import admin, deadlines
 from crm_desktop.operations.core import Operation
 from crm_desktop.reports.safe_cells import csv_writer
+from crm_desktop.services.reference_admin import stages_moved_text
 
 __all__ = ["CSV_COLUMNS", "human_date", "register"]
 
@@ -189,12 +190,19 @@ def cmd_calendar_holidays(args: argparse.Namespace) -> int:
 def cmd_closure_add(args: argparse.Namespace) -> int:
     row = _run(args, admin.add_closure_day, args.date, args.name)
     print(f"Added closure day {human_date(row.day)}  {row.name}")
+    _print_moved(row.stages_moved)
     return 0
+
+
+def _print_moved(stages_moved: int) -> None:
+    if stages_moved:
+        print(stages_moved_text(stages_moved))
 
 
 def cmd_closure_remove(args: argparse.Namespace) -> int:
     row = _run(args, admin.remove_closure_day_on, args.date)
     print(f"Removed closure day {human_date(row.day)}  {row.name}")
+    _print_moved(row.stages_moved)
     return 0
 
 

@@ -9,6 +9,7 @@ the list while keeping what was typed in the editor.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -176,12 +177,13 @@ class Section(QWidget):
             return
         self.run(self.change(row), "Saved.")
 
-    def run(self, change: PendingOp[Any], done_text: str) -> None:
+    def run(self, change: PendingOp[Any], done_text: str | Callable[[Any], str]) -> None:
         """Run a change, then show the list again (the runner announces the change to
-        the other screens)."""
+        the other screens); ``done_text``: what to say, or how to say it from the
+        change's result."""
 
-        def done(_result: Any) -> None:
-            self.say(done_text)
+        def done(result: Any) -> None:
+            self.say(done_text(result) if callable(done_text) else done_text)
             self.reload()
 
         def failed(exc: BaseException) -> None:
@@ -437,11 +439,19 @@ class ClosureDaysSection(Section):
             self.say("Select the closure day to remove.")
             return
         self.current_id = None
-        self.run(self.change(row), f"Removed {date_text(row.day)}.")
+        self.run(
+            self.change(row),
+            lambda moved: f"Removed {date_text(row.day)}. {ra.stages_moved_text(moved)}".strip(),
+        )
 
     def add(self) -> None:
         day, name = from_qdate(self.new_day.date()), self.new_name.text()
-        self.run(self.context.op(admin.add_closure_day, day, name), f"Added {date_text(day)}.")
+        self.run(
+            self.context.op(admin.add_closure_day, day, name),
+            lambda added: (
+                f"Added {date_text(day)}. {ra.stages_moved_text(added.stages_moved)}".strip()
+            ),
+        )
 
 
 # ---------------------------------------------------------------------- procedure policies

@@ -157,22 +157,35 @@ def closure_days(ctx: OpContext) -> list[ra.ClosureDayRow]:
     return ra.list_closure_days(ctx.session)
 
 
-@operation(_REFERENCE, changes=(Change.CALENDAR,))
+@operation(_REFERENCE, changes=(Change.CALENDAR, Change.CASES))
 def add_closure_day(ctx: OpContext, day: dt.date, name: str) -> ra.ClosureDayRow:
-    """Add a council closure day: not a working day for deadlines counted from now on."""
-    return ra.add_closure_day(ctx.session, ctx.actor, day, name)
+    """Add a council closure day: not a working day for corporate deadlines (running
+    clocks' dates are worked out again)."""
+    row = ra.add_closure_day(ctx.session, ctx.actor, day, name)
+    _report_moved(ctx, row.stages_moved)
+    return row
 
 
-@operation(_REFERENCE, changes=(Change.CALENDAR,))
-def remove_closure_day(ctx: OpContext, closure_id: int, version: int) -> None:
-    """Remove a council closure day."""
-    ra.remove_closure_day(ctx.session, ctx.actor, closure_id, version)
+def _report_moved(ctx: OpContext, stages_moved: int) -> None:
+    """The calendar changed; the cases too when open stages' dates moved with it."""
+    ctx.report_changes(Change.CALENDAR, *((Change.CASES,) if stages_moved else ()))
 
 
-@operation(_REFERENCE, changes=(Change.CALENDAR,))
+@operation(_REFERENCE, changes=(Change.CALENDAR, Change.CASES))
+def remove_closure_day(ctx: OpContext, closure_id: int, version: int) -> int:
+    """Remove a council closure day; the number of open corporate stages whose dates
+    moved."""
+    moved = ra.remove_closure_day(ctx.session, ctx.actor, closure_id, version)
+    _report_moved(ctx, moved)
+    return moved
+
+
+@operation(_REFERENCE, changes=(Change.CALENDAR, Change.CASES))
 def remove_closure_day_on(ctx: OpContext, day: dt.date) -> ra.ClosureDayRow:
     """Remove the council closure day on a date (the command line's way)."""
-    return ra.remove_closure_day_on(ctx.session, ctx.actor, day)
+    row = ra.remove_closure_day_on(ctx.session, ctx.actor, day)
+    _report_moved(ctx, row.stages_moved)
+    return row
 
 
 # ------------------------------------------------------------------------------ users

@@ -41,7 +41,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy.orm import Session
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crm_desktop.db.models import (
     FIELD_ACKNOWLEDGE_DUE,
@@ -61,6 +62,7 @@ from crm_desktop.domain.deadlines import (
     Extension,
     Suspension,
     check_extension,
+    clock_from_acknowledgement,
     clock_status,
     compute_due_date,
     explain_due_date,
@@ -96,6 +98,7 @@ __all__ = [
     "record_panel",
     "record_panel_report",
     "resume_clock",
+    "retime_for_closure_day",
     "stage_clock_status",
     "start_clock",
     "suspend_clock",
@@ -1157,3 +1160,89 @@ def stage_clock_status(session: Session, stage_id: int, as_of: date) -> ClockSta
         due, _, _ = _current_due(cal, stage, as_of)
     with _domain_errors():
         return clock_status(cal, start, due, as_of)
+
+
+# --------------------------------------------------------------------- closure days
+
+
+def retime_for_closure_day(session: Session, day: date, name: str, added: bool, actor: str) -> int:
+    """Work out again the dates of every open corporate stage whose count the council
+    closure day on ``day`` falls in, now that it was ``added`` (or removed); the
+    number of stages whose dates moved. Each moved date is recorded with the reason.
+
+    Corporate clocks skip closure days (the statutory children's and adult's do not), so
+    a running clock counts one more working day when a closure day is added inside it,
+    one fewer when it is removed: the acknowledgement due date of a stage not yet
+    acknowledged (and, under the Complaint Handling Code, the provisional start of its
+    response clock) and the response due date. A clock already answered, or that counts
+    only days before the closure day, keeps its dates.
+    """
+    actor = _actor(actor)
+    cal = working_calendar(session, Procedure.CORPORATE)
+    stages = session.scalars(
+        sa.select(Stage)
+        .join(Case, Case.id == Stage.case_id)
+        .where(
+            Case.procedure == Procedure.CORPORATE,
+            Stage.status != StageStatus.CLOSED,
+            Stage.closed_on.is_(None),
+            Stage.stage != StageCode.LGSCO,
+            Stage.started_on.is_not(None),
+            Stage.timescale_days.is_not(None),
+            sa.or_(
+                Stage.due_on >= day,
+                sa.and_(Stage.acknowledged_on.is_(None), Stage.acknowledge_due_on >= day),
+            ),
+        )
+        .options(
+            joinedload(Stage.case),
+            selectinload(Stage.suspensions),
+            selectinload(Stage.extensions),
+        )
+        .order_by(Stage.id)
+    ).all()
+    what = "added" if added else "removed"
+    why = (
+        f"The council closure day on {format_date(day)} ({name}) was {what}: corporate "
+        "clocks do not count closure days, so this date was worked out again."
+    )
+    moved = 0
+    for stage in stages:
+        before = (stage.acknowledge_due_on, stage.started_on, stage.due_on)
+        rules = timescales(session, Procedure.CORPORATE, stage.stage, stage.case.received_on)
+        if stage.acknowledged_on is None and rules.acknowledge is not None:
+            asked = stage.requested_on or stage.case.received_on
+            with _domain_errors():
+                if rules.from_acknowledgement:
+                    ack_due, start = clock_from_acknowledgement(
+                        cal, asked, rules.acknowledge, None, None
+                    )
+                    if not any(s.starts_on < start for s in stage.suspensions):
+                        stage.started_on = start
+                else:
+                    ack_due = cal.add_working_days(asked, rules.acknowledge)
+            stage.acknowledge_due_on = ack_due
+        due, suspended = _recompute_due(
+            cal,
+            stage,
+            _domain_suspensions(_suspensions(stage)),
+            _domain_extensions(_extensions(stage)),
+        )
+        stage.due_on, stage.suspended_days = due, suspended
+        if (stage.acknowledge_due_on, stage.started_on, stage.due_on) == before:
+            continue
+        stage.updated_by = actor
+        _record(
+            session,
+            stage,
+            FIELD_ACKNOWLEDGE_DUE,
+            "calendar",
+            before[0],
+            stage.acknowledge_due_on,
+            why,
+            actor,
+        )
+        _record(session, stage, FIELD_DUE, "calendar", before[2], due, why, actor)
+        moved += 1
+    session.flush()
+    return moved

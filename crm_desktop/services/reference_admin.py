@@ -46,6 +46,7 @@ from crm_desktop.domain.enums import (
 )
 from crm_desktop.domain.formatting import format_date
 from crm_desktop.errors import NotFound, ValidationError
+from crm_desktop.services import clock
 from crm_desktop.services import users as user_service
 from crm_desktop.services.calendar_service import working_calendar
 from crm_desktop.services.procedure_policies import all_versions as policy_book_versions
@@ -617,6 +618,17 @@ class ClosureDayRow:
     day: dt.date
     name: str
     version: int
+    # Adding or removing it: the open corporate stages whose dates moved.
+    stages_moved: int = 0
+
+
+def stages_moved_text(stages_moved: int) -> str:
+    """What adding or removing a closure day did to running clocks, in words ("" for
+    nothing)."""
+    if not stages_moved:
+        return ""
+    cases = "case" if stages_moved == 1 else "cases"
+    return f"Due dates worked out again for {stages_moved} open corporate {cases}."
 
 
 def list_closure_days(session: Session) -> list[ClosureDayRow]:
@@ -627,9 +639,11 @@ def list_closure_days(session: Session) -> list[ClosureDayRow]:
 
 
 def add_closure_day(session: Session, actor: Actor, day: dt.date, name: str) -> ClosureDayRow:
-    """A council closure day: not a working day for corporate deadlines counted from now
-    on. The statutory children's and adult's clocks count it as a working day (the
-    regulations know no closure days)."""
+    """A council closure day: not a working day for corporate deadlines, also those of
+    clocks already running (their dates are worked out again and the change recorded:
+    :func:`~crm_desktop.services.clock.retime_for_closure_day`). The statutory
+    children's and adult's clocks count it as a working day (the regulations know no
+    closure days)."""
     text = _name(name, "closure day")
     existing = session.scalar(sa.select(ClosureDay).where(ClosureDay.day == day))
     if existing is not None:
@@ -654,14 +668,18 @@ def add_closure_day(session: Session, actor: Actor, day: dt.date, name: str) -> 
     row = ClosureDay(day=day, name=text, updated_by=actor.username)
     session.add(row)
     session.flush()
-    return ClosureDayRow(row.id, row.day, row.name, row.version)
+    moved = clock.retime_for_closure_day(session, day, text, True, actor.username)
+    return ClosureDayRow(row.id, row.day, row.name, row.version, moved)
 
 
-def remove_closure_day(session: Session, actor: Actor, closure_id: int, version: int) -> None:
+def remove_closure_day(session: Session, actor: Actor, closure_id: int, version: int) -> int:
+    """Remove a closure day; the number of open corporate stages whose dates moved."""
     row = _get(session, ClosureDay, closure_id, "closure day")
     row.check_version(version, f"The closure day {format_date(row.day)}")
+    day, name = row.day, row.name
     session.delete(row)
     session.flush()
+    return clock.retime_for_closure_day(session, day, name, False, actor.username)
 
 
 def remove_closure_day_on(session: Session, actor: Actor, day: dt.date) -> ClosureDayRow:
@@ -672,11 +690,11 @@ def remove_closure_day_on(session: Session, actor: Actor, day: dt.date) -> Closu
             f"{format_date(day)} is not a closure day; 'calendar closure list' shows them.",
             "day",
         )
-    removed = ClosureDayRow(row.id, row.day, row.name, row.version)
     row.updated_by = actor.username
     session.delete(row)
     session.flush()
-    return removed
+    moved = clock.retime_for_closure_day(session, row.day, row.name, False, actor.username)
+    return ClosureDayRow(row.id, row.day, row.name, row.version, moved)
 
 
 # ---------------------------------------------------------------------------- users

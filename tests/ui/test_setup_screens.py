@@ -384,6 +384,32 @@ def test_closure_days_added_and_removed_on_the_admin_page(
         assert ra.list_closure_days(session) == []
 
 
+def test_a_closure_day_says_which_running_clocks_it_moved(
+    qtbot, manager_context: AppContext, database: Database
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.workflow_driver import STARTS, Driver
+
+    Driver(database).create(STARTS[1])  # corporate, received Fri 1 Mar 2024, still open
+    page = AdminPage(manager_context)
+    qtbot.addWidget(page)
+    page.activate()
+    section = next(s for s in page.sections if isinstance(s, ClosureDaysSection))
+    assert isinstance(section, ClosureDaysSection)
+    section.new_day.setDate(QDate(2024, 3, 5))
+    section.new_name.setText("Office move")
+    qtbot.mouseClick(
+        section.findChild(QPushButton, "AddClosureDayButton"), Qt.MouseButton.LeftButton
+    )
+    assert section.message.text() == (
+        "Added 5 Mar 2024. Due dates worked out again for 1 open corporate case."
+    )
+    section.view.selectRow(0)
+    section.save_button.click()
+    assert section.message.text() == (
+        "Removed 5 Mar 2024. Due dates worked out again for 1 open corporate case."
+    )
+
+
 def test_an_officer_cannot_add_closure_days(qtbot, context: AppContext, database: Database) -> None:  # type: ignore[no-untyped-def]
     page = AdminPage(context)
     qtbot.addWidget(page)
