@@ -330,6 +330,13 @@ def _record(
     )
 
 
+def _recompute_own_due(cal: WorkingCalendar, stage: Stage) -> tuple[date, int]:
+    """:func:`_recompute_due` with the stage's own suspensions and extensions."""
+    return _recompute_due(
+        cal, stage, _domain_suspensions(_suspensions(stage)), _domain_extensions(_extensions(stage))
+    )
+
+
 def _recompute_due(
     cal: WorkingCalendar,
     stage: Stage,
@@ -609,12 +616,7 @@ def acknowledge_clock(
         cal = working_calendar(session, procedure)
         _require_known(cal, acknowledged_on, "acknowledgement date")
         stage.started_on = acknowledged_on
-        due, suspended = _recompute_due(
-            cal,
-            stage,
-            _domain_suspensions(_suspensions(stage)),
-            _domain_extensions(_extensions(stage)),
-        )
+        due, suspended = _recompute_own_due(cal, stage)
         before = stage.due_on
         stage.due_on = due
         stage.suspended_days = suspended
@@ -1222,12 +1224,7 @@ def retime_for_closure_day(session: Session, day: date, name: str, added: bool, 
                 else:
                     ack_due = cal.add_working_days(asked, rules.acknowledge)
             stage.acknowledge_due_on = ack_due
-        due, suspended = _recompute_due(
-            cal,
-            stage,
-            _domain_suspensions(_suspensions(stage)),
-            _domain_extensions(_extensions(stage)),
-        )
+        due, suspended = _recompute_own_due(cal, stage)
         stage.due_on, stage.suspended_days = due, suspended
         if (stage.acknowledge_due_on, stage.started_on, stage.due_on) == before:
             continue

@@ -222,6 +222,23 @@ def test_saving_checks_fields_and_needs_a_manager(database: Database, built: Bui
     assert saved.subject == "s" and saved.updated_by == "mary"
 
 
+def copy_in_as_an_older_program(database: Database, subject: str, body: str) -> None:
+    """The extension letter as an older program copied its default in: a new row (version
+    1), never saved by anyone."""
+
+    def work(session: sa.orm.Session) -> None:
+        session.execute(
+            sa.delete(CorrespondenceTemplate).where(CorrespondenceTemplate.key == "extension")
+        )
+        session.add(
+            CorrespondenceTemplate(
+                key="extension", name="Extension", subject=subject, body=body, updated_by="system"
+            )
+        )
+
+    database.write(work)
+
+
 def test_the_extension_letter_gives_the_ombudsmans_details_also_from_an_older_copy(
     database: Database, built: Built
 ) -> None:
@@ -239,18 +256,7 @@ def test_the_extension_letter_gives_the_ombudsmans_details_also_from_an_older_co
     assert ombudsman in default_text("extension")[1]
 
     def copy_in(body: str) -> None:
-        def work(session: sa.orm.Session) -> None:
-            session.merge(
-                CorrespondenceTemplate(
-                    key="extension",
-                    name="Extension",
-                    subject=old_subject,
-                    body=body,
-                    updated_by="system",
-                )
-            )
-
-        database.write(work)
+        copy_in_as_an_older_program(database, old_subject, body)
 
     for body in (None, old_body):  # the shipped file; an older program's copy of it
         if body is not None:
@@ -271,7 +277,7 @@ def test_the_extension_letter_gives_the_ombudsmans_details_also_from_an_older_co
     assert text.customised and text.body == edited
     # A manager who saves the earlier text, word for word, keeps it too.
     saved = database.write(
-        lambda s: save_template(s, "extension", old_subject, old_body, manager(built), 2)
+        lambda s: save_template(s, "extension", old_subject, old_body, manager(built), text.version)
     )
     assert saved.customised and saved.body == old_body
     with database.session() as session:
@@ -324,23 +330,7 @@ def test_an_unedited_copy_of_either_earlier_extension_letter_reads_as_today_s(
     earlier = sorted(earlier_defaults("extension"))
     assert len(earlier) == 2
     for subject, body in earlier:
-
-        def copy_in(session: sa.orm.Session, subject: str = subject, body: str = body) -> None:
-            # As that program copied it in: a new row, never saved by anyone.
-            session.execute(
-                sa.delete(CorrespondenceTemplate).where(CorrespondenceTemplate.key == "extension")
-            )
-            session.add(
-                CorrespondenceTemplate(
-                    key="extension",
-                    name="Extension",
-                    subject=subject,
-                    body=body,
-                    updated_by="system",
-                )
-            )
-
-        database.write(copy_in)
+        copy_in_as_an_older_program(database, subject, body)
         with database.session() as session:
             text = load_template(session, "extension")
         assert not text.customised and text.body == default_text("extension")[1]

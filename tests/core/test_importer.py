@@ -382,16 +382,12 @@ def test_an_adult_stage_s_suspended_days_move_nothing(
     from crm_desktop.reports.figures import annual_report
 
     adult = row(
+        ADULT,
         reference="T-AD-S",
-        procedure="adult",
-        directorate="",
-        service_area="Central Services",
-        stage="low",
         received="2023-09-01",
         stage_started="2023-09-01",
         stage_closed="2023-10-27",  # the 40th working day after Fri 1 Sep 2023
         suspended_working_days="5",
-        natures="General lack of Communication",
     )
     corporate = row(reference="T-CO-S", suspended_working_days="5")
     result = do_import(any_database, write_csv(tmp_path / "s.csv", [adult, corporate]))
@@ -449,11 +445,7 @@ def test_imported_adult_complaints_are_well_founded_by_their_response(
     from crm_desktop.reports.figures import annual_report
 
     adult = {
-        "procedure": "adult",
-        "directorate": "",
-        "service_area": "Central Services",
-        "stage": "low",
-        "natures": "General lack of Communication",
+        **ADULT,
         "received": "2023-06-01",
         "stage_started": "2023-06-01",
         "stage_closed": "2023-07-03",
@@ -624,11 +616,7 @@ def test_an_open_stage_without_an_acknowledgement_date_awaits_one(
     from crm_desktop.services.queues import awaiting_acknowledgement
 
     adult = {
-        "procedure": "adult",
-        "directorate": "",
-        "service_area": "Central Services",
-        "stage": "low",
-        "natures": "General lack of Communication",
+        **ADULT,
         "received": "2025-10-31",  # a Friday
         "stage_started": "2025-10-31",
         "stage_closed": "",

@@ -358,19 +358,28 @@ def test_an_officer_cannot_change_letters_or_mail_settings(
 # ------------------------------------------------------------------------ closure days
 
 
-def test_closure_days_added_and_removed_on_the_admin_page(
-    qtbot, manager_context: AppContext, database: Database
-) -> None:  # type: ignore[no-untyped-def]
-    page = AdminPage(manager_context)
+def _add_closure_day(  # type: ignore[no-untyped-def]
+    qtbot, context: AppContext, day: QDate, name: str
+) -> tuple[AdminPage, ClosureDaysSection]:
+    """Open the Admin page's closure days and add one, as a manager would (the page is
+    returned to be kept while the test uses its section)."""
+    page = AdminPage(context)
     qtbot.addWidget(page)
     page.activate()
     section = next(s for s in page.sections if isinstance(s, ClosureDaysSection))
     assert isinstance(section, ClosureDaysSection)
-    section.new_day.setDate(QDate(2025, 6, 4))
-    section.new_name.setText("Staff training")
+    section.new_day.setDate(day)
+    section.new_name.setText(name)
     qtbot.mouseClick(
         section.findChild(QPushButton, "AddClosureDayButton"), Qt.MouseButton.LeftButton
     )
+    return page, section
+
+
+def test_closure_days_added_and_removed_on_the_admin_page(
+    qtbot, manager_context: AppContext, database: Database
+) -> None:  # type: ignore[no-untyped-def]
+    _page, section = _add_closure_day(qtbot, manager_context, QDate(2025, 6, 4), "Staff training")
     assert section.message.text() == "Added 4 Jun 2025."
     with database.session() as session:
         assert [(r.day, r.name) for r in ra.list_closure_days(session)] == [
@@ -390,16 +399,7 @@ def test_a_closure_day_says_which_running_clocks_it_moved(
     from tests.workflow_driver import STARTS, Driver
 
     Driver(database).create(STARTS[1])  # corporate, received Fri 1 Mar 2024, still open
-    page = AdminPage(manager_context)
-    qtbot.addWidget(page)
-    page.activate()
-    section = next(s for s in page.sections if isinstance(s, ClosureDaysSection))
-    assert isinstance(section, ClosureDaysSection)
-    section.new_day.setDate(QDate(2024, 3, 5))
-    section.new_name.setText("Office move")
-    qtbot.mouseClick(
-        section.findChild(QPushButton, "AddClosureDayButton"), Qt.MouseButton.LeftButton
-    )
+    _page, section = _add_closure_day(qtbot, manager_context, QDate(2024, 3, 5), "Office move")
     assert section.message.text() == (
         "Added 5 Mar 2024. Due dates worked out again for 1 open corporate case."
     )
