@@ -1584,3 +1584,34 @@ def test_all_or_nothing_and_skip_existing_on_every_database(
     assert table_counts(any_database) == after
     with any_database.session() as session:
         assert verify_chain(session) == []
+
+
+def test_a_code_stage_answered_before_its_acknowledgement_was_due_is_in_time(
+    tmp_path: Path, any_database: Database
+) -> None:
+    """Complaint Handling Code 6.2: acknowledge within 5 working days of receipt. A
+    complaint answered in full within them, never acknowledged apart, was acknowledged by
+    its response: the Code's report and the acknowledgement warnings agree."""
+    from crm_desktop.domain.financial_year import FinancialYear
+    from crm_desktop.reports.code_figures import stage_facts
+    from crm_desktop.services.code_compliance import acknowledgement_records
+
+    code = {"received": "2026-06-01", "stage_started": "2026-06-01"}  # a Monday
+    rows = [
+        row(code, reference="T-ANSWERED", stage_closed="2026-06-05", outcome="upheld"),
+        row(code, reference="T-LATE-ANSWER", stage_closed="2026-06-09", outcome="upheld"),
+    ]
+    today = dt.date(2026, 12, 1)
+    assert do_import(any_database, write_csv(tmp_path / "code.csv", rows), today=today).ok
+    year = FinancialYear(2026)
+    with any_database.session() as session:
+        facts = {f.reference: f for f in stage_facts(session, year.start, year.end)}
+        records = {
+            r.reference: r for r in acknowledgement_records(session, year.start, year.end, today)
+        }
+    # Acknowledgement due 5 working days after Mon 1 Jun 2026: Mon 8 Jun.
+    assert facts["T-ANSWERED"].acknowledge_due == dt.date(2026, 6, 8)
+    assert facts["T-ANSWERED"].acknowledged_in_time(today) is True
+    assert facts["T-LATE-ANSWER"].acknowledged_in_time(today) is False
+    assert not records["T-ANSWERED"].acknowledged_late
+    assert records["T-LATE-ANSWER"].acknowledged_late
