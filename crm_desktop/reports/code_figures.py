@@ -18,9 +18,9 @@ procedure's cases apart. The rules (:class:`ProcedureRules`) are the corporate p
 
 Counting, as the annual report counts: an acknowledgement by the day it was due (a due
 date in the year: acknowledged by then is in time, and so is a stage that ended by then
-without one, its response standing for it, as the case screen and the warnings count it;
-acknowledged later, or not at all by the day the figures were made, is late); a response by the date it was sent; the working
-days a response took leave out the days its clock was suspended. A stage that ended
+without one, as the case screen and the warnings count it; acknowledged later, or not at
+all by the day the figures were made, is late); a response by the date it was sent; the
+working days a response took leave out the days its clock was suspended. A stage that ended
 without a response (withdrawn, or redirected: not accepted) is not a response; a
 redirected one is a complaint refused (:func:`refusals`).
 """
@@ -172,7 +172,7 @@ class StageFacts:
         if self.acknowledged_on is not None:
             return self.acknowledged_on <= self.acknowledge_due
         if self.closed_on is not None and self.closed_on <= self.acknowledge_due:
-            return True  # ended by the day it was due: the response stood for it
+            return True  # ended by the day it was due: none was needed
         return False if as_of > self.acknowledge_due else None
 
     @property

@@ -430,8 +430,10 @@ def acknowledgement_check(
     if due is None:
         return None
     rules = timescales(session, procedure, stage.stage, stage.case.received_on)
-    acknowledged = stage.acknowledged_on
-    late = acknowledged > due if acknowledged is not None else as_of > due
+    acknowledged, ended = stage.acknowledged_on, stage.closed_on
+    # Never acknowledged: a stage that ended by the day it was due needed none (its
+    # response stood for it); one that ended later, or not yet, after it, is late.
+    late = acknowledged > due if acknowledged is not None else (ended or as_of) > due
     provision = rules.policy_stage.provision("acknowledge") if rules.policy_stage else None
     if late:
         if rules.policy_stage is not None:
@@ -445,6 +447,11 @@ def acknowledgement_check(
             text = f"Not acknowledged by {format_date(due)}."
     elif acknowledged is not None:
         text = f"Acknowledged on {format_date(acknowledged)}, in time (due {format_date(due)})."
+    elif ended is not None:
+        text = (
+            f"Ended on {format_date(ended)}, by the day the acknowledgement was due "
+            f"({format_date(due)}): no separate acknowledgement was needed."
+        )
     else:
         text = f"Acknowledgement due by {format_date(due)}."
     return AcknowledgementCheck(

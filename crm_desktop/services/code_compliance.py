@@ -118,7 +118,8 @@ def acknowledgement_records(
             ack_late = acked > ack_due
         else:
             # Never acknowledged: a response by the due date stood for it; a response
-            # after it, or none yet after it, is late (as the Code's report counts it).
+            # after it, or none yet after it, is late (as the Code's report and the case
+            # screen count it).
             ack_late = (closed if closed is not None else as_of) > ack_due
         responded_late: bool | None
         if due is None:
@@ -159,8 +160,12 @@ def summarise(records: Iterable[AcknowledgementRecord]) -> list[PolicyStageSumma
             policy=policy,
             stage=stage,
             stages=len(rows),
+            # In time: acknowledged by the due date, or answered by then without one.
             acknowledged_in_time=sum(
-                1 for r in rows if r.acknowledged_on is not None and not r.acknowledged_late
+                1
+                for r in rows
+                if not r.acknowledged_late
+                and (r.acknowledged_on is not None or r.responded_on is not None)
             ),
             acknowledged_late=sum(1 for r in rows if r.acknowledged_late),
             responded=sum(1 for r in rows if r.responded_on is not None),

@@ -56,8 +56,10 @@ Where IMPORT_FORMAT.md is silent, this module decides:
   after it closed; an ``lgsco`` row has none). Without one, an open stage has not been
   acknowledged: it is awaiting its acknowledgement (and in that queue), as a case
   recorded in the program is until someone records it. A closed stage without one is
-  taken as acknowledged on the day its clock started (it was answered), except a stage
-  whose procedure policy counts the response from the acknowledgement (the Complaint
+  taken as acknowledged on the day its clock started (it was answered), and so is an
+  open children's Stage 2, taken as started on its request (the file has no statement
+  of complaint, whose agreement starts its clock: it is past acknowledgement); except
+  a stage whose procedure policy counts the response from the acknowledgement (the Complaint
   Handling Code, cases received from 1 April 2026): that stage stays unacknowledged,
   its response counted from the last day the acknowledgement was allowed (or the day it
   closed, if earlier).
@@ -1980,8 +1982,14 @@ class _Checker:
             ack_due, clock_start = clock_from_acknowledgement(
                 cal, start, rules.acknowledge, acknowledged, r.closed
             )
-        elif acknowledged is None and r.closed is not None:
-            acknowledged = start  # history: a stage answered was acknowledged
+        elif acknowledged is None and (
+            r.closed is not None
+            or (procedure == Procedure.CHILDREN and r.stage == StageCode.STAGE_2)
+        ):
+            # History: a stage answered was acknowledged. A children's Stage 2 is taken
+            # as started on its request (the file has no statement of complaint; its
+            # clock counts from that): it is past its acknowledgement.
+            acknowledged = start
         suspended, not_counted = r.suspended, 0
         if procedure == Procedure.ADULT:
             suspended, not_counted = 0, r.suspended  # "no suspension" (PRODUCT.md)

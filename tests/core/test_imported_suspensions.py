@@ -137,6 +137,17 @@ def test_an_acknowledgement_keeps_the_imported_days(any_database: Database, tmp_
 def test_an_upgrade_finds_the_imported_days(any_database: Database, tmp_path: Path) -> None:
     _import(any_database, tmp_path)
     recorded = _stage(any_database, "T-CH-U")
+    # Suspended again when the program is upgraded: the suspension still running has
+    # not added its days, so the stage's suspended days are still the file's.
+    _move(any_database, "T-CH-U", Action.ACKNOWLEDGE, ActionInput(on=dt.date(2024, 11, 5)))
+    _move(
+        any_database,
+        "T-CH-U",
+        Action.SUSPEND,
+        ActionInput(
+            on=dt.date(2024, 11, 19), suspension_reason=SuspensionReason.AWAITING_INFORMATION
+        ),
+    )
 
     def suspended_in_the_program(session: sa.orm.Session) -> None:
         # A case recorded in the program never has undated days, whatever it holds.
@@ -149,3 +160,7 @@ def test_an_upgrade_finds_the_imported_days(any_database: Database, tmp_path: Pa
     assert _stage(any_database, "T-CH-U").undated_suspended_days == 5
     assert _stage(any_database, "T-CH-U").due_on == recorded.due_on
     assert _stage(any_database, "T-CODE-U").undated_suspended_days == 0
+    _move(any_database, "T-CH-U", Action.RESUME, ActionInput(on=dt.date(2024, 11, 21)))
+    resumed = _stage(any_database, "T-CH-U")
+    assert resumed.suspended_days > 5 and resumed.due_on is not None
+    assert recorded.due_on is not None and resumed.due_on > recorded.due_on

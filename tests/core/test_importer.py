@@ -598,12 +598,19 @@ def test_imported_case_state_is_consistent(tmp_path: Path, database: Database) -
             for c in session.scalars(sa.select(Case).where(Case.reference.like("OPEN-%")))
         }
     # An open stage the file gives no acknowledgement date for is awaiting one (it is in
-    # the "awaiting acknowledgement" queue); one that was answered was acknowledged.
+    # the "awaiting acknowledgement" queue); one that was answered was acknowledged, and
+    # so was an open children's Stage 2, taken as started on its request.
     assert states == {
         "OPEN-1": State.AWAITING_ACKNOWLEDGEMENT,
-        "OPEN-2": State.AWAITING_ACKNOWLEDGEMENT,
+        "OPEN-2": State.IN_PROGRESS,
         "OPEN-3": State.LGSCO_OPEN,
     }
+    for reference in ("OPEN-1", "OPEN-2"):
+        with database.session() as session:
+            case_id = session.scalars(sa.select(Case.id).where(Case.reference == reference)).one()
+            offered = available_actions(session, case_id)
+        first = Action.ACKNOWLEDGE if reference == "OPEN-1" else Action.RESPOND
+        assert first in offered, (reference, offered)
 
 
 def test_an_open_stage_without_an_acknowledgement_date_awaits_one(
@@ -1591,10 +1598,11 @@ def test_a_code_stage_answered_before_its_acknowledgement_was_due_is_in_time(
 ) -> None:
     """Complaint Handling Code 6.2: acknowledge within 5 working days of receipt. A
     complaint answered in full within them, never acknowledged apart, was acknowledged by
-    its response: the Code's report and the acknowledgement warnings agree."""
+    its response: the Code's report, its summary and the case screen agree."""
     from crm_desktop.domain.financial_year import FinancialYear
     from crm_desktop.reports.code_figures import stage_facts
-    from crm_desktop.services.code_compliance import acknowledgement_records
+    from crm_desktop.services.clock import acknowledgement_check
+    from crm_desktop.services.code_compliance import acknowledgement_records, summarise
 
     code = {"received": "2026-06-01", "stage_started": "2026-06-01"}  # a Monday
     rows = [
@@ -1615,3 +1623,20 @@ def test_a_code_stage_answered_before_its_acknowledgement_was_due_is_in_time(
     assert facts["T-LATE-ANSWER"].acknowledged_in_time(today) is False
     assert not records["T-ANSWERED"].acknowledged_late
     assert records["T-LATE-ANSWER"].acknowledged_late
+    (summary,) = summarise(records.values())
+    assert (summary.acknowledged_in_time, summary.acknowledged_late) == (1, 1)
+    # The case screen says the same.
+    with any_database.session() as session:
+        checks = {
+            reference: acknowledgement_check(session, stage_id, today)
+            for reference, stage_id in session.execute(
+                sa.select(Case.reference, Stage.id).join(Stage, Stage.case_id == Case.id)
+            )
+        }
+    answered, late = checks["T-ANSWERED"], checks["T-LATE-ANSWER"]
+    assert answered is not None and late is not None
+    assert not answered.late and answered.text == (
+        "Ended on 5 Jun 2026, by the day the acknowledgement was due (8 Jun 2026): no "
+        "separate acknowledgement was needed."
+    )
+    assert late.late and "6.2" in (late.provision or "")

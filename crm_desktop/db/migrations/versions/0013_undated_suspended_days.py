@@ -6,7 +6,8 @@ gives only their number). Each time the clock works a due date out again (an
 acknowledgement, an extension, a suspension resumed) it counted the suspension rows
 only, so those days were lost; and the case screen's explanation left them out while the
 stored due date kept them. The new column keeps them apart. Stages of imported cases
-that hold suspended days and no suspension rows are given them here.
+that hold suspended days and no ended suspension are given them here (a suspension
+still running has not added its days yet; one that ended has replaced the file's).
 
 On PostgreSQL the column follows its table's rights
 (:data:`crm_desktop.db.pg_security.RULES`), installed again here.
@@ -42,7 +43,8 @@ def upgrade() -> None:
             WHERE suspended_days > 0
               AND case_id IN (SELECT id FROM representation WHERE imported)
               AND NOT EXISTS (
-                  SELECT 1 FROM stage_suspension s WHERE s.stage_id = stage.id
+                  SELECT 1 FROM stage_suspension s
+                  WHERE s.stage_id = stage.id AND s.ends_on IS NOT NULL
               )
             """
         )
