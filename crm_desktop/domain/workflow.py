@@ -99,6 +99,8 @@ ENDED_OUTCOMES = frozenset(ENDING_OUTCOMES.values())
 FINDING_OUTCOMES = frozenset(
     {Outcome.UPHELD, Outcome.PARTIALLY_UPHELD, Outcome.NOT_UPHELD, Outcome.NO_FINDING}
 )
+# Upheld in full or in part: the complaint was well-founded (and may carry an action plan).
+UPHELD_OUTCOMES = frozenset({Outcome.UPHELD, Outcome.PARTIALLY_UPHELD})
 
 # The next stage of each stage that has one.
 NEXT_STAGE: Mapping[Procedure, Mapping[StageCode, StageCode]] = {
@@ -566,7 +568,7 @@ def outcome_from_points(point_outcomes: list[Outcome]) -> Outcome:
         raise ValueError("a stage outcome needs at least one point outcome")
     if all(o == Outcome.UPHELD for o in point_outcomes):
         return Outcome.UPHELD
-    if any(o in (Outcome.UPHELD, Outcome.PARTIALLY_UPHELD) for o in point_outcomes):
+    if any(o in UPHELD_OUTCOMES for o in point_outcomes):
         return Outcome.PARTIALLY_UPHELD
     if all(o == Outcome.NO_FINDING for o in point_outcomes):
         return Outcome.NO_FINDING

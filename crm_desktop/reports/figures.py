@@ -67,7 +67,6 @@ from crm_desktop.domain.enums import (
     LgscoDecision,
     NotAcceptedReason,
     Ombudsman,
-    Outcome,
     Procedure,
     StageCode,
     TimescaleUnit,
@@ -77,6 +76,7 @@ from crm_desktop.domain.statutory import (
     calendar_for,
     six_months_beginning_with,
 )
+from crm_desktop.domain.workflow import UPHELD_OUTCOMES
 from crm_desktop.reports.model import (
     AnnualReport,
     Cell,
@@ -107,9 +107,6 @@ LETTER_BASE = "Ombudsman's base"
 LETTER_SIMILAR = "similar authorities"
 
 AVERAGE_LABEL = "Average response time (working days)"
-# A response that upheld the complaint in full or in part decided it was well-founded
-# (used where the case does not record the decision).
-WELL_FOUNDED_OUTCOMES = frozenset({Outcome.UPHELD.value, Outcome.PARTIALLY_UPHELD.value})
 RESPONSES_LABEL = "Responses"
 
 NOT_RECORDED = "Not recorded"
@@ -1099,7 +1096,7 @@ class _Builder:
             stages = answered(year).drop_duplicates("case_id")
             cases = self.d.cases.set_index("case_id")["well_founded"]
             recorded = stages["case_id"].map(cases)
-            by_outcome = stages["outcome"].isin(WELL_FOUNDED_OUTCOMES)
+            by_outcome = stages["outcome"].isin([o.value for o in UPHELD_OUTCOMES])
             decided = recorded.where(recorded.notna(), by_outcome)
             return int((decided == True).sum()), len(stages)  # noqa: E712
 

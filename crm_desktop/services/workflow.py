@@ -65,6 +65,7 @@ from crm_desktop.domain.workflow import (
     ENDING_OUTCOMES,
     NEXT_STAGE,
     RUNNING_STATES,
+    UPHELD_OUTCOMES,
     Action,
     StageFacts,
     State,
@@ -1193,7 +1194,7 @@ def add_action_item(
     upheld = session.scalar(
         sa.select(sa.func.count()).where(
             Stage.case_id == case.id,
-            Stage.outcome.in_((Outcome.UPHELD, Outcome.PARTIALLY_UPHELD)),
+            Stage.outcome.in_(UPHELD_OUTCOMES),
         )
     )
     lgsco_upheld = session.scalar(

@@ -39,6 +39,20 @@ def _move(database: Database, reference: str, action: Action, data: ActionInput)
     )
 
 
+def _acknowledge_and_suspend(database: Database) -> None:
+    """The imported children's stage acknowledged on Tue 5 Nov 2024 and suspended on
+    Tue 19 Nov."""
+    _move(database, "T-CH-U", Action.ACKNOWLEDGE, ActionInput(on=dt.date(2024, 11, 5)))
+    _move(
+        database,
+        "T-CH-U",
+        Action.SUSPEND,
+        ActionInput(
+            on=dt.date(2024, 11, 19), suspension_reason=SuspensionReason.AWAITING_INFORMATION
+        ),
+    )
+
+
 def _import(database: Database, tmp_path: Path) -> None:
     rows = [
         # Children's Stage 1 from Mon 4 Nov 2024: 10 working days, Mon 18 Nov; 5 more
@@ -95,15 +109,7 @@ def test_a_suspension_resumed_keeps_the_imported_days(
     any_database: Database, tmp_path: Path
 ) -> None:
     _import(any_database, tmp_path)
-    _move(any_database, "T-CH-U", Action.ACKNOWLEDGE, ActionInput(on=dt.date(2024, 11, 5)))
-    _move(
-        any_database,
-        "T-CH-U",
-        Action.SUSPEND,
-        ActionInput(
-            on=dt.date(2024, 11, 19), suspension_reason=SuspensionReason.AWAITING_INFORMATION
-        ),
-    )
+    _acknowledge_and_suspend(any_database)
     _move(any_database, "T-CH-U", Action.RESUME, ActionInput(on=dt.date(2024, 11, 21)))
     stage = _stage(any_database, "T-CH-U")
     dated = stage.suspended_days - 5
@@ -139,15 +145,7 @@ def test_an_upgrade_finds_the_imported_days(any_database: Database, tmp_path: Pa
     recorded = _stage(any_database, "T-CH-U")
     # Suspended again when the program is upgraded: the suspension still running has
     # not added its days, so the stage's suspended days are still the file's.
-    _move(any_database, "T-CH-U", Action.ACKNOWLEDGE, ActionInput(on=dt.date(2024, 11, 5)))
-    _move(
-        any_database,
-        "T-CH-U",
-        Action.SUSPEND,
-        ActionInput(
-            on=dt.date(2024, 11, 19), suspension_reason=SuspensionReason.AWAITING_INFORMATION
-        ),
-    )
+    _acknowledge_and_suspend(any_database)
 
     def suspended_in_the_program(session: sa.orm.Session) -> None:
         # A case recorded in the program never has undated days, whatever it holds.

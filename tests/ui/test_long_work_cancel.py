@@ -138,6 +138,29 @@ def test_counting_the_code_figures_shows_progress_and_cancel(
     assert not page.progress.isVisible() and _code_buttons_enabled(page) == [True] * 6
 
 
+LETTER_FIGURES = "letter_decisions,7\nletter_upheld_percent,50\n"
+
+
+def _loading_letter_figures(
+    qtbot: Any,
+    context: AppContext,
+    runner: Runner,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    text: str,
+) -> tuple[Any, Held]:
+    """The Code page, its figures counted, loading the letter's figures from a file with
+    ``text``; the work held, to be run or cancelled by the test."""
+    page = _code_page(qtbot, context)
+    page.activate()
+    assert page.assessment is not None and not page.progress.isVisible()
+    figures = tmp_path / "letter.csv"
+    figures.write_text(text, encoding="utf-8")
+    held = Held(runner, monkeypatch)
+    page.load_figures(figures)
+    return page, held
+
+
 def test_cancelled_letter_figures_are_not_saved(
     qtbot: Any,
     manager_context: AppContext,
@@ -146,13 +169,9 @@ def test_cancelled_letter_figures_are_not_saved(
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
-    page = _code_page(qtbot, manager_context)
-    page.activate()
-    assert page.assessment is not None and not page.progress.isVisible()
-    figures = tmp_path / "letter.csv"
-    figures.write_text("letter_decisions,7\nletter_upheld_percent,50\n", encoding="utf-8")
-    held = Held(runner, monkeypatch)
-    page.load_figures(figures)
+    page, held = _loading_letter_figures(
+        qtbot, manager_context, runner, monkeypatch, tmp_path, LETTER_FIGURES
+    )
     assert page.progress.isVisible() and not page.load_figures_button.isEnabled()
     # Cancelled once the figures were saved, before the change was committed.
     shown = held.run_cancelled(page.progress, lambda text: text.startswith("Saving"))
@@ -176,14 +195,11 @@ def test_letter_figures_saved_as_cancel_is_pressed_are_shown_saved(
 ) -> None:
     """Cancel pressed while the change is being committed comes too late to stop it: the
     page must say the figures were saved (they were), not that nothing was."""
-    page = _code_page(qtbot, manager_context)
-    page.activate()
-    figures = tmp_path / "letter.csv"
-    figures.write_text("letter_decisions,7\nletter_upheld_percent,50\n", encoding="utf-8")
-    held = Held(runner, monkeypatch)
     heard: list[OpChanges] = []
     runner.changed.connect(heard.append)
-    page.load_figures(figures)
+    page, held = _loading_letter_figures(
+        qtbot, manager_context, runner, monkeypatch, tmp_path, LETTER_FIGURES
+    )
     job = held.run_cancelled_late(page.progress)
     assert job.cancelled
     assert page.status.text() == "The letter's figures are loaded from letter.csv and saved."
@@ -275,12 +291,9 @@ def test_a_change_elsewhere_does_not_cancel_loading_the_letters_figures(
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
-    page = _code_page(qtbot, manager_context)
-    page.activate()
-    figures = tmp_path / "letter.csv"
-    figures.write_text("letter_decisions,7\n", encoding="utf-8")
-    held = Held(runner, monkeypatch)
-    page.load_figures(figures)
+    page, held = _loading_letter_figures(
+        qtbot, manager_context, runner, monkeypatch, tmp_path, "letter_decisions,7\n"
+    )
     job = page.progress.job
     assert job is not None
     page.data_changed(OpChanges.of(Change.CASES))  # another screen saved a case
