@@ -296,6 +296,22 @@ def test_staff_work_under_their_own_logins(
         )
         form = run_operation(manager_db, manager, TODAY, privacy_ops.equality_answers, person).value
         assert form.answers is not None and form.answers.sex == "Female"
+        # A closure day inside the officer's open corporate case's count re-times it,
+        # through the manager's own login, and the moved date is in the manager's name.
+        from crm_desktop.db.models import DueDateChange, Stage
+        from crm_desktop.operations import admin as admin_ops
+
+        added = run_operation(
+            manager_db, manager, TODAY, admin_ops.add_closure_day, dt.date(2024, 3, 5), "Move"
+        ).value
+        assert added.stages_moved >= 1
+        with manager_db.session() as session:
+            moved_by = session.scalars(
+                sa.select(DueDateChange.changed_by)
+                .join(Stage, Stage.id == DueDateChange.stage_id)
+                .where(Stage.case_id == handle.case_id, DueDateChange.cause == "calendar")
+            ).all()
+        assert moved_by and set(moved_by) == {manager.username}
         with manager_db.session() as session:
             (equality,) = [s for s in annual_report(session, 2024).sections if s.key == "equality"]
             assert equality.tables
