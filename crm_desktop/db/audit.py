@@ -57,6 +57,7 @@ NOT_AUDITED_TABLES = frozenset(
         "outbox_message",
         "redaction_log",
         "reference_counter",
+        "reference_pool",
         "retention_event",
         "subject_access_request",
     }
