@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from crm_desktop.domain.eligibility import is_available
 from crm_desktop.errors import ConflictError, ValidationError
 from crm_desktop.operations import investigators
 from crm_desktop.operations.core import Change, Operation
@@ -90,11 +91,11 @@ def fees_text(member: PoolMember) -> str:
 
 
 def availability_text(member: PoolMember, today: dt.date) -> str:
-    if member.unavailable_until is not None and member.unavailable_until > today:
+    if is_available(member.available, member.unavailable_until, today):
+        return "Yes"
+    if member.unavailable_until is not None:
         return f"No, back {date_text(member.unavailable_until)}"
-    if not member.available:
-        return "No, until further notice"
-    return "Yes"
+    return "No, until further notice"
 
 
 def on_time_text(good: int, total: int) -> str:

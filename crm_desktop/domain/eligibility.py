@@ -39,9 +39,10 @@ paras. 49-52; the Children Act 1989 Representations Procedure (England) Regulati
   In particular an IP holds no other role on the same complaint (para. 51). A declined
   offer is not a role held. Nor may anyone who is a party to the case (complainant, the
   person it is about, on whose behalf, advocate, named staff) investigate or review it.
-- Unavailable: ``available`` is off, or ``unavailable_until`` is after the day asked
-  about: warning. ``unavailable_until`` is the day they are back: on that day itself
-  there is no warning.
+- Unavailable: ``unavailable_until`` is after the day asked about, or there is no such
+  date and ``available`` is off (until further notice): warning. ``unavailable_until``
+  is the day they are back: from that day there is no warning, whatever ``available``
+  says (:func:`is_available`).
 """
 
 from __future__ import annotations
@@ -596,6 +597,15 @@ def _service(c: CandidateFacts, case: CaseFacts, today: dt.date) -> Iterable[Fin
             f"{c.name} works in {area}, the service complained about.",
             RULE_IO_SERVICE,
         )
+    elif _same_name(c.home_service_area_name, case.service_area_name):
+        # One service can be listed under two procedures (a children's service that
+        # also takes corporate complaints): the same name is for a person to judge.
+        yield Finding(
+            Eligibility.WARNING,
+            f"{c.name} works in a service area also called {area}, listed under another "
+            "procedure: if it is the same service, they may not investigate this complaint.",
+            RULE_IO_SERVICE,
+        )
     else:
         home = c.home_service_area_name or "another service"
         yield Finding(
@@ -603,6 +613,13 @@ def _service(c: CandidateFacts, case: CaseFacts, today: dt.date) -> Iterable[Fin
             f"{c.name} is an employee from {home}, not from {area}.",
             RULE_IO_SERVICE,
         )
+
+
+def _same_name(one: str | None, other: str | None) -> bool:
+    return (
+        bool(one and other)
+        and " ".join(str(one).split()).casefold() == " ".join(str(other).split()).casefold()
+    )
 
 
 def _line_management(c: CandidateFacts, case: CaseFacts) -> Iterable[Finding]:
@@ -673,23 +690,38 @@ def _other_roles(c: CandidateFacts, role: AssignmentRole, case: CaseFacts) -> It
         )
 
 
+def is_available(available: bool, unavailable_until: dt.date | None, on: dt.date) -> bool:
+    """Free for new appointments on ``on``. A "back on" date (``unavailable_until``)
+    decides on its own: unavailable before it, available from that day, whatever the
+    "available" tick says; without one, the tick decides (off: until further notice)."""
+    if unavailable_until is not None:
+        return unavailable_until <= on
+    return available
+
+
 def _availability(c: CandidateFacts, today: dt.date) -> Iterable[Finding]:
     until = c.unavailable_until
-    if not c.available:
-        back = f" until {format_date(until)}" if until is not None and until > today else ""
-        yield Finding(
-            Eligibility.WARNING,
-            f"{c.name} is marked as unavailable{back}.",
-            RULE_AVAILABILITY,
-        )
-    elif until is not None and until > today:
+    if is_available(c.available, until, today):
+        yield Finding(Eligibility.ALLOWED, f"{c.name} is available.", RULE_AVAILABILITY)
+    elif until is None:
+        yield Finding(Eligibility.WARNING, f"{c.name} is marked as unavailable.", RULE_AVAILABILITY)
+    else:
         yield Finding(
             Eligibility.WARNING,
             f"{c.name} is unavailable until {format_date(until)}.",
             RULE_AVAILABILITY,
         )
-    else:
-        yield Finding(Eligibility.ALLOWED, f"{c.name} is available.", RULE_AVAILABILITY)
+
+
+def not_independent(candidate: CandidateFacts, role: AssignmentRole, on: dt.date) -> list[str]:
+    """Why ``candidate`` is not (or no longer) independent enough to act as ``role`` on
+    ``on``; empty when they are. A panel is three independent persons when it sits (reg.
+    19(2)), not only when they were appointed."""
+    return [
+        f.reason
+        for f in _independence(candidate, AssignmentRole(role), on)
+        if f.outcome == Eligibility.REFUSED
+    ]
 
 
 def check(

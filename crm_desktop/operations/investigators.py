@@ -67,7 +67,7 @@ def _own(ctx: OpContext, assignment_id: int) -> None:
 @operation(Permission.MANAGE_POOL)
 def pool(ctx: OpContext, available_only: bool = False) -> list[inv.PoolMember]:
     """Everyone in the investigator pool, with their load and on-time record."""
-    return inv.list_pool(ctx.session, available_only=available_only)
+    return inv.list_pool(ctx.session, available_on=ctx.today if available_only else None)
 
 
 @operation(Permission.MANAGE_POOL)

@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -549,13 +549,19 @@ def set_fees(
     return _member_view(session, person)
 
 
-def list_pool(session: Session, *, available_only: bool = False) -> list[PoolMember]:
-    """Everyone in the pool, by name, with their current load."""
+def list_pool(session: Session, *, available_on: dt.date | None = None) -> list[PoolMember]:
+    """Everyone in the pool, by name, with their current load; with ``available_on``,
+    only those free for new appointments that day (:func:`rules.is_available`)."""
     query = sa.select(Person).where(
         Person.is_investigator.is_(True), Person.anonymised_at.is_(None)
     )
-    if available_only:
-        query = query.where(Person.available.is_(True))
+    if available_on is not None:
+        query = query.where(
+            sa.or_(
+                Person.unavailable_until <= available_on,
+                sa.and_(Person.unavailable_until.is_(None), Person.available.is_(True)),
+            )
+        )
     areas, load, on_time = _area_names(session), current_load(session), _on_time(session)
     people = session.scalars(query.order_by(Person.full_name, Person.id))
     return [_member(p, areas, load, on_time) for p in people]
@@ -697,6 +703,21 @@ def eligibility(
     code = _role(role)
     case, stage = _case_and_stage(session, case_id, stage_id)
     return _verdict(session, case, stage, _person(session, person_id), code, today)
+
+
+def not_independent_now(
+    session: Session, appointments: Iterable[tuple[int, AssignmentRole]], on: dt.date
+) -> list[str]:
+    """For appointed (person id, role) pairs, every reason one of them is not independent
+    on ``on`` (their details may have changed since they were appointed)."""
+    areas = _area_names(session)
+    return [
+        reason
+        for person_id, role in appointments
+        for reason in rules.not_independent(
+            _candidate(_person(session, person_id), areas), role, on
+        )
+    ]
 
 
 def _verdict(

@@ -77,6 +77,7 @@ from crm_desktop.errors import IllegalTransition, NotFound, ValidationError
 from crm_desktop.services import clock
 from crm_desktop.services.calendar_service import timescales, working_calendar
 from crm_desktop.services.cases import check_not_future, load_case, touch
+from crm_desktop.services.investigators import not_independent_now
 
 
 @dataclass(frozen=True)
@@ -443,6 +444,15 @@ def _hold_panel(
             raise ValidationError(
                 "The Independent Person from Stage 2 cannot sit on the review panel."
             )
+    reasons = not_independent_now(
+        session, ((a.person_id, AssignmentRole(a.role)) for a in panel), data.on
+    )
+    if reasons:
+        raise ValidationError(
+            "The panel must be three independent people when it meets (reg. 19(2)): "
+            + " ".join(reasons)
+            + " Replace them (People tab, Appoint…), then record the meeting."
+        )
     step = clock.record_panel(session, stage.id, data.on, actor.username)
     if step.late_by:
         assert step.due is not None

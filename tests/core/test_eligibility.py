@@ -364,6 +364,21 @@ def test_an_io_employed_in_another_service_is_allowed() -> None:
     )
 
 
+def test_an_io_from_a_service_of_the_same_name_in_another_list_is_a_warning() -> None:
+    # "Through Care" is a children's service area and, under Worcestershire Children
+    # First, a corporate one too: the same service, in two lists.
+    candidate = person(
+        is_employee=True, home_service_area_id=999, home_service_area_name=" through  care"
+    )
+    verdict = check(candidate, IO, stage_two(), TODAY)
+    assert verdict.outcome == Eligibility.WARNING
+    assert verdict.reasons == (
+        "Pat Jones works in a service area also called Through Care, listed under another "
+        "procedure: if it is the same service, they may not investigate this complaint.",
+    )
+    assert verdict.warnings[0].rule == rules.RULE_IO_SERVICE
+
+
 def test_an_external_io_whose_old_service_matches_is_not_from_the_service() -> None:
     candidate = person(home_service_area_id=THROUGH_CARE)  # not an employee
     assert check(candidate, IO, stage_two(), TODAY).outcome == Eligibility.ALLOWED
@@ -507,8 +522,13 @@ def test_someone_marked_unavailable_is_a_warning() -> None:
         (TODAY - dt.timedelta(days=1), Eligibility.ALLOWED),
     ],
 )
-def test_unavailable_until_is_the_day_they_are_back(until: dt.date, expected: Eligibility) -> None:
-    verdict = check(person(unavailable_until=until), IO, stage_two(), TODAY)
+@pytest.mark.parametrize("ticked", [True, False])
+def test_unavailable_until_is_the_day_they_are_back(
+    until: dt.date, expected: Eligibility, ticked: bool
+) -> None:
+    # The pool screen records a "back on" date with "available" unticked: from that day
+    # they are available again without anyone ticking it.
+    verdict = check(person(available=ticked, unavailable_until=until), IO, stage_two(), TODAY)
     assert verdict.outcome == expected
     if expected == Eligibility.WARNING:
         assert verdict.reasons == ("Pat Jones is unavailable until 4 Jun 2024.",)

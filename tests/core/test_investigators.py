@@ -261,6 +261,14 @@ def test_availability_and_fees(database: Database) -> None:
         write(database, lambda s: inv.set_availability(s, pid, True, back, OFFICER, DAY))
     member = write(database, lambda s: inv.set_availability(s, pid, False, back, OFFICER, DAY))
     assert not member.available and member.unavailable_until == back
+    away = pool(database, "Dee Away", available=False)
+    with database.session() as session:
+        # Back on the date given; someone unticked without a date stays away.
+        for day, expected in ((back - dt.timedelta(days=1), []), (back, ["Chris Lowe"])):
+            free = inv.list_pool(session, available_on=day)
+            assert [m.full_name for m in free] == expected
+        assert {m.full_name for m in inv.list_pool(session)} == {"Chris Lowe", "Dee Away"}
+        assert away not in {m.id for m in inv.list_pool(session, available_on=back)}
     member = write(database, lambda s: inv.set_fees(s, pid, 6000, None, OFFICER))
     assert member.hourly_fee_pence == 6000 and member.daily_fee_pence is None
     with pytest.raises(ValidationError, match="cannot be less than"):

@@ -526,6 +526,38 @@ def test_a_review_panel_needs_three_members_and_not_the_stage_2_ip(driver: Drive
     )
 
 
+def test_a_panel_member_who_is_no_longer_independent_stops_the_meeting(driver: Driver) -> None:
+    handle = _to_children_stage_2(driver)
+    driver.appoint(handle, AssignmentRole.INVESTIGATING_OFFICER)
+    driver.appoint(handle, AssignmentRole.INDEPENDENT_PERSON)
+    for action in (
+        Action.START_INVESTIGATION,
+        Action.RESPOND,
+        Action.REQUEST_NEXT_STAGE,
+        Action.ESCALATE,
+        Action.ACKNOWLEDGE,
+    ):
+        driver.do(handle, action, prepare=action == Action.RESPOND)
+    first, *_ = driver.appoint(handle, AssignmentRole.PANEL_MEMBER, 3)
+
+    def elected(session: Session) -> None:
+        # Accepted as independent, then elected a councillor before the panel met.
+        person = session.get(Person, first)
+        assert person is not None
+        person.is_elected_member = True
+
+    driver.db.write(elected)
+    driver.refresh(handle)
+    refused(
+        driver,
+        handle,
+        Action.HOLD_PANEL,
+        r"three independent people when it meets \(reg\. 19\(2\)\): Investigator \d+ is an "
+        "elected member of the council",
+        prepare=False,
+    )
+
+
 def test_a_late_request_for_the_next_stage_needs_a_manager_and_a_reason(driver: Driver) -> None:
     handle = driver.create(CHILDREN)
     driver.do(handle, Action.ACKNOWLEDGE)

@@ -7,6 +7,7 @@ Every model behind these screens passes qtmodeltester: empty, filled and reset."
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -34,7 +35,7 @@ from tests.ui.conftest import TODAY
 from ui.assign_dialog import AssignDialog
 from ui.case_form import CaseDialog
 from ui.context import AppContext
-from ui.investigators_page import InvestigatorsPage, parse_money
+from ui.investigators_page import InvestigatorsPage, availability_text, parse_money
 from ui.main_window import MainWindow
 from ui.notifier import RecordingNotifier
 from ui.widgets import RowsModel, to_qdate
@@ -667,3 +668,19 @@ def test_the_pool_form_records_a_partner_and_a_management_line(
     assert member.partner_left_employment_on == TODAY - dt.timedelta(days=400)
     assert member.manages_service_area_id == area_id
     assert member.manages_directorate_id == directorate_id
+
+
+def test_the_pool_shows_someone_back_from_the_day_they_return(database: Database) -> None:
+    back = TODAY + dt.timedelta(days=7)
+    with database.session() as session:
+        officer = Actor("officer", UserRole.OFFICER)
+        pid = inv.add_to_pool(session, PoolMemberInput(full_name="Ray Back"), officer, TODAY).id
+        inv.set_availability(session, pid, False, back, officer, TODAY)
+        session.flush()
+        (member,) = inv.list_pool(session)
+        session.rollback()
+    assert availability_text(member, back - dt.timedelta(days=1)) == "No, back 9 Jun 2025"
+    assert availability_text(member, back) == "Yes"
+    assert availability_text(dataclasses.replace(member, unavailable_until=None), back) == (
+        "No, until further notice"
+    )
