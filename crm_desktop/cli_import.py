@@ -6,8 +6,8 @@
 The file format is IMPORT_FORMAT.md's. Exit status 0 with a one-paragraph summary on
 standard output when the file imports (or, with ``--dry-run``, would import) cleanly;
 2 with the errors on standard error otherwise, one per line
-(``row N, COLUMN: reason``; the first 50, then a line counting the rest), then a last
-line saying nothing was imported. A file that
+(``row N, COLUMN: reason``, every one), then a last line saying nothing was
+imported. A file that
 cannot be read at all is one line on standard error, exit status 2, and the database is
 not opened.
 """
@@ -20,7 +20,7 @@ from typing import Any
 
 from crm_desktop.cli import PrintedProgress, open_for_command, run_command
 from crm_desktop.operations.core import NO_PROGRESS
-from crm_desktop.services.importer import listed_errors, read_rows, summary
+from crm_desktop.services.importer import read_rows, summary
 
 __all__ = ["register"]
 
@@ -86,11 +86,8 @@ def cmd_import_cases(args: argparse.Namespace) -> int:
         if isinstance(progress, PrintedProgress):
             progress.end()
     if not result.ok:
-        shown, more = listed_errors(result.errors)
-        for error in shown:
+        for error in result.errors:
             print(error, file=sys.stderr)
-        if more:
-            print(more, file=sys.stderr)
         count = len(result.errors)
         print(
             f"Nothing was imported: {count} error{'s' * (count != 1)} in {args.file}. Correct "

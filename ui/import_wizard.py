@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from crm_desktop.domain.enums import Kind, Procedure
 from crm_desktop.operations import imports
-from crm_desktop.services.importer import ImportResult, RawRows, listed_errors, summary
+from crm_desktop.services.importer import ImportResult, RawRows, summary
 from ui.context import AppContext
 from ui.files import AskPath, ask_open_path
 from ui.runner import Job
@@ -240,15 +240,13 @@ class CheckPage(QWizardPage):
         self.details.setText("\n".join(details))
         if result.errors:
             count = len(result.errors)
-            listed, not_listed = listed_errors(result.errors)
-            self.errors_model.set_rows(listed)
+            self.errors_model.set_rows(list(result.errors))
             self.errors_view.setVisible(True)
             self.counts_view.setVisible(False)
             self.verdict.setText(
                 f"{count:,} error{'s' * (count != 1)} in the file ({result.rows:,} rows read). "
                 "Nothing can be imported until every one is put right: correct the file and "
                 "choose it again, or tick an option above if it fits."
-                + (f" {not_listed}" if not_listed else "")
             )
         else:
             self.counts_view.setVisible(True)
@@ -361,7 +359,7 @@ class ImportPage(QWizardPage):
         self.result = result
         if result.errors:
             # The database changed since the check (someone added a case): nothing written.
-            self.errors_model.set_rows(listed_errors(result.errors)[0])
+            self.errors_model.set_rows(list(result.errors))
             self.errors_view.setVisible(True)
             show_error(
                 self.message,

@@ -175,7 +175,6 @@ __all__ = [
     "check_import",
     "import_in_session",
     "import_rows",
-    "listed_errors",
     "plan_result",
     "read_rows",
     "run_import",
@@ -232,8 +231,6 @@ MAX_SUSPENDED_DAYS = 2000
 MAX_FILE_BYTES = 256 * 1024 * 1024  # a CSV, or an XLSX's parts once unpacked
 MAX_ROWS = 1_048_576  # Excel's own limit
 MAX_CELLS = 10_000_000
-# Errors listed to the user; the rest are counted ("and 9,950 more").
-MAX_LISTED_ERRORS = 50
 PROGRESS_EVERY = 500  # rows checked between reports of how far the check has got
 
 Step = Callable[[int, int, str], None]
@@ -1138,8 +1135,10 @@ class _Checker:
         for reference, case_rows in groups.items():
             if reference in existing:
                 if self.skip_existing:
+                    # Left as it is, but its rows are checked like the rest: the whole
+                    # file is checked, and any error stops the import.
                     skipped.append(reference)
-                    self.errors.pop(reference, None)
+                    self._case(reference, case_rows)
                     continue
                 self.error(
                     reference,
@@ -1613,6 +1612,8 @@ class _Checker:
         name, _ = self._one_name(reference, rows, "complainant_name", names=False)
         email, _ = self._one_name(reference, rows, "complainant_email", names=False)
         summary, _ = self._one_name(reference, rows, "summary", names=False)
+        # A summary is kept exactly as written, spaces alone included.
+        summary = summary or next((r.summary for r in rows if r.summary), "")
         consistent = all((r.kind, r.procedure) == (kind, procedure) for r in rows)
         if kind == Kind.COMPLAINT and procedure is not None and consistent:
             self._stage_order(reference, procedure, rows)
@@ -1633,8 +1634,9 @@ class _Checker:
         categories: list[RefId] = []
         if procedure == Procedure.ADULT:  # elsewhere already an error on its row
             categories = self._names(reference, rows, procedure, "service_categories")
-        # A case with any error is not planned (nothing is written when there is one).
-        if self.errors.get(reference) or received is None or area is None:
+        # A case with any error is not planned (nothing is written when there is one),
+        # nor one when a column it needs is missing from the file (an error of the file's).
+        if self.errors.get(reference) or self.needed_columns or received is None or area is None:
             return None
         stages = self._stages(reference, procedure, rows) if kind == Kind.COMPLAINT else ()
         if self.errors.get(reference):
@@ -2928,20 +2930,6 @@ def _breakdown(result: ImportResult) -> str:
     return "; ".join(parts)
 
 
-def listed_errors(errors: Sequence[ImportRowError]) -> tuple[list[ImportRowError], str]:
-    """The first :data:`MAX_LISTED_ERRORS` errors, and a line counting the rest (empty
-    when every error is listed)."""
-    shown = list(errors[:MAX_LISTED_ERRORS])
-    rest = len(errors) - len(shown)
-    more = (
-        f"… and {rest:,} more error{'s' * (rest != 1)} not listed (correct these first: "
-        "many of the rest are often the same mistake)."
-        if rest > 0
-        else ""
-    )
-    return shown, more
-
-
 def summary(result: ImportResult) -> str:
     """One paragraph: what was (or would be) imported, and what was skipped."""
     verb = "Would import" if result.dry_run else "Imported"
@@ -2963,7 +2951,7 @@ def summary(result: ImportResult) -> str:
         more = len(result.skipped) - _SHOWN_SKIPPED
         if more > 0:
             shown += f" and {more:,} more"
-        was = "would be" if result.dry_run else "were"
+        was = "would be" if result.dry_run else ("was" if len(result.skipped) == 1 else "were")
         text += (
             f" {_plural(len(result.skipped), 'case')} already in the database {was} skipped: "
             f"{shown}."

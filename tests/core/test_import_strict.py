@@ -194,17 +194,17 @@ def test_too_many_cells_are_refused_before_reading(
     assert len(read_rows(path)) == 10
 
 
-def test_at_most_fifty_errors_are_listed_and_the_rest_counted(
+def test_every_error_is_listed(
     database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     rows = [row(reference=f"E-{n:04d}", received="never") for n in range(1, 201)]
     path = write_csv(tmp_path / "many.csv", rows)
     assert main(["--database", str(database.engine.url), "import", "cases", str(path)]) == 2
     lines = capsys.readouterr().err.splitlines()
-    assert len(lines) == 52
-    assert lines[49].startswith("row 51, received")
-    assert lines[50].startswith("… and 150 more errors not listed")
-    assert "200 errors" in lines[51]
+    assert len(lines) == 201
+    assert [line.split(",")[0] for line in lines[:200]] == [f"row {n}" for n in range(2, 202)]
+    assert all(", received: " in line for line in lines[:200])
+    assert "200 errors" in lines[200]
 
 
 @pytest.mark.parametrize(
@@ -253,3 +253,19 @@ def test_suspended_days_beyond_any_clock_are_a_row_error(
     path = write_csv(tmp_path / "days.csv", [row(suspended_working_days="99999999999")])
     result = do_import(database, path, dry_run=True)
     assert [(e.row, e.column) for e in result.errors] == [(2, "suspended_working_days")]
+
+
+@pytest.mark.parametrize("missing", ["stage", "stage_started"])
+def test_a_complaint_file_without_a_stage_column_lists_the_error(
+    database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str], missing: str
+) -> None:
+    header = [c for c in COLUMNS if c != missing]
+    path = write_csv(tmp_path / "no-stage.csv", [row(reference="NS-1")], header)
+    before = table_counts(database)
+    for dry_run in ([], ["--dry-run"]):
+        command = ["--database", str(database.engine.url), "import", "cases", str(path)]
+        assert main([*command, *dry_run]) == 2
+        lines = capsys.readouterr().err.splitlines()
+        assert lines[0].startswith(f"row 1, {missing}: the column is missing; it is required")
+        assert lines[-1].startswith("Nothing was imported: 1 error in")
+    assert table_counts(database) == before

@@ -63,6 +63,7 @@ from crm_desktop.services.importer import (
     ImportResult,
     read_rows,
     run_import,
+    summary,
 )
 from crm_desktop.services.timeline import case_timeline
 from crm_desktop.services.workflow import ActionInput, available_actions, case_state, perform
@@ -1350,6 +1351,16 @@ def test_skip_existing_never_duplicates_a_case(tmp_path: Path, database: Databas
         references = session.scalars(sa.select(Case.reference)).all()
     assert len(references) == len(set(references)) == 16
 
+    # The cases skipped are still checked: the whole file is, and any error stops it.
+    rows = example_rows()
+    rows[0] = {**rows[0], "received": "31/02/2022"}
+    broken = write_csv(tmp_path / "broken.csv", [*rows, row(reference="NEW-2")])
+    refused = do_import(database, broken, skip_existing=True)
+    assert not refused.ok
+    assert [(e.row, e.column) for e in refused.errors] == [(2, "received")]
+    with database.session() as session:
+        assert session.scalar(sa.select(Case.id).where(Case.reference == "NEW-2")) is None
+
 
 def test_add_missing_reference_data_creates_the_names(tmp_path: Path, database: Database) -> None:
     rows = [
@@ -1640,3 +1651,14 @@ def test_a_code_stage_answered_before_its_acknowledgement_was_due_is_in_time(
         "separate acknowledgement was needed."
     )
     assert late.late and "6.2" in (late.provision or "")
+
+
+def test_a_summary_of_spaces_is_kept_and_one_skipped_case_reads_well(
+    tmp_path: Path, database: Database
+) -> None:
+    path = write_csv(tmp_path / "spaces.csv", [row(reference="SP-1", summary="   ")])
+    assert do_import(database, path).ok
+    with database.session() as session:
+        assert session.scalar(sa.select(Case.summary).where(Case.reference == "SP-1")) == "   "
+    again = do_import(database, path, skip_existing=True)
+    assert "1 case already in the database was skipped: SP-1." in summary(again)
