@@ -57,7 +57,6 @@ NOT_AUDITED_TABLES = frozenset(
         "outbox_message",
         "redaction_log",
         "reference_counter",
-        "reference_pool",
         "retention_event",
         "subject_access_request",
     }

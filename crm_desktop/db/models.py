@@ -386,22 +386,6 @@ class ReferenceCounter(Base):
     last_number: Mapped[int] = mapped_column(default=0)
 
 
-class ReferencePool(Base):
-    """Numbers counted out (:class:`ReferenceCounter`) and not yet given to a case.
-
-    A new case takes the lowest number no other save holds (on PostgreSQL ``FOR UPDATE
-    SKIP LOCKED``), so officers recording cases at the same moment do not queue at the
-    counter; a save that fails puts its number back (its delete is rolled back) for the
-    next case, so the numbers given out still have no gaps.
-    """
-
-    __tablename__ = "reference_pool"
-
-    prefix: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
-    year: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-
-
 class Case(Versioned, Base):
     """A representation: a complaint, a compliment or a comment."""
 

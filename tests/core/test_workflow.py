@@ -54,7 +54,6 @@ from crm_desktop.operations import cases as case_ops
 from crm_desktop.operations import run_operation
 from crm_desktop.operations import workflow as ops
 from crm_desktop.services.cases import (
-    REFERENCE_BATCH,
     NewCase,
     PersonInput,
     PointInput,
@@ -144,56 +143,6 @@ def test_the_counter_skips_references_already_taken(driver: Driver) -> None:
     handle = driver.create(CORPORATE)
     with driver.db.session() as session:
         assert session.get(Case, handle.case_id).reference == "COR-2024-00003"  # type: ignore[union-attr]
-
-
-def _references(db: Database) -> list[str]:
-    with db.session() as session:
-        return sorted(session.scalars(sa.select(Case.reference)).all())
-
-
-def test_a_save_that_fails_gives_its_number_to_the_next_case(any_database: Database) -> None:
-    driver = Driver(any_database)
-    driver.create(CORPORATE)
-
-    def fails(session: Session) -> None:
-        create_case(session, _new(), OFFICER, TODAY)
-        raise ValidationError("The officer cancelled.")
-
-    with pytest.raises(ValidationError):
-        any_database.write(fails)
-    driver.create(CORPORATE)
-    assert _references(any_database) == ["COR-2024-00001", "COR-2024-00002"]
-
-
-def test_numbers_run_on_past_the_batch_counted_out(database: Database) -> None:
-    driver = Driver(database)
-    for _ in range(REFERENCE_BATCH + 2):
-        driver.create(CORPORATE)
-    assert _references(database) == [f"COR-2024-{n:05d}" for n in range(1, REFERENCE_BATCH + 3)]
-
-
-@pytest.mark.postgres
-def test_officers_recording_cases_at_once_do_not_wait_for_each_other(
-    postgres_database: Database,
-) -> None:
-    db = postgres_database
-    Driver(db).create(CORPORATE)
-    first = db.write_sessions()
-    try:
-        # The first officer's save has taken its number and not yet committed.
-        create_case(first, _new(), OFFICER, TODAY)
-        first.flush()
-
-        def second(session: Session) -> str:
-            # A wait for the first save's rows would fail here rather than hang.
-            session.execute(sa.text("SET LOCAL lock_timeout = '300ms'"))
-            return create_case(session, _new(), OFFICER, TODAY).reference
-
-        assert db.write(second, attempts=1) == "COR-2024-00003"
-        first.commit()
-    finally:
-        first.close()
-    assert _references(db) == ["COR-2024-00001", "COR-2024-00002", "COR-2024-00003"]
 
 
 def _new(**changes: object) -> NewCase:
