@@ -318,6 +318,7 @@ class CandidateFacts:
     person_id: int | None
     name: str
     in_pool: bool = True
+    email: str | None = None
     is_employee: bool = False
     home_service_area_id: int | None = None
     home_service_area_name: str | None = None
@@ -353,6 +354,8 @@ class CaseParty:
 
     person_id: int
     role: PartyRole
+    name: str = ""
+    email: str | None = None
 
 
 @dataclass(frozen=True)
@@ -654,6 +657,17 @@ def _other_roles(c: CandidateFacts, role: AssignmentRole, case: CaseFacts) -> It
                 Eligibility.REFUSED,
                 f"{c.name} is {_PARTY_LABELS[party.role]} on this case.",
                 rule,
+            )
+        elif _same_name(party.name, c.name) or _same_name(party.email, c.email):
+            # Recorded apart (a complainant typed in, not chosen from the people known):
+            # perhaps the same person, for someone to check.
+            conflict = True
+            same = "name" if _same_name(party.name, c.name) else "email address"
+            yield Finding(
+                Eligibility.WARNING,
+                f"{c.name} has the same {same} as {_PARTY_LABELS[party.role]} on this case: "
+                "check they are not the same person.",
+                RULE_IP_INDEPENDENT if role in INDEPENDENT_ROLES else RULE_NO_PART,
             )
     seen: set[tuple[AssignmentRole, int]] = set()
     label = role_label(role)

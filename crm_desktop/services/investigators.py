@@ -63,6 +63,7 @@ from crm_desktop.db.models import (
     Person,
     ServiceArea,
     Stage,
+    User,
 )
 from crm_desktop.domain import eligibility as rules
 from crm_desktop.domain.access import Actor
@@ -85,6 +86,7 @@ from crm_desktop.domain.enums import (
     Procedure,
     StageCode,
     StageStatus,
+    UserRole,
 )
 from crm_desktop.domain.financial_year import FinancialYear
 from crm_desktop.domain.formatting import format_date
@@ -591,12 +593,27 @@ def _service_directorate(session: Session, case: Case) -> int | None:
     return case.directorate_id
 
 
-def _candidate(person: Person, areas: dict[int, str]) -> CandidateFacts:
+def _staff_people(session: Session) -> frozenset[int]:
+    """People with an active staff account (officer, service responder, manager or
+    administrator): officers of the council, whether or not "employee" is ticked."""
+    return frozenset(
+        session.scalars(
+            sa.select(User.person_id).where(
+                User.person_id.is_not(None),
+                User.active.is_(True),
+                User.role != UserRole.INVESTIGATOR,
+            )
+        )
+    )
+
+
+def _candidate(person: Person, areas: dict[int, str], staff: frozenset[int]) -> CandidateFacts:
     return CandidateFacts(
         person_id=person.id,
         name=person.full_name,
+        email=person.email,
         in_pool=person.is_investigator and person.anonymised_at is None,
-        is_employee=person.is_employee,
+        is_employee=person.is_employee or person.id in staff,
         home_service_area_id=person.home_service_area_id,
         home_service_area_name=(
             areas.get(person.home_service_area_id) if person.home_service_area_id else None
@@ -648,9 +665,11 @@ def _case_facts(
         for row_id, person_id, name, role, status, stage_id, code in rows
     )
     parties = tuple(
-        rules.CaseParty(person_id, PartyRole(role))
-        for person_id, role in session.execute(
-            sa.select(CaseParty.person_id, CaseParty.role).where(CaseParty.case_id == case.id)
+        rules.CaseParty(person_id, PartyRole(role), name, email)
+        for person_id, role, name, email in session.execute(
+            sa.select(CaseParty.person_id, CaseParty.role, Person.full_name, Person.email)
+            .join(Person, Person.id == CaseParty.person_id)
+            .where(CaseParty.case_id == case.id)
         )
     )
     return CaseFacts(
@@ -711,11 +730,12 @@ def not_independent_now(
     """For appointed (person id, role) pairs, every reason one of them is not independent
     on ``on`` (their details may have changed since they were appointed)."""
     areas = _area_names(session)
+    staff = _staff_people(session)
     return [
         reason
         for person_id, role in appointments
         for reason in rules.not_independent(
-            _candidate(_person(session, person_id), areas), role, on
+            _candidate(_person(session, person_id), areas, staff), role, on
         )
     ]
 
@@ -731,7 +751,7 @@ def _verdict(
 ) -> Verdict:
     areas = _area_names(session)
     facts = _case_facts(session, case, stage, areas, ending=ending)
-    return rules.check(_candidate(person, areas), role, facts, today)
+    return rules.check(_candidate(person, areas, _staff_people(session)), role, facts, today)
 
 
 def appointment_verdict(
@@ -809,6 +829,7 @@ def suggestions(
         raise ValidationError("Ask for at least one suggestion.", "limit")
     case, stage = _case_and_stage(session, case_id, stage_id)
     areas = _area_names(session)
+    staff = _staff_people(session)
     facts = _case_facts(session, case, stage, areas)
     load = current_load(session)
     history = _on_time(session)
@@ -817,7 +838,7 @@ def suggestions(
     )
     found: list[Suggestion] = []
     for person in people:
-        verdict = rules.check(_candidate(person, areas), code, facts, today)
+        verdict = rules.check(_candidate(person, areas, staff), code, facts, today)
         if verdict.is_refused:
             continue
         good, total = history.get(person.id, (0, 0))
@@ -913,6 +934,7 @@ def appointment_choices(
     seen = {c.person_id for c in candidates}
     case, stage = _case_and_stage(session, case_id, stage_id)
     areas = _area_names(session)
+    staff = _staff_people(session)
     facts = _case_facts(session, case, stage, areas)
     for member in list_pool(session):
         if member.id in seen:
@@ -922,7 +944,7 @@ def appointment_choices(
             Candidate(
                 member.id,
                 member.full_name,
-                rules.check(_candidate(person, areas), code, facts, today),
+                rules.check(_candidate(person, areas, staff), code, facts, today),
                 member.open_assignments,
                 member.reports_on_time,
                 member.reports_completed,

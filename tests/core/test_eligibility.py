@@ -341,6 +341,28 @@ def test_a_party_to_the_case_cannot_investigate_it(
     assert verdict.reasons == (f"Pat Jones is {text} on this case.",)
 
 
+@pytest.mark.parametrize(
+    ("party", "same"),
+    [
+        (CaseParty(7, PartyRole.COMPLAINANT, "PAT  JONES", None), "name"),
+        (CaseParty(7, PartyRole.COMPLAINANT, "P. Jones", "Pat@Example.org"), "email address"),
+    ],
+)
+def test_a_party_recorded_apart_with_the_same_name_or_email_is_a_warning(
+    party: CaseParty, same: str
+) -> None:
+    # The complainant was typed in when the case was recorded: a person record of their
+    # own, not the pool member's, but perhaps the same person.
+    verdict = check(person(email="pat@example.org"), IP, stage_two(parties=(party,)), TODAY)
+    assert verdict.outcome == Eligibility.WARNING
+    assert verdict.reasons == (
+        f"Pat Jones has the same {same} as the complainant on this case: check they are not "
+        "the same person.",
+    )
+    other = CaseParty(7, PartyRole.COMPLAINANT, "Sam Lee", "sam@example.org")
+    assert check(person(email="pat@example.org"), IP, stage_two(parties=(other,)), TODAY).is_allowed
+
+
 # ------------------------------------------------------- the service complained about
 
 

@@ -13,7 +13,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from crm_desktop.db.database import Database
-from crm_desktop.db.models import Assignment, AuditEvent, Case, Person, ServiceArea, Stage
+from crm_desktop.db.models import (
+    Assignment,
+    AuditEvent,
+    Case,
+    Person,
+    ServiceArea,
+    Stage,
+    User,
+)
 from crm_desktop.domain.access import Actor
 from crm_desktop.domain.appointments import LIFECYCLE, Step, next_status
 from crm_desktop.domain.calendar import add_calendar_months
@@ -340,6 +348,50 @@ def test_a_members_spouse_is_refused_as_independent_person(database: Database) -
     assert snapshot(database, handle.case_id) == before
     # ... but may be the IO (only the IP must be independent of members and officers).
     assert write(database, lambda s: inv.offer(s, stage_id, spouse, IO, OFFICER, DAY)).id
+
+
+def test_someone_with_a_staff_account_is_an_officer_whatever_the_pool_says(
+    database: Database,
+) -> None:
+    driver = Driver(database)
+    handle = children_stage_two(driver)
+    officer = pool(database, "Ida Stone")  # "employee" not ticked in the pool
+    investigator = pool(database, "Jo Reyes")
+
+    def accounts(session: Session) -> None:
+        session.add(
+            User(
+                username="i.stone",
+                display_name="Ida Stone",
+                role=UserRole.OFFICER,
+                person_id=officer,
+            )
+        )
+        session.add(
+            User(
+                username="j.reyes",
+                display_name="Jo Reyes",
+                role=UserRole.INVESTIGATOR,
+                person_id=investigator,
+            )
+        )
+
+    write(database, accounts)
+    with database.session() as session:
+        verdict = inv.eligibility(session, officer, handle.case_id, IP, DAY)
+        assert verdict.outcome == Eligibility.REFUSED
+        assert "Ida Stone is employed by the council" in verdict.summary()
+        # An investigator's own login is not a staff account.
+        assert inv.eligibility(session, investigator, handle.case_id, IP, DAY).is_allowed
+
+    def disabled(session: Session) -> None:
+        user = session.scalar(sa.select(User).where(User.username == "i.stone"))
+        assert user is not None
+        user.active = False
+
+    write(database, disabled)
+    with database.session() as session:
+        assert inv.eligibility(session, officer, handle.case_id, IP, DAY).is_allowed
 
 
 def test_someone_holding_another_role_on_the_complaint_is_refused(database: Database) -> None:
