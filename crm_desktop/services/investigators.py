@@ -337,10 +337,13 @@ def _area_names(session: Session) -> dict[int, str]:
 
 
 def current_load(session: Session) -> dict[int, int]:
-    """Open appointments (offered or accepted) per person id; people with none are absent."""
+    """Open appointments (offered or accepted, on a stage still open) per person id;
+    people with none are absent. An appointment on a stage that has ended (answered,
+    withdrawn, discontinued) is no longer work in hand, report received or not."""
     rows = session.execute(
         sa.select(Assignment.person_id, sa.func.count())
-        .where(Assignment.status.in_(OPEN_STATUSES))
+        .join(Stage, Stage.id == Assignment.stage_id)
+        .where(Assignment.status.in_(OPEN_STATUSES), Stage.status != StageStatus.CLOSED)
         .group_by(Assignment.person_id)
     )
     return {person_id: int(count) for person_id, count in rows}

@@ -32,6 +32,7 @@ from crm_desktop.domain.enums import (
     Kind,
     Procedure,
     StageCode,
+    StageStatus,
     UserRole,
 )
 from crm_desktop.domain.financial_year import FinancialYear
@@ -294,6 +295,18 @@ def test_removing_someone_with_open_appointments_is_refused(database: Database) 
     with database.session() as session:
         assert [m.full_name for m in inv.list_pool(session)] == ["Dana Fox"]
         assert inv.current_load(session) == {pid: 1}
+
+    def withdrawn(session: Session) -> None:
+        # The complaint was withdrawn before the report came: the offer is not work in
+        # hand any more, and does not keep them in the pool.
+        stage = session.get(Stage, stage_id)
+        assert stage is not None
+        stage.status = StageStatus.CLOSED
+
+    write(database, withdrawn)
+    with database.session() as session:
+        assert inv.current_load(session) == {}
+    write(database, lambda s: inv.remove_from_pool(s, pid, OFFICER))
 
 
 # ------------------------------------------------------------- eligibility and offers
