@@ -222,17 +222,17 @@ def test_saving_checks_fields_and_needs_a_manager(database: Database, built: Bui
     assert saved.subject == "s" and saved.updated_by == "mary"
 
 
-def copy_in_as_an_older_program(database: Database, subject: str, body: str) -> None:
-    """The extension letter as an older program copied its default in: a new row (version
-    1), never saved by anyone."""
+def copy_in_as_an_older_program(
+    database: Database, subject: str, body: str, key: str = "extension"
+) -> None:
+    """A letter (the extension letter unless ``key`` says) as an older program copied its
+    default in: a new row (version 1), never saved by anyone."""
 
     def work(session: sa.orm.Session) -> None:
-        session.execute(
-            sa.delete(CorrespondenceTemplate).where(CorrespondenceTemplate.key == "extension")
-        )
+        session.execute(sa.delete(CorrespondenceTemplate).where(CorrespondenceTemplate.key == key))
         session.add(
             CorrespondenceTemplate(
-                key="extension", name="Extension", subject=subject, body=body, updated_by="system"
+                key=key, name=TEMPLATES[key].name, subject=subject, body=body, updated_by="system"
             )
         )
 
@@ -334,6 +334,38 @@ def test_an_unedited_copy_of_either_earlier_extension_letter_reads_as_today_s(
         with database.session() as session:
             text = load_template(session, "extension")
         assert not text.customised and text.body == default_text("extension")[1]
+
+
+@pytest.mark.parametrize(
+    ("by", "written"),
+    [
+        # The Complaint Handling Code gives no window for asking for Stage 2.
+        ("", "considered at Stage 2. It helps us if you say which points"),
+        ("9 May 2024", "considered at Stage 2. Please tell us by 9 May 2024. It helps us if"),
+    ],
+)
+def test_the_stage_response_gives_a_date_only_where_there_is_one(by: str, written: str) -> None:
+    _subject, body = default_text("stage_response")
+    groups = TEMPLATES["stage_response"].groups
+    context = rendering.sample_context(groups)
+    context["stage"] = rendering.namespace({**vars(context["stage"]), "next_stage_by": by})
+    text = render(body, context)
+    assert written in text
+    assert "tell us by ," not in text
+    assert "but you do not have to give your reasons." in text
+
+
+def test_an_unedited_copy_of_the_earlier_stage_response_reads_as_today_s(
+    database: Database,
+) -> None:
+    from crm_desktop.correspondence.templates import earlier_defaults
+
+    ((subject, body),) = earlier_defaults("stage_response")
+    assert "explaining which points you remain unhappy with and why" in body
+    copy_in_as_an_older_program(database, subject, body, "stage_response")
+    with database.session() as session:
+        text = load_template(session, "stage_response")
+    assert not text.customised and text.body == default_text("stage_response")[1]
 
 
 # --------------------------------------------------------------------------- preview
