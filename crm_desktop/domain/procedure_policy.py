@@ -134,6 +134,9 @@ class StageRules:
     provisions: Mapping[str, str] = field(default_factory=dict)
     # The stage's responder must not be whoever responded at the stage before it.
     different_responder: bool = False
+    # Whether its clock may be suspended. The Complaint Handling Code has no pause: more
+    # time is an extension, told to the complainant with the Ombudsman's details (6.4-6.5).
+    suspension: bool = True
 
     def __post_init__(self) -> None:
         label = StageCode(self.stage).label
@@ -263,6 +266,7 @@ def rules_to_json(rules: PolicyRules) -> str:
                     "buckets": list(s.buckets),
                     "provisions": dict(s.provisions),
                     "different_responder": s.different_responder,
+                    "suspension": s.suspension,
                 }
                 for s in rules.stages
             ],
@@ -309,6 +313,7 @@ def rules_from_json(text: str | Mapping[str, Any]) -> PolicyRules:
                 ),
                 provisions={str(k): str(v) for k, v in dict(entry.get("provisions", {})).items()},
                 different_responder=bool(entry.get("different_responder", False)),
+                suspension=bool(entry.get("suspension", True)),
             )
         )
     return PolicyRules(
@@ -350,6 +355,7 @@ def _code_stage(
         buckets=buckets,
         provisions=prov,
         different_responder=different_responder,
+        suspension=False,
     )
 
 

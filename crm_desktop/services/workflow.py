@@ -181,7 +181,24 @@ def available_actions(session: Session, case_id: int) -> list[Action]:
         StageCode(stage.stage) if stage else None,
         case_state(session, case),
     )
-    return list(table)
+    return [a for a in table if a != Action.SUSPEND or not _no_suspension(session, case, stage)]
+
+
+def _no_suspension(session: Session, case: Case, stage: Stage | None) -> str:
+    """Why the policy the case is handled under does not let its stage's clock be
+    suspended (the Complaint Handling Code's do not); empty when it does."""
+    if stage is None:
+        return ""
+    policy = timescales(session, case.procedure, stage.stage, case.received_on).policy
+    rules = policy.rules.stage(stage.stage) if policy is not None else None
+    if policy is None or rules is None or rules.suspension:
+        return ""
+    where = rules.provision("extension")
+    return (
+        f"Cases under “{policy.name}” do not have their clock suspended: if more time is "
+        f"needed, extend it instead{f' ({where})' if where else ''} and tell the "
+        "complainant why."
+    )
 
 
 # ------------------------------------------------------------------------ perform
@@ -210,6 +227,8 @@ def perform(
             f"You cannot {action.value} this case now ({where}{state.value}). "
             f"What can be done now: {options}."
         )
+    if action == Action.SUSPEND and (why := _no_suspension(session, case, stage)):
+        raise IllegalTransition(why)
     check_required_inputs(action, data, code)
     check_not_future(data.on, today, "date")
     if data.on < case.received_on:

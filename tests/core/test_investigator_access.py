@@ -210,12 +210,19 @@ def test_staff_who_also_investigate_see_their_appointments(
         ),
     )
     officer = Actor("oofficer", UserRole.OFFICER, user.id)
-    with database.session() as session:
-        stage = session.scalar(
-            sa.select(Assignment.stage_id).where(Assignment.id == world.their_assignment)
-        )
-        assert stage is not None
-    run_operation(database, OFFICER, DAY, ops.offer, stage, officer_person, IP)
+    # An officer cannot be an Independent Person (reg. 2) but may be the IO: they take
+    # over from the IO offered the role (a manager decides, their service not recorded).
+    manager = Actor("manager", UserRole.MANAGER)
+    run_operation(
+        database,
+        manager,
+        DAY,
+        ops.replace,
+        world.their_assignment,
+        officer_person,
+        "Moved",
+        override_reason="Works in another service",
+    )
     assert _assigned(database, officer) == {world.theirs}
     mine = run_operation(database, officer, DAY, ops.my_cases).value
     assert [c.case_id for c in mine] == [world.theirs]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,6 +25,7 @@ import pytest
 import sqlalchemy as sa
 
 from crm_desktop.correspondence.reminders import collect_deadlines
+from crm_desktop.db import migrate
 from crm_desktop.db.database import Database
 from crm_desktop.db.models import (
     AuditEvent,
@@ -34,8 +36,9 @@ from crm_desktop.db.models import (
     Stage,
     User,
 )
+from crm_desktop.db.policy_seed import CODE_NAME, CORPORATE_2023_NAME
 from crm_desktop.domain.access import Actor
-from crm_desktop.domain.enums import Kind, Outcome, Procedure, StageCode, UserRole
+from crm_desktop.domain.enums import Kind, Outcome, Procedure, StageCode, SuspensionReason, UserRole
 from crm_desktop.domain.procedure_policy import (
     COMPLAINT_HANDLING_CODE,
     ClockFrom,
@@ -46,7 +49,7 @@ from crm_desktop.domain.procedure_policy import (
     rules_to_json,
 )
 from crm_desktop.domain.workflow import Action
-from crm_desktop.errors import PermissionRefused, ValidationError
+from crm_desktop.errors import IllegalTransition, PermissionRefused, ValidationError
 from crm_desktop.operations import cases as case_ops
 from crm_desktop.operations import procedure_policies as policy_ops
 from crm_desktop.operations import run_operation
@@ -294,6 +297,59 @@ def test_a_response_without_an_acknowledgement_is_late_only_after_its_due_date(
     assert records[answered_late].acknowledgement_breach == (
         "Late acknowledgement: a breach of paragraph 6.2 of the Complaint Handling Code."
     )
+
+
+def test_a_code_case_is_extended_not_suspended(db: Database) -> None:
+    """The Code has no pause (6.3-6.5: more time is an extension, told to the complainant
+    with the Ombudsman's details); the council's 2023 procedure let the clock stop."""
+    olive = _users(db)["olive"]
+    code, old = _create(db, NEW, olive), _create(db, OLD, olive)
+    for case_id, day in ((code, NEW), (old, OLD)):
+        _do(db, case_id, Action.ACKNOWLEDGE, olive, on=day + dt.timedelta(days=1))
+    offered = {
+        case_id: run_operation(db, olive, TODAY, flow_ops.available_actions, case_id).value
+        for case_id in (code, old)
+    }
+    assert Action.SUSPEND not in offered[code] and Action.EXTEND in offered[code]
+    assert Action.SUSPEND in offered[old]
+    before = _stage(db, code)
+    suspend = {
+        "on": _date("2026-04-20"),
+        "suspension_reason": SuspensionReason.AWAITING_INFORMATION,
+    }
+    with pytest.raises(IllegalTransition, match="do not have their clock suspended: if more"):
+        _do(db, code, Action.SUSPEND, olive, **suspend)
+    after = _stage(db, code)
+    assert (after.status, after.due_on, after.version) == (
+        before.status,
+        before.due_on,
+        before.version,
+    )
+    _do(db, old, Action.SUSPEND, olive, **suspend)
+    assert _stage(db, old).status == "suspended"
+
+
+def test_an_upgrade_takes_suspension_out_of_the_code_only(db: Database) -> None:
+    def as_an_older_program_wrote_them(session: sa.orm.Session) -> None:
+        for policy in session.scalars(sa.select(ProcedurePolicy)):
+            rules = json.loads(policy.rules)
+            for stage in rules["stages"]:
+                del stage["suspension"]
+            policy.rules = json.dumps(rules)
+
+    migrate.downgrade(db.engine, "0013")
+    db.write(as_an_older_program_wrote_them)
+    with db.session() as session:
+        for policy in session.scalars(sa.select(ProcedurePolicy)):
+            assert all(s.suspension for s in rules_from_json(policy.rules).stages)
+    migrate.upgrade(db.engine)
+    with db.session() as session:
+        suspension = {
+            policy.name: {s.suspension for s in rules_from_json(policy.rules).stages}
+            for policy in session.scalars(sa.select(ProcedurePolicy))
+        }
+    assert suspension[CODE_NAME] == {False}
+    assert suspension[CORPORATE_2023_NAME] == {True}
 
 
 def test_a_late_acknowledgement_under_the_code_is_a_breach_of_6_2(db: Database) -> None:

@@ -1,0 +1,59 @@
+"""The Complaint Handling Code has no suspension of the clock: ``suspension: false`` on
+each stage of the Code's procedure policy.
+
+The Code gives 10 (Stage 2: 20) working days from the acknowledgement and an extension
+of no more than 10 (20) without good reason, told to the complainant with the
+Ombudsman's details (paragraphs 6.3 to 6.5); it has no pause. The program let an officer
+suspend a Code stage, which moved its due date and took the days off the working days
+the Code's report counted. A policy's rules now say whether a stage may be suspended;
+every stored version of the Code (its ``source`` names the Code) is given ``false`` on
+each stage, edited or not. Stages suspended already can still be resumed.
+
+Revision ID: 0014
+Revises: 0013
+Create Date: 2026-12-06
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0014"
+down_revision: str | None = "0013"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# As crm_desktop.domain.procedure_policy.CODE_SOURCE says it (kept here: a migration
+# does not change when the program does).
+CODE_SOURCE = "Local Government and Social Care Ombudsman, Complaint Handling Code, Part 7"
+
+
+def _set_suspension(allowed: bool) -> None:
+    bind = op.get_bind()
+    rows = bind.execute(sa.text("SELECT id, rules FROM procedure_policy")).all()
+    for policy_id, text in rows:
+        try:
+            rules = json.loads(text)
+        except (TypeError, ValueError):
+            continue
+        if not isinstance(rules, dict) or rules.get("source") != CODE_SOURCE:
+            continue
+        for stage in rules.get("stages", []):
+            if isinstance(stage, dict):
+                stage["suspension"] = allowed
+        bind.execute(
+            sa.text("UPDATE procedure_policy SET rules = :rules WHERE id = :id"),
+            {"rules": json.dumps(rules, sort_keys=True, ensure_ascii=False), "id": policy_id},
+        )
+
+
+def upgrade() -> None:
+    _set_suspension(False)
+
+
+def downgrade() -> None:
+    _set_suspension(True)
