@@ -44,6 +44,7 @@ from crm_desktop.domain.financial_year import FinancialYear
 from crm_desktop.domain.formatting import format_date
 from crm_desktop.domain.procedure_policy import CODE_EFFECTIVE_FROM, ClockFrom, PolicyRules
 from crm_desktop.services.calendar_service import working_calendar
+from crm_desktop.services.clock import BEYOND_LIMIT
 from crm_desktop.services.procedure_policies import policy_book
 
 __all__ = [
@@ -157,6 +158,8 @@ class StageFacts:
     extended_days: int
     suspended_days: int
     taken: int | None  # working days the response took (suspensions left out)
+    # A manager recorded a good reason for extending past the policy's limit (6.4).
+    good_reason_recorded: bool
     days_to_acknowledge: int | None
     limit: int  # the response limit, working days
     extension_limit: int | None
@@ -213,6 +216,12 @@ def stage_facts(
             sa.type_coerce(Stage.outcome, sa.String()).label("outcome"),
             Stage.extended_days,
             Stage.suspended_days,
+            sa.exists()
+            .where(
+                StageExtension.stage_id == Stage.id,
+                StageExtension.reason.contains(BEYOND_LIMIT, autoescape=True),
+            )
+            .label("good_reason"),
         )
         .join(Case, Case.id == Stage.case_id)
         .where(
@@ -263,6 +272,7 @@ def stage_facts(
                 extended_days=row.extended_days or 0,
                 suspended_days=row.suspended_days or 0,
                 taken=taken,
+                good_reason_recorded=bool(row.good_reason),
                 days_to_acknowledge=acknowledged_days,
                 limit=rules.respond,
                 extension_limit=rules.extension,
@@ -286,6 +296,8 @@ class StageMeasures:
     within_extension: int
     extended: int
     extended_beyond_limit: tuple[str, ...]
+    # Of those, the ones extended past the limit without a good reason recorded.
+    beyond_without_good_reason: tuple[str, ...]
     average_days_to_acknowledge: float | None
     average_days_to_respond: float | None
     limit: int
@@ -318,6 +330,9 @@ def measure(
     ack_days = [f.days_to_acknowledge for f, _ in told if f.days_to_acknowledge is not None]
     taken = [f.taken for f in responses if f.taken is not None]
     extended = [f for f in responses if f.extended_days > 0]
+    beyond = [
+        f for f in extended if f.extension_limit is not None and f.extended_days > f.extension_limit
+    ]
     any_rule = next(iter(mine))
     return StageMeasures(
         procedure=", ".join(sorted(keys)),
@@ -330,11 +345,8 @@ def measure(
         responded_late=tuple(f.reference for f in responses if not f.responded_in_time),
         within_extension=sum(1 for f in responses if f.within_extension),
         extended=len(extended),
-        extended_beyond_limit=tuple(
-            f.reference
-            for f in extended
-            if f.extension_limit is not None and f.extended_days > f.extension_limit
-        ),
+        extended_beyond_limit=tuple(f.reference for f in beyond),
+        beyond_without_good_reason=tuple(f.reference for f in beyond if not f.good_reason_recorded),
         average_days_to_acknowledge=sum(ack_days) / len(ack_days) if ack_days else None,
         average_days_to_respond=sum(taken) / len(taken) if taken else None,
         limit=any_rule.limit,

@@ -181,14 +181,19 @@ def _measured(kind: Measure, figures: StageMeasures | None) -> Measured:
         )
         return Measured(n, met, missed, text + _missed_text(missed, "late"))
     n = figures.extended
-    missed = figures.extended_beyond_limit
+    longer = figures.extended_beyond_limit
+    missed = figures.beyond_without_good_reason
     if not n:
         return Measured(0, 0, (), "No response sent in this year was extended.")
     text = (
-        f"{n - len(missed)} of {n} extensions within {figures.extension_limit} working days "
-        f"({_share(n - len(missed), n)})"
+        f"{n - len(longer)} of {n} extensions within {figures.extension_limit} working days "
+        f"({_share(n - len(longer), n)})"
     )
-    return Measured(n, n - len(missed), missed, text + _missed_text(missed, "longer"))
+    with_reason = [r for r in longer if r not in missed]
+    # 6.4: "no more than 10 working days without good reason".
+    text += _missed_text(with_reason, "longer with a good reason recorded (6.4 allows it)")
+    text += _missed_text(missed, "longer without a good reason recorded")
+    return Measured(n, n - len(missed), missed, text)
 
 
 _STAGE_OF = {

@@ -155,6 +155,12 @@ class ClockView:
         return self.open_suspension is not None
 
 
+# How an extension's reason records a manager's good reason for passing the policy's
+# limit (the Complaint Handling Code, 6.4: "without good reason"); read by the Code's
+# self-assessment.
+BEYOND_LIMIT = " (beyond the limit of"
+
+
 def _suspension_view(row: StageSuspension) -> SuspensionView:
     return SuspensionView(
         id=row.id,
@@ -818,7 +824,7 @@ def extend_clock(
                     "it, recording why.",
                     "beyond_limit_reason",
                 ) from None
-            why = f"{why} (beyond the limit of {working_days_text(limit.days)}: {beyond})"
+            why = f"{why}{BEYOND_LIMIT} {working_days_text(limit.days)}: {beyond})"
         else:
             beyond = ""
     cal = working_calendar(session, procedure)

@@ -101,8 +101,10 @@ def test_the_checklist_lists_every_provision_pre_filled_with_the_figures(
     extend = assessment.row("6.4")
     assert extend.measured is not None
     assert extend.measured.text == (
-        "1 of 2 extensions within 10 working days (50.0%); longer: COR-2026-C"
+        "1 of 2 extensions within 10 working days (50.0%); longer without a good reason "
+        "recorded: COR-2026-C"
     )
+    assert extend.answer.complies == "partly"
     stage2 = assessment.row("6.S2-acknowledge")
     assert stage2.answer.complies == "yes"
     assert stage2.measured is not None and stage2.measured.text.startswith("1 of 1")
@@ -199,3 +201,28 @@ def test_the_xlsx_holds_the_checklist_and_its_history_safely(
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
     history = list(book["History"].iter_rows(min_row=2, values_only=True))
     assert [(h[0], h[1], h[6]) for h in history] == [("6.3", "partly", "boss")]
+
+
+def test_an_extension_past_the_limit_with_a_managers_good_reason_complies_with_6_4(
+    cases: Database,
+) -> None:
+    """6.4: "no more than 10 working days without good reason". The program lets a manager
+    pass the limit only with a recorded reason: such an extension complies."""
+    from crm_desktop.db.models import StageExtension
+    from crm_desktop.services.clock import BEYOND_LIMIT
+
+    def with_a_good_reason(session: sa.orm.Session) -> None:
+        extension = session.scalars(
+            sa.select(StageExtension).where(StageExtension.working_days == 12)
+        ).one()
+        extension.reason += f"{BEYOND_LIMIT} 10 working days: the contractor's records)"
+
+    cases.write(with_a_good_reason)
+    assessment = run_operation(cases, OFFICER, AS_OF, code.self_assessment_for, YEAR).value
+    extend = assessment.row("6.4")
+    assert extend.measured is not None
+    assert extend.measured.text == (
+        "1 of 2 extensions within 10 working days (50.0%); longer with a good reason recorded "
+        "(6.4 allows it): COR-2026-C"
+    )
+    assert extend.answer.complies == "yes"
