@@ -328,10 +328,14 @@ def _letter(session: Session, year: int) -> Section:
         inputs.letter_text.strip()
         or "The text of the Ombudsman's annual letter has not been added yet."
     )
-    if inputs.other_reports.strip():
-        parts.append(
-            "Other reports of the Ombudsman about the council:\n" + inputs.other_reports.strip()
-        )
+    # 8.1 asks for "any other relevant reports or publications produced by the Ombudsman
+    # in relation to the work of the organisation": said either way.
+    parts.append(
+        "Other reports of the Ombudsman about the council:\n" + inputs.other_reports.strip()
+        if inputs.other_reports.strip()
+        else "No other report or publication of the Ombudsman about the council has been "
+        "added for this year."
+    )
     table = Table(
         "code_letter",
         "The annual letter's figures",

@@ -156,6 +156,11 @@ def test_extensions_refusals_improvements_findings_letter_and_response(cases: Da
     assert letter["Upheld cases remedied before reaching the Ombudsman"] == ["–"]
     section = {s.key: s for s in report.sections}
     assert LETTER.strip() in section["code_letter"].commentary
+    # 8.1's "any other relevant reports or publications": said even when there are none.
+    assert section["code_letter"].commentary.endswith(
+        "No other report or publication of the Ombudsman about the council has been added "
+        "for this year."
+    )
     assessment = _rows(report.table("code_self_assessment"))
     assert assessment["1.4"][1] == "Yes"
     assert assessment["6.2"][1] == "Partly (suggested from the figures)"
