@@ -148,7 +148,7 @@ class CaseDialog(QDialog):
         self.status = QLabel("", self)
         self.status.setObjectName("CaseStatusLine")
         buttons.addWidget(self.status, 1)
-        self.save_button = QPushButton("Save details", self)
+        self.save_button = QPushButton("&Save details", self)
         self.save_button.setObjectName("SaveButton")
         self.save_button.setToolTip("Save the details (Ctrl+S)")
         self.save_button.clicked.connect(self.save)

@@ -65,6 +65,7 @@ from ui.widgets import (
     table_view,
     to_qdate,
     tone_style,
+    with_mnemonic,
 )
 
 NONE = "(none)"
@@ -410,7 +411,7 @@ class PointsTab(QWidget):
         self.point_note.setAccessibleName("Outcome note")
         self.point_note.setPlaceholderText("Note (optional)")
         outcome_layout.addWidget(self.point_note, 2)
-        self.record_outcome_button = QPushButton("Record outcome", outcome_box)
+        self.record_outcome_button = QPushButton("Record &outcome", outcome_box)
         self.record_outcome_button.setObjectName("RecordOutcomeButton")
         self.record_outcome_button.clicked.connect(self.record_point_outcome)
         outcome_layout.addWidget(self.record_outcome_button)
@@ -424,7 +425,7 @@ class PointsTab(QWidget):
         self.new_point_text.setAccessibleName("New point description")
         self.new_point_text.setPlaceholderText("What the complainant says went wrong")
         add_layout.addWidget(self.new_point_text, 2)
-        self.add_point_button = QPushButton("Add point", add_box)
+        self.add_point_button = QPushButton("&Add point", add_box)
         self.add_point_button.setObjectName("AddPointButton")
         self.add_point_button.clicked.connect(self.add_point)
         add_layout.addWidget(self.add_point_button)
@@ -539,13 +540,13 @@ class StageTab(QWidget):
             grid.addWidget(value, i, 1)
             self.stage_values[key] = value
             self.stage_names[key] = name
-        self.explain_button = QPushButton("Explain…", panel)
+        self.explain_button = QPushButton("E&xplain…", panel)
         self.explain_button.setObjectName("ExplainButton")
         self.explain_button.setAccessibleName("Explain the due date")
         self.explain_button.setToolTip("How the due date was worked out")
         self.explain_button.clicked.connect(self.explain_due_date)
         grid.addWidget(self.explain_button, 5, 2)
-        self.responder_button = QPushButton("Responder…", panel)
+        self.responder_button = QPushButton("Res&ponder…", panel)
         self.responder_button.setObjectName("ResponderButton")
         self.responder_button.setAccessibleName("Choose who responds at this stage")
         self.responder_button.setEnabled(host.context.allows(Permission.WORK_CASES))
@@ -645,9 +646,11 @@ class StageTab(QWidget):
         self.action_buttons = {}
         can_work = self.host.context.allows(Permission.WORK_CASES)
         stage_code = detail.stage.code if detail.stage else None
+        # Alt-keys: not Save details' (S), Responder's (P) or Explain's (X).
+        keys = {"s", "p", "x"}
         for i, action in enumerate(detail.actions):
             title = action_label(action, detail.procedure, stage_code)
-            button = QPushButton(title + "…", self)
+            button = QPushButton(with_mnemonic(title, keys) + "…", self)
             button.setObjectName("Action" + action.value.title().replace(" ", ""))
             button.setAccessibleName(title)
             button.setEnabled(can_work)
@@ -767,7 +770,7 @@ class PeopleTab(QWidget):
         )
         note.setWordWrap(True)
         appoint_row.addWidget(note, 1)
-        self.appoint_button = QPushButton("Appoint…", self)
+        self.appoint_button = QPushButton("&Appoint…", self)
         self.appoint_button.setObjectName("AppointButton")
         self.appoint_button.setEnabled(context.allows(Permission.APPOINT_INVESTIGATORS))
         self.appoint_button.clicked.connect(self.appoint)

@@ -93,6 +93,28 @@ def date_edit(day: dt.date, name: str, parent: QWidget | None = None) -> QDateEd
     return edit
 
 
+# Alt-keys the main window's menus hold (File, Edit, View, Case, Tools, Help): a button
+# in the window does not take them.
+MENU_KEYS = frozenset("fevcth")
+
+
+def with_mnemonic(title: str, taken: set[str]) -> str:
+    """``title`` with an Alt-key (``&``) on the first letter of a word that ``taken`` (and
+    the menus) do not hold, else on any such letter; that letter is then taken. Without
+    one free, the title as it is."""
+    escaped = title.replace("&", "&&")
+    words = [i for i, ch in enumerate(title) if ch.isalpha() and (i == 0 or title[i - 1] == " ")]
+    others = [i for i, ch in enumerate(title) if ch.isalpha() and i not in words]
+    for i in (*words, *others):
+        key = title[i].lower()
+        if key in taken or key in MENU_KEYS:
+            continue
+        taken.add(key)
+        at = i + title[:i].count("&")  # the title's own '&'s are doubled before it
+        return escaped[:at] + "&" + escaped[at:]
+    return escaped
+
+
 def first_capital(text: str) -> str:
     """A label at the start of a table cell: its first letter a capital, the rest as
     written ("Investigating Officer", "Review panel member", "Report received")."""
