@@ -64,9 +64,10 @@ def queue_tone(row: QueueRow, queue: str = "") -> str | None:
 
 def _status(row: QueueRow, queue: str = "") -> str:
     tone = queue_tone(row, queue)
-    return {"overdue": "Overdue", "due soon": "Due soon", "suspended": "Suspended"}.get(
-        tone or "", ""
-    )
+    if tone is None:
+        # Due, but not within the next few working days; nothing due at all: blank.
+        return "In time" if row.working_days_left is not None else ""
+    return {"overdue": "Overdue", "due soon": "Due soon", "suspended": "Suspended"}[tone]
 
 
 def _due(row: QueueRow) -> str:
@@ -77,16 +78,19 @@ def _due(row: QueueRow) -> str:
     return date_text(row.due)
 
 
-def queue_columns(queue: str = "") -> list[Column]:
-    return [
+def queue_columns(queue: str = "", *, owner: bool = True) -> list[Column]:
+    """The columns of a queue's table; ``owner`` False for a list of one's own cases."""
+    columns = [
         Column("Reference", lambda r: r.reference),
         Column("Status", lambda r: _status(r, queue)),
         Column("Due", _due),
         Column("Detail", lambda r: r.detail),
         Column("Procedure", lambda r: _procedure(r.procedure)),
         Column("Stage", lambda r: _stage(r.stage)),
-        Column("Owner", lambda r: r.owner or ""),
     ]
+    if owner:
+        columns.append(Column("Owner", lambda r: r.owner or ""))
+    return columns
 
 
 class OpeningTable(QTableView):
@@ -197,7 +201,7 @@ class QueuesPage(Page):
         splitter = QSplitter(self)
         splitter.setObjectName("QueuesSplitter")
         self.counts_model = RowsModel(
-            [Column("Queue", lambda q: q.title), Column("Cases", lambda q: q.count, True)], self
+            [Column("Queue", lambda q: q.title), Column("Number", lambda q: q.count, True)], self
         )
         self.counts_model.setObjectName("QueueCounts")
         self.counts_view = table_view(self.counts_model, "Queues", self, fit=False)
@@ -293,11 +297,11 @@ class MyWorkPage(Page):
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
         layout.addWidget(QLabel(f"Due within {DEFAULT_WITHIN} working days or overdue", self))
-        self.urgent_model = RowsModel(queue_columns(), self, tone=queue_tone)
+        self.urgent_model = RowsModel(queue_columns(owner=False), self, tone=queue_tone)
         self.urgent_view = opening_table(self.urgent_model, "My cases due soon", self)
         layout.addWidget(self.urgent_view, 1)
         layout.addWidget(QLabel("All my open cases, soonest due first", self))
-        self.mine_model = RowsModel(queue_columns(), self, tone=queue_tone)
+        self.mine_model = RowsModel(queue_columns(owner=False), self, tone=queue_tone)
         self.mine_view = opening_table(self.mine_model, "My open cases", self)
         layout.addWidget(self.mine_view, 2)
 

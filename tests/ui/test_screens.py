@@ -123,6 +123,12 @@ def test_my_work_is_the_signed_in_users(window: MainWindow, demo: Database) -> N
     assert window.my_work.mine_model.rows == mine
     assert all(queue_tone(r) in ("overdue", "due soon") for r in window.my_work.urgent_model.rows)
     assert "Priya Raman" in window.my_work.heading.text()
+    # Every case here is theirs: no Owner column. A case due later reads "In time".
+    model = window.my_work.mine_model
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert "Owner" not in headers and headers[1] == "Status"
+    later = [i for i, r in enumerate(model.rows) if r.working_days_left and r.working_days_left > 5]
+    assert later and model.data(model.index(later[0], 1)) == "In time"
 
 
 def test_cases_filters_search_and_saved_filters(window: MainWindow, demo: Database) -> None:
