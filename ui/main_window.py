@@ -748,7 +748,7 @@ class MainWindow(QMainWindow):
 
     def set_database(self, database: Database) -> None:
         self.context.database = database
-        self.database_label.setText(f"{database.display_url}  ·  version {__version__}")
+        self.database_label.setText(f"{database.plain_name}  ·  version {__version__}")
         self.status_text.setText("")
         for warning in database.warnings:
             self.notifier.warning("Shared database", warning)

@@ -167,7 +167,7 @@ class SignInDialog(QDialog):
 
     def set_database(self, database: Database) -> None:
         self.context.database = database
-        self.where.setText(f"Database: {database.display_url}")
+        self.where.setText(f"Database: {database.plain_name}")
 
         def work() -> bool:
             with database.session() as session:

@@ -380,3 +380,16 @@ def test_each_migration_runs_on_a_database_full_of_cases(any_database: Database)
             "SELECT count(*) FROM representation WHERE owner_id IS NOT NULL"
         ).scalar()
     assert owners == 3
+
+
+def test_the_desktop_names_a_database_without_its_address_syntax(
+    any_database: Database,
+) -> None:
+    name = any_database.plain_name
+    if any_database.is_sqlite:
+        assert name == any_database.where and name.endswith(".db") and "sqlite:" not in name
+    else:
+        url = any_database.engine.url
+        port = f":{url.port}" if url.port not in (None, 5432) else ""
+        assert name == f"{url.database} on {url.host}{port}"
+        assert "postgresql" not in name and "@" not in name
