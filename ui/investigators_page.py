@@ -90,6 +90,11 @@ def fees_text(member: PoolMember) -> str:
     return ", ".join(parts) or "No fee"
 
 
+def hours_text(hours: float) -> str:
+    """1,930 or 2.5: thousands separated, no decimals a whole number does not need."""
+    return f"{hours:,.2f}".rstrip("0").rstrip(".")
+
+
 def availability_text(member: PoolMember, today: dt.date) -> str:
     if is_available(member.available, member.unavailable_until, today):
         return "Yes"
@@ -581,7 +586,7 @@ class InvestigatorsPage(Page):
         self.years_model = RowsModel(
             [
                 Column("Year", lambda y: y.label),
-                Column("Hours", lambda y: f"{y.hours:g}", align_right=True),
+                Column("Hours", lambda y: hours_text(y.hours), align_right=True),
                 Column("Fees", lambda y: money(y.fee_pence), align_right=True),
             ],
             costs,
@@ -596,7 +601,7 @@ class InvestigatorsPage(Page):
                 Column("Person", lambda c: c.person_name),
                 Column("Role", lambda c: c.role.label),
                 Column("Status", lambda c: c.status.label),
-                Column("Hours", lambda c: "" if c.hours is None else f"{c.hours:g}"),
+                Column("Hours", lambda c: "" if c.hours is None else hours_text(c.hours)),
                 Column("Fee", lambda c: money(c.fee_pence), align_right=True),
                 Column("How worked out", lambda c: c.basis),
             ],
@@ -665,7 +670,7 @@ class InvestigatorsPage(Page):
         hours = sum(c.hours or 0.0 for c in lines)
         which = "all years" if year is None else self.year.currentText()
         self.total_label.setText(
-            f"Total for {which}: {money(total)} for {hours:g} hours, "
+            f"Total for {which}: {money(total)} for {hours_text(hours)} hours, "
             f"{len(lines)} appointment{'s' if len(lines) != 1 else ''}."
         )
 

@@ -684,3 +684,11 @@ def test_the_pool_shows_someone_back_from_the_day_they_return(database: Database
     assert availability_text(dataclasses.replace(member, unavailable_until=None), back) == (
         "No, until further notice"
     )
+
+
+def test_hours_are_written_with_thousands_separated() -> None:
+    from ui.investigators_page import hours_text
+
+    assert [hours_text(h) for h in (1930.0, 2.5, 0.25, 12.0, 0.0)] == [
+        "1,930", "2.5", "0.25", "12", "0"
+    ]  # fmt: skip
