@@ -38,6 +38,8 @@ class LoadResult:
     # Every timed operation's wall time (ms) by what it was: "create", "edit",
     # "move:respond" and so on.
     by_kind: dict[str, list[float]] = field(default_factory=dict)
+    # Every save's wall time (ms) on its own: one write, without the reads around it.
+    save_times: list[float] = field(default_factory=list)
 
     @property
     def ops_per_second(self) -> float:
@@ -87,6 +89,7 @@ def run_load(url: str, workers: int, seconds: float, seed: int = 1) -> LoadResul
     for s in stats:
         for kind, times in s.get("by_kind", {}).items():
             result.by_kind.setdefault(kind, []).extend(times)
+        result.save_times.extend(s.get("save_ms", []))
     tokens = [(int(case), str(token)) for s in stats for case, token in s["tokens"]]
     result.problems = verify(url, tokens=tokens, moves=result.totals["moves_ok"])
     if result.totals["unhandled"]:

@@ -85,6 +85,17 @@ class Writer:
         # so a slow tail can be traced to the operations that make it.
         self.by_kind: dict[str, list[float]] = {}
         self.label = ""
+        # Each save on its own (one write: a response is three, its points' outcomes and
+        # then the response), without the reads that find the case to work on.
+        self.save_times: list[float] = []
+
+    def save(self, *args: object) -> object:
+        """``run_operation(*args)`` for a write, timed."""
+        started = time.perf_counter()
+        try:
+            return run_operation(*args)  # type: ignore[arg-type]
+        finally:
+            self.save_times.append(time.perf_counter() - started)
 
     def pick_open_case(self) -> tuple[int, int] | None:
         with self.database.session() as session:
@@ -111,7 +122,7 @@ class Writer:
                 points=[PointInput("Communication"), PointInput("Decision Making")],
                 summary="",
             )
-            run_operation(database, actor, today, case_ops.create_case, new)
+            self.save(database, actor, today, case_ops.create_case, new)
             return True
         picked = self.pick_open_case()
         if picked is None:
@@ -122,7 +133,7 @@ class Writer:
             with database.session() as session:
                 summary = session.get(Case, case_id).summary  # type: ignore[union-attr]
             edit = CaseEdit(summary=summary + token)
-            run_operation(database, actor, today, case_ops.edit_case, case_id, version, edit)
+            self.save(database, actor, today, case_ops.edit_case, case_id, version, edit)
             self.tokens.append((case_id, token))
             return True
         offered = run_operation(database, actor, today, flow_ops.available_actions, case_id)
@@ -138,7 +149,7 @@ class Writer:
                 ).all()
 
             for point in points:
-                run_operation(
+                self.save(
                     database,
                     actor,
                     today,
@@ -151,7 +162,7 @@ class Writer:
                 with database.session() as session:
                     version = session.get(Case, case_id).version  # type: ignore[union-attr]
         data = action_input(action, today)
-        run_operation(database, actor, today, flow_ops.perform, case_id, version, action, data)
+        self.save(database, actor, today, flow_ops.perform, case_id, version, action, data)
         return True
 
     def step(self) -> None:
@@ -189,6 +200,7 @@ class Writer:
             "moves_ok": self.moves_ok,
             "tokens": self.tokens,
             "p95_ms": 1000 * latencies[int(0.95 * (len(latencies) - 1))] if latencies else 0.0,
+            "save_ms": [round(1000 * t, 2) for t in self.save_times],
             "by_kind": {
                 kind: [round(1000 * t, 2) for t in ts] for kind, ts in self.by_kind.items()
             },
