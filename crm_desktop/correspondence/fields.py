@@ -49,6 +49,7 @@ from crm_desktop.domain.statutory import response_received_on
 from crm_desktop.domain.workflow import NEXT_STAGE
 from crm_desktop.errors import ValidationError
 from crm_desktop.services.calendar_service import timescales, working_calendar
+from crm_desktop.services.clock import reason_for_the_complainant
 
 __all__ = [
     "CaseContext",
@@ -215,7 +216,7 @@ def _stage_fields(session: Session, case: Case, stage: Stage | None, today: dt.d
             "acknowledge_due_on": format_date_long(stage.acknowledge_due_on),
             "acknowledged_on": format_date_long(stage.acknowledged_on),
             "extended_by": working_days_text(stage.extended_days) if stage.extended_days else "",
-            "extension_reason": extension.reason if extension else "",
+            "extension_reason": reason_for_the_complainant(extension.reason) if extension else "",
             "suspended_on": format_date_long(
                 open_suspension.starts_on if open_suspension else None
             ),

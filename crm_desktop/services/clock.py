@@ -161,6 +161,18 @@ class ClockView:
 BEYOND_LIMIT = " (beyond the limit of"
 
 
+def reason_for_the_complainant(reason: str) -> str:
+    """An extension's reason as a letter gives it: a manager's good reason for passing
+    the limit follows the officer's, without the program's note of the limit."""
+    given, marked, rest = reason.partition(BEYOND_LIMIT)
+    if not marked:
+        return reason
+    good = rest.split(": ", 1)[1] if ": " in rest else ""
+    good = good.removesuffix(")").strip()
+    given = given.strip().rstrip(".")
+    return f"{given}; {good}" if given and good else (given or good)
+
+
 def _suspension_view(row: StageSuspension) -> SuspensionView:
     return SuspensionView(
         id=row.id,

@@ -601,3 +601,23 @@ def test_settings_round_trip_and_are_checked(database: Database, built: Built) -
     # The settings hold the mail server's password: only a manager reads them.
     shown = run_operation(database, manager(built), TODAY, ops.mail_settings).value
     assert shown.lead_working_days == 5
+
+
+@pytest.mark.parametrize(
+    ("stored", "letter"),
+    [
+        ("Awaiting records", "Awaiting records"),
+        (
+            "Awaiting records. (beyond the limit of 20 working days: the contractor is closed)",
+            "Awaiting records; the contractor is closed",
+        ),
+        ("Awaiting records (beyond the limit of 20 working days: )", "Awaiting records"),
+    ],
+)
+def test_the_extension_letter_gives_the_good_reason_without_the_programs_note(
+    stored: str, letter: str
+) -> None:
+    from crm_desktop.services.clock import BEYOND_LIMIT, reason_for_the_complainant
+
+    assert BEYOND_LIMIT in stored or stored == letter
+    assert reason_for_the_complainant(stored) == letter
