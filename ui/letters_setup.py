@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTime, QTimer
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
@@ -435,7 +435,12 @@ class TemplatesSection(_SetupTab):
         self.list.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 14)
         splitter.addWidget(self.list)
 
-        editor = QWidget(splitter)
+        # The editor and the preview side by side, or one above the other when the tab is
+        # narrow (a laptop at 150%): see resizeEvent.
+        self.text_and_preview = QSplitter(Qt.Orientation.Horizontal, splitter)
+        self.text_and_preview.setObjectName("TemplateTextAndPreview")
+        self.text_and_preview.setChildrenCollapsible(False)
+        editor = QWidget(self.text_and_preview)
         box = QVBoxLayout(editor)
         box.setContentsMargins(0, 0, 0, 0)
         self.purpose = QLabel("", editor)
@@ -468,9 +473,9 @@ class TemplatesSection(_SetupTab):
         buttons.addStretch(1)
         buttons.addWidget(self.save_button)
         box.addLayout(buttons)
-        splitter.addWidget(editor)
+        self.text_and_preview.addWidget(editor)
 
-        preview = QWidget(splitter)
+        preview = QWidget(self.text_and_preview)
         box = QVBoxLayout(preview)
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(QLabel("Preview, with example values", preview))
@@ -479,10 +484,10 @@ class TemplatesSection(_SetupTab):
         self.preview.setAccessibleName("Preview with example values")
         self.preview.setReadOnly(True)
         box.addWidget(self.preview, 1)
-        splitter.addWidget(preview)
+        self.text_and_preview.addWidget(preview)
+        splitter.addWidget(self.text_and_preview)
         splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 3)
-        splitter.setStretchFactor(2, 3)
+        splitter.setStretchFactor(1, 6)
         self.layout_.addWidget(splitter, 1)
         self.layout_.addWidget(self.message)
         self.timer = QTimer(self)
@@ -492,6 +497,14 @@ class TemplatesSection(_SetupTab):
         self.subject.textChanged.connect(self._typed)
         self.body.textChanged.connect(self._typed)
         self._enable(False)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Side by side where both have room (about 110 characters), else stacked."""
+        wide = event.size().width() >= self.fontMetrics().horizontalAdvance("M") * 110
+        self.text_and_preview.setOrientation(
+            Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
+        )
+        super().resizeEvent(event)
 
     def _enable(self, on: bool) -> None:
         for widget in (self.subject, self.body, self.save_button, self.reset_button):

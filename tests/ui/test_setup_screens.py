@@ -455,3 +455,21 @@ def test_opening_the_admin_page_reads_each_list_once(qtbot, manager_context: App
     assert asked["correspondence.mail_settings"] == 1  # the letterhead and mail tabs share it
     assert all(n == 1 for n in asked.values()), asked
     assert page.letterhead.settings is page.mail.settings is not None
+
+
+def test_the_template_editor_and_preview_stack_when_the_tab_is_narrow(
+    qtbot,  # type: ignore[no-untyped-def]
+    manager_context: AppContext,
+) -> None:
+    from PySide6.QtCore import Qt
+
+    from ui.letters_setup import TemplatesSection
+
+    section = TemplatesSection(manager_context)
+    qtbot.addWidget(section)
+    em = section.fontMetrics().horizontalAdvance("M")
+    section.resize(em * 140, em * 40)
+    section.show()
+    qtbot.waitUntil(lambda: section.text_and_preview.orientation() == Qt.Orientation.Horizontal)
+    section.resize(em * 70, em * 40)
+    qtbot.waitUntil(lambda: section.text_and_preview.orientation() == Qt.Orientation.Vertical)
