@@ -30,6 +30,7 @@ from crm_desktop.db.models import (
     LgscoDetail,
     LgscoPayment,
     LgscoRemedy,
+    Person,
     PointOutcome,
     Stage,
     StageGrading,
@@ -46,6 +47,7 @@ from crm_desktop.domain.eligibility import (
 )
 from crm_desktop.domain.enums import (
     AssignmentRole,
+    AssignmentStatus,
     CaseStatus,
     Kind,
     LgscoDecision,
@@ -585,6 +587,7 @@ def _respond(
             )
         stage.council_response_on = data.on
     _record_responder(session, case, stage, actor)
+    warnings.extend(_reports_outstanding(session, stage))
     clock.close_clock(session, stage.id, data.on, actor.username)
     stage.outcome = outcome
     if data.response_received_on is not None and data.response_received_on < data.on:
@@ -594,6 +597,27 @@ def _respond(
         )
     stage.response_received_on = response_received_on(data.on, data.response_received_on)
     return stage.id
+
+
+def _reports_outstanding(session: Session, stage: Stage) -> list[str]:
+    """A warning for each Investigating Officer or Independent Person on the stage whose
+    report is not recorded as received: the response is meant to follow it."""
+    return [
+        f"The {role_label(AssignmentRole(a.role))}'s report ({name}) is not recorded as "
+        "received. Record it on the People tab (Appoint…, Report received) when it comes."
+        for a, name in session.execute(
+            sa.select(Assignment, Person.full_name)
+            .join(Person, Person.id == Assignment.person_id)
+            .where(
+                Assignment.stage_id == stage.id,
+                Assignment.role.in_(
+                    (AssignmentRole.INVESTIGATING_OFFICER, AssignmentRole.INDEPENDENT_PERSON)
+                ),
+                Assignment.status == AssignmentStatus.ACCEPTED,
+            )
+            .order_by(Assignment.id)
+        )
+    ]
 
 
 def _record_response_received(

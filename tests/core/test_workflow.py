@@ -15,6 +15,7 @@ from crm_desktop.db.audit import verify_chain
 from crm_desktop.db.database import Database
 from crm_desktop.db.models import (
     ActionItem,
+    Assignment,
     AuditEvent,
     Case,
     CaseParty,
@@ -28,6 +29,7 @@ from crm_desktop.db.models import (
 )
 from crm_desktop.domain.enums import (
     AssignmentRole,
+    AssignmentStatus,
     Kind,
     LgscoDecision,
     Outcome,
@@ -449,9 +451,6 @@ def test_a_review_panel_needs_three_members_and_not_the_stage_2_ip(driver: Drive
     )
     driver.appoint(handle, AssignmentRole.PANEL_MEMBER, 2)
 
-    from crm_desktop.db.models import Assignment
-    from crm_desktop.domain.enums import AssignmentStatus
-
     def seat_the_stage_2_ip(session):  # type: ignore[no-untyped-def]
         case = session.get(Case, handle.case_id)
         session.add(
@@ -472,6 +471,30 @@ def test_a_review_panel_needs_three_members_and_not_the_stage_2_ip(driver: Drive
         Action.HOLD_PANEL,
         "Independent Person from Stage 2 cannot sit",
         prepare=False,
+    )
+
+
+def test_a_stage_2_response_before_the_reports_says_which_are_outstanding(
+    driver: Driver,
+) -> None:
+    handle = _to_children_stage_2(driver)
+    io = driver.appoint(handle, AssignmentRole.INVESTIGATING_OFFICER)[0]
+    driver.appoint(handle, AssignmentRole.INDEPENDENT_PERSON)
+
+    def io_reported(session: Session) -> None:
+        assignment = session.scalars(sa.select(Assignment).where(Assignment.person_id == io)).one()
+        assignment.status = AssignmentStatus.REPORT_RECEIVED
+
+    driver.db.write(io_reported)
+    driver.refresh(handle)
+    driver.do(handle, Action.START_INVESTIGATION, prepare=False)
+    result = driver.do(handle, Action.RESPOND)
+    outstanding = [w for w in result.warnings if "report" in w]
+    assert len(outstanding) == 1
+    assert outstanding[0].startswith("The Independent Person's report (Investigator ")
+    assert outstanding[0].endswith(
+        "is not recorded as received. Record it on the People tab (Appoint…, Report "
+        "received) when it comes."
     )
 
 
