@@ -605,8 +605,9 @@ def _service(c: CandidateFacts, case: CaseFacts, today: dt.date) -> Iterable[Fin
         # also takes corporate complaints): the same name is for a person to judge.
         yield Finding(
             Eligibility.WARNING,
-            f"{c.name} works in a service area also called {area}, listed under another "
-            "procedure: if it is the same service, they may not investigate this complaint.",
+            f"{c.name} works in another service area also called {area} (listed apart, "
+            "under another procedure or directorate): if it is the same service, they may "
+            "not investigate this complaint.",
             RULE_IO_SERVICE,
         )
     else:

@@ -395,8 +395,9 @@ def test_an_io_from_a_service_of_the_same_name_in_another_list_is_a_warning() ->
     verdict = check(candidate, IO, stage_two(), TODAY)
     assert verdict.outcome == Eligibility.WARNING
     assert verdict.reasons == (
-        "Pat Jones works in a service area also called Through Care, listed under another "
-        "procedure: if it is the same service, they may not investigate this complaint.",
+        "Pat Jones works in another service area also called Through Care (listed apart, "
+        "under another procedure or directorate): if it is the same service, they may not "
+        "investigate this complaint.",
     )
     assert verdict.warnings[0].rule == rules.RULE_IO_SERVICE
 
