@@ -310,6 +310,8 @@ def _load(
             LgscoRemedy.stage_id,
             LgscoRemedy.deadline_on.label("deadline"),
             LgscoRemedy.completed_on.label("completed"),
+            # Recorded late when it was done, or its evidence sent, after the deadline.
+            LgscoRemedy.late.label("recorded_late"),
         )
         .join(Stage, Stage.id == LgscoRemedy.stage_id)
         .where(Stage.case_id.in_(ids)),
@@ -513,8 +515,11 @@ class _Builder:
         calendar: WorkingCalendar,
         year: int,
         baseline: Baseline,
+        today: dt.date | None = None,
     ) -> None:
         self.d = data
+        # A year not over yet counts only the deadlines that have passed.
+        self.today = np.datetime64(today or dt.date.today(), "D")
         self.ref = reference
         self.cal = calendar
         self.statutory_cal = calendar_for(Procedure.CHILDREN)
@@ -1840,10 +1845,13 @@ class _Builder:
         )
 
         def late(year: _Year) -> pd.DataFrame:
-            due = remedies[year.within(remedies["deadline"])]
+            deadline = remedies["deadline"]
+            due = remedies[(deadline >= year.start) & (deadline <= self._passed_by(year))]
             completed = due["completed"]
             outstanding = completed.isna() | (completed > year.end)
-            late_done = completed.notna() & (completed > due["deadline"])
+            late_done = completed.notna() & (
+                (completed > due["deadline"]) | due["recorded_late"].astype(bool)
+            )
             frame = due.assign(late=outstanding | late_done, outstanding=outstanding)
             cases = frame.groupby(["area", "case_id"])[["late", "outstanding"]].any()
             cases["late"] = cases["late"].astype(int)
@@ -1977,13 +1985,18 @@ class _Builder:
             ),
         )
 
+    def _passed_by(self, year: _Year) -> np.datetime64:
+        """The last deadline of ``year`` that has passed: its end, or (a year not over
+        yet) yesterday: a remedy due today is not late until tomorrow."""
+        return min(year.end, self.today - np.timedelta64(1, "D"))
+
     def _compliance(self, remedies: pd.DataFrame, year: _Year) -> tuple[int, int]:
         if remedies.empty:
             return 0, 0
         cases = remedies.groupby("case_id").agg(
             last=("deadline", "max"), done=("completed", "max"), open=("completed", _any_na)
         )
-        cases = cases[year.within(cases["last"])]
+        cases = cases[(cases["last"] >= year.start) & (cases["last"] <= self._passed_by(year))]
         complied = ~cases["open"].astype(bool) & (cases["done"] <= year.end)
         return int(complied.sum()), len(cases)
 
@@ -2107,6 +2120,7 @@ def annual_report(
         working_calendar(session),
         year,
         load_baseline(session, year - 1, year),
+        (now or dt.datetime.now()).date(),
     )
     sections: list[Section] = []
     for procedure, make in (

@@ -16,6 +16,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from crm_desktop.db.database import Database
@@ -442,3 +443,35 @@ def test_a_closure_day_counts_for_the_statutory_clocks_not_the_corporate(
     assert (
         limits.value("Stage 1 responses within 20 working days (extended)", "2022/23 number") == 0
     )
+
+
+def test_a_remedy_recorded_late_and_a_deadline_still_to_come(database: Database) -> None:
+    """A remedy done by its deadline whose evidence went late is late, as the case
+    records it; in a year not over yet, a deadline still to come is not counted as due,
+    late or outstanding."""
+    database.write(_ombudsman_cases)
+
+    def evidence_late(session: Session) -> None:
+        adult = session.scalars(
+            sa.select(LgscoRemedy).where(LgscoRemedy.deadline_on == D(2023, 3, 15))
+        ).one()
+        adult.evidence_sent_on, adult.late = D(2023, 3, 20), True
+
+    database.write(evidence_late)
+    adult = "Adult social care"
+    with database.session() as session:
+        report = annual_report(session, 2022)
+        late = report.table("lgsco_remedies_late")
+        assert late.value(adult, "2022/23 cases with a late remedy") == 1
+        assert late.value("Total", "2022/23 cases with a late remedy") == 3
+        # Run on 1 Mar 2023: COaCH's remedy due that day is not late yet, and none of
+        # the later deadlines count.
+        early = annual_report(session, 2022, now=dt.datetime(2023, 3, 1, 9, 0))
+        late = early.table("lgsco_remedies_late")
+        assert late.value(COACH, "2022/23 cases with remedies due") == 0
+        assert late.value(COACH, "2022/23 still outstanding at the year end") == 0
+        assert late.value(adult, "2022/23 cases with remedies due") == 0
+        assert late.value(EI, "2022/23 cases with a late remedy") == 1
+        assert late.value("Total", "2022/23 cases with remedies due") == 1
+        compliance = "Compliance with the Ombudsman's recommendations"
+        assert early.table("lgsco_letter").value(f"{compliance}: ours", "2022/23 out of") == 1
