@@ -617,6 +617,9 @@ class StageExtension(Versioned, Base):
     working_days: Mapped[int] = mapped_column()
     reason: Mapped[str] = mapped_column(sa.Text)
     agreed_with_complainant: Mapped[bool] = mapped_column(default=False)
+    # It took the stage past its policy's limit, with a manager's recorded good reason
+    # (the Complaint Handling Code, 6.4); kept when the reason's text is anonymised.
+    beyond_limit: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_by: Mapped[str | None] = mapped_column(sa.String(80))
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow)
 

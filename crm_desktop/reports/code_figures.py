@@ -44,7 +44,6 @@ from crm_desktop.domain.financial_year import FinancialYear
 from crm_desktop.domain.formatting import format_date
 from crm_desktop.domain.procedure_policy import CODE_EFFECTIVE_FROM, ClockFrom, PolicyRules
 from crm_desktop.services.calendar_service import working_calendar
-from crm_desktop.services.clock import BEYOND_LIMIT
 from crm_desktop.services.procedure_policies import policy_book
 
 __all__ = [
@@ -217,10 +216,7 @@ def stage_facts(
             Stage.extended_days,
             Stage.suspended_days,
             sa.exists()
-            .where(
-                StageExtension.stage_id == Stage.id,
-                StageExtension.reason.contains(BEYOND_LIMIT, autoescape=True),
-            )
+            .where(StageExtension.stage_id == Stage.id, StageExtension.beyond_limit.is_(True))
             .label("good_reason"),
         )
         .join(Case, Case.id == Stage.case_id)

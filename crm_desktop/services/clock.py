@@ -155,9 +155,9 @@ class ClockView:
         return self.open_suspension is not None
 
 
-# How an extension's reason records a manager's good reason for passing the policy's
-# limit (the Complaint Handling Code, 6.4: "without good reason"); read by the Code's
-# self-assessment.
+# How an extension's reason notes a manager's good reason for passing the policy's limit
+# (the Complaint Handling Code, 6.4: "without good reason"; the extension is marked
+# ``beyond_limit`` too).
 BEYOND_LIMIT = " (beyond the limit of"
 
 
@@ -820,6 +820,7 @@ def extend_clock(
     already = sum(e.working_days for e in existing)
     label = stage_label(procedure, stage.stage)
     beyond = (beyond_limit_reason or "").strip()
+    passed_limit = False
     if limit.days is not None:
         try:
             check_extension(stage.timescale_days, already, days, limit.days, label)
@@ -837,8 +838,7 @@ def extend_clock(
                     "beyond_limit_reason",
                 ) from None
             why = f"{why}{BEYOND_LIMIT} {working_days_text(limit.days)}: {beyond})"
-        else:
-            beyond = ""
+            passed_limit = True
     cal = working_calendar(session, procedure)
     extensions = [*_domain_extensions(existing), Extension(days, why)]
     due, _ = _recompute_due(cal, stage, _domain_suspensions(_suspensions(stage)), extensions)
@@ -860,6 +860,7 @@ def extend_clock(
             stage_id=stage.id,
             working_days=days,
             reason=why,
+            beyond_limit=passed_limit,
             agreed_with_complainant=bool(agreed_with_complainant),
             created_by=actor,
             updated_by=actor,

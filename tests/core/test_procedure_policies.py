@@ -34,6 +34,7 @@ from crm_desktop.db.models import (
     DueDateChange,
     ProcedurePolicy,
     Stage,
+    StageExtension,
     User,
 )
 from crm_desktop.db.policy_seed import CODE_NAME, CORPORATE_2023_NAME
@@ -337,8 +338,18 @@ def test_an_upgrade_takes_suspension_out_of_the_code_only(db: Database) -> None:
                 del stage["suspension"]
             policy.rules = json.dumps(rules)
 
+    olive = _users(db)["olive"]
+    case_id = _create(db, NEW, olive)
+    _do(db, case_id, Action.ACKNOWLEDGE, olive, on=NEW)
+    _do(db, case_id, Action.EXTEND, olive, on=NEW, working_days=2, reason="Records")
     migrate.downgrade(db.engine, "0013")
     db.write(as_an_older_program_wrote_them)
+    with db.engine.begin() as connection:
+        # An older program noted a good reason for passing the limit only in the text.
+        connection.execute(
+            sa.text("UPDATE stage_extension SET reason = :r"),
+            {"r": "Records (beyond the limit of 20 working days: a fire at the depot)"},
+        )
     with db.session() as session:
         for policy in session.scalars(sa.select(ProcedurePolicy)):
             assert all(s.suspension for s in rules_from_json(policy.rules).stages)
@@ -350,6 +361,8 @@ def test_an_upgrade_takes_suspension_out_of_the_code_only(db: Database) -> None:
         }
     assert suspension[CODE_NAME] == {False}
     assert suspension[CORPORATE_2023_NAME] == {True}
+    with db.session() as session:
+        assert session.scalars(sa.select(StageExtension.beyond_limit)).all() == [True]
 
 
 def test_a_late_acknowledgement_under_the_code_is_a_breach_of_6_2(db: Database) -> None:

@@ -275,10 +275,15 @@ def test_extension_limits_statutory_hard_corporate_a_managers_decision(driver: D
         extend(OFFICER, 11, "Officer wants it")
     extend(MANAGER, 11, "Awaiting a contractor's records, agreed with the complainant")
     with driver.db.session() as session:
-        reasons = session.scalars(sa.select(StageExtension.reason)).all()
-    assert reasons == [
-        "Complex (beyond the limit of 30 working days: Awaiting a contractor's records, "
-        "agreed with the complainant)"
+        reasons = session.execute(
+            sa.select(StageExtension.reason, StageExtension.beyond_limit)
+        ).all()
+    assert [tuple(r) for r in reasons] == [
+        (
+            "Complex (beyond the limit of 30 working days: Awaiting a contractor's records, "
+            "agreed with the complainant)",
+            True,
+        )
     ]
 
     # Children's Stage 1: the regulations' limit (20 working days); nobody goes beyond.

@@ -1,5 +1,9 @@
 """The Complaint Handling Code has no suspension of the clock: ``suspension: false`` on
-each stage of the Code's procedure policy.
+each stage of the Code's procedure policy. And ``stage_extension.beyond_limit``: an
+extension that passed its policy's limit with a manager's good reason (6.4), which the
+self-assessment counts as complying; until now only the reason's text said so (and the
+text is cleared when a case is anonymised). Extensions whose reason holds the program's
+note are marked.
 
 The Code gives 10 (Stage 2: 20) working days from the acknowledgement and an extension
 of no more than 10 (20) without good reason, told to the complainant with the
@@ -53,7 +57,22 @@ def _set_suspension(allowed: bool) -> None:
 
 def upgrade() -> None:
     _set_suspension(False)
+    with op.batch_alter_table("stage_extension", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("beyond_limit", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
+    bind = op.get_bind()
+    bind.execute(
+        sa.text("UPDATE stage_extension SET beyond_limit = :yes WHERE reason LIKE :note"),
+        {"yes": True, "note": "% (beyond the limit of %"},
+    )
+    if bind.dialect.name == "postgresql":
+        from crm_desktop.db import pg_security
+
+        pg_security.install(bind)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("stage_extension", schema=None) as batch_op:
+        batch_op.drop_column("beyond_limit")
     _set_suspension(True)
