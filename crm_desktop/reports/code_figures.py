@@ -69,6 +69,10 @@ class StageRules:
     respond: int  # working days
     from_acknowledgement: bool  # the response clock starts at the acknowledgement
     extension: int | None  # working days an extension may add without good reason
+    # Whether the clock may stop: where it may not (the Code), a response is measured
+    # from its clock's start whatever suspension a stage holds (from an earlier version
+    # or an import file).
+    suspension: bool = True
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,7 @@ def _stage_rules(rules: PolicyRules, code: StageCode, fallback: int) -> StageRul
         stage.response_days if stage.response_days is not None else fallback,
         stage.clock_from == ClockFrom.ACKNOWLEDGEMENT,
         stage.extension_days,
+        stage.suspension,
     )
 
 
@@ -156,7 +161,7 @@ class StageFacts:
     outcome: str | None
     extended_days: int
     suspended_days: int
-    taken: int | None  # working days the response took (suspensions left out)
+    taken: int | None  # working days the response took (suspensions left out, if allowed)
     # A manager recorded a good reason for extending past the policy's limit (6.4).
     good_reason_recorded: bool
     days_to_acknowledge: int | None
@@ -247,7 +252,8 @@ def stage_facts(
         taken = None
         if row.closed_on is not None and clock_from is not None:
             closed = max(row.closed_on, clock_from)
-            taken = working_days_taken(cal, clock_from, closed) - (row.suspended_days or 0)
+            stopped = (row.suspended_days or 0) if rules.suspension else 0
+            taken = working_days_taken(cal, clock_from, closed) - stopped
         acknowledged_days = None
         if ack_due is not None and row.acknowledged_on is not None:
             acknowledged_days = working_days_taken(cal, asked, max(row.acknowledged_on, asked))

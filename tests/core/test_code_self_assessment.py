@@ -227,3 +227,27 @@ def test_an_extension_past_the_limit_with_a_managers_good_reason_complies_with_6
         "(6.4 allows it): COR-2026-C"
     )
     assert extend.answer.complies == "yes"
+
+
+def test_a_code_stage_is_measured_without_taking_off_suspended_days(cases: Database) -> None:
+    """The Code has no pause: days a stage was suspended (by an earlier version, or in an
+    import file) are not taken off the working days its response took."""
+    from crm_desktop.db.models import Case, Stage
+
+    def suspended_for_thirty_days(session: sa.orm.Session) -> None:
+        stage = session.scalars(
+            sa.select(Stage)
+            .join(Case, Case.id == Stage.case_id)
+            .where(Case.reference == "COR-2026-B", Stage.seq == 1)
+        ).one()
+        stage.suspended_days = 30
+
+    cases.write(suspended_for_thirty_days)
+    fy = FinancialYear(YEAR)
+    with cases.session() as session:
+        facts = stage_facts(session, fy.start, fy.end)
+        _council, the_code = corporate_procedures(session)
+    s1 = measure(facts, YEAR, the_code.key, "1", AS_OF)
+    assert s1 is not None
+    assert s1.responded_late == ("COR-2026-B",)
+    assert s1.average_days_to_respond == pytest.approx(10.0)
