@@ -136,7 +136,7 @@ WRITTEN_TABLES = (
 FINGERPRINT_RUN = (1500, 7, dt.date(2024, 3, 31))
 FINGERPRINT: dict[str, tuple[int, str]] = {
     "app_user": (5, "8143cc9e6d9fc55d"),
-    "person": (1797, "ce5a8970943c0943"),
+    "person": (1797, "301db3a1bc1d803e"),
     "representation": (1500, "22db134646be1c3f"),
     "case_party": (1944, "5df2e368db159f14"),
     "case_service_category": (343, "87a2a65b184d9df9"),
@@ -145,7 +145,7 @@ FINGERPRINT: dict[str, tuple[int, str]] = {
     "point_outcome": (1806, "2ff1a8a720e7ae0e"),
     "stage_grading": (279, "f5c40c10a0a4da89"),
     "stage_suspension": (19, "ad4ba41b9c159474"),
-    "stage_extension": (210, "c3eb346585b8ff15"),
+    "stage_extension": (210, "dfd3a09444403564"),
     "due_date_change": (1320, "a1b0fb881d919b0f"),
     "assignment": (133, "1ab46906212cb29a"),
     "lgsco_detail": (50, "cec199630d1c52dc"),

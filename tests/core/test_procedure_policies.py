@@ -933,6 +933,9 @@ def test_demo_cases_follow_the_policy_of_the_day_they_were_received(database: Da
             assert stage.started_on == stage.acknowledge_due_on and stage.closed_on is None
             provisional += 1
         assert stage.extended_days <= (10 if stage.stage == StageCode.STAGE_1 else 20)
-        days = stage.timescale_days + stage.extended_days + stage.suspended_days
+        # The Code has no pause: no demo stage under it is suspended.
+        assert stage.suspended_days == 0 and stage.status != "suspended"
+        days = stage.timescale_days + stage.extended_days
         assert stage.due_on == cal.add_working_days(stage.started_on, days)
     assert provisional > 0
+    assert any(stage.suspended_days for stage, _received in old)

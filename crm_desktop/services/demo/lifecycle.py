@@ -165,6 +165,8 @@ class Level:
     policy_ack: I64 | None = None
     policy_cap: I64 | None = None
     fixed_ack: I64 | None = None
+    # False where the stage's policy lets no clock stop (the Code); None: no such stage.
+    policy_pause: Bools | None = None
 
     @staticmethod
     def empty(case: I64, seq: int, code: I64, prev: I64) -> Level:
@@ -338,6 +340,10 @@ class _Stager:
                 used = np.where(own, np.maximum(scaled.astype(np.int64), 1), used)
             timescale = np.where(own, level.policy_days, timescale)
             cap = np.where(own, level.policy_cap, cap)
+        if level.policy_pause is not None:
+            # No suspension where the policy has none (the Code's stages).
+            p_susp = np.where(level.policy_pause, p_susp, 0.0)
+            may_suspend &= level.policy_pause
         level.timescale = np.where(run, timescale, NONE)
 
         over = used - timescale
@@ -441,6 +447,7 @@ class _Stager:
         days = np.full(n, NONE, dtype=np.int64)
         ack = np.full(n, NONE, dtype=np.int64)
         cap = np.full(n, NONE, dtype=np.int64)
+        pause = np.ones(n, dtype=bool)
         received = self.cases.received[level.case]
         for k, (procedure, code) in enumerate(keys):
             versions = self.ref.policies.versions(procedure)
@@ -463,6 +470,7 @@ class _Stager:
                 days[rows] = rules.response_days
                 ack[rows] = rules.acknowledge_days
                 cap[rows] = rules.extension_days or 0
+                pause[rows] = rules.suspension
         own = days != NONE
         if not own.any():
             return
@@ -475,6 +483,7 @@ class _Stager:
         level.fixed_ack = np.where(acked, ack_at, NONE)
         level.started = np.where(own, np.where(acked, ack_at, ack_due), level.started)
         level.policy_days, level.policy_ack, level.policy_cap = days, ack, cap
+        level.policy_pause = pause
 
     def _outcomes(self, level: Level, keys: list[tuple[Procedure, StageCode]], spec: I64) -> None:
         closed = level.status == STATUS_CLOSED

@@ -319,7 +319,7 @@ class _Maker:
                 investigator.available = False
                 p["available"][local] = False
                 p["unavailable_until"][local] = date(end + 45)
-                notes = "On leave until further notice"
+                notes = "On leave for six weeks or so"
             elif special == 4:  # left long ago: no longer a concern
                 p["left_employment_on"][local] = date(end - 5 * 365)
                 notes = "Former employee (left over 3 years ago)"
