@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -596,31 +596,37 @@ def _service_directorate(session: Session, case: Case) -> int | None:
     return case.directorate_id
 
 
-def _staff_people(session: Session) -> frozenset[int]:
+def _staff_people(session: Session) -> dict[int, int | None]:
     """People with an active staff account (officer, service responder, manager or
-    administrator): officers of the council, whether or not "employee" is ticked."""
-    return frozenset(
-        session.scalars(
-            sa.select(User.person_id).where(
-                User.person_id.is_not(None),
-                User.active.is_(True),
-                User.role != UserRole.INVESTIGATOR,
-            )
+    administrator), with the service area a responder answers for: officers of the
+    council, whether or not "employee" is ticked."""
+    rows = session.execute(
+        sa.select(User.person_id, User.service_area_id).where(
+            User.person_id.is_not(None),
+            User.active.is_(True),
+            User.role != UserRole.INVESTIGATOR,
         )
     )
+    staff: dict[int, int | None] = {}
+    for person_id, area_id in rows:
+        if person_id is not None:
+            staff[person_id] = staff.get(person_id) or area_id
+    return staff
 
 
-def _candidate(person: Person, areas: dict[int, str], staff: frozenset[int]) -> CandidateFacts:
+def _candidate(
+    person: Person, areas: dict[int, str], staff: Mapping[int, int | None]
+) -> CandidateFacts:
+    # A service responder works in the area they answer for, where the pool has none.
+    home = person.home_service_area_id or staff.get(person.id)
     return CandidateFacts(
         person_id=person.id,
         name=person.full_name,
         email=person.email,
         in_pool=person.is_investigator and person.anonymised_at is None,
         is_employee=person.is_employee or person.id in staff,
-        home_service_area_id=person.home_service_area_id,
-        home_service_area_name=(
-            areas.get(person.home_service_area_id) if person.home_service_area_id else None
-        ),
+        home_service_area_id=home,
+        home_service_area_name=areas.get(home) if home else None,
         left_employment_on=person.left_employment_on,
         is_elected_member=person.is_elected_member,
         is_partner_of_member_or_officer=person.is_partner_of_member_or_officer,

@@ -407,6 +407,29 @@ def test_someone_with_a_staff_account_is_an_officer_whatever_the_pool_says(
         assert inv.eligibility(session, officer, handle.case_id, IP, DAY).is_allowed
 
 
+def test_a_service_responder_is_from_the_service_they_answer_for(database: Database) -> None:
+    case_id, stage_id = quick_stage(database)  # corporate Stage 2, Contact Centre
+    responder = pool(database, "Kim Reply")  # no home area in the pool
+
+    def account(session: Session) -> None:
+        area = session.scalar(sa.select(Case.service_area_id).where(Case.id == case_id))
+        session.add(
+            User(
+                username="k.reply",
+                display_name="Kim Reply",
+                role=UserRole.SERVICE_RESPONDER,
+                person_id=responder,
+                service_area_id=area,
+            )
+        )
+
+    write(database, account)
+    with database.session() as session:
+        verdict = inv.eligibility(session, responder, case_id, IO, DAY)
+    assert verdict.outcome == Eligibility.REFUSED
+    assert "Kim Reply works in Contact Centre, the service complained about." in verdict.reasons
+
+
 def test_someone_holding_another_role_on_the_complaint_is_refused(database: Database) -> None:
     driver = Driver(database)
     handle = children_stage_two(driver)
