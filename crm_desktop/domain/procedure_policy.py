@@ -229,6 +229,8 @@ class PolicyRules:
                 parts.append("extensions without a set limit")
             if s.different_responder:
                 parts.append("someone other than the previous stage's responder responds")
+            if not s.suspension:
+                parts.append("the clock is never suspended")
             if s.next_stage_window_days is not None:
                 parts.append(
                     f"ask for the next stage within {working_days_text(s.next_stage_window_days)}"
@@ -284,6 +286,14 @@ def _enum(kind: type[StrEnum], value: Any, what: str) -> Any:
         raise PolicyError(f"'{value}' is not {what}; use one of: {names}.") from None
 
 
+def _flag(entry: Mapping[str, Any], key: str, default: bool) -> bool:
+    """A yes/no rule: JSON's true or false (a string such as "false" is a mistake)."""
+    value = entry.get(key, default)
+    if not isinstance(value, bool):
+        raise PolicyError(f"'{key}' must be true or false (without quotes), not {value!r}.")
+    return value
+
+
 def rules_from_json(text: str | Mapping[str, Any]) -> PolicyRules:
     """Rules from their stored (or typed-in) JSON form; a mistake is a :class:`PolicyError`."""
     try:
@@ -303,7 +313,7 @@ def rules_from_json(text: str | Mapping[str, Any]) -> PolicyRules:
                 response_days=_days(entry.get("response_days"), "A response time"),
                 clock_from=_enum(ClockFrom, entry.get("clock_from", "receipt"), "a clock start"),
                 extension_days=_days(entry.get("extension_days"), "An extension limit"),
-                beyond_needs_good_reason=bool(entry.get("beyond_needs_good_reason", False)),
+                beyond_needs_good_reason=_flag(entry, "beyond_needs_good_reason", False),
                 next_stage_window_days=_days(
                     entry.get("next_stage_window_days"), "A next stage window"
                 ),
@@ -312,8 +322,8 @@ def rules_from_json(text: str | Mapping[str, Any]) -> PolicyRules:
                     for b in entry.get("buckets", ())
                 ),
                 provisions={str(k): str(v) for k, v in dict(entry.get("provisions", {})).items()},
-                different_responder=bool(entry.get("different_responder", False)),
-                suspension=bool(entry.get("suspension", True)),
+                different_responder=_flag(entry, "different_responder", False),
+                suspension=_flag(entry, "suspension", True),
             )
         )
     return PolicyRules(

@@ -408,7 +408,7 @@ def test_someone_with_a_staff_account_is_an_officer_whatever_the_pool_says(
 
 
 def test_a_service_responder_is_from_the_service_they_answer_for(database: Database) -> None:
-    case_id, stage_id = quick_stage(database)  # corporate Stage 2, Contact Centre
+    case_id, _stage_id = quick_stage(database)  # corporate Stage 2, Contact Centre
     responder = pool(database, "Kim Reply")  # no home area in the pool
 
     def account(session: Session) -> None:

@@ -183,6 +183,16 @@ def test_the_codes_rules_round_trip_and_say_what_they_are() -> None:
         StageRules(StageCode.STAGE_1, 10, None, ClockFrom.ACKNOWLEDGEMENT)
     with pytest.raises(PolicyError, match="not valid JSON"):
         rules_from_json("{")
+    # The Code has no pause, and says so.
+    assert not stage_1.suspension and not stage_2.suspension
+    assert all(
+        "the clock is never suspended" in line for line in COMPLAINT_HANDLING_CODE.describe()[:2]
+    )
+    # A yes/no rule typed as text is a mistake, not a yes.
+    typed = json.loads(rules_to_json(COMPLAINT_HANDLING_CODE))
+    typed["stages"][0]["suspension"] = "false"
+    with pytest.raises(PolicyError, match="'suspension' must be true or false"):
+        rules_from_json(typed)
 
 
 def test_the_codes_extension_limit_and_the_2023_procedures_none(db: Database) -> None:
