@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy.orm import sessionmaker
 
 from crm_desktop.db import engine as engine_module
 from crm_desktop.db import migrate
@@ -382,14 +383,17 @@ def test_each_migration_runs_on_a_database_full_of_cases(any_database: Database)
     assert owners == 3
 
 
-def test_the_desktop_names_a_database_without_its_address_syntax(
-    any_database: Database,
-) -> None:
-    name = any_database.plain_name
-    if any_database.is_sqlite:
-        assert name == any_database.where and name.endswith(".db") and "sqlite:" not in name
-    else:
-        url = any_database.engine.url
-        port = f":{url.port}" if url.port not in (None, 5432) else ""
-        assert name == f"{url.database} on {url.host}{port}"
-        assert "postgresql" not in name and "@" not in name
+def test_the_desktop_names_a_database_without_its_address_syntax(database: Database) -> None:
+    name = database.plain_name
+    assert name == database.where and name.endswith(".db") and "sqlite:" not in name
+    for url, expected in (
+        ("postgresql+psycopg://crm:secret@dbserver/crm", "crm on dbserver"),
+        ("postgresql+psycopg://crm@dbserver:5432/crm", "crm on dbserver"),
+        (
+            "postgresql+psycopg://u@db.council.local:6432/complaints",
+            "complaints on db.council.local:6432",
+        ),
+    ):
+        engine = sa.create_engine(url)  # not connected
+        server = Database(url, engine, sessionmaker(engine), sessionmaker(engine))
+        assert server.plain_name == expected
