@@ -43,6 +43,7 @@ from crm_desktop.domain.eligibility import (
     PANEL_SIZE,
     required_roles,
     role_label,
+    roles_at,
     with_article,
 )
 from crm_desktop.domain.enums import (
@@ -80,6 +81,7 @@ from crm_desktop.services import clock
 from crm_desktop.services.calendar_service import timescales, working_calendar
 from crm_desktop.services.cases import check_not_future, load_case, touch
 from crm_desktop.services.investigators import not_independent_now
+from crm_desktop.services.procedure_policies import policy_for
 
 
 @dataclass(frozen=True)
@@ -191,7 +193,7 @@ def _no_suspension(session: Session, case: Case, stage: Stage | None) -> str:
     suspended (the Complaint Handling Code's do not); empty when it does."""
     if stage is None:
         return ""
-    policy = timescales(session, case.procedure, stage.stage, case.received_on).policy
+    policy = policy_for(session, case.procedure, case.received_on)
     rules = policy.rules.stage(stage.stage) if policy is not None else None
     if policy is None or rules is None or rules.suspension:
         return ""
@@ -587,7 +589,7 @@ def _respond(
             )
         stage.council_response_on = data.on
     _record_responder(session, case, stage, actor)
-    warnings.extend(_reports_outstanding(session, stage))
+    warnings.extend(_reports_outstanding(session, case, stage))
     clock.close_clock(session, stage.id, data.on, actor.username)
     stage.outcome = outcome
     if data.response_received_on is not None and data.response_received_on < data.on:
@@ -599,9 +601,11 @@ def _respond(
     return stage.id
 
 
-def _reports_outstanding(session: Session, stage: Stage) -> list[str]:
+def _reports_outstanding(session: Session, case: Case, stage: Stage) -> list[str]:
     """A warning for each Investigating Officer or Independent Person on the stage whose
     report is not recorded as received: the response is meant to follow it."""
+    if not roles_at(Procedure(case.procedure), StageCode(stage.stage)):
+        return []  # a stage that appoints nobody: nothing to read
     return [
         f"The {role_label(AssignmentRole(a.role))}'s report ({name}) is not recorded as "
         "received. Record it on the People tab (Appoint…, Report received) when it comes."
