@@ -372,22 +372,11 @@ def test_someone_with_a_staff_account_is_an_officer_whatever_the_pool_says(
     investigator = pool(database, "Jo Reyes")
 
     def accounts(session: Session) -> None:
-        session.add(
-            User(
-                username="i.stone",
-                display_name="Ida Stone",
-                role=UserRole.OFFICER,
-                person_id=officer,
-            )
-        )
-        session.add(
-            User(
-                username="j.reyes",
-                display_name="Jo Reyes",
-                role=UserRole.INVESTIGATOR,
-                person_id=investigator,
-            )
-        )
+        for username, name, role, person in (
+            ("i.stone", "Ida Stone", UserRole.OFFICER, officer),
+            ("j.reyes", "Jo Reyes", UserRole.INVESTIGATOR, investigator),
+        ):
+            session.add(User(username=username, display_name=name, role=role, person_id=person))
 
     write(database, accounts)
     with database.session() as session:

@@ -430,7 +430,8 @@ def test_stage_2_needs_both_an_io_and_an_ip(driver: Driver) -> None:
         assert stage.due_on == working_calendar(session).add_working_days(stage.started_on, 25)  # type: ignore[arg-type]
 
 
-def test_a_review_panel_needs_three_members_and_not_the_stage_2_ip(driver: Driver) -> None:
+def _to_children_stage_3(driver: Driver):  # type: ignore[no-untyped-def]
+    """A children's case at Stage 3, acknowledged; and its Stage 2 IP's person id."""
     handle = _to_children_stage_2(driver)
     driver.appoint(handle, AssignmentRole.INVESTIGATING_OFFICER)
     ip = driver.appoint(handle, AssignmentRole.INDEPENDENT_PERSON)[0]
@@ -442,6 +443,11 @@ def test_a_review_panel_needs_three_members_and_not_the_stage_2_ip(driver: Drive
         Action.ACKNOWLEDGE,
     ):
         driver.do(handle, action, prepare=action == Action.RESPOND)
+    return handle, ip
+
+
+def test_a_review_panel_needs_three_members_and_not_the_stage_2_ip(driver: Driver) -> None:
+    handle, ip = _to_children_stage_3(driver)
     refused(
         driver,
         handle,
@@ -499,17 +505,7 @@ def test_a_stage_2_response_before_the_reports_says_which_are_outstanding(
 
 
 def test_a_panel_member_who_is_no_longer_independent_stops_the_meeting(driver: Driver) -> None:
-    handle = _to_children_stage_2(driver)
-    driver.appoint(handle, AssignmentRole.INVESTIGATING_OFFICER)
-    driver.appoint(handle, AssignmentRole.INDEPENDENT_PERSON)
-    for action in (
-        Action.START_INVESTIGATION,
-        Action.RESPOND,
-        Action.REQUEST_NEXT_STAGE,
-        Action.ESCALATE,
-        Action.ACKNOWLEDGE,
-    ):
-        driver.do(handle, action, prepare=action == Action.RESPOND)
+    handle, _ip = _to_children_stage_3(driver)
     first, *_ = driver.appoint(handle, AssignmentRole.PANEL_MEMBER, 3)
 
     def elected(session: Session) -> None:
