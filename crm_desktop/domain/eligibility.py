@@ -60,7 +60,7 @@ from crm_desktop.domain.enums import (
     Procedure,
     StageCode,
 )
-from crm_desktop.domain.formatting import format_date
+from crm_desktop.domain.formatting import format_date, normalised
 
 __all__ = [
     "ACCEPTED_STATUSES",
@@ -620,10 +620,7 @@ def _service(c: CandidateFacts, case: CaseFacts, today: dt.date) -> Iterable[Fin
 
 
 def _same_name(one: str | None, other: str | None) -> bool:
-    return (
-        bool(one and other)
-        and " ".join(str(one).split()).casefold() == " ".join(str(other).split()).casefold()
-    )
+    return bool(one and other) and normalised(str(one)) == normalised(str(other))
 
 
 def _line_management(c: CandidateFacts, case: CaseFacts) -> Iterable[Finding]:

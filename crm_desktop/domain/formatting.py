@@ -17,6 +17,12 @@ __all__ = ["format_date", "suspended_text", "working_days_text"]
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
+def normalised(text: str) -> str:
+    """Text as names and words are compared: spaces collapsed, case folded
+    (" Through  care" and "through care" are the same name)."""
+    return " ".join(text.split()).casefold()
+
+
 def format_date(d: date) -> str:
     """Show a date the way the council writes it: ``14 Mar 2024``, ``3 Jan 2023``."""
     return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"

@@ -31,6 +31,7 @@ from crm_desktop.db.base import Base
 from crm_desktop.db.models import Person
 from crm_desktop.db.models_privacy import Characteristic, EqualityCategory, EqualityMonitoring
 from crm_desktop.domain.access import Actor
+from crm_desktop.domain.formatting import normalised
 from crm_desktop.errors import NotFound, ValidationError
 from crm_desktop.privacy.common import (
     audit,
@@ -73,7 +74,7 @@ _TABLE: sa.Table = Base.metadata.tables[EqualityMonitoring.__tablename__]
 def _canonical(
     offered: dict[Characteristic, list[CategoryView]], characteristic: Characteristic, given: str
 ) -> str:
-    wanted = " ".join(given.split()).casefold()
+    wanted = normalised(given)
     for category in offered[characteristic]:
         if category.label.casefold() == wanted:
             return category.label

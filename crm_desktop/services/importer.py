@@ -142,7 +142,7 @@ from crm_desktop.domain.enums import (
     StageCode,
     StageStatus,
 )
-from crm_desktop.domain.formatting import format_date, working_days_text
+from crm_desktop.domain.formatting import format_date, normalised, working_days_text
 from crm_desktop.domain.statutory import six_months_beginning_with, skips_closure_days
 from crm_desktop.domain.workflow import (
     FINDING_OUTCOMES,
@@ -946,10 +946,6 @@ class ImportResult:
 # ------------------------------------------------------------------------ checking
 
 
-def _words(text: str) -> str:
-    return " ".join(text.split()).casefold()
-
-
 def _choices(enum_values: Iterable[str]) -> str:
     values = list(enum_values)
     return ", ".join(values[:-1]) + " or " + values[-1] if len(values) > 1 else values[0]
@@ -957,11 +953,11 @@ def _choices(enum_values: Iterable[str]) -> str:
 
 # "A withdrawn or discontinued stage cannot escalate" (PRODUCT.md).
 _NOT_ESCALATED = frozenset({Outcome.WITHDRAWN, Outcome.DISCONTINUED})
-_KINDS = {_words(k.value): k for k in Kind}
-_PROCEDURES = {_words(p.value): p for p in Procedure}
-_STAGES = {_words(s.value): s for s in StageCode}
-_OUTCOMES = {_words(o.value): o for o in Outcome}
-_DECISIONS = {_words(d.value): d for d in LgscoDecision}
+_KINDS = {normalised(k.value): k for k in Kind}
+_PROCEDURES = {normalised(p.value): p for p in Procedure}
+_STAGES = {normalised(s.value): s for s in StageCode}
+_OUTCOMES = {normalised(o.value): o for o in Outcome}
+_DECISIONS = {normalised(d.value): d for d in LgscoDecision}
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 _WHOLE = re.compile(r"^\d+(\.0*)?$")
 _MONEY = re.compile(r"^(\d+|\d{1,3}(,\d{3})+)(\.\d{1,2})?$")
@@ -1247,7 +1243,7 @@ class _Checker:
             return None
         found = values.get(text)  # already written as the format writes it
         if found is None:
-            found = values.get(_words(text))
+            found = values.get(normalised(text))
         if found is None:
             _mark(r, column)
             self.error(

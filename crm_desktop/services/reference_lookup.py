@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from crm_desktop.db.models import Directorate, Nature, ServiceArea, ServiceCategory, Team
 from crm_desktop.domain.enums import Procedure
+from crm_desktop.domain.formatting import normalised
 from crm_desktop.errors import ValidationError
 
 
@@ -23,7 +24,7 @@ from crm_desktop.errors import ValidationError
 def normalise(name: str) -> str:
     """A name as names are compared: spaces collapsed, case folded (each name worked out
     once: an import compares the same few names on every row)."""
-    return " ".join(name.split()).casefold()
+    return normalised(name)
 
 
 @dataclass(frozen=True)
