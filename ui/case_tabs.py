@@ -55,6 +55,7 @@ from ui.statutory_dialog import StatutoryDialog
 from ui.widgets import (
     Column,
     RowsModel,
+    alt_key,
     compact_combo,
     date_edit,
     date_text,
@@ -646,8 +647,9 @@ class StageTab(QWidget):
         self.action_buttons = {}
         can_work = self.host.context.allows(Permission.WORK_CASES)
         stage_code = detail.stage.code if detail.stage else None
-        # Alt-keys: not Save details' (S), Responder's (P) or Explain's (X).
-        keys = {"s", "p", "x"}
+        # Alt-keys: not Save details' (S, in the case window) nor this tab's other buttons'.
+        own = (alt_key(b.text()) for b in (self.explain_button, self.responder_button))
+        keys = {"s"} | {letter for letter in own if letter}
         for i, action in enumerate(detail.actions):
             title = action_label(action, detail.procedure, stage_code)
             button = QPushButton(with_mnemonic(title, keys) + "…", self)

@@ -98,6 +98,13 @@ def date_edit(day: dt.date, name: str, parent: QWidget | None = None) -> QDateEd
 MENU_KEYS = frozenset("fevcth")
 
 
+def alt_key(text: str) -> str | None:
+    """The letter a label's ``&`` marks ("Re&ponder…": "p"); None without one."""
+    marked = text.replace("&&", "")
+    at = marked.find("&")
+    return marked[at + 1].lower() if 0 <= at < len(marked) - 1 else None
+
+
 def with_mnemonic(title: str, taken: set[str]) -> str:
     """``title`` with an Alt-key (``&``) on the first letter of a word that ``taken`` (and
     the menus) do not hold, else on any such letter; that letter is then taken. Without

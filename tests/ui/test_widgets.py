@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ui.widgets import with_mnemonic
+from ui.widgets import alt_key, with_mnemonic
 
 
 def test_an_alt_key_goes_to_a_free_first_letter_then_any_free_letter() -> None:
@@ -16,3 +16,9 @@ def test_an_alt_key_goes_to_a_free_first_letter_then_any_free_letter() -> None:
     assert with_mnemonic("Close case", set()) == "C&lose case"
     assert with_mnemonic("Eft", {"e", "f", "t"}) == "Eft"
     assert taken == {"s", "r", "a", "o", "q"}
+
+
+def test_the_alt_key_of_a_label_is_the_letter_its_ampersand_marks() -> None:
+    assert [alt_key(t) for t in ("Re&sponder…", "&Save", "Q&&A &rest", "Plain", "End&")] == [
+        "s", "s", "r", None, None
+    ]  # fmt: skip
