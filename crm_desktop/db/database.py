@@ -95,14 +95,11 @@ class Database:
     def plain_name(self) -> str:
         """The database as the desktop shows it to a user: the file, or "crm on
         dbserver" (the server's port only when it is not the usual one)."""
-        path = sqlite_file(self.engine.url)
-        if path is not None:
-            return str(path)
         url = self.engine.url
         if not self.is_sqlite and url.database and url.host:
             port = f":{url.port}" if url.port not in (None, 5432) else ""
             return f"{url.database} on {url.host}{port}"
-        return self.display_url
+        return self.where
 
     @contextmanager
     def session(self) -> Iterator[Session]:
