@@ -139,10 +139,20 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("My work", "briefcase", _my_work),
     PageSpec("Queues", "list-check", _queues),
     PageSpec("Cases", "folders", _cases),
-    PageSpec("Investigators", "user-search", _investigators),
+    PageSpec(
+        "Investigators",
+        "user-search",
+        _investigators,
+        lambda c: c.allows(Permission.MANAGE_POOL),
+    ),
     PageSpec("Ombudsman", "scale", _ombudsman),
-    PageSpec("Reports", "report-analytics", _reports),
-    PageSpec("Complaint Handling Code", "file-text", _code),
+    PageSpec("Reports", "report-analytics", _reports, lambda c: c.allows(Permission.RUN_REPORTS)),
+    PageSpec(
+        "Complaint Handling Code",
+        "file-text",
+        _code,
+        lambda c: c.allows(Permission.RUN_REPORTS),
+    ),
     PageSpec(
         "Data protection",
         "shield-lock",
@@ -465,8 +475,10 @@ class MainWindow(QMainWindow):
         self.import_action = self._action(
             "&Import cases from a file…", self.import_cases, None, "file-import"
         )
-        for action in (self.report_action, self.import_action):
-            action.setVisible("Reports" in self.pages)
+        self.report_action.setVisible("Reports" in self.pages)
+        self.import_action.setVisible(
+            "Reports" in self.pages and self.context.allows(Permission.IMPORT_CASES)
+        )
         for number, name in enumerate(self.pages, start=1):
             action = self._action(
                 name,

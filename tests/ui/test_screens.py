@@ -70,6 +70,37 @@ def test_navigation_has_every_page_and_admin_only_for_managers(
     assert "Morag Ellison" in manager_window.windowTitle()
 
 
+def test_a_role_sees_only_the_pages_it_can_use(
+    qtbot,  # type: ignore[no-untyped-def]
+    context: AppContext,
+    database: Database,
+) -> None:
+    """A service responder reads their area's cases and writes letters: the pool, the
+    reports and the Code's report would each be a page of refusals, so they are not
+    offered (as Admin is not offered to an officer). An officer runs reports but does
+    not import cases, so the Tools menu does not offer the import."""
+    from crm_desktop.domain.enums import UserRole
+    from crm_desktop.services.users import add_user
+
+    made = database.write(
+        lambda s: add_user(s, "resp.one", UserRole.SERVICE_RESPONDER, password="x" * 16),
+        actor="system",
+    )
+    officer_window = MainWindow(context=context)
+    qtbot.addWidget(officer_window)
+    assert officer_window.report_action.isVisible()
+    assert not officer_window.import_action.isVisible()
+
+    context.actor = Actor(made.username, made.role, made.id, made.display_name)
+    window = MainWindow(context=context)
+    qtbot.addWidget(window)
+    names = [window.nav.item(i).text() for i in range(window.nav.count())]
+    assert names == ["Dashboard", "My work", "Queues", "Cases", "Ombudsman"]
+    assert not window.report_action.isVisible()
+    assert not window.import_action.isVisible()
+    assert [a.text() for a in window.page_actions] == names
+
+
 def test_no_page_says_it_is_not_built(window: MainWindow) -> None:
     for name in window.pages:
         window.show_page(name)
