@@ -363,6 +363,28 @@ def test_staff_work_under_their_own_logins(
     assert "intact" in audit_verify_as_owner(team, capsys)
 
 
+def test_every_staff_login_opens_a_case_and_the_access_log_has_it(team: Team) -> None:
+    """Opening a case (as the case window does) writes who opened it to the access log,
+    which only managers may read: the write must not need to read the row back."""
+    from crm_desktop.db.models_privacy import CaseAccess
+    from crm_desktop.operations import cases as case_ops
+
+    staff = [r for r in UserRole if r != UserRole.INVESTIGATOR]
+    for role in staff:
+        own = open_database(team.urls[role])
+        try:
+            user = sign_in(own, team.names[role], PASSWORD)
+            detail = run_operation(own, user, TODAY, case_ops.open_case, team.mine).value
+            assert detail.id == team.mine
+        finally:
+            own.dispose()
+    with team.db.session() as session:
+        opened = session.execute(
+            sa.select(CaseAccess.username, CaseAccess.role).where(CaseAccess.case_id == team.mine)
+        ).all()
+    assert sorted(opened) == sorted((team.names[r], r.value) for r in staff)
+
+
 def test_windows_sign_in_over_an_own_login_is_that_user_only(team: Team) -> None:
     from crm_desktop.services.users import authenticate_windows
 
