@@ -495,4 +495,28 @@ def verify_chain(session: Session, batch: int = 5000) -> list[ChainProblem]:
             expected_prev = data["hash"]
             expected_seq = seq + 1
             last_seq = seq
+    if not _is_postgres(session):
+        problems += [
+            ChainProblem(int(event_id), STORED_FORM_PROBLEM)
+            for (event_id,) in session.execute(_STORED_FORM_CHECK)
+        ]
     return sorted(problems, key=lambda p: p.event_id or 0)
+
+
+# SQLite keeps whatever it is given: a case number stored as the text '7', or a time
+# with a zone added, hashes as the program wrote it but is no longer found (or shown)
+# as it was. The program never writes either, so either is a change from outside.
+_STORED_FORM_CHECK = sa.text(
+    "SELECT id FROM audit_event WHERE typeof(chain_seq) NOT IN ('integer', 'null') "
+    "OR typeof(case_id) NOT IN ('integer', 'null') "
+    "OR typeof(entity_id) NOT IN ('text', 'null') "
+    "OR typeof(occurred_at) <> 'text' "
+    "OR occurred_at NOT GLOB "
+    "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' "
+    "OR substr(occurred_at, 20) GLOB '*[^0-9.]*' "
+    "ORDER BY id"
+)
+STORED_FORM_PROBLEM = (
+    "is stored in a form the program never writes (a number kept as text, or a time "
+    "given a time zone): it was changed outside the program"
+)

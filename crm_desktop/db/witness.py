@@ -25,12 +25,14 @@ import atexit
 import hashlib
 import json
 import logging
+import os
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import platformdirs
 from sqlalchemy.engine import URL
@@ -58,6 +60,7 @@ __all__ = [
     "note_restored",
     "note_verified",
     "note_written",
+    "record_problems",
     "witnesses",
 ]
 
@@ -76,29 +79,119 @@ def witness_folder() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / FOLDER_NAME
 
 
-def _record_path(database: Path) -> Path:
-    key = hashlib.sha256(str(database.resolve()).encode("utf-8")).hexdigest()[:20]
-    return witness_folder() / f"{key}.json"
+def _record_paths(database: Path) -> list[Path]:
+    """The records kept of ``database``: one under the path as the program names it and,
+    when a link leads elsewhere, one under the file it leads to. Keeping both means that
+    moving the file and leaving a link in its place does not hide the witness."""
+    keys: list[Path] = []
+    for where in (Path(os.path.abspath(database)), database.resolve()):
+        key = hashlib.sha256(str(where).encode("utf-8")).hexdigest()[:20]
+        record = witness_folder() / f"{key}.json"
+        if record not in keys:
+            keys.append(record)
+    return keys
 
 
-def _load(database: Path, record: Path | None = None) -> dict[str, Any]:
+class Unreadable(Exception):
+    """A witness record that exists but cannot be read as this program writes it."""
+
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def _entry_ok(item: object) -> bool:
+    if not isinstance(item, dict):
+        return False
+    seq, digest = item.get("seq"), item.get("hash")
+    return (
+        type(seq) is int
+        and seq > 0
+        and isinstance(digest, str)
+        and len(digest) == 64
+        and set(digest) <= _HEX
+        and all(isinstance(item.get(k, ""), str) for k in ("at", "file", "superseded"))
+    )
+
+
+def _well_formed(data: object) -> bool:
+    if not isinstance(data, dict):
+        return False
+    head = data.get("head")
+    if head is not None and not _entry_ok(head):
+        return False
+    kinds = ("superseded_heads", "held_heads", "backups", "reports")
+    lists = [data.get(kind, []) for kind in kinds]
+    return all(isinstance(items, list) and all(map(_entry_ok, items)) for items in lists)
+
+
+def _read(record: Path, database: Path) -> dict[str, Any]:
+    """The record's witnesses (a new record when there is none). A record that exists
+    but cannot be read is :class:`Unreadable`: it is never written over, since a record
+    damaged or emptied by someone else must not become a clean one."""
     try:
-        data = json.loads((record or _record_path(database)).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        text = record.read_text(encoding="utf-8")
+    except FileNotFoundError:
         return {"database": str(database.resolve())}
-    return data if isinstance(data, dict) else {"database": str(database.resolve())}
+    except (OSError, ValueError) as exc:
+        raise Unreadable(f"it cannot be read ({exc})") from None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise Unreadable("it is not the JSON this program writes") from None
+    if not _well_formed(data):
+        raise Unreadable("it does not hold witnesses in the form this program writes them")
+    return cast("dict[str, Any]", data)
 
 
-def _save(database: Path, data: dict[str, Any], record: Path | None = None) -> None:
+def _save(database: Path, data: dict[str, Any], record: Path) -> None:
     """Write the record (a temporary file renamed over it); a witness that cannot be
     written is logged, never a reason to refuse the user's work."""
-    path = record or _record_path(database)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_write(path) as temporary:
+        record.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_write(record) as temporary:
             temporary.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
     except (OSError, UserFacingError) as exc:
         log.warning("The audit witness for %s could not be written: %s", database, exc)
+
+
+def _update(
+    database: Path,
+    change: Callable[[dict[str, Any]], bool],
+    records: list[Path] | None = None,
+) -> None:
+    """Apply ``change`` to each record of ``database`` and save those it changed (it
+    returns True). A record that cannot be read is left as it is, and logged."""
+    for record in records or _record_paths(database):
+        try:
+            data = _read(record, database)
+        except Unreadable as exc:
+            log.warning("The audit witness %s of %s was left alone: %s", record, database, exc)
+            continue
+        if change(data):
+            _save(database, data, record)
+
+
+def _first_row(path: Path, sql: str, *params: object) -> tuple[Any, ...] | None:
+    """The first row ``sql`` gives in the SQLite file at ``path``, opened read-only (None:
+    no row, or the file cannot be read)."""
+    try:
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        row = connection.execute(sql, params).fetchone()
+    except sqlite3.Error:
+        return None
+    finally:
+        connection.close()
+    return tuple(row) if row is not None else None
+
+
+def _event_hash_in_file(database: Path, seq: int) -> str | None:
+    """The hash of the event at ``seq`` in the file as it is now (None: no such event,
+    or the file cannot be read)."""
+    row = _first_row(database, "SELECT hash FROM audit_event WHERE chain_seq = ?", seq)
+    return str(row[0]) if row is not None else None
 
 
 def _entry(head: ChainHead, **extra: str) -> dict[str, Any]:
@@ -114,7 +207,7 @@ _written: dict[Path, int] = {}
 # program reads the witnesses (``audit verify``).
 HEAD_INTERVAL_SECONDS = 1.0
 _state_lock = threading.Lock()
-_pending: dict[Path, tuple[Path, ChainHead]] = {}  # database -> (record file, head)
+_pending: dict[Path, tuple[list[Path], ChainHead]] = {}  # database -> (records, head)
 _last_kept: dict[Path, float] = {}
 _timer: threading.Timer | None = None
 
@@ -133,13 +226,13 @@ def note_written(url: URL, head: ChainHead) -> None:
         wait = _last_kept.get(database, -HEAD_INTERVAL_SECONDS) + HEAD_INTERVAL_SECONDS - now
         if wait > 0:
             waiting = _pending.get(database)
-            record = waiting[0] if waiting is not None else _record_path(database)
-            _pending[database] = (record, head)
+            records = waiting[0] if waiting is not None else _record_paths(database)
+            _pending[database] = (records, head)
             _schedule(wait)
             return
         _pending.pop(database, None)
         _last_kept[database] = now
-    _keep_head(database, _record_path(database), head)
+    _keep_head(database, _record_paths(database), head)
 
 
 def keep_written(database: Path | None = None) -> None:
@@ -154,8 +247,8 @@ def keep_written(database: Path | None = None) -> None:
         now = time.monotonic()
         for path, _ in due:
             _last_kept[path] = now
-    for path, (record, head) in due:
-        _keep_head(path, record, head)
+    for path, (records, head) in due:
+        _keep_head(path, records, head)
 
 
 def _schedule(wait: float) -> None:
@@ -167,13 +260,29 @@ def _schedule(wait: float) -> None:
     _timer.start()
 
 
-def _keep_head(database: Path, record: Path, head: ChainHead) -> None:
-    data = _load(database, record)
-    kept = data.get("head")
-    if isinstance(kept, dict) and int(kept.get("seq", 0)) >= head.seq:
-        return
-    data["head"] = _entry(head)
-    _save(database, data, record)
+def _keep_head(database: Path, records: list[Path], head: ChainHead) -> None:
+    """Move the witness on to ``head``. If the event the record last kept is gone from
+    the file or different, the trail was changed behind this program's back: that
+    witness is held (``held_heads``) for ``audit verify`` to report, so a save on a
+    tampered file does not make the trail look whole."""
+
+    def change(data: dict[str, Any]) -> bool:
+        kept = data.get("head")
+        if isinstance(kept, dict):
+            if kept["seq"] >= head.seq:
+                return False
+            if _event_hash_in_file(database, kept["seq"]) != kept["hash"]:
+                log.warning(
+                    "The audit trail of %s no longer has event %s as this account last saw "
+                    "it; that witness is held for audit verify.",
+                    database,
+                    kept["seq"],
+                )
+                data["held_heads"] = [*data.get("held_heads", []), kept][-MAX_KEPT:]
+        data["head"] = _entry(head)
+        return True
+
+    _update(database, change, records)
 
 
 atexit.register(keep_written)
@@ -183,20 +292,25 @@ def note_verified(database: Path, head: ChainHead | None) -> None:
     """``audit verify`` found the trail whole up to ``head``: the witness moves there."""
     if head is None:
         return
-    data = _load(database)
-    kept = data.get("head")
-    if isinstance(kept, dict) and int(kept.get("seq", 0)) > head.seq:
-        return
-    data["head"] = _entry(head)
-    _save(database, data)
+
+    def change(data: dict[str, Any]) -> bool:
+        kept = data.get("head")
+        if isinstance(kept, dict) and kept["seq"] > head.seq:
+            return False
+        data["head"] = _entry(head)
+        return True
+
+    _update(database, change)
 
 
 def _remember(database: Path, kind: str, head: ChainHead, file: Path) -> None:
-    data = _load(database)
-    entries = [e for e in data.get(kind, []) if isinstance(e, dict)]
-    entries.append(_entry(head, file=str(file.resolve())))
-    data[kind] = entries[-MAX_KEPT:]
-    _save(database, data)
+    def change(data: dict[str, Any]) -> bool:
+        entries = list(data.get(kind, []))
+        entries.append(_entry(head, file=str(file.resolve())))
+        data[kind] = entries[-MAX_KEPT:]
+        return True
+
+    _update(database, change)
 
 
 def note_backup(database: Path, head: ChainHead, file: Path) -> None:
@@ -215,71 +329,89 @@ def note_restored(database: Path, head: ChainHead | None, backup: Path) -> None:
         # What this program wrote before the restore is gone with it.
         _pending.pop(database, None)
         _written.pop(database, None)
-    data = _load(database)
     stamp = utcnow().isoformat()
     reason = f"the database was restored from {backup} on {stamp[:10]}"
-    for kind in ("head", "backups", "reports"):
-        entries = data.get(kind)
-        items = [entries] if isinstance(entries, dict) else list(entries or [])
-        for item in items:
-            if isinstance(item, dict) and (head is None or int(item.get("seq", 0)) > head.seq):
-                item.setdefault("superseded", reason)
-    if head is not None:
-        old = data.get("head")
-        if isinstance(old, dict):
-            data.setdefault("superseded_heads", []).append(old)
-        data["head"] = _entry(head)
-    _save(database, data)
+
+    def change(data: dict[str, Any]) -> bool:
+        for kind in ("head", "held_heads", "backups", "reports"):
+            entries = data.get(kind)
+            items = [entries] if isinstance(entries, dict) else list(entries or [])
+            for item in items:
+                if head is None or item["seq"] > head.seq:
+                    item.setdefault("superseded", reason)
+        if head is not None:
+            old = data.get("head")
+            if isinstance(old, dict):
+                data.setdefault("superseded_heads", []).append(old)
+            data["head"] = _entry(head)
+        return True
+
+    _update(database, change)
 
 
 def file_head(path: Path) -> ChainHead | None:
     """The head of the trail in another SQLite file (a backup), read-only."""
-    try:
-        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error:
-        return None
-    try:
-        row = connection.execute(
-            "SELECT chain_seq, hash FROM audit_event WHERE chain_seq IS NOT NULL "
-            "ORDER BY chain_seq DESC LIMIT 1"
-        ).fetchone()
-    except sqlite3.Error:
-        return None
-    finally:
-        connection.close()
+    row = _first_row(
+        path,
+        "SELECT chain_seq, hash FROM audit_event WHERE chain_seq IS NOT NULL "
+        "ORDER BY chain_seq DESC LIMIT 1",
+    )
     return ChainHead(int(row[0]), str(row[1])) if row is not None else None
 
 
 def witnesses(database: Path) -> list[Witness]:
-    """Every witness this user's data folder has of ``database``."""
+    """Every witness this user's data folder has of ``database`` (a record that cannot
+    be read gives none: :func:`record_problems` reports it)."""
     keep_written(database)
-    data = _load(database)
     found: list[Witness] = []
+    seen: set[tuple[int, str]] = set()
 
-    def add(item: Any, source: str) -> None:
-        if isinstance(item, dict) and "seq" in item and "hash" in item:
-            found.append(
-                Witness(int(item["seq"]), str(item["hash"]), source, item.get("superseded"))
-            )
+    def add(item: dict[str, Any], source: str) -> None:
+        if (item["seq"], item["hash"]) not in seen:
+            seen.add((item["seq"], item["hash"]))
+            found.append(Witness(item["seq"], item["hash"], source, item.get("superseded")))
 
-    where = str(_record_path(database))
-    add(data.get("head"), f"the last event written or checked from this account ({where})")
-    for old in data.get("superseded_heads", []):
-        add(old, f"an earlier event written from this account ({where})")
-    for entry in data.get("backups", []):
-        if not isinstance(entry, dict):
+    for record in _record_paths(database):
+        try:
+            data = _read(record, database)
+        except Unreadable:
             continue
-        name = entry.get("file", "?")
-        add(entry, f"the backup made to {name} on {str(entry.get('at', ''))[:10]}")
-        copy = Path(str(name))
-        if copy.exists():
-            head = file_head(copy)
-            if head is not None:
-                add({**entry, "seq": head.seq, "hash": head.hash}, f"the backup file {name}")
-    for entry in data.get("reports", []):
-        if isinstance(entry, dict):
+        if isinstance(data.get("head"), dict):
+            add(data["head"], f"the last event written or checked from this account ({record})")
+        for old in data.get("superseded_heads", []):
+            add(old, f"an earlier event written from this account ({record})")
+        for held in data.get("held_heads", []):
+            add(held, f"an earlier event written or checked from this account ({record})")
+        for entry in data.get("backups", []):
+            name = entry.get("file", "?")
+            add(entry, f"the backup made to {name} on {str(entry.get('at', ''))[:10]}")
+            copy = Path(str(name))
+            if copy.exists():
+                head = file_head(copy)
+                if head is not None:
+                    add({**entry, "seq": head.seq, "hash": head.hash}, f"the backup file {name}")
+        for entry in data.get("reports", []):
             add(entry, f"the report {entry.get('file', '?')}")
     return found
+
+
+def record_problems(database: Path) -> list[ChainProblem]:
+    """The witness records of ``database`` in this user's data folder that exist but
+    cannot be read: each may be what a tamperer did to hide a witness."""
+    problems: list[ChainProblem] = []
+    for record in _record_paths(database):
+        try:
+            _read(record, database)
+        except Unreadable as exc:
+            problems.append(
+                ChainProblem(
+                    None,
+                    f"the witness record {record} {exc}, so what it saw cannot be checked. "
+                    "It has been left as it is: keep it and this database as evidence, and "
+                    "ask IT to look at both",
+                )
+            )
+    return problems
 
 
 def check(session: Session, found: list[Witness]) -> tuple[list[ChainProblem], list[str]]:
@@ -294,12 +426,18 @@ def check(session: Session, found: list[Witness]) -> tuple[list[ChainProblem], l
             continue
         if present is None:
             if head is None:
-                what = f"all {one.seq:,} events of the trail are missing"
-            elif head.seq + 1 == one.seq:
-                what = f"event {one.seq:,} of the trail is missing"
+                text = (
+                    f"all {one.seq:,} events of the trail are missing: {one.source} says "
+                    f"the trail reached event {one.seq:,}"
+                )
             else:
-                what = f"events {head.seq + 1:,} to {one.seq:,} of the trail are missing"
-            text = f"{what}: {one.source} says the trail reached event {one.seq:,}"
+                lost = one.seq - head.seq
+                text = (
+                    f"the trail now ends at event {head.seq:,}, but {one.source} says it "
+                    f"reached event {one.seq:,}: {lost:,} "
+                    f"{'event was' if lost == 1 else 'events were'} deleted (cut from the "
+                    "end, or taken from anywhere before there and the rest renumbered)"
+                )
         else:
             text = (
                 f"event {one.seq:,} of the trail is not the one {one.source} saw: the trail "

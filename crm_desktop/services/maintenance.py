@@ -188,14 +188,24 @@ def verify_audit_trail(
             )
     path = sqlite_file(database.engine.url)
     found = list(given or [])
+    unreadable: list[ChainProblem] = []
     if path is not None:
         found += witness.witnesses(path)
+        unreadable = witness.record_problems(path)
     with database.session() as session:
         problems = verify_chain(session)
         more, notes = witness.check(session, found)
         events = int(session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) or 0)
         head = chain_head(session)
-    problems += more
+    problems += more + unreadable
+    if path is not None and not found and not unreadable:
+        notes.append(
+            "no witness of this file was found: it has not been written, backed up or "
+            "checked from this account, and no report's head was given with --witness. The "
+            "events link up, but a trail cut short, or rewritten and chained again, would "
+            "look the same. Run audit verify from an account that works on this database, "
+            "or give the head a report or backup printed."
+        )
     if path is not None and not problems:
         witness.note_verified(path, head)
     return AuditVerification(events, problems, notes, len(found))

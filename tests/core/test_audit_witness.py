@@ -103,8 +103,9 @@ def test_cutting_the_tail_is_caught(
     tamper(path, f"DELETE FROM audit_event WHERE chain_seq > {end - cut}")
     code, text = verify(path, capsys)
     assert code == 1
-    missing = f"event {end:,}" if cut == 1 else f"events {end - cut + 1:,} to {end:,}"
-    assert f"{missing} of the trail" in text and "missing" in text
+    lost = "1 event was" if cut == 1 else f"{cut} events were"
+    assert f"the trail now ends at event {end - cut:,}" in text
+    assert f"reached event {end:,}: {lost} deleted" in text
 
 
 def test_deleting_every_event_is_caught(
@@ -193,3 +194,76 @@ def test_a_head_printed_in_a_report_is_checked_on_any_machine(
     assert code == 1 and "rewritten" in text
     code, text = verify(path, capsys, "--witness", "12:not-a-hash")
     assert code == 2 and "is not a head" in text
+
+
+def test_a_save_after_tampering_does_not_make_the_trail_look_whole(
+    written: tuple[Database, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The owner of the data folder goes on working on the tampered file: their saves
+    must not move the witness past a trail it no longer bears out."""
+    db, path = written
+    end = last_seq(path)
+    tamper(path, "DELETE FROM audit_event WHERE chain_seq = 20")
+    tamper(path, "UPDATE audit_event SET chain_seq = chain_seq - 1 WHERE chain_seq > 20")
+    rechain(path)
+    for n in range(3):
+        db.write(lambda s, n=n: s.add(Directorate(name=f"After {n}")), actor="officer1")
+    witness.keep_written()
+    code, text = verify(path, capsys)
+    assert code == 1, text
+    assert "rewritten" in text or f"reached event {end:,}" in text
+
+
+def test_a_link_left_where_the_file_was_does_not_hide_the_witness(
+    written: tuple[Database, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    db, path = written
+    db.dispose()
+    end = last_seq(path)
+    tamper(path, f"DELETE FROM audit_event WHERE chain_seq > {end - 5}")
+    hidden = path.parent / ".x" / "crm.db"
+    hidden.parent.mkdir()
+    path.rename(hidden)
+    path.symlink_to(hidden)
+    code, text = verify(path, capsys)
+    assert code == 1 and "5 events were deleted" in text
+
+
+@pytest.mark.parametrize("damage", ["{ not json", '{"head": {"seq": "285x", "hash": "ab"}}', "[]"])
+def test_a_damaged_witness_record_is_reported_and_left_as_it_is(
+    written: tuple[Database, Path], capsys: pytest.CaptureFixture[str], damage: str
+) -> None:
+    db, path = written
+    witness.keep_written()
+    (record, *_) = witness._record_paths(path)
+    record.write_text(damage, encoding="utf-8")
+    db.write(lambda s: s.add(Directorate(name="One more")), actor="officer1")
+    witness.keep_written()
+    code, text = verify(path, capsys)
+    assert code == 1 and f"the witness record {record}" in text
+    assert record.read_text(encoding="utf-8") == damage
+
+
+def test_a_time_given_a_zone_is_caught(
+    written: tuple[Database, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SQLite keeps what it is given: a time given a zone hashes as before (the hash
+    reads it in UTC), but the event would be shown and exported at another moment."""
+    _db, path = written
+    tamper(path, "UPDATE audit_event SET occurred_at = occurred_at || '+14:00' WHERE id = 6")
+    code, text = verify(path, capsys)
+    assert code == 1
+    assert "event 6 is stored in a form the program never writes" in text
+
+
+def test_a_check_without_any_witness_says_what_it_cannot_prove(
+    written: tuple[Database, Path],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _db, path = written
+    witness.keep_written()
+    monkeypatch.setattr(witness, "witness_folder", lambda: tmp_path / "another account")
+    code, text = verify(path, capsys)
+    assert code == 0 and "no witness of this file was found" in text

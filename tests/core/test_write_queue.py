@@ -112,7 +112,7 @@ def test_the_witness_has_the_last_event_once_the_database_is_closed(
             db.write(lambda s, n=n: s.add(Directorate(name=f"Witnessed {n}")), actor="officer1")
     finally:
         db.dispose()
-    record = json.loads(witness._record_path(path).read_text(encoding="utf-8"))
+    record = json.loads(witness._record_paths(path)[0].read_text(encoding="utf-8"))
     connection = sqlite3.connect(path)
     try:
         last = connection.execute("SELECT max(chain_seq) FROM audit_event").fetchone()[0]
@@ -130,11 +130,11 @@ def test_a_restore_forgets_the_heads_not_yet_kept(
     db = open_database(f"sqlite:///{path}")
     try:
         db.write(lambda s: s.add(Directorate(name="Kept at once")), actor="officer1")
-        kept = json.loads(witness._record_path(path).read_text(encoding="utf-8"))["head"]
+        kept = json.loads(witness._record_paths(path)[0].read_text(encoding="utf-8"))["head"]
         db.write(lambda s: s.add(Directorate(name="Waiting")), actor="officer1")
         witness.note_restored(path, witness.ChainHead(kept["seq"], kept["hash"]), path)
         witness.keep_written()
-        after = json.loads(witness._record_path(path).read_text(encoding="utf-8"))["head"]
+        after = json.loads(witness._record_paths(path)[0].read_text(encoding="utf-8"))["head"]
         assert after["seq"] == kept["seq"]  # the later head went with the restore
     finally:
         db.dispose()
