@@ -140,7 +140,11 @@ ALL = None  # every column (except the hidden and protected ones)
 # Columns nobody but the owner reads.
 HIDDEN_COLUMNS: Mapping[str, frozenset[str]] = {"app_user": frozenset({"password_hash"})}
 # Columns nobody but the owner changes (whatever a group's update list says).
-PROTECTED_COLUMNS: Mapping[str, frozenset[str]] = {"app_user": frozenset({"db_role", "id"})}
+# A username is the name the trail writes events under: renamed, a manager could write
+# events as someone else and then give the name back.
+PROTECTED_COLUMNS: Mapping[str, frozenset[str]] = {
+    "app_user": frozenset({"db_role", "id", "username"})
+}
 # What every login may change of its own account: the sign-in counters, its own password.
 OWN_ACCOUNT_COLUMNS = (
     "failed_sign_ins",
@@ -260,6 +264,11 @@ CASE_LINKED = frozenset(
 )
 OWN_USER = "user_id = crm_own_user_id()"
 OWN_ACCOUNT = "db_role = session_user"
+# A row in the name of the signed-in user as their account has it, on a case they may open.
+OWN_NAME_AND_ROLE = (
+    "(username, role) IN (SELECT u.username, u.role FROM app_user u "
+    "WHERE u.db_role = session_user AND u.active) AND crm_may_open_case(case_id)"
+)
 
 RULES: Mapping[str, Rules] = {
     # -- reference data and settings
@@ -441,10 +450,7 @@ RULES: Mapping[str, Rules] = {
         insert=EVERYONE,
         delete=(MANAGER,),
         policies=(
-            *(
-                Policy(g, "INSERT", None, f"{OWN_USER} AND crm_may_open_case(case_id)")
-                for g in EVERYONE
-            ),
+            *(Policy(g, "INSERT", None, f"{OWN_USER} AND {OWN_NAME_AND_ROLE}") for g in EVERYONE),
             Policy(MANAGER, "ALL", "true", "true"),
         ),
     ),
@@ -483,6 +489,8 @@ def _functions(prefix: str, database: str) -> list[str]:
         f"WHEN {_literal(role.value)} THEN {_literal(groups[g])}" for role, g in GROUPS.items()
     )
     all_groups = "ARRAY[" + ", ".join(_literal(n) for n in groups.values()) + "]::text[]"
+    # What only the database writes: a row created, changed or deleted, a case deleted.
+    row_actions = ", ".join(_literal(a) for a in ("", "create", "update", "delete", "delete case"))
     live = ", ".join(
         _literal(s.value)
         for s in (
@@ -619,7 +627,7 @@ def _functions(prefix: str, database: str) -> list[str]:
         $$""",
         f"""
         CREATE OR REPLACE FUNCTION crm_audit_row() RETURNS trigger
-        LANGUAGE plpgsql {definer} AS $fn$
+        LANGUAGE plpgsql {definer} SET extra_float_digits = 1 AS $fn$
         DECLARE
             keys text[] := string_to_array(TG_ARGV[0], ',');
             masked text[] := string_to_array(coalesce(TG_ARGV[1], ''), ',');
@@ -686,7 +694,7 @@ def _functions(prefix: str, database: str) -> list[str]:
         END
         $fn$""",
         f"""
-        CREATE OR REPLACE FUNCTION crm_audit_note(events jsonb) RETURNS integer
+        CREATE OR REPLACE FUNCTION crm_audit_write(events jsonb) RETURNS integer
         LANGUAGE sql VOLATILE {definer} AS $$
             WITH added AS (
                 INSERT INTO audit_event
@@ -698,6 +706,19 @@ def _functions(prefix: str, database: str) -> list[str]:
                 RETURNING 1)
             SELECT count(*)::integer FROM added
         $$""",
+        f"""
+        CREATE OR REPLACE FUNCTION crm_audit_note(events jsonb) RETURNS integer
+        LANGUAGE plpgsql VOLATILE {definer} AS $fn$
+        BEGIN
+            IF EXISTS (SELECT 1 FROM jsonb_array_elements(events) AS e
+                       WHERE coalesce(e ->> 'action', '') IN ({row_actions})) THEN
+                RAISE EXCEPTION 'An event written by the program cannot say that a row was '
+                    'created, changed or deleted: the database records those itself.'
+                    USING ERRCODE = '42501';
+            END IF;
+            RETURN crm_audit_write(events);
+        END
+        $fn$""",
         """
         CREATE OR REPLACE FUNCTION crm_audit_field(value text) RETURNS text
         LANGUAGE sql IMMUTABLE AS $$
@@ -801,23 +822,31 @@ def _functions(prefix: str, database: str) -> list[str]:
         CREATE OR REPLACE FUNCTION crm_apply_login(login text, role text, active boolean)
         RETURNS void LANGUAGE plpgsql {definer} AS $fn$
         DECLARE
-            wanted text := crm_group_for(role);
+            -- A disabled login keeps no group: a session that slipped in before the
+            -- change committed loses every right with it.
+            wanted text := CASE WHEN active THEN crm_group_for(role) END;
+            held text[];
         BEGIN
             IF login IS NULL OR NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = login) THEN
                 RETURN;
             END IF;
+            SELECT coalesce(array_agg(g.rolname::text ORDER BY g.rolname), '{{}}') INTO held
+            FROM pg_auth_members m
+            JOIN pg_roles g ON g.oid = m.roleid
+            JOIN pg_roles u ON u.oid = m.member
+            WHERE u.rolname = login AND g.rolname = ANY ({all_groups});
             PERFORM crm_revoke_groups(login, wanted);
-            IF wanted IS NOT NULL AND NOT EXISTS (
-                    SELECT 1 FROM pg_auth_members m
-                    JOIN pg_roles g ON g.oid = m.roleid
-                    JOIN pg_roles u ON u.oid = m.member
-                    WHERE g.rolname = wanted AND u.rolname = login) THEN
+            IF wanted IS NOT NULL AND NOT wanted = ANY (held) THEN
                 EXECUTE format('GRANT %I TO %I', wanted, login);
             END IF;
             IF active THEN
                 EXECUTE format('ALTER ROLE %I LOGIN', login);
             ELSE
                 EXECUTE format('ALTER ROLE %I NOLOGIN', login);
+            END IF;
+            -- Disabled, or moved to another role's group: its open sessions end (one that
+            -- had taken the old group's rights with SET ROLE would keep them otherwise).
+            IF NOT active OR held IS DISTINCT FROM ARRAY[wanted] THEN
                 BEGIN
                     PERFORM pg_terminate_backend(pid) FROM pg_stat_activity
                     WHERE usename = login AND pid <> pg_backend_pid();
@@ -925,7 +954,7 @@ def _functions(prefix: str, database: str) -> list[str]:
             DELETE FROM representation WHERE id = the_case;
             GET DIAGNOSTICS removed = ROW_COUNT;
             PERFORM set_config('crm.audit_values', '', true);
-            PERFORM crm_audit_note(jsonb_build_array(jsonb_build_object(
+            PERFORM crm_audit_write(jsonb_build_array(jsonb_build_object(
                 'action', 'delete case', 'entity', 'representation',
                 'entity_id', the_case::text, 'case_id', the_case,
                 'after', jsonb_build_object('reference', target.reference,
@@ -960,6 +989,7 @@ FUNCTION_GRANTS: Mapping[str, tuple[str, ...]] = {
     "crm_may_withhold()": (),
     "crm_audit_mask(jsonb, text[], boolean)": (),
     "crm_audit_row()": (),
+    "crm_audit_write(jsonb)": (),
     "crm_audit_note(jsonb)": (OFFICER,),
     "crm_audit_field(text)": (),
     "crm_event_hash(text, bigint, bigint, timestamp, text, text, text, text, integer, text, "

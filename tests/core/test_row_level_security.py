@@ -492,6 +492,71 @@ def test_an_event_in_someone_elses_name_cannot_be_forged(world: World) -> None:
         engine.dispose()
 
 
+def test_the_trails_names_and_notes_hold_whatever_a_login_does(world: World) -> None:
+    """A manager cannot take a colleague's username (and write events under it); the
+    program's notes cannot pass for the database's own row events or a deletion; the
+    access log takes a row only in the opener's own name; and a session that prints
+    decimals short does not change what the trail records."""
+    manager = engine_for(world, UserRole.MANAGER)
+    officer = engine_for(world, UserRole.OFFICER)
+    investigator = engine_for(world, UserRole.INVESTIGATOR)
+    try:
+        before = fingerprint(world.db)
+        assert "permission denied" in refused(
+            manager,
+            "UPDATE app_user SET username = :name WHERE db_role = session_user",
+            {"name": world.usernames[UserRole.OFFICER]},
+        )
+        for action in ("delete case", "update", "create", "delete", ""):
+            note = json.dumps(
+                [
+                    {
+                        "action": action,
+                        "entity": "representation",
+                        "entity_id": str(world.mine),
+                        "case_id": world.mine,
+                        "after": "{}",
+                    }
+                ]
+            )
+            assert "the database records those itself" in refused(
+                officer, "SELECT crm_audit_note(CAST(:n AS jsonb))", {"n": note}
+            )
+        refused(
+            investigator,
+            "INSERT INTO case_access (case_id, username, user_id, role, opened_at) VALUES "
+            f"({world.mine}, 'someone else', crm_own_user_id(), 'manager', now())",
+        )
+        assert fingerprint(world.db) == before
+
+        with world.db.engine.connect() as connection:
+            hours = connection.exec_driver_sql(
+                f"SELECT hours FROM assignment WHERE id = {world.my_assignment}"
+            ).scalar()
+        try:
+            with officer.begin() as connection:
+                connection.exec_driver_sql("SET extra_float_digits = -15")
+                connection.exec_driver_sql(
+                    f"UPDATE assignment SET hours = 2.49 WHERE id = {world.my_assignment}"
+                )
+            with world.db.engine.connect() as connection:
+                after = connection.exec_driver_sql(
+                    "SELECT after FROM audit_event WHERE entity = 'assignment' "
+                    "AND entity_id = %s ORDER BY id DESC LIMIT 1",
+                    (str(world.my_assignment),),
+                ).scalar()
+            assert json.loads(after)["hours"] == 2.49
+        finally:
+            with world.db.engine.begin() as connection:
+                connection.execute(
+                    sa.text("UPDATE assignment SET hours = :h WHERE id = :a"),
+                    {"h": hours, "a": world.my_assignment},
+                )
+    finally:
+        for engine in (manager, officer, investigator):
+            engine.dispose()
+
+
 def test_deleting_a_case_goes_through_the_deletion_path_only(world: World) -> None:
     manager = engine_for(world, UserRole.MANAGER)
     try:
@@ -618,10 +683,27 @@ def test_changing_a_users_role_moves_their_login(postgres_database: Database) ->
             )
 
     assert groups() == {group_name(prefix, "officer")}
-    with db.engine.begin() as connection:
-        connection.exec_driver_sql(
-            "UPDATE app_user SET role = 'investigator' WHERE username = 'mover'"
-        )
+    own = sa.create_engine(
+        make_url(db.url).set(username=login, password=None).render_as_string(hide_password=False)
+    )
+    try:
+        with own.connect() as open_session:
+            # A session that took the officers' rights with SET ROLE would keep them after
+            # the move: it is ended.
+            open_session.exec_driver_sql(f'SET ROLE "{group_name(prefix, "officer")}"')
+            with db.engine.begin() as connection:
+                connection.exec_driver_sql(
+                    "UPDATE app_user SET role = 'investigator' WHERE username = 'mover'"
+                )
+            with pytest.raises(sa.exc.OperationalError):
+                open_session.exec_driver_sql("SELECT count(*) FROM representation")
+    finally:
+        own.dispose()
+    assert groups() == {group_name(prefix, "investigator")}
+    # Disabled, the login keeps no group; enabled, it has its role's again.
+    db.write(lambda s: set_active(s, "mover", False))
+    assert groups() == set()
+    db.write(lambda s: set_active(s, "mover", True))
     assert groups() == {group_name(prefix, "investigator")}
 
 
