@@ -102,11 +102,12 @@ def test_an_investigator_sees_no_equality_answers_nor_privacy_logs(logins) -> No
                 pytest.raises(sa.exc.ProgrammingError, match="permission denied"),
             ):
                 connection.exec_driver_sql(f"SELECT * FROM {table}")
-        # They may log opening their own case, and only their own.
+        # They may log opening their own case, in their own name, and only their own.
+        own_name = f"(SELECT username FROM app_user WHERE id = {ids['io_user']})"
         with engine.begin() as connection:
             connection.exec_driver_sql(
                 "INSERT INTO case_access (case_id, username, user_id, role, opened_at) "
-                f"VALUES ({ids['mine']}, 'io', {ids['io_user']}, 'investigator', now())"
+                f"VALUES ({ids['mine']}, {own_name}, {ids['io_user']}, 'investigator', now())"
             )
         with (
             engine.begin() as connection,
@@ -114,7 +115,7 @@ def test_an_investigator_sees_no_equality_answers_nor_privacy_logs(logins) -> No
         ):
             connection.exec_driver_sql(
                 "INSERT INTO case_access (case_id, username, user_id, role, opened_at) "
-                f"VALUES ({ids['other']}, 'io', {ids['io_user']}, 'investigator', now())"
+                f"VALUES ({ids['other']}, {own_name}, {ids['io_user']}, 'investigator', now())"
             )
     finally:
         engine.dispose()
