@@ -703,8 +703,7 @@ def _plan_digests(planner: _Planner, deadlines: list[Deadline], lead: int) -> No
     planner.report.digests += planner.email(messages)
 
 
-# The PostgreSQL advisory lock that keeps two reminder runs' planning apart (any constant
-# other than the audit seal's, pg_security.SEAL_LOCK_KEY).
+# The PostgreSQL advisory lock that keeps two reminder runs' planning apart.
 PLANNING_LOCK_KEY = 0x43524D52  # "CRMR"
 
 

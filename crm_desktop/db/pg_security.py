@@ -78,7 +78,6 @@ GROUPS: Mapping[UserRole, str] = {
 INHERITS: Mapping[str, str] = {"manager": "officer", "admin": "manager"}
 MAX_NAME = 63
 TAG = "crm-desktop"
-SEAL_LOCK_KEY = 727275
 OLD_GROUPS = ("crm_staff", "crm_investigator")
 
 
@@ -741,14 +740,20 @@ def _functions(prefix: str, database: str) -> list[str]:
         $$""",
         f"""
         CREATE OR REPLACE FUNCTION crm_audit_seal(wait boolean DEFAULT true) RETURNS integer
-        LANGUAGE plpgsql {definer} AS $fn$
+        LANGUAGE plpgsql {definer} SET lock_timeout = '20s' AS $fn$
         DECLARE
             last_seq bigint; last_hash text; sealed integer := 0; ev record; digest text;
         BEGIN
+            -- One seal at a time. The lock is the schema version's row, which only the
+            -- owner may lock (an advisory lock's key anyone could take and hold, and no
+            -- event would be sealed again); waiting gives up after 20 seconds.
             IF wait THEN
-                PERFORM pg_advisory_xact_lock({SEAL_LOCK_KEY});
-            ELSIF NOT pg_try_advisory_xact_lock({SEAL_LOCK_KEY}) THEN
-                RETURN -1;
+                PERFORM 1 FROM alembic_version FOR UPDATE;
+            ELSE
+                PERFORM 1 FROM alembic_version FOR UPDATE SKIP LOCKED;
+                IF NOT FOUND THEN
+                    RETURN -1;
+                END IF;
             END IF;
             SELECT chain_seq, hash INTO last_seq, last_hash FROM audit_event
             WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1;

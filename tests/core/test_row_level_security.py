@@ -528,6 +528,12 @@ def test_the_trails_names_and_notes_hold_whatever_a_login_does(world: World) -> 
             f"({world.mine}, 'someone else', crm_own_user_id(), 'manager', now())",
         )
         assert fingerprint(world.db) == before
+        # The seal's lock cannot be taken by a login and held: the seal goes on.
+        refused(investigator, "SELECT 1 FROM alembic_version FOR UPDATE")
+        with investigator.connect() as holder:
+            holder.exec_driver_sql("SELECT pg_advisory_lock(727275), pg_advisory_lock(1)")
+            with world.db.engine.begin() as connection:
+                assert connection.exec_driver_sql("SELECT crm_audit_seal(false)").scalar() >= 0
 
         with world.db.engine.connect() as connection:
             hours = connection.exec_driver_sql(
