@@ -655,7 +655,14 @@ def _functions(prefix: str, database: str) -> list[str]:
                     END IF;
                 END LOOP;
                 IF before_data = '{{}}'::jsonb THEN
-                    RETURN NULL;
+                    -- Only who last changed it: the program never writes that alone,
+                    -- so someone named another user by hand, and the trail says so.
+                    IF (to_jsonb(OLD) -> 'updated_by') IS NOT DISTINCT FROM
+                       (to_jsonb(NEW) -> 'updated_by') THEN
+                        RETURN NULL;
+                    END IF;
+                    before_data := jsonb_build_object('updated_by', to_jsonb(OLD) -> 'updated_by');
+                    after_data := jsonb_build_object('updated_by', to_jsonb(NEW) -> 'updated_by');
                 END IF;
             ELSIF TG_OP = 'INSERT' THEN
                 after_data := new_row;
@@ -885,6 +892,27 @@ def _functions(prefix: str, database: str) -> list[str]:
         END
         $fn$""",
         f"""
+        CREATE OR REPLACE FUNCTION crm_counter_guard() RETURNS trigger
+        LANGUAGE plpgsql {definer} AS $fn$
+        BEGIN
+            -- Reference numbers have no gaps: below a manager, a login takes the next
+            -- number only (a new year's first, or one more than the last).
+            IF crm_is_owner() OR pg_has_role(session_user, {_literal(groups[MANAGER])},
+                                             'MEMBER') THEN
+                RETURN NEW;
+            END IF;
+            IF TG_OP = 'INSERT' AND NEW.last_number = 1 THEN
+                RETURN NEW;
+            END IF;
+            IF TG_OP = 'UPDATE' AND (NEW.prefix, NEW.year) = (OLD.prefix, OLD.year)
+               AND NEW.last_number = OLD.last_number + 1 THEN
+                RETURN NEW;
+            END IF;
+            RAISE EXCEPTION 'Reference numbers are taken one at a time, with no gaps.'
+                USING ERRCODE = '42501';
+        END
+        $fn$""",
+        f"""
         CREATE OR REPLACE FUNCTION crm_assignment_guard() RETURNS trigger
         LANGUAGE plpgsql {definer} SET extra_float_digits = 1 AS $fn$
         DECLARE
@@ -1007,6 +1035,7 @@ FUNCTION_GRANTS: Mapping[str, tuple[str, ...]] = {
     "crm_apply_login(text, text, boolean)": (),
     "crm_login_sync()": (),
     "crm_assignment_guard()": (),
+    "crm_counter_guard()": (),
     "crm_delete_case(integer, text)": (MANAGER,),
     "crm_login_prefix()": EVERYONE,
     "crm_database_name()": EVERYONE,
@@ -1265,6 +1294,12 @@ def _install_triggers(connection: sa.Connection, existing: set[str]) -> None:
         run(
             "CREATE TRIGGER crm_login_sync AFTER INSERT OR UPDATE ON app_user "
             "FOR EACH ROW EXECUTE FUNCTION crm_login_sync()"
+        )
+    if "reference_counter" in existing:
+        run("DROP TRIGGER IF EXISTS crm_counter_guard ON reference_counter")
+        run(
+            "CREATE TRIGGER crm_counter_guard BEFORE INSERT OR UPDATE ON reference_counter "
+            "FOR EACH ROW EXECUTE FUNCTION crm_counter_guard()"
         )
     if "assignment" in existing:
         run("DROP TRIGGER IF EXISTS crm_assignment_guard ON assignment")

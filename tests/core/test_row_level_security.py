@@ -528,6 +528,41 @@ def test_the_trails_names_and_notes_hold_whatever_a_login_does(world: World) -> 
             f"({world.mine}, 'someone else', crm_own_user_id(), 'manager', now())",
         )
         assert fingerprint(world.db) == before
+        # Reference numbers: an officer takes the next one only.
+        with world.db.engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO reference_counter (prefix, year, last_number) VALUES ('TST', 2031, 5)"
+            )
+        before = fingerprint(world.db)
+        assert "no gaps" in refused(
+            officer,
+            "UPDATE reference_counter SET last_number = last_number + 1000 "
+            "WHERE prefix = 'TST' AND year = 2031",
+        )
+        assert "no gaps" in refused(
+            officer, "INSERT INTO reference_counter VALUES ('ZZZ', 2031, 41)"
+        )
+        assert fingerprint(world.db) == before
+        with officer.begin() as connection:
+            connection.exec_driver_sql(
+                "UPDATE reference_counter SET last_number = last_number + 1 "
+                "WHERE prefix = 'TST' AND year = 2031"
+            )
+        # Naming another user as the last to change a case is recorded.
+        with officer.begin() as connection:
+            connection.execute(
+                sa.text("UPDATE representation SET updated_by = :who WHERE id = :case"),
+                {"who": world.usernames[UserRole.MANAGER], "case": world.mine},
+            )
+        with world.db.engine.connect() as connection:
+            event = connection.exec_driver_sql(
+                "SELECT username, after FROM audit_event WHERE entity = 'representation' "
+                "AND entity_id = %s ORDER BY id DESC LIMIT 1",
+                (str(world.mine),),
+            ).one()
+        assert event[0] == world.usernames[UserRole.OFFICER]
+        assert json.loads(event[1]) == {"updated_by": world.usernames[UserRole.MANAGER]}
+        before = fingerprint(world.db)
         # The seal's lock cannot be taken by a login and held: the seal goes on.
         refused(investigator, "SELECT 1 FROM alembic_version FOR UPDATE")
         with investigator.connect() as holder:

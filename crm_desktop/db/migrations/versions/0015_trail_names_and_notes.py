@@ -11,6 +11,8 @@
   database's own. ``crm_delete_case`` writes its event through ``crm_audit_write``,
   which no login may call.
 - The access log takes a row only in the opener's own username and role.
+- Below a manager, a login takes only the next reference number (no gaps), and naming
+  another user as the last to change a row, with nothing else changed, is recorded.
 - The audit seal's lock is the schema version's row, which only the owner may lock:
   the advisory lock it used could be taken and held by any login, and then no event was
   sealed again (and ``audit verify`` waited for ever). Waiting now gives up after 20 s.
