@@ -590,7 +590,7 @@ def _functions(prefix: str, database: str) -> list[str]:
         $$""",
         f"""
         CREATE OR REPLACE FUNCTION crm_secret_setting(key text) RETURNS boolean
-        LANGUAGE sql IMMUTABLE AS $$ SELECT key = ANY ({secrets}) $$""",
+        LANGUAGE sql IMMUTABLE AS $$ SELECT key OPERATOR(pg_catalog.=) ANY ({secrets}) $$""",
         f"""
         CREATE OR REPLACE FUNCTION crm_group_for(role text) RETURNS text
         LANGUAGE sql IMMUTABLE AS $$ SELECT CASE role {group_of_role} END $$""",
