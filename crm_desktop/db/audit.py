@@ -29,6 +29,7 @@ import datetime as dt
 import enum
 import hashlib
 import json
+import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -459,16 +460,27 @@ def verify_chain(session: Session, batch: int = 5000) -> list[ChainProblem]:
     expected_seq = 1
     last_seq = 0
     while True:
-        rows = (
-            session.execute(
-                sa.select(table)
-                .where(table.c.chain_seq > last_seq)
-                .order_by(table.c.chain_seq)
-                .limit(batch)
+        try:
+            rows = (
+                session.execute(
+                    sa.select(table)
+                    .where(table.c.chain_seq > last_seq)
+                    .order_by(table.c.chain_seq)
+                    .limit(batch)
+                )
+                .mappings()
+                .all()
             )
-            .mappings()
-            .all()
-        )
+        except sa.exc.OperationalError as exc:
+            if _is_postgres(session) or "decode" not in str(exc):
+                raise
+            # SQLite keeps bytes that are not text if it is given them; the program
+            # never writes any. The walk cannot go on past them.
+            session.rollback()
+            return sorted(
+                problems + [ChainProblem(i, NOT_TEXT_PROBLEM) for i in _not_text(session)],
+                key=lambda p: p.event_id or 0,
+            )
         if not rows:
             break
         for row in rows:
@@ -501,6 +513,37 @@ def verify_chain(session: Session, batch: int = 5000) -> list[ChainProblem]:
             for (event_id,) in session.execute(_STORED_FORM_CHECK)
         ]
     return sorted(problems, key=lambda p: p.event_id or 0)
+
+
+NOT_TEXT_PROBLEM = (
+    "holds bytes that are not text, which the program never writes: it was changed outside "
+    "the program (the check of the events after it could not be finished)"
+)
+
+
+def _not_text(session: Session) -> list[int]:
+    """SQLite: the events with a text column whose bytes are not UTF-8."""
+    columns = [c.name for c in AUDIT_TABLE.columns if isinstance(c.type, sa.String)]
+    raw = session.connection().connection.driver_connection
+    assert isinstance(raw, sqlite3.Connection)
+    factory = raw.text_factory
+    raw.text_factory = bytes
+    try:
+        rows = raw.execute(
+            f"SELECT id, {', '.join(columns)} FROM audit_event ORDER BY id"
+        ).fetchall()
+    finally:
+        raw.text_factory = factory
+    bad: list[int] = []
+    for event_id, *values in rows:
+        for value in values:
+            try:
+                if isinstance(value, bytes):
+                    value.decode("utf-8")
+            except UnicodeDecodeError:
+                bad.append(int(event_id))
+                break
+    return bad
 
 
 # SQLite keeps whatever it is given: a case number stored as the text '7', or a time

@@ -267,3 +267,13 @@ def test_a_check_without_any_witness_says_what_it_cannot_prove(
     monkeypatch.setattr(witness, "witness_folder", lambda: tmp_path / "another account")
     code, text = verify(path, capsys)
     assert code == 0 and "no witness of this file was found" in text
+
+
+def test_bytes_that_are_not_text_are_reported_not_a_crash(
+    written: tuple[Database, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _db, path = written
+    tamper(path, "UPDATE audit_event SET after = CAST(X'ff41' AS TEXT) WHERE id = 7")
+    code, text = verify(path, capsys)
+    assert code == 1
+    assert "event 7 holds bytes that are not text" in text
