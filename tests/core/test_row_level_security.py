@@ -492,6 +492,17 @@ def test_an_event_in_someone_elses_name_cannot_be_forged(world: World) -> None:
         engine.dispose()
 
 
+def last_event(world: World, entity: str, entity_id: int) -> tuple[str, str]:
+    """Who wrote the last event about a row, and its values after, as the owner reads."""
+    with world.db.engine.connect() as connection:
+        row = connection.exec_driver_sql(
+            "SELECT username, after FROM audit_event WHERE entity = %s AND entity_id = %s "
+            "ORDER BY id DESC LIMIT 1",
+            (entity, str(entity_id)),
+        ).one()
+    return str(row[0]), str(row[1])
+
+
 def test_the_trails_names_and_notes_hold_whatever_a_login_does(world: World) -> None:
     """A manager cannot take a colleague's username (and write events under it); the
     program's notes cannot pass for the database's own row events or a deletion; the
@@ -554,15 +565,9 @@ def test_the_trails_names_and_notes_hold_whatever_a_login_does(world: World) -> 
                 sa.text("UPDATE representation SET updated_by = :who WHERE id = :case"),
                 {"who": world.usernames[UserRole.MANAGER], "case": world.mine},
             )
-        with world.db.engine.connect() as connection:
-            event = connection.exec_driver_sql(
-                "SELECT username, after FROM audit_event WHERE entity = 'representation' "
-                "AND entity_id = %s ORDER BY id DESC LIMIT 1",
-                (str(world.mine),),
-            ).one()
-        assert event[0] == world.usernames[UserRole.OFFICER]
-        assert json.loads(event[1]) == {"updated_by": world.usernames[UserRole.MANAGER]}
-        before = fingerprint(world.db)
+        who, after = last_event(world, "representation", world.mine)
+        assert who == world.usernames[UserRole.OFFICER]
+        assert json.loads(after) == {"updated_by": world.usernames[UserRole.MANAGER]}
         # The seal's lock cannot be taken by a login and held: the seal goes on.
         refused(investigator, "SELECT 1 FROM alembic_version FOR UPDATE")
         with investigator.connect() as holder:
@@ -580,12 +585,7 @@ def test_the_trails_names_and_notes_hold_whatever_a_login_does(world: World) -> 
                 connection.exec_driver_sql(
                     f"UPDATE assignment SET hours = 2.49 WHERE id = {world.my_assignment}"
                 )
-            with world.db.engine.connect() as connection:
-                after = connection.exec_driver_sql(
-                    "SELECT after FROM audit_event WHERE entity = 'assignment' "
-                    "AND entity_id = %s ORDER BY id DESC LIMIT 1",
-                    (str(world.my_assignment),),
-                ).scalar()
+            _who, after = last_event(world, "assignment", world.my_assignment)
             assert json.loads(after)["hours"] == 2.49
         finally:
             with world.db.engine.begin() as connection:
