@@ -703,8 +703,11 @@ def _plan_digests(planner: _Planner, deadlines: list[Deadline], lead: int) -> No
     planner.report.digests += planner.email(messages)
 
 
-# The PostgreSQL advisory lock that keeps two reminder runs' planning apart.
+# The PostgreSQL advisory lock that keeps two reminder runs' planning apart, and how long
+# a run waits for it: any login can take an advisory lock's key and hold it, so a run
+# that waited for ever could be stopped by anyone.
 PLANNING_LOCK_KEY = 0x43524D52  # "CRMR"
+PLANNING_LOCK_WAIT = "60s"
 
 
 def plan_reminders(
@@ -718,6 +721,7 @@ def plan_reminders(
     of its own for the transaction, so the second run finds what the first planned
     rather than updating the same rows beside it."""
     if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text(f"SET LOCAL lock_timeout = '{PLANNING_LOCK_WAIT}'"))
         session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": PLANNING_LOCK_KEY})
     ensure_templates(session)
     settings = load_settings(session)

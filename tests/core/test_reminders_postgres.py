@@ -134,3 +134,25 @@ def test_an_officers_login_sends_email_and_a_managers_runs_reminders(
         finally:
             manager.dispose()
     assert len(sink.received()) == 1 + report.plan.emails
+
+
+def test_a_held_planning_lock_makes_a_run_give_up_not_wait_for_ever(
+    postgres_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Any login can take an advisory lock's key and keep it: the run gives up."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from crm_desktop.correspondence import reminders
+
+    monkeypatch.setattr(reminders, "PLANNING_LOCK_WAIT", "200ms")
+    with postgres_database.engine.connect() as holder:
+        holder.execute(
+            sa.text("SELECT pg_advisory_lock(:key)"), {"key": reminders.PLANNING_LOCK_KEY}
+        )
+        with (
+            postgres_database.session() as session,
+            pytest.raises(sa.exc.OperationalError, match="lock timeout"),
+        ):
+            reminders.plan_reminders(session, dt.date(2025, 6, 2), dt.datetime(2025, 6, 2, 9, 0))
