@@ -354,8 +354,12 @@ class User(Versioned, Base):
     # it (sign-in asks the database for the signing-in account's own hash only).
     password_hash: Mapped[str | None] = mapped_column(sa.String(255), deferred=True)
     windows_account: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
-    # PostgreSQL: the user's own login role, which row-level security checks.
-    db_role: Mapped[str | None] = mapped_column(sa.String(63), unique=True, index=True)
+    # PostgreSQL: the user's own login role, which row-level security checks. Only the
+    # owner sets it (it says which login acts as the user), so a new user's row leaves it
+    # out: it starts empty (FetchedValue: the database's own default, no DDL).
+    db_role: Mapped[str | None] = mapped_column(
+        sa.String(63), sa.FetchedValue(), unique=True, index=True
+    )
     # An investigator's user account is linked to their pool record.
     person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"))
     # A service responder answers the cases of their service area.

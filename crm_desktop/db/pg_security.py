@@ -139,11 +139,11 @@ ALL = None  # every column (except the hidden and protected ones)
 # Columns nobody but the owner reads.
 HIDDEN_COLUMNS: Mapping[str, frozenset[str]] = {"app_user": frozenset({"password_hash"})}
 # Columns nobody but the owner changes (whatever a group's update list says).
-# A username is the name the trail writes events under: renamed, a manager could write
+PROTECTED_COLUMNS: Mapping[str, frozenset[str]] = {"app_user": frozenset({"db_role", "id"})}
+# Columns written when a row is added and never changed after, but by the owner. A
+# username is the name the trail writes events under: renamed, a manager could write
 # events as someone else and then give the name back.
-PROTECTED_COLUMNS: Mapping[str, frozenset[str]] = {
-    "app_user": frozenset({"db_role", "id", "username"})
-}
+FIXED_COLUMNS: Mapping[str, frozenset[str]] = {"app_user": frozenset({"username"})}
 # What every login may change of its own account: the sign-in counters, its own password.
 OWN_ACCOUNT_COLUMNS = (
     "failed_sign_ins",
@@ -717,7 +717,7 @@ def _functions(prefix: str, database: str) -> list[str]:
         LANGUAGE plpgsql VOLATILE {definer} AS $fn$
         BEGIN
             IF EXISTS (SELECT 1 FROM jsonb_array_elements(events) AS e
-                       WHERE coalesce(e ->> 'action', '') IN ({row_actions})) THEN
+                       WHERE lower(btrim(coalesce(e ->> 'action', ''))) IN ({row_actions})) THEN
                 RAISE EXCEPTION 'An event written by the program cannot say that a row was '
                     'created, changed or deleted: the database records those itself.'
                     USING ERRCODE = '42501';
@@ -1237,8 +1237,9 @@ def _grant_table(
             run(f"GRANT INSERT ON {name} TO {q[group]}")
         if sequence is not None:
             run(f"GRANT USAGE ON SEQUENCE {sequence} TO {q[group]}")
+    fixed = protected | FIXED_COLUMNS.get(table, frozenset())
     for group, allowed in rules.update.items():
-        chosen = [c for c in columns if c not in protected] if allowed is None else list(allowed)
+        chosen = [c for c in columns if c not in fixed] if allowed is None else list(allowed)
         if group == OFFICER:
             chosen = [c for c in chosen if c not in MANAGER_ONLY_COLUMNS.get(table, ())]
         chosen = [c for c in chosen if c in columns]

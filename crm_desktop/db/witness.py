@@ -31,7 +31,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, cast
 
 import platformdirs
@@ -136,9 +136,13 @@ def _read(record: Path, database: Path) -> dict[str, Any]:
         raise Unreadable(f"it cannot be read ({exc})") from None
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise Unreadable("it is not the JSON this program writes") from None
-    if not _well_formed(data):
+    try:
+        well_formed = _well_formed(data)
+    except (TypeError, ValueError, RecursionError):
+        well_formed = False
+    if not well_formed:
         raise Unreadable("it does not hold witnesses in the form this program writes them")
     return cast("dict[str, Any]", data)
 
@@ -171,26 +175,40 @@ def _update(
             _save(database, data, record)
 
 
-def _first_row(path: Path, sql: str, *params: object) -> tuple[Any, ...] | None:
-    """The first row ``sql`` gives in the SQLite file at ``path``, opened read-only (None:
-    no row, or the file cannot be read)."""
+class _NotRead(Exception):
+    """The file could not be read (locked, gone, not a database): nothing is known."""
+
+
+def _file_uri(path: PurePath) -> str:
+    """A read-only ``file:`` URI for the absolute ``path``; a Windows network path
+    (``\\\\server\\share\\...``) gets four slashes, as SQLite reads one (``file://server/``
+    would name a host, which SQLite refuses)."""
+    uri = path.as_uri()
+    if uri.startswith("file://") and not uri.startswith("file:///"):
+        uri = "file:////" + uri[len("file://") :]
+    return f"{uri}?mode=ro"
+
+
+def _query_file(path: Path, sql: str, *params: object) -> tuple[Any, ...] | None:
+    """The first row ``sql`` gives in the SQLite file at ``path``, opened read-only
+    (None: no row); :class:`_NotRead` when the file cannot be read."""
     try:
-        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error:
-        return None
+        connection = sqlite3.connect(_file_uri(path.resolve()), uri=True, timeout=1.0)
+    except sqlite3.Error as exc:
+        raise _NotRead(str(exc)) from None
     try:
         row = connection.execute(sql, params).fetchone()
-    except sqlite3.Error:
-        return None
+    except sqlite3.Error as exc:
+        raise _NotRead(str(exc)) from None
     finally:
         connection.close()
     return tuple(row) if row is not None else None
 
 
 def _event_hash_in_file(database: Path, seq: int) -> str | None:
-    """The hash of the event at ``seq`` in the file as it is now (None: no such event,
-    or the file cannot be read)."""
-    row = _first_row(database, "SELECT hash FROM audit_event WHERE chain_seq = ?", seq)
+    """The hash of the event at ``seq`` in the file as it is now (None: no such event);
+    :class:`_NotRead` when the file cannot be read."""
+    row = _query_file(database, "SELECT hash FROM audit_event WHERE chain_seq = ?", seq)
     return str(row[0]) if row is not None else None
 
 
@@ -261,6 +279,15 @@ def _schedule(wait: float) -> None:
 
 
 def _keep_head(database: Path, records: list[Path], head: ChainHead) -> None:
+    """:func:`_move_head`, which never raises: it runs after the save was committed (or
+    on a timer), and a witness that cannot be kept is logged, never the user's error."""
+    try:
+        _move_head(database, records, head)
+    except Exception:
+        log.exception("The audit witness of %s could not be kept", database)
+
+
+def _move_head(database: Path, records: list[Path], head: ChainHead) -> None:
     """Move the witness on to ``head``. If the event the record last kept is gone from
     the file or different, the trail was changed behind this program's back: that
     witness is held (``held_heads``) for ``audit verify`` to report, so a save on a
@@ -271,7 +298,13 @@ def _keep_head(database: Path, records: list[Path], head: ChainHead) -> None:
         if isinstance(kept, dict):
             if kept["seq"] >= head.seq:
                 return False
-            if _event_hash_in_file(database, kept["seq"]) != kept["hash"]:
+            try:
+                present = _event_hash_in_file(database, kept["seq"])
+            except _NotRead as exc:
+                # Nothing is known: the witness stays where it is until a save can look.
+                log.warning("The audit witness of %s was not moved on: %s", database, exc)
+                return False
+            if present != kept["hash"]:
                 log.warning(
                     "The audit trail of %s no longer has event %s as this account last saw "
                     "it; that witness is held for audit verify.",
@@ -351,11 +384,14 @@ def note_restored(database: Path, head: ChainHead | None, backup: Path) -> None:
 
 def file_head(path: Path) -> ChainHead | None:
     """The head of the trail in another SQLite file (a backup), read-only."""
-    row = _first_row(
-        path,
-        "SELECT chain_seq, hash FROM audit_event WHERE chain_seq IS NOT NULL "
-        "ORDER BY chain_seq DESC LIMIT 1",
-    )
+    try:
+        row = _query_file(
+            path,
+            "SELECT chain_seq, hash FROM audit_event WHERE chain_seq IS NOT NULL "
+            "ORDER BY chain_seq DESC LIMIT 1",
+        )
+    except _NotRead:
+        return None
     return ChainHead(int(row[0]), str(row[1])) if row is not None else None
 
 
@@ -424,20 +460,23 @@ def check(session: Session, found: list[Witness]) -> tuple[list[ChainProblem], l
         present = event_at(session, one.seq)
         if present is not None and present[1] == one.hash:
             continue
-        if present is None:
+        if present is None and head is not None and head.seq >= one.seq:
+            text = f"event {one.seq:,} of the trail is missing (deleted): {one.source} saw it"
+        elif present is None:
+            reached = f"{one.source} says the trail reached event {one.seq:,}"
             if head is None:
-                text = (
-                    f"all {one.seq:,} events of the trail are missing: {one.source} says "
-                    f"the trail reached event {one.seq:,}"
-                )
+                text = f"all {one.seq:,} events of the trail are missing: {reached}"
             else:
                 lost = one.seq - head.seq
                 text = (
-                    f"the trail now ends at event {head.seq:,}, but {one.source} says it "
-                    f"reached event {one.seq:,}: {lost:,} "
-                    f"{'event was' if lost == 1 else 'events were'} deleted (cut from the "
-                    "end, or taken from anywhere before there and the rest renumbered)"
+                    f"the trail now ends at event {head.seq:,}, but {reached}: {lost:,} "
+                    f"{'event is' if lost == 1 else 'events are'} gone"
                 )
+                if not one.superseded:
+                    text += (
+                        " (deleted: cut from the end, or taken from anywhere before there "
+                        "and the rest renumbered)"
+                    )
         else:
             text = (
                 f"event {one.seq:,} of the trail is not the one {one.source} saw: the trail "

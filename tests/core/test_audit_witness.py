@@ -103,9 +103,9 @@ def test_cutting_the_tail_is_caught(
     tamper(path, f"DELETE FROM audit_event WHERE chain_seq > {end - cut}")
     code, text = verify(path, capsys)
     assert code == 1
-    lost = "1 event was" if cut == 1 else f"{cut} events were"
+    lost = "1 event is" if cut == 1 else f"{cut} events are"
     assert f"the trail now ends at event {end - cut:,}" in text
-    assert f"reached event {end:,}: {lost} deleted" in text
+    assert f"reached event {end:,}: {lost} gone (deleted" in text
 
 
 def test_deleting_every_event_is_caught(
@@ -226,10 +226,13 @@ def test_a_link_left_where_the_file_was_does_not_hide_the_witness(
     path.rename(hidden)
     path.symlink_to(hidden)
     code, text = verify(path, capsys)
-    assert code == 1 and "5 events were deleted" in text
+    assert code == 1 and "5 events are gone (deleted" in text
 
 
-@pytest.mark.parametrize("damage", ["{ not json", '{"head": {"seq": "285x", "hash": "ab"}}', "[]"])
+@pytest.mark.parametrize(
+    "damage",
+    ["{ not json", '{"head": {"seq": "285x", "hash": "ab"}}', "[]", "[" * 50_000 + "]" * 50_000],
+)
 def test_a_damaged_witness_record_is_reported_and_left_as_it_is(
     written: tuple[Database, Path], capsys: pytest.CaptureFixture[str], damage: str
 ) -> None:
@@ -277,3 +280,31 @@ def test_bytes_that_are_not_text_are_reported_not_a_crash(
     code, text = verify(path, capsys)
     assert code == 1
     assert "event 7 holds bytes that are not text" in text
+
+
+def test_a_witnessed_event_deleted_from_the_middle_is_named(
+    written: tuple[Database, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _db, path = written
+    connection = sqlite3.connect(path)
+    try:
+        digest = connection.execute("SELECT hash FROM audit_event WHERE chain_seq = 10").fetchone()[
+            0
+        ]
+    finally:
+        connection.close()
+    tamper(path, "DELETE FROM audit_event WHERE chain_seq = 10")
+    code, text = verify(path, capsys, "--witness", f"10:{digest}")
+    assert code == 1
+    assert "event 10 of the trail is missing (deleted): the head given on the command" in text
+    assert "-" not in text.split("event 10 of the trail is missing")[0][-3:]
+
+
+def test_a_network_path_is_read_as_sqlite_reads_one() -> None:
+    from pathlib import PureWindowsPath
+
+    share = witness._file_uri(PureWindowsPath(r"\\server\share\crm.db"))
+    assert share == "file:////server/share/crm.db?mode=ro"
+    drive = witness._file_uri(PureWindowsPath(r"C:\Data\crm.db"))
+    assert drive == "file:///C:/Data/crm.db?mode=ro"
+    assert witness._file_uri(Path("/srv/crm.db")) == "file:///srv/crm.db?mode=ro"

@@ -385,6 +385,28 @@ def test_every_staff_login_opens_a_case_and_the_access_log_has_it(team: Team) ->
     assert sorted(opened) == sorted((team.names[r], r.value) for r in staff)
 
 
+def test_a_manager_adds_users_over_their_own_login_but_renames_nobody(team: Team) -> None:
+    from crm_desktop.db.models import User
+
+    manager_db = open_database(team.urls[UserRole.MANAGER])
+    try:
+        manager = sign_in(manager_db, team.names[UserRole.MANAGER], PASSWORD)
+        made = manager_db.write(
+            lambda s: add_user(s, "newcomer", UserRole.OFFICER, password=PASSWORD),
+            actor=manager.username,
+        )
+        assert made.username == "newcomer"
+        with pytest.raises(PermissionRefused, match="database login is not allowed"):
+            manager_db.write(
+                lambda s: s.execute(
+                    sa.update(User).where(User.username == "newcomer").values(username="n2")
+                ),
+                actor=manager.username,
+            )
+    finally:
+        manager_db.dispose()
+
+
 def test_windows_sign_in_over_an_own_login_is_that_user_only(team: Team) -> None:
     from crm_desktop.services.users import authenticate_windows
 
