@@ -1208,10 +1208,24 @@ def accept(
     today: dt.date,
     on: dt.date | None = None,
 ) -> AssignmentView:
-    """Record that the person accepted the offer (on ``on``, default today)."""
+    """Record that the person accepted the offer (on ``on``, default today). An offer on
+    a stage that has ended (the complaint was withdrawn, say) cannot be accepted after
+    the day it ended: there is nothing left to investigate."""
     row = _assignment(session, assignment_id)
     status = _step(row, Step.ACCEPT)
-    row.responded_on = _response_day(row, on, today)
+    day = _response_day(row, on, today)
+    stage = session.get(Stage, row.stage_id)
+    if (
+        stage is not None
+        and stage.status == StageStatus.CLOSED
+        and stage.closed_on is not None
+        and day > stage.closed_on
+    ):
+        raise IllegalTransition(
+            f"The stage this offer is for ended on {format_date(stage.closed_on)}, so it "
+            "can no longer be accepted. Record that it was declined, giving that reason."
+        )
+    row.responded_on = day
     row.status = status
     row.updated_by = actor.username
     return _view(session, row)

@@ -764,6 +764,28 @@ def test_no_appointments_on_a_closed_stage(database: Database) -> None:
         write(database, lambda s: inv.offer(s, stage_id, pid, IO, OFFICER, DAY))
 
 
+def test_an_offer_on_a_stage_that_ended_is_not_accepted_after_it_ended(
+    database: Database,
+) -> None:
+    _case_id, stage_id = quick_stage(database)
+    pid = pool(database, "Vic Dale")
+    offered = write(database, lambda s: inv.offer(s, stage_id, pid, IO, OFFICER, DAY))
+
+    def end(session: Session) -> None:
+        stage = session.get(Stage, stage_id)
+        assert stage is not None
+        stage.status = StageStatus.CLOSED
+        stage.closed_on = DAY
+
+    write(database, end)
+    later = DAY + dt.timedelta(days=3)
+    with pytest.raises(IllegalTransition, match="ended on 3 Jun 2024"):
+        write(database, lambda s: inv.accept(s, offered.id, OFFICER, later))
+    # An answer given on or before the day it ended is still recorded as given.
+    done = write(database, lambda s: inv.accept(s, offered.id, OFFICER, later, on=DAY))
+    assert done.status == AssignmentStatus.ACCEPTED
+
+
 def test_who_may_appoint_and_answer(database: Database) -> None:
     case_id, stage_id = quick_stage(database)
     mine, theirs = pool(database, "Xan Ford"), pool(database, "Yas Grey")
