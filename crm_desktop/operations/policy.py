@@ -173,8 +173,12 @@ def require(actor: Actor | None, permission: Permission) -> Actor:
         raise PermissionRefused(NOT_SIGNED_IN)
     if not allows(actor, permission):
         role = ROLE_NAMES.get(actor.role, actor.role.value)
+        # Who to ask: a manager, unless the work is beyond a manager's role too.
+        ask = (
+            "a manager" if permission in ROLE_PERMISSIONS[UserRole.MANAGER] else "an administrator"
+        )
         raise PermissionRefused(
-            f"As a {role} you cannot {permission.value}. Ask a manager if you need it done."
+            f"As a {role} you cannot {permission.value}. Ask {ask} if you need it done."
         )
     return actor
 

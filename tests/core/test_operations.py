@@ -282,6 +282,21 @@ def test_every_operation_checks_the_policy_table_for_every_role(
     assert disagreements == []
 
 
+def test_a_refusal_names_who_can_do_the_work() -> None:
+    """A manager refused an administrator's work is not told to ask a manager."""
+    from crm_desktop.domain.access import Actor
+    from crm_desktop.operations.policy import Permission, require
+
+    manager = Actor("boss", UserRole.MANAGER, 1, "Boss")
+    officer = Actor("o1", UserRole.OFFICER, 2, "Officer")
+    with pytest.raises(PermissionRefused, match="Ask an administrator if you need it done"):
+        require(manager, Permission.MAINTAIN_DATABASE)
+    with pytest.raises(PermissionRefused, match="Ask an administrator if you need it done"):
+        require(officer, Permission.MAINTAIN_DATABASE)
+    with pytest.raises(PermissionRefused, match="Ask a manager if you need it done"):
+        require(officer, Permission.MANAGE_USERS)
+
+
 def test_operations_take_record_ids_as_their_own_typed_arguments() -> None:
     """An id hidden inside an input object would escape the policy check."""
     hidden = []
