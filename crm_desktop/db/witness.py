@@ -164,15 +164,21 @@ def _update(
     records: list[Path] | None = None,
 ) -> None:
     """Apply ``change`` to each record of ``database`` and save those it changed (it
-    returns True). A record that cannot be read is left as it is, and logged."""
-    for record in records or _record_paths(database):
-        try:
-            data = _read(record, database)
-        except Unreadable as exc:
-            log.warning("The audit witness %s of %s was left alone: %s", record, database, exc)
-            continue
-        if change(data):
-            _save(database, data, record)
+    returns True). A record that cannot be read is left as it is, and logged. One
+    change at a time in this program (a save's and the timer's), so neither writes
+    over what the other added."""
+    with _record_lock:
+        for record in records or _record_paths(database):
+            try:
+                data = _read(record, database)
+            except Unreadable as exc:
+                log.warning("The audit witness %s of %s was left alone: %s", record, database, exc)
+                continue
+            if change(data):
+                _save(database, data, record)
+
+
+_record_lock = threading.Lock()
 
 
 class _NotRead(Exception):
