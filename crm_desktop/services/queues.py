@@ -450,7 +450,12 @@ def _my_open_statement(limited: bool) -> Statement:
         .select_from(Case)
         .outerjoin(_current, _current.id == Case.current_stage_id)
         .outerjoin(_owner, _owner.id == Case.owner_id)
-        .where(in_states(set(State) - {State.CLOSED}, Case, _current), Case.owner_id == _USER_ID)
+        .where(
+            in_states(set(State) - {State.CLOSED}, Case, _current),
+            # Mine: cases I own, and those whose current stage I am to answer (a service
+            # responder owns none).
+            sa.or_(Case.owner_id == _USER_ID, _current.responder_id == _USER_ID),
+        )
         .order_by(due.is_(None), due, Case.received_on, Case.id)
     )
     counted = _counted(statement, _current.due_on, _current.status == const(StageStatus.OPEN))
@@ -663,8 +668,9 @@ def _action_items_statement(limited: bool) -> Statement:
 def my_open_cases(
     session: Session, as_of: dt.date, user: str, limit: int | None = None, where: Where = None
 ) -> list[QueueRow]:
-    """Open cases owned by ``user`` (a username), soonest due first; cases whose current
-    stage has no running clock come last."""
+    """Open cases owned by ``user`` (a username), or whose current stage ``user`` is to
+    answer as its responder, soonest due first; cases whose current stage has no running
+    clock come last."""
     _check_limit(limit)
     _check_known(as_of)
     user_id = _user_id(session, user)

@@ -502,6 +502,26 @@ def test_my_open_cases(db: Database) -> None:
     assert all(r.suspended_since is None for r in rows if r.reference != "H")
 
 
+def test_my_open_cases_hold_the_stages_i_am_to_answer(db: Database) -> None:
+    """A service responder owns no case: their open work is the stages they answer."""
+    from crm_desktop.domain.enums import UserRole
+    from crm_desktop.services.users import add_user
+
+    def appoint(session: Session) -> None:
+        user = add_user(session, "sam", UserRole.SERVICE_RESPONDER, password="x" * 16)
+        case = session.scalars(sa.select(Case).where(Case.reference == "B")).one()
+        stage = session.get(Stage, case.current_stage_id)
+        assert stage is not None
+        stage.responder_id = user.id
+
+    db.write(appoint)
+    with db.session() as session:
+        assert [r.reference for r in my_open_cases(session, AS_OF, "sam")] == ["B"]
+        # The owner still has it, and nobody else gains it.
+        assert [r.reference for r in my_open_cases(session, AS_OF, "bob")] == ["B"]
+        assert brief(my_open_cases(session, AS_OF, "alice")) == EXPECTED["my-open"]
+
+
 def test_my_open_cases_say_when_a_suspended_clock_should_restart(db: Database) -> None:
     def expect(session: Session) -> None:
         row = session.scalars(
