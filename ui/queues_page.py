@@ -28,6 +28,7 @@ from crm_desktop.domain.enums import Procedure, StageCode
 from crm_desktop.domain.formatting import suspended_text
 from crm_desktop.operations import deadlines
 from crm_desktop.operations.core import Change
+from crm_desktop.operations.policy import Permission
 from crm_desktop.reports.dashboard import OmbudsmanRow, OmbudsmanWork
 from crm_desktop.services.queues import DEFAULT_WITHIN, QUEUES, QueueRow
 from ui.context import AppContext
@@ -297,11 +298,14 @@ class MyWorkPage(Page):
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
         layout.addWidget(QLabel(f"Due within {DEFAULT_WITHIN} working days or overdue", self))
-        self.urgent_model = RowsModel(queue_columns(owner=False), self, tone=queue_tone)
+        # An officer's own cases need no Owner column; a service responder's (the stages
+        # they answer) are owned by the officer they work with.
+        owner = not context.allows(Permission.WORK_CASES)
+        self.urgent_model = RowsModel(queue_columns(owner=owner), self, tone=queue_tone)
         self.urgent_view = opening_table(self.urgent_model, "My cases due soon", self)
         layout.addWidget(self.urgent_view, 1)
         layout.addWidget(QLabel("All my open cases, soonest due first", self))
-        self.mine_model = RowsModel(queue_columns(owner=False), self, tone=queue_tone)
+        self.mine_model = RowsModel(queue_columns(owner=owner), self, tone=queue_tone)
         self.mine_view = opening_table(self.mine_model, "My open cases", self)
         layout.addWidget(self.mine_view, 2)
 

@@ -90,6 +90,7 @@ def test_a_role_sees_only_the_pages_it_can_use(
     qtbot.addWidget(officer_window)
     assert officer_window.report_action.isVisible()
     assert not officer_window.import_action.isVisible()
+    officer_mine = officer_window.page("My work").mine_model  # type: ignore[attr-defined]
 
     context.actor = Actor(made.username, made.role, made.id, made.display_name)
     window = MainWindow(context=context)
@@ -99,6 +100,14 @@ def test_a_role_sees_only_the_pages_it_can_use(
     assert not window.report_action.isVisible()
     assert not window.import_action.isVisible()
     assert [a.text() for a in window.page_actions] == names
+    # Their work is the stages they answer, owned by the officers they work with.
+    mine = window.page("My work").mine_model  # type: ignore[attr-defined]
+    headers = [mine.headerData(i, Qt.Orientation.Horizontal) for i in range(mine.columnCount())]
+    assert "Owner" in headers
+    assert "Owner" not in [
+        officer_mine.headerData(i, Qt.Orientation.Horizontal)
+        for i in range(officer_mine.columnCount())
+    ]
 
 
 def test_no_page_says_it_is_not_built(window: MainWindow) -> None:
