@@ -247,18 +247,6 @@ def test_a_damaged_witness_record_is_reported_and_left_as_it_is(
     assert record.read_text(encoding="utf-8") == damage
 
 
-def test_a_time_given_a_zone_is_caught(
-    written: tuple[Database, Path], capsys: pytest.CaptureFixture[str]
-) -> None:
-    """SQLite keeps what it is given: a time given a zone hashes as before (the hash
-    reads it in UTC), but the event would be shown and exported at another moment."""
-    _db, path = written
-    tamper(path, "UPDATE audit_event SET occurred_at = occurred_at || '+14:00' WHERE id = 6")
-    code, text = verify(path, capsys)
-    assert code == 1
-    assert "event 6 is stored in a form the program never writes" in text
-
-
 def test_a_check_without_any_witness_says_what_it_cannot_prove(
     written: tuple[Database, Path],
     capsys: pytest.CaptureFixture[str],
@@ -272,14 +260,32 @@ def test_a_check_without_any_witness_says_what_it_cannot_prove(
     assert code == 0 and "no witness of this file was found" in text
 
 
-def test_bytes_that_are_not_text_are_reported_not_a_crash(
-    written: tuple[Database, Path], capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("change", "found"),
+    [
+        # A time given a zone hashes as before (the hash reads it in UTC), but the event
+        # would be shown and exported at another moment.
+        (
+            "UPDATE audit_event SET occurred_at = occurred_at || '+14:00' WHERE id = 6",
+            "event 6 is stored in a form the program never writes",
+        ),
+        # Bytes that are not text: named, not a crash.
+        (
+            "UPDATE audit_event SET after = CAST(X'ff41' AS TEXT) WHERE id = 7",
+            "event 7 holds bytes that are not text",
+        ),
+    ],
+    ids=["time with a zone", "bytes not text"],
+)
+def test_what_the_program_never_writes_is_caught(
+    written: tuple[Database, Path], capsys: pytest.CaptureFixture[str], change: str, found: str
 ) -> None:
+    """SQLite keeps whatever it is given, in any form."""
     _db, path = written
-    tamper(path, "UPDATE audit_event SET after = CAST(X'ff41' AS TEXT) WHERE id = 7")
+    tamper(path, change)
     code, text = verify(path, capsys)
     assert code == 1
-    assert "event 7 holds bytes that are not text" in text
+    assert found in text
 
 
 def test_a_witnessed_event_deleted_from_the_middle_is_named(
