@@ -178,7 +178,7 @@ def _update(
                 _save(database, data, record)
 
 
-_record_lock = threading.Lock()
+_record_lock = threading.RLock()  # before _state_lock, when both are held
 
 
 class _NotRead(Exception):
@@ -260,19 +260,22 @@ def note_written(url: URL, head: ChainHead) -> None:
 
 
 def keep_written(database: Path | None = None) -> None:
-    """Keep now the heads written but not yet kept (of ``database``, or of all)."""
-    with _state_lock:
-        if database is None:
-            due = list(_pending.items())
-            _pending.clear()
-        else:
-            one = _pending.pop(database, None)
-            due = [(database, one)] if one is not None else []
-        now = time.monotonic()
-        for path, _ in due:
-            _last_kept[path] = now
-    for path, (records, head) in due:
-        _keep_head(path, records, head)
+    """Keep now the heads written but not yet kept (of ``database``, or of all). The
+    records stay locked from taking the heads to writing them, so a reader waits for a
+    keep under way (the timer's) rather than reading the record before it."""
+    with _record_lock:
+        with _state_lock:
+            if database is None:
+                due = list(_pending.items())
+                _pending.clear()
+            else:
+                one = _pending.pop(database, None)
+                due = [(database, one)] if one is not None else []
+            now = time.monotonic()
+            for path, _ in due:
+                _last_kept[path] = now
+        for path, (records, head) in due:
+            _keep_head(path, records, head)
 
 
 def _schedule(wait: float) -> None:
@@ -415,7 +418,8 @@ def witnesses(database: Path) -> list[Witness]:
 
     for record in _record_paths(database):
         try:
-            data = _read(record, database)
+            with _record_lock:
+                data = _read(record, database)
         except Unreadable:
             continue
         if isinstance(data.get("head"), dict):
@@ -443,7 +447,8 @@ def record_problems(database: Path) -> list[ChainProblem]:
     problems: list[ChainProblem] = []
     for record in _record_paths(database):
         try:
-            _read(record, database)
+            with _record_lock:
+                _read(record, database)
         except Unreadable as exc:
             problems.append(
                 ChainProblem(
