@@ -60,7 +60,6 @@ __all__ = [
     "note_restored",
     "note_verified",
     "note_written",
-    "record_problems",
     "witnesses",
 ]
 
@@ -302,13 +301,17 @@ def _move_head(database: Path, records: list[Path], head: ChainHead) -> None:
     witness is held (``held_heads``) for ``audit verify`` to report, so a save on a
     tampered file does not make the trail look whole."""
 
+    looked: dict[int, str | None] = {}  # the records usually keep the same head
+
     def change(data: dict[str, Any]) -> bool:
         kept = data.get("head")
         if isinstance(kept, dict):
             if kept["seq"] >= head.seq:
                 return False
             try:
-                present = _event_hash_in_file(database, kept["seq"])
+                if kept["seq"] not in looked:
+                    looked[kept["seq"]] = _event_hash_in_file(database, kept["seq"])
+                present = looked[kept["seq"]]
             except _NotRead as exc:
                 # Nothing is known: the witness stays where it is until a save can look.
                 log.warning("The audit witness of %s was not moved on: %s", database, exc)
@@ -404,11 +407,13 @@ def file_head(path: Path) -> ChainHead | None:
     return ChainHead(int(row[0]), str(row[1])) if row is not None else None
 
 
-def witnesses(database: Path) -> list[Witness]:
-    """Every witness this user's data folder has of ``database`` (a record that cannot
-    be read gives none: :func:`record_problems` reports it)."""
+def witnesses(database: Path) -> tuple[list[Witness], list[ChainProblem]]:
+    """Every witness this user's data folder has of ``database``, and a problem for each
+    of its records that exists but cannot be read (what a tamperer might do to hide a
+    witness)."""
     keep_written(database)
     found: list[Witness] = []
+    problems: list[ChainProblem] = []
     seen: set[tuple[int, str]] = set()
 
     def add(item: dict[str, Any], source: str) -> None:
@@ -420,7 +425,15 @@ def witnesses(database: Path) -> list[Witness]:
         try:
             with _record_lock:
                 data = _read(record, database)
-        except Unreadable:
+        except Unreadable as exc:
+            problems.append(
+                ChainProblem(
+                    None,
+                    f"the witness record {record} {exc}, so what it saw cannot be checked. "
+                    "It has been left as it is: keep it and this database as evidence, and "
+                    "ask IT to look at both",
+                )
+            )
             continue
         if isinstance(data.get("head"), dict):
             add(data["head"], f"the last event written or checked from this account ({record})")
@@ -438,27 +451,7 @@ def witnesses(database: Path) -> list[Witness]:
                     add({**entry, "seq": head.seq, "hash": head.hash}, f"the backup file {name}")
         for entry in data.get("reports", []):
             add(entry, f"the report {entry.get('file', '?')}")
-    return found
-
-
-def record_problems(database: Path) -> list[ChainProblem]:
-    """The witness records of ``database`` in this user's data folder that exist but
-    cannot be read: each may be what a tamperer did to hide a witness."""
-    problems: list[ChainProblem] = []
-    for record in _record_paths(database):
-        try:
-            with _record_lock:
-                _read(record, database)
-        except Unreadable as exc:
-            problems.append(
-                ChainProblem(
-                    None,
-                    f"the witness record {record} {exc}, so what it saw cannot be checked. "
-                    "It has been left as it is: keep it and this database as evidence, and "
-                    "ask IT to look at both",
-                )
-            )
-    return problems
+    return found, problems
 
 
 def check(session: Session, found: list[Witness]) -> tuple[list[ChainProblem], list[str]]:

@@ -190,8 +190,8 @@ def verify_audit_trail(
     found = list(given or [])
     unreadable: list[ChainProblem] = []
     if path is not None:
-        found += witness.witnesses(path)
-        unreadable = witness.record_problems(path)
+        kept, unreadable = witness.witnesses(path)
+        found += kept
     with database.session() as session:
         problems = verify_chain(session)
         more, notes = witness.check(session, found)
