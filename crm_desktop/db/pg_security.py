@@ -657,12 +657,11 @@ def _functions(prefix: str, database: str) -> list[str]:
                 IF before_data = '{{}}'::jsonb THEN
                     -- Only who last changed it: the program never writes that alone,
                     -- so someone named another user by hand, and the trail says so.
-                    IF (to_jsonb(OLD) -> 'updated_by') IS NOT DISTINCT FROM
-                       (to_jsonb(NEW) -> 'updated_by') THEN
-                        RETURN NULL;
-                    END IF;
                     before_data := jsonb_build_object('updated_by', to_jsonb(OLD) -> 'updated_by');
                     after_data := jsonb_build_object('updated_by', to_jsonb(NEW) -> 'updated_by');
+                    IF before_data = after_data THEN
+                        RETURN NULL;
+                    END IF;
                 END IF;
             ELSIF TG_OP = 'INSERT' THEN
                 after_data := new_row;
