@@ -647,25 +647,30 @@ def _line_management(c: CandidateFacts, case: CaseFacts) -> Iterable[Finding]:
 
 def _other_roles(c: CandidateFacts, role: AssignmentRole, case: CaseFacts) -> Iterable[Finding]:
     conflict = False
+    rule = RULE_IP_INDEPENDENT if role in INDEPENDENT_ROLES else RULE_NO_PART
     for party in case.parties:
         if party.person_id == c.person_id:
             conflict = True
-            rule = RULE_IP_INDEPENDENT if role in INDEPENDENT_ROLES else RULE_NO_PART
             yield Finding(
                 Eligibility.REFUSED,
                 f"{c.name} is {_PARTY_LABELS[party.role]} on this case.",
                 rule,
             )
-        elif _same_name(party.name, c.name) or _same_name(party.email, c.email):
+        elif same := (
+            "name"
+            if _same_name(party.name, c.name)
+            else "email address"
+            if _same_name(party.email, c.email)
+            else ""
+        ):
             # Recorded apart (a complainant typed in, not chosen from the people known):
             # perhaps the same person, for someone to check.
             conflict = True
-            same = "name" if _same_name(party.name, c.name) else "email address"
             yield Finding(
                 Eligibility.WARNING,
                 f"{c.name} has the same {same} as {_PARTY_LABELS[party.role]} on this case: "
                 "check they are not the same person.",
-                RULE_IP_INDEPENDENT if role in INDEPENDENT_ROLES else RULE_NO_PART,
+                rule,
             )
     seen: set[tuple[AssignmentRole, int]] = set()
     label = role_label(role)
