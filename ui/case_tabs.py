@@ -340,6 +340,8 @@ class DetailsTab(QScrollArea):
             events_on=changes.get("events_on")  # type: ignore[arg-type]
             if isinstance(changes.get("events_on"), dt.date)
             else None,
+            # "Known" unticked on a case that had the date: it is cleared.
+            clear_events_on="events_on" in changes and changes["events_on"] is None,
         )
 
     def clear_errors(self) -> None:

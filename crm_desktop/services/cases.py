@@ -110,6 +110,7 @@ class CaseEdit:
     team: str | None = None
     events_on: dt.date | None = None
     owner_id: int | None = None
+    clear_events_on: bool = False  # the date of the events is not known after all
 
 
 # ------------------------------------------------------------------------- checks
@@ -120,6 +121,18 @@ def check_not_future(on: dt.date, today: dt.date, what: str) -> None:
         raise ValidationError(
             f"The {what} ({format_date(on)}) is in the future. Enter the date it happened.",
             what,
+        )
+
+
+def check_events_on(events_on: dt.date, received_on: dt.date, today: dt.date) -> None:
+    """The events complained about happened by the day the case was received."""
+    check_not_future(events_on, today, "date of the events")
+    if events_on > received_on:
+        raise ValidationError(
+            f"The events complained about ({format_date(events_on)}) cannot be after the "
+            f"date it was received ({format_date(received_on)}). Enter the date they "
+            "happened.",
+            "events_on",
         )
 
 
@@ -274,12 +287,7 @@ def create_case(session: Session, new: NewCase, actor: Actor, today: dt.date) ->
     """Record a new complaint, compliment or comment; a complaint opens its first stage."""
     check_not_future(new.received_on, today, "received date")
     if new.events_on is not None:
-        check_not_future(new.events_on, today, "date of the events")
-        if new.events_on > new.received_on:
-            raise ValidationError(
-                "The events complained about cannot be after the date it was received.",
-                "events_on",
-            )
+        check_events_on(new.events_on, new.received_on, today)
     index = ref.load_index(session)
     directorate = ref.directorate_id(index, new.directorate) if new.directorate else None
     if new.procedure == Procedure.CORPORATE and new.kind != Kind.COMPLIMENT and directorate is None:
@@ -421,8 +429,8 @@ def edit_case(
             )
         if edit.team is not None:
             team = ref.team_id(index, Procedure(case.procedure), edit.team) if edit.team else None
-    if edit.events_on is not None:
-        check_not_future(edit.events_on, today, "date of the events")
+    if edit.events_on is not None and not edit.clear_events_on:
+        check_events_on(edit.events_on, case.received_on, today)
     case.directorate_id, case.service_area_id, case.team_id = directorate, area, team
     if edit.summary is not None:
         case.summary = edit.summary
@@ -430,7 +438,9 @@ def edit_case(
         case.desired_outcome = edit.desired_outcome
     if edit.channel is not None:
         case.channel = edit.channel
-    if edit.events_on is not None:
+    if edit.clear_events_on:
+        case.events_on = None
+    elif edit.events_on is not None:
         case.events_on = edit.events_on
     if edit.owner_id is not None:
         case.owner_id = edit.owner_id

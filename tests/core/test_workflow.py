@@ -56,10 +56,12 @@ from crm_desktop.operations import cases as case_ops
 from crm_desktop.operations import run_operation
 from crm_desktop.operations import workflow as ops
 from crm_desktop.services.cases import (
+    CaseEdit,
     NewCase,
     PersonInput,
     PointInput,
     create_case,
+    edit_case,
     record_late_complaint_decision,
 )
 from crm_desktop.services.timeline import case_timeline
@@ -191,6 +193,52 @@ def test_bad_new_cases_are_refused_and_nothing_is_saved(
         database.write(lambda s: create_case(s, _new(**changes), OFFICER, TODAY))
     with database.session() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+
+
+def test_editing_the_date_of_the_events_is_checked_and_can_clear_it(database: Database) -> None:
+    created = database.write(
+        lambda s: create_case(s, _new(events_on=dt.date(2023, 2, 28)), OFFICER, TODAY)
+    )
+    # Received 1 Mar 2024: events on 2 Mar 2024 are refused on an edit as on creation.
+    with pytest.raises(ValidationError, match="cannot be after the date it was received") as no:
+        database.write(
+            lambda s: edit_case(
+                s,
+                created.case_id,
+                created.version,
+                CaseEdit(events_on=dt.date(2024, 3, 2), summary="Also changed"),
+                OFFICER,
+                TODAY,
+            )
+        )
+    assert no.value.field == "events_on"
+    with database.session() as session:
+        case = session.get(Case, created.case_id)
+        assert case is not None
+        assert (case.events_on, case.summary, case.version) == (
+            dt.date(2023, 2, 28),
+            "",
+            created.version,
+        )
+    # The day it was received is allowed; then the date is cleared as not known.
+    version = database.write(
+        lambda s: edit_case(
+            s,
+            created.case_id,
+            created.version,
+            CaseEdit(events_on=dt.date(2024, 3, 1)),
+            OFFICER,
+            TODAY,
+        )
+    )
+    database.write(
+        lambda s: edit_case(
+            s, created.case_id, version, CaseEdit(clear_events_on=True), OFFICER, TODAY
+        )
+    )
+    with database.session() as session:
+        case = session.get(Case, created.case_id)
+        assert case is not None and case.events_on is None
 
 
 def test_reference_names_match_ignoring_case_and_spaces(database: Database) -> None:

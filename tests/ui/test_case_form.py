@@ -112,7 +112,7 @@ def test_saving_details_and_messages_beside_the_field(
     dialog.details_tab.summary.setPlainText("Bins not collected for three weeks")
     assert dialog.save_button.isEnabled()
     dialog.details_tab.events_known.setChecked(True)
-    dialog.details_tab.events_on.setDate(to_qdate(dt.date(2025, 6, 1)))
+    dialog.details_tab.events_on.setDate(to_qdate(dt.date(2025, 4, 1)))
     dialog.details_tab.service_area.setCurrentIndex(0)  # "Choose…"
     with qtbot.waitActive(dialog):
         dialog.activateWindow()
@@ -127,9 +127,23 @@ def test_saving_details_and_messages_beside_the_field(
         case = session.get(Case, case_id)
         assert case is not None
         assert case.summary == "Bins not collected for three weeks"
-        assert case.events_on == dt.date(2025, 6, 1)
+        assert case.events_on == dt.date(2025, 4, 1)
     assert not dialog.dirty and dialog.detail is not None
     assert dialog.detail.version == _version(database, case_id)
+    # Events after the day the case was received (1 May 2025) are refused beside the field.
+    dialog.details_tab.events_on.setDate(to_qdate(dt.date(2025, 6, 1)))
+    dialog.save()
+    assert "cannot be after the date it was received" in (
+        dialog.details_tab.field_errors["events_on"].text()
+    )
+    assert dialog.dirty
+    # Unticking "Known" clears the date: it is not left as it was.
+    dialog.details_tab.events_known.setChecked(False)
+    dialog.save()
+    with database.session() as session:
+        case = session.get(Case, case_id)
+        assert case is not None and case.events_on is None
+    assert not dialog.dirty
 
 
 def test_a_conflicting_save_keeps_what_was_typed(
