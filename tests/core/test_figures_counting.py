@@ -166,6 +166,40 @@ def test_stage_3_counts_by_its_request(database: Database) -> None:
     assert table.value(STAGE_1, "2023/24") == 0
 
 
+def test_progress_to_stage_2_is_over_the_stage_1_complaints_received(database: Database) -> None:
+    """The KPI is the "received" table's Stage 2 row over its Stage 1 row, as the source
+    report's 13.75% is 39 over 283 received (over the 248 closed it would be 15.7%)."""
+
+    def build(session: Session) -> None:
+        b = Builder(session)
+        area = {"team": "Through Care", "area": "Through Care"}
+        # Received in 2022/23, answered in 2023/24 (11 Apr 2023); Stage 2 asked for on
+        # 2 May 2023: one Stage 2 request of 2023/24.
+        old = b.case(Procedure.CHILDREN, D(2023, 3, 20), **area)
+        first = b.stage(old, StageCode.STAGE_1, D(2023, 3, 20), D(2023, 4, 11), "not upheld")
+        second = b.stage(old, StageCode.STAGE_2, D(2023, 5, 2))
+        second.requested_on = D(2023, 5, 2)
+        first.next_stage_requested_on = D(2023, 5, 2)
+        # Received in 2023/24: three Stage 1s, two still open on 31 Mar 2024, one
+        # answered on 20 Apr 2023.
+        for received, closed in ((D(2023, 4, 3), D(2023, 4, 20)), (D(2024, 3, 4), None)):
+            case = b.case(Procedure.CHILDREN, received, **area)
+            b.stage(case, StageCode.STAGE_1, received, closed, "upheld" if closed else None)
+        late = b.case(Procedure.CHILDREN, D(2024, 3, 28), **area)
+        b.stage(late, StageCode.STAGE_1, D(2024, 3, 28))
+
+    database.write(build)
+    report = _report(database, 2023, Procedure.CHILDREN)
+    received = report.table("children_received_by_stage")
+    assert (received.value(STAGE_1, "2023/24"), received.value(STAGE_2, "2023/24")) == (3, 1)
+    # One request over three received: 33.3%; not over the two Stage 1s closed in
+    # 2023/24 (11 and 20 Apr 2023), which would be 50%.
+    kpis = report.table("kpis")
+    assert kpis.value(CHILDREN_PROGRESS, "2023/24") == pytest.approx(100 / 3)
+    # 2022/23: one Stage 1 received (20 Mar 2023), no Stage 2 asked for.
+    assert kpis.value(CHILDREN_PROGRESS, "2022/23") == 0
+
+
 # ------------------------------------------------------------------- the Ombudsman
 
 
