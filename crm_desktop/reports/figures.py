@@ -1123,8 +1123,12 @@ class _Builder:
             stages = stages.drop_duplicates("case_id")
             if acknowledge is None:
                 return 0, len(stages)
-            done = stages[stages["acknowledged"].notna()]
-            taken = self._working_days(done["received"], done["acknowledged"], p)
+            # Acknowledged apart, or, where no acknowledgement was sent apart, by the
+            # response (as the Complaint Handling Code's figures count it): an imported
+            # stage without the date was acknowledged in time only if answered in time.
+            heard = stages["acknowledged"].fillna(stages["closed"])
+            done = stages[heard.notna()]
+            taken = self._working_days(done["received"], heard[heard.notna()], p)
             return int((taken <= acknowledge).sum()), len(stages)
 
         def agreed(year: _Year) -> tuple[int, int | None]:
@@ -1153,7 +1157,8 @@ class _Builder:
             ),
             (
                 "Complaints received and acknowledged: by the date received (not counting "
-                "those not accepted). Well-founded: as recorded on the case, or, where "
+                "those not accepted); acknowledged in time: an acknowledgement sent within "
+                "the working days, or, where none was sent apart, the response. Well-founded: as recorded on the case, or, where "
                 "it was not recorded, a response that upheld it in full or in part. "
                 "Well-founded and within the period agreed: responses sent in the year "
                 "(the period agreed is the response due date, with the extensions agreed "

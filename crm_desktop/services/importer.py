@@ -55,14 +55,15 @@ Where IMPORT_FORMAT.md is silent, this module decides:
 - A stage's ``acknowledged`` date is kept as given (not before the stage started, nor
   after it closed; an ``lgsco`` row has none). Without one, an open stage has not been
   acknowledged: it is awaiting its acknowledgement (and in that queue), as a case
-  recorded in the program is until someone records it. A closed stage without one is
-  taken as acknowledged on the day its clock started (it was answered), and so is an
-  open children's Stage 2, taken as started on its request (the file has no statement
-  of complaint, whose agreement starts its clock: it is past acknowledgement); except
-  a stage whose procedure policy counts the response from the acknowledgement (the Complaint
-  Handling Code, cases received from 1 April 2026): that stage stays unacknowledged,
-  its response counted from the last day the acknowledgement was allowed (or the day it
-  closed, if earlier).
+  recorded in the program is until someone records it. A closed stage without one keeps
+  none: no date is made up, so the report's "acknowledged within 3 working days" does
+  not count it as acknowledged in time. An open children's Stage 2 without one is taken
+  as acknowledged on its request, when it is taken as started (the file has no
+  statement of complaint, whose agreement starts its clock: it is past
+  acknowledgement). A stage whose procedure policy counts the response from the
+  acknowledgement (the Complaint Handling Code, cases received from 1 April 2026)
+  without one has its response counted from the last day the acknowledgement was
+  allowed (or the day it closed, if earlier).
 - Each case's stages follow the procedure policy in force on the day it was received,
   as a case recorded in the program does (:mod:`crm_desktop.services.procedure_policies`).
 - Suspended working days are added to the due date and stored as ``suspended_days``
@@ -1980,13 +1981,15 @@ class _Checker:
             ack_due, clock_start = clock_from_acknowledgement(
                 cal, start, rules.acknowledge, acknowledged, r.closed
             )
-        elif acknowledged is None and (
-            r.closed is not None
-            or (procedure == Procedure.CHILDREN and r.stage == StageCode.STAGE_2)
+        elif (
+            acknowledged is None
+            and r.closed is None
+            and procedure == Procedure.CHILDREN
+            and r.stage == StageCode.STAGE_2
         ):
-            # History: a stage answered was acknowledged. A children's Stage 2 is taken
-            # as started on its request (the file has no statement of complaint; its
-            # clock counts from that): it is past its acknowledgement.
+            # An open children's Stage 2 is taken as started on its request (the file
+            # has no statement of complaint; its clock counts from that): it is past its
+            # acknowledgement. A closed stage keeps no made-up date.
             acknowledged = start
         suspended, not_counted = r.suspended, 0
         if procedure == Procedure.ADULT:

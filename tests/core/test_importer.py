@@ -599,8 +599,8 @@ def test_imported_case_state_is_consistent(tmp_path: Path, database: Database) -
             for c in session.scalars(sa.select(Case).where(Case.reference.like("OPEN-%")))
         }
     # An open stage the file gives no acknowledgement date for is awaiting one (it is in
-    # the "awaiting acknowledgement" queue); one that was answered was acknowledged, and
-    # so was an open children's Stage 2, taken as started on its request.
+    # the "awaiting acknowledgement" queue); an open children's Stage 2 is taken as
+    # acknowledged and started on its request.
     assert states == {
         "OPEN-1": State.AWAITING_ACKNOWLEDGEMENT,
         "OPEN-2": State.IN_PROGRESS,
@@ -620,7 +620,7 @@ def test_an_open_stage_without_an_acknowledgement_date_awaits_one(
     """The file's ``acknowledged`` is optional: an open stage without one has not been
     acknowledged, so it is in the "awaiting acknowledgement" queue (acknowledgement due
     3 working days after it was received); one with the date is not, and a stage that
-    was answered is taken as acknowledged."""
+    was answered keeps no made-up acknowledgement date."""
     from crm_desktop.services.queues import awaiting_acknowledgement
 
     adult = {
@@ -648,7 +648,41 @@ def test_an_open_stage_without_an_acknowledgement_date_awaits_one(
     assert [(r.reference, r.due, r.working_days_left) for r in owed] == [
         ("T-ACK-OWED", dt.date(2025, 11, 5), -3)
     ]
-    assert answered == dt.date(2025, 10, 31)
+    assert answered is None
+
+
+def test_adult_complaints_imported_without_an_acknowledgement_date_are_not_made_up(
+    tmp_path: Path, database: Database
+) -> None:
+    """No acknowledgement date is invented for an answered stage: the annual report's
+    "acknowledged within 3 working days" counts a recorded acknowledgement, or a
+    response sent within the 3 working days (SI 2009/309 reg. 13(2)), and nothing else."""
+    from crm_desktop.reports.figures import annual_report
+
+    adult = {**ADULT, "received": "2025-10-31", "stage_started": "2025-10-31"}  # a Friday
+    rows = [
+        # Answered on Wed 5 Nov 2025, the third working day: acknowledged by its response.
+        row(adult, reference="T-QUICK", stage_closed="2025-11-05", outcome="upheld"),
+        # Answered on Thu 6 Nov, the fourth, with no acknowledgement recorded: not in time.
+        row(adult, reference="T-SLOW", stage_closed="2025-11-06", outcome="not upheld"),
+        # Acknowledged on Mon 3 Nov, answered three weeks later: in time.
+        row(
+            adult,
+            reference="T-ACKED",
+            acknowledged="2025-11-03",
+            stage_closed="2025-11-21",
+            outcome="not upheld",
+        ),
+    ]
+    assert do_import(database, write_csv(tmp_path / "ack.csv", rows)).ok
+    with database.session() as session:
+        report = annual_report(session, 2025, [Procedure.ADULT])
+    table = report.table("adult_statutory")
+    row_name = "Acknowledged within 3 working days"
+    assert (table.value(row_name, "2025/26 number"), table.value(row_name, "2025/26 out of")) == (
+        2,
+        3,
+    )
 
 
 def test_an_imported_open_case_moves_on_through_the_workflow(
