@@ -1158,7 +1158,8 @@ class _Builder:
             (
                 "Complaints received and acknowledged: by the date received (not counting "
                 "those not accepted); acknowledged in time: an acknowledgement sent within "
-                "the working days, or, where none was sent apart, the response. Well-founded: as recorded on the case, or, where "
+                "the working days, or, where none was sent apart, the response. "
+                "Well-founded: as recorded on the case, or, where "
                 "it was not recorded, a response that upheld it in full or in part. "
                 "Well-founded and within the period agreed: responses sent in the year "
                 "(the period agreed is the response due date, with the extensions agreed "
