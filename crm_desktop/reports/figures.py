@@ -235,6 +235,7 @@ def _load(
             sa.type_coerce(Stage.stage, sa.String()).label("stage"),
             _day(Stage.requested_on, "requested"),
             _day(Stage.started_on, "started"),
+            _day(Stage.statement_agreed_on, "statement"),
             _day(Stage.closed_on, "closed"),
             sa.type_coerce(Stage.outcome, sa.String()).label("outcome"),
             Stage.suspended_days,
@@ -259,6 +260,7 @@ def _load(
         stages,
         "requested",
         "started",
+        "statement",
         "closed",
         "agreed_until",
         "enquiry",
@@ -1547,7 +1549,13 @@ class _Builder:
             stages = stages[stages["stage"] == kpi.stage.value]
         step, due = _STATUTORY_MEASURES[kpi.measure]
         if kpi.measure == "started_within":
-            stages = stages[year.within(stages["started"]) & stages["requested"].notna()]
+            # Only stages whose statement of complaint was agreed in the program: an
+            # imported Stage 2 has no such date, and its start is its request.
+            stages = stages[
+                year.within(stages["started"])
+                & stages["requested"].notna()
+                & stages["statement"].notna()
+            ]
             if stages.empty or kpi.threshold_days is None:
                 return None
             # Started within N working days of the request: on or before the N-th

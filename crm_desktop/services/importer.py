@@ -2017,7 +2017,9 @@ class _Checker:
             due_on=due,
             acknowledge_due_on=ack_due,
             outer_limit_on=outer,
-            statement_agreed_on=start if children and r.stage == StageCode.STAGE_2 else None,
+            # The file has no date for the statement of complaint: none is made up (the
+            # clock is taken as started on the request, as stage_started says).
+            statement_agreed_on=None,
             council_response_on=(r.closed if children and r.stage == StageCode.STAGE_3 else None),
             next_stage_requested_on=next_requested,
             acknowledged_on=acknowledged,

@@ -269,8 +269,12 @@ def test_example_cases_are_recorded_as_the_workflow_would(database: Database) ->
         assert one.next_stage_requested_on == two.started_on == dt.date(2021, 9, 20)
         assert two.next_stage_requested_on == three.started_on
         assert three.next_stage_requested_on is None
-        assert two.statement_agreed_on == two.started_on
-        assert one.statement_agreed_on is None and three.statement_agreed_on is None
+        # The file gives no date for the statement of complaint: none is made up.
+        assert (one.statement_agreed_on, two.statement_agreed_on, three.statement_agreed_on) == (
+            None,
+            None,
+            None,
+        )
         assert two.requested_on == two.started_on
         assert (one.timescale_days, two.timescale_days, three.timescale_days) == (10, 25, 30)
         assert three.council_response_on == three.closed_on
@@ -683,6 +687,35 @@ def test_adult_complaints_imported_without_an_acknowledgement_date_are_not_made_
         2,
         3,
     )
+
+
+def test_an_imported_stage_2_gives_no_figure_for_its_start(
+    tmp_path: Path, database: Database
+) -> None:
+    """The file has no date for the statement of complaint: the KPI of Stage 2 starts
+    (SI 2006/1738 reg. 17) shows no figure for imported stages rather than 100%."""
+    from crm_desktop.reports.figures import annual_kpis
+
+    children = {**CHILDREN, "received": "2025-05-01", "reference": "T-CH"}
+    rows = [
+        row(children, stage="1", stage_started="2025-05-01", stage_closed="2025-05-14"),
+        row(
+            children,
+            stage="2",
+            stage_started="2025-06-02",
+            stage_closed="2025-07-04",
+            outcome="not upheld",
+        ),
+    ]
+    assert do_import(database, write_csv(tmp_path / "two.csv", rows)).ok
+    with database.session() as session:
+        table = annual_kpis(session, 2025)
+    values = {str(r[0].value): r[-1].value for r in table.rows}
+    started = next(label for label in values if "Stage 2 investigations started within" in label)
+    assert values[started] is None
+    # The Stage 2 itself is counted where its dates are known: answered in 24 working
+    # days, within 65.
+    assert values["Children’s Social Care Stage 2 complaints completed in 65 days"] == 100
 
 
 def test_an_imported_open_case_moves_on_through_the_workflow(
