@@ -637,6 +637,11 @@ class LinkChooser(QWidget):
         super().__init__(parent)
         self.role = role
         self.choices = ra.AccountChoices([], [])
+        # The account's own link (role, id, name), kept as a choice even when it is no
+        # longer offered (taken out of the pool, a service area retired): a save that
+        # changes something else must not link the account to whoever is listed first.
+        self._kept: tuple[str, int, str] | None = None
+        self._shown_role: str | None = None
         box = QHBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         self.label = QLabel("", self)
@@ -656,9 +661,26 @@ class LinkChooser(QWidget):
         self.choices = choices
         self.refill()
 
+    def keep_link(self, row: ra.UserRow | None) -> None:
+        """Show ``row``'s own link (none for a new account or another role)."""
+        linked = None
+        if row is not None:
+            linked = (
+                row.person_id if row.role == UserRole.INVESTIGATOR.value else row.service_area_id
+            )
+        self._kept = (row.role, linked, row.linked_to) if row and linked is not None else None
+        self.refill(keep=linked)
+
     def refill(self, keep: int | None = None) -> None:
         role = self.role.currentData()
-        current = keep if keep is not None else self.combo.currentData()
+        # An id is a pool record's or a service area's: it is carried only within a role.
+        if keep is not None:
+            current: object = keep
+        elif self._shown_role == role:
+            current = self.combo.currentData()
+        else:
+            current = self._kept[1] if self._kept and self._kept[0] == role else None
+        self._shown_role = role
         self.combo.clear()
         if role == UserRole.INVESTIGATOR.value:
             self.label.setText("Their record in the pool")
@@ -675,6 +697,17 @@ class LinkChooser(QWidget):
             self.combo.setAccessibleName("Responder's service area")
             for choice in self.choices.service_areas:
                 self.combo.addItem(f"{choice.name} ({choice.detail})", choice.id)
+        if (
+            self._kept is not None
+            and self._kept[0] == role
+            and self.combo.findData(self._kept[1]) < 0
+        ):
+            gone = (
+                "no longer in the pool"
+                if role == UserRole.INVESTIGATOR.value
+                else "no longer in use"
+            )
+            self.combo.insertItem(0, f"{self._kept[2] or 'Unnamed'} ({gone})", self._kept[1])
         index = self.combo.findData(current) if current is not None else -1
         if index >= 0:
             self.combo.setCurrentIndex(index)
@@ -778,13 +811,7 @@ class UsersSection(Section):
         self.new_link.set_choices(choices)
         row = self.current_row()
         self.edit_link.choices = choices
-        self.edit_link.refill(keep=self._linked_id(row) if row is not None else None)
-
-    @staticmethod
-    def _linked_id(row: ra.UserRow) -> int | None:
-        if row.role == UserRole.INVESTIGATOR.value:
-            return row.person_id
-        return row.service_area_id
+        self.edit_link.keep_link(row)
 
     def build_editor(self, form: QFormLayout) -> None:
         self.edit_name = QLineEdit(self)
@@ -821,7 +848,7 @@ class UsersSection(Section):
     def fill_editor(self, row: ra.UserRow) -> None:
         self.edit_name.setText(row.display_name)
         self.edit_role.setCurrentIndex(max(0, self.edit_role.findData(row.role)))
-        self.edit_link.refill(keep=self._linked_id(row))
+        self.edit_link.keep_link(row)
         self.edit_active.setChecked(row.active)
         self.edit_windows.setText(row.windows_account or "")
 

@@ -105,6 +105,66 @@ def test_admin_adds_an_investigator_chosen_by_name_and_a_responder_with_their_ar
     assert responder is not None and responder.service_area_id == area_id
 
 
+def test_renaming_an_account_keeps_a_link_no_longer_offered(
+    qtbot, manager_context: AppContext, database: Database
+) -> None:  # type: ignore[no-untyped-def]
+    """A responder's area retired, an investigator taken out of the pool: the account is
+    still linked to them, and a save that changes only the name keeps that link (it used
+    to link the account to whichever record was listed first)."""
+    manager = Actor("boss", UserRole.MANAGER)
+    alice, bob = _pool_member(database, "Alice Pool"), _pool_member(database, "Bob Pool")
+
+    def build(session: sa.orm.Session) -> int:
+        area = session.scalars(
+            sa.select(ServiceArea).where(ServiceArea.active).order_by(ServiceArea.name)
+        ).all()[5]
+        for username, role, link in (
+            ("resp", UserRole.SERVICE_RESPONDER, {"service_area_id": area.id}),
+            ("bobio", UserRole.INVESTIGATOR, {"person_id": bob}),
+        ):
+            ra.add_user_account(
+                session,
+                manager,
+                username,
+                role,
+                display_name=username,
+                password=PASSWORD,
+                confirm=PASSWORD,
+                **link,
+            )
+        ra.update_service_area(
+            session,
+            manager,
+            area.id,
+            area.version,
+            name=area.name,
+            active=False,
+            for_complaints=area.for_complaints,
+            for_compliments=area.for_compliments,
+        )
+        inv.remove_from_pool(session, bob, manager)
+        return area.id
+
+    area_id = database.write(build, actor="boss")
+    page = AdminPage(manager_context)
+    qtbot.addWidget(page)
+    page.activate()
+    users = _users(page)
+    for username, gone in (("resp", "no longer in use"), ("bobio", "no longer in the pool")):
+        users.view.selectRow([r.username for r in users.model.rows].index(username))
+        assert users.edit_link.combo.currentText().endswith(f"({gone})"), username
+        users.edit_name.setText(f"{username} renamed")
+        users.save()
+        assert users.message.text() == "Saved.", username
+    resp, bobio = _user(database, "resp"), _user(database, "bobio")
+    assert resp is not None and (resp.display_name, resp.service_area_id) == (
+        "resp renamed",
+        area_id,
+    )
+    assert bobio is not None and (bobio.display_name, bobio.person_id) == ("bobio renamed", bob)
+    assert bobio.person_id != alice
+
+
 def test_an_investigator_account_needs_their_pool_record(
     qtbot, manager_context: AppContext, database: Database
 ) -> None:  # type: ignore[no-untyped-def]
