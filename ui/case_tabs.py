@@ -340,8 +340,11 @@ class DetailsTab(QScrollArea):
             events_on=changes.get("events_on")  # type: ignore[arg-type]
             if isinstance(changes.get("events_on"), dt.date)
             else None,
-            # "Known" unticked on a case that had the date: it is cleared.
-            clear_events_on="events_on" in changes and changes["events_on"] is None,
+            # "Known" unticked on a case that had the date, "Not recorded" chosen for
+            # how it came in: emptied.
+            cleared=frozenset(
+                key for key in ("events_on", "channel") if key in changes and not changes[key]
+            ),
         )
 
     def clear_errors(self) -> None:

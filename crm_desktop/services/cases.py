@@ -110,7 +110,13 @@ class CaseEdit:
     team: str | None = None
     events_on: dt.date | None = None
     owner_id: int | None = None
-    clear_events_on: bool = False  # the date of the events is not known after all
+    # Fields emptied: "events_on" (the date is not known after all), "channel" (not
+    # recorded). None above leaves a field as it is, so emptying one is said here.
+    cleared: frozenset[str] = frozenset()
+
+
+# The details an edit may empty (CaseEdit.cleared).
+CLEARABLE = frozenset({"events_on", "channel"})
 
 
 # ------------------------------------------------------------------------- checks
@@ -429,16 +435,27 @@ def edit_case(
             )
         if edit.team is not None:
             team = ref.team_id(index, Procedure(case.procedure), edit.team) if edit.team else None
-    if edit.events_on is not None and not edit.clear_events_on:
+    unknown = edit.cleared - CLEARABLE
+    if unknown:
+        raise ValueError(f"these fields cannot be emptied: {sorted(unknown)}")
+    if edit.events_on is not None and "events_on" not in edit.cleared:
         check_events_on(edit.events_on, case.received_on, today)
+    if (
+        case.procedure == Procedure.CORPORATE
+        and case.kind != Kind.COMPLIMENT
+        and directorate is None
+    ):
+        raise ValidationError("Choose the directorate for a corporate case.", "directorate")
     case.directorate_id, case.service_area_id, case.team_id = directorate, area, team
     if edit.summary is not None:
         case.summary = edit.summary
     if edit.desired_outcome is not None:
         case.desired_outcome = edit.desired_outcome
-    if edit.channel is not None:
+    if "channel" in edit.cleared:
+        case.channel = None
+    elif edit.channel is not None:
         case.channel = edit.channel
-    if edit.clear_events_on:
+    if "events_on" in edit.cleared:
         case.events_on = None
     elif edit.events_on is not None:
         case.events_on = edit.events_on

@@ -30,6 +30,7 @@ from crm_desktop.db.models import (
 from crm_desktop.domain.enums import (
     AssignmentRole,
     AssignmentStatus,
+    Channel,
     Kind,
     LgscoDecision,
     Outcome,
@@ -233,12 +234,39 @@ def test_editing_the_date_of_the_events_is_checked_and_can_clear_it(database: Da
     )
     database.write(
         lambda s: edit_case(
-            s, created.case_id, version, CaseEdit(clear_events_on=True), OFFICER, TODAY
+            s, created.case_id, version, CaseEdit(cleared=frozenset({"events_on"})), OFFICER, TODAY
         )
     )
     with database.session() as session:
         case = session.get(Case, created.case_id)
         assert case is not None and case.events_on is None
+
+
+def test_an_edit_empties_how_it_came_in_but_not_a_corporate_directorate(
+    database: Database,
+) -> None:
+    created = database.write(lambda s: create_case(s, _new(channel=Channel.PHONE), OFFICER, TODAY))
+    # A corporate complaint needs its directorate on an edit as on creation.
+    with pytest.raises(ValidationError, match="Choose the directorate") as no:
+        database.write(
+            lambda s: edit_case(
+                s, created.case_id, created.version, CaseEdit(directorate=""), OFFICER, TODAY
+            )
+        )
+    assert no.value.field == "directorate"
+    database.write(
+        lambda s: edit_case(
+            s,
+            created.case_id,
+            created.version,
+            CaseEdit(cleared=frozenset({"channel"})),
+            OFFICER,
+            TODAY,
+        )
+    )
+    with database.session() as session:
+        case = session.get(Case, created.case_id)
+        assert case is not None and case.channel is None and case.directorate_id is not None
 
 
 def test_reference_names_match_ignoring_case_and_spaces(database: Database) -> None:

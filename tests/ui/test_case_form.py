@@ -137,13 +137,22 @@ def test_saving_details_and_messages_beside_the_field(
         dialog.details_tab.field_errors["events_on"].text()
     )
     assert dialog.dirty
-    # Unticking "Known" clears the date: it is not left as it was.
+    # Unticking "Known" clears the date, and "Not recorded" the channel: neither is left
+    # as it was.
     dialog.details_tab.events_known.setChecked(False)
+    channel = dialog.details_tab.channel
+    channel.setCurrentIndex(channel.findData("Phone"))
     dialog.save()
     with database.session() as session:
         case = session.get(Case, case_id)
-        assert case is not None and case.events_on is None
+        assert case is not None and case.events_on is None and case.channel == "phone"
     assert not dialog.dirty
+    channel.setCurrentIndex(channel.findText("Not recorded"))
+    dialog.save()
+    with database.session() as session:
+        case = session.get(Case, case_id)
+        assert case is not None and case.channel is None
+    assert channel.currentText() == "Not recorded" and not dialog.dirty
 
 
 def test_a_conflicting_save_keeps_what_was_typed(
