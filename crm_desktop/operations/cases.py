@@ -133,7 +133,8 @@ def set_vexatious(
     since: dt.date | None = None,
 ) -> None:
     """Flag (or clear) a persistent or vexatious complainant on a case; ``since``: when
-    the unreasonable-behaviour policy was applied (today, unless said)."""
+    the unreasonable-behaviour policy was applied (for a new flag, today unless said; a
+    flag already set keeps its date unless one is given)."""
     cases.set_vexatious(
         ctx.session,
         case_id,
@@ -142,7 +143,8 @@ def set_vexatious(
         ctx.actor,
         review_on,
         contact_arrangements,
-        since or ctx.today,
+        since,
+        ctx.today,
     )
 
 

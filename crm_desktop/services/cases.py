@@ -590,10 +590,13 @@ def set_vexatious(
     review_on: dt.date | None = None,
     contact_arrangements: str | None = None,
     since: dt.date | None = None,
+    today: dt.date | None = None,
 ) -> None:
     """Flag (or clear) a persistent or vexatious complainant, one of the people on the
     case; the flag warns, never blocks. ``since`` is when the unreasonable-behaviour
-    policy was applied (kept when the flag is cleared: the annual report counts it)."""
+    policy was applied: ``today`` for a new flag unless said; a change to a flag already
+    set (its review date, say) keeps it unless a date is given. It is kept when the flag
+    is cleared: the annual report counts it by that date."""
     person = session.get(Person, person_id)
     on_case = session.scalar(
         sa.select(CaseParty.id).where(
@@ -604,8 +607,12 @@ def set_vexatious(
         raise NotFound("That person is not one of the people on this case.")
     if flagged and review_on is None:
         raise ValidationError("Set a date to review the flag.", "review_on")
-    if flagged and (not person.vexatious or since is not None):
-        person.vexatious_since = since or person.vexatious_since
+    if since is not None:
+        check_not_future(since, today or since, "date the policy was applied")
+    if flagged and since is not None:
+        person.vexatious_since = since
+    elif flagged and not person.vexatious:
+        person.vexatious_since = today or person.vexatious_since
     person.vexatious = flagged
     person.vexatious_review_on = review_on if flagged else None
     person.contact_arrangements = contact_arrangements if flagged else None

@@ -430,8 +430,19 @@ def _check_input(session: Session, data: PoolMemberInput, today: dt.date) -> Non
             f"{data.full_name.strip()} is still an employee: tick 'employee'.",
             "is_employee",
         )
+    _check_availability(data.available, data.unavailable_until, today)
     _check_fee(data.daily_fee_pence, "daily fee", "daily_fee_pence")
     _check_fee(data.hourly_fee_pence, "hourly fee", "hourly_fee_pence")
+
+
+def _check_availability(available: bool, until: dt.date | None, today: dt.date) -> None:
+    """Available, or unavailable until a day to come: not both."""
+    if available and until is not None and until > today:
+        raise ValidationError(
+            f"Marked available but unavailable until {format_date(until)}: "
+            "untick 'available' or clear the date.",
+            "unavailable_until",
+        )
 
 
 def _apply(person: Person, data: PoolMemberInput, actor: Actor) -> None:
@@ -525,12 +536,7 @@ def set_availability(
     """Mark someone available or not. ``unavailable_until`` is the day they are back
     (no warning from that day); with ``available`` off and no date, until further notice."""
     person = _pool_person(session, person_id)
-    if available and unavailable_until is not None and unavailable_until > today:
-        raise ValidationError(
-            f"Marked available but unavailable until {format_date(unavailable_until)}: "
-            "untick 'available' or clear the date.",
-            "unavailable_until",
-        )
+    _check_availability(available, unavailable_until, today)
     person.available = available
     person.unavailable_until = unavailable_until
     person.updated_by = actor.username

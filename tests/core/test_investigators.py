@@ -282,6 +282,20 @@ def test_availability_and_fees(database: Database) -> None:
     assert member.hourly_fee_pence == 6000 and member.daily_fee_pence is None
     with pytest.raises(ValidationError, match="cannot be less than"):
         write(database, lambda s: inv.set_fees(s, pid, -5, None, OFFICER))
+    # Adding or editing someone is checked the same way as marking them.
+    both = PoolMemberInput(full_name="Eve Both", available=True, unavailable_until=back)
+    with pytest.raises(ValidationError, match="untick 'available' or clear the date") as no:
+        write(database, lambda s: inv.add_to_pool(s, both, OFFICER, DAY))
+    assert no.value.field == "unavailable_until"
+    with database.session() as session:
+        version = inv.get_pool_member(session, pid).version
+    edit = PoolMemberInput(full_name="Chris Lowe", available=True, unavailable_until=back)
+    with pytest.raises(ValidationError, match="untick 'available' or clear the date"):
+        write(database, lambda s: inv.edit_pool_member(s, pid, version, edit, OFFICER, DAY))
+    with database.session() as session:
+        assert "Eve Both" not in {m.full_name for m in inv.list_pool(session)}
+        kept = inv.get_pool_member(session, pid)
+        assert (kept.available, kept.unavailable_until) == (False, back)
 
 
 def test_removing_someone_with_open_appointments_is_refused(database: Database) -> None:

@@ -344,6 +344,44 @@ def test_a_vexatious_complainant_is_warned_about_never_blocked(database: Databas
         )
 
 
+def test_changing_a_vexatious_flag_keeps_the_day_the_policy_was_applied(
+    database: Database,
+) -> None:
+    """The annual report counts people by the day the unreasonable-behaviour policy was
+    applied: moving the review date must not move them into another year."""
+    created = database.write(lambda s: create_case(s, _new(), OFFICER, TODAY))
+    with database.session() as session:
+        person_id = session.scalars(
+            sa.select(Person.id).where(Person.full_name == "A. Example")
+        ).one()
+
+    def flag(on: dt.date, flagged: bool = True, since: dt.date | None = None) -> dt.date | None:
+        run_operation(
+            database,
+            MANAGER,
+            on,
+            case_ops.set_vexatious,
+            created.case_id,
+            person_id,
+            flagged,
+            on + dt.timedelta(days=90) if flagged else None,
+            "Letters only",
+            since,
+        )
+        with database.session() as session:
+            person = session.get(Person, person_id)
+            assert person is not None
+            return person.vexatious_since
+
+    assert flag(dt.date(2025, 1, 10)) == dt.date(2025, 1, 10)  # a new flag: today
+    assert flag(dt.date(2025, 6, 2)) == dt.date(2025, 1, 10)  # a new review date: kept
+    assert flag(dt.date(2025, 6, 3), since=dt.date(2025, 1, 9)) == dt.date(2025, 1, 9)
+    with pytest.raises(ValidationError, match="is in the future"):
+        flag(dt.date(2025, 6, 4), since=dt.date(2025, 6, 5))
+    assert flag(dt.date(2025, 7, 1), flagged=False) == dt.date(2025, 1, 9)  # cleared: kept
+    assert flag(dt.date(2026, 2, 2)) == dt.date(2026, 2, 2)  # flagged again: anew
+
+
 def test_compliments_name_staff_and_comments_record_the_reply(driver: Driver) -> None:
     compliment = driver.db.write(
         lambda s: create_case(
