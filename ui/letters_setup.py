@@ -37,7 +37,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crm_desktop.correspondence.settings import CorrespondenceSettings, parse_addresses
+from crm_desktop.correspondence.settings import (
+    CorrespondenceSettings,
+    parse_addresses,
+    set_on_this_computer,
+)
 from crm_desktop.correspondence.templates import RenderedText, TemplateText, TemplateView
 from crm_desktop.errors import ValidationError
 from crm_desktop.operations import correspondence as letters_ops
@@ -307,6 +311,11 @@ class MailSection(_SettingsTab):
         box.addWidget(self.test_to, 1)
         box.addWidget(self.test_button)
         form.addRow("Test to", test_row)
+        self.set_by_it = QLabel("", sending)
+        self.set_by_it.setObjectName("SetByIt")
+        self.set_by_it.setWordWrap(True)
+        self.set_by_it.setVisible(False)
+        form.addRow(self.set_by_it)
         self.layout_.addWidget(sending)
 
         reminders = QGroupBox("Reminders", self)
@@ -361,6 +370,32 @@ class MailSection(_SettingsTab):
         self.directors.setText(", ".join(settings.directors))
         self.chief_executive.setText(", ".join(settings.chief_executive))
         self.second_after.setValue(settings.second_after_working_days)
+        self._show_set_by_it(set_on_this_computer())
+
+    def _show_set_by_it(self, fixed: frozenset[str]) -> None:
+        """Settings IT fixed on this computer cannot be changed here: a change would be
+        saved and have no effect, so they are shown greyed, and the note says why."""
+        widgets: dict[str, tuple[str, QWidget]] = {
+            "smtp_host": ("mail server", self.smtp_host),
+            "smtp_port": ("port", self.smtp_port),
+            "smtp_starttls": ("STARTTLS", self.smtp_starttls),
+            "smtp_user": ("user", self.smtp_user),
+            "smtp_password": ("password", self.smtp_password),
+            "smtp_from": ("from address", self.smtp_from),
+            "smtp_timeout_seconds": ("time to give up", self.smtp_timeout),
+        }
+        for name, (_what, widget) in widgets.items():
+            widget.setEnabled(name not in fixed)
+            widget.setToolTip("Set by IT on this computer." if name in fixed else "")
+        named = [what for name, (what, _widget) in widgets.items() if name in fixed]
+        self.set_by_it.setVisible(bool(named))
+        if named:
+            listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+            self.set_by_it.setText(
+                f"The {listed} {'is' if len(named) == 1 else 'are'} set by IT on this "
+                f"computer, so {'it' if len(named) == 1 else 'they'} cannot be changed here. "
+                "Ask IT if a change is needed."
+            )
 
     def changes(self) -> dict[str, object]:
         time = self.digest_time.time()

@@ -241,21 +241,37 @@ def save_settings(
     return load_settings(session)
 
 
-def _with_site_smtp(settings: CorrespondenceSettings) -> CorrespondenceSettings:
-    """The mail server IT set in the machine-wide site settings (``[smtp]``) wins over the
-    one saved in the database: IT, not the team, decides how the council sends mail."""
+def _site_smtp() -> dict[str, object]:
+    """The mail server settings IT set in the machine-wide site settings (``[smtp]``)."""
     from crm_desktop.site_config import load_site_config
 
     smtp = load_site_config().smtp
-    changes: dict[str, object] = {}
-    for name, value in (
-        ("smtp_host", smtp.host),
-        ("smtp_port", smtp.port),
-        ("smtp_starttls", smtp.starttls),
-        ("smtp_user", smtp.user),
-        ("smtp_from", smtp.sender),
-        ("smtp_timeout_seconds", smtp.timeout_seconds),
-    ):
-        if value is not None:
-            changes[name] = value
+    return {
+        name: value
+        for name, value in (
+            ("smtp_host", smtp.host),
+            ("smtp_port", smtp.port),
+            ("smtp_starttls", smtp.starttls),
+            ("smtp_user", smtp.user),
+            ("smtp_from", smtp.sender),
+            ("smtp_timeout_seconds", smtp.timeout_seconds),
+        )
+        if value is not None
+    }
+
+
+def _with_site_smtp(settings: CorrespondenceSettings) -> CorrespondenceSettings:
+    """The mail server IT set in the machine-wide site settings (``[smtp]``) wins over the
+    one saved in the database: IT, not the team, decides how the council sends mail."""
+    changes = _site_smtp()
     return replace(settings, **changes) if changes else settings  # type: ignore[arg-type]
+
+
+def set_on_this_computer() -> frozenset[str]:
+    """The settings IT fixed on this computer (the site settings' ``[smtp]``, and
+    ``CRM_SMTP_PASSWORD``): what is saved in the database for them has no effect here,
+    so the screen shows them as set by IT rather than as something to change."""
+    fixed = set(_site_smtp())
+    if os.environ.get(PASSWORD_ENV):
+        fixed.add("smtp_password")
+    return frozenset(fixed)

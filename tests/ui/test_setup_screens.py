@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QColor, QPixmap
@@ -300,6 +301,32 @@ def test_mail_settings_send_a_test_email_as_typed_then_save(
     saved = _settings(database)
     assert saved.eml_folder == str(folder)
     assert saved.senior_officers == ("head@council.example", "deputy@council.example")
+
+
+def test_mail_settings_set_by_it_on_this_computer_are_shown_as_such(
+    qtbot, manager_context: AppContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The site settings' mail server and CRM_SMTP_PASSWORD win over what the team saves:
+    those fields are greyed with a note, instead of taking a change that does nothing."""
+    page = AdminPage(manager_context)
+    qtbot.addWidget(page)
+    page.activate()
+    mail = page.mail
+    assert mail.smtp_host.isEnabled() and mail.set_by_it.isHidden()
+    site = tmp_path / "site.ini"
+    site.write_text("[smtp]\nhost = smtp.site.example\nport = 25\n", encoding="utf-8")
+    monkeypatch.setenv("CRM_DESKTOP_SITE_CONFIG", str(site))
+    monkeypatch.setenv("CRM_SMTP_PASSWORD", "from the environment")
+    mail.reload()
+    assert mail.smtp_host.text() == "smtp.site.example"
+    fixed = (mail.smtp_host, mail.smtp_port, mail.smtp_password)
+    assert not any(widget.isEnabled() for widget in fixed)
+    assert all(w.isEnabled() for w in (mail.smtp_user, mail.smtp_from, mail.smtp_starttls))
+    assert not mail.set_by_it.isHidden()
+    assert mail.set_by_it.text() == (
+        "The mail server, port and password are set by IT on this computer, so they "
+        "cannot be changed here. Ask IT if a change is needed."
+    )
 
 
 def test_template_preview_shows_example_values_and_saving_changes_the_letter(
