@@ -782,6 +782,24 @@ def _check_links(
             raise NotFound("That service area no longer exists. Reload the list.")
 
 
+def _free_windows_account(
+    session: Session, windows_account: str | None, user_id: int | None
+) -> str | None:
+    """The Windows account as stored (lower case; None if blank), refused if another
+    user already signs in with it."""
+    account = (windows_account or "").strip().lower() or None
+    if account is not None:
+        others = sa.select(User.username).where(User.windows_account == account)
+        if user_id is not None:
+            others = others.where(User.id != user_id)
+        clash = session.scalar(others)
+        if clash is not None:
+            raise ValidationError(
+                f"The Windows account {account} is already used by {clash}.", "windows_account"
+            )
+    return account
+
+
 @dataclass(frozen=True)
 class Choice:
     """A record chosen by name (an id the screens keep, never show)."""
@@ -897,6 +915,7 @@ def add_user_account(
         person_id if new_role == UserRole.INVESTIGATOR else None,
         service_area_id if new_role == UserRole.SERVICE_RESPONDER else None,
     )
+    _free_windows_account(session, windows_account, None)
     view = user_service.add_user(
         session,
         username,
@@ -956,15 +975,7 @@ def update_user(
         _check_links(session, new_role, person, None)
     if new_role == UserRole.SERVICE_RESPONDER:
         _check_links(session, new_role, None, area)
-    account = (windows_account or "").strip().lower() or None
-    if account is not None:
-        clash = session.scalar(
-            sa.select(User.username).where(User.windows_account == account, User.id != user.id)
-        )
-        if clash is not None:
-            raise ValidationError(
-                f"The Windows account {account} is already used by {clash}.", "windows_account"
-            )
+    account = _free_windows_account(session, windows_account, user.id)
     if account is None and user.password_hash is None:
         raise ValidationError(
             "This user has no password, so they need a Windows account to sign in.",

@@ -285,6 +285,48 @@ def test_users_roles_and_the_last_manager(database: Database) -> None:
         assert [u.username for u in ra.list_user_rows(session)] == ["boss", "priya"]
 
 
+def test_a_windows_account_signs_in_one_user_only(database: Database) -> None:
+    """Adding a user with a Windows account another user has is refused with a message,
+    as changing one is (it used to fail on the database's unique index)."""
+    me = Actor("boss", UserRole.MANAGER)
+
+    def add(username: str, account: str) -> Any:
+        return database.write(
+            lambda s: ra.add_user_account(
+                s,
+                me,
+                username,
+                "officer",
+                display_name=username.title(),
+                windows_account=account,
+            ),
+            actor="boss",
+        )
+
+    first = add("priya", "COUNCIL\\PRaman")
+    assert first.windows_account == "council\\praman"
+    with pytest.raises(ValidationError, match="already used by priya") as no:
+        add("pat", " council\\praman ")
+    assert no.value.field == "windows_account"
+    second = add("pat", "council\\pat")
+    with pytest.raises(ValidationError, match="already used by priya"):
+        database.write(
+            lambda s: ra.update_user(
+                s,
+                me,
+                second.id,
+                second.version,
+                display_name="Pat",
+                role="officer",
+                active=True,
+                windows_account="council\\praman",
+            ),
+            actor="boss",
+        )
+    with database.session() as session:
+        assert [u.username for u in ra.list_user_rows(session)] == ["pat", "priya"]
+
+
 def test_changes_are_audited_under_the_manager(database: Database) -> None:
     database.write(lambda s: ra.add_nature(s, MANAGER, "adult", "Charging"), actor="boss")
 
