@@ -25,7 +25,7 @@ from crm_desktop.cli import open_for_command, parse_date, run_command
 from crm_desktop.cli_reports import parse_year
 from crm_desktop.domain.code_provisions import COMPLIES
 from crm_desktop.domain.financial_year import FinancialYear
-from crm_desktop.domain.formatting import format_date
+from crm_desktop.domain.formatting import format_date, format_decimal
 from crm_desktop.errors import ValidationError
 
 __all__ = ["register"]
@@ -205,7 +205,11 @@ def cmd_letter(args: argparse.Namespace) -> int:
     print(f"The Ombudsman's annual letter, {FinancialYear(year).label}:")
     for name, label, kind in LETTER_FIGURES:
         value = getattr(inputs, name)
-        shown = "-" if value is None else (f"{value:.1f}%" if kind == "percent" else f"{value}")
+        shown = (
+            "-"
+            if value is None
+            else (f"{format_decimal(value, 1)}%" if kind == "percent" else f"{value}")
+        )
         print(f"{label}\t{shown}")
     print(f"Text: {len(inputs.letter_text):,} characters")
     return 0

@@ -8,8 +8,9 @@ dates as ``14 Mar 2024`` (day without a leading zero), counts as ``1 working day
 from __future__ import annotations
 
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
-__all__ = ["format_date", "suspended_text", "working_days_text"]
+__all__ = ["format_date", "format_decimal", "suspended_text", "working_days_text"]
 
 # The same text as f"{d.day} {d:%b %Y}" in the C or an English locale, but fixed: %b follows
 # the process locale, and Qt sets that from the user's environment at start-up, so a PC set
@@ -26,6 +27,15 @@ def normalised(text: str) -> str:
 def format_date(d: date) -> str:
     """Show a date the way the council writes it: ``14 Mar 2024``, ``3 Jan 2023``."""
     return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+
+
+def format_decimal(value: float, places: int) -> str:
+    """A figure to ``places`` decimal places, halves rounded up as people round them:
+    6.25 → ``6.3`` (Python's own formatting gives ``6.2``), 93.75 → ``93.8``. The value
+    is rounded as it reads (``repr``), so 33.35 is 33.4 although the float is a little
+    under it."""
+    step = Decimal(1).scaleb(-places)
+    return f"{Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP):,}"
 
 
 def working_days_text(n: int) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from crm_desktop.domain.financial_year import FinancialYear
+from crm_desktop.domain.formatting import format_decimal
 
 ANNUAL_ABOUT = (
     "Complaints received (Stage 1, adult levels, teams, areas, natures, compliments) are "
@@ -168,10 +169,10 @@ def format_value(value: float | int | str | None, fmt: Format) -> str:
     if fmt == Format.COUNT:
         return f"{int(value):,}"
     if fmt == Format.PERCENT:
-        return f"{value:.1f}%"
+        return f"{format_decimal(value, 1)}%"
     if fmt == Format.MONEY:
         return f"£{value:,.2f}"
-    return f"{value:.2f}"
+    return format_decimal(value, 2)
 
 
 CHART_ROWS = 10

@@ -35,7 +35,7 @@ from crm_desktop.domain.code_provisions import (
     Provision,
 )
 from crm_desktop.domain.financial_year import FinancialYear
-from crm_desktop.domain.formatting import format_date
+from crm_desktop.domain.formatting import format_date, format_decimal
 from crm_desktop.errors import ConflictError, ValidationError
 from crm_desktop.files import atomic_write, check_target
 from crm_desktop.reports.code_figures import (
@@ -147,7 +147,7 @@ class Change:
 
 
 def _share(part: int, whole: int) -> str:
-    return f"{100.0 * part / whole:.1f}%"
+    return f"{format_decimal(100.0 * part / whole, 1)}%"
 
 
 def _missed_text(missed: Sequence[str], what: str) -> str:

@@ -33,7 +33,7 @@ from crm_desktop.db.models import ActionItem, Case, Setting, Team
 from crm_desktop.domain.enums import Procedure
 from crm_desktop.logs import log_file
 from crm_desktop.reports.figures import annual_report
-from crm_desktop.reports.model import AnnualReport, Cell, Format, Section, Table
+from crm_desktop.reports.model import AnnualReport, Cell, Format, Section, Table, format_value
 from crm_desktop.reports.pdf import RAG_WORDS, Fonts, markup, plain_text, render_pdf
 from crm_desktop.reports.safe_cells import neutralise, spreadsheet_text
 from crm_desktop.reports.xlsx import HEADER_ROW, NUMBER_FORMATS, render_xlsx, sheet_names
@@ -366,6 +366,27 @@ def test_xlsx_number_formats_show_what_format_value_shows() -> None:
         Format.MONEY: '"£"#,##0.00',
         Format.DAYS: "0.00",
     }
+
+
+@pytest.mark.parametrize(
+    ("value", "fmt", "shown"),
+    [
+        # Halves go up, as the spreadsheet's own formats round them and as people do:
+        # 1 of 16 is 6.25% (Python's formatting would print 6.2%).
+        (6.25, Format.PERCENT, "6.3%"),
+        (93.75, Format.PERCENT, "93.8%"),
+        (100 / 3, Format.PERCENT, "33.3%"),
+        (33.35, Format.PERCENT, "33.4%"),
+        (0.0, Format.PERCENT, "0.0%"),
+        (12.345, Format.DAYS, "12.35"),
+        (13.37, Format.DAYS, "13.37"),
+        (1250.0, Format.MONEY, "£1,250.00"),
+        (1234, Format.COUNT, "1,234"),
+        (None, Format.PERCENT, "–"),
+    ],
+)
+def test_figures_are_shown_rounded_half_up(value: float | None, fmt: Format, shown: str) -> None:
+    assert format_value(value, fmt) == shown
 
 
 def test_xlsx_formula_text_is_a_string_never_a_formula(
