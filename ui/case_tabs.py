@@ -123,6 +123,10 @@ def fill_combo(
     box.blockSignals(False)
 
 
+def _date(value: object) -> dt.date | None:
+    return value if isinstance(value, dt.date) else None
+
+
 def local_text(moment: dt.datetime) -> str:
     local = moment.replace(tzinfo=dt.UTC).astimezone()
     return f"{date_text(local.date())} {local:%H:%M}"
@@ -187,6 +191,21 @@ class DetailsTab(QScrollArea):
         events_box.addWidget(self.events_known)
         events_box.addWidget(self.events_on, 1)
         row("events_on", "Events complained about", events)
+        noticed = QWidget(page)
+        noticed_box = QHBoxLayout(noticed)
+        noticed_box.setContentsMargins(0, 0, 0, 0)
+        self.noticed_known = QCheckBox("Known", noticed)
+        self.noticed_known.setAccessibleName("Day the complainant learnt of the events is known")
+        self.noticed_on = date_edit(
+            host.context.today(), "Day the complainant learnt of the events", noticed
+        )
+        self.noticed_on.setToolTip(
+            "If later than the events: the 12 months for making a complaint count from "
+            "this day (SI 2009/309 reg. 12)."
+        )
+        noticed_box.addWidget(self.noticed_known)
+        noticed_box.addWidget(self.noticed_on, 1)
+        row("noticed_on", "Complainant learnt of them", noticed)
         self.summary = QPlainTextEdit(page)
         self.summary.setObjectName("Summary")
         self.summary.setTabChangesFocus(True)
@@ -198,7 +217,10 @@ class DetailsTab(QScrollArea):
         self.owner_label = QLabel(page)
         form.addRow("Owner", self.owner_label)
 
-        self.late_box = QGroupBox("Made more than 12 months after the events", page)
+        self.late_box = QGroupBox(
+            "Made more than 12 months after the events (or after the complainant learnt of them)",
+            page,
+        )
         late_layout = QHBoxLayout(self.late_box)
         self.late_decision = QLineEdit(self.late_box)
         self.late_decision.setObjectName("LateDecision")
@@ -217,6 +239,8 @@ class DetailsTab(QScrollArea):
         self.events_known.toggled.connect(self._typed)
         self.events_known.toggled.connect(self.events_on.setEnabled)
         self.events_on.dateChanged.connect(self._typed)
+        self.noticed_known.toggled.connect(self.noticed_on.setEnabled)
+        self.noticed_on.dateChanged.connect(self._typed)
         self.summary.textChanged.connect(self._typed)
         self.desired.textChanged.connect(self._typed)
 
@@ -261,6 +285,10 @@ class DetailsTab(QScrollArea):
             self.events_on.setEnabled(detail.events_on is not None)
             if detail.events_on:
                 self.events_on.setDate(to_qdate(detail.events_on))
+            self.noticed_known.setChecked(detail.noticed_on is not None)
+            self.noticed_on.setEnabled(detail.noticed_on is not None)
+            if detail.noticed_on:
+                self.noticed_on.setDate(to_qdate(detail.noticed_on))
             self.summary.setPlainText(detail.summary)
             self.desired.setPlainText(detail.desired_outcome)
             self.late_decision.setText(detail.late_decision)
@@ -280,6 +308,9 @@ class DetailsTab(QScrollArea):
             "team": self.team.currentData(),
             "events_on": from_qdate(self.events_on.date())
             if self.events_known.isChecked()
+            else None,
+            "noticed_on": from_qdate(self.noticed_on.date())
+            if self.noticed_known.isChecked()
             else None,
             "summary": self.summary.toPlainText(),
             "desired_outcome": self.desired.toPlainText(),
@@ -314,6 +345,10 @@ class DetailsTab(QScrollArea):
                     self.events_known.setChecked(value is not None)
                     if isinstance(value, dt.date):
                         self.events_on.setDate(to_qdate(value))
+                elif key == "noticed_on":
+                    self.noticed_known.setChecked(value is not None)
+                    if isinstance(value, dt.date):
+                        self.noticed_on.setDate(to_qdate(value))
                 elif key == "summary":
                     self.summary.setPlainText(str(value))
                 elif key == "desired_outcome":
@@ -337,13 +372,14 @@ class DetailsTab(QScrollArea):
             service_area=str(area) if area else None,
             directorate=str(changes["directorate"] or "") if "directorate" in changes else None,
             team=str(changes["team"] or "") if "team" in changes else None,
-            events_on=changes.get("events_on")  # type: ignore[arg-type]
-            if isinstance(changes.get("events_on"), dt.date)
-            else None,
+            events_on=_date(changes.get("events_on")),
+            noticed_on=_date(changes.get("noticed_on")),
             # "Known" unticked on a case that had the date, "Not recorded" chosen for
             # how it came in: emptied.
             cleared=frozenset(
-                key for key in ("events_on", "channel") if key in changes and not changes[key]
+                key
+                for key in ("events_on", "noticed_on", "channel")
+                if key in changes and not changes[key]
             ),
         )
 

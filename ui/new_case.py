@@ -170,6 +170,23 @@ class NewCaseDialog(KeepsTypedWork):
         events_box.addWidget(self.events_known)
         events_box.addWidget(self.events_on, 1)
         row("events_on", "Events happened on", events)
+        noticed = QWidget(page)
+        noticed_box = QHBoxLayout(noticed)
+        noticed_box.setContentsMargins(0, 0, 0, 0)
+        self.noticed_known = QCheckBox("Known", noticed)
+        self.noticed_known.setAccessibleName("Day the complainant learnt of the events is known")
+        self.noticed_on = date_edit(
+            context.today(), "Day the complainant learnt of the events", noticed
+        )
+        self.noticed_on.setEnabled(False)
+        self.noticed_on.setToolTip(
+            "If later than the events: the 12 months for making a complaint count from "
+            "this day (SI 2009/309 reg. 12)."
+        )
+        self.noticed_known.toggled.connect(self.noticed_on.setEnabled)
+        noticed_box.addWidget(self.noticed_known)
+        noticed_box.addWidget(self.noticed_on, 1)
+        row("noticed_on", "Complainant learnt of them", noticed)
 
         person = QGroupBox("Who made it", page)
         person_form = QFormLayout(person)
@@ -278,6 +295,7 @@ class NewCaseDialog(KeepsTypedWork):
         self._set_row_visible("grade", complaint and procedure == Procedure.ADULT)
         self._set_row_visible("points", complaint)
         self._set_row_visible("events_on", complaint)
+        self._set_row_visible("noticed_on", complaint)
         self._set_row_visible("named_staff", kind == Kind.COMPLIMENT)
         self._directorate_changed()
         natures = list(self.choices.natures.get(procedure.value, ()))
@@ -354,6 +372,9 @@ class NewCaseDialog(KeepsTypedWork):
             desired_outcome=self.desired.toPlainText().strip() or None,
             events_on=from_qdate(self.events_on.date())
             if complaint and self.events_known.isChecked()
+            else None,
+            noticed_on=from_qdate(self.noticed_on.date())
+            if complaint and self.noticed_known.isChecked()
             else None,
             complainant=person,
             points=points if complaint else (),

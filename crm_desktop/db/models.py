@@ -406,8 +406,11 @@ class Case(Versioned, Base):
     procedure: Mapped[Procedure] = mapped_column(enum_type(Procedure))
     channel: Mapped[Channel | None] = mapped_column(enum_type(Channel))
     received_on: Mapped[dt.date] = mapped_column(sa.Date)
-    # The date of the events complained about (complaints over 12 months later are flagged).
+    # The date of the events complained about, and the day they came to the complainant's
+    # notice if later: a complaint made over 12 months after the later of the two is
+    # flagged (SI 2009/309 reg. 12(1)).
     events_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    noticed_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     late_complaint_decision: Mapped[str | None] = mapped_column(sa.Text)
     directorate_id: Mapped[int | None] = mapped_column(sa.ForeignKey("directorate.id"))
     service_area_id: Mapped[int | None] = mapped_column(

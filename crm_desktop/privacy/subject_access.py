@@ -346,6 +346,7 @@ def _collect(
                 "channel": _plain(case.channel),
                 "received_on": _plain(case.received_on),
                 "events_on": _plain(case.events_on),
+                "noticed_on": _plain(case.noticed_on),
                 "directorate": directorates.get(case.directorate_id or 0),
                 "service_area": areas.get(case.service_area_id or 0),
                 "team": teams.get(case.team_id or 0),

@@ -158,6 +158,7 @@ class CaseDetail:
     channel: str | None
     received_on: dt.date
     events_on: dt.date | None
+    noticed_on: dt.date | None
     directorate: str | None
     service_area: str | None
     team: str | None
@@ -551,6 +552,7 @@ def load_case_detail(session: Session, case_id: int, today: dt.date) -> CaseDeta
         channel=Channel(case.channel).value if case.channel else None,
         received_on=case.received_on,
         events_on=case.events_on,
+        noticed_on=case.noticed_on,
         directorate=directorate.name if isinstance(directorate, Directorate) else None,
         service_area=area.name if isinstance(area, ServiceArea) else None,
         team=team.name if isinstance(team, Team) else None,
@@ -561,7 +563,7 @@ def load_case_detail(session: Session, case_id: int, today: dt.date) -> CaseDeta
         owner=owner.display_name if isinstance(owner, User) else "",
         version=case.version,
         updated_by=AuditWords(session).who(case.updated_by),  # the name, not the username
-        late_complaint=is_late_complaint(case.received_on, case.events_on),
+        late_complaint=is_late_complaint(case.received_on, case.events_on, case.noticed_on),
         late_decision=case.late_complaint_decision or "",
         reply_text=case.reply_text or "",
         stage=current,

@@ -80,6 +80,7 @@ class NewCase:
     team: str | None = None
     desired_outcome: str | None = None
     events_on: dt.date | None = None  # when the events complained about happened
+    noticed_on: dt.date | None = None  # when they came to the complainant's notice, if later
     complainant: PersonInput | None = None
     on_behalf_of: PersonInput | None = None
     points: Sequence[PointInput] = ()
@@ -109,14 +110,16 @@ class CaseEdit:
     directorate: str | None = None
     team: str | None = None
     events_on: dt.date | None = None
+    noticed_on: dt.date | None = None
     owner_id: int | None = None
-    # Fields emptied: "events_on" (the date is not known after all), "channel" (not
-    # recorded). None above leaves a field as it is, so emptying one is said here.
+    # Fields emptied: "events_on", "noticed_on" (the date is not known after all),
+    # "channel" (not recorded). None above leaves a field as it is, so emptying one is
+    # said here.
     cleared: frozenset[str] = frozenset()
 
 
 # The details an edit may empty (CaseEdit.cleared).
-CLEARABLE = frozenset({"events_on", "channel"})
+CLEARABLE = frozenset({"events_on", "noticed_on", "channel"})
 
 
 # ------------------------------------------------------------------------- checks
@@ -130,15 +133,34 @@ def check_not_future(on: dt.date, today: dt.date, what: str) -> None:
         )
 
 
-def check_events_on(events_on: dt.date, received_on: dt.date, today: dt.date) -> None:
-    """The events complained about happened by the day the case was received."""
-    check_not_future(events_on, today, "date of the events")
-    if events_on > received_on:
+def check_events_on(
+    events_on: dt.date | None, noticed_on: dt.date | None, received_on: dt.date, today: dt.date
+) -> None:
+    """The events complained about happened, and came to the complainant's notice, by the
+    day the case was received; they came to notice on or after the day they happened."""
+    if events_on is not None:
+        check_not_future(events_on, today, "date of the events")
+        if events_on > received_on:
+            raise ValidationError(
+                f"The events complained about ({format_date(events_on)}) cannot be after the "
+                f"date it was received ({format_date(received_on)}). Enter the date they "
+                "happened.",
+                "events_on",
+            )
+    if noticed_on is None:
+        return
+    if noticed_on > min(today, received_on):
         raise ValidationError(
-            f"The events complained about ({format_date(events_on)}) cannot be after the "
-            f"date it was received ({format_date(received_on)}). Enter the date they "
-            "happened.",
-            "events_on",
+            f"The events cannot have come to the complainant's notice "
+            f"({format_date(noticed_on)}) after the complaint was received "
+            f"({format_date(received_on)}). Enter the day they learnt of them.",
+            "noticed_on",
+        )
+    if events_on is not None and noticed_on < events_on:
+        raise ValidationError(
+            f"The events came to the complainant's notice ({format_date(noticed_on)}) before "
+            f"they happened ({format_date(events_on)}). Correct one of the dates.",
+            "noticed_on",
         )
 
 
@@ -279,11 +301,37 @@ def vexatious_warnings(session: Session, given: PersonInput | None) -> list[str]
     return warnings
 
 
-def is_late_complaint(received_on: dt.date, events_on: dt.date | None) -> bool:
-    """Made more than 12 months after the events: flagged for a decision."""
-    if events_on is None:
+def late_complaint_start(events_on: dt.date | None, noticed_on: dt.date | None) -> dt.date | None:
+    """The day the 12 months count from: the events, or, if later, the day they came to
+    the complainant's notice (SI 2009/309 reg. 12(1)); None when neither is known."""
+    known = [d for d in (events_on, noticed_on) if d is not None]
+    return max(known) if known else None
+
+
+def is_late_complaint(
+    received_on: dt.date, events_on: dt.date | None, noticed_on: dt.date | None = None
+) -> bool:
+    """Made more than 12 months after the events (or, if later, after they came to the
+    complainant's notice): flagged for a decision."""
+    start = late_complaint_start(events_on, noticed_on)
+    if start is None:
         return False
-    return received_on > add_calendar_months(events_on, LATE_COMPLAINT_MONTHS)
+    return received_on > add_calendar_months(start, LATE_COMPLAINT_MONTHS)
+
+
+def late_complaint_text(events_on: dt.date | None, noticed_on: dt.date | None) -> str:
+    """The warning for a late complaint, naming the day the 12 months counted from."""
+    start = late_complaint_start(events_on, noticed_on)
+    assert start is not None
+    after = (
+        f"the events came to the complainant's notice ({format_date(start)})"
+        if noticed_on is not None and start == noticed_on and noticed_on != events_on
+        else f"the events ({format_date(start)})"
+    )
+    return (
+        f"This complaint was made more than {LATE_COMPLAINT_MONTHS} months after {after}. "
+        "Record a decision on whether to consider it."
+    )
 
 
 # ---------------------------------------------------------------------- creating
@@ -292,8 +340,7 @@ def is_late_complaint(received_on: dt.date, events_on: dt.date | None) -> bool:
 def create_case(session: Session, new: NewCase, actor: Actor, today: dt.date) -> CreatedCase:
     """Record a new complaint, compliment or comment; a complaint opens its first stage."""
     check_not_future(new.received_on, today, "received date")
-    if new.events_on is not None:
-        check_events_on(new.events_on, new.received_on, today)
+    check_events_on(new.events_on, new.noticed_on, new.received_on, today)
     index = ref.load_index(session)
     directorate = ref.directorate_id(index, new.directorate) if new.directorate else None
     if new.procedure == Procedure.CORPORATE and new.kind != Kind.COMPLIMENT and directorate is None:
@@ -330,13 +377,8 @@ def create_case(session: Session, new: NewCase, actor: Actor, today: dt.date) ->
     if new.kind == Kind.COMPLAINT and new.complainant is None:
         raise ValidationError("Enter who made the complaint.", "complainant")
     warnings = vexatious_warnings(session, new.complainant)
-    if is_late_complaint(new.received_on, new.events_on):
-        assert new.events_on is not None
-        warnings.append(
-            f"This complaint was made more than {LATE_COMPLAINT_MONTHS} months after the "
-            f"events ({format_date(new.events_on)}). Record a decision on whether to "
-            "consider it."
-        )
+    if is_late_complaint(new.received_on, new.events_on, new.noticed_on):
+        warnings.append(late_complaint_text(new.events_on, new.noticed_on))
 
     # Everything that can be read or written without the case is done before the next
     # reference number is taken: from then until the save commits, another officer's
@@ -366,6 +408,7 @@ def create_case(session: Session, new: NewCase, actor: Actor, today: dt.date) ->
         channel=new.channel,
         received_on=new.received_on,
         events_on=new.events_on,
+        noticed_on=new.noticed_on,
         directorate_id=directorate,
         service_area_id=area,
         team_id=team,
@@ -414,6 +457,13 @@ def create_case(session: Session, new: NewCase, actor: Actor, today: dt.date) ->
 # ---------------------------------------------------------------------- editing
 
 
+def _edited(current: dt.date | None, new: dt.date | None, cleared: bool) -> dt.date | None:
+    """A date after an edit: emptied, changed, or (None) as it was."""
+    if cleared:
+        return None
+    return new if new is not None else current
+
+
 def edit_case(
     session: Session,
     case_id: int,
@@ -438,8 +488,10 @@ def edit_case(
     unknown = edit.cleared - CLEARABLE
     if unknown:
         raise ValueError(f"these fields cannot be emptied: {sorted(unknown)}")
-    if edit.events_on is not None and "events_on" not in edit.cleared:
-        check_events_on(edit.events_on, case.received_on, today)
+    events_on = _edited(case.events_on, edit.events_on, "events_on" in edit.cleared)
+    noticed_on = _edited(case.noticed_on, edit.noticed_on, "noticed_on" in edit.cleared)
+    if (events_on, noticed_on) != (case.events_on, case.noticed_on):
+        check_events_on(events_on, noticed_on, case.received_on, today)
     if (
         case.procedure == Procedure.CORPORATE
         and case.kind != Kind.COMPLIMENT
@@ -455,10 +507,7 @@ def edit_case(
         case.channel = None
     elif edit.channel is not None:
         case.channel = edit.channel
-    if "events_on" in edit.cleared:
-        case.events_on = None
-    elif edit.events_on is not None:
-        case.events_on = edit.events_on
+    case.events_on, case.noticed_on = events_on, noticed_on
     if edit.owner_id is not None:
         case.owner_id = edit.owner_id
     touch(case, actor)
@@ -470,9 +519,10 @@ def record_late_complaint_decision(
     session: Session, case_id: int, expected_version: int, decision: str, actor: Actor
 ) -> int:
     case = load_case(session, case_id, expected_version)
-    if not is_late_complaint(case.received_on, case.events_on):
+    if not is_late_complaint(case.received_on, case.events_on, case.noticed_on):
         raise ValidationError(
-            "This complaint was made within 12 months of the events: no decision is needed."
+            "This complaint was made within 12 months of the events (or of their coming to "
+            "the complainant's notice): no decision is needed."
         )
     if not decision.strip():
         raise ValidationError("Write down the decision and why.", "decision")

@@ -196,6 +196,98 @@ def test_bad_new_cases_are_refused_and_nothing_is_saved(
         assert session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
 
 
+def test_the_12_months_count_from_when_the_complainant_learnt_of_the_events(
+    database: Database,
+) -> None:
+    """SI 2009/309 reg. 12(1): not later than 12 months after the events or, "if later,
+    the date on which the matter ... came to the notice of the complainant"."""
+    # Received 1 Mar 2024; the events on 28 Feb 2023, learnt of on 1 Jun 2023: in time.
+    learnt = database.write(
+        lambda s: create_case(
+            s,
+            _new(events_on=dt.date(2023, 2, 28), noticed_on=dt.date(2023, 6, 1)),
+            OFFICER,
+            TODAY,
+        )
+    )
+    assert learnt.warnings == ()
+    with pytest.raises(ValidationError, match="no decision is needed"):
+        database.write(
+            lambda s: record_late_complaint_decision(
+                s, learnt.case_id, learnt.version, "Consider it", OFFICER
+            )
+        )
+    # Learnt of on the day they happened, 28 Feb 2023: the 12 months ended on 28 Feb
+    # 2024, so 1 Mar 2024 is late, and the warning names the events.
+    same = database.write(
+        lambda s: create_case(
+            s,
+            _new(events_on=dt.date(2023, 2, 28), noticed_on=dt.date(2023, 2, 28)),
+            OFFICER,
+            TODAY,
+        )
+    )
+    assert same.warnings == (
+        "This complaint was made more than 12 months after the events (28 Feb 2023). "
+        "Record a decision on whether to consider it.",
+    )
+    # Only the day learnt of known: it counts. 1 Mar 2024 is "not later than 12 months
+    # after" 1 Mar 2023, so in time; after 28 Feb 2023 it is late.
+    on_time = database.write(
+        lambda s: create_case(s, _new(noticed_on=dt.date(2023, 3, 1)), OFFICER, TODAY)
+    )
+    assert on_time.warnings == ()
+    late = database.write(
+        lambda s: create_case(s, _new(noticed_on=dt.date(2023, 2, 28)), OFFICER, TODAY)
+    )
+    assert late.warnings == (
+        "This complaint was made more than 12 months after the events came to the "
+        "complainant's notice (28 Feb 2023). Record a decision on whether to consider it.",
+    )
+    # Learnt of before they happened, or after the complaint came: refused, nothing saved.
+    for changes, message in (
+        ({"events_on": dt.date(2023, 6, 1), "noticed_on": dt.date(2023, 5, 31)}, "before"),
+        ({"noticed_on": dt.date(2024, 3, 2)}, "after the complaint was received"),
+    ):
+        with pytest.raises(ValidationError, match=message) as no:
+            database.write(lambda s, c=changes: create_case(s, _new(**c), OFFICER, TODAY))
+        assert no.value.field == "noticed_on"
+    # An edit that records when they learnt of it lifts the flag; emptying it restores it.
+    version = database.write(
+        lambda s: edit_case(
+            s,
+            same.case_id,
+            same.version,
+            CaseEdit(noticed_on=dt.date(2023, 4, 3)),
+            OFFICER,
+            TODAY,
+        )
+    )
+    with pytest.raises(ValidationError, match="no decision is needed"):
+        database.write(
+            lambda s: record_late_complaint_decision(s, same.case_id, version, "X", OFFICER)
+        )
+    version = database.write(
+        lambda s: edit_case(
+            s,
+            same.case_id,
+            version,
+            CaseEdit(cleared=frozenset({"noticed_on"})),
+            OFFICER,
+            TODAY,
+        )
+    )
+    database.write(
+        lambda s: record_late_complaint_decision(
+            s, same.case_id, version, "Considered: ongoing effect", MANAGER
+        )
+    )
+    with database.session() as session:
+        assert session.scalars(
+            sa.select(Case.noticed_on).where(Case.id == learnt.case_id)
+        ).one() == dt.date(2023, 6, 1)
+
+
 def test_editing_the_date_of_the_events_is_checked_and_can_clear_it(database: Database) -> None:
     created = database.write(
         lambda s: create_case(s, _new(events_on=dt.date(2023, 2, 28)), OFFICER, TODAY)

@@ -137,8 +137,17 @@ def test_saving_details_and_messages_beside_the_field(
         dialog.details_tab.field_errors["events_on"].text()
     )
     assert dialog.dirty
+    # The day the complainant learnt of the events is saved too.
+    dialog.details_tab.events_on.setDate(to_qdate(dt.date(2025, 4, 1)))
+    dialog.details_tab.noticed_known.setChecked(True)
+    dialog.details_tab.noticed_on.setDate(to_qdate(dt.date(2025, 4, 20)))
+    dialog.save()
+    with database.session() as session:
+        case = session.get(Case, case_id)
+        assert case is not None and case.noticed_on == dt.date(2025, 4, 20)
     # Unticking "Known" clears the date, and "Not recorded" the channel: neither is left
     # as it was.
+    dialog.details_tab.noticed_known.setChecked(False)
     dialog.details_tab.events_known.setChecked(False)
     channel = dialog.details_tab.channel
     channel.setCurrentIndex(channel.findData("Phone"))
@@ -146,6 +155,7 @@ def test_saving_details_and_messages_beside_the_field(
     with database.session() as session:
         case = session.get(Case, case_id)
         assert case is not None and case.events_on is None and case.channel == "phone"
+        assert case.noticed_on is None
     assert not dialog.dirty
     channel.setCurrentIndex(channel.findText("Not recorded"))
     dialog.save()

@@ -22,7 +22,7 @@ from ui.context import AppContext
 from ui.main_window import MainWindow
 from ui.notifier import RecordingNotifier
 from ui.queues_page import queue_tone
-from ui.widgets import ROW_ROLE, BarChart, Column, RowsModel
+from ui.widgets import ROW_ROLE, BarChart, Column, RowsModel, from_qdate
 
 DEMO_END = dt.date(2025, 6, 2)
 
@@ -304,6 +304,12 @@ def test_new_case_checks_beside_the_field_and_warns(
     dialog.events_on.setDate(dialog.events_on.date().addYears(-2))
     editor = dialog.point_editors[0]
     editor.nature.setCurrentIndex(editor.nature.findData("Communication"))
+    # The day the complainant learnt of them is sent only when "Known" is ticked.
+    assert dialog.new_case().noticed_on is None
+    dialog.noticed_known.setChecked(True)
+    dialog.noticed_on.setDate(dialog.events_on.date().addDays(7))
+    assert dialog.new_case().noticed_on == from_qdate(dialog.events_on.date().addDays(7))
+    dialog.noticed_known.setChecked(False)
     dialog.save_button.click()
     assert dialog.result_case is not None, dialog.error.text()
     notifier = window.notifier
