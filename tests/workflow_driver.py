@@ -266,6 +266,9 @@ class Driver:
         if prepare:
             self.prepare(handle, action, code)
         data = data or self.standard_input(handle, action, code)
+        # Later steps come after a date a test gave (the program refuses, for example,
+        # a response dated before a suspension it follows ended).
+        handle.day = max(handle.day, data.on)
         who = actor or (MANAGER if action == Action.REOPEN else OFFICER)
         result = run_operation(
             self.db, who, TODAY, workflow.perform, handle.case_id, handle.version, action, data

@@ -999,6 +999,17 @@ def record_panel_report(session: Session, stage_id: int, report_on: date, actor:
     return PanelStep(due, report_on, late, response_due)
 
 
+def set_acknowledgement_due(
+    session: Session, stage: Stage, due: date | None, reason: str, actor: str
+) -> None:
+    """Set the stage's acknowledgement due date before its clock starts (a children's
+    Stage 2, whose clock waits for the statement of complaint), recorded as every change
+    of a due date is."""
+    before = stage.acknowledge_due_on
+    stage.acknowledge_due_on = due
+    _record(session, stage, FIELD_ACKNOWLEDGE_DUE, "start", before, due, reason, _actor(actor))
+
+
 def close_clock(session: Session, stage_id: int, closed_on: date, actor: str) -> ClockView:
     """Stop the clock for good: the stage's response was sent on ``closed_on``.
 
@@ -1010,11 +1021,26 @@ def close_clock(session: Session, stage_id: int, closed_on: date, actor: str) ->
     if stage.status == StageStatus.CLOSED or stage.closed_on is not None:
         when = f" on {format_date(stage.closed_on)}" if stage.closed_on else ""
         raise ValidationError(f"This stage was already closed{when}.")
+    if stage.acknowledged_on is not None and closed_on < stage.acknowledged_on:
+        raise ValidationError(
+            f"A stage cannot close on {format_date(closed_on)}, before it was acknowledged "
+            f"on {format_date(stage.acknowledged_on)}. Enter the day it ended.",
+            "on",
+        )
     moved_start = _close_before_acknowledgement(session, stage, procedure, closed_on)
     if stage.started_on is not None and closed_on < stage.started_on:
         raise ValidationError(
             f"A stage cannot close on {format_date(closed_on)}, before its clock started on "
             f"{format_date(stage.started_on)}."
+        )
+    restarts = [(s.ends_on, s.starts_on) for s in _suspensions(stage) if s.ends_on is not None]
+    if restarts and closed_on < max(restarts)[0]:
+        restarted, stopped = max(restarts)
+        raise ValidationError(
+            f"A stage cannot close on {format_date(closed_on)}: its clock was suspended from "
+            f"{format_date(stopped)} and restarted on {format_date(restarted)}. Enter the "
+            "day it ended, on or after the restart.",
+            "on",
         )
     current = _open_suspension(stage)
     due: date | None = stage.due_on

@@ -39,6 +39,7 @@ from crm_desktop.db.models import (
 from crm_desktop.domain.access import Actor
 from crm_desktop.domain.eligibility import (
     ACCEPTED_STATUSES,
+    INDEPENDENT_ROLES,
     PANEL_ROLES,
     PANEL_SIZE,
     required_roles,
@@ -59,7 +60,7 @@ from crm_desktop.domain.enums import (
     SuspensionReason,
     UserRole,
 )
-from crm_desktop.domain.formatting import format_date
+from crm_desktop.domain.formatting import format_date, working_days_text
 from crm_desktop.domain.procedure_policy import StageRules
 from crm_desktop.domain.statutory import response_received_on
 from crm_desktop.domain.workflow import (
@@ -235,10 +236,23 @@ def perform(
         raise IllegalTransition(why)
     check_required_inputs(action, data, code)
     check_not_future(data.on, today, "date")
+    if data.response_received_on is not None and data.response_received_on > today:
+        raise ValidationError(
+            f"The day the complainant received the response "
+            f"({format_date(data.response_received_on)}) is in the future. Leave it empty "
+            "until they have it: it is taken as the day after it was sent.",
+            "response_received_on",
+        )
     if data.on < case.received_on:
         raise ValidationError(
             f"The date ({format_date(data.on)}) is before the case was received "
             f"({format_date(case.received_on)}).",
+            "on",
+        )
+    if stage is not None and stage.requested_on is not None and data.on < stage.requested_on:
+        raise ValidationError(
+            f"The date ({format_date(data.on)}) is before {StageCode(stage.stage).label} was "
+            f"asked for ({format_date(stage.requested_on)}).",
             "on",
         )
     warnings: list[str] = []
@@ -436,6 +450,21 @@ def _start_investigation(
             "The statement of complaint cannot be agreed before the request was acknowledged.",
             "on",
         )
+    reasons = not_independent_now(
+        session,
+        (
+            (a.person_id, AssignmentRole(a.role))
+            for a in _accepted(session, stage.id, needed)
+            if AssignmentRole(a.role) in INDEPENDENT_ROLES
+        ),
+        data.on,
+    )
+    if reasons:
+        raise ValidationError(
+            "The Independent Person must be independent when the investigation starts: "
+            + " ".join(reasons)
+            + " Replace them (People tab, Appoint…), then start the investigation."
+        )
     stage.statement_agreed_on = data.on
     clock.start_clock(session, stage.id, data.on, actor.username)
     return stage.id
@@ -597,6 +626,7 @@ def _respond(
             "The complainant cannot have received the response before it was sent.",
             "response_received_on",
         )
+
     stage.response_received_on = response_received_on(data.on, data.response_received_on)
     return stage.id
 
@@ -807,8 +837,16 @@ def _escalate(
         # then only the acknowledgement is due.
         ack = timescales(session, procedure, code, case.received_on).acknowledge
         if ack is not None:
-            new.acknowledge_due_on = working_calendar(session, procedure).add_working_days(
-                new.requested_on or data.on, ack
+            asked = new.requested_on or data.on
+            due = working_calendar(session, procedure).add_working_days(asked, ack)
+            clock.set_acknowledgement_due(
+                session,
+                new,
+                due,
+                f"Asked for on {format_date(asked)}: to be acknowledged within "
+                f"{working_days_text(ack)}. The investigation's clock starts when the "
+                "statement of complaint is agreed.",
+                actor.username,
             )
     else:
         clock.start_clock(session, new.id, new.requested_on or data.on, actor.username)
@@ -824,6 +862,13 @@ def _escalate_to_lgsco(
     warnings: list[str],
 ) -> int:
     stage = _stage(stage)
+    if stage.closed_on is not None and data.on < stage.closed_on:
+        raise ValidationError(
+            f"The Ombudsman's enquiry ({format_date(data.on)}) cannot be before the "
+            f"{StageCode(stage.stage).label} response it follows ({format_date(stage.closed_on)}). "
+            "Enter the day the enquiry arrived.",
+            "on",
+        )
     new = _open_stage(session, case, stage, StageCode.LGSCO, data.on)
     new.started_on = data.on
     rules = timescales(session, Procedure(case.procedure), StageCode.LGSCO, case.received_on)
@@ -903,6 +948,12 @@ def _close_case(
             f"The case cannot close before its last stage did ({format_date(stage.closed_on)}).",
             "on",
         )
+    if case.reply_received_on is not None and data.on < case.reply_received_on:
+        raise ValidationError(
+            f"The comment cannot close before its reply was received "
+            f"({format_date(case.reply_received_on)}).",
+            "on",
+        )
     case.status = CaseStatus.CLOSED
     case.closed_on = data.on
     return stage.id if stage else None
@@ -916,6 +967,12 @@ def _reopen(
     actor: Actor,
     warnings: list[str],
 ) -> int | None:
+    closings = [d for d in (case.closed_on, stage.closed_on if stage else None) if d is not None]
+    if closings and data.on < max(closings):
+        raise ValidationError(
+            f"A case cannot be reopened before it was closed ({format_date(max(closings))}).",
+            "on",
+        )
     case.status = CaseStatus.OPEN
     case.closed_on = None
     if stage is not None and stage.stage != StageCode.LGSCO and stage.closed_on is not None:
@@ -1130,6 +1187,19 @@ def _lgsco_stage(session: Session, stage_id: int) -> tuple[Stage, LgscoDetail]:
     return stage, detail
 
 
+def _not_before_enquiry(
+    stage: Stage, detail: LgscoDetail, on: dt.date, what: str, field: str
+) -> None:
+    """Remedies and payments follow the Ombudsman's enquiry."""
+    enquiry = detail.enquiry_received_on or stage.started_on or stage.requested_on
+    if enquiry is not None and on < enquiry:
+        raise ValidationError(
+            f"{what} on {format_date(on)}, before the Ombudsman's enquiry "
+            f"({format_date(enquiry)}).",
+            field,
+        )
+
+
 def record_enquiry_response(
     session: Session, stage_id: int, responded_on: dt.date, actor: Actor, today: dt.date
 ) -> None:
@@ -1152,10 +1222,11 @@ def add_remedy(
     today: dt.date,
 ) -> int:
     """A remedy the council agreed with the Ombudsman, with its deadline."""
-    stage, _detail = _lgsco_stage(session, stage_id)
+    stage, detail = _lgsco_stage(session, stage_id)
     if not description.strip():
         raise ValidationError("Describe the remedy.", "description")
     check_not_future(agreed_on, today, "agreed date")
+    _not_before_enquiry(stage, detail, agreed_on, "A remedy cannot be agreed", "agreed")
     if deadline_on < agreed_on:
         raise ValidationError("The remedy's deadline cannot be before it was agreed.", "deadline")
     remedy = LgscoRemedy(
@@ -1212,15 +1283,22 @@ def add_payment(
     payee: str | None = None,
     remedy_id: int | None = None,
 ) -> int:
-    stage, _detail = _lgsco_stage(session, stage_id)
+    stage, detail = _lgsco_stage(session, stage_id)
     if amount_pence <= 0:
         raise ValidationError("A payment must be more than £0.00.", "amount")
     if paid_on is not None:
         check_not_future(paid_on, today, "payment date")
+        _not_before_enquiry(stage, detail, paid_on, "A payment cannot be made", "paid_on")
     if remedy_id is not None:
         remedy = session.get(LgscoRemedy, remedy_id)
         if remedy is None or remedy.stage_id != stage.id:
             raise ValidationError("That remedy is not part of this Ombudsman case.", "remedy")
+        if paid_on is not None and paid_on < remedy.agreed_on:
+            raise ValidationError(
+                f"A payment for a remedy cannot be made before the remedy was agreed "
+                f"({format_date(remedy.agreed_on)}).",
+                "paid_on",
+            )
     payment = LgscoPayment(
         stage_id=stage.id,
         remedy_id=remedy_id,
@@ -1278,6 +1356,12 @@ def add_action_item(
         raise ValidationError("Describe the action.", "action")
     if not owner.strip():
         raise ValidationError("Say who owns the action.", "owner")
+    if due_on is not None and due_on < case.received_on:
+        raise ValidationError(
+            f"The action cannot be due ({format_date(due_on)}) before the complaint was "
+            f"received ({format_date(case.received_on)}).",
+            "due_on",
+        )
     item = ActionItem(
         case_id=case.id,
         stage_id=case.current_stage_id,
@@ -1305,6 +1389,13 @@ def complete_action_item(
     if item is None:
         raise NotFound("That action-plan item no longer exists.")
     check_not_future(done_on, today, "done date")
+    received = session.scalar(sa.select(Case.received_on).where(Case.id == item.case_id))
+    if received is not None and done_on < received:
+        raise ValidationError(
+            f"The action cannot be done ({format_date(done_on)}) before the complaint was "
+            f"received ({format_date(received)}).",
+            "done_on",
+        )
     if not evidence.strip():
         raise ValidationError("Record the evidence that the action was done.", "evidence")
     item.done_on = done_on

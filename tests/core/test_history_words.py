@@ -63,7 +63,7 @@ def test_history_and_timeline_say_choices_by_their_labels(driver: Driver) -> Non
         detail = load_case_detail(session, handle.case_id, dt.date(2024, 6, 3))
     history = [f"{h.what}: {h.details}" for h in detail.history]
     joined = "\n".join(history)
-    assert "Case changed: Closed on: None → 4 Mar 2024; Status: Open → Closed" in joined
+    assert "Case changed: Closed on: None → 15 Mar 2024; Status: Open → Closed" in joined
     assert "Stage changed: Status: Open → Suspended" in joined
     assert "Reason: Court proceedings" in joined
     assert "Expected to restart on: 22 Mar 2024" in joined
