@@ -240,6 +240,7 @@ class DetailsTab(QScrollArea):
         self.events_known.toggled.connect(self.events_on.setEnabled)
         self.events_on.dateChanged.connect(self._typed)
         self.noticed_known.toggled.connect(self.noticed_on.setEnabled)
+        self.noticed_known.toggled.connect(self._typed)
         self.noticed_on.dateChanged.connect(self._typed)
         self.summary.textChanged.connect(self._typed)
         self.desired.textChanged.connect(self._typed)

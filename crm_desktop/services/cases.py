@@ -493,7 +493,8 @@ def edit_case(
     if (events_on, noticed_on) != (case.events_on, case.noticed_on):
         check_events_on(events_on, noticed_on, case.received_on, today)
     if (
-        case.procedure == Procedure.CORPORATE
+        edit.directorate is not None
+        and case.procedure == Procedure.CORPORATE
         and case.kind != Kind.COMPLIMENT
         and directorate is None
     ):

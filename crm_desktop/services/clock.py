@@ -1021,12 +1021,6 @@ def close_clock(session: Session, stage_id: int, closed_on: date, actor: str) ->
     if stage.status == StageStatus.CLOSED or stage.closed_on is not None:
         when = f" on {format_date(stage.closed_on)}" if stage.closed_on else ""
         raise ValidationError(f"This stage was already closed{when}.")
-    if stage.acknowledged_on is not None and closed_on < stage.acknowledged_on:
-        raise ValidationError(
-            f"A stage cannot close on {format_date(closed_on)}, before it was acknowledged "
-            f"on {format_date(stage.acknowledged_on)}. Enter the day it ended.",
-            "on",
-        )
     moved_start = _close_before_acknowledgement(session, stage, procedure, closed_on)
     if stage.started_on is not None and closed_on < stage.started_on:
         raise ValidationError(

@@ -570,6 +570,15 @@ def _respond(
     warnings: list[str],
 ) -> int:
     stage = _stage(stage)
+    if stage.acknowledged_on is not None and data.on < stage.acknowledged_on:
+        # A withdrawal may cross the acknowledgement in the post; the council's own
+        # response comes after its acknowledgement.
+        raise ValidationError(
+            f"The response cannot be dated {format_date(data.on)}, before the "
+            f"acknowledgement ({format_date(stage.acknowledged_on)}). Enter the day it "
+            "was sent.",
+            "on",
+        )
     outcomes = _point_outcomes(session, case, stage)
     missing = [str(seq) for seq, outcome in outcomes.items() if outcome is None]
     if missing:
@@ -862,13 +871,8 @@ def _escalate_to_lgsco(
     warnings: list[str],
 ) -> int:
     stage = _stage(stage)
-    if stage.closed_on is not None and data.on < stage.closed_on:
-        raise ValidationError(
-            f"The Ombudsman's enquiry ({format_date(data.on)}) cannot be before the "
-            f"{StageCode(stage.stage).label} response it follows ({format_date(stage.closed_on)}). "
-            "Enter the day the enquiry arrived.",
-            "on",
-        )
+    # An enquiry may be dated before the response (a premature complaint to the
+    # Ombudsman, recorded once the stage was answered): its real date is kept.
     new = _open_stage(session, case, stage, StageCode.LGSCO, data.on)
     new.started_on = data.on
     rules = timescales(session, Procedure(case.procedure), StageCode.LGSCO, case.received_on)
@@ -983,6 +987,11 @@ def _reopen(
             f"{stage.outcome.value if stage.outcome else 'closed'} on "
             f"{format_date(stage.closed_on)}): {data.reason.strip()}",
         )
+        if stage.acknowledged_on is None and stage.started_on is not None:
+            # Answered without an acknowledgement on record (imported history, or ended
+            # before one was sent): the response stood for it, as the figures count it,
+            # so the reopened stage is not owed an acknowledgement again.
+            stage.acknowledged_on = stage.closed_on
         stage.closed_on = None
         stage.outcome = None
         stage.outcome_override_reason = None

@@ -718,6 +718,45 @@ def test_an_imported_stage_2_gives_no_figure_for_its_start(
     assert values["Children’s Social Care Stage 2 complaints completed in 65 days"] == 100
 
 
+@pytest.mark.parametrize("procedure", ["children", "corporate"])
+def test_a_reopened_imported_stage_is_answered_again_without_a_new_acknowledgement(
+    tmp_path: Path, database: Database, procedure: str
+) -> None:
+    """An imported answered stage has no acknowledgement date on record; reopened, its
+    response stands for it: the stage is in progress (not awaiting an acknowledgement
+    long overdue) and can be answered again. A children's Stage 2 is reopened too."""
+    base = CHILDREN if procedure == "children" else {}
+    rows = [
+        row(
+            base, reference="T-RE", stage="1", stage_started="2024-03-01", stage_closed="2024-03-14"
+        ),
+        row(
+            base,
+            reference="T-RE",
+            stage="2",
+            stage_started="2024-03-25",
+            stage_closed="2024-04-26",
+            outcome="not upheld",
+        ),
+    ]
+    assert do_import(database, write_csv(tmp_path / "re.csv", rows)).ok
+    with database.session() as session:
+        case = session.scalars(sa.select(Case).where(Case.reference == "T-RE")).one()
+        case_id, version = case.id, case.version
+    manager = Actor("boss", UserRole.MANAGER)
+    reopen = ActionInput(on=dt.date(2024, 8, 1), reason="New evidence")
+    result = database.write(
+        lambda s: perform(s, case_id, version, Action.REOPEN, reopen, manager, TODAY),
+        actor="boss",
+    )
+    assert result.state == State.IN_PROGRESS
+    with database.session() as session:
+        stage = session.get(Stage, result.stage_id)
+        assert stage is not None and stage.acknowledged_on == dt.date(2024, 4, 26)
+        assert Action.RESPOND in available_actions(session, case_id)
+        assert Action.ACKNOWLEDGE not in available_actions(session, case_id)
+
+
 def test_an_imported_open_case_moves_on_through_the_workflow(
     tmp_path: Path, database: Database
 ) -> None:

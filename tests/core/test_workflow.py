@@ -359,6 +359,17 @@ def test_an_edit_empties_how_it_came_in_but_not_a_corporate_directorate(
     with database.session() as session:
         case = session.get(Case, created.case_id)
         assert case is not None and case.channel is None and case.directorate_id is not None
+    # A case recorded before the directorate was required (none on record) can still
+    # have its other details changed; only emptying the directorate is refused.
+    with database.engine.begin() as connection:
+        connection.execute(
+            sa.update(Case).where(Case.id == created.case_id).values(directorate_id=None)
+        )
+    with database.session() as session:
+        version = session.scalars(sa.select(Case.version).where(Case.id == created.case_id)).one()
+    database.write(
+        lambda s: edit_case(s, created.case_id, version, CaseEdit(summary="Noted"), OFFICER, TODAY)
+    )
 
 
 def test_reference_names_match_ignoring_case_and_spaces(database: Database) -> None:

@@ -145,9 +145,16 @@ def test_saving_details_and_messages_beside_the_field(
     with database.session() as session:
         case = session.get(Case, case_id)
         assert case is not None and case.noticed_on == dt.date(2025, 4, 20)
+    # Unticking its "Known" alone is a change, and clears that date.
+    dialog.details_tab.noticed_known.setChecked(False)
+    assert dialog.dirty
+    dialog.save()
+    with database.session() as session:
+        case = session.get(Case, case_id)
+        assert case is not None and case.noticed_on is None
+        assert case.events_on == dt.date(2025, 4, 1)
     # Unticking "Known" clears the date, and "Not recorded" the channel: neither is left
     # as it was.
-    dialog.details_tab.noticed_known.setChecked(False)
     dialog.details_tab.events_known.setChecked(False)
     channel = dialog.details_tab.channel
     channel.setCurrentIndex(channel.findData("Phone"))
@@ -155,7 +162,6 @@ def test_saving_details_and_messages_beside_the_field(
     with database.session() as session:
         case = session.get(Case, case_id)
         assert case is not None and case.events_on is None and case.channel == "phone"
-        assert case.noticed_on is None
     assert not dialog.dirty
     channel.setCurrentIndex(channel.findText("Not recorded"))
     dialog.save()
