@@ -75,6 +75,8 @@ def parse_money(text: str, what: str) -> int | None:
         value = Decimal(cleaned)
     except InvalidOperation:
         raise ValueError(f"Enter the {what} in pounds, for example 350 or 42.50.") from None
+    if not value.is_finite():  # "Infinity", "NaN" read as numbers
+        raise ValueError(f"Enter the {what} in pounds, for example 350 or 42.50.")
     pence = value * 100
     if pence != pence.to_integral_value():
         raise ValueError(f"The {what} is in pounds and pence: at most two decimal places.")

@@ -80,6 +80,7 @@ __all__ = [
     "Verdict",
     "check",
     "former_employee_clear_on",
+    "from_the_service",
     "required_roles",
     "role_label",
     "role_short_label",
@@ -331,6 +332,18 @@ class CandidateFacts:
     available: bool = True
     unavailable_until: dt.date | None = None
 
+    on_staff: bool = False  # signs in to the program as a member of staff
+
+    def employed_on(self, day: dt.date) -> bool:
+        """Whether they work for the council on ``day``: a member of staff who signs in
+        does; otherwise a leaving date, once recorded, decides (an "employee" tick left
+        on after it passed does not keep them on the staff); without one, the tick."""
+        if self.on_staff:
+            return True
+        if self.left_employment_on is not None:
+            return self.left_employment_on > day
+        return self.is_employee
+
 
 @dataclass(frozen=True)
 class HeldRole:
@@ -492,12 +505,11 @@ def _independence(c: CandidateFacts, role: AssignmentRole, today: dt.date) -> It
             f"{c.name} is an elected member of the council, so cannot be {with_article(what)}.",
             rule,
         )
-    still_employed = c.left_employment_on is not None and c.left_employment_on > today
-    if c.is_employee or still_employed:
+    if c.employed_on(today):
         refused = True
         until = (
             f" (until {format_date(c.left_employment_on)})"
-            if still_employed and c.left_employment_on is not None
+            if c.left_employment_on is not None
             else ""
         )
         yield Finding(
@@ -514,8 +526,7 @@ def _independence(c: CandidateFacts, role: AssignmentRole, today: dt.date) -> It
             rule,
         )
     if (
-        not c.is_employee
-        and c.left_employment_on is not None
+        c.left_employment_on is not None
         and c.left_employment_on <= today < former_employee_clear_on(c.left_employment_on)
     ):
         refused = True
@@ -572,7 +583,7 @@ def _stage_two_ip(c: CandidateFacts, role: AssignmentRole, case: CaseFacts) -> I
 
 
 def _service(c: CandidateFacts, case: CaseFacts, today: dt.date) -> Iterable[Finding]:
-    employed = c.is_employee or (c.left_employment_on is not None and c.left_employment_on > today)
+    employed = c.employed_on(today)
     area = case.service_area_name or "the service complained about"
     if not employed:
         yield Finding(
@@ -728,6 +739,17 @@ def _availability(c: CandidateFacts, today: dt.date) -> Iterable[Finding]:
             f"{c.name} is unavailable until {format_date(until)}.",
             RULE_AVAILABILITY,
         )
+
+
+def from_the_service(candidate: CandidateFacts, case: CaseFacts, on: dt.date) -> list[str]:
+    """Why ``candidate`` may not (or no longer) investigate as the Investigating Officer
+    on ``on``: they work in, or manage, the service complained about (the case's service
+    area may have changed since they were appointed). Empty when they may."""
+    return [
+        f.reason
+        for f in (*_service(candidate, case, on), *_line_management(candidate, case))
+        if f.outcome == Eligibility.REFUSED
+    ]
 
 
 def not_independent(candidate: CandidateFacts, role: AssignmentRole, on: dt.date) -> list[str]:

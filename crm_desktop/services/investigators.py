@@ -395,6 +395,11 @@ def _member_view(session: Session, person: Person) -> PoolMember:
 # --------------------------------------------------------------------------- the pool
 
 
+# A fee an hour or a day no investigator charges (and far inside what the database's
+# columns hold).
+MAX_FEE_PENCE = 100_000_000
+
+
 def _check_fee(value: int | None, what: str, field: str) -> None:
     if value is None:
         return
@@ -402,6 +407,11 @@ def _check_fee(value: int | None, what: str, field: str) -> None:
         raise ValidationError(f"The {what} must be a whole number of pence.", field)
     if value < 0:
         raise ValidationError(f"The {what} cannot be less than £0.00.", field)
+    if value > MAX_FEE_PENCE:
+        raise ValidationError(
+            f"The {what} cannot be more than £{MAX_FEE_PENCE / 100:,.2f}. Check the amount.",
+            field,
+        )
 
 
 def _check_input(session: Session, data: PoolMemberInput, today: dt.date) -> None:
@@ -631,6 +641,7 @@ def _candidate(
         email=person.email,
         in_pool=person.is_investigator and person.anonymised_at is None,
         is_employee=person.is_employee or person.id in staff,
+        on_staff=person.id in staff,
         home_service_area_id=home,
         home_service_area_name=areas.get(home) if home else None,
         left_employment_on=person.left_employment_on,
@@ -753,6 +764,18 @@ def not_independent_now(
             _candidate(_person(session, person_id), areas, staff), role, on
         )
     ]
+
+
+def investigator_conflicts_now(
+    session: Session, case: Case, stage: Stage, person_id: int, on: dt.date
+) -> list[str]:
+    """Why the appointed Investigating Officer ``person_id`` may not investigate the
+    stage on ``on`` (the case may have moved to their own service since they were
+    appointed); empty when they may."""
+    areas = _area_names(session)
+    facts = _case_facts(session, case, stage, areas)
+    candidate = _candidate(_person(session, person_id), areas, _staff_people(session))
+    return rules.from_the_service(candidate, facts, on)
 
 
 def _verdict(

@@ -81,7 +81,7 @@ from crm_desktop.errors import IllegalTransition, NotFound, ValidationError
 from crm_desktop.services import clock
 from crm_desktop.services.calendar_service import timescales, working_calendar
 from crm_desktop.services.cases import check_not_future, load_case, touch
-from crm_desktop.services.investigators import not_independent_now
+from crm_desktop.services.investigators import investigator_conflicts_now, not_independent_now
 from crm_desktop.services.procedure_policies import policy_for
 
 
@@ -450,18 +450,23 @@ def _start_investigation(
             "The statement of complaint cannot be agreed before the request was acknowledged.",
             "on",
         )
+    appointed = _accepted(session, stage.id, needed)
     reasons = not_independent_now(
         session,
         (
             (a.person_id, AssignmentRole(a.role))
-            for a in _accepted(session, stage.id, needed)
+            for a in appointed
             if AssignmentRole(a.role) in INDEPENDENT_ROLES
         ),
         data.on,
     )
+    for a in appointed:
+        if a.role == AssignmentRole.INVESTIGATING_OFFICER:
+            reasons += investigator_conflicts_now(session, case, stage, a.person_id, data.on)
     if reasons:
         raise ValidationError(
-            "The Independent Person must be independent when the investigation starts: "
+            "The Investigating Officer and the Independent Person must be eligible when the "
+            "investigation starts: "
             + " ".join(reasons)
             + " Replace them (People tab, Appoint…), then start the investigation."
         )

@@ -228,6 +228,30 @@ def test_the_boundary_uses_calendar_years_not_3_times_365_days() -> None:
     assert check(candidate, IP, stage_two(), day_1095).outcome == Eligibility.REFUSED
 
 
+def test_an_employee_tick_left_on_after_the_leaving_date_does_not_keep_them_employed() -> None:
+    """The record says "employee" with a leaving date of 31 Dec 2024 (saved before it came,
+    when the tick had to be on): after it they are a former employee, and clear three
+    years later. They are not refused for ever as "employed"."""
+    candidate = person(is_employee=True, left_employment_on=dt.date(2024, 12, 31))
+    before = check(candidate, IP, stage_two(), dt.date(2024, 12, 30))
+    assert before.reasons == (
+        "Pat Jones is employed by the council (until 31 Dec 2024), so cannot be an "
+        "Independent Person.",
+    )
+    after = check(candidate, IP, stage_two(), dt.date(2026, 6, 1))
+    assert after.reasons == (
+        "Pat Jones left the council's employment on 31 Dec 2024, less than 3 years ago, "
+        "so cannot be an Independent Person before 31 Dec 2027.",
+    )
+    assert check(candidate, IP, stage_two(), dt.date(2028, 6, 1)).outcome == Eligibility.ALLOWED
+    # Someone who signs in to the program as staff is employed, whatever the record says.
+    staff = dataclasses.replace(candidate, on_staff=True)
+    assert check(staff, IP, stage_two(), dt.date(2028, 6, 1)).outcome == Eligibility.REFUSED
+    # As an Investigating Officer: no longer "from" the service they left.
+    former = dataclasses.replace(candidate, home_service_area_id=THROUGH_CARE)
+    assert check(former, IO, stage_two(), dt.date(2025, 2, 3)).outcome == Eligibility.ALLOWED
+
+
 def test_a_recent_former_employee_may_be_an_investigating_officer_without_a_warning() -> None:
     candidate = person(left_employment_on=dt.date(2024, 1, 1), home_service_area_id=THROUGH_CARE)
     assert check(candidate, IO, stage_two(), TODAY).outcome == Eligibility.ALLOWED

@@ -282,6 +282,15 @@ def test_availability_and_fees(database: Database) -> None:
     assert member.hourly_fee_pence == 6000 and member.daily_fee_pence is None
     with pytest.raises(ValidationError, match="cannot be less than"):
         write(database, lambda s: inv.set_fees(s, pid, -5, None, OFFICER))
+    with pytest.raises(ValidationError, match=r"cannot be more than £1,000,000\.00"):
+        write(database, lambda s: inv.set_fees(s, pid, 10**30, None, OFFICER))
+    with pytest.raises(ValidationError, match="cannot be more than"):
+        write(
+            database,
+            lambda s: inv.add_to_pool(
+                s, PoolMemberInput(full_name="Rich", daily_fee_pence=10**12), OFFICER, DAY
+            ),
+        )
     # Adding or editing someone is checked the same way as marking them.
     both = PoolMemberInput(full_name="Eve Both", available=True, unavailable_until=back)
     with pytest.raises(ValidationError, match="untick 'available' or clear the date") as no:

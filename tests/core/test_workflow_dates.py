@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from crm_desktop.db.models import DueDateChange, Person, Stage
+from crm_desktop.db.models import Case, DueDateChange, Person, Stage
 from crm_desktop.domain.enums import (
     AssignmentRole,
     Kind,
@@ -316,6 +316,34 @@ def test_the_independent_person_is_still_independent_when_stage_2_starts(
         lambda: driver.do(
             handle, Action.START_INVESTIGATION, ActionInput(on=D(2024, 3, 15)), prepare=False
         ),
-        "must be independent when the investigation starts",
+        "must be eligible when the investigation starts",
     )
     assert current_stage(driver, handle).stage == StageCode.STAGE_2
+
+
+def test_the_investigating_officer_is_not_from_the_service_when_stage_2_starts(
+    driver: Driver,
+) -> None:
+    """Appointed while the case was another service's; the case then moved to the IO's
+    own service: starting the investigation is refused, as appointing them would be."""
+    handle = stage_2(driver)
+    do(driver, handle, Action.ACKNOWLEDGE, D(2024, 3, 13))
+    [officer] = driver.appoint(handle, AssignmentRole.INVESTIGATING_OFFICER)
+    driver.appoint(handle, AssignmentRole.INDEPENDENT_PERSON)
+
+    def moved(session: Any) -> None:
+        case = session.get(Case, handle.case_id)
+        found = session.get(Person, officer)
+        assert case is not None and found is not None
+        found.is_employee = True
+        found.home_service_area_id = case.service_area_id
+
+    driver.db.write(moved)
+    refused(
+        driver,
+        handle,
+        lambda: driver.do(
+            handle, Action.START_INVESTIGATION, ActionInput(on=D(2024, 3, 15)), prepare=False
+        ),
+        "the service complained about",
+    )

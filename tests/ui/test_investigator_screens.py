@@ -211,6 +211,9 @@ def test_parse_money() -> None:
     assert parse_money("£1,200.50", "fee") == 120050
     with pytest.raises(ValueError, match="two decimal places"):
         parse_money("1.234", "fee")
+    for text in ("Infinity", "-inf", "NaN", "sNaN"):  # numbers to Decimal, not fees
+        with pytest.raises(ValueError, match="Enter the fee in pounds"):
+            parse_money(text, "fee")
 
 
 # --------------------------------------------------------------------------- assigning
