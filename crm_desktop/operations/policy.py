@@ -43,7 +43,7 @@ from crm_desktop.db.models import (
     User,
 )
 from crm_desktop.domain.access import Actor
-from crm_desktop.domain.eligibility import LIVE_STATUSES
+from crm_desktop.domain.eligibility import LIVE_STATUSES, with_article
 from crm_desktop.domain.enums import UserRole
 from crm_desktop.domain.workflow import Action
 from crm_desktop.errors import NotFound, PermissionRefused
@@ -178,7 +178,8 @@ def require(actor: Actor | None, permission: Permission) -> Actor:
             "a manager" if permission in ROLE_PERMISSIONS[UserRole.MANAGER] else "an administrator"
         )
         raise PermissionRefused(
-            f"As a {role} you cannot {permission.value}. Ask {ask} if you need it done."
+            f"As {with_article(role)} you cannot {permission.value}. Ask {ask} if you need "
+            "it done."
         )
     return actor
 

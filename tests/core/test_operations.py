@@ -295,6 +295,12 @@ def test_a_refusal_names_who_can_do_the_work() -> None:
         require(officer, Permission.MAINTAIN_DATABASE)
     with pytest.raises(PermissionRefused, match="Ask a manager if you need it done"):
         require(officer, Permission.MANAGE_USERS)
+    # "As an investigator", not "As a investigator".
+    investigator = Actor("io1", UserRole.INVESTIGATOR, 3, "Iona")
+    with pytest.raises(PermissionRefused, match="^As an investigator you cannot "):
+        require(investigator, Permission.MANAGE_USERS)
+    with pytest.raises(PermissionRefused, match="^As a consumer relations officer you cannot"):
+        require(officer, Permission.MANAGE_USERS)
 
 
 def test_operations_take_record_ids_as_their_own_typed_arguments() -> None:
