@@ -178,8 +178,7 @@ def require(actor: Actor | None, permission: Permission) -> Actor:
             "a manager" if permission in ROLE_PERMISSIONS[UserRole.MANAGER] else "an administrator"
         )
         raise PermissionRefused(
-            f"As {with_article(role)} you cannot {permission.value}. Ask {ask} if you need "
-            "it done."
+            f"As {with_article(role)} you cannot {permission.value}. Ask {ask} if you need it done."
         )
     return actor
 

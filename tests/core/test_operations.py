@@ -297,9 +297,9 @@ def test_a_refusal_names_who_can_do_the_work() -> None:
         require(officer, Permission.MANAGE_USERS)
     # "As an investigator", not "As a investigator".
     investigator = Actor("io1", UserRole.INVESTIGATOR, 3, "Iona")
-    with pytest.raises(PermissionRefused, match="^As an investigator you cannot "):
+    with pytest.raises(PermissionRefused, match=r"^As an investigator you cannot "):
         require(investigator, Permission.MANAGE_USERS)
-    with pytest.raises(PermissionRefused, match="^As a consumer relations officer you cannot"):
+    with pytest.raises(PermissionRefused, match=r"^As a consumer relations officer you cannot"):
         require(officer, Permission.MANAGE_USERS)
 
 
