@@ -31,8 +31,9 @@ due-date changes. The stage and outcome rules are the workflow's own
 
 Where IMPORT_FORMAT.md is silent, this module decides:
 
-- The rows of a case may be anywhere in the file; their order in the file is the order
-  of the stages, which must be the workflow's (``FIRST_STAGES``, ``NEXT_STAGE``). A stage
+- The rows of a case may be anywhere in the file, in any order: they are taken in the
+  order of their stages (Stage 1, 2, 3, the Ombudsman's last), which must be the
+  workflow's (``FIRST_STAGES``, ``NEXT_STAGE``). A stage
   followed by another must be closed, not withdrawn or discontinued ("A withdrawn or
   discontinued stage cannot escalate", PRODUCT.md; a redirected stage may be followed
   by another in the file, as it was recorded), and the next may not start before it
@@ -469,6 +470,44 @@ def _read_csv(file: Path) -> tuple[list[tuple[int, Sequence[Cell]]], list[Import
         ) from None
 
 
+_STAGE_RANK = {StageCode.STAGE_1: 1, StageCode.STAGE_2: 2, StageCode.STAGE_3: 3}
+
+
+def _in_stage_order(rows: list[_Row]) -> list[_Row]:
+    """A case's rows in the order of its stages (the format sets no order of rows in the
+    file): the council's stages by number, the Ombudsman's last; rows of equal rank (an
+    error reported later) keep the file's order. Unread stages leave the order as is."""
+    if any(r.stage is None for r in rows):
+        return rows
+
+    def rank(r: _Row) -> tuple[int, int]:
+        assert r.stage is not None
+        return (r.stage == StageCode.LGSCO, _STAGE_RANK.get(r.stage, 0))
+
+    return sorted(rows, key=rank)
+
+
+def _looks_like_a_row(line: str, header: Sequence[str]) -> bool:
+    """Whether a line inside a quoted value is a row of its own that a missing or extra
+    quote swallowed: read alone, it has the header's number of values, with a kind and
+    a procedure where the header has them. Text with many commas in a quoted summary
+    ("Ann, Bob, Cat, Dan…") is not taken for one."""
+    try:
+        values = next(csv.reader([line]), [])
+    except csv.Error:
+        return False
+    if len(values) < len(header) - 1:
+        return False
+    checks: dict[str, Mapping[str, object]] = {"kind": _KINDS, "procedure": _PROCEDURES}
+    looked = False
+    for name, allowed in checks.items():
+        if name in header and header.index(name) < len(values):
+            looked = True
+            if normalised(values[header.index(name)]) not in allowed:
+                return False
+    return looked or line.count(",") >= len(header) - 1
+
+
 def _parse_csv(
     file: Path, handle: Iterable[str]
 ) -> tuple[list[tuple[int, Sequence[Cell]]], list[ImportRowError]]:
@@ -488,6 +527,7 @@ def _parse_csv(
     grid: list[tuple[int, Sequence[Cell]]] = []
     problems: list[ImportRowError] = []
     width: int | None = None
+    header: list[str] = []
     same = dict[str, str]().setdefault
     n = 0
     while True:
@@ -531,8 +571,9 @@ def _parse_csv(
             continue
         if width is None:
             width = len(cells)
+            header = [column_key(c) for c in cells]
         elif reader.line_num - start > 1 and any(
-            line.count(",") >= width - 1 for line in record[1:]
+            _looks_like_a_row(line, header) for line in record[1:]
         ):
             problems.append(
                 _row_error(
@@ -1613,6 +1654,7 @@ class _Checker:
         summary = summary or next((r.summary for r in rows if r.summary), "")
         consistent = all((r.kind, r.procedure) == (kind, procedure) for r in rows)
         if kind == Kind.COMPLAINT and procedure is not None and consistent:
+            rows = _in_stage_order(rows)
             self._stage_order(reference, procedure, rows)
         if procedure is None or kind is None:
             return None

@@ -17,7 +17,7 @@ from crm_desktop.cli import main
 from crm_desktop.db.database import Database
 from crm_desktop.services import importer
 from crm_desktop.services.importer import COLUMNS, ImportFileError, read_rows
-from tests.core.test_importer import do_import, row, table_counts, write_csv
+from tests.core.test_importer import CHILDREN, do_import, row, table_counts, write_csv
 
 
 def ten_rows() -> list[dict[str, str]]:
@@ -60,6 +60,40 @@ def test_a_quote_closed_rows_later_is_caught_as_swallowed_rows(
     assert not result.ok and result.cases == 0
     assert [(e.row, e.column) for e in result.errors] == [(4, "quotes")]
     assert "look like rows of their own" in result.errors[0].reason
+
+
+@pytest.mark.parametrize(
+    "columns", [["reference", "kind", "procedure", "received", "service_area", "summary"], None]
+)
+def test_a_quoted_summary_over_lines_with_many_commas_is_imported_as_written(
+    database: Database, tmp_path: Path, columns: list[str] | None
+) -> None:
+    """Quoted as Excel writes it, a summary may run over lines that hold as many commas
+    as a row has: it is one value, not rows a missing quote swallowed (a short header
+    made a line of five names look like a row of six values)."""
+    summary = "Thanks to the team:\nAnn, Bob, Cat, Dan, Eve, Fay, Gus, Hal, Ivy, Jo, Kit, Lu, " + (
+        "Max, Ned, Oli, Pam, Que, Rob, Sam, Tom and everyone else"
+    )
+    compliment = row(
+        CHILDREN,
+        reference="T-NAMES",
+        kind="compliment",
+        stage="",
+        stage_started="",
+        stage_closed="",
+        outcome="",
+        natures="",
+        summary=summary,
+    )
+    header = columns or list(COLUMNS)
+    path = write_csv(tmp_path / "names.csv", [compliment], header)
+    result = do_import(database, path)
+    assert result.ok, [str(e) for e in result.errors]
+    with database.engine.connect() as connection:
+        stored = connection.exec_driver_sql(
+            "SELECT summary FROM representation WHERE reference = 'T-NAMES'"
+        ).scalar_one()
+    assert stored == summary
 
 
 @pytest.mark.parametrize(

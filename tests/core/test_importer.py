@@ -718,6 +718,42 @@ def test_an_imported_stage_2_gives_no_figure_for_its_start(
     assert values["Children’s Social Care Stage 2 complaints completed in 65 days"] == 100
 
 
+def test_a_case_s_rows_may_come_in_any_order(tmp_path: Path, database: Database) -> None:
+    """The format sets no order of a case's rows in the file: Stage 2's row before Stage
+    1's, the Ombudsman's first, are taken in the order of the stages."""
+    rows = [
+        row(
+            reference="T-ORDER",
+            stage="lgsco",
+            stage_started="2024-06-03",
+            stage_closed="",
+            outcome="",
+            lgsco_decision="",
+        ),
+        row(
+            reference="T-ORDER",
+            stage="2",
+            stage_started="2024-04-02",
+            stage_closed="2024-05-01",
+            outcome="not upheld",
+        ),
+        row(reference="T-ORDER"),  # Stage 1, received 1 Mar 2024, closed 20 Mar
+    ]
+    result = do_import(database, write_csv(tmp_path / "order.csv", rows))
+    assert result.ok, [str(e) for e in result.errors]
+    with database.session() as session:
+        case = session.scalars(sa.select(Case).where(Case.reference == "T-ORDER")).one()
+        stages = session.scalars(
+            sa.select(Stage).where(Stage.case_id == case.id).order_by(Stage.seq)
+        ).all()
+        assert [(s.seq, s.stage, s.started_on) for s in stages] == [
+            (1, StageCode.STAGE_1, dt.date(2024, 3, 1)),
+            (2, StageCode.STAGE_2, dt.date(2024, 4, 2)),
+            (3, StageCode.LGSCO, dt.date(2024, 6, 3)),
+        ]
+        assert case.current_stage_id == stages[-1].id
+
+
 @pytest.mark.parametrize("procedure", ["children", "corporate"])
 def test_a_reopened_imported_stage_is_answered_again_without_a_new_acknowledgement(
     tmp_path: Path, database: Database, procedure: str
@@ -1200,9 +1236,11 @@ RULES: list[tuple[str, list[dict[str, str]], dict[tuple[int, str], str]]] = [
     ),
     ("lgsco first", [_lgsco()], {(2, "stage"): "starts with the lgsco stage"}),
     (
-        "lgsco not last",
+        # Rows are taken in the order of their stages: the Ombudsman's after Stage 2,
+        # which is still open.
+        "lgsco row before an open stage 2",
         [row(), _lgsco(), row(stage="2", stage_started="2024-05-02", stage_closed="", outcome="")],
-        {(4, "stage"): "must be the last row"},
+        {(4, "stage_closed"): "followed by the lgsco stage (row 3), so it must have closed"},
     ),
     (
         "two lgsco rows",
