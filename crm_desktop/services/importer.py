@@ -1763,8 +1763,9 @@ class _Checker:
                             f"{_stage_name(procedure, r.stage)}; stages go in order without "
                             "gaps, each once"
                         )
+                    # Reported; the rows after it are still checked, so that every
+                    # error of the file is listed at once.
                     self.error(reference, r.n, "stage", reason)
-                    return
             if previous is not None:
                 self._follows(reference, previous, r)
             previous = r

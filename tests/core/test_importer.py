@@ -1261,6 +1261,27 @@ RULES: list[tuple[str, list[dict[str, str]], dict[tuple[int, str], str]]] = [
         {(3, "stage_started"): "before stage 1 closed (2024-03-20, row 2)"},
     ),
     (
+        # Every error is listed at once: the gap, and the Ombudsman's enquiry before the
+        # stage 3 it follows had closed.
+        "a gap and a later stage starting early",
+        [
+            row(CHILDREN, stage="1"),
+            row(CHILDREN, stage="3", stage_started="2024-04-01", stage_closed="2024-04-20"),
+            _lgsco(
+                **{
+                    **CHILDREN,
+                    "stage_started": "2024-04-10",
+                    "stage_closed": "",
+                    "lgsco_decision": "",
+                }
+            ),
+        ],
+        {
+            (3, "stage"): "comes stage 2, not stage 3",
+            (4, "stage_started"): "before stage 3 closed (2024-04-20, row 3)",
+        },
+    ),
+    (
         "withdrawn stage escalated",
         [
             row(outcome="withdrawn"),
