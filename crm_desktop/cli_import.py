@@ -15,12 +15,19 @@ not opened.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from crm_desktop.cli import PrintedProgress, open_for_command, run_command
+from crm_desktop.db import witness
+from crm_desktop.db.database import Database, open_database
+from crm_desktop.db.engine import resolve_database_url
 from crm_desktop.operations.core import NO_PROGRESS
 from crm_desktop.services.importer import read_rows, summary
+from crm_desktop.urls import parse_url, sqlite_file
 
 __all__ = ["register"]
 
@@ -69,7 +76,32 @@ def cmd_import_cases(args: argparse.Namespace) -> int:
     op = imports.check_rows if args.dry_run else imports.import_rows
     # How far it has got, in a terminal only: standard error otherwise holds the errors.
     progress = PrintedProgress("rows") if sys.stderr.isatty() else NO_PROGRESS
-    database = open_for_command(args)
+    target = sqlite_file(parse_url(resolve_database_url(args.database)))
+    with contextlib.ExitStack() as scratch:
+        if args.dry_run and target is not None and not target.exists():
+            # A dry run writes nothing, not even a new database: the file is checked
+            # against a new one in a folder deleted afterwards.
+            folder = Path(scratch.enter_context(tempfile.TemporaryDirectory()))
+            print(
+                f"crm-desktop: note: {target} does not exist yet, so the file was checked "
+                "against a new database with the standard reference data; nothing was "
+                "created.",
+                file=sys.stderr,
+            )
+            database = open_database(f"sqlite:///{folder / 'dry-run.db'}")
+            scratch.callback(witness.forget, folder / "dry-run.db")
+        else:
+            database = open_for_command(args)
+        return _import(args, database, op, rows, progress)
+
+
+def _import(
+    args: argparse.Namespace,
+    database: Database,
+    op: Any,
+    rows: Any,
+    progress: Any,
+) -> int:
     try:
         result = run_command(
             database,

@@ -277,6 +277,17 @@ def keep_written(database: Path | None = None) -> None:
             _keep_head(path, records, head)
 
 
+def forget(database: Path) -> None:
+    """Keep no witness of ``database``, a scratch file about to be deleted (the dry run of
+    an import into a file that does not exist yet checks against one)."""
+    with _record_lock:
+        with _state_lock:
+            _pending.pop(database, None)
+            _last_kept.pop(database, None)
+        for record in _record_paths(database):
+            record.unlink(missing_ok=True)
+
+
 def _schedule(wait: float) -> None:
     global _timer
     if _timer is not None and _timer.is_alive():

@@ -1494,6 +1494,30 @@ def test_dry_run_writes_nothing_and_reports_what_a_real_run_does(
     assert table_counts(database) == after
 
 
+def test_a_dry_run_into_a_file_not_there_yet_creates_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ "A dry run reports the same without writing": not even the new database a real
+    run would create; nor a witness of the scratch database it checked against."""
+    from crm_desktop.db.witness import witness_folder
+
+    target = tmp_path / "new.db"
+    records = set(witness_folder().glob("*.json")) if witness_folder().exists() else set()
+    assert (
+        main(["--database", f"sqlite:///{target}", "import", "cases", str(EXAMPLE), "--dry-run"])
+        == 0
+    )
+    out, err = capsys.readouterr()
+    assert out.startswith("Would import 15 cases") and "nothing was written" in out
+    assert "does not exist yet" in err and "nothing was created" in err
+    assert not target.exists()
+    after = set(witness_folder().glob("*.json")) if witness_folder().exists() else set()
+    assert after == records
+    # A real run creates it, with the same cases.
+    assert main(["--database", f"sqlite:///{target}", "import", "cases", str(EXAMPLE)]) == 0
+    assert target.exists() and capsys.readouterr().out.startswith("Imported 15 cases")
+
+
 def test_skip_existing_never_duplicates_a_case(tmp_path: Path, database: Database) -> None:
     assert do_import(database, EXAMPLE).ok
     after_first = table_counts(database)
