@@ -81,13 +81,8 @@ def cmd_import_cases(args: argparse.Namespace) -> int:
         if args.dry_run and target is not None and not target.exists():
             # A dry run writes nothing, not even a new database: the file is checked
             # against a new one in a folder deleted afterwards.
+            # (Standard error stays empty: scripts read anything there as a failure.)
             folder = Path(scratch.enter_context(tempfile.TemporaryDirectory()))
-            print(
-                f"crm-desktop: note: {target} does not exist yet, so the file was checked "
-                "against a new database with the standard reference data; nothing was "
-                "created.",
-                file=sys.stderr,
-            )
             database = open_database(f"sqlite:///{folder / 'dry-run.db'}")
             scratch.callback(witness.forget, folder / "dry-run.db")
         else:
