@@ -36,6 +36,7 @@ from crm_desktop.reports.figures import COUNCIL_NAME_KEY
 from crm_desktop.reports.model import AnnualReport, Cell, Format, Section, Table
 from crm_desktop.reports.self_assessment import load_self_assessment
 from crm_desktop.services.code_findings import findings
+from crm_desktop.services.personal_data import for_publication
 
 __all__ = ["FIRST_CODE_YEAR", "check_code_year", "code_report"]
 
@@ -249,8 +250,9 @@ def _refused(session: Session, year: int) -> Section:
 
 def _learning(session: Session, year: int) -> Section:
     fy = FinancialYear(year)
-    rows = session.execute(
+    found = session.execute(
         sa.select(
+            Case.id,
             Case.reference,
             ActionItem.action,
             ActionItem.owner,
@@ -264,6 +266,12 @@ def _learning(session: Session, year: int) -> Section:
         )
         .order_by(ActionItem.done_on, ActionItem.id)
     ).all()
+    # The report is published: the cases' people are not named in it.
+    texts = for_publication(session, [(r[0], (r[2], r[5])) for r in found])
+    rows = [
+        (ref, action, owner, done, evidence)
+        for (_id, ref, _a, owner, done, _e), (action, evidence) in zip(found, texts, strict=True)
+    ]
     table = Table(
         "code_improvements",
         "Service improvements made from complaints",

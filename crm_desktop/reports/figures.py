@@ -86,6 +86,7 @@ from crm_desktop.reports.model import (
     Table,
 )
 from crm_desktop.services.calendar_service import StageTimescales, timescales, working_calendar
+from crm_desktop.services.personal_data import for_publication
 from crm_desktop.services.procedure_policies import PolicyBook, policy_book
 
 COUNCIL_NAME_KEY = "council.name"
@@ -322,6 +323,7 @@ def _load(
     learning = _frame(
         session,
         sa.select(
+            Case.id.label("case_id"),
             Case.reference,
             sa.type_coerce(Case.procedure, sa.String()).label("procedure"),
             ActionItem.action,
@@ -332,6 +334,19 @@ def _load(
         .where(ActionItem.learning_example.is_(True), ActionItem.done_on.between(start, end))
         .order_by(ActionItem.done_on, ActionItem.id),
     )
+    if not learning.empty:
+        # The report is published: the cases' people are not named in its examples.
+        texts = for_publication(
+            session,
+            [
+                (int(case_id), (action, evidence))
+                for case_id, action, evidence in zip(
+                    learning["case_id"], learning["action"], learning["evidence"], strict=True
+                )
+            ],
+        )
+        learning["action"] = [action for action, _ in texts]
+        learning["evidence"] = [evidence for _, evidence in texts]
     # People the unreasonable-behaviour policy was applied to in the years, with the
     # procedures of the cases they complained in.
     people = _frame(

@@ -322,6 +322,16 @@ def case_identifiers(session: Session, case_ids: Sequence[int]) -> list[Identifi
     return found
 
 
+def for_publication(
+    session: Session, rows: Sequence[tuple[int, Sequence[str | None]]]
+) -> list[list[str]]:
+    """Texts of cases to be published (a report's examples of learning), each ``(case
+    id, texts)``, with the names and contact details of the cases' people removed, as
+    anonymising removes them."""
+    identifiers = case_identifiers(session, sorted({case_id for case_id, _ in rows}))
+    return [[scrub(text or "", identifiers).text for text in texts] for _, texts in rows]
+
+
 # ------------------------------------------------------------------- the audit trail
 
 

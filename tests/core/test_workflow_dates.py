@@ -347,3 +347,42 @@ def test_the_investigating_officer_is_not_from_the_service_when_stage_2_starts(
         ),
         "the service complained about",
     )
+
+
+def test_published_examples_of_learning_do_not_name_the_complainant(driver: Driver) -> None:
+    """The annual report and the Code's report are published: an action item that names
+    the complainant ("C. O'Neil", c.oneil@example.org) is shown without them."""
+    from crm_desktop.reports.code_report import code_report
+    from crm_desktop.reports.figures import annual_report
+
+    def run(fn: Any, *args: Any) -> Any:
+        return run_operation(driver.db, OFFICER, TODAY, fn, *args).value
+
+    def learnt(handle: Handle, done: dt.date) -> None:
+        item = run(
+            ops.add_action_item,
+            handle.case_id,
+            "Call C. O'Neil back within 2 days (c.oneil@example.org)",
+            "Team manager",
+            "AD Highways",
+            done,
+        )
+        run(ops.complete_action_item, item, done, "Rang C. O'Neil", True)
+
+    learnt(responded(driver), D(2024, 3, 27))  # corporate, upheld on 20 Mar 2024
+    # A corporate complaint under the Complaint Handling Code (received from 1 Apr 2026).
+    code_case = driver.create(CORPORATE, received=D(2026, 5, 1))
+    do(driver, code_case, Action.ACKNOWLEDGE, D(2026, 5, 5))
+    driver.give_point_outcomes(code_case, ["upheld"])
+    do(driver, code_case, Action.RESPOND, D(2026, 5, 12))
+    learnt(code_case, D(2026, 6, 1))
+    with driver.db.session() as session:
+        report = annual_report(session, 2023)
+        code = code_report(session, 2026)
+    [(action, evidence)] = [
+        (row[1].value, row[2].value) for row in report.table("learning_examples").rows
+    ]
+    assert action == "Call [removed] back within 2 days ([removed])"
+    assert evidence == "Rang [removed]"
+    [shown] = [[c.text for c in r] for r in code.table("code_improvements").rows]
+    assert (shown[1], shown[2], shown[4]) == (action, "Team manager", evidence)
