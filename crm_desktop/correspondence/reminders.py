@@ -78,7 +78,7 @@ from crm_desktop.db.models import (
     User,
 )
 from crm_desktop.db.models_correspondence import Notification, OutboxMessage
-from crm_desktop.domain.calendar import WorkingCalendar
+from crm_desktop.domain.calendar import CalendarError, WorkingCalendar
 from crm_desktop.domain.eligibility import role_label
 from crm_desktop.domain.enums import (
     AssignmentRole,
@@ -88,6 +88,7 @@ from crm_desktop.domain.enums import (
     Procedure,
     StageCode,
     TimescaleRule,
+    UserRole,
 )
 from crm_desktop.domain.formatting import format_date
 from crm_desktop.domain.statutory import review_panel_step, skips_closure_days
@@ -175,6 +176,16 @@ class _People:
         return ()
 
 
+def _may_see(user: User, case: Case) -> bool:
+    """Whether ``user`` may see ``case``: staff every case, a service responder the cases
+    of their service area; an investigator is never sent another case's details by name
+    (their own cases reach them as their appointments)."""
+    role = UserRole(user.role)
+    if role == UserRole.SERVICE_RESPONDER:
+        return user.service_area_id is not None and user.service_area_id == case.service_area_id
+    return role in (UserRole.OFFICER, UserRole.MANAGER, UserRole.ADMIN)
+
+
 def _merge(*groups: Iterable[Recipient]) -> tuple[Recipient, ...]:
     seen: dict[tuple[int | None, str | None], Recipient] = {}
     for group in groups:
@@ -194,7 +205,14 @@ def collect_deadlines(
             f"{format_date(as_of)} is outside the years the calendar knows "
             f"({cal.first_year} to {cal.last_year})."
         )
-    cutoff = cal.add_working_days(as_of, lead + 1)
+    try:
+        cutoff = cal.add_working_days(as_of, lead + 1)
+    except CalendarError:
+        raise ValidationError(
+            f"Reminders on {format_date(as_of)} look {lead + 1} working days ahead, past "
+            f"the end of the years the calendar knows ({cal.first_year} to "
+            f"{cal.last_year}). Choose an earlier date."
+        ) from None
     people = _People.load(session)
     low = since or dt.date.min
     found: list[tuple[str, int, int, str, int | None, dt.date, str, tuple[Recipient, ...]]] = []
@@ -299,6 +317,8 @@ def collect_deadlines(
     ):
         assert item.due_on is not None
         named = people.by_name.get((item.owner or "").strip().lower())
+        if named is not None and not _may_see(named, case):
+            named = None  # an owner's name that is also an investigator's, say
         who = (
             (Recipient(named.id, named.display_name, named.email),)
             if named

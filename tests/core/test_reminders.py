@@ -266,6 +266,41 @@ def test_what_arrives_is_what_the_templates_say(database: Database) -> None:
     assert "- COR-2024-00017: Stage 1 response, due 3 April 2024 (2 working days left)" in digest
 
 
+def test_an_action_item_owned_by_an_investigator_s_name_goes_to_the_case_owner(
+    database: Database,
+) -> None:
+    """An action item's owner is free text, matched to a user by name; an investigator
+    of the same name is not sent a case they are not assigned to (nor a service
+    responder another service's): the reminder goes to the case's owner."""
+
+    def build(session: Session) -> None:
+        scenario(session)
+        add_user(session, "ivy", "Ivy Inv", "ivy@example.org", UserRole.INVESTIGATOR)
+        item = session.scalars(sa.select(ActionItem)).one()
+        item.owner, item.due_on = "Ivy Inv", dt.date(2024, 4, 3)
+
+    sink = SmtpSink()
+    with smtp_server(sink) as port:
+        configure(database, port)
+        database.write(build)
+        run_reminders(database, AS_OF, clock=Clock())
+    received = sink.received()
+    assert not [m for m in received if "ivy@example.org" in str(m["To"])]
+    action = [m for m in received if str(m["Subject"]).startswith("Action: Retrain")]
+    assert [str(m["To"]) for m in action] == ["alice@council.example"]
+
+
+def test_a_run_in_the_calendar_s_last_days_is_refused_with_a_message(
+    database: Database,
+) -> None:
+    from crm_desktop.errors import ValidationError
+
+    database.write(scenario)
+    with pytest.raises(ValidationError, match="past the end of the years the calendar knows"):
+        run_reminders(database, dt.date(2045, 12, 30), clock=Clock())
+    assert outbox_rows(database) == []
+
+
 def test_a_moved_deadline_is_reminded_again_and_a_suspended_clock_is_not(
     database: Database,
 ) -> None:
