@@ -311,7 +311,8 @@ def remedy_fields(
             "deadline_on": format_date_long(remedy.deadline_on),
             "escalation_on": format_date_long(escalation_on),
             "time_left": time_left_text(days),
-            "owner": owner.display_name if owner else "",
+            # An escalation says plainly when nobody is responsible, rather than nothing.
+            "owner": owner.display_name if owner else "Nobody recorded: assign someone",
         }
     )
 

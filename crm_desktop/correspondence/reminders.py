@@ -175,6 +175,14 @@ class _People:
                 return (found,)
         return ()
 
+    def managers(self) -> tuple[Recipient, ...]:
+        """Who is told of a deadline nobody is responsible for: the team's managers."""
+        return tuple(
+            Recipient(u.id, u.display_name, u.email or None)
+            for u in self.users.values()
+            if UserRole(u.role) == UserRole.MANAGER
+        )
+
 
 def _may_see(user: User, case: Case) -> bool:
     """Whether ``user`` may see ``case``: staff every case, a service responder the cases
@@ -341,7 +349,9 @@ def collect_deadlines(
             LgscoRemedy.deadline_on >= low,
         )
     ):
-        who = people.first(remedy.owner_id, case.owner_id)
+        # Nobody responsible (no owner, or one no longer active): the managers are told,
+        # rather than nobody.
+        who = people.first(remedy.owner_id, case.owner_id) or people.managers()
         procedures.append(str(case.procedure))
         found.append(
             (

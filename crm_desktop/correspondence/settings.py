@@ -192,15 +192,20 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
+def check_email(address: str, field: str) -> None:
+    """One email address (a person's, a setting's), or a refusal naming it."""
+    if not _EMAIL.match(address):
+        raise ValidationError(f"'{address}' is not an email address.", field)
+
+
 def _check(settings: CorrespondenceSettings) -> None:
     for name in ("senior_officers", "directors", "chief_executive"):
         for address in getattr(settings, name):
-            if not _EMAIL.match(address):
-                raise ValidationError(f"'{address}' is not an email address.", name)
+            check_email(address, name)
     for name in ("smtp_from", "council_email"):
         value = getattr(settings, name)
-        if value and not _EMAIL.match(value):
-            raise ValidationError(f"'{value}' is not an email address.", name)
+        if value:
+            check_email(value, name)
     if settings.smtp_port is not None and not 0 < settings.smtp_port < 65536:
         raise ValidationError("The SMTP port is a number from 1 to 65535.", "smtp_port")
     if not 0 <= settings.lead_working_days <= 60:

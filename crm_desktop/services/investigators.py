@@ -56,6 +56,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
+from crm_desktop.correspondence.settings import check_email
 from crm_desktop.db.models import (
     Assignment,
     Case,
@@ -418,8 +419,8 @@ def _check_input(session: Session, data: PoolMemberInput, today: dt.date) -> Non
     if not data.full_name.strip():
         raise ValidationError("Enter the person's name.", "full_name")
     email = _text(data.email)
-    if email is not None and ("@" not in email or " " in email):
-        raise ValidationError(f"'{email}' is not an email address.", "email")
+    if email is not None:
+        check_email(email, "email")
     if data.home_service_area_id is not None and (
         session.get(ServiceArea, data.home_service_area_id) is None
     ):

@@ -32,6 +32,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy.orm import Session
 
+from crm_desktop.correspondence.settings import check_email
 from crm_desktop.db.base import utcnow
 from crm_desktop.db.database import Database
 from crm_desktop.db.models import Person, User
@@ -151,6 +152,9 @@ def add_user(
         raise ValidationError(f"There is already a user called {name}.", "username")
     if password is None and windows_account is None:
         raise ValidationError("Give the user a password or a Windows account.", "password")
+    email = (email or "").strip() or None
+    if email is not None:
+        check_email(email, "email")
     password_hash = hash_password(password) if password is not None else None
     if role == UserRole.INVESTIGATOR and person_id is None:
         raise ValidationError(

@@ -290,6 +290,37 @@ def test_an_action_item_owned_by_an_investigator_s_name_goes_to_the_case_owner(
     assert [str(m["To"]) for m in action] == ["alice@council.example"]
 
 
+def test_a_remedy_nobody_is_responsible_for_goes_to_the_managers(database: Database) -> None:
+    """No owner on the remedy nor on its case: the managers are reminded, not nobody, and
+    the escalation says nobody is recorded rather than leaving the line empty."""
+    from crm_desktop.db.models import Case
+
+    def build(session: Session) -> None:
+        ids = scenario(session)
+        remedy = session.get(LgscoRemedy, ids["remedy_b"])
+        assert remedy is not None
+        remedy.owner_id = None
+        case = session.scalars(sa.select(Case).where(Case.reference == "COR-2024-00018")).one()
+        case.owner_id = None
+
+    sink = SmtpSink()
+    with smtp_server(sink) as port:
+        configure(database, port)
+        database.write(build)
+        run_reminders(database, AS_OF, clock=Clock())
+    received = {(str(m["To"]), str(m["Subject"])): m for m in sink.received()}
+    assert ("mary@council.example", "Ombudsman remedy due 26 March 2024: COR-2024-00018") in (
+        received
+    )
+    escalation = received[
+        (
+            "head.it@council.example",
+            "Escalation (level 1): Ombudsman remedy for COR-2024-00018 due 26 March 2024",
+        )
+    ].get_content()
+    assert "Responsible officer: Nobody recorded: assign someone" in escalation
+
+
 def test_a_run_in_the_calendar_s_last_days_is_refused_with_a_message(
     database: Database,
 ) -> None:

@@ -113,11 +113,22 @@ def test_windows_account_sign_in(database: Database) -> None:
         ({"username": "ok5", "role": "officer", "password": "password1234"}, "most common"),
         ({"username": "ok3", "role": "officer"}, "password or a Windows account"),
         ({"username": "ok4", "role": "investigator", "password": PASSWORD}, "linked to their"),
+        # Reminders would go to '"bad mail"@council'.
+        (
+            {"username": "ok6", "role": "officer", "password": PASSWORD, "email": "bad mail@x"},
+            "'bad mail@x' is not an email address",
+        ),
+        (
+            {"username": "ok7", "role": "officer", "password": PASSWORD, "email": "a@b"},
+            "is not an email address",
+        ),
     ],
 )
 def test_bad_users_are_refused(database: Database, kwargs: dict[str, str], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         database.write(lambda s: add_user(s, **kwargs))  # type: ignore[arg-type]
+    with database.session() as session:
+        assert session.scalar(sa.select(User.id).where(User.username == kwargs["username"])) is None
 
 
 def test_user_command(
