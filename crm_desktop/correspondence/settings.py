@@ -38,6 +38,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from crm_desktop.contact import check_email
 from crm_desktop.db.models import Setting
 from crm_desktop.domain.access import Actor
 from crm_desktop.errors import ValidationError
@@ -53,7 +54,6 @@ __all__ = [
 PASSWORD_ENV = "CRM_SMTP_PASSWORD"
 DEFAULT_LEAD = 3
 DEFAULT_TIMEOUT = 30
-_EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 
 # Field name -> setting key.
 _KEYS: dict[str, str] = {
@@ -190,12 +190,6 @@ def _text(value: object) -> str:
     if isinstance(value, dt.time):
         return value.strftime("%H:%M")
     return "" if value is None else str(value)
-
-
-def check_email(address: str, field: str) -> None:
-    """One email address (a person's, a setting's), or a refusal naming it."""
-    if not _EMAIL.match(address):
-        raise ValidationError(f"'{address}' is not an email address.", field)
 
 
 def _check(settings: CorrespondenceSettings) -> None:

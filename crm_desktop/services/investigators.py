@@ -56,7 +56,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
-from crm_desktop.correspondence.settings import check_email
+from crm_desktop.contact import check_email
 from crm_desktop.db.models import (
     Assignment,
     Case,

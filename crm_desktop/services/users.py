@@ -32,7 +32,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy.orm import Session
 
-from crm_desktop.correspondence.settings import check_email
+from crm_desktop.contact import check_email
 from crm_desktop.db.base import utcnow
 from crm_desktop.db.database import Database
 from crm_desktop.db.models import Person, User

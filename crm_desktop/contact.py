@@ -1,0 +1,19 @@
+"""Contact details as the program accepts them, checked the same wherever they are typed
+(a user's email, a pool member's, the mail settings' addresses)."""
+
+from __future__ import annotations
+
+import re
+
+from crm_desktop.errors import ValidationError
+
+__all__ = ["check_email"]
+
+# One address: no spaces, commas, semicolons or angle brackets; a dot in the domain.
+_EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
+
+
+def check_email(address: str, field: str) -> None:
+    """One email address, or a refusal naming it."""
+    if not _EMAIL.match(address):
+        raise ValidationError(f"'{address}' is not an email address.", field)
