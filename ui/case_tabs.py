@@ -53,6 +53,7 @@ from ui.ops import PendingOp
 from ui.responder_dialog import ResponderDialog
 from ui.statutory_dialog import StatutoryDialog
 from ui.widgets import (
+    LEARNT_TIP,
     Column,
     RowsModel,
     alt_key,
@@ -61,6 +62,7 @@ from ui.widgets import (
     date_text,
     error_label,
     from_qdate,
+    known_date,
     selected_row,
     show_error,
     table_view,
@@ -182,29 +184,12 @@ class DetailsTab(QScrollArea):
         row("service_area", "Service area", self.service_area)
         self.team = combo("Team", page)
         row("team", "Team", self.team)
-        events = QWidget(page)
-        events_box = QHBoxLayout(events)
-        events_box.setContentsMargins(0, 0, 0, 0)
-        self.events_known = QCheckBox("Known", events)
-        self.events_known.setAccessibleName("Date of the events is known")
-        self.events_on = date_edit(host.context.today(), "Date of the events", events)
-        events_box.addWidget(self.events_known)
-        events_box.addWidget(self.events_on, 1)
+        today = host.context.today()
+        events, self.events_known, self.events_on = known_date(today, "Date of the events", page)
         row("events_on", "Events complained about", events)
-        noticed = QWidget(page)
-        noticed_box = QHBoxLayout(noticed)
-        noticed_box.setContentsMargins(0, 0, 0, 0)
-        self.noticed_known = QCheckBox("Known", noticed)
-        self.noticed_known.setAccessibleName("Day the complainant learnt of the events is known")
-        self.noticed_on = date_edit(
-            host.context.today(), "Day the complainant learnt of the events", noticed
+        noticed, self.noticed_known, self.noticed_on = known_date(
+            today, "Day the complainant learnt of the events", page, LEARNT_TIP
         )
-        self.noticed_on.setToolTip(
-            "If later than the events: the 12 months for making a complaint count from "
-            "this day (SI 2009/309 reg. 12)."
-        )
-        noticed_box.addWidget(self.noticed_known)
-        noticed_box.addWidget(self.noticed_on, 1)
         row("noticed_on", "Complainant learnt of them", noticed)
         self.summary = QPlainTextEdit(page)
         self.summary.setObjectName("Summary")
@@ -237,9 +222,7 @@ class DetailsTab(QScrollArea):
             widget.currentIndexChanged.connect(self._typed)
         self.directorate.currentIndexChanged.connect(self._directorate_changed)
         self.events_known.toggled.connect(self._typed)
-        self.events_known.toggled.connect(self.events_on.setEnabled)
         self.events_on.dateChanged.connect(self._typed)
-        self.noticed_known.toggled.connect(self.noticed_on.setEnabled)
         self.noticed_known.toggled.connect(self._typed)
         self.noticed_on.dateChanged.connect(self._typed)
         self.summary.textChanged.connect(self._typed)

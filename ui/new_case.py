@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QDialogButtonBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -33,7 +31,16 @@ from crm_desktop.services.cases import CreatedCase, NewCase, PersonInput, PointI
 from crm_desktop.services.reference_admin import ReferenceChoices
 from ui.context import AppContext
 from ui.discard import KeepsTypedWork
-from ui.widgets import compact_combo, date_edit, error_label, error_text, from_qdate, show_error
+from ui.widgets import (
+    LEARNT_TIP,
+    compact_combo,
+    date_edit,
+    error_label,
+    error_text,
+    from_qdate,
+    known_date,
+    show_error,
+)
 
 GRADES = (StageCode.LOW, StageCode.MODERATE_HIGH, StageCode.INFORMAL)
 # The service's field names, mapped to this dialog's fields.
@@ -159,33 +166,13 @@ class NewCaseDialog(KeepsTypedWork):
             self.grade.addItem(grade.label, grade)
         row("grade", "Adult complaint grade", self.grade)
 
-        events = QWidget(page)
-        events_box = QHBoxLayout(events)
-        events_box.setContentsMargins(0, 0, 0, 0)
-        self.events_known = QCheckBox("Known", events)
-        self.events_known.setAccessibleName("Date of the events is known")
-        self.events_on = date_edit(context.today(), "Date of the events", events)
-        self.events_on.setEnabled(False)
-        self.events_known.toggled.connect(self.events_on.setEnabled)
-        events_box.addWidget(self.events_known)
-        events_box.addWidget(self.events_on, 1)
+        events, self.events_known, self.events_on = known_date(
+            context.today(), "Date of the events", page
+        )
         row("events_on", "Events happened on", events)
-        noticed = QWidget(page)
-        noticed_box = QHBoxLayout(noticed)
-        noticed_box.setContentsMargins(0, 0, 0, 0)
-        self.noticed_known = QCheckBox("Known", noticed)
-        self.noticed_known.setAccessibleName("Day the complainant learnt of the events is known")
-        self.noticed_on = date_edit(
-            context.today(), "Day the complainant learnt of the events", noticed
+        noticed, self.noticed_known, self.noticed_on = known_date(
+            context.today(), "Day the complainant learnt of the events", page, LEARNT_TIP
         )
-        self.noticed_on.setEnabled(False)
-        self.noticed_on.setToolTip(
-            "If later than the events: the 12 months for making a complaint count from "
-            "this day (SI 2009/309 reg. 12)."
-        )
-        self.noticed_known.toggled.connect(self.noticed_on.setEnabled)
-        noticed_box.addWidget(self.noticed_known)
-        noticed_box.addWidget(self.noticed_on, 1)
         row("noticed_on", "Complainant learnt of them", noticed)
 
         person = QGroupBox("Who made it", page)

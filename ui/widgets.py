@@ -22,6 +22,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QFrame,
@@ -91,6 +92,32 @@ def date_edit(day: dt.date, name: str, parent: QWidget | None = None) -> QDateEd
     edit.setAccessibleName(name)
     edit.setObjectName(name.title().replace(" ", "").replace("'", ""))
     return edit
+
+
+# The day a complainant learnt of the events, on the New case form and the Details tab.
+LEARNT_TIP = (
+    "If later than the events: the 12 months for making a complaint count from this day "
+    "(SI 2009/309 reg. 12)."
+)
+
+
+def known_date(
+    day: dt.date, name: str, parent: QWidget, tooltip: str = ""
+) -> tuple[QWidget, QCheckBox, QDateEdit]:
+    """A date that may not be known: a "Known" box and the date beside it, the date
+    enabled only while the box is ticked. Returns the row's widget, the box, the date."""
+    holder = QWidget(parent)
+    box = QHBoxLayout(holder)
+    box.setContentsMargins(0, 0, 0, 0)
+    known = QCheckBox("Known", holder)
+    known.setAccessibleName(f"{name} is known")
+    edit = date_edit(day, name, holder)
+    edit.setEnabled(False)
+    edit.setToolTip(tooltip)
+    known.toggled.connect(edit.setEnabled)
+    box.addWidget(known)
+    box.addWidget(edit, 1)
+    return holder, known, edit
 
 
 # Alt-keys the main window's menus hold (File, Edit, View, Case, Tools, Help): a button
