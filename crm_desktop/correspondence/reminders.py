@@ -411,6 +411,19 @@ class _Planner:
         self.email_on = settings.email_configured
         self.report = PlanReport()
         self._templates: dict[str, tuple[str, str]] = {}
+        self._overdue: set[str] | None = None
+
+    def overdue_told(self, base: str) -> bool:
+        """Whether an overdue notice went for the deadline ``base`` names (a run with a
+        later day did it): a "days left" reminder for it would then be out of date."""
+        if self._overdue is None:
+            keys = self.session.scalars(
+                sa.select(Notification.dedupe_key).where(
+                    Notification.kind == "overdue", Notification.due_on >= self.as_of
+                )
+            )
+            self._overdue = {key.rsplit(":user:", 1)[0] for key in keys if key}
+        return base in self._overdue
 
     def template(self, key: str) -> tuple[str, str]:
         if key not in self._templates:
@@ -461,7 +474,10 @@ def _plan_deadline(planner: _Planner, deadline: Deadline, lead: int) -> None:
     if deadline.days_left > lead or deadline.days_left < -OVERDUE_NOTICE_DAYS:
         return
     phase = "reminder" if deadline.days_left >= 0 else "overdue"
-    base = f"{phase}:{deadline.kind}:{deadline.source_id}:{deadline.due_on.isoformat()}"
+    deadline_key = f"{deadline.kind}:{deadline.source_id}:{deadline.due_on.isoformat()}"
+    if phase == "reminder" and planner.overdue_told(f"overdue:{deadline_key}"):
+        return
+    base = f"{phase}:{deadline_key}"
     text = (
         f"{deadline.reference}: {deadline.what} due {format_date(deadline.due_on)} "
         f"({time_left_text(deadline.days_left)})"

@@ -321,6 +321,29 @@ def test_a_remedy_nobody_is_responsible_for_goes_to_the_managers(database: Datab
     assert "Responsible officer: Nobody recorded: assign someone" in escalation
 
 
+def test_a_run_for_an_earlier_day_sends_no_out_of_date_reminder(database: Database) -> None:
+    """Run for Thu 4 Apr 2024 (remedy A, due Tue 2 Apr, is overdue: its notice goes),
+    then for Thu 28 Mar: the "3 working days left" reminder for remedy A would be out
+    of date and is not sent; a deadline with no overdue notice is still reminded."""
+    configure(database, None)
+    ids = database.write(scenario)
+    run_reminders(database, dt.date(2024, 4, 4), clock=Clock())
+    run_reminders(database, AS_OF, clock=Clock(T0 + dt.timedelta(hours=1)))
+    with database.session() as session:
+        keys = session.scalars(sa.select(Notification.dedupe_key)).all()
+    remedy = f"remedy:{ids['remedy_a']}:2024-04-02"
+    assert any(k and k.startswith(f"overdue:{remedy}:") for k in keys)
+    assert not any(k and k.startswith(f"reminder:{remedy}:") for k in keys)
+    # No deadline has both an overdue notice and a later "days left" reminder.
+    told = {
+        k.rsplit(":user:", 1)[0].split(":", 1)[1] for k in keys if k and k.startswith("overdue:")
+    }
+    reminded = {
+        k.rsplit(":user:", 1)[0].split(":", 1)[1] for k in keys if k and k.startswith("reminder:")
+    }
+    assert not told & reminded
+
+
 def test_a_run_in_the_calendar_s_last_days_is_refused_with_a_message(
     database: Database,
 ) -> None:
