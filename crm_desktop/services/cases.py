@@ -149,7 +149,7 @@ def check_events_on(
             )
     if noticed_on is None:
         return
-    if noticed_on > min(today, received_on):
+    if noticed_on > received_on:  # received is never in the future
         raise ValidationError(
             f"The events cannot have come to the complainant's notice "
             f"({format_date(noticed_on)}) after the complaint was received "

@@ -1028,8 +1028,9 @@ def close_clock(session: Session, stage_id: int, closed_on: date, actor: str) ->
             f"{format_date(stage.started_on)}."
         )
     restarts = [(s.ends_on, s.starts_on) for s in _suspensions(stage) if s.ends_on is not None]
-    if restarts and closed_on < max(restarts)[0]:
-        restarted, stopped = max(restarts)
+    restarted, stopped = max(restarts, default=(None, None))
+    if restarted is not None and closed_on < restarted:
+        assert stopped is not None
         raise ValidationError(
             f"A stage cannot close on {format_date(closed_on)}: its clock was suspended from "
             f"{format_date(stopped)} and restarted on {format_date(restarted)}. Enter the "

@@ -751,32 +751,29 @@ def eligibility(
     return _verdict(session, case, stage, _person(session, person_id), code, today)
 
 
-def not_independent_now(
-    session: Session, appointments: Iterable[tuple[int, AssignmentRole]], on: dt.date
+def not_eligible_now(
+    session: Session,
+    case: Case,
+    stage: Stage,
+    appointments: Iterable[tuple[int, AssignmentRole]],
+    on: dt.date,
 ) -> list[str]:
-    """For appointed (person id, role) pairs, every reason one of them is not independent
-    on ``on`` (their details may have changed since they were appointed)."""
+    """For appointed (person id, role) pairs on ``stage``, every reason one of them may no
+    longer act on ``on`` (their details, or the case's service, may have changed since
+    they were appointed): an independent role's independence, an Investigating Officer's
+    distance from the service complained about."""
     areas = _area_names(session)
     staff = _staff_people(session)
-    return [
-        reason
-        for person_id, role in appointments
-        for reason in rules.not_independent(
-            _candidate(_person(session, person_id), areas, staff), role, on
-        )
-    ]
-
-
-def investigator_conflicts_now(
-    session: Session, case: Case, stage: Stage, person_id: int, on: dt.date
-) -> list[str]:
-    """Why the appointed Investigating Officer ``person_id`` may not investigate the
-    stage on ``on`` (the case may have moved to their own service since they were
-    appointed); empty when they may."""
-    areas = _area_names(session)
-    facts = _case_facts(session, case, stage, areas)
-    candidate = _candidate(_person(session, person_id), areas, _staff_people(session))
-    return rules.from_the_service(candidate, facts, on)
+    facts: CaseFacts | None = None
+    reasons: list[str] = []
+    for person_id, role in appointments:
+        candidate = _candidate(_person(session, person_id), areas, staff)
+        if role in rules.INDEPENDENT_ROLES:
+            reasons += rules.not_independent(candidate, role, on)
+        elif role == AssignmentRole.INVESTIGATING_OFFICER:
+            facts = facts or _case_facts(session, case, stage, areas)
+            reasons += rules.from_the_service(candidate, facts, on)
+    return reasons
 
 
 def _verdict(

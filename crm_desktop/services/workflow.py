@@ -39,7 +39,6 @@ from crm_desktop.db.models import (
 from crm_desktop.domain.access import Actor
 from crm_desktop.domain.eligibility import (
     ACCEPTED_STATUSES,
-    INDEPENDENT_ROLES,
     PANEL_ROLES,
     PANEL_SIZE,
     required_roles,
@@ -81,7 +80,7 @@ from crm_desktop.errors import IllegalTransition, NotFound, ValidationError
 from crm_desktop.services import clock
 from crm_desktop.services.calendar_service import timescales, working_calendar
 from crm_desktop.services.cases import check_not_future, load_case, touch
-from crm_desktop.services.investigators import investigator_conflicts_now, not_independent_now
+from crm_desktop.services.investigators import not_eligible_now
 from crm_desktop.services.procedure_policies import policy_for
 
 
@@ -450,19 +449,13 @@ def _start_investigation(
             "The statement of complaint cannot be agreed before the request was acknowledged.",
             "on",
         )
-    appointed = _accepted(session, stage.id, needed)
-    reasons = not_independent_now(
+    reasons = not_eligible_now(
         session,
-        (
-            (a.person_id, AssignmentRole(a.role))
-            for a in appointed
-            if AssignmentRole(a.role) in INDEPENDENT_ROLES
-        ),
+        case,
+        stage,
+        ((a.person_id, AssignmentRole(a.role)) for a in _accepted(session, stage.id, needed)),
         data.on,
     )
-    for a in appointed:
-        if a.role == AssignmentRole.INVESTIGATING_OFFICER:
-            reasons += investigator_conflicts_now(session, case, stage, a.person_id, data.on)
     if reasons:
         raise ValidationError(
             "The Investigating Officer and the Independent Person must be eligible when the "
@@ -501,8 +494,8 @@ def _hold_panel(
             raise ValidationError(
                 "The Independent Person from Stage 2 cannot sit on the review panel."
             )
-    reasons = not_independent_now(
-        session, ((a.person_id, AssignmentRole(a.role)) for a in panel), data.on
+    reasons = not_eligible_now(
+        session, case, stage, ((a.person_id, AssignmentRole(a.role)) for a in panel), data.on
     )
     if reasons:
         raise ValidationError(
@@ -640,7 +633,6 @@ def _respond(
             "The complainant cannot have received the response before it was sent.",
             "response_received_on",
         )
-
     stage.response_received_on = response_received_on(data.on, data.response_received_on)
     return stage.id
 
@@ -976,11 +968,13 @@ def _reopen(
     actor: Actor,
     warnings: list[str],
 ) -> int | None:
-    closings = [d for d in (case.closed_on, stage.closed_on if stage else None) if d is not None]
-    if closings and data.on < max(closings):
+    closed = max(
+        (d for d in (case.closed_on, stage.closed_on if stage else None) if d is not None),
+        default=None,
+    )
+    if closed is not None and data.on < closed:
         raise ValidationError(
-            f"A case cannot be reopened before it was closed ({format_date(max(closings))}).",
-            "on",
+            f"A case cannot be reopened before it was closed ({format_date(closed)}).", "on"
         )
     case.status = CaseStatus.OPEN
     case.closed_on = None
