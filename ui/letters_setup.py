@@ -40,7 +40,6 @@ from PySide6.QtWidgets import (
 from crm_desktop.correspondence.settings import (
     CorrespondenceSettings,
     parse_addresses,
-    set_on_this_computer,
 )
 from crm_desktop.correspondence.templates import RenderedText, TemplateText, TemplateView
 from crm_desktop.errors import ValidationError
@@ -370,7 +369,7 @@ class MailSection(_SettingsTab):
         self.directors.setText(", ".join(settings.directors))
         self.chief_executive.setText(", ".join(settings.chief_executive))
         self.second_after.setValue(settings.second_after_working_days)
-        self._show_set_by_it(set_on_this_computer())
+        self._show_set_by_it(settings.set_by_it)
 
     def _show_set_by_it(self, fixed: frozenset[str]) -> None:
         """Settings IT fixed on this computer cannot be changed here: a change would be

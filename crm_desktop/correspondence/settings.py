@@ -105,6 +105,10 @@ class CorrespondenceSettings:
     directors: tuple[str, ...] = ()
     chief_executive: tuple[str, ...] = ()
     second_after_working_days: int = 0
+    # The settings IT fixed on this computer (the site settings' ``[smtp]``, and
+    # ``CRM_SMTP_PASSWORD``), read with the rest and never stored: what is saved in the
+    # database for them has no effect here, so a screen shows them as set by IT.
+    set_by_it: frozenset[str] = frozenset()
 
     @property
     def sender(self) -> str:
@@ -174,12 +178,16 @@ def load_settings(session: Session) -> CorrespondenceSettings:
             values[name] = _int(raw, default)
         else:
             values[name] = raw.strip() if name != "council_address" else raw.strip("\n")
-    settings = replace(base, **values)  # type: ignore[arg-type]
-    settings = _with_site_smtp(settings)
+    # The mail server IT set in the machine-wide site settings (``[smtp]``) and the
+    # password in the environment win over what is saved: IT, not the team, decides how
+    # the council sends mail.
+    site = _site_smtp()
+    values.update(site)
     password = os.environ.get(PASSWORD_ENV)
     if password:
-        settings = replace(settings, smtp_password=password)
-    return settings
+        values["smtp_password"] = password
+    fixed = frozenset(site) | ({"smtp_password"} if password else set())
+    return replace(base, **values, set_by_it=fixed)  # type: ignore[arg-type]
 
 
 def _text(value: object) -> str:
@@ -226,6 +234,8 @@ def save_settings(
     _check(settings)
     from_env = os.environ.get(PASSWORD_ENV)
     for field in fields(settings):
+        if field.name not in _KEYS:
+            continue  # read, not stored
         key = _KEYS[field.name]
         value = _text(getattr(settings, field.name))
         if field.name == "smtp_password" and from_env and value == from_env:
@@ -257,20 +267,3 @@ def _site_smtp() -> dict[str, object]:
         )
         if value is not None
     }
-
-
-def _with_site_smtp(settings: CorrespondenceSettings) -> CorrespondenceSettings:
-    """The mail server IT set in the machine-wide site settings (``[smtp]``) wins over the
-    one saved in the database: IT, not the team, decides how the council sends mail."""
-    changes = _site_smtp()
-    return replace(settings, **changes) if changes else settings  # type: ignore[arg-type]
-
-
-def set_on_this_computer() -> frozenset[str]:
-    """The settings IT fixed on this computer (the site settings' ``[smtp]``, and
-    ``CRM_SMTP_PASSWORD``): what is saved in the database for them has no effect here,
-    so the screen shows them as set by IT rather than as something to change."""
-    fixed = set(_site_smtp())
-    if os.environ.get(PASSWORD_ENV):
-        fixed.add("smtp_password")
-    return frozenset(fixed)

@@ -210,7 +210,7 @@ def settings_with(
 ) -> CorrespondenceSettings:
     """``settings`` with ``changes`` (field name -> value) made; an unknown name is a
     mistake of the caller's."""
-    names = {f.name for f in fields(CorrespondenceSettings)}
+    names = {f.name for f in fields(CorrespondenceSettings)} - {"set_by_it"}
     unknown = sorted(set(changes) - names)
     if unknown:
         raise ValueError(f"not a letter or mail setting: {', '.join(unknown)}")

@@ -17,6 +17,7 @@ def test_site_settings_choose_the_store_and_the_mail_server(
     with database.session() as session:
         assert store_folder(session, sqlite_url) == tmp_path / "crm.attachments"
         assert load_settings(session).smtp_host == ""
+        assert load_settings(session).set_by_it == frozenset()
     site = tmp_path / "site.ini"
     store = tmp_path / "shared" / "attachments"
     site.write_text(
@@ -34,3 +35,11 @@ def test_site_settings_choose_the_store_and_the_mail_server(
         False,
     )
     assert settings.smtp_from == "complaints@council.example"
+    # What IT fixed is read with the settings (in the worker that loads them), so the
+    # screen greys those fields without reading the site settings itself.
+    assert settings.set_by_it == {"smtp_host", "smtp_port", "smtp_starttls", "smtp_from"}
+    monkeypatch.setenv("CRM_SMTP_PASSWORD", "from the environment")
+    with database.session() as session:
+        settings = load_settings(session)
+    assert settings.smtp_password == "from the environment"
+    assert "smtp_password" in settings.set_by_it

@@ -327,6 +327,17 @@ def test_mail_settings_set_by_it_on_this_computer_are_shown_as_such(
         "The mail server, port and password are set by IT on this computer, so they "
         "cannot be changed here. Ask IT if a change is needed."
     )
+    # The screen greys them from what the loading worker read, without reading the
+    # site settings file on the screen's own thread.
+    import crm_desktop.site_config as site_config
+
+    def no_reading() -> None:
+        raise AssertionError("the site settings were read on the screen's thread")
+
+    monkeypatch.setattr(site_config, "load_site_config", no_reading)
+    assert mail.settings is not None
+    mail.fill(mail.settings)
+    assert not mail.smtp_host.isEnabled()
 
 
 def test_template_preview_shows_example_values_and_saving_changes_the_letter(
