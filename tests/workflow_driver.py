@@ -236,7 +236,7 @@ class Driver:
             # Well after the six months beginning with the day received end.
             extra["agreed_until"] = on + dt.timedelta(days=200)
         elif action == Action.RESPOND and code == StageCode.STAGE_3:
-            # The council's response clock runs from the panel's report (reg. 21(1)).
+            # The council's response clock runs from the panel's report (reg. 20(3)).
             with self.db.session() as session:
                 case = session.get(Case, handle.case_id)
                 assert case is not None

@@ -97,7 +97,8 @@ def date_edit(day: dt.date, name: str, parent: QWidget | None = None) -> QDateEd
 # The day a complainant learnt of the events, on the New case form and the Details tab.
 LEARNT_TIP = (
     "If later than the events: the 12 months for making a complaint count from this day "
-    "(SI 2009/309 reg. 12)."
+    "(SI 2009/309 reg. 12). Children's social care counts them from the events "
+    "(SI 2006/1738 reg. 9)."
 )
 
 

@@ -18,7 +18,7 @@ The adult response period (SI 2009/309 reg. 14(2), (4))
     (received 31 Aug; there is no 31 Feb) the period runs to the end of that month.
     See :func:`six_months_beginning_with` for the one rule used.
 
-The review panel's three clocks (SI 2006/1738 regs. 19(4), 20(2), 21(1))
+The review panel's three clocks (SI 2006/1738 regs. 19(4), 20(2), 20(3))
     The panel meets within 30 working days of the council receiving the request; it
     sends its report within 5 working days of meeting; the council responds within 15
     working days of receiving the report. None of the three may be extended.
@@ -60,13 +60,13 @@ STATUTORY_PROCEDURES: Final = frozenset({Procedure.CHILDREN, Procedure.ADULT})
 ADULT_PERIOD_MONTHS: Final = 6
 PANEL_MEETING_DAYS: Final = 30  # SI 2006/1738 reg. 19(4)
 PANEL_REPORT_DAYS: Final = 5  # reg. 20(2)
-COUNCIL_RESPONSE_DAYS: Final = 15  # reg. 21(1)
+COUNCIL_RESPONSE_DAYS: Final = 15  # reg. 20(3)
 
 STAGE_3_CLOCKS: Final[Mapping[str, str]] = {
     "panel": "The review panel meets (reg. 19(4): within 30 working days of the request)",
     "panel report": "The panel's report (reg. 20(2): within 5 working days of the meeting)",
     "council response": (
-        "The council's response (reg. 21(1): within 15 working days of receiving the report)"
+        "The council's response (reg. 20(3): within 15 working days of receiving the report)"
     ),
 }
 

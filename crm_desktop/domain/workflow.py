@@ -379,7 +379,7 @@ ACTION_FORMS: Mapping[Action, ActionForm] = {
     A.RECORD_PANEL_REPORT: ActionForm(
         "Panel report received on",
         explanation="The council must respond within 15 working days of receiving the "
-        "panel's report (reg. 21(1)).",
+        "panel's report (reg. 20(3)).",
     ),
     A.RESPOND: ActionForm(
         "Response sent on",

@@ -563,7 +563,9 @@ def load_case_detail(session: Session, case_id: int, today: dt.date) -> CaseDeta
         owner=owner.display_name if isinstance(owner, User) else "",
         version=case.version,
         updated_by=AuditWords(session).who(case.updated_by),  # the name, not the username
-        late_complaint=is_late_complaint(case.received_on, case.events_on, case.noticed_on),
+        late_complaint=is_late_complaint(
+            case.received_on, case.events_on, case.noticed_on, case.procedure
+        ),
         late_decision=case.late_complaint_decision or "",
         reply_text=case.reply_text or "",
         stage=current,

@@ -301,27 +301,42 @@ def vexatious_warnings(session: Session, given: PersonInput | None) -> list[str]
     return warnings
 
 
-def late_complaint_start(events_on: dt.date | None, noticed_on: dt.date | None) -> dt.date | None:
-    """The day the 12 months count from: the events, or, if later, the day they came to
-    the complainant's notice (SI 2009/309 reg. 12(1)); None when neither is known."""
+def late_complaint_start(
+    events_on: dt.date | None, noticed_on: dt.date | None, procedure: Procedure | str
+) -> dt.date | None:
+    """The day the 12 months count from; None when it is not known.
+
+    Children's: the day the grounds for the representations arose, the events (SI
+    2006/1738 reg. 9: "within one year of the grounds to make the representations
+    arising"). Adult and corporate: the events or, if later, the day they came to the
+    complainant's notice (SI 2009/309 reg. 12(1); the Ombudsman's 12 months run from
+    when the complainant "first had notice of the matters", Local Government Act 1974
+    s. 26B)."""
+    if Procedure(procedure) == Procedure.CHILDREN:
+        return events_on
     known = [d for d in (events_on, noticed_on) if d is not None]
     return max(known) if known else None
 
 
 def is_late_complaint(
-    received_on: dt.date, events_on: dt.date | None, noticed_on: dt.date | None = None
+    received_on: dt.date,
+    events_on: dt.date | None,
+    noticed_on: dt.date | None,
+    procedure: Procedure | str,
 ) -> bool:
-    """Made more than 12 months after the events (or, if later, after they came to the
-    complainant's notice): flagged for a decision."""
-    start = late_complaint_start(events_on, noticed_on)
+    """Made more than 12 months after the day they count from (see
+    :func:`late_complaint_start`): flagged for a decision."""
+    start = late_complaint_start(events_on, noticed_on, procedure)
     if start is None:
         return False
     return received_on > add_calendar_months(start, LATE_COMPLAINT_MONTHS)
 
 
-def late_complaint_text(events_on: dt.date | None, noticed_on: dt.date | None) -> str:
+def late_complaint_text(
+    events_on: dt.date | None, noticed_on: dt.date | None, procedure: Procedure | str
+) -> str:
     """The warning for a late complaint, naming the day the 12 months counted from."""
-    start = late_complaint_start(events_on, noticed_on)
+    start = late_complaint_start(events_on, noticed_on, procedure)
     assert start is not None
     after = (
         f"the events came to the complainant's notice ({format_date(start)})"
@@ -377,8 +392,8 @@ def create_case(session: Session, new: NewCase, actor: Actor, today: dt.date) ->
     if new.kind == Kind.COMPLAINT and new.complainant is None:
         raise ValidationError("Enter who made the complaint.", "complainant")
     warnings = vexatious_warnings(session, new.complainant)
-    if is_late_complaint(new.received_on, new.events_on, new.noticed_on):
-        warnings.append(late_complaint_text(new.events_on, new.noticed_on))
+    if is_late_complaint(new.received_on, new.events_on, new.noticed_on, new.procedure):
+        warnings.append(late_complaint_text(new.events_on, new.noticed_on, new.procedure))
 
     # Everything that can be read or written without the case is done before the next
     # reference number is taken: from then until the save commits, another officer's
@@ -520,10 +535,11 @@ def record_late_complaint_decision(
     session: Session, case_id: int, expected_version: int, decision: str, actor: Actor
 ) -> int:
     case = load_case(session, case_id, expected_version)
-    if not is_late_complaint(case.received_on, case.events_on, case.noticed_on):
+    if not is_late_complaint(case.received_on, case.events_on, case.noticed_on, case.procedure):
         raise ValidationError(
-            "This complaint was made within 12 months of the events (or of their coming to "
-            "the complainant's notice): no decision is needed."
+            "This complaint was made within 12 months of the events (or, outside children's "
+            "social care, of their coming to the complainant's notice): no decision is "
+            "needed."
         )
     if not decision.strip():
         raise ValidationError("Write down the decision and why.", "decision")

@@ -970,7 +970,7 @@ def record_panel(session: Session, stage_id: int, panel_on: date, actor: str) ->
 def record_panel_report(session: Session, stage_id: int, report_on: date, actor: str) -> PanelStep:
     """The council received the panel's report on ``report_on``: checked against its 5
     working days from the meeting (reg. 20(2)); the council's response is now due 15
-    working days after it (reg. 21(1)), and that is the stage's due date."""
+    working days after it (reg. 20(3)), and that is the stage's due date."""
     actor = _actor(actor)
     stage, procedure = _panel_stage(session, stage_id, "a panel report")
     if stage.panel_on is None:
@@ -992,7 +992,7 @@ def record_panel_report(session: Session, stage_id: int, report_on: date, actor:
     stage.updated_by = actor
     why = (
         f"The panel's report was received on {format_date(report_on)}; the council's "
-        f"response is due within {working_days_text(days)} (reg. 21(1))."
+        f"response is due within {working_days_text(days)} (reg. 20(3))."
     )
     _record(session, stage, FIELD_DUE, "panel report", before, response_due, why, actor)
     session.flush()

@@ -607,7 +607,7 @@ def _respond(
             if data.panel_report_on is None:
                 raise ValidationError(
                     "Enter the day the panel's report was received: the council's response "
-                    "is due within 15 working days of it (reg. 21(1)).",
+                    "is due within 15 working days of it (reg. 20(3)).",
                     "panel_report_on",
                 )
             _panel_report_received(stage, data.panel_report_on, actor, warnings, session)

@@ -2,7 +2,7 @@
 
 SI 2006/1738 reg. 19(4): "The panel shall meet within 30 working days of the local
 authority receiving a request"; reg. 20(2): the panel sends its report "within 5
-working days of the meeting"; reg. 21(1): the council responds "within 15 working days
+working days of the meeting"; reg. 20(3): the council responds "within 15 working days
 of receiving the panel's report". None may be extended.
 
 The request arrives on Wednesday 4 Dec 2024; Christmas Day, Boxing Day and New Year's

@@ -56,6 +56,7 @@ from crm_desktop.errors import (
 from crm_desktop.operations import cases as case_ops
 from crm_desktop.operations import run_operation
 from crm_desktop.operations import workflow as ops
+from crm_desktop.services.case_view import load_case_detail
 from crm_desktop.services.cases import (
     CaseEdit,
     NewCase,
@@ -386,6 +387,47 @@ def test_reference_names_match_ignoring_case_and_spaces(database: Database) -> N
         )
     )
     assert created.reference.startswith("COR-2024-")
+
+
+def test_childrens_12_months_count_from_the_grounds_arising(database: Database) -> None:
+    """SI 2006/1738 reg. 9: representations are made "within one year of the grounds to
+    make the representations arising"; the regulations have no "came to the notice"
+    limb, so the day the complainant learnt of the events does not move a children's
+    complaint's 12 months. The same dates in a corporate complaint are in time (the
+    Ombudsman's 12 months run from when the complainant first had notice)."""
+    dates = {"events_on": dt.date(2023, 2, 28), "noticed_on": dt.date(2023, 6, 1)}
+    children = {
+        "procedure": Procedure.CHILDREN,
+        "service_area": "Through Care",
+        "directorate": None,
+        "points": [PointInput("Decision Making")],
+    }
+    late = database.write(lambda s: create_case(s, _new(**children, **dates), OFFICER, TODAY))
+    assert late.warnings == (
+        "This complaint was made more than 12 months after the events (28 Feb 2023). "
+        "Record a decision on whether to consider it.",
+    )
+    # Exactly a year after the grounds arose (1 Mar 2023 -> 1 Mar 2024) is in time.
+    in_time = database.write(
+        lambda s: create_case(s, _new(**children, events_on=dt.date(2023, 3, 1)), OFFICER, TODAY)
+    )
+    assert in_time.warnings == ()
+    # Only the day learnt of known: nothing to count from, so nothing is flagged.
+    unknown = database.write(
+        lambda s: create_case(s, _new(**children, noticed_on=dt.date(2022, 1, 3)), OFFICER, TODAY)
+    )
+    assert unknown.warnings == ()
+    corporate = database.write(lambda s: create_case(s, _new(**dates), OFFICER, TODAY))
+    assert corporate.warnings == ()
+    with database.session() as session:
+        assert load_case_detail(session, late.case_id, TODAY).late_complaint
+        assert not load_case_detail(session, corporate.case_id, TODAY).late_complaint
+    version = database.write(
+        lambda s: record_late_complaint_decision(
+            s, late.case_id, late.version, "Considered: the child's safety", OFFICER
+        )
+    )
+    assert version == late.version + 1
 
 
 def test_a_late_complaint_is_flagged_and_its_decision_recorded(database: Database) -> None:
