@@ -37,7 +37,7 @@ from crm_desktop.operations.policy import Permission
 from crm_desktop.services.workflow import ActionInput, TransitionResult
 from ui.context import AppContext
 from ui.discard import KeepsTypedWork
-from ui.widgets import date_edit, error_label, error_text, from_qdate, show_error
+from ui.widgets import date_edit, enabled_by, error_label, error_text, from_qdate, show_error
 
 
 def _enum(cls: Any, value: object) -> Any:
@@ -195,6 +195,7 @@ class ActionDialog(KeepsTypedWork):
             self.panel_report = QCheckBox("The panel's report was received", self)
             add("panel_report", "", self.panel_report)
             self.panel_report_on = date_edit(self.context.today(), label, self)
+            enabled_by(self.panel_report, self.panel_report_on)
             add(name, label, self.panel_report_on)
         elif name == "lgsco_reference":
             self.lgsco_reference = QLineEdit(self)
@@ -230,6 +231,7 @@ class ActionDialog(KeepsTypedWork):
             given = QCheckBox(_OPTIONAL_DATES[name], self)
             add(f"{name}_given", "", given)
             day = date_edit(self.context.today(), label, self)
+            enabled_by(given, day)
             add(name, label, day)
             self.dates[name] = (given, day)
         elif name in _DATES:

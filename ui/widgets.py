@@ -102,6 +102,13 @@ LEARNT_TIP = (
 )
 
 
+def enabled_by(box: QCheckBox, widget: QWidget) -> None:
+    """``widget`` can be changed only while ``box`` is ticked: a value typed into it with
+    the box unticked would not be saved, so it cannot be typed."""
+    widget.setEnabled(box.isChecked())
+    box.toggled.connect(widget.setEnabled)
+
+
 def known_date(
     day: dt.date, name: str, parent: QWidget, tooltip: str = ""
 ) -> tuple[QWidget, QCheckBox, QDateEdit]:
@@ -113,9 +120,8 @@ def known_date(
     known = QCheckBox("Known", holder)
     known.setAccessibleName(f"{name} is known")
     edit = date_edit(day, name, holder)
-    edit.setEnabled(False)
     edit.setToolTip(tooltip)
-    known.toggled.connect(edit.setEnabled)
+    enabled_by(known, edit)
     box.addWidget(known)
     box.addWidget(edit, 1)
     return holder, known, edit

@@ -314,6 +314,27 @@ def test_the_action_dialog_records_the_statutory_dates(qtbot, manager_context: A
     assert respond.action_input().response_received_on is None  # default: the day after
     given, day = respond.dates["response_received_on"]
     assert given is not None
+    # A date typed with its box unticked would be dropped: it cannot be typed until the
+    # box is ticked (the same for every optional date, and the panel's report).
+    for action, stage, name in (
+        (Action.RESPOND, "1", "response_received_on"),
+        (Action.SUSPEND, "1", "expected_resume_on"),
+        (Action.ESCALATE_TO_LGSCO, "1", "lgsco_response_due_on"),
+    ):
+        other = ActionDialog(manager_context, 1, lambda: 1, action, stage)
+        qtbot.addWidget(other)
+        box, edit = other.dates[name]
+        assert box is not None and not box.isChecked() and not edit.isEnabled()
+        box.setChecked(True)
+        assert edit.isEnabled()
+        box.setChecked(False)
+        assert not edit.isEnabled()
+    panel = ActionDialog(manager_context, 1, lambda: 1, Action.RESPOND, "3")
+    qtbot.addWidget(panel)
+    assert panel.panel_report is not None and panel.panel_report_on is not None
+    assert not panel.panel_report_on.isEnabled()
+    panel.panel_report.setChecked(True)
+    assert panel.panel_report_on.isEnabled()
     given.setChecked(True)
     day.setDate(to_qdate(dt.date(2025, 3, 17)))
     assert respond.action_input().response_received_on == dt.date(2025, 3, 17)
