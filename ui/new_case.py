@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from crm_desktop.contact import is_email
 from crm_desktop.domain.enums import Channel, Kind, Procedure, StageCode
 from crm_desktop.errors import ValidationError
 from crm_desktop.operations import cases
@@ -49,6 +50,7 @@ FIELD_KEYS = {
     "date of the events": "events_on",
     "natures": "points",
     "person": "complainant",
+    "email": "complainant",
 }
 
 
@@ -383,10 +385,20 @@ class NewCaseDialog(KeepsTypedWork):
                 problems["points"] = "Choose the nature of every point you described."
             elif not new.points:
                 problems["points"] = "A complaint needs at least one point with its nature."
+        email = (new.complainant.email or "").strip() if new.complainant else ""
+        if email and not is_email(email):
+            problems["complainant"] = (
+                f"'{email}' is not an email address. Give one address, such as "
+                "name@example.org, or leave it empty."
+            )
         for key, message in problems.items():
             show_error(self.field_errors[key], message)
         if problems:
-            self.fields[next(iter(problems))].setFocus()
+            first = next(iter(problems))
+            if first == "complainant" and email and not is_email(email):
+                self.person_email.setFocus()
+            else:
+                self.fields[first].setFocus()
         return not problems
 
     def submit(self) -> None:

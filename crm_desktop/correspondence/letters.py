@@ -32,6 +32,7 @@ import sqlalchemy as sa
 from markupsafe import escape
 from sqlalchemy.orm import Session
 
+from crm_desktop.contact import is_email
 from crm_desktop.correspondence.dates import format_date_long
 from crm_desktop.correspondence.fields import CaseContext, Contact, case_context
 from crm_desktop.correspondence.mail import Transport, new_message_id, transport_for
@@ -351,6 +352,13 @@ def send_email(
             raise ValidationError(
                 f"{prepared.recipient.name or 'The recipient'} has no email address. Add one, "
                 "give another address, or send a letter.",
+                "to",
+            )
+        if not is_email(to):
+            raise ValidationError(
+                f"'{to}' is not one email address, so the email was not sent. Correct "
+                f"{prepared.recipient.name or 'the recipient'}'s address on the case, give "
+                "another address, or send a letter.",
                 "to",
             )
         when = now or utcnow()

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from crm_desktop.contact import is_email
 from crm_desktop.db.base import Base, utcnow
 from crm_desktop.db.models import (
     Case,
@@ -258,9 +259,16 @@ def _person(session: Session, given: PersonInput) -> Person:
     name = given.full_name.strip()
     if not name:
         raise ValidationError("Enter the person's name.", "complainant")
+    email = (given.email or "").strip() or None
+    if email is not None and not is_email(email):
+        raise ValidationError(
+            f"'{email}' is not an email address. Give one address, such as "
+            "name@example.org, or leave it empty.",
+            "email",
+        )
     person = Person(
         full_name=name,
-        email=(given.email or "").strip() or None,
+        email=email,
         phone=(given.phone or "").strip() or None,
         address=given.address,
         postcode=(given.postcode or "").strip().upper() or None,

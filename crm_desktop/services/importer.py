@@ -105,6 +105,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from crm_desktop.contact import is_email
 from crm_desktop.db.audit import record_events, rows_not_audited
 from crm_desktop.db.base import utcnow
 from crm_desktop.db.database import Database
@@ -1397,7 +1398,7 @@ class _Checker:
         if r.procedure == Procedure.CORPORATE and not r.directorate and "directorate" not in r.bad:
             self.required(r, "directorate", "for corporate cases")
         if r.complainant_email:
-            if "@" not in r.complainant_email or " " in r.complainant_email:
+            if not is_email(r.complainant_email):
                 self.error(
                     r.reference,
                     r.n,

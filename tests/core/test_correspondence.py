@@ -555,6 +555,25 @@ def test_email_needs_a_setup_and_an_address(database: Database) -> None:
         assert session.scalar(sa.select(sa.func.count()).select_from(Correspondence)) == 0
 
 
+def test_an_email_goes_to_one_address_or_not_at_all(database: Database) -> None:
+    """A list of addresses (typed as "another address", or stored by an older version on
+    the complainant) is refused with a message; nothing is recorded or queued."""
+    configure(database, None, email__eml_folder="/tmp/unused-crm-eml")
+    built = database.write(
+        lambda s: build_case(s, complainant_email="jane@example.org, spy@evil.example")
+    )
+    with pytest.raises(ValidationError, match="is not one email address") as stored:
+        send_email(database, built, Letter("acknowledgement"))
+    assert stored.value.field == "to"
+    assert "Correct Jane Smith's address on the case" in stored.value.message
+    for typed in ("a@example.org; b@example.org", "nobody", "a@example.org b@example.org"):
+        with pytest.raises(ValidationError, match="is not one email address"):
+            send_email(database, built, Letter("acknowledgement", to=typed))
+    with database.session() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Correspondence)) == 0
+        assert session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
+
+
 def test_an_unreachable_server_leaves_the_email_queued(database: Database) -> None:
     from tests.core.test_correspondence_support import free_port
 

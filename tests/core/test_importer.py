@@ -1340,6 +1340,12 @@ RULES: list[tuple[str, list[dict[str, str]], dict[tuple[int, str], str]]] = [
         {(2, "complainant_email"): "not an email address"},
     ),
     (
+        # One address each: a list would send the complainant's letters to all of them.
+        "two emails in one",
+        [row(complainant_email="jane@example.org,spy@evil.example")],
+        {(2, "complainant_email"): "not an email address"},
+    ),
+    (
         "email without a name",
         [row(complainant_name="", complainant_email="a@example.org")],
         {(2, "complainant_email"): "without complainant_name"},

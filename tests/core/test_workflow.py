@@ -169,6 +169,10 @@ def _new(**changes: object) -> NewCase:
     ("changes", "message"),
     [
         ({"service_area": "Moon Base"}, "no corporate service area called 'Moon Base'"),
+        (
+            {"complainant": PersonInput("A. Example", email="a@example.org, b@example.org")},
+            "'a@example.org, b@example.org' is not an email address",
+        ),
         ({"directorate": "Ministry of Magic"}, "no directorate called"),
         ({"directorate": None}, "Choose the directorate"),
         ({"points": [PointInput("Astrology")]}, "'Astrology' is not a nature of complaint"),

@@ -310,6 +310,14 @@ def test_new_case_checks_beside_the_field_and_warns(
     dialog.noticed_on.setDate(dialog.events_on.date().addDays(7))
     assert dialog.new_case().noticed_on == from_qdate(dialog.events_on.date().addDays(7))
     dialog.noticed_known.setChecked(False)
+    # A list of addresses is refused beside the complainant, with the email box in focus.
+    dialog.show()
+    dialog.person_email.setText("vic@example.org; other@example.org")
+    dialog.save_button.click()
+    assert dialog.result_case is None
+    assert "is not an email address" in dialog.field_errors["complainant"].text()
+    assert dialog.focusWidget() is dialog.person_email
+    dialog.person_email.setText("vic@example.org")
     dialog.save_button.click()
     assert dialog.result_case is not None, dialog.error.text()
     notifier = window.notifier
