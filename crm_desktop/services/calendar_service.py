@@ -85,6 +85,18 @@ class StageTimescales:
     def from_acknowledgement(self) -> bool:
         return self.clock_from == ClockFrom.ACKNOWLEDGEMENT
 
+    @property
+    def not_suspended_because(self) -> str:
+        """Why this stage's clock is never suspended, so that suspended days neither move
+        its due date nor count in its timescales (empty when it may be): the adult
+        procedure has "no suspension", and the Complaint Handling Code has no pause."""
+        if self.procedure == Procedure.ADULT:
+            return "an adult social care complaint's clock cannot be suspended"
+        rules = self.policy_stage
+        if rules is not None and not rules.suspension and self.policy is not None:
+            return f"a clock under “{self.policy.name}” is never suspended"
+        return ""
+
 
 def _procedure(value: Procedure | str) -> Procedure:
     try:

@@ -72,7 +72,9 @@ Where IMPORT_FORMAT.md is silent, this module decides:
   the clock keeps them whenever it works the due date out again), on a children's or corporate
   stage: history is taken as it was recorded, also where the workflow no longer lets
   anyone stop a clock (the review panel). An adult stage's are not: the adult procedure
-  has "no suspension" (PRODUCT.md; SI 2009/309 reg. 14), so they neither move its due
+  has "no suspension" (PRODUCT.md; SI 2009/309 reg. 14); nor are those of a stage
+  under a procedure policy whose clock is never suspended (the Complaint Handling
+  Code's, which its report does not count either). They neither move its due
   date nor count in its timescales, and the due date's recorded reason says the file
   gave them. No owner, channel or comment reply
   is set; each case gets its own complainant record. References are matched exactly, as
@@ -870,8 +872,10 @@ class PlannedStage:
     enquiry_response_due_on: dt.date | None = None
     acknowledged_on: dt.date | None = None
     clock_started_on: dt.date | None = None  # day 0 of the response clock, when not started_on
-    # Suspended working days the file gave for a stage that cannot be suspended (adult).
+    # Suspended working days the file gave for a stage that cannot be suspended (adult,
+    # the review panel, the Complaint Handling Code), and why they do not count.
     not_counted_suspended_days: int = 0
+    not_suspended_because: str = ""
 
     @property
     def closed(self) -> bool:
@@ -2036,8 +2040,10 @@ class _Checker:
             # acknowledgement. A closed stage keeps no made-up date.
             acknowledged = start
         suspended, not_counted = r.suspended, 0
-        if procedure == Procedure.ADULT:
-            suspended, not_counted = 0, r.suspended  # "no suspension" (PRODUCT.md)
+        not_suspended = rules.not_suspended_because
+        if not_suspended:
+            # "No suspension" (PRODUCT.md: the adult procedure; the Code has no pause).
+            suspended, not_counted = 0, r.suspended
         due = compute_due_date(cal, clock_start, base + suspended)
         # "Six months beginning on the day on which the complaint was received" (SI
         # 2009/309 reg. 14(4)): from the day received, whenever the stage started.
@@ -2057,6 +2063,7 @@ class _Checker:
             outcome=r.outcome if r.closed is not None else None,
             suspended_days=suspended,
             not_counted_suspended_days=not_counted,
+            not_suspended_because=not_suspended if not_counted else "",
             timescale_days=base,
             due_on=due,
             acknowledge_due_on=ack_due,
@@ -2587,8 +2594,7 @@ def _clock_reason(s: PlannedStage) -> str:
     if s.not_counted_suspended_days:
         why += (
             f" The file gave {working_days_text(s.not_counted_suspended_days)} suspended; "
-            "an adult social care complaint's clock cannot be suspended, so they do not "
-            "move the due date."
+            f"{s.not_suspended_because}, so they do not move the due date."
         )
     return why
 

@@ -441,6 +441,40 @@ def test_an_adult_stage_s_suspended_days_move_nothing(
     assert {str(r[0].value): r[-1].value for r in table.rows} == shares
 
 
+def test_a_code_stage_s_suspended_days_move_nothing(tmp_path: Path, database: Database) -> None:
+    """The Complaint Handling Code has no pause (more time is an extension, 6.4): days a
+    file gives as suspended on a corporate stage received from 1 Apr 2026 do not move its
+    due date, as the Code's report does not count them either."""
+    from crm_desktop.db.models import DueDateChange
+
+    code = row(
+        reference="T-CODE-S",
+        received="2026-06-01",
+        stage_started="2026-06-01",
+        acknowledged="2026-06-08",
+        stage_closed="2026-06-29",
+        suspended_working_days="5",
+    )
+    result = do_import(database, write_csv(tmp_path / "c.csv", [code]), today=dt.date(2026, 12, 7))
+    assert not result.errors, result.errors
+    with database.session() as session:
+        stage = session.scalars(sa.select(Stage)).one()
+        reasons = session.scalars(
+            sa.select(DueDateChange.reason).where(
+                DueDateChange.stage_id == stage.id, DueDateChange.field == "due"
+            )
+        ).all()
+    # 10 working days after the acknowledgement on Mon 8 Jun 2026 (6.3): Mon 22 Jun, not
+    # 29 Jun with the 5 suspended days added.
+    assert (stage.due_on, stage.suspended_days, stage.undated_suspended_days) == (
+        dt.date(2026, 6, 22),
+        0,
+        0,
+    )
+    assert len(reasons) == 1 and "The file gave 5 working days suspended" in reasons[0]
+    assert "is never suspended, so they do not move the due date" in reasons[0]
+
+
 def test_imported_adult_complaints_are_well_founded_by_their_response(
     tmp_path: Path, any_database: Database
 ) -> None:
