@@ -402,6 +402,21 @@ def _extend(
 ) -> int:
     stage = _stage(stage)
     assert data.working_days is not None  # required: checked by perform
+    if (
+        stage.due_on is not None
+        and data.on > stage.due_on
+        and not any(s.ends_on is None for s in stage.suspensions)
+    ):
+        # More time is agreed, and the complainant told, before the response is due
+        # (the Complaint Handling Code, 5.5 and 6.4): afterwards the response is late,
+        # and an extension would hide it.
+        raise ValidationError(
+            f"The response was due on {format_date(stage.due_on)}: an extension must be "
+            f"agreed by then, and {format_date(data.on)} is later. If it was agreed in "
+            "time, give the day it was agreed; if not, the response is late: record it "
+            "when it is sent.",
+            "on",
+        )
     clock.extend_clock(
         session,
         stage.id,

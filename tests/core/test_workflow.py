@@ -39,6 +39,7 @@ from crm_desktop.domain.enums import (
     StageCode,
     SuspensionReason,
 )
+from crm_desktop.domain.formatting import format_date
 from crm_desktop.domain.workflow import (
     ACTION_FORMS,
     ENDING_OUTCOMES,
@@ -879,6 +880,40 @@ def test_bad_action_input_is_refused_and_nothing_changes(
     if action != Action.ACKNOWLEDGE:
         driver.do(handle, Action.ACKNOWLEDGE, ActionInput(on=dt.date(2024, 3, 4)))
     refused(driver, handle, action, message, data=data, prepare=False)
+
+
+def test_an_extension_is_agreed_by_the_day_the_response_is_due(driver: Driver) -> None:
+    """More time is agreed before the response is due (the Complaint Handling Code, 5.5
+    and 6.4: the complainant is told before the timescale runs out): an extension dated
+    after the due date would hide a late response, so it is refused."""
+    handle = driver.create(CHILDREN)
+    driver.do(handle, Action.ACKNOWLEDGE, ActionInput(on=dt.date(2024, 3, 4)))
+
+    def due() -> dt.date:
+        with driver.db.session() as session:
+            case = session.get(Case, handle.case_id)
+            assert case is not None and case.current_stage_id is not None
+            stage = session.get(Stage, case.current_stage_id)
+            assert stage is not None and stage.due_on is not None
+            return stage.due_on
+
+    first = due()
+    driver.do(
+        handle,
+        Action.EXTEND,
+        ActionInput(on=first, working_days=5, reason="Waiting for the school's records"),
+    )
+    extended = due()
+    assert extended > first
+    refused(
+        driver,
+        handle,
+        Action.EXTEND,
+        f"The response was due on {format_date(extended)}: an extension must be agreed by then",
+        data=ActionInput(on=extended + dt.timedelta(days=1), working_days=2, reason="More records"),
+        prepare=False,
+    )
+    assert due() == extended
 
 
 def test_a_stage_cannot_close_before_it_started(driver: Driver) -> None:
