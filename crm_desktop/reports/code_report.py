@@ -80,6 +80,21 @@ def _share(part: int, whole: int) -> Cell:
     return Cell(100.0 * part / whole if whole else None, Format.PERCENT)
 
 
+def _late_responses(m: cf.StageMeasures) -> str:
+    """Which responses came after the stage's working days: late, or within an extension
+    made under 6.4 (later than the working days, but in the time the complainant was
+    told)."""
+    late = set(m.after_extension)
+    extended = [r for r in m.responded_late if r not in late]
+    if not extended:
+        return f"Stage {m.stage} responded late: {', '.join(m.responded_late)}."
+    after = f"; late: {', '.join(m.after_extension)}" if m.after_extension else ""
+    return (
+        f"Stage {m.stage} responded after {m.limit} working days: "
+        f"{', '.join(m.responded_late)} (within an extension: {', '.join(extended)}{after})."
+    )
+
+
 def _performance_table(
     rules: cf.ProcedureRules,
     figures: dict[str, cf.StageMeasures | None],
@@ -142,11 +157,7 @@ def _performance_table(
         f"Stage {m.stage} acknowledged late: {', '.join(m.acknowledged_late)}."
         for m in both
         if m and m.acknowledged_late
-    ] + [
-        f"Stage {m.stage} responded late: {', '.join(m.responded_late)}."
-        for m in both
-        if m and m.responded_late
-    ]
+    ] + [_late_responses(m) for m in both if m and m.responded_late]
     return Table(
         key=f"code_performance_{rules.key}",
         title=f"{rules.name} ({rules.cases_described})",

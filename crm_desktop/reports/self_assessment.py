@@ -179,7 +179,11 @@ def _measured(kind: Measure, figures: StageMeasures | None) -> Measured:
             f"{met} of {n} responses within {figures.limit} working days of the "
             f"acknowledgement ({_share(met, n)})"
         )
-        return Measured(n, met, missed, text + _missed_text(missed, "late"))
+        late = set(figures.after_extension)
+        extended = [r for r in missed if r not in late]
+        text += _missed_text(figures.after_extension, "late")
+        text += _missed_text(extended, "later, within an extension (6.4)")
+        return Measured(n, met, missed, text)
     n = figures.extended
     longer = figures.extended_beyond_limit
     missed = figures.beyond_without_good_reason

@@ -93,6 +93,13 @@ def test_each_procedure_is_measured_by_its_own_rules_and_the_report_says_so(
     assert _rows(old)["Acknowledged within 3 working days"] == ["0", "–"]
     assert _rows(old)["Acknowledgements due"] == ["0", "–"]
     assert "Stage 1 responded late: COR-2026-F." in old.notes
+    # B answered after 10 working days, but within the extension it was given (6.4):
+    # not listed as late.
+    assert (
+        "Stage 1 responded after 10 working days: COR-2026-B (within an extension: "
+        "COR-2026-B)." in new.notes
+    )
+    assert not any("responded late" in note for note in new.notes)
     rows = _rows(new)
     assert new.title == (
         "Complaint Handling Code (Local Government and Social Care Ombudsman) "

@@ -15,7 +15,7 @@ from crm_desktop.db.database import Database
 from crm_desktop.db.models_code import CodeSelfAssessment, CodeSelfAssessmentChange
 from crm_desktop.domain.access import Actor
 from crm_desktop.domain.code_provisions import PROVISIONS, SECTIONS
-from crm_desktop.domain.enums import UserRole
+from crm_desktop.domain.enums import StageCode, UserRole
 from crm_desktop.domain.financial_year import FinancialYear
 from crm_desktop.errors import ConflictError, PermissionRefused, ValidationError
 from crm_desktop.operations import code, run_operation
@@ -76,6 +76,35 @@ def test_before_it_is_due_an_acknowledgement_is_not_counted(cases: Database) -> 
     assert early is not None and early.acknowledgements_due == 3
 
 
+def test_an_acknowledgement_counts_in_the_year_it_was_due(cases: Database) -> None:
+    """Received Thu 25 Mar 2027 and acknowledged that day, answered Wed 31 Mar: the
+    acknowledgement was due on the 5th working day after receipt, Mon 5 Apr 2027 (Good
+    Friday 26 Mar and Easter Monday 29 Mar are not working days), so it counts in
+    2027/28, though the stage closed in 2026/27, where its response counts."""
+    from tests.code_cases import _case, _stage
+
+    def late_march(session: sa.orm.Session) -> None:
+        case = _case(session, "COR-2027-E", dt.date(2027, 3, 25))
+        _stage(session, case, 1, StageCode.STAGE_1, started=dt.date(2027, 3, 25),
+               acknowledged=dt.date(2027, 3, 25), closed=dt.date(2027, 3, 31))  # fmt: skip
+
+    cases.write(late_march)
+    with cases.session() as session:
+        keys = code_keys(corporate_procedures(session))
+        facts = {
+            year: stage_facts(session, FinancialYear(year).start, FinancialYear(year).end)
+            for year in (2026, 2027)
+        }
+    next_year = measure(facts[2027], 2027, keys, "1", dt.date(2027, 4, 30))
+    assert next_year is not None
+    assert (next_year.acknowledgements_due, next_year.acknowledged_in_time) == (1, 1)
+    assert next_year.responses == 0
+    this_year = measure(facts[2026], 2026, keys, "1", dt.date(2027, 4, 30))
+    assert this_year is not None
+    assert this_year.acknowledgements_due == 4  # A, B, C, D: not E
+    assert "COR-2027-E" not in this_year.responded_late and this_year.responses == 4
+
+
 def test_the_checklist_lists_every_provision_pre_filled_with_the_figures(
     cases: Database,
 ) -> None:
@@ -96,7 +125,8 @@ def test_the_checklist_lists_every_provision_pre_filled_with_the_figures(
     respond = assessment.row("6.3")
     assert respond.measured is not None
     assert respond.measured.text == (
-        "2 of 3 responses within 10 working days of the acknowledgement (66.7%); late: COR-2026-B"
+        "2 of 3 responses within 10 working days of the acknowledgement (66.7%); later, "
+        "within an extension (6.4): COR-2026-B"
     )
     extend = assessment.row("6.4")
     assert extend.measured is not None
