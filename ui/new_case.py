@@ -111,6 +111,8 @@ class NewCaseDialog(KeepsTypedWork):
         scroll.setWidgetResizable(True)
         scroll.setAccessibleName("New case")
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Tab goes through the form's fields, never to the scroll area holding them.
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         page = QWidget(scroll)
         scroll.setWidget(page)
         outer.addWidget(scroll, 1)
@@ -316,6 +318,13 @@ class NewCaseDialog(KeepsTypedWork):
         )
         editor = PointEditor(len(self.point_editors) + 1, natures, self)
         editor.remove.clicked.connect(lambda: self._remove_point(editor))
+        # Made after the buttons, a new point would come after Cancel in the Tab order:
+        # it goes after the last point (or Staff named), before "Add a complaint point".
+        before = self.point_editors[-1].remove if self.point_editors else self.named_staff
+        QWidget.setTabOrder(before, editor.nature)
+        QWidget.setTabOrder(editor.nature, editor.description)
+        QWidget.setTabOrder(editor.description, editor.remove)
+        QWidget.setTabOrder(editor.remove, self.add_point_button)
         self.point_editors.append(editor)
         self.points_layout.insertWidget(self.points_layout.count() - 1, editor)
         return editor
