@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from crm_desktop.domain.enums import Procedure
 from crm_desktop.domain.financial_year import FinancialYear
+from crm_desktop.domain.formatting import format_date
 from crm_desktop.operations import reports
 from crm_desktop.operations.core import Change
 from crm_desktop.operations.policy import Permission
@@ -555,7 +556,26 @@ class ReportsPage(Page):
         form.addRow(self.export_error)
         return box
 
+    def _export_dates_problem(self) -> str | None:
+        """What is wrong with the export's dates, said as what to do; None when nothing."""
+        if self.export_all_dates.isChecked():
+            return None
+        start, end = from_qdate(self.export_from.date()), from_qdate(self.export_to.date())
+        if end < start:
+            return (
+                f"Set the 'to' date on or after the 'from' date ({format_date(start)}), "
+                "or tick 'Every case, whenever received'."
+            )
+        return None
+
     def choose_export(self) -> None:
+        # The dates are checked before asking where to save: not after a file is chosen.
+        show_error(self.export_error, "")
+        problem = self._export_dates_problem()
+        if problem:
+            show_error(self.export_error, problem)
+            self.export_to.setFocus()
+            return
         what, suffix = self.export_what.currentData(), self.export_format.currentData()
         kind = "CSV files (*.csv)" if suffix == ".csv" else "Excel workbooks (*.xlsx)"
         name = f"{what}-{self.context.today().isoformat()}{suffix}"
@@ -572,12 +592,13 @@ class ReportsPage(Page):
             return
         show_error(self.export_error, "")
         what = str(self.export_what.currentData())
+        problem = self._export_dates_problem()
+        if problem:
+            show_error(self.export_error, problem)
+            return
         start = end = None
         if not self.export_all_dates.isChecked():
             start, end = from_qdate(self.export_from.date()), from_qdate(self.export_to.date())
-            if end < start:
-                show_error(self.export_error, "The 'to' date is before the 'from' date.")
-                return
 
         def done(count: int) -> None:
             self.export_progress.finish()

@@ -274,7 +274,32 @@ def test_exports_with_a_date_range(page: ReportsPage, tmp_path: Path) -> None:
     page.export_all_dates.setChecked(False)
     page.export_to.setDate(page.export_from.date().addDays(-1))
     page.export_to_file(tmp_path / "never.csv")
-    assert "before" in page.export_error.text() and not (tmp_path / "never.csv").exists()
+    assert "Set the 'to' date on or after" in page.export_error.text()
+    assert not (tmp_path / "never.csv").exists()
+
+
+def test_export_dates_are_checked_before_asking_where_to_save(
+    page: ReportsPage, tmp_path: Path
+) -> None:
+    asked: list[object] = []
+
+    def ask(*args: object) -> str:
+        asked.append(args)
+        return str(tmp_path / "never.csv")
+
+    page.ask_save_path = ask  # type: ignore[assignment]
+    page.export_from.setDate(page.export_from.date().fromString("2024-04-01", "yyyy-MM-dd"))
+    page.export_to.setDate(page.export_to.date().fromString("2024-03-31", "yyyy-MM-dd"))
+    page.choose_export()
+    assert asked == []  # no Save dialog for an export that cannot be made
+    assert page.export_error.text() == (
+        "Set the 'to' date on or after the 'from' date (1 Apr 2024), "
+        "or tick 'Every case, whenever received'."
+    )
+    assert not (tmp_path / "never.csv").exists()
+    page.export_to.setDate(page.export_to.date().fromString("2025-03-31", "yyyy-MM-dd"))
+    page.choose_export()
+    assert len(asked) == 1 and page.export_error.text() == ""
 
 
 def test_baseline_template_and_load_with_errors_listed(
