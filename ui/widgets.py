@@ -478,10 +478,23 @@ def table_view(
     def fit_columns() -> None:
         if model.rowCount():
             view.resizeColumnsToContents()
+        else:
+            fit_headings(view)
 
     if fit:
         model.modelReset.connect(fit_columns)
+        fit_headings(view)  # an empty list shows its headings whole, not cut short
     return view
+
+
+def fit_headings(view: QTableView) -> None:
+    """Widen each column of ``view`` to its heading where it is narrower: with no rows
+    to size them by, headings such as "Enquiry received" were cut to "Enquiry rec…"."""
+    header = view.horizontalHeader()
+    for column in range(header.count()):
+        wanted = header.sectionSizeHint(column)
+        if header.sectionSize(column) < wanted:
+            header.resizeSection(column, wanted)
 
 
 def compact_combo(combo: QComboBox, characters: int = 18) -> QComboBox:

@@ -51,3 +51,29 @@ def test_the_access_log_heading_says_no_utc(qtbot, manager_context) -> None:  # 
     qtbot.addWidget(page)
     heading = page.log_model.headerData(0, Qt.Orientation.Horizontal)
     assert heading == "Opened"
+
+
+def test_an_empty_list_shows_its_column_headings_whole(qtbot, manager_context) -> None:  # type: ignore[no-untyped-def]
+    """With no rows to size the columns by, each is still as wide as its heading."""
+    from ui.admin_page import AdminPage, UsersSection
+    from ui.queues_page import OmbudsmanPage
+
+    page = OmbudsmanPage(manager_context)
+    qtbot.addWidget(page)
+    page.resize(911, 512)
+    page.show()
+    page.activate()
+    assert page.stages_model.rowCount() == 0
+    for view in (page.stages_view, page.remedies_view):
+        header = view.horizontalHeader()
+        for column in range(header.count()):
+            assert header.sectionSize(column) >= header.sectionSizeHint(column), (
+                view.model().headerData(column, Qt.Orientation.Horizontal)
+            )
+    admin = AdminPage(manager_context)
+    qtbot.addWidget(admin)
+    admin.activate()
+    users = next(s for s in admin.sections if isinstance(s, UsersSection))
+    users.model.set_rows([])
+    header = users.view.horizontalHeader()
+    assert all(header.sectionSize(c) >= header.sectionSizeHint(c) for c in range(header.count()))
