@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QTableView,
     QVBoxLayout,
     QWidget,
     QWizard,
@@ -65,6 +66,19 @@ def _show(bar: QProgressBar, done: int, total: int) -> None:
     """How far the work has got (a busy bar while the total is not known)."""
     bar.setRange(0, max(total, 0))
     bar.setValue(done)
+
+
+def _wrap_reasons(view: QTableView) -> None:
+    """A list of errors whose Reason wraps onto as many lines as it needs: with rows of
+    a fixed height, word wrap alone still cut a long reason short with "…"."""
+    view.setWordWrap(True)
+    header = view.verticalHeader()
+    header.setMinimumSectionSize(header.defaultSectionSize())  # a line keeps its room
+    view.model().modelReset.connect(view.resizeRowsToContents)
+    # The Reason column takes the width left: rows are measured again when it changes.
+    view.horizontalHeader().sectionResized.connect(
+        lambda column, _old, _new: view.resizeRowsToContents() if column == 2 else None
+    )
 
 
 def _note(text: str, parent: QWidget) -> QLabel:
@@ -184,7 +198,7 @@ class CheckPage(QWizardPage):
         )
         self.errors_model.setObjectName("ImportErrors")
         self.errors_view = table_view(self.errors_model, "Errors in the file", self)
-        self.errors_view.setWordWrap(True)
+        _wrap_reasons(self.errors_view)
         layout.addWidget(self.errors_view, 2)
         self.errors_view.setVisible(False)
 
@@ -244,7 +258,8 @@ class CheckPage(QWizardPage):
             self.errors_view.setVisible(True)
             self.counts_view.setVisible(False)
             self.verdict.setText(
-                f"{count:,} error{'s' * (count != 1)} in the file ({result.rows:,} rows read). "
+                f"{count:,} error{'s' * (count != 1)} in the file "
+                f"({result.rows:,} row{'s' * (result.rows != 1)} read). "
                 "Nothing can be imported until every one is put right: correct the file and "
                 "choose it again, or tick an option above if it fits."
             )
@@ -308,6 +323,7 @@ class ImportPage(QWizardPage):
             self,
         )
         self.errors_view = table_view(self.errors_model, "Errors found when importing", self)
+        _wrap_reasons(self.errors_view)
         self.errors_view.setVisible(False)
         layout.addWidget(self.errors_view, 1)
         layout.addStretch(1)

@@ -757,3 +757,34 @@ def test_the_one_click_report_works_on_a_new_profile_without_a_documents_folder(
     assert page.report_error.text() == ""
     (made,) = documents.iterdir()
     assert made.name == "annual-report-2024-25.pdf" and page.opened == [made]  # type: ignore[attr-defined]
+
+
+def test_a_file_of_one_bad_row_shows_the_whole_reason(
+    qtbot,  # type: ignore[no-untyped-def]
+    page: ReportsPage,
+    cases: Database,
+    tmp_path: Path,
+) -> None:
+    """The Reason wraps onto as many lines as it needs, never cut with "…", on a
+    window the size of a 1366x768 screen at 150%; one row read is "1 row"."""
+    bad = tmp_path / "one.csv"
+    lines = EXAMPLE.read_text(encoding="utf-8-sig").splitlines()
+    bad.write_text(
+        "\n".join([lines[0], lines[1].replace("2021-04-06", "06/13/2021", 1)]), encoding="utf-8"
+    )
+    wizard = _wizard(qtbot, page, bad)
+    wizard.resize(700, 500)
+    wizard.show()
+    qtbot.wait(1)
+    check = wizard.check_page
+    assert "(1 row read)" in check.verdict.text()
+    view = check.errors_view
+    assert check.errors_model.rowCount() >= 1
+    # A Reason column narrower than the reason (a longer reason, a smaller window).
+    view.horizontalHeader().setStretchLastSection(False)
+    view.setColumnWidth(
+        2, view.fontMetrics().horizontalAdvance(check.errors_model.rows[0].reason) // 3
+    )
+    for row in range(check.errors_model.rowCount()):
+        assert view.rowHeight(row) >= view.sizeHintForRow(row)
+    assert view.rowHeight(0) > view.verticalHeader().defaultSectionSize()
