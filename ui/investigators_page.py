@@ -14,6 +14,7 @@ dialog, ``ui.assign_dialog``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -66,11 +67,22 @@ def money(pence: int | None) -> str:
     return "" if pence is None else f"£{pence / 100:,.2f}"
 
 
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+
+
 def parse_money(text: str, what: str) -> int | None:
     """Pounds as typed ("350", "£350.00", "1,200.50") to pence; blank is no fee."""
-    cleaned = text.strip().replace("£", "").replace(",", "")
+    cleaned = text.strip().replace("£", "").strip()
     if not cleaned:
         return None
+    if "," in cleaned:
+        # A comma only between thousands: "1,2,3" is not £123.00.
+        if not _THOUSANDS.fullmatch(cleaned):
+            raise ValueError(
+                f"Enter the {what} in pounds, with commas only between thousands: "
+                "for example 1,250.00 or 1250."
+            )
+        cleaned = cleaned.replace(",", "")
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
