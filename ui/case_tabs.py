@@ -995,8 +995,8 @@ class TimelineTab(QWidget):
         )
         layout = QVBoxLayout(self)
         self.timeline_empty = QLabel(
-            "No events are recorded for this case yet. (Cases made as demo data or loaded "
-            "from an old system have no history from before they arrived here.)",
+            "Nothing is recorded on this case's timeline yet. A case brought in from an "
+            "earlier system shows only what has happened since it was brought in.",
             self,
         )
         self.timeline_empty.setWordWrap(True)

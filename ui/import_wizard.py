@@ -93,8 +93,9 @@ class FilePage(QWizardPage):
         self.setObjectName("ImportFilePage")
         self.setTitle("Choose the file")
         self.setSubTitle(
-            "A CSV (UTF-8) or XLSX file in the import format: one row per stage of a case, "
-            "with a header row. Nothing is imported until you have seen what the file holds."
+            "A CSV file or an Excel workbook in the import format: one row per stage of a "
+            "case, with a header row. Nothing is imported until you have seen what the file "
+            "holds."
         )
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
@@ -148,13 +149,13 @@ class CheckPage(QWizardPage):
         self._job: Job | None = None
         layout = QVBoxLayout(self)
         self.skip_existing = QCheckBox(
-            "Skip cases whose reference is already in the database (leave them as they are)",
+            "Skip cases whose reference is already in the program (leave them as they are)",
             self,
         )
         self.skip_existing.setObjectName("SkipExisting")
         self.add_missing = QCheckBox(
             "Add directorates, service areas, teams, natures and service categories the file "
-            "names but the database does not have",
+            "names but the program does not have yet",
             self,
         )
         self.add_missing.setObjectName("AddMissingReferenceData")
@@ -241,13 +242,15 @@ class CheckPage(QWizardPage):
         details: list[str] = []
         if result.added_reference_data:
             details.append(
-                "New reference data to add: " + "; ".join(result.added_reference_data) + "."
+                "To add to the lists of service areas, natures and the like: "
+                + "; ".join(result.added_reference_data)
+                + "."
             )
         if result.skipped:
             shown = ", ".join(result.skipped[:20])
             more = len(result.skipped) - 20
             details.append(
-                f"Already in the database, skipped ({len(result.skipped):,}): {shown}"
+                f"Already in the program, skipped ({len(result.skipped):,}): {shown}"
                 + (f" and {more:,} more" if more > 0 else "")
                 + "."
             )
@@ -379,7 +382,7 @@ class ImportPage(QWizardPage):
             self.errors_view.setVisible(True)
             show_error(
                 self.message,
-                "Nothing was imported: the database changed since the file was checked. "
+                "Nothing was imported: someone changed the cases since the file was checked. "
                 "Run the import again.",
             )
             self.summary.setText("")

@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 
 from crm_desktop.domain.formatting import format_date
 from crm_desktop.errors import UserFacingError
+from crm_desktop.logs import log_file
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 ROW_ROLE = Qt.ItemDataRole.UserRole + 2  # the plain row object behind a table row
@@ -169,12 +170,15 @@ def local_time_text(moment: dt.datetime) -> str:
 
 
 def error_text(exc: BaseException, doing: str) -> str:
-    """What to tell the user about a failure: their error's own words, or a bug's class."""
+    """What to tell the user about a failure: their error's own words; for a bug in the
+    program, what happened in plain words and where IT finds the details (the runner
+    logs the traceback), never the error's class or Python's own message."""
     if isinstance(exc, UserFacingError):
         return exc.message
     return (
-        f"Something went wrong {doing} ({exc.__class__.__name__}: {exc}). Nothing was saved. "
-        "Try again; if it keeps happening, tell IT."
+        f"Something went wrong in the program while {doing}, so it was not finished. Nothing was "
+        "saved. Try again; if it keeps happening, tell IT: the details are in the "
+        f"program's log, {log_file()}."
     )
 
 

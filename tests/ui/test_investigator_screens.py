@@ -268,6 +268,8 @@ def test_assign_dialog_shows_every_verdict_with_reasons_and_rules(
     assert roles == [IO.value, IP.value]  # what children's Stage 2 appoints
     dialog.role.setCurrentIndex(dialog.role.findData(IP.value))
 
+    heading = dialog.candidates_model.headerData(1, Qt.Orientation.Horizontal)
+    assert heading == "Can act?"  # in an officer's words, not "Verdict"
     verdicts = dict(
         zip(_texts(dialog.candidates_model, 0), _texts(dialog.candidates_model, 1), strict=True)
     )
