@@ -56,6 +56,7 @@ from ui.widgets import (
     from_qdate,
     table_view,
     tone_style,
+    with_mnemonic,
 )
 
 
@@ -89,6 +90,7 @@ class Section(QWidget):
         self.context = context
         self.current_id: Any = None
         self.keep_typing = False
+        self.keys = {"s"}  # Alt-keys the section's buttons hold: S, Save changes
         self.setObjectName(self.name.title().replace(" ", "") + "Section")
         layout = QVBoxLayout(self)
         self.model = RowsModel(columns, self)
@@ -113,7 +115,7 @@ class Section(QWidget):
         self.editor_form = QFormLayout(self.editor)
         layout.addWidget(self.editor)
         self.build_editor(self.editor_form)
-        self.save_button = QPushButton("Save changes", self.editor)
+        self.save_button = QPushButton("&Save changes", self.editor)
         self.save_button.setObjectName("AdminSaveButton")
         self.save_button.clicked.connect(self.save)
         self.editor_form.addRow("", self.save_button)
@@ -447,7 +449,7 @@ class ClosureDaysSection(Section):
             parent,
         )
         self.editor.setTitle("Remove the selected closure day")
-        self.save_button.setText("Remove it")
+        self.save_button.setText("&Remove it")
         adder, said = self.add_box("Add a council closure day")
         outer = QVBoxLayout(adder)
         form = QHBoxLayout()
@@ -819,7 +821,7 @@ class UsersSection(Section):
         self.new_windows.setAccessibleName("New user's Windows account")
         self.new_windows.setPlaceholderText("DOMAIN\\username (optional)")
         form.addRow("Windows account", self.new_windows)
-        add = QPushButton("Add user", adder)
+        add = QPushButton(with_mnemonic("Add user", self.keys), adder)
         add.setObjectName("AddUserButton")
         add.clicked.connect(self.add)
         form.addRow("", add)
@@ -884,7 +886,7 @@ class UsersSection(Section):
         self.edit_confirm.setEchoMode(QLineEdit.EchoMode.Password)
         self.edit_confirm.setAccessibleName("New password again")
         self.edit_confirm.setPlaceholderText("Again")
-        set_password = QPushButton("Set password", password)
+        set_password = QPushButton(with_mnemonic("Set password", self.keys), password)
         set_password.clicked.connect(self.set_password)
         box.addWidget(self.edit_password, 1)
         box.addWidget(self.edit_confirm, 1)

@@ -58,6 +58,7 @@ from ui.widgets import (
     selected_row,
     show_error,
     table_view,
+    with_mnemonic,
 )
 
 # --------------------------------------------------------------------------- money
@@ -532,16 +533,17 @@ class InvestigatorsPage(Page):
         layout.addWidget(self.error)
 
         buttons = QHBoxLayout()
-        self.add_button = QPushButton("Add person…", self)
+        keys: set[str] = set()
+        self.add_button = QPushButton(with_mnemonic("Add person…", keys), self)
         self.add_button.setObjectName("AddPoolMemberButton")
         self.add_button.clicked.connect(self.add_member)
-        self.edit_button = QPushButton("Edit…", self)
+        self.edit_button = QPushButton(with_mnemonic("Edit…", keys), self)
         self.edit_button.setObjectName("EditPoolMemberButton")
         self.edit_button.clicked.connect(self.edit_member)
         self.availability_button = QPushButton("Availability…", self)
         self.availability_button.setObjectName("AvailabilityButton")
         self.availability_button.clicked.connect(self.edit_availability)
-        self.fees_button = QPushButton("Fees…", self)
+        self.fees_button = QPushButton(with_mnemonic("Fees…", keys), self)
         self.fees_button.setObjectName("FeesButton")
         self.fees_button.clicked.connect(self.edit_fees)
         for button in (

@@ -40,6 +40,7 @@ from ui.widgets import (
     from_qdate,
     known_date,
     show_error,
+    with_mnemonic,
 )
 
 GRADES = (StageCode.LOW, StageCode.MODERATE_HIGH, StageCode.INFORMAL)
@@ -213,7 +214,9 @@ class NewCaseDialog(KeepsTypedWork):
         self.points_layout = QVBoxLayout(points)
         self.points_layout.setContentsMargins(0, 0, 0, 0)
         self.point_editors: list[PointEditor] = []
-        self.add_point_button = QPushButton("Add a complaint point", points)
+        # Alt-keys: Cancel holds C.
+        keys = {"c"}
+        self.add_point_button = QPushButton(with_mnemonic("Add a complaint point", keys), points)
         self.add_point_button.setObjectName("AddPointButton")
         self.add_point_button.clicked.connect(lambda: self.add_point())
         self.points_layout.addWidget(self.add_point_button, 0, Qt.AlignmentFlag.AlignLeft)
@@ -223,7 +226,7 @@ class NewCaseDialog(KeepsTypedWork):
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
         )
         self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setText("Record the case")
+        self.save_button.setText(with_mnemonic("Record the case", keys))
         self.save_button.setObjectName("RecordCaseButton")
         self.save_button.setEnabled(False)
         buttons.accepted.connect(self.submit)

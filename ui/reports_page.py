@@ -66,6 +66,7 @@ from ui.widgets import (
     scrolled,
     show_error,
     table_view,
+    with_mnemonic,
 )
 
 PROCEDURE_CHOICES: tuple[tuple[str, str], ...] = (
@@ -128,6 +129,7 @@ class ReportsPage(Page):
         self._commentary_dirty = False
         self._filling = False
         self._chosen_pdf = False  # the user chose the PDF's name: keep it
+        self.keys: set[str] = set()  # Alt-keys the page's buttons hold
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -198,7 +200,7 @@ class ReportsPage(Page):
         self.with_html.setObjectName("ReportWithHtml")
         form.addRow("", self.with_html)
         buttons = QHBoxLayout()
-        self.make_button = QPushButton("Make the PDF", box)
+        self.make_button = QPushButton(with_mnemonic("Make the PDF", self.keys), box)
         self.make_button.setObjectName("MakeReportButton")
         self.make_button.setDefault(True)
         self.make_button.setToolTip(
@@ -541,7 +543,7 @@ class ReportsPage(Page):
         dates_row.addWidget(self.export_to, 1)
         form.addRow("", dates)
         self.export_all_dates.toggled.connect(lambda on: dates.setEnabled(not on))
-        self.export_button = QPushButton("Export…", box)
+        self.export_button = QPushButton(with_mnemonic("Export…", self.keys), box)
         self.export_button.setObjectName("ExportButton")
         self.export_button.clicked.connect(self.choose_export)
         self.export_button.setEnabled(self._may_report())
