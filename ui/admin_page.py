@@ -56,6 +56,7 @@ from ui.widgets import (
     from_qdate,
     table_view,
     tone_style,
+    with_mnemonic,
 )
 
 
@@ -89,6 +90,7 @@ class Section(QWidget):
         self.context = context
         self.current_id: Any = None
         self.keep_typing = False
+        self.keys = {"s"}  # Alt-keys the section's buttons hold: S, Save changes
         self.setObjectName(self.name.title().replace(" ", "") + "Section")
         layout = QVBoxLayout(self)
         self.model = RowsModel(columns, self)
@@ -101,10 +103,8 @@ class Section(QWidget):
         bar = self.view.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)  # sideways
         self.view.setMinimumHeight(header + rows + bar + 2 * self.view.frameWidth())
         layout.addWidget(self.view, 1)
-        self.message = QLabel("", self)
-        self.message.setObjectName("AdminMessage")
-        self.message.setWordWrap(True)
-        self.message.setVisible(False)
+        self._message_labels: list[QLabel] = []
+        self.message = self.message_label(self, "AdminMessage")
         layout.addWidget(self.message)
         self.reload_button = QPushButton("Reload the list, keeping what I typed", self)
         self.reload_button.setObjectName("AdminReloadButton")
@@ -115,7 +115,7 @@ class Section(QWidget):
         self.editor_form = QFormLayout(self.editor)
         layout.addWidget(self.editor)
         self.build_editor(self.editor_form)
-        self.save_button = QPushButton("Save changes", self.editor)
+        self.save_button = QPushButton("&Save changes", self.editor)
         self.save_button.setObjectName("AdminSaveButton")
         self.save_button.clicked.connect(self.save)
         self.editor_form.addRow("", self.save_button)
@@ -134,10 +134,34 @@ class Section(QWidget):
 
     # -- plumbing ----------------------------------------------------------------------
 
-    def say(self, text: str, tone: str | None = None) -> None:
-        self.message.setText(text)
-        self.message.setStyleSheet(tone_style(tone) if tone else "")
-        self.message.setVisible(bool(text))
+    def message_label(self, parent: QWidget, name: str) -> QLabel:
+        """A place for what an action says, hidden until it says something: the one at
+        the top of the section, and one in each "Add" box (below the fold on a small or
+        scaled screen, so a message at the top would go unseen)."""
+        label = QLabel("", parent)
+        label.setObjectName(name)
+        label.setWordWrap(True)
+        label.setVisible(False)
+        self._message_labels.append(label)
+        return label
+
+    def add_box(self, title: str) -> tuple[QGroupBox, QLabel]:
+        """An "Add" box and the label inside it that says how adding went."""
+        box = QGroupBox(title, self)
+        self.add_message = self.message_label(box, "AdminAddMessage")
+        return box, self.add_message
+
+    def say(self, text: str, tone: str | None = None, where: QLabel | None = None) -> None:
+        """Show ``text`` in ``where`` (the message at the top unless said), and only
+        there: a message left elsewhere from an earlier action is cleared."""
+        where = where if where is not None else self.message
+        for label in self._message_labels:
+            if label is not where:
+                label.setText("")
+                label.setVisible(False)
+        where.setText(text)
+        where.setStyleSheet(tone_style(tone) if tone else "")
+        where.setVisible(bool(text))
 
     def reload(self, keep_typing: bool = False) -> None:
         self.keep_typing = keep_typing
@@ -177,23 +201,33 @@ class Section(QWidget):
             return
         self.run(self.change(row), "Saved.")
 
-    def run(self, change: PendingOp[Any], done_text: str | Callable[[Any], str]) -> None:
+    def run(
+        self,
+        change: PendingOp[Any],
+        done_text: str | Callable[[Any], str],
+        where: QLabel | None = None,
+        then: Callable[[], None] | None = None,
+    ) -> None:
         """Run a change, then show the list again (the runner announces the change to
         the other screens); ``done_text``: what to say, or how to say it from the
-        change's result."""
+        change's result; ``where``: the label to say it in (the top one unless said);
+        ``then``: what to do once the change is made (never when it fails, so what was
+        typed stays to be put right)."""
 
         def done(result: Any) -> None:
-            self.say(done_text(result) if callable(done_text) else done_text)
+            if then is not None:
+                then()
+            self.say(done_text(result) if callable(done_text) else done_text, where=where)
             self.reload()
 
         def failed(exc: BaseException) -> None:
             if isinstance(exc, ConflictError):
-                self.say(exc.message, "amber")
+                self.say(exc.message, "amber", where)
                 self.reload_button.setVisible(True)
                 return
-            self.say(error_text(exc, "saving"), "red")
+            self.say(error_text(exc, "saving"), "red", where)
 
-        self.say("")
+        self.say("", where=where)
         change.on_done(done).on_error(failed).run()
 
 
@@ -214,8 +248,11 @@ class NaturesSection(Section):
             ],
             parent,
         )
-        adder = QGroupBox("Add a nature", self)
-        form = QHBoxLayout(adder)
+        adder, said = self.add_box("Add a nature")
+        outer = QVBoxLayout(adder)
+        form = QHBoxLayout()
+        outer.addLayout(form)
+        outer.addWidget(said)
         self.new_procedure = QComboBox(adder)
         self.new_procedure.setAccessibleName("Procedure of the new nature")
         for procedure in Procedure:
@@ -249,8 +286,12 @@ class NaturesSection(Section):
 
     def add(self) -> None:
         procedure, name = self.new_procedure.currentData(), self.new_name.text()
-        self.new_name.clear() if name.strip() else None
-        self.run(self.context.op(admin.add_nature, procedure, name), f"Added '{name.strip()}'.")
+        self.run(
+            self.context.op(admin.add_nature, procedure, name),
+            f"Added '{name.strip()}'.",
+            self.add_message,
+            self.new_name.clear,
+        )
 
 
 # ------------------------------------------------------------------------ service areas
@@ -408,9 +449,12 @@ class ClosureDaysSection(Section):
             parent,
         )
         self.editor.setTitle("Remove the selected closure day")
-        self.save_button.setText("Remove it")
-        adder = QGroupBox("Add a council closure day", self)
-        form = QHBoxLayout(adder)
+        self.save_button.setText("&Remove it")
+        adder, said = self.add_box("Add a council closure day")
+        outer = QVBoxLayout(adder)
+        form = QHBoxLayout()
+        outer.addLayout(form)
+        outer.addWidget(said)
         self.new_day = date_edit(context.today(), "Closure day", adder)
         form.addWidget(self.new_day)
         self.new_name = QLineEdit(adder)
@@ -451,6 +495,7 @@ class ClosureDaysSection(Section):
             lambda added: (
                 f"Added {date_text(day)}. {ra.stages_moved_text(added.stages_moved)}".strip()
             ),
+            self.add_message,
         )
 
 
@@ -502,7 +547,7 @@ class PoliciesSection(Section):
         )
         note.setWordWrap(True)
         _layout_of(self).addWidget(note)
-        adder = QGroupBox("Add these rules as a new version", self)
+        adder, said = self.add_box("Add these rules as a new version")
         form = QFormLayout(adder)
         self.new_name = QLineEdit(adder)
         self.new_name.setObjectName("NewPolicyName")
@@ -525,6 +570,7 @@ class PoliciesSection(Section):
         self.preview_text.setObjectName("PolicyPreview")
         self.preview_text.setWordWrap(True)
         form.addRow("", self.preview_text)
+        form.addRow("", said)
         _layout_of(self).addWidget(adder)
 
     def build_editor(self, form: QFormLayout) -> None:
@@ -592,7 +638,7 @@ class PoliciesSection(Section):
     def preview(self) -> None:
         row = self.current_row()
         if row is None:
-            self.say("Select the version the new one starts from.")
+            self.say("Select the version the new one starts from.", where=self.add_message)
             return
         day = from_qdate(self.new_from.date())
         self.context.op(policy_ops.preview_procedure_policy, row.procedure, day).on_done(
@@ -602,7 +648,7 @@ class PoliciesSection(Section):
     def add(self) -> None:
         row = self.current_row()
         if row is None:
-            self.say("Select the version the new one starts from.")
+            self.say("Select the version the new one starts from.", where=self.add_message)
             return
         day = from_qdate(self.new_from.date())
         name = self.new_name.text()
@@ -615,6 +661,7 @@ class PoliciesSection(Section):
                 self._edited_rules(row),
             ),
             f"Added '{name.strip()}' for cases received from {date_text(day)}.",
+            self.add_message,
         )
 
 
@@ -743,7 +790,7 @@ class UsersSection(Section):
             ],
             parent,
         )
-        adder = QGroupBox("Add a user", self)
+        adder, said = self.add_box("Add a user")
         form = QFormLayout(adder)
         self.new_username = QLineEdit(adder)
         self.new_username.setObjectName("NewUsername")
@@ -774,10 +821,11 @@ class UsersSection(Section):
         self.new_windows.setAccessibleName("New user's Windows account")
         self.new_windows.setPlaceholderText("DOMAIN\\username (optional)")
         form.addRow("Windows account", self.new_windows)
-        add = QPushButton("Add user", adder)
+        add = QPushButton(with_mnemonic("Add user", self.keys), adder)
         add.setObjectName("AddUserButton")
         add.clicked.connect(self.add)
         form.addRow("", add)
+        form.addRow("", said)
         _layout_of(self).addWidget(adder)
 
     def _roles(self, parent: QWidget) -> QComboBox:
@@ -838,7 +886,7 @@ class UsersSection(Section):
         self.edit_confirm.setEchoMode(QLineEdit.EchoMode.Password)
         self.edit_confirm.setAccessibleName("New password again")
         self.edit_confirm.setPlaceholderText("Again")
-        set_password = QPushButton("Set password", password)
+        set_password = QPushButton(with_mnemonic("Set password", self.keys), password)
         set_password.clicked.connect(self.set_password)
         box.addWidget(self.edit_password, 1)
         box.addWidget(self.edit_confirm, 1)
@@ -891,9 +939,17 @@ class UsersSection(Section):
             person_id=self.new_link.person_id(),
             service_area_id=self.new_link.service_area_id(),
         )
-        self.new_password.clear()
-        self.new_confirm.clear()
-        self.run(change, f"Added {username.strip().lower()} ({role_label(role).lower()}).")
+
+        def added() -> None:
+            self.new_password.clear()
+            self.new_confirm.clear()
+
+        self.run(
+            change,
+            f"Added {username.strip().lower()} ({role_label(role).lower()}).",
+            self.add_message,
+            added,
+        )
 
 
 class AdminPage(Page):

@@ -186,7 +186,7 @@ class AssignDialog(KeepsTypedWork):
         self.candidates_model = RowsModel(
             [
                 Column("Name", lambda c: c.name),
-                Column("Verdict", lambda c: VERDICT_TEXT[c.outcome]),
+                Column("Can act?", lambda c: VERDICT_TEXT[c.outcome]),
                 Column("Open appointments", lambda c: c.open_assignments, align_right=True),
                 Column("On-time record", on_time),
                 Column("Why", why),

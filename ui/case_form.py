@@ -226,10 +226,9 @@ class CaseDialog(QDialog):
         self.items_tab.fill(detail)
         self.timeline_tab.fill(detail)
         self.history_tab.fill(detail)
-        self.status.setText(
-            f"Version {detail.version}"
-            + (f", last changed by {detail.updated_by}" if detail.updated_by else "")
-        )
+        # Who changed it last, as colleagues know them (the version number is the
+        # program's own business: it stays out of sight).
+        self.status.setText(f"Last changed by {detail.updated_by}" if detail.updated_by else "")
         if not keep_typing:
             self.conflict.setVisible(False)
 

@@ -212,7 +212,8 @@ class DetailsTab(QScrollArea):
         self.late_decision.setAccessibleName("Decision on the late complaint")
         self.late_decision.setPlaceholderText("Decision on whether to consider it, and why")
         late_layout.addWidget(self.late_decision, 1)
-        self.late_button = QPushButton("Record decision", self.late_box)
+        # Alt-key: not Save details' (S, in the case window).
+        self.late_button = QPushButton(with_mnemonic("Record decision", {"s"}), self.late_box)
         self.late_button.clicked.connect(self.record_late_decision)
         late_layout.addWidget(self.late_button)
         form.addRow(self.late_box)
@@ -455,7 +456,11 @@ class PointsTab(QWidget):
         self.add_point_button.setObjectName("AddPointButton")
         self.add_point_button.clicked.connect(self.add_point)
         add_layout.addWidget(self.add_point_button)
-        self.remove_point_button = QPushButton("Remove selected point", add_box)
+        # Alt-keys: not Save details' (S, in the case window) nor this tab's others'.
+        taken = {"s", "o", "a"}  # Save details, Record outcome, Add point
+        self.remove_point_button = QPushButton(
+            with_mnemonic("Remove selected point", taken), add_box
+        )
         self.remove_point_button.setObjectName("RemovePointButton")
         self.remove_point_button.clicked.connect(self.remove_point)
         add_layout.addWidget(self.remove_point_button)
@@ -995,8 +1000,8 @@ class TimelineTab(QWidget):
         )
         layout = QVBoxLayout(self)
         self.timeline_empty = QLabel(
-            "No events are recorded for this case yet. (Cases made as demo data or loaded "
-            "from an old system have no history from before they arrived here.)",
+            "Nothing is recorded on this case's timeline yet. A case brought in from an "
+            "earlier system shows only what has happened since it was brought in.",
             self,
         )
         self.timeline_empty.setWordWrap(True)

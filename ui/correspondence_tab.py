@@ -63,6 +63,7 @@ from ui.widgets import (
     error_label,
     error_text,
     from_qdate,
+    local_time_text,
     selected_row,
     show_error,
     table_view,
@@ -78,8 +79,7 @@ CHANNEL_WORDS = {
 
 
 def _local_text(moment: dt.datetime) -> str:
-    local = moment.replace(tzinfo=dt.UTC).astimezone()
-    return f"{local:%d %b %Y %H:%M}".lstrip("0")
+    return local_time_text(moment)
 
 
 def _size_text(size: int) -> str:

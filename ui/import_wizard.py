@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QTableView,
     QVBoxLayout,
     QWidget,
     QWizard,
@@ -67,6 +68,19 @@ def _show(bar: QProgressBar, done: int, total: int) -> None:
     bar.setValue(done)
 
 
+def _wrap_reasons(view: QTableView) -> None:
+    """A list of errors whose Reason wraps onto as many lines as it needs: with rows of
+    a fixed height, word wrap alone still cut a long reason short with "…"."""
+    view.setWordWrap(True)
+    header = view.verticalHeader()
+    header.setMinimumSectionSize(header.defaultSectionSize())  # a line keeps its room
+    view.model().modelReset.connect(view.resizeRowsToContents)
+    # The Reason column takes the width left: rows are measured again when it changes.
+    view.horizontalHeader().sectionResized.connect(
+        lambda column, _old, _new: view.resizeRowsToContents() if column == 2 else None
+    )
+
+
 def _note(text: str, parent: QWidget) -> QLabel:
     label = QLabel(text, parent)
     label.setWordWrap(True)
@@ -79,8 +93,9 @@ class FilePage(QWizardPage):
         self.setObjectName("ImportFilePage")
         self.setTitle("Choose the file")
         self.setSubTitle(
-            "A CSV (UTF-8) or XLSX file in the import format: one row per stage of a case, "
-            "with a header row. Nothing is imported until you have seen what the file holds."
+            "A CSV file or an Excel workbook in the import format: one row per stage of a "
+            "case, with a header row. Nothing is imported until you have seen what the file "
+            "holds."
         )
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
@@ -134,13 +149,13 @@ class CheckPage(QWizardPage):
         self._job: Job | None = None
         layout = QVBoxLayout(self)
         self.skip_existing = QCheckBox(
-            "Skip cases whose reference is already in the database (leave them as they are)",
+            "Skip cases whose reference is already in the program (leave them as they are)",
             self,
         )
         self.skip_existing.setObjectName("SkipExisting")
         self.add_missing = QCheckBox(
             "Add directorates, service areas, teams, natures and service categories the file "
-            "names but the database does not have",
+            "names but the program does not have yet",
             self,
         )
         self.add_missing.setObjectName("AddMissingReferenceData")
@@ -184,7 +199,7 @@ class CheckPage(QWizardPage):
         )
         self.errors_model.setObjectName("ImportErrors")
         self.errors_view = table_view(self.errors_model, "Errors in the file", self)
-        self.errors_view.setWordWrap(True)
+        _wrap_reasons(self.errors_view)
         layout.addWidget(self.errors_view, 2)
         self.errors_view.setVisible(False)
 
@@ -227,13 +242,15 @@ class CheckPage(QWizardPage):
         details: list[str] = []
         if result.added_reference_data:
             details.append(
-                "New reference data to add: " + "; ".join(result.added_reference_data) + "."
+                "To add to the lists of service areas, natures and the like: "
+                + "; ".join(result.added_reference_data)
+                + "."
             )
         if result.skipped:
             shown = ", ".join(result.skipped[:20])
             more = len(result.skipped) - 20
             details.append(
-                f"Already in the database, skipped ({len(result.skipped):,}): {shown}"
+                f"Already in the program, skipped ({len(result.skipped):,}): {shown}"
                 + (f" and {more:,} more" if more > 0 else "")
                 + "."
             )
@@ -244,7 +261,8 @@ class CheckPage(QWizardPage):
             self.errors_view.setVisible(True)
             self.counts_view.setVisible(False)
             self.verdict.setText(
-                f"{count:,} error{'s' * (count != 1)} in the file ({result.rows:,} rows read). "
+                f"{count:,} error{'s' * (count != 1)} in the file "
+                f"({result.rows:,} row{'s' * (result.rows != 1)} read). "
                 "Nothing can be imported until every one is put right: correct the file and "
                 "choose it again, or tick an option above if it fits."
             )
@@ -308,6 +326,7 @@ class ImportPage(QWizardPage):
             self,
         )
         self.errors_view = table_view(self.errors_model, "Errors found when importing", self)
+        _wrap_reasons(self.errors_view)
         self.errors_view.setVisible(False)
         layout.addWidget(self.errors_view, 1)
         layout.addStretch(1)
@@ -363,7 +382,7 @@ class ImportPage(QWizardPage):
             self.errors_view.setVisible(True)
             show_error(
                 self.message,
-                "Nothing was imported: the database changed since the file was checked. "
+                "Nothing was imported: someone changed the cases since the file was checked. "
                 "Run the import again.",
             )
             self.summary.setText("")

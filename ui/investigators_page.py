@@ -14,6 +14,7 @@ dialog, ``ui.assign_dialog``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -57,6 +58,7 @@ from ui.widgets import (
     selected_row,
     show_error,
     table_view,
+    with_mnemonic,
 )
 
 # --------------------------------------------------------------------------- money
@@ -66,11 +68,22 @@ def money(pence: int | None) -> str:
     return "" if pence is None else f"£{pence / 100:,.2f}"
 
 
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+
+
 def parse_money(text: str, what: str) -> int | None:
     """Pounds as typed ("350", "£350.00", "1,200.50") to pence; blank is no fee."""
-    cleaned = text.strip().replace("£", "").replace(",", "")
+    cleaned = text.strip().replace("£", "").strip()
     if not cleaned:
         return None
+    if "," in cleaned:
+        # A comma only between thousands: "1,2,3" is not £123.00.
+        if not _THOUSANDS.fullmatch(cleaned):
+            raise ValueError(
+                f"Enter the {what} in pounds, with commas only between thousands: "
+                "for example 1,250.00 or 1250."
+            )
+        cleaned = cleaned.replace(",", "")
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
@@ -520,16 +533,17 @@ class InvestigatorsPage(Page):
         layout.addWidget(self.error)
 
         buttons = QHBoxLayout()
-        self.add_button = QPushButton("Add person…", self)
+        keys: set[str] = set()
+        self.add_button = QPushButton(with_mnemonic("Add person…", keys), self)
         self.add_button.setObjectName("AddPoolMemberButton")
         self.add_button.clicked.connect(self.add_member)
-        self.edit_button = QPushButton("Edit…", self)
+        self.edit_button = QPushButton(with_mnemonic("Edit…", keys), self)
         self.edit_button.setObjectName("EditPoolMemberButton")
         self.edit_button.clicked.connect(self.edit_member)
         self.availability_button = QPushButton("Availability…", self)
         self.availability_button.setObjectName("AvailabilityButton")
         self.availability_button.clicked.connect(self.edit_availability)
-        self.fees_button = QPushButton("Fees…", self)
+        self.fees_button = QPushButton(with_mnemonic("Fees…", keys), self)
         self.fees_button.setObjectName("FeesButton")
         self.fees_button.clicked.connect(self.edit_fees)
         for button in (

@@ -41,6 +41,7 @@ from ui.widgets import (
     from_qdate,
     known_date,
     show_error,
+    with_mnemonic,
 )
 
 GRADES = (StageCode.LOW, StageCode.MODERATE_HIGH, StageCode.INFORMAL)
@@ -113,6 +114,8 @@ class NewCaseDialog(KeepsTypedWork):
         scroll.setWidgetResizable(True)
         scroll.setAccessibleName("New case")
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Tab goes through the form's fields, never to the scroll area holding them.
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         page = QWidget(scroll)
         scroll.setWidget(page)
         outer.addWidget(scroll, 1)
@@ -213,7 +216,9 @@ class NewCaseDialog(KeepsTypedWork):
         self.points_layout = QVBoxLayout(points)
         self.points_layout.setContentsMargins(0, 0, 0, 0)
         self.point_editors: list[PointEditor] = []
-        self.add_point_button = QPushButton("Add a complaint point", points)
+        # Alt-keys: Cancel holds C.
+        keys = {"c"}
+        self.add_point_button = QPushButton(with_mnemonic("Add a complaint point", keys), points)
         self.add_point_button.setObjectName("AddPointButton")
         self.add_point_button.clicked.connect(lambda: self.add_point())
         self.points_layout.addWidget(self.add_point_button, 0, Qt.AlignmentFlag.AlignLeft)
@@ -223,7 +228,7 @@ class NewCaseDialog(KeepsTypedWork):
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
         )
         self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setText("Record the case")
+        self.save_button.setText(with_mnemonic("Record the case", keys))
         self.save_button.setObjectName("RecordCaseButton")
         self.save_button.setEnabled(False)
         buttons.accepted.connect(self.submit)
@@ -318,6 +323,13 @@ class NewCaseDialog(KeepsTypedWork):
         )
         editor = PointEditor(len(self.point_editors) + 1, natures, self)
         editor.remove.clicked.connect(lambda: self._remove_point(editor))
+        # Made after the buttons, a new point would come after Cancel in the Tab order:
+        # it goes after the last point (or Staff named), before "Add a complaint point".
+        before = self.point_editors[-1].remove if self.point_editors else self.named_staff
+        QWidget.setTabOrder(before, editor.nature)
+        QWidget.setTabOrder(editor.nature, editor.description)
+        QWidget.setTabOrder(editor.description, editor.remove)
+        QWidget.setTabOrder(editor.remove, self.add_point_button)
         self.point_editors.append(editor)
         self.points_layout.insertWidget(self.points_layout.count() - 1, editor)
         return editor

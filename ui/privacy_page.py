@@ -50,6 +50,7 @@ from ui.widgets import (
     date_text,
     error_label,
     error_text,
+    local_time_text,
     scrolled,
     selected_row,
     show_error,
@@ -94,7 +95,7 @@ def _who(entry: AccessLogEntry) -> str:
 
 
 def _opened_text(when: dt.datetime) -> str:
-    return when.strftime("%d %b %Y %H:%M")
+    return local_time_text(when)
 
 
 # Each retention action: (button label, what the reason is for, the operation, done text).
@@ -384,7 +385,7 @@ class PrivacyPage(Page):
         layout.addLayout(row)
         self.log_model = RowsModel(
             [
-                Column("Opened (UTC)", lambda e: _opened_text(e.opened_at)),
+                Column("Opened", lambda e: _opened_text(e.opened_at)),
                 Column("Case", lambda e: e.reference or f"(deleted, id {e.case_id})"),
                 Column("Who", _who),
                 Column("Role", lambda e: e.role),

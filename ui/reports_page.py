@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from crm_desktop.domain.enums import Procedure
 from crm_desktop.domain.financial_year import FinancialYear
+from crm_desktop.domain.formatting import format_date
 from crm_desktop.operations import reports
 from crm_desktop.operations.core import Change
 from crm_desktop.operations.policy import Permission
@@ -65,6 +66,7 @@ from ui.widgets import (
     scrolled,
     show_error,
     table_view,
+    with_mnemonic,
 )
 
 PROCEDURE_CHOICES: tuple[tuple[str, str], ...] = (
@@ -127,6 +129,7 @@ class ReportsPage(Page):
         self._commentary_dirty = False
         self._filling = False
         self._chosen_pdf = False  # the user chose the PDF's name: keep it
+        self.keys: set[str] = set()  # Alt-keys the page's buttons hold
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -197,7 +200,7 @@ class ReportsPage(Page):
         self.with_html.setObjectName("ReportWithHtml")
         form.addRow("", self.with_html)
         buttons = QHBoxLayout()
-        self.make_button = QPushButton("Make the PDF", box)
+        self.make_button = QPushButton(with_mnemonic("Make the PDF", self.keys), box)
         self.make_button.setObjectName("MakeReportButton")
         self.make_button.setDefault(True)
         self.make_button.setToolTip(
@@ -540,7 +543,7 @@ class ReportsPage(Page):
         dates_row.addWidget(self.export_to, 1)
         form.addRow("", dates)
         self.export_all_dates.toggled.connect(lambda on: dates.setEnabled(not on))
-        self.export_button = QPushButton("Export…", box)
+        self.export_button = QPushButton(with_mnemonic("Export…", self.keys), box)
         self.export_button.setObjectName("ExportButton")
         self.export_button.clicked.connect(self.choose_export)
         self.export_button.setEnabled(self._may_report())
@@ -555,7 +558,26 @@ class ReportsPage(Page):
         form.addRow(self.export_error)
         return box
 
+    def _export_dates_problem(self) -> str | None:
+        """What is wrong with the export's dates, said as what to do; None when nothing."""
+        if self.export_all_dates.isChecked():
+            return None
+        start, end = from_qdate(self.export_from.date()), from_qdate(self.export_to.date())
+        if end < start:
+            return (
+                f"Set the 'to' date on or after the 'from' date ({format_date(start)}), "
+                "or tick 'Every case, whenever received'."
+            )
+        return None
+
     def choose_export(self) -> None:
+        # The dates are checked before asking where to save: not after a file is chosen.
+        show_error(self.export_error, "")
+        problem = self._export_dates_problem()
+        if problem:
+            show_error(self.export_error, problem)
+            self.export_to.setFocus()
+            return
         what, suffix = self.export_what.currentData(), self.export_format.currentData()
         kind = "CSV files (*.csv)" if suffix == ".csv" else "Excel workbooks (*.xlsx)"
         name = f"{what}-{self.context.today().isoformat()}{suffix}"
@@ -572,12 +594,13 @@ class ReportsPage(Page):
             return
         show_error(self.export_error, "")
         what = str(self.export_what.currentData())
+        problem = self._export_dates_problem()
+        if problem:
+            show_error(self.export_error, problem)
+            return
         start = end = None
         if not self.export_all_dates.isChecked():
             start, end = from_qdate(self.export_from.date()), from_qdate(self.export_to.date())
-            if end < start:
-                show_error(self.export_error, "The 'to' date is before the 'from' date.")
-                return
 
         def done(count: int) -> None:
             self.export_progress.finish()

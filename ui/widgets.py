@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 
 from crm_desktop.domain.formatting import format_date
 from crm_desktop.errors import UserFacingError
+from crm_desktop.logs import log_file
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 ROW_ROLE = Qt.ItemDataRole.UserRole + 2  # the plain row object behind a table row
@@ -166,13 +167,24 @@ def date_text(day: dt.date | None) -> str:
     return format_date(day) if day else ""
 
 
+def local_time_text(moment: dt.datetime) -> str:
+    """A moment the database keeps in UTC (naive) as this computer's local date and
+    time: "4 Mar 2024 09:30", the month in English whatever the PC's language."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+    local = aware.astimezone()
+    return f"{format_date(local.date())} {local:%H:%M}"
+
+
 def error_text(exc: BaseException, doing: str) -> str:
-    """What to tell the user about a failure: their error's own words, or a bug's class."""
+    """What to tell the user about a failure: their error's own words; for a bug in the
+    program, what happened in plain words and where IT finds the details (the runner
+    logs the traceback), never the error's class or Python's own message."""
     if isinstance(exc, UserFacingError):
         return exc.message
     return (
-        f"Something went wrong {doing} ({exc.__class__.__name__}: {exc}). Nothing was saved. "
-        "Try again; if it keeps happening, tell IT."
+        f"Something went wrong in the program while {doing}, so it was not finished. Nothing was "
+        "saved. Try again; if it keeps happening, tell IT: the details are in the "
+        f"program's log, {log_file()}."
     )
 
 
@@ -476,10 +488,23 @@ def table_view(
     def fit_columns() -> None:
         if model.rowCount():
             view.resizeColumnsToContents()
+        else:
+            fit_headings(view)
 
     if fit:
         model.modelReset.connect(fit_columns)
+        fit_headings(view)  # an empty list shows its headings whole, not cut short
     return view
+
+
+def fit_headings(view: QTableView) -> None:
+    """Widen each column of ``view`` to its heading where it is narrower: with no rows
+    to size them by, headings such as "Enquiry received" were cut to "Enquiry rec…"."""
+    header = view.horizontalHeader()
+    for column in range(header.count()):
+        wanted = header.sectionSizeHint(column)
+        if header.sectionSize(column) < wanted:
+            header.resizeSection(column, wanted)
 
 
 def compact_combo(combo: QComboBox, characters: int = 18) -> QComboBox:

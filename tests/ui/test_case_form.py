@@ -66,6 +66,15 @@ def _open(qtbot, context: AppContext, case_id: int) -> CaseDialog:  # type: igno
     return dialog
 
 
+def test_the_form_says_who_changed_the_case_last_in_plain_words(  # type: ignore[no-untyped-def]
+    qtbot, context: AppContext, case_id: int
+) -> None:
+    dialog = _open(qtbot, context, case_id)
+    assert dialog.status.text() == "Last changed by Priya Raman"
+    timeline = dialog.timeline_tab.timeline_empty.text()
+    assert "demo data" not in timeline and "database" not in timeline
+
+
 def test_the_form_shows_the_case(qtbot, context: AppContext, case_id: int) -> None:  # type: ignore[no-untyped-def]
     dialog = _open(qtbot, context, case_id)
     assert dialog.heading.text().startswith("COR-2025-")

@@ -211,6 +211,12 @@ def test_parse_money() -> None:
     assert parse_money("£1,200.50", "fee") == 120050
     with pytest.raises(ValueError, match="two decimal places"):
         parse_money("1.234", "fee")
+    # Commas only between thousands.
+    assert parse_money("1,250.00", "fee") == 125000
+    assert parse_money("£ 12,345,678", "fee") == 1234567800
+    for text in ("1,2,3", "12,50", "1,2500", ",250", "1,250,", "1,,250"):
+        with pytest.raises(ValueError, match="commas only between thousands: for example 1,250"):
+            parse_money(text, "fee")
     for text in ("Infinity", "-inf", "NaN", "sNaN"):  # numbers to Decimal, not fees
         with pytest.raises(ValueError, match="Enter the fee in pounds"):
             parse_money(text, "fee")
@@ -262,6 +268,8 @@ def test_assign_dialog_shows_every_verdict_with_reasons_and_rules(
     assert roles == [IO.value, IP.value]  # what children's Stage 2 appoints
     dialog.role.setCurrentIndex(dialog.role.findData(IP.value))
 
+    heading = dialog.candidates_model.headerData(1, Qt.Orientation.Horizontal)
+    assert heading == "Can act?"  # in an officer's words, not "Verdict"
     verdicts = dict(
         zip(_texts(dialog.candidates_model, 0), _texts(dialog.candidates_model, 1), strict=True)
     )

@@ -50,7 +50,7 @@ def test_a_version_in_use_is_refused_and_a_new_one_is_previewed_and_added(  # ty
     section.preview()
     assert section.preview_text.text().startswith("Applies to no existing case (0 open cases)")
     section.add()
-    assert section.message.text() == (
+    assert section.add_message.text() == (
         "Added 'Corporate procedure 2027' for cases received from 1 Jan 2027."
     )
     assert [r.name for r in section.model.rows][-1] == "Corporate procedure 2027"

@@ -274,7 +274,32 @@ def test_exports_with_a_date_range(page: ReportsPage, tmp_path: Path) -> None:
     page.export_all_dates.setChecked(False)
     page.export_to.setDate(page.export_from.date().addDays(-1))
     page.export_to_file(tmp_path / "never.csv")
-    assert "before" in page.export_error.text() and not (tmp_path / "never.csv").exists()
+    assert "Set the 'to' date on or after" in page.export_error.text()
+    assert not (tmp_path / "never.csv").exists()
+
+
+def test_export_dates_are_checked_before_asking_where_to_save(
+    page: ReportsPage, tmp_path: Path
+) -> None:
+    asked: list[object] = []
+
+    def ask(*args: object) -> str:
+        asked.append(args)
+        return str(tmp_path / "never.csv")
+
+    page.ask_save_path = ask  # type: ignore[assignment]
+    page.export_from.setDate(page.export_from.date().fromString("2024-04-01", "yyyy-MM-dd"))
+    page.export_to.setDate(page.export_to.date().fromString("2024-03-31", "yyyy-MM-dd"))
+    page.choose_export()
+    assert asked == []  # no Save dialog for an export that cannot be made
+    assert page.export_error.text() == (
+        "Set the 'to' date on or after the 'from' date (1 Apr 2024), "
+        "or tick 'Every case, whenever received'."
+    )
+    assert not (tmp_path / "never.csv").exists()
+    page.export_to.setDate(page.export_to.date().fromString("2025-03-31", "yyyy-MM-dd"))
+    page.choose_export()
+    assert len(asked) == 1 and page.export_error.text() == ""
 
 
 def test_baseline_template_and_load_with_errors_listed(
@@ -732,3 +757,34 @@ def test_the_one_click_report_works_on_a_new_profile_without_a_documents_folder(
     assert page.report_error.text() == ""
     (made,) = documents.iterdir()
     assert made.name == "annual-report-2024-25.pdf" and page.opened == [made]  # type: ignore[attr-defined]
+
+
+def test_a_file_of_one_bad_row_shows_the_whole_reason(
+    qtbot,  # type: ignore[no-untyped-def]
+    page: ReportsPage,
+    cases: Database,
+    tmp_path: Path,
+) -> None:
+    """The Reason wraps onto as many lines as it needs, never cut with "…", on a
+    window the size of a 1366x768 screen at 150%; one row read is "1 row"."""
+    bad = tmp_path / "one.csv"
+    lines = EXAMPLE.read_text(encoding="utf-8-sig").splitlines()
+    bad.write_text(
+        "\n".join([lines[0], lines[1].replace("2021-04-06", "06/13/2021", 1)]), encoding="utf-8"
+    )
+    wizard = _wizard(qtbot, page, bad)
+    wizard.resize(700, 500)
+    wizard.show()
+    qtbot.wait(1)
+    check = wizard.check_page
+    assert "(1 row read)" in check.verdict.text()
+    view = check.errors_view
+    assert check.errors_model.rowCount() >= 1
+    # A Reason column narrower than the reason (a longer reason, a smaller window).
+    view.horizontalHeader().setStretchLastSection(False)
+    view.setColumnWidth(
+        2, view.fontMetrics().horizontalAdvance(check.errors_model.rows[0].reason) // 3
+    )
+    for row in range(check.errors_model.rowCount()):
+        assert view.rowHeight(row) >= view.sizeHintForRow(row)
+    assert view.rowHeight(0) > view.verticalHeader().defaultSectionSize()

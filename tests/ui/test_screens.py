@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 
 from crm_desktop.db.database import Database
 from crm_desktop.domain.access import Actor
@@ -432,4 +432,39 @@ def test_new_case_points_have_room_for_their_nature_and_description(
     # Tab goes from the nature to what went wrong, then to Remove.
     assert editor.nature.nextInFocusChain() is editor.description
     assert editor.description.nextInFocusChain() is editor.remove
+    dialog.reject()
+
+
+def test_new_case_tab_goes_through_the_points_before_the_buttons(
+    qtbot, context: AppContext, demo: Database
+) -> None:  # type: ignore[no-untyped-def]
+    """From Desired outcome, Tab goes to each point's nature, description and Remove
+    (points added later too), then "Add a complaint point", then the dialog's buttons:
+    never to the scroll area holding the form."""
+    from ui.new_case import NewCaseDialog
+
+    dialog = NewCaseDialog(context)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.choices is not None)
+    dialog.add_point()
+    dialog.add_point()
+    editors = dialog.point_editors
+    assert len(editors) >= 2
+    dialog.activateWindow()
+    qtbot.waitActive(dialog)
+    dialog.desired.setFocus()
+    qtbot.waitUntil(lambda: dialog.desired.hasFocus())
+    expected = [dialog.named_staff] if dialog.named_staff.isVisible() else []
+    for editor in editors:
+        expected += [editor.nature, editor.description, editor.remove]
+    expected.append(dialog.add_point_button)
+    visited = []
+    for _ in range(len(expected) + 1):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        visited.append(QApplication.focusWidget())
+    assert visited[:-1] == expected
+    last = visited[-1]
+    assert isinstance(last, QPushButton)
+    assert last.parentWidget() is dialog.save_button.parentWidget()  # Record, or Cancel
     dialog.reject()

@@ -73,7 +73,7 @@ def test_admin_adds_an_investigator_chosen_by_name_and_a_responder_with_their_ar
     users.new_password.setText(PASSWORD)
     users.new_confirm.setText(PASSWORD)
     users.add()
-    assert users.message.text() == "Added alovell (investigator)."
+    assert users.add_message.text() == "Added alovell (investigator)."
     made = _user(database, "alovell")
     assert made is not None and made.role == UserRole.INVESTIGATOR and made.person_id == ada
     row = next(r for r in users.model.rows if r.username == "alovell")
@@ -86,7 +86,7 @@ def test_admin_adds_an_investigator_chosen_by_name_and_a_responder_with_their_ar
     users.new_password.setText(PASSWORD)
     users.new_confirm.setText(PASSWORD)
     users.add()
-    assert "already signs in as alovell" in users.message.text()
+    assert "already signs in as alovell" in users.add_message.text()
     assert _user(database, "ada2") is None
 
     users.new_role.setCurrentIndex(users.new_role.findData("service responder"))
@@ -180,7 +180,7 @@ def test_an_investigator_account_needs_their_pool_record(
     users.new_password.setText(PASSWORD)
     users.new_confirm.setText(PASSWORD)
     users.add()
-    assert "record in the pool" in users.message.text()
+    assert "record in the pool" in users.add_message.text()
     assert _user(database, "nobody") is None
 
 
@@ -478,7 +478,7 @@ def test_closure_days_added_and_removed_on_the_admin_page(
     qtbot, manager_context: AppContext, database: Database
 ) -> None:  # type: ignore[no-untyped-def]
     _page, section = _add_closure_day(qtbot, manager_context, QDate(2025, 6, 4), "Staff training")
-    assert section.message.text() == "Added 4 Jun 2025."
+    assert section.add_message.text() == "Added 4 Jun 2025."
     with database.session() as session:
         assert [(r.day, r.name) for r in ra.list_closure_days(session)] == [
             (dt.date(2025, 6, 4), "Staff training")
@@ -498,7 +498,7 @@ def test_a_closure_day_says_which_running_clocks_it_moved(
 
     Driver(database).create(STARTS[1])  # corporate, received Fri 1 Mar 2024, still open
     _page, section = _add_closure_day(qtbot, manager_context, QDate(2024, 3, 5), "Office move")
-    assert section.message.text() == (
+    assert section.add_message.text() == (
         "Added 5 Mar 2024. Due dates worked out again for 1 open corporate case."
     )
     section.view.selectRow(0)
@@ -516,7 +516,7 @@ def test_an_officer_cannot_add_closure_days(qtbot, context: AppContext, database
     assert isinstance(section, ClosureDaysSection)
     section.new_name.setText("Officer's day off")
     section.add()
-    assert "cannot change reference data" in section.message.text()
+    assert "cannot change reference data" in section.add_message.text()
     with database.session() as session:
         assert ra.list_closure_days(session) == []
 

@@ -6,6 +6,7 @@ import threading
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
 
 from crm_desktop.db.database import Database
 from crm_desktop.domain.access import Actor
@@ -165,7 +166,7 @@ def test_admin_users(qtbot, manager_context: AppContext, database: Database) -> 
     users.new_password.setText("long enough 1")
     users.new_confirm.setText("long enough 1")
     users.add()
-    assert users.message.text() == "Added tom (consumer relations officer)."
+    assert users.add_message.text() == "Added tom (consumer relations officer)."
     users.view.selectRow(0)  # boss, the only manager
     users.edit_role.setCurrentIndex(users.edit_role.findData("officer"))
     users.save()
@@ -333,3 +334,53 @@ def test_every_admin_section_is_named_in_view_and_chosen_from_the_keyboard(  # t
     page.tabs.setCurrentWidget(page.mail)
     assert listed.currentRow() == names.index("Mail settings")
     assert page.mail.isVisible()
+
+
+def test_adding_a_user_says_how_it_went_in_the_add_box_on_a_small_screen(  # type: ignore[no-untyped-def]
+    qtbot, manager_context: AppContext, database: Database
+) -> None:
+    """At 1366x768 and 150% the Add box is below the fold: what adding says is shown in
+    it, beside the button, and a refused add keeps the passwords to put right."""
+    page = AdminPage(manager_context)
+    qtbot.addWidget(page)
+    page.resize(911, 512)
+    page.show()
+    page.activate()
+    users = _section(page, UsersSection)
+    assert isinstance(users, UsersSection)
+    page.tabs.setCurrentWidget(users)
+    users.new_username.setText("tom")
+    users.new_name.setText("Tom Hadley")
+    users.new_password.setText("long enough 1")
+    users.new_confirm.setText("not the same 1")
+    users.add_message.parentWidget().findChild(QPushButton, "AddUserButton").click()
+    said = users.add_message.text()
+    assert said and users.add_message.isVisible() and not users.message.isVisible()
+    # Beside the Add button, so in view wherever the officer scrolled to press it.
+    assert users.add_message.parentWidget().title() == "Add a user"
+    assert users.new_password.text() == "long enough 1"
+    assert users.new_confirm.text() == "not the same 1"
+    users.new_confirm.setText("long enough 1")
+    users.add()
+    assert users.add_message.text() == "Added tom (consumer relations officer)."
+    assert users.new_password.text() == "" and users.new_confirm.text() == ""
+    # Saving a row speaks at the top again, and the Add box's message goes.
+    users.view.selectRow(0)
+    users.save()
+    assert users.message.isVisible() and not users.add_message.isVisible()
+
+
+def test_a_refused_nature_keeps_its_name_and_says_why_in_the_add_box(  # type: ignore[no-untyped-def]
+    qtbot, manager_context: AppContext
+) -> None:
+    page = AdminPage(manager_context)
+    qtbot.addWidget(page)
+    page.activate()
+    natures = _section(page, NaturesSection)
+    assert isinstance(natures, NaturesSection)
+    existing = natures.model.rows[0]
+    natures.new_procedure.setCurrentIndex(natures.new_procedure.findData(existing.procedure))
+    natures.new_name.setText(existing.name)
+    natures.add()
+    assert natures.add_message.text() and not natures.message.text()
+    assert natures.new_name.text() == existing.name

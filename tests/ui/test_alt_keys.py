@@ -1,0 +1,105 @@
+"""The main buttons have Alt-keys, none held twice in one window, none of the menus'."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from PySide6.QtWidgets import QAbstractButton, QWidget
+
+from crm_desktop.db.database import Database
+from crm_desktop.domain.access import Actor
+from crm_desktop.domain.enums import Kind, Procedure
+from crm_desktop.services.cases import NewCase, PersonInput, PointInput, create_case
+from tests.ui.conftest import TODAY
+from ui.admin_page import AdminPage, UsersSection
+from ui.case_form import CaseDialog
+from ui.context import AppContext
+from ui.investigators_page import InvestigatorsPage
+from ui.new_case import NewCaseDialog
+from ui.notifications import NotificationsDialog
+from ui.reports_page import ReportsPage
+from ui.widgets import MENU_KEYS, alt_key
+
+
+def _check(window: QWidget, buttons: list[QAbstractButton], menus: bool = False) -> None:
+    """Each of ``buttons`` has an Alt-key; the buttons ``window`` shows hold each key once
+    (and, on a page of the main window, none of its menus')."""
+    for button in buttons:
+        assert alt_key(button.text()), button.text()
+    shown = [
+        key
+        for b in window.findChildren(QAbstractButton)
+        if b.isVisibleTo(window) and (key := alt_key(b.text()))
+    ]
+    twice = [key for key, n in Counter(shown).items() if n > 1]
+    assert not twice, shown
+    if menus:
+        assert not MENU_KEYS & set(shown), shown
+
+
+def test_new_case_buttons_have_alt_keys(qtbot, context: AppContext) -> None:  # type: ignore[no-untyped-def]
+    dialog = NewCaseDialog(context)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    _check(dialog, [dialog.save_button, dialog.add_point_button])
+    assert dialog.save_button.text() == "&Record the case"
+    dialog.reject()
+
+
+def test_admin_user_buttons_have_alt_keys(qtbot, manager_context: AppContext) -> None:  # type: ignore[no-untyped-def]
+    page = AdminPage(manager_context)
+    qtbot.addWidget(page)
+    page.show()
+    page.activate()
+    users = next(s for s in page.sections if isinstance(s, UsersSection))
+    page.tabs.setCurrentWidget(users)
+    buttons = {b.text().replace("&", ""): b for b in users.findChildren(QAbstractButton)}
+    wanted = [buttons["Save changes"], buttons["Add user"], buttons["Set password"]]
+    _check(users, wanted, menus=True)
+
+
+def test_reports_and_investigators_buttons_have_alt_keys(  # type: ignore[no-untyped-def]
+    qtbot, manager_context: AppContext
+) -> None:
+    reports = ReportsPage(manager_context)
+    qtbot.addWidget(reports)
+    reports.show()
+    _check(reports, [reports.make_button, reports.export_button], menus=True)
+    pool = InvestigatorsPage(manager_context)
+    qtbot.addWidget(pool)
+    pool.show()
+    _check(pool, [pool.add_button, pool.edit_button, pool.fees_button], menus=True)
+
+
+def test_notifications_buttons_have_alt_keys(qtbot, context: AppContext) -> None:  # type: ignore[no-untyped-def]
+    dialog = NotificationsDialog(context)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    _check(dialog, [dialog.open_button, dialog.read_button])
+
+
+def test_case_window_point_and_late_buttons_have_alt_keys(  # type: ignore[no-untyped-def]
+    qtbot, context: AppContext, database: Database, people: dict[str, Actor]
+) -> None:
+    new = NewCase(
+        kind=Kind.COMPLAINT,
+        procedure=Procedure.CORPORATE,
+        received_on=dt.date(2025, 5, 1),
+        service_area="Contact Centre",
+        directorate="COaCH",
+        summary="Bins not collected",
+        complainant=PersonInput("Ann Other"),
+        points=[PointInput("Communication", "Nobody called back")],
+    )
+    created = database.write(
+        lambda s: create_case(s, new, people["officer"], TODAY), actor="officer1"
+    )
+    dialog = CaseDialog(context, created.case_id)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.tabs.setCurrentWidget(dialog.points_tab)
+    _check(dialog, [dialog.points_tab.remove_point_button])
+    dialog.tabs.setCurrentWidget(dialog.details_tab)
+    dialog.details_tab.late_box.setVisible(True)  # shown for a late complaint
+    _check(dialog, [dialog.details_tab.late_button])
