@@ -88,12 +88,70 @@ def size_limit(session: Session) -> int:
         return DEFAULT_LIMIT
 
 
+# Programs, scripts, shortcuts and installers: what the system would run rather than
+# show, so never kept with a case and never handed to the system to open.
+RUNNABLE_TYPES = frozenset(
+    {
+        # programs and libraries
+        "exe", "com", "scr", "pif", "dll", "cpl", "sys", "drv", "ocx", "msc", "gadget",
+        # scripts
+        "bat", "cmd", "ps1", "ps1xml", "ps2", "ps2xml", "psc1", "psc2", "psd1", "psm1",
+        "msh", "msh1", "msh2", "mshxml", "msh1xml", "msh2xml", "vb", "vbs", "vbe", "js",
+        "jse", "ws", "wsf", "wsh", "wsc", "hta", "sct", "sh", "bash", "command", "py",
+        "pyw", "pyz", "pyc", "pl", "rb",
+        # shortcuts and settings that run or fetch something
+        "lnk", "url", "website", "scf", "inf", "reg", "ins", "isp", "its", "shs", "shb",
+        "settingcontent-ms", "library-ms", "search-ms", "desktop", "chm", "hlp",
+        # installers and packages
+        "msi", "msp", "mst", "msix", "msixbundle", "appx", "appxbundle", "application",
+        "appref-ms", "xbap", "jar", "jnlp", "diagcab", "app", "pkg", "deb", "rpm",
+        # Access databases and add-ins, which run their own code
+        "mde", "ade", "adp", "accde", "xll",
+        # disk images, which open as a drive whose programs run without a warning
+        "iso", "img", "vhd", "vhdx",
+    }
+)  # fmt: skip
+
+
 def display_name(name: str) -> str:
     """The last part of whatever path the user's file had, with control characters gone:
     a label for people to read, never used to find the file."""
     base = PureWindowsPath(PurePosixPath(name).name).name
     cleaned = "".join(c for c in base if unicodedata.category(c)[0] != "C").strip()
     return cleaned[:200] or "attachment"
+
+
+def file_type(name: str) -> str:
+    """A file's type as the system sees it: its last ending, in lower case, once the
+    dots and spaces Windows drops from the end of a name are gone (``"report.exe. ."``
+    is an ``exe``); ``""`` when it has none."""
+    base = PureWindowsPath(PurePosixPath(name).name).name
+    cleaned = "".join(c for c in base if unicodedata.category(c)[0] != "C").strip()
+    cleaned = cleaned.rstrip(". ")
+    stem, dot, suffix = cleaned.rpartition(".")
+    return suffix.strip().lower() if dot and stem else ""
+
+
+def runnable_type(name: str) -> str | None:
+    """The type of a file of this name if the system would run it (a program, script or
+    shortcut) rather than show it, judged by its name as given and by its display name;
+    ``None`` for anything else."""
+    for kind in (file_type(name), file_type(display_name(name))):
+        if kind in RUNNABLE_TYPES:
+            return kind
+    return None
+
+
+def refuse_runnable(name: str) -> None:
+    """Refuse to keep a program, script or shortcut with a case."""
+    kind = runnable_type(name)
+    if kind is not None:
+        raise ValidationError(
+            f"Files of type .{kind} cannot be kept with a case: they are programs or "
+            "scripts that could run on this computer. Save it as a PDF or a document and "
+            "attach that.",
+            "file",
+        )
 
 
 def _inside(store: Path, stored_name: str) -> Path:
@@ -119,6 +177,7 @@ def add_attachment(
     (nothing kept) when it is over the size limit. If the database write fails, the
     caller's rollback leaves a file nobody points at; :func:`remove_orphans` tidies it.
     """
+    refuse_runnable(original_name)
     if session.get(Case, case_id) is None:
         raise NotFound("That case no longer exists; it may have been deleted.")
     limit = size_limit(session)
@@ -214,8 +273,17 @@ def viewing_copy(stored: Path, attachment_id: int, name: str) -> Path:
 
     The store keeps files under random names without an ending, which no program knows
     how to open; the copy (in the user's temporary folder) is what the viewer gets, so
-    nothing it does can change the stored file.
+    nothing it does can change the stored file. A program, script or shortcut (kept
+    before such files were refused) is never copied out for the system to open.
     """
+    kind = runnable_type(name)
+    if kind is not None:
+        raise ValidationError(
+            f"'{display_name(name)}' is a file of type .{kind}, a program or script, so it "
+            "is not opened from here: it could run on this computer. Ask the person who "
+            "sent it for a PDF or a document instead.",
+            "file",
+        )
     folder = Path(tempfile.gettempdir()) / "crm-desktop-attachments" / str(attachment_id)
     copy = folder / display_name(name)  # a label only: no folders can come through it
     try:
