@@ -21,6 +21,7 @@ from crm_desktop.operations import attachments as ops
 from crm_desktop.operations import investigators as inv_ops
 from crm_desktop.operations import run_operation
 from crm_desktop.services.attachments import (
+    NAME_BYTES,
     AttachmentDamaged,
     add_attachment,
     display_name,
@@ -330,3 +331,57 @@ def test_an_investigators_report_is_kept_with_its_type(
     run_operation(database, ivy, TODAY, inv_ops.upload_report, assignment, report, TODAY)
     listed = run_operation(database, OFFICER, TODAY, ops.case_attachments, case_id).value
     assert [(a.name, a.content_type) for a in listed] == [(name, content_type)]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "a" * 251 + ".pdf",
+        "é" * 120 + ".pdf",
+        "😀" * 60 + ".pdf",
+        "Letter " + "ü" * 200 + ".docx",
+        "no ending " + "x" * 300,
+    ],
+)
+def test_a_long_name_keeps_its_ending_and_opens_again(
+    database: Database,
+    case_id: int,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+) -> None:
+    store = tmp_path / "store"
+    monkeypatch.setenv("CRM_ATTACHMENTS", str(store))
+    view = database.write(
+        lambda s: add_attachment(s, store, case_id, io.BytesIO(b"evidence"), name, OFFICER)
+    )
+    assert len(view.name.encode()) <= NAME_BYTES
+    ending = Path(name).suffix if len(Path(name).suffix) < 10 else ""
+    assert view.name.endswith(ending) and view.name[:3] == name[:3]
+    copy = run_operation(database, OFFICER, TODAY, ops.open_attachment, view.id).value
+    assert copy.name == view.name and copy.read_bytes() == b"evidence"
+    assert [p.name for p in copy.parent.iterdir()] == [view.name]  # no temporary left
+
+
+def test_a_long_name_kept_by_an_older_version_opens(
+    database: Database, case_id: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CRM_ATTACHMENTS", str(tmp_path / "store"))
+    letter = tmp_path / "letter.pdf"
+    letter.write_bytes(b"%PDF-1.4")
+    view = run_operation(database, OFFICER, TODAY, ops.add_attachment, case_id, letter).value
+
+    def rename(session: sa.orm.Session) -> None:  # 200 characters, 400 bytes
+        row = session.get(Attachment, view.id)
+        assert row is not None
+        row.original_name = "é" * 196 + ".pdf"
+
+    database.write(rename)
+    copy = run_operation(database, OFFICER, TODAY, ops.open_attachment, view.id).value
+    assert copy.name.endswith(".pdf") and copy.read_bytes() == b"%PDF-1.4"
+
+
+def test_names_windows_cannot_write_are_made_safe() -> None:
+    assert display_name("report.pdf. . ") == "report.pdf"
+    assert display_name("notes.txt:hidden.exe") == "notes.txt_hidden.exe"
+    assert display_name('what "they" said?.pdf') == "what _they_ said_.pdf"
