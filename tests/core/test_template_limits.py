@@ -5,6 +5,7 @@ passes the check cannot crash, or exhaust memory, when a letter is made."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 
@@ -114,3 +115,43 @@ def test_saving_refuses_a_template_that_cannot_be_filled_in(
             "Dear {{ complainant.name|xmlattr }}",
             0,
         )
+
+
+NESTED_LOOPS = (
+    "Dear {{ complainant.name }},\n"
+    "{% for a in x %}{% for b in x %}{% for c in x %}{% endfor %}{% endfor %}{% endfor %}"
+)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        NESTED_LOOPS.replace("in x", "in case.summary"),
+        NESTED_LOOPS.replace("in x", "in case.summary|list"),
+        NESTED_LOOPS.replace("in x", "in (case.summary ~ '')|list|reverse"),
+        "{% set s = case.summary|list %}" + NESTED_LOOPS.replace("in x", "in s"),
+        "{% macro f(n) %}{% if n > 0 %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}"
+        "{{ f(40) }}",
+    ],
+)
+def test_a_template_that_would_work_for_minutes_is_stopped(body: str) -> None:
+    context = rendering.sample_context(CASE_GROUPS)
+    long_summary = "The bins were not collected. " * 100  # 2,900 characters
+    context["case"] = rendering.namespace({**vars(context["case"]), "summary": long_summary})
+    for markup in (False, True):
+        started = time.monotonic()
+        with pytest.raises(TemplateProblem, match="repeats too much to be filled in"):
+            render(body, context, markup=markup)
+        assert time.monotonic() - started < 10
+
+
+def test_looping_over_a_text_field_is_refused_at_save() -> None:
+    with pytest.raises(TemplateProblem, match=r"loops over \{\{ case.summary \}\}, which is text"):
+        check_template("Subject", NESTED_LOOPS.replace("in x", "in case.summary"), CASE_GROUPS)
+
+
+def test_loops_that_do_little_work_still_render() -> None:
+    context = rendering.sample_context(["items"])
+    context["items"] = [rendering.namespace({"reference": f"COR-{n}"}) for n in range(5_000)]
+    body = "{% for item in items %}{{ loop.index }}. {{ item.reference|upper }}\n{% endfor %}"
+    assert render(body, context).count("\n") == 5_000
