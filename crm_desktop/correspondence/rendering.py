@@ -480,8 +480,39 @@ def _refuse_escaping_changes(ast: nodes.Template, where: str) -> None:
             )
 
 
+# What a template may ask a loop: its place in the loop. The rest (``loop.cycle``,
+# ``loop.changed``, the loop itself) print the program's internals into a letter.
+LOOP_FIELDS = ("index", "index0", "revindex", "revindex0", "first", "last", "length")
+_OTHER_TEMPLATES = (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)
+
+
+def _refuse_other_templates(ast: nodes.Template, where: str) -> None:
+    """Refuse ``{% include %}``, ``{% import %}``, ``{% from %}`` and ``{% extends %}``:
+    a template is read from nowhere but itself."""
+    for node in ast.find_all(_OTHER_TEMPLATES):
+        raise TemplateProblem(
+            "Templates cannot include other templates or files. Copy the text you need "
+            f"into this one (line {node.lineno} of the {where})."
+        )
+
+
+def _refuse_special(parts: Sequence[str], line: int, where: str) -> None:
+    """Refuse ``self`` and what of ``loop`` is not a place in the loop."""
+    if parts[0] == "self":
+        raise TemplateProblem(
+            f"Line {line} of the {where} uses 'self', which is not a merge field: remove it."
+        )
+    if parts[0] == "loop" and (len(parts) < 2 or parts[1] not in LOOP_FIELDS):
+        used = "loop" if len(parts) < 2 else f"loop.{parts[1]}"
+        raise TemplateProblem(
+            f"Line {line} of the {where} uses {{{{ {used} }}}}, which templates may not use. "
+            f"In a loop you can use {', '.join('loop.' + name for name in LOOP_FIELDS)}."
+        )
+
+
 def _uses(ast: nodes.Template, where: str) -> list[_Use]:
     _refuse_escaping_changes(ast, where)
+    _refuse_other_templates(ast, where)
     undeclared = meta.find_undeclared_variables(ast)
     found: list[_Use] = []
 
@@ -512,11 +543,13 @@ def _uses(ast: nodes.Template, where: str) -> list[_Use]:
         if isinstance(node, nodes.Getattr | nodes.Getitem):
             parts = _chain(node)
             if parts is not None:
+                _refuse_special(parts, node.lineno, where)
                 if parts[0] in undeclared:
                     found.append(_Use(".".join(parts), node.lineno))
                 return
         elif isinstance(node, nodes.Name) and node.ctx == "load":
             refuse_private(node.name, node.lineno)
+            _refuse_special([node.name], node.lineno, where)
             if node.name in undeclared:
                 found.append(_Use(node.name, node.lineno))
             return
@@ -527,9 +560,17 @@ def _uses(ast: nodes.Template, where: str) -> list[_Use]:
     return found
 
 
+def _too_deep(where: str) -> TemplateProblem:
+    return TemplateProblem(
+        f"The {where} has brackets or blocks inside one another too deeply to be read. Simplify it."
+    )
+
+
 def _parse(source: str, where: str) -> nodes.Template:
     try:
         return PLAIN.parse(source)
+    except RecursionError:
+        raise _too_deep(where) from None
     except TemplateSyntaxError as exc:
         raise TemplateProblem(
             f"Line {exc.lineno} of the {where} cannot be read: {exc.message}. Check the "
@@ -593,6 +634,8 @@ def check_template(subject: str, body: str, groups: Sequence[str]) -> list[str]:
         for source, where in ((subject, "subject"), (body, "body")):
             try:
                 env.from_string(source)
+            except RecursionError:
+                raise _too_deep(where) from None
             except TemplateSyntaxError as exc:
                 raise TemplateProblem(
                     f"Line {exc.lineno} of the {where} cannot be read: {exc.message}."
@@ -623,11 +666,17 @@ def render(source: str, context: Mapping[str, Any], *, markup: bool = False) -> 
     within loops) is a :class:`TemplateProblem`: nothing half rendered is returned.
     """
     env = MARKUP if markup else PLAIN
+    try:
+        template = env.from_string(source)
+    except RecursionError:
+        raise _too_deep("template") from None
+    except TemplateSyntaxError as exc:
+        raise TemplateProblem(f"Line {exc.lineno} cannot be read: {exc.message}.") from None
     budget = _work.set([0])
     try:
         parts: list[str] = []
         length = 0
-        for part in env.from_string(source).generate(dict(context)):
+        for part in template.generate(dict(context)):
             length += len(part)
             if length > MAX_SIZE:
                 raise _too_big("a letter")
@@ -646,7 +695,11 @@ def render(source: str, context: Mapping[str, Any], *, markup: bool = False) -> 
         ) from None
     except TemplateSyntaxError as exc:
         raise TemplateProblem(f"Line {exc.lineno} cannot be read: {exc.message}.") from None
-    except (MemoryError, RecursionError):
+    except RecursionError:
+        raise TemplateProblem(
+            "The template calls itself without end. Remove the macro's call to itself."
+        ) from None
+    except MemoryError:
         raise _too_big("text") from None
     except (
         TypeError,

@@ -155,3 +155,39 @@ def test_loops_that_do_little_work_still_render() -> None:
     context["items"] = [rendering.namespace({"reference": f"COR-{n}"}) for n in range(5_000)]
     body = "{% for item in items %}{{ loop.index }}. {{ item.reference|upper }}\n{% endfor %}"
     assert render(body, context).count("\n") == 5_000
+
+
+UNCLEAR_BEFORE = {
+    # what each refusal says (each used to be a puzzle, or printed the program's insides)
+    "{% include 'letterhead.txt' %}": "Templates cannot include other templates or files.",
+    "{% import 'macros.txt' as m %}": "Templates cannot include other templates or files.",
+    "{% from 'macros.txt' import sign_off %}": "Templates cannot include other templates",
+    "{% extends 'base' %}{% block body %}x{% endblock %}": "cannot include other templates",
+    "{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}": "The template calls itself without end.",
+    "{{ self }}": "uses 'self', which is not a merge field",
+    "{{ self.body() }}": "uses 'self', which is not a merge field",
+    "{% for p in case.points|list %}{{ loop.cycle('a', 'b') }}{% endfor %}": "{{ loop.cycle }}",
+    "{% for p in case.points|list %}{{ loop['changed'] }}{% endfor %}": "{{ loop.changed }}",
+    "{% for p in case.points|list %}{{ loop }}{% endfor %}": "In a loop you can use loop.index",
+    "{{ " + "(" * 2000 + "1" + ")" * 2000 + " }}": "too deeply to be read",
+}
+
+
+@pytest.mark.parametrize("body", list(UNCLEAR_BEFORE))
+def test_what_templates_may_not_do_is_said_plainly(body: str) -> None:
+    with pytest.raises(TemplateProblem) as caught:
+        check_template("Subject", body, CASE_GROUPS)
+    assert UNCLEAR_BEFORE[body] in caught.value.message, caught.value.message
+    assert "longer than" not in caught.value.message and "loader" not in caught.value.message
+
+
+def test_a_loops_place_may_be_used() -> None:
+    body = (
+        "{% for p in case.points|list %}{{ loop.index }}/{{ loop.length }}"
+        "{% if loop.first %} first{% endif %}{% if loop.last %} last{% endif %}"
+        " {{ loop.index0 }}{{ loop.revindex }}{{ loop.revindex0 }}\n{% endfor %}"
+    )
+    check_template("Subject", body, CASE_GROUPS)
+    context = rendering.sample_context(CASE_GROUPS)
+    context["case"] = rendering.namespace({**vars(context["case"]), "points": "ab"})
+    assert render(body, context) == "1/2 first 021\n2/2 last 110\n"
