@@ -147,7 +147,7 @@ def _shortened(name: str) -> str:
     ending = f".{suffix}" if suffix else ""
     room = NAME_BYTES - len(ending.encode())
     cut = stem.encode()[:room].decode(errors="ignore").rstrip(". ")
-    return f"{cut}{ending}" if cut else name.encode()[:NAME_BYTES].decode(errors="ignore")
+    return f"{cut or 'attachment'}{ending}"
 
 
 def file_type(name: str) -> str:

@@ -385,3 +385,4 @@ def test_names_windows_cannot_write_are_made_safe() -> None:
     assert display_name("report.pdf. . ") == "report.pdf"
     assert display_name("notes.txt:hidden.exe") == "notes.txt_hidden.exe"
     assert display_name('what "they" said?.pdf') == "what _they_ said_.pdf"
+    assert display_name("." * 300 + ".pdf") == "attachment.pdf"  # nothing left to show
