@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from PySide6.QtCore import QStandardPaths, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from crm_desktop.services.attachments import runnable_type
 from ui.context import AppContext
 from ui.user_state import UserState
 
@@ -27,11 +29,17 @@ __all__ = [
 # Ask for a file: (parent, title, suggested path, filter) -> the chosen path, or "" when
 # cancelled. Screens keep one as an attribute, so tests answer without a dialog.
 AskPath = Callable[[QWidget, str, str, str], str]
-FOLDERS_KEY = "last_folders"  # per user, by the dialog's title
+FOLDERS_KEY = "last_folders"
+log = logging.getLogger(__name__)  # per user, by the dialog's title
 
 
 def open_with_system(path: Path) -> None:
-    """Open a file in the program the system uses for it (the PDF reader)."""
+    """Open a file in the program the system uses for it (the PDF reader). A program,
+    script or shortcut is never handed over (the system would run it): the operations
+    refuse those with a message first, so this is only the last guard."""
+    if runnable_type(path.name) is not None:
+        log.warning("Not opening %s: the system would run it", path.name)
+        return
     QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
 

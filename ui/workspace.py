@@ -381,7 +381,10 @@ class InvestigatorWorkspace(Page):
 
     def _ask_for_file(self) -> str | None:
         path, _filter = QFileDialog.getOpenFileName(
-            self, "Choose your report", "", "Reports (*.pdf *.docx *.doc *.odt);;All files (*)"
+            self,
+            "Choose your report",
+            "",
+            "Reports (*.pdf *.doc *.docx *.odt *.rtf *.txt *.jpg *.jpeg *.png)",
         )
         return path or None
 

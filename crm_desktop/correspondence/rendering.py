@@ -33,6 +33,7 @@ import functools
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -43,7 +44,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 from jinja2.nodes import EvalContext
-from jinja2.runtime import Context
+from jinja2.runtime import Context, LoopContext
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import escape
 
@@ -231,6 +232,33 @@ def _too_big(what: str) -> TemplateProblem:
     )
 
 
+# The work a template may do in one filling-in: each turn of a loop, and each call of a
+# macro, filter or method (by the length of what it reads too), up to about a second.
+# A single loop over the longest text a template may build fits; loops inside loops over
+# a case's text, which make no output for the size limit to catch, do not.
+MAX_WORK = MAX_SIZE
+_work: ContextVar[list[int] | None] = ContextVar("template_work", default=None)
+
+
+def _repeats_too_much() -> TemplateProblem:
+    return TemplateProblem("The template repeats too much to be filled in. Simplify its loops.")
+
+
+def _charge(units: int) -> None:
+    """Count work done by the template being rendered (see :func:`render`)."""
+    spent = _work.get()
+    if spent is not None:
+        spent[0] += units
+        if spent[0] > MAX_WORK:
+            raise _repeats_too_much()
+
+
+def _cost(value: object) -> int:
+    """The work of a call (a macro, filter or method) reading ``value``: ten turns of a
+    loop (what a call takes, roughly), and one more per 100 characters it reads."""
+    return 10 + _size(value) // 100
+
+
 def _check_size(value: object) -> object:
     if _size(value) > MAX_SIZE:
         raise _too_big("text")
@@ -317,20 +345,54 @@ class _LimitedSandbox(SandboxedEnvironment):
         """What ``~`` made, refused when too long (called from the generated code)."""
         return _check_size(value)
 
+    def counted(self, iterable: Any) -> Iterator[Any]:
+        """What a ``{% for %}`` loops over, each turn counted as work (called from the
+        generated code)."""
+        iterator = iter(iterable)
+
+        def each() -> Iterator[Any]:
+            for item in iterator:
+                _charge(1)
+                yield item
+
+        return each()
+
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         name = getattr(__obj, "__name__", "")
         target = getattr(getattr(__obj, "__wrapped__", __obj), "__self__", None)
+        _charge(_cost(target))
         _check_arguments(name, target, args, kwargs)
+        if isinstance(getattr(__obj, "__self__", None), LoopContext) and args:
+            args = (__self.counted(args[0]), *args[1:])  # a recursive loop's next level
         return _check_size(super().call(__context, __obj, *args, **kwargs))
 
 
 class _LimitedCodeGenerator(CodeGenerator):
-    """Jinja's code generator, with every ``~`` joined text checked for size."""
+    """Jinja's code generator, with every ``~`` joined text checked for size and every
+    turn of a ``{% for %}`` loop counted as work."""
 
     def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
         self.write("environment.limited(")
         super().visit_Concat(node, frame)
         self.write(")")
+
+    _loop_over: nodes.Node | None = None
+
+    def visit_For(self, node: nodes.For, frame: Frame) -> None:
+        outer, self._loop_over = self._loop_over, node.iter
+        try:
+            super().visit_For(node, frame)
+        finally:
+            self._loop_over = outer
+
+    def visit(self, node: nodes.Node, *args: Any, **kwargs: Any) -> Any:
+        if node is not self._loop_over:
+            return super().visit(node, *args, **kwargs)
+        self._loop_over = None  # what it goes over may hold a loop of its own
+        self.write("environment.counted(")
+        super().visit(node, *args, **kwargs)
+        self.write(")")
+        return None
 
 
 def _limited_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
@@ -338,6 +400,7 @@ def _limited_filter(name: str, function: Callable[..., Any]) -> Callable[..., An
     def limited(*args: Any, **kwargs: Any) -> Any:
         values = [a for a in args if not isinstance(a, Context | EvalContext)]
         target = values[0] if values else None
+        _charge(_cost(target))
         _check_arguments(name, target, values[1:], kwargs)
         if name == "format":
             _check_format(target)
@@ -417,8 +480,39 @@ def _refuse_escaping_changes(ast: nodes.Template, where: str) -> None:
             )
 
 
+# What a template may ask a loop: its place in the loop. The rest (``loop.cycle``,
+# ``loop.changed``, the loop itself) print the program's internals into a letter.
+LOOP_FIELDS = ("index", "index0", "revindex", "revindex0", "first", "last", "length")
+_OTHER_TEMPLATES = (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)
+
+
+def _refuse_other_templates(ast: nodes.Template, where: str) -> None:
+    """Refuse ``{% include %}``, ``{% import %}``, ``{% from %}`` and ``{% extends %}``:
+    a template is read from nowhere but itself."""
+    for node in ast.find_all(_OTHER_TEMPLATES):
+        raise TemplateProblem(
+            "Templates cannot include other templates or files. Copy the text you need "
+            f"into this one (line {node.lineno} of the {where})."
+        )
+
+
+def _refuse_special(parts: Sequence[str], line: int, where: str) -> None:
+    """Refuse ``self`` and what of ``loop`` is not a place in the loop."""
+    if parts[0] == "self":
+        raise TemplateProblem(
+            f"Line {line} of the {where} uses 'self', which is not a merge field: remove it."
+        )
+    if parts[0] == "loop" and (len(parts) < 2 or parts[1] not in LOOP_FIELDS):
+        used = "loop" if len(parts) < 2 else f"loop.{parts[1]}"
+        raise TemplateProblem(
+            f"Line {line} of the {where} uses {{{{ {used} }}}}, which templates may not use. "
+            f"In a loop you can use {', '.join('loop.' + name for name in LOOP_FIELDS)}."
+        )
+
+
 def _uses(ast: nodes.Template, where: str) -> list[_Use]:
     _refuse_escaping_changes(ast, where)
+    _refuse_other_templates(ast, where)
     undeclared = meta.find_undeclared_variables(ast)
     found: list[_Use] = []
 
@@ -430,6 +524,14 @@ def _uses(ast: nodes.Template, where: str) -> list[_Use]:
             )
 
     def visit(node: nodes.Node) -> None:
+        if isinstance(node, nodes.For):
+            looped = _chain(node.iter)
+            if looped is not None and ".".join(looped) in _BY_PATH:
+                raise TemplateProblem(
+                    f"Line {node.lineno} of the {where} loops over {{{{ {'.'.join(looped)} "
+                    "}}, which is text: the loop would go through it letter by letter. Use "
+                    "the field on its own, without {% for %}."
+                )
         if isinstance(node, nodes.Getattr):
             refuse_private(node.attr, node.lineno)
         if (
@@ -441,11 +543,13 @@ def _uses(ast: nodes.Template, where: str) -> list[_Use]:
         if isinstance(node, nodes.Getattr | nodes.Getitem):
             parts = _chain(node)
             if parts is not None:
+                _refuse_special(parts, node.lineno, where)
                 if parts[0] in undeclared:
                     found.append(_Use(".".join(parts), node.lineno))
                 return
         elif isinstance(node, nodes.Name) and node.ctx == "load":
             refuse_private(node.name, node.lineno)
+            _refuse_special([node.name], node.lineno, where)
             if node.name in undeclared:
                 found.append(_Use(node.name, node.lineno))
             return
@@ -456,9 +560,17 @@ def _uses(ast: nodes.Template, where: str) -> list[_Use]:
     return found
 
 
+def _too_deep(where: str) -> TemplateProblem:
+    return TemplateProblem(
+        f"The {where} has brackets or blocks inside one another too deeply to be read. Simplify it."
+    )
+
+
 def _parse(source: str, where: str) -> nodes.Template:
     try:
         return PLAIN.parse(source)
+    except RecursionError:
+        raise _too_deep(where) from None
     except TemplateSyntaxError as exc:
         raise TemplateProblem(
             f"Line {exc.lineno} of the {where} cannot be read: {exc.message}. Check the "
@@ -522,6 +634,8 @@ def check_template(subject: str, body: str, groups: Sequence[str]) -> list[str]:
         for source, where in ((subject, "subject"), (body, "body")):
             try:
                 env.from_string(source)
+            except RecursionError:
+                raise _too_deep(where) from None
             except TemplateSyntaxError as exc:
                 raise TemplateProblem(
                     f"Line {exc.lineno} of the {where} cannot be read: {exc.message}."
@@ -548,14 +662,21 @@ def render(source: str, context: Mapping[str, Any], *, markup: bool = False) -> 
 
     Anything the sandbox refuses, a field missing at run time (a field of a list item,
     which is only known when the list is looped over), a filter given the wrong kind of
-    value, or more text than :data:`MAX_SIZE` is a :class:`TemplateProblem`: nothing
-    half rendered is returned.
+    value, more text than :data:`MAX_SIZE` or more work than :data:`MAX_WORK` (loops
+    within loops) is a :class:`TemplateProblem`: nothing half rendered is returned.
     """
     env = MARKUP if markup else PLAIN
     try:
+        template = env.from_string(source)
+    except RecursionError:
+        raise _too_deep("template") from None
+    except TemplateSyntaxError as exc:
+        raise TemplateProblem(f"Line {exc.lineno} cannot be read: {exc.message}.") from None
+    budget = _work.set([0])
+    try:
         parts: list[str] = []
         length = 0
-        for part in env.from_string(source).generate(dict(context)):
+        for part in template.generate(dict(context)):
             length += len(part)
             if length > MAX_SIZE:
                 raise _too_big("a letter")
@@ -574,7 +695,11 @@ def render(source: str, context: Mapping[str, Any], *, markup: bool = False) -> 
         ) from None
     except TemplateSyntaxError as exc:
         raise TemplateProblem(f"Line {exc.lineno} cannot be read: {exc.message}.") from None
-    except (MemoryError, RecursionError):
+    except RecursionError:
+        raise TemplateProblem(
+            "The template calls itself without end. Remove the macro's call to itself."
+        ) from None
+    except MemoryError:
         raise _too_big("text") from None
     except (
         TypeError,
@@ -587,6 +712,8 @@ def render(source: str, context: Mapping[str, Any], *, markup: bool = False) -> 
             f"The template could not be filled in: {exc}. Check the filters and "
             "expressions it uses against the merge fields' values."
         ) from None
+    finally:
+        _work.reset(budget)
 
 
 def namespace(values: Mapping[str, object]) -> SimpleNamespace:

@@ -11,11 +11,12 @@ no history).
 from __future__ import annotations
 
 import datetime as dt
+import mimetypes
 from pathlib import Path
 
 from crm_desktop.domain.eligibility import Verdict
 from crm_desktop.domain.enums import AssignmentRole, AssignmentStatus, UserRole
-from crm_desktop.errors import FileProblem
+from crm_desktop.errors import FileProblem, ValidationError
 from crm_desktop.operations import admin
 from crm_desktop.operations.core import Change, OpContext, operation
 from crm_desktop.operations.policy import AssignmentId, CaseId, Permission, StageId
@@ -293,6 +294,7 @@ def upload_report(
     a refusal keeps neither."""
     _own(ctx, assignment_id)
     ctx.authoriser.require(Permission.ADD_ATTACHMENTS)
+    _check_report_type(source.name)
     if ctx.database is None:  # pragma: no cover - run_operation always gives one
         raise RuntimeError("uploading a report needs the database's attachment store")
     case_id, _reference = inv.case_of_appointment(ctx.session, assignment_id)
@@ -305,9 +307,28 @@ def upload_report(
         raise FileProblem(
             f"{source.name} cannot be read ({exc.strerror or exc}). Choose the file again."
         ) from None
+    content_type = mimetypes.guess_type(source.name)[0] or "application/octet-stream"
     with handle:
-        attachments.add_attachment(ctx.session, store, case_id, handle, source.name, ctx.actor)
+        attachments.add_attachment(
+            ctx.session, store, case_id, handle, source.name, ctx.actor, content_type
+        )
     return recorded
+
+
+# What a report may be: documents and pictures of pages, nothing a system would run.
+REPORT_TYPES = ("pdf", "doc", "docx", "odt", "rtf", "txt", "jpg", "jpeg", "png")
+
+
+def _check_report_type(name: str) -> None:
+    """Refuse a report that is not a document or a picture, before anything is kept."""
+    attachments.refuse_runnable(name)
+    if attachments.file_type(name) not in REPORT_TYPES:
+        raise ValidationError(
+            f"'{attachments.display_name(name)}' cannot be uploaded as a report: a report "
+            "must be a PDF, a Word or OpenDocument document (.doc, .docx, .odt, .rtf), a "
+            "text file (.txt) or a picture (.jpg, .png). Save it as a PDF and upload that.",
+            "file",
+        )
 
 
 # ------------------------------------------------------------- an investigator's own

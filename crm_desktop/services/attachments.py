@@ -35,7 +35,7 @@ from crm_desktop.db.engine import APP_NAME
 from crm_desktop.db.models import Attachment, Case, Setting
 from crm_desktop.domain.access import Actor
 from crm_desktop.errors import NotFound, UserFacingError, ValidationError
-from crm_desktop.files import atomic_write, file_problem
+from crm_desktop.files import TEMPORARY_SUFFIX, atomic_write, file_problem
 from crm_desktop.services.audit_words import AuditWords
 from crm_desktop.urls import parse_url, sqlite_file
 
@@ -88,12 +88,99 @@ def size_limit(session: Session) -> int:
         return DEFAULT_LIMIT
 
 
+# The most a name may take (in UTF-8, as file systems count): well under the 255 bytes
+# a file name may have, so the copy made for viewing can always be written.
+NAME_BYTES = 150
+# Longer endings are not file types; a name ending in one is cut like any other.
+_SUFFIX_BYTES = 16
+# Characters Windows does not allow in a file name (":" would also name a hidden stream).
+_NOT_IN_NAMES = str.maketrans({c: "_" for c in '<>:"|?*'})
+_RESERVED_NAMES = frozenset(
+    {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
+    | {f"{device}{n}" for device in ("COM", "LPT") for n in "123456789\u00b9\u00b2\u00b3"}
+)
+
+# Programs, scripts, shortcuts and installers: what the system would run rather than
+# show, so never kept with a case and never handed to the system to open.
+RUNNABLE_TYPES = frozenset(
+    {
+        # programs and libraries
+        "exe", "com", "scr", "pif", "dll", "cpl", "sys", "drv", "ocx", "msc", "gadget",
+        # scripts
+        "bat", "cmd", "ps1", "ps1xml", "ps2", "ps2xml", "psc1", "psc2", "psd1", "psm1",
+        "msh", "msh1", "msh2", "mshxml", "msh1xml", "msh2xml", "vb", "vbs", "vbe", "js",
+        "jse", "ws", "wsf", "wsh", "wsc", "hta", "sct", "sh", "bash", "command", "py",
+        "pyw", "pyz", "pyc", "pl", "rb",
+        # shortcuts and settings that run or fetch something
+        "lnk", "url", "website", "scf", "inf", "reg", "ins", "isp", "its", "shs", "shb",
+        "settingcontent-ms", "library-ms", "search-ms", "desktop", "chm", "hlp",
+        # installers and packages
+        "msi", "msp", "mst", "msix", "msixbundle", "appx", "appxbundle", "application",
+        "appref-ms", "xbap", "jar", "jnlp", "diagcab", "app", "pkg", "deb", "rpm",
+        # Access databases and add-ins, which run their own code
+        "mde", "ade", "adp", "accde", "xll",
+        # disk images, which open as a drive whose programs run without a warning
+        "iso", "img", "vhd", "vhdx",
+    }
+)  # fmt: skip
+
+
 def display_name(name: str) -> str:
-    """The last part of whatever path the user's file had, with control characters gone:
-    a label for people to read, never used to find the file."""
+    """The last part of whatever path the user's file had, with control characters and
+    characters Windows does not allow in names gone, and no trailing dots or spaces
+    (which Windows drops): a label for people to read, never used to find the file.
+
+    A long name is shortened to :data:`NAME_BYTES` (in UTF-8) by cutting its stem, so it
+    keeps its ending (``.pdf``) and the file can be opened again under it."""
+    base = PureWindowsPath(PurePosixPath(name).name).name
+    cleaned = "".join(c for c in base if unicodedata.category(c)[0] != "C")
+    cleaned = cleaned.translate(_NOT_IN_NAMES).strip().rstrip(". ")
+    return _shortened(cleaned) or "attachment"
+
+
+def _shortened(name: str) -> str:
+    if len(name.encode()) <= NAME_BYTES:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or not stem or len(suffix.encode()) > _SUFFIX_BYTES or " " in suffix:
+        stem, suffix = name, ""
+    ending = f".{suffix}" if suffix else ""
+    room = NAME_BYTES - len(ending.encode())
+    cut = stem.encode()[:room].decode(errors="ignore").rstrip(". ")
+    return f"{cut or 'attachment'}{ending}"
+
+
+def file_type(name: str) -> str:
+    """A file's type as the system sees it: its last ending, in lower case, once the
+    dots and spaces Windows drops from the end of a name are gone (``"report.exe. ."``
+    is an ``exe``); ``""`` when it has none."""
     base = PureWindowsPath(PurePosixPath(name).name).name
     cleaned = "".join(c for c in base if unicodedata.category(c)[0] != "C").strip()
-    return cleaned[:200] or "attachment"
+    cleaned = cleaned.rstrip(". ")
+    stem, dot, suffix = cleaned.rpartition(".")
+    return suffix.strip().lower() if dot and stem else ""
+
+
+def runnable_type(name: str) -> str | None:
+    """The type of a file of this name if the system would run it (a program, script or
+    shortcut) rather than show it, judged by its name as given and by its display name;
+    ``None`` for anything else."""
+    for kind in (file_type(name), file_type(display_name(name))):
+        if kind in RUNNABLE_TYPES:
+            return kind
+    return None
+
+
+def refuse_runnable(name: str) -> None:
+    """Refuse to keep a program, script or shortcut with a case."""
+    kind = runnable_type(name)
+    if kind is not None:
+        raise ValidationError(
+            f"Files of type .{kind} cannot be kept with a case: they are programs or "
+            "scripts that could run on this computer. Save it as a PDF or a document and "
+            "attach that.",
+            "file",
+        )
 
 
 def _inside(store: Path, stored_name: str) -> Path:
@@ -119,6 +206,7 @@ def add_attachment(
     (nothing kept) when it is over the size limit. If the database write fails, the
     caller's rollback leaves a file nobody points at; :func:`remove_orphans` tidies it.
     """
+    refuse_runnable(original_name)
     if session.get(Case, case_id) is None:
         raise NotFound("That case no longer exists; it may have been deleted.")
     limit = size_limit(session)
@@ -209,24 +297,44 @@ def open_attachment(session: Session, store: Path, attachment_id: int) -> Path:
     return path
 
 
+def _viewing_name(name: str) -> str:
+    """The display name, made safe to write on Windows too (``CON.txt`` is a device)."""
+    shown = display_name(name)
+    if shown.split(".", 1)[0].strip().upper() in _RESERVED_NAMES:
+        shown = f"_{shown}"
+    return shown
+
+
 def viewing_copy(stored: Path, attachment_id: int, name: str) -> Path:
     """A copy of a checked attachment under its own name, for the system to open.
 
     The store keeps files under random names without an ending, which no program knows
     how to open; the copy (in the user's temporary folder) is what the viewer gets, so
-    nothing it does can change the stored file.
+    nothing it does can change the stored file. It is written under a short random name
+    in the attachment's own folder and renamed once whole, so any name the attachment
+    has fits the file system. A program, script or shortcut (kept before such files were
+    refused) is never copied out for the system to open.
     """
+    kind = runnable_type(name)
+    if kind is not None:
+        raise ValidationError(
+            f"'{display_name(name)}' is a file of type .{kind}, a program or script, so it "
+            "is not opened from here: it could run on this computer. Ask the person who "
+            "sent it for a PDF or a document instead.",
+            "file",
+        )
     folder = Path(tempfile.gettempdir()) / "crm-desktop-attachments" / str(attachment_id)
-    copy = folder / display_name(name)  # a label only: no folders can come through it
+    copy = folder / _viewing_name(name)  # a label only: no folders can come through it
+    temporary = folder / f".{secrets.token_hex(8)}{TEMPORARY_SUFFIX}"
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        with (
-            atomic_write(copy) as temporary,
-            stored.open("rb") as source,
-            temporary.open("wb") as out,
-        ):
-            while chunk := source.read(CHUNK):
-                out.write(chunk)
+        try:
+            with stored.open("rb") as source, temporary.open("xb") as out:
+                while chunk := source.read(CHUNK):
+                    out.write(chunk)
+            os.replace(temporary, copy)
+        finally:
+            temporary.unlink(missing_ok=True)
     except OSError as exc:
         raise file_problem(exc, copy) from None
     return copy

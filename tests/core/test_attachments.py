@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import mimetypes
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,8 +18,10 @@ from crm_desktop.domain.access import Actor
 from crm_desktop.domain.enums import AssignmentRole, AssignmentStatus, UserRole
 from crm_desktop.errors import FileProblem, PermissionRefused, ValidationError
 from crm_desktop.operations import attachments as ops
+from crm_desktop.operations import investigators as inv_ops
 from crm_desktop.operations import run_operation
 from crm_desktop.services.attachments import (
+    NAME_BYTES,
     AttachmentDamaged,
     add_attachment,
     display_name,
@@ -30,6 +34,15 @@ from tests.factories import add_case
 
 OFFICER = Actor("officer1", UserRole.OFFICER)
 TODAY = dt.date(2024, 3, 18)
+
+
+@pytest.fixture(autouse=True)
+def temporary_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The user's temporary folder, where copies for viewing go: this test's own."""
+    folder = tmp_path / "temp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
 
 
 @pytest.fixture
@@ -200,3 +213,176 @@ def test_the_store_sits_beside_the_database_file(
         (tmp_path / "crm.attachments").mkdir()
         (tmp_path / "crm.attachments" / "stray").write_bytes(b"left by a failed save")
         assert remove_orphans(session, tmp_path / "crm.attachments") == ["stray"]
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("report.exe", "exe"),
+        ("report.pdf.exe", "exe"),
+        ("Investigation report.HTA", "hta"),
+        ("Report.pdf.lnk", "lnk"),
+        ("report.exe. . ", "exe"),  # Windows drops the trailing dots and spaces
+        ("invoice\u202efdp.exe", "exe"),  # shown right to left as "invoiceexe.pdf"
+        ("setup.msi", "msi"),
+        ("run.ps1", "ps1"),
+        ("report.js", "js"),
+        ("app.appref-ms", "appref-ms"),
+    ],
+)
+def test_programs_and_scripts_are_not_kept(
+    database: Database,
+    case_id: int,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    kind: str,
+) -> None:
+    store = tmp_path / "store"
+    monkeypatch.setenv("CRM_ATTACHMENTS", str(store))
+    with pytest.raises(ValidationError, match=rf"Files of type \.{kind} cannot be kept"):
+        database.write(
+            lambda s: add_attachment(s, store, case_id, io.BytesIO(b"MZ"), name, OFFICER)
+        )
+    source = tmp_path / "source"
+    source.mkdir()
+    path = source / name.rstrip(". ")
+    path.write_bytes(b"MZ")
+    with pytest.raises(ValidationError, match="Save it as a PDF or a document"):
+        run_operation(database, OFFICER, TODAY, ops.add_attachment, case_id, path)
+    assert _count(database) == 0
+    assert not store.exists() or list(store.iterdir()) == []
+
+
+def test_a_program_kept_before_they_were_refused_is_not_opened(
+    database: Database,
+    case_id: int,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    temporary_folder: Path,
+) -> None:
+    monkeypatch.setenv("CRM_ATTACHMENTS", str(tmp_path / "store"))
+    letter = tmp_path / "letter.pdf"
+    letter.write_bytes(b"%PDF-1.4")
+    view = run_operation(database, OFFICER, TODAY, ops.add_attachment, case_id, letter).value
+
+    def rename(session: sa.orm.Session) -> None:  # as an older version kept it
+        row = session.get(Attachment, view.id)
+        assert row is not None
+        row.original_name = "Investigation report.pdf.exe"
+
+    database.write(rename)
+    with pytest.raises(ValidationError, match=r"type \.exe.*not opened"):
+        run_operation(database, OFFICER, TODAY, ops.open_attachment, view.id)
+    assert not list(temporary_folder.rglob("*.exe"))
+
+
+def _appointment(database: Database, case_id: int) -> tuple[Actor, int]:
+    ivy = _investigator(database, case_id)
+    with database.session() as session:
+        assignment = session.scalar(sa.select(Assignment.id))
+    assert assignment is not None
+    return ivy, assignment
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Investigation report.pdf.exe", "Investigation report.hta", "report.js", "report.zip"],
+)
+def test_an_investigators_report_must_be_a_document(
+    database: Database,
+    case_id: int,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+) -> None:
+    monkeypatch.setenv("CRM_ATTACHMENTS", str(tmp_path / "store"))
+    ivy, assignment = _appointment(database, case_id)
+    report = tmp_path / name
+    report.write_bytes(b"MZ\x90\x00 pretend program")
+    with pytest.raises(ValidationError, match="Save it as a PDF"):
+        run_operation(database, ivy, TODAY, inv_ops.upload_report, assignment, report, TODAY)
+    assert _count(database) == 0
+    with database.session() as session:
+        row = session.get(Assignment, assignment)
+        assert row is not None and row.status == AssignmentStatus.ACCEPTED  # not received
+
+
+@pytest.mark.parametrize(
+    ("name", "content_type"),
+    [
+        ("IO report.pdf", "application/pdf"),
+        ("IO report.docx", mimetypes.guess_type("x.docx")[0]),
+        ("Scan of page 1.JPG", "image/jpeg"),
+    ],
+)
+def test_an_investigators_report_is_kept_with_its_type(
+    database: Database,
+    case_id: int,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    content_type: str,
+) -> None:
+    monkeypatch.setenv("CRM_ATTACHMENTS", str(tmp_path / "store"))
+    ivy, assignment = _appointment(database, case_id)
+    report = tmp_path / name
+    report.write_bytes(b"the findings")
+    run_operation(database, ivy, TODAY, inv_ops.upload_report, assignment, report, TODAY)
+    listed = run_operation(database, OFFICER, TODAY, ops.case_attachments, case_id).value
+    assert [(a.name, a.content_type) for a in listed] == [(name, content_type)]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "a" * 251 + ".pdf",
+        "é" * 120 + ".pdf",
+        "😀" * 60 + ".pdf",
+        "Letter " + "ü" * 200 + ".docx",
+        "no ending " + "x" * 300,
+    ],
+)
+def test_a_long_name_keeps_its_ending_and_opens_again(
+    database: Database,
+    case_id: int,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+) -> None:
+    store = tmp_path / "store"
+    monkeypatch.setenv("CRM_ATTACHMENTS", str(store))
+    view = database.write(
+        lambda s: add_attachment(s, store, case_id, io.BytesIO(b"evidence"), name, OFFICER)
+    )
+    assert len(view.name.encode()) <= NAME_BYTES
+    ending = Path(name).suffix if len(Path(name).suffix) < 10 else ""
+    assert view.name.endswith(ending) and view.name[:3] == name[:3]
+    copy = run_operation(database, OFFICER, TODAY, ops.open_attachment, view.id).value
+    assert copy.name == view.name and copy.read_bytes() == b"evidence"
+    assert [p.name for p in copy.parent.iterdir()] == [view.name]  # no temporary left
+
+
+def test_a_long_name_kept_by_an_older_version_opens(
+    database: Database, case_id: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CRM_ATTACHMENTS", str(tmp_path / "store"))
+    letter = tmp_path / "letter.pdf"
+    letter.write_bytes(b"%PDF-1.4")
+    view = run_operation(database, OFFICER, TODAY, ops.add_attachment, case_id, letter).value
+
+    def rename(session: sa.orm.Session) -> None:  # 200 characters, 400 bytes
+        row = session.get(Attachment, view.id)
+        assert row is not None
+        row.original_name = "é" * 196 + ".pdf"
+
+    database.write(rename)
+    copy = run_operation(database, OFFICER, TODAY, ops.open_attachment, view.id).value
+    assert copy.name.endswith(".pdf") and copy.read_bytes() == b"%PDF-1.4"
+
+
+def test_names_windows_cannot_write_are_made_safe() -> None:
+    assert display_name("report.pdf. . ") == "report.pdf"
+    assert display_name("notes.txt:hidden.exe") == "notes.txt_hidden.exe"
+    assert display_name('what "they" said?.pdf') == "what _they_ said_.pdf"
+    assert display_name("." * 300 + ".pdf") == "attachment.pdf"  # nothing left to show

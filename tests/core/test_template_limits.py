@@ -5,6 +5,7 @@ passes the check cannot crash, or exhaust memory, when a letter is made."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 
@@ -114,3 +115,79 @@ def test_saving_refuses_a_template_that_cannot_be_filled_in(
             "Dear {{ complainant.name|xmlattr }}",
             0,
         )
+
+
+NESTED_LOOPS = (
+    "Dear {{ complainant.name }},\n"
+    "{% for a in x %}{% for b in x %}{% for c in x %}{% endfor %}{% endfor %}{% endfor %}"
+)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        NESTED_LOOPS.replace("in x", "in case.summary"),
+        NESTED_LOOPS.replace("in x", "in case.summary|list"),
+        NESTED_LOOPS.replace("in x", "in (case.summary ~ '')|list|reverse"),
+        "{% set s = case.summary|list %}" + NESTED_LOOPS.replace("in x", "in s"),
+        "{% macro f(n) %}{% if n > 0 %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}"
+        "{{ f(40) }}",
+    ],
+)
+def test_a_template_that_would_work_for_minutes_is_stopped(body: str) -> None:
+    context = rendering.sample_context(CASE_GROUPS)
+    long_summary = "The bins were not collected. " * 100  # 2,900 characters
+    context["case"] = rendering.namespace({**vars(context["case"]), "summary": long_summary})
+    for markup in (False, True):
+        started = time.monotonic()
+        with pytest.raises(TemplateProblem, match="repeats too much to be filled in"):
+            render(body, context, markup=markup)
+        assert time.monotonic() - started < 10
+
+
+def test_looping_over_a_text_field_is_refused_at_save() -> None:
+    with pytest.raises(TemplateProblem, match=r"loops over \{\{ case.summary \}\}, which is text"):
+        check_template("Subject", NESTED_LOOPS.replace("in x", "in case.summary"), CASE_GROUPS)
+
+
+def test_loops_that_do_little_work_still_render() -> None:
+    context = rendering.sample_context(["items"])
+    context["items"] = [rendering.namespace({"reference": f"COR-{n}"}) for n in range(5_000)]
+    body = "{% for item in items %}{{ loop.index }}. {{ item.reference|upper }}\n{% endfor %}"
+    assert render(body, context).count("\n") == 5_000
+
+
+UNCLEAR_BEFORE = {
+    # what each refusal says (each used to be a puzzle, or printed the program's insides)
+    "{% include 'letterhead.txt' %}": "Templates cannot include other templates or files.",
+    "{% import 'macros.txt' as m %}": "Templates cannot include other templates or files.",
+    "{% from 'macros.txt' import sign_off %}": "Templates cannot include other templates",
+    "{% extends 'base' %}{% block body %}x{% endblock %}": "cannot include other templates",
+    "{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}": "The template calls itself without end.",
+    "{{ self }}": "uses 'self', which is not a merge field",
+    "{{ self.body() }}": "uses 'self', which is not a merge field",
+    "{% for p in case.points|list %}{{ loop.cycle('a', 'b') }}{% endfor %}": "{{ loop.cycle }}",
+    "{% for p in case.points|list %}{{ loop['changed'] }}{% endfor %}": "{{ loop.changed }}",
+    "{% for p in case.points|list %}{{ loop }}{% endfor %}": "In a loop you can use loop.index",
+    "{{ " + "(" * 2000 + "1" + ")" * 2000 + " }}": "too deeply to be read",
+}
+
+
+@pytest.mark.parametrize("body", list(UNCLEAR_BEFORE))
+def test_what_templates_may_not_do_is_said_plainly(body: str) -> None:
+    with pytest.raises(TemplateProblem) as caught:
+        check_template("Subject", body, CASE_GROUPS)
+    assert UNCLEAR_BEFORE[body] in caught.value.message, caught.value.message
+    assert "longer than" not in caught.value.message and "loader" not in caught.value.message
+
+
+def test_a_loops_place_may_be_used() -> None:
+    body = (
+        "{% for p in case.points|list %}{{ loop.index }}/{{ loop.length }}"
+        "{% if loop.first %} first{% endif %}{% if loop.last %} last{% endif %}"
+        " {{ loop.index0 }}{{ loop.revindex }}{{ loop.revindex0 }}\n{% endfor %}"
+    )
+    check_template("Subject", body, CASE_GROUPS)
+    context = rendering.sample_context(CASE_GROUPS)
+    context["case"] = rendering.namespace({**vars(context["case"]), "points": "ab"})
+    assert render(body, context) == "1/2 first 021\n2/2 last 110\n"
