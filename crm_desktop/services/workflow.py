@@ -459,11 +459,9 @@ def _start_investigation(
             f"{' and '.join(with_article(role_label(role)) for role in needed)} who have accepted. "
             f"Still missing: {' and '.join(missing)}."
         )
-    if stage.acknowledged_on and data.on < stage.acknowledged_on:
-        raise ValidationError(
-            "The statement of complaint cannot be agreed before the request was acknowledged.",
-            "on",
-        )
+    # The statement may have been agreed before the acknowledgement went out (at a
+    # meeting on the day of the request): its own date starts the clock. Not before the
+    # request (perform's check of every action's date).
     reasons = not_eligible_now(
         session,
         case,

@@ -182,8 +182,12 @@ def test_the_received_date_can_be_recorded_and_moves_the_window(driver: Driver) 
     with pytest.raises(ValidationError, match="before it was sent"):
         _do(driver, handle, Action.RECORD_RESPONSE_RECEIVED, on=dt.date(2024, 12, 12))
     _do(driver, handle, Action.RECORD_RESPONSE_RECEIVED, on=dt.date(2024, 12, 20))
-    # 20 working days from Fri 20 Dec: 23, 24, 27, 30, 31, 2, 3, 6-10, 13-17, 20, 21 Jan.
-    result = _do(driver, handle, Action.REQUEST_NEXT_STAGE, on=dt.date(2025, 1, 21))
+    # 20 working days from Fri 20 Dec (Christmas Day, Boxing Day and New Year's Day are
+    # not working days): 23, 24, 27, 30, 31 Dec, 2, 3, 6-10, 13-17, 20, 21, 22 Jan. The
+    # 22nd is the last day; the 23rd is after the window.
+    with pytest.raises(ValidationError, match="after the window closed"):
+        _do(driver, handle, Action.REQUEST_NEXT_STAGE, on=dt.date(2025, 1, 23))
+    result = _do(driver, handle, Action.REQUEST_NEXT_STAGE, on=dt.date(2025, 1, 22))
     assert result.state == State.NEXT_STAGE_REQUESTED  # type: ignore[attr-defined]
 
 

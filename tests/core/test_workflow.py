@@ -665,6 +665,46 @@ def _to_children_stage_2(driver: Driver):  # type: ignore[no-untyped-def]
     return handle
 
 
+def test_a_statement_agreed_before_the_acknowledgement_starts_the_clock(driver: Driver) -> None:
+    """The Stage 2 clock runs from the agreed statement of complaint (PRODUCT.md): one
+    agreed at a meeting on the day of the request, before the acknowledgement went out
+    the next day, keeps its real date; one before the request is refused."""
+    handle = driver.create(CHILDREN, received=dt.date(2024, 3, 1))
+    for action, on in (
+        (Action.ACKNOWLEDGE, dt.date(2024, 3, 4)),
+        (Action.RESPOND, dt.date(2024, 3, 8)),
+        (Action.REQUEST_NEXT_STAGE, dt.date(2024, 3, 11)),
+        (Action.ESCALATE, dt.date(2024, 3, 11)),
+        (Action.ACKNOWLEDGE, dt.date(2024, 3, 12)),
+    ):
+        driver.do(handle, action, ActionInput(on=on))
+    driver.appoint(handle, AssignmentRole.INVESTIGATING_OFFICER)
+    driver.appoint(handle, AssignmentRole.INDEPENDENT_PERSON)
+    refused(
+        driver,
+        handle,
+        Action.START_INVESTIGATION,
+        "before",
+        data=ActionInput(on=dt.date(2024, 3, 8)),
+        prepare=False,
+    )
+    driver.do(
+        handle,
+        Action.START_INVESTIGATION,
+        ActionInput(on=dt.date(2024, 3, 11)),
+        prepare=False,
+    )
+    with driver.db.session() as session:
+        case = session.get(Case, handle.case_id)
+        assert case is not None
+        stage = session.get(Stage, case.current_stage_id)
+        assert stage is not None
+        assert (stage.statement_agreed_on, stage.started_on) == (
+            dt.date(2024, 3, 11),
+            dt.date(2024, 3, 11),
+        )
+
+
 def test_stage_2_needs_both_an_io_and_an_ip(driver: Driver) -> None:
     handle = _to_children_stage_2(driver)
     refused(
