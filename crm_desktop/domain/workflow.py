@@ -99,6 +99,9 @@ ENDED_OUTCOMES = frozenset(ENDING_OUTCOMES.values())
 FINDING_OUTCOMES = frozenset(
     {Outcome.UPHELD, Outcome.PARTIALLY_UPHELD, Outcome.NOT_UPHELD, Outcome.NO_FINDING}
 )
+# A stage ended with these was not answered: withdrawn by the complainant, or not taken
+# into the procedure (redirected). A discontinued stage was answered with the decision.
+NOT_RESPONSES = frozenset({Outcome.WITHDRAWN, Outcome.REDIRECTED})
 # Upheld in full or in part: the complaint was well-founded (and may carry an action plan).
 UPHELD_OUTCOMES = frozenset({Outcome.UPHELD, Outcome.PARTIALLY_UPHELD})
 

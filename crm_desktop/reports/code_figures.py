@@ -43,6 +43,7 @@ from crm_desktop.domain.enums import Kind, Outcome, Procedure, StageCode
 from crm_desktop.domain.financial_year import FinancialYear
 from crm_desktop.domain.formatting import format_date
 from crm_desktop.domain.procedure_policy import CODE_EFFECTIVE_FROM, ClockFrom, PolicyRules
+from crm_desktop.domain.workflow import NOT_RESPONSES
 from crm_desktop.services.calendar_service import working_calendar
 from crm_desktop.services.procedure_policies import policy_book
 
@@ -60,7 +61,6 @@ __all__ = [
 
 CODE_STARTS = CODE_EFFECTIVE_FROM
 STAGES = (StageCode.STAGE_1.value, StageCode.STAGE_2.value)
-NOT_RESPONSES = (Outcome.WITHDRAWN.value, Outcome.REDIRECTED.value)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from crm_desktop.db.models import Case, Stage
 from crm_desktop.domain.enums import Procedure, StageCode
+from crm_desktop.domain.workflow import NOT_RESPONSES
 from crm_desktop.services.procedure_policies import policy_book
 
 __all__ = ["AcknowledgementRecord", "PolicyStageSummary", "acknowledgement_records", "summarise"]
@@ -97,6 +98,7 @@ def acknowledgement_records(
             Stage.acknowledged_on,
             Stage.due_on,
             Stage.closed_on,
+            sa.type_coerce(Stage.outcome, sa.String()),
         )
         .join(Case, Case.id == Stage.case_id)
         .where(
@@ -107,7 +109,9 @@ def acknowledgement_records(
         .order_by(requested, Case.id, Stage.seq)
     ).all()
     result: list[AcknowledgementRecord] = []
-    for case_id, reference, received, code, asked, ack_due, acked, due, closed in rows:
+    for case_id, reference, received, code, asked, ack_due, acked, due, ended, outcome in rows:
+        # Withdrawn or redirected: ended, but not answered (as the Code's report counts).
+        closed = None if outcome in NOT_RESPONSES else ended
         policy = book.policy_for(proc, received)
         rules = policy.rules.stage(code) if policy is not None else None
         if policy is None or rules is None:
@@ -120,12 +124,14 @@ def acknowledgement_records(
             # Never acknowledged: a response by the due date stood for it; a response
             # after it, or none yet after it, is late (as the Code's report and the case
             # screen count it).
-            ack_late = (closed if closed is not None else as_of) > ack_due
+            ack_late = (ended if ended is not None else as_of) > ack_due
         responded_late: bool | None
         if due is None:
             responded_late = None
         elif closed is not None:
             responded_late = closed > due
+        elif ended is not None:
+            responded_late = None  # ended without a response: nothing was late
         else:
             responded_late = True if as_of > due else None
         result.append(

@@ -310,6 +310,28 @@ def test_a_response_without_an_acknowledgement_is_late_only_after_its_due_date(
     )
 
 
+def test_a_redirected_stage_is_not_a_response_in_the_stage_records(db: Database) -> None:
+    """A stage redirected out of the procedure (or withdrawn) ended without a response:
+    the stage records, like the Code's report, do not count it as answered in time."""
+    olive = _users(db)["olive"]
+    redirected = _create(db, NEW, olive)
+    _do(db, redirected, Action.ACKNOWLEDGE, olive, on=_date("2026-04-02"))
+    _do(
+        db, redirected, Action.REDIRECT, olive, on=_date("2026-04-07"),
+        reason="Insurance claim: sent to the insurers",
+    )  # fmt: skip
+    with db.session() as session:
+        (record,) = acknowledgement_records(session, NEW, NEW, TODAY)
+        (summary,) = summarise([record])
+    assert (record.responded_on, record.responded_late) == (None, None)
+    assert not record.acknowledged_late
+    assert (summary.responded, summary.responded_in_time, summary.acknowledged_in_time) == (
+        0,
+        0,
+        1,
+    )
+
+
 def test_a_code_case_is_extended_not_suspended(db: Database) -> None:
     """The Code has no pause (6.3-6.5: more time is an extension, told to the complainant
     with the Ombudsman's details); the council's 2023 procedure let the clock stop."""
