@@ -200,6 +200,12 @@ PROVISIONS: tuple[Provision, ...] = (
         S6,
         "Every point is answered with reasons, citing policy, law and good practice.",
     ),
+    _p(
+        "6.8",
+        S6,
+        "The Stage 1 response gives the decision and the reasons for it, any remedy and "
+        "outstanding actions, and how to escalate to Stage 2.",
+    ),
     _stage2(
         "acknowledge",
         "acknowledge",

@@ -389,8 +389,8 @@ def _self_assessment(session: Session, year: int, as_of: dt.date) -> Section:
         )
     counts = Counter(r.answer.complies for r in assessment.rows if r.saved)
     summary = (
-        f"The council has answered {assessment.answered} of the Code's {len(assessment.rows)} "
-        f"provisions for {FinancialYear(year).label}: "
+        f"The council has answered {assessment.answered} of the {len(assessment.rows)} "
+        f"provisions on the checklist for {FinancialYear(year).label}: "
         f"{counts.get('yes', 0)} complied with, {counts.get('partly', 0)} in part, "
         f"{counts.get('no', 0)} not."
     )

@@ -110,6 +110,10 @@ def test_the_checklist_lists_every_provision_pre_filled_with_the_figures(
 ) -> None:
     assessment = run_operation(cases, OFFICER, AS_OF, code.self_assessment_for, YEAR).value
     assert [r.provision.key for r in assessment.rows] == [p.key for p in PROVISIONS]
+    # Section 6's Stage 1 paragraphs 6.1 to 6.8, each a row of its own.
+    assert [p.key for p in PROVISIONS if p.key.startswith("6.") and "S2" not in p.key] == [
+        f"6.{n}" for n in range(1, 9)
+    ]
     assert {r.provision.section for r in assessment.rows} == set(SECTIONS)
     assert assessment.answered == 0
     assert assessment.procedure_changes == (
