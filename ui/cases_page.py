@@ -59,6 +59,23 @@ COLUMN_SAMPLES: dict[str, list[str] | int] = {
 
 WIDEST = 30  # characters a free-text column widens to on first start, at most
 
+# The columns' order on first start: what an officer works from (whose case, when it is
+# due, where it stands) comes first, so that on a small laptop screen it is in view
+# without scrolling sideways; kind and procedure, which the reference's prefix already
+# tells, come last. Columns can be dragged into another order, which is kept.
+FIRST_START_ORDER = (
+    "reference",
+    "complainant",
+    "due",
+    "status",
+    "stage",
+    "service_area",
+    "received",
+    "owner",
+    "kind",
+    "procedure",
+)
+
 
 def default_widths(view: QTableView) -> list[int]:
     metrics = view.fontMetrics()
@@ -184,6 +201,7 @@ class CasesPage(Page):
         table.setWordWrap(False)
         table.verticalHeader().setVisible(False)
         table.horizontalHeader().setStretchLastSection(True)
+        table.horizontalHeader().setSectionsMovable(True)
         table.horizontalHeader().setSortIndicator(3, Qt.SortOrder.DescendingOrder)
         table.activated.connect(self._open)
         table.doubleClicked.connect(self._open)
@@ -205,6 +223,10 @@ class CasesPage(Page):
         else:  # first start: widths from what the columns hold, at any display scaling
             for column, width in enumerate(default_widths(table)):
                 table.setColumnWidth(column, width)
+            keys = [column.key for column in COLUMNS]
+            for place, key in enumerate(FIRST_START_ORDER):
+                moving = table.horizontalHeader()
+                moving.moveSection(moving.visualIndex(keys.index(key)), place)
             self.case_model.rowsInserted.connect(self._widen_to_content)
         self._restore_current()
 

@@ -407,6 +407,34 @@ def test_on_first_start_the_name_and_service_area_columns_hold_what_they_show(
         assert table.columnWidth(column) >= min(longest, widest - metrics.horizontalAdvance("M"))
 
 
+def test_on_first_start_the_due_date_and_status_are_in_view_on_a_small_screen(
+    qtbot, window: MainWindow
+) -> None:  # type: ignore[no-untyped-def]
+    """A 1366x768 laptop at 150% gives the window about 911x512: the case list starts with
+    whose case it is, when it is due and where it stands, without scrolling sideways."""
+    from crm_desktop.services.case_list import COLUMNS
+    from ui.cases_page import CasesPage
+
+    window.resize(911, 480)
+    window.show()
+    window.show_page("Cases")
+    page = window.page("Cases")
+    assert isinstance(page, CasesPage)
+    table = page.case_table
+    header = table.horizontalHeader()
+    keys = [column.key for column in COLUMNS]
+    shown = [keys[header.logicalIndex(place)] for place in range(len(keys))]
+    assert shown[:4] == ["reference", "complainant", "due", "status"]
+    qtbot.waitUntil(lambda: table.viewport().width() > 0)
+    for key in ("reference", "due", "status"):
+        column = keys.index(key)
+        right = header.sectionViewportPosition(column) + header.sectionSize(column)
+        assert right <= table.viewport().width(), key
+    # Sorting still goes by the column clicked, wherever it stands.
+    table.sortByColumn(keys.index("due"), Qt.SortOrder.AscendingOrder)
+    assert page.case_model.query.sort == "due"
+
+
 def test_new_case_points_have_room_for_their_nature_and_description(
     qtbot, context: AppContext, demo: Database
 ) -> None:  # type: ignore[no-untyped-def]
