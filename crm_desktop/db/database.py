@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from crm_desktop.db import audit, calendar_table, identity, migrate, witness, write_queue
+from crm_desktop.db import lengths as _lengths  # noqa: F401  (checks text lengths at each flush)
 from crm_desktop.db.engine import (
     BUSY_TIMEOUT_MS,
     default_database_path,

@@ -202,6 +202,26 @@ def test_bad_new_cases_are_refused_and_nothing_is_saved(
         assert session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
 
 
+def test_text_longer_than_its_column_is_refused_on_both_databases(
+    any_database: Database,
+) -> None:
+    """PostgreSQL refused a 490-character name with an error the officer could not act
+    on, while SQLite kept it whole; both now refuse it, naming the field, and save
+    nothing."""
+    long_name = _new(complainant=PersonInput("A" * 490, postcode="WR1 1AA"))
+    with pytest.raises(ValidationError, match="The name is 490 characters long; at most 200"):
+        any_database.write(lambda s: create_case(s, long_name, OFFICER, TODAY))
+    long_phone = _new(complainant=PersonInput("A. Example", phone="0" * 41))
+    with pytest.raises(ValidationError, match="The phone number is 41 characters") as refused:
+        any_database.write(lambda s: create_case(s, long_phone, OFFICER, TODAY))
+    assert refused.value.field == "phone"
+    with any_database.session() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+    fits = _new(complainant=PersonInput("A" * 200))
+    created = any_database.write(lambda s: create_case(s, fits, OFFICER, TODAY))
+    assert created.reference
+
+
 def test_the_12_months_count_from_when_the_complainant_learnt_of_the_events(
     database: Database,
 ) -> None:
