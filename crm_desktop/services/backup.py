@@ -484,7 +484,7 @@ def _replace_damaged(backup_file: Path, target: Path, kept: Path) -> None:
         wal = Path(f"{target}-wal")
         if wal.exists():
             shutil.copy2(wal, Path(f"{kept}-wal"))
-        with atomic_write(target) as temporary:
+        with atomic_write(target, replacing_database=True) as temporary:
             shutil.copyfile(backup_file, temporary)
             _check(temporary)
             for side in ("-wal", "-shm", "-journal"):
