@@ -61,7 +61,13 @@ def register(subparsers: Any) -> None:
         "purge",
         help="apply the retention schedule: anonymise or delete every case due",
     )
-    purge.add_argument("--as-of", type=parse_date, default=None, metavar="DATE")
+    purge.add_argument(
+        "--as-of",
+        type=parse_date,
+        default=None,
+        metavar="DATE",
+        help="the day to apply the schedule as of (default today; a later day only with --dry-run)",
+    )
     purge.add_argument("--reason", required=True)
     purge.add_argument("--dry-run", action="store_true", help="list what would be done")
     purge.set_defaults(handler=cmd_purge)
@@ -175,6 +181,14 @@ def cmd_purge(args: argparse.Namespace) -> int:
     from crm_desktop.operations.privacy import purge, retention_review
 
     as_of = _today(args)
+    if not args.dry_run and as_of > dt.date.today():
+        # Cases not yet due would be anonymised or deleted, for good.
+        raise ValidationError(
+            f"--as-of {as_of.isoformat()} is after today: a purge acts only on cases due "
+            "by today. Nothing was changed; add --dry-run (or use privacy review) to see "
+            "what will be due then.",
+            "as_of",
+        )
     with command_database(args) as database:
         if args.dry_run:
             items = run_command(database, args, retention_review)

@@ -79,7 +79,7 @@ def test_review_hold_anonymise_sar_and_access_log(
     assert code == 0 and f"{second}: kept (legal hold)" in out and "nothing was changed" in out
     code, out, _ = run([*db, "anonymise", first, "--reason", "Retention ended"], capsys)
     assert code == 0 and f"Anonymised {first}" in out
-    code, out, _ = run([*db, "purge", "--as-of", "2030-01-15", "--reason", "Annual"], capsys)
+    code, out, _ = run([*db, "purge", "--reason", "Annual"], capsys)  # closed in 2017
     assert code == 0 and "0 cases done, 1 kept on legal hold" in out
     code, out, _ = run([*boss, "release", second, "--reason", "Review closed"], capsys)
     assert code == 0
@@ -99,6 +99,31 @@ def test_review_hold_anonymise_sar_and_access_log(
     assert code == 0 and "Sex, Female: 50.5%" in out and "Sex, Male: not set" in out
     code, _, err = run([*db, "population", "sex"], capsys)
     assert code == 2 and "percentage" in err
+
+
+def test_purge_refuses_a_day_after_today_but_a_dry_run_may_look_ahead(
+    database: Database, sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import datetime as dt
+
+    closed = dt.date.today() - dt.timedelta(days=365)  # due in about five years
+    reference = database.write(
+        lambda s: add_closed_case(s, add_person(s, someone("X")), received=closed, closed=closed)
+    ).reference
+    db = ["--database", sqlite_url, "privacy"]
+    later = (dt.date.today() + dt.timedelta(days=365 * 20)).isoformat()
+    code, out, _ = run([*db, "purge", "--as-of", later, "--reason", "t", "--dry-run"], capsys)
+    assert code == 0 and f"{reference}: would" in out
+    code, out, err = run([*db, "purge", "--as-of", later, "--reason", "t"], capsys)
+    assert code == 2 and out == ""
+    assert f"--as-of {later} is after today" in err and "--dry-run" in err
+    assert err.count("\n") == 1
+    with database.session() as session:
+        case = session.scalars(sa.select(Case).where(Case.reference == reference)).one()
+        assert case.anonymised_at is None
+    today = dt.date.today().isoformat()
+    code, out, _ = run([*db, "purge", "--as-of", today, "--reason", "t"], capsys)
+    assert code == 0 and "0 cases done" in out
 
 
 def test_user_add_takes_the_investigators_number_privacy_people_shows(
