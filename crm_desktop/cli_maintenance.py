@@ -85,7 +85,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
             "64-letter fingerprint, as a report or backup prints it (1234:0a1b...).",
             "witness",
         ) from None
-    database = open_for_command(args)
+    database = open_for_command(args, must_exist=True)
     try:
         result = run_command(database, args, maintenance.check_audit_trail, given)
     finally:
