@@ -362,6 +362,50 @@ def _reserve_kept(target: Path) -> Path:
     )
 
 
+@dataclass(frozen=True)
+class UndoneRemoval:
+    """A case anonymised or deleted in the database a restore replaced, of which the
+    restored backup has no record: the restore brought its personal data back."""
+
+    reference: str
+    kind: str  # "anonymised" or "deleted"
+    occurred_at: str
+    reason: str
+
+
+def removals_undone(kept: Path, restored: Path) -> list[UndoneRemoval]:
+    """The anonymisations and deletions (retention events) in ``kept``, the database a
+    restore replaced, that ``restored`` has no record of, of cases ``restored`` holds,
+    oldest first; empty when either cannot be read (the kept copy of a damaged file)."""
+
+    def read(path: Path, sql: str) -> list[tuple[object, ...]]:
+        try:
+            connection = _read_only(path)
+        except sqlite3.Error:
+            return []
+        try:
+            return [tuple(row) for row in connection.execute(sql)]
+        except sqlite3.Error:
+            return []
+        finally:
+            connection.close()
+
+    events = (
+        "SELECT id, occurred_at, coalesce(case_reference, ''), kind, reason "
+        "FROM retention_event WHERE kind IN ('anonymised', 'deleted')"
+    )
+    held = {str(r[0]) for r in read(restored, "SELECT reference FROM representation")}
+    before = set(read(restored, events))
+    return [
+        UndoneRemoval(str(reference), str(kind), str(occurred_at), str(reason))
+        for _id, occurred_at, reference, kind, reason in sorted(
+            (e for e in read(kept, events) if e not in before),
+            key=lambda e: (str(e[1]), int(str(e[0]))),
+        )
+        if str(reference) in held
+    ]
+
+
 def _copy_new(backup_file: Path, target: Path) -> None:
     """No database there yet: the backup copied beside it, checked, renamed into place."""
     try:

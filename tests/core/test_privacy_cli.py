@@ -126,6 +126,32 @@ def test_purge_refuses_a_day_after_today_but_a_dry_run_may_look_ahead(
     assert code == 0 and "0 cases done" in out
 
 
+def test_restore_names_the_cases_anonymised_or_deleted_since_the_backup(
+    database: Database, sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def build(session: sa.orm.Session) -> tuple[str, str, str]:
+        cases = [add_closed_case(session, add_person(session, someone(c))) for c in "ABC"]
+        return cases[0].reference, cases[1].reference, cases[2].reference
+
+    before, gone, changed = database.write(build)
+    db = ["--database", sqlite_url]
+    assert run([*db, "privacy", "anonymise", before, "--reason", "Early"], capsys)[0] == 0
+    saved = tmp_path / "saved.db"
+    assert run([*db, "backup", str(saved)], capsys)[0] == 0
+    assert run([*db, "privacy", "delete", gone, "--reason", "Retention ended"], capsys)[0] == 0
+    assert run([*db, "privacy", "anonymise", changed, "--reason", "Asked"], capsys)[0] == 0
+    database.dispose()
+    code, out, err = run([*db, "restore", str(saved)], capsys)
+    assert code == 0, err
+    assert "2 cases were anonymised or deleted after the backup was made" in out
+    assert f"  {gone}: deleted at " in out and "(Retention ended)" in out
+    assert f"  {changed}: anonymised at " in out and "(Asked)" in out
+    assert f"{before}:" not in out  # anonymised in the backup too
+    assert out.index(gone) < out.index(changed)  # in the order they were done
+    code, out, _ = run([*db, "restore", str(saved)], capsys)  # the same again: none since
+    assert code == 0 and "after the backup was made" not in out
+
+
 def test_user_add_takes_the_investigators_number_privacy_people_shows(
     database: Database,
     sqlite_url: str,
