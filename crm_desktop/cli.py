@@ -137,18 +137,23 @@ def read_password(from_stdin: bool) -> str:
     return first
 
 
-def open_for_command(args: argparse.Namespace) -> Database:
-    """Open the database named by --database (or the default) and print its warnings."""
-    database = open_database(resolve_database_url(args.database))
+def open_for_command(args: argparse.Namespace, *, must_exist: bool = False) -> Database:
+    """Open the database named by --database (or the default) and print its warnings.
+
+    ``must_exist``: a command that only reads (a check, a report, an export, a queue)
+    refuses a SQLite file that is not there rather than create an empty one and report
+    on it; the commands that set a database up (``db upgrade``, ``demo``, ``import``,
+    ``user add``) and the desktop's first start create it."""
+    database = open_database(resolve_database_url(args.database), create=not must_exist)
     for warning in database.warnings:
         print(f"crm-desktop: warning: {warning}", file=sys.stderr)
     return database
 
 
 @contextmanager
-def command_database(args: argparse.Namespace) -> Iterator[Database]:
+def command_database(args: argparse.Namespace, *, must_exist: bool = False) -> Iterator[Database]:
     """:func:`open_for_command`, disposed of when the command is done with it."""
-    database = open_for_command(args)
+    database = open_for_command(args, must_exist=must_exist)
     try:
         yield database
     finally:
@@ -199,7 +204,7 @@ def cmd_db_check(args: argparse.Namespace) -> int:
     from crm_desktop.operations import maintenance
 
     try:
-        database = open_for_command(args)
+        database = open_for_command(args, must_exist=True)
     except DamagedDatabase:
         # Too damaged to open as usual (the calendar comparison, the upgrade): checked as
         # the file is, so the damage is reported rather than refused.

@@ -112,7 +112,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     from crm_desktop.operations import code
 
     year = _year(args)
-    database = open_for_command(args)
+    database = open_for_command(args, must_exist=True)
     try:
         if args.xlsx is not None:
             out = run_command(database, args, code.export_self_assessment, year, args.xlsx)
@@ -170,7 +170,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     from crm_desktop.operations import code
 
     year = _year(args)
-    database = open_for_command(args)
+    database = open_for_command(args, must_exist=True)
     try:
         changes = run_command(database, args, code.self_assessment_history, year)
     finally:

@@ -284,9 +284,19 @@ def cmd_queue(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 1:
         raise ValidationError(f"--limit must be 1 or more (got {args.limit}).")
     as_of: dt.date = args.as_of or dt.date.today()
-    rows = _run(
-        args, deadlines.queue, spec.name, within=args.within, limit=args.limit, user=args.user
-    )
+    database = open_for_command(args, must_exist=True)  # a queue only reads
+    try:
+        rows = run_command(
+            database,
+            args,
+            deadlines.queue,
+            spec.name,
+            within=args.within,
+            limit=args.limit,
+            user=args.user,
+        )
+    finally:
+        database.dispose()
     if args.format == "csv":
         _write_csv(rows, sys.stdout)
     else:

@@ -36,7 +36,7 @@ def register(commands: Any) -> None:
 def cmd_export(args: argparse.Namespace) -> int:
     from crm_desktop.operations import reports
 
-    database = open_for_command(args)
+    database = open_for_command(args, must_exist=True)
     try:
         count = run_command(
             database, args, reports.export_data, args.what, args.out, args.start, args.end

@@ -61,6 +61,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     from crm_desktop.operations import maintenance
+    from crm_desktop.services.backup import removals_undone
 
     # Not opened: the database being replaced may be damaged, or missing.
     database = attach_database(resolve_database_url(args.database))
@@ -71,6 +72,18 @@ def cmd_restore(args: argparse.Namespace) -> int:
     if kept is not None:
         print(f"The database it replaced is kept as {kept}")
     print(f"Restored {args.file}")
+    undone = removals_undone(kept, args.file) if kept is not None else []
+    if undone:
+        print(
+            f"{len(undone)} cases were anonymised or deleted after the backup was made, so "
+            "the restore brought their personal data back. Anonymise or delete each again "
+            "(crm-desktop privacy anonymise|delete REF --reason ...):"
+        )
+        for removal in undone:
+            print(
+                f"  {removal.reference or '(no reference)'}: {removal.kind} at "
+                f"{removal.occurred_at[:16]} UTC ({removal.reason})"
+            )
     return 0
 
 
@@ -85,7 +98,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
             "64-letter fingerprint, as a report or backup prints it (1234:0a1b...).",
             "witness",
         ) from None
-    database = open_for_command(args)
+    database = open_for_command(args, must_exist=True)
     try:
         result = run_command(database, args, maintenance.check_audit_trail, given)
     finally:

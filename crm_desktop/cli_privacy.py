@@ -61,7 +61,13 @@ def register(subparsers: Any) -> None:
         "purge",
         help="apply the retention schedule: anonymise or delete every case due",
     )
-    purge.add_argument("--as-of", type=parse_date, default=None, metavar="DATE")
+    purge.add_argument(
+        "--as-of",
+        type=parse_date,
+        default=None,
+        metavar="DATE",
+        help="the day to apply the schedule as of (default today; a later day only with --dry-run)",
+    )
     purge.add_argument("--reason", required=True)
     purge.add_argument("--dry-run", action="store_true", help="list what would be done")
     purge.set_defaults(handler=cmd_purge)
@@ -111,7 +117,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     from crm_desktop.operations.privacy import retention_review
 
     as_of = _today(args)
-    with command_database(args) as database:
+    with command_database(args, must_exist=True) as database:
         items = run_command(database, args, retention_review)
     if not items:
         print(f"Nothing is due for anonymisation or deletion on {format_date(as_of)}.")
@@ -175,7 +181,15 @@ def cmd_purge(args: argparse.Namespace) -> int:
     from crm_desktop.operations.privacy import purge, retention_review
 
     as_of = _today(args)
-    with command_database(args) as database:
+    if not args.dry_run and as_of > dt.date.today():
+        # Cases not yet due would be anonymised or deleted, for good.
+        raise ValidationError(
+            f"--as-of {as_of.isoformat()} is after today: a purge acts only on cases due "
+            "by today. Nothing was changed; add --dry-run (or use privacy review) to see "
+            "what will be due then.",
+            "as_of",
+        )
+    with command_database(args, must_exist=True) as database:
         if args.dry_run:
             items = run_command(database, args, retention_review)
             for item in items:
@@ -199,7 +213,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
 def cmd_people(args: argparse.Namespace) -> int:
     from crm_desktop.operations.privacy import find_people
 
-    with command_database(args) as database:
+    with command_database(args, must_exist=True) as database:
         found = run_command(database, args, find_people, args.text)
     if not found:
         print("Nobody found: try part of the name, or a case reference.")
@@ -215,7 +229,7 @@ def cmd_sar(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() != ".zip":
         raise ValidationError("Give the export a file name ending in .zip.", "out")
-    with command_database(args) as database:
+    with command_database(args, must_exist=True) as database:
         result = run_command(
             database, args, subject_access_export, args.person_id, out, args.reference
         )
@@ -231,7 +245,7 @@ def cmd_sar(args: argparse.Namespace) -> int:
 def cmd_access_log(args: argparse.Namespace) -> int:
     from crm_desktop.operations.privacy import access_log
 
-    with command_database(args) as database:
+    with command_database(args, must_exist=True) as database:
         entries = run_command(database, args, access_log, args.case, args.user, args.limit)
     if not entries:
         print("Nobody has opened a case that matches.")

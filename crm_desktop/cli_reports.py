@@ -119,7 +119,7 @@ def cmd_report_annual(args: argparse.Namespace) -> int:
 
     year = parse_year(str(args.year))
     procedures = parse_procedures(str(args.procedure))
-    database = open_for_command(args)
+    database = open_for_command(args, must_exist=True)
     try:
         written = run_command(
             database,
@@ -142,7 +142,7 @@ def cmd_report_code(args: argparse.Namespace) -> int:
     from crm_desktop.operations import reports
 
     year = parse_year(str(args.year))
-    database = open_for_command(args)
+    database = open_for_command(args, must_exist=True)
     try:
         written = run_command(
             database,

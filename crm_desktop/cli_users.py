@@ -87,7 +87,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     from crm_desktop.operations import admin
 
-    database = open_for_command(args)
+    database = open_for_command(args, must_exist=True)
     try:
         users = run_command(database, args, admin.user_accounts)
     finally:

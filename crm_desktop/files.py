@@ -29,10 +29,15 @@ __all__ = [
     "atomic_writes",
     "check_target",
     "file_problem",
+    "refuse_database",
     "remove_leftovers",
 ]
 
 TEMPORARY_SUFFIX = ".partial"
+# The first 16 bytes of every SQLite database file.
+SQLITE_HEADER = b"SQLite format 3\x00"
+# The files SQLite keeps beside a database while it is in use.
+DATABASE_COMPANIONS = ("-wal", "-shm", "-journal")
 
 
 def _owner_tag() -> str:
@@ -78,9 +83,33 @@ def file_problem(exc: OSError, target: Path) -> UserFacingError:
     return FileProblem(f"Cannot write {target}: {exc.strerror or exc}. Nothing was saved.")
 
 
+def _is_database(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+    except OSError:  # not there, a folder, unreadable: not known to be a database
+        return False
+
+
+def refuse_database(target: Path) -> None:
+    """Refuse ``target`` when it is a SQLite database (the live database, a backup, any
+    other) or one of the files SQLite keeps beside one: a report or export written
+    there would replace the data. An earlier report of the same name may be replaced."""
+    database = target
+    for side in DATABASE_COMPANIONS:
+        if target.name.endswith(side) and len(target.name) > len(side):
+            database = target.with_name(target.name[: -len(side)])
+            break
+    if _is_database(target) or (database != target and _is_database(database)):
+        raise FileProblem(
+            f"{target} is a database, not a report: choose another file name. Nothing was written."
+        )
+
+
 def check_target(path: Path, what: str = "the file") -> Path:
     """Refuse, before any work, a file that cannot be written; the path to write."""
     path = path.expanduser()
+    refuse_database(path)
     folder = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
         raise FileProblem(f"{path} is a folder; give a file name for {what}.")
@@ -97,10 +126,19 @@ def check_target(path: Path, what: str = "the file") -> Path:
 
 
 @contextmanager
-def atomic_writes(targets: Sequence[Path]) -> Iterator[list[Path]]:
+def atomic_writes(
+    targets: Sequence[Path], *, replacing_database: bool = False
+) -> Iterator[list[Path]]:
     """Yield one temporary path per target; when the block ends without an error each is
-    renamed onto its target, otherwise all are removed and no target is touched."""
+    renamed onto its target, otherwise all are removed and no target is touched.
+
+    A target that is a SQLite database (or a file SQLite keeps beside one) is refused
+    before anything is written (:func:`refuse_database`), unless ``replacing_database``
+    (a restore putting a backup in place of a damaged database)."""
     temporaries: list[Path] = []
+    if not replacing_database:
+        for target in targets:
+            refuse_database(target)
     try:
         try:
             for target in targets:
@@ -120,9 +158,9 @@ def atomic_writes(targets: Sequence[Path]) -> Iterator[list[Path]]:
 
 
 @contextmanager
-def atomic_write(target: Path) -> Iterator[Path]:
+def atomic_write(target: Path, *, replacing_database: bool = False) -> Iterator[Path]:
     """:func:`atomic_writes` for one file."""
-    with atomic_writes([target]) as (temporary,):
+    with atomic_writes([target], replacing_database=replacing_database) as (temporary,):
         yield temporary
 
 

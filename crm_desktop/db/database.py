@@ -238,14 +238,21 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(url: str, *, upgrade: bool = True, load_reference_data: bool = True) -> Database:
+def open_database(
+    url: str, *, upgrade: bool = True, load_reference_data: bool = True, create: bool = True
+) -> Database:
     """Check, create or upgrade, and open the database at ``url``.
 
     A new SQLite file is created and brought to the current schema; an older schema is
-    upgraded (a SQLite file is first copied beside itself as a safety backup).
+    upgraded (a SQLite file is first copied beside itself as a safety backup). With
+    ``create`` False (commands that only read: a mistyped path must not become a new,
+    empty database that is then reported on), a SQLite file that does not exist, or is
+    empty, or a database in memory, is refused instead.
     """
     parsed = parse_url(url)
     path = sqlite_file(parsed)
+    if not create and parsed.get_backend_name() == "sqlite":
+        _check_exists(path, url)
     if path is not None:
         _check_sqlite_file(path, create_folder=path == default_database_path())
     engine = make_engine(url)
@@ -347,6 +354,26 @@ def _bring_calendar_table_up_to_date(database: Database) -> None:
         database.write(rewrite_and_remember, actor=SYSTEM_ACTOR)
     except ValidationError as exc:
         log.warning("The calendar table was not brought up to date: %s", exc)
+
+
+def _check_exists(path: Path | None, url: str) -> None:
+    """Refuse a SQLite database that is not there to be read."""
+    if path is None:
+        raise DatabaseError(
+            f"{url} is a new, empty database in memory: there is nothing in "
+            "it to read. Give the path of the database file."
+        )
+    if path.is_dir() or (not path.parent.exists() and path != default_database_path()):
+        return  # said as a folder, or a missing folder, by _check_sqlite_file
+    try:
+        missing = not path.exists() or path.stat().st_size == 0
+    except OSError:
+        return  # said by the checks that read it
+    if missing:
+        raise DatabaseError(
+            f"There is no database at {path}. Check the path, or start the program once "
+            "to create it."
+        )
 
 
 def _check_sqlite_file(path: Path, *, create_folder: bool) -> None:

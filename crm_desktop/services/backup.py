@@ -12,7 +12,9 @@ from under them. Before that, the backup is checked as ``db check`` checks a dat
 (storage, links between tables), and refused, in one line, when it is the live file
 itself, not a CRM Desktop database (SQLite's application id, see
 :mod:`crm_desktop.db.identity`), or made by a newer version. The database it replaces
-is kept beside it. Only a live file too damaged for SQLite to write into is replaced
+is kept beside it, copied under the restore's own write lock, so a save another program
+commits while the restore runs is in the kept copy or waits and goes into the restored
+database; never in neither. Only a live file too damaged for SQLite to write into is replaced
 as a file, and only when no other program has it open.
 
 Temporary files are named after the machine and process that write them, so an
@@ -34,12 +36,13 @@ import sqlite3
 import sys
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
-from crm_desktop.db import identity, migrate, witness
+from crm_desktop.db import identity, migrate, witness, write_queue
 from crm_desktop.db.audit import ChainHead
-from crm_desktop.db.engine import describe_url
+from crm_desktop.db.engine import describe_url, is_network_path
 from crm_desktop.db.errors import classify, read_only_problem, unreadable_file
 from crm_desktop.errors import (
     DamagedDatabase,
@@ -53,6 +56,11 @@ from crm_desktop.files import atomic_write, file_problem, remove_leftovers
 from crm_desktop.urls import parse_url, sqlite_file
 
 PAGES_PER_STEP = 1024
+# A restore writes the backup into the live database this many pages at a time, all in
+# one write transaction; the first step is small enough to stay in SQLite's page cache,
+# so others can still read the database while the replaced content is kept.
+RESTORE_PAGES_PER_STEP = 16
+SQLITE_OK, SQLITE_BUSY, SQLITE_LOCKED = 0, 5, 6
 # How long a restore waits for another user's write to finish before giving up.
 RESTORE_WAIT_SECONDS = 30.0
 
@@ -276,12 +284,13 @@ def _same_file(a: Path, b: Path) -> bool:
 def restore(backup_file: Path, url: str) -> Path | None:
     """Put ``backup_file`` in place of the database; returns where the old one was kept.
 
-    Nothing is changed until the backup has passed every check. The database it
-    replaces is copied beside it first (its consistent content; a damaged file byte for
-    byte). The backup then goes into the live database through SQLite's backup API in
-    one write transaction (waiting up to :data:`RESTORE_WAIT_SECONDS` for another
-    user's write to end), so a program still connected sees the old database or the
-    restored one, never a mix.
+    Nothing is changed until the backup has passed every check. The backup goes into
+    the live database through SQLite's backup API in one write transaction (waiting up
+    to :data:`RESTORE_WAIT_SECONDS` for another user's write to end), so a program still
+    connected sees the old database or the restored one, never a mix; once that
+    transaction holds the lock, the database it replaces is copied beside it (its
+    consistent content; a damaged file byte for byte) under a name no earlier kept copy
+    has. A restore refused on the way keeps no copy.
     """
     target = sqlite_file(parse_url(url))
     if target is None:
@@ -302,28 +311,99 @@ def restore(backup_file: Path, url: str) -> Path | None:
         _copy_new(backup_file, target)
         witness.note_restored(target, witness.file_head(target), backup_file)
         return None
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    kept = target.with_name(f"{target.stem}.replaced-{stamp}{target.suffix}")
-    live = sqlite3.connect(target, timeout=RESTORE_WAIT_SECONDS, isolation_level=None)
+    kept = _reserve_kept(target)
+    restored = False
     try:
+        live = sqlite3.connect(target, timeout=RESTORE_WAIT_SECONDS, isolation_level=None)
         try:
-            live.execute("PRAGMA schema_version").fetchone()
-            damaged = False
-        except sqlite3.DatabaseError as exc:
-            found = classify(exc, str(target))
-            if not isinstance(found, DamagedDatabase):
-                raise found or exc from exc
-            damaged = True
-        if damaged:
+            try:
+                live.execute("PRAGMA schema_version").fetchone()
+                damaged = False
+            except sqlite3.DatabaseError as exc:
+                found = classify(exc, str(target))
+                if not isinstance(found, DamagedDatabase):
+                    raise found or exc from exc
+                damaged = True
+            if damaged:
+                live.close()
+                _replace_damaged(backup_file, target, kept)
+            else:
+                _keep_and_write_into(backup_file, live, target, kept)
+            restored = True
+        finally:
             live.close()
-            _replace_damaged(backup_file, target, kept)
-        else:
-            _keep_copy(live, target, kept)
-            _write_into(backup_file, live, target)
     finally:
-        live.close()
+        if not restored:  # nothing was replaced: nothing to keep
+            kept.unlink(missing_ok=True)
+            Path(f"{kept}-wal").unlink(missing_ok=True)
     witness.note_restored(target, witness.file_head(target), backup_file)
     return kept
+
+
+def _reserve_kept(target: Path) -> Path:
+    """A new, empty file beside ``target`` for the database a restore replaces, named
+    after the time (``crm.replaced-20240314-093000.db``, then ``…-093000-2.db`` for a
+    second restore in the same second): created exclusively, so no kept copy is ever
+    written over."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    for number in range(1, 1000):
+        extra = "" if number == 1 else f"-{number}"
+        kept = target.with_name(f"{target.stem}.replaced-{stamp}{extra}{target.suffix}")
+        try:
+            os.close(os.open(kept, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise file_problem(exc, kept) from exc
+        return kept
+    raise FileProblem(  # pragma: no cover - a thousand restores in one second
+        f"Cannot find a free name beside {target} to keep the database in. Nothing was "
+        "restored; move the old .replaced- files elsewhere, then restore again."
+    )
+
+
+@dataclass(frozen=True)
+class UndoneRemoval:
+    """A case anonymised or deleted in the database a restore replaced, of which the
+    restored backup has no record: the restore brought its personal data back."""
+
+    reference: str
+    kind: str  # "anonymised" or "deleted"
+    occurred_at: str
+    reason: str
+
+
+def removals_undone(kept: Path, restored: Path) -> list[UndoneRemoval]:
+    """The anonymisations and deletions (retention events) in ``kept``, the database a
+    restore replaced, that ``restored`` has no record of, of cases ``restored`` holds,
+    oldest first; empty when either cannot be read (the kept copy of a damaged file)."""
+
+    def read(path: Path, sql: str) -> list[tuple[object, ...]]:
+        try:
+            connection = _read_only(path)
+        except sqlite3.Error:
+            return []
+        try:
+            return [tuple(row) for row in connection.execute(sql)]
+        except sqlite3.Error:
+            return []
+        finally:
+            connection.close()
+
+    events = (
+        "SELECT id, occurred_at, coalesce(case_reference, ''), kind, reason "
+        "FROM retention_event WHERE kind IN ('anonymised', 'deleted')"
+    )
+    held = {str(r[0]) for r in read(restored, "SELECT reference FROM representation")}
+    before = set(read(restored, events))
+    return [
+        UndoneRemoval(str(reference), str(kind), str(occurred_at), str(reason))
+        for _id, occurred_at, reference, kind, reason in sorted(
+            (e for e in read(kept, events) if e not in before),
+            key=lambda e: (str(e[1]), int(str(e[0]))),
+        )
+        if str(reference) in held
+    ]
 
 
 def _copy_new(backup_file: Path, target: Path) -> None:
@@ -336,18 +416,23 @@ def _copy_new(backup_file: Path, target: Path) -> None:
         raise file_problem(exc, target) from exc
 
 
-def _keep_copy(live: sqlite3.Connection, target: Path, kept: Path) -> None:
-    """The live database's committed content, copied beside it before it is replaced."""
-    with atomic_write(kept) as temporary:
-        copy = sqlite3.connect(temporary)
-        try:
-            _with_deadline(lambda step: live.backup(copy, progress=step), target)
-            copy.execute("PRAGMA journal_mode = DELETE")
-        except sqlite3.Error as exc:
-            found = classify(exc, str(kept))
-            raise (found or exc) from exc
-        finally:
-            copy.close()
+def _keep_copy(target: Path, kept: Path) -> None:
+    """The live database's committed content, copied beside it before it is replaced
+    (read through a connection of its own: the restore's holds the write lock)."""
+    live = sqlite3.connect(target, timeout=RESTORE_WAIT_SECONDS, isolation_level=None)
+    try:
+        with atomic_write(kept) as temporary:
+            copy = sqlite3.connect(temporary)
+            try:
+                _with_deadline(lambda step: live.backup(copy, progress=step), target)
+                copy.execute("PRAGMA journal_mode = DELETE")
+            except sqlite3.Error as exc:
+                found = classify(exc, str(kept))
+                raise (found or exc) from exc
+            finally:
+                copy.close()
+    finally:
+        live.close()
     with contextlib.suppress(OSError):
         shutil.copymode(target, kept)
 
@@ -357,17 +442,58 @@ def _with_deadline(run: Callable[[Callable[[int, int, int], None]], None], targe
     deadline = time.monotonic() + RESTORE_WAIT_SECONDS
 
     def step(status: int, remaining: int, total: int) -> None:
-        if status in (5, 6) and time.monotonic() > deadline:  # SQLITE_BUSY, SQLITE_LOCKED
+        if status in (SQLITE_BUSY, SQLITE_LOCKED) and time.monotonic() > deadline:
             raise _in_use(target)
 
     run(step)
 
 
-def _write_into(backup_file: Path, live: sqlite3.Connection, target: Path) -> None:
-    """The backup's pages written into the live database in one write transaction."""
+def _keep_and_write_into(
+    backup_file: Path, live: sqlite3.Connection, target: Path, kept: Path
+) -> None:
+    """Keep the live database's content and write the backup's pages into it, as one
+    step under its write lock: no save another program commits meanwhile is in neither.
+
+    This program's writers are held in their queue (:mod:`crm_desktop.db.write_queue`)
+    for the whole of it. The backup API holds a write transaction on the live database
+    from its first step until its last (sqlite.org/c3ref/backup_finish.html), and other
+    connections go on reading what was last committed: so the copy is taken, through a
+    connection of its own, just after the first step has taken the lock, and every save
+    committed before then is in it; a save that comes later waits for the restore (or,
+    after its own wait, is refused as busy) and goes into the restored database.
+    """
     source = _read_only(backup_file)
     try:
-        _with_deadline(lambda step: source.backup(live, pages=-1, progress=step), target)
+        # The first step must not be the last (which commits): at least two steps.
+        pages = int(source.execute("PRAGMA page_count").fetchone()[0])
+        if pages < 2:
+            raise DatabaseError(
+                f"{backup_file} is too small to be a CRM Desktop backup. Nothing was "
+                "restored; choose a file the backup command made."
+            )
+        per_step = min(RESTORE_PAGES_PER_STEP, pages - 1)
+        deadline = time.monotonic() + RESTORE_WAIT_SECONDS
+        kept_already = False
+
+        def step(status: int, remaining: int, total: int) -> None:
+            nonlocal kept_already
+            if status in (SQLITE_BUSY, SQLITE_LOCKED):
+                if time.monotonic() > deadline:
+                    raise _in_use(target)
+                return
+            if not kept_already:
+                if status != SQLITE_OK:  # pragma: no cover - ruled out by the size above
+                    raise DatabaseError(f"{target} was replaced before it could be kept.")
+                _keep_copy(target, kept)
+                kept_already = True
+
+        queue = (
+            nullcontext()
+            if is_network_path(target)
+            else write_queue.turn(target, RESTORE_WAIT_SECONDS)
+        )
+        with queue:
+            source.backup(live, pages=per_step, progress=step)
     except UserFacingError:
         raise
     except sqlite3.Error as exc:
@@ -402,7 +528,7 @@ def _replace_damaged(backup_file: Path, target: Path, kept: Path) -> None:
         wal = Path(f"{target}-wal")
         if wal.exists():
             shutil.copy2(wal, Path(f"{kept}-wal"))
-        with atomic_write(target) as temporary:
+        with atomic_write(target, replacing_database=True) as temporary:
             shutil.copyfile(backup_file, temporary)
             _check(temporary)
             for side in ("-wal", "-shm", "-journal"):

@@ -164,3 +164,67 @@ def test_output_cut_short_by_its_reader_ends_quietly(
         url = f"sqlite:///{tmp_path / 'crm.db'}"
         assert main(["--database", url, "calendar", "holidays", "2024"]) == 1
         monkeypatch.undo()
+
+
+READ_ONLY_COMMANDS = [
+    ["db", "check"],
+    ["report", "annual", "--year", "2023", "--out", "{tmp}/r.pdf"],
+    ["report", "code", "--year", "2026", "--out", "{tmp}/r.pdf"],
+    ["export", "cases", "--out", "{tmp}/cases.csv"],
+    ["queue", "overdue"],
+    ["privacy", "review"],
+    ["privacy", "people", "Smith"],
+    ["privacy", "sar", "1", "--out", "{tmp}/sar.zip"],
+    ["privacy", "access-log"],
+    ["privacy", "purge", "--reason", "Annual"],
+    ["user", "list"],
+    ["audit", "verify"],
+    ["code", "self-assessment", "--year", "2026"],
+    ["code", "history", "--year", "2026"],
+]
+
+
+@pytest.mark.parametrize("command", READ_ONLY_COMMANDS, ids=lambda c: " ".join(c[:2]))
+def test_a_command_that_only_reads_refuses_a_database_that_is_not_there(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    missing = tmp_path / "mistyped.db"
+    argv = [part.format(tmp=tmp_path) for part in command]
+    code, out, err = run(["--database", f"sqlite:///{missing}", *argv], capsys)
+    assert code == 2 and out == ""
+    assert err == (
+        f"crm-desktop: There is no database at {missing}. Check the path, or start the "
+        "program once to create it.\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # nothing made, no file
+
+
+def test_an_empty_file_or_a_database_in_memory_has_nothing_to_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    code, _, err = run(["--database", f"sqlite:///{empty}", "db", "check"], capsys)
+    assert code == 2 and "There is no database at" in err
+    assert empty.stat().st_size == 0
+    code, _, err = run(["--database", "sqlite:///:memory:", "db", "check"], capsys)
+    assert code == 2 and "in memory: there is nothing in it to read" in err
+    assert err.count("\n") == 1
+
+
+def test_the_commands_that_set_a_database_up_still_create_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    path = tmp_path / "new.db"
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long password\n"))
+    code, _, err = run(
+        ["--database", f"sqlite:///{path}", "user", "add", "boss", "--role", "manager",
+         "--password-stdin"],
+        capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    assert path.exists()
+    code, out, _ = run(["--database", f"sqlite:///{path}", "user", "list"], capsys)
+    assert code == 0 and "boss" in out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import sqlite3
 import threading
@@ -227,6 +228,27 @@ def test_an_unsupported_url_is_explained() -> None:
         open_database("mysql://root@localhost/test")
     with pytest.raises(DatabaseError, match="not a database address"):
         open_database("just some words")
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("sqlite://tmp/x.db", "sqlite:////tmp/x.db for an absolute path"),
+        ("sqlite://me:pw@server/x.db", "is not a SQLite file's address"),
+        ("sqlite://C:/x.db", "sqlite:////absolute/path/to/file.db"),  # a port that is no number
+        ("sqlite://:memory:", "sqlite:///relative/path.db"),
+    ],
+)
+def test_a_sqlite_address_with_two_slashes_gives_the_right_form(
+    url: str, words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from crm_desktop.cli import main
+
+    with pytest.raises(DatabaseError, match=re.escape(words)):
+        open_database(url)
+    assert main(["--database", url, "db", "check"]) == 2
+    err = capsys.readouterr().err
+    assert words in err and err.count("\n") == 1 and "went wrong" not in err
 
 
 # -- SQLite done right ---------------------------------------------------------------

@@ -79,7 +79,7 @@ def test_review_hold_anonymise_sar_and_access_log(
     assert code == 0 and f"{second}: kept (legal hold)" in out and "nothing was changed" in out
     code, out, _ = run([*db, "anonymise", first, "--reason", "Retention ended"], capsys)
     assert code == 0 and f"Anonymised {first}" in out
-    code, out, _ = run([*db, "purge", "--as-of", "2030-01-15", "--reason", "Annual"], capsys)
+    code, out, _ = run([*db, "purge", "--reason", "Annual"], capsys)  # closed in 2017
     assert code == 0 and "0 cases done, 1 kept on legal hold" in out
     code, out, _ = run([*boss, "release", second, "--reason", "Review closed"], capsys)
     assert code == 0
@@ -99,6 +99,57 @@ def test_review_hold_anonymise_sar_and_access_log(
     assert code == 0 and "Sex, Female: 50.5%" in out and "Sex, Male: not set" in out
     code, _, err = run([*db, "population", "sex"], capsys)
     assert code == 2 and "percentage" in err
+
+
+def test_purge_refuses_a_day_after_today_but_a_dry_run_may_look_ahead(
+    database: Database, sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import datetime as dt
+
+    closed = dt.date.today() - dt.timedelta(days=365)  # due in about five years
+    reference = database.write(
+        lambda s: add_closed_case(s, add_person(s, someone("X")), received=closed, closed=closed)
+    ).reference
+    db = ["--database", sqlite_url, "privacy"]
+    later = (dt.date.today() + dt.timedelta(days=365 * 20)).isoformat()
+    code, out, _ = run([*db, "purge", "--as-of", later, "--reason", "t", "--dry-run"], capsys)
+    assert code == 0 and f"{reference}: would" in out
+    code, out, err = run([*db, "purge", "--as-of", later, "--reason", "t"], capsys)
+    assert code == 2 and out == ""
+    assert f"--as-of {later} is after today" in err and "--dry-run" in err
+    assert err.count("\n") == 1
+    with database.session() as session:
+        case = session.scalars(sa.select(Case).where(Case.reference == reference)).one()
+        assert case.anonymised_at is None
+    today = dt.date.today().isoformat()
+    code, out, _ = run([*db, "purge", "--as-of", today, "--reason", "t"], capsys)
+    assert code == 0 and "0 cases done" in out
+
+
+def test_restore_names_the_cases_anonymised_or_deleted_since_the_backup(
+    database: Database, sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def build(session: sa.orm.Session) -> tuple[str, str, str]:
+        cases = [add_closed_case(session, add_person(session, someone(c))) for c in "ABC"]
+        return cases[0].reference, cases[1].reference, cases[2].reference
+
+    before, gone, changed = database.write(build)
+    db = ["--database", sqlite_url]
+    assert run([*db, "privacy", "anonymise", before, "--reason", "Early"], capsys)[0] == 0
+    saved = tmp_path / "saved.db"
+    assert run([*db, "backup", str(saved)], capsys)[0] == 0
+    assert run([*db, "privacy", "delete", gone, "--reason", "Retention ended"], capsys)[0] == 0
+    assert run([*db, "privacy", "anonymise", changed, "--reason", "Asked"], capsys)[0] == 0
+    database.dispose()
+    code, out, err = run([*db, "restore", str(saved)], capsys)
+    assert code == 0, err
+    assert "2 cases were anonymised or deleted after the backup was made" in out
+    assert f"  {gone}: deleted at " in out and "(Retention ended)" in out
+    assert f"  {changed}: anonymised at " in out and "(Asked)" in out
+    assert f"{before}:" not in out  # anonymised in the backup too
+    assert out.index(gone) < out.index(changed)  # in the order they were done
+    code, out, _ = run([*db, "restore", str(saved)], capsys)  # the same again: none since
+    assert code == 0 and "after the backup was made" not in out
 
 
 def test_user_add_takes_the_investigators_number_privacy_people_shows(

@@ -217,6 +217,101 @@ WRITER = textwrap.dedent(
 )
 
 
+LOGGING_WRITER = textwrap.dedent(
+    """
+    import sqlite3, sys
+    path, log = sys.argv[1], sys.argv[2]
+    connection = sqlite3.connect(path, timeout=60, isolation_level=None)
+    with open(log, "a") as out:
+        for i in range(1, 1_000_000):
+            connection.execute("BEGIN IMMEDIATE")
+            connection.execute(
+                "INSERT INTO directorate (name, active, sort_order, version, updated_at) "
+                "VALUES (?, 1, 0, 1, '2024-01-01 00:00:00')",
+                (f"W {i:06d}",),
+            )
+            connection.execute("COMMIT")
+            out.write(f"{i}\\n")
+            out.flush()
+    """
+)
+
+
+def _written(path: Path) -> set[int]:
+    return {int(name.split()[1]) for name in _names(path) if name.startswith("W ")}
+
+
+def test_every_save_committed_during_a_restore_is_kept_or_restored_over(
+    database: Database,
+    sqlite_url: str,
+    live: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from crm_desktop.services import backup as backup_module
+
+    saved = backup(sqlite_url, tmp_path / "saved.db").path
+    database.dispose()
+    keep_copy = backup_module._keep_copy
+
+    def slow_keep_copy(*args: object, **kwargs: object) -> None:
+        keep_copy(*args, **kwargs)  # type: ignore[arg-type]
+        time.sleep(0.5)  # the other program saves many times a second meanwhile
+
+    monkeypatch.setattr(backup_module, "_keep_copy", slow_keep_copy)
+    log = tmp_path / "committed.log"
+    writer = subprocess.Popen(
+        [sys.executable, "-c", LOGGING_WRITER, str(live), str(log)], stderr=subprocess.PIPE
+    )
+    try:
+        while not log.exists() or len(log.read_text().split()) < 20:
+            assert writer.poll() is None, writer.stderr.read() if writer.stderr else ""
+            time.sleep(0.01)
+        kept = restore(saved, sqlite_url)
+        time.sleep(0.3)  # the writer carries on after the restore
+    finally:
+        writer.kill()
+        writer.wait()
+        if writer.stderr is not None:
+            writer.stderr.close()
+    assert kept is not None
+    committed = {int(line) for line in log.read_text().split()}
+    in_kept, in_live = _written(kept), _written(live)
+    assert committed - in_kept - in_live == set(), "saves lost by the restore"
+    assert in_live and min(in_live) == max(in_kept) + 1  # the writer went on, after the lock
+    assert _healthy(kept) and _healthy(live)
+
+
+def test_two_restores_in_one_second_keep_both_replaced_databases(
+    database: Database,
+    sqlite_url: str,
+    live: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import datetime as dt
+    import types
+
+    from crm_desktop.services import backup as backup_module
+
+    class OneSecond(dt.datetime):
+        @classmethod
+        def now(cls, tz: dt.tzinfo | None = None) -> OneSecond:
+            return cls(2024, 3, 14, 9, 30, 0)
+
+    monkeypatch.setattr(backup_module, "dt", types.SimpleNamespace(datetime=OneSecond))
+    saved = backup(sqlite_url, tmp_path / "saved.db").path
+    database.write(lambda s: s.add(Directorate(name="Only in the original")))
+    database.dispose()
+    first = restore(saved, sqlite_url)  # the wrong backup, say
+    second = restore(saved, sqlite_url)  # and straight away the right one
+    assert first is not None and second is not None and first != second
+    assert first.name == "crm.replaced-20240314-093000.db"
+    assert second.name == "crm.replaced-20240314-093000-2.db"
+    assert "Only in the original" in _names(first)
+    assert "Only in the original" not in _names(second)
+
+
 def _directorate_columns_ok(live: Path) -> None:
     connection = sqlite3.connect(live)
     try:
@@ -301,6 +396,7 @@ def test_a_long_write_by_someone_else_makes_restore_refuse_naming_who(
         if holder.stdout is not None:
             holder.stdout.close()
     assert _fingerprint(live) == before and _healthy(live)
+    assert not list(live.parent.glob("*.replaced-*")), "nothing restored, nothing kept"
 
 
 def test_a_damaged_live_file_is_replaced_only_when_no_one_has_it_open(

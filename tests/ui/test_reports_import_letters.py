@@ -252,6 +252,28 @@ def test_changing_year_with_unsaved_commentary_asks_first(page: ReportsPage) -> 
     assert page.pdf_path.text().endswith("annual-report-2023-24.pdf")
 
 
+def test_the_report_is_never_saved_over_a_database(
+    page: ReportsPage, cases: Database, out: Path
+) -> None:
+    import sqlite3
+
+    target = out / "report.pdf"  # a database under a report's name (a backup, renamed)
+    connection = sqlite3.connect(target)
+    connection.execute("CREATE TABLE t (x)")
+    connection.commit()
+    connection.close()
+    before = target.read_bytes()
+    page.pdf_path.setText(str(target))
+    page.make_report()
+    assert "is a database, not a report: choose another file name" in page.report_error.text()
+    assert target.read_bytes() == before
+    assert page.opened == []  # type: ignore[attr-defined]
+    workbook = target.rename(out / "cases.xlsx")
+    page.export_to_file(workbook)
+    assert "is a database, not a report" in page.export_error.text()
+    assert workbook.read_bytes() == before
+
+
 # ----------------------------------------------------------------------- exports, baseline
 
 
