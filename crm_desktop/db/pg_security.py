@@ -1062,7 +1062,8 @@ def may_write(connection: sa.Connection, table: str) -> bool:
         return True
     return bool(
         connection.exec_driver_sql(
-            "SELECT has_table_privilege(%s, 'INSERT') AND has_table_privilege(%s, 'UPDATE') "
+            "SELECT has_any_column_privilege(%s, 'INSERT') "
+            "AND has_any_column_privilege(%s, 'UPDATE') "
             "AND current_setting('transaction_read_only') = 'off'",
             (table, table),
         ).scalar()
@@ -1242,9 +1243,10 @@ def _grant_table(
         if group == OFFICER:
             chosen = [c for c in chosen if c not in MANAGER_ONLY_COLUMNS.get(table, ())]
         chosen = [c for c in chosen if c in columns]
-        if chosen == columns:
-            run(f"GRANT UPDATE ON {name} TO {q[group]}")
-        else:
+        # Always as a list of columns, even of every one: UPDATE on the table itself
+        # would also let the login LOCK it in ACCESS EXCLUSIVE mode and hold it, so that
+        # nobody could read it until that login's transaction ended.
+        if chosen:
             run(f"GRANT UPDATE ({cols(chosen)}) ON {name} TO {q[group]}")
     for group in rules.delete:
         run(f"GRANT DELETE ON {name} TO {q[group]}")

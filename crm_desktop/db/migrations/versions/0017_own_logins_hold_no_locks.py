@@ -1,0 +1,36 @@
+"""PostgreSQL: what an ordinary user's own login could still do, closed.
+
+- No group holds UPDATE on a whole table, only on a list of its columns (every one,
+  where it may change every one): UPDATE on the table let an officer's or a service
+  responder's login ``LOCK`` it in ACCESS EXCLUSIVE mode and hold it, so nobody could
+  read cases or letters until that login's transaction ended.
+
+SQLite is unchanged.
+
+Revision ID: 0017
+Revises: 0016
+Create Date: 2026-12-07
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0017"
+down_revision: str | None = "0016"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    bind = op.get_bind()
+    if bind.dialect.name == "postgresql":
+        from crm_desktop.db import pg_security
+
+        pg_security.install(bind)
+
+
+def downgrade() -> None:
+    """The earlier functions and grants come back with the earlier version's install."""
