@@ -467,6 +467,9 @@ RULES: Mapping[str, Rules] = {
 MANAGER_ONLY_COLUMNS: Mapping[str, frozenset[str]] = {
     "representation": frozenset({"legal_hold", "anonymised_at"}),
     "person": frozenset({"anonymised_at"}),
+    # Passing an extension's limit is a manager's decision (the Code report counts it
+    # as a good reason).
+    "stage_extension": frozenset({"beyond_limit"}),
 }
 
 
@@ -912,6 +915,33 @@ def _functions(prefix: str, database: str) -> list[str]:
         END
         $fn$""",
         f"""
+        CREATE OR REPLACE FUNCTION crm_manager_columns_guard() RETURNS trigger
+        LANGUAGE plpgsql {definer} AS $fn$
+        DECLARE
+            column_name text; new_row jsonb := to_jsonb(NEW); old_row jsonb;
+        BEGIN
+            -- A manager's columns (TG_ARGV): below a manager, a row is added with them
+            -- empty (false or NULL) and they are never changed.
+            IF crm_is_owner() OR pg_has_role(session_user, {_literal(groups[MANAGER])},
+                                             'MEMBER') THEN
+                RETURN NEW;
+            END IF;
+            IF TG_OP = 'UPDATE' THEN
+                old_row := to_jsonb(OLD);
+            END IF;
+            FOREACH column_name IN ARRAY TG_ARGV LOOP
+                IF (TG_OP = 'INSERT' AND coalesce(new_row -> column_name, 'null'::jsonb)
+                        NOT IN ('null'::jsonb, 'false'::jsonb))
+                   OR (TG_OP = 'UPDATE'
+                       AND new_row -> column_name IS DISTINCT FROM old_row -> column_name) THEN
+                    RAISE EXCEPTION 'Only a manager can set % on %.', column_name, TG_TABLE_NAME
+                        USING ERRCODE = '42501';
+                END IF;
+            END LOOP;
+            RETURN NEW;
+        END
+        $fn$""",
+        f"""
         CREATE OR REPLACE FUNCTION crm_assignment_guard() RETURNS trigger
         LANGUAGE plpgsql {definer} SET extra_float_digits = 1 AS $fn$
         DECLARE
@@ -1034,6 +1064,7 @@ FUNCTION_GRANTS: Mapping[str, tuple[str, ...]] = {
     "crm_apply_login(text, text, boolean)": (),
     "crm_login_sync()": (),
     "crm_assignment_guard()": (),
+    "crm_manager_columns_guard()": (),
     "crm_counter_guard()": (),
     "crm_delete_case(integer, text)": (MANAGER,),
     "crm_login_prefix()": EVERYONE,
@@ -1252,7 +1283,8 @@ def _grant_table(
         run(f"GRANT DELETE ON {name} TO {q[group]}")
     if table in MANAGER_ONLY_COLUMNS and MANAGER not in rules.update:
         extra = [c for c in columns if c in MANAGER_ONLY_COLUMNS[table]]
-        run(f"GRANT UPDATE ({cols(extra)}) ON {name} TO {q[MANAGER]}")
+        if extra:
+            run(f"GRANT UPDATE ({cols(extra)}) ON {name} TO {q[MANAGER]}")
     if not rules.row_secured:
         run(f"ALTER TABLE {name} DISABLE ROW LEVEL SECURITY")
         return
@@ -1302,6 +1334,15 @@ def _install_triggers(connection: sa.Connection, existing: set[str]) -> None:
         run(
             "CREATE TRIGGER crm_counter_guard BEFORE INSERT OR UPDATE ON reference_counter "
             "FOR EACH ROW EXECUTE FUNCTION crm_counter_guard()"
+        )
+    for name, manager_columns in sorted(MANAGER_ONLY_COLUMNS.items()):
+        if name not in existing:
+            continue
+        run(f"DROP TRIGGER IF EXISTS crm_manager_columns ON {_ident(name)}")
+        arguments = ", ".join(_literal(c) for c in sorted(manager_columns))
+        run(
+            f"CREATE TRIGGER crm_manager_columns BEFORE INSERT OR UPDATE ON {_ident(name)} "
+            f"FOR EACH ROW EXECUTE FUNCTION crm_manager_columns_guard({arguments})"
         )
     if "assignment" in existing:
         run("DROP TRIGGER IF EXISTS crm_assignment_guard ON assignment")
@@ -1368,6 +1409,7 @@ def uninstall(connection: sa.Connection) -> None:
             "crm_audit_no_truncate",
             "crm_login_sync",
             "crm_assignment_guard",
+            "crm_manager_columns",
         ):
             run(f"DROP TRIGGER IF EXISTS {trigger} ON {_ident(table)}")
     run(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {names}")

@@ -67,3 +67,57 @@ def test_no_login_below_a_manager_can_lock_a_table_against_everyone(world: World
         }
     assert deleters == OFFICERS_DELETE
     assert fingerprint(world.db) == before
+
+
+def test_only_a_manager_passes_an_extensions_limit_or_holds_a_case(world: World) -> None:
+    """An officer may record an extension, not decide that it passes the policy's limit
+    (the Code report counts that as a good reason); nor add a case already on legal
+    hold or anonymised, nor a person anonymised."""
+    with world.db.engine.connect() as connection:
+        stage = connection.exec_driver_sql(
+            f"SELECT id FROM stage WHERE case_id = {world.mine} ORDER BY id LIMIT 1"
+        ).scalar_one()
+    extension = (
+        "INSERT INTO stage_extension (stage_id, working_days, reason, agreed_with_complainant, "
+        f"created_at, version, updated_at, beyond_limit) VALUES ({stage}, 30, 'officer says so', "
+        "false, now(), 1, now(), {beyond})"
+    )
+    officer = engine_for(world, UserRole.OFFICER)
+    manager = engine_for(world, UserRole.MANAGER)
+    try:
+        before = fingerprint(world.db)
+        refused(officer, extension.format(beyond="true"))
+        case = (
+            "INSERT INTO representation (reference, kind, procedure, received_on, summary, "
+            "status, legal_hold, imported, version, updated_at, created_at, anonymised_at) "
+            "VALUES ('ZZ-2025-99999', 'complaint', 'corporate', '2025-01-01', '', 'open', "
+            "{hold}, false, 1, now(), now(), {anonymised})"
+        )
+        refused(officer, case.format(hold="true", anonymised="NULL"))
+        refused(officer, case.format(hold="false", anonymised="now()"))
+        refused(
+            officer,
+            "INSERT INTO person (full_name, is_investigator, version, updated_at, anonymised_at)"
+            " VALUES ('Nobody', false, 1, now(), now())",
+        )
+        assert fingerprint(world.db) == before
+        # Recorded within the limit, it cannot be moved past it afterwards.
+        with officer.begin() as connection:
+            added = connection.exec_driver_sql(
+                extension.format(beyond="false") + " RETURNING id"
+            ).scalar_one()
+        before = fingerprint(world.db)
+        refused(officer, f"UPDATE stage_extension SET beyond_limit = true WHERE id = {added}")
+        assert fingerprint(world.db) == before
+        # A manager decides it.
+        with manager.begin() as connection:
+            connection.exec_driver_sql(
+                f"UPDATE stage_extension SET beyond_limit = true WHERE id = {added}"
+            )
+    finally:
+        officer.dispose()
+        manager.dispose()
+        with world.db.engine.begin() as connection:
+            connection.exec_driver_sql(
+                "DELETE FROM stage_extension WHERE reason = 'officer says so'"
+            )

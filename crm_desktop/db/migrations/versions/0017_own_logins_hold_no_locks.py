@@ -4,6 +4,9 @@
   where it may change every one): UPDATE on the table let an officer's or a service
   responder's login ``LOCK`` it in ACCESS EXCLUSIVE mode and hold it, so nobody could
   read cases or letters until that login's transaction ended.
+- Passing an extension's limit (``stage_extension.beyond_limit``) is a manager's
+  decision, as legal hold and anonymisation are: below a manager, a login can neither
+  change these columns nor add a row (a case, a person, an extension) with them set.
 
 SQLite is unchanged.
 
