@@ -718,10 +718,17 @@ def _functions(prefix: str, database: str) -> list[str]:
         CREATE OR REPLACE FUNCTION crm_audit_note(events jsonb) RETURNS integer
         LANGUAGE plpgsql VOLATILE {definer} AS $fn$
         BEGIN
-            IF EXISTS (SELECT 1 FROM jsonb_array_elements(events) AS e
-                       WHERE lower(btrim(coalesce(e ->> 'action', ''))) IN ({row_actions})) THEN
-                RAISE EXCEPTION 'An event written by the program cannot say that a row was '
-                    'created, changed or deleted: the database records those itself.'
+            -- The program's actions and entities are plain words ("close case",
+            -- "equality_monitoring"): no tab, no-break space or look-alike letter can
+            -- make a note pass for one of the database's own events.
+            IF jsonb_typeof(events) IS DISTINCT FROM 'array' OR EXISTS (
+                    SELECT 1 FROM jsonb_array_elements(events) AS e
+                    WHERE coalesce(e ->> 'action', '') IN ({row_actions})
+                       OR coalesce(e ->> 'action', '') !~ '^[a-z]+( [a-z]+)*$'
+                       OR coalesce(e ->> 'entity', '') !~ '^[a-z]+(_[a-z]+)*$') THEN
+                RAISE EXCEPTION 'An event written by the program names its action and entity '
+                    'in plain lower-case words, and cannot say that a row was created, changed '
+                    'or deleted: the database records those itself.'
                     USING ERRCODE = '42501';
             END IF;
             RETURN crm_audit_write(events);

@@ -8,9 +8,11 @@ reference numbers with no case, and linking its rows to another case's.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
+import sqlalchemy as sa
 
 from crm_desktop.db.base import Base
 from crm_desktop.db.database import open_database
@@ -121,3 +123,62 @@ def test_only_a_manager_passes_an_extensions_limit_or_holds_a_case(world: World)
             connection.exec_driver_sql(
                 "DELETE FROM stage_extension WHERE reason = 'officer says so'"
             )
+
+
+def test_a_note_cannot_pass_for_the_databases_own_event(world: World) -> None:
+    """The trail's own actions ("create", "update", "delete", "delete case") with a tab
+    or a no-break space, or a letter from another alphabet, are refused like the words
+    themselves; the program's own notes still go in."""
+    officer = engine_for(world, UserRole.OFFICER)
+
+    def note(action: str, entity: str = "representation") -> str:
+        return json.dumps(
+            [
+                {
+                    "action": action,
+                    "entity": entity,
+                    "entity_id": str(world.mine),
+                    "case_id": world.mine,
+                    "after": "{}",
+                }
+            ]
+        )
+
+    try:
+        before = fingerprint(world.db)
+        for action in (
+            "delete\t",
+            "delete\u00a0case",
+            "cre\u0430te",  # a Cyrillic a
+            "delete\u200b",
+            "update\n",
+            "Update",
+            "delete  case",
+            "d\u00e9lete",
+        ):
+            assert "the database records those itself" in refused(
+                officer, "SELECT crm_audit_note(CAST(:n AS jsonb))", {"n": note(action)}
+            ), action
+        for entity in ("representation\t", "repr\u0435sentation", "Workflow"):
+            refused(
+                officer,
+                "SELECT crm_audit_note(CAST(:n AS jsonb))",
+                {"n": note("close case", entity)},
+            )
+        refused(officer, "SELECT crm_audit_note(CAST(:n AS jsonb))", {"n": '{"action": "x"}'})
+        assert fingerprint(world.db) == before
+        for action, entity in (
+            ("close case", "workflow"),
+            ("escalate to lgsco", "workflow"),
+            ("legal hold placed", "retention"),
+            ("erase", "equality_monitoring"),
+            ("import", "representation"),
+        ):
+            with officer.begin() as connection:
+                written = connection.execute(
+                    sa.text("SELECT crm_audit_note(CAST(:n AS jsonb))"),
+                    {"n": note(action, entity)},
+                ).scalar()
+            assert written == 1
+    finally:
+        officer.dispose()

@@ -7,6 +7,10 @@
 - Passing an extension's limit (``stage_extension.beyond_limit``) is a manager's
   decision, as legal hold and anonymisation are: below a manager, a login can neither
   change these columns nor add a row (a case, a person, an extension) with them set.
+- The program's notes in the trail (``crm_audit_note``) name their action and entity
+  in plain lower-case words, as the program writes them: "delete" with a tab or a
+  no-break space after it, or "create" with a Cyrillic "а", passed for the
+  database's own events.
 
 SQLite is unchanged.
 
