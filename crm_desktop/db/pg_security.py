@@ -922,6 +922,21 @@ def _functions(prefix: str, database: str) -> list[str]:
         END
         $fn$""",
         f"""
+        CREATE OR REPLACE FUNCTION crm_reminders_lock() RETURNS void
+        LANGUAGE plpgsql {definer} AS $fn$
+        BEGIN
+            -- The reminders' planning, one run at a time, until the caller's transaction
+            -- ends. The lock is on the roles' table, which only the owner may lock (and
+            -- this function, which only managers may call): an advisory lock's key any
+            -- login could take and hold, and no reminder would be planned again.
+            IF NOT (crm_is_owner() OR pg_has_role(session_user, {_literal(groups[MANAGER])},
+                                                  'MEMBER')) THEN
+                RAISE EXCEPTION 'Only a manager runs reminders.' USING ERRCODE = '42501';
+            END IF;
+            LOCK TABLE public.role IN SHARE ROW EXCLUSIVE MODE;
+        END
+        $fn$""",
+        f"""
         CREATE OR REPLACE FUNCTION crm_manager_columns_guard() RETURNS trigger
         LANGUAGE plpgsql {definer} AS $fn$
         DECLARE
@@ -1072,6 +1087,7 @@ FUNCTION_GRANTS: Mapping[str, tuple[str, ...]] = {
     "crm_login_sync()": (),
     "crm_assignment_guard()": (),
     "crm_manager_columns_guard()": (),
+    "crm_reminders_lock()": (MANAGER,),
     "crm_counter_guard()": (),
     "crm_delete_case(integer, text)": (MANAGER,),
     "crm_login_prefix()": EVERYONE,

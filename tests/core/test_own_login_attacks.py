@@ -19,7 +19,14 @@ from crm_desktop.db.database import open_database
 from crm_desktop.db.scratch import scratch_postgres_database
 from crm_desktop.domain.enums import UserRole
 from tests.conftest import require_postgres
-from tests.core.test_row_level_security import World, build, engine_for, fingerprint, refused
+from tests.core.test_row_level_security import (
+    World,
+    build,
+    engine_for,
+    fingerprint,
+    login_url,
+    refused,
+)
 
 pytestmark = pytest.mark.postgres
 
@@ -182,3 +189,37 @@ def test_a_note_cannot_pass_for_the_databases_own_event(world: World) -> None:
             assert written == 1
     finally:
         officer.dispose()
+
+
+def test_no_login_below_a_manager_can_stop_the_reminders(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reminders' planning lock was an advisory lock's key, which any login could
+    take and hold (the run then waited and failed). Now only managers and the owner
+    can take it; the run goes on while an investigator holds that old key."""
+    import datetime as dt
+
+    from crm_desktop.correspondence import reminders
+
+    monkeypatch.setattr(reminders, "PLANNING_LOCK_WAIT", "2s")
+    holders = [
+        engine_for(world, role)
+        for role in (UserRole.INVESTIGATOR, UserRole.OFFICER, UserRole.SERVICE_RESPONDER)
+    ]
+    manager = open_database(login_url(world, UserRole.MANAGER))
+    try:
+        with holders[0].connect() as investigator:
+            investigator.exec_driver_sql("SELECT pg_advisory_lock(1129467218)")
+            for engine in holders:
+                refused(engine, "SELECT crm_reminders_lock()")
+                refused(engine, "LOCK TABLE role IN SHARE ROW EXCLUSIVE MODE NOWAIT")
+                refused(engine, "SELECT 1 FROM role FOR UPDATE NOWAIT")
+            manager.write(
+                lambda s: reminders.plan_reminders(
+                    s, dt.date(2025, 6, 2), dt.datetime(2025, 6, 2, 9, 0)
+                )
+            )
+    finally:
+        manager.dispose()
+        for engine in holders:
+            engine.dispose()

@@ -11,6 +11,10 @@
   in plain lower-case words, as the program writes them: "delete" with a tab or a
   no-break space after it, or "create" with a Cyrillic "а", passed for the
   database's own events.
+- The reminders' planning lock is ``crm_reminders_lock`` (managers only), a lock on a
+  table only the owner may lock: the advisory lock's key it used could be taken and
+  held by any login, even an investigator's, and then no reminder, escalation or
+  email was sent again.
 
 SQLite is unchanged.
 
