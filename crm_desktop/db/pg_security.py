@@ -910,6 +910,10 @@ def _functions(prefix: str, database: str) -> list[str]:
                                              'MEMBER') THEN
                 RETURN NEW;
             END IF;
+            IF NEW.year > extract(year FROM current_date + 1) THEN
+                RAISE EXCEPTION 'A reference number is taken in its own year, not before.'
+                    USING ERRCODE = '42501';
+            END IF;
             IF TG_OP = 'INSERT' AND NEW.last_number = 1 THEN
                 RETURN NEW;
             END IF;
@@ -961,6 +965,29 @@ def _functions(prefix: str, database: str) -> list[str]:
                 END IF;
             END LOOP;
             RETURN NEW;
+        END
+        $fn$""",
+        f"""
+        CREATE OR REPLACE FUNCTION crm_counter_used() RETURNS trigger
+        LANGUAGE plpgsql {definer} AS $fn$
+        DECLARE
+            taken text := NEW.prefix || '-' || NEW.year::text || '-'
+                || CASE WHEN NEW.last_number BETWEEN 0 AND 99999
+                        THEN lpad(NEW.last_number::text, 5, '0')
+                        ELSE NEW.last_number::text END;
+        BEGIN
+            -- At commit: below a manager, every number taken is a case's reference (the
+            -- new case's, or an imported case's the count skipped), so no number is
+            -- taken and left unused.
+            IF crm_is_owner() OR pg_has_role(session_user, {_literal(groups[MANAGER])},
+                                             'MEMBER') THEN
+                RETURN NULL;
+            END IF;
+            IF NOT EXISTS (SELECT 1 FROM representation WHERE reference = taken) THEN
+                RAISE EXCEPTION 'Reference % was taken with no case recorded under it.', taken
+                    USING ERRCODE = '42501';
+            END IF;
+            RETURN NULL;
         END
         $fn$""",
         f"""
@@ -1089,6 +1116,7 @@ FUNCTION_GRANTS: Mapping[str, tuple[str, ...]] = {
     "crm_manager_columns_guard()": (),
     "crm_reminders_lock()": (MANAGER,),
     "crm_counter_guard()": (),
+    "crm_counter_used()": (),
     "crm_delete_case(integer, text)": (MANAGER,),
     "crm_login_prefix()": EVERYONE,
     "crm_database_name()": EVERYONE,
@@ -1357,6 +1385,12 @@ def _install_triggers(connection: sa.Connection, existing: set[str]) -> None:
         run(
             "CREATE TRIGGER crm_counter_guard BEFORE INSERT OR UPDATE ON reference_counter "
             "FOR EACH ROW EXECUTE FUNCTION crm_counter_guard()"
+        )
+        run("DROP TRIGGER IF EXISTS crm_counter_used ON reference_counter")
+        run(
+            "CREATE CONSTRAINT TRIGGER crm_counter_used AFTER INSERT OR UPDATE "
+            "ON reference_counter DEFERRABLE INITIALLY DEFERRED "
+            "FOR EACH ROW EXECUTE FUNCTION crm_counter_used()"
         )
     for name, manager_columns in sorted(MANAGER_ONLY_COLUMNS.items()):
         if name not in existing:

@@ -223,3 +223,62 @@ def test_no_login_below_a_manager_can_stop_the_reminders(
         manager.dispose()
         for engine in holders:
             engine.dispose()
+
+
+def test_an_officer_takes_a_reference_number_only_with_its_case(world: World) -> None:
+    """Numbers taken with no case recorded under them (a gap in the year's references),
+    or a later year's counter started early, are refused; the program's own way, which
+    skips a number an imported case holds already, goes on."""
+    import datetime as dt
+
+    from crm_desktop.domain.enums import Procedure
+    from crm_desktop.services.cases import next_reference
+    from tests.factories import add_case
+
+    year = dt.date.today().year
+    prefix = Procedure.CORPORATE.reference_prefix
+    with world.db.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO reference_counter (prefix, year, last_number) VALUES (%s, %s, 40) "
+            "ON CONFLICT (prefix, year) DO UPDATE SET last_number = 40",
+            (prefix, year),
+        )
+    officer = engine_for(world, UserRole.OFFICER)
+    before = fingerprint(world.db)
+    try:
+        step = (
+            "UPDATE reference_counter SET last_number = last_number + 1 "
+            f"WHERE prefix = '{prefix}' AND year = {year}"
+        )
+        refused(officer, step)
+        refused(officer, f"{step}; {step}; {step}")
+        refused(
+            officer,
+            f"INSERT INTO reference_counter (prefix, year, last_number) "
+            f"VALUES ('{prefix}', {year + 1}, 1)",
+        )
+        refused(
+            officer,
+            f"INSERT INTO reference_counter (prefix, year, last_number) VALUES ('ZZZ', {year}, 1)",
+        )
+        assert fingerprint(world.db) == before
+    finally:
+        officer.dispose()
+    # An imported case holds the next number already: the count skips it.
+    world.db.write(
+        lambda s: add_case(
+            s, reference=f"{prefix}-{year}-00041", received_on=dt.date(year, 1, 2), area=None
+        ),
+        actor="builder",
+    )
+    own = open_database(login_url(world, UserRole.OFFICER))
+    try:
+
+        def record(session: sa.orm.Session) -> str:
+            reference = next_reference(session, Procedure.CORPORATE, year)
+            add_case(session, reference=reference, received_on=dt.date(year, 1, 2), area=None)
+            return reference
+
+        assert own.write(record) == f"{prefix}-{year}-00042"
+    finally:
+        own.dispose()

@@ -15,6 +15,10 @@
   table only the owner may lock: the advisory lock's key it used could be taken and
   held by any login, even an investigator's, and then no reminder, escalation or
   email was sent again.
+- Below a manager, a reference number is taken only with a case recorded under it
+  (checked when the transaction commits; a number an imported case holds already
+  counts), and no counter is started for a later year: an officer's login could take
+  numbers one at a time with no case, leaving gaps in the year's references.
 
 SQLite is unchanged.
 
