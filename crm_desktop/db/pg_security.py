@@ -472,6 +472,17 @@ MANAGER_ONLY_COLUMNS: Mapping[str, frozenset[str]] = {
     "stage_extension": frozenset({"beyond_limit"}),
 }
 
+# A row's case and its links to other rows of a case, which must be of the same case
+# (crm_same_case).
+SAME_CASE_LINKS: Mapping[str, tuple[str, ...]] = {
+    "correspondence": ("case_id", "stage_id"),
+    "attachment": ("case_id", "correspondence_id", "assignment_id"),
+    "outbox_message": ("case_id", "correspondence_id"),
+    "action_item": ("case_id", "stage_id"),
+    "point_outcome": ("stage_id", "point_id"),
+    "stage": ("case_id", "previous_stage_id"),
+}
+
 
 def audited_tables() -> list[str]:
     """The tables whose every row change the database records in the trail."""
@@ -991,6 +1002,61 @@ def _functions(prefix: str, database: str) -> list[str]:
         END
         $fn$""",
         f"""
+        CREATE OR REPLACE FUNCTION crm_same_case() RETURNS trigger
+        LANGUAGE plpgsql {definer} AS $fn$
+        DECLARE
+            column_name text; same boolean := true;
+        BEGIN
+            -- A row's links to other rows of a case (TG_ARGV: the row's case and its
+            -- links) stay within one case: a letter, a document or an email on one's
+            -- own case cannot name another case's stage, letter or appointment (which
+            -- would also stop that case being deleted, and tell which ids exist).
+            IF TG_OP = 'UPDATE' THEN
+                same := false;
+                FOREACH column_name IN ARRAY TG_ARGV LOOP
+                    IF to_jsonb(NEW) -> column_name IS DISTINCT FROM to_jsonb(OLD) -> column_name
+                    THEN
+                        same := true;
+                    END IF;
+                END LOOP;
+                IF NOT same THEN
+                    RETURN NEW;  -- no link changed
+                END IF;
+            END IF;
+            IF TG_TABLE_NAME = 'correspondence' THEN
+                same := NEW.stage_id IS NULL OR EXISTS (
+                    SELECT 1 FROM stage s WHERE s.id = NEW.stage_id AND s.case_id = NEW.case_id);
+            ELSIF TG_TABLE_NAME = 'attachment' THEN
+                same := (NEW.correspondence_id IS NULL OR EXISTS (
+                            SELECT 1 FROM correspondence c
+                            WHERE c.id = NEW.correspondence_id AND c.case_id = NEW.case_id))
+                    AND (NEW.assignment_id IS NULL OR EXISTS (
+                            SELECT 1 FROM assignment a JOIN stage s ON s.id = a.stage_id
+                            WHERE a.id = NEW.assignment_id AND s.case_id = NEW.case_id));
+            ELSIF TG_TABLE_NAME = 'outbox_message' THEN
+                same := NEW.correspondence_id IS NULL OR EXISTS (
+                    SELECT 1 FROM correspondence c
+                    WHERE c.id = NEW.correspondence_id AND c.case_id = NEW.case_id);
+            ELSIF TG_TABLE_NAME = 'action_item' THEN
+                same := NEW.stage_id IS NULL OR NEW.case_id IS NULL OR EXISTS (
+                    SELECT 1 FROM stage s WHERE s.id = NEW.stage_id AND s.case_id = NEW.case_id);
+            ELSIF TG_TABLE_NAME = 'point_outcome' THEN
+                same := NEW.point_id IS NULL OR EXISTS (
+                    SELECT 1 FROM complaint_point p JOIN stage s ON s.case_id = p.case_id
+                    WHERE p.id = NEW.point_id AND s.id = NEW.stage_id);
+            ELSIF TG_TABLE_NAME = 'stage' THEN
+                same := NEW.previous_stage_id IS NULL OR EXISTS (
+                    SELECT 1 FROM stage s
+                    WHERE s.id = NEW.previous_stage_id AND s.case_id = NEW.case_id);
+            END IF;
+            IF NOT same THEN
+                RAISE EXCEPTION 'A % row links only to rows of its own case.', TG_TABLE_NAME
+                    USING ERRCODE = '42501';
+            END IF;
+            RETURN NEW;
+        END
+        $fn$""",
+        f"""
         CREATE OR REPLACE FUNCTION crm_assignment_guard() RETURNS trigger
         LANGUAGE plpgsql {definer} SET extra_float_digits = 1 AS $fn$
         DECLARE
@@ -1117,6 +1183,7 @@ FUNCTION_GRANTS: Mapping[str, tuple[str, ...]] = {
     "crm_reminders_lock()": (MANAGER,),
     "crm_counter_guard()": (),
     "crm_counter_used()": (),
+    "crm_same_case()": (),
     "crm_delete_case(integer, text)": (MANAGER,),
     "crm_login_prefix()": EVERYONE,
     "crm_database_name()": EVERYONE,
@@ -1392,6 +1459,16 @@ def _install_triggers(connection: sa.Connection, existing: set[str]) -> None:
             "ON reference_counter DEFERRABLE INITIALLY DEFERRED "
             "FOR EACH ROW EXECUTE FUNCTION crm_counter_used()"
         )
+    for name, links in sorted(SAME_CASE_LINKS.items()):
+        if name not in existing:
+            continue
+        run(f"DROP TRIGGER IF EXISTS crm_same_case ON {_ident(name)}")
+        present = [c for c in links if c in _columns_of(connection, name)]
+        arguments = ", ".join(_literal(c) for c in present)
+        run(
+            f"CREATE TRIGGER crm_same_case BEFORE INSERT OR UPDATE ON {_ident(name)} "
+            f"FOR EACH ROW EXECUTE FUNCTION crm_same_case({arguments})"
+        )
     for name, manager_columns in sorted(MANAGER_ONLY_COLUMNS.items()):
         if name not in existing:
             continue
@@ -1467,6 +1544,7 @@ def uninstall(connection: sa.Connection) -> None:
             "crm_login_sync",
             "crm_assignment_guard",
             "crm_manager_columns",
+            "crm_same_case",
         ):
             run(f"DROP TRIGGER IF EXISTS {trigger} ON {_ident(table)}")
     run(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {names}")

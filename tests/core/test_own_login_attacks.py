@@ -282,3 +282,61 @@ def test_an_officer_takes_a_reference_number_only_with_its_case(world: World) ->
         assert own.write(record) == f"{prefix}-{year}-00042"
     finally:
         own.dispose()
+
+
+def test_a_row_links_only_to_rows_of_its_own_case(world: World) -> None:
+    """A service responder's or an investigator's letter, document or email on their own
+    case cannot name another case's stage, letter or appointment (which would also stop
+    that case being deleted); an id that does not exist is refused alike."""
+    with world.db.engine.begin() as connection:
+        letter = connection.exec_driver_sql(
+            "INSERT INTO correspondence (case_id, stage_id, direction, channel, subject, body, "
+            "created_at, version, updated_at) VALUES (%s, %s, 'outgoing', 'letter', 'Other', '', "
+            "now(), 1, now()) RETURNING id",
+            (world.other, world.other_stage),
+        ).scalar_one()
+        mine_letter = connection.exec_driver_sql(
+            f"SELECT id FROM correspondence WHERE case_id = {world.mine} ORDER BY id LIMIT 1"
+        ).scalar_one()
+    document = (
+        "INSERT INTO attachment (case_id, correspondence_id, assignment_id, original_name, "
+        "stored_name, content_type, size_bytes, sha256, uploaded_at) VALUES "
+        f"({world.mine}, {{letter}}, {{appointment}}, 'planted.pdf', 'planted', "
+        "'application/pdf', 1, 'x', now())"
+    )
+    responder = engine_for(world, UserRole.SERVICE_RESPONDER)
+    investigator = engine_for(world, UserRole.INVESTIGATOR)
+    try:
+        before = fingerprint(world.db)
+        for engine in (responder, investigator):
+            for planted in (
+                document.format(letter=letter, appointment="NULL"),
+                document.format(letter=12345, appointment="NULL"),
+            ):
+                assert "its own case" in refused(engine, planted)
+        assert "its own case" in refused(
+            responder, document.format(letter="NULL", appointment=world.declined)
+        )
+        assert "its own case" in refused(
+            responder,
+            "INSERT INTO correspondence (case_id, stage_id, direction, channel, subject, body, "
+            f"created_at, version, updated_at) VALUES ({world.mine}, {world.other_stage}, "
+            "'outgoing', 'letter', 'x', 'x', now(), 1, now())",
+        )
+        assert "its own case" in refused(
+            responder,
+            f"UPDATE correspondence SET stage_id = {world.other_stage} WHERE id = {mine_letter}",
+        )
+        assert "its own case" in refused(
+            responder,
+            "INSERT INTO outbox_message (dedupe_key, kind, case_id, correspondence_id, "
+            "to_address, subject, body, message_id, status, attempts, next_attempt_at, "
+            f"created_at) VALUES ('planted', 'letter', {world.mine}, {letter}, 'a@b.example', "
+            "'x', 'x', '<x@y>', 'pending', 0, now(), now())",
+        )
+        assert fingerprint(world.db) == before
+    finally:
+        responder.dispose()
+        investigator.dispose()
+        with world.db.engine.begin() as connection:
+            connection.exec_driver_sql(f"DELETE FROM correspondence WHERE id = {letter}")

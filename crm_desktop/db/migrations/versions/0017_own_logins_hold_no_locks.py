@@ -19,6 +19,10 @@
   (checked when the transaction commits; a number an imported case holds already
   counts), and no counter is started for a later year: an officer's login could take
   numbers one at a time with no case, leaving gaps in the year's references.
+- A row's links to other rows of a case stay within its own case (``crm_same_case``):
+  a service responder's or an investigator's letter, document or email on their own
+  case could name another case's stage, letter or appointment, which stopped that
+  case being deleted and told which hidden ids exist.
 
 SQLite is unchanged.
 
