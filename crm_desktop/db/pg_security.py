@@ -1171,7 +1171,8 @@ FUNCTION_GRANTS: Mapping[str, tuple[str, ...]] = {
     "crm_audit_field(text)": (),
     "crm_event_hash(text, bigint, bigint, timestamp, text, text, text, text, integer, text, "
     "text)": (),
-    "crm_audit_seal(boolean)": EVERYONE,
+    # The seal's lock lasts until the caller's transaction ends: only trusted roles.
+    "crm_audit_seal(boolean)": (MANAGER,),
     "crm_audit_head()": EVERYONE,
     "crm_audit_guard()": (),
     "crm_sign_in_account(text)": EVERYONE,

@@ -340,3 +340,48 @@ def test_a_row_links_only_to_rows_of_its_own_case(world: World) -> None:
         investigator.dispose()
         with world.db.engine.begin() as connection:
             connection.exec_driver_sql(f"DELETE FROM correspondence WHERE id = {letter}")
+
+
+def test_only_trusted_logins_seal_and_verify_names_a_held_seal(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A seal's lock lasts until its caller's transaction ends, so a login that sealed
+    and left its transaction open kept every other seal, ``audit verify`` and upgrades
+    waiting. Below a manager no login may seal (a manager's program or ``audit verify``
+    seals everyone's events); a manager's held seal is named by ``audit verify``."""
+    from crm_desktop.cli import main
+
+    before = fingerprint(world.db)
+    for role in (UserRole.OFFICER, UserRole.SERVICE_RESPONDER, UserRole.INVESTIGATOR):
+        engine = engine_for(world, role)
+        try:
+            refused(engine, "SELECT crm_audit_seal(false)")
+            refused(engine, "SELECT crm_audit_seal(true)")
+        finally:
+            engine.dispose()
+    assert fingerprint(world.db) == before
+    # An officer's program writes without sealing, and says nothing about it.
+    own = open_database(login_url(world, UserRole.OFFICER))
+    try:
+        own.write(
+            lambda s: s.execute(
+                sa.text("UPDATE representation SET summary = summary || '.' WHERE id = :c"),
+                {"c": world.mine},
+            )
+        )
+        assert own._may_seal is False
+    finally:
+        own.dispose()
+    manager = engine_for(world, UserRole.MANAGER)
+    try:
+        with manager.connect() as holder:
+            assert holder.exec_driver_sql("SELECT crm_audit_seal(false)").scalar_one() >= 0
+            capsys.readouterr()
+            assert main(["--database", world.url, "audit", "verify"]) != 0
+            err = capsys.readouterr().err
+            assert world.logins[UserRole.MANAGER] in err and "pg_terminate_backend" in err
+            holder.rollback()
+        assert main(["--database", world.url, "audit", "verify"]) == 0
+        assert "The audit trail is intact" in capsys.readouterr().out
+    finally:
+        manager.dispose()

@@ -23,6 +23,10 @@
   a service responder's or an investigator's letter, document or email on their own
   case could name another case's stage, letter or appointment, which stopped that
   case being deleted and told which hidden ids exist.
+- Only managers, administrators and the owner may seal the trail (``crm_audit_seal``):
+  its lock lasts until the caller's transaction ends, and any login could seal and
+  leave its transaction open, keeping every other seal, ``audit verify`` and upgrades
+  waiting. ``audit verify`` names a session that holds it.
 
 SQLite is unchanged.
 
