@@ -1328,12 +1328,13 @@ def install(connection: sa.Connection) -> None:
     _forget_other_databases(connection, database)
     for statement in _functions(prefix, database):
         run(statement)
+    everyone = ", ".join(q.values())
     for function, grantees in FUNCTION_GRANTS.items():
-        run(f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC")
+        # From the groups too: a right taken away here reaches a database that has it.
+        run(f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC, {everyone}")
         if grantees:
             run(f"GRANT EXECUTE ON FUNCTION {function} TO {', '.join(q[g] for g in grantees)}")
 
-    everyone = ", ".join(q.values())
     for table in sorted(existing):
         rules = RULES.get(table)
         run(f"REVOKE ALL ON {_ident(table)} FROM PUBLIC, {everyone}")

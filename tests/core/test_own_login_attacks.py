@@ -350,7 +350,18 @@ def test_only_trusted_logins_seal_and_verify_names_a_held_seal(
     waiting. Below a manager no login may seal (a manager's program or ``audit verify``
     seals everyone's events); a manager's held seal is named by ``audit verify``."""
     from crm_desktop.cli import main
+    from crm_desktop.db import pg_security
 
+    # A database set up by an earlier version, where every group might seal: setting
+    # it up again takes the right away.
+    prefix = pg_security.role_prefix(world.db.engine.url.database or "")
+    with world.db.engine.begin() as connection:
+        for group in ("officer", "responder", "investigator"):
+            connection.exec_driver_sql(
+                "GRANT EXECUTE ON FUNCTION crm_audit_seal(boolean) TO "
+                f'"{pg_security.group_name(prefix, group)}"'
+            )
+        pg_security.install(connection)
     before = fingerprint(world.db)
     for role in (UserRole.OFFICER, UserRole.SERVICE_RESPONDER, UserRole.INVESTIGATOR):
         engine = engine_for(world, role)
