@@ -4,8 +4,9 @@
 and a Message-ID, under a ``dedupe_key`` that is unique in the table: one per reminder,
 per deadline (its date is part of the key), per recipient. Planning a reminder twice,
 or in two runs at once, inserts it once (the second insert finds the key and does
-nothing; writers are serialised by SQLite's ``BEGIN IMMEDIATE`` and PostgreSQL's
-advisory lock, see :meth:`crm_desktop.db.database.Database.write`).
+nothing; writers are serialised by SQLite's ``BEGIN IMMEDIATE``, and on PostgreSQL
+two runs' planning by the managers' planning lock, see
+:func:`crm_desktop.correspondence.reminders.plan_reminders`).
 
 **States.** ``pending`` -> ``sending`` -> ``sent``; or ``failed`` when the server
 refused the message for good (a 5xx for the recipient or the content) or after

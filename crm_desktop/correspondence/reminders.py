@@ -749,10 +749,9 @@ def _plan_digests(planner: _Planner, deadlines: list[Deadline], lead: int) -> No
     planner.report.digests += planner.email(messages)
 
 
-# The PostgreSQL advisory lock that keeps two reminder runs' planning apart, and how long
-# a run waits for it: any login can take an advisory lock's key and hold it, so a run
-# that waited for ever could be stopped by anyone.
-PLANNING_LOCK_KEY = 0x43524D52  # "CRMR"
+# How long a run waits for the PostgreSQL lock that keeps two reminder runs' planning
+# apart (``crm_reminders_lock``: only managers and the owner may take it; an advisory
+# lock's key, used before, any login could take and hold).
 PLANNING_LOCK_WAIT = "60s"
 
 
@@ -768,7 +767,7 @@ def plan_reminders(
     rather than updating the same rows beside it."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(sa.text(f"SET LOCAL lock_timeout = '{PLANNING_LOCK_WAIT}'"))
-        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": PLANNING_LOCK_KEY})
+        session.execute(sa.text("SELECT crm_reminders_lock()"))
     ensure_templates(session)
     settings = load_settings(session)
     planner = _Planner(session, as_of, now, settings)

@@ -391,6 +391,26 @@ def seal(session: Session, *, wait: bool = True) -> int:
     )
 
 
+def seal_holders(connection: sa.Connection) -> list[str]:
+    """PostgreSQL, the owner's login: the other sessions holding the seal's lock (the
+    schema version's row, locked by a seal or an upgrade until their transaction ends),
+    each as "login (process N, state, transaction open since HH:MM:SS UTC)"."""
+    rows = connection.exec_driver_sql(
+        "SELECT a.usename, a.pid, a.state, "
+        "to_char(a.xact_start AT TIME ZONE 'UTC', 'HH24:MI:SS') "
+        "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'relation' AND l.granted "
+        "AND l.relation = 'public.alembic_version'::regclass "
+        "AND l.mode IN ('RowShareLock', 'RowExclusiveLock') "
+        "AND l.pid <> pg_backend_pid() ORDER BY a.xact_start, a.pid"
+    ).all()
+    return [
+        f"{login} (process {pid}, {state or 'state unknown'}, transaction open since "
+        f"{since or '?'} UTC)"
+        for login, pid, state, since in rows
+    ]
+
+
 # -- reading and checking the trail ----------------------------------------------------
 
 

@@ -201,11 +201,28 @@ class Database:
             return nullcontext()
         return write_queue.turn(self._queue_at, BUSY_TIMEOUT_MS / 1000)
 
+    @functools.cached_property
+    def _may_seal(self) -> bool:
+        """PostgreSQL: whether this login may seal the trail (managers, administrators
+        and the owner: the seal's lock lasts as long as the caller's transaction, so a
+        login that could seal could also keep everyone else from sealing)."""
+        try:
+            with self.engine.connect() as connection:
+                return bool(
+                    connection.exec_driver_sql(
+                        "SELECT has_function_privilege('crm_audit_seal(boolean)', 'EXECUTE')"
+                    ).scalar()
+                )
+        except sa.exc.DBAPIError:
+            return False
+
     def _seal_now_and_then(self) -> None:
         """Link the audit events written lately into the chain, at most once every
-        :data:`SEAL_INTERVAL` seconds, never waiting for another session's seal."""
+        :data:`SEAL_INTERVAL` seconds, never waiting for another session's seal. Below a
+        manager a login does not seal: a manager's program, or ``audit verify``, seals
+        everyone's events."""
         now = time.monotonic()
-        if now - self._last_seal < SEAL_INTERVAL:
+        if now - self._last_seal < SEAL_INTERVAL or not self._may_seal:
             return
         self._last_seal = now
         try:
@@ -224,7 +241,7 @@ class Database:
             return int(connection.execute(sa.text("SELECT crm_audit_seal(true)")).scalar_one())
 
     def dispose(self) -> None:
-        if not self.is_sqlite and self._last_seal:
+        if not self.is_sqlite and self._last_seal and self._may_seal:
             # Seal what this program wrote since its last seal, so the chain is whole
             # when it closes.
             self._last_seal = 0.0

@@ -467,6 +467,20 @@ RULES: Mapping[str, Rules] = {
 MANAGER_ONLY_COLUMNS: Mapping[str, frozenset[str]] = {
     "representation": frozenset({"legal_hold", "anonymised_at"}),
     "person": frozenset({"anonymised_at"}),
+    # Passing an extension's limit is a manager's decision (the Code report counts it
+    # as a good reason).
+    "stage_extension": frozenset({"beyond_limit"}),
+}
+
+# A row's case and its links to other rows of a case, which must be of the same case
+# (crm_same_case).
+SAME_CASE_LINKS: Mapping[str, tuple[str, ...]] = {
+    "correspondence": ("case_id", "stage_id"),
+    "attachment": ("case_id", "correspondence_id", "assignment_id"),
+    "outbox_message": ("case_id", "correspondence_id"),
+    "action_item": ("case_id", "stage_id"),
+    "point_outcome": ("stage_id", "point_id"),
+    "stage": ("case_id", "previous_stage_id"),
 }
 
 
@@ -715,10 +729,17 @@ def _functions(prefix: str, database: str) -> list[str]:
         CREATE OR REPLACE FUNCTION crm_audit_note(events jsonb) RETURNS integer
         LANGUAGE plpgsql VOLATILE {definer} AS $fn$
         BEGIN
-            IF EXISTS (SELECT 1 FROM jsonb_array_elements(events) AS e
-                       WHERE lower(btrim(coalesce(e ->> 'action', ''))) IN ({row_actions})) THEN
-                RAISE EXCEPTION 'An event written by the program cannot say that a row was '
-                    'created, changed or deleted: the database records those itself.'
+            -- The program's actions and entities are plain words ("close case",
+            -- "equality_monitoring"): no tab, no-break space or look-alike letter can
+            -- make a note pass for one of the database's own events.
+            IF jsonb_typeof(events) IS DISTINCT FROM 'array' OR EXISTS (
+                    SELECT 1 FROM jsonb_array_elements(events) AS e
+                    WHERE coalesce(e ->> 'action', '') IN ({row_actions})
+                       OR coalesce(e ->> 'action', '') !~ '^[a-z]+( [a-z]+)*$'
+                       OR coalesce(e ->> 'entity', '') !~ '^[a-z]+(_[a-z]+)*$') THEN
+                RAISE EXCEPTION 'An event written by the program names its action and entity '
+                    'in plain lower-case words, and cannot say that a row was created, changed '
+                    'or deleted: the database records those itself.'
                     USING ERRCODE = '42501';
             END IF;
             RETURN crm_audit_write(events);
@@ -900,6 +921,10 @@ def _functions(prefix: str, database: str) -> list[str]:
                                              'MEMBER') THEN
                 RETURN NEW;
             END IF;
+            IF NEW.year > extract(year FROM current_date + 1) THEN
+                RAISE EXCEPTION 'A reference number is taken in its own year, not before.'
+                    USING ERRCODE = '42501';
+            END IF;
             IF TG_OP = 'INSERT' AND NEW.last_number = 1 THEN
                 RETURN NEW;
             END IF;
@@ -909,6 +934,125 @@ def _functions(prefix: str, database: str) -> list[str]:
             END IF;
             RAISE EXCEPTION 'Reference numbers are taken one at a time, with no gaps.'
                 USING ERRCODE = '42501';
+        END
+        $fn$""",
+        f"""
+        CREATE OR REPLACE FUNCTION crm_reminders_lock() RETURNS void
+        LANGUAGE plpgsql {definer} AS $fn$
+        BEGIN
+            -- The reminders' planning, one run at a time, until the caller's transaction
+            -- ends. The lock is on the roles' table, which only the owner may lock (and
+            -- this function, which only managers may call): an advisory lock's key any
+            -- login could take and hold, and no reminder would be planned again.
+            IF NOT (crm_is_owner() OR pg_has_role(session_user, {_literal(groups[MANAGER])},
+                                                  'MEMBER')) THEN
+                RAISE EXCEPTION 'Only a manager runs reminders.' USING ERRCODE = '42501';
+            END IF;
+            LOCK TABLE public.role IN SHARE ROW EXCLUSIVE MODE;
+        END
+        $fn$""",
+        f"""
+        CREATE OR REPLACE FUNCTION crm_manager_columns_guard() RETURNS trigger
+        LANGUAGE plpgsql {definer} AS $fn$
+        DECLARE
+            column_name text; new_row jsonb := to_jsonb(NEW); old_row jsonb;
+        BEGIN
+            -- A manager's columns (TG_ARGV): below a manager, a row is added with them
+            -- empty (false or NULL) and they are never changed. (Who is asking is looked
+            -- up only when one is set, so most rows cost a comparison.)
+            IF TG_OP = 'UPDATE' THEN
+                old_row := to_jsonb(OLD);
+            END IF;
+            FOREACH column_name IN ARRAY TG_ARGV LOOP
+                IF ((TG_OP = 'INSERT' AND coalesce(new_row -> column_name, 'null'::jsonb)
+                        NOT IN ('null'::jsonb, 'false'::jsonb))
+                    OR (TG_OP = 'UPDATE'
+                        AND new_row -> column_name IS DISTINCT FROM old_row -> column_name))
+                   AND NOT (crm_is_owner() OR pg_has_role(
+                       session_user, {_literal(groups[MANAGER])}, 'MEMBER')) THEN
+                    RAISE EXCEPTION 'Only a manager can set % on %.', column_name, TG_TABLE_NAME
+                        USING ERRCODE = '42501';
+                END IF;
+            END LOOP;
+            RETURN NEW;
+        END
+        $fn$""",
+        f"""
+        CREATE OR REPLACE FUNCTION crm_counter_used() RETURNS trigger
+        LANGUAGE plpgsql {definer} AS $fn$
+        DECLARE
+            taken text := NEW.prefix || '-' || NEW.year::text || '-'
+                || CASE WHEN NEW.last_number BETWEEN 0 AND 99999
+                        THEN lpad(NEW.last_number::text, 5, '0')
+                        ELSE NEW.last_number::text END;
+        BEGIN
+            -- At commit: below a manager, every number taken is a case's reference (the
+            -- new case's, or an imported case's the count skipped), so no number is
+            -- taken and left unused.
+            IF crm_is_owner() OR pg_has_role(session_user, {_literal(groups[MANAGER])},
+                                             'MEMBER') THEN
+                RETURN NULL;
+            END IF;
+            IF NOT EXISTS (SELECT 1 FROM representation WHERE reference = taken) THEN
+                RAISE EXCEPTION 'Reference % was taken with no case recorded under it.', taken
+                    USING ERRCODE = '42501';
+            END IF;
+            RETURN NULL;
+        END
+        $fn$""",
+        f"""
+        CREATE OR REPLACE FUNCTION crm_same_case() RETURNS trigger
+        LANGUAGE plpgsql {definer} AS $fn$
+        DECLARE
+            column_name text; same boolean := true;
+        BEGIN
+            -- A row's links to other rows of a case (TG_ARGV: the row's case and its
+            -- links) stay within one case: a letter, a document or an email on one's
+            -- own case cannot name another case's stage, letter or appointment (which
+            -- would also stop that case being deleted, and tell which ids exist).
+            IF TG_OP = 'UPDATE' THEN
+                same := false;
+                FOREACH column_name IN ARRAY TG_ARGV LOOP
+                    IF to_jsonb(NEW) -> column_name IS DISTINCT FROM to_jsonb(OLD) -> column_name
+                    THEN
+                        same := true;
+                    END IF;
+                END LOOP;
+                IF NOT same THEN
+                    RETURN NEW;  -- no link changed
+                END IF;
+            END IF;
+            IF TG_TABLE_NAME = 'correspondence' THEN
+                same := NEW.stage_id IS NULL OR EXISTS (
+                    SELECT 1 FROM stage s WHERE s.id = NEW.stage_id AND s.case_id = NEW.case_id);
+            ELSIF TG_TABLE_NAME = 'attachment' THEN
+                same := (NEW.correspondence_id IS NULL OR EXISTS (
+                            SELECT 1 FROM correspondence c
+                            WHERE c.id = NEW.correspondence_id AND c.case_id = NEW.case_id))
+                    AND (NEW.assignment_id IS NULL OR EXISTS (
+                            SELECT 1 FROM assignment a JOIN stage s ON s.id = a.stage_id
+                            WHERE a.id = NEW.assignment_id AND s.case_id = NEW.case_id));
+            ELSIF TG_TABLE_NAME = 'outbox_message' THEN
+                same := NEW.correspondence_id IS NULL OR EXISTS (
+                    SELECT 1 FROM correspondence c
+                    WHERE c.id = NEW.correspondence_id AND c.case_id = NEW.case_id);
+            ELSIF TG_TABLE_NAME = 'action_item' THEN
+                same := NEW.stage_id IS NULL OR NEW.case_id IS NULL OR EXISTS (
+                    SELECT 1 FROM stage s WHERE s.id = NEW.stage_id AND s.case_id = NEW.case_id);
+            ELSIF TG_TABLE_NAME = 'point_outcome' THEN
+                same := NEW.point_id IS NULL OR EXISTS (
+                    SELECT 1 FROM complaint_point p JOIN stage s ON s.case_id = p.case_id
+                    WHERE p.id = NEW.point_id AND s.id = NEW.stage_id);
+            ELSIF TG_TABLE_NAME = 'stage' THEN
+                same := NEW.previous_stage_id IS NULL OR EXISTS (
+                    SELECT 1 FROM stage s
+                    WHERE s.id = NEW.previous_stage_id AND s.case_id = NEW.case_id);
+            END IF;
+            IF NOT same THEN
+                RAISE EXCEPTION 'A % row links only to rows of its own case.', TG_TABLE_NAME
+                    USING ERRCODE = '42501';
+            END IF;
+            RETURN NEW;
         END
         $fn$""",
         f"""
@@ -1026,7 +1170,8 @@ FUNCTION_GRANTS: Mapping[str, tuple[str, ...]] = {
     "crm_audit_field(text)": (),
     "crm_event_hash(text, bigint, bigint, timestamp, text, text, text, text, integer, text, "
     "text)": (),
-    "crm_audit_seal(boolean)": EVERYONE,
+    # The seal's lock lasts until the caller's transaction ends: only trusted roles.
+    "crm_audit_seal(boolean)": (MANAGER,),
     "crm_audit_head()": EVERYONE,
     "crm_audit_guard()": (),
     "crm_sign_in_account(text)": EVERYONE,
@@ -1034,7 +1179,11 @@ FUNCTION_GRANTS: Mapping[str, tuple[str, ...]] = {
     "crm_apply_login(text, text, boolean)": (),
     "crm_login_sync()": (),
     "crm_assignment_guard()": (),
+    "crm_manager_columns_guard()": (),
+    "crm_reminders_lock()": (MANAGER,),
     "crm_counter_guard()": (),
+    "crm_counter_used()": (),
+    "crm_same_case()": (),
     "crm_delete_case(integer, text)": (MANAGER,),
     "crm_login_prefix()": EVERYONE,
     "crm_database_name()": EVERYONE,
@@ -1062,7 +1211,8 @@ def may_write(connection: sa.Connection, table: str) -> bool:
         return True
     return bool(
         connection.exec_driver_sql(
-            "SELECT has_table_privilege(%s, 'INSERT') AND has_table_privilege(%s, 'UPDATE') "
+            "SELECT has_any_column_privilege(%s, 'INSERT') "
+            "AND has_any_column_privilege(%s, 'UPDATE') "
             "AND current_setting('transaction_read_only') = 'off'",
             (table, table),
         ).scalar()
@@ -1177,12 +1327,13 @@ def install(connection: sa.Connection) -> None:
     _forget_other_databases(connection, database)
     for statement in _functions(prefix, database):
         run(statement)
+    everyone = ", ".join(q.values())
     for function, grantees in FUNCTION_GRANTS.items():
-        run(f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC")
+        # From the groups too: a right taken away here reaches a database that has it.
+        run(f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC, {everyone}")
         if grantees:
             run(f"GRANT EXECUTE ON FUNCTION {function} TO {', '.join(q[g] for g in grantees)}")
 
-    everyone = ", ".join(q.values())
     for table in sorted(existing):
         rules = RULES.get(table)
         run(f"REVOKE ALL ON {_ident(table)} FROM PUBLIC, {everyone}")
@@ -1242,15 +1393,17 @@ def _grant_table(
         if group == OFFICER:
             chosen = [c for c in chosen if c not in MANAGER_ONLY_COLUMNS.get(table, ())]
         chosen = [c for c in chosen if c in columns]
-        if chosen == columns:
-            run(f"GRANT UPDATE ON {name} TO {q[group]}")
-        else:
+        # Always as a list of columns, even of every one: UPDATE on the table itself
+        # would also let the login LOCK it in ACCESS EXCLUSIVE mode and hold it, so that
+        # nobody could read it until that login's transaction ended.
+        if chosen:
             run(f"GRANT UPDATE ({cols(chosen)}) ON {name} TO {q[group]}")
     for group in rules.delete:
         run(f"GRANT DELETE ON {name} TO {q[group]}")
     if table in MANAGER_ONLY_COLUMNS and MANAGER not in rules.update:
         extra = [c for c in columns if c in MANAGER_ONLY_COLUMNS[table]]
-        run(f"GRANT UPDATE ({cols(extra)}) ON {name} TO {q[MANAGER]}")
+        if extra:
+            run(f"GRANT UPDATE ({cols(extra)}) ON {name} TO {q[MANAGER]}")
     if not rules.row_secured:
         run(f"ALTER TABLE {name} DISABLE ROW LEVEL SECURITY")
         return
@@ -1300,6 +1453,31 @@ def _install_triggers(connection: sa.Connection, existing: set[str]) -> None:
         run(
             "CREATE TRIGGER crm_counter_guard BEFORE INSERT OR UPDATE ON reference_counter "
             "FOR EACH ROW EXECUTE FUNCTION crm_counter_guard()"
+        )
+        run("DROP TRIGGER IF EXISTS crm_counter_used ON reference_counter")
+        run(
+            "CREATE CONSTRAINT TRIGGER crm_counter_used AFTER INSERT OR UPDATE "
+            "ON reference_counter DEFERRABLE INITIALLY DEFERRED "
+            "FOR EACH ROW EXECUTE FUNCTION crm_counter_used()"
+        )
+    for name, links in sorted(SAME_CASE_LINKS.items()):
+        if name not in existing:
+            continue
+        run(f"DROP TRIGGER IF EXISTS crm_same_case ON {_ident(name)}")
+        present = [c for c in links if c in _columns_of(connection, name)]
+        arguments = ", ".join(_literal(c) for c in present)
+        run(
+            f"CREATE TRIGGER crm_same_case BEFORE INSERT OR UPDATE ON {_ident(name)} "
+            f"FOR EACH ROW EXECUTE FUNCTION crm_same_case({arguments})"
+        )
+    for name, manager_columns in sorted(MANAGER_ONLY_COLUMNS.items()):
+        if name not in existing:
+            continue
+        run(f"DROP TRIGGER IF EXISTS crm_manager_columns ON {_ident(name)}")
+        arguments = ", ".join(_literal(c) for c in sorted(manager_columns))
+        run(
+            f"CREATE TRIGGER crm_manager_columns BEFORE INSERT OR UPDATE ON {_ident(name)} "
+            f"FOR EACH ROW EXECUTE FUNCTION crm_manager_columns_guard({arguments})"
         )
     if "assignment" in existing:
         run("DROP TRIGGER IF EXISTS crm_assignment_guard ON assignment")
@@ -1366,6 +1544,8 @@ def uninstall(connection: sa.Connection) -> None:
             "crm_audit_no_truncate",
             "crm_login_sync",
             "crm_assignment_guard",
+            "crm_manager_columns",
+            "crm_same_case",
         ):
             run(f"DROP TRIGGER IF EXISTS {trigger} ON {_ident(table)}")
     run(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {names}")

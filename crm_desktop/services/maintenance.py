@@ -11,14 +11,19 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from crm_desktop.db import calendar_table, migrate, witness
-from crm_desktop.db.audit import ChainProblem, chain_head, verify_chain
+from crm_desktop.db.audit import ChainProblem, chain_head, seal_holders, verify_chain
 from crm_desktop.db.base import Base, utcnow
 from crm_desktop.db.database import Database
 from crm_desktop.db.errors import classify
 from crm_desktop.db.models import AuditEvent, Case, Setting, Stage
 from crm_desktop.db.pg_security import may_read, may_write
 from crm_desktop.domain.formatting import format_date
-from crm_desktop.errors import DamagedDatabase, PermissionRefused, ValidationError
+from crm_desktop.errors import (
+    DamagedDatabase,
+    DatabaseBusyError,
+    PermissionRefused,
+    ValidationError,
+)
 from crm_desktop.urls import sqlite_file
 
 
@@ -186,6 +191,7 @@ def verify_audit_trail(
                 "Only the database owner's login can check the whole audit trail. Run "
                 "audit verify with it (ask IT)."
             )
+        _seal_or_name_the_holder(database)
     path = sqlite_file(database.engine.url)
     found = list(given or [])
     unreadable: list[ChainProblem] = []
@@ -209,6 +215,23 @@ def verify_audit_trail(
     if path is not None and not problems:
         witness.note_verified(path, head)
     return AuditVerification(events, problems, notes, len(found))
+
+
+def _seal_or_name_the_holder(database: Database) -> None:
+    """Seal without waiting; when another session holds the seal's lock, name it (a
+    transaction left open after a seal keeps every other seal, and upgrades, waiting),
+    so IT can end that session."""
+    with database.engine.begin() as connection:
+        if connection.execute(sa.text("SELECT crm_audit_seal(false)")).scalar_one() >= 0:
+            return
+        holders = seal_holders(connection)
+    if holders:
+        raise DatabaseBusyError(
+            "The audit trail cannot be sealed: another session holds its lock and has not "
+            f"ended its transaction: {'; '.join(holders)}. If it stays, end that session "
+            "(as the owner: SELECT pg_terminate_backend(process)) and run audit verify "
+            "again."
+        )
 
 
 LAST_CHECK_KEY = "maintenance.last_check"

@@ -139,7 +139,8 @@ def test_an_officers_login_sends_email_and_a_managers_runs_reminders(
 def test_a_held_planning_lock_makes_a_run_give_up_not_wait_for_ever(
     postgres_database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Any login can take an advisory lock's key and keep it: the run gives up."""
+    """A run that holds the planning lock and keeps it (only a manager's or the owner's
+    login can take it): the next run gives up."""
     import datetime as dt
 
     import sqlalchemy as sa
@@ -148,9 +149,7 @@ def test_a_held_planning_lock_makes_a_run_give_up_not_wait_for_ever(
 
     monkeypatch.setattr(reminders, "PLANNING_LOCK_WAIT", "200ms")
     with postgres_database.engine.connect() as holder:
-        holder.execute(
-            sa.text("SELECT pg_advisory_lock(:key)"), {"key": reminders.PLANNING_LOCK_KEY}
-        )
+        holder.execute(sa.text("SELECT crm_reminders_lock()"))
         with (
             postgres_database.session() as session,
             pytest.raises(sa.exc.OperationalError, match="lock timeout"),

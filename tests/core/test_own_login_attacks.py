@@ -1,0 +1,398 @@
+"""What an ordinary user's own PostgreSQL login tried, and the database refused.
+
+Each test connects with a role's own login, makes the attempt, and expects a refusal
+and the database as it was: holding a lock that stops everyone else, setting a
+manager's decision, writing a note that passes for the database's own event, taking
+reference numbers with no case, and linking its rows to another case's.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from crm_desktop.db.base import Base
+from crm_desktop.db.database import open_database
+from crm_desktop.db.scratch import scratch_postgres_database
+from crm_desktop.domain.enums import UserRole
+from tests.conftest import require_postgres
+from tests.core.test_row_level_security import (
+    World,
+    build,
+    engine_for,
+    fingerprint,
+    login_url,
+    refused,
+)
+
+pytestmark = pytest.mark.postgres
+
+# The case tables an officer may delete rows of (a removed party, point, outcome,
+# suspension or extension): DELETE lets a login LOCK the table too (README).
+OFFICERS_DELETE = {
+    "case_party",
+    "case_service_category",
+    "complaint_point",
+    "point_outcome",
+    "stage_extension",
+    "stage_suspension",
+}
+
+
+@pytest.fixture(scope="module")
+def world() -> Iterator[World]:
+    require_postgres()
+    with scratch_postgres_database(prefix="crm_test_attacks") as url:
+        db = open_database(url)
+        try:
+            yield build(db)
+        finally:
+            db.dispose()
+
+
+def test_no_login_below_a_manager_can_lock_a_table_against_everyone(world: World) -> None:
+    before = fingerprint(world.db)
+    for role in (UserRole.OFFICER, UserRole.SERVICE_RESPONDER, UserRole.INVESTIGATOR):
+        engine = engine_for(world, role)
+        try:
+            for table in Base.metadata.sorted_tables:
+                if role == UserRole.OFFICER and table.name in OFFICERS_DELETE:
+                    continue
+                for mode in ("ACCESS EXCLUSIVE", "EXCLUSIVE", "SHARE"):
+                    refused(engine, f'LOCK TABLE "{table.name}" IN {mode} MODE NOWAIT')
+        finally:
+            engine.dispose()
+    with world.db.engine.connect() as connection:
+        deleters = {
+            table.name
+            for table in Base.metadata.sorted_tables
+            if connection.exec_driver_sql(
+                "SELECT has_table_privilege(%s, %s, 'DELETE')",
+                (world.logins[UserRole.OFFICER], table.name),
+            ).scalar()
+        }
+    assert deleters == OFFICERS_DELETE
+    assert fingerprint(world.db) == before
+
+
+def test_only_a_manager_passes_an_extensions_limit_or_holds_a_case(world: World) -> None:
+    """An officer may record an extension, not decide that it passes the policy's limit
+    (the Code report counts that as a good reason); nor add a case already on legal
+    hold or anonymised, nor a person anonymised."""
+    with world.db.engine.connect() as connection:
+        stage = connection.exec_driver_sql(
+            f"SELECT id FROM stage WHERE case_id = {world.mine} ORDER BY id LIMIT 1"
+        ).scalar_one()
+    extension = (
+        "INSERT INTO stage_extension (stage_id, working_days, reason, agreed_with_complainant, "
+        f"created_at, version, updated_at, beyond_limit) VALUES ({stage}, 30, 'officer says so', "
+        "false, now(), 1, now(), {beyond})"
+    )
+    officer = engine_for(world, UserRole.OFFICER)
+    manager = engine_for(world, UserRole.MANAGER)
+    try:
+        before = fingerprint(world.db)
+        refused(officer, extension.format(beyond="true"))
+        case = (
+            "INSERT INTO representation (reference, kind, procedure, received_on, summary, "
+            "status, legal_hold, imported, version, updated_at, created_at, anonymised_at) "
+            "VALUES ('ZZ-2025-99999', 'complaint', 'corporate', '2025-01-01', '', 'open', "
+            "{hold}, false, 1, now(), now(), {anonymised})"
+        )
+        refused(officer, case.format(hold="true", anonymised="NULL"))
+        refused(officer, case.format(hold="false", anonymised="now()"))
+        refused(
+            officer,
+            "INSERT INTO person (full_name, is_investigator, version, updated_at, anonymised_at)"
+            " VALUES ('Nobody', false, 1, now(), now())",
+        )
+        assert fingerprint(world.db) == before
+        # Recorded within the limit, it cannot be moved past it afterwards.
+        with officer.begin() as connection:
+            added = connection.exec_driver_sql(
+                extension.format(beyond="false") + " RETURNING id"
+            ).scalar_one()
+        before = fingerprint(world.db)
+        refused(officer, f"UPDATE stage_extension SET beyond_limit = true WHERE id = {added}")
+        assert fingerprint(world.db) == before
+        # A manager decides it.
+        with manager.begin() as connection:
+            connection.exec_driver_sql(
+                f"UPDATE stage_extension SET beyond_limit = true WHERE id = {added}"
+            )
+    finally:
+        officer.dispose()
+        manager.dispose()
+        with world.db.engine.begin() as connection:
+            connection.exec_driver_sql(
+                "DELETE FROM stage_extension WHERE reason = 'officer says so'"
+            )
+
+
+def test_a_note_cannot_pass_for_the_databases_own_event(world: World) -> None:
+    """The trail's own actions ("create", "update", "delete", "delete case") with a tab
+    or a no-break space, or a letter from another alphabet, are refused like the words
+    themselves; the program's own notes still go in."""
+    officer = engine_for(world, UserRole.OFFICER)
+
+    def note(action: str, entity: str = "representation") -> str:
+        return json.dumps(
+            [
+                {
+                    "action": action,
+                    "entity": entity,
+                    "entity_id": str(world.mine),
+                    "case_id": world.mine,
+                    "after": "{}",
+                }
+            ]
+        )
+
+    try:
+        before = fingerprint(world.db)
+        for action in (
+            "delete\t",
+            "delete\u00a0case",
+            "cre\u0430te",  # a Cyrillic a
+            "delete\u200b",
+            "update\n",
+            "Update",
+            "delete  case",
+            "d\u00e9lete",
+        ):
+            assert "the database records those itself" in refused(
+                officer, "SELECT crm_audit_note(CAST(:n AS jsonb))", {"n": note(action)}
+            ), action
+        for entity in ("representation\t", "repr\u0435sentation", "Workflow"):
+            refused(
+                officer,
+                "SELECT crm_audit_note(CAST(:n AS jsonb))",
+                {"n": note("close case", entity)},
+            )
+        refused(officer, "SELECT crm_audit_note(CAST(:n AS jsonb))", {"n": '{"action": "x"}'})
+        assert fingerprint(world.db) == before
+        for action, entity in (
+            ("close case", "workflow"),
+            ("escalate to lgsco", "workflow"),
+            ("legal hold placed", "retention"),
+            ("erase", "equality_monitoring"),
+            ("import", "representation"),
+        ):
+            with officer.begin() as connection:
+                written = connection.execute(
+                    sa.text("SELECT crm_audit_note(CAST(:n AS jsonb))"),
+                    {"n": note(action, entity)},
+                ).scalar()
+            assert written == 1
+    finally:
+        officer.dispose()
+
+
+def test_no_login_below_a_manager_can_stop_the_reminders(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reminders' planning lock was an advisory lock's key, which any login could
+    take and hold (the run then waited and failed). Now only managers and the owner
+    can take it; the run goes on while an investigator holds that old key."""
+    import datetime as dt
+
+    from crm_desktop.correspondence import reminders
+
+    monkeypatch.setattr(reminders, "PLANNING_LOCK_WAIT", "2s")
+    holders = [
+        engine_for(world, role)
+        for role in (UserRole.INVESTIGATOR, UserRole.OFFICER, UserRole.SERVICE_RESPONDER)
+    ]
+    manager = open_database(login_url(world, UserRole.MANAGER))
+    try:
+        with holders[0].connect() as investigator:
+            investigator.exec_driver_sql("SELECT pg_advisory_lock(1129467218)")
+            for engine in holders:
+                refused(engine, "SELECT crm_reminders_lock()")
+                refused(engine, "LOCK TABLE role IN SHARE ROW EXCLUSIVE MODE NOWAIT")
+                refused(engine, "SELECT 1 FROM role FOR UPDATE NOWAIT")
+            manager.write(
+                lambda s: reminders.plan_reminders(
+                    s, dt.date(2025, 6, 2), dt.datetime(2025, 6, 2, 9, 0)
+                )
+            )
+    finally:
+        manager.dispose()
+        for engine in holders:
+            engine.dispose()
+
+
+def test_an_officer_takes_a_reference_number_only_with_its_case(world: World) -> None:
+    """Numbers taken with no case recorded under them (a gap in the year's references),
+    or a later year's counter started early, are refused; the program's own way, which
+    skips a number an imported case holds already, goes on."""
+    import datetime as dt
+
+    from crm_desktop.domain.enums import Procedure
+    from crm_desktop.services.cases import next_reference
+    from tests.factories import add_case
+
+    year = dt.date.today().year
+    prefix = Procedure.CORPORATE.reference_prefix
+    with world.db.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO reference_counter (prefix, year, last_number) VALUES (%s, %s, 40) "
+            "ON CONFLICT (prefix, year) DO UPDATE SET last_number = 40",
+            (prefix, year),
+        )
+    officer = engine_for(world, UserRole.OFFICER)
+    before = fingerprint(world.db)
+    try:
+        step = (
+            "UPDATE reference_counter SET last_number = last_number + 1 "
+            f"WHERE prefix = '{prefix}' AND year = {year}"
+        )
+        refused(officer, step)
+        refused(officer, f"{step}; {step}; {step}")
+        refused(
+            officer,
+            f"INSERT INTO reference_counter (prefix, year, last_number) "
+            f"VALUES ('{prefix}', {year + 1}, 1)",
+        )
+        refused(
+            officer,
+            f"INSERT INTO reference_counter (prefix, year, last_number) VALUES ('ZZZ', {year}, 1)",
+        )
+        assert fingerprint(world.db) == before
+    finally:
+        officer.dispose()
+    # An imported case holds the next number already: the count skips it.
+    world.db.write(
+        lambda s: add_case(
+            s, reference=f"{prefix}-{year}-00041", received_on=dt.date(year, 1, 2), area=None
+        ),
+        actor="builder",
+    )
+    own = open_database(login_url(world, UserRole.OFFICER))
+    try:
+
+        def record(session: sa.orm.Session) -> str:
+            reference = next_reference(session, Procedure.CORPORATE, year)
+            add_case(session, reference=reference, received_on=dt.date(year, 1, 2), area=None)
+            return reference
+
+        assert own.write(record) == f"{prefix}-{year}-00042"
+    finally:
+        own.dispose()
+
+
+def test_a_row_links_only_to_rows_of_its_own_case(world: World) -> None:
+    """A service responder's or an investigator's letter, document or email on their own
+    case cannot name another case's stage, letter or appointment (which would also stop
+    that case being deleted); an id that does not exist is refused alike."""
+    with world.db.engine.begin() as connection:
+        letter = connection.exec_driver_sql(
+            "INSERT INTO correspondence (case_id, stage_id, direction, channel, subject, body, "
+            "created_at, version, updated_at) VALUES (%s, %s, 'outgoing', 'letter', 'Other', '', "
+            "now(), 1, now()) RETURNING id",
+            (world.other, world.other_stage),
+        ).scalar_one()
+        mine_letter = connection.exec_driver_sql(
+            f"SELECT id FROM correspondence WHERE case_id = {world.mine} ORDER BY id LIMIT 1"
+        ).scalar_one()
+    document = (
+        "INSERT INTO attachment (case_id, correspondence_id, assignment_id, original_name, "
+        "stored_name, content_type, size_bytes, sha256, uploaded_at) VALUES "
+        f"({world.mine}, {{letter}}, {{appointment}}, 'planted.pdf', 'planted', "
+        "'application/pdf', 1, 'x', now())"
+    )
+    responder = engine_for(world, UserRole.SERVICE_RESPONDER)
+    investigator = engine_for(world, UserRole.INVESTIGATOR)
+    try:
+        before = fingerprint(world.db)
+        for engine in (responder, investigator):
+            for planted in (
+                document.format(letter=letter, appointment="NULL"),
+                document.format(letter=12345, appointment="NULL"),
+            ):
+                assert "its own case" in refused(engine, planted)
+        assert "its own case" in refused(
+            responder, document.format(letter="NULL", appointment=world.declined)
+        )
+        assert "its own case" in refused(
+            responder,
+            "INSERT INTO correspondence (case_id, stage_id, direction, channel, subject, body, "
+            f"created_at, version, updated_at) VALUES ({world.mine}, {world.other_stage}, "
+            "'outgoing', 'letter', 'x', 'x', now(), 1, now())",
+        )
+        assert "its own case" in refused(
+            responder,
+            f"UPDATE correspondence SET stage_id = {world.other_stage} WHERE id = {mine_letter}",
+        )
+        assert "its own case" in refused(
+            responder,
+            "INSERT INTO outbox_message (dedupe_key, kind, case_id, correspondence_id, "
+            "to_address, subject, body, message_id, status, attempts, next_attempt_at, "
+            f"created_at) VALUES ('planted', 'letter', {world.mine}, {letter}, 'a@b.example', "
+            "'x', 'x', '<x@y>', 'pending', 0, now(), now())",
+        )
+        assert fingerprint(world.db) == before
+    finally:
+        responder.dispose()
+        investigator.dispose()
+        with world.db.engine.begin() as connection:
+            connection.exec_driver_sql(f"DELETE FROM correspondence WHERE id = {letter}")
+
+
+def test_only_trusted_logins_seal_and_verify_names_a_held_seal(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A seal's lock lasts until its caller's transaction ends, so a login that sealed
+    and left its transaction open kept every other seal, ``audit verify`` and upgrades
+    waiting. Below a manager no login may seal (a manager's program or ``audit verify``
+    seals everyone's events); a manager's held seal is named by ``audit verify``."""
+    from crm_desktop.cli import main
+    from crm_desktop.db import pg_security
+
+    # A database set up by an earlier version, where every group might seal: setting
+    # it up again takes the right away.
+    prefix = pg_security.role_prefix(world.db.engine.url.database or "")
+    with world.db.engine.begin() as connection:
+        for group in ("officer", "responder", "investigator"):
+            connection.exec_driver_sql(
+                "GRANT EXECUTE ON FUNCTION crm_audit_seal(boolean) TO "
+                f'"{pg_security.group_name(prefix, group)}"'
+            )
+        pg_security.install(connection)
+    before = fingerprint(world.db)
+    for role in (UserRole.OFFICER, UserRole.SERVICE_RESPONDER, UserRole.INVESTIGATOR):
+        engine = engine_for(world, role)
+        try:
+            refused(engine, "SELECT crm_audit_seal(false)")
+            refused(engine, "SELECT crm_audit_seal(true)")
+        finally:
+            engine.dispose()
+    assert fingerprint(world.db) == before
+    # An officer's program writes without sealing, and says nothing about it.
+    own = open_database(login_url(world, UserRole.OFFICER))
+    try:
+        own.write(
+            lambda s: s.execute(
+                sa.text("UPDATE representation SET summary = summary || '.' WHERE id = :c"),
+                {"c": world.mine},
+            )
+        )
+        assert own._may_seal is False
+    finally:
+        own.dispose()
+    manager = engine_for(world, UserRole.MANAGER)
+    try:
+        with manager.connect() as holder:
+            assert holder.exec_driver_sql("SELECT crm_audit_seal(false)").scalar_one() >= 0
+            capsys.readouterr()
+            assert main(["--database", world.url, "audit", "verify"]) != 0
+            err = capsys.readouterr().err
+            assert world.logins[UserRole.MANAGER] in err and "pg_terminate_backend" in err
+            holder.rollback()
+        assert main(["--database", world.url, "audit", "verify"]) == 0
+        assert "The audit trail is intact" in capsys.readouterr().out
+    finally:
+        manager.dispose()
