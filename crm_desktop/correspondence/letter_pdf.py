@@ -29,7 +29,7 @@ from reportlab.lib.utils import ImageReader
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from crm_desktop.correspondence.settings import CorrespondenceSettings
-from crm_desktop.reports.pdf import Fonts, markup, plain_text, report_fonts
+from crm_desktop.reports.pdf import LANGUAGE, Fonts, markup, plain_text, report_fonts
 
 __all__ = ["LetterContent", "render_letter_pdf"]
 
@@ -168,9 +168,19 @@ def render_letter_pdf(
         rightMargin=2 * cm,
         topMargin=1.8 * cm,
         bottomMargin=2.2 * cm,
-        title=plain_text(content.reference, fonts),
+        title=" ".join(
+            part
+            for part in (
+                plain_text(content.subject_markup.strip(), fonts),
+                f"({plain_text(content.reference, fonts)})",
+            )
+            if part and part != "()"
+        ),
         author=plain_text(settings.council_name or "CRM Desktop", fonts),
+        subject=f"Letter about {plain_text(content.reference, fonts)}",
         creator="CRM Desktop",
+        lang=LANGUAGE,  # the catalog's /Lang: screen readers pick the voice from it
+        displayDocTitle=True,
     )
     doc.build(story, onFirstPage=decorate, onLaterPages=decorate)
     return out.getvalue(), warnings

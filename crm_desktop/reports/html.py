@@ -45,6 +45,7 @@ from crm_desktop.reports.model import (
     Section,
     Table,
     chart_points,
+    is_subtotal,
 )
 
 __all__ = ["LANGUAGE", "RAG_WORDS", "render_html", "report_html"]
@@ -173,9 +174,7 @@ def _table(table: Table, ident: str) -> str:
     out.append("<tbody>\n")
     last_row = len(table.rows) - 1
     for r, row in enumerate(table.rows):
-        total = (table.has_total and r == last_row) or (
-            isinstance(row[0].value, str) and row[0].value.endswith(": total")
-        )
+        total = (table.has_total and r == last_row) or is_subtotal(row)
         cells = [f'<th scope="row">{_e(row[0].text)}</th>']
         for c, cell in enumerate(row[1:count], start=1):
             classes = []

@@ -9,11 +9,12 @@ days) is carried with it, and the renderers format them the same way through
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from crm_desktop.domain.financial_year import FinancialYear
-from crm_desktop.domain.formatting import format_decimal
+from crm_desktop.domain.formatting import format_date, format_decimal
 
 ANNUAL_ABOUT = (
     "Complaints received (Stage 1, adult levels, teams, areas, natures, compliments) are "
@@ -140,14 +141,22 @@ class AnnualReport:
         """The period the report covers, in a sentence."""
         year = self.year
         if self.kind == "code":
-            return (
+            period = (
                 f"Financial year 1 April {year} to 31 March {year + 1}, measured against "
                 "the Local Government and Social Care Ombudsman's Complaint Handling Code."
             )
-        return (
-            f"Financial year 1 April {year} to 31 March {year + 1}, "
-            f"with {FinancialYear(year - 1).label} beside it for comparison."
-        )
+        else:
+            period = (
+                f"Financial year 1 April {year} to 31 March {year + 1}, "
+                f"with {FinancialYear(year - 1).label} beside it for comparison."
+            )
+        made = self.generated_at.date()
+        if made <= FinancialYear(year).end:
+            period += (
+                f" The year is not over: its figures run to {format_date(made)}, the day "
+                "this report was made."
+            )
+        return period
 
     def table(self, key: str) -> Table:
         for section in self.sections:
@@ -159,6 +168,15 @@ class AnnualReport:
     @property
     def tables(self) -> list[Table]:
         return [table for section in self.sections for table in section.tables]
+
+
+def is_subtotal(row: Sequence[Cell]) -> bool:
+    """A subtotal row ("Corporate: total", "Corporate: all directorates"), shown bold in
+    every format so that a column is not read as adding up with it."""
+    label = row[0].value if row else None
+    return isinstance(label, str) and (
+        label.endswith(": total") or label.endswith(": all directorates")
+    )
 
 
 def format_value(value: float | int | str | None, fmt: Format) -> str:

@@ -72,6 +72,7 @@ from crm_desktop.reports.model import (
     Rag,
     Table,
     chart_points,
+    is_subtotal,
 )
 
 __all__ = ["LANGUAGE", "RAG_WORDS", "markup", "plain_text", "render_pdf"]
@@ -338,11 +339,44 @@ def _column_widths(table: Table, fonts: Fonts, width: float) -> list[float]:
     count = len(table.columns)
     text_columns = [i for i in range(count) if _column_is_text(table, i)]
     if len(text_columns) == count:  # all text (learning examples)
-        return _text_column_widths(table, fonts, width)
+        return _at_least_a_word(table, fonts, width, _text_column_widths(table, fonts, width))
     numbers = count - len(text_columns)
     number_width = min(82.0, max(56.0, width * 0.66 / numbers))
     text_width = (width - numbers * number_width) / len(text_columns)
-    return [text_width if i in text_columns else number_width for i in range(count)]
+    widths = [text_width if i in text_columns else number_width for i in range(count)]
+    return _at_least_a_word(table, fonts, width, widths)
+
+
+_PADDING = 12.0  # a cell's padding, left and right
+
+
+def _widest_word(table: Table, index: int, fonts: Fonts) -> float:
+    """The widest word of a column's heading (bold) and cells: a column narrower than it
+    breaks the word in the middle ("Provisi/on")."""
+    heading = plain_text(table.columns[index], fonts).split()
+    words = [pdfmetrics.stringWidth(w, fonts.bold, 8.5) for w in heading]
+    for row in table.rows:
+        if index < len(row):
+            text = plain_text(row[index].text, fonts)
+            words += [pdfmetrics.stringWidth(w, fonts.regular, 9) for w in text.split()]
+    return max(words, default=0.0) + _PADDING
+
+
+def _at_least_a_word(table: Table, fonts: Fonts, width: float, widths: list[float]) -> list[float]:
+    """``widths`` with each column at least as wide as its widest word, the room taken
+    from the columns with most to spare; as they were when the words cannot all fit."""
+    least = [_widest_word(table, i, fonts) for i in range(len(widths))]
+    if sum(least) > width:
+        return widths
+    short = sum(max(0.0, m - w) for m, w in zip(least, widths, strict=True))
+    if short <= 0:
+        return widths
+    spare = [max(0.0, w - m) for m, w in zip(least, widths, strict=True)]
+    if sum(spare) < short:
+        return widths
+    return [
+        max(w, m) - (s * short / sum(spare)) for w, m, s in zip(widths, least, spare, strict=True)
+    ]
 
 
 def _text_column_widths(table: Table, fonts: Fonts, width: float) -> list[float]:
@@ -396,10 +430,6 @@ def _year_groups(columns: Sequence[str]) -> list[tuple[str, int, int]] | None:
     if len(groups) == len(columns) - 1:
         return None
     return groups
-
-
-def _is_subtotal(row: Sequence[Cell]) -> bool:
-    return bool(row) and isinstance(row[0].value, str) and row[0].value.endswith(": total")
 
 
 def _pdf_table(table: Table, st: _Styles, width: float) -> RLTable:
@@ -461,7 +491,7 @@ def _pdf_table(table: Table, st: _Styles, width: float) -> RLTable:
             commands.append(("BACKGROUND", (i, head), (i, -1), BASELINE_FILL))
     last = len(table.rows) - 1 + head
     for r, row in enumerate(table.rows, start=head):
-        bold = (table.has_total and r == last) or _is_subtotal(row)
+        bold = (table.has_total and r == last) or is_subtotal(row)
         if bold:
             commands.append(("FONTNAME", (0, r), (-1, r), fonts.bold))
         cells: list[Any] = []
@@ -743,12 +773,17 @@ def _table_story(table: Table, key: str, st: _Styles, width: float) -> list[Any]
         return [KeepTogether([_heading(table.title, st.h2, 1, key, fonts), empty]), Spacer(1, 12)]
     notes = [Paragraph(markup(note, fonts), st.note) for note in table.notes]
     story: list[Any]
-    if len(table.rows) <= KEEP_TOGETHER_ROWS:  # moves whole to the next page if need be
+    drawn = _pdf_table(table, st, width)
+    _, height = drawn.wrap(width, PAGE_HEIGHT)
+    # A short table moves whole to the next page if need be; one whose rows are tall
+    # enough to fill most of a page starts where it is, or its heading would be left
+    # alone at the foot of a nearly blank page.
+    if len(table.rows) <= KEEP_TOGETHER_ROWS and height <= PAGE_HEIGHT * 0.55:
         heading = _heading(table.title, st.h2, 1, key, fonts)
-        story = [KeepTogether([heading, _pdf_table(table, st, width), *notes])]
+        story = [KeepTogether([heading, drawn, *notes])]
     else:  # starts where it is, with its heading and a few rows, and runs on
         heading = _heading(table.title, st.h2_loose, 1, key, fonts)
-        story = [CondPageBreak(5 * cm), heading, _pdf_table(table, st, width), *notes]
+        story = [CondPageBreak(5 * cm), heading, drawn, *notes]
     if table.chart:
         chart = year_on_year_chart(table, fonts, width)
         if chart is not None:

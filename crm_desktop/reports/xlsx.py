@@ -27,9 +27,16 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from crm_desktop.domain.enums import Procedure
-from crm_desktop.domain.financial_year import FinancialYear
 from crm_desktop.domain.formatting import format_date
-from crm_desktop.reports.model import AnnualReport, Cell, Format, Rag, Section, Table
+from crm_desktop.reports.model import (
+    AnnualReport,
+    Cell,
+    Format,
+    Rag,
+    Section,
+    Table,
+    is_subtotal,
+)
 from crm_desktop.reports.safe_cells import new_workbook, save_workbook, spreadsheet_text
 
 __all__ = ["CONTENTS_SHEET", "HEADER_ROW", "NUMBER_FORMATS", "render_xlsx", "sheet_names"]
@@ -192,9 +199,7 @@ def _write_table(ws: Any, section: Section, table: Table) -> None:
     total_row = HEADER_ROW + len(table.rows) if table.has_total else None
     for offset, row in enumerate(table.rows, start=1):
         r = HEADER_ROW + offset
-        bold = r == total_row or (
-            isinstance(row[0].value, str) and row[0].value.endswith(": total")
-        )
+        bold = r == total_row or is_subtotal(row)
         for index, cell in enumerate(row[: len(table.columns)]):
             target = ws.cell(row=r, column=positions[index])
             number = _number_value(cell)
@@ -267,12 +272,10 @@ def _procedure_names(codes: Sequence[str]) -> str:
 def _write_contents(
     ws: Any, report: AnnualReport, sheets: list[tuple[str, Section, Table]]
 ) -> None:
-    year = report.year
     lines = [
         report.title,
         report.council_name.strip(),
-        f"Financial year {FinancialYear(year).label} (1 April {year} to 31 March {year + 1}), "
-        f"with {FinancialYear(year - 1).label} beside it",
+        report.period,
         f"Procedures covered: {_procedure_names(report.procedures)}",
         f"Generated {format_date(report.generated_at.date())}",
         *report.notes,

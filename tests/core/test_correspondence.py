@@ -441,6 +441,14 @@ def test_letter_pdf_has_the_letterhead_merged_text_and_user_text_literally(
     assert 'Bins <img src="/etc/passwd"/> & <font size=40>big</font>' in flat
     assert 'Officer typed <img src="/etc/passwd"/> too' in flat
     assert result.file_name.startswith("COR-2024-00017-acknowledgement")
+    # Described for a screen reader and a file list: its subject and reference, in
+    # British English, the title shown instead of the file name.
+    reader = PdfReader(io.BytesIO(result.pdf))
+    assert reader.metadata is not None
+    assert reader.metadata.title == f"{result.preview.subject} (COR-2024-00017)"
+    assert reader.metadata.subject == "Letter about COR-2024-00017"
+    assert reader.trailer["/Root"]["/Lang"] == "en-GB"
+    assert bool(reader.trailer["/Root"]["/ViewerPreferences"]["/DisplayDocTitle"])
     with database.session() as session:
         row = session.get(Correspondence, result.correspondence_id)
         assert row is not None

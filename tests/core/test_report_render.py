@@ -302,6 +302,91 @@ def test_long_table_repeats_its_header_on_every_page(tmp_path: Path) -> None:
     assert "Row label 150 150 300 Total 11,325 22,650" in " ".join(pages)
 
 
+def test_no_column_is_narrower_than_its_widest_word() -> None:
+    """A column narrower than a word of its heading or cells breaks the word in the
+    middle ("Provisi/on", "sugg/ested"): each is at least as wide as its widest word."""
+    from crm_desktop.reports.pdf import _column_widths, _widest_word, report_fonts
+
+    fonts = report_fonts()
+    texts = Table(
+        "checklist",
+        "Self-assessment",
+        ("Provision", "Complies", "Evidence", "Explanation, action"),
+        tuple(
+            (
+                Cell("Stage 2: acknowledge", Format.TEXT),
+                Cell("Partly (suggested from the figures)", Format.TEXT),
+                Cell("2 of 3 responses within 10 working days " * 6, Format.TEXT),
+                Cell("", Format.TEXT),
+            )
+            for _ in range(5)
+        ),
+    )
+    numbers = Table(
+        "late",
+        "Late remedies",
+        ("Area", "2023/24 late", "2023/24 still outstanding at the year end"),
+        ((Cell("Highways", Format.TEXT), Cell(1), Cell(2)),),
+    )
+    from crm_desktop.reports.pdf import MARGIN_X, PAGE_WIDTH
+
+    width = PAGE_WIDTH - 2 * MARGIN_X
+    for table in (texts, numbers):
+        widths = _column_widths(table, fonts, width)
+        assert sum(widths) == pytest.approx(width)
+        for index, column in enumerate(widths):
+            assert column >= _widest_word(table, index, fonts) - 0.01, (table.key, index)
+
+
+def test_a_subtotal_is_shown_as_one_in_every_format() -> None:
+    """ "Corporate: all directorates" adds up rows above it: bold, like "…: total", so a
+    column is not read as adding up with it."""
+    from crm_desktop.reports.html import render_html
+    from crm_desktop.reports.model import is_subtotal
+
+    rows = (
+        (Cell("COaCH", Format.TEXT), Cell(3)),
+        (Cell("Corporate: all directorates", Format.TEXT), Cell(3)),
+        (Cell("Children's social care", Format.TEXT), Cell(2)),
+        (Cell("Total", Format.TEXT), Cell(5)),
+    )
+    assert [is_subtotal(r) for r in rows] == [False, True, False, False]
+    table = Table("lgsco", "Sent to the Ombudsman", ("Directorate", "2024/25"), rows)
+    report = AnnualReport(YEAR, ("corporate",), NOW, "", (Section("x", "X", (table,)),))
+    html = io.StringIO()
+    render_html(report, html)
+    page = html.getvalue()
+    assert re.search(r'<tr class="total"><th scope="row">Corporate: all directorates', page)
+    book = io.BytesIO()
+    render_xlsx(report, book)
+    sheet = openpyxl.load_workbook(book).worksheets[1]
+    labels = {sheet.cell(row=r, column=1).value: r for r in range(1, sheet.max_row + 1)}
+    assert sheet.cell(row=labels["Corporate: all directorates"], column=1).font.bold
+    assert not sheet.cell(row=labels["COaCH"], column=1).font.bold
+
+
+def test_a_report_for_a_year_not_over_says_so() -> None:
+    """Made on 7 Dec 2026, the 2026/27 report's figures run only to that day: the cover
+    and the workbook say so; a past year's report does not."""
+    table = Table(
+        "t", "T", ("Label", "2025/26", "2026/27"), ((Cell("x", Format.TEXT), Cell(1), Cell(2)),)
+    )
+    current = AnnualReport(
+        2026, ("corporate",), dt.datetime(2026, 12, 7, 9, 0), "", (Section("x", "X", (table,)),)
+    )
+    assert current.period.endswith(
+        "The year is not over: its figures run to 7 Dec 2026, the day this report was made."
+    )
+    past = AnnualReport(
+        2025, ("corporate",), dt.datetime(2026, 12, 7, 9, 0), "", (Section("x", "X", (table,)),)
+    )
+    assert "not over" not in past.period
+    book = io.BytesIO()
+    render_xlsx(current, book)
+    contents = openpyxl.load_workbook(book).worksheets[0]
+    assert current.period in [contents.cell(row=r, column=1).value for r in range(1, 8)]
+
+
 def test_text_helpers_escape_and_name_missing_glyphs() -> None:
     assert markup('<img src="x"/> & <b>') == '&lt;img src="x"/&gt; &amp; &lt;b&gt;'
     assert markup("one\ntwo") == "one<br/>two"
