@@ -484,6 +484,13 @@ def _reference(session: Session) -> _Reference:
         .order_by(ServiceArea.sort_order, ServiceArea.id)
     ):
         areas_by_directorate[directorate].append(area)
+    # Corporate areas are numbered within their directorate: listed directorate by
+    # directorate, not interleaved (any without one last).
+    corporate = compliment_areas[Procedure.CORPORATE.value]
+    grouped = [a for d in directorates for a in areas_by_directorate[d] if a in corporate]
+    compliment_areas[Procedure.CORPORATE.value] = grouped + [
+        a for a in corporate if a not in grouped
+    ]
     buckets: dict[str, list[tuple[str, int | None]]] = {}
     for bucket in session.scalars(sa.select(ReportBucket).order_by(ReportBucket.sort_order)):
         buckets.setdefault(bucket.table_key, []).append((bucket.label, bucket.upper_days))

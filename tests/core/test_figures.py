@@ -564,6 +564,29 @@ def test_adult_outcomes_and_timescales_by_level(report: AnnualReport) -> None:
     assert report.table("corporate_compliments").value("Contact Centre", "2022/23") == 1
 
 
+def test_corporate_compliments_are_listed_directorate_by_directorate(
+    report: AnnualReport, database: Database
+) -> None:
+    """Corporate service areas are numbered within their directorate: the compliments
+    table lists them directorate by directorate, not interleaved."""
+    from crm_desktop.db.models import Directorate, ServiceArea
+
+    with database.session() as session:
+        directorate_of = dict(
+            session.execute(
+                sa.select(ServiceArea.name, Directorate.sort_order)
+                .join(Directorate, Directorate.id == ServiceArea.directorate_id)
+                .where(
+                    ServiceArea.procedure == Procedure.CORPORATE,
+                    ServiceArea.for_compliments.is_(True),
+                )
+            ).all()
+        )
+    labels = [str(row[0].value) for row in report.table("corporate_compliments").body]
+    orders = [directorate_of[label] for label in labels if label in directorate_of]
+    assert len(orders) > 10 and orders == sorted(orders)
+
+
 def test_learning_examples_are_listed_as_written(report: AnnualReport) -> None:
     table = report.table("learning_examples")
     assert [(row[1].value, row[2].value) for row in table.rows] == [
