@@ -140,7 +140,7 @@ def cmd_answer(args: argparse.Namespace) -> int:
     from crm_desktop.operations import code
 
     year = _year(args)
-    database = open_for_command(args)
+    database = open_for_command(args, must_exist=True)
     try:
         assessment = run_command(database, args, code.self_assessment_for, year)
         try:
@@ -190,7 +190,7 @@ def cmd_letter(args: argparse.Namespace) -> int:
     from crm_desktop.reports.code_inputs import LETTER_FIGURES, with_letter_text
 
     year = _year(args)
-    database = open_for_command(args)
+    database = open_for_command(args, must_exist=True)
     try:
         if args.figures is not None:
             inputs = run_command(database, args, code.load_letter_figures, year, args.figures)
@@ -219,7 +219,7 @@ def cmd_response(args: argparse.Namespace) -> int:
     from crm_desktop.operations import code
 
     year = _year(args)
-    database = open_for_command(args)
+    database = open_for_command(args, must_exist=True)
     try:
         inputs = run_command(database, args, code.code_year_inputs, year)
         changed = inputs
@@ -243,7 +243,7 @@ def cmd_response(args: argparse.Namespace) -> int:
 def cmd_finding(args: argparse.Namespace) -> int:
     from crm_desktop.operations import code
 
-    database = open_for_command(args)
+    database = open_for_command(args, must_exist=True)
     try:
         run_command(database, args, code.record_code_finding, args.reference, args.text)
     finally:

@@ -162,7 +162,7 @@ def _procedure_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace, op: Operation[..., Any], *op_args: Any, **kw: Any) -> Any:
-    database = open_for_command(args)
+    database = open_for_command(args, must_exist=True)
     try:
         return run_command(database, args, op, *op_args, **kw)
     finally:

@@ -159,7 +159,7 @@ def _show(settings: Any, names: tuple[str, ...]) -> None:
 def cmd_show(args: argparse.Namespace) -> int:
     from crm_desktop.operations import correspondence
 
-    with command_database(args) as database:
+    with command_database(args, must_exist=True) as database:
         settings = run_command(database, args, correspondence.mail_settings)
     _show(settings, args.names)
     return 0
@@ -189,7 +189,7 @@ def cmd_set(args: argparse.Namespace) -> int:
 def cmd_mail_test(args: argparse.Namespace) -> int:
     from crm_desktop.operations import correspondence
 
-    with command_database(args) as database:
+    with command_database(args, must_exist=True) as database:
         result = run_command(database, args, correspondence.send_test_email, args.to)
     print(f"A test email to {result.to} went to {result.where}.")
     return 0
@@ -208,7 +208,7 @@ def _template(views: list[Any], key: str) -> Any:
 def cmd_template_list(args: argparse.Namespace) -> int:
     from crm_desktop.operations import correspondence
 
-    with command_database(args) as database:
+    with command_database(args, must_exist=True) as database:
         views = run_command(database, args, correspondence.templates_for_editing)
     width = max(len(v.text.key) for v in views)
     for view in views:
@@ -220,7 +220,7 @@ def cmd_template_list(args: argparse.Namespace) -> int:
 def cmd_template_show(args: argparse.Namespace) -> int:
     from crm_desktop.operations import correspondence
 
-    with command_database(args) as database:
+    with command_database(args, must_exist=True) as database:
         view = _template(
             run_command(database, args, correspondence.templates_for_editing), args.key
         )
@@ -235,7 +235,7 @@ def cmd_template_show(args: argparse.Namespace) -> int:
 def cmd_template_preview(args: argparse.Namespace) -> int:
     from crm_desktop.operations import correspondence
 
-    with command_database(args) as database:
+    with command_database(args, must_exist=True) as database:
         view = _template(
             run_command(database, args, correspondence.templates_for_editing), args.key
         )

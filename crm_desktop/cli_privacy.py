@@ -138,7 +138,7 @@ def _removal(args: argparse.Namespace, what: str) -> int:
     from crm_desktop.operations import privacy
 
     op = privacy.anonymise_case if what == "anonymise" else privacy.delete_case
-    with command_database(args) as database:
+    with command_database(args, must_exist=True) as database:
         result = run_command(database, args, op, args.reference, args.reason)
     done = "Anonymised" if what == "anonymise" else "Deleted"
     print(
@@ -152,7 +152,7 @@ def _hold(args: argparse.Namespace, place: bool) -> int:
     from crm_desktop.operations import privacy
 
     op = privacy.place_legal_hold if place else privacy.release_legal_hold
-    with command_database(args) as database:
+    with command_database(args, must_exist=True) as database:
         run_command(database, args, op, args.reference, args.reason)
     if place:
         print(f"{args.reference.upper()} is on legal hold.")
@@ -265,7 +265,7 @@ def cmd_population(args: argparse.Namespace) -> int:
 
     given = [args.characteristic, args.category, args.percent]
     if not any(given):
-        with command_database(args) as database:
+        with command_database(args, must_exist=True) as database:
             shares = run_command(database, args, population_shares)
         for characteristic, offered in shares.items():
             for category in offered:

@@ -79,7 +79,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     # --as-of (the day the run counts from) also sends that day's digest.
     as_of: dt.date = args.as_of or dt.date.today()
     digest = False if args.no_digest else True if args.as_of is not None else None
-    with command_database(args) as database:
+    with command_database(args, must_exist=True) as database:
         report = run_command(database, args, run_reminders, digest, args.max_messages)
     plan, sent = report.plan, report.delivery
     print(
@@ -103,7 +103,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     from crm_desktop.operations.correspondence import outbox_status
 
-    with command_database(args) as database:
+    with command_database(args, must_exist=True) as database:
         status = run_command(database, args, outbox_status)
     print(_outbox_line(status.counts))
     for row in status.waiting:
@@ -119,7 +119,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_retry_failed(args: argparse.Namespace) -> int:
     from crm_desktop.operations.correspondence import retry_failed_emails
 
-    with command_database(args) as database:
+    with command_database(args, must_exist=True) as database:
         count = run_command(database, args, retry_failed_emails)
     print(f"{count} failed email{'s' * (count != 1)} put back in the queue.")
     return 0

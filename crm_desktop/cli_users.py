@@ -102,7 +102,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_set_active(args: argparse.Namespace) -> int:
     from crm_desktop.operations import admin
 
-    database = open_for_command(args)
+    database = open_for_command(args, must_exist=True)
     try:
         user = run_command(database, args, admin.set_user_active, args.username, args.active)
     finally:
@@ -115,7 +115,7 @@ def cmd_password(args: argparse.Namespace) -> int:
     from crm_desktop.operations import admin
 
     password = read_password(args.password_stdin)
-    database = open_for_command(args)
+    database = open_for_command(args, must_exist=True)
     try:
         run_command(database, args, admin.set_password, args.username, password)
     finally:
@@ -128,7 +128,7 @@ def cmd_db_login(args: argparse.Namespace) -> int:
     from crm_desktop.operations import admin
 
     password = read_password(args.password_stdin) if args.password_stdin else None
-    database = open_for_command(args)
+    database = open_for_command(args, must_exist=True)
     try:
         role = run_command(database, args, admin.grant_database_login, args.username, password)
     finally:

@@ -162,6 +162,9 @@ def test_output_cut_short_by_its_reader_ends_quietly(
     with open(write_end, "w", buffering=1) as cut_short:
         monkeypatch.setattr(sys, "stdout", cut_short)
         url = f"sqlite:///{tmp_path / 'crm.db'}"
+        from crm_desktop.db.database import open_database
+
+        open_database(url).dispose()  # made first: a command on a missing file refuses
         assert main(["--database", url, "calendar", "holidays", "2024"]) == 1
         monkeypatch.undo()
 
@@ -181,6 +184,15 @@ READ_ONLY_COMMANDS = [
     ["audit", "verify"],
     ["code", "self-assessment", "--year", "2026"],
     ["code", "history", "--year", "2026"],
+    # ... and those that act on what a database already holds.
+    ["calendar", "holidays", "2024"],
+    ["code", "answer", "--year", "2026", "6.2", "--complies", "yes"],
+    ["privacy", "anonymise", "COR-2024-00001", "--reason", "Retention"],
+    ["privacy", "hold", "COR-2024-00001", "--reason", "Claim"],
+    ["privacy", "population"],
+    ["reminders", "status"],
+    ["template", "list"],
+    ["user", "disable", "boss"],
 ]
 
 
