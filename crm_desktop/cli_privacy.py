@@ -239,6 +239,12 @@ def cmd_sar(args: argparse.Namespace) -> int:
     )
     for name in result.attachments_not_included:
         print(f"crm-desktop: warning: attachment not included: {name}", file=sys.stderr)
+    if result.mentioned_in:
+        print(
+            "crm-desktop: note: other cases name this person in their text (not included; "
+            f"read them and decide what to release): {', '.join(result.mentioned_in)}",
+            file=sys.stderr,
+        )
     return 0
 
 

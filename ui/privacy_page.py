@@ -343,6 +343,11 @@ class PrivacyPage(Page):
             )
             if result.attachments_not_included:
                 text += f" {len(result.attachments_not_included)} attachment(s) not included."
+            if result.mentioned_in:
+                text += (
+                    " Other cases name this person in their text (not included: read them "
+                    f"and decide what to release): {', '.join(result.mentioned_in)}."
+                )
             self.sar_status.setText(text)
 
         def failed(exc: BaseException) -> None:

@@ -179,6 +179,9 @@ class SubjectAccessResult:
     redactions: int
     cases: tuple[str, ...]
     attachments_not_included: tuple[str, ...]
+    # Other cases whose text names the person (their full name, email or phone) though
+    # they are not one of its people: listed for the officer to read, not exported.
+    mentioned_in: tuple[str, ...] = ()
 
 
 @dataclass
@@ -611,6 +614,41 @@ def _safe_file_name(name: str) -> str:
     return cleaned[:120]
 
 
+def mentioned_elsewhere(session: Session, subject: Person, case_ids: Iterable[int]) -> list[str]:
+    """The references of the other cases whose free text names the person (their full
+    name, email address or phone number, in any case), most recent first."""
+    forms = [
+        f.strip().lower()
+        for f in (subject.full_name, subject.email, subject.phone)
+        if f and len(f.strip()) >= 5
+    ]
+    if not forms:
+        return []
+    texts: list[Any] = [Case.summary, Case.desired_outcome, Case.reply_text]
+
+    def naming(column: Any) -> sa.ColumnElement[bool]:
+        lowered = sa.func.lower(sa.func.coalesce(column, ""))
+        return sa.or_(*(lowered.contains(form, autoescape=True) for form in forms))
+
+    cases = sa.select(Case.id).where(sa.or_(*(naming(c) for c in texts)))
+    points = sa.select(ComplaintPoint.case_id).where(naming(ComplaintPoint.description))
+    letters = sa.select(Correspondence.case_id).where(
+        sa.or_(naming(Correspondence.body), naming(Correspondence.subject))
+    )
+    found = set(session.scalars(cases)) | set(session.scalars(points))
+    found |= {i for i in session.scalars(letters) if i is not None}
+    found -= set(case_ids)
+    if not found:
+        return []
+    return list(
+        session.scalars(
+            sa.select(Case.reference)
+            .where(Case.id.in_(found))
+            .order_by(Case.received_on.desc(), Case.id.desc())
+        )
+    )
+
+
 def _index_pdf(
     subject_name: str,
     person_id: int,
@@ -621,6 +659,7 @@ def _index_pdf(
     redactions: Counter[str],
     not_included: list[str],
     cases: list[str],
+    mentioned: Sequence[str] = (),
 ) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
@@ -732,6 +771,15 @@ def _index_pdf(
             "read it for any other person it may identify."
         )
     )
+    if mentioned:
+        story.append(
+            p(
+                "Other cases name this person in their text though they are not one of "
+                "its people, so nothing of them is in this file: "
+                + ", ".join(mentioned)
+                + ". Read them and decide what of them to release."
+            )
+        )
     if not_included:
         story.append(p("Attachments not included (missing or damaged in the store):", note))
         for name in not_included:
@@ -858,6 +906,7 @@ def subject_access_export(
         contents.append((f"data/{name}.csv, .json", DESCRIPTIONS[name], f"{len(rows):,}"))
     for member, content in members:
         files.append((member, len(content)))
+    mentioned = mentioned_elsewhere(session, subject, case_ids)
     categories = Counter[str]()
     for redaction in collector.redactions:
         categories[redaction.category] += redaction.occurrences
@@ -871,6 +920,7 @@ def subject_access_export(
         categories,
         not_included,
         [refs[i] for i in case_ids],
+        mentioned,
     )
     step(total - 1, total, "Writing the ZIP…")
     try:
@@ -891,6 +941,7 @@ def subject_access_export(
         sum(r.occurrences for r in collector.redactions),
         tuple(refs[i] for i in case_ids),
         tuple(not_included),
+        tuple(mentioned),
     )
 
 

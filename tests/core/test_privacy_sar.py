@@ -187,6 +187,34 @@ def test_the_export_holds_every_record_of_the_person_and_none_of_anyone_elses(
         assert event.username == "manager1" and third.name not in (event.after or "")
 
 
+def test_cases_that_only_name_the_person_are_listed_for_the_officer(
+    database: Database, people: People, tmp_path: Path
+) -> None:
+    """A case about someone else whose summary names the person ("neighbour Zelda …
+    has been shouting") is not one of theirs, so nothing of it is exported; but it is
+    personal data about them, so the index and the result list it for the officer."""
+    from crm_desktop.db.models import Case
+
+    def name_them(session: sa.orm.Session) -> None:
+        case = session.scalars(sa.select(Case).where(Case.reference == people.elsewhere)).one()
+        case.summary = f"Says neighbour {people.subject.name.upper()} has been shouting"
+
+    database.write(name_them, actor="officer1")
+    out = tmp_path / "sar.zip"
+    result = database.write(
+        lambda s: subject_access_export(s, MANAGER, people.me, out, now=NOW),
+        actor="manager1",
+    )
+    assert result.mentioned_in == (people.elsewhere,)
+    assert people.elsewhere not in result.cases
+    members = _read(out)
+    assert "shouting" not in _text({k: v for k, v in members.items() if k != "index.pdf"})
+    index = " ".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(members["index.pdf"])).pages
+    )
+    assert people.elsewhere in " ".join(index.split())
+
+
 def test_the_index_is_escaped_and_the_csv_is_safe_to_open(
     database: Database, tmp_path: Path
 ) -> None:
