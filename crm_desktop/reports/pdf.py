@@ -29,6 +29,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import textwrap
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -533,6 +534,15 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def _two_lines(text: str, limit: int) -> str:
+    """``text`` on at most two lines of ``limit`` characters (a chart's category label),
+    cut short with "…" only when two are not enough."""
+    lines = textwrap.wrap(text, limit) or [""]
+    if len(lines) <= 2:
+        return "\n".join(lines)
+    return lines[0] + "\n" + _short(" ".join(lines[1:]), limit)
+
+
 def year_on_year_chart(table: Table, fonts: Fonts, width: float) -> Drawing | None:
     """Bars for the previous and the current year, the top rows by the current year."""
     chosen = chart_points(table)
@@ -555,15 +565,18 @@ def year_on_year_chart(table: Table, fonts: Fonts, width: float) -> Drawing | No
     chart.barSpacing = 1
     chart.groupSpacing = 6
     axis = chart.categoryAxis
-    axis.categoryNames = [_short(p[0], 42) for p in top]
+    axis.categoryNames = [_two_lines(p[0], 42) for p in top]
     axis.labels.fontName = fonts.regular
     axis.labels.fontSize = 7.5
+    axis.labels.leading = 8.5
+    axis.labels.textAnchor = "end"  # both lines of a long label end at the axis
     axis.labels.boxAnchor = "e"
     axis.labels.dx = -4
     axis.strokeColor = GRID
     axis.tickLeft = 0
     values = chart.valueAxis
     values.valueMin = 0
+    values.rangeRound = "ceiling"  # the axis runs on to the tick past the longest bar
     values.labels.fontName = fonts.regular
     values.labels.fontSize = 7
     values.labelTextFormat = lambda v: f"{v:,.0f}"

@@ -338,6 +338,36 @@ def test_no_column_is_narrower_than_its_widest_word() -> None:
             assert column >= _widest_word(table, index, fonts) - 0.01, (table.key, index)
 
 
+def test_a_charts_long_labels_go_on_two_lines_whole() -> None:
+    """ "Lack or delay in providing assessed service" was cut to "…assessed servi…": a
+    label runs on to a second line, and only one too long for two is cut short; the
+    axis runs on past the longest bar."""
+    from crm_desktop.reports.pdf import report_fonts, year_on_year_chart
+
+    label = "Lack or delay in providing assessed service"
+    longer = "Quality and Timeliness of social worker assessment and review " * 2
+    table = Table(
+        "natures",
+        "Nature of complaints",
+        ("Nature", "2024/25", "2025/26"),
+        (
+            (Cell(label, Format.TEXT), Cell(109), Cell(83)),
+            (Cell(longer, Format.TEXT), Cell(14), Cell(27)),
+            (Cell("Total", Format.TEXT), Cell(123), Cell(110)),
+        ),
+        chart=True,
+    )
+    drawing = year_on_year_chart(table, report_fonts(), 480)
+    assert drawing is not None
+    chart = drawing.contents[0]
+    names = list(chart.categoryAxis.categoryNames)
+    assert "Lack or delay in providing assessed\nservice" in names
+    (cut,) = [n for n in names if n.startswith("Quality")]
+    assert cut.count("\n") == 1 and cut.endswith("…")
+    assert all(len(line) <= 42 for name in names for line in name.split("\n"))
+    assert chart.valueAxis.rangeRound == "ceiling"
+
+
 def test_a_subtotal_is_shown_as_one_in_every_format() -> None:
     """ "Corporate: all directorates" adds up rows above it: bold, like "…: total", so a
     column is not read as adding up with it."""
