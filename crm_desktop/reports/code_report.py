@@ -241,21 +241,23 @@ def _refused(session: Session, year: int) -> Section:
         (
             Table(
                 "code_refused_reasons",
-                "Complaints not accepted, by the reason given",
+                "Complaints refused (redirected), by the reason given",
                 ("Reason given", "Complaints"),
                 tuple(rows),
                 has_total=bool(rows),
             ),
             Table(
                 "code_refused_cases",
-                "Complaints not accepted",
+                "Complaints refused (redirected)",
                 ("Case", "Stage", "On", "Reason given"),
                 detail,
                 has_total=False,
             ),
         ),
         "Complaints the council did not accept into its procedure (recorded as redirected), "
-        "with the reason recorded when the complaint was redirected.",
+        "with the reason recorded when the complaint was redirected. The annual report's "
+        '"not accepted" rows count another record: representations marked on the case as '
+        "not accepted as a complaint (too late, not someone who may complain, and so on).",
     )
 
 
