@@ -143,7 +143,29 @@ PROTECTED_COLUMNS: Mapping[str, frozenset[str]] = {"app_user": frozenset({"db_ro
 # Columns written when a row is added and never changed after, but by the owner. A
 # username is the name the trail writes events under: renamed, a manager could write
 # events as someone else and then give the name back.
-FIXED_COLUMNS: Mapping[str, frozenset[str]] = {"app_user": frozenset({"username"})}
+FIXED_COLUMNS: Mapping[str, frozenset[str]] = {
+    "app_user": frozenset({"username"}),
+    # A case's reference is given once, from the gap-free counter: renamed, a number
+    # would be left unused (and another taken twice over).
+    "representation": frozenset({"reference"}),
+    # The case (or stage) a row belongs to: moved to another, the rows that link to it
+    # would name another case's row (and stop that case being deleted), and what was
+    # decided on one case would stand on another.
+    "action_item": frozenset({"case_id"}),
+    "assignment": frozenset({"stage_id"}),
+    "attachment": frozenset({"case_id"}),
+    "case_party": frozenset({"case_id"}),
+    "case_service_category": frozenset({"case_id"}),
+    "complaint_point": frozenset({"case_id"}),
+    "correspondence": frozenset({"case_id"}),
+    "lgsco_payment": frozenset({"stage_id"}),
+    "lgsco_remedy": frozenset({"stage_id"}),
+    "outbox_message": frozenset({"case_id"}),
+    "point_outcome": frozenset({"stage_id", "point_id"}),
+    "stage": frozenset({"case_id"}),
+    "stage_extension": frozenset({"stage_id"}),
+    "stage_suspension": frozenset({"stage_id"}),
+}
 # What every login may change of its own account: the sign-in counters, its own password.
 OWN_ACCOUNT_COLUMNS = (
     "failed_sign_ins",
@@ -470,6 +492,10 @@ MANAGER_ONLY_COLUMNS: Mapping[str, frozenset[str]] = {
     # Passing an extension's limit is a manager's decision (the Code report counts it
     # as a good reason).
     "stage_extension": frozenset({"beyond_limit"}),
+    # Accepting a request for the next stage after its window closed.
+    "stage": frozenset({"next_stage_window_override"}),
+    # Appointing someone the eligibility rules warn about.
+    "assignment": frozenset({"override_reason", "overridden_by"}),
 }
 
 # A row's case and its links to other rows of a case, which must be of the same case
@@ -481,6 +507,8 @@ SAME_CASE_LINKS: Mapping[str, tuple[str, ...]] = {
     "action_item": ("case_id", "stage_id"),
     "point_outcome": ("stage_id", "point_id"),
     "stage": ("case_id", "previous_stage_id"),
+    "lgsco_payment": ("stage_id", "remedy_id"),
+    "assignment": ("stage_id", "replaced_by_id"),
 }
 
 
@@ -962,6 +990,14 @@ def _functions(prefix: str, database: str) -> list[str]:
             -- up only when one is set, so most rows cost a comparison.)
             IF TG_OP = 'UPDATE' THEN
                 old_row := to_jsonb(OLD);
+                -- An extension a manager let pass its limit stands as they decided it.
+                IF TG_TABLE_NAME = 'stage_extension'
+                   AND old_row -> 'beyond_limit' = 'true'::jsonb AND new_row <> old_row
+                   AND NOT (crm_is_owner() OR pg_has_role(
+                       session_user, {_literal(groups[MANAGER])}, 'MEMBER')) THEN
+                    RAISE EXCEPTION 'Only a manager can change an extension past its limit.'
+                        USING ERRCODE = '42501';
+                END IF;
             END IF;
             FOREACH column_name IN ARRAY TG_ARGV LOOP
                 IF ((TG_OP = 'INSERT' AND coalesce(new_row -> column_name, 'null'::jsonb)
@@ -1047,6 +1083,16 @@ def _functions(prefix: str, database: str) -> list[str]:
                 same := NEW.previous_stage_id IS NULL OR EXISTS (
                     SELECT 1 FROM stage s
                     WHERE s.id = NEW.previous_stage_id AND s.case_id = NEW.case_id);
+            ELSIF TG_TABLE_NAME = 'lgsco_payment' THEN
+                same := NEW.remedy_id IS NULL OR EXISTS (
+                    SELECT 1 FROM lgsco_remedy r
+                    WHERE r.id = NEW.remedy_id AND r.stage_id = NEW.stage_id);
+            ELSIF TG_TABLE_NAME = 'assignment' THEN
+                same := NEW.replaced_by_id IS NULL OR EXISTS (
+                    SELECT 1 FROM assignment a
+                    JOIN stage later ON later.id = a.stage_id
+                    JOIN stage s ON s.id = NEW.stage_id
+                    WHERE a.id = NEW.replaced_by_id AND later.case_id = s.case_id);
             END IF;
             IF NOT same THEN
                 RAISE EXCEPTION 'A % row links only to rows of its own case.', TG_TABLE_NAME
@@ -1389,7 +1435,7 @@ def _grant_table(
             run(f"GRANT USAGE ON SEQUENCE {sequence} TO {q[group]}")
     fixed = protected | FIXED_COLUMNS.get(table, frozenset())
     for group, allowed in rules.update.items():
-        chosen = [c for c in columns if c not in fixed] if allowed is None else list(allowed)
+        chosen = [c for c in (columns if allowed is None else allowed) if c not in fixed]
         if group == OFFICER:
             chosen = [c for c in chosen if c not in MANAGER_ONLY_COLUMNS.get(table, ())]
         chosen = [c for c in chosen if c in columns]

@@ -396,3 +396,47 @@ def test_only_trusted_logins_seal_and_verify_names_a_held_seal(
         assert "The audit trail is intact" in capsys.readouterr().out
     finally:
         manager.dispose()
+
+
+def test_a_row_stays_with_its_case_and_a_managers_decisions_stay_theirs(world: World) -> None:
+    """Below a manager, no login moves a letter, a stage or an extension to another case
+    (the rows linking to it would then name another case's row, and stop that case being
+    deleted), renames a case's reference (leaving its number unused), accepts a late
+    request or an appointment the rules warn about, or changes an extension a manager let
+    pass its limit; nor links an appointment to another case's."""
+    with world.db.engine.begin() as connection:
+        stage = connection.exec_driver_sql(
+            f"SELECT id FROM stage WHERE case_id = {world.mine} ORDER BY id LIMIT 1"
+        ).scalar_one()
+        approved = connection.exec_driver_sql(
+            "INSERT INTO stage_extension (stage_id, working_days, reason, "
+            "agreed_with_complainant, created_at, version, updated_at, beyond_limit) VALUES "
+            f"({stage}, 30, 'manager approved', false, now(), 1, now(), true) RETURNING id"
+        ).scalar_one()
+    officer = engine_for(world, UserRole.OFFICER)
+    responder = engine_for(world, UserRole.SERVICE_RESPONDER)
+    try:
+        before = fingerprint(world.db)
+        for statement in (
+            f"UPDATE correspondence SET case_id = {world.other} WHERE case_id = {world.mine}",
+            f"UPDATE stage SET case_id = {world.other} WHERE id = {stage}",
+            f"UPDATE representation SET reference = 'COR-2099-00001' WHERE id = {world.mine}",
+            f"UPDATE stage SET next_stage_window_override = 'late, let in' WHERE id = {stage}",
+            f"UPDATE stage_extension SET working_days = 400 WHERE id = {approved}",
+            f"UPDATE stage_extension SET stage_id = {world.other_stage} WHERE id = {approved}",
+            "UPDATE assignment SET override_reason = 'Manager agreed', overridden_by = "
+            f"'manager.one' WHERE id = {world.my_assignment}",
+            f"UPDATE assignment SET replaced_by_id = {world.declined} "
+            f"WHERE id = {world.my_assignment}",
+        ):
+            refused(officer, statement)
+        refused(
+            responder,
+            f"UPDATE correspondence SET case_id = {world.mine} WHERE case_id = {world.mine}",
+        )
+        assert fingerprint(world.db) == before
+    finally:
+        officer.dispose()
+        responder.dispose()
+        with world.db.engine.begin() as connection:
+            connection.exec_driver_sql(f"DELETE FROM stage_extension WHERE id = {approved}")
