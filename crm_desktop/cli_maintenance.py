@@ -11,6 +11,7 @@ from crm_desktop.cli import open_for_command, run_command
 from crm_desktop.db.database import attach_database
 from crm_desktop.db.engine import resolve_database_url
 from crm_desktop.db.witness import parse_witness
+from crm_desktop.domain.formatting import counted
 from crm_desktop.errors import ValidationError
 
 
@@ -75,7 +76,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
     undone = removals_undone(kept, args.file) if kept is not None else []
     if undone:
         print(
-            f"{len(undone)} cases were anonymised or deleted after the backup was made, so "
+            f"{counted(len(undone), 'case')} {'was' if len(undone) == 1 else 'were'} "
+            "anonymised or deleted after the backup was made, so "
             "the restore brought their personal data back. Anonymise or delete each again "
             "(crm-desktop privacy anonymise|delete REF --reason ...):"
         )

@@ -47,21 +47,28 @@ def _limits(mapper: Mapper[Any]) -> tuple[tuple[str, int, str], ...]:
     return tuple(found)
 
 
-def check_lengths(objects: Any) -> None:
-    """Refuse the first text among ``objects`` longer than its column holds."""
+def check_lengths(objects: Any, *, changed_only: bool = False) -> None:
+    """Refuse the first text among ``objects`` longer than its column holds;
+    ``changed_only``: of a record already saved, only what this save changes (an older
+    version kept long text whole on SQLite: such a record must still take other
+    changes)."""
     for obj in objects:
         state = obj.__dict__  # only what is loaded: never a load in the middle of a flush
+        attrs = sa.inspect(obj).attrs if changed_only else None
         for key, length, words in _limits(object_mapper(obj)):
             value = state.get(key)
-            if isinstance(value, str) and len(value) > length:
-                raise ValidationError(
-                    f"The {words} is {len(value):,} characters long; at most {length:,} "
-                    "can be kept. Shorten it and try again.",
-                    key,
-                )
+            if not (isinstance(value, str) and len(value) > length):
+                continue
+            if attrs is not None and not attrs[key].history.has_changes():
+                continue
+            raise ValidationError(
+                f"The {words} is {len(value):,} characters long; at most {length:,} "
+                "can be kept. Shorten it and try again.",
+                key,
+            )
 
 
 @event.listens_for(Session, "before_flush")
 def _before_flush(session: Session, _context: UOWTransaction, _instances: object) -> None:
     check_lengths(session.new)
-    check_lengths(session.dirty)
+    check_lengths(session.dirty, changed_only=True)

@@ -38,6 +38,11 @@ def format_decimal(value: float, places: int) -> str:
     return f"{Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP):,}"
 
 
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """``n`` things, the word agreeing: "1 case", "3 cases", "1,250 people"."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
 def working_days_text(n: int) -> str:
     """``1 working day``, ``0 working days``, ``25 working days``."""
     return f"{n} working day" if n == 1 else f"{n} working days"

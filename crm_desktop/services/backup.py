@@ -474,6 +474,13 @@ def _keep_and_write_into(
         per_step = min(RESTORE_PAGES_PER_STEP, pages - 1)
         deadline = time.monotonic() + RESTORE_WAIT_SECONDS
         kept_already = False
+        if str(live.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+            # The rollback journal (a file on a network drive): the restore's first step
+            # locks the file against readers too, so the copy is taken just before it.
+            # A save another program commits between the two is in neither: the README
+            # says to close the program everywhere before restoring.
+            _keep_copy(target, kept)
+            kept_already = True
 
         def step(status: int, remaining: int, total: int) -> None:
             nonlocal kept_already

@@ -147,7 +147,7 @@ from crm_desktop.domain.enums import (
     StageCode,
     StageStatus,
 )
-from crm_desktop.domain.formatting import format_date, normalised, working_days_text
+from crm_desktop.domain.formatting import counted, format_date, normalised, working_days_text
 from crm_desktop.domain.statutory import six_months_beginning_with, skips_closure_days
 from crm_desktop.domain.workflow import (
     FINDING_OUTCOMES,
@@ -2964,10 +2964,6 @@ def run_import(
 _SHOWN_SKIPPED = 10
 
 
-def _plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n:,} {one if n == 1 else (many or one + 's')}"
-
-
 def _breakdown(result: ImportResult) -> str:
     parts: list[str] = []
     for kind in Kind:
@@ -2977,23 +2973,23 @@ def _breakdown(result: ImportResult) -> str:
         by_procedure = ", ".join(
             f"{result.cases_of(kind, p):,} {p.value}" for p in Procedure if result.cases_of(kind, p)
         )
-        parts.append(f"{_plural(total, kind.value)} ({by_procedure})")
+        parts.append(f"{counted(total, kind.value)} ({by_procedure})")
     return "; ".join(parts)
 
 
 def summary(result: ImportResult) -> str:
     """One paragraph: what was (or would be) imported, and what was skipped."""
     verb = "Would import" if result.dry_run else "Imported"
-    text = f"{verb} {_plural(result.cases, 'case')} from {result.source}"
+    text = f"{verb} {counted(result.cases, 'case')} from {result.source}"
     if result.cases:
         text += f": {_breakdown(result)}"
     text += (
-        f", with {_plural(result.stages, 'stage')} and {_plural(result.points, 'complaint point')}"
+        f", with {counted(result.stages, 'stage')} and {counted(result.points, 'complaint point')}"
     )
     if result.lgsco_decisions or result.lgsco_payments_pence:
         pounds = result.lgsco_payments_pence / 100
         text += (
-            f" ({_plural(result.lgsco_decisions, 'Ombudsman decision')}, "
+            f" ({counted(result.lgsco_decisions, 'Ombudsman decision')}, "
             f"£{pounds:,.2f} in Ombudsman payments)"
         )
     text += "."
@@ -3004,7 +3000,7 @@ def summary(result: ImportResult) -> str:
             shown += f" and {more:,} more"
         was = "would be" if result.dry_run else ("was" if len(result.skipped) == 1 else "were")
         text += (
-            f" {_plural(len(result.skipped), 'case')} already in the database {was} skipped: "
+            f" {counted(len(result.skipped), 'case')} already in the database {was} skipped: "
             f"{shown}."
         )
     else:
@@ -3012,7 +3008,7 @@ def summary(result: ImportResult) -> str:
     if result.added_reference_data:
         added = "would be added" if result.dry_run else "were added"
         text += (
-            f" {_plural(len(result.added_reference_data), 'reference data name')} {added}: "
+            f" {counted(len(result.added_reference_data), 'reference data name')} {added}: "
             + ", ".join(result.added_reference_data)
             + "."
         )

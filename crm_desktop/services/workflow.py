@@ -60,7 +60,7 @@ from crm_desktop.domain.enums import (
     UserRole,
 )
 from crm_desktop.domain.formatting import format_date, working_days_text
-from crm_desktop.domain.procedure_policy import StageRules
+from crm_desktop.domain.procedure_policy import CODE_EFFECTIVE_FROM, StageRules
 from crm_desktop.domain.statutory import response_received_on
 from crm_desktop.domain.workflow import (
     ACTION_FORMS,
@@ -406,10 +406,13 @@ def _extend(
         stage.due_on is not None
         and data.on > stage.due_on
         and not any(s.ends_on is None for s in stage.suspensions)
+        and _under_the_code(session, case)
     ):
-        # More time is agreed, and the complainant told, before the response is due
-        # (the Complaint Handling Code, 5.5 and 6.4): afterwards the response is late,
-        # and an extension would hide it.
+        # Under the Complaint Handling Code, more time is decided, and the complainant
+        # told, before the response is due (5.5 and 6.4): afterwards the response is
+        # late, and an extension would hide it. (An adult complaint's time is extended
+        # by agreement within the six months, and the statutory and the council's 2023
+        # procedures set no such rule.)
         raise ValidationError(
             f"The response was due on {format_date(stage.due_on)}: an extension must be "
             f"agreed by then, and {format_date(data.on)} is later. If it was agreed in "
@@ -427,6 +430,13 @@ def _extend(
         data.beyond_limit_reason,
     )
     return stage.id
+
+
+def _under_the_code(session: Session, case: Case) -> bool:
+    """Whether the case is handled under the Complaint Handling Code (its procedure's
+    policy in force on the day it was received took effect on or after the Code's)."""
+    policy = policy_for(session, case.procedure, case.received_on)
+    return policy is not None and policy.effective_from >= CODE_EFFECTIVE_FROM
 
 
 def _accepted(session: Session, stage_id: int, roles: Iterable[AssignmentRole]) -> list[Assignment]:

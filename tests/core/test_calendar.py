@@ -32,7 +32,7 @@ from crm_desktop.domain.calendar import (
     add_calendar_months,
     england_and_wales_calendar,
 )
-from crm_desktop.domain.formatting import format_date, working_days_text
+from crm_desktop.domain.formatting import counted, format_date, working_days_text
 
 CAL = england_and_wales_calendar()
 
@@ -67,6 +67,12 @@ def _oracle_count(a: date, b: date) -> int:
 )
 def test_format_date(d: date, text: str) -> None:
     assert format_date(d) == text
+
+
+def test_counted_agrees_with_its_number() -> None:
+    assert counted(1, "case") == "1 case"
+    assert counted(0, "case") == "0 cases"
+    assert counted(1250, "person", "people") == "1,250 people"
 
 
 def test_working_days_text_singular_and_plural() -> None:

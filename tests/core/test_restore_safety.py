@@ -190,6 +190,27 @@ def test_restore_keeps_the_replaced_database_and_the_result_passes_db_check(
     assert code == 0, err
 
 
+def test_restore_works_on_a_database_in_rollback_journal_mode(
+    database: Database, sqlite_url: str, live: Path, tmp_path: Path
+) -> None:
+    """A file on a network drive uses the rollback journal, not WAL: the restore's first
+    step then locks readers out too, so the replaced database is kept just before it.
+    It restored before the restore was made one step; it must still."""
+    database.write(lambda s: s.add(Directorate(name="In the backup")))
+    saved = backup(sqlite_url, tmp_path / "saved.db").path
+    database.write(lambda s: s.add(Directorate(name="After the backup")))
+    database.dispose()
+    connection = sqlite3.connect(live)
+    try:
+        assert connection.execute("PRAGMA journal_mode = DELETE").fetchone()[0] == "delete"
+    finally:
+        connection.close()
+    kept = restore(saved, sqlite_url)
+    assert kept is not None and "After the backup" in _names(kept) and _healthy(kept)
+    assert "In the backup" in _names(live) and "After the backup" not in _names(live)
+    assert _healthy(live)
+
+
 WRITER = textwrap.dedent(
     """
     import sqlite3, sys, time
