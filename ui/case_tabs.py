@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from crm_desktop.correspondence.templates import APPOINTMENT_LETTER, letter_after
 from crm_desktop.domain.enums import Channel, Outcome, PartyRole, Procedure
+from crm_desktop.domain.formatting import format_local_time
 from crm_desktop.domain.workflow import FINDING_OUTCOMES, Action, action_label
 from crm_desktop.errors import ValidationError
 from crm_desktop.operations import cases, workflow
@@ -127,11 +128,6 @@ def fill_combo(
 
 def _date(value: object) -> dt.date | None:
     return value if isinstance(value, dt.date) else None
-
-
-def local_text(moment: dt.datetime) -> str:
-    local = moment.replace(tzinfo=dt.UTC).astimezone()
-    return f"{date_text(local.date())} {local:%H:%M}"
 
 
 # ------------------------------------------------------------------------------ details
@@ -992,7 +988,7 @@ class TimelineTab(QWidget):
         super().__init__(parent)
         self.timeline_model = RowsModel(
             [
-                Column("When", lambda e: local_text(e.at)),
+                Column("When", lambda e: format_local_time(e.at)),
                 Column("Who", lambda e: e.who),
                 Column("What happened", lambda e: e.text),
             ],

@@ -19,7 +19,6 @@ what it shows. ``open_file`` and the file choosers are attributes, so tests repl
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -46,6 +45,7 @@ from crm_desktop.correspondence.case_correspondence import CorrespondenceEntry, 
 from crm_desktop.correspondence.letters import EmailResult, Letter, LetterResult, Preview
 from crm_desktop.correspondence.templates import TEMPLATES, letter_templates
 from crm_desktop.domain.enums import CorrespondenceChannel, CorrespondenceDirection
+from crm_desktop.domain.formatting import format_local_time
 from crm_desktop.operations import attachments as attachment_ops
 from crm_desktop.operations import correspondence as ops
 from crm_desktop.operations.core import Change, OpChanges
@@ -63,7 +63,6 @@ from ui.widgets import (
     error_label,
     error_text,
     from_qdate,
-    local_time_text,
     selected_row,
     show_error,
     table_view,
@@ -76,10 +75,6 @@ CHANNEL_WORDS = {
     "meeting": "Meeting",
     "note": "Note",
 }
-
-
-def _local_text(moment: dt.datetime) -> str:
-    return local_time_text(moment)
 
 
 def _size_text(size: int) -> str:
@@ -151,7 +146,7 @@ class CorrespondenceTab(CaseTab):
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.model = RowsModel(
             [
-                Column("Recorded", lambda r: _local_text(r.created_at)),
+                Column("Recorded", lambda r: format_local_time(r.created_at)),
                 Column("Dated", lambda r: date_text(r.sent_at.date()) if r.sent_at else ""),
                 Column("How", lambda r: CHANNEL_WORDS.get(r.channel, r.channel)),
                 Column("In or out", lambda r: "Received" if r.direction == "incoming" else "Sent"),

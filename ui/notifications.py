@@ -11,7 +11,6 @@ case and marks it read. Each user sees and marks only their own (the operations 
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer, Signal
@@ -26,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crm_desktop.domain.formatting import format_date
+from crm_desktop.domain.formatting import format_date, format_local_time
 from crm_desktop.operations.core import Change, OpChanges
 from crm_desktop.operations.policy import Permission
 from ui.context import AppContext
@@ -47,11 +46,6 @@ KIND_WORDS = {
     "escalation": "Escalation",
     "note": "Note",
 }
-
-
-def _when(moment: dt.datetime) -> str:
-    local = moment.replace(tzinfo=dt.UTC).astimezone()
-    return f"{format_date(local.date())} {local:%H:%M}"
 
 
 def _kind(kind: str) -> str:
@@ -144,7 +138,7 @@ class NotificationsDialog(QDialog):
         self.model = RowsModel(
             [
                 Column("", lambda n: "" if n.read else "New"),
-                Column("When", lambda n: _when(n.created_at)),
+                Column("When", lambda n: format_local_time(n.created_at)),
                 Column("What", lambda n: _kind(n.kind)),
                 Column("Case", lambda n: n.reference or ""),
                 Column("Due", lambda n: format_date(n.due_on) if n.due_on else ""),

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from crm_desktop.domain.formatting import format_local_time
 from crm_desktop.operations import privacy as ops
 from crm_desktop.operations.core import Change, Operation
 from crm_desktop.privacy.access_log import AccessLogEntry
@@ -50,7 +51,6 @@ from ui.widgets import (
     date_text,
     error_label,
     error_text,
-    local_time_text,
     scrolled,
     selected_row,
     show_error,
@@ -95,7 +95,7 @@ def _who(entry: AccessLogEntry) -> str:
 
 
 def _opened_text(when: dt.datetime) -> str:
-    return local_time_text(when)
+    return format_local_time(when)
 
 
 # Each retention action: (button label, what the reason is for, the operation, done text).

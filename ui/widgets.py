@@ -167,14 +167,6 @@ def date_text(day: dt.date | None) -> str:
     return format_date(day) if day else ""
 
 
-def local_time_text(moment: dt.datetime) -> str:
-    """A moment the database keeps in UTC (naive) as this computer's local date and
-    time: "4 Mar 2024 09:30", the month in English whatever the PC's language."""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
-    local = aware.astimezone()
-    return f"{format_date(local.date())} {local:%H:%M}"
-
-
 def error_text(exc: BaseException, doing: str) -> str:
     """What to tell the user about a failure: their error's own words; for a bug in the
     program, what happened in plain words and where IT finds the details (the runner

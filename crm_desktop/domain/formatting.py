@@ -7,7 +7,7 @@ dates as ``14 Mar 2024`` (day without a leading zero), counts as ``1 working day
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 __all__ = ["format_date", "format_decimal", "suspended_text", "working_days_text"]
@@ -27,6 +27,14 @@ def normalised(text: str) -> str:
 def format_date(d: date) -> str:
     """Show a date the way the council writes it: ``14 Mar 2024``, ``3 Jan 2023``."""
     return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+
+
+def format_local_time(moment: datetime) -> str:
+    """A moment the database keeps in UTC (naive, or aware) as this computer's local date
+    and time: "4 Mar 2024 09:30", the month in English whatever the PC's language."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    local = aware.astimezone()
+    return f"{format_date(local.date())} {local:%H:%M}"
 
 
 def format_decimal(value: float, places: int) -> str:

@@ -47,7 +47,12 @@ from crm_desktop.domain.enums import (
     StageCode,
     StageStatus,
 )
-from crm_desktop.domain.formatting import format_date, suspended_text, working_days_text
+from crm_desktop.domain.formatting import (
+    format_date,
+    format_local_time,
+    suspended_text,
+    working_days_text,
+)
 from crm_desktop.domain.workflow import Action, State
 from crm_desktop.errors import NotFound, UserFacingError
 from crm_desktop.services import clock
@@ -197,11 +202,6 @@ class CaseDetail:
     @property
     def title(self) -> str:
         return f"{self.reference} · {self.kind_label} · {self.procedure_label}"
-
-
-def _local(moment: dt.datetime) -> str:
-    local = moment.replace(tzinfo=dt.UTC).astimezone()
-    return f"{format_date(local.date())} {local:%H:%M}"
 
 
 def _stage_view(
@@ -418,7 +418,9 @@ def _history(session: Session, case_id: int) -> list[HistoryView]:
                     words, sorted((k, v) for k, v in after.items() if v not in (None, "", []))
                 )
         rows.append(
-            HistoryView(_local(event.occurred_at), words.who(event.username), what, details)
+            HistoryView(
+                format_local_time(event.occurred_at), words.who(event.username), what, details
+            )
         )
     case = None if created else session.get(Case, case_id)
     came_in = case_import(session, case) if case is not None else None
@@ -435,7 +437,9 @@ def _history(session: Session, case_id: int) -> list[HistoryView]:
             if part
         )
         rows.append(
-            HistoryView(_local(came_in.at), words.who(came_in.username), "Case imported", details)
+            HistoryView(
+                format_local_time(came_in.at), words.who(came_in.username), "Case imported", details
+            )
         )
     return rows
 

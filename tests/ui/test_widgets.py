@@ -7,8 +7,9 @@ import time
 
 from PySide6.QtCore import Qt
 
-from ui import correspondence_tab, privacy_page
-from ui.widgets import alt_key, local_time_text, with_mnemonic
+from crm_desktop.domain.formatting import format_local_time
+from ui import privacy_page
+from ui.widgets import alt_key, with_mnemonic
 
 
 def test_an_alt_key_goes_to_a_free_first_letter_then_any_free_letter() -> None:
@@ -31,16 +32,18 @@ def test_the_alt_key_of_a_label_is_the_letter_its_ampersand_marks() -> None:
 
 
 def test_a_utc_moment_is_shown_as_local_time_in_english(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """The access log's and the correspondence list's times: this computer's time
-    (British Summer Time here), the date as everywhere else, no leading zero."""
+    """The access log's, the correspondence list's, the history's and the notifications'
+    times: this computer's time (British Summer Time here), the date as everywhere else,
+    no leading zero; a moment that already knows its zone is taken as it is."""
     monkeypatch.setenv("TZ", "Europe/London")
     time.tzset()
     try:
         summer = dt.datetime(2024, 6, 4, 23, 30)  # UTC, as the database keeps it
-        assert local_time_text(summer) == "5 Jun 2024 00:30"
-        assert local_time_text(dt.datetime(2024, 3, 4, 9, 5)) == "4 Mar 2024 09:05"
+        assert format_local_time(summer) == "5 Jun 2024 00:30"
+        assert format_local_time(dt.datetime(2024, 3, 4, 9, 5)) == "4 Mar 2024 09:05"
         assert privacy_page._opened_text(summer) == "5 Jun 2024 00:30"
-        assert correspondence_tab._local_text(summer) == "5 Jun 2024 00:30"
+        aware = dt.datetime(2024, 6, 4, 23, 30, tzinfo=dt.UTC)
+        assert format_local_time(aware) == "5 Jun 2024 00:30"
     finally:
         monkeypatch.undo()
         time.tzset()
