@@ -160,6 +160,7 @@ class CaseDialog(QDialog):
         buttons.addWidget(close)
         layout.addLayout(buttons)
         QShortcut(QKeySequence.StandardKey.Save, self, self.save)
+        QShortcut(QKeySequence("Ctrl+W"), self, self.close)  # asks first if unsaved
 
         geometry = UserState.of(context).value(GEOMETRY_KEY)
         if not isinstance(geometry, QByteArray) or not self.restoreGeometry(geometry):

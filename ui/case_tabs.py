@@ -433,6 +433,7 @@ class PointsTab(QWidget):
         self.point_note = QLineEdit(outcome_box)
         self.point_note.setAccessibleName("Outcome note")
         self.point_note.setPlaceholderText("Note (optional)")
+        self.point_note.returnPressed.connect(self.record_point_outcome)  # Enter records
         outcome_layout.addWidget(self.point_note, 2)
         self.record_outcome_button = QPushButton("Record &outcome", outcome_box)
         self.record_outcome_button.setObjectName("RecordOutcomeButton")
@@ -686,6 +687,12 @@ class StageTab(QWidget):
             self.actions_layout.addWidget(button, i // 3, i % 3)
             self.action_buttons[action] = button
             self._action_widgets.append(button)
+        # Made afresh at each change, the buttons would come last in the Tab order, after
+        # the stages' table below them: they go straight after the Responder button.
+        previous: QWidget = self.responder_button
+        for button in self.action_buttons.values():
+            QWidget.setTabOrder(previous, button)
+            previous = button
         if not detail.actions:
             note = QLabel("Nothing can be done to this case in its state.", self)
             self.actions_layout.addWidget(note, 0, 0)

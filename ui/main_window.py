@@ -567,6 +567,9 @@ class MainWindow(QMainWindow):
                     QKeySequence.SequenceFormat.NativeText
                 ),
             ),
+            ("Case window", "Next / previous tab", "Ctrl+Tab / Ctrl+Shift+Tab"),
+            ("Case window", "Close it (asks first if something typed is not saved)", "Ctrl+W"),
+            ("Cases list", "From the search box to the results", "Down"),
             ("Windows and dialogs", "Close (asks first if something typed is not saved)", "Esc"),
             ("Windows and dialogs", "Next / previous field", "Tab / Shift+Tab"),
             ("Menus", "Open a menu", "Alt + the underlined letter"),

@@ -220,7 +220,7 @@ class NewCaseDialog(KeepsTypedWork):
         keys = {"c"}
         self.add_point_button = QPushButton(with_mnemonic("Add a complaint point", keys), points)
         self.add_point_button.setObjectName("AddPointButton")
-        self.add_point_button.clicked.connect(lambda: self.add_point())
+        self.add_point_button.clicked.connect(self._add_point_by_hand)
         self.points_layout.addWidget(self.add_point_button, 0, Qt.AlignmentFlag.AlignLeft)
         row("points", "Complaint points", points)
 
@@ -334,9 +334,26 @@ class NewCaseDialog(KeepsTypedWork):
         self.points_layout.insertWidget(self.points_layout.count() - 1, editor)
         return editor
 
+    def _add_point_by_hand(self) -> None:
+        """A point added with the button: the typing goes on in it."""
+        self.add_point().nature.setFocus(Qt.FocusReason.OtherFocusReason)
+
     def _remove_point(self, editor: PointEditor) -> None:
+        if editor not in self.point_editors:  # pressed twice before it went
+            return
+        place = self.point_editors.index(editor)
         self.point_editors.remove(editor)
+        # Focus goes to the point that takes its place (or the one before it, or the
+        # button to add one), not nowhere with the removed point.
+        following = (
+            self.point_editors[min(place, len(self.point_editors) - 1)]
+            if (self.point_editors)
+            else None
+        )
+        target = following.nature if following is not None else self.add_point_button
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
         self.points_layout.removeWidget(editor)
+        editor.hide()
         editor.deleteLater()
         for number, other in enumerate(self.point_editors, start=1):
             other.label.setText(f"Point {number}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from crm_desktop.logs import BugReport
 
@@ -13,26 +13,36 @@ class Notifier:
     def __init__(self, parent: QWidget | None = None) -> None:
         self.parent = parent
 
+    def owner(self) -> QWidget | None:
+        """The window a message belongs to: the one the user is working in (a case
+        window, say), so that it comes back to them when the message is answered;
+        else the main window."""
+        active = QApplication.activeWindow()
+        return active if active is not None and active.isVisible() else self.parent
+
     def error(self, title: str, message: str) -> None:
-        QMessageBox.critical(self.parent, title, message)
+        QMessageBox.critical(self.owner(), title, message)
 
     def warning(self, title: str, message: str) -> None:
-        QMessageBox.warning(self.parent, title, message)
+        QMessageBox.warning(self.owner(), title, message)
 
     def info(self, title: str, message: str) -> None:
-        QMessageBox.information(self.parent, title, message)
+        QMessageBox.information(self.owner(), title, message)
 
     def crash(self, report: BugReport) -> None:
         """Show a bug: the log's path and the details to copy for IT."""
         from ui.crash import CrashDialog
 
-        CrashDialog(report, self.parent).exec()
+        CrashDialog(report, self.owner()).exec()
 
     def confirm(self, title: str, message: str, yes: str = "Yes", no: str = "No") -> bool:
-        """Ask a yes/no question; True for yes."""
-        box = QMessageBox(QMessageBox.Icon.Question, title, message, parent=self.parent)
-        yes_button = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
-        no_button = box.addButton(no, QMessageBox.ButtonRole.RejectRole)
+        """Ask a yes/no question; True for yes. Each answer has an Alt-key."""
+        from ui.widgets import with_mnemonic
+
+        box = QMessageBox(QMessageBox.Icon.Question, title, message, parent=self.owner())
+        taken: set[str] = set()
+        yes_button = box.addButton(with_mnemonic(yes, taken), QMessageBox.ButtonRole.AcceptRole)
+        no_button = box.addButton(with_mnemonic(no, taken), QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(no_button)
         box.setEscapeButton(no_button)
         box.exec()

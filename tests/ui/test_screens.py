@@ -496,3 +496,41 @@ def test_new_case_tab_goes_through_the_points_before_the_buttons(
     assert isinstance(last, QPushButton)
     assert last.parentWidget() is dialog.save_button.parentWidget()  # Record, or Cancel
     dialog.reject()
+
+
+def test_down_in_the_search_box_goes_to_the_first_result(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """Not ten Tabs through the filters: Down goes into the results, on the first row."""
+    from ui.cases_page import CasesPage
+
+    window.show()
+    window.show_page("Cases")
+    page = window.page("Cases")
+    assert isinstance(page, CasesPage)
+    assert page.case_model.rowCount() > 0
+    page.focus_search()
+    qtbot.keyClick(page.search_box, Qt.Key.Key_Down)
+    assert page.focusWidget() is page.case_table
+    assert page.case_table.currentIndex().row() == 0
+
+
+def test_new_case_points_keep_the_focus_where_the_typing_goes_on(  # type: ignore[no-untyped-def]
+    qtbot, context: AppContext, demo: Database
+) -> None:
+    from ui.new_case import NewCaseDialog
+
+    dialog = NewCaseDialog(context)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.choices is not None)
+    first = dialog.point_editors[0]
+    dialog.add_point_button.click()
+    second = dialog.point_editors[1]
+    assert dialog.focusWidget() is second.nature  # typing goes on in the new point
+    second.remove.click()
+    assert dialog.point_editors == [first]
+    assert dialog.focusWidget() is first.nature  # not nowhere with the removed point
+    first.remove.click()
+    first.remove.click()  # pressed twice before it went: nothing more happens
+    assert dialog.point_editors == []
+    assert dialog.focusWidget() is dialog.add_point_button
+    dialog.reject()

@@ -1,0 +1,105 @@
+"""A day's work by keyboard: the keys an officer presses reach what they expect."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QWidget
+
+from crm_desktop.db.database import Database
+from crm_desktop.db.models import ComplaintPoint, PointOutcome
+from crm_desktop.domain.access import Actor
+from crm_desktop.domain.enums import Kind, Procedure
+from crm_desktop.services.cases import NewCase, PersonInput, PointInput, create_case
+from tests.ui.conftest import TODAY
+from ui.case_form import CaseDialog
+from ui.context import AppContext
+from ui.notifier import Notifier
+
+
+@pytest.fixture
+def case_id(database: Database, people: dict[str, Actor]) -> int:
+    new = NewCase(
+        kind=Kind.COMPLAINT,
+        procedure=Procedure.CORPORATE,
+        received_on=dt.date(2025, 5, 1),
+        service_area="Contact Centre",
+        directorate="COaCH",
+        summary="Bins not collected",
+        complainant=PersonInput("Ann Other"),
+        points=[PointInput("Communication", "Nobody called back")],
+    )
+    return database.write(
+        lambda s: create_case(s, new, people["officer"], TODAY), actor="officer1"
+    ).case_id
+
+
+def _open(qtbot, context: AppContext, case_id: int) -> CaseDialog:  # type: ignore[no-untyped-def]
+    dialog = CaseDialog(context, case_id)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.detail is not None, dialog.error.text()
+    return dialog
+
+
+def test_the_stage_actions_come_before_the_list_of_stages_in_tab_order(  # type: ignore[no-untyped-def]
+    qtbot, context: AppContext, case_id: int
+) -> None:
+    dialog = _open(qtbot, context, case_id)
+    stage = dialog.stage_tab
+    buttons = list(stage.action_buttons.values())
+    assert buttons
+    assert stage.responder_button.nextInFocusChain() is buttons[0]
+    for earlier, later in itertools.pairwise(buttons):
+        assert earlier.nextInFocusChain() is later
+
+
+def test_enter_in_an_outcomes_note_records_it(  # type: ignore[no-untyped-def]
+    qtbot, context: AppContext, case_id: int, database: Database
+) -> None:
+    dialog = _open(qtbot, context, case_id)
+    points = dialog.points_tab
+    points.select_point(0)
+    points.point_outcome.setCurrentIndex(points.point_outcome.findData("upheld"))
+    points.point_note.setText("Crew retrained")
+    qtbot.keyClick(points.point_note, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: _outcomes(database, case_id) == ["upheld"])
+
+
+def _outcomes(database: Database, case_id: int) -> list[str]:
+    import sqlalchemy as sa
+
+    with database.session() as session:
+        return [
+            str(o)
+            for o in session.scalars(
+                sa.select(PointOutcome.outcome)
+                .join(ComplaintPoint, ComplaintPoint.id == PointOutcome.point_id)
+                .where(ComplaintPoint.case_id == case_id)
+            )
+        ]
+
+
+def test_ctrl_w_closes_the_case_window(qtbot, context: AppContext, case_id: int) -> None:  # type: ignore[no-untyped-def]
+    dialog = _open(qtbot, context, case_id)
+    with qtbot.waitActive(dialog):
+        dialog.activateWindow()
+    qtbot.keyClick(dialog.tabs, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+
+
+def test_a_question_belongs_to_the_window_the_user_is_in(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Asked from a case window, a question comes back to it when answered, not to the
+    main window; with no window active, the main window is its owner."""
+    main, case = QWidget(), QWidget()
+    qtbot.addWidget(main)
+    qtbot.addWidget(case)
+    notifier = Notifier(main)
+    assert notifier.owner() is main
+    case.show()
+    case.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is case)
+    assert notifier.owner() is case
