@@ -72,6 +72,7 @@ class CaseDialog(QDialog):
         self.detail: CaseDetail | None = None
         self.choices: ReferenceChoices | None = None
         self.dirty = False
+        self._close_when_saved = False  # "Save and close" asked for
         self._opened = False
         self.setObjectName("CaseDialog")
         self.setWindowTitle("Case")
@@ -260,6 +261,7 @@ class CaseDialog(QDialog):
         self.details_tab.clear_errors()
         show_error(self.error, "")
         if not self.details_tab.check():
+            self._close_when_saved = False  # stays open, the problem shown
             return
         edit = self.details_tab.case_edit()
         self.save_button.setEnabled(False)
@@ -267,12 +269,16 @@ class CaseDialog(QDialog):
         def done(_version: int) -> None:
             self.dirty = False
             self.changed.emit()
+            if self._close_when_saved:
+                self._close_when_saved = False
+                self.close()
 
         self.context.op(cases.edit_case, self.case_id, self.detail.version, edit).on_done(
             done
         ).on_error(self._save_failed).run()
 
     def _save_failed(self, exc: BaseException) -> None:
+        self._close_when_saved = False
         self.save_button.setEnabled(True)
         if isinstance(exc, ConflictError):
             self.show_conflict(exc.message)
@@ -345,14 +351,22 @@ class CaseDialog(QDialog):
     # ---------------------------------------------------------------------- closing
 
     def _may_close(self) -> bool:
-        if self.dirty and not self.context.notifier.confirm(
-            "Unsaved changes",
-            "You have changed the details of this case without saving. Close it and lose "
-            "those changes?",
-            yes="Close without saving",
-            no="Keep editing",
-        ):
-            return False
+        if self.dirty:
+            answer = self.context.notifier.choose(
+                "Unsaved changes",
+                "You have changed the details of this case without saving. Save them and "
+                "close it, close it and lose them, or keep editing?",
+                ("Close without saving", "Save and close", "Keep editing"),
+                safe=2,
+            )
+            if answer == 1:
+                # Saved in the background: the window closes once the save is done (a
+                # refusal is shown in it, and it stays open).
+                self._close_when_saved = True
+                self.save()
+                return False
+            if answer != 0:
+                return False
         self.dirty = False
         UserState.of(self.context).set_value(GEOMETRY_KEY, self.saveGeometry())
         return True

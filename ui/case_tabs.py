@@ -103,6 +103,15 @@ class CaseHost(Protocol):
     ) -> bool: ...
 
 
+# What an action with a letter recorded, in the words of the question that follows it.
+RECORDED = {
+    Action.ACKNOWLEDGE: "The acknowledgement is recorded.",
+    Action.EXTEND: "The extension is recorded.",
+    Action.SUSPEND: "The suspension is recorded.",
+    Action.RESPOND: "The response is recorded.",
+}
+
+
 def combo(name: str, parent: QWidget) -> QComboBox:
     box = compact_combo(QComboBox(parent))
     box.setAccessibleName(name)
@@ -729,7 +738,7 @@ class StageTab(QWidget):
         key = letter_after(action.value, detail.kind, detail.stage.code if detail.stage else None)
         if key is None:
             return False
-        return self.host.offer_letter(f"'{action.label}' is recorded.", key)
+        return self.host.offer_letter(RECORDED.get(action, f"'{action.label}' is recorded."), key)
 
     def choose_responder(self) -> ResponderDialog | None:
         host = self.host

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from crm_desktop.logs import BugReport
@@ -48,6 +50,28 @@ class Notifier:
         box.exec()
         return box.clickedButton() is yes_button
 
+    def choose(self, title: str, message: str, options: Sequence[str], *, safe: int) -> int:
+        """Ask a question with several answers (each with an Alt-key); the index of the
+        one chosen. ``safe``, the answer that changes nothing, is the default and Esc's."""
+        from ui.widgets import with_mnemonic
+
+        box = QMessageBox(QMessageBox.Icon.Question, title, message, parent=self.owner())
+        taken: set[str] = set()
+        buttons = [
+            box.addButton(
+                with_mnemonic(text, taken),
+                QMessageBox.ButtonRole.RejectRole
+                if index == safe
+                else QMessageBox.ButtonRole.AcceptRole,
+            )
+            for index, text in enumerate(options)
+        ]
+        box.setDefaultButton(buttons[safe])
+        box.setEscapeButton(buttons[safe])
+        box.exec()
+        clicked = box.clickedButton()
+        return buttons.index(clicked) if clicked in buttons else safe
+
 
 class RecordingNotifier(Notifier):
     """Keeps messages instead of showing them (tests, offscreen rendering)."""
@@ -56,6 +80,9 @@ class RecordingNotifier(Notifier):
         super().__init__(None)
         self.messages: list[tuple[str, str, str]] = []
         self.answer = answer  # what confirm() answers
+        # What choose() answers: an index; None answers as confirm() would, the first
+        # answer for yes and the safe one for no.
+        self.choice: int | None = None
 
     def error(self, title: str, message: str) -> None:
         self.messages.append(("error", title, message))
@@ -72,3 +99,9 @@ class RecordingNotifier(Notifier):
     def confirm(self, title: str, message: str, yes: str = "Yes", no: str = "No") -> bool:
         self.messages.append(("confirm", title, message))
         return self.answer
+
+    def choose(self, title: str, message: str, options: Sequence[str], *, safe: int) -> int:
+        self.messages.append(("confirm", title, message))
+        if self.choice is not None:
+            return self.choice
+        return 0 if self.answer else safe

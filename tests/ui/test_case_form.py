@@ -252,6 +252,30 @@ def test_closing_with_unsaved_changes_asks(qtbot, context: AppContext, case_id: 
     assert not dialog.isVisible()
 
 
+def test_closing_with_unsaved_changes_can_save_them(  # type: ignore[no-untyped-def]
+    qtbot, context: AppContext, case_id: int, database: Database
+) -> None:
+    """ "Save and close": the details are saved, then the window closes; a change the
+    service refuses keeps it open with the message."""
+    notifier = context.notifier
+    assert isinstance(notifier, RecordingNotifier)
+    dialog = _open(qtbot, context, case_id)
+    dialog.details_tab.summary.setPlainText("Bins not collected for three weeks")
+    notifier.choice = 1  # Save and close
+    dialog.reject()
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    with database.session() as session:
+        case = session.get(Case, case_id)
+        assert case is not None and case.summary == "Bins not collected for three weeks"
+    again = _open(qtbot, context, case_id)
+    again.details_tab.summary.setPlainText("Half typed")
+    again.details_tab.service_area.setCurrentIndex(0)  # "Choose…": refused on the form
+    again.reject()
+    assert again.isVisible()
+    assert again.details_tab.field_errors["service_area"].text() == "Choose the service area."
+    notifier.choice = None
+
+
 def test_points_outcomes_and_action_items(
     qtbot,  # type: ignore[no-untyped-def]
     context: AppContext,

@@ -103,3 +103,21 @@ def test_a_question_belongs_to_the_window_the_user_is_in(qtbot) -> None:  # type
     case.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is case)
     assert notifier.owner() is case
+
+
+def test_the_letter_question_after_an_action_says_what_was_recorded(  # type: ignore[no-untyped-def]
+    qtbot, context: AppContext, case_id: int
+) -> None:
+    """Not "'Acknowledge' is recorded" (a button's name) but what was recorded."""
+    from crm_desktop.domain.workflow import Action
+    from ui.notifier import RecordingNotifier
+
+    dialog = _open(qtbot, context, case_id)
+    notifier = context.notifier
+    assert isinstance(notifier, RecordingNotifier)
+    notifier.answer = False
+    assert not dialog.stage_tab.offer_letter(Action.ACKNOWLEDGE)
+    asked = [m for m in notifier.messages if m[:2] == ("confirm", "Send the letter?")]
+    assert asked[-1][2] == (
+        "The acknowledgement is recorded. Write the letter that goes with it (Acknowledgement) now?"
+    )
