@@ -103,6 +103,22 @@ class CaseHost(Protocol):
     ) -> bool: ...
 
 
+# The Alt-key each of the usual actions keeps on the Stage tab, whatever else is offered
+# (not S, Save; X, Explain; P, Responder; nor the menus' letters).
+ALT_KEYS = {
+    Action.ACKNOWLEDGE: "a",
+    Action.RESPOND: "r",
+    Action.EXTEND: "n",
+    Action.SUSPEND: "u",
+    Action.RESUME: "m",
+    Action.WITHDRAW: "w",
+    Action.DISCONTINUE: "d",
+    Action.REDIRECT: "i",
+    Action.REQUEST_NEXT_STAGE: "q",
+    Action.ESCALATE: "o",
+    Action.ESCALATE_TO_LGSCO: "b",
+}
+
 # What an action with a letter recorded, in the words of the question that follows it.
 RECORDED = {
     Action.ACKNOWLEDGE: "The acknowledgement is recorded.",
@@ -686,9 +702,15 @@ class StageTab(QWidget):
         # Alt-keys: not Save details' (S, in the case window) nor this tab's other buttons'.
         own = (alt_key(b.text()) for b in (self.explain_button, self.responder_button))
         keys = {"s"} | {letter for letter in own if letter}
+        # Each action keeps its own Alt-key whatever else is offered (Alt+R is always
+        # Respond): the usual ones are given theirs first, the rest what is left.
+        titles = {a: action_label(a, detail.procedure, stage_code) for a in detail.actions}
+        marked: dict[Action, str] = {}
+        for action in sorted(detail.actions, key=lambda a: a not in ALT_KEYS):
+            marked[action] = with_mnemonic(titles[action], keys, ALT_KEYS.get(action, ""))
         for i, action in enumerate(detail.actions):
-            title = action_label(action, detail.procedure, stage_code)
-            button = QPushButton(with_mnemonic(title, keys) + "…", self)
+            title = titles[action]
+            button = QPushButton(marked[action] + "…", self)
             button.setObjectName("Action" + action.value.title().replace(" ", ""))
             button.setAccessibleName(title)
             button.setEnabled(can_work)

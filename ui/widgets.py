@@ -140,14 +140,16 @@ def alt_key(text: str) -> str | None:
     return marked[at + 1].lower() if 0 <= at < len(marked) - 1 else None
 
 
-def with_mnemonic(title: str, taken: set[str]) -> str:
-    """``title`` with an Alt-key (``&``) on the first letter of a word that ``taken`` (and
-    the menus) do not hold, else on any such letter; that letter is then taken. Without
-    one free, the title as it is."""
+def with_mnemonic(title: str, taken: set[str], prefer: str = "") -> str:
+    """``title`` with an Alt-key (``&``) on ``prefer``'s letter if it is in the title and
+    free, else on the first letter of a word that ``taken`` (and the menus) do not hold,
+    else on any such letter; that letter is then taken. Without one free, the title as
+    it is."""
     escaped = title.replace("&", "&&")
     words = [i for i, ch in enumerate(title) if ch.isalpha() and (i == 0 or title[i - 1] == " ")]
     others = [i for i, ch in enumerate(title) if ch.isalpha() and i not in words]
-    for i in (*words, *others):
+    wanted = [i for i in (*words, *others) if prefer and title[i].lower() == prefer.lower()]
+    for i in (*wanted, *words, *others):
         key = title[i].lower()
         if key in taken or key in MENU_KEYS:
             continue

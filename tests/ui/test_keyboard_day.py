@@ -121,3 +121,42 @@ def test_the_letter_question_after_an_action_says_what_was_recorded(  # type: ig
     assert asked[-1][2] == (
         "The acknowledgement is recorded. Write the letter that goes with it (Acknowledgement) now?"
     )
+
+
+def test_an_action_keeps_its_alt_key_as_the_case_moves_on(  # type: ignore[no-untyped-def]
+    qtbot, context: AppContext, case_id: int, database: Database, people: dict[str, Actor]
+) -> None:
+    """Alt+R was Redirect before the acknowledgement and Respond after it: an officer who
+    learnt one pressed the other. Each usual action keeps its own letter."""
+    from crm_desktop.domain.workflow import Action
+    from crm_desktop.services.workflow import ActionInput, perform
+    from ui.widgets import alt_key
+
+    dialog = _open(qtbot, context, case_id)
+
+    def keys() -> dict[Action, str | None]:
+        return {a: alt_key(b.text()) for a, b in dialog.stage_tab.action_buttons.items()}
+
+    before = keys()
+    assert before[Action.RESPOND] == "r" and before[Action.REDIRECT] == "i"
+    assert before[Action.ACKNOWLEDGE] == "a"
+    assert len(set(before.values())) == len(before)
+    version = dialog.detail.version if dialog.detail else 0
+    database.write(
+        lambda s: perform(
+            s,
+            case_id,
+            version,
+            Action.ACKNOWLEDGE,
+            ActionInput(on=dt.date(2025, 5, 2)),
+            people["officer"],
+            TODAY,
+        ),
+        actor="officer1",
+    )
+    dialog.load()
+    qtbot.waitUntil(lambda: Action.ACKNOWLEDGE not in dialog.stage_tab.action_buttons)
+    after = keys()
+    assert after[Action.RESPOND] == "r" and after[Action.EXTEND] == "n"
+    assert after[Action.REDIRECT] == "i"
+    assert len(set(after.values())) == len(after)
