@@ -127,7 +127,7 @@ class CorrespondenceTab(CaseTab):
         top = QHBoxLayout()
         top.addStretch(1)
         may_send = context.allows(Permission.SEND_CORRESPONDENCE)
-        self.record_button = QPushButton("Record received or a note…", self)
+        self.record_button = QPushButton("Record &received or a note…", self)
         self.record_button.setObjectName("RecordCorrespondenceButton")
         self.record_button.setToolTip(
             "A letter or email that came in, a phone call, a meeting or a note"
@@ -135,7 +135,7 @@ class CorrespondenceTab(CaseTab):
         self.record_button.clicked.connect(self.record_entry)
         self.record_button.setEnabled(may_send)
         top.addWidget(self.record_button)
-        self.write_button = QPushButton("Write a letter or email…", self)
+        self.write_button = QPushButton("&Write a letter or email…", self)
         self.write_button.setObjectName("WriteLetterButton")
         self.write_button.clicked.connect(self.write_letter)
         self.write_button.setEnabled(may_send)
@@ -267,9 +267,9 @@ class LetterDialog(KeepsTypedWork):
         channels = QWidget(self)
         channel_row = QHBoxLayout(channels)
         channel_row.setContentsMargins(0, 0, 0, 0)
-        self.as_letter = QRadioButton("Letter (PDF, to print and post)", channels)
+        self.as_letter = QRadioButton("&Letter (PDF, to print and post)", channels)
         self.as_letter.setObjectName("SendAsLetter")
-        self.as_email = QRadioButton("Email", channels)
+        self.as_email = QRadioButton("E&mail", channels)
         self.as_email.setObjectName("SendAsEmail")
         self.as_letter.setChecked(True)
         group = QButtonGroup(self)
@@ -284,7 +284,7 @@ class LetterDialog(KeepsTypedWork):
         self.email_to.setAccessibleName("Email to (if not the usual address)")
         self.email_to.setPlaceholderText("The recipient's own address unless you give another")
         form.addRow("Email to", self.email_to)
-        self.preview_button = QPushButton("Preview", self)
+        self.preview_button = QPushButton("&Preview", self)
         self.preview_button.setObjectName("PreviewLetterButton")
         self.preview_button.clicked.connect(self.make_preview)
         form.addRow("", self.preview_button)
@@ -326,7 +326,7 @@ class LetterDialog(KeepsTypedWork):
         self.send_button.setEnabled(False)
         self.send_button.clicked.connect(self.send)
         buttons.addWidget(self.send_button)
-        close = QPushButton("Close", self)
+        close = QPushButton("Cl&ose", self)
         close.setObjectName("CloseLetterButton")
         close.clicked.connect(self.reject)
         buttons.addWidget(close)
@@ -357,7 +357,7 @@ class LetterDialog(KeepsTypedWork):
     def _channel_changed(self, *_args: Any) -> None:
         self.email_to.setEnabled(self.as_email.isChecked())
         self.send_button.setText(
-            "Save the PDF and record it…" if self.as_letter.isChecked() else "Send the email"
+            "&Save the PDF and record it…" if self.as_letter.isChecked() else "&Send the email"
         )
 
     def _changed(self, *_args: Any) -> None:
@@ -540,7 +540,7 @@ class RecordDialog(KeepsTypedWork):
         self.error = error_label("RecordError", self)
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
-        self.save_button = QPushButton("Record", self)
+        self.save_button = QPushButton("&Record", self)
         self.save_button.setObjectName("RecordSaveButton")
         buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.AcceptRole)
         self.save_button.clicked.connect(self.save)
@@ -618,12 +618,12 @@ class AttachmentsTab(CaseTab):
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(self.status)
         buttons = QHBoxLayout()
-        self.add_button = QPushButton("Add a file…", self)
+        self.add_button = QPushButton("&Add a file…", self)
         self.add_button.setObjectName("AddAttachmentButton")
         self.add_button.clicked.connect(self.choose_file)
         self.add_button.setEnabled(context.allows(Permission.ADD_ATTACHMENTS))
         buttons.addWidget(self.add_button)
-        self.open_button = QPushButton("Open", self)
+        self.open_button = QPushButton("&Open", self)
         self.open_button.setObjectName("OpenAttachmentButton")
         self.open_button.clicked.connect(self.open_selected)
         buttons.addWidget(self.open_button)

@@ -103,3 +103,17 @@ def test_case_window_point_and_late_buttons_have_alt_keys(  # type: ignore[no-un
     dialog.tabs.setCurrentWidget(dialog.details_tab)
     dialog.details_tab.late_box.setVisible(True)  # shown for a late complaint
     _check(dialog, [dialog.details_tab.late_button])
+    # The letters, the letter window and the files.
+    letters = dialog.correspondence_tab
+    dialog.tabs.setCurrentWidget(letters)
+    _check(dialog, [letters.record_button, letters.write_button])
+    letter = letters.write_letter()
+    qtbot.addWidget(letter)
+    letter.show()
+    _check(letter, [letter.preview_button, letter.send_button, letter.as_letter, letter.as_email])
+    letter.as_email.setChecked(True)
+    _check(letter, [letter.send_button])
+    letter.reject()
+    files = dialog.attachments_tab
+    dialog.tabs.setCurrentWidget(files)
+    _check(dialog, [files.add_button, files.open_button])
