@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 
 from PySide6.QtWidgets import QAbstractButton, QWidget
 
-from crm_desktop.db.database import Database
-from crm_desktop.domain.access import Actor
-from crm_desktop.domain.enums import Kind, Procedure
-from crm_desktop.services.cases import NewCase, PersonInput, PointInput, create_case
-from tests.ui.conftest import TODAY
+from tests.ui.conftest import open_case
 from ui.admin_page import AdminPage, UsersSection
-from ui.case_form import CaseDialog
 from ui.context import AppContext
 from ui.investigators_page import InvestigatorsPage
 from ui.new_case import NewCaseDialog
@@ -80,24 +74,9 @@ def test_notifications_buttons_have_alt_keys(qtbot, context: AppContext) -> None
 
 
 def test_case_window_point_and_late_buttons_have_alt_keys(  # type: ignore[no-untyped-def]
-    qtbot, context: AppContext, database: Database, people: dict[str, Actor]
+    qtbot, context: AppContext, case_id: int
 ) -> None:
-    new = NewCase(
-        kind=Kind.COMPLAINT,
-        procedure=Procedure.CORPORATE,
-        received_on=dt.date(2025, 5, 1),
-        service_area="Contact Centre",
-        directorate="COaCH",
-        summary="Bins not collected",
-        complainant=PersonInput("Ann Other"),
-        points=[PointInput("Communication", "Nobody called back")],
-    )
-    created = database.write(
-        lambda s: create_case(s, new, people["officer"], TODAY), actor="officer1"
-    )
-    dialog = CaseDialog(context, created.case_id)
-    qtbot.addWidget(dialog)
-    dialog.show()
+    dialog = open_case(qtbot, context, case_id)
     dialog.tabs.setCurrentWidget(dialog.points_tab)
     _check(dialog, [dialog.points_tab.remove_point_button])
     dialog.tabs.setCurrentWidget(dialog.details_tab)

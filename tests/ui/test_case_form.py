@@ -5,50 +5,25 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from PySide6.QtCore import Qt
 
 from crm_desktop.db.database import Database
 from crm_desktop.db.models import Case
 from crm_desktop.domain.access import Actor
-from crm_desktop.domain.enums import Kind, Procedure
 from crm_desktop.domain.workflow import Action
 from crm_desktop.services.case_list import CaseListQuery, fetch_case_page
 from crm_desktop.services.cases import (
     CaseEdit,
-    NewCase,
-    PersonInput,
-    PointInput,
-    create_case,
     edit_case,
 )
 from crm_desktop.services.queues import my_open_cases
 from crm_desktop.services.workflow import ActionInput, perform
-from tests.ui.conftest import TODAY
-from ui.case_form import CaseDialog
+from tests.ui.conftest import TODAY, open_case
 from ui.case_table_model import display_value
 from ui.context import AppContext
 from ui.notifier import RecordingNotifier
 from ui.queues_page import queue_columns
 from ui.widgets import to_qdate
-
-
-@pytest.fixture
-def case_id(database: Database, people: dict[str, Actor]) -> int:
-    new = NewCase(
-        kind=Kind.COMPLAINT,
-        procedure=Procedure.CORPORATE,
-        received_on=dt.date(2025, 5, 1),
-        service_area="Contact Centre",
-        directorate="COaCH",
-        summary="Bins not collected",
-        complainant=PersonInput("Ann Other"),
-        points=[PointInput("Communication", "Nobody called back")],
-    )
-    created = database.write(
-        lambda s: create_case(s, new, people["officer"], TODAY), actor="officer1"
-    )
-    return created.case_id
 
 
 def _version(database: Database, case_id: int) -> int:
@@ -58,25 +33,17 @@ def _version(database: Database, case_id: int) -> int:
         return case.version
 
 
-def _open(qtbot, context: AppContext, case_id: int) -> CaseDialog:  # type: ignore[no-untyped-def]
-    dialog = CaseDialog(context, case_id)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    assert dialog.detail is not None, dialog.error.text()
-    return dialog
-
-
 def test_the_form_says_who_changed_the_case_last_in_plain_words(  # type: ignore[no-untyped-def]
     qtbot, context: AppContext, case_id: int
 ) -> None:
-    dialog = _open(qtbot, context, case_id)
+    dialog = open_case(qtbot, context, case_id)
     assert dialog.status.text() == "Last changed by Priya Raman"
     timeline = dialog.timeline_tab.timeline_empty.text()
     assert "demo data" not in timeline and "database" not in timeline
 
 
 def test_the_form_shows_the_case(qtbot, context: AppContext, case_id: int) -> None:  # type: ignore[no-untyped-def]
-    dialog = _open(qtbot, context, case_id)
+    dialog = open_case(qtbot, context, case_id)
     assert dialog.heading.text().startswith("COR-2025-")
     assert dialog.details_tab.summary.toPlainText() == "Bins not collected"
     assert dialog.details_tab.service_area.currentData() == "Contact Centre"
@@ -117,7 +84,7 @@ def test_saving_details_and_messages_beside_the_field(
     case_id: int,
     database: Database,
 ) -> None:
-    dialog = _open(qtbot, context, case_id)
+    dialog = open_case(qtbot, context, case_id)
     dialog.details_tab.summary.setPlainText("Bins not collected for three weeks")
     assert dialog.save_button.isEnabled()
     dialog.details_tab.events_known.setChecked(True)
@@ -187,7 +154,7 @@ def test_a_conflicting_save_keeps_what_was_typed(
     database: Database,
     people: dict[str, Actor],
 ) -> None:
-    dialog = _open(qtbot, context, case_id)
+    dialog = open_case(qtbot, context, case_id)
     opened = _version(database, case_id)
     # Someone else changes the case after it was opened.
     database.write(
@@ -219,7 +186,7 @@ def test_a_conflicting_action_is_reloaded_and_can_be_sent_again(
     database: Database,
     people: dict[str, Actor],
 ) -> None:
-    dialog = _open(qtbot, context, case_id)
+    dialog = open_case(qtbot, context, case_id)
     opened = _version(database, case_id)
     database.write(
         lambda s: edit_case(
@@ -241,7 +208,7 @@ def test_a_conflicting_action_is_reloaded_and_can_be_sent_again(
 def test_closing_with_unsaved_changes_asks(qtbot, context: AppContext, case_id: int) -> None:  # type: ignore[no-untyped-def]
     notifier = context.notifier
     assert isinstance(notifier, RecordingNotifier)
-    dialog = _open(qtbot, context, case_id)
+    dialog = open_case(qtbot, context, case_id)
     dialog.details_tab.summary.setPlainText("Half typed")
     notifier.answer = False
     dialog.reject()  # Esc
@@ -259,7 +226,7 @@ def test_closing_with_unsaved_changes_can_save_them(  # type: ignore[no-untyped-
     service refuses keeps it open with the message."""
     notifier = context.notifier
     assert isinstance(notifier, RecordingNotifier)
-    dialog = _open(qtbot, context, case_id)
+    dialog = open_case(qtbot, context, case_id)
     dialog.details_tab.summary.setPlainText("Bins not collected for three weeks")
     notifier.choice = 1  # Save and close
     dialog.reject()
@@ -267,7 +234,7 @@ def test_closing_with_unsaved_changes_can_save_them(  # type: ignore[no-untyped-
     with database.session() as session:
         case = session.get(Case, case_id)
         assert case is not None and case.summary == "Bins not collected for three weeks"
-    again = _open(qtbot, context, case_id)
+    again = open_case(qtbot, context, case_id)
     again.details_tab.summary.setPlainText("Half typed")
     again.details_tab.service_area.setCurrentIndex(0)  # "Choose…": refused on the form
     again.reject()
@@ -283,7 +250,7 @@ def test_points_outcomes_and_action_items(
     database: Database,
     people: dict[str, Actor],
 ) -> None:
-    dialog = _open(qtbot, context, case_id)
+    dialog = open_case(qtbot, context, case_id)
     dialog.points_tab.new_point_nature.setCurrentIndex(
         dialog.points_tab.new_point_nature.findData("Decision Making")
     )
@@ -336,7 +303,7 @@ def test_a_suspension_says_until_when(
     case_id: int,
     database: Database,
 ) -> None:
-    dialog = _open(qtbot, context, case_id)
+    dialog = open_case(qtbot, context, case_id)
     ack = dialog.stage_tab.open_action(Action.ACKNOWLEDGE)
     ack.on.setDate(to_qdate(dt.date(2025, 5, 2)))
     ack.ok_button.click()
@@ -410,7 +377,7 @@ def test_a_suspension_with_no_restart_day_says_since_when(
     case_id: int,
     database: Database,
 ) -> None:
-    dialog = _open(qtbot, context, case_id)
+    dialog = open_case(qtbot, context, case_id)
     ack = dialog.stage_tab.open_action(Action.ACKNOWLEDGE)
     ack.on.setDate(to_qdate(dt.date(2025, 5, 2)))
     ack.ok_button.click()

@@ -5,50 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
 from crm_desktop.db.database import Database
 from crm_desktop.db.models import ComplaintPoint, PointOutcome
 from crm_desktop.domain.access import Actor
-from crm_desktop.domain.enums import Kind, Procedure
-from crm_desktop.services.cases import NewCase, PersonInput, PointInput, create_case
-from tests.ui.conftest import TODAY
-from ui.case_form import CaseDialog
+from tests.ui.conftest import TODAY, open_case
 from ui.context import AppContext
 from ui.notifier import Notifier
-
-
-@pytest.fixture
-def case_id(database: Database, people: dict[str, Actor]) -> int:
-    new = NewCase(
-        kind=Kind.COMPLAINT,
-        procedure=Procedure.CORPORATE,
-        received_on=dt.date(2025, 5, 1),
-        service_area="Contact Centre",
-        directorate="COaCH",
-        summary="Bins not collected",
-        complainant=PersonInput("Ann Other"),
-        points=[PointInput("Communication", "Nobody called back")],
-    )
-    return database.write(
-        lambda s: create_case(s, new, people["officer"], TODAY), actor="officer1"
-    ).case_id
-
-
-def _open(qtbot, context: AppContext, case_id: int) -> CaseDialog:  # type: ignore[no-untyped-def]
-    dialog = CaseDialog(context, case_id)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    assert dialog.detail is not None, dialog.error.text()
-    return dialog
 
 
 def test_the_stage_actions_come_before_the_list_of_stages_in_tab_order(  # type: ignore[no-untyped-def]
     qtbot, context: AppContext, case_id: int
 ) -> None:
-    dialog = _open(qtbot, context, case_id)
+    dialog = open_case(qtbot, context, case_id)
     stage = dialog.stage_tab
     buttons = list(stage.action_buttons.values())
     assert buttons
@@ -60,7 +31,7 @@ def test_the_stage_actions_come_before_the_list_of_stages_in_tab_order(  # type:
 def test_enter_in_an_outcomes_note_records_it(  # type: ignore[no-untyped-def]
     qtbot, context: AppContext, case_id: int, database: Database
 ) -> None:
-    dialog = _open(qtbot, context, case_id)
+    dialog = open_case(qtbot, context, case_id)
     points = dialog.points_tab
     points.select_point(0)
     points.point_outcome.setCurrentIndex(points.point_outcome.findData("upheld"))
@@ -84,7 +55,7 @@ def _outcomes(database: Database, case_id: int) -> list[str]:
 
 
 def test_ctrl_w_closes_the_case_window(qtbot, context: AppContext, case_id: int) -> None:  # type: ignore[no-untyped-def]
-    dialog = _open(qtbot, context, case_id)
+    dialog = open_case(qtbot, context, case_id)
     with qtbot.waitActive(dialog):
         dialog.activateWindow()
     qtbot.keyClick(dialog.tabs, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
@@ -112,7 +83,7 @@ def test_the_letter_question_after_an_action_says_what_was_recorded(  # type: ig
     from crm_desktop.domain.workflow import Action
     from ui.notifier import RecordingNotifier
 
-    dialog = _open(qtbot, context, case_id)
+    dialog = open_case(qtbot, context, case_id)
     notifier = context.notifier
     assert isinstance(notifier, RecordingNotifier)
     notifier.answer = False
@@ -132,7 +103,7 @@ def test_an_action_keeps_its_alt_key_as_the_case_moves_on(  # type: ignore[no-un
     from crm_desktop.services.workflow import ActionInput, perform
     from ui.widgets import alt_key
 
-    dialog = _open(qtbot, context, case_id)
+    dialog = open_case(qtbot, context, case_id)
 
     def keys() -> dict[Action, str | None]:
         return {a: alt_key(b.text()) for a, b in dialog.stage_tab.action_buttons.items()}

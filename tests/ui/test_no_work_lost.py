@@ -11,10 +11,9 @@ from PySide6.QtCore import QStandardPaths, Qt
 
 from crm_desktop.db.database import Database
 from crm_desktop.domain.access import Actor
-from crm_desktop.domain.enums import Kind, Outcome, Procedure
+from crm_desktop.domain.enums import Outcome
 from crm_desktop.domain.workflow import Action
-from crm_desktop.services.cases import NewCase, PersonInput, PointInput, create_case
-from tests.ui.conftest import TODAY
+from tests.ui.conftest import bins_case
 from ui.case_form import CaseDialog
 from ui.context import AppContext
 from ui.files import documents_folder, letter_file_name
@@ -68,21 +67,7 @@ def test_the_pool_member_dialog_asks_before_cancel_loses_typing(qtbot, context: 
 
 @pytest.fixture
 def case_id(database: Database, people: dict[str, Actor]) -> int:
-    new = NewCase(
-        kind=Kind.COMPLAINT,
-        procedure=Procedure.CORPORATE,
-        received_on=dt.date(2025, 5, 1),
-        service_area="Contact Centre",
-        directorate="COaCH",
-        summary="Bins not collected",
-        complainant=PersonInput("Ann Other", email="ann@example.org"),
-        points=[PointInput("Communication", "Nobody called back")],
-    )
-    return int(
-        database.write(
-            lambda s: create_case(s, new, people["officer"], TODAY), actor="officer1"
-        ).case_id
-    )
+    return bins_case(database, people, email="ann@example.org")
 
 
 def test_a_letter_is_offered_as_reference_letter_date_in_the_documents_folder(

@@ -19,11 +19,10 @@ from crm_desktop.correspondence.notifications import notify
 from crm_desktop.db.database import Database
 from crm_desktop.db.models import Attachment, BaselineFigure, Case, Correspondence, Setting
 from crm_desktop.domain.access import Actor
-from crm_desktop.domain.enums import Kind, Procedure
+from crm_desktop.domain.enums import Procedure
 from crm_desktop.operations.core import Change
-from crm_desktop.services.cases import NewCase, PersonInput, PointInput, create_case
 from tests.factories import add_case
-from tests.ui.conftest import TODAY
+from tests.ui.conftest import TODAY, bins_case
 from ui.case_form import CaseDialog
 from ui.context import AppContext
 from ui.files import remember_folder, remembered_start
@@ -491,20 +490,7 @@ def test_a_good_file_is_previewed_then_imported(
 
 @pytest.fixture
 def case_id(database: Database, people: dict[str, Actor]) -> int:
-    new = NewCase(
-        kind=Kind.COMPLAINT,
-        procedure=Procedure.CORPORATE,
-        received_on=dt.date(2025, 5, 1),
-        service_area="Contact Centre",
-        directorate="COaCH",
-        summary="Bins not collected",
-        complainant=PersonInput("Ann Other", email="ann@example.org"),
-        points=[PointInput("Communication", "Nobody called back")],
-    )
-    created = database.write(
-        lambda s: create_case(s, new, people["officer"], TODAY), actor="officer1"
-    )
-    return created.case_id
+    return bins_case(database, people, email="ann@example.org")
 
 
 def _dialog(qtbot, context: AppContext, case_id: int) -> CaseDialog:  # type: ignore[no-untyped-def]
