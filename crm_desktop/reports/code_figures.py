@@ -132,7 +132,7 @@ def corporate_procedures(session: Session) -> tuple[ProcedureRules, ...]:
                     "1": _stage_rules(policy.rules, StageCode.STAGE_1, 20),
                     "2": _stage_rules(policy.rules, StageCode.STAGE_2, 25),
                 },
-                is_code=policy.effective_from >= CODE_STARTS,
+                is_code=policy.is_code,
             )
         )
     return tuple(out)
@@ -315,6 +315,12 @@ class StageMeasures:
     average_days_to_respond: float | None
     limit: int
     extension_limit: int | None
+
+    @property
+    def late_within_extension(self) -> tuple[str, ...]:
+        """The responses after the working days but within the time as extended (6.4)."""
+        late = set(self.after_extension)
+        return tuple(r for r in self.responded_late if r not in late)
 
 
 def _within(day: dt.date | None, start: dt.date, end: dt.date) -> bool:

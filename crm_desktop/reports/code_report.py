@@ -84,8 +84,7 @@ def _late_responses(m: cf.StageMeasures) -> str:
     """Which responses came after the stage's working days: late, or within an extension
     made under 6.4 (later than the working days, but in the time the complainant was
     told)."""
-    late = set(m.after_extension)
-    extended = [r for r in m.responded_late if r not in late]
+    extended = m.late_within_extension
     if not extended:
         return f"Stage {m.stage} responded late: {', '.join(m.responded_late)}."
     after = f"; late: {', '.join(m.after_extension)}" if m.after_extension else ""

@@ -179,10 +179,8 @@ def _measured(kind: Measure, figures: StageMeasures | None) -> Measured:
             f"{met} of {n} responses within {figures.limit} working days of the "
             f"acknowledgement ({_share(met, n)})"
         )
-        late = set(figures.after_extension)
-        extended = [r for r in missed if r not in late]
         text += _missed_text(figures.after_extension, "late")
-        text += _missed_text(extended, "later, within an extension (6.4)")
+        text += _missed_text(figures.late_within_extension, "later, within an extension (6.4)")
         return Measured(n, met, missed, text)
     n = figures.extended
     longer = figures.extended_beyond_limit

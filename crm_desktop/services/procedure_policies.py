@@ -34,6 +34,7 @@ from crm_desktop.domain.access import Actor
 from crm_desktop.domain.enums import CaseStatus, Procedure, StageCode
 from crm_desktop.domain.formatting import format_date
 from crm_desktop.domain.procedure_policy import (
+    CODE_EFFECTIVE_FROM,
     PolicyError,
     PolicyRules,
     StageRules,
@@ -73,6 +74,12 @@ class StoredPolicy:
     name: str
     effective_from: dt.date
     rules: PolicyRules
+
+    @property
+    def is_code(self) -> bool:
+        """It takes effect on or after the Complaint Handling Code's first day: the cases
+        it covers are handled under the Code."""
+        return self.effective_from >= CODE_EFFECTIVE_FROM
 
 
 @dataclass(frozen=True, slots=True)

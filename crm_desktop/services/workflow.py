@@ -60,7 +60,7 @@ from crm_desktop.domain.enums import (
     UserRole,
 )
 from crm_desktop.domain.formatting import format_date, working_days_text
-from crm_desktop.domain.procedure_policy import CODE_EFFECTIVE_FROM, StageRules
+from crm_desktop.domain.procedure_policy import StageRules
 from crm_desktop.domain.statutory import response_received_on
 from crm_desktop.domain.workflow import (
     ACTION_FORMS,
@@ -436,7 +436,7 @@ def _under_the_code(session: Session, case: Case) -> bool:
     """Whether the case is handled under the Complaint Handling Code (its procedure's
     policy in force on the day it was received took effect on or after the Code's)."""
     policy = policy_for(session, case.procedure, case.received_on)
-    return policy is not None and policy.effective_from >= CODE_EFFECTIVE_FROM
+    return policy is not None and policy.is_code
 
 
 def _accepted(session: Session, stage_id: int, roles: Iterable[AssignmentRole]) -> list[Assignment]:
@@ -461,7 +461,8 @@ def _start_investigation(
 ) -> int:
     stage = _stage(stage)
     needed = required_roles(Procedure(case.procedure), StageCode(stage.stage))
-    held = {AssignmentRole(a.role) for a in _accepted(session, stage.id, needed)}
+    accepted = _accepted(session, stage.id, needed)
+    held = {AssignmentRole(a.role) for a in accepted}
     missing = [with_article(role_label(role)) for role in needed if role not in held]
     if missing:
         raise ValidationError(
@@ -476,7 +477,7 @@ def _start_investigation(
         session,
         case,
         stage,
-        ((a.person_id, AssignmentRole(a.role)) for a in _accepted(session, stage.id, needed)),
+        ((a.person_id, AssignmentRole(a.role)) for a in accepted),
         data.on,
     )
     if reasons:
