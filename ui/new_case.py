@@ -345,12 +345,10 @@ class NewCaseDialog(KeepsTypedWork):
         self.point_editors.remove(editor)
         # Focus goes to the point that takes its place (or the one before it, or the
         # button to add one), not nowhere with the removed point.
-        following = (
-            self.point_editors[min(place, len(self.point_editors) - 1)]
-            if (self.point_editors)
-            else None
+        remaining = self.point_editors
+        target: QWidget = (
+            remaining[min(place, len(remaining) - 1)].nature if remaining else self.add_point_button
         )
-        target = following.nature if following is not None else self.add_point_button
         target.setFocus(Qt.FocusReason.OtherFocusReason)
         self.points_layout.removeWidget(editor)
         editor.hide()

@@ -38,17 +38,8 @@ class Notifier:
         CrashDialog(report, self.owner()).exec()
 
     def confirm(self, title: str, message: str, yes: str = "Yes", no: str = "No") -> bool:
-        """Ask a yes/no question; True for yes. Each answer has an Alt-key."""
-        from ui.widgets import with_mnemonic
-
-        box = QMessageBox(QMessageBox.Icon.Question, title, message, parent=self.owner())
-        taken: set[str] = set()
-        yes_button = box.addButton(with_mnemonic(yes, taken), QMessageBox.ButtonRole.AcceptRole)
-        no_button = box.addButton(with_mnemonic(no, taken), QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(no_button)
-        box.setEscapeButton(no_button)
-        box.exec()
-        return box.clickedButton() is yes_button
+        """Ask a yes/no question; True for yes ("no" is the default and Esc's)."""
+        return self.choose(title, message, (yes, no), safe=1) == 0
 
     def choose(self, title: str, message: str, options: Sequence[str], *, safe: int) -> int:
         """Ask a question with several answers (each with an Alt-key); the index of the

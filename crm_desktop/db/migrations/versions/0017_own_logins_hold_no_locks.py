@@ -27,6 +27,10 @@
   its lock lasts until the caller's transaction ends, and any login could seal and
   leave its transaction open, keeping every other seal, ``audit verify`` and upgrades
   waiting. ``audit verify`` names a session that holds it.
+- Nobody but the owner moves a row to another case or stage, or renames a case's
+  reference; accepting a late request for the next stage and an eligibility override
+  are managers' columns, and an extension a manager let pass its limit is changed only
+  by a manager.
 
 SQLite is unchanged.
 
