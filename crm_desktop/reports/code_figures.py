@@ -69,10 +69,6 @@ class StageRules:
     respond: int  # working days
     from_acknowledgement: bool  # the response clock starts at the acknowledgement
     extension: int | None  # working days an extension may add without good reason
-    # Whether the clock may stop: where it may not (the Code), a response is measured
-    # from its clock's start whatever suspension a stage holds (from an earlier version
-    # or an import file).
-    suspension: bool = True
 
 
 @dataclass(frozen=True)
@@ -112,7 +108,6 @@ def _stage_rules(rules: PolicyRules, code: StageCode, fallback: int) -> StageRul
         stage.response_days if stage.response_days is not None else fallback,
         stage.clock_from == ClockFrom.ACKNOWLEDGEMENT,
         stage.extension_days,
-        stage.suspension,
     )
 
 
@@ -259,8 +254,11 @@ def stage_facts(
         taken = None
         if row.closed_on is not None and clock_from is not None:
             closed = max(row.closed_on, clock_from)
-            stopped = (row.suspended_days or 0) if rules.suspension else 0
-            taken = working_days_taken(cal, clock_from, closed) - stopped
+            # The days its clock was stopped, as they moved its due date (PRODUCT.md:
+            # "the due date moves by the suspended working days"): under the Code none
+            # can be stopped now, but a stage may hold days from an import file or from
+            # before its policy said so.
+            taken = max(working_days_taken(cal, clock_from, closed) - (row.suspended_days or 0), 0)
         acknowledged_days = None
         if ack_due is not None and row.acknowledged_on is not None:
             acknowledged_days = working_days_taken(cal, asked, max(row.acknowledged_on, asked))

@@ -87,14 +87,13 @@ class StageTimescales:
 
     @property
     def not_suspended_because(self) -> str:
-        """Why this stage's clock is never suspended, so that suspended days neither move
-        its due date nor count in its timescales (empty when it may be): the adult
-        procedure has "no suspension", and the Complaint Handling Code has no pause."""
+        """Why suspended days never move this stage's due date nor count in its
+        timescales (empty when they do): the adult procedure has "no suspension". A
+        policy that lets nobody stop a clock now (the Complaint Handling Code's) still
+        counts days a stage holds from an import file or from before it said so, as
+        PRODUCT.md's "the due date moves by the suspended working days"."""
         if self.procedure == Procedure.ADULT:
             return "an adult social care complaint's clock cannot be suspended"
-        rules = self.policy_stage
-        if rules is not None and not rules.suspension and self.policy is not None:
-            return f"a clock under “{self.policy.name}” is never suspended"
         return ""
 
 

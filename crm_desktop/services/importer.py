@@ -71,14 +71,12 @@ Where IMPORT_FORMAT.md is silent, this module decides:
   and ``undated_suspended_days``, without suspension rows (their dates are unknown;
   the clock keeps them whenever it works the due date out again), on a children's or corporate
   stage: history is taken as it was recorded, also where the workflow no longer lets
-  anyone stop a clock (the review panel). An adult stage's are not: the adult procedure
-  has "no suspension" (PRODUCT.md; SI 2009/309 reg. 14); nor are those of a stage
-  under a procedure policy whose clock is never suspended (the Complaint Handling
-  Code's, which its report does not count either). They neither move its due
-  date nor count in its timescales, and the due date's recorded reason says the file
-  gave them. No owner, channel or comment reply
-  is set; each case gets its own complainant record. References are matched exactly, as
-  the database does.
+  anyone stop a clock (the review panel; the Complaint Handling Code's stages, whose
+  report counts them too). An adult stage's are not: the adult procedure has "no
+  suspension" (PRODUCT.md; SI 2009/309 reg. 14). They neither move its due date nor
+  count in its timescales, and the due date's recorded reason says the file gave them.
+  No owner, channel or comment reply is set; each case gets its own complainant record.
+  References are matched exactly, as the database does.
 - An XLSX formula gives the value Excel saved with it (what a CSV export shows); a
   formula without a saved value is refused rather than read as empty.
 """
@@ -872,8 +870,8 @@ class PlannedStage:
     enquiry_response_due_on: dt.date | None = None
     acknowledged_on: dt.date | None = None
     clock_started_on: dt.date | None = None  # day 0 of the response clock, when not started_on
-    # Suspended working days the file gave for a stage that cannot be suspended (adult,
-    # the review panel, the Complaint Handling Code), and why they do not count.
+    # Suspended working days the file gave for a stage of a procedure without suspension
+    # (adult), and why they do not count.
     not_counted_suspended_days: int = 0
     not_suspended_because: str = ""
 
@@ -2042,7 +2040,9 @@ class _Checker:
         suspended, not_counted = r.suspended, 0
         not_suspended = rules.not_suspended_because
         if not_suspended:
-            # "No suspension" (PRODUCT.md: the adult procedure; the Code has no pause).
+            # "No suspension" (PRODUCT.md: the adult procedure). A stage under a policy
+            # that lets nobody stop its clock now (the Complaint Handling Code's) keeps
+            # the days the file gives, as history (the review panel's too).
             suspended, not_counted = 0, r.suspended
         due = compute_due_date(cal, clock_start, base + suspended)
         # "Six months beginning on the day on which the complaint was received" (SI

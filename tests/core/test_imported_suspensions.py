@@ -67,7 +67,8 @@ def _import(database: Database, tmp_path: Path) -> None:
             suspended_working_days="5",
         ),
         # The Complaint Handling Code: received Wed 15 Apr 2026, not yet acknowledged,
-        # 2 working days given as suspended, which the Code (no pause) does not count.
+        # 2 working days given as suspended (nobody can stop a Code clock in the
+        # program, but the file's history is kept).
         row(
             reference="T-CODE-U",
             received="2026-04-15",
@@ -121,26 +122,26 @@ def test_a_suspension_resumed_keeps_the_imported_days(
     assert f"Working days counted: {15 + dated} (10 timescale + {5 + dated} suspended)." in lines
 
 
-def test_a_code_stage_counts_no_imported_days(any_database: Database, tmp_path: Path) -> None:
-    """The Complaint Handling Code has no pause: the days the file gave neither move the
-    due date nor come back when the acknowledgement works it out again (the Code's report
-    does not count them either)."""
+def test_a_code_stage_keeps_the_imported_days(any_database: Database, tmp_path: Path) -> None:
+    """The days the file gave on a Complaint Handling Code stage move its due date
+    (PRODUCT.md: "the due date moves by the suspended working days"), and come back when
+    the acknowledgement works it out again (the Code's report counts them too)."""
     _import(any_database, tmp_path)
     before = _stage(any_database, "T-CODE-U")
-    # Provisionally from 22 Apr, the acknowledgement's last day: 10 working days, over
-    # the bank holiday on Mon 4 May: Thu 7 May.
+    # Provisionally from Wed 22 Apr, the acknowledgement's last day: 10 + 2 working days,
+    # over the bank holiday on Mon 4 May: Mon 11 May.
     assert (before.acknowledge_due_on, before.due_on, before.suspended_days) == (
         dt.date(2026, 4, 22),
-        dt.date(2026, 5, 7),
-        0,
+        dt.date(2026, 5, 11),
+        2,
     )
     _move(any_database, "T-CODE-U", Action.ACKNOWLEDGE, ActionInput(on=dt.date(2026, 4, 20)))
     after = _stage(any_database, "T-CODE-U")
-    # 10 working days after Mon 20 Apr is Tue 5 May (4 May a bank holiday).
+    # 10 + 2 working days after Mon 20 Apr is Thu 7 May (4 May a bank holiday).
     assert (after.started_on, after.due_on, after.suspended_days) == (
         dt.date(2026, 4, 20),
-        dt.date(2026, 5, 5),
-        0,
+        dt.date(2026, 5, 7),
+        2,
     )
 
 

@@ -441,10 +441,13 @@ def test_an_adult_stage_s_suspended_days_move_nothing(
     assert {str(r[0].value): r[-1].value for r in table.rows} == shares
 
 
-def test_a_code_stage_s_suspended_days_move_nothing(tmp_path: Path, database: Database) -> None:
-    """The Complaint Handling Code has no pause (more time is an extension, 6.4): days a
-    file gives as suspended on a corporate stage received from 1 Apr 2026 do not move its
-    due date, as the Code's report does not count them either."""
+def test_a_code_stage_s_suspended_days_move_its_due_date(
+    tmp_path: Path, database: Database
+) -> None:
+    """PRODUCT.md: "the due date moves by the suspended working days", on every stage but
+    an adult one ("no suspension"). A corporate stage received from 1 Apr 2026 (the
+    Complaint Handling Code) keeps the days the file gives, though nobody can stop its
+    clock in the program."""
     from crm_desktop.db.models import DueDateChange
 
     code = row(
@@ -464,15 +467,15 @@ def test_a_code_stage_s_suspended_days_move_nothing(tmp_path: Path, database: Da
                 DueDateChange.stage_id == stage.id, DueDateChange.field == "due"
             )
         ).all()
-    # 10 working days after the acknowledgement on Mon 8 Jun 2026 (6.3): Mon 22 Jun, not
-    # 29 Jun with the 5 suspended days added.
+    # 10 working days after the acknowledgement on Mon 8 Jun 2026 (6.3) is Mon 22 Jun;
+    # 5 suspended more: Mon 29 Jun, the day it was answered.
     assert (stage.due_on, stage.suspended_days, stage.undated_suspended_days) == (
-        dt.date(2026, 6, 22),
-        0,
-        0,
+        dt.date(2026, 6, 29),
+        5,
+        5,
     )
-    assert len(reasons) == 1 and "The file gave 5 working days suspended" in reasons[0]
-    assert "is never suspended, so they do not move the due date" in reasons[0]
+    assert len(reasons) == 1 and "was suspended for 5 working days" in reasons[0]
+    assert "do not move the due date" not in reasons[0]
 
 
 def test_imported_adult_complaints_are_well_founded_by_their_response(
