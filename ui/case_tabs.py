@@ -55,6 +55,7 @@ from ui.responder_dialog import ResponderDialog
 from ui.statutory_dialog import StatutoryDialog
 from ui.widgets import (
     LEARNT_TIP,
+    OWN_ALT_KEYS,
     Column,
     RowsModel,
     alt_key,
@@ -561,6 +562,8 @@ class StageTab(QWidget):
         self.explain_dialog: ExplainDialog | None = None
         self.responder_dialog: ResponderDialog | None = None
         self.setObjectName("StageTab")
+        # Each action keeps its own Alt-key (ALT_KEYS), given as the case moves on.
+        self.setProperty(OWN_ALT_KEYS, "".join(ALT_KEYS.values()) + "xp")
         layout = QVBoxLayout(self)
         panel = QGroupBox("Current stage", self)
         panel.setObjectName("StagePanel")

@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.widgets import give_alt_keys
+
 SCROLLS = "fit_scrolls"  # set on a dialog once its contents are in a scroll area
 
 
@@ -140,11 +142,13 @@ def on_screen(geometry: QRect) -> bool:
 
 
 class ScreenFitter(QObject):
-    """Fits each window to its screen when it is shown."""
+    """Fits each window to its screen when it is shown, and gives its buttons without an
+    Alt-key one (:func:`ui.widgets.give_alt_keys`)."""
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Show and isinstance(watched, QWidget) and watched.isWindow():
             fit_on_screen(watched)
+            give_alt_keys(watched)
         return False
 
 

@@ -138,9 +138,10 @@ class QueueCount:
 
 
 class ProgressStrip(QWidget):
-    """Progress of long work, with Cancel."""
+    """Progress of long work, with Cancel (``cancel``: its words where a page shows two
+    strips, so that each has an Alt-key of its own)."""
 
-    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+    def __init__(self, name: str, parent: QWidget | None = None, cancel: str = "Cancel") -> None:
         super().__init__(parent)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -150,7 +151,7 @@ class ProgressStrip(QWidget):
         self.bar.setAccessibleName(f"{name} progress")
         self.bar.setRange(0, 0)
         layout.addWidget(self.bar, 1)
-        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button = QPushButton(cancel, self)
         self.cancel_button.setObjectName(f"Cancel{name.title().replace(' ', '')}")
         layout.addWidget(self.cancel_button)
         self.job: Job | None = None

@@ -21,11 +21,13 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QFont, QPainter, QPalette
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDateEdit,
     QFrame,
+    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -34,8 +36,10 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QStackedWidget,
+    QTabBar,
     QTableView,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -157,6 +161,71 @@ def with_mnemonic(title: str, taken: set[str], prefer: str = "") -> str:
         at = i + title[:i].count("&")  # the title's own '&'s are doubled before it
         return escaped[:at] + "&" + escaped[at:]
     return escaped
+
+
+OWN_ALT_KEYS = "own_alt_keys"  # on a widget whose code gives its buttons their Alt-keys,
+# the letters it may give them
+
+
+def _marked(widget: QWidget) -> set[str]:
+    """The Alt-keys ``widget``'s own text (or its tabs') marks."""
+    if isinstance(widget, QAbstractButton | QLabel):
+        texts = [widget.text()]
+    elif isinstance(widget, QGroupBox):
+        texts = [widget.title()]
+    elif isinstance(widget, QTabBar):
+        texts = [widget.tabText(i) for i in range(widget.count())]
+    else:
+        texts = []
+    return {key for text in texts if (key := alt_key(text))}
+
+
+def give_alt_keys(root: QWidget, taken: Iterable[str] = ()) -> None:
+    """Give every button under ``root`` that has none an Alt-key (:func:`with_mnemonic`),
+    none the same as another's that can be pressed at the same time: each page of a
+    stack or tab widget has its letters apart from the other pages', but not from what
+    is around the stack (the window's buttons, the tabs' names), which keeps clear of
+    the letters any page has already. The letters already marked are kept, so calling
+    it again only marks the buttons added since. What is under a widget with the
+    ``OWN_ALT_KEYS`` property is left to its code, and the letters it names are kept
+    free around it."""
+    if root.property(OWN_ALT_KEYS):
+        return
+    unmarked: list[QAbstractButton] = []
+    stacks: list[QStackedWidget] = []
+    keys = set(taken)
+    inside: set[str] = set()  # the letters already marked on the stacks' pages
+
+    def walk(widget: QWidget) -> None:
+        for child in widget.children():
+            if not isinstance(child, QWidget) or child.isWindow():
+                continue
+            own = child.property(OWN_ALT_KEYS)
+            if own:
+                keys.update(str(own))
+                continue
+            key = _marked(child)
+            keys.update(key)
+            button = isinstance(child, QAbstractButton) and not isinstance(child, QToolButton)
+            if button and not key and child.text():  # type: ignore[attr-defined]
+                unmarked.append(child)  # type: ignore[arg-type]
+            if isinstance(child, QStackedWidget):
+                stacks.append(child)
+                for page in child.findChildren(QWidget):
+                    own = page.property(OWN_ALT_KEYS)
+                    inside.update(str(own) if own else _marked(page))
+            else:
+                walk(child)
+
+    walk(root)
+    chosen = keys | inside
+    for button in unmarked:
+        button.setText(with_mnemonic(button.text(), chosen))
+    keys |= chosen - inside
+    for stack in stacks:
+        for page in (stack.widget(i) for i in range(stack.count())):
+            if page is not None:
+                give_alt_keys(page, keys)
 
 
 def first_capital(text: str) -> str:

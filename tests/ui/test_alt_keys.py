@@ -1,12 +1,24 @@
-"""The main buttons have Alt-keys, none held twice in one window, none of the menus'."""
+"""The main buttons have Alt-keys, none held twice in one window, none of the menus'.
+With the program's window watcher, every button has one, and no two buttons that can be
+seen at the same time share one (Qt would then only move the focus between them)."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 
-from PySide6.QtWidgets import QAbstractButton, QWidget
+import pytest
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QPushButton,
+    QStackedWidget,
+    QToolButton,
+    QWidget,
+)
 
 from tests.ui.conftest import open_case
+from ui import fit
 from ui.admin_page import AdminPage, UsersSection
 from ui.context import AppContext
 from ui.investigators_page import InvestigatorsPage
@@ -96,3 +108,85 @@ def test_case_window_point_and_late_buttons_have_alt_keys(  # type: ignore[no-un
     files = dialog.attachments_tab
     dialog.tabs.setCurrentWidget(files)
     _check(dialog, [files.add_button, files.open_button])
+
+
+@pytest.fixture
+def fitter(qapp: QApplication) -> Iterator[None]:
+    """The program's own window watcher (``ui.app.create_application`` installs it)."""
+    installed = fit.install(qapp)
+    yield
+    qapp.removeEventFilter(installed)
+
+
+def _pages(widget: QWidget) -> tuple[tuple[int, int], ...]:
+    """The stack pages (stack, page) ``widget`` is on, outermost first."""
+    path: list[tuple[int, int]] = []
+    child, parent = widget, widget.parentWidget()
+    while parent is not None and not child.isWindow():
+        if isinstance(parent, QStackedWidget):
+            path.append((id(parent), parent.indexOf(child)))
+        child, parent = parent, parent.parentWidget()
+    return tuple(reversed(path))
+
+
+def _seen_together(a: tuple[tuple[int, int], ...], b: tuple[tuple[int, int], ...]) -> bool:
+    pages_a, pages_b = dict(a), dict(b)
+    return all(pages_a[s] == pages_b[s] for s in pages_a.keys() & pages_b.keys())
+
+
+def alt_key_problems(window: QWidget) -> list[str]:
+    buttons = [
+        b
+        for b in window.findChildren(QAbstractButton)
+        if b.text() and not isinstance(b, QToolButton) and b.window() is window
+    ]
+    problems = [f"no Alt-key: {b.text()!r}" for b in buttons if alt_key(b.text()) is None]
+    marked = [(b, alt_key(b.text()), _pages(b)) for b in buttons if alt_key(b.text())]
+    for i, (b, key, pages) in enumerate(marked):
+        for other, other_key, other_pages in marked[i + 1 :]:
+            if key == other_key and _seen_together(pages, other_pages):
+                problems.append(f"Alt+{key}: {b.text()!r} and {other.text()!r}")
+    return problems
+
+
+def test_every_page_of_the_main_window(qtbot, manager_context: AppContext, fitter: None) -> None:  # type: ignore[no-untyped-def]
+    from ui.main_window import MainWindow
+
+    window = MainWindow(context=manager_context)
+    qtbot.addWidget(window)
+    window.show()
+    for name in list(window.pages):
+        window.page(name)
+    assert len(window.pages) > 8
+    assert alt_key_problems(window) == []
+
+
+def test_the_case_window_and_its_tabs(
+    qtbot, manager_context: AppContext, case_id: int, fitter: None
+) -> None:  # type: ignore[no-untyped-def]
+    dialog = open_case(qtbot, manager_context, case_id)
+    assert dialog.stage_tab.action_buttons
+    assert alt_key_problems(dialog) == []
+
+
+def test_the_check_finds_a_button_without_one_and_two_seen_together() -> None:
+    window = QWidget()
+    QPushButton("&Save", window)
+    QPushButton("Close", window)
+    stack = QStackedWidget(window)
+    first, second = QWidget(stack), QWidget(stack)
+    stack.addWidget(first)
+    stack.addWidget(second)
+    QPushButton("&Print", first)
+    QPushButton("&Preview", second)  # never seen beside Print
+    QPushButton("&Send", second)
+    assert alt_key_problems(window) == ["no Alt-key: 'Close'", "Alt+s: '&Save' and '&Send'"]
+
+
+def test_a_dialog_is_given_them_when_shown(qtbot, context: AppContext, fitter: None) -> None:  # type: ignore[no-untyped-def]
+    dialog = NotificationsDialog(context)
+    qtbot.addWidget(dialog)
+    assert dialog.all_read_button.text() == "Mark all read"
+    dialog.show()
+    assert alt_key(dialog.all_read_button.text())
+    assert alt_key_problems(dialog) == []
