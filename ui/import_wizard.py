@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from crm_desktop.domain.enums import Kind, Procedure
 from crm_desktop.operations import imports
-from crm_desktop.services.importer import ImportResult, RawRows, summary
+from crm_desktop.services.importer import ImportResult, RawRows, not_counted_text, summary
 from ui.context import AppContext
 from ui.files import AskPath, ask_open_path
 from ui.runner import Job
@@ -246,6 +246,8 @@ class CheckPage(QWizardPage):
                 + "; ".join(result.added_reference_data)
                 + "."
             )
+        if result.suspension_not_counted:
+            details.append(not_counted_text(result.suspension_not_counted, 20))
         if result.skipped:
             shown = ", ".join(result.skipped[:20])
             more = len(result.skipped) - 20

@@ -971,6 +971,9 @@ class ImportResult:
     added_reference_data: tuple[str, ...]
     errors: tuple[ImportRowError, ...]
     rows: int
+    # The cases whose suspended working days the file gave were not counted (the adult
+    # procedure has "no suspension"): the due date's history says so, and so does this.
+    suspension_not_counted: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -2629,6 +2632,9 @@ def _result(source: str, dry_run: bool, plan: ImportPlan) -> ImportResult:
         added_reference_data=tuple(n.describe() for n in plan.new_reference_data),
         errors=(),
         rows=plan.rows,
+        suspension_not_counted=tuple(
+            c.reference for c in plan.cases if any(s.not_counted_suspended_days for s in c.stages)
+        ),
     )
 
 
@@ -3012,6 +3018,21 @@ def summary(result: ImportResult) -> str:
             + ", ".join(result.added_reference_data)
             + "."
         )
+    if result.suspension_not_counted:
+        text += f" {not_counted_text(result.suspension_not_counted, _SHOWN_SKIPPED)}"
     if result.dry_run:
         text += " This was a dry run: nothing was written."
     return text
+
+
+def not_counted_text(references: Sequence[str], shown: int) -> str:
+    """The sentence that names the cases whose suspended days were not counted."""
+    listed = ", ".join(references[:shown])
+    more = len(references) - shown
+    if more > 0:
+        listed += f" and {more:,} more"
+    cases = counted(len(references), "adult complaint")
+    return (
+        f"The suspended working days the file gives for {cases} were not counted, as the "
+        f"adult procedure has no suspension: {listed}."
+    )

@@ -397,6 +397,12 @@ def test_an_adult_stage_s_suspended_days_move_nothing(
     corporate = row(reference="T-CO-S", suspended_working_days="5")
     result = do_import(any_database, write_csv(tmp_path / "s.csv", [adult, corporate]))
     assert not result.errors, result.errors
+    # Said where the import reports, too (the command line and the wizard).
+    assert result.suspension_not_counted == ("T-AD-S",)
+    assert (
+        "The suspended working days the file gives for 1 adult complaint were not counted, "
+        "as the adult procedure has no suspension: T-AD-S."
+    ) in summary(result)
     with any_database.session() as session:
         stages = {
             reference: stage
