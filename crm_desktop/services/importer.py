@@ -41,9 +41,11 @@ Where IMPORT_FORMAT.md is silent, this module decides:
 - Columns required "always" (and ``directorate`` for corporate cases, compliments and
   comments too) are required on every row; rows of one case must agree on them (names
   compared as reference data is). Team, complainant, email and summary may be on any
-  one row; two rows giving different values is an error. Natures from every row become
-  one complaint point per distinct nature, in file order; a complaint without natures
-  has no points (the format makes them optional).
+  one row; two rows giving different values is an error. Each nature a row names
+  becomes a complaint point, in the order first named ("A;A" is two points of nature A); natures
+  the case's other rows name again add none (rows often repeat the case's natures), so
+  a nature has as many points as the one row naming it most often. A complaint without
+  natures has no points (the format makes them optional).
 - A conditionally required column missing from the header is one error at row 1.
   Blank rows anywhere are skipped; row numbers stay the spreadsheet's.
 - An ``lgsco`` row may close without a decision (the format does not require one), but
@@ -1890,10 +1892,18 @@ class _Checker:
         self, reference: str, rows: list[_Row], procedure: Procedure, column: str
     ) -> list[RefId]:
         found: dict[Any, RefId] = {}
+        # How many points of each nature: as many as one row names it (a case's rows
+        # may each repeat its natures, which does not add points; "A;A" is two points,
+        # "each becomes a complaint point"). A service category is named once.
+        times: dict[Any, int] = {}
         table = "nature" if column == "natures" else "service category"
         lookup = ref.nature_id if column == "natures" else ref.service_category_id
         for r in rows:
-            for name in r.natures if column == "natures" else r.categories:
+            names = r.natures if column == "natures" else r.categories
+            in_row = Counter(ref.normalise(name) for name in names)
+            for key, n in in_row.items():
+                times[key] = max(times.get(key, 0), n if column == "natures" else 1)
+            for name in names:
                 key = ref.normalise(name)
                 if key in found:
                     continue
@@ -1906,7 +1916,7 @@ class _Checker:
                         )
                     else:
                         self.error(reference, r.n, column, self._missing(exc.message))
-        return list(found.values())
+        return [ref_id for key, ref_id in found.items() for _ in range(times[key])]
 
     def _used_new_refs(self, cases: list[PlannedCase]) -> list[NewReference]:
         """The new names the planned cases use, parents first, each once."""

@@ -1741,6 +1741,32 @@ def test_natures_from_every_row_become_points_once_each(tmp_path: Path, database
     assert names == ["Communication", "Requests", "Decision Making"]
 
 
+def test_a_nature_named_twice_in_a_row_is_two_points(tmp_path: Path, database: Database) -> None:
+    """IMPORT_FORMAT.md: "each becomes a complaint point": two points of one nature are
+    two points (and two in the report's "Nature of complaints", which counts points); the
+    same natures repeated on the case's next row add none."""
+    from crm_desktop.reports.figures import annual_report
+
+    twice = "Decision Making; Communication;decision making"
+    rows = [
+        row(natures=twice),
+        row(stage="2", stage_started="2024-03-25", stage_closed="", outcome="", natures=twice),
+    ]
+    result = do_import(database, write_csv(tmp_path / "n.csv", rows))
+    assert result.ok and result.points == 3
+    with database.session() as session:
+        names = session.scalars(
+            sa.select(Nature.name)
+            .join(ComplaintPoint, ComplaintPoint.nature_id == Nature.id)
+            .order_by(ComplaintPoint.seq)
+        ).all()
+        report = annual_report(session, 2023)
+    assert names == ["Decision Making", "Decision Making", "Communication"]
+    (table,) = [t for s in report.sections for t in s.tables if t.key == "corporate_nature"]
+    counts = {str(r[0].value): r[-1].value for r in table.rows}
+    assert (counts["Decision Making"], counts["Communication"]) == (2, 1)
+
+
 # ----------------------------------------------------------------------------- command line
 
 
