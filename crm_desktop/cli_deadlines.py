@@ -130,7 +130,8 @@ def register(subparsers: Any) -> None:
         type=parse_date,
         default=None,
         metavar="DATE",
-        help="the day to count from (default: today)",
+        help="the day to count the working days from (default: today); the cases and "
+        "their stages are as they stand now, not as they stood on that day",
     )
     queue.add_argument(
         "--user",
