@@ -1719,26 +1719,29 @@ def test_add_missing_reference_data_creates_the_names(tmp_path: Path, database: 
     assert table_counts(database)["nature"] == counts["nature"]
 
 
-def test_natures_from_every_row_become_points_once_each(tmp_path: Path, database: Database) -> None:
+def _point_natures(tmp_path: Path, database: Database, first: str, second: str) -> list[str]:
+    """The natures of the points a two-stage case gets from its rows' natures."""
     rows = [
-        row(natures="Communication;Requests"),
-        row(
-            stage="2",
-            stage_started="2024-03-25",
-            stage_closed="",
-            outcome="",
-            natures="requests; Decision Making",
-        ),
+        row(natures=first),
+        row(stage="2", stage_started="2024-03-25", stage_closed="", outcome="", natures=second),
     ]
     result = do_import(database, write_csv(tmp_path / "n.csv", rows))
-    assert result.ok and result.points == 3
+    assert result.ok, result.errors
     with database.session() as session:
         names = session.scalars(
             sa.select(Nature.name)
             .join(ComplaintPoint, ComplaintPoint.nature_id == Nature.id)
             .order_by(ComplaintPoint.seq)
         ).all()
-    assert names == ["Communication", "Requests", "Decision Making"]
+    assert result.points == len(names)
+    return list(names)
+
+
+def test_natures_from_every_row_become_points_once_each(tmp_path: Path, database: Database) -> None:
+    natures = _point_natures(
+        tmp_path, database, "Communication;Requests", "requests; Decision Making"
+    )
+    assert natures == ["Communication", "Requests", "Decision Making"]
 
 
 def test_a_nature_named_twice_in_a_row_is_two_points(tmp_path: Path, database: Database) -> None:
@@ -1748,20 +1751,10 @@ def test_a_nature_named_twice_in_a_row_is_two_points(tmp_path: Path, database: D
     from crm_desktop.reports.figures import annual_report
 
     twice = "Decision Making; Communication;decision making"
-    rows = [
-        row(natures=twice),
-        row(stage="2", stage_started="2024-03-25", stage_closed="", outcome="", natures=twice),
-    ]
-    result = do_import(database, write_csv(tmp_path / "n.csv", rows))
-    assert result.ok and result.points == 3
+    natures = _point_natures(tmp_path, database, twice, twice)
+    assert natures == ["Decision Making", "Decision Making", "Communication"]
     with database.session() as session:
-        names = session.scalars(
-            sa.select(Nature.name)
-            .join(ComplaintPoint, ComplaintPoint.nature_id == Nature.id)
-            .order_by(ComplaintPoint.seq)
-        ).all()
         report = annual_report(session, 2023)
-    assert names == ["Decision Making", "Decision Making", "Communication"]
     (table,) = [t for s in report.sections for t in s.tables if t.key == "corporate_nature"]
     counts = {str(r[0].value): r[-1].value for r in table.rows}
     assert (counts["Decision Making"], counts["Communication"]) == (2, 1)
