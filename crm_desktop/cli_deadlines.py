@@ -130,8 +130,10 @@ def register(subparsers: Any) -> None:
         type=parse_date,
         default=None,
         metavar="DATE",
-        help="the day to count the working days from (default: today); the cases and "
-        "their stages are as they stand now, not as they stood on that day",
+        help="the day to count the working days from (default: today); due-soon, "
+        "overdue and awaiting-acknowledgement list the cases as they stood that day by "
+        "the dates recorded (received by then; answered, acknowledged or closed later: "
+        "still open), the other queues as they stand now",
     )
     queue.add_argument(
         "--user",
@@ -295,6 +297,7 @@ def cmd_queue(args: argparse.Namespace) -> int:
             within=args.within,
             limit=args.limit,
             user=args.user,
+            as_it_stood=args.as_of is not None,
         )
     finally:
         database.dispose()

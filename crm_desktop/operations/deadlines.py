@@ -43,7 +43,12 @@ def _whose(ctx: OpContext, user: str | None) -> str | None:
 
 
 def _queue(
-    ctx: OpContext, name: str, within: int | None, limit: int | None, user: str | None
+    ctx: OpContext,
+    name: str,
+    within: int | None,
+    limit: int | None,
+    user: str | None,
+    then: bool = False,
 ) -> list[QueueRow]:
     return queues.run_queue(
         ctx.session,
@@ -53,6 +58,7 @@ def _queue(
         within=within,
         limit=limit,
         where=_visible(ctx),
+        then=then,
     )
 
 
@@ -63,9 +69,12 @@ def queue(
     within: int | None = None,
     limit: int | None = None,
     user: str | None = None,
+    as_it_stood: bool = False,
 ) -> list[QueueRow]:
     """One deadline queue on today's date, most at risk of a breach first ("my open
-    cases" are the signed-in user's, or ``user``'s)."""
+    cases" are the signed-in user's, or ``user``'s). ``as_it_stood``: the queues of
+    stages as things stood that day by the dates recorded (a date given on the command
+    line; :func:`crm_desktop.services.queues.run_queue`)."""
     whose = None
     if queues.queue_spec(name).needs_user:
         whose = _whose(ctx, user)
@@ -75,7 +84,7 @@ def queue(
                 "line's administrator, who has no cases of their own.",
                 "user",
             )
-    return _queue(ctx, name, within, limit, whose)
+    return _queue(ctx, name, within, limit, whose, as_it_stood)
 
 
 @operation(Permission.SEE_CASES)

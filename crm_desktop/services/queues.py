@@ -100,6 +100,7 @@ from crm_desktop.services.stage_states import (
     in_states,
     one_of,
     running_clock,
+    stage_current_on,
 )
 
 __all__ = [
@@ -382,25 +383,39 @@ def _counted(
     )
 
 
-def _stages() -> sa.FromClause:
-    """Stages joined to their case, where the stage is the case's current one."""
-    return sa.join(Stage, Case, current_stage())
+def _stages(then: bool = False) -> sa.FromClause:
+    """Stages joined to their case, where the stage is the case's current one (``then``:
+    the one current on ``as_of``, of a case received by then)."""
+    return sa.join(Stage, Case, stage_current_on(_AS_OF) if then else current_stage())
 
 
-def _due_within_where() -> sa.ColumnElement[bool]:
-    return sa.and_(running_clock(), Stage.due_on >= _AS_OF, _before_cutoff(Stage.due_on))
+def _on(then: bool) -> Any:
+    """The day the stages' states are asked on: ``as_of`` (``then``), else none (as they
+    stand now, by their stored states)."""
+    return _AS_OF if then else None
 
 
-def _overdue_where() -> sa.ColumnElement[bool]:
-    return sa.and_(running_clock(), Stage.due_on < _AS_OF)
+def _due_within_where(then: bool = False) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        running_clock(on=_on(then)), Stage.due_on >= _AS_OF, _before_cutoff(Stage.due_on)
+    )
 
 
-_STAGE_QUEUES: Mapping[str, Callable[[], sa.ColumnElement[bool]]] = {
+def _overdue_where(then: bool = False) -> sa.ColumnElement[bool]:
+    return sa.and_(running_clock(on=_on(then)), Stage.due_on < _AS_OF)
+
+
+def _acknowledgement_owed_where(then: bool = False) -> sa.ColumnElement[bool]:
+    return acknowledgement_owed(on=_on(then))
+
+
+_STAGE_QUEUES: Mapping[str, Callable[[bool], sa.ColumnElement[bool]]] = {
     "due-soon": _due_within_where,
     "overdue": _overdue_where,
-    "awaiting-acknowledgement": acknowledgement_owed,
+    "awaiting-acknowledgement": _acknowledgement_owed_where,
 }
-"""The queues of stages by a condition alone: their rows, and the dashboard's counts."""
+"""The queues of stages by a condition alone: their rows, and the dashboard's counts.
+Each can be asked as things stood on ``as_of`` (``then``): see :func:`run_queue`."""
 
 
 def _provisional() -> sa.ColumnElement[bool]:
@@ -414,7 +429,7 @@ def _provisional() -> sa.ColumnElement[bool]:
     )
 
 
-def _running_stages(where: sa.ColumnElement[bool]) -> Statement:
+def _running_stages(where: sa.ColumnElement[bool], then: bool) -> Statement:
     statement = (
         sa.select(
             *_stage_columns(),
@@ -423,7 +438,7 @@ def _running_stages(where: sa.ColumnElement[bool]) -> Statement:
             Stage.panel_report_on,
             _provisional(),
         )
-        .select_from(_stages())
+        .select_from(_stages(then))
         .outerjoin(_owner, _owner.id == Case.owner_id)
         .where(where)
         .order_by(Stage.due_on, Case.received_on, Case.id)
@@ -476,17 +491,17 @@ def _open_suspensions_statement() -> Statement:
 
 
 @functools.cache
-def _due_within_statement(limited: bool) -> Statement:
-    return _limited(_running_stages(_due_within_where()), limited)
+def _due_within_statement(limited: bool, then: bool = False) -> Statement:
+    return _limited(_running_stages(_due_within_where(then), then), limited)
 
 
 @functools.cache
-def _overdue_statement(limited: bool) -> Statement:
-    return _limited(_running_stages(_overdue_where()), limited)
+def _overdue_statement(limited: bool, then: bool = False) -> Statement:
+    return _limited(_running_stages(_overdue_where(then), then), limited)
 
 
 @functools.cache
-def _awaiting_acknowledgement_statement(limited: bool) -> Statement:
+def _awaiting_acknowledgement_statement(limited: bool, then: bool = False) -> Statement:
     statement = (
         sa.select(
             Case.id,
@@ -499,9 +514,9 @@ def _awaiting_acknowledgement_statement(limited: bool) -> Statement:
             Stage.due_on,
             _provisional(),
         )
-        .select_from(_stages())
+        .select_from(_stages(then))
         .outerjoin(_owner, _owner.id == Case.owner_id)
-        .where(acknowledgement_owed())
+        .where(_acknowledgement_owed_where(then))
         .order_by(Stage.acknowledge_due_on, Case.received_on, Case.id)
     )
     return _limited(_counted(statement, Stage.acknowledge_due_on), limited)
@@ -792,26 +807,36 @@ def due_within(
     within: int = DEFAULT_WITHIN,
     limit: int | None = None,
     where: Where = None,
+    then: bool = False,
 ) -> list[QueueRow]:
     """Running clocks due from ``as_of`` to ``within`` working days after it (not overdue)."""
     _check_limit(limit)
     params = _cutoff_params(session, as_of, within)
-    rows = _run(session, _due_within_statement(limit is not None), params, limit, where)
+    rows = _run(session, _due_within_statement(limit is not None, then), params, limit, where)
     return _stage_rows(rows, overdue=False)
 
 
 def overdue(
-    session: Session, as_of: dt.date, limit: int | None = None, where: Where = None
+    session: Session,
+    as_of: dt.date,
+    limit: int | None = None,
+    where: Where = None,
+    then: bool = False,
 ) -> list[QueueRow]:
     """Running clocks whose due date is before ``as_of``, most overdue first."""
     _check_limit(limit)
     _check_known(as_of)
-    rows = _run(session, _overdue_statement(limit is not None), {"as_of": as_of}, limit, where)
+    statement = _overdue_statement(limit is not None, then)
+    rows = _run(session, statement, {"as_of": as_of}, limit, where)
     return _stage_rows(rows, overdue=True)
 
 
 def awaiting_acknowledgement(
-    session: Session, as_of: dt.date, limit: int | None = None, where: Where = None
+    session: Session,
+    as_of: dt.date,
+    limit: int | None = None,
+    where: Where = None,
+    then: bool = False,
 ) -> list[QueueRow]:
     """Stages whose acknowledgement is still owed, by acknowledgement due date.
 
@@ -822,7 +847,7 @@ def awaiting_acknowledgement(
     _check_limit(limit)
     _check_known(as_of)
     params = {"as_of": as_of}
-    statement = _awaiting_acknowledgement_statement(limit is not None)
+    statement = _awaiting_acknowledgement_statement(limit is not None, then)
     rows = _run(session, statement, params, limit, where)
     book: PolicyBook | None = None
     result: list[QueueRow] = []
@@ -1135,18 +1160,31 @@ def run_queue(
     within: int | None = None,
     limit: int | None = None,
     where: Where = None,
+    then: bool = False,
 ) -> list[QueueRow]:
     """Run the queue called ``name`` (see :data:`QUEUES`) with the options it takes;
-    ``where`` limits it to the cases the actor may see."""
+    ``where`` limits it to the cases the actor may see.
+
+    ``then``: the queues of stages (due soon, overdue, awaiting acknowledgement) as
+    things stood on ``as_of``, by the dates recorded: only cases received by then, each
+    at the stage it was at then (the last one asked for by then); a stage answered,
+    acknowledged, closed or started after ``as_of`` was not yet, and a clock suspended
+    on ``as_of`` by a suspension with dates (one started by then and not ended) was not
+    running. Due dates are the ones stored now (an extension agreed later included).
+    The other queues are as things stand now. Without ``then`` all are as things stand
+    now, counted from ``as_of``."""
     spec = queue_spec(name)
+    kwargs: dict[str, Any] = {"limit": limit, "where": where}
+    if name in _STAGE_QUEUES:
+        kwargs["then"] = then
     if spec.needs_user:
         if not user:
             raise ValidationError(f"The '{name}' queue needs a user name (--user).", "user")
-        return spec.function(session, as_of, user, limit=limit, where=where)
+        return spec.function(session, as_of, user, **kwargs)
     if spec.takes_within:
         days = DEFAULT_WITHIN if within is None else within
-        return spec.function(session, as_of, days, limit=limit, where=where)
-    return spec.function(session, as_of, limit=limit, where=where)
+        return spec.function(session, as_of, days, **kwargs)
+    return spec.function(session, as_of, **kwargs)
 
 
 def count_queue(
@@ -1159,7 +1197,7 @@ def count_queue(
 ) -> int:
     """How many stages the queue of stages called ``name`` (due soon, overdue, awaiting
     acknowledgement) holds, by the same condition as its rows, counted in SQL."""
-    condition = _STAGE_QUEUES[name]()
+    condition = _STAGE_QUEUES[name](False)
     if where is not None:
         condition = sa.and_(condition, where)
     params: dict[str, Any] = {"as_of": as_of}

@@ -15,6 +15,11 @@ case to its *current* stage (:func:`current_stage`), an outer join for complimen
 comments, which have none. Codes are written into the SQL as constants (:func:`const`)
 so that the planner sees them: ``stage.status = 'open'`` uses the index on (status,
 due date), as the queues need.
+
+Asked on a day (``on``, for ``queue --as-of``), the questions read the dates instead of
+the stored codes (closed by then, acknowledged by then, a dated suspension running
+then), of the stage that was current that day (:func:`stage_current_on`); on a day when
+every date recorded has come, they give the same states (the tests hold them to it).
 """
 
 from __future__ import annotations
@@ -25,8 +30,9 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
-from crm_desktop.db.models import Case, LgscoDetail, Stage
+from crm_desktop.db.models import Case, LgscoDetail, Stage, StageSuspension
 from crm_desktop.domain.enums import CaseStatus, Kind, StageCode, StageStatus
 from crm_desktop.domain.workflow import ENDED_OUTCOMES, State
 
@@ -34,11 +40,13 @@ __all__ = [
     "RUNNING_CLOCK",
     "UNANSWERED",
     "acknowledgement_owed",
+    "asked_on",
     "const",
     "current_stage",
     "in_states",
     "one_of",
     "running_clock",
+    "stage_current_on",
 ]
 
 UNANSWERED = frozenset(
@@ -88,41 +96,70 @@ class _Question:
 _Tree = State | tuple[_Question, "_Tree", "_Tree"]
 
 
-def _tree(case: Any, stage: Any) -> _Tree:
-    """:func:`~crm_desktop.domain.workflow.stage_state`, question by question."""
+def _tree(case: Any, stage: Any, on: Any = None) -> _Tree:
+    """:func:`~crm_desktop.domain.workflow.stage_state`, question by question; with
+    ``on`` (a date in SQL), as things stood that day by the dates recorded: what was
+    closed, acknowledged, decided, started or held after it was not yet, and a clock was
+    suspended on it when a suspension had started by then and not ended (a stage
+    suspended later was running)."""
     closed_outcome = one_of(stage.outcome, ENDED_OUTCOMES)
-    decided = (
-        sa.select(LgscoDetail.stage_id)
-        .where(LgscoDetail.stage_id == stage.id, LgscoDetail.decision.is_not(None))
-        .exists()
-    )
+    decision = sa.and_(LgscoDetail.stage_id == stage.id, LgscoDetail.decision.is_not(None))
+    if on is not None:
+        decision = sa.and_(
+            decision, sa.or_(LgscoDetail.decision_on.is_(None), LgscoDetail.decision_on <= on)
+        )
+    decided = sa.select(LgscoDetail.stage_id).where(decision).exists()
 
     def present(column: Any) -> _Question:
+        if on is not None:
+            yes = sa.and_(column.is_not(None), column <= on)
+            return _Question(yes, sa.not_(yes))
         return _Question(column.is_not(None), column.is_(None))
+
+    def by_then(status: Any, value: StrEnum, closed_on: Any) -> _Question | None:
+        """``status`` is ``value`` and was on ``on`` (its date not later): None without
+        ``on``."""
+        if on is None:
+            return None
+        yes = sa.and_(status == const(value), sa.or_(closed_on.is_(None), closed_on <= on))
+        return _Question(yes, sa.not_(yes))
 
     def code(column: Any, value: StrEnum) -> _Question:
         return _Question(column == const(value), column != const(value))
 
-    case_closed = _Question(
+    case_closed = by_then(case.status, CaseStatus.CLOSED, case.closed_on) or _Question(
         case.status == const(CaseStatus.CLOSED), case.status == const(CaseStatus.OPEN)
     )
     # A stage is open, suspended or closed: "not closed" and "not suspended" are written
     # as the values left, so that the index on (status, due date) serves.
-    stage_closed = _Question(
+    stage_closed = by_then(stage.status, StageStatus.CLOSED, stage.closed_on) or _Question(
         stage.status == const(StageStatus.CLOSED),
         one_of(stage.status, (StageStatus.OPEN, StageStatus.SUSPENDED)),
     )
     suspended = _Question(
         stage.status == const(StageStatus.SUSPENDED), stage.status == const(StageStatus.OPEN)
     )
+    if on is not None:
+        stopped = (
+            sa.select(StageSuspension.id)
+            .where(
+                StageSuspension.stage_id == stage.id,
+                StageSuspension.starts_on <= on,
+                sa.or_(StageSuspension.ends_on.is_(None), StageSuspension.ends_on > on),
+            )
+            .exists()
+        )
+        suspended = _Question(stopped, sa.not_(stopped))
     ended = _Question(closed_outcome, sa.or_(stage.outcome.is_(None), sa.not_(closed_outcome)))
+    started = present(stage.started_on)
     stage_two_unstarted = _Question(
-        sa.and_(stage.stage == const(StageCode.STAGE_2), stage.started_on.is_(None)),
-        sa.or_(stage.stage != const(StageCode.STAGE_2), stage.started_on.is_not(None)),
+        sa.and_(stage.stage == const(StageCode.STAGE_2), started.no),
+        sa.or_(stage.stage != const(StageCode.STAGE_2), started.yes),
     )
+    held = present(stage.panel_on)
     panel_held = _Question(
-        sa.and_(stage.stage == const(StageCode.STAGE_3), stage.panel_on.is_not(None)),
-        sa.or_(stage.stage != const(StageCode.STAGE_3), stage.panel_on.is_(None)),
+        sa.and_(stage.stage == const(StageCode.STAGE_3), held.yes),
+        sa.or_(stage.stage != const(StageCode.STAGE_3), held.no),
     )
     S = State
     return (
@@ -187,27 +224,60 @@ def _condition(tree: _Tree, wanted: frozenset[State]) -> sa.ColumnElement[bool] 
 
 
 def in_states(
-    states: State | Iterable[State], case: Any = Case, stage: Any = Stage
+    states: State | Iterable[State], case: Any = Case, stage: Any = Stage, on: Any = None
 ) -> sa.ColumnElement[bool]:
     """A WHERE clause selecting the cases (joined to their current stage) in ``states``:
-    exactly those :func:`~crm_desktop.domain.workflow.stage_state` puts there."""
+    exactly those :func:`~crm_desktop.domain.workflow.stage_state` puts there (with
+    ``on``, a date in SQL: the states they were in that day, joined to the stage current
+    then, :func:`stage_current_on`)."""
     wanted = frozenset((states,) if isinstance(states, State) else states)
-    found = _condition(_tree(case, stage), wanted)
+    found = _condition(_tree(case, stage, on), wanted)
     if isinstance(found, bool):
         return sa.true() if found else sa.false()
     return found
 
 
-def running_clock(case: Any = Case, stage: Any = Stage) -> sa.ColumnElement[bool]:
+def running_clock(case: Any = Case, stage: Any = Stage, on: Any = None) -> sa.ColumnElement[bool]:
     """A stage whose clock runs: the "due soon" and "overdue" queues count from these."""
-    return in_states(RUNNING_CLOCK, case, stage)
+    return in_states(RUNNING_CLOCK, case, stage, on)
 
 
-def acknowledgement_owed(case: Any = Case, stage: Any = Stage) -> sa.ColumnElement[bool]:
+def acknowledgement_owed(
+    case: Any = Case, stage: Any = Stage, on: Any = None
+) -> sa.ColumnElement[bool]:
     """A stage whose acknowledgement is still to be sent: due on a date, not yet sent,
     and the stage unanswered (a suspended clock does not stop it being owed)."""
+    not_sent = (
+        stage.acknowledged_on.is_(None)
+        if on is None
+        else sa.or_(stage.acknowledged_on.is_(None), stage.acknowledged_on > on)
+    )
     return sa.and_(
-        stage.acknowledged_on.is_(None),
+        not_sent,
         stage.acknowledge_due_on.is_not(None),
-        in_states({State.AWAITING_ACKNOWLEDGEMENT, State.SUSPENDED}, case, stage),
+        in_states({State.AWAITING_ACKNOWLEDGEMENT, State.SUSPENDED}, case, stage, on),
+    )
+
+
+def asked_on(stage: Any = Stage, case: Any = Case) -> Any:
+    """The day a stage was asked for: its request (the Ombudsman's: the enquiry), else
+    the day its clock started, else the day the case was received (a Stage 1)."""
+    return sa.func.coalesce(stage.requested_on, stage.started_on, case.received_on)
+
+
+def stage_current_on(on: Any, case: Any = Case, stage: Any = Stage) -> sa.ColumnElement[bool]:
+    """The join condition of a case and the stage that was its current one on ``on`` (a
+    date in SQL): the last one asked for by then, of a case received by then."""
+    later = aliased(Stage, name="later_stage")
+    return sa.and_(
+        stage.case_id == case.id,
+        case.received_on <= on,
+        asked_on(stage, case) <= on,
+        ~sa.select(later.id)
+        .where(
+            later.case_id == stage.case_id,
+            later.seq > stage.seq,
+            asked_on(later, case) <= on,
+        )
+        .exists(),
     )

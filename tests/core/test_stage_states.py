@@ -3,20 +3,29 @@ each state, for every state the workflow walks reach, on SQLite and PostgreSQL."
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 
 from crm_desktop.db.database import Database
 from crm_desktop.db.models import Case, Stage
 from crm_desktop.domain.workflow import ADULT_GRADES, Action, State
-from crm_desktop.services.stage_states import current_stage, in_states
+from crm_desktop.services.stage_states import current_stage, in_states, stage_current_on
 from crm_desktop.services.workflow import case_state
-from tests.workflow_driver import STARTS, Driver, Handle, Start, paths
+from tests.workflow_driver import STARTS, TODAY, Driver, Handle, Start, paths
 
 
-def sql_states(database: Database, case_id: int | None = None) -> dict[int, set[State]]:
-    """For every case (or one), the states whose SQL condition selects it (one query)."""
-    columns = [sa.case((in_states(state), True), else_=False).label(state.name) for state in State]
-    query = sa.select(Case.id, *columns).select_from(Case).outerjoin(Stage, current_stage())
+def sql_states(
+    database: Database, case_id: int | None = None, on: dt.date | None = None
+) -> dict[int, set[State]]:
+    """For every case (or one), the states whose SQL condition selects it (one query);
+    ``on``: asked as things stood that day, of the stage current then."""
+    day = None if on is None else sa.literal(on, sa.Date)
+    columns = [
+        sa.case((in_states(state, on=day), True), else_=False).label(state.name) for state in State
+    ]
+    joined = current_stage() if day is None else stage_current_on(day)
+    query = sa.select(Case.id, *columns).select_from(Case).outerjoin(Stage, joined)
     if case_id is not None:
         query = query.where(Case.id == case_id)
     with database.session() as session:
@@ -57,6 +66,10 @@ def test_every_state_in_sql_selects_what_stage_state_says(any_database: Database
     def check(handle: Handle) -> None:
         in_python = driver.state(handle)[1]
         seen.append((in_python, sql_states(any_database, handle.case_id)[handle.case_id]))
+        # Asked as things stood on the day every date of the walk had come (the queues'
+        # --as-of), by the dates alone: the same state.
+        then = sql_states(any_database, handle.case_id, on=TODAY)[handle.case_id]
+        seen.append((in_python, then))
 
     for start, path in walks():
         handle = driver.create(start)
