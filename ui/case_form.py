@@ -155,7 +155,8 @@ class CaseDialog(QDialog):
         self.save_button.clicked.connect(self.save)
         self.save_button.setEnabled(False)
         buttons.addWidget(self.save_button)
-        close = QPushButton("Close", self)
+        # Its own Alt-key, which the Stage tab's actions keep clear of (Alt+L).
+        close = QPushButton("C&lose", self)
         close.setObjectName("CloseButton")
         close.clicked.connect(self.close)
         buttons.addWidget(close)

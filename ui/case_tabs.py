@@ -70,6 +70,7 @@ from ui.widgets import (
     table_view,
     to_qdate,
     tone_style,
+    window_alt_keys,
     with_mnemonic,
 )
 
@@ -704,7 +705,7 @@ class StageTab(QWidget):
         stage_code = detail.stage.code if detail.stage else None
         # Alt-keys: not Save details' (S, in the case window) nor this tab's other buttons'.
         own = (alt_key(b.text()) for b in (self.explain_button, self.responder_button))
-        keys = {"s"} | {letter for letter in own if letter}
+        keys = {"s"} | {letter for letter in own if letter} | window_alt_keys(self)
         # Each action keeps its own Alt-key whatever else is offered (Alt+R is always
         # Respond): the usual ones are given theirs first, the rest what is left.
         titles = {a: action_label(a, detail.procedure, stage_code) for a in detail.actions}

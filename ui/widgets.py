@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import textwrap
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -180,6 +180,24 @@ def _marked(widget: QWidget) -> set[str]:
     return {key for text in texts if (key := alt_key(text))}
 
 
+def _level(root: QWidget) -> Iterator[QWidget]:
+    """The widgets under ``root`` seen whichever page of a stack (or tab widget) shows:
+    not those on the stacks' pages (the stacks themselves are among them), nor under a
+    widget with the ``OWN_ALT_KEYS`` property (it is), nor in another window."""
+    for child in root.children():
+        if not isinstance(child, QWidget) or child.isWindow():
+            continue
+        yield child
+        if not isinstance(child, QStackedWidget) and not child.property(OWN_ALT_KEYS):
+            yield from _level(child)
+
+
+def window_alt_keys(widget: QWidget) -> set[str]:
+    """The Alt-keys held around ``widget`` in its window, whatever page it is on: its
+    window's buttons, labels and tab names outside the stacks' pages."""
+    return {key for seen in _level(widget.window()) for key in _marked(seen)}
+
+
 def give_alt_keys(root: QWidget, taken: Iterable[str] = ()) -> None:
     """Give every button under ``root`` that has none an Alt-key (:func:`with_mnemonic`),
     none the same as another's that can be pressed at the same time: each page of a
@@ -187,37 +205,29 @@ def give_alt_keys(root: QWidget, taken: Iterable[str] = ()) -> None:
     is around the stack (the window's buttons, the tabs' names), which keeps clear of
     the letters any page has already. The letters already marked are kept, so calling
     it again only marks the buttons added since. What is under a widget with the
-    ``OWN_ALT_KEYS`` property is left to its code, and the letters it names are kept
-    free around it."""
+    ``OWN_ALT_KEYS`` property is left to its code (which keeps clear of the window's,
+    :func:`window_alt_keys`), and the letters it names are kept free around it."""
     if root.property(OWN_ALT_KEYS):
         return
     unmarked: list[QAbstractButton] = []
     stacks: list[QStackedWidget] = []
     keys = set(taken)
     inside: set[str] = set()  # the letters already marked on the stacks' pages
-
-    def walk(widget: QWidget) -> None:
-        for child in widget.children():
-            if not isinstance(child, QWidget) or child.isWindow():
-                continue
-            own = child.property(OWN_ALT_KEYS)
-            if own:
-                keys.update(str(own))
-                continue
-            key = _marked(child)
-            keys.update(key)
-            button = isinstance(child, QAbstractButton) and not isinstance(child, QToolButton)
-            if button and not key and child.text():  # type: ignore[attr-defined]
-                unmarked.append(child)  # type: ignore[arg-type]
-            if isinstance(child, QStackedWidget):
-                stacks.append(child)
-                for page in child.findChildren(QWidget):
-                    own = page.property(OWN_ALT_KEYS)
-                    inside.update(str(own) if own else _marked(page))
-            else:
-                walk(child)
-
-    walk(root)
+    for widget in _level(root):
+        own = widget.property(OWN_ALT_KEYS)
+        if own:
+            keys.update(str(own))
+            continue
+        key = _marked(widget)
+        keys.update(key)
+        if isinstance(widget, QAbstractButton) and not isinstance(widget, QToolButton):
+            if not key and widget.text():
+                unmarked.append(widget)
+        elif isinstance(widget, QStackedWidget):
+            stacks.append(widget)
+            for shown in widget.findChildren(QWidget):
+                own = shown.property(OWN_ALT_KEYS)
+                inside.update(str(own) if own else _marked(shown))
     chosen = keys | inside
     for button in unmarked:
         button.setText(with_mnemonic(button.text(), chosen))

@@ -579,7 +579,8 @@ class _Builder:
         # The adult procedure has "no suspension" (PRODUCT.md): days an earlier version
         # let an officer suspend an adult clock for are not taken off.
         adult = (stages["procedure"] == Procedure.ADULT.value).to_numpy()
-        stages["taken"] = taken - np.where(adult, 0, suspended)
+        # Never below 0: a file may give more suspended days than the stage took.
+        stages["taken"] = np.maximum(taken - np.where(adult, 0, suspended), 0)
         return self._with_policy(stages)
 
     def _with_policy(self, stages: pd.DataFrame) -> pd.DataFrame:

@@ -93,6 +93,7 @@ from crm_desktop.errors import NotFound, ValidationError
 from crm_desktop.services.calendar_service import working_calendar
 from crm_desktop.services.procedure_policies import PolicyBook, policy_book
 from crm_desktop.services.stage_states import (
+    RUNNING_CLOCK,
     UNANSWERED,
     acknowledgement_owed,
     const,
@@ -353,13 +354,13 @@ def _limited(statement: Statement, limited: bool) -> Statement:
     return statement.limit(_LIMIT) if limited else statement
 
 
-def _stage_columns() -> tuple[Any, ...]:
+def _stage_columns(due: Any = Stage.due_on) -> tuple[Any, ...]:
     return (
         Case.id,
         Case.reference,
         _code(Case.procedure),
         _code(Stage.stage),
-        Stage.due_on,
+        due,
         _owner.display_name,
     )
 
@@ -395,14 +396,85 @@ def _on(then: bool) -> Any:
     return _AS_OF if then else None
 
 
-def _due_within_where(then: bool = False) -> sa.ColumnElement[bool]:
+def _running(then: bool) -> sa.ColumnElement[bool]:
+    """A clock running (on ``as_of``, ``then``): a stage awaiting its start has no due
+    date now, so the queues of now never list one; asked on a day, its date is the one
+    it got later, so it is left out by its state."""
+    if not then:
+        return running_clock()
+    return in_states(RUNNING_CLOCK - {State.AWAITING_START}, on=_AS_OF)
+
+
+def _acknowledged_later() -> sa.ColumnElement[bool]:
+    """A stage whose response clock counts from its acknowledgement (the Complaint
+    Handling Code: it started that day), acknowledged after ``as_of``: on ``as_of`` its
+    due date was the provisional one."""
     return sa.and_(
-        running_clock(on=_on(then)), Stage.due_on >= _AS_OF, _before_cutoff(Stage.due_on)
+        Stage.acknowledged_on > _AS_OF,
+        Stage.started_on == Stage.acknowledged_on,
+        Stage.acknowledge_due_on.is_not(None),
     )
 
 
+def _working_days_after(start: Any, days: Any) -> Any:
+    """The ``days``-th working day after ``start`` (corporate clocks: closure days are not
+    working days), from the database's copy of the calendar."""
+    day, start_day = aliased(CalendarDay), aliased(CalendarDay)
+    count = (
+        sa.select(start_day.working_count)
+        .where(start_day.day == start)
+        .correlate_except(start_day)
+        .scalar_subquery()
+    )
+    return (
+        sa.select(sa.func.min(day.day))
+        .where(day.working_count == count + days)
+        .correlate_except(day)
+        .scalar_subquery()
+    )
+
+
+def _due(then: bool) -> Any:
+    """The due date of a stage's running clock: the stored one; asked on ``as_of``
+    (``then``), the one it had that day: a review panel's by the step it had reached (the
+    panel, its report, the council's response), a Code stage acknowledged later its
+    provisional one (from the last day the acknowledgement was allowed)."""
+    if not then:
+        return Stage.due_on
+    panel = sa.and_(
+        Case.procedure == const(Procedure.CHILDREN), Stage.stage == const(StageCode.STAGE_3)
+    )
+    days = Stage.timescale_days + sa.func.coalesce(Stage.undated_suspended_days, 0)
+    return sa.case(
+        (
+            sa.and_(panel, Stage.panel_report_on <= _AS_OF),
+            sa.func.coalesce(Stage.council_response_due_on, Stage.due_on),
+        ),
+        (
+            sa.and_(panel, Stage.panel_on <= _AS_OF),
+            sa.func.coalesce(Stage.panel_report_due_on, Stage.due_on),
+        ),
+        (panel, sa.func.coalesce(Stage.panel_due_on, Stage.due_on)),
+        (
+            sa.and_(_acknowledged_later(), Stage.timescale_days.is_not(None)),
+            _working_days_after(Stage.acknowledge_due_on, days),
+        ),
+        else_=Stage.due_on,
+    )
+
+
+def _dated(column: Any, then: bool) -> Any:
+    """``column``'s date, or (``then``) NULL where it came after ``as_of``."""
+    return sa.case((column <= _AS_OF, column), else_=sa.null()) if then else column
+
+
+def _due_within_where(then: bool = False) -> sa.ColumnElement[bool]:
+    due = _due(then)
+    return sa.and_(_running(then), due >= _AS_OF, _before_cutoff(due))
+
+
 def _overdue_where(then: bool = False) -> sa.ColumnElement[bool]:
-    return sa.and_(running_clock(on=_on(then)), Stage.due_on < _AS_OF)
+    return sa.and_(_running(then), _due(then) < _AS_OF)
 
 
 def _acknowledgement_owed_where(then: bool = False) -> sa.ColumnElement[bool]:
@@ -418,32 +490,34 @@ _STAGE_QUEUES: Mapping[str, Callable[[bool], sa.ColumnElement[bool]]] = {
 Each can be asked as things stood on ``as_of`` (``then``): see :func:`run_queue`."""
 
 
-def _provisional() -> sa.ColumnElement[bool]:
+def _provisional(then: bool = False) -> sa.ColumnElement[bool]:
     """The stage's response clock counts from its acknowledgement (the Complaint Handling
-    Code) and, with none recorded yet, provisionally from the last day it is allowed: the
-    due date moves when the acknowledgement is recorded."""
-    return sa.and_(
+    Code) and, with none recorded yet (on ``as_of``, ``then``), provisionally from the
+    last day it is allowed: the due date moves when the acknowledgement is recorded."""
+    now = sa.and_(
         Stage.acknowledged_on.is_(None),
         Stage.acknowledge_due_on.is_not(None),
         Stage.started_on == Stage.acknowledge_due_on,
     )
+    return sa.or_(now, _acknowledged_later()) if then else now
 
 
 def _running_stages(where: sa.ColumnElement[bool], then: bool) -> Statement:
+    due = _due(then)
     statement = (
         sa.select(
-            *_stage_columns(),
+            *_stage_columns(due),
             Stage.extended_days,
-            Stage.panel_on,
-            Stage.panel_report_on,
-            _provisional(),
+            _dated(Stage.panel_on, then),
+            _dated(Stage.panel_report_on, then),
+            _provisional(then),
         )
         .select_from(_stages(then))
         .outerjoin(_owner, _owner.id == Case.owner_id)
         .where(where)
-        .order_by(Stage.due_on, Case.received_on, Case.id)
+        .order_by(due, Case.received_on, Case.id)
     )
-    return _counted(statement, Stage.due_on)
+    return _counted(statement, due)
 
 
 @functools.cache
@@ -511,8 +585,8 @@ def _awaiting_acknowledgement_statement(limited: bool, then: bool = False) -> St
             Stage.acknowledge_due_on,
             _owner.display_name,
             Case.received_on,
-            Stage.due_on,
-            _provisional(),
+            _due(then),
+            _provisional(then),
         )
         .select_from(_stages(then))
         .outerjoin(_owner, _owner.id == Case.owner_id)

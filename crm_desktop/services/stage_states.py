@@ -265,19 +265,45 @@ def asked_on(stage: Any = Stage, case: Any = Case) -> Any:
     return sa.func.coalesce(stage.requested_on, stage.started_on, case.received_on)
 
 
+def _closed_by(stage: Any, on: Any) -> sa.ColumnElement[bool]:
+    """``stage`` was closed on ``on`` (a closed stage without a date: on every day)."""
+    return sa.and_(
+        stage.status == const(StageStatus.CLOSED),
+        sa.or_(stage.closed_on.is_(None), stage.closed_on <= on),
+    )
+
+
+def _taken_up(stage: Any, case: Any, on: Any) -> sa.ColumnElement[bool]:
+    """``stage`` had become the case's stage by ``on``: asked for by then, and every
+    earlier stage closed by then (an Ombudsman's enquiry may be dated before the
+    response it follows; the case moved on to it only once that was sent)."""
+    earlier = aliased(Stage)
+    still_open = (
+        sa.select(earlier.id)
+        .where(
+            earlier.case_id == stage.case_id,
+            earlier.seq < stage.seq,
+            sa.not_(_closed_by(earlier, on)),
+        )
+        .exists()
+    )
+    return sa.and_(asked_on(stage, case) <= on, sa.not_(still_open))
+
+
 def stage_current_on(on: Any, case: Any = Case, stage: Any = Stage) -> sa.ColumnElement[bool]:
     """The join condition of a case and the stage that was its current one on ``on`` (a
-    date in SQL): the last one asked for by then, of a case received by then."""
-    later = aliased(Stage, name="later_stage")
+    date in SQL): the last one it had moved on to by then (:func:`_taken_up`), of a case
+    received by then."""
+    later = aliased(Stage)
     return sa.and_(
         stage.case_id == case.id,
         case.received_on <= on,
-        asked_on(stage, case) <= on,
-        ~sa.select(later.id)
-        .where(
-            later.case_id == stage.case_id,
-            later.seq > stage.seq,
-            asked_on(later, case) <= on,
-        )
-        .exists(),
+        _taken_up(stage, case, on),
+        sa.not_(
+            sa.select(later.id)
+            .where(
+                later.case_id == stage.case_id, later.seq > stage.seq, _taken_up(later, case, on)
+            )
+            .exists()
+        ),
     )

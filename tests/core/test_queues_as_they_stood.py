@@ -8,10 +8,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from crm_desktop.cli import main
 from crm_desktop.db.database import open_database
@@ -50,16 +52,24 @@ ROWS = [
 ]  # fmt: skip
 
 
-@pytest.fixture
-def url(migrated_sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
-    path = tmp_path / "history.csv"
+def _import(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], rows: list[list[str]]
+) -> None:
+    path = tmp_path / f"history-{rows[0][0]}.csv"
     with path.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow(HEADER)
-        writer.writerows(ROWS)
-    assert main(["--database", migrated_sqlite_url, "import", "cases", str(path)]) == 0
+        writer.writerows(rows)
+    assert main(["--database", url, "import", "cases", str(path)]) == 0, capsys.readouterr()
     capsys.readouterr()
-    return migrated_sqlite_url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def url(request: pytest.FixtureRequest, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    """The history imported into a new database, SQLite and PostgreSQL."""
+    found: str = request.getfixturevalue(f"migrated_{request.param}_url")
+    _import(found, tmp_path, capsys, ROWS)
+    return found
 
 
 def queue(url: str, capsys: pytest.CaptureFixture[str], name: str, *options: str) -> list[str]:
@@ -167,3 +177,119 @@ def test_without_a_date_the_queues_are_as_they_stand(
     assert [line.split()[0] for line in queue(url, capsys, "overdue")] == ["HIST-B", "HIST-C"]
     owed = queue(url, capsys, "awaiting-acknowledgement")
     assert [line.split()[0] for line in owed] == ["HIST-B"]
+
+
+def _edit(url: str, change: Callable[[Session], None]) -> None:
+    database = open_database(url)
+    try:
+        database.write(change)
+    finally:
+        database.dispose()
+
+
+def _stage(session: Session, reference: str, seq: int) -> Stage:
+    return session.scalars(
+        sa.select(Stage)
+        .join(Case, Case.id == Stage.case_id)
+        .where(Case.reference == reference, Stage.seq == seq)
+    ).one()
+
+
+def test_the_code_stage_had_its_provisional_due_date(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # On Fri 8 May 2026 HIST-C was not yet acknowledged: its response was provisionally
+    # due 10 working days after the acknowledgement's last day, Mon 11 May: Tue 26 May
+    # (Mon 25 May a bank holiday), 11 working days on. From 12 May: Wed 27 May.
+    soon = ("--within", "20")
+    assert queue(url, capsys, "due-soon", "--as-of", "2026-05-08", *soon) == [
+        "HIST-C 1 2026-05-26 11"
+    ]
+    assert queue(url, capsys, "due-soon", "--as-of", "2026-05-13", *soon) == [
+        "HIST-C 1 2026-05-27 9"
+    ]
+
+
+def test_a_review_panel_was_due_by_the_step_it_had_reached(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [
+        ["S-3", "complaint", "children", "2023-10-02", "", "Through Care", "1", "2023-10-02",
+         "2023-10-10", "2023-10-03", "not upheld"],
+        ["S-3", "complaint", "children", "2023-10-02", "", "Through Care", "2", "2023-11-01",
+         "2023-12-20", "2023-11-02", "not upheld"],
+        # The panel asked for on Mon 8 Jan 2024: to meet within 30 working days, by Mon 19
+        # Feb (SI 2006/1738 reg. 19).
+        ["S-3", "complaint", "children", "2023-10-02", "", "Through Care", "3", "2024-01-08",
+         "", "2024-01-09", ""],
+    ]  # fmt: skip
+    _import(url, tmp_path, capsys, rows)
+
+    def held_and_reported(session: Session) -> None:
+        # As the program records them: the panel met on Fri 1 Mar (report due in 5
+        # working days, Fri 8 Mar), reported that day (the council's response due in 15:
+        # Thu 28 Mar, before Good Friday).
+        stage = _stage(session, "S-3", 3)
+        assert stage.due_on == dt.date(2024, 2, 19)
+        stage.panel_due_on = stage.due_on
+        stage.panel_on, stage.panel_report_due_on = dt.date(2024, 3, 1), dt.date(2024, 3, 8)
+        stage.panel_report_on = dt.date(2024, 3, 8)
+        stage.council_response_due_on = stage.due_on = dt.date(2024, 3, 28)
+
+    _edit(url, held_and_reported)
+
+    def panel(day: str, within: str = "20") -> list[str]:
+        found = queue(url, capsys, "overdue", "--as-of", day)
+        found += queue(url, capsys, "due-soon", "--as-of", day, "--within", within)
+        return [line for line in found if line.startswith("S-3")]
+
+    # Mon 26 Feb: the panel 5 working days late (20-23, 26 Feb).
+    assert panel("2024-02-26") == ["S-3 3 2024-02-19 -5"]
+    # Mon 4 Mar: the report due on Fri 8 Mar; Mon 11 Mar: the response on Thu 28 Mar.
+    assert panel("2024-03-04") == ["S-3 3 2024-03-08 4"]
+    assert panel("2024-03-11") == ["S-3 3 2024-03-28 13"]
+
+
+def test_the_ombudsman_s_enquiry_follows_the_response_it_came_after(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An enquiry may be dated before the response to the stage it follows (the workflow
+    keeps its date): until that response, the case was at that stage."""
+
+    def enquiry(session: Session) -> None:
+        first = _stage(session, "HIST-A", 1)
+        second = _stage(session, "HIST-A", 2)
+        # HIST-A's Stage 1 was answered on 1 Mar; an enquiry dated Mon 12 Feb.
+        second.requested_on = second.started_on = dt.date(2024, 2, 12)
+        assert first.closed_on == dt.date(2024, 3, 1)
+
+    _edit(url, enquiry)
+    assert queue(url, capsys, "overdue", "--as-of", "2024-02-20") == ["HIST-A 1 2024-02-05 -11"]
+
+
+def test_a_stage_whose_clock_had_not_started_is_not_due(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [
+        ["S-2", "complaint", "children", "2024-01-08", "", "Through Care", "1", "2024-01-08",
+         "2024-01-15", "2024-01-09", "not upheld"],
+        ["S-2", "complaint", "children", "2024-01-08", "", "Through Care", "2", "2024-02-01",
+         "", "2024-02-02", ""],
+    ]  # fmt: skip
+    _import(url, tmp_path, capsys, rows)
+
+    def statement_agreed_later(session: Session) -> None:
+        # Stage 2's clock starts at the statement of complaint, agreed on Tue 20 Feb:
+        # 25 working days, Tue 26 Mar.
+        stage = _stage(session, "S-2", 2)
+        stage.started_on = stage.statement_agreed_on = dt.date(2024, 2, 20)
+        stage.due_on = dt.date(2024, 3, 26)
+
+    _edit(url, statement_agreed_later)
+
+    def stage_two(day: str) -> list[str]:
+        found = queue(url, capsys, "due-soon", "--as-of", day, "--within", "40")
+        return [line for line in found if line.startswith("S-2")]
+
+    assert stage_two("2024-02-12") == []
+    assert stage_two("2024-02-20") == ["S-2 2 2024-03-26 25"]

@@ -4,6 +4,7 @@ seen at the same time share one (Qt would then only move the focus between them)
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
 
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
     QToolButton,
     QWidget,
 )
+from shiboken6 import getCppPointer
 
 from tests.ui.conftest import open_case
 from ui import fit
@@ -124,7 +126,7 @@ def _pages(widget: QWidget) -> tuple[tuple[int, int], ...]:
     child, parent = widget, widget.parentWidget()
     while parent is not None and not child.isWindow():
         if isinstance(parent, QStackedWidget):
-            path.append((id(parent), parent.indexOf(child)))
+            path.append((getCppPointer(parent)[0], parent.indexOf(child)))
         child, parent = parent, parent.parentWidget()
     return tuple(reversed(path))
 
@@ -190,3 +192,36 @@ def test_a_dialog_is_given_them_when_shown(qtbot, context: AppContext, fitter: N
     dialog.show()
     assert alt_key(dialog.all_read_button.text())
     assert alt_key_problems(dialog) == []
+
+
+def test_the_case_window_as_the_case_moves_on(  # type: ignore[no-untyped-def]
+    qtbot, manager_context: AppContext, case_id: int, database, people, fitter: None
+) -> None:
+    """The Stage tab's actions change as a case moves on; those without a fixed letter
+    keep clear of the window's (Close case and Close were both Alt+L), and an adult
+    case's Regrade and longer period leave Close its letter."""
+    from crm_desktop.domain.enums import Kind, Outcome, Procedure, StageCode
+    from crm_desktop.domain.workflow import Action
+    from crm_desktop.services.cases import NewCase, PersonInput, PointInput, create_case
+    from tests.ui.conftest import TODAY
+    from tests.ui.test_case_flow import _act, _record_outcomes
+
+    dialog = open_case(qtbot, manager_context, case_id)
+    _act(dialog, Action.ACKNOWLEDGE, dt.date(2025, 5, 2))
+    _record_outcomes(dialog, [Outcome.UPHELD])
+    _act(dialog, Action.RESPOND, dt.date(2025, 5, 9))
+    assert Action.CLOSE_CASE in dialog.stage_tab.action_buttons
+    assert alt_key_problems(dialog) == []
+    new = NewCase(
+        kind=Kind.COMPLAINT,
+        procedure=Procedure.ADULT,
+        received_on=dt.date(2025, 5, 1),
+        service_area="Urgent Care",
+        summary="Care package",
+        complainant=PersonInput("Ann Other"),
+        points=[PointInput("Direct Payments", "Late")],
+        grade=StageCode.LOW,
+    )
+    adult = database.write(lambda s: create_case(s, new, people["officer"], TODAY)).case_id
+    window = open_case(qtbot, manager_context, adult)
+    assert alt_key_problems(window) == []
