@@ -14,10 +14,8 @@ dialog, ``ui.assign_dialog``.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -37,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from crm_desktop.domain.eligibility import is_available
+from crm_desktop.domain.money import MoneyError, format_money, pounds_to_pence
 from crm_desktop.errors import ConflictError, ValidationError
 from crm_desktop.operations import investigators
 from crm_desktop.operations.core import Change, Operation
@@ -65,35 +64,26 @@ from ui.widgets import (
 
 
 def money(pence: int | None) -> str:
-    return "" if pence is None else f"£{pence / 100:,.2f}"
-
-
-_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+    return "" if pence is None else format_money(pence)
 
 
 def parse_money(text: str, what: str) -> int | None:
     """Pounds as typed ("350", "£350.00", "1,200.50") to pence; blank is no fee."""
-    cleaned = text.strip().replace("£", "").strip()
-    if not cleaned:
-        return None
-    if "," in cleaned:
-        # A comma only between thousands: "1,2,3" is not £123.00.
-        if not _THOUSANDS.fullmatch(cleaned):
+    try:
+        return pounds_to_pence(text)
+    except MoneyError as exc:
+        if exc.reason == "commas":
             raise ValueError(
                 f"Enter the {what} in pounds, with commas only between thousands: "
                 "for example 1,250.00 or 1250."
-            )
-        cleaned = cleaned.replace(",", "")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
+            ) from None
+        if exc.reason == "negative":
+            raise ValueError(f"The {what} cannot be less than {format_money(0)}.") from None
+        if exc.reason == "pence":
+            raise ValueError(
+                f"The {what} is in pounds and pence: at most two decimal places."
+            ) from None
         raise ValueError(f"Enter the {what} in pounds, for example 350 or 42.50.") from None
-    if not value.is_finite():  # "Infinity", "NaN" read as numbers
-        raise ValueError(f"Enter the {what} in pounds, for example 350 or 42.50.")
-    pence = value * 100
-    if pence != pence.to_integral_value():
-        raise ValueError(f"The {what} is in pounds and pence: at most two decimal places.")
-    return int(pence)
 
 
 def fees_text(member: PoolMember) -> str:

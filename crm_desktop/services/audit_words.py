@@ -37,6 +37,7 @@ from crm_desktop.domain.enums import (
     StageCode,
     SuspensionReason,
 )
+from crm_desktop.domain.money import format_money
 
 __all__ = ["AuditWords", "enum_label", "field_label"]
 
@@ -189,7 +190,7 @@ class AuditWords:
         if key in ("stage", "grade") and value in {c.value for c in StageCode}:
             return StageCode(value).label
         if key == "amount_pence" and isinstance(value, int):
-            return f"£{value / 100:,.2f}"
+            return format_money(value)
         if isinstance(value, str):
             for enum_class in _ENUM_COLUMNS.get(key, ()):
                 if value in enum_class._value2member_map_:

@@ -100,7 +100,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +148,7 @@ from crm_desktop.domain.enums import (
     StageStatus,
 )
 from crm_desktop.domain.formatting import counted, format_date, normalised, working_days_text
+from crm_desktop.domain.money import MoneyError, format_money, pounds_to_pence
 from crm_desktop.domain.statutory import six_months_beginning_with, skips_closure_days
 from crm_desktop.domain.workflow import (
     FINDING_OUTCOMES,
@@ -1010,7 +1011,6 @@ _OUTCOMES = {normalised(o.value): o for o in Outcome}
 _DECISIONS = {normalised(d.value): d for d in LgscoDecision}
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 _WHOLE = re.compile(r"^\d+(\.0*)?$")
-_MONEY = re.compile(r"^(\d+|\d{1,3}(,\d{3})+)(\.\d{1,2})?$")
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -1463,12 +1463,11 @@ class _Checker:
                 )
         text = _text(cells.get("lgsco_payment", "")).strip()
         if text:
-            amount = text[1:].strip() if text.startswith("£") else text
-            if _MONEY.match(amount):
-                try:
-                    pence = Decimal(amount.replace(",", "")) * 100
-                except InvalidOperation:  # pragma: no cover - the pattern rules it out
-                    pence = Decimal(-1)
+            try:
+                pence = pounds_to_pence(text)
+            except MoneyError:
+                pence = None
+            if pence is not None:
                 if pence > MAX_PAYMENT_PENCE:
                     _mark(r, "lgsco_payment")
                     self.error(
@@ -1476,10 +1475,10 @@ class _Checker:
                         r.n,
                         "lgsco_payment",
                         f"{text} is more than the largest amount the database can hold "
-                        f"(£{MAX_PAYMENT_PENCE / 100:,.2f}); check the amount",
+                        f"({format_money(MAX_PAYMENT_PENCE)}); check the amount",
                     )
                 else:
-                    r.payment_pence = int(pence)
+                    r.payment_pence = pence
             else:
                 _mark(r, "lgsco_payment")
                 self.error(
@@ -3003,10 +3002,9 @@ def summary(result: ImportResult) -> str:
         f", with {counted(result.stages, 'stage')} and {counted(result.points, 'complaint point')}"
     )
     if result.lgsco_decisions or result.lgsco_payments_pence:
-        pounds = result.lgsco_payments_pence / 100
         text += (
             f" ({counted(result.lgsco_decisions, 'Ombudsman decision')}, "
-            f"£{pounds:,.2f} in Ombudsman payments)"
+            f"{format_money(result.lgsco_payments_pence)} in Ombudsman payments)"
         )
     text += "."
     if result.skipped:

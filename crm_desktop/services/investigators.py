@@ -91,6 +91,7 @@ from crm_desktop.domain.enums import (
 )
 from crm_desktop.domain.financial_year import FinancialYear
 from crm_desktop.domain.formatting import format_date
+from crm_desktop.domain.money import format_money
 from crm_desktop.errors import IllegalTransition, NotFound, ValidationError
 from crm_desktop.services.calendar_service import timescales, working_calendar
 from crm_desktop.services.reference_admin import ServiceAreaRow, list_service_areas
@@ -410,7 +411,7 @@ def _check_fee(value: int | None, what: str, field: str) -> None:
         raise ValidationError(f"The {what} cannot be less than £0.00.", field)
     if value > MAX_FEE_PENCE:
         raise ValidationError(
-            f"The {what} cannot be more than £{MAX_FEE_PENCE / 100:,.2f}. Check the amount.",
+            f"The {what} cannot be more than {format_money(MAX_FEE_PENCE)}. Check the amount.",
             field,
         )
 
@@ -1414,10 +1415,10 @@ def _basis(hours: float | None, stored: int | None, hourly: int | None, daily: i
     if hours is None:
         return "no hours recorded"
     if hourly is not None:
-        return f"{hours:g} hours × £{hourly / 100:,.2f} an hour"
+        return f"{hours:g} hours × {format_money(hourly)} an hour"
     if daily is not None:
         return (
-            f"{hours:g} hours = {hours / float(HOURS_PER_DAY):g} days × £{daily / 100:,.2f} a day"
+            f"{hours:g} hours = {hours / float(HOURS_PER_DAY):g} days × {format_money(daily)} a day"
         )
     return "no fee (no hourly or daily fee in the pool)"
 

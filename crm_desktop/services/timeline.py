@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from crm_desktop.db.models import AuditEvent, Case, Nature
 from crm_desktop.domain.formatting import format_date
+from crm_desktop.domain.money import format_money
 from crm_desktop.domain.workflow import Action
 from crm_desktop.services.audit_words import AuditWords, field_label
 
@@ -123,7 +124,7 @@ def _describe(
         return f"Ombudsman remedy completed on {_date(after.get('completed_on'))}{late}"
     if event.entity == "lgsco_payment" and event.action == "create":
         pence = int(after.get("amount_pence") or 0)
-        return f"Payment of £{pence / 100:,.2f} recorded"
+        return f"Payment of {format_money(pence)} recorded"
     if event.entity == "action_item" and event.action == "create":
         return f"Action-plan item added: {after.get('action')}"
     if event.entity == "representation" and event.action == "update":
