@@ -20,45 +20,64 @@ from crm_desktop.db.database import open_database
 from crm_desktop.db.models import Case, Stage, StageSuspension
 from crm_desktop.domain.enums import SuspensionReason
 
-HEADER = [
-    "reference",
-    "kind",
-    "procedure",
-    "received",
-    "directorate",
-    "service_area",
-    "stage",
-    "stage_started",
-    "stage_closed",
-    "acknowledged",
-    "outcome",
-]
+
+def stage_row(
+    reference: str,
+    procedure: str,
+    received: str,
+    stage: str,
+    started: str,
+    closed: str = "",
+    acknowledged: str = "",
+    outcome: str = "",
+) -> dict[str, str]:
+    """One row of the import file (IMPORT_FORMAT.md): a stage of a complaint, of the
+    corporate COaCH Contact Centre or the children's Through Care team's service; a
+    closed stage "not upheld" unless said."""
+    corporate = procedure == "corporate"
+    if closed and not outcome:
+        outcome = "not upheld"
+    return {
+        "reference": reference,
+        "kind": "complaint",
+        "procedure": procedure,
+        "received": received,
+        "directorate": "COaCH" if corporate else "",
+        "service_area": "Contact Centre" if corporate else "Through Care",
+        "stage": stage,
+        "stage_started": started,
+        "stage_closed": closed,
+        "acknowledged": acknowledged,
+        "outcome": outcome,
+    }
+
+
 ROWS = [
     # The council's 2023 procedure: Stage 1 received Mon 8 Jan 2024, due 20 working days
     # later, Mon 5 Feb; answered late on 1 Mar. Stage 2 asked for on Mon 11 Mar, due 25
     # working days later over Easter (Good Friday 29 Mar, Easter Monday 1 Apr): Wed 17
     # Apr; answered on 20 May.
-    ["HIST-A", "complaint", "corporate", "2024-01-08", "COaCH", "Contact Centre", "1",
-     "2024-01-08", "2024-03-01", "", "upheld"],
-    ["HIST-A", "complaint", "corporate", "2024-01-08", "COaCH", "Contact Centre", "2",
-     "2024-03-11", "2024-05-20", "", "not upheld"],
+    stage_row(
+        "HIST-A", "corporate", "2024-01-08", "1", "2024-01-08", "2024-03-01", outcome="upheld"
+    ),
+    stage_row(
+        "HIST-A", "corporate", "2024-01-08", "2", "2024-03-11", "2024-05-20", outcome="not upheld"
+    ),
     # Received Mon 26 Feb 2024, still open: due Mon 25 Mar (20 working days).
-    ["HIST-B", "complaint", "corporate", "2024-02-26", "COaCH", "Contact Centre", "1",
-     "2024-02-26", "", "", ""],
+    stage_row("HIST-B", "corporate", "2024-02-26", "1", "2024-02-26"),
     # The Complaint Handling Code: received Fri 1 May 2026; the acknowledgement is due 5
     # working days later, Mon 11 May (Mon 4 May a bank holiday); sent Tue 12 May.
-    ["HIST-C", "complaint", "corporate", "2026-05-01", "COaCH", "Contact Centre", "1",
-     "2026-05-01", "", "2026-05-12", ""],
-]  # fmt: skip
+    stage_row("HIST-C", "corporate", "2026-05-01", "1", "2026-05-01", acknowledged="2026-05-12"),
+]
 
 
 def _import(
-    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], rows: list[list[str]]
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], rows: list[dict[str, str]]
 ) -> None:
-    path = tmp_path / f"history-{rows[0][0]}.csv"
+    path = tmp_path / f"history-{rows[0]['reference']}.csv"
     with path.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(HEADER)
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
         writer.writerows(rows)
     assert main(["--database", url, "import", "cases", str(path)]) == 0, capsys.readouterr()
     capsys.readouterr()
@@ -214,15 +233,12 @@ def test_a_review_panel_was_due_by_the_step_it_had_reached(
     url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     rows = [
-        ["S-3", "complaint", "children", "2023-10-02", "", "Through Care", "1", "2023-10-02",
-         "2023-10-10", "2023-10-03", "not upheld"],
-        ["S-3", "complaint", "children", "2023-10-02", "", "Through Care", "2", "2023-11-01",
-         "2023-12-20", "2023-11-02", "not upheld"],
+        stage_row("S-3", "children", "2023-10-02", "1", "2023-10-02", "2023-10-10", "2023-10-03"),
+        stage_row("S-3", "children", "2023-10-02", "2", "2023-11-01", "2023-12-20", "2023-11-02"),
         # The panel asked for on Mon 8 Jan 2024: to meet within 30 working days, by Mon 19
         # Feb (SI 2006/1738 reg. 19).
-        ["S-3", "complaint", "children", "2023-10-02", "", "Through Care", "3", "2024-01-08",
-         "", "2024-01-09", ""],
-    ]  # fmt: skip
+        stage_row("S-3", "children", "2023-10-02", "3", "2024-01-08", acknowledged="2024-01-09"),
+    ]
     _import(url, tmp_path, capsys, rows)
 
     def held_and_reported(session: Session) -> None:
@@ -271,11 +287,11 @@ def test_a_stage_whose_clock_had_not_started_is_not_due(
     url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     rows = [
-        ["S-2", "complaint", "children", "2024-01-08", "", "Through Care", "1", "2024-01-08",
-         "2024-01-15", "2024-01-09", "not upheld"],
-        ["S-2", "complaint", "children", "2024-01-08", "", "Through Care", "2", "2024-02-01",
-         "", "2024-02-02", ""],
-    ]  # fmt: skip
+        stage_row(
+            "S-2", "children", "2024-01-08", "1", "2024-01-08", "2024-01-15", "2024-01-09", "upheld"
+        ),
+        stage_row("S-2", "children", "2024-01-08", "2", "2024-02-01", acknowledged="2024-02-02"),
+    ]
     _import(url, tmp_path, capsys, rows)
 
     def statement_agreed_later(session: Session) -> None:

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings, QtMsgType
@@ -80,9 +82,11 @@ def manager_context(context: AppContext, people: dict[str, Actor]) -> AppContext
     return context
 
 
-def bins_case(database: Database, people: dict[str, Actor], email: str | None = None) -> int:
+def bins_case(
+    database: Database, people: dict[str, Actor], email: str | None = None, **changes: Any
+) -> int:
     """The corporate complaint many screens' tests open: bins not collected, one point,
-    recorded by the officer; its id."""
+    recorded by the officer (``changes``: another complaint like it); its id."""
     new = NewCase(
         kind=Kind.COMPLAINT,
         procedure=Procedure.CORPORATE,
@@ -93,6 +97,7 @@ def bins_case(database: Database, people: dict[str, Actor], email: str | None = 
         complainant=PersonInput("Ann Other", email=email),
         points=[PointInput("Communication", "Nobody called back")],
     )
+    new = dataclasses.replace(new, **changes)
     created = database.write(
         lambda s: create_case(s, new, people["officer"], TODAY), actor="officer1"
     )

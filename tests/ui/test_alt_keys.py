@@ -200,10 +200,10 @@ def test_the_case_window_as_the_case_moves_on(  # type: ignore[no-untyped-def]
     """The Stage tab's actions change as a case moves on; those without a fixed letter
     keep clear of the window's (Close case and Close were both Alt+L), and an adult
     case's Regrade and longer period leave Close its letter."""
-    from crm_desktop.domain.enums import Kind, Outcome, Procedure, StageCode
+    from crm_desktop.domain.enums import Outcome, Procedure, StageCode
     from crm_desktop.domain.workflow import Action
-    from crm_desktop.services.cases import NewCase, PersonInput, PointInput, create_case
-    from tests.ui.conftest import TODAY
+    from crm_desktop.services.cases import PointInput
+    from tests.ui.conftest import bins_case
     from tests.ui.test_case_flow import _act, _record_outcomes
 
     dialog = open_case(qtbot, manager_context, case_id)
@@ -212,16 +212,14 @@ def test_the_case_window_as_the_case_moves_on(  # type: ignore[no-untyped-def]
     _act(dialog, Action.RESPOND, dt.date(2025, 5, 9))
     assert Action.CLOSE_CASE in dialog.stage_tab.action_buttons
     assert alt_key_problems(dialog) == []
-    new = NewCase(
-        kind=Kind.COMPLAINT,
+    adult = bins_case(
+        database,
+        people,
         procedure=Procedure.ADULT,
-        received_on=dt.date(2025, 5, 1),
         service_area="Urgent Care",
-        summary="Care package",
-        complainant=PersonInput("Ann Other"),
+        directorate=None,
         points=[PointInput("Direct Payments", "Late")],
         grade=StageCode.LOW,
     )
-    adult = database.write(lambda s: create_case(s, new, people["officer"], TODAY)).case_id
     window = open_case(qtbot, manager_context, adult)
     assert alt_key_problems(window) == []
