@@ -226,6 +226,8 @@ def give_alt_keys(root: QWidget, taken: Iterable[str] = ()) -> None:
         elif isinstance(widget, QStackedWidget):
             stacks.append(widget)
             for shown in widget.findChildren(QWidget):
+                if shown.window() is not widget.window():
+                    continue  # a dialog of a page's: a window of its own
                 own = shown.property(OWN_ALT_KEYS)
                 inside.update(str(own) if own else _marked(shown))
     chosen = keys | inside
