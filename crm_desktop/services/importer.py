@@ -60,10 +60,10 @@ Where IMPORT_FORMAT.md is silent, this module decides:
   acknowledged: it is awaiting its acknowledgement (and in that queue), as a case
   recorded in the program is until someone records it. A closed stage without one keeps
   none: no date is made up, so the report's "acknowledged within 3 working days" does
-  not count it as acknowledged in time. An open children's Stage 2 without one is taken
-  as acknowledged on its request, when it is taken as started (the file has no
-  statement of complaint, whose agreement starts its clock: it is past
-  acknowledgement). A stage whose procedure policy counts the response from the
+  not count it as acknowledged in time. An open children's Stage 2 without one is
+  awaiting it too, though its clock is taken as started on its request (the file has
+  no statement of complaint, whose agreement starts it): once acknowledged it is in
+  progress. A stage whose procedure policy counts the response from the
   acknowledgement (the Complaint Handling Code, cases received from 1 April 2026)
   without one has its response counted from the last day the acknowledgement was
   allowed (or the day it closed, if earlier).
@@ -2039,16 +2039,6 @@ class _Checker:
             ack_due, clock_start = clock_from_acknowledgement(
                 cal, start, rules.acknowledge, acknowledged, r.closed
             )
-        elif (
-            acknowledged is None
-            and r.closed is None
-            and procedure == Procedure.CHILDREN
-            and r.stage == StageCode.STAGE_2
-        ):
-            # An open children's Stage 2 is taken as started on its request (the file
-            # has no statement of complaint; its clock counts from that): it is past its
-            # acknowledgement. A closed stage keeps no made-up date.
-            acknowledged = start
         suspended, not_counted = r.suspended, 0
         not_suspended = rules.not_suspended_because
         if not_suspended:

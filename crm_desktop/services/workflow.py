@@ -262,6 +262,10 @@ def perform(
     _record_workflow_event(session, case, action, data, actor, stage_id)
     new_state = case_state(session, case)
     expected = allowed[action]
+    if expected == State.AWAITING_START and stage is not None and stage.started_on is not None:
+        # An imported children's Stage 2 whose clock the file started on its request (it
+        # has no statement of complaint): acknowledged, it is in progress.
+        expected = State.IN_PROGRESS
     if expected == State.REOPENED:
         assert new_state in RUNNING_STATES, (action, new_state)
     else:

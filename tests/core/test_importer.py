@@ -646,19 +646,35 @@ def test_imported_case_state_is_consistent(tmp_path: Path, database: Database) -
             for c in session.scalars(sa.select(Case).where(Case.reference.like("OPEN-%")))
         }
     # An open stage the file gives no acknowledgement date for is awaiting one (it is in
-    # the "awaiting acknowledgement" queue); an open children's Stage 2 is taken as
-    # acknowledged and started on its request.
+    # the "awaiting acknowledgement" queue), an open children's Stage 2 too: no date is
+    # made up, though its clock is taken as started on its request.
     assert states == {
         "OPEN-1": State.AWAITING_ACKNOWLEDGEMENT,
-        "OPEN-2": State.IN_PROGRESS,
+        "OPEN-2": State.AWAITING_ACKNOWLEDGEMENT,
         "OPEN-3": State.LGSCO_OPEN,
     }
     for reference in ("OPEN-1", "OPEN-2"):
         with database.session() as session:
-            case_id = session.scalars(sa.select(Case.id).where(Case.reference == reference)).one()
-            offered = available_actions(session, case_id)
-        first = Action.ACKNOWLEDGE if reference == "OPEN-1" else Action.RESPOND
-        assert first in offered, (reference, offered)
+            case = session.scalars(sa.select(Case).where(Case.reference == reference)).one()
+            stage = session.get(Stage, case.current_stage_id)
+            assert stage is not None and stage.acknowledged_on is None
+            offered = available_actions(session, case.id)
+            case_id, version, due = case.id, case.version, stage.due_on
+        assert Action.ACKNOWLEDGE in offered, (reference, offered)
+    # Acknowledged, the Stage 2 is in progress, due as before (25 working days from its
+    # request on Tue 2 Apr 2024: Wed 8 May, over the early May bank holiday).
+    database.write(
+        lambda s: perform(
+            s, case_id, version, Action.ACKNOWLEDGE, ActionInput(on=dt.date(2024, 4, 3)),
+            OFFICER, TODAY,
+        )
+    )  # fmt: skip
+    with database.session() as session:
+        case = session.get(Case, case_id)
+        assert case is not None and case_state(session, case) == State.IN_PROGRESS
+        stage = session.get(Stage, case.current_stage_id)
+        assert stage is not None and stage.due_on == due == dt.date(2024, 5, 8)
+        assert Action.RESPOND in available_actions(session, case_id)
 
 
 def test_an_open_stage_without_an_acknowledgement_date_awaits_one(
