@@ -11,6 +11,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -20,6 +21,7 @@ from crm_desktop.db.models import Case, CaseParty, Setting
 from crm_desktop.db.models_privacy import Characteristic, EqualityCategory, EqualityMonitoring
 from crm_desktop.domain.enums import Kind, PartyRole, Procedure
 from crm_desktop.domain.financial_year import FinancialYear
+from crm_desktop.domain.formatting import counted
 from crm_desktop.reports.model import Cell, Format, Section, Table
 from crm_desktop.reports.suppression import DEFAULT_THRESHOLD, suppress
 
@@ -97,22 +99,42 @@ def suppression_threshold(session: Session) -> int:
 # ------------------------------------------------------------------------ the report
 
 
+def _complaints_of_the_year(year: int, procedures: Sequence[Procedure] | None) -> Any:
+    start, end = FinancialYear(year).start, FinancialYear(year).end
+    return sa.and_(
+        Case.kind == Kind.COMPLAINT,
+        Case.received_on.between(start, end),
+        Case.procedure.in_(tuple(procedures or tuple(Procedure))),
+    )
+
+
+def without_complainant(
+    session: Session, year: int, procedures: Sequence[Procedure] | None = None
+) -> int:
+    """How many complaints received in the financial year have no complainant recorded
+    (an imported history may give none): nobody's answers can count for them."""
+    recorded = (
+        sa.select(CaseParty.id)
+        .where(CaseParty.case_id == Case.id, CaseParty.role == PartyRole.COMPLAINANT)
+        .exists()
+    )
+    found = session.scalar(
+        sa.select(sa.func.count(Case.id)).where(
+            _complaints_of_the_year(year, procedures), sa.not_(recorded)
+        )
+    )
+    return int(found or 0)
+
+
 def complainant_answers(
     session: Session, year: int, procedures: Sequence[Procedure] | None = None
 ) -> list[EqualityAnswers]:
     """The answers of each person who made a complaint received in the financial year
     (each person once; an empty record for those who gave none)."""
-    start, end = FinancialYear(year).start, FinancialYear(year).end
-    chosen = tuple(procedures or tuple(Procedure))
     people = (
         sa.select(CaseParty.person_id)
         .join(Case, Case.id == CaseParty.case_id)
-        .where(
-            CaseParty.role == PartyRole.COMPLAINANT,
-            Case.kind == Kind.COMPLAINT,
-            Case.received_on.between(start, end),
-            Case.procedure.in_(chosen),
-        )
+        .where(CaseParty.role == PartyRole.COMPLAINANT, _complaints_of_the_year(year, procedures))
         .distinct()
         .subquery()
     )
@@ -273,5 +295,13 @@ def equality_section(
             f"{FinancialYear(year).label} answered at least one equality monitoring question. "
             "Population shares are the council's figures for its area, entered as "
             "reference data; '–' where none was entered."
+        )
+    unrecorded = without_complainant(session, year, procedures)
+    if unrecorded:
+        were = "was" if unrecorded == 1 else "were"
+        commentary += (
+            f" {counted(unrecorded, 'complaint')} received in the year {were} recorded "
+            "without a complainant, and no one's answers can count for "
+            f"{'it' if unrecorded == 1 else 'them'}."
         )
     return Section("equality", "Equality monitoring", tables, commentary)

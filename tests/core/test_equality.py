@@ -233,6 +233,27 @@ def test_the_section_renders_in_the_annual_report(database: Database, tmp_path) 
         section = equality.equality_section(session, 2023)
     assert len(section.tables) == len(Characteristic)
     assert "6 of the 11 people" in section.commentary
+    assert "without a complainant" not in section.commentary
+
+    def about_someone_unnamed(session: sa.orm.Session) -> None:
+        # A complaint about a person, with nobody recorded as its complainant (as an
+        # import without complainant_name gives).
+        add_closed_case(
+            session,
+            add_person(session, someone("S")),
+            received=dt.date(2023, 7, 3),
+            closed=dt.date(2023, 8, 1),
+            role=PartyRole.SUBJECT,
+        )
+
+    database.write(about_someone_unnamed)
+    with database.session() as session:
+        again = equality.equality_section(session, 2023).commentary
+    assert "6 of the 11 people" in again
+    assert again.endswith(
+        " 1 complaint received in the year was recorded without a complainant, and no "
+        "one's answers can count for it."
+    )
     extended = AnnualReport(
         report.year,
         report.procedures,
