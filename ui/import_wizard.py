@@ -35,7 +35,13 @@ from PySide6.QtWidgets import (
 
 from crm_desktop.domain.enums import Kind, Procedure
 from crm_desktop.operations import imports
-from crm_desktop.services.importer import ImportResult, RawRows, not_counted_text, summary
+from crm_desktop.services.importer import (
+    ImportResult,
+    RawRows,
+    first_of,
+    not_counted_text,
+    summary,
+)
 from ui.context import AppContext
 from ui.files import AskPath, ask_open_path
 from ui.runner import Job
@@ -249,12 +255,9 @@ class CheckPage(QWizardPage):
         if result.suspension_not_counted:
             details.append(not_counted_text(result.suspension_not_counted, 20))
         if result.skipped:
-            shown = ", ".join(result.skipped[:20])
-            more = len(result.skipped) - 20
             details.append(
-                f"Already in the program, skipped ({len(result.skipped):,}): {shown}"
-                + (f" and {more:,} more" if more > 0 else "")
-                + "."
+                f"Already in the program, skipped ({len(result.skipped):,}): "
+                f"{first_of(result.skipped, 20)}."
             )
         self.details.setText("\n".join(details))
         if result.errors:

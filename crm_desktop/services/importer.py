@@ -2998,10 +2998,7 @@ def summary(result: ImportResult) -> str:
         )
     text += "."
     if result.skipped:
-        shown = ", ".join(result.skipped[:_SHOWN_SKIPPED])
-        more = len(result.skipped) - _SHOWN_SKIPPED
-        if more > 0:
-            shown += f" and {more:,} more"
+        shown = first_of(result.skipped, _SHOWN_SKIPPED)
         was = "would be" if result.dry_run else ("was" if len(result.skipped) == 1 else "were")
         text += (
             f" {counted(len(result.skipped), 'case')} already in the database {was} skipped: "
@@ -3023,12 +3020,16 @@ def summary(result: ImportResult) -> str:
     return text
 
 
-def not_counted_text(references: Sequence[str], shown: int) -> str:
-    """The sentence that names the cases whose suspended days were not counted."""
+def first_of(references: Sequence[str], shown: int) -> str:
+    """The first ``shown`` references, and how many more there are."""
     listed = ", ".join(references[:shown])
     more = len(references) - shown
-    if more > 0:
-        listed += f" and {more:,} more"
+    return listed + (f" and {more:,} more" if more > 0 else "")
+
+
+def not_counted_text(references: Sequence[str], shown: int) -> str:
+    """The sentence that names the cases whose suspended days were not counted."""
+    listed = first_of(references, shown)
     cases = counted(len(references), "adult complaint")
     return (
         f"The suspended working days the file gives for {cases} were not counted, as the "

@@ -390,12 +390,6 @@ def _stages(then: bool = False) -> sa.FromClause:
     return sa.join(Stage, Case, stage_current_on(_AS_OF) if then else current_stage())
 
 
-def _on(then: bool) -> Any:
-    """The day the stages' states are asked on: ``as_of`` (``then``), else none (as they
-    stand now, by their stored states)."""
-    return _AS_OF if then else None
-
-
 def _running(then: bool) -> sa.ColumnElement[bool]:
     """A clock running (on ``as_of``, ``then``): a stage awaiting its start has no due
     date now, so the queues of now never list one; asked on a day, its date is the one
@@ -478,7 +472,7 @@ def _overdue_where(then: bool = False) -> sa.ColumnElement[bool]:
 
 
 def _acknowledgement_owed_where(then: bool = False) -> sa.ColumnElement[bool]:
-    return acknowledgement_owed(on=_on(then))
+    return acknowledgement_owed(on=_AS_OF if then else None)
 
 
 _STAGE_QUEUES: Mapping[str, Callable[[bool], sa.ColumnElement[bool]]] = {

@@ -237,9 +237,9 @@ def in_states(
     return found
 
 
-def running_clock(case: Any = Case, stage: Any = Stage, on: Any = None) -> sa.ColumnElement[bool]:
+def running_clock(case: Any = Case, stage: Any = Stage) -> sa.ColumnElement[bool]:
     """A stage whose clock runs: the "due soon" and "overdue" queues count from these."""
-    return in_states(RUNNING_CLOCK, case, stage, on)
+    return in_states(RUNNING_CLOCK, case, stage)
 
 
 def acknowledgement_owed(
