@@ -39,7 +39,7 @@ from ui.notifier import Notifier
 from ui.pages import Page
 from ui.runner import Runner
 from ui.user_state import UserState
-from ui.widgets import give_alt_keys, names_width, wrap_names
+from ui.widgets import give_alt_keys, names_width, window_alt_keys, wrap_names
 
 if TYPE_CHECKING:  # the pages and dialogs are imported when first shown
     from ui.admin_page import AdminPage
@@ -318,7 +318,8 @@ class MainWindow(QMainWindow):
         self.stack.removeWidget(page)
         page.deleteLater()
         self.pages[name] = built
-        give_alt_keys(self)  # the window's were given when it was shown, before this page
+        # The window's were given when it was shown, before this page was built.
+        give_alt_keys(built, window_alt_keys(self))
         if isinstance(built, Page):
             built.open_case.connect(self.open_case)
         if self.open_failed and name == "Cases":
