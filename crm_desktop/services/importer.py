@@ -50,7 +50,9 @@ Where IMPORT_FORMAT.md is silent, this module decides:
   Blank rows anywhere are skipped; row numbers stay the spreadsheet's.
 - An ``lgsco`` row may close without a decision (the format does not require one), but
   a decision needs ``stage_closed`` (its date); it has no outcome and no suspended days.
-  ``lgsco_payment`` may be written ``£1,250.00``.
+  ``lgsco_payment`` may be written ``£1,250.00``. Where a row has no clock or payment
+  (a compliment, a comment, a council stage), 0 suspended days and a payment of 0.00
+  are taken as empty: they are the column's default and no payment.
 - A service area that exists only under another directorate is an error even with
   the option that adds missing reference data (the directorate is more likely wrong),
   unless the directorate itself is new. New service areas are marked for complaints
@@ -326,6 +328,17 @@ def _text(value: Cell) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
+
+
+def _gives(r: _Row, column: str, cells: Mapping[str, Cell]) -> bool:
+    """Whether row ``r`` gives a value in ``column``, where a row of its kind or stage
+    has none: 0 suspended working days is the column's default, and a payment of £0.00
+    is none, so a file that fills those columns on every row is not refused for them."""
+    if column == "suspended_working_days":
+        return bool(r.suspended)
+    if column == "lgsco_payment":
+        return bool(r.payment_pence)
+    return bool(_text(cells.get(column, "")).strip())
 
 
 class RawRows(list[RawRow]):
@@ -1430,7 +1443,7 @@ class _Checker:
             self._complaint_row(r, cells)
         elif r.kind is not None:
             for column in (*STAGE_COLUMNS, "natures"):
-                if _text(cells.get(column, "")).strip() and column not in r.bad:
+                if column not in r.bad and _gives(r, column, cells):
                     self.error(
                         r.reference,
                         r.n,
@@ -1540,11 +1553,8 @@ class _Checker:
                     "given without stage_closed; a stage has an outcome once it has closed",
                 )
             if r.stage is not None or "stage" in r.bad:
-                for column, value in (
-                    ("lgsco_decision", r.decision),
-                    ("lgsco_payment", r.payment_pence),
-                ):
-                    if value is not None:
+                for column in ("lgsco_decision", "lgsco_payment"):
+                    if column not in r.bad and _gives(r, column, cells):
                         self.error(
                             r.reference,
                             r.n,

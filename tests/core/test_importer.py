@@ -1216,6 +1216,36 @@ RULES: list[tuple[str, list[dict[str, str]], dict[tuple[int, str], str]]] = [
         {(2, "stage"): "has no stages", (2, "stage_started"): "has no stages"},
     ),
     (
+        "compliment with suspended days",
+        [
+            row(
+                kind="compliment",
+                stage="",
+                stage_started="",
+                stage_closed="",
+                outcome="",
+                natures="",
+                suspended_working_days="2",
+            )
+        ],
+        {(2, "suspended_working_days"): "has no stages"},
+    ),
+    (
+        "comment with a payment",
+        [
+            row(
+                kind="comment",
+                stage="",
+                stage_started="",
+                stage_closed="",
+                outcome="",
+                natures="",
+                lgsco_payment="5.00",
+            )
+        ],
+        {(2, "lgsco_payment"): "has no stages"},
+    ),
+    (
         "comment with natures",
         [row(kind="comment", stage="", stage_started="", stage_closed="", outcome="")],
         {(2, "natures"): "has no stages or complaint points"},
@@ -1457,6 +1487,27 @@ def test_a_good_rule_file_is_good(tmp_path: Path, database: Database) -> None:
     result = do_import(database, write_csv(tmp_path / "good.csv", rows))
     assert result.ok, [str(e) for e in result.errors]
     assert result.lgsco_payments_pence == 125_050
+
+
+@pytest.mark.parametrize("write", [write_csv, write_xlsx], ids=["csv", "xlsx"])
+def test_a_file_that_fills_the_number_columns_on_every_row_imports(
+    tmp_path: Path, database: Database, write: Callable[..., Path]
+) -> None:
+    """0 suspended working days is the column's default and a payment of 0.00 is none:
+    a file that writes them on every row, compliments and council stages included, is
+    imported as if those cells were empty."""
+    no_stage = {"stage": "", "stage_started": "", "stage_closed": "", "outcome": ""}
+    zeros = {"suspended_working_days": "0", "lgsco_payment": "0.00"}
+    rows = [
+        row(zeros),
+        row(zeros, reference="T-2", kind="compliment", natures="", **no_stage),
+        row(zeros, reference="T-3", kind="comment", natures="", **no_stage),
+        _lgsco(**zeros),
+    ]
+    suffix = "csv" if write is write_csv else "xlsx"
+    result = do_import(database, write(tmp_path / f"zeros.{suffix}", rows))
+    assert result.ok, [str(e) for e in result.errors]
+    assert (result.cases, result.stages, result.lgsco_payments_pence) == (3, 2, 0)
 
 
 def test_header_problems_are_reported_at_row_1(tmp_path: Path, database: Database) -> None:
