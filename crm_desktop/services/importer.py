@@ -1011,7 +1011,7 @@ class ImportResult:
 
 
 def _choices(enum_values: Iterable[str]) -> str:
-    values = list(enum_values)
+    values = list(dict.fromkeys(enum_values))
     return ", ".join(values[:-1]) + " or " + values[-1] if len(values) > 1 else values[0]
 
 
@@ -1019,7 +1019,11 @@ def _choices(enum_values: Iterable[str]) -> str:
 _NOT_ESCALATED = frozenset({Outcome.WITHDRAWN, Outcome.DISCONTINUED})
 _KINDS = {normalised(k.value): k for k in Kind}
 _PROCEDURES = {normalised(p.value): p for p in Procedure}
-_STAGES = {normalised(s.value): s for s in StageCode}
+_STAGES = {
+    **{normalised(s.value): s for s in StageCode},
+    # A stage number as a spreadsheet or a table of numbers writes it ("2.0").
+    **{f"{s.value}.0": s for s in StageCode if s.value.isdigit()},
+}
 _OUTCOMES = {normalised(o.value): o for o in Outcome}
 _DECISIONS = {normalised(d.value): d for d in LgscoDecision}
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
@@ -1040,9 +1044,19 @@ def _as_date(value: Cell) -> dt.date | None:
     return _text_date(value.strip())
 
 
+# A date written with the time midnight, as a spreadsheet's date cell is ("2024-03-14
+# 00:00:00"): the date.
+_MIDNIGHT = (" 00:00:00", "T00:00:00", " 00:00")
+
+
 @functools.lru_cache(maxsize=65536)
 def _text_date(text: str) -> dt.date | None:
-    """``YYYY-MM-DD`` or ``DD/MM/YYYY`` (a file repeats its dates: each is parsed once)."""
+    """``YYYY-MM-DD`` or ``DD/MM/YYYY``, alone or at midnight (a file repeats its dates:
+    each is parsed once)."""
+    for midnight in _MIDNIGHT:
+        if text.endswith(midnight) and len(text) == 10 + len(midnight):
+            text = text[:10]
+            break
     if len(text) == 10 and text[4] == "-" and text[7] == "-":
         try:
             return dt.date.fromisoformat(text)

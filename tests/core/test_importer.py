@@ -1510,6 +1510,31 @@ def test_a_file_that_fills_the_number_columns_on_every_row_imports(
     assert (result.cases, result.stages, result.lgsco_payments_pence) == (3, 2, 0)
 
 
+def test_stage_numbers_and_dates_as_a_table_of_numbers_writes_them(
+    tmp_path: Path, database: Database
+) -> None:
+    """A stage written 2.0 (a column of numbers with gaps, as pandas writes it) is Stage 2,
+    and a date at midnight ("2024-03-14 00:00:00", as a date cell becomes text) is that
+    date; another time of day is still refused, as is a stage 2.5."""
+    rows = [
+        row(stage="1.0", received="2024-03-01 00:00:00", stage_started="2024-03-01T00:00:00"),
+        row(stage="2.0", stage_started="2024-03-22", stage_closed="", outcome=""),
+    ]
+    result = do_import(database, write_csv(tmp_path / "numbers.csv", rows))
+    assert result.ok, [str(e) for e in result.errors]
+    with database.session() as session:
+        stages = session.execute(
+            sa.select(Stage.stage, Stage.requested_on).order_by(Stage.seq)
+        ).all()
+    assert [tuple(s) for s in stages] == [
+        (StageCode.STAGE_1, dt.date(2024, 3, 1)),
+        (StageCode.STAGE_2, dt.date(2024, 3, 22)),
+    ]
+    bad = [row(reference="T-2", stage="2.5", received="2024-03-01 09:30:00")]
+    result = do_import(database, write_csv(tmp_path / "bad.csv", bad))
+    assert errors_of(result) == {(2, "stage"), (2, "received")}
+
+
 def test_header_problems_are_reported_at_row_1(tmp_path: Path, database: Database) -> None:
     header = [c for c in COLUMNS if c not in ("service_area", "stage")] + ["colour", "Kind"]
     path = write_csv(tmp_path / "h.csv", [row(), row(reference="T-2")], header)
