@@ -323,6 +323,9 @@ class CandidateFacts:
     is_employee: bool = False
     home_service_area_id: int | None = None
     home_service_area_name: str | None = None
+    # The service area a service responder's staff account answers for (whatever the
+    # pool records as their home area).
+    answers_for_service_area_id: int | None = None
     left_employment_on: dt.date | None = None
     is_elected_member: bool = False
     is_partner_of_member_or_officer: bool = False
@@ -596,6 +599,13 @@ def _service(c: CandidateFacts, case: CaseFacts, today: dt.date) -> Iterable[Fin
             Eligibility.WARNING,
             f"The case has no service area recorded, so it cannot be checked that {c.name} "
             "is not from the service complained about. Record the service area first.",
+            RULE_IO_SERVICE,
+        )
+    elif c.answers_for_service_area_id == case.service_area_id:
+        yield Finding(
+            Eligibility.REFUSED,
+            f"{c.name} answers complaints for {area} as its service responder, so is from "
+            "the service complained about.",
             RULE_IO_SERVICE,
         )
     elif c.home_service_area_id is None:

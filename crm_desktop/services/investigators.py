@@ -646,6 +646,7 @@ def _candidate(
         on_staff=person.id in staff,
         home_service_area_id=home,
         home_service_area_name=areas.get(home) if home else None,
+        answers_for_service_area_id=staff.get(person.id),
         left_employment_on=person.left_employment_on,
         is_elected_member=person.is_elected_member,
         is_partner_of_member_or_officer=person.is_partner_of_member_or_officer,

@@ -420,7 +420,7 @@ def test_someone_with_a_staff_account_is_an_officer_whatever_the_pool_says(
 
 
 def test_a_service_responder_is_from_the_service_they_answer_for(database: Database) -> None:
-    case_id, _stage_id = quick_stage(database)  # corporate Stage 2, Contact Centre
+    case_id, stage_id = quick_stage(database)  # corporate Stage 2, Contact Centre
     responder = pool(database, "Kim Reply")  # no home area in the pool
 
     def account(session: Session) -> None:
@@ -438,8 +438,29 @@ def test_a_service_responder_is_from_the_service_they_answer_for(database: Datab
     write(database, account)
     with database.session() as session:
         verdict = inv.eligibility(session, responder, case_id, IO, DAY)
+    answers = (
+        "Kim Reply answers complaints for Contact Centre as its service responder, so is "
+        "from the service complained about."
+    )
     assert verdict.outcome == Eligibility.REFUSED
-    assert "Kim Reply works in Contact Centre, the service complained about." in verdict.reasons
+    assert answers in verdict.reasons
+
+    # The pool says they come from another service: the account they answer for still
+    # makes them one of the service complained about.
+    def elsewhere(session: Session) -> None:
+        person = session.get(Person, responder)
+        assert person is not None
+        person.home_service_area_id = session.scalar(
+            sa.select(ServiceArea.id).where(ServiceArea.name == "Technology")
+        )
+
+    write(database, elsewhere)
+    with database.session() as session:
+        verdict = inv.eligibility(session, responder, case_id, IO, DAY)
+    assert verdict.outcome == Eligibility.REFUSED
+    assert answers in verdict.reasons
+    with pytest.raises(ValidationError, match="answers complaints for Contact Centre"):
+        write(database, lambda s: inv.offer(s, stage_id, responder, IO, OFFICER, DAY))
 
 
 def test_someone_holding_another_role_on_the_complaint_is_refused(database: Database) -> None:
