@@ -42,9 +42,11 @@ from crm_desktop.db.models import (
 )
 from crm_desktop.db.scratch import scratch_postgres_database
 from crm_desktop.domain.calendar import england_and_wales_calendar
+from crm_desktop.domain.eligibility import INDEPENDENT_ROLES, former_employee_clear_on
 from crm_desktop.domain.enums import (
     STAGES_BY_PROCEDURE,
     AssignmentRole,
+    AssignmentStatus,
     Kind,
     LgscoDecision,
     Outcome,
@@ -147,13 +149,13 @@ FINGERPRINT: dict[str, tuple[int, str]] = {
     "stage_suspension": (19, "ad4ba41b9c159474"),
     "stage_extension": (210, "dfd3a09444403564"),
     "due_date_change": (1320, "a1b0fb881d919b0f"),
-    "assignment": (133, "1ab46906212cb29a"),
+    "assignment": (136, "ed9082c4cb74b723"),
     "lgsco_detail": (50, "cec199630d1c52dc"),
-    "lgsco_remedy": (11, "f7064525dd9b9a1d"),
-    "lgsco_payment": (4, "fbb798a3e85fb372"),
-    "action_item": (131, "132adf03dbdb4d99"),
+    "lgsco_remedy": (10, "764fc1e0c591a1ed"),
+    "lgsco_payment": (3, "7c28fd186d0c6817"),
+    "action_item": (134, "56257d642c290eda"),
     "reference_counter": (18, "9b4608bd8599a128"),
-    "audit_event (demo)": (1, "3e9247f4d420778b"),
+    "audit_event (demo)": (1, "3b1f06d543d4352b"),
 }
 
 
@@ -497,6 +499,24 @@ def test_investigators_ombudsman_and_learning(demo: tuple[Database, DemoSummary]
             if role in (AssignmentRole.INDEPENDENT_PERSON, AssignmentRole.PANEL_MEMBER):
                 assert not person.is_employee and not person.is_elected_member
                 assert not person.is_partner_of_member_or_officer
+        # Nobody is appointed an Independent Person or to a panel while employed, or
+        # within three years of leaving (para. 51), judged on the day they were offered
+        # it; the rules refuse that, so no appointment records a manager overriding them.
+        independent = s.execute(
+            sa.select(Assignment.offered_on, Person.left_employment_on, Assignment.role).where(
+                Assignment.person_id == Person.id,
+                Assignment.status != AssignmentStatus.DECLINED,
+                Assignment.role.in_(INDEPENDENT_ROLES),
+            )
+        ).all()
+        assert any(left is not None for _, left, _ in independent)
+        for offered, left, role in independent:
+            assert left is None or former_employee_clear_on(left) <= offered, (role, offered)
+        assert not s.scalar(
+            sa.select(sa.func.count()).where(
+                Assignment.role.in_(INDEPENDENT_ROLES), Assignment.override_reason.is_not(None)
+            )
+        )
         assert roles[("children", StageCode.STAGE_2)][AssignmentRole.INDEPENDENT_PERSON]
         assert roles[("children", StageCode.STAGE_3)][AssignmentRole.PANEL_MEMBER]
         assert roles[("adult", StageCode.MODERATE_HIGH)][AssignmentRole.INVESTIGATING_OFFICER]

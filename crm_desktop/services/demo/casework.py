@@ -120,7 +120,7 @@ def _assignments(
         area = cases.area_id[case]
         if code[pos] == c3:
             exclude = stage2_people.get(case, set())
-            eligible = [i for i in ip_pool if i.local not in exclude and not i.left_recently]
+            eligible = [i for i in ip_pool if i.local not in exclude and i.independent_on(offered)]
             eligible = [i for i in eligible if i.available or not recent]
             members = py.sample(eligible, min(3, len(eligible)))
             roles = [AssignmentRole.PANEL_CHAIR] + [AssignmentRole.PANEL_MEMBER] * 2
@@ -166,11 +166,9 @@ def _assignments(
                 report_due, report_on, closed != NONE, hours=data.IO_HOURS)  # fmt: skip
         chosen = {io.local}
         if proc[pos] == children and code[pos] == c2:
-            ip_choices = [
-                i
-                for i in ip_pool
-                if i is not io and (not i.left_recently or py.random() < data.FORMER_EMPLOYEE_IP)
-            ]
+            # Judged on the day offered and on the day the investigation starts, if earlier.
+            judged = offered if started == NONE else min(offered, date(started))
+            ip_choices = [i for i in ip_pool if i is not io and i.independent_on(judged)]
             ip_choices = [i for i in ip_choices if i.available or not recent]
             if ip_choices:
                 ip = py.choice(ip_choices)
@@ -212,11 +210,6 @@ def _assign(
     else:
         status = AssignmentStatus.OFFERED
         report_on = None
-    override = None
-    if person.left_recently and role is AssignmentRole.INDEPENDENT_PERSON and not declined:
-        override = (
-            "Left the council over a year ago from an unrelated service; no conflict of interest"
-        )
     worked = status is AssignmentStatus.REPORT_RECEIVED
     spent = py.randrange(hours[0], hours[1] + 1) if worked else None
     rows["stage"].append(pos)
@@ -228,8 +221,8 @@ def _assign(
     rows["report_due_on"].append(report_due)
     rows["report_received_on"].append(report_on)
     rows["end_reason"].append("Not available in the timescale" if declined else None)
-    rows["override_reason"].append(override)
-    rows["overridden_by"].append("manager" if override else None)
+    rows["override_reason"].append(None)  # only the rules' warnings are overridden
+    rows["overridden_by"].append(None)
     rows["hours"].append(float(spent) if spent is not None else None)
     rows["fee_pence"].append(
         spent * person.hourly_pence if spent is not None and person.hourly_pence else None

@@ -722,7 +722,6 @@ ANSWER_DAYS: Final = (1, 4)  # ... and from the offer to the answer
 RECENTLY_OFFERED_DAYS: Final = 45  # offers this recent skip unavailable people
 EMPLOYEE_IO_WEIGHT: Final = 0.6  # an employee is chosen as IO less often than an external
 IO_DECLINES: Final = 0.06
-FORMER_EMPLOYEE_IP: Final = 0.3  # a recent leaver is considered as IP (with an override)
 REPORT_BEFORE_RESPONSE_DAYS: Final = (1, 9)
 REPORT_IN_ON_OPEN_STAGE: Final = 0.2
 IO_HOURS: Final = (12, 45)

@@ -4,11 +4,13 @@ and staff named in compliments."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 import numpy as np
 
+from crm_desktop.domain.eligibility import former_employee_clear_on
 from crm_desktop.services.demo import data
 from crm_desktop.services.demo.cases import Cases
 from crm_desktop.services.demo.draws import (
@@ -54,11 +56,17 @@ class Investigator:
     local: int  # index into the person rows
     employee: bool
     home_area_id: int | None
-    left_recently: bool
+    left_on: dt.date | None  # a former employee's leaving date
     elected: bool
     partner: bool
     available: bool
     hourly_pence: int | None
+
+    def independent_on(self, day: dt.date) -> bool:
+        """Whether, as far as their employment goes, they may be an Independent Person or
+        sit on a review panel on ``day``: not an employee then, nor one who left less than
+        three years before (para. 51; the rules in :mod:`crm_desktop.domain.eligibility`)."""
+        return self.left_on is None or former_employee_clear_on(self.left_on) <= day
 
 
 @dataclass
@@ -297,13 +305,13 @@ class _Maker:
             employee = j < data.POOL_EMPLOYEES
             home = py.choice(complaint_areas) if employee and complaint_areas else None
             hourly = None if employee else py.randrange(*data.HOURLY_FEE_PENCE)
-            investigator = Investigator(local, employee, home, False, False, False, True, hourly)
+            investigator = Investigator(local, employee, home, None, False, False, True, hourly)
             notes = "Council employee: Investigating Officer only" if employee else None
             special = j - data.POOL_EMPLOYEES - data.POOL_EXTERNALS
-            if special == 0:  # left the council recently: IP needs a manager's override
-                investigator.left_recently = True
+            if special == 0:  # left the council recently: not an IP for three years
+                investigator.left_on = date(end - 400)
                 investigator.home_area_id = py.choice(complaint_areas) if complaint_areas else None
-                p["left_employment_on"][local] = date(end - 400)
+                p["left_employment_on"][local] = investigator.left_on
                 notes = "Former employee (left less than 3 years ago)"
             elif special == 1:  # partner of an officer: may be an IO, never an IP
                 investigator.partner = True
@@ -320,8 +328,9 @@ class _Maker:
                 p["available"][local] = False
                 p["unavailable_until"][local] = date(end + 45)
                 notes = "On leave for six weeks or so"
-            elif special == 4:  # left long ago: no longer a concern
-                p["left_employment_on"][local] = date(end - 5 * 365)
+            elif special == 4:  # left long ago: an IP once three years have passed
+                investigator.left_on = date(end - 5 * 365)
+                p["left_employment_on"][local] = investigator.left_on
                 notes = "Former employee (left over 3 years ago)"
             p["is_employee"][local] = employee
             p["home_service_area_id"][local] = investigator.home_area_id
