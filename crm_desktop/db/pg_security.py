@@ -291,7 +291,7 @@ OWN_NAME_AND_ROLE = (
     "WHERE u.db_role = session_user AND u.active) AND crm_may_open_case(case_id)"
 )
 
-RULES: Mapping[str, Rules] = {
+RULES: dict[str, Rules] = {
     # -- reference data and settings
     "alembic_version": Rules(select=EVERYONE),
     "role": Rules(select=EVERYONE),
@@ -456,16 +456,7 @@ RULES: Mapping[str, Rules] = {
             ),
         ),
     ),
-    # -- logs
-    "audit_event": Rules(
-        select=(OFFICER, RESPONDER),
-        policies=(
-            # Events about user accounts (which once held password hashes): managers.
-            Policy(OFFICER, "SELECT", "entity <> 'app_user'", None),
-            Policy(RESPONDER, "SELECT", "case_id IN (SELECT crm_area_cases())", None),
-            Policy(MANAGER, "SELECT", "true", None),
-        ),
-    ),
+    # -- logs (the audit trail's rules follow the others': see _trail_rules)
     "case_access": Rules(
         select=(MANAGER,),
         insert=EVERYONE,
@@ -484,6 +475,41 @@ RULES: Mapping[str, Rules] = {
     "subject_access_request": Rules(select=(MANAGER,), insert=(MANAGER,)),
     "redaction_log": Rules(select=(MANAGER,), insert=(MANAGER,)),
 }
+
+
+def _not_read_by(group: str) -> list[str]:
+    """The tables ``group`` may not read (by its own grants: managers and administrators
+    also have officers')."""
+    return sorted(t for t, rules in RULES.items() if group not in rules.select)
+
+
+def _trail_rules() -> Rules:
+    """The audit trail: read by officers, and by service responders for their own area's
+    cases; neither reads the events of a table they may not read themselves (a subject
+    access request, equality answers, the access log...), nor officers the events about
+    user accounts (which once held password hashes). Managers read it all."""
+
+    def other_than(entities: Iterable[str]) -> str:
+        return "entity NOT IN (" + ", ".join(_literal(e) for e in sorted(entities)) + ")"
+
+    return Rules(
+        select=(OFFICER, RESPONDER),
+        policies=(
+            Policy(OFFICER, "SELECT", other_than({"app_user", *_not_read_by(OFFICER)}), None),
+            Policy(
+                RESPONDER,
+                "SELECT",
+                "case_id IN (SELECT crm_area_cases()) AND "
+                + other_than({"app_user", *_not_read_by(RESPONDER)}),
+                None,
+            ),
+            Policy(MANAGER, "SELECT", "true", None),
+        ),
+    )
+
+
+RULES["audit_event"] = _trail_rules()
+
 # Managers' own extra columns on a case (legal hold, anonymisation) are in officers'
 # ALL; they are taken out of officers' grant here.
 MANAGER_ONLY_COLUMNS: Mapping[str, frozenset[str]] = {
@@ -543,7 +569,16 @@ def _functions(prefix: str, database: str) -> list[str]:
     secrets = "ARRAY[" + ", ".join(_literal(k) for k in sorted(audit.SECRET_SETTINGS)) + "]"
     kept = "ARRAY[" + ", ".join(_literal(k) for k in sorted(audit.KEPT_WHEN_WITHHELD)) + "]"
     definer = "SECURITY DEFINER SET search_path = public, pg_temp"
-    from crm_desktop.domain.appointments import HOURS_PER_DAY
+    from crm_desktop.domain.appointments import (
+        HOURS_PER_DAY,
+        MAX_HOURS,
+        Step,
+        statuses_allowing,
+    )
+
+    progress_statuses = ", ".join(
+        _literal(s.value) for s in sorted(statuses_allowing(Step.RECORD_PROGRESS))
+    )
 
     transitions = " OR ".join(
         f"(OLD.status = {_literal(a.value)} AND NEW.status = {_literal(b.value)})"
@@ -1105,7 +1140,7 @@ def _functions(prefix: str, database: str) -> list[str]:
         CREATE OR REPLACE FUNCTION crm_assignment_guard() RETURNS trigger
         LANGUAGE plpgsql {definer} SET extra_float_digits = 1 AS $fn$
         DECLARE
-            hourly integer; daily integer; fee bigint;
+            hourly integer; daily integer; fee bigint; added text; answered boolean;
         BEGIN
             IF crm_is_owner() OR pg_has_role(session_user, {_literal(groups[OFFICER])},
                                              'MEMBER') THEN
@@ -1141,6 +1176,57 @@ def _functions(prefix: str, database: str) -> list[str]:
                     RAISE EXCEPTION 'A fee is worked out from the hours and the agreed rates; '
                         'an investigator cannot set it.' USING ERRCODE = '42501';
                 END IF;
+                -- As the program records them: on an appointment being worked on (or
+                -- worked on until replaced), from 0 to a believable number.
+                IF OLD.status NOT IN ({progress_statuses})
+                   OR NEW.status NOT IN ({progress_statuses}) THEN
+                    RAISE EXCEPTION 'Hours are recorded on an accepted appointment.'
+                        USING ERRCODE = '42501';
+                END IF;
+                IF NEW.hours < 0 OR NEW.hours > {MAX_HOURS} THEN
+                    RAISE EXCEPTION 'The hours worked are from 0 to {MAX_HOURS:,}.'
+                        USING ERRCODE = '42501';
+                END IF;
+            END IF;
+            -- The day an offer was answered, and why it was declined, are written when
+            -- it is answered; the report's day when it is recorded: none before the
+            -- offer, nor after today.
+            answered := OLD.status = 'offered' AND NEW.status IN ('accepted', 'declined');
+            IF NEW.responded_on IS DISTINCT FROM OLD.responded_on AND NOT (
+                    answered AND NEW.responded_on BETWEEN OLD.offered_on AND current_date + 1)
+               OR NEW.end_reason IS DISTINCT FROM OLD.end_reason AND NOT (
+                    answered AND NEW.status = 'declined'
+                    AND btrim(coalesce(NEW.end_reason, '')) <> '') THEN
+                RAISE EXCEPTION 'An offer''s answer is recorded once, when it is given.'
+                    USING ERRCODE = '42501';
+            END IF;
+            IF NEW.report_received_on IS DISTINCT FROM OLD.report_received_on AND NOT (
+                    OLD.status = 'accepted' AND NEW.status = 'report received'
+                    AND NEW.report_received_on BETWEEN coalesce(OLD.responded_on,
+                        OLD.offered_on) AND current_date + 1) THEN
+                RAISE EXCEPTION 'A report''s date is recorded once, when it is received, '
+                    'not before the appointment was accepted nor after today.'
+                    USING ERRCODE = '42501';
+            END IF;
+            -- Progress notes are added, never changed, each under its writer's own name
+            -- ("7 Dec 2026 (j.smith): ..."), as the program writes them.
+            IF NEW.progress_note IS DISTINCT FROM OLD.progress_note THEN
+                added := CASE
+                    WHEN OLD.progress_note IS NULL THEN NEW.progress_note
+                    WHEN starts_with(NEW.progress_note, OLD.progress_note || E'\\n')
+                        THEN substr(NEW.progress_note, length(OLD.progress_note) + 2)
+                    END;
+                IF added IS NULL
+                   OR added !~ '^[0-9]{{1,2}} [A-Z][a-z]{{2}} [0-9]{{4}} \\('
+                   OR NOT starts_with(substr(added, strpos(added, '(') + 1),
+                                      crm_actor() || '): ') THEN
+                    RAISE EXCEPTION 'A progress note is added under its writer''s own name; '
+                        'the notes before it are kept as they are.' USING ERRCODE = '42501';
+                END IF;
+            END IF;
+            IF NEW.updated_by IS DISTINCT FROM crm_actor() THEN
+                RAISE EXCEPTION 'A change is recorded in the name of the one who makes it.'
+                    USING ERRCODE = '42501';
             END IF;
             RETURN NEW;
         END

@@ -23,10 +23,21 @@ from enum import StrEnum
 
 from crm_desktop.domain.enums import AssignmentStatus
 
-__all__ = ["LIFECYCLE", "Step", "allowed_steps", "next_status"]
+__all__ = [
+    "HOURS_PER_DAY",
+    "LIFECYCLE",
+    "MAX_HOURS",
+    "Step",
+    "allowed_steps",
+    "next_status",
+    "statuses_allowing",
+]
 
 HOURS_PER_DAY = Decimal(7)
 """A day of an investigator's time, for fees charged by the day."""
+
+MAX_HOURS = 10_000
+"""More hours than this on one appointment are not believable (a typing slip)."""
 
 
 class Step(StrEnum):
@@ -64,3 +75,8 @@ def allowed_steps(status: AssignmentStatus) -> Mapping[Step, AssignmentStatus]:
 def next_status(status: AssignmentStatus, step: Step) -> AssignmentStatus | None:
     """The status ``step`` leads to from ``status``; None when the table does not allow it."""
     return allowed_steps(status).get(step)
+
+
+def statuses_allowing(step: Step) -> frozenset[AssignmentStatus]:
+    """The statuses in which ``step`` is allowed."""
+    return frozenset(status for status, steps in LIFECYCLE.items() if step in steps)

@@ -68,7 +68,13 @@ from crm_desktop.db.models import (
 )
 from crm_desktop.domain import eligibility as rules
 from crm_desktop.domain.access import Actor
-from crm_desktop.domain.appointments import HOURS_PER_DAY, LIFECYCLE, Step, next_status
+from crm_desktop.domain.appointments import (
+    HOURS_PER_DAY,
+    LIFECYCLE,
+    MAX_HOURS,
+    Step,
+    next_status,
+)
 from crm_desktop.domain.eligibility import (
     HELD_STATUSES,
     PANEL_ROLES,
@@ -1329,7 +1335,7 @@ def record_progress(
             raise ValidationError("Enter the hours as a number.", "hours")
         if hours < 0:
             raise ValidationError("The hours worked cannot be less than 0.", "hours")
-        if hours > 10_000:
+        if hours > MAX_HOURS:
             raise ValidationError(f"{hours:g} hours is not believable: check it.", "hours")
     person = _person(session, row.person_id)
     if text is not None:

@@ -8,6 +8,7 @@ reference numbers with no case, and linking its rows to another case's.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 
@@ -18,6 +19,7 @@ from crm_desktop.db.base import Base
 from crm_desktop.db.database import open_database
 from crm_desktop.db.scratch import scratch_postgres_database
 from crm_desktop.domain.enums import UserRole
+from crm_desktop.domain.formatting import format_date
 from tests.conftest import require_postgres
 from tests.core.test_row_level_security import (
     World,
@@ -440,3 +442,96 @@ def test_a_row_stays_with_its_case_and_a_managers_decisions_stay_theirs(world: W
         responder.dispose()
         with world.db.engine.begin() as connection:
             connection.exec_driver_sql(f"DELETE FROM stage_extension WHERE id = {approved}")
+
+
+def test_an_investigator_changes_their_appointment_only_as_the_program_does(
+    world: World,
+) -> None:
+    """Hours on an appointment being worked on, from 0 to 10,000 (the fee follows them);
+    an offer answered once, a report's day recorded once, neither before the offer nor
+    after today; progress notes added under their own name, the earlier ones kept; each
+    change in their own name. Tried on their own accepted appointment and their declined
+    offer, each refused, and nothing changed."""
+    me = world.usernames[UserRole.INVESTIGATOR]
+    mine, declined = world.my_assignment, world.declined
+    today = dt.date.today()
+    line = f"{format_date(today)} ({me}): "
+    investigator = engine_for(world, UserRole.INVESTIGATOR)
+    try:
+        before = fingerprint(world.db)
+        for statement, values in (
+            # A believable fee for unbelievable hours, a negative one.
+            ("hours = 390000, fee_pence = 1950000000", {}),
+            ("hours = -100, fee_pence = -500000", {}),
+            # Dates the program never writes.
+            ("report_received_on = '1990-01-01'", {}),
+            ("status = 'report received', report_received_on = '2099-01-01'", {}),
+            ("responded_on = '1970-01-01'", {}),
+            ("end_reason = 'Withdrawn by manager'", {}),
+            # The notes: rewritten, or added in someone else's name.
+            ("progress_note = :note", {"note": f"{line}Nothing to see"}),
+            (
+                "progress_note = progress_note || :note",
+                {"note": f"\n{format_date(today)} (manager1): fee uplift of 50% approved"},
+            ),
+            ("progress_note = progress_note || :note", {"note": "\nfee uplift approved"}),
+        ):
+            refused(
+                investigator,
+                f"UPDATE assignment SET {statement}, updated_by = :me WHERE id = :a",
+                {**values, "me": me, "a": mine},
+            )
+        # In someone else's name.
+        refused(
+            investigator,
+            "UPDATE assignment SET progress_note = progress_note || :note, updated_by = "
+            "'manager1' WHERE id = :a",
+            {"note": f"\n{line}Interviewed the manager", "a": mine},
+        )
+        # Hours, or a changed answer, on an offer they declined.
+        for statement in (
+            "hours = 40, fee_pence = 200000",
+            f"end_reason = 'Not available', responded_on = '{today.isoformat()}'",
+        ):
+            refused(
+                investigator,
+                f"UPDATE assignment SET {statement}, updated_by = :me WHERE id = :a",
+                {"me": me, "a": declined},
+            )
+        assert fingerprint(world.db) == before
+    finally:
+        investigator.dispose()
+
+
+def test_the_trail_shows_no_events_of_a_table_the_login_may_not_read(world: World) -> None:
+    """Who asked for a subject access export, and its reference, are the managers'
+    (an officer cannot read the requests themselves): not read through the trail by an
+    officer's or a service responder's login either."""
+    from crm_desktop.db.audit import record_events
+
+    def exported(session: sa.orm.Session) -> None:
+        # As a subject access export records itself (privacy.subject_access).
+        record_events(
+            session,
+            [
+                {
+                    "action": "export",
+                    "entity": "subject_access_request",
+                    "entity_id": "1",
+                    "after": json.dumps({"request_reference": "SAR-2026-7 solicitor's letter"}),
+                }
+            ],
+        )
+
+    world.db.write(exported, actor="manager1")
+    query = "SELECT count(*) FROM audit_event WHERE entity = 'subject_access_request'"
+    with world.db.engine.connect() as connection:
+        assert connection.exec_driver_sql(query).scalar_one() >= 1
+    for role in (UserRole.OFFICER, UserRole.SERVICE_RESPONDER, UserRole.MANAGER):
+        engine = engine_for(world, role)
+        try:
+            with engine.connect() as connection:
+                seen = connection.exec_driver_sql(query).scalar_one()
+            assert (seen >= 1) == (role == UserRole.MANAGER), role
+        finally:
+            engine.dispose()

@@ -40,6 +40,7 @@ from crm_desktop.domain.enums import (
     CorrespondenceDirection,
     UserRole,
 )
+from crm_desktop.domain.formatting import format_date
 from crm_desktop.errors import ValidationError
 from crm_desktop.services.db_roles import grant_login
 from crm_desktop.services.users import add_user, set_active
@@ -419,12 +420,21 @@ def test_the_update_without_where_walks_nowhere(world: World) -> None:
 
 def test_an_investigator_may_do_their_own_work_and_no_more(world: World) -> None:
     engine = engine_for(world, UserRole.INVESTIGATOR)
+    me = world.usernames[UserRole.INVESTIGATOR]
     try:
         with engine.begin() as connection:
-            # Their hours: the fee is the hours at their own rate, and nothing else.
-            connection.exec_driver_sql(
-                "UPDATE assignment SET hours = 3.5, fee_pence = 17500, "
-                f"progress_note = 'Interviewed the manager' WHERE id = {world.my_assignment}"
+            # Their hours: the fee is the hours at their own rate, and nothing else; a
+            # note added under their own name, as the program adds it.
+            connection.execute(
+                sa.text(
+                    "UPDATE assignment SET hours = 3.5, fee_pence = 17500, updated_by = :me, "
+                    "progress_note = progress_note || :line WHERE id = :a"
+                ),
+                {
+                    "me": me,
+                    "line": f"\n{format_date(dt.date.today())} ({me}): Interviewed the manager",
+                    "a": world.my_assignment,
+                },
             )
         with world.db.engine.connect() as connection:
             hours, fee = connection.exec_driver_sql(
