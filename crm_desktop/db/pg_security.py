@@ -477,10 +477,15 @@ RULES: dict[str, Rules] = {
 }
 
 
+# The program's own notes in the trail about a table's records, under another name.
+NOTES_ABOUT: Mapping[str, tuple[str, ...]] = {"retention_event": ("retention",)}
+
+
 def _not_read_by(group: str) -> list[str]:
     """The tables ``group`` may not read (by its own grants: managers and administrators
-    also have officers')."""
-    return sorted(t for t, rules in RULES.items() if group not in rules.select)
+    also have officers'), and the names the program's notes about them go under."""
+    tables = [t for t, rules in RULES.items() if group not in rules.select]
+    return sorted({*tables, *(n for t in tables for n in NOTES_ABOUT.get(t, ()))})
 
 
 def _trail_rules() -> Rules:
@@ -572,10 +577,13 @@ def _functions(prefix: str, database: str) -> list[str]:
     from crm_desktop.domain.appointments import (
         HOURS_PER_DAY,
         MAX_HOURS,
+        NOTE_HEADER,
         Step,
         statuses_allowing,
     )
 
+    # The start of a progress note as the program writes it: "7 Dec 2026 (".
+    header = _literal(NOTE_HEADER.pattern)
     progress_statuses = ", ".join(
         _literal(s.value) for s in sorted(statuses_allowing(Step.RECORD_PROGRESS))
     )
@@ -1140,7 +1148,8 @@ def _functions(prefix: str, database: str) -> list[str]:
         CREATE OR REPLACE FUNCTION crm_assignment_guard() RETURNS trigger
         LANGUAGE plpgsql {definer} SET extra_float_digits = 1 AS $fn$
         DECLARE
-            hourly integer; daily integer; fee bigint; added text; answered boolean;
+            hourly integer; daily integer; fee bigint; added text;
+            answered boolean; reported boolean;
         BEGIN
             IF crm_is_owner() OR pg_has_role(session_user, {_literal(groups[OFFICER])},
                                              'MEMBER') THEN
@@ -1183,43 +1192,51 @@ def _functions(prefix: str, database: str) -> list[str]:
                     RAISE EXCEPTION 'Hours are recorded on an accepted appointment.'
                         USING ERRCODE = '42501';
                 END IF;
-                IF NEW.hours < 0 OR NEW.hours > {MAX_HOURS} THEN
+                IF NEW.hours IS NULL OR NEW.hours < 0 OR NEW.hours > {MAX_HOURS} THEN
                     RAISE EXCEPTION 'The hours worked are from 0 to {MAX_HOURS:,}.'
                         USING ERRCODE = '42501';
                 END IF;
             END IF;
             -- The day an offer was answered, and why it was declined, are written when
-            -- it is answered; the report's day when it is recorded: none before the
-            -- offer, nor after today.
+            -- it is answered and only then; the report's day likewise when the report
+            -- is recorded: none before the offer, nor after today (a day's grace for a
+            -- computer whose clock is in another time zone).
             answered := OLD.status = 'offered' AND NEW.status IN ('accepted', 'declined');
-            IF NEW.responded_on IS DISTINCT FROM OLD.responded_on AND NOT (
-                    answered AND NEW.responded_on BETWEEN OLD.offered_on AND current_date + 1)
-               OR NEW.end_reason IS DISTINCT FROM OLD.end_reason AND NOT (
-                    answered AND NEW.status = 'declined'
-                    AND btrim(coalesce(NEW.end_reason, '')) <> '') THEN
-                RAISE EXCEPTION 'An offer''s answer is recorded once, when it is given.'
-                    USING ERRCODE = '42501';
+            reported := OLD.status = 'accepted' AND NEW.status = 'report received';
+            IF (CASE WHEN answered
+                    THEN NEW.responded_on IS NULL
+                         OR NEW.responded_on NOT BETWEEN OLD.offered_on AND current_date + 1
+                    ELSE NEW.responded_on IS DISTINCT FROM OLD.responded_on END)
+               OR (CASE WHEN answered AND NEW.status = 'declined'
+                    THEN btrim(coalesce(NEW.end_reason, '')) = ''
+                    ELSE NEW.end_reason IS DISTINCT FROM OLD.end_reason END) THEN
+                RAISE EXCEPTION 'An offer is answered once, on a day from the offer to today, '
+                    'with the reason when it is declined.' USING ERRCODE = '42501';
             END IF;
-            IF NEW.report_received_on IS DISTINCT FROM OLD.report_received_on AND NOT (
-                    OLD.status = 'accepted' AND NEW.status = 'report received'
-                    AND NEW.report_received_on BETWEEN coalesce(OLD.responded_on,
-                        OLD.offered_on) AND current_date + 1) THEN
-                RAISE EXCEPTION 'A report''s date is recorded once, when it is received, '
-                    'not before the appointment was accepted nor after today.'
+            IF (CASE WHEN reported
+                    THEN NEW.report_received_on IS NULL
+                         OR NEW.report_received_on NOT BETWEEN
+                            coalesce(OLD.responded_on, OLD.offered_on) AND current_date + 1
+                    ELSE NEW.report_received_on IS DISTINCT FROM OLD.report_received_on END)
+               THEN
+                RAISE EXCEPTION 'A report''s day is recorded once, when it is received, '
+                    'from the day the appointment was accepted to today.'
                     USING ERRCODE = '42501';
             END IF;
             -- Progress notes are added, never changed, each under its writer's own name
-            -- ("7 Dec 2026 (j.smith): ..."), as the program writes them.
+            -- ("7 Dec 2026 (j.smith): ..."), as the program writes them; no line of an
+            -- added note starts as another person's note would.
             IF NEW.progress_note IS DISTINCT FROM OLD.progress_note THEN
                 added := CASE
-                    WHEN OLD.progress_note IS NULL THEN NEW.progress_note
+                    WHEN coalesce(OLD.progress_note, '') = '' THEN NEW.progress_note
                     WHEN starts_with(NEW.progress_note, OLD.progress_note || E'\\n')
                         THEN substr(NEW.progress_note, length(OLD.progress_note) + 2)
                     END;
-                IF added IS NULL
-                   OR added !~ '^[0-9]{{1,2}} [A-Z][a-z]{{2}} [0-9]{{4}} \\('
-                   OR NOT starts_with(substr(added, strpos(added, '(') + 1),
-                                      crm_actor() || '): ') THEN
+                IF added IS NULL OR added !~ {header} OR EXISTS (
+                        SELECT 1 FROM regexp_split_to_table(added, E'\\n') AS line
+                        WHERE line ~ {header}
+                          AND NOT starts_with(substr(line, strpos(line, '(') + 1),
+                                              crm_actor() || '): ')) THEN
                     RAISE EXCEPTION 'A progress note is added under its writer''s own name; '
                         'the notes before it are kept as they are.' USING ERRCODE = '42501';
                 END IF;

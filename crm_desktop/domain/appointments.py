@@ -17,6 +17,7 @@ services ask :func:`next_status` and refuse what the table does not have.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from enum import StrEnum
@@ -27,8 +28,10 @@ __all__ = [
     "HOURS_PER_DAY",
     "LIFECYCLE",
     "MAX_HOURS",
+    "NOTE_HEADER",
     "Step",
     "allowed_steps",
+    "names_another_writer",
     "next_status",
     "statuses_allowing",
 ]
@@ -38,6 +41,10 @@ HOURS_PER_DAY = Decimal(7)
 
 MAX_HOURS = 10_000
 """More hours than this on one appointment are not believable (a typing slip)."""
+
+NOTE_HEADER = re.compile(r"^[0-9]{1,2} [A-Z][a-z]{2} [0-9]{4} \(")
+"""How a progress note starts: the day and its writer, "7 Dec 2026 (j.smith): ..." (the
+pattern reads the same in Python and in PostgreSQL)."""
 
 
 class Step(StrEnum):
@@ -80,3 +87,12 @@ def next_status(status: AssignmentStatus, step: Step) -> AssignmentStatus | None
 def statuses_allowing(step: Step) -> frozenset[AssignmentStatus]:
     """The statuses in which ``step`` is allowed."""
     return frozenset(status for status, steps in LIFECYCLE.items() if step in steps)
+
+
+def names_another_writer(text: str, username: str) -> bool:
+    """Whether a line of ``text`` starts as a progress note by someone other than
+    ``username`` would ("7 Dec 2026 (manager1): ..."), so that it could pass for theirs."""
+    return any(
+        NOTE_HEADER.match(line) and not line[line.index("(") + 1 :].startswith(f"{username}): ")
+        for line in text.split("\n")
+    )

@@ -73,6 +73,7 @@ from crm_desktop.domain.appointments import (
     LIFECYCLE,
     MAX_HOURS,
     Step,
+    names_another_writer,
     next_status,
 )
 from crm_desktop.domain.eligibility import (
@@ -1337,6 +1338,12 @@ def record_progress(
             raise ValidationError("The hours worked cannot be less than 0.", "hours")
         if hours > MAX_HOURS:
             raise ValidationError(f"{hours:g} hours is not believable: check it.", "hours")
+    if text is not None and names_another_writer(text, actor.username):
+        raise ValidationError(
+            "A line of the note starts like a note written by someone else (a date and a "
+            "name in brackets). Reword that line.",
+            "note",
+        )
     person = _person(session, row.person_id)
     if text is not None:
         line = f"{format_date(today)} ({actor.username}): {text}"

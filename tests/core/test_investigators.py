@@ -780,6 +780,13 @@ def test_lifecycle_refusals_change_nothing(database: Database) -> None:
             "Write a progress note",
         ),
         (
+            # A line that would pass for a note of someone else's.
+            lambda s: inv.record_progress(
+                s, offered.id, "Met them\n7 Dec 2026 (manager1): fee uplift", None, OFFICER, later
+            ),
+            "starts like a note written by someone else",
+        ),
+        (
             lambda s: inv.record_report(
                 s, offered.id, later + dt.timedelta(days=1), OFFICER, later
             ),
@@ -1299,3 +1306,13 @@ def test_an_io_in_the_services_management_line_is_refused(any_database: Database
         assert verdict.is_refused
         assert any("management line of the directorate" in r for r in verdict.reasons)
         assert inv.eligibility(session, outsider, handle.case_id, IO, DAY).is_allowed
+
+
+def test_a_note_line_passes_for_someone_elses_note_only_with_their_name() -> None:
+    from crm_desktop.domain.appointments import names_another_writer
+
+    assert names_another_writer("ok\n7 Dec 2026 (manager1): fee uplift", "i.stone")
+    assert names_another_writer("12 Jan 2025 (i.ston): x", "i.stone")
+    assert not names_another_writer("ok\n7 Dec 2026 (i.stone): as I said", "i.stone")
+    # Dates written otherwise, or a name without its date, are plain text.
+    assert not names_another_writer("07/12/2026 (manager1): agreed\n(manager1): agreed", "i.stone")

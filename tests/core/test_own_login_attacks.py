@@ -475,6 +475,14 @@ def test_an_investigator_changes_their_appointment_only_as_the_program_does(
                 {"note": f"\n{format_date(today)} (manager1): fee uplift of 50% approved"},
             ),
             ("progress_note = progress_note || :note", {"note": "\nfee uplift approved"}),
+            # ... or on a later line of a note of their own.
+            (
+                "progress_note = progress_note || :note",
+                {"note": f"\n{line}ok\n{format_date(today)} (manager1): fee uplift approved"},
+            ),
+            # Hours wiped; an answer or a report with no day.
+            ("hours = NULL, fee_pence = NULL", {}),
+            ("status = 'report received'", {}),
         ):
             refused(
                 investigator,
@@ -499,14 +507,39 @@ def test_an_investigator_changes_their_appointment_only_as_the_program_does(
                 {"me": me, "a": declined},
             )
         assert fingerprint(world.db) == before
+        # An offer answered without its day, or declined without a reason.
+        with world.db.engine.begin() as connection:
+            offer = connection.exec_driver_sql(
+                "INSERT INTO assignment (stage_id, person_id, role, status, offered_on, "
+                "report_due_on, version, updated_at) SELECT stage_id, person_id, "
+                "'investigating officer', 'offered', offered_on, report_due_on, 1, now() "
+                f"FROM assignment WHERE id = {mine} RETURNING id"
+            ).scalar_one()
+        try:
+            before = fingerprint(world.db)
+            for statement in (
+                "status = 'accepted'",
+                f"status = 'declined', responded_on = '{today.isoformat()}'",
+                f"status = 'declined', responded_on = '{today.isoformat()}', end_reason = ' '",
+            ):
+                refused(
+                    investigator,
+                    f"UPDATE assignment SET {statement}, updated_by = :me WHERE id = :a",
+                    {"me": me, "a": offer},
+                )
+            assert fingerprint(world.db) == before
+        finally:
+            with world.db.engine.begin() as connection:
+                connection.exec_driver_sql(f"DELETE FROM assignment WHERE id = {offer}")
     finally:
         investigator.dispose()
 
 
 def test_the_trail_shows_no_events_of_a_table_the_login_may_not_read(world: World) -> None:
     """Who asked for a subject access export, and its reference, are the managers'
-    (an officer cannot read the requests themselves): not read through the trail by an
-    officer's or a service responder's login either."""
+    (an officer cannot read the requests themselves), as are the retention steps and
+    their reasons: not read through the trail by an officer's or a service responder's
+    login either."""
     from crm_desktop.db.audit import record_events
 
     def exported(session: sa.orm.Session) -> None:
@@ -519,19 +552,31 @@ def test_the_trail_shows_no_events_of_a_table_the_login_may_not_read(world: Worl
                     "entity": "subject_access_request",
                     "entity_id": "1",
                     "after": json.dumps({"request_reference": "SAR-2026-7 solicitor's letter"}),
-                }
+                },
+                # As a retention step records itself (privacy.retention), on a case the
+                # service responder's area holds.
+                {
+                    "action": "hold",
+                    "entity": "retention",
+                    "entity_id": "COR-1",
+                    "case_id": world.mine,
+                    "after": json.dumps({"reason": "Solicitor's letter of claim"}),
+                },
             ],
         )
 
     world.db.write(exported, actor="manager1")
-    query = "SELECT count(*) FROM audit_event WHERE entity = 'subject_access_request'"
+    query = (
+        "SELECT count(DISTINCT entity) FROM audit_event "
+        "WHERE entity IN ('subject_access_request', 'retention')"
+    )
     with world.db.engine.connect() as connection:
-        assert connection.exec_driver_sql(query).scalar_one() >= 1
+        assert connection.exec_driver_sql(query).scalar_one() == 2
     for role in (UserRole.OFFICER, UserRole.SERVICE_RESPONDER, UserRole.MANAGER):
         engine = engine_for(world, role)
         try:
             with engine.connect() as connection:
                 seen = connection.exec_driver_sql(query).scalar_one()
-            assert (seen >= 1) == (role == UserRole.MANAGER), role
+            assert seen == (2 if role == UserRole.MANAGER else 0), role
         finally:
             engine.dispose()

@@ -2,15 +2,17 @@
 and the trail's events about a table are read only by those who may read the table.
 
 - An investigator's login records hours only on an appointment being worked on, from 0
-  to 10,000 (a fee of £21 million for 390,000 hours, or a negative one, was accepted as
-  long as it was hours times their rate); answers an offer once, on a day from the
-  offer to today, with a reason when declining; records the report's day once, when the
-  report is received, from the day the appointment was accepted to today; adds progress
-  notes under their own name without changing the earlier ones (a note "fee uplift of
-  50% approved" under a manager's name was accepted); and records each change in their
-  own name.
+  to 10,000 (a fee of £19.5 million for 390,000 hours, or a negative one, was accepted
+  as long as it was hours times their rate, and hours could be wiped); answers an offer
+  once, on a day from the offer to today, with a reason when declining; records the
+  report's day once, when the report is received, from the day the appointment was
+  accepted to today (a day more is allowed for a clock in another time zone); adds
+  progress notes under their own name, no line of them starting as another person's
+  note would, without changing the earlier ones (a note "fee uplift of 50% approved"
+  under a manager's name was accepted); and records each change in their own name.
 - The audit trail's events about a table an officer may not read (subject access
-  requests, equality answers, the access log, retention events, redactions) are not
+  requests, equality answers, the access log, retention events and the program's notes
+  of them, redactions) are not
   shown to officers, and a service responder sees their area's cases' events only for
   the tables they may read: an officer's login read who asked for a subject access
   export, and its reference, from the trail.
