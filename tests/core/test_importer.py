@@ -96,6 +96,10 @@ BASE: dict[str, str] = {
 }
 
 
+# A compliment's or comment's row: no stage.
+NO_STAGE = {"stage": "", "stage_started": "", "stage_closed": "", "outcome": ""}
+
+
 # ----------------------------------------------------------------------------- helpers
 
 
@@ -1217,32 +1221,12 @@ RULES: list[tuple[str, list[dict[str, str]], dict[tuple[int, str], str]]] = [
     ),
     (
         "compliment with suspended days",
-        [
-            row(
-                kind="compliment",
-                stage="",
-                stage_started="",
-                stage_closed="",
-                outcome="",
-                natures="",
-                suspended_working_days="2",
-            )
-        ],
+        [row(NO_STAGE, kind="compliment", natures="", suspended_working_days="2")],
         {(2, "suspended_working_days"): "has no stages"},
     ),
     (
         "comment with a payment",
-        [
-            row(
-                kind="comment",
-                stage="",
-                stage_started="",
-                stage_closed="",
-                outcome="",
-                natures="",
-                lgsco_payment="5.00",
-            )
-        ],
+        [row(NO_STAGE, kind="comment", natures="", lgsco_payment="5.00")],
         {(2, "lgsco_payment"): "has no stages"},
     ),
     (
@@ -1496,12 +1480,11 @@ def test_a_file_that_fills_the_number_columns_on_every_row_imports(
     """0 suspended working days is the column's default and a payment of 0.00 is none:
     a file that writes them on every row, compliments and council stages included, is
     imported as if those cells were empty."""
-    no_stage = {"stage": "", "stage_started": "", "stage_closed": "", "outcome": ""}
     zeros = {"suspended_working_days": "0", "lgsco_payment": "0.00"}
     rows = [
         row(zeros),
-        row(zeros, reference="T-2", kind="compliment", natures="", **no_stage),
-        row(zeros, reference="T-3", kind="comment", natures="", **no_stage),
+        row(zeros, NO_STAGE, reference="T-2", kind="compliment", natures=""),
+        row(zeros, NO_STAGE, reference="T-3", kind="comment", natures=""),
         _lgsco(**zeros),
     ]
     suffix = "csv" if write is write_csv else "xlsx"
