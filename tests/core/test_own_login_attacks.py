@@ -457,6 +457,14 @@ def test_an_investigator_changes_their_appointment_only_as_the_program_does(
     today = dt.date.today()
     line = f"{format_date(today)} ({me}): "
     investigator = engine_for(world, UserRole.INVESTIGATOR)
+
+    def tried(assignment: int, changes: str, values: dict[str, object] | None = None) -> None:
+        refused(
+            investigator,
+            f"UPDATE assignment SET {changes}, updated_by = :me WHERE id = :a",
+            {**(values or {}), "me": me, "a": assignment},
+        )
+
     try:
         before = fingerprint(world.db)
         for statement, values in (
@@ -484,11 +492,7 @@ def test_an_investigator_changes_their_appointment_only_as_the_program_does(
             ("hours = NULL, fee_pence = NULL", {}),
             ("status = 'report received'", {}),
         ):
-            refused(
-                investigator,
-                f"UPDATE assignment SET {statement}, updated_by = :me WHERE id = :a",
-                {**values, "me": me, "a": mine},
-            )
+            tried(mine, statement, values)
         # In someone else's name.
         refused(
             investigator,
@@ -501,11 +505,7 @@ def test_an_investigator_changes_their_appointment_only_as_the_program_does(
             "hours = 40, fee_pence = 200000",
             f"end_reason = 'Not available', responded_on = '{today.isoformat()}'",
         ):
-            refused(
-                investigator,
-                f"UPDATE assignment SET {statement}, updated_by = :me WHERE id = :a",
-                {"me": me, "a": declined},
-            )
+            tried(declined, statement)
         assert fingerprint(world.db) == before
         # An offer answered without its day, or declined without a reason.
         with world.db.engine.begin() as connection:
@@ -522,11 +522,7 @@ def test_an_investigator_changes_their_appointment_only_as_the_program_does(
                 f"status = 'declined', responded_on = '{today.isoformat()}'",
                 f"status = 'declined', responded_on = '{today.isoformat()}', end_reason = ' '",
             ):
-                refused(
-                    investigator,
-                    f"UPDATE assignment SET {statement}, updated_by = :me WHERE id = :a",
-                    {"me": me, "a": offer},
-                )
+                tried(offer, statement)
             assert fingerprint(world.db) == before
         finally:
             with world.db.engine.begin() as connection:
