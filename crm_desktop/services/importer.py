@@ -2052,11 +2052,18 @@ class _Checker:
                 f"{start.isoformat()} is outside the years the calendar knows "
                 f"({cal.first_year} to {cal.last_year})"
             )
+        # The adult procedure's periods run from the day the complaint was received,
+        # whenever the file says its stage started (as a case recorded in the program
+        # starts it): acknowledged "not later than 3 working days after the day on
+        # which it receives the complaint" (SI 2009/309 reg. 13(2)), as the annual
+        # report counts it; the default completion likewise, and the six months.
+        assert r.received is not None
+        counted_from = r.received if procedure == Procedure.ADULT else start
         ack_due = None
         if rules.acknowledge is not None:
-            ack_due = cal.add_working_days(start, rules.acknowledge)
+            ack_due = cal.add_working_days(counted_from, rules.acknowledge)
         acknowledged = r.acknowledged
-        clock_start = start
+        clock_start = counted_from
         if rules.from_acknowledgement and rules.acknowledge is not None:
             # The Complaint Handling Code: the response is due from the acknowledgement;
             # until there is one, from the last day it was allowed (as the workflow).
@@ -2073,7 +2080,6 @@ class _Checker:
         due = compute_due_date(cal, clock_start, base + suspended)
         # "Six months beginning on the day on which the complaint was received" (SI
         # 2009/309 reg. 14(4)): from the day received, whenever the stage started.
-        assert r.received is not None
         outer = (
             six_months_beginning_with(r.received, rules.outer_limit_months)
             if rules.outer_limit_months is not None
@@ -2789,12 +2795,24 @@ def _changed_since_check(session: Session, plan: ImportPlan) -> list[ImportRowEr
             )
     for new in plan.new_reference_data:
         model = models[new.table]
-        found = session.scalar(
+        if isinstance(new.parent, NewReference):
+            continue  # under a new one: its parent is checked (nothing is under it yet)
+        # Where a name is unique: natures, teams and categories per procedure, service
+        # areas per procedure and directorate ("Communication" is a corporate nature
+        # and an adult one), directorates alone.
+        query = (
             sa.select(sa.func.count())
             .select_from(model)
             .where(sa.func.lower(model.name) == new.name.strip().lower())
         )
-        if found:
+        if new.procedure is not None and "procedure" in model.__table__.c:
+            query = query.where(model.__table__.c.procedure == new.procedure)
+        if new.table == "service area":
+            directorate = model.__table__.c.directorate_id
+            query = query.where(
+                directorate.is_(None) if new.parent is None else directorate == new.parent
+            )
+        if session.scalar(query):
             errors.append(
                 _row_error(
                     1,
@@ -3031,7 +3049,8 @@ def summary(result: ImportResult) -> str:
     else:
         text += " No cases were skipped."
     if result.added_reference_data:
-        added = "would be added" if result.dry_run else "were added"
+        one = len(result.added_reference_data) == 1
+        added = "would be added" if result.dry_run else ("was added" if one else "were added")
         text += (
             f" {counted(len(result.added_reference_data), 'reference data name')} {added}: "
             + ", ".join(result.added_reference_data)

@@ -376,9 +376,16 @@ def test_an_adult_stage_started_later_keeps_six_months_from_the_day_received(
         stage = session.scalars(
             sa.select(Stage).join(Case, Case.id == Stage.case_id).where(Case.reference == "T-AD-1")
         ).one()
-    assert stage.started_on == dt.date(2021, 4, 28)
+    # The file's day is kept as the request; the clock counts from the day received.
+    assert (stage.requested_on, stage.started_on) == (dt.date(2021, 4, 28), dt.date(2021, 4, 26))
     # Beginning with 26 Apr 2021: the last day is 25 Oct 2021 (not 27 Oct).
     assert stage.outer_limit_on == dt.date(2021, 10, 25)
+    # Acknowledged "not later than 3 working days after the day on which it receives
+    # the complaint" (reg. 13(2)): Mon 26 Apr -> Thu 29 Apr, not Tue 4 May as counted
+    # from the 28th; the 35 working days from the 26th too, the bank holidays of 3 May
+    # and 31 May 2021 skipped: Wed 16 Jun (not Fri 18 Jun).
+    assert stage.acknowledge_due_on == dt.date(2021, 4, 29)
+    assert stage.due_on == dt.date(2021, 6, 16)
 
 
 def test_an_adult_stage_s_suspended_days_move_nothing(
@@ -1792,6 +1799,39 @@ def test_add_missing_reference_data_creates_the_names(tmp_path: Path, database: 
     again = do_import(database, second, add_missing_reference_data=True)
     assert again.ok and again.added_reference_data == ()
     assert table_counts(database)["nature"] == counts["nature"]
+
+
+def test_a_name_another_procedure_has_is_added_for_this_one(
+    tmp_path: Path, database: Database
+) -> None:
+    """ "Communication" is a corporate nature: an adult complaint naming it, with the
+    option that adds missing names, gets an adult nature of that name (the write's last
+    check looked for the name in every procedure, and refused the file as if someone
+    had added it meanwhile)."""
+    with database.session() as session:
+        corporate = session.scalar(
+            sa.select(sa.func.count()).where(
+                Nature.name == "Communication", Nature.procedure == Procedure.CORPORATE
+            )
+        )
+        adult = session.scalar(
+            sa.select(sa.func.count()).where(
+                Nature.name == "Communication", Nature.procedure == Procedure.ADULT
+            )
+        )
+    assert (corporate, adult) == (1, 0)
+    path = write_csv(tmp_path / "n.csv", [row(ADULT, reference="N-9", natures="Communication")])
+    result = do_import(database, path, add_missing_reference_data=True)
+    assert result.ok, [str(e) for e in result.errors]
+    assert result.added_reference_data == ("nature 'Communication' (adult)",)
+    with database.session() as session:
+        nature = session.scalar(
+            sa.select(Nature.procedure)
+            .join(ComplaintPoint, ComplaintPoint.nature_id == Nature.id)
+            .join(Case, Case.id == ComplaintPoint.case_id)
+            .where(Case.reference == "N-9")
+        )
+    assert nature == Procedure.ADULT
 
 
 def _point_natures(tmp_path: Path, database: Database, first: str, second: str) -> list[str]:
