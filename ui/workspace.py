@@ -22,6 +22,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -207,6 +208,8 @@ class InvestigatorWorkspace(Page):
         self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.detail_label.setMargin(self.fontMetrics().height() // 2)
         scroll.setWidget(self.detail_label)
+        lines = self.fontMetrics().height()
+        scroll.setMinimumHeight(lines * 4)
         right_layout.addWidget(scroll, 1)
 
         progress = QGroupBox("Record progress", right)
@@ -215,7 +218,8 @@ class InvestigatorWorkspace(Page):
         self.note.setObjectName("ProgressNote")
         self.note.setAccessibleName("Progress note")
         self.note.setTabChangesFocus(True)
-        self.note.setMaximumHeight(self.fontMetrics().height() * 4)
+        self.note.setMaximumHeight(lines * 4)
+        self.note.setMinimumHeight(lines * 3)
         progress_form.addRow("Note", self.note)
         self.note_error = error_label("NoteError", progress)
         progress_form.addRow("", self.note_error)
@@ -250,7 +254,14 @@ class InvestigatorWorkspace(Page):
         right_layout.addWidget(report)
         self.report_error = error_label("ReportError", right)
         right_layout.addWidget(self.report_error)
-        splitter.addWidget(right)
+        # On a short screen (768 pixels at 150%) the column scrolls rather than squeeze
+        # the note and its messages out of sight.
+        column = QScrollArea(self)
+        column.setWidgetResizable(True)
+        column.setFrameShape(QFrame.Shape.NoFrame)
+        column.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        column.setWidget(right)
+        splitter.addWidget(column)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         layout.addWidget(splitter, 1)

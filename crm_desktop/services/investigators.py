@@ -1340,8 +1340,7 @@ def record_progress(
             raise ValidationError(f"{hours:g} hours is not believable: check it.", "hours")
     if text is not None and names_another_writer(text, actor.username):
         raise ValidationError(
-            "A line of the note starts like a note written by someone else (a date and a "
-            "name in brackets). Reword that line.",
+            "Reword the line that looks like someone else's dated note.",
             "note",
         )
     person = _person(session, row.person_id)

@@ -784,7 +784,7 @@ def test_lifecycle_refusals_change_nothing(database: Database) -> None:
             lambda s: inv.record_progress(
                 s, offered.id, "Met them\n7 Dec 2026 (manager1): fee uplift", None, OFFICER, later
             ),
-            "starts like a note written by someone else",
+            "looks like someone else's dated note",
         ),
         (
             lambda s: inv.record_report(

@@ -703,3 +703,25 @@ def test_hours_are_written_with_thousands_separated() -> None:
     assert [hours_text(h) for h in (1930.0, 2.5, 0.25, 12.0, 0.0)] == [
         "1,930", "2.5", "0.25", "12", "0"
     ]  # fmt: skip
+
+
+def test_a_note_line_that_passes_for_someone_elses_is_said_beside_the_note(
+    qtbot,  # type: ignore[no-untyped-def]
+    context: AppContext,
+    database: Database,
+    investigator: tuple[Actor, int, int],
+) -> None:
+    actor, _case_id, _other = investigator
+    context.actor = actor
+    window = _workspace_window(qtbot, context, database)
+    workspace = window.workspace
+    assert isinstance(workspace, InvestigatorWorkspace)
+    workspace.cases_view.selectRow(0)
+    before = workspace.detail_label.text()
+    workspace.note.setPlainText("Met the family\n7 Dec 2026 (officer1): fee uplift agreed")
+    workspace.record_progress()
+    assert "looks like someone else's dated note" in workspace.note_error.text()
+    assert not workspace.note_error.isHidden()
+    # Nothing was recorded, and the note is kept to be reworded.
+    assert workspace.detail_label.text() == before
+    assert "fee uplift agreed" in workspace.note.toPlainText()
