@@ -516,6 +516,16 @@ def _workspace_window(qtbot, context: AppContext, database: Database) -> MainWin
     return window
 
 
+def _workspace(
+    qtbot, context: AppContext, database: Database, actor: Actor
+) -> InvestigatorWorkspace:  # type: ignore[no-untyped-def]
+    """The workspace of ``actor`` signed in as an investigator."""
+    context.actor = actor
+    workspace = _workspace_window(qtbot, context, database).workspace
+    assert isinstance(workspace, InvestigatorWorkspace)
+    return workspace
+
+
 def test_investigator_sign_in_shows_only_the_workspace_and_their_case(
     qtbot,  # type: ignore[no-untyped-def]
     qtmodeltester,  # type: ignore[no-untyped-def]
@@ -578,10 +588,7 @@ def test_uploading_a_report_keeps_the_file_and_records_the_report(
 ) -> None:
     monkeypatch.setenv(STORE_ENV, str(tmp_path / "store"))
     actor, case_id, _other = investigator
-    context.actor = actor
-    window = _workspace_window(qtbot, context, database)
-    workspace = window.workspace
-    assert workspace is not None
+    workspace = _workspace(qtbot, context, database, actor)
     report = tmp_path / "IO report.pdf"
     report.write_bytes(b"%PDF-1.4 the findings")
     workspace.choose_file = lambda: str(report)
@@ -609,10 +616,7 @@ def test_a_refused_upload_records_nothing_and_says_why(
         lambda s: s.merge(Setting(key=LIMIT_SETTING, value="4")), actor="system"
     )  # a 4-byte limit: the file is refused whoever uploads it
     actor, case_id, _other = investigator
-    context.actor = actor
-    window = _workspace_window(qtbot, context, database)
-    workspace = window.workspace
-    assert workspace is not None
+    workspace = _workspace(qtbot, context, database, actor)
     report = tmp_path / "report.pdf"
     report.write_bytes(b"%PDF-1.4 too long")
     workspace.choose_file = lambda: str(report)
@@ -712,10 +716,7 @@ def test_a_note_line_that_passes_for_someone_elses_is_said_beside_the_note(
     investigator: tuple[Actor, int, int],
 ) -> None:
     actor, _case_id, _other = investigator
-    context.actor = actor
-    window = _workspace_window(qtbot, context, database)
-    workspace = window.workspace
-    assert isinstance(workspace, InvestigatorWorkspace)
+    workspace = _workspace(qtbot, context, database, actor)
     workspace.cases_view.selectRow(0)
     before = workspace.detail_label.text()
     workspace.note.setPlainText("Met the family\n7 Dec 2026 (officer1): fee uplift agreed")
