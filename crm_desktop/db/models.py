@@ -16,7 +16,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm_desktop.db.base import Base, Versioned, enum_type, utcnow
+from crm_desktop.db.base import Base, Versioned, enum_type, sqlite_only_index, utcnow
 from crm_desktop.domain.enums import (
     AssignmentRole,
     AssignmentStatus,
@@ -293,11 +293,12 @@ class Person(Versioned, Base):
             postgresql_where=sa.text("vexatious"),
             sqlite_where=sa.text("vexatious = 1"),
         ),
+        sqlite_only_index("ix_person_full_name", "full_name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str | None] = mapped_column(sa.String(20))
-    full_name: Mapped[str] = mapped_column(sa.String(200), index=True)
+    full_name: Mapped[str] = mapped_column(sa.String(200))
     email: Mapped[str | None] = mapped_column(sa.String(254))
     phone: Mapped[str | None] = mapped_column(sa.String(40))
     address: Mapped[str | None] = mapped_column(sa.Text)
@@ -398,6 +399,7 @@ class Case(Versioned, Base):
         sa.Index("ix_representation_received_on_id", "received_on", "id"),
         sa.Index("ix_representation_procedure_received_on", "procedure", "received_on"),
         sa.Index("ix_representation_status_owner", "status", "owner_id"),
+        sqlite_only_index("ix_representation_complainant_name", "complainant_name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -428,7 +430,7 @@ class Case(Versioned, Base):
     # to this table, and the workflow services keep the two in step.
     current_stage_id: Mapped[int | None] = mapped_column(index=True)
     # Display name of the main complainant, kept for the case list and quick search.
-    complainant_name: Mapped[str | None] = mapped_column(sa.String(200), index=True)
+    complainant_name: Mapped[str | None] = mapped_column(sa.String(200))
     # The statutory annual reports' facts: who made a children's complaint and whether
     # advocacy was provided; whether the council decided an adult complaint was
     # well-founded; a representation not accepted as a complaint, why and when.

@@ -17,7 +17,7 @@ from sqlalchemy.orm import sessionmaker
 
 from crm_desktop.db import engine as engine_module
 from crm_desktop.db import migrate
-from crm_desktop.db.base import Base
+from crm_desktop.db.base import Base, in_schema_of
 from crm_desktop.db.database import WRITE_ATTEMPTS, Database, open_database
 from crm_desktop.db.models import Directorate, KpiDefinition, Nature, Setting
 from crm_desktop.domain.enums import Procedure
@@ -46,7 +46,13 @@ def test_new_sqlite_file_is_created_and_migrated(tmp_path: Path) -> None:
 
 def _schema_differences(db: Database) -> list[object]:
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "compare_type": True,
+                "include_object": in_schema_of(connection.dialect.name),
+            },
+        )
         return list(compare_metadata(context, Base.metadata))
 
 

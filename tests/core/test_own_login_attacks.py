@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -28,6 +29,7 @@ from tests.core.test_row_level_security import (
     fingerprint,
     login_url,
     refused,
+    rows,
 )
 
 pytestmark = pytest.mark.postgres
@@ -576,3 +578,87 @@ def test_the_trail_shows_no_events_of_a_table_the_login_may_not_read(world: Worl
             assert seen == (2 if role == UserRole.MANAGER else 0), role
         finally:
             engine.dispose()
+
+
+# The names a restricted login may not read on the rows it may not see.
+NAMES = (("person", "full_name"), ("representation", "complainant_name"))
+NOBODY = "Nobody Of This Name"
+
+
+def plan_counts(engine: sa.Engine, query: str, value: str) -> list[tuple[object, ...]]:
+    """What ``EXPLAIN ANALYZE`` of ``query`` with ``:v`` as ``value`` tells: each step's
+    kind, index and rows found, and the rows it read and threw away (with any index
+    preferred to reading the whole table)."""
+    with engine.connect() as connection:
+        connection.exec_driver_sql("SET enable_seqscan = off")
+        plan = connection.execute(
+            sa.text("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, FORMAT JSON) " + query),
+            {"v": value},
+        ).scalar_one()
+        found = connection.execute(sa.text(query), {"v": value}).all()
+    assert found == [], f"{query} found a row the login may see"
+    steps: list[tuple[object, ...]] = []
+
+    def walk(node: dict[str, Any]) -> None:
+        steps.append(
+            (
+                node["Node Type"],
+                node.get("Index Name"),
+                node.get("Actual Rows"),
+                node.get("Rows Removed by Filter", 0),
+                node.get("Rows Removed by Index Recheck", 0),
+            )
+        )
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk(plan[0]["Plan"])
+    return steps
+
+
+@pytest.mark.parametrize("role", [UserRole.SERVICE_RESPONDER, UserRole.INVESTIGATOR])
+def test_explain_tells_nothing_of_a_name_the_login_may_not_see(
+    world: World, role: UserRole
+) -> None:
+    """A name on a row the login may not see, asked of EXPLAIN ANALYZE (equal to it, or
+    in a range of names, as one would recover it letter by letter) and of the planner's
+    statistics: the plan counts exactly as for a name nobody has, and no statistics."""
+    with world.db.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "UPDATE representation SET complainant_name = 'Harriet Hidden' WHERE id = %s",
+            (world.other,),
+        )
+    engine = engine_for(world, role)
+    try:
+        for table, column in NAMES:
+            with world.db.engine.connect() as connection:
+                connection.exec_driver_sql(f"ANALYZE {table}")
+                every = dict(
+                    connection.exec_driver_sql(
+                        f"SELECT id, {column} FROM {table} WHERE {column} IS NOT NULL"
+                    ).all()
+                )
+                statistics = connection.exec_driver_sql(
+                    "SELECT count(*) FROM pg_stats WHERE tablename = %s AND attname = %s",
+                    (table, column),
+                ).scalar_one()
+            assert statistics == 1, "the owner's statistics are there to be asked for"
+            seen = {row[0] for row in rows(engine, f"SELECT id FROM {table}")}
+            shown = {name for key, name in every.items() if key in seen}
+            hidden = sorted({name for key, name in every.items() if key not in seen} - shown)
+            assert hidden, f"the {role.value} sees every {table}: nothing to guess"
+            for query in (
+                f"SELECT id FROM {table} WHERE {column} = :v",
+                f"SELECT id FROM {table} WHERE {column} >= :v AND {column} < :v || 'zzz'",
+            ):
+                assert plan_counts(engine, query, hidden[0]) == plan_counts(
+                    engine, query, NOBODY
+                ), f"{role.value}: {query} tells a hidden {column}"
+            leaked = rows(
+                engine,
+                f"SELECT attname FROM pg_stats WHERE tablename = '{table}' "
+                f"AND attname = '{column}'",
+            )
+            assert leaked == [], f"{role.value} reads the statistics of {table}.{column}"
+    finally:
+        engine.dispose()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from alembic import context
 
 from crm_desktop.db import models  # noqa: F401  (registers every table)
-from crm_desktop.db.base import Base
+from crm_desktop.db.base import Base, in_schema_of
 
 config = context.config
 connection = config.attributes.get("connection")
@@ -21,6 +21,7 @@ context.configure(
     target_metadata=Base.metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    include_object=in_schema_of(connection.dialect.name),
 )
 with context.begin_transaction():
     context.run_migrations()
