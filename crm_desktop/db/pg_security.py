@@ -529,6 +529,37 @@ MANAGER_ONLY_COLUMNS: Mapping[str, frozenset[str]] = {
     "assignment": frozenset({"override_reason", "overridden_by"}),
 }
 
+# The columns that say who wrote a row and when, by name, and what kind each is (see
+# crm_author): written by the database on a login's own writes, so a service responder's
+# letter cannot be put in a manager's name, nor dated last year. (``claimed_by`` on the
+# outbox is a sending program's token, not a person.)
+AUTHOR_KINDS: Mapping[str, str] = {
+    "created_by": "author",
+    "uploaded_by": "author",
+    "changed_by": "author",
+    "produced_by": "author",
+    "redacted_by": "author",
+    "created_at": "added",
+    "uploaded_at": "added",
+    "changed_at": "added",
+    "produced_at": "added",
+    "redacted_at": "added",
+    "opened_at": "added",
+    "overridden_by": "approver",
+    "updated_by": "changer",
+}
+
+
+# The program's labels of its work, written before the user's name in who wrote a row
+# ("import:j.smith", crm_desktop.operations.imports).
+WORK_LABELS = ("import",)
+
+
+def author_columns(columns: Iterable[str]) -> list[tuple[str, str]]:
+    """Of a table's ``columns``, those that say who wrote a row and when, with their kind."""
+    return [(c, AUTHOR_KINDS[c]) for c in sorted(columns) if c in AUTHOR_KINDS]
+
+
 # A row's case and its links to other rows of a case, which must be of the same case
 # (crm_same_case).
 SAME_CASE_LINKS: Mapping[str, tuple[str, ...]] = {
@@ -582,6 +613,9 @@ def _functions(prefix: str, database: str) -> list[str]:
         statuses_allowing,
     )
 
+    # Who wrote a row, as crm_author accepts it: the user, or a label of the program's
+    # work before their name.
+    labelled = ", ".join(["actor", *(f"{_literal(label + ':')} || actor" for label in WORK_LABELS)])
     # The start of a progress note as the program writes it: "7 Dec 2026 (".
     header = _literal(NOTE_HEADER.pattern)
     progress_statuses = ", ".join(
@@ -1023,6 +1057,49 @@ def _functions(prefix: str, database: str) -> list[str]:
         END
         $fn$""",
         f"""
+        CREATE OR REPLACE FUNCTION crm_author() RETURNS trigger
+        LANGUAGE plpgsql {definer} AS $fn$
+        DECLARE
+            actor text := crm_actor(); added timestamp := clock_timestamp() AT TIME ZONE 'UTC';
+            new_row jsonb := to_jsonb(NEW); old_row jsonb; written jsonb := '{{}}'::jsonb;
+            column_name text; kind text; i integer := 0;
+        BEGIN
+            -- Who wrote a row and when (TG_ARGV: pairs of a column and its kind), as the
+            -- database knows it, whatever a login's own SQL sent: who added the row and
+            -- when ('author', 'added') are written once and kept; who approved it
+            -- ('approver') is whoever sets it; who changed it last ('changer'), whoever
+            -- did. The owner's program (and the migrations) write what they were given.
+            IF TG_OP = 'UPDATE' THEN
+                old_row := to_jsonb(OLD);
+            END IF;
+            WHILE i < TG_NARGS LOOP
+                column_name := TG_ARGV[i];
+                kind := TG_ARGV[i + 1];
+                i := i + 2;
+                -- The user's name, or the program's label of the work before it (an
+                -- import is written as "import:<username>"), stands as sent.
+                IF new_row ->> column_name IN ({labelled}) AND kind <> 'added'
+                   AND NOT (kind = 'author' AND TG_OP = 'UPDATE') THEN
+                    CONTINUE;
+                END IF;
+                IF kind = 'changer' THEN
+                    written := written || jsonb_build_object(column_name, actor);
+                ELSIF kind IN ('author', 'added') AND TG_OP = 'UPDATE' THEN
+                    written := written || jsonb_build_object(column_name, old_row -> column_name);
+                ELSIF kind = 'author' THEN
+                    written := written || jsonb_build_object(column_name, actor);
+                ELSIF kind = 'added' THEN
+                    written := written || jsonb_build_object(column_name, added);
+                ELSIF kind = 'approver' AND new_row ->> column_name IS NOT NULL
+                      AND (TG_OP = 'INSERT'
+                           OR new_row -> column_name IS DISTINCT FROM old_row -> column_name) THEN
+                    written := written || jsonb_build_object(column_name, actor);
+                END IF;
+            END LOOP;
+            RETURN jsonb_populate_record(NEW, written);
+        END
+        $fn$""",
+        f"""
         CREATE OR REPLACE FUNCTION crm_manager_columns_guard() RETURNS trigger
         LANGUAGE plpgsql {definer} AS $fn$
         DECLARE
@@ -1329,6 +1406,7 @@ FUNCTION_GRANTS: Mapping[str, tuple[str, ...]] = {
     "crm_login_sync()": (),
     "crm_assignment_guard()": (),
     "crm_manager_columns_guard()": (),
+    "crm_author()": (),
     "crm_reminders_lock()": (MANAGER,),
     "crm_counter_guard()": (),
     "crm_counter_used()": (),
@@ -1628,6 +1706,15 @@ def _install_triggers(connection: sa.Connection, existing: set[str]) -> None:
             f"CREATE TRIGGER crm_manager_columns BEFORE INSERT OR UPDATE ON {_ident(name)} "
             f"FOR EACH ROW EXECUTE FUNCTION crm_manager_columns_guard({arguments})"
         )
+    for name in sorted(existing):
+        run(f"DROP TRIGGER IF EXISTS crm_author ON {_ident(name)}")
+        kinds = author_columns(_columns_of(connection, name))
+        if kinds:
+            arguments = ", ".join(_literal(part) for pair in kinds for part in pair)
+            run(
+                f"CREATE TRIGGER crm_author BEFORE INSERT OR UPDATE ON {_ident(name)} "
+                f"FOR EACH ROW WHEN (NOT crm_is_owner()) EXECUTE FUNCTION crm_author({arguments})"
+            )
     if "assignment" in existing:
         run("DROP TRIGGER IF EXISTS crm_assignment_guard ON assignment")
         run(
@@ -1695,6 +1782,7 @@ def uninstall(connection: sa.Connection) -> None:
             "crm_assignment_guard",
             "crm_manager_columns",
             "crm_same_case",
+            "crm_author",
         ):
             run(f"DROP TRIGGER IF EXISTS {trigger} ON {_ident(table)}")
     run(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {names}")

@@ -662,3 +662,77 @@ def test_explain_tells_nothing_of_a_name_the_login_may_not_see(
             assert leaked == [], f"{role.value} reads the statistics of {table}.{column}"
     finally:
         engine.dispose()
+
+
+def test_a_row_names_who_wrote_it_and_when(world: World) -> None:
+    """Who wrote a row and when are not what a login's own SQL says: a letter added in
+    a manager's name and dated 2020, a document uploaded as an officer, a case changed
+    in a manager's name and given another author and day, are kept in the name of the
+    login's own user and dated by the server; who added a row, and when, stay as they
+    were."""
+    manager = world.usernames[UserRole.MANAGER]
+    forged = {"manager": manager, "old": "2020-01-01 09:00:00"}
+    with world.db.engine.connect() as connection:
+        started = connection.exec_driver_sql(
+            "SELECT clock_timestamp() AT TIME ZONE 'UTC'"
+        ).scalar_one()
+        author, added = connection.exec_driver_sql(
+            f"SELECT created_by, created_at FROM representation WHERE id = {world.mine}"
+        ).one()
+    responder = engine_for(world, UserRole.SERVICE_RESPONDER)
+    investigator = engine_for(world, UserRole.INVESTIGATOR)
+    officer = engine_for(world, UserRole.OFFICER)
+    try:
+        with responder.begin() as connection:
+            letter = connection.execute(
+                sa.text(
+                    "INSERT INTO correspondence (case_id, direction, channel, subject, body, "
+                    "created_at, created_by, version, updated_at, updated_by) VALUES "
+                    "(:case, 'outgoing', 'letter', 'In a manager''s name', '', :old, "
+                    ":manager, 1, now(), :manager) RETURNING id"
+                ),
+                {"case": world.mine, **forged},
+            ).scalar_one()
+        with investigator.begin() as connection:
+            document = connection.execute(
+                sa.text(
+                    "INSERT INTO attachment (case_id, assignment_id, original_name, "
+                    "stored_name, content_type, size_bytes, sha256, uploaded_at, uploaded_by) "
+                    "VALUES (:case, :mine, 'report.pdf', 'stored-as-an-officer', "
+                    "'application/pdf', 1, repeat('0', 64), :old, :officer) RETURNING id"
+                ),
+                {
+                    "case": world.mine,
+                    "mine": world.my_assignment,
+                    "officer": world.usernames[UserRole.OFFICER],
+                    **forged,
+                },
+            ).scalar_one()
+        with officer.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "UPDATE representation SET summary = summary || ' (changed)', "
+                    "created_by = :manager, created_at = :old, updated_by = :manager "
+                    "WHERE id = :case"
+                ),
+                {"case": world.mine, **forged},
+            )
+    finally:
+        for engine in (responder, investigator, officer):
+            engine.dispose()
+    with world.db.engine.connect() as connection:
+        letter_row = connection.exec_driver_sql(
+            f"SELECT created_by, updated_by, created_at FROM correspondence WHERE id = {letter}"
+        ).one()
+        document_row = connection.exec_driver_sql(
+            f"SELECT uploaded_by, uploaded_at FROM attachment WHERE id = {document}"
+        ).one()
+        case_row = connection.exec_driver_sql(
+            f"SELECT created_by, created_at, updated_by FROM representation WHERE id = {world.mine}"
+        ).one()
+    responder_name = world.usernames[UserRole.SERVICE_RESPONDER]
+    assert letter_row[:2] == (responder_name, responder_name)
+    assert letter_row[2] >= started
+    assert document_row[0] == world.usernames[UserRole.INVESTIGATOR]
+    assert document_row[1] >= started
+    assert case_row == (author, added, world.usernames[UserRole.OFFICER])

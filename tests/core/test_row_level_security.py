@@ -572,7 +572,8 @@ def test_the_trails_names_and_notes_hold_whatever_a_login_does(world: World) -> 
             "WHERE prefix = 'TST' AND year = 2025",
         )
         assert fingerprint(world.db) == before
-        # Naming another user as the last to change a case is recorded.
+        # Naming another user as the last to change a case: the case and the trail
+        # both name the login's own user (tests/core/test_own_login_attacks.py).
         with officer.begin() as connection:
             connection.execute(
                 sa.text("UPDATE representation SET updated_by = :who WHERE id = :case"),
@@ -580,7 +581,7 @@ def test_the_trails_names_and_notes_hold_whatever_a_login_does(world: World) -> 
             )
         who, after = last_event(world, "representation", world.mine)
         assert who == world.usernames[UserRole.OFFICER]
-        assert json.loads(after) == {"updated_by": world.usernames[UserRole.MANAGER]}
+        assert json.loads(after) == {"updated_by": world.usernames[UserRole.OFFICER]}
         # The seal's lock cannot be taken by a login and held: the seal goes on.
         refused(investigator, "SELECT 1 FROM alembic_version FOR UPDATE")
         with investigator.connect() as holder:

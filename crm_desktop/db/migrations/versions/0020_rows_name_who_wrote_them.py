@@ -1,0 +1,41 @@
+"""PostgreSQL: a row names who wrote it and when as the database knows it.
+
+Who added a letter, a document, a suspension or an extension, who changed a due date or
+a grading (``created_by``, ``uploaded_by``, ``changed_by`` ...), when (``created_at``
+...), who approved an appointment against the eligibility rules (``overridden_by``) and
+who changed a row last (``updated_by``) were what the login's own SQL sent: a service
+responder's login could add a letter in a manager's name, dated last year. On a login's
+own writes the database now writes them itself (trigger ``crm_author``): the signed-in
+user's name and the server's clock; who added a row and when are kept when it changes.
+The owner's program writes what it was given, as before.
+
+SQLite is unchanged.
+
+Revision ID: 0020
+Revises: 0019
+Create Date: 2026-12-07
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0020"
+down_revision: str | None = "0019"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    bind = op.get_bind()
+    if bind.dialect.name == "postgresql":
+        from crm_desktop.db import pg_security
+
+        pg_security.install(bind)
+
+
+def downgrade() -> None:
+    """The trigger stays until the earlier revision's rules are installed again; it only
+    writes what the program writes itself."""
