@@ -1057,6 +1057,21 @@ def _functions(prefix: str, database: str) -> list[str]:
         END
         $fn$""",
         f"""
+        CREATE OR REPLACE FUNCTION crm_id_drawn() RETURNS trigger
+        LANGUAGE plpgsql {definer} AS $fn$
+        BEGIN
+            -- A new row's id (TG_ARGV[1]) is one its sequence (TG_ARGV[0]) has given: the
+            -- default, or one drawn with nextval first (the import). An id taken ahead
+            -- of the sequence would make someone else's next save fail.
+            IF (to_jsonb(NEW) ->> TG_ARGV[1])::bigint
+               > coalesce(pg_sequence_last_value(TG_ARGV[0]::regclass), 0) THEN
+                RAISE EXCEPTION 'A new row''s id is given by the database.'
+                    USING ERRCODE = '42501';
+            END IF;
+            RETURN NEW;
+        END
+        $fn$""",
+        f"""
         CREATE OR REPLACE FUNCTION crm_author() RETURNS trigger
         LANGUAGE plpgsql {definer} AS $fn$
         DECLARE
@@ -1407,6 +1422,7 @@ FUNCTION_GRANTS: Mapping[str, tuple[str, ...]] = {
     "crm_assignment_guard()": (),
     "crm_manager_columns_guard()": (),
     "crm_author()": (),
+    "crm_id_drawn()": (),
     "crm_reminders_lock()": (MANAGER,),
     "crm_counter_guard()": (),
     "crm_counter_used()": (),
@@ -1564,12 +1580,13 @@ def install(connection: sa.Connection) -> None:
     for table in sorted(existing):
         rules = RULES.get(table)
         run(f"REVOKE ALL ON {_ident(table)} FROM PUBLIC, {everyone}")
-        sequence = run(
-            "SELECT pg_get_serial_sequence(%s, attname) FROM pg_attribute "
+        serial = run(
+            "SELECT attname, pg_get_serial_sequence(%s, attname) FROM pg_attribute "
             "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped "
             "AND pg_get_serial_sequence(%s, attname) IS NOT NULL",
             (f'public."{table}"', f'public."{table}"', f'public."{table}"'),
-        ).scalar()
+        ).first()
+        sequence = None if serial is None else str(serial[1])
         if sequence is not None:
             run(f"REVOKE ALL ON SEQUENCE {sequence} FROM PUBLIC, {everyone}")
         for policy in run(
@@ -1577,6 +1594,13 @@ def install(connection: sa.Connection) -> None:
             (table,),
         ).scalars():
             run(f"DROP POLICY {_ident(policy)} ON {_ident(table)}")
+        run(f"DROP TRIGGER IF EXISTS crm_id_drawn ON {_ident(table)}")
+        if serial is not None and rules is not None and rules.insert:
+            arguments = f"{_literal(str(serial[1]))}, {_literal(str(serial[0]))}"
+            run(
+                f"CREATE TRIGGER crm_id_drawn BEFORE INSERT ON {_ident(table)} FOR EACH ROW "
+                f"WHEN (NOT crm_is_owner()) EXECUTE FUNCTION crm_id_drawn({arguments})"
+            )
         if rules is None:
             run(f"ALTER TABLE {_ident(table)} DISABLE ROW LEVEL SECURITY")
             continue
@@ -1783,6 +1807,7 @@ def uninstall(connection: sa.Connection) -> None:
             "crm_manager_columns",
             "crm_same_case",
             "crm_author",
+            "crm_id_drawn",
         ):
             run(f"DROP TRIGGER IF EXISTS {trigger} ON {_ident(table)}")
     run(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {names}")

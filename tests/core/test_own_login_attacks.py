@@ -736,3 +736,59 @@ def test_a_row_names_who_wrote_it_and_when(world: World) -> None:
     assert document_row[0] == world.usernames[UserRole.INVESTIGATOR]
     assert document_row[1] >= started
     assert case_row == (author, added, world.usernames[UserRole.OFFICER])
+
+
+def test_a_new_row_takes_its_id_from_the_sequence_only(world: World) -> None:
+    """A row added with an id ahead of its table's sequence (so that the next save of
+    that table by anyone would fail) is refused, for each login that may add rows; a
+    row given the next id by the database is added."""
+
+    def ahead(table: str) -> int:
+        with world.db.engine.connect() as connection:
+            last = connection.exec_driver_sql(
+                f"SELECT pg_sequence_last_value(pg_get_serial_sequence('{table}', 'id'))"
+            ).scalar()
+        return int(last or 0) + 1
+
+    attempts = {
+        UserRole.OFFICER: (
+            "person",
+            "INSERT INTO person (id, full_name, vexatious, is_investigator, is_employee, "
+            "is_elected_member, is_partner_of_member_or_officer, available, created_at, "
+            "version, updated_at) VALUES ({id}, 'Squatter', false, false, false, false, "
+            "false, true, now(), 1, now())",
+        ),
+        UserRole.SERVICE_RESPONDER: (
+            "correspondence",
+            "INSERT INTO correspondence (id, case_id, direction, channel, subject, body, "
+            "created_at, version, updated_at) VALUES ({id}, "
+            f"{world.mine}, 'incoming', 'note', 'Squatter', '', now(), 1, now())",
+        ),
+        UserRole.INVESTIGATOR: (
+            "case_access",
+            "INSERT INTO case_access (id, case_id, username, user_id, role, opened_at) "
+            f"VALUES ({{id}}, {world.mine}, '{world.usernames[UserRole.INVESTIGATOR]}', "
+            "crm_own_user_id(), 'investigator', now())",
+        ),
+    }
+    before = fingerprint(world.db)
+    for role, (table, insert) in attempts.items():
+        engine = engine_for(world, role)
+        try:
+            for step in (1, 2, 1000):
+                message = refused(engine, insert.format(id=ahead(table) + step - 1))
+                assert "given by the database" in message, (role, message)
+        finally:
+            engine.dispose()
+    assert fingerprint(world.db) == before
+    # Without an id of its own, the same row is added.
+    engine = engine_for(world, UserRole.OFFICER)
+    try:
+        with engine.begin() as connection:
+            added = connection.exec_driver_sql(
+                attempts[UserRole.OFFICER][1].replace("(id, ", "(").replace("{id}, ", "")
+                + " RETURNING id"
+            ).scalar_one()
+        assert added < ahead("person")
+    finally:
+        engine.dispose()
