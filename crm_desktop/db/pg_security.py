@@ -59,6 +59,7 @@ __all__ = [
     "drop_database_roles",
     "group_name",
     "install",
+    "install_in_migration",
     "login_name",
     "role_prefix",
     "uninstall",
@@ -1606,6 +1607,16 @@ def install(connection: sa.Connection) -> None:
             continue
         _grant_table(connection, table, rules, q, sequence)
     _install_triggers(connection, existing)
+
+
+def install_in_migration() -> None:
+    """The upgrade of a migration that changes only these rules: install them again
+    (:func:`install` is idempotent) on PostgreSQL; SQLite has none."""
+    from alembic import op
+
+    bind = op.get_bind()
+    if bind.dialect.name == "postgresql":
+        install(bind)
 
 
 def _grant_table(

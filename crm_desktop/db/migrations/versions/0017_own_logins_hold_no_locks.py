@@ -43,7 +43,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from alembic import op
+from crm_desktop.db import pg_security
 
 revision: str = "0017"
 down_revision: str | None = "0016"
@@ -52,11 +52,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
-        from crm_desktop.db import pg_security
-
-        pg_security.install(bind)
+    pg_security.install_in_migration()
 
 
 def downgrade() -> None:

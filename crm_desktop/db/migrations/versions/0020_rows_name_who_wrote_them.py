@@ -1,4 +1,5 @@
-"""PostgreSQL: a row names who wrote it and when as the database knows it.
+"""PostgreSQL: a row names who wrote it and when as the database knows it, and takes
+its id from the table's sequence.
 
 Who added a letter, a document, a suspension or an extension, who changed a due date or
 a grading (``created_by``, ``uploaded_by``, ``changed_by`` ...), when (``created_at``
@@ -8,6 +9,12 @@ responder's login could add a letter in a manager's name, dated last year. On a 
 own writes the database now writes them itself (trigger ``crm_author``): the signed-in
 user's name and the server's clock; who added a row and when are kept when it changes.
 The owner's program writes what it was given, as before.
+
+A login that may add rows to a table could also give a new row's id itself, ahead of
+the sequence: ``INSERT INTO correspondence (id, ...) VALUES (nextval + 1, ...)`` made
+the next letter anyone saved fail with a duplicate key. An id the sequence has not yet
+given is now refused (trigger ``crm_id_drawn``); the default, and an id drawn with
+``nextval`` first (as the historical import draws its ids), are accepted.
 
 SQLite is unchanged.
 
@@ -20,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from alembic import op
+from crm_desktop.db import pg_security
 
 revision: str = "0020"
 down_revision: str | None = "0019"
@@ -29,13 +36,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
-        from crm_desktop.db import pg_security
-
-        pg_security.install(bind)
+    pg_security.install_in_migration()
 
 
 def downgrade() -> None:
-    """The trigger stays until the earlier revision's rules are installed again; it only
-    writes what the program writes itself."""
+    """The triggers stay until the earlier revision's rules are installed again; they
+    only write what the program writes itself and refuse what it never does."""
