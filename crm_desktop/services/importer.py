@@ -1030,6 +1030,27 @@ _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 _WHOLE = re.compile(r"^\d+(\.0*)?$")
 
 
+# Between the summaries of a case's rows, where they say different things.
+SUMMARY_SEPARATOR = "\n\n"
+
+
+def _summary(rows: list[_Row]) -> str:
+    """A case's summary: each row's, kept exactly as written, in the file's order; a
+    summary that only repeats an earlier row's (spaces aside) once. (The format asks
+    one kind, procedure and received day of a case's rows, not one summary: a row of a
+    later stage may say what that stage was about.) Where every row is blank, the
+    first that has anything, spaces alone included."""
+    kept: list[str] = []
+    seen: set[str] = set()
+    for r in rows:
+        if r.summary.strip() and r.summary.strip() not in seen:
+            seen.add(r.summary.strip())
+            kept.append(r.summary)
+    if kept:
+        return SUMMARY_SEPARATOR.join(kept)
+    return next((r.summary for r in rows if r.summary), "")
+
+
 def _short(text: str, limit: int = 60) -> str:
     text = text.strip()
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -1680,9 +1701,7 @@ class _Checker:
         team_name, team_row = self._one_name(reference, rows, "team")
         name, _ = self._one_name(reference, rows, "complainant_name", names=False)
         email, _ = self._one_name(reference, rows, "complainant_email", names=False)
-        summary, _ = self._one_name(reference, rows, "summary", names=False)
-        # A summary is kept exactly as written, spaces alone included.
-        summary = summary or next((r.summary for r in rows if r.summary), "")
+        summary = _summary(rows)
         consistent = all((r.kind, r.procedure) == (kind, procedure) for r in rows)
         if kind == Kind.COMPLAINT and procedure is not None and consistent:
             rows = _in_stage_order(rows)

@@ -2034,3 +2034,30 @@ def test_a_summary_of_spaces_is_kept_and_one_skipped_case_reads_well(
         assert session.scalar(sa.select(Case.summary).where(Case.reference == "SP-1")) == "   "
     again = do_import(database, path, skip_existing=True)
     assert "1 case already in the database was skipped: SP-1." in summary(again)
+
+
+def test_each_rows_summary_is_kept_when_a_cases_rows_say_different_things(
+    tmp_path: Path, database: Database
+) -> None:
+    """The format asks a case's rows for one kind, procedure and received day, not one
+    summary: a later stage's row may say what that stage was about. Each is kept as
+    written, in the file's order; one that repeats an earlier row's, spaces aside, once."""
+    later = {"stage": "2", "stage_started": "2024-04-01", "stage_closed": "", "outcome": ""}
+    path = write_csv(
+        tmp_path / "summaries.csv",
+        [
+            row(reference="SU-1", summary="Bins missed  "),
+            row(later, reference="SU-1", summary="Stage 2: <b>still</b> missed"),
+            row(reference="SU-2", summary="Noise"),
+            row(later, reference="SU-2", summary="  Noise"),
+            row(reference="SU-3", summary=""),
+            row(later, reference="SU-3", summary="Only the second row says"),
+        ],
+    )
+    result = do_import(database, path)
+    assert result.ok, result.errors
+    with database.session() as session:
+        kept = dict(session.execute(sa.select(Case.reference, Case.summary)).all())
+    assert kept["SU-1"] == "Bins missed  \n\nStage 2: <b>still</b> missed"
+    assert kept["SU-2"] == "Noise"
+    assert kept["SU-3"] == "Only the second row says"
