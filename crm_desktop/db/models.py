@@ -850,7 +850,12 @@ class AuditEvent(Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    # 64-bit on PostgreSQL (SQLite's row ids always are): every audited write of every
+    # login draws an id, a rolled-back one too, so at 32 bits a login drawing them on
+    # purpose could use them up and stop every change for everyone.
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True
+    )
     occurred_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow)
     username: Mapped[str | None] = mapped_column(sa.String(80))
     action: Mapped[str] = mapped_column(sa.String(80))

@@ -792,3 +792,27 @@ def test_a_new_row_takes_its_id_from_the_sequence_only(world: World) -> None:
         assert added < ahead("person")
     finally:
         engine.dispose()
+
+
+def test_the_trails_ids_cannot_be_used_up(world: World) -> None:
+    """Every audited write draws an id from the trail's sequence, one rolled back too, so
+    a login drawing them on purpose could use 32-bit ids up and stop every change for
+    everyone. Past 2,147,483,647 an officer's save is still recorded."""
+    with world.db.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "SELECT setval(pg_get_serial_sequence('audit_event', 'id'), 2147483657)"
+        )
+    officer = engine_for(world, UserRole.OFFICER)
+    try:
+        with officer.begin() as connection:
+            connection.execute(
+                sa.text("UPDATE representation SET summary = summary || '.' WHERE id = :case"),
+                {"case": world.mine},
+            )
+    finally:
+        officer.dispose()
+    with world.db.engine.connect() as connection:
+        last = connection.exec_driver_sql(
+            "SELECT max(id) FROM audit_event WHERE entity = 'representation'"
+        ).scalar_one()
+    assert last > 2147483647
