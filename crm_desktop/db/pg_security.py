@@ -1172,9 +1172,9 @@ def _functions(prefix: str, database: str) -> list[str]:
             RETURN NULL;
         END
         $fn$""",
-        f"""
+        """
         CREATE OR REPLACE FUNCTION crm_same_case() RETURNS trigger
-        LANGUAGE plpgsql {definer} AS $fn$
+        LANGUAGE plpgsql SET search_path = public, pg_temp AS $fn$
         DECLARE
             column_name text; same boolean := true;
         BEGIN
@@ -1182,6 +1182,9 @@ def _functions(prefix: str, database: str) -> list[str]:
             -- links) stay within one case: a letter, a document or an email on one's
             -- own case cannot name another case's stage, letter or appointment (which
             -- would also stop that case being deleted, and tell which ids exist).
+            -- Looked up with the login's own rights, not the owner's: a row the login
+            -- may not see is not found, wherever it is, so the answer tells nothing of
+            -- which case a hidden row belongs to.
             IF TG_OP = 'UPDATE' THEN
                 same := false;
                 FOREACH column_name IN ARRAY TG_ARGV LOOP
@@ -1197,17 +1200,25 @@ def _functions(prefix: str, database: str) -> list[str]:
             IF TG_TABLE_NAME = 'correspondence' THEN
                 same := NEW.stage_id IS NULL OR EXISTS (
                     SELECT 1 FROM stage s WHERE s.id = NEW.stage_id AND s.case_id = NEW.case_id);
-            ELSIF TG_TABLE_NAME = 'attachment' THEN
-                same := (NEW.correspondence_id IS NULL OR EXISTS (
-                            SELECT 1 FROM correspondence c
-                            WHERE c.id = NEW.correspondence_id AND c.case_id = NEW.case_id))
-                    AND (NEW.assignment_id IS NULL OR EXISTS (
+            ELSIF TG_TABLE_NAME IN ('attachment', 'outbox_message') THEN
+                -- Each lookup in a statement of its own, run only when there is a link
+                -- (a statement naming a table the login may not read fails as a whole);
+                -- a table the login may not read at all holds nothing it may link to.
+                IF NEW.correspondence_id IS NOT NULL
+                   AND NOT has_table_privilege('public.correspondence', 'SELECT') THEN
+                    same := false;
+                ELSIF NEW.correspondence_id IS NOT NULL THEN
+                    same := EXISTS (
+                        SELECT 1 FROM correspondence c
+                        WHERE c.id = NEW.correspondence_id AND c.case_id = NEW.case_id);
+                END IF;
+                IF TG_TABLE_NAME = 'attachment' THEN
+                    IF same AND NEW.assignment_id IS NOT NULL THEN
+                        same := EXISTS (
                             SELECT 1 FROM assignment a JOIN stage s ON s.id = a.stage_id
-                            WHERE a.id = NEW.assignment_id AND s.case_id = NEW.case_id));
-            ELSIF TG_TABLE_NAME = 'outbox_message' THEN
-                same := NEW.correspondence_id IS NULL OR EXISTS (
-                    SELECT 1 FROM correspondence c
-                    WHERE c.id = NEW.correspondence_id AND c.case_id = NEW.case_id);
+                            WHERE a.id = NEW.assignment_id AND s.case_id = NEW.case_id);
+                    END IF;
+                END IF;
             ELSIF TG_TABLE_NAME = 'action_item' THEN
                 same := NEW.stage_id IS NULL OR NEW.case_id IS NULL OR EXISTS (
                     SELECT 1 FROM stage s WHERE s.id = NEW.stage_id AND s.case_id = NEW.case_id);

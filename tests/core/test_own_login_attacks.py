@@ -816,3 +816,46 @@ def test_the_trails_ids_cannot_be_used_up(world: World) -> None:
             "SELECT max(id) FROM audit_event WHERE entity = 'representation'"
         ).scalar_one()
     assert last > 2147483647
+
+
+def test_a_refused_link_tells_nothing_of_where_a_hidden_row_is(world: World) -> None:
+    """A row linked to a row the login may not see is refused with the same words
+    whichever case the hidden row is on: an investigator could tell a colleague's
+    appointment on their own case from one on another, and a service responder which
+    stage belongs to a case of another area, by which refusal came back."""
+    with world.db.engine.begin() as connection:
+        elsewhere = connection.exec_driver_sql(
+            "INSERT INTO assignment (stage_id, person_id, role, status, offered_on, version, "
+            "updated_at) SELECT %s, person_id, role, 'offered', offered_on, 1, now() "
+            "FROM assignment WHERE id = %s RETURNING id",
+            (world.other_stage, world.colleague_assignment),
+        ).scalar_one()
+        mine_stage = connection.exec_driver_sql(
+            f"SELECT id FROM stage WHERE case_id = {world.mine} ORDER BY id LIMIT 1"
+        ).scalar_one()
+    document = (
+        "INSERT INTO attachment (case_id, assignment_id, original_name, stored_name, "
+        f"content_type, size_bytes, sha256, uploaded_at) VALUES ({world.mine}, {{appointment}}, "
+        "'probe.pdf', 'probe', 'application/pdf', 1, repeat('0', 64), now())"
+    )
+    letter = (
+        "INSERT INTO correspondence (case_id, stage_id, direction, channel, subject, body, "
+        f"created_at, version, updated_at) VALUES ({world.other}, {{stage}}, 'incoming', "
+        "'note', 'probe', '', now(), 1, now())"
+    )
+    investigator = engine_for(world, UserRole.INVESTIGATOR)
+    responder = engine_for(world, UserRole.SERVICE_RESPONDER)
+    try:
+        before = fingerprint(world.db)
+        on_my_case = refused(investigator, document.format(appointment=world.colleague_assignment))
+        on_another = refused(investigator, document.format(appointment=elsewhere))
+        assert on_my_case == on_another
+        its_stage = refused(responder, letter.format(stage=world.other_stage))
+        another_stage = refused(responder, letter.format(stage=mine_stage))
+        assert its_stage == another_stage
+        assert fingerprint(world.db) == before
+    finally:
+        investigator.dispose()
+        responder.dispose()
+        with world.db.engine.begin() as connection:
+            connection.exec_driver_sql(f"DELETE FROM assignment WHERE id = {elsewhere}")

@@ -16,6 +16,11 @@ the next letter anyone saved fail with a duplicate key. An id the sequence has n
 given is now refused (trigger ``crm_id_drawn``); the default, and an id drawn with
 ``nextval`` first (as the historical import draws its ids), are accepted.
 
+The check that a row links only to rows of its own case (``crm_same_case``) looks the
+linked row up with the login's own rights: with the owner's, a refusal told a login
+which case a row it may not see belongs to (a colleague's appointment on one's own case
+was refused by the row's policy, one on another case by the check).
+
 SQLite is unchanged.
 
 Revision ID: 0020
