@@ -366,7 +366,9 @@ def send_email(
             session, prepared, about, request, actor, CorrespondenceChannel.EMAIL, to, None
         )
         sender = settings.sender or "crm-desktop@localhost"
-        key = f"letter:{row.id}:{to.lower()}"
+        # The letter's own id alone: the key is in a unique index, which a login that
+        # may not see this case could otherwise probe for the address (migration 0022).
+        key = f"letter:{row.id}"
         enqueue(
             session,
             [

@@ -516,6 +516,8 @@ def test_email_arrives_as_the_template_says_and_is_recorded(database: Database) 
         assert row.recipient == "jane.smith@example.org"
         sent = session.get(OutboxMessage, result.outbox_id)
         assert sent is not None and sent.status == "sent" and sent.attempts == 1
+        # Its key, unique in the outbox, holds no address another login could probe for.
+        assert sent.dedupe_key == f"letter:{row.id}"
 
 
 def test_appointment_email_goes_to_the_investigator(database: Database) -> None:

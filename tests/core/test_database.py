@@ -425,3 +425,32 @@ def test_the_desktop_names_a_database_without_its_address_syntax(database: Datab
         engine = sa.create_engine(url)  # not connected
         server = Database(url, engine, sessionmaker(engine), sessionmaker(engine))
         assert server.plain_name == expected
+
+
+def test_an_emailed_letters_outbox_key_loses_its_address_on_upgrade(
+    any_database: Database,
+) -> None:
+    """Migration 0022: a letter queued or sent before it keeps its row, under the key
+    ``letter:<id>`` (the address was in the unique key, to be probed for); other keys
+    are left as they were."""
+    from tests.factories import add_case
+
+    case_id = any_database.write(lambda session: add_case(session).id)
+    migrate.downgrade(any_database.engine, "0021")
+    insert = (
+        "INSERT INTO outbox_message (dedupe_key, kind, case_id, to_address, subject, body, "
+        "message_id, status, attempts, next_attempt_at, created_at) VALUES "
+        "(:key, 'letter', :case, 'jane@example.org', 's', 'b', :mid, 'sent', 1, "
+        "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+    )
+    with any_database.engine.begin() as connection:
+        for n, key in enumerate(("letter:41:jane@example.org", "reminder:x:email:a@b.example")):
+            connection.execute(sa.text(insert), {"key": key, "case": case_id, "mid": f"<{n}@x>"})
+    migrate.upgrade(any_database.engine)
+    with any_database.engine.connect() as connection:
+        keys = (
+            connection.exec_driver_sql("SELECT dedupe_key FROM outbox_message ORDER BY id")
+            .scalars()
+            .all()
+        )
+    assert keys == ["letter:41", "reminder:x:email:a@b.example"]
