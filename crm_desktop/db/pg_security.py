@@ -1058,6 +1058,50 @@ def _functions(prefix: str, database: str) -> list[str]:
         END
         $fn$""",
         f"""
+        CREATE OR REPLACE FUNCTION crm_manager_decisions() RETURNS trigger
+        LANGUAGE plpgsql {definer} AS $fn$
+        DECLARE
+            earlier integer;
+        BEGIN
+            -- Decisions the program leaves to a manager, whatever a login's own SQL
+            -- does: reopening a closed case or stage (the Reopen action), and letting
+            -- the previous stage's responder answer a stage its procedure policy says
+            -- someone else must consider (the Complaint Handling Code's Stage 2).
+            IF crm_is_owner() OR pg_has_role(session_user, {_literal(groups[MANAGER])},
+                                             'MEMBER') THEN
+                RETURN NEW;
+            END IF;
+            IF TG_OP = 'UPDATE' AND OLD.status = {_literal(CaseStatus.CLOSED.value)}
+               AND NEW.status IS DISTINCT FROM OLD.status THEN
+                RAISE EXCEPTION 'Only a manager can reopen a closed %.',
+                    CASE TG_TABLE_NAME WHEN 'stage' THEN 'stage' ELSE 'case' END
+                    USING ERRCODE = '42501';
+            END IF;
+            IF TG_TABLE_NAME = 'stage' THEN
+                IF NEW.responder_id IS NOT NULL AND NEW.previous_stage_id IS NOT NULL
+                   AND (TG_OP = 'INSERT' OR NEW.responder_id IS DISTINCT FROM OLD.responder_id)
+                THEN
+                    SELECT responder_id INTO earlier FROM stage WHERE id = NEW.previous_stage_id;
+                    IF earlier = NEW.responder_id AND coalesce((
+                        SELECT (entry ->> 'different_responder')::boolean
+                        FROM representation c
+                        CROSS JOIN LATERAL (
+                            SELECT p.rules FROM procedure_policy p
+                            WHERE p.procedure = c.procedure AND p.effective_from <= c.received_on
+                            ORDER BY p.effective_from DESC LIMIT 1) policy
+                        CROSS JOIN LATERAL jsonb_array_elements(policy.rules::jsonb -> 'stages')
+                            AS entry
+                        WHERE c.id = NEW.case_id AND entry ->> 'stage' = NEW.stage
+                        LIMIT 1), false) THEN
+                        RAISE EXCEPTION 'Only a manager can let the previous stage''s responder '
+                            'answer this stage.' USING ERRCODE = '42501';
+                    END IF;
+                END IF;
+            END IF;
+            RETURN NEW;
+        END
+        $fn$""",
+        f"""
         CREATE OR REPLACE FUNCTION crm_id_drawn() RETURNS trigger
         LANGUAGE plpgsql {definer} AS $fn$
         BEGIN
@@ -1435,6 +1479,7 @@ FUNCTION_GRANTS: Mapping[str, tuple[str, ...]] = {
     "crm_manager_columns_guard()": (),
     "crm_author()": (),
     "crm_id_drawn()": (),
+    "crm_manager_decisions()": (),
     "crm_reminders_lock()": (MANAGER,),
     "crm_counter_guard()": (),
     "crm_counter_used()": (),
@@ -1761,6 +1806,13 @@ def _install_triggers(connection: sa.Connection, existing: set[str]) -> None:
                 f"CREATE TRIGGER crm_author BEFORE INSERT OR UPDATE ON {_ident(name)} "
                 f"FOR EACH ROW WHEN (NOT crm_is_owner()) EXECUTE FUNCTION crm_author({arguments})"
             )
+    for name, events in (("representation", "UPDATE"), ("stage", "INSERT OR UPDATE")):
+        if name in existing:
+            run(f"DROP TRIGGER IF EXISTS crm_manager_decisions ON {name}")
+            run(
+                f"CREATE TRIGGER crm_manager_decisions BEFORE {events} ON {name} "
+                "FOR EACH ROW EXECUTE FUNCTION crm_manager_decisions()"
+            )
     if "assignment" in existing:
         run("DROP TRIGGER IF EXISTS crm_assignment_guard ON assignment")
         run(
@@ -1830,6 +1882,7 @@ def uninstall(connection: sa.Connection) -> None:
             "crm_same_case",
             "crm_author",
             "crm_id_drawn",
+            "crm_manager_decisions",
         ):
             run(f"DROP TRIGGER IF EXISTS {trigger} ON {_ident(table)}")
     run(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {names}")

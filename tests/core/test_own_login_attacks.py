@@ -859,3 +859,84 @@ def test_a_refused_link_tells_nothing_of_where_a_hidden_row_is(world: World) -> 
         responder.dispose()
         with world.db.engine.begin() as connection:
             connection.exec_driver_sql(f"DELETE FROM assignment WHERE id = {elsewhere}")
+
+
+def test_reopening_and_the_same_responder_stay_a_managers_decisions(world: World) -> None:
+    """An officer's login cannot reopen a closed case or stage (the Reopen action is a
+    manager's), nor let the previous stage's responder answer a stage the procedure
+    policy says someone else must consider (the Complaint Handling Code's Stage 2, for
+    a case received from 1 Apr 2026); a stage whose policy allows it, and another
+    responder, are the officer's to choose. A manager's login may do both."""
+    from crm_desktop.db.models import Stage, User
+    from crm_desktop.domain.enums import StageCode, StageStatus
+    from tests.factories import add_case
+
+    def build(session: sa.orm.Session) -> dict[str, int]:
+        officer_id = session.scalar(
+            sa.select(User.id).where(User.username == world.usernames[UserRole.OFFICER])
+        )
+        made: dict[str, int] = {}
+        for name, received in (("code", dt.date(2026, 5, 4)), ("older", dt.date(2025, 5, 6))):
+            case = add_case(session, received_on=received)
+            first = session.get(Stage, case.current_stage_id)
+            assert first is not None and officer_id is not None
+            first.responder_id = officer_id
+            first.closed_on = received + dt.timedelta(days=7)
+            first.status = StageStatus.CLOSED
+            second = Stage(
+                case_id=case.id,
+                seq=2,
+                stage=StageCode.STAGE_2,
+                previous_stage_id=first.id,
+                started_on=received + dt.timedelta(days=14),
+                status=StageStatus.OPEN,
+            )
+            session.add(second)
+            session.flush()
+            case.current_stage_id = second.id
+            made[name] = second.id
+        made["officer"] = officer_id or 0
+        return made
+
+    made = world.db.write(build, actor="builder")
+    with world.db.engine.connect() as connection:
+        closed_stage = connection.exec_driver_sql(
+            f"SELECT id FROM stage WHERE case_id = {world.closed} ORDER BY id LIMIT 1"
+        ).scalar_one()
+        manager_id = connection.exec_driver_sql(
+            "SELECT id FROM app_user WHERE username = %s",
+            (world.usernames[UserRole.MANAGER],),
+        ).scalar_one()
+    same = "UPDATE stage SET responder_id = {who} WHERE id = {stage}"
+    officer = engine_for(world, UserRole.OFFICER)
+    manager = engine_for(world, UserRole.MANAGER)
+    try:
+        before = fingerprint(world.db)
+        assert "Only a manager can reopen a closed case" in refused(
+            officer,
+            "UPDATE representation SET status = 'open', closed_on = NULL "
+            f"WHERE id = {world.closed}",
+        )
+        assert "Only a manager can reopen a closed stage" in refused(
+            officer, f"UPDATE stage SET status = 'open', closed_on = NULL WHERE id = {closed_stage}"
+        )
+        assert "previous stage's responder" in refused(
+            officer, same.format(who=made["officer"], stage=made["code"])
+        )
+        assert fingerprint(world.db) == before
+        with officer.begin() as connection:
+            connection.exec_driver_sql(same.format(who=made["officer"], stage=made["older"]))
+            connection.exec_driver_sql(same.format(who=manager_id, stage=made["code"]))
+        with manager.begin() as connection:
+            connection.exec_driver_sql(same.format(who=made["officer"], stage=made["code"]))
+            connection.exec_driver_sql(
+                f"UPDATE representation SET status = 'open', closed_on = NULL "
+                f"WHERE id = {world.closed}"
+            )
+            connection.exec_driver_sql(
+                f"UPDATE representation SET status = 'closed', closed_on = '2025-01-06' "
+                f"WHERE id = {world.closed}"
+            )
+    finally:
+        officer.dispose()
+        manager.dispose()

@@ -21,6 +21,11 @@ linked row up with the login's own rights: with the owner's, a refusal told a lo
 which case a row it may not see belongs to (a colleague's appointment on one's own case
 was refused by the row's policy, one on another case by the check).
 
+Below a manager, a login can no longer reopen a closed case or stage (the Reopen
+action is a manager's), nor let the previous stage's responder answer a stage its
+procedure policy says someone else must consider (trigger ``crm_manager_decisions``):
+an officer's login did both with one UPDATE.
+
 SQLite is unchanged.
 
 Revision ID: 0020
