@@ -79,6 +79,11 @@ GROUPS: Mapping[UserRole, str] = {
 INHERITS: Mapping[str, str] = {"manager": "officer", "admin": "manager"}
 MAX_NAME = 63
 TAG = "crm-desktop"
+# How many connections one user's login may hold at once: the program holds at most 15
+# (SQLAlchemy's pool, 5 and 10 more while busy), so two windows or a window and the
+# command line fit; without a limit one login could take every connection the server
+# has, and nobody in any database on it could connect.
+LOGIN_CONNECTION_LIMIT = 30
 OLD_GROUPS = ("crm_staff", "crm_investigator")
 
 
@@ -978,7 +983,8 @@ def _functions(prefix: str, database: str) -> list[str]:
                 EXECUTE format('GRANT %I TO %I', wanted, login);
             END IF;
             IF active THEN
-                EXECUTE format('ALTER ROLE %I LOGIN', login);
+                EXECUTE format('ALTER ROLE %I LOGIN CONNECTION LIMIT %s', login,
+                               {LOGIN_CONNECTION_LIMIT});
             ELSE
                 EXECUTE format('ALTER ROLE %I NOLOGIN', login);
             END IF;
@@ -1623,6 +1629,14 @@ def install(connection: sa.Connection) -> None:
     run("ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC")
 
     existing = _existing_tables(connection)
+    if "app_user" in existing:
+        # Logins made before they had a limit have one from now on.
+        for login in run(
+            "SELECT u.db_role FROM app_user u JOIN pg_roles r ON r.rolname = u.db_role "
+            "WHERE r.rolconnlimit <> %s",
+            (LOGIN_CONNECTION_LIMIT,),
+        ).scalars():
+            run(f"ALTER ROLE {_ident(login)} CONNECTION LIMIT {LOGIN_CONNECTION_LIMIT}")
     _forget_old_groups(connection, existing)
     _forget_other_databases(connection, database)
     for statement in _functions(prefix, database):

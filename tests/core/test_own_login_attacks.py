@@ -940,3 +940,21 @@ def test_reopening_and_the_same_responder_stay_a_managers_decisions(world: World
     finally:
         officer.dispose()
         manager.dispose()
+
+
+def test_no_login_can_take_every_connection_of_the_server(world: World) -> None:
+    """Each user's login holds at most LOGIN_CONNECTION_LIMIT connections at once (the
+    program needs 15 a window at most): without a limit one login could open every
+    connection the server allows, and nobody in any database on it could connect."""
+    from crm_desktop.db.pg_security import LOGIN_CONNECTION_LIMIT
+
+    with world.db.engine.connect() as connection:
+        limits = dict(
+            connection.exec_driver_sql(
+                "SELECT rolname, rolconnlimit FROM pg_roles WHERE rolname = ANY(%s)",
+                (list(world.logins.values()),),
+            ).all()
+        )
+        allowed = connection.exec_driver_sql("SHOW max_connections").scalar_one()
+    assert limits == {login: LOGIN_CONNECTION_LIMIT for login in world.logins.values()}
+    assert 15 < LOGIN_CONNECTION_LIMIT < int(allowed)
