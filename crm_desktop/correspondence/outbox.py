@@ -50,6 +50,7 @@ from crm_desktop.db.base import utcnow
 from crm_desktop.db.database import Database
 from crm_desktop.db.models import Correspondence
 from crm_desktop.db.models_correspondence import OutboxMessage
+from crm_desktop.domain.access import REMINDERS_RUNNER
 from crm_desktop.errors import ConflictError
 
 __all__ = [
@@ -81,7 +82,7 @@ LEASE = dt.timedelta(minutes=10)
 MAX_ATTEMPTS = 10
 FIRST_DELAY = dt.timedelta(minutes=1)
 LONGEST_DELAY = dt.timedelta(hours=6)
-RUNNER = "reminders"
+RUNNER = REMINDERS_RUNNER
 # Recording a message as sent is retried longer than an ordinary write: giving up
 # would leave it claimed, and so sent again once the claim expires.
 MARK_ATTEMPTS = 12

@@ -50,6 +50,7 @@ import sqlalchemy as sa
 
 from crm_desktop.db import audit
 from crm_desktop.db.base import Base
+from crm_desktop.domain.access import PROGRAM_NAMES
 from crm_desktop.domain.enums import AssignmentStatus, CaseStatus, UserRole
 
 __all__ = [
@@ -621,7 +622,13 @@ def _functions(prefix: str, database: str) -> list[str]:
 
     # Who wrote a row, as crm_author accepts it: the user, or a label of the program's
     # work before their name.
-    labelled = ", ".join(["actor", *(f"{_literal(label + ':')} || actor" for label in WORK_LABELS)])
+    labelled = ", ".join(
+        [
+            "actor",
+            *(f"{_literal(label + ':')} || actor" for label in WORK_LABELS),
+            *(_literal(name) for name in PROGRAM_NAMES),
+        ]
+    )
     # The start of a progress note as the program writes it: "7 Dec 2026 (".
     header = _literal(NOTE_HEADER.pattern)
     progress_statuses = ", ".join(
@@ -1073,9 +1080,8 @@ def _functions(prefix: str, database: str) -> list[str]:
             -- does: reopening a closed case or stage (the Reopen action), and letting
             -- the previous stage's responder answer a stage its procedure policy says
             -- someone else must consider (the Complaint Handling Code's Stage 2).
-            IF crm_is_owner() OR pg_has_role(session_user, {_literal(groups[MANAGER])},
-                                             'MEMBER') THEN
-                RETURN NEW;
+            IF pg_has_role(session_user, {_literal(groups[MANAGER])}, 'MEMBER') THEN
+                RETURN NEW;  -- (the owner's writes do not come here: the trigger's WHEN)
             END IF;
             IF TG_OP = 'UPDATE' AND OLD.status = {_literal(CaseStatus.CLOSED.value)}
                AND NEW.status IS DISTINCT FROM OLD.status THEN
@@ -1142,8 +1148,10 @@ def _functions(prefix: str, database: str) -> list[str]:
                 column_name := TG_ARGV[i];
                 kind := TG_ARGV[i + 1];
                 i := i + 2;
-                -- The user's name, or the program's label of the work before it (an
-                -- import is written as "import:<username>"), stands as sent.
+                -- The user's name, the program's label of the work before it (an
+                -- import is written as "import:<username>"), or one of the program's
+                -- own names for work no one person did ("system", "reminders") stands
+                -- as sent.
                 IF new_row ->> column_name IN ({labelled}) AND kind <> 'added'
                    AND NOT (kind = 'author' AND TG_OP = 'UPDATE') THEN
                     CONTINUE;
@@ -1825,7 +1833,7 @@ def _install_triggers(connection: sa.Connection, existing: set[str]) -> None:
             run(f"DROP TRIGGER IF EXISTS crm_manager_decisions ON {name}")
             run(
                 f"CREATE TRIGGER crm_manager_decisions BEFORE {events} ON {name} "
-                "FOR EACH ROW EXECUTE FUNCTION crm_manager_decisions()"
+                "FOR EACH ROW WHEN (NOT crm_is_owner()) EXECUTE FUNCTION crm_manager_decisions()"
             )
     if "assignment" in existing:
         run("DROP TRIGGER IF EXISTS crm_assignment_guard ON assignment")

@@ -27,3 +27,9 @@ class Actor:
 
 
 SYSTEM = Actor("system", UserRole.ADMIN)
+# Who the reminders run writes as having done its work (its letters, the outbox).
+REMINDERS_RUNNER = "reminders"
+# The program's own names for work no one person did: what it ships (templates,
+# policies) and the reminders run. Written as who did it, they stand on PostgreSQL
+# whoever's login wrote them (the trail names the login).
+PROGRAM_NAMES = (SYSTEM.username, REMINDERS_RUNNER)

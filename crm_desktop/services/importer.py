@@ -40,8 +40,9 @@ Where IMPORT_FORMAT.md is silent, this module decides:
   closed. The window for asking for the next stage is not enforced on history.
 - Columns required "always" (and ``directorate`` for corporate cases, compliments and
   comments too) are required on every row; rows of one case must agree on them (names
-  compared as reference data is). Team, complainant, email and summary may be on any
-  one row; two rows giving different values is an error. Each nature a row names
+  compared as reference data is). Team, complainant and email may be on any one row;
+  two rows giving different values is an error. Each row's summary is kept, in the
+  file's order (one repeated once). Each nature a row names
   becomes a complaint point, in the order first named ("A;A" is two points of nature A); natures
   the case's other rows name again add none (rows often repeat the case's natures), so
   a nature has as many points as the one row naming it most often. A complaint without

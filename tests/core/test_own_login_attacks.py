@@ -958,3 +958,44 @@ def test_no_login_can_take_every_connection_of_the_server(world: World) -> None:
         allowed = connection.exec_driver_sql("SHOW max_connections").scalar_one()
     assert limits == {login: LOGIN_CONNECTION_LIMIT for login in world.logins.values()}
     assert 15 < LOGIN_CONNECTION_LIMIT < int(allowed)
+
+
+def test_the_programs_own_names_stand_under_a_users_login(world: World) -> None:
+    """Who wrote a row is the database's to say on a user's own login, but the program's
+    own names for work no one person did stand: a shipped template copied in under a
+    manager's login stays the shipped default (so a later release can bring it up to
+    date), and a letter the reminders run changed says so."""
+    from crm_desktop.correspondence.templates import TEMPLATES, ensure_templates, load_template
+    from crm_desktop.domain.access import REMINDERS_RUNNER, SYSTEM
+
+    key = next(iter(TEMPLATES))
+    with world.db.engine.begin() as connection:
+        connection.exec_driver_sql("DELETE FROM correspondence_template WHERE key = %s", (key,))
+    manager = open_database(login_url(world, UserRole.MANAGER))
+    try:
+        manager.write(ensure_templates, actor=world.usernames[UserRole.MANAGER])
+        with manager.session() as session:
+            copied = load_template(session, key)
+    finally:
+        manager.dispose()
+    assert (copied.version, copied.updated_by, copied.customised) == (1, SYSTEM.username, False)
+    officer = engine_for(world, UserRole.OFFICER)
+    try:
+        with officer.begin() as connection:
+            letter = (
+                connection.exec_driver_sql(
+                    "UPDATE correspondence SET updated_by = %s WHERE case_id = %s RETURNING id",
+                    (REMINDERS_RUNNER, world.mine),
+                )
+                .scalars()
+                .first()
+            )
+    finally:
+        officer.dispose()
+    with world.db.engine.connect() as connection:
+        assert (
+            connection.exec_driver_sql(
+                f"SELECT updated_by FROM correspondence WHERE id = {letter}"
+            ).scalar_one()
+            == REMINDERS_RUNNER
+        )

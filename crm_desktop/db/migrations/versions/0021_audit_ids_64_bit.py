@@ -26,13 +26,22 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+def _sequence_as(kind: str) -> str:
+    """The trail's id sequence (by whatever name the table gave it) made ``kind``."""
+    return (
+        "DO $$ BEGIN EXECUTE format('ALTER SEQUENCE %s AS "
+        + kind
+        + "', pg_get_serial_sequence('audit_event', 'id')); END $$"
+    )
+
+
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.alter_column("audit_event", "id", type_=sa.BigInteger(), existing_nullable=False)
-        op.execute("ALTER SEQUENCE audit_event_id_seq AS bigint")
+        op.execute(_sequence_as("bigint"))
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("ALTER SEQUENCE audit_event_id_seq AS integer")
+        op.execute(_sequence_as("integer"))
         op.alter_column("audit_event", "id", type_=sa.Integer(), existing_nullable=False)
