@@ -1725,8 +1725,12 @@ def _grant_table(
             run(f"GRANT INSERT ({cols(insertable)}) ON {name} TO {q[group]}")
         else:
             run(f"GRANT INSERT ON {name} TO {q[group]}")
-        if sequence is not None:
-            run(f"GRANT USAGE ON SEQUENCE {sequence} TO {q[group]}")
+    if sequence is not None and rules.insert:
+        # A new row's id is drawn by the database (an identity column) without any right
+        # on the sequence; only managers draw ids themselves, for the rows the import and
+        # the demo data write (migration 0023). Anyone else could draw numbers on their
+        # own until the ids ran out.
+        run(f"GRANT USAGE ON SEQUENCE {sequence} TO {q[MANAGER]}")
     fixed = protected | FIXED_COLUMNS.get(table, frozenset())
     for group, allowed in rules.update.items():
         chosen = [c for c in (columns if allowed is None else allowed) if c not in fixed]

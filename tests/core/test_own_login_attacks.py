@@ -999,3 +999,47 @@ def test_the_programs_own_names_stand_under_a_users_login(world: World) -> None:
             ).scalar_one()
             == REMINDERS_RUNNER
         )
+
+
+def test_only_a_manager_draws_ids_of_their_own(world: World) -> None:
+    """A new row's id is drawn by the database (identity columns, migration 0023): an
+    officer's, a service responder's or an investigator's login cannot draw numbers
+    from any table's sequence on their own (a million at a time, they would run out and
+    nobody could add to that table), yet still adds rows; a manager's draws them (the
+    historical import and the demo data write rows with ids drawn first)."""
+    with world.db.engine.connect() as connection:
+        sequences = (
+            connection.execute(
+                sa.text(
+                    "SELECT pg_get_serial_sequence(quote_ident(c.relname), a.attname) "
+                    "FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid "
+                    "AND a.attnum > 0 WHERE c.relnamespace = 'public'::regnamespace "
+                    "AND c.relkind = 'r' AND pg_get_serial_sequence(quote_ident(c.relname), "
+                    "a.attname) IS NOT NULL ORDER BY 1"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        identities = connection.exec_driver_sql(
+            "SELECT count(*) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+            "WHERE c.relnamespace = 'public'::regnamespace AND a.attidentity = 'd'"
+        ).scalar_one()
+    assert len(sequences) == identities > 30
+    for role in (UserRole.OFFICER, UserRole.SERVICE_RESPONDER, UserRole.INVESTIGATOR):
+        engine = engine_for(world, role)
+        try:
+            for sequence in sequences:
+                refused(engine, f"SELECT nextval('{sequence}')")
+                refused(engine, f"SELECT setval('{sequence}', 2147483000)")
+        finally:
+            engine.dispose()
+    manager = engine_for(world, UserRole.MANAGER)
+    try:
+        with manager.begin() as connection:
+            drawn = connection.exec_driver_sql(
+                "SELECT nextval(pg_get_serial_sequence('representation', 'id'))"
+            ).scalar_one()
+        assert drawn > world.closed
+    finally:
+        manager.dispose()
