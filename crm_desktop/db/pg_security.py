@@ -80,6 +80,8 @@ GROUPS: Mapping[UserRole, str] = {
 INHERITS: Mapping[str, str] = {"manager": "officer", "admin": "manager"}
 MAX_NAME = 63
 TAG = "crm-desktop"
+# How the database's own functions run: as the owner, finding nothing a login made.
+DEFINER = "SECURITY DEFINER SET search_path = public, pg_temp"
 # How many connections one user's login may hold at once: the program holds at most 15
 # (SQLAlchemy's pool, 5 and 10 more while busy), so two windows or a window and the
 # command line fit; without a limit one login could take every connection the server
@@ -567,6 +569,65 @@ def author_columns(columns: Iterable[str]) -> list[tuple[str, str]]:
     return [(c, AUTHOR_KINDS[c]) for c in sorted(columns) if c in AUTHOR_KINDS]
 
 
+def author_function(function: str, kinds: Iterable[tuple[str, str]]) -> str:
+    """The trigger function ``function`` that writes who wrote a row of one table and
+    when (its columns and their kinds: :func:`author_columns`), as the database knows
+    it, whatever a login's own SQL sent: who added the row and when ("author", "added")
+    are written once and kept; who approved it ("approver") is whoever sets it; who
+    changed it last ("changer"), whoever did. The user's name, the program's label of
+    the work before it (an import is written as "import:<username>"), or one of the
+    program's own names for work no one person did ("system", "reminders") stands as
+    sent. Written out column by column for each table: a row of the import costs a few
+    assignments, not a rebuilt record."""
+    sent = ", ".join(
+        [
+            "actor",
+            *(f"{_literal(label + ':')} || actor" for label in WORK_LABELS),
+            *(_literal(name) for name in PROGRAM_NAMES),
+        ]
+    )
+    added, changed, always = [], [], []
+    for column, kind in kinds:
+        c = _ident(column)
+        if kind == "author":
+            added.append(
+                f"IF NEW.{c} IS NULL OR NEW.{c} NOT IN ({sent}) THEN NEW.{c} := actor; END IF;"
+            )
+            changed.append(f"NEW.{c} := OLD.{c};")
+        elif kind == "added":
+            added.append(f"NEW.{c} := clock_timestamp() AT TIME ZONE 'UTC';")
+            changed.append(f"NEW.{c} := OLD.{c};")
+        elif kind == "approver":
+            added.append(
+                f"IF NEW.{c} IS NOT NULL AND NEW.{c} NOT IN ({sent}) THEN NEW.{c} := actor; END IF;"
+            )
+            changed.append(
+                f"IF NEW.{c} IS DISTINCT FROM OLD.{c} AND NEW.{c} IS NOT NULL "
+                f"AND NEW.{c} NOT IN ({sent}) THEN NEW.{c} := actor; END IF;"
+            )
+        else:  # changer
+            always.append(
+                f"IF NEW.{c} IS NULL OR NEW.{c} NOT IN ({sent}) THEN NEW.{c} := actor; END IF;"
+            )
+    body = "\n".join(
+        [
+            "IF TG_OP = 'INSERT' THEN",
+            *added,
+            "ELSE",
+            *changed,
+            "END IF;",
+            *always,
+        ]
+    )
+    # With the login's own rights and nothing set (it reads nothing itself; who the
+    # login is comes from crm_actor): called for every row a login writes.
+    return (
+        f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql "
+        "AS $fn$\nDECLARE actor text := public.crm_actor();\nBEGIN\n"
+        f"{body}\nRETURN NEW;\nEND\n$fn$"
+    )
+
+
 # A row's case and its links to other rows of a case, which must be of the same case
 # (crm_same_case).
 SAME_CASE_LINKS: Mapping[str, tuple[str, ...]] = {
@@ -611,7 +672,7 @@ def _functions(prefix: str, database: str) -> list[str]:
     )
     secrets = "ARRAY[" + ", ".join(_literal(k) for k in sorted(audit.SECRET_SETTINGS)) + "]"
     kept = "ARRAY[" + ", ".join(_literal(k) for k in sorted(audit.KEPT_WHEN_WITHHELD)) + "]"
-    definer = "SECURITY DEFINER SET search_path = public, pg_temp"
+    definer = DEFINER
     from crm_desktop.domain.appointments import (
         HOURS_PER_DAY,
         MAX_HOURS,
@@ -620,15 +681,6 @@ def _functions(prefix: str, database: str) -> list[str]:
         statuses_allowing,
     )
 
-    # Who wrote a row, as crm_author accepts it: the user, or a label of the program's
-    # work before their name.
-    labelled = ", ".join(
-        [
-            "actor",
-            *(f"{_literal(label + ':')} || actor" for label in WORK_LABELS),
-            *(_literal(name) for name in PROGRAM_NAMES),
-        ]
-    )
     # The start of a progress note as the program writes it: "7 Dec 2026 (".
     header = _literal(NOTE_HEADER.pattern)
     progress_statuses = ", ".join(
@@ -645,14 +697,19 @@ def _functions(prefix: str, database: str) -> list[str]:
     )
     return [
         # ---- who is connected
-        f"""
+        """
         CREATE OR REPLACE FUNCTION crm_is_owner() RETURNS boolean
-        LANGUAGE plpgsql STABLE {definer} AS $fn$
+        LANGUAGE plpgsql STABLE AS $fn$
         BEGIN
-            RETURN coalesce((SELECT rolsuper FROM pg_roles WHERE rolname = session_user), false)
-                OR pg_has_role(session_user,
-                               (SELECT relowner FROM pg_class
-                                WHERE oid = 'public.audit_event'::regclass), 'MEMBER');
+            -- A member of the tables' owner (a superuser is a member of every role).
+            -- With the caller's rights and its catalogs named, nothing set: called for
+            -- every row a login writes (the triggers' WHEN), where a function that
+            -- sets its search path costs more than the row.
+            RETURN pg_catalog.pg_has_role(
+                session_user,
+                (SELECT c.relowner FROM pg_catalog.pg_class c
+                 WHERE c.oid = 'public.audit_event'::pg_catalog.regclass),
+                'MEMBER');
         END
         $fn$""",
         f"""
@@ -1120,57 +1177,13 @@ def _functions(prefix: str, database: str) -> list[str]:
             -- A new row's id (TG_ARGV[1]) is one its sequence (TG_ARGV[0]) has given: the
             -- default, or one drawn with nextval first (the import). An id taken ahead
             -- of the sequence would make someone else's next save fail.
-            IF (to_jsonb(NEW) ->> TG_ARGV[1])::bigint
+            IF (CASE WHEN TG_ARGV[1] = 'id' THEN NEW.id
+                     ELSE (to_jsonb(NEW) ->> TG_ARGV[1])::bigint END)
                > coalesce(pg_sequence_last_value(TG_ARGV[0]::regclass), 0) THEN
                 RAISE EXCEPTION 'A new row''s id is given by the database.'
                     USING ERRCODE = '42501';
             END IF;
             RETURN NEW;
-        END
-        $fn$""",
-        f"""
-        CREATE OR REPLACE FUNCTION crm_author() RETURNS trigger
-        LANGUAGE plpgsql {definer} AS $fn$
-        DECLARE
-            actor text := crm_actor(); added timestamp := clock_timestamp() AT TIME ZONE 'UTC';
-            new_row jsonb := to_jsonb(NEW); old_row jsonb; written jsonb := '{{}}'::jsonb;
-            column_name text; kind text; i integer := 0;
-        BEGIN
-            -- Who wrote a row and when (TG_ARGV: pairs of a column and its kind), as the
-            -- database knows it, whatever a login's own SQL sent: who added the row and
-            -- when ('author', 'added') are written once and kept; who approved it
-            -- ('approver') is whoever sets it; who changed it last ('changer'), whoever
-            -- did. The owner's program (and the migrations) write what they were given.
-            IF TG_OP = 'UPDATE' THEN
-                old_row := to_jsonb(OLD);
-            END IF;
-            WHILE i < TG_NARGS LOOP
-                column_name := TG_ARGV[i];
-                kind := TG_ARGV[i + 1];
-                i := i + 2;
-                -- The user's name, the program's label of the work before it (an
-                -- import is written as "import:<username>"), or one of the program's
-                -- own names for work no one person did ("system", "reminders") stands
-                -- as sent.
-                IF new_row ->> column_name IN ({labelled}) AND kind <> 'added'
-                   AND NOT (kind = 'author' AND TG_OP = 'UPDATE') THEN
-                    CONTINUE;
-                END IF;
-                IF kind = 'changer' THEN
-                    written := written || jsonb_build_object(column_name, actor);
-                ELSIF kind IN ('author', 'added') AND TG_OP = 'UPDATE' THEN
-                    written := written || jsonb_build_object(column_name, old_row -> column_name);
-                ELSIF kind = 'author' THEN
-                    written := written || jsonb_build_object(column_name, actor);
-                ELSIF kind = 'added' THEN
-                    written := written || jsonb_build_object(column_name, added);
-                ELSIF kind = 'approver' AND new_row ->> column_name IS NOT NULL
-                      AND (TG_OP = 'INSERT'
-                           OR new_row -> column_name IS DISTINCT FROM old_row -> column_name) THEN
-                    written := written || jsonb_build_object(column_name, actor);
-                END IF;
-            END LOOP;
-            RETURN jsonb_populate_record(NEW, written);
         END
         $fn$""",
         f"""
@@ -1472,7 +1485,9 @@ FUNCTION_GRANTS: Mapping[str, tuple[str, ...]] = {
     "crm_may_open_case(integer)": EVERYONE,
     "crm_secret_setting(text)": EVERYONE,
     "crm_group_for(text)": (),
-    "crm_actor()": (),
+    # Who the login is, as the trail names it (the per-table author triggers, which run
+    # with the login's own rights, ask it too).
+    "crm_actor()": EVERYONE,
     "crm_may_withhold()": (),
     "crm_audit_mask(jsonb, text[], boolean)": (),
     "crm_audit_row()": (),
@@ -1491,7 +1506,6 @@ FUNCTION_GRANTS: Mapping[str, tuple[str, ...]] = {
     "crm_login_sync()": (),
     "crm_assignment_guard()": (),
     "crm_manager_columns_guard()": (),
-    "crm_author()": (),
     "crm_id_drawn()": (),
     "crm_manager_decisions()": (),
     "crm_reminders_lock()": (MANAGER,),
@@ -1827,10 +1841,12 @@ def _install_triggers(connection: sa.Connection, existing: set[str]) -> None:
         run(f"DROP TRIGGER IF EXISTS crm_author ON {_ident(name)}")
         kinds = author_columns(_columns_of(connection, name))
         if kinds:
-            arguments = ", ".join(_literal(part) for pair in kinds for part in pair)
+            function = f"crm_author_{name}"
+            run(author_function(function, kinds))
+            run(f"REVOKE ALL ON FUNCTION {function}() FROM PUBLIC")
             run(
                 f"CREATE TRIGGER crm_author BEFORE INSERT OR UPDATE ON {_ident(name)} "
-                f"FOR EACH ROW WHEN (NOT crm_is_owner()) EXECUTE FUNCTION crm_author({arguments})"
+                f"FOR EACH ROW WHEN (NOT crm_is_owner()) EXECUTE FUNCTION {function}()"
             )
     for name, events in (("representation", "UPDATE"), ("stage", "INSERT OR UPDATE")):
         if name in existing:
@@ -1914,6 +1930,11 @@ def uninstall(connection: sa.Connection) -> None:
     run(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {names}")
     for function in FUNCTION_GRANTS:
         run(f"DROP FUNCTION IF EXISTS {function} CASCADE")
+    for function in run(
+        "SELECT proname FROM pg_proc WHERE pronamespace = 'public'::regnamespace "
+        "AND proname LIKE 'crm\\_author\\_%'"
+    ).scalars():
+        run(f"DROP FUNCTION IF EXISTS {_ident(function)}() CASCADE")
     run(f"REVOKE ALL ON SCHEMA public FROM {names}")
     run(f"GRANT CONNECT, TEMPORARY ON DATABASE {_ident(database)} TO PUBLIC")
 
