@@ -730,6 +730,24 @@ def test_a_row_names_who_wrote_it_and_when(world: World) -> None:
         case_row = connection.exec_driver_sql(
             f"SELECT created_by, created_at, updated_by FROM representation WHERE id = {world.mine}"
         ).one()
+    # A manager who lets an appointment pass the eligibility rules is the one named.
+    manager_engine = engine_for(world, UserRole.MANAGER)
+    try:
+        with manager_engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "UPDATE assignment SET override_reason = 'Agreed', overridden_by = :officer "
+                    "WHERE id = :appointment"
+                ),
+                {"officer": world.usernames[UserRole.OFFICER], "appointment": world.declined},
+            )
+    finally:
+        manager_engine.dispose()
+    with world.db.engine.connect() as connection:
+        approver = connection.exec_driver_sql(
+            f"SELECT overridden_by FROM assignment WHERE id = {world.declined}"
+        ).scalar_one()
+    assert approver == manager
     responder_name = world.usernames[UserRole.SERVICE_RESPONDER]
     assert letter_row[:2] == (responder_name, responder_name)
     assert letter_row[2] >= started
