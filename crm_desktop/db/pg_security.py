@@ -171,10 +171,20 @@ FIXED_COLUMNS: Mapping[str, frozenset[str]] = {
     "lgsco_remedy": frozenset({"stage_id"}),
     "outbox_message": frozenset({"case_id"}),
     "point_outcome": frozenset({"stage_id", "point_id"}),
-    "stage": frozenset({"case_id"}),
+    # A stage's place after the one before it, too: unlinked and linked again, a stage
+    # could take its previous stage's responder without the check seeing it.
+    "stage": frozenset({"case_id", "previous_stage_id"}),
     "stage_extension": frozenset({"stage_id"}),
     "stage_suspension": frozenset({"stage_id"}),
+    # An Ombudsman decision, a due date's change and a regrading stay with their stage.
+    "lgsco_detail": frozenset({"stage_id"}),
+    "due_date_change": frozenset({"stage_id"}),
+    "stage_grading": frozenset({"stage_id"}),
 }
+# And on every table its rows' ids: an id moved ahead of the sequence would make the
+# next save of that table fail, and one given up could be taken by a new row, which
+# the trail would then tie to the old row's history.
+FIXED_EVERYWHERE = frozenset({"id"})
 # What every login may change of its own account: the sign-in counters, its own password.
 OWN_ACCOUNT_COLUMNS = (
     "failed_sign_ins",
@@ -1128,6 +1138,25 @@ def _functions(prefix: str, database: str) -> list[str]:
         END
         $fn$""",
         f"""
+        CREATE OR REPLACE FUNCTION crm_needs_other_responder(the_case integer, code text)
+        RETURNS boolean LANGUAGE plpgsql STABLE {definer} AS $fn$
+        BEGIN
+            -- Whether the procedure policy the case follows (the version in force on
+            -- the day it was received) says stage ``code`` must be considered by someone
+            -- other than the previous stage's responder (the Code's Stage 2).
+            RETURN coalesce((
+                SELECT (entry ->> 'different_responder')::boolean
+                FROM representation c
+                CROSS JOIN LATERAL (
+                    SELECT p.rules FROM procedure_policy p
+                    WHERE p.procedure = c.procedure AND p.effective_from <= c.received_on
+                    ORDER BY p.effective_from DESC LIMIT 1) policy
+                CROSS JOIN LATERAL jsonb_array_elements(policy.rules::jsonb -> 'stages') AS entry
+                WHERE c.id = the_case AND entry ->> 'stage' = code
+                LIMIT 1), false);
+        END
+        $fn$""",
+        f"""
         CREATE OR REPLACE FUNCTION crm_manager_decisions() RETURNS trigger
         LANGUAGE plpgsql {definer} AS $fn$
         DECLARE
@@ -1146,24 +1175,22 @@ def _functions(prefix: str, database: str) -> list[str]:
                     CASE TG_TABLE_NAME WHEN 'stage' THEN 'stage' ELSE 'case' END
                     USING ERRCODE = '42501';
             END IF;
-            IF TG_TABLE_NAME = 'stage' THEN
-                IF NEW.responder_id IS NOT NULL AND NEW.previous_stage_id IS NOT NULL
-                   AND (TG_OP = 'INSERT' OR NEW.responder_id IS DISTINCT FROM OLD.responder_id)
-                THEN
+            IF TG_TABLE_NAME = 'stage' THEN  -- (NEW has a stage's columns only here)
+                IF NEW.responder_id IS NOT NULL
+                   AND (TG_OP = 'INSERT' OR NEW.responder_id IS DISTINCT FROM OLD.responder_id
+                        OR NEW.stage IS DISTINCT FROM OLD.stage) THEN
+                    -- This stage against the one before it, and the stage after it
+                    -- against this one (the earlier stage given the later one's responder).
                     SELECT responder_id INTO earlier FROM stage WHERE id = NEW.previous_stage_id;
-                    IF earlier = NEW.responder_id AND coalesce((
-                        SELECT (entry ->> 'different_responder')::boolean
-                        FROM representation c
-                        CROSS JOIN LATERAL (
-                            SELECT p.rules FROM procedure_policy p
-                            WHERE p.procedure = c.procedure AND p.effective_from <= c.received_on
-                            ORDER BY p.effective_from DESC LIMIT 1) policy
-                        CROSS JOIN LATERAL jsonb_array_elements(policy.rules::jsonb -> 'stages')
-                            AS entry
-                        WHERE c.id = NEW.case_id AND entry ->> 'stage' = NEW.stage
-                        LIMIT 1), false) THEN
-                        RAISE EXCEPTION 'Only a manager can let the previous stage''s responder '
-                            'answer this stage.' USING ERRCODE = '42501';
+                    IF (earlier = NEW.responder_id
+                        AND crm_needs_other_responder(NEW.case_id, NEW.stage))
+                       OR EXISTS (
+                           SELECT 1 FROM stage later
+                           WHERE later.previous_stage_id = NEW.id
+                             AND later.responder_id = NEW.responder_id
+                             AND crm_needs_other_responder(later.case_id, later.stage)) THEN
+                        RAISE EXCEPTION 'Only a manager can let the previous stage''s '
+                            'responder answer the stage after it.' USING ERRCODE = '42501';
                     END IF;
                 END IF;
             END IF;
@@ -1508,6 +1535,7 @@ FUNCTION_GRANTS: Mapping[str, tuple[str, ...]] = {
     "crm_manager_columns_guard()": (),
     "crm_id_drawn()": (),
     "crm_manager_decisions()": (),
+    "crm_needs_other_responder(integer, text)": (),
     "crm_reminders_lock()": (MANAGER,),
     "crm_counter_guard()": (),
     "crm_counter_used()": (),
@@ -1745,7 +1773,7 @@ def _grant_table(
         # the demo data write (migration 0023). Anyone else could draw numbers on their
         # own until the ids ran out.
         run(f"GRANT USAGE ON SEQUENCE {sequence} TO {q[MANAGER]}")
-    fixed = protected | FIXED_COLUMNS.get(table, frozenset())
+    fixed = protected | FIXED_COLUMNS.get(table, frozenset()) | FIXED_EVERYWHERE
     for group, allowed in rules.update.items():
         chosen = [c for c in (columns if allowed is None else allowed) if c not in fixed]
         if group == OFFICER:

@@ -913,6 +913,7 @@ def test_reopening_and_the_same_responder_stay_a_managers_decisions(world: World
             session.flush()
             case.current_stage_id = second.id
             made[name] = second.id
+            made[f"{name} first"] = first.id
         made["officer"] = officer_id or 0
         return made
 
@@ -945,6 +946,18 @@ def test_reopening_and_the_same_responder_stay_a_managers_decisions(world: World
         with officer.begin() as connection:
             connection.exec_driver_sql(same.format(who=made["officer"], stage=made["older"]))
             connection.exec_driver_sql(same.format(who=manager_id, stage=made["code"]))
+        before = fingerprint(world.db)
+        # Nor the other way round: Stage 1 given Stage 2's responder afterwards ...
+        assert "previous stage's responder" in refused(
+            officer, same.format(who=manager_id, stage=made["code first"])
+        )
+        # ... nor Stage 2 taken off Stage 1, given its responder and put back after it.
+        refused(
+            officer,
+            f"UPDATE stage SET previous_stage_id = NULL, responder_id = {made['officer']} "
+            f"WHERE id = {made['code']}",
+        )
+        assert fingerprint(world.db) == before
         with manager.begin() as connection:
             connection.exec_driver_sql(same.format(who=made["officer"], stage=made["code"]))
             connection.exec_driver_sql(
@@ -1061,3 +1074,38 @@ def test_only_a_manager_draws_ids_of_their_own(world: World) -> None:
         assert drawn > world.closed
     finally:
         manager.dispose()
+
+
+def test_a_rows_id_and_its_stage_stay_as_they_were_added(world: World) -> None:
+    """No login below the owner changes a row's id (moved ahead of the sequence, the
+    next save of that table fails; given up, a new row could take it and inherit the old
+    one's history in the trail), nor moves an Ombudsman decision, a due date's change
+    or a regrading to another stage."""
+    with world.db.engine.connect() as connection:
+        letter = connection.exec_driver_sql(
+            f"SELECT id FROM correspondence WHERE case_id = {world.mine} ORDER BY id LIMIT 1"
+        ).scalar_one()
+        tables = [
+            t.name
+            for t in Base.metadata.sorted_tables
+            if "id" in t.c
+            and connection.exec_driver_sql(
+                "SELECT bool_or(has_column_privilege(r, %s, 'id', 'UPDATE')) "
+                "FROM unnest(%s::text[]) AS r",
+                (t.name, list(world.logins.values())),
+            ).scalar_one()
+        ]
+    assert tables == []
+    responder = engine_for(world, UserRole.SERVICE_RESPONDER)
+    officer = engine_for(world, UserRole.OFFICER)
+    manager = engine_for(world, UserRole.MANAGER)
+    try:
+        before = fingerprint(world.db)
+        refused(responder, f"UPDATE correspondence SET id = id + 1000 WHERE id = {letter}")
+        refused(officer, f"UPDATE representation SET id = id + 1000 WHERE id = {world.mine}")
+        for table in ("lgsco_detail", "due_date_change", "stage_grading"):
+            refused(manager, f"UPDATE {table} SET stage_id = {world.other_stage}")
+        assert fingerprint(world.db) == before
+    finally:
+        for engine in (responder, officer, manager):
+            engine.dispose()

@@ -10,6 +10,13 @@ sequence; only managers' logins keep the right to draw (the historical import an
 demo data draw their ids before writing their rows). Each sequence carries on from
 where it was.
 
+Nor may any login but the owner's change a row's id (an officer's or a responder's could
+move a letter's id ahead of the sequence, so that the next letter anyone saved failed),
+move an Ombudsman decision, a due date's change or a regrading to another stage, or take
+a stage off the one before it; and a stage is checked against the stage after it as
+well as the one before when its responder changes (an officer's login gave Stage 1 the
+responder Stage 2 already had, where the Code says someone else must consider Stage 2).
+
 SQLite is unchanged (its row ids are 64-bit and no login draws them).
 
 Revision ID: 0023
