@@ -46,6 +46,15 @@ OFFICERS_DELETE = {
 }
 
 
+def first_row(connection: sa.Connection, table: str, case_id: int) -> int:
+    """The id of the first row of ``table`` on the case ``case_id``, as the owner sees it."""
+    return int(
+        connection.exec_driver_sql(
+            f"SELECT id FROM {table} WHERE case_id = {case_id} ORDER BY id LIMIT 1"
+        ).scalar_one()
+    )
+
+
 @pytest.fixture(scope="module")
 def world() -> Iterator[World]:
     require_postgres()
@@ -87,9 +96,7 @@ def test_only_a_manager_passes_an_extensions_limit_or_holds_a_case(world: World)
     (the Code report counts that as a good reason); nor add a case already on legal
     hold or anonymised, nor a person anonymised."""
     with world.db.engine.connect() as connection:
-        stage = connection.exec_driver_sql(
-            f"SELECT id FROM stage WHERE case_id = {world.mine} ORDER BY id LIMIT 1"
-        ).scalar_one()
+        stage = first_row(connection, "stage", world.mine)
     extension = (
         "INSERT INTO stage_extension (stage_id, working_days, reason, agreed_with_complainant, "
         f"created_at, version, updated_at, beyond_limit) VALUES ({stage}, 30, 'officer says so', "
@@ -299,9 +306,7 @@ def test_a_row_links_only_to_rows_of_its_own_case(world: World) -> None:
             "now(), 1, now()) RETURNING id",
             (world.other, world.other_stage),
         ).scalar_one()
-        mine_letter = connection.exec_driver_sql(
-            f"SELECT id FROM correspondence WHERE case_id = {world.mine} ORDER BY id LIMIT 1"
-        ).scalar_one()
+        mine_letter = first_row(connection, "correspondence", world.mine)
     document = (
         "INSERT INTO attachment (case_id, correspondence_id, assignment_id, original_name, "
         "stored_name, content_type, size_bytes, sha256, uploaded_at) VALUES "
@@ -409,9 +414,7 @@ def test_a_row_stays_with_its_case_and_a_managers_decisions_stay_theirs(world: W
     request or an appointment the rules warn about, or changes an extension a manager let
     pass its limit; nor links an appointment to another case's."""
     with world.db.engine.begin() as connection:
-        stage = connection.exec_driver_sql(
-            f"SELECT id FROM stage WHERE case_id = {world.mine} ORDER BY id LIMIT 1"
-        ).scalar_one()
+        stage = first_row(connection, "stage", world.mine)
         approved = connection.exec_driver_sql(
             "INSERT INTO stage_extension (stage_id, working_days, reason, "
             "agreed_with_complainant, created_at, version, updated_at, beyond_limit) VALUES "
@@ -848,9 +851,7 @@ def test_a_refused_link_tells_nothing_of_where_a_hidden_row_is(world: World) -> 
             "FROM assignment WHERE id = %s RETURNING id",
             (world.other_stage, world.colleague_assignment),
         ).scalar_one()
-        mine_stage = connection.exec_driver_sql(
-            f"SELECT id FROM stage WHERE case_id = {world.mine} ORDER BY id LIMIT 1"
-        ).scalar_one()
+        mine_stage = first_row(connection, "stage", world.mine)
     document = (
         "INSERT INTO attachment (case_id, assignment_id, original_name, stored_name, "
         f"content_type, size_bytes, sha256, uploaded_at) VALUES ({world.mine}, {{appointment}}, "
@@ -919,9 +920,7 @@ def test_reopening_and_the_same_responder_stay_a_managers_decisions(world: World
 
     made = world.db.write(build, actor="builder")
     with world.db.engine.connect() as connection:
-        closed_stage = connection.exec_driver_sql(
-            f"SELECT id FROM stage WHERE case_id = {world.closed} ORDER BY id LIMIT 1"
-        ).scalar_one()
+        closed_stage = first_row(connection, "stage", world.closed)
         manager_id = connection.exec_driver_sql(
             "SELECT id FROM app_user WHERE username = %s",
             (world.usernames[UserRole.MANAGER],),
@@ -1082,9 +1081,7 @@ def test_a_rows_id_and_its_stage_stay_as_they_were_added(world: World) -> None:
     one's history in the trail), nor moves an Ombudsman decision, a due date's change
     or a regrading to another stage."""
     with world.db.engine.connect() as connection:
-        letter = connection.exec_driver_sql(
-            f"SELECT id FROM correspondence WHERE case_id = {world.mine} ORDER BY id LIMIT 1"
-        ).scalar_one()
+        letter = first_row(connection, "correspondence", world.mine)
         tables = [
             t.name
             for t in Base.metadata.sorted_tables
