@@ -51,7 +51,7 @@ import sqlalchemy as sa
 from crm_desktop.db import audit
 from crm_desktop.db.base import Base
 from crm_desktop.domain.access import PROGRAM_NAMES
-from crm_desktop.domain.enums import AssignmentStatus, CaseStatus, UserRole
+from crm_desktop.domain.enums import AssignmentStatus, CaseStatus, StageCode, UserRole
 
 __all__ = [
     "GROUPS",
@@ -1176,6 +1176,15 @@ def _functions(prefix: str, database: str) -> list[str]:
                     USING ERRCODE = '42501';
             END IF;
             IF TG_TABLE_NAME = 'stage' THEN  -- (NEW has a stage's columns only here)
+                -- A council stage's response, once recorded, is what the figures count
+                -- (the day it was sent, its outcome): changed only by reopening it.
+                IF TG_OP = 'UPDATE' AND OLD.status = {_literal(CaseStatus.CLOSED.value)}
+                   AND OLD.stage <> {_literal(StageCode.LGSCO.value)}
+                   AND (NEW.closed_on IS DISTINCT FROM OLD.closed_on
+                        OR NEW.outcome IS DISTINCT FROM OLD.outcome) THEN
+                    RAISE EXCEPTION 'Only a manager can change a closed stage''s response: '
+                        'reopen it first.' USING ERRCODE = '42501';
+                END IF;
                 IF NEW.responder_id IS NOT NULL
                    AND (TG_OP = 'INSERT' OR NEW.responder_id IS DISTINCT FROM OLD.responder_id
                         OR NEW.stage IS DISTINCT FROM OLD.stage) THEN

@@ -938,6 +938,12 @@ def test_reopening_and_the_same_responder_stay_a_managers_decisions(world: World
         assert "Only a manager can reopen a closed stage" in refused(
             officer, f"UPDATE stage SET status = 'open', closed_on = NULL WHERE id = {closed_stage}"
         )
+        # Nor rewrite its response while it stays closed: the day it was sent (a late
+        # response made to look in time) or its outcome.
+        for change in ("closed_on = closed_on - 30", "closed_on = NULL", "outcome = 'upheld'"):
+            assert "reopen it first" in refused(
+                officer, f"UPDATE stage SET {change} WHERE id = {closed_stage}"
+            )
         assert "previous stage's responder" in refused(
             officer, same.format(who=made["officer"], stage=made["code"])
         )
