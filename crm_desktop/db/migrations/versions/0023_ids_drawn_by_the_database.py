@@ -16,6 +16,8 @@ move an Ombudsman decision, a due date's change or a regrading to another stage,
 a stage off the one before it; and a stage is checked against the stage after it as
 well as the one before when its responder changes (an officer's login gave Stage 1 the
 responder Stage 2 already had, where the Code says someone else must consider Stage 2).
+Below a manager, a closed council stage's response date and outcome change only by
+reopening it (an officer's login could move a late response's date into time).
 
 SQLite is unchanged (its row ids are 64-bit and no login draws them).
 
