@@ -51,7 +51,13 @@ import sqlalchemy as sa
 from crm_desktop.db import audit
 from crm_desktop.db.base import Base
 from crm_desktop.domain.access import PROGRAM_NAMES
-from crm_desktop.domain.enums import AssignmentStatus, CaseStatus, StageCode, UserRole
+from crm_desktop.domain.enums import (
+    AssignmentStatus,
+    CaseStatus,
+    StageCode,
+    StageStatus,
+    UserRole,
+)
 
 __all__ = [
     "GROUPS",
@@ -549,7 +555,7 @@ MANAGER_ONLY_COLUMNS: Mapping[str, frozenset[str]] = {
 }
 
 # The columns that say who wrote a row and when, by name, and what kind each is (see
-# crm_author): written by the database on a login's own writes, so a service responder's
+# author_function): written by the database on a login's own writes, so a service responder's
 # letter cannot be put in a manager's name, nor dated last year. (``claimed_by`` on the
 # outbox is a sending program's token, not a person.)
 AUTHOR_KINDS: Mapping[str, str] = {
@@ -1178,7 +1184,7 @@ def _functions(prefix: str, database: str) -> list[str]:
             IF TG_TABLE_NAME = 'stage' THEN  -- (NEW has a stage's columns only here)
                 -- A council stage's response, once recorded, is what the figures count
                 -- (the day it was sent, its outcome): changed only by reopening it.
-                IF TG_OP = 'UPDATE' AND OLD.status = {_literal(CaseStatus.CLOSED.value)}
+                IF TG_OP = 'UPDATE' AND OLD.status = {_literal(StageStatus.CLOSED.value)}
                    AND OLD.stage <> {_literal(StageCode.LGSCO.value)}
                    AND (NEW.closed_on IS DISTINCT FROM OLD.closed_on
                         OR NEW.outcome IS DISTINCT FROM OLD.outcome) THEN
@@ -1210,12 +1216,10 @@ def _functions(prefix: str, database: str) -> list[str]:
         CREATE OR REPLACE FUNCTION crm_id_drawn() RETURNS trigger
         LANGUAGE plpgsql {definer} AS $fn$
         BEGIN
-            -- A new row's id (TG_ARGV[1]) is one its sequence (TG_ARGV[0]) has given: the
-            -- default, or one drawn with nextval first (the import). An id taken ahead
-            -- of the sequence would make someone else's next save fail.
-            IF (CASE WHEN TG_ARGV[1] = 'id' THEN NEW.id
-                     ELSE (to_jsonb(NEW) ->> TG_ARGV[1])::bigint END)
-               > coalesce(pg_sequence_last_value(TG_ARGV[0]::regclass), 0) THEN
+            -- A new row's id is one its sequence (TG_ARGV[0]) has given: the default,
+            -- or one drawn with nextval first (the import). An id taken ahead of the
+            -- sequence would make someone else's next save fail.
+            IF NEW.id > coalesce(pg_sequence_last_value(TG_ARGV[0]::regclass), 0) THEN
                 RAISE EXCEPTION 'A new row''s id is given by the database.'
                     USING ERRCODE = '42501';
             END IF;
@@ -1725,11 +1729,12 @@ def install(connection: sa.Connection) -> None:
         ).scalars():
             run(f"DROP POLICY {_ident(policy)} ON {_ident(table)}")
         run(f"DROP TRIGGER IF EXISTS crm_id_drawn ON {_ident(table)}")
-        if serial is not None and rules is not None and rules.insert:
-            arguments = f"{_literal(str(serial[1]))}, {_literal(str(serial[0]))}"
+        # (Every table's numbered column is its id: FIXED_EVERYWHERE.)
+        if serial is not None and serial[0] == "id" and rules is not None and rules.insert:
             run(
                 f"CREATE TRIGGER crm_id_drawn BEFORE INSERT ON {_ident(table)} FOR EACH ROW "
-                f"WHEN (NOT crm_is_owner()) EXECUTE FUNCTION crm_id_drawn({arguments})"
+                "WHEN (NOT crm_is_owner()) "
+                f"EXECUTE FUNCTION crm_id_drawn({_literal(str(serial[1]))})"
             )
         if rules is None:
             run(f"ALTER TABLE {_ident(table)} DISABLE ROW LEVEL SECURITY")
