@@ -139,6 +139,11 @@ _ident = identifier
 _literal = literal
 
 
+def _text_array(items: Iterable[str]) -> str:
+    """A text[] of ``items`` for SQL, in sorted order."""
+    return "ARRAY[" + ", ".join(_literal(i) for i in sorted(items)) + "]::text[]"
+
+
 # -- the rules -------------------------------------------------------------------------
 
 OFFICER, RESPONDER, MANAGER, ADMIN, INVESTIGATOR = (
@@ -553,6 +558,21 @@ MANAGER_ONLY_COLUMNS: Mapping[str, frozenset[str]] = {
     # Appointing someone the eligibility rules warn about.
     "assignment": frozenset({"override_reason", "overridden_by"}),
 }
+
+# What changes on a closed council stage below a manager: what the program records after
+# the response (when the complainant received it, when they asked for the next stage,
+# a manager's acceptance of a late request) and who changed the row when. The rest is
+# what the figures count, changed only by reopening the stage (crm_manager_decisions).
+AFTER_RESPONSE = frozenset(
+    {
+        "response_received_on",
+        "next_stage_requested_on",
+        "next_stage_window_override",
+        "version",
+        "updated_at",
+        "updated_by",
+    }
+)
 
 # The columns that say who wrote a row and when, by name, and what kind each is (see
 # author_function): written by the database on a login's own writes, so a service responder's
@@ -1183,12 +1203,28 @@ def _functions(prefix: str, database: str) -> list[str]:
             END IF;
             IF TG_TABLE_NAME = 'stage' THEN  -- (NEW has a stage's columns only here)
                 -- A council stage's response, once recorded, is what the figures count
-                -- (the day it was sent, its outcome): changed only by reopening it.
+                -- (the day it was sent, its outcome, and the dates its timeliness is
+                -- counted from): changed only by reopening it. What the program records
+                -- after a response (when the complainant received it, when they asked
+                -- for the next stage) stays the officer's.
                 IF TG_OP = 'UPDATE' AND OLD.status = {_literal(StageStatus.CLOSED.value)}
-                   AND OLD.stage <> {_literal(StageCode.LGSCO.value)}
-                   AND (NEW.closed_on IS DISTINCT FROM OLD.closed_on
-                        OR NEW.outcome IS DISTINCT FROM OLD.outcome) THEN
-                    RAISE EXCEPTION 'Only a manager can change a closed stage''s response: '
+                   AND OLD.stage <> {_literal(StageCode.LGSCO.value)} THEN
+                    IF NEW.closed_on IS DISTINCT FROM OLD.closed_on
+                       OR NEW.outcome IS DISTINCT FROM OLD.outcome THEN
+                        RAISE EXCEPTION 'Only a manager can change a closed stage''s response: '
+                            'reopen it first.' USING ERRCODE = '42501';
+                    END IF;
+                    IF to_jsonb(NEW) - {_text_array(AFTER_RESPONSE)}
+                       IS DISTINCT FROM to_jsonb(OLD) - {_text_array(AFTER_RESPONSE)} THEN
+                        RAISE EXCEPTION 'Only a manager can change a closed stage''s dates or '
+                            'details: reopen it first.' USING ERRCODE = '42501';
+                    END IF;
+                END IF;
+                -- A closed case has no stage added (reopening it is a manager's).
+                IF TG_OP = 'INSERT' AND EXISTS (
+                        SELECT 1 FROM representation c WHERE c.id = NEW.case_id
+                        AND c.status = {_literal(CaseStatus.CLOSED.value)}) THEN
+                    RAISE EXCEPTION 'Only a manager can add a stage to a closed case: '
                         'reopen it first.' USING ERRCODE = '42501';
                 END IF;
                 IF NEW.responder_id IS NOT NULL
@@ -1208,6 +1244,36 @@ def _functions(prefix: str, database: str) -> list[str]:
                             'responder answer the stage after it.' USING ERRCODE = '42501';
                     END IF;
                 END IF;
+            END IF;
+            RETURN NEW;
+        END
+        $fn$""",
+        f"""
+        CREATE OR REPLACE FUNCTION crm_decided_outcome() RETURNS trigger
+        LANGUAGE plpgsql {definer} AS $fn$
+        DECLARE
+            stages integer[];
+        BEGIN
+            -- A point's outcome at a council stage that has responded is part of the
+            -- response (the figures count it): below a manager, it is not added, changed
+            -- or removed until the stage is reopened.
+            IF TG_OP = 'INSERT' THEN
+                stages := ARRAY[NEW.stage_id];
+            ELSIF TG_OP = 'UPDATE' THEN
+                stages := ARRAY[OLD.stage_id, NEW.stage_id];
+            ELSE
+                stages := ARRAY[OLD.stage_id];
+            END IF;
+            IF EXISTS (
+                    SELECT 1 FROM stage s WHERE s.id = ANY (stages)
+                    AND s.status = {_literal(StageStatus.CLOSED.value)}
+                    AND s.stage <> {_literal(StageCode.LGSCO.value)})
+               AND NOT pg_has_role(session_user, {_literal(groups[MANAGER])}, 'MEMBER') THEN
+                RAISE EXCEPTION 'Only a manager can change a point''s outcome once its stage '
+                    'has responded: reopen the stage first.' USING ERRCODE = '42501';
+            END IF;
+            IF TG_OP = 'DELETE' THEN
+                RETURN OLD;
             END IF;
             RETURN NEW;
         END
@@ -1548,6 +1614,7 @@ FUNCTION_GRANTS: Mapping[str, tuple[str, ...]] = {
     "crm_manager_columns_guard()": (),
     "crm_id_drawn()": (),
     "crm_manager_decisions()": (),
+    "crm_decided_outcome()": (),
     "crm_needs_other_responder(integer, text)": (),
     "crm_reminders_lock()": (MANAGER,),
     "crm_counter_guard()": (),
@@ -1897,6 +1964,12 @@ def _install_triggers(connection: sa.Connection, existing: set[str]) -> None:
                 f"CREATE TRIGGER crm_manager_decisions BEFORE {events} ON {name} "
                 "FOR EACH ROW WHEN (NOT crm_is_owner()) EXECUTE FUNCTION crm_manager_decisions()"
             )
+    if "point_outcome" in existing:
+        run("DROP TRIGGER IF EXISTS crm_decided_outcome ON point_outcome")
+        run(
+            "CREATE TRIGGER crm_decided_outcome BEFORE INSERT OR UPDATE OR DELETE ON point_outcome "
+            "FOR EACH ROW WHEN (NOT crm_is_owner()) EXECUTE FUNCTION crm_decided_outcome()"
+        )
     if "assignment" in existing:
         run("DROP TRIGGER IF EXISTS crm_assignment_guard ON assignment")
         run(

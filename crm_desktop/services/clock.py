@@ -1077,8 +1077,9 @@ def close_clock(session: Session, stage_id: int, closed_on: date, actor: str) ->
             ),
         )
     _record(session, stage, FIELD_DUE, "close", before, due, why, actor)
-    # Not flushed here: the caller records the outcome next, and the stage is then
-    # written once.
+    # Not flushed here, though reading the view may write the stage: the caller records
+    # the stage's outcome before closing it (below a manager, a closed stage's outcome
+    # is not changed; on PostgreSQL the database refuses it).
     return _view(stage, procedure)
 
 

@@ -654,13 +654,14 @@ def _respond(
         stage.council_response_on = data.on
     _record_responder(session, case, stage, actor)
     warnings.extend(_reports_outstanding(session, case, stage))
-    clock.close_clock(session, stage.id, data.on, actor.username)
-    stage.outcome = outcome
     if data.response_received_on is not None and data.response_received_on < data.on:
         raise ValidationError(
             "The complainant cannot have received the response before it was sent.",
             "response_received_on",
         )
+    # The outcome is the stage's before it closes (see _end).
+    stage.outcome = outcome
+    clock.close_clock(session, stage.id, data.on, actor.username)
     stage.response_received_on = response_received_on(data.on, data.response_received_on)
     return stage.id
 
@@ -746,9 +747,13 @@ def _end(
             session.add(PointOutcome(point_id=point_id, stage_id=stage.id, outcome=outcome))
         else:
             existing.outcome = outcome
-    clock.close_clock(session, stage.id, data.on, actor.username)
+    # The points' outcomes, and the stage's own, are written while the stage is still
+    # open: once it has responded only a manager changes them (on PostgreSQL the
+    # database holds to that, and closing the clock may write the stage at once).
+    session.flush()
     stage.outcome = outcome
     stage.notes = _append_note(stage.notes, data.on, f"{outcome.label}: {data.reason.strip()}")
+    clock.close_clock(session, stage.id, data.on, actor.username)
     return stage.id
 
 

@@ -952,8 +952,9 @@ def test_reopening_and_the_same_responder_stay_a_managers_decisions(world: World
             connection.exec_driver_sql(same.format(who=made["officer"], stage=made["older"]))
             connection.exec_driver_sql(same.format(who=manager_id, stage=made["code"]))
         before = fingerprint(world.db)
-        # Nor the other way round: Stage 1 given Stage 2's responder afterwards ...
-        assert "previous stage's responder" in refused(
+        # Nor the other way round: Stage 1 given Stage 2's responder afterwards (Stage 1
+        # has responded, so nothing of it changes below a manager: migration 0024) ...
+        assert "closed stage's dates or details" in refused(
             officer, same.format(who=manager_id, stage=made["code first"])
         )
         # ... nor Stage 2 taken off Stage 1, given its responder and put back after it.
@@ -1112,3 +1113,85 @@ def test_a_rows_id_and_its_stage_stay_as_they_were_added(world: World) -> None:
     finally:
         for engine in (responder, officer, manager):
             engine.dispose()
+
+
+def test_a_closed_stage_and_its_outcomes_stay_as_decided_below_a_manager(world: World) -> None:
+    """An officer's login cannot make a late response count as in time by moving a closed
+    stage's other dates (its due date, start, timescale, suspended days), change the
+    points' outcomes at it, nor add a stage to a closed case; what the program records
+    after a response (when the complainant received it, when they asked for the next
+    stage) stays the officer's. A manager's login may correct any of it."""
+    with world.db.engine.begin() as connection:
+        stage = first_row(connection, "stage", world.closed)
+        # Two points: the first with its outcome at the closed stage, the second without.
+        point, _ = connection.exec_driver_sql(
+            "INSERT INTO complaint_point (case_id, seq, nature_id, description, version, "
+            f"updated_at, updated_by) SELECT {world.closed}, seq, (SELECT min(id) FROM "
+            "nature), '', 1, now(), 'builder' FROM generate_series(1, 2) AS seq RETURNING id"
+        ).scalars()
+        connection.exec_driver_sql(
+            "INSERT INTO point_outcome (point_id, stage_id, outcome, version, updated_at, "
+            f"updated_by) VALUES ({point}, {stage}, 'upheld', 1, now(), 'builder')"
+        )
+        outcome = connection.exec_driver_sql(
+            f"SELECT id FROM point_outcome WHERE stage_id = {stage} ORDER BY id LIMIT 1"
+        ).scalar_one()
+        assert connection.exec_driver_sql(
+            f"SELECT status, stage <> 'lgsco' FROM stage WHERE id = {stage}"
+        ).one() == ("closed", True)
+    officer = engine_for(world, UserRole.OFFICER)
+    manager = engine_for(world, UserRole.MANAGER)
+    try:
+        before = fingerprint(world.db)
+        for change in (
+            "due_on = closed_on + 30",
+            "started_on = closed_on - 1",
+            "requested_on = closed_on - 1",
+            "acknowledged_on = closed_on - 3",
+            "timescale_days = 400",
+            "extended_days = 60",
+            "suspended_days = 90",
+            "outer_limit_on = closed_on + 100",
+            "responder_id = (SELECT min(id) FROM app_user)",
+            "notes = 'rewritten'",
+        ):
+            assert "closed stage's dates or details" in refused(
+                officer, f"UPDATE stage SET {change} WHERE id = {stage}"
+            )
+        for statement in (
+            f"UPDATE point_outcome SET outcome = 'not upheld' WHERE id = {outcome}",
+            f"DELETE FROM point_outcome WHERE id = {outcome}",
+            "INSERT INTO point_outcome (point_id, stage_id, outcome, version, updated_at, "
+            f"updated_by) SELECT id, {stage}, 'upheld', 1, now(), 'x' FROM complaint_point "
+            f"WHERE case_id = {world.closed} AND id NOT IN "
+            f"(SELECT point_id FROM point_outcome WHERE stage_id = {stage})",
+        ):
+            assert "reopen the stage first" in refused(officer, statement)
+        assert "add a stage to a closed case" in refused(
+            officer,
+            "INSERT INTO stage (case_id, seq, stage, status, requested_on, version, "
+            f"updated_at, updated_by) VALUES ({world.closed}, 9, '2', 'open', "
+            "'2025-02-03', 1, now(), 'x')",
+        )
+        assert fingerprint(world.db) == before
+        # What the program records after the response stays the officer's.
+        with officer.begin() as connection:
+            connection.exec_driver_sql(
+                "UPDATE stage SET response_received_on = closed_on + 2, "
+                f"next_stage_requested_on = closed_on + 5 WHERE id = {stage}"
+            )
+        with manager.begin() as connection:
+            connection.exec_driver_sql(f"UPDATE stage SET due_on = due_on + 1 WHERE id = {stage}")
+            connection.exec_driver_sql(
+                f"UPDATE point_outcome SET outcome = 'not upheld' WHERE id = {outcome}"
+            )
+        with world.db.engine.connect() as connection:
+            assert (
+                connection.exec_driver_sql(
+                    f"SELECT outcome FROM point_outcome WHERE id = {outcome}"
+                ).scalar_one()
+                == "not upheld"
+            )
+    finally:
+        officer.dispose()
+        manager.dispose()

@@ -428,3 +428,30 @@ def test_windows_sign_in_over_an_own_login_is_that_user_only(team: Team) -> None
         assert actor.username == team.names[UserRole.MANAGER]
     finally:
         manager_db.dispose()
+
+
+def test_an_officer_takes_every_kind_of_case_through_its_procedure_over_their_own_login(
+    team: Team,
+) -> None:
+    """Every action the workflow offers below a manager, on every kind of case, from its
+    receipt through each stage and the Ombudsman to closing, works over an officer's own
+    login: what the database keeps a manager's (a closed stage's dates and outcomes, see
+    migration 0024) is nothing the program changes in an officer's work."""
+    from tests.core.test_stage_states import longest_paths
+    from tests.workflow_driver import STARTS, Driver, paths
+
+    officer_db = open_database(team.urls[UserRole.OFFICER])
+    try:
+        driver = Driver(officer_db)
+        walked = 0
+        for start in STARTS:
+            longest = set(longest_paths(start))
+            for node, path in paths(start).items():
+                if tuple(path) not in longest:
+                    continue
+                handle = driver.walk(start, path)
+                assert driver.state(handle) == node, (start.name, path)
+                walked += len(path)
+        assert walked > 50
+    finally:
+        officer_db.dispose()
