@@ -455,3 +455,25 @@ def test_an_officer_takes_every_kind_of_case_through_its_procedure_over_their_ow
         assert walked > 50
     finally:
         officer_db.dispose()
+
+
+def test_a_manager_reopens_and_regrades_over_their_own_login(team: Team) -> None:
+    """A manager's own login takes every kind of case to closed and reopens it, and
+    regrades an adult complaint: the decisions the database keeps a manager's are theirs
+    through the program."""
+    from crm_desktop.domain.workflow import Action, State
+    from tests.core.test_stage_states import walks
+    from tests.workflow_driver import Driver
+
+    manager_db = open_database(team.urls[UserRole.MANAGER])
+    try:
+        driver = Driver(manager_db)
+        chosen = [(start, path) for start, path in walks() if Action.REOPEN in path]
+        chosen += [(start, path) for start, path in walks() if Action.REGRADE in path]
+        assert len(chosen) > len({start for start, _ in chosen})
+        for start, path in chosen:
+            handle = driver.walk(start, list(path))
+            if path[-1] == Action.REOPEN:
+                assert driver.state(handle)[1] != State.CLOSED, (start.name, path)
+    finally:
+        manager_db.dispose()
