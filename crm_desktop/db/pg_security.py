@@ -1043,6 +1043,14 @@ def _functions(prefix: str, database: str) -> list[str]:
               AND (crm_is_owner() OR u.db_role = session_user)
         $$""",
         f"""
+        CREATE OR REPLACE FUNCTION crm_has_password(name text) RETURNS boolean
+        LANGUAGE sql STABLE {definer} AS $$
+            -- Whether a user signs in with a password (for whoever manages users; the
+            -- hash itself is the owner's and the user's own login's only).
+            SELECT u.password_hash IS NOT NULL FROM app_user u
+            WHERE u.username = lower(btrim(name))
+        $$""",
+        f"""
         CREATE OR REPLACE FUNCTION crm_revoke_groups(login text, keep text) RETURNS void
         LANGUAGE plpgsql {definer} AS $fn$
         DECLARE
@@ -1605,6 +1613,7 @@ FUNCTION_GRANTS: Mapping[str, tuple[str, ...]] = {
     "crm_audit_head()": EVERYONE,
     "crm_audit_guard()": (),
     "crm_sign_in_account(text)": EVERYONE,
+    "crm_has_password(text)": (MANAGER,),
     "crm_revoke_groups(text, text)": (),
     "crm_apply_login(text, text, boolean)": (),
     "crm_login_sync()": (),

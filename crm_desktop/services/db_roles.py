@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from crm_desktop.db import pg_security
 from crm_desktop.db.models import User
-from crm_desktop.errors import NotFound, ValidationError
+from crm_desktop.errors import NotFound, PermissionRefused, ValidationError
 
 __all__ = ["grant_login", "login_of", "role_name"]
 
@@ -82,6 +82,12 @@ def grant_login(session: Session, username: str, password: str | None) -> str:
     another user or by a role CRM Desktop did not make for this user and database.
     """
     _on_postgres(session)
+    if not session.scalar(sa.text("SELECT crm_is_owner()")):
+        # Making a role takes the right to make roles, which only the owner's login has.
+        raise PermissionRefused(
+            "Only the database owner's login can give a user a login of their own. Run "
+            "user db-login with it (ask IT)."
+        )
     user = session.scalar(sa.select(User).where(User.username == username.strip().lower()))
     if user is None:
         raise NotFound(f"There is no user called {username}.")

@@ -976,7 +976,7 @@ def update_user(
     if new_role == UserRole.SERVICE_RESPONDER:
         _check_links(session, new_role, None, area)
     account = _free_windows_account(session, windows_account, user.id)
-    if account is None and user.password_hash is None:
+    if account is None and not user_service.has_password(session, user):
         raise ValidationError(
             "This user has no password, so they need a Windows account to sign in.",
             "windows_account",

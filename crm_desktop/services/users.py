@@ -242,6 +242,15 @@ def _password_hash(session: Session, user: User) -> str | None:
     return found
 
 
+def has_password(session: Session, user: User) -> bool:
+    """Whether ``user`` signs in with a password. On PostgreSQL asked of the database
+    (``crm_has_password``): a manager's or an administrator's login may not read the
+    hash itself."""
+    if session.get_bind().dialect.name != "postgresql":
+        return user.password_hash is not None
+    return bool(session.scalar(sa.text("SELECT crm_has_password(:name)"), {"name": user.username}))
+
+
 def authenticate(
     session: Session, username: str, password: str, now: dt.datetime | None = None
 ) -> Actor | SignInRefused:

@@ -477,3 +477,45 @@ def test_a_manager_reopens_and_regrades_over_their_own_login(team: Team) -> None
                 assert driver.state(handle)[1] != State.CLOSED, (start.name, path)
     finally:
         manager_db.dispose()
+
+
+@pytest.mark.parametrize("role", [UserRole.ADMIN, UserRole.MANAGER])
+def test_user_accounts_are_managed_over_an_own_login(team: Team, role: UserRole) -> None:
+    """An administrator's or a manager's own login edits a user (whether the user has a
+    password is asked of the database: the hash is the owner's), and is told plainly
+    that giving a user a login of their own is the owner's login's work."""
+    from crm_desktop.db.models import User
+    from crm_desktop.errors import ValidationError
+    from crm_desktop.operations import admin as admin_ops
+
+    def make(session: sa.orm.Session) -> None:
+        add_user(session, "pat.password", UserRole.OFFICER, password=PASSWORD)
+        add_user(session, "wyn.windows", UserRole.OFFICER, windows_account=r"COUNCIL\wyn")
+
+    team.db.write(make, actor="builder")
+    with team.db.session() as session:
+        users = {
+            u.username: (u.id, u.version)
+            for u in session.scalars(
+                sa.select(User).where(User.username.in_(["pat.password", "wyn.windows"]))
+            )
+        }
+    own = open_database(team.urls[role])
+    try:
+        me = sign_in(own, team.names[role], PASSWORD)
+        edited = run_operation(
+            own, me, TODAY, admin_ops.update_user, *users["pat.password"], "Pat", "officer", True
+        ).value
+        assert edited.display_name == "Pat" and edited.windows_account is None
+        # A user with no password keeps a Windows account: taking it away is refused.
+        with pytest.raises(ValidationError, match="no password, so they need a Windows"):
+            run_operation(
+                own, me, TODAY, admin_ops.update_user, *users["wyn.windows"], "Wyn", "officer", True
+            )
+        with pytest.raises(PermissionRefused, match="Only the database owner's login"):
+            run_operation(own, me, TODAY, admin_ops.grant_database_login, "pat.password")
+    finally:
+        own.dispose()
+    with team.db.session() as session:
+        wyn = session.scalar(sa.select(User).where(User.username == "wyn.windows"))
+        assert wyn is not None and wyn.display_name != "Wyn" and wyn.windows_account
