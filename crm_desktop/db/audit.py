@@ -59,6 +59,7 @@ NOT_AUDITED_TABLES = frozenset(
         "redaction_log",
         "reference_counter",
         "retention_event",
+        "rules_version",
         "subject_access_request",
     }
 )

@@ -3,7 +3,8 @@
 The calendar is England and Wales's (see :mod:`crm_desktop.domain.calendar`) plus the
 council closure days a manager has added (the ``closure_day`` table). Building a calendar
 takes a moment, so it is built once per distinct set of closure days and shared: a call
-of :func:`working_calendar` costs one small query.
+of :func:`working_calendar` costs one small query, or none while the closure days are
+unchanged (:mod:`crm_desktop.db.rules_cache`).
 
 The database also keeps a copy of the calendar, one row a day (``calendar_day``, see
 :class:`~crm_desktop.db.models.CalendarDay`), so that a query can count working days
@@ -35,6 +36,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from crm_desktop import __version__
+from crm_desktop.db import rules_cache
 from crm_desktop.db.models import CalendarDay, ClosureDay, Setting
 from crm_desktop.domain.calendar import CalendarError, WorkingCalendar
 from crm_desktop.domain.enums import Procedure
@@ -79,8 +81,13 @@ def working_calendar(session: Session, procedure: Procedure | str | None = None)
     """
     if not skips_closure_days(procedure):
         return calendar_for(procedure)
-    rows = session.connection().execute(closure_days_statement()).all()
-    key = tuple((day, str(name)) for day, name in rows)
+    key = rules_cache.shared(
+        session,
+        ("closure days",),
+        lambda: tuple(
+            (day, str(name)) for day, name in session.connection().execute(closure_days_statement())
+        ),
+    )
     try:
         return calendar_for(procedure, key)
     except CalendarError as exc:

@@ -25,7 +25,15 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from crm_desktop.db import audit, calendar_table, identity, migrate, witness, write_queue
+from crm_desktop.db import (
+    audit,
+    calendar_table,
+    identity,
+    migrate,
+    rules_cache,
+    witness,
+    write_queue,
+)
 from crm_desktop.db import lengths as _lengths  # noqa: F401  (checks text lengths at each flush)
 from crm_desktop.db.engine import (
     BUSY_TIMEOUT_MS,
@@ -153,7 +161,13 @@ class Database:
             session.info[audit.ACTOR_KEY] = actor
             try:
                 with self._turn():
-                    if not self.is_sqlite and actor:
+                    if not self.is_sqlite and actor and rules_cache.installed(self.engine):
+                        # The writer's name, and the number the rules' cache goes by.
+                        _, version = session.execute(
+                            rules_cache.version_with_actor(), {"actor": actor}
+                        ).one()
+                        rules_cache.note_version(session, version)
+                    elif not self.is_sqlite and actor:
                         session.execute(
                             sa.text("SELECT set_config('crm.actor', :actor, true)"),
                             {"actor": actor},
@@ -283,6 +297,7 @@ def open_database(
                 audit.install(read_sessions)
                 audit.install(write_sessions)
             calendar_table.install(write_sessions)
+            rules_cache.install(engine)
             database = Database(url, engine, read_sessions, write_sessions, warnings)
             if load_reference_data:
                 from crm_desktop.db.policy_seed import (

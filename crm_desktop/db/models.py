@@ -391,6 +391,17 @@ class ReferenceCounter(Base):
     last_number: Mapped[int] = mapped_column(default=0)
 
 
+class RulesVersion(Base):
+    """One row: a number the database adds one to whenever the reference data or the
+    rules a clock counts by change (:data:`crm_desktop.db.rules_cache.TRACKED_TABLES`,
+    by triggers), so that a program may keep what it read of them until it changes."""
+
+    __tablename__ = "rules_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(default=0)
+
+
 class Case(Versioned, Base):
     """A representation: a complaint, a compliment or a comment."""
 

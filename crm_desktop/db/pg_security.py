@@ -48,7 +48,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from crm_desktop.db import audit
+from crm_desktop.db import audit, rules_cache
 from crm_desktop.db.base import Base
 from crm_desktop.domain.access import PROGRAM_NAMES
 from crm_desktop.domain.enums import (
@@ -324,6 +324,7 @@ OWN_NAME_AND_ROLE = (
 RULES: dict[str, Rules] = {
     # -- reference data and settings
     "alembic_version": Rules(select=EVERYONE),
+    "rules_version": Rules(select=EVERYONE),
     "role": Rules(select=EVERYONE),
     "directorate": _reference(),
     "service_area": _reference(),
@@ -1285,6 +1286,17 @@ def _functions(prefix: str, database: str) -> list[str]:
         END
         $fn$""",
         f"""
+        CREATE OR REPLACE FUNCTION crm_rules_changed() RETURNS trigger
+        LANGUAGE plpgsql {definer} AS $fn$
+        BEGIN
+            -- The reference data or a clock's rules changed: programs read them again
+            -- (crm_desktop/db/rules_cache.py). With the owner's rights: no login may
+            -- write the number itself, nor set it back.
+            UPDATE rules_version SET version = version + 1 WHERE id = 1;
+            RETURN NULL;
+        END
+        $fn$""",
+        f"""
         CREATE OR REPLACE FUNCTION crm_id_drawn() RETURNS trigger
         LANGUAGE plpgsql {definer} AS $fn$
         BEGIN
@@ -1622,6 +1634,7 @@ FUNCTION_GRANTS: Mapping[str, tuple[str, ...]] = {
     "crm_id_drawn()": (),
     "crm_manager_decisions()": (),
     "crm_decided_outcome()": (),
+    "crm_rules_changed()": (),
     "crm_needs_other_responder(integer, text)": (),
     "crm_reminders_lock()": (MANAGER,),
     "crm_counter_guard()": (),
@@ -1970,6 +1983,14 @@ def _install_triggers(connection: sa.Connection, existing: set[str]) -> None:
             run(
                 f"CREATE TRIGGER crm_manager_decisions BEFORE {events} ON {name} "
                 "FOR EACH ROW WHEN (NOT crm_is_owner()) EXECUTE FUNCTION crm_manager_decisions()"
+            )
+    if rules_cache.VERSION_TABLE in existing:
+        for name in sorted(rules_cache.TRACKED_TABLES & set(existing)):
+            run(f"DROP TRIGGER IF EXISTS crm_rules_changed ON {_ident(name)}")
+            run(
+                f"CREATE TRIGGER crm_rules_changed AFTER INSERT OR UPDATE OR DELETE OR "
+                f"TRUNCATE ON {_ident(name)} FOR EACH STATEMENT "
+                "EXECUTE FUNCTION crm_rules_changed()"
             )
     if "point_outcome" in existing:
         run("DROP TRIGGER IF EXISTS crm_decided_outcome ON point_outcome")

@@ -3,7 +3,9 @@
 A save reads the same rules several times: the timescales of the stage it moves are read
 by the workflow's guards, by the clock and by the letter it writes. Within one
 transaction they cannot change unless the transaction changes them itself, so each is
-read once and remembered until the transaction ends. A change, in the same transaction,
+read once and remembered until the transaction ends (and what is read only of the reference data and
+the clock's rules is shared between transactions until it changes:
+:mod:`crm_desktop.db.rules_cache`). A change, in the same transaction,
 to a table a remembered answer was read from (a flush of its rows, or an insert, update
 or delete run through the session) forgets every answer read from that table.
 
@@ -23,6 +25,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
+
+from crm_desktop.db import rules_cache
 
 __all__ = ["remembered", "transaction_state"]
 
@@ -77,7 +81,11 @@ def remembered(
     if key in memo.values and not _pending(session, tables):
         value: T = memo.values[key]
         return value
-    value = read()
+    value = (
+        rules_cache.shared(session, key, read)
+        if rules_cache.TRACKED_TABLES.issuperset(tables)
+        else read()
+    )
     memo = _memo(session)  # the read may have begun the transaction
     if memo is not None:
         memo.values[key] = value

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from crm_desktop.db import rules_cache
 from crm_desktop.db.models import Case, ProcedurePolicy
 from crm_desktop.db.policy_seed import (
     CODE_NAME,
@@ -183,6 +184,15 @@ def policy_for(
     session: Session, procedure: Procedure | str, received_on: dt.date
 ) -> StoredPolicy | None:
     """The version of ``procedure`` in force on ``received_on`` (None: it has none)."""
+    proc = Procedure(procedure)
+    return rules_cache.shared(
+        session, ("policy", proc, received_on), lambda: _read_policy(session, proc, received_on)
+    )
+
+
+def _read_policy(
+    session: Session, procedure: Procedure, received_on: dt.date
+) -> StoredPolicy | None:
     table = ProcedurePolicy
     row = session.execute(
         sa.select(table.id, table.procedure, table.name, table.effective_from, table.rules)

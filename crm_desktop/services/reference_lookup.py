@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from crm_desktop.db import rules_cache
 from crm_desktop.db.models import Directorate, Nature, ServiceArea, ServiceCategory, Team
 from crm_desktop.domain.enums import Procedure
 from crm_desktop.domain.formatting import normalised
@@ -63,15 +64,16 @@ _NAMES = sa.union_all(
 ).order_by("kind", "id")
 
 # The last rows read and the index built from them: the index is built again only when
-# the reference data read differs in any way (the rows are read every time, so a change
-# another program made is seen at once).
+# the reference data read differs in any way (the rows are read again whenever the
+# database's rules_version says the reference data changed, so a change another
+# program made is seen by the next transaction: crm_desktop/db/rules_cache.py).
 _last: tuple[Sequence[Any], ReferenceIndex] | None = None
 
 
 def load_index(session: Session) -> ReferenceIndex:
     """The index of the reference data as ``session`` sees it now."""
     global _last
-    rows = session.execute(_NAMES).all()
+    rows = rules_cache.shared(session, ("reference names",), lambda: session.execute(_NAMES).all())
     last = _last
     if last is not None and last[0] == rows:
         return last[1]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -13,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from crm_desktop.db import rules_cache
 from crm_desktop.db.database import Database
 from crm_desktop.db.models import ProcedurePolicy, StageTimescale
 from crm_desktop.domain.enums import Procedure, StageCode, TimescaleRule
@@ -62,7 +64,12 @@ def reads_of(transaction: list[str], table: str) -> int:
     return sum(1 for s in transaction if s.startswith("SELECT") and f"FROM {table}" in s)
 
 
-def test_a_move_reads_its_stage_rules_once(any_database: Database) -> None:
+def test_a_move_reads_its_stage_rules_once(
+    any_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With nothing shared between transactions (test_rules_cache.py: a move after
+    # another then reads them not at all).
+    monkeypatch.setattr(rules_cache, "_STORES", weakref.WeakKeyDictionary())
     driver = Driver(any_database)
     handle = driver.create(CORPORATE)
     driver.do(handle, Action.ACKNOWLEDGE)
