@@ -141,8 +141,7 @@ def test_references_are_unique_when_officers_save_at_once(any_database: Database
 
 
 def test_the_counter_skips_references_already_taken(any_database: Database) -> None:
-    """A number an imported case already has is skipped, on both databases (on
-    PostgreSQL the check is part of the statement that takes the number), past five
+    """A number an imported case already has is skipped, on both databases, past five
     digits too."""
     driver = Driver(any_database)
     driver.create(CORPORATE)
