@@ -392,14 +392,15 @@ class ReferenceCounter(Base):
 
 
 class RulesVersion(Base):
-    """One row: a number the database adds one to whenever the reference data or the
-    rules a clock counts by change (:data:`crm_desktop.db.rules_cache.TRACKED_TABLES`,
-    by triggers), so that a program may keep what it read of them until it changes."""
+    """One row: a number the database draws afresh, at random, whenever the reference
+    data or the rules a clock counts by change
+    (:data:`crm_desktop.db.rules_cache.TRACKED_TABLES`, by triggers), so that a program
+    may keep what it read of them until it changes."""
 
     __tablename__ = "rules_version"
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    version: Mapped[int] = mapped_column(default=0)
+    version: Mapped[int] = mapped_column(sa.BigInteger, default=0)
 
 
 class Case(Versioned, Base):

@@ -1292,7 +1292,8 @@ def _functions(prefix: str, database: str) -> list[str]:
             -- The reference data or a clock's rules changed: programs read them again
             -- (crm_desktop/db/rules_cache.py). With the owner's rights: no login may
             -- write the number itself, nor set it back.
-            UPDATE rules_version SET version = version + 1 WHERE id = 1;
+            UPDATE rules_version SET version = floor(random() * 9007199254740991)::bigint
+            WHERE id = 1;
             RETURN NULL;
         END
         $fn$""",

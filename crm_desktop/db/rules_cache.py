@@ -3,11 +3,14 @@ they change.
 
 Every save that moves a clock reads the procedure's policy, the stage's timescales and
 the council's closure days, and every new case the reference data's names: the same
-few rows, changed a few times a year. The database keeps a number that goes up by one
-in the same transaction as any change to those tables (``rules_version``, kept by
+few rows, changed a few times a year. The database draws a new number, at random, in
+the same transaction as any change to those tables (``rules_version``, kept by
 triggers on :data:`TRACKED_TABLES`, on SQLite and on PostgreSQL alike, whoever makes
 the change and however). A program keeps what it read under the number it read it at,
 and a transaction that finds the same number uses it without asking the database again.
+Drawn, not counted: a count would give its numbers again after a change rolled back,
+or after the database was put back from a backup, and a program could then take rules
+it kept under a number for the rules that number now stands for.
 
 The number is read once per transaction: on PostgreSQL with the statement that names
 the writer (:func:`version_with_actor`), elsewhere by the first lookup. What a
@@ -47,7 +50,7 @@ __all__ = [
 T = TypeVar("T")
 
 VERSION_TABLE = "rules_version"
-# The tables whose change adds one to the number: the clock's rules (policies,
+# The tables whose change draws a new number: the clock's rules (policies,
 # timescales, closure days) and the reference data's names.
 TRACKED_TABLES = frozenset(
     {

@@ -1,13 +1,15 @@
-"""A number that goes up whenever the reference data or the clock's rules change.
+"""A number drawn afresh whenever the reference data or the clock's rules change.
 
 Every save that moves a clock read the procedure's policy, the stage's timescales and
 the council's closure days, and every new case the reference data's names, from the
 database: the same few rows, changed a few times a year. ``rules_version`` holds one
-row whose number the database adds one to, in the same transaction, on any change to
-those tables (triggers: one per table and change on SQLite, one per table on
+row whose number the database draws afresh at random, in the same transaction, on any
+change to those tables (triggers: one per table and change on SQLite, one per table on
 PostgreSQL, written by ``crm_rules_changed`` with the owner's rights, so that no login
 needs the right to write it and none can set it back). A program keeps what it read
-under the number it read it at (:mod:`crm_desktop.db.rules_cache`).
+under the number it read it at (:mod:`crm_desktop.db.rules_cache`). Drawn at random, not
+counted: a database put back from a backup, whose count would run again over numbers
+it had already given, gives none a program could have kept different rules under.
 
 Revision ID: 0027
 Revises: 0026
@@ -47,7 +49,7 @@ def upgrade() -> None:
     op.create_table(
         "rules_version",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_rules_version")),
     )
     op.execute("INSERT INTO rules_version (id, version) VALUES (1, 0)")
@@ -58,7 +60,7 @@ def upgrade() -> None:
         for change in CHANGES:
             op.execute(
                 f"CREATE TRIGGER rules_changed_{table}_{change} AFTER {change.upper()} "
-                f"ON {table} BEGIN UPDATE rules_version SET version = version + 1 "
+                f"ON {table} BEGIN UPDATE rules_version SET version = random() "
                 "WHERE id = 1; END"
             )
 
