@@ -24,10 +24,11 @@ transaction that sees the new number.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -43,6 +44,7 @@ __all__ = [
     "install",
     "installed",
     "note_version",
+    "pending_change",
     "shared",
     "version_with_actor",
 ]
@@ -186,6 +188,14 @@ def _version(connection: Connection, state: _Transaction) -> int | None:
     return state.version
 
 
+def pending_change(session: Session, tables: Iterable[str]) -> bool:
+    """Whether ``session`` holds a change to one of ``tables`` not yet sent (a read sends
+    it, as any query does, and then reads afresh)."""
+    names = frozenset(tables)
+    changed = itertools.chain(session.new, session.dirty, session.deleted)
+    return any(getattr(o, "__tablename__", None) in names for o in changed)
+
+
 def shared(session: Session, key: Hashable, read: Callable[[], T]) -> T:
     """``read()``'s answer, kept between transactions while the number stays the same;
     ``read`` must read only :data:`TRACKED_TABLES` and return a value nobody changes."""
@@ -193,12 +203,8 @@ def shared(session: Session, key: Hashable, read: Callable[[], T]) -> T:
     store = _STORES.get(connection.engine.pool)
     if store is None:
         return read()
-    pending = any(
-        getattr(o, "__tablename__", None) in TRACKED_TABLES
-        for o in (*session.new, *session.dirty, *session.deleted)
-    )
     state = _state(connection)
-    if pending or state.wrote:
+    if state.wrote or pending_change(session, TRACKED_TABLES):
         return read()
     version = _version(connection, state)
     if version is None:

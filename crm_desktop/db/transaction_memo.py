@@ -78,7 +78,7 @@ def remembered(
     memo = _memo(session)
     if memo is None:
         return read()
-    if key in memo.values and not _pending(session, tables):
+    if key in memo.values and not rules_cache.pending_change(session, tables):
         value: T = memo.values[key]
         return value
     value = (
@@ -92,13 +92,6 @@ def remembered(
         for table in tables:
             memo.tables.setdefault(table, set()).add(key)
     return value
-
-
-def _pending(session: Session, tables: tuple[str, ...]) -> bool:
-    """Whether the session holds a change to ``tables`` not yet sent (the read sends it,
-    as any query does, and then reads afresh)."""
-    changed = itertools.chain(session.new, session.dirty, session.deleted)
-    return any(getattr(o, "__tablename__", None) in tables for o in changed)
 
 
 def _forget(session: Session, tables: set[str]) -> None:
