@@ -747,6 +747,16 @@ def _functions(prefix: str, database: str) -> list[str]:
                 session_user, 'public.audit_event'::pg_catalog.regclass, 'TRUNCATE')
         $fn$""",
         f"""
+        CREATE OR REPLACE FUNCTION crm_is_manager() RETURNS boolean
+        LANGUAGE sql STABLE AS $fn$
+            -- The owner or a manager's login (a member of the managers' group): who may
+            -- make the decisions the program leaves to a manager, asked in one place
+            -- by every rule that leaves one to them. Plain SQL with nothing set, like
+            -- crm_is_owner(), so PostgreSQL writes it into the expression that asks.
+            SELECT public.crm_is_owner() OR pg_catalog.pg_has_role(
+                session_user, {_literal(groups[MANAGER])}, 'MEMBER')
+        $fn$""",
+        f"""
         CREATE OR REPLACE FUNCTION crm_own_user_id() RETURNS integer
         LANGUAGE plpgsql STABLE {definer} AS $fn$
         DECLARE result integer;
@@ -1136,8 +1146,7 @@ def _functions(prefix: str, database: str) -> list[str]:
         BEGIN
             -- Reference numbers have no gaps: below a manager, a login takes the next
             -- number only (a new year's first, or one more than the last).
-            IF crm_is_owner() OR pg_has_role(session_user, {_literal(groups[MANAGER])},
-                                             'MEMBER') THEN
+            IF crm_is_manager() THEN
                 RETURN NEW;
             END IF;
             IF NEW.year > extract(year FROM current_date + 1) THEN
@@ -1163,8 +1172,7 @@ def _functions(prefix: str, database: str) -> list[str]:
             -- ends. The lock is on the roles' table, which only the owner may lock (and
             -- this function, which only managers may call): an advisory lock's key any
             -- login could take and hold, and no reminder would be planned again.
-            IF NOT (crm_is_owner() OR pg_has_role(session_user, {_literal(groups[MANAGER])},
-                                                  'MEMBER')) THEN
+            IF NOT crm_is_manager() THEN
                 RAISE EXCEPTION 'Only a manager runs reminders.' USING ERRCODE = '42501';
             END IF;
             LOCK TABLE public.role IN SHARE ROW EXCLUSIVE MODE;
@@ -1199,7 +1207,7 @@ def _functions(prefix: str, database: str) -> list[str]:
             -- does: reopening a closed case or stage (the Reopen action), and letting
             -- the previous stage's responder answer a stage its procedure policy says
             -- someone else must consider (the Complaint Handling Code's Stage 2).
-            IF pg_has_role(session_user, {_literal(groups[MANAGER])}, 'MEMBER') THEN
+            IF crm_is_manager() THEN
                 RETURN NEW;  -- (the owner's writes do not come here: the trigger's WHEN)
             END IF;
             IF TG_OP = 'UPDATE' AND OLD.status = {_literal(CaseStatus.CLOSED.value)}
@@ -1275,7 +1283,7 @@ def _functions(prefix: str, database: str) -> list[str]:
                     SELECT 1 FROM stage s WHERE s.id = ANY (stages)
                     AND s.status = {_literal(StageStatus.CLOSED.value)}
                     AND s.stage <> {_literal(StageCode.LGSCO.value)})
-               AND NOT pg_has_role(session_user, {_literal(groups[MANAGER])}, 'MEMBER') THEN
+               AND NOT crm_is_manager() THEN
                 RAISE EXCEPTION 'Only a manager can change a point''s outcome once its stage '
                     'has responded: reopen the stage first.' USING ERRCODE = '42501';
             END IF;
@@ -1325,8 +1333,7 @@ def _functions(prefix: str, database: str) -> list[str]:
                 -- An extension a manager let pass its limit stands as they decided it.
                 IF TG_TABLE_NAME = 'stage_extension'
                    AND old_row -> 'beyond_limit' = 'true'::jsonb AND new_row <> old_row
-                   AND NOT (crm_is_owner() OR pg_has_role(
-                       session_user, {_literal(groups[MANAGER])}, 'MEMBER')) THEN
+                   AND NOT crm_is_manager() THEN
                     RAISE EXCEPTION 'Only a manager can change an extension past its limit.'
                         USING ERRCODE = '42501';
                 END IF;
@@ -1336,8 +1343,7 @@ def _functions(prefix: str, database: str) -> list[str]:
                         NOT IN ('null'::jsonb, 'false'::jsonb))
                     OR (TG_OP = 'UPDATE'
                         AND new_row -> column_name IS DISTINCT FROM old_row -> column_name))
-                   AND NOT (crm_is_owner() OR pg_has_role(
-                       session_user, {_literal(groups[MANAGER])}, 'MEMBER')) THEN
+                   AND NOT crm_is_manager() THEN
                     RAISE EXCEPTION 'Only a manager can set % on %.', column_name, TG_TABLE_NAME
                         USING ERRCODE = '42501';
                 END IF;
@@ -1357,8 +1363,7 @@ def _functions(prefix: str, database: str) -> list[str]:
             -- At commit: below a manager, every number taken is a case's reference (the
             -- new case's, or an imported case's the count skipped), so no number is
             -- taken and left unused.
-            IF crm_is_owner() OR pg_has_role(session_user, {_literal(groups[MANAGER])},
-                                             'MEMBER') THEN
+            IF crm_is_manager() THEN
                 RETURN NULL;
             END IF;
             IF NOT EXISTS (SELECT 1 FROM representation WHERE reference = taken) THEN
@@ -1599,6 +1604,7 @@ def _functions(prefix: str, database: str) -> list[str]:
 FUNCTION_GRANTS: Mapping[str, tuple[str, ...]] = {
     # The helpers row-level security calls need EXECUTE by every group.
     "crm_is_owner()": EVERYONE,
+    "crm_is_manager()": EVERYONE,
     "crm_own_user_id()": EVERYONE,
     "crm_own_person()": EVERYONE,
     "crm_own_role()": EVERYONE,

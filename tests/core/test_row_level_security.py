@@ -41,7 +41,7 @@ from crm_desktop.domain.enums import (
     UserRole,
 )
 from crm_desktop.domain.formatting import format_date
-from crm_desktop.errors import ValidationError
+from crm_desktop.errors import DatabaseError, ValidationError
 from crm_desktop.services.db_roles import grant_login
 from crm_desktop.services.users import add_user, set_active
 from tests.conftest import require_postgres
@@ -642,6 +642,11 @@ def test_a_disabled_users_login_cannot_connect_and_is_signed_out(world: World) -
         engine.dispose()
         with pytest.raises(sa.exc.OperationalError, match="not permitted to log in"):
             engine.connect()
+        # The program says why, in its own words, and what to do.
+        with pytest.raises(DatabaseError) as refused:
+            open_database(login_url(world, UserRole.OFFICER))
+        assert "account has been disabled. Ask a manager to enable it." in refused.value.message
+        assert "FATAL" not in refused.value.message and "\n" not in refused.value.message
         world.db.write(lambda s: set_active(s, name, True))
         with engine.connect() as connection:
             assert connection.exec_driver_sql("SELECT 1").scalar() == 1
@@ -867,3 +872,40 @@ def test_the_codes_yearly_records_are_kept_by_managers_and_read_by_officers(
             connection.execute(sa.text("DELETE FROM code_self_assessment"))
         officer.dispose()
         manager.dispose()
+
+
+def test_one_function_says_who_may_make_a_managers_decision(world: World) -> None:
+    """``crm_is_manager()`` is true for the owner and the managers' and administrators'
+    logins only, and it is the only one of the database's functions that asks whether a
+    login is in the managers' group: every rule that leaves a decision to a manager
+    asks it."""
+    expected = {role: role in (UserRole.MANAGER, UserRole.ADMIN) for role in ROLES}
+    for role in ROLES:
+        engine = engine_for(world, role)
+        try:
+            assert rows(engine, "SELECT crm_is_manager()") == [(expected[role],)], role
+        finally:
+            engine.dispose()
+    prefix = role_prefix(world.db.engine.url.database or "")
+    managers = group_name(prefix, GROUPS[UserRole.MANAGER])
+    with world.db.engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT crm_is_manager()").scalar() is True
+        naming = connection.exec_driver_sql(
+            "SELECT proname FROM pg_proc WHERE proname LIKE 'crm%%' "
+            "AND prosrc LIKE '%%pg_has_role%%' AND prosrc LIKE %s",
+            (f"%{managers}%",),
+        ).scalars()
+        assert sorted(naming) == ["crm_is_manager"]
+        asking = set(
+            connection.exec_driver_sql(
+                "SELECT proname FROM pg_proc WHERE prosrc LIKE '%%crm_is_manager()%%'"
+            ).scalars()
+        )
+    assert {
+        "crm_counter_guard",
+        "crm_counter_used",
+        "crm_reminders_lock",
+        "crm_manager_decisions",
+        "crm_decided_outcome",
+        "crm_manager_columns_guard",
+    } <= asking
