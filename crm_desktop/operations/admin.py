@@ -272,7 +272,7 @@ def reset_password(
 @operation(_USERS, changes=(Change.USERS,))
 def set_user_active(ctx: OpContext, username: str, active: bool) -> users.UserView:
     """Enable a user's account (clearing any lock), or disable it."""
-    return users.set_active(ctx.session, username, active)
+    return users.set_active(ctx.session, username, active, ctx.actor)
 
 
 @operation(_USERS, changes=(Change.USERS,))

@@ -56,7 +56,6 @@ _T = TypeVar("_T")
 MAX_NAME = 200
 MAX_WORKING_DAYS = 500
 MAX_MONTHS = 60
-MANAGER_ROLES = (UserRole.MANAGER, UserRole.ADMIN)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -856,17 +855,6 @@ def _role(value: UserRole | str) -> UserRole:
         raise ValidationError(f"'{value}' is not a role. Roles: {roles}.", "role") from None
 
 
-def _other_active_managers(session: Session, user_id: int) -> int:
-    return int(
-        session.scalar(
-            sa.select(sa.func.count(User.id)).where(
-                User.id != user_id, User.active.is_(True), User.role.in_(MANAGER_ROLES)
-            )
-        )
-        or 0
-    )
-
-
 def create_first_manager(
     session: Session, username: str, display_name: str, password: str, confirm: str
 ) -> UserRow:
@@ -956,17 +944,7 @@ def update_user(
     new_role = _role(role)
     if not display_name.strip():
         raise ValidationError("Enter the user's name as colleagues should see it.", "display_name")
-    if user.id == actor.user_id and not active:
-        raise ValidationError("You cannot disable your own account.", "active")
-    losing_manager = UserRole(user.role) in MANAGER_ROLES and (
-        new_role not in MANAGER_ROLES or not active
-    )
-    if losing_manager and user.active and _other_active_managers(session, user.id) == 0:
-        raise ValidationError(
-            f"{user.username} is the last active manager: give someone else the manager "
-            "role first, or nobody could change settings and users.",
-            "role",
-        )
+    user_service.check_keeps_a_manager(session, user, new_role, active, actor)
     person = person_id if person_id is not None else user.person_id
     area = service_area_id if service_area_id is not None else user.service_area_id
     if new_role == UserRole.INVESTIGATOR and (

@@ -187,8 +187,48 @@ def _user(session: Session, username: str) -> User:
     return user
 
 
-def set_active(session: Session, username: str, active: bool) -> UserView:
+MANAGER_ROLES = (UserRole.MANAGER, UserRole.ADMIN)
+
+
+def check_keeps_a_manager(
+    session: Session, user: User, role: UserRole, active: bool, actor: Actor | None
+) -> None:
+    """Refuse disabling one's own account, and leaving no active manager (nobody could
+    then change settings and users): the checks every change to a user's role or
+    whether they can sign in passes, from the Admin page or the command line."""
+    if not active and actor is not None and actor.username.strip().lower() == user.username:
+        raise ValidationError(
+            "You cannot disable your own account: ask another manager to do it.", "active"
+        )
+    losing_manager = UserRole(user.role) in MANAGER_ROLES and (
+        role not in MANAGER_ROLES or not active
+    )
+    if losing_manager and user.active and _other_active_managers(session, user.id) == 0:
+        raise ValidationError(
+            f"{user.username} is the last active manager: give someone else the manager "
+            "role first, or nobody could change settings and users.",
+            "role",
+        )
+
+
+def _other_active_managers(session: Session, user_id: int) -> int:
+    return int(
+        session.scalar(
+            sa.select(sa.func.count(User.id)).where(
+                User.id != user_id, User.active.is_(True), User.role.in_(MANAGER_ROLES)
+            )
+        )
+        or 0
+    )
+
+
+def set_active(
+    session: Session, username: str, active: bool, actor: Actor | None = None
+) -> UserView:
+    """Enable a user's account (clearing any lock) or disable it; ``actor``, who asks,
+    may not disable their own, and the last active manager stays."""
     user = _user(session, username)
+    check_keeps_a_manager(session, user, UserRole(user.role), active, actor)
     user.active = active
     if active:
         user.failed_sign_ins = 0

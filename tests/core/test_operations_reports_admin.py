@@ -331,6 +331,42 @@ def test_admin_operations_report_the_data_they_change(database: Database) -> Non
         run_operation(database, MANAGER, TODAY, admin.set_user_active, "nobody", False)
 
 
+def test_enabling_and_disabling_keeps_a_manager_and_ones_own_account(
+    database: Database,
+) -> None:
+    """The command line's door (``set_user_active``) checks what the Admin page does:
+    nobody disables their own account, and the last active manager stays enabled."""
+
+    def add(name: str, role: str) -> None:
+        run_operation(
+            database, MANAGER, TODAY, admin.add_user, name, role, name.title(), PASSWORD, PASSWORD
+        )
+
+    def active() -> dict[str, bool]:
+        with database.session() as session:
+            return dict(session.execute(sa.select(User.username, User.active)).all())  # type: ignore[arg-type]
+
+    add("boss", "manager")
+    add("chief", "admin")
+    add("officer1", "officer")
+    before = active()
+    with pytest.raises(ValidationError, match="cannot disable your own account"):
+        run_operation(database, MANAGER, TODAY, admin.set_user_active, "boss", False)
+    chief = Actor("chief", UserRole.ADMIN)
+    with pytest.raises(ValidationError, match="cannot disable your own account"):
+        run_operation(database, chief, TODAY, admin.set_user_active, "Chief", False)
+    assert active() == before
+    # Another manager may; then the one left is the last, whoever asks.
+    run_operation(database, chief, TODAY, admin.set_user_active, "boss", False)
+    with pytest.raises(ValidationError, match="chief is the last active manager"):
+        run_operation(database, MANAGER, TODAY, admin.set_user_active, "chief", False)
+    assert active() == {**before, "boss": False}
+    # Enabling is never refused, nor disabling someone who is not a manager.
+    run_operation(database, chief, TODAY, admin.set_user_active, "boss", True)
+    run_operation(database, chief, TODAY, admin.set_user_active, "officer1", False)
+    assert active() == {**before, "officer1": False}
+
+
 def test_roles_without_admin_rights_change_nothing(database: Database) -> None:
     def state() -> tuple[int, int, int, list[ra.UserRow]]:
         with database.session() as session:

@@ -214,6 +214,38 @@ def test_commands_with_a_users_own_login_act_as_that_user(
     assert "intact" in audit_verify_as_owner(team, capsys)
 
 
+def test_a_managers_own_login_keeps_their_account_and_the_last_manager(
+    team: Team, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``user disable`` over a manager's own login refuses their own account (the login
+    would be switched off mid-command) and, like the Admin page, the last active
+    manager: over the owner's login too."""
+    manager, administrator = team.names[UserRole.MANAGER], team.names[UserRole.ADMIN]
+    own = team.urls[UserRole.MANAGER]
+    capsys.readouterr()
+    assert main(["--database", own, "user", "disable", manager]) == 2
+    err = capsys.readouterr().err
+    assert "cannot disable your own account" in err and err.count("\n") == 1
+    # The administrator is a manager too: one may go while the other stays.
+    assert main(["--database", own, "user", "disable", administrator]) == 0
+    capsys.readouterr()
+    assert main(["--database", team.db.url, "user", "disable", manager]) == 2
+    assert "last active manager" in capsys.readouterr().err
+    with team.db.engine.connect() as connection:
+        state = dict(
+            connection.execute(
+                sa.text(
+                    "SELECT u.username, u.active AND r.rolcanlogin FROM app_user u "
+                    "JOIN pg_roles r ON r.rolname = u.db_role WHERE u.username IN (:m, :a)"
+                ),
+                {"m": manager, "a": administrator},
+            ).all()  # type: ignore[arg-type]
+        )
+    assert state == {manager: True, administrator: False}
+    # The manager's login still works: it gives the administrator their account back.
+    assert main(["--database", own, "user", "enable", administrator]) == 0
+
+
 def test_staff_work_under_their_own_logins(
     team: Team, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
