@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import gc
 import logging
+import re
 import shutil
 import sqlite3
 import time
@@ -587,6 +588,41 @@ def _friendly_errors(url: str, path: Path | None) -> Iterator[None]:
         raise
 
 
+# What the server says when it answers but will not let this login in, and what to do.
+_LOGIN_REFUSALS = (
+    (
+        "is not permitted to log in",
+        "the account has been disabled. Ask a manager to enable it.",
+    ),
+    (
+        "password authentication failed",
+        "the password is not right. Check it, or ask IT to set a new one.",
+    ),
+    (
+        "role .* does not exist",
+        "there is no such login. Check the user name, or ask IT to give you one.",
+    ),
+    (
+        "database .* does not exist",
+        "there is no database of that name. Check the address.",
+    ),
+    (
+        "permission denied for database",
+        "this login may not use that database. Ask IT to give it access.",
+    ),
+)
+
+
+def _login_refusal(text: str) -> str | None:
+    """What to tell the user when the server refused the login itself (not a server
+    that did not answer); None for anything else."""
+    lower = text.lower()
+    for pattern, advice in _LOGIN_REFUSALS:
+        if re.search(pattern, lower):
+            return advice
+    return None
+
+
 @contextmanager
 def _connection_errors(url: str, path: Path | None) -> Iterator[None]:
     """A server that does not answer, or refuses us, at the first connection."""
@@ -596,6 +632,11 @@ def _connection_errors(url: str, path: Path | None) -> Iterator[None]:
         if path is not None:
             raise  # SQLite: _friendly_errors names the file problem
         text = str(exc.orig).strip()
+        refusal = _login_refusal(text)
+        if refusal is not None:
+            raise DatabaseError(
+                f"The database at {describe_url(url)} refused this login: {refusal}"
+            ) from None
         first_line = text.splitlines()[0] if text else "no answer"
         raise DatabaseError(
             f"Cannot connect to the database at {describe_url(url)}: {first_line}. Check the "

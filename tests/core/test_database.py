@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
 from crm_desktop.db import engine as engine_module
@@ -214,6 +215,25 @@ def test_a_read_only_database_is_refused_untouched(tmp_path: Path) -> None:
     with pytest.raises(DatabaseError, match="read-only"):
         open_database(f"sqlite:///file:{path}?mode=ro&uri=true")
     assert digest(path) == before
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"username": "crm_no_such_login"}, "there is no such login"),
+        ({"database": "crm_no_such_database"}, "there is no database of that name"),
+    ],
+)
+def test_a_server_that_refuses_the_login_says_why(
+    migrated_postgres_url: str, change: dict[str, str], expected: str
+) -> None:
+    url = make_url(migrated_postgres_url).set(**change).render_as_string(hide_password=False)
+    with pytest.raises(DatabaseError) as caught:
+        open_database(url)
+    message = caught.value.message
+    assert "refused this login" in message and expected in message
+    assert "FATAL" not in message and "\n" not in message
 
 
 def test_an_unreachable_server_gets_one_line(tmp_path: Path) -> None:
@@ -454,3 +474,25 @@ def test_an_emailed_letters_outbox_key_loses_its_address_on_upgrade(
             .all()
         )
     assert keys == ["letter:41", "reminder:x:email:a@b.example"]
+
+
+@pytest.mark.parametrize(
+    ("server_said", "advice"),
+    [
+        ('FATAL:  role "crm_x_u_j.smith" is not permitted to log in', "ask a manager to enable"),
+        ('FATAL:  password authentication failed for user "crm_x_u_j.smith"', "ask it to set"),
+        ('FATAL:  role "nobody" does not exist', "no such login"),
+        ('FATAL:  database "crm" does not exist', "no database of that name"),
+        ('FATAL:  permission denied for database "crm"', "give it access"),
+        ("connection refused", None),
+        ("timeout expired", None),
+    ],
+)
+def test_each_refusal_of_a_login_has_its_advice(server_said: str, advice: str | None) -> None:
+    from crm_desktop.db.database import _login_refusal
+
+    said = _login_refusal(f'connection to server at "127.0.0.1", port 5432 failed: {server_said}')
+    if advice is None:
+        assert said is None
+    else:
+        assert said is not None and advice in said.lower()
