@@ -40,6 +40,7 @@ from crm_desktop.services.importer import (
     RawRows,
     first_of,
     not_counted_text,
+    started_when_received_text,
     summary,
 )
 from ui.context import AppContext
@@ -254,6 +255,8 @@ class CheckPage(QWizardPage):
             )
         if result.suspension_not_counted:
             details.append(not_counted_text(result.suspension_not_counted, 20))
+        if result.started_when_received:
+            details.append(started_when_received_text(result.started_when_received, 20))
         if result.skipped:
             details.append(
                 f"Already in the program, skipped ({len(result.skipped):,}): "

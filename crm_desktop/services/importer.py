@@ -891,6 +891,9 @@ class PlannedStage:
     # (adult), and why they do not count.
     not_counted_suspended_days: int = 0
     not_suspended_because: str = ""
+    # The day the file said a first stage started, where it is not the day the case was
+    # received (the stage is taken as started on that day, as the format defines it).
+    file_started_on: dt.date | None = None
 
     @property
     def closed(self) -> bool:
@@ -991,6 +994,9 @@ class ImportResult:
     # The cases whose suspended working days the file gave were not counted (the adult
     # procedure has "no suspension"): the due date's history says so, and so does this.
     suspension_not_counted: tuple[str, ...] = ()
+    # The cases whose first stage the file said started on a day other than the day
+    # received: taken as started when received (IMPORT_FORMAT.md, stage_started).
+    started_when_received: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -2072,13 +2078,20 @@ class _Checker:
                 f"{start.isoformat()} is outside the years the calendar knows "
                 f"({cal.first_year} to {cal.last_year})"
             )
-        # The adult procedure's periods run from the day the complaint was received,
-        # whenever the file says its stage started (as a case recorded in the program
-        # starts it): acknowledged "not later than 3 working days after the day on
-        # which it receives the complaint" (SI 2009/309 reg. 13(2)), as the annual
-        # report counts it; the default completion likewise, and the six months.
+        # A first stage's clock runs from the day the complaint was received, whenever
+        # the file says the stage started (IMPORT_FORMAT.md: stage_started is "the date
+        # this stage was requested (Stage 1: received)"; a case recorded in the program
+        # starts it so): the adult procedure's periods, acknowledged "not later than 3
+        # working days after the day on which it receives the complaint" (SI 2009/309
+        # reg. 13(2)), the default completion and the six months; Stage 1's 10 or 20
+        # working days, and the Complaint Handling Code's acknowledgement "within 5
+        # working days of receipt". The file's own date is kept as the request.
         assert r.received is not None
-        counted_from = r.received if procedure == Procedure.ADULT else start
+        first = procedure == Procedure.ADULT or r.stage == StageCode.STAGE_1
+        counted_from = r.received if first else start
+        # The file's stage_started for a first stage, where it is not the day received.
+        file_started = start if first and start != r.received else None
+        start = counted_from
         ack_due = None
         if rules.acknowledge is not None:
             ack_due = cal.add_working_days(counted_from, rules.acknowledge)
@@ -2088,7 +2101,7 @@ class _Checker:
             # The Complaint Handling Code: the response is due from the acknowledgement;
             # until there is one, from the last day it was allowed (as the workflow).
             ack_due, clock_start = clock_from_acknowledgement(
-                cal, start, rules.acknowledge, acknowledged, r.closed
+                cal, counted_from, rules.acknowledge, acknowledged, r.closed
             )
         suspended, not_counted = r.suspended, 0
         not_suspended = rules.not_suspended_because
@@ -2127,6 +2140,7 @@ class _Checker:
             next_stage_requested_on=next_requested,
             acknowledged_on=acknowledged,
             clock_started_on=clock_start if clock_start != start else None,
+            file_started_on=file_started,
         )
 
 
@@ -2637,8 +2651,8 @@ def _converter(kind: sa.types.TypeEngine[Any], sqlite: bool) -> Callable[[Any], 
 
 def _clock_reason(s: PlannedStage) -> str:
     why = (
-        f"Imported: the clock started on {format_date(s.started_on)} with "
-        f"{working_days_text(s.timescale_days or 0)}"
+        f"Imported: the clock started on {format_date(s.clock_started_on or s.started_on)} "
+        f"with {working_days_text(s.timescale_days or 0)}"
     )
     if s.suspended_days:
         why += f", and was suspended for {working_days_text(s.suspended_days)}"
@@ -2647,6 +2661,12 @@ def _clock_reason(s: PlannedStage) -> str:
         why += (
             f" The file gave {working_days_text(s.not_counted_suspended_days)} suspended; "
             f"{s.not_suspended_because}, so they do not move the due date."
+        )
+    if s.file_started_on is not None:
+        why += (
+            f" The file gave {format_date(s.file_started_on)} as the day this stage started; "
+            f"a first stage starts on the day the case was received "
+            f"({format_date(s.started_on)})."
         )
     return why
 
@@ -2683,6 +2703,9 @@ def _result(source: str, dry_run: bool, plan: ImportPlan) -> ImportResult:
         rows=plan.rows,
         suspension_not_counted=tuple(
             c.reference for c in plan.cases if any(s.not_counted_suspended_days for s in c.stages)
+        ),
+        started_when_received=tuple(
+            c.reference for c in plan.cases if any(s.file_started_on for s in c.stages)
         ),
     )
 
@@ -3078,6 +3101,8 @@ def summary(result: ImportResult) -> str:
         )
     if result.suspension_not_counted:
         text += f" {not_counted_text(result.suspension_not_counted, _SHOWN_SKIPPED)}"
+    if result.started_when_received:
+        text += f" {started_when_received_text(result.started_when_received, _SHOWN_SKIPPED)}"
     if result.dry_run:
         text += " This was a dry run: nothing was written."
     return text
@@ -3088,6 +3113,18 @@ def first_of(references: Sequence[str], shown: int) -> str:
     listed = ", ".join(references[:shown])
     more = len(references) - shown
     return listed + (f" and {more:,} more" if more > 0 else "")
+
+
+def started_when_received_text(references: Sequence[str], shown: int) -> str:
+    """The sentence that names the cases whose first stage was taken as started on the
+    day received, not on the file's stage_started."""
+    listed = first_of(references, shown)
+    cases = counted(len(references), "case")
+    return (
+        f"For {cases} the file gives a first stage a stage_started other than the day "
+        "received; a first stage starts on the day received, so its clock counts from "
+        f"then (the file's date is kept in the due date's history): {listed}."
+    )
 
 
 def not_counted_text(references: Sequence[str], shown: int) -> str:

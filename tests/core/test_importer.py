@@ -48,6 +48,7 @@ from crm_desktop.domain.enums import (
     StageStatus,
     UserRole,
 )
+from crm_desktop.domain.formatting import format_date
 from crm_desktop.domain.workflow import (
     ENDED_OUTCOMES,
     FINDING_OUTCOMES,
@@ -376,8 +377,11 @@ def test_an_adult_stage_started_later_keeps_six_months_from_the_day_received(
         stage = session.scalars(
             sa.select(Stage).join(Case, Case.id == Stage.case_id).where(Case.reference == "T-AD-1")
         ).one()
-    # The file's day is kept as the request; the clock counts from the day received.
-    assert (stage.requested_on, stage.started_on) == (dt.date(2021, 4, 28), dt.date(2021, 4, 26))
+    # A first stage starts on the day received (IMPORT_FORMAT.md: stage_started is "the
+    # date this stage was requested (Stage 1: received)"), as one recorded in the program
+    # does; the file's day is kept in the due date's history.
+    assert (stage.requested_on, stage.started_on) == (dt.date(2021, 4, 26), dt.date(2021, 4, 26))
+    assert result.started_when_received == ("T-AD-1",)
     # Beginning with 26 Apr 2021: the last day is 25 Oct 2021 (not 27 Oct).
     assert stage.outer_limit_on == dt.date(2021, 10, 25)
     # Acknowledged "not later than 3 working days after the day on which it receives
@@ -386,6 +390,88 @@ def test_an_adult_stage_started_later_keeps_six_months_from_the_day_received(
     # and 31 May 2021 skipped: Wed 16 Jun (not Fri 18 Jun).
     assert stage.acknowledge_due_on == dt.date(2021, 4, 29)
     assert stage.due_on == dt.date(2021, 6, 16)
+
+
+@pytest.mark.parametrize(
+    ("procedure", "extra", "received", "started", "closed", "due", "table_key", "bucket",
+     "in_time"),
+    [
+        # Children's Stage 1, 10 working days from Tue 1 Jul 2025: Tue 15 Jul. Counted
+        # from the file's 8 Jul it would be 22 Jul and the response of 18 Jul in time.
+        ("children",
+         {"directorate": "", "service_area": "Through Care", "natures": "Decision Making"},
+         "2025-07-01", "2025-07-08", "2025-07-18", dt.date(2025, 7, 15),
+         None, "", False),
+        # Corporate Stage 1 under the council's 2023 procedure, 20 working days from
+        # Tue 1 Jul 2025: Tue 29 Jul (from 3 Jul: Thu 31 Jul).
+        ("corporate", {}, "2025-07-01", "2025-07-03", "2025-07-30", dt.date(2025, 7, 29),
+         "corporate_stage1_timescales", "Within 20 days", False),
+        # The Complaint Handling Code: acknowledged within 5 working days of receipt
+        # (Mon 4 May 2026 is a bank holiday: Fri 1 May -> Mon 11 May), the response 10
+        # working days after the acknowledgement of Fri 8 May: Fri 22 May.
+        ("corporate", {"acknowledged": "2026-05-08"},
+         "2026-05-01", "2026-05-06", "2026-05-22", dt.date(2026, 5, 22), None, "", True),
+    ],
+)  # fmt: skip
+def test_a_first_stage_counts_from_the_day_received_whatever_stage_started_says(
+    tmp_path: Path,
+    any_database: Database,
+    procedure: str,
+    extra: dict[str, str],
+    received: str,
+    started: str,
+    closed: str,
+    due: dt.date,
+    table_key: str | None,
+    bucket: str,
+    in_time: bool,
+) -> None:
+    """IMPORT_FORMAT.md: stage_started is "the date this stage was requested (Stage 1:
+    received)". A file that gives a later day for Stage 1 does not move its clock: the
+    due date, the acknowledgement and the report's timescale count from the day received
+    (as for a case recorded in the program), the import says which cases, and the due
+    date's history keeps the file's day."""
+    from crm_desktop.db.models import DueDateChange
+    from crm_desktop.reports.figures import annual_report
+
+    first = row(
+        reference="T-S1-LATE",
+        procedure=procedure,
+        received=received,
+        stage_started=started,
+        stage_closed=closed,
+        outcome="upheld",
+        **extra,
+    )
+    result = do_import(
+        any_database, write_csv(tmp_path / "late.csv", [first]), today=dt.date(2026, 12, 7)
+    )
+    assert not result.errors, result.errors
+    assert result.started_when_received == ("T-S1-LATE",)
+    assert "T-S1-LATE" in summary(result)
+    with any_database.session() as session:
+        stage = session.scalars(
+            sa.select(Stage)
+            .join(Case, Case.id == Stage.case_id)
+            .where(Case.reference == "T-S1-LATE")
+        ).one()
+        assert stage.requested_on == dt.date.fromisoformat(received)
+        assert stage.due_on == due
+        if procedure == "corporate" and "acknowledged" in extra:
+            # Within 5 working days of receipt, Fri 1 May 2026 (4 May a bank holiday).
+            assert stage.acknowledge_due_on == dt.date(2026, 5, 11)
+        reasons = session.scalars(
+            sa.select(DueDateChange.reason).where(DueDateChange.stage_id == stage.id)
+        ).all()
+        shown = format_date(dt.date.fromisoformat(started))
+        assert reasons and all(f"The file gave {shown} as the day" in r for r in reasons)
+        if table_key is None:
+            return
+        section = next(s for s in annual_report(session, 2025).sections if s.key == procedure)
+    (table,) = [t for t in section.tables if t.key == table_key]
+    shares = {str(r[0].value): r[-1].value for r in table.rows}
+    assert bucket in shares, shares
+    assert shares[bucket] == pytest.approx(100.0 if in_time else 0.0), shares
 
 
 def test_an_adult_stage_s_suspended_days_move_nothing(
