@@ -596,7 +596,7 @@ _LOGIN_REFUSALS = (
     ),
     (
         "password authentication failed",
-        "the password is not right. Check it, or ask IT to set a new one.",
+        "the user name or password is not right. Check them, or ask IT to set a new password.",
     ),
     (
         "role .* does not exist",

@@ -491,6 +491,18 @@ def _read_csv(file: Path) -> tuple[list[tuple[int, Sequence[Cell]]], list[Import
 _STAGE_RANK = {StageCode.STAGE_1: 1, StageCode.STAGE_2: 2, StageCode.STAGE_3: 3}
 
 
+def _began(r: _Row) -> dt.date | None:
+    """The day a row's stage is recorded as started: a first stage (Stage 1, or the adult
+    procedure's) on the day the case was received, whatever ``stage_started`` says
+    (IMPORT_FORMAT.md: "the date this stage was requested (Stage 1: received)"); any
+    other on its ``stage_started``."""
+    first = r.stage is not None and (
+        r.stage == StageCode.STAGE_1
+        or (r.procedure == Procedure.ADULT and r.stage != StageCode.LGSCO)
+    )
+    return r.received if first and r.received is not None else r.started
+
+
 def _in_stage_order(rows: list[_Row]) -> list[_Row]:
     """A case's rows in the order of its stages (the format sets no order of rows in the
     file): the council's stages by number, the Ombudsman's last; rows of equal rank (an
@@ -1603,6 +1615,7 @@ class _Checker:
                             column,
                             f"only an lgsco row has {column.replace('_', ' ')}; leave it empty",
                         )
+        began = _began(r)
         if r.acknowledged is not None:
             if lgsco:
                 self.error(
@@ -1611,13 +1624,13 @@ class _Checker:
                     "acknowledged",
                     "the Ombudsman's stage is not acknowledged by the council; leave it empty",
                 )
-            elif r.started is not None and r.acknowledged < r.started:
+            elif began is not None and r.acknowledged < began:
                 self.error(
                     r.reference,
                     r.n,
                     "acknowledged",
                     f"{r.acknowledged.isoformat()} is before the stage started "
-                    f"({r.started.isoformat()})",
+                    f"({began.isoformat()})",
                 )
             elif r.closed is not None and r.acknowledged > r.closed:
                 self.error(
@@ -1627,12 +1640,12 @@ class _Checker:
                     f"{r.acknowledged.isoformat()} is after the stage closed "
                     f"({r.closed.isoformat()})",
                 )
-        if r.started is not None and r.closed is not None and r.closed < r.started:
+        if began is not None and r.closed is not None and r.closed < began:
             self.error(
                 r.reference,
                 r.n,
                 "stage_closed",
-                f"{r.closed.isoformat()} is before the stage started ({r.started.isoformat()})",
+                f"{r.closed.isoformat()} is before the stage started ({began.isoformat()})",
             )
         if r.received is not None and r.started is not None and r.started < r.received:
             self.error(
@@ -2087,10 +2100,9 @@ class _Checker:
         # working days, and the Complaint Handling Code's acknowledgement "within 5
         # working days of receipt". The file's own date is kept as the request.
         assert r.received is not None
-        first = procedure == Procedure.ADULT or r.stage == StageCode.STAGE_1
-        counted_from = r.received if first else start
+        counted_from = _began(r) or start
         # The file's stage_started for a first stage, where it is not the day received.
-        file_started = start if first and start != r.received else None
+        file_started = start if start != counted_from else None
         start = counted_from
         ack_due = None
         if rules.acknowledge is not None:
@@ -2650,10 +2662,19 @@ def _converter(kind: sa.types.TypeEngine[Any], sqlite: bool) -> Callable[[Any], 
 
 
 def _clock_reason(s: PlannedStage) -> str:
-    why = (
-        f"Imported: the clock started on {format_date(s.clock_started_on or s.started_on)} "
-        f"with {working_days_text(s.timescale_days or 0)}"
-    )
+    if s.clock_started_on is None:
+        started = f"the clock started on {format_date(s.started_on)}"
+    elif s.acknowledged_on == s.clock_started_on:
+        started = (
+            "the response clock started with the acknowledgement on "
+            f"{format_date(s.clock_started_on)}"
+        )
+    else:
+        started = (
+            "no acknowledgement is recorded, so the response clock counts from "
+            f"{format_date(s.clock_started_on)}"
+        )
+    why = f"Imported: {started}, with {working_days_text(s.timescale_days or 0)}"
     if s.suspended_days:
         why += f", and was suspended for {working_days_text(s.suspended_days)}"
     why += "."
@@ -3122,8 +3143,9 @@ def started_when_received_text(references: Sequence[str], shown: int) -> str:
     cases = counted(len(references), "case")
     return (
         f"For {cases} the file gives a first stage a stage_started other than the day "
-        "received; a first stage starts on the day received, so its clock counts from "
-        f"then (the file's date is kept in the due date's history): {listed}."
+        "received; a first stage starts on the day received, and its clocks count from "
+        "then (under the Complaint Handling Code, its acknowledgement's) rather than from "
+        f"the file's date, which is kept in the due date's history: {listed}."
     )
 
 

@@ -392,59 +392,80 @@ def test_an_adult_stage_started_later_keeps_six_months_from_the_day_received(
     assert stage.due_on == dt.date(2021, 6, 16)
 
 
+CHILDREN_S1 = {
+    "procedure": "children",
+    "directorate": "",
+    "service_area": "Through Care",
+    "natures": "Decision Making",
+}
+CODE_S1 = {"received": "2026-05-01", "stage_started": "2026-05-11"}
+
+
 @pytest.mark.parametrize(
-    ("procedure", "extra", "received", "started", "closed", "due", "table_key", "bucket",
-     "in_time"),
+    ("given", "due", "acknowledge_due"),
     [
-        # Children's Stage 1, 10 working days from Tue 1 Jul 2025: Tue 15 Jul. Counted
-        # from the file's 8 Jul it would be 22 Jul and the response of 18 Jul in time.
-        ("children",
-         {"directorate": "", "service_area": "Through Care", "natures": "Decision Making"},
-         "2025-07-01", "2025-07-08", "2025-07-18", dt.date(2025, 7, 15),
-         None, "", False),
+        # Children's Stage 1, 10 working days from Tue 1 Jul 2025: Tue 15 Jul (from the
+        # file's 8 Jul, 22 Jul); acknowledged within 3: Fri 4 Jul (not Fri 11 Jul).
+        (
+            {**CHILDREN_S1, "received": "2025-07-01", "stage_started": "2025-07-08",
+             "stage_closed": "2025-07-18"},
+            dt.date(2025, 7, 15),
+            dt.date(2025, 7, 4),
+        ),
         # Corporate Stage 1 under the council's 2023 procedure, 20 working days from
-        # Tue 1 Jul 2025: Tue 29 Jul (from 3 Jul: Thu 31 Jul).
-        ("corporate", {}, "2025-07-01", "2025-07-03", "2025-07-30", dt.date(2025, 7, 29),
-         "corporate_stage1_timescales", "Within 20 days", False),
-        # The Complaint Handling Code: acknowledged within 5 working days of receipt
-        # (Mon 4 May 2026 is a bank holiday: Fri 1 May -> Mon 11 May), the response 10
-        # working days after the acknowledgement of Fri 8 May: Fri 22 May.
-        ("corporate", {"acknowledged": "2026-05-08"},
-         "2026-05-01", "2026-05-06", "2026-05-22", dt.date(2026, 5, 22), None, "", True),
+        # Tue 1 Jul 2025: Tue 29 Jul (from 3 Jul: Thu 31 Jul), acknowledged within 3:
+        # Fri 4 Jul. Answered on the 21st working day.
+        (
+            {"received": "2025-07-01", "stage_started": "2025-07-03",
+             "stage_closed": "2025-07-30"},
+            dt.date(2025, 7, 29),
+            dt.date(2025, 7, 4),
+        ),
+        # Answered before the file's stage_started, after the day received: not refused.
+        (
+            {"received": "2025-07-01", "stage_started": "2025-07-10",
+             "stage_closed": "2025-07-08"},
+            dt.date(2025, 7, 29),
+            dt.date(2025, 7, 4),
+        ),
+        # The Complaint Handling Code: acknowledged "within 5 working days of receipt"
+        # (Fri 1 May 2026; Mon 4 May a bank holiday: Mon 11 May), here on Wed 6 May,
+        # before the file's stage_started: the response is due 10 working days after
+        # the acknowledgement, Wed 20 May.
+        (
+            {**CODE_S1, "acknowledged": "2026-05-06", "stage_closed": "2026-05-20"},
+            dt.date(2026, 5, 20),
+            dt.date(2026, 5, 11),
+        ),
+        # Not acknowledged and still open: the response clock counts from the last day
+        # to acknowledge, Mon 11 May, so Tue 26 May (Mon 25 May a bank holiday); from
+        # the file's 11 May it would have been 18 May and 2 Jun.
+        (
+            {**CODE_S1, "stage_closed": "", "outcome": ""},
+            dt.date(2026, 5, 26),
+            dt.date(2026, 5, 11),
+        ),
     ],
 )  # fmt: skip
 def test_a_first_stage_counts_from_the_day_received_whatever_stage_started_says(
     tmp_path: Path,
     any_database: Database,
-    procedure: str,
-    extra: dict[str, str],
-    received: str,
-    started: str,
-    closed: str,
+    given: dict[str, str],
     due: dt.date,
-    table_key: str | None,
-    bucket: str,
-    in_time: bool,
+    acknowledge_due: dt.date | None,
 ) -> None:
     """IMPORT_FORMAT.md: stage_started is "the date this stage was requested (Stage 1:
     received)". A file that gives a later day for Stage 1 does not move its clock: the
-    due date, the acknowledgement and the report's timescale count from the day received
-    (as for a case recorded in the program), the import says which cases, and the due
+    due date, the acknowledgement's and the report's timescale count from the day
+    received (as for a case recorded in the program), an acknowledgement or response
+    between the two days is not refused, the import says which cases, and the due
     date's history keeps the file's day."""
     from crm_desktop.db.models import DueDateChange
     from crm_desktop.reports.figures import annual_report
 
-    first = row(
-        reference="T-S1-LATE",
-        procedure=procedure,
-        received=received,
-        stage_started=started,
-        stage_closed=closed,
-        outcome="upheld",
-        **extra,
-    )
+    first = row(reference="T-S1-LATE", **{"outcome": "upheld", **given})
     result = do_import(
-        any_database, write_csv(tmp_path / "late.csv", [first]), today=dt.date(2026, 12, 7)
+        any_database, write_csv(tmp_path / "late.csv", [first]), today=dt.date(2026, 5, 22)
     )
     assert not result.errors, result.errors
     assert result.started_when_received == ("T-S1-LATE",)
@@ -455,23 +476,52 @@ def test_a_first_stage_counts_from_the_day_received_whatever_stage_started_says(
             .join(Case, Case.id == Stage.case_id)
             .where(Case.reference == "T-S1-LATE")
         ).one()
-        assert stage.requested_on == dt.date.fromisoformat(received)
-        assert stage.due_on == due
-        if procedure == "corporate" and "acknowledged" in extra:
-            # Within 5 working days of receipt, Fri 1 May 2026 (4 May a bank holiday).
-            assert stage.acknowledge_due_on == dt.date(2026, 5, 11)
+        received = dt.date.fromisoformat(given["received"])
+        assert stage.requested_on == received
+        assert (stage.due_on, stage.acknowledge_due_on) == (due, acknowledge_due)
         reasons = session.scalars(
             sa.select(DueDateChange.reason).where(DueDateChange.stage_id == stage.id)
         ).all()
-        shown = format_date(dt.date.fromisoformat(started))
+        shown = format_date(dt.date.fromisoformat(given["stage_started"]))
         assert reasons and all(f"The file gave {shown} as the day" in r for r in reasons)
-        if table_key is None:
-            return
-        section = next(s for s in annual_report(session, 2025).sections if s.key == procedure)
-    (table,) = [t for t in section.tables if t.key == table_key]
-    shares = {str(r[0].value): r[-1].value for r in table.rows}
-    assert bucket in shares, shares
-    assert shares[bucket] == pytest.approx(100.0 if in_time else 0.0), shares
+        report = annual_report(session, 2025)
+    if given.get("procedure", "corporate") == "corporate" and received.year == 2025:
+        # The report's timescale counts from the day received too.
+        section = next(s for s in report.sections if s.key == "corporate")
+        (table,) = [t for t in section.tables if t.key == "corporate_stage1_timescales"]
+        shares = {str(r[0].value): r[-1].value for r in table.rows}
+        late = given["stage_closed"] > "2025-07-29"
+        assert shares["Within 20 days"] == pytest.approx(0.0 if late else 100.0), shares
+
+
+def test_an_imported_code_stage_says_when_its_response_clock_started(
+    tmp_path: Path, database: Database
+) -> None:
+    """The due date's history names the acknowledgement, or says there is none yet."""
+    from crm_desktop.db.models import DueDateChange
+
+    rows = [
+        row(reference="T-ACK", received="2026-05-01", stage_started="2026-05-01",
+            acknowledged="2026-05-06", stage_closed="2026-05-20", outcome="upheld"),
+        row(reference="T-NOACK", received="2026-05-01", stage_started="2026-05-01",
+            stage_closed="", outcome=""),
+    ]  # fmt: skip
+    result = do_import(database, write_csv(tmp_path / "code.csv", rows), today=dt.date(2026, 5, 22))
+    assert not result.errors, result.errors
+    with database.session() as session:
+        reasons = dict(
+            session.execute(
+                sa.select(Case.reference, DueDateChange.reason)
+                .join(Stage, Stage.case_id == Case.id)
+                .join(DueDateChange, DueDateChange.stage_id == Stage.id)
+                .where(DueDateChange.field == "due")
+            ).all()  # type: ignore[arg-type]
+        )
+    assert "the response clock started with the acknowledgement on 6 May 2026" in reasons["T-ACK"]
+    assert (
+        "no acknowledgement is recorded, so the response clock counts from 11 May 2026"
+        in (reasons["T-NOACK"])
+    )
 
 
 def test_an_adult_stage_s_suspended_days_move_nothing(

@@ -157,6 +157,18 @@ def test_user_command(
     assert "manager1\tmanager\tactive\tlast signed in never\tTeam Manager" in (
         capsys.readouterr().out
     )
+    # The only manager stays enabled (as on the Admin page): nobody could manage users.
+    assert main(["--database", sqlite_url, "user", "disable", "manager1"]) == 2
+    assert "manager1 is the last active manager" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    assert (
+        main(
+            ["--database", sqlite_url, "user", "add", "manager2", "--role", "admin"]
+            + ["--password-stdin"]
+        )
+        == 0
+    )
+    capsys.readouterr()
     assert main(["--database", sqlite_url, "user", "disable", "manager1"]) == 0
     assert "manager1 is now disabled." in capsys.readouterr().out
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
