@@ -203,7 +203,7 @@ def check_keeps_a_manager(
     losing_manager = UserRole(user.role) in MANAGER_ROLES and (
         role not in MANAGER_ROLES or not active
     )
-    if losing_manager and user.active and _other_active_managers(session, user.id) == 0:
+    if losing_manager and user.active and not _other_active_managers(session, user.id):
         raise ValidationError(
             f"{user.username} is the last active manager: give someone else the manager "
             "role first, or nobody could change settings and users.",
@@ -211,15 +211,18 @@ def check_keeps_a_manager(
         )
 
 
-def _other_active_managers(session: Session, user_id: int) -> int:
-    return int(
-        session.scalar(
-            sa.select(sa.func.count(User.id)).where(
-                User.id != user_id, User.active.is_(True), User.role.in_(MANAGER_ROLES)
-            )
-        )
-        or 0
-    )
+def _other_active_managers(session: Session, user_id: int) -> list[int]:
+    """The other active managers, their rows locked until the transaction ends (in the
+    order of their ids, as every such check takes them): two managers disabling each
+    other at once cannot both find the other still there. (SQLite's writes take turns
+    anyway.)"""
+    locked = session.scalars(
+        sa.select(User.id)
+        .where(User.active.is_(True), User.role.in_(MANAGER_ROLES))
+        .order_by(User.id)
+        .with_for_update()
+    ).all()
+    return [found for found in locked if found != user_id]
 
 
 def set_active(

@@ -163,8 +163,10 @@ def test_user_command(
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
     assert (
         main(
-            ["--database", sqlite_url, "user", "add", "manager2", "--role", "admin"]
-            + ["--password-stdin"]
+            [
+                *("--database", sqlite_url, "user", "add", "manager2"),
+                *("--role", "admin", "--password-stdin"),
+            ]
         )
         == 0
     )
@@ -249,3 +251,55 @@ def test_password_hashes_never_reach_the_audit_trail(database: Database) -> None
     assert "$argon2" not in text and stored not in text
     changed = [a for action, _, a in trail if action == "update"]
     assert changed and '"password_hash": "[withheld]"' in changed[-1]
+
+
+@pytest.mark.postgres
+def test_two_managers_disabling_each_other_at_once_leave_one(postgres_database: Database) -> None:
+    """The last active manager stays even when two managers disable each other at the
+    same moment: the second waits for the first to commit, then finds itself the last."""
+    import threading
+
+    from crm_desktop.domain.access import Actor
+
+    db = postgres_database
+    db.write(
+        lambda s: [add_user(s, n, UserRole.MANAGER, password=PASSWORD) for n in ("ann", "bob")]
+    )
+    holding, release = threading.Event(), threading.Event()
+    outcome: dict[str, object] = {}
+
+    def ann_disables_bob(session: sa.orm.Session) -> None:
+        set_active(session, "bob", False, Actor("ann", UserRole.MANAGER))
+        holding.set()
+        assert release.wait(30)
+
+    def bob_disables_ann() -> None:
+        try:
+            db.write(lambda s: set_active(s, "ann", False, Actor("bob", UserRole.MANAGER)))
+            outcome["bob"] = "disabled ann"
+        except ValidationError as exc:
+            outcome["bob"] = exc.message
+
+    first = threading.Thread(target=lambda: db.write(ann_disables_bob))
+    first.start()
+    assert holding.wait(30)
+    second = threading.Thread(target=bob_disables_ann)
+    second.start()
+    # Bob's save is waiting for Ann's to end (her rows are locked) before it counts.
+    with db.engine.connect() as connection:
+        for _ in range(200):
+            waiting = connection.exec_driver_sql(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'"
+            ).scalar()
+            if waiting:
+                break
+            threading.Event().wait(0.05)
+    release.set()
+    first.join(30)
+    second.join(30)
+    assert outcome == {"bob": "ann is the last active manager: give someone else the manager "
+                       "role first, or nobody could change settings and users."}  # fmt: skip
+    with db.session() as session:
+        active = dict(session.execute(sa.select(User.username, User.active)).all())  # type: ignore[arg-type]
+    assert active == {"ann": True, "bob": False}
