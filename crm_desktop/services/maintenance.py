@@ -68,6 +68,11 @@ def check_database(database: Database) -> CheckReport:
             else f"every table this login may read ({len(readable)} of {everything})"
         )
         _step(report, "each case's current stage", lambda: _current_stages(connection))
+        _step(
+            report,
+            "each Stage 1 starts on the day its case was received",
+            lambda: _late_first_stages(connection),
+        )
     _step(report, "the calendar table matches the working calendar", lambda: _calendar(database))
     return report
 
@@ -142,6 +147,29 @@ def _current_stages(connection: sa.Connection) -> list[str]:
         .where(sa.or_(Stage.id.is_(None), Stage.case_id != Case.id))
     ).scalar_one()
     return [f"{orphans} cases point at a current stage that is not theirs"] if orphans else []
+
+
+def _late_first_stages(connection: sa.Connection) -> list[str]:
+    """Stage 1s recorded as started after their case was received: an earlier version's
+    import took a file's later stage_started as the start of the clock, where a first
+    stage starts on the day received (IMPORT_FORMAT.md); the program never records one
+    so. Their due dates and timescales count from the later day."""
+    query = (
+        sa.select(Case.reference)
+        .join(Stage, Stage.case_id == Case.id)
+        .where(Stage.stage == "1", Stage.requested_on > Case.received_on)
+        .order_by(Case.reference)
+    )
+    found = list(connection.execute(query.limit(21)).scalars())
+    if not found:
+        return []
+    shown = ", ".join(found[:20]) + (" and more" if len(found) > 20 else "")
+    return [
+        "Stage 1 is recorded as starting after the case was received (imported by an "
+        "earlier version, whose import took the file's later date), so its due date and "
+        f"timescale count from that day: {shown}. Ask IT to correct the stage's dates, "
+        "or delete the case and import it again."
+    ]
 
 
 def _calendar(database: Database) -> list[str]:

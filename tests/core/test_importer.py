@@ -2197,3 +2197,35 @@ def test_each_rows_summary_is_kept_when_a_cases_rows_say_different_things(
     assert kept["SU-1"] == "Bins missed  \n\nStage 2: <b>still</b> missed"
     assert kept["SU-2"] == "Noise"
     assert kept["SU-3"] == "Only the second row says"
+
+
+def test_db_check_names_a_stage_1_an_earlier_import_started_late(
+    tmp_path: Path, any_database: Database
+) -> None:
+    """A database an earlier version imported into may hold Stage 1s started on a file's
+    later stage_started (their clocks count from it): ``db check`` names them, and a
+    case the program or this import recorded is never named."""
+    from crm_desktop.services.maintenance import check_database
+
+    rows = [
+        row(reference="T-FINE"),
+        row(
+            reference="T-LATER",
+            received="2025-07-01",
+            stage_started="2025-07-08",
+            stage_closed="2025-07-20",
+        ),
+    ]
+    result = do_import(any_database, write_csv(tmp_path / "c.csv", rows))
+    assert not result.errors, result.errors
+    assert not [p for p in check_database(any_database).problems if "Stage 1" in p]
+
+    def as_an_earlier_import_left_it(session: sa.orm.Session) -> None:
+        stage = session.scalars(
+            sa.select(Stage).join(Case, Case.id == Stage.case_id).where(Case.reference == "T-LATER")
+        ).one()
+        stage.requested_on = stage.started_on = dt.date(2025, 7, 8)
+
+    any_database.write(as_an_earlier_import_left_it)
+    problems = [p for p in check_database(any_database).problems if "Stage 1" in p]
+    assert len(problems) == 1 and ": T-LATER. Ask IT" in problems[0]
