@@ -796,3 +796,24 @@ def test_a_file_of_one_bad_row_shows_the_whole_reason(
     for row in range(check.errors_model.rowCount()):
         assert view.rowHeight(row) >= view.sizeHintForRow(row)
     assert view.rowHeight(0) > view.verticalHeader().defaultSectionSize()
+
+
+def test_the_check_says_which_first_stages_start_when_received(
+    qtbot,  # type: ignore[no-untyped-def]
+    page: ReportsPage,
+    tmp_path: Path,
+) -> None:
+    """A file whose Stage 1 gives a later stage_started than the day received: the
+    check page names the case and says its clock counts from the day received."""
+    from tests.core.test_importer import row, write_csv
+
+    path = write_csv(
+        tmp_path / "late.csv",
+        [row(reference="T-LATE", received="2024-03-01", stage_started="2024-03-06")],
+    )
+    wizard = _wizard(qtbot, page, path)
+    check = wizard.check_page
+    assert check.isComplete(), check.verdict.text()
+    details = check.details.text()
+    assert "a first stage starts on the day received" in details and "T-LATE" in details
+    assert check.details.wordWrap()
