@@ -1012,36 +1012,53 @@ def _view_rows(session: Session, where: sa.ColumnElement[bool]) -> list[Assignme
         .order_by(Stage.seq, Assignment.id)
     ).all()
     return [
-        AssignmentView(
-            id=a.id,
-            version=a.version,
-            case_id=case_id,
-            reference=reference,
-            stage_id=a.stage_id,
-            stage=StageCode(code),
-            person_id=a.person_id,
-            person_name=name,
-            role=AssignmentRole(a.role),
-            status=AssignmentStatus(a.status),
-            offered_on=a.offered_on,
-            responded_on=a.responded_on,
-            report_due_on=a.report_due_on,
-            report_received_on=a.report_received_on,
-            replaced_by_id=a.replaced_by_id,
-            end_reason=a.end_reason,
-            override_reason=a.override_reason,
-            overridden_by=a.overridden_by,
-            hours=a.hours,
-            fee_pence=a.fee_pence,
-            progress_note=a.progress_note,
-        )
+        _assignment_view(a, case_id, reference, code, name)
         for a, case_id, reference, code, name in rows
     ]
 
 
+def _assignment_view(
+    a: Assignment, case_id: int, reference: str, code: str, name: str
+) -> AssignmentView:
+    return AssignmentView(
+        id=a.id,
+        version=a.version,
+        case_id=case_id,
+        reference=reference,
+        stage_id=a.stage_id,
+        stage=StageCode(code),
+        person_id=a.person_id,
+        person_name=name,
+        role=AssignmentRole(a.role),
+        status=AssignmentStatus(a.status),
+        offered_on=a.offered_on,
+        responded_on=a.responded_on,
+        report_due_on=a.report_due_on,
+        report_received_on=a.report_received_on,
+        replaced_by_id=a.replaced_by_id,
+        end_reason=a.end_reason,
+        override_reason=a.override_reason,
+        overridden_by=a.overridden_by,
+        hours=a.hours,
+        fee_pence=a.fee_pence,
+        progress_note=a.progress_note,
+    )
+
+
 def _view(session: Session, assignment: Assignment) -> AssignmentView:
+    """The appointment as saved. What it belongs to is read before the change is
+    written: over an investigator's own login the database shows a case only while they
+    hold a live appointment on it, so once they decline their only one it shows neither
+    its stage nor its case (reading them after would find nothing)."""
+    with session.no_autoflush:
+        case_id, reference, code = session.execute(
+            sa.select(Stage.case_id, Case.reference, Stage.stage)
+            .join(Case, Case.id == Stage.case_id)
+            .where(Stage.id == assignment.stage_id)
+        ).one()
+        name = session.scalar(sa.select(Person.full_name).where(Person.id == assignment.person_id))
     session.flush()
-    return _view_rows(session, Assignment.id == assignment.id)[0]
+    return _assignment_view(assignment, case_id, reference, code, name or "")
 
 
 def case_assignments(session: Session, case_id: int) -> list[AssignmentView]:

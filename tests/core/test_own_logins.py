@@ -181,6 +181,52 @@ def test_an_investigator_works_under_their_own_login(
     assert "The audit trail is intact" in audit_verify_as_owner(team, capsys)
 
 
+def test_an_investigator_declines_their_only_offer_on_a_case_over_their_own_login(
+    team: Team,
+) -> None:
+    """Declining the one appointment that let them see a case: the database stops
+    showing them the case as the change is written, and the program still answers with
+    the declined appointment (it had failed with an internal error)."""
+
+    def offer(session: sa.orm.Session) -> int:
+        case = add_case(session, summary="Offered only", area="Network Control")
+        stage = session.scalar(sa.select(Stage.id).where(Stage.case_id == case.id))
+        person = session.scalar(
+            sa.select(Assignment.person_id).where(Assignment.id == team.offered)
+        )
+        only = Assignment(
+            stage_id=stage,
+            person_id=person,
+            role=AssignmentRole.INVESTIGATING_OFFICER,
+            status=AssignmentStatus.OFFERED,
+            offered_on=dt.date(2025, 5, 1),
+        )
+        session.add(only)
+        session.flush()
+        return only.id
+
+    only = team.db.write(offer, actor="builder")
+    own = open_database(team.urls[UserRole.INVESTIGATOR])
+    try:
+        me = sign_in(own, team.names[UserRole.INVESTIGATOR], PASSWORD)
+        assert len({c.case_id for c in run_operation(own, me, TODAY, inv_ops.my_cases).value}) == 2
+        declined = run_operation(own, me, TODAY, inv_ops.decline, only, "Conflict of interest")
+        assert declined.value.status == AssignmentStatus.DECLINED
+        assert declined.value.reference and declined.value.case_id
+        # The case is no longer theirs to see; their other case still is.
+        assert {c.case_id for c in run_operation(own, me, TODAY, inv_ops.my_cases).value} == {
+            team.mine
+        }
+    finally:
+        own.dispose()
+    with team.db.session() as session:
+        row = session.get(Assignment, only)
+        assert row is not None and (row.status, row.end_reason) == (
+            "declined",
+            "Conflict of interest",
+        )
+
+
 def test_commands_with_a_users_own_login_act_as_that_user(
     team: Team, capsys: pytest.CaptureFixture[str]
 ) -> None:
