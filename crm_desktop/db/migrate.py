@@ -101,7 +101,14 @@ def _run(engine: Engine, step: Callable[[Config], None]) -> None:
             raw.execute("PRAGMA foreign_keys = OFF")
         try:
             with connection.begin():
-                step(alembic_config(connection))
+                if engine.dialect.name == "postgresql":
+                    from crm_desktop.db import pg_security
+
+                    # The rules' reinstalls, once at the end (their locks add up).
+                    with pg_security.installs_deferred(connection):
+                        step(alembic_config(connection))
+                else:
+                    step(alembic_config(connection))
                 if raw is not None:
                     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                     if broken:

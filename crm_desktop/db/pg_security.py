@@ -42,7 +42,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -1766,6 +1767,7 @@ def _forget_other_databases(connection: sa.Connection, database: str) -> None:
 def install(connection: sa.Connection) -> None:
     """Set up (or bring up to date) the roles, rights, policies, functions and triggers
     of the database ``connection`` is in. Run by the owner, inside a migration."""
+    connection.info.pop(_PENDING, None)  # what a deferred reinstall would have done
     database = str(connection.exec_driver_sql("SELECT current_database()").scalar())
     prefix = role_prefix(database)
     groups = {g: group_name(prefix, g) for g in GROUPS.values()}
@@ -1837,14 +1839,46 @@ def install(connection: sa.Connection) -> None:
     _install_triggers(connection, existing)
 
 
+# Set on a connection while :func:`crm_desktop.db.migrate` runs a chain of migrations:
+# a migration that only reinstalls these rules leaves it to one install at the end.
+_DEFER = "crm_rules_install_deferred"
+_PENDING = "crm_rules_install_pending"
+
+
 def install_in_migration() -> None:
     """The upgrade of a migration that changes only these rules: install them again
-    (:func:`install` is idempotent) on PostgreSQL; SQLite has none."""
+    (:func:`install` is idempotent) on PostgreSQL; SQLite has none.
+
+    Within a chain of migrations run together (a new database's first start runs all
+    of them), they are installed once, after the last: every install installs the
+    program's current rules, and each holds a lock on every trigger and policy it
+    replaces until the chain commits. Run as twenty installs, a new database's chain
+    held over 5,000 locks, most of a default server's whole lock table (64 a connection
+    times 100 connections), and failed ("out of shared memory") when other sessions
+    held theirs."""
     from alembic import op
 
     bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
+    if bind.dialect.name != "postgresql":
+        return
+    if bind.info.get(_DEFER):
+        bind.info[_PENDING] = True
+    else:
         install(bind)
+
+
+@contextmanager
+def installs_deferred(connection: sa.Connection) -> Iterator[None]:
+    """Within the block, :func:`install_in_migration` marks the rules as to be
+    installed; at its end (if nothing was raised) they are installed once."""
+    connection.info[_DEFER] = True
+    try:
+        yield
+        if connection.info.pop(_PENDING, False):
+            install(connection)
+    finally:
+        connection.info.pop(_DEFER, None)
+        connection.info.pop(_PENDING, None)
 
 
 def _grant_table(

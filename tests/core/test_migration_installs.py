@@ -1,0 +1,102 @@
+"""PostgreSQL: a chain of migrations installs the server's rules once at its end, not
+once for every migration that only reinstalls them, and ends with the same rules.
+
+Each install replaces every trigger and policy and holds a lock on each until the
+chain commits: run twenty times, a new database's first start held over 5,000 locks,
+most of a default server's lock table, and could fail "out of shared memory".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+
+from crm_desktop.db import migrate, pg_security
+from crm_desktop.db.scratch import scratch_postgres_database
+from tests.conftest import require_postgres
+
+pytestmark = pytest.mark.postgres
+
+
+def _rules(url: str) -> dict[str, list[tuple[str, ...]]]:
+    """The database's policies, triggers, functions and the groups' table rights, with
+    the database's own name taken out of role names and function bodies."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            database = str(connection.exec_driver_sql("SELECT current_database()").scalar())
+            prefix = pg_security.role_prefix(database)
+
+            def rows(sql: str) -> list[tuple[str, ...]]:
+                return sorted(
+                    tuple(str(v).replace(prefix, "DB").replace(database, "DB") for v in row)
+                    for row in connection.exec_driver_sql(sql)
+                )
+
+            return {
+                "policies": rows(
+                    "SELECT tablename, policyname, cmd, roles::text, coalesce(qual, ''), "
+                    "coalesce(with_check, '') FROM pg_policies WHERE schemaname = 'public'"
+                ),
+                "triggers": rows(
+                    "SELECT tgrelid::regclass::text, tgname, pg_get_triggerdef(oid) "
+                    "FROM pg_trigger WHERE NOT tgisinternal"
+                ),
+                "functions": rows(
+                    "SELECT proname, prosrc, coalesce(array_to_string(proacl, ','), '') "
+                    "FROM pg_proc WHERE pronamespace = 'public'::regnamespace"
+                ),
+                "grants": rows(
+                    "SELECT grantee, table_name, privilege_type FROM "
+                    "information_schema.role_table_grants WHERE table_schema = 'public'"
+                ),
+                "columns": rows(
+                    "SELECT grantee, table_name, column_name, privilege_type FROM "
+                    "information_schema.column_privileges WHERE table_schema = 'public'"
+                ),
+            }
+    finally:
+        engine.dispose()
+
+
+def test_a_new_databases_migrations_install_the_rules_once_at_the_end(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    require_postgres()
+    calls: list[bool] = []
+    install = pg_security.install
+
+    def counted(connection: sa.Connection) -> None:
+        calls.append(True)
+        install(connection)
+
+    monkeypatch.setattr(pg_security, "install", counted)
+    found = {}
+    for deferred in (True, False):
+        if not deferred:
+            # As before: each reinstalling migration installs at once.
+            @contextmanager
+            def at_once(connection: sa.Connection) -> Iterator[None]:
+                yield
+
+            monkeypatch.setattr(pg_security, "installs_deferred", at_once)
+        calls.clear()
+        with scratch_postgres_database(prefix="crm_test_installs") as url:
+            engine = sa.create_engine(url)
+            try:
+                migrate.upgrade(engine)
+            finally:
+                engine.dispose()
+            found[deferred] = (len(calls), _rules(url))
+    (once, rules), (every, rules_before) = found[True], found[False]
+    # Each migration that only reinstalls the rules left it to the end: one install
+    # instead of theirs, and the same rules result.
+    reinstalls = sum(
+        "install_in_migration()" in path.read_text(encoding="utf-8")
+        for path in (migrate.MIGRATIONS_DIR / "versions").glob("*.py")
+    )
+    assert reinstalls >= 10 and every - once == reinstalls - 1
+    assert rules == rules_before
