@@ -1695,6 +1695,43 @@ def runner(connection: sa.Connection) -> Any:
     return run
 
 
+_DROP_TRIGGER = re.compile(r"DROP TRIGGER IF EXISTS (\S+) ON (\S+)$")
+
+
+def _replacing_runner(connection: sa.Connection) -> Any:
+    """:func:`runner` that turns "DROP TRIGGER IF EXISTS t ON x" followed at once by
+    "CREATE TRIGGER t ... ON x" into one CREATE OR REPLACE TRIGGER (PostgreSQL 14 and
+    later): the trigger keeps its identity, so a chain of installs in one transaction
+    holds one lock on it rather than one for every trigger each install dropped. A drop
+    not followed by its trigger's creation (or before a constraint trigger, which
+    cannot be replaced) runs as written, before the next statement; call the runner
+    with no statement to send a drop still waiting."""
+    plain = runner(connection)
+    replace = (connection.dialect.server_version_info or (0,)) >= (14,)
+    waiting: list[tuple[str, str, str]] = []  # (statement, trigger, table)
+
+    def run(statement: str | None = None, parameters: tuple[Any, ...] | None = None) -> Any:
+        if waiting:
+            dropped, trigger, table = waiting.pop()
+            if (
+                statement is not None
+                and statement.startswith(f"CREATE TRIGGER {trigger} ")
+                and f" ON {table} " in statement
+            ):
+                statement = "CREATE OR REPLACE TRIGGER" + statement[len("CREATE TRIGGER") :]
+            else:
+                plain(dropped)
+        if statement is None:
+            return None
+        found = _DROP_TRIGGER.match(statement) if replace and parameters is None else None
+        if found is not None:
+            waiting.append((statement, found.group(1), found.group(2)))
+            return None
+        return plain(statement, parameters)
+
+    return run
+
+
 def _existing_tables(connection: sa.Connection) -> set[str]:
     return set(
         connection.exec_driver_sql(
@@ -1772,7 +1809,7 @@ def install(connection: sa.Connection) -> None:
     prefix = role_prefix(database)
     groups = {g: group_name(prefix, g) for g in GROUPS.values()}
     q = {g: _ident(n) for g, n in groups.items()}
-    run = runner(connection)
+    run = _replacing_runner(connection)
 
     for group, name in groups.items():
         _ensure_group(connection, name, tag(database, "group", group))
@@ -1835,7 +1872,9 @@ def install(connection: sa.Connection) -> None:
         if rules is None:
             run(f"ALTER TABLE {_ident(table)} DISABLE ROW LEVEL SECURITY")
             continue
+        run()  # (a drop still waiting goes first)
         _grant_table(connection, table, rules, q, sequence)
+    run()
     _install_triggers(connection, existing)
 
 
@@ -1947,7 +1986,7 @@ def _grant_table(
 
 
 def _install_triggers(connection: sa.Connection, existing: set[str]) -> None:
-    run = runner(connection)
+    run = _replacing_runner(connection)
     tables = _tables()
     for name in sorted(existing):
         run(f"DROP TRIGGER IF EXISTS crm_audit ON {_ident(name)}")
@@ -2045,6 +2084,7 @@ def _install_triggers(connection: sa.Connection, existing: set[str]) -> None:
             "CREATE TRIGGER crm_assignment_guard BEFORE UPDATE ON assignment "
             "FOR EACH ROW EXECUTE FUNCTION crm_assignment_guard()"
         )
+    run()
 
 
 def _forget_old_groups(connection: sa.Connection, existing: set[str]) -> None:
