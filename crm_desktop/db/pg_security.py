@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -1695,41 +1695,21 @@ def runner(connection: sa.Connection) -> Any:
     return run
 
 
-_DROP_TRIGGER = re.compile(r"DROP TRIGGER IF EXISTS (\S+) ON (\S+)$")
+def _trigger_setter(connection: sa.Connection) -> Callable[[str, str, str | None], None]:
+    """``put(name, table, rest)``: the trigger ``CREATE TRIGGER name rest`` on ``table``,
+    replaced in place on PostgreSQL 14 and later, so that it keeps its identity and a
+    chain of installs in one transaction holds one lock on it (dropping it would hold
+    one for each install); before 14, dropped and created. ``rest`` None: dropped."""
+    run = runner(connection)
+    in_place = (connection.dialect.server_version_info or (0,)) >= (14,)
 
+    def put(name: str, table: str, rest: str | None) -> None:
+        if rest is None or not in_place:
+            run(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+        if rest is not None:
+            run(f"CREATE {'OR REPLACE ' if in_place else ''}TRIGGER {name} {rest}")
 
-def _replacing_runner(connection: sa.Connection) -> Any:
-    """:func:`runner` that turns "DROP TRIGGER IF EXISTS t ON x" followed at once by
-    "CREATE TRIGGER t ... ON x" into one CREATE OR REPLACE TRIGGER (PostgreSQL 14 and
-    later): the trigger keeps its identity, so a chain of installs in one transaction
-    holds one lock on it rather than one for every trigger each install dropped. A drop
-    not followed by its trigger's creation (or before a constraint trigger, which
-    cannot be replaced) runs as written, before the next statement; call the runner
-    with no statement to send a drop still waiting."""
-    plain = runner(connection)
-    replace = (connection.dialect.server_version_info or (0,)) >= (14,)
-    waiting: list[tuple[str, str, str]] = []  # (statement, trigger, table)
-
-    def run(statement: str | None = None, parameters: tuple[Any, ...] | None = None) -> Any:
-        if waiting:
-            dropped, trigger, table = waiting.pop()
-            if (
-                statement is not None
-                and statement.startswith(f"CREATE TRIGGER {trigger} ")
-                and f" ON {table} " in statement
-            ):
-                statement = "CREATE OR REPLACE TRIGGER" + statement[len("CREATE TRIGGER") :]
-            else:
-                plain(dropped)
-        if statement is None:
-            return None
-        found = _DROP_TRIGGER.match(statement) if replace and parameters is None else None
-        if found is not None:
-            waiting.append((statement, found.group(1), found.group(2)))
-            return None
-        return plain(statement, parameters)
-
-    return run
+    return put
 
 
 def _existing_tables(connection: sa.Connection) -> set[str]:
@@ -1809,7 +1789,8 @@ def install(connection: sa.Connection) -> None:
     prefix = role_prefix(database)
     groups = {g: group_name(prefix, g) for g in GROUPS.values()}
     q = {g: _ident(n) for g, n in groups.items()}
-    run = _replacing_runner(connection)
+    run = runner(connection)
+    put = _trigger_setter(connection)
 
     for group, name in groups.items():
         _ensure_group(connection, name, tag(database, "group", group))
@@ -1861,20 +1842,20 @@ def install(connection: sa.Connection) -> None:
             (table,),
         ).scalars():
             run(f"DROP POLICY {_ident(policy)} ON {_ident(table)}")
-        run(f"DROP TRIGGER IF EXISTS crm_id_drawn ON {_ident(table)}")
         # (Every table's numbered column is its id: FIXED_EVERYWHERE.)
-        if serial is not None and serial[0] == "id" and rules is not None and rules.insert:
-            run(
-                f"CREATE TRIGGER crm_id_drawn BEFORE INSERT ON {_ident(table)} FOR EACH ROW "
-                "WHEN (NOT crm_is_owner()) "
-                f"EXECUTE FUNCTION crm_id_drawn({_literal(str(serial[1]))})"
-            )
+        drawn = serial is not None and serial[0] == "id" and rules is not None and rules.insert
+        put(
+            "crm_id_drawn",
+            _ident(table),
+            f"BEFORE INSERT ON {_ident(table)} FOR EACH ROW WHEN (NOT crm_is_owner()) "
+            f"EXECUTE FUNCTION crm_id_drawn({_literal(str(serial[1]))})"
+            if drawn and serial is not None
+            else None,
+        )
         if rules is None:
             run(f"ALTER TABLE {_ident(table)} DISABLE ROW LEVEL SECURITY")
             continue
-        run()  # (a drop still waiting goes first)
         _grant_table(connection, table, rules, q, sequence)
-    run()
     _install_triggers(connection, existing)
 
 
@@ -1986,41 +1967,47 @@ def _grant_table(
 
 
 def _install_triggers(connection: sa.Connection, existing: set[str]) -> None:
-    run = _replacing_runner(connection)
+    run = runner(connection)
+    put = _trigger_setter(connection)
     tables = _tables()
     for name in sorted(existing):
-        run(f"DROP TRIGGER IF EXISTS crm_audit ON {_ident(name)}")
         if name not in tables or name in audit.NOT_AUDITED_TABLES:
+            put("crm_audit", _ident(name), None)
             continue
         keys = ",".join(c.name for c in tables[name].primary_key.columns)
         masked = ",".join(sorted(audit.SECRET_COLUMNS.get(name, ())))
-        run(
-            f"CREATE TRIGGER crm_audit AFTER INSERT OR UPDATE OR DELETE ON {_ident(name)} "
-            f"FOR EACH ROW EXECUTE FUNCTION crm_audit_row({_literal(keys)}, {_literal(masked)})"
+        put(
+            "crm_audit",
+            _ident(name),
+            f"AFTER INSERT OR UPDATE OR DELETE ON {_ident(name)} FOR EACH ROW "
+            f"EXECUTE FUNCTION crm_audit_row({_literal(keys)}, {_literal(masked)})",
         )
     if "audit_event" in existing:
-        run("DROP TRIGGER IF EXISTS crm_audit_guard ON audit_event")
-        run("DROP TRIGGER IF EXISTS crm_audit_no_truncate ON audit_event")
-        run(
-            "CREATE TRIGGER crm_audit_guard BEFORE UPDATE OR DELETE ON audit_event "
-            "FOR EACH ROW EXECUTE FUNCTION crm_audit_guard()"
+        put(
+            "crm_audit_guard",
+            "audit_event",
+            "BEFORE UPDATE OR DELETE ON audit_event FOR EACH ROW "
+            "EXECUTE FUNCTION crm_audit_guard()",
         )
-        run(
-            "CREATE TRIGGER crm_audit_no_truncate BEFORE TRUNCATE ON audit_event "
-            "FOR EACH STATEMENT EXECUTE FUNCTION crm_audit_guard()"
+        put(
+            "crm_audit_no_truncate",
+            "audit_event",
+            "BEFORE TRUNCATE ON audit_event FOR EACH STATEMENT EXECUTE FUNCTION crm_audit_guard()",
         )
     if "app_user" in existing:
-        run("DROP TRIGGER IF EXISTS crm_login_sync ON app_user")
-        run(
-            "CREATE TRIGGER crm_login_sync AFTER INSERT OR UPDATE ON app_user "
-            "FOR EACH ROW EXECUTE FUNCTION crm_login_sync()"
+        put(
+            "crm_login_sync",
+            "app_user",
+            "AFTER INSERT OR UPDATE ON app_user FOR EACH ROW EXECUTE FUNCTION crm_login_sync()",
         )
     if "reference_counter" in existing:
-        run("DROP TRIGGER IF EXISTS crm_counter_guard ON reference_counter")
-        run(
-            "CREATE TRIGGER crm_counter_guard BEFORE INSERT OR UPDATE ON reference_counter "
-            "FOR EACH ROW EXECUTE FUNCTION crm_counter_guard()"
+        put(
+            "crm_counter_guard",
+            "reference_counter",
+            "BEFORE INSERT OR UPDATE ON reference_counter FOR EACH ROW "
+            "EXECUTE FUNCTION crm_counter_guard()",
         )
+        # (A constraint trigger cannot be replaced in place.)
         run("DROP TRIGGER IF EXISTS crm_counter_used ON reference_counter")
         run(
             "CREATE CONSTRAINT TRIGGER crm_counter_used AFTER INSERT OR UPDATE "
@@ -2030,61 +2017,67 @@ def _install_triggers(connection: sa.Connection, existing: set[str]) -> None:
     for name, links in sorted(SAME_CASE_LINKS.items()):
         if name not in existing:
             continue
-        run(f"DROP TRIGGER IF EXISTS crm_same_case ON {_ident(name)}")
         present = [c for c in links if c in _columns_of(connection, name)]
         arguments = ", ".join(_literal(c) for c in present)
-        run(
-            f"CREATE TRIGGER crm_same_case BEFORE INSERT OR UPDATE ON {_ident(name)} "
-            f"FOR EACH ROW EXECUTE FUNCTION crm_same_case({arguments})"
+        put(
+            "crm_same_case",
+            _ident(name),
+            f"BEFORE INSERT OR UPDATE ON {_ident(name)} "
+            f"FOR EACH ROW EXECUTE FUNCTION crm_same_case({arguments})",
         )
     for name, manager_columns in sorted(MANAGER_ONLY_COLUMNS.items()):
         if name not in existing:
             continue
-        run(f"DROP TRIGGER IF EXISTS crm_manager_columns ON {_ident(name)}")
         arguments = ", ".join(_literal(c) for c in sorted(manager_columns))
-        run(
-            f"CREATE TRIGGER crm_manager_columns BEFORE INSERT OR UPDATE ON {_ident(name)} "
-            f"FOR EACH ROW EXECUTE FUNCTION crm_manager_columns_guard({arguments})"
+        put(
+            "crm_manager_columns",
+            _ident(name),
+            f"BEFORE INSERT OR UPDATE ON {_ident(name)} "
+            f"FOR EACH ROW EXECUTE FUNCTION crm_manager_columns_guard({arguments})",
         )
     for name in sorted(existing):
-        run(f"DROP TRIGGER IF EXISTS crm_author ON {_ident(name)}")
         kinds = author_columns(_columns_of(connection, name))
-        if kinds:
-            function = f"crm_author_{name}"
-            run(author_function(function, kinds))
-            run(f"REVOKE ALL ON FUNCTION {function}() FROM PUBLIC")
-            run(
-                f"CREATE TRIGGER crm_author BEFORE INSERT OR UPDATE ON {_ident(name)} "
-                f"FOR EACH ROW WHEN (NOT crm_is_owner()) EXECUTE FUNCTION {function}()"
-            )
+        if not kinds:
+            put("crm_author", _ident(name), None)
+            continue
+        function = f"crm_author_{name}"
+        run(author_function(function, kinds))
+        run(f"REVOKE ALL ON FUNCTION {function}() FROM PUBLIC")
+        put(
+            "crm_author",
+            _ident(name),
+            f"BEFORE INSERT OR UPDATE ON {_ident(name)} "
+            f"FOR EACH ROW WHEN (NOT crm_is_owner()) EXECUTE FUNCTION {function}()",
+        )
     for name, events in (("representation", "UPDATE"), ("stage", "INSERT OR UPDATE")):
         if name in existing:
-            run(f"DROP TRIGGER IF EXISTS crm_manager_decisions ON {name}")
-            run(
-                f"CREATE TRIGGER crm_manager_decisions BEFORE {events} ON {name} "
-                "FOR EACH ROW WHEN (NOT crm_is_owner()) EXECUTE FUNCTION crm_manager_decisions()"
+            put(
+                "crm_manager_decisions",
+                name,
+                f"BEFORE {events} ON {name} "
+                "FOR EACH ROW WHEN (NOT crm_is_owner()) EXECUTE FUNCTION crm_manager_decisions()",
             )
     if rules_cache.VERSION_TABLE in existing:
         for name in sorted(rules_cache.TRACKED_TABLES & set(existing)):
-            run(f"DROP TRIGGER IF EXISTS crm_rules_changed ON {_ident(name)}")
-            run(
-                f"CREATE TRIGGER crm_rules_changed AFTER INSERT OR UPDATE OR DELETE OR "
-                f"TRUNCATE ON {_ident(name)} FOR EACH STATEMENT "
-                "EXECUTE FUNCTION crm_rules_changed()"
+            put(
+                "crm_rules_changed",
+                _ident(name),
+                f"AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {_ident(name)} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION crm_rules_changed()",
             )
     if "point_outcome" in existing:
-        run("DROP TRIGGER IF EXISTS crm_decided_outcome ON point_outcome")
-        run(
-            "CREATE TRIGGER crm_decided_outcome BEFORE INSERT OR UPDATE OR DELETE ON point_outcome "
-            "FOR EACH ROW WHEN (NOT crm_is_owner()) EXECUTE FUNCTION crm_decided_outcome()"
+        put(
+            "crm_decided_outcome",
+            "point_outcome",
+            "BEFORE INSERT OR UPDATE OR DELETE ON point_outcome "
+            "FOR EACH ROW WHEN (NOT crm_is_owner()) EXECUTE FUNCTION crm_decided_outcome()",
         )
     if "assignment" in existing:
-        run("DROP TRIGGER IF EXISTS crm_assignment_guard ON assignment")
-        run(
-            "CREATE TRIGGER crm_assignment_guard BEFORE UPDATE ON assignment "
-            "FOR EACH ROW EXECUTE FUNCTION crm_assignment_guard()"
+        put(
+            "crm_assignment_guard",
+            "assignment",
+            "BEFORE UPDATE ON assignment FOR EACH ROW EXECUTE FUNCTION crm_assignment_guard()",
         )
-    run()
 
 
 def _forget_old_groups(connection: sa.Connection, existing: set[str]) -> None:

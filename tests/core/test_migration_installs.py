@@ -62,14 +62,16 @@ def _rules(url: str) -> dict[str, list[tuple[str, ...]]]:
         engine.dispose()
 
 
-def _dropping_runner(connection: sa.Connection) -> object:
-    """The installer's runner as it was: every trigger dropped and created again."""
-    plain = pg_security.runner(connection)
+def _dropping_setter(connection: sa.Connection) -> object:
+    """The installer's triggers as they were set: each dropped and created again."""
+    run = pg_security.runner(connection)
 
-    def run(statement: str | None = None, parameters: tuple[object, ...] | None = None) -> object:
-        return None if statement is None else plain(statement, parameters)
+    def put(name: str, table: str, rest: str | None) -> None:
+        run(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+        if rest is not None:
+            run(f"CREATE TRIGGER {name} {rest}")
 
-    return run
+    return put
 
 
 def _migrate(url: str) -> None:
@@ -117,7 +119,7 @@ def test_a_new_databases_migrations_install_the_rules_once_at_the_end(
             pg_security, "installs_deferred", measured if way == "deferred" else at_once
         )
         if way == "dropping triggers":
-            monkeypatch.setattr(pg_security, "_replacing_runner", _dropping_runner)
+            monkeypatch.setattr(pg_security, "_trigger_setter", _dropping_setter)
         calls.clear()
         with scratch_postgres_database(prefix="crm_test_installs") as url:
             _migrate(url)
