@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 from crm_desktop.domain.enums import UserRole
 
+# The roles that hold a manager's powers (an administrator is a manager too).
+MANAGER_ROLES = (UserRole.MANAGER, UserRole.ADMIN)
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -18,7 +21,7 @@ class Actor:
 
     @property
     def is_manager(self) -> bool:
-        return self.role in (UserRole.MANAGER, UserRole.ADMIN)
+        return self.role in MANAGER_ROLES
 
     @property
     def can_work_cases(self) -> bool:

@@ -36,7 +36,7 @@ from crm_desktop.contact import check_email
 from crm_desktop.db.base import utcnow
 from crm_desktop.db.database import Database
 from crm_desktop.db.models import Person, User
-from crm_desktop.domain.access import Actor
+from crm_desktop.domain.access import MANAGER_ROLES, Actor
 from crm_desktop.domain.enums import UserRole
 from crm_desktop.errors import NotFound, PermissionRefused, UserFacingError, ValidationError
 from crm_desktop.paths import resource_path
@@ -185,9 +185,6 @@ def _user(session: Session, username: str) -> User:
     if user is None:
         raise NotFound(f"There is no user called {username}.")
     return user
-
-
-MANAGER_ROLES = (UserRole.MANAGER, UserRole.ADMIN)
 
 
 def check_keeps_a_manager(
