@@ -85,7 +85,7 @@ class ActionDialog(KeepsTypedWork):
         self.setModal(True)
         form_spec = action_form(action)
         layout = QVBoxLayout(self)
-        intro = QLabel(form_spec.explanation or f"{self.label} this case.", self)
+        intro = QLabel(form_spec.explanation, self)
         intro.setWordWrap(True)
         layout.addWidget(intro)
         self.error = error_label("ActionError", self)

@@ -307,7 +307,8 @@ class Input:
 @dataclass(frozen=True)
 class ActionForm:
     """What an action asks for, besides the date it happened (always asked, labelled
-    ``date_label``); ``explanation`` is one line saying what the action does."""
+    ``date_label``); ``explanation`` says in a sentence or two what the action does (the
+    action dialog opens with it)."""
 
     date_label: str
     inputs: tuple[Input, ...] = ()
@@ -419,9 +420,24 @@ ACTION_FORMS: Mapping[Action, ActionForm] = {
         "The regulations allow a period longer than six months if it is agreed with the "
         "complainant before the six months expire (SI 2009/309 reg. 14).",
     ),
-    A.WITHDRAW: ActionForm("Withdrawn on", (_why("the complaint is withdrawn"),)),
-    A.DISCONTINUE: ActionForm("Discontinued on", (_why("the complaint is discontinued"),)),
-    A.REDIRECT: ActionForm("Redirected on", (_why("the complaint is redirected"),)),
+    A.WITHDRAW: ActionForm(
+        "Withdrawn on",
+        (_why("the complaint is withdrawn"),),
+        "The complainant has withdrawn the complaint. The stage ends here and cannot go "
+        "on to a further stage.",
+    ),
+    A.DISCONTINUE: ActionForm(
+        "Discontinued on",
+        (_why("the complaint is discontinued"),),
+        "The council stops dealing with the complaint (for example, it was referred to "
+        "safeguarding). The stage ends here and cannot go on to a further stage.",
+    ),
+    A.REDIRECT: ActionForm(
+        "Redirected on",
+        (_why("the complaint is redirected"),),
+        "The complaint is for another procedure or organisation and has been passed on. "
+        "The stage ends here and cannot go on to a further stage.",
+    ),
     A.REGRADE: ActionForm(
         "Regraded on",
         (
@@ -432,6 +448,8 @@ ACTION_FORMS: Mapping[Action, ActionForm] = {
             ),
             _why("the complaint is regraded"),
         ),
+        "Change the complaint's grade. The earlier grade and the reason are kept in its "
+        "history.",
     ),
     A.REQUEST_NEXT_STAGE: ActionForm(
         "Request received on",
@@ -463,12 +481,19 @@ ACTION_FORMS: Mapping[Action, ActionForm] = {
     A.RECORD_LGSCO_DECISION: ActionForm(
         "Decision dated",
         (Input("lgsco_decision", "The Ombudsman's decision", "Choose the Ombudsman's decision."),),
+        "Record the decision the Ombudsman made on this complaint, as its decision letter "
+        "gives it.",
     ),
     A.RECORD_REPLY: ActionForm(
         "Reply received on",
         (Input("reply_text", "The directorate's reply", "Enter the directorate's reply."),),
+        "Record the reply the directorate sent about this comment.",
     ),
-    A.CLOSE_CASE: ActionForm("Case closed on"),
+    A.CLOSE_CASE: ActionForm(
+        "Case closed on",
+        explanation="Close the case: nothing more is to be done on it. Only a manager can "
+        "reopen it.",
+    ),
     A.REOPEN: ActionForm(
         "Reopened on",
         (_why("the case is reopened"),),

@@ -1475,6 +1475,13 @@ def test_the_inputs_table_names_the_reason_for_every_ending_and_exception() -> N
     }
     assert all(form.date_label for form in ACTION_FORMS.values())
     assert set(ACTION_FORMS) == set(Action)
+    # Each action dialog opens with a sentence saying what the action does.
+    unexplained = [
+        action
+        for action, form in ACTION_FORMS.items()
+        if not (form.explanation[:1].isupper() and form.explanation.endswith("."))
+    ]
+    assert unexplained == []
 
 
 @pytest.mark.parametrize(("action", "name"), REQUIRED, ids=lambda v: str(v).replace(" ", "-"))

@@ -10,7 +10,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QPlainTextEdit
+from PySide6.QtWidgets import QComboBox, QLabel, QPlainTextEdit
 from sqlalchemy.orm import Session
 
 from crm_desktop.db.database import Database
@@ -293,6 +293,8 @@ def test_each_action_dialog_asks_what_the_workflow_table_says(
                 if optional in expected:  # a box says the date is given
                     expected.add(f"{optional}_given")
             assert set(dialog.fields) == expected, (action, code)
+            shown = [label.text() for label in dialog.findChildren(QLabel)]
+            assert form.explanation in shown, action
             for item in form.required:
                 widget = dialog.fields[item.name]
                 if isinstance(widget, QPlainTextEdit):
