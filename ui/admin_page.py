@@ -39,7 +39,7 @@ from crm_desktop.operations import admin
 from crm_desktop.operations import correspondence as letters_ops
 from crm_desktop.operations import procedure_policies as policy_ops
 from crm_desktop.operations.core import Change, Operation
-from crm_desktop.operations.policy import ROLE_NAMES
+from crm_desktop.operations.policy import role_title
 from crm_desktop.services import reference_admin as ra
 from crm_desktop.services.procedure_policies import PolicyView
 from ui.context import AppContext
@@ -668,14 +668,6 @@ class PoliciesSection(Section):
 # -------------------------------------------------------------------------------- users
 
 
-def role_label(role: str) -> str:
-    """A role as people say it: "Consumer relations officer", "Investigator"."""
-    try:
-        return ROLE_NAMES[UserRole(role)].capitalize()
-    except ValueError:
-        return role
-
-
 class LinkChooser(QWidget):
     """The record an account is linked to, chosen by name: an investigator's pool record
     or a service responder's service area (hidden for the other roles)."""
@@ -783,7 +775,7 @@ class UsersSection(Section):
             [
                 Column("Username", lambda r: r.username),
                 Column("Name", lambda r: r.display_name),
-                Column("Role", lambda r: role_label(r.role)),
+                Column("Role", lambda r: role_title(r.role)),
                 Column("Linked to", lambda r: r.linked_to),
                 Column("Can sign in", lambda r: _yes(r.active) + (" (locked)" if r.locked else "")),
                 Column("Windows account", lambda r: r.windows_account or ""),
@@ -838,7 +830,7 @@ class UsersSection(Section):
             UserRole.MANAGER,
             UserRole.ADMIN,
         ):
-            combo.addItem(role_label(role.value), role.value)
+            combo.addItem(role_title(role.value), role.value)
         return combo
 
     def _pool_person_chosen(self, *_args: object) -> None:
@@ -946,7 +938,7 @@ class UsersSection(Section):
 
         self.run(
             change,
-            f"Added {username.strip().lower()} ({role_label(role).lower()}).",
+            f"Added {username.strip().lower()} ({role_title(role).lower()}).",
             self.add_message,
             added,
         )

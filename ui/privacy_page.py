@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from crm_desktop.domain.formatting import format_local_time
 from crm_desktop.operations import privacy as ops
 from crm_desktop.operations.core import Change, Operation
+from crm_desktop.operations.policy import role_title
 from crm_desktop.privacy.access_log import AccessLogEntry
 from crm_desktop.privacy.retention import ReviewItem
 from crm_desktop.privacy.subject_access import SubjectAccessResult
@@ -393,7 +394,7 @@ class PrivacyPage(Page):
                 Column("Opened", lambda e: _opened_text(e.opened_at)),
                 Column("Case", lambda e: e.reference or f"(deleted, id {e.case_id})"),
                 Column("Who", _who),
-                Column("Role", lambda e: e.role),
+                Column("Role", lambda e: role_title(e.role)),
             ],
             box,
         )

@@ -448,8 +448,7 @@ ACTION_FORMS: Mapping[Action, ActionForm] = {
             ),
             _why("the complaint is regraded"),
         ),
-        "Change the complaint's grade. The earlier grade and the reason are kept in its "
-        "history.",
+        "Change the complaint's grade. The earlier grade and the reason are kept in its history.",
     ),
     A.REQUEST_NEXT_STAGE: ActionForm(
         "Request received on",

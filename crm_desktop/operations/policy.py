@@ -157,6 +157,16 @@ ROLE_NAMES: Mapping[UserRole, str] = {
     UserRole.INVESTIGATOR: "investigator",
 }
 
+
+def role_title(role: str) -> str:
+    """A user's role (its stored value) as people say it at the start of a line or in a
+    column: "Consumer relations officer", "Administrator"."""
+    try:
+        return ROLE_NAMES[UserRole(role)].capitalize()
+    except ValueError:
+        return role
+
+
 NOT_ASSIGNED = "You can only open the cases assigned to you."
 NOT_YOUR_SERVICE = "You can only open the cases of your own service area."
 NOT_SIGNED_IN = "Sign in first: nothing can be done without a signed-in user."
