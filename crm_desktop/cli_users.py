@@ -31,6 +31,11 @@ def register(commands: Any) -> None:
         "first (in the program, Investigators > Add person chooses them by name)",
     )
     add.add_argument(
+        "--service-area",
+        help="a service responder's service area, by name: the responder answers its cases "
+        "(where two procedures have an area of that name: 'NAME (Corporate)')",
+    )
+    add.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     add.set_defaults(handler=cmd_add)
@@ -59,12 +64,17 @@ def register(commands: Any) -> None:
 
 def cmd_add(args: argparse.Namespace) -> int:
     from crm_desktop.operations import admin
+    from crm_desktop.services.reference_admin import responder_area
 
     password = None
     if args.password_stdin or not args.windows_account:
         password = read_password(args.password_stdin)
     database = open_for_command(args)
     try:
+        area = None
+        if args.service_area:
+            choices = run_command(database, args, admin.account_choices)
+            area = responder_area(choices, args.service_area)
         user = run_command(
             database,
             args,
@@ -77,6 +87,7 @@ def cmd_add(args: argparse.Namespace) -> int:
             windows_account=args.windows_account,
             email=args.email,
             person_id=args.person_id,
+            service_area_id=area,
         )
     finally:
         database.dispose()

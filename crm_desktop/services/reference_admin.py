@@ -843,6 +843,31 @@ def account_choices(session: Session) -> AccountChoices:
     return AccountChoices(people, areas)
 
 
+def responder_area(choices: AccountChoices, given: str) -> int:
+    """The service area a responder's account is for, named as people name it: "Contact
+    Centre", or "Contact Centre (Corporate)" where areas of two procedures share a name."""
+    wanted = " ".join(given.split()).casefold()
+    found = [
+        a
+        for a in choices.service_areas
+        if wanted in (a.name.casefold(), f"{a.name} ({a.detail})".casefold())
+    ]
+    if len(found) == 1:
+        return found[0].id
+    if found:
+        named = "; ".join(f"{a.name} ({a.detail})" for a in found)
+        raise ValidationError(
+            f"More than one service area is called {given.strip()}: give one as {named}.",
+            "service_area",
+        )
+    raise ValidationError(
+        f"There is no service area called {given.strip()}. Give one of: "
+        + "; ".join(a.name for a in choices.service_areas)
+        + ".",
+        "service_area",
+    )
+
+
 def has_users(session: Session) -> bool:
     return session.scalar(sa.select(sa.func.count(User.id))) != 0
 

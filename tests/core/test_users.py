@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from crm_desktop.cli import main
-from crm_desktop.db.database import Database
-from crm_desktop.db.models import User
+from crm_desktop.db.database import Database, open_database
+from crm_desktop.db.models import ServiceArea, User
 from crm_desktop.domain.enums import UserRole
 from crm_desktop.errors import ValidationError
 from crm_desktop.services import users
@@ -188,6 +188,39 @@ def test_user_command(
     )
     assert code == 2
     assert "already a user called manager1" in capsys.readouterr().err
+
+
+def test_user_add_gives_a_service_responder_their_area_by_name(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def add(username: str, *extra: str) -> int:
+        monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+        return main(
+            [
+                *("--database", sqlite_url, "user", "add", username),
+                *("--role", "service responder", "--password-stdin", *extra),
+            ]
+        )
+
+    assert add("responder1") == 2
+    assert "Choose the service area whose cases" in capsys.readouterr().err
+    assert add("responder1", "--service-area", "No Such Area") == 2
+    refused = capsys.readouterr().err
+    assert "There is no service area called No Such Area. Give one of:" in refused
+    assert "Contact Centre" in refused
+    assert add("responder1", "--service-area", " contact   centre ") == 0
+    assert "Added responder1 (service responder)." in capsys.readouterr().out
+    database = open_database(sqlite_url)
+    try:
+        with database.session() as session:
+            area = session.scalar(
+                sa.select(ServiceArea.name)
+                .join(User, User.service_area_id == ServiceArea.id)
+                .where(User.username == "responder1")
+            )
+    finally:
+        database.dispose()
+    assert area == "Contact Centre"
 
 
 @pytest.mark.parametrize(
