@@ -108,7 +108,11 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     if not result.problems:
-        checked = f", checked against {result.witnesses} witnesses" if result.witnesses else ""
+        checked = (
+            f", checked against {counted(result.witnesses, 'witness', 'witnesses')}"
+            if result.witnesses
+            else ""
+        )
         print(
             f"The audit trail is intact: {result.events:,} events, each linked to the one "
             f"before{checked}."
@@ -117,7 +121,8 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     for problem in result.problems:
         print(problem.describe(), file=sys.stderr)
     print(
-        f"The audit trail has been tampered with ({len(result.problems)} problems). Keep this "
+        f"The audit trail has been tampered with ({counted(len(result.problems), 'problem')}). "
+        "Keep this "
         "database as evidence and restore the latest good backup.",
         file=sys.stderr,
     )

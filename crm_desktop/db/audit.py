@@ -479,14 +479,21 @@ def verify_chain(session: Session, batch: int = 5000) -> list[ChainProblem]:
     problems: list[ChainProblem] = []
     expected_prev: str | None = None
     expected_seq = 1
-    last_seq = 0
+    # Read in pages by place and id, so two events given one place (which the program
+    # never does) are both read, wherever the page ends.
+    last_seq, last_id = 0, 0
     while True:
         try:
             rows = (
                 session.execute(
                     sa.select(table)
-                    .where(table.c.chain_seq > last_seq)
-                    .order_by(table.c.chain_seq)
+                    .where(
+                        sa.or_(
+                            table.c.chain_seq > last_seq,
+                            sa.and_(table.c.chain_seq == last_seq, table.c.id > last_id),
+                        )
+                    )
+                    .order_by(table.c.chain_seq, table.c.id)
                     .limit(batch)
                 )
                 .mappings()
@@ -507,6 +514,12 @@ def verify_chain(session: Session, batch: int = 5000) -> list[ChainProblem]:
         for row in rows:
             data = dict(row)
             seq = int(data["chain_seq"])
+            if seq < expected_seq:
+                # Not part of the chain the events around it make: reported, and the
+                # walk goes on from the event that holds the place.
+                problems.append(ChainProblem(data["id"], SHARED_PLACE_PROBLEM))
+                last_seq, last_id = seq, int(data["id"])
+                continue
             if seq != expected_seq:
                 missing = (
                     f"event {expected_seq} of the trail is"
@@ -527,15 +540,31 @@ def verify_chain(session: Session, batch: int = 5000) -> list[ChainProblem]:
                 problems.append(ChainProblem(data["id"], "was changed after it was written"))
             expected_prev = data["hash"]
             expected_seq = seq + 1
-            last_seq = seq
+            last_seq, last_id = seq, int(data["id"])
     if not _is_postgres(session):
         problems += [
             ChainProblem(int(event_id), STORED_FORM_PROBLEM)
             for (event_id,) in session.execute(_STORED_FORM_CHECK)
         ]
+        # On SQLite the program gives every event its place as it writes it (on
+        # PostgreSQL the seal does, later): an event without one was added outside it.
+        problems += [
+            ChainProblem(int(event_id), NO_PLACE_PROBLEM)
+            for (event_id,) in session.execute(
+                sa.select(table.c.id).where(table.c.chain_seq.is_(None))
+            )
+        ]
     return sorted(problems, key=lambda p: p.event_id or 0)
 
 
+SHARED_PLACE_PROBLEM = (
+    "has the same place in the trail as the event before it, which the program never "
+    "gives two events: it was added outside the program"
+)
+NO_PLACE_PROBLEM = (
+    "has no place in the trail, which the program gives every event it writes: it was "
+    "added outside the program"
+)
 NOT_TEXT_PROBLEM = (
     "holds bytes that are not text, which the program never writes: it was changed outside "
     "the program (the check of the events after it could not be finished)"

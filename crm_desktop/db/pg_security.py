@@ -167,8 +167,11 @@ PROTECTED_COLUMNS: Mapping[str, frozenset[str]] = {"app_user": frozenset({"db_ro
 FIXED_COLUMNS: Mapping[str, frozenset[str]] = {
     "app_user": frozenset({"username"}),
     # A case's reference is given once, from the gap-free counter: renamed, a number
-    # would be left unused (and another taken twice over).
-    "representation": frozenset({"reference"}),
+    # would be left unused (and another taken twice over). What it is, which procedure
+    # it follows and the day it was received are given once too (the program never
+    # changes them): the rules in force, the clocks, the report's year and a closed
+    # stage's timeliness are counted from them.
+    "representation": frozenset({"reference", "kind", "procedure", "received_on"}),
     # The case (or stage) a row belongs to: moved to another, the rows that link to it
     # would name another case's row (and stop that case being deleted), and what was
     # decided on one case would stand on another.
@@ -177,7 +180,8 @@ FIXED_COLUMNS: Mapping[str, frozenset[str]] = {
     "attachment": frozenset({"case_id"}),
     "case_party": frozenset({"case_id"}),
     "case_service_category": frozenset({"case_id"}),
-    "complaint_point": frozenset({"case_id"}),
+    # A point's nature too (the "Nature of complaints" table counts points by it).
+    "complaint_point": frozenset({"case_id", "nature_id"}),
     "correspondence": frozenset({"case_id"}),
     "lgsco_payment": frozenset({"stage_id"}),
     "lgsco_remedy": frozenset({"stage_id"}),
@@ -435,8 +439,11 @@ RULES: dict[str, Rules] = {
         ),
     ),
     "point_outcome": _case_work("point_outcome", readers=EVERYONE, officers_delete=True),
-    "stage_suspension": _case_work("stage_suspension", officers_delete=True),
-    "stage_extension": _case_work("stage_extension", officers_delete=True),
+    # A stage's suspensions and extensions are its due date's history (and an extension
+    # a manager let pass its limit is the Code report's good reason): never deleted but
+    # with their case.
+    "stage_suspension": _case_work("stage_suspension"),
+    "stage_extension": _case_work("stage_extension"),
     # Append-only for officers; managers clear their personal text on anonymisation.
     "due_date_change": _case_work("due_date_change", updated_by=MANAGER),
     "stage_grading": _case_work("stage_grading", updated_by=MANAGER),
@@ -480,11 +487,16 @@ RULES: dict[str, Rules] = {
         delete=(MANAGER,),
         policies=(
             Policy(OFFICER, "ALL", "true", "true"),
+            # A responder's program writes only its letters' emails, each under its
+            # letter's key: a key of its own choosing could take (and so stop) a
+            # reminder of a case it may not see, and tell by the refusal that the
+            # reminder exists.
             Policy(
                 RESPONDER,
                 "ALL",
                 "case_id IN (SELECT crm_area_cases())",
-                "case_id IN (SELECT crm_area_cases())",
+                "case_id IN (SELECT crm_area_cases()) AND correspondence_id IS NOT NULL "
+                "AND dedupe_key = 'letter:' || correspondence_id::text",
             ),
         ),
     ),
@@ -575,6 +587,9 @@ AFTER_RESPONSE = frozenset(
         "updated_by",
     }
 )
+
+# What closing a suspended stage changes of its open suspension (crm_closed_stage_rows).
+ENDING_SUSPENSION = frozenset({"ends_on", "version", "updated_at", "updated_by"})
 
 # The columns that say who wrote a row and when, by name, and what kind each is (see
 # author_function): written by the database on a login's own writes, so a service responder's
@@ -669,6 +684,7 @@ def author_function(function: str, kinds: Iterable[tuple[str, str]]) -> str:
 # A row's case and its links to other rows of a case, which must be of the same case
 # (crm_same_case).
 SAME_CASE_LINKS: Mapping[str, tuple[str, ...]] = {
+    "representation": ("current_stage_id",),
     "correspondence": ("case_id", "stage_id"),
     "attachment": ("case_id", "correspondence_id", "assignment_id"),
     "outbox_message": ("case_id", "correspondence_id"),
@@ -1201,8 +1217,6 @@ def _functions(prefix: str, database: str) -> list[str]:
         f"""
         CREATE OR REPLACE FUNCTION crm_manager_decisions() RETURNS trigger
         LANGUAGE plpgsql {definer} AS $fn$
-        DECLARE
-            earlier integer;
         BEGIN
             -- Decisions the program leaves to a manager, whatever a login's own SQL
             -- does: reopening a closed case or stage (the Reopen action), and letting
@@ -1246,20 +1260,53 @@ def _functions(prefix: str, database: str) -> list[str]:
                 IF NEW.responder_id IS NOT NULL
                    AND (TG_OP = 'INSERT' OR NEW.responder_id IS DISTINCT FROM OLD.responder_id
                         OR NEW.stage IS DISTINCT FROM OLD.stage) THEN
-                    -- This stage against the one before it, and the stage after it
-                    -- against this one (the earlier stage given the later one's responder).
-                    SELECT responder_id INTO earlier FROM stage WHERE id = NEW.previous_stage_id;
-                    IF (earlier = NEW.responder_id
-                        AND crm_needs_other_responder(NEW.case_id, NEW.stage))
-                       OR EXISTS (
-                           SELECT 1 FROM stage later
-                           WHERE later.previous_stage_id = NEW.id
-                             AND later.responder_id = NEW.responder_id
-                             AND crm_needs_other_responder(later.case_id, later.stage)) THEN
+                    -- This stage against the case's other council stages, and those
+                    -- against this one (an earlier stage given a later one's responder):
+                    -- each of the case's other stages of the procedure, not only the one
+                    -- it names as before it, so a stage left unlinked or numbered out of
+                    -- turn is caught too. (The Ombudsman's stage is no council stage.)
+                    IF NEW.stage <> {_literal(StageCode.LGSCO.value)} AND (
+                        (crm_needs_other_responder(NEW.case_id, NEW.stage) AND EXISTS (
+                            SELECT 1 FROM stage other
+                            WHERE other.case_id = NEW.case_id AND other.id <> NEW.id
+                              AND other.stage NOT IN (NEW.stage, {_literal(StageCode.LGSCO.value)})
+                              AND other.responder_id = NEW.responder_id))
+                        OR EXISTS (
+                            SELECT 1 FROM stage other
+                            WHERE other.case_id = NEW.case_id AND other.id <> NEW.id
+                              AND other.stage NOT IN (NEW.stage, {_literal(StageCode.LGSCO.value)})
+                              AND other.responder_id = NEW.responder_id
+                              AND crm_needs_other_responder(other.case_id, other.stage))) THEN
                         RAISE EXCEPTION 'Only a manager can let the previous stage''s '
                             'responder answer the stage after it.' USING ERRCODE = '42501';
                     END IF;
                 END IF;
+            END IF;
+            RETURN NEW;
+        END
+        $fn$""",
+        f"""
+        CREATE OR REPLACE FUNCTION crm_closed_stage_rows() RETURNS trigger
+        LANGUAGE plpgsql {definer} AS $fn$
+        DECLARE
+            ending boolean := false;
+        BEGIN
+            -- A council stage's suspensions and extensions are what its due date, and
+            -- so its timeliness, was counted from: once it has responded, below a
+            -- manager none is added and none changed until it is reopened. (Closing a
+            -- suspended stage ends its open suspension that day: the program's own step.)
+            IF TG_TABLE_NAME = 'stage_suspension' AND TG_OP = 'UPDATE' THEN
+                ending := to_jsonb(OLD) -> 'ends_on' = 'null'::jsonb
+                    AND to_jsonb(NEW) - {_text_array(ENDING_SUSPENSION)}
+                        = to_jsonb(OLD) - {_text_array(ENDING_SUSPENSION)};
+            END IF;
+            IF NOT ending AND EXISTS (
+                    SELECT 1 FROM stage s WHERE s.id = NEW.stage_id
+                    AND s.status = {_literal(StageStatus.CLOSED.value)}
+                    AND s.stage <> {_literal(StageCode.LGSCO.value)})
+               AND NOT crm_is_manager() THEN
+                RAISE EXCEPTION 'Only a manager can change a closed stage''s suspensions or '
+                    'extensions: reopen it first.' USING ERRCODE = '42501';
             END IF;
             RETURN NEW;
         END
@@ -1399,7 +1446,10 @@ def _functions(prefix: str, database: str) -> list[str]:
                     RETURN NEW;  -- no link changed
                 END IF;
             END IF;
-            IF TG_TABLE_NAME = 'correspondence' THEN
+            IF TG_TABLE_NAME = 'representation' THEN  -- a case's current stage is its own
+                same := NEW.current_stage_id IS NULL OR EXISTS (
+                    SELECT 1 FROM stage s WHERE s.id = NEW.current_stage_id AND s.case_id = NEW.id);
+            ELSIF TG_TABLE_NAME = 'correspondence' THEN
                 same := NEW.stage_id IS NULL OR EXISTS (
                     SELECT 1 FROM stage s WHERE s.id = NEW.stage_id AND s.case_id = NEW.case_id);
             ELSIF TG_TABLE_NAME IN ('attachment', 'outbox_message') THEN
@@ -1642,6 +1692,7 @@ FUNCTION_GRANTS: Mapping[str, tuple[str, ...]] = {
     "crm_id_drawn()": (),
     "crm_manager_decisions()": (),
     "crm_decided_outcome()": (),
+    "crm_closed_stage_rows()": (),
     "crm_rules_changed()": (),
     "crm_needs_other_responder(integer, text)": (),
     "crm_reminders_lock()": (MANAGER,),
@@ -2064,6 +2115,14 @@ def _install_triggers(connection: sa.Connection, existing: set[str]) -> None:
                 _ident(name),
                 f"AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {_ident(name)} "
                 "FOR EACH STATEMENT EXECUTE FUNCTION crm_rules_changed()",
+            )
+    for name in ("stage_extension", "stage_suspension"):
+        if name in existing:
+            put(
+                "crm_closed_stage_rows",
+                name,
+                f"BEFORE INSERT OR UPDATE ON {name} FOR EACH ROW WHEN (NOT crm_is_owner()) "
+                "EXECUTE FUNCTION crm_closed_stage_rows()",
             )
     if "point_outcome" in existing:
         put(

@@ -132,17 +132,17 @@ def _read(record: Path, database: Path) -> dict[str, Any]:
     except FileNotFoundError:
         return {"database": str(database.resolve())}
     except (OSError, ValueError) as exc:
-        raise Unreadable(f"it cannot be read ({exc})") from None
+        raise Unreadable(f"cannot be read ({exc})") from None
     try:
         data = json.loads(text)
     except (ValueError, RecursionError):
-        raise Unreadable("it is not the JSON this program writes") from None
+        raise Unreadable("is not the JSON this program writes") from None
     try:
         well_formed = _well_formed(data)
     except (TypeError, ValueError, RecursionError):
         well_formed = False
     if not well_formed:
-        raise Unreadable("it does not hold witnesses in the form this program writes them")
+        raise Unreadable("does not hold witnesses in the form this program writes them")
     return cast("dict[str, Any]", data)
 
 

@@ -153,3 +153,46 @@ def test_tampering_is_found_and_named(database: Database, tamper: str) -> None:
     expected = {"edit": second, "delete": third, "reorder": second}[tamper]
     assert problems[0].event_id == expected
     assert first not in {p.event_id for p in problems}
+
+
+def test_an_event_added_outside_the_program_is_found_wherever_it_stands(
+    database: Database,
+) -> None:
+    """Two ways an event written straight into a SQLite file went unchecked: with no
+    place in the chain (the walk read only the placed ones), and sharing a place with
+    the event that holds it, at the end of a page the walk reads (it read each page from
+    the place after the last one read). Each is now named, and the events around it are
+    not blamed."""
+    from crm_desktop.db.audit import NO_PLACE_PROBLEM, SHARED_PLACE_PROBLEM, event_hash
+
+    for name in ("One", "Two", "Three", "Four"):
+        database.write(lambda s, name=name: s.add(Directorate(name=name)), actor="officer1")
+    table = AuditEvent.__table__
+    with database.engine.begin() as connection:
+        last = connection.execute(sa.select(sa.func.max(table.c.id))).scalar_one()
+        head = dict(
+            connection.execute(sa.select(table).order_by(table.c.chain_seq.desc()).limit(1))
+            .mappings()
+            .one()
+        )
+        # A forged event with no place at all ...
+        unplaced = {**head, "id": last + 1, "chain_seq": None, "username": "manager1"}
+        connection.execute(sa.insert(table).values(**unplaced))
+        # ... and one correctly chained to the event before the third-last, in its place
+        # (the program's unique index on the place dropped first).
+        connection.exec_driver_sql("DROP INDEX IF EXISTS ix_audit_event_chain_seq")
+        held = dict(
+            connection.execute(sa.select(table).where(table.c.chain_seq == head["chain_seq"] - 2))
+            .mappings()
+            .one()
+        )
+        forged = {**held, "id": last + 2, "username": "manager1", "after": '{"name": "X"}'}
+        forged["hash"] = event_hash(forged["prev_hash"], forged)
+        connection.execute(sa.insert(table).values(**forged))
+    for batch in (5000, int(held["chain_seq"]), 2):  # the shared place ends a page, or not
+        with database.session() as session:
+            problems = verify_chain(session, batch=batch)
+        assert [(p.event_id, p.problem) for p in problems] == [
+            (last + 1, NO_PLACE_PROBLEM),
+            (last + 2, SHARED_PLACE_PROBLEM),
+        ], batch

@@ -91,7 +91,7 @@ def test_an_untouched_trail_is_intact_against_its_witness(
 ) -> None:
     _db, path = written
     code, text = verify(path, capsys)
-    assert code == 0 and "checked against 1 witnesses" in text
+    assert code == 0 and "checked against 1 witness." in text
 
 
 @pytest.mark.parametrize("cut", [1, 50])

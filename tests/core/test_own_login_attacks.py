@@ -34,15 +34,14 @@ from tests.core.test_row_level_security import (
 
 pytestmark = pytest.mark.postgres
 
-# The case tables an officer may delete rows of (a removed party, point, outcome,
-# suspension or extension): DELETE lets a login LOCK the table too (README).
+# The case tables an officer may delete rows of (a removed party, point or outcome):
+# DELETE lets a login LOCK the table too (README). A stage's suspensions and extensions
+# go only with their case (migration 0029).
 OFFICERS_DELETE = {
     "case_party",
     "case_service_category",
     "complaint_point",
     "point_outcome",
-    "stage_extension",
-    "stage_suspension",
 }
 
 
@@ -1194,4 +1193,149 @@ def test_a_closed_stage_and_its_outcomes_stay_as_decided_below_a_manager(world: 
             )
     finally:
         officer.dispose()
+        manager.dispose()
+
+
+def test_a_closed_stages_history_and_a_cases_facts_stay_below_a_manager(world: World) -> None:
+    """Found trying an officer's and a service responder's own logins (migration 0029):
+    an extension added to or deleted from a closed stage (one a manager let pass its
+    limit among them: the Code report's good reason), a suspension deleted, a closed
+    case moved to another year or procedure, a point to another nature, a case's current
+    stage pointed at another case's, the Code's Stage 2 given Stage 1's responder by
+    leaving it unlinked or numbered before it, and an email queued under a key of the
+    responder's choosing (which stopped a reminder of a case it may not see, and told by
+    the refusal that the reminder was due). Each is refused and leaves the database as
+    it was; a manager may still correct a closed stage's history."""
+    from crm_desktop.db.models import Stage, User
+    from crm_desktop.domain.enums import StageStatus
+    from tests.factories import add_case
+
+    def build(session: sa.orm.Session) -> dict[str, int]:
+        officer_id = session.scalar(
+            sa.select(User.id).where(User.username == world.usernames[UserRole.OFFICER])
+        )
+        assert officer_id is not None
+        # A Code case (received 4 May 2026) whose Stage 1 the officer answered.
+        case = add_case(session, received_on=dt.date(2026, 5, 4))
+        first = session.get(Stage, case.current_stage_id)
+        assert first is not None
+        first.responder_id = officer_id
+        first.closed_on = dt.date(2026, 5, 11)
+        first.status = StageStatus.CLOSED
+        session.flush()
+        return {"case": case.id, "first": first.id, "officer": officer_id}
+
+    made = world.db.write(build, actor="builder")
+    with world.db.engine.begin() as connection:
+        stage = first_row(connection, "stage", world.closed)
+        connection.exec_driver_sql(
+            "INSERT INTO stage_extension (stage_id, working_days, reason, "
+            "agreed_with_complainant, created_at, version, updated_at, beyond_limit) "
+            f"VALUES ({stage}, 30, 'manager agreed', true, now(), 1, now(), true)"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO stage_suspension (stage_id, starts_on, ends_on, reason, created_at, "
+            f"version, updated_at) VALUES ({stage}, '2024-12-02', '2024-12-06', "
+            "'awaiting information', now(), 1, now())"
+        )
+        nature = connection.exec_driver_sql(
+            "SELECT max(id) FROM nature WHERE procedure = 'corporate'"
+        ).scalar_one()
+        connection.exec_driver_sql(
+            "INSERT INTO complaint_point (case_id, seq, nature_id, description, version, "
+            f"updated_at, updated_by) VALUES ({world.closed}, 7, (SELECT min(id) FROM "
+            "nature), '', 1, now(), 'builder')"
+        )
+        open_stage = first_row(connection, "stage", world.mine)
+        correspondence = connection.exec_driver_sql(
+            "INSERT INTO correspondence (case_id, direction, channel, subject, body, "
+            "created_at, version, updated_at) VALUES "
+            f"({world.mine}, 'outgoing', 'email', 'Letter', '', now(), 1, now()) "
+            "RETURNING id"
+        ).scalar_one()
+    officer = engine_for(world, UserRole.OFFICER)
+    responder = engine_for(world, UserRole.SERVICE_RESPONDER)
+    manager = engine_for(world, UserRole.MANAGER)
+    try:
+        before = fingerprint(world.db)
+        assert "closed stage's suspensions or extensions" in refused(
+            officer,
+            "INSERT INTO stage_extension (stage_id, working_days, reason, "
+            "agreed_with_complainant, created_at, version, updated_at) "
+            f"VALUES ({stage}, 5, 'x', true, now(), 1, now())",
+        )
+        for statement in (
+            f"UPDATE stage_suspension SET ends_on = starts_on WHERE stage_id = {stage}",
+            f"UPDATE stage_extension SET working_days = 1 WHERE stage_id = {stage}",
+            f"UPDATE stage_extension SET reason = 'x' WHERE stage_id = {stage}",
+        ):
+            assert "reopen it first" in refused(officer, statement)
+        for table in ("stage_extension", "stage_suspension"):
+            refused(officer, f"DELETE FROM {table} WHERE stage_id = {stage}")
+            refused(
+                officer,
+                f"DELETE FROM {table} WHERE beyond_limit"
+                if table == "stage_extension"
+                else f"DELETE FROM {table}",
+            )
+        for change in (
+            "received_on = '2019-01-01'",
+            "procedure = 'adult'",
+            "kind = 'comment'",
+        ):
+            refused(officer, f"UPDATE representation SET {change} WHERE id = {world.closed}")
+        refused(
+            officer,
+            f"UPDATE complaint_point SET nature_id = {nature} WHERE case_id = {world.closed}",
+        )
+        assert "links only to rows of its own case" in refused(
+            officer,
+            f"UPDATE representation SET current_stage_id = {world.other_stage} "
+            f"WHERE id = {world.mine}",
+        )
+        # The Code's Stage 2 with Stage 1's responder: linked, unlinked, numbered first.
+        stage_2 = (
+            "INSERT INTO stage (case_id, seq, stage, status, requested_on, responder_id, "
+            "previous_stage_id, version, updated_at) VALUES ({case}, {seq}, '2', 'open', "
+            "'2026-06-01', {who}, {previous}, 1, now())"
+        )
+        for seq, previous in ((2, made["first"]), (2, "NULL"), (0, "NULL")):
+            assert "previous stage's responder" in refused(
+                officer,
+                stage_2.format(case=made["case"], seq=seq, who=made["officer"], previous=previous),
+            )
+        outbox = (
+            "INSERT INTO outbox_message (case_id, correspondence_id, kind, to_address, "
+            "subject, body, status, dedupe_key, attempts, created_at, next_attempt_at, "
+            "message_id) VALUES ({case}, {letter}, 'email', 'x@example.org', 's', 'b', "
+            "'sent', '{key}', 0, now(), now(), '<{key}@example.org>')"
+        )
+        for letter, key in (
+            ("NULL", f"reminder-stage-due-{world.other_stage}"),
+            (correspondence, f"reminder-stage-due-{world.other_stage}"),
+            (correspondence, f"letter-{correspondence + 1}"),
+        ):
+            refused(
+                responder,
+                outbox.format(case=world.mine, letter=letter, key=key.replace("-", ":", 1)),
+            )
+        assert fingerprint(world.db) == before
+        # The program's own writes still pass: the responder's letter's email under its
+        # key, and a manager's correction of a closed stage's history.
+        with responder.begin() as connection:
+            connection.exec_driver_sql(
+                outbox.format(
+                    case=world.mine, letter=correspondence, key=f"letter:{correspondence}"
+                )
+            )
+        with manager.begin() as connection:
+            connection.exec_driver_sql(
+                f"UPDATE stage_extension SET working_days = 20 WHERE stage_id = {stage}"
+            )
+            connection.exec_driver_sql(
+                f"UPDATE stage SET responder_id = NULL WHERE id = {open_stage}"
+            )
+    finally:
+        officer.dispose()
+        responder.dispose()
         manager.dispose()
