@@ -597,3 +597,35 @@ def test_user_accounts_are_managed_over_an_own_login(team: Team, role: UserRole)
     with team.db.session() as session:
         wyn = session.scalar(sa.select(User).where(User.username == "wyn.windows"))
         assert wyn is not None and wyn.display_name != "Wyn" and wyn.windows_account
+
+
+def test_an_officer_ends_a_suspended_stage_over_their_own_login(team: Team) -> None:
+    """Ending a stage while its clock is suspended ends the suspension that day: the one
+    change of a closed stage's suspensions the database leaves below a manager
+    (crm_closed_stage_rows, migration 0029), as the program makes it."""
+    from crm_desktop.db.models import StageSuspension
+    from crm_desktop.domain.workflow import Action, State
+    from tests.workflow_driver import STARTS, Driver, paths
+
+    officer_db = open_database(team.urls[UserRole.OFFICER])
+    try:
+        driver = Driver(officer_db)
+        ended = 0
+        for start in STARTS[:2]:  # children's and corporate complaints
+            to_suspend = min(
+                (p for p in paths(start).values() if p and p[-1] == Action.SUSPEND), key=len
+            )
+            for last in (Action.WITHDRAW, Action.DISCONTINUE):
+                handle = driver.walk(start, [*to_suspend, last])
+                assert driver.state(handle)[1] == State.ENDED, (start.name, last)
+                with officer_db.session() as session:
+                    ends = session.scalars(
+                        sa.select(StageSuspension.ends_on)
+                        .join(Stage, Stage.id == StageSuspension.stage_id)
+                        .where(Stage.case_id == handle.case_id)
+                    ).all()
+                assert ends and all(day is not None for day in ends), (start.name, last)
+                ended += 1
+        assert ended == 4
+    finally:
+        officer_db.dispose()
