@@ -446,6 +446,8 @@ class PointsTab(QWidget):
             self,
         )
         self.points_view = table_view(self.points_model, "Complaint points", self)
+        self.points_view.selectionModel().selectionChanged.connect(self._show_point_outcome)
+        self.points_model.modelReset.connect(self._show_point_outcome)
         layout.addWidget(self.points_view, 1)
         self.points_error = error_label("PointsError", self)
         layout.addWidget(self.points_error)
@@ -453,6 +455,9 @@ class PointsTab(QWidget):
         outcome_box = QGroupBox("Outcome of the selected point at the current stage", self)
         outcome_layout = QHBoxLayout(outcome_box)
         self.point_outcome = combo("Point outcome", outcome_box)
+        # Nothing is chosen until the officer chooses: the point's own outcome when it
+        # has one (never a finding it was not given).
+        self.point_outcome.addItem("Choose the outcome…", None)
         for outcome in Outcome:
             if outcome in FINDING_OUTCOMES:
                 self.point_outcome.addItem(outcome.label, outcome.value)
@@ -499,12 +504,22 @@ class PointsTab(QWidget):
     def select_point(self, row: int) -> None:
         self.points_view.selectRow(row)
 
+    def _show_point_outcome(self) -> None:
+        """The outcome box shows the selected point's outcome at this stage, or asks."""
+        point = selected_row(self.points_view)
+        found = self.point_outcome.findText(point.outcome) if point and point.outcome else -1
+        self.point_outcome.setCurrentIndex(max(found, 0))
+
     def record_point_outcome(self) -> None:
         point = selected_row(self.points_view)
         if point is None:
             show_error(self.points_error, "Select the complaint point first.")
             return
         outcome = self.point_outcome.currentData()
+        if not outcome:
+            show_error(self.points_error, f"Choose the outcome of point {point.seq} first.")
+            self.point_outcome.setFocus()
+            return
         note = self.point_note.text().strip() or None
         host = self.host
         host.write(

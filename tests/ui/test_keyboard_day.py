@@ -40,6 +40,28 @@ def test_enter_in_an_outcomes_note_records_it(  # type: ignore[no-untyped-def]
     qtbot.waitUntil(lambda: _outcomes(database, case_id) == ["upheld"])
 
 
+def test_the_outcome_box_offers_no_finding_a_point_was_not_given(  # type: ignore[no-untyped-def]
+    qtbot, context: AppContext, case_id: int, database: Database
+) -> None:
+    """A point with no outcome yet shows none chosen (the box used to show "Upheld"
+    beside "Not recorded yet", one Record press from a finding nobody made); recording
+    with none chosen asks for one and saves nothing; a point with an outcome shows it."""
+    dialog = open_case(qtbot, context, case_id)
+    points = dialog.points_tab
+    points.select_point(0)
+    assert points.points_model.rows[0].outcome == ""
+    assert points.point_outcome.currentData() is None
+    points.record_outcome_button.click()
+    assert "Choose the outcome of point 1 first." in points.points_error.text()
+    assert _outcomes(database, case_id) == []
+    points.point_outcome.setCurrentIndex(points.point_outcome.findData("not upheld"))
+    points.record_outcome_button.click()
+    qtbot.waitUntil(lambda: _outcomes(database, case_id) == ["not upheld"])
+    qtbot.waitUntil(lambda: points.points_model.rows[0].outcome != "")
+    points.select_point(0)
+    assert points.point_outcome.currentData() == "not upheld"
+
+
 def _outcomes(database: Database, case_id: int) -> list[str]:
     import sqlalchemy as sa
 
