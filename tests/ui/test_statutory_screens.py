@@ -63,6 +63,8 @@ def test_an_adult_complaint_not_accepted_in_the_future_is_refused(
     qtbot.addWidget(dialog)
     assert dialog.who.isHidden() and not dialog.well_founded.isHidden()
     dialog.well_founded.setCurrentIndex(dialog.well_founded.findData(False))
+    choices = [dialog.not_accepted.itemText(i) for i in range(dialog.not_accepted.count())]
+    assert choices[:2] == ["Yes", "No: made too late"] and choices[-1] == "No: another reason"
     dialog.not_accepted.setCurrentIndex(dialog.not_accepted.findData(NotAcceptedReason.TOO_LATE))
     assert dialog.not_accepted_on.isEnabled()
     dialog.not_accepted_on.setDate(dialog.not_accepted_on.date().addDays(5))
