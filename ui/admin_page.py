@@ -588,13 +588,17 @@ class PoliciesSection(Section):
         self._stage_rows = []
         for rules in row.rules.stages:
             label = StageCode(rules.stage).label
-            box = QWidget(self)
-            line = QHBoxLayout(box)
-            line.setContentsMargins(0, 0, 0, 0)
-            ack = _days_box(box, f"{label}: working days to acknowledge")
-            respond = _days_box(box, f"{label}: working days to respond")
-            extend = _days_box(box, f"{label}: working days extensions may add")
-            good = QCheckBox("more with a recorded good reason", box)
+            # One number a row, not one long line a stage: the section fits a laptop's
+            # screen at 150% and 200%.
+            heading = QLabel(label, self)
+            bold = heading.font()
+            bold.setBold(True)
+            heading.setFont(bold)
+            self.stage_form.addRow(heading)
+            ack = _days_box(self, f"{label}: working days to acknowledge")
+            respond = _days_box(self, f"{label}: working days to respond")
+            extend = _days_box(self, f"{label}: working days extensions may add")
+            good = QCheckBox("More with a recorded good reason", self)
             good.setAccessibleName(f"{label}: more with a recorded good reason")
             for widget, value in (
                 (ack, rules.acknowledge_days),
@@ -603,15 +607,13 @@ class PoliciesSection(Section):
             ):
                 widget.setValue(-1 if value is None else value)
             good.setChecked(rules.beyond_needs_good_reason)
-            for text, widget in (
-                ("acknowledge", ack),
-                (f"respond (from {rules.clock_from.label})", respond),
-                ("extend by", extend),
-            ):
-                line.addWidget(QLabel(text, box))
-                line.addWidget(widget)
-            line.addWidget(good)
-            self.stage_form.addRow(label, box)
+            self.stage_form.addRow("Acknowledge within", ack)
+            self.stage_form.addRow("Respond within", respond)
+            counted = QLabel(f"counted from {rules.clock_from.label}", self)
+            counted.setWordWrap(True)
+            self.stage_form.addRow("", counted)
+            self.stage_form.addRow("Extensions may add", extend)
+            self.stage_form.addRow("", good)
             self._stage_rows.append((rules, ack, respond, extend, good))
         self.new_name.setText("")
         self.preview_text.setText("")
