@@ -97,6 +97,14 @@ class PointEditor(QWidget):
         return PointInput(nature, self.description.text().strip()) if nature else None
 
 
+# What each check of the form is about, as the message at the top names it.
+_PROBLEM_NAMES = {
+    "service_area": "the service area",
+    "complainant": "the person who complained",
+    "points": "the complaint points",
+}
+
+
 class NewCaseDialog(KeepsTypedWork):
     created = Signal(object)  # CreatedCase
 
@@ -111,6 +119,7 @@ class NewCaseDialog(KeepsTypedWork):
         self.error = error_label("NewCaseError", self)
         outer.addWidget(self.error)
         scroll = QScrollArea(self)
+        self.scroll = scroll
         scroll.setWidgetResizable(True)
         scroll.setAccessibleName("New case")
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -421,11 +430,19 @@ class NewCaseDialog(KeepsTypedWork):
         for key, message in problems.items():
             show_error(self.field_errors[key], message)
         if problems:
+            # Said at the top too: the form is longer than a laptop's screen, and the
+            # message beside a field further down is out of sight.
+            named = [_PROBLEM_NAMES[key] for key in problems]
+            listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+            show_error(self.error, f"Nothing was recorded yet: check {listed} (marked below).")
             first = next(iter(problems))
-            if first == "complainant" and email and not is_email(email):
-                self.person_email.setFocus()
-            else:
-                self.fields[first].setFocus()
+            target = (
+                self.person_email
+                if first == "complainant" and email and not is_email(email)
+                else self.fields[first]
+            )
+            target.setFocus()
+            self.scroll.ensureWidgetVisible(target)
         return not problems
 
     def submit(self) -> None:

@@ -264,6 +264,11 @@ def test_new_case_checks_beside_the_field_and_warns(
     assert dialog.field_errors["service_area"].text() == "Choose the service area."
     assert "name" in dialog.field_errors["complainant"].text()
     assert "at least one point" in dialog.field_errors["points"].text()
+    # Said at the top as well, where it is in sight whatever the form's scroll.
+    assert dialog.error.text() == (
+        "Nothing was recorded yet: check the service area, the person who complained and "
+        "the complaint points (marked below)."
+    )
     assert dialog.result_case is None
     # A flagged complainant and a late complaint: recorded, with warnings shown.
     created = demo.write(
@@ -316,6 +321,7 @@ def test_new_case_checks_beside_the_field_and_warns(
     dialog.save_button.click()
     assert dialog.result_case is None
     assert "is not an email address" in dialog.field_errors["complainant"].text()
+    assert "check the person who complained (marked below)" in dialog.error.text()
     assert dialog.focusWidget() is dialog.person_email
     dialog.person_email.setText("vic@example.org")
     dialog.save_button.click()
