@@ -260,6 +260,7 @@ class NaturesSection(Section):
         form.addWidget(self.new_procedure)
         self.new_name = QLineEdit(adder)
         self.new_name.setAccessibleName("New nature")
+        self.new_name.setPlaceholderText("The new nature's name, e.g. Communication")
         self.new_name.setObjectName("NewNatureName")
         form.addWidget(self.new_name, 1)
         add = QPushButton("Add", adder)

@@ -137,7 +137,7 @@ class NotificationsDialog(QDialog):
         layout.addLayout(top)
         self.model = RowsModel(
             [
-                Column("", lambda n: "" if n.read else "New"),
+                Column("State", lambda n: "Read" if n.read else "New"),
                 Column("When", lambda n: format_local_time(n.created_at)),
                 Column("What", lambda n: _kind(n.kind)),
                 Column("Case", lambda n: n.reference or ""),
@@ -152,6 +152,7 @@ class NotificationsDialog(QDialog):
         self.view = table_view(self.model, "Notifications", self)
         self.view.setSelectionMode(self.view.SelectionMode.ExtendedSelection)
         self.view.doubleClicked.connect(self.open_row)
+        self.view.selectionModel().selectionChanged.connect(self._selection_changed)
         layout.addWidget(self.view, 1)
         self.error = error_label("NotificationsError", self)
         layout.addWidget(self.error)
@@ -204,7 +205,14 @@ class NotificationsDialog(QDialog):
             else "No notifications. Reminders of deadlines appear here."
         )
         self.all_read_button.setEnabled(unread > 0)
+        self._selection_changed()
         self.count_changed.emit(unread)
+
+    def _selection_changed(self) -> None:
+        """Open and Mark read act on the chosen notifications: offered only with one."""
+        chosen = self.selected()
+        self.open_button.setEnabled(len(chosen) == 1 and chosen[0].case_id is not None)
+        self.read_button.setEnabled(any(not row.read for row in chosen))
 
     def selected(self) -> list[NotificationView]:
         rows = []

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
-from PySide6.QtCore import QStandardPaths
+from PySide6.QtCore import QStandardPaths, Qt
 from PySide6.QtWidgets import QWizard
 
 from crm_desktop.correspondence.notifications import notify
@@ -698,7 +698,13 @@ def test_notification_centre_counts_marks_read_and_opens_cases(
         "Stage 1 response due in 3 working days",
     ]
     assert dialog.summary.text() == "2 unread"
-    dialog.view.selectRow(0)
+    assert dialog.model.headerData(0, Qt.Orientation.Horizontal) == "State"
+    # Open and Mark read act on a chosen notification: not offered before one is.
+    assert not dialog.open_button.isEnabled() and not dialog.read_button.isEnabled()
+    dialog.view.selectRow(1)
+    assert dialog.open_button.isEnabled() and dialog.read_button.isEnabled()
+    dialog.view.selectRow(0)  # not about a case: nothing to open
+    assert not dialog.open_button.isEnabled() and dialog.read_button.isEnabled()
     dialog.mark_selected_read()
     assert button.text() == "Notifications (1)"
     assert dialog.model.rows[0].read and not dialog.model.rows[1].read
