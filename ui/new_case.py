@@ -119,7 +119,7 @@ class NewCaseDialog(KeepsTypedWork):
         self.error = error_label("NewCaseError", self)
         outer.addWidget(self.error)
         scroll = QScrollArea(self)
-        self.scroll = scroll
+        self.form_scroll = scroll
         scroll.setWidgetResizable(True)
         scroll.setAccessibleName("New case")
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -442,7 +442,7 @@ class NewCaseDialog(KeepsTypedWork):
                 else self.fields[first]
             )
             target.setFocus()
-            self.scroll.ensureWidgetVisible(target)
+            self.form_scroll.ensureWidgetVisible(target)
         return not problems
 
     def submit(self) -> None:
