@@ -149,7 +149,7 @@ class CheckPage(QWizardPage):
         self.setObjectName("ImportCheckPage")
         self.setTitle("Check the file")
         self.setCommitPage(True)
-        self.setButtonText(QWizard.WizardButton.CommitButton, "Import")
+        self.setButtonText(QWizard.WizardButton.CommitButton, "&Import")
         self.result: ImportResult | None = None
         self.rows: RawRows | None = None
         self._checking = False
@@ -262,17 +262,24 @@ class CheckPage(QWizardPage):
                 f"Already in the program, skipped ({len(result.skipped):,}): "
                 f"{first_of(result.skipped, 20)}."
             )
-        self.details.setText("\n".join(details))
+        # Without errors the verdict (the import's own summary) says all of this already.
+        self.details.setText("\n".join(details) if result.errors else "")
         if result.errors:
             count = len(result.errors)
             self.errors_model.set_rows(list(result.errors))
             self.errors_view.setVisible(True)
             self.counts_view.setVisible(False)
+            # The options above put right only what an error says they would.
+            optional = any("the option that" in e.reason for e in result.errors)
             self.verdict.setText(
                 f"{count:,} error{'s' * (count != 1)} in the file "
                 f"({result.rows:,} row{'s' * (result.rows != 1)} read). "
                 "Nothing can be imported until every one is put right: correct the file and "
-                "choose it again, or tick an option above if it fits."
+                + (
+                    "choose it again, or tick an option above where an error says it fits."
+                    if optional
+                    else "choose it again."
+                )
             )
         else:
             self.counts_view.setVisible(True)

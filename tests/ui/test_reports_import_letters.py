@@ -398,6 +398,8 @@ def test_a_bad_file_shows_every_error_and_imports_nothing(
     errors = check.errors_model.rows
     assert errors and errors[0].row == 2 and errors[0].column == "received"
     assert "error" in check.verdict.text()
+    # A wrong date is put right in the file only: no option above is offered for it.
+    assert check.verdict.text().endswith("correct the file and choose it again.")
     assert not check.isComplete()
     assert not wizard.button(QWizard.WizardButton.CommitButton).isEnabled()
     wizard.next()
@@ -477,12 +479,15 @@ def test_a_good_file_is_previewed_then_imported(
     wizard.accept()  # Finish
     # Importing the same file again: every reference is there already.
     again = _wizard(qtbot, page, EXAMPLE)
+    # References already in the program: the option that skips them fits, and is named.
+    assert "tick an option above where an error says it fits" in again.check_page.verdict.text()
     again.check_page.add_missing.setChecked(True)
     assert not again.check_page.isComplete()
     again.check_page.skip_existing.setChecked(True)
     assert again.check_page.result is not None and again.check_page.result.cases == 0
     assert "nothing new" in again.check_page.verdict.text()
-    assert "skipped" in again.check_page.details.text()
+    assert "skipped" in again.check_page.verdict.text()
+    assert again.check_page.details.text() == ""  # said once, in the verdict
 
 
 # --------------------------------------------------------------- correspondence, files
@@ -820,6 +825,7 @@ def test_the_check_says_which_first_stages_start_when_received(
     wizard = _wizard(qtbot, page, path)
     check = wizard.check_page
     assert check.isComplete(), check.verdict.text()
-    details = check.details.text()
-    assert "a first stage starts on the day received" in details and "T-LATE" in details
-    assert check.details.wordWrap()
+    said = check.verdict.text()
+    assert "a first stage starts on the day received" in said and "T-LATE" in said
+    assert check.verdict.wordWrap()
+    assert check.details.text() == ""  # said once, not again below the counts
