@@ -223,6 +223,19 @@ def test_first_run_screen_answers_enter(qtbot, new_database) -> None:  # type: i
     dialog.show()
     assert dialog.first_run
     assert dialog.create_button.isDefault() and not dialog.sign_in_button.isDefault()
+    # Each field has its Alt-key, as on the sign-in page (Alt+A: "Password again").
+    from PySide6.QtWidgets import QLabel
+
+    from ui.widgets import alt_key
+
+    buddies = {
+        label.buddy(): alt_key(label.text())
+        for label in dialog.findChildren(QLabel)
+        if label.buddy()
+        in (dialog.new_username, dialog.new_name, dialog.new_password, dialog.new_confirm)
+    }
+    assert len(buddies) == 4 and all(buddies.values()), buddies
+    assert buddies[dialog.new_confirm] == "a"
     qtbot.keyClicks(dialog.new_username, "first")
     qtbot.keyClicks(dialog.new_name, "First Manager")
     qtbot.keyClicks(dialog.new_password, PASSWORD)
