@@ -64,9 +64,13 @@ class ResponderDialog(KeepsTypedWork):
         self.reason = QLineEdit(self)
         self.reason.setObjectName("ResponderOverrideReason")
         self.reason.setAccessibleName("The manager's reason for allowing the same responder")
-        self.reason.setPlaceholderText("Why the same person may respond (a manager's decision)")
-        self.reason.setVisible(context.allows(Permission.MANAGER_DECISIONS))
-        form.addRow("Reason", self.reason)
+        hint = "Why the same person may respond"
+        self.reason.setPlaceholderText(hint)
+        # Wide enough to show the whole hint (it was cut at 150%).
+        self.reason.setMinimumWidth(self.reason.fontMetrics().horizontalAdvance(hint + "MM"))
+        form.addRow("Manager's reason", self.reason)
+        # Below a manager neither the box nor its label is shown.
+        form.setRowVisible(self.reason, context.allows(Permission.MANAGER_DECISIONS))
         layout.addLayout(form)
         self.error = error_label("ResponderError", self)
         layout.addWidget(self.error)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from PySide6.QtWidgets import QLabel
+
 from crm_desktop.db.database import Database
 from crm_desktop.db.models import Case, Stage
 from crm_desktop.domain.enums import StageCode, StageStatus
@@ -99,6 +101,8 @@ def test_the_stage_2_responder_dialog(  # type: ignore[no-untyped-def]
     names = [dialog.combo.itemText(i) for i in range(dialog.combo.count())]
     assert names == ["Morag Ellison", "Priya Raman (needs a manager's reason)"]
     assert not dialog.reason.isVisibleTo(dialog)  # an officer cannot allow it
+    labels = [w for w in dialog.findChildren(QLabel) if w.buddy() is dialog.reason]
+    assert labels and not any(w.isVisibleTo(dialog) for w in labels)  # nor its label
     dialog.combo.setCurrentIndex(1)
     assert "Priya Raman responded at Stage 1; Stage 2 must be considered by someone else" in (
         dialog.problem.text()
@@ -116,6 +120,8 @@ def test_the_stage_2_responder_dialog(  # type: ignore[no-untyped-def]
     qtbot.addWidget(dialog)
     assert dialog.reason.isVisibleTo(dialog)
     dialog.show()
+    hint = dialog.reason.placeholderText()
+    assert dialog.reason.width() >= dialog.reason.fontMetrics().horizontalAdvance(hint)
     dialog.combo.setCurrentIndex(1)
     dialog.reason.setText("The only officer who knows this service; checked by the director")
     # A reason typed and not saved: closing asks first.
