@@ -49,6 +49,10 @@ log = logging.getLogger(__name__)
 
 FOLDER_NAME = "audit witnesses"
 MAX_KEPT = 50  # backups and reports remembered per database
+# Witnesses held because the trail no longer had the event they saw: evidence, never
+# dropped to make room. When this many are held the witness stops moving on (it stays
+# on the event the file no longer has), so ``audit verify`` still reports it.
+MAX_HELD = 1000
 
 __all__ = [
     "Witness",
@@ -328,13 +332,23 @@ def _move_head(database: Path, records: list[Path], head: ChainHead) -> None:
                 log.warning("The audit witness of %s was not moved on: %s", database, exc)
                 return False
             if present != kept["hash"]:
+                held = list(data.get("held_heads", []))
+                if len(held) >= MAX_HELD:
+                    # Room for no more: the witness stays where it is, still held.
+                    log.warning(
+                        "The audit trail of %s no longer has event %s as this account last "
+                        "saw it; the witness stays on it for audit verify.",
+                        database,
+                        kept["seq"],
+                    )
+                    return False
                 log.warning(
                     "The audit trail of %s no longer has event %s as this account last saw "
                     "it; that witness is held for audit verify.",
                     database,
                     kept["seq"],
                 )
-                data["held_heads"] = [*data.get("held_heads", []), kept][-MAX_KEPT:]
+                data["held_heads"] = [*held, kept]
         data["head"] = _entry(head)
         return True
 
@@ -457,9 +471,15 @@ def witnesses(database: Path) -> tuple[list[Witness], list[ChainProblem]]:
             add(entry, f"the backup made to {name} on {str(entry.get('at', ''))[:10]}")
             copy = Path(str(name))
             if copy.exists():
-                head = file_head(copy)
-                if head is not None:
-                    add({**entry, "seq": head.seq, "hash": head.hash}, f"the backup file {name}")
+                # The backup file's own event at the place the backup reached (saves
+                # made in the copy since add later events, which say nothing of this
+                # database's).
+                try:
+                    hashed = _event_hash_in_file(copy, int(entry["seq"]))
+                except _NotRead:
+                    hashed = None
+                if hashed is not None:
+                    add({**entry, "hash": hashed}, f"the backup file {name}")
         for entry in data.get("reports", []):
             add(entry, f"the report {entry.get('file', '?')}")
     return found, problems
@@ -507,6 +527,14 @@ def check(session: Session, found: list[Witness]) -> tuple[list[ChainProblem], l
 def parse_witness(text: str) -> Witness:
     """``SEQ:HASH`` as given to ``audit verify --witness``."""
     seq, _, digest = text.strip().partition(":")
-    if not seq.strip().isdigit() or len(digest.strip()) != 64:
+    digest = digest.strip().lower()
+    # A fingerprint is 64 of 0-9 and a-f, and events are numbered from 1: anything else
+    # is a slip in copying it, not a trail that fails to match.
+    if (
+        not seq.strip().isdigit()
+        or int(seq) < 1
+        or len(digest) != 64
+        or digest.strip("0123456789abcdef")
+    ):
         raise ValueError(text)
-    return Witness(int(seq), digest.strip().lower(), f"the head given on the command line ({seq})")
+    return Witness(int(seq), digest, f"the head given on the command line ({seq})")

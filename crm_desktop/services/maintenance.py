@@ -199,6 +199,9 @@ class AuditVerification:
     problems: list[ChainProblem]
     notes: list[str]
     witnesses: int
+    # A SQLite file with no witness found: the chain holds, but a cut or a rewrite
+    # chained again would look the same.
+    unwitnessed: bool = False
 
 
 def verify_audit_trail(
@@ -227,12 +230,20 @@ def verify_audit_trail(
         kept, unreadable = witness.witnesses(path)
         found += kept
     with database.session() as session:
+        if not sa.inspect(session.connection()).has_table(AuditEvent.__tablename__):
+            # Only an edit outside the program removes it (the program never does).
+            gone = ChainProblem(
+                None,
+                "the file has no audit trail at all: its table was removed outside the program",
+            )
+            return AuditVerification(0, [gone, *unreadable], [], len(found))
         problems = verify_chain(session)
         more, notes = witness.check(session, found)
         events = int(session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) or 0)
         head = chain_head(session)
     problems += more + unreadable
-    if path is not None and not found and not unreadable:
+    unwitnessed = path is not None and not found and not unreadable
+    if unwitnessed:
         notes.append(
             "no witness of this file was found: it has not been written, backed up or "
             "checked from this account, and no report's head was given with --witness. The "
@@ -242,7 +253,7 @@ def verify_audit_trail(
         )
     if path is not None and not problems:
         witness.note_verified(path, head)
-    return AuditVerification(events, problems, notes, len(found))
+    return AuditVerification(events, problems, notes, len(found), unwitnessed)
 
 
 def _seal_or_name_the_holder(database: Database) -> None:

@@ -256,8 +256,16 @@ def test_a_check_without_any_witness_says_what_it_cannot_prove(
     _db, path = written
     witness.keep_written()
     monkeypatch.setattr(witness, "witness_folder", lambda: tmp_path / "another account")
-    code, text = verify(path, capsys)
-    assert code == 0 and "no witness of this file was found" in text
+    capsys.readouterr()
+    code = main(["--database", f"sqlite:///{path}", "audit", "verify"])
+    out = capsys.readouterr()
+    assert code == 0 and "no witness of this file was found" in out.err
+    # What it says on standard output is not "intact" but what it could not rule out.
+    assert "intact" not in out.out and "cannot be ruled out" in out.out
+    # A head mistyped from a report is a slip in copying, not tampering.
+    for slip in (f"{EVENTS}:{'g' * 64}", f"0:{'a' * 64}", f"x:{'a' * 64}"):
+        code, text = verify(path, capsys, "--witness", slip)
+        assert code == 2 and "is not a head" in text, slip
 
 
 @pytest.mark.parametrize(
@@ -314,3 +322,82 @@ def test_a_network_path_is_read_as_sqlite_reads_one() -> None:
     drive = witness._file_uri(PureWindowsPath(r"C:\Data\crm.db"))
     assert drive == "file:///C:/Data/crm.db?mode=ro"
     assert witness._file_uri(Path("/srv/crm.db")) == "file:///srv/crm.db?mode=ro"
+
+
+def test_held_witnesses_cannot_be_pushed_out_by_harmless_ones(
+    written: tuple[Database, Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The tamperer rewrote an event, then, round after round, added an event of their
+    own after the one the victim's witness saw, changed that one, let the victim save
+    (which held the witness) and put it back: each round held one more witness that
+    matched the file again, until the one that caught the rewrite was dropped to make
+    room and the trail read as intact. Held witnesses are never dropped; with no room
+    for more, the witness stays on the event the file no longer has."""
+    monkeypatch.setattr(witness, "MAX_HELD", 3)
+    monkeypatch.setattr(witness, "MAX_KEPT", 3)
+    db, path = written
+    tamper(path, "UPDATE audit_event SET username = 'officer3' WHERE chain_seq = 10")
+    rechain(path)
+
+    def victim_saves(n: int) -> int:
+        db.write(lambda s: s.add(Directorate(name=f"Victim {n}")), actor="officer1")
+        witness.keep_written()
+        return last_seq(path)
+
+    seen = victim_saves(0)  # holds the witness that caught the rewrite
+    for n in range(1, 8):
+        # The tamperer's own event after the one the victim's witness saw ...
+        tamper(
+            path,
+            "INSERT INTO audit_event (id, occurred_at, username, action, entity, entity_id, "
+            "case_id, before, after, chain_seq, prev_hash, hash, hash_version) "
+            "SELECT id + 1, occurred_at, 'officer3', action, entity, entity_id, case_id, "
+            "before, after, chain_seq + 1, hash, hash, hash_version FROM audit_event "
+            f"WHERE chain_seq = {seen}",
+        )
+        rechain(path)
+        with sqlite3.connect(path) as connection:
+            (kept,) = connection.execute(
+                "SELECT hash FROM audit_event WHERE chain_seq = ?", (seen,)
+            ).fetchone()
+        # ... the witnessed event changed while the victim saves, then put back.
+        tamper(path, f"UPDATE audit_event SET hash = '{'0' * 64}' WHERE chain_seq = {seen}")
+        after = victim_saves(n)
+        tamper(path, f"UPDATE audit_event SET hash = '{kept}' WHERE chain_seq = {seen}")
+        seen = after
+    (record,) = witness.witness_folder().glob("*.json")
+    assert len(json.loads(record.read_text())["held_heads"]) == 3
+    code, text = verify(path, capsys)
+    assert code == 1 and "rewritten" in text, text
+
+
+def test_saves_in_a_backup_file_say_nothing_of_the_database(
+    written: tuple[Database, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A backup file opened and saved in (or edited) since: its later events are not
+    events this database lost, and its untouched trail is still intact."""
+    _db, path = written
+    copy = tmp_path / "nightly.db"
+    assert main(["--database", f"sqlite:///{path}", "backup", str(copy)]) == 0
+    other = open_database(f"sqlite:///{copy}")
+    try:
+        other.write(lambda s: s.add(Directorate(name="Saved in the copy")), actor="officer2")
+    finally:
+        other.dispose()
+    assert last_seq(copy) > last_seq(path)
+    code, text = verify(path, capsys)
+    assert code == 0, text
+
+
+def test_a_trail_whose_table_was_dropped_is_reported_not_a_crash(
+    written: tuple[Database, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    db, path = written
+    db.dispose()
+    tamper(path, "DROP TABLE audit_event")
+    code, text = verify(path, capsys)
+    assert code == 1, text
+    assert "the file has no audit trail at all: its table was removed outside" in text
+    assert "Something went wrong" not in text
