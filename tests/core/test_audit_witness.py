@@ -401,3 +401,26 @@ def test_a_trail_whose_table_was_dropped_is_reported_not_a_crash(
     assert code == 1, text
     assert "the file has no audit trail at all: its table was removed outside" in text
     assert "Something went wrong" not in text
+
+
+def test_a_backup_of_a_tampered_trail_restored_does_not_launder_it(
+    written: tuple[Database, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The trail was cut and rewritten; a backup made of it afterwards and restored must
+    not turn this account's witness of the longer trail into "events the restore lost"
+    (it did, and the rewrite then read as intact)."""
+    db, path = written
+    db.dispose()
+    end = last_seq(path)
+    tamper(
+        path,
+        "UPDATE audit_event SET username = 'officer3' WHERE chain_seq = 10",
+        f"DELETE FROM audit_event WHERE chain_seq = {end}",
+    )
+    rechain(path)
+    copy = tmp_path / "after-the-tampering.db"
+    assert main(["--database", f"sqlite:///{path}", "backup", str(copy)]) == 0
+    assert main(["--database", f"sqlite:///{path}", "restore", str(copy)]) == 0
+    code, text = verify(path, capsys)
+    assert code == 1, text
+    assert f"reached event {end:,}" in text
