@@ -51,7 +51,7 @@ import sqlalchemy as sa
 
 from crm_desktop.db import audit, rules_cache
 from crm_desktop.db.base import Base
-from crm_desktop.domain.access import PROGRAM_NAMES
+from crm_desktop.domain.access import MANAGER_ROLES, PROGRAM_NAMES
 from crm_desktop.domain.enums import (
     AssignmentStatus,
     CaseStatus,
@@ -1158,6 +1158,38 @@ def _functions(prefix: str, database: str) -> list[str]:
         END
         $fn$""",
         f"""
+        CREATE OR REPLACE FUNCTION crm_keeps_a_manager() RETURNS trigger
+        LANGUAGE plpgsql {definer} AS $fn$
+        DECLARE
+            managers text[] := {_text_array(r.value for r in MANAGER_ROLES)};
+            was boolean := OLD.active AND OLD.role = ANY (managers);
+            stays boolean := TG_OP = 'UPDATE' AND NEW.active AND NEW.role = ANY (managers);
+        BEGIN
+            -- The program's rules for accounts, whatever a login's own SQL does: nobody
+            -- disables or removes their own account, and an active manager remains (the
+            -- active managers' rows are locked first, so two managers disabling each
+            -- other at once cannot both succeed). The owner's login may do either.
+            IF OLD.db_role = session_user AND OLD.active
+               AND (TG_OP = 'DELETE' OR NOT NEW.active) THEN
+                RAISE EXCEPTION 'Nobody can disable their own account: ask another manager.'
+                    USING ERRCODE = '42501';
+            END IF;
+            IF was AND NOT stays THEN
+                PERFORM 1 FROM app_user u WHERE u.active AND u.role = ANY (managers)
+                    ORDER BY u.id FOR UPDATE;
+                IF NOT EXISTS (SELECT 1 FROM app_user u WHERE u.active
+                               AND u.role = ANY (managers) AND u.id <> OLD.id) THEN
+                    RAISE EXCEPTION '% is the last active manager: enable or add another '
+                        'manager first.', OLD.username USING ERRCODE = '42501';
+                END IF;
+            END IF;
+            IF TG_OP = 'DELETE' THEN
+                RETURN OLD;
+            END IF;
+            RETURN NEW;
+        END
+        $fn$""",
+        f"""
         CREATE OR REPLACE FUNCTION crm_counter_guard() RETURNS trigger
         LANGUAGE plpgsql {definer} AS $fn$
         BEGIN
@@ -1693,6 +1725,7 @@ FUNCTION_GRANTS: Mapping[str, tuple[str, ...]] = {
     "crm_manager_decisions()": (),
     "crm_decided_outcome()": (),
     "crm_closed_stage_rows()": (),
+    "crm_keeps_a_manager()": (),
     "crm_rules_changed()": (),
     "crm_needs_other_responder(integer, text)": (),
     "crm_reminders_lock()": (MANAGER,),
@@ -2050,6 +2083,12 @@ def _install_triggers(connection: sa.Connection, existing: set[str]) -> None:
             "crm_login_sync",
             "app_user",
             "AFTER INSERT OR UPDATE ON app_user FOR EACH ROW EXECUTE FUNCTION crm_login_sync()",
+        )
+        put(
+            "crm_keeps_a_manager",
+            "app_user",
+            "BEFORE UPDATE OF active, role OR DELETE ON app_user FOR EACH ROW "
+            "WHEN (NOT crm_is_owner()) EXECUTE FUNCTION crm_keeps_a_manager()",
         )
     if "reference_counter" in existing:
         put(

@@ -629,3 +629,72 @@ def test_an_officer_ends_a_suspended_stage_over_their_own_login(team: Team) -> N
         assert ended == 4
     finally:
         officer_db.dispose()
+
+
+def test_a_managers_own_sql_keeps_their_account_and_the_last_manager(team: Team) -> None:
+    """What ``user disable`` refuses, the database refuses to a login's own SQL too: a
+    manager's login switching off its own account (or an administrator's, after every
+    other manager), and the last active manager disabled, demoted or removed. Each is
+    refused and leaves the accounts as they were; one manager may still disable another
+    while a manager remains."""
+    from tests.core.test_row_level_security import INSUFFICIENT_PRIVILEGE
+
+    manager, administrator = team.names[UserRole.MANAGER], team.names[UserRole.ADMIN]
+
+    def accounts() -> dict[str, bool]:
+        with team.db.engine.connect() as connection:
+            return dict(
+                connection.execute(sa.text("SELECT username, active FROM app_user")).all()  # type: ignore[arg-type]
+            )
+
+    def refused(role: UserRole, *statements: str) -> str:
+        engine = sa.create_engine(team.urls[role])
+        try:
+            with engine.connect() as connection:
+                try:
+                    for statement in statements:
+                        connection.execute(sa.text(statement))
+                    connection.commit()
+                except sa.exc.DBAPIError as exc:
+                    connection.rollback()
+                    assert getattr(exc.orig, "sqlstate", None) == INSUFFICIENT_PRIVILEGE, exc
+                    return str(exc.orig)
+        finally:
+            engine.dispose()
+        pytest.fail(f"allowed: {statements}")
+
+    before = accounts()
+    own = "UPDATE app_user SET active = false WHERE db_role = session_user"
+    assert "disable their own account" in refused(UserRole.MANAGER, own)
+    assert "disable their own account" in refused(UserRole.ADMIN, own)
+    # The administrator disables every other manager, then the last one goes too.
+    others = (
+        "UPDATE app_user SET active = false WHERE role IN ('manager', 'admin') "
+        "AND db_role IS DISTINCT FROM session_user"
+    )
+    last = "the last active manager"
+    assert last in refused(
+        UserRole.ADMIN, others, "UPDATE app_user SET role = 'officer' WHERE db_role = session_user"
+    )
+    # So does the manager's: every other manager disabled, then its own role changed.
+    assert last in refused(
+        UserRole.MANAGER,
+        "UPDATE app_user SET active = false WHERE role IN ('manager', 'admin') "
+        f"AND username <> '{manager}'",
+        f"UPDATE app_user SET role = 'investigator' WHERE username = '{manager}'",
+    )
+    assert accounts() == before
+    # While another stays, a manager's login may disable a manager, and enable them again.
+    engine = sa.create_engine(team.urls[UserRole.ADMIN])
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text("UPDATE app_user SET active = false WHERE username = :m"), {"m": manager}
+            )
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text("UPDATE app_user SET active = true WHERE username = :m"), {"m": manager}
+            )
+    finally:
+        engine.dispose()
+    assert accounts() == before

@@ -13,6 +13,8 @@ manager, and a few more rows stay within their case.
 - A case's current stage is one of its own stages.
 - A service responder's emails go under their letter's key only (a key of its own
   choosing could stop a reminder of a case it may not see).
+- Nobody's own SQL disables their own account or leaves no active manager (the
+  program refused both; a manager's login could still do them).
 
 SQLite is unchanged.
 
