@@ -639,7 +639,7 @@ def test_a_managers_own_sql_keeps_their_account_and_the_last_manager(team: Team)
     while a manager remains."""
     from tests.core.test_row_level_security import INSUFFICIENT_PRIVILEGE
 
-    manager, administrator = team.names[UserRole.MANAGER], team.names[UserRole.ADMIN]
+    manager = team.names[UserRole.MANAGER]
 
     def accounts() -> dict[str, bool]:
         with team.db.engine.connect() as connection:
