@@ -187,9 +187,10 @@ FIXED_COLUMNS: Mapping[str, frozenset[str]] = {
     "lgsco_remedy": frozenset({"stage_id"}),
     "outbox_message": frozenset({"case_id"}),
     "point_outcome": frozenset({"stage_id", "point_id"}),
-    # A stage's place after the one before it, too: unlinked and linked again, a stage
-    # could take its previous stage's responder without the check seeing it.
-    "stage": frozenset({"case_id", "previous_stage_id"}),
+    # A stage's place after the one before it, too (its link and its number): unlinked
+    # and linked again, or numbered again, a stage could take its previous stage's
+    # responder without the check seeing it.
+    "stage": frozenset({"case_id", "previous_stage_id", "seq"}),
     "stage_extension": frozenset({"stage_id"}),
     "stage_suspension": frozenset({"stage_id"}),
     # An Ombudsman decision, a due date's change and a regrading stay with their stage.
@@ -1249,6 +1250,8 @@ def _functions(prefix: str, database: str) -> list[str]:
         f"""
         CREATE OR REPLACE FUNCTION crm_manager_decisions() RETURNS trigger
         LANGUAGE plpgsql {definer} AS $fn$
+        DECLARE
+            before_responder integer; after_responder integer; after_stage text;
         BEGIN
             -- Decisions the program leaves to a manager, whatever a login's own SQL
             -- does: reopening a closed case or stage (the Reopen action), and letting
@@ -1264,51 +1267,70 @@ def _functions(prefix: str, database: str) -> list[str]:
                     USING ERRCODE = '42501';
             END IF;
             IF TG_TABLE_NAME = 'stage' THEN  -- (NEW has a stage's columns only here)
-                -- A council stage's response, once recorded, is what the figures count
-                -- (the day it was sent, its outcome, and the dates its timeliness is
-                -- counted from): changed only by reopening it. What the program records
-                -- after a response (when the complainant received it, when they asked
-                -- for the next stage) stays the officer's.
-                IF TG_OP = 'UPDATE' AND OLD.status = {_literal(StageStatus.CLOSED.value)}
-                   AND OLD.stage <> {_literal(StageCode.LGSCO.value)} THEN
-                    IF NEW.closed_on IS DISTINCT FROM OLD.closed_on
-                       OR NEW.outcome IS DISTINCT FROM OLD.outcome THEN
-                        RAISE EXCEPTION 'Only a manager can change a closed stage''s response: '
+                -- A stage that has responded (closed, or given a response date: the
+                -- figures count the date) keeps what it is: an Ombudsman's stage made a
+                -- council stage would bring a response, outcome and dates no one decided.
+                IF TG_OP = 'UPDATE'
+                   AND (OLD.status = {_literal(StageStatus.CLOSED.value)}
+                        OR OLD.closed_on IS NOT NULL) THEN
+                    IF NEW.stage IS DISTINCT FROM OLD.stage THEN
+                        RAISE EXCEPTION 'Only a manager can change which stage a closed stage '
+                            'is: reopen it first.' USING ERRCODE = '42501';
+                    END IF;
+                    -- A council stage's response is what the figures count (the day it was
+                    -- sent, its outcome, and the dates its timeliness is counted from):
+                    -- changed only by reopening it. What the program records after a
+                    -- response (when the complainant received it, when they asked for the
+                    -- next stage) stays the officer's.
+                    IF OLD.stage <> {_literal(StageCode.LGSCO.value)} THEN
+                        IF NEW.closed_on IS DISTINCT FROM OLD.closed_on
+                           OR NEW.outcome IS DISTINCT FROM OLD.outcome THEN
+                            RAISE EXCEPTION 'Only a manager can change a closed stage''s '
+                                'response: reopen it first.' USING ERRCODE = '42501';
+                        END IF;
+                        IF to_jsonb(NEW) - {_text_array(AFTER_RESPONSE)}
+                           IS DISTINCT FROM to_jsonb(OLD) - {_text_array(AFTER_RESPONSE)} THEN
+                            RAISE EXCEPTION 'Only a manager can change a closed stage''s dates '
+                                'or details: reopen it first.' USING ERRCODE = '42501';
+                        END IF;
+                    END IF;
+                END IF;
+                IF TG_OP = 'INSERT' THEN
+                    -- A closed case has no stage added (reopening it is a manager's) ...
+                    IF EXISTS (
+                            SELECT 1 FROM representation c WHERE c.id = NEW.case_id
+                            AND c.status = {_literal(CaseStatus.CLOSED.value)}) THEN
+                        RAISE EXCEPTION 'Only a manager can add a stage to a closed case: '
                             'reopen it first.' USING ERRCODE = '42501';
                     END IF;
-                    IF to_jsonb(NEW) - {_text_array(AFTER_RESPONSE)}
-                       IS DISTINCT FROM to_jsonb(OLD) - {_text_array(AFTER_RESPONSE)} THEN
-                        RAISE EXCEPTION 'Only a manager can change a closed stage''s dates or '
-                            'details: reopen it first.' USING ERRCODE = '42501';
+                    -- ... and a new stage comes after the case's others, as the program
+                    -- adds them (so the stage before it is the one numbered before it).
+                    IF EXISTS (SELECT 1 FROM stage s WHERE s.case_id = NEW.case_id
+                               AND s.seq >= NEW.seq) THEN
+                        RAISE EXCEPTION 'A new stage comes after the case''s other stages.'
+                            USING ERRCODE = '42501';
                     END IF;
                 END IF;
-                -- A closed case has no stage added (reopening it is a manager's).
-                IF TG_OP = 'INSERT' AND EXISTS (
-                        SELECT 1 FROM representation c WHERE c.id = NEW.case_id
-                        AND c.status = {_literal(CaseStatus.CLOSED.value)}) THEN
-                    RAISE EXCEPTION 'Only a manager can add a stage to a closed case: '
-                        'reopen it first.' USING ERRCODE = '42501';
-                END IF;
-                IF NEW.responder_id IS NOT NULL
+                IF NEW.responder_id IS NOT NULL AND NEW.stage <> {_literal(StageCode.LGSCO.value)}
                    AND (TG_OP = 'INSERT' OR NEW.responder_id IS DISTINCT FROM OLD.responder_id
                         OR NEW.stage IS DISTINCT FROM OLD.stage) THEN
-                    -- This stage against the case's other council stages, and those
-                    -- against this one (an earlier stage given a later one's responder):
-                    -- each of the case's other stages of the procedure, not only the one
-                    -- it names as before it, so a stage left unlinked or numbered out of
-                    -- turn is caught too. (The Ombudsman's stage is no council stage.)
-                    IF NEW.stage <> {_literal(StageCode.LGSCO.value)} AND (
-                        (crm_needs_other_responder(NEW.case_id, NEW.stage) AND EXISTS (
-                            SELECT 1 FROM stage other
-                            WHERE other.case_id = NEW.case_id AND other.id <> NEW.id
-                              AND other.stage NOT IN (NEW.stage, {_literal(StageCode.LGSCO.value)})
-                              AND other.responder_id = NEW.responder_id))
-                        OR EXISTS (
-                            SELECT 1 FROM stage other
-                            WHERE other.case_id = NEW.case_id AND other.id <> NEW.id
-                              AND other.stage NOT IN (NEW.stage, {_literal(StageCode.LGSCO.value)})
-                              AND other.responder_id = NEW.responder_id
-                              AND crm_needs_other_responder(other.case_id, other.stage))) THEN
+                    -- This stage against the council stage before it, and the one after it
+                    -- against this one (the earlier stage given the later one's responder).
+                    -- The case is locked first: two sessions giving the two stages one
+                    -- responder at once would each find the other's stage as it was.
+                    PERFORM 1 FROM representation c WHERE c.id = NEW.case_id FOR UPDATE;
+                    SELECT s.responder_id INTO before_responder FROM stage s
+                    WHERE s.case_id = NEW.case_id AND s.id <> NEW.id AND s.seq < NEW.seq
+                      AND s.stage <> {_literal(StageCode.LGSCO.value)}
+                    ORDER BY s.seq DESC LIMIT 1;
+                    SELECT s.responder_id, s.stage INTO after_responder, after_stage FROM stage s
+                    WHERE s.case_id = NEW.case_id AND s.id <> NEW.id AND s.seq > NEW.seq
+                      AND s.stage <> {_literal(StageCode.LGSCO.value)}
+                    ORDER BY s.seq LIMIT 1;
+                    IF (before_responder = NEW.responder_id
+                        AND crm_needs_other_responder(NEW.case_id, NEW.stage))
+                       OR (after_responder = NEW.responder_id
+                           AND crm_needs_other_responder(NEW.case_id, after_stage)) THEN
                         RAISE EXCEPTION 'Only a manager can let the previous stage''s '
                             'responder answer the stage after it.' USING ERRCODE = '42501';
                     END IF;
@@ -1330,11 +1352,14 @@ def _functions(prefix: str, database: str) -> list[str]:
             IF TG_TABLE_NAME = 'stage_suspension' AND TG_OP = 'UPDATE' THEN
                 ending := to_jsonb(OLD) -> 'ends_on' = 'null'::jsonb
                     AND to_jsonb(NEW) - {_text_array(ENDING_SUSPENSION)}
-                        = to_jsonb(OLD) - {_text_array(ENDING_SUSPENSION)};
+                        = to_jsonb(OLD) - {_text_array(ENDING_SUSPENSION)}
+                    AND (to_jsonb(NEW) ->> 'ends_on')::date
+                        = (SELECT s.closed_on FROM stage s WHERE s.id = NEW.stage_id);
             END IF;
             IF NOT ending AND EXISTS (
                     SELECT 1 FROM stage s WHERE s.id = NEW.stage_id
-                    AND s.status = {_literal(StageStatus.CLOSED.value)}
+                    AND (s.status = {_literal(StageStatus.CLOSED.value)}
+                         OR s.closed_on IS NOT NULL)
                     AND s.stage <> {_literal(StageCode.LGSCO.value)})
                AND NOT crm_is_manager() THEN
                 RAISE EXCEPTION 'Only a manager can change a closed stage''s suspensions or '
@@ -1361,7 +1386,8 @@ def _functions(prefix: str, database: str) -> list[str]:
             END IF;
             IF EXISTS (
                     SELECT 1 FROM stage s WHERE s.id = ANY (stages)
-                    AND s.status = {_literal(StageStatus.CLOSED.value)}
+                    AND (s.status = {_literal(StageStatus.CLOSED.value)}
+                         OR s.closed_on IS NOT NULL)
                     AND s.stage <> {_literal(StageCode.LGSCO.value)})
                AND NOT crm_is_manager() THEN
                 RAISE EXCEPTION 'Only a manager can change a point''s outcome once its stage '

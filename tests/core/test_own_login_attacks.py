@@ -1299,11 +1299,16 @@ def test_a_closed_stages_history_and_a_cases_facts_stay_below_a_manager(world: W
             "previous_stage_id, version, updated_at) VALUES ({case}, {seq}, '2', 'open', "
             "'2026-06-01', {who}, {previous}, 1, now())"
         )
-        for seq, previous in ((2, made["first"]), (2, "NULL"), (0, "NULL")):
+        for seq, previous in ((2, made["first"]), (2, "NULL")):
             assert "previous stage's responder" in refused(
                 officer,
                 stage_2.format(case=made["case"], seq=seq, who=made["officer"], previous=previous),
             )
+        # Numbered before Stage 1 (so that no stage came before it): a new stage comes
+        # after the case's others.
+        assert "comes after the case's other stages" in refused(
+            officer, stage_2.format(case=made["case"], seq=0, who=made["officer"], previous="NULL")
+        )
         outbox = (
             "INSERT INTO outbox_message (case_id, correspondence_id, kind, to_address, "
             "subject, body, status, dedupe_key, attempts, created_at, next_attempt_at, "
@@ -1339,3 +1344,107 @@ def test_a_closed_stages_history_and_a_cases_facts_stay_below_a_manager(world: W
         officer.dispose()
         responder.dispose()
         manager.dispose()
+
+
+def test_a_stage_that_has_responded_keeps_what_it_is_and_two_sessions_meet(
+    world: World,
+) -> None:
+    """Found in a second round over an officer's own login: a closed Ombudsman stage
+    made a council stage with an outcome and a response date of the officer's choosing
+    (the annual report then counted it); a stage given a response date but left open,
+    which stayed open to change after its case closed; and two sessions giving the
+    Code's Stage 1 and Stage 2 one responder at once (each found the other's stage as it
+    was). Each is refused, or made to wait for the other and then refused."""
+    from crm_desktop.db.models import Stage, User
+    from crm_desktop.domain.enums import StageCode, StageStatus
+    from tests.factories import add_case
+
+    def build(session: sa.orm.Session) -> dict[str, int]:
+        officer_id = session.scalar(
+            sa.select(User.id).where(User.username == world.usernames[UserRole.OFFICER])
+        )
+        manager_id = session.scalar(
+            sa.select(User.id).where(User.username == world.usernames[UserRole.MANAGER])
+        )
+        assert officer_id is not None and manager_id is not None
+        case = add_case(session, received_on=dt.date(2026, 5, 4))
+        first = session.get(Stage, case.current_stage_id)
+        assert first is not None
+        first.responder_id = manager_id
+        second = Stage(
+            case_id=case.id,
+            seq=2,
+            stage=StageCode.STAGE_2,
+            previous_stage_id=first.id,
+            status=StageStatus.OPEN,
+            requested_on=dt.date(2026, 5, 20),
+        )
+        ombudsman = Stage(
+            case_id=case.id,
+            seq=3,
+            stage=StageCode.LGSCO,
+            status=StageStatus.CLOSED,
+            requested_on=dt.date(2026, 6, 1),
+            closed_on=dt.date(2026, 7, 1),
+        )
+        session.add_all([second, ombudsman])
+        session.flush()
+        return {
+            "first": first.id,
+            "second": second.id,
+            "ombudsman": ombudsman.id,
+            "officer": officer_id,
+        }
+
+    made = world.db.write(build, actor="builder")
+    officer = engine_for(world, UserRole.OFFICER)
+    try:
+        before = fingerprint(world.db)
+        assert "which stage a closed stage is" in refused(
+            officer,
+            "UPDATE stage SET stage = '2', outcome = 'upheld', closed_on = '2026-06-20' "
+            f"WHERE id = {made['ombudsman']}",
+        )
+        assert fingerprint(world.db) == before
+        # A response date recorded on a stage left open is a response all the same.
+        with officer.begin() as connection:
+            connection.exec_driver_sql(
+                "UPDATE stage SET closed_on = '2026-06-10', outcome = 'not upheld' "
+                f"WHERE id = {made['second']}"
+            )
+        for change in ("closed_on = '2026-05-25'", "outcome = 'upheld'", "due_on = '2026-09-01'"):
+            assert "reopen it first" in refused(
+                officer, f"UPDATE stage SET {change} WHERE id = {made['second']}"
+            )
+        assert "reopen it first" in refused(
+            officer,
+            "INSERT INTO stage_extension (stage_id, working_days, reason, "
+            "agreed_with_complainant, created_at, version, updated_at) "
+            f"VALUES ({made['second']}, 5, 'x', true, now(), 1, now())",
+        )
+        with world.db.engine.begin() as connection:  # as it was: open, no response
+            connection.exec_driver_sql(
+                "UPDATE stage SET closed_on = NULL, outcome = NULL, responder_id = NULL "
+                f"WHERE id = {made['second']}"
+            )
+            connection.exec_driver_sql(
+                f"UPDATE stage SET responder_id = NULL WHERE id = {made['first']}"
+            )
+        # Two sessions at once: the second waits for the first, then is refused.
+        with officer.connect() as first, officer.connect() as second:
+            first.exec_driver_sql(
+                f"UPDATE stage SET responder_id = {made['officer']} WHERE id = {made['first']}"
+            )
+            second.exec_driver_sql("SET lock_timeout = '300ms'")
+            with pytest.raises(sa.exc.OperationalError, match="lock timeout"):
+                second.exec_driver_sql(
+                    f"UPDATE stage SET responder_id = {made['officer']} WHERE id = {made['second']}"
+                )
+            second.rollback()
+            first.commit()
+        assert "previous stage's responder" in refused(
+            officer,
+            f"UPDATE stage SET responder_id = {made['officer']} WHERE id = {made['second']}",
+        )
+    finally:
+        officer.dispose()
