@@ -22,7 +22,6 @@ and the printed reports). See README "The audit trail".
 from __future__ import annotations
 
 import atexit
-import datetime as dt
 import hashlib
 import json
 import logging
@@ -402,23 +401,21 @@ def note_restored(database: Path, head: ChainHead | None, backup: Path) -> None:
         _written.pop(database, None)
     stamp = utcnow().isoformat()
     reason = f"the database was restored from {backup} on {stamp[:10]}"
-    try:
-        copied = dt.datetime.fromtimestamp(backup.stat().st_mtime, dt.UTC)
-        written_at = copied.replace(tzinfo=None).isoformat()
-    except OSError:
-        written_at = stamp
 
     def change(data: dict[str, Any]) -> bool:
-        # When the backup was made: as this account recorded it, else when its file
-        # was last written. A witness of a later event recorded before then is not an
-        # event the restore lost: the trail was already short of it when the backup
-        # was made (cut, or rewritten, behind the program's back), and it stays.
+        # When the backup was made: as this account recorded a backup that reached the
+        # very event the restored file ends with (wherever the file was copied since).
+        # A witness of a later event recorded before then is not an event the restore
+        # lost: the trail was already short of it when the backup was made (cut, or
+        # rewritten, behind the program's back), and it stays. A backup this account
+        # has no record of is taken as made now: its witnesses of later events stay,
+        # and report the events as gone (as a colleague's do).
         made = [
             str(b.get("at", ""))
             for b in data.get("backups", [])
-            if str(b.get("file", "")) == str(backup.resolve())
+            if head is not None and (b.get("seq"), b.get("hash")) == (head.seq, head.hash)
         ]
-        made_at = max(made, default=written_at)
+        made_at = max(made, default=stamp)
         for kind in ("head", "held_heads", "backups", "reports"):
             entries = data.get(kind)
             items = [entries] if isinstance(entries, dict) else list(entries or [])

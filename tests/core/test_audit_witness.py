@@ -424,3 +424,48 @@ def test_a_backup_of_a_tampered_trail_restored_does_not_launder_it(
     code, text = verify(path, capsys)
     assert code == 1, text
     assert f"reached event {end:,}" in text
+
+
+def test_a_restore_counts_events_as_lost_only_after_the_backup_it_recorded(
+    written: tuple[Database, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Which backup was restored is told by the event it ends with, not by its name or
+    its file's time: a tampered file copied over a recorded backup's name, or given an
+    old time, launders nothing; a recorded backup copied elsewhere (a USB stick) and
+    restored from there is still the backup it was."""
+    import os
+    import shutil
+
+    db, path = written
+    recorded = tmp_path / "nightly.db"
+    assert main(["--database", f"sqlite:///{path}", "backup", str(recorded)]) == 0
+    db.write(lambda s: s.add(Directorate(name="After the backup")), actor="officer1")
+    witness.keep_written()
+    db.dispose()
+    pristine = tmp_path / "pristine.db"
+    shutil.copy(path, pristine)
+    # A recorded backup, copied elsewhere and restored from there: events it lost.
+    stick = tmp_path / "usb" / "nightly-copy.db"
+    stick.parent.mkdir()
+    shutil.copy(recorded, stick)
+    assert main(["--database", f"sqlite:///{path}", "restore", str(stick)]) == 0
+    code, text = verify(path, capsys)
+    assert code == 0 and "lost" in text, text
+    # A tampered file under the recorded backup's name, with an old time: a cut.
+    for record in witness.witness_folder().glob("*.json"):
+        record.unlink()
+    shutil.copy(pristine, path)
+    db = open_database(f"sqlite:///{path}")
+    db.write(lambda s: s.add(Directorate(name="Seen by the witness")), actor="officer1")
+    witness.keep_written()
+    db.dispose()
+    weekly = tmp_path / "weekly.db"
+    assert main(["--database", f"sqlite:///{path}", "backup", str(weekly)]) == 0
+    end = last_seq(path)
+    shutil.copy(path, tmp_path / "cut.db")
+    tamper(tmp_path / "cut.db", f"DELETE FROM audit_event WHERE chain_seq > {end - 3}")
+    shutil.copy(tmp_path / "cut.db", weekly)
+    os.utime(weekly, (0, 0))
+    assert main(["--database", f"sqlite:///{path}", "restore", str(weekly)]) == 0
+    code, text = verify(path, capsys)
+    assert code == 1 and "3 events are gone" in text, text
