@@ -480,18 +480,18 @@ def verify_chain(session: Session, batch: int = 5000) -> list[ChainProblem]:
     expected_prev: str | None = None
     expected_seq = 1
     # Read in pages by place and id, so two events given one place (which the program
-    # never does) are both read, wherever the page ends.
-    last_seq, last_id = 0, 0
+    # never does) are both read, wherever the page ends; from place 1 (an event placed
+    # below it is named after the walk). The condition keeps a range on the place's
+    # index: a page costs the same wherever it is in a long trail.
+    last_seq, last_id = 1, 0
     while True:
         try:
             rows = (
                 session.execute(
                     sa.select(table)
                     .where(
-                        sa.or_(
-                            table.c.chain_seq > last_seq,
-                            sa.and_(table.c.chain_seq == last_seq, table.c.id > last_id),
-                        )
+                        table.c.chain_seq >= last_seq,
+                        sa.or_(table.c.chain_seq > last_seq, table.c.id > last_id),
                     )
                     .order_by(table.c.chain_seq, table.c.id)
                     .limit(batch)
@@ -551,7 +551,9 @@ def verify_chain(session: Session, batch: int = 5000) -> list[ChainProblem]:
         problems += [
             ChainProblem(int(event_id), NO_PLACE_PROBLEM)
             for (event_id,) in session.execute(
-                sa.select(table.c.id).where(table.c.chain_seq.is_(None))
+                sa.select(table.c.id).where(
+                    sa.or_(table.c.chain_seq.is_(None), table.c.chain_seq < 1)
+                )
             )
         ]
     return sorted(problems, key=lambda p: p.event_id or 0)
@@ -562,8 +564,8 @@ SHARED_PLACE_PROBLEM = (
     "gives two events: it was added outside the program"
 )
 NO_PLACE_PROBLEM = (
-    "has no place in the trail, which the program gives every event it writes: it was "
-    "added outside the program"
+    "has no place in the trail (the program numbers every event it writes from 1): it "
+    "was added outside the program"
 )
 NOT_TEXT_PROBLEM = (
     "holds bytes that are not text, which the program never writes: it was changed outside "

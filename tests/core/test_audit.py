@@ -175,9 +175,10 @@ def test_an_event_added_outside_the_program_is_found_wherever_it_stands(
             .mappings()
             .one()
         )
-        # A forged event with no place at all ...
-        unplaced = {**head, "id": last + 1, "chain_seq": None, "username": "manager1"}
-        connection.execute(sa.insert(table).values(**unplaced))
+        # Forged events with no place at all, or one the program never gives ...
+        for offset, place in ((1, None), (3, 0), (4, -1)):
+            unplaced = {**head, "id": last + offset, "chain_seq": place, "username": "manager1"}
+            connection.execute(sa.insert(table).values(**unplaced))
         # ... and one correctly chained to the event before the third-last, in its place
         # (the program's unique index on the place dropped first).
         connection.exec_driver_sql("DROP INDEX IF EXISTS ix_audit_event_chain_seq")
@@ -195,4 +196,6 @@ def test_an_event_added_outside_the_program_is_found_wherever_it_stands(
         assert [(p.event_id, p.problem) for p in problems] == [
             (last + 1, NO_PLACE_PROBLEM),
             (last + 2, SHARED_PLACE_PROBLEM),
+            (last + 3, NO_PLACE_PROBLEM),
+            (last + 4, NO_PLACE_PROBLEM),
         ], batch
