@@ -13,6 +13,7 @@ from typing import Any
 from crm_desktop.cli import open_for_command, read_password, run_command
 from crm_desktop.domain.enums import UserRole
 from crm_desktop.domain.formatting import format_date
+from crm_desktop.errors import ValidationError
 
 
 def register(commands: Any) -> None:
@@ -72,6 +73,12 @@ def cmd_add(args: argparse.Namespace) -> int:
     database = open_for_command(args)
     try:
         area = None
+        if args.service_area and args.role != UserRole.SERVICE_RESPONDER.value:
+            raise ValidationError(
+                "Only a service responder's account has a service area: leave out "
+                "--service-area, or add the account with --role 'service responder'.",
+                "service_area",
+            )
         if args.service_area:
             choices = run_command(database, args, admin.account_choices)
             area = responder_area(choices, args.service_area)

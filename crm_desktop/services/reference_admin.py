@@ -835,17 +835,22 @@ def account_choices(session: Session) -> AccountChoices:
         )
     ]
     areas = [
-        Choice(a.id, a.name, Procedure(a.procedure).label)
-        for a in session.scalars(
-            sa.select(ServiceArea).where(ServiceArea.active.is_(True)).order_by(ServiceArea.name)
-        )
+        # The procedure, and the directorate where there is one: two directorates may
+        # each have an area of one name.
+        Choice(a.id, a.name, ", ".join(x for x in (Procedure(a.procedure).label, within) if x))
+        for a, within in session.execute(
+            sa.select(ServiceArea, Directorate.name)
+            .outerjoin(Directorate, Directorate.id == ServiceArea.directorate_id)
+            .where(ServiceArea.active.is_(True))
+            .order_by(ServiceArea.name, ServiceArea.procedure, Directorate.name)
+        ).all()
     ]
     return AccountChoices(people, areas)
 
 
 def responder_area(choices: AccountChoices, given: str) -> int:
     """The service area a responder's account is for, named as people name it: "Contact
-    Centre", or "Contact Centre (Corporate)" where areas of two procedures share a name."""
+    Centre", or "Contact Centre (Corporate, Adults)" where several areas share a name."""
     wanted = " ".join(given.split()).casefold()
     found = [
         a
@@ -860,10 +865,15 @@ def responder_area(choices: AccountChoices, given: str) -> int:
             f"More than one service area is called {given.strip()}: give one as {named}.",
             "service_area",
         )
+    names = sorted({a.name for a in choices.service_areas}, key=str.casefold)
+    if not names:
+        raise ValidationError(
+            "There are no service areas in use yet: add one on the Admin page (Service "
+            "areas) first.",
+            "service_area",
+        )
     raise ValidationError(
-        f"There is no service area called {given.strip()}. Give one of: "
-        + "; ".join(a.name for a in choices.service_areas)
-        + ".",
+        f"There is no service area called {given.strip()}. Give one of: " + "; ".join(names) + ".",
         "service_area",
     )
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from crm_desktop.cli import main
 from crm_desktop.db.database import Database, open_database
-from crm_desktop.db.models import ServiceArea, User
+from crm_desktop.db.models import Directorate, ServiceArea, User
 from crm_desktop.domain.enums import UserRole
 from crm_desktop.errors import ValidationError
 from crm_desktop.services import users
@@ -221,6 +221,51 @@ def test_user_add_gives_a_service_responder_their_area_by_name(
     finally:
         database.dispose()
     assert area == "Contact Centre"
+    # Two directorates' areas of one name: each is named with its procedure and
+    # directorate, and can be given so.
+    database = open_database(sqlite_url)
+    try:
+        with database.session() as session:
+            first = session.scalar(
+                sa.select(ServiceArea).where(ServiceArea.name == "Contact Centre")
+            )
+            assert first is not None and first.directorate_id is not None
+            other = session.scalar(
+                sa.select(Directorate).where(Directorate.id != first.directorate_id).limit(1)
+            )
+            assert other is not None
+            twin, directorate = (first.procedure, other.id), other.name
+        database.write(
+            lambda s: s.add(
+                ServiceArea(procedure=twin[0], directorate_id=twin[1], name="Contact Centre")
+            ),
+            actor="setup",
+        )
+    finally:
+        database.dispose()
+    assert add("responder2", "--service-area", "Contact Centre") == 2
+    refused = capsys.readouterr().err
+    assert "More than one service area is called Contact Centre" in refused
+    assert f"Contact Centre (Corporate, {directorate})" in refused
+    assert add("responder2", "--service-area", f"contact centre (corporate, {directorate})") == 0
+    capsys.readouterr()
+    # An area given for another role is refused, not ignored.
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    code = main(
+        [
+            *("--database", sqlite_url, "user", "add", "officer9", "--role", "officer"),
+            *("--password-stdin", "--service-area", "Contact Centre"),
+        ]
+    )
+    assert code == 2
+    assert "Only a service responder's account has a service area" in capsys.readouterr().err
+
+
+def test_no_service_area_in_use_says_where_to_add_one() -> None:
+    from crm_desktop.services.reference_admin import AccountChoices, responder_area
+
+    with pytest.raises(ValidationError, match="no service areas in use yet"):
+        responder_area(AccountChoices([], []), "Contact Centre")
 
 
 @pytest.mark.parametrize(
