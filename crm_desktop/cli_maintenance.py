@@ -97,7 +97,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise ValidationError(
             f"--witness {exc} is not a head: give it as the event number, a colon and the "
-            "64-letter fingerprint, as a report or backup prints it (1234:0a1b...).",
+            "64-character fingerprint, as a report or backup prints it (1234:0a1b...).",
             "witness",
         ) from None
     database = open_for_command(args, must_exist=True)

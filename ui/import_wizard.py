@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from crm_desktop.domain.enums import Kind, Procedure
 from crm_desktop.operations import imports
 from crm_desktop.services.importer import (
+    OPTION_FITS,
     ImportResult,
     RawRows,
     first_of,
@@ -270,7 +271,7 @@ class CheckPage(QWizardPage):
             self.errors_view.setVisible(True)
             self.counts_view.setVisible(False)
             # The options above put right only what an error says they would.
-            optional = any("the option that" in e.reason for e in result.errors)
+            optional = any(OPTION_FITS in e.reason for e in result.errors)
             self.verdict.setText(
                 f"{count:,} error{'s' * (count != 1)} in the file "
                 f"({result.rows:,} row{'s' * (result.rows != 1)} read). "

@@ -410,23 +410,24 @@ class NewCaseDialog(KeepsTypedWork):
         )
 
     def _check(self, new: NewCase) -> bool:
+        # In the form's order (the first is where the focus goes).
         problems: dict[str, str] = {}
         if not new.service_area:
             problems["service_area"] = "Choose the service area."
+        email = (new.complainant.email or "").strip() if new.complainant else ""
+        if new.kind == Kind.COMPLAINT and new.complainant is None:
+            problems["complainant"] = "Enter the name of the person who complained."
+        elif email and not is_email(email):
+            problems["complainant"] = (
+                f"'{email}' is not an email address. Give one address, such as "
+                "name@example.org, or leave it empty."
+            )
         if new.kind == Kind.COMPLAINT:
-            if new.complainant is None:
-                problems["complainant"] = "Enter the name of the person who complained."
             half = [e for e in self.point_editors if e.value() is None and e.description.text()]
             if half:
                 problems["points"] = "Choose the nature of every point you described."
             elif not new.points:
                 problems["points"] = "A complaint needs at least one point with its nature."
-        email = (new.complainant.email or "").strip() if new.complainant else ""
-        if email and not is_email(email):
-            problems["complainant"] = (
-                f"'{email}' is not an email address. Give one address, such as "
-                "name@example.org, or leave it empty."
-            )
         for key, message in problems.items():
             show_error(self.field_errors[key], message)
         if problems:

@@ -545,7 +545,8 @@ def parse_witness(text: str) -> Witness:
     # A fingerprint is 64 of 0-9 and a-f, and events are numbered from 1: anything else
     # is a slip in copying it, not a trail that fails to match.
     if (
-        not seq.strip().isdigit()
+        not seq.strip().isascii()
+        or not seq.strip().isdigit()
         or int(seq) < 1
         or len(digest) != 64
         or digest.strip("0123456789abcdef")

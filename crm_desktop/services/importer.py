@@ -271,6 +271,11 @@ Cell = str | dt.date
 # ------------------------------------------------------------------------ errors
 
 
+# The words an error uses when one of the import's options would put it right (the
+# import wizard offers its options for those errors only).
+OPTION_FITS = "the option that"
+
+
 class ImportFileError(UserFacingError):
     """The file cannot be read at all: missing, unreadable, not CSV or XLSX, no header."""
 
@@ -1257,7 +1262,7 @@ class _Checker:
                     reference,
                     case_rows[0].n,
                     "reference",
-                    f"{reference} is already in the database (use the option that skips "
+                    f"{reference} is already in the database (use {OPTION_FITS} skips "
                     "existing cases to import the rest)",
                 )
             planned = self._case(reference, case_rows)
@@ -1880,7 +1885,7 @@ class _Checker:
 
     def _missing(self, reason: str) -> str:
         return (
-            f"{reason.rstrip('.')}; check the spelling, or import with the option that adds "
+            f"{reason.rstrip('.')}; check the spelling, or import with {OPTION_FITS} adds "
             "missing reference data"
         )
 
