@@ -59,6 +59,7 @@ from crm_desktop.domain.enums import (
     StageStatus,
     UserRole,
 )
+from crm_desktop.domain.workflow import ADULT_GRADES
 
 __all__ = [
     "GROUPS",
@@ -711,6 +712,7 @@ def _tables() -> dict[str, sa.Table]:
 
 def _functions(prefix: str, database: str) -> list[str]:
     groups = {g: group_name(prefix, g) for g in GROUPS.values()}
+    grades = _text_array(g.value for g in ADULT_GRADES)
     group_of_role = " ".join(
         f"WHEN {_literal(role.value)} THEN {_literal(groups[g])}" for role, g in GROUPS.items()
     )
@@ -1252,6 +1254,7 @@ def _functions(prefix: str, database: str) -> list[str]:
         LANGUAGE plpgsql {definer} AS $fn$
         DECLARE
             before_responder integer; after_responder integer; after_stage text;
+            case_status text;
         BEGIN
             -- Decisions the program leaves to a manager, whatever a login's own SQL
             -- does: reopening a closed case or stage (the Reopen action), and letting
@@ -1270,13 +1273,20 @@ def _functions(prefix: str, database: str) -> list[str]:
                 -- A stage that has responded (closed, or given a response date: the
                 -- figures count the date) keeps what it is: an Ombudsman's stage made a
                 -- council stage would bring a response, outcome and dates no one decided.
+                -- Below a manager a stage changes what it is only by a regrading (one
+                -- adult grade for another, while open): an Ombudsman's stage made a
+                -- council stage, or the reverse, would move a response into or out of
+                -- the council's figures.
+                IF TG_OP = 'UPDATE' AND NEW.stage IS DISTINCT FROM OLD.stage
+                   AND NOT (OLD.stage = ANY ({grades}) AND NEW.stage = ANY ({grades})
+                            AND OLD.status <> {_literal(StageStatus.CLOSED.value)}
+                            AND OLD.closed_on IS NULL) THEN
+                    RAISE EXCEPTION 'Only a manager can change which stage a stage is (an '
+                        'adult complaint is regraded while open).' USING ERRCODE = '42501';
+                END IF;
                 IF TG_OP = 'UPDATE'
                    AND (OLD.status = {_literal(StageStatus.CLOSED.value)}
                         OR OLD.closed_on IS NOT NULL) THEN
-                    IF NEW.stage IS DISTINCT FROM OLD.stage THEN
-                        RAISE EXCEPTION 'Only a manager can change which stage a closed stage '
-                            'is: reopen it first.' USING ERRCODE = '42501';
-                    END IF;
                     -- A council stage's response is what the figures count (the day it was
                     -- sent, its outcome, and the dates its timeliness is counted from):
                     -- changed only by reopening it. What the program records after a
@@ -1297,9 +1307,11 @@ def _functions(prefix: str, database: str) -> list[str]:
                 END IF;
                 IF TG_OP = 'INSERT' THEN
                     -- A closed case has no stage added (reopening it is a manager's) ...
-                    IF EXISTS (
-                            SELECT 1 FROM representation c WHERE c.id = NEW.case_id
-                            AND c.status = {_literal(CaseStatus.CLOSED.value)}) THEN
+                    -- (The case is read locked: a session closing it meanwhile is waited
+                    -- for, or, at a stricter isolation level, makes this one fail.)
+                    SELECT c.status INTO case_status FROM representation c
+                    WHERE c.id = NEW.case_id FOR SHARE;
+                    IF case_status = {_literal(CaseStatus.CLOSED.value)} THEN
                         RAISE EXCEPTION 'Only a manager can add a stage to a closed case: '
                             'reopen it first.' USING ERRCODE = '42501';
                     END IF;
@@ -1319,14 +1331,17 @@ def _functions(prefix: str, database: str) -> list[str]:
                     -- The case is locked first: two sessions giving the two stages one
                     -- responder at once would each find the other's stage as it was.
                     PERFORM 1 FROM representation c WHERE c.id = NEW.case_id FOR UPDATE;
+                    -- The stages read are locked too: at a stricter isolation level a
+                    -- session's snapshot could miss another's committed change, and the
+                    -- lock then makes it fail instead.
                     SELECT s.responder_id INTO before_responder FROM stage s
                     WHERE s.case_id = NEW.case_id AND s.id <> NEW.id AND s.seq < NEW.seq
                       AND s.stage <> {_literal(StageCode.LGSCO.value)}
-                    ORDER BY s.seq DESC LIMIT 1;
+                    ORDER BY s.seq DESC LIMIT 1 FOR SHARE;
                     SELECT s.responder_id, s.stage INTO after_responder, after_stage FROM stage s
                     WHERE s.case_id = NEW.case_id AND s.id <> NEW.id AND s.seq > NEW.seq
                       AND s.stage <> {_literal(StageCode.LGSCO.value)}
-                    ORDER BY s.seq LIMIT 1;
+                    ORDER BY s.seq LIMIT 1 FOR SHARE;
                     IF (before_responder = NEW.responder_id
                         AND crm_needs_other_responder(NEW.case_id, NEW.stage))
                        OR (after_responder = NEW.responder_id
@@ -1349,12 +1364,16 @@ def _functions(prefix: str, database: str) -> list[str]:
             -- so its timeliness, was counted from: once it has responded, below a
             -- manager none is added and none changed until it is reopened. (Closing a
             -- suspended stage ends its open suspension that day: the program's own step.)
+            -- The stage is read locked (a session closing it meanwhile is waited for,
+            -- or, at a stricter isolation level, makes this one fail).
+            PERFORM 1 FROM stage s WHERE s.id = NEW.stage_id FOR SHARE;
             IF TG_TABLE_NAME = 'stage_suspension' AND TG_OP = 'UPDATE' THEN
                 ending := to_jsonb(OLD) -> 'ends_on' = 'null'::jsonb
                     AND to_jsonb(NEW) - {_text_array(ENDING_SUSPENSION)}
                         = to_jsonb(OLD) - {_text_array(ENDING_SUSPENSION)}
                     AND (to_jsonb(NEW) ->> 'ends_on')::date
                         = (SELECT s.closed_on FROM stage s WHERE s.id = NEW.stage_id);
+                ending := coalesce(ending, false);
             END IF;
             IF NOT ending AND EXISTS (
                     SELECT 1 FROM stage s WHERE s.id = NEW.stage_id
@@ -1383,6 +1402,11 @@ def _functions(prefix: str, database: str) -> list[str]:
                 stages := ARRAY[OLD.stage_id, NEW.stage_id];
             ELSE
                 stages := ARRAY[OLD.stage_id];
+            END IF;
+            -- Below a manager the stages are read locked (a session closing one meanwhile
+            -- is waited for, or, at a stricter isolation level, makes this one fail).
+            IF NOT crm_is_manager() THEN
+                PERFORM 1 FROM stage s WHERE s.id = ANY (stages) FOR SHARE;
             END IF;
             IF EXISTS (
                     SELECT 1 FROM stage s WHERE s.id = ANY (stages)

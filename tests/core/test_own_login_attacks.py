@@ -1400,7 +1400,7 @@ def test_a_stage_that_has_responded_keeps_what_it_is_and_two_sessions_meet(
     officer = engine_for(world, UserRole.OFFICER)
     try:
         before = fingerprint(world.db)
-        assert "which stage a closed stage is" in refused(
+        assert "which stage a stage is" in refused(
             officer,
             "UPDATE stage SET stage = '2', outcome = 'upheld', closed_on = '2026-06-20' "
             f"WHERE id = {made['ombudsman']}",
@@ -1446,5 +1446,109 @@ def test_a_stage_that_has_responded_keeps_what_it_is_and_two_sessions_meet(
             officer,
             f"UPDATE stage SET responder_id = {made['officer']} WHERE id = {made['second']}",
         )
+    finally:
+        officer.dispose()
+
+
+def test_a_stages_kind_and_a_stricter_isolation_level_give_no_way_round(
+    world: World,
+) -> None:
+    """Found in a third round: an open Ombudsman stage made a council Stage 2 and closed
+    with an outcome in one statement (and an open council stage made the Ombudsman's,
+    taking a late response out of the council's figures); and a session at REPEATABLE
+    READ, whose snapshot missed another session's committed change, giving the Code's
+    Stage 2 its Stage 1 responder or adding a stage to a case just closed. Each is
+    refused; an adult complaint is still regraded while open."""
+    from crm_desktop.db.models import Stage, User
+    from crm_desktop.domain.enums import Procedure, StageCode, StageStatus
+    from tests.factories import add_case
+
+    def build(session: sa.orm.Session) -> dict[str, int]:
+        officer_id = session.scalar(
+            sa.select(User.id).where(User.username == world.usernames[UserRole.OFFICER])
+        )
+        assert officer_id is not None
+        code = add_case(session, received_on=dt.date(2026, 5, 4))
+        first = session.get(Stage, code.current_stage_id)
+        assert first is not None
+        second = Stage(
+            case_id=code.id,
+            seq=2,
+            stage=StageCode.STAGE_2,
+            previous_stage_id=first.id,
+            status=StageStatus.OPEN,
+            requested_on=dt.date(2026, 5, 20),
+        )
+        ombudsman_case = add_case(session, received_on=dt.date(2025, 5, 6))
+        ombudsman = Stage(
+            case_id=ombudsman_case.id,
+            seq=2,
+            stage=StageCode.LGSCO,
+            status=StageStatus.OPEN,
+            requested_on=dt.date(2025, 9, 1),
+        )
+        adult = add_case(
+            session,
+            procedure=Procedure.ADULT,
+            stage=StageCode.LOW,
+            area=None,
+            received_on=dt.date(2025, 5, 6),
+        )
+        closing = add_case(session, received_on=dt.date(2025, 5, 7))
+        session.add_all([second, ombudsman])
+        session.flush()
+        return {
+            "first": first.id,
+            "second": second.id,
+            "ombudsman": ombudsman.id,
+            "adult": int(adult.current_stage_id or 0),
+            "closing": closing.id,
+            "officer": officer_id,
+        }
+
+    made = world.db.write(build, actor="builder")
+    officer = engine_for(world, UserRole.OFFICER)
+    try:
+        before = fingerprint(world.db)
+        for change, stage in (
+            (
+                "stage = '2', status = 'closed', closed_on = '2025-10-01', outcome = 'upheld'",
+                "ombudsman",
+            ),
+            ("stage = 'lgsco'", "second"),
+        ):
+            assert "which stage a stage is" in refused(
+                officer, f"UPDATE stage SET {change} WHERE id = {made[stage]}"
+            )
+        assert fingerprint(world.db) == before
+        with officer.begin() as connection:  # a regrading, as the program makes it
+            connection.exec_driver_sql(
+                f"UPDATE stage SET stage = 'moderate-high' WHERE id = {made['adult']}"
+            )
+        # A session whose snapshot is older than another's committed change.
+        for setup, statement in (
+            (
+                f"UPDATE stage SET responder_id = {made['officer']} WHERE id = {made['first']}",
+                f"UPDATE stage SET responder_id = {made['officer']} WHERE id = {made['second']}",
+            ),
+            (
+                "UPDATE representation SET status = 'closed', closed_on = '2025-06-02' "
+                f"WHERE id = {made['closing']}",
+                "INSERT INTO stage (case_id, seq, stage, status, requested_on, version, "
+                f"updated_at) VALUES ({made['closing']}, 2, '2', 'open', '2025-06-01', 1, now())",
+            ),
+        ):
+            with officer.connect() as late, officer.connect() as first:
+                late.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                late.exec_driver_sql("SELECT count(*) FROM stage").scalar()
+                first.exec_driver_sql(setup)
+                first.commit()
+                with pytest.raises(sa.exc.DBAPIError) as caught:
+                    late.exec_driver_sql(statement)
+                assert getattr(caught.value.orig, "sqlstate", None) in (
+                    "40001",  # could not serialize: the change it missed
+                    "42501",  # refused outright
+                ), caught.value
+                late.rollback()
     finally:
         officer.dispose()
