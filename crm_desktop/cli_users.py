@@ -34,7 +34,8 @@ def register(commands: Any) -> None:
     add.add_argument(
         "--service-area",
         help="a service responder's service area, by name: the responder answers its cases "
-        "(where two procedures have an area of that name: 'NAME (Corporate)')",
+        "(where several areas share a name, as the refusal lists them: 'NAME (Corporate, "
+        "DIRECTORATE)')",
     )
     add.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
@@ -67,18 +68,19 @@ def cmd_add(args: argparse.Namespace) -> int:
     from crm_desktop.operations import admin
     from crm_desktop.services.reference_admin import responder_area
 
+    if args.service_area and args.role != UserRole.SERVICE_RESPONDER.value:
+        # Said before the password is asked for.
+        raise ValidationError(
+            "Only a service responder's account has a service area: leave out "
+            "--service-area, or add the account with --role 'service responder'.",
+            "service_area",
+        )
     password = None
     if args.password_stdin or not args.windows_account:
         password = read_password(args.password_stdin)
     database = open_for_command(args)
     try:
         area = None
-        if args.service_area and args.role != UserRole.SERVICE_RESPONDER.value:
-            raise ValidationError(
-                "Only a service responder's account has a service area: leave out "
-                "--service-area, or add the account with --role 'service responder'.",
-                "service_area",
-            )
         if args.service_area:
             choices = run_command(database, args, admin.account_choices)
             area = responder_area(choices, args.service_area)

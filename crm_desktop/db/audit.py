@@ -483,16 +483,21 @@ def verify_chain(session: Session, batch: int = 5000) -> list[ChainProblem]:
     # never does) are both read, wherever the page ends; from place 1 (an event placed
     # below it is named after the walk). The condition keeps a range on the place's
     # index: a page costs the same wherever it is in a long trail.
-    last_seq, last_id = 1, 0
+    last_seq, last_id = 1, None
     while True:
+        after = (
+            table.c.chain_seq >= 1
+            if last_id is None  # the first page: every event from place 1, whatever its id
+            else sa.and_(
+                table.c.chain_seq >= last_seq,
+                sa.or_(table.c.chain_seq > last_seq, table.c.id > last_id),
+            )
+        )
         try:
             rows = (
                 session.execute(
                     sa.select(table)
-                    .where(
-                        table.c.chain_seq >= last_seq,
-                        sa.or_(table.c.chain_seq > last_seq, table.c.id > last_id),
-                    )
+                    .where(after)
                     .order_by(table.c.chain_seq, table.c.id)
                     .limit(batch)
                 )

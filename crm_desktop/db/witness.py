@@ -22,6 +22,7 @@ and the printed reports). See README "The audit trail".
 from __future__ import annotations
 
 import atexit
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -373,18 +374,26 @@ def note_verified(database: Path, head: ChainHead | None) -> None:
     _update(database, change)
 
 
-def _remember(database: Path, kind: str, head: ChainHead, file: Path) -> None:
+def _remember(
+    database: Path, kind: str, head: ChainHead, file: Path, at: dt.datetime | None = None
+) -> None:
     def change(data: dict[str, Any]) -> bool:
         entries = list(data.get(kind, []))
-        entries.append(_entry(head, file=str(file.resolve())))
+        entry = _entry(head, file=str(file.resolve()))
+        if at is not None:
+            entry["at"] = at.isoformat()
+        entries.append(entry)
         data[kind] = entries[-MAX_KEPT:]
         return True
 
     _update(database, change)
 
 
-def note_backup(database: Path, head: ChainHead, file: Path) -> None:
-    _remember(database, "backups", head, file)
+def note_backup(
+    database: Path, head: ChainHead, file: Path, started: dt.datetime | None = None
+) -> None:
+    """A backup reached ``head``; ``started`` is when its copy began (UTC, naive)."""
+    _remember(database, "backups", head, file, started)
 
 
 def note_report(database: Path, head: ChainHead, file: Path) -> None:

@@ -42,6 +42,7 @@ from pathlib import Path
 
 from crm_desktop.db import identity, migrate, witness, write_queue
 from crm_desktop.db.audit import ChainHead
+from crm_desktop.db.base import utcnow
 from crm_desktop.db.engine import describe_url, is_network_path
 from crm_desktop.db.errors import classify, read_only_problem, unreadable_file
 from crm_desktop.errors import (
@@ -171,6 +172,9 @@ def backup(url: str, out: Path, progress: Callable[[int, int], None] | None = No
     if not out.parent.is_dir():
         raise ValidationError(f"The folder {out.parent} does not exist.", "out")
     remove_leftovers(out.parent)
+    # When the copy starts, as its witness records it: events saved while it runs are
+    # not in it, and a restore of it counts only events witnessed after this as lost.
+    started = utcnow()
     try:
         source = _read_only(source_path)
         source.execute("PRAGMA schema_version").fetchone()
@@ -203,7 +207,7 @@ def backup(url: str, out: Path, progress: Callable[[int, int], None] | None = No
         source.close()
     head = witness.file_head(out)
     if head is not None:
-        witness.note_backup(source_path, head, out)
+        witness.note_backup(source_path, head, out, started)
     return BackupResult(out, out.stat().st_size, int(pages), head)
 
 

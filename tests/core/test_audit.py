@@ -199,3 +199,28 @@ def test_an_event_added_outside_the_program_is_found_wherever_it_stands(
             (last + 3, NO_PLACE_PROBLEM),
             (last + 4, NO_PLACE_PROBLEM),
         ], batch
+
+
+def test_a_copy_of_the_first_event_under_an_id_below_1_is_found(database: Database) -> None:
+    """SQLite takes ids of 0 and below: a forged copy of the first event under one, with
+    the place's unique index dropped, was skipped by the walk's first page."""
+    from crm_desktop.db.audit import SHARED_PLACE_PROBLEM, event_hash
+
+    database.write(lambda s: s.add(Directorate(name="One")), actor="officer1")
+    table = AuditEvent.__table__
+    with database.engine.begin() as connection:
+        connection.exec_driver_sql("DROP INDEX IF EXISTS ix_audit_event_chain_seq")
+        first = dict(
+            connection.execute(sa.select(table).where(table.c.chain_seq == 1)).mappings().one()
+        )
+        for forged_id in (0, -7):
+            forged = {**first, "id": forged_id, "username": "manager1"}
+            forged["hash"] = event_hash(forged["prev_hash"], forged)
+            connection.execute(sa.insert(table).values(**forged))
+    for batch in (5000, 1, 2):
+        with database.session() as session:
+            problems = verify_chain(session, batch=batch)
+        # The walk takes the lowest id at a place as the one that holds it; each other
+        # event there is named, and the trail does not read as intact.
+        shared = {p.event_id for p in problems if p.problem == SHARED_PLACE_PROBLEM}
+        assert shared == {0, first["id"]}, (batch, problems)
