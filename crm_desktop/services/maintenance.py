@@ -253,7 +253,9 @@ def verify_audit_trail(
         )
     if path is not None and not problems:
         witness.note_verified(path, head)
-    return AuditVerification(events, problems, notes, len(found), unwitnessed)
+    # The witnesses the trail was held to (those a restore superseded gave notes only).
+    held_to = sum(1 for w in found if not w.superseded)
+    return AuditVerification(events, problems, notes, held_to, unwitnessed)
 
 
 def _seal_or_name_the_holder(database: Database) -> None:
