@@ -20,7 +20,6 @@ from typing import Any
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
@@ -51,6 +50,7 @@ from ui.pages import Page
 from ui.queues_page import ProgressStrip
 from ui.widgets import (
     Column,
+    DateEdit,
     RowsModel,
     error_label,
     error_text,
@@ -399,7 +399,7 @@ class CodePage(Page):
         form.addRow("Governing body", self.body)
         self.response = self._text(page, "Governing body's response")
         form.addRow("Their response", self.response)
-        self.received = QDateEdit(page)
+        self.received = DateEdit(page)
         self.received.setObjectName("LetterReceived")
         self.received.setAccessibleName("Annual letter received on")
         self.received.setCalendarPopup(True)

@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import (
     QAbstractTableModel,
     QDate,
+    QDateTime,
     QModelIndex,
     QPersistentModelIndex,
     QRectF,
@@ -19,7 +20,15 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QPainter, QPalette
+from PySide6.QtGui import (
+    QColor,
+    QFocusEvent,
+    QFont,
+    QKeyEvent,
+    QPainter,
+    QPalette,
+    QValidator,
+)
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -44,7 +53,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crm_desktop.domain.formatting import format_date
+from crm_desktop.domain.formatting import format_date, typed_date
 from crm_desktop.errors import UserFacingError
 from crm_desktop.logs import log_file
 
@@ -90,8 +99,58 @@ def from_qdate(day: QDate) -> dt.date:
     return dt.date(day.year(), day.month(), day.day())
 
 
+class DateEdit(QDateEdit):
+    """A date field an officer can type a whole date into, as they write one (14/03/2024,
+    14-3-24, 14 Mar 2024, 14 March 2024, 2024-03-14: ``typed_date``), or choose from the
+    calendar. Qt's own field reads typing part by part (day, then the month's name, then
+    the year), so "14/03/2024" became 14 Dec 2026 without a word; here the text is read
+    whole, a date outside the field's range or no date at all is not taken (the field
+    goes back to the date it had), Tab leaves the field rather than stepping through its
+    parts, Ctrl+Tab still changes tabs, and the text is selected on entering, so typing
+    replaces it."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        # The date is taken when the typing is done (Tab, Enter), not at each key:
+        # "14/03/20" on the way to "14/03/2027" is a date of its own.
+        self.setKeyboardTracking(False)
+
+    def validate(self, text: str, pos: int) -> tuple[QValidator.State, str, int]:
+        if text and text == self.specialValueText():  # "Not received": the least date
+            return QValidator.State.Acceptable, text, pos
+        day = typed_date(text)
+        if day is not None and self.minimumDate() <= to_qdate(day) <= self.maximumDate():
+            return QValidator.State.Acceptable, text, pos
+        if len(text) <= 20 and all(c.isalnum() or c in " /-.," for c in text):
+            return QValidator.State.Intermediate, text, pos
+        return QValidator.State.Invalid, text, pos
+
+    def dateTimeFromText(self, text: str) -> QDateTime:
+        if text and text == self.specialValueText():
+            return QDateTime(self.minimumDate(), self.time())
+        day = typed_date(text)
+        if day is None:
+            return self.dateTime()
+        return QDateTime(to_qdate(day), self.time())
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        return QWidget.focusNextPrevChild(self, next)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.lineEdit().selectAll()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab) and (
+            event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        ):
+            event.ignore()  # for the tabs around it
+            return
+        super().keyPressEvent(event)
+
+
 def date_edit(day: dt.date, name: str, parent: QWidget | None = None) -> QDateEdit:
-    edit = QDateEdit(to_qdate(day), parent)
+    edit = DateEdit(to_qdate(day), parent)
     edit.setCalendarPopup(True)
     edit.setDisplayFormat("d MMM yyyy")
     edit.setAccessibleName(name)

@@ -7,6 +7,7 @@ dates as ``14 Mar 2024`` (day without a leading zero), counts as ``1 working day
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -64,3 +65,49 @@ def suspended_text(since: date | None, until: date | None) -> str:
     if since is not None:
         return f"Suspended since {format_date(since)}"
     return "Suspended"
+
+
+# Month names as typed (the short ones format_date writes, the full ones, "sept").
+_FULL_MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+_MONTH_NUMBERS = {
+    **{name.lower(): number for number, name in enumerate(_MONTHS, start=1)},
+    **{name: number for number, name in enumerate(_FULL_MONTHS, start=1)},
+    "sept": 9,
+}
+_NUMERIC_DATE = re.compile(r"(\d{1,2})\s*[/.\- ]\s*(\d{1,2})\s*[/.\- ]\s*(\d{4}|\d{2})")
+_WORDED_DATE = re.compile(r"(\d{1,2})\s*[.\- ]?\s*([a-z]+)\.?\s*[.\- ]?\s*(\d{4}|\d{2})")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+def typed_date(text: str) -> date | None:
+    """A date as an officer types one, day first: ``14/03/2024``, ``14-3-24``,
+    ``14.03.2024``, ``14 3 2024``, ``14 Mar 2024``, ``14 March 2024``, or ``2024-03-14``
+    (a two-digit year is this century's). None for anything else, or no such day."""
+    cleaned = " ".join(text.replace(",", " ").split()).lower()
+    if found := _ISO_DATE.fullmatch(cleaned):
+        year, month, day = (int(found[i]) for i in (1, 2, 3))
+    elif found := _NUMERIC_DATE.fullmatch(cleaned):
+        day, month, year = (int(found[i]) for i in (1, 2, 3))
+    elif (found := _WORDED_DATE.fullmatch(cleaned)) and found[2] in _MONTH_NUMBERS:
+        day, month, year = int(found[1]), _MONTH_NUMBERS[found[2]], int(found[3])
+    else:
+        return None
+    if len(found[3 if found.re is not _ISO_DATE else 1]) == 2:
+        year += 2000
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None

@@ -6,7 +6,7 @@ import datetime as dt
 import itertools
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QDateEdit, QWidget
 
 from crm_desktop.db.database import Database
 from crm_desktop.db.models import ComplaintPoint, PointOutcome
@@ -153,3 +153,82 @@ def test_an_action_keeps_its_alt_key_as_the_case_moves_on(  # type: ignore[no-un
     assert after[Action.RESPOND] == "r" and after[Action.EXTEND] == "n"
     assert after[Action.REDIRECT] == "i"
     assert len(set(after.values())) == len(after)
+
+
+def test_a_date_is_typed_whole_as_an_officer_writes_it(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Qt's own date field read typing part by part: "14/03/2024" was saved as 14 Dec
+    2026, without a word. A date is now read whole in the forms officers write; one that
+    is no date, or outside the field's range, is not taken; Tab leaves the field in one
+    press; Ctrl+Tab still changes the tabs around it."""
+    from PySide6.QtWidgets import QLineEdit, QTabWidget, QVBoxLayout
+
+    from ui.widgets import date_edit, to_qdate
+
+    tabs = QTabWidget()
+    qtbot.addWidget(tabs)
+    page = QWidget()
+    layout = QVBoxLayout(page)
+    before = QLineEdit(page)
+    day = date_edit(dt.date(2026, 12, 7), "Received on", page)
+    after = QLineEdit(page)  # (made in this order: the order Tab takes)
+    day.setMaximumDate(to_qdate(dt.date(2026, 12, 7)))
+    for widget in (before, day, after):
+        layout.addWidget(widget)
+    tabs.addTab(page, "Details")
+    tabs.addTab(QWidget(), "Points")
+    tabs.show()
+    tabs.activateWindow()
+    qtbot.waitUntil(tabs.isActiveWindow)
+
+    def typed(text: str) -> dt.date:
+        day.setDate(to_qdate(dt.date(2026, 12, 7)))
+        before.setFocus()
+        day.setFocus(Qt.FocusReason.TabFocusReason)  # as Tab brings it: all selected
+        qtbot.waitUntil(day.hasFocus)
+        assert day.lineEdit().selectedText() == day.text()
+        qtbot.keyClicks(day, text)
+        qtbot.keyClick(day, Qt.Key.Key_Tab)
+        assert after.hasFocus(), (QApplication.focusWidget(), day.text())  # one Tab leaves it
+        return day.date().toPython()  # type: ignore[no-any-return]
+
+    for text in ("14/03/2024", "14-3-24", "14.03.2024", "14 Mar 2024", "14 March 2024"):
+        assert typed(text) == dt.date(2024, 3, 14), text
+    assert typed("2024-03-14") == dt.date(2024, 3, 14)
+    assert typed("3/11/2025") == dt.date(2025, 11, 3)
+    # No such day, and a day after the latest the field takes: the date it had stays.
+    assert typed("31/02/2024") == dt.date(2026, 12, 7)
+    assert typed("14/03/2027") == dt.date(2026, 12, 7)
+    day.setFocus()
+    qtbot.waitUntil(day.hasFocus)
+    qtbot.keyClick(day, Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)
+    assert tabs.currentIndex() == 1
+
+
+def test_a_date_typed_into_an_action_dialogs_first_field_is_the_one_saved(  # type: ignore[no-untyped-def]
+    qtbot, context: AppContext, case_id: int, database: Database
+) -> None:
+    """The dialog opens with its date in focus: what is typed replaces it."""
+    import sqlalchemy as sa
+
+    from crm_desktop.db.models import Stage
+    from crm_desktop.domain.workflow import Action
+
+    dialog = open_case(qtbot, context, case_id)
+    action = dialog.stage_tab.open_action(Action.ACKNOWLEDGE)
+    qtbot.addWidget(action)
+    action.show()
+    action.activateWindow()
+    qtbot.waitUntil(action.isActiveWindow)
+    field = action.fields["on"]
+    assert isinstance(field, QDateEdit)
+    qtbot.waitUntil(field.hasFocus)  # the dialog opens with its date in focus
+    earlier = TODAY - dt.timedelta(days=1)
+    qtbot.keyClicks(field, earlier.strftime("%d/%m/%Y"))
+    qtbot.keyClick(field, Qt.Key.Key_Tab)
+    assert field.date().toPython() == earlier
+    action.submit()
+    with database.session() as session:
+        acknowledged = session.scalars(
+            sa.select(Stage.acknowledged_on).where(Stage.case_id == case_id)
+        ).all()
+    assert earlier in acknowledged
