@@ -58,6 +58,8 @@ def test_sign_in_errors_show_in_the_dialog(
     dialog.password.setText("wrong password")
     qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
     assert "not right" in dialog.error.text() and dialog.isVisible()
+    # The wrong password is selected, so the right one typed next replaces it.
+    assert dialog.password.selectedText() == "wrong password"
     dialog.password.setText(PASSWORD)
     dialog.sign_in_button.click()
     assert dialog.actor is not None and dialog.actor.username == "officer1"
