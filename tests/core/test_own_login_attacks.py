@@ -54,6 +54,27 @@ def first_row(connection: sa.Connection, table: str, case_id: int) -> int:
     )
 
 
+def user_id(session: sa.orm.Session, world: World, role: UserRole) -> int:
+    """The id of the CRM Desktop user whose own login plays ``role``."""
+    from crm_desktop.db.models import User
+
+    found = session.scalar(sa.select(User.id).where(User.username == world.usernames[role]))
+    assert found is not None
+    return int(found)
+
+
+def code_case(session: sa.orm.Session) -> tuple[Any, Any]:
+    """A corporate case received on 4 May 2026 (the Complaint Handling Code's: its Stage
+    2 is considered by someone other than Stage 1's responder), and its Stage 1."""
+    from crm_desktop.db.models import Stage
+    from tests.factories import add_case
+
+    case = add_case(session, received_on=dt.date(2026, 5, 4))
+    first = session.get(Stage, case.current_stage_id)
+    assert first is not None
+    return case, first
+
+
 @pytest.fixture(scope="module")
 def world() -> Iterator[World]:
     require_postgres()
@@ -1206,19 +1227,12 @@ def test_a_closed_stages_history_and_a_cases_facts_stay_below_a_manager(world: W
     responder's choosing (which stopped a reminder of a case it may not see, and told by
     the refusal that the reminder was due). Each is refused and leaves the database as
     it was; a manager may still correct a closed stage's history."""
-    from crm_desktop.db.models import Stage, User
     from crm_desktop.domain.enums import StageStatus
-    from tests.factories import add_case
 
     def build(session: sa.orm.Session) -> dict[str, int]:
-        officer_id = session.scalar(
-            sa.select(User.id).where(User.username == world.usernames[UserRole.OFFICER])
-        )
-        assert officer_id is not None
+        officer_id = user_id(session, world, UserRole.OFFICER)
         # A Code case (received 4 May 2026) whose Stage 1 the officer answered.
-        case = add_case(session, received_on=dt.date(2026, 5, 4))
-        first = session.get(Stage, case.current_stage_id)
-        assert first is not None
+        case, first = code_case(session)
         first.responder_id = officer_id
         first.closed_on = dt.date(2026, 5, 11)
         first.status = StageStatus.CLOSED
@@ -1355,21 +1369,13 @@ def test_a_stage_that_has_responded_keeps_what_it_is_and_two_sessions_meet(
     which stayed open to change after its case closed; and two sessions giving the
     Code's Stage 1 and Stage 2 one responder at once (each found the other's stage as it
     was). Each is refused, or made to wait for the other and then refused."""
-    from crm_desktop.db.models import Stage, User
+    from crm_desktop.db.models import Stage
     from crm_desktop.domain.enums import StageCode, StageStatus
-    from tests.factories import add_case
 
     def build(session: sa.orm.Session) -> dict[str, int]:
-        officer_id = session.scalar(
-            sa.select(User.id).where(User.username == world.usernames[UserRole.OFFICER])
-        )
-        manager_id = session.scalar(
-            sa.select(User.id).where(User.username == world.usernames[UserRole.MANAGER])
-        )
-        assert officer_id is not None and manager_id is not None
-        case = add_case(session, received_on=dt.date(2026, 5, 4))
-        first = session.get(Stage, case.current_stage_id)
-        assert first is not None
+        officer_id = user_id(session, world, UserRole.OFFICER)
+        manager_id = user_id(session, world, UserRole.MANAGER)
+        case, first = code_case(session)
         first.responder_id = manager_id
         second = Stage(
             case_id=case.id,
@@ -1459,18 +1465,13 @@ def test_a_stages_kind_and_a_stricter_isolation_level_give_no_way_round(
     READ, whose snapshot missed another session's committed change, giving the Code's
     Stage 2 its Stage 1 responder or adding a stage to a case just closed. Each is
     refused; an adult complaint is still regraded while open."""
-    from crm_desktop.db.models import Stage, User
+    from crm_desktop.db.models import Stage
     from crm_desktop.domain.enums import Procedure, StageCode, StageStatus
     from tests.factories import add_case
 
     def build(session: sa.orm.Session) -> dict[str, int]:
-        officer_id = session.scalar(
-            sa.select(User.id).where(User.username == world.usernames[UserRole.OFFICER])
-        )
-        assert officer_id is not None
-        code = add_case(session, received_on=dt.date(2026, 5, 4))
-        first = session.get(Stage, code.current_stage_id)
-        assert first is not None
+        officer_id = user_id(session, world, UserRole.OFFICER)
+        code, first = code_case(session)
         second = Stage(
             case_id=code.id,
             seq=2,
