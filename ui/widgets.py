@@ -49,6 +49,7 @@ from PySide6.QtWidgets import (
     QTableView,
     QTabWidget,
     QToolButton,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -114,6 +115,35 @@ class DateEdit(QDateEdit):
         # The date is taken when the typing is done (Tab, Enter), not at each key:
         # "14/03/20" on the way to "14/03/2027" is a date of its own.
         self.setKeyboardTracking(False)
+        self.last_problem = ""  # what was said about the last text not taken
+
+    def problem(self, text: str) -> str:
+        """Why ``text`` is not taken ("" when it is)."""
+        if text and text == self.specialValueText():
+            return ""
+        day = typed_date(text)
+        if day is None:
+            return f"'{text.strip()}' is not a date: type one as 14/03/2025 or 14 Mar 2025."
+        earliest, latest = from_qdate(self.minimumDate()), from_qdate(self.maximumDate())
+        if day < earliest:
+            return f"{format_date(day)} is before {format_date(earliest)}, the earliest here."
+        if day > latest:
+            return f"{format_date(day)} is after {format_date(latest)}, the latest here."
+        return ""
+
+    def _say_if_not_taken(self) -> bool:
+        """Tell the officer, beside the field, why what they typed is not taken (the
+        field keeps its date); True if it was not."""
+        text = self.lineEdit().text()
+        said = self.problem(text) if text != self.textFromDateTime(self.dateTime()) else ""
+        self.last_problem = said
+        if said:
+            QToolTip.showText(self.mapToGlobal(self.rect().bottomLeft()), said, self)
+        return bool(said)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        self._say_if_not_taken()
+        super().focusOutEvent(event)
 
     def validate(self, text: str, pos: int) -> tuple[QValidator.State, str, int]:
         if text and text == self.specialValueText():  # "Not received": the least date
@@ -145,6 +175,11 @@ class DateEdit(QDateEdit):
             event.modifiers() & Qt.KeyboardModifier.ControlModifier
         ):
             event.ignore()  # for the tabs around it
+            return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self._say_if_not_taken():
+            # Not on to the dialog's button: it would save the date the field had.
+            self.lineEdit().selectAll()
+            event.accept()
             return
         super().keyPressEvent(event)
 

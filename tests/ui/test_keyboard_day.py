@@ -232,3 +232,43 @@ def test_a_date_typed_into_an_action_dialogs_first_field_is_the_one_saved(  # ty
             sa.select(Stage.acknowledged_on).where(Stage.case_id == case_id)
         ).all()
     assert earlier in acknowledged
+
+
+def test_a_date_not_taken_is_said_and_enter_does_not_save_the_old_one(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """What is typed and not taken is said beside the field; Enter then stays in the
+    field, rather than pressing the dialog's button with the date the field had; a
+    date that is taken goes on with Enter to the button."""
+    from PySide6.QtWidgets import QDialog, QPushButton, QVBoxLayout
+
+    from ui.widgets import DateEdit, date_edit, to_qdate
+
+    dialog = QDialog()
+    qtbot.addWidget(dialog)
+    layout = QVBoxLayout(dialog)
+    day = date_edit(dt.date(2025, 6, 2), "Suspended from", dialog)
+    day.setMaximumDate(to_qdate(dt.date(2025, 6, 2)))
+    assert isinstance(day, DateEdit)
+    pressed: list[dt.date] = []
+    button = QPushButton("Suspend", dialog)
+    button.setDefault(True)
+    button.clicked.connect(lambda: pressed.append(day.date().toPython()))
+    layout.addWidget(day)
+    layout.addWidget(button)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    for typed, said in (
+        ("31/02/2025", "'31/02/2025' is not a date"),
+        ("14/03/2026", "14 Mar 2026 is after 2 Jun 2025, the latest here."),
+    ):
+        day.setFocus(Qt.FocusReason.TabFocusReason)
+        qtbot.waitUntil(day.hasFocus)
+        qtbot.keyClicks(day, typed)
+        qtbot.keyClick(day, Qt.Key.Key_Return)
+        assert said in day.last_problem, typed
+        assert pressed == [] and day.hasFocus()
+        assert day.date().toPython() == dt.date(2025, 6, 2)
+    day.lineEdit().selectAll()
+    qtbot.keyClicks(day, "30 May 2025")
+    qtbot.keyClick(day, Qt.Key.Key_Return)
+    assert pressed == [dt.date(2025, 5, 30)] and day.last_problem == ""
