@@ -37,7 +37,15 @@ from crm_desktop.operations.policy import Permission
 from crm_desktop.services.workflow import ActionInput, TransitionResult
 from ui.context import AppContext
 from ui.discard import KeepsTypedWork
-from ui.widgets import date_edit, enabled_by, error_label, error_text, from_qdate, show_error
+from ui.widgets import (
+    date_edit,
+    enabled_by,
+    error_label,
+    error_text,
+    from_qdate,
+    show_error,
+    with_mnemonic,
+)
 
 
 def _enum(cls: Any, value: object) -> Any:
@@ -97,6 +105,10 @@ class ActionDialog(KeepsTypedWork):
         layout.addLayout(form)
         self.fields: dict[str, QWidget] = {}
         self.field_errors: dict[str, QLabel] = {}
+        # Alt-keys: the action's own button first (Alt+A acknowledges), then each field's
+        # label in turn; the window's watcher gives the other buttons letters left over.
+        keys: set[str] = set()
+        ok_text = with_mnemonic(self.label, keys)
 
         def add(key: str, label: str, widget: QWidget) -> None:
             widget.setAccessibleName(label)
@@ -108,7 +120,14 @@ class ActionDialog(KeepsTypedWork):
             message = error_label(f"{key.title().replace('_', '')}Error", holder)
             box.addWidget(message)
             self.field_errors[key] = message
-            form.addRow(label, holder)
+            caption = QLabel(with_mnemonic(label, keys), self)
+            focusable = [
+                w
+                for w in (widget, *widget.findChildren(QWidget))
+                if w.focusPolicy() != Qt.FocusPolicy.NoFocus
+            ]
+            caption.setBuddy(focusable[0] if focusable else widget)
+            form.addRow(caption, holder)
 
         today = context.today()
         self.on = date_edit(today, form_spec.date_label, self)
@@ -144,7 +163,7 @@ class ActionDialog(KeepsTypedWork):
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(self.label)
+        self.ok_button.setText(ok_text)
         self.ok_button.setObjectName("PerformButton")
         buttons.accepted.connect(self.submit)
         buttons.rejected.connect(self.reject)

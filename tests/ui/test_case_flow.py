@@ -168,7 +168,7 @@ def test_a_complaint_from_logging_to_the_ombudsman(qtbot, database: Database, pe
         "Open Stage 2…"
     )
     opened = _act(case, Action.ESCALATE, dt.date(2025, 3, 21))
-    assert opened.ok_button.text() == "Open Stage 2"
+    assert opened.ok_button.text() == "&Open Stage 2"  # Alt+O
     assert case.stage_tab.stage_values["stage"].text() == "Stage 2"
     _act(case, Action.ACKNOWLEDGE, dt.date(2025, 3, 24))
     assert case.stage_tab.stage_values["state"].text() == "Awaiting start"
@@ -295,6 +295,14 @@ def test_each_action_dialog_asks_what_the_workflow_table_says(
             assert set(dialog.fields) == expected, (action, code)
             shown = [label.text() for label in dialog.findChildren(QLabel)]
             assert form.explanation in shown, action
+            # Each field's label has an Alt-key to it, none the action button's.
+            from ui.widgets import alt_key
+
+            captions = [c for c in dialog.findChildren(QLabel) if c.buddy() and c.text()]
+            keys = [alt_key(label.text()) for label in captions]
+            assert captions and all(keys), (action, [c.text() for c in captions])
+            assert alt_key(dialog.ok_button.text()) not in keys, action
+            assert len(set(keys)) == len(keys), action
             for item in form.required:
                 widget = dialog.fields[item.name]
                 if isinstance(widget, QPlainTextEdit):
