@@ -177,7 +177,9 @@ FIXED_COLUMNS: Mapping[str, frozenset[str]] = {
     # would name another case's row (and stop that case being deleted), and what was
     # decided on one case would stand on another.
     "action_item": frozenset({"case_id"}),
-    "assignment": frozenset({"stage_id"}),
+    # An appointment's stage, person and role too: a manager's approval of someone the
+    # eligibility rules warn about would otherwise pass to another person or role.
+    "assignment": frozenset({"stage_id", "person_id", "role"}),
     "attachment": frozenset({"case_id"}),
     "case_party": frozenset({"case_id"}),
     "case_service_category": frozenset({"case_id"}),
@@ -589,6 +591,12 @@ AFTER_RESPONSE = frozenset(
         "updated_by",
     }
 )
+
+# Tables whose rows, once written, change below a manager only in these columns
+# (crm_written_once): a letter when it is sent (the day it went is anyone's to enter).
+WRITTEN_ONCE: Mapping[str, frozenset[str]] = {
+    "correspondence": frozenset({"sent_at", "version", "updated_at", "updated_by"}),
+}
 
 # What closing a suspended stage changes of its open suspension (crm_closed_stage_rows).
 ENDING_SUSPENSION = frozenset({"ends_on", "version", "updated_at", "updated_by"})
@@ -1355,6 +1363,21 @@ def _functions(prefix: str, database: str) -> list[str]:
         END
         $fn$""",
         f"""
+        CREATE OR REPLACE FUNCTION crm_written_once() RETURNS trigger
+        LANGUAGE plpgsql {definer} AS $fn$
+        BEGIN
+            -- What a row says stays as the program wrote it: below a manager only the
+            -- columns named (TG_ARGV) change (a letter's text, once written, is the
+            -- letter its author wrote and the complainant was sent).
+            IF to_jsonb(NEW) - TG_ARGV IS DISTINCT FROM to_jsonb(OLD) - TG_ARGV
+               AND NOT crm_is_manager() THEN
+                RAISE EXCEPTION 'Only a manager can change what a % says once it is written.',
+                    replace(TG_TABLE_NAME, '_', ' ') USING ERRCODE = '42501';
+            END IF;
+            RETURN NEW;
+        END
+        $fn$""",
+        f"""
         CREATE OR REPLACE FUNCTION crm_closed_stage_rows() RETURNS trigger
         LANGUAGE plpgsql {definer} AS $fn$
         DECLARE
@@ -1775,6 +1798,7 @@ FUNCTION_GRANTS: Mapping[str, tuple[str, ...]] = {
     "crm_manager_decisions()": (),
     "crm_decided_outcome()": (),
     "crm_closed_stage_rows()": (),
+    "crm_written_once()": (),
     "crm_keeps_a_manager()": (),
     "crm_rules_changed()": (),
     "crm_needs_other_responder(integer, text)": (),
@@ -2215,6 +2239,15 @@ def _install_triggers(connection: sa.Connection, existing: set[str]) -> None:
                 _ident(name),
                 f"AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {_ident(name)} "
                 "FOR EACH STATEMENT EXECUTE FUNCTION crm_rules_changed()",
+            )
+    for name, changing in sorted(WRITTEN_ONCE.items()):
+        if name in existing:
+            arguments = ", ".join(_literal(c) for c in sorted(changing))
+            put(
+                "crm_written_once",
+                name,
+                f"BEFORE UPDATE ON {name} FOR EACH ROW WHEN (NOT crm_is_owner()) "
+                f"EXECUTE FUNCTION crm_written_once({arguments})",
             )
     for name in ("stage_extension", "stage_suspension"):
         if name in existing:

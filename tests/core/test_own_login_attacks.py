@@ -1553,3 +1553,59 @@ def test_a_stages_kind_and_a_stricter_isolation_level_give_no_way_round(
                 late.rollback()
     finally:
         officer.dispose()
+
+
+def test_an_approval_stays_with_its_appointment_and_a_letter_with_its_text(
+    world: World,
+) -> None:
+    """Found in a fourth round: an officer could move an appointment a manager approved
+    against the eligibility rules to another person or role (the approval went with
+    it), and a service responder or officer could rewrite a letter's text, subject or
+    recipient after it was written and sent (its author still named). Each is refused;
+    the day a letter was sent stays anyone's to enter, and a manager may correct both."""
+    with world.db.engine.begin() as connection:
+        stage = first_row(connection, "stage", world.mine)
+        other_person = connection.exec_driver_sql(
+            "SELECT id FROM person WHERE is_investigator ORDER BY id DESC LIMIT 1"
+        ).scalar_one()
+        approved = connection.exec_driver_sql(
+            "INSERT INTO assignment (stage_id, person_id, role, status, offered_on, "
+            "override_reason, overridden_by, version, updated_at) SELECT "
+            f"{stage}, id, 'ip', 'offered', '2025-01-06', 'The only one free', 'manager', 1, "
+            "now() FROM person WHERE is_investigator ORDER BY id LIMIT 1 RETURNING id"
+        ).scalar_one()
+        letter = connection.exec_driver_sql(
+            "INSERT INTO correspondence (case_id, direction, channel, subject, body, "
+            "recipient, created_by, created_at, sent_at, version, updated_at) VALUES "
+            f"({world.mine}, 'outgoing', 'email', 'Your complaint', 'We have received it.', "
+            "'a@example.org', 'officer1', now(), now(), 1, now()) RETURNING id"
+        ).scalar_one()
+    officer = engine_for(world, UserRole.OFFICER)
+    responder = engine_for(world, UserRole.SERVICE_RESPONDER)
+    manager = engine_for(world, UserRole.MANAGER)
+    try:
+        before = fingerprint(world.db)
+        for change in (f"person_id = {other_person}", "role = 'io'"):
+            refused(officer, f"UPDATE assignment SET {change} WHERE id = {approved}")
+        for login in (officer, responder):
+            for change in (
+                "body = 'Rewritten'",
+                "subject = 'Something else'",
+                "recipient = 'b@example.org'",
+            ):
+                assert "once it is written" in refused(
+                    login, f"UPDATE correspondence SET {change} WHERE id = {letter}"
+                )
+        assert fingerprint(world.db) == before
+        with responder.begin() as connection:  # the day it was sent stays anyone's
+            connection.exec_driver_sql(
+                f"UPDATE correspondence SET sent_at = now() WHERE id = {letter}"
+            )
+        with manager.begin() as connection:
+            connection.exec_driver_sql(
+                f"UPDATE correspondence SET body = 'Corrected' WHERE id = {letter}"
+            )
+    finally:
+        officer.dispose()
+        responder.dispose()
+        manager.dispose()

@@ -15,6 +15,13 @@ manager, and a few more rows stay within their case.
   choosing could stop a reminder of a case it may not see).
 - Nobody's own SQL disables their own account or leaves no active manager (the
   program refused both; a manager's login could still do them).
+- Below a manager a stage changes what it is only by an adult regrading while open,
+  keeps its number, and a new one is numbered after the case's others; a stage that has
+  responded (closed, or given a response date) keeps its response; the rows these
+  checks read are locked (a stricter isolation level cannot get round them).
+- An appointment keeps its person and role (a manager's approval against the
+  eligibility rules stays with the one approved); a letter's text, subject and
+  recipient stay as written below a manager (the day it was sent stays anyone's).
 
 SQLite is unchanged.
 
