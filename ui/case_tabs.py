@@ -499,7 +499,14 @@ class PointsTab(QWidget):
         fill_combo(self.new_point_nature, natures, None, blank="Choose the nature…")
 
     def fill(self, detail: CaseDetail) -> None:
+        # The point chosen stays chosen when the case is read again (after an outcome is
+        # recorded): the next Down goes on from it, not from the top.
+        chosen = selected_row(self.points_view)
         self.points_model.set_rows(detail.points)
+        if chosen is not None:
+            at = next((i for i, p in enumerate(detail.points) if p.id == chosen.id), None)
+            if at is not None:
+                self.points_view.selectRow(at)
 
     def select_point(self, row: int) -> None:
         self.points_view.selectRow(row)
@@ -528,6 +535,7 @@ class PointsTab(QWidget):
             ),
             self.points_error,
             "recording the outcome",
+            then=self.point_note.clear,  # not carried on to the next point
         )
 
     def add_point(self) -> None:

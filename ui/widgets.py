@@ -25,6 +25,7 @@ from PySide6.QtGui import (
     QFocusEvent,
     QFont,
     QKeyEvent,
+    QKeySequence,
     QPainter,
     QPalette,
     QValidator,
@@ -106,9 +107,9 @@ class DateEdit(QDateEdit):
     calendar. Qt's own field reads typing part by part (day, then the month's name, then
     the year), so "14/03/2024" became 14 Dec 2026 without a word; here the text is read
     whole, a date outside the field's range or no date at all is not taken (the field
-    goes back to the date it had), Tab leaves the field rather than stepping through its
-    parts, Ctrl+Tab still changes tabs, and the text is selected on entering, so typing
-    replaces it."""
+    says why and keeps the focus until it is put right or Escape gives the field its
+    date back), Tab leaves the field rather than stepping through its parts, Ctrl+Tab
+    still changes tabs, and the text is selected on entering, so typing replaces it."""
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
@@ -164,6 +165,11 @@ class DateEdit(QDateEdit):
         return QDateTime(to_qdate(day), self.time())
 
     def focusNextPrevChild(self, next: bool) -> bool:
+        if self._say_if_not_taken():
+            # Tab does not leave a date that is not taken: it would quietly go back to
+            # the date it had, and Enter further on would save that one.
+            self.lineEdit().selectAll()
+            return True
         return QWidget.focusNextPrevChild(self, next)
 
     def focusInEvent(self, event: QFocusEvent) -> None:
@@ -175,6 +181,20 @@ class DateEdit(QDateEdit):
             event.modifiers() & Qt.KeyboardModifier.ControlModifier
         ):
             event.ignore()  # for the tabs around it
+            return
+        if event.key() == Qt.Key.Key_Escape and self.lineEdit().text() != self.textFromDateTime(
+            self.dateTime()
+        ):
+            # Typing undone: the field shows its date again (a second Escape is the
+            # dialog's).
+            self.lineEdit().setText(self.textFromDateTime(self.dateTime()))
+            self.lineEdit().selectAll()
+            self.last_problem = ""
+            event.accept()
+            return
+        if event.matches(QKeySequence.StandardKey.SelectAll):
+            self.lineEdit().selectAll()  # the whole date, as Tab into the field selects it
+            event.accept()
             return
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self._say_if_not_taken():
             # Not on to the dialog's button: it would save the date the field had.

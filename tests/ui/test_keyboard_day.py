@@ -55,11 +55,15 @@ def test_the_outcome_box_offers_no_finding_a_point_was_not_given(  # type: ignor
     assert "Choose the outcome of point 1 first." in points.points_error.text()
     assert _outcomes(database, case_id) == []
     points.point_outcome.setCurrentIndex(points.point_outcome.findData("not upheld"))
+    points.point_note.setText("Checked the records")
     points.record_outcome_button.click()
     qtbot.waitUntil(lambda: _outcomes(database, case_id) == ["not upheld"])
     qtbot.waitUntil(lambda: points.points_model.rows[0].outcome != "")
-    points.select_point(0)
+    # The point stays chosen (the next Down goes on from it), its outcome shown, and the
+    # note is not carried on to the next point.
+    assert points.points_view.selectionModel().selectedRows()[0].row() == 0
     assert points.point_outcome.currentData() == "not upheld"
+    assert points.point_note.text() == ""
 
 
 def _outcomes(database: Database, case_id: int) -> list[str]:
@@ -195,9 +199,19 @@ def test_a_date_is_typed_whole_as_an_officer_writes_it(qtbot) -> None:  # type: 
         assert typed(text) == dt.date(2024, 3, 14), text
     assert typed("2024-03-14") == dt.date(2024, 3, 14)
     assert typed("3/11/2025") == dt.date(2025, 11, 3)
-    # No such day, and a day after the latest the field takes: the date it had stays.
-    assert typed("31/02/2024") == dt.date(2026, 12, 7)
-    assert typed("14/03/2027") == dt.date(2026, 12, 7)
+    # No such day, and a day after the latest the field takes: Tab stays in the field
+    # and says why; Escape gives it its date back, and Tab then leaves it.
+    shown, kept = day.text(), day.date().toPython()
+    for text in ("31/02/2024", "14/03/2027"):
+        day.setFocus(Qt.FocusReason.TabFocusReason)
+        qtbot.waitUntil(day.hasFocus)
+        qtbot.keyClicks(day, text)
+        qtbot.keyClick(day, Qt.Key.Key_Tab)
+        assert day.hasFocus() and day.last_problem, text
+        qtbot.keyClick(day, Qt.Key.Key_Escape)
+        assert day.text() == shown and not day.last_problem
+        qtbot.keyClick(day, Qt.Key.Key_Tab)
+        assert after.hasFocus() and day.date().toPython() == kept
     day.setFocus()
     qtbot.waitUntil(day.hasFocus)
     qtbot.keyClick(day, Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)
@@ -272,3 +286,31 @@ def test_a_date_not_taken_is_said_and_enter_does_not_save_the_old_one(qtbot) -> 
     qtbot.keyClicks(day, "30 May 2025")
     qtbot.keyClick(day, Qt.Key.Key_Return)
     assert pressed == [dt.date(2025, 5, 30)] and day.last_problem == ""
+
+
+def test_tab_does_not_leave_a_date_not_taken_and_ctrl_a_selects_the_whole_date(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QLineEdit, QVBoxLayout
+
+    from ui.widgets import DateEdit, date_edit
+
+    page = QWidget()
+    qtbot.addWidget(page)
+    layout = QVBoxLayout(page)
+    day = date_edit(dt.date(2025, 6, 2), "Suspended from", page)
+    after = QLineEdit(page)
+    layout.addWidget(day)
+    layout.addWidget(after)
+    assert isinstance(day, DateEdit)
+    page.show()
+    page.activateWindow()
+    qtbot.waitUntil(page.isActiveWindow)
+    day.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(day.hasFocus)
+    qtbot.keyClicks(day, "31/02/2025")
+    qtbot.keyClick(day, Qt.Key.Key_Tab)
+    assert day.hasFocus() and "not a date" in day.last_problem
+    # Ctrl+A selects the whole date, so what is typed next replaces it.
+    qtbot.keyClick(day, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(day, "5 May 2025")
+    qtbot.keyClick(day, Qt.Key.Key_Tab)
+    assert after.hasFocus() and day.date().toPython() == dt.date(2025, 5, 5)
