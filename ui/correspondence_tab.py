@@ -574,6 +574,10 @@ class RecordDialog(KeepsTypedWork):
         def failed(exc: BaseException) -> None:
             self.save_button.setEnabled(True)
             show_error(self.error, error_text(exc, "recording it"))
+            # The field the message is about takes the focus (subject, text, who, day).
+            field = getattr(self, getattr(exc, "field", None) or "", None)
+            if isinstance(field, QWidget) and field.isEnabled():
+                field.setFocus()
 
         self.save_button.setEnabled(False)
         self.context.op(ops.record_correspondence, self.case_id, self.entry()).on_done(

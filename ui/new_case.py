@@ -422,6 +422,7 @@ class NewCaseDialog(KeepsTypedWork):
                 f"'{email}' is not an email address. Give one address, such as "
                 "name@example.org, or leave it empty."
             )
+        half: list[PointEditor] = []
         if new.kind == Kind.COMPLAINT:
             half = [e for e in self.point_editors if e.value() is None and e.description.text()]
             if half:
@@ -437,11 +438,14 @@ class NewCaseDialog(KeepsTypedWork):
             listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
             show_error(self.error, f"Nothing was recorded yet: check {listed} (marked below).")
             first = next(iter(problems))
-            target = (
+            target: QWidget = (
                 self.person_email
                 if first == "complainant" and email and not is_email(email)
                 else self.fields[first]
             )
+            if first == "points":  # the nature to choose, not the points' container
+                editors = half or self.point_editors
+                target = editors[0].nature if editors else self.add_point_button
             target.setFocus()
             self.form_scroll.ensureWidgetVisible(target)
         return not problems

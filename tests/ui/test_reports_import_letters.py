@@ -626,8 +626,10 @@ def test_a_letter_received_is_recorded_and_every_window_of_the_case_shows_it(
     assert first.record_button.isEnabled()
     record = first.record_entry()
     qtbot.addWidget(record)
+    record.show()
     record.save()  # no subject
     assert record.error.text() and record.isVisible()
+    assert record.focusWidget() is record.subject  # the field the message is about
     assert _count(database, Correspondence) == 0
     record.subject.setText("Photos of the bins")
     record.who.setText("Ann Other")

@@ -308,6 +308,11 @@ def test_new_case_checks_beside_the_field_and_warns(
     dialog.events_known.setChecked(True)
     dialog.events_on.setDate(dialog.events_on.date().addYears(-2))
     editor = dialog.point_editors[0]
+    # A point described with no nature: the focus goes to its nature, the field to fill.
+    dialog.show()
+    editor.description.setText("Nobody called back")
+    dialog.save_button.click()
+    assert dialog.result_case is None and dialog.focusWidget() is editor.nature
     editor.nature.setCurrentIndex(editor.nature.findData("Communication"))
     # The day the complainant learnt of them is sent only when "Known" is ticked.
     assert dialog.new_case().noticed_on is None
