@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -73,6 +74,17 @@ def code_case(session: sa.orm.Session) -> tuple[Any, Any]:
     first = session.get(Stage, case.current_stage_id)
     assert first is not None
     return case, first
+
+
+@contextmanager
+def logins(world: World, *roles: UserRole) -> Iterator[tuple[sa.Engine, ...]]:
+    """An engine on each role's own login, disposed of afterwards."""
+    engines = tuple(engine_for(world, role) for role in roles)
+    try:
+        yield engines
+    finally:
+        for engine in engines:
+            engine.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -1267,10 +1279,11 @@ def test_a_closed_stages_history_and_a_cases_facts_stay_below_a_manager(world: W
             f"({world.mine}, 'outgoing', 'email', 'Letter', '', now(), 1, now()) "
             "RETURNING id"
         ).scalar_one()
-    officer = engine_for(world, UserRole.OFFICER)
-    responder = engine_for(world, UserRole.SERVICE_RESPONDER)
-    manager = engine_for(world, UserRole.MANAGER)
-    try:
+    with logins(world, UserRole.OFFICER, UserRole.SERVICE_RESPONDER, UserRole.MANAGER) as (
+        officer,
+        responder,
+        manager,
+    ):
         before = fingerprint(world.db)
         assert "closed stage's suspensions or extensions" in refused(
             officer,
@@ -1354,10 +1367,6 @@ def test_a_closed_stages_history_and_a_cases_facts_stay_below_a_manager(world: W
             connection.exec_driver_sql(
                 f"UPDATE stage SET responder_id = NULL WHERE id = {open_stage}"
             )
-    finally:
-        officer.dispose()
-        responder.dispose()
-        manager.dispose()
 
 
 def test_a_stage_that_has_responded_keeps_what_it_is_and_two_sessions_meet(
@@ -1403,8 +1412,7 @@ def test_a_stage_that_has_responded_keeps_what_it_is_and_two_sessions_meet(
         }
 
     made = world.db.write(build, actor="builder")
-    officer = engine_for(world, UserRole.OFFICER)
-    try:
+    with logins(world, UserRole.OFFICER) as (officer,):
         before = fingerprint(world.db)
         assert "which stage a stage is" in refused(
             officer,
@@ -1452,8 +1460,6 @@ def test_a_stage_that_has_responded_keeps_what_it_is_and_two_sessions_meet(
             officer,
             f"UPDATE stage SET responder_id = {made['officer']} WHERE id = {made['second']}",
         )
-    finally:
-        officer.dispose()
 
 
 def test_a_stages_kind_and_a_stricter_isolation_level_give_no_way_round(
@@ -1508,8 +1514,7 @@ def test_a_stages_kind_and_a_stricter_isolation_level_give_no_way_round(
         }
 
     made = world.db.write(build, actor="builder")
-    officer = engine_for(world, UserRole.OFFICER)
-    try:
+    with logins(world, UserRole.OFFICER) as (officer,):
         before = fingerprint(world.db)
         for change, stage in (
             (
@@ -1551,8 +1556,6 @@ def test_a_stages_kind_and_a_stricter_isolation_level_give_no_way_round(
                     "42501",  # refused outright
                 ), caught.value
                 late.rollback()
-    finally:
-        officer.dispose()
 
 
 def test_an_approval_stays_with_its_appointment_and_a_letter_with_its_text(
@@ -1580,10 +1583,11 @@ def test_an_approval_stays_with_its_appointment_and_a_letter_with_its_text(
             f"({world.mine}, 'outgoing', 'email', 'Your complaint', 'We have received it.', "
             "'a@example.org', 'officer1', now(), now(), 1, now()) RETURNING id"
         ).scalar_one()
-    officer = engine_for(world, UserRole.OFFICER)
-    responder = engine_for(world, UserRole.SERVICE_RESPONDER)
-    manager = engine_for(world, UserRole.MANAGER)
-    try:
+    with logins(world, UserRole.OFFICER, UserRole.SERVICE_RESPONDER, UserRole.MANAGER) as (
+        officer,
+        responder,
+        manager,
+    ):
         before = fingerprint(world.db)
         for change in (f"person_id = {other_person}", "role = 'io'"):
             refused(officer, f"UPDATE assignment SET {change} WHERE id = {approved}")
@@ -1605,7 +1609,3 @@ def test_an_approval_stays_with_its_appointment_and_a_letter_with_its_text(
             connection.exec_driver_sql(
                 f"UPDATE correspondence SET body = 'Corrected' WHERE id = {letter}"
             )
-    finally:
-        officer.dispose()
-        responder.dispose()
-        manager.dispose()
