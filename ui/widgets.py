@@ -132,11 +132,15 @@ class DateEdit(QDateEdit):
             return f"{format_date(day)} is after {format_date(latest)}, the latest here."
         return ""
 
+    def _date_text(self) -> str:
+        """The field's date as it shows it (what is typed differs from it)."""
+        return self.textFromDateTime(self.dateTime())
+
     def _say_if_not_taken(self) -> bool:
         """Tell the officer, beside the field, why what they typed is not taken (the
         field keeps its date); True if it was not."""
         text = self.lineEdit().text()
-        said = self.problem(text) if text != self.textFromDateTime(self.dateTime()) else ""
+        said = self.problem(text) if text != self._date_text() else ""
         self.last_problem = said
         if said:
             QToolTip.showText(self.mapToGlobal(self.rect().bottomLeft()), said, self)
@@ -182,12 +186,10 @@ class DateEdit(QDateEdit):
         ):
             event.ignore()  # for the tabs around it
             return
-        if event.key() == Qt.Key.Key_Escape and self.lineEdit().text() != self.textFromDateTime(
-            self.dateTime()
-        ):
+        if event.key() == Qt.Key.Key_Escape and self.lineEdit().text() != self._date_text():
             # Typing undone: the field shows its date again (a second Escape is the
             # dialog's).
-            self.lineEdit().setText(self.textFromDateTime(self.dateTime()))
+            self.lineEdit().setText(self._date_text())
             self.lineEdit().selectAll()
             self.last_problem = ""
             event.accept()
