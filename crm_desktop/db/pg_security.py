@@ -1382,28 +1382,26 @@ def _functions(prefix: str, database: str) -> list[str]:
         LANGUAGE plpgsql {definer} AS $fn$
         DECLARE
             ending boolean := false;
+            answered boolean; closed_on date;
         BEGIN
             -- A council stage's suspensions and extensions are what its due date, and
             -- so its timeliness, was counted from: once it has responded, below a
             -- manager none is added and none changed until it is reopened. (Closing a
             -- suspended stage ends its open suspension that day: the program's own step.)
-            -- The stage is read locked (a session closing it meanwhile is waited for,
-            -- or, at a stricter isolation level, makes this one fail).
-            PERFORM 1 FROM stage s WHERE s.id = NEW.stage_id FOR SHARE;
+            -- The stage is read once, locked (a session closing it meanwhile is waited
+            -- for, or, at a stricter isolation level, makes this one fail).
+            SELECT (s.status = {_literal(StageStatus.CLOSED.value)} OR s.closed_on IS NOT NULL)
+                   AND s.stage <> {_literal(StageCode.LGSCO.value)}, s.closed_on
+            INTO answered, closed_on
+            FROM stage s WHERE s.id = NEW.stage_id FOR SHARE;
             IF TG_TABLE_NAME = 'stage_suspension' AND TG_OP = 'UPDATE' THEN
-                ending := to_jsonb(OLD) -> 'ends_on' = 'null'::jsonb
+                ending := coalesce(
+                    to_jsonb(OLD) -> 'ends_on' = 'null'::jsonb
                     AND to_jsonb(NEW) - {_text_array(ENDING_SUSPENSION)}
                         = to_jsonb(OLD) - {_text_array(ENDING_SUSPENSION)}
-                    AND (to_jsonb(NEW) ->> 'ends_on')::date
-                        = (SELECT s.closed_on FROM stage s WHERE s.id = NEW.stage_id);
-                ending := coalesce(ending, false);
+                    AND (to_jsonb(NEW) ->> 'ends_on')::date = closed_on, false);
             END IF;
-            IF NOT ending AND EXISTS (
-                    SELECT 1 FROM stage s WHERE s.id = NEW.stage_id
-                    AND (s.status = {_literal(StageStatus.CLOSED.value)}
-                         OR s.closed_on IS NOT NULL)
-                    AND s.stage <> {_literal(StageCode.LGSCO.value)})
-               AND NOT crm_is_manager() THEN
+            IF NOT ending AND answered AND NOT crm_is_manager() THEN
                 RAISE EXCEPTION 'Only a manager can change a closed stage''s suspensions or '
                     'extensions: reopen it first.' USING ERRCODE = '42501';
             END IF;
