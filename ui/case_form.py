@@ -142,6 +142,7 @@ class CaseDialog(QDialog):
         )
         self.attachments_tab = AttachmentsTab(context, case_id, self)
         self.tabs.add_page(self.attachments_tab, "Files", "documents attached to the case")
+        self.tabs.add_number_keys()  # Ctrl+1 to Ctrl+9
         self.correspondence_tab.load()
         self.attachments_tab.load()
 

@@ -63,6 +63,7 @@ from ui.widgets import (
     date_edit,
     date_text,
     error_label,
+    field_label,
     from_qdate,
     known_date,
     selected_row,
@@ -183,8 +184,11 @@ class DetailsTab(QScrollArea):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         self.field_errors: dict[str, QLabel] = {}
         self.fields: dict[str, QWidget] = {}
+        # Each field's name has an Alt-key that puts the focus in it, none the case
+        # window's own (Save details, Close) nor this page's button's (Record decision).
+        keys = {"s", "l", "r"}
 
-        def row(key: str, label: str, widget: QWidget) -> None:
+        def row(key: str, label: str, widget: QWidget, focus: QWidget | None = None) -> None:
             holder = QWidget(page)
             box = QVBoxLayout(holder)
             box.setContentsMargins(0, 0, 0, 0)
@@ -195,7 +199,7 @@ class DetailsTab(QScrollArea):
             self.fields[key] = widget
             if not widget.accessibleName():
                 widget.setAccessibleName(label)
-            form.addRow(label, holder)
+            form.addRow(field_label(label, focus or widget, keys, page, menus=frozenset()), holder)
 
         self.received_label = QLabel(page)
         form.addRow("Received", self.received_label)
@@ -209,11 +213,11 @@ class DetailsTab(QScrollArea):
         row("team", "Team", self.team)
         today = host.context.today()
         events, self.events_known, self.events_on = known_date(today, "Date of the events", page)
-        row("events_on", "Events complained about", events)
+        row("events_on", "Events complained about", events, self.events_known)
         noticed, self.noticed_known, self.noticed_on = known_date(
             today, "Day the complainant learnt of the events", page, LEARNT_TIP
         )
-        row("noticed_on", "Complainant learnt of them", noticed)
+        row("noticed_on", "Complainant learnt of them", noticed, self.noticed_known)
         self.summary = QPlainTextEdit(page)
         self.summary.setObjectName("Summary")
         self.summary.setTabChangesFocus(True)
@@ -235,8 +239,8 @@ class DetailsTab(QScrollArea):
         self.late_decision.setAccessibleName("Decision on the late complaint")
         self.late_decision.setPlaceholderText("Decision on whether to consider it, and why")
         late_layout.addWidget(self.late_decision, 1)
-        # Alt-key: not Save details' (S, in the case window).
-        self.late_button = QPushButton(with_mnemonic("Record decision", {"s"}), self.late_box)
+        # Alt-key: R, which the fields' names keep clear of.
+        self.late_button = QPushButton("&Record decision", self.late_box)
         self.late_button.clicked.connect(self.record_late_decision)
         late_layout.addWidget(self.late_button)
         form.addRow(self.late_box)
@@ -542,6 +546,7 @@ class PointsTab(QWidget):
         nature = self.new_point_nature.currentData()
         if not nature:
             show_error(self.points_error, "Choose the nature of the new point.")
+            self.new_point_nature.setFocus()
             return
         point = PointInput(nature, self.new_point_text.text().strip())
         host = self.host

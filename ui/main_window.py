@@ -570,6 +570,8 @@ class MainWindow(QMainWindow):
                 ),
             ),
             ("Case window", "Next / previous tab", "Ctrl+Tab / Ctrl+Shift+Tab"),
+            ("Case window", "The first to the ninth tab", "Ctrl+1 to Ctrl+9"),
+            ("Forms", "Go to a field", "Alt + the underlined letter of its name"),
             ("Case window", "Close it (asks first if something typed is not saved)", "Ctrl+W"),
             ("Cases list", "From the search box to the results", "Down"),
             ("Windows and dialogs", "Close (asks first if something typed is not saved)", "Esc"),

@@ -38,13 +38,37 @@ from ui.widgets import (
     date_edit,
     error_label,
     error_text,
+    field_label,
     from_qdate,
     known_date,
     show_error,
-    with_mnemonic,
 )
 
 GRADES = (StageCode.LOW, StageCode.MODERATE_HIGH, StageCode.INFORMAL)
+# Each field's Alt-key, chosen so that as many as can have one (given in the form's
+# order, the letters free ran out at the complainant's phone). The buttons hold A (Add a
+# complaint point), R (Record the case), C (Cancel) and V (a point's Remove); a date's
+# "Known" box is reached by its row's key. The postcode, after the address, has none
+# left (every letter of its name is taken).
+FIELD_LETTERS = {
+    "Kind": "k",
+    "Procedure": "p",
+    "Received on": "i",
+    "How it came in": "w",
+    "Directorate": "d",
+    "Service area": "s",
+    "Team": "t",
+    "Adult complaint grade": "g",
+    "Events happened on": "h",
+    "Complainant learnt of them": "l",
+    "Name": "n",
+    "Email": "m",
+    "Phone": "o",
+    "Address": "e",
+    "Summary": "y",
+    "Desired outcome": "u",
+    "Staff named": "f",
+}
 # The service's field names, mapped to this dialog's fields.
 FIELD_KEYS = {
     "received date": "received_on",
@@ -72,7 +96,7 @@ class PointEditor(QWidget):
         for nature in natures:
             self.nature.addItem(nature, nature)
         layout.addWidget(self.nature, 0, 1)
-        self.remove = QPushButton("Remove", self)
+        self.remove = QPushButton("Remo&ve", self)  # the form's fields keep clear of V
         self.remove.setAccessibleName(f"Remove point {number}")
         layout.addWidget(self.remove, 0, 2)
         self.description = QLineEdit(self)
@@ -134,8 +158,16 @@ class NewCaseDialog(KeepsTypedWork):
         self.fields: dict[str, QWidget] = {}
         self.rows: dict[str, QWidget] = {}
         self._form = form
+        # Each field's name has an Alt-key that puts the focus in it, none the buttons'
+        # (FIELD_LETTERS). The main window's menus do not answer in this window, so their
+        # letters are free here.
+        keys = {"a", "r", "c", "v"}
 
-        def row(key: str, label: str, widget: QWidget) -> None:
+        def label_for(text: str, field: QWidget) -> QLabel:
+            prefer = FIELD_LETTERS.get(text, "")
+            return field_label(text, field, keys, page, menus=frozenset(), prefer=prefer)
+
+        def row(key: str, label: str, widget: QWidget, focus: QWidget | None = None) -> None:
             holder = QWidget(page)
             box = QVBoxLayout(holder)
             box.setContentsMargins(0, 0, 0, 0)
@@ -150,7 +182,7 @@ class NewCaseDialog(KeepsTypedWork):
             if isinstance(widget, QComboBox):
                 compact_combo(widget)
             widget.setObjectName(label.title().replace(" ", "").replace("/", ""))
-            form.addRow(label, holder)
+            form.addRow(label_for(label, focus or widget), holder)
 
         self.kind = QComboBox(page)
         for kind in Kind:
@@ -183,11 +215,11 @@ class NewCaseDialog(KeepsTypedWork):
         events, self.events_known, self.events_on = known_date(
             context.today(), "Date of the events", page
         )
-        row("events_on", "Events happened on", events)
+        row("events_on", "Events happened on", events, self.events_known)
         noticed, self.noticed_known, self.noticed_on = known_date(
             context.today(), "Day the complainant learnt of the events", page, LEARNT_TIP
         )
-        row("noticed_on", "Complainant learnt of them", noticed)
+        row("noticed_on", "Complainant learnt of them", noticed, self.noticed_known)
 
         person = QGroupBox("Who made it", page)
         person_form = QFormLayout(person)
@@ -202,12 +234,15 @@ class NewCaseDialog(KeepsTypedWork):
         self.person_postcode = QLineEdit(person)
         self.person_postcode.setAccessibleName("Complainant's postcode")
         self.person_name.setObjectName("ComplainantName")
-        person_form.addRow("Name", self.person_name)
-        person_form.addRow("Email", self.person_email)
-        person_form.addRow("Phone", self.person_phone)
-        person_form.addRow("Address", self.person_address)
-        person_form.addRow("Postcode", self.person_postcode)
-        row("complainant", "Complainant", person)
+        row("complainant", "Complainant", person, person)  # its fields have their own keys
+        for text, field in (
+            ("Name", self.person_name),
+            ("Email", self.person_email),
+            ("Phone", self.person_phone),
+            ("Address", self.person_address),
+            ("Postcode", self.person_postcode),
+        ):
+            person_form.addRow(label_for(text, field), field)
 
         self.summary = QPlainTextEdit(page)
         self.summary.setTabChangesFocus(True)
@@ -225,9 +260,7 @@ class NewCaseDialog(KeepsTypedWork):
         self.points_layout = QVBoxLayout(points)
         self.points_layout.setContentsMargins(0, 0, 0, 0)
         self.point_editors: list[PointEditor] = []
-        # Alt-keys: Cancel holds C.
-        keys = {"c"}
-        self.add_point_button = QPushButton(with_mnemonic("Add a complaint point", keys), points)
+        self.add_point_button = QPushButton("&Add a complaint point", points)
         self.add_point_button.setObjectName("AddPointButton")
         self.add_point_button.clicked.connect(self._add_point_by_hand)
         self.points_layout.addWidget(self.add_point_button, 0, Qt.AlignmentFlag.AlignLeft)
@@ -237,7 +270,8 @@ class NewCaseDialog(KeepsTypedWork):
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
         )
         self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setText(with_mnemonic("Record the case", keys))
+        self.save_button.setText("&Record the case")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("&Cancel")
         self.save_button.setObjectName("RecordCaseButton")
         self.save_button.setEnabled(False)
         buttons.accepted.connect(self.submit)

@@ -28,6 +28,7 @@ from PySide6.QtGui import (
     QKeySequence,
     QPainter,
     QPalette,
+    QShortcut,
     QValidator,
 )
 from PySide6.QtWidgets import (
@@ -260,23 +261,45 @@ def alt_key(text: str) -> str | None:
     return marked[at + 1].lower() if 0 <= at < len(marked) - 1 else None
 
 
-def with_mnemonic(title: str, taken: set[str], prefer: str = "") -> str:
+def with_mnemonic(
+    title: str, taken: set[str], prefer: str = "", *, menus: frozenset[str] = MENU_KEYS
+) -> str:
     """``title`` with an Alt-key (``&``) on ``prefer``'s letter if it is in the title and
-    free, else on the first letter of a word that ``taken`` (and the menus) do not hold,
-    else on any such letter; that letter is then taken. Without one free, the title as
-    it is."""
+    free, else on the first letter of a word that ``taken`` (and ``menus``, the main
+    window's menus) do not hold, else on any such letter; that letter is then taken.
+    Without one free, the title as it is. A window of its own, where the main window's
+    menus do not answer, passes ``menus=frozenset()``."""
     escaped = title.replace("&", "&&")
     words = [i for i, ch in enumerate(title) if ch.isalpha() and (i == 0 or title[i - 1] == " ")]
     others = [i for i, ch in enumerate(title) if ch.isalpha() and i not in words]
     wanted = [i for i in (*words, *others) if prefer and title[i].lower() == prefer.lower()]
     for i in (*wanted, *words, *others):
         key = title[i].lower()
-        if key in taken or key in MENU_KEYS:
+        if key in taken or key in menus:
             continue
         taken.add(key)
         at = i + title[:i].count("&")  # the title's own '&'s are doubled before it
         return escaped[:at] + "&" + escaped[at:]
     return escaped
+
+
+def field_label(
+    text: str,
+    field: QWidget,
+    taken: set[str],
+    parent: QWidget,
+    menus: frozenset[str] = MENU_KEYS,
+    prefer: str = "",
+) -> QLabel:
+    """A form's label for ``field`` with an Alt-key that puts the focus in the field
+    (:func:`with_mnemonic`: a letter ``taken`` does not hold, then taken); screen readers
+    name the field by it too. A field that takes no focus (a container of its own
+    controls) is given no key: it would do nothing."""
+    focusable = field.focusPolicy() != Qt.FocusPolicy.NoFocus or field.focusProxy() is not None
+    key = with_mnemonic(text, taken, prefer, menus=menus) if focusable else text
+    label = QLabel(key, parent)
+    label.setBuddy(field)
+    return label
 
 
 OWN_ALT_KEYS = "own_alt_keys"  # on a widget whose code gives its buttons their Alt-keys,
@@ -327,6 +350,10 @@ def give_alt_keys(root: QWidget, taken: Iterable[str] = ()) -> None:
         return
     unmarked: list[QAbstractButton] = []
     stacks: list[QStackedWidget] = []
+    # A box a field's name leads to ("Known" beside a date) is reached by the name's key.
+    led_to = {
+        label.buddy() for label in root.findChildren(QLabel) if label.buddy() and _marked(label)
+    }
     keys = set(taken)
     inside: set[str] = set()  # the letters already marked on the stacks' pages
     for widget in _level(root):
@@ -337,7 +364,7 @@ def give_alt_keys(root: QWidget, taken: Iterable[str] = ()) -> None:
         key = _marked(widget)
         keys.update(key)
         if isinstance(widget, QAbstractButton) and not isinstance(widget, QToolButton):
-            if not key and widget.text():
+            if not key and widget.text() and widget not in led_to:
                 unmarked.append(widget)
         elif isinstance(widget, QStackedWidget):
             stacks.append(widget)
@@ -390,6 +417,22 @@ def scrolled(content: QWidget, name: str, parent: QWidget | None = None) -> QScr
     return area
 
 
+def first_field(container: QWidget) -> QWidget | None:
+    """The first control under ``container`` that Tab stops at (shown and enabled), in
+    the focus chain's order; None when there is none."""
+    seen = container.nextInFocusChain()
+    while seen is not None and seen is not container:
+        if (
+            container.isAncestorOf(seen)
+            and seen.focusPolicy() & Qt.FocusPolicy.TabFocus
+            and seen.isVisible()
+            and seen.isEnabled()
+        ):
+            return seen
+        seen = seen.nextInFocusChain()
+    return None
+
+
 class PageTabs(QTabWidget):
     """Tabs that fit a narrow or highly scaled window: each page scrolls on its own (so
     the tab bar is only as wide as the window, never cut off or scrolled out of view)
@@ -401,14 +444,50 @@ class PageTabs(QTabWidget):
         super().__init__(parent)
         self.setUsesScrollButtons(False)
         self.setElideMode(Qt.TextElideMode.ElideRight)
+        self._tips: list[str] = []
+        self._number_keys = False
 
     def add_page(self, page: QWidget, label: str, tooltip: str | None = None) -> int:
         holder = scrolled(page, label, self)
         holder.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the page's controls
         index = self.addTab(holder, label)
         # The whole name first: it is what a shortened tab leaves out.
-        self.setTabToolTip(index, f"{label}: {tooltip}" if tooltip else label)
+        self._tips.append(f"{label}: {tooltip}" if tooltip else label)
+        self._show_tips()
         return index
+
+    def add_number_keys(self) -> None:
+        """Ctrl+1 to Ctrl+9 show the first to the ninth tab (of those shown: a hidden
+        tab is not counted), as they show the main window's pages; each tab's tooltip
+        names its keys."""
+        self._number_keys = True
+        for number in range(1, 10):
+            shortcut = QShortcut(QKeySequence(f"Ctrl+{number}"), self)
+            shortcut.activated.connect(lambda number=number: self.show_number(number))
+        self._show_tips()
+
+    def shown_tabs(self) -> list[int]:
+        return [i for i in range(self.count()) if self.isTabVisible(i)]
+
+    def show_number(self, number: int) -> None:
+        shown = self.shown_tabs()
+        if number <= len(shown):
+            self.setCurrentIndex(shown[number - 1])
+            # The focus goes to the page's first field, not left on the page hidden.
+            holder = super().widget(shown[number - 1])
+            first = first_field(holder) if holder is not None else None
+            if first is not None:
+                first.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def setTabVisible(self, index: int, visible: bool) -> None:
+        super().setTabVisible(index, visible)
+        self._show_tips()
+
+    def _show_tips(self) -> None:
+        keys = {i: n for n, i in enumerate(self.shown_tabs(), start=1) if n <= 9}
+        for i, tip in enumerate(self._tips):
+            number = keys.get(i) if self._number_keys else None
+            self.setTabToolTip(i, f"{tip} (Ctrl+{number})" if number else tip)
 
     def widget(self, index: int) -> QWidget | None:
         holder = super().widget(index)

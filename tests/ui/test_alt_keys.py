@@ -9,9 +9,12 @@ from collections import Counter
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
+    QLabel,
+    QLineEdit,
     QPushButton,
     QStackedWidget,
     QToolButton,
@@ -137,13 +140,30 @@ def _seen_together(a: tuple[tuple[int, int], ...], b: tuple[tuple[int, int], ...
 
 
 def alt_key_problems(window: QWidget) -> list[str]:
+    """Buttons without an Alt-key; a field's name whose key goes to nothing that takes
+    the focus; two buttons or names seen at the same time with the same key."""
     buttons = [
         b
         for b in window.findChildren(QAbstractButton)
         if b.text() and not isinstance(b, QToolButton) and b.window() is window
     ]
-    problems = [f"no Alt-key: {b.text()!r}" for b in buttons if alt_key(b.text()) is None]
-    marked = [(b, alt_key(b.text()), _pages(b)) for b in buttons if alt_key(b.text())]
+    labels = [
+        label
+        for label in window.findChildren(QLabel)
+        if alt_key(label.text()) and label.window() is window
+    ]
+    led_to = {label.buddy() for label in labels}  # reached by a field's name's key
+    problems = [
+        f"no Alt-key: {b.text()!r}"
+        for b in buttons
+        if alt_key(b.text()) is None and b not in led_to
+    ]
+    problems += [
+        f"Alt-key to nothing: {label.text()!r}"
+        for label in labels
+        if label.buddy() is None or label.buddy().focusPolicy() == Qt.FocusPolicy.NoFocus
+    ]
+    marked = [(b, alt_key(b.text()), _pages(b)) for b in [*buttons, *labels] if alt_key(b.text())]
     for i, (b, key, pages) in enumerate(marked):
         for other, other_key, other_pages in marked[i + 1 :]:
             if key == other_key and _seen_together(pages, other_pages):
@@ -182,7 +202,15 @@ def test_the_check_finds_a_button_without_one_and_two_seen_together() -> None:
     QPushButton("&Print", first)
     QPushButton("&Preview", second)  # never seen beside Print
     QPushButton("&Send", second)
-    assert alt_key_problems(window) == ["no Alt-key: 'Close'", "Alt+s: '&Save' and '&Send'"]
+    QLabel("&Size", second).setBuddy(QLineEdit(second))
+    QLabel("&Name", second)  # its key goes nowhere
+    assert alt_key_problems(window) == [
+        "no Alt-key: 'Close'",
+        "Alt-key to nothing: '&Name'",
+        "Alt+s: '&Save' and '&Send'",
+        "Alt+s: '&Save' and '&Size'",  # a field's name holds a key as a button does
+        "Alt+s: '&Send' and '&Size'",
+    ]
 
 
 def test_a_dialog_is_given_them_when_shown(qtbot, context: AppContext, fitter: None) -> None:  # type: ignore[no-untyped-def]
@@ -223,3 +251,107 @@ def test_the_case_window_as_the_case_moves_on(  # type: ignore[no-untyped-def]
     )
     window = open_case(qtbot, manager_context, adult)
     assert alt_key_problems(window) == []
+
+
+def _activate(qtbot, window: QWidget) -> None:  # type: ignore[no-untyped-def]
+    """Keys reach a window's shortcuts only when it is the active window."""
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+
+
+def _press(qtbot, keys: str, modifier: Qt.KeyboardModifier) -> None:  # type: ignore[no-untyped-def]
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key(ord(keys.upper())), modifier)
+
+
+def _fields_reached_by_their_keys(qtbot, window: QWidget, away: QWidget) -> list[str]:  # type: ignore[no-untyped-def]
+    """Press each shown field name's Alt-key (from ``away``, or from the next field
+    when that is the one) and see the focus arrive in its field (one switched off, as
+    Team is where a procedure has no teams, takes no focus); the names pressed."""
+    pressed = []
+    for label in window.findChildren(QLabel):
+        key = alt_key(label.text())
+        if key is None or not label.isVisibleTo(window):
+            continue
+        field = label.buddy()
+        if not field.isEnabled():
+            continue
+        start = away if field is not away else away.nextInFocusChain()
+        start.setFocus()
+        qtbot.waitUntil(start.hasFocus)
+        _press(qtbot, key, Qt.KeyboardModifier.AltModifier)
+        qtbot.waitUntil(field.hasFocus, timeout=1000)
+        pressed.append(label.text().replace("&", ""))
+    return pressed
+
+
+def test_every_field_of_the_new_case_form_has_an_alt_key_that_goes_to_it(  # type: ignore[no-untyped-def]
+    qtbot, context: AppContext, fitter: None
+) -> None:
+    dialog = NewCaseDialog(context)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.choices is not None)
+    _activate(qtbot, dialog)
+    named = [label for label in dialog.findChildren(QLabel) if label.buddy() is not None]
+    # Every field's name has one; only the two rows that hold fields of their own
+    # (whose fields have keys, or the point's button) have none.
+    without = sorted(label.text() for label in named if not alt_key(label.text()))
+    assert without == ["Complainant", "Complaint points", "Postcode"]
+    pressed = _fields_reached_by_their_keys(qtbot, dialog, dialog.summary)
+    assert {"Kind", "Received on", "Service area", "Name", "Phone", "Address"} <= set(pressed)
+    # The adult procedure shows its grade; its key goes there too.
+    dialog.procedure.setCurrentIndex(dialog.procedure.findText("Adult social care"))
+    qtbot.waitUntil(lambda: dialog.grade.isVisibleTo(dialog))
+    assert "Adult complaint grade" in _fields_reached_by_their_keys(qtbot, dialog, dialog.summary)
+    assert alt_key_problems(dialog) == []
+
+
+def test_every_field_of_the_case_details_has_an_alt_key_that_goes_to_it(  # type: ignore[no-untyped-def]
+    qtbot, context: AppContext, case_id: int, fitter: None
+) -> None:
+    dialog = open_case(qtbot, context, case_id)
+    _activate(qtbot, dialog)
+    details = dialog.details_tab
+    pressed = _fields_reached_by_their_keys(qtbot, dialog, details.summary)
+    assert pressed == [
+        "How it came in",
+        "Directorate",
+        "Service area",
+        "Events complained about",
+        "Complainant learnt of them",
+        "Summary",
+        "Desired outcome",
+    ]
+    assert alt_key_problems(dialog) == []
+
+
+def test_ctrl_and_a_number_go_to_the_case_windows_tabs(  # type: ignore[no-untyped-def]
+    qtbot, context: AppContext, case_id: int, database, people
+) -> None:
+    from crm_desktop.domain.enums import Kind
+    from tests.ui.conftest import bins_case
+
+    dialog = open_case(qtbot, context, case_id)
+    _activate(qtbot, dialog)
+    dialog.details_tab.summary.setFocus()
+    tabs = ((2, dialog.points_tab), (3, dialog.stage_tab), (9, dialog.attachments_tab))
+    for number, page in tabs:
+        _press(qtbot, str(number), Qt.KeyboardModifier.ControlModifier)
+        assert dialog.tabs.currentWidget() is page
+        # The focus goes into the page shown (Tab goes on from there).
+        qtbot.waitUntil(lambda page=page: page.isAncestorOf(QApplication.focusWidget()))
+    _press(qtbot, "1", Qt.KeyboardModifier.ControlModifier)
+    assert dialog.tabs.currentWidget() is dialog.details_tab
+    assert dialog.tabs.tabToolTip(dialog.tabs.indexOf(dialog.stage_tab)).endswith("(Ctrl+3)")
+    # A compliment has no points: its tabs are counted as shown.
+    compliment = open_case(
+        qtbot, context, bins_case(database, people, kind=Kind.COMPLIMENT, points=[])
+    )
+    _activate(qtbot, compliment)
+    assert not compliment.tabs.isTabVisible(compliment.tabs.indexOf(compliment.points_tab))
+    _press(qtbot, "2", Qt.KeyboardModifier.ControlModifier)
+    assert compliment.tabs.currentWidget() is compliment.stage_tab
+    stage_tip = compliment.tabs.tabToolTip(compliment.tabs.indexOf(compliment.stage_tab))
+    assert stage_tip.endswith("(Ctrl+2)")
+    _press(qtbot, "9", Qt.KeyboardModifier.ControlModifier)  # eight tabs: nothing happens
+    assert compliment.tabs.currentWidget() is compliment.stage_tab
