@@ -323,3 +323,43 @@ def test_the_user_guide_tells_a_manager_where_each_setting_is(
     for name in tabs:
         assert f"**{name}**" in guide, name
     assert "**Add person…**" in guide and "**Send a test email**" in guide
+
+
+def test_a_queues_case_opens_from_the_keyboard_alone(  # type: ignore[no-untyped-def]
+    qtbot, manager_context: AppContext, case_id: int
+) -> None:
+    """Ctrl+3 to the queues, Down to a queue that holds the case, Tab to its cases,
+    Enter: the case opens in its window."""
+    window = _window(qtbot, manager_context)
+    with qtbot.waitActive(window):
+        window.activateWindow()
+
+    def press(key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+        focused = QApplication.focusWidget()
+        assert focused is not None
+        qtbot.keyClick(focused, key, modifier)
+
+    press(Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    page = window.current_page
+    assert page is window.page("Queues")
+    qtbot.waitUntil(lambda: bool(page.results))
+    holding = [
+        name for name, rows in page.results.items() if any(r.case_id == case_id for r in rows)
+    ]
+    assert holding, "the open complaint is in no queue"
+    page.counts_view.setFocus()
+    qtbot.waitUntil(page.counts_view.hasFocus)
+    names = [page.counts_model.row_at(i).name for i in range(page.counts_model.rowCount())]
+    while page.current_queue != holding[0]:
+        before = page.current_queue
+        up = names.index(holding[0]) < names.index(before)
+        press(Qt.Key.Key_Up if up else Qt.Key.Key_Down)
+        assert page.current_queue != before, "the arrow keys did not move to another queue"
+    while not page.rows_view.hasFocus():
+        press(Qt.Key.Key_Tab)
+    at = next(i for i, r in enumerate(page.results[holding[0]]) if r.case_id == case_id)
+    for _ in range(at):
+        press(Qt.Key.Key_Down)
+    press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: case_id in window.case_windows)
+    assert window.case_windows[case_id].detail is not None
