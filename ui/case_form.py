@@ -52,7 +52,15 @@ from ui.context import AppContext
 from ui.correspondence_tab import AttachmentsTab, CorrespondenceTab, LetterDialog
 from ui.ops import PendingOp
 from ui.user_state import UserState
-from ui.widgets import PageTabs, date_text, error_label, error_text, show_error, tone_style
+from ui.widgets import (
+    PageTabs,
+    date_text,
+    error_label,
+    error_text,
+    first_field,
+    show_error,
+    tone_style,
+)
 
 GEOMETRY_KEY = "case_dialog/geometry"
 
@@ -324,15 +332,29 @@ class CaseDialog(QDialog):
         self, template_key: str | None = None, assignment_id: int | None = None
     ) -> LetterDialog:
         """Open the letter window on the Letters tab (with ``template_key``
-        chosen and previewed, when given; an appointment letter about ``assignment_id``)."""
+        chosen and previewed, when given; an appointment letter about ``assignment_id``).
+        Closed without a letter sent, the window goes back to the tab it was on."""
+        was_on = self.tabs.currentWidget()
         self.tabs.setCurrentWidget(self.correspondence_tab)
         dialog = self.correspondence_tab.write_letter()
+        if was_on is not None and was_on is not self.correspondence_tab:
+            dialog.rejected.connect(lambda: self._back_to(was_on))
         dialog.assignment_id = assignment_id
         index = dialog.template.findData(template_key) if template_key else -1
         if index >= 0:
             dialog.template.setCurrentIndex(index)
             dialog.make_preview()
         return dialog
+
+    def _back_to(self, page: QWidget) -> None:
+        """Show ``page`` again (if the Letters tab is still the one shown), the focus at
+        its entry (:func:`first_field`: the Stage tab's first action)."""
+        if self.tabs.currentWidget() is not self.correspondence_tab:
+            return
+        self.tabs.setCurrentWidget(page)
+        first = first_field(page)
+        if first is not None:
+            first.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def offer_letter(self, done: str, template_key: str, assignment_id: int | None = None) -> bool:
         """After something that has a letter (Acknowledge, Respond, an appointment, ...),

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from crm_desktop.correspondence.templates import APPOINTMENT_LETTER, letter_after
 from crm_desktop.domain.enums import Channel, Outcome, PartyRole, Procedure
@@ -644,6 +646,7 @@ class StageTab(QWidget):
         actions.setObjectName("ActionsBox")
         self.actions_layout = QGridLayout(actions)
         self.action_buttons: dict[Action, QPushButton] = {}
+        self._focus_when_shown: QWidget | None = None
         self._action_widgets: list[QWidget] = []
         layout.addWidget(actions)
 
@@ -722,6 +725,10 @@ class StageTab(QWidget):
             value.setVisible(shown)
             self.stage_names[key].setVisible(shown)
         self.stages_model.set_rows(detail.stages)
+        # The action whose button had the focus (the one just done, say): its button is
+        # made afresh, or is gone (Suspend becomes Resume), and the focus goes with it.
+        focused = self.window().focusWidget()
+        had_focus = next((a for a, b in self.action_buttons.items() if b is focused), None)
         for widget in self._action_widgets:
             self.actions_layout.removeWidget(widget)
             widget.hide()
@@ -748,6 +755,7 @@ class StageTab(QWidget):
             button.setEnabled(can_work)
             button.clicked.connect(lambda _=False, a=action: self.open_action(a))
             self.actions_layout.addWidget(button, i // 3, i % 3)
+            button.show()  # now, not when the layout gets to it: it may take the focus
             self.action_buttons[action] = button
             self._action_widgets.append(button)
         # Made afresh at each change, the buttons would come last in the Tab order, after
@@ -760,6 +768,30 @@ class StageTab(QWidget):
             note = QLabel("Nothing can be done to this case in its state.", self)
             self.actions_layout.addWidget(note, 0, 0)
             self._action_widgets.append(note)
+        if had_focus is not None:
+            # The same action if it is still offered, else the first now offered, else
+            # the button beside them: never nowhere (a deleted button's focus would
+            # fall to the tabs, and Tab would start again from the top). With another
+            # tab shown (the letter the action offered), when this one is shown again.
+            again = self.action_buttons.get(had_focus)
+            first = next(iter(self.action_buttons.values()), None)
+            self._focus_when_shown = again or first or self.explain_button
+            if self.isVisible():
+                self._take_focus()
+
+    def focus_entry(self) -> QWidget | None:
+        """Where the focus goes when this tab is gone to (Ctrl+3, or back from a letter
+        not written): the first action offered, what an officer comes here to do."""
+        return next((b for b in self.action_buttons.values() if b.isEnabled()), None)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._take_focus()
+
+    def _take_focus(self) -> None:
+        target, self._focus_when_shown = self._focus_when_shown, None
+        if target is not None and isValid(target):
+            target.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def open_action(self, action: Action) -> ActionDialog:
         host = self.host

@@ -418,8 +418,14 @@ def scrolled(content: QWidget, name: str, parent: QWidget | None = None) -> QScr
 
 
 def first_field(container: QWidget) -> QWidget | None:
-    """The first control under ``container`` that Tab stops at (shown and enabled), in
-    the focus chain's order; None when there is none."""
+    """Where the focus goes on entering ``container``: the control its ``focus_entry()``
+    names, if it has one (the Stage tab's first action); else the first control under
+    it that Tab stops at (shown and enabled), in the focus chain's order; None when
+    there is none."""
+    entry = getattr(container, "focus_entry", None)
+    named = entry() if callable(entry) else None
+    if isinstance(named, QWidget):
+        return named
     seen = container.nextInFocusChain()
     while seen is not None and seen is not container:
         if (
@@ -474,8 +480,8 @@ class PageTabs(QTabWidget):
         if number <= len(shown):
             self.setCurrentIndex(shown[number - 1])
             # The focus goes to the page's first field, not left on the page hidden.
-            holder = super().widget(shown[number - 1])
-            first = first_field(holder) if holder is not None else None
+            page = self.widget(shown[number - 1])
+            first = first_field(page) if page is not None else None
             if first is not None:
                 first.setFocus(Qt.FocusReason.ShortcutFocusReason)
 

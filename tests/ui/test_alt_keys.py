@@ -340,6 +340,10 @@ def test_ctrl_and_a_number_go_to_the_case_windows_tabs(  # type: ignore[no-untyp
         assert dialog.tabs.currentWidget() is page
         # The focus goes into the page shown (Tab goes on from there).
         qtbot.waitUntil(lambda page=page: page.isAncestorOf(QApplication.focusWidget()))
+    # The Stage tab is gone to for its actions: the first offered has the focus.
+    _press(qtbot, "3", Qt.KeyboardModifier.ControlModifier)
+    first_action = next(iter(dialog.stage_tab.action_buttons.values()))
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is first_action)
     _press(qtbot, "1", Qt.KeyboardModifier.ControlModifier)
     assert dialog.tabs.currentWidget() is dialog.details_tab
     assert dialog.tabs.tabToolTip(dialog.tabs.indexOf(dialog.stage_tab)).endswith("(Ctrl+3)")

@@ -314,3 +314,72 @@ def test_tab_does_not_leave_a_date_not_taken_and_ctrl_a_selects_the_whole_date(q
     qtbot.keyClicks(day, "5 May 2025")
     qtbot.keyClick(day, Qt.Key.Key_Tab)
     assert after.hasFocus() and day.date().toPython() == dt.date(2025, 5, 5)
+
+
+def _by_keys(qtbot, case, action) -> None:  # type: ignore[no-untyped-def]
+    """Space on the action's button (the focus put there first), Enter in its dialog."""
+    case.activateWindow()  # again after a dialog, on a screen with no window manager
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is case)
+    button = case.stage_tab.action_buttons[action]
+    button.setFocus()
+    qtbot.waitUntil(button.hasFocus)
+    qtbot.keyClick(button, Qt.Key.Key_Space)
+    qtbot.waitUntil(
+        lambda: (
+            case.stage_tab.action_dialog is not None
+            and case.stage_tab.action_dialog.action == action
+            and QApplication.activeWindow() is case.stage_tab.action_dialog
+        )
+    )
+    dialog = case.stage_tab.action_dialog
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+
+
+def test_the_focus_stays_among_the_actions_when_the_one_done_is_no_longer_offered(  # type: ignore[no-untyped-def]
+    qtbot, context: AppContext, case_id: int
+) -> None:
+    """Suspend's button goes once the stage is suspended: the focus went with it, to
+    the tabs, and Tab started again from the top. It goes to Resume now, and back."""
+    from crm_desktop.domain.workflow import Action
+
+    context.notifier.answer = False  # no letter this time
+    case = open_case(qtbot, context, case_id)
+    case.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is case)
+    case.tabs.setCurrentWidget(case.stage_tab)
+    _by_keys(qtbot, case, Action.ACKNOWLEDGE)
+    qtbot.waitUntil(lambda: Action.SUSPEND in case.stage_tab.action_buttons)
+    # Acknowledge is no longer offered: the first action offered now has the focus.
+    first = next(iter(case.stage_tab.action_buttons.values()))
+    qtbot.waitUntil(lambda: case.focusWidget() is first)
+    _by_keys(qtbot, case, Action.SUSPEND)
+    qtbot.waitUntil(lambda: Action.RESUME in case.stage_tab.action_buttons)
+    qtbot.waitUntil(lambda: case.focusWidget() is case.stage_tab.action_buttons[Action.RESUME])
+    _by_keys(qtbot, case, Action.RESUME)
+    qtbot.waitUntil(lambda: Action.SUSPEND in case.stage_tab.action_buttons)
+    qtbot.waitUntil(lambda: case.focusWidget() is case.stage_tab.action_buttons[Action.SUSPEND])
+
+
+def test_a_letter_not_written_after_an_action_leaves_the_officer_where_they_were(  # type: ignore[no-untyped-def]
+    qtbot, context: AppContext, case_id: int
+) -> None:
+    """Acknowledge, yes to the letter, then Esc in the letter window: the case window
+    was left on the Letters tab; it goes back to the Stage tab, the focus on its
+    actions. A letter sent leaves it on the Letters tab, where the letter shows."""
+    from crm_desktop.domain.workflow import Action
+
+    case = open_case(qtbot, context, case_id)
+    case.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is case)
+    case.tabs.setCurrentWidget(case.stage_tab)
+    _by_keys(qtbot, case, Action.ACKNOWLEDGE)  # the notifier answers yes: a letter
+    letters = case.correspondence_tab
+    qtbot.waitUntil(lambda: letters.letter_dialog is not None and letters.letter_dialog.isVisible())
+    assert case.tabs.currentWidget() is letters
+    letter = letters.letter_dialog
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is letter)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not letter.isVisible())
+    assert case.tabs.currentWidget() is case.stage_tab
+    qtbot.waitUntil(lambda: case.focusWidget() in case.stage_tab.action_buttons.values())
