@@ -742,12 +742,15 @@ def _functions(prefix: str, database: str) -> list[str]:
         HOURS_PER_DAY,
         MAX_HOURS,
         NOTE_HEADER,
+        OTHER_LINE_BREAKS,
         Step,
         statuses_allowing,
     )
 
     # The start of a progress note as the program writes it: "7 Dec 2026 (".
     header = _literal(NOTE_HEADER.pattern)
+    # Any line break but a new line (the program writes new lines only).
+    other_breaks = _literal("[" + "".join(f"\\u{ord(c):04x}" for c in OTHER_LINE_BREAKS) + "]")
     progress_statuses = ", ".join(
         _literal(s.value) for s in sorted(statuses_allowing(Step.RECORD_PROGRESS))
     )
@@ -1684,14 +1687,16 @@ def _functions(prefix: str, database: str) -> list[str]:
             END IF;
             -- Progress notes are added, never changed, each under its writer's own name
             -- ("7 Dec 2026 (j.smith): ..."), as the program writes them; no line of an
-            -- added note starts as another person's note would.
+            -- added note starts as another person's note would, and its lines are
+            -- broken with new lines only (a line separator or a carriage return made a
+            -- line that showed as a manager's note but was not checked as one).
             IF NEW.progress_note IS DISTINCT FROM OLD.progress_note THEN
                 added := CASE
                     WHEN coalesce(OLD.progress_note, '') = '' THEN NEW.progress_note
                     WHEN starts_with(NEW.progress_note, OLD.progress_note || E'\\n')
                         THEN substr(NEW.progress_note, length(OLD.progress_note) + 2)
                     END;
-                IF added IS NULL OR added !~ {header} OR EXISTS (
+                IF added IS NULL OR added !~ {header} OR added ~ {other_breaks} OR EXISTS (
                         SELECT 1 FROM regexp_split_to_table(added, E'\\n') AS line
                         WHERE line ~ {header}
                           AND NOT starts_with(substr(line, strpos(line, '(') + 1),

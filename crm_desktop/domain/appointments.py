@@ -29,10 +29,12 @@ __all__ = [
     "LIFECYCLE",
     "MAX_HOURS",
     "NOTE_HEADER",
+    "OTHER_LINE_BREAKS",
     "Step",
     "allowed_steps",
     "names_another_writer",
     "next_status",
+    "note_lines",
     "statuses_allowing",
 ]
 
@@ -45,6 +47,17 @@ MAX_HOURS = 10_000
 NOTE_HEADER = re.compile(r"^[0-9]{1,2} [A-Z][a-z]{2} [0-9]{4} \(")
 """How a progress note starts: the day and its writer, "7 Dec 2026 (j.smith): ..." (the
 pattern reads the same in Python and in PostgreSQL)."""
+
+OTHER_LINE_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+"""What ends a line besides a new line (``str.splitlines``): a carriage return, the
+Unicode line and paragraph separators and the rest. A screen, a viewer or an export
+breaks a line at some of them, so a note's lines are broken with new lines only."""
+
+
+def note_lines(text: str) -> str:
+    """``text`` with every line break made a new line (a note pasted from Windows, or
+    typed with a line separator, reads as the lines it shows)."""
+    return "\n".join(text.splitlines())
 
 
 class Step(StrEnum):
@@ -94,5 +107,5 @@ def names_another_writer(text: str, username: str) -> bool:
     ``username`` would ("7 Dec 2026 (manager1): ..."), so that it could pass for theirs."""
     return any(
         NOTE_HEADER.match(line) and not line[line.index("(") + 1 :].startswith(f"{username}): ")
-        for line in text.split("\n")
+        for line in text.splitlines()  # every kind of line break, not only new lines
     )

@@ -22,6 +22,7 @@ import hashlib
 import os
 import secrets
 import tempfile
+import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -31,10 +32,11 @@ import platformdirs
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from crm_desktop.db import pg_security
 from crm_desktop.db.engine import APP_NAME
 from crm_desktop.db.models import Attachment, Case, Setting
 from crm_desktop.domain.access import Actor
-from crm_desktop.errors import NotFound, UserFacingError, ValidationError
+from crm_desktop.errors import NotFound, PermissionRefused, UserFacingError, ValidationError
 from crm_desktop.files import TEMPORARY_SUFFIX, atomic_write, file_problem
 from crm_desktop.services.audit_words import AuditWords
 from crm_desktop.urls import parse_url, sqlite_file
@@ -340,14 +342,36 @@ def viewing_copy(stored: Path, attachment_id: int, name: str) -> Path:
     return copy
 
 
-def remove_orphans(session: Session, store: Path) -> list[str]:
-    """Delete files in the store that no attachment record points at (after a failed save)."""
+ORPHAN_AGE_SECONDS = 24 * 60 * 60
+"""A file no record points at is left this long before it counts as an orphan: one a
+save is writing now has no committed record yet."""
+
+
+def remove_orphans(session: Session, store: Path, now: float | None = None) -> list[str]:
+    """Delete files in the store that no attachment record points at (left by a save
+    that failed) and that were last changed a day or more before ``now`` (the clock's
+    time by default). On PostgreSQL only the database owner's login may: a user's own
+    login reads only the attachments its rules let it, and would take every other
+    case's files for orphans."""
+    if session.get_bind().dialect.name == "postgresql" and not pg_security.is_owner(
+        session.connection()
+    ):
+        raise PermissionRefused(
+            "Only the database owner's login tidies the attachment store: a user's own "
+            "login does not see every case's files. Ask IT to run it."
+        )
     if not store.is_dir():
         return []
     known = set(session.scalars(sa.select(Attachment.stored_name)))
+    cutoff = (time.time() if now is None else now) - ORPHAN_AGE_SECONDS
     removed = []
     for path in store.iterdir():
-        if path.is_file() and path.name not in known and not path.name.startswith("."):
+        if (
+            path.is_file()
+            and path.name not in known
+            and not path.name.startswith(".")
+            and path.stat().st_mtime <= cutoff
+        ):
             path.unlink()
             removed.append(path.name)
     return removed

@@ -75,6 +75,7 @@ from crm_desktop.domain.appointments import (
     Step,
     names_another_writer,
     next_status,
+    note_lines,
 )
 from crm_desktop.domain.eligibility import (
     HELD_STATUSES,
@@ -1346,6 +1347,7 @@ def record_progress(
     row = _assignment(session, assignment_id)
     _step(row, Step.RECORD_PROGRESS)
     text = _text(note)
+    text = note_lines(text) if text is not None else None
     if text is None and hours is None:
         raise ValidationError("Write a progress note or enter the hours worked.", "note")
     if hours is not None:

@@ -786,6 +786,16 @@ def test_lifecycle_refusals_change_nothing(database: Database) -> None:
             ),
             "looks like someone else's dated note",
         ),
+        *(
+            # ... also after a line break a screen or an export shows as one.
+            (
+                lambda s, b=b: inv.record_progress(
+                    s, offered.id, f"Met them{b}7 Dec 2026 (manager1): uplift", None, OFFICER, later
+                ),
+                "looks like someone else's dated note",
+            )
+            for b in ("\r", "\r\n", "\u2028", "\u2029", "\x0b", "\x85")
+        ),
         (
             lambda s: inv.record_report(
                 s, offered.id, later + dt.timedelta(days=1), OFFICER, later
@@ -1309,10 +1319,33 @@ def test_an_io_in_the_services_management_line_is_refused(any_database: Database
 
 
 def test_a_note_line_passes_for_someone_elses_note_only_with_their_name() -> None:
-    from crm_desktop.domain.appointments import names_another_writer
+    from crm_desktop.domain.appointments import OTHER_LINE_BREAKS, names_another_writer
 
     assert names_another_writer("ok\n7 Dec 2026 (manager1): fee uplift", "i.stone")
     assert names_another_writer("12 Jan 2025 (i.ston): x", "i.stone")
     assert not names_another_writer("ok\n7 Dec 2026 (i.stone): as I said", "i.stone")
     # Dates written otherwise, or a name without its date, are plain text.
     assert not names_another_writer("07/12/2026 (manager1): agreed\n(manager1): agreed", "i.stone")
+    # Every kind of line break starts a line (a line separator shows as one on screen).
+    for brk in OTHER_LINE_BREAKS:
+        assert names_another_writer(f"ok{brk}7 Dec 2026 (manager1): fee uplift", "i.stone")
+
+
+def test_a_notes_line_breaks_are_written_as_new_lines(database: Database) -> None:
+    """A note pasted from Windows (carriage returns) or typed with a line separator is
+    kept with new lines, so each line shows and is checked as the line it is."""
+    from crm_desktop.domain.appointments import note_lines
+
+    assert note_lines("one\r\ntwo\rthree\u2028four") == "one\ntwo\nthree\nfour"
+    _case_id, stage_id = quick_stage(database)
+    offered = write(
+        database, lambda s: inv.offer(s, stage_id, pool(database, "Lin Breaks"), IO, OFFICER, DAY)
+    )
+    write(database, lambda s: inv.accept(s, offered.id, OFFICER, DAY))
+    noted = write(
+        database,
+        lambda s: inv.record_progress(
+            s, offered.id, "Visited\r\nSpoke to staff\u2028Wrote up", None, OFFICER, DAY
+        ),
+    )
+    assert noted.progress_note == "3 Jun 2024 (officer1): Visited\nSpoke to staff\nWrote up"

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -524,6 +525,14 @@ def test_an_investigator_changes_their_appointment_only_as_the_program_does(
             (
                 "progress_note = progress_note || :note",
                 {"note": f"\n{line}ok\n{format_date(today)} (manager1): fee uplift approved"},
+            ),
+            # ... after a line break that shows as one but is not a new line.
+            *(
+                (
+                    "progress_note = progress_note || :note",
+                    {"note": f"\n{line}ok{brk}{format_date(today)} (manager1): 40 hours approved"},
+                )
+                for brk in ("\r", "\u2028", "\u2029", "\x85", "\x0b")
             ),
             # Hours wiped; an answer or a report with no day.
             ("hours = NULL, fee_pence = NULL", {}),
@@ -1609,3 +1618,39 @@ def test_an_approval_stays_with_its_appointment_and_a_letter_with_its_text(
             connection.exec_driver_sql(
                 f"UPDATE correspondence SET body = 'Corrected' WHERE id = {letter}"
             )
+
+
+def test_only_the_owners_login_tidies_the_attachment_store(world: World, tmp_path: Path) -> None:
+    """A service responder's login sees only its own area's attachments: tidying the
+    store under it would take every other case's files for orphans and delete them. It
+    is refused, and the owner's tidying keeps every file a record points at."""
+    from crm_desktop.errors import PermissionRefused
+    from crm_desktop.services.attachments import ORPHAN_AGE_SECONDS, remove_orphans
+
+    store = tmp_path / "store"
+    store.mkdir()
+    kept, stray = store / ("a" * 32), store / ("b" * 32)
+    for path in (kept, stray):
+        path.write_bytes(b"a document")
+    a_day_on = max(p.stat().st_mtime for p in (kept, stray)) + ORPHAN_AGE_SECONDS
+    with world.db.engine.begin() as connection:
+        attachment = connection.exec_driver_sql(
+            "INSERT INTO attachment (case_id, original_name, stored_name, content_type, "
+            "size_bytes, sha256, uploaded_by, uploaded_at) VALUES "
+            f"({world.other}, 'letter.pdf', '{kept.name}', 'application/pdf', 10, "
+            f"'{'0' * 64}', 'officer1', now()) RETURNING id"
+        ).scalar_one()
+    try:
+        with (
+            logins(world, UserRole.SERVICE_RESPONDER) as (responder,),
+            sa.orm.Session(responder) as session,
+            pytest.raises(PermissionRefused, match="database owner's login"),
+        ):
+            remove_orphans(session, store, now=a_day_on)
+        assert kept.exists() and stray.exists()
+        with world.db.session() as session:
+            assert remove_orphans(session, store, now=a_day_on) == [stray.name]
+        assert kept.exists() and not stray.exists()
+    finally:
+        with world.db.engine.begin() as connection:
+            connection.exec_driver_sql(f"DELETE FROM attachment WHERE id = {attachment}")
