@@ -321,9 +321,12 @@ def late_complaint_start(
     Children's: the day the grounds for the representations arose, the events (SI
     2006/1738 reg. 9: "within one year of the grounds to make the representations
     arising"). Adult and corporate: the events or, if later, the day they came to the
-    complainant's notice (SI 2009/309 reg. 12(1); the Ombudsman's 12 months run from
-    when the complainant "first had notice of the matters", Local Government Act 1974
-    s. 26B)."""
+    complainant's notice (SI 2009/309 reg. 12(1): "not later than 12 months after" the
+    matter occurred or, if later, came to the complainant's notice; the Complaint
+    Handling Code 2.2 for corporate complaints). The 12 months are counted as those
+    words say, the anniversary still in time (:func:`is_late_complaint`); the Local
+    Government Act 1974 s. 26B ("12 months beginning with") is the Ombudsman's limit for
+    complaints made to the Ombudsman, not to the council, and is not applied here."""
     if Procedure(procedure) == Procedure.CHILDREN:
         return events_on
     known = [d for d in (events_on, noticed_on) if d is not None]
