@@ -472,9 +472,51 @@ def run(
         case.close()
     del Action, AboutDialog, GuideDialog, ShortcutsDialog
     window.close()
+    # An investigator's own window: their workspace, the first of their cases chosen.
+    investigator = _investigator(database)
+    if investigator is not None:
+        context.actor = investigator
+        own = MainWindow(context=context)
+        own.show()
+        own.set_database(database)
+        settle()
+        check(own, "investigator-workspace")
+        own.close()
     database.dispose()
     print(f"{count} windows checked", file=sys.stderr)
     return problems
+
+
+def _investigator(database: Any) -> Any:
+    """A user signed in as an investigator of the demo's pool who holds an accepted
+    appointment (made for the check); None when the demo has no such appointment."""
+    import sqlalchemy as sa
+
+    from crm_desktop.db.models import Assignment, Person
+    from crm_desktop.domain.access import Actor
+    from crm_desktop.domain.enums import AssignmentStatus, UserRole
+    from crm_desktop.services.users import add_user
+
+    def work(session: Any) -> Any:
+        person = session.scalar(
+            sa.select(Person)
+            .join(Assignment, Assignment.person_id == Person.id)
+            .where(Assignment.status == AssignmentStatus.ACCEPTED.value)
+            .order_by(Assignment.id)
+            .limit(1)
+        )
+        if person is None:
+            return None
+        user = add_user(
+            session,
+            "layout.investigator",
+            UserRole.INVESTIGATOR,
+            password="layout check password 1",
+            person_id=person.id,
+        )
+        return Actor(user.username, UserRole.INVESTIGATOR, user.id, person.full_name)
+
+    return database.write(work, actor="manager")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -164,7 +164,10 @@ class InvestigatorWorkspace(Page):
         self.error = error_label("WorkspaceError", self)
         layout.addWidget(self.error)
 
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        # The list on top (an investigator has a few cases), and below it the case chosen
+        # beside what they record on it: side by side with the list, on a 1366×768
+        # screen at 150% the case showed four lines and the list cut its status short.
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
         splitter.setChildrenCollapsible(False)
         self.cases_model = RowsModel(
             [
@@ -190,14 +193,16 @@ class InvestigatorWorkspace(Page):
         self.empty.setVisible(False)
         layout.addWidget(self.empty)
 
-        right = QWidget(self)
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        self.deadline = QLabel("", right)
+        below = QSplitter(Qt.Orientation.Horizontal, self)
+        below.setChildrenCollapsible(False)
+        case_panel = QWidget(below)
+        case_layout = QVBoxLayout(case_panel)
+        case_layout.setContentsMargins(0, 0, 0, 0)
+        self.deadline = QLabel("", case_panel)
         self.deadline.setObjectName("DeadlineLabel")
         self.deadline.setVisible(False)
-        right_layout.addWidget(self.deadline)
-        scroll = QScrollArea(right)
+        case_layout.addWidget(self.deadline)
+        scroll = QScrollArea(case_panel)
         scroll.setWidgetResizable(True)
         scroll.setAccessibleName("The selected case")
         self.detail_label = QLabel("Select a case to see it.", scroll)
@@ -210,8 +215,12 @@ class InvestigatorWorkspace(Page):
         scroll.setWidget(self.detail_label)
         lines = self.fontMetrics().height()
         scroll.setMinimumHeight(lines * 4)
-        right_layout.addWidget(scroll, 1)
+        case_layout.addWidget(scroll, 1)
+        below.addWidget(case_panel)
 
+        right = QWidget(self)
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
         progress = QGroupBox("Record progress", right)
         progress_form = QFormLayout(progress)
         self.note = QPlainTextEdit(progress)
@@ -226,7 +235,11 @@ class InvestigatorWorkspace(Page):
         self.hours = QLineEdit(progress)
         self.hours.setObjectName("Hours")
         self.hours.setAccessibleName("Hours worked so far, in total")
-        self.hours.setPlaceholderText("Total so far, e.g. 12.5; blank to leave as it is")
+        self.hours.setPlaceholderText("Total, e.g. 12.5")
+        self.hours.setToolTip(
+            "The hours worked so far, in total (not the hours added); leave it blank to "
+            "keep the total as it is"
+        )
         progress_form.addRow("Hours so far", self.hours)
         self.hours_error = error_label("HoursError", progress)
         progress_form.addRow("", self.hours_error)
@@ -257,13 +270,23 @@ class InvestigatorWorkspace(Page):
         # On a short screen (768 pixels at 150%) the column scrolls rather than squeeze
         # the note and its messages out of sight.
         column = QScrollArea(self)
+        column.setAccessibleName("Your progress and report")
         column.setWidgetResizable(True)
         column.setFrameShape(QFrame.Shape.NoFrame)
         column.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         column.setWidget(right)
-        splitter.addWidget(column)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        below.addWidget(column)
+        below.setStretchFactor(0, 3)
+        below.setStretchFactor(1, 2)
+        below.setSizes([3000, 2000])  # the case, what is read most, the wider
+        splitter.addWidget(below)
+        # The list as tall as a few rows; the case and the forms take the rest.
+        header = self.cases_view.horizontalHeader().sizeHint().height()
+        row_height = self.cases_view.verticalHeader().defaultSectionSize()
+        self.cases_view.setMinimumHeight(header + row_height * 2)
+        splitter.setSizes([header + row_height * 5, lines * 30])
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 3)
         layout.addWidget(splitter, 1)
         self._update_buttons()
 

@@ -726,3 +726,30 @@ def test_a_note_line_that_passes_for_someone_elses_is_said_beside_the_note(
     # Nothing was recorded, and the note is kept to be reworded.
     assert workspace.detail_label.text() == before
     assert "fee uplift agreed" in workspace.note.toPlainText()
+
+
+def test_the_workspace_shows_the_case_and_the_whole_status_on_a_small_screen(
+    qtbot,  # type: ignore[no-untyped-def]
+    context: AppContext,
+    database: Database,
+    investigator: tuple[Actor, int, int],
+) -> None:
+    """In a window the size of a 1366×768 screen at 150% (910×493 of the program's own
+    pixels, less the taskbar), the list's status is whole and the case reads at least a
+    dozen lines at once: beside the list, the case showed four lines and the status
+    was cut."""
+    actor, _case_id, _other = investigator
+    context.actor = actor
+    window = _workspace_window(qtbot, context, database)
+    window.resize(910, 460)
+    workspace = window.workspace
+    assert isinstance(workspace, InvestigatorWorkspace)
+    qtbot.waitUntil(lambda: workspace.detail is not None)
+    view = workspace.cases_view
+    status = view.model().columnCount() - 1
+    assert view.columnViewportPosition(status) + view.columnWidth(status) <= (
+        view.viewport().width()
+    )
+    shown = workspace.detail_label.parentWidget()  # the scroll area's viewport
+    assert shown is not None
+    assert shown.height() >= workspace.detail_label.fontMetrics().lineSpacing() * 12
