@@ -142,7 +142,7 @@ FINGERPRINT: dict[str, tuple[int, str]] = {
     "representation": (1500, "22db134646be1c3f"),
     "case_party": (1944, "5df2e368db159f14"),
     "case_service_category": (343, "87a2a65b184d9df9"),
-    "complaint_point": (1752, "16b0e2c73e74921e"),
+    "complaint_point": (1752, "60bf8352813978fe"),
     "stage": (1141, "dbb1ddbff8d9d230"),
     "point_outcome": (1806, "2ff1a8a720e7ae0e"),
     "stage_grading": (279, "f5c40c10a0a4da89"),

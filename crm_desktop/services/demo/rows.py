@@ -291,7 +291,6 @@ class Rows:
 
     def _points(self) -> None:
         pts, owner_name = self.points, self.cases.owner_name
-        names = {nid: name for natures in self.ref.natures.values() for nid, name in natures}
         point_stamp = stamps(self.cases.received[pts.case], self.draws.seconds(len(pts.case)))
         points = Table(table_of(ComplaintPoint), len(pts.case))
         points.columns.update(
@@ -300,9 +299,11 @@ class Rows:
                 "case_id": self.case_ids[pts.case].tolist(),
                 "seq": pts.seq.tolist(),
                 "nature_id": [None if x == NONE else x for x in pts.nature.tolist()],
+                # What went wrong, in the complainant's words: the nature is shown
+                # beside it everywhere, so it is not repeated in it.
                 "description": [
-                    f"{names.get(nid, 'Complaint')}: {data.POINT_PHRASES[k]}"
-                    for nid, k in zip(pts.nature.tolist(), pts.phrase.tolist(), strict=True)
+                    data.POINT_PHRASES[k][:1].upper() + data.POINT_PHRASES[k][1:]
+                    for k in pts.phrase.tolist()
                 ],
                 "version": 1,
                 "updated_at": point_stamp,
