@@ -51,6 +51,7 @@ from ui.widgets import (
     date_text,
     error_label,
     error_text,
+    field_label,
     first_capital,
     from_qdate,
     selected_row,
@@ -229,7 +230,9 @@ class InvestigatorWorkspace(Page):
         self.note.setTabChangesFocus(True)
         self.note.setMaximumHeight(lines * 4)
         self.note.setMinimumHeight(lines * 3)
-        progress_form.addRow("Note", self.note)
+        # Alt-keys on the fields' names (the buttons are given theirs around them).
+        keys: set[str] = set()
+        progress_form.addRow(field_label("Note", self.note, keys, progress, prefer="n"), self.note)
         self.note_error = error_label("NoteError", progress)
         progress_form.addRow("", self.note_error)
         self.hours = QLineEdit(progress)
@@ -240,7 +243,9 @@ class InvestigatorWorkspace(Page):
             "The hours worked so far, in total (not the hours added); leave it blank to "
             "keep the total as it is"
         )
-        progress_form.addRow("Hours so far", self.hours)
+        progress_form.addRow(
+            field_label("Hours so far", self.hours, keys, progress, prefer="o"), self.hours
+        )
         self.hours_error = error_label("HoursError", progress)
         progress_form.addRow("", self.hours_error)
         self.progress_button = QPushButton("Record progress", progress)
@@ -251,8 +256,8 @@ class InvestigatorWorkspace(Page):
 
         report = QGroupBox("Your report", right)
         report_layout = QHBoxLayout(report)
-        report_layout.addWidget(QLabel("Sent on", report))
         self.report_on = date_edit(context.today(), "Report sent on", report)
+        report_layout.addWidget(field_label("Sent on", self.report_on, keys, report, prefer="s"))
         self.report_on.setMaximumDate(self.report_on.date())
         report_layout.addWidget(self.report_on)
         report_layout.addStretch(1)
