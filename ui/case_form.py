@@ -338,7 +338,9 @@ class CaseDialog(QDialog):
         self.tabs.setCurrentWidget(self.correspondence_tab)
         dialog = self.correspondence_tab.write_letter()
         if was_on is not None and was_on is not self.correspondence_tab:
-            dialog.rejected.connect(lambda: self._back_to(was_on))
+            # Closed with no letter sent (sent, the window stays open to show it, and
+            # closing it then is a rejection too).
+            dialog.rejected.connect(lambda: self._back_to(was_on, dialog))
         dialog.assignment_id = assignment_id
         index = dialog.template.findData(template_key) if template_key else -1
         if index >= 0:
@@ -346,10 +348,11 @@ class CaseDialog(QDialog):
             dialog.make_preview()
         return dialog
 
-    def _back_to(self, page: QWidget) -> None:
-        """Show ``page`` again (if the Letters tab is still the one shown), the focus at
-        its entry (:func:`first_field`: the Stage tab's first action)."""
-        if self.tabs.currentWidget() is not self.correspondence_tab:
+    def _back_to(self, page: QWidget, letter: LetterDialog) -> None:
+        """Show ``page`` again (if no letter was sent and the Letters tab is still the
+        one shown), the focus at its entry (:func:`first_field`: the Stage tab's first
+        action)."""
+        if letter.outcome is not None or self.tabs.currentWidget() is not self.correspondence_tab:
             return
         self.tabs.setCurrentWidget(page)
         first = first_field(page)

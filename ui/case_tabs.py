@@ -35,7 +35,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from shiboken6 import isValid
 
 from crm_desktop.correspondence.templates import APPOINTMENT_LETTER, letter_after
 from crm_desktop.domain.enums import Channel, Outcome, PartyRole, Procedure
@@ -66,6 +65,7 @@ from ui.widgets import (
     date_text,
     error_label,
     field_label,
+    first_field,
     from_qdate,
     known_date,
     selected_row,
@@ -190,7 +190,7 @@ class DetailsTab(QScrollArea):
         # window's own (Save details, Close) nor this page's button's (Record decision).
         keys = {"s", "l", "r"}
 
-        def row(key: str, label: str, widget: QWidget, focus: QWidget | None = None) -> None:
+        def row(key: str, label: str, widget: QWidget) -> None:
             holder = QWidget(page)
             box = QVBoxLayout(holder)
             box.setContentsMargins(0, 0, 0, 0)
@@ -201,7 +201,7 @@ class DetailsTab(QScrollArea):
             self.fields[key] = widget
             if not widget.accessibleName():
                 widget.setAccessibleName(label)
-            form.addRow(field_label(label, focus or widget, keys, page, menus=frozenset()), holder)
+            form.addRow(field_label(label, widget, keys, page, menus=frozenset()), holder)
 
         self.received_label = QLabel(page)
         form.addRow("Received", self.received_label)
@@ -215,11 +215,11 @@ class DetailsTab(QScrollArea):
         row("team", "Team", self.team)
         today = host.context.today()
         events, self.events_known, self.events_on = known_date(today, "Date of the events", page)
-        row("events_on", "Events complained about", events, self.events_known)
+        row("events_on", "Events complained about", events)
         noticed, self.noticed_known, self.noticed_on = known_date(
             today, "Day the complainant learnt of the events", page, LEARNT_TIP
         )
-        row("noticed_on", "Complainant learnt of them", noticed, self.noticed_known)
+        row("noticed_on", "Complainant learnt of them", noticed)
         self.summary = QPlainTextEdit(page)
         self.summary.setObjectName("Summary")
         self.summary.setTabChangesFocus(True)
@@ -646,7 +646,7 @@ class StageTab(QWidget):
         actions.setObjectName("ActionsBox")
         self.actions_layout = QGridLayout(actions)
         self.action_buttons: dict[Action, QPushButton] = {}
-        self._focus_when_shown: QWidget | None = None
+        self._refocus: Action | None = None  # the action whose button had the focus
         self._action_widgets: list[QWidget] = []
         layout.addWidget(actions)
 
@@ -769,13 +769,10 @@ class StageTab(QWidget):
             self.actions_layout.addWidget(note, 0, 0)
             self._action_widgets.append(note)
         if had_focus is not None:
-            # The same action if it is still offered, else the first now offered, else
-            # the button beside them: never nowhere (a deleted button's focus would
-            # fall to the tabs, and Tab would start again from the top). With another
-            # tab shown (the letter the action offered), when this one is shown again.
-            again = self.action_buttons.get(had_focus)
-            first = next(iter(self.action_buttons.values()), None)
-            self._focus_when_shown = again or first or self.explain_button
+            # Never nowhere: a deleted button's focus would fall to the tabs, and Tab
+            # would start again from the top. With another tab shown (the letter the
+            # action offered), when this one is shown again.
+            self._refocus = had_focus
             if self.isVisible():
                 self._take_focus()
 
@@ -789,8 +786,16 @@ class StageTab(QWidget):
         self._take_focus()
 
     def _take_focus(self) -> None:
-        target, self._focus_when_shown = self._focus_when_shown, None
-        if target is not None and isValid(target):
+        """The focus back where the action done had it: its button if it is still
+        offered, else the first action offered, else the first control here that takes
+        the focus (a compliment's last action leaves no action, and no stage to
+        explain)."""
+        action, self._refocus = self._refocus, None
+        if action is None:
+            return
+        again = self.action_buttons.get(action)
+        target = again if again is not None and again.isEnabled() else first_field(self)
+        if target is not None:
             target.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def open_action(self, action: Action) -> ActionDialog:

@@ -167,7 +167,7 @@ class NewCaseDialog(KeepsTypedWork):
             prefer = FIELD_LETTERS.get(text, "")
             return field_label(text, field, keys, page, menus=frozenset(), prefer=prefer)
 
-        def row(key: str, label: str, widget: QWidget, focus: QWidget | None = None) -> None:
+        def row(key: str, label: str, widget: QWidget) -> None:
             holder = QWidget(page)
             box = QVBoxLayout(holder)
             box.setContentsMargins(0, 0, 0, 0)
@@ -182,7 +182,7 @@ class NewCaseDialog(KeepsTypedWork):
             if isinstance(widget, QComboBox):
                 compact_combo(widget)
             widget.setObjectName(label.title().replace(" ", "").replace("/", ""))
-            form.addRow(label_for(label, focus or widget), holder)
+            form.addRow(label_for(label, widget), holder)
 
         self.kind = QComboBox(page)
         for kind in Kind:
@@ -215,11 +215,11 @@ class NewCaseDialog(KeepsTypedWork):
         events, self.events_known, self.events_on = known_date(
             context.today(), "Date of the events", page
         )
-        row("events_on", "Events happened on", events, self.events_known)
+        row("events_on", "Events happened on", events)
         noticed, self.noticed_known, self.noticed_on = known_date(
             context.today(), "Day the complainant learnt of the events", page, LEARNT_TIP
         )
-        row("noticed_on", "Complainant learnt of them", noticed, self.noticed_known)
+        row("noticed_on", "Complainant learnt of them", noticed)
 
         person = QGroupBox("Who made it", page)
         person_form = QFormLayout(person)
@@ -234,7 +234,7 @@ class NewCaseDialog(KeepsTypedWork):
         self.person_postcode = QLineEdit(person)
         self.person_postcode.setAccessibleName("Complainant's postcode")
         self.person_name.setObjectName("ComplainantName")
-        row("complainant", "Complainant", person, person)  # its fields have their own keys
+        row("complainant", "Complainant", person)  # its fields have their own keys
         for text, field in (
             ("Name", self.person_name),
             ("Email", self.person_email),

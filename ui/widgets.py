@@ -13,6 +13,7 @@ from PySide6.QtCore import (
     QAbstractTableModel,
     QDate,
     QDateTime,
+    QEvent,
     QModelIndex,
     QPersistentModelIndex,
     QRectF,
@@ -235,11 +236,14 @@ def known_date(
     day: dt.date, name: str, parent: QWidget, tooltip: str = ""
 ) -> tuple[QWidget, QCheckBox, QDateEdit]:
     """A date that may not be known: a "Known" box and the date beside it, the date
-    enabled only while the box is ticked. Returns the row's widget, the box, the date."""
+    enabled only while the box is ticked. Returns the row's widget, the box, the date.
+    The row's widget hands its focus to the box: its name's Alt-key (a label whose buddy
+    it is) goes to the box without ticking it, as a key on the box itself would."""
     holder = QWidget(parent)
     box = QHBoxLayout(holder)
     box.setContentsMargins(0, 0, 0, 0)
     known = QCheckBox("Known", holder)
+    holder.setFocusProxy(known)
     known.setAccessibleName(f"{name} is known")
     edit = date_edit(day, name, holder)
     edit.setToolTip(tooltip)
@@ -297,9 +301,24 @@ def field_label(
     controls) is given no key: it would do nothing."""
     focusable = field.focusPolicy() != Qt.FocusPolicy.NoFocus or field.focusProxy() is not None
     key = with_mnemonic(text, taken, prefer, menus=menus) if focusable else text
-    label = QLabel(key, parent)
+    label = FieldLabel(key, parent)
     label.setBuddy(field)
     return label
+
+
+class FieldLabel(QLabel):
+    """A field's name whose Alt-key puts the focus in the field and does nothing else:
+    Qt's own label clicks a box it names (a date's "Known" box was ticked or cleared by
+    its row's key, and the date with it) and gives no focus to a row that hands its
+    focus on (:func:`known_date`'s)."""
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Shortcut:
+            field = self.buddy()
+            if field is not None and field.isEnabled():
+                field.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            return True
+        return super().event(event)
 
 
 OWN_ALT_KEYS = "own_alt_keys"  # on a widget whose code gives its buttons their Alt-keys,
@@ -352,7 +371,10 @@ def give_alt_keys(root: QWidget, taken: Iterable[str] = ()) -> None:
     stacks: list[QStackedWidget] = []
     # A box a field's name leads to ("Known" beside a date) is reached by the name's key.
     led_to = {
-        label.buddy() for label in root.findChildren(QLabel) if label.buddy() and _marked(label)
+        widget
+        for label in root.findChildren(QLabel)
+        if label.buddy() and _marked(label)
+        for widget in (label.buddy(), label.buddy().focusProxy())
     }
     keys = set(taken)
     inside: set[str] = set()  # the letters already marked on the stacks' pages

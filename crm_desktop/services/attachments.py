@@ -206,7 +206,9 @@ def add_attachment(
 
     The file is written under a new random name, hashed as it is copied, and refused
     (nothing kept) when it is over the size limit. If the database write fails, the
-    caller's rollback leaves a file nobody points at; :func:`remove_orphans` tidies it.
+    caller's rollback leaves a file nobody points at; :func:`remove_orphans` removes such
+    files (neither the program nor its command line offers it yet: such a file costs
+    only its disk space).
     """
     refuse_runnable(original_name)
     if session.get(Case, case_id) is None:
@@ -357,8 +359,8 @@ def remove_orphans(session: Session, store: Path, now: float | None = None) -> l
         session.connection()
     ):
         raise PermissionRefused(
-            "Only the database owner's login tidies the attachment store: a user's own "
-            "login does not see every case's files. Ask IT to run it."
+            "Only the database owner's login may tidy the attachment store: a user's own "
+            "login does not see every case's files, and would take theirs for strays."
         )
     if not store.is_dir():
         return []

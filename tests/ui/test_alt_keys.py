@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
+    QCheckBox,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -152,7 +153,13 @@ def alt_key_problems(window: QWidget) -> list[str]:
         for label in window.findChildren(QLabel)
         if alt_key(label.text()) and label.window() is window
     ]
-    led_to = {label.buddy() for label in labels}  # reached by a field's name's key
+    # Reached by a field's name's key (a row's, which hands its focus to a box in it).
+    led_to = {
+        w
+        for label in labels
+        if label.buddy() is not None
+        for w in (label.buddy(), label.buddy().focusProxy())
+    }
     problems = [
         f"no Alt-key: {b.text()!r}"
         for b in buttons
@@ -161,7 +168,11 @@ def alt_key_problems(window: QWidget) -> list[str]:
     problems += [
         f"Alt-key to nothing: {label.text()!r}"
         for label in labels
-        if label.buddy() is None or label.buddy().focusPolicy() == Qt.FocusPolicy.NoFocus
+        if label.buddy() is None
+        or (
+            label.buddy().focusPolicy() == Qt.FocusPolicy.NoFocus
+            and label.buddy().focusProxy() is None
+        )
     ]
     marked = [(b, alt_key(b.text()), _pages(b)) for b in [*buttons, *labels] if alt_key(b.text())]
     for i, (b, key, pages) in enumerate(marked):
@@ -278,8 +289,13 @@ def _fields_reached_by_their_keys(qtbot, window: QWidget, away: QWidget) -> list
         start = away if field is not away else away.nextInFocusChain()
         start.setFocus()
         qtbot.waitUntil(start.hasFocus)
+        boxes = window.findChildren(QCheckBox)
+        ticked = [box.isChecked() for box in boxes]
         _press(qtbot, key, Qt.KeyboardModifier.AltModifier)
         qtbot.waitUntil(field.hasFocus, timeout=1000)
+        qtbot.wait(200)  # a click a key gives a box comes a moment later
+        # Going to a field changes nothing (a date's "Known" box was ticked by its key).
+        assert [box.isChecked() for box in boxes] == ticked, label.text()
         pressed.append(label.text().replace("&", ""))
     return pressed
 

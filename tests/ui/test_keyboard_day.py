@@ -361,8 +361,27 @@ def test_the_focus_stays_among_the_actions_when_the_one_done_is_no_longer_offere
     qtbot.waitUntil(lambda: case.focusWidget() is case.stage_tab.action_buttons[Action.SUSPEND])
 
 
+def test_the_focus_stays_in_the_window_when_no_action_is_left(  # type: ignore[no-untyped-def]
+    qtbot, context: AppContext, database: Database, people: dict[str, Actor]
+) -> None:
+    """A compliment's last action leaves no action and no stage to explain: the focus
+    goes to what is left on the Stage tab, not nowhere."""
+    from crm_desktop.domain.enums import Kind
+    from tests.ui.conftest import bins_case
+
+    context.notifier.answer = False  # no letter
+    case = open_case(qtbot, context, bins_case(database, people, kind=Kind.COMPLIMENT, points=[]))
+    case.tabs.setCurrentWidget(case.stage_tab)
+    while case.stage_tab.action_buttons:
+        _by_keys(qtbot, case, next(iter(case.stage_tab.action_buttons)))
+        qtbot.wait(100)
+    assert not case.stage_tab.action_buttons
+    focused = case.focusWidget()
+    assert focused is not None and case.stage_tab.isAncestorOf(focused), focused
+
+
 def test_a_letter_not_written_after_an_action_leaves_the_officer_where_they_were(  # type: ignore[no-untyped-def]
-    qtbot, context: AppContext, case_id: int
+    qtbot, context: AppContext, case_id: int, tmp_path
 ) -> None:
     """Acknowledge, yes to the letter, then Esc in the letter window: the case window
     was left on the Letters tab; it goes back to the Stage tab, the focus on its
@@ -383,3 +402,13 @@ def test_a_letter_not_written_after_an_action_leaves_the_officer_where_they_were
     qtbot.waitUntil(lambda: not letter.isVisible())
     assert case.tabs.currentWidget() is case.stage_tab
     qtbot.waitUntil(lambda: case.focusWidget() in case.stage_tab.action_buttons.values())
+    # A letter sent, then its window closed: the Letters tab stays, the letter on it.
+    letters.open_file = lambda _path: None
+    letters.ask_save_path = lambda *_args: str(tmp_path / "letter")
+    assert case.offer_letter("Acknowledged.", "acknowledgement")
+    sent = letters.letter_dialog
+    assert sent is not None and sent is not letter
+    sent.send()
+    assert sent.outcome is not None, sent.error.text()
+    sent.reject()  # Close, or Esc
+    assert case.tabs.currentWidget() is letters
