@@ -132,6 +132,12 @@ def identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+COUNCIL_TODAY = "(now() AT TIME ZONE 'Europe/London')::date"
+"""Today in England, the council's day, whatever time zone a login sets for its own
+sessions (``current_date`` follows the session's: a login that set one fourteen hours
+ahead was given a day more than the day's grace the checks allow)."""
+
+
 def literal(text: str) -> str:
     """A string quoted for SQL (standard_conforming_strings, PostgreSQL's default)."""
     return "'" + text.replace("'", "''") + "'"
@@ -1212,7 +1218,7 @@ def _functions(prefix: str, database: str) -> list[str]:
             IF crm_is_manager() THEN
                 RETURN NEW;
             END IF;
-            IF NEW.year > extract(year FROM current_date + 1) THEN
+            IF NEW.year > extract(year FROM {COUNCIL_TODAY} + 1) THEN
                 RAISE EXCEPTION 'A reference number is taken in its own year, not before.'
                     USING ERRCODE = '42501';
             END IF;
@@ -1316,12 +1322,29 @@ def _functions(prefix: str, database: str) -> list[str]:
                         END IF;
                     END IF;
                 END IF;
+                IF TG_OP = 'INSERT'
+                   OR (NEW.responder_id IS NOT NULL
+                       AND NEW.stage <> {_literal(StageCode.LGSCO.value)}
+                       AND (NEW.responder_id IS DISTINCT FROM OLD.responder_id
+                            OR NEW.stage IS DISTINCT FROM OLD.stage)) THEN
+                    -- The checks below read the case's other stages as other sessions
+                    -- have committed them, the case locked so that two sessions take
+                    -- turns. A stricter isolation level reads them as they were when its
+                    -- transaction began, and would miss a stage another session has just
+                    -- added (a Stage 2 given Stage 1's responder, or a stage numbered
+                    -- before one added meanwhile): refused there.
+                    IF current_setting('transaction_isolation') <> 'read committed' THEN
+                        RAISE EXCEPTION 'A stage is added, or given its responder, at the '
+                            'READ COMMITTED isolation level only.' USING ERRCODE = '42501';
+                    END IF;
+                    PERFORM 1 FROM representation c WHERE c.id = NEW.case_id FOR UPDATE;
+                END IF;
                 IF TG_OP = 'INSERT' THEN
                     -- A closed case has no stage added (reopening it is a manager's) ...
-                    -- (The case is read locked: a session closing it meanwhile is waited
-                    -- for, or, at a stricter isolation level, makes this one fail.)
+                    -- (The case is locked above: a session closing it, or adding a
+                    -- stage to it, meanwhile is waited for.)
                     SELECT c.status INTO case_status FROM representation c
-                    WHERE c.id = NEW.case_id FOR SHARE;
+                    WHERE c.id = NEW.case_id;
                     IF case_status = {_literal(CaseStatus.CLOSED.value)} THEN
                         RAISE EXCEPTION 'Only a manager can add a stage to a closed case: '
                             'reopen it first.' USING ERRCODE = '42501';
@@ -1339,12 +1362,9 @@ def _functions(prefix: str, database: str) -> list[str]:
                         OR NEW.stage IS DISTINCT FROM OLD.stage) THEN
                     -- This stage against the council stage before it, and the one after it
                     -- against this one (the earlier stage given the later one's responder).
-                    -- The case is locked first: two sessions giving the two stages one
-                    -- responder at once would each find the other's stage as it was.
-                    PERFORM 1 FROM representation c WHERE c.id = NEW.case_id FOR UPDATE;
-                    -- The stages read are locked too: at a stricter isolation level a
-                    -- session's snapshot could miss another's committed change, and the
-                    -- lock then makes it fail instead.
+                    -- The case is locked above: two sessions giving the two stages one
+                    -- responder at once would each find the other's stage as it was. The
+                    -- stages read are locked too (a change to one is waited for).
                     SELECT s.responder_id INTO before_responder FROM stage s
                     WHERE s.case_id = NEW.case_id AND s.id <> NEW.id AND s.seq < NEW.seq
                       AND s.stage <> {_literal(StageCode.LGSCO.value)}
@@ -1667,7 +1687,7 @@ def _functions(prefix: str, database: str) -> list[str]:
             reported := OLD.status = 'accepted' AND NEW.status = 'report received';
             IF (CASE WHEN answered
                     THEN NEW.responded_on IS NULL
-                         OR NEW.responded_on NOT BETWEEN OLD.offered_on AND current_date + 1
+                         OR NEW.responded_on NOT BETWEEN OLD.offered_on AND {COUNCIL_TODAY} + 1
                     ELSE NEW.responded_on IS DISTINCT FROM OLD.responded_on END)
                OR (CASE WHEN answered AND NEW.status = 'declined'
                     THEN btrim(coalesce(NEW.end_reason, '')) = ''
@@ -1678,7 +1698,7 @@ def _functions(prefix: str, database: str) -> list[str]:
             IF (CASE WHEN reported
                     THEN NEW.report_received_on IS NULL
                          OR NEW.report_received_on NOT BETWEEN
-                            coalesce(OLD.responded_on, OLD.offered_on) AND current_date + 1
+                            coalesce(OLD.responded_on, OLD.offered_on) AND {COUNCIL_TODAY} + 1
                     ELSE NEW.report_received_on IS DISTINCT FROM OLD.report_received_on END)
                THEN
                 RAISE EXCEPTION 'A report''s day is recorded once, when it is received, '

@@ -1654,3 +1654,100 @@ def test_only_the_owners_login_tidies_the_attachment_store(world: World, tmp_pat
     finally:
         with world.db.engine.begin() as connection:
             connection.exec_driver_sql(f"DELETE FROM attachment WHERE id = {attachment}")
+
+
+def test_two_sessions_adding_stages_to_one_case_take_turns(world: World) -> None:
+    """Found in a sixth round over an officer's own login, two sessions at once: each
+    added a stage to one case, and a stage added later came out numbered before the one
+    added first; at REPEATABLE READ a Stage 2 added by one session was not seen by the
+    other, which gave the Code's Stage 1 the same responder. A second session adding a
+    stage now waits for the first and is then refused; a stricter isolation level is
+    refused for adding a stage or giving one its responder."""
+
+    def build(session: sa.orm.Session) -> dict[str, int]:
+        case, first = code_case(session)
+        first.responder_id = user_id(session, world, UserRole.MANAGER)
+        session.flush()
+        return {
+            "case": case.id,
+            "first": first.id,
+            "officer": user_id(session, world, UserRole.OFFICER),
+        }
+
+    made = world.db.write(build, actor="builder")
+
+    def add_stage(seq: int, responder: str = "NULL") -> str:
+        return (
+            "INSERT INTO stage (case_id, seq, stage, previous_stage_id, status, requested_on, "
+            "responder_id, extended_days, suspended_days, version, updated_at) VALUES "
+            f"({made['case']}, {seq}, '2', {made['first']}, 'open', '2026-05-20', "
+            f"{responder}, 0, 0, 1, now())"
+        )
+
+    with logins(world, UserRole.OFFICER) as (officer,):
+        before = fingerprint(world.db)
+        # Numbered before a stage another session is adding: waits for it, then refused.
+        with officer.connect() as first, officer.connect() as second:
+            first.exec_driver_sql(add_stage(3))
+            second.exec_driver_sql("SET lock_timeout = '300ms'")
+            with pytest.raises(sa.exc.OperationalError, match="lock timeout"):
+                second.exec_driver_sql(add_stage(2))
+            second.rollback()
+            first.rollback()
+        # At REPEATABLE READ (or SERIALIZABLE) neither a stage nor a responder is given.
+        for level in ("REPEATABLE READ", "SERIALIZABLE"):
+            for statement in (
+                add_stage(2, str(made["officer"])),
+                add_stage(2),
+                f"UPDATE stage SET responder_id = {made['officer']} WHERE id = {made['first']}",
+            ):
+                with officer.connect() as connection:
+                    connection.exec_driver_sql(f"SET TRANSACTION ISOLATION LEVEL {level}")
+                    with pytest.raises(sa.exc.DBAPIError, match="READ COMMITTED"):
+                        connection.exec_driver_sql(statement)
+                    connection.rollback()
+        # The interleaving that got through: a session at REPEATABLE READ takes its
+        # snapshot, another adds a Stage 2 answered by X, the first gives Stage 1 to X.
+        with officer.connect() as late, officer.connect() as adding:
+            late.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            late.exec_driver_sql("SELECT 1")
+            adding.exec_driver_sql(add_stage(2, str(made["officer"])))
+            adding.rollback()  # (committed, the one-session check below refuses it too)
+            with pytest.raises(sa.exc.DBAPIError, match="READ COMMITTED"):
+                late.exec_driver_sql(
+                    f"UPDATE stage SET responder_id = {made['officer']} WHERE id = {made['first']}"
+                )
+            late.rollback()
+        assert fingerprint(world.db) == before
+        # At READ COMMITTED, the program's way, one session adds the stage as before.
+        with officer.begin() as connection:
+            connection.exec_driver_sql(add_stage(2))
+        with world.db.engine.begin() as connection:
+            connection.exec_driver_sql(
+                f"DELETE FROM stage WHERE case_id = {made['case']} AND seq = 2"
+            )
+
+
+def test_a_logins_own_time_zone_gives_no_more_than_the_days_grace(world: World) -> None:
+    """The day's grace a report's day is allowed (a computer whose clock is in another
+    time zone) is counted from England's day: a login that set its sessions' time zone
+    fourteen hours ahead recorded a report two days ahead. (The two days differ from
+    about ten in the morning to midnight in England, when the test tells them apart.)"""
+    import zoneinfo
+
+    me = world.usernames[UserRole.INVESTIGATOR]
+    london = dt.datetime.now(zoneinfo.ZoneInfo("Europe/London")).date()
+    with logins(world, UserRole.INVESTIGATOR) as (investigator,):
+        before = fingerprint(world.db)
+        with investigator.connect() as connection:
+            connection.exec_driver_sql("SET TimeZone = 'Etc/GMT-14'")
+            with pytest.raises(sa.exc.DBAPIError, match="report's day is recorded once"):
+                connection.execute(
+                    sa.text(
+                        "UPDATE assignment SET status = 'report received', "
+                        "report_received_on = :day, updated_by = :me WHERE id = :a"
+                    ),
+                    {"day": london + dt.timedelta(days=2), "me": me, "a": world.my_assignment},
+                )
+            connection.rollback()
+        assert fingerprint(world.db) == before
