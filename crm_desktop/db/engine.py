@@ -138,12 +138,33 @@ def choose_journal_mode(path: Path | None) -> SqliteMode:
     return SqliteMode("wal", on_network)
 
 
+# What the program's PostgreSQL sessions start with, whatever a login has set as its own
+# defaults (any login may, with ALTER ROLE ... SET): the tables where the program looks
+# for them, the isolation level its checks are made at (the server refuses a stage
+# added at a stricter one), writing allowed, and row-level security on (off, a query
+# on a table with policies fails). Given when connecting, they come before the login's.
+SESSION_OPTIONS = (
+    "-c search_path=public",
+    "-c default_transaction_isolation=read\\ committed",
+    "-c default_transaction_read_only=off",
+    "-c row_security=on",
+)
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """Create an engine for ``url``; nothing is connected or written yet."""
     parsed = parse_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, echo=echo)
-    return _ping_when_idle(sa.create_engine(parsed, echo=echo))
+    given = parsed.query.get("options")
+    options = " ".join((*SESSION_OPTIONS, *([given] if isinstance(given, str) else given or ())))
+    return _ping_when_idle(
+        sa.create_engine(
+            parsed.difference_update_query(["options"]),
+            echo=echo,
+            connect_args={"options": options},
+        )
+    )
 
 
 def _ping_when_idle(engine: Engine) -> Engine:

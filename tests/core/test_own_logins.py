@@ -698,3 +698,53 @@ def test_a_managers_own_sql_keeps_their_account_and_the_last_manager(team: Team)
     finally:
         engine.dispose()
     assert accounts() == before
+
+
+def test_a_logins_own_session_defaults_do_not_change_how_the_program_works(
+    team: Team,
+) -> None:
+    """Any login may set its own session defaults (ALTER ROLE ... SET): a search path
+    that finds no table, a stricter isolation level (at which the server refuses a stage
+    added below a manager), read-only transactions, row-level security off. The program
+    starts its sessions with its own, and an officer takes a case from receipt to
+    Stage 2 as before."""
+    from crm_desktop.domain.enums import Kind, Procedure, StageCode
+    from crm_desktop.domain.workflow import Action
+    from tests.workflow_driver import STARTS, Driver, paths
+
+    login = make_url(team.urls[UserRole.OFFICER]).username
+    settings = {
+        "search_path": "'nowhere'",
+        "default_transaction_isolation": "'repeatable read'",
+        "default_transaction_read_only": "on",
+        "row_security": "off",
+    }
+    with team.db.engine.begin() as connection:
+        for name, value in settings.items():
+            connection.exec_driver_sql(f'ALTER ROLE "{login}" SET {name} = {value}')
+    officer_db = open_database(team.urls[UserRole.OFFICER])
+    try:
+        with officer_db.engine.connect() as connection:
+            shown = {name: connection.exec_driver_sql(f"SHOW {name}").scalar() for name in settings}
+        assert shown == {
+            "search_path": "public",
+            "default_transaction_isolation": "read committed",
+            "default_transaction_read_only": "off",
+            "row_security": "on",
+        }
+        corporate = next(
+            s for s in STARTS if (s.kind, s.procedure) == (Kind.COMPLAINT, Procedure.CORPORATE)
+        )
+        node, path = next(
+            (node, path)
+            for node, path in paths(corporate).items()
+            if node[0] == StageCode.STAGE_2 and Action.ESCALATE in path
+        )
+        driver = Driver(officer_db)
+        handle = driver.walk(corporate, path)
+        assert driver.state(handle) == node
+    finally:
+        officer_db.dispose()
+        with team.db.engine.begin() as connection:
+            for name in settings:
+                connection.exec_driver_sql(f'ALTER ROLE "{login}" RESET {name}')
