@@ -1271,7 +1271,7 @@ def _functions(prefix: str, database: str) -> list[str]:
         LANGUAGE plpgsql {definer} AS $fn$
         DECLARE
             before_responder integer; after_responder integer; after_stage text;
-            case_status text;
+            case_status text; gives_responder boolean;
         BEGIN
             -- Decisions the program leaves to a manager, whatever a login's own SQL
             -- does: reopening a closed case or stage (the Reopen action), and letting
@@ -1322,11 +1322,12 @@ def _functions(prefix: str, database: str) -> list[str]:
                         END IF;
                     END IF;
                 END IF;
-                IF TG_OP = 'INSERT'
-                   OR (NEW.responder_id IS NOT NULL
-                       AND NEW.stage <> {_literal(StageCode.LGSCO.value)}
-                       AND (NEW.responder_id IS DISTINCT FROM OLD.responder_id
-                            OR NEW.stage IS DISTINCT FROM OLD.stage)) THEN
+                -- A council stage given a responder, or made another stage with one.
+                gives_responder := NEW.responder_id IS NOT NULL
+                    AND NEW.stage <> {_literal(StageCode.LGSCO.value)}
+                    AND (TG_OP = 'INSERT' OR NEW.responder_id IS DISTINCT FROM OLD.responder_id
+                         OR NEW.stage IS DISTINCT FROM OLD.stage);
+                IF TG_OP = 'INSERT' OR gives_responder THEN
                     -- The checks below read the case's other stages as other sessions
                     -- have committed them, the case locked so that two sessions take
                     -- turns. A stricter isolation level reads them as they were when its
@@ -1357,9 +1358,7 @@ def _functions(prefix: str, database: str) -> list[str]:
                             USING ERRCODE = '42501';
                     END IF;
                 END IF;
-                IF NEW.responder_id IS NOT NULL AND NEW.stage <> {_literal(StageCode.LGSCO.value)}
-                   AND (TG_OP = 'INSERT' OR NEW.responder_id IS DISTINCT FROM OLD.responder_id
-                        OR NEW.stage IS DISTINCT FROM OLD.stage) THEN
+                IF gives_responder THEN
                     -- This stage against the council stage before it, and the one after it
                     -- against this one (the earlier stage given the later one's responder).
                     -- The case is locked above: two sessions giving the two stages one
