@@ -77,6 +77,21 @@ def code_case(session: sa.orm.Session) -> tuple[Any, Any]:
     return case, first
 
 
+def stage_two(case: Any, first: Any) -> Any:
+    """An open Stage 2 after ``first`` on ``case``, asked for on 20 May 2026 (not added)."""
+    from crm_desktop.db.models import Stage
+    from crm_desktop.domain.enums import StageCode, StageStatus
+
+    return Stage(
+        case_id=case.id,
+        seq=2,
+        stage=StageCode.STAGE_2,
+        previous_stage_id=first.id,
+        status=StageStatus.OPEN,
+        requested_on=dt.date(2026, 5, 20),
+    )
+
+
 @contextmanager
 def logins(world: World, *roles: UserRole) -> Iterator[tuple[sa.Engine, ...]]:
     """An engine on each role's own login, disposed of afterwards."""
@@ -1395,14 +1410,7 @@ def test_a_stage_that_has_responded_keeps_what_it_is_and_two_sessions_meet(
         manager_id = user_id(session, world, UserRole.MANAGER)
         case, first = code_case(session)
         first.responder_id = manager_id
-        second = Stage(
-            case_id=case.id,
-            seq=2,
-            stage=StageCode.STAGE_2,
-            previous_stage_id=first.id,
-            status=StageStatus.OPEN,
-            requested_on=dt.date(2026, 5, 20),
-        )
+        second = stage_two(case, first)
         ombudsman = Stage(
             case_id=case.id,
             seq=3,
@@ -1487,14 +1495,7 @@ def test_a_stages_kind_and_a_stricter_isolation_level_give_no_way_round(
     def build(session: sa.orm.Session) -> dict[str, int]:
         officer_id = user_id(session, world, UserRole.OFFICER)
         code, first = code_case(session)
-        second = Stage(
-            case_id=code.id,
-            seq=2,
-            stage=StageCode.STAGE_2,
-            previous_stage_id=first.id,
-            status=StageStatus.OPEN,
-            requested_on=dt.date(2026, 5, 20),
-        )
+        second = stage_two(code, first)
         ombudsman_case = add_case(session, received_on=dt.date(2025, 5, 6))
         ombudsman = Stage(
             case_id=ombudsman_case.id,
