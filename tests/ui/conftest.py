@@ -109,6 +109,17 @@ def case_id(database: Database, people: dict[str, Actor]) -> int:
     return bins_case(database, people)
 
 
+def open_new_case(qtbot, context: AppContext):  # type: ignore[no-untyped-def]
+    """The new case form, shown, its lists loaded."""
+    from ui.new_case import NewCaseDialog
+
+    dialog = NewCaseDialog(context)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.choices is not None)
+    return dialog
+
+
 def open_case(qtbot, context: AppContext, case_id: int):  # type: ignore[no-untyped-def]
     """The case window, shown and loaded."""
     from ui.case_form import CaseDialog

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import getCppPointer
 
-from tests.ui.conftest import open_case
+from tests.ui.conftest import open_case, open_new_case
 from ui import fit
 from ui.admin_page import AdminPage, UsersSection
 from ui.context import AppContext
@@ -303,10 +303,7 @@ def _fields_reached_by_their_keys(qtbot, window: QWidget, away: QWidget) -> list
 def test_every_field_of_the_new_case_form_has_an_alt_key_that_goes_to_it(  # type: ignore[no-untyped-def]
     qtbot, context: AppContext, fitter: None
 ) -> None:
-    dialog = NewCaseDialog(context)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitUntil(lambda: dialog.choices is not None)
+    dialog = open_new_case(qtbot, context)
     _activate(qtbot, dialog)
     named = [label for label in dialog.findChildren(QLabel) if label.buddy() is not None]
     # Every field's name has one; only the two rows that hold fields of their own

@@ -17,6 +17,7 @@ from crm_desktop.reports.dashboard import dashboard_figures, open_ombudsman_stag
 from crm_desktop.services import queues
 from crm_desktop.services.cases import NewCase, PersonInput, PointInput, create_case
 from crm_desktop.services.demo import generate_demo
+from tests.ui.conftest import open_new_case
 from ui.cases_page import load_saved_filters
 from ui.context import AppContext
 from ui.main_window import MainWindow
@@ -449,12 +450,7 @@ def test_on_first_start_the_due_date_and_status_are_in_view_on_a_small_screen(
 def test_new_case_points_have_room_for_their_nature_and_description(
     qtbot, context: AppContext, demo: Database
 ) -> None:  # type: ignore[no-untyped-def]
-    from ui.new_case import NewCaseDialog
-
-    dialog = NewCaseDialog(context)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitUntil(lambda: dialog.choices is not None)
+    dialog = open_new_case(qtbot, context)
     editor = dialog.add_point()
     longest = max(
         (editor.nature.itemText(i) for i in range(editor.nature.count())),
@@ -480,12 +476,7 @@ def test_new_case_tab_goes_through_the_points_before_the_buttons(
     """From Desired outcome, Tab goes to each point's nature, description and Remove
     (points added later too), then "Add a complaint point", then the dialog's buttons:
     never to the scroll area holding the form."""
-    from ui.new_case import NewCaseDialog
-
-    dialog = NewCaseDialog(context)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitUntil(lambda: dialog.choices is not None)
+    dialog = open_new_case(qtbot, context)
     dialog.add_point()
     dialog.add_point()
     editors = dialog.point_editors
@@ -527,12 +518,7 @@ def test_down_in_the_search_box_goes_to_the_first_result(qtbot, window: MainWind
 def test_new_case_points_keep_the_focus_where_the_typing_goes_on(  # type: ignore[no-untyped-def]
     qtbot, context: AppContext, demo: Database
 ) -> None:
-    from ui.new_case import NewCaseDialog
-
-    dialog = NewCaseDialog(context)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitUntil(lambda: dialog.choices is not None)
+    dialog = open_new_case(qtbot, context)
     first = dialog.point_editors[0]
     dialog.add_point_button.click()
     second = dialog.point_editors[1]
