@@ -23,6 +23,11 @@ from pathlib import Path
 
 from crm_desktop.errors import DiskFull, FileProblem, UserFacingError
 
+# The name the attachment store gives a file (``secrets.token_hex(16)``); a record
+# naming a file any other way is refused (PostgreSQL's ``crm_stored_name``) and never
+# opened or deleted.
+STORED_NAME = re.compile(r"[0-9a-f]{32}")
+
 __all__ = [
     "TEMPORARY_SUFFIX",
     "atomic_write",

@@ -64,6 +64,7 @@ from crm_desktop.privacy.common import (
     require_reason,
 )
 from crm_desktop.services import personal_data as pd
+from crm_desktop.services.attachments import stored_file
 
 __all__ = [
     "DEFAULT_METHOD",
@@ -770,13 +771,13 @@ def retention_events(session: Session, case_id: int | None = None) -> list[Reten
 
 def remove_stored_files(store: Path, names: Sequence[str]) -> list[str]:
     """Delete attachment files from the store after the transaction that removed their
-    records has committed; a name that is not a plain file inside the store is skipped.
+    records has committed; a name that is not one the program gives, or not a plain
+    file in the store, is skipped (:func:`~crm_desktop.services.attachments.stored_file`).
     Returns the names removed."""
-    folder = store.resolve()
     removed = []
     for name in names:
-        path = (folder / name).resolve()
-        if path.parent != folder or not path.is_file():
+        path = stored_file(store, name)
+        if path is None or not path.is_file():
             continue
         try:
             path.unlink()

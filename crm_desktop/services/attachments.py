@@ -37,7 +37,7 @@ from crm_desktop.db.engine import APP_NAME
 from crm_desktop.db.models import Attachment, Case, Setting
 from crm_desktop.domain.access import Actor
 from crm_desktop.errors import NotFound, PermissionRefused, UserFacingError, ValidationError
-from crm_desktop.files import TEMPORARY_SUFFIX, atomic_write, file_problem
+from crm_desktop.files import STORED_NAME, TEMPORARY_SUFFIX, atomic_write, file_problem
 from crm_desktop.services.audit_words import AuditWords
 from crm_desktop.urls import parse_url, sqlite_file
 
@@ -185,11 +185,28 @@ def refuse_runnable(name: str) -> None:
         )
 
 
-def _inside(store: Path, stored_name: str) -> Path:
+def stored_file(store: Path, stored_name: str) -> Path | None:
+    """The file a record's stored name stands for, or None when the name is not one the
+    program gives (:data:`STORED_NAME`: 32 lower-case hex digits, nothing else).
+
+    Only that one spelling is taken: ``./name``, ``name/.`` or ``../name`` would reach
+    a file another record names (the database's unique name compares the text), so a
+    login that may add a record to one case could have another case's document opened,
+    or deleted with the first case."""
+    if not STORED_NAME.fullmatch(stored_name):
+        return None
     folder = store.resolve()
     path = (folder / stored_name).resolve()
-    if path.parent != folder:
-        raise AttachmentDamaged("That attachment's record points outside the store.")
+    return path if path.parent == folder else None  # (not a link to elsewhere)
+
+
+def _inside(store: Path, stored_name: str) -> Path:
+    path = stored_file(store, stored_name)
+    if path is None:
+        raise AttachmentDamaged(
+            "That attachment's record does not name a file of the attachment store, so it "
+            "cannot be opened. Ask an administrator to check the record."
+        )
     return path
 
 

@@ -20,6 +20,7 @@ from crm_desktop.errors import FileProblem, PermissionRefused, ValidationError
 from crm_desktop.operations import attachments as ops
 from crm_desktop.operations import investigators as inv_ops
 from crm_desktop.operations import run_operation
+from crm_desktop.privacy import retention
 from crm_desktop.services.attachments import (
     NAME_BYTES,
     AttachmentDamaged,
@@ -77,6 +78,50 @@ def test_no_name_a_user_gives_reaches_outside_the_store(
     with database.session() as session:
         path = open_attachment(session, store, view.id)
     assert path.read_bytes() == b"evidence"
+
+
+@pytest.mark.parametrize("spelling", ["./{name}", "{name}/.", "{name}/../{name}", "{upper}"])
+def test_a_record_naming_anothers_file_another_way_neither_opens_nor_deletes_it(
+    database: Database, case_id: int, tmp_path: Path, spelling: str
+) -> None:
+    """A record that names another record's file in another spelling (the database's
+    unique name compares the text, so it goes in beside it) does not open that file,
+    and deleting the record's case does not delete it."""
+    store = tmp_path / "store"
+    theirs = database.write(
+        lambda s: add_attachment(s, store, case_id, io.BytesIO(b"their letter"), "a.pdf", OFFICER)
+    )
+    (stored,) = store.iterdir()
+    planted_name = spelling.format(name=stored.name, upper=stored.name.upper())
+
+    def plant(session: sa.orm.Session) -> int:
+        other = add_case(session)
+        original = session.get(Attachment, theirs.id)
+        assert original is not None
+        session.add(
+            Attachment(
+                case_id=other.id,
+                original_name="mine.pdf",
+                stored_name=planted_name,
+                content_type="application/pdf",
+                size_bytes=original.size_bytes,
+                sha256=original.sha256,
+                uploaded_by="officer1",
+            )
+        )
+        session.flush()
+        return other.id
+
+    other_case = database.write(plant)
+    with database.session() as session:
+        planted = session.scalar(sa.select(Attachment.id).where(Attachment.case_id == other_case))
+        assert planted is not None
+        with pytest.raises(AttachmentDamaged, match="does not name a file"):
+            open_attachment(session, store, planted)
+    assert retention.remove_stored_files(store, [planted_name]) == []
+    assert stored.read_bytes() == b"their letter"
+    with database.session() as session:
+        assert open_attachment(session, store, theirs.id) == stored.resolve()
 
 
 def test_display_names_keep_only_the_file_name() -> None:
