@@ -51,7 +51,7 @@ import sqlalchemy as sa
 
 from crm_desktop.db import audit, rules_cache
 from crm_desktop.db.base import Base
-from crm_desktop.domain.access import MANAGER_ROLES, PROGRAM_NAMES
+from crm_desktop.domain.access import MANAGER_ROLES, MAX_FAILURES, PASSWORD_HASH, PROGRAM_NAMES
 from crm_desktop.domain.enums import (
     AssignmentStatus,
     CaseStatus,
@@ -60,6 +60,7 @@ from crm_desktop.domain.enums import (
     UserRole,
 )
 from crm_desktop.domain.workflow import ADULT_GRADES
+from crm_desktop.files import STORED_NAME
 
 __all__ = [
     "GROUPS",
@@ -1210,6 +1211,49 @@ def _functions(prefix: str, database: str) -> list[str]:
         END
         $fn$""",
         f"""
+        CREATE OR REPLACE FUNCTION crm_account_columns() RETURNS trigger
+        LANGUAGE plpgsql SET search_path = public, pg_temp AS $fn$
+        BEGIN
+            -- What the program writes of an account's password and sign-ins, whoever's
+            -- login writes it (a login may change these of its own account): a password
+            -- only as its Argon2id hash, a count of wrong passwords the program could
+            -- have counted (a negative one would never reach the lockout), and no
+            -- sign-in after tomorrow (one in the future would hide an unused account).
+            IF NEW.password_hash IS DISTINCT FROM
+                   (CASE WHEN TG_OP = 'UPDATE' THEN OLD.password_hash END)
+               AND (NEW.password_hash IS NULL
+                    OR NEW.password_hash !~ {_literal(PASSWORD_HASH)}) THEN
+                RAISE EXCEPTION 'A password is kept only as the program''s hash of it: '
+                    'set it in CRM Desktop.' USING ERRCODE = '42501';
+            END IF;
+            IF NEW.failed_sign_ins NOT BETWEEN 0 AND {MAX_FAILURES} THEN
+                RAISE EXCEPTION 'The count of wrong passwords is kept by the program.'
+                    USING ERRCODE = '42501';
+            END IF;
+            IF NEW.last_sign_in_at IS DISTINCT FROM
+                   (CASE WHEN TG_OP = 'UPDATE' THEN OLD.last_sign_in_at END)
+               AND NEW.last_sign_in_at > (now() AT TIME ZONE 'UTC') + interval '1 day' THEN
+                RAISE EXCEPTION 'A sign-in is recorded when it happens, not in the future.'
+                    USING ERRCODE = '42501';
+            END IF;
+            RETURN NEW;
+        END
+        $fn$""",
+        f"""
+        CREATE OR REPLACE FUNCTION crm_stored_name() RETURNS trigger
+        LANGUAGE plpgsql SET search_path = public, pg_temp AS $fn$
+        BEGIN
+            -- A document's file is named as the program names it, in one spelling only:
+            -- "./name" or "name/." would reach another record's file (the unique name
+            -- compares the text), to be opened, or deleted with this record's case.
+            IF NEW.stored_name !~ {_literal("^" + STORED_NAME.pattern + "$")} THEN
+                RAISE EXCEPTION 'A document''s file is named by the program: add it in '
+                    'CRM Desktop.' USING ERRCODE = '42501';
+            END IF;
+            RETURN NEW;
+        END
+        $fn$""",
+        f"""
         CREATE OR REPLACE FUNCTION crm_counter_guard() RETURNS trigger
         LANGUAGE plpgsql {definer} AS $fn$
         BEGIN
@@ -1826,6 +1870,8 @@ FUNCTION_GRANTS: Mapping[str, tuple[str, ...]] = {
     "crm_needs_other_responder(integer, text)": (),
     "crm_reminders_lock()": (MANAGER,),
     "crm_counter_guard()": (),
+    "crm_account_columns()": (),
+    "crm_stored_name()": (),
     "crm_counter_used()": (),
     "crm_same_case()": (),
     "crm_delete_case(integer, text)": (MANAGER,),
@@ -2181,6 +2227,12 @@ def _install_triggers(connection: sa.Connection, existing: set[str]) -> None:
             "AFTER INSERT OR UPDATE ON app_user FOR EACH ROW EXECUTE FUNCTION crm_login_sync()",
         )
         put(
+            "crm_account_columns",
+            "app_user",
+            "BEFORE INSERT OR UPDATE ON app_user FOR EACH ROW "
+            "WHEN (NOT crm_is_owner()) EXECUTE FUNCTION crm_account_columns()",
+        )
+        put(
             "crm_keeps_a_manager",
             "app_user",
             "BEFORE UPDATE OF active, role OR DELETE ON app_user FOR EACH ROW "
@@ -2285,6 +2337,13 @@ def _install_triggers(connection: sa.Connection, existing: set[str]) -> None:
             "point_outcome",
             "BEFORE INSERT OR UPDATE OR DELETE ON point_outcome "
             "FOR EACH ROW WHEN (NOT crm_is_owner()) EXECUTE FUNCTION crm_decided_outcome()",
+        )
+    if "attachment" in existing:
+        put(
+            "crm_stored_name",
+            "attachment",
+            "BEFORE INSERT OR UPDATE ON attachment FOR EACH ROW "
+            "WHEN (NOT crm_is_owner()) EXECUTE FUNCTION crm_stored_name()",
         )
     if "assignment" in existing:
         put(

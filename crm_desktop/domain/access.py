@@ -6,6 +6,15 @@ from dataclasses import dataclass
 
 from crm_desktop.domain.enums import UserRole
 
+# Wrong passwords in a row that lock an account (for ``services.users.LOCKOUT``).
+MAX_FAILURES = 5
+# A password as the program keeps it: its Argon2id hash, in the PHC string format
+# (``$argon2id$v=19$m=65536,t=3,p=4$salt$hash``). PostgreSQL refuses anything else from
+# a login (``crm_account_columns``).
+PASSWORD_HASH = (
+    r"^\$argon2id\$v=[0-9]+\$m=[0-9]+,t=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$"
+)
+
 # The roles that hold a manager's powers (an administrator is a manager too).
 MANAGER_ROLES = (UserRole.MANAGER, UserRole.ADMIN)
 

@@ -103,6 +103,24 @@ def logins(world: World, *roles: UserRole) -> Iterator[tuple[sa.Engine, ...]]:
             engine.dispose()
 
 
+@contextmanager
+def owners_attachment(world: World, stored_name: str) -> Iterator[int]:
+    """A document's record on the other case, written by the owner (its file named
+    ``stored_name``), removed afterwards."""
+    with world.db.engine.begin() as connection:
+        attachment = connection.exec_driver_sql(
+            "INSERT INTO attachment (case_id, original_name, stored_name, content_type, "
+            "size_bytes, sha256, uploaded_by, uploaded_at) VALUES "
+            f"({world.other}, 'letter.pdf', '{stored_name}', 'application/pdf', 10, "
+            f"'{'0' * 64}', 'officer1', now()) RETURNING id"
+        ).scalar_one()
+    try:
+        yield int(attachment)
+    finally:
+        with world.db.engine.begin() as connection:
+            connection.exec_driver_sql(f"DELETE FROM attachment WHERE id = {attachment}")
+
+
 @pytest.fixture(scope="module")
 def world() -> Iterator[World]:
     require_postgres()
@@ -757,7 +775,7 @@ def test_a_row_names_who_wrote_it_and_when(world: World) -> None:
                 sa.text(
                     "INSERT INTO attachment (case_id, assignment_id, original_name, "
                     "stored_name, content_type, size_bytes, sha256, uploaded_at, uploaded_by) "
-                    "VALUES (:case, :mine, 'report.pdf', 'stored-as-an-officer', "
+                    "VALUES (:case, :mine, 'report.pdf', 'eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee', "
                     "'application/pdf', 1, repeat('0', 64), :old, :officer) RETURNING id"
                 ),
                 {
@@ -1634,14 +1652,7 @@ def test_only_the_owners_login_tidies_the_attachment_store(world: World, tmp_pat
     for path in (kept, stray):
         path.write_bytes(b"a document")
     a_day_on = max(p.stat().st_mtime for p in (kept, stray)) + ORPHAN_AGE_SECONDS
-    with world.db.engine.begin() as connection:
-        attachment = connection.exec_driver_sql(
-            "INSERT INTO attachment (case_id, original_name, stored_name, content_type, "
-            "size_bytes, sha256, uploaded_by, uploaded_at) VALUES "
-            f"({world.other}, 'letter.pdf', '{kept.name}', 'application/pdf', 10, "
-            f"'{'0' * 64}', 'officer1', now()) RETURNING id"
-        ).scalar_one()
-    try:
+    with owners_attachment(world, kept.name):
         with (
             logins(world, UserRole.SERVICE_RESPONDER) as (responder,),
             sa.orm.Session(responder) as session,
@@ -1652,9 +1663,6 @@ def test_only_the_owners_login_tidies_the_attachment_store(world: World, tmp_pat
         with world.db.session() as session:
             assert remove_orphans(session, store, now=a_day_on) == [stray.name]
         assert kept.exists() and not stray.exists()
-    finally:
-        with world.db.engine.begin() as connection:
-            connection.exec_driver_sql(f"DELETE FROM attachment WHERE id = {attachment}")
 
 
 def test_two_sessions_adding_stages_to_one_case_take_turns(world: World) -> None:
@@ -1752,3 +1760,91 @@ def test_a_logins_own_time_zone_gives_no_more_than_the_days_grace(world: World) 
                 )
             connection.rollback()
         assert fingerprint(world.db) == before
+
+
+def test_a_document_record_names_its_file_only_as_the_program_does(world: World) -> None:
+    """A login that may add a document's record names its file as the program does, in
+    its one spelling: "./<name>" or "<name>/." would go in beside the record of that
+    name (the unique name compares the text) and reach the other case's file, to open
+    it under a case the login may read, or to delete it with the login's case."""
+    theirs = "c" * 32
+    plant = (
+        "INSERT INTO attachment (case_id, assignment_id, original_name, stored_name, "
+        "content_type, size_bytes, sha256, uploaded_at) VALUES (:case, :appointment, "
+        "'mine.pdf', :name, 'application/pdf', 10, :hash, now())"
+    )
+    spellings = [f"./{theirs}", f"{theirs}/.", f"../store/{theirs}", theirs.upper(), "../../x"]
+    with owners_attachment(world, theirs):
+        before = fingerprint(world.db)
+        with logins(
+            world, UserRole.OFFICER, UserRole.SERVICE_RESPONDER, UserRole.INVESTIGATOR
+        ) as engines:
+            # Each on a case it may add documents to: the officer's any, the
+            # responder's in their area, the investigator's on their appointment.
+            appointments = (None, None, world.my_assignment)
+            for engine, appointment in zip(engines, appointments, strict=True):
+                for name in spellings:
+                    message = refused(
+                        engine,
+                        plant,
+                        {
+                            "case": world.mine,
+                            "appointment": appointment,
+                            "name": name,
+                            "hash": "0" * 64,
+                        },
+                    )
+                    assert "named by the program" in message
+            # The program's own name for a new file still goes in.
+            with engines[0].connect() as connection:
+                connection.execute(
+                    sa.text(plant),
+                    {"case": world.mine, "appointment": None, "name": "d" * 32, "hash": "0" * 64},
+                )
+                connection.rollback()
+        assert fingerprint(world.db) == before
+
+
+def test_a_login_writes_its_accounts_password_and_sign_ins_only_as_the_program_does(
+    world: World,
+) -> None:
+    """A login may change its own account's password and sign-in columns (the program
+    signs in and changes passwords under it), but only to what the program writes: a
+    password as its Argon2id hash, not an empty, missing or plain one; a count of wrong
+    passwords from 0 up to the lockout, not a negative one that never reaches it; no
+    sign-in in the future, which would hide an account nobody uses."""
+    from crm_desktop.domain.access import MAX_FAILURES
+    from crm_desktop.services.users import hash_password
+
+    changes = [
+        "password_hash = ''",
+        "password_hash = NULL",
+        "password_hash = 'correct horse battery staple'",
+        "password_hash = '$argon2id$'",
+        "password_hash = '$argon2i$v=19$m=16,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo'",
+        "failed_sign_ins = -1000",
+        f"failed_sign_ins = {MAX_FAILURES + 1}",
+        "last_sign_in_at = '2099-01-01'",
+    ]
+    before = fingerprint(world.db)
+    with logins(world, *world.logins) as engines:
+        for engine in engines:
+            for change in changes:
+                message = refused(
+                    engine, f"UPDATE app_user SET {change} WHERE db_role = session_user"
+                )
+                assert "program" in message or "future" in message, change
+    assert fingerprint(world.db) == before
+    # What the program writes still goes: a new password's hash, a wrong password
+    # counted, a sign-in now.
+    new_hash = hash_password("four random words together")
+    with logins(world, UserRole.OFFICER) as (officer,), officer.connect() as connection:
+        changed = connection.execute(
+            sa.text(
+                "UPDATE app_user SET password_hash = :hash, failed_sign_ins = 1, "
+                "last_sign_in_at = now() AT TIME ZONE 'UTC' WHERE db_role = session_user"
+            ),
+            {"hash": new_hash},
+        )
+        assert changed.rowcount == 1
+        connection.rollback()

@@ -85,8 +85,11 @@ def secure() -> None:
     """The groups, functions, grants and policies of this version (PostgreSQL)."""
     for group in (STAFF, INVESTIGATOR):
         op.execute(
+            # (Two databases set up at once may both find it missing: the second's
+            # CREATE then meets the first's role, which is as good.)
             f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{group}') "
-            f"THEN CREATE ROLE {group} NOLOGIN; END IF; END $$"
+            f"THEN CREATE ROLE {group} NOLOGIN; END IF; "
+            "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
         )
     # The cases the connected user is assigned to (definer's rights: it reads the tables
     # without the policies, so the policies that call it do not recurse).
