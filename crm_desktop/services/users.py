@@ -24,6 +24,7 @@ import getpass
 import gzip
 import re
 import time
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
@@ -36,12 +37,11 @@ from crm_desktop.contact import check_email
 from crm_desktop.db.base import utcnow
 from crm_desktop.db.database import Database
 from crm_desktop.db.models import Person, User
-from crm_desktop.domain.access import MANAGER_ROLES, Actor
+from crm_desktop.domain.access import MANAGER_ROLES, MAX_FAILURES, Actor
 from crm_desktop.domain.enums import UserRole
 from crm_desktop.errors import NotFound, PermissionRefused, UserFacingError, ValidationError
 from crm_desktop.paths import resource_path
 
-MAX_FAILURES = 5
 LOCKOUT = dt.timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 12
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
@@ -102,8 +102,20 @@ def common_passwords() -> frozenset[str]:
         )
 
 
-def check_password_rules(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
+def _as_read(text: str) -> str:
+    """``text`` as a reader sees it, for comparing: compatibility forms folded (full-width
+    letters), invisible format characters (a zero-width space) dropped, case ignored."""
+    folded = unicodedata.normalize("NFKC", text)
+    return "".join(c for c in folded if unicodedata.category(c) != "Cf").casefold()
+
+
+def check_password_rules(password: str, names: tuple[str, ...] = ()) -> None:
+    """Refuse a password that is easy to guess (``ValidationError``): shorter than
+    :data:`MIN_PASSWORD_LENGTH` as read, one character repeated, one of the most common
+    passwords (NCSC's list of the 100,000 most used) as read, or holding ``names`` (the
+    account's username and display name)."""
+    read = _as_read(password)
+    if min(len(password), len(read)) < MIN_PASSWORD_LENGTH:
         raise ValidationError(
             f"A password needs at least {MIN_PASSWORD_LENGTH} characters. Three or four "
             "random words together make a good one.",
@@ -111,18 +123,48 @@ def check_password_rules(password: str) -> None:
         )
     if password.strip() != password:
         raise ValidationError("A password cannot start or end with a space.", "password")
-    if password.lower() in common_passwords():
+    if len(set(read)) == 1:
+        raise ValidationError(
+            "A password of one character repeated is easy to guess. Three or four random "
+            "words together make a good one.",
+            "password",
+        )
+    if read in common_passwords():
         raise ValidationError(
             "That password is one of the most common passwords, so it is easy to guess. "
             "Choose another: three or four random words together make a good one.",
             "password",
         )
+    squeezed = read.replace(" ", "")
+    for name in names:
+        name_read = _as_read(name).replace(" ", "")
+        if len(name_read) >= 3 and name_read in squeezed:
+            raise ValidationError(
+                "A password cannot hold the account's username or name: anyone who knows "
+                "whose account it is could guess it. Choose another.",
+                "password",
+            )
 
 
-def hash_password(password: str) -> str:
-    """The Argon2id hash of a password that keeps the rules (else ``ValidationError``)."""
-    check_password_rules(password)
+def hash_password(password: str, names: tuple[str, ...] = ()) -> str:
+    """The Argon2id hash of a password that keeps the rules (else ``ValidationError``;
+    ``names``: see :func:`check_password_rules`)."""
+    check_password_rules(password, names)
     return _hasher.hash(password)
+
+
+def _account_password_hash(password: str, username: str, display_name: str) -> str:
+    """A user account's password, hashed: the rules, and not the demo accounts' password
+    (the README prints it)."""
+    from crm_desktop.services.demo.accounts import DEMO_PASSWORD
+
+    if _as_read(password) == DEMO_PASSWORD:
+        raise ValidationError(
+            "That is the demo accounts' password, which the README prints, so anyone could "
+            "guess it. Choose another.",
+            "password",
+        )
+    return hash_password(password, (username, display_name))
 
 
 def add_user(
@@ -155,7 +197,9 @@ def add_user(
     email = (email or "").strip() or None
     if email is not None:
         check_email(email, "email")
-    password_hash = hash_password(password) if password is not None else None
+    password_hash = (
+        _account_password_hash(password, name, display_name) if password is not None else None
+    )
     if role == UserRole.INVESTIGATOR and person_id is None:
         raise ValidationError(
             "An investigator's account must be linked to their record in the pool.", "person"
@@ -238,9 +282,8 @@ def set_active(
 
 
 def set_password(session: Session, username: str, password: str) -> None:
-    password_hash = hash_password(password)
     user = _user(session, username)
-    user.password_hash = password_hash
+    user.password_hash = _account_password_hash(password, user.username, user.display_name)
     user.failed_sign_ins = 0
     user.locked_until = None
     session.flush()

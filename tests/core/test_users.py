@@ -277,6 +277,61 @@ def test_short_common_and_padded_passwords_are_refused(password: str) -> None:
         check_password_rules(password)
 
 
+@pytest.mark.parametrize(
+    ("password", "why"),
+    [
+        ("aaaaaaaaaaaaa", "one character repeated"),
+        ("bbbbbbbbbbbbbbbbbbbbbbbb", "one character repeated"),
+        # A common password with an invisible character in it, or in full-width letters,
+        # reads the same.
+        ("password1234\u200b", "most common"),
+        ("\uff50\uff41\uff53\uff53\uff57\uff4f\uff52\uff44\uff11\uff12\uff13\uff14", "most common"),
+        # Twelve characters counting an invisible one are eleven as read.
+        ("elevenchars\u200b", "at least 12"),
+    ],
+)
+def test_a_password_is_judged_as_it_reads(password: str, why: str) -> None:
+    with pytest.raises(ValidationError, match=why):
+        check_password_rules(password)
+
+
+def test_a_password_holding_the_accounts_name_or_the_demo_password_is_refused(
+    database: Database,
+) -> None:
+    for password in ("alexandra.jones", "ALEXANDRA.JONES", "alexandra.jones2024!"):
+        with pytest.raises(ValidationError, match="username or name"):
+            database.write(
+                lambda s, p=password: add_user(
+                    s, "alexandra.jones", UserRole.OFFICER, display_name="Ali Jones", password=p
+                )
+            )
+    with pytest.raises(ValidationError, match="username or name"):
+        database.write(
+            lambda s: add_user(
+                s,
+                "ajones",
+                UserRole.OFFICER,
+                display_name="Ali Jones",
+                password="Ali Jones rocks 1",
+            )
+        )
+    with pytest.raises(ValidationError, match="demo accounts' password"):
+        database.write(
+            lambda s: add_user(s, "ajones", UserRole.OFFICER, password="malvern-hills-demo")
+        )
+    database.write(
+        lambda s: add_user(
+            s, "ajones", UserRole.OFFICER, display_name="Ali Jones", password=PASSWORD
+        )
+    )
+    for password in ("ajones-at-the-council", "malvern-hills-demo"):
+        with pytest.raises(ValidationError, match=r"username or name|demo accounts"):
+            database.write(lambda s, p=password: set_password(s, "ajones", p))
+    with database.session() as session:
+        user = session.scalar(sa.select(User).where(User.username == "ajones"))
+        assert user is not None and users._hasher.verify(user.password_hash, PASSWORD)
+
+
 def test_the_common_password_list_is_the_one_shipped() -> None:
     common = users.common_passwords()
     # Only the entries long enough to pass the length rule are kept in memory.

@@ -84,7 +84,9 @@ def test_a_role_sees_only_the_pages_it_can_use(
     from crm_desktop.services.users import add_user
 
     made = database.write(
-        lambda s: add_user(s, "resp.one", UserRole.SERVICE_RESPONDER, password="x" * 16),
+        lambda s: add_user(
+            s, "resp.one", UserRole.SERVICE_RESPONDER, password="quiet orange kettle"
+        ),
         actor="system",
     )
     officer_window = MainWindow(context=context)
