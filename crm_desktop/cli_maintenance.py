@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crm_desktop.cli import open_for_command, run_command
 from crm_desktop.db.database import attach_database
@@ -13,6 +13,9 @@ from crm_desktop.db.engine import resolve_database_url
 from crm_desktop.db.witness import parse_witness
 from crm_desktop.domain.formatting import counted
 from crm_desktop.errors import ValidationError
+
+if TYPE_CHECKING:
+    from crm_desktop.services.maintenance import AuditVerification
 
 
 def register(commands: Any) -> None:
@@ -89,6 +92,35 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+# ``audit verify``: the events link up but no witness of the file was found.
+UNWITNESSED = 3
+
+
+def _witnessed(result: AuditVerification) -> str:
+    """The end of ``audit verify``'s sentence for a trail found whole: what the
+    witnesses it was held to vouch for, and what they cannot."""
+    if not result.witnesses or result.witnessed_to is None:
+        return "."
+    text = (
+        f", checked against {counted(result.witnesses, 'witness', 'witnesses')} (the newest "
+        f"saw event {result.witnessed_to:,})."
+    )
+    after = (result.last_event or 0) - result.witnessed_to
+    if after > 0:
+        text += (
+            f" The last {counted(after, 'event')} came after every witness found, so nothing "
+            "vouches for them yet."
+        )
+    if result.only_checks:
+        text += (
+            " Every witness found is an earlier audit verify from this account: nothing was "
+            "cut or rewritten since that check, but a change made before it cannot be ruled "
+            "out. Check from an account that writes to this database, or give the head a "
+            "report or backup printed (--witness)."
+        )
+    return text
+
+
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     from crm_desktop.operations import maintenance
 
@@ -113,16 +145,11 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
             "but no witness of this file was found, so a trail cut short, or rewritten and "
             "chained again, cannot be ruled out (see the note)."
         )
-        return 0
+        return UNWITNESSED
     if not result.problems:
-        checked = (
-            f", checked against {counted(result.witnesses, 'witness', 'witnesses')}"
-            if result.witnesses
-            else ""
-        )
         print(
             f"The audit trail is intact: {result.events:,} events, each linked to the one "
-            f"before{checked}."
+            f"before{_witnessed(result)}"
         )
         return 0
     for problem in result.problems:

@@ -49,6 +49,7 @@ from crm_desktop.urls import sqlite_file
 log = logging.getLogger(__name__)
 
 FOLDER_NAME = "audit witnesses"
+CHECKED = "audit verify"  # a head entry's "by": seen by a check, not written
 MAX_KEPT = 50  # backups and reports remembered per database
 # Witnesses held because the trail no longer had the event they saw: evidence, never
 # dropped to make room. When this many are held the witness stops moving on (it stays
@@ -77,6 +78,9 @@ class Witness:
     hash: str
     source: str
     superseded: str | None = None  # why it no longer has to hold (a restore)
+    # Seen by an earlier ``audit verify`` from this account, not by its own writes: it
+    # shows nothing was cut or rewritten since that check, not before it.
+    from_check: bool = False
 
 
 def witness_folder() -> Path:
@@ -113,7 +117,7 @@ def _entry_ok(item: object) -> bool:
         and isinstance(digest, str)
         and len(digest) == 64
         and set(digest) <= _HEX
-        and all(isinstance(item.get(k, ""), str) for k in ("at", "file", "superseded"))
+        and all(isinstance(item.get(k, ""), str) for k in ("at", "file", "superseded", "by"))
     )
 
 
@@ -360,15 +364,17 @@ atexit.register(keep_written)
 
 
 def note_verified(database: Path, head: ChainHead | None) -> None:
-    """``audit verify`` found the trail whole up to ``head``: the witness moves there."""
+    """``audit verify`` found the trail whole up to ``head``: the witness moves there,
+    marked as a check's (:attr:`Witness.from_check`), unless this account's own writes
+    already reached it."""
     if head is None:
         return
 
     def change(data: dict[str, Any]) -> bool:
         kept = data.get("head")
-        if isinstance(kept, dict) and kept["seq"] > head.seq:
+        if isinstance(kept, dict) and kept["seq"] >= head.seq:
             return False
-        data["head"] = _entry(head)
+        data["head"] = _entry(head, by=CHECKED)
         return True
 
     _update(database, change)
@@ -467,7 +473,10 @@ def witnesses(database: Path) -> tuple[list[Witness], list[ChainProblem]]:
     def add(item: dict[str, Any], source: str) -> None:
         if (item["seq"], item["hash"]) not in seen:
             seen.add((item["seq"], item["hash"]))
-            found.append(Witness(item["seq"], item["hash"], source, item.get("superseded")))
+            checked = item.get("by") == CHECKED
+            found.append(
+                Witness(item["seq"], item["hash"], source, item.get("superseded"), checked)
+            )
 
     for record in _record_paths(database):
         try:
@@ -483,8 +492,14 @@ def witnesses(database: Path) -> tuple[list[Witness], list[ChainProblem]]:
                 )
             )
             continue
-        if isinstance(data.get("head"), dict):
-            add(data["head"], f"the last event written or checked from this account ({record})")
+        head = data.get("head")
+        if isinstance(head, dict):
+            add(
+                head,
+                f"this account's audit verify of {str(head.get('at', ''))[:10]} ({record})"
+                if head.get("by") == CHECKED
+                else f"the last event written from this account ({record})",
+            )
         for old in data.get("superseded_heads", []):
             add(old, f"an earlier event written from this account ({record})")
         for held in data.get("held_heads", []):

@@ -202,6 +202,14 @@ class AuditVerification:
     # A SQLite file with no witness found: the chain holds, but a cut or a rewrite
     # chained again would look the same.
     unwitnessed: bool = False
+    # The newest event a witness saw, and the trail's last event: the events after the
+    # first were written after every witness found, so nothing vouches for them yet.
+    witnessed_to: int | None = None
+    last_event: int | None = None
+    # Every witness found was an earlier check from this account (none saw a write, a
+    # backup or a report): nothing was cut or rewritten since that check, but what
+    # happened before it cannot be ruled out.
+    only_checks: bool = False
 
 
 def verify_audit_trail(
@@ -254,8 +262,17 @@ def verify_audit_trail(
     if path is not None and not problems:
         witness.note_verified(path, head)
     # The witnesses the trail was held to (those a restore superseded gave notes only).
-    held_to = sum(1 for w in found if not w.superseded)
-    return AuditVerification(events, problems, notes, held_to, unwitnessed)
+    held = [w for w in found if not w.superseded]
+    return AuditVerification(
+        events,
+        problems,
+        notes,
+        len(held),
+        unwitnessed,
+        witnessed_to=max((w.seq for w in held), default=None),
+        last_event=head.seq if head is not None else None,
+        only_checks=bool(held) and all(w.from_check for w in held),
+    )
 
 
 def _seal_or_name_the_holder(database: Database) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from crm_desktop.cli import main
+from crm_desktop.cli_maintenance import UNWITNESSED
 from crm_desktop.db import witness
 from crm_desktop.db.audit import HASH_VERSION, event_hash
 from crm_desktop.db.database import Database, open_database
@@ -91,7 +92,9 @@ def test_an_untouched_trail_is_intact_against_its_witness(
 ) -> None:
     _db, path = written
     code, text = verify(path, capsys)
-    assert code == 0 and "checked against 1 witness." in text
+    seen = f"checked against 1 witness (the newest saw event {last_seq(path)})."
+    assert code == 0 and seen in text
+    assert "vouches" not in text and "earlier audit verify" not in text
 
 
 @pytest.mark.parametrize("cut", [1, 50])
@@ -188,7 +191,7 @@ def test_a_head_printed_in_a_report_is_checked_on_any_machine(
     # On a machine that never wrote to the file: no witness of its own...
     monkeypatch.setattr(witness, "witness_folder", lambda: tmp_path / "elsewhere")
     code, _text = verify(path, capsys)
-    assert code == 0  # what SQLite alone cannot tell (README, "The audit trail")
+    assert code == UNWITNESSED  # what SQLite alone cannot tell (README, "The audit trail")
     # ... but the head from the report is one.
     code, text = verify(path, capsys, "--witness", f"{head.seq}:{head.hash}")
     assert code == 1 and "rewritten" in text
@@ -259,13 +262,66 @@ def test_a_check_without_any_witness_says_what_it_cannot_prove(
     capsys.readouterr()
     code = main(["--database", f"sqlite:///{path}", "audit", "verify"])
     out = capsys.readouterr()
-    assert code == 0 and "no witness of this file was found" in out.err
+    assert code == UNWITNESSED and "no witness of this file was found" in out.err
     # What it says on standard output is not "intact" but what it could not rule out.
     assert "intact" not in out.out and "cannot be ruled out" in out.out
     # A head mistyped from a report is a slip in copying, not tampering.
     for slip in (f"{EVENTS}:{'g' * 64}", f"0:{'a' * 64}", f"x:{'a' * 64}"):
         code, text = verify(path, capsys, "--witness", slip)
         assert code == 2 and "is not a head" in text, slip
+
+
+def test_a_check_that_had_no_witness_never_passes_for_one_that_had(
+    written: tuple[Database, Path],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A check from an account with no witness of the file keeps the head it saw (a cut
+    made after it is caught by the next check there), but the next check does not call
+    the trail intact as if that head had been seen by a write: a trail cut before the
+    first check is still said to be beyond what the account can rule out."""
+    _db, path = written
+    witness.keep_written()
+    cut = last_seq(path) - 10
+    tamper(path, f"DELETE FROM audit_event WHERE chain_seq > {cut}")
+    monkeypatch.setattr(witness, "witness_folder", lambda: tmp_path / "IT account")
+    code, text = verify(path, capsys)
+    assert code == UNWITNESSED and "cannot be ruled out" in text
+    code, text = verify(path, capsys)
+    assert code == 0
+    assert f"checked against 1 witness (the newest saw event {cut})" in text
+    assert "Every witness found is an earlier audit verify from this account" in text
+    assert "cannot be ruled out" in text
+    # A cut after that check is caught there; the writer's account catches the first.
+    tamper(path, f"DELETE FROM audit_event WHERE chain_seq > {cut - 5}")
+    code, text = verify(path, capsys)
+    assert code == 1 and "5 events are gone" in text
+    monkeypatch.setattr(witness, "witness_folder", lambda: tmp_path / "my data" / "witnesses")
+    code, text = verify(path, capsys)
+    assert code == 1 and "15 events are gone" in text
+
+
+def test_events_after_every_witness_are_said_to_have_none(
+    written: tuple[Database, Path],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Events written after the newest witness (by another account, or added by someone
+    holding the file) link up, but nothing vouches for them: the check says so."""
+    db, path = written
+    witness.keep_written()
+    mine = last_seq(path)
+    monkeypatch.setattr(witness, "witness_folder", lambda: tmp_path / "another account")
+    for n in range(4):
+        db.write(lambda s, n=n: s.add(Directorate(name=f"Later {n}")), actor="officer2")
+    witness.keep_written()
+    monkeypatch.setattr(witness, "witness_folder", lambda: tmp_path / "my data" / "witnesses")
+    code, text = verify(path, capsys)
+    assert code == 0 and f"(the newest saw event {mine:,})" in text
+    assert f"The last {last_seq(path) - mine} events came after every witness found" in text
+    assert "earlier audit verify" not in text
 
 
 @pytest.mark.parametrize(
