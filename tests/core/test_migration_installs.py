@@ -136,3 +136,36 @@ def test_a_new_databases_migrations_install_the_rules_once_at_the_end(
     # The chain's locks, held to its end, stay within half a default server's lock
     # table (64 a connection times 100 connections); they were 5,394.
     assert len(held) == 1 and held[0] < 64 * 100 // 2, held
+
+
+def test_a_count_of_wrong_passwords_set_out_of_range_starts_again_on_upgrading() -> None:
+    """Before migration 0032 a login could set its own count of wrong passwords to -1000
+    (the lockout never came); the new rule then refuses the program's next count. The
+    upgrade starts such a count again from none and leaves the others as they were."""
+    require_postgres()
+    with scratch_postgres_database(prefix="crm_test_counts") as url:
+        engine = sa.create_engine(url)
+        try:
+            migrate.upgrade(engine, "0031")
+            with engine.begin() as connection:
+                connection.exec_driver_sql(
+                    "INSERT INTO role (code, label, description, version, updated_at) "
+                    "VALUES ('officer', 'Officer', '', 1, now())"
+                )
+                for name, count in (("planted", -1000), ("over", 99), ("counted", 3)):
+                    connection.exec_driver_sql(
+                        "INSERT INTO app_user (username, display_name, role, active, "
+                        "failed_sign_ins, version, updated_at, created_at) VALUES "
+                        f"('{name}', '{name}', 'officer', true, {count}, 1, now(), now())"
+                    )
+            migrate.upgrade(engine)
+            with engine.connect() as connection:
+                counts = {
+                    str(name): int(count)
+                    for name, count in connection.exec_driver_sql(
+                        "SELECT username, failed_sign_ins FROM app_user"
+                    )
+                }
+        finally:
+            engine.dispose()
+    assert counts == {"planted": 0, "over": 0, "counted": 3}

@@ -398,8 +398,8 @@ def test_the_update_without_where_walks_nowhere(world: World) -> None:
             f"UPDATE assignment SET progress_note = 'mine now' "
             f"WHERE id = {world.colleague_assignment}",
             f"INSERT INTO attachment (case_id, original_name, stored_name, content_type, "
-            f"size_bytes, sha256, uploaded_at) VALUES ({world.other}, 'x', 'x', 'x', 1, 'x', "
-            "now())",
+            f"size_bytes, sha256, uploaded_at) VALUES ({world.other}, 'x', '{'9' * 32}', 'x', "
+            "1, 'x', now())",
             f"INSERT INTO case_access (case_id, username, user_id, role, opened_at) VALUES "
             f"({world.other}, 'investigator1', NULL, 'investigator', now())",
         ):
