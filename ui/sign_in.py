@@ -140,7 +140,9 @@ class SignInDialog(QDialog):
         self.new_confirm.setEchoMode(QLineEdit.EchoMode.Password)
         first_form.addRow("Password &again", self.new_confirm)
         hint = QLabel(
-            f"At least {MIN_PASSWORD_LENGTH} characters, and not a common password.", first
+            f"At least {MIN_PASSWORD_LENGTH} characters; not a common password, nor your "
+            "username or name.",
+            first,
         )
         first_form.addRow("", hint)
         self.create_button = QPushButton("&Create the manager account and sign in", first)

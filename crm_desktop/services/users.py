@@ -4,7 +4,9 @@ Passwords are hashed with Argon2id (argon2-cffi's defaults, RFC 9106's second
 recommended profile); a hash made with older parameters is upgraded at the next
 successful sign-in. A password has at least ``MIN_PASSWORD_LENGTH`` characters and is
 not one of the 100,000 most common passwords (the NCSC's deny-list approach; the list
-is shipped in ``resources/passwords``).
+is shipped in ``resources/passwords``), judged as it reads; nor one character repeated,
+nor does it hold the account's username or name, nor is it the demo accounts' password
+(:func:`check_password_rules`).
 
 Sign-in tells nothing about an account to someone who does not know its password: every
 refusal has the same words and takes the same time (``REFUSAL_SECONDS``), whether the
@@ -27,6 +29,7 @@ import time
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
+from typing import Final
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -45,7 +48,12 @@ from crm_desktop.paths import resource_path
 LOCKOUT = dt.timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 12
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
+# What separates the words of a password or a name, for comparing them.
+_WORD_BREAKS = re.compile(r"[\W_]+")
 COMMON_PASSWORDS = ("passwords", "ncsc-100k-most-used.txt.gz")
+# The demo accounts' password unless the demo is given another (the README prints it,
+# so no real account may have it).
+DEMO_PASSWORD: Final = "malvern-hills-demo"
 # Every refused sign-in takes this long, whatever the reason (the right password for a
 # disabled account included), so its timing tells nothing about the account.
 REFUSAL_SECONDS = 1.0
@@ -90,18 +98,6 @@ def actor_for(user: User) -> Actor:
     return Actor(user.username, UserRole(user.role), user.id, user.display_name)
 
 
-@cache
-def common_passwords() -> frozenset[str]:
-    """The common passwords long enough to pass the length rule, in lower case (the
-    shorter ones are refused by their length anyway)."""
-    with gzip.open(resource_path(*COMMON_PASSWORDS), "rt", encoding="utf-8") as lines:
-        return frozenset(
-            word
-            for word in (line.strip().lower() for line in lines)
-            if len(word) >= MIN_PASSWORD_LENGTH
-        )
-
-
 def _as_read(text: str) -> str:
     """``text`` as a reader sees it, for comparing: compatibility forms folded (full-width
     letters), invisible format characters (a zero-width space) dropped, case ignored."""
@@ -109,11 +105,24 @@ def _as_read(text: str) -> str:
     return "".join(c for c in folded if unicodedata.category(c) != "Cf").casefold()
 
 
+@cache
+def common_passwords() -> frozenset[str]:
+    """The common passwords long enough to pass the length rule, in lower case (the
+    shorter ones are refused by their length anyway)."""
+    with gzip.open(resource_path(*COMMON_PASSWORDS), "rt", encoding="utf-8") as lines:
+        return frozenset(
+            word
+            for word in (_as_read(line.strip()) for line in lines)
+            if len(word) >= MIN_PASSWORD_LENGTH
+        )
+
+
 def check_password_rules(password: str, names: tuple[str, ...] = ()) -> None:
     """Refuse a password that is easy to guess (``ValidationError``): shorter than
     :data:`MIN_PASSWORD_LENGTH` as read, one character repeated, one of the most common
     passwords (NCSC's list of the 100,000 most used) as read, or holding ``names`` (the
-    account's username and display name)."""
+    account's username, then its display name), spaces, dots, hyphens and underscores
+    aside; a name of under four letters only as a word of its own."""
     read = _as_read(password)
     if min(len(password), len(read)) < MIN_PASSWORD_LENGTH:
         raise ValidationError(
@@ -135,13 +144,16 @@ def check_password_rules(password: str, names: tuple[str, ...] = ()) -> None:
             "Choose another: three or four random words together make a good one.",
             "password",
         )
-    squeezed = read.replace(" ", "")
-    for name in names:
-        name_read = _as_read(name).replace(" ", "")
-        if len(name_read) >= 3 and name_read in squeezed:
+    words = _WORD_BREAKS.split(read)
+    joined = "".join(words)
+    for what, name in zip(("username", "name"), names, strict=False):
+        name_words = [w for w in _WORD_BREAKS.split(_as_read(name)) if w]
+        whole = "".join(name_words)
+        # A short name only as a word of its own ("bob" is not in "bobcat").
+        if (len(whole) >= 4 and whole in joined) or (len(whole) >= 2 and whole in words):
             raise ValidationError(
-                "A password cannot hold the account's username or name: anyone who knows "
-                "whose account it is could guess it. Choose another.",
+                f"A password cannot hold the account's {what} ({name.strip()}): anyone who "
+                "knows whose account it is could guess it. Choose another.",
                 "password",
             )
 
@@ -156,8 +168,6 @@ def hash_password(password: str, names: tuple[str, ...] = ()) -> str:
 def _account_password_hash(password: str, username: str, display_name: str) -> str:
     """A user account's password, hashed: the rules, and not the demo accounts' password
     (the README prints it)."""
-    from crm_desktop.services.demo.accounts import DEMO_PASSWORD
-
     if _as_read(password) == DEMO_PASSWORD:
         raise ValidationError(
             "That is the demo accounts' password, which the README prints, so anyone could "

@@ -508,7 +508,7 @@ def test_my_open_cases_hold_the_stages_i_am_to_answer(db: Database) -> None:
     from crm_desktop.services.users import add_user
 
     def appoint(session: Session) -> None:
-        user = add_user(session, "sam", UserRole.SERVICE_RESPONDER, password="x" * 16)
+        user = add_user(session, "sam", UserRole.SERVICE_RESPONDER, password="quiet orange kettle")
         case = session.scalars(sa.select(Case).where(Case.reference == "B")).one()
         stage = session.get(Stage, case.current_stage_id)
         assert stage is not None

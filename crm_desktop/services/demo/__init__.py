@@ -44,7 +44,7 @@ from crm_desktop.db.audit import rows_not_audited
 from crm_desktop.db.database import Database
 from crm_desktop.errors import ValidationError
 from crm_desktop.services.demo import data
-from crm_desktop.services.demo.accounts import DEMO_PASSWORD, DemoAccount
+from crm_desktop.services.demo.accounts import DemoAccount
 from crm_desktop.services.demo.cases import make_cases
 from crm_desktop.services.demo.casework import make_casework
 from crm_desktop.services.demo.draws import NONE, Draws, Period, date, day
@@ -60,7 +60,7 @@ from crm_desktop.services.demo.points import make_points
 from crm_desktop.services.demo.reference import load_reference
 from crm_desktop.services.demo.rows import Rows
 from crm_desktop.services.demo.writer import Writer
-from crm_desktop.services.users import check_password_rules
+from crm_desktop.services.users import DEMO_PASSWORD, check_password_rules
 
 __all__ = ["DEMO_PASSWORD", "DemoAccount", "DemoSummary", "Progress", "generate_demo"]
 

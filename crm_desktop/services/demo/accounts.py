@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 
 from crm_desktop.db.models import User
 from crm_desktop.domain.enums import UserRole
 from crm_desktop.services.demo import data
 from crm_desktop.services.demo.writer import Table, Writer, table_of
 from crm_desktop.services.users import hash_password
-
-# The demo accounts' password unless the caller gives one (documented in the README).
-DEMO_PASSWORD: Final = "malvern-hills-demo"
 
 
 @dataclass(frozen=True)
