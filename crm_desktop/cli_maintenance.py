@@ -35,7 +35,8 @@ def register(commands: Any) -> None:
     verify = actions.add_parser(
         "verify",
         help="check no event was edited, deleted or reordered, against the chain and every "
-        "witness kept of it (exit 1 if any was)",
+        "witness kept of it (exit 1 if any was; 3 if no witness but this account's earlier "
+        "checks was found, so a cut cannot be ruled out)",
     )
     verify.add_argument(
         "--witness",
@@ -92,7 +93,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
-# ``audit verify``: the events link up but no witness of the file was found.
+# ``audit verify``: the events link up, but no witness of the file was found, or only
+# this account's earlier checks: a cut made before them cannot be ruled out.
 UNWITNESSED = 3
 
 
@@ -115,8 +117,8 @@ def _witnessed(result: AuditVerification) -> str:
         text += (
             " Every witness found is an earlier audit verify from this account: nothing was "
             "cut or rewritten since that check, but a change made before it cannot be ruled "
-            "out. Check from an account that writes to this database, or give the head a "
-            "report or backup printed (--witness)."
+            "out. Check from an account that writes to this database, or give the head "
+            "printed on a report or by a backup (--witness)."
         )
     return text
 
@@ -151,7 +153,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
             f"The audit trail is intact: {result.events:,} events, each linked to the one "
             f"before{_witnessed(result)}"
         )
-        return 0
+        return UNWITNESSED if result.only_checks else 0
     for problem in result.problems:
         print(problem.describe(), file=sys.stderr)
     print(

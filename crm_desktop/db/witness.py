@@ -374,7 +374,12 @@ def note_verified(database: Path, head: ChainHead | None) -> None:
         kept = data.get("head")
         if isinstance(kept, dict) and kept["seq"] >= head.seq:
             return False
-        data["head"] = _entry(head, by=CHECKED)
+        # An account that has written keeps its standing as a writer's witness: the
+        # check found the trail whole up to what its own writes saw.
+        if isinstance(kept, dict) and kept.get("by") != CHECKED:
+            data["head"] = _entry(head)
+        else:
+            data["head"] = _entry(head, by=CHECKED)
         return True
 
     _update(database, change)
@@ -468,15 +473,19 @@ def witnesses(database: Path) -> tuple[list[Witness], list[ChainProblem]]:
     keep_written(database)
     found: list[Witness] = []
     problems: list[ChainProblem] = []
-    seen: set[tuple[int, str]] = set()
+    seen: dict[tuple[int, str], int] = {}  # where in ``found``
 
     def add(item: dict[str, Any], source: str) -> None:
-        if (item["seq"], item["hash"]) not in seen:
-            seen.add((item["seq"], item["hash"]))
-            checked = item.get("by") == CHECKED
+        key = (item["seq"], item["hash"])
+        checked = item.get("by") == CHECKED
+        if key not in seen:
+            seen[key] = len(found)
             found.append(
                 Witness(item["seq"], item["hash"], source, item.get("superseded"), checked)
             )
+        elif not checked and found[seen[key]].from_check:
+            # The same event seen by a write, a backup or a report: not a check's only.
+            found[seen[key]] = Witness(item["seq"], item["hash"], source, item.get("superseded"))
 
     for record in _record_paths(database):
         try:
@@ -498,7 +507,7 @@ def witnesses(database: Path) -> tuple[list[Witness], list[ChainProblem]]:
                 head,
                 f"this account's audit verify of {str(head.get('at', ''))[:10]} ({record})"
                 if head.get("by") == CHECKED
-                else f"the last event written from this account ({record})",
+                else f"the last event written or checked from this account ({record})",
             )
         for old in data.get("superseded_heads", []):
             add(old, f"an earlier event written from this account ({record})")

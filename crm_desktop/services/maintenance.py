@@ -257,7 +257,7 @@ def verify_audit_trail(
             "checked from this account, and no report's head was given with --witness. The "
             "events link up, but a trail cut short, or rewritten and chained again, would "
             "look the same. Run audit verify from an account that works on this database, "
-            "or give the head a report or backup printed."
+            "or give the head printed on a report or by a backup (--witness)."
         )
     if path is not None and not problems:
         witness.note_verified(path, head)

@@ -289,7 +289,7 @@ def test_a_check_that_had_no_witness_never_passes_for_one_that_had(
     code, text = verify(path, capsys)
     assert code == UNWITNESSED and "cannot be ruled out" in text
     code, text = verify(path, capsys)
-    assert code == 0
+    assert code == UNWITNESSED
     assert f"checked against 1 witness (the newest saw event {cut})" in text
     assert "Every witness found is an earlier audit verify from this account" in text
     assert "cannot be ruled out" in text
@@ -300,6 +300,35 @@ def test_a_check_that_had_no_witness_never_passes_for_one_that_had(
     monkeypatch.setattr(witness, "witness_folder", lambda: tmp_path / "my data" / "witnesses")
     code, text = verify(path, capsys)
     assert code == 1 and "15 events are gone" in text
+
+
+def test_a_writers_check_and_a_backup_stand_as_more_than_a_check(
+    written: tuple[Database, Path],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An account that has written to the file, then checks it after a colleague wrote,
+    is not told its only witness is an earlier check; nor is an account whose check saw
+    the event a backup of its own also reached."""
+    db, path = written
+    witness.keep_written()
+    mine = tmp_path / "my data" / "witnesses"
+    monkeypatch.setattr(witness, "witness_folder", lambda: tmp_path / "colleague")
+    db.write(lambda s: s.add(Directorate(name="A colleague's")), actor="officer2")
+    witness.keep_written()
+    monkeypatch.setattr(witness, "witness_folder", lambda: mine)
+    for _ in range(2):
+        code, text = verify(path, capsys)
+        assert code == 0 and "earlier audit verify" not in text, text
+    # An account that only checks, then backs the file up at the event it checked.
+    monkeypatch.setattr(witness, "witness_folder", lambda: tmp_path / "IT account")
+    assert verify(path, capsys)[0] == UNWITNESSED
+    code, text = verify(path, capsys)
+    assert code == UNWITNESSED and "earlier audit verify" in text
+    assert main(["--database", f"sqlite:///{path}", "backup", str(tmp_path / "copy.db")]) == 0
+    code, text = verify(path, capsys)
+    assert code == 0 and "earlier audit verify" not in text, text
 
 
 def test_events_after_every_witness_are_said_to_have_none(
