@@ -29,6 +29,7 @@ from crm_desktop.errors import DiskFull, FileProblem, UserFacingError
 STORED_NAME = re.compile(r"[0-9a-f]{32}")
 
 __all__ = [
+    "STORED_NAME",
     "TEMPORARY_SUFFIX",
     "atomic_write",
     "atomic_writes",

@@ -124,6 +124,24 @@ def test_a_record_naming_anothers_file_another_way_neither_opens_nor_deletes_it(
         assert open_attachment(session, store, theirs.id) == stored.resolve()
 
 
+def test_a_stored_file_that_is_a_link_out_of_the_store_is_neither_opened_nor_deleted(
+    database: Database, case_id: int, tmp_path: Path
+) -> None:
+    store = tmp_path / "store"
+    view = database.write(
+        lambda s: add_attachment(s, store, case_id, io.BytesIO(b"evidence"), "a.pdf", OFFICER)
+    )
+    (stored,) = store.iterdir()
+    elsewhere = tmp_path / "elsewhere.pdf"
+    elsewhere.write_bytes(b"evidence")
+    stored.unlink()
+    stored.symlink_to(elsewhere)
+    with database.session() as session, pytest.raises(AttachmentDamaged):
+        open_attachment(session, store, view.id)
+    assert retention.remove_stored_files(store, [stored.name]) == []
+    assert elsewhere.read_bytes() == b"evidence" and stored.is_symlink()
+
+
 def test_display_names_keep_only_the_file_name() -> None:
     assert display_name("../../etc/passwd") == "passwd"
     assert display_name("C:\\Users\\jo\\Letter to Mrs O'Neil.pdf") == "Letter to Mrs O'Neil.pdf"
