@@ -39,7 +39,7 @@ from crm_desktop.operations import admin
 from crm_desktop.operations import correspondence as letters_ops
 from crm_desktop.operations import procedure_policies as policy_ops
 from crm_desktop.operations.core import Change, Operation
-from crm_desktop.operations.policy import role_title
+from crm_desktop.operations.policy import Permission, role_title
 from crm_desktop.services import reference_admin as ra
 from crm_desktop.services.procedure_policies import PolicyView
 from ui.context import AppContext
@@ -969,8 +969,10 @@ class AdminPage(Page):
             KpisSection(context, self),
             PoliciesSection(context, self),
             ClosureDaysSection(context, self),
-            UsersSection(context, self),
         ]
+        # Only an administrator changes users and roles.
+        if context.allows(Permission.MANAGE_USERS):
+            self.sections.append(UsersSection(context, self))
         self.letterhead = LetterheadSection(context, self)
         self.templates = TemplatesSection(context, self)
         self.mail = MailSection(context, self)

@@ -316,7 +316,8 @@ def run(
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(work))
     today = DEMO_END
     notifier = RecordingNotifier()
-    manager = Actor("manager", UserRole.MANAGER, display_name="Morag Ellison")
+    # The demo's team manager, an administrator: every page and section is shown.
+    manager = Actor("manager", UserRole.ADMIN, display_name="Morag Ellison")
     context = AppContext(
         Runner(synchronous=True), notifier, database=database, actor=manager, today=lambda: today
     )

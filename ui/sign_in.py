@@ -1,8 +1,8 @@
-"""Signing in: username and password, or the Windows account; the first manager on a new
+"""Signing in: username and password, or the Windows account; the first administrator on a new
 database. Every refusal is shown inside the dialog, in the service's own words.
 
 These are the one documented exception to "screens call only operations": signing in
-and creating the first manager of a new database establish who acts, so there is no
+and creating the first administrator of a new database establish who acts, so there is no
 actor yet for an operation to check. They are plain service calls, run off the GUI
 thread by the runner; everything after sign-in is an operation.
 """
@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from crm_desktop import __version__
 from crm_desktop.db.database import Database
 from crm_desktop.domain.access import Actor
-from crm_desktop.services.reference_admin import create_first_manager, has_users
+from crm_desktop.services.reference_admin import create_first_administrator, has_users
 from crm_desktop.services.users import MIN_PASSWORD_LENGTH, authenticate_windows, sign_in
 from ui.context import AppContext
 from ui.widgets import error_label, error_text, show_error
@@ -107,12 +107,13 @@ class SignInDialog(QDialog):
         form.addRow(buttons)
         self.pages.addWidget(page)
 
-        # -- the first manager -----------------------------------------------------------
+        # -- the first administrator (the team manager) -------------------------------
         first = QWidget(self)
         first_form = QFormLayout(first)
         intro = QLabel(
-            "This database has no users yet. Create the first account: it is a manager "
-            "account, which can then add everyone else.",
+            "This database has no users yet. Create the first account, the team "
+            "manager's: an administrator, who can then add everyone else and give their "
+            "roles.",
             first,
         )
         intro.setWordWrap(True)
@@ -145,7 +146,7 @@ class SignInDialog(QDialog):
             first,
         )
         first_form.addRow("", hint)
-        self.create_button = QPushButton("&Create the manager account and sign in", first)
+        self.create_button = QPushButton("&Create the administrator account and sign in", first)
         self.create_button.setObjectName("CreateManagerButton")
         self.create_button.clicked.connect(self.create_manager)
         first_form.addRow(self.create_button)
@@ -177,7 +178,7 @@ class SignInDialog(QDialog):
 
         def checked(any_users: bool) -> None:
             self.pages.setCurrentIndex(0 if any_users else 1)
-            # Enter presses the page's own button: sign in, or create the first manager.
+            # Enter presses the page's own button: sign in, or create the first administrator.
             self.sign_in_button.setDefault(any_users)
             self.create_button.setDefault(not any_users)
             page = self.pages.currentWidget()
@@ -237,7 +238,7 @@ class SignInDialog(QDialog):
 
         def work() -> Actor:
             database.write(
-                lambda s: create_first_manager(s, username, name, password, confirm),
+                lambda s: create_first_administrator(s, username, name, password, confirm),
                 actor=username.lower(),
             )
             return sign_in(database, username, password)

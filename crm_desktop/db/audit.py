@@ -239,7 +239,8 @@ def event_hash(prev_hash: str | None, row: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _dump(values: dict[str, Any] | None) -> str | None:
+def dump(values: dict[str, Any] | None) -> str | None:
+    """An event's before or after, as the trail keeps it."""
     if values is None:
         return None
     return json.dumps(values, sort_keys=True, ensure_ascii=False, default=str)
@@ -314,8 +315,8 @@ def _after_flush(session: Session, _flush_context: UOWTransaction) -> None:
                 "entity": table,
                 "entity_id": _entity_id(obj),
                 "case_id": _case_id(session, obj),
-                "before": _dump(None if before is None else _masked(before, secret)),
-                "after": _dump(None if after is None else _masked(after, secret)),
+                "before": dump(None if before is None else _masked(before, secret)),
+                "after": dump(None if after is None else _masked(after, secret)),
             }
         )
 

@@ -592,7 +592,7 @@ def _friendly_errors(url: str, path: Path | None) -> Iterator[None]:
 _LOGIN_REFUSALS = (
     (
         "is not permitted to log in",
-        "the account has been disabled. Ask a manager to enable it.",
+        "the account has been disabled. Ask an administrator to enable it.",
     ),
     (
         "password authentication failed",

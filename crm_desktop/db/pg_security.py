@@ -51,7 +51,7 @@ import sqlalchemy as sa
 
 from crm_desktop.db import audit, rules_cache
 from crm_desktop.db.base import Base
-from crm_desktop.domain.access import MANAGER_ROLES, MAX_FAILURES, PASSWORD_HASH, PROGRAM_NAMES
+from crm_desktop.domain.access import MAX_FAILURES, PASSWORD_HASH, PROGRAM_NAMES
 from crm_desktop.domain.enums import (
     AssignmentStatus,
     CaseStatus,
@@ -388,21 +388,23 @@ RULES: dict[str, Rules] = {
             Policy(INVESTIGATOR, "SELECT", "id = crm_own_person()", None),
         ),
     ),
+    # Only administrators add, change and remove accounts and give roles: a manager
+    # changes their own account as everyone does (an officer's rights, inherited).
     "app_user": Rules(
         select=EVERYONE,
-        insert=(MANAGER,),
+        insert=(ADMIN,),
         update={
             OFFICER: OWN_ACCOUNT_COLUMNS,
             RESPONDER: OWN_ACCOUNT_COLUMNS,
             INVESTIGATOR: OWN_ACCOUNT_COLUMNS,
-            MANAGER: ALL,
+            ADMIN: ALL,
         },
         policies=(
             Policy(OFFICER, "SELECT", "true", None),
             Policy(RESPONDER, "SELECT", "true", None),
             Policy(INVESTIGATOR, "SELECT", OWN_ACCOUNT, None),
             *(Policy(g, "UPDATE", OWN_ACCOUNT, OWN_ACCOUNT) for g in EVERYONE),
-            Policy(MANAGER, "ALL", "true", "true"),
+            Policy(ADMIN, "ALL", "true", "true"),
         ),
     ),
     "equality_monitoring": Rules(
@@ -1182,26 +1184,29 @@ def _functions(prefix: str, database: str) -> list[str]:
         CREATE OR REPLACE FUNCTION crm_keeps_a_manager() RETURNS trigger
         LANGUAGE plpgsql {definer} AS $fn$
         DECLARE
-            managers text[] := {_text_array(r.value for r in MANAGER_ROLES)};
-            was boolean := OLD.active AND OLD.role = ANY (managers);
-            stays boolean := TG_OP = 'UPDATE' AND NEW.active AND NEW.role = ANY (managers);
+            was boolean := OLD.active AND OLD.role = {_literal(UserRole.ADMIN.value)};
+            stays boolean := TG_OP = 'UPDATE' AND NEW.active
+                AND NEW.role = {_literal(UserRole.ADMIN.value)};
         BEGIN
             -- The program's rules for accounts, whatever a login's own SQL does: nobody
-            -- disables or removes their own account, and an active manager remains (the
-            -- active managers' rows are locked first, so two managers disabling each
-            -- other at once cannot both succeed). The owner's login may do either.
+            -- disables or removes their own account, and an active administrator
+            -- remains, to change users and roles (the active administrators' rows are
+            -- locked first, so two disabling each other at once cannot both succeed).
+            -- The owner's login may do either.
             IF OLD.db_role = session_user AND OLD.active
                AND (TG_OP = 'DELETE' OR NOT NEW.active) THEN
-                RAISE EXCEPTION 'Nobody can disable their own account: ask another manager.'
-                    USING ERRCODE = '42501';
+                RAISE EXCEPTION 'Nobody can disable their own account: ask another '
+                    'administrator.' USING ERRCODE = '42501';
             END IF;
             IF was AND NOT stays THEN
-                PERFORM 1 FROM app_user u WHERE u.active AND u.role = ANY (managers)
+                PERFORM 1 FROM app_user u
+                    WHERE u.active AND u.role = {_literal(UserRole.ADMIN.value)}
                     ORDER BY u.id FOR UPDATE;
                 IF NOT EXISTS (SELECT 1 FROM app_user u WHERE u.active
-                               AND u.role = ANY (managers) AND u.id <> OLD.id) THEN
-                    RAISE EXCEPTION '% is the last active manager: enable or add another '
-                        'manager first.', OLD.username USING ERRCODE = '42501';
+                               AND u.role = {_literal(UserRole.ADMIN.value)}
+                               AND u.id <> OLD.id) THEN
+                    RAISE EXCEPTION '% is the last active administrator: enable or add '
+                        'another administrator first.', OLD.username USING ERRCODE = '42501';
                 END IF;
             END IF;
             IF TG_OP = 'DELETE' THEN
@@ -1856,7 +1861,7 @@ FUNCTION_GRANTS: Mapping[str, tuple[str, ...]] = {
     "crm_audit_head()": EVERYONE,
     "crm_audit_guard()": (),
     "crm_sign_in_account(text)": EVERYONE,
-    "crm_has_password(text)": (MANAGER,),
+    "crm_has_password(text)": (ADMIN,),
     "crm_revoke_groups(text, text)": (),
     "crm_apply_login(text, text, boolean)": (),
     "crm_login_sync()": (),

@@ -1,8 +1,8 @@
 """Reference data, closure days, timescales, KPI targets and user accounts.
 
-Signing in and creating the first manager of a new database are not operations: they
+Signing in and creating the first administrator of a new database are not operations: they
 establish who acts (``services.users.sign_in``, ``services.reference_admin
-.create_first_manager``). Everything an administrator does after that is one of these.
+.create_first_administrator``). Everything an administrator does after that is one of these.
 """
 
 from __future__ import annotations

@@ -118,7 +118,6 @@ _MANAGER = _OFFICER | {
     Permission.EDIT_REPORT_INPUTS,
     Permission.MANAGE_REFERENCE_DATA,
     Permission.MANAGE_TEMPLATES,
-    Permission.MANAGE_USERS,
     Permission.SEE_EQUALITY,
     Permission.MANAGE_PRIVACY,
     Permission.IMPORT_CASES,
@@ -137,7 +136,9 @@ ROLE_PERMISSIONS: Mapping[UserRole, frozenset[Permission]] = {
         }
     ),
     UserRole.MANAGER: _MANAGER,
-    UserRole.ADMIN: _MANAGER | {Permission.MAINTAIN_DATABASE},
+    # Only an administrator changes users and roles (a manager who could would make
+    # anyone, themselves included, an administrator).
+    UserRole.ADMIN: _MANAGER | {Permission.MANAGE_USERS, Permission.MAINTAIN_DATABASE},
     UserRole.INVESTIGATOR: frozenset(
         {
             Permission.OWN_APPOINTMENTS,

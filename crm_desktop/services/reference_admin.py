@@ -890,20 +890,21 @@ def _role(value: UserRole | str) -> UserRole:
         raise ValidationError(f"'{value}' is not a role. Roles: {roles}.", "role") from None
 
 
-def create_first_manager(
+def create_first_administrator(
     session: Session, username: str, display_name: str, password: str, confirm: str
 ) -> UserRow:
-    """The first account of a new database: a manager. Refused once any user exists."""
+    """The first account of a new database: an administrator (a manager who also adds
+    the team's accounts and gives their roles). Refused once any user exists."""
     if has_users(session):
         raise ValidationError(
-            "This database already has users: sign in, or ask a manager for an account."
+            "This database already has users: sign in, or ask an administrator for an account."
         )
     if password != confirm:
         raise ValidationError("The two passwords are not the same. Type them again.", "confirm")
     if not display_name.strip():
         raise ValidationError("Enter your name as colleagues should see it.", "display_name")
     view = user_service.add_user(
-        session, username, UserRole.MANAGER, display_name=display_name, password=password
+        session, username, UserRole.ADMIN, display_name=display_name, password=password
     )
     user = session.get(User, view.id)
     assert user is not None
@@ -1040,7 +1041,7 @@ __all__: Sequence[str] = (
     "add_nature",
     "add_service_area",
     "add_user_account",
-    "create_first_manager",
+    "create_first_administrator",
     "has_users",
     "list_closure_days",
     "list_kpis",

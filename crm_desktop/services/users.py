@@ -40,7 +40,7 @@ from crm_desktop.contact import check_email
 from crm_desktop.db.base import utcnow
 from crm_desktop.db.database import Database
 from crm_desktop.db.models import Person, User
-from crm_desktop.domain.access import MANAGER_ROLES, MAX_FAILURES, Actor
+from crm_desktop.domain.access import MAX_FAILURES, Actor
 from crm_desktop.domain.enums import UserRole
 from crm_desktop.errors import NotFound, PermissionRefused, UserFacingError, ValidationError
 from crm_desktop.paths import resource_path
@@ -244,32 +244,32 @@ def _user(session: Session, username: str) -> User:
 def check_keeps_a_manager(
     session: Session, user: User, role: UserRole, active: bool, actor: Actor | None
 ) -> None:
-    """Refuse disabling one's own account, and leaving no active manager (nobody could
-    then change settings and users): the checks every change to a user's role or
-    whether they can sign in passes, from the Admin page or the command line."""
+    """Refuse disabling one's own account, and leaving no active administrator (nobody
+    could then change users, nor settings, which managers change too): the checks every
+    change to a user's role or whether they can sign in passes, from the Admin page or
+    the command line."""
     if not active and actor is not None and actor.username.strip().lower() == user.username:
         raise ValidationError(
-            "You cannot disable your own account: ask another manager to do it.", "active"
+            "You cannot disable your own account: ask another administrator to do it.",
+            "active",
         )
-    losing_manager = UserRole(user.role) in MANAGER_ROLES and (
-        role not in MANAGER_ROLES or not active
-    )
-    if losing_manager and user.active and not _other_active_managers(session, user.id):
+    losing = UserRole(user.role) == UserRole.ADMIN and (role != UserRole.ADMIN or not active)
+    if losing and user.active and not _other_active_administrators(session, user.id):
         raise ValidationError(
-            f"{user.username} is the last active manager: give someone else the manager "
-            "role first, or nobody could change settings and users.",
+            f"{user.username} is the last active administrator: give someone else the "
+            "administrator role first, or nobody could change users and roles.",
             "role",
         )
 
 
-def _other_active_managers(session: Session, user_id: int) -> list[int]:
-    """The other active managers, their rows locked until the transaction ends (in the
-    order of their ids, as every such check takes them): two managers disabling each
-    other at once cannot both find the other still there. (SQLite's writes take turns
-    anyway.)"""
+def _other_active_administrators(session: Session, user_id: int) -> list[int]:
+    """The other active administrators, their rows locked until the transaction ends (in
+    the order of their ids, as every such check takes them): two administrators
+    disabling each other at once cannot both find the other still there. (SQLite's
+    writes take turns anyway.)"""
     locked = session.scalars(
         sa.select(User.id)
-        .where(User.active.is_(True), User.role.in_(MANAGER_ROLES))
+        .where(User.active.is_(True), User.role == UserRole.ADMIN)
         .order_by(User.id)
         .with_for_update()
     ).all()
@@ -280,7 +280,7 @@ def set_active(
     session: Session, username: str, active: bool, actor: Actor | None = None
 ) -> UserView:
     """Enable a user's account (clearing any lock) or disable it; ``actor``, who asks,
-    may not disable their own, and the last active manager stays."""
+    may not disable their own, and the last active administrator stays."""
     user = _user(session, username)
     check_keeps_a_manager(session, user, UserRole(user.role), active, actor)
     user.active = active

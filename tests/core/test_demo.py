@@ -137,7 +137,7 @@ WRITTEN_TABLES = (
 # change it too.
 FINGERPRINT_RUN = (1500, 7, dt.date(2024, 3, 31))
 FINGERPRINT: dict[str, tuple[int, str]] = {
-    "app_user": (5, "8143cc9e6d9fc55d"),
+    "app_user": (5, "d6e64985fd5ed4ec"),
     "person": (1797, "301db3a1bc1d803e"),
     "representation": (1500, "22db134646be1c3f"),
     "case_party": (1944, "5df2e368db159f14"),

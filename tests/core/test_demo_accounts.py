@@ -21,7 +21,7 @@ from crm_desktop.services.users import SignInRefused, check_password_rules, sign
 ROOT = Path(__file__).resolve().parents[2]
 END = dt.date(2024, 3, 31)
 ACCOUNTS = [
-    ("manager", UserRole.MANAGER),
+    ("manager", UserRole.ADMIN),
     ("officer1", UserRole.OFFICER),
     ("officer2", UserRole.OFFICER),
     ("officer3", UserRole.OFFICER),
@@ -63,7 +63,7 @@ def test_demo_accounts_sign_in_with_the_documented_password(tmp_path: Path) -> N
             hashes = s.scalars(sa.select(User.password_hash)).all()
         assert len(hashes) == 5 and all(h and h.startswith("$argon2id$") for h in hashes)
         manager = sign_in(db, "manager", DEMO_PASSWORD)
-        assert manager.role is UserRole.MANAGER
+        assert manager.role is UserRole.ADMIN
         assert sign_in(db, "officer4", DEMO_PASSWORD).role is UserRole.OFFICER
         with pytest.raises(SignInRefused):
             sign_in(db, "officer1", DEMO_PASSWORD + "x")
@@ -135,7 +135,7 @@ def test_the_demo_command_takes_a_password_on_standard_input(
     assert "manager" in out and "officer4" in out
     db = open_database(url)
     try:
-        assert sign_in(db, "manager", GIVEN).role is UserRole.MANAGER
+        assert sign_in(db, "manager", GIVEN).role is UserRole.ADMIN
         with pytest.raises(SignInRefused):
             sign_in(db, "manager", DEMO_PASSWORD)
     finally:

@@ -294,7 +294,11 @@ def test_a_refusal_names_who_can_do_the_work() -> None:
     with pytest.raises(PermissionRefused, match="Ask an administrator if you need it done"):
         require(officer, Permission.MAINTAIN_DATABASE)
     with pytest.raises(PermissionRefused, match="Ask a manager if you need it done"):
-        require(officer, Permission.MANAGE_USERS)
+        require(officer, Permission.MANAGE_TEMPLATES)
+    # Changing users and roles is an administrator's, a manager's refusal says so.
+    for actor in (officer, manager):
+        with pytest.raises(PermissionRefused, match="Ask an administrator if you need it done"):
+            require(actor, Permission.MANAGE_USERS)
     # "As an investigator", not "As a investigator".
     investigator = Actor("io1", UserRole.INVESTIGATOR, 3, "Iona")
     with pytest.raises(PermissionRefused, match=r"^As an investigator you cannot "):

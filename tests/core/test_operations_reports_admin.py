@@ -313,13 +313,13 @@ def test_admin_operations_report_the_data_they_change(database: Database) -> Non
     )
     assert day.changes.kinds == {Change.CALENDAR}  # no open corporate clock moved
     user = run_operation(
-        database, MANAGER, TODAY, admin.add_user, "tom", "officer", "Tom Hadley",
+        database, ADMIN, TODAY, admin.add_user, "tom", "officer", "Tom Hadley",
         PASSWORD, PASSWORD,
     )  # fmt: skip
     assert user.changes.kinds == {Change.USERS} and user.value.role == "officer"
     with database.session() as session:
         row = session.scalar(sa.select(User).where(User.username == "tom"))
-        assert row is not None and row.updated_by == "boss"
+        assert row is not None and row.updated_by == "admin"
     removed = run_operation(
         database, MANAGER, TODAY, admin.remove_closure_day, day.value.id, day.value.version
     )
@@ -328,19 +328,21 @@ def test_admin_operations_report_the_data_they_change(database: Database) -> Non
     with pytest.raises(NotFound):
         run_operation(database, MANAGER, TODAY, admin.remove_closure_day, day.value.id, 1)
     with pytest.raises(NotFound):
-        run_operation(database, MANAGER, TODAY, admin.set_user_active, "nobody", False)
+        run_operation(database, ADMIN, TODAY, admin.set_user_active, "nobody", False)
 
 
-def test_enabling_and_disabling_keeps_a_manager_and_ones_own_account(
+def test_enabling_and_disabling_keeps_an_administrator_and_ones_own_account(
     database: Database,
 ) -> None:
     """The command line's door (``set_user_active``) checks what the Admin page does:
-    nobody disables their own account, and the last active manager stays enabled."""
+    nobody disables their own account, the last active administrator stays enabled, and
+    a manager changes no account at all."""
 
     def add(name: str, role: str) -> None:
         run_operation(
-            database, MANAGER, TODAY, admin.add_user, name, role, name.title(), PASSWORD, PASSWORD
-        )
+            database, ADMIN, TODAY, admin.add_user, name, role, name.title(), PASSWORD,
+            PASSWORD,
+        )  # fmt: skip
 
     def active() -> dict[str, bool]:
         with database.session() as session:
@@ -348,23 +350,26 @@ def test_enabling_and_disabling_keeps_a_manager_and_ones_own_account(
 
     add("boss", "manager")
     add("chief", "admin")
+    add("deputy", "admin")
     add("officer1", "officer")
     before = active()
-    with pytest.raises(ValidationError, match="cannot disable your own account"):
-        run_operation(database, MANAGER, TODAY, admin.set_user_active, "boss", False)
-    chief = Actor("chief", UserRole.ADMIN)
+    chief, deputy = Actor("chief", UserRole.ADMIN), Actor("deputy", UserRole.ADMIN)
     with pytest.raises(ValidationError, match="cannot disable your own account"):
         run_operation(database, chief, TODAY, admin.set_user_active, "Chief", False)
+    for name in ("officer1", "chief", "boss"):
+        with pytest.raises(PermissionRefused, match="Ask an administrator"):
+            run_operation(database, MANAGER, TODAY, admin.set_user_active, name, False)
     assert active() == before
-    # Another manager may; then the one left is the last, whoever asks.
+    # Another administrator may; then the one left is the last, whoever asks.
+    run_operation(database, chief, TODAY, admin.set_user_active, "deputy", False)
+    with pytest.raises(ValidationError, match="chief is the last active administrator"):
+        run_operation(database, deputy, TODAY, admin.set_user_active, "chief", False)
+    assert active() == {**before, "deputy": False}
+    # Enabling is never refused, nor disabling someone who is not an administrator.
+    run_operation(database, chief, TODAY, admin.set_user_active, "deputy", True)
     run_operation(database, chief, TODAY, admin.set_user_active, "boss", False)
-    with pytest.raises(ValidationError, match="chief is the last active manager"):
-        run_operation(database, MANAGER, TODAY, admin.set_user_active, "chief", False)
-    assert active() == {**before, "boss": False}
-    # Enabling is never refused, nor disabling someone who is not a manager.
-    run_operation(database, chief, TODAY, admin.set_user_active, "boss", True)
     run_operation(database, chief, TODAY, admin.set_user_active, "officer1", False)
-    assert active() == {**before, "officer1": False}
+    assert active() == {**before, "boss": False, "officer1": False}
 
 
 def test_roles_without_admin_rights_change_nothing(database: Database) -> None:
@@ -389,6 +394,15 @@ def test_roles_without_admin_rights_change_nothing(database: Database) -> None:
         ):
             with pytest.raises(PermissionRefused):
                 run_operation(database, actor, TODAY, op, *args)  # type: ignore[arg-type]
+    # A manager changes reference data, but not users and roles.
+    for op, args in (
+        (admin.add_user, ("tom", "manager", "Tom", PASSWORD, PASSWORD)),
+        (admin.set_password, ("boss", PASSWORD)),
+        (admin.set_user_active, ("officer1", False)),
+        (admin.user_accounts, ()),
+    ):
+        with pytest.raises(PermissionRefused):
+            run_operation(database, MANAGER, TODAY, op, *args)  # type: ignore[arg-type]
     assert state() == before
 
 

@@ -243,40 +243,45 @@ def test_commands_with_a_users_own_login_act_as_that_user(
     )
     err = capsys.readouterr().err
     assert "own database login" in err and err.count("\n") == 1
-    # Managing users is not an officer's work: refused before anything is written.
-    assert main(["--database", officer, "user", "disable", team.names[UserRole.MANAGER]]) == 2
-    assert "cannot manage user accounts" in capsys.readouterr().err
-    # A manager's own login may, and the event is in the manager's name.
-    manager = team.urls[UserRole.MANAGER]
+    # Managing users is an administrator's work, not an officer's nor a manager's:
+    # refused before anything is written.
+    for role in (UserRole.OFFICER, UserRole.MANAGER):
+        assert (
+            main(["--database", team.urls[role], "user", "disable", team.names[UserRole.OFFICER]])
+            == 2
+        )
+        assert "cannot manage user accounts" in capsys.readouterr().err
+    # An administrator's own login may, and the event is in the administrator's name.
+    administrator = team.urls[UserRole.ADMIN]
     target = team.names[UserRole.SERVICE_RESPONDER]
-    assert main(["--database", manager, "user", "disable", target]) == 0
+    assert main(["--database", administrator, "user", "disable", target]) == 0
     with team.db.session() as session:
         who = session.scalar(
             sa.select(AuditEvent.username)
             .where(AuditEvent.entity == "app_user", AuditEvent.after.like('%"active": false%'))
             .order_by(AuditEvent.id.desc())
         )
-    assert who == team.names[UserRole.MANAGER]
+    assert who == team.names[UserRole.ADMIN]
     assert "intact" in audit_verify_as_owner(team, capsys)
 
 
-def test_a_managers_own_login_keeps_their_account_and_the_last_manager(
+def test_an_administrators_own_login_keeps_their_account_and_the_last_administrator(
     team: Team, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """``user disable`` over a manager's own login refuses their own account (the login
-    would be switched off mid-command) and, like the Admin page, the last active
-    manager: over the owner's login too."""
+    """``user disable`` over an administrator's own login refuses their own account (the
+    login would be switched off mid-command) and, like the Admin page, the last active
+    administrator: over the owner's login too."""
     manager, administrator = team.names[UserRole.MANAGER], team.names[UserRole.ADMIN]
-    own = team.urls[UserRole.MANAGER]
+    own = team.urls[UserRole.ADMIN]
     capsys.readouterr()
-    assert main(["--database", own, "user", "disable", manager]) == 2
+    assert main(["--database", own, "user", "disable", administrator]) == 2
     err = capsys.readouterr().err
     assert "cannot disable your own account" in err and err.count("\n") == 1
-    # The administrator is a manager too: one may go while the other stays.
-    assert main(["--database", own, "user", "disable", administrator]) == 0
+    # A manager may go: an administrator stays.
+    assert main(["--database", own, "user", "disable", manager]) == 0
     capsys.readouterr()
-    assert main(["--database", team.db.url, "user", "disable", manager]) == 2
-    assert "last active manager" in capsys.readouterr().err
+    assert main(["--database", team.db.url, "user", "disable", administrator]) == 2
+    assert "last active administrator" in capsys.readouterr().err
     with team.db.engine.connect() as connection:
         state = dict(
             connection.execute(
@@ -287,9 +292,9 @@ def test_a_managers_own_login_keeps_their_account_and_the_last_manager(
                 {"m": manager, "a": administrator},
             ).all()  # type: ignore[arg-type]
         )
-    assert state == {manager: True, administrator: False}
-    # The manager's login still works: it gives the administrator their account back.
-    assert main(["--database", own, "user", "enable", administrator]) == 0
+    assert state == {manager: False, administrator: True}
+    # The administrator gives the manager their account back.
+    assert main(["--database", own, "user", "enable", manager]) == 0
 
 
 def test_staff_work_under_their_own_logins(
@@ -463,26 +468,41 @@ def test_every_staff_login_opens_a_case_and_the_access_log_has_it(team: Team) ->
     assert sorted(opened) == sorted((team.names[r], r.value) for r in staff)
 
 
-def test_a_manager_adds_users_over_their_own_login_but_renames_nobody(team: Team) -> None:
+def test_an_administrator_adds_users_over_their_own_login_but_renames_nobody(
+    team: Team,
+) -> None:
+    """Over their own login an administrator adds a user (but renames nobody: the name
+    the trail writes events under); a manager's login adds nobody, whatever the program
+    it runs: the database refuses it."""
     from crm_desktop.db.models import User
 
+    admin_db = open_database(team.urls[UserRole.ADMIN])
     manager_db = open_database(team.urls[UserRole.MANAGER])
     try:
-        manager = sign_in(manager_db, team.names[UserRole.MANAGER], PASSWORD)
-        made = manager_db.write(
+        administrator = sign_in(admin_db, team.names[UserRole.ADMIN], PASSWORD)
+        made = admin_db.write(
             lambda s: add_user(s, "newcomer", UserRole.OFFICER, password=PASSWORD),
-            actor=manager.username,
+            actor=administrator.username,
         )
         assert made.username == "newcomer"
         with pytest.raises(PermissionRefused, match="database login is not allowed"):
-            manager_db.write(
+            admin_db.write(
                 lambda s: s.execute(
                     sa.update(User).where(User.username == "newcomer").values(username="n2")
                 ),
-                actor=manager.username,
+                actor=administrator.username,
+            )
+        with pytest.raises(PermissionRefused, match="database login is not allowed"):
+            manager_db.write(
+                lambda s: add_user(s, "newcomer2", UserRole.OFFICER, password=PASSWORD),
+                actor=team.names[UserRole.MANAGER],
             )
     finally:
+        admin_db.dispose()
         manager_db.dispose()
+    with team.db.session() as session:
+        names = set(session.scalars(sa.select(User.username)))
+    assert "newcomer" in names and "newcomer2" not in names
 
 
 def test_windows_sign_in_over_an_own_login_is_that_user_only(team: Team) -> None:
@@ -557,11 +577,11 @@ def test_a_manager_reopens_and_regrades_over_their_own_login(team: Team) -> None
         manager_db.dispose()
 
 
-@pytest.mark.parametrize("role", [UserRole.ADMIN, UserRole.MANAGER])
-def test_user_accounts_are_managed_over_an_own_login(team: Team, role: UserRole) -> None:
-    """An administrator's or a manager's own login edits a user (whether the user has a
-    password is asked of the database: the hash is the owner's), and is told plainly
-    that giving a user a login of their own is the owner's login's work."""
+def test_user_accounts_are_managed_over_an_own_login(team: Team) -> None:
+    """An administrator's own login edits a user (whether the user has a password is
+    asked of the database: the hash is the owner's), and is told plainly that giving a
+    user a login of their own is the owner's login's work."""
+    role = UserRole.ADMIN
     from crm_desktop.db.models import User
     from crm_desktop.errors import ValidationError
     from crm_desktop.operations import admin as admin_ops
@@ -631,12 +651,15 @@ def test_an_officer_ends_a_suspended_stage_over_their_own_login(team: Team) -> N
         officer_db.dispose()
 
 
-def test_a_managers_own_sql_keeps_their_account_and_the_last_manager(team: Team) -> None:
-    """What ``user disable`` refuses, the database refuses to a login's own SQL too: a
-    manager's login switching off its own account (or an administrator's, after every
-    other manager), and the last active manager disabled, demoted or removed. Each is
-    refused and leaves the accounts as they were; one manager may still disable another
-    while a manager remains."""
+def test_an_administrators_own_sql_keeps_their_account_and_the_last_administrator(
+    team: Team,
+) -> None:
+    """What ``user disable`` refuses, the database refuses to a login's own SQL too: an
+    administrator's login switching off its own account, and the last active
+    administrator disabled, demoted or removed; a manager's login changes no account but
+    its own password and sign-ins (only an administrator changes users and roles). Each
+    is refused and leaves the accounts as they were; an administrator may still disable
+    a manager and enable them again."""
     from tests.core.test_row_level_security import INSUFFICIENT_PRIVILEGE
 
     manager = team.names[UserRole.MANAGER]
@@ -665,26 +688,23 @@ def test_a_managers_own_sql_keeps_their_account_and_the_last_manager(team: Team)
 
     before = accounts()
     own = "UPDATE app_user SET active = false WHERE db_role = session_user"
-    assert "disable their own account" in refused(UserRole.MANAGER, own)
     assert "disable their own account" in refused(UserRole.ADMIN, own)
-    # The administrator disables every other manager, then the last one goes too.
+    for statement in (
+        own,
+        f"UPDATE app_user SET role = 'admin' WHERE username = '{manager}'",
+        "UPDATE app_user SET active = false WHERE role = 'admin'",
+    ):
+        assert "permission denied" in refused(UserRole.MANAGER, statement)
+    # The administrator disables every other administrator, then the last one goes too.
     others = (
-        "UPDATE app_user SET active = false WHERE role IN ('manager', 'admin') "
+        "UPDATE app_user SET active = false WHERE role = 'admin' "
         "AND db_role IS DISTINCT FROM session_user"
     )
-    last = "the last active manager"
-    assert last in refused(
-        UserRole.ADMIN, others, "UPDATE app_user SET role = 'officer' WHERE db_role = session_user"
-    )
-    # So does the manager's: every other manager disabled, then its own role changed.
-    assert last in refused(
-        UserRole.MANAGER,
-        "UPDATE app_user SET active = false WHERE role IN ('manager', 'admin') "
-        f"AND username <> '{manager}'",
-        f"UPDATE app_user SET role = 'investigator' WHERE username = '{manager}'",
+    assert "the last active administrator" in refused(
+        UserRole.ADMIN, others, "UPDATE app_user SET role = 'manager' WHERE db_role = session_user"
     )
     assert accounts() == before
-    # While another stays, a manager's login may disable a manager, and enable them again.
+    # An administrator's login may disable a manager, and enable them again.
     engine = sa.create_engine(team.urls[UserRole.ADMIN])
     try:
         with engine.begin() as connection:

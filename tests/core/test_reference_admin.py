@@ -173,32 +173,39 @@ def test_closure_days_count_in_the_calendar(database: Database) -> None:
         assert ra.list_closure_days(session) == []
 
 
-def test_first_manager_only_on_an_empty_database(database: Database) -> None:
+def test_first_administrator_only_on_an_empty_database(database: Database) -> None:
     with database.session() as session:
         assert not ra.has_users(session)
     with pytest.raises(ValidationError, match="not the same"):
         database.write(
-            lambda s: ra.create_first_manager(s, "morag", "Morag", "long enough 1", "other one 12")
+            lambda s: ra.create_first_administrator(
+                s, "morag", "Morag", "long enough 1", "other one 12"
+            )
         )
     row = database.write(
-        lambda s: ra.create_first_manager(s, "Morag", "Morag E", "long enough 1", "long enough 1"),
+        lambda s: ra.create_first_administrator(
+            s, "Morag", "Morag E", "long enough 1", "long enough 1"
+        ),
         actor="morag",
     )
-    assert (row.username, row.role) == ("morag", "manager")
-    assert sign_in(database, "morag", "long enough 1").is_manager
+    assert (row.username, row.role) == ("morag", "admin")
+    assert sign_in(database, "morag", "long enough 1").role == UserRole.ADMIN
     with pytest.raises(ValidationError, match="already has users"):
         database.write(
-            lambda s: ra.create_first_manager(s, "eve", "Eve", "long enough 1", "long enough 1")
+            lambda s: ra.create_first_administrator(
+                s, "eve", "Eve", "long enough 1", "long enough 1"
+            )
         )
 
 
-def test_users_roles_and_the_last_manager(database: Database) -> None:
+def test_users_roles_and_the_last_administrator(database: Database) -> None:
     boss = database.write(
-        lambda s: ra.create_first_manager(s, "boss", "Boss", "long enough 1", "long enough 1")
+        lambda s: ra.create_first_administrator(s, "boss", "Boss", "long enough 1", "long enough 1")
     )
-    me = Actor("boss", UserRole.MANAGER, boss.id)
+    me = Actor("boss", UserRole.ADMIN, boss.id)
     for refused in (
         OFFICER,
+        Actor("mgr", UserRole.MANAGER),
         Actor("io", UserRole.INVESTIGATOR),
         Actor("sr", UserRole.SERVICE_RESPONDER),
     ):
@@ -234,7 +241,7 @@ def test_users_roles_and_the_last_manager(database: Database) -> None:
         actor="boss",
     )
     assert officer.role == "officer" and officer.active
-    with pytest.raises(ValidationError, match="last active manager"):
+    with pytest.raises(ValidationError, match="last active administrator"):
         database.write(
             lambda s: ra.update_user(
                 s, me, boss.id, boss.version, display_name="Boss", role="officer", active=True
@@ -253,20 +260,20 @@ def test_users_roles_and_the_last_manager(database: Database) -> None:
             officer.id,
             officer.version,
             display_name="Priya R",
-            role="manager",
+            role="admin",
             active=True,
             windows_account="COUNCIL\\praman",
         ),
         actor="boss",
     )
-    assert promoted.role == "manager" and promoted.windows_account == "council\\praman"
+    assert promoted.role == "admin" and promoted.windows_account == "council\\praman"
     with pytest.raises(ConflictError, match="changed by boss"):
         database.write(
             lambda s: ra.update_user(
                 s, me, officer.id, officer.version, display_name="P", role="officer", active=True
             )
         )
-    # Now boss is not the last manager and may step down.
+    # Now boss is not the last administrator and may step down.
     database.write(
         lambda s: ra.update_user(
             s, me, boss.id, boss.version, display_name="Boss", role="officer", active=True
@@ -279,7 +286,7 @@ def test_users_roles_and_the_last_manager(database: Database) -> None:
         ),
         actor="boss",
     )
-    assert sign_in(database, "priya", "a new password").role == UserRole.MANAGER
+    assert sign_in(database, "priya", "a new password").role == UserRole.ADMIN
     assert changed.version > promoted.version
     with database.session() as session:
         assert [u.username for u in ra.list_user_rows(session)] == ["boss", "priya"]

@@ -264,11 +264,20 @@ EVERYONE_REFUSED = [
     "SELECT crm_apply_login('x', 'admin', true)",
     "SELECT crm_login_sync()",
 ]
-NOT_A_MANAGER_REFUSED = [
+# Only an administrator changes users and roles: a manager's login included, nobody
+# else adds an account, gives a role (their own included) or turns one on or off.
+NOT_AN_ADMINISTRATOR_REFUSED = [
     "UPDATE app_user SET role = 'admin'",
+    "UPDATE app_user SET role = 'admin' WHERE db_role = session_user",
     "UPDATE app_user SET active = true",
+    "UPDATE app_user SET active = false WHERE role = 'officer'",
+    "UPDATE app_user SET display_name = 'Someone else'",
     "INSERT INTO app_user (username, display_name, role, active, failed_sign_ins, version, "
     "updated_at, created_at) VALUES ('mole', 'Mole', 'admin', true, 0, 1, now(), now())",
+    "DELETE FROM app_user WHERE role = 'officer'",
+    "SELECT crm_has_password('officer1')",
+]
+NOT_A_MANAGER_REFUSED = [
     "SELECT * FROM equality_monitoring",
     "INSERT INTO equality_monitoring (person_id, updated_at) VALUES (1, now())",
     "UPDATE correspondence_template SET body = 'Pay to account 1234'",
@@ -304,6 +313,8 @@ def test_each_role_is_refused_what_it_must_not_do(world: World, role: UserRole) 
     engine = engine_for(world, role)
     try:
         attempts = list(EVERYONE_REFUSED)
+        if role != UserRole.ADMIN:
+            attempts += NOT_AN_ADMINISTRATOR_REFUSED
         if role not in (UserRole.MANAGER, UserRole.ADMIN):
             attempts += NOT_A_MANAGER_REFUSED
         if role in (UserRole.INVESTIGATOR, UserRole.SERVICE_RESPONDER):
@@ -645,7 +656,9 @@ def test_a_disabled_users_login_cannot_connect_and_is_signed_out(world: World) -
         # The program says why, in its own words, and what to do.
         with pytest.raises(DatabaseError) as refused:
             open_database(login_url(world, UserRole.OFFICER))
-        assert "account has been disabled. Ask a manager to enable it." in refused.value.message
+        assert "account has been disabled. Ask an administrator to enable it." in (
+            refused.value.message
+        )
         assert "FATAL" not in refused.value.message and "\n" not in refused.value.message
         world.db.write(lambda s: set_active(s, name, True))
         with engine.connect() as connection:

@@ -145,7 +145,7 @@ def test_user_command(
                 "add",
                 "manager1",
                 "--role",
-                "manager",
+                "admin",
                 "--name",
                 "Team Manager",
                 "--password-stdin",
@@ -153,14 +153,15 @@ def test_user_command(
         )
         == 0
     )
-    assert "Added manager1 (manager)." in capsys.readouterr().out
+    assert "Added manager1 (admin)." in capsys.readouterr().out
     assert main(["--database", sqlite_url, "user", "list"]) == 0
-    assert "manager1\tmanager\tactive\tlast signed in never\tTeam Manager" in (
+    assert "manager1\tadmin\tactive\tlast signed in never\tTeam Manager" in (
         capsys.readouterr().out
     )
-    # The only manager stays enabled (as on the Admin page): nobody could manage users.
+    # The only administrator stays enabled (as on the Admin page): nobody could change
+    # users and roles.
     assert main(["--database", sqlite_url, "user", "disable", "manager1"]) == 2
-    assert "manager1 is the last active manager" in capsys.readouterr().err
+    assert "manager1 is the last active administrator" in capsys.readouterr().err
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
     assert (
         main(
@@ -411,28 +412,28 @@ def test_password_hashes_never_reach_the_audit_trail(database: Database) -> None
 
 
 @pytest.mark.postgres
-def test_two_managers_disabling_each_other_at_once_leave_one(postgres_database: Database) -> None:
-    """The last active manager stays even when two managers disable each other at the
-    same moment: the second waits for the first to commit, then finds itself the last."""
+def test_two_administrators_disabling_each_other_at_once_leave_one(
+    postgres_database: Database,
+) -> None:
+    """The last active administrator stays even when two disable each other at the same
+    moment: the second waits for the first to commit, then finds itself the last."""
     import threading
 
     from crm_desktop.domain.access import Actor
 
     db = postgres_database
-    db.write(
-        lambda s: [add_user(s, n, UserRole.MANAGER, password=PASSWORD) for n in ("ann", "bob")]
-    )
+    db.write(lambda s: [add_user(s, n, UserRole.ADMIN, password=PASSWORD) for n in ("ann", "bob")])
     holding, release = threading.Event(), threading.Event()
     outcome: dict[str, object] = {}
 
     def ann_disables_bob(session: sa.orm.Session) -> None:
-        set_active(session, "bob", False, Actor("ann", UserRole.MANAGER))
+        set_active(session, "bob", False, Actor("ann", UserRole.ADMIN))
         holding.set()
         assert release.wait(30)
 
     def bob_disables_ann() -> None:
         try:
-            db.write(lambda s: set_active(s, "ann", False, Actor("bob", UserRole.MANAGER)))
+            db.write(lambda s: set_active(s, "ann", False, Actor("bob", UserRole.ADMIN)))
             outcome["bob"] = "disabled ann"
         except ValidationError as exc:
             outcome["bob"] = exc.message
@@ -455,8 +456,11 @@ def test_two_managers_disabling_each_other_at_once_leave_one(postgres_database: 
     release.set()
     first.join(30)
     second.join(30)
-    assert outcome == {"bob": "ann is the last active manager: give someone else the manager "
-                       "role first, or nobody could change settings and users."}  # fmt: skip
+    last = (
+        "ann is the last active administrator: give someone else the administrator role "
+        "first, or nobody could change users and roles."
+    )
+    assert outcome == {"bob": last}
     with db.session() as session:
         active = dict(session.execute(sa.select(User.username, User.active)).all())  # type: ignore[arg-type]
     assert active == {"ann": True, "bob": False}

@@ -52,14 +52,15 @@ def runner(qapp) -> Runner:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def people(database: Database) -> dict[str, Actor]:
-    """An officer and a manager who can sign in with PASSWORD."""
+    """An officer and the team manager (an administrator, who also changes users and
+    roles) who can sign in with PASSWORD."""
 
     def build(session):  # type: ignore[no-untyped-def]
         officer = add_user(
             session, "officer1", UserRole.OFFICER, display_name="Priya Raman", password=PASSWORD
         )
         manager = add_user(
-            session, "boss", UserRole.MANAGER, display_name="Morag Ellison", password=PASSWORD
+            session, "boss", UserRole.ADMIN, display_name="Morag Ellison", password=PASSWORD
         )
         return {
             "officer": Actor(officer.username, officer.role, officer.id, officer.display_name),

@@ -193,7 +193,7 @@ def test_the_access_log_lists_who_opened_a_case_and_filters_by_reference(
     rows = page.log_model.rows
     assert [(r.reference, r.username) for r in rows] == [(reference, "boss")]
     shown = [page.log_model.data(page.log_model.index(0, c)) for c in range(4)]
-    assert shown[3] == "Manager"  # the role as people say it, not its stored value
+    assert shown[3] == "Administrator"  # the role as people say it, not its stored value
     _check_model(qtmodeltester, page.log_model)
     page.log_reference.setText("NOPE-1")
     page.log_button.click()

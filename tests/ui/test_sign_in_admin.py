@@ -10,9 +10,11 @@ from PySide6.QtWidgets import QPushButton
 
 from crm_desktop.db.database import Database
 from crm_desktop.domain.access import Actor
+from crm_desktop.domain.enums import UserRole
 from crm_desktop.errors import PermissionRefused
 from crm_desktop.operations import admin, run_operation
 from crm_desktop.services import reference_admin as ra
+from crm_desktop.services.users import add_user
 from tests.ui.conftest import PASSWORD, TODAY
 from ui.admin_page import AdminPage, NaturesSection, TimescalesSection, UsersSection
 from ui.context import AppContext
@@ -22,7 +24,9 @@ from ui.runner import Cancelled, Runner
 from ui.sign_in import SignInDialog
 
 
-def test_first_run_creates_the_first_manager(qtbot, database: Database, runner: Runner) -> None:  # type: ignore[no-untyped-def]
+def test_first_run_creates_the_first_administrator(
+    qtbot, database: Database, runner: Runner
+) -> None:  # type: ignore[no-untyped-def]
     context = AppContext(runner, RecordingNotifier(), database=database)
     dialog = SignInDialog(context)
     qtbot.addWidget(dialog)
@@ -36,7 +40,7 @@ def test_first_run_creates_the_first_manager(qtbot, database: Database, runner: 
     assert "not the same" in dialog.error.text() and dialog.actor is None
     dialog.new_confirm.setText("long enough 1")
     dialog.create_button.click()
-    assert dialog.actor is not None and dialog.actor.is_manager
+    assert dialog.actor is not None and dialog.actor.role == UserRole.ADMIN
     assert context.actor == dialog.actor
     second = SignInDialog(AppContext(runner, RecordingNotifier(), database=database))
     qtbot.addWidget(second)
@@ -103,7 +107,7 @@ def test_a_database_that_cannot_open_is_explained(qtbot, runner: Runner) -> None
 
 
 def _section(page: AdminPage, kind: type) -> object:
-    return next(s for s in page.sections if isinstance(s, kind))
+    return next((s for s in page.sections if isinstance(s, kind)), None)
 
 
 def test_admin_edits_reference_data_with_conflicts(
@@ -169,10 +173,28 @@ def test_admin_users(qtbot, manager_context: AppContext, database: Database) -> 
     users.new_confirm.setText("long enough 1")
     users.add()
     assert users.add_message.text() == "Added tom (consumer relations officer)."
-    users.view.selectRow(0)  # boss, the only manager
+    users.view.selectRow(0)  # boss, the only administrator
     users.edit_role.setCurrentIndex(users.edit_role.findData("officer"))
     users.save()
-    assert "last active manager" in users.message.text()
+    assert "last active administrator" in users.message.text()
+
+
+def test_a_manager_has_no_users_and_roles_section(  # type: ignore[no-untyped-def]
+    qtbot, context: AppContext, database: Database
+) -> None:
+    """Only an administrator changes users and roles: a manager's Admin page has every
+    other section, and the operations refuse them even so."""
+    manager = database.write(
+        lambda s: add_user(s, "mgr1", UserRole.MANAGER, password="quiet orange kettle")
+    )
+    context.actor = Actor(manager.username, manager.role, manager.id, "A Manager")
+    page = AdminPage(context)
+    qtbot.addWidget(page)
+    page.activate()
+    assert _section(page, UsersSection) is None
+    assert isinstance(_section(page, NaturesSection), NaturesSection)
+    with pytest.raises(PermissionRefused):
+        run_operation(database, context.actor, TODAY, admin.set_user_active, "officer1", False)
 
 
 def test_each_admin_list_keeps_room_for_six_rows_on_a_small_window(  # type: ignore[no-untyped-def]

@@ -578,7 +578,7 @@ EXTENSION_REASONS: Final = (
     "Complainant asked for a meeting first",
 )
 DEMO_USERS: Final = (
-    ("manager", "Morag Ellison", UserRole.MANAGER),
+    ("manager", "Morag Ellison", UserRole.ADMIN),  # the team manager, who adds users
     ("officer1", "Priya Raman", UserRole.OFFICER),
     ("officer2", "Tom Hadley", UserRole.OFFICER),
     ("officer3", "Grace Okonjo", UserRole.OFFICER),
