@@ -401,6 +401,14 @@ class MainWindow(QMainWindow):
             "logout",
             "Close the window and go back to the sign-in screen",
         )
+        self.change_password_action = self._action(
+            "Change &password…",
+            self.change_password,
+            None,
+            "shield-lock",
+            "Change the password you sign in with",
+        )
+        self.change_password_action.setVisible(self.context.allows(Permission.OWN_PASSWORD))
         self.switch_user_action = self._action(
             "S&witch user…",
             self.switch_user,
@@ -511,7 +519,13 @@ class MainWindow(QMainWindow):
 
         cases = self.workspace is None
         self.file_menu = menu(
-            "&File", self.sign_out_action, self.switch_user_action, None, self.quit_action
+            "&File",
+            self.change_password_action,
+            None,
+            self.sign_out_action,
+            self.switch_user_action,
+            None,
+            self.quit_action,
         )
         if cases:
             self.edit_menu = menu("&Edit", self.find_action, self.clear_filters_action)
@@ -670,6 +684,20 @@ class MainWindow(QMainWindow):
             self.sign_out_requested.emit()
         else:
             self.signing_out = False
+
+    def change_password(self) -> QWidget:
+        """File › Change password…: the signed-in user's own password."""
+        from ui.password_dialog import ChangePasswordDialog
+
+        dialog = ChangePasswordDialog(self.context, self)
+
+        def finished(_result: int) -> None:
+            if dialog.changed:
+                self.statusBar().showMessage("Your password has been changed.", 5000)
+
+        dialog.finished.connect(finished)
+        dialog.open()
+        return dialog
 
     def switch_user(self) -> None:
         """Sign in as someone else; this window closes once they have signed in."""

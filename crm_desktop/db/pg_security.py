@@ -2166,8 +2166,9 @@ def _grant_table(
         # A new row's id is drawn by the database (an identity column) without any right
         # on the sequence; only managers draw ids themselves, for the rows the import and
         # the demo data write (migration 0023). Anyone else could draw numbers on their
-        # own until the ids ran out.
-        run(f"GRANT USAGE ON SEQUENCE {sequence} TO {q[MANAGER]}")
+        # own until the ids ran out. (Accounts only administrators add.)
+        drawer = ADMIN if set(rules.insert) == {ADMIN} else MANAGER
+        run(f"GRANT USAGE ON SEQUENCE {sequence} TO {q[drawer]}")
     fixed = protected | FIXED_COLUMNS.get(table, frozenset()) | FIXED_EVERYWHERE
     for group, allowed in rules.update.items():
         chosen = [c for c in (columns if allowed is None else allowed) if c not in fixed]

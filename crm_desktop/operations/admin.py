@@ -281,6 +281,12 @@ def set_password(ctx: OpContext, username: str, password: str) -> None:
     users.set_password(ctx.session, username, password)
 
 
+@operation(Permission.OWN_PASSWORD, changes=(Change.USERS,))
+def change_own_password(ctx: OpContext, current: str, password: str, confirm: str) -> None:
+    """The signed-in user's own password: the current one, then the new one twice."""
+    users.change_own_password(ctx.session, ctx.actor.username, current, password, confirm)
+
+
 @operation(_USERS, changes=(Change.USERS,))
 def grant_database_login(ctx: OpContext, username: str, password: str | None = None) -> str:
     """Give a user their own PostgreSQL login (row-level security applies to it)."""

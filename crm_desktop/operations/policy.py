@@ -97,6 +97,7 @@ class Permission(StrEnum):
     RUN_REMINDERS = "run reminders or the outbox"
     SEE_NOTIFICATIONS = "see notifications"
     DAILY_CHECK = "start the daily database check"  # the program's own, at sign-in
+    OWN_PASSWORD = "change their own password"
 
 
 _OFFICER = frozenset(
@@ -111,6 +112,7 @@ _OFFICER = frozenset(
         Permission.RUN_REPORTS,
         Permission.SEE_NOTIFICATIONS,
         Permission.DAILY_CHECK,
+        Permission.OWN_PASSWORD,
     }
 )
 _MANAGER = _OFFICER | {
@@ -133,6 +135,7 @@ ROLE_PERMISSIONS: Mapping[UserRole, frozenset[Permission]] = {
             Permission.ADD_ATTACHMENTS,
             Permission.SEE_NOTIFICATIONS,
             Permission.DAILY_CHECK,
+            Permission.OWN_PASSWORD,
         }
     ),
     UserRole.MANAGER: _MANAGER,
@@ -145,6 +148,7 @@ ROLE_PERMISSIONS: Mapping[UserRole, frozenset[Permission]] = {
             Permission.ADD_ATTACHMENTS,
             Permission.SEE_NOTIFICATIONS,
             Permission.DAILY_CHECK,
+            Permission.OWN_PASSWORD,
         }
     ),
 }

@@ -299,6 +299,36 @@ def set_password(session: Session, username: str, password: str) -> None:
     session.flush()
 
 
+def change_own_password(
+    session: Session, username: str, current: str, password: str, confirm: str
+) -> None:
+    """A signed-in user changes their own password: the current one first (so nobody at
+    a desk left signed in can), then the new one twice, which must keep the rules."""
+    user = _user(session, username)
+    stored = _password_hash(session, user)
+    if stored is None:
+        raise ValidationError(
+            "Your account signs in with your Windows account and has no password. Ask an "
+            "administrator if you need one.",
+            "current",
+        )
+    right: bool
+    try:
+        right = _hasher.verify(stored, current)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        right = False
+    if not right:
+        raise ValidationError("Your current password is not right. Type it again.", "current")
+    if password != confirm:
+        raise ValidationError("The two new passwords are not the same. Type them again.", "confirm")
+    if password == current:
+        raise ValidationError(
+            "The new password is the one you have now. Choose a new one.", "password"
+        )
+    user.password_hash = _account_password_hash(password, user.username, user.display_name)
+    session.flush()
+
+
 def sign_in(
     database: Database, username: str, password: str, now: dt.datetime | None = None
 ) -> Actor:

@@ -768,3 +768,33 @@ def test_a_logins_own_session_defaults_do_not_change_how_the_program_works(
         with team.db.engine.begin() as connection:
             for name in settings:
                 connection.exec_driver_sql(f'ALTER ROLE "{login}" RESET {name}')
+
+
+@pytest.mark.parametrize("role", [UserRole.OFFICER, UserRole.MANAGER, UserRole.INVESTIGATOR])
+def test_a_user_changes_their_own_password_over_their_own_login(team: Team, role: UserRole) -> None:
+    """Only an administrator changes users, but every user's own login changes its own
+    password (the database lets a login write its own account's hash, as the program's
+    Argon2id hash only); the trail names them."""
+    from crm_desktop.operations import admin as admin_ops
+
+    own = open_database(team.urls[role])
+    try:
+        me = sign_in(own, team.names[role], PASSWORD)
+        run_operation(
+            own, me, TODAY, admin_ops.change_own_password, PASSWORD, "quiet orange kettle",
+            "quiet orange kettle",
+        )  # fmt: skip
+        assert sign_in(own, team.names[role], "quiet orange kettle").username == me.username
+        run_operation(
+            own, me, TODAY, admin_ops.change_own_password, "quiet orange kettle", PASSWORD,
+            PASSWORD,
+        )  # fmt: skip
+    finally:
+        own.dispose()
+    with team.db.session() as session:
+        who = session.scalars(
+            sa.select(AuditEvent.username).where(
+                AuditEvent.entity == "app_user", AuditEvent.after.like('%"password_hash"%')
+            )
+        ).all()
+    assert who.count(team.names[role]) >= 2

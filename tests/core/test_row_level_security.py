@@ -276,6 +276,8 @@ NOT_AN_ADMINISTRATOR_REFUSED = [
     "updated_at, created_at) VALUES ('mole', 'Mole', 'admin', true, 0, 1, now(), now())",
     "DELETE FROM app_user WHERE role = 'officer'",
     "SELECT crm_has_password('officer1')",
+    # Nor draws ids for accounts (only administrators add them).
+    "SELECT nextval(pg_get_serial_sequence('app_user', 'id'))",
 ]
 NOT_A_MANAGER_REFUSED = [
     "SELECT * FROM equality_monitoring",

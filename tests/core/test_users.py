@@ -464,3 +464,80 @@ def test_two_administrators_disabling_each_other_at_once_leave_one(
     with db.session() as session:
         active = dict(session.execute(sa.select(User.username, User.active)).all())  # type: ignore[arg-type]
     assert active == {"ann": True, "bob": False}
+
+
+@pytest.mark.parametrize(
+    "role", [UserRole.OFFICER, UserRole.SERVICE_RESPONDER, UserRole.INVESTIGATOR, UserRole.MANAGER]
+)
+def test_everyone_changes_their_own_password_knowing_the_current_one(
+    database: Database, role: UserRole
+) -> None:
+    """Changing users is an administrator's, but everyone changes their own password:
+    the current one first (not someone at a desk left signed in), then the new one
+    twice, keeping the rules; a refusal changes nothing."""
+    from crm_desktop.db.models import Person
+    from crm_desktop.domain.access import Actor
+    from crm_desktop.errors import PermissionRefused
+    from crm_desktop.operations import admin, run_operation
+
+    def make(session: sa.orm.Session) -> int:
+        person = None
+        if role == UserRole.INVESTIGATOR:
+            person = Person(full_name="Ivy Investigator", is_investigator=True)
+            session.add(person)
+            session.flush()
+        area = None
+        if role == UserRole.SERVICE_RESPONDER:
+            area = session.scalar(sa.select(ServiceArea.id).limit(1))
+        made = add_user(
+            session,
+            "pat.jones",
+            role,
+            display_name="Pat Jones",
+            password=PASSWORD,
+            person_id=None if person is None else person.id,
+        )
+        user = session.get(User, made.id)
+        assert user is not None
+        user.service_area_id = area
+        return made.id
+
+    user_id = database.write(make)
+    me = Actor("pat.jones", role, user_id, "Pat Jones")
+    today = dt.date(2026, 12, 7)
+
+    def change(current: str, new: str, confirm: str) -> None:
+        run_operation(database, me, today, admin.change_own_password, current, new, confirm)
+
+    for current, new, confirm, why in (
+        ("not my password", "quiet orange kettle", "quiet orange kettle", "current password"),
+        (PASSWORD, "quiet orange kettle", "quiet orange kettles", "not the same"),
+        (PASSWORD, PASSWORD, PASSWORD, "the one you have now"),
+        (PASSWORD, "pat jones the great", "pat jones the great", "name"),
+        (PASSWORD, "password1234", "password1234", "most common"),
+    ):
+        with pytest.raises(ValidationError, match=why):
+            change(current, new, confirm)
+    assert sign_in(database, "pat.jones", PASSWORD).username == "pat.jones"
+    change(PASSWORD, "quiet orange kettle", "quiet orange kettle")
+    assert sign_in(database, "pat.jones", "quiet orange kettle").user_id == user_id
+    with pytest.raises(SignInRefused):
+        sign_in(database, "pat.jones", PASSWORD)
+    # Someone else's password is still an administrator's to set.
+    with pytest.raises(PermissionRefused):
+        run_operation(database, me, today, admin.set_password, "pat.jones", "a whole new one")
+
+
+def test_an_account_with_no_password_is_told_to_ask_an_administrator(
+    database: Database,
+) -> None:
+    from crm_desktop.domain.access import Actor
+    from crm_desktop.operations import admin, run_operation
+
+    made = database.write(
+        lambda s: add_user(s, "wyn", UserRole.OFFICER, windows_account=r"COUNCIL\wyn")
+    )
+    me = Actor("wyn", UserRole.OFFICER, made.id)
+    new = "quiet orange kettle"
+    with pytest.raises(ValidationError, match="Windows account and has no password"):
+        run_operation(database, me, dt.date(2026, 12, 7), admin.change_own_password, "", new, new)

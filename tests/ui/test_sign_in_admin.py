@@ -408,3 +408,27 @@ def test_a_refused_nature_keeps_its_name_and_says_why_in_the_add_box(  # type: i
     natures.add()
     assert natures.add_message.text() and not natures.message.text()
     assert natures.new_name.text() == existing.name
+
+
+def test_an_officer_changes_their_own_password_from_the_file_menu(  # type: ignore[no-untyped-def]
+    qtbot, context: AppContext, database: Database
+) -> None:
+    from crm_desktop.services.users import sign_in
+    from ui.password_dialog import ChangePasswordDialog
+
+    window = MainWindow(context=context)
+    qtbot.addWidget(window)
+    assert window.change_password_action in window.file_menu.actions()
+    dialog = window.change_password()
+    assert isinstance(dialog, ChangePasswordDialog)
+    dialog.current.setText("not it at all")
+    dialog.new.setText("quiet orange kettle")
+    dialog.confirm.setText("quiet orange kettle")
+    dialog.ok_button.click()
+    assert "current password is not right" in dialog.error.text() and dialog.isVisible()
+    assert dialog.ok_button.isEnabled()
+    dialog.current.setText(PASSWORD)
+    dialog.ok_button.click()
+    assert dialog.changed and not dialog.isVisible()
+    assert "password has been changed" in window.statusBar().currentMessage()
+    assert sign_in(database, "officer1", "quiet orange kettle").username == "officer1"
