@@ -1,9 +1,10 @@
-"""Admin: reference data, users, the letterhead, letter templates and mail settings.
+"""Admin: reference data, users (administrators only), the letterhead, letter templates
+and mail settings.
 
 Each section is a list (a Qt model over the rows an ``operations.admin`` operation
 returns) and an editor for the selected row; every load and change is an operation, so
 the access policy decides who may use each section. Saving sends the row's version: if
-another manager saved it meanwhile, the section says who and when and offers to reload
+someone else saved it meanwhile, the section says who and when and offers to reload
 the list while keeping what was typed in the editor.
 """
 

@@ -332,7 +332,7 @@ class PoolMemberDialog(FormDialog):
         self.resize(metrics.horizontalAdvance("M") * 40, self.sizeHint().height())
 
     def _build_sign_in(self) -> None:
-        """A new investigator's own sign-in, made with their pool record (managers)."""
+        """A new investigator's own sign-in, made with their pool record (administrators)."""
         self.sign_in = QCheckBox("Give them their own sign-in to this program", self)
         self.sign_in.setObjectName("GiveSignIn")
         self.add("sign_in", "Sign-in", self.sign_in)

@@ -1,4 +1,5 @@
-"""Reference data and users, as a manager edits them (and as the forms list them).
+"""Reference data (a manager's) and users (an administrator's), as they are edited (and
+as the forms list them).
 
 Every change takes the session of the caller's write transaction, the acting user (whom
 the change is recorded under) and the values typed; it checks them completely before it
