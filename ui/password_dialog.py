@@ -42,8 +42,11 @@ class ChangePasswordDialog(QDialog):
             self,
         )
         hint.setWordWrap(True)
-        form.addRow("", hint)
         layout.addLayout(form)
+        # Below the fields, the dialog's whole width: a wrapped label in a form row was
+        # laid out a line short, its last line cut off.
+        layout.addWidget(hint)
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 28)
         self.error = error_label("ChangePasswordError", self)
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(
