@@ -479,7 +479,10 @@ def test_an_emailed_letters_outbox_key_loses_its_address_on_upgrade(
 @pytest.mark.parametrize(
     ("server_said", "advice"),
     [
-        ('FATAL:  role "crm_x_u_j.smith" is not permitted to log in', "ask a manager to enable"),
+        (
+            'FATAL:  role "crm_x_u_j.smith" is not permitted to log in',
+            "ask an administrator to enable",
+        ),
         ('FATAL:  password authentication failed for user "crm_x_u_j.smith"', "ask it to set"),
         ('FATAL:  role "nobody" does not exist', "no such login"),
         ('FATAL:  database "crm" does not exist', "no database of that name"),
