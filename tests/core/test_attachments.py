@@ -24,6 +24,7 @@ from crm_desktop.privacy import retention
 from crm_desktop.services.attachments import (
     NAME_BYTES,
     AttachmentDamaged,
+    AttachmentView,
     add_attachment,
     display_name,
     open_attachment,
@@ -49,6 +50,17 @@ def temporary_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def case_id(database: Database) -> int:
     return database.write(lambda s: add_case(s).id)
+
+
+def stored_attachment(
+    database: Database, store: Path, case_id: int, data: bytes, name: str
+) -> tuple[AttachmentView, Path]:
+    """A document added to the case by an officer, and the one file it is stored as."""
+    view = database.write(
+        lambda s: add_attachment(s, store, case_id, io.BytesIO(data), name, OFFICER)
+    )
+    (stored,) = store.iterdir()
+    return view, stored
 
 
 @pytest.mark.parametrize(
@@ -88,10 +100,7 @@ def test_a_record_naming_anothers_file_another_way_neither_opens_nor_deletes_it(
     unique name compares the text, so it goes in beside it) does not open that file,
     and deleting the record's case does not delete it."""
     store = tmp_path / "store"
-    theirs = database.write(
-        lambda s: add_attachment(s, store, case_id, io.BytesIO(b"their letter"), "a.pdf", OFFICER)
-    )
-    (stored,) = store.iterdir()
+    theirs, stored = stored_attachment(database, store, case_id, b"their letter", "a.pdf")
     planted_name = spelling.format(name=stored.name, upper=stored.name.upper())
 
     def plant(session: sa.orm.Session) -> int:
@@ -128,10 +137,7 @@ def test_a_stored_file_that_is_a_link_out_of_the_store_is_neither_opened_nor_del
     database: Database, case_id: int, tmp_path: Path
 ) -> None:
     store = tmp_path / "store"
-    view = database.write(
-        lambda s: add_attachment(s, store, case_id, io.BytesIO(b"evidence"), "a.pdf", OFFICER)
-    )
-    (stored,) = store.iterdir()
+    view, stored = stored_attachment(database, store, case_id, b"evidence", "a.pdf")
     elsewhere = tmp_path / "elsewhere.pdf"
     elsewhere.write_bytes(b"evidence")
     stored.unlink()
@@ -164,10 +170,7 @@ def test_a_changed_or_missing_file_is_refused(
     database: Database, case_id: int, tmp_path: Path
 ) -> None:
     store = tmp_path / "store"
-    view = database.write(
-        lambda s: add_attachment(s, store, case_id, io.BytesIO(b"original"), "a.txt", OFFICER)
-    )
-    stored = next(store.iterdir())
+    view, stored = stored_attachment(database, store, case_id, b"original", "a.txt")
     stored.write_bytes(b"altered!")
     with database.session() as session, pytest.raises(AttachmentDamaged, match="has changed"):
         open_attachment(session, store, view.id)
