@@ -299,6 +299,14 @@ def set_password(session: Session, username: str, password: str) -> None:
     session.flush()
 
 
+def _matches(stored: str, password: str) -> bool:
+    """Whether ``password`` is the one ``stored`` (an Argon2id hash) was made from."""
+    try:
+        return bool(_hasher.verify(stored, password))
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
 def change_own_password(
     session: Session, username: str, current: str, password: str, confirm: str
 ) -> None:
@@ -312,12 +320,7 @@ def change_own_password(
             "administrator if you need one.",
             "current",
         )
-    right: bool
-    try:
-        right = _hasher.verify(stored, current)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        right = False
-    if not right:
+    if not _matches(stored, current):
         raise ValidationError("Your current password is not right. Type it again.", "current")
     if password != confirm:
         raise ValidationError("The two new passwords are not the same. Type them again.", "confirm")
@@ -388,11 +391,8 @@ def authenticate(
     refused = SignInRefused(REFUSED)
     user = session.scalar(sa.select(User).where(User.username == username.strip().lower()))
     stored = _password_hash(session, user) if user is not None else None
-    try:
-        _hasher.verify(stored or _stand_in_hash(), password)
-        right = stored is not None
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        right = False
+    # A missing account's stand-in is checked too, so the refusal takes as long.
+    right = _matches(stored or _stand_in_hash(), password) and stored is not None
     if user is None or stored is None:
         return refused
     locked = user.locked_until is not None and user.locked_until > now
