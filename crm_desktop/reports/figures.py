@@ -531,6 +531,17 @@ def _reference(session: Session) -> _Reference:
 # ------------------------------------------------------------------------ builder
 
 
+def _taken_note(procedure: str) -> str:
+    """How a timescale table counts the working days a response took."""
+    if procedure == Procedure.ADULT:
+        # Its clock is never suspended: days an officer recorded as suspended count.
+        return "Working days from the start of the stage to the response."
+    return (
+        "Working days from the start of the stage to the response, less any time the "
+        "clock was suspended."
+    )
+
+
 class _Builder:
     def __init__(
         self,
@@ -804,8 +815,7 @@ class _Builder:
             has_total=False,
             notes=(
                 BASIS_CLOSED,
-                "Working days from the start of the stage to the response, less any "
-                "time the clock was suspended.",
+                _taken_note(procedure),
             )
             + (
                 (
@@ -882,8 +892,7 @@ class _Builder:
             has_total=False,
             notes=(
                 BASIS_CLOSED,
-                "Working days from the start of the stage to the response, less any "
-                "time the clock was suspended.",
+                _taken_note(procedure),
                 "These responses follow different procedure policies: each case is measured "
                 "against the policy in force on the day it was received, in that policy's "
                 "own timescales (shares are of that policy's responses).",

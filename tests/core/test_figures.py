@@ -601,3 +601,15 @@ def test_the_dashboards_kpis_are_the_reports(database: Database, report: AnnualR
         kpis = annual_kpis(session, 2022)
     assert kpis.rows == report.table("kpis").rows
     assert kpis.columns == report.table("kpis").columns
+
+
+def test_only_timescale_tables_whose_clocks_can_stop_say_suspended_time_is_left_out(
+    report: AnnualReport,
+) -> None:
+    """The adult procedure has no suspension: days recorded as suspended count there."""
+    for key in ("adult_low_timescales", "adult_moderate_high_timescales"):
+        notes = report.table(key).notes
+        assert any("Working days from the start of the stage" in note for note in notes)
+        assert not any("suspended" in note for note in notes), key
+    for key in ("children_stage1_timescales", "corporate_stage2_timescales"):
+        assert any("less any time the clock was suspended" in n for n in report.table(key).notes)
