@@ -1593,6 +1593,19 @@ class _Checker:
                     "lgsco_decision",
                     "a decision needs the date it was made in stage_closed",
                 )
+            if (
+                r.payment_pence
+                and r.decision is None
+                and not {"lgsco_decision", "lgsco_payment"} & r.bad
+            ):
+                # Payments are counted by the date of the decision they follow.
+                self.error(
+                    r.reference,
+                    r.n,
+                    "lgsco_payment",
+                    "a payment follows the Ombudsman's decision; give the decision in "
+                    "lgsco_decision and the date it was made in stage_closed",
+                )
             if r.suspended:
                 self.error(
                     r.reference,
