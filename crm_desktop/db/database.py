@@ -51,10 +51,14 @@ from crm_desktop.db.errors import (
     is_retryable,
     unreadable_file,
 )
+from crm_desktop.domain.calendar import CalendarError
+from crm_desktop.domain.enums import Procedure
+from crm_desktop.domain.statutory import calendar_for
 from crm_desktop.errors import (
     ConflictError,
     DatabaseBusyError,
     DatabaseError,
+    UserFacingError,
     ValidationError,
     conflict_message,
 )
@@ -86,6 +90,7 @@ class Database:
     write_sessions: sessionmaker[Session]
     warnings: list[str] = field(default_factory=list)
     _last_seal: float = field(default=0.0, repr=False)
+    _calendars_ready: bool = field(default=False, repr=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -198,6 +203,28 @@ class Database:
             finally:
                 session.close()
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def ready_calendars(self) -> None:
+        """Build the working-day calendars now, outside any write, unless already built.
+
+        The first clock a program works out builds them, and building takes a few
+        tenths of a second (the bank holidays package loads). Inside a write that time
+        would hold up every other user's saves: SQLite lets one writer in at a time, and
+        on PostgreSQL a new case holds the reference counter until it commits. So an
+        operation that works out clocks calls this before its write
+        (:func:`crm_desktop.operations.core.run_operation`). Nothing is built at start-up,
+        which stays quick.
+        """
+        if self._calendars_ready:
+            return
+        self._calendars_ready = True
+        try:
+            with self.session() as session:
+                calendar_table.working_calendar(session, Procedure.CORPORATE)
+            calendar_for(Procedure.CHILDREN)
+        except (UserFacingError, CalendarError) as exc:
+            # The write builds what it needs itself, and says what is wrong there.
+            log.debug("The calendars were not built ahead of the write: %s", exc)
 
     @functools.cached_property
     def _sqlite_path(self) -> Path | None:

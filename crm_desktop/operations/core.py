@@ -128,6 +128,11 @@ class Change(StrEnum):
     NOTIFICATIONS = "notifications"
 
 
+# Changes that move clocks: an operation making them works out working days in its write
+# (the calendars are built before it, see Database.ready_calendars).
+WORKS_OUT_CLOCKS = frozenset({Change.CASES, Change.APPOINTMENTS})
+
+
 @dataclass(frozen=True)
 class OpChanges:
     """What an operation changed (empty for one that only reads)."""
@@ -359,6 +364,8 @@ def run_operation(
         return op(ctx, *args, **kwargs)
 
     if op.writes:
+        if op.changes.kinds & WORKS_OUT_CLOCKS:
+            database.ready_calendars()
         value = database.write(work, actor=actor.username)
     else:
         with database.session() as session:

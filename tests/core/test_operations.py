@@ -39,8 +39,10 @@ from crm_desktop.domain.access import Actor
 from crm_desktop.domain.enums import (
     AssignmentRole,
     AssignmentStatus,
+    Channel,
     CorrespondenceChannel,
     CorrespondenceDirection,
+    Kind,
     Procedure,
     StageCode,
     UserRole,
@@ -327,3 +329,49 @@ def test_operations_take_record_ids_as_their_own_typed_arguments() -> None:
 def test_every_operation_says_what_it_does() -> None:
     undocumented = [op.name for op in _all_operations() if not op.description]
     assert undocumented == []
+
+
+def test_the_calendars_are_built_before_a_write_that_works_out_clocks_not_inside_it(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Building the working-day calendars takes a few tenths of a second (the bank
+    holidays package loads); inside a write it would hold up every other user's saves."""
+    from crm_desktop.domain import calendar as calendar_module
+    from crm_desktop.operations import cases as case_ops
+    from crm_desktop.services.cases import NewCase, PersonInput, PointInput
+
+    writing = [False]
+    built_while_writing: list[bool] = []
+    real_write = Database._write
+    real_init = calendar_module.WorkingCalendar.__init__
+
+    def tracked_write(self: Database, *args: Any, **kwargs: Any) -> Any:
+        writing[0] = True
+        try:
+            return real_write(self, *args, **kwargs)
+        finally:
+            writing[0] = False
+
+    def tracked_init(self: calendar_module.WorkingCalendar, *args: Any, **kwargs: Any) -> None:
+        built_while_writing.append(writing[0])
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(Database, "_write", tracked_write)
+    monkeypatch.setattr(calendar_module.WorkingCalendar, "__init__", tracked_init)
+    calendar_module.england_and_wales_calendar.cache_clear()  # as in a new program
+    new = NewCase(
+        kind=Kind.COMPLAINT,
+        procedure=Procedure.CORPORATE,
+        received_on=dt.date(2026, 12, 7),
+        service_area="Contact Centre",
+        directorate="COaCH",
+        channel=Channel.EMAIL,
+        complainant=PersonInput("Ada Example"),
+        points=[PointInput("Communication")],
+    )
+    manager = Actor("boss", UserRole.MANAGER)
+    created = run_operation(database, manager, dt.date(2026, 12, 7), case_ops.create_case, new)
+
+    assert created.value.reference
+    assert built_while_writing, "the new case's clock needs a calendar"
+    assert not any(built_while_writing), "a calendar was built inside the write"
