@@ -299,7 +299,7 @@ def base_timescale(rules: StageTimescales) -> int:
     )
 
 
-def _is_review_panel(procedure: Procedure, code: StageCode | str) -> bool:
+def is_review_panel(procedure: Procedure, code: StageCode | str) -> bool:
     return procedure == Procedure.CHILDREN and StageCode(code) == StageCode.STAGE_3
 
 
@@ -589,7 +589,7 @@ def start_clock(
     stage.due_on = due
     stage.acknowledge_due_on = ack_due
     stage.outer_limit_on = outer
-    if _is_review_panel(procedure, stage.stage):
+    if is_review_panel(procedure, stage.stage):
         stage.panel_due_on = due
     stage.updated_by = actor
     _record(session, stage, FIELD_DUE, cause, before[0], due, why, actor)
@@ -928,7 +928,7 @@ class PanelStep:
 
 def _panel_stage(session: Session, stage_id: int, doing: str) -> tuple[Stage, Procedure]:
     stage, procedure = _load(session, stage_id)
-    if not _is_review_panel(procedure, stage.stage):
+    if not is_review_panel(procedure, stage.stage):
         raise ValidationError(f"Only a children's Stage 3 review can have {doing}.")
     _require_not_closed(stage, "changed")
     return stage, procedure
@@ -1092,7 +1092,7 @@ def _running_panel_clock(
     """For a review panel that has met: the running clock's start, working days and name
     (the panel's report from the meeting; the council's response from the report). None
     for any other stage, and for a panel not yet held (its clock is the stage's own)."""
-    if not _is_review_panel(procedure, stage.stage) or stage.panel_on is None:
+    if not is_review_panel(procedure, stage.stage) or stage.panel_on is None:
         return None
     rules = timescales(session, procedure, stage.stage, stage.case.received_on)
     if stage.panel_report_on is None:

@@ -162,7 +162,7 @@ from crm_desktop.domain.workflow import (
 from crm_desktop.errors import UserFacingError, ValidationError
 from crm_desktop.services import reference_lookup as ref
 from crm_desktop.services.calendar_service import StageTimescales, timescales, working_calendar
-from crm_desktop.services.clock import base_timescale
+from crm_desktop.services.clock import base_timescale, is_review_panel
 from crm_desktop.services.procedure_policies import PolicyBook, policy_book
 
 __all__ = [
@@ -899,6 +899,9 @@ class PlannedStage:
     statement_agreed_on: dt.date | None
     council_response_on: dt.date | None
     next_stage_requested_on: dt.date | None
+    # A children's Stage 3: the day the review panel is due to meet by (the stage's
+    # first clock; its due date moves on to the panel's report and the response).
+    panel_due_on: dt.date | None = None
     lgsco_decision: LgscoDecision | None = None
     lgsco_payment_pence: int | None = None
     enquiry_response_due_on: dt.date | None = None
@@ -2148,7 +2151,7 @@ class _Checker:
             if rules.outer_limit_months is not None
             else None
         )
-        children = procedure == Procedure.CHILDREN
+        panel = is_review_panel(procedure, r.stage)
         return PlannedStage(
             row=r.n,
             seq=seq,
@@ -2166,8 +2169,9 @@ class _Checker:
             # The file has no date for the statement of complaint: none is made up (the
             # clock is taken as started on the request, as stage_started says).
             statement_agreed_on=None,
-            council_response_on=(r.closed if children and r.stage == StageCode.STAGE_3 else None),
+            council_response_on=r.closed if panel else None,
             next_stage_requested_on=next_requested,
+            panel_due_on=due if panel else None,
             acknowledged_on=acknowledged,
             clock_started_on=clock_start if clock_start != start else None,
             file_started_on=file_started,
@@ -2493,6 +2497,7 @@ class _Rows:
                     s.outcome,
                     day(s.next_stage_requested_on),
                     day(s.council_response_on),
+                    day(s.panel_due_on),
                 )
                 previous = stage_id
 
@@ -2578,6 +2583,7 @@ _STAGE_COLUMNS = (
     "outcome",
     "next_stage_requested_on",
     "council_response_on",
+    "panel_due_on",
 )
 _DETAIL_COLUMNS = (
     "stage_id",

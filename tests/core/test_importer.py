@@ -283,6 +283,9 @@ def test_example_cases_are_recorded_as_the_workflow_would(database: Database) ->
         assert two.requested_on == two.started_on
         assert (one.timescale_days, two.timescale_days, three.timescale_days) == (10, 25, 30)
         assert three.council_response_on == three.closed_on
+        # The panel was due to meet 30 working days after the request (SI 2006/1738 reg.
+        # 19): the first of Stage 3's clocks, kept apart from the stage's due date.
+        assert three.panel_due_on == three.due_on and one.panel_due_on is two.panel_due_on is None
         for s in stages:
             assert s.status == StageStatus.CLOSED and s.outcome is not None
             assert s.timescale_days is not None and s.started_on is not None
