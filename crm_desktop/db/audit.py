@@ -246,6 +246,19 @@ def dump(values: dict[str, Any] | None) -> str | None:
     return json.dumps(values, sort_keys=True, ensure_ascii=False, default=str)
 
 
+def event_values(text: str | None) -> dict[str, Any]:
+    """An event's before or after as the program wrote it, a mapping: empty when there
+    is none, or when it is not an object (a note written from outside the program, where
+    an older database still holds one, must not stop a case's history being shown)."""
+    if not text:
+        return {}
+    try:
+        loaded = json.loads(text)
+    except ValueError:
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
 def _is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 

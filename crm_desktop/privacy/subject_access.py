@@ -42,6 +42,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from crm_desktop.db.audit import event_values
 from crm_desktop.db.base import Base
 from crm_desktop.db.models import (
     ActionItem,
@@ -566,12 +567,9 @@ def _history(
 
 
 def _mentions_other(event: AuditEvent, others: set[int]) -> bool:
-    for text in (event.before, event.after):
-        if text:
-            values = json.loads(text)
-            if isinstance(values, dict) and values.get("person_id") in others:
-                return True
-    return False
+    return any(
+        event_values(text).get("person_id") in others for text in (event.before, event.after)
+    )
 
 
 # ------------------------------------------------------------------------- writing

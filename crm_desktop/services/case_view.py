@@ -9,13 +9,13 @@ reads the case's own rows directly otherwise.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from crm_desktop.db.audit import event_values
 from crm_desktop.db.models import (
     ActionItem,
     Assignment,
@@ -382,15 +382,7 @@ def _history(session: Session, case_id: int) -> list[HistoryView]:
     ):
         created = created or (event.entity == "representation" and event.action == "create")
         entity = _ENTITY_WORDS.get(event.entity, event.entity.replace("_", " ").capitalize())
-        try:
-            after = json.loads(event.after) if event.after else {}
-            before = json.loads(event.before) if event.before else {}
-        except ValueError:
-            after, before = {}, {}
-        if not isinstance(after, dict):
-            after = {}
-        if not isinstance(before, dict):
-            before = {}
+        after, before = event_values(event.after), event_values(event.before)
         if event.entity == "workflow":
             try:
                 what = Action(event.action).label

@@ -350,7 +350,10 @@ class HistoryEvent:
 def _load(text: str | None) -> dict[str, Any] | None:
     if text is None:
         return None
-    loaded = json.loads(text)
+    try:
+        loaded = json.loads(text)
+    except ValueError:  # not as the program writes it (see audit.event_values)
+        return {"value": text}
     return loaded if isinstance(loaded, dict) else {"value": loaded}
 
 

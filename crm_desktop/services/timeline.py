@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from crm_desktop.db.audit import event_values
 from crm_desktop.db.models import AuditEvent, Case, Nature
 from crm_desktop.domain.formatting import format_date
 from crm_desktop.domain.money import format_money
@@ -36,13 +37,6 @@ def _date(value: Any) -> str:
         return format_date(dt.date.fromisoformat(str(value)[:10]))
     except ValueError:
         return str(value)
-
-
-def _load(text: str | None) -> dict[str, Any]:
-    if not text:
-        return {}
-    loaded = json.loads(text)
-    return loaded if isinstance(loaded, dict) else {}
 
 
 def _workflow_text(action: str, details: dict[str, Any], words: AuditWords) -> str:
@@ -74,7 +68,7 @@ def _workflow_text(action: str, details: dict[str, Any], words: AuditWords) -> s
 def _describe(
     event: AuditEvent, natures: dict[int, str], words: AuditWords, masked: bool = False
 ) -> str | None:
-    before, after = _load(event.before), _load(event.after)
+    before, after = event_values(event.before), event_values(event.after)
     if masked:
         # An anonymised case: the trail keeps what was written, the timeline does not show it.
         from crm_desktop.services.personal_data import mask_values
@@ -193,7 +187,7 @@ def case_import(session: Session, case: Case) -> CaseImport | None:
         .order_by(AuditEvent.id.desc())
     )
     for event in found:
-        details = _load(event.after)
+        details = event_values(event.after)
         references = details.get("references")
         if isinstance(references, list) and case.reference in references:
             return CaseImport(

@@ -107,3 +107,54 @@ def test_free_text_is_left_as_written(database: Database) -> None:
         assert words.value("status", "open") == "Open"
         assert words.value("reason", "court proceedings") == "Court proceedings"
         assert words.value("reason", "the family asked") == "the family asked"
+
+
+def test_a_note_the_program_did_not_write_does_not_stop_a_case_being_shown(
+    database: Database,
+) -> None:
+    """A note whose before or after is not a JSON object (written from outside the
+    program, into an older database; the trail is never edited) is shown without its
+    details: the case still opens, with its history, timeline and masked history."""
+    from crm_desktop.db import audit
+    from crm_desktop.db.base import utcnow
+    from crm_desktop.services.personal_data import masked_history
+    from crm_desktop.services.timeline import case_timeline
+    from tests.factories import add_case
+
+    def plant(session: object) -> int:
+        case = add_case(session, summary="Planted on")  # type: ignore[arg-type]
+        audit.record_events(
+            session,  # type: ignore[arg-type]
+            [
+                {
+                    "occurred_at": utcnow(),
+                    "username": "someone",
+                    "action": action,
+                    "entity": entity,
+                    "entity_id": None,
+                    "case_id": case.id,
+                    "before": before,
+                    "after": after,
+                }
+                for action, entity, before, after in (
+                    ("close case", "workflow", None, "not json at all"),
+                    ("import", "representation", "[1, 2]", "{"),
+                    ("update", "representation", "7", "null"),
+                )
+            ],
+        )
+        return int(case.id)
+
+    case_id = database.write(plant, actor="someone")
+    with database.session() as session:
+        detail = load_case_detail(session, case_id, dt.date(2026, 12, 8))
+        timeline = case_timeline(session, case_id)
+        history = masked_history(session, case_id)
+    assert detail.id == case_id and detail.summary == "Planted on"
+    assert ("Close case", "") in [(h.what, h.details) for h in detail.history]
+    assert timeline
+    assert [e.after for e in history if e.username == "someone"][-3:] == [
+        {"value": "not json at all"},
+        {"value": "{"},
+        {"value": None},
+    ]
