@@ -79,6 +79,10 @@ _CHARACTERISTIC_LABELS = {
 }
 
 
+# How many years a record type is kept when the schedule has no rule for it.
+DEFAULT_RETENTION_YEARS = 6
+
+
 class RetentionRule(Versioned, Base):
     """How long a record type is kept after its case closed, and what happens then.
 

@@ -51,6 +51,11 @@ import sqlalchemy as sa
 
 from crm_desktop.db import audit, rules_cache
 from crm_desktop.db.base import Base
+from crm_desktop.db.models_privacy import (
+    DEFAULT_RETENTION_YEARS,
+    RecordType,
+    RetentionEventKind,
+)
 from crm_desktop.domain.access import MAX_FAILURES, PASSWORD_HASH, PROGRAM_NAMES
 from crm_desktop.domain.enums import (
     AssignmentStatus,
@@ -59,7 +64,7 @@ from crm_desktop.domain.enums import (
     StageStatus,
     UserRole,
 )
-from crm_desktop.domain.workflow import ADULT_GRADES
+from crm_desktop.domain.workflow import ADULT_GRADES, Action
 from crm_desktop.files import STORED_NAME
 
 __all__ = [
@@ -514,10 +519,11 @@ RULES: dict[str, Rules] = {
         ),
     ),
     # -- logs (the audit trail's rules follow the others': see _trail_rules)
+    # Managers read it; entries past their retention period go only through
+    # crm_purge_access_log, which records that they went (nobody deletes one at will).
     "case_access": Rules(
         select=(MANAGER,),
         insert=EVERYONE,
-        delete=(MANAGER,),
         policies=(
             *(Policy(g, "INSERT", None, f"{OWN_USER} AND {OWN_NAME_AND_ROLE}") for g in EVERYONE),
             Policy(MANAGER, "ALL", "true", "true"),
@@ -536,6 +542,19 @@ RULES: dict[str, Rules] = {
 
 # The program's own notes in the trail about a table's records, under another name.
 NOTES_ABOUT: Mapping[str, tuple[str, ...]] = {"retention_event": ("retention",)}
+
+# The notes the program writes in the trail (crm_audit_note), by entity: their actions.
+# A note can say nothing else: not a change to a table the writer may not read, nor an
+# import that never was. Officers write the workflow's (a step taken on a case they
+# may open); the rest are managers' work (the import, the demo data, the retention
+# schedule, a subject access export, equality answers).
+WORKFLOW_NOTES: tuple[str, frozenset[str]] = ("workflow", frozenset(a.value for a in Action))
+MANAGERS_NOTES: Mapping[str, frozenset[str]] = {
+    "representation": frozenset({"import", "generate demo data"}),
+    "retention": frozenset(k.value for k in RetentionEventKind),
+    "subject_access_request": frozenset({"export"}),
+    "equality_monitoring": frozenset({"record", "erase"}),
+}
 
 
 def _not_read_by(group: str) -> list[str]:
@@ -636,9 +655,18 @@ AUTHOR_KINDS: Mapping[str, str] = {
 WORK_LABELS = ("import",)
 
 
-def author_columns(columns: Iterable[str]) -> list[tuple[str, str]]:
-    """Of a table's ``columns``, those that say who wrote a row and when, with their kind."""
-    return [(c, AUTHOR_KINDS[c]) for c in sorted(columns) if c in AUTHOR_KINDS]
+# Columns of one table that say who wrote a row and when, under names of its own: the
+# retention log's who anonymised, deleted or held a case, and when.
+TABLE_AUTHOR_KINDS: Mapping[str, Mapping[str, str]] = {
+    "retention_event": {"actor": "author", "occurred_at": "added"},
+}
+
+
+def author_columns(columns: Iterable[str], table: str = "") -> list[tuple[str, str]]:
+    """Of ``table``'s ``columns``, those that say who wrote a row and when, with their
+    kind."""
+    kinds = {**AUTHOR_KINDS, **TABLE_AUTHOR_KINDS.get(table, {})}
+    return [(c, kinds[c]) for c in sorted(columns) if c in kinds]
 
 
 def author_function(function: str, kinds: Iterable[tuple[str, str]]) -> str:
@@ -736,6 +764,14 @@ def _functions(prefix: str, database: str) -> list[str]:
     all_groups = "ARRAY[" + ", ".join(_literal(n) for n in groups.values()) + "]::text[]"
     # What only the database writes: a row created, changed or deleted, a case deleted.
     row_actions = ", ".join(_literal(a) for a in ("", "create", "update", "delete", "delete case"))
+    workflow_entity = _literal(WORKFLOW_NOTES[0])
+    workflow_actions = _text_array(WORKFLOW_NOTES[1])
+    managers_notes = "\n                            OR ".join(
+        f"(one_note ->> 'entity' = {_literal(entity)} "
+        f"AND one_note ->> 'action' = ANY ({_text_array(actions)}))"
+        for entity, actions in sorted(MANAGERS_NOTES.items())
+    )
+    deleted = _literal(RetentionEventKind.DELETED.value)
     live = ", ".join(
         _literal(s.value)
         for s in (
@@ -988,6 +1024,8 @@ def _functions(prefix: str, database: str) -> list[str]:
         f"""
         CREATE OR REPLACE FUNCTION crm_audit_note(events jsonb) RETURNS integer
         LANGUAGE plpgsql VOLATILE {definer} AS $fn$
+        DECLARE
+            one_note jsonb; the_case integer;
         BEGIN
             -- The program's actions and entities are plain words ("close case",
             -- "equality_monitoring"): no tab, no-break space or look-alike letter can
@@ -1002,7 +1040,61 @@ def _functions(prefix: str, database: str) -> list[str]:
                     'or deleted: the database records those itself.'
                     USING ERRCODE = '42501';
             END IF;
+            FOR one_note IN SELECT * FROM jsonb_array_elements(events) LOOP
+                -- Only the program's own notes: a step taken on a case (officers), or a
+                -- manager's import, retention, export or equality work.
+                IF NOT ((one_note ->> 'entity' = {workflow_entity}
+                         AND one_note ->> 'action' = ANY ({workflow_actions}))
+                        OR (crm_is_manager() AND (
+                            {managers_notes}))) THEN
+                    RAISE EXCEPTION 'The trail takes only the program''s own notes: "%" '
+                        'of "%" is not one of them.',
+                        one_note ->> 'action', one_note ->> 'entity'
+                        USING ERRCODE = '42501';
+                END IF;
+                -- What a note says before and after is an object, as the program writes
+                -- it (anything else would stop the case's history from being shown).
+                IF NOT (crm_json_object(one_note ->> 'before')
+                        AND crm_json_object(one_note ->> 'after')) THEN
+                    RAISE EXCEPTION 'A note''s before and after are JSON objects.'
+                        USING ERRCODE = '42501';
+                END IF;
+                -- A note names a case that exists and that the writer may open (a step
+                -- is always on a case); a deletion's note, the case it deleted.
+                IF one_note ->> 'case_id' IS NULL THEN
+                    IF one_note ->> 'entity' = {workflow_entity} THEN
+                        RAISE EXCEPTION 'A step in the workflow is noted on its case.'
+                            USING ERRCODE = '42501';
+                    END IF;
+                    CONTINUE;
+                END IF;
+                IF jsonb_typeof(one_note -> 'case_id') IS DISTINCT FROM 'number'
+                   OR (one_note ->> 'case_id') !~ '^[0-9]{{1,9}}$' THEN
+                    RAISE EXCEPTION 'A note names its case by its number.' USING ERRCODE = '42501';
+                END IF;
+                the_case := (one_note ->> 'case_id')::integer;
+                IF NOT (CASE WHEN one_note ->> 'entity' = 'retention'
+                                  AND one_note ->> 'action' = {deleted}
+                    THEN NOT EXISTS (SELECT 1 FROM representation WHERE id = the_case)
+                         AND EXISTS (SELECT 1 FROM audit_event
+                                     WHERE case_id = the_case AND action = 'delete case')
+                    ELSE EXISTS (SELECT 1 FROM representation WHERE id = the_case)
+                         AND (crm_is_owner() OR crm_may_open_case(the_case)) END)
+                THEN
+                    RAISE EXCEPTION 'A note names a case its writer may open.'
+                        USING ERRCODE = '42501';
+                END IF;
+            END LOOP;
             RETURN crm_audit_write(events);
+        END
+        $fn$""",
+        """
+        CREATE OR REPLACE FUNCTION crm_json_object(value text) RETURNS boolean
+        LANGUAGE plpgsql IMMUTABLE AS $fn$
+        BEGIN
+            RETURN value IS NULL OR jsonb_typeof(value::jsonb) = 'object';
+        EXCEPTION WHEN invalid_text_representation THEN
+            RETURN false;
         END
         $fn$""",
         """
@@ -1532,6 +1624,8 @@ def _functions(prefix: str, database: str) -> list[str]:
         f"""
         CREATE OR REPLACE FUNCTION crm_id_drawn() RETURNS trigger
         LANGUAGE plpgsql {definer} AS $fn$
+        DECLARE
+            drawn bigint;
         BEGIN
             -- A new row's id is one its sequence (TG_ARGV[0]) has given: the default,
             -- or one drawn with nextval first (the import). An id taken ahead of the
@@ -1539,6 +1633,20 @@ def _functions(prefix: str, database: str) -> list[str]:
             IF NEW.id > coalesce(pg_sequence_last_value(TG_ARGV[0]::regclass), 0) THEN
                 RAISE EXCEPTION 'A new row''s id is given by the database.'
                     USING ERRCODE = '42501';
+            END IF;
+            -- A login that draws no ids itself (below a manager) adds a row with the id
+            -- its default has just drawn: an earlier id would be one a deleted row had,
+            -- and that row's history in the trail would come back with the new one.
+            IF NOT has_sequence_privilege(session_user, TG_ARGV[0], 'USAGE') THEN
+                BEGIN
+                    drawn := currval(TG_ARGV[0]::regclass);
+                EXCEPTION WHEN object_not_in_prerequisite_state THEN
+                    drawn := NULL;
+                END;
+                IF drawn IS DISTINCT FROM NEW.id THEN
+                    RAISE EXCEPTION 'A new row''s id is given by the database.'
+                        USING ERRCODE = '42501';
+                END IF;
             END IF;
             RETURN NEW;
         END
@@ -1822,6 +1930,69 @@ def _functions(prefix: str, database: str) -> list[str]:
         END
         $fn$""",
         f"""
+        CREATE OR REPLACE FUNCTION crm_retention_event_guard() RETURNS trigger
+        LANGUAGE plpgsql {definer} AS $fn$
+        DECLARE
+            target record; deleted_as text; done boolean;
+        BEGIN
+            -- The retention log says what was done to a case: the case must bear it out
+            -- (a log that named a case deleted that is not would have it deleted again
+            -- after a restore). Who did it and when the database writes (crm_author).
+            IF NEW.kind = {_literal(RetentionEventKind.ACCESS_LOG_PURGED.value)} THEN
+                done := NEW.case_id IS NULL;
+            ELSE
+                SELECT reference, legal_hold, anonymised_at INTO target FROM representation
+                WHERE id = NEW.case_id;
+                IF NEW.kind = {_literal(RetentionEventKind.DELETED.value)} THEN
+                    SELECT after INTO deleted_as FROM audit_event
+                    WHERE case_id = NEW.case_id AND action = 'delete case'
+                    ORDER BY id DESC LIMIT 1;
+                    done := target IS NULL AND deleted_as IS NOT NULL
+                        AND deleted_as::jsonb ->> 'reference' = NEW.case_reference;
+                ELSIF target IS NULL OR target.reference IS DISTINCT FROM NEW.case_reference
+                THEN
+                    done := false;
+                ELSIF NEW.kind = {_literal(RetentionEventKind.ANONYMISED.value)} THEN
+                    done := target.anonymised_at IS NOT NULL;
+                ELSIF NEW.kind = {_literal(RetentionEventKind.HOLD_PLACED.value)} THEN
+                    done := target.legal_hold;
+                ELSIF NEW.kind = {_literal(RetentionEventKind.HOLD_RELEASED.value)} THEN
+                    done := NOT target.legal_hold;
+                ELSE
+                    done := false;
+                END IF;
+            END IF;
+            IF NOT coalesce(done, false) THEN
+                RAISE EXCEPTION 'The retention log records only what was done to the case.'
+                    USING ERRCODE = '42501';
+            END IF;
+            RETURN NEW;
+        END
+        $fn$""",
+        f"""
+        CREATE OR REPLACE FUNCTION crm_purge_access_log(as_of date) RETURNS integer
+        LANGUAGE plpgsql {definer} AS $fn$
+        DECLARE
+            kept_years integer; removed integer;
+        BEGIN
+            -- Entries opened before their retention period (the schedule's, counted back
+            -- from the day given, never from a day still to come) go; nothing else does.
+            IF NOT crm_is_manager() THEN
+                RAISE EXCEPTION 'Only a manager can purge the access log.'
+                    USING ERRCODE = '42501';
+            END IF;
+            SELECT years INTO kept_years FROM retention_rule
+            WHERE record_type = {_literal(RecordType.ACCESS_LOG.value)} AND procedure IS NULL
+            ORDER BY id DESC LIMIT 1;
+            kept_years := coalesce(kept_years, {DEFAULT_RETENTION_YEARS});
+            DELETE FROM case_access
+            WHERE opened_at < (least(as_of, ({COUNCIL_TODAY})::date)
+                               - make_interval(years => kept_years));
+            GET DIAGNOSTICS removed = ROW_COUNT;
+            RETURN removed;
+        END
+        $fn$""",
+        f"""
         CREATE OR REPLACE FUNCTION crm_login_prefix() RETURNS text
         LANGUAGE sql IMMUTABLE AS $$ SELECT {_literal(prefix)}::text $$""",
         f"""
@@ -1853,6 +2024,7 @@ FUNCTION_GRANTS: Mapping[str, tuple[str, ...]] = {
     "crm_audit_row()": (),
     "crm_audit_write(jsonb)": (),
     "crm_audit_note(jsonb)": (OFFICER,),
+    "crm_json_object(text)": (),
     "crm_audit_field(text)": (),
     "crm_event_hash(text, bigint, bigint, timestamp, text, text, text, text, integer, text, "
     "text)": (),
@@ -1882,6 +2054,8 @@ FUNCTION_GRANTS: Mapping[str, tuple[str, ...]] = {
     "crm_counter_used()": (),
     "crm_same_case()": (),
     "crm_delete_case(integer, text)": (MANAGER,),
+    "crm_retention_event_guard()": (),
+    "crm_purge_access_log(date)": (MANAGER,),
     "crm_login_prefix()": EVERYONE,
     "crm_database_name()": EVERYONE,
 }
@@ -2293,7 +2467,7 @@ def _install_triggers(connection: sa.Connection, existing: set[str]) -> None:
             f"FOR EACH ROW EXECUTE FUNCTION crm_manager_columns_guard({arguments})",
         )
     for name in sorted(existing):
-        kinds = author_columns(_columns_of(connection, name))
+        kinds = author_columns(_columns_of(connection, name), name)
         if not kinds:
             put("crm_author", _ident(name), None)
             continue
@@ -2352,6 +2526,13 @@ def _install_triggers(connection: sa.Connection, existing: set[str]) -> None:
             "attachment",
             "BEFORE INSERT OR UPDATE ON attachment FOR EACH ROW "
             "WHEN (NOT crm_is_owner()) EXECUTE FUNCTION crm_stored_name()",
+        )
+    if "retention_event" in existing:
+        put(
+            "crm_retention_event_guard",
+            "retention_event",
+            "BEFORE INSERT ON retention_event FOR EACH ROW "
+            "WHEN (NOT crm_is_owner()) EXECUTE FUNCTION crm_retention_event_guard()",
         )
     if "assignment" in existing:
         put(

@@ -43,6 +43,7 @@ from crm_desktop.db.audit import values_withheld
 from crm_desktop.db.base import Base
 from crm_desktop.db.models import Assignment, Case, CaseParty, Person, User
 from crm_desktop.db.models_privacy import (
+    DEFAULT_RETENTION_YEARS,
     CaseAccess,
     EqualityMonitoring,
     RecordType,
@@ -88,7 +89,7 @@ __all__ = [
 ]
 
 _log = logging.getLogger(__name__)
-DEFAULT_YEARS = 6
+DEFAULT_YEARS = DEFAULT_RETENTION_YEARS
 DEFAULT_METHOD = RetentionMethod.ANONYMISE
 REVIEW_STEP = 2_000  # closed cases read between progress reports (and checks for Cancel)
 _EVENTS: sa.Table = Base.metadata.tables["retention_event"]
@@ -729,12 +730,20 @@ def purge(
             done.append(anonymise_case(session, actor, item.case_id, why, at))
     rule = rule_for(rules(session), RecordType.ACCESS_LOG)
     before = add_calendar_months(as_of, -12 * rule.years)
-    access = Base.metadata.tables[CaseAccess.__tablename__]
-    result = execute_count(
-        session,
-        sa.delete(access).where(access.c.opened_at < dt.datetime.combine(before, dt.time())),
-    )
-    removed = result
+    if session.get_bind().dialect.name == "postgresql":
+        # No login deletes entries at will: the database's own function deletes those
+        # past the schedule's period, counted back from this day (or today, if earlier).
+        removed = int(
+            session.execute(
+                sa.text("SELECT crm_purge_access_log(:as_of)"), {"as_of": as_of}
+            ).scalar_one()
+        )
+    else:
+        access = Base.metadata.tables[CaseAccess.__tablename__]
+        removed = execute_count(
+            session,
+            sa.delete(access).where(access.c.opened_at < dt.datetime.combine(before, dt.time())),
+        )
     if removed:
         _record(
             session,

@@ -251,19 +251,22 @@ def test_a_note_cannot_pass_for_the_databases_own_event(world: World) -> None:
             )
         refused(officer, "SELECT crm_audit_note(CAST(:n AS jsonb))", {"n": '{"action": "x"}'})
         assert fingerprint(world.db) == before
-        for action, entity in (
-            ("close case", "workflow"),
-            ("escalate to lgsco", "workflow"),
-            ("legal hold placed", "retention"),
-            ("erase", "equality_monitoring"),
-            ("import", "representation"),
+        # Officers note the workflow's steps; managers the rest of the program's notes.
+        manager = engine_for(world, UserRole.MANAGER)
+        for engine, action, entity in (
+            (officer, "close case", "workflow"),
+            (officer, "escalate to lgsco", "workflow"),
+            (manager, "legal hold placed", "retention"),
+            (manager, "erase", "equality_monitoring"),
+            (manager, "import", "representation"),
         ):
-            with officer.begin() as connection:
+            with engine.begin() as connection:
                 written = connection.execute(
                     sa.text("SELECT crm_audit_note(CAST(:n AS jsonb))"),
                     {"n": note(action, entity)},
                 ).scalar()
             assert written == 1
+        manager.dispose()
     finally:
         officer.dispose()
 
@@ -631,7 +634,7 @@ def test_the_trail_shows_no_events_of_a_table_the_login_may_not_read(world: Worl
                 # As a retention step records itself (privacy.retention), on a case the
                 # service responder's area holds.
                 {
-                    "action": "hold",
+                    "action": "legal hold placed",
                     "entity": "retention",
                     "entity_id": "COR-1",
                     "case_id": world.mine,
@@ -1851,3 +1854,184 @@ def test_a_login_writes_its_accounts_password_and_sign_ins_only_as_the_program_d
         ).one()
         assert changed == (True, 1)
         connection.rollback()
+
+
+def _note(**fields: object) -> dict[str, str]:
+    """``crm_audit_note``'s argument: one note of these fields."""
+    return {"n": json.dumps([fields])}
+
+
+NOTE = "SELECT crm_audit_note(CAST(:n AS jsonb))"
+
+
+def test_a_note_is_one_the_program_writes_on_a_case_its_writer_may_open(world: World) -> None:
+    """A note that was not JSON stopped its case's history from being shown for good (the
+    trail is never edited), and notes on case numbers still to come did the same to cases
+    recorded later; a note could also claim an import, a role change or a retention step
+    no one took. Only the program's own notes go in now: a step on a case the writer may
+    open (officers), a manager's import, retention, export or equality note."""
+    with world.db.engine.connect() as connection:
+        to_come = (
+            int(connection.exec_driver_sql("SELECT max(id) FROM representation").scalar_one()) + 1
+        )
+    mine, closed = world.mine, world.closed
+    step = {"action": "close case", "entity": "workflow", "entity_id": None}
+    officer, manager = engine_for(world, UserRole.OFFICER), engine_for(world, UserRole.MANAGER)
+    try:
+        before = fingerprint(world.db)
+        for engine, fields, says in (
+            (officer, {**step, "case_id": mine, "after": "not json at all"}, "JSON objects"),
+            (officer, {**step, "case_id": mine, "after": "[1, 2]"}, "JSON objects"),
+            (officer, {**step, "case_id": mine, "before": "7", "after": "{}"}, "JSON objects"),
+            (officer, {**step, "case_id": to_come, "after": "{}"}, "may open"),
+            (officer, {**step, "case_id": to_come + 5000, "after": "{}"}, "may open"),
+            (manager, {**step, "case_id": to_come, "after": "{}"}, "may open"),
+            (officer, {**step, "case_id": str(mine), "after": "{}"}, "by its number"),
+            (officer, {**step, "case_id": 1.5, "after": "{}"}, "by its number"),
+            (officer, {**step, "after": "{}"}, "noted on its case"),
+            (officer, {**step, "action": "rename", "case_id": mine}, "own notes"),
+            (officer, {"action": "change role", "entity": "app_user", "entity_id": "5"}, "own"),
+            (officer, {"action": "import", "entity": "representation", "after": "{}"}, "own"),
+            (officer, {"action": "anonymised", "entity": "retention", "case_id": mine}, "own"),
+            (officer, {"action": "record", "entity": "equality_monitoring"}, "own notes"),
+            (manager, {"action": "change role", "entity": "app_user", "entity_id": "5"}, "own"),
+            (
+                manager,
+                {"action": "deleted", "entity": "retention", "case_id": closed, "after": "{}"},
+                "may open",
+            ),
+        ):
+            message = refused(engine, NOTE, _note(**fields))
+            assert says in message, (fields, message)
+        assert fingerprint(world.db) == before
+        # The program's own notes still go in.
+        for engine, fields in (
+            (officer, {**step, "case_id": mine, "after": json.dumps({"on": "2026-12-08"})}),
+            (manager, {"action": "import", "entity": "representation", "after": "{}"}),
+            (manager, {"action": "export", "entity": "subject_access_request", "after": "{}"}),
+        ):
+            with engine.begin() as connection:
+                assert connection.execute(sa.text(NOTE), _note(**fields)).scalar() == 1
+    finally:
+        officer.dispose()
+        manager.dispose()
+
+
+def test_a_deleted_cases_number_is_not_given_again_below_a_manager(world: World) -> None:
+    """A new case with the id of a deleted one took back that case's history, values and
+    all, and showed it to whoever could open the new case (a service responder of its
+    area included). Below a manager a new row has the id its default has just drawn."""
+    from tests.factories import add_case
+
+    def make(session: sa.orm.Session) -> int:
+        case = add_case(
+            session, summary="To go", area="Network Control", closed_on=dt.date(2025, 2, 3)
+        )
+        return int(case.id)
+
+    gone = world.db.write(make)
+    manager = engine_for(world, UserRole.MANAGER)
+    officer = engine_for(world, UserRole.OFFICER)
+    try:
+        with manager.begin() as connection:
+            connection.execute(
+                sa.text("SELECT crm_delete_case(:c, 'Retention period over')"), {"c": gone}
+            )
+        before = fingerprint(world.db)
+        message = refused(
+            officer,
+            "INSERT INTO representation (id, reference, kind, procedure, received_on, "
+            "summary, status, legal_hold, imported, version, updated_at) VALUES "
+            f"({gone}, 'COR-2099-00001', 'complaint', 'corporate', '2026-12-01', "
+            "'Squatter', 'open', false, false, 1, now())",
+        )
+        assert "given by the database" in message
+        # Drawing a number first in the same session does not make an older one new.
+        person = (
+            "INSERT INTO person ({id}full_name, vexatious, is_investigator, is_employee, "
+            "is_elected_member, is_partner_of_member_or_officer, available, created_at, "
+            "version, updated_at) VALUES ({value}'Squatter', false, false, false, false, "
+            "false, true, now(), 1, now()) RETURNING id"
+        )
+        with officer.connect() as connection:
+            drawn = connection.exec_driver_sql(person.format(id="", value="")).scalar_one()
+            with pytest.raises(sa.exc.DBAPIError) as caught:
+                connection.exec_driver_sql(person.format(id="id, ", value=f"{drawn - 1}, "))
+            connection.rollback()
+        assert "given by the database" in str(caught.value.orig)
+        assert fingerprint(world.db) == before
+    finally:
+        manager.dispose()
+        officer.dispose()
+
+
+def test_the_access_log_loses_only_entries_past_their_period(world: World) -> None:
+    """A manager's login deleted any access-log entry and left no trace; entries now go
+    only through the database's purge, and only those opened before the schedule's
+    period, counted back from the day given or today, whichever is earlier."""
+    with world.db.engine.begin() as connection:
+        old, recent = (
+            connection.execute(
+                sa.text(
+                    "INSERT INTO case_access (case_id, username, role, opened_at) VALUES "
+                    "(:case, 'officer1', 'officer', :at) RETURNING id"
+                ),
+                {"case": world.mine, "at": at},
+            ).scalar_one()
+            for at in (dt.datetime(2010, 1, 4, 9), dt.datetime.now() - dt.timedelta(days=3))
+        )
+    manager, officer = engine_for(world, UserRole.MANAGER), engine_for(world, UserRole.OFFICER)
+    try:
+        before = fingerprint(world.db)
+        refused(manager, f"DELETE FROM case_access WHERE id = {recent}")
+        refused(officer, "SELECT crm_purge_access_log('2100-01-01')")
+        assert fingerprint(world.db) == before
+        with manager.begin() as connection:
+            removed = connection.exec_driver_sql(
+                "SELECT crm_purge_access_log('2100-01-01')"
+            ).scalar_one()
+        assert removed >= 1
+        with world.db.engine.connect() as connection:
+            left = set(
+                connection.exec_driver_sql(
+                    f"SELECT id FROM case_access WHERE id IN ({old}, {recent})"
+                ).scalars()
+            )
+        assert left == {recent}
+    finally:
+        manager.dispose()
+        officer.dispose()
+
+
+def test_the_retention_log_records_only_what_was_done_in_its_writers_name(world: World) -> None:
+    """A manager's login added a retention entry in anyone's name, at any date, for a case
+    nothing was done to (after a restore, a live case listed as deleted is deleted
+    again). The case must bear an entry out, and the database writes who and when."""
+    manager = engine_for(world, UserRole.MANAGER)
+    insert = (
+        "INSERT INTO retention_event (case_id, case_reference, kind, reason, actor, "
+        "occurred_at, details) SELECT id, reference, :kind, 'forged', 'admin1', "
+        "'2020-01-01', '{}' FROM representation WHERE id = :case"
+    )
+    try:
+        before = fingerprint(world.db)
+        for kind in ("deleted", "anonymised", "legal hold placed", "made up"):
+            message = refused(manager, insert, {"kind": kind, "case": world.mine})
+            assert "only what was done" in message, kind
+        refused(
+            manager,
+            insert.replace("SELECT id, reference", "SELECT id, 'COR-1999-00001'"),
+            {"kind": "legal hold released", "case": world.mine},
+        )
+        assert fingerprint(world.db) == before
+        # A hold released on a case not on hold is what was done: in the writer's name, now.
+        with manager.begin() as connection:
+            connection.execute(sa.text(insert), {"kind": "legal hold released", "case": world.mine})
+        with world.db.engine.connect() as connection:
+            actor, when = connection.exec_driver_sql(
+                "SELECT actor, occurred_at FROM retention_event ORDER BY id DESC LIMIT 1"
+            ).one()
+        assert actor == world.usernames[UserRole.MANAGER]
+        assert abs(when - dt.datetime.utcnow()) < dt.timedelta(minutes=5)
+    finally:
+        manager.dispose()

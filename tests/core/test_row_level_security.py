@@ -502,13 +502,21 @@ def test_an_event_in_someone_elses_name_cannot_be_forged(world: World) -> None:
     engine = engine_for(world, UserRole.OFFICER)
     try:
         note = json.dumps(
-            [{"action": "approve", "entity": "workflow", "username": "manager1", "after": "{}"}]
+            [
+                {
+                    "action": "hold panel",
+                    "entity": "workflow",
+                    "case_id": world.mine,
+                    "username": "manager1",
+                    "after": "{}",
+                }
+            ]
         )
         with engine.begin() as connection:
             connection.execute(sa.text("SELECT crm_audit_note(CAST(:n AS jsonb))"), {"n": note})
         with world.db.engine.connect() as connection:
             who = connection.exec_driver_sql(
-                "SELECT username FROM audit_event WHERE action = 'approve' ORDER BY id DESC"
+                "SELECT username FROM audit_event WHERE action = 'hold panel' ORDER BY id DESC"
             ).scalar()
         assert who == world.usernames[UserRole.OFFICER]
     finally:
