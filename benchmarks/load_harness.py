@@ -52,8 +52,11 @@ def _env() -> dict[str, str]:
     return env
 
 
-def run_load(url: str, workers: int, seconds: float, seed: int = 1) -> LoadResult:
-    """``workers`` processes writing for ``seconds``; then every check."""
+def run_load(
+    url: str, workers: int, seconds: float, seed: int = 1, rate: float = 0.0
+) -> LoadResult:
+    """``workers`` processes writing for ``seconds``; then every check. ``rate`` paces
+    each writer (operations a second, on average; 0: without a pause)."""
     from crm_desktop.db.database import open_database
 
     open_database(url).dispose()  # create and migrate before the writers start
@@ -70,6 +73,7 @@ def run_load(url: str, workers: int, seconds: float, seed: int = 1) -> LoadResul
                     str(i),
                     str(seed * 1000 + i),
                     str(out),
+                    str(rate),
                 ],
                 stderr=subprocess.PIPE,
                 text=True,

@@ -1,6 +1,11 @@
 """One writer for the load and crash tests: creates, edits and moves cases until told to stop.
 
-    python benchmarks/load_worker.py URL SECONDS WORKER SEED OUT.json
+    python benchmarks/load_worker.py URL SECONDS WORKER SEED OUT.json [RATE]
+
+RATE (operations a second, default 0) paces the writer: operations are due at random
+moments, RATE a second on average (a Poisson stream, as from people working
+independently), and each is timed from the moment it was due, so a writer that falls
+behind counts its waiting too. RATE 0 saves without a pause, as fast as it can.
 
 Every operation goes through the program's own services in ``Database.write``. A
 conflict (someone else moved the case first) and a refusal (the workflow's guards) are
@@ -50,6 +55,7 @@ from crm_desktop.services.cases import CaseEdit, NewCase, PersonInput, PointInpu
 from crm_desktop.services.workflow import ActionInput  # noqa: E402
 
 MANAGER = Actor("load-manager", UserRole.MANAGER)
+WARM_UP = 10  # a paced writer's operations before its timing starts
 
 
 def action_input(action: Action, today: dt.date) -> ActionInput:
@@ -81,6 +87,7 @@ class Writer:
         self.cpu: dict[str, list[float]] = {"create": [], "edit": [], "move": []}
         self.tokens: list[tuple[int, str]] = []
         self.n = 0
+        self.timed_from = 0  # operations before this one were not timed (a warm-up)
         # Wall time of each timed operation by what it was ("move:respond" and so on),
         # so a slow tail can be traced to the operations that make it.
         self.by_kind: dict[str, list[float]] = {}
@@ -165,11 +172,15 @@ class Writer:
         self.save(database, actor, today, flow_ops.perform, case_id, version, action, data)
         return True
 
-    def step(self) -> None:
-        """One operation, counted (an operation that found nothing to do is not timed)."""
+    def step(self, due: float | None = None) -> None:
+        """One operation, counted (an operation that found nothing to do is not timed).
+        ``due`` (a ``time.perf_counter()`` moment) is when a paced operation was due: its
+        time then counts from that moment, not from when the writer got to it."""
         self.n += 1
         choice = self.rng.random()
         started, cpu = time.perf_counter(), time.process_time()
+        if due is not None:
+            started = min(started, due)
         kind = "create" if choice < 0.25 else ("edit" if choice < 0.5 else "move")
         self.label = kind
         try:
@@ -192,11 +203,18 @@ class Writer:
         self.by_kind.setdefault(self.label, []).append(elapsed)
         self.cpu[kind].append(time.process_time() - cpu)
 
+    def forget_times(self) -> None:
+        """Start timing afresh (after a warm-up); what was saved is still counted."""
+        self.timed_from = self.n
+        self.latencies.clear()
+        self.by_kind.clear()
+        self.save_times.clear()
+
     def stats(self) -> dict[str, object]:
         latencies = sorted(self.latencies)
         return {
             **self.counts,
-            "ops": self.n,
+            "ops": self.n - self.timed_from,
             "moves_ok": self.moves_ok,
             "tokens": self.tokens,
             "p95_ms": 1000 * latencies[int(0.95 * (len(latencies) - 1))] if latencies else 0.0,
@@ -223,11 +241,28 @@ def _open(url: str, attempts: int = 5) -> Database:
 
 def main(argv: list[str]) -> int:
     url, seconds, worker, seed, out = argv[0], float(argv[1]), int(argv[2]), int(argv[3]), argv[4]
+    rate = float(argv[5]) if len(argv) > 5 else 0.0
     database = _open(url)
     writer = Writer(database, worker, seed)
-    deadline = time.monotonic() + seconds if seconds > 0 else float("inf")
-    while time.monotonic() < deadline:
-        writer.step()
+    pacing = random.Random(seed + 1)
+    if rate > 0:
+        # A paced writer first warms up (its first operations fill the program's caches
+        # and open its connections) without being timed, as a person's first save of
+        # the day is not what this measures.
+        for _ in range(WARM_UP):
+            writer.step()
+        writer.forget_times()
+    due = time.perf_counter()
+    deadline = time.perf_counter() + seconds if seconds > 0 else float("inf")
+    while True:
+        if rate > 0:
+            due += pacing.expovariate(rate)
+            if due >= deadline:
+                break
+            time.sleep(max(0.0, due - time.perf_counter()))
+        elif time.perf_counter() >= deadline:
+            break
+        writer.step(due if rate > 0 else None)
         if seconds <= 0:
             # The crash test reads progress as it goes.
             Path(out).write_text(json.dumps({"ops": writer.n}))

@@ -23,6 +23,7 @@ BENCHMARKS = (
     "report",
     "ui",
     "load",
+    "load_paced",
     "write_cpu",
 )
 
