@@ -45,8 +45,9 @@ def benchmark() -> list[Row]:
             t = result.totals
             rows.append(
                 {
-                    "benchmark": f"paced load: {workers} writers, {rate:g} operations a second "
-                    f"each ({workers * rate:g} offered), {seconds:.0f} s, {name}",
+                    "benchmark": f"paced load: {workers} writers, {rate:g} "
+                    f"operation{'' if rate == 1 else 's'} a second each ({workers * rate:g} "
+                    f"offered), {seconds:.0f} s, {name}",
                     "result": f"{result.ops_per_second:.1f} ops/s, p95 {p95(times):.0f} ms, "
                     f"median {sorted(times)[len(times) // 2] if times else 0:.0f} ms ("
                     + by_kind(result.by_kind)
