@@ -217,14 +217,16 @@ class Database:
         """
         if self._calendars_ready:
             return
-        self._calendars_ready = True
         try:
             with self.session() as session:
                 calendar_table.working_calendar(session, Procedure.CORPORATE)
             calendar_for(Procedure.CHILDREN)
         except (UserFacingError, CalendarError) as exc:
-            # The write builds what it needs itself, and says what is wrong there.
+            # The write builds what it needs itself, and says what is wrong there; the
+            # next operation tries again.
             log.debug("The calendars were not built ahead of the write: %s", exc)
+            return
+        self._calendars_ready = True
 
     @functools.cached_property
     def _sqlite_path(self) -> Path | None:

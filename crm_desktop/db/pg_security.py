@@ -551,7 +551,10 @@ NOTES_ABOUT: Mapping[str, tuple[str, ...]] = {"retention_event": ("retention",)}
 WORKFLOW_NOTES: tuple[str, frozenset[str]] = ("workflow", frozenset(a.value for a in Action))
 MANAGERS_NOTES: Mapping[str, frozenset[str]] = {
     "representation": frozenset({"import", "generate demo data"}),
-    "retention": frozenset(k.value for k in RetentionEventKind),
+    # (The access log's purge is noted by the database's own crm_purge_access_log.)
+    "retention": frozenset(
+        k.value for k in RetentionEventKind if k != RetentionEventKind.ACCESS_LOG_PURGED
+    ),
     "subject_access_request": frozenset({"export"}),
     "equality_monitoring": frozenset({"record", "erase"}),
 }
@@ -656,9 +659,10 @@ WORK_LABELS = ("import",)
 
 
 # Columns of one table that say who wrote a row and when, under names of its own: the
-# retention log's who anonymised, deleted or held a case, and when.
+# retention log's who anonymised, deleted or held a case (always the login's own user:
+# none of it is the program's work under its own names), and when.
 TABLE_AUTHOR_KINDS: Mapping[str, Mapping[str, str]] = {
-    "retention_event": {"actor": "author", "occurred_at": "added"},
+    "retention_event": {"actor": "writer", "occurred_at": "added"},
 }
 
 
@@ -689,7 +693,10 @@ def author_function(function: str, kinds: Iterable[tuple[str, str]]) -> str:
     added, changed, always = [], [], []
     for column, kind in kinds:
         c = _ident(column)
-        if kind == "author":
+        if kind == "writer":  # the login's own user, whatever was sent
+            added.append(f"NEW.{c} := actor;")
+            changed.append(f"NEW.{c} := OLD.{c};")
+        elif kind == "author":
             added.append(
                 f"IF NEW.{c} IS NULL OR NEW.{c} NOT IN ({sent}) THEN NEW.{c} := actor; END IF;"
             )
@@ -1073,15 +1080,16 @@ def _functions(prefix: str, database: str) -> list[str]:
                     RAISE EXCEPTION 'A note names its case by its number.' USING ERRCODE = '42501';
                 END IF;
                 the_case := (one_note ->> 'case_id')::integer;
-                IF NOT (CASE WHEN one_note ->> 'entity' = 'retention'
-                                  AND one_note ->> 'action' = {deleted}
+                IF NOT coalesce(CASE WHEN one_note ->> 'entity' = 'retention'
+                                          AND one_note ->> 'action' = {deleted}
                     THEN NOT EXISTS (SELECT 1 FROM representation WHERE id = the_case)
                          AND EXISTS (SELECT 1 FROM audit_event
                                      WHERE case_id = the_case AND action = 'delete case')
                     ELSE EXISTS (SELECT 1 FROM representation WHERE id = the_case)
-                         AND (crm_is_owner() OR crm_may_open_case(the_case)) END)
+                         AND (crm_is_owner() OR crm_may_open_case(the_case)) END, false)
                 THEN
-                    RAISE EXCEPTION 'A note names a case its writer may open.'
+                    RAISE EXCEPTION 'A note names a case that exists and that its writer may '
+                        'open (a deletion''s note, the case it deleted).'
                         USING ERRCODE = '42501';
                 END IF;
             END LOOP;
@@ -1089,13 +1097,18 @@ def _functions(prefix: str, database: str) -> list[str]:
         END
         $fn$""",
         """
-        CREATE OR REPLACE FUNCTION crm_json_object(value text) RETURNS boolean
+        CREATE OR REPLACE FUNCTION crm_as_json(value text) RETURNS jsonb
         LANGUAGE plpgsql IMMUTABLE AS $fn$
         BEGIN
-            RETURN value IS NULL OR jsonb_typeof(value::jsonb) = 'object';
-        EXCEPTION WHEN invalid_text_representation THEN
-            RETURN false;
+            RETURN value::jsonb;
+        EXCEPTION WHEN data_exception THEN
+            RETURN NULL;  -- not JSON (or JSON no jsonb holds)
         END
+        $fn$""",
+        """
+        CREATE OR REPLACE FUNCTION crm_json_object(value text) RETURNS boolean
+        LANGUAGE sql IMMUTABLE AS $fn$
+            SELECT value IS NULL OR coalesce(jsonb_typeof(crm_as_json(value)) = 'object', false)
         $fn$""",
         """
         CREATE OR REPLACE FUNCTION crm_audit_field(value text) RETURNS text
@@ -1933,62 +1946,97 @@ def _functions(prefix: str, database: str) -> list[str]:
         CREATE OR REPLACE FUNCTION crm_retention_event_guard() RETURNS trigger
         LANGUAGE plpgsql {definer} AS $fn$
         DECLARE
-            target record; deleted_as text; done boolean;
+            target record; done boolean := false;
         BEGIN
-            -- The retention log says what was done to a case: the case must bear it out
-            -- (a log that named a case deleted that is not would have it deleted again
-            -- after a restore). Who did it and when the database writes (crm_author).
+            -- The retention log says what was just done to a case, in the same
+            -- transaction: the trail holds this transaction's event of it (the case
+            -- deleted; its hold placed or released; it anonymised) and the case bears it
+            -- out. A log that named a case deleted that is not would have it deleted
+            -- again after a restore. The access log's purge is the database's own
+            -- (crm_purge_access_log). Who did it and when the database writes (crm_author).
+            SELECT reference, legal_hold, anonymised_at INTO target FROM representation
+            WHERE id = NEW.case_id;
             IF NEW.kind = {_literal(RetentionEventKind.ACCESS_LOG_PURGED.value)} THEN
-                done := NEW.case_id IS NULL;
+                -- Written by crm_purge_access_log right after its own event.
+                BEGIN
+                    done := NEW.case_id IS NULL AND EXISTS (
+                        SELECT 1 FROM audit_event
+                        WHERE id = currval(pg_get_serial_sequence('audit_event', 'id'))
+                          AND xmin = pg_current_xact_id()::xid AND entity = 'retention'
+                          AND action = {_literal(RetentionEventKind.ACCESS_LOG_PURGED.value)});
+                EXCEPTION WHEN object_not_in_prerequisite_state THEN
+                    done := false;
+                END;
+            ELSIF NEW.kind = {_literal(RetentionEventKind.DELETED.value)} THEN
+                done := target IS NULL AND EXISTS (
+                    SELECT 1 FROM audit_event
+                    WHERE case_id = NEW.case_id AND xmin = pg_current_xact_id()::xid
+                      AND action = 'delete case'
+                      AND crm_as_json(after) ->> 'reference' = NEW.case_reference);
+            ELSIF target IS NULL OR target.reference IS DISTINCT FROM NEW.case_reference THEN
+                done := false;
             ELSE
-                SELECT reference, legal_hold, anonymised_at INTO target FROM representation
-                WHERE id = NEW.case_id;
-                IF NEW.kind = {_literal(RetentionEventKind.DELETED.value)} THEN
-                    SELECT after INTO deleted_as FROM audit_event
-                    WHERE case_id = NEW.case_id AND action = 'delete case'
-                    ORDER BY id DESC LIMIT 1;
-                    done := target IS NULL AND deleted_as IS NOT NULL
-                        AND deleted_as::jsonb ->> 'reference' = NEW.case_reference;
-                ELSIF target IS NULL OR target.reference IS DISTINCT FROM NEW.case_reference
-                THEN
-                    done := false;
-                ELSIF NEW.kind = {_literal(RetentionEventKind.ANONYMISED.value)} THEN
-                    done := target.anonymised_at IS NOT NULL;
-                ELSIF NEW.kind = {_literal(RetentionEventKind.HOLD_PLACED.value)} THEN
-                    done := target.legal_hold;
-                ELSIF NEW.kind = {_literal(RetentionEventKind.HOLD_RELEASED.value)} THEN
-                    done := NOT target.legal_hold;
-                ELSE
-                    done := false;
-                END IF;
+                SELECT coalesce(bool_or(CASE NEW.kind
+                    WHEN {_literal(RetentionEventKind.ANONYMISED.value)}
+                        THEN target.anonymised_at IS NOT NULL
+                             AND crm_as_json(after) ? 'anonymised_at'
+                    WHEN {_literal(RetentionEventKind.HOLD_PLACED.value)}
+                        THEN target.legal_hold
+                             AND crm_as_json(after) -> 'legal_hold' = 'true'::jsonb
+                    WHEN {_literal(RetentionEventKind.HOLD_RELEASED.value)}
+                        THEN NOT target.legal_hold
+                             AND crm_as_json(after) -> 'legal_hold' = 'false'::jsonb
+                    ELSE false END), false)
+                INTO done FROM audit_event
+                WHERE case_id = NEW.case_id AND xmin = pg_current_xact_id()::xid
+                  AND entity = 'representation' AND action = 'update';
             END IF;
             IF NOT coalesce(done, false) THEN
-                RAISE EXCEPTION 'The retention log records only what was done to the case.'
+                RAISE EXCEPTION 'The retention log records only what was just done to the case.'
                     USING ERRCODE = '42501';
             END IF;
             RETURN NEW;
         END
         $fn$""",
         f"""
-        CREATE OR REPLACE FUNCTION crm_purge_access_log(as_of date) RETURNS integer
-        LANGUAGE plpgsql {definer} AS $fn$
+        CREATE OR REPLACE FUNCTION crm_purge_access_log(as_of date, reason text)
+        RETURNS integer LANGUAGE plpgsql {definer} AS $fn$
         DECLARE
-            kept_years integer; removed integer;
+            kept_years integer; cutoff date; removed integer; details jsonb;
         BEGIN
-            -- Entries opened before their retention period (the schedule's, counted back
-            -- from the day given, never from a day still to come) go; nothing else does.
+            -- Entries opened before their retention period (the schedule's, at least a
+            -- year, counted back from the day given, never from a day still to come) go,
+            -- and the log and the trail say so; nothing else does.
             IF NOT crm_is_manager() THEN
                 RAISE EXCEPTION 'Only a manager can purge the access log.'
                     USING ERRCODE = '42501';
             END IF;
+            IF coalesce(btrim(reason), '') = '' THEN
+                RAISE EXCEPTION 'Give the reason for applying the retention schedule.'
+                    USING ERRCODE = '22023';
+            END IF;
             SELECT years INTO kept_years FROM retention_rule
             WHERE record_type = {_literal(RecordType.ACCESS_LOG.value)} AND procedure IS NULL
             ORDER BY id DESC LIMIT 1;
-            kept_years := coalesce(kept_years, {DEFAULT_RETENTION_YEARS});
-            DELETE FROM case_access
-            WHERE opened_at < (least(as_of, ({COUNCIL_TODAY})::date)
-                               - make_interval(years => kept_years));
+            kept_years := greatest(coalesce(kept_years, {DEFAULT_RETENTION_YEARS}), 1);
+            cutoff := (least(as_of, ({COUNCIL_TODAY})::date)
+                       - make_interval(years => kept_years))::date;
+            DELETE FROM case_access WHERE opened_at < cutoff;
             GET DIAGNOSTICS removed = ROW_COUNT;
+            IF removed > 0 THEN
+                details := jsonb_build_object('entries_deleted', removed,
+                                              'opened_before', cutoff::text);
+                -- The trail's event first: the log's entry is checked against it.
+                PERFORM crm_audit_write(jsonb_build_array(jsonb_build_object(
+                    'action', {_literal(RetentionEventKind.ACCESS_LOG_PURGED.value)},
+                    'entity', 'retention',
+                    'after', (details || jsonb_build_object('reason', btrim(reason)))::text)));
+                INSERT INTO retention_event
+                    (case_id, case_reference, kind, reason, actor, occurred_at, details)
+                VALUES (NULL, NULL, {_literal(RetentionEventKind.ACCESS_LOG_PURGED.value)},
+                        btrim(reason), crm_actor(), clock_timestamp() AT TIME ZONE 'UTC',
+                        details::text);
+            END IF;
             RETURN removed;
         END
         $fn$""",
@@ -2025,6 +2073,7 @@ FUNCTION_GRANTS: Mapping[str, tuple[str, ...]] = {
     "crm_audit_write(jsonb)": (),
     "crm_audit_note(jsonb)": (OFFICER,),
     "crm_json_object(text)": (),
+    "crm_as_json(text)": (),
     "crm_audit_field(text)": (),
     "crm_event_hash(text, bigint, bigint, timestamp, text, text, text, text, integer, text, "
     "text)": (),
@@ -2055,7 +2104,7 @@ FUNCTION_GRANTS: Mapping[str, tuple[str, ...]] = {
     "crm_same_case()": (),
     "crm_delete_case(integer, text)": (MANAGER,),
     "crm_retention_event_guard()": (),
-    "crm_purge_access_log(date)": (MANAGER,),
+    "crm_purge_access_log(date, text)": (MANAGER,),
     "crm_login_prefix()": EVERYONE,
     "crm_database_name()": EVERYONE,
 }

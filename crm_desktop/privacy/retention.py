@@ -728,22 +728,23 @@ def purge(
             done.append(delete_case(session, actor, item.case_id, why, at))
         else:
             done.append(anonymise_case(session, actor, item.case_id, why, at))
-    rule = rule_for(rules(session), RecordType.ACCESS_LOG)
-    before = add_calendar_months(as_of, -12 * rule.years)
     if session.get_bind().dialect.name == "postgresql":
         # No login deletes entries at will: the database's own function deletes those
-        # past the schedule's period, counted back from this day (or today, if earlier).
+        # past the schedule's period (counted back from this day, or today if earlier)
+        # and records that it did, in the log and the trail.
         removed = int(
             session.execute(
-                sa.text("SELECT crm_purge_access_log(:as_of)"), {"as_of": as_of}
+                sa.text("SELECT crm_purge_access_log(:as_of, :why)"), {"as_of": as_of, "why": why}
             ).scalar_one()
         )
-    else:
-        access = Base.metadata.tables[CaseAccess.__tablename__]
-        removed = execute_count(
-            session,
-            sa.delete(access).where(access.c.opened_at < dt.datetime.combine(before, dt.time())),
-        )
+        return PurgeResult(as_of, tuple(done), tuple(held), removed)
+    rule = rule_for(rules(session), RecordType.ACCESS_LOG)
+    before = add_calendar_months(as_of, -12 * max(rule.years, 1))
+    access = Base.metadata.tables[CaseAccess.__tablename__]
+    removed = execute_count(
+        session,
+        sa.delete(access).where(access.c.opened_at < dt.datetime.combine(before, dt.time())),
+    )
     if removed:
         _record(
             session,

@@ -1599,15 +1599,19 @@ class _Checker:
             if (
                 r.payment_pence
                 and r.decision is None
-                and not {"lgsco_decision", "lgsco_payment"} & r.bad
+                and r.closed is not None
+                and not {"lgsco_decision", "lgsco_payment", "stage_closed"} & r.bad
             ):
-                # Payments are counted by the date of the decision they follow.
+                # Payments are counted by the date of the decision they follow: one on a
+                # closed stage with no decision would be counted in no year. (On a stage
+                # still open it is counted once the decision is recorded, as in the
+                # program.)
                 self.error(
                     r.reference,
                     r.n,
                     "lgsco_payment",
                     "a payment follows the Ombudsman's decision; give the decision in "
-                    "lgsco_decision and the date it was made in stage_closed",
+                    "lgsco_decision (the date in stage_closed is the day it was made)",
                 )
             if r.suspended:
                 self.error(

@@ -30,7 +30,6 @@ it is classified it is cleared (privacy by default).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +39,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from crm_desktop.db.audit import event_values
 from crm_desktop.db.base import Base
 from crm_desktop.db.models import AuditEvent, Case
 
@@ -350,11 +350,7 @@ class HistoryEvent:
 def _load(text: str | None) -> dict[str, Any] | None:
     if text is None:
         return None
-    try:
-        loaded = json.loads(text)
-    except ValueError:  # not as the program writes it (see audit.event_values)
-        return {"value": text}
-    return loaded if isinstance(loaded, dict) else {"value": loaded}
+    return event_values(text)
 
 
 def mask_values(entity: str, values: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -1967,8 +1967,9 @@ def test_a_deleted_cases_number_is_not_given_again_below_a_manager(world: World)
 
 def test_the_access_log_loses_only_entries_past_their_period(world: World) -> None:
     """A manager's login deleted any access-log entry and left no trace; entries now go
-    only through the database's purge, and only those opened before the schedule's
-    period, counted back from the day given or today, whichever is earlier."""
+    only through the database's purge, only those opened before the schedule's period
+    (at least a year, whatever the schedule says), counted back from the day given or
+    today, whichever is earlier, and the purge is in the retention log and the trail."""
     with world.db.engine.begin() as connection:
         old, recent = (
             connection.execute(
@@ -1981,57 +1982,136 @@ def test_the_access_log_loses_only_entries_past_their_period(world: World) -> No
             for at in (dt.datetime(2010, 1, 4, 9), dt.datetime.now() - dt.timedelta(days=3))
         )
     manager, officer = engine_for(world, UserRole.MANAGER), engine_for(world, UserRole.OFFICER)
+    purge = "SELECT crm_purge_access_log('2100-01-01', 'Annual review')"
     try:
         before = fingerprint(world.db)
         refused(manager, f"DELETE FROM case_access WHERE id = {recent}")
-        refused(officer, "SELECT crm_purge_access_log('2100-01-01')")
+        refused(officer, purge)
+        refused(
+            manager,
+            "INSERT INTO retention_event (kind, reason, actor, occurred_at, details) VALUES "
+            "('access log purged', 'forged', 'admin1', now(), '{}')",
+        )
         assert fingerprint(world.db) == before
+        with manager.connect() as connection:
+            # A schedule that keeps entries for no time at all still keeps them a year.
+            connection.exec_driver_sql(
+                "INSERT INTO retention_rule (record_type, years, method, description, "
+                "version, updated_at) VALUES ('access log', -5, 'delete', 'none', 1, now())"
+            )
+            removed = connection.exec_driver_sql(purge).scalar_one()
+            connection.rollback()
         with manager.begin() as connection:
-            removed = connection.exec_driver_sql(
-                "SELECT crm_purge_access_log('2100-01-01')"
-            ).scalar_one()
-        assert removed >= 1
+            assert connection.exec_driver_sql(purge).scalar_one() == removed >= 1
         with world.db.engine.connect() as connection:
             left = set(
                 connection.exec_driver_sql(
                     f"SELECT id FROM case_access WHERE id IN ({old}, {recent})"
                 ).scalars()
             )
+            logged = connection.exec_driver_sql(
+                "SELECT actor, reason, details FROM retention_event "
+                "WHERE kind = 'access log purged' ORDER BY id DESC LIMIT 1"
+            ).one()
+            noted = connection.exec_driver_sql(
+                "SELECT username FROM audit_event WHERE action = 'access log purged' "
+                "ORDER BY id DESC LIMIT 1"
+            ).scalar_one()
         assert left == {recent}
+        assert tuple(logged[:2]) == (world.usernames[UserRole.MANAGER], "Annual review")
+        assert json.loads(logged[2])["entries_deleted"] == removed
+        assert noted == world.usernames[UserRole.MANAGER]
     finally:
         manager.dispose()
         officer.dispose()
 
 
-def test_the_retention_log_records_only_what_was_done_in_its_writers_name(world: World) -> None:
+def test_the_retention_log_records_only_what_was_just_done_in_its_writers_name(
+    world: World,
+) -> None:
     """A manager's login added a retention entry in anyone's name, at any date, for a case
     nothing was done to (after a restore, a live case listed as deleted is deleted
-    again). The case must bear an entry out, and the database writes who and when."""
+    again). An entry now records what the same transaction did to the case, and the
+    database writes who and when."""
     manager = engine_for(world, UserRole.MANAGER)
     insert = (
         "INSERT INTO retention_event (case_id, case_reference, kind, reason, actor, "
-        "occurred_at, details) SELECT id, reference, :kind, 'forged', 'admin1', "
+        "occurred_at, details) SELECT id, reference, :kind, 'forged', 'system', "
         "'2020-01-01', '{}' FROM representation WHERE id = :case"
     )
+    hold = "UPDATE representation SET legal_hold = :on, version = version + 1 WHERE id = :case"
     try:
         before = fingerprint(world.db)
-        for kind in ("deleted", "anonymised", "legal hold placed", "made up"):
+        for kind in ("deleted", "anonymised", "legal hold placed", "legal hold released", "x"):
             message = refused(manager, insert, {"kind": kind, "case": world.mine})
-            assert "only what was done" in message, kind
-        refused(
-            manager,
-            insert.replace("SELECT id, reference", "SELECT id, 'COR-1999-00001'"),
-            {"kind": "legal hold released", "case": world.mine},
-        )
+            assert "only what was just done" in message, kind
         assert fingerprint(world.db) == before
-        # A hold released on a case not on hold is what was done: in the writer's name, now.
-        with manager.begin() as connection:
-            connection.execute(sa.text(insert), {"kind": "legal hold released", "case": world.mine})
+        # A hold placed in an earlier transaction is not placed again by a later entry.
+        with manager.connect() as connection:
+            connection.execute(sa.text(hold), {"on": True, "case": world.mine})
+            connection.commit()
+            with pytest.raises(sa.exc.DBAPIError, match="only what was just done"):
+                connection.execute(
+                    sa.text(insert), {"kind": "legal hold placed", "case": world.mine}
+                )
+            connection.rollback()
+            connection.execute(sa.text(hold), {"on": False, "case": world.mine})
+            connection.commit()
+        # Under another case's reference, refused too.
+        with manager.connect() as connection:
+            connection.execute(sa.text(hold), {"on": True, "case": world.mine})
+            with pytest.raises(sa.exc.DBAPIError, match="only what was just done"):
+                connection.execute(
+                    sa.text(insert.replace("SELECT id, reference", "SELECT id, 'COR-1999-1'")),
+                    {"kind": "legal hold placed", "case": world.mine},
+                )
+            connection.rollback()
+        # The hold placed and its entry in one transaction: in the writer's name, now.
+        for on, kind in ((True, "legal hold placed"), (False, "legal hold released")):
+            with manager.begin() as connection:
+                connection.execute(sa.text(hold), {"on": on, "case": world.mine})
+                connection.execute(sa.text(insert), {"kind": kind, "case": world.mine})
         with world.db.engine.connect() as connection:
-            actor, when = connection.exec_driver_sql(
-                "SELECT actor, occurred_at FROM retention_event ORDER BY id DESC LIMIT 1"
-            ).one()
-        assert actor == world.usernames[UserRole.MANAGER]
-        assert abs(when - dt.datetime.utcnow()) < dt.timedelta(minutes=5)
+            written = connection.exec_driver_sql(
+                "SELECT actor, occurred_at FROM retention_event ORDER BY id DESC LIMIT 2"
+            ).all()
+        assert len(written) == 2
+        for actor, when in written:
+            assert actor == world.usernames[UserRole.MANAGER]
+            assert abs(when - dt.datetime.utcnow()) < dt.timedelta(minutes=5)
     finally:
         manager.dispose()
+
+
+def test_a_manager_places_and_releases_a_hold_and_purges_over_their_own_login(
+    world: World,
+) -> None:
+    """The program's own retention work passes the database's checks of the retention
+    and access logs under a manager's own login."""
+    from crm_desktop.domain.access import Actor
+    from crm_desktop.operations import privacy as privacy_ops
+    from crm_desktop.operations import run_operation
+
+    manager_db = open_database(login_url(world, UserRole.MANAGER))
+    try:
+        manager = Actor(world.usernames[UserRole.MANAGER], UserRole.MANAGER)
+        with manager_db.session() as session:
+            reference = session.execute(
+                sa.text("SELECT reference FROM representation WHERE id = :c"), {"c": world.mine}
+            ).scalar_one()
+        today = dt.date.today()
+        run_operation(manager_db, manager, today, privacy_ops.place_legal_hold, reference, "Claim")
+        run_operation(manager_db, manager, today, privacy_ops.release_legal_hold, reference, "Done")
+        run_operation(manager_db, manager, today, privacy_ops.purge, "Annual review")
+        with world.db.engine.connect() as connection:
+            kinds = connection.exec_driver_sql(
+                "SELECT kind, actor FROM retention_event WHERE case_reference = %s "
+                "ORDER BY id DESC LIMIT 2",
+                (reference,),
+            ).all()
+        assert [tuple(k) for k in kinds] == [
+            ("legal hold released", world.usernames[UserRole.MANAGER]),
+            ("legal hold placed", world.usernames[UserRole.MANAGER]),
+        ]
+    finally:
+        manager_db.dispose()
