@@ -1882,6 +1882,8 @@ def test_a_note_is_one_the_program_writes_on_a_case_its_writer_may_open(world: W
         for engine, fields, says in (
             (officer, {**step, "case_id": mine, "after": "not json at all"}, "JSON objects"),
             (officer, {**step, "case_id": mine, "after": "[1, 2]"}, "JSON objects"),
+            # JSON that PostgreSQL's jsonb cannot hold is refused too, not a server error.
+            (officer, {**step, "case_id": mine, "after": '{"a": "\\u0000"}'}, "JSON objects"),
             (officer, {**step, "case_id": mine, "before": "7", "after": "{}"}, "JSON objects"),
             (officer, {**step, "case_id": to_come, "after": "{}"}, "may open"),
             (officer, {**step, "case_id": to_come + 5000, "after": "{}"}, "may open"),
