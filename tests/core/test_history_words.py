@@ -115,16 +115,18 @@ def test_a_note_the_program_did_not_write_does_not_stop_a_case_being_shown(
     """A note whose before or after is not a JSON object (written from outside the
     program, into an older database; the trail is never edited) is shown without its
     details: the case still opens, with its history, timeline and masked history."""
+    from sqlalchemy.orm import Session
+
     from crm_desktop.db import audit
     from crm_desktop.db.base import utcnow
     from crm_desktop.services.personal_data import masked_history
     from crm_desktop.services.timeline import case_timeline
     from tests.factories import add_case
 
-    def plant(session: object) -> int:
-        case = add_case(session, summary="Planted on")  # type: ignore[arg-type]
+    def plant(session: Session) -> int:
+        case = add_case(session, summary="Planted on")
         audit.record_events(
-            session,  # type: ignore[arg-type]
+            session,
             [
                 {
                     "occurred_at": utcnow(),
